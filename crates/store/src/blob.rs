@@ -1,0 +1,183 @@
+//! Content-addressed blobs (SHA-256), stored once however many items share them.
+//!
+//! Files backend: `blobs/ab/cd/<hash>`. A write goes to `blobs/tmp/<random>`, is fsynced,
+//! renamed into place and the directory fsynced, all before the caller's transaction references
+//! it. PostgreSQL backend: `blob_data` rows, committed before they are referenced.
+//!
+//! Reference counts live in `blobs` and change in the item's own transaction. A blob whose
+//! count fell to zero is collected after a grace period; so is a file nobody ever referenced
+//! (a write whose transaction never committed). Writing a blob that already exists refreshes
+//! its time stamp, so the collector never removes content a writer is about to reference.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rand::Rng;
+
+use crate::sql::Conn;
+use crate::{BlobHash, BlobRef, Error, Result};
+
+#[derive(Clone)]
+pub struct BlobStore {
+    dir: Option<Arc<PathBuf>>,
+}
+
+impl BlobStore {
+    pub(crate) fn files(dir: PathBuf) -> Result<BlobStore> {
+        fs::create_dir_all(dir.join("tmp"))?;
+        Ok(BlobStore { dir: Some(Arc::new(dir)) })
+    }
+
+    pub(crate) fn postgres() -> BlobStore {
+        BlobStore { dir: None }
+    }
+
+    /// The blob directory, when blobs are files.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref().map(PathBuf::as_path)
+    }
+
+    fn path(dir: &Path, hash: &BlobHash) -> PathBuf {
+        dir.join(&hash.0[0..2]).join(&hash.0[2..4]).join(&hash.0)
+    }
+
+    pub(crate) fn put_file(&self, data: &[u8]) -> Result<BlobRef> {
+        let dir = self.dir().ok_or_else(|| Error::Invalid("blobs are not files".into()))?;
+        let hash = BlobHash::of(data);
+        let target = Self::path(dir, &hash);
+        let size = data.len() as u64;
+        // Refresh the time stamp of an existing copy; if it vanished meanwhile, write it anew.
+        if fs::File::options().append(true).open(&target).and_then(|f| f.set_modified(SystemTime::now())).is_ok() {
+            return Ok(BlobRef { hash, size });
+        }
+        let tmp = dir.join("tmp").join(format!("{:016x}", rand::thread_rng().r#gen::<u64>()));
+        let mut file = fs::File::create(&tmp)?;
+        file.write_all(data)?;
+        file.sync_all()?;
+        drop(file);
+        let parent = target.parent().ok_or_else(|| Error::Corrupt("blob path".into()))?;
+        fs::create_dir_all(parent)?;
+        fs::rename(&tmp, &target)?;
+        fs::File::open(parent)?.sync_all()?;
+        Ok(BlobRef { hash, size })
+    }
+
+    pub(crate) fn get_file(&self, hash: &BlobHash) -> Result<Vec<u8>> {
+        let dir = self.dir().ok_or_else(|| Error::Invalid("blobs are not files".into()))?;
+        fs::read(Self::path(dir, hash)).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::NotFound(format!("blob {hash}")),
+            _ => Error::Io(e),
+        })
+    }
+
+    pub(crate) fn put_row(&self, conn: &mut dyn Conn, data: &[u8]) -> Result<BlobRef> {
+        let hash = BlobHash::of(data);
+        conn.execute(
+            "INSERT INTO blob_data (hash, data, touched) VALUES ($1, $2, $3)
+             ON CONFLICT (hash) DO UPDATE SET touched = excluded.touched",
+            crate::params![hash.0.as_str(), data.to_vec(), crate::now()],
+        )?;
+        Ok(BlobRef { hash, size: data.len() as u64 })
+    }
+
+    pub(crate) fn get_row(&self, conn: &mut dyn Conn, hash: &BlobHash) -> Result<Vec<u8>> {
+        conn.query_one("SELECT data FROM blob_data WHERE hash = $1", crate::params![hash.0.as_str()])?
+            .ok_or_else(|| Error::NotFound(format!("blob {hash}")))?
+            .bytes(0)
+    }
+
+    /// Inside a write transaction: removes blobs unreferenced since before `cutoff`.
+    pub(crate) fn collect(&self, conn: &mut dyn Conn, cutoff: i64) -> Result<usize> {
+        let rows = conn.query(
+            "SELECT hash FROM blobs WHERE refs <= 0 AND released_at < $1",
+            crate::params![cutoff],
+        )?;
+        let mut removed = 0;
+        for row in rows {
+            let Some(hash) = BlobHash::parse(&row.text(0)?) else { continue };
+            let gone = match self.dir() {
+                Some(dir) => remove_if_old(&Self::path(dir, &hash), cutoff)?,
+                None => {
+                    conn.execute(
+                        "DELETE FROM blob_data WHERE hash = $1 AND touched < $2",
+                        crate::params![hash.0.as_str(), cutoff],
+                    )? > 0
+                        || conn.query_one("SELECT 1 FROM blob_data WHERE hash = $1", crate::params![hash.0.as_str()])?.is_none()
+                }
+            };
+            if gone {
+                conn.execute("DELETE FROM blobs WHERE hash = $1 AND refs <= 0", crate::params![hash.0.as_str()])?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Files older than `cutoff`, to be checked against the reference table; and stale temp files
+    /// are removed on the way.
+    pub(crate) fn orphan_files(&self, cutoff: i64) -> Result<Vec<BlobHash>> {
+        let Some(dir) = self.dir() else { return Ok(Vec::new()) };
+        for entry in fs::read_dir(dir.join("tmp"))? {
+            let path = entry?.path();
+            remove_if_old(&path, cutoff)?;
+        }
+        let mut out = Vec::new();
+        for a in subdirs(dir)? {
+            for b in subdirs(&a)? {
+                for entry in fs::read_dir(&b)? {
+                    let entry = entry?;
+                    if let Some(hash) = entry.file_name().to_str().and_then(BlobHash::parse)
+                        && modified(&entry.path())? < cutoff
+                    {
+                        out.push(hash);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn remove_file_if_old(&self, hash: &BlobHash, cutoff: i64) -> Result<usize> {
+        let Some(dir) = self.dir() else { return Ok(0) };
+        Ok(usize::from(remove_if_old(&Self::path(dir, hash), cutoff)?))
+    }
+}
+
+fn subdirs(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if entry.file_type()?.is_dir() && name.len() == 2 {
+            out.push(entry.path());
+        }
+    }
+    Ok(out)
+}
+
+fn modified(path: &Path) -> Result<i64> {
+    let t = fs::metadata(path)?.modified()?;
+    Ok(t.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs() as i64)
+}
+
+/// Removes `path` unless it was touched at or after `cutoff`. The file is first moved aside and
+/// its time checked again, so a writer refreshing it at the same moment wins.
+fn remove_if_old(path: &Path, cutoff: i64) -> Result<bool> {
+    match modified(path) {
+        Ok(t) if t >= cutoff => return Ok(false),
+        Ok(_) => {}
+        Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => return Ok(true),
+        Err(e) => return Err(e),
+    }
+    let aside = path.with_extension("gc");
+    fs::rename(path, &aside)?;
+    if modified(&aside)? >= cutoff {
+        fs::rename(&aside, path)?;
+        return Ok(false);
+    }
+    fs::remove_file(&aside)?;
+    Ok(true)
+}

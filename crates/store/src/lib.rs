@@ -1,0 +1,264 @@
+//! The Relais store: one typed mailbox/groupware store under every protocol.
+//!
+//! On disk (embedded default), in the data directory:
+//! - `relais.db` (+ `-wal`, `-shm`): SQLite in WAL mode; metadata, change log, full-text index;
+//! - `blobs/ab/cd/<sha256>`: message and object content, written and fsynced before the
+//!   transaction that references it commits; `blobs/tmp/` holds writes in progress.
+//!
+//! With PostgreSQL, metadata, blobs (`blob_data`) and the full-text index (tsvector) all live in
+//! the database, and notifications cross nodes with LISTEN/NOTIFY.
+//!
+//! Invariants:
+//! - every committed write bumps each account it touches exactly once (`accounts.modseq`) and
+//!   logs each changed object at that modseq in `changes`;
+//! - nothing is reported done before it is durable: SQLite commits with `synchronous = FULL`,
+//!   and concurrent writes share one commit (group commit, `writer.rs`);
+//! - database work runs only on blocking threads, never on the async executor's.
+
+mod blob;
+mod directory;
+mod error;
+mod migrate;
+mod model;
+mod notify;
+mod pg;
+mod pool;
+mod read;
+pub mod sql;
+mod sqlite;
+mod tx;
+mod writer;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use blob::BlobStore;
+pub use directory::{Domain, NewPrincipal, Principal, PrincipalKind, Role, AppPassword};
+pub use error::Error;
+pub use model::*;
+pub use read::ReadTx;
+pub use tx::WriteTx;
+
+use pool::Pool;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Where the data lives.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    /// The embedded default: everything under one directory.
+    Sqlite { dir: PathBuf },
+    /// PostgreSQL at `url` (e.g. `postgres://user@host:5432/relais`).
+    Postgres { url: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    pub backend: Backend,
+    /// How long the change log keeps entries; older sync states must resynchronise.
+    pub change_window: Duration,
+    /// Most concurrent database connections for reads (and, on PostgreSQL, writes).
+    pub max_connections: usize,
+    /// Most writes committed together by one fsync (SQLite).
+    pub group_commit_max: usize,
+}
+
+impl StoreConfig {
+    pub fn new(backend: Backend) -> Self {
+        StoreConfig {
+            backend,
+            change_window: Duration::from_secs(30 * 24 * 3600),
+            max_connections: 16,
+            group_commit_max: 256,
+        }
+    }
+}
+
+/// A handle to the store; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: StoreConfig,
+    pool: Pool,
+    writer: Option<writer::Writer>,
+    blobs: BlobStore,
+    notifier: notify::Notifier,
+    _watcher: notify::Watcher,
+}
+
+impl Store {
+    /// Opens (and creates or migrates) the store, on a blocking thread.
+    pub async fn open(config: StoreConfig) -> Result<Store> {
+        run_blocking(move || Store::open_blocking(config)).await
+    }
+
+    /// Opens the store from a thread that is not running async tasks.
+    pub fn open_blocking(config: StoreConfig) -> Result<Store> {
+        let origin = notify::new_origin();
+        let notifier = notify::Notifier::new(origin.clone());
+        let (pool, writer, blobs) = match &config.backend {
+            Backend::Sqlite { dir } => {
+                std::fs::create_dir_all(dir)?;
+                let path = dir.join("relais.db");
+                let mut conn = sqlite::SqliteConn::open(&path, false)?;
+                migrate::run(&mut conn)?;
+                let pool = Pool::sqlite(path.clone(), config.max_connections);
+                let writer = writer::Writer::start(conn, notifier.clone(), config.group_commit_max)?;
+                (pool, Some(writer), BlobStore::files(dir.join("blobs"))?)
+            }
+            Backend::Postgres { url } => {
+                let mut conn = pg::PgConn::connect(url)?;
+                migrate::run(&mut conn)?;
+                let pool = Pool::postgres(url.clone(), config.max_connections);
+                pool.give_back(pool::PooledConn::Postgres(conn));
+                (pool, None, BlobStore::postgres())
+            }
+        };
+        let watcher = notify::Watcher::start(&config.backend, notifier.clone())?;
+        Ok(Store {
+            inner: Arc::new(Inner { config, pool, writer, blobs, notifier, _watcher: watcher }),
+        })
+    }
+
+    pub fn config(&self) -> &StoreConfig {
+        &self.inner.config
+    }
+
+    /// Runs `f` in one write transaction and returns once it is durable. On SQLite, writes
+    /// queued together share one commit; on PostgreSQL each runs in its own transaction.
+    /// An `Err` from `f` rolls back everything `f` did.
+    pub async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut WriteTx<'_>) -> Result<T> + Send + 'static,
+    {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job: writer::Job = Box::new(move |wtx| match f(wtx) {
+            Ok(value) => Some(Box::new(move |committed: Result<()>| {
+                let _ = reply.send(committed.map(|()| value));
+            }) as writer::Reply),
+            Err(e) => {
+                let _ = reply.send(Err(e));
+                None
+            }
+        });
+        match &self.inner.writer {
+            Some(w) => w.submit(job)?,
+            None => {
+                let inner = self.inner.clone();
+                self.inner
+                    .pool
+                    .run(move |conn| {
+                        writer::run_alone(conn, job, &inner.notifier);
+                        Ok(())
+                    })
+                    .await?;
+            }
+        }
+        answer.await.map_err(|_| Error::NotCommitted("the write panicked; see the log".into()))?
+    }
+
+    /// Runs `f` on a consistent snapshot.
+    pub async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut ReadTx<'_>) -> Result<T> + Send + 'static,
+    {
+        self.inner
+            .pool
+            .run(move |conn| {
+                let begin = match conn.dialect() {
+                    sql::Dialect::Sqlite => "BEGIN DEFERRED",
+                    sql::Dialect::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                };
+                conn.batch(begin)?;
+                let result = f(&mut ReadTx::new(conn));
+                conn.batch(if result.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
+                result
+            })
+            .await
+    }
+
+    /// Writes `data` durably and returns its address; the caller then references it from an
+    /// item in a write transaction. Identical content is stored once.
+    pub async fn put_blob(&self, data: Vec<u8>) -> Result<BlobRef> {
+        let blobs = self.inner.blobs.clone();
+        match blobs.dir() {
+            Some(_) => run_blocking(move || blobs.put_file(&data)).await,
+            None => self.inner.pool.run(move |conn| blobs.put_row(conn, &data)).await,
+        }
+    }
+
+    /// The bytes of a blob, or `NotFound`.
+    pub async fn blob(&self, hash: BlobHash) -> Result<Vec<u8>> {
+        let blobs = self.inner.blobs.clone();
+        match blobs.dir() {
+            Some(_) => run_blocking(move || blobs.get_file(&hash)).await,
+            None => self.inner.pool.run(move |conn| blobs.get_row(conn, &hash)).await,
+        }
+    }
+
+    /// Deletes blobs nobody has referenced for `grace`, and orphaned files older than that.
+    /// Returns how many blobs were removed.
+    pub async fn collect_garbage(&self, grace: Duration) -> Result<usize> {
+        let blobs = self.inner.blobs.clone();
+        let cutoff = now() - i64::try_from(grace.as_secs()).unwrap_or(i64::MAX);
+        let removed = self.write(move |tx| blobs.collect(tx.conn(), cutoff)).await?;
+        let blobs = self.inner.blobs.clone();
+        let store = self.clone();
+        let orphans = run_blocking(move || blobs.orphan_files(cutoff)).await?;
+        let mut swept = 0;
+        for hash in orphans {
+            let known = store.read({
+                let hash = hash.clone();
+                move |r| r.blob_refs(&hash)
+            });
+            if known.await?.is_none() {
+                let blobs = self.inner.blobs.clone();
+                swept += run_blocking(move || blobs.remove_file_if_old(&hash, cutoff)).await?;
+            }
+        }
+        Ok(removed + swept)
+    }
+
+    /// Drops change-log entries older than the configured window.
+    pub async fn trim_changes(&self) -> Result<u64> {
+        let window = i64::try_from(self.inner.config.change_window.as_secs()).unwrap_or(i64::MAX);
+        self.trim_changes_before(now().saturating_sub(window)).await
+    }
+
+    /// Drops change-log entries written before `cutoff` (unix seconds); clients whose state is
+    /// older get `Error::ChangesTooOld`.
+    pub async fn trim_changes_before(&self, cutoff: i64) -> Result<u64> {
+        self.write(move |tx| tx.trim_changes(cutoff)).await
+    }
+
+    /// Notifications of commits from this process and from others sharing the store.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Notification> {
+        self.inner.notifier.subscribe()
+    }
+
+    /// Checks the database answers (`/readyz`).
+    pub async fn ping(&self) -> Result<()> {
+        self.read(|r| r.account_modseq(AccountId::DIRECTORY).map(|_| ())).await
+    }
+}
+
+/// Runs blocking work off the async executor's threads.
+async fn run_blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::NotCommitted(format!("blocking task failed: {e}")))?
+}
+
+/// Unix seconds now.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}

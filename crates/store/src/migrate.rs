@@ -1,0 +1,49 @@
+//! Versioned schema migrations, one list per backend, run at start-up inside a transaction
+//! that takes the database's write lock (SQLite `BEGIN IMMEDIATE`, PostgreSQL an advisory lock),
+//! so two processes starting together migrate once. A database newer than this binary is
+//! refused rather than touched.
+
+use crate::sql::{Conn, Dialect};
+use crate::{Error, Result};
+
+const SQLITE: &[&str] = &[include_str!("../migrations/sqlite/0001_init.sql")];
+const POSTGRES: &[&str] = &[include_str!("../migrations/postgres/0001_init.sql")];
+
+/// The schema version this binary writes.
+pub const LATEST: i64 = 1;
+
+pub fn run(conn: &mut dyn Conn) -> Result<()> {
+    let (steps, begin) = match conn.dialect() {
+        Dialect::Sqlite => (SQLITE, "BEGIN IMMEDIATE"),
+        Dialect::Postgres => (POSTGRES, "BEGIN; SELECT pg_advisory_xact_lock(7262736169)"),
+    };
+    debug_assert_eq!(steps.len() as i64, LATEST);
+    conn.batch(begin)?;
+    match apply(conn, steps) {
+        Ok(()) => conn.batch("COMMIT"),
+        Err(e) => {
+            let _ = conn.batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+fn apply(conn: &mut dyn Conn, steps: &[&str]) -> Result<()> {
+    conn.batch("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL, applied BIGINT NOT NULL)")?;
+    let current = conn
+        .query_one("SELECT coalesce(max(version), 0) FROM schema_version", &[])?
+        .map_or(Ok(0), |r| r.int(0))?;
+    if current > LATEST {
+        return Err(Error::NewerSchema { found: current, supported: LATEST });
+    }
+    for (i, sql) in steps.iter().enumerate().skip(usize::try_from(current).unwrap_or(0)) {
+        let version = i as i64 + 1;
+        tracing::info!(version, "store: applying schema migration");
+        conn.batch(sql)?;
+        conn.execute(
+            "INSERT INTO schema_version (version, applied) VALUES ($1, $2)",
+            crate::params![version, crate::now()],
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,273 @@
+//! The data model's types: ids, kinds, and the rows the store hands out.
+
+use std::fmt;
+
+macro_rules! id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub i64);
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+id!(
+    /// A principal that owns data. The directory's own changes are logged on `AccountId::DIRECTORY`.
+    AccountId
+);
+id!(
+    /// A mailbox, calendar, address book or task list.
+    CollectionId
+);
+id!(
+    /// A message, event, contact or task; stable for its whole life.
+    ItemId
+);
+id!(DomainId);
+
+impl AccountId {
+    pub const DIRECTORY: AccountId = AccountId(0);
+}
+
+/// Per-account modification sequence: bumped once by every committed write (RFC 7162 MODSEQ,
+/// JMAP state, DAV sync-token, EAS SyncKey all derive from it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Modseq(pub u64);
+
+impl fmt::Display for Modseq {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// IMAP UID of a message in one mailbox (RFC 9051 §2.3.1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Uid(pub u32);
+
+/// What a change-log row or an id refers to. The numbers are stored: never renumber.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DataType {
+    Principal = 1,
+    Mailbox = 2,
+    Email = 3,
+    Calendar = 4,
+    Event = 5,
+    AddressBook = 6,
+    Contact = 7,
+    TaskList = 8,
+    Task = 9,
+}
+
+impl DataType {
+    pub const ALL: [DataType; 9] = [
+        DataType::Principal,
+        DataType::Mailbox,
+        DataType::Email,
+        DataType::Calendar,
+        DataType::Event,
+        DataType::AddressBook,
+        DataType::Contact,
+        DataType::TaskList,
+        DataType::Task,
+    ];
+
+    pub fn from_i64(v: i64) -> Option<DataType> {
+        DataType::ALL.into_iter().find(|t| *t as i64 == v)
+    }
+
+    /// Bit of this type in `Notification::types`.
+    pub fn bit(self) -> u32 {
+        1 << (self as u32)
+    }
+}
+
+/// The kind of a collection; also says what kind of item it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CollectionKind {
+    Mailbox,
+    Calendar,
+    AddressBook,
+    TaskList,
+}
+
+impl CollectionKind {
+    pub fn data_type(self) -> DataType {
+        match self {
+            CollectionKind::Mailbox => DataType::Mailbox,
+            CollectionKind::Calendar => DataType::Calendar,
+            CollectionKind::AddressBook => DataType::AddressBook,
+            CollectionKind::TaskList => DataType::TaskList,
+        }
+    }
+
+    pub fn item_type(self) -> DataType {
+        match self {
+            CollectionKind::Mailbox => DataType::Email,
+            CollectionKind::Calendar => DataType::Event,
+            CollectionKind::AddressBook => DataType::Contact,
+            CollectionKind::TaskList => DataType::Task,
+        }
+    }
+
+    pub fn from_data_type(t: DataType) -> Option<CollectionKind> {
+        [CollectionKind::Mailbox, CollectionKind::Calendar, CollectionKind::AddressBook, CollectionKind::TaskList]
+            .into_iter()
+            .find(|k| k.data_type() == t)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChangeKind {
+    Created = 1,
+    Updated = 2,
+    Destroyed = 3,
+}
+
+impl ChangeKind {
+    pub fn from_i64(v: i64) -> Option<ChangeKind> {
+        match v {
+            1 => Some(ChangeKind::Created),
+            2 => Some(ChangeKind::Updated),
+            3 => Some(ChangeKind::Destroyed),
+            _ => None,
+        }
+    }
+}
+
+/// A SHA-256 content address, lower-case hex.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BlobHash(pub String);
+
+impl BlobHash {
+    pub fn of(data: &[u8]) -> BlobHash {
+        use sha2::Digest;
+        BlobHash(hex::encode(sha2::Sha256::digest(data)))
+    }
+
+    /// Accepts only 64 lower-case hex digits, so a hash is always safe as a file name.
+    pub fn parse(s: &str) -> Option<BlobHash> {
+        (s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+            .then(|| BlobHash(s.to_owned()))
+    }
+}
+
+impl fmt::Display for BlobHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A blob written durably by `Store::put_blob`, ready to be referenced by an item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobRef {
+    pub hash: BlobHash,
+    pub size: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collection {
+    pub id: CollectionId,
+    pub account: AccountId,
+    pub kind: CollectionKind,
+    pub name: String,
+    pub parent: Option<CollectionId>,
+    /// `inbox`, `sent`, `drafts`, `trash`, `junk`, `archive`, `default`, …
+    pub role: Option<String>,
+    pub uid_validity: u32,
+    pub uid_next: u32,
+    pub modseq: Modseq,
+    pub subscribed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCollection {
+    pub kind: CollectionKind,
+    pub name: String,
+    pub parent: Option<CollectionId>,
+    pub role: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub id: ItemId,
+    pub account: AccountId,
+    pub data_type: DataType,
+    /// The collection of an event, contact or task; `None` for messages (see `mailboxes_of`).
+    pub collection: Option<CollectionId>,
+    pub blob: Option<BlobHash>,
+    pub size: u64,
+    pub modseq: Modseq,
+    pub created_modseq: Modseq,
+    /// Unix seconds (IMAP INTERNALDATE for a message).
+    pub received_at: i64,
+    pub keywords: Vec<String>,
+    pub thread_id: Option<i64>,
+    /// iCalendar/vCard UID.
+    pub uid_text: Option<String>,
+    pub start_utc: Option<i64>,
+    pub end_utc: Option<i64>,
+    /// The parsed summary stored at write time (envelope, body structure, indexed fields).
+    pub summary: String,
+}
+
+/// What a writer gives to create an item.
+#[derive(Debug, Clone, Default)]
+pub struct NewItem {
+    pub collection: Option<CollectionId>,
+    pub blob: Option<BlobRef>,
+    pub received_at: i64,
+    pub keywords: Vec<String>,
+    pub thread_id: Option<i64>,
+    pub uid_text: Option<String>,
+    pub start_utc: Option<i64>,
+    pub end_utc: Option<i64>,
+    pub summary: String,
+    /// Text for the full-text index, indexed in the same transaction.
+    pub text: Option<String>,
+}
+
+/// One message in one mailbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MailboxEntry {
+    pub uid: Uid,
+    pub item: ItemId,
+    pub modseq: Modseq,
+}
+
+/// The answer to "what changed since modseq N" for one data type.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    pub since: Modseq,
+    /// The account's modseq when the changes were read: the client's new state.
+    pub until: Modseq,
+    pub created: Vec<i64>,
+    pub updated: Vec<i64>,
+    pub destroyed: Vec<i64>,
+}
+
+/// A membership change of a mailbox since a modseq (IMAP QRESYNC, VANISHED).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MailboxChange {
+    pub uid: Uid,
+    pub item: ItemId,
+    pub modseq: Modseq,
+    pub kind: ChangeKind,
+}
+
+/// Published after a commit: `account` reached `modseq`; `types` has a bit per changed DataType.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Notification {
+    pub account: AccountId,
+    pub modseq: Modseq,
+    pub types: u32,
+}
+
+impl Notification {
+    pub fn touches(&self, t: DataType) -> bool {
+        self.types & t.bit() != 0
+    }
+}

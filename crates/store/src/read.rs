@@ -1,0 +1,233 @@
+//! Reads, on a consistent snapshot (`Store::read`) or inside a write (`WriteTx::read`).
+
+use crate::sql::{Conn, Dialect, Row};
+use crate::{
+    AccountId, BlobHash, ChangeKind, Changes, Collection, CollectionId, CollectionKind, DataType, Error, Item,
+    ItemId, MailboxChange, MailboxEntry, Modseq, Result, Uid, params,
+};
+
+pub struct ReadTx<'c> {
+    pub(crate) conn: &'c mut dyn Conn,
+}
+
+pub(crate) const COLLECTION_COLUMNS: &str =
+    "id, account_id, kind, name, parent_id, role, uidvalidity, uidnext, modseq, subscribed";
+pub(crate) const ITEM_COLUMNS: &str = "id, account_id, data_type, collection_id, blob_hash, size, modseq, \
+     created_modseq, received_at, keywords, thread_id, uid_text, start_utc, end_utc, summary";
+
+pub(crate) fn kind_code(k: CollectionKind) -> i64 {
+    k.data_type() as i64
+}
+
+pub(crate) fn modseq_of(v: i64) -> Modseq {
+    Modseq(u64::try_from(v).unwrap_or(0))
+}
+
+fn collection_of(r: &Row) -> Result<Collection> {
+    let kind = DataType::from_i64(r.int(2)?)
+        .and_then(CollectionKind::from_data_type)
+        .ok_or_else(|| Error::Corrupt("collection kind".into()))?;
+    Ok(Collection {
+        id: CollectionId(r.int(0)?),
+        account: AccountId(r.int(1)?),
+        kind,
+        name: r.text(3)?,
+        parent: r.opt_int(4)?.map(CollectionId),
+        role: r.opt_text(5)?,
+        uid_validity: u32::try_from(r.int(6)?).unwrap_or(0),
+        uid_next: u32::try_from(r.int(7)?).unwrap_or(0),
+        modseq: modseq_of(r.int(8)?),
+        subscribed: r.int(9)? != 0,
+    })
+}
+
+fn item_of(r: &Row) -> Result<Item> {
+    Ok(Item {
+        id: ItemId(r.int(0)?),
+        account: AccountId(r.int(1)?),
+        data_type: DataType::from_i64(r.int(2)?).ok_or_else(|| Error::Corrupt("item type".into()))?,
+        collection: r.opt_int(3)?.map(CollectionId),
+        blob: r.opt_text(4)?.map(BlobHash),
+        size: u64::try_from(r.int(5)?).unwrap_or(0),
+        modseq: modseq_of(r.int(6)?),
+        created_modseq: modseq_of(r.int(7)?),
+        received_at: r.int(8)?,
+        keywords: r.text(9)?.split(' ').filter(|k| !k.is_empty()).map(str::to_owned).collect(),
+        thread_id: r.opt_int(10)?,
+        uid_text: r.opt_text(11)?,
+        start_utc: r.opt_int(12)?,
+        end_utc: r.opt_int(13)?,
+        summary: r.text(14)?,
+    })
+}
+
+impl<'c> ReadTx<'c> {
+    pub(crate) fn new(conn: &'c mut dyn Conn) -> Self {
+        ReadTx { conn }
+    }
+
+    /// The underlying connection, for the directory's queries in this crate.
+    pub(crate) fn conn(&mut self) -> &mut dyn Conn {
+        self.conn
+    }
+
+    pub fn account_modseq(&mut self, account: AccountId) -> Result<Modseq> {
+        let row = self.conn.query_one("SELECT modseq FROM accounts WHERE id = $1", params![account.0])?;
+        Ok(modseq_of(row.ok_or_else(|| Error::NotFound(format!("account {account}")))?.int(0)?))
+    }
+
+    pub fn collection(&mut self, id: CollectionId) -> Result<Collection> {
+        let sql = format!("SELECT {COLLECTION_COLUMNS} FROM collections WHERE id = $1");
+        let row = self.conn.query_one(&sql, params![id.0])?;
+        collection_of(&row.ok_or_else(|| Error::NotFound(format!("collection {id}")))?)
+    }
+
+    pub fn collections(&mut self, account: AccountId, kind: CollectionKind) -> Result<Vec<Collection>> {
+        let sql = format!("SELECT {COLLECTION_COLUMNS} FROM collections WHERE account_id = $1 AND kind = $2 ORDER BY id");
+        self.conn.query(&sql, params![account.0, kind_code(kind)])?.iter().map(collection_of).collect()
+    }
+
+    pub fn collection_by_role(&mut self, account: AccountId, kind: CollectionKind, role: &str) -> Result<Option<Collection>> {
+        let sql = format!(
+            "SELECT {COLLECTION_COLUMNS} FROM collections WHERE account_id = $1 AND kind = $2 AND role = $3 ORDER BY id LIMIT 1"
+        );
+        self.conn.query_one(&sql, params![account.0, kind_code(kind), role])?.as_ref().map(collection_of).transpose()
+    }
+
+    pub fn item(&mut self, id: ItemId) -> Result<Item> {
+        let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE id = $1");
+        let row = self.conn.query_one(&sql, params![id.0])?;
+        item_of(&row.ok_or_else(|| Error::NotFound(format!("item {id}")))?)
+    }
+
+    /// Items of an event/contact/task collection.
+    pub fn items_in(&mut self, collection: CollectionId) -> Result<Vec<Item>> {
+        let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE collection_id = $1 ORDER BY id");
+        self.conn.query(&sql, params![collection.0])?.iter().map(item_of).collect()
+    }
+
+    /// Items of a collection that overlap [start, end) in UTC seconds (CalDAV time-range).
+    pub fn items_in_range(&mut self, collection: CollectionId, start: i64, end: i64) -> Result<Vec<Item>> {
+        let sql = format!(
+            "SELECT {ITEM_COLUMNS} FROM items WHERE collection_id = $1 AND start_utc < $2 \
+             AND coalesce(end_utc, start_utc) >= $3 ORDER BY start_utc, id"
+        );
+        self.conn.query(&sql, params![collection.0, end, start])?.iter().map(item_of).collect()
+    }
+
+    pub fn item_by_uid_text(&mut self, account: AccountId, uid: &str) -> Result<Vec<Item>> {
+        let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE account_id = $1 AND uid_text = $2 ORDER BY id");
+        self.conn.query(&sql, params![account.0, uid])?.iter().map(item_of).collect()
+    }
+
+    /// The messages of a mailbox in UID order.
+    pub fn mailbox_entries(&mut self, mailbox: CollectionId) -> Result<Vec<MailboxEntry>> {
+        let rows = self.conn.query(
+            "SELECT uid, item_id, modseq FROM mailbox_messages WHERE mailbox_id = $1 ORDER BY uid",
+            params![mailbox.0],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(MailboxEntry {
+                    uid: Uid(u32::try_from(r.int(0)?).unwrap_or(0)),
+                    item: ItemId(r.int(1)?),
+                    modseq: modseq_of(r.int(2)?),
+                })
+            })
+            .collect()
+    }
+
+    /// The mailboxes a message is in, with its UID in each.
+    pub fn mailboxes_of(&mut self, item: ItemId) -> Result<Vec<(CollectionId, Uid)>> {
+        let rows = self.conn.query(
+            "SELECT mailbox_id, uid FROM mailbox_messages WHERE item_id = $1 ORDER BY mailbox_id",
+            params![item.0],
+        )?;
+        rows.iter().map(|r| Ok((CollectionId(r.int(0)?), Uid(u32::try_from(r.int(1)?).unwrap_or(0))))).collect()
+    }
+
+    fn check_window(&mut self, account: AccountId, since: Modseq) -> Result<()> {
+        let row = self.conn.query_one("SELECT trimmed_modseq FROM accounts WHERE id = $1", params![account.0])?;
+        let oldest = modseq_of(row.ok_or_else(|| Error::NotFound(format!("account {account}")))?.int(0)?);
+        if since < oldest {
+            return Err(Error::ChangesTooOld { since: since.0, oldest: oldest.0 });
+        }
+        Ok(())
+    }
+
+    /// What changed in objects of `data_type` after `since`: each id appears once, in the list
+    /// of its net change (created then destroyed in the window: not at all).
+    pub fn changes_since(&mut self, account: AccountId, data_type: DataType, since: Modseq) -> Result<Changes> {
+        self.check_window(account, since)?;
+        let until = self.account_modseq(account)?;
+        let rows = self.conn.query(
+            "SELECT id, min(kind), max(kind), min(modseq) FROM changes \
+             WHERE account_id = $1 AND data_type = $2 AND modseq > $3 AND collection_id IS NULL \
+             GROUP BY id ORDER BY min(modseq), id",
+            params![account.0, data_type as i64, since.0 as i64],
+        )?;
+        let mut out = Changes { since, until, ..Changes::default() };
+        for r in rows {
+            let id = r.int(0)?;
+            let first = ChangeKind::from_i64(r.int(1)?);
+            let last = ChangeKind::from_i64(r.int(2)?);
+            match (first, last) {
+                (Some(ChangeKind::Created), Some(ChangeKind::Destroyed)) => {}
+                (_, Some(ChangeKind::Destroyed)) => out.destroyed.push(id),
+                (Some(ChangeKind::Created), _) => out.created.push(id),
+                _ => out.updated.push(id),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Membership changes of one mailbox after `since`, one per UID (its latest), in UID order.
+    pub fn mailbox_changes_since(&mut self, mailbox: CollectionId, since: Modseq) -> Result<Vec<MailboxChange>> {
+        let account = self.collection(mailbox)?.account;
+        self.check_window(account, since)?;
+        let rows = self.conn.query(
+            "SELECT uid, id, max(modseq), max(kind) FROM changes \
+             WHERE collection_id = $1 AND modseq > $2 GROUP BY uid, id ORDER BY uid",
+            params![mailbox.0, since.0 as i64],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(MailboxChange {
+                    uid: Uid(u32::try_from(r.int(0)?).unwrap_or(0)),
+                    item: ItemId(r.int(1)?),
+                    modseq: modseq_of(r.int(2)?),
+                    kind: ChangeKind::from_i64(r.int(3)?).ok_or_else(|| Error::Corrupt("change kind".into()))?,
+                })
+            })
+            .collect()
+    }
+
+    /// Items of `account` whose indexed text matches every word of `query`.
+    pub fn search_text(&mut self, account: AccountId, query: &str) -> Result<Vec<ItemId>> {
+        let words: Vec<&str> = query.split_whitespace().collect();
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = match self.conn.dialect() {
+            Dialect::Sqlite => {
+                // Each word a quoted FTS5 string: no operator in user text is interpreted.
+                let expr = words.iter().map(|w| format!("\"{}\"", w.replace('"', "\"\""))).collect::<Vec<_>>().join(" ");
+                self.conn.query(
+                    "SELECT i.id FROM item_text t JOIN items i ON i.id = t.rowid \
+                     WHERE item_text MATCH $1 AND i.account_id = $2 ORDER BY i.id",
+                    params![expr, account.0],
+                )?
+            }
+            Dialect::Postgres => self.conn.query(
+                "SELECT id FROM items WHERE account_id = $2 AND fts @@ plainto_tsquery('simple', $1) ORDER BY id",
+                params![words.join(" "), account.0],
+            )?,
+        };
+        rows.iter().map(|r| Ok(ItemId(r.int(0)?))).collect()
+    }
+
+    /// The reference count of a blob, if the store knows it.
+    pub fn blob_refs(&mut self, hash: &BlobHash) -> Result<Option<i64>> {
+        self.conn.query_one("SELECT refs FROM blobs WHERE hash = $1", params![hash.0.as_str()])?.map(|r| r.int(0)).transpose()
+    }
+}

@@ -1,0 +1,99 @@
+//! The embedded backend's connection: SQLite in WAL mode with `synchronous = FULL`, so a
+//! commit returns only after the WAL is fsynced. One writer connection (see `writer.rs`) and
+//! any number of read-only ones share the file; other processes (the CLI) may write too and
+//! wait on the busy timeout.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::types::{ToSqlOutput, ValueRef};
+
+use crate::sql::{Conn, Dialect, Row, Value, sqlite_placeholders};
+use crate::Error;
+
+pub struct SqliteConn {
+    conn: rusqlite::Connection,
+}
+
+impl SqliteConn {
+    pub fn open(path: &Path, read_only: bool) -> Result<Self, Error> {
+        let conn = rusqlite::Connection::open(path)?;
+        conn.busy_timeout(Duration::from_secs(30))?;
+        conn.set_prepared_statement_cache_capacity(128);
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = OFF;
+             PRAGMA temp_store = MEMORY;
+             PRAGMA cache_size = -16000;",
+        )?;
+        if read_only {
+            conn.execute_batch("PRAGMA query_only = ON;")?;
+        }
+        Ok(SqliteConn { conn })
+    }
+
+    /// SQLite's counter of commits made by *other* connections (cross-process wake-ups).
+    pub fn data_version(&mut self) -> Result<i64, Error> {
+        Ok(self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+}
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Value::Int(v) => ToSqlOutput::Borrowed(ValueRef::Integer(*v)),
+            Value::Text(v) => ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes())),
+            Value::Bytes(v) => ToSqlOutput::Borrowed(ValueRef::Blob(v)),
+        })
+    }
+}
+
+fn value_of(v: ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Int(i),
+        // Only integer columns exist; a real would be a schema bug, keep it visible.
+        ValueRef::Real(f) => Value::Text(f.to_string()),
+        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
+    }
+}
+
+impl Conn for SqliteConn {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, Error> {
+        let mut stmt = self.conn.prepare_cached(&sqlite_placeholders(sql))?;
+        Ok(stmt.execute(rusqlite::params_from_iter(params.iter()))? as u64)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, Error> {
+        let mut stmt = self.conn.prepare_cached(&sqlite_placeholders(sql))?;
+        let width = stmt.column_count();
+        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let mut row = Vec::with_capacity(width);
+            for i in 0..width {
+                row.push(value_of(r.get_ref(i)?));
+            }
+            out.push(Row(row));
+        }
+        Ok(out)
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<(), Error> {
+        Ok(self.conn.execute_batch(sql)?)
+    }
+}
+
+impl SqliteConn {
+    /// False while a transaction is open.
+    pub fn in_autocommit(&self) -> bool {
+        self.conn.is_autocommit()
+    }
+}

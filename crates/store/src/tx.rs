@@ -1,0 +1,423 @@
+//! Writes inside one transaction. Every change to an account goes through `log`, which bumps the
+//! account's modseq once per transaction and records the change; `finish` leaves the
+//! cross-process notification record before the caller commits.
+
+use rand::Rng;
+
+use crate::read::{COLLECTION_COLUMNS, ReadTx, kind_code, modseq_of};
+use crate::sql::{Conn, Dialect};
+use crate::{
+    AccountId, BlobHash, BlobRef, ChangeKind, Collection, CollectionId, CollectionKind, DataType, Error, ItemId,
+    Modseq, NewCollection, NewItem, Notification, Result, Uid, params,
+};
+
+pub struct WriteTx<'c> {
+    conn: &'c mut dyn Conn,
+    now: i64,
+    /// Accounts touched so far, with the modseq this transaction gave each and the types changed.
+    touched: Vec<Notification>,
+}
+
+/// A change-log entry about to be written.
+struct Change {
+    data_type: DataType,
+    id: i64,
+    mailbox: Option<(CollectionId, Uid)>,
+    kind: ChangeKind,
+}
+
+impl<'c> WriteTx<'c> {
+    pub(crate) fn new(conn: &'c mut dyn Conn) -> Self {
+        WriteTx { conn, now: crate::now(), touched: Vec::new() }
+    }
+
+    pub(crate) fn conn(&mut self) -> &mut dyn Conn {
+        self.conn
+    }
+
+    /// Reads that see this transaction's own writes.
+    pub fn read(&mut self) -> ReadTx<'_> {
+        ReadTx::new(self.conn)
+    }
+
+    /// The time this transaction stamps on what it writes (unix seconds).
+    pub fn now(&self) -> i64 {
+        self.now
+    }
+
+    /// The account's modseq for this transaction: bumped on first use, then reused.
+    pub fn modseq(&mut self, account: AccountId) -> Result<Modseq> {
+        if let Some(n) = self.touched.iter().find(|n| n.account == account) {
+            return Ok(n.modseq);
+        }
+        let row = self
+            .conn
+            .query_one("UPDATE accounts SET modseq = modseq + 1 WHERE id = $1 RETURNING modseq", params![account.0])?
+            .ok_or_else(|| Error::NotFound(format!("account {account}")))?;
+        let modseq = modseq_of(row.int(0)?);
+        self.touched.push(Notification { account, modseq, types: 0 });
+        Ok(modseq)
+    }
+
+    fn log(&mut self, account: AccountId, change: Change) -> Result<Modseq> {
+        let modseq = self.modseq(account)?;
+        if let Some(n) = self.touched.iter_mut().find(|n| n.account == account) {
+            n.types |= change.data_type.bit();
+        }
+        let (mailbox, uid) = change.mailbox.map_or((None, None), |(m, u)| (Some(m.0), Some(i64::from(u.0))));
+        self.conn.execute(
+            "INSERT INTO changes (account_id, modseq, data_type, id, collection_id, uid, kind, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            params![account.0, modseq.0 as i64, change.data_type as i64, change.id, mailbox, uid, change.kind as i64, self.now],
+        )?;
+        Ok(modseq)
+    }
+
+    /// Records a change to a directory object (domain, principal) on the directory's log.
+    pub(crate) fn log_directory(&mut self, id: i64, kind: ChangeKind) -> Result<Modseq> {
+        self.log(AccountId::DIRECTORY, Change { data_type: DataType::Principal, id, mailbox: None, kind })
+    }
+
+    /// Leaves the cross-process notification record; returns what to publish after commit.
+    pub(crate) fn finish(self, origin: &str) -> Result<Vec<Notification>> {
+        for n in &self.touched {
+            match self.conn.dialect() {
+                Dialect::Sqlite => {
+                    self.conn.execute(
+                        "INSERT INTO notifications (origin, account_id, modseq, types, at) VALUES ($1, $2, $3, $4, $5)",
+                        params![origin, n.account.0, n.modseq.0 as i64, i64::from(n.types), self.now],
+                    )?;
+                }
+                Dialect::Postgres => {
+                    self.conn.query(
+                        "SELECT pg_notify($1, $2)",
+                        params![crate::notify::CHANNEL, crate::notify::payload(origin, n)],
+                    )?;
+                }
+            }
+        }
+        Ok(self.touched)
+    }
+
+    // ---- accounts ----
+
+    /// A new, empty account.
+    pub fn create_account(&mut self) -> Result<AccountId> {
+        let row = self
+            .conn
+            .query_one("INSERT INTO accounts (modseq, trimmed_modseq, created) VALUES (0, 0, $1) RETURNING id", params![self.now])?
+            .ok_or_else(|| Error::Corrupt("no id returned".into()))?;
+        Ok(AccountId(row.int(0)?))
+    }
+
+    /// Deletes an account and everything it owns; its blobs lose their references.
+    pub fn delete_account(&mut self, account: AccountId) -> Result<()> {
+        let blobs = self.conn.query(
+            "SELECT blob_hash FROM items WHERE account_id = $1 AND blob_hash IS NOT NULL",
+            params![account.0],
+        )?;
+        for row in blobs {
+            self.unref_blob(&BlobHash(row.text(0)?))?;
+        }
+        if self.conn.dialect() == Dialect::Sqlite {
+            self.conn.execute(
+                "DELETE FROM item_text WHERE rowid IN (SELECT id FROM items WHERE account_id = $1)",
+                params![account.0],
+            )?;
+        }
+        for sql in [
+            "DELETE FROM mailbox_messages WHERE mailbox_id IN (SELECT id FROM collections WHERE account_id = $1)",
+            "DELETE FROM items WHERE account_id = $1",
+            "DELETE FROM collections WHERE account_id = $1",
+            "DELETE FROM changes WHERE account_id = $1",
+            "DELETE FROM accounts WHERE id = $1",
+        ] {
+            self.conn.execute(sql, params![account.0])?;
+        }
+        self.touched.retain(|n| n.account != account);
+        Ok(())
+    }
+
+    // ---- collections ----
+
+    pub fn create_collection(&mut self, account: AccountId, new: NewCollection) -> Result<Collection> {
+        if new.name.is_empty() {
+            return Err(Error::Invalid("a collection needs a name".into()));
+        }
+        if let Some(parent) = new.parent {
+            let p = self.read().collection(parent)?;
+            if p.account != account || p.kind != new.kind {
+                return Err(Error::Invalid("parent is not a collection of the same account and kind".into()));
+            }
+        }
+        let exists = self.conn.query_one(
+            "SELECT 1 FROM collections WHERE account_id = $1 AND kind = $2 AND coalesce(parent_id, 0) = $3 AND name = $4",
+            params![account.0, kind_code(new.kind), new.parent.map_or(0, |p| p.0), new.name.as_str()],
+        )?;
+        if exists.is_some() {
+            return Err(Error::AlreadyExists(format!("collection {:?}", new.name)));
+        }
+        let modseq = self.modseq(account)?;
+        // RFC 9051 §2.3.1.1: UIDVALIDITY must change if a name is reused; a random non-zero
+        // 31-bit value cannot repeat for the same name in practice.
+        let uid_validity = rand::thread_rng().gen_range(1..=i64::from(i32::MAX));
+        let sql = format!(
+            "INSERT INTO collections (account_id, kind, name, parent_id, role, uidvalidity, uidnext, modseq, subscribed, props) \
+             VALUES ($1, $2, $3, $4, $5, $6, 1, $7, 1, '') RETURNING {COLLECTION_COLUMNS}"
+        );
+        let row = self.conn.query_one(
+            &sql,
+            params![account.0, kind_code(new.kind), new.name.as_str(), new.parent.map(|p| p.0), new.role.clone(), uid_validity, modseq.0 as i64],
+        )?;
+        let id = CollectionId(row.ok_or_else(|| Error::Corrupt("no id returned".into()))?.int(0)?);
+        self.log(account, Change { data_type: new.kind.data_type(), id: id.0, mailbox: None, kind: ChangeKind::Created })?;
+        self.read().collection(id)
+    }
+
+    pub fn rename_collection(&mut self, id: CollectionId, name: &str, parent: Option<CollectionId>) -> Result<()> {
+        let c = self.read().collection(id)?;
+        let modseq = self.log(c.account, Change { data_type: c.kind.data_type(), id: id.0, mailbox: None, kind: ChangeKind::Updated })?;
+        self.conn.execute(
+            "UPDATE collections SET name = $1, parent_id = $2, modseq = $3 WHERE id = $4",
+            params![name, parent.map(|p| p.0), modseq.0 as i64, id.0],
+        )?;
+        Ok(())
+    }
+
+    pub fn set_subscribed(&mut self, id: CollectionId, subscribed: bool) -> Result<()> {
+        let c = self.read().collection(id)?;
+        let modseq = self.log(c.account, Change { data_type: c.kind.data_type(), id: id.0, mailbox: None, kind: ChangeKind::Updated })?;
+        self.conn.execute(
+            "UPDATE collections SET subscribed = $1, modseq = $2 WHERE id = $3",
+            params![subscribed, modseq.0 as i64, id.0],
+        )?;
+        Ok(())
+    }
+
+    /// Destroys a collection and its items. A message that is also in another mailbox survives.
+    pub fn destroy_collection(&mut self, id: CollectionId) -> Result<()> {
+        let c = self.read().collection(id)?;
+        if c.kind == CollectionKind::Mailbox {
+            for entry in self.read().mailbox_entries(id)? {
+                self.remove_from_mailbox(entry.item, id)?;
+            }
+        } else {
+            for item in self.read().items_in(id)? {
+                self.destroy_item(item.id)?;
+            }
+        }
+        self.conn.execute("DELETE FROM collections WHERE id = $1", params![id.0])?;
+        self.log(c.account, Change { data_type: c.kind.data_type(), id: id.0, mailbox: None, kind: ChangeKind::Destroyed })?;
+        Ok(())
+    }
+
+    // ---- items ----
+
+    /// Creates an item of `data_type`; an event/contact/task names its collection in `new`.
+    pub fn create_item(&mut self, account: AccountId, data_type: DataType, new: NewItem) -> Result<ItemId> {
+        if let Some(c) = new.collection {
+            let c = self.read().collection(c)?;
+            if c.account != account || c.kind.item_type() != data_type {
+                return Err(Error::Invalid("collection does not hold this kind of item".into()));
+            }
+        }
+        let modseq = self.modseq(account)?;
+        if let Some(b) = &new.blob {
+            self.ref_blob(b)?;
+        }
+        let row = self.conn.query_one(
+            "INSERT INTO items (account_id, data_type, collection_id, blob_hash, size, modseq, created_modseq, received_at, \
+             keywords, thread_id, uid_text, start_utc, end_utc, summary) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+            params![
+                account.0,
+                data_type as i64,
+                new.collection.map(|c| c.0),
+                new.blob.as_ref().map(|b| b.hash.0.clone()),
+                new.blob.as_ref().map_or(0, |b| b.size as i64),
+                modseq.0 as i64,
+                new.received_at,
+                new.keywords.join(" "),
+                new.thread_id,
+                new.uid_text.clone(),
+                new.start_utc,
+                new.end_utc,
+                new.summary.clone(),
+            ],
+        )?;
+        let id = ItemId(row.ok_or_else(|| Error::Corrupt("no id returned".into()))?.int(0)?);
+        if let Some(text) = &new.text {
+            self.index_text(id, text)?;
+        }
+        self.log(account, Change { data_type, id: id.0, mailbox: None, kind: ChangeKind::Created })?;
+        Ok(id)
+    }
+
+    /// Replaces an item's content and indexed fields (an event or contact saved again).
+    pub fn replace_item(&mut self, id: ItemId, new: NewItem) -> Result<()> {
+        let old = self.read().item(id)?;
+        if let Some(b) = &new.blob {
+            self.ref_blob(b)?;
+        }
+        if let Some(h) = &old.blob {
+            self.unref_blob(h)?;
+        }
+        let modseq = self.log(old.account, Change { data_type: old.data_type, id: id.0, mailbox: None, kind: ChangeKind::Updated })?;
+        self.conn.execute(
+            "UPDATE items SET blob_hash = $1, size = $2, modseq = $3, keywords = $4, uid_text = $5, start_utc = $6, \
+             end_utc = $7, summary = $8 WHERE id = $9",
+            params![
+                new.blob.as_ref().map(|b| b.hash.0.clone()),
+                new.blob.as_ref().map_or(0, |b| b.size as i64),
+                modseq.0 as i64,
+                new.keywords.join(" "),
+                new.uid_text.clone(),
+                new.start_utc,
+                new.end_utc,
+                new.summary.clone(),
+                id.0,
+            ],
+        )?;
+        self.unindex_text(id)?;
+        if let Some(text) = &new.text {
+            self.index_text(id, text)?;
+        }
+        self.touch_memberships(old.account, id, modseq)
+    }
+
+    /// Sets a message's keywords (IMAP flags); each mailbox it is in sees the change.
+    pub fn set_keywords(&mut self, id: ItemId, keywords: &[String]) -> Result<Modseq> {
+        let old = self.read().item(id)?;
+        let modseq = self.log(old.account, Change { data_type: old.data_type, id: id.0, mailbox: None, kind: ChangeKind::Updated })?;
+        self.conn.execute(
+            "UPDATE items SET keywords = $1, modseq = $2 WHERE id = $3",
+            params![keywords.join(" "), modseq.0 as i64, id.0],
+        )?;
+        self.touch_memberships(old.account, id, modseq)?;
+        Ok(modseq)
+    }
+
+    fn touch_memberships(&mut self, account: AccountId, id: ItemId, modseq: Modseq) -> Result<()> {
+        for (mailbox, uid) in self.read().mailboxes_of(id)? {
+            self.conn.execute(
+                "UPDATE mailbox_messages SET modseq = $1 WHERE mailbox_id = $2 AND uid = $3",
+                params![modseq.0 as i64, mailbox.0, i64::from(uid.0)],
+            )?;
+            self.log(account, Change { data_type: DataType::Email, id: id.0, mailbox: Some((mailbox, uid)), kind: ChangeKind::Updated })?;
+        }
+        Ok(())
+    }
+
+    /// Destroys an item everywhere (all mailboxes, index, blob reference).
+    pub fn destroy_item(&mut self, id: ItemId) -> Result<()> {
+        let old = self.read().item(id)?;
+        for (mailbox, uid) in self.read().mailboxes_of(id)? {
+            self.conn.execute("DELETE FROM mailbox_messages WHERE mailbox_id = $1 AND uid = $2", params![mailbox.0, i64::from(uid.0)])?;
+            self.log(old.account, Change { data_type: DataType::Email, id: id.0, mailbox: Some((mailbox, uid)), kind: ChangeKind::Destroyed })?;
+        }
+        if let Some(h) = &old.blob {
+            self.unref_blob(h)?;
+        }
+        self.unindex_text(id)?;
+        self.conn.execute("DELETE FROM items WHERE id = $1", params![id.0])?;
+        self.log(old.account, Change { data_type: old.data_type, id: id.0, mailbox: None, kind: ChangeKind::Destroyed })?;
+        Ok(())
+    }
+
+    // ---- messages in mailboxes ----
+
+    /// Puts a message in a mailbox under the mailbox's next UID. The UID is taken with an
+    /// UPDATE … RETURNING, so concurrent writers never share one.
+    pub fn add_to_mailbox(&mut self, item: ItemId, mailbox: CollectionId) -> Result<Uid> {
+        let m = self.read().collection(mailbox)?;
+        let i = self.read().item(item)?;
+        if m.kind != CollectionKind::Mailbox || i.data_type != DataType::Email || m.account != i.account {
+            return Err(Error::Invalid("only a message of the same account goes in a mailbox".into()));
+        }
+        let modseq = self.modseq(m.account)?;
+        let row = self
+            .conn
+            .query_one(
+                "UPDATE collections SET uidnext = uidnext + 1, modseq = $1 WHERE id = $2 RETURNING uidnext - 1",
+                params![modseq.0 as i64, mailbox.0],
+            )?
+            .ok_or_else(|| Error::NotFound(format!("mailbox {mailbox}")))?;
+        let uid = Uid(u32::try_from(row.int(0)?).map_err(|_| Error::Invalid("mailbox UIDs exhausted".into()))?);
+        self.conn.execute(
+            "INSERT INTO mailbox_messages (mailbox_id, uid, item_id, modseq) VALUES ($1, $2, $3, $4)",
+            params![mailbox.0, i64::from(uid.0), item.0, modseq.0 as i64],
+        )?;
+        self.log(m.account, Change { data_type: DataType::Email, id: item.0, mailbox: Some((mailbox, uid)), kind: ChangeKind::Created })?;
+        self.log(m.account, Change { data_type: DataType::Email, id: item.0, mailbox: None, kind: ChangeKind::Updated })?;
+        Ok(uid)
+    }
+
+    /// Takes a message out of a mailbox; a message left in no mailbox is destroyed.
+    pub fn remove_from_mailbox(&mut self, item: ItemId, mailbox: CollectionId) -> Result<()> {
+        let m = self.read().collection(mailbox)?;
+        let row = self.conn.query_one(
+            "DELETE FROM mailbox_messages WHERE mailbox_id = $1 AND item_id = $2 RETURNING uid",
+            params![mailbox.0, item.0],
+        )?;
+        let uid = Uid(u32::try_from(row.ok_or_else(|| Error::NotFound(format!("message {item} in mailbox {mailbox}")))?.int(0)?).unwrap_or(0));
+        self.log(m.account, Change { data_type: DataType::Email, id: item.0, mailbox: Some((mailbox, uid)), kind: ChangeKind::Destroyed })?;
+        if self.read().mailboxes_of(item)?.is_empty() {
+            self.destroy_item(item)
+        } else {
+            self.log(m.account, Change { data_type: DataType::Email, id: item.0, mailbox: None, kind: ChangeKind::Updated })?;
+            Ok(())
+        }
+    }
+
+    // ---- blobs and full text ----
+
+    fn ref_blob(&mut self, blob: &BlobRef) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO blobs (hash, size, refs, released_at) VALUES ($1, $2, 1, NULL) \
+             ON CONFLICT (hash) DO UPDATE SET refs = blobs.refs + 1, released_at = NULL",
+            params![blob.hash.0.as_str(), blob.size as i64],
+        )?;
+        Ok(())
+    }
+
+    fn unref_blob(&mut self, hash: &BlobHash) -> Result<()> {
+        self.conn.execute(
+            "UPDATE blobs SET refs = refs - 1, released_at = CASE WHEN refs <= 1 THEN CAST($2 AS BIGINT) ELSE NULL END WHERE hash = $1",
+            params![hash.0.as_str(), self.now],
+        )?;
+        Ok(())
+    }
+
+    fn index_text(&mut self, id: ItemId, text: &str) -> Result<()> {
+        match self.conn.dialect() {
+            Dialect::Sqlite => self.conn.execute("INSERT INTO item_text (rowid, body) VALUES ($1, $2)", params![id.0, text])?,
+            Dialect::Postgres => self.conn.execute("UPDATE items SET fts = to_tsvector('simple', $2) WHERE id = $1", params![id.0, text])?,
+        };
+        Ok(())
+    }
+
+    fn unindex_text(&mut self, id: ItemId) -> Result<()> {
+        match self.conn.dialect() {
+            Dialect::Sqlite => self.conn.execute("DELETE FROM item_text WHERE rowid = $1", params![id.0])?,
+            Dialect::Postgres => self.conn.execute("UPDATE items SET fts = NULL WHERE id = $1", params![id.0])?,
+        };
+        Ok(())
+    }
+
+    // ---- change-log window ----
+
+    /// Deletes log rows written before `cutoff` and records, per account, the newest modseq
+    /// dropped: asking for changes since before it is then answered `ChangesTooOld`.
+    pub(crate) fn trim_changes(&mut self, cutoff: i64) -> Result<u64> {
+        self.conn.execute(
+            "UPDATE accounts SET trimmed_modseq = (SELECT max(modseq) FROM changes c WHERE c.account_id = accounts.id AND c.at < $1) \
+             WHERE EXISTS (SELECT 1 FROM changes c WHERE c.account_id = accounts.id AND c.at < $1)",
+            params![cutoff],
+        )?;
+        let n = self.conn.execute("DELETE FROM changes WHERE at < $1", params![cutoff])?;
+        if self.conn.dialect() == Dialect::Sqlite {
+            self.conn.execute("DELETE FROM notifications WHERE at < $1", params![self.now - 3600])?;
+        }
+        Ok(n)
+    }
+}

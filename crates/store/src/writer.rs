@@ -1,0 +1,147 @@
+//! Writes: one transaction per job, and on SQLite one fsync for many jobs (group commit).
+//!
+//! The SQLite writer thread takes the first queued job, then every job already waiting (up to
+//! `group_commit_max`), and runs each inside its own SAVEPOINT of one `BEGIN IMMEDIATE`
+//! transaction. A job that fails or panics is rolled back to its savepoint alone; the others
+//! commit together. Each job's reply is sent only after COMMIT has returned, that is after the
+//! WAL is fsynced, so no caller hears "done" before its data is durable.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc;
+
+use crate::notify::Notifier;
+use crate::sql::Conn;
+use crate::sqlite::SqliteConn;
+use crate::tx::WriteTx;
+use crate::{Error, Notification, Result};
+
+/// Called once the job's transaction committed (Ok) or failed to (Err).
+pub(crate) type Reply = Box<dyn FnOnce(Result<()>) + Send>;
+/// Runs inside the transaction; `None` means it failed and already answered its caller.
+pub(crate) type Job = Box<dyn FnOnce(&mut WriteTx<'_>) -> Option<Reply> + Send>;
+
+pub(crate) struct Writer {
+    queue: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    pub fn start(conn: SqliteConn, notifier: Notifier, max: usize) -> Result<Writer> {
+        let (queue, jobs) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("relais-store-writer".into())
+            .spawn(move || writer_loop(conn, &jobs, &notifier, max.max(1)))?;
+        Ok(Writer { queue })
+    }
+
+    pub fn submit(&self, job: Job) -> Result<()> {
+        self.queue.send(job).map_err(|_| Error::Closed)
+    }
+}
+
+fn writer_loop(mut conn: SqliteConn, jobs: &mpsc::Receiver<Job>, notifier: &Notifier, max: usize) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < max {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        commit_batch(&mut conn, batch, notifier);
+    }
+}
+
+fn commit_batch(conn: &mut SqliteConn, batch: Vec<Job>, notifier: &Notifier) {
+    if let Err(e) = conn.batch("BEGIN IMMEDIATE") {
+        tracing::error!(error = %e, "store: cannot begin a write transaction");
+        for job in batch {
+            fail_unrun(job, &e);
+        }
+        return;
+    }
+    let mut done = Vec::with_capacity(batch.len());
+    for job in batch {
+        if let Err(e) = conn.batch("SAVEPOINT job") {
+            fail_unrun(job, &e);
+            continue;
+        }
+        match run_job(conn, job, notifier.origin()) {
+            Some(ok) => {
+                if let Err(e) = conn.batch("RELEASE job") {
+                    (ok.0)(Err(Error::NotCommitted(e.to_string())));
+                } else {
+                    done.push(ok);
+                }
+            }
+            None => {
+                if let Err(e) = conn.batch("ROLLBACK TO job; RELEASE job") {
+                    tracing::error!(error = %e, "store: rollback to savepoint failed");
+                }
+            }
+        }
+    }
+    finish(conn, done, notifier);
+}
+
+/// Commits and answers every job, then publishes their notifications.
+fn finish(conn: &mut dyn Conn, done: Vec<(Reply, Vec<Notification>)>, notifier: &Notifier) {
+    match conn.batch("COMMIT") {
+        Ok(()) => {
+            for (reply, notes) in done {
+                reply(Ok(()));
+                for n in notes {
+                    notifier.publish(n);
+                }
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "store: commit failed");
+            let _ = conn.batch("ROLLBACK");
+            for (reply, _) in done {
+                reply(Err(Error::NotCommitted(e.to_string())));
+            }
+        }
+    }
+}
+
+/// A job that could not even start: run it against nothing so its caller gets an error.
+fn fail_unrun(job: Job, e: &Error) {
+    tracing::error!(error = %e, "store: write not run");
+    // Dropping the job drops its reply channel; the caller sees NotCommitted.
+    drop(job);
+}
+
+/// Runs one job; on success returns its reply and the notifications to publish after commit.
+fn run_job(conn: &mut dyn Conn, job: Job, origin: &str) -> Option<(Reply, Vec<Notification>)> {
+    let mut tx = WriteTx::new(conn);
+    match catch_unwind(AssertUnwindSafe(|| job(&mut tx))) {
+        Ok(Some(reply)) => match tx.finish(origin) {
+            Ok(notes) => Some((reply, notes)),
+            Err(e) => {
+                reply(Err(e));
+                None
+            }
+        },
+        Ok(None) => None,
+        Err(_) => {
+            tracing::error!("store: a write job panicked; rolled back");
+            None
+        }
+    }
+}
+
+/// PostgreSQL: one job, one transaction (the server groups concurrent WAL flushes itself).
+pub(crate) fn run_alone(conn: &mut dyn Conn, job: Job, notifier: &Notifier) {
+    if let Err(e) = conn.batch("BEGIN") {
+        fail_unrun(job, &e);
+        return;
+    }
+    match run_job(conn, job, notifier.origin()) {
+        Some(ok) => finish(conn, vec![ok], notifier),
+        None => {
+            if let Err(e) = conn.batch("ROLLBACK") {
+                tracing::error!(error = %e, "store: rollback failed");
+            }
+        }
+    }
+}
