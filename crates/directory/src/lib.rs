@@ -1,1 +1,266 @@
+//! The directory: domains, principals (users, shared mailboxes, groups, rooms, equipment),
+//! aliases, group membership, credentials, and the one authentication entry point every
+//! protocol uses.
+//!
+//! Invariants:
+//! - passwords and app passwords are stored only as Argon2id PHC strings, hashed on blocking
+//!   threads;
+//! - addresses are stored lower-case; a local part and an alias never collide in a domain;
+//! - every principal that can own data gets its default collections in the same transaction
+//!   that creates it;
+//! - reads go to the store each time, so a change made by another process (the CLI) is seen
+//!   at once; only successful password verifications are cached, keyed by the stored hash.
 
+mod address;
+mod auth;
+mod error;
+mod password;
+mod provision;
+mod throttle;
+
+use relais_store::{AccountId, NewPrincipal, PrincipalKind, Role, Store};
+
+pub use address::Address;
+pub use auth::{AuthConfig, Credentials};
+pub use error::{AuthError, DirectoryError};
+pub use relais_store::{AppPassword, Domain, Principal};
+pub use throttle::ThrottleConfig;
+
+pub type Result<T, E = DirectoryError> = std::result::Result<T, E>;
+
+/// Where mail for an address goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recipient {
+    /// A principal that owns a mailbox (user, shared mailbox, room, equipment).
+    Mailbox(Principal),
+    /// A group: its members, each a mailbox (nested groups flattened, cycles cut).
+    Group { group: Principal, members: Vec<Principal> },
+}
+
+#[derive(Clone)]
+pub struct Directory {
+    store: Store,
+    auth: std::sync::Arc<auth::Authenticator>,
+}
+
+impl Directory {
+    pub fn new(store: Store, config: AuthConfig) -> Directory {
+        Directory { auth: std::sync::Arc::new(auth::Authenticator::new(config)), store }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    // ---- domains ----
+
+    pub async fn add_domain(&self, name: &str) -> Result<Domain> {
+        let name = address::domain(name)?;
+        let n = name.clone();
+        let id = self.store.write(move |tx| tx.add_domain(&n)).await?;
+        Ok(Domain { id, name, catchall: None })
+    }
+
+    pub async fn remove_domain(&self, name: &str) -> Result<()> {
+        let name = address::domain(name)?;
+        Ok(self.store.write(move |tx| tx.remove_domain(&name)).await?)
+    }
+
+    pub async fn domains(&self) -> Result<Vec<Domain>> {
+        Ok(self.store.read(|r| r.domains()).await?)
+    }
+
+    /// Sets (or with `None` clears) the principal that receives mail for unknown local parts.
+    pub async fn set_catchall(&self, domain: &str, target: Option<&str>) -> Result<()> {
+        let domain = self.domain(domain).await?;
+        let target = match target {
+            Some(t) => Some(self.principal_required(t).await?.id),
+            None => None,
+        };
+        Ok(self.store.write(move |tx| tx.set_catchall(domain.id, target)).await?)
+    }
+
+    async fn domain(&self, name: &str) -> Result<Domain> {
+        let name = address::domain(name)?;
+        let n = name.clone();
+        self.store.read(move |r| r.domain(&n)).await?.ok_or(DirectoryError::UnknownDomain(name))
+    }
+
+    // ---- principals ----
+
+    /// Creates a principal at `address` (its domain must exist), with a password if given, and
+    /// provisions its default collections.
+    pub async fn add_principal(
+        &self,
+        kind: PrincipalKind,
+        address: &str,
+        display_name: &str,
+        password: Option<&str>,
+        role: Role,
+    ) -> Result<Principal> {
+        let addr = Address::parse(address)?;
+        let domain = self.domain(&addr.domain).await?;
+        let secret = match password {
+            Some(p) => Some(password::hash(p).await?),
+            None => None,
+        };
+        let new = NewPrincipal {
+            kind,
+            local_part: addr.local.clone(),
+            domain: domain.id,
+            display_name: display_name.to_owned(),
+            secret,
+            role,
+        };
+        let id = self
+            .store
+            .write(move |tx| {
+                let id = tx.create_principal(new)?;
+                provision::default_collections(tx, id, kind)?;
+                Ok(id)
+            })
+            .await?;
+        self.principal_by_id(id).await?.ok_or_else(|| DirectoryError::NotFound(address.to_owned()))
+    }
+
+    pub async fn principal_by_id(&self, id: AccountId) -> Result<Option<Principal>> {
+        Ok(self.store.read(move |r| r.principal(id)).await?)
+    }
+
+    /// The principal whose own address, or one of whose aliases, is `address`.
+    pub async fn principal(&self, address: &str) -> Result<Option<Principal>> {
+        let Ok(addr) = Address::parse(address) else { return Ok(None) };
+        Ok(self
+            .store
+            .read(move |r| {
+                if let Some(p) = r.principal_by_address(&addr.local, &addr.domain)? {
+                    return Ok(Some(p));
+                }
+                match r.alias_target(&addr.local, &addr.domain)? {
+                    Some(id) => r.principal(id),
+                    None => Ok(None),
+                }
+            })
+            .await?)
+    }
+
+    async fn principal_required(&self, address: &str) -> Result<Principal> {
+        self.principal(address).await?.ok_or_else(|| DirectoryError::NotFound(address.to_owned()))
+    }
+
+    pub async fn principals(&self, kind: Option<PrincipalKind>, domain: Option<&str>) -> Result<Vec<Principal>> {
+        let domain = domain.map(address::domain).transpose()?;
+        Ok(self.store.read(move |r| r.principals(kind, domain.as_deref())).await?)
+    }
+
+    pub async fn set_password(&self, address: &str, password: &str) -> Result<()> {
+        let p = self.principal_required(address).await?;
+        let secret = password::hash(password).await?;
+        Ok(self.store.write(move |tx| tx.set_secret(p.id, Some(&secret))).await?)
+    }
+
+    pub async fn set_role(&self, address: &str, role: Role) -> Result<()> {
+        let p = self.principal_required(address).await?;
+        Ok(self.store.write(move |tx| tx.set_role(p.id, role)).await?)
+    }
+
+    /// Removes the principal and everything it owns.
+    pub async fn remove_principal(&self, address: &str) -> Result<()> {
+        let addr = Address::parse(address)?;
+        let p = self
+            .store
+            .read(move |r| r.principal_by_address(&addr.local, &addr.domain))
+            .await?
+            .ok_or_else(|| DirectoryError::NotFound(address.to_owned()))?;
+        Ok(self.store.write(move |tx| tx.remove_principal(p.id)).await?)
+    }
+
+    // ---- aliases and groups ----
+
+    pub async fn add_alias(&self, alias: &str, target: &str) -> Result<()> {
+        let a = Address::parse(alias)?;
+        let domain = self.domain(&a.domain).await?;
+        let target = self.principal_required(target).await?;
+        Ok(self.store.write(move |tx| tx.add_alias(domain.id, &a.local, target.id)).await?)
+    }
+
+    pub async fn remove_alias(&self, alias: &str) -> Result<()> {
+        let a = Address::parse(alias)?;
+        let domain = self.domain(&a.domain).await?;
+        Ok(self.store.write(move |tx| tx.remove_alias(domain.id, &a.local)).await?)
+    }
+
+    /// (alias, target) pairs.
+    pub async fn aliases(&self) -> Result<Vec<(String, String)>> {
+        Ok(self.store.read(|r| r.aliases()).await?)
+    }
+
+    pub async fn add_member(&self, group: &str, member: &str) -> Result<()> {
+        let g = self.group(group).await?;
+        let m = self.principal_required(member).await?;
+        if m.id == g.id {
+            return Err(DirectoryError::Invalid("a group cannot contain itself".into()));
+        }
+        Ok(self.store.write(move |tx| tx.add_group_member(g.id, m.id)).await?)
+    }
+
+    pub async fn remove_member(&self, group: &str, member: &str) -> Result<()> {
+        let g = self.group(group).await?;
+        let m = self.principal_required(member).await?;
+        Ok(self.store.write(move |tx| tx.remove_group_member(g.id, m.id)).await?)
+    }
+
+    pub async fn members(&self, group: &str) -> Result<Vec<Principal>> {
+        let g = self.group(group).await?;
+        Ok(self.store.read(move |r| r.group_members(g.id)).await?)
+    }
+
+    async fn group(&self, address: &str) -> Result<Principal> {
+        let g = self.principal_required(address).await?;
+        if g.kind != PrincipalKind::Group {
+            return Err(DirectoryError::Invalid(format!("{address} is not a group")));
+        }
+        Ok(g)
+    }
+
+    /// Where mail to `address` goes: its principal, an alias's target, a group's members
+    /// (expanded), or the domain's catch-all. `None` if the address is not local or unknown.
+    pub async fn resolve(&self, address: &str) -> Result<Option<Recipient>> {
+        let Ok(addr) = Address::parse(address) else { return Ok(None) };
+        Ok(self.store.read(move |r| provision::resolve(r, &addr)).await?)
+    }
+
+    // ---- app passwords ----
+
+    /// Creates an app password and returns it; only its hash is kept.
+    pub async fn add_app_password(&self, address: &str, name: &str) -> Result<String> {
+        let p = self.principal_required(address).await?;
+        if name.trim().is_empty() || name.len() > 64 {
+            return Err(DirectoryError::Invalid("an app password needs a name of 1 to 64 characters".into()));
+        }
+        let secret = password::generate();
+        let hash = password::hash(&secret).await?;
+        let name = name.to_owned();
+        self.store.write(move |tx| tx.add_app_password(p.id, &name, &hash)).await?;
+        Ok(secret)
+    }
+
+    pub async fn app_passwords(&self, address: &str) -> Result<Vec<AppPassword>> {
+        let p = self.principal_required(address).await?;
+        Ok(self.store.read(move |r| r.app_passwords(p.id)).await?)
+    }
+
+    pub async fn revoke_app_password(&self, address: &str, name: &str) -> Result<()> {
+        let p = self.principal_required(address).await?;
+        let name = name.to_owned();
+        Ok(self.store.write(move |tx| tx.revoke_app_password(p.id, &name)).await?)
+    }
+
+    // ---- authentication ----
+
+    /// The one entry point for every protocol's login: checks throttling, then the password
+    /// or an app password. Returns the principal on success.
+    pub async fn authenticate(&self, credentials: &Credentials) -> Result<Principal, AuthError> {
+        self.auth.authenticate(self, credentials).await
+    }
+}

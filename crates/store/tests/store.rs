@@ -1,11 +1,10 @@
 //! The store's behaviour, on SQLite and on PostgreSQL.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use common::Fresh;
+use relais_testkit::backends::Fresh;
+use relais_testkit::on_both_backends;
 use relais_store::{
     AccountId, Changes, CollectionKind, DataType, Error, ItemId, Modseq, NewCollection, NewItem, Store, Uid,
 };

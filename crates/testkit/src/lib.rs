@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use rand::Rng;
 
+pub mod backends;
+
 /// A directory removed when dropped.
 pub struct TempDir(PathBuf);
 
