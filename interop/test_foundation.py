@@ -54,10 +54,16 @@ def test_unknown_path_is_404(relais):
 
 
 def test_only_requested_listeners_open(relais_factory):
+    # Protocols that have not landed yet are reported in the log, never bound to a socket
+    # that would accept connections and then serve nothing. Each protocol issue moves its
+    # listener from this set into the served one.
     r = relais_factory(listeners=OPTIONAL_LISTENERS).start()
-    assert set(r.listeners) == {"http", "https", *OPTIONAL_LISTENERS}
+    assert set(r.listeners) == {"http", "https"}
     for name in r.listeners:
         socket.create_connection(r.addr(name), timeout=5).close()
+    log = r.log_tail(200)
+    for name in OPTIONAL_LISTENERS:
+        assert f"listen.{name} is ignored" in log, name
     plain = relais_factory("plain").start()
     assert set(plain.listeners) == {"http", "https"}
 

@@ -23,7 +23,10 @@ pub struct AuthConfig {
 
 impl Default for AuthConfig {
     fn default() -> Self {
-        AuthConfig { throttle: ThrottleConfig::default(), cache_ttl: Duration::from_secs(300) }
+        AuthConfig {
+            throttle: ThrottleConfig::default(),
+            cache_ttl: Duration::from_secs(300),
+        }
     }
 }
 
@@ -56,21 +59,34 @@ impl Authenticator {
         }
     }
 
-    pub async fn authenticate(&self, dir: &Directory, c: &Credentials) -> Result<Principal, AuthError> {
+    pub async fn authenticate(
+        &self,
+        dir: &Directory,
+        c: &Credentials,
+    ) -> Result<Principal, AuthError> {
         let account = c.username.trim().to_ascii_lowercase();
         if let Some(retry_after) = self.throttle.blocked(c.remote, &account) {
             tracing::info!(user = %account, remote = ?c.remote, "login refused: throttled");
             return Err(AuthError::Throttled { retry_after });
         }
-        let principal = dir.principal(&account).await.map_err(|e| AuthError::Unavailable(e.to_string()))?;
+        let principal = dir
+            .principal(&account)
+            .await
+            .map_err(|e| AuthError::Unavailable(e.to_string()))?;
         let mut hashes = Vec::new();
         if let Some(p) = &principal {
             hashes.extend(p.secret.clone());
             let id = p.id;
-            let apps = dir.store().read(move |r| r.app_passwords(id)).await.map_err(|e| AuthError::Unavailable(e.to_string()))?;
+            let apps = dir
+                .store()
+                .read(move |r| r.app_passwords(id))
+                .await
+                .map_err(|e| AuthError::Unavailable(e.to_string()))?;
             hashes.extend(apps.into_iter().map(|a| a.secret));
         }
-        let Some(p) = principal.filter(|_| !hashes.is_empty() && c.password.len() <= password::MAX_LEN) else {
+        let Some(p) =
+            principal.filter(|_| !hashes.is_empty() && c.password.len() <= password::MAX_LEN)
+        else {
             self.throttle.fail(c.remote, &account);
             tracing::info!(user = %account, remote = ?c.remote, "login failed: no such login");
             return Err(AuthError::Failed);
@@ -99,7 +115,9 @@ impl Authenticator {
     }
 
     fn cached(&self, key: &[u8; 32]) -> bool {
-        let Ok(cache) = self.cache.lock() else { return false };
+        let Ok(cache) = self.cache.lock() else {
+            return false;
+        };
         cache.get(key).is_some_and(|until| *until > Instant::now())
     }
 
@@ -107,7 +125,9 @@ impl Authenticator {
         if self.config.cache_ttl.is_zero() {
             return;
         }
-        let Ok(mut cache) = self.cache.lock() else { return };
+        let Ok(mut cache) = self.cache.lock() else {
+            return;
+        };
         let now = Instant::now();
         if cache.len() >= CACHE_MAX {
             cache.retain(|_, until| *until > now);

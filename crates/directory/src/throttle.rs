@@ -17,7 +17,11 @@ pub struct ThrottleConfig {
 
 impl Default for ThrottleConfig {
     fn default() -> Self {
-        ThrottleConfig { max_failures_per_address: 20, max_failures_per_account: 10, window: Duration::from_secs(300) }
+        ThrottleConfig {
+            max_failures_per_address: 20,
+            max_failures_per_account: 10,
+            window: Duration::from_secs(300),
+        }
     }
 }
 
@@ -36,7 +40,10 @@ struct Counter<K> {
 
 impl<K: Hash + Eq> Counter<K> {
     fn new(max: u32) -> Self {
-        Counter { max, entries: Mutex::new(HashMap::new()) }
+        Counter {
+            max,
+            entries: Mutex::new(HashMap::new()),
+        }
     }
 
     fn blocked(&self, key: &K, window: Duration, now: Instant) -> Option<Duration> {
@@ -47,13 +54,21 @@ impl<K: Hash + Eq> Counter<K> {
     }
 
     fn fail(&self, key: K, window: Duration, now: Instant) {
-        let Ok(mut entries) = self.entries.lock() else { return };
+        let Ok(mut entries) = self.entries.lock() else {
+            return;
+        };
         if entries.len() >= PRUNE_AT {
             entries.retain(|_, w| w.started + window > now);
         }
-        let w = entries.entry(key).or_insert(Window { started: now, failures: 0 });
+        let w = entries.entry(key).or_insert(Window {
+            started: now,
+            failures: 0,
+        });
         if w.started + window <= now {
-            *w = Window { started: now, failures: 0 };
+            *w = Window {
+                started: now,
+                failures: 0,
+            };
         }
         w.failures = w.failures.saturating_add(1);
     }
@@ -84,7 +99,9 @@ impl Throttle {
     pub fn blocked(&self, remote: Option<IpAddr>, account: &str) -> Option<Duration> {
         let now = Instant::now();
         let by_address = remote.and_then(|ip| self.by_address.blocked(&ip, self.window, now));
-        let by_account = self.by_account.blocked(&account.to_owned(), self.window, now);
+        let by_account = self
+            .by_account
+            .blocked(&account.to_owned(), self.window, now);
         by_address.max(by_account)
     }
 
@@ -107,7 +124,11 @@ mod tests {
 
     #[test]
     fn blocks_after_max_failures_and_clears_on_success() {
-        let t = Throttle::new(&ThrottleConfig { max_failures_per_address: 3, max_failures_per_account: 2, window: Duration::from_secs(60) });
+        let t = Throttle::new(&ThrottleConfig {
+            max_failures_per_address: 3,
+            max_failures_per_account: 2,
+            window: Duration::from_secs(60),
+        });
         let ip: IpAddr = "192.0.2.1".parse().unwrap();
         let other: IpAddr = "192.0.2.2".parse().unwrap();
         t.fail(Some(ip), "a@x");
@@ -117,14 +138,21 @@ mod tests {
         assert!(t.blocked(Some(other), "a@x").is_some());
         assert!(t.blocked(Some(ip), "b@x").is_none());
         t.fail(Some(ip), "b@x");
-        assert!(t.blocked(Some(ip), "c@x").is_some(), "address reached its limit");
+        assert!(
+            t.blocked(Some(ip), "c@x").is_some(),
+            "address reached its limit"
+        );
         t.succeed("a@x");
         assert!(t.blocked(Some(other), "a@x").is_none());
     }
 
     #[test]
     fn window_expires() {
-        let t = Throttle::new(&ThrottleConfig { max_failures_per_address: 1, max_failures_per_account: 1, window: Duration::from_millis(50) });
+        let t = Throttle::new(&ThrottleConfig {
+            max_failures_per_address: 1,
+            max_failures_per_account: 1,
+            window: Duration::from_millis(50),
+        });
         t.fail(None, "a@x");
         assert!(t.blocked(None, "a@x").is_some());
         std::thread::sleep(Duration::from_millis(60));

@@ -1,1 +1,119 @@
-fn main(){}
+//! The `relais` binary: `serve` runs the server; `admin` manages the directory, on the same
+//! data (it works whether or not a server is running, and a running server sees the change at
+//! once because both read the one store).
+
+mod admin;
+mod config;
+mod http;
+mod serve;
+mod tls;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "relais",
+    version,
+    about = "Relais groupware server: mail, calendars, contacts, one binary"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+pub struct Common {
+    /// Data directory (database, blobs, TLS certificate).
+    #[arg(long, global = true, default_value = "relais-data")]
+    data: PathBuf,
+    /// Configuration file (TOML); every key is optional.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Manage domains, users, aliases, groups, shared mailboxes, rooms and equipment.
+    Admin {
+        #[command(flatten)]
+        common: Common,
+        #[command(subcommand)]
+        command: admin::AdminCommand,
+    },
+}
+
+/// The store configuration for a data directory and a config.
+pub fn store_config(data: &Path, config: &config::Config) -> relais_store::StoreConfig {
+    let backend = match (config.store.backend, &config.store.url) {
+        (config::Backend::Postgres, Some(url)) => {
+            relais_store::Backend::Postgres { url: url.clone() }
+        }
+        _ => relais_store::Backend::Sqlite {
+            dir: data.to_owned(),
+        },
+    };
+    let mut sc = relais_store::StoreConfig::new(backend);
+    sc.change_window =
+        Duration::from_secs(config.store.change_window_days.saturating_mul(24 * 3600));
+    sc.max_connections = config.store.max_connections;
+    sc
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(filter))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let (Command::Serve { common } | Command::Admin { common, .. }) = &cli.command;
+    let config = match config::Config::load(common.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("relais: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("relais: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match cli.command {
+        Command::Serve { common } => {
+            init_logging(&config.server.log);
+            runtime.block_on(serve::run(common.data, config))
+        }
+        Command::Admin { common, command } => {
+            init_logging("warn");
+            runtime.block_on(admin::run(&common.data, &config, command))
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("relais: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

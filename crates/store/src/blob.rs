@@ -28,7 +28,9 @@ pub struct BlobStore {
 impl BlobStore {
     pub(crate) fn files(dir: PathBuf) -> Result<BlobStore> {
         fs::create_dir_all(dir.join("tmp"))?;
-        Ok(BlobStore { dir: Some(Arc::new(dir)) })
+        Ok(BlobStore {
+            dir: Some(Arc::new(dir)),
+        })
     }
 
     pub(crate) fn postgres() -> BlobStore {
@@ -45,20 +47,31 @@ impl BlobStore {
     }
 
     pub(crate) fn put_file(&self, data: &[u8]) -> Result<BlobRef> {
-        let dir = self.dir().ok_or_else(|| Error::Invalid("blobs are not files".into()))?;
+        let dir = self
+            .dir()
+            .ok_or_else(|| Error::Invalid("blobs are not files".into()))?;
         let hash = BlobHash::of(data);
         let target = Self::path(dir, &hash);
         let size = data.len() as u64;
         // Refresh the time stamp of an existing copy; if it vanished meanwhile, write it anew.
-        if fs::File::options().append(true).open(&target).and_then(|f| f.set_modified(SystemTime::now())).is_ok() {
+        if fs::File::options()
+            .append(true)
+            .open(&target)
+            .and_then(|f| f.set_modified(SystemTime::now()))
+            .is_ok()
+        {
             return Ok(BlobRef { hash, size });
         }
-        let tmp = dir.join("tmp").join(format!("{:016x}", rand::thread_rng().r#gen::<u64>()));
+        let tmp = dir
+            .join("tmp")
+            .join(format!("{:016x}", rand::thread_rng().r#gen::<u64>()));
         let mut file = fs::File::create(&tmp)?;
         file.write_all(data)?;
         file.sync_all()?;
         drop(file);
-        let parent = target.parent().ok_or_else(|| Error::Corrupt("blob path".into()))?;
+        let parent = target
+            .parent()
+            .ok_or_else(|| Error::Corrupt("blob path".into()))?;
         fs::create_dir_all(parent)?;
         fs::rename(&tmp, &target)?;
         fs::File::open(parent)?.sync_all()?;
@@ -66,7 +79,9 @@ impl BlobStore {
     }
 
     pub(crate) fn get_file(&self, hash: &BlobHash) -> Result<Vec<u8>> {
-        let dir = self.dir().ok_or_else(|| Error::Invalid("blobs are not files".into()))?;
+        let dir = self
+            .dir()
+            .ok_or_else(|| Error::Invalid("blobs are not files".into()))?;
         fs::read(Self::path(dir, hash)).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => Error::NotFound(format!("blob {hash}")),
             _ => Error::Io(e),
@@ -80,13 +95,19 @@ impl BlobStore {
              ON CONFLICT (hash) DO UPDATE SET touched = excluded.touched",
             crate::params![hash.0.as_str(), data.to_vec(), crate::now()],
         )?;
-        Ok(BlobRef { hash, size: data.len() as u64 })
+        Ok(BlobRef {
+            hash,
+            size: data.len() as u64,
+        })
     }
 
     pub(crate) fn get_row(&self, conn: &mut dyn Conn, hash: &BlobHash) -> Result<Vec<u8>> {
-        conn.query_one("SELECT data FROM blob_data WHERE hash = $1", crate::params![hash.0.as_str()])?
-            .ok_or_else(|| Error::NotFound(format!("blob {hash}")))?
-            .bytes(0)
+        conn.query_one(
+            "SELECT data FROM blob_data WHERE hash = $1",
+            crate::params![hash.0.as_str()],
+        )?
+        .ok_or_else(|| Error::NotFound(format!("blob {hash}")))?
+        .bytes(0)
     }
 
     /// Inside a write transaction: removes blobs unreferenced since before `cutoff`.
@@ -97,7 +118,9 @@ impl BlobStore {
         )?;
         let mut removed = 0;
         for row in rows {
-            let Some(hash) = BlobHash::parse(&row.text(0)?) else { continue };
+            let Some(hash) = BlobHash::parse(&row.text(0)?) else {
+                continue;
+            };
             let gone = match self.dir() {
                 Some(dir) => remove_if_old(&Self::path(dir, &hash), cutoff)?,
                 None => {
@@ -105,11 +128,19 @@ impl BlobStore {
                         "DELETE FROM blob_data WHERE hash = $1 AND touched < $2",
                         crate::params![hash.0.as_str(), cutoff],
                     )? > 0
-                        || conn.query_one("SELECT 1 FROM blob_data WHERE hash = $1", crate::params![hash.0.as_str()])?.is_none()
+                        || conn
+                            .query_one(
+                                "SELECT 1 FROM blob_data WHERE hash = $1",
+                                crate::params![hash.0.as_str()],
+                            )?
+                            .is_none()
                 }
             };
             if gone {
-                conn.execute("DELETE FROM blobs WHERE hash = $1 AND refs <= 0", crate::params![hash.0.as_str()])?;
+                conn.execute(
+                    "DELETE FROM blobs WHERE hash = $1 AND refs <= 0",
+                    crate::params![hash.0.as_str()],
+                )?;
                 removed += 1;
             }
         }
@@ -119,7 +150,9 @@ impl BlobStore {
     /// Files older than `cutoff`, to be checked against the reference table; and stale temp files
     /// are removed on the way.
     pub(crate) fn orphan_files(&self, cutoff: i64) -> Result<Vec<BlobHash>> {
-        let Some(dir) = self.dir() else { return Ok(Vec::new()) };
+        let Some(dir) = self.dir() else {
+            return Ok(Vec::new());
+        };
         for entry in fs::read_dir(dir.join("tmp"))? {
             let path = entry?.path();
             remove_if_old(&path, cutoff)?;
@@ -160,7 +193,9 @@ fn subdirs(dir: &Path) -> Result<Vec<PathBuf>> {
 
 fn modified(path: &Path) -> Result<i64> {
     let t = fs::metadata(path)?.modified()?;
-    Ok(t.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs() as i64)
+    Ok(t.duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_secs() as i64)
 }
 
 /// Removes `path` unless it was touched at or after `cutoff`. The file is first moved aside and

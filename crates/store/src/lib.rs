@@ -34,7 +34,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use blob::BlobStore;
-pub use directory::{Domain, NewPrincipal, Principal, PrincipalKind, Role, AppPassword};
+pub use directory::{AppPassword, Domain, NewPrincipal, Principal, PrincipalKind, Role};
 pub use error::Error;
 pub use model::*;
 pub use read::ReadTx;
@@ -107,7 +107,8 @@ impl Store {
                 let mut conn = sqlite::SqliteConn::open(&path, false)?;
                 migrate::run(&mut conn)?;
                 let pool = Pool::sqlite(path.clone(), config.max_connections);
-                let writer = writer::Writer::start(conn, notifier.clone(), config.group_commit_max)?;
+                let writer =
+                    writer::Writer::start(conn, notifier.clone(), config.group_commit_max)?;
                 (pool, Some(writer), BlobStore::files(dir.join("blobs"))?)
             }
             Backend::Postgres { url } => {
@@ -120,7 +121,14 @@ impl Store {
         };
         let watcher = notify::Watcher::start(&config.backend, notifier.clone())?;
         Ok(Store {
-            inner: Arc::new(Inner { config, pool, writer, blobs, notifier, _watcher: watcher }),
+            inner: Arc::new(Inner {
+                config,
+                pool,
+                writer,
+                blobs,
+                notifier,
+                _watcher: watcher,
+            }),
         })
     }
 
@@ -159,7 +167,9 @@ impl Store {
                     .await?;
             }
         }
-        answer.await.map_err(|_| Error::NotCommitted("the write panicked; see the log".into()))?
+        answer
+            .await
+            .map_err(|_| Error::NotCommitted("the write panicked; see the log".into()))?
     }
 
     /// Runs `f` on a consistent snapshot.
@@ -189,7 +199,12 @@ impl Store {
         let blobs = self.inner.blobs.clone();
         match blobs.dir() {
             Some(_) => run_blocking(move || blobs.put_file(&data)).await,
-            None => self.inner.pool.run(move |conn| blobs.put_row(conn, &data)).await,
+            None => {
+                self.inner
+                    .pool
+                    .run(move |conn| blobs.put_row(conn, &data))
+                    .await
+            }
         }
     }
 
@@ -198,7 +213,12 @@ impl Store {
         let blobs = self.inner.blobs.clone();
         match blobs.dir() {
             Some(_) => run_blocking(move || blobs.get_file(&hash)).await,
-            None => self.inner.pool.run(move |conn| blobs.get_row(conn, &hash)).await,
+            None => {
+                self.inner
+                    .pool
+                    .run(move |conn| blobs.get_row(conn, &hash))
+                    .await
+            }
         }
     }
 
@@ -207,7 +227,9 @@ impl Store {
     pub async fn collect_garbage(&self, grace: Duration) -> Result<usize> {
         let blobs = self.inner.blobs.clone();
         let cutoff = now() - i64::try_from(grace.as_secs()).unwrap_or(i64::MAX);
-        let removed = self.write(move |tx| blobs.collect(tx.conn(), cutoff)).await?;
+        let removed = self
+            .write(move |tx| blobs.collect(tx.conn(), cutoff))
+            .await?;
         let blobs = self.inner.blobs.clone();
         let store = self.clone();
         let orphans = run_blocking(move || blobs.orphan_files(cutoff)).await?;
@@ -244,12 +266,15 @@ impl Store {
 
     /// Checks the database answers (`/readyz`).
     pub async fn ping(&self) -> Result<()> {
-        self.read(|r| r.account_modseq(AccountId::DIRECTORY).map(|_| ())).await
+        self.read(|r| r.account_modseq(AccountId::DIRECTORY).map(|_| ()))
+            .await
     }
 }
 
 /// Runs blocking work off the async executor's threads.
-async fn run_blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+async fn run_blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| Error::NotCommitted(format!("blocking task failed: {e}")))?

@@ -114,9 +114,14 @@ impl CollectionKind {
     }
 
     pub fn from_data_type(t: DataType) -> Option<CollectionKind> {
-        [CollectionKind::Mailbox, CollectionKind::Calendar, CollectionKind::AddressBook, CollectionKind::TaskList]
-            .into_iter()
-            .find(|k| k.data_type() == t)
+        [
+            CollectionKind::Mailbox,
+            CollectionKind::Calendar,
+            CollectionKind::AddressBook,
+            CollectionKind::TaskList,
+        ]
+        .into_iter()
+        .find(|k| k.data_type() == t)
     }
 }
 

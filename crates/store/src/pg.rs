@@ -8,8 +8,8 @@ use bytes::BytesMut;
 use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, NoTls, Statement};
 
-use crate::sql::{Conn, Dialect, Row, Value};
 use crate::Error;
+use crate::sql::{Conn, Dialect, Row, Value};
 
 pub struct PgConn {
     client: Client,
@@ -19,7 +19,10 @@ pub struct PgConn {
 impl PgConn {
     pub fn connect(url: &str) -> Result<Self, Error> {
         let client = Client::connect(url, NoTls)?;
-        Ok(PgConn { client, statements: HashMap::new() })
+        Ok(PgConn {
+            client,
+            statements: HashMap::new(),
+        })
     }
 
     pub fn client(&mut self) -> &mut Client {

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
 
-use crate::sql::{Conn, Dialect, Row, Value, sqlite_placeholders};
 use crate::Error;
+use crate::sql::{Conn, Dialect, Row, Value, sqlite_placeholders};
 
 pub struct SqliteConn {
     conn: rusqlite::Connection,
@@ -35,7 +35,9 @@ impl SqliteConn {
 
     /// SQLite's counter of commits made by *other* connections (cross-process wake-ups).
     pub fn data_version(&mut self) -> Result<i64, Error> {
-        Ok(self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
 }
 

@@ -1,0 +1,452 @@
+//! `relais admin …`: the directory's administration from the command line. It opens the store
+//! itself (SQLite lets the CLI and a running server share the file; PostgreSQL is shared by
+//! nature), so it works with or without a server, and the server sees each change at once.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use clap::Subcommand;
+use relais_directory::{Credentials, Directory};
+use relais_store::{PrincipalKind, Role, Store};
+
+use crate::config::Config;
+
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// Mail domains served here.
+    #[command(subcommand)]
+    Domain(DomainCommand),
+    /// People who log in.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Extra addresses for a principal, and per-domain catch-alls.
+    #[command(subcommand)]
+    Alias(AliasCommand),
+    /// Distribution groups.
+    #[command(subcommand)]
+    Group(GroupCommand),
+    /// Shared mailboxes.
+    #[command(subcommand)]
+    Shared(ResourceCommand),
+    /// Rooms (bookable, with a calendar).
+    #[command(subcommand)]
+    Room(ResourceCommand),
+    /// Equipment (bookable, with a calendar).
+    #[command(subcommand)]
+    Equipment(ResourceCommand),
+    /// Named, revocable passwords for devices and apps.
+    #[command(subcommand, name = "app-password")]
+    AppPassword(AppPasswordCommand),
+    /// Check credentials as a client would (throttling included).
+    #[command(subcommand)]
+    Auth(AuthCommand),
+}
+
+#[derive(Subcommand)]
+pub enum DomainCommand {
+    Add { name: String },
+    List,
+    Remove { name: String },
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password comes from --password, else a prompt (or a line on stdin).
+    Add {
+        address: String,
+        #[arg(long)]
+        password: Option<String>,
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Make the user an administrator.
+        #[arg(long)]
+        admin: bool,
+    },
+    List {
+        domain: Option<String>,
+    },
+    Show {
+        address: String,
+    },
+    Passwd {
+        address: String,
+        #[arg(long)]
+        password: Option<String>,
+    },
+    Remove {
+        address: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AliasCommand {
+    Add {
+        alias: String,
+        target: String,
+    },
+    Remove {
+        alias: String,
+    },
+    List,
+    /// Send mail for unknown addresses of DOMAIN to TARGET (or stop with --clear).
+    Catchall {
+        domain: String,
+        target: Option<String>,
+        #[arg(long, conflicts_with = "target")]
+        clear: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum GroupCommand {
+    Add {
+        address: String,
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    Remove {
+        address: String,
+    },
+    List,
+    #[command(subcommand)]
+    Member(MemberCommand),
+}
+
+#[derive(Subcommand)]
+pub enum MemberCommand {
+    Add { group: String, member: String },
+    Remove { group: String, member: String },
+    List { group: String },
+}
+
+#[derive(Subcommand)]
+pub enum ResourceCommand {
+    Add {
+        address: String,
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    List,
+    Remove {
+        address: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AppPasswordCommand {
+    /// Create one; the password is printed once, on the last line.
+    Add {
+        address: String,
+        name: String,
+    },
+    List {
+        address: String,
+    },
+    Revoke {
+        address: String,
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AuthCommand {
+    Check {
+        address: String,
+        #[arg(long)]
+        password: Option<String>,
+    },
+}
+
+pub async fn run(data: &Path, config: &Config, command: AdminCommand) -> Result<()> {
+    if config.store.backend == crate::config::Backend::Sqlite && !data.join("relais.db").exists() {
+        std::fs::create_dir_all(data)
+            .with_context(|| format!("cannot create data directory {}", data.display()))?;
+    }
+    let store = Store::open(crate::store_config(data, config))
+        .await
+        .context("cannot open the store")?;
+    let dir = Directory::new(store, config.auth.to_directory());
+    match command {
+        AdminCommand::Domain(c) => domain(&dir, c).await,
+        AdminCommand::User(c) => user(&dir, c).await,
+        AdminCommand::Alias(c) => alias(&dir, c).await,
+        AdminCommand::Group(c) => group(&dir, c).await,
+        AdminCommand::Shared(c) => resource(&dir, PrincipalKind::Shared, c).await,
+        AdminCommand::Room(c) => resource(&dir, PrincipalKind::Room, c).await,
+        AdminCommand::Equipment(c) => resource(&dir, PrincipalKind::Equipment, c).await,
+        AdminCommand::AppPassword(c) => app_password(&dir, c).await,
+        AdminCommand::Auth(AuthCommand::Check { address, password }) => {
+            let password = password_or_prompt(password)?;
+            match dir
+                .authenticate(&Credentials {
+                    username: address,
+                    password,
+                    remote: None,
+                })
+                .await
+            {
+                Ok(_) => {
+                    println!("ok");
+                    Ok(())
+                }
+                Err(e) => bail!("{e}"),
+            }
+        }
+    }
+}
+
+async fn domain(dir: &Directory, c: DomainCommand) -> Result<()> {
+    match c {
+        DomainCommand::Add { name } => {
+            let d = dir.add_domain(&name).await?;
+            println!("added domain {}", d.name);
+        }
+        DomainCommand::List => {
+            for d in dir.domains().await? {
+                println!("{}", d.name);
+            }
+        }
+        DomainCommand::Remove { name } => {
+            dir.remove_domain(&name).await?;
+            println!("removed domain {name}");
+        }
+    }
+    Ok(())
+}
+
+async fn user(dir: &Directory, c: UserCommand) -> Result<()> {
+    match c {
+        UserCommand::Add {
+            address,
+            password,
+            name,
+            admin,
+        } => {
+            let password = password_or_prompt(password)?;
+            let role = if admin { Role::Admin } else { Role::User };
+            let p = dir
+                .add_principal(PrincipalKind::User, &address, &name, Some(&password), role)
+                .await?;
+            println!("added user {}", p.address());
+        }
+        UserCommand::List { domain } => list(dir, PrincipalKind::User, domain.as_deref()).await?,
+        UserCommand::Show { address } => {
+            let p = dir
+                .principal(&address)
+                .await?
+                .with_context(|| format!("{address} not found"))?;
+            println!("{}", p.address());
+            println!("name: {}", p.display_name);
+            println!("kind: {}", p.kind.name());
+            println!(
+                "role: {}",
+                if p.role == Role::Admin {
+                    "admin"
+                } else {
+                    "user"
+                }
+            );
+            let aliases: Vec<String> = dir
+                .aliases()
+                .await?
+                .into_iter()
+                .filter(|(_, t)| *t == p.address())
+                .map(|(a, _)| a)
+                .collect();
+            println!("aliases: {}", aliases.join(", "));
+            let apps: Vec<String> = dir
+                .app_passwords(&p.address())
+                .await?
+                .into_iter()
+                .map(|a| a.name)
+                .collect();
+            println!("app passwords: {}", apps.join(", "));
+        }
+        UserCommand::Passwd { address, password } => {
+            let password = password_or_prompt(password)?;
+            dir.set_password(&address, &password).await?;
+            println!("password changed for {address}");
+        }
+        UserCommand::Remove { address } => remove(dir, PrincipalKind::User, &address).await?,
+    }
+    Ok(())
+}
+
+async fn alias(dir: &Directory, c: AliasCommand) -> Result<()> {
+    match c {
+        AliasCommand::Add { alias, target } => {
+            dir.add_alias(&alias, &target).await?;
+            println!("{alias} -> {target}");
+        }
+        AliasCommand::Remove { alias } => {
+            dir.remove_alias(&alias).await?;
+            println!("removed alias {alias}");
+        }
+        AliasCommand::List => {
+            for (alias, target) in dir.aliases().await? {
+                println!("{alias} -> {target}");
+            }
+            for d in dir.domains().await? {
+                if let Some(id) = d.catchall
+                    && let Some(p) = dir.principal_by_id(id).await?
+                {
+                    println!("*@{} -> {}", d.name, p.address());
+                }
+            }
+        }
+        AliasCommand::Catchall {
+            domain,
+            target,
+            clear,
+        } => {
+            if !clear && target.is_none() {
+                bail!("give a TARGET address, or --clear");
+            }
+            dir.set_catchall(&domain, target.as_deref()).await?;
+            match target {
+                Some(t) => println!("*@{domain} -> {t}"),
+                None => println!("catch-all cleared for {domain}"),
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn group(dir: &Directory, c: GroupCommand) -> Result<()> {
+    match c {
+        GroupCommand::Add { address, name } => {
+            let p = dir
+                .add_principal(PrincipalKind::Group, &address, &name, None, Role::User)
+                .await?;
+            println!("added group {}", p.address());
+        }
+        GroupCommand::Remove { address } => remove(dir, PrincipalKind::Group, &address).await?,
+        GroupCommand::List => list(dir, PrincipalKind::Group, None).await?,
+        GroupCommand::Member(MemberCommand::Add { group, member }) => {
+            dir.add_member(&group, &member).await?;
+            println!("{member} added to {group}");
+        }
+        GroupCommand::Member(MemberCommand::Remove { group, member }) => {
+            dir.remove_member(&group, &member).await?;
+            println!("{member} removed from {group}");
+        }
+        GroupCommand::Member(MemberCommand::List { group }) => {
+            for m in dir.members(&group).await? {
+                println!("{}", m.address());
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn resource(dir: &Directory, kind: PrincipalKind, c: ResourceCommand) -> Result<()> {
+    match c {
+        ResourceCommand::Add { address, name } => {
+            let p = dir
+                .add_principal(kind, &address, &name, None, Role::User)
+                .await?;
+            println!("added {} {}", kind.name(), p.address());
+        }
+        ResourceCommand::List => list(dir, kind, None).await?,
+        ResourceCommand::Remove { address } => remove(dir, kind, &address).await?,
+    }
+    Ok(())
+}
+
+async fn app_password(dir: &Directory, c: AppPasswordCommand) -> Result<()> {
+    match c {
+        AppPasswordCommand::Add { address, name } => {
+            let secret = dir.add_app_password(&address, &name).await?;
+            println!("app password {name:?} for {address} (shown once):");
+            println!("{secret}");
+        }
+        AppPasswordCommand::List { address } => {
+            for a in dir.app_passwords(&address).await? {
+                println!("{}  created {}", a.name, a.created);
+            }
+        }
+        AppPasswordCommand::Revoke { address, name } => {
+            dir.revoke_app_password(&address, &name).await?;
+            println!("revoked app password {name:?} of {address}");
+        }
+    }
+    Ok(())
+}
+
+async fn list(dir: &Directory, kind: PrincipalKind, domain: Option<&str>) -> Result<()> {
+    for p in dir.principals(Some(kind), domain).await? {
+        if p.display_name.is_empty() {
+            println!("{}", p.address());
+        } else {
+            println!("{}  {}", p.address(), p.display_name);
+        }
+    }
+    Ok(())
+}
+
+/// Removes a principal after checking it is of the kind the command names.
+async fn remove(dir: &Directory, kind: PrincipalKind, address: &str) -> Result<()> {
+    match dir.principal(address).await? {
+        Some(p) if p.kind == kind && p.address() == address.trim().to_ascii_lowercase() => {
+            dir.remove_principal(address).await?;
+            println!("removed {} {}", kind.name(), p.address());
+            Ok(())
+        }
+        Some(p) if p.kind != kind => {
+            bail!("{address} is a {}, not a {}", p.kind.name(), kind.name())
+        }
+        _ => bail!("{address} not found"),
+    }
+}
+
+/// The password from the flag, else asked on the terminal without echo, else a line of stdin.
+fn password_or_prompt(flag: Option<String>) -> Result<String> {
+    if let Some(p) = flag {
+        return Ok(p);
+    }
+    let stdin = std::io::stdin();
+    let mut line = String::new();
+    if stdin.is_terminal() {
+        eprint!("Password: ");
+        std::io::stderr().flush()?;
+        let _echo = EchoOff::new();
+        stdin.lock().read_line(&mut line)?;
+        eprintln!();
+    } else {
+        stdin.lock().read_line(&mut line)?;
+    }
+    let p = line.trim_end_matches(['\r', '\n']).to_owned();
+    if p.is_empty() {
+        bail!("no password given (use --password or type one)");
+    }
+    Ok(p)
+}
+
+/// Turns terminal echo off for its lifetime.
+struct EchoOff(Option<libc::termios>);
+
+impl EchoOff {
+    fn new() -> EchoOff {
+        // SAFETY: termios calls on fd 0 with a zeroed struct the kernel fills in.
+        unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            if libc::tcgetattr(0, &mut t) != 0 {
+                return EchoOff(None);
+            }
+            let saved = t;
+            t.c_lflag &= !libc::ECHO;
+            libc::tcsetattr(0, libc::TCSANOW, &t);
+            EchoOff(Some(saved))
+        }
+    }
+}
+
+impl Drop for EchoOff {
+    fn drop(&mut self) {
+        if let Some(t) = self.0 {
+            // SAFETY: restores the attributes read in `new`.
+            unsafe { libc::tcsetattr(0, libc::TCSANOW, &t) };
+        }
+    }
+}

@@ -1,0 +1,357 @@
+//! The configuration: one TOML file, every key optional, then `RELAIS__SECTION__KEY`
+//! environment overrides. An unknown key or a bad value stops start-up with the key's name.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub server: Server,
+    pub listen: Listen,
+    pub store: Store,
+    pub tls: Tls,
+    pub auth: Auth,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Server {
+    /// The name this server answers to (greetings, certificates, Autodiscover).
+    pub hostname: String,
+    /// Log filter (`info`, `relais=debug`, …); `RUST_LOG` wins when set.
+    pub log: String,
+    /// Seconds that in-flight work may take to finish after SIGTERM.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Server {
+            hostname: default_hostname(),
+            log: "info".into(),
+            shutdown_grace_secs: 30,
+        }
+    }
+}
+
+fn default_hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// Socket addresses per protocol; an empty list disables the listener.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Listen {
+    #[serde(deserialize_with = "addresses")]
+    pub smtp: Vec<SocketAddr>,
+    #[serde(deserialize_with = "addresses")]
+    pub submission: Vec<SocketAddr>,
+    #[serde(deserialize_with = "addresses")]
+    pub submissions: Vec<SocketAddr>,
+    #[serde(deserialize_with = "addresses")]
+    pub imap: Vec<SocketAddr>,
+    #[serde(deserialize_with = "addresses")]
+    pub imaps: Vec<SocketAddr>,
+    #[serde(deserialize_with = "addresses")]
+    pub pop3: Vec<SocketAddr>,
+    #[serde(deserialize_with = "addresses")]
+    pub pop3s: Vec<SocketAddr>,
+    #[serde(deserialize_with = "addresses")]
+    pub managesieve: Vec<SocketAddr>,
+    #[serde(deserialize_with = "addresses")]
+    pub http: Vec<SocketAddr>,
+    #[serde(deserialize_with = "addresses")]
+    pub https: Vec<SocketAddr>,
+}
+
+impl Default for Listen {
+    fn default() -> Self {
+        let any = |port: u16| vec![SocketAddr::from(([0, 0, 0, 0], port))];
+        Listen {
+            smtp: any(25),
+            submission: any(587),
+            submissions: any(465),
+            imap: any(143),
+            imaps: any(993),
+            pop3: any(110),
+            pop3s: any(995),
+            managesieve: any(4190),
+            http: any(80),
+            https: any(443),
+        }
+    }
+}
+
+impl Listen {
+    /// (config key, addresses) for every listener.
+    pub fn all(&self) -> [(&'static str, &[SocketAddr]); 10] {
+        [
+            ("smtp", &self.smtp),
+            ("submission", &self.submission),
+            ("submissions", &self.submissions),
+            ("imap", &self.imap),
+            ("imaps", &self.imaps),
+            ("pop3", &self.pop3),
+            ("pop3s", &self.pop3s),
+            ("managesieve", &self.managesieve),
+            ("http", &self.http),
+            ("https", &self.https),
+        ]
+    }
+}
+
+fn addresses<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SocketAddr>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    let list = match OneOrMany::deserialize(d).map_err(|_| {
+        serde::de::Error::custom(
+            "expected a socket address such as \"0.0.0.0:25\" or a list of them",
+        )
+    })? {
+        OneOrMany::One(s) => vec![s],
+        OneOrMany::Many(v) => v,
+    };
+    list.iter()
+        .map(|s| {
+            s.parse().map_err(|_| {
+                serde::de::Error::custom(format!("{s:?} is not a socket address (host:port)"))
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    #[default]
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Store {
+    pub backend: Backend,
+    /// PostgreSQL URL, e.g. `postgres://relais@db.example.com/relais`.
+    pub url: Option<String>,
+    /// Days the change log is kept; older sync states must resynchronise.
+    pub change_window_days: u64,
+    pub max_connections: usize,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store {
+            backend: Backend::Sqlite,
+            url: None,
+            change_window_days: 30,
+            max_connections: 16,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Tls {
+    /// PEM certificate chain; without it a self-signed certificate is made in DATA/tls.
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Auth {
+    pub max_failures_per_address: u32,
+    pub max_failures_per_account: u32,
+    pub failure_window_secs: u64,
+    /// Seconds a successful password verification is remembered (0: never).
+    pub cache_secs: u64,
+}
+
+impl Default for Auth {
+    fn default() -> Self {
+        Auth {
+            max_failures_per_address: 20,
+            max_failures_per_account: 10,
+            failure_window_secs: 300,
+            cache_secs: 300,
+        }
+    }
+}
+
+impl Auth {
+    pub fn to_directory(&self) -> relais_directory::AuthConfig {
+        relais_directory::AuthConfig {
+            throttle: relais_directory::ThrottleConfig {
+                max_failures_per_address: self.max_failures_per_address,
+                max_failures_per_account: self.max_failures_per_account,
+                window: Duration::from_secs(self.failure_window_secs),
+            },
+            cache_ttl: Duration::from_secs(self.cache_secs),
+        }
+    }
+}
+
+impl Config {
+    /// Reads `file` (if given) and the environment.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let env: BTreeMap<String, String> = std::env::vars()
+            .filter(|(k, _)| k.starts_with("RELAIS__"))
+            .collect();
+        Config::from_parts(file, &env)
+    }
+
+    fn from_parts(
+        file: Option<&Path>,
+        env: &BTreeMap<String, String>,
+    ) -> Result<Config, ConfigError> {
+        let mut table = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    ConfigError(format!("cannot read config file {}: {e}", path.display()))
+                })?;
+                toml::from_str::<toml::Table>(&text).map_err(|e| {
+                    ConfigError(format!("config file {}: {}", path.display(), e.message()))
+                })?
+            }
+            None => toml::Table::new(),
+        };
+        for (name, raw) in env {
+            apply_override(&mut table, name, raw)?;
+        }
+        let config: Config =
+            serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+                let path = e.path().to_string();
+                ConfigError(format!("config key `{path}`: {}", e.inner().message()))
+            })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.server.hostname.trim().is_empty() {
+            return Err(ConfigError(
+                "config key `server.hostname`: must not be empty".into(),
+            ));
+        }
+        if self.store.backend == Backend::Postgres && self.store.url.is_none() {
+            return Err(ConfigError(
+                "config key `store.url`: required when store.backend = \"postgres\"".into(),
+            ));
+        }
+        if self.tls.cert.is_some() != self.tls.key.is_some() {
+            return Err(ConfigError(
+                "config keys `tls.cert` and `tls.key`: give both or neither".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `RELAIS__SERVER__HOSTNAME=x` sets `server.hostname`. The value is read as TOML when it
+/// parses as TOML (numbers, lists, quoted strings), else as a plain string.
+fn apply_override(table: &mut toml::Table, name: &str, raw: &str) -> Result<(), ConfigError> {
+    let path: Vec<String> = name["RELAIS__".len()..]
+        .split("__")
+        .map(str::to_ascii_lowercase)
+        .collect();
+    if path.len() != 2 || path.iter().any(String::is_empty) {
+        return Err(ConfigError(format!(
+            "environment variable {name}: expected RELAIS__SECTION__KEY"
+        )));
+    }
+    let value = toml::from_str::<toml::Table>(&format!("v = {raw}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw.to_owned()));
+    let section = table
+        .entry(path[0].clone())
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+        .as_table_mut()
+        .ok_or_else(|| ConfigError(format!("config key `{}`: must be a table", path[0])))?;
+    section.insert(path[1].clone(), value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str, env: &[(&str, &str)]) -> Result<Config, String> {
+        let dir = std::env::temp_dir().join(format!("relais-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join(format!("{:x}.toml", text.len() * 31 + env.len()));
+        std::fs::write(&file, text).unwrap();
+        let env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let r = Config::from_parts(Some(&file), &env).map_err(|e| e.to_string());
+        let _ = std::fs::remove_file(&file);
+        r
+    }
+
+    #[test]
+    fn table() {
+        let ok = parse("[listen]\nhttp = \"127.0.0.1:8080\"\nimap = []\nsmtp = [\"127.0.0.1:25\", \"[::1]:25\"]\n", &[]).unwrap();
+        assert_eq!(
+            ok.listen.http,
+            vec!["127.0.0.1:8080".parse::<SocketAddr>().unwrap()]
+        );
+        assert!(ok.listen.imap.is_empty());
+        assert_eq!(ok.listen.smtp.len(), 2);
+        assert_eq!(
+            ok.listen.pop3,
+            vec!["0.0.0.0:110".parse::<SocketAddr>().unwrap()],
+            "defaults stay"
+        );
+
+        for (text, env, key) in [
+            ("[listen]\nbogus = \"1.2.3.4:5\"\n", vec![], "listen.bogus"),
+            (
+                "[listen]\nhttp = \"not-an-address\"\n",
+                vec![],
+                "listen.http",
+            ),
+            ("[server]\nhostname = 42\n", vec![], "server.hostname"),
+            ("[nosuch]\nx = 1\n", vec![], "nosuch"),
+            ("", vec![("RELAIS__SERVER__BOGUS", "1")], "server.bogus"),
+            (
+                "",
+                vec![("RELAIS__STORE__BACKEND", "oracle")],
+                "store.backend",
+            ),
+            ("[store]\nbackend = \"postgres\"\n", vec![], "store.url"),
+        ] {
+            let err = parse(text, &env).unwrap_err();
+            assert!(err.contains(key), "{text:?} {env:?}: {err}");
+        }
+        let env = parse(
+            "[server]\nhostname = \"a.test\"\n",
+            &[
+                ("RELAIS__SERVER__HOSTNAME", "b.test"),
+                ("RELAIS__LISTEN__HTTP", "[]"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(env.server.hostname, "b.test");
+        assert!(env.listen.http.is_empty());
+    }
+}

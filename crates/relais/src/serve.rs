@@ -1,0 +1,236 @@
+//! `relais serve`: opens the store, binds every configured listener, serves until SIGTERM or
+//! SIGINT, then stops accepting, lets in-flight work finish (up to `server.shutdown_grace_secs`)
+//! and exits 0. Bound addresses are published in DATA/run/listeners.json for tools and tests.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use relais_directory::Directory;
+use relais_store::Store;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+
+use crate::config::Config;
+
+/// What every connection handler shares.
+pub struct State {
+    pub store: Store,
+    pub directory: Directory,
+    pub config: Config,
+}
+
+/// A connection's view of shutdown: `wait` returns when the server is stopping; the handle
+/// itself counts as in-flight work until dropped.
+#[derive(Clone)]
+pub struct Shutdown {
+    stopping: watch::Receiver<bool>,
+    _in_flight: mpsc::Sender<()>,
+}
+
+impl Shutdown {
+    pub async fn wait(&mut self) {
+        let _ = self.stopping.wait_for(|s| *s).await;
+    }
+}
+
+struct ShutdownControl {
+    stopping: watch::Sender<bool>,
+    in_flight: mpsc::Receiver<()>,
+    handle: Option<Shutdown>,
+}
+
+impl ShutdownControl {
+    fn new() -> ShutdownControl {
+        let (stopping, rx) = watch::channel(false);
+        let (tx, in_flight) = mpsc::channel(1);
+        ShutdownControl {
+            stopping,
+            in_flight,
+            handle: Some(Shutdown {
+                stopping: rx,
+                _in_flight: tx,
+            }),
+        }
+    }
+
+    fn handle(&self) -> Shutdown {
+        self.handle.clone().expect("handle taken only at shutdown")
+    }
+
+    /// Signals every task and waits until all handles are dropped or `grace` passes.
+    async fn stop(mut self, grace: Duration) -> bool {
+        let _ = self.stopping.send(true);
+        self.handle = None;
+        tokio::time::timeout(grace, self.in_flight.recv())
+            .await
+            .is_ok()
+    }
+}
+
+/// Protocols this build serves. A configured listener for another one is reported, not bound.
+const SERVED: [&str; 2] = ["http", "https"];
+
+pub async fn run(data: PathBuf, config: Config) -> Result<()> {
+    std::fs::create_dir_all(&data)
+        .with_context(|| format!("cannot create data directory {}", data.display()))?;
+    let store = Store::open(crate::store_config(&data, &config))
+        .await
+        .context("cannot open the store")?;
+    let directory = Directory::new(store.clone(), config.auth.to_directory());
+    let tls = crate::tls::server_config(&config, &data)?;
+
+    let mut listeners = Vec::new();
+    for (key, addrs) in config.listen.all() {
+        if addrs.is_empty() {
+            continue;
+        }
+        if !SERVED.contains(&key) {
+            tracing::info!(
+                listener = key,
+                "not served by this version yet; listen.{key} is ignored"
+            );
+            continue;
+        }
+        for addr in addrs {
+            let l = TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("listen.{key}: cannot listen on {addr}"))?;
+            let local = l.local_addr()?;
+            tracing::info!(listener = key, address = %local, "listening");
+            listeners.push((key, local, l));
+        }
+    }
+
+    let state = Arc::new(State {
+        store,
+        directory,
+        config,
+    });
+    let control = ShutdownControl::new();
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    let published = publish(&data, &listeners)?;
+    for (key, _, listener) in listeners {
+        let tls = (key == "https").then(|| acceptor.clone());
+        tokio::spawn(accept_loop(listener, tls, state.clone(), control.handle()));
+    }
+    tokio::spawn(maintenance(state.store.clone(), control.handle()));
+    first_start_hint(&state).await;
+
+    wait_for_signal().await?;
+    tracing::info!("shutting down: no new connections; finishing work in flight");
+    let grace = Duration::from_secs(state.config.server.shutdown_grace_secs);
+    drop(state);
+    if !control.stop(grace).await {
+        tracing::warn!(
+            "some connections were still busy after {} s; closing them",
+            grace.as_secs()
+        );
+    }
+    let _ = std::fs::remove_file(published);
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    state: Arc<State>,
+    mut shutdown: Shutdown,
+) {
+    loop {
+        let accepted = tokio::select! {
+            r = listener.accept() => r,
+            () = shutdown.wait() => return,
+        };
+        let (stream, peer) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                // Out of descriptors and the like: back off instead of spinning.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let state = state.clone();
+        let handle = shutdown.clone();
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            match tls {
+                None => crate::http::serve(stream, state, handle).await,
+                Some(acceptor) => {
+                    match tokio::time::timeout(Duration::from_secs(15), acceptor.accept(stream))
+                        .await
+                    {
+                        Ok(Ok(s)) => crate::http::serve(s, state, handle).await,
+                        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "tls handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "tls handshake timed out"),
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// Writes DATA/run/listeners.json atomically; returns its path.
+fn publish(data: &Path, listeners: &[(&'static str, SocketAddr, TcpListener)]) -> Result<PathBuf> {
+    let mut map: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (key, addr, _) in listeners {
+        map.entry(key).or_default().push(addr.to_string());
+    }
+    let dir = data.join("run");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("listeners.json");
+    let tmp = dir.join("listeners.json.tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(&map)?)?;
+    std::fs::rename(&tmp, &path)?;
+    Ok(path)
+}
+
+/// Hourly: trim the change log to its window and collect unreferenced blobs.
+async fn maintenance(store: Store, mut shutdown: Shutdown) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = shutdown.wait() => return,
+        }
+        match store.trim_changes().await {
+            Ok(n) if n > 0 => tracing::info!(rows = n, "change log trimmed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "change log trim failed"),
+        }
+        match store.collect_garbage(Duration::from_secs(24 * 3600)).await {
+            Ok(n) if n > 0 => tracing::info!(blobs = n, "unreferenced blobs removed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "blob collection failed"),
+        }
+    }
+}
+
+async fn first_start_hint(state: &State) {
+    if let Ok(domains) = state.directory.domains().await
+        && domains.is_empty()
+    {
+        tracing::info!(
+            "no domain yet. Create the first domain and administrator with:\n    \
+             relais admin domain add example.com\n    \
+             relais admin user add admin@example.com --admin\n\
+             (add --data DIR if the server runs with --data DIR)"
+        );
+    }
+}
+
+async fn wait_for_signal() -> Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+    Ok(())
+}
