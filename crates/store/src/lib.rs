@@ -87,7 +87,17 @@ struct Inner {
     writer: Option<writer::Writer>,
     blobs: BlobStore,
     notifier: notify::Notifier,
+    counters: Arc<writer::Counters>,
     _watcher: notify::Watcher,
+}
+
+/// Write statistics since the store was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Transactions committed (each one fsync on SQLite).
+    pub commits: u64,
+    /// Writes (`Store::write` calls) they carried.
+    pub writes: u64,
 }
 
 impl Store {
@@ -100,6 +110,7 @@ impl Store {
     pub fn open_blocking(config: StoreConfig) -> Result<Store> {
         let origin = notify::new_origin();
         let notifier = notify::Notifier::new(origin.clone());
+        let counters = Arc::new(writer::Counters::default());
         let (pool, writer, blobs) = match &config.backend {
             Backend::Sqlite { dir } => {
                 std::fs::create_dir_all(dir)?;
@@ -108,7 +119,7 @@ impl Store {
                 migrate::run(&mut conn)?;
                 let pool = Pool::sqlite(path.clone(), config.max_connections);
                 let writer =
-                    writer::Writer::start(conn, notifier.clone(), config.group_commit_max)?;
+                    writer::Writer::start(conn, notifier.clone(), config.group_commit_max, counters.clone())?;
                 (pool, Some(writer), BlobStore::files(dir.join("blobs"))?)
             }
             Backend::Postgres { url } => {
@@ -127,6 +138,7 @@ impl Store {
                 writer,
                 blobs,
                 notifier,
+                counters,
                 _watcher: watcher,
             }),
         })
@@ -161,7 +173,7 @@ impl Store {
                 self.inner
                     .pool
                     .run(move |conn| {
-                        writer::run_alone(conn, job, &inner.notifier);
+                        writer::run_alone(conn, job, &inner.notifier, &inner.counters);
                         Ok(())
                     })
                     .await?;
@@ -262,6 +274,11 @@ impl Store {
     /// Notifications of commits from this process and from others sharing the store.
     pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Notification> {
         self.inner.notifier.subscribe()
+    }
+
+    pub fn stats(&self) -> StoreStats {
+        use std::sync::atomic::Ordering::Relaxed;
+        StoreStats { commits: self.inner.counters.commits.load(Relaxed), writes: self.inner.counters.writes.load(Relaxed) }
     }
 
     /// Checks the database answers (`/readyz`).

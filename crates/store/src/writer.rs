@@ -7,7 +7,8 @@
 //! WAL is fsynced, so no caller hears "done" before its data is durable.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
 
 use crate::notify::Notifier;
 use crate::sql::Conn;
@@ -24,12 +25,19 @@ pub(crate) struct Writer {
     queue: mpsc::Sender<Job>,
 }
 
+/// Counts of committed transactions and of the writes they carried.
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub commits: AtomicU64,
+    pub writes: AtomicU64,
+}
+
 impl Writer {
-    pub fn start(conn: SqliteConn, notifier: Notifier, max: usize) -> Result<Writer> {
+    pub fn start(conn: SqliteConn, notifier: Notifier, max: usize, counters: Arc<Counters>) -> Result<Writer> {
         let (queue, jobs) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("relais-store-writer".into())
-            .spawn(move || writer_loop(conn, &jobs, &notifier, max.max(1)))?;
+            .spawn(move || writer_loop(conn, &jobs, &notifier, max.max(1), &counters))?;
         Ok(Writer { queue })
     }
 
@@ -38,7 +46,7 @@ impl Writer {
     }
 }
 
-fn writer_loop(mut conn: SqliteConn, jobs: &mpsc::Receiver<Job>, notifier: &Notifier, max: usize) {
+fn writer_loop(mut conn: SqliteConn, jobs: &mpsc::Receiver<Job>, notifier: &Notifier, max: usize, counters: &Counters) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < max {
@@ -47,11 +55,11 @@ fn writer_loop(mut conn: SqliteConn, jobs: &mpsc::Receiver<Job>, notifier: &Noti
                 Err(_) => break,
             }
         }
-        commit_batch(&mut conn, batch, notifier);
+        commit_batch(&mut conn, batch, notifier, counters);
     }
 }
 
-fn commit_batch(conn: &mut SqliteConn, batch: Vec<Job>, notifier: &Notifier) {
+fn commit_batch(conn: &mut SqliteConn, batch: Vec<Job>, notifier: &Notifier, counters: &Counters) {
     if let Err(e) = conn.batch("BEGIN IMMEDIATE") {
         tracing::error!(error = %e, "store: cannot begin a write transaction");
         for job in batch {
@@ -80,13 +88,15 @@ fn commit_batch(conn: &mut SqliteConn, batch: Vec<Job>, notifier: &Notifier) {
             }
         }
     }
-    finish(conn, done, notifier);
+    finish(conn, done, notifier, counters);
 }
 
 /// Commits and answers every job, then publishes their notifications.
-fn finish(conn: &mut dyn Conn, done: Vec<(Reply, Vec<Notification>)>, notifier: &Notifier) {
+fn finish(conn: &mut dyn Conn, done: Vec<(Reply, Vec<Notification>)>, notifier: &Notifier, counters: &Counters) {
     match conn.batch("COMMIT") {
         Ok(()) => {
+            counters.commits.fetch_add(1, Ordering::Relaxed);
+            counters.writes.fetch_add(done.len() as u64, Ordering::Relaxed);
             for (reply, notes) in done {
                 reply(Ok(()));
                 for n in notes {
@@ -131,13 +141,13 @@ fn run_job(conn: &mut dyn Conn, job: Job, origin: &str) -> Option<(Reply, Vec<No
 }
 
 /// PostgreSQL: one job, one transaction (the server groups concurrent WAL flushes itself).
-pub(crate) fn run_alone(conn: &mut dyn Conn, job: Job, notifier: &Notifier) {
+pub(crate) fn run_alone(conn: &mut dyn Conn, job: Job, notifier: &Notifier, counters: &Counters) {
     if let Err(e) = conn.batch("BEGIN") {
         fail_unrun(job, &e);
         return;
     }
     match run_job(conn, job, notifier.origin()) {
-        Some(ok) => finish(conn, vec![ok], notifier),
+        Some(ok) => finish(conn, vec![ok], notifier, counters),
         None => {
             if let Err(e) = conn.batch("ROLLBACK") {
                 tracing::error!(error = %e, "store: rollback failed");

@@ -606,3 +606,27 @@ async fn failed_write_rolls_back(f: Fresh) {
     let _ = BTreeMap::<i32, i32>::new();
 }
 on_both_backends!(rollback, failed_write_rolls_back);
+
+/// Concurrent writers share commits (SQLite group commit); each still gets its own answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn group_commit_shares_fsyncs() {
+    let f = relais_testkit::backends::sqlite().await;
+    let a = account(&f.store).await;
+    let before = f.store.stats();
+    let mut tasks = Vec::new();
+    for _ in 0..200 {
+        let store = f.store.clone();
+        tasks.push(tokio::spawn(async move { store.write(move |tx| tx.modseq(a)).await.unwrap() }));
+    }
+    let mut modseqs = Vec::new();
+    for t in tasks {
+        modseqs.push(t.await.unwrap());
+    }
+    modseqs.sort();
+    modseqs.dedup();
+    assert_eq!(modseqs.len(), 200, "every write answered with its own modseq");
+    let after = f.store.stats();
+    let (commits, writes) = (after.commits - before.commits, after.writes - before.writes);
+    assert_eq!(writes, 200);
+    assert!(commits < writes, "{writes} writes took {commits} commits");
+}
