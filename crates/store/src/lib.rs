@@ -118,8 +118,12 @@ impl Store {
                 let mut conn = sqlite::SqliteConn::open(&path, false)?;
                 migrate::run(&mut conn)?;
                 let pool = Pool::sqlite(path.clone(), config.max_connections);
-                let writer =
-                    writer::Writer::start(conn, notifier.clone(), config.group_commit_max, counters.clone())?;
+                let writer = writer::Writer::start(
+                    conn,
+                    notifier.clone(),
+                    config.group_commit_max,
+                    counters.clone(),
+                )?;
                 (pool, Some(writer), BlobStore::files(dir.join("blobs"))?)
             }
             Backend::Postgres { url } => {
@@ -278,7 +282,10 @@ impl Store {
 
     pub fn stats(&self) -> StoreStats {
         use std::sync::atomic::Ordering::Relaxed;
-        StoreStats { commits: self.inner.counters.commits.load(Relaxed), writes: self.inner.counters.writes.load(Relaxed) }
+        StoreStats {
+            commits: self.inner.counters.commits.load(Relaxed),
+            writes: self.inner.counters.writes.load(Relaxed),
+        }
     }
 
     /// Checks the database answers (`/readyz`).

@@ -616,7 +616,9 @@ async fn group_commit_shares_fsyncs() {
     let mut tasks = Vec::new();
     for _ in 0..200 {
         let store = f.store.clone();
-        tasks.push(tokio::spawn(async move { store.write(move |tx| tx.modseq(a)).await.unwrap() }));
+        tasks.push(tokio::spawn(async move {
+            store.write(move |tx| tx.modseq(a)).await.unwrap()
+        }));
     }
     let mut modseqs = Vec::new();
     for t in tasks {
@@ -624,7 +626,11 @@ async fn group_commit_shares_fsyncs() {
     }
     modseqs.sort();
     modseqs.dedup();
-    assert_eq!(modseqs.len(), 200, "every write answered with its own modseq");
+    assert_eq!(
+        modseqs.len(),
+        200,
+        "every write answered with its own modseq"
+    );
     let after = f.store.stats();
     let (commits, writes) = (after.commits - before.commits, after.writes - before.writes);
     assert_eq!(writes, 200);

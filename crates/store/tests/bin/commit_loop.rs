@@ -17,7 +17,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (account, calendar) = store
         .write(|tx| {
             let a = tx.create_account()?;
-            let new = NewCollection { kind: CollectionKind::Calendar, name: "c".into(), parent: None, role: None };
+            let new = NewCollection {
+                kind: CollectionKind::Calendar,
+                name: "c".into(),
+                parent: None,
+                role: None,
+            };
             Ok((a, tx.create_collection(a, new)?.id))
         })
         .await?;
@@ -29,12 +34,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         tokio::spawn(async move {
             for i in 0u32.. {
                 let token = format!("tok{w}x{i}");
-                let body = format!("BEGIN:VEVENT\r\nUID:{token}\r\n{}\r\nEND:VEVENT\r\n", "x".repeat(2000 + (i as usize % 7) * 100));
-                let Ok(blob) = store.put_blob(body.into_bytes()).await else { return };
+                let body = format!(
+                    "BEGIN:VEVENT\r\nUID:{token}\r\n{}\r\nEND:VEVENT\r\n",
+                    "x".repeat(2000 + (i as usize % 7) * 100)
+                );
+                let Ok(blob) = store.put_blob(body.into_bytes()).await else {
+                    return;
+                };
                 let hash = blob.hash.clone();
                 let text = token.clone();
-                let new = NewItem { collection: Some(calendar), blob: Some(blob), text: Some(text), uid_text: Some(token.clone()), ..NewItem::default() };
-                match store.write(move |tx| tx.create_item(account, DataType::Event, new)).await {
+                let new = NewItem {
+                    collection: Some(calendar),
+                    blob: Some(blob),
+                    text: Some(text),
+                    uid_text: Some(token.clone()),
+                    ..NewItem::default()
+                };
+                match store
+                    .write(move |tx| tx.create_item(account, DataType::Event, new))
+                    .await
+                {
                     Ok(id) => {
                         let _ = lines.send(format!("committed {id} {hash} {token}"));
                     }
