@@ -26,6 +26,27 @@ struct Change {
     kind: ChangeKind,
 }
 
+impl Change {
+    fn object(data_type: DataType, id: i64, kind: ChangeKind) -> Change {
+        Change {
+            data_type,
+            id,
+            mailbox: None,
+            kind,
+        }
+    }
+
+    /// A message entering, changing in, or leaving one mailbox.
+    fn member(item: i64, mailbox: CollectionId, uid: Uid, kind: ChangeKind) -> Change {
+        Change {
+            data_type: DataType::Email,
+            id: item,
+            mailbox: Some((mailbox, uid)),
+            kind,
+        }
+    }
+}
+
 impl<'c> WriteTx<'c> {
     pub(crate) fn new(conn: &'c mut dyn Conn) -> Self {
         WriteTx {
@@ -219,12 +240,7 @@ impl<'c> WriteTx<'c> {
         );
         self.log(
             account,
-            Change {
-                data_type: new.kind.data_type(),
-                id: id.0,
-                mailbox: None,
-                kind: ChangeKind::Created,
-            },
+            Change::object(new.kind.data_type(), id.0, ChangeKind::Created),
         )?;
         self.read().collection(id)
     }
@@ -238,12 +254,7 @@ impl<'c> WriteTx<'c> {
         let c = self.read().collection(id)?;
         let modseq = self.log(
             c.account,
-            Change {
-                data_type: c.kind.data_type(),
-                id: id.0,
-                mailbox: None,
-                kind: ChangeKind::Updated,
-            },
+            Change::object(c.kind.data_type(), id.0, ChangeKind::Updated),
         )?;
         self.conn.execute(
             "UPDATE collections SET name = $1, parent_id = $2, modseq = $3 WHERE id = $4",
@@ -256,12 +267,7 @@ impl<'c> WriteTx<'c> {
         let c = self.read().collection(id)?;
         let modseq = self.log(
             c.account,
-            Change {
-                data_type: c.kind.data_type(),
-                id: id.0,
-                mailbox: None,
-                kind: ChangeKind::Updated,
-            },
+            Change::object(c.kind.data_type(), id.0, ChangeKind::Updated),
         )?;
         self.conn.execute(
             "UPDATE collections SET subscribed = $1, modseq = $2 WHERE id = $3",
@@ -286,12 +292,7 @@ impl<'c> WriteTx<'c> {
             .execute("DELETE FROM collections WHERE id = $1", params![id.0])?;
         self.log(
             c.account,
-            Change {
-                data_type: c.kind.data_type(),
-                id: id.0,
-                mailbox: None,
-                kind: ChangeKind::Destroyed,
-            },
+            Change::object(c.kind.data_type(), id.0, ChangeKind::Destroyed),
         )?;
         Ok(())
     }
@@ -367,12 +368,7 @@ impl<'c> WriteTx<'c> {
         }
         let modseq = self.log(
             old.account,
-            Change {
-                data_type: old.data_type,
-                id: id.0,
-                mailbox: None,
-                kind: ChangeKind::Updated,
-            },
+            Change::object(old.data_type, id.0, ChangeKind::Updated),
         )?;
         self.conn.execute(
             "UPDATE items SET blob_hash = $1, size = $2, modseq = $3, keywords = $4, uid_text = $5, start_utc = $6, \
@@ -401,12 +397,7 @@ impl<'c> WriteTx<'c> {
         let old = self.read().item(id)?;
         let modseq = self.log(
             old.account,
-            Change {
-                data_type: old.data_type,
-                id: id.0,
-                mailbox: None,
-                kind: ChangeKind::Updated,
-            },
+            Change::object(old.data_type, id.0, ChangeKind::Updated),
         )?;
         self.conn.execute(
             "UPDATE items SET keywords = $1, modseq = $2 WHERE id = $3",
@@ -424,12 +415,7 @@ impl<'c> WriteTx<'c> {
             )?;
             self.log(
                 account,
-                Change {
-                    data_type: DataType::Email,
-                    id: id.0,
-                    mailbox: Some((mailbox, uid)),
-                    kind: ChangeKind::Updated,
-                },
+                Change::member(id.0, mailbox, uid, ChangeKind::Updated),
             )?;
         }
         Ok(())
@@ -445,12 +431,7 @@ impl<'c> WriteTx<'c> {
             )?;
             self.log(
                 old.account,
-                Change {
-                    data_type: DataType::Email,
-                    id: id.0,
-                    mailbox: Some((mailbox, uid)),
-                    kind: ChangeKind::Destroyed,
-                },
+                Change::member(id.0, mailbox, uid, ChangeKind::Destroyed),
             )?;
         }
         if let Some(h) = &old.blob {
@@ -461,12 +442,7 @@ impl<'c> WriteTx<'c> {
             .execute("DELETE FROM items WHERE id = $1", params![id.0])?;
         self.log(
             old.account,
-            Change {
-                data_type: old.data_type,
-                id: id.0,
-                mailbox: None,
-                kind: ChangeKind::Destroyed,
-            },
+            Change::object(old.data_type, id.0, ChangeKind::Destroyed),
         )?;
         Ok(())
     }
@@ -502,21 +478,11 @@ impl<'c> WriteTx<'c> {
         )?;
         self.log(
             m.account,
-            Change {
-                data_type: DataType::Email,
-                id: item.0,
-                mailbox: Some((mailbox, uid)),
-                kind: ChangeKind::Created,
-            },
+            Change::member(item.0, mailbox, uid, ChangeKind::Created),
         )?;
         self.log(
             m.account,
-            Change {
-                data_type: DataType::Email,
-                id: item.0,
-                mailbox: None,
-                kind: ChangeKind::Updated,
-            },
+            Change::object(DataType::Email, item.0, ChangeKind::Updated),
         )?;
         Ok(uid)
     }
@@ -535,24 +501,14 @@ impl<'c> WriteTx<'c> {
         .unwrap_or(0));
         self.log(
             m.account,
-            Change {
-                data_type: DataType::Email,
-                id: item.0,
-                mailbox: Some((mailbox, uid)),
-                kind: ChangeKind::Destroyed,
-            },
+            Change::member(item.0, mailbox, uid, ChangeKind::Destroyed),
         )?;
         if self.read().mailboxes_of(item)?.is_empty() {
             self.destroy_item(item)
         } else {
             self.log(
                 m.account,
-                Change {
-                    data_type: DataType::Email,
-                    id: item.0,
-                    mailbox: None,
-                    kind: ChangeKind::Updated,
-                },
+                Change::object(DataType::Email, item.0, ChangeKind::Updated),
             )?;
             Ok(())
         }
