@@ -43,7 +43,8 @@ impl BlobStore {
     }
 
     fn path(dir: &Path, hash: &BlobHash) -> PathBuf {
-        dir.join(&hash.0[0..2]).join(&hash.0[2..4]).join(&hash.0)
+        let h = hash.as_str();
+        dir.join(&h[0..2]).join(&h[2..4]).join(h)
     }
 
     pub(crate) fn put_file(&self, data: &[u8]) -> Result<BlobRef> {
@@ -53,13 +54,15 @@ impl BlobStore {
         let hash = BlobHash::of(data);
         let target = Self::path(dir, &hash);
         let size = data.len() as u64;
-        // Refresh the time stamp of an existing copy; if it vanished meanwhile, write it anew.
-        if fs::File::options()
+        // Refresh the time stamp of an existing copy. The collector moves a file aside before
+        // it checks the time stamp again, so if the path still exists after the refresh, the
+        // collector has either not started on it or will put it back.
+        let refreshed = fs::File::options()
             .append(true)
             .open(&target)
             .and_then(|f| f.set_modified(SystemTime::now()))
-            .is_ok()
-        {
+            .is_ok();
+        if refreshed && target.exists() {
             return Ok(BlobRef { hash, size });
         }
         let tmp = dir
@@ -72,7 +75,16 @@ impl BlobStore {
         let parent = target
             .parent()
             .ok_or_else(|| Error::Corrupt("blob path".into()))?;
-        fs::create_dir_all(parent)?;
+        if !parent.exists() {
+            fs::create_dir_all(parent)?;
+            // New fan-out directories must be durable in their own parents too.
+            for d in [parent.parent(), parent.parent().and_then(Path::parent)]
+                .into_iter()
+                .flatten()
+            {
+                fs::File::open(d)?.sync_all()?;
+            }
+        }
         fs::rename(&tmp, &target)?;
         fs::File::open(parent)?.sync_all()?;
         Ok(BlobRef { hash, size })
@@ -93,7 +105,7 @@ impl BlobStore {
         conn.execute(
             "INSERT INTO blob_data (hash, data, touched) VALUES ($1, $2, $3)
              ON CONFLICT (hash) DO UPDATE SET touched = excluded.touched",
-            crate::params![hash.0.as_str(), data.to_vec(), crate::now()],
+            crate::params![hash.as_str(), data.to_vec(), crate::now()],
         )?;
         Ok(BlobRef {
             hash,
@@ -104,7 +116,7 @@ impl BlobStore {
     pub(crate) fn get_row(&self, conn: &mut dyn Conn, hash: &BlobHash) -> Result<Vec<u8>> {
         conn.query_one(
             "SELECT data FROM blob_data WHERE hash = $1",
-            crate::params![hash.0.as_str()],
+            crate::params![hash.as_str()],
         )?
         .ok_or_else(|| Error::NotFound(format!("blob {hash}")))?
         .bytes(0)
@@ -126,12 +138,12 @@ impl BlobStore {
                 None => {
                     conn.execute(
                         "DELETE FROM blob_data WHERE hash = $1 AND touched < $2",
-                        crate::params![hash.0.as_str(), cutoff],
+                        crate::params![hash.as_str(), cutoff],
                     )? > 0
                         || conn
                             .query_one(
                                 "SELECT 1 FROM blob_data WHERE hash = $1",
-                                crate::params![hash.0.as_str()],
+                                crate::params![hash.as_str()],
                             )?
                             .is_none()
                 }
@@ -139,12 +151,25 @@ impl BlobStore {
             if gone {
                 conn.execute(
                     "DELETE FROM blobs WHERE hash = $1 AND refs <= 0",
-                    crate::params![hash.0.as_str()],
+                    crate::params![hash.as_str()],
                 )?;
                 removed += 1;
             }
         }
         Ok(removed)
+    }
+
+    /// PostgreSQL: removes blob rows written before `cutoff` that no item ever referenced (a
+    /// write whose transaction never came). Returns how many.
+    pub(crate) fn collect_orphan_rows(&self, conn: &mut dyn Conn, cutoff: i64) -> Result<usize> {
+        if self.dir().is_some() {
+            return Ok(0);
+        }
+        let n = conn.execute(
+            "DELETE FROM blob_data d WHERE d.touched < $1 AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.hash = d.hash)",
+            crate::params![cutoff],
+        )?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
     /// Files older than `cutoff`, to be checked against the reference table; and stale temp files

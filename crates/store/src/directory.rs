@@ -259,7 +259,14 @@ impl ReadTx<'_> {
 }
 
 impl WriteTx<'_> {
+    /// Serialises directory writes (PostgreSQL row lock on the directory's account), so two
+    /// writers cannot both pass a uniqueness check; taken before any other account.
+    fn lock_directory(&mut self) -> Result<()> {
+        self.modseq(AccountId::DIRECTORY).map(|_| ())
+    }
+
     pub fn add_domain(&mut self, name: &str) -> Result<DomainId> {
+        self.lock_directory()?;
         if self.read().domain(name)?.is_some() {
             return Err(Error::AlreadyExists(format!("domain {name}")));
         }
@@ -278,6 +285,7 @@ impl WriteTx<'_> {
 
     /// Removes an empty domain (no principals, no aliases).
     pub fn remove_domain(&mut self, name: &str) -> Result<()> {
+        self.lock_directory()?;
         let d = self
             .read()
             .domain(name)?
@@ -308,6 +316,7 @@ impl WriteTx<'_> {
 
     /// Creates the principal and its (empty) account; the caller provisions default collections.
     pub fn create_principal(&mut self, new: NewPrincipal) -> Result<AccountId> {
+        self.lock_directory()?;
         let taken = self.conn().query_one(
             "SELECT 1 FROM principals WHERE domain_id = $1 AND local_part = $2 \
              UNION ALL SELECT 1 FROM aliases WHERE domain_id = $1 AND local_part = $2",
@@ -366,6 +375,7 @@ impl WriteTx<'_> {
 
     /// Removes a principal, its aliases, memberships, credentials and all its data.
     pub fn remove_principal(&mut self, id: AccountId) -> Result<()> {
+        self.lock_directory()?;
         for sql in [
             "DELETE FROM aliases WHERE principal_id = $1",
             "DELETE FROM group_members WHERE group_id = $1 OR member_id = $1",
@@ -388,6 +398,7 @@ impl WriteTx<'_> {
     }
 
     pub fn add_alias(&mut self, domain: DomainId, local: &str, target: AccountId) -> Result<()> {
+        self.lock_directory()?;
         let taken = self.conn().query_one(
             "SELECT 1 FROM principals WHERE domain_id = $1 AND local_part = $2 \
              UNION ALL SELECT 1 FROM aliases WHERE domain_id = $1 AND local_part = $2",

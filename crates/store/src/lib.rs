@@ -185,7 +185,7 @@ impl Store {
         }
         answer
             .await
-            .map_err(|_| Error::NotCommitted("the write panicked; see the log".into()))?
+            .map_err(|_| Error::NotCommitted("the write failed or panicked; see the log".into()))?
     }
 
     /// Runs `f` on a consistent snapshot.
@@ -244,7 +244,10 @@ impl Store {
         let blobs = self.inner.blobs.clone();
         let cutoff = now() - i64::try_from(grace.as_secs()).unwrap_or(i64::MAX);
         let removed = self
-            .write(move |tx| blobs.collect(tx.conn(), cutoff))
+            .write(move |tx| {
+                Ok(blobs.collect(tx.conn(), cutoff)?
+                    + blobs.collect_orphan_rows(tx.conn(), cutoff)?)
+            })
             .await?;
         let blobs = self.inner.blobs.clone();
         let store = self.clone();
@@ -272,7 +275,17 @@ impl Store {
     /// Drops change-log entries written before `cutoff` (unix seconds); clients whose state is
     /// older get `Error::ChangesTooOld`.
     pub async fn trim_changes_before(&self, cutoff: i64) -> Result<u64> {
-        self.write(move |tx| tx.trim_changes(cutoff)).await
+        let accounts = self
+            .read(move |r| r.accounts_with_changes_before(cutoff))
+            .await?;
+        let mut trimmed = 0;
+        for account in accounts {
+            trimmed += self
+                .write(move |tx| tx.trim_account_changes(account, cutoff))
+                .await?;
+        }
+        self.write(|tx| tx.purge_notifications()).await?;
+        Ok(trimmed)
     }
 
     /// Notifications of commits from this process and from others sharing the store.

@@ -145,12 +145,16 @@ impl ChangeKind {
 
 /// A SHA-256 content address, lower-case hex.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct BlobHash(pub String);
+pub struct BlobHash(String);
 
 impl BlobHash {
     pub fn of(data: &[u8]) -> BlobHash {
         use sha2::Digest;
         BlobHash(hex::encode(sha2::Sha256::digest(data)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 
     /// Accepts only 64 lower-case hex digits, so a hash is always safe as a file name.

@@ -48,7 +48,10 @@ fn item_of(r: &Row) -> Result<Item> {
         data_type: DataType::from_i64(r.int(2)?)
             .ok_or_else(|| Error::Corrupt("item type".into()))?,
         collection: r.opt_int(3)?.map(CollectionId),
-        blob: r.opt_text(4)?.map(BlobHash),
+        blob: r
+            .opt_text(4)?
+            .map(|h| BlobHash::parse(&h).ok_or_else(|| Error::Corrupt(format!("blob hash {h:?}"))))
+            .transpose()?,
         size: u64::try_from(r.int(5)?).unwrap_or(0),
         modseq: modseq_of(r.int(6)?),
         created_modseq: modseq_of(r.int(7)?),
@@ -203,16 +206,16 @@ impl<'c> ReadTx<'c> {
             .collect()
     }
 
+    /// A state older than the log's window, or newer than the account (a restored backup, a
+    /// client of another server), cannot be answered incrementally.
     fn check_window(&mut self, account: AccountId, since: Modseq) -> Result<()> {
         let row = self.conn.query_one(
-            "SELECT trimmed_modseq FROM accounts WHERE id = $1",
+            "SELECT trimmed_modseq, modseq FROM accounts WHERE id = $1",
             params![account.0],
         )?;
-        let oldest = modseq_of(
-            row.ok_or_else(|| Error::NotFound(format!("account {account}")))?
-                .int(0)?,
-        );
-        if since < oldest {
+        let row = row.ok_or_else(|| Error::NotFound(format!("account {account}")))?;
+        let (oldest, current) = (modseq_of(row.int(0)?), modseq_of(row.int(1)?));
+        if since < oldest || since > current {
             return Err(Error::ChangesTooOld {
                 since: since.0,
                 oldest: oldest.0,
@@ -282,6 +285,14 @@ impl<'c> ReadTx<'c> {
             .collect()
     }
 
+    pub(crate) fn accounts_with_changes_before(&mut self, cutoff: i64) -> Result<Vec<AccountId>> {
+        let rows = self.conn.query(
+            "SELECT DISTINCT account_id FROM changes WHERE at < $1 ORDER BY account_id",
+            params![cutoff],
+        )?;
+        rows.iter().map(|r| Ok(AccountId(r.int(0)?))).collect()
+    }
+
     /// Items of `account` whose indexed text matches every word of `query`.
     pub fn search_text(&mut self, account: AccountId, query: &str) -> Result<Vec<ItemId>> {
         let words: Vec<&str> = query.split_whitespace().collect();
@@ -311,7 +322,7 @@ impl<'c> ReadTx<'c> {
         self.conn
             .query_one(
                 "SELECT refs FROM blobs WHERE hash = $1",
-                params![hash.0.as_str()],
+                params![hash.as_str()],
             )?
             .map(|r| r.int(0))
             .transpose()

@@ -2,8 +2,6 @@
 //! account's modseq once per transaction and records the change; `finish` leaves the
 //! cross-process notification record before the caller commits.
 
-use rand::Rng;
-
 use crate::read::{COLLECTION_COLUMNS, ReadTx, kind_code, modseq_of};
 use crate::sql::{Conn, Dialect};
 use crate::{
@@ -71,6 +69,10 @@ impl<'c> WriteTx<'c> {
     }
 
     /// The account's modseq for this transaction: bumped on first use, then reused.
+    ///
+    /// On PostgreSQL the bump row-locks the account until commit, which orders one account's
+    /// commits by modseq. Call it before reading what the write depends on, and when a write
+    /// touches several accounts, take them in ascending id order so writers cannot deadlock.
     pub fn modseq(&mut self, account: AccountId) -> Result<Modseq> {
         if let Some(n) = self.touched.iter().find(|n| n.account == account) {
             return Ok(n.modseq);
@@ -163,12 +165,17 @@ impl<'c> WriteTx<'c> {
 
     /// Deletes an account and everything it owns; its blobs lose their references.
     pub fn delete_account(&mut self, account: AccountId) -> Result<()> {
+        // Lock first: a delivery in flight must finish before, or start after, the delete.
+        self.modseq(account)?;
         let blobs = self.conn.query(
             "SELECT blob_hash FROM items WHERE account_id = $1 AND blob_hash IS NOT NULL",
             params![account.0],
         )?;
         for row in blobs {
-            self.unref_blob(&BlobHash(row.text(0)?))?;
+            let hash = row.text(0)?;
+            let hash = BlobHash::parse(&hash)
+                .ok_or_else(|| Error::Corrupt(format!("blob hash {hash:?}")))?;
+            self.unref_blob(&hash)?;
         }
         if self.conn.dialect() == Dialect::Sqlite {
             self.conn.execute(
@@ -215,9 +222,17 @@ impl<'c> WriteTx<'c> {
             return Err(Error::AlreadyExists(format!("collection {:?}", new.name)));
         }
         let modseq = self.modseq(account)?;
-        // RFC 9051 §2.3.1.1: UIDVALIDITY must change if a name is reused; a random non-zero
-        // 31-bit value cannot repeat for the same name in practice.
-        let uid_validity = rand::thread_rng().gen_range(1..=i64::from(i32::MAX));
+        // RFC 9051 §2.3.1.1: a mailbox created again under an old name must get a larger
+        // UIDVALIDITY. Per account: the larger of the last one + 1 and the time in seconds.
+        let uid_validity = self
+            .conn
+            .query_one(
+                "UPDATE accounts SET last_uidvalidity = CASE WHEN last_uidvalidity + 1 > $1 \
+                 THEN last_uidvalidity + 1 ELSE $1 END WHERE id = $2 RETURNING last_uidvalidity",
+                params![self.now & i64::from(u32::MAX >> 1), account.0],
+            )?
+            .ok_or_else(|| Error::NotFound(format!("account {account}")))?
+            .int(0)?;
         let sql = format!(
             "INSERT INTO collections (account_id, kind, name, parent_id, role, uidvalidity, uidnext, modseq, subscribed, props) \
              VALUES ($1, $2, $3, $4, $5, $6, 1, $7, 1, '') RETURNING {COLLECTION_COLUMNS}"
@@ -279,6 +294,7 @@ impl<'c> WriteTx<'c> {
     /// Destroys a collection and its items. A message that is also in another mailbox survives.
     pub fn destroy_collection(&mut self, id: CollectionId) -> Result<()> {
         let c = self.read().collection(id)?;
+        self.modseq(c.account)?;
         if c.kind == CollectionKind::Mailbox {
             for entry in self.read().mailbox_entries(id)? {
                 self.remove_from_mailbox(entry.item, id)?;
@@ -326,7 +342,7 @@ impl<'c> WriteTx<'c> {
                 account.0,
                 data_type as i64,
                 new.collection.map(|c| c.0),
-                new.blob.as_ref().map(|b| b.hash.0.clone()),
+                new.blob.as_ref().map(|b| b.hash.as_str().to_owned()),
                 new.blob.as_ref().map_or(0, |b| b.size as i64),
                 modseq.0 as i64,
                 new.received_at,
@@ -374,7 +390,7 @@ impl<'c> WriteTx<'c> {
             "UPDATE items SET blob_hash = $1, size = $2, modseq = $3, keywords = $4, uid_text = $5, start_utc = $6, \
              end_utc = $7, summary = $8 WHERE id = $9",
             params![
-                new.blob.as_ref().map(|b| b.hash.0.clone()),
+                new.blob.as_ref().map(|b| b.hash.as_str().to_owned()),
                 new.blob.as_ref().map_or(0, |b| b.size as i64),
                 modseq.0 as i64,
                 new.keywords.join(" "),
@@ -520,7 +536,7 @@ impl<'c> WriteTx<'c> {
         self.conn.execute(
             "INSERT INTO blobs (hash, size, refs, released_at) VALUES ($1, $2, 1, NULL) \
              ON CONFLICT (hash) DO UPDATE SET refs = blobs.refs + 1, released_at = NULL",
-            params![blob.hash.0.as_str(), blob.size as i64],
+            params![blob.hash.as_str(), blob.size as i64],
         )?;
         Ok(())
     }
@@ -528,7 +544,7 @@ impl<'c> WriteTx<'c> {
     fn unref_blob(&mut self, hash: &BlobHash) -> Result<()> {
         self.conn.execute(
             "UPDATE blobs SET refs = refs - 1, released_at = CASE WHEN refs <= 1 THEN CAST($2 AS BIGINT) ELSE NULL END WHERE hash = $1",
-            params![hash.0.as_str(), self.now],
+            params![hash.as_str(), self.now],
         )?;
         Ok(())
     }
@@ -561,22 +577,35 @@ impl<'c> WriteTx<'c> {
 
     // ---- change-log window ----
 
-    /// Deletes log rows written before `cutoff` and records, per account, the newest modseq
-    /// dropped: asking for changes since before it is then answered `ChangesTooOld`.
-    pub(crate) fn trim_changes(&mut self, cutoff: i64) -> Result<u64> {
-        self.conn.execute(
-            "UPDATE accounts SET trimmed_modseq = (SELECT max(modseq) FROM changes c WHERE c.account_id = accounts.id AND c.at < $1) \
-             WHERE EXISTS (SELECT 1 FROM changes c WHERE c.account_id = accounts.id AND c.at < $1)",
-            params![cutoff],
-        )?;
-        let n = self
-            .conn
-            .execute("DELETE FROM changes WHERE at < $1", params![cutoff])?;
+    /// Drops cross-process notification records older than an hour (SQLite; every watcher
+    /// has long read them).
+    pub(crate) fn purge_notifications(&mut self) -> Result<()> {
         if self.conn.dialect() == Dialect::Sqlite {
             self.conn.execute(
                 "DELETE FROM notifications WHERE at < $1",
                 params![self.now - 3600],
             )?;
+        }
+        Ok(())
+    }
+
+    /// Deletes one account's log rows written before `cutoff` and records the newest modseq
+    /// dropped: asking for changes since before it is then answered `ChangesTooOld`. One
+    /// account per transaction keeps the account lock short.
+    pub(crate) fn trim_account_changes(&mut self, account: AccountId, cutoff: i64) -> Result<u64> {
+        self.modseq(account)?;
+        self.conn.execute(
+            "UPDATE accounts SET trimmed_modseq = (SELECT max(modseq) FROM changes c \
+             WHERE c.account_id = $1 AND c.at < $2) WHERE id = $1",
+            params![account.0, cutoff],
+        )?;
+        let n = self.conn.execute(
+            "DELETE FROM changes WHERE account_id = $1 AND at < $2",
+            params![account.0, cutoff],
+        )?;
+        // The bump above is not a change of the account's data: nobody needs to hear of it.
+        if let Some(t) = self.touched.iter_mut().find(|t| t.account == account) {
+            t.types = 0;
         }
         Ok(n)
     }

@@ -71,35 +71,57 @@ fn writer_loop(
 }
 
 fn commit_batch(conn: &mut SqliteConn, batch: Vec<Job>, notifier: &Notifier, counters: &Counters) {
-    if let Err(e) = conn.batch("BEGIN IMMEDIATE") {
-        tracing::error!(error = %e, "store: cannot begin a write transaction");
-        for job in batch {
-            fail_unrun(job, &e);
-        }
-        return;
-    }
-    let mut done = Vec::with_capacity(batch.len());
+    let mut done: Vec<(Reply, Vec<Notification>)> = Vec::with_capacity(batch.len());
     for job in batch {
+        // SQLite may abandon the whole transaction on an I/O or full-disk error inside a job;
+        // then the jobs before it were rolled back too: tell them, and start a new one.
+        if conn.in_autocommit() {
+            abandon(&mut done);
+            if let Err(e) = conn.batch("BEGIN IMMEDIATE") {
+                tracing::error!(error = %e, "store: cannot begin a write transaction");
+                drop(job);
+                continue;
+            }
+        }
         if let Err(e) = conn.batch("SAVEPOINT job") {
-            fail_unrun(job, &e);
+            tracing::error!(error = %e, "store: cannot open a savepoint");
+            drop(job);
             continue;
         }
         match run_job(conn, job, notifier.origin()) {
-            Some(ok) => {
-                if let Err(e) = conn.batch("RELEASE job") {
-                    (ok.0)(Err(Error::NotCommitted(e.to_string())));
-                } else {
-                    done.push(ok);
+            Some((reply, notes)) => match conn.batch("RELEASE job") {
+                Ok(()) => done.push((reply, notes)),
+                Err(e) => {
+                    rollback_job(conn);
+                    reply(Err(Error::NotCommitted(e.to_string())));
                 }
-            }
-            None => {
-                if let Err(e) = conn.batch("ROLLBACK TO job; RELEASE job") {
-                    tracing::error!(error = %e, "store: rollback to savepoint failed");
-                }
-            }
+            },
+            None => rollback_job(conn),
         }
     }
-    finish(conn, done, notifier, counters);
+    if conn.in_autocommit() {
+        abandon(&mut done);
+    } else {
+        finish(conn, done, notifier, counters);
+    }
+}
+
+/// Undoes the current job, if its savepoint still exists.
+fn rollback_job(conn: &mut SqliteConn) {
+    if !conn.in_autocommit()
+        && let Err(e) = conn.batch("ROLLBACK TO job; RELEASE job")
+    {
+        tracing::error!(error = %e, "store: rollback to savepoint failed");
+    }
+}
+
+/// Answers jobs whose work was lost with the transaction around them.
+fn abandon(done: &mut Vec<(Reply, Vec<Notification>)>) {
+    for (reply, _) in done.drain(..) {
+        reply(Err(Error::NotCommitted(
+            "the transaction was rolled back by the database".into(),
+        )));
+    }
 }
 
 /// Commits and answers every job, then publishes their notifications.

@@ -67,10 +67,7 @@ async fn verify(store: &Store, r: &Report) {
         let item = stored
             .get(id)
             .unwrap_or_else(|| panic!("item {id} was reported committed but is lost"));
-        assert_eq!(
-            item.blob.as_ref().map(|b| b.0.as_str()),
-            Some(hash.as_str())
-        );
+        assert_eq!(item.blob.as_ref().map(|b| b.as_str()), Some(hash.as_str()));
         assert_eq!(item.uid_text.as_deref(), Some(token.as_str()));
     }
     // Nothing half-stored: every item that exists, reported or not, is whole.

@@ -8,6 +8,8 @@ CREATE TABLE accounts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     modseq INTEGER NOT NULL DEFAULT 0,
     trimmed_modseq INTEGER NOT NULL DEFAULT 0,
+    -- The last UIDVALIDITY given to one of its mailboxes: a new mailbox gets a larger one.
+    last_uidvalidity INTEGER NOT NULL DEFAULT 0,
     created INTEGER NOT NULL
 );
 INSERT INTO accounts (id, modseq, trimmed_modseq, created) VALUES (0, 0, 0, 0);
