@@ -16,18 +16,13 @@ struct Args {
 }
 
 fn args() -> Result<Args> {
-    let mut a = Args {
-        seconds: 5,
-        pg: None,
-    };
+    let mut a = Args { seconds: 5, pg: None };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--seconds" => a.seconds = it.next().context("--seconds N")?.parse()?,
             "--pg" => a.pg = Some(it.next().context("--pg URL")?),
-            other => anyhow::bail!(
-                "unknown argument {other}; usage: store-write [--seconds S] [--pg URL]"
-            ),
+            other => anyhow::bail!("unknown argument {other}; usage: store-write [--seconds S] [--pg URL]"),
         }
     }
     Ok(a)
@@ -38,12 +33,7 @@ async fn account(store: &Store) -> Result<(relais_store::AccountId, relais_store
     Ok(store
         .write(|tx| {
             let a = tx.create_account()?;
-            let new = NewCollection {
-                kind: CollectionKind::Calendar,
-                name: "bench".into(),
-                parent: None,
-                role: None,
-            };
+            let new = NewCollection { kind: CollectionKind::Calendar, name: "bench".into(), parent: None, role: None };
             Ok((a, tx.create_collection(a, new)?.id))
         })
         .await?)
@@ -54,11 +44,7 @@ async fn run(store: &Store, writers: usize, own_accounts: bool, seconds: u64) ->
     let shared = account(store).await?;
     let mut targets = Vec::new();
     for _ in 0..writers {
-        targets.push(if own_accounts {
-            account(store).await?
-        } else {
-            shared
-        });
+        targets.push(if own_accounts { account(store).await? } else { shared });
     }
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let start = Instant::now();
@@ -69,10 +55,7 @@ async fn run(store: &Store, writers: usize, own_accounts: bool, seconds: u64) ->
             let mut n = 0u64;
             while Instant::now() < deadline {
                 let token = format!("w{w}n{n}");
-                let body = format!(
-                    "BEGIN:VEVENT\r\nUID:{token}\r\nSUMMARY:{}\r\nEND:VEVENT\r\n",
-                    "x".repeat(2000)
-                );
+                let body = format!("BEGIN:VEVENT\r\nUID:{token}\r\nSUMMARY:{}\r\nEND:VEVENT\r\n", "x".repeat(2000));
                 let blob = store.put_blob(body.into_bytes()).await?;
                 let new = NewItem {
                     collection: Some(calendar),
@@ -81,9 +64,7 @@ async fn run(store: &Store, writers: usize, own_accounts: bool, seconds: u64) ->
                     text: Some(format!("meeting {token}")),
                     ..NewItem::default()
                 };
-                store
-                    .write(move |tx| tx.create_item(account, DataType::Event, new))
-                    .await?;
+                store.write(move |tx| tx.create_item(account, DataType::Event, new)).await?;
                 n += 1;
             }
             anyhow::Ok(n)
@@ -113,13 +94,8 @@ async fn main() -> Result<()> {
             let before = store.stats();
             let rate = run(&store, writers, own, args.seconds).await?;
             let after = store.stats();
-            let per_commit = (after.writes - before.writes) as f64
-                / (after.commits - before.commits).max(1) as f64;
-            let accounts = if own {
-                "own account each"
-            } else {
-                "one account"
-            };
+            let per_commit = (after.writes - before.writes) as f64 / (after.commits - before.commits).max(1) as f64;
+            let accounts = if own { "own account each" } else { "one account" };
             println!(
                 "{name:<8} writers={writers:<2} ({accounts:<16}) items_per_s={rate:<6.0} writes_per_commit={per_commit:.1}"
             );

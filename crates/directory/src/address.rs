@@ -23,14 +23,9 @@ impl Address {
             || local.contains("..")
             || !local.chars().all(|c| atext(c) || c == '.')
         {
-            return Err(bad(
-                "the local part may hold letters, digits, dots and !#$%&'*+/=?^_`{|}~-",
-            ));
+            return Err(bad("the local part may hold letters, digits, dots and !#$%&'*+/=?^_`{|}~-"));
         }
-        Ok(Address {
-            local,
-            domain: domain_name(domain).map_err(|why| bad(why))?,
-        })
+        Ok(Address { local, domain: domain_name(domain).map_err(|why| bad(why))? })
     }
 }
 
@@ -52,9 +47,7 @@ fn domain_name(s: &str) -> Result<String, &'static str> {
     }
     for label in d.split('.') {
         if label.is_empty() || label.len() > 63 || label.starts_with('-') || label.ends_with('-') {
-            return Err(
-                "each domain label must have 1 to 63 characters and not start or end with -",
-            );
+            return Err("each domain label must have 1 to 63 characters and not start or end with -");
         }
         if !label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
             return Err("a domain may hold letters, digits, hyphens and dots");
@@ -84,11 +77,7 @@ mod tests {
             ("a@", None),
             ("user%other@example.com", Some("user%other@example.com")),
         ] {
-            assert_eq!(
-                Address::parse(input).ok().map(|a| a.to_string()).as_deref(),
-                want,
-                "{input}"
-            );
+            assert_eq!(Address::parse(input).ok().map(|a| a.to_string()).as_deref(), want, "{input}");
         }
     }
 }

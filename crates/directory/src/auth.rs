@@ -2,17 +2,22 @@
 //! verification is remembered for `cache_ttl`, keyed by a keyed SHA-256 of (principal, its
 //! stored hashes, the password), so a reconnecting client costs a hash lookup, and a changed or
 //! revoked password misses the cache at once.
+//!
+//! Defences: failures are throttled per principal (whatever name or alias was typed) and per
+//! client address; at most one Argon2 verification per core runs at a time, so a flood queues
+//! instead of exhausting memory; an unknown user costs the same verification as a known one.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use rand::Rng;
 use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
 
 use crate::throttle::{Throttle, ThrottleConfig};
-use crate::{AuthError, Directory, Principal, password};
+use crate::{Address, AuthError, Directory, Principal, password};
 
 #[derive(Debug, Clone)]
 pub struct AuthConfig {
@@ -23,10 +28,7 @@ pub struct AuthConfig {
 
 impl Default for AuthConfig {
     fn default() -> Self {
-        AuthConfig {
-            throttle: ThrottleConfig::default(),
-            cache_ttl: Duration::from_secs(300),
-        }
+        AuthConfig { throttle: ThrottleConfig::default(), cache_ttl: Duration::from_secs(300) }
     }
 }
 
@@ -41,38 +43,53 @@ pub struct Credentials {
 }
 
 const CACHE_MAX: usize = 50_000;
+/// RFC 5321 §4.5.3.1.3: no address is longer.
+const MAX_USERNAME: usize = 320;
 
 pub(crate) struct Authenticator {
     config: AuthConfig,
     throttle: Throttle,
     key: [u8; 32],
     cache: Mutex<HashMap<[u8; 32], Instant>>,
+    verifying: Semaphore,
+}
+
+/// A hash of a random password, verified against when the user is unknown, so that the
+/// answer takes as long as for a real account.
+fn decoy() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    DECOY.get_or_init(|| password::hash_blocking(&password::generate()).unwrap_or_default())
 }
 
 impl Authenticator {
     pub fn new(config: AuthConfig) -> Authenticator {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
         Authenticator {
             throttle: Throttle::new(&config.throttle),
             key: rand::thread_rng().r#gen(),
             cache: Mutex::new(HashMap::new()),
+            verifying: Semaphore::new(cores),
             config,
         }
     }
 
-    pub async fn authenticate(
-        &self,
-        dir: &Directory,
-        c: &Credentials,
-    ) -> Result<Principal, AuthError> {
-        let account = c.username.trim().to_ascii_lowercase();
+    pub async fn authenticate(&self, dir: &Directory, c: &Credentials) -> Result<Principal, AuthError> {
+        let typed = c.username.trim();
+        let normalised = match Address::parse(typed) {
+            Ok(a) if typed.len() <= MAX_USERNAME => a.to_string(),
+            _ => {
+                self.throttle.fail(c.remote, "");
+                return Err(AuthError::Failed);
+            }
+        };
+        let principal = dir.principal(&normalised).await.map_err(|e| AuthError::Unavailable(e.to_string()))?;
+        // Count against the principal however it was named; an unknown name by itself.
+        let account = principal.as_ref().map_or(normalised.clone(), |p| format!("#{}", p.id));
         if let Some(retry_after) = self.throttle.blocked(c.remote, &account) {
-            tracing::info!(user = %account, remote = ?c.remote, "login refused: throttled");
+            tracing::info!(user = %normalised, remote = ?c.remote, "login refused: throttled");
             return Err(AuthError::Throttled { retry_after });
         }
-        let principal = dir
-            .principal(&account)
-            .await
-            .map_err(|e| AuthError::Unavailable(e.to_string()))?;
+        self.throttle.fail(c.remote, &account);
         let mut hashes = Vec::new();
         if let Some(p) = &principal {
             hashes.extend(p.secret.clone());
@@ -84,22 +101,37 @@ impl Authenticator {
                 .map_err(|e| AuthError::Unavailable(e.to_string()))?;
             hashes.extend(apps.into_iter().map(|a| a.secret));
         }
-        let Some(p) =
-            principal.filter(|_| !hashes.is_empty() && c.password.len() <= password::MAX_LEN)
-        else {
-            self.throttle.fail(c.remote, &account);
-            tracing::info!(user = %account, remote = ?c.remote, "login failed: no such login");
-            return Err(AuthError::Failed);
+        let ok = match principal {
+            Some(p) if !hashes.is_empty() && c.password.len() <= password::MAX_LEN => {
+                let key = self.cache_key(&p, &hashes, &c.password);
+                if self.cached(&key) || self.verify(&c.password, hashes).await {
+                    self.remember(key);
+                    Some(p)
+                } else {
+                    None
+                }
+            }
+            _ => {
+                self.verify(&c.password, vec![decoy().to_owned()]).await;
+                None
+            }
         };
-        let key = self.cache_key(&p, &hashes, &c.password);
-        if self.cached(&key) || password::verify_any(&c.password, hashes).await {
-            self.remember(key);
-            self.throttle.succeed(&account);
-            return Ok(p);
+        match ok {
+            Some(p) => {
+                self.throttle.succeed(c.remote, &account);
+                Ok(p)
+            }
+            None => {
+                tracing::info!(user = %normalised, remote = ?c.remote, "login failed");
+                Err(AuthError::Failed)
+            }
         }
-        self.throttle.fail(c.remote, &account);
-        tracing::info!(user = %account, remote = ?c.remote, "login failed: wrong password");
-        Err(AuthError::Failed)
+    }
+
+    /// Argon2id, at most one per core at a time.
+    async fn verify(&self, password: &str, hashes: Vec<String>) -> bool {
+        let Ok(_permit) = self.verifying.acquire().await else { return false };
+        password::verify_any(password, hashes).await
     }
 
     fn cache_key(&self, p: &Principal, hashes: &[String], password: &str) -> [u8; 32] {
@@ -115,9 +147,7 @@ impl Authenticator {
     }
 
     fn cached(&self, key: &[u8; 32]) -> bool {
-        let Ok(cache) = self.cache.lock() else {
-            return false;
-        };
+        let Ok(cache) = self.cache.lock() else { return false };
         cache.get(key).is_some_and(|until| *until > Instant::now())
     }
 
@@ -125,12 +155,13 @@ impl Authenticator {
         if self.config.cache_ttl.is_zero() {
             return;
         }
-        let Ok(mut cache) = self.cache.lock() else {
-            return;
-        };
+        let Ok(mut cache) = self.cache.lock() else { return };
         let now = Instant::now();
         if cache.len() >= CACHE_MAX {
             cache.retain(|_, until| *until > now);
+            if cache.len() >= CACHE_MAX {
+                cache.clear();
+            }
         }
         cache.insert(key, now + self.config.cache_ttl);
     }

@@ -34,10 +34,7 @@ pub enum Recipient {
     /// A principal that owns a mailbox (user, shared mailbox, room, equipment).
     Mailbox(Principal),
     /// A group: its members, each a mailbox (nested groups flattened, cycles cut).
-    Group {
-        group: Principal,
-        members: Vec<Principal>,
-    },
+    Group { group: Principal, members: Vec<Principal> },
 }
 
 #[derive(Clone)]
@@ -48,10 +45,7 @@ pub struct Directory {
 
 impl Directory {
     pub fn new(store: Store, config: AuthConfig) -> Directory {
-        Directory {
-            auth: std::sync::Arc::new(auth::Authenticator::new(config)),
-            store,
-        }
+        Directory { auth: std::sync::Arc::new(auth::Authenticator::new(config)), store }
     }
 
     pub fn store(&self) -> &Store {
@@ -64,11 +58,7 @@ impl Directory {
         let name = address::domain(name)?;
         let n = name.clone();
         let id = self.store.write(move |tx| tx.add_domain(&n)).await?;
-        Ok(Domain {
-            id,
-            name,
-            catchall: None,
-        })
+        Ok(Domain { id, name, catchall: None })
     }
 
     pub async fn remove_domain(&self, name: &str) -> Result<()> {
@@ -87,19 +77,13 @@ impl Directory {
             Some(t) => Some(self.principal_required(t).await?.id),
             None => None,
         };
-        Ok(self
-            .store
-            .write(move |tx| tx.set_catchall(domain.id, target))
-            .await?)
+        Ok(self.store.write(move |tx| tx.set_catchall(domain.id, target)).await?)
     }
 
     async fn domain(&self, name: &str) -> Result<Domain> {
         let name = address::domain(name)?;
         let n = name.clone();
-        self.store
-            .read(move |r| r.domain(&n))
-            .await?
-            .ok_or(DirectoryError::UnknownDomain(name))
+        self.store.read(move |r| r.domain(&n)).await?.ok_or(DirectoryError::UnknownDomain(name))
     }
 
     // ---- principals ----
@@ -136,9 +120,7 @@ impl Directory {
                 Ok(id)
             })
             .await?;
-        self.principal_by_id(id)
-            .await?
-            .ok_or_else(|| DirectoryError::NotFound(address.to_owned()))
+        self.principal_by_id(id).await?.ok_or_else(|| DirectoryError::NotFound(address.to_owned()))
     }
 
     pub async fn principal_by_id(&self, id: AccountId) -> Result<Option<Principal>> {
@@ -165,30 +147,18 @@ impl Directory {
     }
 
     async fn principal_required(&self, address: &str) -> Result<Principal> {
-        self.principal(address)
-            .await?
-            .ok_or_else(|| DirectoryError::NotFound(address.to_owned()))
+        self.principal(address).await?.ok_or_else(|| DirectoryError::NotFound(address.to_owned()))
     }
 
-    pub async fn principals(
-        &self,
-        kind: Option<PrincipalKind>,
-        domain: Option<&str>,
-    ) -> Result<Vec<Principal>> {
+    pub async fn principals(&self, kind: Option<PrincipalKind>, domain: Option<&str>) -> Result<Vec<Principal>> {
         let domain = domain.map(address::domain).transpose()?;
-        Ok(self
-            .store
-            .read(move |r| r.principals(kind, domain.as_deref()))
-            .await?)
+        Ok(self.store.read(move |r| r.principals(kind, domain.as_deref())).await?)
     }
 
     pub async fn set_password(&self, address: &str, password: &str) -> Result<()> {
         let p = self.principal_required(address).await?;
         let secret = password::hash(password).await?;
-        Ok(self
-            .store
-            .write(move |tx| tx.set_secret(p.id, Some(&secret)))
-            .await?)
+        Ok(self.store.write(move |tx| tx.set_secret(p.id, Some(&secret))).await?)
     }
 
     pub async fn set_role(&self, address: &str, role: Role) -> Result<()> {
@@ -204,10 +174,7 @@ impl Directory {
             .read(move |r| r.principal_by_address(&addr.local, &addr.domain))
             .await?
             .ok_or_else(|| DirectoryError::NotFound(address.to_owned()))?;
-        Ok(self
-            .store
-            .write(move |tx| tx.remove_principal(p.id))
-            .await?)
+        Ok(self.store.write(move |tx| tx.remove_principal(p.id)).await?)
     }
 
     // ---- aliases and groups ----
@@ -216,19 +183,13 @@ impl Directory {
         let a = Address::parse(alias)?;
         let domain = self.domain(&a.domain).await?;
         let target = self.principal_required(target).await?;
-        Ok(self
-            .store
-            .write(move |tx| tx.add_alias(domain.id, &a.local, target.id))
-            .await?)
+        Ok(self.store.write(move |tx| tx.add_alias(domain.id, &a.local, target.id)).await?)
     }
 
     pub async fn remove_alias(&self, alias: &str) -> Result<()> {
         let a = Address::parse(alias)?;
         let domain = self.domain(&a.domain).await?;
-        Ok(self
-            .store
-            .write(move |tx| tx.remove_alias(domain.id, &a.local))
-            .await?)
+        Ok(self.store.write(move |tx| tx.remove_alias(domain.id, &a.local)).await?)
     }
 
     /// (alias, target) pairs.
@@ -240,23 +201,15 @@ impl Directory {
         let g = self.group(group).await?;
         let m = self.principal_required(member).await?;
         if m.id == g.id {
-            return Err(DirectoryError::Invalid(
-                "a group cannot contain itself".into(),
-            ));
+            return Err(DirectoryError::Invalid("a group cannot contain itself".into()));
         }
-        Ok(self
-            .store
-            .write(move |tx| tx.add_group_member(g.id, m.id))
-            .await?)
+        Ok(self.store.write(move |tx| tx.add_group_member(g.id, m.id)).await?)
     }
 
     pub async fn remove_member(&self, group: &str, member: &str) -> Result<()> {
         let g = self.group(group).await?;
         let m = self.principal_required(member).await?;
-        Ok(self
-            .store
-            .write(move |tx| tx.remove_group_member(g.id, m.id))
-            .await?)
+        Ok(self.store.write(move |tx| tx.remove_group_member(g.id, m.id)).await?)
     }
 
     pub async fn members(&self, group: &str) -> Result<Vec<Principal>> {
@@ -278,10 +231,7 @@ impl Directory {
         let Ok(addr) = Address::parse(address) else {
             return Ok(None);
         };
-        Ok(self
-            .store
-            .read(move |r| provision::resolve(r, &addr))
-            .await?)
+        Ok(self.store.read(move |r| provision::resolve(r, &addr)).await?)
     }
 
     // ---- app passwords ----
@@ -290,16 +240,12 @@ impl Directory {
     pub async fn add_app_password(&self, address: &str, name: &str) -> Result<String> {
         let p = self.principal_required(address).await?;
         if name.trim().is_empty() || name.len() > 64 {
-            return Err(DirectoryError::Invalid(
-                "an app password needs a name of 1 to 64 characters".into(),
-            ));
+            return Err(DirectoryError::Invalid("an app password needs a name of 1 to 64 characters".into()));
         }
         let secret = password::generate();
         let hash = password::hash(&secret).await?;
         let name = name.to_owned();
-        self.store
-            .write(move |tx| tx.add_app_password(p.id, &name, &hash))
-            .await?;
+        self.store.write(move |tx| tx.add_app_password(p.id, &name, &hash)).await?;
         Ok(secret)
     }
 
@@ -311,10 +257,7 @@ impl Directory {
     pub async fn revoke_app_password(&self, address: &str, name: &str) -> Result<()> {
         let p = self.principal_required(address).await?;
         let name = name.to_owned();
-        Ok(self
-            .store
-            .write(move |tx| tx.revoke_app_password(p.id, &name))
-            .await?)
+        Ok(self.store.write(move |tx| tx.revoke_app_password(p.id, &name)).await?)
     }
 
     // ---- authentication ----

@@ -11,21 +11,22 @@ use crate::DirectoryError;
 pub const MAX_LEN: usize = 1024;
 
 pub async fn hash(password: &str) -> Result<String, DirectoryError> {
-    if password.is_empty() || password.len() > MAX_LEN {
-        return Err(DirectoryError::Invalid(format!(
-            "a password must have 1 to {MAX_LEN} bytes"
-        )));
-    }
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| DirectoryError::Invalid(format!("cannot hash password: {e}")))
-    })
-    .await
-    .map_err(|e| DirectoryError::Invalid(format!("hashing task failed: {e}")))?
+    tokio::task::spawn_blocking(move || hash_blocking(&password))
+        .await
+        .map_err(|e| DirectoryError::Invalid(format!("hashing task failed: {e}")))?
+}
+
+/// The PHC string of a new Argon2id hash; call it only off the async executor.
+pub fn hash_blocking(password: &str) -> Result<String, DirectoryError> {
+    if password.is_empty() || password.len() > MAX_LEN {
+        return Err(DirectoryError::Invalid(format!("a password must have 1 to {MAX_LEN} bytes")));
+    }
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| DirectoryError::Invalid(format!("cannot hash password: {e}")))
 }
 
 /// True if `password` matches one of the PHC strings; runs on a blocking thread.
@@ -33,11 +34,8 @@ pub async fn verify_any(password: &str, hashes: Vec<String>) -> bool {
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || {
         hashes.iter().any(|h| {
-            PasswordHash::new(h).is_ok_and(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
+            PasswordHash::new(h)
+                .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
         })
     })
     .await
@@ -48,9 +46,7 @@ pub async fn verify_any(password: &str, hashes: Vec<String>) -> bool {
 pub fn generate() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
     let mut rng = rand::thread_rng();
-    let chars: Vec<u8> = (0..20)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())])
-        .collect();
+    let chars: Vec<u8> = (0..20).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())]).collect();
     let s = String::from_utf8_lossy(&chars).into_owned();
     format!("{}-{}-{}-{}", &s[0..5], &s[5..10], &s[10..15], &s[15..20])
 }

@@ -2,9 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use relais_store::{
-    AccountId, CollectionKind, NewCollection, PrincipalKind, ReadTx, Result, WriteTx,
-};
+use relais_store::{AccountId, CollectionKind, NewCollection, PrincipalKind, ReadTx, Result, WriteTx};
 
 use crate::{Address, Recipient};
 
@@ -22,10 +20,7 @@ fn defaults(kind: PrincipalKind) -> &'static [(CollectionKind, &'static str, &'s
         (TaskList, "Tasks", "default"),
         (AddressBook, "Contacts", "default"),
     ];
-    const RESOURCE: &[(CollectionKind, &str, &str)] = &[
-        (Mailbox, "INBOX", "inbox"),
-        (Calendar, "Calendar", "default"),
-    ];
+    const RESOURCE: &[(CollectionKind, &str, &str)] = &[(Mailbox, "INBOX", "inbox"), (Calendar, "Calendar", "default")];
     match kind {
         PrincipalKind::User | PrincipalKind::Shared => MAIL_AND_GROUPWARE,
         PrincipalKind::Room | PrincipalKind::Equipment => RESOURCE,
@@ -33,20 +28,11 @@ fn defaults(kind: PrincipalKind) -> &'static [(CollectionKind, &'static str, &'s
     }
 }
 
-pub(crate) fn default_collections(
-    tx: &mut WriteTx<'_>,
-    account: AccountId,
-    kind: PrincipalKind,
-) -> Result<()> {
+pub(crate) fn default_collections(tx: &mut WriteTx<'_>, account: AccountId, kind: PrincipalKind) -> Result<()> {
     for (ckind, name, role) in defaults(kind) {
         tx.create_collection(
             account,
-            NewCollection {
-                kind: *ckind,
-                name: (*name).to_owned(),
-                parent: None,
-                role: Some((*role).to_owned()),
-            },
+            NewCollection { kind: *ckind, name: (*name).to_owned(), parent: None, role: Some((*role).to_owned()) },
         )?;
     }
     Ok(())

@@ -1,6 +1,8 @@
 //! Failed-login throttling, per remote address and per account: after `max` failures inside
 //! `window`, further attempts are refused without checking the password until the window
-//! ends. A success clears the account's count (not the address's).
+//! ends. An attempt counts as a failure from the moment it starts (so parallel guesses cannot
+//! all slip under the limit); a success takes its own count back and clears the account's.
+//! IPv6 clients are counted per /64, the block one subscriber usually holds.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -17,15 +19,11 @@ pub struct ThrottleConfig {
 
 impl Default for ThrottleConfig {
     fn default() -> Self {
-        ThrottleConfig {
-            max_failures_per_address: 20,
-            max_failures_per_account: 10,
-            window: Duration::from_secs(300),
-        }
+        ThrottleConfig { max_failures_per_address: 20, max_failures_per_account: 10, window: Duration::from_secs(300) }
     }
 }
 
-/// Entries are pruned when a table grows past this; memory stays bounded under a spray.
+/// A table never grows past this many entries, however many keys a spray uses.
 const PRUNE_AT: usize = 100_000;
 
 struct Window {
@@ -40,10 +38,7 @@ struct Counter<K> {
 
 impl<K: Hash + Eq> Counter<K> {
     fn new(max: u32) -> Self {
-        Counter {
-            max,
-            entries: Mutex::new(HashMap::new()),
-        }
+        Counter { max, entries: Mutex::new(HashMap::new()) }
     }
 
     fn blocked(&self, key: &K, window: Duration, now: Instant) -> Option<Duration> {
@@ -54,21 +49,21 @@ impl<K: Hash + Eq> Counter<K> {
     }
 
     fn fail(&self, key: K, window: Duration, now: Instant) {
-        let Ok(mut entries) = self.entries.lock() else {
-            return;
-        };
+        let Ok(mut entries) = self.entries.lock() else { return };
         if entries.len() >= PRUNE_AT {
+            // Expired windows first; then those not blocking; never more than PRUNE_AT.
             entries.retain(|_, w| w.started + window > now);
+            let max = self.max;
+            if entries.len() >= PRUNE_AT {
+                entries.retain(|_, w| w.failures >= max);
+            }
+            if entries.len() >= PRUNE_AT {
+                entries.clear();
+            }
         }
-        let w = entries.entry(key).or_insert(Window {
-            started: now,
-            failures: 0,
-        });
+        let w = entries.entry(key).or_insert(Window { started: now, failures: 0 });
         if w.started + window <= now {
-            *w = Window {
-                started: now,
-                failures: 0,
-            };
+            *w = Window { started: now, failures: 0 };
         }
         w.failures = w.failures.saturating_add(1);
     }
@@ -78,12 +73,32 @@ impl<K: Hash + Eq> Counter<K> {
             entries.remove(key);
         }
     }
+
+    /// Takes back one failure counted in advance.
+    fn forgive(&self, key: &K) {
+        if let Ok(mut entries) = self.entries.lock()
+            && let Some(w) = entries.get_mut(key)
+        {
+            w.failures = w.failures.saturating_sub(1);
+        }
+    }
 }
 
 pub(crate) struct Throttle {
     window: Duration,
     by_address: Counter<IpAddr>,
     by_account: Counter<String>,
+}
+
+/// The unit an address is counted in: itself (IPv4), or its /64 (IPv6).
+fn block(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & !((1u128 << 64) - 1)).into()),
+        },
+    }
 }
 
 impl Throttle {
@@ -98,22 +113,25 @@ impl Throttle {
     /// How long this address or account must wait, if it must.
     pub fn blocked(&self, remote: Option<IpAddr>, account: &str) -> Option<Duration> {
         let now = Instant::now();
-        let by_address = remote.and_then(|ip| self.by_address.blocked(&ip, self.window, now));
-        let by_account = self
-            .by_account
-            .blocked(&account.to_owned(), self.window, now);
+        let by_address = remote.and_then(|ip| self.by_address.blocked(&block(ip), self.window, now));
+        let by_account = self.by_account.blocked(&account.to_owned(), self.window, now);
         by_address.max(by_account)
     }
 
+    /// Counts one failure (or an attempt about to be checked).
     pub fn fail(&self, remote: Option<IpAddr>, account: &str) {
         let now = Instant::now();
         if let Some(ip) = remote {
-            self.by_address.fail(ip, self.window, now);
+            self.by_address.fail(block(ip), self.window, now);
         }
         self.by_account.fail(account.to_owned(), self.window, now);
     }
 
-    pub fn succeed(&self, account: &str) {
+    /// The attempt counted by `fail` succeeded.
+    pub fn succeed(&self, remote: Option<IpAddr>, account: &str) {
+        if let Some(ip) = remote {
+            self.by_address.forgive(&block(ip));
+        }
         self.by_account.clear(&account.to_owned());
     }
 }
@@ -122,13 +140,17 @@ impl Throttle {
 mod tests {
     use super::*;
 
+    fn throttle(per_address: u32, per_account: u32, window: Duration) -> Throttle {
+        Throttle::new(&ThrottleConfig {
+            max_failures_per_address: per_address,
+            max_failures_per_account: per_account,
+            window,
+        })
+    }
+
     #[test]
     fn blocks_after_max_failures_and_clears_on_success() {
-        let t = Throttle::new(&ThrottleConfig {
-            max_failures_per_address: 3,
-            max_failures_per_account: 2,
-            window: Duration::from_secs(60),
-        });
+        let t = throttle(3, 2, Duration::from_secs(60));
         let ip: IpAddr = "192.0.2.1".parse().unwrap();
         let other: IpAddr = "192.0.2.2".parse().unwrap();
         t.fail(Some(ip), "a@x");
@@ -138,21 +160,23 @@ mod tests {
         assert!(t.blocked(Some(other), "a@x").is_some());
         assert!(t.blocked(Some(ip), "b@x").is_none());
         t.fail(Some(ip), "b@x");
-        assert!(
-            t.blocked(Some(ip), "c@x").is_some(),
-            "address reached its limit"
-        );
-        t.succeed("a@x");
+        assert!(t.blocked(Some(ip), "c@x").is_some(), "address reached its limit");
+        t.succeed(Some(other), "a@x");
         assert!(t.blocked(Some(other), "a@x").is_none());
     }
 
     #[test]
+    fn ipv6_counts_per_64() {
+        let t = throttle(2, 100, Duration::from_secs(60));
+        t.fail(Some("2001:db8:1:2::1".parse().unwrap()), "a@x");
+        t.fail(Some("2001:db8:1:2:ffff::9".parse().unwrap()), "b@x");
+        assert!(t.blocked(Some("2001:db8:1:2::77".parse().unwrap()), "c@x").is_some());
+        assert!(t.blocked(Some("2001:db8:1:3::1".parse().unwrap()), "c@x").is_none());
+    }
+
+    #[test]
     fn window_expires() {
-        let t = Throttle::new(&ThrottleConfig {
-            max_failures_per_address: 1,
-            max_failures_per_account: 1,
-            window: Duration::from_millis(50),
-        });
+        let t = throttle(1, 1, Duration::from_millis(50));
         t.fail(None, "a@x");
         assert!(t.blocked(None, "a@x").is_some());
         std::thread::sleep(Duration::from_millis(60));

@@ -160,12 +160,9 @@ pub enum AuthCommand {
 
 pub async fn run(data: &Path, config: &Config, command: AdminCommand) -> Result<()> {
     if config.store.backend == crate::config::Backend::Sqlite && !data.join("relais.db").exists() {
-        std::fs::create_dir_all(data)
-            .with_context(|| format!("cannot create data directory {}", data.display()))?;
+        std::fs::create_dir_all(data).with_context(|| format!("cannot create data directory {}", data.display()))?;
     }
-    let store = Store::open(crate::store_config(data, config))
-        .await
-        .context("cannot open the store")?;
+    let store = Store::open(crate::store_config(data, config)).await.context("cannot open the store")?;
     let dir = Directory::new(store, config.auth.to_directory());
     match command {
         AdminCommand::Domain(c) => domain(&dir, c).await,
@@ -178,14 +175,7 @@ pub async fn run(data: &Path, config: &Config, command: AdminCommand) -> Result<
         AdminCommand::AppPassword(c) => app_password(&dir, c).await,
         AdminCommand::Auth(AuthCommand::Check { address, password }) => {
             let password = password_or_prompt(password)?;
-            match dir
-                .authenticate(&Credentials {
-                    username: address,
-                    password,
-                    remote: None,
-                })
-                .await
-            {
+            match dir.authenticate(&Credentials { username: address, password, remote: None }).await {
                 Ok(_) => {
                     println!("ok");
                     Ok(())
@@ -217,50 +207,23 @@ async fn domain(dir: &Directory, c: DomainCommand) -> Result<()> {
 
 async fn user(dir: &Directory, c: UserCommand) -> Result<()> {
     match c {
-        UserCommand::Add {
-            address,
-            password,
-            name,
-            admin,
-        } => {
+        UserCommand::Add { address, password, name, admin } => {
             let password = password_or_prompt(password)?;
             let role = if admin { Role::Admin } else { Role::User };
-            let p = dir
-                .add_principal(PrincipalKind::User, &address, &name, Some(&password), role)
-                .await?;
+            let p = dir.add_principal(PrincipalKind::User, &address, &name, Some(&password), role).await?;
             println!("added user {}", p.address());
         }
         UserCommand::List { domain } => list(dir, PrincipalKind::User, domain.as_deref()).await?,
         UserCommand::Show { address } => {
-            let p = dir
-                .principal(&address)
-                .await?
-                .with_context(|| format!("{address} not found"))?;
+            let p = dir.principal(&address).await?.with_context(|| format!("{address} not found"))?;
             println!("{}", p.address());
             println!("name: {}", p.display_name);
             println!("kind: {}", p.kind.name());
-            println!(
-                "role: {}",
-                if p.role == Role::Admin {
-                    "admin"
-                } else {
-                    "user"
-                }
-            );
-            let aliases: Vec<String> = dir
-                .aliases()
-                .await?
-                .into_iter()
-                .filter(|(_, t)| *t == p.address())
-                .map(|(a, _)| a)
-                .collect();
+            println!("role: {}", if p.role == Role::Admin { "admin" } else { "user" });
+            let aliases: Vec<String> =
+                dir.aliases().await?.into_iter().filter(|(_, t)| *t == p.address()).map(|(a, _)| a).collect();
             println!("aliases: {}", aliases.join(", "));
-            let apps: Vec<String> = dir
-                .app_passwords(&p.address())
-                .await?
-                .into_iter()
-                .map(|a| a.name)
-                .collect();
+            let apps: Vec<String> = dir.app_passwords(&p.address()).await?.into_iter().map(|a| a.name).collect();
             println!("app passwords: {}", apps.join(", "));
         }
         UserCommand::Passwd { address, password } => {
@@ -295,11 +258,7 @@ async fn alias(dir: &Directory, c: AliasCommand) -> Result<()> {
                 }
             }
         }
-        AliasCommand::Catchall {
-            domain,
-            target,
-            clear,
-        } => {
+        AliasCommand::Catchall { domain, target, clear } => {
             if !clear && target.is_none() {
                 bail!("give a TARGET address, or --clear");
             }
@@ -316,9 +275,7 @@ async fn alias(dir: &Directory, c: AliasCommand) -> Result<()> {
 async fn group(dir: &Directory, c: GroupCommand) -> Result<()> {
     match c {
         GroupCommand::Add { address, name } => {
-            let p = dir
-                .add_principal(PrincipalKind::Group, &address, &name, None, Role::User)
-                .await?;
+            let p = dir.add_principal(PrincipalKind::Group, &address, &name, None, Role::User).await?;
             println!("added group {}", p.address());
         }
         GroupCommand::Remove { address } => remove(dir, PrincipalKind::Group, &address).await?,
@@ -343,9 +300,7 @@ async fn group(dir: &Directory, c: GroupCommand) -> Result<()> {
 async fn resource(dir: &Directory, kind: PrincipalKind, c: ResourceCommand) -> Result<()> {
     match c {
         ResourceCommand::Add { address, name } => {
-            let p = dir
-                .add_principal(kind, &address, &name, None, Role::User)
-                .await?;
+            let p = dir.add_principal(kind, &address, &name, None, Role::User).await?;
             println!("added {} {}", kind.name(), p.address());
         }
         ResourceCommand::List => list(dir, kind, None).await?,

@@ -35,11 +35,7 @@ pub struct Server {
 
 impl Default for Server {
     fn default() -> Self {
-        Server {
-            hostname: default_hostname(),
-            log: "info".into(),
-            shutdown_grace_secs: 30,
-        }
+        Server { hostname: default_hostname(), log: "info".into(), shutdown_grace_secs: 30 }
     }
 }
 
@@ -120,20 +116,14 @@ fn addresses<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SocketAddr>, D::Erro
         One(String),
         Many(Vec<String>),
     }
-    let list = match OneOrMany::deserialize(d).map_err(|_| {
-        serde::de::Error::custom(
-            "expected a socket address such as \"0.0.0.0:25\" or a list of them",
-        )
-    })? {
+    let list = match OneOrMany::deserialize(d)
+        .map_err(|_| serde::de::Error::custom("expected a socket address such as \"0.0.0.0:25\" or a list of them"))?
+    {
         OneOrMany::One(s) => vec![s],
         OneOrMany::Many(v) => v,
     };
     list.iter()
-        .map(|s| {
-            s.parse().map_err(|_| {
-                serde::de::Error::custom(format!("{s:?} is not a socket address (host:port)"))
-            })
-        })
+        .map(|s| s.parse().map_err(|_| serde::de::Error::custom(format!("{s:?} is not a socket address (host:port)"))))
         .collect()
 }
 
@@ -158,12 +148,7 @@ pub struct Store {
 
 impl Default for Store {
     fn default() -> Self {
-        Store {
-            backend: Backend::Sqlite,
-            url: None,
-            change_window_days: 30,
-            max_connections: 16,
-        }
+        Store { backend: Backend::Sqlite, url: None, change_window_days: 30, max_connections: 16 }
     }
 }
 
@@ -187,12 +172,7 @@ pub struct Auth {
 
 impl Default for Auth {
     fn default() -> Self {
-        Auth {
-            max_failures_per_address: 20,
-            max_failures_per_account: 10,
-            failure_window_secs: 300,
-            cache_secs: 300,
-        }
+        Auth { max_failures_per_address: 20, max_failures_per_account: 10, failure_window_secs: 300, cache_secs: 300 }
     }
 }
 
@@ -212,54 +192,40 @@ impl Auth {
 impl Config {
     /// Reads `file` (if given) and the environment.
     pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
-        let env: BTreeMap<String, String> = std::env::vars()
-            .filter(|(k, _)| k.starts_with("RELAIS__"))
-            .collect();
+        let env: BTreeMap<String, String> = std::env::vars().filter(|(k, _)| k.starts_with("RELAIS__")).collect();
         Config::from_parts(file, &env)
     }
 
-    fn from_parts(
-        file: Option<&Path>,
-        env: &BTreeMap<String, String>,
-    ) -> Result<Config, ConfigError> {
+    fn from_parts(file: Option<&Path>, env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
         let mut table = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
-                    ConfigError(format!("cannot read config file {}: {e}", path.display()))
-                })?;
-                toml::from_str::<toml::Table>(&text).map_err(|e| {
-                    ConfigError(format!("config file {}: {}", path.display(), e.message()))
-                })?
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| ConfigError(format!("cannot read config file {}: {e}", path.display())))?;
+                toml::from_str::<toml::Table>(&text)
+                    .map_err(|e| ConfigError(format!("config file {}: {}", path.display(), e.message())))?
             }
             None => toml::Table::new(),
         };
         for (name, raw) in env {
             apply_override(&mut table, name, raw)?;
         }
-        let config: Config =
-            serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
-                let path = e.path().to_string();
-                ConfigError(format!("config key `{path}`: {}", e.inner().message()))
-            })?;
+        let config: Config = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+            let path = e.path().to_string();
+            ConfigError(format!("config key `{path}`: {}", e.inner().message()))
+        })?;
         config.validate()?;
         Ok(config)
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
         if self.server.hostname.trim().is_empty() {
-            return Err(ConfigError(
-                "config key `server.hostname`: must not be empty".into(),
-            ));
+            return Err(ConfigError("config key `server.hostname`: must not be empty".into()));
         }
         if self.store.backend == Backend::Postgres && self.store.url.is_none() {
-            return Err(ConfigError(
-                "config key `store.url`: required when store.backend = \"postgres\"".into(),
-            ));
+            return Err(ConfigError("config key `store.url`: required when store.backend = \"postgres\"".into()));
         }
         if self.tls.cert.is_some() != self.tls.key.is_some() {
-            return Err(ConfigError(
-                "config keys `tls.cert` and `tls.key`: give both or neither".into(),
-            ));
+            return Err(ConfigError("config keys `tls.cert` and `tls.key`: give both or neither".into()));
         }
         Ok(())
     }
@@ -268,14 +234,9 @@ impl Config {
 /// `RELAIS__SERVER__HOSTNAME=x` sets `server.hostname`. The value is read as TOML when it
 /// parses as TOML (numbers, lists, quoted strings), else as a plain string.
 fn apply_override(table: &mut toml::Table, name: &str, raw: &str) -> Result<(), ConfigError> {
-    let path: Vec<String> = name["RELAIS__".len()..]
-        .split("__")
-        .map(str::to_ascii_lowercase)
-        .collect();
+    let path: Vec<String> = name["RELAIS__".len()..].split("__").map(str::to_ascii_lowercase).collect();
     if path.len() != 2 || path.iter().any(String::is_empty) {
-        return Err(ConfigError(format!(
-            "environment variable {name}: expected RELAIS__SECTION__KEY"
-        )));
+        return Err(ConfigError(format!("environment variable {name}: expected RELAIS__SECTION__KEY")));
     }
     let value = toml::from_str::<toml::Table>(&format!("v = {raw}"))
         .ok()
@@ -299,10 +260,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join(format!("{:x}.toml", text.len() * 31 + env.len()));
         std::fs::write(&file, text).unwrap();
-        let env = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let r = Config::from_parts(Some(&file), &env).map_err(|e| e.to_string());
         let _ = std::fs::remove_file(&file);
         r
@@ -310,34 +268,21 @@ mod tests {
 
     #[test]
     fn table() {
-        let ok = parse("[listen]\nhttp = \"127.0.0.1:8080\"\nimap = []\nsmtp = [\"127.0.0.1:25\", \"[::1]:25\"]\n", &[]).unwrap();
-        assert_eq!(
-            ok.listen.http,
-            vec!["127.0.0.1:8080".parse::<SocketAddr>().unwrap()]
-        );
+        let ok =
+            parse("[listen]\nhttp = \"127.0.0.1:8080\"\nimap = []\nsmtp = [\"127.0.0.1:25\", \"[::1]:25\"]\n", &[])
+                .unwrap();
+        assert_eq!(ok.listen.http, vec!["127.0.0.1:8080".parse::<SocketAddr>().unwrap()]);
         assert!(ok.listen.imap.is_empty());
         assert_eq!(ok.listen.smtp.len(), 2);
-        assert_eq!(
-            ok.listen.pop3,
-            vec!["0.0.0.0:110".parse::<SocketAddr>().unwrap()],
-            "defaults stay"
-        );
+        assert_eq!(ok.listen.pop3, vec!["0.0.0.0:110".parse::<SocketAddr>().unwrap()], "defaults stay");
 
         for (text, env, key) in [
             ("[listen]\nbogus = \"1.2.3.4:5\"\n", vec![], "listen.bogus"),
-            (
-                "[listen]\nhttp = \"not-an-address\"\n",
-                vec![],
-                "listen.http",
-            ),
+            ("[listen]\nhttp = \"not-an-address\"\n", vec![], "listen.http"),
             ("[server]\nhostname = 42\n", vec![], "server.hostname"),
             ("[nosuch]\nx = 1\n", vec![], "nosuch"),
             ("", vec![("RELAIS__SERVER__BOGUS", "1")], "server.bogus"),
-            (
-                "",
-                vec![("RELAIS__STORE__BACKEND", "oracle")],
-                "store.backend",
-            ),
+            ("", vec![("RELAIS__STORE__BACKEND", "oracle")], "store.backend"),
             ("[store]\nbackend = \"postgres\"\n", vec![], "store.url"),
         ] {
             let err = parse(text, &env).unwrap_err();
@@ -345,10 +290,7 @@ mod tests {
         }
         let env = parse(
             "[server]\nhostname = \"a.test\"\n",
-            &[
-                ("RELAIS__SERVER__HOSTNAME", "b.test"),
-                ("RELAIS__LISTEN__HTTP", "[]"),
-            ],
+            &[("RELAIS__SERVER__HOSTNAME", "b.test"), ("RELAIS__LISTEN__HTTP", "[]")],
         )
         .unwrap();
         assert_eq!(env.server.hostname, "b.test");

@@ -15,11 +15,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(
-    name = "relais",
-    version,
-    about = "Relais groupware server: mail, calendars, contacts, one binary"
-)]
+#[command(name = "relais", version, about = "Relais groupware server: mail, calendars, contacts, one binary")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -54,16 +50,11 @@ enum Command {
 /// The store configuration for a data directory and a config.
 pub fn store_config(data: &Path, config: &config::Config) -> relais_store::StoreConfig {
     let backend = match (config.store.backend, &config.store.url) {
-        (config::Backend::Postgres, Some(url)) => {
-            relais_store::Backend::Postgres { url: url.clone() }
-        }
-        _ => relais_store::Backend::Sqlite {
-            dir: data.to_owned(),
-        },
+        (config::Backend::Postgres, Some(url)) => relais_store::Backend::Postgres { url: url.clone() },
+        _ => relais_store::Backend::Sqlite { dir: data.to_owned() },
     };
     let mut sc = relais_store::StoreConfig::new(backend);
-    sc.change_window =
-        Duration::from_secs(config.store.change_window_days.saturating_mul(24 * 3600));
+    sc.change_window = Duration::from_secs(config.store.change_window_days.saturating_mul(24 * 3600));
     sc.max_connections = config.store.max_connections;
     sc
 }
@@ -89,10 +80,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("relais: cannot start the runtime: {e}");

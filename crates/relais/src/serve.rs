@@ -47,14 +47,7 @@ impl ShutdownControl {
     fn new() -> ShutdownControl {
         let (stopping, rx) = watch::channel(false);
         let (tx, in_flight) = mpsc::channel(1);
-        ShutdownControl {
-            stopping,
-            in_flight,
-            handle: Some(Shutdown {
-                stopping: rx,
-                _in_flight: tx,
-            }),
-        }
+        ShutdownControl { stopping, in_flight, handle: Some(Shutdown { stopping: rx, _in_flight: tx }) }
     }
 
     fn handle(&self) -> Shutdown {
@@ -65,9 +58,7 @@ impl ShutdownControl {
     async fn stop(mut self, grace: Duration) -> bool {
         let _ = self.stopping.send(true);
         self.handle = None;
-        tokio::time::timeout(grace, self.in_flight.recv())
-            .await
-            .is_ok()
+        tokio::time::timeout(grace, self.in_flight.recv()).await.is_ok()
     }
 }
 
@@ -75,11 +66,8 @@ impl ShutdownControl {
 const SERVED: [&str; 2] = ["http", "https"];
 
 pub async fn run(data: PathBuf, config: Config) -> Result<()> {
-    std::fs::create_dir_all(&data)
-        .with_context(|| format!("cannot create data directory {}", data.display()))?;
-    let store = Store::open(crate::store_config(&data, &config))
-        .await
-        .context("cannot open the store")?;
+    std::fs::create_dir_all(&data).with_context(|| format!("cannot create data directory {}", data.display()))?;
+    let store = Store::open(crate::store_config(&data, &config)).await.context("cannot open the store")?;
     let directory = Directory::new(store.clone(), config.auth.to_directory());
     let tls = crate::tls::server_config(&config, &data)?;
 
@@ -89,27 +77,18 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
             continue;
         }
         if !SERVED.contains(&key) {
-            tracing::info!(
-                listener = key,
-                "not served by this version yet; listen.{key} is ignored"
-            );
+            tracing::info!(listener = key, "not served by this version yet; listen.{key} is ignored");
             continue;
         }
         for addr in addrs {
-            let l = TcpListener::bind(addr)
-                .await
-                .with_context(|| format!("listen.{key}: cannot listen on {addr}"))?;
+            let l = TcpListener::bind(addr).await.with_context(|| format!("listen.{key}: cannot listen on {addr}"))?;
             let local = l.local_addr()?;
             tracing::info!(listener = key, address = %local, "listening");
             listeners.push((key, local, l));
         }
     }
 
-    let state = Arc::new(State {
-        store,
-        directory,
-        config,
-    });
+    let state = Arc::new(State { store, directory, config });
     let control = ShutdownControl::new();
     let acceptor = tokio_rustls::TlsAcceptor::from(tls);
     let published = publish(&data, &listeners)?;
@@ -125,10 +104,7 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
     let grace = Duration::from_secs(state.config.server.shutdown_grace_secs);
     drop(state);
     if !control.stop(grace).await {
-        tracing::warn!(
-            "some connections were still busy after {} s; closing them",
-            grace.as_secs()
-        );
+        tracing::warn!("some connections were still busy after {} s; closing them", grace.as_secs());
     }
     let _ = std::fs::remove_file(published);
     tracing::info!("stopped");
@@ -161,15 +137,11 @@ async fn accept_loop(
         tokio::spawn(async move {
             match tls {
                 None => crate::http::serve(stream, state, handle).await,
-                Some(acceptor) => {
-                    match tokio::time::timeout(Duration::from_secs(15), acceptor.accept(stream))
-                        .await
-                    {
-                        Ok(Ok(s)) => crate::http::serve(s, state, handle).await,
-                        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "tls handshake failed"),
-                        Err(_) => tracing::debug!(%peer, "tls handshake timed out"),
-                    }
-                }
+                Some(acceptor) => match tokio::time::timeout(Duration::from_secs(15), acceptor.accept(stream)).await {
+                    Ok(Ok(s)) => crate::http::serve(s, state, handle).await,
+                    Ok(Err(e)) => tracing::debug!(%peer, error = %e, "tls handshake failed"),
+                    Err(_) => tracing::debug!(%peer, "tls handshake timed out"),
+                },
             }
         });
     }

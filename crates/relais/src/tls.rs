@@ -14,22 +14,15 @@ pub fn server_config(config: &crate::config::Config, data: &Path) -> Result<Arc<
         _ => self_signed(data, &config.server.hostname)?,
     };
     let certs = rustls_pemfile::certs(&mut std::io::BufReader::new(
-        std::fs::File::open(&cert)
-            .with_context(|| format!("tls.cert: cannot open {}", cert.display()))?,
+        std::fs::File::open(&cert).with_context(|| format!("tls.cert: cannot open {}", cert.display()))?,
     ))
     .collect::<Result<Vec<CertificateDer<'static>>, _>>()
-    .with_context(|| {
-        format!(
-            "tls.cert: {} is not a PEM certificate chain",
-            cert.display()
-        )
-    })?;
+    .with_context(|| format!("tls.cert: {} is not a PEM certificate chain", cert.display()))?;
     if certs.is_empty() {
         anyhow::bail!("tls.cert: no certificate in {}", cert.display());
     }
     let key: PrivateKeyDer<'static> = rustls_pemfile::private_key(&mut std::io::BufReader::new(
-        std::fs::File::open(&key)
-            .with_context(|| format!("tls.key: cannot open {}", key.display()))?,
+        std::fs::File::open(&key).with_context(|| format!("tls.key: cannot open {}", key.display()))?,
     ))
     .with_context(|| format!("tls.key: {} is not a PEM private key", key.display()))?
     .with_context(|| format!("tls.key: no private key in {}", key.display()))?;
@@ -53,8 +46,8 @@ fn self_signed(data: &Path, hostname: &str) -> Result<(std::path::PathBuf, std::
         return Ok((cert, key));
     }
     std::fs::create_dir_all(&dir)?;
-    let made = rcgen::generate_simple_self_signed(vec![hostname.to_owned()])
-        .context("generate a self-signed certificate")?;
+    let made =
+        rcgen::generate_simple_self_signed(vec![hostname.to_owned()]).context("generate a self-signed certificate")?;
     write_private(&key, made.key_pair.serialize_pem().as_bytes())?;
     std::fs::write(&cert, made.cert.pem())?;
     tracing::warn!(hostname, path = %cert.display(), "tls: no certificate configured; made a self-signed one (set tls.cert and tls.key for production)");
@@ -64,12 +57,7 @@ fn self_signed(data: &Path, hostname: &str) -> Result<(std::path::PathBuf, std::
 fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
+    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
     f.write_all(bytes)?;
     f.sync_all()?;
     Ok(())

@@ -16,32 +16,17 @@ fn bin() -> &'static Path {
 fn get(addr: SocketAddr, path: &str) -> (u16, String) {
     let mut s = TcpStream::connect(addr).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: mail.test\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: mail.test\r\nConnection: close\r\n\r\n").unwrap();
     let mut response = String::new();
     s.read_to_string(&mut response).unwrap();
-    let status = response
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .expect("status line");
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
+    let status = response.split(' ').nth(1).and_then(|c| c.parse().ok()).expect("status line");
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
     (status, body)
 }
 
 fn admin_ok(server: &Server, args: &[&str]) -> String {
     let out = server.admin(args);
-    assert!(
-        out.status.success(),
-        "admin {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "admin {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -53,26 +38,8 @@ fn lifecycle(mut server: Server) {
 
     // Administration while the server runs.
     admin_ok(&server, &["domain", "add", "example.org"]);
-    admin_ok(
-        &server,
-        &[
-            "user",
-            "add",
-            "eve@example.org",
-            "--password",
-            "pw1",
-            "--name",
-            "Eve",
-        ],
-    );
-    assert_eq!(
-        admin_ok(
-            &server,
-            &["auth", "check", "eve@example.org", "--password", "pw1"]
-        )
-        .trim(),
-        "ok"
-    );
+    admin_ok(&server, &["user", "add", "eve@example.org", "--password", "pw1", "--name", "Eve"]);
+    assert_eq!(admin_ok(&server, &["auth", "check", "eve@example.org", "--password", "pw1"]).trim(), "ok");
     let wrong = server.admin(&["auth", "check", "eve@example.org", "--password", "nope"]);
     assert_eq!(wrong.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("authentication failed"));
@@ -97,10 +64,6 @@ fn sqlite_lifecycle() {
 #[test]
 fn postgres_lifecycle() {
     let url = relais_testkit::fresh_pg_database();
-    let server = Server::start(
-        bin(),
-        &["http"],
-        &format!("[store]\nbackend = \"postgres\"\nurl = \"{url}\"\n"),
-    );
+    let server = Server::start(bin(), &["http"], &format!("[store]\nbackend = \"postgres\"\nurl = \"{url}\"\n"));
     lifecycle(server);
 }

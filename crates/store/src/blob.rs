@@ -28,9 +28,7 @@ pub struct BlobStore {
 impl BlobStore {
     pub(crate) fn files(dir: PathBuf) -> Result<BlobStore> {
         fs::create_dir_all(dir.join("tmp"))?;
-        Ok(BlobStore {
-            dir: Some(Arc::new(dir)),
-        })
+        Ok(BlobStore { dir: Some(Arc::new(dir)) })
     }
 
     pub(crate) fn postgres() -> BlobStore {
@@ -48,40 +46,28 @@ impl BlobStore {
     }
 
     pub(crate) fn put_file(&self, data: &[u8]) -> Result<BlobRef> {
-        let dir = self
-            .dir()
-            .ok_or_else(|| Error::Invalid("blobs are not files".into()))?;
+        let dir = self.dir().ok_or_else(|| Error::Invalid("blobs are not files".into()))?;
         let hash = BlobHash::of(data);
         let target = Self::path(dir, &hash);
         let size = data.len() as u64;
         // Refresh the time stamp of an existing copy. The collector moves a file aside before
         // it checks the time stamp again, so if the path still exists after the refresh, the
         // collector has either not started on it or will put it back.
-        let refreshed = fs::File::options()
-            .append(true)
-            .open(&target)
-            .and_then(|f| f.set_modified(SystemTime::now()))
-            .is_ok();
+        let refreshed =
+            fs::File::options().append(true).open(&target).and_then(|f| f.set_modified(SystemTime::now())).is_ok();
         if refreshed && target.exists() {
             return Ok(BlobRef { hash, size });
         }
-        let tmp = dir
-            .join("tmp")
-            .join(format!("{:016x}", rand::thread_rng().r#gen::<u64>()));
+        let tmp = dir.join("tmp").join(format!("{:016x}", rand::thread_rng().r#gen::<u64>()));
         let mut file = fs::File::create(&tmp)?;
         file.write_all(data)?;
         file.sync_all()?;
         drop(file);
-        let parent = target
-            .parent()
-            .ok_or_else(|| Error::Corrupt("blob path".into()))?;
+        let parent = target.parent().ok_or_else(|| Error::Corrupt("blob path".into()))?;
         if !parent.exists() {
             fs::create_dir_all(parent)?;
             // New fan-out directories must be durable in their own parents too.
-            for d in [parent.parent(), parent.parent().and_then(Path::parent)]
-                .into_iter()
-                .flatten()
-            {
+            for d in [parent.parent(), parent.parent().and_then(Path::parent)].into_iter().flatten() {
                 fs::File::open(d)?.sync_all()?;
             }
         }
@@ -91,9 +77,7 @@ impl BlobStore {
     }
 
     pub(crate) fn get_file(&self, hash: &BlobHash) -> Result<Vec<u8>> {
-        let dir = self
-            .dir()
-            .ok_or_else(|| Error::Invalid("blobs are not files".into()))?;
+        let dir = self.dir().ok_or_else(|| Error::Invalid("blobs are not files".into()))?;
         fs::read(Self::path(dir, hash)).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => Error::NotFound(format!("blob {hash}")),
             _ => Error::Io(e),
@@ -107,27 +91,18 @@ impl BlobStore {
              ON CONFLICT (hash) DO UPDATE SET touched = excluded.touched",
             crate::params![hash.as_str(), data.to_vec(), crate::now()],
         )?;
-        Ok(BlobRef {
-            hash,
-            size: data.len() as u64,
-        })
+        Ok(BlobRef { hash, size: data.len() as u64 })
     }
 
     pub(crate) fn get_row(&self, conn: &mut dyn Conn, hash: &BlobHash) -> Result<Vec<u8>> {
-        conn.query_one(
-            "SELECT data FROM blob_data WHERE hash = $1",
-            crate::params![hash.as_str()],
-        )?
-        .ok_or_else(|| Error::NotFound(format!("blob {hash}")))?
-        .bytes(0)
+        conn.query_one("SELECT data FROM blob_data WHERE hash = $1", crate::params![hash.as_str()])?
+            .ok_or_else(|| Error::NotFound(format!("blob {hash}")))?
+            .bytes(0)
     }
 
     /// Inside a write transaction: removes blobs unreferenced since before `cutoff`.
     pub(crate) fn collect(&self, conn: &mut dyn Conn, cutoff: i64) -> Result<usize> {
-        let rows = conn.query(
-            "SELECT hash FROM blobs WHERE refs <= 0 AND released_at < $1",
-            crate::params![cutoff],
-        )?;
+        let rows = conn.query("SELECT hash FROM blobs WHERE refs <= 0 AND released_at < $1", crate::params![cutoff])?;
         let mut removed = 0;
         for row in rows {
             let Some(hash) = BlobHash::parse(&row.text(0)?) else {
@@ -141,18 +116,12 @@ impl BlobStore {
                         crate::params![hash.as_str(), cutoff],
                     )? > 0
                         || conn
-                            .query_one(
-                                "SELECT 1 FROM blob_data WHERE hash = $1",
-                                crate::params![hash.as_str()],
-                            )?
+                            .query_one("SELECT 1 FROM blob_data WHERE hash = $1", crate::params![hash.as_str()])?
                             .is_none()
                 }
             };
             if gone {
-                conn.execute(
-                    "DELETE FROM blobs WHERE hash = $1 AND refs <= 0",
-                    crate::params![hash.as_str()],
-                )?;
+                conn.execute("DELETE FROM blobs WHERE hash = $1 AND refs <= 0", crate::params![hash.as_str()])?;
                 removed += 1;
             }
         }
@@ -218,9 +187,7 @@ fn subdirs(dir: &Path) -> Result<Vec<PathBuf>> {
 
 fn modified(path: &Path) -> Result<i64> {
     let t = fs::metadata(path)?.modified()?;
-    Ok(t.duration_since(UNIX_EPOCH)
-        .unwrap_or(Duration::ZERO)
-        .as_secs() as i64)
+    Ok(t.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs() as i64)
 }
 
 /// Removes `path` unless it was touched at or after `cutoff`. The file is first moved aside and

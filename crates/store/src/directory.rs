@@ -90,42 +90,29 @@ pub struct AppPassword {
     pub last_used: Option<i64>,
 }
 
-const PRINCIPAL_COLUMNS: &str =
-    "p.id, p.kind, p.local_part, d.name, p.display_name, p.secret, p.role, p.quota";
+const PRINCIPAL_COLUMNS: &str = "p.id, p.kind, p.local_part, d.name, p.display_name, p.secret, p.role, p.quota";
 
 fn principal_of(r: &Row) -> Result<Principal> {
     Ok(Principal {
         id: AccountId(r.int(0)?),
-        kind: PrincipalKind::from_i64(r.int(1)?)
-            .ok_or_else(|| Error::Corrupt("principal kind".into()))?,
+        kind: PrincipalKind::from_i64(r.int(1)?).ok_or_else(|| Error::Corrupt("principal kind".into()))?,
         local_part: r.text(2)?,
         domain: r.text(3)?,
         display_name: r.text(4)?,
         secret: r.opt_text(5)?,
-        role: if r.int(6)? == Role::Admin as i64 {
-            Role::Admin
-        } else {
-            Role::User
-        },
+        role: if r.int(6)? == Role::Admin as i64 { Role::Admin } else { Role::User },
         quota: r.opt_int(7)?.and_then(|q| u64::try_from(q).ok()),
     })
 }
 
 fn domain_of(r: &Row) -> Result<Domain> {
-    Ok(Domain {
-        id: DomainId(r.int(0)?),
-        name: r.text(1)?,
-        catchall: r.opt_int(2)?.map(AccountId),
-    })
+    Ok(Domain { id: DomainId(r.int(0)?), name: r.text(1)?, catchall: r.opt_int(2)?.map(AccountId) })
 }
 
 impl ReadTx<'_> {
     pub fn domains(&mut self) -> Result<Vec<Domain>> {
         self.conn()
-            .query(
-                "SELECT id, name, catchall_id FROM domains ORDER BY name",
-                &[],
-            )?
+            .query("SELECT id, name, catchall_id FROM domains ORDER BY name", &[])?
             .iter()
             .map(domain_of)
             .collect()
@@ -133,10 +120,7 @@ impl ReadTx<'_> {
 
     pub fn domain(&mut self, name: &str) -> Result<Option<Domain>> {
         self.conn()
-            .query_one(
-                "SELECT id, name, catchall_id FROM domains WHERE name = $1",
-                params![name],
-            )?
+            .query_one("SELECT id, name, catchall_id FROM domains WHERE name = $1", params![name])?
             .as_ref()
             .map(domain_of)
             .transpose()
@@ -146,11 +130,7 @@ impl ReadTx<'_> {
         let sql = format!(
             "SELECT {PRINCIPAL_COLUMNS} FROM principals p JOIN domains d ON d.id = p.domain_id WHERE p.id = $1"
         );
-        self.conn()
-            .query_one(&sql, params![id.0])?
-            .as_ref()
-            .map(principal_of)
-            .transpose()
+        self.conn().query_one(&sql, params![id.0])?.as_ref().map(principal_of).transpose()
     }
 
     /// The principal whose own address is `local@domain` (not an alias).
@@ -159,11 +139,7 @@ impl ReadTx<'_> {
             "SELECT {PRINCIPAL_COLUMNS} FROM principals p JOIN domains d ON d.id = p.domain_id \
              WHERE d.name = $1 AND p.local_part = $2"
         );
-        self.conn()
-            .query_one(&sql, params![domain, local])?
-            .as_ref()
-            .map(principal_of)
-            .transpose()
+        self.conn().query_one(&sql, params![domain, local])?.as_ref().map(principal_of).transpose()
     }
 
     /// The principal an alias points to.
@@ -178,20 +154,13 @@ impl ReadTx<'_> {
     }
 
     /// Principals, optionally of one kind and one domain, ordered by address.
-    pub fn principals(
-        &mut self,
-        kind: Option<PrincipalKind>,
-        domain: Option<&str>,
-    ) -> Result<Vec<Principal>> {
+    pub fn principals(&mut self, kind: Option<PrincipalKind>, domain: Option<&str>) -> Result<Vec<Principal>> {
         let sql = format!(
             "SELECT {PRINCIPAL_COLUMNS} FROM principals p JOIN domains d ON d.id = p.domain_id \
              WHERE ($1 = 0 OR p.kind = $1) AND ($2 = '' OR d.name = $2) ORDER BY d.name, p.local_part"
         );
         self.conn()
-            .query(
-                &sql,
-                params![kind.map_or(0, |k| k as i64), domain.unwrap_or("")],
-            )?
+            .query(&sql, params![kind.map_or(0, |k| k as i64), domain.unwrap_or("")])?
             .iter()
             .map(principal_of)
             .collect()
@@ -206,12 +175,7 @@ impl ReadTx<'_> {
             &[],
         )?;
         rows.iter()
-            .map(|r| {
-                Ok((
-                    format!("{}@{}", r.text(0)?, r.text(1)?),
-                    format!("{}@{}", r.text(2)?, r.text(3)?),
-                ))
-            })
+            .map(|r| Ok((format!("{}@{}", r.text(0)?, r.text(1)?), format!("{}@{}", r.text(2)?, r.text(3)?))))
             .collect()
     }
 
@@ -220,11 +184,7 @@ impl ReadTx<'_> {
             "SELECT {PRINCIPAL_COLUMNS} FROM group_members g JOIN principals p ON p.id = g.member_id \
              JOIN domains d ON d.id = p.domain_id WHERE g.group_id = $1 ORDER BY d.name, p.local_part"
         );
-        self.conn()
-            .query(&sql, params![group.0])?
-            .iter()
-            .map(principal_of)
-            .collect()
+        self.conn().query(&sql, params![group.0])?.iter().map(principal_of).collect()
     }
 
     pub fn app_passwords(&mut self, principal: AccountId) -> Result<Vec<AppPassword>> {
@@ -234,12 +194,7 @@ impl ReadTx<'_> {
         )?;
         rows.iter()
             .map(|r| {
-                Ok(AppPassword {
-                    name: r.text(0)?,
-                    secret: r.text(1)?,
-                    created: r.int(2)?,
-                    last_used: r.opt_int(3)?,
-                })
+                Ok(AppPassword { name: r.text(0)?, secret: r.text(1)?, created: r.int(2)?, last_used: r.opt_int(3)? })
             })
             .collect()
     }
@@ -273,10 +228,7 @@ impl WriteTx<'_> {
         let now = self.now();
         let row = self
             .conn()
-            .query_one(
-                "INSERT INTO domains (name, created) VALUES ($1, $2) RETURNING id",
-                params![name, now],
-            )?
+            .query_one("INSERT INTO domains (name, created) VALUES ($1, $2) RETURNING id", params![name, now])?
             .ok_or_else(|| Error::Corrupt("no id returned".into()))?;
         let id = DomainId(row.int(0)?);
         self.log_directory(-id.0, ChangeKind::Created)?;
@@ -286,30 +238,22 @@ impl WriteTx<'_> {
     /// Removes an empty domain (no principals, no aliases).
     pub fn remove_domain(&mut self, name: &str) -> Result<()> {
         self.lock_directory()?;
-        let d = self
-            .read()
-            .domain(name)?
-            .ok_or_else(|| Error::NotFound(format!("domain {name}")))?;
+        let d = self.read().domain(name)?.ok_or_else(|| Error::NotFound(format!("domain {name}")))?;
         let used = self.conn().query_one(
             "SELECT (SELECT count(*) FROM principals WHERE domain_id = $1) + (SELECT count(*) FROM aliases WHERE domain_id = $1)",
             params![d.id.0],
         )?;
         if used.map_or(Ok(0), |r| r.int(0))? > 0 {
-            return Err(Error::Invalid(format!(
-                "domain {name} still has principals or aliases; remove them first"
-            )));
+            return Err(Error::Invalid(format!("domain {name} still has principals or aliases; remove them first")));
         }
-        self.conn()
-            .execute("DELETE FROM domains WHERE id = $1", params![d.id.0])?;
+        self.conn().execute("DELETE FROM domains WHERE id = $1", params![d.id.0])?;
         self.log_directory(-d.id.0, ChangeKind::Destroyed)?;
         Ok(())
     }
 
     pub fn set_catchall(&mut self, domain: DomainId, target: Option<AccountId>) -> Result<()> {
-        self.conn().execute(
-            "UPDATE domains SET catchall_id = $1 WHERE id = $2",
-            params![target.map(|t| t.0), domain.0],
-        )?;
+        self.conn()
+            .execute("UPDATE domains SET catchall_id = $1 WHERE id = $2", params![target.map(|t| t.0), domain.0])?;
         self.log_directory(-domain.0, ChangeKind::Updated)?;
         Ok(())
     }
@@ -330,42 +274,34 @@ impl WriteTx<'_> {
         self.conn().execute(
             "INSERT INTO principals (id, kind, local_part, domain_id, display_name, secret, role, created) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            params![id.0, new.kind as i64, new.local_part, new.domain.0, new.display_name, new.secret, new.role as i64, now],
+            params![
+                id.0,
+                new.kind as i64,
+                new.local_part,
+                new.domain.0,
+                new.display_name,
+                new.secret,
+                new.role as i64,
+                now
+            ],
         )?;
         self.log_directory(id.0, ChangeKind::Created)?;
         Ok(id)
     }
 
     pub fn set_secret(&mut self, id: AccountId, secret: Option<&str>) -> Result<()> {
-        self.update_principal(
-            "UPDATE principals SET secret = $1 WHERE id = $2",
-            params![secret, id.0],
-            id,
-        )
+        self.update_principal("UPDATE principals SET secret = $1 WHERE id = $2", params![secret, id.0], id)
     }
 
     pub fn set_display_name(&mut self, id: AccountId, name: &str) -> Result<()> {
-        self.update_principal(
-            "UPDATE principals SET display_name = $1 WHERE id = $2",
-            params![name, id.0],
-            id,
-        )
+        self.update_principal("UPDATE principals SET display_name = $1 WHERE id = $2", params![name, id.0], id)
     }
 
     pub fn set_role(&mut self, id: AccountId, role: Role) -> Result<()> {
-        self.update_principal(
-            "UPDATE principals SET role = $1 WHERE id = $2",
-            params![role as i64, id.0],
-            id,
-        )
+        self.update_principal("UPDATE principals SET role = $1 WHERE id = $2", params![role as i64, id.0], id)
     }
 
-    fn update_principal(
-        &mut self,
-        sql: &str,
-        params: &[crate::sql::Value],
-        id: AccountId,
-    ) -> Result<()> {
+    fn update_principal(&mut self, sql: &str, params: &[crate::sql::Value], id: AccountId) -> Result<()> {
         if self.conn().execute(sql, params)? == 0 {
             return Err(Error::NotFound(format!("principal {id}")));
         }
@@ -385,11 +321,7 @@ impl WriteTx<'_> {
         ] {
             self.conn().execute(sql, params![id.0])?;
         }
-        if self
-            .conn()
-            .execute("DELETE FROM principals WHERE id = $1", params![id.0])?
-            == 0
-        {
+        if self.conn().execute("DELETE FROM principals WHERE id = $1", params![id.0])? == 0 {
             return Err(Error::NotFound(format!("principal {id}")));
         }
         self.delete_account(id)?;
@@ -420,9 +352,7 @@ impl WriteTx<'_> {
             "DELETE FROM aliases WHERE domain_id = $1 AND local_part = $2 RETURNING principal_id",
             params![domain.0, local],
         )?;
-        let target = row
-            .ok_or_else(|| Error::NotFound(format!("alias {local}")))?
-            .int(0)?;
+        let target = row.ok_or_else(|| Error::NotFound(format!("alias {local}")))?.int(0)?;
         self.log_directory(target, ChangeKind::Updated)?;
         Ok(())
     }
@@ -437,10 +367,10 @@ impl WriteTx<'_> {
     }
 
     pub fn remove_group_member(&mut self, group: AccountId, member: AccountId) -> Result<()> {
-        if self.conn().execute(
-            "DELETE FROM group_members WHERE group_id = $1 AND member_id = $2",
-            params![group.0, member.0],
-        )? == 0
+        if self
+            .conn()
+            .execute("DELETE FROM group_members WHERE group_id = $1 AND member_id = $2", params![group.0, member.0])?
+            == 0
         {
             return Err(Error::NotFound("group member".into()));
         }
@@ -448,12 +378,7 @@ impl WriteTx<'_> {
         Ok(())
     }
 
-    pub fn add_app_password(
-        &mut self,
-        principal: AccountId,
-        name: &str,
-        secret: &str,
-    ) -> Result<()> {
+    pub fn add_app_password(&mut self, principal: AccountId, name: &str, secret: &str) -> Result<()> {
         let exists = self.conn().query_one(
             "SELECT 1 FROM app_passwords WHERE principal_id = $1 AND name = $2",
             params![principal.0, name],
@@ -471,10 +396,10 @@ impl WriteTx<'_> {
     }
 
     pub fn revoke_app_password(&mut self, principal: AccountId, name: &str) -> Result<()> {
-        if self.conn().execute(
-            "DELETE FROM app_passwords WHERE principal_id = $1 AND name = $2",
-            params![principal.0, name],
-        )? == 0
+        if self
+            .conn()
+            .execute("DELETE FROM app_passwords WHERE principal_id = $1 AND name = $2", params![principal.0, name])?
+            == 0
         {
             return Err(Error::NotFound(format!("app password {name:?}")));
         }
@@ -483,12 +408,7 @@ impl WriteTx<'_> {
     }
 
     /// Grants (rights > 0) or removes (0) what `delegate` may do for `principal`.
-    pub fn set_delegate(
-        &mut self,
-        principal: AccountId,
-        delegate: AccountId,
-        rights: i64,
-    ) -> Result<()> {
+    pub fn set_delegate(&mut self, principal: AccountId, delegate: AccountId, rights: i64) -> Result<()> {
         self.conn().execute(
             "DELETE FROM delegates WHERE principal_id = $1 AND delegate_id = $2",
             params![principal.0, delegate.0],

@@ -118,12 +118,7 @@ impl Store {
                 let mut conn = sqlite::SqliteConn::open(&path, false)?;
                 migrate::run(&mut conn)?;
                 let pool = Pool::sqlite(path.clone(), config.max_connections);
-                let writer = writer::Writer::start(
-                    conn,
-                    notifier.clone(),
-                    config.group_commit_max,
-                    counters.clone(),
-                )?;
+                let writer = writer::Writer::start(conn, notifier.clone(), config.group_commit_max, counters.clone())?;
                 (pool, Some(writer), BlobStore::files(dir.join("blobs"))?)
             }
             Backend::Postgres { url } => {
@@ -135,17 +130,7 @@ impl Store {
             }
         };
         let watcher = notify::Watcher::start(&config.backend, notifier.clone())?;
-        Ok(Store {
-            inner: Arc::new(Inner {
-                config,
-                pool,
-                writer,
-                blobs,
-                notifier,
-                counters,
-                _watcher: watcher,
-            }),
-        })
+        Ok(Store { inner: Arc::new(Inner { config, pool, writer, blobs, notifier, counters, _watcher: watcher }) })
     }
 
     pub fn config(&self) -> &StoreConfig {
@@ -183,9 +168,7 @@ impl Store {
                     .await?;
             }
         }
-        answer
-            .await
-            .map_err(|_| Error::NotCommitted("the write failed or panicked; see the log".into()))?
+        answer.await.map_err(|_| Error::NotCommitted("the write failed or panicked; see the log".into()))?
     }
 
     /// Runs `f` on a consistent snapshot.
@@ -215,12 +198,7 @@ impl Store {
         let blobs = self.inner.blobs.clone();
         match blobs.dir() {
             Some(_) => run_blocking(move || blobs.put_file(&data)).await,
-            None => {
-                self.inner
-                    .pool
-                    .run(move |conn| blobs.put_row(conn, &data))
-                    .await
-            }
+            None => self.inner.pool.run(move |conn| blobs.put_row(conn, &data)).await,
         }
     }
 
@@ -229,12 +207,7 @@ impl Store {
         let blobs = self.inner.blobs.clone();
         match blobs.dir() {
             Some(_) => run_blocking(move || blobs.get_file(&hash)).await,
-            None => {
-                self.inner
-                    .pool
-                    .run(move |conn| blobs.get_row(conn, &hash))
-                    .await
-            }
+            None => self.inner.pool.run(move |conn| blobs.get_row(conn, &hash)).await,
         }
     }
 
@@ -244,10 +217,7 @@ impl Store {
         let blobs = self.inner.blobs.clone();
         let cutoff = now() - i64::try_from(grace.as_secs()).unwrap_or(i64::MAX);
         let removed = self
-            .write(move |tx| {
-                Ok(blobs.collect(tx.conn(), cutoff)?
-                    + blobs.collect_orphan_rows(tx.conn(), cutoff)?)
-            })
+            .write(move |tx| Ok(blobs.collect(tx.conn(), cutoff)? + blobs.collect_orphan_rows(tx.conn(), cutoff)?))
             .await?;
         let blobs = self.inner.blobs.clone();
         let store = self.clone();
@@ -275,14 +245,10 @@ impl Store {
     /// Drops change-log entries written before `cutoff` (unix seconds); clients whose state is
     /// older get `Error::ChangesTooOld`.
     pub async fn trim_changes_before(&self, cutoff: i64) -> Result<u64> {
-        let accounts = self
-            .read(move |r| r.accounts_with_changes_before(cutoff))
-            .await?;
+        let accounts = self.read(move |r| r.accounts_with_changes_before(cutoff)).await?;
         let mut trimmed = 0;
         for account in accounts {
-            trimmed += self
-                .write(move |tx| tx.trim_account_changes(account, cutoff))
-                .await?;
+            trimmed += self.write(move |tx| tx.trim_account_changes(account, cutoff)).await?;
         }
         self.write(|tx| tx.purge_notifications()).await?;
         Ok(trimmed)
@@ -303,18 +269,13 @@ impl Store {
 
     /// Checks the database answers (`/readyz`).
     pub async fn ping(&self) -> Result<()> {
-        self.read(|r| r.account_modseq(AccountId::DIRECTORY).map(|_| ()))
-            .await
+        self.read(|r| r.account_modseq(AccountId::DIRECTORY).map(|_| ())).await
     }
 }
 
 /// Runs blocking work off the async executor's threads.
-async fn run_blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T> + Send + 'static,
-) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::NotCommitted(format!("blocking task failed: {e}")))?
+async fn run_blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| Error::NotCommitted(format!("blocking task failed: {e}")))?
 }
 
 /// Unix seconds now.

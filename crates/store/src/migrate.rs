@@ -30,20 +30,12 @@ pub fn run(conn: &mut dyn Conn) -> Result<()> {
 
 fn apply(conn: &mut dyn Conn, steps: &[&str]) -> Result<()> {
     conn.batch("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL, applied BIGINT NOT NULL)")?;
-    let current = conn
-        .query_one("SELECT coalesce(max(version), 0) FROM schema_version", &[])?
-        .map_or(Ok(0), |r| r.int(0))?;
+    let current =
+        conn.query_one("SELECT coalesce(max(version), 0) FROM schema_version", &[])?.map_or(Ok(0), |r| r.int(0))?;
     if current > LATEST {
-        return Err(Error::NewerSchema {
-            found: current,
-            supported: LATEST,
-        });
+        return Err(Error::NewerSchema { found: current, supported: LATEST });
     }
-    for (i, sql) in steps
-        .iter()
-        .enumerate()
-        .skip(usize::try_from(current).unwrap_or(0))
-    {
+    for (i, sql) in steps.iter().enumerate().skip(usize::try_from(current).unwrap_or(0)) {
         let version = i as i64 + 1;
         tracing::info!(version, "store: applying schema migration");
         conn.batch(sql)?;

@@ -114,14 +114,9 @@ impl CollectionKind {
     }
 
     pub fn from_data_type(t: DataType) -> Option<CollectionKind> {
-        [
-            CollectionKind::Mailbox,
-            CollectionKind::Calendar,
-            CollectionKind::AddressBook,
-            CollectionKind::TaskList,
-        ]
-        .into_iter()
-        .find(|k| k.data_type() == t)
+        [CollectionKind::Mailbox, CollectionKind::Calendar, CollectionKind::AddressBook, CollectionKind::TaskList]
+            .into_iter()
+            .find(|k| k.data_type() == t)
     }
 }
 
@@ -159,8 +154,7 @@ impl BlobHash {
 
     /// Accepts only 64 lower-case hex digits, so a hash is always safe as a file name.
     pub fn parse(s: &str) -> Option<BlobHash> {
-        (s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
-            .then(|| BlobHash(s.to_owned()))
+        (s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))).then(|| BlobHash(s.to_owned()))
     }
 }
 

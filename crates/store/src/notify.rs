@@ -35,10 +35,7 @@ pub(crate) struct Notifier {
 impl Notifier {
     pub fn new(origin: String) -> Notifier {
         let (sender, _) = broadcast::channel(4096);
-        Notifier {
-            origin: origin.into(),
-            sender,
-        }
+        Notifier { origin: origin.into(), sender }
     }
 
     pub fn origin(&self) -> &str {
@@ -66,14 +63,7 @@ fn parse_payload(s: &str) -> Option<(String, Notification)> {
     let account = AccountId(parts.next()?.parse().ok()?);
     let modseq = Modseq(parts.next()?.parse().ok()?);
     let types = parts.next()?.parse().ok()?;
-    Some((
-        origin,
-        Notification {
-            account,
-            modseq,
-            types,
-        },
-    ))
+    Some((origin, Notification { account, modseq, types }))
 }
 
 /// Stops its thread when dropped (with the store).
@@ -95,15 +85,11 @@ impl Watcher {
             Backend::Sqlite { dir } => {
                 let mut conn = SqliteConn::open(&dir.join("relais.db"), true)?;
                 let start = last_seq(&mut conn)?;
-                spawn("relais-store-watch", move || {
-                    watch_sqlite(conn, start, &notifier, &flag)
-                })?;
+                spawn("relais-store-watch", move || watch_sqlite(conn, start, &notifier, &flag))?;
             }
             Backend::Postgres { url } => {
                 let client = listen(&url)?;
-                spawn("relais-store-listen", move || {
-                    watch_postgres(&url, client, &notifier, &flag)
-                })?;
+                spawn("relais-store-listen", move || watch_postgres(&url, client, &notifier, &flag))?;
             }
         }
         Ok(Watcher { stop })
@@ -144,11 +130,7 @@ fn watch_sqlite(mut conn: SqliteConn, mut seen: i64, notifier: &Notifier, stop: 
     }
 }
 
-fn foreign_notifications(
-    conn: &mut SqliteConn,
-    after: i64,
-    origin: &str,
-) -> Result<(i64, Vec<Notification>)> {
+fn foreign_notifications(conn: &mut SqliteConn, after: i64, origin: &str) -> Result<(i64, Vec<Notification>)> {
     let rows = conn.query(
         "SELECT seq, origin, account_id, modseq, types FROM notifications WHERE seq > $1 ORDER BY seq",
         crate::params![after],
@@ -193,11 +175,7 @@ fn watch_postgres(url: &str, mut client: postgres::Client, notifier: &Notifier, 
     }
 }
 
-fn relay_notifications(
-    client: &mut postgres::Client,
-    notifier: &Notifier,
-    stop: &AtomicBool,
-) -> Result<()> {
+fn relay_notifications(client: &mut postgres::Client, notifier: &Notifier, stop: &AtomicBool) -> Result<()> {
     let mut notes = client.notifications();
     let mut iter = notes.timeout_iter(Duration::from_millis(500));
     while !stop.load(Ordering::Relaxed) {
@@ -221,11 +199,7 @@ mod tests {
 
     #[test]
     fn payload_round_trip() {
-        let n = Notification {
-            account: AccountId(7),
-            modseq: Modseq(42),
-            types: 8,
-        };
+        let n = Notification { account: AccountId(7), modseq: Modseq(42), types: 8 };
         assert_eq!(parse_payload(&payload("abc", &n)), Some(("abc".into(), n)));
         assert_eq!(parse_payload("abc 1 x 2"), None);
     }

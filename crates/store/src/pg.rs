@@ -19,10 +19,7 @@ pub struct PgConn {
 impl PgConn {
     pub fn connect(url: &str) -> Result<Self, Error> {
         let client = Client::connect(url, NoTls)?;
-        Ok(PgConn {
-            client,
-            statements: HashMap::new(),
-        })
+        Ok(PgConn { client, statements: HashMap::new() })
     }
 
     pub fn client(&mut self) -> &mut Client {

@@ -63,11 +63,7 @@ impl Pool {
     }
 
     fn new(opener: Opener, max: usize) -> Pool {
-        Pool {
-            opener,
-            idle: Mutex::new(Vec::new()),
-            permits: Arc::new(Semaphore::new(max.max(1))),
-        }
+        Pool { opener, idle: Mutex::new(Vec::new()), permits: Arc::new(Semaphore::new(max.max(1))) }
     }
 
     pub fn give_back(&self, conn: PooledConn) {

@@ -2,8 +2,8 @@
 
 use crate::sql::{Conn, Dialect, Row};
 use crate::{
-    AccountId, BlobHash, ChangeKind, Changes, Collection, CollectionId, CollectionKind, DataType,
-    Error, Item, ItemId, MailboxChange, MailboxEntry, Modseq, Result, Uid, params,
+    AccountId, BlobHash, ChangeKind, Changes, Collection, CollectionId, CollectionKind, DataType, Error, Item, ItemId,
+    MailboxChange, MailboxEntry, Modseq, Result, Uid, params,
 };
 
 pub struct ReadTx<'c> {
@@ -45,8 +45,7 @@ fn item_of(r: &Row) -> Result<Item> {
     Ok(Item {
         id: ItemId(r.int(0)?),
         account: AccountId(r.int(1)?),
-        data_type: DataType::from_i64(r.int(2)?)
-            .ok_or_else(|| Error::Corrupt("item type".into()))?,
+        data_type: DataType::from_i64(r.int(2)?).ok_or_else(|| Error::Corrupt("item type".into()))?,
         collection: r.opt_int(3)?.map(CollectionId),
         blob: r
             .opt_text(4)?
@@ -56,12 +55,7 @@ fn item_of(r: &Row) -> Result<Item> {
         modseq: modseq_of(r.int(6)?),
         created_modseq: modseq_of(r.int(7)?),
         received_at: r.int(8)?,
-        keywords: r
-            .text(9)?
-            .split(' ')
-            .filter(|k| !k.is_empty())
-            .map(str::to_owned)
-            .collect(),
+        keywords: r.text(9)?.split(' ').filter(|k| !k.is_empty()).map(str::to_owned).collect(),
         thread_id: r.opt_int(10)?,
         uid_text: r.opt_text(11)?,
         start_utc: r.opt_int(12)?,
@@ -81,14 +75,8 @@ impl<'c> ReadTx<'c> {
     }
 
     pub fn account_modseq(&mut self, account: AccountId) -> Result<Modseq> {
-        let row = self.conn.query_one(
-            "SELECT modseq FROM accounts WHERE id = $1",
-            params![account.0],
-        )?;
-        Ok(modseq_of(
-            row.ok_or_else(|| Error::NotFound(format!("account {account}")))?
-                .int(0)?,
-        ))
+        let row = self.conn.query_one("SELECT modseq FROM accounts WHERE id = $1", params![account.0])?;
+        Ok(modseq_of(row.ok_or_else(|| Error::NotFound(format!("account {account}")))?.int(0)?))
     }
 
     pub fn collection(&mut self, id: CollectionId) -> Result<Collection> {
@@ -97,19 +85,10 @@ impl<'c> ReadTx<'c> {
         collection_of(&row.ok_or_else(|| Error::NotFound(format!("collection {id}")))?)
     }
 
-    pub fn collections(
-        &mut self,
-        account: AccountId,
-        kind: CollectionKind,
-    ) -> Result<Vec<Collection>> {
-        let sql = format!(
-            "SELECT {COLLECTION_COLUMNS} FROM collections WHERE account_id = $1 AND kind = $2 ORDER BY id"
-        );
-        self.conn
-            .query(&sql, params![account.0, kind_code(kind)])?
-            .iter()
-            .map(collection_of)
-            .collect()
+    pub fn collections(&mut self, account: AccountId, kind: CollectionKind) -> Result<Vec<Collection>> {
+        let sql =
+            format!("SELECT {COLLECTION_COLUMNS} FROM collections WHERE account_id = $1 AND kind = $2 ORDER BY id");
+        self.conn.query(&sql, params![account.0, kind_code(kind)])?.iter().map(collection_of).collect()
     }
 
     pub fn collection_by_role(
@@ -121,11 +100,7 @@ impl<'c> ReadTx<'c> {
         let sql = format!(
             "SELECT {COLLECTION_COLUMNS} FROM collections WHERE account_id = $1 AND kind = $2 AND role = $3 ORDER BY id LIMIT 1"
         );
-        self.conn
-            .query_one(&sql, params![account.0, kind_code(kind), role])?
-            .as_ref()
-            .map(collection_of)
-            .transpose()
+        self.conn.query_one(&sql, params![account.0, kind_code(kind), role])?.as_ref().map(collection_of).transpose()
     }
 
     pub fn item(&mut self, id: ItemId) -> Result<Item> {
@@ -137,40 +112,21 @@ impl<'c> ReadTx<'c> {
     /// Items of an event/contact/task collection.
     pub fn items_in(&mut self, collection: CollectionId) -> Result<Vec<Item>> {
         let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE collection_id = $1 ORDER BY id");
-        self.conn
-            .query(&sql, params![collection.0])?
-            .iter()
-            .map(item_of)
-            .collect()
+        self.conn.query(&sql, params![collection.0])?.iter().map(item_of).collect()
     }
 
     /// Items of a collection that overlap [start, end) in UTC seconds (CalDAV time-range).
-    pub fn items_in_range(
-        &mut self,
-        collection: CollectionId,
-        start: i64,
-        end: i64,
-    ) -> Result<Vec<Item>> {
+    pub fn items_in_range(&mut self, collection: CollectionId, start: i64, end: i64) -> Result<Vec<Item>> {
         let sql = format!(
             "SELECT {ITEM_COLUMNS} FROM items WHERE collection_id = $1 AND start_utc < $2 \
              AND coalesce(end_utc, start_utc) >= $3 ORDER BY start_utc, id"
         );
-        self.conn
-            .query(&sql, params![collection.0, end, start])?
-            .iter()
-            .map(item_of)
-            .collect()
+        self.conn.query(&sql, params![collection.0, end, start])?.iter().map(item_of).collect()
     }
 
     pub fn item_by_uid_text(&mut self, account: AccountId, uid: &str) -> Result<Vec<Item>> {
-        let sql = format!(
-            "SELECT {ITEM_COLUMNS} FROM items WHERE account_id = $1 AND uid_text = $2 ORDER BY id"
-        );
-        self.conn
-            .query(&sql, params![account.0, uid])?
-            .iter()
-            .map(item_of)
-            .collect()
+        let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE account_id = $1 AND uid_text = $2 ORDER BY id");
+        self.conn.query(&sql, params![account.0, uid])?.iter().map(item_of).collect()
     }
 
     /// The messages of a mailbox in UID order.
@@ -196,42 +152,25 @@ impl<'c> ReadTx<'c> {
             "SELECT mailbox_id, uid FROM mailbox_messages WHERE item_id = $1 ORDER BY mailbox_id",
             params![item.0],
         )?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    CollectionId(r.int(0)?),
-                    Uid(u32::try_from(r.int(1)?).unwrap_or(0)),
-                ))
-            })
-            .collect()
+        rows.iter().map(|r| Ok((CollectionId(r.int(0)?), Uid(u32::try_from(r.int(1)?).unwrap_or(0))))).collect()
     }
 
     /// A state older than the log's window, or newer than the account (a restored backup, a
     /// client of another server), cannot be answered incrementally.
     fn check_window(&mut self, account: AccountId, since: Modseq) -> Result<()> {
-        let row = self.conn.query_one(
-            "SELECT trimmed_modseq, modseq FROM accounts WHERE id = $1",
-            params![account.0],
-        )?;
+        let row =
+            self.conn.query_one("SELECT trimmed_modseq, modseq FROM accounts WHERE id = $1", params![account.0])?;
         let row = row.ok_or_else(|| Error::NotFound(format!("account {account}")))?;
         let (oldest, current) = (modseq_of(row.int(0)?), modseq_of(row.int(1)?));
         if since < oldest || since > current {
-            return Err(Error::ChangesTooOld {
-                since: since.0,
-                oldest: oldest.0,
-            });
+            return Err(Error::ChangesTooOld { since: since.0, oldest: oldest.0 });
         }
         Ok(())
     }
 
     /// What changed in objects of `data_type` after `since`: each id appears once, in the list
     /// of its net change (created then destroyed in the window: not at all).
-    pub fn changes_since(
-        &mut self,
-        account: AccountId,
-        data_type: DataType,
-        since: Modseq,
-    ) -> Result<Changes> {
+    pub fn changes_since(&mut self, account: AccountId, data_type: DataType, since: Modseq) -> Result<Changes> {
         self.check_window(account, since)?;
         let until = self.account_modseq(account)?;
         let rows = self.conn.query(
@@ -240,11 +179,7 @@ impl<'c> ReadTx<'c> {
              GROUP BY id ORDER BY min(modseq), id",
             params![account.0, data_type as i64, since.0 as i64],
         )?;
-        let mut out = Changes {
-            since,
-            until,
-            ..Changes::default()
-        };
+        let mut out = Changes { since, until, ..Changes::default() };
         for r in rows {
             let id = r.int(0)?;
             let first = ChangeKind::from_i64(r.int(1)?);
@@ -260,11 +195,7 @@ impl<'c> ReadTx<'c> {
     }
 
     /// Membership changes of one mailbox after `since`, one per UID (its latest), in UID order.
-    pub fn mailbox_changes_since(
-        &mut self,
-        mailbox: CollectionId,
-        since: Modseq,
-    ) -> Result<Vec<MailboxChange>> {
+    pub fn mailbox_changes_since(&mut self, mailbox: CollectionId, since: Modseq) -> Result<Vec<MailboxChange>> {
         let account = self.collection(mailbox)?.account;
         self.check_window(account, since)?;
         let rows = self.conn.query(
@@ -278,18 +209,16 @@ impl<'c> ReadTx<'c> {
                     uid: Uid(u32::try_from(r.int(0)?).unwrap_or(0)),
                     item: ItemId(r.int(1)?),
                     modseq: modseq_of(r.int(2)?),
-                    kind: ChangeKind::from_i64(r.int(3)?)
-                        .ok_or_else(|| Error::Corrupt("change kind".into()))?,
+                    kind: ChangeKind::from_i64(r.int(3)?).ok_or_else(|| Error::Corrupt("change kind".into()))?,
                 })
             })
             .collect()
     }
 
     pub(crate) fn accounts_with_changes_before(&mut self, cutoff: i64) -> Result<Vec<AccountId>> {
-        let rows = self.conn.query(
-            "SELECT DISTINCT account_id FROM changes WHERE at < $1 ORDER BY account_id",
-            params![cutoff],
-        )?;
+        let rows = self
+            .conn
+            .query("SELECT DISTINCT account_id FROM changes WHERE at < $1 ORDER BY account_id", params![cutoff])?;
         rows.iter().map(|r| Ok(AccountId(r.int(0)?))).collect()
     }
 
@@ -302,7 +231,8 @@ impl<'c> ReadTx<'c> {
         let rows = match self.conn.dialect() {
             Dialect::Sqlite => {
                 // Each word a quoted FTS5 string: no operator in user text is interpreted.
-                let expr = words.iter().map(|w| format!("\"{}\"", w.replace('"', "\"\""))).collect::<Vec<_>>().join(" ");
+                let expr =
+                    words.iter().map(|w| format!("\"{}\"", w.replace('"', "\"\""))).collect::<Vec<_>>().join(" ");
                 self.conn.query(
                     "SELECT i.id FROM item_text t JOIN items i ON i.id = t.rowid \
                      WHERE item_text MATCH $1 AND i.account_id = $2 ORDER BY i.id",
@@ -320,10 +250,7 @@ impl<'c> ReadTx<'c> {
     /// The reference count of a blob, if the store knows it.
     pub fn blob_refs(&mut self, hash: &BlobHash) -> Result<Option<i64>> {
         self.conn
-            .query_one(
-                "SELECT refs FROM blobs WHERE hash = $1",
-                params![hash.as_str()],
-            )?
+            .query_one("SELECT refs FROM blobs WHERE hash = $1", params![hash.as_str()])?
             .map(|r| r.int(0))
             .transpose()
     }

@@ -70,17 +70,13 @@ pub struct Row(pub Vec<Value>);
 
 impl Row {
     fn col(&self, i: usize) -> Result<&Value, Error> {
-        self.0
-            .get(i)
-            .ok_or_else(|| Error::Corrupt(format!("missing column {i}")))
+        self.0.get(i).ok_or_else(|| Error::Corrupt(format!("missing column {i}")))
     }
 
     pub fn int(&self, i: usize) -> Result<i64, Error> {
         match self.col(i)? {
             Value::Int(v) => Ok(*v),
-            other => Err(Error::Corrupt(format!(
-                "column {i}: expected integer, got {other:?}"
-            ))),
+            other => Err(Error::Corrupt(format!("column {i}: expected integer, got {other:?}"))),
         }
     }
 
@@ -94,9 +90,7 @@ impl Row {
     pub fn text(&self, i: usize) -> Result<String, Error> {
         match self.col(i)? {
             Value::Text(v) => Ok(v.clone()),
-            other => Err(Error::Corrupt(format!(
-                "column {i}: expected text, got {other:?}"
-            ))),
+            other => Err(Error::Corrupt(format!("column {i}: expected text, got {other:?}"))),
         }
     }
 
@@ -111,9 +105,7 @@ impl Row {
         match self.col(i)? {
             Value::Bytes(v) => Ok(v.clone()),
             Value::Text(v) => Ok(v.clone().into_bytes()),
-            other => Err(Error::Corrupt(format!(
-                "column {i}: expected bytes, got {other:?}"
-            ))),
+            other => Err(Error::Corrupt(format!("column {i}: expected bytes, got {other:?}"))),
         }
     }
 }
@@ -164,10 +156,7 @@ mod tests {
         for (input, want) in [
             ("SELECT 1", "SELECT 1"),
             ("SELECT $1, $2", "SELECT ?1, ?2"),
-            (
-                "UPDATE t SET a = $12 WHERE b = $3",
-                "UPDATE t SET a = ?12 WHERE b = ?3",
-            ),
+            ("UPDATE t SET a = $12 WHERE b = $3", "UPDATE t SET a = ?12 WHERE b = ?3"),
             ("SELECT '$x'", "SELECT '$x'"),
         ] {
             assert_eq!(sqlite_placeholders(input), want);

@@ -35,9 +35,7 @@ impl SqliteConn {
 
     /// SQLite's counter of commits made by *other* connections (cross-process wake-ups).
     pub fn data_version(&mut self) -> Result<i64, Error> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+        Ok(self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
 }
 

@@ -5,8 +5,8 @@
 use crate::read::{COLLECTION_COLUMNS, ReadTx, kind_code, modseq_of};
 use crate::sql::{Conn, Dialect};
 use crate::{
-    AccountId, BlobHash, BlobRef, ChangeKind, Collection, CollectionId, CollectionKind, DataType,
-    Error, ItemId, Modseq, NewCollection, NewItem, Notification, Result, Uid, params,
+    AccountId, BlobHash, BlobRef, ChangeKind, Collection, CollectionId, CollectionKind, DataType, Error, ItemId,
+    Modseq, NewCollection, NewItem, Notification, Result, Uid, params,
 };
 
 pub struct WriteTx<'c> {
@@ -26,32 +26,18 @@ struct Change {
 
 impl Change {
     fn object(data_type: DataType, id: i64, kind: ChangeKind) -> Change {
-        Change {
-            data_type,
-            id,
-            mailbox: None,
-            kind,
-        }
+        Change { data_type, id, mailbox: None, kind }
     }
 
     /// A message entering, changing in, or leaving one mailbox.
     fn member(item: i64, mailbox: CollectionId, uid: Uid, kind: ChangeKind) -> Change {
-        Change {
-            data_type: DataType::Email,
-            id: item,
-            mailbox: Some((mailbox, uid)),
-            kind,
-        }
+        Change { data_type: DataType::Email, id: item, mailbox: Some((mailbox, uid)), kind }
     }
 }
 
 impl<'c> WriteTx<'c> {
     pub(crate) fn new(conn: &'c mut dyn Conn) -> Self {
-        WriteTx {
-            conn,
-            now: crate::now(),
-            touched: Vec::new(),
-        }
+        WriteTx { conn, now: crate::now(), touched: Vec::new() }
     }
 
     pub(crate) fn conn(&mut self) -> &mut dyn Conn {
@@ -79,17 +65,10 @@ impl<'c> WriteTx<'c> {
         }
         let row = self
             .conn
-            .query_one(
-                "UPDATE accounts SET modseq = modseq + 1 WHERE id = $1 RETURNING modseq",
-                params![account.0],
-            )?
+            .query_one("UPDATE accounts SET modseq = modseq + 1 WHERE id = $1 RETURNING modseq", params![account.0])?
             .ok_or_else(|| Error::NotFound(format!("account {account}")))?;
         let modseq = modseq_of(row.int(0)?);
-        self.touched.push(Notification {
-            account,
-            modseq,
-            types: 0,
-        });
+        self.touched.push(Notification { account, modseq, types: 0 });
         Ok(modseq)
     }
 
@@ -98,9 +77,7 @@ impl<'c> WriteTx<'c> {
         if let Some(n) = self.touched.iter_mut().find(|n| n.account == account) {
             n.types |= change.data_type.bit();
         }
-        let (mailbox, uid) = change
-            .mailbox
-            .map_or((None, None), |(m, u)| (Some(m.0), Some(i64::from(u.0))));
+        let (mailbox, uid) = change.mailbox.map_or((None, None), |(m, u)| (Some(m.0), Some(i64::from(u.0))));
         self.conn.execute(
             "INSERT INTO changes (account_id, modseq, data_type, id, collection_id, uid, kind, at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -120,15 +97,7 @@ impl<'c> WriteTx<'c> {
 
     /// Records a change to a directory object (domain, principal) on the directory's log.
     pub(crate) fn log_directory(&mut self, id: i64, kind: ChangeKind) -> Result<Modseq> {
-        self.log(
-            AccountId::DIRECTORY,
-            Change {
-                data_type: DataType::Principal,
-                id,
-                mailbox: None,
-                kind,
-            },
-        )
+        self.log(AccountId::DIRECTORY, Change { data_type: DataType::Principal, id, mailbox: None, kind })
     }
 
     /// Leaves the cross-process notification record; returns what to publish after commit.
@@ -158,7 +127,10 @@ impl<'c> WriteTx<'c> {
     pub fn create_account(&mut self) -> Result<AccountId> {
         let row = self
             .conn
-            .query_one("INSERT INTO accounts (modseq, trimmed_modseq, created) VALUES (0, 0, $1) RETURNING id", params![self.now])?
+            .query_one(
+                "INSERT INTO accounts (modseq, trimmed_modseq, created) VALUES (0, 0, $1) RETURNING id",
+                params![self.now],
+            )?
             .ok_or_else(|| Error::Corrupt("no id returned".into()))?;
         Ok(AccountId(row.int(0)?))
     }
@@ -167,14 +139,12 @@ impl<'c> WriteTx<'c> {
     pub fn delete_account(&mut self, account: AccountId) -> Result<()> {
         // Lock first: a delivery in flight must finish before, or start after, the delete.
         self.modseq(account)?;
-        let blobs = self.conn.query(
-            "SELECT blob_hash FROM items WHERE account_id = $1 AND blob_hash IS NOT NULL",
-            params![account.0],
-        )?;
+        let blobs = self
+            .conn
+            .query("SELECT blob_hash FROM items WHERE account_id = $1 AND blob_hash IS NOT NULL", params![account.0])?;
         for row in blobs {
             let hash = row.text(0)?;
-            let hash = BlobHash::parse(&hash)
-                .ok_or_else(|| Error::Corrupt(format!("blob hash {hash:?}")))?;
+            let hash = BlobHash::parse(&hash).ok_or_else(|| Error::Corrupt(format!("blob hash {hash:?}")))?;
             self.unref_blob(&hash)?;
         }
         if self.conn.dialect() == Dialect::Sqlite {
@@ -198,20 +168,14 @@ impl<'c> WriteTx<'c> {
 
     // ---- collections ----
 
-    pub fn create_collection(
-        &mut self,
-        account: AccountId,
-        new: NewCollection,
-    ) -> Result<Collection> {
+    pub fn create_collection(&mut self, account: AccountId, new: NewCollection) -> Result<Collection> {
         if new.name.is_empty() {
             return Err(Error::Invalid("a collection needs a name".into()));
         }
         if let Some(parent) = new.parent {
             let p = self.read().collection(parent)?;
             if p.account != account || p.kind != new.kind {
-                return Err(Error::Invalid(
-                    "parent is not a collection of the same account and kind".into(),
-                ));
+                return Err(Error::Invalid("parent is not a collection of the same account and kind".into()));
             }
         }
         let exists = self.conn.query_one(
@@ -249,28 +213,14 @@ impl<'c> WriteTx<'c> {
                 modseq.0 as i64
             ],
         )?;
-        let id = CollectionId(
-            row.ok_or_else(|| Error::Corrupt("no id returned".into()))?
-                .int(0)?,
-        );
-        self.log(
-            account,
-            Change::object(new.kind.data_type(), id.0, ChangeKind::Created),
-        )?;
+        let id = CollectionId(row.ok_or_else(|| Error::Corrupt("no id returned".into()))?.int(0)?);
+        self.log(account, Change::object(new.kind.data_type(), id.0, ChangeKind::Created))?;
         self.read().collection(id)
     }
 
-    pub fn rename_collection(
-        &mut self,
-        id: CollectionId,
-        name: &str,
-        parent: Option<CollectionId>,
-    ) -> Result<()> {
+    pub fn rename_collection(&mut self, id: CollectionId, name: &str, parent: Option<CollectionId>) -> Result<()> {
         let c = self.read().collection(id)?;
-        let modseq = self.log(
-            c.account,
-            Change::object(c.kind.data_type(), id.0, ChangeKind::Updated),
-        )?;
+        let modseq = self.log(c.account, Change::object(c.kind.data_type(), id.0, ChangeKind::Updated))?;
         self.conn.execute(
             "UPDATE collections SET name = $1, parent_id = $2, modseq = $3 WHERE id = $4",
             params![name, parent.map(|p| p.0), modseq.0 as i64, id.0],
@@ -280,10 +230,7 @@ impl<'c> WriteTx<'c> {
 
     pub fn set_subscribed(&mut self, id: CollectionId, subscribed: bool) -> Result<()> {
         let c = self.read().collection(id)?;
-        let modseq = self.log(
-            c.account,
-            Change::object(c.kind.data_type(), id.0, ChangeKind::Updated),
-        )?;
+        let modseq = self.log(c.account, Change::object(c.kind.data_type(), id.0, ChangeKind::Updated))?;
         self.conn.execute(
             "UPDATE collections SET subscribed = $1, modseq = $2 WHERE id = $3",
             params![subscribed, modseq.0 as i64, id.0],
@@ -304,30 +251,19 @@ impl<'c> WriteTx<'c> {
                 self.destroy_item(item.id)?;
             }
         }
-        self.conn
-            .execute("DELETE FROM collections WHERE id = $1", params![id.0])?;
-        self.log(
-            c.account,
-            Change::object(c.kind.data_type(), id.0, ChangeKind::Destroyed),
-        )?;
+        self.conn.execute("DELETE FROM collections WHERE id = $1", params![id.0])?;
+        self.log(c.account, Change::object(c.kind.data_type(), id.0, ChangeKind::Destroyed))?;
         Ok(())
     }
 
     // ---- items ----
 
     /// Creates an item of `data_type`; an event/contact/task names its collection in `new`.
-    pub fn create_item(
-        &mut self,
-        account: AccountId,
-        data_type: DataType,
-        new: NewItem,
-    ) -> Result<ItemId> {
+    pub fn create_item(&mut self, account: AccountId, data_type: DataType, new: NewItem) -> Result<ItemId> {
         if let Some(c) = new.collection {
             let c = self.read().collection(c)?;
             if c.account != account || c.kind.item_type() != data_type {
-                return Err(Error::Invalid(
-                    "collection does not hold this kind of item".into(),
-                ));
+                return Err(Error::Invalid("collection does not hold this kind of item".into()));
             }
         }
         let modseq = self.modseq(account)?;
@@ -354,22 +290,11 @@ impl<'c> WriteTx<'c> {
                 new.summary.clone(),
             ],
         )?;
-        let id = ItemId(
-            row.ok_or_else(|| Error::Corrupt("no id returned".into()))?
-                .int(0)?,
-        );
+        let id = ItemId(row.ok_or_else(|| Error::Corrupt("no id returned".into()))?.int(0)?);
         if let Some(text) = &new.text {
             self.index_text(id, text)?;
         }
-        self.log(
-            account,
-            Change {
-                data_type,
-                id: id.0,
-                mailbox: None,
-                kind: ChangeKind::Created,
-            },
-        )?;
+        self.log(account, Change { data_type, id: id.0, mailbox: None, kind: ChangeKind::Created })?;
         Ok(id)
     }
 
@@ -382,10 +307,7 @@ impl<'c> WriteTx<'c> {
         if let Some(h) = &old.blob {
             self.unref_blob(h)?;
         }
-        let modseq = self.log(
-            old.account,
-            Change::object(old.data_type, id.0, ChangeKind::Updated),
-        )?;
+        let modseq = self.log(old.account, Change::object(old.data_type, id.0, ChangeKind::Updated))?;
         self.conn.execute(
             "UPDATE items SET blob_hash = $1, size = $2, modseq = $3, keywords = $4, uid_text = $5, start_utc = $6, \
              end_utc = $7, summary = $8 WHERE id = $9",
@@ -411,10 +333,7 @@ impl<'c> WriteTx<'c> {
     /// Sets a message's keywords (IMAP flags); each mailbox it is in sees the change.
     pub fn set_keywords(&mut self, id: ItemId, keywords: &[String]) -> Result<Modseq> {
         let old = self.read().item(id)?;
-        let modseq = self.log(
-            old.account,
-            Change::object(old.data_type, id.0, ChangeKind::Updated),
-        )?;
+        let modseq = self.log(old.account, Change::object(old.data_type, id.0, ChangeKind::Updated))?;
         self.conn.execute(
             "UPDATE items SET keywords = $1, modseq = $2 WHERE id = $3",
             params![keywords.join(" "), modseq.0 as i64, id.0],
@@ -429,10 +348,7 @@ impl<'c> WriteTx<'c> {
                 "UPDATE mailbox_messages SET modseq = $1 WHERE mailbox_id = $2 AND uid = $3",
                 params![modseq.0 as i64, mailbox.0, i64::from(uid.0)],
             )?;
-            self.log(
-                account,
-                Change::member(id.0, mailbox, uid, ChangeKind::Updated),
-            )?;
+            self.log(account, Change::member(id.0, mailbox, uid, ChangeKind::Updated))?;
         }
         Ok(())
     }
@@ -445,21 +361,14 @@ impl<'c> WriteTx<'c> {
                 "DELETE FROM mailbox_messages WHERE mailbox_id = $1 AND uid = $2",
                 params![mailbox.0, i64::from(uid.0)],
             )?;
-            self.log(
-                old.account,
-                Change::member(id.0, mailbox, uid, ChangeKind::Destroyed),
-            )?;
+            self.log(old.account, Change::member(id.0, mailbox, uid, ChangeKind::Destroyed))?;
         }
         if let Some(h) = &old.blob {
             self.unref_blob(h)?;
         }
         self.unindex_text(id)?;
-        self.conn
-            .execute("DELETE FROM items WHERE id = $1", params![id.0])?;
-        self.log(
-            old.account,
-            Change::object(old.data_type, id.0, ChangeKind::Destroyed),
-        )?;
+        self.conn.execute("DELETE FROM items WHERE id = $1", params![id.0])?;
+        self.log(old.account, Change::object(old.data_type, id.0, ChangeKind::Destroyed))?;
         Ok(())
     }
 
@@ -470,13 +379,8 @@ impl<'c> WriteTx<'c> {
     pub fn add_to_mailbox(&mut self, item: ItemId, mailbox: CollectionId) -> Result<Uid> {
         let m = self.read().collection(mailbox)?;
         let i = self.read().item(item)?;
-        if m.kind != CollectionKind::Mailbox
-            || i.data_type != DataType::Email
-            || m.account != i.account
-        {
-            return Err(Error::Invalid(
-                "only a message of the same account goes in a mailbox".into(),
-            ));
+        if m.kind != CollectionKind::Mailbox || i.data_type != DataType::Email || m.account != i.account {
+            return Err(Error::Invalid("only a message of the same account goes in a mailbox".into()));
         }
         let modseq = self.modseq(m.account)?;
         let row = self
@@ -486,20 +390,13 @@ impl<'c> WriteTx<'c> {
                 params![modseq.0 as i64, mailbox.0],
             )?
             .ok_or_else(|| Error::NotFound(format!("mailbox {mailbox}")))?;
-        let uid = Uid(u32::try_from(row.int(0)?)
-            .map_err(|_| Error::Invalid("mailbox UIDs exhausted".into()))?);
+        let uid = Uid(u32::try_from(row.int(0)?).map_err(|_| Error::Invalid("mailbox UIDs exhausted".into()))?);
         self.conn.execute(
             "INSERT INTO mailbox_messages (mailbox_id, uid, item_id, modseq) VALUES ($1, $2, $3, $4)",
             params![mailbox.0, i64::from(uid.0), item.0, modseq.0 as i64],
         )?;
-        self.log(
-            m.account,
-            Change::member(item.0, mailbox, uid, ChangeKind::Created),
-        )?;
-        self.log(
-            m.account,
-            Change::object(DataType::Email, item.0, ChangeKind::Updated),
-        )?;
+        self.log(m.account, Change::member(item.0, mailbox, uid, ChangeKind::Created))?;
+        self.log(m.account, Change::object(DataType::Email, item.0, ChangeKind::Updated))?;
         Ok(uid)
     }
 
@@ -511,21 +408,14 @@ impl<'c> WriteTx<'c> {
             params![mailbox.0, item.0],
         )?;
         let uid = Uid(u32::try_from(
-            row.ok_or_else(|| Error::NotFound(format!("message {item} in mailbox {mailbox}")))?
-                .int(0)?,
+            row.ok_or_else(|| Error::NotFound(format!("message {item} in mailbox {mailbox}")))?.int(0)?,
         )
         .unwrap_or(0));
-        self.log(
-            m.account,
-            Change::member(item.0, mailbox, uid, ChangeKind::Destroyed),
-        )?;
+        self.log(m.account, Change::member(item.0, mailbox, uid, ChangeKind::Destroyed))?;
         if self.read().mailboxes_of(item)?.is_empty() {
             self.destroy_item(item)
         } else {
-            self.log(
-                m.account,
-                Change::object(DataType::Email, item.0, ChangeKind::Updated),
-            )?;
+            self.log(m.account, Change::object(DataType::Email, item.0, ChangeKind::Updated))?;
             Ok(())
         }
     }
@@ -551,26 +441,20 @@ impl<'c> WriteTx<'c> {
 
     fn index_text(&mut self, id: ItemId, text: &str) -> Result<()> {
         match self.conn.dialect() {
-            Dialect::Sqlite => self.conn.execute(
-                "INSERT INTO item_text (rowid, body) VALUES ($1, $2)",
-                params![id.0, text],
-            )?,
-            Dialect::Postgres => self.conn.execute(
-                "UPDATE items SET fts = to_tsvector('simple', $2) WHERE id = $1",
-                params![id.0, text],
-            )?,
+            Dialect::Sqlite => {
+                self.conn.execute("INSERT INTO item_text (rowid, body) VALUES ($1, $2)", params![id.0, text])?
+            }
+            Dialect::Postgres => self
+                .conn
+                .execute("UPDATE items SET fts = to_tsvector('simple', $2) WHERE id = $1", params![id.0, text])?,
         };
         Ok(())
     }
 
     fn unindex_text(&mut self, id: ItemId) -> Result<()> {
         match self.conn.dialect() {
-            Dialect::Sqlite => self
-                .conn
-                .execute("DELETE FROM item_text WHERE rowid = $1", params![id.0])?,
-            Dialect::Postgres => self
-                .conn
-                .execute("UPDATE items SET fts = NULL WHERE id = $1", params![id.0])?,
+            Dialect::Sqlite => self.conn.execute("DELETE FROM item_text WHERE rowid = $1", params![id.0])?,
+            Dialect::Postgres => self.conn.execute("UPDATE items SET fts = NULL WHERE id = $1", params![id.0])?,
         };
         Ok(())
     }
@@ -581,10 +465,7 @@ impl<'c> WriteTx<'c> {
     /// has long read them).
     pub(crate) fn purge_notifications(&mut self) -> Result<()> {
         if self.conn.dialect() == Dialect::Sqlite {
-            self.conn.execute(
-                "DELETE FROM notifications WHERE at < $1",
-                params![self.now - 3600],
-            )?;
+            self.conn.execute("DELETE FROM notifications WHERE at < $1", params![self.now - 3600])?;
         }
         Ok(())
     }
@@ -599,10 +480,8 @@ impl<'c> WriteTx<'c> {
              WHERE c.account_id = $1 AND c.at < $2) WHERE id = $1",
             params![account.0, cutoff],
         )?;
-        let n = self.conn.execute(
-            "DELETE FROM changes WHERE account_id = $1 AND at < $2",
-            params![account.0, cutoff],
-        )?;
+        let n =
+            self.conn.execute("DELETE FROM changes WHERE account_id = $1 AND at < $2", params![account.0, cutoff])?;
         // The bump above is not a change of the account's data: nobody needs to hear of it.
         if let Some(t) = self.touched.iter_mut().find(|t| t.account == account) {
             t.types = 0;

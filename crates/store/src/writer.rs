@@ -33,12 +33,7 @@ pub(crate) struct Counters {
 }
 
 impl Writer {
-    pub fn start(
-        conn: SqliteConn,
-        notifier: Notifier,
-        max: usize,
-        counters: Arc<Counters>,
-    ) -> Result<Writer> {
+    pub fn start(conn: SqliteConn, notifier: Notifier, max: usize, counters: Arc<Counters>) -> Result<Writer> {
         let (queue, jobs) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("relais-store-writer".into())
@@ -51,13 +46,7 @@ impl Writer {
     }
 }
 
-fn writer_loop(
-    mut conn: SqliteConn,
-    jobs: &mpsc::Receiver<Job>,
-    notifier: &Notifier,
-    max: usize,
-    counters: &Counters,
-) {
+fn writer_loop(mut conn: SqliteConn, jobs: &mpsc::Receiver<Job>, notifier: &Notifier, max: usize, counters: &Counters) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < max {
@@ -118,25 +107,16 @@ fn rollback_job(conn: &mut SqliteConn) {
 /// Answers jobs whose work was lost with the transaction around them.
 fn abandon(done: &mut Vec<(Reply, Vec<Notification>)>) {
     for (reply, _) in done.drain(..) {
-        reply(Err(Error::NotCommitted(
-            "the transaction was rolled back by the database".into(),
-        )));
+        reply(Err(Error::NotCommitted("the transaction was rolled back by the database".into())));
     }
 }
 
 /// Commits and answers every job, then publishes their notifications.
-fn finish(
-    conn: &mut dyn Conn,
-    done: Vec<(Reply, Vec<Notification>)>,
-    notifier: &Notifier,
-    counters: &Counters,
-) {
+fn finish(conn: &mut dyn Conn, done: Vec<(Reply, Vec<Notification>)>, notifier: &Notifier, counters: &Counters) {
     match conn.batch("COMMIT") {
         Ok(()) => {
             counters.commits.fetch_add(1, Ordering::Relaxed);
-            counters
-                .writes
-                .fetch_add(done.len() as u64, Ordering::Relaxed);
+            counters.writes.fetch_add(done.len() as u64, Ordering::Relaxed);
             for (reply, notes) in done {
                 reply(Ok(()));
                 for n in notes {

@@ -44,19 +44,11 @@ fn run_and_kill(args: &[&str], min: usize, run: Duration) -> Report {
             unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
             break;
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "child too slow: {} commits",
-            committed.len()
-        );
+        assert!(start.elapsed() < Duration::from_secs(60), "child too slow: {} commits", committed.len());
     }
     // Lines already written by the child before it died were also reported committed.
     let _ = child.wait();
-    Report {
-        account,
-        calendar,
-        committed,
-    }
+    Report { account, calendar, committed }
 }
 
 async fn verify(store: &Store, r: &Report) {
@@ -64,41 +56,23 @@ async fn verify(store: &Store, r: &Report) {
     let items = store.read(move |tx| tx.items_in(calendar)).await.unwrap();
     let stored: BTreeMap<i64, _> = items.iter().map(|i| (i.id.0, i.clone())).collect();
     for (id, (hash, token)) in &r.committed {
-        let item = stored
-            .get(id)
-            .unwrap_or_else(|| panic!("item {id} was reported committed but is lost"));
+        let item = stored.get(id).unwrap_or_else(|| panic!("item {id} was reported committed but is lost"));
         assert_eq!(item.blob.as_ref().map(|b| b.as_str()), Some(hash.as_str()));
         assert_eq!(item.uid_text.as_deref(), Some(token.as_str()));
     }
     // Nothing half-stored: every item that exists, reported or not, is whole.
-    let changes = store
-        .read(move |tx| tx.changes_since(account, DataType::Event, Modseq(0)))
-        .await
-        .unwrap();
-    assert_eq!(
-        changes.created.len(),
-        items.len(),
-        "change log and items agree"
-    );
+    let changes = store.read(move |tx| tx.changes_since(account, DataType::Event, Modseq(0))).await.unwrap();
+    assert_eq!(changes.created.len(), items.len(), "change log and items agree");
     for item in &items {
         let hash = item.blob.clone().expect("every item has its blob");
         let bytes = store.blob(hash.clone()).await.expect("blob bytes present");
         assert_eq!(BlobHash::of(&bytes), hash, "blob bytes intact");
         let token = item.uid_text.clone().unwrap();
-        let found = store
-            .read(move |tx| tx.search_text(account, &token))
-            .await
-            .unwrap();
+        let found = store.read(move |tx| tx.search_text(account, &token)).await.unwrap();
         assert_eq!(found, vec![item.id], "indexed in the same transaction");
     }
-    let modseq = store
-        .read(move |tx| tx.account_modseq(account))
-        .await
-        .unwrap();
-    assert!(
-        modseq.0 as usize >= items.len(),
-        "one modseq per write at least"
-    );
+    let modseq = store.read(move |tx| tx.account_modseq(account)).await.unwrap();
+    assert!(modseq.0 as usize >= items.len(), "one modseq per write at least");
     assert!(items.len() >= r.committed.len());
 }
 
@@ -113,29 +87,15 @@ async fn sigkill_loses_nothing(f: Fresh) {
     for round in 0..2 {
         let report = tokio::task::spawn_blocking({
             let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
-            move || {
-                run_and_kill(
-                    &argv.iter().map(String::as_str).collect::<Vec<_>>(),
-                    300,
-                    Duration::from_millis(700),
-                )
-            }
+            move || run_and_kill(&argv.iter().map(String::as_str).collect::<Vec<_>>(), 300, Duration::from_millis(700))
         })
         .await
         .unwrap();
-        let store = Store::open(config.clone())
-            .await
-            .expect("reopen after SIGKILL");
+        let store = Store::open(config.clone()).await.expect("reopen after SIGKILL");
         verify(&store, &report).await;
         // And the store goes on taking writes.
-        store
-            .write(|tx| tx.create_account())
-            .await
-            .expect("write after recovery");
-        eprintln!(
-            "round {round}: {} commits reported, all present",
-            report.committed.len()
-        );
+        store.write(|tx| tx.create_account()).await.expect("write after recovery");
+        eprintln!("round {round}: {} commits reported, all present", report.committed.len());
     }
 }
 on_both_backends!(sigkill, sigkill_loses_nothing);

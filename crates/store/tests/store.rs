@@ -4,17 +4,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use relais_store::{
-    AccountId, Changes, CollectionKind, DataType, Error, ItemId, Modseq, NewCollection, NewItem,
-    Store, Uid,
+    AccountId, Changes, CollectionKind, DataType, Error, ItemId, Modseq, NewCollection, NewItem, Store, Uid,
 };
 use relais_testkit::backends::Fresh;
 use relais_testkit::on_both_backends;
 
 async fn account(store: &Store) -> AccountId {
-    store
-        .write(|tx| tx.create_account())
-        .await
-        .expect("create account")
+    store.write(|tx| tx.create_account()).await.expect("create account")
 }
 
 async fn mailbox(store: &Store, account: AccountId, name: &str) -> relais_store::CollectionId {
@@ -23,12 +19,7 @@ async fn mailbox(store: &Store, account: AccountId, name: &str) -> relais_store:
         .write(move |tx| {
             tx.create_collection(
                 account,
-                NewCollection {
-                    kind: CollectionKind::Mailbox,
-                    name,
-                    parent: None,
-                    role: None,
-                },
+                NewCollection { kind: CollectionKind::Mailbox, name, parent: None, role: None },
             )
         })
         .await
@@ -37,21 +28,14 @@ async fn mailbox(store: &Store, account: AccountId, name: &str) -> relais_store:
 }
 
 async fn message(store: &Store, account: AccountId, body: &str) -> ItemId {
-    let blob = store
-        .put_blob(body.as_bytes().to_vec())
-        .await
-        .expect("put blob");
+    let blob = store.put_blob(body.as_bytes().to_vec()).await.expect("put blob");
     let text = body.to_owned();
     store
         .write(move |tx| {
             tx.create_item(
                 account,
                 DataType::Email,
-                NewItem {
-                    blob: Some(blob),
-                    text: Some(text),
-                    ..NewItem::default()
-                },
+                NewItem { blob: Some(blob), text: Some(text), ..NewItem::default() },
             )
         })
         .await
@@ -63,10 +47,7 @@ async fn migrations_and_reopen(f: Fresh) {
     drop(f.store);
     // Reopening runs no migration twice and keeps the data.
     let store = Store::open(f.config.clone()).await.expect("reopen");
-    assert_eq!(
-        store.read(move |r| r.account_modseq(a)).await.unwrap(),
-        Modseq(0)
-    );
+    assert_eq!(store.read(move |r| r.account_modseq(a)).await.unwrap(), Modseq(0));
     // A data directory from a newer binary is refused.
     store
         .write(|tx| {
@@ -77,14 +58,9 @@ async fn migrations_and_reopen(f: Fresh) {
         .unwrap();
     drop(store);
     let config = f.config.clone();
-    std::thread::spawn(move || mark_newer(&config))
-        .join()
-        .unwrap();
+    std::thread::spawn(move || mark_newer(&config)).join().unwrap();
     match Store::open(f.config.clone()).await {
-        Err(Error::NewerSchema {
-            found: 99,
-            supported: 1,
-        }) => {}
+        Err(Error::NewerSchema { found: 99, supported: 1 }) => {}
         Err(e) => panic!("unexpected error: {e}"),
         Ok(_) => panic!("a newer schema must be refused"),
     }
@@ -95,19 +71,11 @@ fn mark_newer(config: &relais_store::StoreConfig) {
     match &config.backend {
         relais_store::Backend::Sqlite { dir } => {
             let c = rusqlite_conn(dir);
-            c.execute(
-                "INSERT INTO schema_version (version, applied) VALUES (99, 0)",
-                [],
-            )
-            .unwrap();
+            c.execute("INSERT INTO schema_version (version, applied) VALUES (99, 0)", []).unwrap();
         }
         relais_store::Backend::Postgres { url } => {
             let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
-            c.execute(
-                "INSERT INTO schema_version (version, applied) VALUES (99, 0)",
-                &[],
-            )
-            .unwrap();
+            c.execute("INSERT INTO schema_version (version, applied) VALUES (99, 0)", &[]).unwrap();
         }
     }
 }
@@ -125,12 +93,7 @@ async fn mailboxes_and_uids(f: Fresh) {
         .write(move |tx| {
             tx.create_collection(
                 a,
-                NewCollection {
-                    kind: CollectionKind::Mailbox,
-                    name: "INBOX".into(),
-                    parent: None,
-                    role: None,
-                },
+                NewCollection { kind: CollectionKind::Mailbox, name: "INBOX".into(), parent: None, role: None },
             )
         })
         .await;
@@ -139,10 +102,7 @@ async fn mailboxes_and_uids(f: Fresh) {
     let mut ids = Vec::new();
     for i in 0..3 {
         let m = message(store, a, &format!("message {i}")).await;
-        let uid = store
-            .write(move |tx| tx.add_to_mailbox(m, inbox))
-            .await
-            .unwrap();
+        let uid = store.write(move |tx| tx.add_to_mailbox(m, inbox)).await.unwrap();
         assert_eq!(uid, Uid(i + 1));
         ids.push(m);
     }
@@ -156,69 +116,33 @@ async fn mailboxes_and_uids(f: Fresh) {
         })
         .await
         .unwrap();
-    let (entries, changes) = store
-        .read(move |r| {
-            Ok((
-                r.mailbox_entries(inbox)?,
-                r.mailbox_changes_since(inbox, before)?,
-            ))
-        })
-        .await
-        .unwrap();
-    assert_eq!(
-        entries.iter().map(|e| e.uid.0).collect::<Vec<_>>(),
-        vec![1, 3]
-    );
+    let (entries, changes) =
+        store.read(move |r| Ok((r.mailbox_entries(inbox)?, r.mailbox_changes_since(inbox, before)?))).await.unwrap();
+    assert_eq!(entries.iter().map(|e| e.uid.0).collect::<Vec<_>>(), vec![1, 3]);
     assert_eq!(changes.len(), 1);
-    assert_eq!(
-        (changes[0].uid, changes[0].kind),
-        (Uid(2), relais_store::ChangeKind::Destroyed)
-    );
+    assert_eq!((changes[0].uid, changes[0].kind), (Uid(2), relais_store::ChangeKind::Destroyed));
     // One write transaction, one modseq, even though it touched two mailboxes.
     let after = store.read(move |r| r.account_modseq(a)).await.unwrap();
     assert_eq!(after, Modseq(before.0 + 1));
     // Removing from the last mailbox destroys the message.
-    store
-        .write(move |tx| tx.remove_from_mailbox(m, archive))
-        .await
-        .unwrap();
+    store.write(move |tx| tx.remove_from_mailbox(m, archive)).await.unwrap();
     let gone = store.read(move |r| r.item(m)).await;
     assert!(matches!(gone, Err(Error::NotFound(_))));
     // UIDs are never reused.
     let n = message(store, a, "again").await;
-    assert_eq!(
-        store
-            .write(move |tx| tx.add_to_mailbox(n, inbox))
-            .await
-            .unwrap(),
-        Uid(4)
-    );
+    assert_eq!(store.write(move |tx| tx.add_to_mailbox(n, inbox)).await.unwrap(), Uid(4));
     // Flags bump the message's modseq in every mailbox it is in.
     let m0 = ids[0];
-    let flagged = store
-        .write(move |tx| tx.set_keywords(m0, &["\\Seen".into()]))
-        .await
-        .unwrap();
+    let flagged = store.write(move |tx| tx.set_keywords(m0, &["\\Seen".into()])).await.unwrap();
     let entries = store.read(move |r| r.mailbox_entries(inbox)).await.unwrap();
     assert_eq!(entries[0].modseq, flagged);
-    assert_eq!(
-        store.read(move |r| r.item(m0)).await.unwrap().keywords,
-        vec!["\\Seen".to_string()]
-    );
+    assert_eq!(store.read(move |r| r.item(m0)).await.unwrap().keywords, vec!["\\Seen".to_string()]);
     // A mailbox deleted and created again under its name gets a larger UIDVALIDITY.
     let old = store.read(move |r| r.collection(archive)).await.unwrap();
-    store
-        .write(move |tx| tx.destroy_collection(archive))
-        .await
-        .unwrap();
+    store.write(move |tx| tx.destroy_collection(archive)).await.unwrap();
     let again = mailbox(store, a, "Archive").await;
     let new = store.read(move |r| r.collection(again)).await.unwrap();
-    assert!(
-        new.uid_validity > old.uid_validity,
-        "{} then {}",
-        old.uid_validity,
-        new.uid_validity
-    );
+    assert!(new.uid_validity > old.uid_validity, "{} then {}", old.uid_validity, new.uid_validity);
     assert_eq!(new.uid_next, 1);
 }
 on_both_backends!(mailboxes, mailboxes_and_uids);
@@ -232,12 +156,7 @@ async fn concurrent_change_log(f: Fresh) {
         .write(move |tx| {
             tx.create_collection(
                 a,
-                NewCollection {
-                    kind: CollectionKind::Calendar,
-                    name: "cal".into(),
-                    parent: None,
-                    role: None,
-                },
+                NewCollection { kind: CollectionKind::Calendar, name: "cal".into(), parent: None, role: None },
             )
         })
         .await
@@ -252,10 +171,7 @@ async fn concurrent_change_log(f: Fresh) {
             let mut since = start;
             let mut rounds = 0;
             loop {
-                let c: Changes = store
-                    .read(move |r| r.changes_since(a, DataType::Event, since))
-                    .await
-                    .unwrap();
+                let c: Changes = store.read(move |r| r.changes_since(a, DataType::Event, since)).await.unwrap();
                 assert!(c.until >= since);
                 for id in c.created.iter().chain(&c.updated) {
                     seen.insert(*id);
@@ -280,11 +196,8 @@ async fn concurrent_change_log(f: Fresh) {
             let mut kept = Vec::new();
             let mut modseqs = Vec::new();
             for i in 0..20 {
-                let new = NewItem {
-                    collection: Some(calendar),
-                    uid_text: Some(format!("{w}-{i}")),
-                    ..NewItem::default()
-                };
+                let new =
+                    NewItem { collection: Some(calendar), uid_text: Some(format!("{w}-{i}")), ..NewItem::default() };
                 let (id, m) = store
                     .write(move |tx| {
                         let id = tx.create_item(a, DataType::Event, new)?;
@@ -334,33 +247,16 @@ async fn concurrent_change_log(f: Fresh) {
     }
     modseqs.sort();
     let expected: Vec<Modseq> = (1..=32 * 20 * 2).map(|i| Modseq(start.0 + i)).collect();
-    assert_eq!(
-        modseqs, expected,
-        "each write has its own, contiguous modseq"
-    );
+    assert_eq!(modseqs, expected, "each write has its own, contiguous modseq");
 
-    let (seen, rounds) = tokio::time::timeout(Duration::from_secs(30), follower)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        seen, kept,
-        "following the log incrementally ({rounds} reads) gives the final state"
-    );
+    let (seen, rounds) = tokio::time::timeout(Duration::from_secs(30), follower).await.unwrap().unwrap();
+    assert_eq!(seen, kept, "following the log incrementally ({rounds} reads) gives the final state");
 
-    let all = store
-        .read(move |r| r.changes_since(a, DataType::Event, start))
-        .await
-        .unwrap();
+    let all = store.read(move |r| r.changes_since(a, DataType::Event, start)).await.unwrap();
     assert_eq!(all.created.iter().copied().collect::<BTreeSet<_>>(), kept);
     assert!(all.updated.is_empty() && all.destroyed.is_empty());
-    let in_calendar: BTreeSet<i64> = store
-        .read(move |r| r.items_in(calendar))
-        .await
-        .unwrap()
-        .iter()
-        .map(|i| i.id.0)
-        .collect();
+    let in_calendar: BTreeSet<i64> =
+        store.read(move |r| r.items_in(calendar)).await.unwrap().iter().map(|i| i.id.0).collect();
     assert_eq!(in_calendar, kept);
 }
 on_both_backends!(change_log, concurrent_change_log);
@@ -370,10 +266,7 @@ async fn blob_dedup_and_gc(f: Fresh) {
     let a = account(store).await;
     let one = message(store, a, "same bytes").await;
     let two = message(store, a, "same bytes").await;
-    let (i1, i2) = store
-        .read(move |r| Ok((r.item(one)?, r.item(two)?)))
-        .await
-        .unwrap();
+    let (i1, i2) = store.read(move |r| Ok((r.item(one)?, r.item(two)?))).await.unwrap();
     let hash = i1.blob.clone().unwrap();
     assert_eq!(i1.blob, i2.blob);
     assert_eq!(
@@ -388,38 +281,21 @@ async fn blob_dedup_and_gc(f: Fresh) {
     );
     if let relais_store::Backend::Sqlite { dir } = &f.config.backend {
         let files = walk(&dir.join("blobs"));
-        assert_eq!(
-            files.iter().filter(|p| p.ends_with(hash.as_str())).count(),
-            1,
-            "stored once"
-        );
+        assert_eq!(files.iter().filter(|p| p.ends_with(hash.as_str())).count(), 1, "stored once");
     }
     assert_eq!(store.blob(hash.clone()).await.unwrap(), b"same bytes");
 
     store.write(move |tx| tx.destroy_item(one)).await.unwrap();
-    assert_eq!(
-        store.collect_garbage(Duration::ZERO).await.unwrap(),
-        0,
-        "still referenced"
-    );
+    assert_eq!(store.collect_garbage(Duration::ZERO).await.unwrap(), 0, "still referenced");
     assert_eq!(store.blob(hash.clone()).await.unwrap(), b"same bytes");
 
     store.write(move |tx| tx.destroy_item(two)).await.unwrap();
     // Within the grace period nothing goes.
-    assert_eq!(
-        store
-            .collect_garbage(Duration::from_secs(3600))
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(store.collect_garbage(Duration::from_secs(3600)).await.unwrap(), 0);
     // The released blob's time stamp is the release second; wait it out.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(store.collect_garbage(Duration::ZERO).await.unwrap(), 1);
-    assert!(matches!(
-        store.blob(hash.clone()).await,
-        Err(Error::NotFound(_))
-    ));
+    assert!(matches!(store.blob(hash.clone()).await, Err(Error::NotFound(_))));
     assert_eq!(
         store
             .read({
@@ -435,10 +311,7 @@ async fn blob_dedup_and_gc(f: Fresh) {
     let orphan = store.put_blob(b"orphan".to_vec()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1100)).await;
     store.collect_garbage(Duration::ZERO).await.unwrap();
-    assert!(matches!(
-        store.blob(orphan.hash).await,
-        Err(Error::NotFound(_))
-    ));
+    assert!(matches!(store.blob(orphan.hash).await, Err(Error::NotFound(_))));
 }
 on_both_backends!(blobs, blob_dedup_and_gc);
 
@@ -446,11 +319,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p))
-        } else {
-            out.push(p)
-        }
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
     }
     out
 }
@@ -461,56 +330,19 @@ async fn full_text(f: Fresh) {
     let b = account(store).await;
     let m = message(store, a, "Quarterly report attached; the budget is final").await;
     message(store, b, "another quarterly thing").await;
-    let found = store
-        .read(move |r| r.search_text(a, "quarterly BUDGET"))
-        .await
-        .unwrap();
-    assert_eq!(
-        found,
-        vec![m],
-        "found at once, only in the account's own items"
-    );
-    assert!(
-        store
-            .read(move |r| r.search_text(a, "\"injection OR"))
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    let found = store.read(move |r| r.search_text(a, "quarterly BUDGET")).await.unwrap();
+    assert_eq!(found, vec![m], "found at once, only in the account's own items");
+    assert!(store.read(move |r| r.search_text(a, "\"injection OR")).await.unwrap().is_empty());
     store
         .write(move |tx| {
-            tx.replace_item(
-                m,
-                NewItem {
-                    text: Some("minutes of the meeting".into()),
-                    ..NewItem::default()
-                },
-            )
+            tx.replace_item(m, NewItem { text: Some("minutes of the meeting".into()), ..NewItem::default() })
         })
         .await
         .unwrap();
-    assert!(
-        store
-            .read(move |r| r.search_text(a, "budget"))
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert_eq!(
-        store
-            .read(move |r| r.search_text(a, "minutes"))
-            .await
-            .unwrap(),
-        vec![m]
-    );
+    assert!(store.read(move |r| r.search_text(a, "budget")).await.unwrap().is_empty());
+    assert_eq!(store.read(move |r| r.search_text(a, "minutes")).await.unwrap(), vec![m]);
     store.write(move |tx| tx.destroy_item(m)).await.unwrap();
-    assert!(
-        store
-            .read(move |r| r.search_text(a, "minutes"))
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(store.read(move |r| r.search_text(a, "minutes")).await.unwrap().is_empty());
 }
 on_both_backends!(search, full_text);
 
@@ -521,26 +353,15 @@ async fn notifications(f: Fresh) {
     let other = Store::open(f.config.clone()).await.unwrap();
     let mut remote = other.subscribe();
     let m = message(&f.store, a, "hello").await;
-    let n = tokio::time::timeout(Duration::from_secs(5), local.recv())
-        .await
-        .unwrap()
-        .unwrap();
+    let n = tokio::time::timeout(Duration::from_secs(5), local.recv()).await.unwrap().unwrap();
     assert_eq!(n.account, a);
     assert!(n.touches(DataType::Email));
-    let r = tokio::time::timeout(Duration::from_secs(5), remote.recv())
-        .await
-        .expect("cross-process notification")
-        .unwrap();
+    let r =
+        tokio::time::timeout(Duration::from_secs(5), remote.recv()).await.expect("cross-process notification").unwrap();
     assert_eq!((r.account, r.modseq), (n.account, n.modseq));
     // And the other way.
-    other
-        .write(move |tx| tx.set_keywords(m, &["$Junk".into()]))
-        .await
-        .unwrap();
-    let back = tokio::time::timeout(Duration::from_secs(5), local.recv())
-        .await
-        .unwrap()
-        .unwrap();
+    other.write(move |tx| tx.set_keywords(m, &["$Junk".into()])).await.unwrap();
+    let back = tokio::time::timeout(Duration::from_secs(5), local.recv()).await.unwrap().unwrap();
     assert_eq!(back.modseq, Modseq(n.modseq.0 + 1));
 }
 on_both_backends!(notify, notifications);
@@ -550,39 +371,17 @@ async fn change_window(f: Fresh) {
     let a = account(store).await;
     let m = message(store, a, "x").await;
     let now = store.read(move |r| r.account_modseq(a)).await.unwrap();
-    store
-        .trim_changes_before(relais_store::now() + 10)
-        .await
-        .unwrap();
-    let old = store
-        .read(move |r| r.changes_since(a, DataType::Email, Modseq(0)))
-        .await;
-    assert!(
-        matches!(old, Err(Error::ChangesTooOld { since: 0, .. })),
-        "{old:?}"
-    );
-    let current = store
-        .read(move |r| r.changes_since(a, DataType::Email, now))
-        .await
-        .unwrap();
+    store.trim_changes_before(relais_store::now() + 10).await.unwrap();
+    let old = store.read(move |r| r.changes_since(a, DataType::Email, Modseq(0))).await;
+    assert!(matches!(old, Err(Error::ChangesTooOld { since: 0, .. })), "{old:?}");
+    let current = store.read(move |r| r.changes_since(a, DataType::Email, now)).await.unwrap();
     assert!(current.created.is_empty());
-    store
-        .write(move |tx| tx.set_keywords(m, &[]))
-        .await
-        .unwrap();
-    let next = store
-        .read(move |r| r.changes_since(a, DataType::Email, now))
-        .await
-        .unwrap();
+    store.write(move |tx| tx.set_keywords(m, &[])).await.unwrap();
+    let next = store.read(move |r| r.changes_since(a, DataType::Email, now)).await.unwrap();
     assert_eq!(next.updated, vec![m.0]);
     // A state the server never gave (ahead of it: a restored backup) cannot be answered either.
-    let ahead = store
-        .read(move |r| r.changes_since(a, DataType::Email, Modseq(now.0 + 100)))
-        .await;
-    assert!(
-        matches!(ahead, Err(Error::ChangesTooOld { .. })),
-        "{ahead:?}"
-    );
+    let ahead = store.read(move |r| r.changes_since(a, DataType::Email, Modseq(now.0 + 100))).await;
+    assert!(matches!(ahead, Err(Error::ChangesTooOld { .. })), "{ahead:?}");
 }
 on_both_backends!(window, change_window);
 
@@ -594,12 +393,7 @@ async fn failed_write_rolls_back(f: Fresh) {
         .write(move |tx| {
             tx.create_collection(
                 a,
-                NewCollection {
-                    kind: CollectionKind::Calendar,
-                    name: "x".into(),
-                    parent: None,
-                    role: None,
-                },
+                NewCollection { kind: CollectionKind::Calendar, name: "x".into(), parent: None, role: None },
             )?;
             Err(Error::Invalid("changed my mind".into()))
         })
@@ -613,17 +407,8 @@ async fn failed_write_rolls_back(f: Fresh) {
         })
         .await;
     assert!(matches!(p, Err(Error::NotCommitted(_))));
-    assert_eq!(
-        store.read(move |r| r.account_modseq(a)).await.unwrap(),
-        before
-    );
-    assert!(
-        store
-            .read(move |r| r.collections(a, CollectionKind::Calendar))
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert_eq!(store.read(move |r| r.account_modseq(a)).await.unwrap(), before);
+    assert!(store.read(move |r| r.collections(a, CollectionKind::Calendar)).await.unwrap().is_empty());
     let _ = BTreeMap::<i32, i32>::new();
 }
 on_both_backends!(rollback, failed_write_rolls_back);
@@ -637,9 +422,7 @@ async fn group_commit_shares_fsyncs() {
     let mut tasks = Vec::new();
     for _ in 0..200 {
         let store = f.store.clone();
-        tasks.push(tokio::spawn(async move {
-            store.write(move |tx| tx.modseq(a)).await.unwrap()
-        }));
+        tasks.push(tokio::spawn(async move { store.write(move |tx| tx.modseq(a)).await.unwrap() }));
     }
     let mut modseqs = Vec::new();
     for t in tasks {
@@ -647,11 +430,7 @@ async fn group_commit_shares_fsyncs() {
     }
     modseqs.sort();
     modseqs.dedup();
-    assert_eq!(
-        modseqs.len(),
-        200,
-        "every write answered with its own modseq"
-    );
+    assert_eq!(modseqs.len(), 200, "every write answered with its own modseq");
     let after = f.store.stats();
     let (commits, writes) = (after.commits - before.commits, after.writes - before.writes);
     assert_eq!(writes, 200);

@@ -13,29 +13,13 @@ pub struct Fresh {
 
 pub async fn sqlite() -> Fresh {
     let dir = TempDir::new("relais-store");
-    let config = StoreConfig::new(Backend::Sqlite {
-        dir: dir.path().to_owned(),
-    });
-    Fresh {
-        store: Store::open(config.clone())
-            .await
-            .expect("open sqlite store"),
-        config,
-        dir: Some(dir),
-    }
+    let config = StoreConfig::new(Backend::Sqlite { dir: dir.path().to_owned() });
+    Fresh { store: Store::open(config.clone()).await.expect("open sqlite store"), config, dir: Some(dir) }
 }
 
 pub async fn postgres() -> Fresh {
-    let config = StoreConfig::new(Backend::Postgres {
-        url: crate::fresh_pg_database(),
-    });
-    Fresh {
-        store: Store::open(config.clone())
-            .await
-            .expect("open postgres store"),
-        config,
-        dir: None,
-    }
+    let config = StoreConfig::new(Backend::Postgres { url: crate::fresh_pg_database() });
+    Fresh { store: Store::open(config.clone()).await.expect("open postgres store"), config, dir: None }
 }
 
 /// Defines `mod $name { sqlite, postgres }`, each running `async fn $body(Fresh)`.

@@ -17,10 +17,7 @@ pub struct TempDir(PathBuf);
 
 impl TempDir {
     pub fn new(prefix: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!(
-            "{prefix}-{:016x}",
-            rand::thread_rng().r#gen::<u64>()
-        ));
+        let path = std::env::temp_dir().join(format!("{prefix}-{:016x}", rand::thread_rng().r#gen::<u64>()));
         std::fs::create_dir_all(&path).expect("create temp dir");
         TempDir(path)
     }
@@ -49,23 +46,16 @@ pub fn pg_url() -> String {
 /// A new, empty database on the test PostgreSQL server; returns its URL.
 pub fn fresh_pg_database() -> String {
     // The synchronous client must not run on an async executor's thread.
-    std::thread::spawn(create_pg_database)
-        .join()
-        .expect("create test database")
+    std::thread::spawn(create_pg_database).join().expect("create test database")
 }
 
 fn create_pg_database() -> String {
     let base = pg_url();
     let name = format!("relais_test_{:016x}", rand::thread_rng().r#gen::<u64>());
-    let mut client =
-        postgres::Client::connect(&base, postgres::NoTls).expect("connect to test PostgreSQL");
-    client
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .expect("create test database");
+    let mut client = postgres::Client::connect(&base, postgres::NoTls).expect("connect to test PostgreSQL");
+    client.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
     // The URL's last path segment is the database name (`postgres://user@host:port/db`).
-    let (server, _) = base
-        .rsplit_once('/')
-        .expect("RELAIS_TEST_PG_URL ends in /DATABASE");
+    let (server, _) = base.rsplit_once('/').expect("RELAIS_TEST_PG_URL ends in /DATABASE");
     format!("{server}/{name}")
 }
 
@@ -78,18 +68,8 @@ pub struct Server {
 }
 
 /// Listener keys the binary knows; tests enable the ones they need.
-pub const LISTENERS: [&str; 10] = [
-    "smtp",
-    "submission",
-    "submissions",
-    "imap",
-    "imaps",
-    "pop3",
-    "pop3s",
-    "managesieve",
-    "http",
-    "https",
-];
+pub const LISTENERS: [&str; 10] =
+    ["smtp", "submission", "submissions", "imap", "imaps", "pop3", "pop3s", "managesieve", "http", "https"];
 
 impl Server {
     /// Starts `bin` with the given listeners on ephemeral ports, plus `extra` TOML.
@@ -97,22 +77,13 @@ impl Server {
         let data = TempDir::new("relais-test");
         let mut config = String::from("[server]\nhostname = \"mail.test\"\n\n[listen]\n");
         for key in LISTENERS {
-            let value = if enable.contains(&key) {
-                "\"127.0.0.1:0\""
-            } else {
-                "[]"
-            };
+            let value = if enable.contains(&key) { "\"127.0.0.1:0\"" } else { "[]" };
             config.push_str(&format!("{key} = {value}\n"));
         }
         config.push('\n');
         config.push_str(extra);
         std::fs::write(data.path().join("config.toml"), config).expect("write config");
-        let mut server = Server {
-            child: None,
-            bin: bin.to_owned(),
-            data,
-            listeners: serde_json::Value::Null,
-        };
+        let mut server = Server { child: None, bin: bin.to_owned(), data, listeners: serde_json::Value::Null };
         server.spawn();
         server
     }
@@ -151,16 +122,9 @@ impl Server {
             if let Some(child) = self.child.as_mut()
                 && let Ok(Some(status)) = child.try_wait()
             {
-                panic!(
-                    "relais exited before it was ready ({status}):\n{}",
-                    self.log()
-                );
+                panic!("relais exited before it was ready ({status}):\n{}", self.log());
             }
-            assert!(
-                Instant::now() < deadline,
-                "relais not ready after 30 s:\n{}",
-                self.log()
-            );
+            assert!(Instant::now() < deadline, "relais not ready after 30 s:\n{}", self.log());
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -221,10 +185,7 @@ impl Server {
             }
             if Instant::now() > deadline {
                 let _ = child.kill();
-                panic!(
-                    "relais did not exit within 20 s of signal {sig}:\n{}",
-                    self.log()
-                );
+                panic!("relais did not exit within 20 s of signal {sig}:\n{}", self.log());
             }
             std::thread::sleep(Duration::from_millis(20));
         }

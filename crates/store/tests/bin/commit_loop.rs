@@ -17,12 +17,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (account, calendar) = store
         .write(|tx| {
             let a = tx.create_account()?;
-            let new = NewCollection {
-                kind: CollectionKind::Calendar,
-                name: "c".into(),
-                parent: None,
-                role: None,
-            };
+            let new = NewCollection { kind: CollectionKind::Calendar, name: "c".into(), parent: None, role: None };
             Ok((a, tx.create_collection(a, new)?.id))
         })
         .await?;
@@ -50,10 +45,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     uid_text: Some(token.clone()),
                     ..NewItem::default()
                 };
-                match store
-                    .write(move |tx| tx.create_item(account, DataType::Event, new))
-                    .await
-                {
+                match store.write(move |tx| tx.create_item(account, DataType::Event, new)).await {
                     Ok(id) => {
                         let _ = lines.send(format!("committed {id} {hash} {token}"));
                     }
