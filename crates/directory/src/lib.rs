@@ -28,6 +28,16 @@ pub use throttle::ThrottleConfig;
 
 pub type Result<T, E = DirectoryError> = std::result::Result<T, E>;
 
+/// What a delegate may do for a principal (a bit set, stored).
+pub mod rights {
+    /// Send with the principal's address as the sender.
+    pub const SEND_AS: i64 = 1;
+    /// Send on behalf of the principal (Sender: shows the delegate).
+    pub const SEND_ON_BEHALF: i64 = 2;
+    /// Open and change the principal's mailboxes, calendars and contacts.
+    pub const FULL_ACCESS: i64 = 4;
+}
+
 /// Where mail for an address goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recipient {
@@ -78,6 +88,12 @@ impl Directory {
             None => None,
         };
         Ok(self.store.write(move |tx| tx.set_catchall(domain.id, target)).await?)
+    }
+
+    /// True if mail for `domain` is ours.
+    pub async fn is_local_domain(&self, domain: &str) -> Result<bool> {
+        let Ok(name) = address::domain(domain) else { return Ok(false) };
+        Ok(self.store.read(move |r| r.domain(&name)).await?.is_some())
     }
 
     async fn domain(&self, name: &str) -> Result<Domain> {
@@ -232,6 +248,27 @@ impl Directory {
             return Ok(None);
         };
         Ok(self.store.read(move |r| provision::resolve(r, &addr)).await?)
+    }
+
+    // ---- delegation ----
+
+    /// Grants `delegate` the `rights` (a set of `rights::*`) on `principal`; 0 removes them.
+    pub async fn grant(&self, principal: &str, delegate: &str, rights: i64) -> Result<()> {
+        let p = self.principal_required(principal).await?;
+        let d = self.principal_required(delegate).await?;
+        Ok(self.store.write(move |tx| tx.set_delegate(p.id, d.id, rights)).await?)
+    }
+
+    /// True if `principal` may use `address` as its sender: its own address or alias, or that of
+    /// a principal that granted it `rights::SEND_AS`.
+    pub async fn may_send_as(&self, principal: &Principal, address: &str) -> Result<bool> {
+        let Some(owner) = self.principal(address).await? else { return Ok(false) };
+        if owner.id == principal.id {
+            return Ok(true);
+        }
+        let (o, p) = (owner.id, principal.id);
+        let granted = self.store.read(move |r| r.delegate_rights(o, p)).await?;
+        Ok(granted & rights::SEND_AS != 0)
     }
 
     // ---- app passwords ----

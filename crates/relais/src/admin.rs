@@ -41,6 +41,41 @@ pub enum AdminCommand {
     /// Check credentials as a client would (throttling included).
     #[command(subcommand)]
     Auth(AuthCommand),
+    /// The outbound mail queue.
+    #[command(subcommand)]
+    Queue(QueueCommand),
+    /// Messages in a principal's mailboxes.
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+#[derive(Subcommand)]
+pub enum MailCommand {
+    /// Messages of a mailbox (default INBOX), one a line: UID, size, subject.
+    List {
+        address: String,
+        #[arg(default_value = "INBOX")]
+        mailbox: String,
+    },
+    /// The raw message with this UID, to stdout.
+    Get {
+        address: String,
+        uid: u32,
+        #[arg(long, default_value = "INBOX")]
+        mailbox: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum QueueCommand {
+    /// Queued messages, one a line: id, age, sender, recipients waiting.
+    List,
+    /// One message with each recipient's state and last error.
+    Show { id: i64 },
+    /// Try the message's waiting recipients again now.
+    Retry { id: i64 },
+    /// Drop the message from the queue (no bounce is sent).
+    Delete { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -131,6 +166,10 @@ pub enum ResourceCommand {
     Remove {
         address: String,
     },
+    /// Let USER send as this address (shared mailboxes and resources).
+    Grant { address: String, user: String },
+    /// Take the right back.
+    Revoke { address: String, user: String },
 }
 
 #[derive(Subcommand)]
@@ -173,6 +212,8 @@ pub async fn run(data: &Path, config: &Config, command: AdminCommand) -> Result<
         AdminCommand::Room(c) => resource(&dir, PrincipalKind::Room, c).await,
         AdminCommand::Equipment(c) => resource(&dir, PrincipalKind::Equipment, c).await,
         AdminCommand::AppPassword(c) => app_password(&dir, c).await,
+        AdminCommand::Queue(c) => crate::queue_admin::run(dir.store(), c).await,
+        AdminCommand::Mail(c) => crate::queue_admin::mail(&dir, c).await,
         AdminCommand::Auth(AuthCommand::Check { address, password }) => {
             let password = password_or_prompt(password)?;
             match dir.authenticate(&Credentials { username: address, password, remote: None }).await {
@@ -305,6 +346,14 @@ async fn resource(dir: &Directory, kind: PrincipalKind, c: ResourceCommand) -> R
         }
         ResourceCommand::List => list(dir, kind, None).await?,
         ResourceCommand::Remove { address } => remove(dir, kind, &address).await?,
+        ResourceCommand::Grant { address, user } => {
+            dir.grant(&address, &user, relais_directory::rights::SEND_AS).await?;
+            println!("{user} may send as {address}");
+        }
+        ResourceCommand::Revoke { address, user } => {
+            dir.grant(&address, &user, 0).await?;
+            println!("{user} may no longer send as {address}");
+        }
     }
     Ok(())
 }

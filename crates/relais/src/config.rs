@@ -20,6 +20,8 @@ pub struct Config {
     pub store: Store,
     pub tls: Tls,
     pub auth: Auth,
+    pub smtp: Smtp,
+    pub dns: Dns,
 }
 
 #[derive(Debug, Deserialize)]
@@ -176,6 +178,137 @@ impl Default for Auth {
     }
 }
 
+/// SMTP limits and the outbound queue.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Smtp {
+    pub max_message_size: usize,
+    pub max_recipients: usize,
+    pub max_line_length: usize,
+    pub max_errors: u32,
+    pub max_connections_per_address: usize,
+    pub command_timeout_secs: u64,
+    pub data_timeout_secs: u64,
+    pub max_hops: usize,
+    /// AUTH without TLS from loopback addresses: for tests and local tools only.
+    pub plaintext_auth_on_loopback: bool,
+    /// How long the queue keeps trying a message (RFC 5321 §4.5.4.1 suggests 4-5 days).
+    pub queue_lifetime_secs: u64,
+    pub retry_initial_secs: u64,
+    pub retry_max_secs: u64,
+    pub delay_warning_secs: u64,
+    pub queue_concurrency: usize,
+    pub relay: Option<Relay>,
+    /// Per-domain next hops, before MX lookup: `"example.net" = "127.0.0.1:2626"`.
+    #[serde(deserialize_with = "routes")]
+    pub routes: std::collections::HashMap<String, (String, u16)>,
+}
+
+impl Default for Smtp {
+    fn default() -> Self {
+        let d = relais_smtp::SmtpConfig::default();
+        Smtp {
+            max_message_size: d.max_message_size,
+            max_recipients: d.max_recipients,
+            max_line_length: d.max_line_length,
+            max_errors: d.max_errors,
+            max_connections_per_address: d.max_connections_per_address,
+            command_timeout_secs: d.command_timeout.as_secs(),
+            data_timeout_secs: d.data_timeout.as_secs(),
+            max_hops: d.max_hops,
+            plaintext_auth_on_loopback: false,
+            queue_lifetime_secs: 5 * 24 * 3600,
+            retry_initial_secs: 300,
+            retry_max_secs: 4 * 3600,
+            delay_warning_secs: 4 * 3600,
+            queue_concurrency: 16,
+            relay: None,
+            routes: std::collections::HashMap::new(),
+        }
+    }
+}
+
+/// A smarthost for all outbound mail.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Relay {
+    /// `host:port`
+    pub host: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    #[serde(default)]
+    pub tls: RelayTls,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RelayTls {
+    #[default]
+    Opportunistic,
+    Required,
+    Implicit,
+    None,
+}
+
+fn routes<'de, D: Deserializer<'de>>(d: D) -> Result<std::collections::HashMap<String, (String, u16)>, D::Error> {
+    let raw = std::collections::HashMap::<String, String>::deserialize(d)?;
+    raw.into_iter()
+        .map(|(domain, hop)| {
+            let parsed = relais_smtp::queue::route::parse_hostport(&hop)
+                .ok_or_else(|| serde::de::Error::custom(format!("{hop:?} is not host:port (route for {domain})")))?;
+            Ok((domain.to_ascii_lowercase(), parsed))
+        })
+        .collect()
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Dns {
+    /// Name servers for MX and address lookups (`ip:port`); empty: the system's.
+    #[serde(deserialize_with = "addresses")]
+    pub nameservers: Vec<SocketAddr>,
+}
+
+impl Smtp {
+    pub fn to_server(&self, hostname: &str) -> relais_smtp::SmtpConfig {
+        relais_smtp::SmtpConfig {
+            hostname: hostname.to_owned(),
+            max_message_size: self.max_message_size,
+            max_recipients: self.max_recipients,
+            max_line_length: self.max_line_length.max(512),
+            max_errors: self.max_errors,
+            max_connections_per_address: self.max_connections_per_address,
+            command_timeout: Duration::from_secs(self.command_timeout_secs),
+            data_timeout: Duration::from_secs(self.data_timeout_secs),
+            max_hops: self.max_hops,
+            plaintext_auth_on_loopback: self.plaintext_auth_on_loopback,
+        }
+    }
+
+    pub fn to_queue(&self, hostname: &str, dns: &Dns) -> relais_smtp::queue::QueueConfig {
+        use relais_smtp::queue::client::TlsMode;
+        let relay = self.relay.as_ref();
+        relais_smtp::queue::QueueConfig {
+            hostname: hostname.to_owned(),
+            routes: self.routes.clone(),
+            relay: relay.and_then(|r| relais_smtp::queue::route::parse_hostport(&r.host)),
+            relay_auth: relay.and_then(|r| Some((r.username.clone()?, r.password.clone()?))),
+            relay_tls: match relay.map(|r| r.tls).unwrap_or_default() {
+                RelayTls::Opportunistic => TlsMode::Opportunistic,
+                RelayTls::Required => TlsMode::Required,
+                RelayTls::Implicit => TlsMode::Implicit,
+                RelayTls::None => TlsMode::Never,
+            },
+            nameservers: dns.nameservers.clone(),
+            retry_initial: Duration::from_secs(self.retry_initial_secs.max(1)),
+            retry_max: Duration::from_secs(self.retry_max_secs.max(1)),
+            delay_warning: Duration::from_secs(self.delay_warning_secs),
+            concurrency: self.queue_concurrency.max(1),
+            ..relais_smtp::queue::QueueConfig::default()
+        }
+    }
+}
+
 impl Auth {
     pub fn to_directory(&self) -> relais_directory::AuthConfig {
         relais_directory::AuthConfig {
@@ -223,6 +356,11 @@ impl Config {
         }
         if self.store.backend == Backend::Postgres && self.store.url.is_none() {
             return Err(ConfigError("config key `store.url`: required when store.backend = \"postgres\"".into()));
+        }
+        if let Some(r) = &self.smtp.relay
+            && relais_smtp::queue::route::parse_hostport(&r.host).is_none()
+        {
+            return Err(ConfigError("config key `smtp.relay.host`: expected host:port".into()));
         }
         if self.tls.cert.is_some() != self.tls.key.is_some() {
             return Err(ConfigError("config keys `tls.cert` and `tls.key`: give both or neither".into()));

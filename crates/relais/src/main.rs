@@ -5,6 +5,7 @@
 mod admin;
 mod config;
 mod http;
+mod queue_admin;
 mod serve;
 mod tls;
 

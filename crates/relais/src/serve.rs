@@ -21,6 +21,7 @@ pub struct State {
     pub store: Store,
     pub directory: Directory,
     pub config: Config,
+    pub smtp: Arc<relais_smtp::Smtp>,
 }
 
 /// A connection's view of shutdown: `wait` returns when the server is stopping; the handle
@@ -34,6 +35,11 @@ pub struct Shutdown {
 impl Shutdown {
     pub async fn wait(&mut self) {
         let _ = self.stopping.wait_for(|s| *s).await;
+    }
+
+    /// The stop signal alone, for protocol crates that watch it themselves.
+    pub fn signal(&self) -> watch::Receiver<bool> {
+        self.stopping.clone()
     }
 }
 
@@ -63,13 +69,32 @@ impl ShutdownControl {
 }
 
 /// Protocols this build serves. A configured listener for another one is reported, not bound.
-const SERVED: [&str; 2] = ["http", "https"];
+const SERVED: [&str; 5] = ["http", "https", "smtp", "submission", "submissions"];
+
+/// What a listener's connections are handed to.
+#[derive(Clone)]
+enum Service {
+    Http,
+    Https(tokio_rustls::TlsAcceptor),
+    Smtp(relais_smtp::Mode),
+}
 
 pub async fn run(data: PathBuf, config: Config) -> Result<()> {
     std::fs::create_dir_all(&data).with_context(|| format!("cannot create data directory {}", data.display()))?;
     let store = Store::open(crate::store_config(&data, &config)).await.context("cannot open the store")?;
     let directory = Directory::new(store.clone(), config.auth.to_directory());
     let tls = crate::tls::server_config(&config, &data)?;
+    let https = tokio_rustls::TlsAcceptor::from(crate::tls::http(&tls));
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    let hostname = config.server.hostname.clone();
+    let mailer = relais_mail::Mailer::new(
+        store.clone(),
+        directory.clone(),
+        &hostname,
+        Duration::from_secs(config.smtp.queue_lifetime_secs),
+    );
+    let smtp = relais_smtp::Smtp::new(config.smtp.to_server(&hostname), mailer.clone(), Some(acceptor.clone()));
+    let queue = relais_smtp::queue::Queue::new(config.smtp.to_queue(&hostname, &config.dns), mailer);
 
     let mut listeners = Vec::new();
     for (key, addrs) in config.listen.all() {
@@ -88,13 +113,26 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
         }
     }
 
-    let state = Arc::new(State { store, directory, config });
+    let state = Arc::new(State { store, directory, config, smtp });
     let control = ShutdownControl::new();
-    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
     let published = publish(&data, &listeners)?;
     for (key, _, listener) in listeners {
-        let tls = (key == "https").then(|| acceptor.clone());
-        tokio::spawn(accept_loop(listener, tls, state.clone(), control.handle()));
+        let service = match key {
+            "https" => Service::Https(https.clone()),
+            "smtp" => Service::Smtp(relais_smtp::Mode::Inbound),
+            "submission" => Service::Smtp(relais_smtp::Mode::Submission),
+            "submissions" => Service::Smtp(relais_smtp::Mode::Submissions),
+            _ => Service::Http,
+        };
+        tokio::spawn(accept_loop(listener, service, state.clone(), control.handle()));
+    }
+    {
+        let handle = control.handle();
+        let signal = handle.signal();
+        tokio::spawn(async move {
+            queue.run(signal).await;
+            drop(handle);
+        });
     }
     tokio::spawn(maintenance(state.store.clone(), control.handle()));
     first_start_hint(&state).await;
@@ -113,7 +151,7 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
 
 async fn accept_loop(
     listener: TcpListener,
-    tls: Option<tokio_rustls::TlsAcceptor>,
+    service: Service,
     state: Arc<State>,
     mut shutdown: Shutdown,
 ) {
@@ -133,15 +171,21 @@ async fn accept_loop(
         };
         let state = state.clone();
         let handle = shutdown.clone();
-        let tls = tls.clone();
+        let service = service.clone();
         tokio::spawn(async move {
-            match tls {
-                None => crate::http::serve(stream, state, handle).await,
-                Some(acceptor) => match tokio::time::timeout(Duration::from_secs(15), acceptor.accept(stream)).await {
-                    Ok(Ok(s)) => crate::http::serve(s, state, handle).await,
-                    Ok(Err(e)) => tracing::debug!(%peer, error = %e, "tls handshake failed"),
-                    Err(_) => tracing::debug!(%peer, "tls handshake timed out"),
-                },
+            match service {
+                Service::Http => crate::http::serve(stream, state, handle).await,
+                Service::Https(acceptor) => {
+                    match tokio::time::timeout(Duration::from_secs(15), acceptor.accept(stream)).await {
+                        Ok(Ok(s)) => crate::http::serve(s, state, handle).await,
+                        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "tls handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "tls handshake timed out"),
+                    }
+                }
+                Service::Smtp(mode) => {
+                    relais_smtp::serve(state.smtp.clone(), stream, peer, mode, handle.signal()).await;
+                    drop(handle);
+                }
             }
         });
     }

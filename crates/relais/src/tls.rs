@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use rustls::ServerConfig;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
+/// The TLS configuration shared by every listener (mail and HTTP).
 pub fn server_config(config: &crate::config::Config, data: &Path) -> Result<Arc<ServerConfig>> {
     let (cert, key) = match (&config.tls.cert, &config.tls.key) {
         (Some(c), Some(k)) => (c.clone(), k.clone()),
@@ -33,7 +34,9 @@ pub fn server_config(config: &crate::config::Config, data: &Path) -> Result<Arc<
         .with_no_client_auth()
         .with_single_cert(certs, key)
         .context("tls: the certificate and key do not match")?;
-    server.alpn_protocols = vec![b"http/1.1".to_vec()];
+    // No ALPN here: a mail client offering "smtp" or "imap" must not be refused for want of
+    // a match; the HTTP listener sets its own.
+    server.alpn_protocols = Vec::new();
     Ok(Arc::new(server))
 }
 
@@ -61,4 +64,11 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     f.write_all(bytes)?;
     f.sync_all()?;
     Ok(())
+}
+
+/// The same configuration, announcing HTTP/1.1 by ALPN (RFC 7301).
+pub fn http(config: &Arc<ServerConfig>) -> Arc<ServerConfig> {
+    let mut http = ServerConfig::clone(config);
+    http.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Arc::new(http)
 }

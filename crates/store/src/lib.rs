@@ -23,6 +23,7 @@ mod model;
 mod notify;
 mod pg;
 mod pool;
+mod queue;
 mod read;
 pub mod sql;
 mod sqlite;
@@ -38,6 +39,8 @@ pub use directory::{AppPassword, Domain, NewPrincipal, Principal, PrincipalKind,
 pub use error::Error;
 pub use model::*;
 pub use read::ReadTx;
+pub use migrate::LATEST as SCHEMA_VERSION;
+pub use queue::{NewQueued, QueueOutcome, QueueStatus, QueuedMessage, QueuedRecipient};
 pub use tx::WriteTx;
 
 use pool::Pool;

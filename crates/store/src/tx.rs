@@ -422,7 +422,7 @@ impl<'c> WriteTx<'c> {
 
     // ---- blobs and full text ----
 
-    fn ref_blob(&mut self, blob: &BlobRef) -> Result<()> {
+    pub(crate) fn ref_blob(&mut self, blob: &BlobRef) -> Result<()> {
         self.conn.execute(
             "INSERT INTO blobs (hash, size, refs, released_at) VALUES ($1, $2, 1, NULL) \
              ON CONFLICT (hash) DO UPDATE SET refs = blobs.refs + 1, released_at = NULL",
@@ -431,7 +431,7 @@ impl<'c> WriteTx<'c> {
         Ok(())
     }
 
-    fn unref_blob(&mut self, hash: &BlobHash) -> Result<()> {
+    pub(crate) fn unref_blob(&mut self, hash: &BlobHash) -> Result<()> {
         self.conn.execute(
             "UPDATE blobs SET refs = refs - 1, released_at = CASE WHEN refs <= 1 THEN CAST($2 AS BIGINT) ELSE NULL END WHERE hash = $1",
             params![hash.as_str(), self.now],

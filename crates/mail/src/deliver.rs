@@ -1,0 +1,206 @@
+//! Delivery: one message, one envelope, one durable transaction. Local recipients get the
+//! message in their INBOX (one item each, one shared blob); remote recipients are queued.
+//! `deliver` returns only after the transaction is durable: a protocol may acknowledge then.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use relais_directory::{Directory, DirectoryError, Recipient};
+use relais_store::{AccountId, CollectionKind, DataType, ItemId, NewItem, NewQueued, Store};
+use thiserror::Error;
+
+use crate::{headers, summary};
+
+/// Where one recipient's copy goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// Into these accounts' INBOX (one for a mailbox, the members for a group).
+    Local(Vec<AccountId>),
+    /// Onto the outbound queue.
+    Remote,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnvelopeRecipient {
+    pub address: String,
+    pub destination: Destination,
+    /// RFC 3461 ORCPT and NOTIFY (smtp-proto's RCPT_NOTIFY_* bits; 0 = default).
+    pub orcpt: Option<String>,
+    pub notify: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Envelope {
+    /// The reverse-path; empty for a bounce.
+    pub sender: String,
+    pub recipients: Vec<EnvelopeRecipient>,
+    pub env_id: Option<String>,
+    pub ret_full: bool,
+    /// Who submitted it, when authenticated.
+    pub principal: Option<AccountId>,
+}
+
+#[derive(Debug, Error)]
+pub enum MailError {
+    #[error("{0}")]
+    Store(#[from] relais_store::Error),
+    #[error("{0}")]
+    Directory(#[from] DirectoryError),
+    #[error("account {0} has no INBOX")]
+    NoInbox(AccountId),
+}
+
+/// What a delivery stored.
+#[derive(Debug, Clone, Default)]
+pub struct Delivered {
+    pub items: Vec<(AccountId, ItemId)>,
+    pub queued: Option<i64>,
+}
+
+#[derive(Clone)]
+pub struct Mailer {
+    store: Store,
+    directory: Directory,
+    hostname: Arc<str>,
+    queue_lifetime: Duration,
+    queue_wake: Arc<tokio::sync::Notify>,
+}
+
+/// Indexed text is capped: the index serves search, not storage.
+const MAX_INDEXED: usize = 1 << 20;
+
+impl Mailer {
+    pub fn new(store: Store, directory: Directory, hostname: &str, queue_lifetime: Duration) -> Mailer {
+        Mailer {
+            store,
+            directory,
+            hostname: hostname.into(),
+            queue_lifetime,
+            queue_wake: Arc::new(tokio::sync::Notify::new()),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn directory(&self) -> &Directory {
+        &self.directory
+    }
+
+    pub fn hostname(&self) -> &str {
+        &self.hostname
+    }
+
+    /// Woken whenever something is queued (the SMTP crate's queue runner waits on it).
+    pub fn queue_wake(&self) -> Arc<tokio::sync::Notify> {
+        self.queue_wake.clone()
+    }
+
+    /// Where mail for `address` goes: local accounts, or `None` if the address is in a local
+    /// domain but unknown. Addresses outside local domains are `Some(Remote)`.
+    pub async fn route(&self, address: &str) -> Result<Option<Destination>, MailError> {
+        let domain = address.rsplit_once('@').map_or("", |(_, d)| d);
+        if !self.directory.is_local_domain(domain).await? {
+            return Ok(Some(Destination::Remote));
+        }
+        Ok(match self.directory.resolve(address).await? {
+            Some(Recipient::Mailbox(p)) => Some(Destination::Local(vec![p.id])),
+            Some(Recipient::Group { members, .. }) if !members.is_empty() => {
+                Some(Destination::Local(members.iter().map(|m| m.id).collect()))
+            }
+            _ => None,
+        })
+    }
+
+    /// Stores `message` for every local recipient and queues it for the remote ones, in one
+    /// transaction; returns once that is durable. Local copies get a Return-Path.
+    pub async fn deliver(&self, envelope: &Envelope, message: Vec<u8>) -> Result<Delivered, MailError> {
+        let mut local: Vec<AccountId> = Vec::new();
+        let mut remote = Vec::new();
+        for r in &envelope.recipients {
+            match &r.destination {
+                Destination::Local(ids) => local.extend(ids),
+                Destination::Remote => remote.push((r.address.clone(), r.orcpt.clone(), r.notify)),
+            }
+        }
+        // Ascending ids: the order accounts must be locked in (see WriteTx::modseq).
+        local.sort();
+        local.dedup();
+
+        let queued_blob = match remote.is_empty() {
+            true => None,
+            false => Some(self.store.put_blob(message.clone()).await?),
+        };
+        let local_copy = match local.is_empty() {
+            true => None,
+            false => Some(self.prepare_local(envelope, message).await?),
+        };
+        let new_queued = queued_blob.map(|blob| NewQueued {
+            blob,
+            sender: envelope.sender.clone(),
+            env_id: envelope.env_id.clone(),
+            ret_full: envelope.ret_full,
+            principal: envelope.principal,
+            expires: relais_store::now() + i64::try_from(self.queue_lifetime.as_secs()).unwrap_or(i64::MAX / 2),
+            recipients: remote,
+        });
+        let has_remote = new_queued.is_some();
+        let delivered = self
+            .store
+            .write(move |tx| {
+                let mut out = Delivered::default();
+                if let Some(item) = local_copy {
+                    for account in local {
+                        let inbox = tx
+                            .read()
+                            .collection_by_role(account, CollectionKind::Mailbox, "inbox")?
+                            .ok_or_else(|| relais_store::Error::NotFound(format!("INBOX of account {account}")))?;
+                        let id = tx.create_item(account, DataType::Email, item.clone())?;
+                        tx.add_to_mailbox(id, inbox.id)?;
+                        out.items.push((account, id));
+                    }
+                }
+                if let Some(q) = new_queued {
+                    out.queued = Some(tx.enqueue(q)?);
+                }
+                Ok(out)
+            })
+            .await?;
+        if has_remote {
+            self.queue_wake.notify_one();
+        }
+        Ok(delivered)
+    }
+
+    /// Adds Return-Path, analyses the MIME once, writes the blob: the item every local
+    /// recipient gets.
+    async fn prepare_local(&self, envelope: &Envelope, message: Vec<u8>) -> Result<NewItem, MailError> {
+        let raw = headers::prepend(&[format!("Return-Path: <{}>", envelope.sender)], message);
+        let (raw, summary, text) = tokio::task::spawn_blocking(move || {
+            let s = summary::summarize(&raw);
+            let mut text = summary::search_text(&raw, &s);
+            if text.len() > MAX_INDEXED {
+                let mut cut = MAX_INDEXED;
+                while !text.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                text.truncate(cut);
+            }
+            (raw, s, text)
+        })
+        .await
+        .map_err(|e| relais_store::Error::NotCommitted(format!("message analysis failed: {e}")))?;
+        let json = serde_json::to_string(&summary)
+            .map_err(|e| relais_store::Error::Corrupt(format!("summary encoding: {e}")))?;
+        let blob = self.store.put_blob(raw).await?;
+        Ok(NewItem {
+            blob: Some(blob),
+            received_at: relais_store::now(),
+            thread_id: None,
+            summary: json,
+            text: Some(text),
+            ..NewItem::default()
+        })
+    }
+}

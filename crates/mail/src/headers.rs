@@ -1,0 +1,150 @@
+//! Header-level helpers that need no MIME parse: find top-level fields, and build the trace and
+//! identity fields a server adds (RFC 5321 §4.4, RFC 5322 §3.6).
+
+use rand::Rng;
+
+/// The top-level header block: bytes up to and including the blank line (or all of `raw`).
+pub fn header_block(raw: &[u8]) -> &[u8] {
+    let mut i = 0;
+    while i < raw.len() {
+        let end = raw[i..].iter().position(|b| *b == b'\n').map_or(raw.len(), |p| i + p + 1);
+        let line = &raw[i..end];
+        if line == b"\r\n" || line == b"\n" {
+            return &raw[..end];
+        }
+        i = end;
+    }
+    raw
+}
+
+/// True if a top-level field `name` is present (case-insensitive, RFC 5322 §1.2.2).
+pub fn has_field(raw: &[u8], name: &str) -> bool {
+    count_fields(raw, name) > 0
+}
+
+/// How many top-level fields are named `name`.
+pub fn count_fields(raw: &[u8], name: &str) -> usize {
+    header_block(raw)
+        .split(|b| *b == b'\n')
+        .filter(|line| {
+            line.len() > name.len()
+                && line[name.len()] == b':'
+                && line[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+        })
+        .count()
+}
+
+/// The addresses of the top-level From field (RFC 5322 §3.6.2), lower-cased.
+pub fn from_addresses(raw: &[u8]) -> Vec<String> {
+    let Some(message) = mail_parser::MessageParser::new().parse_headers(header_block(raw)) else { return Vec::new() };
+    let Some(from) = message.from() else { return Vec::new() };
+    from.iter().filter_map(|a| a.address()).map(str::to_ascii_lowercase).collect()
+}
+
+/// RFC 5322 §3.3 date-time in UTC: `Sun, 29 Nov 2026 11:21:01 +0000`.
+pub fn rfc5322_date(unix: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{}, {d:02} {} {y:04} {:02}:{:02}:{:02} +0000",
+        DAYS[days.rem_euclid(7) as usize],
+        MONTHS[(m - 1) as usize],
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// A new Message-ID value (with angle brackets) under `hostname`.
+pub fn new_message_id(hostname: &str) -> String {
+    let r: u128 = rand::thread_rng().r#gen();
+    format!("<{r:032x}@{hostname}>")
+}
+
+/// A short random id for logs and trace headers.
+pub fn new_queue_id() -> String {
+    let r: u64 = rand::thread_rng().r#gen();
+    format!("{r:016X}")
+}
+
+/// Prepends `fields` (each a complete `Name: value` without line end) to `raw`.
+pub fn prepend(fields: &[String], raw: Vec<u8>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len() + fields.iter().map(|f| f.len() + 2).sum::<usize>());
+    for f in fields {
+        out.extend_from_slice(f.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(&raw);
+    out
+}
+
+/// Inserts `fields` at the end of the top-level header (before the blank line).
+pub fn append_to_header(fields: &[String], raw: Vec<u8>) -> Vec<u8> {
+    let block = header_block(&raw).len();
+    let at = if raw[..block].ends_with(b"\r\n\r\n") {
+        block - 2
+    } else if raw[..block].ends_with(b"\n\n") {
+        block - 1
+    } else if block == raw.len() && !raw.is_empty() && !raw.ends_with(b"\n") {
+        // A header with no body and no final line end: end the last line first.
+        let mut raw = raw;
+        raw.extend_from_slice(b"\r\n");
+        return append_to_header(fields, raw);
+    } else {
+        block
+    };
+    let mut out = Vec::with_capacity(raw.len() + 256);
+    out.extend_from_slice(&raw[..at]);
+    for f in fields {
+        out.extend_from_slice(f.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(&raw[at..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(rfc5322_date(0), "Thu, 01 Jan 1970 00:00:00 +0000");
+        assert_eq!(rfc5322_date(1_795_951_261), "Sun, 29 Nov 2026 11:21:01 +0000");
+        assert_eq!(rfc5322_date(951_782_400), "Tue, 29 Feb 2000 00:00:00 +0000");
+    }
+
+    #[test]
+    fn fields() {
+        let m = b"Subject: hi\r\nReceived: a\r\nreceived: b\r\n\r\nReceived: not a header\r\n";
+        assert_eq!(count_fields(m, "Received"), 2);
+        assert!(has_field(m, "subject"));
+        assert!(!has_field(m, "Message-ID"));
+        assert_eq!(header_block(m).len(), 41);
+    }
+
+    #[test]
+    fn appending() {
+        let add = vec!["Date: x".to_string()];
+        assert_eq!(append_to_header(&add, b"A: 1\r\n\r\nbody".to_vec()), b"A: 1\r\nDate: x\r\n\r\nbody");
+        assert_eq!(append_to_header(&add, b"A: 1\r\n".to_vec()), b"A: 1\r\nDate: x\r\n");
+        assert_eq!(append_to_header(&add, b"A: 1".to_vec()), b"A: 1\r\nDate: x\r\n");
+        assert_eq!(prepend(&add, b"A: 1\r\n".to_vec()), b"Date: x\r\nA: 1\r\n");
+    }
+}

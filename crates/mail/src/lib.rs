@@ -1,0 +1,18 @@
+//! The mail domain: what every protocol does with messages, written once.
+//!
+//! - `summary`: MIME analysis done once at delivery and stored with the message (envelope,
+//!   body structure with byte offsets, preview, search text), so no front-end re-parses MIME.
+//! - `deliver`: the one entry point that takes a message from any protocol (SMTP inbound and
+//!   submission now; ActiveSync SendMail, EWS, JMAP, iMIP later), stores it for local
+//!   recipients and queues it for remote ones, in one durable transaction.
+//! - `headers`: trace and identity headers (Received, Return-Path, Message-ID, Date).
+//! - `dsn`: delivery status notifications (RFC 3464).
+//!
+//! The outbound queue's rows live in the store; the SMTP crate runs the queue.
+
+pub mod deliver;
+pub mod dsn;
+pub mod headers;
+pub mod summary;
+
+pub use deliver::{Destination, Envelope, EnvelopeRecipient, MailError, Mailer};

@@ -1,0 +1,250 @@
+//! Header fields of one entity: splitting (RFC 5322 §2.2), unfolding (§2.2.3), and the MIME
+//! fields of a part (RFC 2045 §5–6, RFC 2183, RFC 2231), with mail-parser parsing the values.
+
+use std::borrow::Cow;
+
+use mail_parser::decoders::charsets::map::charset_decoder;
+use mail_parser::parsers::MessageStream;
+use mail_parser::{ContentType, HeaderValue};
+
+/// The fields of one header block, in order, each value raw (folding kept, final line break
+/// dropped).
+pub(super) struct Fields<'a> {
+    fields: Vec<(&'a [u8], &'a [u8])>,
+}
+
+impl<'a> Fields<'a> {
+    /// Splits a header block. A line that is neither a field nor a continuation is skipped, as
+    /// is a continuation with no field before it; the first empty line ends the block.
+    pub(super) fn parse(header: &'a [u8]) -> Fields<'a> {
+        let mut fields: Vec<(&[u8], &[u8])> = Vec::new();
+        let mut current: Option<(usize, usize, usize)> = None; // name end, value start, value end
+        let mut line_start = 0;
+        let mut push = |current: Option<(usize, usize, usize)>, start: usize| {
+            if let Some((name_end, value_start, value_end)) = current {
+                let name = trim(&header[start..name_end]);
+                fields.push((name, &header[value_start..value_end]));
+            }
+        };
+        let mut field_start = 0;
+        while line_start < header.len() {
+            let line_end = line_end(header, line_start);
+            let content_end = strip_eol(header, line_start, line_end);
+            let line = &header[line_start..content_end];
+            if line.is_empty() {
+                break;
+            }
+            if matches!(line[0], b' ' | b'\t') {
+                // RFC 5322 §2.2.3: a folded line continues the field above it.
+                if let Some(field) = current.as_mut() {
+                    field.2 = content_end;
+                }
+            } else {
+                push(current.take(), field_start);
+                if let Some(colon) = line.iter().position(|&b| b == b':') {
+                    field_start = line_start;
+                    current = Some((line_start + colon, line_start + colon + 1, content_end));
+                }
+            }
+            line_start = line_end;
+        }
+        push(current, field_start);
+        Fields { fields }
+    }
+
+    /// The raw value of the first field named `name` (lower case).
+    pub(super) fn first(&self, name: &[u8]) -> Option<&'a [u8]> {
+        self.fields.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| *v)
+    }
+}
+
+/// The index just past the line starting at `start` (past its LF, or the end of `data`).
+pub(super) fn line_end(data: &[u8], start: usize) -> usize {
+    data[start..].iter().position(|&b| b == b'\n').map_or(data.len(), |p| start + p + 1)
+}
+
+/// `end` without the CRLF or LF that ends the line `start..end`.
+fn strip_eol(data: &[u8], start: usize, end: usize) -> usize {
+    let mut end = end;
+    if end > start && data[end - 1] == b'\n' {
+        end -= 1;
+        if end > start && data[end - 1] == b'\r' {
+            end -= 1;
+        }
+    }
+    end
+}
+
+fn trim(bytes: &[u8]) -> &[u8] {
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(start, |p| p + 1);
+    &bytes[start..end]
+}
+
+/// Bytes as text: UTF-8 (RFC 6532) when they are, else windows-1252, the usual 8-bit guess;
+/// unlike a lossy conversion it keeps every byte.
+pub(super) fn text_of(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => match charset_decoder(b"windows-1252") {
+            Some(decode) => Cow::Owned(decode(bytes)),
+            None => String::from_utf8_lossy(bytes),
+        },
+    }
+}
+
+/// A raw value unfolded (RFC 5322 §2.2.3: line breaks removed) and trimmed, not decoded.
+pub(super) fn unfold(value: &[u8]) -> String {
+    let text = text_of(value);
+    let unfolded: String = text.chars().filter(|&c| c != '\r' && c != '\n').collect();
+    unfolded.trim_matches([' ', '\t']).to_string()
+}
+
+/// Which mail-parser value parser reads a field.
+#[derive(Clone, Copy)]
+enum Syntax {
+    Unstructured,
+    ContentType,
+    Ids,
+    Date,
+}
+
+/// Runs a mail-parser value parser over a raw value. They stop at a line break not followed by
+/// whitespace, so the value gets one; non-UTF-8 bytes are converted first so none is lost.
+fn parse_value(value: &[u8], syntax: Syntax) -> HeaderValue<'static> {
+    let mut line = text_of(value).into_owned().into_bytes();
+    line.push(b'\n');
+    let mut stream = MessageStream::new(&line);
+    let parsed = match syntax {
+        Syntax::Unstructured => stream.parse_unstructured(),
+        Syntax::ContentType => stream.parse_content_type(),
+        Syntax::Ids => stream.parse_id(),
+        Syntax::Date => stream.parse_date(),
+    };
+    parsed.into_owned()
+}
+
+/// An unstructured value with RFC 2047 encoded words decoded and folding removed.
+pub(super) fn decode_words(value: &[u8]) -> String {
+    match parse_value(value, Syntax::Unstructured) {
+        HeaderValue::Text(text) => text.into_owned(),
+        _ => String::new(),
+    }
+}
+
+/// The message ids of a Message-ID, In-Reply-To or References value, without `<>`
+/// (RFC 5322 §3.6.4).
+pub(super) fn message_ids(value: &[u8]) -> Vec<String> {
+    match parse_value(value, Syntax::Ids) {
+        HeaderValue::Text(id) => vec![id.into_owned()],
+        HeaderValue::TextList(ids) => ids.into_iter().map(Cow::into_owned).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A Date value (RFC 5322 §3.3) as unix seconds, when it is a valid date.
+pub(super) fn date(value: &[u8]) -> Option<i64> {
+    match parse_value(value, Syntax::Date) {
+        HeaderValue::DateTime(date) if date.is_valid() => Some(date.to_timestamp()),
+        _ => None,
+    }
+}
+
+/// A Content-Type or Content-Disposition value: type, subtype, parameters.
+fn content_type_value(value: &[u8]) -> Option<ContentType<'static>> {
+    match parse_value(value, Syntax::ContentType) {
+        HeaderValue::ContentType(content_type) => Some(content_type),
+        _ => None,
+    }
+}
+
+/// The MIME fields of one entity, as BODYSTRUCTURE shows them.
+#[derive(Debug, Clone, Default)]
+pub(super) struct MimeHeader {
+    pub content_type: String,
+    pub content_subtype: String,
+    pub params: Vec<(String, String)>,
+    pub id: Option<String>,
+    pub description: Option<String>,
+    pub encoding: String,
+    pub md5: Option<String>,
+    pub disposition: Option<(String, Vec<(String, String)>)>,
+    pub language: Vec<String>,
+    pub location: Option<String>,
+}
+
+impl MimeHeader {
+    /// Reads the MIME fields of a header block. `in_digest`: the entity is a part of a
+    /// multipart/digest, whose default type is message/rfc822 (RFC 2046 §5.1.5).
+    pub(super) fn parse(header: &[u8], in_digest: bool) -> MimeHeader {
+        let fields = Fields::parse(header);
+        let (content_type, content_subtype, params) = fields
+            .first(b"content-type")
+            .and_then(content_type_value)
+            .and_then(valid_type)
+            .unwrap_or_else(|| default_type(in_digest));
+        let encoding = fields
+            .first(b"content-transfer-encoding")
+            .map(|v| unfold(v).split([' ', '\t', '(', ';']).next().unwrap_or_default().to_ascii_uppercase())
+            .filter(|e| !e.is_empty())
+            .unwrap_or_else(|| "7BIT".to_string());
+        let disposition = fields.first(b"content-disposition").and_then(content_type_value).and_then(|cd| {
+            let kind = cd.c_type.to_ascii_lowercase();
+            (!kind.is_empty()).then(|| (kind, params_of(&cd)))
+        });
+        let language = fields
+            .first(b"content-language")
+            .map(|v| unfold(v).split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect())
+            .unwrap_or_default();
+        MimeHeader {
+            content_type,
+            content_subtype,
+            params,
+            id: fields.first(b"content-id").map(unfold),
+            description: fields.first(b"content-description").map(unfold),
+            encoding,
+            md5: fields.first(b"content-md5").map(unfold),
+            disposition,
+            language,
+            location: fields.first(b"content-location").map(unfold),
+        }
+    }
+}
+
+type TypeAndParams = (String, String, Vec<(String, String)>);
+
+/// The type, or None when it is not `token/token`: RFC 2045 §5.2 then falls back to the default.
+fn valid_type(ct: ContentType<'static>) -> Option<TypeAndParams> {
+    let is_token = |s: &str| {
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?=".contains(&b))
+    };
+    let subtype = ct.c_subtype.as_deref().unwrap_or_default();
+    if !is_token(&ct.c_type) || !is_token(subtype) {
+        return None;
+    }
+    Some((ct.c_type.to_ascii_lowercase(), subtype.to_ascii_lowercase(), params_of(&ct)))
+}
+
+/// RFC 2045 §5.2 default: text/plain; charset=us-ascii, or message/rfc822 in a digest.
+fn default_type(in_digest: bool) -> TypeAndParams {
+    if in_digest {
+        ("message".into(), "rfc822".into(), Vec::new())
+    } else {
+        ("text".into(), "plain".into(), vec![("charset".into(), "us-ascii".into())])
+    }
+}
+
+/// Parameters with lower-case names. mail-parser reports an RFC 2231 language tag as an extra
+/// `<name>-language` parameter; it is not one the sender wrote, so it is dropped.
+fn params_of(ct: &ContentType<'_>) -> Vec<(String, String)> {
+    let attributes = ct.attributes.as_deref().unwrap_or_default();
+    attributes
+        .iter()
+        .filter(|a| {
+            !a.name
+                .strip_suffix("-language")
+                .is_some_and(|base| attributes.iter().any(|b| b.name.eq_ignore_ascii_case(base)))
+        })
+        .map(|a| (a.name.to_ascii_lowercase(), a.value.to_string()))
+        .collect()
+}

@@ -1,0 +1,239 @@
+//! SMTP transcripts against the real binary on a real socket: each case is what the client
+//! sends and the reply it must get (its first characters). Then what was stored is checked
+//! with the admin CLI.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::time::Duration;
+
+use relais_testkit::Server;
+
+fn bin() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_relais"))
+}
+
+struct Client {
+    reader: BufReader<TcpStream>,
+    stream: TcpStream,
+}
+
+impl Client {
+    fn connect(addr: SocketAddr) -> Client {
+        let stream = TcpStream::connect(addr).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        Client { reader: BufReader::new(stream.try_clone().unwrap()), stream }
+    }
+
+    /// One reply, all its lines joined by "\n"; empty if the server closed the connection.
+    fn reply(&mut self) -> String {
+        let mut all = Vec::new();
+        loop {
+            let mut line = String::new();
+            if self.reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return all.join("\n");
+            }
+            let done = line.as_bytes().get(3) != Some(&b'-');
+            all.push(line.trim_end().to_owned());
+            if done {
+                return all.join("\n");
+            }
+        }
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).unwrap();
+    }
+
+    /// Runs a transcript: for each (send, expected reply prefixes), sends and checks each reply.
+    fn transcript(&mut self, steps: &[(&str, &[&str])]) {
+        for (send, expect) in steps {
+            if !send.is_empty() {
+                self.send(send.as_bytes());
+            }
+            for want in *expect {
+                let got = self.reply();
+                assert!(got.starts_with(want), "after {send:?}: expected {want:?}, got {got:?}");
+            }
+        }
+    }
+
+    fn closed(&mut self) -> bool {
+        let mut buf = [0u8; 64];
+        matches!(self.reader.read(&mut buf), Ok(0))
+    }
+}
+
+fn server() -> Server {
+    let s = Server::start(bin(), &["smtp", "submission", "http"], "[smtp]\nmax_message_size = 100000\nmax_line_length = 1000\n");
+    for args in [
+        &["domain", "add", "example.test"][..],
+        &["user", "add", "alice@example.test", "--password", "alice-pw"],
+        &["user", "add", "bob@example.test", "--password", "bob-pw"],
+        &["group", "add", "team@example.test"],
+        &["group", "member", "add", "team@example.test", "alice@example.test"],
+        &["group", "member", "add", "team@example.test", "bob@example.test"],
+        &["alias", "add", "al@example.test", "alice@example.test"],
+    ] {
+        let out = s.admin(args);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    s
+}
+
+fn subjects(s: &Server, user: &str) -> Vec<String> {
+    let out = s.admin(&["mail", "list", user]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.splitn(3, "  ").nth(2).unwrap_or("").to_owned())
+        .collect()
+}
+
+const EHLO: (&str, &[&str]) = ("EHLO client.test\r\n", &["250-mail.test greets client.test"]);
+
+#[test]
+fn inbound_state_machine() {
+    let s = server();
+    let addr = s.addr("smtp");
+    let mut c = Client::connect(addr);
+    c.transcript(&[
+        ("", &["220 mail.test ESMTP"]),
+        ("MAIL FROM:<x@remote.test>\r\n", &["503 5.5.1"]),
+        EHLO,
+        ("RCPT TO:<alice@example.test>\r\n", &["503 5.5.1"]),
+        ("DATA\r\n", &["503 5.5.1"]),
+        ("AUTH PLAIN AGFsaWNlAGFsaWNlLXB3\r\n", &["502 5.5.1"]),
+        ("FROB\r\n", &["500 5.5.2"]),
+        ("MAIL FROM:<x@remote.test> SIZE=200000\r\n", &["552 5.3.4"]),
+        ("MAIL FROM:<x@remote.test> SIZE=100\r\n", &["250 2.1.0"]),
+        ("MAIL FROM:<y@remote.test>\r\n", &["503 5.5.1"]),
+        ("RCPT TO:<nobody@example.test>\r\n", &["550 5.1.1"]),
+        ("RCPT TO:<someone@remote.test>\r\n", &["554 5.7.1"]),
+        ("DATA\r\n", &["503 5.5.1"]),
+        ("RCPT TO:<Alice@Example.TEST>\r\n", &["250 2.1.5"]),
+        ("DATA\r\n", &["354 "]),
+        ("Subject: first\r\n\r\nhello\r\n..dot\r\n.\r\n", &["250 2.0.0"]),
+        ("RSET\r\n", &["250 2.0.0"]),
+        ("NOOP\r\n", &["250 2.0.0"]),
+        ("VRFY alice\r\n", &["252 2.5.0"]),
+        ("QUIT\r\n", &["221 2.0.0"]),
+    ]);
+    assert!(c.closed());
+    assert_eq!(subjects(&s, "alice@example.test"), ["first"]);
+    let raw = s.admin(&["mail", "get", "alice@example.test", "1"]);
+    let raw = String::from_utf8_lossy(&raw.stdout);
+    assert!(raw.starts_with("Return-Path: <x@remote.test>\r\nReceived: from client.test ("), "{raw}");
+    assert!(raw.ends_with("\r\n\r\nhello\r\n.dot\r\n"), "dot-unstuffed: {raw:?}");
+}
+
+#[test]
+fn pipelining_groups_and_bdat() {
+    let s = server();
+    let mut c = Client::connect(s.addr("smtp"));
+    c.transcript(&[("", &["220 "]), EHLO]);
+    // RFC 2920: the whole transaction in one write, the replies in order.
+    c.transcript(&[(
+        "MAIL FROM:<x@remote.test>\r\nRCPT TO:<team@example.test>\r\nRCPT TO:<al@example.test>\r\nDATA\r\n",
+        &["250 2.1.0", "250 2.1.5", "250 2.1.5", "354 "],
+    )]);
+    c.transcript(&[("Subject: to the team\r\n\r\nhi\r\n.\r\n", &["250 2.0.0"])]);
+    // RFC 3030 CHUNKING: two chunks, the second LAST.
+    let part1 = "Subject: chunked\r\n";
+    let part2 = "\r\nbody\r\n";
+    c.transcript(&[
+        ("MAIL FROM:<x@remote.test>\r\n", &["250 "]),
+        ("RCPT TO:<bob@example.test>\r\n", &["250 "]),
+        (&format!("BDAT {}\r\n{part1}", part1.len()), &["250 2.0.0"]),
+        (&format!("BDAT {} LAST\r\n{part2}", part2.len()), &["250 2.0.0"]),
+        ("DATA\r\n", &["503 "]),
+    ]);
+    // alice got the team message once although she was named twice (group and alias).
+    assert_eq!(subjects(&s, "alice@example.test"), ["to the team"]);
+    assert_eq!(subjects(&s, "bob@example.test"), ["to the team", "chunked"]);
+}
+
+#[test]
+fn bad_input() {
+    let s = server();
+    let addr = s.addr("smtp");
+    let mut c = Client::connect(addr);
+    c.transcript(&[
+        ("", &["220 "]),
+        EHLO,
+        (&format!("NOOP {}\r\n", "x".repeat(2000)), &["500 5.5.6"]),
+        ("MAIL FROM:<x@remote.test>\r\n", &["250 "]),
+        ("RCPT TO:<bob@example.test>\r\n", &["250 "]),
+        ("DATA\r\n", &["354 "]),
+        // A bare LF (the SMTP smuggling shape) is refused, not split into two messages.
+        ("Subject: smuggle\r\n\r\nx\n.\nMAIL FROM:<evil@remote.test>\r\n.\r\n", &["550 5.6.0"]),
+        ("MAIL FROM:<x@remote.test>\r\n", &["250 "]),
+        ("RCPT TO:<bob@example.test>\r\n", &["250 "]),
+        ("DATA\r\n", &["354 "]),
+        (&format!("Subject: big\r\n\r\n{}\r\n.\r\n", "y".repeat(120_000)), &["552 5.3.4"]),
+        ("MAIL FROM:<x@remote.test>\r\n", &["250 "]),
+        ("RCPT TO:<bob@example.test>\r\n", &["250 "]),
+        ("DATA\r\n", &["354 "]),
+        (&format!("{}Subject: loop\r\n\r\nx\r\n.\r\n", "Received: from a by b; x\r\n".repeat(60)), &["554 5.4.6"]),
+    ]);
+    assert!(subjects(&s, "bob@example.test").is_empty(), "nothing partial is stored");
+
+    // An HTTP request on the SMTP port: the connection is closed, nothing answered.
+    let mut h = Client::connect(addr);
+    h.transcript(&[("", &["220 "])]);
+    h.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(h.closed());
+
+    // Too many errors: 421 and the end.
+    let mut e = Client::connect(addr);
+    e.transcript(&[("", &["220 "])]);
+    for _ in 0..20 {
+        e.transcript(&[("FROB\r\n", &["500 "])]);
+    }
+    e.transcript(&[("FROB\r\n", &["500 ", "421 4.7.0"])]);
+    assert!(e.closed());
+
+    // The server still serves others.
+    let mut ok = Client::connect(addr);
+    ok.transcript(&[("", &["220 "]), EHLO, ("QUIT\r\n", &["221 "])]);
+}
+
+#[test]
+fn open_relay_battery() {
+    let s = server();
+    let mut c = Client::connect(s.addr("smtp"));
+    c.transcript(&[("", &["220 "]), EHLO, ("MAIL FROM:<spammer@remote.test>\r\n", &["250 "])]);
+    for rcpt in [
+        "victim@remote.test",
+        "victim%remote.test@example.test",
+        "@example.test:victim@remote.test",
+        "\"victim@remote.test\"@example.test",
+        "victim@remote.test@example.test",
+        "remote.test!victim@example.test",
+        "victim@[192.0.2.1]",
+        "victim@example.test.remote.test",
+    ] {
+        c.send(format!("RCPT TO:<{rcpt}>\r\n").as_bytes());
+        let got = c.reply();
+        assert!(got.starts_with('5'), "{rcpt} must be refused, got {got:?}");
+    }
+    c.transcript(&[("DATA\r\n", &["503 "])]);
+    let queue = s.admin(&["queue", "list"]);
+    assert!(String::from_utf8_lossy(&queue.stdout).trim().is_empty(), "nothing queued");
+}
+
+#[test]
+fn submission_needs_tls_and_auth() {
+    let s = server();
+    let mut c = Client::connect(s.addr("submission"));
+    c.transcript(&[("", &["220 "])]);
+    c.send(b"EHLO client.test\r\n");
+    let ehlo = c.reply();
+    assert!(ehlo.contains("STARTTLS"), "{ehlo}");
+    assert!(!ehlo.contains("AUTH"), "no AUTH before TLS: {ehlo}");
+    c.transcript(&[
+        ("AUTH PLAIN AGFsaWNlQGV4YW1wbGUudGVzdABhbGljZS1wdw==\r\n", &["538 5.7.11"]),
+        ("MAIL FROM:<alice@example.test>\r\n", &["530 5.7.0"]),
+        ("QUIT\r\n", &["221 "]),
+    ]);
+}

@@ -1,0 +1,148 @@
+//! DATA (RFC 5321 §4.1.1.4) and BDAT (RFC 3030), and what happens when the content is in:
+//! trace fields, loop check, submission fix-ups, then one durable delivery before the reply.
+
+use relais_mail::{Envelope, headers};
+
+use crate::Mode;
+use crate::reply::{self, Reply};
+use crate::session::{Action, Session, State};
+
+pub fn data(s: &mut Session) -> Action {
+    if s.tx.as_ref().is_none_or(|t| t.recipients.is_empty()) {
+        return Action::Reply(reply::bad_sequence("no valid recipients"));
+    }
+    Action::ReadData(Reply::new(354, "", "end data with <CR><LF>.<CR><LF>"))
+}
+
+pub fn bdat(s: &mut Session, size: usize, last: bool) -> Action {
+    s.state = State::Chunking;
+    Action::ReadChunk { size, last }
+}
+
+/// A BDAT chunk arrived (its octets already read from the socket).
+pub async fn chunk(s: &mut Session, bytes: &[u8], last: bool) -> Reply {
+    let limit = s.smtp.config.max_message_size;
+    let Some(tx) = s.tx.as_mut() else { return reply::bad_sequence("send MAIL first") };
+    if let Some(buf) = tx.chunks.as_mut() {
+        if buf.len() + bytes.len() > limit {
+            tx.chunks = None;
+        } else {
+            buf.extend_from_slice(bytes);
+        }
+    }
+    if !last {
+        return match tx.chunks {
+            Some(_) => Reply::new(250, "2.0.0", format!("{} octets received", bytes.len())),
+            None => Reply::new(552, "5.3.4", format!("message size exceeds the limit of {limit} octets")),
+        };
+    }
+    let content = tx.chunks.take();
+    match content {
+        Some(body) if !tx.recipients.is_empty() => complete(s, body).await,
+        Some(_) => {
+            s.reset();
+            reply::bad_sequence("no valid recipients")
+        }
+        None => {
+            s.reset();
+            Reply::new(552, "5.3.4", format!("message size exceeds the limit of {limit} octets"))
+        }
+    }
+}
+
+/// The message content is complete: deliver it and answer. The transaction ends either way.
+pub async fn complete(s: &mut Session, body: Vec<u8>) -> Reply {
+    let Some(tx) = s.tx.take() else { return reply::bad_sequence("send MAIL first") };
+    s.reset();
+    let hops = headers::count_fields(&body, "Received");
+    if hops >= s.smtp.config.max_hops {
+        return Reply::new(554, "5.4.6", format!("too many hops ({hops} Received fields): mail loop?"));
+    }
+    let mut message = body;
+    if s.mode != Mode::Inbound {
+        match submission_fixups(s, message).await {
+            Ok(m) => message = m,
+            Err(r) => return r,
+        }
+    }
+    let message = headers::prepend(&[received(s, &tx.recipients)], message);
+    let envelope = Envelope {
+        sender: tx.sender,
+        recipients: tx.recipients,
+        env_id: tx.env_id,
+        ret_full: tx.ret_full,
+        principal: s.principal.as_ref().map(|p| p.id),
+    };
+    let size = message.len();
+    match s.smtp.mailer.deliver(&envelope, message).await {
+        Ok(done) => {
+            tracing::info!(
+                session = %s.id, sender = %envelope.sender, recipients = envelope.recipients.len(),
+                size, local = done.items.len(), queued = ?done.queued, "smtp: message accepted"
+            );
+            Reply::new(250, "2.0.0", format!("message accepted, id {}", s.id))
+        }
+        Err(e) => {
+            tracing::error!(session = %s.id, error = %e, "smtp: delivery failed");
+            reply::temporary_failure()
+        }
+    }
+}
+
+/// RFC 6409 §8: a submission server may add a missing Message-ID and Date; the From must be an
+/// address the principal may send as (the envelope was checked at MAIL).
+async fn submission_fixups(s: &Session, message: Vec<u8>) -> Result<Vec<u8>, Reply> {
+    let Some(principal) = s.principal.as_ref() else { return Err(Reply::new(530, "5.7.0", "authentication required")) };
+    for from in headers::from_addresses(&message) {
+        match s.smtp.mailer.directory().may_send_as(principal, &from).await {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(Reply::new(550, "5.7.1", format!("{} may not send as {from} (From:)", principal.address())));
+            }
+            Err(_) => return Err(reply::temporary_failure()),
+        }
+    }
+    let mut add = Vec::new();
+    if !headers::has_field(&message, "Message-ID") {
+        add.push(format!("Message-ID: {}", headers::new_message_id(&s.smtp.config.hostname)));
+    }
+    if !headers::has_field(&message, "Date") {
+        add.push(format!("Date: {}", headers::rfc5322_date(relais_store::now())));
+    }
+    Ok(if add.is_empty() { message } else { headers::append_to_header(&add, message) })
+}
+
+/// RFC 5321 §4.4 trace field; protocol names from RFC 3848.
+fn received(s: &Session, recipients: &[relais_mail::EnvelopeRecipient]) -> String {
+    let with = match (s.esmtp, s.tls, s.principal.is_some()) {
+        (false, _, _) => "SMTP",
+        (true, false, false) => "ESMTP",
+        (true, true, false) => "ESMTPS",
+        (true, false, true) => "ESMTPA",
+        (true, true, true) => "ESMTPSA",
+    };
+    let helo = s.helo.as_deref().unwrap_or("unknown");
+    let helo: String = helo.chars().filter(|c| !c.is_control()).collect();
+    let for_clause = match recipients {
+        [one] => format!("\r\n\tfor <{}>", one.address),
+        _ => String::new(),
+    };
+    format!(
+        "Received: from {helo} ([{}])\r\n\tby {} (Relais) with {with} id {}{for_clause};\r\n\t{}",
+        s.peer.ip(),
+        s.smtp.config.hostname,
+        s.id,
+        headers::rfc5322_date(relais_store::now())
+    )
+}
+
+/// A BDAT chunk larger than the whole size limit: its octets were read and dropped.
+pub fn chunk_too_big(s: &mut Session, last: bool) -> Reply {
+    let limit = s.smtp.config.max_message_size;
+    if last {
+        s.reset();
+    } else if let Some(tx) = s.tx.as_mut() {
+        tx.chunks = None;
+    }
+    Reply::new(552, "5.3.4", format!("message size exceeds the limit of {limit} octets"))
+}
