@@ -83,7 +83,7 @@ def test_inbound_with_smtplib(mail_server):
                                  to_addrs=[f"alice@{DOMAIN}", f"nobody@{DOMAIN}"])
         assert list(refused) == [f"nobody@{DOMAIN}"] and refused[f"nobody@{DOMAIN}"][0] == 550
         # 8BITMIME and SMTPUTF8.
-        body = "Grüße aus Köln\n".encode()
+        body = "Grüße aus Köln\r\n".encode()
         s.sendmail("x@elsewhere.test", [f"bob@{DOMAIN}"],
                    b"Subject: utf8\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + body,
                    mail_options=["BODY=8BITMIME", "SMTPUTF8"])

@@ -125,12 +125,12 @@ impl Scan<'_> {
         }
         // A part that ends here cannot end before the parts inside it: with an empty header
         // right after the previous delimiter, the line break is claimed by both lines.
-        let mut end = before;
+        let mut floor = before;
         while let Some(&top) = self.open.last() {
             if top == owner {
                 break;
             }
-            end = self.close(top, end);
+            floor = self.close(top, floor);
             self.open.pop();
         }
         self.boundaries.truncate(level + 1);
