@@ -640,6 +640,8 @@ fn never_panics_on_mutated_or_random_input() {
         for _ in 0..=rng.below(12) {
             mutate(&mut rng, &mut raw);
         }
+        eprintln!("round {round} len {}", raw.len());
+        std::fs::write("/tmp/fuzz_last.eml", &raw).ok();
         let summary = summarize(&raw);
         check_invariants(&raw, &summary);
         let _ = search_text(&raw, &summary);

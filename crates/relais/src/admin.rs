@@ -57,6 +57,12 @@ pub enum MailCommand {
         #[arg(default_value = "INBOX")]
         mailbox: String,
     },
+    /// How many messages a mailbox (default INBOX) holds.
+    Count {
+        address: String,
+        #[arg(default_value = "INBOX")]
+        mailbox: String,
+    },
     /// The raw message with this UID, to stdout.
     Get {
         address: String,
@@ -212,8 +218,8 @@ pub async fn run(data: &Path, config: &Config, command: AdminCommand) -> Result<
         AdminCommand::Room(c) => resource(&dir, PrincipalKind::Room, c).await,
         AdminCommand::Equipment(c) => resource(&dir, PrincipalKind::Equipment, c).await,
         AdminCommand::AppPassword(c) => app_password(&dir, c).await,
-        AdminCommand::Queue(c) => crate::queue_admin::run(dir.store(), c).await,
-        AdminCommand::Mail(c) => crate::queue_admin::mail(&dir, c).await,
+        AdminCommand::Queue(c) => crate::admin_mail::run(dir.store(), c).await,
+        AdminCommand::Mail(c) => crate::admin_mail::mail(&dir, c).await,
         AdminCommand::Auth(AuthCommand::Check { address, password }) => {
             let password = password_or_prompt(password)?;
             match dir.authenticate(&Credentials { username: address, password, remote: None }).await {

@@ -5,7 +5,7 @@
 mod admin;
 mod config;
 mod http;
-mod queue_admin;
+mod admin_mail;
 mod serve;
 mod tls;
 

@@ -53,7 +53,9 @@ pub async fn run(store: &Store, c: QueueCommand) -> Result<()> {
 
 pub async fn mail(dir: &Directory, c: MailCommand) -> Result<()> {
     let (address, mailbox) = match &c {
-        MailCommand::List { address, mailbox } | MailCommand::Get { address, mailbox, .. } => (address, mailbox),
+        MailCommand::List { address, mailbox }
+        | MailCommand::Count { address, mailbox }
+        | MailCommand::Get { address, mailbox, .. } => (address, mailbox),
     };
     let p = dir.principal(address).await?.with_context(|| format!("{address} not found"))?;
     let id = p.id;
@@ -74,6 +76,7 @@ pub async fn mail(dir: &Directory, c: MailCommand) -> Result<()> {
                 println!("{}  {}  {}", e.uid.0, item.size, subject);
             }
         }
+        MailCommand::Count { .. } => println!("{}", entries.len()),
         MailCommand::Get { uid, .. } => {
             let e = entries.into_iter().find(|e| e.uid.0 == uid).with_context(|| format!("no message with UID {uid}"))?;
             let item = store.read(move |r| r.item(e.item)).await?;
