@@ -38,6 +38,8 @@ pub struct Envelope {
     pub ret_full: bool,
     /// Who submitted it, when authenticated.
     pub principal: Option<AccountId>,
+    /// Local copies go to Junk instead of INBOX (DMARC quarantine).
+    pub quarantine: bool,
 }
 
 #[derive(Debug, Error)]
@@ -146,6 +148,7 @@ impl Mailer {
             recipients: remote,
         });
         let has_remote = new_queued.is_some();
+        let role = if envelope.quarantine { "junk" } else { "inbox" };
         let delivered = self
             .store
             .write(move |tx| {
@@ -154,7 +157,8 @@ impl Mailer {
                     for account in local {
                         let inbox = tx
                             .read()
-                            .collection_by_role(account, CollectionKind::Mailbox, "inbox")?
+                            .collection_by_role(account, CollectionKind::Mailbox, role)?
+                            .or(tx.read().collection_by_role(account, CollectionKind::Mailbox, "inbox")?)
                             .ok_or_else(|| relais_store::Error::NotFound(format!("INBOX of account {account}")))?;
                         let id = tx.create_item(account, DataType::Email, item.clone())?;
                         tx.add_to_mailbox(id, inbox.id)?;

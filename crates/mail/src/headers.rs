@@ -34,6 +34,32 @@ pub fn count_fields(raw: &[u8], name: &str) -> usize {
         .count()
 }
 
+/// Drops top-level fields named `name` whose value starts with `authserv` (the first token of an
+/// Authentication-Results value, RFC 8601 §2.2), continuation lines included.
+pub fn remove_fields(raw: Vec<u8>, name: &str, authserv: &str) -> Vec<u8> {
+    let block = header_block(&raw).len();
+    let mut out = Vec::with_capacity(raw.len());
+    let mut dropping = false;
+    for line in raw[..block].split_inclusive(|b| *b == b'\n') {
+        let continuation = line.first().is_some_and(|b| *b == b' ' || *b == b'\t');
+        if !continuation {
+            dropping = line.len() > name.len()
+                && line[name.len()] == b':'
+                && line[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+                && String::from_utf8_lossy(&line[name.len() + 1..])
+                    .trim_start()
+                    .split([';', ' ', '\t', '\r', '\n'])
+                    .next()
+                    .is_some_and(|id| id.eq_ignore_ascii_case(authserv));
+        }
+        if !dropping {
+            out.extend_from_slice(line);
+        }
+    }
+    out.extend_from_slice(&raw[block..]);
+    out
+}
+
 /// The addresses of the top-level From field (RFC 5322 §3.6.2), lower-cased.
 pub fn from_addresses(raw: &[u8]) -> Vec<String> {
     let Some(message) = mail_parser::MessageParser::new().parse_headers(header_block(raw)) else { return Vec::new() };
@@ -137,6 +163,13 @@ mod tests {
         assert!(has_field(m, "subject"));
         assert!(!has_field(m, "Message-ID"));
         assert_eq!(header_block(m).len(), 41);
+    }
+
+    #[test]
+    fn removing() {
+        let m = b"Authentication-Results: mx.test; spf=pass\r\n\tsmtp.mailfrom=a\r\nAuthentication-Results: other.test; dkim=pass\r\nSubject: x\r\n\r\nAuthentication-Results: mx.test; body\r\n".to_vec();
+        let out = remove_fields(m, "Authentication-Results", "mx.test");
+        assert_eq!(out, b"Authentication-Results: other.test; dkim=pass\r\nSubject: x\r\n\r\nAuthentication-Results: mx.test; body\r\n");
     }
 
     #[test]

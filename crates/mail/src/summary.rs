@@ -17,8 +17,9 @@
 //!   content stays in the enclosing part's body. The depth cap keeps the stored JSON under
 //!   serde_json's recursion limit (128), so every summary written can be read back.
 //!
-//! The JSON field names are stored in the database: never rename one. A new field needs
-//! `#[serde(default)]` semantics, which every struct here has, so older rows still load.
+//! The JSON field names are stored in the database: never rename one. Every struct is
+//! `#[serde(default)]`, so a row written before a field existed still loads, and empty options
+//! and lists are left out of the JSON, which keeps a plain message's summary small.
 //!
 //! mail-parser does the field-level work (Content-Type and RFC 2231 parameters, RFC 2047 words,
 //! dates, message ids, charsets, HTML to text); the part tree and its offsets are ours
@@ -63,16 +64,21 @@ pub struct Summary {
     /// JMAP `hasAttachment` (RFC 8621 §4.1.4): a part a client should offer for download.
     pub has_attachment: bool,
     /// Message-ID without `<>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
     /// In-Reply-To ids without `<>`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub in_reply_to: Vec<String>,
     /// References ids without `<>`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<String>,
     /// Subject with RFC 2047 encoded words decoded.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// RFC 5256 §2.1 base subject of `subject`, case kept: compare with i;unicode-casemap.
     pub base_subject: String,
     /// The Date: header as unix seconds, when it parses.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<i64>,
 }
 
@@ -81,17 +87,27 @@ pub struct Summary {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Envelope {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub from: Vec<EnvAddress>,
     /// From when Sender is absent or empty (RFC 9051 §7.5.2).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sender: Vec<EnvAddress>,
     /// From when Reply-To is absent or empty (RFC 9051 §7.5.2).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reply_to: Vec<EnvAddress>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub to: Vec<EnvAddress>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cc: Vec<EnvAddress>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub bcc: Vec<EnvAddress>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_reply_to: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
 }
 
@@ -102,10 +118,14 @@ pub struct Envelope {
 #[serde(default)]
 pub struct EnvAddress {
     /// The display name, unquoted but not decoded: it may hold RFC 2047 encoded words.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The obsolete source route (`@a,@b`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub adl: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mailbox: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
 }
 
@@ -119,31 +139,41 @@ pub struct Part {
     pub content_subtype: String,
     /// Content-Type parameters, names lower case, RFC 2231 continuations joined and values
     /// decoded (RFC 2231 and RFC 2047). A defaulted text/plain has `charset=us-ascii`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub params: Vec<(String, String)>,
     /// Content-ID, raw (with its `<>`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Content-Description, raw.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Content-Transfer-Encoding upper case, `7BIT` when absent.
     pub encoding: String,
     /// Octets of the body as it is in the message (still encoded).
     pub size: u64,
     /// Lines of the body, for text/* and message/rfc822|global.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lines: Option<u64>,
     /// Content-MD5, raw.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub md5: Option<String>,
     /// Content-Disposition type (lower case) and its parameters, decoded like `params`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disposition: Option<(String, Vec<(String, String)>)>,
     /// Content-Language tags.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub language: Vec<String>,
     /// Content-Location, raw.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     pub header_start: u64,
     pub body_start: u64,
     pub body_end: u64,
     /// Children of a multipart part.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<Part>,
     /// The encapsulated message of a message/rfc822 or message/global part.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<Box<(Envelope, Part)>>,
 }
 
@@ -186,9 +216,10 @@ impl Part {
 
     /// The file name: Content-Disposition `filename`, else Content-Type `name` (RFC 2183 §2.3).
     pub fn file_name(&self) -> Option<&str> {
-        let from_disposition = self.disposition.as_ref().and_then(|(_, params)| {
-            params.iter().find(|(k, _)| k == "filename").map(|(_, v)| v.as_str())
-        });
+        let from_disposition = self
+            .disposition
+            .as_ref()
+            .and_then(|(_, params)| params.iter().find(|(k, _)| k == "filename").map(|(_, v)| v.as_str()));
         from_disposition.or_else(|| self.param("name"))
     }
 

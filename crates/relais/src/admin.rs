@@ -47,6 +47,19 @@ pub enum AdminCommand {
     /// Messages in a principal's mailboxes.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// DKIM signing keys.
+    #[command(subcommand)]
+    Dkim(DkimCommand),
+}
+
+#[derive(Subcommand)]
+pub enum DkimCommand {
+    /// Make an RSA-2048 key for DOMAIN and print the DNS TXT record to publish.
+    Generate {
+        domain: String,
+        #[arg(long, default_value = "relais")]
+        selector: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -173,9 +186,15 @@ pub enum ResourceCommand {
         address: String,
     },
     /// Let USER send as this address (shared mailboxes and resources).
-    Grant { address: String, user: String },
+    Grant {
+        address: String,
+        user: String,
+    },
     /// Take the right back.
-    Revoke { address: String, user: String },
+    Revoke {
+        address: String,
+        user: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -220,6 +239,23 @@ pub async fn run(data: &Path, config: &Config, command: AdminCommand) -> Result<
         AdminCommand::AppPassword(c) => app_password(&dir, c).await,
         AdminCommand::Queue(c) => crate::admin_mail::run(dir.store(), c).await,
         AdminCommand::Mail(c) => crate::admin_mail::mail(&dir, c).await,
+        AdminCommand::Dkim(DkimCommand::Generate { domain, selector }) => {
+            let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+            if !dir.is_local_domain(&domain).await? {
+                bail!("unknown domain {domain}: add it first");
+            }
+            let (key, txt) =
+                tokio::task::spawn_blocking(relais_smtp::mailauth::generate_key).await?.map_err(anyhow::Error::msg)?;
+            let (d, s) = (domain.clone(), selector.clone());
+            dir.store().write(move |tx| tx.put_dkim_key(&d, &s, key)).await?;
+            println!("DKIM key {selector} made for {domain}; outgoing mail from {domain} is signed from now on.");
+            println!("Publish this DNS record:");
+            // A TXT character-string holds at most 255 octets (RFC 1035 §3.3): split the value.
+            let parts: Vec<String> =
+                txt.as_bytes().chunks(250).map(|c| format!("\"{}\"", String::from_utf8_lossy(c))).collect();
+            println!("{selector}._domainkey.{domain}. IN TXT ( {} )", parts.join(" "));
+            Ok(())
+        }
         AdminCommand::Auth(AuthCommand::Check { address, password }) => {
             let password = password_or_prompt(password)?;
             match dir.authenticate(&Credentials { username: address, password, remote: None }).await {

@@ -14,14 +14,20 @@ pub async fn run(store: &Store, c: QueueCommand) -> Result<()> {
         QueueCommand::List => {
             let now = relais_store::now();
             for m in store.read(|r| r.queued_messages()).await? {
-                let waiting: Vec<&str> =
-                    m.recipients.iter().filter(|r| r.status == QueueStatus::Queued).map(|r| r.address.as_str()).collect();
+                let waiting: Vec<&str> = m
+                    .recipients
+                    .iter()
+                    .filter(|r| r.status == QueueStatus::Queued)
+                    .map(|r| r.address.as_str())
+                    .collect();
                 let sender = if m.sender.is_empty() { "<>" } else { m.sender.as_str() };
                 println!("{}  {}s  {}  {} octets  -> {}", m.id, now - m.created, sender, m.size, waiting.join(", "));
             }
         }
         QueueCommand::Show { id } => {
-            let Some(m) = store.read(move |r| r.queued_message(id)).await? else { bail!("queued message {id} not found") };
+            let Some(m) = store.read(move |r| r.queued_message(id)).await? else {
+                bail!("queued message {id} not found")
+            };
             println!("id: {}", m.id);
             println!("sender: <{}>", m.sender);
             println!("size: {}", m.size);
@@ -29,7 +35,9 @@ pub async fn run(store: &Store, c: QueueCommand) -> Result<()> {
             println!("expires: {}", relais_mail::headers::rfc5322_date(m.expires));
             for r in m.recipients {
                 let state = match r.status {
-                    QueueStatus::Queued => format!("queued, next attempt {}", relais_mail::headers::rfc5322_date(r.next_attempt)),
+                    QueueStatus::Queued => {
+                        format!("queued, next attempt {}", relais_mail::headers::rfc5322_date(r.next_attempt))
+                    }
                     QueueStatus::Delivered => "delivered".into(),
                     QueueStatus::Failed => "failed".into(),
                 };
@@ -78,7 +86,8 @@ pub async fn mail(dir: &Directory, c: MailCommand) -> Result<()> {
         }
         MailCommand::Count { .. } => println!("{}", entries.len()),
         MailCommand::Get { uid, .. } => {
-            let e = entries.into_iter().find(|e| e.uid.0 == uid).with_context(|| format!("no message with UID {uid}"))?;
+            let e =
+                entries.into_iter().find(|e| e.uid.0 == uid).with_context(|| format!("no message with UID {uid}"))?;
             let item = store.read(move |r| r.item(e.item)).await?;
             let blob = item.blob.context("the message has no content")?;
             let bytes = store.blob(blob).await?;

@@ -192,6 +192,13 @@ pub struct Smtp {
     pub max_hops: usize,
     /// AUTH without TLS from loopback addresses: for tests and local tools only.
     pub plaintext_auth_on_loopback: bool,
+    /// Check SPF, DKIM, ARC and DMARC of inbound mail (Authentication-Results).
+    pub verify_inbound: bool,
+    /// Reject or quarantine mail failing DMARC as its domain's policy asks.
+    pub enforce_dmarc: bool,
+    /// Networks whose mail is not checked: `["127.0.0.0/8", "::1/128"]` by default.
+    #[serde(deserialize_with = "networks")]
+    pub trusted_networks: Vec<(std::net::IpAddr, u8)>,
     /// How long the queue keeps trying a message (RFC 5321 §4.5.4.1 suggests 4-5 days).
     pub queue_lifetime_secs: u64,
     pub retry_initial_secs: u64,
@@ -217,6 +224,9 @@ impl Default for Smtp {
             data_timeout_secs: d.data_timeout.as_secs(),
             max_hops: d.max_hops,
             plaintext_auth_on_loopback: false,
+            verify_inbound: d.verify_inbound,
+            enforce_dmarc: d.enforce_dmarc,
+            trusted_networks: d.trusted_networks,
             queue_lifetime_secs: 5 * 24 * 3600,
             retry_initial_secs: 300,
             retry_max_secs: 4 * 3600,
@@ -261,6 +271,23 @@ fn routes<'de, D: Deserializer<'de>>(d: D) -> Result<std::collections::HashMap<S
         .collect()
 }
 
+fn networks<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(std::net::IpAddr, u8)>, D::Error> {
+    Vec::<String>::deserialize(d)?
+        .iter()
+        .map(|s| {
+            let (ip, len) = s.split_once('/').unwrap_or((s, ""));
+            let ip: std::net::IpAddr =
+                ip.parse().map_err(|_| serde::de::Error::custom(format!("{s:?} is not a network (address/length)")))?;
+            let max = if ip.is_ipv4() { 32 } else { 128 };
+            let len = if len.is_empty() { Ok(max) } else { len.parse::<u8>() };
+            match len {
+                Ok(l) if l <= max => Ok((ip, l)),
+                _ => Err(serde::de::Error::custom(format!("{s:?}: the prefix length must be 0 to {max}"))),
+            }
+        })
+        .collect()
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Dns {
@@ -282,10 +309,13 @@ impl Smtp {
             data_timeout: Duration::from_secs(self.data_timeout_secs),
             max_hops: self.max_hops,
             plaintext_auth_on_loopback: self.plaintext_auth_on_loopback,
+            verify_inbound: self.verify_inbound,
+            enforce_dmarc: self.enforce_dmarc,
+            trusted_networks: self.trusted_networks.clone(),
         }
     }
 
-    pub fn to_queue(&self, hostname: &str, dns: &Dns) -> relais_smtp::queue::QueueConfig {
+    pub fn to_queue(&self, hostname: &str) -> relais_smtp::queue::QueueConfig {
         use relais_smtp::queue::client::TlsMode;
         let relay = self.relay.as_ref();
         relais_smtp::queue::QueueConfig {
@@ -299,7 +329,6 @@ impl Smtp {
                 RelayTls::Implicit => TlsMode::Implicit,
                 RelayTls::None => TlsMode::Never,
             },
-            nameservers: dns.nameservers.clone(),
             retry_initial: Duration::from_secs(self.retry_initial_secs.max(1)),
             retry_max: Duration::from_secs(self.retry_max_secs.max(1)),
             delay_warning: Duration::from_secs(self.delay_warning_secs),

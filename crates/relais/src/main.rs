@@ -3,9 +3,9 @@
 //! once because both read the one store).
 
 mod admin;
+mod admin_mail;
 mod config;
 mod http;
-mod admin_mail;
 mod serve;
 mod tls;
 

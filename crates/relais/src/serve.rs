@@ -93,8 +93,10 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
         &hostname,
         Duration::from_secs(config.smtp.queue_lifetime_secs),
     );
-    let smtp = relais_smtp::Smtp::new(config.smtp.to_server(&hostname), mailer.clone(), Some(acceptor.clone()));
-    let queue = relais_smtp::queue::Queue::new(config.smtp.to_queue(&hostname, &config.dns), mailer);
+    let dns = relais_smtp::mailauth::authenticator(&config.dns.nameservers).map_err(anyhow::Error::msg)?;
+    let smtp =
+        relais_smtp::Smtp::new(config.smtp.to_server(&hostname), mailer.clone(), Some(acceptor.clone()), dns.clone());
+    let queue = relais_smtp::queue::Queue::new(config.smtp.to_queue(&hostname), mailer, dns);
 
     let mut listeners = Vec::new();
     for (key, addrs) in config.listen.all() {
@@ -149,12 +151,7 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
     Ok(())
 }
 
-async fn accept_loop(
-    listener: TcpListener,
-    service: Service,
-    state: Arc<State>,
-    mut shutdown: Shutdown,
-) {
+async fn accept_loop(listener: TcpListener, service: Service, state: Arc<State>, mut shutdown: Shutdown) {
     loop {
         let accepted = tokio::select! {
             r = listener.accept() => r,

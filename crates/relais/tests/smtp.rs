@@ -65,7 +65,11 @@ impl Client {
 }
 
 fn server() -> Server {
-    let s = Server::start(bin(), &["smtp", "submission", "http"], "[smtp]\nmax_message_size = 100000\nmax_line_length = 1000\n");
+    let s = Server::start(
+        bin(),
+        &["smtp", "submission", "http"],
+        "[smtp]\nmax_message_size = 100000\nmax_line_length = 1000\n",
+    );
     for args in [
         &["domain", "add", "example.test"][..],
         &["user", "add", "alice@example.test", "--password", "alice-pw"],
@@ -84,10 +88,7 @@ fn server() -> Server {
 fn subjects(s: &Server, user: &str) -> Vec<String> {
     let out = s.admin(&["mail", "list", user]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| l.splitn(3, "  ").nth(2).unwrap_or("").to_owned())
-        .collect()
+    String::from_utf8_lossy(&out.stdout).lines().map(|l| l.splitn(3, "  ").nth(2).unwrap_or("").to_owned()).collect()
 }
 
 const EHLO: (&str, &[&str]) = ("EHLO client.test\r\n", &["250-mail.test greets client.test"]);

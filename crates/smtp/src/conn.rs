@@ -18,15 +18,15 @@ use crate::session::{Action, Session};
 use crate::{Mode, Smtp};
 
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
-const HTTP_VERBS: [&[u8]; 8] =
-    [b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"CONNECT ", b"PATCH "];
+const HTTP_VERBS: [&[u8]; 8] = [b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"CONNECT ", b"PATCH "];
 
 /// Serves one SMTP connection to its end. `shutdown` turns true when the server stops: an idle
 /// session is told 421; a message being received is finished first.
 pub async fn serve(smtp: Arc<Smtp>, tcp: TcpStream, peer: SocketAddr, mode: Mode, mut shutdown: watch::Receiver<bool>) {
     let Some(_slot) = smtp.admit(peer.ip()) else {
         let mut tcp = tcp;
-        let _ = tcp.write_all(Reply::new(421, "4.7.0", "too many connections from your address").encode().as_bytes()).await;
+        let _ =
+            tcp.write_all(Reply::new(421, "4.7.0", "too many connections from your address").encode().as_bytes()).await;
         return;
     };
     let _ = tcp.set_nodelay(true);
@@ -45,7 +45,11 @@ pub async fn serve(smtp: Arc<Smtp>, tcp: TcpStream, peer: SocketAddr, mode: Mode
     }
 }
 
-async fn handshake(smtp: &Smtp, tcp: TcpStream, peer: SocketAddr) -> Option<tokio_rustls::server::TlsStream<TcpStream>> {
+async fn handshake(
+    smtp: &Smtp,
+    tcp: TcpStream,
+    peer: SocketAddr,
+) -> Option<tokio_rustls::server::TlsStream<TcpStream>> {
     let acceptor = smtp.tls.clone()?;
     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
         Ok(Ok(s)) => Some(s),
@@ -95,7 +99,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     }
 
     /// The next line, CRLF included; at most `max` bytes.
-    async fn line(&mut self, max: usize, timeout: Duration, shutdown: &mut watch::Receiver<bool>) -> Result<Vec<u8>, LineError> {
+    async fn line(
+        &mut self,
+        max: usize,
+        timeout: Duration,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Result<Vec<u8>, LineError> {
         loop {
             if let Some(pos) = self.buf.iter().position(|b| *b == b'\n') {
                 let line: Vec<u8> = self.buf.drain(..=pos).collect();
@@ -196,7 +205,9 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
             Err(LineError::Shutdown) => return close(&mut c, &reply::shutting_down()).await,
             Err(LineError::Closed) => return Flow::Closed,
         };
-        if s.sasl.is_none() && HTTP_VERBS.iter().any(|v| line.len() >= v.len() && line[..v.len()].eq_ignore_ascii_case(v)) {
+        if s.sasl.is_none()
+            && HTTP_VERBS.iter().any(|v| line.len() >= v.len() && line[..v.len()].eq_ignore_ascii_case(v))
+        {
             tracing::info!(session = %s.id, peer = %s.peer, "smtp: HTTP request on an SMTP port; closing");
             return Flow::Closed;
         }

@@ -117,7 +117,11 @@ mod tests {
             (vec![b".\r\n"], Ok(&b""[..]), 3),
             (vec![b"a\nb\r\n.\r\n"], Err(DataError::BareLineEnd), 8),
             (vec![b"a\rb\r\n.\r\n"], Err(DataError::BareLineEnd), 8),
-            (vec![b"0123456789012345678901234567890123456789012345678901234567890123456789\r\n.\r\n"], Err(DataError::TooBig), 75),
+            (
+                vec![b"0123456789012345678901234567890123456789012345678901234567890123456789\r\n.\r\n"],
+                Err(DataError::TooBig),
+                75,
+            ),
         ] {
             let (got, n) = read(&chunks, 64);
             let got = got.map(|v| String::from_utf8_lossy(&v).into_owned());

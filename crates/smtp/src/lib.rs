@@ -9,6 +9,7 @@
 mod commands;
 mod conn;
 pub mod data;
+pub mod mailauth;
 pub mod queue;
 pub mod reply;
 mod session;
@@ -49,6 +50,12 @@ pub struct SmtpConfig {
     pub max_hops: usize,
     /// Lets AUTH PLAIN/LOGIN run without TLS from 127.0.0.1/::1 (tests and local tools only).
     pub plaintext_auth_on_loopback: bool,
+    /// Check SPF, DKIM, ARC and DMARC of inbound mail and add Authentication-Results.
+    pub verify_inbound: bool,
+    /// Reject (p=reject) or quarantine (p=quarantine) mail that fails DMARC.
+    pub enforce_dmarc: bool,
+    /// Clients whose mail is not checked (own hosts, local tools): (network, prefix length).
+    pub trusted_networks: Vec<(IpAddr, u8)>,
 }
 
 impl Default for SmtpConfig {
@@ -64,6 +71,12 @@ impl Default for SmtpConfig {
             data_timeout: Duration::from_secs(600),
             max_hops: 50,
             plaintext_auth_on_loopback: false,
+            verify_inbound: true,
+            enforce_dmarc: true,
+            trusted_networks: vec![
+                (IpAddr::from([127, 0, 0, 0]), 8),
+                (IpAddr::from(std::net::Ipv6Addr::LOCALHOST), 128),
+            ],
         }
     }
 }
@@ -73,12 +86,24 @@ pub struct Smtp {
     pub config: SmtpConfig,
     pub mailer: Mailer,
     pub tls: Option<tokio_rustls::TlsAcceptor>,
+    /// The one DNS resolver, with SPF/DKIM/DMARC on top.
+    pub dns: Arc<mail_auth::MessageAuthenticator>,
     connections: Mutex<HashMap<IpAddr, usize>>,
 }
 
 impl Smtp {
-    pub fn new(config: SmtpConfig, mailer: Mailer, tls: Option<tokio_rustls::TlsAcceptor>) -> Arc<Smtp> {
-        Arc::new(Smtp { config, mailer, tls, connections: Mutex::new(HashMap::new()) })
+    pub fn new(
+        config: SmtpConfig,
+        mailer: Mailer,
+        tls: Option<tokio_rustls::TlsAcceptor>,
+        dns: Arc<mail_auth::MessageAuthenticator>,
+    ) -> Arc<Smtp> {
+        Arc::new(Smtp { config, mailer, tls, dns, connections: Mutex::new(HashMap::new()) })
+    }
+
+    /// True if `ip` is in one of the trusted networks.
+    pub fn trusted(&self, ip: IpAddr) -> bool {
+        self.config.trusted_networks.iter().any(|(net, len)| in_network(ip, *net, *len))
     }
 
     /// Counts a connection from `ip`; `None` if it has too many already.
@@ -109,5 +134,36 @@ impl Drop for ConnectionSlot {
                 map.remove(&self.ip);
             }
         }
+    }
+}
+
+/// True if `ip` lies in `net`/`len` (both of one family).
+pub fn in_network(ip: IpAddr, net: IpAddr, len: u8) -> bool {
+    match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(n)) => {
+            let mask = if len == 0 { 0 } else { u32::MAX << (32 - u32::from(len.min(32))) };
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) => {
+            let mask = if len == 0 { 0 } else { u128::MAX << (128 - u32::from(len.min(128))) };
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn networks() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert!(in_network(ip("127.1.2.3"), ip("127.0.0.0"), 8));
+        assert!(!in_network(ip("128.0.0.1"), ip("127.0.0.0"), 8));
+        assert!(in_network(ip("::1"), ip("::1"), 128));
+        assert!(in_network(ip("2001:db8::5"), ip("2001:db8::"), 32));
+        assert!(!in_network(ip("10.0.0.1"), ip("::"), 0));
+        assert!(in_network(ip("10.0.0.1"), ip("0.0.0.0"), 0));
     }
 }

@@ -23,7 +23,10 @@ pub enum Action {
     /// Send 354, then read the message content.
     ReadData(Reply),
     /// Read a BDAT chunk of this many octets (RFC 3030).
-    ReadChunk { size: usize, last: bool },
+    ReadChunk {
+        size: usize,
+        last: bool,
+    },
     /// Send the reply and treat the next line as a SASL response, not a command.
     Challenge(Reply),
 }

@@ -37,10 +37,10 @@ use std::time::Duration;
 pub use blob::BlobStore;
 pub use directory::{AppPassword, Domain, NewPrincipal, Principal, PrincipalKind, Role};
 pub use error::Error;
-pub use model::*;
-pub use read::ReadTx;
 pub use migrate::LATEST as SCHEMA_VERSION;
+pub use model::*;
 pub use queue::{NewQueued, QueueOutcome, QueueStatus, QueuedMessage, QueuedRecipient};
+pub use read::ReadTx;
 pub use tx::WriteTx;
 
 use pool::Pool;

@@ -6,13 +6,19 @@
 use crate::sql::{Conn, Dialect};
 use crate::{Error, Result};
 
-const SQLITE: &[&str] =
-    &[include_str!("../migrations/sqlite/0001_init.sql"), include_str!("../migrations/sqlite/0002_queue.sql")];
-const POSTGRES: &[&str] =
-    &[include_str!("../migrations/postgres/0001_init.sql"), include_str!("../migrations/postgres/0002_queue.sql")];
+const SQLITE: &[&str] = &[
+    include_str!("../migrations/sqlite/0001_init.sql"),
+    include_str!("../migrations/sqlite/0002_queue.sql"),
+    include_str!("../migrations/sqlite/0003_dkim.sql"),
+];
+const POSTGRES: &[&str] = &[
+    include_str!("../migrations/postgres/0001_init.sql"),
+    include_str!("../migrations/postgres/0002_queue.sql"),
+    include_str!("../migrations/postgres/0003_dkim.sql"),
+];
 
 /// The schema version this binary writes.
-pub const LATEST: i64 = 2;
+pub const LATEST: i64 = 3;
 
 pub fn run(conn: &mut dyn Conn) -> Result<()> {
     let (steps, begin) = match conn.dialect() {

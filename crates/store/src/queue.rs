@@ -62,8 +62,13 @@ pub struct QueuedRecipient {
 pub enum QueueOutcome {
     Delivered,
     /// Try again at `at`; `error` says what went wrong this time.
-    Retry { at: i64, error: String },
-    Failed { error: String },
+    Retry {
+        at: i64,
+        error: String,
+    },
+    Failed {
+        error: String,
+    },
     /// A delay warning was sent for this recipient.
     Warned,
 }
@@ -131,6 +136,15 @@ impl ReadTx<'_> {
         Ok(out)
     }
 
+    /// The newest DKIM key of `domain`: (selector, PKCS#1 DER private key).
+    pub fn dkim_key(&mut self, domain: &str) -> Result<Option<(String, Vec<u8>)>> {
+        let row = self.conn().query_one(
+            "SELECT selector, private_key FROM dkim_keys WHERE domain = $1 ORDER BY created DESC, selector LIMIT 1",
+            params![domain],
+        )?;
+        row.map(|r| Ok((r.text(0)?, r.bytes(1)?))).transpose()
+    }
+
     /// When the next queued recipient falls due (to sleep until then).
     pub fn next_queue_attempt(&mut self) -> Result<Option<i64>> {
         let row = self.conn().query_one("SELECT min(next_attempt) FROM queue_recipients WHERE status = 0", &[])?;
@@ -139,6 +153,17 @@ impl ReadTx<'_> {
 }
 
 impl WriteTx<'_> {
+    /// Stores (or replaces) a DKIM signing key.
+    pub fn put_dkim_key(&mut self, domain: &str, selector: &str, private_key: Vec<u8>) -> Result<()> {
+        let now = self.now();
+        self.conn().execute("DELETE FROM dkim_keys WHERE domain = $1 AND selector = $2", params![domain, selector])?;
+        self.conn().execute(
+            "INSERT INTO dkim_keys (domain, selector, algorithm, private_key, created) VALUES ($1, $2, 'rsa-sha256', $3, $4)",
+            params![domain, selector, private_key, now],
+        )?;
+        Ok(())
+    }
+
     /// Queues a message; its blob must have been written with `Store::put_blob`.
     pub fn enqueue(&mut self, new: NewQueued) -> Result<i64> {
         if new.recipients.is_empty() {
@@ -190,7 +215,8 @@ impl WriteTx<'_> {
                 None => {
                     let sql = format!("SELECT {MESSAGE_COLUMNS} FROM queue_messages WHERE id = $1");
                     let row = self.conn().query_one(&sql, params![rcpt.message])?;
-                    let mut m = message_of(&row.ok_or_else(|| Error::Corrupt("queue recipient without message".into()))?)?;
+                    let mut m =
+                        message_of(&row.ok_or_else(|| Error::Corrupt("queue recipient without message".into()))?)?;
                     m.recipients.push(rcpt);
                     messages.push(m);
                 }
@@ -215,7 +241,9 @@ impl WriteTx<'_> {
                 "UPDATE queue_recipients SET status = 2, attempts = attempts + 1, leased_until = 0, last_error = $3, updated = $2 WHERE id = $1",
                 params![recipient, now, error.as_str()].to_vec(),
             ),
-            QueueOutcome::Warned => ("UPDATE queue_recipients SET warned = 1, updated = $2 WHERE id = $1", params![recipient, now].to_vec()),
+            QueueOutcome::Warned => {
+                ("UPDATE queue_recipients SET warned = 1, updated = $2 WHERE id = $1", params![recipient, now].to_vec())
+            }
         };
         if self.conn().execute(sql, &p)? == 0 {
             return Err(Error::NotFound(format!("queue recipient {recipient}")));
@@ -238,7 +266,8 @@ impl WriteTx<'_> {
 
     /// Deletes a queued message and its recipients (delivered or not).
     pub fn queue_delete(&mut self, message: i64) -> Result<()> {
-        let row = self.conn().query_one("DELETE FROM queue_messages WHERE id = $1 RETURNING blob_hash", params![message])?;
+        let row =
+            self.conn().query_one("DELETE FROM queue_messages WHERE id = $1 RETURNING blob_hash", params![message])?;
         let hash = row.ok_or_else(|| Error::NotFound(format!("queued message {message}")))?.text(0)?;
         self.conn().execute("DELETE FROM queue_recipients WHERE message_id = $1", params![message])?;
         let hash = BlobHash::parse(&hash).ok_or_else(|| Error::Corrupt(format!("blob hash {hash:?}")))?;

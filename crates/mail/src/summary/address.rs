@@ -26,7 +26,7 @@ fn tokens(text: &str) -> Vec<Token> {
     let mut chars = text.chars().peekable();
     while let Some(&c) = chars.peek() {
         match c {
-            ' ' | '\t' | '\r' | '\n' => {
+            c if c.is_whitespace() => {
                 chars.next();
             }
             '(' => out.push(Token::Comment(comment(&mut chars))),
@@ -43,9 +43,11 @@ fn tokens(text: &str) -> Vec<Token> {
                 out.push(Token::Special(c));
             }
             _ => {
-                let mut atom = String::new();
+                // The first char is taken whatever it is (a stray `)` or `]`), so this moves on.
+                let mut atom = String::from(c);
+                chars.next();
                 while let Some(&c) = chars.peek() {
-                    if c.is_whitespace() || "()<>@,:;\"[".contains(c) {
+                    if c.is_whitespace() || "(<>@,:;\"[".contains(c) {
                         break;
                     }
                     atom.push(c);
@@ -250,21 +252,30 @@ mod tests {
         let table: Vec<(&str, Vec<EnvAddress>)> = vec![
             ("", vec![]),
             ("joe@example.com", vec![addr(None, "joe", "example.com")]),
-            ("Joe Q. Public <john.q.public@example.com>", vec![addr(Some("Joe Q. Public"), "john.q.public", "example.com")]),
+            (
+                "Joe Q. Public <john.q.public@example.com>",
+                vec![addr(Some("Joe Q. Public"), "john.q.public", "example.com")],
+            ),
             ("\"Doe, John\" <j@x.org>, b@y", vec![addr(Some("Doe, John"), "j", "x.org"), addr(None, "b", "y")]),
             ("\"a \\\"q\\\" b\" <q@x>", vec![addr(Some("a \"q\" b"), "q", "x")]),
             ("=?utf-8?q?J=C3=B6rg?= <j@x>", vec![addr(Some("=?utf-8?q?J=C3=B6rg?="), "j", "x")]),
             ("j@x (John Doe)", vec![addr(Some("John Doe"), "j", "x")]),
-            ("Pete(A nice \\) chap) <pete(his account)@silly.test(his host)>", vec![addr(Some("Pete"), "pete", "silly.test")]),
+            (
+                "Pete(A nice \\) chap) <pete(his account)@silly.test(his host)>",
+                vec![addr(Some("Pete"), "pete", "silly.test")],
+            ),
             ("\"john doe\"@example.com", vec![addr(None, "john doe", "example.com")]),
             ("<j@[192.0.2.1]>", vec![addr(None, "j", "[192.0.2.1]")]),
-            ("A Group:Ed Jones <c@a.test>,joe@where.test,John <jdoe@one.test>;", vec![
-                group_start("A Group"),
-                addr(Some("Ed Jones"), "c", "a.test"),
-                addr(None, "joe", "where.test"),
-                addr(Some("John"), "jdoe", "one.test"),
-                end.clone(),
-            ]),
+            (
+                "A Group:Ed Jones <c@a.test>,joe@where.test,John <jdoe@one.test>;",
+                vec![
+                    group_start("A Group"),
+                    addr(Some("Ed Jones"), "c", "a.test"),
+                    addr(None, "joe", "where.test"),
+                    addr(Some("John"), "jdoe", "one.test"),
+                    end.clone(),
+                ],
+            ),
             ("undisclosed-recipients:;", vec![group_start("undisclosed-recipients"), end.clone()]),
             ("g: a@b", vec![group_start("g"), addr(None, "a", "b"), end.clone()]),
             ("root", vec![addr(None, "root", MISSING_DOMAIN)]),
@@ -272,6 +283,8 @@ mod tests {
             ("Joe <joe@x", vec![addr(Some("Joe"), "joe", "x")]),
             ("a@b,,, ,c@d", vec![addr(None, "a", "b"), addr(None, "c", "d")]),
             ("(only a comment)", vec![]),
+            ("a\u{c}b@c\u{a0}d", vec![addr(None, "ab", "cd")]),
+            ("a)b] <c@d>", vec![addr(Some("a)b]"), "c", "d")]),
             ("\"unterminated <a@b>", vec![addr(None, "unterminated <a@b>", MISSING_DOMAIN)]),
         ];
         for (input, expected) in table {

@@ -1,7 +1,7 @@
 //! RFC 9051 §7.5.2 ENVELOPE from a header block.
 
 use super::header::{Fields, unfold};
-use super::{Envelope, EnvAddress, address};
+use super::{EnvAddress, Envelope, address};
 
 /// The envelope of the message whose header `fields` holds. Values are raw and unfolded; the
 /// first field of each name counts.

@@ -215,9 +215,8 @@ type TypeAndParams = (String, String, Vec<(String, String)>);
 
 /// The type, or None when it is not `token/token`: RFC 2045 §5.2 then falls back to the default.
 fn valid_type(ct: ContentType<'static>) -> Option<TypeAndParams> {
-    let is_token = |s: &str| {
-        !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?=".contains(&b))
-    };
+    let is_token =
+        |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?=".contains(&b));
     let subtype = ct.c_subtype.as_deref().unwrap_or_default();
     if !is_token(&ct.c_type) || !is_token(subtype) {
         return None;

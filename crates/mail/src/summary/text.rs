@@ -87,9 +87,9 @@ fn part_text(raw: &[u8], part: &Part, limit: usize) -> String {
     let body = &body[..body.len().min(limit)];
     let bytes = decode_transfer(&part.encoding, body);
     // US-ASCII is also the RFC 2045 default: 8-bit text labelled so is most likely UTF-8.
-    let declared = part.param("charset").filter(|c| {
-        !["utf-8", "utf8", "us-ascii", "ascii"].iter().any(|u| c.eq_ignore_ascii_case(u))
-    });
+    let declared = part
+        .param("charset")
+        .filter(|c| !["utf-8", "utf8", "us-ascii", "ascii"].iter().any(|u| c.eq_ignore_ascii_case(u)));
     let text = match declared.and_then(|c| charset_decoder(c.as_bytes())) {
         Some(decode) => decode(&bytes),
         None if declared.is_none() => String::from_utf8(bytes).unwrap_or_else(|e| text_of(e.as_bytes()).into_owned()),
@@ -197,7 +197,8 @@ pub(super) fn preview(raw: &[u8], bodies: &Bodies<'_>) -> String {
     const READ: usize = 64 * 1024;
     for part in bodies.text.iter().filter(|p| is_text_body(p)) {
         let text = part_text(raw, part, READ);
-        let preview: String = text.split_whitespace().flat_map(|w| [" ", w]).skip(1).flat_map(str::chars).take(PREVIEW_CHARS).collect();
+        let preview: String =
+            text.split_whitespace().flat_map(|w| [" ", w]).skip(1).flat_map(str::chars).take(PREVIEW_CHARS).collect();
         if !preview.is_empty() {
             return preview;
         }

@@ -65,13 +65,40 @@ pub async fn complete(s: &mut Session, body: Vec<u8>) -> Reply {
             Err(r) => return r,
         }
     }
-    let message = headers::prepend(&[received(s, &tx.recipients)], message);
+    let mut trace = vec![received(s, &tx.recipients)];
+    let mut quarantine = false;
+    if s.mode == Mode::Inbound && s.smtp.config.verify_inbound && !s.smtp.trusted(s.peer.ip()) {
+        // RFC 8601 §5: results claiming to be ours, from outside, are forgeries.
+        message = headers::remove_fields(message, "Authentication-Results", &s.smtp.config.hostname);
+        let helo = s.helo.clone().unwrap_or_default();
+        let verdict = crate::mailauth::verify(
+            &s.smtp.dns,
+            &s.smtp.config.hostname,
+            s.peer.ip(),
+            &helo,
+            &tx.sender,
+            &message,
+            s.smtp.config.enforce_dmarc,
+        )
+        .await;
+        match verdict.disposition {
+            crate::mailauth::Disposition::Reject(why) => {
+                tracing::info!(session = %s.id, sender = %tx.sender, "smtp: {why}");
+                return Reply::new(550, "5.7.1", why);
+            }
+            crate::mailauth::Disposition::Quarantine => quarantine = true,
+            crate::mailauth::Disposition::Accept => {}
+        }
+        trace.insert(0, verdict.header);
+    }
+    let message = headers::prepend(&trace, message);
     let envelope = Envelope {
         sender: tx.sender,
         recipients: tx.recipients,
         env_id: tx.env_id,
         ret_full: tx.ret_full,
         principal: s.principal.as_ref().map(|p| p.id),
+        quarantine,
     };
     let size = message.len();
     match s.smtp.mailer.deliver(&envelope, message).await {
@@ -97,7 +124,11 @@ async fn submission_fixups(s: &Session, message: Vec<u8>) -> Result<Vec<u8>, Rep
         match s.smtp.mailer.directory().may_send_as(principal, &from).await {
             Ok(true) => {}
             Ok(false) => {
-                return Err(Reply::new(550, "5.7.1", format!("{} may not send as {from} (From:)", principal.address())));
+                return Err(Reply::new(
+                    550,
+                    "5.7.1",
+                    format!("{} may not send as {from} (From:)", principal.address()),
+                ));
             }
             Err(_) => return Err(reply::temporary_failure()),
         }

@@ -35,5 +35,9 @@ pub fn expn() -> Action {
 }
 
 pub fn help() -> Action {
-    Action::Reply(Reply::new(214, "2.0.0", "see RFC 5321; commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT STARTTLS AUTH"))
+    Action::Reply(Reply::new(
+        214,
+        "2.0.0",
+        "see RFC 5321; commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT STARTTLS AUTH",
+    ))
 }

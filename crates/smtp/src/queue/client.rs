@@ -97,7 +97,10 @@ impl Session {
         if !s.tls && mode != TlsMode::Never && s.offers("STARTTLS") {
             let a = s.command("STARTTLS").await?;
             if a.ok() {
-                let plain = std::mem::replace(&mut s.io, BufReader::new(Box::new(tokio::io::join(tokio::io::empty(), tokio::io::sink()))));
+                let plain = std::mem::replace(
+                    &mut s.io,
+                    BufReader::new(Box::new(tokio::io::join(tokio::io::empty(), tokio::io::sink()))),
+                );
                 let tls_stream = tokio::time::timeout(timeout, connector.connect(name, plain.into_inner()))
                     .await
                     .map_err(|_| Answer::local(421, "4.4.2 TLS handshake timed out"))?
@@ -200,7 +203,9 @@ impl Session {
         let a = self.command("DATA").await?;
         if a.code != 354 {
             let _ = self.command("RSET").await;
-            return Ok(MessageResult { recipients: answers.into_iter().map(|r| if r.ok() { a.clone() } else { r }).collect() });
+            return Ok(MessageResult {
+                recipients: answers.into_iter().map(|r| if r.ok() { a.clone() } else { r }).collect(),
+            });
         }
         let final_answer = self.content(message).await?;
         Ok(MessageResult {

@@ -28,8 +28,6 @@ pub struct QueueConfig {
     pub relay: Option<(String, u16)>,
     pub relay_auth: Option<(String, String)>,
     pub relay_tls: TlsMode,
-    /// DNS servers for MX lookups; empty: the system's.
-    pub nameservers: Vec<std::net::SocketAddr>,
     pub retry_initial: Duration,
     pub retry_max: Duration,
     pub delay_warning: Duration,
@@ -46,7 +44,6 @@ impl Default for QueueConfig {
             relay: None,
             relay_auth: None,
             relay_tls: TlsMode::Opportunistic,
-            nameservers: Vec::new(),
             retry_initial: Duration::from_secs(300),
             retry_max: Duration::from_secs(4 * 3600),
             delay_warning: Duration::from_secs(4 * 3600),
@@ -72,8 +69,8 @@ pub struct Queue {
 type DomainWork = Vec<(Arc<QueuedMessage>, Vec<QueuedRecipient>)>;
 
 impl Queue {
-    pub fn new(config: QueueConfig, mailer: Mailer) -> Arc<Queue> {
-        let router = Router::new(&config.nameservers, config.routes.clone(), config.relay.clone());
+    pub fn new(config: QueueConfig, mailer: Mailer, dns: Arc<mail_auth::MessageAuthenticator>) -> Arc<Queue> {
+        let router = Router::new(dns, config.routes.clone(), config.relay.clone());
         Arc::new(Queue { config, mailer, router, tls: client::client_config() })
     }
 
@@ -81,7 +78,8 @@ impl Queue {
     pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         let wake = self.mailer.queue_wake();
         loop {
-            let batch = match self.mailer.store().write(|tx| tx.lease_due(relais_store::now(), BATCH, LEASE_SECS)).await {
+            let batch = match self.mailer.store().write(|tx| tx.lease_due(relais_store::now(), BATCH, LEASE_SECS)).await
+            {
                 Ok(b) => b,
                 Err(e) => {
                     tracing::warn!(error = %e, "queue: cannot lease");
@@ -157,6 +155,7 @@ impl Queue {
         for (m, rs) in work {
             let outcomes = match self.mailer.store().blob(m.blob.clone()).await {
                 Ok(content) => {
+                    let content = crate::mailauth::sign(self.mailer.store(), content).await;
                     let addresses: Vec<String> = rs.iter().map(|r| r.address.clone()).collect();
                     match session.send(&m.sender, &addresses, &content).await {
                         Ok(result) => rs.into_iter().zip(result.recipients).collect(),
@@ -175,7 +174,9 @@ impl Queue {
 
     async fn connect(&self, domain: &str) -> Result<client::Session, Answer> {
         let hops = self.router.hops(domain).await.map_err(|e| match e {
-            route::RouteError::NoMail => Answer { code: 556, text: format!("5.1.10 {domain} accepts no mail (null MX)") },
+            route::RouteError::NoMail => {
+                Answer { code: 556, text: format!("5.1.10 {domain} accepts no mail (null MX)") }
+            }
             route::RouteError::Dns(d) => Answer { code: 451, text: format!("4.4.3 DNS lookup failed: {d}") },
         })?;
         let mut last = Answer { code: 451, text: format!("4.4.1 no host of {domain} answered") };
@@ -188,7 +189,9 @@ impl Queue {
                 }
             };
             for addr in addrs {
-                let tcp = match tokio::time::timeout(self.config.connect_timeout, tokio::net::TcpStream::connect(addr)).await {
+                let tcp = match tokio::time::timeout(self.config.connect_timeout, tokio::net::TcpStream::connect(addr))
+                    .await
+                {
                     Ok(Ok(t)) => t,
                     Ok(Err(e)) => {
                         last = Answer { code: 451, text: format!("4.4.1 {addr}: {e}") };
@@ -200,10 +203,22 @@ impl Queue {
                     }
                 };
                 let (mode, auth) = match hop.relay {
-                    true => (self.config.relay_tls, self.config.relay_auth.as_ref().map(|(u, p)| (u.as_str(), p.as_str()))),
+                    true => {
+                        (self.config.relay_tls, self.config.relay_auth.as_ref().map(|(u, p)| (u.as_str(), p.as_str())))
+                    }
                     false => (TlsMode::Opportunistic, None),
                 };
-                match client::Session::open(tcp, &hop.host, &self.config.hostname, mode, self.tls.clone(), auth, self.config.command_timeout).await {
+                match client::Session::open(
+                    tcp,
+                    &hop.host,
+                    &self.config.hostname,
+                    mode,
+                    self.tls.clone(),
+                    auth,
+                    self.config.command_timeout,
+                )
+                .await
+                {
                     Ok(s) => return Ok(s),
                     // A 5xx greeting or refused AUTH from the smarthost is final for this attempt.
                     Err(a) => last = a,
@@ -229,7 +244,9 @@ impl Queue {
                 let at = now + self.backoff(r.attempts + 1);
                 if at >= m.expires {
                     failed.push(status(&r, &answer, Action::Failed));
-                    QueueOutcome::Failed { error: format!("{answer} (gave up: the message expires before the next try)") }
+                    QueueOutcome::Failed {
+                        error: format!("{answer} (gave up: the message expires before the next try)"),
+                    }
                 } else {
                     if !r.warned && now - m.created >= secs(self.config.delay_warning) {
                         delayed.push(status(&r, &answer, Action::Delayed));
@@ -319,7 +336,11 @@ impl Queue {
 }
 
 fn status(r: &QueuedRecipient, answer: &Answer, action: Action) -> (RecipientStatus, i64) {
-    let code = answer.text.split_whitespace().next().filter(|c| c.split('.').count() == 3 && c.chars().all(|x| x.is_ascii_digit() || x == '.'));
+    let code = answer
+        .text
+        .split_whitespace()
+        .next()
+        .filter(|c| c.split('.').count() == 3 && c.chars().all(|x| x.is_ascii_digit() || x == '.'));
     let default = if answer.permanent() { "5.0.0" } else { "4.0.0" };
     let status = code.map_or(default.to_owned(), str::to_owned);
     let status = match action {

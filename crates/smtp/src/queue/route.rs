@@ -1,13 +1,13 @@
 //! Where a remote domain's mail goes: a configured per-domain route, else the smarthost, else
-//! its MX hosts by preference (RFC 5321 §5.1), else the domain itself (implicit MX). One
-//! resolver serves every lookup, so tests can point it at a fixture.
+//! its MX hosts by preference (RFC 5321 §5.1), else the domain itself (implicit MX). Lookups go
+//! through the server's one resolver (`mailauth::authenticator`), which tests point at a fixture.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
-use hickory_resolver::TokioResolver;
-use hickory_resolver::config::{NameServerConfigGroup, ResolverConfig, ResolverOpts};
-use hickory_resolver::name_server::TokioConnectionProvider;
+use mail_auth::MessageAuthenticator;
+use mail_auth::hickory_resolver::proto::rr::RData;
 
 /// One host to try, with the port and how to treat TLS.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +18,7 @@ pub struct Hop {
 }
 
 pub struct Router {
-    resolver: TokioResolver,
+    dns: Arc<MessageAuthenticator>,
     routes: HashMap<String, (String, u16)>,
     relay: Option<(String, u16)>,
 }
@@ -45,25 +45,12 @@ pub fn parse_hostport(s: &str) -> Option<(String, u16)> {
 }
 
 impl Router {
-    /// `nameservers` empty: the system's resolver configuration.
-    pub fn new(nameservers: &[SocketAddr], routes: HashMap<String, (String, u16)>, relay: Option<(String, u16)>) -> Router {
-        let provider = TokioConnectionProvider::default();
-        let resolver = if nameservers.is_empty() {
-            TokioResolver::builder(provider)
-                .unwrap_or_else(|_| TokioResolver::builder_with_config(ResolverConfig::default(), TokioConnectionProvider::default()))
-                .build()
-        } else {
-            let mut group = NameServerConfigGroup::new();
-            for ns in nameservers {
-                group.merge(NameServerConfigGroup::from_ips_clear(&[ns.ip()], ns.port(), true));
-            }
-            let mut opts = ResolverOpts::default();
-            opts.attempts = 1;
-            TokioResolver::builder_with_config(ResolverConfig::from_parts(None, vec![], group), provider)
-                .with_options(opts)
-                .build()
-        };
-        Router { resolver, routes, relay }
+    pub fn new(
+        dns: Arc<MessageAuthenticator>,
+        routes: HashMap<String, (String, u16)>,
+        relay: Option<(String, u16)>,
+    ) -> Router {
+        Router { dns, routes, relay }
     }
 
     /// The hosts to try for `domain`, best first.
@@ -80,10 +67,16 @@ impl Router {
             return Ok(vec![Hop { host: ip.to_owned(), port: 25, relay: false }]);
         }
         let fqdn = format!("{}.", domain.trim_end_matches('.'));
-        match self.resolver.mx_lookup(fqdn.as_str()).await {
+        match self.dns.resolver().mx_lookup(fqdn.as_str()).await {
             Ok(mx) => {
-                let mut records: Vec<(u16, String)> =
-                    mx.iter().map(|r| (r.preference(), r.exchange().to_utf8().trim_end_matches('.').to_owned())).collect();
+                let mut records: Vec<(u16, String)> = mx
+                    .answers()
+                    .iter()
+                    .filter_map(|r| match &r.data {
+                        RData::MX(m) => Some((m.preference, m.exchange.to_utf8().trim_end_matches('.').to_owned())),
+                        _ => None,
+                    })
+                    .collect();
                 records.sort();
                 // RFC 7505: a single MX of "." means the domain takes no mail.
                 if records.len() == 1 && records[0].1.is_empty() {
@@ -102,7 +95,7 @@ impl Router {
             return Ok(vec![SocketAddr::new(ip, port)]);
         }
         let fqdn = format!("{}.", host.trim_end_matches('.'));
-        let ips = self.resolver.lookup_ip(fqdn.as_str()).await.map_err(|e| RouteError::Dns(e.to_string()))?;
+        let ips = self.dns.resolver().lookup_ip(fqdn.as_str()).await.map_err(|e| RouteError::Dns(e.to_string()))?;
         Ok(ips.iter().map(|ip| SocketAddr::new(ip, port)).collect())
     }
 }
