@@ -40,7 +40,7 @@ pub use subject::base_subject;
 
 /// Deepest nesting of multipart and message/rfc822 parts that is analysed.
 pub const MAX_DEPTH: usize = 50;
-/// Most MIME parts analysed in one message (Dovecot's `mail_max_total_mime_parts` default).
+/// Most MIME parts analysed in one message, Dovecot's parser's limit too.
 pub const MAX_PARTS: usize = 10_000;
 /// Cap on [`search_text`]'s output.
 pub const MAX_SEARCH_TEXT: usize = 1 << 20;

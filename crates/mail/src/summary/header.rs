@@ -17,16 +17,9 @@ impl<'a> Fields<'a> {
     /// Splits a header block. A line that is neither a field nor a continuation is skipped, as
     /// is a continuation with no field before it; the first empty line ends the block.
     pub(super) fn parse(header: &'a [u8]) -> Fields<'a> {
-        let mut fields: Vec<(&[u8], &[u8])> = Vec::new();
-        let mut current: Option<(usize, usize, usize)> = None; // name end, value start, value end
+        let mut spans: Vec<(usize, usize, usize)> = Vec::new(); // field start, colon, value end
+        let mut in_field = false;
         let mut line_start = 0;
-        let mut push = |current: Option<(usize, usize, usize)>, start: usize| {
-            if let Some((name_end, value_start, value_end)) = current {
-                let name = trim(&header[start..name_end]);
-                fields.push((name, &header[value_start..value_end]));
-            }
-        };
-        let mut field_start = 0;
         while line_start < header.len() {
             let line_end = line_end(header, line_start);
             let content_end = strip_eol(header, line_start, line_end);
@@ -36,20 +29,20 @@ impl<'a> Fields<'a> {
             }
             if matches!(line[0], b' ' | b'\t') {
                 // RFC 5322 §2.2.3: a folded line continues the field above it.
-                if let Some(field) = current.as_mut() {
-                    field.2 = content_end;
+                if let Some(span) = spans.last_mut().filter(|_| in_field) {
+                    span.2 = content_end;
                 }
+            } else if let Some(colon) = line.iter().position(|&b| b == b':') {
+                spans.push((line_start, line_start + colon, content_end));
+                in_field = true;
             } else {
-                push(current.take(), field_start);
-                if let Some(colon) = line.iter().position(|&b| b == b':') {
-                    field_start = line_start;
-                    current = Some((line_start + colon, line_start + colon + 1, content_end));
-                }
+                in_field = false;
             }
             line_start = line_end;
         }
-        push(current, field_start);
-        Fields { fields }
+        let fields =
+            spans.into_iter().map(|(start, colon, end)| (trim(&header[start..colon]), &header[colon + 1..end]));
+        Fields { fields: fields.collect() }
     }
 
     /// The raw value of the first field named `name` (lower case).
@@ -81,8 +74,8 @@ fn trim(bytes: &[u8]) -> &[u8] {
     &bytes[start..end]
 }
 
-/// Bytes as text: UTF-8 (RFC 6532) when they are, else windows-1252, the usual 8-bit guess;
-/// unlike a lossy conversion it keeps every byte.
+/// Bytes as text: UTF-8 (RFC 6532) when they are, else windows-1252, the usual guess for
+/// undeclared 8-bit text, which reads where a lossy UTF-8 conversion would only give U+FFFD.
 pub(super) fn text_of(bytes: &[u8]) -> Cow<'_, str> {
     match std::str::from_utf8(bytes) {
         Ok(text) => Cow::Borrowed(text),
@@ -246,4 +239,78 @@ fn params_of(ct: &ContentType<'_>) -> Vec<(String, String)> {
         })
         .map(|a| (a.name.to_ascii_lowercase(), a.value.to_string()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn content_types() {
+        let table: [(&str, &str, &[(&str, &str)]); 10] = [
+            ("", "text/plain", &[("charset", "us-ascii")]),
+            ("Content-Type: text\n", "text/plain", &[("charset", "us-ascii")]),
+            ("Content-Type: /plain\n", "text/plain", &[("charset", "us-ascii")]),
+            ("Content-Type: TEXT/HTML; Charset=\"UTF-8\"\n", "text/html", &[("charset", "UTF-8")]),
+            (
+                "Content-Type: text/plain; charset=utf-8;\n format=flowed\n",
+                "text/plain",
+                &[("charset", "utf-8"), ("format", "flowed")],
+            ),
+            ("Content-Type: application/x-a (comment)\n", "application/x-a", &[]),
+            ("Content-Type: image/png; name=\"=?utf-8?q?=C3=A9t=C3=A9.png?=\"\n", "image/png", &[("name", "été.png")]),
+            ("Content-Type: text/plain; name*=utf-8'en'%E2%82%AC.txt\n", "text/plain", &[("name", "€.txt")]),
+            (
+                "Content-Type: text/plain; name*0=\"long\"; name*1=\"name.txt\"\n",
+                "text/plain",
+                &[("name", "longname.txt")],
+            ),
+            (
+                "Content-type: multipart/mixed; boundary=\"a b\"\nContent-Type: text/plain\n",
+                "multipart/mixed",
+                &[("boundary", "a b")],
+            ),
+        ];
+        for (header, kind, params) in table {
+            let mime = MimeHeader::parse(header.as_bytes(), false);
+            assert_eq!(format!("{}/{}", mime.content_type, mime.content_subtype), kind, "{header:?}");
+            assert_eq!(mime.params, pairs(params), "{header:?}");
+        }
+        let digest_part = MimeHeader::parse(b"Subject: x\n", true);
+        assert_eq!((digest_part.content_type.as_str(), digest_part.content_subtype.as_str()), ("message", "rfc822"));
+    }
+
+    #[test]
+    fn other_mime_fields() {
+        let header = b"Content-Transfer-Encoding:  Base64 \nContent-ID: <part1@x>\nContent-Description: a\n =?utf-8?q?b?=\nContent-MD5: Q2hlY2sgSW50ZWdyaXR5IQ==\nContent-Disposition: ATTACHMENT; filename=\"r.pdf\"; size=3\nContent-Language: en, de-CH\nContent-Location: http://x/y\n\nbody: not a header\n";
+        let mime = MimeHeader::parse(header, false);
+        assert_eq!(mime.encoding, "BASE64");
+        assert_eq!(mime.id.as_deref(), Some("<part1@x>"));
+        assert_eq!(mime.description.as_deref(), Some("a =?utf-8?q?b?="));
+        assert_eq!(mime.md5.as_deref(), Some("Q2hlY2sgSW50ZWdyaXR5IQ=="));
+        assert_eq!(mime.disposition, Some(("attachment".into(), pairs(&[("filename", "r.pdf"), ("size", "3")]))));
+        assert_eq!(mime.language, ["en", "de-CH"]);
+        assert_eq!(mime.location.as_deref(), Some("http://x/y"));
+        assert_eq!(MimeHeader::parse(b"", false).encoding, "7BIT");
+    }
+
+    #[test]
+    fn fields_and_values() {
+        let header = b"Subject: a\r\n\tb\r\nno colon here\r\n continuation of nothing\r\nX-Empty:\r\nFrom : x@y\r\n\r\nTo: body\r\n";
+        let fields = Fields::parse(header);
+        assert_eq!(fields.first(b"subject"), Some(&b" a\r\n\tb"[..]));
+        assert_eq!(fields.first(b"x-empty"), Some(&b""[..]));
+        assert_eq!(fields.first(b"from"), Some(&b" x@y"[..]));
+        assert_eq!(fields.first(b"to"), None);
+        assert_eq!(unfold(b" a\r\n\tb "), "a\tb");
+        assert_eq!(decode_words(b" =?utf-8?b?w6k=?= =?utf-8?q?t=C3=A9?= x"), "été x");
+        assert_eq!(message_ids(b" <a@b> <c@d>\r\n <e@f>"), ["a@b", "c@d", "e@f"]);
+        assert_eq!(date(b" Thu, 1 Jan 1970 00:00:00 +0000"), Some(0));
+        assert_eq!(date(b" yesterday"), None);
+        assert_eq!(text_of(b"caf\xe9"), "café");
+    }
 }

@@ -15,7 +15,8 @@ struct Node {
     /// None while the header is still being read.
     body_start: Option<usize>,
     body_end: usize,
-    /// Where the first delimiter line starts (multipart only): the end of the preamble.
+    /// The end of the preamble (multipart only): where the first delimiter, with the line
+    /// break before it, starts.
     preamble_end: Option<usize>,
     mime: MimeHeader,
     in_digest: bool,

@@ -181,7 +181,7 @@ impl<'p> Bodies<'p> {
     }
 
     /// JMAP `hasAttachment`: an attachment that is not `Content-Disposition: inline` (RFC 8621
-    /// §4.1.4 allows this). Signatures of multipart/signed (RFC 1847) are not offered either.
+    /// §4.1.4 allows this). Detached signatures (RFC 3156, RFC 8551) are not offered either.
     pub(super) fn has_attachment(&self) -> bool {
         self.attachments.iter().any(|p| {
             p.disposition_type() != Some("inline")
