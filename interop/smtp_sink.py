@@ -29,7 +29,9 @@ class _Handler(socketserver.StreamRequestHandler):
             elif verb == "RCPT":
                 addr = line.split(":", 1)[1].split(">")[0].lstrip(" <")
                 local = addr.split("@")[0]
-                if local.startswith("reject"):
+                if sink.defer:
+                    self.send("451 4.3.2 not now")
+                elif local.startswith("reject"):
                     self.send("550 5.1.1 no such user here")
                 elif local.startswith("later"):
                     self.send("451 4.3.0 try again later")
@@ -60,6 +62,8 @@ class _Handler(socketserver.StreamRequestHandler):
 class Sink:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], bytes]] = []
+        # While true, every recipient is deferred with 451.
+        self.defer = False
         self.lock = threading.Lock()
         self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Handler)
         self.server.daemon_threads = True

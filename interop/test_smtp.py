@@ -53,6 +53,7 @@ def mail_server(relais_factory):
 [smtp]
 retry_initial_secs = 1
 retry_max_secs = 2
+delay_warning_secs = 2
 [smtp.routes]
 "remote.test" = "127.0.0.1:{sink.port}"
 """,
@@ -240,3 +241,37 @@ def test_sigkill_mid_burst_loses_nothing(relais_factory):
     for s in stored:
         assert s.startswith("burst "), s
     assert len(set(stored)) == len(stored), "no message stored twice"
+
+
+def test_delay_warning(mail_server):
+    r, _ = mail_server
+    host, port = r.addr("submissions")
+    with smtplib.SMTP_SSL(host, port, context=insecure()) as s:
+        s.login(f"alice@{DOMAIN}", "alice-pw")
+        s.sendmail(f"alice@{DOMAIN}", ["later-please@remote.test"],
+                   f"From: alice@{DOMAIN}\r\nSubject: slow\r\n\r\nx\r\n".encode())
+    assert wait_for(lambda: "Delivery delayed" in subjects(r, f"alice@{DOMAIN}"), 30), r.log_tail()
+    uid = subjects(r, f"alice@{DOMAIN}").index("Delivery delayed") + 1
+    dsn = r.admin("mail", "get", f"alice@{DOMAIN}", str(uid)).stdout
+    assert "Action: delayed" in dsn and "Status: 4.3.0" in dsn
+    # One warning only, while the retries go on.
+    time.sleep(3)
+    assert subjects(r, f"alice@{DOMAIN}").count("Delivery delayed") == 1
+
+
+def test_queue_survives_sigkill_and_resumes(mail_server):
+    r, sink = mail_server
+    sink.defer = True
+    host, port = r.addr("submissions")
+    with smtplib.SMTP_SSL(host, port, context=insecure()) as s:
+        s.login(f"alice@{DOMAIN}", "alice-pw")
+        s.sendmail(f"alice@{DOMAIN}", ["dave@remote.test"], f"From: alice@{DOMAIN}\r\nSubject: persistent\r\n\r\nx\r\n".encode())
+    assert wait_for(lambda: "not now" in show_first(r)), show_first(r)
+    r.kill()
+    listed = r.admin("queue", "list").stdout
+    assert "dave@remote.test" in listed, "the queue is on disk while the server is down"
+    sink.defer = False
+    r.start()
+    assert wait_for(lambda: any(m[1] == ["dave@remote.test"] for m in sink.messages), 30), r.log_tail()
+    assert wait_for(lambda: r.admin("queue", "list").stdout.strip() == "")
+    assert sum(1 for m in sink.messages if m[1] == ["dave@remote.test"]) == 1, "delivered once"

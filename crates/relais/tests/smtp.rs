@@ -238,3 +238,55 @@ fn submission_needs_tls_and_auth() {
         ("QUIT\r\n", &["221 "]),
     ]);
 }
+
+#[test]
+fn limits_timeouts_and_broken_clients() {
+    let s = Server::start(
+        bin(),
+        &["smtp", "submissions", "http"],
+        "[smtp]\nmax_connections_per_address = 2\ncommand_timeout_secs = 1\n",
+    );
+    for args in [&["domain", "add", "example.test"][..], &["user", "add", "bob@example.test", "--password", "pw"]] {
+        assert!(s.admin(args).status.success());
+    }
+    let addr = s.addr("smtp");
+    // Two connections from one address are let in; the third is told 421 and closed.
+    let mut a = Client::connect(addr);
+    let mut b = Client::connect(addr);
+    a.transcript(&[("", &["220 "])]);
+    b.transcript(&[("", &["220 "])]);
+    let mut c = Client::connect(addr);
+    c.transcript(&[("", &["421 4.7.0"])]);
+    assert!(c.closed());
+    // A client that says nothing is timed out.
+    a.transcript(&[("", &["421 4.4.2"])]);
+    assert!(a.closed());
+    drop(b);
+
+    // A client that vanishes in the middle of DATA: nothing is stored.
+    std::thread::sleep(Duration::from_millis(1200));
+    let mut d = Client::connect(addr);
+    d.transcript(&[
+        ("", &["220 "]),
+        EHLO,
+        ("MAIL FROM:<x@remote.test>\r\n", &["250 "]),
+        ("RCPT TO:<bob@example.test>\r\n", &["250 "]),
+        ("DATA\r\n", &["354 "]),
+    ]);
+    d.send(b"Subject: half\r\n\r\nthe first half of a message");
+    drop(d);
+
+    // TLS handshake garbage on the implicit-TLS port: the connection is dropped.
+    let mut g = TcpStream::connect(s.addr("submissions")).unwrap();
+    g.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    g.write_all(b"\x16\x03\x01\x00\x05hello garbage that is not TLS\r\n").unwrap();
+    let mut buf = [0u8; 512];
+    let n = g.read(&mut buf).unwrap_or(0);
+    assert!(n == 0 || buf[0] == 0x15, "an alert or a close, got {:?}", &buf[..n]);
+
+    // And the server still serves.
+    std::thread::sleep(Duration::from_millis(1200));
+    let mut ok = Client::connect(addr);
+    ok.transcript(&[("", &["220 "]), EHLO, ("QUIT\r\n", &["221 "])]);
+    assert!(subjects(&s, "bob@example.test").is_empty(), "the half message left nothing behind");
+}
