@@ -1,0 +1,150 @@
+//! SMTP load generator: C connections deliver M messages in total to one local mailbox, each
+//! connection reusing its session. Sizes are fixed (`--size BYTES`) or the peers' mix
+//! (`--mix`: 2 KiB ×100, 10 ×60, 50 ×30, 200 ×10 per 200, as ../shared/peers/gen-mbox). A 250
+//! from Relais means the message is durable, so the accept rate is the delivery rate. Prints a
+//! figure every 10% and `msgs_per_s=N` last.
+//!
+//! cargo run --release -p relais-bench --bin smtp-load -- --addr 127.0.0.1:25 --to u@example.test
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+struct Args {
+    addr: String,
+    to: String,
+    connections: usize,
+    messages: u64,
+    size: Option<usize>,
+}
+
+fn args() -> Result<Args> {
+    let mut a = Args { addr: String::new(), to: "bench@example.test".into(), connections: 20, messages: 10_000, size: Some(5120) };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = || it.next().with_context(|| format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--addr" => a.addr = value()?,
+            "--to" => a.to = value()?,
+            "--connections" => a.connections = value()?.parse()?,
+            "--messages" => a.messages = value()?.parse()?,
+            "--size" => a.size = Some(value()?.parse()?),
+            "--mix" => a.size = None,
+            other => bail!("unknown argument {other}"),
+        }
+    }
+    if a.addr.is_empty() {
+        bail!("usage: smtp-load --addr HOST:PORT [--to ADDR] [--connections C] [--messages M] [--size BYTES | --mix]");
+    }
+    Ok(a)
+}
+
+/// The peers' size mix, in KiB, for message number `i`.
+fn mix_kib(i: u64) -> usize {
+    match i % 200 {
+        0..100 => 2,
+        100..160 => 10,
+        160..190 => 50,
+        _ => 200,
+    }
+}
+
+fn message(i: u64, size: usize) -> Vec<u8> {
+    let mut m = format!("From: load@bench.test\r\nTo: bench\r\nSubject: load {i}\r\nMessage-ID: <load-{i}@bench.test>\r\n\r\n")
+        .into_bytes();
+    let line = b"The quick brown fox jumps over the lazy dog, again and again, for the benchmark.\r\n";
+    while m.len() < size {
+        m.extend_from_slice(line);
+    }
+    m.extend_from_slice(b".\r\n");
+    m
+}
+
+async fn reply(r: &mut BufReader<tokio::net::tcp::OwnedReadHalf>) -> Result<u16> {
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line).await? == 0 {
+            bail!("connection closed");
+        }
+        if line.as_bytes().get(3) != Some(&b'-') {
+            return Ok(line.get(..3).unwrap_or("0").parse()?);
+        }
+    }
+}
+
+async fn worker(a: Arc<Args>, next: Arc<AtomicU64>, done: Arc<AtomicU64>) -> Result<()> {
+    let stream = TcpStream::connect(&a.addr).await?;
+    stream.set_nodelay(true)?;
+    let (rd, mut wr) = stream.into_split();
+    let mut rd = BufReader::new(rd);
+    reply(&mut rd).await?;
+    wr.write_all(b"EHLO load.bench.test\r\n").await?;
+    reply(&mut rd).await?;
+    loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        if i >= a.messages {
+            wr.write_all(b"QUIT\r\n").await?;
+            return Ok(());
+        }
+        let size = a.size.unwrap_or_else(|| mix_kib(i) * 1024);
+        // RFC 2920: MAIL, RCPT and DATA in one write.
+        wr.write_all(format!("MAIL FROM:<load@bench.test>\r\nRCPT TO:<{}>\r\nDATA\r\n", a.to).as_bytes()).await?;
+        for expected in [250, 250, 354] {
+            let code = reply(&mut rd).await?;
+            if code != expected {
+                bail!("message {i}: expected {expected}, got {code}");
+            }
+        }
+        wr.write_all(&message(i, size)).await?;
+        let code = reply(&mut rd).await?;
+        if code != 250 {
+            bail!("message {i}: DATA answered {code}");
+        }
+        done.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let a = Arc::new(args()?);
+    let next = Arc::new(AtomicU64::new(0));
+    let done = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..a.connections {
+        tasks.push(tokio::spawn(worker(a.clone(), next.clone(), done.clone())));
+    }
+    let progress = {
+        let (a, done) = (a.clone(), done.clone());
+        tokio::spawn(async move {
+            let mut last = (0, Instant::now());
+            let step = (a.messages / 10).max(1);
+            loop {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                let n = done.load(Ordering::Relaxed);
+                if n >= last.0 + step || n >= a.messages {
+                    let rate = (n - last.0) as f64 / last.1.elapsed().as_secs_f64();
+                    println!("{n:>8} delivered  {rate:>8.0} msg/s over the last {}", n - last.0);
+                    last = (n, Instant::now());
+                }
+                if n >= a.messages {
+                    return;
+                }
+            }
+        })
+    };
+    for t in tasks {
+        t.await??;
+    }
+    let _ = progress.await;
+    let n = done.load(Ordering::Relaxed);
+    let rate = n as f64 / start.elapsed().as_secs_f64();
+    let sizes = a.size.map_or("2-200 KiB mix".to_owned(), |s| format!("{s} bytes"));
+    println!("{n} messages ({sizes}) over {} connections in {:.2} s", a.connections, start.elapsed().as_secs_f64());
+    println!("msgs_per_s={rate:.0}");
+    Ok(())
+}
