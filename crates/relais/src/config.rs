@@ -21,6 +21,7 @@ pub struct Config {
     pub tls: Tls,
     pub auth: Auth,
     pub smtp: Smtp,
+    pub pop3: Pop3,
     pub dns: Dns,
 }
 
@@ -269,6 +270,33 @@ fn routes<'de, D: Deserializer<'de>>(d: D) -> Result<std::collections::HashMap<S
             Ok((domain.to_ascii_lowercase(), parsed))
         })
         .collect()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Pop3 {
+    /// RFC 1939 §3 autologout; at least 600.
+    pub idle_timeout_secs: u64,
+    pub max_auth_failures: u32,
+    /// USER/PASS and AUTH without TLS from loopback: for tests and local tools only.
+    pub plaintext_auth_on_loopback: bool,
+}
+
+impl Default for Pop3 {
+    fn default() -> Self {
+        Pop3 { idle_timeout_secs: 600, max_auth_failures: 3, plaintext_auth_on_loopback: false }
+    }
+}
+
+impl Pop3 {
+    pub fn to_server(&self, hostname: &str) -> relais_pop3::Pop3Config {
+        relais_pop3::Pop3Config {
+            hostname: hostname.to_owned(),
+            idle_timeout: Duration::from_secs(self.idle_timeout_secs.max(1)),
+            max_auth_failures: self.max_auth_failures.max(1),
+            plaintext_auth_on_loopback: self.plaintext_auth_on_loopback,
+        }
+    }
 }
 
 fn networks<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(std::net::IpAddr, u8)>, D::Error> {

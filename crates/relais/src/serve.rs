@@ -22,6 +22,7 @@ pub struct State {
     pub directory: Directory,
     pub config: Config,
     pub smtp: Arc<relais_smtp::Smtp>,
+    pub pop3: Arc<relais_pop3::Pop3>,
 }
 
 /// A connection's view of shutdown: `wait` returns when the server is stopping; the handle
@@ -69,7 +70,7 @@ impl ShutdownControl {
 }
 
 /// Protocols this build serves. A configured listener for another one is reported, not bound.
-const SERVED: [&str; 5] = ["http", "https", "smtp", "submission", "submissions"];
+const SERVED: [&str; 7] = ["http", "https", "smtp", "submission", "submissions", "pop3", "pop3s"];
 
 /// What a listener's connections are handed to.
 #[derive(Clone)]
@@ -77,6 +78,8 @@ enum Service {
     Http,
     Https(tokio_rustls::TlsAcceptor),
     Smtp(relais_smtp::Mode),
+    /// POP3; true for implicit TLS.
+    Pop3(bool),
 }
 
 pub async fn run(data: PathBuf, config: Config) -> Result<()> {
@@ -97,6 +100,7 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
     let smtp =
         relais_smtp::Smtp::new(config.smtp.to_server(&hostname), mailer.clone(), Some(acceptor.clone()), dns.clone());
     let queue = relais_smtp::queue::Queue::new(config.smtp.to_queue(&hostname), mailer, dns);
+    let pop3 = relais_pop3::Pop3::new(config.pop3.to_server(&hostname), directory.clone(), Some(acceptor.clone()));
 
     let mut listeners = Vec::new();
     for (key, addrs) in config.listen.all() {
@@ -115,7 +119,7 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
         }
     }
 
-    let state = Arc::new(State { store, directory, config, smtp });
+    let state = Arc::new(State { store, directory, config, smtp, pop3 });
     let control = ShutdownControl::new();
     let published = publish(&data, &listeners)?;
     for (key, _, listener) in listeners {
@@ -124,6 +128,8 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
             "smtp" => Service::Smtp(relais_smtp::Mode::Inbound),
             "submission" => Service::Smtp(relais_smtp::Mode::Submission),
             "submissions" => Service::Smtp(relais_smtp::Mode::Submissions),
+            "pop3" => Service::Pop3(false),
+            "pop3s" => Service::Pop3(true),
             _ => Service::Http,
         };
         tokio::spawn(accept_loop(listener, service, state.clone(), control.handle()));
@@ -181,6 +187,10 @@ async fn accept_loop(listener: TcpListener, service: Service, state: Arc<State>,
                 }
                 Service::Smtp(mode) => {
                     relais_smtp::serve(state.smtp.clone(), stream, peer, mode, handle.signal()).await;
+                    drop(handle);
+                }
+                Service::Pop3(tls) => {
+                    relais_pop3::serve(state.pop3.clone(), stream, peer, tls, handle.signal()).await;
                     drop(handle);
                 }
             }

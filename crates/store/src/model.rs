@@ -241,6 +241,18 @@ pub struct MailboxEntry {
     pub modseq: Modseq,
 }
 
+/// A message as a mailbox lists it (IMAP SELECT, POP3 maildrop, JMAP Email/query).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailboxMessage {
+    pub uid: Uid,
+    pub item: ItemId,
+    pub modseq: Modseq,
+    pub size: u64,
+    pub received_at: i64,
+    pub keywords: Vec<String>,
+    pub blob: Option<BlobHash>,
+}
+
 /// The answer to "what changed since modseq N" for one data type.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Changes {

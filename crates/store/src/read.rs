@@ -3,7 +3,7 @@
 use crate::sql::{Conn, Dialect, Row};
 use crate::{
     AccountId, BlobHash, ChangeKind, Changes, Collection, CollectionId, CollectionKind, DataType, Error, Item, ItemId,
-    MailboxChange, MailboxEntry, Modseq, Result, Uid, params,
+    MailboxChange, MailboxEntry, MailboxMessage, Modseq, Result, Uid, params,
 };
 
 pub struct ReadTx<'c> {
@@ -141,6 +141,29 @@ impl<'c> ReadTx<'c> {
                     uid: Uid(u32::try_from(r.int(0)?).unwrap_or(0)),
                     item: ItemId(r.int(1)?),
                     modseq: modseq_of(r.int(2)?),
+                })
+            })
+            .collect()
+    }
+
+    /// The messages of a mailbox in UID order, with what a mail client lists about each: one
+    /// query, however many messages.
+    pub fn mailbox_messages(&mut self, mailbox: CollectionId) -> Result<Vec<MailboxMessage>> {
+        let rows = self.conn.query(
+            "SELECT m.uid, m.item_id, m.modseq, i.size, i.received_at, i.keywords, i.blob_hash \
+             FROM mailbox_messages m JOIN items i ON i.id = m.item_id WHERE m.mailbox_id = $1 ORDER BY m.uid",
+            params![mailbox.0],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(MailboxMessage {
+                    uid: Uid(u32::try_from(r.int(0)?).unwrap_or(0)),
+                    item: ItemId(r.int(1)?),
+                    modseq: modseq_of(r.int(2)?),
+                    size: u64::try_from(r.int(3)?).unwrap_or(0),
+                    received_at: r.int(4)?,
+                    keywords: r.text(5)?.split(' ').filter(|k| !k.is_empty()).map(str::to_owned).collect(),
+                    blob: r.opt_text(6)?.and_then(|h| BlobHash::parse(&h)),
                 })
             })
             .collect()
