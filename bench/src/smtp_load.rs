@@ -23,7 +23,13 @@ struct Args {
 }
 
 fn args() -> Result<Args> {
-    let mut a = Args { addr: String::new(), to: "bench@example.test".into(), connections: 20, messages: 10_000, size: Some(5120) };
+    let mut a = Args {
+        addr: String::new(),
+        to: "bench@example.test".into(),
+        connections: 20,
+        messages: 10_000,
+        size: Some(5120),
+    };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let mut value = || it.next().with_context(|| format!("{arg} needs a value"));
@@ -54,8 +60,9 @@ fn mix_kib(i: u64) -> usize {
 }
 
 fn message(i: u64, size: usize) -> Vec<u8> {
-    let mut m = format!("From: load@bench.test\r\nTo: bench\r\nSubject: load {i}\r\nMessage-ID: <load-{i}@bench.test>\r\n\r\n")
-        .into_bytes();
+    let mut m =
+        format!("From: load@bench.test\r\nTo: bench\r\nSubject: load {i}\r\nMessage-ID: <load-{i}@bench.test>\r\n\r\n")
+            .into_bytes();
     let line = b"The quick brown fox jumps over the lazy dog, again and again, for the benchmark.\r\n";
     while m.len() < size {
         m.extend_from_slice(line);
