@@ -129,6 +129,9 @@ impl Mailer {
         // Ascending ids: the order accounts must be locked in (see WriteTx::modseq).
         local.sort();
         local.dedup();
+        // A recipient named twice gets one copy (RFC 5321 §3.3 leaves it to us).
+        let mut seen = std::collections::HashSet::new();
+        remote.retain(|(address, _, _)| seen.insert(address.to_ascii_lowercase()));
 
         let queued_blob = match remote.is_empty() {
             true => None,

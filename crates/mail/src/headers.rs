@@ -34,30 +34,57 @@ pub fn count_fields(raw: &[u8], name: &str) -> usize {
         .count()
 }
 
-/// Drops top-level fields named `name` whose value starts with `authserv` (the first token of an
-/// Authentication-Results value, RFC 8601 §2.2), continuation lines included.
+/// Drops top-level fields named `name` whose value starts with `authserv` (the authserv-id
+/// of an Authentication-Results value, RFC 8601 §2.2), however folded or commented.
 pub fn remove_fields(raw: Vec<u8>, name: &str, authserv: &str) -> Vec<u8> {
     let block = header_block(&raw).len();
     let mut out = Vec::with_capacity(raw.len());
-    let mut dropping = false;
-    for line in raw[..block].split_inclusive(|b| *b == b'\n') {
-        let continuation = line.first().is_some_and(|b| *b == b' ' || *b == b'\t');
-        if !continuation {
-            dropping = line.len() > name.len()
-                && line[name.len()] == b':'
-                && line[..name.len()].eq_ignore_ascii_case(name.as_bytes())
-                && String::from_utf8_lossy(&line[name.len() + 1..])
-                    .trim_start()
-                    .split([';', ' ', '\t', '\r', '\n'])
-                    .next()
-                    .is_some_and(|id| id.eq_ignore_ascii_case(authserv));
+    let mut fields: Vec<&[u8]> = Vec::new();
+    // Group physical lines into fields (a continuation starts with WSP).
+    let mut start = 0;
+    let lines: Vec<&[u8]> = raw[..block].split_inclusive(|b| *b == b'\n').collect();
+    let mut offset = 0;
+    for (i, line) in lines.iter().enumerate() {
+        let next_continues = lines.get(i + 1).and_then(|l| l.first()).is_some_and(|b| *b == b' ' || *b == b'\t');
+        offset += line.len();
+        if !next_continues {
+            fields.push(&raw[start..offset]);
+            start = offset;
         }
-        if !dropping {
-            out.extend_from_slice(line);
+    }
+    for field in fields {
+        let drop = field.len() > name.len()
+            && field[name.len()] == b':'
+            && field[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+            && first_token(&field[name.len() + 1..]).eq_ignore_ascii_case(authserv);
+        if !drop {
+            out.extend_from_slice(field);
         }
     }
     out.extend_from_slice(&raw[block..]);
     out
+}
+
+/// The first token of a structured value, skipping folding white space and (nested) comments.
+fn first_token(value: &[u8]) -> String {
+    let text = String::from_utf8_lossy(value);
+    let mut depth = 0u32;
+    let mut token = String::new();
+    for c in text.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth > 0 => depth -= 1,
+            _ if depth > 0 => {}
+            ';' => break,
+            c if c.is_whitespace() => {
+                if !token.is_empty() {
+                    break;
+                }
+            }
+            c => token.push(c),
+        }
+    }
+    token
 }
 
 /// The addresses of the top-level From field (RFC 5322 §3.6.2), lower-cased.
@@ -169,6 +196,8 @@ mod tests {
     fn removing() {
         let m = b"Authentication-Results: mx.test; spf=pass\r\n\tsmtp.mailfrom=a\r\nAuthentication-Results: other.test; dkim=pass\r\nSubject: x\r\n\r\nAuthentication-Results: mx.test; body\r\n".to_vec();
         let out = remove_fields(m, "Authentication-Results", "mx.test");
+        let folded = b"Authentication-Results:\r\n\tmx.test; dkim=pass\r\nAuthentication-Results: (c) mx.test; x\r\nA: 1\r\n\r\n".to_vec();
+        assert_eq!(remove_fields(folded, "Authentication-Results", "mx.test"), b"A: 1\r\n\r\n");
         assert_eq!(out, b"Authentication-Results: other.test; dkim=pass\r\nSubject: x\r\n\r\nAuthentication-Results: mx.test; body\r\n");
     }
 

@@ -352,6 +352,8 @@ impl Smtp {
             relay: relay.and_then(|r| relais_smtp::queue::route::parse_hostport(&r.host)),
             relay_auth: relay.and_then(|r| Some((r.username.clone()?, r.password.clone()?))),
             relay_tls: match relay.map(|r| r.tls).unwrap_or_default() {
+                // Credentials never go out in clear: with them, TLS is required.
+                RelayTls::Opportunistic if relay.is_some_and(|r| r.username.is_some()) => TlsMode::Required,
                 RelayTls::Opportunistic => TlsMode::Opportunistic,
                 RelayTls::Required => TlsMode::Required,
                 RelayTls::Implicit => TlsMode::Implicit,

@@ -290,3 +290,24 @@ fn limits_timeouts_and_broken_clients() {
     ok.transcript(&[("", &["220 "]), EHLO, ("QUIT\r\n", &["221 "])]);
     assert!(subjects(&s, "bob@example.test").is_empty(), "the half message left nothing behind");
 }
+
+#[test]
+fn refused_bdat_chunk_is_not_read_as_commands() {
+    let s = server();
+    assert!(s.admin(&["user", "add", "postmaster@example.test", "--password", "pm"]).status.success());
+    let mut c = Client::connect(s.addr("smtp"));
+    c.transcript(&[("", &["220 "]), EHLO]);
+    let smuggled = "MAIL FROM:<ceo@bank.test>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\n";
+    c.transcript(&[(
+        &format!(
+            "MAIL FROM:<x@remote.test>\r\nRCPT TO:<nobody@example.test>\r\nBDAT {} LAST\r\n{smuggled}",
+            smuggled.len()
+        ),
+        &["250 2.1.0", "550 5.1.1", "503 5.5.1"],
+    )]);
+    // The next reply is to NOOP, not to anything inside the chunk.
+    c.transcript(&[("NOOP\r\n", &["250 2.0.0"]), ("RSET\r\n", &["250 "])]);
+    // RFC 5321 §4.5.1: <Postmaster> without a domain is accepted.
+    c.transcript(&[("MAIL FROM:<x@remote.test>\r\n", &["250 "]), ("RCPT TO:<Postmaster>\r\n", &["250 2.1.5"])]);
+    assert!(subjects(&s, "bob@example.test").is_empty());
+}

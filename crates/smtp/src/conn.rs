@@ -237,6 +237,11 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
                     Err(_) => return Flow::Closed,
                 }
             }
+            Action::DropChunk { size, reply } => match c.chunk(size, 0, config.data_timeout).await {
+                Ok(_) => reply,
+                Err(LineError::Timeout) => return close(&mut c, &reply::timeout()).await,
+                Err(_) => return Flow::Closed,
+            },
             Action::ReadChunk { size, last } => {
                 match c.chunk(size, config.max_message_size, config.data_timeout).await {
                     Ok(Some(bytes)) => crate::commands::data::chunk(s, &bytes, last).await,

@@ -29,6 +29,12 @@ pub enum Action {
     },
     /// Send the reply and treat the next line as a SASL response, not a command.
     Challenge(Reply),
+    /// A refused BDAT: read and drop its octets, then send the reply (RFC 3030 §2: the chunk
+    /// follows the command whatever the answer; read as commands, it would be smuggled mail).
+    DropChunk {
+        size: usize,
+        reply: Reply,
+    },
 }
 
 /// The states of RFC 5321 §4.1.4's command sequencing.
@@ -178,9 +184,16 @@ impl Session {
         }
         let request = match Request::parse(&mut line.iter()) {
             Ok(r) => r,
+            // A BDAT whose size cannot be read leaves octets we cannot skip: end the session.
+            Err(_) if line.len() >= 4 && line[..4].eq_ignore_ascii_case(b"BDAT") => {
+                return Action::Close(Reply::new(501, "5.5.4", "malformed BDAT; closing"));
+            }
             Err(e) => return Action::Reply(parse_error(&e)),
         };
         if let Err(why) = permitted(self.state, verb_of(&request)) {
+            if let Request::Bdat { chunk_size, .. } = request {
+                return Action::DropChunk { size: chunk_size, reply: reply::bad_sequence(why) };
+            }
             return Action::Reply(reply::bad_sequence(why));
         }
         crate::commands::dispatch(self, request).await

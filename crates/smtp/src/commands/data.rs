@@ -67,9 +67,9 @@ pub async fn complete(s: &mut Session, body: Vec<u8>) -> Reply {
     }
     let mut trace = vec![received(s, &tx.recipients)];
     let mut quarantine = false;
+    // RFC 8601 §5: results claiming to be ours, arriving from outside, are forgeries.
+    message = headers::remove_fields(message, "Authentication-Results", &s.smtp.config.hostname);
     if s.mode == Mode::Inbound && s.smtp.config.verify_inbound && !s.smtp.trusted(s.peer.ip()) {
-        // RFC 8601 §5: results claiming to be ours, from outside, are forgeries.
-        message = headers::remove_fields(message, "Authentication-Results", &s.smtp.config.hostname);
         let helo = s.helo.clone().unwrap_or_default();
         let verdict = crate::mailauth::verify(
             &s.smtp.dns,
@@ -120,7 +120,12 @@ pub async fn complete(s: &mut Session, body: Vec<u8>) -> Reply {
 /// address the principal may send as (the envelope was checked at MAIL).
 async fn submission_fixups(s: &Session, message: Vec<u8>) -> Result<Vec<u8>, Reply> {
     let Some(principal) = s.principal.as_ref() else { return Err(Reply::new(530, "5.7.0", "authentication required")) };
-    for from in headers::from_addresses(&message) {
+    let froms = headers::from_addresses(&message);
+    // RFC 5322 §3.6: exactly one From field; one naming no address would pass unchecked.
+    if headers::count_fields(&message, "From") != 1 || froms.is_empty() {
+        return Err(Reply::new(550, "5.6.0", "the message needs exactly one From field with an address"));
+    }
+    for from in froms {
         match s.smtp.mailer.directory().may_send_as(principal, &from).await {
             Ok(true) => {}
             Ok(false) => {

@@ -18,7 +18,14 @@ pub async fn rcpt(s: &mut Session, to: RcptTo<Cow<'_, str>>) -> Action {
     if tx.recipients.len() >= max {
         return Action::Reply(Reply::new(452, "4.5.3", format!("too many recipients (at most {max})")));
     }
-    let address = to.address.trim().to_owned();
+    let mut address = to.address.trim().to_owned();
+    // RFC 5321 §4.5.1: "Postmaster" without a domain must be accepted.
+    if address.is_empty() || address.eq_ignore_ascii_case("postmaster") {
+        match postmaster(s).await {
+            Some(a) => address = a,
+            None => return Action::Reply(Reply::new(550, "5.1.1", "no postmaster here")),
+        }
+    }
     if !address.is_ascii() && !tx.smtputf8 {
         return Action::Reply(Reply::new(553, "5.6.7", "non-ASCII address needs SMTPUTF8"));
     }
@@ -51,4 +58,16 @@ pub async fn rcpt(s: &mut Session, to: RcptTo<Cow<'_, str>>) -> Action {
     }
     s.state = State::Rcpt;
     Action::Reply(Reply::new(250, "2.1.5", "recipient OK"))
+}
+
+/// The first local domain's postmaster that exists.
+async fn postmaster(s: &Session) -> Option<String> {
+    let domains = s.smtp.mailer.directory().domains().await.ok()?;
+    for d in domains {
+        let address = format!("postmaster@{}", d.name);
+        if let Ok(Some(Destination::Local(_))) = s.smtp.mailer.route(&address).await {
+            return Some(address);
+        }
+    }
+    None
 }

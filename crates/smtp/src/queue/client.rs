@@ -52,7 +52,11 @@ pub struct Session {
     io: BufReader<Box<dyn Io>>,
     timeout: Duration,
     ehlo: Vec<String>,
+    /// The lines of the last reply.
+    last: Vec<String>,
     pub tls: bool,
+    /// A local error happened: the conversation is out of step and the connection unusable.
+    pub broken: bool,
 }
 
 /// What the remote said to one message.
@@ -88,7 +92,14 @@ impl Session {
         } else {
             Box::new(tcp)
         };
-        let mut s = Session { io: BufReader::new(io), timeout, ehlo: Vec::new(), tls: mode == TlsMode::Implicit };
+        let mut s = Session {
+            io: BufReader::new(io),
+            timeout,
+            ehlo: Vec::new(),
+            last: Vec::new(),
+            tls: mode == TlsMode::Implicit,
+            broken: false,
+        };
         let greeting = s.read().await?;
         if !greeting.ok() {
             return Err(greeting);
@@ -116,10 +127,14 @@ impl Session {
             return Err(Answer::local(421, "4.7.0 the server does not offer STARTTLS"));
         }
         if let Some((user, password)) = auth {
+            if !s.tls {
+                return Err(Answer::local(454, "4.7.0 refusing to send the smarthost credentials without TLS"));
+            }
             let token = base64::engine::general_purpose::STANDARD.encode(format!("\0{user}\0{password}"));
             let a = s.command(&format!("AUTH PLAIN {token}")).await?;
             if !a.ok() {
-                return Err(a);
+                // Our credentials are wrong, not the mail: keep it queued (4xx), don't bounce it.
+                return Err(Answer::local(454, format!("4.7.0 the smarthost refused our login: {a}")));
             }
         }
         Ok(s)
@@ -128,8 +143,11 @@ impl Session {
     async fn hello(&mut self, helo: &str) -> Result<()> {
         let a = self.command(&format!("EHLO {helo}")).await?;
         if a.ok() {
+            // The keywords of this EHLO replace any earlier list (RFC 3207 §4.2 after STARTTLS).
+            self.ehlo = self.last.iter().skip(1).cloned().collect();
             return Ok(());
         }
+        self.ehlo.clear();
         let a = self.command(&format!("HELO {helo}")).await?;
         if a.ok() { Ok(()) } else { Err(a) }
     }
@@ -145,39 +163,49 @@ impl Session {
             io.write_all(b"\r\n").await?;
             io.flush().await
         };
-        tokio::time::timeout(self.timeout, write)
+        let sent = tokio::time::timeout(self.timeout, write)
             .await
-            .map_err(|_| Answer::local(421, "4.4.2 timeout sending a command"))?
-            .map_err(|e| Answer::local(421, format!("4.4.2 connection lost: {e}")))?;
+            .map_err(|_| Answer::local(421, "4.4.2 timeout sending a command"))
+            .and_then(|r| r.map_err(|e| Answer::local(421, format!("4.4.2 connection lost: {e}"))));
+        if let Err(e) = sent {
+            self.broken = true;
+            return Err(e);
+        }
         self.read().await
     }
 
-    /// One (possibly multi-line) reply; EHLO keywords are kept.
+    /// One (possibly multi-line) reply. Any local failure (timeout, lost connection, garbage)
+    /// marks the session broken: nothing more may be sent on it.
     async fn read(&mut self) -> Result<Answer> {
-        let mut text = Vec::new();
-        let mut lines = Vec::new();
+        let r = self.read_reply(self.timeout).await;
+        if r.is_err() {
+            self.broken = true;
+        }
+        r
+    }
+
+    async fn read_reply(&mut self, timeout: Duration) -> Result<Answer> {
+        let mut lines: Vec<String> = Vec::new();
         loop {
-            let mut line = String::new();
-            let n = tokio::time::timeout(self.timeout, (&mut self.io).take(4096).read_line(&mut line))
+            let mut raw = Vec::new();
+            let n = tokio::time::timeout(timeout, (&mut self.io).take(4096).read_until(b'\n', &mut raw))
                 .await
                 .map_err(|_| Answer::local(421, "4.4.2 timeout waiting for the server"))?
                 .map_err(|e| Answer::local(421, format!("4.4.2 connection lost: {e}")))?;
             if n == 0 {
                 return Err(Answer::local(421, "4.4.2 connection closed by the server"));
             }
-            let line = line.trim_end_matches(['\r', '\n']);
+            // Replies may carry any bytes: decode lossily rather than fail (RFC 5321 §4.2).
+            let text = String::from_utf8_lossy(&raw);
+            let line = text.trim_end_matches(['\r', '\n']);
             let code = line.get(..3).and_then(|c| c.parse::<u16>().ok());
             let Some(code) = code.filter(|c| (200..600).contains(c)) else {
                 return Err(Answer::local(421, format!("4.5.0 malformed reply: {line:.80}")));
             };
-            let rest = line.get(4..).unwrap_or("");
-            text.push(rest.to_owned());
-            lines.push(rest.to_owned());
+            lines.push(line.get(4..).unwrap_or("").to_owned());
             if line.as_bytes().get(3) != Some(&b'-') {
-                if code == 250 && lines.len() > 1 {
-                    self.ehlo = lines[1..].to_vec();
-                }
-                return Ok(Answer { code, text: text.join(" ") });
+                self.last = lines.clone();
+                return Ok(Answer { code, text: lines.join(" ") });
             }
             if lines.len() > 100 {
                 return Err(Answer::local(421, "4.5.0 reply too long"));
@@ -239,7 +267,12 @@ impl Session {
             .await
             .map_err(|_| Answer::local(421, "4.4.2 timeout sending the message"))?
             .map_err(|e| Answer::local(421, format!("4.4.2 connection lost: {e}")))?;
-        self.read().await
+        // RFC 5321 §4.5.3.2.6: wait 10 minutes for the reply after the final dot.
+        let r = self.read_reply(Duration::from_secs(600)).await;
+        if r.is_err() {
+            self.broken = true;
+        }
+        r
     }
 
     pub async fn quit(mut self) {

@@ -153,6 +153,13 @@ impl Queue {
             }
         };
         for (m, rs) in work {
+            if session.broken {
+                // The conversation is out of step: what is left goes back to the queue, to be
+                // tried on a fresh connection, never on this one.
+                let answer = Answer { code: 451, text: "4.4.2 connection lost during an earlier message".into() };
+                self.settle(&m, rs.into_iter().map(|r| (r, answer.clone())).collect()).await;
+                continue;
+            }
             let outcomes = match self.mailer.store().blob(m.blob.clone()).await {
                 Ok(content) => {
                     let content = crate::mailauth::sign(self.mailer.store(), content).await;
@@ -177,9 +184,13 @@ impl Queue {
             route::RouteError::NoMail => {
                 Answer { code: 556, text: format!("5.1.10 {domain} accepts no mail (null MX)") }
             }
+            route::RouteError::NoDomain => {
+                Answer { code: 550, text: format!("5.1.2 the domain {domain} does not exist") }
+            }
             route::RouteError::Dns(d) => Answer { code: 451, text: format!("4.4.3 DNS lookup failed: {d}") },
         })?;
         let mut last = Answer { code: 451, text: format!("4.4.1 no host of {domain} answered") };
+        let mut tried = false;
         for hop in hops {
             let addrs = match self.router.addresses(&hop.host, hop.port).await {
                 Ok(a) => a,
@@ -220,9 +231,12 @@ impl Queue {
                 .await
                 {
                     Ok(s) => return Ok(s),
-                    // A 5xx greeting or refused AUTH from the smarthost is final for this attempt.
+                    // Keep a temporary reason over a permanent one: a backup MX refusing us
+                    // must not bounce mail the primary will take later.
+                    Err(a) if a.permanent() && tried && !last.permanent() => {}
                     Err(a) => last = a,
                 }
+                tried = true;
             }
         }
         Err(last)

@@ -28,6 +28,9 @@ pub enum RouteError {
     /// RFC 7505 null MX, or no host at all: permanent.
     #[error("the domain accepts no mail")]
     NoMail,
+    /// NXDOMAIN: a mistyped domain; permanent.
+    #[error("the domain does not exist")]
+    NoDomain,
     #[error("DNS lookup failed: {0}")]
     Dns(String),
 }
@@ -84,6 +87,7 @@ impl Router {
                 }
                 Ok(records.into_iter().map(|(_, host)| Hop { host, port: 25, relay: false }).collect())
             }
+            Err(e) if e.is_nx_domain() => Err(RouteError::NoDomain),
             Err(e) if e.is_no_records_found() => Ok(vec![Hop { host: domain.to_owned(), port: 25, relay: false }]),
             Err(e) => Err(RouteError::Dns(e.to_string())),
         }
