@@ -54,7 +54,7 @@ def test_unknown_path_is_404(relais):
 
 
 # Listeners of protocols that have landed; each protocol issue moves its keys here.
-SERVED = {"http", "https", "smtp", "submission", "submissions", "pop3", "pop3s"}
+SERVED = {"http", "https", "smtp", "submission", "submissions", "pop3", "pop3s", "imap", "imaps"}
 
 
 def test_only_requested_listeners_open(relais_factory):

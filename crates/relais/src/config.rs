@@ -22,6 +22,7 @@ pub struct Config {
     pub auth: Auth,
     pub smtp: Smtp,
     pub pop3: Pop3,
+    pub imap: Imap,
     pub dns: Dns,
 }
 
@@ -270,6 +271,46 @@ fn routes<'de, D: Deserializer<'de>>(d: D) -> Result<std::collections::HashMap<S
             Ok((domain.to_ascii_lowercase(), parsed))
         })
         .collect()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Imap {
+    /// RFC 9051 §5.4: at least 1800.
+    pub idle_timeout_secs: u64,
+    pub max_line: usize,
+    /// Largest APPEND (APPENDLIMIT).
+    pub max_append: u64,
+    pub max_errors: u32,
+    /// LOGIN and AUTHENTICATE without TLS from loopback: for tests and local tools only.
+    pub plaintext_auth_on_loopback: bool,
+}
+
+impl Default for Imap {
+    fn default() -> Self {
+        let d = relais_imap::ImapConfig::default();
+        Imap {
+            idle_timeout_secs: d.idle_timeout.as_secs(),
+            max_line: d.max_line,
+            max_append: d.max_append,
+            max_errors: d.max_errors,
+            plaintext_auth_on_loopback: false,
+        }
+    }
+}
+
+impl Imap {
+    pub fn to_server(&self, hostname: &str) -> relais_imap::ImapConfig {
+        relais_imap::ImapConfig {
+            hostname: hostname.to_owned(),
+            idle_timeout: Duration::from_secs(self.idle_timeout_secs.max(1)),
+            max_line: self.max_line.max(1024),
+            max_append: self.max_append,
+            max_errors: self.max_errors.max(1),
+            plaintext_auth_on_loopback: self.plaintext_auth_on_loopback,
+            ..relais_imap::ImapConfig::default()
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -23,6 +23,7 @@ pub struct State {
     pub config: Config,
     pub smtp: Arc<relais_smtp::Smtp>,
     pub pop3: Arc<relais_pop3::Pop3>,
+    pub imap: Arc<relais_imap::Imap>,
 }
 
 /// A connection's view of shutdown: `wait` returns when the server is stopping; the handle
@@ -70,7 +71,7 @@ impl ShutdownControl {
 }
 
 /// Protocols this build serves. A configured listener for another one is reported, not bound.
-const SERVED: [&str; 7] = ["http", "https", "smtp", "submission", "submissions", "pop3", "pop3s"];
+const SERVED: [&str; 9] = ["http", "https", "smtp", "submission", "submissions", "pop3", "pop3s", "imap", "imaps"];
 
 /// What a listener's connections are handed to.
 #[derive(Clone)]
@@ -80,6 +81,8 @@ enum Service {
     Smtp(relais_smtp::Mode),
     /// POP3; true for implicit TLS.
     Pop3(bool),
+    /// IMAP; true for implicit TLS.
+    Imap(bool),
 }
 
 pub async fn run(data: PathBuf, config: Config) -> Result<()> {
@@ -99,7 +102,8 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
     let dns = relais_smtp::mailauth::authenticator(&config.dns.nameservers).map_err(anyhow::Error::msg)?;
     let smtp =
         relais_smtp::Smtp::new(config.smtp.to_server(&hostname), mailer.clone(), Some(acceptor.clone()), dns.clone());
-    let queue = relais_smtp::queue::Queue::new(config.smtp.to_queue(&hostname), mailer, dns);
+    let queue = relais_smtp::queue::Queue::new(config.smtp.to_queue(&hostname), mailer.clone(), dns);
+    let imap = relais_imap::Imap::new(config.imap.to_server(&hostname), mailer.clone(), Some(acceptor.clone()));
     let pop3 = relais_pop3::Pop3::new(config.pop3.to_server(&hostname), directory.clone(), Some(acceptor.clone()));
 
     let mut listeners = Vec::new();
@@ -119,7 +123,7 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
         }
     }
 
-    let state = Arc::new(State { store, directory, config, smtp, pop3 });
+    let state = Arc::new(State { store, directory, config, smtp, pop3, imap });
     let control = ShutdownControl::new();
     let published = publish(&data, &listeners)?;
     for (key, _, listener) in listeners {
@@ -130,6 +134,8 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
             "submissions" => Service::Smtp(relais_smtp::Mode::Submissions),
             "pop3" => Service::Pop3(false),
             "pop3s" => Service::Pop3(true),
+            "imap" => Service::Imap(false),
+            "imaps" => Service::Imap(true),
             _ => Service::Http,
         };
         tokio::spawn(accept_loop(listener, service, state.clone(), control.handle()));
@@ -187,6 +193,10 @@ async fn accept_loop(listener: TcpListener, service: Service, state: Arc<State>,
                 }
                 Service::Smtp(mode) => {
                     relais_smtp::serve(state.smtp.clone(), stream, peer, mode, handle.signal()).await;
+                    drop(handle);
+                }
+                Service::Imap(tls) => {
+                    relais_imap::serve(state.imap.clone(), stream, peer, tls, handle.signal()).await;
                     drop(handle);
                 }
                 Service::Pop3(tls) => {

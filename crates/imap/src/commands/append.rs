@@ -1,0 +1,73 @@
+//! APPEND (RFC 9051 §6.3.12), MULTIAPPEND (RFC 3502), with APPENDUID (RFC 4315 §3). The message
+//! is analysed once, like a delivery, and stored with its flags and internal date.
+
+use relais_imap_proto::{AppendMessage, Code, MailboxName, SequenceSet, Tag};
+use relais_store::{DataType, NewItem};
+
+use crate::convert;
+use crate::folders::Folders;
+use crate::session::Session;
+
+pub async fn append(s: &mut Session, tag: &Tag, mailbox: MailboxName, messages: Vec<AppendMessage>) {
+    let Some(account) = s.account() else { return };
+    if messages.iter().any(|m| m.flags.contains(&relais_imap_proto::Flag::Recent)) {
+        return s.bad(tag, "\\Recent cannot be set");
+    }
+    let name = mailbox.as_str().to_owned();
+    let target = match s.imap.store().read(move |r| Ok(Folders::load(r, account)?.find(&name).cloned())).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return s.no(tag, Some(Code::TryCreate), "no such mailbox"),
+        Err(e) => return s.store_error(tag, &e),
+    };
+    let mut prepared = Vec::with_capacity(messages.len());
+    for m in messages {
+        if m.data.is_empty() {
+            return s.no(tag, Some(Code::Cannot), "an empty message cannot be appended");
+        }
+        let received_at = m.date.map_or_else(relais_store::now, |d| d.unix_seconds());
+        let keywords = convert::keywords(&m.flags);
+        let data = m.data;
+        let (summary, text, data) = tokio::task::spawn_blocking(move || {
+            let sm = relais_mail::summary::summarize(&data);
+            let text = relais_mail::summary::search_text(&data, &sm);
+            (sm, text, data)
+        })
+        .await
+        .unwrap_or_default();
+        let blob = match s.imap.store().put_blob(data).await {
+            Ok(b) => b,
+            Err(e) => return s.store_error(tag, &e),
+        };
+        let json = serde_json::to_string(&summary).unwrap_or_default();
+        prepared.push(NewItem {
+            blob: Some(blob),
+            received_at,
+            keywords,
+            summary: json,
+            text: Some(text),
+            ..NewItem::default()
+        });
+    }
+    let mailbox_id = target.id;
+    let result = s
+        .imap
+        .store()
+        .write(move |tx| {
+            let mut uids = Vec::new();
+            for item in prepared {
+                let id = tx.create_item(account, DataType::Email, item)?;
+                uids.push(tx.add_to_mailbox(id, mailbox_id)?.0);
+            }
+            Ok(uids)
+        })
+        .await;
+    match result {
+        Ok(uids) => {
+            // The client learns of the new message at once when it is the selected mailbox.
+            s.updates(false, true).await;
+            let code = Code::AppendUid { uid_validity: target.uid_validity, uids: SequenceSet::from_numbers(uids) };
+            s.ok_code(tag, code, "APPEND completed");
+        }
+        Err(e) => s.store_error(tag, &e),
+    }
+}

@@ -1,0 +1,257 @@
+//! FETCH and UID FETCH (RFC 9051 §6.4.5), with CHANGEDSINCE/VANISHED (RFC 7162 §3.1.4, §3.2.6),
+//! BINARY (RFC 3516) and OBJECTID (RFC 8474). ENVELOPE and BODYSTRUCTURE come from the summary
+//! stored at delivery; section bytes are slices of the stored message at the summary's offsets.
+
+use relais_imap_proto::{Data, FetchAttribute, FetchCommand, FetchItem, Flag, Section, SectionText, SequenceSet, Tag};
+use relais_mail::summary::{Part, Summary};
+
+use crate::convert;
+use crate::session::{Session, State};
+use crate::view::View;
+
+/// `* n FETCH (FLAGS … [MODSEQ …] UID …)` for a message whose flags changed.
+pub fn send_flags(s: &mut Session, seq: u32) {
+    let State::Selected(view) = &s.state else { return };
+    let view = view.clone();
+    send_flags_of(s, &view, seq);
+}
+
+pub fn send_flags_of(s: &mut Session, view: &View, seq: u32) {
+    let Some(m) = view.by_seq(seq) else { return };
+    let mut items = vec![FetchItem::Flags(convert::flags(&m.flags)), FetchItem::Uid(m.uid.0)];
+    if s.condstore {
+        items.push(FetchItem::Modseq(m.modseq.0));
+    }
+    s.data(Data::Fetch { seq, items });
+}
+
+/// The sequence numbers a set names, in order; `uid` sets are matched against UIDs.
+pub fn resolve(view: &View, set: &SequenceSet, uid: bool) -> Vec<u32> {
+    if uid {
+        let max = view.max_uid();
+        view.messages
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| set.contains(m.uid.0, max))
+            .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX))
+            .collect()
+    } else {
+        let max = view.exists();
+        set.iter(max).filter(|n| *n >= 1 && *n <= max).collect()
+    }
+}
+
+pub async fn fetch(s: &mut Session, tag: &Tag, f: FetchCommand) {
+    let State::Selected(view) = &s.state else { return };
+    let view = view.clone();
+    if !f.uid && f.set.highest(view.exists()).is_some_and(|h| h > view.exists()) {
+        return s.bad(tag, "message sequence number beyond the mailbox");
+    }
+    if f.changed_since.is_some() {
+        s.condstore = true;
+    }
+    let seqs: Vec<u32> = resolve(&view, &f.set, f.uid)
+        .into_iter()
+        .filter(|seq| view.by_seq(*seq).is_some_and(|m| f.changed_since.is_none_or(|c| m.modseq.0 > c)))
+        .collect();
+    let sets_seen = !view.read_only && f.attributes.iter().any(FetchAttribute::sets_seen);
+    let needs_content = f.attributes.iter().any(needs_content);
+    let needs_summary = needs_content || f.attributes.iter().any(needs_summary);
+    let mut newly_seen = Vec::new();
+    for seq in seqs {
+        let Some(m) = view.by_seq(seq).cloned() else { continue };
+        let (summary, raw) = match load(s, m.item, needs_summary, needs_content).await {
+            Some(x) => x,
+            // Expunged by another session meanwhile: RFC 9051 §7.5.1 lets us skip it.
+            None => continue,
+        };
+        let mut items = Vec::with_capacity(f.attributes.len());
+        for a in &f.attributes {
+            item(&mut items, a, &m, &summary, &raw, s.condstore);
+        }
+        if sets_seen && !convert::has(&m.flags, "\\Seen") {
+            newly_seen.push((seq, m.item, m.flags.clone()));
+            items.retain(|i| !matches!(i, FetchItem::Flags(_)));
+            let mut flags = convert::flags(&m.flags);
+            flags.push(Flag::Seen);
+            items.push(FetchItem::Flags(flags));
+        }
+        s.data(Data::Fetch { seq, items });
+    }
+    if !newly_seen.is_empty() {
+        mark_seen(s, newly_seen).await;
+    }
+    s.ok(tag, if f.uid { "UID FETCH completed" } else { "FETCH completed" });
+}
+
+fn needs_content(a: &FetchAttribute) -> bool {
+    matches!(
+        a,
+        FetchAttribute::BodySection { .. }
+            | FetchAttribute::Binary { .. }
+            | FetchAttribute::BinarySize { .. }
+            | FetchAttribute::Rfc822
+            | FetchAttribute::Rfc822Header
+            | FetchAttribute::Rfc822Text
+    )
+}
+
+fn needs_summary(a: &FetchAttribute) -> bool {
+    matches!(
+        a,
+        FetchAttribute::Envelope
+            | FetchAttribute::Body
+            | FetchAttribute::BodyStructure
+            | FetchAttribute::Preview { .. }
+    )
+}
+
+/// The summary and, when asked, the content of a message; `None` if it is gone.
+async fn load(s: &Session, item: relais_store::ItemId, summary: bool, content: bool) -> Option<(Summary, Vec<u8>)> {
+    if !summary {
+        return Some((Summary::default(), Vec::new()));
+    }
+    let it = s.imap.store().read(move |r| r.item(item)).await.ok()?;
+    let sm = convert::summary(&it.summary);
+    let raw = match (content, it.blob) {
+        (true, Some(b)) => s.imap.store().blob(b).await.ok()?,
+        _ => Vec::new(),
+    };
+    Some((sm, raw))
+}
+
+fn item(
+    out: &mut Vec<FetchItem>,
+    a: &FetchAttribute,
+    m: &crate::view::Message,
+    sm: &Summary,
+    raw: &[u8],
+    condstore: bool,
+) {
+    match a {
+        FetchAttribute::Flags => out.push(FetchItem::Flags(convert::flags(&m.flags))),
+        FetchAttribute::Uid => out.push(FetchItem::Uid(m.uid.0)),
+        FetchAttribute::InternalDate => out.extend(convert::internal_date(m.received_at).map(FetchItem::InternalDate)),
+        FetchAttribute::Rfc822Size => out.push(FetchItem::Rfc822Size(m.size)),
+        FetchAttribute::Envelope => out.push(FetchItem::Envelope(Box::new(convert::envelope(&sm.envelope)))),
+        FetchAttribute::Body => out.push(FetchItem::Body(Box::new(convert::body_structure(&sm.structure)))),
+        FetchAttribute::BodyStructure => {
+            out.push(FetchItem::BodyStructure(Box::new(convert::body_structure(&sm.structure))))
+        }
+        FetchAttribute::BodySection { section, partial, .. } => {
+            let data = section_bytes(raw, sm, section).map(|d| slice(&d, *partial));
+            out.push(FetchItem::BodySection { section: section.clone(), origin: partial.map(|p| p.0), data });
+        }
+        FetchAttribute::Binary { part, partial, .. } => {
+            let data = binary(raw, sm, part).map(|d| slice(&d, *partial));
+            out.push(FetchItem::Binary { part: part.clone(), origin: partial.map(|p| p.0), data });
+        }
+        FetchAttribute::BinarySize { part } => {
+            let size = binary(raw, sm, part).map_or(0, |d| d.len() as u64);
+            out.push(FetchItem::BinarySize { part: part.clone(), size });
+        }
+        FetchAttribute::Rfc822 => out.push(FetchItem::Rfc822(Some(raw.to_vec()))),
+        FetchAttribute::Rfc822Header => out.push(FetchItem::Rfc822Header(Some(header_of(raw).to_vec()))),
+        FetchAttribute::Rfc822Text => out.push(FetchItem::Rfc822Text(Some(raw[header_of(raw).len()..].to_vec()))),
+        FetchAttribute::Modseq => out.push(FetchItem::Modseq(m.modseq.0)),
+        FetchAttribute::EmailId => out.push(FetchItem::EmailId(format!("M{}", m.item.0))),
+        FetchAttribute::ThreadId => out.push(FetchItem::ThreadId(None)),
+        FetchAttribute::SaveDate => out.push(FetchItem::SaveDate(None)),
+        FetchAttribute::Preview { .. } => out.push(FetchItem::Preview(Some(sm.preview.clone()))),
+    }
+    let _ = condstore;
+}
+
+fn slice(data: &[u8], partial: Option<(u64, u64)>) -> Vec<u8> {
+    match partial {
+        None => data.to_vec(),
+        Some((origin, len)) => {
+            let start = usize::try_from(origin).unwrap_or(usize::MAX).min(data.len());
+            let end = start.saturating_add(usize::try_from(len).unwrap_or(usize::MAX)).min(data.len());
+            data[start..end].to_vec()
+        }
+    }
+}
+
+fn header_of(raw: &[u8]) -> &[u8] {
+    relais_mail::headers::header_block(raw)
+}
+
+/// The bytes of a BODY[section] (RFC 9051 §6.4.5).
+fn section_bytes<'r>(raw: &'r [u8], sm: &Summary, section: &Section) -> Option<std::borrow::Cow<'r, [u8]>> {
+    use std::borrow::Cow;
+    // The message (or encapsulated message) the text specifier applies to.
+    let (header, body): (&[u8], &[u8]) = if section.part.is_empty() {
+        let h = header_of(raw);
+        (h, &raw[h.len()..])
+    } else {
+        let part = sm.structure.section(&section.part)?;
+        match &section.text {
+            None => return Some(Cow::Borrowed(part.body_bytes(raw))),
+            Some(SectionText::Mime) => return Some(Cow::Borrowed(part.header_bytes(raw))),
+            Some(_) => {
+                let inner: &Part = &part.message.as_ref()?.1;
+                (inner.header_bytes(raw), inner.body_bytes(raw))
+            }
+        }
+    };
+    Some(match &section.text {
+        None => Cow::Borrowed(raw),
+        Some(SectionText::Header) => Cow::Borrowed(header),
+        Some(SectionText::Text) => Cow::Borrowed(body),
+        Some(SectionText::HeaderFields(names)) => Cow::Owned(fields(header, names, true)),
+        Some(SectionText::HeaderFieldsNot(names)) => Cow::Owned(fields(header, names, false)),
+        Some(SectionText::Mime) => return None,
+    })
+}
+
+/// The header fields named (or not named) in `names`, continuation lines kept, then CRLF.
+fn fields(header: &[u8], names: &[String], keep: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut take = false;
+    for line in header.split_inclusive(|b| *b == b'\n') {
+        if line == b"\r\n" || line == b"\n" {
+            break;
+        }
+        if !matches!(line.first(), Some(b' ' | b'\t')) {
+            let name = line.split(|b| *b == b':').next().unwrap_or(b"");
+            let named = names.iter().any(|n| n.as_bytes().eq_ignore_ascii_case(name.trim_ascii()));
+            take = named == keep;
+        }
+        if take {
+            out.extend_from_slice(line);
+        }
+    }
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// BINARY[part]: the part's body with its transfer encoding undone (RFC 3516 §4.2).
+fn binary(raw: &[u8], sm: &Summary, part: &[u32]) -> Option<Vec<u8>> {
+    if part.is_empty() {
+        return Some(raw.to_vec());
+    }
+    let p = sm.structure.section(part)?;
+    Some(p.decoded_body(raw))
+}
+
+/// Sets \Seen on messages a non-PEEK fetch read (RFC 9051 §6.4.5).
+async fn mark_seen(s: &mut Session, seen: Vec<(u32, relais_store::ItemId, Vec<String>)>) {
+    let result = s
+        .imap
+        .store()
+        .write(move |tx| {
+            for (_, item, mut keywords) in seen {
+                keywords.push("\\Seen".into());
+                match tx.set_keywords(item, &keywords) {
+                    Ok(_) | Err(relais_store::Error::NotFound(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(())
+        })
+        .await;
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "imap: cannot set \\Seen");
+    }
+}

@@ -1,0 +1,71 @@
+//! One file per command family; `dispatch` is the one place a command meets its handler.
+
+pub mod any;
+pub mod append;
+pub mod auth;
+pub mod copy;
+pub mod fetch;
+pub mod mailbox;
+pub mod search;
+pub mod select;
+pub mod store;
+
+use relais_imap_proto::{Command, CommandBody};
+
+use crate::session::{Flow, Session};
+
+/// Runs one command. Untagged updates the client is owed go out before the tagged answer.
+pub async fn dispatch(s: &mut Session, cmd: Command) -> Flow {
+    let Command { tag, body } = cmd;
+    if !s.allowed(body.state()) {
+        s.bad(&tag, &format!("{} is not allowed now", body.name()));
+        return Flow::Continue;
+    }
+    // RFC 9051 §7.5.1: no EXPUNGE while answering FETCH, STORE or SEARCH by sequence number.
+    let by_sequence = matches!(&body, CommandBody::Fetch(f) if !f.uid)
+        || matches!(&body, CommandBody::Store(st) if !st.uid)
+        || matches!(&body, CommandBody::Search(se) if !se.uid)
+        || matches!(&body, CommandBody::Copy { uid: false, .. } | CommandBody::Move { uid: false, .. });
+    if !matches!(body, CommandBody::Select { .. } | CommandBody::Examine { .. } | CommandBody::Logout) {
+        s.updates(!by_sequence, matches!(body, CommandBody::Noop | CommandBody::Check)).await;
+    }
+    match body {
+        CommandBody::Capability => any::capability(s, &tag),
+        CommandBody::Noop | CommandBody::Check => s.ok(&tag, "done"),
+        CommandBody::Logout => {
+            s.bye("logging out");
+            s.ok(&tag, "LOGOUT completed");
+            return Flow::Logout;
+        }
+        CommandBody::Id(_) => any::id(s, &tag),
+        CommandBody::Enable(caps) => any::enable(s, &tag, caps),
+        CommandBody::Namespace => any::namespace(s, &tag),
+        CommandBody::StartTls => return auth::starttls(s, &tag),
+        CommandBody::Login { username, password } => auth::login(s, &tag, username, password).await,
+        CommandBody::Authenticate { mechanism, initial_response } => {
+            return auth::authenticate(s, tag, &mechanism, initial_response).await;
+        }
+        CommandBody::Select { mailbox, params } => select::select(s, &tag, mailbox, params, false).await,
+        CommandBody::Examine { mailbox, params } => select::select(s, &tag, mailbox, params, true).await,
+        CommandBody::Close => select::close(s, &tag, true).await,
+        CommandBody::Unselect => select::close(s, &tag, false).await,
+        CommandBody::Create { mailbox, special_use } => mailbox::create(s, &tag, mailbox, special_use).await,
+        CommandBody::Delete(m) => mailbox::delete(s, &tag, m).await,
+        CommandBody::Rename { from, to } => mailbox::rename(s, &tag, from, to).await,
+        CommandBody::Subscribe(m) => mailbox::subscribe(s, &tag, m, true).await,
+        CommandBody::Unsubscribe(m) => mailbox::subscribe(s, &tag, m, false).await,
+        CommandBody::List(l) => mailbox::list(s, &tag, l).await,
+        CommandBody::Lsub { reference, pattern } => mailbox::lsub(s, &tag, reference, pattern).await,
+        CommandBody::Status { mailbox, items } => mailbox::status(s, &tag, mailbox, items).await,
+        CommandBody::Append { mailbox, messages } => append::append(s, &tag, mailbox, messages).await,
+        CommandBody::Idle => return Flow::Idle(tag),
+        CommandBody::Expunge { uids } => copy::expunge(s, &tag, uids).await,
+        CommandBody::Search(c) => search::search(s, &tag, c).await,
+        CommandBody::Fetch(f) => fetch::fetch(s, &tag, f).await,
+        CommandBody::Store(c) => store::store(s, &tag, c).await,
+        CommandBody::Copy { uid, set, mailbox } => copy::copy(s, &tag, uid, set, mailbox, false).await,
+        CommandBody::Move { uid, set, mailbox } => copy::copy(s, &tag, uid, set, mailbox, true).await,
+        other => s.no(&tag, Some(relais_imap_proto::Code::Cannot), &format!("{} is not supported", other.name())),
+    }
+    Flow::Continue
+}

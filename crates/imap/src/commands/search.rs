@@ -1,0 +1,85 @@
+//! SEARCH and UID SEARCH (RFC 9051 §6.4.4) with ESEARCH (RFC 4731), SEARCHRES (RFC 5182) and
+//! MODSEQ (RFC 7162 §3.1.5).
+
+use std::collections::{HashMap, HashSet};
+
+use relais_imap_proto::{Data, Esearch, SearchCommand, SearchReturn, SequenceSet, Tag};
+
+use crate::search::{Context, Needs, needs, run};
+use crate::session::{Session, State};
+
+pub async fn search(s: &mut Session, tag: &Tag, c: SearchCommand) {
+    let (Some(account), State::Selected(view)) = (s.account(), &s.state) else { return };
+    let view = view.clone();
+    let mut need = Needs::default();
+    needs(&c.criteria, &mut need);
+    let mut fts = HashMap::new();
+    for t in need.texts {
+        let q = t.clone();
+        match s.imap.store().read(move |r| r.search_text(account, &q)).await {
+            Ok(ids) => {
+                fts.insert(t, ids.into_iter().map(|i| i.0).collect::<HashSet<_>>());
+            }
+            Err(e) => return s.store_error(tag, &e),
+        }
+    }
+    let mut summaries = HashMap::new();
+    if need.summaries {
+        let items: Vec<_> = view.messages.iter().map(|m| m.item).collect();
+        match s
+            .imap
+            .store()
+            .read(move |r| Ok(items.into_iter().filter_map(|i| r.item(i).ok()).collect::<Vec<_>>()))
+            .await
+        {
+            Ok(list) => {
+                for it in list {
+                    summaries.insert(it.id.0, crate::convert::summary(&it.summary));
+                }
+            }
+            Err(e) => return s.store_error(tag, &e),
+        }
+    }
+    let ctx =
+        Context { view: &view, summaries: &summaries, fts: &fts, saved: s.saved.as_deref(), now: relais_store::now() };
+    let seqs = run(&c.criteria, &ctx);
+    let uids: Vec<u32> = seqs.iter().filter_map(|q| view.by_seq(*q)).map(|m| m.uid.0).collect();
+    let ids: Vec<u32> = if c.uid { uids.clone() } else { seqs.clone() };
+    let modseq = mentions_modseq(&c.criteria)
+        .then(|| seqs.iter().filter_map(|q| view.by_seq(*q)).map(|m| m.modseq.0).max())
+        .flatten();
+    match &c.returns {
+        None => s.data(Data::Search { ids, modseq }),
+        Some(returns) => {
+            let returns: Vec<SearchReturn> = if returns.is_empty() { vec![SearchReturn::All] } else { returns.clone() };
+            if returns.contains(&SearchReturn::Save) {
+                s.saved = Some(uids);
+            }
+            let has = |r: SearchReturn| returns.contains(&r);
+            let only_save = returns.iter().all(|r| *r == SearchReturn::Save);
+            if !only_save {
+                s.data(Data::Esearch(Esearch {
+                    tag: Some(tag.clone()),
+                    uid: c.uid,
+                    min: has(SearchReturn::Min).then(|| ids.first().copied()).flatten(),
+                    max: has(SearchReturn::Max).then(|| ids.last().copied()).flatten(),
+                    all: (has(SearchReturn::All) && !ids.is_empty()).then(|| SequenceSet::from_numbers(ids.clone())),
+                    count: has(SearchReturn::Count).then(|| u32::try_from(ids.len()).unwrap_or(u32::MAX)),
+                    modseq,
+                }));
+            }
+        }
+    }
+    s.ok(tag, if c.uid { "UID SEARCH completed" } else { "SEARCH completed" });
+}
+
+fn mentions_modseq(k: &relais_imap_proto::SearchKey) -> bool {
+    use relais_imap_proto::SearchKey::*;
+    match k {
+        Modseq { .. } => true,
+        Not(x) => mentions_modseq(x),
+        Or(a, b) => mentions_modseq(a) || mentions_modseq(b),
+        And(ks) => ks.iter().any(mentions_modseq),
+        _ => false,
+    }
+}

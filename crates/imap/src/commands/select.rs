@@ -1,0 +1,129 @@
+//! SELECT and EXAMINE (RFC 9051 §6.3.2-3, with CONDSTORE and QRESYNC, RFC 7162 §3.1.2, §3.2.5),
+//! CLOSE (§6.4.1) and UNSELECT (§6.4.2).
+
+use relais_imap_proto::{Code, Data, Flag, MailboxName, SelectParams, SequenceSet, Status, StatusResponse, Tag};
+use relais_store::CollectionKind;
+
+use crate::folders::Folders;
+use crate::session::{Session, State};
+use crate::view::View;
+
+pub async fn select(s: &mut Session, tag: &Tag, name: MailboxName, params: SelectParams, read_only: bool) {
+    // Selecting another mailbox closes the current one, without expunging (RFC 9051 §6.3.2).
+    if matches!(s.state, State::Selected(_)) {
+        s.state = State::Authenticated;
+        if s.qresync {
+            s.status(StatusResponse::new(None, Status::Ok, "previous mailbox closed").with_code(Code::Closed));
+        }
+    }
+    if params.condstore {
+        s.condstore = true;
+    }
+    if params.qresync.is_some() && !s.qresync {
+        s.bad(tag, "QRESYNC parameters need ENABLE QRESYNC first");
+        return;
+    }
+    let Some(account) = s.account() else { return };
+    let wanted = name.as_str().to_owned();
+    let opened = s
+        .imap
+        .store()
+        .read(move |r| {
+            let folders = Folders::load(r, account)?;
+            let Some(c) = folders.find(&wanted) else { return Ok(None) };
+            if c.kind != CollectionKind::Mailbox {
+                return Ok(None);
+            }
+            View::open(r, c.id, read_only).map(Some)
+        })
+        .await;
+    let view = match opened {
+        Ok(Some(v)) => v,
+        Ok(None) => return s.no(tag, Some(Code::Nonexistent), "no such mailbox"),
+        Err(e) => return s.store_error(tag, &e),
+    };
+    let flags = vec![Flag::Answered, Flag::Flagged, Flag::Deleted, Flag::Seen, Flag::Draft];
+    s.data(Data::Flags(flags.clone()));
+    s.data(Data::Exists(view.exists()));
+    if !s.utf8 {
+        // IMAP4rev1 clients expect RECENT (RFC 3501 §7.3.2); Relais keeps no \Recent.
+        s.data(Data::Recent(0));
+    }
+    let untagged = |s: &mut Session, code: Code| s.status(StatusResponse::new(None, Status::Ok, "").with_code(code));
+    untagged(s, Code::PermanentFlags { flags, any_keyword: !read_only });
+    untagged(s, Code::UidValidity(view.uid_validity));
+    untagged(s, Code::UidNext(view.uid_next));
+    untagged(s, Code::HighestModseq(view.highest_modseq().0));
+    untagged(s, Code::MailboxId(view.mailbox.0.to_string()));
+    if let Some(q) = &params.qresync
+        && q.uid_validity == view.uid_validity
+    {
+        qresync(s, &view, q.modseq, q.known_uids.as_ref()).await;
+    }
+    let code = if read_only { Code::ReadOnly } else { Code::ReadWrite };
+    s.state = State::Selected(view);
+    s.ok_code(tag, code, if read_only { "EXAMINE completed" } else { "SELECT completed" });
+}
+
+/// RFC 7162 §3.2.5.2: what the client missed since `modseq`: VANISHED (EARLIER) for UIDs gone,
+/// FETCH FLAGS for UIDs changed.
+async fn qresync(s: &mut Session, view: &View, modseq: u64, known: Option<&SequenceSet>) {
+    let mailbox = view.mailbox;
+    let since = relais_store::Modseq(modseq);
+    let changes = match s.imap.store().read(move |r| r.mailbox_changes_since(mailbox, since)).await {
+        Ok(c) => c,
+        // Older than the change log: every known UID not in the view is gone.
+        Err(relais_store::Error::ChangesTooOld { .. }) => Vec::new(),
+        Err(_) => return,
+    };
+    let max = view.max_uid().max(1);
+    let vanished: Vec<u32> = changes
+        .iter()
+        .filter(|c| c.kind == relais_store::ChangeKind::Destroyed && view.seq_of(c.uid).is_none())
+        .map(|c| c.uid.0)
+        .filter(|u| known.is_none_or(|k| k.contains(*u, max)))
+        .collect();
+    if !vanished.is_empty() {
+        s.data(Data::Vanished { earlier: true, uids: SequenceSet::from_numbers(vanished) });
+    }
+    let mut changed: Vec<u32> = changes
+        .iter()
+        .filter(|c| c.kind != relais_store::ChangeKind::Destroyed)
+        .filter_map(|c| view.seq_of(c.uid))
+        .collect();
+    changed.sort_unstable();
+    changed.dedup();
+    for seq in changed {
+        crate::commands::fetch::send_flags_of(s, view, seq);
+    }
+}
+
+/// CLOSE expunges \Deleted messages (unless read-only) and deselects; UNSELECT only deselects.
+pub async fn close(s: &mut Session, tag: &Tag, expunge: bool) {
+    if expunge
+        && let State::Selected(v) = &s.state
+        && !v.read_only
+    {
+        let mailbox = v.mailbox;
+        let doomed: Vec<_> =
+            v.messages.iter().filter(|m| crate::convert::has(&m.flags, "\\Deleted")).map(|m| m.item).collect();
+        let done = s
+            .imap
+            .store()
+            .write(move |tx| {
+                for item in doomed {
+                    match tx.remove_from_mailbox(item, mailbox) {
+                        Ok(()) | Err(relais_store::Error::NotFound(_)) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(e) = done {
+            return s.store_error(tag, &e);
+        }
+    }
+    s.state = State::Authenticated;
+    s.ok(tag, if expunge { "CLOSE completed" } else { "UNSELECT completed" });
+}

@@ -1,0 +1,205 @@
+//! The connection loop: the only code that reads from or writes to an IMAP socket. Bytes go into
+//! the protocol crate's `Receiver`; each complete command goes to the session; its output is
+//! written when the client has nothing more pipelined. Also: literal continuations, the
+//! AUTHENTICATE exchange, IDLE (RFC 2177) woken by store notifications, STARTTLS, the idle
+//! timeout, the error limit and shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use relais_imap_proto::{Continuation, Limits, Received, Receiver, Response, Status, StatusResponse};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+
+use crate::Imap;
+use crate::session::{Flow, Session};
+
+pub async fn serve(
+    imap: Arc<Imap>,
+    tcp: TcpStream,
+    peer: SocketAddr,
+    implicit_tls: bool,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let _ = tcp.set_nodelay(true);
+    let mut s = Session::new(imap.clone(), peer, implicit_tls);
+    if implicit_tls {
+        if let Some(tls) = handshake(&imap, tcp).await {
+            run(tls, &mut s, true, &mut shutdown).await;
+        }
+        return;
+    }
+    if let Some(tcp) = run(tcp, &mut s, true, &mut shutdown).await
+        && let Some(tls) = handshake(&imap, tcp).await
+    {
+        s.tls = true;
+        run(tls, &mut s, false, &mut shutdown).await;
+    }
+}
+
+async fn handshake(imap: &Imap, tcp: TcpStream) -> Option<tokio_rustls::server::TlsStream<TcpStream>> {
+    let acceptor = imap.tls.clone()?;
+    match tokio::time::timeout(std::time::Duration::from_secs(15), acceptor.accept(tcp)).await {
+        Ok(Ok(s)) => Some(s),
+        _ => None,
+    }
+}
+
+fn limits(imap: &Imap) -> Limits {
+    Limits {
+        max_line: imap.config.max_line,
+        max_literal: imap.config.max_literal,
+        max_append_literal: imap.config.max_append,
+        max_command: imap.config.max_append.saturating_add(1 << 20),
+        literal_minus: false,
+    }
+}
+
+enum Input {
+    Bytes(usize),
+    Closed,
+    Timeout,
+    Shutdown,
+    Woken,
+}
+
+async fn read<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut [u8],
+    s: &mut Session,
+    shutdown: &mut watch::Receiver<bool>,
+    idling: bool,
+) -> Input {
+    let timeout = s.imap.config.idle_timeout;
+    let notified = async {
+        match (idling, s.changes.as_mut()) {
+            (true, Some(rx)) => {
+                let _ = rx.recv().await;
+            }
+            _ => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        r = tokio::time::timeout(timeout, stream.read(buf)) => match r {
+            Ok(Ok(0) | Err(_)) => Input::Closed,
+            Ok(Ok(n)) => Input::Bytes(n),
+            Err(_) => Input::Timeout,
+        },
+        _ = shutdown.wait_for(|x| *x) => Input::Shutdown,
+        () = notified => Input::Woken,
+    }
+}
+
+/// Runs until LOGOUT, the end of the connection, or STARTTLS (then returns the plain stream).
+async fn run<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
+    s: &mut Session,
+    greet: bool,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Option<S> {
+    let mut receiver = Receiver::new(limits(&s.imap));
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut idle: Option<relais_imap_proto::Tag> = None;
+    let mut authenticating: Option<relais_imap_proto::Tag> = None;
+    if greet {
+        let caps = crate::commands::any::capabilities(s);
+        s.status(
+            StatusResponse::new(None, Status::Ok, "Relais IMAP ready")
+                .with_code(relais_imap_proto::Code::Capability(caps)),
+        );
+    }
+    loop {
+        // Answer everything already received before waiting for more.
+        loop {
+            receiver.set_dialect(s.dialect());
+            let received = match receiver.receive() {
+                Ok(Some(r)) => r,
+                Ok(None) => break,
+                Err(e) => {
+                    s.errors += 1;
+                    s.status(e.response());
+                    continue;
+                }
+            };
+            match received {
+                Received::Continue(req) => {
+                    s.send(Response::Continuation(Continuation::Text("Ready for literal data".into())));
+                    let _ = req;
+                }
+                Received::Done => {
+                    if let Some(tag) = idle.take() {
+                        s.ok(&tag, "IDLE terminated");
+                    }
+                }
+                Received::AuthenticateResponse(resp) => {
+                    let Some(tag) = authenticating.take() else { continue };
+                    match resp {
+                        relais_imap_proto::AuthResponse::Cancel => s.bad(&tag, "AUTHENTICATE cancelled"),
+                        relais_imap_proto::AuthResponse::Data(d) => crate::commands::auth::response(s, &tag, &d).await,
+                    }
+                }
+                Received::Command(cmd) => match crate::commands::dispatch(s, cmd).await {
+                    Flow::Continue => {}
+                    Flow::Logout => {
+                        let _ = write(&mut stream, s).await;
+                        let _ = stream.shutdown().await;
+                        return None;
+                    }
+                    Flow::StartTls => {
+                        if write(&mut stream, s).await.is_err() {
+                            return None;
+                        }
+                        // Nothing sent in the clear may count as sent under TLS (RFC 9051 §6.2.1).
+                        receiver.discard_buffered();
+                        return Some(stream);
+                    }
+                    Flow::Idle(tag) => {
+                        s.send(Response::Continuation(Continuation::Text("idling".into())));
+                        receiver.expect_done();
+                        idle = Some(tag);
+                    }
+                    Flow::Authenticate(tag) => {
+                        s.send(Response::Continuation(Continuation::Text(String::new())));
+                        receiver.expect_authenticate_response();
+                        authenticating = Some(tag);
+                    }
+                },
+            }
+            if s.errors > s.imap.config.max_errors {
+                s.bye("too many errors");
+                let _ = write(&mut stream, s).await;
+                return None;
+            }
+        }
+        if write(&mut stream, s).await.is_err() {
+            return None;
+        }
+        match read(&mut stream, &mut buf, s, shutdown, idle.is_some()).await {
+            Input::Bytes(n) => receiver.feed(&buf[..n]),
+            Input::Closed => return None,
+            Input::Timeout => {
+                s.bye("autologout: idle for too long");
+                let _ = write(&mut stream, s).await;
+                return None;
+            }
+            Input::Shutdown => {
+                s.bye("server shutting down");
+                let _ = write(&mut stream, s).await;
+                return None;
+            }
+            // IDLE: tell the client at once what changed (RFC 2177 §3).
+            Input::Woken => s.updates(true, true).await,
+        }
+    }
+}
+
+async fn write<S: AsyncWrite + Unpin>(stream: &mut S, s: &mut Session) -> std::io::Result<()> {
+    if s.out.is_empty() {
+        return Ok(());
+    }
+    stream.write_all(&s.out).await?;
+    stream.flush().await?;
+    s.out.clear();
+    Ok(())
+}

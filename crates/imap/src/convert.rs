@@ -1,0 +1,71 @@
+//! The MIME summary stored at delivery (`relais_mail::summary`) as IMAP's ENVELOPE and
+//! BODYSTRUCTURE (RFC 9051 §7.5.2), and flags as the store keeps them (keyword strings).
+
+use relais_imap_proto::{Address, BodyStructure, DateTime, Envelope, Flag};
+use relais_mail::summary::{EnvAddress, Part, Summary};
+
+pub fn summary(json: &str) -> Summary {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+fn addresses(list: &[EnvAddress]) -> Vec<Address> {
+    list.iter()
+        .map(|a| Address { name: a.name.clone(), adl: a.adl.clone(), mailbox: a.mailbox.clone(), host: a.host.clone() })
+        .collect()
+}
+
+pub fn envelope(e: &relais_mail::summary::Envelope) -> Envelope {
+    Envelope {
+        date: e.date.clone(),
+        subject: e.subject.clone(),
+        from: addresses(&e.from),
+        sender: addresses(&e.sender),
+        reply_to: addresses(&e.reply_to),
+        to: addresses(&e.to),
+        cc: addresses(&e.cc),
+        bcc: addresses(&e.bcc),
+        in_reply_to: e.in_reply_to.clone(),
+        message_id: e.message_id.clone(),
+    }
+}
+
+pub fn body_structure(p: &Part) -> BodyStructure {
+    BodyStructure {
+        content_type: p.content_type.clone(),
+        content_subtype: p.content_subtype.clone(),
+        params: p.params.clone(),
+        id: p.id.clone(),
+        description: p.description.clone(),
+        encoding: p.encoding.clone(),
+        size: p.size,
+        lines: p.lines,
+        md5: p.md5.clone(),
+        disposition: p.disposition.clone(),
+        language: p.language.clone(),
+        location: p.location.clone(),
+        parts: p.parts.iter().map(body_structure).collect(),
+        message: p.message.as_ref().map(|m| Box::new((envelope(&m.0), body_structure(&m.1)))),
+    }
+}
+
+/// Keywords as stored → IMAP flags (unknown backslash words become extension flags).
+pub fn flags(keywords: &[String]) -> Vec<Flag> {
+    keywords.iter().filter_map(|k| Flag::parse(k)).collect()
+}
+
+/// IMAP flags → keywords as stored; `\Recent` is never stored.
+pub fn keywords(flags: &[Flag]) -> Vec<String> {
+    let mut out: Vec<String> = flags.iter().filter(|f| **f != Flag::Recent).map(ToString::to_string).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// A stored unix time as an IMAP date-time in UTC; times outside IMAP's range are clamped.
+pub fn internal_date(unix: i64) -> Option<DateTime> {
+    DateTime::from_unix(unix, 0).or_else(|| DateTime::from_unix(unix.clamp(0, 253_402_300_799), 0))
+}
+
+pub fn has(keywords: &[String], flag: &str) -> bool {
+    keywords.iter().any(|k| k.eq_ignore_ascii_case(flag))
+}

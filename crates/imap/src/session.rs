@@ -1,0 +1,213 @@
+//! One IMAP session: its state (RFC 9051 §3), what it has enabled, the selected mailbox's view,
+//! and the untagged updates it owes the client. Handlers append responses to `out`; the
+//! connection loop writes them.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use relais_directory::Principal;
+use relais_imap_proto::{Code, CommandState, Data, Dialect, Response, SequenceSet, Status, StatusResponse, Tag};
+use relais_store::{DataType, Notification};
+use tokio::sync::broadcast;
+
+use crate::Imap;
+use crate::view::View;
+
+pub enum State {
+    NotAuthenticated,
+    Authenticated,
+    Selected(View),
+}
+
+/// What the connection loop does after a command.
+pub enum Flow {
+    Continue,
+    StartTls,
+    /// Enter IDLE (RFC 2177) for this tag.
+    Idle(Tag),
+    /// Read one SASL response line for this AUTHENTICATE.
+    Authenticate(Tag),
+    Logout,
+}
+
+pub struct Session {
+    pub imap: Arc<Imap>,
+    pub peer: SocketAddr,
+    pub tls: bool,
+    pub state: State,
+    pub principal: Option<Principal>,
+    pub condstore: bool,
+    pub qresync: bool,
+    pub utf8: bool,
+    /// SEARCHRES (RFC 5182): the last saved result, as UIDs.
+    pub saved: Option<Vec<u32>>,
+    pub errors: u32,
+    pub out: Vec<u8>,
+    /// Commits of this account, to know when the view needs a sync.
+    pub changes: Option<broadcast::Receiver<Notification>>,
+}
+
+impl Session {
+    pub fn new(imap: Arc<Imap>, peer: SocketAddr, tls: bool) -> Session {
+        Session {
+            imap,
+            peer,
+            tls,
+            state: State::NotAuthenticated,
+            principal: None,
+            condstore: false,
+            qresync: false,
+            utf8: false,
+            saved: None,
+            errors: 0,
+            out: Vec::with_capacity(4096),
+            changes: None,
+        }
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        Dialect { utf8: self.utf8 }
+    }
+
+    pub fn send(&mut self, r: Response) {
+        let d = self.dialect();
+        r.encode(&mut self.out, d);
+    }
+
+    pub fn data(&mut self, d: Data) {
+        self.send(Response::Data(d));
+    }
+
+    pub fn status(&mut self, s: StatusResponse) {
+        self.send(Response::Status(s));
+    }
+
+    pub fn ok(&mut self, tag: &Tag, text: &str) {
+        self.status(StatusResponse::ok(tag, text));
+    }
+
+    pub fn ok_code(&mut self, tag: &Tag, code: Code, text: &str) {
+        self.status(StatusResponse::ok(tag, text).with_code(code));
+    }
+
+    pub fn no(&mut self, tag: &Tag, code: Option<Code>, text: &str) {
+        let r = StatusResponse::no(tag, text);
+        self.status(match code {
+            Some(c) => r.with_code(c),
+            None => r,
+        });
+    }
+
+    pub fn bad(&mut self, tag: &Tag, text: &str) {
+        self.errors += 1;
+        self.status(StatusResponse::bad(tag, text));
+    }
+
+    /// Answers a store failure: NO with the right code, the detail to the log.
+    pub fn store_error(&mut self, tag: &Tag, e: &relais_store::Error) {
+        use relais_store::Error;
+        let (code, text) = match e {
+            Error::NotFound(_) => (Code::Nonexistent, "no such mailbox or message".to_owned()),
+            Error::AlreadyExists(_) => (Code::AlreadyExists, "already exists".to_owned()),
+            Error::Invalid(t) => (Code::Cannot, t.clone()),
+            _ => {
+                tracing::warn!(peer = %self.peer, error = %e, "imap: store error");
+                (Code::ServerBug, "internal error, try again".to_owned())
+            }
+        };
+        self.no(tag, Some(code), &text);
+    }
+
+    pub fn account(&self) -> Option<relais_store::AccountId> {
+        self.principal.as_ref().map(|p| p.id)
+    }
+
+    /// RFC 9051 §6: is the command allowed in the current state?
+    pub fn allowed(&self, needs: CommandState) -> bool {
+        match (needs, &self.state) {
+            (CommandState::Any, _) => true,
+            (CommandState::NotAuthenticated, State::NotAuthenticated) => true,
+            (CommandState::Authenticated, State::Authenticated | State::Selected(_)) => true,
+            (CommandState::Selected, State::Selected(_)) => true,
+            _ => false,
+        }
+    }
+
+    pub fn view(&mut self) -> Option<&mut View> {
+        match &mut self.state {
+            State::Selected(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// True if a commit to this account touched mail since the last look.
+    fn mail_changed(&mut self) -> bool {
+        let (Some(rx), Some(account)) = (self.changes.as_mut(), self.principal.as_ref().map(|p| p.id)) else {
+            return false;
+        };
+        let mut changed = false;
+        loop {
+            match rx.try_recv() {
+                Ok(n) if n.account == account && (n.touches(DataType::Email) || n.touches(DataType::Mailbox)) => {
+                    changed = true
+                }
+                Ok(_) => {}
+                Err(broadcast::error::TryRecvError::Lagged(_)) => changed = true,
+                Err(_) => return changed,
+            }
+        }
+    }
+
+    /// Brings the selected view up to date and sends what the client is owed (RFC 9051 §7.5):
+    /// new EXISTS and flag changes always; expunges only when `expunges_allowed` (never while
+    /// answering FETCH, STORE or SEARCH by sequence number, §7.5.1).
+    pub async fn updates(&mut self, expunges_allowed: bool, force: bool) {
+        if !matches!(self.state, State::Selected(_)) || !(force || self.mail_changed()) {
+            if expunges_allowed {
+                self.flush_expunges();
+            }
+            return;
+        }
+        let State::Selected(view) = &mut self.state else { return };
+        let mut v = view.clone();
+        let result = self.imap.store().read(move |r| v.sync(r).map(|u| (v, u))).await;
+        let (v, updates) = match result {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::warn!(error = %e, "imap: cannot sync the selected mailbox");
+                return;
+            }
+        };
+        self.state = State::Selected(v);
+        if let Some(n) = updates.exists {
+            self.data(Data::Exists(n));
+        }
+        for seq in updates.flags {
+            crate::commands::fetch::send_flags(self, seq);
+        }
+        if expunges_allowed {
+            self.flush_expunges();
+        }
+    }
+
+    /// Sends EXPUNGE (or VANISHED with QRESYNC) for messages gone since the last report.
+    pub fn flush_expunges(&mut self) {
+        let Some(view) = self.view() else { return };
+        let gone = view.take_expunges();
+        if gone.is_empty() {
+            return;
+        }
+        if self.qresync {
+            let uids = SequenceSet::from_numbers(gone.iter().map(|(_, u)| u.0));
+            self.data(Data::Vanished { earlier: false, uids });
+        } else {
+            for (seq, _) in gone {
+                self.data(Data::Expunge(seq));
+            }
+        }
+    }
+
+    pub fn bye(&mut self, text: &str) {
+        self.status(StatusResponse::new(None, Status::Bye, text));
+    }
+}
