@@ -221,3 +221,35 @@ def test_imaplib_and_bad_input(imap):
     assert ask(b"a6 APPEND INBOX {99999999999}\r\n").startswith(b"a6 ")
     assert ask(b"a7 NOOP\r\n").startswith(b"a7 OK")
     sock.close()
+
+
+def test_copy_has_its_own_flags_and_move_into_same_mailbox_keeps_it(imap):
+    c = client(imap)
+    c.select_folder("INBOX")
+    c.copy([1], "Archive")
+    # The classic move of clients without MOVE: copy, flag \Deleted, expunge.
+    c.add_flags([1], [b"\\Deleted"])
+    c.expunge()
+    c.select_folder("Archive")
+    uids = c.search(["ALL"])
+    assert len(uids) == 1 and c.get_flags(uids)[uids[0]] == (), "the copy did not inherit \\Deleted"
+    c.select_folder("INBOX")
+    c.move([2], "INBOX")
+    assert c.search(["ALL"]) == [2, 3], "MOVE into the same mailbox loses nothing"
+    c.logout()
+
+
+def test_keywords_announced_and_searchres(imap):
+    c = client(imap)
+    c.select_folder("INBOX")
+    c.add_flags([1], [b"$Forwarded"])
+    assert b"$Forwarded" in c.get_flags([1])[1]
+    info = c.select_folder("INBOX")
+    assert b"$Forwarded" in info[b"FLAGS"], "FLAGS names every keyword in use"
+    raw = c._imap
+    typ, _ = raw.uid("SEARCH", "RETURN", "(SAVE)", "SUBJECT", '"message 2"')
+    assert typ == "OK"
+    typ, _ = raw.uid("MOVE", "$", "Trash")
+    assert typ == "OK"
+    assert c.folder_status("Trash", ["MESSAGES"])[b"MESSAGES"] == 1
+    c.logout()

@@ -31,7 +31,8 @@ struct Args {
 fn args() -> Result<Args> {
     let mut it = std::env::args().skip(1);
     let mode = it.next().context("usage: imap-load append|login|fetch --addr HOST:PORT …")?;
-    let mut a = Args { mode, addr: String::new(), user: "u%04d".into(), password: "pass".into(), clients: 20, count: 2000 };
+    let mut a =
+        Args { mode, addr: String::new(), user: "u%04d".into(), password: "pass".into(), clients: 20, count: 2000 };
     while let Some(arg) = it.next() {
         let mut v = || it.next().with_context(|| format!("{arg} needs a value"));
         match arg.as_str() {
@@ -87,7 +88,12 @@ impl Conn {
                 bail!("connection closed during {line}");
             }
             // Skip literals inside responses.
-            if let Some(n) = l.trim_end().strip_suffix('}').and_then(|x| x.rsplit_once('{')).and_then(|(_, n)| n.parse::<usize>().ok()) {
+            if let Some(n) = l
+                .trim_end()
+                .strip_suffix('}')
+                .and_then(|x| x.rsplit_once('{'))
+                .and_then(|(_, n)| n.parse::<usize>().ok())
+            {
                 let mut skip = vec![0u8; n];
                 self.rd.read_exact(&mut skip).await?;
             }
@@ -111,7 +117,8 @@ fn mix_message(i: u64) -> Vec<u8> {
         160..190 => 50,
         _ => 200,
     };
-    let mut m = format!("From: load@bench.test\r\nSubject: append {i}\r\nMessage-ID: <append-{i}@bench.test>\r\n\r\n").into_bytes();
+    let mut m = format!("From: load@bench.test\r\nSubject: append {i}\r\nMessage-ID: <append-{i}@bench.test>\r\n\r\n")
+        .into_bytes();
     while m.len() < kib * 1024 {
         m.extend_from_slice(b"The quick brown fox jumps over the lazy dog, again and again, for the benchmark.\r\n");
     }

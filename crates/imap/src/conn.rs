@@ -72,11 +72,23 @@ async fn read<S: AsyncRead + Unpin>(
     idling: bool,
 ) -> Input {
     let timeout = s.imap.config.idle_timeout;
+    let account = s.account();
     let notified = async {
         match (idling, s.changes.as_mut()) {
-            (true, Some(rx)) => {
-                let _ = rx.recv().await;
-            }
+            (true, Some(rx)) => loop {
+                use relais_store::DataType;
+                match rx.recv().await {
+                    Ok(n)
+                        if Some(n.account) == account
+                            && (n.touches(DataType::Email) || n.touches(DataType::Mailbox)) =>
+                    {
+                        break;
+                    }
+                    Ok(_) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
+                    Err(_) => std::future::pending::<()>().await,
+                }
+            },
             _ => std::future::pending::<()>().await,
         }
     };

@@ -179,6 +179,7 @@ impl Session {
             }
         };
         self.state = State::Selected(v);
+        crate::commands::select::announce_keywords(self);
         if let Some(n) = updates.exists {
             self.data(Data::Exists(n));
         }

@@ -42,6 +42,8 @@ pub struct View {
     pub messages: Vec<Message>,
     /// The account modseq this view is up to date with.
     pub modseq: Modseq,
+    /// The flags last announced with FLAGS.
+    pub announced: Vec<String>,
 }
 
 impl View {
@@ -62,7 +64,15 @@ impl View {
                 gone: false,
             })
             .collect();
-        Ok(View { mailbox, uid_validity: c.uid_validity, uid_next: c.uid_next, read_only, messages, modseq })
+        Ok(View {
+            mailbox,
+            uid_validity: c.uid_validity,
+            uid_next: c.uid_next,
+            read_only,
+            messages,
+            modseq,
+            announced: Vec::new(),
+        })
     }
 
     pub fn exists(&self) -> u32 {

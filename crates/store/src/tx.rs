@@ -382,6 +382,9 @@ impl<'c> WriteTx<'c> {
         if m.kind != CollectionKind::Mailbox || i.data_type != DataType::Email || m.account != i.account {
             return Err(Error::Invalid("only a message of the same account goes in a mailbox".into()));
         }
+        if self.read().mailboxes_of(item)?.iter().any(|(mb, _)| *mb == mailbox) {
+            return Err(Error::AlreadyExists(format!("message {item} in mailbox {mailbox}")));
+        }
         let modseq = self.modseq(m.account)?;
         let row = self
             .conn

@@ -27,13 +27,15 @@ pub async fn append(s: &mut Session, tag: &Tag, mailbox: MailboxName, messages: 
         let received_at = m.date.map_or_else(relais_store::now, |d| d.unix_seconds());
         let keywords = convert::keywords(&m.flags);
         let data = m.data;
-        let (summary, text, data) = tokio::task::spawn_blocking(move || {
+        let analysed = tokio::task::spawn_blocking(move || {
             let sm = relais_mail::summary::summarize(&data);
             let text = relais_mail::summary::search_text(&data, &sm);
             (sm, text, data)
         })
-        .await
-        .unwrap_or_default();
+        .await;
+        let Ok((summary, text, data)) = analysed else {
+            return s.no(tag, Some(Code::ServerBug), "the message could not be analysed");
+        };
         let blob = match s.imap.store().put_blob(data).await {
             Ok(b) => b,
             Err(e) => return s.store_error(tag, &e),

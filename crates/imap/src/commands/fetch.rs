@@ -25,8 +25,19 @@ pub fn send_flags_of(s: &mut Session, view: &View, seq: u32) {
     s.data(Data::Fetch { seq, items });
 }
 
-/// The sequence numbers a set names, in order; `uid` sets are matched against UIDs.
-pub fn resolve(view: &View, set: &SequenceSet, uid: bool) -> Vec<u32> {
+/// The sequence numbers a set names, in order; `uid` sets are matched against UIDs, and `$` is
+/// the last saved search result (RFC 5182), kept as UIDs.
+pub fn resolve_in(view: &View, set: &SequenceSet, uid: bool, saved: Option<&[u32]>) -> Vec<u32> {
+    if set.is_saved() {
+        let saved = saved.unwrap_or(&[]);
+        return view
+            .messages
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| saved.contains(&m.uid.0))
+            .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX))
+            .collect();
+    }
     if uid {
         let max = view.max_uid();
         view.messages
@@ -50,7 +61,7 @@ pub async fn fetch(s: &mut Session, tag: &Tag, f: FetchCommand) {
     if f.changed_since.is_some() {
         s.condstore = true;
     }
-    let seqs: Vec<u32> = resolve(&view, &f.set, f.uid)
+    let seqs: Vec<u32> = resolve_in(&view, &f.set, f.uid, s.saved.as_deref())
         .into_iter()
         .filter(|seq| view.by_seq(*seq).is_some_and(|m| f.changed_since.is_none_or(|c| m.modseq.0 > c)))
         .collect();

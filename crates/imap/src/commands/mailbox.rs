@@ -85,6 +85,9 @@ pub async fn delete(s: &mut Session, tag: &Tag, name: MailboxName) {
 pub async fn rename(s: &mut Session, tag: &Tag, from: MailboxName, to: MailboxName) {
     let Some(account) = s.account() else { return };
     let (from, to) = (folders::normalise(from.as_str()), folders::normalise(to.as_str()));
+    if to.starts_with(&format!("{from}{DELIMITER}")) {
+        return s.no(tag, Some(Code::Cannot), "a mailbox cannot move inside itself");
+    }
     if from == "INBOX" || to == "INBOX" || to.is_empty() {
         // RFC 9051 §6.3.6's INBOX rename (move all messages) is not offered.
         return s.no(tag, Some(Code::Cannot), "INBOX cannot be renamed");
@@ -163,9 +166,8 @@ pub async fn list(s: &mut Session, tag: &Tag, l: ListCommand) {
         _ => None,
     });
     for (name, c) in &folders.list {
-        let full = format!("{}{}", l.reference, "");
         let matched = l.patterns.iter().any(|p| {
-            let pattern = format!("{full}{p}");
+            let pattern = format!("{}{p}", l.reference);
             pattern_matches(&pattern, name, Some(DELIMITER)) || (p.eq_ignore_ascii_case("inbox") && name == "INBOX")
         });
         if !matched || (subscribed_only && !c.subscribed) {

@@ -12,10 +12,10 @@ pub async fn select(s: &mut Session, tag: &Tag, name: MailboxName, params: Selec
     // Selecting another mailbox closes the current one, without expunging (RFC 9051 §6.3.2).
     if matches!(s.state, State::Selected(_)) {
         s.state = State::Authenticated;
-        if s.qresync {
-            s.status(StatusResponse::new(None, Status::Ok, "previous mailbox closed").with_code(Code::Closed));
-        }
+        // RFC 9051 §6.3.2 (and RFC 7162 §3.2.11): the previous mailbox is closed.
+        s.status(StatusResponse::new(None, Status::Ok, "previous mailbox closed").with_code(Code::Closed));
     }
+    s.saved = None;
     if params.condstore {
         s.condstore = true;
     }
@@ -42,7 +42,7 @@ pub async fn select(s: &mut Session, tag: &Tag, name: MailboxName, params: Selec
         Ok(None) => return s.no(tag, Some(Code::Nonexistent), "no such mailbox"),
         Err(e) => return s.store_error(tag, &e),
     };
-    let flags = vec![Flag::Answered, Flag::Flagged, Flag::Deleted, Flag::Seen, Flag::Draft];
+    let flags = flag_list(&view);
     s.data(Data::Flags(flags.clone()));
     s.data(Data::Exists(view.exists()));
     if !s.utf8 {
@@ -61,6 +61,8 @@ pub async fn select(s: &mut Session, tag: &Tag, name: MailboxName, params: Selec
         qresync(s, &view, q.modseq, q.known_uids.as_ref()).await;
     }
     let code = if read_only { Code::ReadOnly } else { Code::ReadWrite };
+    let mut view = view;
+    view.announced = flags_names(&view);
     s.state = State::Selected(view);
     s.ok_code(tag, code, if read_only { "EXAMINE completed" } else { "SELECT completed" });
 }
@@ -125,5 +127,35 @@ pub async fn close(s: &mut Session, tag: &Tag, expunge: bool) {
         }
     }
     s.state = State::Authenticated;
+    s.saved = None;
     s.ok(tag, if expunge { "CLOSE completed" } else { "UNSELECT completed" });
+}
+
+/// The system flags and every keyword in use in the mailbox (RFC 9051 §7.3.5: a client must not
+/// see a flag in FETCH that FLAGS never named).
+fn flag_list(view: &View) -> Vec<Flag> {
+    let mut flags = vec![Flag::Answered, Flag::Flagged, Flag::Deleted, Flag::Seen, Flag::Draft];
+    let mut keywords: Vec<&String> =
+        view.messages.iter().flat_map(|m| &m.flags).filter(|k| !k.starts_with('\\')).collect();
+    keywords.sort();
+    keywords.dedup();
+    flags.extend(keywords.into_iter().filter_map(|k| Flag::parse(k)));
+    flags
+}
+
+/// Sends FLAGS again when the mailbox now holds a keyword the client has not been told of.
+pub fn announce_keywords(s: &mut Session) {
+    let State::Selected(view) = &mut s.state else { return };
+    let flags = flag_list(view);
+    let names: Vec<String> = flags.iter().map(ToString::to_string).collect();
+    if names == view.announced {
+        return;
+    }
+    view.announced = names;
+    s.data(Data::Flags(flags.clone()));
+    s.status(StatusResponse::new(None, Status::Ok, "").with_code(Code::PermanentFlags { flags, any_keyword: true }));
+}
+
+fn flags_names(view: &View) -> Vec<String> {
+    flag_list(view).iter().map(ToString::to_string).collect()
 }

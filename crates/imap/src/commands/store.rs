@@ -4,89 +4,97 @@
 
 use relais_imap_proto::{Code, Data, FetchItem, Flag, SequenceSet, StoreCommand, StoreKind, Tag};
 
-use crate::commands::fetch::resolve;
+use crate::commands::fetch::resolve_in;
 use crate::convert;
 use crate::session::{Session, State};
 
 pub async fn store(s: &mut Session, tag: &Tag, c: StoreCommand) {
     let State::Selected(view) = &s.state else { return };
-    let view = view.clone();
     if view.read_only {
         return s.no(tag, Some(Code::Cannot), "the mailbox is read-only (EXAMINE)");
     }
     if c.action.flags.contains(&Flag::Recent) {
         return s.bad(tag, "\\Recent cannot be stored");
     }
+    if !c.uid && !c.set.is_saved() && c.set.highest(view.exists()).is_some_and(|h| h > view.exists()) {
+        return s.bad(tag, "message sequence number beyond the mailbox");
+    }
     if c.unchanged_since.is_some() {
         s.condstore = true;
     }
-    let seqs = resolve(&view, &c.set, c.uid);
-    let mut changes = Vec::new();
-    let mut modified = Vec::new();
-    for seq in &seqs {
-        let Some(m) = view.by_seq(*seq) else { continue };
-        if c.unchanged_since.is_some_and(|u| m.modseq.0 > u) {
-            modified.push(if c.uid { m.uid.0 } else { *seq });
-            continue;
-        }
-        let current = convert::flags(&m.flags);
-        let next: Vec<Flag> = match c.action.kind {
-            StoreKind::Replace => c.action.flags.clone(),
-            StoreKind::Add => current.iter().cloned().chain(c.action.flags.iter().cloned()).collect(),
-            StoreKind::Remove => current.iter().filter(|f| !c.action.flags.contains(f)).cloned().collect(),
-        };
-        let keywords = convert::keywords(&next);
-        let mut sorted = m.flags.clone();
-        sorted.sort();
-        if keywords != sorted || c.unchanged_since.is_some() {
-            changes.push((*seq, m.item, keywords));
-        }
-    }
-    let writes: Vec<_> = changes.iter().map(|(_, item, k)| (*item, k.clone())).collect();
+    let mailbox = view.mailbox;
+    let targets: Vec<_> = resolve_in(view, &c.set, c.uid, s.saved.as_deref())
+        .into_iter()
+        .filter_map(|seq| view.by_seq(seq).filter(|m| !m.gone).map(|m| (seq, m.uid, m.item)))
+        .collect();
+    let (kind, flags, unchanged) = (c.action.kind, convert::keywords(&c.action.flags), c.unchanged_since);
+    // Read the flags as stored now, inside the write: another session's change is never lost.
     let result = s
         .imap
         .store()
         .write(move |tx| {
-            let mut out = Vec::new();
-            for (item, keywords) in writes {
-                match tx.set_keywords(item, &keywords) {
-                    Ok(m) => out.push(Some(m)),
-                    Err(relais_store::Error::NotFound(_)) => out.push(None),
-                    Err(e) => return Err(e),
+            let mut changed = Vec::new();
+            let mut modified = Vec::new();
+            for (seq, uid, item) in targets {
+                if !tx.read().mailboxes_of(item)?.iter().any(|(mb, u)| *mb == mailbox && *u == uid) {
+                    continue;
                 }
+                let Ok(current) = tx.read().item(item) else { continue };
+                if unchanged.is_some_and(|u| current.modseq.0 > u) {
+                    modified.push((seq, uid));
+                    continue;
+                }
+                let mut next: Vec<String> = match kind {
+                    StoreKind::Replace => flags.clone(),
+                    StoreKind::Add => current.keywords.iter().chain(&flags).cloned().collect(),
+                    StoreKind::Remove => current
+                        .keywords
+                        .iter()
+                        .filter(|k| !flags.iter().any(|f| f.eq_ignore_ascii_case(k)))
+                        .cloned()
+                        .collect(),
+                };
+                next.sort();
+                next.dedup();
+                let mut before = current.keywords.clone();
+                before.sort();
+                if next == before && unchanged.is_none() {
+                    continue;
+                }
+                let modseq = tx.set_keywords(item, &next)?;
+                changed.push((seq, next, modseq));
             }
-            Ok(out)
+            Ok((changed, modified))
         })
         .await;
-    let modseqs = match result {
-        Ok(m) => m,
+    let (changed, modified) = match result {
+        Ok(x) => x,
         Err(e) => return s.store_error(tag, &e),
     };
     // Reflect our own change in the view, so the next sync does not report it back.
     if let State::Selected(v) = &mut s.state {
-        for ((seq, _, keywords), modseq) in changes.iter().zip(&modseqs) {
-            if let (Some(i), Some(ms)) = (usize::try_from(*seq).ok().and_then(|x| x.checked_sub(1)), modseq)
-                && let Some(m) = v.messages.get_mut(i)
+        for (seq, keywords, modseq) in &changed {
+            if let Some(m) =
+                usize::try_from(*seq).ok().and_then(|x| x.checked_sub(1)).and_then(|i| v.messages.get_mut(i))
             {
                 m.flags = keywords.clone();
-                m.modseq = *ms;
+                m.modseq = *modseq;
             }
         }
     }
-    let State::Selected(v) = &s.state else { return };
-    let v = v.clone();
-    for ((seq, _, _), modseq) in changes.iter().zip(&modseqs) {
-        let Some(m) = v.by_seq(*seq) else { continue };
-        let Some(modseq) = modseq else { continue };
+    crate::commands::select::announce_keywords(s);
+    for (seq, keywords, modseq) in &changed {
         if c.action.silent && !s.condstore {
             continue;
         }
         let mut items = Vec::new();
         if !c.action.silent {
-            items.push(FetchItem::Flags(convert::flags(&m.flags)));
+            items.push(FetchItem::Flags(convert::flags(keywords)));
         }
         if c.uid {
-            items.push(FetchItem::Uid(m.uid.0));
+            if let Some(m) = s.view().and_then(|v| v.by_seq(*seq)).map(|m| m.uid.0) {
+                items.push(FetchItem::Uid(m));
+            }
         }
         if s.condstore {
             items.push(FetchItem::Modseq(modseq.0));
@@ -96,6 +104,7 @@ pub async fn store(s: &mut Session, tag: &Tag, c: StoreCommand) {
     if modified.is_empty() {
         s.ok(tag, if c.uid { "UID STORE completed" } else { "STORE completed" });
     } else {
-        s.ok_code(tag, Code::Modified(SequenceSet::from_numbers(modified)), "some messages were changed meanwhile");
+        let ids = modified.iter().map(|(seq, uid)| if c.uid { uid.0 } else { *seq });
+        s.ok_code(tag, Code::Modified(SequenceSet::from_numbers(ids)), "some messages were changed meanwhile");
     }
 }
