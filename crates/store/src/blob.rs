@@ -56,7 +56,7 @@ impl BlobStore {
         let refreshed =
             fs::File::options().append(true).open(&target).and_then(|f| f.set_modified(SystemTime::now())).is_ok();
         if refreshed && target.exists() {
-            return Ok(BlobRef { hash, size });
+            return Ok(BlobRef::existing(hash, size));
         }
         let tmp = dir.join("tmp").join(format!("{:016x}", rand::thread_rng().r#gen::<u64>()));
         let mut file = fs::File::create(&tmp)?;
@@ -73,7 +73,7 @@ impl BlobStore {
         }
         fs::rename(&tmp, &target)?;
         fs::File::open(parent)?.sync_all()?;
-        Ok(BlobRef { hash, size })
+        Ok(BlobRef::existing(hash, size))
     }
 
     pub(crate) fn get_file(&self, hash: &BlobHash) -> Result<Vec<u8>> {
@@ -91,7 +91,7 @@ impl BlobStore {
              ON CONFLICT (hash) DO UPDATE SET touched = excluded.touched",
             crate::params![hash.as_str(), data.to_vec(), crate::now()],
         )?;
-        Ok(BlobRef { hash, size: data.len() as u64 })
+        Ok(BlobRef::existing(hash, data.len() as u64))
     }
 
     pub(crate) fn get_row(&self, conn: &mut dyn Conn, hash: &BlobHash) -> Result<Vec<u8>> {
@@ -108,18 +108,20 @@ impl BlobStore {
             let Some(hash) = BlobHash::parse(&row.text(0)?) else {
                 continue;
             };
-            let gone = match self.dir() {
-                Some(dir) => remove_if_old(&Self::path(dir, &hash), cutoff)?,
-                None => {
-                    conn.execute(
-                        "DELETE FROM blob_data WHERE hash = $1 AND touched < $2",
-                        crate::params![hash.as_str(), cutoff],
-                    )? > 0
-                        || conn
-                            .query_one("SELECT 1 FROM blob_data WHERE hash = $1", crate::params![hash.as_str()])?
-                            .is_none()
-                }
-            };
+            // Inline content (both backends) goes with its reference row; a file, if any, after
+            // its time stamp says nobody is about to use it again.
+            conn.execute(
+                "DELETE FROM blob_data WHERE hash = $1 AND touched < $2 \
+                 AND NOT EXISTS (SELECT 1 FROM blobs WHERE blobs.hash = $1 AND blobs.refs > 0)",
+                crate::params![hash.as_str(), cutoff],
+            )?;
+            let row_left =
+                conn.query_one("SELECT 1 FROM blob_data WHERE hash = $1", crate::params![hash.as_str()])?.is_some();
+            let gone = !row_left
+                && match self.dir() {
+                    Some(dir) => remove_if_old(&Self::path(dir, &hash), cutoff)?,
+                    None => true,
+                };
             if gone {
                 conn.execute("DELETE FROM blobs WHERE hash = $1 AND refs <= 0", crate::params![hash.as_str()])?;
                 removed += 1;
@@ -131,11 +133,8 @@ impl BlobStore {
     /// PostgreSQL: removes blob rows written before `cutoff` that no item ever referenced (a
     /// write whose transaction never came). Returns how many.
     pub(crate) fn collect_orphan_rows(&self, conn: &mut dyn Conn, cutoff: i64) -> Result<usize> {
-        if self.dir().is_some() {
-            return Ok(0);
-        }
         let n = conn.execute(
-            "DELETE FROM blob_data d WHERE d.touched < $1 AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.hash = d.hash)",
+            "DELETE FROM blob_data WHERE touched < $1 AND NOT EXISTS (SELECT 1 FROM blobs WHERE blobs.hash = blob_data.hash)",
             crate::params![cutoff],
         )?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))

@@ -198,6 +198,11 @@ impl Store {
     /// Writes `data` durably and returns its address; the caller then references it from an
     /// item in a write transaction. Identical content is stored once.
     pub async fn put_blob(&self, data: Vec<u8>) -> Result<BlobRef> {
+        if data.len() <= INLINE_BLOB_MAX {
+            // Written by the referencing transaction itself: no fsync of its own.
+            let hash = BlobHash::of(&data);
+            return Ok(BlobRef { hash, size: data.len() as u64, inline: Some(data.into()) });
+        }
         let blobs = self.inner.blobs.clone();
         match blobs.dir() {
             Some(_) => run_blocking(move || blobs.put_file(&data)).await,
@@ -208,10 +213,13 @@ impl Store {
     /// The bytes of a blob, or `NotFound`.
     pub async fn blob(&self, hash: BlobHash) -> Result<Vec<u8>> {
         let blobs = self.inner.blobs.clone();
-        match blobs.dir() {
-            Some(_) => run_blocking(move || blobs.get_file(&hash)).await,
-            None => self.inner.pool.run(move |conn| blobs.get_row(conn, &hash)).await,
-        }
+        self.inner
+            .pool
+            .run(move |conn| match blobs.get_row(conn, &hash) {
+                Err(Error::NotFound(_)) if blobs.dir().is_some() => blobs.get_file(&hash),
+                other => other,
+            })
+            .await
     }
 
     /// Deletes blobs nobody has referenced for `grace`, and orphaned files older than that.
@@ -275,6 +283,9 @@ impl Store {
         self.read(|r| r.account_modseq(AccountId::DIRECTORY).map(|_| ())).await
     }
 }
+
+/// Blobs up to this size are stored in the database, in the transaction that references them.
+pub const INLINE_BLOB_MAX: usize = 64 * 1024;
 
 /// Runs blocking work off the async executor's threads.
 async fn run_blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {

@@ -10,15 +10,17 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0001_init.sql"),
     include_str!("../migrations/sqlite/0002_queue.sql"),
     include_str!("../migrations/sqlite/0003_dkim.sql"),
+    include_str!("../migrations/sqlite/0004_inline_blobs.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
     include_str!("../migrations/postgres/0002_queue.sql"),
     include_str!("../migrations/postgres/0003_dkim.sql"),
+    include_str!("../migrations/postgres/0004_inline_blobs.sql"),
 ];
 
 /// The schema version this binary writes.
-pub const LATEST: i64 = 3;
+pub const LATEST: i64 = 4;
 
 pub fn run(conn: &mut dyn Conn) -> Result<()> {
     let (steps, begin) = match conn.dialect() {

@@ -164,11 +164,21 @@ impl fmt::Display for BlobHash {
     }
 }
 
-/// A blob written durably by `Store::put_blob`, ready to be referenced by an item.
+/// A blob from `Store::put_blob`, ready to be referenced by an item: either already durable
+/// (a file, or a row on PostgreSQL), or small enough to travel inline and be written by the
+/// transaction that references it (one fsync for content and metadata together).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlobRef {
     pub hash: BlobHash,
     pub size: u64,
+    pub inline: Option<std::sync::Arc<[u8]>>,
+}
+
+impl BlobRef {
+    /// A reference to a blob the store already holds.
+    pub fn existing(hash: BlobHash, size: u64) -> BlobRef {
+        BlobRef { hash, size, inline: None }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -426,6 +426,15 @@ impl<'c> WriteTx<'c> {
     // ---- blobs and full text ----
 
     pub(crate) fn ref_blob(&mut self, blob: &BlobRef) -> Result<()> {
+        if let Some(data) = &blob.inline {
+            self.conn.execute(
+                // Touching an existing row locks it (PostgreSQL), so a collector deleting it
+                // waits for this transaction and then sees it fresh.
+                "INSERT INTO blob_data (hash, data, touched) VALUES ($1, $2, $3) \
+                 ON CONFLICT (hash) DO UPDATE SET touched = excluded.touched",
+                params![blob.hash.as_str(), data.to_vec(), self.now],
+            )?;
+        }
         self.conn.execute(
             "INSERT INTO blobs (hash, size, refs, released_at) VALUES ($1, $2, 1, NULL) \
              ON CONFLICT (hash) DO UPDATE SET refs = blobs.refs + 1, released_at = NULL",

@@ -264,8 +264,10 @@ on_both_backends!(change_log, concurrent_change_log);
 async fn blob_dedup_and_gc(f: Fresh) {
     let store = &f.store;
     let a = account(store).await;
-    let one = message(store, a, "same bytes").await;
-    let two = message(store, a, "same bytes").await;
+    // Large enough to be a file on SQLite (small blobs live in the database).
+    let content = "same bytes ".repeat(10_000);
+    let one = message(store, a, &content).await;
+    let two = message(store, a, &content).await;
     let (i1, i2) = store.read(move |r| Ok((r.item(one)?, r.item(two)?))).await.unwrap();
     let hash = i1.blob.clone().unwrap();
     assert_eq!(i1.blob, i2.blob);
@@ -283,11 +285,11 @@ async fn blob_dedup_and_gc(f: Fresh) {
         let files = walk(&dir.join("blobs"));
         assert_eq!(files.iter().filter(|p| p.ends_with(hash.as_str())).count(), 1, "stored once");
     }
-    assert_eq!(store.blob(hash.clone()).await.unwrap(), b"same bytes");
+    assert_eq!(store.blob(hash.clone()).await.unwrap(), content.as_bytes());
 
     store.write(move |tx| tx.destroy_item(one)).await.unwrap();
     assert_eq!(store.collect_garbage(Duration::ZERO).await.unwrap(), 0, "still referenced");
-    assert_eq!(store.blob(hash.clone()).await.unwrap(), b"same bytes");
+    assert_eq!(store.blob(hash.clone()).await.unwrap(), content.as_bytes());
 
     store.write(move |tx| tx.destroy_item(two)).await.unwrap();
     // Within the grace period nothing goes.
@@ -307,8 +309,36 @@ async fn blob_dedup_and_gc(f: Fresh) {
         None
     );
 
+    // Small blobs are stored inline by the referencing transaction, deduplicated the same way.
+    let small1 = message(store, a, "small and shared").await;
+    let small2 = message(store, a, "small and shared").await;
+    let (s1, s2) = store.read(move |r| Ok((r.item(small1)?, r.item(small2)?))).await.unwrap();
+    let small = s1.blob.clone().unwrap();
+    assert_eq!(s1.blob, s2.blob);
+    assert_eq!(
+        store
+            .read({
+                let h = small.clone();
+                move |r| r.blob_refs(&h)
+            })
+            .await
+            .unwrap(),
+        Some(2)
+    );
+    assert_eq!(store.blob(small.clone()).await.unwrap(), b"small and shared");
+    store
+        .write(move |tx| {
+            tx.destroy_item(small1)?;
+            tx.destroy_item(small2)
+        })
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    store.collect_garbage(Duration::ZERO).await.unwrap();
+    assert!(matches!(store.blob(small).await, Err(Error::NotFound(_))));
+
     // A blob written but never referenced (its transaction never came) is an orphan.
-    let orphan = store.put_blob(b"orphan".to_vec()).await.unwrap();
+    let orphan = store.put_blob(vec![b'o'; 100_000]).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1100)).await;
     store.collect_garbage(Duration::ZERO).await.unwrap();
     assert!(matches!(store.blob(orphan.hash).await, Err(Error::NotFound(_))));

@@ -104,7 +104,7 @@ async fn prepare_copies(s: &Session, picked: &[crate::view::Message]) -> Vec<Opt
             },
             None => None,
         };
-        let blob = it.blob.clone().map(|hash| relais_store::BlobRef { hash, size: it.size });
+        let blob = it.blob.clone().map(|hash| relais_store::BlobRef::existing(hash, it.size));
         out.push(Some(NewItem {
             blob,
             received_at: it.received_at,
