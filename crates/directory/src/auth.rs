@@ -5,7 +5,9 @@
 //!
 //! Defences: failures are throttled per principal (whatever name or alias was typed) and per
 //! client address; at most one Argon2 verification per core runs at a time, so a flood queues
-//! instead of exhausting memory; an unknown user costs the same verification as a known one.
+//! instead of exhausting memory, and parallel guesses can outrun the count by a core's worth at
+//! most; an unknown user costs the same verification as a known one. Failures are counted once
+//! known (counting attempts in advance throttled clients that open many connections at once).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -89,7 +91,6 @@ impl Authenticator {
             tracing::info!(user = %normalised, remote = ?c.remote, "login refused: throttled");
             return Err(AuthError::Throttled { retry_after });
         }
-        self.throttle.fail(c.remote, &account);
         let mut hashes = Vec::new();
         if let Some(p) = &principal {
             hashes.extend(p.secret.clone());
@@ -104,7 +105,7 @@ impl Authenticator {
         let ok = match principal {
             Some(p) if !hashes.is_empty() && c.password.len() <= password::MAX_LEN => {
                 let key = self.cache_key(&p, &hashes, &c.password);
-                if self.cached(&key) || self.verify(&c.password, hashes).await {
+                if self.cached(&key) || self.verify(&c.password, hashes, &key).await {
                     self.remember(key);
                     Some(p)
                 } else {
@@ -112,25 +113,31 @@ impl Authenticator {
                 }
             }
             _ => {
-                self.verify(&c.password, vec![decoy().to_owned()]).await;
+                self.verify(&c.password, vec![decoy().to_owned()], &[0; 32]).await;
                 None
             }
         };
         match ok {
             Some(p) => {
-                self.throttle.succeed(c.remote, &account);
+                self.throttle.succeed(&account);
                 Ok(p)
             }
             None => {
+                self.throttle.fail(c.remote, &account);
                 tracing::info!(user = %normalised, remote = ?c.remote, "login failed");
                 Err(AuthError::Failed)
             }
         }
     }
 
-    /// Argon2id, at most one per core at a time.
-    async fn verify(&self, password: &str, hashes: Vec<String>) -> bool {
+    /// Argon2id, at most one per core at a time. A client opening many connections at once
+    /// sends the same credentials many times: after the wait, the first one's success is in
+    /// the cache, so the rest skip the hash.
+    async fn verify(&self, password: &str, hashes: Vec<String>, key: &[u8; 32]) -> bool {
         let Ok(_permit) = self.verifying.acquire().await else { return false };
+        if self.cached(key) {
+            return true;
+        }
         password::verify_any(password, hashes).await
     }
 

@@ -1,8 +1,7 @@
 //! Failed-login throttling, per remote address and per account: after `max` failures inside
 //! `window`, further attempts are refused without checking the password until the window
-//! ends. An attempt counts as a failure from the moment it starts (so parallel guesses cannot
-//! all slip under the limit); a success takes its own count back and clears the account's.
-//! IPv6 clients are counted per /64, the block one subscriber usually holds.
+//! ends. A success clears the account's count (not the address's). IPv6 clients are counted per
+//! /64, the block one subscriber usually holds.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -73,15 +72,6 @@ impl<K: Hash + Eq> Counter<K> {
             entries.remove(key);
         }
     }
-
-    /// Takes back one failure counted in advance.
-    fn forgive(&self, key: &K) {
-        if let Ok(mut entries) = self.entries.lock()
-            && let Some(w) = entries.get_mut(key)
-        {
-            w.failures = w.failures.saturating_sub(1);
-        }
-    }
 }
 
 pub(crate) struct Throttle {
@@ -118,7 +108,7 @@ impl Throttle {
         by_address.max(by_account)
     }
 
-    /// Counts one failure (or an attempt about to be checked).
+    /// Counts one failure.
     pub fn fail(&self, remote: Option<IpAddr>, account: &str) {
         let now = Instant::now();
         if let Some(ip) = remote {
@@ -127,11 +117,8 @@ impl Throttle {
         self.by_account.fail(account.to_owned(), self.window, now);
     }
 
-    /// The attempt counted by `fail` succeeded.
-    pub fn succeed(&self, remote: Option<IpAddr>, account: &str) {
-        if let Some(ip) = remote {
-            self.by_address.forgive(&block(ip));
-        }
+    /// A login succeeded: the account starts afresh.
+    pub fn succeed(&self, account: &str) {
         self.by_account.clear(&account.to_owned());
     }
 }
@@ -161,7 +148,7 @@ mod tests {
         assert!(t.blocked(Some(ip), "b@x").is_none());
         t.fail(Some(ip), "b@x");
         assert!(t.blocked(Some(ip), "c@x").is_some(), "address reached its limit");
-        t.succeed(Some(other), "a@x");
+        t.succeed("a@x");
         assert!(t.blocked(Some(other), "a@x").is_none());
     }
 

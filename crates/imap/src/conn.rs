@@ -111,7 +111,8 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     shutdown: &mut watch::Receiver<bool>,
 ) -> Option<S> {
     let mut receiver = Receiver::new(limits(&s.imap));
-    let mut buf = vec![0u8; 16 * 1024];
+    // Small: an idle session holds it for hours; a large APPEND just takes more reads.
+    let mut buf = vec![0u8; 1024];
     let mut idle: Option<relais_imap_proto::Tag> = None;
     let mut authenticating: Option<relais_imap_proto::Tag> = None;
     if greet {
@@ -213,5 +214,9 @@ async fn write<S: AsyncWrite + Unpin>(stream: &mut S, s: &mut Session) -> std::i
     stream.write_all(&s.out).await?;
     stream.flush().await?;
     s.out.clear();
+    // A big FETCH answer's buffer is not kept for an idle session.
+    if s.out.capacity() > 64 * 1024 {
+        s.out = Vec::new();
+    }
     Ok(())
 }

@@ -60,7 +60,7 @@ impl Session {
             utf8: false,
             saved: None,
             errors: 0,
-            out: Vec::with_capacity(4096),
+            out: Vec::new(),
             changes: None,
         }
     }

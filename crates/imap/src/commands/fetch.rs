@@ -69,12 +69,36 @@ pub async fn fetch(s: &mut Session, tag: &Tag, f: FetchCommand) {
     let needs_content = f.attributes.iter().any(needs_content);
     let needs_summary = needs_content || f.attributes.iter().any(needs_summary);
     let mut newly_seen = Vec::new();
+    // One read for every message's stored row (no query per message); content per message.
+    let items: Vec<_> = seqs.iter().filter_map(|q| view.by_seq(*q)).map(|m| m.item).collect();
+    let rows = if needs_summary {
+        match s
+            .imap
+            .store()
+            .read(move |r| Ok(items.into_iter().filter_map(|i| r.item(i).ok()).map(|it| (it.id, it)).collect()))
+            .await
+        {
+            Ok(map) => map,
+            Err(e) => return s.store_error(tag, &e),
+        }
+    } else {
+        std::collections::HashMap::new()
+    };
     for seq in seqs {
         let Some(m) = view.by_seq(seq).cloned() else { continue };
-        let (summary, raw) = match load(s, m.item, needs_summary, needs_content).await {
-            Some(x) => x,
+        let (summary, raw) = if needs_summary {
             // Expunged by another session meanwhile: RFC 9051 §7.5.1 lets us skip it.
-            None => continue,
+            let Some(it) = rows.get(&m.item) else { continue };
+            let raw = match (needs_content, &it.blob) {
+                (true, Some(b)) => match s.imap.store().blob(b.clone()).await {
+                    Ok(raw) => raw,
+                    Err(_) => continue,
+                },
+                _ => Vec::new(),
+            };
+            (convert::summary(&it.summary), raw)
+        } else {
+            (Summary::default(), Vec::new())
         };
         let mut items = Vec::with_capacity(f.attributes.len());
         for a in &f.attributes {
@@ -115,20 +139,6 @@ fn needs_summary(a: &FetchAttribute) -> bool {
             | FetchAttribute::BodyStructure
             | FetchAttribute::Preview { .. }
     )
-}
-
-/// The summary and, when asked, the content of a message; `None` if it is gone.
-async fn load(s: &Session, item: relais_store::ItemId, summary: bool, content: bool) -> Option<(Summary, Vec<u8>)> {
-    if !summary {
-        return Some((Summary::default(), Vec::new()));
-    }
-    let it = s.imap.store().read(move |r| r.item(item)).await.ok()?;
-    let sm = convert::summary(&it.summary);
-    let raw = match (content, it.blob) {
-        (true, Some(b)) => s.imap.store().blob(b).await.ok()?,
-        _ => Vec::new(),
-    };
-    Some((sm, raw))
 }
 
 fn item(
