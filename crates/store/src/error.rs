@@ -6,7 +6,7 @@ use thiserror::Error;
 pub enum Error {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("database error: {0}")]
+    #[error("database error: {}", pg_detail(.0))]
     Postgres(#[from] postgres::Error),
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
@@ -42,5 +42,13 @@ impl Error {
             Error::Postgres(e) => e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION),
             _ => false,
         }
+    }
+}
+
+/// The server's own message for a PostgreSQL error ("db error" alone says nothing).
+fn pg_detail(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{}: {}", db.code().code(), db.message()),
+        None => e.to_string(),
     }
 }
