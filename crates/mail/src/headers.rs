@@ -124,6 +124,23 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
+/// `content` as SMTP DATA (RFC 5321 §4.5.2) or a POP3 multi-line response (RFC 1939 §3):
+/// every line ended by CRLF, a leading dot doubled, then the terminating ".".
+pub fn dot_stuffed(content: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(content.len() + content.len() / 40 + 8);
+    for line in content.split_inclusive(|b| *b == b'\n') {
+        let body = line.strip_suffix(b"\n").unwrap_or(line);
+        let body = body.strip_suffix(b"\r").unwrap_or(body);
+        if body.first() == Some(&b'.') {
+            out.push(b'.');
+        }
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b".\r\n");
+    out
+}
+
 /// A new Message-ID value (with angle brackets) under `hostname`.
 pub fn new_message_id(hostname: &str) -> String {
     let r: u128 = rand::thread_rng().r#gen();
@@ -190,6 +207,12 @@ mod tests {
         assert!(has_field(m, "subject"));
         assert!(!has_field(m, "Message-ID"));
         assert_eq!(header_block(m).len(), 41);
+    }
+
+    #[test]
+    fn stuffing() {
+        assert_eq!(dot_stuffed(b"a\n.b\r\n..c"), b"a\r\n..b\r\n...c\r\n.\r\n");
+        assert_eq!(dot_stuffed(b""), b".\r\n");
     }
 
     #[test]

@@ -48,17 +48,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
 
     /// A multi-line response body, dot-stuffed, then the terminating "." (RFC 1939 §3).
     async fn send_body(&mut self, lines: &[u8]) -> std::io::Result<()> {
-        let mut out = Vec::with_capacity(lines.len() + lines.len() / 40 + 8);
-        for line in lines.split_inclusive(|b| *b == b'\n') {
-            let body = line.strip_suffix(b"\n").unwrap_or(line);
-            let body = body.strip_suffix(b"\r").unwrap_or(body);
-            if body.first() == Some(&b'.') {
-                out.push(b'.');
-            }
-            out.extend_from_slice(body);
-            out.extend_from_slice(b"\r\n");
-        }
-        out.extend_from_slice(b".\r\n");
+        let out = relais_mail::headers::dot_stuffed(lines);
         self.io.get_mut().write_all(&out).await?;
         self.io.get_mut().flush().await
     }

@@ -247,17 +247,7 @@ impl Session {
 
     /// The content, dot-stuffed, every line ended by CRLF (RFC 5321 §4.5.2), then ".".
     async fn content(&mut self, message: &[u8]) -> Result<Answer> {
-        let mut out = Vec::with_capacity(message.len() + message.len() / 50 + 8);
-        for line in message.split_inclusive(|b| *b == b'\n') {
-            let body = line.strip_suffix(b"\n").unwrap_or(line);
-            let body = body.strip_suffix(b"\r").unwrap_or(body);
-            if body.first() == Some(&b'.') {
-                out.push(b'.');
-            }
-            out.extend_from_slice(body);
-            out.extend_from_slice(b"\r\n");
-        }
-        out.extend_from_slice(b".\r\n");
+        let out = relais_mail::headers::dot_stuffed(message);
         let io = self.io.get_mut();
         let write = async {
             io.write_all(&out).await?;
