@@ -253,3 +253,21 @@ def test_keywords_announced_and_searchres(imap):
     assert typ == "OK"
     assert c.folder_status("Trash", ["MESSAGES"])[b"MESSAGES"] == 1
     c.logout()
+
+
+def test_list_extended(imap):
+    c = client(imap)
+    c.create_folder("Clients/Acme")
+    c.subscribe_folder("Clients/Acme")
+    raw = c._imap
+    typ, data = raw._simple_command("LIST", "(SUBSCRIBED RECURSIVEMATCH)", '""', "%")
+    assert typ == "OK"
+    lists = b" ".join(x for x in raw.untagged_responses.get("LIST", []) if x)
+    assert b'"Clients"' in lists or b" Clients" in lists, lists
+    assert b'("CHILDINFO" ("SUBSCRIBED"))' in lists, lists
+    raw.untagged_responses.clear()
+    typ, _ = raw._simple_command("LIST", '""', "*", "RETURN", "(STATUS (MESSAGES UNSEEN))")
+    assert typ == "OK"
+    statuses = raw.untagged_responses.get("STATUS", [])
+    assert any(b"INBOX" in s and b"MESSAGES 3" in s for s in statuses), statuses
+    c.logout()

@@ -2,7 +2,7 @@
 //! and LIST-STATUS (RFC 5258, RFC 5819), LSUB (RFC 3501 §6.3.9), STATUS (§6.3.11, STATUS=SIZE).
 
 use relais_imap_proto::{
-    Code, Data, ListCommand, ListItem, ListReturn, ListSelection, MailboxAttribute, MailboxName, StatusItem,
+    Code, Data, ListCommand, ListExtendedItem, ListItem, ListReturn, ListSelection, MailboxAttribute, MailboxName, StatusItem,
     StatusValue, Tag, pattern_matches,
 };
 use relais_store::{CollectionKind, NewCollection};
@@ -161,6 +161,7 @@ pub async fn list(s: &mut Session, tag: &Tag, l: ListCommand) {
     let Some(folders) = load(s, tag).await else { return };
     let subscribed_only = l.selection.contains(&ListSelection::Subscribed);
     let special_only = l.selection.contains(&ListSelection::SpecialUse);
+    let recursive = l.selection.contains(&ListSelection::RecursiveMatch) && subscribed_only;
     let status_items = l.returns.iter().find_map(|r| match r {
         ListReturn::Status(items) => Some(items.clone()),
         _ => None,
@@ -170,9 +171,18 @@ pub async fn list(s: &mut Session, tag: &Tag, l: ListCommand) {
             let pattern = format!("{}{p}", l.reference);
             pattern_matches(&pattern, name, Some(DELIMITER)) || (p.eq_ignore_ascii_case("inbox") && name == "INBOX")
         });
-        if !matched || (subscribed_only && !c.subscribed) {
+        // RFC 5258 §3.5: with RECURSIVEMATCH, a matching parent that is not itself subscribed
+        // is listed when a descendant is, with CHILDINFO ("SUBSCRIBED").
+        let prefix = format!("{name}{DELIMITER}");
+        let child_subscribed = recursive && folders.list.iter().any(|(n, d)| d.subscribed && n.starts_with(&prefix));
+        if !matched || (subscribed_only && !c.subscribed && !child_subscribed) {
             continue;
         }
+        let extended = if child_subscribed && l.extended {
+            vec![ListExtendedItem::ChildInfo(vec!["SUBSCRIBED".into()])]
+        } else {
+            Vec::new()
+        };
         let special = folders::special_use(c.role.as_deref());
         if special_only && special.is_none() {
             continue;
@@ -190,7 +200,7 @@ pub async fn list(s: &mut Session, tag: &Tag, l: ListCommand) {
             attributes,
             delimiter: Some(DELIMITER),
             mailbox: MailboxName::new(name.clone()),
-            extended: Vec::new(),
+            extended,
         }));
         if let Some(items) = &status_items {
             send_status(s, c.id, name, items).await;
