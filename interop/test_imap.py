@@ -271,3 +271,15 @@ def test_list_extended(imap):
     statuses = raw.untagged_responses.get("STATUS", [])
     assert any(b"INBOX" in s and b"MESSAGES 3" in s for s in statuses), statuses
     c.logout()
+
+
+def test_sort(imap):
+    deliver(imap, "Aardvark", to=USER)
+    c = client(imap)
+    c.select_folder("INBOX")
+    assert c.sort(["SUBJECT"]) == [4, 1, 2, 3], "UIDs by base subject, ties by sequence"
+    assert c.sort(["REVERSE", "SUBJECT"]) == [3, 2, 1, 4]
+    assert c.sort(["ARRIVAL"]) == [1, 2, 3, 4], "same second: sequence order"
+    assert c.sort(["SIZE"], ["SUBJECT", "message"])[:1] != []
+    assert b"SORT" in c.capabilities()
+    c.logout()

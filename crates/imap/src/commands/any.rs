@@ -39,6 +39,8 @@ pub fn capabilities(s: &Session) -> Vec<String> {
         "UTF8=ACCEPT",
         "OBJECTID",
         "BINARY",
+        "SORT",
+        "SORT=DISPLAY",
     ] {
         caps.push(c.into());
     }

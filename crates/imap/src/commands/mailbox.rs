@@ -2,8 +2,8 @@
 //! and LIST-STATUS (RFC 5258, RFC 5819), LSUB (RFC 3501 §6.3.9), STATUS (§6.3.11, STATUS=SIZE).
 
 use relais_imap_proto::{
-    Code, Data, ListCommand, ListExtendedItem, ListItem, ListReturn, ListSelection, MailboxAttribute, MailboxName, StatusItem,
-    StatusValue, Tag, pattern_matches,
+    Code, Data, ListCommand, ListExtendedItem, ListItem, ListReturn, ListSelection, MailboxAttribute, MailboxName,
+    StatusItem, StatusValue, Tag, pattern_matches,
 };
 use relais_store::{CollectionKind, NewCollection};
 

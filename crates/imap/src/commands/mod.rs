@@ -8,6 +8,7 @@ pub mod fetch;
 pub mod mailbox;
 pub mod search;
 pub mod select;
+pub mod sort;
 pub mod store;
 
 use relais_imap_proto::{Command, CommandBody};
@@ -25,6 +26,7 @@ pub async fn dispatch(s: &mut Session, cmd: Command) -> Flow {
     let by_sequence = matches!(&body, CommandBody::Fetch(f) if !f.uid)
         || matches!(&body, CommandBody::Store(st) if !st.uid)
         || matches!(&body, CommandBody::Search(se) if !se.uid)
+        || matches!(&body, CommandBody::Sort(so) if !so.uid)
         || matches!(&body, CommandBody::Copy { uid: false, .. } | CommandBody::Move { uid: false, .. });
     if !matches!(body, CommandBody::Select { .. } | CommandBody::Examine { .. } | CommandBody::Logout) {
         s.updates(!by_sequence, matches!(body, CommandBody::Noop | CommandBody::Check)).await;
@@ -62,6 +64,7 @@ pub async fn dispatch(s: &mut Session, cmd: Command) -> Flow {
         CommandBody::Expunge { uids } => copy::expunge(s, &tag, uids).await,
         CommandBody::Search(c) => search::search(s, &tag, c).await,
         CommandBody::Fetch(f) => fetch::fetch(s, &tag, f).await,
+        CommandBody::Sort(c) if c.returns.is_none() => sort::sort(s, &tag, c).await,
         CommandBody::Store(c) => store::store(s, &tag, c).await,
         CommandBody::Copy { uid, set, mailbox } => copy::copy(s, &tag, uid, set, mailbox, false).await,
         CommandBody::Move { uid, set, mailbox } => copy::copy(s, &tag, uid, set, mailbox, true).await,

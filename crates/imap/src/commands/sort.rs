@@ -1,0 +1,87 @@
+//! SORT and UID SORT (RFC 5256 §3, SORT=DISPLAY of RFC 5957): the SEARCH program picks the
+//! messages, the criteria order them from the summary stored at delivery, and the sequence
+//! number breaks every remaining tie.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use relais_imap_proto::{Data, SortCommand, SortKey, Tag};
+use relais_mail::summary::{EnvAddress, Summary};
+
+use crate::search::{Context, Needs, needs, run};
+use crate::session::{Session, State};
+use crate::view::Message;
+
+pub async fn sort(s: &mut Session, tag: &Tag, c: SortCommand) {
+    let (Some(account), State::Selected(view)) = (s.account(), &s.state) else { return };
+    let view = view.clone();
+    let mut need = Needs::default();
+    needs(&c.search, &mut need);
+    let mut fts = HashMap::new();
+    for t in need.texts {
+        let q = t.clone();
+        match s.imap.store().read(move |r| r.search_text(account, &q)).await {
+            Ok(ids) => {
+                fts.insert(t, ids.into_iter().map(|i| i.0).collect());
+            }
+            Err(e) => return s.store_error(tag, &e),
+        }
+    }
+    // Sorting by anything but arrival and size needs the summaries; one read for all.
+    let items: Vec<_> = view.messages.iter().map(|m| m.item).collect();
+    let summaries: HashMap<i64, Summary> = match s
+        .imap
+        .store()
+        .read(move |r| Ok(items.into_iter().filter_map(|i| r.item(i).ok()).collect::<Vec<_>>()))
+        .await
+    {
+        Ok(list) => list.into_iter().map(|it| (it.id.0, crate::convert::summary(&it.summary))).collect(),
+        Err(e) => return s.store_error(tag, &e),
+    };
+    let ctx =
+        Context { view: &view, summaries: &summaries, fts: &fts, saved: s.saved.as_deref(), now: relais_store::now() };
+    let mut seqs = run(&c.search, &ctx);
+    let empty = Summary::default();
+    seqs.sort_by(|a, b| {
+        let (Some(ma), Some(mb)) = (view.by_seq(*a), view.by_seq(*b)) else { return a.cmp(b) };
+        let (sa, sb) = (summaries.get(&ma.item.0).unwrap_or(&empty), summaries.get(&mb.item.0).unwrap_or(&empty));
+        for criterion in &c.criteria {
+            let o = compare(criterion.key, ma, sa, mb, sb);
+            let o = if criterion.reverse { o.reverse() } else { o };
+            if o != Ordering::Equal {
+                return o;
+            }
+        }
+        a.cmp(b)
+    });
+    let ids = if c.uid { seqs.iter().filter_map(|q| view.by_seq(*q)).map(|m| m.uid.0).collect() } else { seqs };
+    s.data(Data::Sort { ids, modseq: None });
+    s.ok(tag, if c.uid { "UID SORT completed" } else { "SORT completed" });
+}
+
+fn mailbox_of(list: &[EnvAddress]) -> String {
+    list.first().and_then(|a| a.mailbox.clone()).unwrap_or_default().to_ascii_lowercase()
+}
+
+/// RFC 5957 §3: the display name, else the mailbox.
+fn display_of(list: &[EnvAddress]) -> String {
+    list.first()
+        .and_then(|a| a.name.clone().filter(|n| !n.is_empty()).or_else(|| a.mailbox.clone()))
+        .unwrap_or_default()
+        .to_lowercase()
+}
+
+fn compare(key: SortKey, ma: &Message, sa: &Summary, mb: &Message, sb: &Summary) -> Ordering {
+    match key {
+        SortKey::Arrival => ma.received_at.cmp(&mb.received_at),
+        SortKey::Size => ma.size.cmp(&mb.size),
+        // RFC 5256 §3: a message without a usable Date sorts by its internal date.
+        SortKey::Date => sa.sent_at.unwrap_or(ma.received_at).cmp(&sb.sent_at.unwrap_or(mb.received_at)),
+        SortKey::Subject => sa.base_subject.to_lowercase().cmp(&sb.base_subject.to_lowercase()),
+        SortKey::From => mailbox_of(&sa.envelope.from).cmp(&mailbox_of(&sb.envelope.from)),
+        SortKey::To => mailbox_of(&sa.envelope.to).cmp(&mailbox_of(&sb.envelope.to)),
+        SortKey::Cc => mailbox_of(&sa.envelope.cc).cmp(&mailbox_of(&sb.envelope.cc)),
+        SortKey::DisplayFrom => display_of(&sa.envelope.from).cmp(&display_of(&sb.envelope.from)),
+        SortKey::DisplayTo => display_of(&sa.envelope.to).cmp(&display_of(&sb.envelope.to)),
+    }
+}
