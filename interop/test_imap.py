@@ -283,3 +283,21 @@ def test_sort(imap):
     assert c.sort(["SIZE"], ["SUBJECT", "message"])[:1] != []
     assert b"SORT" in c.capabilities()
     c.logout()
+
+
+def test_quota(imap):
+    c = client(imap)
+    imap.admin("user", "quota", USER, "1K")
+    roots, quotas = c.get_quota_root("INBOX")
+    assert quotas and quotas[0].resource == "STORAGE" and quotas[0].limit == 1, quotas
+    with pytest.raises(IMAPClient.Error) as e:
+        c.append("INBOX", b"Subject: big\r\n\r\n" + b"x" * 4096 + b"\r\n")
+    assert b"OVERQUOTA" in str(e.value).encode() or "OVERQUOTA" in str(e.value)
+    # A mailbox under its quota takes one more message; a full one refuses at RCPT.
+    deliver(imap, "the last that fits", body="y" * 2000 + "\r\n")
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as r:
+        deliver(imap, "too much")
+    assert r.value.recipients[USER][0] == 552
+    imap.admin("user", "quota", USER, "none")
+    deliver(imap, "fits again")
+    c.logout()

@@ -177,6 +177,23 @@ impl Directory {
         Ok(self.store.write(move |tx| tx.set_secret(p.id, Some(&secret))).await?)
     }
 
+    /// Sets (or with `None` removes) the storage quota of a principal, in octets.
+    pub async fn set_quota(&self, address: &str, quota: Option<u64>) -> Result<()> {
+        let p = self.principal_required(address).await?;
+        Ok(self.store.write(move |tx| tx.set_quota(p.id, quota)).await?)
+    }
+
+    /// (usage, quota) in octets; quota `None` when unlimited.
+    pub async fn quota(&self, id: AccountId) -> Result<(u64, Option<u64>)> {
+        Ok(self
+            .store
+            .read(move |r| {
+                let quota = r.principal(id)?.and_then(|p| p.quota);
+                Ok((r.mail_usage(id)?, quota))
+            })
+            .await?)
+    }
+
     pub async fn set_role(&self, address: &str, role: Role) -> Result<()> {
         let p = self.principal_required(address).await?;
         Ok(self.store.write(move |tx| tx.set_role(p.id, role)).await?)

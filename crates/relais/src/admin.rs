@@ -131,6 +131,11 @@ pub enum UserCommand {
     Remove {
         address: String,
     },
+    /// Set the storage quota (e.g. 500M, 2G, or "none").
+    Quota {
+        address: String,
+        size: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -315,6 +320,14 @@ async fn user(dir: &Directory, c: UserCommand) -> Result<()> {
             println!("password changed for {address}");
         }
         UserCommand::Remove { address } => remove(dir, PrincipalKind::User, &address).await?,
+        UserCommand::Quota { address, size } => {
+            let quota = parse_size(&size)?;
+            dir.set_quota(&address, quota).await?;
+            match quota {
+                Some(q) => println!("quota of {address}: {q} octets"),
+                None => println!("{address} has no quota"),
+            }
+        }
     }
     Ok(())
 }
@@ -444,6 +457,25 @@ async fn remove(dir: &Directory, kind: PrincipalKind, address: &str) -> Result<(
         }
         _ => bail!("{address} not found"),
     }
+}
+
+/// `500M`, `2G`, `1048576` or `none`.
+fn parse_size(s: &str) -> Result<Option<u64>> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = digits.parse().with_context(|| format!("{s:?} is not a size (like 500M or 2G)"))?;
+    let factor: u64 = match unit.to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        "T" | "TB" | "TIB" => 1 << 40,
+        _ => bail!("{s:?}: unknown unit (use K, M, G or T)"),
+    };
+    Ok(Some(n.saturating_mul(factor)))
 }
 
 /// The password from the flag, else asked on the terminal without echo, else a line of stdin.

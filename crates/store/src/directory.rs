@@ -297,6 +297,12 @@ impl WriteTx<'_> {
         self.update_principal("UPDATE principals SET display_name = $1 WHERE id = $2", params![name, id.0], id)
     }
 
+    /// Sets (or with `None` removes) a principal's storage quota in octets.
+    pub fn set_quota(&mut self, id: AccountId, quota: Option<u64>) -> Result<()> {
+        let q = quota.map(|q| i64::try_from(q).unwrap_or(i64::MAX));
+        self.update_principal("UPDATE principals SET quota = $1 WHERE id = $2", params![q, id.0], id)
+    }
+
     pub fn set_role(&mut self, id: AccountId, role: Role) -> Result<()> {
         self.update_principal("UPDATE principals SET role = $1 WHERE id = $2", params![role as i64, id.0], id)
     }

@@ -41,6 +41,8 @@ pub fn capabilities(s: &Session) -> Vec<String> {
         "BINARY",
         "SORT",
         "SORT=DISPLAY",
+        "QUOTA",
+        "QUOTA=RES-STORAGE",
     ] {
         caps.push(c.into());
     }

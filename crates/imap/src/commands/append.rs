@@ -19,6 +19,10 @@ pub async fn append(s: &mut Session, tag: &Tag, mailbox: MailboxName, messages: 
         Ok(None) => return s.no(tag, Some(Code::TryCreate), "no such mailbox"),
         Err(e) => return s.store_error(tag, &e),
     };
+    let total: u64 = messages.iter().map(|m| m.data.len() as u64).sum();
+    if crate::commands::quota::would_exceed(s, total).await {
+        return s.no(tag, Some(Code::OverQuota), "the mailbox is over its quota");
+    }
     let mut prepared = Vec::with_capacity(messages.len());
     for m in messages {
         if m.data.is_empty() {

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod copy;
 pub mod fetch;
 pub mod mailbox;
+pub mod quota;
 pub mod search;
 pub mod select;
 pub mod sort;
@@ -64,6 +65,9 @@ pub async fn dispatch(s: &mut Session, cmd: Command) -> Flow {
         CommandBody::Expunge { uids } => copy::expunge(s, &tag, uids).await,
         CommandBody::Search(c) => search::search(s, &tag, c).await,
         CommandBody::Fetch(f) => fetch::fetch(s, &tag, f).await,
+        CommandBody::GetQuotaRoot(m) => quota::get_quota_root(s, &tag, m).await,
+        CommandBody::GetQuota(root) => quota::get_quota(s, &tag, root).await,
+        CommandBody::SetQuota { .. } => quota::set_quota(s, &tag),
         CommandBody::Sort(c) if c.returns.is_none() => sort::sort(s, &tag, c).await,
         CommandBody::Store(c) => store::store(s, &tag, c).await,
         CommandBody::Copy { uid, set, mailbox } => copy::copy(s, &tag, uid, set, mailbox, false).await,

@@ -43,6 +43,14 @@ pub async fn rcpt(s: &mut Session, to: RcptTo<Cow<'_, str>>) -> Action {
             return Action::Reply(crate::reply::temporary_failure());
         }
     };
+    if let Destination::Local(ids) = &destination
+        && let [one] = ids.as_slice()
+        && let Ok((used, Some(limit))) = s.smtp.mailer.directory().quota(*one).await
+        && used >= limit
+    {
+        // RFC 3463 §3.3 X.2.2: mailbox full; permanent for this delivery attempt.
+        return Action::Reply(Reply::new(552, "5.2.2", format!("<{address}>: mailbox full")));
+    }
     if destination == Destination::Remote && (s.mode == Mode::Inbound || s.principal.is_none()) {
         tracing::info!(session = %s.id, peer = %s.peer, recipient = %address, "smtp: relay denied");
         return Action::Reply(Reply::new(554, "5.7.1", format!("<{address}>: relay access denied")));
