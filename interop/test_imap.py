@@ -301,3 +301,17 @@ def test_quota(imap):
     imap.admin("user", "quota", USER, "none")
     deliver(imap, "fits again")
     c.logout()
+
+
+def test_thread(imap):
+    with smtplib.SMTP(*imap.addr("smtp")) as s:
+        s.sendmail("x@elsewhere.test", [USER], b"Subject: plan\r\nMessage-ID: <p1@x>\r\n\r\nroot\r\n")
+        s.sendmail("x@elsewhere.test", [USER], b"Subject: Re: plan\r\nMessage-ID: <p2@x>\r\nIn-Reply-To: <p1@x>\r\nReferences: <p1@x>\r\n\r\nreply\r\n")
+    c = client(imap)
+    c.select_folder("INBOX")
+    threads = c.thread(algorithm="REFERENCES")
+    assert (4, 5) in threads, threads
+    ordered = c.thread(algorithm="ORDEREDSUBJECT")
+    assert (4, 5) in ordered, ordered
+    assert b"THREAD=REFERENCES" in c.capabilities()
+    c.logout()

@@ -41,6 +41,8 @@ pub fn capabilities(s: &Session) -> Vec<String> {
         "BINARY",
         "SORT",
         "SORT=DISPLAY",
+        "THREAD=ORDEREDSUBJECT",
+        "THREAD=REFERENCES",
         "QUOTA",
         "QUOTA=RES-STORAGE",
     ] {

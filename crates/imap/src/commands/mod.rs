@@ -11,6 +11,7 @@ pub mod search;
 pub mod select;
 pub mod sort;
 pub mod store;
+pub mod thread;
 
 use relais_imap_proto::{Command, CommandBody};
 
@@ -28,6 +29,7 @@ pub async fn dispatch(s: &mut Session, cmd: Command) -> Flow {
         || matches!(&body, CommandBody::Store(st) if !st.uid)
         || matches!(&body, CommandBody::Search(se) if !se.uid)
         || matches!(&body, CommandBody::Sort(so) if !so.uid)
+        || matches!(&body, CommandBody::Thread(th) if !th.uid)
         || matches!(&body, CommandBody::Copy { uid: false, .. } | CommandBody::Move { uid: false, .. });
     if !matches!(body, CommandBody::Select { .. } | CommandBody::Examine { .. } | CommandBody::Logout) {
         s.updates(!by_sequence, matches!(body, CommandBody::Noop | CommandBody::Check)).await;
@@ -65,6 +67,7 @@ pub async fn dispatch(s: &mut Session, cmd: Command) -> Flow {
         CommandBody::Expunge { uids } => copy::expunge(s, &tag, uids).await,
         CommandBody::Search(c) => search::search(s, &tag, c).await,
         CommandBody::Fetch(f) => fetch::fetch(s, &tag, f).await,
+        CommandBody::Thread(c) => thread::thread(s, &tag, c).await,
         CommandBody::GetQuotaRoot(m) => quota::get_quota_root(s, &tag, m).await,
         CommandBody::GetQuota(root) => quota::get_quota(s, &tag, root).await,
         CommandBody::SetQuota { .. } => quota::set_quota(s, &tag),
