@@ -25,7 +25,7 @@ impl Address {
         {
             return Err(bad("the local part may hold letters, digits, dots and !#$%&'*+/=?^_`{|}~-"));
         }
-        Ok(Address { local, domain: domain_name(domain).map_err(|why| bad(why))? })
+        Ok(Address { local, domain: domain_name(domain).map_err(bad)? })
     }
 }
 

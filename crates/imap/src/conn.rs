@@ -136,9 +136,9 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
                 }
             };
             match received {
-                Received::Continue(req) => {
+                // A synchronizing literal within the limits (the receiver refused larger ones).
+                Received::Continue(_) => {
                     s.send(Response::Continuation(Continuation::Text("Ready for literal data".into())));
-                    let _ = req;
                 }
                 Received::Done => {
                     if let Some(tag) = idle.take() {

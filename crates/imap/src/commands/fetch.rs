@@ -102,7 +102,7 @@ pub async fn fetch(s: &mut Session, tag: &Tag, f: FetchCommand) {
         };
         let mut items = Vec::with_capacity(f.attributes.len());
         for a in &f.attributes {
-            item(&mut items, a, &m, &summary, &raw, s.condstore);
+            item(&mut items, a, &m, &summary, &raw);
         }
         if sets_seen && !convert::has(&m.flags, "\\Seen") {
             newly_seen.push((seq, m.item, m.flags.clone()));
@@ -141,14 +141,7 @@ fn needs_summary(a: &FetchAttribute) -> bool {
     )
 }
 
-fn item(
-    out: &mut Vec<FetchItem>,
-    a: &FetchAttribute,
-    m: &crate::view::Message,
-    sm: &Summary,
-    raw: &[u8],
-    condstore: bool,
-) {
+fn item(out: &mut Vec<FetchItem>, a: &FetchAttribute, m: &crate::view::Message, sm: &Summary, raw: &[u8]) {
     match a {
         FetchAttribute::Flags => out.push(FetchItem::Flags(convert::flags(&m.flags))),
         FetchAttribute::Uid => out.push(FetchItem::Uid(m.uid.0)),
@@ -180,7 +173,6 @@ fn item(
         FetchAttribute::SaveDate => out.push(FetchItem::SaveDate(None)),
         FetchAttribute::Preview { .. } => out.push(FetchItem::Preview(Some(sm.preview.clone()))),
     }
-    let _ = condstore;
 }
 
 fn slice(data: &[u8], partial: Option<(u64, u64)>) -> Vec<u8> {

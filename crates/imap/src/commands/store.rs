@@ -91,10 +91,10 @@ pub async fn store(s: &mut Session, tag: &Tag, c: StoreCommand) {
         if !c.action.silent {
             items.push(FetchItem::Flags(convert::flags(keywords)));
         }
-        if c.uid {
-            if let Some(m) = s.view().and_then(|v| v.by_seq(*seq)).map(|m| m.uid.0) {
-                items.push(FetchItem::Uid(m));
-            }
+        if c.uid
+            && let Some(m) = s.view().and_then(|v| v.by_seq(*seq)).map(|m| m.uid.0)
+        {
+            items.push(FetchItem::Uid(m));
         }
         if s.condstore {
             items.push(FetchItem::Modseq(modseq.0));
