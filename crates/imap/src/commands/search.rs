@@ -3,46 +3,57 @@
 
 use std::collections::{HashMap, HashSet};
 
-use relais_imap_proto::{Data, Esearch, SearchCommand, SearchReturn, SequenceSet, Tag};
+use relais_imap_proto::{Data, Esearch, SearchCommand, SearchKey, SearchReturn, SequenceSet, Tag};
 
 use crate::search::{Context, Needs, needs, run};
 use crate::session::{Session, State};
 
-pub async fn search(s: &mut Session, tag: &Tag, c: SearchCommand) {
-    let (Some(account), State::Selected(view)) = (s.account(), &s.state) else { return };
+/// What a search over the selected mailbox found: the view it ran on, the matching sequence
+/// numbers (ascending) and the summaries it loaded. SEARCH, SORT and THREAD all start here;
+/// `with_summaries` loads them even when the search program itself needs none.
+pub struct Found {
+    pub view: crate::view::View,
+    pub seqs: Vec<u32>,
+    pub summaries: HashMap<i64, relais_mail::summary::Summary>,
+}
+
+pub async fn find(s: &mut Session, key: &SearchKey, with_summaries: bool) -> Result<Found, relais_store::Error> {
+    let (Some(account), State::Selected(view)) = (s.account(), &s.state) else {
+        return Err(relais_store::Error::Invalid("no mailbox selected".into()));
+    };
     let view = view.clone();
     let mut need = Needs::default();
-    needs(&c.criteria, &mut need);
+    needs(key, &mut need);
     let mut fts = HashMap::new();
     for t in need.texts {
         let q = t.clone();
-        match s.imap.store().read(move |r| r.search_text(account, &q)).await {
-            Ok(ids) => {
-                fts.insert(t, ids.into_iter().map(|i| i.0).collect::<HashSet<_>>());
-            }
-            Err(e) => return s.store_error(tag, &e),
-        }
+        let ids = s.imap.store().read(move |r| r.search_text(account, &q)).await?;
+        fts.insert(t, ids.into_iter().map(|i| i.0).collect::<HashSet<_>>());
     }
     let mut summaries = HashMap::new();
-    if need.summaries {
+    if need.summaries || with_summaries {
+        // One read for every message's row: no query per message.
         let items: Vec<_> = view.messages.iter().map(|m| m.item).collect();
-        match s
+        let list = s
             .imap
             .store()
             .read(move |r| Ok(items.into_iter().filter_map(|i| r.item(i).ok()).collect::<Vec<_>>()))
-            .await
-        {
-            Ok(list) => {
-                for it in list {
-                    summaries.insert(it.id.0, crate::convert::summary(&it.summary));
-                }
-            }
-            Err(e) => return s.store_error(tag, &e),
+            .await?;
+        for it in list {
+            summaries.insert(it.id.0, crate::convert::summary(&it.summary));
         }
     }
     let ctx =
         Context { view: &view, summaries: &summaries, fts: &fts, saved: s.saved.as_deref(), now: relais_store::now() };
-    let seqs = run(&c.criteria, &ctx);
+    let seqs = run(key, &ctx);
+    Ok(Found { view, seqs, summaries })
+}
+
+pub async fn search(s: &mut Session, tag: &Tag, c: SearchCommand) {
+    let Found { view, seqs, .. } = match find(s, &c.criteria, false).await {
+        Ok(f) => f,
+        Err(e) => return s.store_error(tag, &e),
+    };
     let uids: Vec<u32> = seqs.iter().filter_map(|q| view.by_seq(*q)).map(|m| m.uid.0).collect();
     let ids: Vec<u32> = if c.uid { uids.clone() } else { seqs.clone() };
     let modseq = mentions_modseq(&c.criteria)

@@ -3,44 +3,19 @@
 //! number breaks every remaining tie.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
 use relais_imap_proto::{Data, SortCommand, SortKey, Tag};
 use relais_mail::summary::{EnvAddress, Summary};
 
-use crate::search::{Context, Needs, needs, run};
-use crate::session::{Session, State};
+use crate::commands::search::{Found, find};
+use crate::session::Session;
 use crate::view::Message;
 
 pub async fn sort(s: &mut Session, tag: &Tag, c: SortCommand) {
-    let (Some(account), State::Selected(view)) = (s.account(), &s.state) else { return };
-    let view = view.clone();
-    let mut need = Needs::default();
-    needs(&c.search, &mut need);
-    let mut fts = HashMap::new();
-    for t in need.texts {
-        let q = t.clone();
-        match s.imap.store().read(move |r| r.search_text(account, &q)).await {
-            Ok(ids) => {
-                fts.insert(t, ids.into_iter().map(|i| i.0).collect());
-            }
-            Err(e) => return s.store_error(tag, &e),
-        }
-    }
-    // Sorting by anything but arrival and size needs the summaries; one read for all.
-    let items: Vec<_> = view.messages.iter().map(|m| m.item).collect();
-    let summaries: HashMap<i64, Summary> = match s
-        .imap
-        .store()
-        .read(move |r| Ok(items.into_iter().filter_map(|i| r.item(i).ok()).collect::<Vec<_>>()))
-        .await
-    {
-        Ok(list) => list.into_iter().map(|it| (it.id.0, crate::convert::summary(&it.summary))).collect(),
+    let Found { view, mut seqs, summaries } = match find(s, &c.search, true).await {
+        Ok(f) => f,
         Err(e) => return s.store_error(tag, &e),
     };
-    let ctx =
-        Context { view: &view, summaries: &summaries, fts: &fts, saved: s.saved.as_deref(), now: relais_store::now() };
-    let mut seqs = run(&c.search, &ctx);
     let empty = Summary::default();
     seqs.sort_by(|a, b| {
         let (Some(ma), Some(mb)) = (view.by_seq(*a), view.by_seq(*b)) else { return a.cmp(b) };

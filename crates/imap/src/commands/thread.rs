@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use relais_imap_proto::{Data, Tag, Thread, ThreadAlgorithm, ThreadCommand};
 use relais_mail::summary::Summary;
 
-use crate::search::{Context, Needs, needs, run};
-use crate::session::{Session, State};
+use crate::commands::search::{Found, find};
+use crate::session::Session;
 
 struct Msg {
     /// What the client sees: sequence number or UID.
@@ -21,37 +21,15 @@ struct Msg {
 }
 
 pub async fn thread(s: &mut Session, tag: &Tag, c: ThreadCommand) {
-    let (Some(account), State::Selected(view)) = (s.account(), &s.state) else { return };
     if let ThreadAlgorithm::Other(name) = &c.algorithm {
         return s.bad(tag, &format!("thread algorithm {name} is not offered"));
     }
-    let view = view.clone();
-    let mut need = Needs::default();
-    needs(&c.search, &mut need);
-    let mut fts = HashMap::new();
-    for t in need.texts {
-        let q = t.clone();
-        match s.imap.store().read(move |r| r.search_text(account, &q)).await {
-            Ok(ids) => {
-                fts.insert(t, ids.into_iter().map(|i| i.0).collect());
-            }
-            Err(e) => return s.store_error(tag, &e),
-        }
-    }
-    let items: Vec<_> = view.messages.iter().map(|m| m.item).collect();
-    let summaries: HashMap<i64, Summary> = match s
-        .imap
-        .store()
-        .read(move |r| Ok(items.into_iter().filter_map(|i| r.item(i).ok()).collect::<Vec<_>>()))
-        .await
-    {
-        Ok(list) => list.into_iter().map(|it| (it.id.0, crate::convert::summary(&it.summary))).collect(),
+    let Found { view, seqs, summaries } = match find(s, &c.search, true).await {
+        Ok(f) => f,
         Err(e) => return s.store_error(tag, &e),
     };
-    let ctx =
-        Context { view: &view, summaries: &summaries, fts: &fts, saved: s.saved.as_deref(), now: relais_store::now() };
     let empty = Summary::default();
-    let msgs: Vec<Msg> = run(&c.search, &ctx)
+    let msgs: Vec<Msg> = seqs
         .into_iter()
         .filter_map(|seq| view.by_seq(seq).map(|m| (seq, m)))
         .map(|(seq, m)| {
