@@ -179,6 +179,11 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
                     }
                 },
             }
+            if s.closing {
+                s.bye("the mailbox changed too much while this session was away; please reconnect");
+                let _ = write(&mut stream, s).await;
+                return None;
+            }
             if s.errors > s.imap.config.max_errors {
                 s.bye("too many errors");
                 let _ = write(&mut stream, s).await;
@@ -202,7 +207,14 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
                 return None;
             }
             // IDLE: tell the client at once what changed (RFC 2177 §3).
-            Input::Woken => s.updates(true, true).await,
+            Input::Woken => {
+                s.updates(true, true).await;
+                if s.closing {
+                    s.bye("the mailbox changed too much while this session was away; please reconnect");
+                    let _ = write(&mut stream, s).await;
+                    return None;
+                }
+            }
         }
     }
 }

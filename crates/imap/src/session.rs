@@ -45,6 +45,8 @@ pub struct Session {
     pub out: Vec<u8>,
     /// Commits of this account, to know when the view needs a sync.
     pub changes: Option<broadcast::Receiver<Notification>>,
+    /// The session cannot go on (its view fell out of the change log): BYE after this command.
+    pub closing: bool,
 }
 
 impl Session {
@@ -62,6 +64,7 @@ impl Session {
             errors: 0,
             out: Vec::new(),
             changes: None,
+            closing: false,
         }
     }
 
@@ -173,6 +176,13 @@ impl Session {
         let result = self.imap.store().read(move |r| v.sync(r).map(|u| (v, u))).await;
         let (v, updates) = match result {
             Ok(x) => x,
+            // The change log no longer reaches back to this view (a session older than the
+            // log's window): its sequence numbers cannot be reconciled. Say so and end the
+            // session; the client reconnects and resynchronises (RFC 9051 §7.1.5 BYE).
+            Err(relais_store::Error::ChangesTooOld { .. }) => {
+                self.closing = true;
+                return;
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "imap: cannot sync the selected mailbox");
                 return;
