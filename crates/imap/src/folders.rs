@@ -29,6 +29,11 @@ impl Folders {
         self.list.iter().find(|(n, _)| *n == name).map(|(_, c)| c)
     }
 
+    /// The mailbox of that name, or `NotFound`.
+    pub fn get(&self, name: &str) -> relais_store::Result<Collection> {
+        self.find(name).cloned().ok_or_else(|| relais_store::Error::NotFound(name.to_owned()))
+    }
+
     pub fn name_of(&self, id: CollectionId) -> Option<&str> {
         self.list.iter().find(|(_, c)| c.id == id).map(|(n, _)| n.as_str())
     }

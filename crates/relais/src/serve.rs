@@ -48,25 +48,27 @@ impl Shutdown {
 struct ShutdownControl {
     stopping: watch::Sender<bool>,
     in_flight: mpsc::Receiver<()>,
-    handle: Option<Shutdown>,
+    handle: Shutdown,
 }
 
 impl ShutdownControl {
     fn new() -> ShutdownControl {
         let (stopping, rx) = watch::channel(false);
         let (tx, in_flight) = mpsc::channel(1);
-        ShutdownControl { stopping, in_flight, handle: Some(Shutdown { stopping: rx, _in_flight: tx }) }
+        ShutdownControl { stopping, in_flight, handle: Shutdown { stopping: rx, _in_flight: tx } }
     }
 
     fn handle(&self) -> Shutdown {
-        self.handle.clone().expect("handle taken only at shutdown")
+        self.handle.clone()
     }
 
     /// Signals every task and waits until all handles are dropped or `grace` passes.
-    async fn stop(mut self, grace: Duration) -> bool {
-        let _ = self.stopping.send(true);
-        self.handle = None;
-        tokio::time::timeout(grace, self.in_flight.recv()).await.is_ok()
+    async fn stop(self, grace: Duration) -> bool {
+        let ShutdownControl { stopping, mut in_flight, handle } = self;
+        let _ = stopping.send(true);
+        // Our own handle counts as work in flight too: let it go before waiting.
+        drop(handle);
+        tokio::time::timeout(grace, in_flight.recv()).await.is_ok()
     }
 }
 

@@ -69,7 +69,7 @@ pub async fn delete(s: &mut Session, tag: &Tag, name: MailboxName) {
         .store()
         .write(move |tx| {
             let folders = Folders::load(&mut tx.read(), account)?;
-            let c = folders.find(&full).ok_or_else(|| relais_store::Error::NotFound(full.clone()))?.clone();
+            let c = folders.get(&full)?;
             if folders.has_children(c.id) {
                 return Err(relais_store::Error::Invalid("the mailbox has children; delete them first".into()));
             }
@@ -97,7 +97,7 @@ pub async fn rename(s: &mut Session, tag: &Tag, from: MailboxName, to: MailboxNa
         .store()
         .write(move |tx| {
             let folders = Folders::load(&mut tx.read(), account)?;
-            let c = folders.find(&from).ok_or_else(|| relais_store::Error::NotFound(from.clone()))?.clone();
+            let c = folders.get(&from)?;
             if folders.find(&to).is_some() {
                 return Err(relais_store::Error::AlreadyExists(to.clone()));
             }
@@ -126,7 +126,7 @@ pub async fn subscribe(s: &mut Session, tag: &Tag, name: MailboxName, on: bool) 
         .store()
         .write(move |tx| {
             let folders = Folders::load(&mut tx.read(), account)?;
-            let c = folders.find(&full).ok_or_else(|| relais_store::Error::NotFound(full.clone()))?.clone();
+            let c = folders.get(&full)?;
             tx.set_subscribed(c.id, on)
         })
         .await;

@@ -82,7 +82,7 @@ impl Session {
         let _ = tcp.set_nodelay(true);
         let connector = tokio_rustls::TlsConnector::from(tls);
         let name = rustls::pki_types::ServerName::try_from(server_name.to_owned())
-            .unwrap_or_else(|_| rustls::pki_types::ServerName::try_from("localhost").expect("static name"));
+            .unwrap_or_else(|_| rustls::pki_types::ServerName::from(std::net::IpAddr::from([127, 0, 0, 1])));
         let io: Box<dyn Io> = if mode == TlsMode::Implicit {
             let s = tokio::time::timeout(timeout, connector.connect(name.clone(), tcp))
                 .await
