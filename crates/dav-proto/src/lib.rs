@@ -1,0 +1,1 @@
+//! WebDAV/CalDAV/CardDAV wire model (work in progress).

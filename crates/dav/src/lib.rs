@@ -1,0 +1,1 @@
+//! DAV server (work in progress).

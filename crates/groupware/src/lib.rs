@@ -1,0 +1,1 @@
+//! Groupware domain (work in progress).
