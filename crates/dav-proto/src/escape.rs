@@ -1,0 +1,68 @@
+//! Escaping for text and attribute values written into XML.
+//!
+//! Besides `&`, `<` and `>`, a CR is written `&#13;`: a literal CR would be normalised away by
+//! the client's XML parser (XML 1.0 §2.11) and iCalendar/vCard lines end in CRLF (RFC 5545
+//! §3.1), so calendar-data and address-data would lose their CRs. Characters XML 1.0 cannot
+//! carry at all (C0 controls other than TAB/LF/CR, U+FFFE, U+FFFF) become U+FFFD, so the
+//! output is always well-formed.
+
+/// Appends `s` escaped for element content.
+pub(crate) fn text(out: &mut String, s: &str) {
+    escape(out, s, false);
+}
+
+/// Appends `s` escaped for a double-quoted attribute value.
+pub(crate) fn attr(out: &mut String, s: &str) {
+    escape(out, s, true);
+}
+
+fn escape(out: &mut String, s: &str, in_attr: bool) {
+    out.reserve(s.len());
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        let replacement = match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '\r' => "&#13;",
+            '"' if in_attr => "&quot;",
+            // Attribute values are whitespace-normalised by the reader (XML 1.0 §3.3.3).
+            '\n' if in_attr => "&#10;",
+            '\t' if in_attr => "&#9;",
+            '\t' | '\n' => continue,
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => "\u{fffd}",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        out.push_str(replacement);
+        start = i + c.len_utf8();
+    }
+    out.push_str(&s[start..]);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn table() {
+        let cases = [
+            ("plain", "plain", "plain"),
+            ("a&b<c>d", "a&amp;b&lt;c&gt;d", "a&amp;b&lt;c&gt;d"),
+            (
+                "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+                "BEGIN:VCALENDAR&#13;\nEND:VCALENDAR&#13;\n",
+                "BEGIN:VCALENDAR&#13;&#10;END:VCALENDAR&#13;&#10;",
+            ),
+            ("say \"hi\"", "say \"hi\"", "say &quot;hi&quot;"),
+            ("bell\u{7}\u{0}", "bell\u{fffd}\u{fffd}", "bell\u{fffd}\u{fffd}"),
+            ("tab\there é 日本", "tab\there é 日本", "tab&#9;here é 日本"),
+        ];
+        for (input, as_text, as_attr) in cases {
+            let mut out = String::new();
+            super::text(&mut out, input);
+            assert_eq!(out, as_text, "text of {input:?}");
+            out.clear();
+            super::attr(&mut out, input);
+            assert_eq!(out, as_attr, "attribute of {input:?}");
+        }
+    }
+}

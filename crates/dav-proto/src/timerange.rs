@@ -1,0 +1,187 @@
+//! CalDAV time ranges (RFC 4791 §9.9) and the iCalendar UTC date-times they are written in
+//! (RFC 5545 §3.3.5 form 2, `19980119T070000Z`), converted to Unix seconds without a
+//! calendar library.
+
+use crate::error::DavXmlError;
+use crate::xml::Element;
+
+/// A half-open interval `[start, end)` in Unix seconds; a missing bound is unbounded
+/// (RFC 4791 §9.9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TimeRange {
+    pub start: Option<i64>,
+    pub end: Option<i64>,
+}
+
+impl TimeRange {
+    /// Whether `[start, end)` of a component overlaps this range, with the open-ended
+    /// comparisons of RFC 4791 §9.9 (`start < range.end && end > range.start`).
+    pub fn overlaps(&self, start: i64, end: i64) -> bool {
+        self.end.is_none_or(|e| start < e) && self.start.is_none_or(|s| end > s)
+    }
+
+    /// Reads the `start`/`end` attributes of a time-range (or expand, limit-*-set) element.
+    /// At least one bound is required and end must be after start (RFC 4791 §9.9).
+    pub(crate) fn from_element(el: &Element) -> Result<TimeRange, DavXmlError> {
+        let start = el.attr("start").map(parse_utc).transpose()?;
+        let end = el.attr("end").map(parse_utc).transpose()?;
+        if start.is_none() && end.is_none() {
+            return Err(DavXmlError::InvalidTimeRange("neither start nor end".into()));
+        }
+        if let (Some(s), Some(e)) = (start, end)
+            && e <= s
+        {
+            return Err(DavXmlError::InvalidTimeRange("end is not after start".into()));
+        }
+        Ok(TimeRange { start, end })
+    }
+
+    /// Like [`from_element`](Self::from_element) but both bounds are required: CALDAV:expand,
+    /// limit-recurrence-set and limit-freebusy-set (RFC 4791 §9.6.5–§9.6.7).
+    pub(crate) fn bounded(el: &Element) -> Result<TimeRange, DavXmlError> {
+        let range = TimeRange::from_element(el)?;
+        if range.start.is_none() || range.end.is_none() {
+            return Err(DavXmlError::InvalidTimeRange(format!("{} needs start and end", el.name.local)));
+        }
+        Ok(range)
+    }
+}
+
+/// Parses `YYYYMMDDTHHMMSSZ` (UTC only, RFC 4791 §9.9) into Unix seconds.
+pub fn parse_utc(s: &str) -> Result<i64, DavXmlError> {
+    let bad = || DavXmlError::InvalidTimeRange(format!("{s:?} is not a UTC date-time (YYYYMMDDTHHMMSSZ)"));
+    let b = s.as_bytes();
+    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+        return Err(bad());
+    }
+    let num = |range: std::ops::Range<usize>| -> Result<i64, DavXmlError> {
+        b[range]
+            .iter()
+            .try_fold(0i64, |acc, &d| if d.is_ascii_digit() { Ok(acc * 10 + i64::from(d - b'0')) } else { Err(bad()) })
+    };
+    let (year, month, day) = (num(0..4)?, num(4..6)?, num(6..8)?);
+    let (hour, minute, second) = (num(9..11)?, num(11..13)?, num(13..15)?);
+    // RFC 5545 §3.3.12: seconds may be 60 on a leap second.
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return Err(bad());
+    }
+    Ok(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
+}
+
+/// Formats Unix seconds as `YYYYMMDDTHHMMSSZ` (years 0–9999; others are clamped).
+pub fn format_utc(t: i64) -> String {
+    const MIN: i64 = -62_167_219_200; // 0000-01-01T00:00:00Z
+    const MAX: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+    let t = t.clamp(MIN, MAX);
+    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
+}
+
+fn is_leap(y: i64) -> bool {
+    y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if is_leap(y) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date, counting in 400-year eras that start
+/// on 1 March (so the leap day is the last day of its year).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let month_from_march = (m + 9) % 12;
+    let day_of_year = (153 * month_from_march + 2) / 5 + d - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// The inverse of [`days_from_civil`].
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let d = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let m = if month_from_march < 10 { month_from_march + 3 } else { month_from_march - 9 };
+    (if m <= 2 { year_of_era + era * 400 + 1 } else { year_of_era + era * 400 }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_date_times() {
+        let good = [
+            ("19700101T000000Z", 0),
+            ("20060104T000000Z", 1_136_332_800), // RFC 4791 §7.8.1
+            ("20060105T000000Z", 1_136_419_200),
+            ("20000229T235960Z", 951_868_800),
+            ("19691231T235959Z", -1),
+            ("00000101T000000Z", -62_167_219_200),
+            ("99991231T235959Z", 253_402_300_799),
+            ("21000301T120000Z", 4_107_585_600),
+        ];
+        for (s, t) in good {
+            assert_eq!(parse_utc(s), Ok(t), "{s}");
+            if !s.ends_with("60Z") {
+                assert_eq!(format_utc(t), s);
+            }
+        }
+        let bad = [
+            "",
+            "20060104T000000",      // floating time
+            "20060104",             // DATE only
+            "20060104T000000z",     // lower-case Z
+            "2006-01-04T00:00:00Z", // ISO 8601 extended
+            "20061304T000000Z",
+            "20060100T000000Z",
+            "20060229T000000Z", // not a leap year
+            "21000229T000000Z", // not a leap year either
+            "20060104T240000Z",
+            "20060104T006000Z",
+            "20060104T000061Z",
+            "2006010４T000000Z",
+            "+0060104T000000Z",
+        ];
+        for s in bad {
+            assert!(matches!(parse_utc(s), Err(DavXmlError::InvalidTimeRange(_))), "{s}");
+        }
+    }
+
+    #[test]
+    fn every_day_round_trips() {
+        for days in -800_000..800_000 {
+            let (y, m, d) = civil_from_days(days);
+            assert!(d >= 1 && d <= days_in_month(y, m));
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+    }
+
+    #[test]
+    fn overlap() {
+        let r = TimeRange { start: Some(100), end: Some(200) };
+        assert!(r.overlaps(150, 160));
+        assert!(r.overlaps(50, 101));
+        assert!(!r.overlaps(50, 100));
+        assert!(!r.overlaps(200, 300));
+        assert!(TimeRange { start: None, end: Some(200) }.overlaps(-1000, -999));
+        assert!(TimeRange { start: Some(100), end: None }.overlaps(1000, 2000));
+    }
+}
