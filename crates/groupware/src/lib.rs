@@ -1,1 +1,97 @@
-//! Groupware domain (work in progress).
+//! The groupware domain: calendars, task lists and address books, and the events, tasks and
+//! contacts in them, on the store.
+//!
+//! - `ical`: calendar object resources (RFC 4791 §4.1): parse, check, expand occurrences.
+//! - `vcard`: address object resources (RFC 6352 §5.1), vCard 3.0/4.0.
+//! - `props`: a collection's protocol properties (display name, colour, time zone, dead ones).
+//! - `resources`: `Groupware`, the one place that writes resources: conditional PUT, DELETE,
+//!   MOVE, COPY, collections; every write is one transaction that also indexes occurrences.
+//!
+//! Invariants: a resource's content is its iCalendar/vCard text as the client sent it (a blob);
+//! its UID is unique in its collection; its ETag is its modseq, so it changes with every write
+//! and never repeats; its occurrences (`item_instances`) are written in the same transaction.
+
+pub mod ical;
+pub mod props;
+pub mod resources;
+pub mod vcard;
+
+pub use calcard;
+pub use ical::{CalendarObject, ComponentKind};
+pub use props::CollectionProps;
+pub use resources::{Condition, Groupware, Written};
+pub use vcard::ContactCard;
+
+use relais_store::Modseq;
+
+/// Why content was refused; each maps to a CalDAV/CardDAV precondition (RFC 4791 §5.3.2.1,
+/// RFC 6352 §6.3.2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvalidKind {
+    /// Not parseable iCalendar/vCard (valid-calendar-data / valid-address-data).
+    Data,
+    /// Parseable but not a valid resource (valid-calendar-object-resource).
+    Object,
+    /// A component the collection does not take (supported-calendar-component).
+    Component,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Invalid {
+    pub kind: InvalidKind,
+    pub message: String,
+}
+
+impl Invalid {
+    pub(crate) fn data(message: impl Into<String>) -> Invalid {
+        Invalid { kind: InvalidKind::Data, message: message.into() }
+    }
+    pub(crate) fn object(message: impl Into<String>) -> Invalid {
+        Invalid { kind: InvalidKind::Object, message: message.into() }
+    }
+    pub(crate) fn component(message: impl Into<String>) -> Invalid {
+        Invalid { kind: InvalidKind::Component, message: message.into() }
+    }
+}
+
+/// What a groupware operation can answer besides success; the DAV layer maps each to a status
+/// and, where the RFCs name one, a precondition element.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("not found")]
+    NotFound,
+    /// If-Match / If-None-Match did not hold (HTTP 412).
+    #[error("precondition failed")]
+    PreconditionFailed,
+    #[error("{0}")]
+    Invalid(#[from] Invalid),
+    /// Another resource of the collection has this UID (CALDAV/CARDDAV:no-uid-conflict).
+    #[error("the UID is already used by {existing}")]
+    UidConflict { existing: String },
+    /// The target exists and overwriting was not allowed (HTTP 412 on COPY/MOVE).
+    #[error("already exists")]
+    AlreadyExists,
+    /// The operation makes no sense on these collections (HTTP 403/409).
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(relais_store::Error),
+}
+
+impl From<relais_store::Error> for Error {
+    fn from(e: relais_store::Error) -> Error {
+        match e {
+            relais_store::Error::NotFound(_) => Error::NotFound,
+            relais_store::Error::AlreadyExists(_) => Error::AlreadyExists,
+            other => Error::Store(other),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The strong ETag of a resource at `modseq` (RFC 9110 §8.8.3), quotes included.
+pub fn etag(modseq: Modseq) -> String {
+    format!("\"{}\"", modseq.0)
+}

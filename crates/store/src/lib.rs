@@ -25,6 +25,7 @@ mod pg;
 mod pool;
 mod queue;
 mod read;
+mod resource;
 pub mod sql;
 mod sqlite;
 mod tx;

@@ -11,16 +11,18 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0002_queue.sql"),
     include_str!("../migrations/sqlite/0003_dkim.sql"),
     include_str!("../migrations/sqlite/0004_inline_blobs.sql"),
+    include_str!("../migrations/sqlite/0005_groupware.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
     include_str!("../migrations/postgres/0002_queue.sql"),
     include_str!("../migrations/postgres/0003_dkim.sql"),
     include_str!("../migrations/postgres/0004_inline_blobs.sql"),
+    include_str!("../migrations/postgres/0005_groupware.sql"),
 ];
 
 /// The schema version this binary writes.
-pub const LATEST: i64 = 4;
+pub const LATEST: i64 = 5;
 
 pub fn run(conn: &mut dyn Conn) -> Result<()> {
     let (steps, begin) = match conn.dialect() {

@@ -194,6 +194,9 @@ pub struct Collection {
     pub uid_next: u32,
     pub modseq: Modseq,
     pub subscribed: bool,
+    /// Protocol properties of the collection (DAV display name, colour, time zone, dead
+    /// properties): a JSON object owned by the groupware layer; empty for none.
+    pub props: String,
 }
 
 #[derive(Debug, Clone)]
@@ -225,6 +228,9 @@ pub struct Item {
     pub end_utc: Option<i64>,
     /// The parsed summary stored at write time (envelope, body structure, indexed fields).
     pub summary: String,
+    /// The resource name of an event, contact or task in its collection (the last segment of
+    /// its DAV href); `None` for messages.
+    pub name: Option<String>,
 }
 
 /// What a writer gives to create an item.
@@ -241,6 +247,8 @@ pub struct NewItem {
     pub summary: String,
     /// Text for the full-text index, indexed in the same transaction.
     pub text: Option<String>,
+    /// The resource name in its collection (events, contacts, tasks); unique per collection.
+    pub name: Option<String>,
 }
 
 /// One message in one mailbox.
@@ -295,4 +303,47 @@ impl Notification {
     pub fn touches(&self, t: DataType) -> bool {
         self.types & t.bit() != 0
     }
+}
+
+/// One occurrence of an event, or the span of a task or journal (RFC 4791 §9.9), in UTC seconds:
+/// it overlaps a range [s, e) when `start < e` and (`end > s`, or it is an instant at or after s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Span {
+    pub start: i64,
+    pub end: i64,
+}
+
+impl Span {
+    /// A task with no date at all: it matches every time range (RFC 4791 §9.9).
+    pub const ALWAYS: Span = Span { start: -(1 << 40), end: 1 << 40 };
+}
+
+/// A named resource of a calendar, address book or task list, without its content
+/// (DAV PROPFIND Depth 1, sync-collection).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    pub id: ItemId,
+    pub name: String,
+    pub modseq: Modseq,
+    pub size: u64,
+    pub data_type: DataType,
+}
+
+/// A resource with its content: `data` is filled from the database when the blob is stored
+/// inline; otherwise the caller reads `blob` with `Store::blob`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceContent {
+    pub resource: Resource,
+    pub blob: Option<BlobHash>,
+    pub data: Option<Vec<u8>>,
+}
+
+/// The latest change of one resource of a collection after a modseq (RFC 6578).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceChange {
+    pub id: ItemId,
+    /// The name it had when the change was logged (a removed resource is reported by it).
+    pub name: Option<String>,
+    pub modseq: Modseq,
+    pub kind: ChangeKind,
 }

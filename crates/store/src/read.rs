@@ -11,9 +11,9 @@ pub struct ReadTx<'c> {
 }
 
 pub(crate) const COLLECTION_COLUMNS: &str =
-    "id, account_id, kind, name, parent_id, role, uidvalidity, uidnext, modseq, subscribed";
+    "id, account_id, kind, name, parent_id, role, uidvalidity, uidnext, modseq, subscribed, props";
 pub(crate) const ITEM_COLUMNS: &str = "id, account_id, data_type, collection_id, blob_hash, size, modseq, \
-     created_modseq, received_at, keywords, thread_id, uid_text, start_utc, end_utc, summary";
+     created_modseq, received_at, keywords, thread_id, uid_text, start_utc, end_utc, summary, name";
 
 pub(crate) fn kind_code(k: CollectionKind) -> i64 {
     k.data_type() as i64
@@ -38,10 +38,11 @@ fn collection_of(r: &Row) -> Result<Collection> {
         uid_next: u32::try_from(r.int(7)?).unwrap_or(0),
         modseq: modseq_of(r.int(8)?),
         subscribed: r.int(9)? != 0,
+        props: r.text(10)?,
     })
 }
 
-fn item_of(r: &Row) -> Result<Item> {
+pub(crate) fn item_of(r: &Row) -> Result<Item> {
     Ok(Item {
         id: ItemId(r.int(0)?),
         account: AccountId(r.int(1)?),
@@ -61,6 +62,7 @@ fn item_of(r: &Row) -> Result<Item> {
         start_utc: r.opt_int(12)?,
         end_utc: r.opt_int(13)?,
         summary: r.text(14)?,
+        name: r.opt_text(15)?,
     })
 }
 
@@ -180,7 +182,7 @@ impl<'c> ReadTx<'c> {
 
     /// A state older than the log's window, or newer than the account (a restored backup, a
     /// client of another server), cannot be answered incrementally.
-    fn check_window(&mut self, account: AccountId, since: Modseq) -> Result<()> {
+    pub(crate) fn check_window(&mut self, account: AccountId, since: Modseq) -> Result<()> {
         let row =
             self.conn.query_one("SELECT trimmed_modseq, modseq FROM accounts WHERE id = $1", params![account.0])?;
         let row = row.ok_or_else(|| Error::NotFound(format!("account {account}")))?;

@@ -16,22 +16,47 @@ pub struct WriteTx<'c> {
     touched: Vec<Notification>,
 }
 
-/// A change-log entry about to be written.
-struct Change {
+/// A change-log entry about to be written. `scope` makes it a membership row: a message in a
+/// mailbox (with its UID) or a named resource in a calendar, address book or task list (with its
+/// name, so a removal can be reported by href after the item is gone).
+pub(crate) struct Change {
     data_type: DataType,
     id: i64,
-    mailbox: Option<(CollectionId, Uid)>,
+    scope: Option<Scope>,
     kind: ChangeKind,
 }
 
+pub(crate) struct Scope {
+    collection: CollectionId,
+    uid: Option<Uid>,
+    name: Option<String>,
+}
+
 impl Change {
-    fn object(data_type: DataType, id: i64, kind: ChangeKind) -> Change {
-        Change { data_type, id, mailbox: None, kind }
+    pub(crate) fn object(data_type: DataType, id: i64, kind: ChangeKind) -> Change {
+        Change { data_type, id, scope: None, kind }
     }
 
     /// A message entering, changing in, or leaving one mailbox.
     fn member(item: i64, mailbox: CollectionId, uid: Uid, kind: ChangeKind) -> Change {
-        Change { data_type: DataType::Email, id: item, mailbox: Some((mailbox, uid)), kind }
+        let scope = Scope { collection: mailbox, uid: Some(uid), name: None };
+        Change { data_type: DataType::Email, id: item, scope: Some(scope), kind }
+    }
+
+    pub(crate) fn collection(&self) -> Option<CollectionId> {
+        self.scope.as_ref().map(|s| s.collection)
+    }
+
+    /// A named resource created in, changed in, or removed from a collection.
+    pub(crate) fn resource(
+        data_type: DataType,
+        item: i64,
+        collection: CollectionId,
+        name: Option<String>,
+        kind: ChangeKind,
+    ) -> Change {
+        let scope = Scope { collection, uid: None, name };
+        Change { data_type, id: item, scope: Some(scope), kind }
     }
 }
 
@@ -72,24 +97,28 @@ impl<'c> WriteTx<'c> {
         Ok(modseq)
     }
 
-    fn log(&mut self, account: AccountId, change: Change) -> Result<Modseq> {
+    pub(crate) fn log(&mut self, account: AccountId, change: Change) -> Result<Modseq> {
         let modseq = self.modseq(account)?;
         if let Some(n) = self.touched.iter_mut().find(|n| n.account == account) {
             n.types |= change.data_type.bit();
         }
-        let (mailbox, uid) = change.mailbox.map_or((None, None), |(m, u)| (Some(m.0), Some(i64::from(u.0))));
+        let (collection, uid, name) = match change.scope {
+            Some(s) => (Some(s.collection.0), s.uid.map(|u| i64::from(u.0)), s.name),
+            None => (None, None, None),
+        };
         self.conn.execute(
-            "INSERT INTO changes (account_id, modseq, data_type, id, collection_id, uid, kind, at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO changes (account_id, modseq, data_type, id, collection_id, uid, kind, at, name) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             params![
                 account.0,
                 modseq.0 as i64,
                 change.data_type as i64,
                 change.id,
-                mailbox,
+                collection,
                 uid,
                 change.kind as i64,
-                self.now
+                self.now,
+                name
             ],
         )?;
         Ok(modseq)
@@ -97,7 +126,7 @@ impl<'c> WriteTx<'c> {
 
     /// Records a change to a directory object (domain, principal) on the directory's log.
     pub(crate) fn log_directory(&mut self, id: i64, kind: ChangeKind) -> Result<Modseq> {
-        self.log(AccountId::DIRECTORY, Change { data_type: DataType::Principal, id, mailbox: None, kind })
+        self.log(AccountId::DIRECTORY, Change::object(DataType::Principal, id, kind))
     }
 
     /// Leaves the cross-process notification record; returns what to publish after commit.
@@ -266,14 +295,19 @@ impl<'c> WriteTx<'c> {
                 return Err(Error::Invalid("collection does not hold this kind of item".into()));
             }
         }
+        if let (Some(c), Some(name)) = (new.collection, &new.name)
+            && self.read().item_by_name(c, name)?.is_some()
+        {
+            return Err(Error::AlreadyExists(format!("resource {name:?}")));
+        }
         let modseq = self.modseq(account)?;
         if let Some(b) = &new.blob {
             self.ref_blob(b)?;
         }
         let row = self.conn.query_one(
             "INSERT INTO items (account_id, data_type, collection_id, blob_hash, size, modseq, created_modseq, received_at, \
-             keywords, thread_id, uid_text, start_utc, end_utc, summary) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+             keywords, thread_id, uid_text, start_utc, end_utc, summary, name) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
             params![
                 account.0,
                 data_type as i64,
@@ -288,13 +322,17 @@ impl<'c> WriteTx<'c> {
                 new.start_utc,
                 new.end_utc,
                 new.summary.clone(),
+                new.name.clone(),
             ],
         )?;
         let id = ItemId(row.ok_or_else(|| Error::Corrupt("no id returned".into()))?.int(0)?);
         if let Some(text) = &new.text {
             self.index_text(id, text)?;
         }
-        self.log(account, Change { data_type, id: id.0, mailbox: None, kind: ChangeKind::Created })?;
+        self.log(account, Change::object(data_type, id.0, ChangeKind::Created))?;
+        if let Some(c) = new.collection {
+            self.resource_changed(account, Change::resource(data_type, id.0, c, new.name, ChangeKind::Created))?;
+        }
         Ok(id)
     }
 
@@ -326,6 +364,12 @@ impl<'c> WriteTx<'c> {
         self.unindex_text(id)?;
         if let Some(text) = &new.text {
             self.index_text(id, text)?;
+        }
+        if let Some(c) = old.collection {
+            self.resource_changed(
+                old.account,
+                Change::resource(old.data_type, id.0, c, old.name, ChangeKind::Updated),
+            )?;
         }
         self.touch_memberships(old.account, id, modseq)
     }
@@ -368,7 +412,14 @@ impl<'c> WriteTx<'c> {
         }
         self.unindex_text(id)?;
         self.conn.execute("DELETE FROM items WHERE id = $1", params![id.0])?;
+        self.conn.execute("DELETE FROM item_instances WHERE item_id = $1", params![id.0])?;
         self.log(old.account, Change::object(old.data_type, id.0, ChangeKind::Destroyed))?;
+        if let Some(c) = old.collection {
+            self.resource_changed(
+                old.account,
+                Change::resource(old.data_type, id.0, c, old.name, ChangeKind::Destroyed),
+            )?;
+        }
         Ok(())
     }
 

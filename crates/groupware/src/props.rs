@@ -1,0 +1,78 @@
+//! A collection's protocol properties, kept as one JSON object in `collections.props`: the
+//! live properties Relais understands (RFC 4918 displayname, RFC 4791 calendar-description,
+//! calendar-timezone, supported-calendar-component-set, RFC 6352 addressbook-description, Apple's
+//! calendar-color and calendar-order) and dead properties set by clients, kept verbatim.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ComponentKind;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CollectionProps {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
+    /// A VCALENDAR with one VTIMEZONE (CALDAV:calendar-timezone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    /// Component names the calendar takes; empty means the collection kind's default.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<String>,
+    /// Dead properties: "{namespace}local" → the property element as XML.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub dead: BTreeMap<String, String>,
+}
+
+impl CollectionProps {
+    /// Reads `collections.props`; an empty or unreadable value is no properties.
+    pub fn parse(json: &str) -> CollectionProps {
+        if json.is_empty() {
+            return CollectionProps::default();
+        }
+        serde_json::from_str(json).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "unreadable collection properties ignored");
+            CollectionProps::default()
+        })
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The components a calendar or task list takes (RFC 4791 §5.2.3).
+    pub fn supported(&self, task_list: bool) -> Vec<ComponentKind> {
+        let named: Vec<ComponentKind> = self.components.iter().filter_map(|c| ComponentKind::from_name(c)).collect();
+        if !named.is_empty() {
+            named
+        } else if task_list {
+            vec![ComponentKind::Todo]
+        } else {
+            vec![ComponentKind::Event, ComponentKind::Todo, ComponentKind::Journal]
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_defaults() {
+        let mut p = CollectionProps { display_name: Some("Work".into()), ..Default::default() };
+        p.dead.insert("{urn:x}y".into(), "<y xmlns=\"urn:x\">1</y>".into());
+        assert_eq!(CollectionProps::parse(&p.to_json()), p);
+        assert_eq!(CollectionProps::parse(""), CollectionProps::default());
+        assert_eq!(CollectionProps::parse("{broken"), CollectionProps::default());
+        assert_eq!(CollectionProps::default().supported(true), vec![ComponentKind::Todo]);
+        let only_events = CollectionProps { components: vec!["VEVENT".into()], ..Default::default() };
+        assert_eq!(only_events.supported(false), vec![ComponentKind::Event]);
+    }
+}

@@ -1,0 +1,159 @@
+//! Groupware writes on both backends: conditional PUT, UID uniqueness, time-range lookups from
+//! the stored occurrences, sync changes per collection, MOVE and DELETE.
+
+use relais_groupware::resources::Transfer;
+use relais_groupware::{CollectionProps, Condition, Error, Groupware, Written};
+use relais_store::{AccountId, ChangeKind, Collection, CollectionKind, Modseq, NewCollection};
+use relais_testkit::backends::Fresh;
+use relais_testkit::on_both_backends;
+
+fn event(uid: &str, start: &str, extra: &str) -> Vec<u8> {
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\n\
+         DTSTAMP:20260101T000000Z\r\nDTSTART:{start}\r\nDURATION:PT1H\r\n{extra}SUMMARY:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    .into_bytes()
+}
+
+async fn calendar(f: &Fresh, name: &str) -> (AccountId, Collection) {
+    f.store
+        .write({
+            let name = name.to_owned();
+            move |tx| {
+                let a = tx.create_account()?;
+                let c = tx.create_collection(
+                    a,
+                    NewCollection { kind: CollectionKind::Calendar, name, parent: None, role: None },
+                )?;
+                Ok((a, c))
+            }
+        })
+        .await
+        .unwrap()
+}
+
+async fn put_conditions_and_uids(f: Fresh) {
+    let g = Groupware::new(f.store.clone());
+    let (_, cal) = calendar(&f, "work").await;
+    let create_only = Condition { if_none_match: Some(vec!["*".into()]), ..Default::default() };
+    let w = g.put(&cal, "a.ics", event("a", "20260105T100000Z", ""), create_only.clone()).await.unwrap();
+    assert!(matches!(w, Written::Created { .. }));
+    assert!(matches!(
+        g.put(&cal, "a.ics", event("a", "20260105T100000Z", ""), create_only).await,
+        Err(Error::PreconditionFailed)
+    ));
+    // Replace with the right ETag; a stale one fails.
+    let right = Condition { if_match: Some(vec![w.etag().to_owned()]), ..Default::default() };
+    let w2 = g.put(&cal, "a.ics", event("a", "20260106T100000Z", ""), right.clone()).await.unwrap();
+    assert!(matches!(w2, Written::Replaced { .. }) && w2.etag() != w.etag());
+    assert!(matches!(
+        g.put(&cal, "a.ics", event("a", "20260106T100000Z", ""), right).await,
+        Err(Error::PreconditionFailed)
+    ));
+    // The same UID under another name is refused, naming the holder.
+    match g.put(&cal, "b.ics", event("a", "20260105T100000Z", ""), Condition::default()).await {
+        Err(Error::UidConflict { existing }) => assert_eq!(existing, "a.ics"),
+        other => panic!("{other:?}"),
+    }
+    // Invalid data is refused and nothing is stored.
+    assert!(matches!(
+        g.put(&cal, "c.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".to_vec(), Condition::default()).await,
+        Err(Error::Invalid(_))
+    ));
+    let names: Vec<String> =
+        f.store.read(move |r| r.resources(cal.id)).await.unwrap().into_iter().map(|r| r.name).collect();
+    assert_eq!(names, ["a.ics"]);
+}
+on_both_backends!(put_conditions_and_uids_on, put_conditions_and_uids);
+
+async fn time_ranges(f: Fresh) {
+    let g = Groupware::new(f.store.clone());
+    let (_, cal) = calendar(&f, "cal").await;
+    let day = 86_400;
+    let jan5 = 1_767_607_200; // 2026-01-05T10:00:00Z
+    g.put(&cal, "one.ics", event("one", "20260105T100000Z", ""), Condition::default()).await.unwrap();
+    g.put(&cal, "weekly.ics", event("weekly", "20260101T090000Z", "RRULE:FREQ=WEEKLY\r\n"), Condition::default())
+        .await
+        .unwrap();
+    g.put(&cal, "far.ics", event("far", "20270105T100000Z", ""), Condition::default()).await.unwrap();
+    let long = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:long\r\nDTSTART;VALUE=DATE:20251201\r\nDTEND;VALUE=DATE:20260201\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    g.put(&cal, "long.ics", long.as_bytes().to_vec(), Condition::default()).await.unwrap();
+    let id = cal.id;
+    let in_range = |start: i64, end: i64| {
+        let store = f.store.clone();
+        async move {
+            let mut names: Vec<String> = store
+                .read(move |r| r.resources_in_range(id, start, end))
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|c| {
+                    assert!(c.data.is_some(), "small content comes inline");
+                    c.resource.name
+                })
+                .collect();
+            names.sort();
+            names
+        }
+    };
+    assert_eq!(in_range(jan5, jan5 + 1800).await, ["long.ics", "one.ics"]);
+    // Thursday 2026-01-08 09:00 is a weekly occurrence; the long event covers January.
+    assert_eq!(in_range(jan5 + 3 * day - 3600, jan5 + 3 * day).await, ["long.ics", "weekly.ics"]);
+    let thursday_in_october = jan5 + 3 * day + 42 * 7 * day;
+    assert_eq!(in_range(thursday_in_october - 3600, thursday_in_october).await, ["weekly.ics"]);
+    // A range past the horizon names the endless event for expansion.
+    let beyond = f.store.read(move |r| r.expanded_before(id, jan5 + 5 * 365 * day)).await.unwrap();
+    assert_eq!(beyond.len(), 1);
+}
+on_both_backends!(time_ranges_on, time_ranges);
+
+async fn sync_move_delete(f: Fresh) {
+    let g = Groupware::new(f.store.clone());
+    let (account, cal) = calendar(&f, "cal").await;
+    let other =
+        g.create_collection(account, CollectionKind::Calendar, "other", CollectionProps::default()).await.unwrap();
+    assert!(matches!(
+        g.create_collection(account, CollectionKind::TaskList, "other", CollectionProps::default()).await,
+        Err(Error::AlreadyExists)
+    ));
+    g.put(&cal, "a.ics", event("a", "20260105T100000Z", ""), Condition::default()).await.unwrap();
+    g.put(&cal, "b.ics", event("b", "20260105T100000Z", ""), Condition::default()).await.unwrap();
+    let since = f.store.read(move |r| r.account_modseq(account)).await.unwrap();
+    g.put(&cal, "b.ics", event("b", "20260107T100000Z", ""), Condition::default()).await.unwrap();
+    g.transfer(&cal, "a.ics", &other, "moved.ics", Transfer { keep_source: false, overwrite: false }).await.unwrap();
+    let copy = Transfer { keep_source: true, overwrite: false };
+    g.transfer(&cal, "b.ics", &other, "copy.ics", copy).await.unwrap();
+    match g.transfer(&cal, "b.ics", &other, "copy2.ics", copy).await {
+        Err(Error::UidConflict { existing }) => assert_eq!(existing, "copy.ics"),
+        other => panic!("{other:?}"),
+    }
+    g.put(&cal, "c.ics", event("c", "20260105T100000Z", ""), Condition::default()).await.unwrap();
+    g.delete(cal.id, "c.ics", Condition::default()).await.unwrap();
+    assert!(matches!(g.delete(cal.id, "c.ics", Condition::default()).await, Err(Error::NotFound)));
+
+    let (cid, oid) = (cal.id, other.id);
+    let changes = f.store.read(move |r| r.collection_changes_since(cid, since)).await.unwrap();
+    let seen: Vec<(String, ChangeKind)> = changes.iter().map(|c| (c.name.clone().unwrap(), c.kind)).collect();
+    assert_eq!(
+        seen,
+        [
+            ("b.ics".into(), ChangeKind::Updated),
+            ("a.ics".into(), ChangeKind::Destroyed),
+            ("c.ics".into(), ChangeKind::Destroyed)
+        ]
+    );
+    let moved = f.store.read(move |r| r.collection_changes_since(oid, since)).await.unwrap();
+    let names: Vec<_> = moved.iter().map(|c| c.name.clone().unwrap()).collect();
+    assert_eq!(names, ["moved.ics", "copy.ics"]);
+    // The moved event is found in its new calendar's time range, not the old one's.
+    let found = f.store.read(move |r| r.resources_in_range(oid, 0, 1 << 38)).await.unwrap();
+    assert_eq!(found.len(), 2);
+    let left = f.store.read(move |r| r.resources_in_range(cid, 0, 1 << 38)).await.unwrap();
+    assert_eq!(left.len(), 1);
+    // The collections' modseqs (CTags) moved on.
+    let c = f.store.read(move |r| r.collection(cid)).await.unwrap();
+    assert!(c.modseq > since && c.modseq > Modseq(0));
+    g.delete_collection(oid).await.unwrap();
+    assert!(f.store.read(move |r| r.resources(oid)).await.unwrap().is_empty());
+}
+on_both_backends!(sync_move_delete_on, sync_move_delete);
