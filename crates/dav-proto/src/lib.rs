@@ -17,8 +17,9 @@
 //!   expanded; depth and element count are bounded by [`Limits`].
 //! - Unknown elements where the RFCs allow extension are ignored; names are compared by
 //!   namespace URI, never by prefix.
-//! - Every encoded body is well-formed XML, whatever the strings handed in, and text survives
-//!   a client's XML parser byte for byte (CR included).
+//! - Every encoded body is well-formed XML whatever the text, hrefs and namespaces handed in
+//!   (local names must be XML names, as parsed ones and the [`names`] constants are), and text
+//!   survives a client's XML parser byte for byte (CR included).
 //!
 //! Layout: `xml` (the one XML reader, into a small tree), one module per request kind
 //! (`propfind`, `proppatch`, `report/`, `acl`), the shared `filter` and `timerange`, and

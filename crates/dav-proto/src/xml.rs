@@ -195,7 +195,11 @@ fn predefined_entity(r: &[u8]) -> Result<char, DavXmlError> {
 
 fn namespace(resolved: ResolveResult<'_>) -> Result<String, DavXmlError> {
     match resolved {
-        ResolveResult::Bound(ns) => utf8(ns.into_inner()).map(str::to_owned),
+        // quick-xml hands the declaration's value back unescaped-as-written.
+        ResolveResult::Bound(ns) => {
+            let raw = utf8(ns.into_inner())?;
+            quick_xml::escape::unescape(raw).map(|s| s.into_owned()).map_err(|e| DavXmlError::Malformed(e.to_string()))
+        }
         ResolveResult::Unbound => Ok(String::new()),
         ResolveResult::Unknown(prefix) => Err(DavXmlError::UndeclaredPrefix(String::from_utf8_lossy(&prefix).into())),
     }
@@ -207,6 +211,10 @@ fn attributes(reader: &NsReader<&[u8]>, start: &BytesStart<'_>) -> Result<Vec<At
         let attr = attr.map_err(|e| DavXmlError::Malformed(e.to_string()))?;
         if attr.key.as_namespace_binding().is_some() {
             continue;
+        }
+        // XML 1.0 §3.1 AttValue: a raw '<' is not allowed (quick-xml lets it through).
+        if attr.value.contains(&b'<') {
+            return Err(DavXmlError::Malformed("'<' in an attribute value".into()));
         }
         let (resolved, local) = reader.resolve_attribute(attr.key);
         let ns = namespace(resolved)?;

@@ -191,7 +191,8 @@ fn address_data_request() {
 
 #[test]
 fn wrong_or_empty_root() {
-    let cases: [(&[u8], fn(&DavXmlError) -> bool); 4] = [
+    type Check = fn(&DavXmlError) -> bool;
+    let cases: [(&[u8], Check); 4] = [
         (br#"<D:propertyupdate xmlns:D="DAV:"/>"#, |e| matches!(e, DavXmlError::WrongRoot { .. })),
         (br#"<propfind/>"#, |e| matches!(e, DavXmlError::WrongRoot { .. })), // no namespace
         (br#"<D:propfind xmlns:D="DAV:"/>"#, |e| matches!(e, DavXmlError::Invalid { .. })),
