@@ -132,9 +132,9 @@ impl Multistatus {
         for p in props {
             property(&mut self.out, p);
         }
-        self.out.push_str("</d:prop><d:status>");
-        status_line(&mut self.out, status);
-        self.out.push_str("</d:status></d:propstat>");
+        self.out.push_str("</d:prop>");
+        self.status(status);
+        self.out.push_str("</d:propstat>");
     }
 
     /// Closes the open response, if any.
@@ -148,25 +148,20 @@ impl Multistatus {
     /// A `response` with a status and no propstat: a 404 href in a multiget (RFC 4791
     /// §7.9), a removed member in sync-collection (RFC 6578 §3.5.2), a 507 truncation.
     pub fn response_status(&mut self, href: &str, status: u16) {
+        self.begin_response(href);
+        self.status(status);
         self.end_response();
-        self.out.push_str("<d:response><d:href>");
-        escape::text(&mut self.out, href);
-        self.out.push_str("</d:href><d:status>");
-        status_line(&mut self.out, status);
-        self.out.push_str("</d:status></d:response>");
     }
 
     /// Like [`response_status`](Self::response_status) with a DAV:error child (RFC 4918
     /// §14.5), e.g. 507 with DAV:number-of-matches-within-limits (RFC 5323 §5.17).
     pub fn response_error(&mut self, href: &str, status: u16, precondition: &QName) {
-        self.end_response();
-        self.out.push_str("<d:response><d:href>");
-        escape::text(&mut self.out, href);
-        self.out.push_str("</d:href><d:status>");
-        status_line(&mut self.out, status);
-        self.out.push_str("</d:status><d:error>");
+        self.begin_response(href);
+        self.status(status);
+        self.out.push_str("<d:error>");
         empty_element(&mut self.out, precondition);
-        self.out.push_str("</d:error></d:response>");
+        self.out.push_str("</d:error>");
+        self.end_response();
     }
 
     /// A PROPPATCH result (RFC 4918 §9.2.1): one propstat per distinct status, the
@@ -175,17 +170,10 @@ impl Multistatus {
         self.begin_response(href);
         let mut done: Vec<u16> = Vec::new();
         for (_, status) in results {
-            if done.contains(status) {
-                continue;
+            if !done.contains(status) {
+                done.push(*status);
+                self.names_propstat(*status, results.iter().filter(|(_, s)| s == status).map(|(n, _)| n));
             }
-            done.push(*status);
-            self.out.push_str("<d:propstat><d:prop>");
-            for (name, _) in results.iter().filter(|(_, s)| s == status) {
-                empty_element(&mut self.out, name);
-            }
-            self.out.push_str("</d:prop><d:status>");
-            status_line(&mut self.out, *status);
-            self.out.push_str("</d:status></d:propstat>");
         }
         self.end_response();
     }
@@ -193,12 +181,24 @@ impl Multistatus {
     /// A PROPFIND propname result (RFC 4918 §9.1): the names as empty elements, 200.
     pub fn propname_response(&mut self, href: &str, names: &[QName]) {
         self.begin_response(href);
+        self.names_propstat(200, names.iter());
+        self.end_response();
+    }
+
+    fn names_propstat<'n>(&mut self, status: u16, names: impl Iterator<Item = &'n QName>) {
         self.out.push_str("<d:propstat><d:prop>");
         for name in names {
             empty_element(&mut self.out, name);
         }
-        self.out.push_str("</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>");
-        self.end_response();
+        self.out.push_str("</d:prop>");
+        self.status(status);
+        self.out.push_str("</d:propstat>");
+    }
+
+    fn status(&mut self, code: u16) {
+        self.out.push_str("<d:status>");
+        status_line(&mut self.out, code);
+        self.out.push_str("</d:status>");
     }
 
     /// The new token at the end of a sync-collection response (RFC 6578 §6.2).

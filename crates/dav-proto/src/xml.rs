@@ -20,7 +20,8 @@ use crate::qname::{NS_DAV, QName};
 /// Bounds on what one request body may hold. The body's byte size is the server's to cap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Deepest element nesting accepted (the root is depth 1).
+    /// Deepest element nesting accepted (the root is depth 1). The typed parsers recurse
+    /// along nested filters, so keep this in the hundreds at most.
     pub max_depth: usize,
     /// Most elements accepted in one body (a multiget of N hrefs has about N + 5).
     pub max_elements: usize,
