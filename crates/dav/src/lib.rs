@@ -1,1 +1,213 @@
-//! DAV server (work in progress).
+//! WebDAV (RFC 4918), CalDAV (RFC 4791) and CardDAV (RFC 6352) on the groupware store.
+//!
+//! The HTTP listener (in the binary) reads a request with a bounded body and hands it to
+//! [`Dav::handle`]; handlers return a [`Reply`] and never touch the socket. The wire model (XML
+//! bodies, headers, multistatus) is `relais-dav-proto`; writes go through
+//! `relais_groupware::Groupware`; reads through the store's typed queries. This crate writes no
+//! SQL.
+//!
+//! - `path`: the namespace under `/dav/` and hrefs.
+//! - `node`: a path resolved to a principal, home, collection or resource, with the access
+//!   check (owner only for now: every request is authorised against the owner).
+//! - `props`: live and dead properties of each kind of node.
+//! - `methods/`: one file per method family; `report/` one per REPORT.
+//! - `query`: CalDAV/CardDAV filters evaluated on parsed objects.
+
+mod methods;
+mod node;
+pub mod path;
+mod props;
+mod query;
+mod report;
+
+use std::net::IpAddr;
+
+use bytes::Bytes;
+use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::{Method, StatusCode};
+use relais_dav_proto::{DavXmlError, QName, error_body, error_body_with_href};
+use relais_directory::{AuthError, Credentials, Directory};
+use relais_groupware::Groupware;
+use relais_store::Principal;
+
+/// Limits and switches of the DAV service (`[dav]` in the configuration).
+#[derive(Debug, Clone)]
+pub struct DavConfig {
+    /// The largest calendar or address object accepted (CALDAV:max-resource-size).
+    pub max_resource_size: usize,
+    /// HTTP Basic without TLS from loopback addresses: for tests and local tools only.
+    pub plaintext_auth_on_loopback: bool,
+}
+
+impl Default for DavConfig {
+    fn default() -> Self {
+        DavConfig { max_resource_size: 10 * 1024 * 1024, plaintext_auth_on_loopback: false }
+    }
+}
+
+/// A request as the listener read it: the body is complete and within the size limit.
+pub struct Request {
+    pub method: Method,
+    /// The path, still percent-encoded, without the query.
+    pub path: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    /// Whether the connection is TLS.
+    pub tls: bool,
+    pub remote: IpAddr,
+}
+
+impl Request {
+    fn header(&self, name: impl header::AsHeaderName) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// What to answer.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Reply {
+    pub fn new(status: StatusCode) -> Reply {
+        Reply { status, headers: HeaderMap::new(), body: Bytes::new() }
+    }
+
+    fn with_body(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Reply {
+        let mut r = Reply { status, headers: HeaderMap::new(), body: body.into() };
+        r.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        r
+    }
+
+    fn text(status: StatusCode, text: impl Into<String>) -> Reply {
+        Reply::with_body(status, "text/plain; charset=utf-8", text.into())
+    }
+
+    fn xml(status: StatusCode, body: impl Into<Bytes>) -> Reply {
+        Reply::with_body(status, "application/xml; charset=utf-8", body)
+    }
+
+    /// A failed precondition with its DAV:error element (RFC 4918 §16).
+    fn precondition(status: StatusCode, condition: &QName) -> Reply {
+        Reply::xml(status, error_body(condition))
+    }
+
+    fn precondition_href(status: StatusCode, condition: &QName, href: &str) -> Reply {
+        Reply::xml(status, error_body_with_href(condition, Some(href)))
+    }
+
+    fn header(mut self, name: header::HeaderName, value: &str) -> Reply {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            self.headers.insert(name, v);
+        }
+        self
+    }
+}
+
+impl From<DavXmlError> for Reply {
+    fn from(e: DavXmlError) -> Reply {
+        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
+        match e.precondition() {
+            Some(p) => Reply::precondition(status, &p),
+            None => Reply::text(status, e.to_string()),
+        }
+    }
+}
+
+/// A handler's early exit: the reply to send instead.
+pub(crate) type Result<T> = std::result::Result<T, Reply>;
+
+pub(crate) fn internal(e: impl std::fmt::Display) -> Reply {
+    tracing::warn!(error = %e, "dav: request failed");
+    Reply::text(StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the server log")
+}
+
+/// The DAV service.
+pub struct Dav {
+    pub(crate) groupware: Groupware,
+    pub(crate) directory: Directory,
+    pub(crate) config: DavConfig,
+}
+
+/// What every handler gets: the service, the request and who is asking.
+pub(crate) struct Ctx<'a> {
+    pub dav: &'a Dav,
+    pub req: &'a Request,
+    pub user: Principal,
+}
+
+impl Dav {
+    pub fn new(groupware: Groupware, directory: Directory, config: DavConfig) -> Dav {
+        Dav { groupware, directory, config }
+    }
+
+    /// Answers one request. Never panics on input; errors become DAV replies.
+    pub async fn handle(&self, req: Request) -> Reply {
+        // RFC 6764 §5: the well-known URIs redirect to the context path.
+        if req.path.starts_with("/.well-known/caldav") || req.path.starts_with("/.well-known/carddav") {
+            return Reply::new(StatusCode::MOVED_PERMANENTLY).header(header::LOCATION, path::ROOT);
+        }
+        if req.method == Method::OPTIONS {
+            return methods::options(&req);
+        }
+        let user = match self.authenticate(&req).await {
+            Ok(u) => u,
+            Err(reply) => return reply,
+        };
+        let ctx = Ctx { dav: self, req: &req, user };
+        match methods::dispatch(&ctx).await {
+            Ok(reply) | Err(reply) => reply,
+        }
+    }
+
+    async fn authenticate(&self, req: &Request) -> Result<Principal> {
+        let challenge = || {
+            Reply::text(StatusCode::UNAUTHORIZED, "authentication required")
+                .header(header::WWW_AUTHENTICATE, "Basic realm=\"Relais\", charset=\"UTF-8\"")
+        };
+        let Some(value) = req.header(header::AUTHORIZATION) else { return Err(challenge()) };
+        if !req.tls && !(self.config.plaintext_auth_on_loopback && req.remote.is_loopback()) {
+            return Err(Reply::text(StatusCode::FORBIDDEN, "log in over HTTPS"));
+        }
+        let (username, password) = basic_credentials(value).ok_or_else(challenge)?;
+        let creds = Credentials { username, password, remote: Some(req.remote) };
+        match self.directory.authenticate(&creds).await {
+            Ok(p) => Ok(p),
+            Err(AuthError::Failed) => Err(challenge()),
+            Err(AuthError::Throttled { retry_after }) => {
+                Err(Reply::text(StatusCode::TOO_MANY_REQUESTS, "too many failed logins")
+                    .header(header::RETRY_AFTER, &retry_after.as_secs().max(1).to_string()))
+            }
+            Err(AuthError::Unavailable(e)) => Err(internal(e)),
+        }
+    }
+}
+
+/// Decodes `Basic base64(user:password)` (RFC 7617).
+fn basic_credentials(value: &str) -> Option<(String, String)> {
+    use base64::Engine;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD.decode(token.trim()).ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (user, password) = text.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_credentials_decode() {
+        assert_eq!(basic_credentials("Basic YWxpY2U6cHc6eA=="), Some(("alice".into(), "pw:x".into())));
+        assert_eq!(basic_credentials("Bearer abc"), None);
+        assert_eq!(basic_credentials("Basic !!!"), None);
+        assert_eq!(basic_credentials("Basic"), None);
+    }
+}

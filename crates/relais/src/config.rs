@@ -23,6 +23,7 @@ pub struct Config {
     pub smtp: Smtp,
     pub pop3: Pop3,
     pub imap: Imap,
+    pub dav: Dav,
     pub dns: Dns,
 }
 
@@ -309,6 +310,37 @@ impl Imap {
             max_errors: self.max_errors.max(1),
             plaintext_auth_on_loopback: self.plaintext_auth_on_loopback,
             ..relais_imap::ImapConfig::default()
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Dav {
+    /// The largest calendar or address object accepted (CALDAV:max-resource-size), octets.
+    pub max_resource_size: usize,
+    /// The largest request body of any DAV request, octets.
+    pub max_request_body: usize,
+    /// HTTP Basic without TLS from loopback: for tests and local tools only.
+    pub plaintext_auth_on_loopback: bool,
+}
+
+impl Default for Dav {
+    fn default() -> Self {
+        let d = relais_dav::DavConfig::default();
+        Dav {
+            max_resource_size: d.max_resource_size,
+            max_request_body: 32 * 1024 * 1024,
+            plaintext_auth_on_loopback: d.plaintext_auth_on_loopback,
+        }
+    }
+}
+
+impl Dav {
+    pub fn to_server(&self) -> relais_dav::DavConfig {
+        relais_dav::DavConfig {
+            max_resource_size: self.max_resource_size.min(self.max_request_body),
+            plaintext_auth_on_loopback: self.plaintext_auth_on_loopback,
         }
     }
 }

@@ -24,6 +24,7 @@ pub struct State {
     pub smtp: Arc<relais_smtp::Smtp>,
     pub pop3: Arc<relais_pop3::Pop3>,
     pub imap: Arc<relais_imap::Imap>,
+    pub dav: Arc<relais_dav::Dav>,
 }
 
 /// A connection's view of shutdown: `wait` returns when the server is stopping; the handle
@@ -125,7 +126,9 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
         }
     }
 
-    let state = Arc::new(State { store, directory, config, smtp, pop3, imap });
+    let groupware = relais_groupware::Groupware::new(store.clone());
+    let dav = Arc::new(relais_dav::Dav::new(groupware, directory.clone(), config.dav.to_server()));
+    let state = Arc::new(State { store, directory, config, smtp, pop3, imap, dav });
     let control = ShutdownControl::new();
     let published = publish(&data, &listeners)?;
     for (key, _, listener) in listeners {
@@ -185,10 +188,10 @@ async fn accept_loop(listener: TcpListener, service: Service, state: Arc<State>,
         let service = service.clone();
         tokio::spawn(async move {
             match service {
-                Service::Http => crate::http::serve(stream, state, handle).await,
+                Service::Http => crate::http::serve(stream, peer, false, state, handle).await,
                 Service::Https(acceptor) => {
                     match tokio::time::timeout(Duration::from_secs(15), acceptor.accept(stream)).await {
-                        Ok(Ok(s)) => crate::http::serve(s, state, handle).await,
+                        Ok(Ok(s)) => crate::http::serve(s, peer, true, state, handle).await,
                         Ok(Err(e)) => tracing::debug!(%peer, error = %e, "tls handshake failed"),
                         Err(_) => tracing::debug!(%peer, "tls handshake timed out"),
                     }

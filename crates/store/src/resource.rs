@@ -112,14 +112,14 @@ impl ReadTx<'_> {
         rows.into_iter().map(content_of).collect()
     }
 
-    /// Items of a collection whose stored occurrences stop at a horizon before `end`: a range
-    /// reaching past it must expand them again.
-    pub fn expanded_before(&mut self, collection: CollectionId, end: i64) -> Result<Vec<ItemId>> {
+    /// Names of the resources of a collection whose stored occurrences stop at a horizon
+    /// before `end`: a range reaching past it must expand them again.
+    pub fn expanded_before(&mut self, collection: CollectionId, end: i64) -> Result<Vec<String>> {
         let rows = self.conn.query(
-            "SELECT id FROM items WHERE collection_id = $1 AND instances_until IS NOT NULL AND instances_until < $2",
+            "SELECT name FROM items WHERE collection_id = $1 AND instances_until IS NOT NULL AND instances_until < $2",
             params![collection.0, end],
         )?;
-        rows.iter().map(|r| Ok(ItemId(r.int(0)?))).collect()
+        rows.iter().map(|r| Ok(r.opt_text(0)?.unwrap_or_default())).collect()
     }
 
     /// The latest change of each resource of `collection` after `since`, in modseq order;

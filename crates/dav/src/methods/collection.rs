@@ -1,0 +1,61 @@
+//! MKCALENDAR (RFC 4791 §5.3.1) and MKCOL, plain or extended (RFC 4918 §9.3, RFC 5689):
+//! calendars and task lists in a calendar home, address books in an address book home. A
+//! calendar whose component set is VTODO alone is a task list.
+
+use hyper::StatusCode;
+use hyper::header;
+use relais_dav_proto::{QName, SetProperty, StructuredValue, names, parse_mkcalendar, parse_mkcol};
+use relais_groupware::{CollectionProps, Error};
+use relais_store::CollectionKind;
+
+use crate::path::{Home, Target};
+use crate::{Ctx, Reply, Result, internal};
+
+pub(crate) async fn make(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
+    let calendar_method = ctx.req.method.as_str() == "MKCALENDAR";
+    let Target::Collection(home, user, name) = target else {
+        return Ok(Reply::text(StatusCode::FORBIDDEN, "collections are made inside a calendar or address book home"));
+    };
+    let owner = ctx.owner(user).await?;
+    if ctx.collection(*home, &owner, name).await?.is_some() {
+        // RFC 4918 §9.3.1: MKCOL on an existing resource.
+        return Ok(Reply::text(StatusCode::METHOD_NOT_ALLOWED, "already exists"));
+    }
+    let set: Vec<SetProperty> =
+        if calendar_method { parse_mkcalendar(&ctx.req.body)?.set } else { parse_mkcol(&ctx.req.body)?.set };
+    let kind = match kind_of(*home, calendar_method, &set) {
+        Ok(k) => k,
+        Err(reply) => return Ok(reply),
+    };
+    let mut props = CollectionProps::default();
+    let ops: Vec<_> = set.into_iter().map(relais_dav_proto::PropPatchOp::Set).collect();
+    let results = super::proppatch::apply(&mut props, &ops, true);
+    if results.iter().any(|(_, s)| *s != 200) {
+        let mut out = relais_dav_proto::Multistatus::new();
+        out.proppatch_response(&target.href(), &results);
+        return Ok(Reply::xml(StatusCode::FORBIDDEN, out.into_bytes()));
+    }
+    let kind =
+        if kind == CollectionKind::Calendar && props.components == ["VTODO"] { CollectionKind::TaskList } else { kind };
+    match ctx.dav.groupware.create_collection(owner.id, kind, name, props).await {
+        Ok(_) => Ok(Reply::new(StatusCode::CREATED).header(header::LOCATION, &target.href())),
+        Err(Error::AlreadyExists) => Ok(Reply::text(StatusCode::METHOD_NOT_ALLOWED, "already exists")),
+        Err(e) => Err(internal(e)),
+    }
+}
+
+/// The kind of collection asked for, from the method, the home and any DAV:resourcetype set.
+fn kind_of(home: Home, calendar_method: bool, set: &[SetProperty]) -> Result<CollectionKind> {
+    let types: Option<&Vec<QName>> = set.iter().find_map(|s| match &s.value.structured {
+        Some(StructuredValue::ResourceType(t)) if s.name == names::RESOURCETYPE => Some(t),
+        _ => None,
+    });
+    let wants_calendar = calendar_method || types.is_some_and(|t| t.contains(&QName::caldav("calendar")));
+    let wants_book = types.is_some_and(|t| t.contains(&QName::carddav("addressbook")));
+    match home {
+        Home::Calendars if wants_calendar && !wants_book => Ok(CollectionKind::Calendar),
+        Home::AddressBooks if !calendar_method && !wants_calendar => Ok(CollectionKind::AddressBook),
+        Home::Calendars => Err(Reply::precondition(StatusCode::FORBIDDEN, &QName::dav("valid-resourcetype"))),
+        Home::AddressBooks => Err(Reply::precondition(StatusCode::FORBIDDEN, &QName::dav("valid-resourcetype"))),
+    }
+}

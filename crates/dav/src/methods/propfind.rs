@@ -1,0 +1,140 @@
+//! PROPFIND (RFC 4918 §9.1): properties of a node and, with Depth 1, of its members.
+//! Depth infinity is refused (DAV:propfind-finite-depth): a home can hold many thousands of
+//! resources and clients walk it level by level anyway.
+
+use hyper::StatusCode;
+use relais_dav_proto::{Depth, Multistatus, PropFind, PropRequest, Property, QName, parse_propfind};
+use relais_groupware::{CollectionProps, etag};
+use relais_store::{Collection, ResourceContent};
+
+use crate::node::Node;
+use crate::path::{self, Home, Target};
+use crate::props::{self, ResourceView, Subject};
+use crate::{Ctx, Reply, Result, internal};
+
+pub(crate) async fn propfind(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
+    let depth = ctx.depth()?;
+    if depth == Depth::Infinity {
+        return Ok(Reply::precondition(StatusCode::FORBIDDEN, &QName::dav("propfind-finite-depth")));
+    }
+    let request = parse_propfind(&ctx.req.body)?;
+    let node = ctx.resolve(target).await?;
+    let mut out = Multistatus::new();
+    write_node(ctx, &mut out, &node, &request).await?;
+    if depth == Depth::One {
+        write_members(ctx, &mut out, &node, &request).await?;
+    }
+    Ok(Reply::xml(StatusCode::MULTI_STATUS, out.into_bytes()))
+}
+
+/// Writes the response for `node` itself.
+async fn write_node(ctx: &Ctx<'_>, out: &mut Multistatus, node: &Node, request: &PropFind) -> Result<()> {
+    match node {
+        Node::Root => respond(ctx, out, path::ROOT, &Subject::Root, request),
+        Node::Principals => respond(ctx, out, "/dav/principals/", &Subject::Principals, request),
+        Node::Principal(p) => respond(ctx, out, &path::principal_href(&p.address()), &Subject::Principal(p), request),
+        Node::Home(h, owner) => {
+            respond(ctx, out, &path::home_href(*h, &owner.address()), &Subject::Home(*h, owner), request)
+        }
+        Node::Collection(h, owner, c) => {
+            let props = CollectionProps::parse(&c.props);
+            let href = path::collection_href(*h, &owner.address(), &c.name);
+            respond(ctx, out, &href, &Subject::Collection(*h, owner, c, &props), request)
+        }
+        Node::Resource(h, owner, c, item) => {
+            let wants_data = wants_data(request);
+            let content = if wants_data { Some(ctx.content(item).await?) } else { None };
+            let data = content.as_deref().map(String::from_utf8_lossy);
+            let view = ResourceView { etag: etag(item.modseq), size: item.size, data: data.as_deref() };
+            let href = path::resource_href(*h, &owner.address(), &c.name, item.name.as_deref().unwrap_or_default());
+            respond(ctx, out, &href, &Subject::Resource(*h, &view), request)
+        }
+    }
+    Ok(())
+}
+
+async fn write_members(ctx: &Ctx<'_>, out: &mut Multistatus, node: &Node, request: &PropFind) -> Result<()> {
+    match node {
+        Node::Root => {
+            let me = ctx.user.address();
+            respond(ctx, out, "/dav/principals/", &Subject::Principals, request);
+            for h in [Home::Calendars, Home::AddressBooks] {
+                respond(ctx, out, &path::home_href(h, &me), &Subject::Home(h, &ctx.user), request);
+            }
+        }
+        Node::Principals => {
+            let me = ctx.user.clone();
+            respond(ctx, out, &path::principal_href(&me.address()), &Subject::Principal(&me), request);
+        }
+        Node::Home(h, owner) => {
+            for c in ctx.collections(*h, owner).await? {
+                let props = CollectionProps::parse(&c.props);
+                let href = path::collection_href(*h, &owner.address(), &c.name);
+                respond(ctx, out, &href, &Subject::Collection(*h, owner, &c, &props), request);
+            }
+        }
+        Node::Collection(h, owner, c) => {
+            for r in members(ctx, c, wants_data(request)).await? {
+                let data = r.data.as_deref().map(String::from_utf8_lossy);
+                let view = ResourceView { etag: etag(r.resource.modseq), size: r.resource.size, data: data.as_deref() };
+                let href = path::resource_href(*h, &owner.address(), &c.name, &r.resource.name);
+                respond(ctx, out, &href, &Subject::Resource(*h, &view), request);
+            }
+        }
+        Node::Principal(_) | Node::Resource(..) => {}
+    }
+    Ok(())
+}
+
+/// The members of a collection, with their content when asked for.
+async fn members(ctx: &Ctx<'_>, c: &Collection, with_data: bool) -> Result<Vec<ResourceContent>> {
+    let id = c.id;
+    let store = ctx.dav.groupware.store().clone();
+    let mut rows = if with_data {
+        store.read(move |r| r.resource_contents(id)).await.map_err(internal)?
+    } else {
+        let list = store.read(move |r| r.resources(id)).await.map_err(internal)?;
+        list.into_iter().map(|resource| ResourceContent { resource, blob: None, data: None }).collect()
+    };
+    if with_data {
+        crate::report::fill_missing(ctx, &mut rows).await?;
+    }
+    Ok(rows)
+}
+
+fn wants_data(request: &PropFind) -> bool {
+    request.names().any(|n| *n == QName::caldav("calendar-data") || *n == QName::carddav("address-data"))
+}
+
+/// Writes one response with the requested properties split into found (200) and not (404).
+pub(crate) fn respond(ctx: &Ctx<'_>, out: &mut Multistatus, href: &str, subject: &Subject<'_>, request: &PropFind) {
+    match request {
+        PropFind::PropName => out.propname_response(href, &props::allprop(subject)),
+        PropFind::AllProp { include } => {
+            let mut names = props::allprop(subject);
+            names.extend(include.iter().cloned());
+            let found: Vec<Property<'_>> =
+                names.into_iter().filter_map(|n| props::value(ctx, subject, &n).map(|v| Property::new(n, v))).collect();
+            out.response(href, &[(200, &found)]);
+        }
+        PropFind::Prop(requests) => respond_props(ctx, out, href, subject, requests),
+    }
+}
+
+pub(crate) fn respond_props(
+    ctx: &Ctx<'_>,
+    out: &mut Multistatus,
+    href: &str,
+    subject: &Subject<'_>,
+    requests: &[PropRequest],
+) {
+    let mut found = Vec::with_capacity(requests.len());
+    let mut missing = Vec::new();
+    for r in requests {
+        match props::value(ctx, subject, &r.name) {
+            Some(v) => found.push(Property::new(r.name.clone(), v)),
+            None => missing.push(Property::empty(r.name.clone())),
+        }
+    }
+    out.response(href, &[(200, &found), (404, &missing)]);
+}

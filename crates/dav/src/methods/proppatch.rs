@@ -1,0 +1,107 @@
+//! PROPPATCH (RFC 4918 §9.2) on calendars and address books: all instructions or none. Live
+//! properties Relais computes are protected (403); known writable ones go to their field of
+//! `CollectionProps`; any other becomes a dead property kept verbatim. MKCOL/MKCALENDAR use the
+//! same `apply` for their initial properties (RFC 5689 §3, RFC 4791 §5.3.1).
+
+use hyper::StatusCode;
+use relais_dav_proto::{
+    Multistatus, NS_APPLE_ICAL, NS_CALDAV, NS_CALENDARSERVER, NS_CARDDAV, NS_DAV, PropPatchOp, QName, SetProperty,
+    StructuredValue, parse_proppatch,
+};
+use relais_groupware::{CollectionProps, ComponentKind};
+
+use crate::node::Node;
+use crate::path::{self, Target};
+use crate::{Ctx, Reply, Result, internal};
+
+pub(crate) async fn proppatch(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
+    let update = parse_proppatch(&ctx.req.body)?;
+    let node = ctx.resolve(target).await?;
+    let Node::Collection(h, owner, c) = node else {
+        // Principals, homes and resources have no writable properties.
+        let results: Vec<(QName, u16)> = update.ops.iter().map(|op| (op.name().clone(), 403)).collect();
+        let mut out = Multistatus::new();
+        out.proppatch_response(&target.href(), &results);
+        return Ok(Reply::xml(StatusCode::MULTI_STATUS, out.into_bytes()));
+    };
+    let mut props = CollectionProps::parse(&c.props);
+    let results = apply(&mut props, &update.ops, false);
+    if results.iter().all(|(_, s)| *s == 200) {
+        ctx.dav.groupware.set_props(c.id, props).await.map_err(internal)?;
+    }
+    let mut out = Multistatus::new();
+    out.proppatch_response(&path::collection_href(h, &owner.address(), &c.name), &results);
+    Ok(Reply::xml(StatusCode::MULTI_STATUS, out.into_bytes()))
+}
+
+/// Applies `ops` in order; on any failure the others are answered 424 (RFC 4918 §9.2) and the
+/// caller must not store `props`. `creating`: the collection is being made, so its component
+/// set may still be chosen.
+pub(crate) fn apply(props: &mut CollectionProps, ops: &[PropPatchOp], creating: bool) -> Vec<(QName, u16)> {
+    let mut results: Vec<(QName, u16)> =
+        ops.iter().map(|op| (op.name().clone(), apply_one(props, op, creating))).collect();
+    if results.iter().any(|(_, s)| *s != 200) {
+        for r in &mut results {
+            if r.1 == 200 {
+                r.1 = 424;
+            }
+        }
+    }
+    results
+}
+
+fn apply_one(props: &mut CollectionProps, op: &PropPatchOp, creating: bool) -> u16 {
+    let name = op.name();
+    let value = match op {
+        PropPatchOp::Set(SetProperty { value, .. }) => Some(value),
+        PropPatchOp::Remove(_) => None,
+    };
+    let text = value.map(|v| v.trimmed_text().to_owned());
+    let field = match (name.ns.as_ref(), name.local.as_ref()) {
+        (NS_DAV, "displayname") => &mut props.display_name,
+        (NS_CALDAV, "calendar-description") | (NS_CARDDAV, "addressbook-description") => &mut props.description,
+        (NS_APPLE_ICAL, "calendar-color") => &mut props.color,
+        (NS_APPLE_ICAL, "calendar-order") => &mut props.order,
+        (NS_CALDAV, "calendar-timezone") => {
+            // RFC 4791 §5.2.2: a VCALENDAR holding exactly one VTIMEZONE.
+            if let Some(t) = &text
+                && !valid_timezone(t)
+            {
+                return 403;
+            }
+            &mut props.timezone
+        }
+        (NS_CALDAV, "supported-calendar-component-set") => {
+            if !creating {
+                return 403;
+            }
+            let Some(Some(StructuredValue::ComponentSet(comps))) = value.map(|v| v.structured.as_ref()) else {
+                return 400;
+            };
+            if comps.is_empty() || comps.iter().any(|c| ComponentKind::from_name(c).is_none()) {
+                return 403;
+            }
+            props.components = comps.iter().map(|c| c.to_ascii_uppercase()).collect();
+            return 200;
+        }
+        (NS_DAV, "resourcetype") if creating => return 200,
+        (NS_DAV, _) | (NS_CALDAV, _) | (NS_CARDDAV, _) | (NS_CALENDARSERVER, "getctag") => return 403,
+        _ => {
+            let key = format!("{{{}}}{}", name.ns, name.local);
+            match value {
+                Some(v) => props.dead.insert(key, v.inner_xml.clone()),
+                None => props.dead.remove(&key),
+            };
+            return 200;
+        }
+    };
+    *field = text;
+    200
+}
+
+fn valid_timezone(text: &str) -> bool {
+    use relais_groupware::calcard::icalendar::{ICalendar, ICalendarComponentType};
+    ICalendar::parse(text).is_ok_and(|ical| {
+        ical.components.iter().filter(|c| c.component_type == ICalendarComponentType::VTimezone).count() == 1
+    })
+}

@@ -1,0 +1,119 @@
+//! A request path resolved to what it names, with the access check. Every home, collection
+//! and resource is read only through here, so no handler can skip authorisation: today a
+//! principal reaches its own data; anyone signed in may read principal records (scheduling and
+//! address lookups need them).
+
+use hyper::StatusCode;
+use relais_dav_proto::names;
+use relais_store::{Collection, CollectionKind, Item, Principal};
+
+use crate::path::{Home, Target};
+use crate::{Ctx, Reply, Result, internal};
+
+#[derive(Debug, Clone)]
+pub(crate) enum Node {
+    Root,
+    Principals,
+    Principal(Principal),
+    Home(Home, Principal),
+    Collection(Home, Principal, Collection),
+    Resource(Home, Principal, Collection, Item),
+}
+
+pub(crate) fn not_found() -> Reply {
+    Reply::text(StatusCode::NOT_FOUND, "not found")
+}
+
+pub(crate) fn kinds(home: Home) -> &'static [CollectionKind] {
+    match home {
+        Home::Calendars => &[CollectionKind::Calendar, CollectionKind::TaskList],
+        Home::AddressBooks => &[CollectionKind::AddressBook],
+    }
+}
+
+impl Ctx<'_> {
+    /// Resolves `target`; 404 when it does not exist, 403 when it is not the caller's.
+    pub async fn resolve(&self, target: &Target) -> Result<Node> {
+        Ok(match target {
+            Target::Root => Node::Root,
+            Target::Principals => Node::Principals,
+            Target::Principal(user) => Node::Principal(self.principal(user).await?),
+            Target::Home(h, user) => Node::Home(*h, self.owner(user).await?),
+            Target::Collection(h, user, name) => {
+                let owner = self.owner(user).await?;
+                let c = self.collection(*h, &owner, name).await?.ok_or_else(not_found)?;
+                Node::Collection(*h, owner, c)
+            }
+            Target::Resource(h, user, name, resource) => {
+                let owner = self.owner(user).await?;
+                let c = self.collection(*h, &owner, name).await?.ok_or_else(not_found)?;
+                let item = self.item(&c, resource).await?.ok_or_else(not_found)?;
+                Node::Resource(*h, owner, c, item)
+            }
+        })
+    }
+
+    pub async fn principal(&self, user: &str) -> Result<Principal> {
+        if user == self.user.address() {
+            return Ok(self.user.clone());
+        }
+        self.dav.directory.principal(user).await.map_err(internal)?.ok_or_else(not_found)
+    }
+
+    /// The principal owning `user`'s data, if the caller may reach it.
+    pub async fn owner(&self, user: &str) -> Result<Principal> {
+        let p = self.principal(user).await?;
+        if p.id != self.user.id {
+            return Err(Reply::precondition(StatusCode::FORBIDDEN, &names::NEED_PRIVILEGES));
+        }
+        Ok(p)
+    }
+
+    /// The collection `name` of `owner`'s home.
+    pub async fn collection(&self, home: Home, owner: &Principal, name: &str) -> Result<Option<Collection>> {
+        let (account, name) = (owner.id, name.to_owned());
+        let found = self
+            .dav
+            .groupware
+            .store()
+            .read(move |r| {
+                for kind in kinds(home) {
+                    if let Some(c) = r.collections(account, *kind)?.into_iter().find(|c| c.name == name) {
+                        return Ok(Some(c));
+                    }
+                }
+                Ok(None)
+            })
+            .await
+            .map_err(internal)?;
+        Ok(found)
+    }
+
+    /// Every collection of `owner`'s home.
+    pub async fn collections(&self, home: Home, owner: &Principal) -> Result<Vec<Collection>> {
+        let account = owner.id;
+        self.dav
+            .groupware
+            .store()
+            .read(move |r| {
+                let mut all = Vec::new();
+                for kind in kinds(home) {
+                    all.extend(r.collections(account, *kind)?);
+                }
+                Ok(all)
+            })
+            .await
+            .map_err(internal)
+    }
+
+    pub async fn item(&self, c: &Collection, name: &str) -> Result<Option<Item>> {
+        let (id, name) = (c.id, name.to_owned());
+        self.dav.groupware.store().read(move |r| r.item_by_name(id, &name)).await.map_err(internal)
+    }
+
+    /// The content of a resource.
+    pub async fn content(&self, item: &Item) -> Result<Vec<u8>> {
+        let hash = item.blob.clone().ok_or_else(not_found)?;
+        self.dav.groupware.store().blob(hash).await.map_err(internal)
+    }
+}

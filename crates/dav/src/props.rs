@@ -1,0 +1,251 @@
+//! Properties of each kind of node: the live ones computed here from the store and directory,
+//! the dead ones a client set on a collection (kept verbatim in `CollectionProps::dead`).
+
+use std::borrow::Cow;
+
+use relais_dav_proto::{NS_APPLE_ICAL, NS_CALDAV, NS_CALENDARSERVER, NS_CARDDAV, NS_DAV, PropValue, QName, names};
+use relais_groupware::CollectionProps;
+use relais_store::{Collection, CollectionKind, Principal, PrincipalKind};
+
+use crate::Ctx;
+use crate::path::{self, Home};
+
+/// What a property is asked of.
+pub(crate) enum Subject<'a> {
+    Root,
+    Principals,
+    Principal(&'a Principal),
+    Home(Home, &'a Principal),
+    Collection(Home, &'a Principal, &'a Collection, &'a CollectionProps),
+    Resource(Home, &'a ResourceView<'a>),
+}
+
+/// A resource as its properties need it; `data` only when the content was loaded.
+pub(crate) struct ResourceView<'a> {
+    pub etag: String,
+    pub size: u64,
+    pub data: Option<&'a str>,
+}
+
+/// The sync-token of a collection at its current modseq (RFC 6578 §3.2): a URI naming the
+/// collection and the modseq.
+pub(crate) fn sync_token(c: &Collection) -> String {
+    format!("urn:x-relais:sync:{}:{}", c.id.0, c.modseq.0)
+}
+
+/// Reads a token of ours: (collection id, modseq).
+pub(crate) fn parse_sync_token(token: &str) -> Option<(i64, u64)> {
+    let rest = token.trim().strip_prefix("urn:x-relais:sync:")?;
+    let (c, m) = rest.split_once(':')?;
+    Some((c.parse().ok()?, m.parse().ok()?))
+}
+
+fn text<'a>(s: impl Into<Cow<'a, str>>) -> Option<PropValue<'a>> {
+    Some(PropValue::Text(s.into()))
+}
+
+fn href<'a>(s: String) -> Option<PropValue<'a>> {
+    Some(PropValue::Href(Cow::Owned(s)))
+}
+
+const CALENDAR_REPORTS: [QName; 5] = [
+    names::CALENDAR_QUERY,
+    names::CALENDAR_MULTIGET,
+    names::FREE_BUSY_QUERY,
+    names::SYNC_COLLECTION,
+    names::EXPAND_PROPERTY,
+];
+const CARD_REPORTS: [QName; 4] =
+    [names::ADDRESSBOOK_QUERY, names::ADDRESSBOOK_MULTIGET, names::SYNC_COLLECTION, names::EXPAND_PROPERTY];
+const PRINCIPAL_REPORTS: [QName; 3] =
+    [names::PRINCIPAL_PROPERTY_SEARCH, names::PRINCIPAL_SEARCH_PROPERTY_SET, names::EXPAND_PROPERTY];
+
+/// The privileges the caller holds: full rights on its own data, read elsewhere.
+fn privileges(own: bool) -> Vec<QName> {
+    if own {
+        vec![
+            names::PRIV_ALL,
+            names::PRIV_READ,
+            names::PRIV_WRITE,
+            names::PRIV_WRITE_PROPERTIES,
+            names::PRIV_WRITE_CONTENT,
+            names::PRIV_BIND,
+            names::PRIV_UNBIND,
+            names::PRIV_READ_ACL,
+            names::PRIV_READ_CURRENT_USER_PRIVILEGE_SET,
+        ]
+    } else {
+        vec![names::PRIV_READ, names::PRIV_READ_CURRENT_USER_PRIVILEGE_SET]
+    }
+}
+
+fn calendar_user_type(p: &Principal) -> &'static str {
+    match p.kind {
+        PrincipalKind::Room => "ROOM",
+        PrincipalKind::Equipment => "RESOURCE",
+        PrincipalKind::Group => "GROUP",
+        PrincipalKind::User | PrincipalKind::Shared => "INDIVIDUAL",
+    }
+}
+
+/// The value of `name` on `subject`, or `None` when it has no such property (404 propstat).
+pub(crate) fn value<'a>(ctx: &Ctx<'_>, subject: &Subject<'a>, name: &QName) -> Option<PropValue<'a>> {
+    let me = ctx.user.address();
+    // Properties every node has.
+    if name.ns == NS_DAV {
+        match name.local.as_ref() {
+            "current-user-principal" => return href(path::principal_href(&me)),
+            "principal-collection-set" => return Some(PropValue::Hrefs(vec![Cow::Borrowed("/dav/principals/")])),
+            _ => {}
+        }
+    }
+    if matches!(subject, Subject::Collection(..))
+        && name.local == "max-resource-size"
+        && (name.ns == NS_CALDAV || name.ns == NS_CARDDAV)
+    {
+        return text(ctx.dav.config.max_resource_size.to_string());
+    }
+    match subject {
+        Subject::Root | Subject::Principals => match (name.ns.as_ref(), name.local.as_ref()) {
+            (NS_DAV, "resourcetype") => Some(PropValue::ResourceType(vec![names::COLLECTION])),
+            (NS_DAV, "displayname") => text(if matches!(subject, Subject::Root) { "Relais" } else { "Principals" }),
+            (NS_DAV, "current-user-privilege-set") => Some(PropValue::Privileges(privileges(false))),
+            (NS_DAV, "supported-report-set") if matches!(subject, Subject::Principals) => {
+                Some(PropValue::ReportSet(PRINCIPAL_REPORTS.to_vec()))
+            }
+            _ => None,
+        },
+        Subject::Principal(p) => principal(p, p.id == ctx.user.id, name),
+        Subject::Home(home, owner) => match (name.ns.as_ref(), name.local.as_ref()) {
+            (NS_DAV, "resourcetype") => Some(PropValue::ResourceType(vec![names::COLLECTION])),
+            (NS_DAV, "displayname") => text(owner.display_name.clone()),
+            (NS_DAV, "owner") => href(path::principal_href(&owner.address())),
+            (NS_DAV, "current-user-privilege-set") => Some(PropValue::Privileges(privileges(true))),
+            (NS_DAV, "supported-report-set") => Some(PropValue::ReportSet(match home {
+                Home::Calendars => vec![names::EXPAND_PROPERTY],
+                Home::AddressBooks => vec![names::EXPAND_PROPERTY],
+            })),
+            _ => None,
+        },
+        Subject::Collection(home, owner, c, props) => collection(*home, owner, c, props, name),
+        Subject::Resource(home, r) => resource(*home, r, name),
+    }
+}
+
+fn principal<'a>(p: &Principal, own: bool, name: &QName) -> Option<PropValue<'a>> {
+    let address = p.address();
+    match (name.ns.as_ref(), name.local.as_ref()) {
+        (NS_DAV, "resourcetype") => Some(PropValue::ResourceType(vec![names::PRINCIPAL])),
+        (NS_DAV, "displayname") => text(if p.display_name.is_empty() { address } else { p.display_name.clone() }),
+        (NS_DAV, "principal-URL") | (NS_DAV, "owner") => href(path::principal_href(&address)),
+        (NS_DAV, "alternate-URI-set") => Some(PropValue::Hrefs(vec![Cow::Owned(format!("mailto:{address}"))])),
+        (NS_DAV, "group-membership") | (NS_DAV, "group-member-set") => Some(PropValue::Hrefs(Vec::new())),
+        (NS_DAV, "current-user-privilege-set") => Some(PropValue::Privileges(privileges(own))),
+        (NS_DAV, "supported-report-set") => Some(PropValue::ReportSet(PRINCIPAL_REPORTS.to_vec())),
+        (NS_CALDAV, "calendar-home-set") => href(path::home_href(Home::Calendars, &address)),
+        (NS_CALDAV, "calendar-user-address-set") => Some(PropValue::Hrefs(vec![
+            Cow::Owned(format!("mailto:{address}")),
+            Cow::Owned(path::principal_href(&address)),
+        ])),
+        (NS_CALDAV, "calendar-user-type") => text(calendar_user_type(p)),
+        (NS_CARDDAV, "addressbook-home-set") => href(path::home_href(Home::AddressBooks, &address)),
+        (NS_CALENDARSERVER, "email-address-set") => {
+            Some(PropValue::Xml(Cow::Owned(format!("<cs:email-address>{}</cs:email-address>", xml_escape(&address)))))
+        }
+        _ => None,
+    }
+}
+
+fn collection<'a>(
+    home: Home,
+    owner: &Principal,
+    c: &Collection,
+    props: &CollectionProps,
+    name: &QName,
+) -> Option<PropValue<'a>> {
+    let calendar = home == Home::Calendars;
+    match (name.ns.as_ref(), name.local.as_ref()) {
+        (NS_DAV, "resourcetype") => Some(PropValue::ResourceType(if calendar {
+            vec![names::COLLECTION, QName::caldav("calendar")]
+        } else {
+            vec![names::COLLECTION, QName::carddav("addressbook")]
+        })),
+        (NS_DAV, "displayname") => text(props.display_name.clone().unwrap_or_else(|| c.name.clone())),
+        (NS_DAV, "owner") => href(path::principal_href(&owner.address())),
+        (NS_DAV, "current-user-privilege-set") => Some(PropValue::Privileges(privileges(true))),
+        (NS_DAV, "supported-report-set") => {
+            Some(PropValue::ReportSet(if calendar { CALENDAR_REPORTS.to_vec() } else { CARD_REPORTS.to_vec() }))
+        }
+        (NS_DAV, "sync-token") => text(sync_token(c)),
+        (NS_CALENDARSERVER, "getctag") => text(format!("\"{}\"", c.modseq.0)),
+        (NS_DAV, "getetag") => text(format!("\"c{}\"", c.modseq.0)),
+        (NS_CALDAV, "calendar-description") if calendar => props.description.clone().map(|d| PropValue::Text(d.into())),
+        (NS_CARDDAV, "addressbook-description") if !calendar => {
+            props.description.clone().map(|d| PropValue::Text(d.into()))
+        }
+        (NS_CALDAV, "calendar-timezone") if calendar => props.timezone.clone().map(|t| PropValue::Text(t.into())),
+        (NS_APPLE_ICAL, "calendar-color") if calendar => props.color.clone().map(|t| PropValue::Text(t.into())),
+        (NS_APPLE_ICAL, "calendar-order") if calendar => props.order.clone().map(|t| PropValue::Text(t.into())),
+        (NS_CALDAV, "supported-calendar-component-set") if calendar => Some(PropValue::ComponentSet(
+            props.supported(c.kind == CollectionKind::TaskList).into_iter().map(|k| Cow::Borrowed(k.name())).collect(),
+        )),
+        (NS_CALDAV, "supported-calendar-data") if calendar => {
+            Some(PropValue::Xml(Cow::Borrowed("<cal:calendar-data content-type=\"text/calendar\" version=\"2.0\"/>")))
+        }
+        (NS_CARDDAV, "supported-address-data") if !calendar => Some(PropValue::Xml(Cow::Borrowed(
+            "<card:address-data-type content-type=\"text/vcard\" version=\"3.0\"/>\
+             <card:address-data-type content-type=\"text/vcard\" version=\"4.0\"/>",
+        ))),
+        _ => props.dead.get(&format!("{{{}}}{}", name.ns, name.local)).map(|x| PropValue::Xml(Cow::Owned(x.clone()))),
+    }
+}
+
+fn resource<'a>(home: Home, r: &ResourceView<'a>, name: &QName) -> Option<PropValue<'a>> {
+    match (name.ns.as_ref(), name.local.as_ref()) {
+        (NS_DAV, "resourcetype") => Some(PropValue::ResourceType(Vec::new())),
+        (NS_DAV, "getetag") => text(r.etag.clone()),
+        (NS_DAV, "getcontentlength") => text(r.size.to_string()),
+        (NS_DAV, "getcontenttype") => text(content_type(home)),
+        (NS_CALDAV, "calendar-data") if home == Home::Calendars => r.data.map(|d| PropValue::Text(Cow::Borrowed(d))),
+        (NS_CARDDAV, "address-data") if home == Home::AddressBooks => r.data.map(|d| PropValue::Text(Cow::Borrowed(d))),
+        _ => None,
+    }
+}
+
+pub(crate) fn content_type(home: Home) -> &'static str {
+    match home {
+        Home::Calendars => "text/calendar; charset=utf-8",
+        Home::AddressBooks => "text/vcard; charset=utf-8",
+    }
+}
+
+/// What allprop returns (RFC 4918 §9.1: the live properties defined there, plus ours that are
+/// cheap) and what propname lists.
+pub(crate) fn allprop(subject: &Subject<'_>) -> Vec<QName> {
+    let mut v = vec![names::RESOURCETYPE, names::DISPLAYNAME];
+    match subject {
+        Subject::Resource(..) => {
+            v = vec![names::RESOURCETYPE, names::GETETAG, names::GETCONTENTLENGTH, names::GETCONTENTTYPE];
+        }
+        Subject::Collection(home, _, _, props) => {
+            v.extend([names::OWNER, names::SYNC_TOKEN, QName::from_static(NS_CALENDARSERVER, "getctag")]);
+            if *home == Home::Calendars {
+                v.push(QName::caldav("supported-calendar-component-set"));
+            }
+            v.extend(props.dead.keys().filter_map(|k| parse_clark(k)));
+        }
+        Subject::Principal(_) => v.extend([names::PRINCIPAL_URL, QName::caldav("calendar-home-set")]),
+        _ => {}
+    }
+    v
+}
+
+/// `{ns}local` → QName.
+pub(crate) fn parse_clark(s: &str) -> Option<QName> {
+    let (ns, local) = s.strip_prefix('{')?.split_once('}')?;
+    Some(QName::new(ns, local))
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
