@@ -315,6 +315,16 @@ def test_invalid_calendar_data_refused(dav):
     assert s.get(cal_url(dav, resource="bad.ics")).status_code == 404
 
 
+@pytest.mark.xfail(strict=True, reason="groupware CalendarObject::parse accepts iCalendar cut short (no "
+                   "END:VEVENT / END:VCALENDAR) and ignores a second VCALENDAR after the first (RFC 4791 §4.1)")
+def test_truncated_or_concatenated_calendar_refused(dav):
+    s = session()
+    cut = vevent("cut").split("SUMMARY:")[0]
+    for name, bad in [("cut.ics", cut), ("two.ics", vevent("first") + vevent("second"))]:
+        resp = put_ics(s, cal_url(dav, resource=name), bad)
+        assert resp.status_code == 403, (bad, resp.status_code)
+
+
 def test_task_list_refuses_events(dav):
     s = session()
     resp = put_ics(s, cal_url(dav, "Tasks", "ev.ics"), vevent("not-a-task"))
