@@ -272,6 +272,37 @@ def test_free_busy(dav):
                     ("BUSY-TENTATIVE", "20260105T160000Z/20260105T170000Z")], text
 
 
+def test_alarm_time_range(dav):
+    # RFC 4791 §9.9: a VALARM matches when its trigger time is in the range, not the event.
+    cal = client(dav).principal().calendar(name="Calendar")
+    cal.save_event(vevent("alarmed", "With alarm", "20260110T080000Z", "20260110T090000Z",
+                          "BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:soon\r\nTRIGGER:-PT15M\r\nEND:VALARM\r\n"))
+    cal.save_event(vevent("silent", "No alarm", "20260110T074000Z", "20260110T080000Z"))
+
+    def alarms(start, end):
+        hits = cal.search(event=True, alarm_start=start, alarm_end=end, post_filter=False)
+        return [h.icalendar_component["UID"] for h in hits]
+
+    assert alarms(utc(2026, 1, 10, 7, 40), utc(2026, 1, 10, 7, 55)) == ["alarmed"]
+    assert alarms(utc(2026, 1, 10, 8, 0), utc(2026, 1, 10, 8, 15)) == []
+
+
+def test_principal_property_search(dav):
+    s = session()
+    body = ('<d:principal-property-search xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">'
+            "<d:property-search><d:prop><d:displayname/></d:prop><d:match>{}</d:match></d:property-search>"
+            "<d:prop><d:displayname/><c:calendar-home-set/></d:prop></d:principal-property-search>")
+    # A principal without a display name shows its address as DAV:displayname; a search finds it so.
+    resp = report(s, f"{dav.https_url}/dav/principals/", body.format("alice@"), depth="0")
+    assert resp.status_code == 207
+    found = etree.fromstring(resp.content).findall("d:response", NS)
+    assert [unquote(r.findtext("d:href", namespaces=NS)) for r in found] == [f"/dav/principals/{USER}/"]
+    assert found[0].findtext(".//d:displayname", namespaces=NS) == USER
+    assert unquote(found[0].findtext(".//c:calendar-home-set/d:href", namespaces=NS)) == f"/dav/calendars/{USER}/"
+    resp = report(s, f"{dav.https_url}/dav/principals/", body.format("nobody-like-this"), depth="0")
+    assert etree.fromstring(resp.content).findall("d:response", NS) == []
+
+
 # --- conditional writes and content checks ------------------------------------------------------
 
 def test_uid_conflict(dav):

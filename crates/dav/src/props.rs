@@ -79,6 +79,12 @@ fn privileges(own: bool) -> Vec<QName> {
     }
 }
 
+/// A principal's DAV:displayname: its name, else its address. Principal searches match this
+/// same value, so a client finds a principal by the name it was shown.
+pub(crate) fn principal_display_name(p: &Principal) -> String {
+    if p.display_name.is_empty() { p.address() } else { p.display_name.clone() }
+}
+
 fn calendar_user_type(p: &Principal) -> &'static str {
     match p.kind {
         PrincipalKind::Room => "ROOM",
@@ -136,7 +142,7 @@ fn principal<'a>(p: &Principal, own: bool, name: &QName) -> Option<PropValue<'a>
     let address = p.address();
     match (name.ns.as_ref(), name.local.as_ref()) {
         (NS_DAV, "resourcetype") => Some(PropValue::ResourceType(vec![names::PRINCIPAL])),
-        (NS_DAV, "displayname") => text(if p.display_name.is_empty() { address } else { p.display_name.clone() }),
+        (NS_DAV, "displayname") => text(principal_display_name(p)),
         (NS_DAV, "principal-URL") | (NS_DAV, "owner") => href(path::principal_href(&address)),
         (NS_DAV, "alternate-URI-set") => Some(PropValue::Hrefs(vec![Cow::Owned(format!("mailto:{address}"))])),
         (NS_DAV, "group-membership") | (NS_DAV, "group-member-set") => Some(PropValue::Hrefs(Vec::new())),

@@ -7,7 +7,10 @@ use relais_dav_proto::{
     TextMatch, TimeRange,
 };
 use relais_groupware::CalendarObject;
-use relais_groupware::calcard::icalendar::{ICalendarComponent, ICalendarEntry};
+use relais_groupware::calcard::icalendar::{
+    ICalendarComponent, ICalendarComponentType, ICalendarEntry, ICalendarParameterValue, ICalendarProperty,
+    ICalendarRelated, ICalendarValue,
+};
 use relais_groupware::calcard::vcard::VCardEntry;
 use relais_groupware::ical::overlaps;
 
@@ -35,22 +38,63 @@ fn comp_matches(obj: &CalendarObject, parent: &ICalendarComponent, f: &CompFilte
     match &f.test {
         CompTest::IsNotDefined => children.next().is_none(),
         CompTest::Matches { time_range, props, comps } => children.any(|child| {
-            time_range.as_ref().is_none_or(|tr| in_range(obj, tr))
-                && props.iter().all(|p| prop_matches(child, p))
+            time_range.as_ref().is_none_or(|tr| match child.component_type {
+                ICalendarComponentType::VAlarm => alarm_in_range(obj, child, tr),
+                _ => in_range(obj, tr),
+            }) && props.iter().all(|p| prop_matches(child, p))
                 && comps.iter().all(|c| comp_matches(obj, child, c))
         }),
     }
 }
 
-/// §9.9: the object's occurrences against the range. A VALARM's range is tested against the
-/// occurrences of the component it belongs to (an approximation of §9.9's trigger rules).
+fn bounds(tr: &TimeRange) -> (i64, i64) {
+    (tr.start.unwrap_or(i64::MIN / 4), tr.end.unwrap_or(i64::MAX / 4))
+}
+
+/// §9.9: the object's occurrences against the range.
 fn in_range(obj: &CalendarObject, tr: &TimeRange) -> bool {
-    let (start, end) = (tr.start.unwrap_or(i64::MIN / 4), tr.end.unwrap_or(i64::MAX / 4));
+    let (start, end) = bounds(tr);
     let (spans, until) = obj.occurrences(relais_store::now());
     if spans.iter().any(|s| overlaps(*s, start, end)) {
         return true;
     }
     until.is_some_and(|u| end > u) && obj.occurs_in(start, end)
+}
+
+/// §9.9 for VALARM: does a trigger time fall in [start, end)? A relative TRIGGER (RFC 5545
+/// §3.8.6.3) fires once per occurrence, from its start or, with RELATED=END, its end; REPEAT
+/// and DURATION (§3.8.6.2) add repetitions. The occurrences are the whole object's, not only
+/// those of the component holding the alarm (an approximation when overrides differ).
+fn alarm_in_range(obj: &CalendarObject, alarm: &ICalendarComponent, tr: &TimeRange) -> bool {
+    let (start, end) = bounds(tr);
+    let Some(trigger) = alarm.property(&ICalendarProperty::Trigger) else { return false };
+    let first = |p: ICalendarProperty| alarm.property(&p).and_then(|e| e.values.first());
+    let repeat = first(ICalendarProperty::Repeat).and_then(|v| v.as_integer()).unwrap_or(0).clamp(0, 1000);
+    let every = match first(ICalendarProperty::Duration) {
+        Some(ICalendarValue::Duration(d)) => d.as_seconds(),
+        _ => 0,
+    };
+    let fires = |t: i64| (0..=repeat).any(|k| (start..end).contains(&t.saturating_add(k * every)));
+    let offset = match trigger.values.first() {
+        Some(ICalendarValue::Duration(d)) => d.as_seconds(),
+        Some(v) => return timestamp(v).is_some_and(fires), // VALUE=DATE-TIME: an absolute time
+        None => return false,
+    };
+    let from_end =
+        trigger.params.iter().any(|p| matches!(p.value, ICalendarParameterValue::Related(ICalendarRelated::End)));
+    let (spans, until) = obj.occurrences(relais_store::now());
+    let hit = spans
+        .iter()
+        .filter(|s| **s != relais_store::Span::ALWAYS)
+        .any(|s| fires(if from_end { s.end } else { s.start }.saturating_add(offset)));
+    // Past the stored horizon: occurrences overlapping the range shifted back by the offset.
+    let reach = repeat * every + offset;
+    hit || until.is_some_and(|u| end.saturating_sub(offset) > u) && obj.occurs_in(start - reach, end - offset)
+}
+
+fn timestamp(v: &ICalendarValue) -> Option<i64> {
+    let dt = v.as_partial_date_time()?.to_date_time()?;
+    Some(dt.to_date_time_with_tz(relais_groupware::calcard::common::timezone::Tz::UTC)?.timestamp())
 }
 
 /// §9.7.2 prop-filter.
@@ -196,5 +240,43 @@ mod tests {
             },
         };
         assert!(calendar_matches(&obj, &root(in_jan)));
+    }
+
+    #[test]
+    fn alarm_ranges_test_trigger_times() {
+        // 10 Jan 2026 08:00 UTC, daily twice; alarms 15 min before the start and at the end.
+        let obj = CalendarObject::parse(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a1\r\nDTSTAMP:20260101T000000Z\r\n\
+             DTSTART:20260110T080000Z\r\nDTEND:20260110T090000Z\r\nRRULE:FREQ=DAILY;COUNT=2\r\n\
+             BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:x\r\nTRIGGER:-PT15M\r\nEND:VALARM\r\n\
+             BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:y\r\nTRIGGER;RELATED=END:PT0S\r\n\
+             REPEAT:2\r\nDURATION:PT5M\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        )
+        .unwrap();
+        let alarm_in = |start: i64, end: i64| {
+            let alarm = CompFilter {
+                name: "VALARM".into(),
+                test: CompTest::Matches {
+                    time_range: Some(TimeRange { start: Some(start), end: Some(end) }),
+                    props: vec![],
+                    comps: vec![],
+                },
+            };
+            let event = CompFilter {
+                name: "VEVENT".into(),
+                test: CompTest::Matches { time_range: None, props: vec![], comps: vec![alarm] },
+            };
+            let root = CompFilter {
+                name: "VCALENDAR".into(),
+                test: CompTest::Matches { time_range: None, props: vec![], comps: vec![event] },
+            };
+            calendar_matches(&obj, &root)
+        };
+        let t = 1_768_032_000; // 2026-01-10T08:00:00Z
+        assert!(alarm_in(t - 20 * 60, t - 5 * 60)); // 07:45
+        assert!(!alarm_in(t, t + 15 * 60)); // the event, no trigger
+        assert!(alarm_in(t + 86_400 - 15 * 60, t + 86_400 - 14 * 60)); // second occurrence
+        assert!(alarm_in(t + 3600 + 10 * 60, t + 3600 + 11 * 60)); // RELATED=END, second repetition
+        assert!(!alarm_in(t + 3600 + 11 * 60, t + 3600 + 20 * 60)); // after the last repetition
     }
 }

@@ -136,5 +136,12 @@ pub(crate) fn respond_props(
             None => missing.push(Property::empty(r.name.clone())),
         }
     }
+    if requests.is_empty() {
+        // RFC 4918 §14.24: a response holds a propstat or a status; `<prop/>` asked for nothing.
+        out.begin_response(href);
+        out.propstat(200, &[]);
+        out.end_response();
+        return;
+    }
     out.response(href, &[(200, &found), (404, &missing)]);
 }

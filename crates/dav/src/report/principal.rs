@@ -20,7 +20,7 @@ use crate::{Ctx, Reply, Result, internal};
 /// The properties a principal search can match.
 fn searchable(p: &Principal, name: &QName) -> Vec<String> {
     match name.local.as_ref() {
-        "displayname" => vec![p.display_name.clone()],
+        "displayname" => vec![props::principal_display_name(p)],
         "calendar-user-address-set" | "email-address-set" => vec![format!("mailto:{}", p.address()), p.address()],
         _ => Vec::new(),
     }
