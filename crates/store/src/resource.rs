@@ -54,7 +54,11 @@ impl ReadTx<'_> {
 
     /// Items of `collection` whose iCalendar/vCard UID is `uid` (RFC 4791 §5.3.2.1 no-uid-conflict).
     pub fn items_with_uid(&mut self, collection: CollectionId, uid: &str) -> Result<Vec<Item>> {
-        let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE collection_id = $1 AND uid_text = $2");
+        // By (account, UID) first: the index that stays selective however big the collection.
+        let sql = format!(
+            "SELECT {ITEM_COLUMNS} FROM items WHERE account_id = (SELECT account_id FROM collections WHERE id = $1) \
+             AND uid_text = $2 AND collection_id = $1"
+        );
         self.conn.query(&sql, params![collection.0, uid])?.iter().map(item_of).collect()
     }
 
@@ -95,20 +99,22 @@ impl ReadTx<'_> {
     /// Resources with an occurrence overlapping [start, end), with their content, each once
     /// (RFC 4791 §9.9). Items expanded only up to a horizon before `end` are not all found
     /// here: see `expanded_before`.
-    pub fn resources_in_range(
-        &mut self,
-        collection: CollectionId,
-        start: i64,
-        end: i64,
-    ) -> Result<Vec<ResourceContent>> {
+    pub fn resources_in_range(&mut self, collection: CollectionId, start: i64, end: i64) -> Result<Vec<ResourceContent>> {
+        let span = self
+            .conn
+            .query_one("SELECT max_span FROM collections WHERE id = $1", params![collection.0])?
+            .map_or(Ok(0), |r| r.int(0))?;
+        // Two index ranges (the occurrences that can overlap, and the "always" tasks), kept
+        // apart so each is a range scan of (collection_id, start_utc).
         let sql = format!(
             "SELECT {RESOURCE_COLUMNS}, i.blob_hash, d.data FROM items i LEFT JOIN blob_data d ON d.hash = i.blob_hash \
-             WHERE i.id IN (SELECT x.item_id FROM item_instances x WHERE x.collection_id = $1 AND \
-               ((x.start_utc >= $2 - (SELECT max_span FROM collections WHERE id = $1) AND x.start_utc < $3 \
-                 AND (x.end_utc > $2 OR (x.end_utc = x.start_utc AND x.start_utc >= $2))) OR x.start_utc = $4)) \
+             WHERE i.id IN (SELECT x.item_id FROM item_instances x WHERE x.collection_id = $1 \
+               AND x.start_utc >= $2 AND x.start_utc < $3 AND (x.end_utc > $4 OR (x.end_utc = x.start_utc AND x.start_utc >= $4)) \
+             UNION ALL SELECT y.item_id FROM item_instances y WHERE y.collection_id = $1 AND y.start_utc = $5) \
              ORDER BY i.name"
         );
-        let rows = self.conn.query(&sql, params![collection.0, start, end, Span::ALWAYS.start])?;
+        let lo = start.saturating_sub(span).max(Span::ALWAYS.start + 1);
+        let rows = self.conn.query(&sql, params![collection.0, lo, end, start, Span::ALWAYS.start])?;
         rows.into_iter().map(content_of).collect()
     }
 
