@@ -182,6 +182,9 @@ def test_extended_mkcol_second_book(dav):
             "<card:addressbook-description>Colleagues</card:addressbook-description></d:prop></d:set></d:mkcol>")
     assert s.request("MKCOL", book_url(dav, "work"), data=body).status_code == 201
     assert s.request("MKCOL", book_url(dav, "work"), data=body).status_code == 405
+    # RFC 4918 §9.3: a body of a type MKCOL does not understand is 415 (litmus mkcol_with_body).
+    weird = s.request("MKCOL", book_url(dav, "weird"), data=b"afafafaf", headers={"Content-Type": "text/foo"})
+    assert weird.status_code == 415
     resp = s.request("PROPFIND", f"{dav.https_url}/dav/addressbooks/{USER}/", headers={"Depth": "1"},
                      data=f'<d:propfind {CARD_NS}><d:prop><d:displayname/><card:addressbook-description/>'
                           "</d:prop></d:propfind>")

@@ -21,8 +21,19 @@ pub(crate) async fn make(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
         // RFC 4918 §9.3.1: MKCOL on an existing resource.
         return Ok(Reply::text(StatusCode::METHOD_NOT_ALLOWED, "already exists"));
     }
-    let set: Vec<SetProperty> =
-        if calendar_method { parse_mkcalendar(&ctx.req.body)?.set } else { parse_mkcol(&ctx.req.body)?.set };
+    let parsed = if calendar_method {
+        parse_mkcalendar(&ctx.req.body).map(|m| m.set)
+    } else {
+        parse_mkcol(&ctx.req.body).map(|m| m.set)
+    };
+    let set: Vec<SetProperty> = match parsed {
+        Ok(set) => set,
+        // RFC 4918 §9.3: a body MKCOL does not understand (not XML, nor labelled XML) is 415.
+        Err(_) if !xml_body(ctx.req.header(header::CONTENT_TYPE)) => {
+            return Ok(Reply::text(StatusCode::UNSUPPORTED_MEDIA_TYPE, "the body must be XML"));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let kind = match kind_of(*home, calendar_method, &set) {
         Ok(k) => k,
         Err(reply) => return Ok(reply),
@@ -42,6 +53,14 @@ pub(crate) async fn make(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
         Err(Error::AlreadyExists) => Ok(Reply::text(StatusCode::METHOD_NOT_ALLOWED, "already exists")),
         Err(e) => Err(internal(e)),
     }
+}
+
+/// Whether a body's Content-Type is XML (RFC 7303) or absent. Only decides the status of a body
+/// that does not parse: clients label well-formed XML bodies text/plain too.
+fn xml_body(content_type: Option<&str>) -> bool {
+    let Some(ct) = content_type else { return true };
+    let mime = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    mime == "application/xml" || mime == "text/xml" || mime.ends_with("+xml")
 }
 
 /// The kind of collection asked for, from the method, the home and any DAV:resourcetype set.
