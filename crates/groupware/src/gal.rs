@@ -86,10 +86,7 @@ fn etag_of(text: &str) -> String {
 
 /// Every card of the list, by principal id, and the directory state they reflect.
 pub async fn cards(directory: &Directory) -> Result<(Vec<Card>, Modseq)> {
-    let state = directory
-        .store()
-        .read(|r| r.account_modseq(AccountId::DIRECTORY))
-        .await?;
+    let state = directory.store().read(|r| r.account_modseq(AccountId::DIRECTORY)).await?;
     let principals = directory.principals(None, None).await.map_err(|e| crate::Error::Conflict(e.to_string()))?;
     let mut out = Vec::with_capacity(principals.len());
     for p in &principals {

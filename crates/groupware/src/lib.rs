@@ -15,6 +15,7 @@ pub mod gal;
 pub mod ical;
 pub mod props;
 pub mod resources;
+pub mod scheduling;
 pub mod vcard;
 
 pub use calcard;

@@ -2,6 +2,7 @@
 //! (If-Match, If-None-Match, UID uniqueness, overwrite) are checked inside it, before anything is
 //! written, so two clients racing on one resource cannot both win.
 
+use relais_directory::Directory;
 use relais_store::{
     AccountId, BlobRef, Collection, CollectionId, CollectionKind, DataType, Item, ItemId, Modseq, NewCollection,
     NewItem, Store, WriteTx,
@@ -61,12 +62,19 @@ struct Content {
 /// The groupware operations on a store.
 #[derive(Clone)]
 pub struct Groupware {
-    store: Store,
+    pub(crate) store: Store,
+    /// For scheduling between local users; without it writes schedule nothing.
+    pub(crate) directory: Option<Directory>,
 }
 
 impl Groupware {
     pub fn new(store: Store) -> Groupware {
-        Groupware { store }
+        Groupware { store, directory: None }
+    }
+
+    /// Groupware that schedules meetings between the directory's users (RFC 6638).
+    pub fn with_scheduling(store: Store, directory: Directory) -> Groupware {
+        Groupware { store, directory: Some(directory) }
     }
 
     pub fn store(&self) -> &Store {
@@ -101,16 +109,57 @@ impl Groupware {
         }
     }
 
-    /// Creates or replaces the resource `name` of `collection` (DAV PUT).
+    /// Creates or replaces the resource `name` of `collection` (DAV PUT); a calendar object
+    /// with an organizer and attendees is then scheduled (see `scheduling`).
     pub async fn put(&self, collection: &Collection, name: &str, body: Vec<u8>, cond: Condition) -> Result<Written> {
+        let scheduled = self.directory.is_some().then(|| scheduling_subject(collection, &body)).flatten();
+        let written = self.write_object(collection, name, body, cond).await?;
+        if let Some(obj) = scheduled {
+            self.schedule_after_put(collection.account, &obj).await;
+        }
+        Ok(written)
+    }
+
+    /// Deletes the resource `name` of `collection` (DAV DELETE), then cancels or declines a
+    /// scheduled meeting.
+    pub async fn delete(&self, collection: CollectionId, name: &str, cond: Condition) -> Result<()> {
+        let before = match &self.directory {
+            Some(_) => {
+                let n = name.to_owned();
+                let item = self.store.read(move |r| r.item_by_name(collection, &n)).await?;
+                match item.and_then(|i| i.blob.map(|b| (i.account, b))) {
+                    Some((account, hash)) => {
+                        let text = String::from_utf8_lossy(&self.store.blob(hash).await?).into_owned();
+                        CalendarObject::parse(&text).ok().map(|o| (account, o))
+                    }
+                    None => None,
+                }
+            }
+            None => None,
+        };
+        self.delete_object(collection, name, cond).await?;
+        if let Some((account, obj)) = before {
+            self.schedule_after_delete(account, &obj).await;
+        }
+        Ok(())
+    }
+
+    /// Stores a resource without scheduling anything.
+    pub(crate) async fn write_object(
+        &self,
+        collection: &Collection,
+        name: &str,
+        body: Vec<u8>,
+        cond: Condition,
+    ) -> Result<Written> {
         let content = Self::prepare(collection, &body)?;
         let blob = self.store.put_blob(body).await?;
         let (c, name) = (collection.clone(), name.to_owned());
         self.store.write(move |tx| store_resource(tx, &c, &name, content, blob, &cond)).await?
     }
 
-    /// Deletes the resource `name` of `collection` (DAV DELETE).
-    pub async fn delete(&self, collection: CollectionId, name: &str, cond: Condition) -> Result<()> {
+    /// Deletes a resource without scheduling anything.
+    pub(crate) async fn delete_object(&self, collection: CollectionId, name: &str, cond: Condition) -> Result<()> {
         let name = name.to_owned();
         self.store
             .write(move |tx| {
@@ -226,6 +275,15 @@ impl Groupware {
 pub struct Transfer {
     pub keep_source: bool,
     pub overwrite: bool,
+}
+
+/// The calendar object a write schedules: one with an ORGANIZER, in a calendar.
+fn scheduling_subject(collection: &Collection, body: &[u8]) -> Option<CalendarObject> {
+    if !is_calendar(collection.kind) {
+        return None;
+    }
+    let obj = CalendarObject::parse(std::str::from_utf8(body).ok()?).ok()?;
+    crate::scheduling::organizer(&obj.ical).is_some().then_some(obj)
 }
 
 fn is_calendar(kind: CollectionKind) -> bool {

@@ -126,7 +126,7 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
         }
     }
 
-    let groupware = relais_groupware::Groupware::new(store.clone());
+    let groupware = relais_groupware::Groupware::with_scheduling(store.clone(), directory.clone());
     let dav = Arc::new(relais_dav::Dav::new(groupware, directory.clone(), config.dav.to_server()));
     let state = Arc::new(State { store, directory, config, smtp, pop3, imap, dav });
     let control = ShutdownControl::new();

@@ -1,0 +1,297 @@
+//! Implicit scheduling between local calendar users (RFC 6638 §3.2, iTIP RFC 5546 semantics):
+//!
+//! - An organizer saves an event with attendees: each local attendee gets the event in their
+//!   default calendar, keeping the participation status they already gave (new: NEEDS-ACTION).
+//!   A room or equipment answers at once: ACCEPTED when free, DECLINED on a conflict, and the
+//!   organizer's copy records the answer.
+//! - An attendee saves their copy with a new PARTSTAT: the organizer's copy records it (REPLY).
+//! - The organizer deletes the event: the attendees' copies go (CANCEL); an attendee deletes
+//!   theirs: the organizer's copy records DECLINED.
+//!
+//! Each step is its own store transaction after the triggering write has committed; a failure
+//! is logged and never undoes the organizer's own write. Remote attendees (iMIP, RFC 6047) are
+//! not reached yet.
+
+use calcard::icalendar::{
+    ICalendar, ICalendarComponentType, ICalendarParameter, ICalendarParameterName, ICalendarParameterValue,
+    ICalendarParticipationStatus, ICalendarProperty,
+};
+use relais_store::{AccountId, CollectionKind, Principal, PrincipalKind};
+
+use crate::{CalendarObject, Condition, Groupware};
+
+/// A calendar address as compared: lower case, without `mailto:`.
+pub fn address_of(value: &str) -> String {
+    let v = value.trim();
+    let v = if v.len() >= 7 && v[..7].eq_ignore_ascii_case("mailto:") { &v[7..] } else { v };
+    v.to_ascii_lowercase()
+}
+
+fn scheduled(c: &ICalendarComponentType) -> bool {
+    matches!(c, ICalendarComponentType::VEvent | ICalendarComponentType::VTodo)
+}
+
+/// The ORGANIZER of the object's components.
+pub fn organizer(ical: &ICalendar) -> Option<String> {
+    ical.components
+        .iter()
+        .filter(|c| scheduled(&c.component_type))
+        .find_map(|c| c.property(&ICalendarProperty::Organizer))
+        .and_then(|e| e.values.first())
+        .and_then(|v| v.as_text())
+        .map(address_of)
+}
+
+/// Every ATTENDEE address of the object, once each.
+pub fn attendees(ical: &ICalendar) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in ical.components.iter().filter(|c| scheduled(&c.component_type)) {
+        for e in c.properties(&ICalendarProperty::Attendee) {
+            if let Some(a) = e.values.first().and_then(|v| v.as_text()).map(address_of)
+                && !out.contains(&a)
+            {
+                out.push(a);
+            }
+        }
+    }
+    out
+}
+
+/// The PARTSTAT of `address` in the main component (absent: NEEDS-ACTION, RFC 5545 §3.2.12).
+pub fn partstat(ical: &ICalendar, address: &str) -> Option<ICalendarParticipationStatus> {
+    let comp = ical.components.iter().find(|c| scheduled(&c.component_type))?;
+    let entry = comp
+        .properties(&ICalendarProperty::Attendee)
+        .find(|e| e.values.first().and_then(|v| v.as_text()).is_some_and(|v| address_of(v) == address))?;
+    Some(
+        entry
+            .params
+            .iter()
+            .find_map(|p| match &p.value {
+                ICalendarParameterValue::Partstat(s) if p.name == ICalendarParameterName::Partstat => Some(s.clone()),
+                _ => None,
+            })
+            .unwrap_or(ICalendarParticipationStatus::NeedsAction),
+    )
+}
+
+/// Sets the PARTSTAT of `address` on every component; true when anything changed.
+pub fn set_partstat(ical: &mut ICalendar, address: &str, status: &ICalendarParticipationStatus) -> bool {
+    let mut changed = false;
+    for c in ical.components.iter_mut().filter(|c| scheduled(&c.component_type)) {
+        for e in c.entries.iter_mut().filter(|e| e.name == ICalendarProperty::Attendee) {
+            if !e.values.first().and_then(|v| v.as_text()).is_some_and(|v| address_of(v) == address) {
+                continue;
+            }
+            let new = ICalendarParameterValue::Partstat(status.clone());
+            match e.params.iter_mut().find(|p| p.name == ICalendarParameterName::Partstat) {
+                Some(p) if p.value == new => {}
+                Some(p) => {
+                    p.value = new;
+                    changed = true;
+                }
+                None => {
+                    e.params.push(ICalendarParameter::new(ICalendarParameterName::Partstat, status.clone()));
+                    changed = true;
+                }
+            }
+        }
+    }
+    changed
+}
+
+/// A resource name for a scheduled copy: the UID with anything unsafe in a path replaced.
+fn copy_name(uid: &str) -> String {
+    let safe: String =
+        uid.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.@".contains(c) { c } else { '_' }).take(200).collect();
+    format!("{safe}.ics")
+}
+
+impl Groupware {
+    /// After `owner` saved `obj`: deliver to local attendees, or reply to a local organizer.
+    pub(crate) async fn schedule_after_put(&self, owner: AccountId, obj: &CalendarObject) {
+        if let Err(e) = self.try_schedule_after_put(owner, obj).await {
+            tracing::warn!(error = %e, uid = %obj.uid, "scheduling after a write failed");
+        }
+    }
+
+    async fn try_schedule_after_put(&self, owner: AccountId, obj: &CalendarObject) -> crate::Result<()> {
+        let Some(dir) = &self.directory else { return Ok(()) };
+        let Some(org) = organizer(&obj.ical) else { return Ok(()) };
+        let Some(me) = dir.principal_by_id(owner).await.map_err(dir_err)? else { return Ok(()) };
+        let me_addr = me.address();
+        if org == me_addr {
+            for a in attendees(&obj.ical).into_iter().filter(|a| *a != me_addr) {
+                let Some(p) = dir.principal(&a).await.map_err(dir_err)? else { continue };
+                self.deliver_to_attendee(&me, &p, obj).await?;
+            }
+        } else if let Some(status) = partstat(&obj.ical, &me_addr)
+            && let Some(o) = dir.principal(&org).await.map_err(dir_err)?
+        {
+            self.record_reply(o.id, &obj.uid, &me_addr, &status).await?;
+        }
+        Ok(())
+    }
+
+    /// Puts the organizer's version into the attendee's calendar, keeping their answer.
+    async fn deliver_to_attendee(
+        &self,
+        organizer: &Principal,
+        attendee: &Principal,
+        obj: &CalendarObject,
+    ) -> crate::Result<()> {
+        let addr = attendee.address();
+        let existing = self.copy_of(attendee.id, &obj.uid).await?;
+        let mut ical = obj.ical.clone();
+        let status = match (&existing, attendee.kind) {
+            (_, PrincipalKind::Room | PrincipalKind::Equipment) => {
+                if self.is_free(attendee.id, obj).await? {
+                    ICalendarParticipationStatus::Accepted
+                } else {
+                    ICalendarParticipationStatus::Declined
+                }
+            }
+            (Some((_, _, old)), _) => partstat(&old.ical, &addr).unwrap_or(ICalendarParticipationStatus::NeedsAction),
+            (None, _) => ICalendarParticipationStatus::NeedsAction,
+        };
+        set_partstat(&mut ical, &addr, &status);
+        let (collection, name) = match existing {
+            Some((c, name, _)) => (c, name),
+            None => {
+                let store = self.store.clone();
+                let id = attendee.id;
+                let Some(c) =
+                    store.read(move |r| r.collection_by_role(id, CollectionKind::Calendar, "default")).await?
+                else {
+                    return Ok(());
+                };
+                (c, copy_name(&obj.uid))
+            }
+        };
+        self.write_object(&collection, &name, ical.to_string().into_bytes(), Condition::default()).await?;
+        if matches!(attendee.kind, PrincipalKind::Room | PrincipalKind::Equipment) {
+            self.record_reply(organizer.id, &obj.uid, &addr, &status).await?;
+        }
+        Ok(())
+    }
+
+    /// The organizer's copy records `attendee`'s answer (an iTIP REPLY).
+    async fn record_reply(
+        &self,
+        organizer: AccountId,
+        uid: &str,
+        attendee: &str,
+        status: &ICalendarParticipationStatus,
+    ) -> crate::Result<()> {
+        let Some((c, name, mut copy)) = self.copy_of(organizer, uid).await? else { return Ok(()) };
+        if set_partstat(&mut copy.ical, attendee, status) {
+            self.write_object(&c, &name, copy.ical.to_string().into_bytes(), Condition::default()).await?;
+        }
+        Ok(())
+    }
+
+    /// After `owner` deleted `obj`: cancel it for local attendees, or decline it to a local
+    /// organizer.
+    pub(crate) async fn schedule_after_delete(&self, owner: AccountId, obj: &CalendarObject) {
+        let result: crate::Result<()> = async {
+            let Some(dir) = &self.directory else { return Ok(()) };
+            let Some(org) = organizer(&obj.ical) else { return Ok(()) };
+            let Some(me) = dir.principal_by_id(owner).await.map_err(dir_err)? else { return Ok(()) };
+            let me_addr = me.address();
+            if org == me_addr {
+                for a in attendees(&obj.ical).into_iter().filter(|a| *a != me_addr) {
+                    let Some(p) = dir.principal(&a).await.map_err(dir_err)? else { continue };
+                    if let Some((c, name, _)) = self.copy_of(p.id, &obj.uid).await? {
+                        self.delete_object(c.id, &name, Condition::default()).await?;
+                    }
+                }
+            } else if let Some(o) = dir.principal(&org).await.map_err(dir_err)? {
+                self.record_reply(o.id, &obj.uid, &me_addr, &ICalendarParticipationStatus::Declined).await?;
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, uid = %obj.uid, "scheduling after a delete failed");
+        }
+    }
+
+    /// An account's copy of the object `uid`: its calendar, name and parsed content.
+    async fn copy_of(
+        &self,
+        account: AccountId,
+        uid: &str,
+    ) -> crate::Result<Option<(relais_store::Collection, String, CalendarObject)>> {
+        let u = uid.to_owned();
+        let found = self
+            .store
+            .read(move |r| {
+                for item in r.item_by_uid_text(account, &u)? {
+                    if let (Some(c), Some(name)) = (item.collection, item.name.clone()) {
+                        let c = r.collection(c)?;
+                        if matches!(c.kind, CollectionKind::Calendar | CollectionKind::TaskList) {
+                            return Ok(Some((c, name, item)));
+                        }
+                    }
+                }
+                Ok(None)
+            })
+            .await?;
+        let Some((c, name, item)) = found else { return Ok(None) };
+        let Some(hash) = item.blob else { return Ok(None) };
+        let text = String::from_utf8_lossy(&self.store.blob(hash).await?).into_owned();
+        Ok(CalendarObject::parse(&text).ok().map(|o| (c, name, o)))
+    }
+
+    /// Whether a room's default calendar has nothing else during the object's occurrences.
+    async fn is_free(&self, room: AccountId, obj: &CalendarObject) -> crate::Result<bool> {
+        let (spans, _) = obj.occurrences(relais_store::now());
+        let uid = obj.uid.clone();
+        let busy = self
+            .store
+            .read(move |r| {
+                let Some(c) = r.collection_by_role(room, CollectionKind::Calendar, "default")? else {
+                    return Ok(false);
+                };
+                for s in spans.iter().take(500) {
+                    let others = r.resources_in_range(c.id, s.start, s.end.max(s.start + 1))?;
+                    for o in others {
+                        if r.item(o.resource.id)?.uid_text.as_deref() != Some(uid.as_str()) {
+                            return Ok(true);
+                        }
+                    }
+                }
+                Ok(false)
+            })
+            .await?;
+        Ok(!busy)
+    }
+}
+
+fn dir_err(e: relais_directory::DirectoryError) -> crate::Error {
+    crate::Error::Conflict(format!("directory: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INVITE: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:m1\r\nDTSTART:20260105T100000Z\r\n\
+        DURATION:PT1H\r\nORGANIZER:mailto:Alice@Example.com\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:alice@example.com\r\n\
+        ATTENDEE;CN=Bob:MAILTO:bob@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+    #[test]
+    fn reads_and_sets_participation() {
+        let mut o = CalendarObject::parse(INVITE).unwrap();
+        assert_eq!(organizer(&o.ical).as_deref(), Some("alice@example.com"));
+        assert_eq!(attendees(&o.ical), ["alice@example.com", "bob@example.com"]);
+        assert_eq!(partstat(&o.ical, "bob@example.com"), Some(ICalendarParticipationStatus::NeedsAction));
+        assert!(set_partstat(&mut o.ical, "bob@example.com", &ICalendarParticipationStatus::Accepted));
+        assert!(!set_partstat(&mut o.ical, "bob@example.com", &ICalendarParticipationStatus::Accepted));
+        let text = o.ical.to_string();
+        let back = CalendarObject::parse(&text).unwrap();
+        assert_eq!(partstat(&back.ical, "bob@example.com"), Some(ICalendarParticipationStatus::Accepted));
+        assert_eq!(partstat(&back.ical, "carol@example.com"), None);
+        assert_eq!(copy_name("a/b c"), "a_b_c.ics");
+    }
+}

@@ -1,0 +1,99 @@
+//! Implicit scheduling between local users, on both backends: invitations reach attendees'
+//! default calendars, answers reach the organizer, rooms accept when free and decline on a
+//! conflict, and deleting cancels or declines.
+
+use relais_directory::{AuthConfig, Directory};
+use relais_groupware::calcard::icalendar::ICalendarParticipationStatus as Ps;
+use relais_groupware::scheduling::partstat;
+use relais_groupware::{CalendarObject, Condition, Groupware};
+use relais_store::{AccountId, Collection, CollectionKind, PrincipalKind, Role};
+use relais_testkit::backends::Fresh;
+use relais_testkit::on_both_backends;
+
+fn invite(uid: &str, start: &str, attendees: &[(&str, &str)]) -> Vec<u8> {
+    let mut a = String::new();
+    for (addr, ps) in attendees {
+        a.push_str(&format!("ATTENDEE;PARTSTAT={ps}:mailto:{addr}\r\n"));
+    }
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\n\
+         DTSTART:{start}\r\nDURATION:PT1H\r\nSUMMARY:Planning\r\nORGANIZER:mailto:alice@example.com\r\n{a}END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    .into_bytes()
+}
+
+async fn default_calendar(g: &Groupware, account: AccountId) -> Collection {
+    g.store().read(move |r| r.collection_by_role(account, CollectionKind::Calendar, "default")).await.unwrap().unwrap()
+}
+
+/// The account's copy of `uid`, parsed.
+async fn copy(g: &Groupware, account: AccountId, uid: &str) -> Option<CalendarObject> {
+    let u = uid.to_owned();
+    let items = g.store().read(move |r| r.item_by_uid_text(account, &u)).await.unwrap();
+    let item = items.into_iter().next()?;
+    let text = g.store().blob(item.blob.unwrap()).await.unwrap();
+    Some(CalendarObject::parse(&String::from_utf8(text).unwrap()).unwrap())
+}
+
+async fn meetings(f: Fresh) {
+    let dir = Directory::new(f.store.clone(), AuthConfig::default());
+    dir.add_domain("example.com").await.unwrap();
+    let add = |kind, addr: &'static str| {
+        let dir = dir.clone();
+        async move { dir.add_principal(kind, addr, "", Some("pw"), Role::User).await.unwrap() }
+    };
+    let alice = add(PrincipalKind::User, "alice@example.com").await;
+    let bob = add(PrincipalKind::User, "bob@example.com").await;
+    let room = add(PrincipalKind::Room, "board@example.com").await;
+    let g = Groupware::with_scheduling(f.store.clone(), dir.clone());
+    let alice_cal = default_calendar(&g, alice.id).await;
+    let bob_cal = default_calendar(&g, bob.id).await;
+
+    let people = [
+        ("alice@example.com", "ACCEPTED"),
+        ("bob@example.com", "NEEDS-ACTION"),
+        ("board@example.com", "NEEDS-ACTION"),
+        ("someone@remote.test", "NEEDS-ACTION"),
+    ];
+    g.put(&alice_cal, "m1.ics", invite("m1", "20260105T100000Z", &people), Condition::default()).await.unwrap();
+    // Bob has it, waiting for his answer; the room accepted, and Alice's copy says so.
+    let bobs = copy(&g, bob.id, "m1").await.expect("bob got the invitation");
+    assert_eq!(partstat(&bobs.ical, "bob@example.com"), Some(Ps::NeedsAction));
+    assert!(copy(&g, room.id, "m1").await.is_some());
+    let alices = copy(&g, alice.id, "m1").await.unwrap();
+    assert_eq!(partstat(&alices.ical, "board@example.com"), Some(Ps::Accepted));
+
+    // A second meeting at the same time: the room is taken.
+    g.put(&alice_cal, "m2.ics", invite("m2", "20260105T103000Z", &people[2..3]), Condition::default()).await.unwrap();
+    assert_eq!(partstat(&copy(&g, alice.id, "m2").await.unwrap().ical, "board@example.com"), Some(Ps::Declined));
+
+    // Bob accepts in his copy: Alice's copy records it.
+    let name = g
+        .store()
+        .read({
+            let id = bob_cal.id;
+            move |r| Ok(r.resources(id)?.into_iter().next().unwrap().name)
+        })
+        .await
+        .unwrap();
+    let accepted = String::from_utf8(invite(
+        "m1",
+        "20260105T100000Z",
+        &[("alice@example.com", "ACCEPTED"), ("bob@example.com", "ACCEPTED"), ("board@example.com", "ACCEPTED")],
+    ))
+    .unwrap();
+    g.put(&bob_cal, &name, accepted.into_bytes(), Condition::default()).await.unwrap();
+    assert_eq!(partstat(&copy(&g, alice.id, "m1").await.unwrap().ical, "bob@example.com"), Some(Ps::Accepted));
+
+    // Alice updates the meeting: Bob keeps his answer.
+    let moved = invite("m1", "20260105T140000Z", &people);
+    g.put(&alice_cal, "m1.ics", moved, Condition::default()).await.unwrap();
+    let bobs = copy(&g, bob.id, "m1").await.unwrap();
+    assert_eq!(partstat(&bobs.ical, "bob@example.com"), Some(Ps::Accepted));
+    assert!(bobs.ical.to_string().contains("20260105T140000Z"));
+
+    // Alice cancels: Bob's copy goes.
+    g.delete(alice_cal.id, "m1.ics", Condition::default()).await.unwrap();
+    assert!(copy(&g, bob.id, "m1").await.is_none());
+}
+on_both_backends!(meetings_on, meetings);
