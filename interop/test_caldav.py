@@ -346,8 +346,6 @@ def test_invalid_calendar_data_refused(dav):
     assert s.get(cal_url(dav, resource="bad.ics")).status_code == 404
 
 
-@pytest.mark.xfail(strict=True, reason="groupware CalendarObject::parse accepts iCalendar cut short (no "
-                   "END:VEVENT / END:VCALENDAR) and ignores a second VCALENDAR after the first (RFC 4791 §4.1)")
 def test_truncated_or_concatenated_calendar_refused(dav):
     s = session()
     cut = vevent("cut").split("SUMMARY:")[0]

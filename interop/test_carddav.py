@@ -216,8 +216,6 @@ def test_invalid_cards_refused(dav):
     assert "{urn:ietf:params:xml:ns:carddav}no-uid-conflict" in error_conditions(resp.content)
 
 
-@pytest.mark.xfail(strict=True, reason="groupware ContactCard::parse accepts a vCard without END:VCARD and "
-                   "ignores a second vCard after the first (RFC 6352 §5.1: exactly one vCard)")
 def test_truncated_or_multiple_cards_refused(dav):
     s = session()
     for name, bad in [("cut.vcf", "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:cut\r\nFN:Cut short\r\n"),

@@ -61,7 +61,11 @@ impl CalendarObject {
     /// Parses and checks `text` (RFC 4791 §4.1, §5.3.2.1): one VCALENDAR, no METHOD, at least
     /// one VEVENT, VTODO or VJOURNAL, all of one type and one UID.
     pub fn parse(text: &str) -> Result<CalendarObject, Invalid> {
-        let ical = ICalendar::parse(text).map_err(|_| Invalid::data("not a valid iCalendar object"))?;
+        let ical = crate::single_object(text, "VCALENDAR", |e| match e {
+            calcard::Entry::ICalendar(i) => Some(i),
+            _ => None,
+        })
+        .ok_or_else(|| Invalid::data("not one complete iCalendar object"))?;
         let root = ical.components.first().ok_or_else(|| Invalid::data("empty iCalendar object"))?;
         if root.component_type != ICalendarComponentType::VCalendar {
             return Err(Invalid::data("the object is not a VCALENDAR"));
@@ -79,6 +83,10 @@ impl CalendarObject {
                 Invalid::component(format!("component {} is not supported here", type_name(&comp.component_type)))
             })?;
             let uid = comp.uid().filter(|u| !u.is_empty()).ok_or_else(|| Invalid::object("a component has no UID"))?;
+            // RFC 5545 §3.6.1: without METHOD, a VEVENT must have DTSTART.
+            if kind == ComponentKind::Event && comp.property(&ICalendarProperty::Dtstart).is_none() {
+                return Err(Invalid::object("a VEVENT has no DTSTART"));
+            }
             match &found {
                 None => found = Some((kind, uid.to_owned())),
                 Some((k, u)) if *k == kind && u == uid => {}
@@ -196,11 +204,21 @@ mod tests {
             ),
             ("no uid", "BEGIN:VEVENT\r\nDTSTART:20260101T000000Z\r\nEND:VEVENT\r\n"),
             ("empty", ""),
+            ("no dtstart", "BEGIN:VEVENT\r\nUID:a\r\nSUMMARY:x\r\nEND:VEVENT\r\n"),
         ];
         for (what, body) in cases {
             let text = if what == "not ical" { body.to_owned() } else { ics(body) };
             assert!(CalendarObject::parse(&text).is_err(), "{what} accepted");
         }
+    }
+
+    #[test]
+    fn refuses_truncated_or_several_objects() {
+        let cut = &EVENT[..EVENT.find("END:VEVENT").unwrap()];
+        assert!(CalendarObject::parse(cut).is_err());
+        let two = format!("{EVENT}{}", EVENT.replace("UID:e1", "UID:e2"));
+        assert!(CalendarObject::parse(&two).is_err());
+        assert!(CalendarObject::parse(&format!("{EVENT}\r\n")).is_ok(), "trailing blank lines are fine");
     }
 
     #[test]

@@ -13,6 +13,7 @@
 
 pub mod gal;
 pub mod ical;
+pub mod imip;
 pub mod props;
 pub mod resources;
 pub mod scheduling;
@@ -92,6 +93,19 @@ impl From<relais_store::Error> for Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Parses exactly one complete object (`BEGIN:{kind}` … `END:{kind}`, then only blank lines):
+/// calcard is lenient about a missing END and reads on past the first object, so both are
+/// checked here (RFC 4791 §4.1, RFC 6352 §5.1: one object per resource).
+pub(crate) fn single_object<T>(text: &str, kind: &str, pick: impl Fn(calcard::Entry) -> Option<T>) -> Option<T> {
+    let last = text.lines().map(str::trim).rfind(|l| !l.is_empty())?;
+    if !last.eq_ignore_ascii_case(&format!("END:{kind}")) {
+        return None;
+    }
+    let mut parser = calcard::Parser::new(text);
+    let first = pick(parser.entry())?;
+    matches!(parser.entry(), calcard::Entry::Eof).then_some(first)
+}
 
 /// The strong ETag of a resource at `modseq` (RFC 9110 §8.8.3), quotes included.
 pub fn etag(modseq: Modseq) -> String {

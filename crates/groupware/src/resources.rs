@@ -3,6 +3,7 @@
 //! written, so two clients racing on one resource cannot both win.
 
 use relais_directory::Directory;
+use relais_mail::Mailer;
 use relais_store::{
     AccountId, BlobRef, Collection, CollectionId, CollectionKind, DataType, Item, ItemId, Modseq, NewCollection,
     NewItem, Store, WriteTx,
@@ -65,16 +66,19 @@ pub struct Groupware {
     pub(crate) store: Store,
     /// For scheduling between local users; without it writes schedule nothing.
     pub(crate) directory: Option<Directory>,
+    /// For iMIP to remote attendees and organizers.
+    pub(crate) mailer: Option<Mailer>,
 }
 
 impl Groupware {
     pub fn new(store: Store) -> Groupware {
-        Groupware { store, directory: None }
+        Groupware { store, directory: None, mailer: None }
     }
 
-    /// Groupware that schedules meetings between the directory's users (RFC 6638).
-    pub fn with_scheduling(store: Store, directory: Directory) -> Groupware {
-        Groupware { store, directory: Some(directory) }
+    /// Groupware that schedules meetings (RFC 6638): between the directory's users directly,
+    /// with everyone else by iMIP through `mailer`.
+    pub fn with_scheduling(mailer: Mailer) -> Groupware {
+        Groupware { store: mailer.store().clone(), directory: Some(mailer.directory().clone()), mailer: Some(mailer) }
     }
 
     pub fn store(&self) -> &Store {
@@ -113,9 +117,13 @@ impl Groupware {
     /// with an organizer and attendees is then scheduled (see `scheduling`).
     pub async fn put(&self, collection: &Collection, name: &str, body: Vec<u8>, cond: Condition) -> Result<Written> {
         let scheduled = self.directory.is_some().then(|| scheduling_subject(collection, &body)).flatten();
+        let before = match &scheduled {
+            Some(obj) => self.copy_of(collection.account, &obj.uid).await.ok().flatten().map(|(_, _, o)| o),
+            None => None,
+        };
         let written = self.write_object(collection, name, body, cond).await?;
         if let Some(obj) = scheduled {
-            self.schedule_after_put(collection.account, &obj).await;
+            self.schedule_after_put(collection.account, &obj, before.as_ref()).await;
         }
         Ok(written)
     }

@@ -9,8 +9,8 @@
 //!   theirs: the organizer's copy records DECLINED.
 //!
 //! Each step is its own store transaction after the triggering write has committed; a failure
-//! is logged and never undoes the organizer's own write. Remote attendees (iMIP, RFC 6047) are
-//! not reached yet.
+//! is logged and never undoes the organizer's own write. Remote attendees and organizers are
+//! reached by iMIP (`imip`).
 
 use calcard::icalendar::{
     ICalendar, ICalendarComponentType, ICalendarParameter, ICalendarParameterName, ICalendarParameterValue,
@@ -18,6 +18,7 @@ use calcard::icalendar::{
 };
 use relais_store::{AccountId, CollectionKind, Principal, PrincipalKind};
 
+use crate::imip::Method;
 use crate::{CalendarObject, Condition, Groupware};
 
 /// A calendar address as compared: lower case, without `mailto:`.
@@ -80,7 +81,7 @@ pub fn set_partstat(ical: &mut ICalendar, address: &str, status: &ICalendarParti
     let mut changed = false;
     for c in ical.components.iter_mut().filter(|c| scheduled(&c.component_type)) {
         for e in c.entries.iter_mut().filter(|e| e.name == ICalendarProperty::Attendee) {
-            if !e.values.first().and_then(|v| v.as_text()).is_some_and(|v| address_of(v) == address) {
+            if e.values.first().and_then(|v| v.as_text()).is_none_or(|v| address_of(v) != address) {
                 continue;
             }
             let new = ICalendarParameterValue::Partstat(status.clone());
@@ -101,7 +102,7 @@ pub fn set_partstat(ical: &mut ICalendar, address: &str, status: &ICalendarParti
 }
 
 /// A resource name for a scheduled copy: the UID with anything unsafe in a path replaced.
-fn copy_name(uid: &str) -> String {
+pub(crate) fn copy_name(uid: &str) -> String {
     let safe: String =
         uid.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.@".contains(c) { c } else { '_' }).take(200).collect();
     format!("{safe}.ics")
@@ -109,26 +110,45 @@ fn copy_name(uid: &str) -> String {
 
 impl Groupware {
     /// After `owner` saved `obj`: deliver to local attendees, or reply to a local organizer.
-    pub(crate) async fn schedule_after_put(&self, owner: AccountId, obj: &CalendarObject) {
-        if let Err(e) = self.try_schedule_after_put(owner, obj).await {
+    pub(crate) async fn schedule_after_put(
+        &self,
+        owner: AccountId,
+        obj: &CalendarObject,
+        before: Option<&CalendarObject>,
+    ) {
+        if let Err(e) = self.try_schedule_after_put(owner, obj, before).await {
             tracing::warn!(error = %e, uid = %obj.uid, "scheduling after a write failed");
         }
     }
 
-    async fn try_schedule_after_put(&self, owner: AccountId, obj: &CalendarObject) -> crate::Result<()> {
+    async fn try_schedule_after_put(
+        &self,
+        owner: AccountId,
+        obj: &CalendarObject,
+        before: Option<&CalendarObject>,
+    ) -> crate::Result<()> {
         let Some(dir) = &self.directory else { return Ok(()) };
         let Some(org) = organizer(&obj.ical) else { return Ok(()) };
         let Some(me) = dir.principal_by_id(owner).await.map_err(dir_err)? else { return Ok(()) };
         let me_addr = me.address();
         if org == me_addr {
+            let mut remote = Vec::new();
             for a in attendees(&obj.ical).into_iter().filter(|a| *a != me_addr) {
-                let Some(p) = dir.principal(&a).await.map_err(dir_err)? else { continue };
-                self.deliver_to_attendee(&me, &p, obj).await?;
+                match dir.principal(&a).await.map_err(dir_err)? {
+                    Some(p) => self.deliver_to_attendee(&me, &p, obj).await?,
+                    None => remote.push(a),
+                }
             }
-        } else if let Some(status) = partstat(&obj.ical, &me_addr)
-            && let Some(o) = dir.principal(&org).await.map_err(dir_err)?
-        {
-            self.record_reply(o.id, &obj.uid, &me_addr, &status).await?;
+            self.send_imip(&me, remote, Method::Request, obj).await?;
+        } else if let Some(status) = partstat(&obj.ical, &me_addr) {
+            // Only a changed answer is a REPLY (RFC 5546 §3.2.3); other edits stay private.
+            if before.is_some_and(|b| partstat(&b.ical, &me_addr).as_ref() == Some(&status)) {
+                return Ok(());
+            }
+            match dir.principal(&org).await.map_err(dir_err)? {
+                Some(o) => self.record_reply(o.id, &obj.uid, &me_addr, &status).await?,
+                None => self.send_imip(&me, vec![org], Method::Reply, obj).await?,
+            }
         }
         Ok(())
     }
@@ -176,7 +196,7 @@ impl Groupware {
     }
 
     /// The organizer's copy records `attendee`'s answer (an iTIP REPLY).
-    async fn record_reply(
+    pub(crate) async fn record_reply(
         &self,
         organizer: AccountId,
         uid: &str,
@@ -199,14 +219,23 @@ impl Groupware {
             let Some(me) = dir.principal_by_id(owner).await.map_err(dir_err)? else { return Ok(()) };
             let me_addr = me.address();
             if org == me_addr {
+                let mut remote = Vec::new();
                 for a in attendees(&obj.ical).into_iter().filter(|a| *a != me_addr) {
-                    let Some(p) = dir.principal(&a).await.map_err(dir_err)? else { continue };
+                    let Some(p) = dir.principal(&a).await.map_err(dir_err)? else {
+                        remote.push(a);
+                        continue;
+                    };
                     if let Some((c, name, _)) = self.copy_of(p.id, &obj.uid).await? {
                         self.delete_object(c.id, &name, Condition::default()).await?;
                     }
                 }
+                self.send_imip(&me, remote, Method::Cancel, obj).await?;
             } else if let Some(o) = dir.principal(&org).await.map_err(dir_err)? {
                 self.record_reply(o.id, &obj.uid, &me_addr, &ICalendarParticipationStatus::Declined).await?;
+            } else {
+                let mut declined = obj.clone();
+                set_partstat(&mut declined.ical, &me_addr, &ICalendarParticipationStatus::Declined);
+                self.send_imip(&me, vec![org], Method::Reply, &declined).await?;
             }
             Ok(())
         }
@@ -217,7 +246,7 @@ impl Groupware {
     }
 
     /// An account's copy of the object `uid`: its calendar, name and parsed content.
-    async fn copy_of(
+    pub(crate) async fn copy_of(
         &self,
         account: AccountId,
         uid: &str,

@@ -16,7 +16,11 @@ pub struct ContactCard {
 impl ContactCard {
     /// Parses and checks `text`: exactly one vCard, with a UID (RFC 6352 §5.1).
     pub fn parse(text: &str) -> Result<ContactCard, Invalid> {
-        let card = VCard::parse(text).map_err(|_| Invalid::data("not a valid vCard"))?;
+        let card: VCard = crate::single_object(text, "VCARD", |e| match e {
+            calcard::Entry::VCard(c) => Some(c),
+            _ => None,
+        })
+        .ok_or_else(|| Invalid::data("not one complete vCard"))?;
         let uid = card.uid().filter(|u| !u.is_empty()).ok_or_else(|| Invalid::object("the vCard has no UID"))?;
         let uid = uid.to_owned();
         let version = card.version().unwrap_or(VCardVersion::V3_0);
@@ -80,5 +84,7 @@ mod tests {
         assert!(ContactCard::parse("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:x\r\nEND:VCARD\r\n").is_err());
         assert!(ContactCard::parse("hello").is_err());
         assert!(ContactCard::parse("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n").is_err());
+        assert!(ContactCard::parse(&V3[..V3.len() - 11]).is_err(), "cut short");
+        assert!(ContactCard::parse(&format!("{V3}{}", V3.replace("c1", "c2"))).is_err(), "two cards");
     }
 }

@@ -45,7 +45,9 @@ async fn meetings(f: Fresh) {
     let alice = add(PrincipalKind::User, "alice@example.com").await;
     let bob = add(PrincipalKind::User, "bob@example.com").await;
     let room = add(PrincipalKind::Room, "board@example.com").await;
-    let g = Groupware::with_scheduling(f.store.clone(), dir.clone());
+    let mailer =
+        relais_mail::Mailer::new(f.store.clone(), dir.clone(), "mail.test", std::time::Duration::from_secs(3600));
+    let g = Groupware::with_scheduling(mailer);
     let alice_cal = default_calendar(&g, alice.id).await;
     let bob_cal = default_calendar(&g, bob.id).await;
 
@@ -92,8 +94,39 @@ async fn meetings(f: Fresh) {
     assert_eq!(partstat(&bobs.ical, "bob@example.com"), Some(Ps::Accepted));
     assert!(bobs.ical.to_string().contains("20260105T140000Z"));
 
-    // Alice cancels: Bob's copy goes.
+    // The remote attendee was sent the invitation by iMIP through the queue.
+    let queued = g.store().read(|r| r.queued_messages()).await.unwrap();
+    assert!(queued.iter().any(|q| q.recipients.iter().any(|r| r.address == "someone@remote.test")), "{queued:?}");
+
+    // Alice cancels: Bob's copy goes, and the remote attendee gets a CANCEL.
     g.delete(alice_cal.id, "m1.ics", Condition::default()).await.unwrap();
     assert!(copy(&g, bob.id, "m1").await.is_none());
+    let queued_after = g.store().read(|r| r.queued_messages()).await.unwrap();
+    assert!(queued_after.len() > queued.len());
+
+    // An invitation from a remote organizer arrives by mail: it lands in Bob's calendar.
+    let external = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//x//EN\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:ext-1\r\n\
+        DTSTAMP:20260101T000000Z\r\nDTSTART:20260110T090000Z\r\nDURATION:PT1H\r\nSUMMARY:Vendor call\r\n\
+        ORGANIZER:mailto:carol@remote.test\r\nATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:bob@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let mail = |body: &str| relais_mail::CalendarMail {
+        accounts: vec![bob.id],
+        sender: "carol@remote.test".into(),
+        message: format!(
+            "From: carol@remote.test\r\nTo: bob@example.com\r\nSubject: Invitation\r\nMIME-Version: 1.0\r\n\
+            Content-Type: text/calendar; method=REQUEST; charset=utf-8\r\n\r\n{body}"
+        )
+        .into_bytes()
+        .into(),
+    };
+    g.apply_calendar_mail(mail(external)).await;
+    let got = copy(&g, bob.id, "ext-1").await.expect("the iMIP invitation is in Bob's calendar");
+    assert_eq!(partstat(&got.ical, "bob@example.com"), Some(Ps::NeedsAction));
+    // A forged cancellation (not from the organizer) is ignored; the organizer's is applied.
+    let cancel = external.replace("METHOD:REQUEST", "METHOD:CANCEL");
+    let forged = relais_mail::CalendarMail { sender: "mallory@evil.test".into(), ..mail(&cancel) };
+    g.apply_calendar_mail(forged).await;
+    assert!(copy(&g, bob.id, "ext-1").await.is_some());
+    g.apply_calendar_mail(mail(&cancel)).await;
+    assert!(copy(&g, bob.id, "ext-1").await.is_none());
 }
 on_both_backends!(meetings_on, meetings);

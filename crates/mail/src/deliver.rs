@@ -66,6 +66,18 @@ pub struct Mailer {
     hostname: Arc<str>,
     queue_lifetime: Duration,
     queue_wake: Arc<tokio::sync::Notify>,
+    calendar_sink: Option<tokio::sync::mpsc::UnboundedSender<CalendarMail>>,
+}
+
+/// A delivered message with a text/calendar part (an iMIP invitation, reply or
+/// cancellation, RFC 6047), handed to the groupware layer after the delivery is durable.
+#[derive(Debug, Clone)]
+pub struct CalendarMail {
+    /// The local accounts it was delivered to.
+    pub accounts: Vec<AccountId>,
+    /// The envelope sender.
+    pub sender: String,
+    pub message: Arc<[u8]>,
 }
 
 /// Indexed text is capped: the index serves search, not storage.
@@ -79,7 +91,14 @@ impl Mailer {
             hostname: hostname.into(),
             queue_lifetime,
             queue_wake: Arc::new(tokio::sync::Notify::new()),
+            calendar_sink: None,
         }
+    }
+
+    /// Messages with a text/calendar part delivered locally are also sent to `sink`.
+    pub fn with_calendar_sink(mut self, sink: tokio::sync::mpsc::UnboundedSender<CalendarMail>) -> Mailer {
+        self.calendar_sink = Some(sink);
+        self
     }
 
     pub fn store(&self) -> &Store {
@@ -141,6 +160,13 @@ impl Mailer {
             true => None,
             false => Some(self.prepare_local(envelope, message).await?),
         };
+        let calendar = match (&self.calendar_sink, &local_copy) {
+            (Some(_), Some((_, true, raw))) => {
+                Some(CalendarMail { accounts: local.clone(), sender: envelope.sender.clone(), message: raw.clone() })
+            }
+            _ => None,
+        };
+        let local_copy = local_copy.map(|(item, _, _)| item);
         let new_queued = queued_blob.map(|blob| NewQueued {
             blob,
             sender: envelope.sender.clone(),
@@ -177,12 +203,20 @@ impl Mailer {
         if has_remote {
             self.queue_wake.notify_one();
         }
+        if let (Some(sink), Some(mail)) = (&self.calendar_sink, calendar) {
+            let _ = sink.send(mail);
+        }
         Ok(delivered)
     }
 
     /// Adds Return-Path, analyses the MIME once, writes the blob: the item every local
     /// recipient gets.
-    async fn prepare_local(&self, envelope: &Envelope, message: Vec<u8>) -> Result<NewItem, MailError> {
+    /// Also says whether the message has a text/calendar part, with its bytes when it has.
+    async fn prepare_local(
+        &self,
+        envelope: &Envelope,
+        message: Vec<u8>,
+    ) -> Result<(NewItem, bool, Arc<[u8]>), MailError> {
         let raw = headers::prepend(&[format!("Return-Path: <{}>", envelope.sender)], message);
         let (raw, summary, text) = tokio::task::spawn_blocking(move || {
             let s = summary::summarize(&raw);
@@ -200,14 +234,23 @@ impl Mailer {
         .map_err(|e| relais_store::Error::NotCommitted(format!("message analysis failed: {e}")))?;
         let json = serde_json::to_string(&summary)
             .map_err(|e| relais_store::Error::Corrupt(format!("summary encoding: {e}")))?;
+        let calendar = has_part(&summary.structure, "text", "calendar");
+        let copy: Arc<[u8]> = if calendar { raw.clone().into() } else { Arc::from(&[][..]) };
         let blob = self.store.put_blob(raw).await?;
-        Ok(NewItem {
+        let item = NewItem {
             blob: Some(blob),
             received_at: relais_store::now(),
             thread_id: None,
             summary: json,
             text: Some(text),
             ..NewItem::default()
-        })
+        };
+        Ok((item, calendar, copy))
     }
+}
+
+/// Whether the body structure holds a part of this MIME type (an attached message included).
+fn has_part(p: &summary::Part, kind: &str, subtype: &str) -> bool {
+    (p.content_type.eq_ignore_ascii_case(kind) && p.content_subtype.eq_ignore_ascii_case(subtype))
+        || p.parts.iter().any(|c| has_part(c, kind, subtype))
 }

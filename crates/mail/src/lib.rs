@@ -15,4 +15,4 @@ pub mod dsn;
 pub mod headers;
 pub mod summary;
 
-pub use deliver::{Destination, Envelope, EnvelopeRecipient, MailError, Mailer};
+pub use deliver::{CalendarMail, Destination, Envelope, EnvelopeRecipient, MailError, Mailer};

@@ -102,6 +102,18 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
         &hostname,
         Duration::from_secs(config.smtp.queue_lifetime_secs),
     );
+    // iMIP: delivered messages with a calendar part go to the groupware layer (RFC 6047).
+    let (calendar_mail, mut calendar_inbox) = tokio::sync::mpsc::unbounded_channel();
+    let mailer = mailer.with_calendar_sink(calendar_mail);
+    let groupware = relais_groupware::Groupware::with_scheduling(mailer.clone());
+    {
+        let groupware = groupware.clone();
+        tokio::spawn(async move {
+            while let Some(mail) = calendar_inbox.recv().await {
+                groupware.apply_calendar_mail(mail).await;
+            }
+        });
+    }
     let dns = relais_smtp::mailauth::authenticator(&config.dns.nameservers).map_err(anyhow::Error::msg)?;
     let smtp =
         relais_smtp::Smtp::new(config.smtp.to_server(&hostname), mailer.clone(), Some(acceptor.clone()), dns.clone());
@@ -126,7 +138,6 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
         }
     }
 
-    let groupware = relais_groupware::Groupware::with_scheduling(store.clone(), directory.clone());
     let dav = Arc::new(relais_dav::Dav::new(groupware, directory.clone(), config.dav.to_server()));
     let state = Arc::new(State { store, directory, config, smtp, pop3, imap, dav });
     let control = ShutdownControl::new();

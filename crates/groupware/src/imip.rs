@@ -1,0 +1,256 @@
+//! iMIP (RFC 6047): iTIP messages by email, both ways.
+//!
+//! Out: an organizer's REQUEST and CANCEL to remote attendees, and a local attendee's REPLY to
+//! a remote organizer, submitted through `Mailer::deliver` like any other message.
+//! In: a delivered message with a text/calendar part is applied to each local recipient's
+//! calendar — REQUEST creates or updates their copy (keeping their answer), REPLY records the
+//! sender's answer in the organizer's copy, CANCEL removes the copy. Only the organizer may
+//! send REQUEST and CANCEL and only an attendee a REPLY: the message's sender must be that
+//! address (the envelope sender, checked against the object).
+
+use calcard::icalendar::{ICalendar, ICalendarProperty};
+use mail_parser::{MessageParser, MimeHeaders};
+use relais_mail::{CalendarMail, Destination, Envelope, EnvelopeRecipient, headers};
+use relais_store::{AccountId, CollectionKind, Principal};
+
+use crate::scheduling::{address_of, attendees, organizer, partstat, set_partstat};
+use crate::{CalendarObject, Condition, Groupware};
+
+/// The iTIP methods Relais acts on (RFC 5546 §1.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Request,
+    Reply,
+    Cancel,
+}
+
+impl Method {
+    fn name(self) -> &'static str {
+        match self {
+            Method::Request => "REQUEST",
+            Method::Reply => "REPLY",
+            Method::Cancel => "CANCEL",
+        }
+    }
+}
+
+/// Reads an iTIP object: its METHOD and the object without it (as stored in a calendar).
+pub fn itip(text: &str) -> Option<(Method, CalendarObject)> {
+    let mut ical = ICalendar::parse(text).ok()?;
+    let root = ical.components.first_mut()?;
+    let at = root.entries.iter().position(|e| e.name == ICalendarProperty::Method)?;
+    let method = match root.entries[at].values.first()?.as_text()?.to_ascii_uppercase().as_str() {
+        "REQUEST" => Method::Request,
+        "REPLY" => Method::Reply,
+        "CANCEL" => Method::Cancel,
+        _ => return None,
+    };
+    root.entries.remove(at);
+    Some((method, CalendarObject::parse(&ical.to_string()).ok()?))
+}
+
+/// The object as an iTIP message body: METHOD added to the VCALENDAR.
+fn with_method(ical: &ICalendar, method: Method) -> String {
+    let text = ical.to_string();
+    match text.split_once("\r\n") {
+        Some((first, rest)) => format!("{first}\r\nMETHOD:{}\r\n{rest}", method.name()),
+        None => text,
+    }
+}
+
+fn summary_of(obj: &CalendarObject) -> String {
+    obj.master()
+        .and_then(|m| m.property(&ICalendarProperty::Summary))
+        .and_then(|e| e.values.first())
+        .and_then(|v| v.as_text())
+        .unwrap_or("(no title)")
+        .replace(['\r', '\n'], " ")
+}
+
+/// An RFC 6047 §2.4 message: a text part for people and the text/calendar part.
+fn message(from: &Principal, to: &[String], method: Method, obj: &CalendarObject, hostname: &str) -> Vec<u8> {
+    let boundary = format!("relais-{}", headers::new_queue_id());
+    let verb = match method {
+        Method::Request => "Invitation",
+        Method::Reply => "Reply",
+        Method::Cancel => "Cancelled",
+    };
+    let title = summary_of(obj);
+    let name = if from.display_name.is_empty() { from.address() } else { from.display_name.clone() };
+    let mut out = String::new();
+    out.push_str(&format!("From: {name} <{}>\r\n", from.address()));
+    out.push_str(&format!("To: {}\r\n", to.join(", ")));
+    out.push_str(&format!("Subject: {verb}: {title}\r\n"));
+    out.push_str(&format!("Date: {}\r\n", headers::rfc5322_date(relais_store::now())));
+    out.push_str(&format!("Message-ID: {}\r\n", headers::new_message_id(hostname)));
+    out.push_str("MIME-Version: 1.0\r\n");
+    out.push_str(&format!("Content-Type: multipart/alternative; boundary=\"{boundary}\"\r\n\r\n"));
+    out.push_str(&format!("--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{verb}: {title}\r\n\r\n"));
+    out.push_str(&format!(
+        "--{boundary}\r\nContent-Type: text/calendar; charset=utf-8; method={}\r\n\r\n{}\r\n",
+        method.name(),
+        with_method(&obj.ical, method)
+    ));
+    out.push_str(&format!("--{boundary}--\r\n"));
+    out.into_bytes()
+}
+
+impl Groupware {
+    /// Sends `method` for `obj` from `from` to the remote addresses among `to`.
+    pub(crate) async fn send_imip(
+        &self,
+        from: &Principal,
+        to: Vec<String>,
+        method: Method,
+        obj: &CalendarObject,
+    ) -> crate::Result<()> {
+        let Some(mailer) = &self.mailer else { return Ok(()) };
+        let mut remote = Vec::new();
+        for a in to {
+            if matches!(mailer.route(&a).await, Ok(Some(Destination::Remote))) {
+                remote.push(a);
+            }
+        }
+        if remote.is_empty() {
+            return Ok(());
+        }
+        let body = message(from, &remote, method, obj, mailer.hostname());
+        let envelope = Envelope {
+            sender: from.address(),
+            recipients: remote
+                .iter()
+                .map(|a| EnvelopeRecipient {
+                    address: a.clone(),
+                    destination: Destination::Remote,
+                    orcpt: None,
+                    notify: 0,
+                })
+                .collect(),
+            principal: Some(from.id),
+            ..Envelope::default()
+        };
+        mailer.deliver(&envelope, body).await.map_err(|e| crate::Error::Conflict(format!("iMIP: {e}")))?;
+        Ok(())
+    }
+
+    /// Applies the iTIP objects of a delivered message to its local recipients' calendars.
+    pub async fn apply_calendar_mail(&self, mail: CalendarMail) {
+        let sender = address_of(&mail.sender);
+        for text in calendar_parts(&mail.message) {
+            let Some((method, obj)) = itip(&text) else { continue };
+            for account in &mail.accounts {
+                if let Err(e) = self.apply_itip(*account, &sender, method, &obj).await {
+                    tracing::warn!(error = %e, uid = %obj.uid, "iMIP: not applied");
+                }
+            }
+        }
+    }
+
+    async fn apply_itip(
+        &self,
+        account: AccountId,
+        sender: &str,
+        method: Method,
+        obj: &CalendarObject,
+    ) -> crate::Result<()> {
+        let Some(org) = organizer(&obj.ical) else { return Ok(()) };
+        let me = match &self.directory {
+            Some(d) => d.principal_by_id(account).await.map_err(|e| crate::Error::Conflict(e.to_string()))?,
+            None => None,
+        };
+        let Some(me) = me else { return Ok(()) };
+        let me_addr = me.address();
+        match method {
+            Method::Request | Method::Cancel if org != sender => {
+                tracing::info!(%sender, organizer = %org, "iMIP: ignored, the sender is not the organizer");
+            }
+            Method::Request => {
+                if !attendees(&obj.ical).contains(&me_addr) {
+                    return Ok(());
+                }
+                let (collection, name, status) = match self.copy_of(account, &obj.uid).await? {
+                    Some((c, n, old)) => (c, n, partstat(&old.ical, &me_addr)),
+                    None => {
+                        let store = self.store.clone();
+                        let Some(c) = store
+                            .read(move |r| r.collection_by_role(account, CollectionKind::Calendar, "default"))
+                            .await?
+                        else {
+                            return Ok(());
+                        };
+                        (c, crate::scheduling::copy_name(&obj.uid), None)
+                    }
+                };
+                let mut ical = obj.ical.clone();
+                if let Some(s) = status {
+                    set_partstat(&mut ical, &me_addr, &s);
+                }
+                self.write_object(&collection, &name, ical.to_string().into_bytes(), Condition::default()).await?;
+            }
+            Method::Cancel => {
+                if let Some((c, name, _)) = self.copy_of(account, &obj.uid).await? {
+                    self.delete_object(c.id, &name, Condition::default()).await?;
+                }
+            }
+            Method::Reply => {
+                if org != me_addr {
+                    return Ok(());
+                }
+                if let Some(status) = partstat(&obj.ical, sender) {
+                    self.record_reply(account, &obj.uid, sender, &status).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The decoded text of every text/calendar part of a message.
+fn calendar_parts(raw: &[u8]) -> Vec<String> {
+    let Some(msg) = MessageParser::default().parse(raw) else { return Vec::new() };
+    msg.parts
+        .iter()
+        .filter(|p| {
+            p.content_type().is_some_and(|ct| {
+                ct.c_type.eq_ignore_ascii_case("text")
+                    && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("calendar"))
+            })
+        })
+        .filter_map(|p| {
+            p.text_contents().map(str::to_owned).or_else(|| std::str::from_utf8(p.contents()).ok().map(str::to_owned))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn itip_objects_round_trip() {
+        let obj = CalendarObject::parse(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:x1\r\nDTSTAMP:20260101T000000Z\r\n\
+             DTSTART:20260105T100000Z\r\nSUMMARY:Review\r\nORGANIZER:mailto:ann@remote.test\r\n\
+             ATTENDEE:mailto:bob@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        )
+        .unwrap();
+        let p = Principal {
+            id: AccountId(3),
+            kind: relais_store::PrincipalKind::User,
+            local_part: "ann".into(),
+            domain: "remote.test".into(),
+            display_name: "Ann".into(),
+            secret: None,
+            role: relais_store::Role::User,
+            quota: None,
+        };
+        let raw = message(&p, &["bob@example.com".into()], Method::Request, &obj, "mail.test");
+        let parts = calendar_parts(&raw);
+        assert_eq!(parts.len(), 1);
+        let (method, back) = itip(&parts[0]).unwrap();
+        assert_eq!(method, Method::Request);
+        assert_eq!(back.uid, "x1");
+        assert!(String::from_utf8_lossy(&raw).contains("Subject: Invitation: Review"));
+        assert!(itip(&obj.ical.to_string()).is_none(), "no METHOD, no iTIP");
+    }
+}
