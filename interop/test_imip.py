@@ -1,0 +1,146 @@
+"""Scheduling end to end: iMIP (RFC 6047) over real SMTP and implicit scheduling (RFC 6638)
+between local users, observed through CalDAV.
+
+- An invitation from an external organizer, delivered by SMTP (smtplib), appears in the
+  attendee's calendar; the organizer's CANCEL removes it; a forged CANCEL does not.
+- A local organizer's event reaches a local attendee's calendar, the room answers, and the
+  remote attendee is sent a REQUEST through the outbound queue (received by a recording
+  SMTP server).
+"""
+
+import smtplib
+import time
+from email.message import EmailMessage
+
+import pytest
+import requests
+import urllib3
+
+from smtp_sink import Sink
+
+urllib3.disable_warnings()
+
+DOMAIN = "example.test"
+ALICE, BOB, ROOM = f"alice@{DOMAIN}", f"bob@{DOMAIN}", f"board@{DOMAIN}"
+PASSWORD = "pw-imip"
+
+
+def session(user):
+    s = requests.Session()
+    s.auth = (user, PASSWORD)
+    s.verify = False
+    s.trust_env = False
+    return s
+
+
+@pytest.fixture
+def server(relais_factory):
+    sink = Sink()
+    r = relais_factory(
+        listeners=["smtp"],
+        settings={"dav": {"plaintext_auth_on_loopback": True}},
+        extra_toml=f"""
+[smtp]
+retry_initial_secs = 1
+retry_max_secs = 2
+[smtp.routes]
+"remote.test" = "127.0.0.1:{sink.port}"
+""",
+    ).start()
+    r.admin("domain", "add", DOMAIN)
+    for u in (ALICE, BOB):
+        r.admin("user", "add", u, "--password", PASSWORD)
+    r.admin("room", "add", ROOM)
+    yield r, sink
+    sink.close()
+
+
+def wait_for(predicate, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    return None
+
+
+def calendar_url(r, user, resource=""):
+    return f"{r.https_url}/dav/calendars/{user}/Calendar/{resource}"
+
+
+def fetch(r, user, uid):
+    """The user's copy of `uid` (scheduled copies are named after the UID), or None."""
+    resp = session(user).get(calendar_url(r, user, f"{uid}.ics"))
+    return resp.text if resp.status_code == 200 else None
+
+
+def itip(method, uid, organizer, attendee, start="20260310T090000Z"):
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Remote//EN\r\n"
+        f"METHOD:{method}\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\n"
+        f"DTSTART:{start}\r\nDURATION:PT1H\r\nSUMMARY:Vendor call\r\nSEQUENCE:0\r\n"
+        f"ORGANIZER:mailto:{organizer}\r\nATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{attendee}\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+
+
+def send(r, sender, to, method, body):
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = sender, to, f"{method.title()}: Vendor call"
+    msg.set_content("You are invited.")
+    msg.add_attachment(body.encode(), maintype="text", subtype="calendar", params={"method": method})
+    with smtplib.SMTP(*r.addr("smtp")) as s:
+        s.send_message(msg, from_addr=sender, to_addrs=[to])
+
+
+def test_external_invitation_by_smtp_lands_in_the_calendar(server):
+    r, _ = server
+    uid = "ext-invite-1"
+    send(r, "carol@remote.test", BOB, "REQUEST", itip("REQUEST", uid, "carol@remote.test", BOB))
+    text = wait_for(lambda: fetch(r, BOB, uid))
+    assert text and "Vendor call" in text and "METHOD" not in text
+    # A cancellation from someone who is not the organizer changes nothing.
+    send(r, "mallory@remote.test", BOB, "CANCEL", itip("CANCEL", uid, "carol@remote.test", BOB))
+    time.sleep(1.5)
+    assert fetch(r, BOB, uid) is not None
+    # The organizer's cancellation removes it.
+    send(r, "carol@remote.test", BOB, "CANCEL", itip("CANCEL", uid, "carol@remote.test", BOB))
+    assert wait_for(lambda: fetch(r, BOB, uid) is None)
+
+
+def test_local_organizer_schedules_locals_rooms_and_remotes(server):
+    r, sink = server
+    uid = "local-meeting-1"
+    event = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260312T100000Z\r\nDURATION:PT1H\r\n"
+        f"SUMMARY:Quarterly review\r\nORGANIZER:mailto:{ALICE}\r\n"
+        f"ATTENDEE;PARTSTAT=ACCEPTED:mailto:{ALICE}\r\nATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:{BOB}\r\n"
+        f"ATTENDEE;CUTYPE=ROOM:mailto:{ROOM}\r\nATTENDEE:mailto:dave@remote.test\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    resp = session(ALICE).put(calendar_url(r, ALICE, "review.ics"), data=event.encode(),
+                              headers={"Content-Type": "text/calendar"})
+    assert resp.status_code == 201, resp.text
+    bobs = fetch(r, BOB, uid)
+    assert bobs and "Quarterly review" in bobs
+    # The room accepted; Alice's copy says so.
+    alices = session(ALICE).get(calendar_url(r, ALICE, "review.ics")).text
+    assert f"PARTSTAT=ACCEPTED:mailto:{ROOM}" in alices.replace("\r\n ", "").replace(";CUTYPE=ROOM", "")
+    # Bob accepts in his copy: Alice sees it.
+    accepted = bobs.replace(f"PARTSTAT=NEEDS-ACTION:mailto:{BOB}", f"PARTSTAT=ACCEPTED:mailto:{BOB}")
+    assert accepted != bobs
+    assert session(BOB).put(calendar_url(r, BOB, f"{uid}.ics"), data=accepted.encode()).status_code == 204
+    alices = session(ALICE).get(calendar_url(r, ALICE, "review.ics")).text.replace("\r\n ", "")
+    assert f"PARTSTAT=ACCEPTED:mailto:{BOB}" in alices
+    # The remote attendee got an iMIP REQUEST through the queue.
+    got = wait_for(lambda: [m for m in sink.messages if "dave@remote.test" in m[1]])
+    assert got, "no invitation reached the remote attendee"
+    sender, _, data = got[0]
+    assert sender == ALICE
+    assert b"text/calendar" in data and b"METHOD:REQUEST" in data
+    # Alice cancels: Bob's copy goes and the remote attendee gets a CANCEL.
+    assert session(ALICE).delete(calendar_url(r, ALICE, "review.ics")).status_code == 204
+    assert fetch(r, BOB, uid) is None
+    assert wait_for(lambda: any(b"METHOD:CANCEL" in m[2] for m in sink.messages))
