@@ -76,7 +76,8 @@ def test_discovery(dav):
                      data='<d:propfind xmlns:d="DAV:"><d:prop><d:resourcetype/><d:displayname/></d:prop></d:propfind>')
     books = {h: p for h, (_, p) in responses(resp).items()
              if p["{DAV:}resourcetype"].find("{urn:ietf:params:xml:ns:carddav}addressbook") is not None}
-    assert list(books) == [f"/dav/addressbooks/{USER}/Contacts/"]
+    # The user's own address book, and the directory's global address list.
+    assert list(books) == [f"/dav/addressbooks/{USER}/Contacts/", f"/dav/addressbooks/{USER}/gal/"]
 
 
 def test_put_and_get_as_stored(book):
@@ -223,3 +224,37 @@ def test_truncated_or_multiple_cards_refused(dav):
         resp = put_vcf(s, book_url(dav, resource=name), bad)
         assert resp.status_code == 403, (bad, resp.status_code)
         assert "{urn:ietf:params:xml:ns:carddav}valid-address-data" in error_conditions(resp.content)
+
+
+def gal_url(r, resource=""):
+    return f"{r.https_url}/dav/addressbooks/{USER}/gal/{resource}"
+
+
+def test_global_address_list(dav):
+    """The directory as a read-only address book: people, groups and rooms, kept current, with
+    sync-collection following the directory's changes."""
+    dav.admin("user", "add", f"bob@{DOMAIN}", "--password", "pw-bob", "--name", "Bob Builder")
+    dav.admin("room", "add", f"board@{DOMAIN}")
+    s = session()
+    found = report(
+        s, gal_url(dav),
+        f'<card:addressbook-query {CARD_NS}><d:prop><d:getetag/><card:address-data/></d:prop>'
+        f'<card:filter>{text_match("FN", "builder")}</card:filter></card:addressbook-query>')
+    (href, (_, props)), = responses(found).items()
+    card = vobject.readOne(props["{urn:ietf:params:xml:ns:carddav}address-data"].text)
+    assert card.fn.value == "Bob Builder" and card.email.value == f"bob@{DOMAIN}"
+    assert s.get(f"{dav.https_url}{href}").status_code == 200
+    # Read-only.
+    assert put_vcf(s, gal_url(dav, "x.vcf"), ADA).status_code == 403
+    assert s.delete(f"{dav.https_url}{href}").status_code == 403
+    assert s.request("MKCOL", gal_url(dav)).status_code == 405
+    # Everyone is listed; sync follows the directory.
+    body = f'<d:sync-collection {CARD_NS}><d:sync-token/><d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>'
+    first = report(s, gal_url(dav), body)
+    assert len(responses(first)) == 3, responses(first)
+    token = etree.fromstring(first.content).findtext("d:sync-token", namespaces=NS)
+    dav.admin("user", "add", f"carol@{DOMAIN}", "--password", "pw-carol")
+    dav.admin("user", "remove", f"bob@{DOMAIN}")
+    again = report(s, gal_url(dav), body.replace("<d:sync-token/>", f"<d:sync-token>{token}</d:sync-token>"))
+    statuses = {h.rsplit("/", 1)[-1]: st for h, (st, _) in responses(again).items()}
+    assert sorted(statuses.values(), key=str) == sorted([None, "HTTP/1.1 404 Not Found"], key=str), statuses

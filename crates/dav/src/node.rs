@@ -5,7 +5,8 @@
 
 use hyper::StatusCode;
 use relais_dav_proto::names;
-use relais_store::{Collection, CollectionKind, Item, Principal};
+use relais_groupware::gal;
+use relais_store::{Collection, CollectionKind, DataType, Item, ItemId, Modseq, Principal, Resource, ResourceContent};
 
 use crate::path::{Home, Target};
 use crate::{Ctx, Reply, Result, internal};
@@ -18,6 +19,9 @@ pub(crate) enum Node {
     Home(Home, Principal),
     Collection(Home, Principal, Collection),
     Resource(Home, Principal, Collection, Item),
+    /// The global address list in `Principal`'s address book home (read-only, built from the
+    /// directory); with the name of one card for a card.
+    Gal(Principal, Option<String>),
 }
 
 pub(crate) fn not_found() -> Reply {
@@ -39,6 +43,17 @@ impl Ctx<'_> {
             Target::Principals => Node::Principals,
             Target::Principal(user) => Node::Principal(self.principal(user).await?),
             Target::Home(h, user) => Node::Home(*h, self.owner(user).await?),
+            Target::Collection(Home::AddressBooks, user, name) if name == gal::NAME => {
+                Node::Gal(self.owner(user).await?, None)
+            }
+            Target::Resource(Home::AddressBooks, user, name, card) if name == gal::NAME => {
+                let owner = self.owner(user).await?;
+                let (cards, _) = self.gal().await?;
+                if !cards.iter().any(|c| c.resource.name == *card) {
+                    return Err(not_found());
+                }
+                Node::Gal(owner, Some(card.clone()))
+            }
             Target::Collection(h, user, name) => {
                 let owner = self.owner(user).await?;
                 let c = self.collection(*h, &owner, name).await?.ok_or_else(not_found)?;
@@ -109,6 +124,28 @@ impl Ctx<'_> {
     pub async fn item(&self, c: &Collection, name: &str) -> Result<Option<Item>> {
         let (id, name) = (c.id, name.to_owned());
         self.dav.groupware.store().read(move |r| r.item_by_name(id, &name)).await.map_err(internal)
+    }
+
+    /// The global address list as resources with their content, and the directory state it
+    /// reflects (its sync token).
+    pub async fn gal(&self) -> Result<(Vec<ResourceContent>, Modseq)> {
+        let (cards, state) = gal::cards(&self.dav.directory).await.map_err(internal)?;
+        let rows = cards
+            .into_iter()
+            .map(|c| ResourceContent {
+                resource: Resource {
+                    id: ItemId(c.principal.0),
+                    name: c.name,
+                    // The card's content hash stands in for a modseq: the ETag follows the card.
+                    modseq: Modseq(c.version),
+                    size: c.text.len() as u64,
+                    data_type: DataType::Contact,
+                },
+                blob: None,
+                data: Some(c.text.into_bytes()),
+            })
+            .collect();
+        Ok((rows, state))
     }
 
     /// The content of a resource.

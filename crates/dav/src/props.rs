@@ -18,6 +18,17 @@ pub(crate) enum Subject<'a> {
     Home(Home, &'a Principal),
     Collection(Home, &'a Principal, &'a Collection, &'a CollectionProps),
     Resource(Home, &'a ResourceView<'a>),
+    /// The global address list, at the directory's modseq.
+    Gal(&'a Principal, relais_store::Modseq),
+}
+
+/// The sync-token of the global address list: the directory's modseq.
+pub(crate) fn gal_sync_token(state: relais_store::Modseq) -> String {
+    format!("urn:x-relais:gal:{}", state.0)
+}
+
+pub(crate) fn parse_gal_sync_token(token: &str) -> Option<u64> {
+    token.trim().strip_prefix("urn:x-relais:gal:")?.parse().ok()
 }
 
 /// A resource as its properties need it; `data` only when the content was loaded.
@@ -135,6 +146,30 @@ pub(crate) fn value<'a>(ctx: &Ctx<'_>, subject: &Subject<'a>, name: &QName) -> O
         },
         Subject::Collection(home, owner, c, props) => collection(*home, owner, c, props, name),
         Subject::Resource(home, r) => resource(*home, r, name),
+        Subject::Gal(owner, state) => gal(owner, *state, name),
+    }
+}
+
+/// The global address list: an address book anyone may read and nobody may write.
+fn gal<'a>(owner: &Principal, state: relais_store::Modseq, name: &QName) -> Option<PropValue<'a>> {
+    match (name.ns.as_ref(), name.local.as_ref()) {
+        (NS_DAV, "resourcetype") => {
+            Some(PropValue::ResourceType(vec![names::COLLECTION, QName::carddav("addressbook")]))
+        }
+        (NS_DAV, "displayname") => text(relais_groupware::gal::DISPLAY_NAME),
+        (NS_CARDDAV, "addressbook-description") => {
+            text("Everyone in the organisation: people, groups, rooms and equipment")
+        }
+        (NS_DAV, "owner") => href(path::principal_href(&owner.address())),
+        (NS_DAV, "current-user-privilege-set") => Some(PropValue::Privileges(privileges(false))),
+        (NS_DAV, "supported-report-set") => Some(PropValue::ReportSet(CARD_REPORTS.to_vec())),
+        (NS_DAV, "sync-token") => text(gal_sync_token(state)),
+        (NS_CALENDARSERVER, "getctag") => text(format!("\"g{}\"", state.0)),
+        (NS_CARDDAV, "supported-address-data") => Some(PropValue::Xml(Cow::Borrowed(
+            "<card:address-data-type content-type=\"text/vcard\" version=\"3.0\"/>\
+             <card:address-data-type content-type=\"text/vcard\" version=\"4.0\"/>",
+        ))),
+        _ => None,
     }
 }
 
@@ -241,6 +276,9 @@ pub(crate) fn allprop(subject: &Subject<'_>) -> Vec<QName> {
             v.extend(props.dead.keys().filter_map(|k| parse_clark(k)));
         }
         Subject::Principal(_) => v.extend([names::PRINCIPAL_URL, QName::caldav("calendar-home-set")]),
+        Subject::Gal(..) => {
+            v.extend([names::OWNER, names::SYNC_TOKEN, QName::from_static(NS_CALENDARSERVER, "getctag")])
+        }
         _ => {}
     }
     v

@@ -21,7 +21,8 @@ pub struct Card {
     /// The resource name: `{principal id}.vcf`, stable for the principal's life.
     pub name: String,
     pub principal: AccountId,
-    pub etag: String,
+    /// A hash of `text`: it changes when the card does (the card's ETag).
+    pub version: u64,
     /// vCard 4.0 text.
     pub text: String,
 }
@@ -78,10 +79,11 @@ pub fn vcard(p: &Principal, members: &[String]) -> String {
     out
 }
 
-fn etag_of(text: &str) -> String {
+fn version_of(text: &str) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     text.hash(&mut h);
-    format!("\"g{:016x}\"", h.finish())
+    // Kept below 2^63 so it fits where modseqs go.
+    h.finish() >> 1
 }
 
 /// Every card of the list, by principal id, and the directory state they reflect.
@@ -102,7 +104,7 @@ pub async fn cards(directory: &Directory) -> Result<(Vec<Card>, Modseq)> {
             Vec::new()
         };
         let text = vcard(p, &members);
-        out.push(Card { name: card_name(p.id), principal: p.id, etag: etag_of(&text), text });
+        out.push(Card { name: card_name(p.id), principal: p.id, version: version_of(&text), text });
     }
     out.sort_by_key(|c| c.principal);
     Ok((out, state))

@@ -4,7 +4,7 @@
 
 use hyper::StatusCode;
 use relais_dav_proto::{Depth, Multistatus, PropFind, PropRequest, Property, QName, parse_propfind};
-use relais_groupware::{CollectionProps, etag};
+use relais_groupware::{CollectionProps, etag, gal};
 use relais_store::{Collection, ResourceContent};
 
 use crate::node::Node;
@@ -49,8 +49,34 @@ async fn write_node(ctx: &Ctx<'_>, out: &mut Multistatus, node: &Node, request: 
             let href = path::resource_href(*h, &owner.address(), &c.name, item.name.as_deref().unwrap_or_default());
             respond(ctx, out, &href, &Subject::Resource(*h, &view), request)
         }
+        Node::Gal(owner, None) => {
+            let (_, state) = ctx.gal().await?;
+            let href = path::collection_href(Home::AddressBooks, &owner.address(), gal::NAME);
+            respond(ctx, out, &href, &Subject::Gal(owner, state), request)
+        }
+        Node::Gal(owner, Some(card)) => {
+            let (cards, _) = ctx.gal().await?;
+            write_gal_cards(ctx, out, owner, cards.iter().filter(|c| c.resource.name == *card), request);
+        }
     }
     Ok(())
+}
+
+/// Writes cards of the global address list.
+fn write_gal_cards<'a>(
+    ctx: &Ctx<'_>,
+    out: &mut Multistatus,
+    owner: &relais_store::Principal,
+    cards: impl Iterator<Item = &'a ResourceContent>,
+    request: &PropFind,
+) {
+    let with_data = wants_data(request);
+    for r in cards {
+        let data = r.data.as_deref().filter(|_| with_data).map(String::from_utf8_lossy);
+        let view = ResourceView { etag: etag(r.resource.modseq), size: r.resource.size, data: data.as_deref() };
+        let href = path::resource_href(Home::AddressBooks, &owner.address(), gal::NAME, &r.resource.name);
+        respond(ctx, out, &href, &Subject::Resource(Home::AddressBooks, &view), request);
+    }
 }
 
 async fn write_members(ctx: &Ctx<'_>, out: &mut Multistatus, node: &Node, request: &PropFind) -> Result<()> {
@@ -72,6 +98,15 @@ async fn write_members(ctx: &Ctx<'_>, out: &mut Multistatus, node: &Node, reques
                 let href = path::collection_href(*h, &owner.address(), &c.name);
                 respond(ctx, out, &href, &Subject::Collection(*h, owner, &c, &props), request);
             }
+            if *h == Home::AddressBooks {
+                let (_, state) = ctx.gal().await?;
+                let href = path::collection_href(Home::AddressBooks, &owner.address(), gal::NAME);
+                respond(ctx, out, &href, &Subject::Gal(owner, state), request);
+            }
+        }
+        Node::Gal(owner, None) => {
+            let (cards, _) = ctx.gal().await?;
+            write_gal_cards(ctx, out, owner, cards.iter(), request);
         }
         Node::Collection(h, owner, c) => {
             for r in members(ctx, c, wants_data(request)).await? {
@@ -81,7 +116,7 @@ async fn write_members(ctx: &Ctx<'_>, out: &mut Multistatus, node: &Node, reques
                 respond(ctx, out, &href, &Subject::Resource(*h, &view), request);
             }
         }
-        Node::Principal(_) | Node::Resource(..) => {}
+        Node::Principal(_) | Node::Resource(..) | Node::Gal(_, Some(_)) => {}
     }
     Ok(())
 }

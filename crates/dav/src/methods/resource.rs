@@ -13,7 +13,20 @@ use crate::props::content_type;
 use crate::{Ctx, Reply, Result, internal};
 
 pub(crate) async fn get(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
-    let Node::Resource(h, _, _, item) = ctx.resolve(target).await? else {
+    let node = ctx.resolve(target).await?;
+    if let Node::Gal(_, Some(card)) = &node {
+        let (cards, _) = ctx.gal().await?;
+        let c = cards.into_iter().find(|c| c.resource.name == *card).ok_or_else(not_found)?;
+        let tag = etag(c.resource.modseq);
+        let body = c.data.unwrap_or_default();
+        let mut reply =
+            Reply::with_body(StatusCode::OK, content_type(Home::AddressBooks), body).header(header::ETAG, &tag);
+        if ctx.req.method == Method::HEAD {
+            reply.body = bytes::Bytes::new();
+        }
+        return Ok(reply);
+    }
+    let Node::Resource(h, _, _, item) = node else {
         return Ok(Reply::text(StatusCode::METHOD_NOT_ALLOWED, "GET is for calendar and address objects"));
     };
     let tag = etag(item.modseq);
@@ -37,6 +50,10 @@ pub(crate) async fn put(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
         return Ok(Reply::text(StatusCode::METHOD_NOT_ALLOWED, "PUT creates calendar and address objects"));
     };
     let owner = ctx.owner(user).await?;
+    if *home == Home::AddressBooks && cname == relais_groupware::gal::NAME {
+        // The global address list is the directory's: read-only (RFC 3744 §3.10 need-privileges).
+        return Ok(Reply::precondition(StatusCode::FORBIDDEN, &relais_dav_proto::names::NEED_PRIVILEGES));
+    }
     let collection = ctx.collection(*home, &owner, cname).await?.ok_or_else(|| {
         Reply::text(StatusCode::CONFLICT, "the collection does not exist") // RFC 4918 §9.7.1
     })?;

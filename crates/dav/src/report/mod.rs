@@ -29,6 +29,7 @@ pub(crate) async fn report(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
         Report::CalendarMultiget(m) => multiget(ctx, &node, Home::Calendars, m.props, &m.hrefs).await,
         Report::AddressbookMultiget(m) => multiget(ctx, &node, Home::AddressBooks, m.props, &m.hrefs).await,
         Report::AddressbookQuery(q) => card::query(ctx, &node, q).await,
+        Report::SyncCollection(s) if matches!(node, Node::Gal(_, None)) => sync::gal(ctx, &node, s).await,
         Report::SyncCollection(s) => sync::collection(ctx, &node, s).await,
         Report::PrincipalPropertySearch(s) => principal::search(ctx, s).await,
         Report::PrincipalSearchPropertySet => Ok(principal::search_set()),
@@ -95,6 +96,10 @@ fn address_version(props: &PropFind) -> Option<relais_groupware::calcard::vcard:
 /// calendar-multiget (RFC 4791 §7.9) and addressbook-multiget (RFC 6352 §8.7): each href once,
 /// 404 for those that do not exist.
 async fn multiget(ctx: &Ctx<'_>, node: &Node, home: Home, props: Option<PropFind>, hrefs: &[String]) -> Result<Reply> {
+    if let (Node::Gal(..), Home::AddressBooks) = (node, home) {
+        let (owner, cname, rows) = card::address_book(ctx, node).await?;
+        return Ok(write_multiget(ctx, home, &owner, &cname, rows, props, hrefs));
+    }
     let (owner, c) = collection_of(node, home)?;
     let base = path::collection_href(home, &owner.address(), &c.name);
     let names: Vec<Option<String>> = hrefs.iter().map(|h| path::member_name(h, &base)).collect();
@@ -108,14 +113,29 @@ async fn multiget(ctx: &Ctx<'_>, node: &Node, home: Home, props: Option<PropFind
         .await
         .map_err(internal)?;
     fill_missing(ctx, &mut rows).await?;
+    Ok(write_multiget(ctx, home, &owner.address(), &c.name, rows, props, hrefs))
+}
+
+/// The multiget answer: each href once, in the order asked, 404 for those not in `rows`.
+fn write_multiget(
+    ctx: &Ctx<'_>,
+    home: Home,
+    owner: &str,
+    cname: &str,
+    rows: Vec<ResourceContent>,
+    props: Option<PropFind>,
+    hrefs: &[String],
+) -> Reply {
+    let base = path::collection_href(home, owner, cname);
     let props = props.unwrap_or_else(default_props);
     let mut out = Multistatus::new();
-    for (href, name) in hrefs.iter().zip(&names) {
+    for href in hrefs {
+        let name = path::member_name(href, &base);
         match name.as_ref().and_then(|n| rows.iter().find(|r| r.resource.name == *n)) {
             Some(r) => write_resource(
                 ctx,
                 &mut out,
-                &path::resource_href(home, &owner.address(), &c.name, &r.resource.name),
+                &path::resource_href(home, owner, cname, &r.resource.name),
                 home,
                 r,
                 &props,
@@ -123,5 +143,5 @@ async fn multiget(ctx: &Ctx<'_>, node: &Node, home: Home, props: Option<PropFind
             None => out.response_status(href, 404),
         }
     }
-    Ok(Reply::xml(StatusCode::MULTI_STATUS, out.into_bytes()))
+    Reply::xml(StatusCode::MULTI_STATUS, out.into_bytes())
 }

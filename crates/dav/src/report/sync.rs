@@ -9,8 +9,11 @@ use relais_store::{ChangeKind, Modseq, ResourceContent};
 use super::{collection_of, fill_missing, write_resource};
 use crate::node::Node;
 use crate::path;
-use crate::props::{parse_sync_token, sync_token};
+use crate::path::Home;
+use crate::props::{gal_sync_token, parse_gal_sync_token, parse_sync_token, sync_token};
 use crate::{Ctx, Reply, Result, internal};
+use relais_groupware::gal::{self, card_name as gal_card_name};
+use relais_store::{AccountId, DataType};
 
 pub(crate) async fn collection(ctx: &Ctx<'_>, node: &Node, s: SyncCollection) -> Result<Reply> {
     let home = match node {
@@ -92,5 +95,56 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, node: &Node, s: SyncCollection) ->
         out.response_status(&path::collection_href(home, &owner, &c.name), 507);
     }
     out.sync_token(&sync_token(&token));
+    Ok(Reply::xml(StatusCode::MULTI_STATUS, out.into_bytes()))
+}
+
+/// sync-collection on the global address list: changes from the directory's own change log
+/// (principals created, changed or removed since the token's directory modseq).
+pub(crate) async fn gal(ctx: &Ctx<'_>, node: &Node, s: SyncCollection) -> Result<Reply> {
+    let Node::Gal(owner, None) = node else {
+        return Err(Reply::precondition(StatusCode::FORBIDDEN, &names::SUPPORTED_REPORT));
+    };
+    let invalid = || Reply::precondition(StatusCode::FORBIDDEN, &names::VALID_SYNC_TOKEN);
+    let since = match s.sync_token.trim() {
+        "" => None,
+        t => Some(Modseq(parse_gal_sync_token(t).ok_or_else(invalid)?)),
+    };
+    let (cards, state) = ctx.gal().await?;
+    let (changed, removed): (Vec<String>, Vec<String>) = match since {
+        None => (cards.iter().map(|c| c.resource.name.clone()).collect(), Vec::new()),
+        Some(m) => {
+            let changes = ctx
+                .dav
+                .groupware
+                .store()
+                .read(move |r| r.changes_since(AccountId::DIRECTORY, DataType::Principal, m))
+                .await;
+            let changes = match changes {
+                Ok(c) => c,
+                Err(relais_store::Error::ChangesTooOld { .. }) => return Err(invalid()),
+                Err(e) => return Err(internal(e)),
+            };
+            let name = |id: &i64| gal_card_name(AccountId(*id));
+            let mut changed: Vec<String> =
+                changes.created.iter().chain(&changes.updated).filter(|id| **id > 0).map(name).collect();
+            changed.retain(|n| cards.iter().any(|c| c.resource.name == *n));
+            (changed, changes.destroyed.iter().filter(|id| **id > 0).map(name).collect())
+        }
+    };
+    let props = if s.props.is_empty() {
+        PropFind::Prop(vec![PropRequest::new(names::GETETAG)])
+    } else {
+        PropFind::Prop(s.props)
+    };
+    let owner = owner.address();
+    let mut out = Multistatus::new();
+    for r in cards.iter().filter(|c| changed.contains(&c.resource.name)) {
+        let href = path::resource_href(Home::AddressBooks, &owner, gal::NAME, &r.resource.name);
+        write_resource(ctx, &mut out, &href, Home::AddressBooks, r, &props);
+    }
+    for name in &removed {
+        out.response_status(&path::resource_href(Home::AddressBooks, &owner, gal::NAME, name), 404);
+    }
+    out.sync_token(&gal_sync_token(state));
     Ok(Reply::xml(StatusCode::MULTI_STATUS, out.into_bytes()))
 }
