@@ -1,8 +1,9 @@
 //! The connection loop: the only code that reads from or writes to an IMAP socket. Bytes go into
 //! the protocol crate's `Receiver`; each complete command goes to the session; its output is
 //! written when the client has nothing more pipelined. Also: literal continuations, the
-//! AUTHENTICATE exchange, IDLE (RFC 2177) woken by store notifications, STARTTLS, the idle
-//! timeout, the error limit and shutdown.
+//! AUTHENTICATE exchange, IDLE (RFC 2177) woken by store notifications, STARTTLS, COMPRESS
+//! (RFC 4978, on the bytes read and written, so inside TLS), the idle timeout, the error limit
+//! and shutdown.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use tokio::net::TcpStream;
 use tokio::sync::watch;
 
 use crate::Imap;
+use crate::compress::Deflate;
 use crate::session::{Flow, Session};
 
 pub async fn serve(
@@ -115,6 +117,7 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     let mut buf = vec![0u8; 1024];
     let mut idle: Option<relais_imap_proto::Tag> = None;
     let mut authenticating: Option<relais_imap_proto::Tag> = None;
+    let mut deflate: Option<Box<Deflate>> = None;
     if greet {
         let caps = crate::commands::any::capabilities(s);
         s.status(
@@ -155,17 +158,24 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
                 Received::Command(cmd) => match crate::commands::dispatch(s, cmd).await {
                     Flow::Continue => {}
                     Flow::Logout => {
-                        let _ = write(&mut stream, s).await;
+                        let _ = write(&mut stream, s, &mut deflate).await;
                         let _ = stream.shutdown().await;
                         return None;
                     }
                     Flow::StartTls => {
-                        if write(&mut stream, s).await.is_err() {
+                        if write(&mut stream, s, &mut deflate).await.is_err() {
                             return None;
                         }
                         // Nothing sent in the clear may count as sent under TLS (RFC 9051 §6.2.1).
                         receiver.discard_buffered();
                         return Some(stream);
+                    }
+                    Flow::Compress => {
+                        // The OK goes out uncompressed; everything after it is deflated.
+                        if write(&mut stream, s, &mut deflate).await.is_err() {
+                            return None;
+                        }
+                        deflate = Some(Deflate::new(receiver.take_buffered()));
                     }
                     Flow::Idle(tag) => {
                         s.send(Response::Continuation(Continuation::Text("idling".into())));
@@ -181,29 +191,46 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
             }
             if s.closing {
                 s.bye("the mailbox changed too much while this session was away; please reconnect");
-                let _ = write(&mut stream, s).await;
+                let _ = write(&mut stream, s, &mut deflate).await;
                 return None;
             }
             if s.errors > s.imap.config.max_errors {
                 s.bye("too many errors");
-                let _ = write(&mut stream, s).await;
+                let _ = write(&mut stream, s, &mut deflate).await;
                 return None;
             }
         }
-        if write(&mut stream, s).await.is_err() {
+        if write(&mut stream, s, &mut deflate).await.is_err() {
             return None;
         }
+        // Compressed input already read: answer it a chunk at a time before reading more.
+        if let Some(z) = deflate.as_mut()
+            && z.pending()
+        {
+            if !inflate(z, &mut receiver) {
+                return None;
+            }
+            continue;
+        }
         match read(&mut stream, &mut buf, s, shutdown, idle.is_some()).await {
-            Input::Bytes(n) => receiver.feed(&buf[..n]),
+            Input::Bytes(n) => match deflate.as_mut() {
+                None => receiver.feed(&buf[..n]),
+                Some(z) => {
+                    z.feed(&buf[..n]);
+                    if !inflate(z, &mut receiver) {
+                        return None;
+                    }
+                }
+            },
             Input::Closed => return None,
             Input::Timeout => {
                 s.bye("autologout: idle for too long");
-                let _ = write(&mut stream, s).await;
+                let _ = write(&mut stream, s, &mut deflate).await;
                 return None;
             }
             Input::Shutdown => {
                 s.bye("server shutting down");
-                let _ = write(&mut stream, s).await;
+                let _ = write(&mut stream, s, &mut deflate).await;
                 return None;
             }
             // IDLE: tell the client at once what changed (RFC 2177 §3).
@@ -211,7 +238,7 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
                 s.updates(true, true).await;
                 if s.closing {
                     s.bye("the mailbox changed too much while this session was away; please reconnect");
-                    let _ = write(&mut stream, s).await;
+                    let _ = write(&mut stream, s, &mut deflate).await;
                     return None;
                 }
             }
@@ -219,12 +246,33 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     }
 }
 
-async fn write<S: AsyncWrite + Unpin>(stream: &mut S, s: &mut Session) -> std::io::Result<()> {
+/// Feeds the receiver one inflated chunk; false if the client's stream is corrupt.
+fn inflate(z: &mut Deflate, receiver: &mut Receiver) -> bool {
+    let mut plain = Vec::new();
+    match z.inflate(&mut plain) {
+        Ok(()) => {
+            receiver.feed(&plain);
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+async fn write<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    s: &mut Session,
+    deflate: &mut Option<Box<Deflate>>,
+) -> std::io::Result<()> {
     if s.out.is_empty() {
         return Ok(());
     }
-    stream.write_all(&s.out).await?;
-    stream.flush().await?;
+    match deflate {
+        Some(z) => z.write(stream, &s.out).await?,
+        None => {
+            stream.write_all(&s.out).await?;
+            stream.flush().await?;
+        }
+    }
     s.out.clear();
     // A big FETCH answer's buffer is not kept for an idle session.
     if s.out.capacity() > 64 * 1024 {

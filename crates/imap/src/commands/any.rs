@@ -45,6 +45,7 @@ pub fn capabilities(s: &Session) -> Vec<String> {
         "THREAD=REFERENCES",
         "QUOTA",
         "QUOTA=RES-STORAGE",
+        "COMPRESS=DEFLATE",
     ] {
         caps.push(c.into());
     }
