@@ -41,6 +41,7 @@ pub fn capabilities(s: &Session) -> Vec<String> {
         "BINARY",
         "SORT",
         "SORT=DISPLAY",
+        "ESORT",
         "THREAD=ORDEREDSUBJECT",
         "THREAD=REFERENCES",
         "QUOTA",

@@ -73,7 +73,7 @@ pub async fn dispatch(s: &mut Session, cmd: Command) -> Flow {
         CommandBody::GetQuotaRoot(m) => quota::get_quota_root(s, &tag, m).await,
         CommandBody::GetQuota(root) => quota::get_quota(s, &tag, root).await,
         CommandBody::SetQuota { .. } => quota::set_quota(s, &tag),
-        CommandBody::Sort(c) if c.returns.is_none() => sort::sort(s, &tag, c).await,
+        CommandBody::Sort(c) => sort::sort(s, &tag, c).await,
         CommandBody::Store(c) => store::store(s, &tag, c).await,
         CommandBody::Copy { uid, set, mailbox } => copy::copy(s, &tag, uid, set, mailbox, false).await,
         CommandBody::Move { uid, set, mailbox } => copy::copy(s, &tag, uid, set, mailbox, true).await,
