@@ -307,10 +307,14 @@ def test_thread(imap):
     with smtplib.SMTP(*imap.addr("smtp")) as s:
         s.sendmail("x@elsewhere.test", [USER], b"Subject: plan\r\nMessage-ID: <p1@x>\r\n\r\nroot\r\n")
         s.sendmail("x@elsewhere.test", [USER], b"Subject: Re: plan\r\nMessage-ID: <p2@x>\r\nIn-Reply-To: <p1@x>\r\nReferences: <p1@x>\r\n\r\nreply\r\n")
+        # RFC 5256 §4 step 5: a reply whose parent is not here joins the thread of its subject.
+        s.sendmail("x@elsewhere.test", [USER], b"Subject: lunch\r\nMessage-ID: <l1@x>\r\n\r\nwhere?\r\n")
+        s.sendmail("x@elsewhere.test", [USER], b"Subject: Re: lunch\r\nMessage-ID: <l3@x>\r\nIn-Reply-To: <l2@x>\r\n\r\nthere\r\n")
     c = client(imap)
     c.select_folder("INBOX")
     threads = c.thread(algorithm="REFERENCES")
     assert (4, 5) in threads, threads
+    assert (6, 7) in threads, threads
     ordered = c.thread(algorithm="ORDEREDSUBJECT")
     assert (4, 5) in ordered, ordered
     assert b"THREAD=REFERENCES" in c.capabilities()
