@@ -26,24 +26,28 @@ pub async fn serve(
 ) {
     let _ = tcp.set_nodelay(true);
     let mut s = Session::new(imap.clone(), peer, implicit_tls);
+    // Each stage boxed: a connection's task holds only the stage it is in (a plain session
+    // does not carry the TLS stages' state, nor the handshake's).
     if implicit_tls {
-        if let Some(tls) = handshake(&imap, tcp).await {
-            run(tls, &mut s, true, &mut shutdown).await;
+        if let Some(tls) = Box::pin(handshake(&imap, tcp)).await {
+            Box::pin(run(tls, &mut s, true, &mut shutdown)).await;
         }
         return;
     }
-    if let Some(tcp) = run(tcp, &mut s, true, &mut shutdown).await
-        && let Some(tls) = handshake(&imap, tcp).await
+    if let Some(tcp) = Box::pin(run(tcp, &mut s, true, &mut shutdown)).await
+        && let Some(tls) = Box::pin(handshake(&imap, tcp)).await
     {
         s.tls = true;
-        run(tls, &mut s, false, &mut shutdown).await;
+        Box::pin(run(tls, &mut s, false, &mut shutdown)).await;
     }
 }
 
-async fn handshake(imap: &Imap, tcp: TcpStream) -> Option<tokio_rustls::server::TlsStream<TcpStream>> {
+/// The TLS stream is boxed: its state (a few KiB) is then not reserved in the future of every
+/// connection, TLS or not.
+async fn handshake(imap: &Imap, tcp: TcpStream) -> Option<Box<tokio_rustls::server::TlsStream<TcpStream>>> {
     let acceptor = imap.tls.clone()?;
     match tokio::time::timeout(std::time::Duration::from_secs(15), acceptor.accept(tcp)).await {
-        Ok(Ok(s)) => Some(s),
+        Ok(Ok(s)) => Some(Box::new(s)),
         _ => None,
     }
 }
@@ -152,10 +156,14 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
                     let Some(tag) = authenticating.take() else { continue };
                     match resp {
                         relais_imap_proto::AuthResponse::Cancel => s.bad(&tag, "AUTHENTICATE cancelled"),
-                        relais_imap_proto::AuthResponse::Data(d) => crate::commands::auth::response(s, &tag, &d).await,
+                        relais_imap_proto::AuthResponse::Data(d) => {
+                            Box::pin(crate::commands::auth::response(s, &tag, &d)).await
+                        }
                     }
                 }
-                Received::Command(cmd) => match crate::commands::dispatch(s, cmd).await {
+                // Boxed: the largest handler's state would otherwise sit in every connection's
+                // future for its whole life, idle or not.
+                Received::Command(cmd) => match Box::pin(crate::commands::dispatch(s, cmd)).await {
                     Flow::Continue => {}
                     Flow::Logout => {
                         let _ = write(&mut stream, s, &mut deflate).await;
@@ -235,7 +243,7 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
             }
             // IDLE: tell the client at once what changed (RFC 2177 §3).
             Input::Woken => {
-                s.updates(true, true).await;
+                Box::pin(s.updates(true, true)).await;
                 if s.closing {
                     s.bye("the mailbox changed too much while this session was away; please reconnect");
                     let _ = write(&mut stream, s, &mut deflate).await;
