@@ -32,15 +32,11 @@ pub async fn find(s: &mut Session, key: &SearchKey, with_summaries: bool) -> Res
     }
     let mut summaries = HashMap::new();
     if need.summaries || with_summaries {
-        // One read for every message's row: no query per message.
-        let items: Vec<_> = view.messages.iter().map(|m| m.item).collect();
-        let list = s
-            .imap
-            .store()
-            .read(move |r| Ok(items.into_iter().filter_map(|i| r.item(i).ok()).collect::<Vec<_>>()))
-            .await?;
-        for it in list {
-            summaries.insert(it.id.0, crate::convert::summary(&it.summary));
+        // One query for the whole mailbox, not one per message.
+        let mailbox = view.mailbox;
+        let list = s.imap.store().read(move |r| r.mailbox_summaries(mailbox)).await?;
+        for (item, json) in list {
+            summaries.insert(item.0, crate::convert::summary(&json));
         }
     }
     let ctx =
