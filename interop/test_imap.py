@@ -307,11 +307,48 @@ def test_thread(imap):
     with smtplib.SMTP(*imap.addr("smtp")) as s:
         s.sendmail("x@elsewhere.test", [USER], b"Subject: plan\r\nMessage-ID: <p1@x>\r\n\r\nroot\r\n")
         s.sendmail("x@elsewhere.test", [USER], b"Subject: Re: plan\r\nMessage-ID: <p2@x>\r\nIn-Reply-To: <p1@x>\r\nReferences: <p1@x>\r\n\r\nreply\r\n")
+        # RFC 5256 §4 step 5: a reply whose parent is not here joins the thread of its subject.
+        s.sendmail("x@elsewhere.test", [USER], b"Subject: lunch\r\nMessage-ID: <l1@x>\r\n\r\nwhere?\r\n")
+        s.sendmail("x@elsewhere.test", [USER], b"Subject: Re: lunch\r\nMessage-ID: <l3@x>\r\nIn-Reply-To: <l2@x>\r\n\r\nthere\r\n")
     c = client(imap)
     c.select_folder("INBOX")
     threads = c.thread(algorithm="REFERENCES")
     assert (4, 5) in threads, threads
+    assert (6, 7) in threads, threads
     ordered = c.thread(algorithm="ORDEREDSUBJECT")
     assert (4, 5) in ordered, ordered
     assert b"THREAD=REFERENCES" in c.capabilities()
+    c.logout()
+
+
+def test_esort(imap):
+    deliver(imap, "Aardvark", to=USER)
+    host, port = imap.addr("imaps")
+    c = imaplib.IMAP4_SSL(host, port, ssl_context=insecure(), timeout=20)
+    c.login(USER, PASSWORD)
+    assert b"ESORT" in c.capability()[1][0].split()
+    c.select("INBOX")
+
+    def esort(*args):
+        """The ESEARCH answer's return data as a dict (and UID: True when marked so)."""
+        typ, data = c._simple_command(*args)
+        assert typ == "OK", data
+        [line] = c._untagged_response(typ, data, "ESEARCH")[1]
+        words = line.split(b") ", 1)[1].split()
+        uid = words[:1] == [b"UID"]
+        words = words[uid:]
+        return dict(zip(words[::2], words[1::2])) | ({"UID": True} if uid else {})
+
+    # RFC 5267 §3: MIN and MAX are the first and last in sort order; ALL keeps that order.
+    got = esort("SORT", "RETURN (MIN MAX COUNT ALL)", "(SUBJECT)", "UTF-8", "ALL")
+    assert got == {b"MIN": b"4", b"MAX": b"3", b"COUNT": b"4", b"ALL": b"4,1:3"}, got
+    got = esort("UID", "SORT", "RETURN (ALL)", "(REVERSE SUBJECT)", "UTF-8", "ALL")
+    assert got == {"UID": True, b"ALL": b"3,2,1,4"}, got
+    got = esort("SORT", "RETURN ()", "(ARRIVAL)", "UTF-8", "SUBJECT", "message")
+    assert got == {b"ALL": b"1:3"}, got
+    got = esort("SORT", "RETURN (COUNT)", "(ARRIVAL)", "UTF-8", "SUBJECT", "nothing-like-this")
+    assert got == {b"COUNT": b"0"}, got
+    # Plain SORT still answers SORT.
+    typ, data = c._simple_command("SORT", "(SUBJECT)", "UTF-8", "ALL")
+    assert c._untagged_response(typ, data, "SORT")[1] == [b"4 1 2 3"]
     c.logout()

@@ -183,13 +183,16 @@ impl Directory {
         Ok(self.store.write(move |tx| tx.set_quota(p.id, quota)).await?)
     }
 
-    /// (usage, quota) in octets; quota `None` when unlimited.
-    pub async fn quota(&self, id: AccountId) -> Result<(u64, Option<u64>)> {
+    /// (usage, quota) in octets when the account has a quota; `None` when unlimited. Usage is
+    /// summed over the account's mail, so it is counted only when there is a quota to check:
+    /// APPEND and SMTP RCPT call this on every message, and their cost must not grow with the
+    /// mailbox for the unlimited default.
+    pub async fn quota(&self, id: AccountId) -> Result<Option<(u64, u64)>> {
         Ok(self
             .store
-            .read(move |r| {
-                let quota = r.principal(id)?.and_then(|p| p.quota);
-                Ok((r.mail_usage(id)?, quota))
+            .read(move |r| match r.principal(id)?.and_then(|p| p.quota) {
+                Some(quota) => Ok(Some((r.mail_usage(id)?, quota))),
+                None => Ok(None),
             })
             .await?)
     }

@@ -1,8 +1,9 @@
 //! The connection loop: the only code that reads from or writes to an IMAP socket. Bytes go into
 //! the protocol crate's `Receiver`; each complete command goes to the session; its output is
 //! written when the client has nothing more pipelined. Also: literal continuations, the
-//! AUTHENTICATE exchange, IDLE (RFC 2177) woken by store notifications, STARTTLS, the idle
-//! timeout, the error limit and shutdown.
+//! AUTHENTICATE exchange, IDLE (RFC 2177) woken by store notifications, STARTTLS, COMPRESS
+//! (RFC 4978, on the bytes read and written, so inside TLS), the idle timeout, the error limit
+//! and shutdown.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use tokio::net::TcpStream;
 use tokio::sync::watch;
 
 use crate::Imap;
+use crate::compress::Deflate;
 use crate::session::{Flow, Session};
 
 pub async fn serve(
@@ -24,24 +26,28 @@ pub async fn serve(
 ) {
     let _ = tcp.set_nodelay(true);
     let mut s = Session::new(imap.clone(), peer, implicit_tls);
+    // Each stage boxed: a connection's task holds only the stage it is in (a plain session
+    // does not carry the TLS stages' state, nor the handshake's).
     if implicit_tls {
-        if let Some(tls) = handshake(&imap, tcp).await {
-            run(tls, &mut s, true, &mut shutdown).await;
+        if let Some(tls) = Box::pin(handshake(&imap, tcp)).await {
+            Box::pin(run(tls, &mut s, true, &mut shutdown)).await;
         }
         return;
     }
-    if let Some(tcp) = run(tcp, &mut s, true, &mut shutdown).await
-        && let Some(tls) = handshake(&imap, tcp).await
+    if let Some(tcp) = Box::pin(run(tcp, &mut s, true, &mut shutdown)).await
+        && let Some(tls) = Box::pin(handshake(&imap, tcp)).await
     {
         s.tls = true;
-        run(tls, &mut s, false, &mut shutdown).await;
+        Box::pin(run(tls, &mut s, false, &mut shutdown)).await;
     }
 }
 
-async fn handshake(imap: &Imap, tcp: TcpStream) -> Option<tokio_rustls::server::TlsStream<TcpStream>> {
+/// The TLS stream is boxed: its state (a few KiB) is then not reserved in the future of every
+/// connection, TLS or not.
+async fn handshake(imap: &Imap, tcp: TcpStream) -> Option<Box<tokio_rustls::server::TlsStream<TcpStream>>> {
     let acceptor = imap.tls.clone()?;
     match tokio::time::timeout(std::time::Duration::from_secs(15), acceptor.accept(tcp)).await {
-        Ok(Ok(s)) => Some(s),
+        Ok(Ok(s)) => Some(Box::new(s)),
         _ => None,
     }
 }
@@ -115,6 +121,7 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     let mut buf = vec![0u8; 1024];
     let mut idle: Option<relais_imap_proto::Tag> = None;
     let mut authenticating: Option<relais_imap_proto::Tag> = None;
+    let mut deflate: Option<Box<Deflate>> = None;
     if greet {
         let caps = crate::commands::any::capabilities(s);
         s.status(
@@ -149,23 +156,34 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
                     let Some(tag) = authenticating.take() else { continue };
                     match resp {
                         relais_imap_proto::AuthResponse::Cancel => s.bad(&tag, "AUTHENTICATE cancelled"),
-                        relais_imap_proto::AuthResponse::Data(d) => crate::commands::auth::response(s, &tag, &d).await,
+                        relais_imap_proto::AuthResponse::Data(d) => {
+                            Box::pin(crate::commands::auth::response(s, &tag, &d)).await
+                        }
                     }
                 }
-                Received::Command(cmd) => match crate::commands::dispatch(s, cmd).await {
+                // Boxed: the largest handler's state would otherwise sit in every connection's
+                // future for its whole life, idle or not.
+                Received::Command(cmd) => match Box::pin(crate::commands::dispatch(s, cmd)).await {
                     Flow::Continue => {}
                     Flow::Logout => {
-                        let _ = write(&mut stream, s).await;
+                        let _ = write(&mut stream, s, &mut deflate).await;
                         let _ = stream.shutdown().await;
                         return None;
                     }
                     Flow::StartTls => {
-                        if write(&mut stream, s).await.is_err() {
+                        if write(&mut stream, s, &mut deflate).await.is_err() {
                             return None;
                         }
                         // Nothing sent in the clear may count as sent under TLS (RFC 9051 §6.2.1).
                         receiver.discard_buffered();
                         return Some(stream);
+                    }
+                    Flow::Compress => {
+                        // The OK goes out uncompressed; everything after it is deflated.
+                        if write(&mut stream, s, &mut deflate).await.is_err() {
+                            return None;
+                        }
+                        deflate = Some(Deflate::new(receiver.take_buffered()));
                     }
                     Flow::Idle(tag) => {
                         s.send(Response::Continuation(Continuation::Text("idling".into())));
@@ -181,37 +199,54 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
             }
             if s.closing {
                 s.bye("the mailbox changed too much while this session was away; please reconnect");
-                let _ = write(&mut stream, s).await;
+                let _ = write(&mut stream, s, &mut deflate).await;
                 return None;
             }
             if s.errors > s.imap.config.max_errors {
                 s.bye("too many errors");
-                let _ = write(&mut stream, s).await;
+                let _ = write(&mut stream, s, &mut deflate).await;
                 return None;
             }
         }
-        if write(&mut stream, s).await.is_err() {
+        if write(&mut stream, s, &mut deflate).await.is_err() {
             return None;
         }
+        // Compressed input already read: answer it a chunk at a time before reading more.
+        if let Some(z) = deflate.as_mut()
+            && z.pending()
+        {
+            if !inflate(z, &mut receiver) {
+                return None;
+            }
+            continue;
+        }
         match read(&mut stream, &mut buf, s, shutdown, idle.is_some()).await {
-            Input::Bytes(n) => receiver.feed(&buf[..n]),
+            Input::Bytes(n) => match deflate.as_mut() {
+                None => receiver.feed(&buf[..n]),
+                Some(z) => {
+                    z.feed(&buf[..n]);
+                    if !inflate(z, &mut receiver) {
+                        return None;
+                    }
+                }
+            },
             Input::Closed => return None,
             Input::Timeout => {
                 s.bye("autologout: idle for too long");
-                let _ = write(&mut stream, s).await;
+                let _ = write(&mut stream, s, &mut deflate).await;
                 return None;
             }
             Input::Shutdown => {
                 s.bye("server shutting down");
-                let _ = write(&mut stream, s).await;
+                let _ = write(&mut stream, s, &mut deflate).await;
                 return None;
             }
             // IDLE: tell the client at once what changed (RFC 2177 §3).
             Input::Woken => {
-                s.updates(true, true).await;
+                Box::pin(s.updates(true, true)).await;
                 if s.closing {
                     s.bye("the mailbox changed too much while this session was away; please reconnect");
-                    let _ = write(&mut stream, s).await;
+                    let _ = write(&mut stream, s, &mut deflate).await;
                     return None;
                 }
             }
@@ -219,12 +254,33 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     }
 }
 
-async fn write<S: AsyncWrite + Unpin>(stream: &mut S, s: &mut Session) -> std::io::Result<()> {
+/// Feeds the receiver one inflated chunk; false if the client's stream is corrupt.
+fn inflate(z: &mut Deflate, receiver: &mut Receiver) -> bool {
+    let mut plain = Vec::new();
+    match z.inflate(&mut plain) {
+        Ok(()) => {
+            receiver.feed(&plain);
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+async fn write<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    s: &mut Session,
+    deflate: &mut Option<Box<Deflate>>,
+) -> std::io::Result<()> {
     if s.out.is_empty() {
         return Ok(());
     }
-    stream.write_all(&s.out).await?;
-    stream.flush().await?;
+    match deflate {
+        Some(z) => z.write(stream, &s.out).await?,
+        None => {
+            stream.write_all(&s.out).await?;
+            stream.flush().await?;
+        }
+    }
     s.out.clear();
     // A big FETCH answer's buffer is not kept for an idle session.
     if s.out.capacity() > 64 * 1024 {

@@ -8,6 +8,7 @@
 //! ENVELOPE and BODYSTRUCTURE, so FETCH never parses MIME.
 
 mod commands;
+mod compress;
 mod conn;
 mod convert;
 mod folders;

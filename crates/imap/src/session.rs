@@ -27,6 +27,8 @@ pub enum Flow {
     Idle(Tag),
     /// Read one SASL response line for this AUTHENTICATE.
     Authenticate(Tag),
+    /// Deflate both directions after the answer already in `out` (RFC 4978).
+    Compress,
     Logout,
 }
 
@@ -39,6 +41,8 @@ pub struct Session {
     pub condstore: bool,
     pub qresync: bool,
     pub utf8: bool,
+    /// COMPRESS=DEFLATE is active (RFC 4978).
+    pub compressed: bool,
     /// SEARCHRES (RFC 5182): the last saved result, as UIDs.
     pub saved: Option<Vec<u32>>,
     pub errors: u32,
@@ -60,6 +64,7 @@ impl Session {
             condstore: false,
             qresync: false,
             utf8: false,
+            compressed: false,
             saved: None,
             errors: 0,
             out: Vec::new(),
@@ -127,13 +132,13 @@ impl Session {
 
     /// RFC 9051 §6: is the command allowed in the current state?
     pub fn allowed(&self, needs: CommandState) -> bool {
-        match (needs, &self.state) {
-            (CommandState::Any, _) => true,
-            (CommandState::NotAuthenticated, State::NotAuthenticated) => true,
-            (CommandState::Authenticated, State::Authenticated | State::Selected(_)) => true,
-            (CommandState::Selected, State::Selected(_)) => true,
-            _ => false,
-        }
+        matches!(
+            (needs, &self.state),
+            (CommandState::Any, _)
+                | (CommandState::NotAuthenticated, State::NotAuthenticated)
+                | (CommandState::Authenticated, State::Authenticated | State::Selected(_))
+                | (CommandState::Selected, State::Selected(_))
+        )
     }
 
     pub fn view(&mut self) -> Option<&mut View> {

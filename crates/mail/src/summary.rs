@@ -36,7 +36,7 @@ mod text;
 use serde::{Deserialize, Serialize};
 
 pub use address::{MISSING_DOMAIN, MISSING_MAILBOX};
-pub use subject::base_subject;
+pub use subject::{base_subject, is_reply_or_forward};
 
 /// Deepest nesting of multipart and message/rfc822 parts that is analysed.
 pub const MAX_DEPTH: usize = 50;

@@ -179,6 +179,20 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
     Ok(())
 }
 
+async fn https(
+    acceptor: tokio_rustls::TlsAcceptor,
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    state: Arc<State>,
+    handle: Shutdown,
+) {
+    match tokio::time::timeout(Duration::from_secs(15), acceptor.accept(stream)).await {
+        Ok(Ok(s)) => crate::http::serve(s, peer, true, state, handle).await,
+        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "tls handshake failed"),
+        Err(_) => tracing::debug!(%peer, "tls handshake timed out"),
+    }
+}
+
 async fn accept_loop(listener: TcpListener, service: Service, state: Arc<State>, mut shutdown: Shutdown) {
     loop {
         let accepted = tokio::select! {
@@ -197,26 +211,23 @@ async fn accept_loop(listener: TcpListener, service: Service, state: Arc<State>,
         let state = state.clone();
         let handle = shutdown.clone();
         let service = service.clone();
+        // Each protocol's connection future is boxed: the task would otherwise be as large as
+        // the largest of them (about 24 KiB), and an idle IMAP connection would carry the size of
+        // an HTTPS one.
         tokio::spawn(async move {
             match service {
-                Service::Http => crate::http::serve(stream, peer, false, state, handle).await,
-                Service::Https(acceptor) => {
-                    match tokio::time::timeout(Duration::from_secs(15), acceptor.accept(stream)).await {
-                        Ok(Ok(s)) => crate::http::serve(s, peer, true, state, handle).await,
-                        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "tls handshake failed"),
-                        Err(_) => tracing::debug!(%peer, "tls handshake timed out"),
-                    }
-                }
+                Service::Http => Box::pin(crate::http::serve(stream, peer, false, state, handle)).await,
+                Service::Https(acceptor) => Box::pin(https(acceptor, stream, peer, state, handle)).await,
                 Service::Smtp(mode) => {
-                    relais_smtp::serve(state.smtp.clone(), stream, peer, mode, handle.signal()).await;
+                    Box::pin(relais_smtp::serve(state.smtp.clone(), stream, peer, mode, handle.signal())).await;
                     drop(handle);
                 }
                 Service::Imap(tls) => {
-                    relais_imap::serve(state.imap.clone(), stream, peer, tls, handle.signal()).await;
+                    Box::pin(relais_imap::serve(state.imap.clone(), stream, peer, tls, handle.signal())).await;
                     drop(handle);
                 }
                 Service::Pop3(tls) => {
-                    relais_pop3::serve(state.pop3.clone(), stream, peer, tls, handle.signal()).await;
+                    Box::pin(relais_pop3::serve(state.pop3.clone(), stream, peer, tls, handle.signal())).await;
                     drop(handle);
                 }
             }

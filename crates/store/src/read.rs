@@ -171,6 +171,17 @@ impl<'c> ReadTx<'c> {
             .collect()
     }
 
+    /// The stored summary (JSON) of every message of a mailbox: one query, however many
+    /// messages (IMAP SEARCH on headers, SORT, THREAD).
+    pub fn mailbox_summaries(&mut self, mailbox: CollectionId) -> Result<Vec<(ItemId, String)>> {
+        let rows = self.conn.query(
+            "SELECT m.item_id, i.summary FROM mailbox_messages m JOIN items i ON i.id = m.item_id \
+             WHERE m.mailbox_id = $1",
+            params![mailbox.0],
+        )?;
+        rows.iter().map(|r| Ok((ItemId(r.int(0)?), r.text(1)?))).collect()
+    }
+
     /// The mailboxes a message is in, with its UID in each.
     pub fn mailboxes_of(&mut self, item: ItemId) -> Result<Vec<(CollectionId, Uid)>> {
         let rows = self.conn.query(

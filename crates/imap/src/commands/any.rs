@@ -41,10 +41,12 @@ pub fn capabilities(s: &Session) -> Vec<String> {
         "BINARY",
         "SORT",
         "SORT=DISPLAY",
+        "ESORT",
         "THREAD=ORDEREDSUBJECT",
         "THREAD=REFERENCES",
         "QUOTA",
         "QUOTA=RES-STORAGE",
+        "COMPRESS=DEFLATE",
     ] {
         caps.push(c.into());
     }

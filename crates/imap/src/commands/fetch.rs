@@ -249,7 +249,10 @@ fn binary(raw: &[u8], sm: &Summary, part: &[u32]) -> Option<Vec<u8>> {
 }
 
 /// Sets \Seen on messages a non-PEEK fetch read (RFC 9051 §6.4.5).
+/// The view takes the flag at once: the commit's notification may reach this session after its
+/// next command, which must already see \Seen (a later sync reports the flag change again).
 async fn mark_seen(s: &mut Session, seen: Vec<(u32, relais_store::ItemId, Vec<String>)>) {
+    let seqs: Vec<u32> = seen.iter().map(|(seq, ..)| *seq).collect();
     let result = s
         .imap
         .store()
@@ -264,7 +267,17 @@ async fn mark_seen(s: &mut Session, seen: Vec<(u32, relais_store::ItemId, Vec<St
             Ok(())
         })
         .await;
-    if let Err(e) = result {
-        tracing::warn!(error = %e, "imap: cannot set \\Seen");
+    match result {
+        Ok(()) => {
+            let Some(view) = s.view() else { return };
+            for seq in seqs {
+                if let Some(m) = usize::try_from(seq).ok().and_then(|q| view.messages.get_mut(q.checked_sub(1)?))
+                    && !convert::has(&m.flags, "\\Seen")
+                {
+                    m.flags.push("\\Seen".into());
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "imap: cannot set \\Seen"),
     }
 }

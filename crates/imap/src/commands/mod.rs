@@ -3,6 +3,7 @@
 pub mod any;
 pub mod append;
 pub mod auth;
+pub mod compress;
 pub mod copy;
 pub mod fetch;
 pub mod mailbox;
@@ -64,6 +65,7 @@ pub async fn dispatch(s: &mut Session, cmd: Command) -> Flow {
         CommandBody::Status { mailbox, items } => mailbox::status(s, &tag, mailbox, items).await,
         CommandBody::Append { mailbox, messages } => append::append(s, &tag, mailbox, messages).await,
         CommandBody::Idle => return Flow::Idle(tag),
+        CommandBody::Compress(algorithm) => return compress::compress(s, &tag, &algorithm),
         CommandBody::Expunge { uids } => copy::expunge(s, &tag, uids).await,
         CommandBody::Search(c) => search::search(s, &tag, c).await,
         CommandBody::Fetch(f) => fetch::fetch(s, &tag, f).await,
@@ -71,7 +73,7 @@ pub async fn dispatch(s: &mut Session, cmd: Command) -> Flow {
         CommandBody::GetQuotaRoot(m) => quota::get_quota_root(s, &tag, m).await,
         CommandBody::GetQuota(root) => quota::get_quota(s, &tag, root).await,
         CommandBody::SetQuota { .. } => quota::set_quota(s, &tag),
-        CommandBody::Sort(c) if c.returns.is_none() => sort::sort(s, &tag, c).await,
+        CommandBody::Sort(c) => sort::sort(s, &tag, c).await,
         CommandBody::Store(c) => store::store(s, &tag, c).await,
         CommandBody::Copy { uid, set, mailbox } => copy::copy(s, &tag, uid, set, mailbox, false).await,
         CommandBody::Move { uid, set, mailbox } => copy::copy(s, &tag, uid, set, mailbox, true).await,

@@ -8,10 +8,7 @@ use crate::session::Session;
 /// The account's usage and limit in octets, if it has a quota.
 async fn usage(s: &Session) -> Option<(u64, u64)> {
     let id = s.account()?;
-    match s.imap.directory().quota(id).await {
-        Ok((used, Some(limit))) => Some((used, limit)),
-        _ => None,
-    }
+    s.imap.directory().quota(id).await.ok().flatten()
 }
 
 fn resources(used: u64, limit: u64) -> Vec<QuotaResource> {

@@ -32,15 +32,11 @@ pub async fn find(s: &mut Session, key: &SearchKey, with_summaries: bool) -> Res
     }
     let mut summaries = HashMap::new();
     if need.summaries || with_summaries {
-        // One read for every message's row: no query per message.
-        let items: Vec<_> = view.messages.iter().map(|m| m.item).collect();
-        let list = s
-            .imap
-            .store()
-            .read(move |r| Ok(items.into_iter().filter_map(|i| r.item(i).ok()).collect::<Vec<_>>()))
-            .await?;
-        for it in list {
-            summaries.insert(it.id.0, crate::convert::summary(&it.summary));
+        // One query for the whole mailbox, not one per message.
+        let mailbox = view.mailbox;
+        let list = s.imap.store().read(move |r| r.mailbox_summaries(mailbox)).await?;
+        for (item, json) in list {
+            summaries.insert(item.0, crate::convert::summary(&json));
         }
     }
     let ctx =
@@ -56,32 +52,51 @@ pub async fn search(s: &mut Session, tag: &Tag, c: SearchCommand) {
     };
     let uids: Vec<u32> = seqs.iter().filter_map(|q| view.by_seq(*q)).map(|m| m.uid.0).collect();
     let ids: Vec<u32> = if c.uid { uids.clone() } else { seqs.clone() };
-    let modseq = mentions_modseq(&c.criteria)
-        .then(|| seqs.iter().filter_map(|q| view.by_seq(*q)).map(|m| m.modseq.0).max())
-        .flatten();
-    match &c.returns {
+    let modseq = highest_modseq(&c.criteria, &view, &seqs);
+    match c.returns {
         None => s.data(Data::Search { ids, modseq }),
-        Some(returns) => {
-            let returns: Vec<SearchReturn> = if returns.is_empty() { vec![SearchReturn::All] } else { returns.clone() };
-            if returns.contains(&SearchReturn::Save) {
-                s.saved = Some(uids);
-            }
-            let has = |r: SearchReturn| returns.contains(&r);
-            let only_save = returns.iter().all(|r| *r == SearchReturn::Save);
-            if !only_save {
-                s.data(Data::Esearch(Esearch {
-                    tag: Some(tag.clone()),
-                    uid: c.uid,
-                    min: has(SearchReturn::Min).then(|| ids.first().copied()).flatten(),
-                    max: has(SearchReturn::Max).then(|| ids.last().copied()).flatten(),
-                    all: (has(SearchReturn::All) && !ids.is_empty()).then(|| SequenceSet::from_numbers(ids.clone())),
-                    count: has(SearchReturn::Count).then(|| u32::try_from(ids.len()).unwrap_or(u32::MAX)),
-                    modseq,
-                }));
-            }
-        }
+        Some(returns) => esearch(s, tag, &returns, Answer { uid: c.uid, ids, uids, modseq }),
     }
     s.ok(tag, if c.uid { "UID SEARCH completed" } else { "SEARCH completed" });
+}
+
+/// A SEARCH or SORT result: `ids` (sequence numbers or UIDs, as asked) and `uids`, in the
+/// order answered.
+pub struct Answer {
+    pub uid: bool,
+    pub ids: Vec<u32>,
+    pub uids: Vec<u32>,
+    pub modseq: Option<u64>,
+}
+
+/// Answers RETURN options with ESEARCH (RFC 4731 §3.1; for SORT, RFC 5267 §3.2): MIN and MAX
+/// are the first and last of `ids` in the order given, ALL keeps that order, and SAVE keeps the
+/// result for `$` (RFC 5182 §2). No options means ALL.
+pub fn esearch(s: &mut Session, tag: &Tag, returns: &[SearchReturn], a: Answer) {
+    let returns: Vec<SearchReturn> = if returns.is_empty() { vec![SearchReturn::All] } else { returns.to_vec() };
+    let Answer { uid, ids, mut uids, modseq } = a;
+    if returns.contains(&SearchReturn::Save) {
+        uids.sort_unstable();
+        s.saved = Some(uids);
+    }
+    let has = |r: SearchReturn| returns.contains(&r);
+    if returns.iter().all(|r| *r == SearchReturn::Save) {
+        return;
+    }
+    s.data(Data::Esearch(Esearch {
+        tag: Some(tag.clone()),
+        uid,
+        min: has(SearchReturn::Min).then(|| ids.first().copied()).flatten(),
+        max: has(SearchReturn::Max).then(|| ids.last().copied()).flatten(),
+        all: (has(SearchReturn::All) && !ids.is_empty()).then(|| SequenceSet::from_numbers(ids.iter().copied())),
+        count: has(SearchReturn::Count).then(|| u32::try_from(ids.len()).unwrap_or(u32::MAX)),
+        modseq,
+    }));
+}
+
+/// RFC 7162 §3.1.5: a search with MODSEQ reports the highest MODSEQ of what it found.
+pub fn highest_modseq(key: &SearchKey, view: &crate::view::View, seqs: &[u32]) -> Option<u64> {
+    mentions_modseq(key).then(|| seqs.iter().filter_map(|q| view.by_seq(*q)).map(|m| m.modseq.0).max()).flatten()
 }
 
 fn mentions_modseq(k: &relais_imap_proto::SearchKey) -> bool {

@@ -1,13 +1,14 @@
 //! SORT and UID SORT (RFC 5256 §3, SORT=DISPLAY of RFC 5957): the SEARCH program picks the
 //! messages, the criteria order them from the summary stored at delivery, and the sequence
-//! number breaks every remaining tie.
+//! number breaks every remaining tie. With RETURN options (ESORT, RFC 5267 §3) the sorted
+//! result is answered as ESEARCH.
 
 use std::cmp::Ordering;
 
 use relais_imap_proto::{Data, SortCommand, SortKey, Tag};
 use relais_mail::summary::{EnvAddress, Summary};
 
-use crate::commands::search::{Found, find};
+use crate::commands::search::{Answer, Found, esearch, find, highest_modseq};
 use crate::session::Session;
 use crate::view::Message;
 
@@ -29,8 +30,13 @@ pub async fn sort(s: &mut Session, tag: &Tag, c: SortCommand) {
         }
         a.cmp(b)
     });
-    let ids = if c.uid { seqs.iter().filter_map(|q| view.by_seq(*q)).map(|m| m.uid.0).collect() } else { seqs };
-    s.data(Data::Sort { ids, modseq: None });
+    let uids: Vec<u32> = seqs.iter().filter_map(|q| view.by_seq(*q)).map(|m| m.uid.0).collect();
+    let modseq = highest_modseq(&c.search, &view, &seqs);
+    let ids = if c.uid { uids.clone() } else { seqs };
+    match c.returns {
+        None => s.data(Data::Sort { ids, modseq }),
+        Some(returns) => esearch(s, tag, &returns, Answer { uid: c.uid, ids, uids, modseq }),
+    }
     s.ok(tag, if c.uid { "UID SORT completed" } else { "SORT completed" });
 }
 

@@ -12,6 +12,18 @@
 /// The base subject of an already decoded subject (step 1's RFC 2047 decoding is the caller's).
 /// Case is kept: RFC 5256 compares base subjects with i;unicode-casemap.
 pub fn base_subject(subject: &str) -> String {
+    base_subject_and_reply(subject).0
+}
+
+/// RFC 5256 §2.1: true if extracting the base subject removed a `re:`/`fw:`/`fwd:` leader, a
+/// `(fwd)` trailer or a `[fwd: …]` wrapper; THREAD=REFERENCES step 5 prefers the thread whose
+/// root is not a reply or forward.
+pub fn is_reply_or_forward(subject: &str) -> bool {
+    base_subject_and_reply(subject).1
+}
+
+fn base_subject_and_reply(subject: &str) -> (String, bool) {
+    let mut reply = false;
     // (1) Tabs and continuations become one space, runs of spaces one space.
     let mut s = subject.split_whitespace().collect::<Vec<_>>().join(" ");
     loop {
@@ -19,7 +31,10 @@ pub fn base_subject(subject: &str) -> String {
         loop {
             let trimmed = s.trim_end_matches(' ');
             match strip_suffix_ci(trimmed, "(fwd)") {
-                Some(rest) => s = rest.to_string(),
+                Some(rest) => {
+                    s = rest.to_string();
+                    reply = true;
+                }
                 None => {
                     s.truncate(trimmed.len());
                     break;
@@ -30,6 +45,7 @@ pub fn base_subject(subject: &str) -> String {
         loop {
             let before = s.len();
             while let Some(n) = leader_len(s.as_bytes()) {
+                reply |= !matches!(s.as_bytes().first(), Some(b' ' | b'\t'));
                 s.drain(..n);
             }
             if let Some(n) = blob_len(s.as_bytes())
@@ -43,8 +59,11 @@ pub fn base_subject(subject: &str) -> String {
         }
         // (6) "[fwd: ...]" wraps a subject: unwrap it and start again from (2).
         match strip_prefix_ci(&s, "[fwd:").and_then(|rest| rest.strip_suffix(']')) {
-            Some(inner) => s = inner.to_string(),
-            None => return s,
+            Some(inner) => {
+                s = inner.to_string();
+                reply = true;
+            }
+            None => return (s, reply),
         }
     }
 }
@@ -105,7 +124,7 @@ fn leader_len(b: &[u8]) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::base_subject;
+    use super::{base_subject, is_reply_or_forward};
 
     #[test]
     fn base_subjects() {
@@ -141,6 +160,24 @@ mod tests {
         ];
         for (input, expected) in table {
             assert_eq!(base_subject(input), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn replies_and_forwards() {
+        for (subject, reply) in [
+            ("Hello", false),
+            ("[list] Hello", false),
+            ("  Hello  ", false),
+            ("Reply needed", false),
+            ("Re: Hello", true),
+            ("[list] Re: Hello", true),
+            ("Fwd: Hello", true),
+            ("Hello (fwd)", true),
+            ("[fwd: Hello]", true),
+            ("Re[2]: Hello", true),
+        ] {
+            assert_eq!(is_reply_or_forward(subject), reply, "{subject:?}");
         }
     }
 }

@@ -45,7 +45,7 @@ pub async fn rcpt(s: &mut Session, to: RcptTo<Cow<'_, str>>) -> Action {
     };
     if let Destination::Local(ids) = &destination
         && let [one] = ids.as_slice()
-        && let Ok((used, Some(limit))) = s.smtp.mailer.directory().quota(*one).await
+        && let Ok(Some((used, limit))) = s.smtp.mailer.directory().quota(*one).await
         && used >= limit
     {
         // RFC 3463 §3.3 X.2.2: mailbox full; permanent for this delivery attempt.
