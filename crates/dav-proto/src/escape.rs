@@ -17,25 +17,38 @@ pub(crate) fn attr(out: &mut String, s: &str) {
 }
 
 fn escape(out: &mut String, s: &str, in_attr: bool) {
-    out.reserve(s.len());
+    out.reserve(s.len() + s.len() / 16);
+    let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, c) in s.char_indices() {
-        let replacement = match c {
-            '&' => "&amp;",
-            '<' => "&lt;",
-            '>' => "&gt;",
-            '\r' => "&#13;",
-            '"' if in_attr => "&quot;",
+    let mut i = 0;
+    // Byte by byte: every character to replace is ASCII except U+FFFE/U+FFFF (EF BF BE/BF),
+    // and a byte below 0x80 is always a whole character in UTF-8.
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (replacement, len) = match b {
+            b'&' => ("&amp;", 1),
+            b'<' => ("&lt;", 1),
+            b'>' => ("&gt;", 1),
+            b'\r' => ("&#13;", 1),
+            b'"' if in_attr => ("&quot;", 1),
             // Attribute values are whitespace-normalised by the reader (XML 1.0 §3.3.3).
-            '\n' if in_attr => "&#10;",
-            '\t' if in_attr => "&#9;",
-            '\t' | '\n' => continue,
-            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => "\u{fffd}",
-            _ => continue,
+            b'\n' if in_attr => ("&#10;", 1),
+            b'\t' if in_attr => ("&#9;", 1),
+            b'\t' | b'\n' => {
+                i += 1;
+                continue;
+            }
+            0..=0x1f => ("\u{fffd}", 1),
+            0xef if matches!(bytes.get(i + 1..i + 3), Some([0xbf, 0xbe | 0xbf])) => ("\u{fffd}", 3),
+            _ => {
+                i += 1;
+                continue;
+            }
         };
         out.push_str(&s[start..i]);
         out.push_str(replacement);
-        start = i + c.len_utf8();
+        i += len;
+        start = i;
     }
     out.push_str(&s[start..]);
 }

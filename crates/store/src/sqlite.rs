@@ -15,8 +15,27 @@ pub struct SqliteConn {
     conn: rusqlite::Connection,
 }
 
+/// Turns off SQLite's memory statistics before the library initialises: with them on, every
+/// allocation SQLite makes takes one process-wide mutex, and readers on several threads queue
+/// on it (seen as futex waits under a CalDAV REPORT load).
+fn configure_library() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: sqlite3_config is called once, before any connection is opened by this
+        // process (Once), which is when SQLite allows it; a refusal (SQLITE_MISUSE because the
+        // library was already initialised) leaves the default and is harmless.
+        let rc = unsafe {
+            rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0 as std::os::raw::c_int)
+        };
+        if rc != rusqlite::ffi::SQLITE_OK {
+            tracing::debug!(rc, "sqlite: memory statistics left on");
+        }
+    });
+}
+
 impl SqliteConn {
     pub fn open(path: &Path, read_only: bool) -> Result<Self, Error> {
+        configure_library();
         let conn = rusqlite::Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(30))?;
         conn.set_prepared_statement_cache_capacity(128);
