@@ -465,3 +465,51 @@ def test_depth_infinity_propfind_refused(dav):
     assert "{DAV:}propfind-finite-depth" in error_conditions(resp.content)
     resp = session().request("PROPFIND", f"{dav.https_url}/dav/calendars/{USER}/")  # no Depth: infinity
     assert resp.status_code == 403
+
+
+ACL_BODY = ('<d:acl xmlns:d="DAV:"><d:ace><d:principal><d:href>/dav/principals/{who}/</d:href></d:principal>'
+            '<d:grant>{privileges}</d:grant></d:ace></d:acl>')
+
+
+def test_sharing_a_calendar_with_acl(dav):
+    """RFC 3744 ACL: the owner shares a calendar read-only, then read-write, then not at all; the
+    other user sees it in their calendar home (python caldav) with the matching privileges."""
+    bob, bob_pw = f"bob@{DOMAIN}", "bob-pw-1"
+    dav.admin("user", "add", bob, "--password", bob_pw)
+    alice, other = session(), session(bob, bob_pw)
+    team = cal_url(dav, "Team")
+    assert alice.request("MKCALENDAR", team).status_code == 201
+    assert alice.put(team + "standup.ics", data=vevent("standup").encode()).status_code == 201
+    assert other.get(team + "standup.ics").status_code == 403
+    assert other.request("ACL", team, data=ACL_BODY.format(who=bob, privileges="<d:privilege><d:read/></d:privilege>")).status_code == 403
+
+    def share(privileges):
+        body = ACL_BODY.format(who=bob, privileges=privileges)
+        assert alice.request("ACL", team, data=body).status_code == 200
+
+    share("<d:privilege><d:read/></d:privilege>")
+    assert other.get(team + "standup.ics").status_code == 200
+    assert other.put(team + "new.ics", data=vevent("bobs").encode()).status_code == 403
+    assert other.delete(team + "standup.ics").status_code == 403
+    # Bob's client finds it from his own calendar home.
+    shared = [c for c in client(dav, bob, bob_pw).principal().calendars() if unquote(str(c.url)).endswith(f"/{USER}/Team/")]
+    assert len(shared) == 1 and [e.icalendar_component["uid"] for e in shared[0].events()] == ["standup"]
+    privs = other.request("PROPFIND", team, headers={"Depth": "0"},
+                          data='<d:propfind xmlns:d="DAV:"><d:prop><d:current-user-privilege-set/></d:prop></d:propfind>')
+    granted = {el.tag for el in etree.fromstring(privs.content).iter() if el.getparent() is not None and el.getparent().tag == "{DAV:}privilege"}
+    assert "{DAV:}read" in granted and "{DAV:}write-content" not in granted
+
+    share("<d:privilege><d:read/></d:privilege><d:privilege><d:write/></d:privilege>")
+    assert other.put(team + "new.ics", data=vevent("bobs").encode()).status_code == 201
+    assert other.delete(team + "standup.ics").status_code == 204
+    # Owner-only operations stay the owner's.
+    assert other.request("PROPPATCH", team, data='<d:propertyupdate xmlns:d="DAV:"><d:set><d:prop><d:displayname>x</d:displayname></d:prop></d:set></d:propertyupdate>').status_code == 403
+    assert other.delete(team).status_code == 403
+    # Unknown principals and denials are refused; an empty ACL stops sharing.
+    bad = ACL_BODY.format(who="nobody@" + DOMAIN, privileges="<d:privilege><d:read/></d:privilege>")
+    assert alice.request("ACL", team, data=bad).status_code == 403
+    deny = ('<d:acl xmlns:d="DAV:"><d:ace><d:principal><d:href>/dav/principals/%s/</d:href></d:principal>'
+            '<d:deny><d:privilege><d:read/></d:privilege></d:deny></d:ace></d:acl>' % bob)
+    assert alice.request("ACL", team, data=deny).status_code == 403
+    assert alice.request("ACL", team, data='<d:acl xmlns:d="DAV:"/>').status_code == 200
+    assert other.get(team + "new.ics").status_code == 403

@@ -1,12 +1,16 @@
 //! A request path resolved to what it names, with the access check. Every home, collection
-//! and resource is read only through here, so no handler can skip authorisation: today a
-//! principal reaches its own data; anyone signed in may read principal records (scheduling and
-//! address lookups need them).
+//! and resource is read only through here, so no handler can skip authorisation: a principal
+//! reaches its own data, and the calendars and address books others shared with it (DAV ACL,
+//! `collection_grants`) with the rights granted; anyone signed in may read principal records
+//! (scheduling and address lookups need them). A collection the caller may not read is 403
+//! whether it exists or not, so names do not leak.
 
 use hyper::StatusCode;
 use relais_dav_proto::names;
 use relais_groupware::gal;
-use relais_store::{Collection, CollectionKind, DataType, Item, ItemId, Modseq, Principal, Resource, ResourceContent};
+use relais_store::{
+    Collection, CollectionKind, DataType, Item, ItemId, Modseq, Principal, Resource, ResourceContent, share_rights,
+};
 
 use crate::path::{Home, Target};
 use crate::{Ctx, Reply, Result, internal};
@@ -22,6 +26,14 @@ pub(crate) enum Node {
     /// The global address list in `Principal`'s address book home (read-only, built from the
     /// directory); with the name of one card for a card.
     Gal(Principal, Option<String>),
+}
+
+/// The owner's extra right (on top of read and write): properties, sharing, deletion.
+pub(crate) const OWNER: i64 = 1 << 8;
+
+/// RFC 3744 §7.1.1: the caller lacks a privilege.
+pub(crate) fn forbidden() -> Reply {
+    Reply::precondition(StatusCode::FORBIDDEN, &names::NEED_PRIVILEGES)
 }
 
 pub(crate) fn not_found() -> Reply {
@@ -55,13 +67,11 @@ impl Ctx<'_> {
                 Node::Gal(owner, Some(card.clone()))
             }
             Target::Collection(h, user, name) => {
-                let owner = self.owner(user).await?;
-                let c = self.collection(*h, &owner, name).await?.ok_or_else(not_found)?;
+                let (owner, c) = self.readable(*h, user, name).await?;
                 Node::Collection(*h, owner, c)
             }
             Target::Resource(h, user, name, resource) => {
-                let owner = self.owner(user).await?;
-                let c = self.collection(*h, &owner, name).await?.ok_or_else(not_found)?;
+                let (owner, c) = self.readable(*h, user, name).await?;
                 let item = self.item(&c, resource).await?.ok_or_else(not_found)?;
                 Node::Resource(*h, owner, c, item)
             }
@@ -77,11 +87,55 @@ impl Ctx<'_> {
 
     /// The principal owning `user`'s data, if the caller may reach it.
     pub async fn owner(&self, user: &str) -> Result<Principal> {
-        let p = self.principal(user).await?;
+        let p = self.principal(user).await.map_err(|_| forbidden())?;
         if p.id != self.user.id {
-            return Err(Reply::precondition(StatusCode::FORBIDDEN, &names::NEED_PRIVILEGES));
+            return Err(forbidden());
         }
         Ok(p)
+    }
+
+    /// The collection `name` of `user`'s home, if the caller may read it.
+    async fn readable(&self, home: Home, user: &str, name: &str) -> Result<(Principal, Collection)> {
+        let owner = self.principal(user).await.map_err(|_| forbidden())?;
+        let found = self.collection(home, &owner, name).await?;
+        match found {
+            Some(c) if self.rights(&c).await? != 0 => Ok((owner, c)),
+            None if owner.id == self.user.id => Err(not_found()),
+            _ => Err(forbidden()),
+        }
+    }
+
+    /// What the caller may do in `c`: everything as its owner, else what was granted
+    /// (`share_rights::READ`, `share_rights::WRITE`); 0 for nothing.
+    pub async fn rights(&self, c: &Collection) -> Result<i64> {
+        if c.account == self.user.id {
+            return Ok(share_rights::READ | share_rights::WRITE | OWNER);
+        }
+        let (id, me) = (c.id, self.user.id);
+        self.dav.groupware.store().read(move |r| r.rights_on(id, me)).await.map_err(internal)
+    }
+
+    /// 403 unless the caller may change the resources of `c`.
+    pub async fn may_write(&self, c: &Collection) -> Result<()> {
+        if self.rights(c).await? & share_rights::WRITE == 0 {
+            return Err(forbidden());
+        }
+        Ok(())
+    }
+
+    /// 403 unless the caller owns `c` (its properties, its sharing, deleting it).
+    pub fn must_own(&self, c: &Collection) -> Result<()> {
+        if c.account != self.user.id {
+            return Err(forbidden());
+        }
+        Ok(())
+    }
+
+    /// Collections of this home's kind that others shared with the caller, with the rights.
+    pub async fn shared_with(&self, home: Home) -> Result<Vec<(Collection, i64)>> {
+        let me = self.user.id;
+        let all = self.dav.groupware.store().read(move |r| r.shared_with(me)).await.map_err(internal)?;
+        Ok(all.into_iter().filter(|(c, _)| kinds(home).contains(&c.kind)).collect())
     }
 
     /// The collection `name` of `owner`'s home.

@@ -113,12 +113,17 @@ pub fn encode(segment: &str) -> String {
     out
 }
 
+/// The path of an href, which may be an absolute URL (RFC 4918 §8.3).
+pub fn path_of(href: &str) -> Option<&str> {
+    match href.split_once("://") {
+        Some((_, rest)) => Some(&rest[rest.find('/')?..]),
+        None => Some(href),
+    }
+}
+
 /// The last segment of an href naming a resource in `collection_href` (multiget hrefs).
 pub fn member_name(href: &str, collection_href: &str) -> Option<String> {
-    let path = match href.split_once("://") {
-        Some((_, rest)) => &rest[rest.find('/')?..],
-        None => href,
-    };
+    let path = path_of(href)?;
     let rest = path.strip_prefix(collection_href)?;
     if rest.is_empty() || rest.contains('/') {
         return None;

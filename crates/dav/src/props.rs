@@ -16,7 +16,8 @@ pub(crate) enum Subject<'a> {
     Principals,
     Principal(&'a Principal),
     Home(Home, &'a Principal),
-    Collection(Home, &'a Principal, &'a Collection, &'a CollectionProps),
+    /// With the caller's rights on it (see `Ctx::rights`).
+    Collection(Home, &'a Principal, &'a Collection, &'a CollectionProps, i64),
     Resource(Home, &'a ResourceView<'a>),
     /// The global address list, at the directory's modseq.
     Gal(&'a Principal, relais_store::Modseq),
@@ -96,6 +97,24 @@ pub(crate) fn principal_display_name(p: &Principal) -> String {
     if p.display_name.is_empty() { p.address() } else { p.display_name.clone() }
 }
 
+/// RFC 3744 §3: what the caller's rights on a collection amount to.
+fn shared_privileges(rights: i64) -> Vec<QName> {
+    use relais_store::share_rights::WRITE;
+    if rights & crate::node::OWNER != 0 {
+        privileges(true)
+    } else if rights & WRITE != 0 {
+        vec![
+            names::PRIV_READ,
+            names::PRIV_WRITE_CONTENT,
+            names::PRIV_BIND,
+            names::PRIV_UNBIND,
+            names::PRIV_READ_CURRENT_USER_PRIVILEGE_SET,
+        ]
+    } else {
+        privileges(false)
+    }
+}
+
 fn calendar_user_type(p: &Principal) -> &'static str {
     match p.kind {
         PrincipalKind::Room => "ROOM",
@@ -144,7 +163,7 @@ pub(crate) fn value<'a>(ctx: &Ctx<'_>, subject: &Subject<'a>, name: &QName) -> O
             })),
             _ => None,
         },
-        Subject::Collection(home, owner, c, props) => collection(*home, owner, c, props, name),
+        Subject::Collection(home, owner, c, props, rights) => collection(*home, owner, c, props, *rights, name),
         Subject::Resource(home, r) => resource(*home, r, name),
         Subject::Gal(owner, state) => gal(owner, *state, name),
     }
@@ -202,6 +221,7 @@ fn collection<'a>(
     owner: &Principal,
     c: &Collection,
     props: &CollectionProps,
+    rights: i64,
     name: &QName,
 ) -> Option<PropValue<'a>> {
     let calendar = home == Home::Calendars;
@@ -213,7 +233,7 @@ fn collection<'a>(
         })),
         (NS_DAV, "displayname") => text(props.display_name.clone().unwrap_or_else(|| c.name.clone())),
         (NS_DAV, "owner") => href(path::principal_href(&owner.address())),
-        (NS_DAV, "current-user-privilege-set") => Some(PropValue::Privileges(privileges(true))),
+        (NS_DAV, "current-user-privilege-set") => Some(PropValue::Privileges(shared_privileges(rights))),
         (NS_DAV, "supported-report-set") => {
             Some(PropValue::ReportSet(if calendar { CALENDAR_REPORTS.to_vec() } else { CARD_REPORTS.to_vec() }))
         }
@@ -268,7 +288,7 @@ pub(crate) fn allprop(subject: &Subject<'_>) -> Vec<QName> {
         Subject::Resource(..) => {
             v = vec![names::RESOURCETYPE, names::GETETAG, names::GETCONTENTLENGTH, names::GETCONTENTTYPE];
         }
-        Subject::Collection(home, _, _, props) => {
+        Subject::Collection(home, _, _, props, _) => {
             v.extend([names::OWNER, names::SYNC_TOKEN, QName::from_static(NS_CALENDARSERVER, "getctag")]);
             if *home == Home::Calendars {
                 v.push(QName::caldav("supported-calendar-component-set"));

@@ -271,6 +271,13 @@ impl Groupware {
         Ok(())
     }
 
+    /// Shares a collection: replaces who besides its owner may read it or change its
+    /// resources (`relais_store::share_rights`).
+    pub async fn set_grants(&self, collection: CollectionId, grants: Vec<(AccountId, i64)>) -> Result<()> {
+        self.store.write(move |tx| tx.set_grants(collection, &grants)).await?;
+        Ok(())
+    }
+
     /// Deletes a collection and everything in it (DAV DELETE on a collection).
     pub async fn delete_collection(&self, collection: CollectionId) -> Result<()> {
         self.store.write(move |tx| tx.destroy_collection(collection)).await?;

@@ -26,6 +26,7 @@ mod pool;
 mod queue;
 mod read;
 mod resource;
+pub use resource::rights as share_rights;
 pub mod sql;
 mod sqlite;
 mod tx;

@@ -12,6 +12,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0003_dkim.sql"),
     include_str!("../migrations/sqlite/0004_inline_blobs.sql"),
     include_str!("../migrations/sqlite/0005_groupware.sql"),
+    include_str!("../migrations/sqlite/0006_grants.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
@@ -19,10 +20,11 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0003_dkim.sql"),
     include_str!("../migrations/postgres/0004_inline_blobs.sql"),
     include_str!("../migrations/postgres/0005_groupware.sql"),
+    include_str!("../migrations/postgres/0006_grants.sql"),
 ];
 
 /// The schema version this binary writes.
-pub const LATEST: i64 = 5;
+pub const LATEST: i64 = 6;
 
 pub fn run(conn: &mut dyn Conn) -> Result<()> {
     let (steps, begin) = match conn.dialect() {

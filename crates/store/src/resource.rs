@@ -254,3 +254,62 @@ impl WriteTx<'_> {
         Ok(())
     }
 }
+
+/// Rights a grant gives on a shared collection (`collection_grants.rights`).
+pub mod rights {
+    /// Read the collection and its resources.
+    pub const READ: i64 = 1;
+    /// Create, change and delete resources (implies read).
+    pub const WRITE: i64 = 2;
+}
+
+impl ReadTx<'_> {
+    /// Who a collection is shared with, and with which rights.
+    pub fn grants(&mut self, collection: CollectionId) -> Result<Vec<(AccountId, i64)>> {
+        let rows = self.conn.query(
+            "SELECT grantee_id, rights FROM collection_grants WHERE collection_id = $1 ORDER BY grantee_id",
+            params![collection.0],
+        )?;
+        rows.iter().map(|r| Ok((AccountId(r.int(0)?), r.int(1)?))).collect()
+    }
+
+    /// The rights `grantee` holds on `collection` (0: none).
+    pub fn rights_on(&mut self, collection: CollectionId, grantee: AccountId) -> Result<i64> {
+        let row = self.conn.query_one(
+            "SELECT rights FROM collection_grants WHERE collection_id = $1 AND grantee_id = $2",
+            params![collection.0, grantee.0],
+        )?;
+        row.map_or(Ok(0), |r| r.int(0))
+    }
+
+    /// Collections of other accounts shared with `grantee`, with the rights held.
+    pub fn shared_with(&mut self, grantee: AccountId) -> Result<Vec<(crate::Collection, i64)>> {
+        let rows = self.conn.query(
+            "SELECT collection_id, rights FROM collection_grants WHERE grantee_id = $1 ORDER BY collection_id",
+            params![grantee.0],
+        )?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            out.push((self.collection(CollectionId(r.int(0)?))?, r.int(1)?));
+        }
+        Ok(out)
+    }
+}
+
+impl WriteTx<'_> {
+    /// Replaces who a collection is shared with (DAV ACL); the collection's state moves on.
+    pub fn set_grants(&mut self, collection: CollectionId, grants: &[(AccountId, i64)]) -> Result<()> {
+        let c = self.read().collection(collection)?;
+        self.conn().execute("DELETE FROM collection_grants WHERE collection_id = $1", params![collection.0])?;
+        for (grantee, r) in grants.iter().filter(|(g, r)| *r != 0 && *g != c.account) {
+            self.conn().execute(
+                "INSERT INTO collection_grants (collection_id, grantee_id, rights) VALUES ($1, $2, $3)",
+                params![collection.0, grantee.0, *r],
+            )?;
+        }
+        let modseq = self.log(c.account, Change::object(c.kind.data_type(), collection.0, ChangeKind::Updated))?;
+        self.conn()
+            .execute("UPDATE collections SET modseq = $1 WHERE id = $2", params![modseq.0 as i64, collection.0])?;
+        Ok(())
+    }
+}

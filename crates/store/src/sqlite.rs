@@ -24,9 +24,8 @@ fn configure_library() {
         // SAFETY: sqlite3_config is called once, before any connection is opened by this
         // process (Once), which is when SQLite allows it; a refusal (SQLITE_MISUSE because the
         // library was already initialised) leaves the default and is harmless.
-        let rc = unsafe {
-            rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0 as std::os::raw::c_int)
-        };
+        let rc =
+            unsafe { rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0 as std::os::raw::c_int) };
         if rc != rusqlite::ffi::SQLITE_OK {
             tracing::debug!(rc, "sqlite: memory statistics left on");
         }

@@ -280,6 +280,7 @@ impl<'c> WriteTx<'c> {
                 self.destroy_item(item.id)?;
             }
         }
+        self.conn.execute("DELETE FROM collection_grants WHERE collection_id = $1", params![id.0])?;
         self.conn.execute("DELETE FROM collections WHERE id = $1", params![id.0])?;
         self.log(c.account, Change::object(c.kind.data_type(), id.0, ChangeKind::Destroyed))?;
         Ok(())

@@ -1,5 +1,6 @@
 //! One file per method family. `dispatch` parses the path once and picks the handler.
 
+mod acl;
 mod collection;
 mod propfind;
 mod proppatch;
@@ -17,7 +18,7 @@ use crate::{Ctx, Reply, Request, Result};
 
 /// RFC 4918 §10.1, RFC 4791 §5.1, RFC 6352 §6.1, RFC 6578 §3, RFC 5689 §3.
 const DAV_CLASSES: &str = "1, 3, access-control, calendar-access, addressbook, extended-mkcol";
-const ALLOW: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, COPY, MOVE, REPORT";
+const ALLOW: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, COPY, MOVE, REPORT, ACL";
 
 pub(crate) fn options(_req: &Request) -> Reply {
     let mut r = Reply::new(StatusCode::OK);
@@ -32,6 +33,7 @@ pub(crate) async fn dispatch(ctx: &Ctx<'_>) -> Result<Reply> {
     match m.as_str() {
         "PROPFIND" => propfind::propfind(ctx, &target).await,
         "PROPPATCH" => proppatch::proppatch(ctx, &target).await,
+        "ACL" => acl::acl(ctx, &target).await,
         "REPORT" => crate::report::report(ctx, &target).await,
         "MKCOL" | "MKCALENDAR" => collection::make(ctx, &target).await,
         "COPY" | "MOVE" => resource::transfer(ctx, &target).await,

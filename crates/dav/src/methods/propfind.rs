@@ -39,7 +39,8 @@ async fn write_node(ctx: &Ctx<'_>, out: &mut Multistatus, node: &Node, request: 
         Node::Collection(h, owner, c) => {
             let props = CollectionProps::parse(&c.props);
             let href = path::collection_href(*h, &owner.address(), &c.name);
-            respond(ctx, out, &href, &Subject::Collection(*h, owner, c, &props), request)
+            let rights = ctx.rights(c).await?;
+            respond(ctx, out, &href, &Subject::Collection(*h, owner, c, &props, rights), request)
         }
         Node::Resource(h, owner, c, item) => {
             let wants_data = wants_data(request);
@@ -96,7 +97,17 @@ async fn write_members(ctx: &Ctx<'_>, out: &mut Multistatus, node: &Node, reques
             for c in ctx.collections(*h, owner).await? {
                 let props = CollectionProps::parse(&c.props);
                 let href = path::collection_href(*h, &owner.address(), &c.name);
-                respond(ctx, out, &href, &Subject::Collection(*h, owner, &c, &props), request);
+                let rights = ctx.rights(&c).await?;
+                respond(ctx, out, &href, &Subject::Collection(*h, owner, &c, &props, rights), request);
+            }
+            // Collections others shared with the caller, under their owners' hrefs.
+            for (c, rights) in ctx.shared_with(*h).await? {
+                let Some(sharer) = ctx.dav.directory.principal_by_id(c.account).await.map_err(internal)? else {
+                    continue;
+                };
+                let props = CollectionProps::parse(&c.props);
+                let href = path::collection_href(*h, &sharer.address(), &c.name);
+                respond(ctx, out, &href, &Subject::Collection(*h, &sharer, &c, &props, rights), request);
             }
             if *h == Home::AddressBooks {
                 let (_, state) = ctx.gal().await?;

@@ -7,7 +7,7 @@ use relais_dav_proto::{QName, parse_destination, parse_overwrite};
 use relais_groupware::resources::Transfer;
 use relais_groupware::{Error, InvalidKind, Written, etag};
 
-use crate::node::{Node, not_found};
+use crate::node::{Node, forbidden, not_found};
 use crate::path::{self, Home, Target};
 use crate::props::content_type;
 use crate::{Ctx, Reply, Result, internal};
@@ -49,14 +49,20 @@ pub(crate) async fn put(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
     let Target::Resource(home, user, cname, name) = target else {
         return Ok(Reply::text(StatusCode::METHOD_NOT_ALLOWED, "PUT creates calendar and address objects"));
     };
-    let owner = ctx.owner(user).await?;
     if *home == Home::AddressBooks && cname == relais_groupware::gal::NAME {
         // The global address list is the directory's: read-only (RFC 3744 §3.10 need-privileges).
-        return Ok(Reply::precondition(StatusCode::FORBIDDEN, &relais_dav_proto::names::NEED_PRIVILEGES));
+        return Ok(forbidden());
     }
-    let collection = ctx.collection(*home, &owner, cname).await?.ok_or_else(|| {
-        Reply::text(StatusCode::CONFLICT, "the collection does not exist") // RFC 4918 §9.7.1
-    })?;
+    let owner = ctx.principal(user).await.map_err(|_| forbidden())?;
+    let collection = match ctx.collection(*home, &owner, cname).await? {
+        Some(c) => c,
+        // RFC 4918 §9.7.1: no parent collection.
+        None if owner.id == ctx.user.id => {
+            return Ok(Reply::text(StatusCode::CONFLICT, "the collection does not exist"));
+        }
+        None => return Ok(forbidden()),
+    };
+    ctx.may_write(&collection).await?;
     if ctx.req.body.len() > ctx.dav.config.max_resource_size {
         return Ok(Reply::precondition(StatusCode::FORBIDDEN, &precondition(*home, "max-resource-size")));
     }
@@ -108,12 +114,14 @@ fn refused(home: Home, user: &str, collection: &str, e: Error) -> Reply {
 pub(crate) async fn delete(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
     match ctx.resolve(target).await? {
         Node::Resource(h, owner, c, item) => {
+            ctx.may_write(&c).await?;
             let name = item.name.unwrap_or_default();
             match ctx.dav.groupware.delete(c.id, &name, ctx.condition()?).await {
                 Ok(()) => Ok(Reply::new(StatusCode::NO_CONTENT)),
                 Err(e) => Ok(refused(h, &owner.address(), &c.name, e)),
             }
         }
+        Node::Collection(_, _, c) if c.account != ctx.user.id => Ok(forbidden()),
         Node::Collection(_, _, c) if c.role.as_deref() == Some("default") => {
             Ok(Reply::text(StatusCode::FORBIDDEN, "the default collection cannot be deleted"))
         }
@@ -140,11 +148,18 @@ pub(crate) async fn transfer(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
     if to_home != home {
         return Ok(Reply::text(StatusCode::FORBIDDEN, "the destination holds another kind of resource"));
     }
-    let to_owner = ctx.owner(&to_user).await?;
-    let to = ctx
-        .collection(to_home, &to_owner, &to_cname)
-        .await?
-        .ok_or_else(|| Reply::text(StatusCode::CONFLICT, "the destination collection does not exist"))?;
+    if !keep_source {
+        ctx.may_write(&from).await?;
+    }
+    let to_owner = ctx.principal(&to_user).await.map_err(|_| forbidden())?;
+    let to = match ctx.collection(to_home, &to_owner, &to_cname).await? {
+        Some(c) => c,
+        None if to_owner.id == ctx.user.id => {
+            return Ok(Reply::text(StatusCode::CONFLICT, "the destination collection does not exist"));
+        }
+        None => return Ok(forbidden()),
+    };
+    ctx.may_write(&to).await?;
     let existed = ctx.item(&to, &to_name).await?.is_some();
     let name = item.name.unwrap_or_default();
     let mode = Transfer { keep_source, overwrite };
