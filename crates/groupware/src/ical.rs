@@ -136,9 +136,73 @@ impl CalendarObject {
         spans.iter().any(|s| overlaps(*s, start, end))
     }
 
+    /// RFC 4791 §9.6.5 CALDAV:expand: the object with each occurrence overlapping
+    /// [start, end) as a component of its own — DTSTART/DTEND in UTC, a RECURRENCE-ID for
+    /// instances of a rule, no RRULE/RDATE/EXDATE, no VTIMEZONE (nothing refers to one).
+    pub fn expanded(&self, start: i64, end: i64) -> String {
+        use calcard::common::PartialDateTime;
+        use calcard::icalendar::{ICalendarEntry, ICalendarValue};
+        let utc = |name: ICalendarProperty, t: i64| ICalendarEntry {
+            name,
+            params: Vec::new(),
+            values: vec![ICalendarValue::PartialDateTime(Box::new(PartialDateTime::from_utc_timestamp(t)))],
+        };
+        let mut out = self.ical.clone();
+        let mut ids = Vec::new();
+        for e in self.for_expansion().expand_dates(Tz::UTC, MAX_EXPANSION).events {
+            let (s, en) = e.timestamps();
+            if !overlaps(Span { start: s, end: en.max(s) }, start, end) {
+                continue;
+            }
+            let Some(original) = self.ical.components.get(e.comp_id as usize) else { continue };
+            let is_override = original.property(&ICalendarProperty::RecurrenceId).is_some();
+            let recurring = is_override || original.is_recurrent();
+            let mut comp = original.clone();
+            comp.entries.retain(|x| {
+                !matches!(
+                    x.name,
+                    ICalendarProperty::Rrule
+                        | ICalendarProperty::Rdate
+                        | ICalendarProperty::Exdate
+                        | ICalendarProperty::Exrule
+                        | ICalendarProperty::Dtstart
+                        | ICalendarProperty::Dtend
+                        | ICalendarProperty::Duration
+                )
+            });
+            comp.entries.push(utc(ICalendarProperty::Dtstart, s));
+            comp.entries.push(utc(ICalendarProperty::Dtend, en.max(s)));
+            if recurring && !is_override {
+                comp.entries.push(utc(ICalendarProperty::RecurrenceId, s));
+            }
+            ids.push(out.components.len() as u32);
+            out.components.push(comp);
+        }
+        if let Some(root) = out.components.first_mut() {
+            root.component_ids = ids;
+        }
+        out.to_string()
+    }
+
+    /// The object as expanded: calcard pairs an override with its rule's occurrence only
+    /// when both carry the same SEQUENCE, but RFC 5545 §3.8.4.4 matches them by RECURRENCE-ID
+    /// alone (a rescheduled instance usually has a higher SEQUENCE), so SEQUENCE is left out.
+    fn for_expansion(&self) -> std::borrow::Cow<'_, ICalendar> {
+        let has_sequence =
+            self.ical.components.iter().any(|c| c.entries.iter().any(|e| e.name == ICalendarProperty::Sequence));
+        if !has_sequence {
+            return std::borrow::Cow::Borrowed(&self.ical);
+        }
+        let mut ical = self.ical.clone();
+        for c in &mut ical.components {
+            c.entries.retain(|e| e.name != ICalendarProperty::Sequence);
+        }
+        std::borrow::Cow::Owned(ical)
+    }
+
     /// Expands up to `limit` occurrences; true when the limit cut it.
     fn expand(&self, limit: usize) -> (Vec<Span>, bool) {
-        let expanded = self.ical.expand_dates(Tz::UTC, limit);
+        let expanded = self.for_expansion().expand_dates(Tz::UTC, limit);
         let cut = expanded.events.len() >= limit;
         let mut spans: Vec<Span> = expanded
             .events
@@ -249,6 +313,36 @@ mod tests {
         assert_eq!(until, None);
         let starts: Vec<i64> = spans.iter().map(|s| s.start).collect();
         assert_eq!(starts, vec![1_767_607_200, 1_767_798_000]);
+    }
+
+    #[test]
+    fn an_override_with_a_higher_sequence_replaces_its_occurrence() {
+        let o = CalendarObject::parse(&ics(
+            "BEGIN:VEVENT\r\nUID:s\r\nSEQUENCE:0\r\nDTSTART:20260105T100000Z\r\nDTEND:20260105T110000Z\r\n\
+             RRULE:FREQ=DAILY;COUNT=3\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:s\r\nSEQUENCE:2\r\n\
+             RECURRENCE-ID:20260106T100000Z\r\nDTSTART:20260106T150000Z\r\nDTEND:20260106T160000Z\r\nEND:VEVENT\r\n",
+        ))
+        .unwrap();
+        let (spans, _) = o.occurrences(1_767_225_600);
+        let starts: Vec<i64> = spans.iter().map(|s| s.start).collect();
+        assert_eq!(starts, vec![1_767_607_200, 1_767_711_600, 1_767_780_000]);
+        assert_eq!(o.expanded(0, i64::MAX / 4).matches("BEGIN:VEVENT").count(), 3);
+    }
+
+    #[test]
+    fn expand_lists_each_occurrence_in_utc() {
+        let o = CalendarObject::parse(&ics(
+            "BEGIN:VEVENT\r\nUID:x\r\nDTSTART:20260105T100000Z\r\nDTEND:20260105T110000Z\r\n\
+             RRULE:FREQ=DAILY;COUNT=5\r\nEXDATE:20260106T100000Z\r\nSUMMARY:Daily\r\nEND:VEVENT\r\n",
+        ))
+        .unwrap();
+        // 2026-01-05 .. 2026-01-08 00:00Z: the 5th and 7th (the 6th is excluded).
+        let text = o.expanded(1_767_571_200, 1_767_830_400);
+        assert_eq!(text.matches("BEGIN:VEVENT").count(), 2, "{text}");
+        assert!(!text.contains("RRULE") && !text.contains("EXDATE"), "{text}");
+        assert!(text.contains("RECURRENCE-ID:20260107T100000Z"), "{text}");
+        let back = CalendarObject::parse(&text).unwrap();
+        assert_eq!(back.uid, "x");
     }
 
     #[test]

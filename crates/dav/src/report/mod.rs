@@ -11,7 +11,7 @@ use std::borrow::Cow;
 
 use hyper::StatusCode;
 use relais_dav_proto::{DataRequest, Multistatus, PropFind, PropRequest, Report, names, parse_report};
-use relais_groupware::{ContactCard, etag};
+use relais_groupware::{CalendarObject, ContactCard, etag};
 use relais_store::ResourceContent;
 
 use crate::methods::respond;
@@ -74,6 +74,14 @@ pub(crate) fn write_resource(
     props: &PropFind,
 ) {
     let raw = r.data.as_deref().map(String::from_utf8_lossy);
+    let raw = match (raw, calendar_expand(props)) {
+        // RFC 4791 §9.6.5: the occurrences in the range, one component each, in UTC.
+        (Some(text), Some(tr)) if home == Home::Calendars => match CalendarObject::parse(&text) {
+            Ok(obj) => Some(Cow::Owned(obj.expanded(tr.start.unwrap_or(i64::MIN / 4), tr.end.unwrap_or(i64::MAX / 4)))),
+            Err(_) => Some(text),
+        },
+        (raw, _) => raw,
+    };
     let data = match (raw, address_version(props)) {
         (Some(text), Some(v)) if home == Home::AddressBooks => match ContactCard::parse(&text) {
             Ok(card) if card.version != v => Some(Cow::Owned(card.to_version(v))),
@@ -83,6 +91,14 @@ pub(crate) fn write_resource(
     };
     let view = ResourceView { etag: etag(r.resource.modseq), size: r.resource.size, data: data.as_deref() };
     respond(ctx, out, href, &Subject::Resource(home, &view), props);
+}
+
+fn calendar_expand(props: &PropFind) -> Option<relais_dav_proto::TimeRange> {
+    let PropFind::Prop(reqs) = props else { return None };
+    reqs.iter().find_map(|r| match &r.data {
+        Some(DataRequest::Calendar(c)) => c.expand,
+        _ => None,
+    })
 }
 
 fn address_version(props: &PropFind) -> Option<relais_groupware::calcard::vcard::VCardVersion> {
