@@ -144,3 +144,33 @@ def test_local_organizer_schedules_locals_rooms_and_remotes(server):
     assert session(ALICE).delete(calendar_url(r, ALICE, "review.ics")).status_code == 204
     assert fetch(r, BOB, uid) is None
     assert wait_for(lambda: any(b"METHOD:CANCEL" in m[2] for m in sink.messages))
+
+
+def test_free_busy_through_the_outbox(server):
+    """RFC 6638 §5: Bob finds his outbox from his principal and asks when Alice is busy."""
+    r, _ = server
+    event = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:busy-1\r\n"
+             "DTSTAMP:20260101T000000Z\r\nDTSTART:20260315T090000Z\r\nDTEND:20260315T100000Z\r\n"
+             "SUMMARY:Private\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    assert session(ALICE).put(calendar_url(r, ALICE, "busy.ics"), data=event.encode()).status_code == 201
+    bob = session(BOB)
+    found = bob.request("PROPFIND", f"{r.https_url}/dav/principals/{BOB}/", headers={"Depth": "0"},
+                        data='<d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">'
+                             '<d:prop><c:schedule-outbox-URL/></d:prop></d:propfind>')
+    assert found.status_code == 207
+    outbox = f"/dav/calendars/{BOB}/outbox/"
+    assert outbox in requests.utils.unquote(found.text)
+    ask = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nMETHOD:REQUEST\r\nBEGIN:VFREEBUSY\r\n"
+           "UID:fb-1\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260315T000000Z\r\nDTEND:20260316T000000Z\r\n"
+           f"ORGANIZER:mailto:{BOB}\r\nATTENDEE:mailto:{ALICE}\r\nATTENDEE:mailto:nobody@nowhere.test\r\n"
+           "END:VFREEBUSY\r\nEND:VCALENDAR\r\n")
+    resp = bob.post(f"{r.https_url}{outbox}", data=ask.encode(),
+                    headers={"Content-Type": "text/calendar; method=REQUEST"})
+    assert resp.status_code == 200, resp.text
+    assert "FREEBUSY:20260315T090000Z/20260315T100000Z" in resp.text
+    assert "2.0;Success" in resp.text and "3.7;" in resp.text
+    # Only the outbox's owner may be the organizer.
+    forged = ask.replace(f"ORGANIZER:mailto:{BOB}", f"ORGANIZER:mailto:{ALICE}")
+    assert bob.post(f"{r.https_url}{outbox}", data=forged.encode()).status_code == 403
+    # Nobody else's outbox.
+    assert session(ALICE).post(f"{r.https_url}{outbox}", data=ask.encode()).status_code == 403

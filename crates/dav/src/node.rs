@@ -26,6 +26,33 @@ pub(crate) enum Node {
     /// The global address list in `Principal`'s address book home (read-only, built from the
     /// directory); with the name of one card for a card.
     Gal(Principal, Option<String>),
+    /// The scheduling inbox or outbox of `Principal`'s calendar home (RFC 6638 §2.1, §2.2).
+    Schedule(Principal, ScheduleBox),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ScheduleBox {
+    Inbox,
+    Outbox,
+}
+
+impl ScheduleBox {
+    pub(crate) const NAMES: [&'static str; 2] = ["inbox", "outbox"];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            ScheduleBox::Inbox => "inbox",
+            ScheduleBox::Outbox => "outbox",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<ScheduleBox> {
+        match name {
+            "inbox" => Some(ScheduleBox::Inbox),
+            "outbox" => Some(ScheduleBox::Outbox),
+            _ => None,
+        }
+    }
 }
 
 /// The owner's extra right (on top of read and write): properties, sharing, deletion.
@@ -55,6 +82,10 @@ impl Ctx<'_> {
             Target::Principals => Node::Principals,
             Target::Principal(user) => Node::Principal(self.principal(user).await?),
             Target::Home(h, user) => Node::Home(*h, self.owner(user).await?),
+            Target::Collection(Home::Calendars, user, name) if ScheduleBox::from_name(name).is_some() => {
+                let owner = self.owner(user).await?;
+                Node::Schedule(owner, ScheduleBox::from_name(name).unwrap_or(ScheduleBox::Inbox))
+            }
             Target::Collection(Home::AddressBooks, user, name) if name == gal::NAME => {
                 Node::Gal(self.owner(user).await?, None)
             }

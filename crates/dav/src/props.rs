@@ -21,6 +21,8 @@ pub(crate) enum Subject<'a> {
     Resource(Home, &'a ResourceView<'a>),
     /// The global address list, at the directory's modseq.
     Gal(&'a Principal, relais_store::Modseq),
+    /// A scheduling inbox or outbox (RFC 6638 §2.1, §2.2).
+    Schedule(&'a Principal, crate::node::ScheduleBox),
 }
 
 /// The sync-token of the global address list: the directory's modseq.
@@ -166,6 +168,19 @@ pub(crate) fn value<'a>(ctx: &Ctx<'_>, subject: &Subject<'a>, name: &QName) -> O
         Subject::Collection(home, owner, c, props, rights) => collection(*home, owner, c, props, *rights, name),
         Subject::Resource(home, r) => resource(*home, r, name),
         Subject::Gal(owner, state) => gal(owner, *state, name),
+        Subject::Schedule(owner, b) => match (name.ns.as_ref(), name.local.as_ref()) {
+            (NS_DAV, "resourcetype") => Some(PropValue::ResourceType(vec![
+                names::COLLECTION,
+                QName::caldav(match b {
+                    crate::node::ScheduleBox::Inbox => "schedule-inbox",
+                    crate::node::ScheduleBox::Outbox => "schedule-outbox",
+                }),
+            ])),
+            (NS_DAV, "displayname") => text(b.name()),
+            (NS_DAV, "owner") => href(path::principal_href(&owner.address())),
+            (NS_DAV, "current-user-privilege-set") => Some(PropValue::Privileges(privileges(true))),
+            _ => None,
+        },
     }
 }
 
@@ -208,6 +223,9 @@ fn principal<'a>(p: &Principal, own: bool, name: &QName) -> Option<PropValue<'a>
             Cow::Owned(path::principal_href(&address)),
         ])),
         (NS_CALDAV, "calendar-user-type") => text(calendar_user_type(p)),
+        // RFC 6638 §2.1.1, §2.2.1: where scheduling messages arrive and free/busy is asked.
+        (NS_CALDAV, "schedule-inbox-URL") => href(path::collection_href(Home::Calendars, &address, "inbox")),
+        (NS_CALDAV, "schedule-outbox-URL") => href(path::collection_href(Home::Calendars, &address, "outbox")),
         (NS_CARDDAV, "addressbook-home-set") => href(path::home_href(Home::AddressBooks, &address)),
         (NS_CALENDARSERVER, "email-address-set") => {
             Some(PropValue::Xml(Cow::Owned(format!("<cs:email-address>{}</cs:email-address>", xml_escape(&address)))))

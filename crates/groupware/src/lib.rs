@@ -11,6 +11,7 @@
 //! its UID is unique in its collection; its ETag is its modseq, so it changes with every write
 //! and never repeats; its occurrences (`item_instances`) are written in the same transaction.
 
+pub mod freebusy;
 pub mod gal;
 pub mod ical;
 pub mod imip;

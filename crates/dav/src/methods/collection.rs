@@ -17,7 +17,8 @@ pub(crate) async fn make(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
         return Ok(Reply::text(StatusCode::FORBIDDEN, "collections are made inside a calendar or address book home"));
     };
     let owner = ctx.owner(user).await?;
-    let reserved = *home == Home::AddressBooks && name == relais_groupware::gal::NAME;
+    let reserved = (*home == Home::AddressBooks && name == relais_groupware::gal::NAME)
+        || (*home == Home::Calendars && crate::node::ScheduleBox::NAMES.contains(&name.as_str()));
     if reserved || ctx.collection(*home, &owner, name).await?.is_some() {
         // RFC 4918 §9.3.1: MKCOL on an existing resource.
         return Ok(Reply::text(StatusCode::METHOD_NOT_ALLOWED, "already exists"));

@@ -5,6 +5,7 @@ mod collection;
 mod propfind;
 mod proppatch;
 mod resource;
+mod schedule;
 
 pub(crate) use propfind::{respond, respond_props};
 
@@ -17,8 +18,9 @@ use crate::path::Target;
 use crate::{Ctx, Reply, Request, Result};
 
 /// RFC 4918 §10.1, RFC 4791 §5.1, RFC 6352 §6.1, RFC 6578 §3, RFC 5689 §3.
-const DAV_CLASSES: &str = "1, 3, access-control, calendar-access, addressbook, extended-mkcol";
-const ALLOW: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, COPY, MOVE, REPORT, ACL";
+const DAV_CLASSES: &str = "1, 3, access-control, calendar-access, calendar-auto-schedule, addressbook, extended-mkcol";
+const ALLOW: &str =
+    "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, COPY, MOVE, REPORT, ACL, POST";
 
 pub(crate) fn options(_req: &Request) -> Reply {
     let mut r = Reply::new(StatusCode::OK);
@@ -39,6 +41,7 @@ pub(crate) async fn dispatch(ctx: &Ctx<'_>) -> Result<Reply> {
         "COPY" | "MOVE" => resource::transfer(ctx, &target).await,
         _ if *m == Method::GET || *m == Method::HEAD => resource::get(ctx, &target).await,
         _ if *m == Method::PUT => resource::put(ctx, &target).await,
+        _ if *m == Method::POST => schedule::post(ctx, &target).await,
         _ if *m == Method::DELETE => resource::delete(ctx, &target).await,
         _ => Ok(Reply::text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed").header(header::ALLOW, ALLOW)),
     }

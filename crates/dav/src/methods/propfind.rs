@@ -7,7 +7,7 @@ use relais_dav_proto::{Depth, Multistatus, PropFind, PropRequest, Property, QNam
 use relais_groupware::{CollectionProps, etag, gal};
 use relais_store::{Collection, ResourceContent};
 
-use crate::node::Node;
+use crate::node::{Node, ScheduleBox};
 use crate::path::{self, Home, Target};
 use crate::props::{self, ResourceView, Subject};
 use crate::{Ctx, Reply, Result, internal};
@@ -54,6 +54,10 @@ async fn write_node(ctx: &Ctx<'_>, out: &mut Multistatus, node: &Node, request: 
             let (_, state) = ctx.gal().await?;
             let href = path::collection_href(Home::AddressBooks, &owner.address(), gal::NAME);
             respond(ctx, out, &href, &Subject::Gal(owner, state), request)
+        }
+        Node::Schedule(owner, b) => {
+            let href = path::collection_href(Home::Calendars, &owner.address(), b.name());
+            respond(ctx, out, &href, &Subject::Schedule(owner, *b), request)
         }
         Node::Gal(owner, Some(card)) => {
             let (cards, _) = ctx.gal().await?;
@@ -109,6 +113,12 @@ async fn write_members(ctx: &Ctx<'_>, out: &mut Multistatus, node: &Node, reques
                 let href = path::collection_href(*h, &sharer.address(), &c.name);
                 respond(ctx, out, &href, &Subject::Collection(*h, &sharer, &c, &props, rights), request);
             }
+            if *h == Home::Calendars {
+                for b in [ScheduleBox::Inbox, ScheduleBox::Outbox] {
+                    let href = path::collection_href(Home::Calendars, &owner.address(), b.name());
+                    respond(ctx, out, &href, &Subject::Schedule(owner, b), request);
+                }
+            }
             if *h == Home::AddressBooks {
                 let (_, state) = ctx.gal().await?;
                 let href = path::collection_href(Home::AddressBooks, &owner.address(), gal::NAME);
@@ -127,7 +137,7 @@ async fn write_members(ctx: &Ctx<'_>, out: &mut Multistatus, node: &Node, reques
                 respond(ctx, out, &href, &Subject::Resource(*h, &view), request);
             }
         }
-        Node::Principal(_) | Node::Resource(..) | Node::Gal(_, Some(_)) => {}
+        Node::Principal(_) | Node::Resource(..) | Node::Gal(_, Some(_)) | Node::Schedule(..) => {}
     }
     Ok(())
 }

@@ -50,12 +50,7 @@ pub(crate) fn collection_of(node: &Node, home: Home) -> Result<(&relais_store::P
 
 /// Reads the content of resources too large to have come inline with their row.
 pub(crate) async fn fill_missing(ctx: &Ctx<'_>, rows: &mut [ResourceContent]) -> Result<()> {
-    for r in rows.iter_mut().filter(|r| r.data.is_none()) {
-        if let Some(hash) = r.blob.clone() {
-            r.data = Some(ctx.dav.groupware.store().blob(hash).await.map_err(internal)?);
-        }
-    }
-    Ok(())
+    ctx.dav.groupware.fill_content(rows).await.map_err(internal)
 }
 
 /// What a report returns for each resource when the request names no properties.

@@ -1,0 +1,221 @@
+//! Free/busy (RFC 5545 §3.6.4 VFREEBUSY): the busy time of a calendar in a range, for the
+//! CalDAV free-busy-query REPORT (RFC 4791 §7.10), the scheduling outbox's free/busy request
+//! (RFC 6638 §5) and rooms deciding whether they are free. Opaque, non-cancelled events count;
+//! tentative ones are BUSY-TENTATIVE.
+
+use calcard::icalendar::{
+    ICalendarComponentType, ICalendarProperty, ICalendarStatus, ICalendarTransparency, ICalendarValue,
+};
+use relais_store::{CollectionId, ResourceContent};
+
+use crate::ical::overlaps;
+use crate::{CalendarObject, Groupware, Result};
+
+/// One busy period in UTC seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Busy {
+    pub start: i64,
+    pub end: i64,
+    pub tentative: bool,
+}
+
+/// The busy periods an object contributes to [start, end).
+pub fn busy_of(obj: &CalendarObject, start: i64, end: i64) -> Vec<Busy> {
+    let Some(master) = obj.master() else { return Vec::new() };
+    if master.component_type != ICalendarComponentType::VEvent {
+        return Vec::new();
+    }
+    let first = |p: ICalendarProperty| master.property(&p).and_then(|e| e.values.first());
+    let transparent = matches!(
+        first(ICalendarProperty::Transp),
+        Some(ICalendarValue::Transparency(ICalendarTransparency::Transparent))
+    );
+    let status = first(ICalendarProperty::Status);
+    if transparent || matches!(status, Some(ICalendarValue::Status(ICalendarStatus::Cancelled))) {
+        return Vec::new();
+    }
+    let tentative = matches!(status, Some(ICalendarValue::Status(ICalendarStatus::Tentative)));
+    let (spans, _) = obj.occurrences(relais_store::now());
+    spans
+        .into_iter()
+        .filter(|s| overlaps(*s, start, end) && s.end > s.start)
+        .map(|s| Busy { start: s.start.max(start), end: s.end.min(end), tentative })
+        .collect()
+}
+
+/// `YYYYMMDDTHHMMSSZ` (RFC 5545 §3.3.5, UTC form).
+pub fn utc(t: i64) -> String {
+    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (proleptic Gregorian).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+/// A VCALENDAR with one VFREEBUSY for [start, end): overlapping periods of one kind merged.
+/// `reply` makes it an iTIP REPLY (RFC 5546 §3.3.2) from the attendee to the organizer.
+pub fn vfreebusy(start: i64, end: i64, mut busy: Vec<Busy>, reply: Option<(&str, &str, &str)>) -> String {
+    busy.sort_unstable();
+    let mut merged: Vec<Busy> = Vec::new();
+    for b in busy {
+        match merged.iter_mut().rev().find(|m| m.tentative == b.tentative) {
+            Some(last) if b.start <= last.end => last.end = last.end.max(b.end),
+            _ => merged.push(b),
+        }
+    }
+    let mut out = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Relais//Relais//EN\r\n");
+    if reply.is_some() {
+        out.push_str("METHOD:REPLY\r\n");
+    }
+    out.push_str("BEGIN:VFREEBUSY\r\n");
+    if let Some((uid, organizer, attendee)) = reply {
+        out.push_str(&format!("UID:{uid}\r\nORGANIZER:mailto:{organizer}\r\nATTENDEE:mailto:{attendee}\r\n"));
+    }
+    out.push_str(&format!("DTSTAMP:{}\r\nDTSTART:{}\r\nDTEND:{}\r\n", utc(relais_store::now()), utc(start), utc(end)));
+    for b in merged {
+        let kind = if b.tentative { ";FBTYPE=BUSY-TENTATIVE" } else { "" };
+        out.push_str(&format!("FREEBUSY{kind}:{}/{}\r\n", utc(b.start), utc(b.end)));
+    }
+    out.push_str("END:VFREEBUSY\r\nEND:VCALENDAR\r\n");
+    out
+}
+
+impl Groupware {
+    /// Resources of a calendar with an occurrence in [start, end), with their content: the
+    /// index's answer plus those whose stored occurrences stop before `end` and that still
+    /// occur in the range when expanded again.
+    pub async fn in_range(&self, collection: CollectionId, start: i64, end: i64) -> Result<Vec<ResourceContent>> {
+        let (mut rows, mut extra) = self
+            .store
+            .read(move |r| {
+                let rows = r.resources_in_range(collection, start, end)?;
+                let mut names = r.expanded_before(collection, end)?;
+                names.retain(|n| !rows.iter().any(|row| row.resource.name == *n));
+                let extra = r.resources_named(collection, &names.iter().map(String::as_str).collect::<Vec<_>>())?;
+                Ok((rows, extra))
+            })
+            .await?;
+        self.fill_content(&mut rows).await?;
+        self.fill_content(&mut extra).await?;
+        for r in extra {
+            let text = String::from_utf8_lossy(r.data.as_deref().unwrap_or_default()).into_owned();
+            if CalendarObject::parse(&text).is_ok_and(|o| o.occurs_in(start, end)) {
+                rows.push(r);
+            }
+        }
+        Ok(rows)
+    }
+
+    /// Reads the content of resources too large to have come inline with their row.
+    pub async fn fill_content(&self, rows: &mut [ResourceContent]) -> Result<()> {
+        for r in rows.iter_mut().filter(|r| r.data.is_none()) {
+            if let Some(hash) = r.blob.clone() {
+                r.data = Some(self.store.blob(hash).await?);
+            }
+        }
+        Ok(())
+    }
+
+    /// The busy time of a calendar in [start, end).
+    pub async fn busy(&self, collection: CollectionId, start: i64, end: i64) -> Result<Vec<Busy>> {
+        let rows = self.in_range(collection, start, end).await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| CalendarObject::parse(&String::from_utf8_lossy(r.data.as_deref().unwrap_or_default())).ok())
+            .flat_map(|o| busy_of(&o, start, end))
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_and_merging() {
+        assert_eq!(utc(1_767_225_600), "20260101T000000Z");
+        assert_eq!(utc(0), "19700101T000000Z");
+        let b = |start, end, tentative| Busy { start, end, tentative };
+        let fb = vfreebusy(
+            0,
+            10_000,
+            vec![b(100, 200, false), b(150, 300, false), b(400, 500, true), b(1000, 1100, false)],
+            None,
+        );
+        assert!(fb.contains("FREEBUSY:19700101T000140Z/19700101T000500Z\r\n"), "{fb}");
+        assert!(fb.contains("FREEBUSY;FBTYPE=BUSY-TENTATIVE:19700101T000640Z/19700101T000820Z\r\n"), "{fb}");
+        assert_eq!(fb.matches("\r\nFREEBUSY").count(), 3);
+        let reply = vfreebusy(0, 10, Vec::new(), Some(("u1", "a@x.test", "b@x.test")));
+        assert!(reply.contains("METHOD:REPLY\r\n") && reply.contains("ATTENDEE:mailto:b@x.test\r\n"));
+    }
+}
+
+/// A free/busy request (RFC 5546 §3.3.2, VFREEBUSY with METHOD:REQUEST) as a scheduling outbox
+/// receives it (RFC 6638 §5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub uid: String,
+    pub organizer: String,
+    pub attendees: Vec<String>,
+    pub start: i64,
+    pub end: i64,
+}
+
+/// Reads a free/busy request; `None` when `text` is not one.
+pub fn request(text: &str) -> Option<Request> {
+    use calcard::common::timezone::Tz;
+    use calcard::icalendar::ICalendar;
+    let ical = ICalendar::parse(text).ok()?;
+    let root = ical.components.first()?;
+    let method = root.property(&ICalendarProperty::Method)?.values.first()?.as_text()?;
+    if !method.eq_ignore_ascii_case("REQUEST") {
+        return None;
+    }
+    let fb = ical.components.iter().find(|c| c.component_type == ICalendarComponentType::VFreebusy)?;
+    let time = |p: ICalendarProperty| {
+        fb.property(&p)?
+            .values
+            .first()?
+            .as_partial_date_time()?
+            .to_date_time()?
+            .to_date_time_with_tz(Tz::UTC)
+            .map(|t| t.timestamp())
+    };
+    let text_of = |p: ICalendarProperty| fb.property(&p)?.values.first()?.as_text().map(str::to_owned);
+    let (start, end) = (time(ICalendarProperty::Dtstart)?, time(ICalendarProperty::Dtend)?);
+    if end <= start {
+        return None;
+    }
+    Some(Request {
+        uid: text_of(ICalendarProperty::Uid).unwrap_or_default(),
+        organizer: crate::scheduling::address_of(&text_of(ICalendarProperty::Organizer)?),
+        attendees: fb
+            .properties(&ICalendarProperty::Attendee)
+            .filter_map(|e| e.values.first()?.as_text().map(crate::scheduling::address_of))
+            .collect(),
+        start,
+        end,
+    })
+}
+
+#[cfg(test)]
+mod request_tests {
+    #[test]
+    fn reads_a_free_busy_request() {
+        let text = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VFREEBUSY\r\nUID:fb1\r\n\
+            DTSTAMP:20260101T000000Z\r\nDTSTART:20260105T000000Z\r\nDTEND:20260106T000000Z\r\n\
+            ORGANIZER:mailto:alice@example.com\r\nATTENDEE:mailto:Bob@Example.com\r\nEND:VFREEBUSY\r\nEND:VCALENDAR\r\n";
+        let r = super::request(text).unwrap();
+        assert_eq!((r.start, r.end), (1_767_571_200, 1_767_657_600));
+        assert_eq!(r.organizer, "alice@example.com");
+        assert_eq!(r.attendees, ["bob@example.com"]);
+        assert!(super::request(&text.replace("METHOD:REQUEST", "METHOD:REPLY")).is_none());
+    }
+}
