@@ -173,7 +173,8 @@ impl Dav {
                 .header(header::WWW_AUTHENTICATE, "Basic realm=\"Relais\", charset=\"UTF-8\"")
         };
         let Some(value) = req.header(header::AUTHORIZATION) else { return Err(challenge()) };
-        if !req.tls && !(self.config.plaintext_auth_on_loopback && req.remote.is_loopback()) {
+        let plaintext_allowed = self.config.plaintext_auth_on_loopback && req.remote.is_loopback();
+        if !req.tls && !plaintext_allowed {
             return Err(Reply::text(StatusCode::FORBIDDEN, "log in over HTTPS"));
         }
         let (username, password) = basic_credentials(value).ok_or_else(challenge)?;

@@ -22,7 +22,7 @@ pub(crate) enum Node {
     Principal(Principal),
     Home(Home, Principal),
     Collection(Home, Principal, Collection),
-    Resource(Home, Principal, Collection, Item),
+    Resource(Home, Principal, Collection, Box<Item>),
     /// The global address list in `Principal`'s address book home (read-only, built from the
     /// directory); with the name of one card for a card.
     Gal(Principal, Option<String>),
@@ -104,7 +104,7 @@ impl Ctx<'_> {
             Target::Resource(h, user, name, resource) => {
                 let (owner, c) = self.readable(*h, user, name).await?;
                 let item = self.item(&c, resource).await?.ok_or_else(not_found)?;
-                Node::Resource(*h, owner, c, item)
+                Node::Resource(*h, owner, c, Box::new(item))
             }
         })
     }
