@@ -117,19 +117,7 @@ fn base(a: &Args) -> String {
 const JAN_1_2026: i64 = 1_767_225_600;
 
 fn utc(t: i64) -> String {
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    // Civil from days (proleptic Gregorian), as in RFC 3339 appendix tools.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
+    relais_dav_proto::format_utc(t)
 }
 
 /// Event `n`: one hour, somewhere in 2026 (deterministic spread); weekly ×10 when `recurring`.
@@ -212,9 +200,8 @@ async fn multiget(a: &Args) -> Result<u64> {
 async fn run_puts(a: Arc<Args>) -> Result<f64> {
     let done = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
-    let tasks: Vec<_> = (0..a.clients as u64)
-        .map(|c| tokio::spawn(put(a.clone(), c, a.clients as u64, done.clone())))
-        .collect();
+    let tasks: Vec<_> =
+        (0..a.clients as u64).map(|c| tokio::spawn(put(a.clone(), c, a.clients as u64, done.clone()))).collect();
     for t in tasks {
         t.await??;
     }

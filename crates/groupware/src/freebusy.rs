@@ -45,18 +45,17 @@ pub fn busy_of(obj: &CalendarObject, start: i64, end: i64) -> Vec<Busy> {
 
 /// `YYYYMMDDTHHMMSSZ` (RFC 5545 §3.3.5, UTC form).
 pub fn utc(t: i64) -> String {
-    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (proleptic Gregorian).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
+    let d = calcard::common::PartialDateTime::from_utc_timestamp(t);
+    let n = |v: Option<u8>| v.unwrap_or(0);
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        d.year.unwrap_or(1970),
+        n(d.month),
+        n(d.day),
+        n(d.hour),
+        n(d.minute),
+        n(d.second)
+    )
 }
 
 /// A VCALENDAR with one VFREEBUSY for [start, end): overlapping periods of one kind merged.

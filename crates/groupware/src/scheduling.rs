@@ -127,9 +127,7 @@ impl Groupware {
         obj: &CalendarObject,
         before: Option<&CalendarObject>,
     ) -> crate::Result<()> {
-        let Some(dir) = &self.directory else { return Ok(()) };
-        let Some(org) = organizer(&obj.ical) else { return Ok(()) };
-        let Some(me) = dir.principal_by_id(owner).await.map_err(dir_err)? else { return Ok(()) };
+        let Some((dir, me, org)) = self.parties(owner, obj).await? else { return Ok(()) };
         let me_addr = me.address();
         if org == me_addr {
             let mut remote = Vec::new();
@@ -214,9 +212,7 @@ impl Groupware {
     /// organizer.
     pub(crate) async fn schedule_after_delete(&self, owner: AccountId, obj: &CalendarObject) {
         let result: crate::Result<()> = async {
-            let Some(dir) = &self.directory else { return Ok(()) };
-            let Some(org) = organizer(&obj.ical) else { return Ok(()) };
-            let Some(me) = dir.principal_by_id(owner).await.map_err(dir_err)? else { return Ok(()) };
+            let Some((dir, me, org)) = self.parties(owner, obj).await? else { return Ok(()) };
             let me_addr = me.address();
             if org == me_addr {
                 let mut remote = Vec::new();
@@ -243,6 +239,17 @@ impl Groupware {
         if let Err(e) = result {
             tracing::warn!(error = %e, uid = %obj.uid, "scheduling after a delete failed");
         }
+    }
+
+    /// Who is involved when `owner` writes `obj`: the directory, the writer, and the
+    /// organizer's address; `None` when there is nothing to schedule.
+    async fn parties(
+        &self,
+        owner: AccountId,
+        obj: &CalendarObject,
+    ) -> crate::Result<Option<(&relais_directory::Directory, Principal, String)>> {
+        let (Some(dir), Some(org)) = (&self.directory, organizer(&obj.ical)) else { return Ok(None) };
+        Ok(dir.principal_by_id(owner).await.map_err(dir_err)?.map(|me| (dir, me, org)))
     }
 
     /// An account's copy of the object `uid`: its calendar, name and parsed content.
