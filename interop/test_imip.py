@@ -19,6 +19,7 @@ import urllib3
 from smtp_sink import Sink
 
 urllib3.disable_warnings()
+pytestmark = pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
 
 DOMAIN = "example.test"
 ALICE, BOB, ROOM = f"alice@{DOMAIN}", f"bob@{DOMAIN}", f"board@{DOMAIN}"
