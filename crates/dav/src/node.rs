@@ -24,8 +24,8 @@ pub(crate) enum Node {
     Collection(Home, Principal, Collection),
     Resource(Home, Principal, Collection, Box<Item>),
     /// The global address list in `Principal`'s address book home (read-only, built from the
-    /// directory); with the name of one card for a card.
-    Gal(Principal, Option<String>),
+    /// directory); with the card itself for one card.
+    Gal(Principal, Option<Box<ResourceContent>>),
     /// The scheduling inbox or outbox of `Principal`'s calendar home (RFC 6638 §2.1, §2.2).
     Schedule(Principal, ScheduleBox),
 }
@@ -92,10 +92,8 @@ impl Ctx<'_> {
             Target::Resource(Home::AddressBooks, user, name, card) if name == gal::NAME => {
                 let owner = self.owner(user).await?;
                 let (cards, _) = self.gal().await?;
-                if !cards.iter().any(|c| c.resource.name == *card) {
-                    return Err(not_found());
-                }
-                Node::Gal(owner, Some(card.clone()))
+                let found = cards.into_iter().find(|c| c.resource.name == *card).ok_or_else(not_found)?;
+                Node::Gal(owner, Some(Box::new(found)))
             }
             Target::Collection(h, user, name) => {
                 let (owner, c) = self.readable(*h, user, name).await?;

@@ -218,3 +218,30 @@ mod request_tests {
         assert!(super::request(&text.replace("METHOD:REQUEST", "METHOD:REPLY")).is_none());
     }
 }
+
+impl Groupware {
+    /// Answers a free/busy request for each attendee (RFC 6638 §5): the iTIP REPLY with the
+    /// busy time of their default calendar, or `None` for an address that is not a local
+    /// calendar user.
+    pub async fn answer(&self, request: &Request) -> Result<Vec<(String, Option<String>)>> {
+        let Some(dir) = &self.directory else { return Ok(Vec::new()) };
+        let mut out = Vec::with_capacity(request.attendees.len());
+        for attendee in &request.attendees {
+            let principal = dir.principal(attendee).await.map_err(|e| crate::Error::Conflict(e.to_string()))?;
+            let calendar = match principal {
+                Some(p) => self.default_calendar(p.id).await?,
+                None => None,
+            };
+            let reply = match calendar {
+                Some(c) => {
+                    let busy = self.busy(c.id, request.start, request.end).await?;
+                    let parties = (request.uid.as_str(), request.organizer.as_str(), attendee.as_str());
+                    Some(vfreebusy(request.start, request.end, busy, Some(parties)))
+                }
+                None => None,
+            };
+            out.push((attendee.clone(), reply));
+        }
+        Ok(out)
+    }
+}

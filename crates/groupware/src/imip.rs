@@ -11,7 +11,7 @@
 use calcard::icalendar::{ICalendar, ICalendarProperty};
 use mail_parser::{MessageParser, MimeHeaders};
 use relais_mail::{CalendarMail, Destination, Envelope, EnvelopeRecipient, headers};
-use relais_store::{AccountId, CollectionKind, Principal};
+use relais_store::{AccountId, Principal};
 
 use crate::scheduling::{address_of, attendees, organizer, partstat, set_partstat};
 use crate::{CalendarObject, Condition, Groupware};
@@ -171,13 +171,7 @@ impl Groupware {
                 let (collection, name, status) = match self.copy_of(account, &obj.uid).await? {
                     Some((c, n, old)) => (c, n, partstat(&old.ical, &me_addr)),
                     None => {
-                        let store = self.store.clone();
-                        let Some(c) = store
-                            .read(move |r| r.collection_by_role(account, CollectionKind::Calendar, "default"))
-                            .await?
-                        else {
-                            return Ok(());
-                        };
+                        let Some(c) = self.default_calendar(account).await? else { return Ok(()) };
                         (c, crate::scheduling::copy_name(&obj.uid), None)
                     }
                 };

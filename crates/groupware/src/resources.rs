@@ -58,6 +58,8 @@ struct Content {
     summary: String,
     /// Occurrences and horizon for calendar objects.
     instances: Option<(Vec<relais_store::Span>, Option<i64>)>,
+    /// The parsed calendar object, for scheduling after the write.
+    object: Option<CalendarObject>,
 }
 
 /// The groupware operations on a store.
@@ -85,6 +87,12 @@ impl Groupware {
         &self.store
     }
 
+    /// An account's default calendar (where invitations arrive and free/busy is read).
+    pub async fn default_calendar(&self, account: AccountId) -> Result<Option<Collection>> {
+        let c = self.store.read(move |r| r.collection_by_role(account, CollectionKind::Calendar, "default")).await?;
+        Ok(c)
+    }
+
     /// Checks `body` against what `collection` takes and indexes it.
     fn prepare(collection: &Collection, body: &[u8]) -> Result<Content> {
         let text = std::str::from_utf8(body).map_err(|_| Invalid::data("the body is not UTF-8"))?;
@@ -101,13 +109,13 @@ impl Groupware {
                 }
                 let instances = object.occurrences(relais_store::now());
                 let summary = json!({ "component": object.kind.name() }).to_string();
-                Ok(Content { uid: object.uid, summary, instances: Some(instances) })
+                Ok(Content { uid: object.uid.clone(), summary, instances: Some(instances), object: Some(object) })
             }
             CollectionKind::AddressBook => {
                 let card = ContactCard::parse(text)?;
                 let emails: Vec<&str> = card.emails().collect();
                 let summary = json!({ "fn": card.full_name(), "emails": emails }).to_string();
-                Ok(Content { uid: card.uid, summary, instances: None })
+                Ok(Content { uid: card.uid, summary, instances: None, object: None })
             }
             CollectionKind::Mailbox => Err(Error::Conflict("a mailbox holds no DAV resources".into())),
         }
@@ -116,12 +124,17 @@ impl Groupware {
     /// Creates or replaces the resource `name` of `collection` (DAV PUT); a calendar object
     /// with an organizer and attendees is then scheduled (see `scheduling`).
     pub async fn put(&self, collection: &Collection, name: &str, body: Vec<u8>, cond: Condition) -> Result<Written> {
-        let scheduled = self.directory.is_some().then(|| scheduling_subject(collection, &body)).flatten();
+        let mut content = Self::prepare(collection, &body)?;
+        // Scheduled: a calendar object with an ORGANIZER, when scheduling is on.
+        let scheduled = content
+            .object
+            .take()
+            .filter(|o| self.directory.is_some() && crate::scheduling::organizer(&o.ical).is_some());
         let before = match &scheduled {
             Some(obj) => self.copy_of(collection.account, &obj.uid).await.ok().flatten().map(|(_, _, o)| o),
             None => None,
         };
-        let written = self.write_object(collection, name, body, cond).await?;
+        let written = self.store_content(collection, name, body, content, cond).await?;
         if let Some(obj) = scheduled {
             self.schedule_after_put(collection.account, &obj, before.as_ref()).await;
         }
@@ -135,6 +148,8 @@ impl Groupware {
             Some(_) => {
                 let n = name.to_owned();
                 let item = self.store.read(move |r| r.item_by_name(collection, &n)).await?;
+                // Only calendar objects are scheduled; a contact is not read back.
+                let item = item.filter(|i| matches!(i.data_type, DataType::Event | DataType::Task));
                 match item.and_then(|i| i.blob.map(|b| (i.account, b))) {
                     Some((account, hash)) => {
                         let text = String::from_utf8_lossy(&self.store.blob(hash).await?).into_owned();
@@ -161,6 +176,18 @@ impl Groupware {
         cond: Condition,
     ) -> Result<Written> {
         let content = Self::prepare(collection, &body)?;
+        self.store_content(collection, name, body, content, cond).await
+    }
+
+    /// Stores checked content: its blob, then the item and its occurrences in one write.
+    async fn store_content(
+        &self,
+        collection: &Collection,
+        name: &str,
+        body: Vec<u8>,
+        content: Content,
+        cond: Condition,
+    ) -> Result<Written> {
         let blob = self.store.put_blob(body).await?;
         let (c, name) = (collection.clone(), name.to_owned());
         self.store.write(move |tx| store_resource(tx, &c, &name, content, blob, &cond)).await?
@@ -290,15 +317,6 @@ impl Groupware {
 pub struct Transfer {
     pub keep_source: bool,
     pub overwrite: bool,
-}
-
-/// The calendar object a write schedules: one with an ORGANIZER, in a calendar.
-fn scheduling_subject(collection: &Collection, body: &[u8]) -> Option<CalendarObject> {
-    if !is_calendar(collection.kind) {
-        return None;
-    }
-    let obj = CalendarObject::parse(std::str::from_utf8(body).ok()?).ok()?;
-    crate::scheduling::organizer(&obj.ical).is_some().then_some(obj)
 }
 
 fn is_calendar(kind: CollectionKind) -> bool {

@@ -279,28 +279,26 @@ impl Groupware {
         Ok(CalendarObject::parse(&text).ok().map(|o| (c, name, o)))
     }
 
-    /// Whether a room's default calendar has nothing else during the object's occurrences.
+    /// Whether a room's default calendar is free during the object's occurrences: no other
+    /// object is busy then (free/busy rules: transparent and cancelled events do not count).
     async fn is_free(&self, room: AccountId, obj: &CalendarObject) -> crate::Result<bool> {
-        let (spans, _) = obj.occurrences(relais_store::now());
-        let uid = obj.uid.clone();
-        let busy = self
-            .store
-            .read(move |r| {
-                let Some(c) = r.collection_by_role(room, CollectionKind::Calendar, "default")? else {
-                    return Ok(false);
-                };
-                for s in spans.iter().take(500) {
-                    let others = r.resources_in_range(c.id, s.start, s.end.max(s.start + 1))?;
-                    for o in others {
-                        if r.item(o.resource.id)?.uid_text.as_deref() != Some(uid.as_str()) {
-                            return Ok(true);
-                        }
-                    }
-                }
-                Ok(false)
-            })
-            .await?;
-        Ok(!busy)
+        let (mut spans, _) = obj.occurrences(relais_store::now());
+        spans.truncate(500);
+        let (Some(first), Some(last)) = (spans.first(), spans.iter().map(|s| s.end).max()) else { return Ok(true) };
+        let Some(c) = self.default_calendar(room).await? else { return Ok(false) };
+        let (start, end) = (first.start, last.max(first.start + 1));
+        for row in self.in_range(c.id, start, end).await? {
+            let text = String::from_utf8_lossy(row.data.as_deref().unwrap_or_default());
+            let Ok(other) = CalendarObject::parse(&text) else { continue };
+            if other.uid == obj.uid {
+                continue;
+            }
+            let busy = crate::freebusy::busy_of(&other, start, end);
+            if busy.iter().any(|b| spans.iter().any(|s| b.start < s.end.max(s.start + 1) && b.end > s.start)) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 }
 

@@ -59,10 +59,7 @@ async fn write_node(ctx: &Ctx<'_>, out: &mut Multistatus, node: &Node, request: 
             let href = path::collection_href(Home::Calendars, &owner.address(), b.name());
             respond(ctx, out, &href, &Subject::Schedule(owner, *b), request)
         }
-        Node::Gal(owner, Some(card)) => {
-            let (cards, _) = ctx.gal().await?;
-            write_gal_cards(ctx, out, owner, cards.iter().filter(|c| c.resource.name == *card), request);
-        }
+        Node::Gal(owner, Some(card)) => write_gal_cards(ctx, out, owner, std::iter::once(card.as_ref()), request),
     }
     Ok(())
 }

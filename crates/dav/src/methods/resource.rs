@@ -14,9 +14,7 @@ use crate::{Ctx, Reply, Result, internal};
 
 pub(crate) async fn get(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
     let node = ctx.resolve(target).await?;
-    if let Node::Gal(_, Some(card)) = &node {
-        let (cards, _) = ctx.gal().await?;
-        let c = cards.into_iter().find(|c| c.resource.name == *card).ok_or_else(not_found)?;
+    if let Node::Gal(_, Some(c)) = node {
         let tag = etag(c.resource.modseq);
         let body = c.data.unwrap_or_default();
         let mut reply =

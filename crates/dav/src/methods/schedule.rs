@@ -8,7 +8,6 @@ use std::fmt::Write as _;
 use hyper::StatusCode;
 use relais_dav_proto::QName;
 use relais_groupware::freebusy;
-use relais_store::CollectionKind;
 
 use crate::node::{Node, ScheduleBox};
 use crate::path::Target;
@@ -35,31 +34,11 @@ pub(crate) async fn post(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<cal:schedule-response xmlns:d=\"DAV:\" \
          xmlns:cal=\"urn:ietf:params:xml:ns:caldav\">",
     );
-    for attendee in &request.attendees {
-        let principal = ctx.dav.directory.principal(attendee).await.map_err(internal)?;
-        let calendar = match &principal {
-            Some(p) => {
-                let id = p.id;
-                ctx.dav
-                    .groupware
-                    .store()
-                    .read(move |r| r.collection_by_role(id, CollectionKind::Calendar, "default"))
-                    .await
-                    .map_err(internal)?
-            }
-            None => None,
-        };
+    for (attendee, reply) in ctx.dav.groupware.answer(&request).await.map_err(internal)? {
         let _ =
-            write!(out, "<cal:response><cal:recipient><d:href>mailto:{}</d:href></cal:recipient>", escape(attendee));
-        match calendar {
-            Some(c) => {
-                let busy = ctx.dav.groupware.busy(c.id, request.start, request.end).await.map_err(internal)?;
-                let reply = freebusy::vfreebusy(
-                    request.start,
-                    request.end,
-                    busy,
-                    Some((&request.uid, &request.organizer, attendee)),
-                );
+            write!(out, "<cal:response><cal:recipient><d:href>mailto:{}</d:href></cal:recipient>", escape(&attendee));
+        match reply {
+            Some(reply) => {
                 let _ = write!(
                     out,
                     "<cal:request-status>2.0;Success</cal:request-status><cal:calendar-data>{}</cal:calendar-data>",

@@ -76,11 +76,7 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, node: &Node, s: SyncCollection) ->
             Err(e) => return Err(internal(e)),
         };
     fill_missing(ctx, &mut rows).await?;
-    let props = if s.props.is_empty() {
-        PropFind::Prop(vec![PropRequest::new(names::GETETAG)])
-    } else {
-        PropFind::Prop(s.props)
-    };
+    let props = sync_props(s.props);
     let owner = owner.address();
     let mut out = Multistatus::new();
     for r in &rows {
@@ -131,11 +127,7 @@ pub(crate) async fn gal(ctx: &Ctx<'_>, node: &Node, s: SyncCollection) -> Result
             (changed, changes.destroyed.iter().filter(|id| **id > 0).map(name).collect())
         }
     };
-    let props = if s.props.is_empty() {
-        PropFind::Prop(vec![PropRequest::new(names::GETETAG)])
-    } else {
-        PropFind::Prop(s.props)
-    };
+    let props = sync_props(s.props);
     let owner = owner.address();
     let mut out = Multistatus::new();
     for r in cards.iter().filter(|c| changed.contains(&c.resource.name)) {
@@ -147,4 +139,9 @@ pub(crate) async fn gal(ctx: &Ctx<'_>, node: &Node, s: SyncCollection) -> Result
     }
     out.sync_token(&gal_sync_token(state));
     Ok(Reply::xml(StatusCode::MULTI_STATUS, out.into_bytes()))
+}
+
+/// What a sync-collection asks for each changed member; the ETag when it names nothing.
+fn sync_props(props: Vec<PropRequest>) -> PropFind {
+    if props.is_empty() { PropFind::Prop(vec![PropRequest::new(names::GETETAG)]) } else { PropFind::Prop(props) }
 }
