@@ -111,6 +111,14 @@ impl Session {
         self.status(StatusResponse::bad(tag, text));
     }
 
+    /// Tagged OK `done` for a store write that succeeded, else the store error's NO.
+    pub fn finish(&mut self, tag: &Tag, result: relais_store::Result<()>, done: &str) {
+        match result {
+            Ok(()) => self.ok(tag, done),
+            Err(e) => self.store_error(tag, &e),
+        }
+    }
+
     /// Answers a store failure: NO with the right code, the detail to the log.
     pub fn store_error(&mut self, tag: &Tag, e: &relais_store::Error) {
         use relais_store::Error;

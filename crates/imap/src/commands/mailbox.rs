@@ -52,10 +52,7 @@ pub async fn create(s: &mut Session, tag: &Tag, name: MailboxName, special_use: 
             Ok(())
         })
         .await;
-    match result {
-        Ok(()) => s.ok(tag, "CREATE completed"),
-        Err(e) => s.store_error(tag, &e),
-    }
+    s.finish(tag, result, "CREATE completed");
 }
 
 pub async fn delete(s: &mut Session, tag: &Tag, name: MailboxName) {
@@ -76,10 +73,7 @@ pub async fn delete(s: &mut Session, tag: &Tag, name: MailboxName) {
             tx.destroy_collection(c.id)
         })
         .await;
-    match result {
-        Ok(()) => s.ok(tag, "DELETE completed"),
-        Err(e) => s.store_error(tag, &e),
-    }
+    s.finish(tag, result, "DELETE completed");
 }
 
 pub async fn rename(s: &mut Session, tag: &Tag, from: MailboxName, to: MailboxName) {
@@ -112,10 +106,7 @@ pub async fn rename(s: &mut Session, tag: &Tag, from: MailboxName, to: MailboxNa
             tx.rename_collection(c.id, leaf, parent)
         })
         .await;
-    match result {
-        Ok(()) => s.ok(tag, "RENAME completed"),
-        Err(e) => s.store_error(tag, &e),
-    }
+    s.finish(tag, result, "RENAME completed");
 }
 
 pub async fn subscribe(s: &mut Session, tag: &Tag, name: MailboxName, on: bool) {
