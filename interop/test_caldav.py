@@ -511,5 +511,7 @@ def test_sharing_a_calendar_with_acl(dav):
     deny = ('<d:acl xmlns:d="DAV:"><d:ace><d:principal><d:href>/dav/principals/%s/</d:href></d:principal>'
             '<d:deny><d:privilege><d:read/></d:privilege></d:deny></d:ace></d:acl>' % bob)
     assert alice.request("ACL", team, data=deny).status_code == 403
+    assert alice.request("ACL", team, data="<d:acl xmlns:d='DAV:'><d:ace>").status_code == 400
+    assert alice.request("ACL", team, data='<!DOCTYPE d [<!ENTITY x "y">]><d:acl xmlns:d="DAV:"/>').status_code == 400
     assert alice.request("ACL", team, data='<d:acl xmlns:d="DAV:"/>').status_code == 200
     assert other.get(team + "new.ics").status_code == 403

@@ -175,3 +175,8 @@ def test_free_busy_through_the_outbox(server):
     assert bob.post(f"{r.https_url}{outbox}", data=forged.encode()).status_code == 403
     # Nobody else's outbox.
     assert session(ALICE).post(f"{r.https_url}{outbox}", data=ask.encode()).status_code == 403
+    # Bad input: not a free/busy request, not UTF-8, a VEVENT instead; POST elsewhere.
+    for junk in [b"hello", b"\xff\xfe", ask.replace("VFREEBUSY", "VEVENT").encode(), ask.replace("METHOD:REQUEST", "METHOD:PUBLISH").encode()]:
+        bad = bob.post(f"{r.https_url}{outbox}", data=junk)
+        assert bad.status_code == 400 and "valid-" in bad.text, (junk, bad.status_code, bad.text)
+    assert bob.post(calendar_url(r, BOB), data=ask.encode()).status_code == 405
