@@ -35,6 +35,7 @@ from __future__ import annotations
 import os
 import pwd
 import re
+import random
 import shutil
 import socket
 import subprocess
@@ -80,9 +81,22 @@ postlog         unix-dgram n      -      n      -      1       postlogd
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port free now and outside the kernel's ephemeral range, so that a server binding
+    port 0 meanwhile (Relais on its listeners) cannot be handed it before Postfix binds it."""
+    low = 32768
+    try:
+        low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    for _ in range(200):
+        port = random.randrange(max(1024, low - 12000), low)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free port below the ephemeral range")
 
 
 def require_postfix() -> None:
