@@ -59,7 +59,7 @@ pub use report::{
     AclPrincipalPropSet, AddressbookMultiget, AddressbookQuery, CalendarMultiget, CalendarQuery, ExpandProperty,
     FreeBusyQuery, PrincipalMatch, PrincipalPropertySearch, PropertySearch, Report, SyncCollection, SyncLevel,
 };
-pub use timerange::{TimeRange, format_utc, parse_utc};
+pub use timerange::{TimeRange, format_http_date, format_rfc3339, format_utc, parse_utc};
 pub use xml::Limits;
 
 /// A request body type this crate parses.

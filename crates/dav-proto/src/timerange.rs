@@ -76,12 +76,36 @@ pub fn parse_utc(s: &str) -> Result<i64, DavXmlError> {
 
 /// Formats Unix seconds as `YYYYMMDDTHHMMSSZ` (years 0–9999; others are clamped).
 pub fn format_utc(t: i64) -> String {
+    let (y, m, d, hh, mm, ss, _) = fields(t);
+    format!("{y:04}{m:02}{d:02}T{hh:02}{mm:02}{ss:02}Z")
+}
+
+/// The calendar fields of Unix seconds (clamped to years 0–9999): (y, m, d, hh, mm, ss, weekday
+/// with Sunday 0).
+fn fields(t: i64) -> (i64, i64, i64, i64, i64, i64, i64) {
     const MIN: i64 = -62_167_219_200; // 0000-01-01T00:00:00Z
     const MAX: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
     let t = t.clamp(MIN, MAX);
     let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
-    format!("{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
+    // 1970-01-01 was a Thursday.
+    (y, m, d, secs / 3600, secs % 3600 / 60, secs % 60, (days + 4).rem_euclid(7))
+}
+
+/// Formats Unix seconds as an HTTP date (RFC 9110 §5.6.7 IMF-fixdate), as DAV:getlastmodified
+/// carries it: `Sun, 06 Nov 1994 08:49:37 GMT`.
+pub fn format_http_date(t: i64) -> String {
+    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let (y, m, d, hh, mm, ss, wd) = fields(t);
+    let (day, month) = (DAYS[wd as usize % 7], MONTHS[(m as usize + 11) % 12]);
+    format!("{day}, {d:02} {month} {y:04} {hh:02}:{mm:02}:{ss:02} GMT")
+}
+
+/// Formats Unix seconds as RFC 3339 in UTC, as DAV:creationdate carries it (RFC 4918 §15.1).
+pub fn format_rfc3339(t: i64) -> String {
+    let (y, m, d, hh, mm, ss, _) = fields(t);
+    format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
 }
 
 fn is_leap(y: i64) -> bool {
@@ -125,6 +149,15 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_and_rfc3339_dates() {
+        assert_eq!(format_http_date(784_111_777), "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(format_http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(format_http_date(951_782_400), "Tue, 29 Feb 2000 00:00:00 GMT");
+        assert_eq!(format_rfc3339(784_111_777), "1994-11-06T08:49:37Z");
+        assert_eq!(format_rfc3339(-1), "1969-12-31T23:59:59Z");
+    }
 
     #[test]
     fn utc_date_times() {

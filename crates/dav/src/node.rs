@@ -2,11 +2,12 @@
 //! and resource is read only through here, so no handler can skip authorisation: a principal
 //! reaches its own data, and the calendars and address books others shared with it (DAV ACL,
 //! `collection_grants`) with the rights granted; anyone signed in may read principal records
-//! (scheduling and address lookups need them). A collection the caller may not read is 403
+//! (scheduling and address lookups need them). A file store is its owner's alone. A collection the caller may not read is 403
 //! whether it exists or not, so names do not leak.
 
 use hyper::StatusCode;
 use relais_dav_proto::names;
+use relais_groupware::files::{Entry, Lookup};
 use relais_groupware::gal;
 use relais_store::{
     Collection, CollectionKind, DataType, Item, ItemId, Modseq, Principal, Resource, ResourceContent, share_rights,
@@ -28,6 +29,8 @@ pub(crate) enum Node {
     Gal(Principal, Option<Box<ResourceContent>>),
     /// The scheduling inbox or outbox of `Principal`'s calendar home (RFC 6638 §2.1, §2.2).
     Schedule(Principal, ScheduleBox),
+    /// A folder or file of `Principal`'s file store, at the path `Vec<String>` below its home.
+    Files(Principal, Vec<String>, Entry),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +101,13 @@ impl Ctx<'_> {
             Target::Collection(h, user, name) => {
                 let (owner, c) = self.readable(*h, user, name).await?;
                 Node::Collection(*h, owner, c)
+            }
+            Target::Files(user, segments) => {
+                let owner = self.owner(user).await?;
+                match self.files(&owner, segments).await? {
+                    Lookup::Found(entry) => Node::Files(owner, segments.clone(), entry),
+                    Lookup::Missing { .. } => return Err(not_found()),
+                }
             }
             Target::Resource(h, user, name, resource) => {
                 let (owner, c) = self.readable(*h, user, name).await?;
@@ -229,6 +239,15 @@ impl Ctx<'_> {
             })
             .collect();
         Ok((rows, state))
+    }
+
+    /// What `segments` names in `owner`'s file store (only its owner reaches it).
+    pub async fn files(&self, owner: &Principal, segments: &[String]) -> Result<Lookup> {
+        match self.dav.groupware.file_lookup(owner.id, segments.to_vec()).await {
+            Ok(found) => Ok(found),
+            Err(relais_groupware::Error::Conflict(why)) => Err(Reply::text(StatusCode::FORBIDDEN, why)),
+            Err(e) => Err(internal(e)),
+        }
     }
 
     /// The content of a resource.

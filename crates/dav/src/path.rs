@@ -10,6 +10,8 @@
 //! /dav/addressbooks/{address}/           address book home (RFC 6352 §7.1.1)
 //! /dav/addressbooks/{address}/{book}/    an address book
 //! /dav/addressbooks/{address}/{book}/{resource}
+//! /dav/files/{address}/                  file store home (plain WebDAV, RFC 4918)
+//! /dav/files/{address}/{folder}/…/{file} folders nest to `files::MAX_DEPTH`
 //! ```
 //! Segments are percent-decoded here and percent-encoded in every href we write.
 
@@ -40,6 +42,8 @@ pub enum Target {
     Home(Home, String),
     Collection(Home, String, String),
     Resource(Home, String, String, String),
+    /// A path in `user`'s file store: the folders and file below its home (none: the home).
+    Files(String, Vec<String>),
 }
 
 impl Target {
@@ -64,6 +68,9 @@ impl Target {
             [] => Target::Root,
             ["principals"] => Target::Principals,
             ["principals", user] => Target::Principal(user.to_lowercase()),
+            ["files", user, rest @ ..] => {
+                Target::Files(user.to_lowercase(), rest.iter().map(|s| (*s).to_owned()).collect())
+            }
             [h, user] => Target::Home(home(h)?, user.to_lowercase()),
             [h, user, c] => Target::Collection(home(h)?, user.to_lowercase(), (*c).to_owned()),
             [h, user, c, r] => Target::Resource(home(h)?, user.to_lowercase(), (*c).to_owned(), (*r).to_owned()),
@@ -80,6 +87,7 @@ impl Target {
             Target::Home(h, u) => home_href(*h, u),
             Target::Collection(h, u, c) => collection_href(*h, u, c),
             Target::Resource(h, u, c, r) => resource_href(*h, u, c, r),
+            Target::Files(u, segments) => files_href(u, segments, true),
         }
     }
 }
@@ -98,6 +106,19 @@ pub fn collection_href(home: Home, user: &str, collection: &str) -> String {
 
 pub fn resource_href(home: Home, user: &str, collection: &str, resource: &str) -> String {
     format!("/dav/{}/{}/{}/{}", home.segment(), encode(user), encode(collection), encode(resource))
+}
+
+/// The href of a file (`collection` false) or folder in `user`'s file store.
+pub fn files_href(user: &str, segments: &[String], collection: bool) -> String {
+    let mut href = format!("/dav/files/{}/", encode(user));
+    for s in segments {
+        href.push_str(&encode(s));
+        href.push('/');
+    }
+    if !collection && !segments.is_empty() {
+        href.pop();
+    }
+    href
 }
 
 /// Percent-encodes one path segment (RFC 3986 §3.3: unreserved, sub-delims, ':' and '@' stay).
@@ -147,6 +168,11 @@ mod tests {
                 "/dav/calendars/ann@example.com/My%20Cal/",
                 Target::Collection(Home::Calendars, "ann@example.com".into(), "My Cal".into()),
             ),
+            ("/dav/files/Ann@example.com/", Target::Files("ann@example.com".into(), vec![])),
+            (
+                "/dav/files/ann@example.com/a%20b/c/",
+                Target::Files("ann@example.com".into(), vec!["a b".into(), "c".into()]),
+            ),
             (
                 "/dav/addressbooks/ann@example.com/Contacts/a%2Bb.vcf",
                 Target::Resource(Home::AddressBooks, "ann@example.com".into(), "Contacts".into(), "a+b.vcf".into()),
@@ -156,9 +182,14 @@ mod tests {
             assert_eq!(Target::parse(path), Some(want.clone()), "{path}");
             assert_eq!(Target::parse(&want.href()), Some(want), "{path}");
         }
-        for bad in
-            ["/davx", "/dav/files/x/", "/dav/calendars/a/b/c/d", "/dav/calendars/a/%2e%2e/", "/dav/calendars/a/%ZZ/"]
-        {
+        for bad in [
+            "/davx",
+            "/dav/files/",
+            "/dav/other/x/",
+            "/dav/calendars/a/b/c/d",
+            "/dav/calendars/a/%2e%2e/",
+            "/dav/calendars/a/%ZZ/",
+        ] {
             assert_eq!(Target::parse(bad), None, "{bad}");
         }
     }

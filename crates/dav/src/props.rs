@@ -5,7 +5,8 @@ use std::borrow::Cow;
 
 use relais_dav_proto::{NS_APPLE_ICAL, NS_CALDAV, NS_CALENDARSERVER, NS_CARDDAV, NS_DAV, PropValue, QName, names};
 use relais_groupware::CollectionProps;
-use relais_store::{Collection, CollectionKind, Principal, PrincipalKind};
+use relais_groupware::files::FileMeta;
+use relais_store::{Collection, CollectionKind, Item, Principal, PrincipalKind};
 
 use crate::Ctx;
 use crate::path::{self, Home};
@@ -23,6 +24,10 @@ pub(crate) enum Subject<'a> {
     Gal(&'a Principal, relais_store::Modseq),
     /// A scheduling inbox or outbox (RFC 6638 §2.1, §2.2).
     Schedule(&'a Principal, crate::node::ScheduleBox),
+    /// A folder of a file store (its root is the files home), with its properties.
+    Folder(&'a Principal, &'a Collection, &'a CollectionProps),
+    /// A file of a file store.
+    File(&'a Item, &'a FileMeta),
 }
 
 /// The sync-token of the global address list: the directory's modseq.
@@ -181,7 +186,56 @@ pub(crate) fn value<'a>(ctx: &Ctx<'_>, subject: &Subject<'a>, name: &QName) -> O
             (NS_DAV, "current-user-privilege-set") => Some(PropValue::Privileges(privileges(true))),
             _ => None,
         },
+        Subject::Folder(owner, c, props) => folder(owner, c, props, name),
+        Subject::File(item, meta) => file(item, meta, name),
     }
+}
+
+/// The file store's own name for its home.
+const FILES_DISPLAY_NAME: &str = "Files";
+
+fn folder<'a>(owner: &Principal, c: &Collection, props: &CollectionProps, name: &QName) -> Option<PropValue<'a>> {
+    match (name.ns.as_ref(), name.local.as_ref()) {
+        (NS_DAV, "resourcetype") => Some(PropValue::ResourceType(vec![names::COLLECTION])),
+        (NS_DAV, "displayname") => text(
+            props
+                .display_name
+                .clone()
+                .unwrap_or_else(|| if c.parent.is_none() { FILES_DISPLAY_NAME.to_owned() } else { c.name.clone() }),
+        ),
+        (NS_DAV, "owner") => href(path::principal_href(&owner.address())),
+        (NS_DAV, "current-user-privilege-set") => Some(PropValue::Privileges(privileges(true))),
+        (NS_DAV, "getetag") => text(relais_groupware::etag(c.modseq)),
+        (NS_DAV, "supported-report-set") => Some(PropValue::ReportSet(Vec::new())),
+        _ => dead(&props.dead, name),
+    }
+}
+
+fn file<'a>(item: &Item, meta: &FileMeta, name: &QName) -> Option<PropValue<'a>> {
+    match (name.ns.as_ref(), name.local.as_ref()) {
+        (NS_DAV, "resourcetype") => Some(PropValue::ResourceType(Vec::new())),
+        (NS_DAV, "getetag") => text(relais_groupware::etag(item.modseq)),
+        (NS_DAV, "getcontentlength") => text(item.size.to_string()),
+        (NS_DAV, "getcontenttype") => text(file_content_type(meta).to_owned()),
+        (NS_DAV, "getlastmodified") => text(relais_dav_proto::format_http_date(meta.modified)),
+        (NS_DAV, "creationdate") => text(relais_dav_proto::format_rfc3339(meta.created)),
+        (NS_DAV, "current-user-privilege-set") => Some(PropValue::Privileges(privileges(true))),
+        _ => dead(&meta.dead, name),
+    }
+}
+
+/// A file's media type: as it was sent, else opaque bytes.
+pub(crate) fn file_content_type(meta: &FileMeta) -> &str {
+    meta.content_type.as_deref().unwrap_or("application/octet-stream")
+}
+
+fn dead<'a>(dead: &std::collections::BTreeMap<String, String>, name: &QName) -> Option<PropValue<'a>> {
+    dead.get(&clark(name)).map(|x| PropValue::Xml(Cow::Owned(x.clone())))
+}
+
+/// `{ns}local`, the key of a dead property.
+pub(crate) fn clark(name: &QName) -> String {
+    format!("{{{}}}{}", name.ns, name.local)
 }
 
 /// The global address list: an address book anyone may read and nobody may write.
@@ -275,7 +329,7 @@ fn collection<'a>(
             "<card:address-data-type content-type=\"text/vcard\" version=\"3.0\"/>\
              <card:address-data-type content-type=\"text/vcard\" version=\"4.0\"/>",
         ))),
-        _ => props.dead.get(&format!("{{{}}}{}", name.ns, name.local)).map(|x| PropValue::Xml(Cow::Owned(x.clone()))),
+        _ => dead(&props.dead, name),
     }
 }
 
@@ -316,6 +370,21 @@ pub(crate) fn allprop(subject: &Subject<'_>) -> Vec<QName> {
         Subject::Principal(_) => v.extend([names::PRINCIPAL_URL, QName::caldav("calendar-home-set")]),
         Subject::Gal(..) => {
             v.extend([names::OWNER, names::SYNC_TOKEN, QName::from_static(NS_CALENDARSERVER, "getctag")])
+        }
+        Subject::Folder(_, _, props) => {
+            v.extend([names::OWNER, names::GETETAG]);
+            v.extend(props.dead.keys().filter_map(|k| parse_clark(k)));
+        }
+        Subject::File(_, meta) => {
+            v = vec![
+                names::RESOURCETYPE,
+                names::GETETAG,
+                names::GETCONTENTLENGTH,
+                names::GETCONTENTTYPE,
+                QName::dav("getlastmodified"),
+                QName::dav("creationdate"),
+            ];
+            v.extend(meta.dead.keys().filter_map(|k| parse_clark(k)));
         }
         _ => {}
     }

@@ -4,6 +4,7 @@
 //! - `ical`: calendar object resources (RFC 4791 §4.1): parse, check, expand occurrences.
 //! - `vcard`: address object resources (RFC 6352 §5.1), vCard 3.0/4.0.
 //! - `props`: a collection's protocol properties (display name, colour, time zone, dead ones).
+//! - `files`: the WebDAV file store, folders and files of any content.
 //! - `resources`: `Groupware`, the one place that writes resources: conditional PUT, DELETE,
 //!   MOVE, COPY, collections; every write is one transaction that also indexes occurrences.
 //!
@@ -11,6 +12,7 @@
 //! its UID is unique in its collection; its ETag is its modseq, so it changes with every write
 //! and never repeats; its occurrences (`item_instances`) are written in the same transaction.
 
+pub mod files;
 pub mod freebusy;
 pub mod gal;
 pub mod ical;

@@ -22,7 +22,7 @@ pub struct Condition {
 }
 
 impl Condition {
-    fn holds(&self, current: Option<Modseq>) -> bool {
+    pub(crate) fn holds(&self, current: Option<Modseq>) -> bool {
         let matches = |tags: &Vec<String>, m: Modseq| tags.iter().any(|t| t == "*" || *t == etag(m));
         let if_match = match (&self.if_match, current) {
             (None, _) => true,
@@ -117,7 +117,9 @@ impl Groupware {
                 let summary = json!({ "fn": card.full_name(), "emails": emails }).to_string();
                 Ok(Content { uid: card.uid, summary, instances: None, object: None })
             }
-            CollectionKind::Mailbox => Err(Error::Conflict("a mailbox holds no DAV resources".into())),
+            CollectionKind::Mailbox | CollectionKind::Folder => {
+                Err(Error::Conflict("this collection holds no calendar or address objects".into()))
+            }
         }
     }
 

@@ -29,6 +29,7 @@ mod resource;
 pub use resource::rights as share_rights;
 pub mod sql;
 mod sqlite;
+mod tree;
 mod tx;
 mod writer;
 

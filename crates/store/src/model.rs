@@ -60,10 +60,14 @@ pub enum DataType {
     Contact = 7,
     TaskList = 8,
     Task = 9,
+    /// A folder of the WebDAV file store (`/dav/files/`).
+    Folder = 10,
+    /// A file of the WebDAV file store: any content, with its media type and dead properties.
+    File = 11,
 }
 
 impl DataType {
-    pub const ALL: [DataType; 9] = [
+    pub const ALL: [DataType; 11] = [
         DataType::Principal,
         DataType::Mailbox,
         DataType::Email,
@@ -73,6 +77,8 @@ impl DataType {
         DataType::Contact,
         DataType::TaskList,
         DataType::Task,
+        DataType::Folder,
+        DataType::File,
     ];
 
     pub fn from_i64(v: i64) -> Option<DataType> {
@@ -92,6 +98,8 @@ pub enum CollectionKind {
     Calendar,
     AddressBook,
     TaskList,
+    /// A folder of files; folders nest (`parent`).
+    Folder,
 }
 
 impl CollectionKind {
@@ -101,6 +109,7 @@ impl CollectionKind {
             CollectionKind::Calendar => DataType::Calendar,
             CollectionKind::AddressBook => DataType::AddressBook,
             CollectionKind::TaskList => DataType::TaskList,
+            CollectionKind::Folder => DataType::Folder,
         }
     }
 
@@ -110,13 +119,20 @@ impl CollectionKind {
             CollectionKind::Calendar => DataType::Event,
             CollectionKind::AddressBook => DataType::Contact,
             CollectionKind::TaskList => DataType::Task,
+            CollectionKind::Folder => DataType::File,
         }
     }
 
     pub fn from_data_type(t: DataType) -> Option<CollectionKind> {
-        [CollectionKind::Mailbox, CollectionKind::Calendar, CollectionKind::AddressBook, CollectionKind::TaskList]
-            .into_iter()
-            .find(|k| k.data_type() == t)
+        [
+            CollectionKind::Mailbox,
+            CollectionKind::Calendar,
+            CollectionKind::AddressBook,
+            CollectionKind::TaskList,
+            CollectionKind::Folder,
+        ]
+        .into_iter()
+        .find(|k| k.data_type() == t)
     }
 }
 

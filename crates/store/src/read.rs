@@ -23,7 +23,7 @@ pub(crate) fn modseq_of(v: i64) -> Modseq {
     Modseq(u64::try_from(v).unwrap_or(0))
 }
 
-fn collection_of(r: &Row) -> Result<Collection> {
+pub(crate) fn collection_of(r: &Row) -> Result<Collection> {
     let kind = DataType::from_i64(r.int(2)?)
         .and_then(CollectionKind::from_data_type)
         .ok_or_else(|| Error::Corrupt("collection kind".into()))?;

@@ -387,6 +387,23 @@ impl<'c> WriteTx<'c> {
         Ok(modseq)
     }
 
+    /// Replaces an item's summary alone (a file's dead properties); its content stays.
+    pub fn set_summary(&mut self, id: ItemId, summary: &str) -> Result<Modseq> {
+        let old = self.read().item(id)?;
+        let modseq = self.log(old.account, Change::object(old.data_type, id.0, ChangeKind::Updated))?;
+        self.conn.execute(
+            "UPDATE items SET summary = $1, modseq = $2 WHERE id = $3",
+            params![summary, modseq.0 as i64, id.0],
+        )?;
+        if let Some(c) = old.collection {
+            self.resource_changed(
+                old.account,
+                Change::resource(old.data_type, id.0, c, old.name, ChangeKind::Updated),
+            )?;
+        }
+        Ok(modseq)
+    }
+
     fn touch_memberships(&mut self, account: AccountId, id: ItemId, modseq: Modseq) -> Result<()> {
         for (mailbox, uid) in self.read().mailboxes_of(id)? {
             self.conn.execute(

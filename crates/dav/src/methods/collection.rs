@@ -59,7 +59,7 @@ pub(crate) async fn make(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
 
 /// Whether a body's Content-Type is XML (RFC 7303) or absent. Only decides the status of a body
 /// that does not parse: clients label well-formed XML bodies text/plain too.
-fn xml_body(content_type: Option<&str>) -> bool {
+pub(crate) fn xml_body(content_type: Option<&str>) -> bool {
     let Some(ct) = content_type else { return true };
     let mime = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     mime == "application/xml" || mime == "text/xml" || mime.ends_with("+xml")

@@ -2,6 +2,7 @@
 
 mod acl;
 mod collection;
+mod files;
 mod propfind;
 mod proppatch;
 mod resource;
@@ -32,6 +33,11 @@ pub(crate) fn options(_req: &Request) -> Reply {
 pub(crate) async fn dispatch(ctx: &Ctx<'_>) -> Result<Reply> {
     let target = Target::parse(&ctx.req.path).ok_or_else(crate::node::not_found)?;
     let m = &ctx.req.method;
+    if let Target::Files(user, segments) = &target
+        && !matches!(m.as_str(), "PROPFIND" | "PROPPATCH")
+    {
+        return files::handle(ctx, user, segments).await;
+    }
     match m.as_str() {
         "PROPFIND" => propfind::propfind(ctx, &target).await,
         "PROPPATCH" => proppatch::proppatch(ctx, &target).await,

@@ -4,8 +4,9 @@
 
 use hyper::StatusCode;
 use relais_dav_proto::{Depth, Multistatus, PropFind, PropRequest, Property, QName, parse_propfind};
+use relais_groupware::files::{Entry, FileMeta, Lookup};
 use relais_groupware::{CollectionProps, etag, gal};
-use relais_store::{Collection, ResourceContent};
+use relais_store::{Collection, Item, Principal, ResourceContent};
 
 use crate::node::{Node, ScheduleBox};
 use crate::path::{self, Home, Target};
@@ -60,8 +61,50 @@ async fn write_node(ctx: &Ctx<'_>, out: &mut Multistatus, node: &Node, request: 
             respond(ctx, out, &href, &Subject::Schedule(owner, *b), request)
         }
         Node::Gal(owner, Some(card)) => write_gal_cards(ctx, out, owner, std::iter::once(card.as_ref()), request),
+        Node::Files(owner, segments, entry) => write_file_entry(ctx, out, owner, segments, entry, request),
     }
     Ok(())
+}
+
+/// Writes a folder or file of a file store at `segments`.
+fn write_file_entry(
+    ctx: &Ctx<'_>,
+    out: &mut Multistatus,
+    owner: &Principal,
+    segments: &[String],
+    entry: &Entry,
+    request: &PropFind,
+) {
+    match entry {
+        Entry::Folder(c) => write_folder(ctx, out, owner, segments, c, request),
+        Entry::File(_, item) => write_file(ctx, out, owner, segments, item, request),
+    }
+}
+
+fn write_folder(
+    ctx: &Ctx<'_>,
+    out: &mut Multistatus,
+    owner: &Principal,
+    segments: &[String],
+    c: &Collection,
+    request: &PropFind,
+) {
+    let props = CollectionProps::parse(&c.props);
+    let href = path::files_href(&owner.address(), segments, true);
+    respond(ctx, out, &href, &Subject::Folder(owner, c, &props), request);
+}
+
+fn write_file(
+    ctx: &Ctx<'_>,
+    out: &mut Multistatus,
+    owner: &Principal,
+    segments: &[String],
+    item: &Item,
+    request: &PropFind,
+) {
+    let meta = FileMeta::of(item);
+    let href = path::files_href(&owner.address(), segments, false);
+    respond(ctx, out, &href, &Subject::File(item, &meta), request);
 }
 
 /// Writes cards of the global address list.
@@ -88,6 +131,9 @@ async fn write_members(ctx: &Ctx<'_>, out: &mut Multistatus, node: &Node, reques
             respond(ctx, out, "/dav/principals/", &Subject::Principals, request);
             for h in [Home::Calendars, Home::AddressBooks] {
                 respond(ctx, out, &path::home_href(h, &me), &Subject::Home(h, &ctx.user), request);
+            }
+            if let Lookup::Found(root) = ctx.files(&ctx.user, &[]).await? {
+                write_file_entry(ctx, out, &ctx.user, &[], &root, request);
             }
         }
         Node::Principals => {
@@ -134,7 +180,21 @@ async fn write_members(ctx: &Ctx<'_>, out: &mut Multistatus, node: &Node, reques
                 respond(ctx, out, &href, &Subject::Resource(*h, &view), request);
             }
         }
-        Node::Principal(_) | Node::Resource(..) | Node::Gal(_, Some(_)) | Node::Schedule(..) => {}
+        Node::Files(owner, segments, Entry::Folder(c)) => {
+            let (folders, files) = ctx.dav.groupware.folder_members(c).await.map_err(internal)?;
+            let mut path = segments.clone();
+            for f in &folders {
+                path.push(f.name.clone());
+                write_folder(ctx, out, owner, &path, f, request);
+                path.pop();
+            }
+            for item in &files {
+                path.push(item.name.clone().unwrap_or_default());
+                write_file(ctx, out, owner, &path, item, request);
+                path.pop();
+            }
+        }
+        Node::Principal(_) | Node::Resource(..) | Node::Gal(_, Some(_)) | Node::Schedule(..) | Node::Files(..) => {}
     }
     Ok(())
 }

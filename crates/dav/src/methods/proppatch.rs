@@ -8,15 +8,22 @@ use relais_dav_proto::{
     Multistatus, NS_APPLE_ICAL, NS_CALDAV, NS_CALENDARSERVER, NS_CARDDAV, NS_DAV, PropPatchOp, QName, SetProperty,
     StructuredValue, parse_proppatch,
 };
+use std::collections::BTreeMap;
+
+use relais_groupware::files::{Entry, FileMeta};
 use relais_groupware::{CollectionProps, ComponentKind};
 
 use crate::node::Node;
 use crate::path::{self, Target};
+use crate::props::clark;
 use crate::{Ctx, Reply, Result, internal};
 
 pub(crate) async fn proppatch(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
     let update = parse_proppatch(&ctx.req.body)?;
     let node = ctx.resolve(target).await?;
+    if let Node::Files(owner, segments, entry) = &node {
+        return proppatch_file(ctx, owner, segments, entry, &update.ops).await;
+    }
     let Node::Collection(h, owner, c) = node else {
         // Principals, homes and resources have no writable properties.
         let results: Vec<(QName, u16)> = update.ops.iter().map(|op| (op.name().clone(), 403)).collect();
@@ -35,12 +42,82 @@ pub(crate) async fn proppatch(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
     Ok(Reply::xml(StatusCode::MULTI_STATUS, out.into_bytes()))
 }
 
+/// PROPPATCH on a folder or file of a file store.
+async fn proppatch_file(
+    ctx: &Ctx<'_>,
+    owner: &relais_store::Principal,
+    segments: &[String],
+    entry: &Entry,
+    ops: &[PropPatchOp],
+) -> Result<Reply> {
+    let results = match entry {
+        Entry::Folder(c) => {
+            let mut props = CollectionProps::parse(&c.props);
+            let results = apply_plain(Some(&mut props.display_name), &mut props.dead, ops);
+            if results.iter().all(|(_, s)| *s == 200) {
+                ctx.dav.groupware.set_props(c.id, props).await.map_err(internal)?;
+            }
+            results
+        }
+        Entry::File(_, item) => {
+            let mut meta = FileMeta::of(item);
+            let results = apply_plain(None, &mut meta.dead, ops);
+            if results.iter().all(|(_, s)| *s == 200) {
+                ctx.dav.groupware.set_file_props(item, meta.dead).await.map_err(internal)?;
+            }
+            results
+        }
+    };
+    let href = path::files_href(&owner.address(), segments, matches!(entry, Entry::Folder(_)));
+    let mut out = Multistatus::new();
+    out.proppatch_response(&href, &results);
+    Ok(Reply::xml(StatusCode::MULTI_STATUS, out.into_bytes()))
+}
+
 /// Applies `ops` in order; on any failure the others are answered 424 (RFC 4918 §9.2) and the
 /// caller must not store `props`. `creating`: the collection is being made, so its component
 /// set may still be chosen.
 pub(crate) fn apply(props: &mut CollectionProps, ops: &[PropPatchOp], creating: bool) -> Vec<(QName, u16)> {
-    let mut results: Vec<(QName, u16)> =
-        ops.iter().map(|op| (op.name().clone(), apply_one(props, op, creating))).collect();
+    settle(ops.iter().map(|op| (op.name().clone(), apply_one(props, op, creating))).collect())
+}
+
+/// The same for the file store: a folder's DAV:displayname (when `display_name` is given) is
+/// kept, every other DAV: property is live (403), and any other property is dead.
+pub(crate) fn apply_plain(
+    mut display_name: Option<&mut Option<String>>,
+    dead: &mut BTreeMap<String, String>,
+    ops: &[PropPatchOp],
+) -> Vec<(QName, u16)> {
+    let one =
+        |op: &PropPatchOp, display_name: &mut Option<&mut Option<String>>, dead: &mut BTreeMap<String, String>| {
+            let name = op.name();
+            match (name.ns.as_ref(), name.local.as_ref(), display_name) {
+                (NS_DAV, "displayname", Some(field)) => {
+                    **field = match op {
+                        PropPatchOp::Set(SetProperty { value, .. }) => Some(value.trimmed_text().to_owned()),
+                        PropPatchOp::Remove(_) => None,
+                    };
+                    200
+                }
+                (NS_DAV, ..) => 403,
+                _ => set_dead(dead, op),
+            }
+        };
+    settle(ops.iter().map(|op| (op.name().clone(), one(op, &mut display_name, dead))).collect())
+}
+
+/// Sets or removes a dead property, kept verbatim.
+fn set_dead(dead: &mut BTreeMap<String, String>, op: &PropPatchOp) -> u16 {
+    let key = clark(op.name());
+    match op {
+        PropPatchOp::Set(SetProperty { value, .. }) => dead.insert(key, value.inner_xml.clone()),
+        PropPatchOp::Remove(_) => dead.remove(&key),
+    };
+    200
+}
+
+/// RFC 4918 §9.2: all or nothing; when one instruction fails the others are 424.
+fn settle(mut results: Vec<(QName, u16)>) -> Vec<(QName, u16)> {
     if results.iter().any(|(_, s)| *s != 200) {
         for r in &mut results {
             if r.1 == 200 {
@@ -87,14 +164,7 @@ fn apply_one(props: &mut CollectionProps, op: &PropPatchOp, creating: bool) -> u
         }
         (NS_DAV, "resourcetype") if creating => return 200,
         (NS_DAV, _) | (NS_CALDAV, _) | (NS_CARDDAV, _) | (NS_CALENDARSERVER, "getctag") => return 403,
-        _ => {
-            let key = format!("{{{}}}{}", name.ns, name.local);
-            match value {
-                Some(v) => props.dead.insert(key, v.inner_xml.clone()),
-                None => props.dead.remove(&key),
-            };
-            return 200;
-        }
+        _ => return set_dead(&mut props.dead, op),
     };
     *field = text;
     200
