@@ -128,3 +128,32 @@ def test_file_store_bad_input(dav):
     evil = ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><d:propertyupdate xmlns:d="DAV:">'
             '<d:set><d:prop><x:y xmlns:x="urn:x">&a;</x:y></d:prop></d:set></d:propertyupdate>')
     assert s.request("PROPPATCH", files_url(dav, "d/"), data=evil).status_code == 400
+
+
+def test_quota_properties_and_refusal(dav):
+    """RFC 4331: one quota per account, shown on its homes, collections and folders, and a PUT
+    past it refused with 507 DAV:quota-not-exceeded; nothing is stored."""
+    s = session()
+    ns = {"d": "DAV:"}
+    body = ('<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop>'
+            '<d:quota-used-bytes/><d:quota-available-bytes/></d:prop></d:propfind>')
+
+    def quota(url):
+        tree = etree.fromstring(propfind(s, url, body, depth="0").content)
+        return (tree.findtext(".//d:quota-used-bytes", namespaces=ns),
+                tree.findtext(".//d:quota-available-bytes", namespaces=ns))
+
+    assert s.put(files_url(dav, "a.bin"), data=b"x" * 1000).status_code == 201
+    used, available = quota(files_url(dav))
+    assert int(used) >= 1000 and not available  # no quota: nothing to show as available (404 propstat)
+    dav.admin("user", "quota", USER, "4K")
+    used, available = quota(files_url(dav))
+    assert int(used) + int(available) == 4096
+    # The calendar home and a calendar show the same account figures.
+    assert quota(f"{dav.https_url}/dav/calendars/{USER}/Calendar/") == (used, available)
+    # allprop does not carry them (RFC 4331 §3, §4).
+    assert b"quota-used-bytes" not in propfind(s, files_url(dav), depth="0").content
+    too_big = s.put(files_url(dav, "b.bin"), data=b"y" * 4000)
+    assert too_big.status_code == 507 and b"quota-not-exceeded" in too_big.content
+    assert s.get(files_url(dav, "b.bin")).status_code == 404
+    assert s.put(files_url(dav, "c.bin"), data=b"z" * 1000).status_code == 201

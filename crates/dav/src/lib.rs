@@ -141,6 +141,9 @@ pub(crate) struct Ctx<'a> {
     pub dav: &'a Dav,
     pub req: &'a Request,
     pub user: Principal,
+    /// The caller's (usage, quota) in octets, read once when a request asks for the quota
+    /// properties (RFC 4331).
+    pub quota: std::sync::OnceLock<(u64, Option<u64>)>,
 }
 
 impl Dav {
@@ -161,7 +164,7 @@ impl Dav {
             Ok(u) => u,
             Err(reply) => return reply,
         };
-        let ctx = Ctx { dav: self, req: &req, user };
+        let ctx = Ctx { dav: self, req: &req, user, quota: std::sync::OnceLock::new() };
         match methods::dispatch(&ctx).await {
             Ok(reply) | Err(reply) => reply,
         }

@@ -6,7 +6,7 @@
 //! whether it exists or not, so names do not leak.
 
 use hyper::StatusCode;
-use relais_dav_proto::names;
+use relais_dav_proto::{QName, names};
 use relais_groupware::files::{Entry, Lookup};
 use relais_groupware::gal;
 use relais_store::{
@@ -247,6 +247,25 @@ impl Ctx<'_> {
             Ok(found) => Ok(found),
             Err(relais_groupware::Error::Conflict(why)) => Err(Reply::text(StatusCode::FORBIDDEN, why)),
             Err(e) => Err(internal(e)),
+        }
+    }
+
+    /// Reads the caller's usage and quota for the quota properties.
+    pub async fn load_quota(&self) -> Result<()> {
+        if self.quota.get().is_none() {
+            let usage = self.dav.directory.usage(self.user.id).await.map_err(internal)?;
+            let _ = self.quota.set(usage);
+        }
+        Ok(())
+    }
+
+    /// RFC 4331 §6: 507 DAV:quota-not-exceeded unless `owner` has room for `more` octets.
+    pub async fn check_quota(&self, owner: relais_store::AccountId, more: u64) -> Result<()> {
+        match self.dav.directory.quota(owner).await.map_err(internal)? {
+            Some((used, quota)) if used.saturating_add(more) > quota => {
+                Err(Reply::precondition(StatusCode::INSUFFICIENT_STORAGE, &QName::dav("quota-not-exceeded")))
+            }
+            _ => Ok(()),
         }
     }
 

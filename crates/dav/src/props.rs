@@ -148,6 +148,9 @@ pub(crate) fn value<'a>(ctx: &Ctx<'_>, subject: &Subject<'a>, name: &QName) -> O
     {
         return text(ctx.dav.config.max_resource_size.to_string());
     }
+    if is_quota(name) {
+        return quota(ctx, subject, name);
+    }
     match subject {
         Subject::Root | Subject::Principals => match (name.ns.as_ref(), name.local.as_ref()) {
             (NS_DAV, "resourcetype") => Some(PropValue::ResourceType(vec![names::COLLECTION])),
@@ -188,6 +191,26 @@ pub(crate) fn value<'a>(ctx: &Ctx<'_>, subject: &Subject<'a>, name: &QName) -> O
         },
         Subject::Folder(owner, c, props) => folder(owner, c, props, name),
         Subject::File(item, meta) => file(item, meta, name),
+    }
+}
+
+/// RFC 4331 §3, §4: DAV:quota-available-bytes and DAV:quota-used-bytes.
+pub(crate) fn is_quota(name: &QName) -> bool {
+    name.ns == NS_DAV && (name.local == "quota-available-bytes" || name.local == "quota-used-bytes")
+}
+
+/// The caller's quota on its own homes, collections and folders: one quota per account, so
+/// every collection shows the account's figures. Available bytes only under a quota.
+fn quota<'a>(ctx: &Ctx<'_>, subject: &Subject<'_>, name: &QName) -> Option<PropValue<'a>> {
+    let own = match subject {
+        Subject::Home(_, owner) | Subject::Folder(owner, ..) => owner.id == ctx.user.id,
+        Subject::Collection(_, _, c, ..) => c.account == ctx.user.id,
+        _ => false,
+    };
+    let (used, limit) = *ctx.quota.get().filter(|_| own)?;
+    match name.local.as_ref() {
+        "quota-used-bytes" => text(used.to_string()),
+        _ => limit.map(|q| PropValue::Text(q.saturating_sub(used).to_string().into())),
     }
 }
 

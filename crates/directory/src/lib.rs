@@ -184,17 +184,24 @@ impl Directory {
     }
 
     /// (usage, quota) in octets when the account has a quota; `None` when unlimited. Usage is
-    /// summed over the account's mail, so it is counted only when there is a quota to check:
+    /// summed over everything the account holds (mail, calendars, contacts, files), so it is
+    /// counted only when there is a quota to check:
     /// APPEND and SMTP RCPT call this on every message, and their cost must not grow with the
     /// mailbox for the unlimited default.
     pub async fn quota(&self, id: AccountId) -> Result<Option<(u64, u64)>> {
         Ok(self
             .store
             .read(move |r| match r.principal(id)?.and_then(|p| p.quota) {
-                Some(quota) => Ok(Some((r.mail_usage(id)?, quota))),
+                Some(quota) => Ok(Some((r.usage(id)?, quota))),
                 None => Ok(None),
             })
             .await?)
+    }
+
+    /// (usage, quota) in octets, the quota `None` when unlimited: for showing, not checking
+    /// (DAV quota properties); usage is counted whatever the quota.
+    pub async fn usage(&self, id: AccountId) -> Result<(u64, Option<u64>)> {
+        Ok(self.store.read(move |r| Ok((r.usage(id)?, r.principal(id)?.and_then(|p| p.quota)))).await?)
     }
 
     pub async fn set_role(&self, address: &str, role: Role) -> Result<()> {

@@ -258,12 +258,12 @@ impl<'c> ReadTx<'c> {
         rows.iter().map(|r| Ok(AccountId(r.int(0)?))).collect()
     }
 
-    /// Octets of mail an account holds (what its quota counts).
-    pub fn mail_usage(&mut self, account: AccountId) -> Result<u64> {
-        let row = self.conn.query_one(
-            "SELECT coalesce(sum(size), 0) FROM items WHERE account_id = $1 AND data_type = $2",
-            params![account.0, DataType::Email as i64],
-        )?;
+    /// Octets an account holds — mail, calendar and address objects, files: what its one
+    /// quota counts (IMAP QUOTA, DAV quota properties, SMTP and DAV refusals).
+    pub fn usage(&mut self, account: AccountId) -> Result<u64> {
+        let row = self
+            .conn
+            .query_one("SELECT coalesce(sum(size), 0) FROM items WHERE account_id = $1", params![account.0])?;
         Ok(u64::try_from(row.map_or(Ok(0), |r| r.int(0))?).unwrap_or(0))
     }
 

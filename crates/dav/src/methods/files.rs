@@ -114,6 +114,7 @@ async fn put(ctx: &Ctx<'_>, owner: &Principal, segments: &[String]) -> Result<Re
         // RFC 4918 §9.7.1: no parent collection.
         Lookup::Missing { parent: None } => return Ok(status(StatusCode::CONFLICT, "the folder does not exist")),
     };
+    ctx.check_quota(owner.id, ctx.req.body.len() as u64).await?;
     let content_type = ctx.req.header(header::CONTENT_TYPE).map(str::to_owned);
     let cond = ctx.condition()?;
     match ctx.dav.groupware.put_file(&folder, name, ctx.req.body.to_vec(), content_type, cond).await {

@@ -20,6 +20,9 @@ pub(crate) async fn propfind(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
     }
     let request = parse_propfind(&ctx.req.body)?;
     let node = ctx.resolve(target).await?;
+    if request.names().any(props::is_quota) {
+        ctx.load_quota().await?;
+    }
     let mut out = Multistatus::new();
     write_node(ctx, &mut out, &node, &request).await?;
     if depth == Depth::One {

@@ -64,6 +64,7 @@ pub(crate) async fn put(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
     if ctx.req.body.len() > ctx.dav.config.max_resource_size {
         return Ok(Reply::precondition(StatusCode::FORBIDDEN, &precondition(*home, "max-resource-size")));
     }
+    ctx.check_quota(collection.account, ctx.req.body.len() as u64).await?;
     let cond = ctx.condition()?;
     match ctx.dav.groupware.put(&collection, name, ctx.req.body.to_vec(), cond).await {
         Ok(w) => Ok(written(w)),
