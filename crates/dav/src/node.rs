@@ -58,8 +58,9 @@ impl ScheduleBox {
     }
 }
 
-/// The owner's extra right (on top of read and write): properties, sharing, deletion.
-pub(crate) const OWNER: i64 = 1 << 8;
+/// The owner's extra right (on top of every shared right): properties, sharing, deletion.
+/// Above every `share_rights` bit, so no grant can carry it.
+pub(crate) const OWNER: i64 = 1 << 32;
 
 /// RFC 3744 §7.1.1: the caller lacks a privilege.
 pub(crate) fn forbidden() -> Reply {
@@ -138,17 +139,17 @@ impl Ctx<'_> {
         let owner = self.principal(user).await.map_err(|_| forbidden())?;
         let found = self.collection(home, &owner, name).await?;
         match found {
-            Some(c) if self.rights(&c).await? != 0 => Ok((owner, c)),
+            Some(c) if share_rights::has(self.rights(&c).await?, share_rights::READ) => Ok((owner, c)),
             None if owner.id == self.user.id => Err(not_found()),
             _ => Err(forbidden()),
         }
     }
 
     /// What the caller may do in `c`: everything as its owner, else what was granted
-    /// (`share_rights::READ`, `share_rights::WRITE`); 0 for nothing.
+    /// (DAV reads with all of `share_rights::READ`, writes with all of `share_rights::WRITE`).
     pub async fn rights(&self, c: &Collection) -> Result<i64> {
         if c.account == self.user.id {
-            return Ok(share_rights::READ | share_rights::WRITE | OWNER);
+            return Ok(share_rights::ALL | OWNER);
         }
         let (id, me) = (c.id, self.user.id);
         self.dav.groupware.store().read(move |r| r.rights_on(id, me)).await.map_err(internal)
@@ -156,7 +157,7 @@ impl Ctx<'_> {
 
     /// 403 unless the caller may change the resources of `c`.
     pub async fn may_write(&self, c: &Collection) -> Result<()> {
-        if self.rights(c).await? & share_rights::WRITE == 0 {
+        if !share_rights::has(self.rights(c).await?, share_rights::WRITE) {
             return Err(forbidden());
         }
         Ok(())
@@ -174,7 +175,10 @@ impl Ctx<'_> {
     pub async fn shared_with(&self, home: Home) -> Result<Vec<(Collection, i64)>> {
         let me = self.user.id;
         let all = self.dav.groupware.store().read(move |r| r.shared_with(me)).await.map_err(internal)?;
-        Ok(all.into_iter().filter(|(c, _)| kinds(home).contains(&c.kind)).collect())
+        Ok(all
+            .into_iter()
+            .filter(|(c, r)| kinds(home).contains(&c.kind) && share_rights::has(*r, share_rights::READ))
+            .collect())
     }
 
     /// The collection `name` of `owner`'s home.

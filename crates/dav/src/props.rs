@@ -106,10 +106,10 @@ pub(crate) fn principal_display_name(p: &Principal) -> String {
 
 /// RFC 3744 §3: what the caller's rights on a collection amount to.
 fn shared_privileges(rights: i64) -> Vec<QName> {
-    use relais_store::share_rights::WRITE;
+    use relais_store::share_rights::{WRITE, has};
     if rights & crate::node::OWNER != 0 {
         privileges(true)
-    } else if rights & WRITE != 0 {
+    } else if has(rights, WRITE) {
         vec![
             names::PRIV_READ,
             names::PRIV_WRITE_CONTENT,

@@ -78,7 +78,7 @@ async fn read<S: AsyncRead + Unpin>(
     idling: bool,
 ) -> Input {
     let timeout = s.imap.config.idle_timeout;
-    let account = s.account();
+    let account = s.watched();
     let notified = async {
         match (idling, s.changes.as_mut()) {
             (true, Some(rx)) => loop {

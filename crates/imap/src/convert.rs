@@ -69,3 +69,29 @@ pub fn internal_date(unix: i64) -> Option<DateTime> {
 pub fn has(keywords: &[String], flag: &str) -> bool {
     keywords.iter().any(|k| k.eq_ignore_ascii_case(flag))
 }
+
+/// The right that changing `keyword` needs (RFC 4314 §4): \Seen needs s, \Deleted t, any other
+/// flag or keyword w.
+pub fn right_for(keyword: &str) -> i64 {
+    use relais_store::share_rights::{DELETE_ITEMS, KEEP_SEEN, WRITE_FLAGS};
+    if keyword.eq_ignore_ascii_case("\\Seen") {
+        KEEP_SEEN
+    } else if keyword.eq_ignore_ascii_case("\\Deleted") {
+        DELETE_ITEMS
+    } else {
+        WRITE_FLAGS
+    }
+}
+
+/// The rights needed to go from `before` to `after` (every flag added or removed).
+pub fn rights_to_change(before: &[String], after: &[String]) -> i64 {
+    let added = after.iter().filter(|k| !has(before, k));
+    let removed = before.iter().filter(|k| !has(after, k));
+    added.chain(removed).fold(0, |acc, k| acc | right_for(k))
+}
+
+/// The flags of a new message (APPEND, COPY) the user may set: the others are dropped
+/// silently, as RFC 4314 §4 asks.
+pub fn settable(keywords: Vec<String>, rights: i64) -> Vec<String> {
+    keywords.into_iter().filter(|k| relais_store::share_rights::has(rights, right_for(k))).collect()
+}

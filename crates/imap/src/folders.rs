@@ -1,46 +1,121 @@
 //! IMAP mailbox names ↔ the store's mailbox collections. Names are hierarchical with `/`
 //! (RFC 9051 §5.1); INBOX is the collection with role `inbox` and matches case-insensitively;
 //! the store keeps each collection's own name and its parent, so a full name is built by
-//! walking up.
+//! walking up. Mailboxes other accounts shared with the user (RFC 4314) appear under
+//! `Other Users/<owner address>/` with the owner's full name (RFC 2342 §5).
 
 use relais_imap_proto::MailboxAttribute;
-use relais_store::{AccountId, Collection, CollectionId, CollectionKind, ReadTx};
+use relais_store::{AccountId, Collection, CollectionKind, ReadTx, share_rights};
 
 pub const DELIMITER: char = '/';
 
-/// All mailboxes of an account with their full names.
+/// The Other Users namespace (RFC 2342 §5): `Other Users/<owner address>/<owner's name>`.
+pub const OTHER_USERS: &str = "Other Users";
+
+/// A mailbox this session can reach, under its full name in this session's namespaces.
+#[derive(Debug, Clone)]
+pub struct Folder {
+    pub name: String,
+    pub collection: Collection,
+    /// What the session's user may do there (`relais_store::share_rights`); every right in
+    /// its own mailboxes.
+    pub rights: i64,
+    /// The user's subscription: the mailbox's own flag for an own mailbox, the grant's for a
+    /// shared one.
+    pub subscribed: bool,
+}
+
+impl Folder {
+    pub fn may(&self, needed: i64) -> bool {
+        share_rights::has(self.rights, needed)
+    }
+
+    /// The account that owns the mailbox and its messages.
+    pub fn owner(&self) -> AccountId {
+        self.collection.account
+    }
+}
+
+/// Every mailbox a user can reach: its own, then those other accounts shared with it (any
+/// right at all: one may SELECT a mailbox held with `r` but not `l`), sorted by name.
 pub struct Folders {
-    pub list: Vec<(String, Collection)>,
+    pub list: Vec<Folder>,
 }
 
 impl Folders {
-    pub fn load(r: &mut ReadTx<'_>, account: AccountId) -> relais_store::Result<Folders> {
-        let all = r.collections(account, CollectionKind::Mailbox)?;
-        let mut list = Vec::with_capacity(all.len());
-        for c in &all {
-            list.push((full_name(&all, c), c.clone()));
+    pub fn load(r: &mut ReadTx<'_>, me: AccountId) -> relais_store::Result<Folders> {
+        let own = r.collections(me, CollectionKind::Mailbox)?;
+        let mut list: Vec<Folder> = own
+            .iter()
+            .map(|c| Folder {
+                name: full_name(&own, c),
+                collection: c.clone(),
+                rights: share_rights::ALL,
+                subscribed: c.subscribed,
+            })
+            .collect();
+        let shares: Vec<_> =
+            r.shares(me)?.into_iter().filter(|s| s.collection.kind == CollectionKind::Mailbox).collect();
+        let mut owners: Vec<AccountId> = shares.iter().map(|s| s.collection.account).collect();
+        owners.sort_unstable();
+        owners.dedup();
+        for owner in owners {
+            let Some(p) = r.principal(owner)? else { continue };
+            let theirs = r.collections(owner, CollectionKind::Mailbox)?;
+            let prefix = format!("{OTHER_USERS}{DELIMITER}{}{DELIMITER}", p.address());
+            for s in shares.iter().filter(|s| s.collection.account == owner) {
+                list.push(Folder {
+                    name: format!("{prefix}{}", full_name(&theirs, &s.collection)),
+                    collection: s.collection.clone(),
+                    rights: s.rights,
+                    subscribed: s.subscribed,
+                });
+            }
         }
-        list.sort_by(|a, b| a.0.cmp(&b.0));
+        list.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(Folders { list })
     }
 
-    pub fn find(&self, name: &str) -> Option<&Collection> {
+    pub fn find(&self, name: &str) -> Option<&Folder> {
         let name = normalise(name);
-        self.list.iter().find(|(n, _)| *n == name).map(|(_, c)| c)
+        self.list.iter().find(|f| f.name == name)
     }
 
     /// The mailbox of that name, or `NotFound`.
-    pub fn get(&self, name: &str) -> relais_store::Result<Collection> {
-        self.find(name).cloned().ok_or_else(|| relais_store::Error::NotFound(name.to_owned()))
+    pub fn get(&self, name: &str) -> relais_store::Result<&Folder> {
+        self.find(name).ok_or_else(|| relais_store::Error::NotFound(name.to_owned()))
     }
+}
 
-    pub fn name_of(&self, id: CollectionId) -> Option<&str> {
-        self.list.iter().find(|(_, c)| c.id == id).map(|(n, _)| n.as_str())
-    }
+/// Where a new name would live: in the user's own namespace, or under another user's
+/// mailbox (`parent`, which must be reachable). `None` for a name directly under
+/// `Other Users/<owner>/` or naming nobody: only the owner creates there.
+pub enum Place<'a> {
+    Personal,
+    Under(&'a Folder),
+    Nowhere,
+}
 
-    pub fn has_children(&self, id: CollectionId) -> bool {
-        self.list.iter().any(|(_, c)| c.parent == Some(id))
+impl Folders {
+    /// The place of `name` (normalised): its deepest existing ancestor decides.
+    pub fn place(&self, name: &str) -> Place<'_> {
+        if !is_other_users(name) {
+            return Place::Personal;
+        }
+        let mut path = name;
+        while let Some((parent, _)) = path.rsplit_once(DELIMITER) {
+            if let Some(f) = self.find(parent) {
+                return Place::Under(f);
+            }
+            path = parent;
+        }
+        Place::Nowhere
     }
+}
+
+/// True for a name in the Other Users namespace.
+pub fn is_other_users(name: &str) -> bool {
+    name == OTHER_USERS || name.strip_prefix(OTHER_USERS).is_some_and(|rest| rest.starts_with(DELIMITER))
 }
 
 /// `inbox` and `Inbox/x` as INBOX (RFC 9051 §5.1); trailing delimiters dropped.

@@ -47,7 +47,7 @@ pub struct Session {
     pub saved: Option<Vec<u32>>,
     pub errors: u32,
     pub out: Vec<u8>,
-    /// Commits of this account, to know when the view needs a sync.
+    /// Commits of every account (filtered by `watched`), to know when the view needs a sync.
     pub changes: Option<broadcast::Receiver<Notification>>,
     /// The session cannot go on (its view fell out of the change log): BYE after this command.
     pub closing: bool,
@@ -138,6 +138,15 @@ impl Session {
         self.principal.as_ref().map(|p| p.id)
     }
 
+    /// The account whose commits this session follows (NOOP, IDLE): the selected mailbox's
+    /// owner, which is another account for a shared mailbox; else the user's own.
+    pub fn watched(&self) -> Option<relais_store::AccountId> {
+        match &self.state {
+            State::Selected(v) => Some(v.owner),
+            _ => self.account(),
+        }
+    }
+
     /// RFC 9051 §6: is the command allowed in the current state?
     pub fn allowed(&self, needs: CommandState) -> bool {
         matches!(
@@ -156,9 +165,10 @@ impl Session {
         }
     }
 
-    /// True if a commit to this account touched mail since the last look.
+    /// True if a commit to the watched account touched mail since the last look.
     fn mail_changed(&mut self) -> bool {
-        let (Some(rx), Some(account)) = (self.changes.as_mut(), self.principal.as_ref().map(|p| p.id)) else {
+        let account = self.watched();
+        let (Some(rx), Some(account)) = (self.changes.as_mut(), account) else {
             return false;
         };
         let mut changed = false;

@@ -7,7 +7,7 @@
 //! then expunged messages stay in the map, marked gone, so sequence numbers never shift under
 //! a command.
 
-use relais_store::{CollectionId, ItemId, MailboxChange, Modseq, ReadTx, Uid};
+use relais_store::{AccountId, CollectionId, ItemId, MailboxChange, Modseq, ReadTx, Uid, share_rights};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
@@ -36,6 +36,10 @@ pub struct Updates {
 #[derive(Debug, Clone)]
 pub struct View {
     pub mailbox: CollectionId,
+    /// The account owning the mailbox: the user's own, or another's that shared it.
+    pub owner: AccountId,
+    /// The user's rights on the mailbox when it was selected (`relais_store::share_rights`).
+    pub rights: i64,
     pub uid_validity: u32,
     pub uid_next: u32,
     pub read_only: bool,
@@ -47,8 +51,11 @@ pub struct View {
 }
 
 impl View {
-    /// Loads the mailbox as it is now.
-    pub fn open(r: &mut ReadTx<'_>, mailbox: CollectionId, read_only: bool) -> relais_store::Result<View> {
+    /// Loads the mailbox as it is now, for a user holding `rights` on it. It is read-only for
+    /// EXAMINE, and for a user who may change nothing in it (RFC 4314 §4: none of s w i t e).
+    pub fn open(r: &mut ReadTx<'_>, mailbox: CollectionId, examine: bool, rights: i64) -> relais_store::Result<View> {
+        use share_rights::{DELETE_ITEMS, EXPUNGE, INSERT, KEEP_SEEN, WRITE_FLAGS};
+        let read_only = examine || rights & (KEEP_SEEN | WRITE_FLAGS | INSERT | DELETE_ITEMS | EXPUNGE) == 0;
         let c = r.collection(mailbox)?;
         let modseq = r.account_modseq(c.account)?;
         let messages = r
@@ -66,6 +73,8 @@ impl View {
             .collect();
         Ok(View {
             mailbox,
+            owner: c.account,
+            rights,
             uid_validity: c.uid_validity,
             uid_next: c.uid_next,
             read_only,
@@ -73,6 +82,11 @@ impl View {
             modseq,
             announced: Vec::new(),
         })
+    }
+
+    /// True if the user may do what `needed` stands for here (and the view is not read-only).
+    pub fn may(&self, needed: i64) -> bool {
+        !self.read_only && share_rights::has(self.rights, needed)
     }
 
     pub fn exists(&self) -> u32 {

@@ -18,6 +18,7 @@
 mod blob;
 mod directory;
 mod error;
+mod grants;
 mod migrate;
 mod model;
 mod notify;
@@ -26,7 +27,7 @@ mod pool;
 mod queue;
 mod read;
 mod resource;
-pub use resource::rights as share_rights;
+pub use grants::{Share, rights as share_rights};
 pub mod sql;
 mod sqlite;
 mod tree;

@@ -13,6 +13,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0004_inline_blobs.sql"),
     include_str!("../migrations/sqlite/0005_groupware.sql"),
     include_str!("../migrations/sqlite/0006_grants.sql"),
+    include_str!("../migrations/sqlite/0007_acl_rights.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
@@ -21,10 +22,11 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0004_inline_blobs.sql"),
     include_str!("../migrations/postgres/0005_groupware.sql"),
     include_str!("../migrations/postgres/0006_grants.sql"),
+    include_str!("../migrations/postgres/0007_acl_rights.sql"),
 ];
 
 /// The schema version this binary writes.
-pub const LATEST: i64 = 6;
+pub const LATEST: i64 = 7;
 
 pub fn run(conn: &mut dyn Conn) -> Result<()> {
     let (steps, begin) = match conn.dialect() {

@@ -2,7 +2,9 @@
 //! shares it. Each ACE names a principal by href and grants DAV:read (read-only) or DAV:write,
 //! DAV:write-content, DAV:bind/unbind or DAV:all (read-write); the new ACL replaces the old
 //! grants. Denials, inverted ACEs and pseudo-principals (all, authenticated, self, property)
-//! are refused with their preconditions: sharing is with named principals only.
+//! are refused with their preconditions: sharing is with named principals only. How DAV's
+//! privileges map onto the shared rights (and so onto IMAP ACL's) is documented once, at
+//! `relais_store::share_rights`.
 
 use hyper::StatusCode;
 use relais_dav_proto::{AcePrincipal, NS_DAV, QName, parse_acl};

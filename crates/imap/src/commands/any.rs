@@ -1,4 +1,4 @@
-//! CAPABILITY, ID (RFC 2971), ENABLE (RFC 5161), NAMESPACE (RFC 2342).
+//! CAPABILITY, ID (RFC 2971), ENABLE (RFC 5161), NAMESPACE (RFC 2342: personal and Other Users).
 
 use relais_imap_proto::{Data, Namespace, Namespaces, Tag};
 
@@ -47,6 +47,8 @@ pub fn capabilities(s: &Session) -> Vec<String> {
         "QUOTA",
         "QUOTA=RES-STORAGE",
         "COMPRESS=DEFLATE",
+        "ACL",
+        "RIGHTS=texk",
     ] {
         caps.push(c.into());
     }
@@ -85,7 +87,10 @@ pub fn enable(s: &mut Session, tag: &Tag, caps: Vec<String>) {
 }
 
 pub fn namespace(s: &mut Session, tag: &Tag) {
-    let personal = vec![Namespace { prefix: String::new(), delimiter: Some(crate::folders::DELIMITER) }];
-    s.data(Data::Namespace(Namespaces { personal, other_users: Vec::new(), shared: Vec::new() }));
+    use crate::folders::{DELIMITER, OTHER_USERS};
+    let personal = vec![Namespace { prefix: String::new(), delimiter: Some(DELIMITER) }];
+    // RFC 2342 §5: other accounts' mailboxes shared with the user (RFC 4314), by owner address.
+    let other_users = vec![Namespace { prefix: format!("{OTHER_USERS}{DELIMITER}"), delimiter: Some(DELIMITER) }];
+    s.data(Data::Namespace(Namespaces { personal, other_users, shared: Vec::new() }));
     s.ok(tag, "NAMESPACE completed");
 }

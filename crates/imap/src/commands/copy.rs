@@ -1,9 +1,11 @@
 //! COPY, MOVE (RFC 6851) and EXPUNGE / UID EXPUNGE (RFC 9051 §6.4.3, RFC 4315 §2.1), with
 //! COPYUID (RFC 4315 §3). COPY makes a new message (a new item sharing the stored content), so
-//! the copy's flags are its own, as IMAP requires; MOVE keeps the item and changes its mailbox.
+//! the copy's flags are its own, as IMAP requires; MOVE keeps the item and changes its mailbox
+//! (within one account; into another account's mailbox it copies, then removes the original).
+//! Rights (RFC 4314 §4): i on the target, t and e on the source of a MOVE, e for EXPUNGE.
 
 use relais_imap_proto::{Code, MailboxName, SequenceSet, Status, StatusResponse, Tag};
-use relais_store::{DataType, NewItem};
+use relais_store::{DataType, NewItem, share_rights};
 
 use crate::commands::fetch::resolve_in;
 use crate::folders::Folders;
@@ -12,27 +14,42 @@ use crate::session::{Session, State};
 pub async fn copy(s: &mut Session, tag: &Tag, uid: bool, set: SequenceSet, mailbox: MailboxName, moving: bool) {
     let (Some(account), State::Selected(view)) = (s.account(), &s.state) else { return };
     if moving && view.read_only {
-        return s.no(tag, Some(Code::Cannot), "the mailbox is read-only (EXAMINE)");
+        return s.no(tag, Some(Code::Cannot), "the mailbox is read-only");
     }
-    let source = view.mailbox;
+    // RFC 4314 §4: MOVE takes messages out of the source, which needs t and e there.
+    if moving && !view.may(share_rights::DELETE_ITEMS | share_rights::EXPUNGE) {
+        return s.no(tag, Some(Code::NoPerm), "moving out of this mailbox needs the \"te\" rights");
+    }
+    let (source, source_owner) = (view.mailbox, view.owner);
     let seqs = resolve_in(view, &set, uid, s.saved.as_deref());
     let picked: Vec<_> = seqs.into_iter().filter_map(|q| view.by_seq(q)).filter(|m| !m.gone).cloned().collect();
     let target = mailbox.as_str().to_owned();
     let dest = match s.imap.store().read(move |r| Ok(Folders::load(r, account)?.find(&target).cloned())).await {
-        Ok(Some(c)) => c,
+        Ok(Some(f)) => f,
         Ok(None) => return s.no(tag, Some(Code::TryCreate), "no such mailbox"),
         Err(e) => return s.store_error(tag, &e),
     };
-    if moving && dest.id == source {
+    // RFC 4314 §4: COPY and MOVE into a mailbox need i there.
+    if !crate::rights::check(s, tag, &dest, share_rights::INSERT, if moving { "MOVE" } else { "COPY" }) {
+        return;
+    }
+    if moving && dest.collection.id == source {
         // RFC 6851 §3.3 leaves it to us; a no-op keeps the messages (a delete-and-copy would not).
         return s.ok(tag, "already in that mailbox");
     }
     if picked.is_empty() {
         return s.ok(tag, "nothing to copy");
     }
-    let copies = if moving { Vec::new() } else { prepare_copies(s, &picked).await };
+    // A message belongs to one account: into another account's mailbox, even a MOVE copies
+    // (charged to that owner's quota) and then takes the original out.
+    let owner = dest.owner();
+    let across = owner != source_owner;
+    if across && crate::commands::quota::would_exceed(s, owner, picked.iter().map(|m| m.size).sum()).await {
+        return s.no(tag, Some(Code::OverQuota), "the target mailbox is over its quota");
+    }
+    let copies = if moving && !across { Vec::new() } else { prepare_copies(s, &picked, dest.rights).await };
     let items: Vec<_> = picked.iter().map(|m| (m.uid, m.item)).collect();
-    let dest_id = dest.id;
+    let dest_id = dest.collection.id;
     let result = s
         .imap
         .store()
@@ -43,15 +60,16 @@ pub async fn copy(s: &mut Session, tag: &Tag, uid: bool, set: SequenceSet, mailb
                 if !tx.read().mailboxes_of(item)?.iter().any(|(mb, u)| *mb == source && *u == uid) {
                     continue;
                 }
-                let new_uid = if moving {
-                    let new = tx.add_to_mailbox(item, dest_id)?;
-                    tx.remove_from_mailbox(item, source)?;
-                    new
+                let new_uid = if moving && !across {
+                    tx.add_to_mailbox(item, dest_id)?
                 } else {
                     let Some(copy) = copies.get(i).cloned().flatten() else { continue };
-                    let id = tx.create_item(account, DataType::Email, copy)?;
+                    let id = tx.create_item(owner, DataType::Email, copy)?;
                     tx.add_to_mailbox(id, dest_id)?
                 };
+                if moving {
+                    tx.remove_from_mailbox(item, source)?;
+                }
                 pairs.push((uid.0, new_uid.0));
             }
             Ok(pairs)
@@ -62,7 +80,7 @@ pub async fn copy(s: &mut Session, tag: &Tag, uid: bool, set: SequenceSet, mailb
         Err(e) => return s.store_error(tag, &e),
     };
     let code = (!pairs.is_empty()).then(|| Code::CopyUid {
-        uid_validity: dest.uid_validity,
+        uid_validity: dest.collection.uid_validity,
         source: SequenceSet::from_numbers(pairs.iter().map(|p| p.0)),
         destination: SequenceSet::from_numbers(pairs.iter().map(|p| p.1)),
     });
@@ -85,8 +103,9 @@ pub async fn copy(s: &mut Session, tag: &Tag, uid: bool, set: SequenceSet, mailb
     }
 }
 
-/// New items for copies: the same content, flags, date and summary, and the text to index.
-async fn prepare_copies(s: &Session, picked: &[crate::view::Message]) -> Vec<Option<NewItem>> {
+/// New items for copies: the same content, flags (those `rights` on the target let the user
+/// set), date and summary, and the text to index.
+async fn prepare_copies(s: &Session, picked: &[crate::view::Message], rights: i64) -> Vec<Option<NewItem>> {
     let mut out = Vec::with_capacity(picked.len());
     for m in picked {
         let item = m.item;
@@ -108,7 +127,7 @@ async fn prepare_copies(s: &Session, picked: &[crate::view::Message]) -> Vec<Opt
         out.push(Some(NewItem {
             blob,
             received_at: it.received_at,
-            keywords: it.keywords.clone(),
+            keywords: crate::convert::settable(it.keywords.clone(), rights),
             summary: it.summary.clone(),
             text,
             ..NewItem::default()
@@ -120,7 +139,11 @@ async fn prepare_copies(s: &Session, picked: &[crate::view::Message]) -> Vec<Opt
 pub async fn expunge(s: &mut Session, tag: &Tag, uids: Option<SequenceSet>) {
     let State::Selected(view) = &s.state else { return };
     if view.read_only {
-        return s.no(tag, Some(Code::Cannot), "the mailbox is read-only (EXAMINE)");
+        return s.no(tag, Some(Code::Cannot), "the mailbox is read-only");
+    }
+    // RFC 4314 §4: EXPUNGE needs e.
+    if !view.may(share_rights::EXPUNGE) {
+        return s.no(tag, Some(Code::NoPerm), "EXPUNGE needs the \"e\" right on this mailbox");
     }
     let max = view.max_uid();
     let saved = s.saved.clone();

@@ -65,7 +65,9 @@ pub async fn fetch(s: &mut Session, tag: &Tag, f: FetchCommand) {
         .into_iter()
         .filter(|seq| view.by_seq(*seq).is_some_and(|m| f.changed_since.is_none_or(|c| m.modseq.0 > c)))
         .collect();
-    let sets_seen = !view.read_only && f.attributes.iter().any(FetchAttribute::sets_seen);
+    // RFC 4314 §4: without s, reading a message does not set \Seen.
+    let sets_seen =
+        view.may(relais_store::share_rights::KEEP_SEEN) && f.attributes.iter().any(FetchAttribute::sets_seen);
     let needs_content = f.attributes.iter().any(needs_content);
     let needs_summary = needs_content || f.attributes.iter().any(needs_summary);
     let mut newly_seen = Vec::new();

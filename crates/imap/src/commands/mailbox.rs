@@ -1,13 +1,14 @@
-//! CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE (RFC 9051 §6.3.4-8), LIST with LIST-EXTENDED
-//! and LIST-STATUS (RFC 5258, RFC 5819), LSUB (RFC 3501 §6.3.9), STATUS (§6.3.11, STATUS=SIZE).
+//! CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE (RFC 9051 §6.3.4-8), in the user's own
+//! namespace and in other users' mailboxes shared with it, with the rights RFC 4314 §4 asks:
+//! CREATE under a mailbox needs `k` there, DELETE needs `x`, RENAME `x` on the source and `k`
+//! on the new parent. Only the owner creates at the top of its namespace, and a mailbox never
+//! moves to another account. A mailbox created under another user's takes its parent's ACL.
+//! Subscribing to a shared mailbox is the subscriber's own (kept on its grant).
 
-use relais_imap_proto::{
-    Code, Data, ListCommand, ListExtendedItem, ListItem, ListReturn, ListSelection, MailboxAttribute, MailboxName,
-    StatusItem, StatusValue, Tag, pattern_matches,
-};
-use relais_store::{CollectionKind, NewCollection};
+use relais_imap_proto::{Code, MailboxAttribute, MailboxName, Tag};
+use relais_store::{AccountId, CollectionId, CollectionKind, NewCollection, share_rights};
 
-use crate::folders::{self, DELIMITER, Folders};
+use crate::folders::{self, DELIMITER, Folders, Place};
 use crate::session::Session;
 
 pub async fn create(s: &mut Session, tag: &Tag, name: MailboxName, special_use: Vec<MailboxAttribute>) {
@@ -24,6 +25,21 @@ pub async fn create(s: &mut Session, tag: &Tag, name: MailboxName, special_use: 
         },
         _ => return s.no(tag, Some(Code::UseAttr), "one special-use attribute at most"),
     };
+    let Some(existing) = load(s, tag).await else { return };
+    if existing.find(&full).is_some() {
+        return s.no(tag, Some(Code::AlreadyExists), "already exists");
+    }
+    // Whose namespace, and under which existing mailbox the new levels go.
+    let (owner, under) = match existing.place(&full) {
+        Place::Personal => (account, None),
+        Place::Under(f) => {
+            if !crate::rights::check(s, tag, f, share_rights::CREATE, "creating a mailbox here") {
+                return;
+            }
+            (f.owner(), Some((f.collection.id, f.name.clone())))
+        }
+        Place::Nowhere => return s.no(tag, Some(Code::NoPerm), "only the owner creates mailboxes there"),
+    };
     let result = s
         .imap
         .store()
@@ -32,20 +48,26 @@ pub async fn create(s: &mut Session, tag: &Tag, name: MailboxName, special_use: 
             if folders.find(&full).is_some() {
                 return Err(relais_store::Error::AlreadyExists(full));
             }
+            let (mut parent, base, inherited) = match under {
+                None => (None, String::new(), Vec::new()),
+                Some((id, name)) => (Some(id), format!("{name}{DELIMITER}"), tx.read().grants(id)?),
+            };
             // Create the missing parents too (RFC 9051 §6.3.4).
-            let mut parent = None;
-            let parts: Vec<&str> = full.split(DELIMITER).collect();
+            let parts: Vec<&str> = full[base.len()..].split(DELIMITER).collect();
             for (i, part) in parts.iter().enumerate() {
-                let path = parts[..=i].join(&DELIMITER.to_string());
-                let found = Folders::load(&mut tx.read(), account)?.find(&path).map(|c| c.id);
+                let path = format!("{base}{}", parts[..=i].join(&DELIMITER.to_string()));
+                let found = folders.find(&path).filter(|f| f.owner() == owner).map(|f| f.collection.id);
                 parent = Some(match found {
                     Some(id) => id,
                     None => {
-                        let last = i + 1 == parts.len();
-                        let role = if last { role.clone() } else { None };
+                        let role = if i + 1 == parts.len() { role.clone() } else { None };
                         let new =
                             NewCollection { kind: CollectionKind::Mailbox, name: (*part).to_owned(), parent, role };
-                        tx.create_collection(account, new)?.id
+                        let id = tx.create_collection(owner, new)?.id;
+                        if !inherited.is_empty() {
+                            tx.set_grants(id, &inherited)?;
+                        }
+                        id
                     }
                 });
             }
@@ -55,57 +77,81 @@ pub async fn create(s: &mut Session, tag: &Tag, name: MailboxName, special_use: 
     s.finish(tag, result, "CREATE completed");
 }
 
+/// True if `id` has child mailboxes, seen or not by this user.
+fn has_children(tx: &mut relais_store::WriteTx<'_>, owner: AccountId, id: CollectionId) -> relais_store::Result<bool> {
+    Ok(tx.read().collections(owner, CollectionKind::Mailbox)?.iter().any(|c| c.parent == Some(id)))
+}
+
+fn is_inbox(c: &relais_store::Collection) -> bool {
+    c.role.as_deref() == Some("inbox") && c.parent.is_none()
+}
+
 pub async fn delete(s: &mut Session, tag: &Tag, name: MailboxName) {
-    let Some(account) = s.account() else { return };
-    let full = folders::normalise(name.as_str());
-    if full == "INBOX" {
+    let Some(folders) = load(s, tag).await else { return };
+    let Some(f) = folders.find(name.as_str()).cloned() else {
+        return s.no(tag, Some(Code::Nonexistent), "no such mailbox");
+    };
+    if is_inbox(&f.collection) {
         return s.no(tag, Some(Code::Cannot), "INBOX cannot be deleted");
     }
+    if !crate::rights::check(s, tag, &f, share_rights::DELETE_MAILBOX, "DELETE") {
+        return;
+    }
+    let (id, owner) = (f.collection.id, f.owner());
     let result = s
         .imap
         .store()
         .write(move |tx| {
-            let folders = Folders::load(&mut tx.read(), account)?;
-            let c = folders.get(&full)?;
-            if folders.has_children(c.id) {
+            if has_children(tx, owner, id)? {
                 return Err(relais_store::Error::Invalid("the mailbox has children; delete them first".into()));
             }
-            tx.destroy_collection(c.id)
+            tx.destroy_collection(id)
         })
         .await;
     s.finish(tag, result, "DELETE completed");
 }
 
 pub async fn rename(s: &mut Session, tag: &Tag, from: MailboxName, to: MailboxName) {
-    let Some(account) = s.account() else { return };
     let (from, to) = (folders::normalise(from.as_str()), folders::normalise(to.as_str()));
     if to.starts_with(&format!("{from}{DELIMITER}")) {
         return s.no(tag, Some(Code::Cannot), "a mailbox cannot move inside itself");
     }
-    if from == "INBOX" || to == "INBOX" || to.is_empty() {
+    let Some(folders) = load(s, tag).await else { return };
+    let Some(source) = folders.find(&from).cloned() else {
+        return s.no(tag, Some(Code::Nonexistent), "no such mailbox");
+    };
+    if is_inbox(&source.collection) || to == "INBOX" || to.is_empty() {
         // RFC 9051 §6.3.6's INBOX rename (move all messages) is not offered.
         return s.no(tag, Some(Code::Cannot), "INBOX cannot be renamed");
     }
-    let result = s
-        .imap
-        .store()
-        .write(move |tx| {
-            let folders = Folders::load(&mut tx.read(), account)?;
-            let c = folders.get(&from)?;
-            if folders.find(&to).is_some() {
-                return Err(relais_store::Error::AlreadyExists(to.clone()));
+    if !crate::rights::check(s, tag, &source, share_rights::DELETE_MAILBOX, "RENAME") {
+        return;
+    }
+    if folders.find(&to).is_some() {
+        return s.no(tag, Some(Code::AlreadyExists), "already exists");
+    }
+    let (parent_name, leaf) = match to.rsplit_once(DELIMITER) {
+        Some((p, l)) => (Some(p), l.to_owned()),
+        None => (None, to.clone()),
+    };
+    // The new parent: an existing mailbox of the same owner, held with k; or the top of the
+    // user's own namespace.
+    let parent = match parent_name.map(|p| folders.find(p)) {
+        None if Some(source.owner()) == s.account() && !folders::is_other_users(&to) => None,
+        None => return s.no(tag, Some(Code::NoPerm), "only the owner creates mailboxes there"),
+        Some(None) => return s.no(tag, Some(Code::Nonexistent), "the new parent does not exist"),
+        Some(Some(p)) if p.owner() != source.owner() => {
+            return s.no(tag, Some(Code::Cannot), "a mailbox cannot move to another account");
+        }
+        Some(Some(p)) => {
+            if !crate::rights::check(s, tag, p, share_rights::CREATE, "RENAME into this mailbox") {
+                return;
             }
-            let (parent_name, leaf) = match to.rsplit_once(DELIMITER) {
-                Some((p, l)) => (Some(p), l),
-                None => (None, to.as_str()),
-            };
-            let parent = match parent_name {
-                Some(p) => Some(folders.find(p).ok_or_else(|| relais_store::Error::NotFound(p.to_owned()))?.id),
-                None => None,
-            };
-            tx.rename_collection(c.id, leaf, parent)
-        })
-        .await;
+            Some(p.collection.id)
+        }
+    };
+    let id = source.collection.id;
+    let result = s.imap.store().write(move |tx| tx.rename_collection(id, &leaf, parent)).await;
     s.finish(tag, result, "RENAME completed");
 }
 
@@ -117,17 +163,19 @@ pub async fn subscribe(s: &mut Session, tag: &Tag, name: MailboxName, on: bool) 
         .store()
         .write(move |tx| {
             let folders = Folders::load(&mut tx.read(), account)?;
-            let c = folders.get(&full)?;
-            tx.set_subscribed(c.id, on)
+            let f = folders.get(&full)?;
+            if f.owner() == account {
+                tx.set_subscribed(f.collection.id, on)
+            } else {
+                tx.set_share_subscribed(f.collection.id, account, on)
+            }
         })
         .await;
-    match result {
-        Ok(()) => s.ok(tag, if on { "SUBSCRIBE completed" } else { "UNSUBSCRIBE completed" }),
-        Err(e) => s.store_error(tag, &e),
-    }
+    s.finish(tag, result, if on { "SUBSCRIBE completed" } else { "UNSUBSCRIBE completed" });
 }
 
-async fn load(s: &mut Session, tag: &Tag) -> Option<Folders> {
+/// Every mailbox the user can reach, or the NO already answered.
+pub(crate) async fn load(s: &mut Session, tag: &Tag) -> Option<Folders> {
     let account = s.account()?;
     match s.imap.store().read(move |r| Folders::load(r, account)).await {
         Ok(f) => Some(f),
@@ -136,131 +184,4 @@ async fn load(s: &mut Session, tag: &Tag) -> Option<Folders> {
             None
         }
     }
-}
-
-pub async fn list(s: &mut Session, tag: &Tag, l: ListCommand) {
-    // RFC 9051 §6.3.9: an empty pattern asks for the delimiter.
-    if l.patterns.len() == 1 && l.patterns[0].is_empty() {
-        s.data(Data::List(ListItem {
-            attributes: vec![MailboxAttribute::NoSelect],
-            delimiter: Some(DELIMITER),
-            mailbox: MailboxName::new(""),
-            extended: Vec::new(),
-        }));
-        return s.ok(tag, "LIST completed");
-    }
-    let Some(folders) = load(s, tag).await else { return };
-    let subscribed_only = l.selection.contains(&ListSelection::Subscribed);
-    let special_only = l.selection.contains(&ListSelection::SpecialUse);
-    let recursive = l.selection.contains(&ListSelection::RecursiveMatch) && subscribed_only;
-    let status_items = l.returns.iter().find_map(|r| match r {
-        ListReturn::Status(items) => Some(items.clone()),
-        _ => None,
-    });
-    for (name, c) in &folders.list {
-        let matched = l.patterns.iter().any(|p| {
-            let pattern = format!("{}{p}", l.reference);
-            pattern_matches(&pattern, name, Some(DELIMITER)) || (p.eq_ignore_ascii_case("inbox") && name == "INBOX")
-        });
-        // RFC 5258 §3.5: with RECURSIVEMATCH, a matching parent that is not itself subscribed
-        // is listed when a descendant is, with CHILDINFO ("SUBSCRIBED").
-        let prefix = format!("{name}{DELIMITER}");
-        let child_subscribed = recursive && folders.list.iter().any(|(n, d)| d.subscribed && n.starts_with(&prefix));
-        if !matched || (subscribed_only && !c.subscribed && !child_subscribed) {
-            continue;
-        }
-        let extended = if child_subscribed && l.extended {
-            vec![ListExtendedItem::ChildInfo(vec!["SUBSCRIBED".into()])]
-        } else {
-            Vec::new()
-        };
-        let special = folders::special_use(c.role.as_deref());
-        if special_only && special.is_none() {
-            continue;
-        }
-        let mut attributes = vec![if folders.has_children(c.id) {
-            MailboxAttribute::HasChildren
-        } else {
-            MailboxAttribute::HasNoChildren
-        }];
-        if c.subscribed && (subscribed_only || l.returns.contains(&ListReturn::Subscribed)) {
-            attributes.push(MailboxAttribute::Subscribed);
-        }
-        attributes.extend(special);
-        s.data(Data::List(ListItem {
-            attributes,
-            delimiter: Some(DELIMITER),
-            mailbox: MailboxName::new(name.clone()),
-            extended,
-        }));
-        if let Some(items) = &status_items {
-            send_status(s, c.id, name, items).await;
-        }
-    }
-    s.ok(tag, "LIST completed");
-}
-
-pub async fn lsub(s: &mut Session, tag: &Tag, reference: String, pattern: String) {
-    let Some(folders) = load(s, tag).await else { return };
-    let pattern = format!("{reference}{pattern}");
-    for (name, c) in &folders.list {
-        if c.subscribed && pattern_matches(&pattern, name, Some(DELIMITER)) {
-            s.data(Data::Lsub(ListItem {
-                attributes: Vec::new(),
-                delimiter: Some(DELIMITER),
-                mailbox: MailboxName::new(name.clone()),
-                extended: Vec::new(),
-            }));
-        }
-    }
-    s.ok(tag, "LSUB completed");
-}
-
-pub async fn status(s: &mut Session, tag: &Tag, name: MailboxName, items: Vec<StatusItem>) {
-    let Some(folders) = load(s, tag).await else { return };
-    let Some(c) = folders.find(name.as_str()).cloned() else {
-        return s.no(tag, Some(Code::Nonexistent), "no such mailbox");
-    };
-    let full = folders.name_of(c.id).unwrap_or("").to_owned();
-    send_status(s, c.id, &full, &items).await;
-    s.ok(tag, "STATUS completed");
-}
-
-/// One `* STATUS` answer: counts from one listing of the mailbox.
-async fn send_status(s: &mut Session, mailbox: relais_store::CollectionId, name: &str, items: &[StatusItem]) {
-    let Ok((c, messages, modseq)) = s
-        .imap
-        .store()
-        .read(move |r| {
-            let c = r.collection(mailbox)?;
-            let m = r.mailbox_messages(mailbox)?;
-            let modseq = r.account_modseq(c.account)?;
-            Ok((c, m, modseq))
-        })
-        .await
-    else {
-        return;
-    };
-    let count = |f: &dyn Fn(&relais_store::MailboxMessage) -> bool| {
-        u32::try_from(messages.iter().filter(|m| f(m)).count()).unwrap_or(u32::MAX)
-    };
-    let values = items
-        .iter()
-        .filter_map(|i| {
-            Some(match i {
-                StatusItem::Messages => StatusValue::Messages(count(&|_| true)),
-                StatusItem::Recent => StatusValue::Recent(0),
-                StatusItem::UidNext => StatusValue::UidNext(c.uid_next),
-                StatusItem::UidValidity => StatusValue::UidValidity(c.uid_validity),
-                StatusItem::Unseen => StatusValue::Unseen(count(&|m| !crate::convert::has(&m.keywords, "\\Seen"))),
-                StatusItem::Deleted => StatusValue::Deleted(count(&|m| crate::convert::has(&m.keywords, "\\Deleted"))),
-                StatusItem::Size => StatusValue::Size(messages.iter().map(|m| m.size).sum()),
-                StatusItem::HighestModseq => StatusValue::HighestModseq(modseq.0),
-                StatusItem::AppendLimit => StatusValue::AppendLimit(Some(s.imap.config.max_append)),
-                StatusItem::MailboxId => StatusValue::MailboxId(mailbox.0.to_string()),
-                StatusItem::DeletedStorage => return None,
-            })
-        })
-        .collect();
-    s.data(Data::Status { mailbox: MailboxName::new(name.to_owned()), values });
 }

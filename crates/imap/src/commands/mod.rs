@@ -1,11 +1,13 @@
 //! One file per command family; `dispatch` is the one place a command meets its handler.
 
+pub mod acl;
 pub mod any;
 pub mod append;
 pub mod auth;
 pub mod compress;
 pub mod copy;
 pub mod fetch;
+pub mod list;
 pub mod mailbox;
 pub mod quota;
 pub mod search;
@@ -60,9 +62,9 @@ pub async fn dispatch(s: &mut Session, cmd: Command) -> Flow {
         CommandBody::Rename { from, to } => mailbox::rename(s, &tag, from, to).await,
         CommandBody::Subscribe(m) => mailbox::subscribe(s, &tag, m, true).await,
         CommandBody::Unsubscribe(m) => mailbox::subscribe(s, &tag, m, false).await,
-        CommandBody::List(l) => mailbox::list(s, &tag, l).await,
-        CommandBody::Lsub { reference, pattern } => mailbox::lsub(s, &tag, reference, pattern).await,
-        CommandBody::Status { mailbox, items } => mailbox::status(s, &tag, mailbox, items).await,
+        CommandBody::List(l) => list::list(s, &tag, l).await,
+        CommandBody::Lsub { reference, pattern } => list::lsub(s, &tag, reference, pattern).await,
+        CommandBody::Status { mailbox, items } => list::status(s, &tag, mailbox, items).await,
         CommandBody::Append { mailbox, messages } => append::append(s, &tag, mailbox, messages).await,
         CommandBody::Idle => return Flow::Idle(tag),
         CommandBody::Compress(algorithm) => return compress::compress(s, &tag, &algorithm),
@@ -77,7 +79,13 @@ pub async fn dispatch(s: &mut Session, cmd: Command) -> Flow {
         CommandBody::Store(c) => store::store(s, &tag, c).await,
         CommandBody::Copy { uid, set, mailbox } => copy::copy(s, &tag, uid, set, mailbox, false).await,
         CommandBody::Move { uid, set, mailbox } => copy::copy(s, &tag, uid, set, mailbox, true).await,
-        other => s.no(&tag, Some(relais_imap_proto::Code::Cannot), &format!("{} is not supported", other.name())),
+        CommandBody::SetAcl { mailbox, identifier, rights } => {
+            acl::set_acl(s, &tag, mailbox, identifier, Some(rights)).await
+        }
+        CommandBody::DeleteAcl { mailbox, identifier } => acl::set_acl(s, &tag, mailbox, identifier, None).await,
+        CommandBody::GetAcl(m) => acl::get_acl(s, &tag, m).await,
+        CommandBody::ListRights { mailbox, identifier } => acl::list_rights(s, &tag, mailbox, identifier).await,
+        CommandBody::MyRights(m) => acl::my_rights(s, &tag, m).await,
     }
     Flow::Continue
 }

@@ -41,7 +41,9 @@ pub fn set_quota(s: &mut Session, tag: &Tag) {
     s.no(tag, Some(Code::NoPerm), "quotas are set by the administrator");
 }
 
-/// True if adding `size` octets would exceed the account's quota.
-pub async fn would_exceed(s: &Session, size: u64) -> bool {
-    usage(s).await.is_some_and(|(used, limit)| used.saturating_add(size) > limit)
+/// True if adding `size` octets to `account` (the owner of the target mailbox) would exceed
+/// its quota.
+pub async fn would_exceed(s: &Session, account: relais_store::AccountId, size: u64) -> bool {
+    let usage = s.imap.directory().quota(account).await.ok().flatten();
+    usage.is_some_and(|(used, limit)| used.saturating_add(size) > limit)
 }

@@ -18,10 +18,12 @@ pub struct Found {
 }
 
 pub async fn find(s: &mut Session, key: &SearchKey, with_summaries: bool) -> Result<Found, relais_store::Error> {
-    let (Some(account), State::Selected(view)) = (s.account(), &s.state) else {
+    // The full-text index is per account: a shared mailbox's messages are its owner's.
+    let State::Selected(view) = &s.state else {
         return Err(relais_store::Error::Invalid("no mailbox selected".into()));
     };
     let view = view.clone();
+    let account = view.owner;
     let mut need = Needs::default();
     needs(key, &mut need);
     let mut fts = HashMap::new();

@@ -2,7 +2,7 @@
 //! CLOSE (§6.4.1) and UNSELECT (§6.4.2).
 
 use relais_imap_proto::{Code, Data, Flag, MailboxName, SelectParams, SequenceSet, Status, StatusResponse, Tag};
-use relais_store::CollectionKind;
+use relais_store::{CollectionKind, share_rights};
 
 use crate::folders::Folders;
 use crate::session::{Session, State};
@@ -25,23 +25,22 @@ pub async fn select(s: &mut Session, tag: &Tag, name: MailboxName, params: Selec
     }
     let Some(account) = s.account() else { return };
     let wanted = name.as_str().to_owned();
-    let opened = s
-        .imap
-        .store()
-        .read(move |r| {
-            let folders = Folders::load(r, account)?;
-            let Some(c) = folders.find(&wanted) else { return Ok(None) };
-            if c.kind != CollectionKind::Mailbox {
-                return Ok(None);
-            }
-            View::open(r, c.id, read_only).map(Some)
-        })
-        .await;
-    let view = match opened {
-        Ok(Some(v)) => v,
-        Ok(None) => return s.no(tag, Some(Code::Nonexistent), "no such mailbox"),
+    let found = s.imap.store().read(move |r| Ok(Folders::load(r, account)?.find(&wanted).cloned())).await;
+    let folder = match found {
+        Ok(Some(f)) if f.collection.kind == CollectionKind::Mailbox => f,
+        Ok(_) => return s.no(tag, Some(Code::Nonexistent), "no such mailbox"),
         Err(e) => return s.store_error(tag, &e),
     };
+    // RFC 4314 §4: SELECT and EXAMINE need r.
+    if !crate::rights::check(s, tag, &folder, share_rights::READ_ITEMS, "selecting") {
+        return;
+    }
+    let (id, rights) = (folder.collection.id, folder.rights);
+    let view = match s.imap.store().read(move |r| View::open(r, id, read_only, rights)).await {
+        Ok(v) => v,
+        Err(e) => return s.store_error(tag, &e),
+    };
+    let read_only = view.read_only;
     let flags = flag_list(&view);
     s.data(Data::Flags(flags.clone()));
     s.data(Data::Exists(view.exists()));
@@ -50,7 +49,10 @@ pub async fn select(s: &mut Session, tag: &Tag, name: MailboxName, params: Selec
         s.data(Data::Recent(0));
     }
     let untagged = |s: &mut Session, code: Code| s.status(StatusResponse::new(None, Status::Ok, "").with_code(code));
-    untagged(s, Code::PermanentFlags { flags, any_keyword: !read_only });
+    untagged(
+        s,
+        Code::PermanentFlags { flags: permanent(&view, &flags), any_keyword: view.may(share_rights::WRITE_FLAGS) },
+    );
     untagged(s, Code::UidValidity(view.uid_validity));
     untagged(s, Code::UidNext(view.uid_next));
     untagged(s, Code::HighestModseq(view.highest_modseq().0));
@@ -100,11 +102,12 @@ async fn qresync(s: &mut Session, view: &View, modseq: u64, known: Option<&Seque
     }
 }
 
-/// CLOSE expunges \Deleted messages (unless read-only) and deselects; UNSELECT only deselects.
+/// CLOSE expunges \Deleted messages (unless read-only or without `e`, RFC 4314 §4: then it
+/// silently does not) and deselects; UNSELECT only deselects.
 pub async fn close(s: &mut Session, tag: &Tag, expunge: bool) {
     if expunge
         && let State::Selected(v) = &s.state
-        && !v.read_only
+        && v.may(share_rights::EXPUNGE)
     {
         let mailbox = v.mailbox;
         let doomed: Vec<_> =
@@ -131,6 +134,11 @@ pub async fn close(s: &mut Session, tag: &Tag, expunge: bool) {
     s.ok(tag, if expunge { "CLOSE completed" } else { "UNSELECT completed" });
 }
 
+/// The flags the user may change (RFC 4314 §4: \\Seen with s, \\Deleted with t, others with w).
+fn permanent(view: &View, flags: &[Flag]) -> Vec<Flag> {
+    flags.iter().filter(|f| view.may(crate::convert::right_for(&f.to_string()))).cloned().collect()
+}
+
 /// The system flags and every keyword in use in the mailbox (RFC 9051 §7.3.5: a client must not
 /// see a flag in FETCH that FLAGS never named).
 fn flag_list(view: &View) -> Vec<Flag> {
@@ -152,8 +160,12 @@ pub fn announce_keywords(s: &mut Session) {
         return;
     }
     view.announced = names;
-    s.data(Data::Flags(flags.clone()));
-    s.status(StatusResponse::new(None, Status::Ok, "").with_code(Code::PermanentFlags { flags, any_keyword: true }));
+    let permanent = permanent(view, &flags);
+    let any_keyword = view.may(share_rights::WRITE_FLAGS);
+    s.data(Data::Flags(flags));
+    s.status(
+        StatusResponse::new(None, Status::Ok, "").with_code(Code::PermanentFlags { flags: permanent, any_keyword }),
+    );
 }
 
 fn flags_names(view: &View) -> Vec<String> {

@@ -1,6 +1,8 @@
 //! STORE and UID STORE (RFC 9051 §6.4.6) with UNCHANGEDSINCE (RFC 7162 §3.1.3). Flags are the
 //! message's keywords; a change is one store write, and the session reports the new flags
-//! (unless .SILENT) with MODSEQ when CONDSTORE is on.
+//! (unless .SILENT) with MODSEQ when CONDSTORE is on. In a shared mailbox the flags are the
+//! message's, seen by every user alike (not per user), and changing them needs the rights
+//! RFC 4314 §4 names.
 
 use relais_imap_proto::{Code, Data, FetchItem, Flag, SequenceSet, StoreCommand, StoreKind, Tag};
 
@@ -11,7 +13,7 @@ use crate::session::{Session, State};
 pub async fn store(s: &mut Session, tag: &Tag, c: StoreCommand) {
     let State::Selected(view) = &s.state else { return };
     if view.read_only {
-        return s.no(tag, Some(Code::Cannot), "the mailbox is read-only (EXAMINE)");
+        return s.no(tag, Some(Code::Cannot), "the mailbox is read-only");
     }
     if c.action.flags.contains(&Flag::Recent) {
         return s.bad(tag, "\\Recent cannot be stored");
@@ -28,12 +30,20 @@ pub async fn store(s: &mut Session, tag: &Tag, c: StoreCommand) {
         .filter_map(|seq| view.by_seq(seq).filter(|m| !m.gone).map(|m| (seq, m.uid, m.item)))
         .collect();
     let (kind, flags, unchanged) = (c.action.kind, convert::keywords(&c.action.flags), c.unchanged_since);
+    // RFC 4314 §4: \Seen needs s, \Deleted t, other flags w. Named flags are checked now; what
+    // a FLAGS replacement changes is checked per message in the write, before anything is
+    // written, so a refusal leaves every message as it was.
+    let held = view.rights;
+    let named = if kind == StoreKind::Replace { 0 } else { flags.iter().fold(0, |a, k| a | convert::right_for(k)) };
+    if !relais_store::share_rights::has(held, named) {
+        return no_right(s, tag, named & !held);
+    }
     // Read the flags as stored now, inside the write: another session's change is never lost.
     let result = s
         .imap
         .store()
         .write(move |tx| {
-            let mut changed = Vec::new();
+            let mut planned = Vec::new();
             let mut modified = Vec::new();
             for (seq, uid, item) in targets {
                 if !tx.read().mailboxes_of(item)?.iter().any(|(mb, u)| *mb == mailbox && *u == uid) {
@@ -44,31 +54,29 @@ pub async fn store(s: &mut Session, tag: &Tag, c: StoreCommand) {
                     modified.push((seq, uid));
                     continue;
                 }
-                let mut next: Vec<String> = match kind {
-                    StoreKind::Replace => flags.clone(),
-                    StoreKind::Add => current.keywords.iter().chain(&flags).cloned().collect(),
-                    StoreKind::Remove => current
-                        .keywords
-                        .iter()
-                        .filter(|k| !flags.iter().any(|f| f.eq_ignore_ascii_case(k)))
-                        .cloned()
-                        .collect(),
-                };
-                next.sort();
-                next.dedup();
+                let next = next_flags(kind, &current.keywords, &flags);
                 let mut before = current.keywords.clone();
                 before.sort();
                 if next == before && unchanged.is_none() {
                     continue;
                 }
+                let needed = convert::rights_to_change(&before, &next);
+                if !relais_store::share_rights::has(held, needed) {
+                    return Ok(Err(needed & !held));
+                }
+                planned.push((seq, item, next));
+            }
+            let mut changed = Vec::with_capacity(planned.len());
+            for (seq, item, next) in planned {
                 let modseq = tx.set_keywords(item, &next)?;
                 changed.push((seq, next, modseq));
             }
-            Ok((changed, modified))
+            Ok(Ok((changed, modified)))
         })
         .await;
     let (changed, modified) = match result {
-        Ok(x) => x,
+        Ok(Ok(x)) => x,
+        Ok(Err(missing)) => return no_right(s, tag, missing),
         Err(e) => return s.store_error(tag, &e),
     };
     // Reflect our own change in the view, so the next sync does not report it back.
@@ -107,4 +115,23 @@ pub async fn store(s: &mut Session, tag: &Tag, c: StoreCommand) {
         let ids = modified.iter().map(|(seq, uid)| if c.uid { uid.0 } else { *seq });
         s.ok_code(tag, Code::Modified(SequenceSet::from_numbers(ids)), "some messages were changed meanwhile");
     }
+}
+
+/// The flags a message gets from STORE, sorted and without duplicates.
+fn next_flags(kind: StoreKind, current: &[String], flags: &[String]) -> Vec<String> {
+    let mut next: Vec<String> = match kind {
+        StoreKind::Replace => flags.to_vec(),
+        StoreKind::Add => current.iter().chain(flags).cloned().collect(),
+        StoreKind::Remove => {
+            current.iter().filter(|k| !flags.iter().any(|f| f.eq_ignore_ascii_case(k))).cloned().collect()
+        }
+    };
+    next.sort();
+    next.dedup();
+    next
+}
+
+fn no_right(s: &mut Session, tag: &Tag, missing: i64) {
+    let letters = crate::rights::format(missing);
+    s.no(tag, Some(Code::NoPerm), &format!("changing these flags needs the \"{letters}\" right on this mailbox"));
 }

@@ -1,0 +1,183 @@
+//! LIST with LIST-EXTENDED and LIST-STATUS (RFC 9051 §6.3.9, RFC 5258, RFC 5819), LSUB
+//! (RFC 3501 §6.3.9), STATUS (§6.3.11, STATUS=SIZE).
+//!
+//! LIST shows the user's own mailboxes, and under `Other Users/<owner>/` those of other
+//! accounts it holds `l` on (RFC 4314 §4), with `\NoSelect` levels above them that it cannot
+//! see (`Other Users`, the owner, a parent not shared). STATUS needs `r`, and LIST-STATUS
+//! answers only for mailboxes held with `r`.
+
+use std::collections::BTreeMap;
+
+use relais_imap_proto::{
+    Code, Data, ListCommand, ListExtendedItem, ListItem, ListReturn, ListSelection, MailboxAttribute, MailboxName,
+    StatusItem, StatusValue, Tag, pattern_matches,
+};
+use relais_store::share_rights;
+
+use crate::commands::mailbox::load;
+use crate::folders::{self, DELIMITER, Folder, Folders};
+use crate::session::Session;
+
+/// Every name LIST may show, sorted: a mailbox held with `l` (`Some`), or a `\NoSelect`
+/// level above one in the Other Users namespace (`None`).
+fn listable(folders: &Folders) -> BTreeMap<String, Option<&Folder>> {
+    let mut names = BTreeMap::new();
+    for f in folders.list.iter().filter(|f| f.may(share_rights::LOOKUP)) {
+        names.insert(f.name.clone(), Some(f));
+        if folders::is_other_users(&f.name) {
+            let mut path = f.name.as_str();
+            while let Some((parent, _)) = path.rsplit_once(DELIMITER) {
+                names.entry(parent.to_owned()).or_insert(None);
+                path = parent;
+            }
+        }
+    }
+    names
+}
+
+fn has_children(names: &BTreeMap<String, Option<&Folder>>, name: &str) -> bool {
+    let prefix = format!("{name}{DELIMITER}");
+    names.range(prefix.clone()..).next().is_some_and(|(n, _)| n.starts_with(&prefix))
+}
+
+pub async fn list(s: &mut Session, tag: &Tag, l: ListCommand) {
+    // RFC 9051 §6.3.9: an empty pattern asks for the delimiter.
+    if l.patterns.len() == 1 && l.patterns[0].is_empty() {
+        s.data(Data::List(ListItem {
+            attributes: vec![MailboxAttribute::NoSelect],
+            delimiter: Some(DELIMITER),
+            mailbox: MailboxName::new(""),
+            extended: Vec::new(),
+        }));
+        return s.ok(tag, "LIST completed");
+    }
+    let Some(folders) = load(s, tag).await else { return };
+    let me = s.account();
+    let names = listable(&folders);
+    let subscribed_only = l.selection.contains(&ListSelection::Subscribed);
+    let special_only = l.selection.contains(&ListSelection::SpecialUse);
+    let recursive = l.selection.contains(&ListSelection::RecursiveMatch) && subscribed_only;
+    let status_items = l.returns.iter().find_map(|r| match r {
+        ListReturn::Status(items) => Some(items.clone()),
+        _ => None,
+    });
+    for (name, folder) in &names {
+        let matched = l.patterns.iter().any(|p| {
+            let pattern = format!("{}{p}", l.reference);
+            pattern_matches(&pattern, name, Some(DELIMITER)) || (p.eq_ignore_ascii_case("inbox") && name == "INBOX")
+        });
+        let subscribed = folder.is_some_and(|f| f.subscribed);
+        // RFC 5258 §3.5: with RECURSIVEMATCH, a matching parent that is not itself subscribed
+        // is listed when a descendant is, with CHILDINFO ("SUBSCRIBED").
+        let prefix = format!("{name}{DELIMITER}");
+        let child_subscribed =
+            recursive && names.iter().any(|(n, d)| d.is_some_and(|d| d.subscribed) && n.starts_with(&prefix));
+        if !matched || (subscribed_only && !subscribed && !child_subscribed) {
+            continue;
+        }
+        let extended = if child_subscribed && l.extended {
+            vec![ListExtendedItem::ChildInfo(vec!["SUBSCRIBED".into()])]
+        } else {
+            Vec::new()
+        };
+        // Special use only for the user's own mailboxes: another's Sent is not this user's.
+        let special =
+            folder.filter(|f| Some(f.owner()) == me).and_then(|f| folders::special_use(f.collection.role.as_deref()));
+        if special_only && special.is_none() {
+            continue;
+        }
+        let mut attributes = Vec::new();
+        if folder.is_none() {
+            attributes.push(MailboxAttribute::NoSelect);
+        }
+        attributes.push(if has_children(&names, name) {
+            MailboxAttribute::HasChildren
+        } else {
+            MailboxAttribute::HasNoChildren
+        });
+        if subscribed && (subscribed_only || l.returns.contains(&ListReturn::Subscribed)) {
+            attributes.push(MailboxAttribute::Subscribed);
+        }
+        attributes.extend(special);
+        s.data(Data::List(ListItem {
+            attributes,
+            delimiter: Some(DELIMITER),
+            mailbox: MailboxName::new(name.clone()),
+            extended,
+        }));
+        if let (Some(items), Some(f)) = (&status_items, folder)
+            && f.may(share_rights::READ_ITEMS)
+        {
+            send_status(s, f.collection.id, name, items).await;
+        }
+    }
+    s.ok(tag, "LIST completed");
+}
+
+pub async fn lsub(s: &mut Session, tag: &Tag, reference: String, pattern: String) {
+    let Some(folders) = load(s, tag).await else { return };
+    let pattern = format!("{reference}{pattern}");
+    for f in &folders.list {
+        if f.subscribed && f.may(share_rights::LOOKUP) && pattern_matches(&pattern, &f.name, Some(DELIMITER)) {
+            s.data(Data::Lsub(ListItem {
+                attributes: Vec::new(),
+                delimiter: Some(DELIMITER),
+                mailbox: MailboxName::new(f.name.clone()),
+                extended: Vec::new(),
+            }));
+        }
+    }
+    s.ok(tag, "LSUB completed");
+}
+
+pub async fn status(s: &mut Session, tag: &Tag, name: MailboxName, items: Vec<StatusItem>) {
+    let Some(folders) = load(s, tag).await else { return };
+    let Some(f) = folders.find(name.as_str()).cloned() else {
+        return s.no(tag, Some(Code::Nonexistent), "no such mailbox");
+    };
+    // RFC 4314 §4: STATUS needs r.
+    if !crate::rights::check(s, tag, &f, share_rights::READ_ITEMS, "STATUS") {
+        return;
+    }
+    send_status(s, f.collection.id, &f.name, &items).await;
+    s.ok(tag, "STATUS completed");
+}
+
+/// One `* STATUS` answer: counts from one listing of the mailbox.
+async fn send_status(s: &mut Session, mailbox: relais_store::CollectionId, name: &str, items: &[StatusItem]) {
+    let Ok((c, messages, modseq)) = s
+        .imap
+        .store()
+        .read(move |r| {
+            let c = r.collection(mailbox)?;
+            let m = r.mailbox_messages(mailbox)?;
+            let modseq = r.account_modseq(c.account)?;
+            Ok((c, m, modseq))
+        })
+        .await
+    else {
+        return;
+    };
+    let count = |f: &dyn Fn(&relais_store::MailboxMessage) -> bool| {
+        u32::try_from(messages.iter().filter(|m| f(m)).count()).unwrap_or(u32::MAX)
+    };
+    let values = items
+        .iter()
+        .filter_map(|i| {
+            Some(match i {
+                StatusItem::Messages => StatusValue::Messages(count(&|_| true)),
+                StatusItem::Recent => StatusValue::Recent(0),
+                StatusItem::UidNext => StatusValue::UidNext(c.uid_next),
+                StatusItem::UidValidity => StatusValue::UidValidity(c.uid_validity),
+                StatusItem::Unseen => StatusValue::Unseen(count(&|m| !crate::convert::has(&m.keywords, "\\Seen"))),
+                StatusItem::Deleted => StatusValue::Deleted(count(&|m| crate::convert::has(&m.keywords, "\\Deleted"))),
+                StatusItem::Size => StatusValue::Size(messages.iter().map(|m| m.size).sum()),
+                StatusItem::HighestModseq => StatusValue::HighestModseq(modseq.0),
+                StatusItem::AppendLimit => StatusValue::AppendLimit(Some(s.imap.config.max_append)),
+                StatusItem::MailboxId => StatusValue::MailboxId(mailbox.0.to_string()),
+                StatusItem::DeletedStorage => return None,
+            })
+        })
+        .collect();
+    s.data(Data::Status { mailbox: MailboxName::new(name.to_owned()), values });
+}
