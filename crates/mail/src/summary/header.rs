@@ -214,7 +214,13 @@ fn valid_type(ct: ContentType<'static>) -> Option<TypeAndParams> {
     if !is_token(&ct.c_type) || !is_token(subtype) {
         return None;
     }
-    Some((ct.c_type.to_ascii_lowercase(), subtype.to_ascii_lowercase(), params_of(&ct)))
+    let (kind, mut params) = (ct.c_type.to_ascii_lowercase(), params_of(&ct));
+    // RFC 2045 §5.2 (RFC 2046 §4.1.2): text without a charset is us-ascii; say so, as Dovecot
+    // and Cyrus do, so a client need not know the default.
+    if kind == "text" && !params.iter().any(|(k, _)| k == "charset") {
+        params.push(("charset".into(), "us-ascii".into()));
+    }
+    Some((kind, subtype.to_ascii_lowercase(), params))
 }
 
 /// RFC 2045 §5.2 default: text/plain; charset=us-ascii, or message/rfc822 in a digest.
@@ -251,11 +257,13 @@ mod tests {
 
     #[test]
     fn content_types() {
-        let table: [(&str, &str, &[(&str, &str)]); 10] = [
+        let table: [(&str, &str, &[(&str, &str)]); 12] = [
             ("", "text/plain", &[("charset", "us-ascii")]),
             ("Content-Type: text\n", "text/plain", &[("charset", "us-ascii")]),
             ("Content-Type: /plain\n", "text/plain", &[("charset", "us-ascii")]),
             ("Content-Type: TEXT/HTML; Charset=\"UTF-8\"\n", "text/html", &[("charset", "UTF-8")]),
+            ("Content-Type: text/csv; name=a.csv\n", "text/csv", &[("name", "a.csv"), ("charset", "us-ascii")]),
+            ("Content-Type: image/png\n", "image/png", &[]),
             (
                 "Content-Type: text/plain; charset=utf-8;\n format=flowed\n",
                 "text/plain",
@@ -263,11 +271,15 @@ mod tests {
             ),
             ("Content-Type: application/x-a (comment)\n", "application/x-a", &[]),
             ("Content-Type: image/png; name=\"=?utf-8?q?=C3=A9t=C3=A9.png?=\"\n", "image/png", &[("name", "été.png")]),
-            ("Content-Type: text/plain; name*=utf-8'en'%E2%82%AC.txt\n", "text/plain", &[("name", "€.txt")]),
+            (
+                "Content-Type: text/plain; name*=utf-8'en'%E2%82%AC.txt\n",
+                "text/plain",
+                &[("name", "€.txt"), ("charset", "us-ascii")],
+            ),
             (
                 "Content-Type: text/plain; name*0=\"long\"; name*1=\"name.txt\"\n",
                 "text/plain",
-                &[("name", "longname.txt")],
+                &[("name", "longname.txt"), ("charset", "us-ascii")],
             ),
             (
                 "Content-type: multipart/mixed; boundary=\"a b\"\nContent-Type: text/plain\n",

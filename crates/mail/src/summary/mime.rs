@@ -233,8 +233,7 @@ fn eol_len(raw: &[u8], pos: usize) -> usize {
 /// A part from its MIME header and ranges, without children.
 fn leaf(mime: &MimeHeader, header_start: usize, body_start: usize, body_end: usize, raw: &[u8]) -> Part {
     let body = raw.get(body_start..body_end).unwrap_or_default();
-    let counts_lines = mime.content_type == "text"
-        || (mime.content_type == "message" && matches!(mime.content_subtype.as_str(), "rfc822" | "global"));
+    let message = mime.content_type == "message" && matches!(mime.content_subtype.as_str(), "rfc822" | "global");
     Part {
         content_type: mime.content_type.clone(),
         content_subtype: mime.content_subtype.clone(),
@@ -243,7 +242,13 @@ fn leaf(mime: &MimeHeader, header_start: usize, body_start: usize, body_end: usi
         description: mime.description.clone(),
         encoding: mime.encoding.clone(),
         size: body.len() as u64,
-        lines: counts_lines.then(|| lines(body)),
+        lines: match (mime.content_type == "text", message) {
+            (true, _) => Some(lines(body)),
+            // An encapsulated message's last line is ended by the CRLF before the next
+            // boundary, and counts (Dovecot counts it too).
+            (_, true) => Some(lines(body) + u64::from(body.last().is_some_and(|&b| b != b'\n'))),
+            _ => None,
+        },
         md5: mime.md5.clone(),
         disposition: mime.disposition.clone(),
         language: mime.language.clone(),
@@ -256,8 +261,9 @@ fn leaf(mime: &MimeHeader, header_start: usize, body_start: usize, body_end: usi
     }
 }
 
-/// Text lines of a body: its line breaks, plus a last line without one.
+/// Text lines of a body: its line breaks. A last line without one (a body ends before the CRLF
+/// of the next boundary) is not counted, as Dovecot counts (interop/test_imap_differential.py
+/// compares the two).
 fn lines(body: &[u8]) -> u64 {
-    let breaks = body.iter().filter(|&&b| b == b'\n').count() as u64;
-    breaks + u64::from(body.last().is_some_and(|&b| b != b'\n'))
+    body.iter().filter(|&&b| b == b'\n').count() as u64
 }
