@@ -153,8 +153,10 @@ const CASES: &[Case] = &[
             assert!(s.has_attachment);
             assert_eq!(s.preview, "plain body");
             let text = search_text(raw, s);
-            for needle in ["plain body", "html body", "résumé.pdf", "a@example.com"] {
-                assert!(text.contains(needle), "{needle} in {text}");
+            // Each word once: "body" of "html body" was already in "plain body".
+            let words: Vec<&str> = text.split_whitespace().collect();
+            for needle in ["plain", "body", "html", "résumé.pdf", "a@example.com"] {
+                assert_eq!(words.iter().filter(|w| **w == needle).count(), 1, "{needle} in {text}");
             }
         },
     },
@@ -184,7 +186,9 @@ const CASES: &[Case] = &[
             assert_eq!(message.lines, Some(15));
             assert!(s.has_attachment);
             assert_eq!(s.preview, "See attached.");
-            assert!(search_text(raw, s).contains("inner plain"));
+            // The encapsulated message's text is indexed too (each word once).
+            let text = search_text(raw, s);
+            assert!(text.contains("inner") && text.split_whitespace().any(|w| w == "plain"), "{text}");
             for missing in [&[2, 3][..], &[3], &[0], &[1, 1], &[2, 1, 1]] {
                 assert!(s.structure.section(missing).is_none(), "{missing:?}");
             }
@@ -561,10 +565,19 @@ fn deep_nesting_is_capped_and_still_loads() {
 #[test]
 fn search_text_is_capped() {
     let mut raw = b"Subject: big\n\n".to_vec();
-    raw.extend(std::iter::repeat_n(b"word \xc3\xa9 ".as_slice(), 300_000).flatten());
+    for i in 0..300_000 {
+        raw.extend_from_slice(format!("w\u{e9}{i} ").as_bytes());
+    }
     let summary = summarize(&raw);
     let text = search_text(&raw, &summary);
     assert!(text.len() <= MAX_SEARCH_TEXT && text.len() > MAX_SEARCH_TEXT - 16, "{}", text.len());
+}
+
+#[test]
+fn search_text_holds_each_word_once() {
+    let raw = b"Subject: Re: Re: budget\n\nBudget approved.\n\n> Budget approved?\n> Re: budget\n".to_vec();
+    let summary = summarize(&raw);
+    assert_eq!(search_text(&raw, &summary), "Re: budget\napproved. > approved?");
 }
 
 /// xorshift64*: reproducible without a dependency.
