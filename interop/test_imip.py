@@ -180,3 +180,50 @@ def test_free_busy_through_the_outbox(server):
         bad = bob.post(f"{r.https_url}{outbox}", data=junk)
         assert bad.status_code == 400 and "valid-" in bad.text, (junk, bad.status_code, bad.text)
     assert bob.post(calendar_url(r, BOB), data=ask.encode()).status_code == 405
+
+
+def test_scheduling_messages_wait_in_the_schedule_inbox(server):
+    """RFC 6638 §4.1: a local attendee finds the REQUEST in their schedule inbox (python caldav's
+    ScheduleInbox), the organizer the REPLY; the owner deletes them; nobody PUTs there; the
+    inbox is not listed as a calendar."""
+    import caldav
+
+    r, _ = server
+    uid = "inbox-meeting-1"
+    event = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260316T100000Z\r\nDURATION:PT1H\r\n"
+        f"SUMMARY:Budget\r\nORGANIZER:mailto:{ALICE}\r\n"
+        f"ATTENDEE;PARTSTAT=ACCEPTED:mailto:{ALICE}\r\nATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:{BOB}\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    assert session(ALICE).put(calendar_url(r, ALICE, "budget.ics"), data=event.encode()).status_code == 201
+
+    def inbox(user):
+        client = caldav.DAVClient(url=r.https_url + "/dav/", username=user, password=PASSWORD, ssl_verify_cert=False)
+        return client.principal().schedule_inbox()
+
+    items = inbox(BOB).get_items()
+    assert len(items) == 1
+    items[0].load()
+    assert "METHOD:REQUEST" in items[0].data and uid in items[0].data
+    # Bob accepts in his calendar: Alice's inbox gets the REPLY.
+    bobs = fetch(r, BOB, uid)
+    accepted = bobs.replace(f"PARTSTAT=NEEDS-ACTION:mailto:{BOB}", f"PARTSTAT=ACCEPTED:mailto:{BOB}")
+    assert session(BOB).put(calendar_url(r, BOB, f"{uid}.ics"), data=accepted.encode()).status_code == 204
+    replies = inbox(ALICE).get_items()
+    assert len(replies) == 1
+    replies[0].load()
+    assert "METHOD:REPLY" in replies[0].data and f"PARTSTAT=ACCEPTED:mailto:{BOB}" in replies[0].data.replace("\r\n ", "")
+    # Bob clears his inbox; the meeting stays in his calendar and Alice's copy keeps his answer.
+    items[0].delete()
+    assert inbox(BOB).get_items() == []
+    assert fetch(r, BOB, uid) is not None
+    assert f"PARTSTAT=ACCEPTED:mailto:{BOB}" in session(ALICE).get(calendar_url(r, ALICE, "budget.ics")).text.replace("\r\n ", "")
+    # Only the server delivers into an inbox; it is not one of the calendars.
+    inbox_url = f"{r.https_url}/dav/calendars/{BOB}/inbox/"
+    assert session(BOB).put(inbox_url + "x.ics", data=event.encode()).status_code == 403
+    listing = session(BOB).request("PROPFIND", f"{r.https_url}/dav/calendars/{BOB}/", headers={"Depth": "1"})
+    assert listing.text.count(f"/dav/calendars/{BOB}/inbox/") == 1
+    # Nobody else reads Bob's inbox.
+    assert session(ALICE).request("PROPFIND", inbox_url, headers={"Depth": "1"}).status_code == 403

@@ -8,7 +8,7 @@
 use hyper::StatusCode;
 use relais_dav_proto::{QName, names};
 use relais_groupware::files::{Entry, Lookup};
-use relais_groupware::gal;
+use relais_groupware::{gal, scheduling};
 use relais_store::{
     Collection, CollectionKind, DataType, Item, ItemId, Modseq, Principal, Resource, ResourceContent, share_rights,
 };
@@ -155,8 +155,12 @@ impl Ctx<'_> {
         self.dav.groupware.store().read(move |r| r.rights_on(id, me)).await.map_err(internal)
     }
 
-    /// 403 unless the caller may change the resources of `c`.
+    /// 403 unless the caller may change the resources of `c`. Nobody writes into a scheduling
+    /// inbox (RFC 6638 §2.2.1: only the server delivers there); its owner deletes from it.
     pub async fn may_write(&self, c: &Collection) -> Result<()> {
+        if c.role.as_deref() == Some(scheduling::INBOX_ROLE) && self.req.method != hyper::Method::DELETE {
+            return Err(forbidden());
+        }
         if !share_rights::has(self.rights(c).await?, share_rights::WRITE) {
             return Err(forbidden());
         }
@@ -212,6 +216,8 @@ impl Ctx<'_> {
                 for kind in kinds(home) {
                     all.extend(r.collections(account, *kind)?);
                 }
+                // The scheduling inbox is shown as itself (`Node::Schedule`), not as a calendar.
+                all.retain(|c| c.role.as_deref() != Some(scheduling::INBOX_ROLE));
                 Ok(all)
             })
             .await

@@ -50,7 +50,7 @@ pub fn itip(text: &str) -> Option<(Method, CalendarObject)> {
 }
 
 /// The object as an iTIP message body: METHOD added to the VCALENDAR.
-fn with_method(ical: &ICalendar, method: Method) -> String {
+pub(crate) fn with_method(ical: &ICalendar, method: Method) -> String {
     let text = ical.to_string();
     match text.split_once("\r\n") {
         Some((first, rest)) => format!("{first}\r\nMETHOD:{}\r\n{rest}", method.name()),

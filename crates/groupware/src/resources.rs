@@ -181,6 +181,20 @@ impl Groupware {
         self.store_content(collection, name, body, content, cond).await
     }
 
+    /// Stores an iTIP message (METHOD and all) in a scheduling inbox as `name`, replacing what
+    /// was there: it has no occurrences, so no time range finds it.
+    pub(crate) async fn write_itip(
+        &self,
+        inbox: &Collection,
+        name: &str,
+        text: String,
+        obj: &CalendarObject,
+    ) -> Result<Written> {
+        let summary = json!({ "component": obj.kind.name(), "itip": true }).to_string();
+        let content = Content { uid: obj.uid.clone(), summary, instances: None, object: None };
+        self.store_content(inbox, name, text.into_bytes(), content, Condition::default()).await
+    }
+
     /// Stores checked content: its blob, then the item and its occurrences in one write.
     async fn store_content(
         &self,

@@ -16,7 +16,7 @@ use calcard::icalendar::{
     ICalendar, ICalendarComponentType, ICalendarParameter, ICalendarParameterName, ICalendarParameterValue,
     ICalendarParticipationStatus, ICalendarProperty,
 };
-use relais_store::{AccountId, CollectionKind, Principal, PrincipalKind};
+use relais_store::{AccountId, Collection, CollectionKind, NewCollection, Principal, PrincipalKind};
 
 use crate::imip::Method;
 use crate::{CalendarObject, Condition, Groupware};
@@ -108,7 +108,52 @@ pub(crate) fn copy_name(uid: &str) -> String {
     format!("{safe}.ics")
 }
 
+/// The role of an account's scheduling inbox collection.
+pub const INBOX_ROLE: &str = "inbox";
+
 impl Groupware {
+    /// An account's scheduling inbox (RFC 6638 §2.2), where the scheduling messages it was sent
+    /// wait for its client: a collection made on first delivery (`create`), else `None` until then.
+    pub async fn schedule_inbox(&self, account: AccountId, create: bool) -> crate::Result<Option<Collection>> {
+        let found =
+            self.store.read(move |r| r.collection_by_role(account, CollectionKind::Calendar, INBOX_ROLE)).await?;
+        if found.is_some() || !create {
+            return Ok(found);
+        }
+        let made = self
+            .store
+            .write(move |tx| {
+                if let Some(c) = tx.read().collection_by_role(account, CollectionKind::Calendar, INBOX_ROLE)? {
+                    return Ok(c);
+                }
+                let new = NewCollection {
+                    kind: CollectionKind::Calendar,
+                    name: INBOX_ROLE.to_owned(),
+                    parent: None,
+                    role: Some(INBOX_ROLE.to_owned()),
+                };
+                tx.create_collection(account, new)
+            })
+            .await?;
+        Ok(Some(made))
+    }
+
+    /// Leaves the iTIP message `method` of `ical` in `account`'s inbox, one per meeting (the
+    /// latest replaces the one before). The calendar itself was already updated; a failure here
+    /// is logged, not the scheduling's.
+    async fn to_inbox(&self, account: AccountId, method: Method, obj: &CalendarObject, ical: &ICalendar) {
+        let result: crate::Result<()> = async {
+            let Some(inbox) = self.schedule_inbox(account, true).await? else { return Ok(()) };
+            let text = crate::imip::with_method(ical, method);
+            self.write_itip(&inbox, &copy_name(&obj.uid), text, obj).await?;
+            Ok(())
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, uid = %obj.uid, "scheduling inbox delivery failed");
+        }
+    }
+
     /// After `owner` saved `obj`: deliver to local attendees, or reply to a local organizer.
     pub(crate) async fn schedule_after_put(
         &self,
@@ -189,6 +234,8 @@ impl Groupware {
         self.write_object(&collection, &name, ical.to_string().into_bytes(), Condition::default()).await?;
         if matches!(attendee.kind, PrincipalKind::Room | PrincipalKind::Equipment) {
             self.record_reply(organizer.id, &obj.uid, &addr, &status).await?;
+        } else {
+            self.to_inbox(attendee.id, Method::Request, obj, &ical).await;
         }
         Ok(())
     }
@@ -204,6 +251,7 @@ impl Groupware {
         let Some((c, name, mut copy)) = self.copy_of(organizer, uid).await? else { return Ok(()) };
         if set_partstat(&mut copy.ical, attendee, status) {
             self.write_object(&c, &name, copy.ical.to_string().into_bytes(), Condition::default()).await?;
+            self.to_inbox(organizer, Method::Reply, &copy, &copy.ical).await;
         }
         Ok(())
     }
@@ -223,6 +271,9 @@ impl Groupware {
                     };
                     if let Some((c, name, _)) = self.copy_of(p.id, &obj.uid).await? {
                         self.delete_object(c.id, &name, Condition::default()).await?;
+                        if !matches!(p.kind, PrincipalKind::Room | PrincipalKind::Equipment) {
+                            self.to_inbox(p.id, Method::Cancel, obj, &obj.ical).await;
+                        }
                     }
                 }
                 self.send_imip(&me, remote, Method::Cancel, obj).await?;
@@ -265,7 +316,8 @@ impl Groupware {
                 for item in r.item_by_uid_text(account, &u)? {
                     if let (Some(c), Some(name)) = (item.collection, item.name.clone()) {
                         let c = r.collection(c)?;
-                        if matches!(c.kind, CollectionKind::Calendar | CollectionKind::TaskList) {
+                        let calendar = matches!(c.kind, CollectionKind::Calendar | CollectionKind::TaskList);
+                        if calendar && c.role.as_deref() != Some(INBOX_ROLE) {
                             return Ok(Some((c, name, item)));
                         }
                     }

@@ -4,7 +4,7 @@
 
 use relais_directory::{AuthConfig, Directory};
 use relais_groupware::calcard::icalendar::ICalendarParticipationStatus as Ps;
-use relais_groupware::scheduling::partstat;
+use relais_groupware::scheduling::{INBOX_ROLE, partstat};
 use relais_groupware::{CalendarObject, Condition, Groupware};
 use relais_store::{AccountId, Collection, CollectionKind, PrincipalKind, Role};
 use relais_testkit::backends::Fresh;
@@ -26,13 +26,33 @@ async fn default_calendar(g: &Groupware, account: AccountId) -> Collection {
     g.store().read(move |r| r.collection_by_role(account, CollectionKind::Calendar, "default")).await.unwrap().unwrap()
 }
 
-/// The account's copy of `uid`, parsed.
+/// The account's copy of `uid` in its calendars (not its scheduling inbox), parsed.
 async fn copy(g: &Groupware, account: AccountId, uid: &str) -> Option<CalendarObject> {
     let u = uid.to_owned();
-    let items = g.store().read(move |r| r.item_by_uid_text(account, &u)).await.unwrap();
+    let items = g
+        .store()
+        .read(move |r| {
+            let mut found = Vec::new();
+            for item in r.item_by_uid_text(account, &u)? {
+                if r.collection(item.collection.unwrap())?.role.as_deref() != Some(INBOX_ROLE) {
+                    found.push(item);
+                }
+            }
+            Ok(found)
+        })
+        .await
+        .unwrap();
     let item = items.into_iter().next()?;
     let text = g.store().blob(item.blob.unwrap()).await.unwrap();
     Some(CalendarObject::parse(&String::from_utf8(text).unwrap()).unwrap())
+}
+
+/// The iTIP message about `uid` waiting in the account's scheduling inbox.
+async fn inbox_message(g: &Groupware, account: AccountId, uid: &str) -> Option<String> {
+    let inbox = g.schedule_inbox(account, false).await.unwrap()?;
+    let name = format!("{uid}.ics");
+    let item = g.store().read(move |r| r.item_by_name(inbox.id, &name)).await.unwrap()?;
+    Some(String::from_utf8(g.store().blob(item.blob.unwrap()).await.unwrap()).unwrap())
 }
 
 async fn meetings(f: Fresh) {
@@ -64,6 +84,12 @@ async fn meetings(f: Fresh) {
     assert!(copy(&g, room.id, "m1").await.is_some());
     let alices = copy(&g, alice.id, "m1").await.unwrap();
     assert_eq!(partstat(&alices.ical, "board@example.com"), Some(Ps::Accepted));
+    // Bob's scheduling inbox holds the REQUEST (RFC 6638 §4.1); the room has no inbox to read.
+    let request = inbox_message(&g, bob.id, "m1").await.expect("a REQUEST in Bob's inbox");
+    assert!(request.contains("METHOD:REQUEST") && request.contains("UID:m1"), "{request}");
+    assert!(g.schedule_inbox(room.id, false).await.unwrap().is_none());
+    // Alice's inbox has the room's REPLY.
+    assert!(inbox_message(&g, alice.id, "m1").await.unwrap().contains("METHOD:REPLY"));
 
     // A second meeting at the same time: the room is taken.
     g.put(&alice_cal, "m2.ics", invite("m2", "20260105T103000Z", &people[2..3]), Condition::default()).await.unwrap();
@@ -86,6 +112,8 @@ async fn meetings(f: Fresh) {
     .unwrap();
     g.put(&bob_cal, &name, accepted.into_bytes(), Condition::default()).await.unwrap();
     assert_eq!(partstat(&copy(&g, alice.id, "m1").await.unwrap().ical, "bob@example.com"), Some(Ps::Accepted));
+    let reply = inbox_message(&g, alice.id, "m1").await.unwrap();
+    assert!(reply.contains("METHOD:REPLY") && reply.contains("PARTSTAT=ACCEPTED"), "{reply}");
 
     // Alice updates the meeting: Bob keeps his answer.
     let moved = invite("m1", "20260105T140000Z", &people);
@@ -101,6 +129,7 @@ async fn meetings(f: Fresh) {
     // Alice cancels: Bob's copy goes, and the remote attendee gets a CANCEL.
     g.delete(alice_cal.id, "m1.ics", Condition::default()).await.unwrap();
     assert!(copy(&g, bob.id, "m1").await.is_none());
+    assert!(inbox_message(&g, bob.id, "m1").await.unwrap().contains("METHOD:CANCEL"));
     let queued_after = g.store().read(|r| r.queued_messages()).await.unwrap();
     assert!(queued_after.len() > queued.len());
 

@@ -197,6 +197,19 @@ async fn write_members(ctx: &Ctx<'_>, out: &mut Multistatus, node: &Node, reques
                 path.pop();
             }
         }
+        Node::Schedule(owner, ScheduleBox::Inbox) => {
+            let inbox = ctx.dav.groupware.schedule_inbox(owner.id, false).await.map_err(internal)?;
+            for r in match &inbox {
+                Some(c) => members(ctx, c, wants_data(request)).await?,
+                None => Vec::new(),
+            } {
+                let data = r.data.as_deref().map(String::from_utf8_lossy);
+                let view = ResourceView { etag: etag(r.resource.modseq), size: r.resource.size, data: data.as_deref() };
+                let href =
+                    path::resource_href(Home::Calendars, &owner.address(), ScheduleBox::Inbox.name(), &r.resource.name);
+                respond(ctx, out, &href, &Subject::Resource(Home::Calendars, &view), request);
+            }
+        }
         Node::Principal(_) | Node::Resource(..) | Node::Gal(_, Some(_)) | Node::Schedule(..) | Node::Files(..) => {}
     }
     Ok(())
