@@ -5,23 +5,17 @@ appends as granted, is refused the rest with NOPERM, and what he appends counts 
 quota."""
 
 import imaplib
-import ssl
 
 import pytest
 from imapclient import IMAPClient
+
+from test_imap import insecure
 
 DOMAIN = "example.test"
 ALICE, BOB = f"alice@{DOMAIN}", f"bob@{DOMAIN}"
 PASSWORD = "secret-pw"
 SHARED = f"Other Users/{ALICE}/Team"
 MESSAGE = b"From: a@example.test\r\nSubject: shared\r\n\r\nhello\r\n"
-
-
-def insecure():
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
 
 
 @pytest.fixture

@@ -102,7 +102,11 @@ impl Groupware {
         let root =
             match self.store.read(move |r| r.collection_by_role(account, CollectionKind::Folder, ROOT_ROLE)).await? {
                 Some(root) => root,
-                None => self.store.write(move |tx| root_folder(tx, account)).await?,
+                None => {
+                    self.store
+                        .write(move |tx| tx.collection_with_role(account, CollectionKind::Folder, ROOT_ROLE, ROOT_NAME))
+                        .await?
+                }
             };
         let found = self
             .store
@@ -288,20 +292,6 @@ fn file_item(folder: &Collection, name: &str, blob: BlobRef, meta: &FileMeta, no
         name: Some(name.to_owned()),
         ..NewItem::default()
     }
-}
-
-/// The account's root folder, made in this transaction unless another writer made it first.
-fn root_folder(tx: &mut WriteTx<'_>, account: AccountId) -> relais_store::Result<Collection> {
-    if let Some(root) = tx.read().collection_by_role(account, CollectionKind::Folder, ROOT_ROLE)? {
-        return Ok(root);
-    }
-    let new = NewCollection {
-        kind: CollectionKind::Folder,
-        name: ROOT_NAME.to_owned(),
-        parent: None,
-        role: Some(ROOT_ROLE.to_owned()),
-    };
-    tx.create_collection(account, new)
 }
 
 /// Whether `name` in `parent` is a folder or a file already.

@@ -16,7 +16,7 @@ use calcard::icalendar::{
     ICalendar, ICalendarComponentType, ICalendarParameter, ICalendarParameterName, ICalendarParameterValue,
     ICalendarParticipationStatus, ICalendarProperty,
 };
-use relais_store::{AccountId, Collection, CollectionKind, NewCollection, Principal, PrincipalKind};
+use relais_store::{AccountId, Collection, CollectionKind, Principal, PrincipalKind};
 
 use crate::imip::Method;
 use crate::{CalendarObject, Condition, Groupware};
@@ -122,18 +122,7 @@ impl Groupware {
         }
         let made = self
             .store
-            .write(move |tx| {
-                if let Some(c) = tx.read().collection_by_role(account, CollectionKind::Calendar, INBOX_ROLE)? {
-                    return Ok(c);
-                }
-                let new = NewCollection {
-                    kind: CollectionKind::Calendar,
-                    name: INBOX_ROLE.to_owned(),
-                    parent: None,
-                    role: Some(INBOX_ROLE.to_owned()),
-                };
-                tx.create_collection(account, new)
-            })
+            .write(move |tx| tx.collection_with_role(account, CollectionKind::Calendar, INBOX_ROLE, INBOX_ROLE))
             .await?;
         Ok(Some(made))
     }

@@ -3,14 +3,10 @@
 //! `Other Users/alice@example.test/`, may do what he was granted and gets NO [NOPERM] for the
 //! rest, and each one's IDLE wakes for the other's APPEND into the shared mailbox.
 
-use std::sync::Arc;
-use std::time::Duration;
+mod common;
 
-use relais_directory::{AuthConfig, Directory};
-use relais_imap::{Imap, ImapConfig};
-use relais_store::{PrincipalKind, Role};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
 use tokio::sync::watch;
 
 const ALICE: &str = "alice@example.test";
@@ -31,12 +27,7 @@ impl Client {
     }
 
     async fn line(&mut self) -> Option<String> {
-        let mut line = String::new();
-        let read = tokio::time::timeout(Duration::from_secs(10), self.stream.read_line(&mut line)).await;
-        match read.expect("answer within 10 s").expect("read") {
-            0 => None,
-            _ => Some(line),
-        }
+        common::line(&mut self.stream).await
     }
 
     async fn send(&mut self, text: &str) {
@@ -76,24 +67,7 @@ impl Client {
 }
 
 async fn server() -> (relais_testkit::backends::Fresh, std::net::SocketAddr, watch::Sender<bool>) {
-    let fresh = relais_testkit::backends::sqlite().await;
-    let directory = Directory::new(fresh.store.clone(), AuthConfig::default());
-    directory.add_domain("example.test").await.expect("domain");
-    for (user, name) in [(ALICE, "Alice"), (BOB, "Bob"), ("carol@example.test", "Carol")] {
-        directory.add_principal(PrincipalKind::User, user, name, Some("pw"), Role::User).await.expect("user");
-    }
-    let mailer = relais_mail::Mailer::new(fresh.store.clone(), directory, "mail.test", Duration::from_secs(3600));
-    let config = ImapConfig { plaintext_auth_on_loopback: true, ..ImapConfig::default() };
-    let imap: Arc<Imap> = Imap::new(config, mailer, None);
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("address");
-    let (shutdown, rx) = watch::channel(false);
-    tokio::spawn(async move {
-        while let Ok((tcp, peer)) = listener.accept().await {
-            tokio::spawn(relais_imap::serve(imap.clone(), tcp, peer, false, rx.clone()));
-        }
-    });
-    (fresh, addr, shutdown)
+    common::server(&[(ALICE, "Alice", "pw"), (BOB, "Bob", "pw"), ("carol@example.test", "Carol", "pw")]).await
 }
 
 fn has(lines: &[String], wanted: &str) -> bool {

@@ -4,14 +4,10 @@
 //! `relais_imap::serve`, with the store's own trimming entry point (`trim_changes_before`, what
 //! the hourly maintenance task calls with the configured window).
 
-use std::sync::Arc;
-use std::time::Duration;
+mod common;
 
-use relais_directory::{AuthConfig, Directory};
-use relais_imap::{Imap, ImapConfig};
-use relais_store::{PrincipalKind, Role};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
 use tokio::sync::watch;
 
 const USER: &str = "alice@example.test";
@@ -45,12 +41,7 @@ impl Client {
     }
 
     async fn line(&mut self) -> Option<String> {
-        let mut line = String::new();
-        let read = tokio::time::timeout(Duration::from_secs(10), self.stream.read_line(&mut line)).await;
-        match read.expect("answer within 10 s").expect("read") {
-            0 => None,
-            _ => Some(line),
-        }
+        common::line(&mut self.stream).await
     }
 
     /// Everything up to and including the line tagged `tag`; stops early if the server closes.
@@ -69,22 +60,7 @@ impl Client {
 }
 
 async fn server() -> (relais_testkit::backends::Fresh, std::net::SocketAddr, watch::Sender<bool>) {
-    let fresh = relais_testkit::backends::sqlite().await;
-    let directory = Directory::new(fresh.store.clone(), AuthConfig::default());
-    directory.add_domain("example.test").await.expect("domain");
-    directory.add_principal(PrincipalKind::User, USER, "Alice", Some(PASSWORD), Role::User).await.expect("user");
-    let mailer = relais_mail::Mailer::new(fresh.store.clone(), directory, "mail.test", Duration::from_secs(3600));
-    let config = ImapConfig { plaintext_auth_on_loopback: true, ..ImapConfig::default() };
-    let imap: Arc<Imap> = Imap::new(config, mailer, None);
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("address");
-    let (shutdown, rx) = watch::channel(false);
-    tokio::spawn(async move {
-        while let Ok((tcp, peer)) = listener.accept().await {
-            tokio::spawn(relais_imap::serve(imap.clone(), tcp, peer, false, rx.clone()));
-        }
-    });
-    (fresh, addr, shutdown)
+    common::server(&[(USER, "Alice", PASSWORD)]).await
 }
 
 fn tagged_ok(lines: &[String], tag: &str) -> bool {

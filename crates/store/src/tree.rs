@@ -2,7 +2,25 @@
 //! `collections_name` index (account, kind, parent, name), one level at a time.
 
 use crate::read::{COLLECTION_COLUMNS, collection_of, kind_code};
-use crate::{AccountId, Collection, CollectionId, CollectionKind, ReadTx, Result, params};
+use crate::{AccountId, Collection, CollectionId, CollectionKind, NewCollection, ReadTx, Result, WriteTx, params};
+
+impl WriteTx<'_> {
+    /// The account's top-level collection of `kind` with `role`, made (named `name`) in this
+    /// transaction unless it exists: a file store's root, a scheduling inbox.
+    pub fn collection_with_role(
+        &mut self,
+        account: AccountId,
+        kind: CollectionKind,
+        role: &str,
+        name: &str,
+    ) -> Result<Collection> {
+        if let Some(c) = self.read().collection_by_role(account, kind, role)? {
+            return Ok(c);
+        }
+        let new = NewCollection { kind, name: name.to_owned(), parent: None, role: Some(role.to_owned()) };
+        self.create_collection(account, new)
+    }
+}
 
 impl ReadTx<'_> {
     /// The collection `name` of `kind` directly under `parent` (`None`: at the top level).

@@ -257,7 +257,8 @@ mod tests {
 
     #[test]
     fn content_types() {
-        let table: [(&str, &str, &[(&str, &str)]); 12] = [
+        type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+        let table: [Case<'_>; 12] = [
             ("", "text/plain", &[("charset", "us-ascii")]),
             ("Content-Type: text\n", "text/plain", &[("charset", "us-ascii")]),
             ("Content-Type: /plain\n", "text/plain", &[("charset", "us-ascii")]),
