@@ -501,6 +501,20 @@ def test_sharing_a_calendar_with_acl(dav):
 
     share("<d:privilege><d:read/></d:privilege><d:privilege><d:write/></d:privilege>")
     assert other.put(team + "new.ics", data=vevent("bobs").encode()).status_code == 201
+    # The owner reads the ACL back (RFC 3744 §5.5): its own protected ACE and Bob's grant; what
+    # can be granted is in DAV:supported-privilege-set (§5.3). Bob may not read the ACL.
+    acl_prop = '<d:propfind xmlns:d="DAV:"><d:prop><d:acl/><d:supported-privilege-set/></d:prop></d:propfind>'
+    tree = etree.fromstring(alice.request("PROPFIND", team, headers={"Depth": "0"}, data=acl_prop).content)
+    aces = tree.findall(".//{DAV:}acl/{DAV:}ace")
+    hrefs = [a.findtext("{DAV:}principal/{DAV:}href") for a in aces]
+    assert hrefs == [f"/dav/principals/{USER}/", f"/dav/principals/{bob}/"], hrefs
+    assert aces[0].find("{DAV:}protected") is not None
+    bobs_privileges = {p[0].tag for p in aces[1].findall("{DAV:}grant/{DAV:}privilege")}
+    assert bobs_privileges == {"{DAV:}read", "{DAV:}write"}
+    supported = tree.find(".//{DAV:}supported-privilege-set")
+    assert supported is not None and supported.find(".//{DAV:}write-content") is not None
+    as_bob = etree.fromstring(other.request("PROPFIND", team, headers={"Depth": "0"}, data=acl_prop).content)
+    assert as_bob.find(".//{DAV:}acl/{DAV:}ace") is None
     assert other.delete(team + "standup.ics").status_code == 204
     # Owner-only operations stay the owner's.
     assert other.request("PROPPATCH", team, data='<d:propertyupdate xmlns:d="DAV:"><d:set><d:prop><d:displayname>x</d:displayname></d:prop></d:set></d:propertyupdate>').status_code == 403

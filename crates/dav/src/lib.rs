@@ -144,6 +144,9 @@ pub(crate) struct Ctx<'a> {
     /// The caller's (usage, quota) in octets, read once when a request asks for the quota
     /// properties (RFC 4331).
     pub quota: std::sync::OnceLock<(u64, Option<u64>)>,
+    /// DAV:acl of the collections in this answer, by collection id, read before writing it
+    /// when the request asks for the property (RFC 3744 §5.5).
+    pub acls: std::sync::Mutex<std::collections::HashMap<i64, String>>,
 }
 
 impl Dav {
@@ -164,7 +167,7 @@ impl Dav {
             Ok(u) => u,
             Err(reply) => return reply,
         };
-        let ctx = Ctx { dav: self, req: &req, user, quota: std::sync::OnceLock::new() };
+        let ctx = Ctx { dav: self, req: &req, user, quota: std::sync::OnceLock::new(), acls: Default::default() };
         match methods::dispatch(&ctx).await {
             Ok(reply) | Err(reply) => reply,
         }

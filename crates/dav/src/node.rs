@@ -260,6 +260,33 @@ impl Ctx<'_> {
         }
     }
 
+    /// Reads the DAV:acl of `c` (RFC 3744 §5.5), when the caller owns it (DAV:read-acl is the
+    /// owner's): the owner's protected ACE, then one per grant, read-only or read-write.
+    pub async fn load_acl(&self, c: &Collection) -> Result<()> {
+        if c.account != self.user.id {
+            return Ok(());
+        }
+        let id = c.id;
+        let grants = self.dav.groupware.store().read(move |r| r.grants(id)).await.map_err(internal)?;
+        let ace = |href: &str, privileges: &[&str], protected: bool| {
+            let privileges: String =
+                privileges.iter().map(|p| format!("<d:privilege><d:{p}/></d:privilege>")).collect();
+            let protected = if protected { "<d:protected/>" } else { "" };
+            format!(
+                "<d:ace><d:principal><d:href>{href}</d:href></d:principal><d:grant>{privileges}</d:grant>{protected}</d:ace>"
+            )
+        };
+        let mut xml = ace(&crate::path::principal_href(&self.user.address()), &["all"], true);
+        for (grantee, rights) in grants {
+            let Some(p) = self.dav.directory.principal_by_id(grantee).await.map_err(internal)? else { continue };
+            let href = crate::path::principal_href(&p.address());
+            let writes = rights & share_rights::WRITE == share_rights::WRITE;
+            xml.push_str(&ace(&href, if writes { &["read", "write"] } else { &["read"] }, false));
+        }
+        self.acls.lock().map_err(|_| internal("acl cache poisoned"))?.insert(c.id.0, xml);
+        Ok(())
+    }
+
     /// Reads the caller's usage and quota for the quota properties.
     pub async fn load_quota(&self) -> Result<()> {
         if self.quota.get().is_none() {

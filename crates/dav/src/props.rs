@@ -151,6 +151,17 @@ pub(crate) fn value<'a>(ctx: &Ctx<'_>, subject: &Subject<'a>, name: &QName) -> O
     if is_quota(name) {
         return quota(ctx, subject, name);
     }
+    if let (Subject::Collection(..), true) = (subject, name.ns == NS_DAV) {
+        match name.local.as_ref() {
+            "supported-privilege-set" => return Some(PropValue::Xml(Cow::Borrowed(SUPPORTED_PRIVILEGES))),
+            "acl" => {
+                let Subject::Collection(_, _, c, ..) = subject else { return None };
+                let acls = ctx.acls.lock().ok()?;
+                return acls.get(&c.id.0).map(|x| PropValue::Xml(Cow::Owned(x.clone())));
+            }
+            _ => {}
+        }
+    }
     match subject {
         Subject::Root | Subject::Principals => match (name.ns.as_ref(), name.local.as_ref()) {
             (NS_DAV, "resourcetype") => Some(PropValue::ResourceType(vec![names::COLLECTION])),
@@ -193,6 +204,23 @@ pub(crate) fn value<'a>(ctx: &Ctx<'_>, subject: &Subject<'a>, name: &QName) -> O
         Subject::File(item, meta) => file(item, meta, name),
     }
 }
+
+/// RFC 3744 §5.3: what can be granted on a calendar or address book (`methods::acl`): DAV:read,
+/// or DAV:write with its parts; the rest is the owner's.
+const SUPPORTED_PRIVILEGES: &str = "<d:supported-privilege><d:privilege><d:all/></d:privilege>\
+<d:description xml:lang=\"en\">Everything: the owner's</d:description>\
+<d:supported-privilege><d:privilege><d:read/></d:privilege><d:description xml:lang=\"en\">Read</d:description>\
+<d:supported-privilege><d:privilege><d:read-current-user-privilege-set/></d:privilege>\
+<d:description xml:lang=\"en\">Read one's own privileges</d:description></d:supported-privilege></d:supported-privilege>\
+<d:supported-privilege><d:privilege><d:write/></d:privilege><d:description xml:lang=\"en\">Write</d:description>\
+<d:supported-privilege><d:privilege><d:write-properties/></d:privilege><d:description xml:lang=\"en\">Write properties</d:description></d:supported-privilege>\
+<d:supported-privilege><d:privilege><d:write-content/></d:privilege><d:description xml:lang=\"en\">Write content</d:description></d:supported-privilege>\
+<d:supported-privilege><d:privilege><d:bind/></d:privilege><d:description xml:lang=\"en\">Add resources</d:description></d:supported-privilege>\
+<d:supported-privilege><d:privilege><d:unbind/></d:privilege><d:description xml:lang=\"en\">Remove resources</d:description></d:supported-privilege>\
+</d:supported-privilege>\
+<d:supported-privilege><d:privilege><d:read-acl/></d:privilege><d:description xml:lang=\"en\">Read the ACL</d:description></d:supported-privilege>\
+<d:supported-privilege><d:privilege><d:write-acl/></d:privilege><d:description xml:lang=\"en\">Share</d:description></d:supported-privilege>\
+</d:supported-privilege>";
 
 /// RFC 4331 §3, §4: DAV:quota-available-bytes and DAV:quota-used-bytes.
 pub(crate) fn is_quota(name: &QName) -> bool {

@@ -23,12 +23,26 @@ pub(crate) async fn propfind(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
     if request.names().any(props::is_quota) {
         ctx.load_quota().await?;
     }
+    if request.names().any(|n| *n == QName::dav("acl")) {
+        for c in acl_subjects(ctx, &node, depth).await? {
+            ctx.load_acl(&c).await?;
+        }
+    }
     let mut out = Multistatus::new();
     write_node(ctx, &mut out, &node, &request).await?;
     if depth == Depth::One {
         write_members(ctx, &mut out, &node, &request).await?;
     }
     Ok(Reply::xml(StatusCode::MULTI_STATUS, out.into_bytes()))
+}
+
+/// The collections whose DAV:acl this PROPFIND may show: the node's, or with Depth 1 a home's.
+async fn acl_subjects(ctx: &Ctx<'_>, node: &Node, depth: Depth) -> Result<Vec<Collection>> {
+    Ok(match node {
+        Node::Collection(_, _, c) => vec![c.clone()],
+        Node::Home(h, owner) if depth == Depth::One => ctx.collections(*h, owner).await?,
+        _ => Vec::new(),
+    })
 }
 
 /// Writes the response for `node` itself.
