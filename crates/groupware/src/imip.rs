@@ -133,7 +133,9 @@ impl Groupware {
         Ok(())
     }
 
-    /// Applies the iTIP objects of a delivered message to its local recipients' calendars.
+    /// Applies the iTIP objects of a delivered message to its local recipients' calendars, then
+    /// clears its copies' pending marks. Applying is idempotent, so a replay after a crash
+    /// (`apply_pending`) does no harm.
     pub async fn apply_calendar_mail(&self, mail: CalendarMail) {
         let sender = address_of(&mail.sender);
         for text in calendar_parts(&mail.message) {
@@ -144,6 +146,27 @@ impl Groupware {
                 }
             }
         }
+        if !mail.items.is_empty() {
+            let items = mail.items;
+            if let Err(e) = self.store.write(move |tx| tx.remove_calendar_pending(&items)).await {
+                tracing::warn!(error = %e, "iMIP: applied, but still marked pending (replayed at the next start)");
+            }
+        }
+    }
+
+    /// Applies what was delivered but not applied before the last stop (`calendar_pending`).
+    pub async fn apply_pending(&self) -> crate::Result<usize> {
+        let pending = self.store.read(|r| r.calendar_pending()).await?;
+        let count = pending.len();
+        for p in pending {
+            let message: std::sync::Arc<[u8]> = match p.blob {
+                Some(hash) => self.store.blob(hash).await?.into(),
+                None => std::sync::Arc::from(&[][..]), // the copy is gone: only the mark is cleared
+            };
+            let mail = CalendarMail { accounts: vec![p.account], items: vec![p.item], sender: p.sender, message };
+            self.apply_calendar_mail(mail).await;
+        }
+        Ok(count)
     }
 
     async fn apply_itip(

@@ -139,6 +139,7 @@ async fn meetings(f: Fresh) {
         ORGANIZER:mailto:carol@remote.test\r\nATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:bob@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
     let mail = |body: &str| relais_mail::CalendarMail {
         accounts: vec![bob.id],
+        items: Vec::new(),
         sender: "carol@remote.test".into(),
         message: format!(
             "From: carol@remote.test\r\nTo: bob@example.com\r\nSubject: Invitation\r\nMIME-Version: 1.0\r\n\
@@ -159,3 +160,43 @@ async fn meetings(f: Fresh) {
     assert!(copy(&g, bob.id, "ext-1").await.is_none());
 }
 on_both_backends!(meetings_on, meetings);
+
+/// An iMIP invitation delivered while nothing applies it (the server stopped between the 250
+/// and the calendar update) is applied at the next start, once.
+async fn imip_pending_after_a_crash(f: Fresh) {
+    let dir = Directory::new(f.store.clone(), AuthConfig::default());
+    dir.add_domain("example.com").await.unwrap();
+    let bob = dir.add_principal(PrincipalKind::User, "bob@example.com", "", Some("pw"), Role::User).await.unwrap();
+    let (sink, unread) = tokio::sync::mpsc::unbounded_channel();
+    let mailer =
+        relais_mail::Mailer::new(f.store.clone(), dir.clone(), "mail.test", std::time::Duration::from_secs(3600))
+            .with_calendar_sink(sink);
+    let body = "From: carol@remote.test\r\nTo: bob@example.com\r\nSubject: Invitation\r\nMIME-Version: 1.0\r\n\
+        Content-Type: text/calendar; method=REQUEST; charset=utf-8\r\n\r\n\
+        BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//x//EN\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:crash-1\r\n\
+        DTSTAMP:20260101T000000Z\r\nDTSTART:20260110T090000Z\r\nDURATION:PT1H\r\nSUMMARY:Vendor call\r\n\
+        ORGANIZER:mailto:carol@remote.test\r\nATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:bob@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let envelope = relais_mail::Envelope {
+        sender: "carol@remote.test".into(),
+        recipients: vec![relais_mail::EnvelopeRecipient {
+            address: "bob@example.com".into(),
+            destination: relais_mail::Destination::Local(vec![bob.id]),
+            orcpt: None,
+            notify: 0,
+        }],
+        ..Default::default()
+    };
+    mailer.deliver(&envelope, body.as_bytes().to_vec()).await.unwrap();
+    drop(unread); // the consumer never ran
+    assert_eq!(f.store.read(|r| r.calendar_pending()).await.unwrap().len(), 1);
+    assert!(copy(&Groupware::new(f.store.clone()), bob.id, "crash-1").await.is_none());
+
+    // The next start: what is pending is applied, and the mark cleared.
+    let g = Groupware::with_scheduling(mailer);
+    assert_eq!(g.apply_pending().await.unwrap(), 1);
+    let got = copy(&g, bob.id, "crash-1").await.expect("the invitation is in Bob's calendar");
+    assert_eq!(partstat(&got.ical, "bob@example.com"), Some(Ps::NeedsAction));
+    assert!(f.store.read(|r| r.calendar_pending()).await.unwrap().is_empty());
+    assert_eq!(g.apply_pending().await.unwrap(), 0);
+}
+on_both_backends!(imip_pending_after_a_crash_on, imip_pending_after_a_crash);

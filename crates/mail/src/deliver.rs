@@ -75,6 +75,9 @@ pub struct Mailer {
 pub struct CalendarMail {
     /// The local accounts it was delivered to.
     pub accounts: Vec<AccountId>,
+    /// Their copies, each recorded as pending (`calendar_pending`) until the groupware layer
+    /// has applied the message: a crash in between is replayed at the next start.
+    pub items: Vec<ItemId>,
     /// The envelope sender.
     pub sender: String,
     pub message: Arc<[u8]>,
@@ -160,12 +163,16 @@ impl Mailer {
             true => None,
             false => Some(self.prepare_local(envelope, message).await?),
         };
-        let calendar = match (&self.calendar_sink, &local_copy) {
-            (Some(_), Some((_, true, raw))) => {
-                Some(CalendarMail { accounts: local.clone(), sender: envelope.sender.clone(), message: raw.clone() })
-            }
+        let mut calendar = match (&self.calendar_sink, &local_copy) {
+            (Some(_), Some((_, true, raw))) => Some(CalendarMail {
+                accounts: local.clone(),
+                items: Vec::new(),
+                sender: envelope.sender.clone(),
+                message: raw.clone(),
+            }),
             _ => None,
         };
+        let pending_sender = calendar.as_ref().map(|c| c.sender.clone());
         let local_copy = local_copy.map(|(item, _, _)| item);
         let new_queued = queued_blob.map(|blob| NewQueued {
             blob,
@@ -191,6 +198,9 @@ impl Mailer {
                             .ok_or_else(|| relais_store::Error::NotFound(format!("INBOX of account {account}")))?;
                         let id = tx.create_item(account, DataType::Email, item.clone())?;
                         tx.add_to_mailbox(id, inbox.id)?;
+                        if let Some(sender) = &pending_sender {
+                            tx.add_calendar_pending(id, account, sender)?;
+                        }
                         out.items.push((account, id));
                     }
                 }
@@ -203,7 +213,8 @@ impl Mailer {
         if has_remote {
             self.queue_wake.notify_one();
         }
-        if let (Some(sink), Some(mail)) = (&self.calendar_sink, calendar) {
+        if let (Some(sink), Some(mut mail)) = (&self.calendar_sink, calendar.take()) {
+            mail.items = delivered.items.iter().map(|(_, id)| *id).collect();
             let _ = sink.send(mail);
         }
         Ok(delivered)

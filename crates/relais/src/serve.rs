@@ -109,6 +109,12 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
     {
         let groupware = groupware.clone();
         tokio::spawn(async move {
+            // First what a crash left delivered but not applied, then each new delivery.
+            match groupware.apply_pending().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(messages = n, "iMIP: applied what was pending at start"),
+                Err(e) => tracing::warn!(error = %e, "iMIP: pending messages not read"),
+            }
             while let Some(mail) = calendar_inbox.recv().await {
                 groupware.apply_calendar_mail(mail).await;
             }

@@ -22,6 +22,7 @@ mod grants;
 mod migrate;
 mod model;
 mod notify;
+mod pending;
 mod pg;
 mod pool;
 mod queue;
@@ -43,6 +44,7 @@ pub use directory::{AppPassword, Domain, NewPrincipal, Principal, PrincipalKind,
 pub use error::Error;
 pub use migrate::LATEST as SCHEMA_VERSION;
 pub use model::*;
+pub use pending::PendingCalendarMail;
 pub use queue::{NewQueued, QueueOutcome, QueueStatus, QueuedMessage, QueuedRecipient};
 pub use read::ReadTx;
 pub use tx::WriteTx;

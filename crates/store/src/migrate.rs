@@ -14,6 +14,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0005_groupware.sql"),
     include_str!("../migrations/sqlite/0006_grants.sql"),
     include_str!("../migrations/sqlite/0007_acl_rights.sql"),
+    include_str!("../migrations/sqlite/0008_calendar_pending.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
@@ -23,10 +24,11 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0005_groupware.sql"),
     include_str!("../migrations/postgres/0006_grants.sql"),
     include_str!("../migrations/postgres/0007_acl_rights.sql"),
+    include_str!("../migrations/postgres/0008_calendar_pending.sql"),
 ];
 
 /// The schema version this binary writes.
-pub const LATEST: i64 = 7;
+pub const LATEST: i64 = 8;
 
 pub fn run(conn: &mut dyn Conn) -> Result<()> {
     let (steps, begin) = match conn.dialect() {

@@ -50,7 +50,7 @@ async fn one_grantee_at_a_time(f: Fresh) {
 }
 on_both_backends!(grants, one_grantee_at_a_time);
 
-/// A data directory written before migration 0007: DAV's rights were 1 (read) and 3 (read and
+/// A data directory written before migration 0007 (so before 0008 too): DAV's rights were 1 (read) and 3 (read and
 /// write). After the upgrade they are READ and READ | WRITE, so DAV behaves as before.
 async fn old_dav_rights_are_rewritten(f: Fresh) {
     let store = &f.store;
@@ -66,7 +66,8 @@ async fn old_dav_rights_are_rewritten(f: Fresh) {
     drop(f.store);
     let config = f.config.clone();
     let downgrade = format!(
-        "DELETE FROM schema_version WHERE version = 7; \
+        "DELETE FROM schema_version WHERE version >= 7; \
+         DROP TABLE calendar_pending; \
          ALTER TABLE collection_grants DROP COLUMN subscribed; \
          INSERT INTO collection_grants (collection_id, grantee_id, rights) VALUES ({}, {}, 1), ({}, {}, 3);",
         cal.0, reader.0, cal.0, writer.0
