@@ -203,10 +203,12 @@ impl Groupware {
                     set_partstat(&mut ical, &me_addr, &s);
                 }
                 self.write_object(&collection, &name, ical.to_string().into_bytes(), Condition::default()).await?;
+                self.to_inbox(account, Method::Request, obj, &obj.ical).await;
             }
             Method::Cancel => {
                 if let Some((c, name, _)) = self.copy_of(account, &obj.uid).await? {
                     self.delete_object(c.id, &name, Condition::default()).await?;
+                    self.to_inbox(account, Method::Cancel, obj, &obj.ical).await;
                 }
             }
             Method::Reply => {

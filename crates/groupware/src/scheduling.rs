@@ -130,7 +130,7 @@ impl Groupware {
     /// Leaves the iTIP message `method` of `ical` in `account`'s inbox, one per meeting (the
     /// latest replaces the one before). The calendar itself was already updated; a failure here
     /// is logged, not the scheduling's.
-    async fn to_inbox(&self, account: AccountId, method: Method, obj: &CalendarObject, ical: &ICalendar) {
+    pub(crate) async fn to_inbox(&self, account: AccountId, method: Method, obj: &CalendarObject, ical: &ICalendar) {
         let result: crate::Result<()> = async {
             let Some(inbox) = self.schedule_inbox(account, true).await? else { return Ok(()) };
             let text = crate::imip::with_method(ical, method);

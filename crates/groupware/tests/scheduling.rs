@@ -151,6 +151,7 @@ async fn meetings(f: Fresh) {
     g.apply_calendar_mail(mail(external)).await;
     let got = copy(&g, bob.id, "ext-1").await.expect("the iMIP invitation is in Bob's calendar");
     assert_eq!(partstat(&got.ical, "bob@example.com"), Some(Ps::NeedsAction));
+    assert!(inbox_message(&g, bob.id, "ext-1").await.unwrap().contains("METHOD:REQUEST"));
     // A forged cancellation (not from the organizer) is ignored; the organizer's is applied.
     let cancel = external.replace("METHOD:REQUEST", "METHOD:CANCEL");
     let forged = relais_mail::CalendarMail { sender: "mallory@evil.test".into(), ..mail(&cancel) };
@@ -158,6 +159,7 @@ async fn meetings(f: Fresh) {
     assert!(copy(&g, bob.id, "ext-1").await.is_some());
     g.apply_calendar_mail(mail(&cancel)).await;
     assert!(copy(&g, bob.id, "ext-1").await.is_none());
+    assert!(inbox_message(&g, bob.id, "ext-1").await.unwrap().contains("METHOD:CANCEL"));
 }
 on_both_backends!(meetings_on, meetings);
 
