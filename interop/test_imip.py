@@ -207,6 +207,13 @@ def test_scheduling_messages_wait_in_the_schedule_inbox(server):
     assert len(items) == 1
     items[0].load()
     assert "METHOD:REQUEST" in items[0].data and uid in items[0].data
+    # A calendar-multiget on the inbox brings the message too, and 404 for what is not there.
+    inbox_path = f"/dav/calendars/{BOB}/inbox/"
+    multiget = ('<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">'
+                '<d:prop><d:getetag/><c:calendar-data/></d:prop>'
+                f'<d:href>{inbox_path}{uid}.ics</d:href><d:href>{inbox_path}nope.ics</d:href></c:calendar-multiget>')
+    got = session(BOB).request("REPORT", r.https_url + inbox_path, data=multiget, headers={"Depth": "1"})
+    assert got.status_code == 207 and "METHOD:REQUEST" in got.text and "404" in got.text, got.text
     # Bob accepts in his calendar: Alice's inbox gets the REPLY.
     bobs = fetch(r, BOB, uid)
     accepted = bobs.replace(f"PARTSTAT=NEEDS-ACTION:mailto:{BOB}", f"PARTSTAT=ACCEPTED:mailto:{BOB}")

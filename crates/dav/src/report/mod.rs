@@ -15,7 +15,7 @@ use relais_groupware::{CalendarObject, ContactCard, etag};
 use relais_store::ResourceContent;
 
 use crate::methods::respond;
-use crate::node::Node;
+use crate::node::{Node, ScheduleBox};
 use crate::path::{self, Home, Target};
 use crate::props::{ResourceView, Subject};
 use crate::{Ctx, Reply, Result, internal};
@@ -111,7 +111,28 @@ async fn multiget(ctx: &Ctx<'_>, node: &Node, home: Home, props: Option<PropFind
         let (owner, cname, rows) = card::address_book(ctx, node).await?;
         return Ok(write_multiget(ctx, home, &owner, &cname, rows, props, hrefs));
     }
-    let (owner, c) = collection_of(node, home)?;
+    // The schedule inbox answers a multiget of its messages too (RFC 6638 §2.2, Apple's clients).
+    let inbox;
+    let (owner, c) = match node {
+        Node::Schedule(owner, ScheduleBox::Inbox) if home == Home::Calendars => {
+            inbox = ctx.dav.groupware.schedule_inbox(owner.id, false).await.map_err(internal)?;
+            match &inbox {
+                Some(c) => (owner, c),
+                None => {
+                    return Ok(write_multiget(
+                        ctx,
+                        home,
+                        &owner.address(),
+                        ScheduleBox::Inbox.name(),
+                        Vec::new(),
+                        props,
+                        hrefs,
+                    ));
+                }
+            }
+        }
+        _ => collection_of(node, home)?,
+    };
     let base = path::collection_href(home, &owner.address(), &c.name);
     let names: Vec<Option<String>> = hrefs.iter().map(|h| path::member_name(h, &base)).collect();
     let wanted: Vec<String> = names.iter().flatten().cloned().collect();
