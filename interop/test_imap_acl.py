@@ -122,5 +122,17 @@ def test_other_users_with_imapclient(imap):
     imap.admin("user", "quota", ALICE, "1K")
     with pytest.raises(IMAPClient.Error, match="OVERQUOTA"):
         bob.append(SHARED, MESSAGE + b"x" * 2048)
+    # GETQUOTAROOT on her mailbox names her root, with her quota (RFC 9208), and GETQUOTA on it
+    # answers the same; bob's own INBOX has his root "" (no quota set: none listed).
+    # (imapclient hands GETQUOTAROOT's argument to imaplib unquoted: quote the spaced name.)
+    roots, quotas = bob.get_quota_root(f'"{SHARED}"')
+    assert roots.quota_roots == [f"Other Users/{ALICE}"], roots
+    assert quotas and quotas[0].quota_root == f"Other Users/{ALICE}" and quotas[0].limit == 1, quotas
+    # GETQUOTA takes a root (imapclient's get_quota takes a mailbox; imaplib's the root).
+    typ, data = bob._imap.getquota(f'"Other Users/{ALICE}"')
+    assert typ == "OK" and b"STORAGE" in data[0] and data[0].endswith(b" 1)"), data
+    assert bob.get_quota_root("INBOX")[0].quota_roots == []
+    typ, data = bob._imap.getquota('"Other Users/nobody@example.test"')
+    assert typ == "NO" and b"NONEXISTENT" in data[0], data
     bob.logout()
     alice.logout()

@@ -1,14 +1,42 @@
-//! QUOTA (RFC 9208): one quota root, `""`, per user, with the STORAGE resource (KiB), set by
-//! the administrator (`relais admin user quota`). SETQUOTA is refused: clients cannot raise it.
+//! QUOTA (RFC 9208): one quota root per account, with the STORAGE resource (KiB), set by the
+//! administrator (`relais admin user quota`): `""` for the user's own, and `Other Users/<owner>`
+//! for the account that owns a mailbox shared with the user (what an APPEND there counts
+//! against). SETQUOTA is refused: clients cannot raise it.
 
 use relais_imap_proto::{Code, Data, MailboxName, QuotaResource, Tag};
+use relais_store::AccountId;
 
+use crate::folders::{DELIMITER, Folders, OTHER_USERS};
 use crate::session::Session;
 
 /// The account's usage and limit in octets, if it has a quota.
-async fn usage(s: &Session) -> Option<(u64, u64)> {
-    let id = s.account()?;
-    s.imap.directory().quota(id).await.ok().flatten()
+async fn usage(s: &Session, account: AccountId) -> Option<(u64, u64)> {
+    s.imap.directory().quota(account).await.ok().flatten()
+}
+
+/// The quota root of `owner`'s account as the session names it.
+async fn root_of(s: &Session, owner: AccountId) -> Option<String> {
+    if Some(owner) == s.account() {
+        return Some(String::new());
+    }
+    let p = s.imap.directory().principal_by_id(owner).await.ok().flatten()?;
+    Some(format!("{OTHER_USERS}{DELIMITER}{}", p.address()))
+}
+
+/// The account a root names, if the session may see it: its own, or an owner who shares a
+/// mailbox with it.
+async fn account_of_root(s: &Session, root: &str) -> Option<AccountId> {
+    let me = s.account()?;
+    if root.is_empty() {
+        return Some(me);
+    }
+    let folders = s.imap.store().read(move |r| Folders::load(r, me)).await.ok()?;
+    for f in folders.list.iter().filter(|f| f.owner() != me) {
+        if root_of(s, f.owner()).await.as_deref() == Some(root) {
+            return Some(f.owner());
+        }
+    }
+    None
 }
 
 fn resources(used: u64, limit: u64) -> Vec<QuotaResource> {
@@ -17,23 +45,35 @@ fn resources(used: u64, limit: u64) -> Vec<QuotaResource> {
 }
 
 pub async fn get_quota_root(s: &mut Session, tag: &Tag, mailbox: MailboxName) {
-    match usage(s).await {
-        Some((used, limit)) => {
-            s.data(Data::QuotaRoot { mailbox, roots: vec![String::new()] });
-            s.data(Data::Quota { root: String::new(), resources: resources(used, limit) });
+    let Some(me) = s.account() else { return };
+    let name = mailbox.as_str().to_owned();
+    // The mailbox's owner: the user's own account unless it is a shared mailbox.
+    let owner = match s.imap.store().read(move |r| Ok(Folders::load(r, me)?.find(&name).map(|f| f.owner()))).await {
+        Ok(Some(owner)) => owner,
+        Ok(None) => return s.no(tag, Some(Code::Nonexistent), "no such mailbox"),
+        Err(e) => return s.store_error(tag, &e),
+    };
+    match (usage(s, owner).await, root_of(s, owner).await) {
+        (Some((used, limit)), Some(root)) => {
+            s.data(Data::QuotaRoot { mailbox, roots: vec![root.clone()] });
+            s.data(Data::Quota { root, resources: resources(used, limit) });
         }
-        None => s.data(Data::QuotaRoot { mailbox, roots: Vec::new() }),
+        _ => s.data(Data::QuotaRoot { mailbox, roots: Vec::new() }),
     }
     s.ok(tag, "GETQUOTAROOT completed");
 }
 
 pub async fn get_quota(s: &mut Session, tag: &Tag, root: String) {
-    match usage(s).await {
-        Some((used, limit)) if root.is_empty() => {
-            s.data(Data::Quota { root, resources: resources(used, limit) });
-            s.ok(tag, "GETQUOTA completed");
-        }
-        _ => s.no(tag, Some(Code::Nonexistent), "no such quota root"),
+    let account = account_of_root(s, &root).await;
+    match account {
+        Some(account) => match usage(s, account).await {
+            Some((used, limit)) => {
+                s.data(Data::Quota { root, resources: resources(used, limit) });
+                s.ok(tag, "GETQUOTA completed");
+            }
+            None => s.no(tag, Some(Code::Nonexistent), "no such quota root"),
+        },
+        None => s.no(tag, Some(Code::Nonexistent), "no such quota root"),
     }
 }
 
