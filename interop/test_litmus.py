@@ -157,3 +157,10 @@ def test_quota_properties_and_refusal(dav):
     assert too_big.status_code == 507 and b"quota-not-exceeded" in too_big.content
     assert s.get(files_url(dav, "b.bin")).status_code == 404
     assert s.put(files_url(dav, "c.bin"), data=b"z" * 1000).status_code == 201
+    # A COPY counts too: a folder of 2,000 octets does not fit in what is left; a MOVE adds nothing.
+    assert s.request("MKCOL", files_url(dav, "d/")).status_code == 201
+    assert s.request("MOVE", files_url(dav, "c.bin"), headers={"Destination": files_url(dav, "d/c.bin")}).status_code == 201
+    assert s.request("COPY", files_url(dav, "a.bin"), headers={"Destination": files_url(dav, "d/a.bin")}).status_code == 201
+    copy = s.request("COPY", files_url(dav, "d/"), headers={"Destination": files_url(dav, "e/")})
+    assert copy.status_code == 507 and b"quota-not-exceeded" in copy.content
+    assert s.get(files_url(dav, "e/")).status_code == 404

@@ -146,6 +146,35 @@ impl Groupware {
         Ok(members)
     }
 
+    /// Octets a COPY of `entry` adds to its owner's usage: a file's size, or every file's below a
+    /// folder (when `deep`).
+    pub async fn entry_size(&self, entry: &Entry, deep: bool) -> Result<u64> {
+        let root = match entry {
+            Entry::File(_, item) => return Ok(item.size),
+            Entry::Folder(_) if !deep => return Ok(0),
+            Entry::Folder(c) => c.clone(),
+        };
+        let size = self
+            .store
+            .read(move |r| {
+                let (mut total, mut level) = (0u64, vec![root]);
+                for _ in 0..=MAX_DEPTH {
+                    let mut next = Vec::new();
+                    for f in &level {
+                        total = total.saturating_add(r.items_in(f.id)?.iter().map(|i| i.size).sum());
+                        next.extend(r.child_collections(f.account, CollectionKind::Folder, Some(f.id))?);
+                    }
+                    if next.is_empty() {
+                        break;
+                    }
+                    level = next;
+                }
+                Ok(total)
+            })
+            .await?;
+        Ok(size)
+    }
+
     /// Creates or replaces the file `name` in `folder` (PUT).
     pub async fn put_file(
         &self,

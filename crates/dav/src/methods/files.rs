@@ -216,6 +216,10 @@ async fn transfer(ctx: &Ctx<'_>, owner: &Principal, segments: &[String]) -> Resu
         // RFC 4918 §9.8.5: the destination's parent must exist.
         _ => return Ok(status(StatusCode::CONFLICT, "the destination folder does not exist")),
     };
+    if keep_source {
+        let size = ctx.dav.groupware.entry_size(&entry, deep).await.map_err(internal)?;
+        ctx.check_quota(owner.id, size).await?;
+    }
     let mode = TreeTransfer { keep_source, overwrite, deep };
     match ctx.dav.groupware.transfer_entry(&entry, &to, to_name, mode).await {
         Ok(true) => Ok(Reply::new(StatusCode::NO_CONTENT)),

@@ -159,6 +159,9 @@ pub(crate) async fn transfer(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
         None => return Ok(forbidden()),
     };
     ctx.may_write(&to).await?;
+    if keep_source {
+        ctx.check_quota(to.account, item.size).await?;
+    }
     let existed = ctx.item(&to, &to_name).await?.is_some();
     let name = item.name.unwrap_or_default();
     let mode = Transfer { keep_source, overwrite };
