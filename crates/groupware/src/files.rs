@@ -239,6 +239,10 @@ impl Groupware {
                 if taken(tx, &parent, &name)? {
                     return Ok(Err(Error::AlreadyExists));
                 }
+                // A file must still fit below the new folder (see `file_lookup`).
+                if depth_of(tx, parent.id)? + 1 >= MAX_DEPTH {
+                    return Ok(Err(Error::Conflict(format!("folders nest at most {MAX_DEPTH} deep"))));
+                }
                 let c = tx.create_collection(parent.account, folder(&name, parent.id))?;
                 tx.set_collection_props(c.id, &props.to_json())?;
                 Ok(Ok(tx.read().collection(c.id)?))
@@ -270,10 +274,14 @@ impl Groupware {
         let (entry, to, name) = (entry.clone(), to.clone(), name.to_owned());
         self.store
             .write(move |tx| {
-                if let Entry::Folder(src) = &entry
-                    && (src.parent.is_none() || inside(tx, to.id, src.id)?)
-                {
-                    return Ok(Err(Error::Conflict("a folder cannot go inside itself".into())));
+                if let Entry::Folder(src) = &entry {
+                    if src.parent.is_none() || inside(tx, to.id, src.id)? {
+                        return Ok(Err(Error::Conflict("a folder cannot go inside itself".into())));
+                    }
+                    // Folders stay within MAX_DEPTH, so every walk of a tree is bounded.
+                    if depth_of(tx, to.id)? + 1 + height_of(tx, src)? >= MAX_DEPTH {
+                        return Ok(Err(Error::Conflict(format!("folders nest at most {MAX_DEPTH} deep"))));
+                    }
                 }
                 let existing = entry_named(tx, &to, &name)?;
                 let same = match (&existing, &entry) {
@@ -333,6 +341,33 @@ fn entry_named(tx: &mut WriteTx<'_>, parent: &Collection, name: &str) -> relais_
         return Ok(Some(Entry::Folder(c)));
     }
     Ok(tx.read().item_by_name(parent.id, name)?.map(|i| Entry::File(parent.clone(), Box::new(i))))
+}
+
+/// How many folders lie above `id` (the root: 0), up to MAX_DEPTH + 1.
+fn depth_of(tx: &mut WriteTx<'_>, mut id: CollectionId) -> relais_store::Result<usize> {
+    for depth in 0..=MAX_DEPTH {
+        match tx.read().collection(id)?.parent {
+            Some(p) => id = p,
+            None => return Ok(depth),
+        }
+    }
+    Ok(MAX_DEPTH + 1)
+}
+
+/// How many levels of folders lie below `folder` (none: 0), up to MAX_DEPTH + 1.
+fn height_of(tx: &mut WriteTx<'_>, folder: &Collection) -> relais_store::Result<usize> {
+    let mut level = vec![folder.clone()];
+    for height in 0..=MAX_DEPTH {
+        let mut next = Vec::new();
+        for f in &level {
+            next.extend(tx.read().child_collections(f.account, CollectionKind::Folder, Some(f.id))?);
+        }
+        if next.is_empty() {
+            return Ok(height);
+        }
+        level = next;
+    }
+    Ok(MAX_DEPTH + 1)
 }
 
 /// Whether folder `id` is `ancestor` or lies below it.

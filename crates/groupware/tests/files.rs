@@ -94,3 +94,38 @@ async fn tree_operations(f: Fresh) {
     assert!(files.is_empty());
 }
 on_both_backends!(tree_operations_on, tree_operations);
+
+/// Folders nest at most `MAX_DEPTH` deep, whether made one by one or moved under each other,
+/// so every walk of a tree is bounded.
+async fn depth_is_bounded(f: Fresh) {
+    use relais_groupware::files::MAX_DEPTH;
+    let g = Groupware::new(f.store.clone());
+    let a = f.store.write(|tx| tx.create_account()).await.unwrap();
+    let mut chain = vec![folder(&g, a, "").await];
+    for i in 1..MAX_DEPTH {
+        let next = g.make_folder(chain.last().unwrap(), &format!("d{i}"), CollectionProps::default()).await.unwrap();
+        chain.push(next);
+    }
+    let deepest = chain.last().unwrap();
+    assert!(matches!(
+        g.make_folder(deepest, "one-too-many", CollectionProps::default()).await,
+        Err(Error::Conflict(_))
+    ));
+    // A file still fits in the deepest folder, and is found by its path.
+    g.put_file(deepest, "leaf.txt", b"x".to_vec(), None, Condition::default()).await.unwrap();
+    let path: String = (1..MAX_DEPTH).map(|i| format!("d{i}/")).collect::<String>() + "leaf.txt";
+    assert!(content(&g, &f, a, &path).await.is_some());
+    // A two-level tree does not fit under a folder near the bottom.
+    let root = folder(&g, a, "").await;
+    let top = g.make_folder(&root, "top", CollectionProps::default()).await.unwrap();
+    g.make_folder(&top, "sub", CollectionProps::default()).await.unwrap();
+    let moved = TreeTransfer { keep_source: false, overwrite: false, deep: true };
+    // chain[k] is k deep; the deepest a folder may be is MAX_DEPTH - 1.
+    let near_bottom = &chain[MAX_DEPTH - 2];
+    assert!(matches!(
+        g.transfer_entry(&Entry::Folder(top.clone()), near_bottom, "top", moved).await,
+        Err(Error::Conflict(_))
+    ));
+    assert!(!g.transfer_entry(&Entry::Folder(top), &chain[MAX_DEPTH - 3], "top", moved).await.unwrap());
+}
+on_both_backends!(depth_is_bounded_on, depth_is_bounded);
