@@ -10,22 +10,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from test_caldav import DAV_SETTINGS, DOMAIN, PASSWORD, USER, vevent
+from test_caldav import DOMAIN, PASSWORD, USER, dav, vevent  # noqa: F401 (dav: the fixture)
 
 pytestmark = pytest.mark.skipif(shutil.which("vdirsyncer") is None, reason="vdirsyncer is not installed")
 
 
 def vcard(uid, fn):
     return f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\nFN:{fn}\r\nN:{fn};;;;\r\nEND:VCARD\r\n"
-
-
-@pytest.fixture
-def dav(relais_factory):
-    # Plain HTTP from loopback: vdirsyncer checks certificates and ours is self-signed for mail.test.
-    r = relais_factory(settings=DAV_SETTINGS).start()
-    r.admin("domain", "add", DOMAIN)
-    r.admin("user", "add", USER, "--password", PASSWORD)
-    return r
 
 
 def server(r):
@@ -36,6 +27,7 @@ def server(r):
 
 
 def url(r, kind, collection, resource=""):
+    # Plain HTTP from loopback: vdirsyncer checks certificates and ours is self-signed for mail.test.
     return f"{r.http_url}/dav/{kind}/{USER}/{collection}/{resource}"
 
 

@@ -7,12 +7,12 @@
 //! output is always well-formed.
 
 /// Appends `s` escaped for element content.
-pub(crate) fn text(out: &mut String, s: &str) {
+pub fn text(out: &mut String, s: &str) {
     escape(out, s, false);
 }
 
 /// Appends `s` escaped for a double-quoted attribute value.
-pub(crate) fn attr(out: &mut String, s: &str) {
+pub fn attr(out: &mut String, s: &str) {
     escape(out, s, true);
 }
 

@@ -41,6 +41,7 @@ mod xml;
 
 pub use acl::{Ace, AcePrincipal, Acl};
 pub use error::DavXmlError;
+pub use escape::{attr as escape_attr, text as escape_text};
 pub use filter::{
     CardFilter, CardPropFilter, CompFilter, CompTest, MatchType, ParamFilter, ParamTest, PropFilter, PropTest, Test,
     TextMatch,

@@ -333,7 +333,10 @@ fn principal<'a>(p: &Principal, own: bool, name: &QName) -> Option<PropValue<'a>
         (NS_CALDAV, "schedule-outbox-URL") => href(path::collection_href(Home::Calendars, &address, "outbox")),
         (NS_CARDDAV, "addressbook-home-set") => href(path::home_href(Home::AddressBooks, &address)),
         (NS_CALENDARSERVER, "email-address-set") => {
-            Some(PropValue::Xml(Cow::Owned(format!("<cs:email-address>{}</cs:email-address>", xml_escape(&address)))))
+            let mut xml = String::from("<cs:email-address>");
+            relais_dav_proto::escape_text(&mut xml, &address);
+            xml.push_str("</cs:email-address>");
+            Some(PropValue::Xml(Cow::Owned(xml)))
         }
         _ => None,
     }
@@ -446,8 +449,4 @@ pub(crate) fn allprop(subject: &Subject<'_>) -> Vec<QName> {
 pub(crate) fn parse_clark(s: &str) -> Option<QName> {
     let (ns, local) = s.strip_prefix('{')?.split_once('}')?;
     Some(QName::new(ns, local))
-}
-
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }

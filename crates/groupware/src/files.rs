@@ -10,7 +10,8 @@
 use std::collections::BTreeMap;
 
 use relais_store::{
-    AccountId, BlobRef, Collection, CollectionId, CollectionKind, DataType, Item, NewCollection, NewItem, WriteTx,
+    AccountId, BlobRef, Collection, CollectionId, CollectionKind, DataType, Item, NewCollection, NewItem, ReadTx,
+    WriteTx,
 };
 use serde::{Deserialize, Serialize};
 
@@ -99,35 +100,15 @@ impl Groupware {
         if segments.len() > MAX_DEPTH {
             return Err(Error::Conflict(format!("paths are at most {MAX_DEPTH} folders deep")));
         }
-        let root =
-            match self.store.read(move |r| r.collection_by_role(account, CollectionKind::Folder, ROOT_ROLE)).await? {
-                Some(root) => root,
-                None => {
-                    self.store
-                        .write(move |tx| tx.collection_with_role(account, CollectionKind::Folder, ROOT_ROLE, ROOT_NAME))
-                        .await?
-                }
-            };
-        let found = self
-            .store
-            .read(move |r| {
-                let mut folder = root;
-                let Some((last, dirs)) = segments.split_last() else { return Ok(Lookup::Found(Entry::Folder(folder))) };
-                for name in dirs {
-                    match r.child_collection(account, CollectionKind::Folder, Some(folder.id), name)? {
-                        Some(next) => folder = next,
-                        None => return Ok(Lookup::Missing { parent: None }),
-                    }
-                }
-                if let Some(sub) = r.child_collection(account, CollectionKind::Folder, Some(folder.id), last)? {
-                    return Ok(Lookup::Found(Entry::Folder(sub)));
-                }
-                Ok(match r.item_by_name(folder.id, last)? {
-                    Some(item) => Lookup::Found(Entry::File(folder, Box::new(item))),
-                    None => Lookup::Missing { parent: Some(folder) },
-                })
-            })
+        // One read walks the path; the root is made (once per account) only when it is missing.
+        let path = segments.clone();
+        if let Some(found) = self.store.read(move |r| walk(r, account, &path)).await? {
+            return Ok(found);
+        }
+        self.store
+            .write(move |tx| tx.collection_with_role(account, CollectionKind::Folder, ROOT_ROLE, ROOT_NAME))
             .await?;
+        let found = self.store.read(move |r| walk(r, account, &segments)).await?.ok_or(Error::NotFound)?;
         Ok(found)
     }
 
@@ -314,6 +295,25 @@ impl Groupware {
             })
             .await?
     }
+}
+
+/// What `segments` names under `account`'s root folder; `None` while the account has no root.
+fn walk(r: &mut ReadTx<'_>, account: AccountId, segments: &[String]) -> relais_store::Result<Option<Lookup>> {
+    let Some(mut folder) = r.collection_by_role(account, CollectionKind::Folder, ROOT_ROLE)? else { return Ok(None) };
+    let Some((last, dirs)) = segments.split_last() else { return Ok(Some(Lookup::Found(Entry::Folder(folder)))) };
+    for name in dirs {
+        match r.child_collection(account, CollectionKind::Folder, Some(folder.id), name)? {
+            Some(next) => folder = next,
+            None => return Ok(Some(Lookup::Missing { parent: None })),
+        }
+    }
+    if let Some(sub) = r.child_collection(account, CollectionKind::Folder, Some(folder.id), last)? {
+        return Ok(Some(Lookup::Found(Entry::Folder(sub))));
+    }
+    Ok(Some(match r.item_by_name(folder.id, last)? {
+        Some(item) => Lookup::Found(Entry::File(folder, Box::new(item))),
+        None => Lookup::Missing { parent: Some(folder) },
+    }))
 }
 
 fn folder(name: &str, parent: CollectionId) -> NewCollection {

@@ -83,9 +83,6 @@ pub struct CalendarMail {
     pub message: Arc<[u8]>,
 }
 
-/// Indexed text is capped: the index serves search, not storage.
-const MAX_INDEXED: usize = 1 << 20;
-
 impl Mailer {
     pub fn new(store: Store, directory: Directory, hostname: &str, queue_lifetime: Duration) -> Mailer {
         Mailer {
@@ -231,14 +228,8 @@ impl Mailer {
         let raw = headers::prepend(&[format!("Return-Path: <{}>", envelope.sender)], message);
         let (raw, summary, text) = tokio::task::spawn_blocking(move || {
             let s = summary::summarize(&raw);
-            let mut text = summary::search_text(&raw, &s);
-            if text.len() > MAX_INDEXED {
-                let mut cut = MAX_INDEXED;
-                while !text.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                text.truncate(cut);
-            }
+            // Capped at MAX_SEARCH_TEXT by search_text itself.
+            let text = summary::search_text(&raw, &s);
             (raw, s, text)
         })
         .await

@@ -5,7 +5,8 @@
 use hyper::header;
 use hyper::{Method, StatusCode};
 use relais_dav_proto::{
-    Depth, QName, StructuredValue, format_http_date, names, parse_destination, parse_mkcol, parse_overwrite,
+    Depth, QName, StructuredValue, escape_attr, escape_text, format_http_date, names, parse_destination, parse_mkcol,
+    parse_overwrite,
 };
 use relais_groupware::files::{Entry, FileMeta, Lookup, TreeTransfer};
 use relais_groupware::{CollectionProps, Error, Written, etag};
@@ -36,17 +37,13 @@ pub(crate) async fn handle(ctx: &Ctx<'_>, user: &str, segments: &[String]) -> Re
 
 const ALLOW: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, COPY, MOVE";
 
-fn status(code: StatusCode, why: &str) -> Reply {
-    Reply::text(code, why)
-}
-
 /// What a refused file store write is answered with.
 fn refused(e: Error) -> Reply {
     match e {
-        Error::PreconditionFailed => status(StatusCode::PRECONDITION_FAILED, "precondition failed"),
-        Error::AlreadyExists => status(StatusCode::PRECONDITION_FAILED, "the destination exists"),
+        Error::PreconditionFailed => Reply::text(StatusCode::PRECONDITION_FAILED, "precondition failed"),
+        Error::AlreadyExists => Reply::text(StatusCode::PRECONDITION_FAILED, "the destination exists"),
         Error::NotFound => not_found(),
-        Error::Conflict(why) => status(StatusCode::CONFLICT, &why),
+        Error::Conflict(why) => Reply::text(StatusCode::CONFLICT, &why),
         e => internal(e),
     }
 }
@@ -88,15 +85,20 @@ async fn get(ctx: &Ctx<'_>, owner: &Principal, segments: &[String]) -> Result<Re
 
 /// A folder's members as a plain HTML page, for a browser.
 fn index_page<'a>(href: &str, members: impl Iterator<Item = (&'a str, bool)>) -> String {
-    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let mut title = String::new();
+    escape_text(&mut title, href);
     let mut page = format!(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{0}</title></head><body><h1>{0}</h1><ul>\n",
-        esc(href)
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title></head><body><h1>{title}</h1><ul>\n"
     );
     for (name, folder) in members {
         let slash = if folder { "/" } else { "" };
-        let link = format!("{}{}", path::encode(name), slash);
-        page.push_str(&format!("<li><a href=\"{}\">{}{slash}</a></li>\n", esc(&link), esc(name)));
+        page.push_str("<li><a href=\"");
+        escape_attr(&mut page, &path::encode(name));
+        page.push_str(slash);
+        page.push_str("\">");
+        escape_text(&mut page, name);
+        page.push_str(slash);
+        page.push_str("</a></li>\n");
     }
     page.push_str("</ul></body></html>\n");
     page
@@ -104,15 +106,15 @@ fn index_page<'a>(href: &str, members: impl Iterator<Item = (&'a str, bool)>) ->
 
 async fn put(ctx: &Ctx<'_>, owner: &Principal, segments: &[String]) -> Result<Reply> {
     let Some(name) = segments.last() else {
-        return Ok(status(StatusCode::METHOD_NOT_ALLOWED, "the files home is a folder"));
+        return Ok(Reply::text(StatusCode::METHOD_NOT_ALLOWED, "the files home is a folder"));
     };
     let folder = match ctx.files(owner, segments).await? {
         Lookup::Found(Entry::Folder(_)) => {
-            return Ok(status(StatusCode::METHOD_NOT_ALLOWED, "a folder has no content to replace"));
+            return Ok(Reply::text(StatusCode::METHOD_NOT_ALLOWED, "a folder has no content to replace"));
         }
         Lookup::Found(Entry::File(folder, _)) | Lookup::Missing { parent: Some(folder) } => folder,
         // RFC 4918 §9.7.1: no parent collection.
-        Lookup::Missing { parent: None } => return Ok(status(StatusCode::CONFLICT, "the folder does not exist")),
+        Lookup::Missing { parent: None } => return Ok(Reply::text(StatusCode::CONFLICT, "the folder does not exist")),
     };
     ctx.check_quota(owner.id, ctx.req.body.len() as u64).await?;
     let content_type = ctx.req.header(header::CONTENT_TYPE).map(str::to_owned);
@@ -131,18 +133,18 @@ async fn mkcol(ctx: &Ctx<'_>, owner: &Principal, segments: &[String]) -> Result<
         return Ok(Reply::precondition(StatusCode::FORBIDDEN, &QName::dav("valid-resourcetype")));
     }
     let Some(name) = segments.last() else {
-        return Ok(status(StatusCode::METHOD_NOT_ALLOWED, "the files home exists"));
+        return Ok(Reply::text(StatusCode::METHOD_NOT_ALLOWED, "the files home exists"));
     };
     let parent = match ctx.files(owner, segments).await? {
         // RFC 4918 §9.3.1: MKCOL on an existing resource is 405; without a parent, 409.
-        Lookup::Found(_) => return Ok(status(StatusCode::METHOD_NOT_ALLOWED, "already exists")),
-        Lookup::Missing { parent: None } => return Ok(status(StatusCode::CONFLICT, "the folder does not exist")),
+        Lookup::Found(_) => return Ok(Reply::text(StatusCode::METHOD_NOT_ALLOWED, "already exists")),
+        Lookup::Missing { parent: None } => return Ok(Reply::text(StatusCode::CONFLICT, "the folder does not exist")),
         Lookup::Missing { parent: Some(p) } => p,
     };
     let set = match parse_mkcol(&ctx.req.body) {
         Ok(m) => m.set,
         Err(_) if !xml_body(ctx.req.header(header::CONTENT_TYPE)) => {
-            return Ok(status(StatusCode::UNSUPPORTED_MEDIA_TYPE, "the body must be XML"));
+            return Ok(Reply::text(StatusCode::UNSUPPORTED_MEDIA_TYPE, "the body must be XML"));
         }
         Err(e) => return Err(e.into()),
     };
@@ -166,19 +168,19 @@ async fn mkcol(ctx: &Ctx<'_>, owner: &Principal, segments: &[String]) -> Result<
     match ctx.dav.groupware.make_folder(&parent, name, props).await {
         Ok(_) => Ok(Reply::new(StatusCode::CREATED)
             .header(header::LOCATION, &path::files_href(&owner.address(), segments, true))),
-        Err(Error::AlreadyExists) => Ok(status(StatusCode::METHOD_NOT_ALLOWED, "already exists")),
+        Err(Error::AlreadyExists) => Ok(Reply::text(StatusCode::METHOD_NOT_ALLOWED, "already exists")),
         Err(e) => Ok(refused(e)),
     }
 }
 
 async fn delete(ctx: &Ctx<'_>, owner: &Principal, segments: &[String]) -> Result<Reply> {
     if segments.is_empty() {
-        return Ok(status(StatusCode::FORBIDDEN, "the files home cannot be deleted"));
+        return Ok(Reply::text(StatusCode::FORBIDDEN, "the files home cannot be deleted"));
     }
     let Lookup::Found(entry) = ctx.files(owner, segments).await? else { return Err(not_found()) };
     // RFC 4918 §9.6.1: a collection is deleted with everything in it; Depth is infinity.
     if matches!(entry, Entry::Folder(_)) && ctx.depth()? != Depth::Infinity {
-        return Ok(status(StatusCode::BAD_REQUEST, "DELETE of a folder takes Depth: infinity"));
+        return Ok(Reply::text(StatusCode::BAD_REQUEST, "DELETE of a folder takes Depth: infinity"));
     }
     match ctx.dav.groupware.delete_entry(&entry, ctx.condition()?).await {
         Ok(()) => Ok(Reply::new(StatusCode::NO_CONTENT)),
@@ -188,21 +190,21 @@ async fn delete(ctx: &Ctx<'_>, owner: &Principal, segments: &[String]) -> Result
 
 async fn transfer(ctx: &Ctx<'_>, owner: &Principal, segments: &[String]) -> Result<Reply> {
     let keep_source = ctx.req.method.as_str() == "COPY";
-    let bad = |why: String| status(StatusCode::BAD_REQUEST, &why);
+    let bad = |why: String| Reply::text(StatusCode::BAD_REQUEST, &why);
     let dest = ctx.req.header("destination").ok_or_else(|| bad("no Destination".into()))?;
     let dest = parse_destination(dest).map_err(|e| bad(e.to_string()))?;
     let overwrite = parse_overwrite(ctx.req.header("overwrite")).map_err(|e| bad(e.to_string()))?;
     let Some(Target::Files(to_user, to_segments)) = Target::parse(&dest.path) else {
-        return Ok(status(StatusCode::BAD_GATEWAY, "the destination is not in a file store on this server"));
+        return Ok(Reply::text(StatusCode::BAD_GATEWAY, "the destination is not in a file store on this server"));
     };
     if to_user != owner.address() {
         return Ok(crate::node::forbidden());
     }
     let Some((to_name, to_parent)) = to_segments.split_last().filter(|_| !segments.is_empty()) else {
-        return Ok(status(StatusCode::FORBIDDEN, "the files home cannot be copied, moved or replaced"));
+        return Ok(Reply::text(StatusCode::FORBIDDEN, "the files home cannot be copied, moved or replaced"));
     };
     if to_segments == segments {
-        return Ok(status(StatusCode::FORBIDDEN, "the source and the destination are the same"));
+        return Ok(Reply::text(StatusCode::FORBIDDEN, "the source and the destination are the same"));
     }
     let deep = match ctx.depth()? {
         Depth::Infinity => true,
@@ -214,7 +216,7 @@ async fn transfer(ctx: &Ctx<'_>, owner: &Principal, segments: &[String]) -> Resu
     let to = match ctx.files(owner, to_parent).await? {
         Lookup::Found(Entry::Folder(c)) => c,
         // RFC 4918 §9.8.5: the destination's parent must exist.
-        _ => return Ok(status(StatusCode::CONFLICT, "the destination folder does not exist")),
+        _ => return Ok(Reply::text(StatusCode::CONFLICT, "the destination folder does not exist")),
     };
     if keep_source {
         let size = ctx.dav.groupware.entry_size(&entry, deep).await.map_err(internal)?;

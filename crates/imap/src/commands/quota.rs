@@ -31,9 +31,12 @@ async fn account_of_root(s: &Session, root: &str) -> Option<AccountId> {
         return Some(me);
     }
     let folders = s.imap.store().read(move |r| Folders::load(r, me)).await.ok()?;
-    for f in folders.list.iter().filter(|f| f.owner() != me) {
-        if root_of(s, f.owner()).await.as_deref() == Some(root) {
-            return Some(f.owner());
+    let mut owners: Vec<AccountId> = folders.list.iter().map(|f| f.owner()).filter(|o| *o != me).collect();
+    owners.sort_unstable();
+    owners.dedup();
+    for owner in owners {
+        if root_of(s, owner).await.as_deref() == Some(root) {
+            return Some(owner);
         }
     }
     None
