@@ -155,16 +155,22 @@ impl Ctx<'_> {
         self.dav.groupware.store().read(move |r| r.rights_on(id, me)).await.map_err(internal)
     }
 
-    /// 403 unless the caller may change the resources of `c`. Nobody writes into a scheduling
-    /// inbox (RFC 6638 §2.2.1: only the server delivers there); its owner deletes from it.
+    /// 403 unless the caller may change the resources of `c`.
     pub async fn may_write(&self, c: &Collection) -> Result<()> {
-        if c.role.as_deref() == Some(scheduling::INBOX_ROLE) && self.req.method != hyper::Method::DELETE {
-            return Err(forbidden());
-        }
         if !share_rights::has(self.rights(c).await?, share_rights::WRITE) {
             return Err(forbidden());
         }
         Ok(())
+    }
+
+    /// 403 unless resources may be put into `c`: nobody PUTs, copies or moves into a
+    /// scheduling inbox (RFC 6638 §2.2.1: only the server delivers there), or moves out of it;
+    /// its owner reads and deletes.
+    pub async fn may_put_into(&self, c: &Collection) -> Result<()> {
+        if c.role.as_deref() == Some(scheduling::INBOX_ROLE) {
+            return Err(forbidden());
+        }
+        self.may_write(c).await
     }
 
     /// 403 unless the caller owns `c` (its properties, its sharing, deleting it).

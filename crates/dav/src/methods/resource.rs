@@ -60,7 +60,7 @@ pub(crate) async fn put(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
         }
         None => return Ok(forbidden()),
     };
-    ctx.may_write(&collection).await?;
+    ctx.may_put_into(&collection).await?;
     if ctx.req.body.len() > ctx.dav.config.max_resource_size {
         return Ok(Reply::precondition(StatusCode::FORBIDDEN, &precondition(*home, "max-resource-size")));
     }
@@ -148,7 +148,7 @@ pub(crate) async fn transfer(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
         return Ok(Reply::text(StatusCode::FORBIDDEN, "the destination holds another kind of resource"));
     }
     if !keep_source {
-        ctx.may_write(&from).await?;
+        ctx.may_put_into(&from).await?;
     }
     let to_owner = ctx.principal(&to_user).await.map_err(|_| forbidden())?;
     let to = match ctx.collection(to_home, &to_owner, &to_cname).await? {
@@ -158,7 +158,7 @@ pub(crate) async fn transfer(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
         }
         None => return Ok(forbidden()),
     };
-    ctx.may_write(&to).await?;
+    ctx.may_put_into(&to).await?;
     if keep_source {
         ctx.check_quota(to.account, item.size).await?;
     }
