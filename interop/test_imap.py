@@ -318,6 +318,19 @@ def test_thread(imap):
     ordered = c.thread(algorithm="ORDEREDSUBJECT")
     assert (4, 5) in ordered, ordered
     assert b"THREAD=REFERENCES" in c.capabilities()
+    # RFC 8474: the thread stored at delivery. The plan and its reply share one THREADID; the
+    # lunch reply whose parent never arrived has its own; SEARCH THREADID finds a thread.
+    ids = {seq: d[b"THREADID"] for seq, d in c.fetch([4, 5, 6, 7], ["THREADID"]).items()}
+    assert all(ids.values()), ids
+    assert ids[4] == ids[5] and ids[5] != ids[6] and ids[6] != ids[7], ids
+    thread = ids[4][0].decode()
+    assert c.search(["THREADID", thread]) == [4, 5]
+    assert c.search(["THREADID", "Tnothing"]) == []
+    # A COPY into another mailbox of the same account stays in the thread.
+    c.create_folder("Kept")
+    c.copy([5], "Kept")
+    c.select_folder("Kept")
+    assert c.fetch([1], ["THREADID"])[1][b"THREADID"] == ids[4]
     c.logout()
 
 

@@ -1,6 +1,7 @@
 //! SEARCH evaluation (RFC 9051 §6.4.4) over a mailbox view. Flags, sizes, dates and UIDs come
 //! from the view; address and header keys from the summary stored at delivery; TEXT and BODY
-//! from the store's full-text index (word matching, not substrings: see docs/protocol-status.md).
+//! from the store's full-text index (word matching, not substrings: see docs/protocol-status.md);
+//! THREADID from the thread stored with each message.
 
 use std::collections::{HashMap, HashSet};
 
@@ -16,6 +17,8 @@ pub struct Needs {
     pub summaries: bool,
     /// Strings to look up in the full-text index.
     pub texts: Vec<String>,
+    /// THREADID objectids whose messages to look up.
+    pub threads: Vec<String>,
 }
 
 pub fn needs(key: &SearchKey, n: &mut Needs) {
@@ -28,6 +31,7 @@ pub fn needs(key: &SearchKey, n: &mut Needs) {
         }
         And(ks) => ks.iter().for_each(|k| needs(k, n)),
         Text(t) | Body(t) => n.texts.push(t.clone()),
+        ThreadId(t) => n.threads.push(t.clone()),
         Bcc(_) | Cc(_) | From(_) | To(_) | Subject(_) | Header(..) | SentBefore(_) | SentOn(_) | SentSince(_) => {
             n.summaries = true
         }
@@ -39,6 +43,8 @@ pub struct Context<'a> {
     pub view: &'a View,
     pub summaries: &'a HashMap<i64, Summary>,
     pub fts: &'a HashMap<String, HashSet<i64>>,
+    /// The messages of each thread a THREADID key names.
+    pub threads: &'a HashMap<String, HashSet<i64>>,
     pub saved: Option<&'a [u32]>,
     pub now: i64,
 }
@@ -130,7 +136,8 @@ fn eval(key: &SearchKey, seq: u32, m: &Message, c: &Context<'_>) -> bool {
         And(ks) => ks.iter().all(|k| eval(k, seq, m, c)),
         Modseq { modseq, .. } => m.modseq.0 >= *modseq,
         EmailId(id) => *id == format!("M{}", m.item.0),
-        ThreadId(_) => false,
+        // RFC 8474 §6: the messages whose THREADID is this objectid.
+        ThreadId(t) => c.threads.get(t).is_some_and(|ids| ids.contains(&m.item.0)),
         SavedBefore(_) | SavedOn(_) | SavedSince(_) | SavedDateSupported => false,
     }
 }

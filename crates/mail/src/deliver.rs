@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use relais_directory::{Directory, DirectoryError, Recipient};
-use relais_store::{AccountId, CollectionKind, DataType, ItemId, NewItem, NewQueued, Store};
+use relais_store::{AccountId, CollectionKind, ItemId, NewItem, NewQueued, Store, ThreadKey};
 use thiserror::Error;
 
 use crate::{headers, summary};
@@ -186,14 +186,14 @@ impl Mailer {
             .store
             .write(move |tx| {
                 let mut out = Delivered::default();
-                if let Some(item) = local_copy {
+                if let Some((item, key)) = local_copy {
                     for account in local {
                         let inbox = tx
                             .read()
                             .collection_by_role(account, CollectionKind::Mailbox, role)?
                             .or(tx.read().collection_by_role(account, CollectionKind::Mailbox, "inbox")?)
                             .ok_or_else(|| relais_store::Error::NotFound(format!("INBOX of account {account}")))?;
-                        let id = tx.create_item(account, DataType::Email, item.clone())?;
+                        let id = crate::thread::create_message(tx, account, item.clone(), &key)?;
                         tx.add_to_mailbox(id, inbox.id)?;
                         if let Some(sender) = &pending_sender {
                             tx.add_calendar_pending(id, account, sender)?;
@@ -224,7 +224,7 @@ impl Mailer {
         &self,
         envelope: &Envelope,
         message: Vec<u8>,
-    ) -> Result<(NewItem, bool, Arc<[u8]>), MailError> {
+    ) -> Result<((NewItem, ThreadKey), bool, Arc<[u8]>), MailError> {
         let raw = headers::prepend(&[format!("Return-Path: <{}>", envelope.sender)], message);
         let (raw, summary, text) = tokio::task::spawn_blocking(move || {
             let s = summary::summarize(&raw);
@@ -237,6 +237,7 @@ impl Mailer {
         let json = serde_json::to_string(&summary)
             .map_err(|e| relais_store::Error::Corrupt(format!("summary encoding: {e}")))?;
         let calendar = has_part(&summary.structure, "text", "calendar");
+        let key = crate::thread::key(&summary);
         let copy: Arc<[u8]> = if calendar { raw.clone().into() } else { Arc::from(&[][..]) };
         let blob = self.store.put_blob(raw).await?;
         let item = NewItem {
@@ -247,7 +248,7 @@ impl Mailer {
             text: Some(text),
             ..NewItem::default()
         };
-        Ok((item, calendar, copy))
+        Ok(((item, key), calendar, copy))
     }
 }
 

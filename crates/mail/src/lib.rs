@@ -7,6 +7,7 @@
 //!   recipients and queues it for remote ones, in one durable transaction.
 //! - `headers`: trace and identity headers (Received, Return-Path, Message-ID, Date).
 //! - `dsn`: delivery status notifications (RFC 3464).
+//! - `thread`: the thread a message joins, decided when it is stored.
 //!
 //! The outbound queue's rows live in the store; the SMTP crate runs the queue.
 
@@ -14,5 +15,6 @@ pub mod deliver;
 pub mod dsn;
 pub mod headers;
 pub mod summary;
+pub mod thread;
 
 pub use deliver::{CalendarMail, Destination, Envelope, EnvelopeRecipient, MailError, Mailer};

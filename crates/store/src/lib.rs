@@ -31,6 +31,7 @@ mod resource;
 pub use grants::{Share, rights as share_rights};
 pub mod sql;
 mod sqlite;
+mod threads;
 mod tree;
 mod tx;
 mod writer;
@@ -47,6 +48,7 @@ pub use model::*;
 pub use pending::PendingCalendarMail;
 pub use queue::{NewQueued, QueueOutcome, QueueStatus, QueuedMessage, QueuedRecipient};
 pub use read::ReadTx;
+pub use threads::{ThreadKey, ThreadLink};
 pub use tx::WriteTx;
 
 use pool::Pool;

@@ -64,10 +64,13 @@ pub enum DataType {
     Folder = 10,
     /// A file of the WebDAV file store: any content, with its media type and dead properties.
     File = 11,
+    /// A thread of messages (RFC 8621 §3): its id is its first message's; created, updated
+    /// (a message joined or left) and destroyed (its last message went) in the change log.
+    Thread = 12,
 }
 
 impl DataType {
-    pub const ALL: [DataType; 11] = [
+    pub const ALL: [DataType; 12] = [
         DataType::Principal,
         DataType::Mailbox,
         DataType::Email,
@@ -79,6 +82,7 @@ impl DataType {
         DataType::Task,
         DataType::Folder,
         DataType::File,
+        DataType::Thread,
     ];
 
     pub fn from_i64(v: i64) -> Option<DataType> {

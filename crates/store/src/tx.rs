@@ -331,6 +331,17 @@ impl<'c> WriteTx<'c> {
             self.index_text(id, text)?;
         }
         self.log(account, Change::object(data_type, id.0, ChangeKind::Created))?;
+        if data_type == DataType::Email {
+            // Every message is in a thread: the one given, or a new one under its own id.
+            let (thread, kind) = match new.thread_id {
+                Some(t) => (t, ChangeKind::Updated),
+                None => {
+                    self.conn.execute("UPDATE items SET thread_id = id WHERE id = $1", params![id.0])?;
+                    (id.0, ChangeKind::Created)
+                }
+            };
+            self.log(account, Change::object(DataType::Thread, thread, kind))?;
+        }
         if let Some(c) = new.collection {
             self.resource_changed(account, Change::resource(data_type, id.0, c, new.name, ChangeKind::Created))?;
         }
@@ -432,6 +443,12 @@ impl<'c> WriteTx<'c> {
         self.conn.execute("DELETE FROM items WHERE id = $1", params![id.0])?;
         self.conn.execute("DELETE FROM item_instances WHERE item_id = $1", params![id.0])?;
         self.log(old.account, Change::object(old.data_type, id.0, ChangeKind::Destroyed))?;
+        if let (DataType::Email, Some(thread)) = (old.data_type, old.thread_id) {
+            self.conn.execute("DELETE FROM message_threads WHERE item_id = $1", params![id.0])?;
+            let left = self.conn.query_one("SELECT 1 FROM items WHERE thread_id = $1 LIMIT 1", params![thread])?;
+            let kind = if left.is_some() { ChangeKind::Updated } else { ChangeKind::Destroyed };
+            self.log(old.account, Change::object(DataType::Thread, thread, kind))?;
+        }
         if let Some(c) = old.collection {
             self.resource_changed(
                 old.account,

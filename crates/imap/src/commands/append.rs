@@ -4,7 +4,7 @@
 //! owner's quota; flags the user may not set are dropped.
 
 use relais_imap_proto::{AppendMessage, Code, MailboxName, SequenceSet, Tag};
-use relais_store::{DataType, NewItem, share_rights};
+use relais_store::{NewItem, share_rights};
 
 use crate::convert;
 use crate::folders::Folders;
@@ -53,14 +53,16 @@ pub async fn append(s: &mut Session, tag: &Tag, mailbox: MailboxName, messages: 
             Err(e) => return s.store_error(tag, &e),
         };
         let json = serde_json::to_string(&summary).unwrap_or_default();
-        prepared.push(NewItem {
+        let key = relais_mail::thread::key(&summary);
+        let item = NewItem {
             blob: Some(blob),
             received_at,
             keywords,
             summary: json,
             text: Some(text),
             ..NewItem::default()
-        });
+        };
+        prepared.push((item, key));
     }
     let mailbox_id = target.collection.id;
     let result = s
@@ -68,8 +70,8 @@ pub async fn append(s: &mut Session, tag: &Tag, mailbox: MailboxName, messages: 
         .store()
         .write(move |tx| {
             let mut uids = Vec::new();
-            for item in prepared {
-                let id = tx.create_item(owner, DataType::Email, item)?;
+            for (item, key) in prepared {
+                let id = relais_mail::thread::create_message(tx, owner, item, &key)?;
                 uids.push(tx.add_to_mailbox(id, mailbox_id)?.0);
             }
             Ok(uids)

@@ -5,7 +5,7 @@
 //! Rights (RFC 4314 §4): i on the target, t and e on the source of a MOVE, e for EXPUNGE.
 
 use relais_imap_proto::{Code, MailboxName, SequenceSet, Status, StatusResponse, Tag};
-use relais_store::{DataType, NewItem, share_rights};
+use relais_store::{NewItem, share_rights};
 
 use crate::commands::fetch::resolve_in;
 use crate::folders::Folders;
@@ -63,8 +63,8 @@ pub async fn copy(s: &mut Session, tag: &Tag, uid: bool, set: SequenceSet, mailb
                 let new_uid = if moving && !across {
                     tx.add_to_mailbox(item, dest_id)?
                 } else {
-                    let Some(copy) = copies.get(i).cloned().flatten() else { continue };
-                    let id = tx.create_item(owner, DataType::Email, copy)?;
+                    let Some((copy, key)) = copies.get(i).cloned().flatten() else { continue };
+                    let id = relais_mail::thread::create_message(tx, owner, copy, &key)?;
                     tx.add_to_mailbox(id, dest_id)?
                 };
                 if moving {
@@ -105,7 +105,11 @@ pub async fn copy(s: &mut Session, tag: &Tag, uid: bool, set: SequenceSet, mailb
 
 /// New items for copies: the same content, flags (those `rights` on the target let the user
 /// set), date and summary, and the text to index.
-async fn prepare_copies(s: &Session, picked: &[crate::view::Message], rights: i64) -> Vec<Option<NewItem>> {
+async fn prepare_copies(
+    s: &Session,
+    picked: &[crate::view::Message],
+    rights: i64,
+) -> Vec<Option<(NewItem, relais_store::ThreadKey)>> {
     let mut out = Vec::with_capacity(picked.len());
     for m in picked {
         let item = m.item;
@@ -113,10 +117,11 @@ async fn prepare_copies(s: &Session, picked: &[crate::view::Message], rights: i6
             out.push(None);
             continue;
         };
+        let summary = crate::convert::summary(&it.summary);
+        let key = relais_mail::thread::key(&summary);
         let text = match &it.blob {
             Some(b) => match s.imap.store().blob(b.clone()).await {
                 Ok(raw) => {
-                    let summary = crate::convert::summary(&it.summary);
                     tokio::task::spawn_blocking(move || relais_mail::summary::search_text(&raw, &summary)).await.ok()
                 }
                 Err(_) => None,
@@ -124,14 +129,15 @@ async fn prepare_copies(s: &Session, picked: &[crate::view::Message], rights: i6
             None => None,
         };
         let blob = it.blob.clone().map(|hash| relais_store::BlobRef::existing(hash, it.size));
-        out.push(Some(NewItem {
+        let copy = NewItem {
             blob,
             received_at: it.received_at,
             keywords: crate::convert::settable(it.keywords.clone(), rights),
             summary: it.summary.clone(),
             text,
             ..NewItem::default()
-        }));
+        };
+        out.push(Some((copy, key)));
     }
     out
 }

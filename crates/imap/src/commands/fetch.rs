@@ -88,7 +88,7 @@ pub async fn fetch(s: &mut Session, tag: &Tag, f: FetchCommand) {
     };
     for seq in seqs {
         let Some(m) = view.by_seq(seq).cloned() else { continue };
-        let (summary, raw) = if needs_summary {
+        let (summary, raw, thread) = if needs_summary {
             // Expunged by another session meanwhile: RFC 9051 §7.5.1 lets us skip it.
             let Some(it) = rows.get(&m.item) else { continue };
             let raw = match (needs_content, &it.blob) {
@@ -98,13 +98,13 @@ pub async fn fetch(s: &mut Session, tag: &Tag, f: FetchCommand) {
                 },
                 _ => Vec::new(),
             };
-            (convert::summary(&it.summary), raw)
+            (convert::summary(&it.summary), raw, it.thread_id)
         } else {
-            (Summary::default(), Vec::new())
+            (Summary::default(), Vec::new(), None)
         };
         let mut items = Vec::with_capacity(f.attributes.len());
         for a in &f.attributes {
-            item(&mut items, a, &m, &summary, &raw);
+            item(&mut items, a, &m, &Stored { summary: &summary, raw: &raw, thread });
         }
         if sets_seen && !convert::has(&m.flags, "\\Seen") {
             newly_seen.push((seq, m.item, m.flags.clone()));
@@ -140,10 +140,19 @@ fn needs_summary(a: &FetchAttribute) -> bool {
             | FetchAttribute::Body
             | FetchAttribute::BodyStructure
             | FetchAttribute::Preview { .. }
+            | FetchAttribute::ThreadId
     )
 }
 
-fn item(out: &mut Vec<FetchItem>, a: &FetchAttribute, m: &crate::view::Message, sm: &Summary, raw: &[u8]) {
+/// What FETCH reads of a message beyond its place in the view.
+struct Stored<'a> {
+    summary: &'a Summary,
+    raw: &'a [u8],
+    thread: Option<i64>,
+}
+
+fn item(out: &mut Vec<FetchItem>, a: &FetchAttribute, m: &crate::view::Message, stored: &Stored<'_>) {
+    let (sm, raw) = (stored.summary, stored.raw);
     match a {
         FetchAttribute::Flags => out.push(FetchItem::Flags(convert::flags(&m.flags))),
         FetchAttribute::Uid => out.push(FetchItem::Uid(m.uid.0)),
@@ -171,7 +180,8 @@ fn item(out: &mut Vec<FetchItem>, a: &FetchAttribute, m: &crate::view::Message, 
         FetchAttribute::Rfc822Text => out.push(FetchItem::Rfc822Text(Some(raw[header_of(raw).len()..].to_vec()))),
         FetchAttribute::Modseq => out.push(FetchItem::Modseq(m.modseq.0)),
         FetchAttribute::EmailId => out.push(FetchItem::EmailId(format!("M{}", m.item.0))),
-        FetchAttribute::ThreadId => out.push(FetchItem::ThreadId(None)),
+        // RFC 8474 §5.2: the thread's objectid, the same for every message of the thread.
+        FetchAttribute::ThreadId => out.push(FetchItem::ThreadId(stored.thread.map(|t| format!("T{t}")))),
         FetchAttribute::SaveDate => out.push(FetchItem::SaveDate(None)),
         FetchAttribute::Preview { .. } => out.push(FetchItem::Preview(Some(sm.preview.clone()))),
     }

@@ -32,6 +32,13 @@ pub async fn find(s: &mut Session, key: &SearchKey, with_summaries: bool) -> Res
         let ids = s.imap.store().read(move |r| r.search_text(account, &q)).await?;
         fts.insert(t, ids.into_iter().map(|i| i.0).collect::<HashSet<_>>());
     }
+    let mut threads = HashMap::new();
+    for t in need.threads {
+        // An objectid we never gave (not `T<number>`) names no thread.
+        let Some(thread) = t.strip_prefix('T').and_then(|n| n.parse::<i64>().ok()) else { continue };
+        let ids = s.imap.store().read(move |r| r.thread_messages(thread)).await?;
+        threads.insert(t, ids.into_iter().map(|i| i.0).collect::<HashSet<_>>());
+    }
     let mut summaries = HashMap::new();
     if need.summaries || with_summaries {
         // One query for the whole mailbox, not one per message.
@@ -41,8 +48,14 @@ pub async fn find(s: &mut Session, key: &SearchKey, with_summaries: bool) -> Res
             summaries.insert(item.0, crate::convert::summary(&json));
         }
     }
-    let ctx =
-        Context { view: &view, summaries: &summaries, fts: &fts, saved: s.saved.as_deref(), now: relais_store::now() };
+    let ctx = Context {
+        view: &view,
+        summaries: &summaries,
+        fts: &fts,
+        threads: &threads,
+        saved: s.saved.as_deref(),
+        now: relais_store::now(),
+    };
     let seqs = run(key, &ctx);
     Ok(Found { view, seqs, summaries })
 }
