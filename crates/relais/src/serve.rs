@@ -147,6 +147,9 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
     let dav = Arc::new(relais_dav::Dav::new(groupware, directory.clone(), config.dav.to_server()));
     let state = Arc::new(State { store, directory, config, smtp, pop3, imap, dav });
     let control = ShutdownControl::new();
+    // Listening for SIGTERM/SIGINT before the listeners are published: whoever reads
+    // listeners.json may stop the server at once, and must not kill it (the default action).
+    let stop = stop_signals()?;
     let published = publish(&data, &listeners)?;
     for (key, _, listener) in listeners {
         let service = match key {
@@ -173,7 +176,7 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
     tokio::spawn(maintenance(state.store.clone(), control.handle()));
     first_start_hint(&state).await;
 
-    wait_for_signal().await?;
+    stop.await;
     tracing::info!("shutting down: no new connections; finishing work in flight");
     let grace = Duration::from_secs(state.config.server.shutdown_grace_secs);
     drop(state);
@@ -290,13 +293,15 @@ async fn first_start_hint(state: &State) {
     }
 }
 
-async fn wait_for_signal() -> Result<()> {
+/// Installs the SIGTERM and SIGINT handlers now; the future resolves at the first of them.
+fn stop_signals() -> Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
-    }
-    Ok(())
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    })
 }
