@@ -52,6 +52,10 @@ pub enum MailError {
     NoInbox(AccountId),
 }
 
+/// A local copy ready to store: the item and its thread key, whether it has a calendar part
+/// (and its bytes then), and what an out-of-office reply needs to know of it.
+type LocalCopy = ((NewItem, ThreadKey), bool, Arc<[u8]>, Option<crate::vacation::Incoming>);
+
 /// What a delivery stored.
 #[derive(Debug, Clone, Default)]
 pub struct Delivered {
@@ -137,6 +141,23 @@ impl Mailer {
     /// Stores `message` for every local recipient and queues it for the remote ones, in one
     /// transaction; returns once that is durable. Local copies get a Return-Path.
     pub async fn deliver(&self, envelope: &Envelope, message: Vec<u8>) -> Result<Delivered, MailError> {
+        let (delivered, incoming) = self.store_and_queue(envelope, message).await?;
+        // Out-of-office replies: after the delivery is durable, never holding up its answer;
+        // never for a quarantined message (RFC 3834 §2: do not answer probable spam).
+        if let Some(incoming) = incoming.filter(|_| !envelope.quarantine) {
+            let accounts = delivered.items.iter().map(|(a, _)| *a).collect();
+            tokio::spawn(self.clone().answer_vacations(accounts, incoming));
+        }
+        Ok(delivered)
+    }
+
+    /// `deliver` without the out-of-office replies (which are delivered by it): also says what
+    /// a reply would need to know of the message.
+    pub(crate) async fn store_and_queue(
+        &self,
+        envelope: &Envelope,
+        message: Vec<u8>,
+    ) -> Result<(Delivered, Option<crate::vacation::Incoming>), MailError> {
         let mut local: Vec<AccountId> = Vec::new();
         let mut remote = Vec::new();
         for r in &envelope.recipients {
@@ -161,7 +182,7 @@ impl Mailer {
             false => Some(self.prepare_local(envelope, message).await?),
         };
         let mut calendar = match (&self.calendar_sink, &local_copy) {
-            (Some(_), Some((_, true, raw))) => Some(CalendarMail {
+            (Some(_), Some((_, true, raw, _))) => Some(CalendarMail {
                 accounts: local.clone(),
                 items: Vec::new(),
                 sender: envelope.sender.clone(),
@@ -170,7 +191,10 @@ impl Mailer {
             _ => None,
         };
         let pending_sender = calendar.as_ref().map(|c| c.sender.clone());
-        let local_copy = local_copy.map(|(item, _, _)| item);
+        let (local_copy, incoming) = match local_copy {
+            Some((item, _, _, incoming)) => (Some(item), incoming),
+            None => (None, None),
+        };
         let new_queued = queued_blob.map(|blob| NewQueued {
             blob,
             sender: envelope.sender.clone(),
@@ -214,7 +238,7 @@ impl Mailer {
             mail.items = delivered.items.iter().map(|(_, id)| *id).collect();
             let _ = sink.send(mail);
         }
-        Ok(delivered)
+        Ok((delivered, incoming))
     }
 
     /// Adds Return-Path, analyses the MIME once, writes the blob: the item every local
@@ -224,13 +248,15 @@ impl Mailer {
         &self,
         envelope: &Envelope,
         message: Vec<u8>,
-    ) -> Result<((NewItem, ThreadKey), bool, Arc<[u8]>), MailError> {
+    ) -> Result<LocalCopy, MailError> {
         let raw = headers::prepend(&[format!("Return-Path: <{}>", envelope.sender)], message);
-        let (raw, summary, text) = tokio::task::spawn_blocking(move || {
+        let sender = envelope.sender.clone();
+        let (raw, summary, text, incoming) = tokio::task::spawn_blocking(move || {
             let s = summary::summarize(&raw);
             // Capped at MAX_SEARCH_TEXT by search_text itself.
             let text = summary::search_text(&raw, &s);
-            (raw, s, text)
+            let incoming = crate::vacation::incoming(&sender, &raw);
+            (raw, s, text, incoming)
         })
         .await
         .map_err(|e| relais_store::Error::NotCommitted(format!("message analysis failed: {e}")))?;
@@ -248,7 +274,7 @@ impl Mailer {
             text: Some(text),
             ..NewItem::default()
         };
-        Ok(((item, key), calendar, copy))
+        Ok(((item, key), calendar, copy, incoming))
     }
 }
 

@@ -8,6 +8,7 @@
 //! - `headers`: trace and identity headers (Received, Return-Path, Message-ID, Date).
 //! - `dsn`: delivery status notifications (RFC 3464).
 //! - `thread`: the thread a message joins, decided when it is stored.
+//! - `vacation`: the out-of-office setting and the replies it sends at delivery (RFC 3834).
 //!
 //! The outbound queue's rows live in the store; the SMTP crate runs the queue.
 
@@ -16,5 +17,6 @@ pub mod dsn;
 pub mod headers;
 pub mod summary;
 pub mod thread;
+pub mod vacation;
 
 pub use deliver::{CalendarMail, Destination, Envelope, EnvelopeRecipient, MailError, Mailer};

@@ -136,6 +136,8 @@ pub enum UserCommand {
         address: String,
         size: String,
     },
+    /// Show or change the out-of-office reply (the one JMAP, ActiveSync and EWS clients see).
+    Vacation(crate::admin_vacation::VacationArgs),
 }
 
 #[derive(Subcommand)]
@@ -320,6 +322,7 @@ async fn user(dir: &Directory, c: UserCommand) -> Result<()> {
             println!("password changed for {address}");
         }
         UserCommand::Remove { address } => remove(dir, PrincipalKind::User, &address).await?,
+        UserCommand::Vacation(args) => crate::admin_vacation::run(dir, args).await?,
         UserCommand::Quota { address, size } => {
             let quota = parse_size(&size)?;
             dir.set_quota(&address, quota).await?;

@@ -4,6 +4,7 @@
 
 mod admin;
 mod admin_mail;
+mod admin_vacation;
 mod config;
 mod http;
 mod serve;

@@ -34,6 +34,7 @@ mod sqlite;
 mod threads;
 mod tree;
 mod tx;
+mod vacation;
 mod writer;
 
 use std::path::PathBuf;

@@ -16,6 +16,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0007_acl_rights.sql"),
     include_str!("../migrations/sqlite/0008_calendar_pending.sql"),
     include_str!("../migrations/sqlite/0009_threads.sql"),
+    include_str!("../migrations/sqlite/0010_vacation.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
@@ -27,10 +28,11 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0007_acl_rights.sql"),
     include_str!("../migrations/postgres/0008_calendar_pending.sql"),
     include_str!("../migrations/postgres/0009_threads.sql"),
+    include_str!("../migrations/postgres/0010_vacation.sql"),
 ];
 
 /// The schema version this binary writes.
-pub const LATEST: i64 = 9;
+pub const LATEST: i64 = 10;
 
 pub fn run(conn: &mut dyn Conn) -> Result<()> {
     let (steps, begin) = match conn.dialect() {

@@ -67,10 +67,12 @@ pub enum DataType {
     /// A thread of messages (RFC 8621 §3): its id is its first message's; created, updated
     /// (a message joined or left) and destroyed (its last message went) in the change log.
     Thread = 12,
+    /// An account's out-of-office setting (JMAP VacationResponse, its one object).
+    VacationResponse = 13,
 }
 
 impl DataType {
-    pub const ALL: [DataType; 12] = [
+    pub const ALL: [DataType; 13] = [
         DataType::Principal,
         DataType::Mailbox,
         DataType::Email,
@@ -83,6 +85,7 @@ impl DataType {
         DataType::Folder,
         DataType::File,
         DataType::Thread,
+        DataType::VacationResponse,
     ];
 
     pub fn from_i64(v: i64) -> Option<DataType> {
