@@ -186,6 +186,9 @@ impl<'c> WriteTx<'c> {
             "DELETE FROM mailbox_messages WHERE mailbox_id IN (SELECT id FROM collections WHERE account_id = $1)",
             "DELETE FROM items WHERE account_id = $1",
             "DELETE FROM collections WHERE account_id = $1",
+            "DELETE FROM message_threads WHERE account_id = $1",
+            "DELETE FROM vacations WHERE account_id = $1",
+            "DELETE FROM vacation_replies WHERE account_id = $1",
             "DELETE FROM changes WHERE account_id = $1",
             "DELETE FROM accounts WHERE id = $1",
         ] {
