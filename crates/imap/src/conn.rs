@@ -78,18 +78,14 @@ async fn read<S: AsyncRead + Unpin>(
     idling: bool,
 ) -> Input {
     let timeout = s.imap.config.idle_timeout;
-    let account = s.watched();
     let notified = async {
-        match (idling, s.changes.as_mut()) {
-            (true, Some(rx)) => loop {
+        match (idling, s.follow()) {
+            // A new subscription (the watched account changed): look once at what it missed.
+            (true, Some((_, true))) => {}
+            (true, Some((rx, false))) => loop {
                 use relais_store::DataType;
                 match rx.recv().await {
-                    Ok(n)
-                        if Some(n.account) == account
-                            && (n.touches(DataType::Email) || n.touches(DataType::Mailbox)) =>
-                    {
-                        break;
-                    }
+                    Ok(n) if n.touches(DataType::Email) || n.touches(DataType::Mailbox) => break,
                     Ok(_) => {}
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
                     Err(_) => std::future::pending::<()>().await,

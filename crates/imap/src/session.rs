@@ -47,8 +47,9 @@ pub struct Session {
     pub saved: Option<Vec<u32>>,
     pub errors: u32,
     pub out: Vec<u8>,
-    /// Commits of every account (filtered by `watched`), to know when the view needs a sync.
-    pub changes: Option<broadcast::Receiver<Notification>>,
+    /// Commits of the watched account (and which account that is), to know when the view
+    /// needs a sync. Made by `follow` when the watched account changes.
+    pub changes: Option<(relais_store::AccountId, broadcast::Receiver<Notification>)>,
     /// The session cannot go on (its view fell out of the change log): BYE after this command.
     pub closing: bool,
 }
@@ -165,18 +166,27 @@ impl Session {
         }
     }
 
+    /// The watched account's notifications, subscribed to on first use and again when the
+    /// watched account changes (a shared mailbox selected). `true` with a new receiver: what
+    /// was committed before it existed was not heard, so the caller must look once.
+    pub fn follow(&mut self) -> Option<(&mut broadcast::Receiver<Notification>, bool)> {
+        let account = self.watched()?;
+        let fresh = self.changes.as_ref().is_none_or(|(a, _)| *a != account);
+        if fresh {
+            self.changes = Some((account, self.imap.store().subscribe_account(account)));
+        }
+        self.changes.as_mut().map(|(_, rx)| (rx, fresh))
+    }
+
     /// True if a commit to the watched account touched mail since the last look.
     fn mail_changed(&mut self) -> bool {
-        let account = self.watched();
-        let (Some(rx), Some(account)) = (self.changes.as_mut(), account) else {
+        let Some((rx, fresh)) = self.follow() else {
             return false;
         };
-        let mut changed = false;
+        let mut changed = fresh;
         loop {
             match rx.try_recv() {
-                Ok(n) if n.account == account && (n.touches(DataType::Email) || n.touches(DataType::Mailbox)) => {
-                    changed = true
-                }
+                Ok(n) if n.touches(DataType::Email) || n.touches(DataType::Mailbox) => changed = true,
                 Ok(_) => {}
                 Err(broadcast::error::TryRecvError::Lagged(_)) => changed = true,
                 Err(_) => return changed,

@@ -279,6 +279,18 @@ impl Store {
         self.inner.notifier.subscribe()
     }
 
+    /// Notifications of one account's commits (from this process and others): what a session
+    /// that follows a mailbox, a calendar or a device's folders waits on. A receiver that lags
+    /// gets `Lagged` and should resynchronise from the change log.
+    pub fn subscribe_account(&self, account: AccountId) -> tokio::sync::broadcast::Receiver<Notification> {
+        self.inner.notifier.subscribe_account(account)
+    }
+
+    /// How many accounts someone follows through `subscribe_account` (a channel each).
+    pub fn followed_accounts(&self) -> usize {
+        self.inner.notifier.followed_accounts()
+    }
+
     pub fn stats(&self) -> StoreStats {
         use std::sync::atomic::Ordering::Relaxed;
         StoreStats {

@@ -7,7 +7,8 @@
 //! republishes records from other origins. SQLite's `PRAGMA data_version` tells the watcher
 //! cheaply when another connection has committed.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -26,16 +27,34 @@ pub(crate) fn new_origin() -> String {
     format!("{:016x}", rand::thread_rng().r#gen::<u64>())
 }
 
+/// Slots of one account's channel. A subscriber that falls this far behind gets `Lagged` and
+/// resynchronises from the change log, so a small number is safe; it is what an idle session
+/// costs besides its receiver.
+const ACCOUNT_CAPACITY: usize = 16;
+
+/// After this many subscriptions, channels nobody listens to any more are dropped.
+const SWEEP_EVERY: u32 = 1024;
+
 #[derive(Clone)]
 pub(crate) struct Notifier {
     origin: Arc<str>,
-    sender: broadcast::Sender<Notification>,
+    /// Every account's notifications (for whoever follows the whole store).
+    all: broadcast::Sender<Notification>,
+    /// One channel per account someone follows: a commit wakes only that account's followers,
+    /// so 100,000 idle sessions cost nothing per commit of someone else.
+    accounts: Arc<Mutex<Accounts>>,
+}
+
+#[derive(Default)]
+struct Accounts {
+    channels: HashMap<AccountId, broadcast::Sender<Notification>>,
+    since_sweep: u32,
 }
 
 impl Notifier {
     pub fn new(origin: String) -> Notifier {
-        let (sender, _) = broadcast::channel(4096);
-        Notifier { origin: origin.into(), sender }
+        let (all, _) = broadcast::channel(4096);
+        Notifier { origin: origin.into(), all, accounts: Arc::default() }
     }
 
     pub fn origin(&self) -> &str {
@@ -44,11 +63,34 @@ impl Notifier {
 
     pub fn publish(&self, n: Notification) {
         // No subscriber is not an error.
-        let _ = self.sender.send(n);
+        let _ = self.all.send(n);
+        let mut accounts = self.accounts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(channel) = accounts.channels.get(&n.account)
+            && channel.send(n).is_err()
+        {
+            // Its last follower left: the channel goes until someone follows the account again.
+            accounts.channels.remove(&n.account);
+        }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Notification> {
-        self.sender.subscribe()
+        self.all.subscribe()
+    }
+
+    /// Notifications of `account`'s commits only.
+    pub fn subscribe_account(&self, account: AccountId) -> broadcast::Receiver<Notification> {
+        let mut accounts = self.accounts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        accounts.since_sweep += 1;
+        if accounts.since_sweep >= SWEEP_EVERY {
+            accounts.since_sweep = 0;
+            accounts.channels.retain(|_, c| c.receiver_count() > 0);
+        }
+        accounts.channels.entry(account).or_insert_with(|| broadcast::channel(ACCOUNT_CAPACITY).0).subscribe()
+    }
+
+    /// How many accounts have a channel (for tests and metrics).
+    pub fn followed_accounts(&self) -> usize {
+        self.accounts.lock().unwrap_or_else(std::sync::PoisonError::into_inner).channels.len()
     }
 }
 

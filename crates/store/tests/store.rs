@@ -396,6 +396,49 @@ async fn notifications(f: Fresh) {
 }
 on_both_backends!(notify, notifications);
 
+/// A follower of one account hears that account's commits only, from this process and from
+/// another sharing the store; a channel nobody follows any more goes away.
+async fn account_notifications(f: Fresh) {
+    let (a, b) = (account(&f.store).await, account(&f.store).await);
+    let mut of_a = f.store.subscribe_account(a);
+    let mut of_b = f.store.subscribe_account(b);
+    let other = Store::open(f.config.clone()).await.unwrap();
+    let mut remote_of_b = other.subscribe_account(b);
+    let wait = Duration::from_secs(5);
+    message(&f.store, a, "for a").await;
+    let n = tokio::time::timeout(wait, of_a.recv()).await.unwrap().unwrap();
+    assert_eq!(n.account, a);
+    message(&other, b, "for b, from another process").await;
+    let n = tokio::time::timeout(wait, of_b.recv()).await.expect("cross-process, per account").unwrap();
+    assert_eq!(n.account, b);
+    let n = tokio::time::timeout(wait, remote_of_b.recv()).await.unwrap().unwrap();
+    assert_eq!(n.account, b);
+    assert!(of_a.try_recv().is_err(), "a's follower heard nothing of b");
+    assert!(of_b.try_recv().is_err(), "b's follower heard nothing more");
+    // Many commits while a follower sleeps: it is told it lagged (and resyncs), never blocks.
+    for i in 0..40 {
+        message(&f.store, a, &format!("burst {i}")).await;
+    }
+    let mut lagged = false;
+    while let Ok(r) = of_a.try_recv().map(Ok).or_else(|e| match e {
+        tokio::sync::broadcast::error::TryRecvError::Lagged(_) => Ok(Err(())),
+        _ => Err(()),
+    }) {
+        lagged |= r.is_err();
+    }
+    assert!(lagged, "a small channel per account: a sleeper lags");
+    assert_eq!(f.store.followed_accounts(), 2);
+    drop(of_a);
+    message(&f.store, a, "nobody listens").await;
+    // Published just after the write returns (SQLite's writer replies first).
+    let deadline = tokio::time::Instant::now() + wait;
+    while f.store.followed_accounts() != 1 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(f.store.followed_accounts(), 1, "a's channel went with its last follower");
+}
+on_both_backends!(notify_account, account_notifications);
+
 async fn change_window(f: Fresh) {
     let store = &f.store;
     let a = account(store).await;

@@ -64,7 +64,6 @@ async fn check(s: &mut Session, tag: &Tag, username: String, password: String) {
     match s.imap.directory().authenticate(&creds).await {
         Ok(p) => {
             tracing::info!(peer = %s.peer, user = %p.address(), "imap: logged in");
-            s.changes = Some(s.imap.store().subscribe());
             s.principal = Some(p);
             s.state = State::Authenticated;
             let caps = crate::commands::any::capabilities(s);
