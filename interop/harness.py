@@ -194,6 +194,17 @@ class Relais:
 
     # --- admin CLI ------------------------------------------------------------------------
 
+    def command(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        """Run a top-level `relais` command (backup, restore) on this data directory."""
+        argv = [str(self.binary), args[0], "--data", str(self.data_dir), "--config", str(self.config_path),
+                *map(str, args[1:])]
+        proc = subprocess.run(argv, env=self.environ(), stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=ADMIN_TIMEOUT * 4)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"`relais {' '.join(map(str, args))}` exited {proc.returncode}\n"
+                                 f"stdout: {proc.stdout}\nstderr: {proc.stderr}")
+        return proc
+
     def admin(self, *args: str, check: bool = True, env=None) -> subprocess.CompletedProcess:
         """Run `relais admin` on this data directory (with or without a running server)."""
         argv = [str(self.binary), "admin", "--data", str(self.data_dir), "--config", str(self.config_path),

@@ -201,7 +201,12 @@ impl crate::Mailer {
         let envelope = Envelope {
             // RFC 3834 §3.3: a null reverse-path, so nothing answers the answer.
             sender: String::new(),
-            recipients: vec![EnvelopeRecipient { address: incoming.sender.clone(), destination, orcpt: None, notify: 0 }],
+            recipients: vec![EnvelopeRecipient {
+                address: incoming.sender.clone(),
+                destination,
+                orcpt: None,
+                notify: 0,
+            }],
             ..Envelope::default()
         };
         // Not `deliver`: a reply is never answered, and the future must not contain itself.
@@ -259,7 +264,8 @@ mod tests {
 
     #[test]
     fn active_window_and_texts() {
-        let v = Vacation { enabled: true, from: Some(100), until: Some(200), text: "away".into(), ..Vacation::default() };
+        let v =
+            Vacation { enabled: true, from: Some(100), until: Some(200), text: "away".into(), ..Vacation::default() };
         assert!(!v.active_at(99) && v.active_at(100) && v.active_at(199) && !v.active_at(200));
         assert!(!Vacation { enabled: false, ..v.clone() }.active_at(150));
         assert_eq!((v.text_for(true), v.text_for(false)), (Some("away"), Some("away")));

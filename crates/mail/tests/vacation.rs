@@ -27,7 +27,12 @@ async fn send(m: &Mailer, sender: &str, to: &str, extra: &str, quarantine: bool)
     let destination = m.route("alice@example.com").await.unwrap().unwrap();
     let envelope = Envelope {
         sender: sender.into(),
-        recipients: vec![EnvelopeRecipient { address: "alice@example.com".into(), destination, orcpt: None, notify: 0 }],
+        recipients: vec![EnvelopeRecipient {
+            address: "alice@example.com".into(),
+            destination,
+            orcpt: None,
+            notify: 0,
+        }],
         quarantine,
         ..Envelope::default()
     };
@@ -44,7 +49,8 @@ async fn queued(store: &Store) -> Vec<(String, String)> {
 /// Messages in `account`'s INBOX, as raw text.
 async fn inbox(store: &Store, account: AccountId) -> Vec<String> {
     let mut out = Vec::new();
-    let inbox = store.read(move |r| r.collection_by_role(account, CollectionKind::Mailbox, "inbox")).await.unwrap().unwrap();
+    let inbox =
+        store.read(move |r| r.collection_by_role(account, CollectionKind::Mailbox, "inbox")).await.unwrap().unwrap();
     for m in store.read(move |r| r.mailbox_messages(inbox.id)).await.unwrap() {
         out.push(String::from_utf8(store.blob(m.blob.unwrap()).await.unwrap()).unwrap());
     }
@@ -87,7 +93,7 @@ async fn replies(f: Fresh) {
         ("w@remote.example", "alice@example.com", "Auto-Submitted: auto-generated\r\n", false, 2),
         ("w@remote.example", "alice@example.com", "Precedence: bulk\r\n", false, 2),
         ("w@remote.example", "alice@example.com", "", true, 2), // quarantined: probable spam
-        ("", "alice@example.com", "", false, 2),                 // a bounce
+        ("", "alice@example.com", "", false, 2),                // a bounce
         ("mailer-daemon@remote.example", "alice@example.com", "", false, 2),
     ];
     for (i, (sender, to, extra, quarantine, expected)) in table.iter().enumerate() {
@@ -102,7 +108,8 @@ async fn replies(f: Fresh) {
     settle(1, || async { inbox(&store, bob).await.len() }).await;
     let got = inbox(&store, bob).await;
     assert_eq!(got.len(), 1, "{got:?}");
-    for part in ["Back Monday; ask Bob.", "Auto-Submitted: auto-replied", "In-Reply-To: <q@x>", "Subject: Auto: Budget"] {
+    for part in ["Back Monday; ask Bob.", "Auto-Submitted: auto-replied", "In-Reply-To: <q@x>", "Subject: Auto: Budget"]
+    {
         assert!(got[0].contains(part), "{part} in {}", got[0]);
     }
     assert!(got[0].contains("Alice Martin") && got[0].contains("<alice@example.com>"), "{}", got[0]);

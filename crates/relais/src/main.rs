@@ -5,6 +5,7 @@
 mod admin;
 mod admin_mail;
 mod admin_vacation;
+mod backup;
 mod config;
 mod http;
 mod serve;
@@ -54,6 +55,20 @@ enum Command {
         #[command(subcommand)]
         command: admin::AdminCommand,
     },
+    /// Write a consistent snapshot of the store (while the server runs) to a new directory.
+    Backup {
+        #[command(flatten)]
+        common: Common,
+        /// The backup directory to make (it must not exist).
+        path: PathBuf,
+    },
+    /// Restore a backup into an empty data directory or an empty PostgreSQL database.
+    Restore {
+        #[command(flatten)]
+        common: Common,
+        /// The backup directory.
+        path: PathBuf,
+    },
 }
 
 /// The store configuration for a data directory and a config.
@@ -94,7 +109,10 @@ fn tune_malloc() {
 fn main() -> ExitCode {
     tune_malloc();
     let cli = Cli::parse();
-    let (Command::Serve { common } | Command::Admin { common, .. }) = &cli.command;
+    let (Command::Serve { common }
+    | Command::Admin { common, .. }
+    | Command::Backup { common, .. }
+    | Command::Restore { common, .. }) = &cli.command;
     let config = match config::Config::load(common.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
@@ -117,6 +135,14 @@ fn main() -> ExitCode {
         Command::Admin { common, command } => {
             init_logging("warn");
             runtime.block_on(admin::run(&common.data, &config, command))
+        }
+        Command::Backup { common, path } => {
+            init_logging("warn");
+            runtime.block_on(backup::backup(&common.data, &config, &path))
+        }
+        Command::Restore { common, path } => {
+            init_logging("warn");
+            runtime.block_on(backup::restore(&common.data, &config, &path))
         }
     };
     match result {

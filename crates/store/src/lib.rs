@@ -30,6 +30,7 @@ mod read;
 mod resource;
 pub use grants::{Share, rights as share_rights};
 pub mod sql;
+pub mod snapshot;
 mod sqlite;
 mod threads;
 mod tree;

@@ -540,6 +540,12 @@ impl<'c> WriteTx<'c> {
         Ok(())
     }
 
+    /// Replaces an item's full-text entry (a restore rebuilding the index).
+    pub fn reindex_text(&mut self, id: ItemId, text: &str) -> Result<()> {
+        self.unindex_text(id)?;
+        self.index_text(id, text)
+    }
+
     fn index_text(&mut self, id: ItemId, text: &str) -> Result<()> {
         match self.conn.dialect() {
             Dialect::Sqlite => {

@@ -1,0 +1,255 @@
+//! Snapshots for backup and restore, in a form that does not depend on the backend: every
+//! table's rows (columns by name, values as `Value`), the id sequences, and the content of
+//! every referenced blob, all read in one read transaction — a consistent snapshot taken while
+//! writers go on (SQLite WAL readers do not block the writer; PostgreSQL REPEATABLE READ).
+//!
+//! What a snapshot leaves out: the full-text index (derived; SQLite's FTS5 table keeps no
+//! text, so the restorer rebuilds it from the messages), notifications (transient), the inline
+//! blob rows (blobs travel as content) and the schema version (the manifest carries it).
+//! A restore goes into an empty store of the same schema version, on either backend.
+
+use crate::blob::BlobStore;
+use crate::sql::{Conn, Dialect, Row, Value};
+use crate::{BlobHash, Error, Result, Store, params};
+
+/// Every table a snapshot holds. Restore inserts them in this order (there are no foreign
+/// keys, but a reader of a half-restored store sees directory rows before data).
+pub const TABLES: &[&str] = &[
+    "accounts",
+    "domains",
+    "principals",
+    "aliases",
+    "group_members",
+    "app_passwords",
+    "delegates",
+    "dkim_keys",
+    "collections",
+    "collection_grants",
+    "items",
+    "mailbox_messages",
+    "item_instances",
+    "message_threads",
+    "changes",
+    "blobs",
+    "queue_messages",
+    "queue_recipients",
+    "calendar_pending",
+    "vacations",
+    "vacation_replies",
+];
+
+/// Tables deliberately not in a snapshot (see the module's documentation).
+pub const DERIVED: &[&str] = &["schema_version", "notifications", "blob_data", "item_text", "sqlite_sequence"];
+
+/// Tables whose ids come from a sequence that must never go back (ids are never reused).
+const SEQUENCED: &[&str] =
+    &["accounts", "collections", "items", "domains", "app_passwords", "queue_messages", "queue_recipients"];
+
+/// Rows read or written per statement.
+const CHUNK: i64 = 2_000;
+
+/// Where a snapshot goes; called on a blocking thread, in this order: each table (`table`,
+/// then its `rows` in chunks), `sequences`, then each blob.
+pub trait SnapshotSink: Send {
+    fn table(&mut self, name: &str, columns: &[String]) -> Result<()>;
+    fn rows(&mut self, rows: &[Row]) -> Result<()>;
+    fn sequences(&mut self, sequences: &[(String, i64)]) -> Result<()>;
+    /// How many blobs follow and their total size (for progress).
+    fn blobs_total(&mut self, _count: u64, _bytes: u64) {}
+    fn blob(&mut self, hash: &BlobHash, data: &[u8]) -> Result<()>;
+}
+
+impl Store {
+    /// Reads a consistent snapshot into `sink`; returns the schema version it has.
+    pub async fn snapshot<S: SnapshotSink + 'static>(&self, mut sink: S) -> Result<(i64, S)> {
+        let blobs = self.inner.blobs.clone();
+        self.inner
+            .pool
+            .run(move |conn| {
+                let begin = match conn.dialect() {
+                    Dialect::Sqlite => "BEGIN DEFERRED",
+                    Dialect::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                };
+                conn.batch(begin)?;
+                let result = read_snapshot(conn, &blobs, &mut sink);
+                conn.batch(if result.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
+                result.map(|v| (v, sink))
+            })
+            .await
+    }
+
+    /// True if the store holds nothing but what a new one has (restore goes only there).
+    pub async fn is_new(&self) -> Result<bool> {
+        self.inner
+            .pool
+            .run(|conn| {
+                for table in TABLES.iter().filter(|t| **t != "accounts") {
+                    if conn.query_one(&format!("SELECT 1 FROM {table} LIMIT 1"), params![])?.is_some() {
+                        return Ok(false);
+                    }
+                }
+                Ok(conn.query_one("SELECT 1 FROM accounts WHERE id <> 0 LIMIT 1", params![])?.is_none())
+            })
+            .await
+    }
+
+    /// Writes rows of `table` (columns by name) into a store being restored. The store's own
+    /// row of the directory account is replaced by the snapshot's.
+    pub async fn restore_rows(&self, table: String, columns: Vec<String>, rows: Vec<Vec<Value>>) -> Result<()> {
+        if !TABLES.contains(&table.as_str()) {
+            return Err(Error::Invalid(format!("a snapshot has no table {table:?}")));
+        }
+        if columns.iter().any(|c| !c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')) {
+            return Err(Error::Invalid(format!("bad column name in {table}")));
+        }
+        let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("INSERT INTO {table} ({}) VALUES ({})", columns.join(", "), placeholders.join(", "));
+        self.write(move |tx| {
+            if table == "accounts" {
+                tx.conn().execute("DELETE FROM accounts WHERE id = 0", params![])?;
+            }
+            for row in rows {
+                if row.len() != columns.len() {
+                    return Err(Error::Invalid(format!("a row of {table} has {} values", row.len())));
+                }
+                tx.conn().execute(&sql, &row)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Sets the id sequences so that no id of the snapshot (or destroyed before it) comes back.
+    pub async fn restore_sequences(&self, sequences: Vec<(String, i64)>) -> Result<()> {
+        self.write(move |tx| {
+            for (table, last) in sequences {
+                if !SEQUENCED.contains(&table.as_str()) || last < 1 {
+                    continue;
+                }
+                match tx.conn().dialect() {
+                    Dialect::Sqlite => {
+                        tx.conn().execute("DELETE FROM sqlite_sequence WHERE name = $1", params![table.as_str()])?;
+                        tx.conn().execute(
+                            "INSERT INTO sqlite_sequence (name, seq) VALUES ($1, $2)",
+                            params![table.as_str(), last],
+                        )?;
+                    }
+                    Dialect::Postgres => {
+                        let sql = format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), $1)");
+                        tx.conn().query(&sql, params![last])?;
+                    }
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Stores a blob's content for a store being restored; its reference count comes from the
+    /// snapshot's `blobs` rows.
+    pub async fn restore_blob(&self, data: Vec<u8>) -> Result<()> {
+        let blobs = self.inner.blobs.clone();
+        if data.len() <= crate::INLINE_BLOB_MAX || blobs.dir().is_none() {
+            self.write(move |tx| blobs.put_row(tx.conn(), &data).map(|_| ())).await
+        } else {
+            crate::run_blocking(move || blobs.put_file(&data).map(|_| ())).await
+        }
+    }
+}
+
+fn read_snapshot(conn: &mut dyn Conn, blobs: &BlobStore, sink: &mut dyn SnapshotSink) -> Result<i64> {
+    let version = conn
+        .query_one("SELECT coalesce(max(version), 0) FROM schema_version", params![])?
+        .map_or(Ok(0), |r| r.int(0))?;
+    for table in TABLES {
+        let columns = columns_of(conn, table)?;
+        sink.table(table, &columns)?;
+        // Every column in the order: a total order on any table, with or without a key.
+        let order: Vec<String> = (1..=columns.len()).map(|i| i.to_string()).collect();
+        let mut offset = 0;
+        loop {
+            let sql = format!(
+                "SELECT {} FROM {table} ORDER BY {} LIMIT {CHUNK} OFFSET {offset}",
+                columns.join(", "),
+                order.join(", ")
+            );
+            let rows = conn.query(&sql, params![])?;
+            if rows.is_empty() {
+                break;
+            }
+            sink.rows(&rows)?;
+            offset += CHUNK;
+        }
+    }
+    sink.sequences(&sequences(conn)?)?;
+    if let Some(r) =
+        conn.query_one("SELECT count(*), CAST(coalesce(sum(size), 0) AS BIGINT) FROM blobs WHERE refs > 0", params![])?
+    {
+        sink.blobs_total(r.int(0)? as u64, r.int(1)? as u64);
+    }
+    let referenced = conn.query("SELECT hash FROM blobs WHERE refs > 0 ORDER BY hash", params![])?;
+    for row in referenced {
+        let text = row.text(0)?;
+        let hash = BlobHash::parse(&text).ok_or_else(|| Error::Corrupt(format!("blob hash {text:?}")))?;
+        let data = match blobs.get_row(conn, &hash) {
+            Err(Error::NotFound(_)) if blobs.dir().is_some() => blobs.get_file(&hash)?,
+            other => other?,
+        };
+        sink.blob(&hash, &data)?;
+    }
+    Ok(version)
+}
+
+/// The columns of a table as this backend has them (PostgreSQL's own full-text column left out).
+pub(crate) fn columns_of(conn: &mut dyn Conn, table: &str) -> Result<Vec<String>> {
+    let rows = match conn.dialect() {
+        Dialect::Sqlite => {
+            conn.query(&format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid"), params![])?
+        }
+        Dialect::Postgres => conn.query(
+            "SELECT column_name::text FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = $1 AND data_type <> 'tsvector' \
+             ORDER BY ordinal_position",
+            params![table],
+        )?,
+    };
+    rows.iter().map(|r| r.text(0)).collect()
+}
+
+/// The highest id each sequenced table has given (0: none yet).
+fn sequences(conn: &mut dyn Conn) -> Result<Vec<(String, i64)>> {
+    let mut out = Vec::new();
+    for table in SEQUENCED {
+        let last = match conn.dialect() {
+            Dialect::Sqlite => conn.query_one("SELECT seq FROM sqlite_sequence WHERE name = $1", params![*table])?,
+            Dialect::Postgres => conn.query_one(
+                &format!("SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('{table}', 'id')), 0)"),
+                params![],
+            )?,
+        };
+        out.push((table.to_string(), last.map_or(Ok(0), |r| r.int(0))?));
+    }
+    Ok(out)
+}
+
+/// Every table of this backend's schema (for the test that keeps `TABLES` complete).
+pub async fn schema_tables(store: &Store) -> Result<Vec<String>> {
+    store
+        .inner
+        .pool
+        .run(|conn| {
+            let rows = match conn.dialect() {
+                Dialect::Sqlite => conn.query(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'item_text%' ORDER BY name",
+                    params![],
+                )?,
+                Dialect::Postgres => conn.query(
+                    "SELECT table_name::text FROM information_schema.tables \
+                     WHERE table_schema = current_schema() ORDER BY table_name",
+                    params![],
+                )?,
+            };
+            rows.iter().map(|r| r.text(0)).collect()
+        })
+        .await
+}
