@@ -259,11 +259,12 @@ impl<'c> ReadTx<'c> {
     }
 
     /// Octets an account holds — mail, calendar and address objects, files: what its one
-    /// quota counts (IMAP QUOTA, DAV quota properties, SMTP and DAV refusals).
+    /// quota counts (IMAP QUOTA, DAV quota properties, SMTP and DAV refusals). PostgreSQL's
+    /// sum of BIGINT is NUMERIC: cast back, as every aggregate the store reads must be.
     pub fn usage(&mut self, account: AccountId) -> Result<u64> {
         let row = self
             .conn
-            .query_one("SELECT coalesce(sum(size), 0) FROM items WHERE account_id = $1", params![account.0])?;
+            .query_one("SELECT CAST(coalesce(sum(size), 0) AS BIGINT) FROM items WHERE account_id = $1", params![account.0])?;
         Ok(u64::try_from(row.map_or(Ok(0), |r| r.int(0))?).unwrap_or(0))
     }
 

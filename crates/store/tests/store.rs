@@ -509,3 +509,14 @@ async fn group_commit_shares_fsyncs() {
     assert_eq!(writes, 200);
     assert!(commits < writes, "{writes} writes took {commits} commits");
 }
+
+/// What an account holds, for its quota: the sum of its items' sizes (a NUMERIC on PostgreSQL,
+/// read back as an integer).
+async fn usage_counts_every_item(f: Fresh) {
+    let a = account(&f.store).await;
+    assert_eq!(f.store.read(move |r| r.usage(a)).await.unwrap(), 0);
+    message(&f.store, a, "twelve bytes").await;
+    message(&f.store, a, "four").await;
+    assert_eq!(f.store.read(move |r| r.usage(a)).await.unwrap(), 16);
+}
+on_both_backends!(usage, usage_counts_every_item);
