@@ -127,6 +127,7 @@ impl Session {
             Error::NotFound(_) => (Code::Nonexistent, "no such mailbox or message".to_owned()),
             Error::AlreadyExists(_) => (Code::AlreadyExists, "already exists".to_owned()),
             Error::Invalid(t) => (Code::Cannot, t.clone()),
+            Error::OverQuota => (Code::OverQuota, e.to_string()),
             _ => {
                 tracing::warn!(peer = %self.peer, error = %e, "imap: store error");
                 (Code::ServerBug, "internal error, try again".to_owned())

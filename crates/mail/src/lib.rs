@@ -6,6 +6,7 @@
 //!   submission now; ActiveSync SendMail, EWS, JMAP, iMIP later), stores it for local
 //!   recipients and queues it for remote ones, in one durable transaction.
 //! - `headers`: trace and identity headers (Received, Return-Path, Message-ID, Date).
+//! - `mailbox`: mailbox operations every front-end shares (append, …), one transaction each.
 //! - `dsn`: delivery status notifications (RFC 3464).
 //! - `thread`: the thread a message joins, decided when it is stored.
 //! - `vacation`: the out-of-office setting and the replies it sends at delivery (RFC 3834).
@@ -15,6 +16,7 @@
 pub mod deliver;
 pub mod dsn;
 pub mod headers;
+pub mod mailbox;
 pub mod summary;
 pub mod thread;
 pub mod vacation;

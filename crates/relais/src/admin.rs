@@ -50,6 +50,11 @@ pub enum AdminCommand {
     /// DKIM signing keys.
     #[command(subcommand)]
     Dkim(DkimCommand),
+    /// Write an account's mail (Maildir), calendars and tasks (iCalendar) and contacts (vCard)
+    /// to a new directory.
+    Export(crate::admin_export::ExportArgs),
+    /// Read such a directory (or Maildir folders) into an account; what is there already is skipped.
+    Import(crate::admin_export::ExportArgs),
 }
 
 #[derive(Subcommand)]
@@ -246,6 +251,8 @@ pub async fn run(data: &Path, config: &Config, command: AdminCommand) -> Result<
         AdminCommand::AppPassword(c) => app_password(&dir, c).await,
         AdminCommand::Queue(c) => crate::admin_mail::run(dir.store(), c).await,
         AdminCommand::Mail(c) => crate::admin_mail::mail(&dir, c).await,
+        AdminCommand::Export(a) => crate::admin_export::export(&dir, a).await,
+        AdminCommand::Import(a) => crate::admin_export::import(&dir, a).await,
         AdminCommand::Dkim(DkimCommand::Generate { domain, selector }) => {
             let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
             if !dir.is_local_domain(&domain).await? {

@@ -29,6 +29,9 @@ pub enum Error {
     NotCommitted(String),
     #[error("the store is closed")]
     Closed,
+    /// A write would take an account past its quota (the domain checks inside the write).
+    #[error("the mailbox is over its quota")]
+    OverQuota,
 }
 
 impl Error {

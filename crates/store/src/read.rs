@@ -258,6 +258,16 @@ impl<'c> ReadTx<'c> {
         rows.iter().map(|r| Ok(AccountId(r.int(0)?))).collect()
     }
 
+    /// Whether `mailbox` holds a message whose content is `blob`.
+    pub fn mailbox_holds_blob(&mut self, mailbox: CollectionId, blob: &BlobHash) -> Result<bool> {
+        let row = self.conn.query_one(
+            "SELECT 1 FROM mailbox_messages m JOIN items i ON i.id = m.item_id \
+             WHERE m.mailbox_id = $1 AND i.blob_hash = $2 LIMIT 1",
+            params![mailbox.0, blob.as_str()],
+        )?;
+        Ok(row.is_some())
+    }
+
     /// Octets an account holds — mail, calendar and address objects, files: what its one
     /// quota counts (IMAP QUOTA, DAV quota properties, SMTP and DAV refusals). PostgreSQL's
     /// sum of BIGINT is NUMERIC: cast back, as every aggregate the store reads must be.

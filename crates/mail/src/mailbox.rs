@@ -1,0 +1,121 @@
+//! Mailbox operations every front-end shares, each one store transaction: IMAP, POP3, JMAP,
+//! ActiveSync, EWS and the import command call these instead of writing the store themselves.
+//! So far: append (analysed once, threaded, indexed, the quota checked inside the write that
+//! uses it), the test for content a mailbox already holds, and a mailbox found or made by path.
+
+use relais_store::{
+    AccountId, BlobHash, Collection, CollectionId, CollectionKind, ItemId, NewCollection, NewItem, Uid,
+};
+
+use crate::{MailError, Mailer, summary, thread};
+
+/// The hierarchy separator of mailbox paths (IMAP's, for Relais's own names).
+pub const SEPARATOR: char = '/';
+
+/// A message to append.
+#[derive(Debug, Clone, Default)]
+pub struct NewMessage {
+    pub raw: Vec<u8>,
+    /// Flags and keywords as stored (`\Seen`, `$Forwarded`, …).
+    pub keywords: Vec<String>,
+    /// The received (IMAP internal) date, Unix seconds; now if `None`.
+    pub received_at: Option<i64>,
+}
+
+impl Mailer {
+    /// Appends `messages` to `mailbox`, all or none, charged to the mailbox's owner; returns
+    /// each one's item and UID. Refused with `OverQuota` when they would take the owner past
+    /// its quota, decided in the same transaction that stores them.
+    pub async fn append(
+        &self,
+        mailbox: CollectionId,
+        messages: Vec<NewMessage>,
+    ) -> Result<Vec<(ItemId, Uid)>, MailError> {
+        let mut prepared = Vec::with_capacity(messages.len());
+        for m in messages {
+            if m.raw.is_empty() {
+                return Err(relais_store::Error::Invalid("an empty message cannot be stored".into()).into());
+            }
+            let raw = m.raw;
+            let (raw, analysed, text) = tokio::task::spawn_blocking(move || {
+                let s = summary::summarize(&raw);
+                let text = summary::search_text(&raw, &s);
+                (raw, s, text)
+            })
+            .await
+            .map_err(|e| relais_store::Error::NotCommitted(format!("message analysis failed: {e}")))?;
+            let key = thread::key(&analysed);
+            let json = serde_json::to_string(&analysed)
+                .map_err(|e| relais_store::Error::Corrupt(format!("summary encoding: {e}")))?;
+            let size = raw.len() as u64;
+            let item = NewItem {
+                blob: Some(self.store().put_blob(raw).await?),
+                received_at: m.received_at.unwrap_or_else(relais_store::now),
+                keywords: m.keywords,
+                summary: json,
+                text: Some(text),
+                ..NewItem::default()
+            };
+            prepared.push((item, key, size));
+        }
+        let stored = self
+            .store()
+            .write(move |tx| {
+                let owner = tx.read().collection(mailbox)?.account;
+                let adding: u64 = prepared.iter().map(|(_, _, size)| size).sum();
+                if let Some(limit) = tx.read().principal(owner)?.and_then(|p| p.quota)
+                    && tx.read().usage(owner)?.saturating_add(adding) > limit
+                {
+                    return Err(relais_store::Error::OverQuota);
+                }
+                let mut out = Vec::with_capacity(prepared.len());
+                for (item, key, _) in prepared {
+                    let id = thread::create_message(tx, owner, item, &key)?;
+                    out.push((id, tx.add_to_mailbox(id, mailbox)?));
+                }
+                Ok(out)
+            })
+            .await?;
+        Ok(stored)
+    }
+
+    /// Whether `mailbox` already holds a message with exactly this content (an import run
+    /// twice adds nothing).
+    pub async fn holds(&self, mailbox: CollectionId, raw: &[u8]) -> Result<bool, MailError> {
+        let hash = BlobHash::of(raw);
+        Ok(self.store().read(move |r| r.mailbox_holds_blob(mailbox, &hash)).await?)
+    }
+
+    /// The account's mailbox at `path` (levels separated by `SEPARATOR`), made with its parents
+    /// when missing.
+    pub async fn mailbox_at(&self, account: AccountId, path: &str) -> Result<Collection, MailError> {
+        let levels: Vec<String> = path.split(SEPARATOR).filter(|l| !l.is_empty()).map(str::to_owned).collect();
+        if levels.is_empty() {
+            return Err(relais_store::Error::Invalid("a mailbox needs a name".into()).into());
+        }
+        // INBOX is a name of its own at the top level, in any case (RFC 9051 §5.1).
+        let inbox = levels[0].eq_ignore_ascii_case("INBOX");
+        Ok(self
+            .store()
+            .write(move |tx| {
+                let mut parent: Option<Collection> = None;
+                for (i, name) in levels.into_iter().enumerate() {
+                    let kind = CollectionKind::Mailbox;
+                    let found = match (i, inbox) {
+                        (0, true) => tx.read().collection_by_role(account, kind, "inbox")?,
+                        _ => tx.read().child_collection(account, kind, parent.as_ref().map(|p| p.id), &name)?,
+                    };
+                    let c = match found {
+                        Some(c) => c,
+                        None => {
+                            let new = NewCollection { kind, name, parent: parent.as_ref().map(|p| p.id), role: None };
+                            tx.create_collection(account, new)?
+                        }
+                    };
+                    parent = Some(c);
+                }
+                parent.ok_or_else(|| relais_store::Error::Invalid("a mailbox needs a name".into()))
+            })
+            .await?)
+    }
+}

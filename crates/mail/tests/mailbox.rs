@@ -1,0 +1,48 @@
+//! The mailbox operations of the mail domain (relais_mail::mailbox), on both backends.
+
+use std::time::Duration;
+
+use relais_directory::{AuthConfig, Directory};
+use relais_mail::Mailer;
+use relais_mail::mailbox::NewMessage;
+use relais_store::{CollectionKind, PrincipalKind, Role};
+use relais_testkit::backends::Fresh;
+use relais_testkit::on_both_backends;
+
+fn message(subject: &str, size: usize) -> NewMessage {
+    let mut raw = format!("Subject: {subject}\r\n\r\n").into_bytes();
+    raw.resize(size.max(raw.len()), b'x');
+    NewMessage { raw, keywords: vec!["\\Seen".into()], received_at: Some(1_600_000_000) }
+}
+
+async fn append_and_paths(f: Fresh) {
+    let dir = Directory::new(f.store.clone(), AuthConfig::default());
+    dir.add_domain("example.com").await.unwrap();
+    let p = dir.add_principal(PrincipalKind::User, "a@example.com", "", Some("pw"), Role::User).await.unwrap();
+    let m = Mailer::new(f.store.clone(), dir.clone(), "mail.test", Duration::from_secs(60));
+    // A path: INBOX by its role in any case; levels made once, then found.
+    let inbox = m.mailbox_at(p.id, "inbox").await.unwrap();
+    assert_eq!(inbox.role.as_deref(), Some("inbox"));
+    let deep = m.mailbox_at(p.id, "Work/2026/Q1").await.unwrap();
+    assert_eq!(m.mailbox_at(p.id, "/Work//2026/Q1/").await.unwrap().id, deep.id);
+    let work = f.store.read(move |r| r.child_collection(p.id, CollectionKind::Mailbox, None, "Work")).await.unwrap();
+    assert!(work.is_some());
+
+    let stored = m.append(deep.id, vec![message("one", 100), message("two", 100)]).await.unwrap();
+    assert_eq!(stored.iter().map(|(_, uid)| uid.0).collect::<Vec<_>>(), [1, 2]);
+    let item = f.store.read(move |r| r.item(stored[0].0)).await.unwrap();
+    assert_eq!((item.received_at, item.keywords.clone()), (1_600_000_000, vec!["\\Seen".to_owned()]));
+    assert!(item.thread_id.is_some());
+    assert!(m.holds(deep.id, &message("one", 100).raw).await.unwrap());
+    assert!(!m.holds(inbox.id, &message("one", 100).raw).await.unwrap());
+    assert!(m.append(deep.id, vec![NewMessage::default()]).await.is_err(), "an empty message");
+
+    // The quota is checked in the write: all or nothing.
+    dir.set_quota("a@example.com", Some(1_000)).await.unwrap();
+    let over = m.append(inbox.id, vec![message("small", 300), message("big", 700)]).await;
+    assert!(matches!(over, Err(relais_mail::MailError::Store(relais_store::Error::OverQuota))), "{over:?}");
+    let id = inbox.id;
+    assert!(f.store.read(move |r| r.mailbox_messages(id)).await.unwrap().is_empty(), "nothing stored");
+    m.append(inbox.id, vec![message("fits", 300)]).await.unwrap();
+}
+on_both_backends!(append_on, append_and_paths);

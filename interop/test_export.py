@@ -1,0 +1,102 @@
+"""Per-account export and import with `relais admin export|import`: mail as Maildir (folders,
+flags, keywords and received dates kept), calendars as iCalendar and contacts as vCard; read
+back with imaplib and requests; a second import adds nothing. The export is also read by
+Python's mailbox.Maildir, an independent Maildir reader."""
+
+import imaplib
+import mailbox
+import smtplib
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
+
+DOMAIN = "example.test"
+ALICE, BOB = f"alice@{DOMAIN}", f"bob@{DOMAIN}"
+SETTINGS = {"imap": {"plaintext_auth_on_loopback": True}, "dav": {"plaintext_auth_on_loopback": True}}
+
+
+def imap(r, user):
+    c = imaplib.IMAP4(*r.addr("imap"))
+    c.login(user, "pw")
+    return c
+
+
+def dav(user):
+    s = requests.Session()
+    s.auth = (user, "pw")
+    s.trust_env = False
+    return s
+
+
+def listing(r, user):
+    """Per mailbox: sorted (subject, flags, internal date) of its messages."""
+    c = imap(r, user)
+    out = {}
+    for line in c.list()[1]:
+        name = line.decode().rsplit(' "/" ', 1)[1].strip('"')
+        _, exists = c.select(f'"{name}"', readonly=True)
+        if exists[0] == b"0":
+            out[name] = []
+            continue
+        _, data = c.fetch("1:*", "(FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        rows = []
+        for part in data:
+            if isinstance(part, tuple):
+                meta = part[0].decode()
+                flags = sorted(meta.split("FLAGS (")[1].split(")")[0].split())
+                date = meta.split('INTERNALDATE "')[1].split('"')[0]
+                rows.append((part[1].decode().strip(), tuple(flags), date))
+        out[name] = sorted(rows)
+    c.logout()
+    return out
+
+
+def test_export_then_import(relais_factory, tmp_path):
+    r = relais_factory(listeners=["smtp", "imap"], settings=SETTINGS).start()
+    r.admin("domain", "add", DOMAIN)
+    for u in (ALICE, BOB):
+        r.admin("user", "add", u, "--password", "pw")
+    with smtplib.SMTP(*r.addr("smtp")) as s:
+        for i in range(3):
+            s.sendmail("x@elsewhere.test", [ALICE], f"Subject: m{i}\r\nMessage-ID: <m{i}@x>\r\n\r\nbody {i}\r\n".encode())
+    c = imap(r, ALICE)
+    c.create("Work/2026")
+    c.select("INBOX")
+    c.store("1", "+FLAGS", "(\\Seen \\Flagged $Label1)")
+    c.copy("2", "Work/2026")
+    c.append("Work", "(\\Answered)", '"01-Feb-2020 10:00:00 +0000"', b"Subject: old\r\n\r\nfrom 2020\r\n")
+    c.logout()
+    event = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:e1\r\nDTSTAMP:20260101T000000Z\r\n"
+             "DTSTART:20260105T100000Z\r\nDTEND:20260105T110000Z\r\nSUMMARY:Review\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    assert dav(ALICE).put(f"{r.http_url}/dav/calendars/{ALICE}/Calendar/e1.ics", data=event).status_code == 201
+    card = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:c1\r\nFN:Carol\r\nEMAIL:carol@elsewhere.test\r\nEND:VCARD\r\n"
+    put = dav(ALICE).put(f"{r.http_url}/dav/addressbooks/{ALICE}/Contacts/c1.vcf", data=card)
+    assert put.status_code == 201, put.text
+
+    out = tmp_path / "alice"
+    assert "exported 5 messages and 2" in r.admin("export", ALICE, out).stdout
+    # An independent Maildir reader sees the folders and the flags.
+    inbox = mailbox.Maildir(out / "mail" / "INBOX", create=False)
+    flags = sorted(m.get_flags() for m in inbox)
+    assert "FSa" in flags, flags  # \Flagged, \Seen and the first keyword (dovecot-keywords)
+    assert (out / "mail" / "INBOX" / "dovecot-keywords").read_text() == "0 $Label1\n"
+    assert (out / "mail" / "Work" / "2026" / "cur").is_dir()
+    assert any(p.read_text().startswith("BEGIN:VCALENDAR") for p in (out / "calendars").rglob("*.ics"))
+
+    result = r.admin("import", BOB, out).stdout
+    assert "imported 5 messages and 2" in result, result
+    mine, theirs = listing(r, ALICE), listing(r, BOB)
+    for box in ("INBOX", "Work", "Work/2026"):
+        assert theirs[box] == mine[box], box
+    assert "$Label1" in str(theirs["INBOX"])
+    assert any("01-Feb-2020" in row[2] for row in theirs["Work"])
+    got = dav(BOB).get(f"{r.http_url}/dav/calendars/{BOB}/Calendar/e1.ics")
+    assert got.status_code == 200 and "SUMMARY:Review" in got.text
+    assert dav(BOB).get(f"{r.http_url}/dav/addressbooks/{BOB}/Contacts/c1.vcf").status_code == 200
+
+    again = r.admin("import", BOB, out).stdout
+    assert "imported 0 messages and 0" in again and "(7 already there)" in again, again
+    assert listing(r, BOB) == theirs
+    assert r.admin("export", ALICE, out, check=False).returncode != 0  # never over an export
