@@ -126,6 +126,8 @@ impl Session {
             Error::NotFound(_) => (Code::Nonexistent, "no such mailbox or message".to_owned()),
             Error::AlreadyExists(_) => (Code::AlreadyExists, "already exists".to_owned()),
             Error::Invalid(t) => (Code::Cannot, t.clone()),
+            // RFC 5530 §3: LIMIT, a per-account bound (mailbox count, nesting depth).
+            Error::Limit(t) => (Code::Limit, t.clone()),
             _ => {
                 tracing::warn!(peer = %self.peer, error = %e, "imap: store error");
                 (Code::ServerBug, "internal error, try again".to_owned())

@@ -98,7 +98,11 @@ pub async fn fetch(s: &mut Session, tag: &Tag, f: FetchCommand) {
                 },
                 _ => Vec::new(),
             };
-            (convert::summary(&it.summary), raw)
+            let mut summary = convert::summary(&it.summary);
+            if !s.utf8 {
+                convert::downgrade(&mut summary);
+            }
+            (summary, raw)
         } else {
             (Summary::default(), Vec::new())
         };

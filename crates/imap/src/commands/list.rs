@@ -70,8 +70,11 @@ pub async fn list(s: &mut Session, tag: &Tag, l: ListCommand) {
         // RFC 5258 §3.5: with RECURSIVEMATCH, a matching parent that is not itself subscribed
         // is listed when a descendant is, with CHILDINFO ("SUBSCRIBED").
         let prefix = format!("{name}{DELIMITER}");
-        let child_subscribed =
-            recursive && names.iter().any(|(n, d)| d.is_some_and(|d| d.subscribed) && n.starts_with(&prefix));
+        let child_subscribed = recursive
+            && names
+                .range(prefix.clone()..)
+                .take_while(|(n, _)| n.starts_with(&prefix))
+                .any(|(_, d)| d.is_some_and(|d| d.subscribed));
         if !matched || (subscribed_only && !subscribed && !child_subscribed) {
             continue;
         }

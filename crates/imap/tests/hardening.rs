@@ -1,0 +1,168 @@
+//! Issue 10 as transcripts over a real socket: mailbox count and nesting limits (NO [LIMIT],
+//! RFC 5530), folder listings that stay fast for a 10,000-mailbox account, mailbox names a
+//! client could be fooled by (control characters, a fake Other Users namespace), ENVELOPE
+//! without raw 8-bit for a client that did not enable UTF-8, and sessions that lose what was
+//! revoked (rights on the selected mailbox, the credential they logged in with).
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use relais_directory::{AuthConfig, Directory};
+use relais_store::{CollectionKind, NewCollection};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+const ALICE: &str = "alice@example.test";
+const BOB: &str = "bob@example.test";
+
+struct Client {
+    stream: BufReader<TcpStream>,
+}
+
+impl Client {
+    async fn login(addr: std::net::SocketAddr, user: &str, password: &str) -> Client {
+        let mut c = Client { stream: BufReader::new(TcpStream::connect(addr).await.expect("connect")) };
+        let greeting = c.line().await.expect("greeting");
+        assert!(greeting.starts_with("* OK"), "{greeting}");
+        c.ok(&format!("LOGIN {user} {password}")).await;
+        c
+    }
+
+    async fn line(&mut self) -> Option<String> {
+        common::line(&mut self.stream).await
+    }
+
+    /// Everything up to and including the tagged answer (or the server closing).
+    async fn run(&mut self, command: &str) -> Vec<String> {
+        self.stream.get_mut().write_all(format!("t {command}\r\n").as_bytes()).await.expect("write");
+        let mut lines = Vec::new();
+        while let Some(l) = self.line().await {
+            let done = l.starts_with("t ");
+            lines.push(l);
+            if done {
+                break;
+            }
+        }
+        lines
+    }
+
+    async fn expect(&mut self, command: &str, answer: &str) -> Vec<String> {
+        let lines = self.run(command).await;
+        let last = lines.last().cloned().unwrap_or_default();
+        assert!(last.starts_with(&format!("t {answer}")), "{command}: wanted {answer}, got {lines:?}");
+        lines
+    }
+
+    async fn ok(&mut self, command: &str) -> Vec<String> {
+        self.expect(command, "OK").await
+    }
+
+    /// Sends `command` and expects an untagged BYE and the connection closed, no tagged answer.
+    async fn ended(&mut self, command: &str) {
+        let lines = self.run(command).await;
+        assert!(lines.iter().any(|l| l.starts_with("* BYE")), "{command}: {lines:?}");
+        assert!(!lines.iter().any(|l| l.starts_with("t OK")), "{command} ran: {lines:?}");
+        let mut rest = Vec::new();
+        let n = tokio::time::timeout(Duration::from_secs(5), self.stream.read_to_end(&mut rest)).await;
+        assert!(matches!(n, Ok(Ok(_))), "connection closed after BYE");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mailbox_names() {
+    let (_fresh, addr, _shutdown) = common::server(&[(ALICE, "Alice", "pw")]).await;
+    let mut alice = Client::login(addr, ALICE, "pw").await;
+    // Control characters, raw or in modified UTF-7 (&AAA- is NUL, &AB8- is U+001F).
+    for name in ["a&AAA-b", "a&AB8-b", "Work/x&AAA-"] {
+        alice.expect(&format!("CREATE \"{name}\""), "NO [CANNOT]").await;
+    }
+    // A personal folder passing for the shared namespace, in any case or spacing.
+    for name in ["Other Users/bob@example.test/Fake", "other users/x", "OTHER USERS", "Other Users /x"] {
+        alice.expect(&format!("CREATE \"{name}\""), "NO").await;
+    }
+    alice.ok("CREATE Work").await;
+    alice.expect("RENAME Work \"other users/bob@example.test\"", "NO").await;
+    alice.expect("RENAME Work \"a&AAA-b\"", "NO [CANNOT]").await;
+    let list = alice.ok("LIST \"\" *").await;
+    assert!(!list.iter().any(|l| l.to_ascii_lowercase().contains("other users") || l.contains("&AAA")), "{list:?}");
+    // Nesting: 64 levels, not 65 (never truncated into a name that collides).
+    let deep = |n: usize| (0..n).map(|i| format!("d{i}")).collect::<Vec<_>>().join("/");
+    alice.ok(&format!("CREATE \"{}\"", deep(64))).await;
+    alice.expect(&format!("CREATE \"{}\"", deep(65)), "NO [LIMIT]").await;
+    alice.expect(&format!("CREATE \"{}\"", deep(2_000)), "NO [LIMIT]").await;
+    alice.expect("RENAME d0 \"Work/d0\"", "NO [LIMIT]").await;
+    let list = alice.ok("LIST \"\" *").await;
+    assert_eq!(list.iter().filter(|l| l.contains("\"/\" d0")).count(), 64, "{list:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_mailboxes() {
+    let (fresh, addr, _shutdown) = common::server(&[(ALICE, "Alice", "pw")]).await;
+    let directory = Directory::new(fresh.store.clone(), AuthConfig::default());
+    let me = directory.principal(ALICE).await.expect("read").expect("alice").id;
+    let filled = Instant::now();
+    let limit = fresh.store.config().limits.max_collections;
+    fresh
+        .store
+        .write(move |tx| {
+            let have = tx.read().collections(me, CollectionKind::Mailbox)?.len();
+            let mb = |name: String, parent| NewCollection { kind: CollectionKind::Mailbox, name, parent, role: None };
+            let mut made = have;
+            'top: for i in 0.. {
+                let parent = tx.create_collection(me, mb(format!("Folder {i}"), None))?.id;
+                made += 1;
+                for j in 0..99 {
+                    if made == limit {
+                        break 'top;
+                    }
+                    let child = tx.create_collection(me, mb(format!("Sub {j}"), Some(parent)))?.id;
+                    made += 1;
+                    if j % 10 == 0 && made < limit {
+                        tx.create_collection(me, mb("Deeper".into(), Some(child)))?;
+                        made += 1;
+                    }
+                }
+                if made == limit {
+                    break;
+                }
+            }
+            Ok(())
+        })
+        .await
+        .expect("fill");
+    println!("filled {limit} mailboxes in {:?}", filled.elapsed());
+    let mut alice = Client::login(addr, ALICE, "pw").await;
+    for command in
+        ["SELECT INBOX", "LIST \"\" *", "SELECT \"Folder 50/Sub 40/Deeper\"", "STATUS \"Folder 3\" (MESSAGES)"]
+    {
+        let started = Instant::now();
+        let lines = alice.ok(command).await;
+        let took = started.elapsed();
+        println!("{command}: {took:?} ({} lines)", lines.len());
+        assert!(took < Duration::from_millis(800), "{command} took {took:?}");
+    }
+    // The account is at the limit: one more is refused with LIMIT (RFC 5530 §3).
+    alice.expect("CREATE Another", "NO [LIMIT]").await;
+    alice.expect("CREATE \"Folder 1/Another\"", "NO [LIMIT]").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn envelope_without_utf8() {
+    let (_fresh, addr, _shutdown) = common::server(&[(ALICE, "Alice", "pw")]).await;
+    let mut alice = Client::login(addr, ALICE, "pw").await;
+    let message =
+        "From: Jürgen Groß <j@example.test>\r\nTo: alice@example.test\r\nSubject: Grüße aus Köln\r\n\r\nhi\r\n";
+    alice.ok(&format!("APPEND INBOX {{{}+}}\r\n{message}", message.len())).await;
+    alice.ok("SELECT INBOX").await;
+    let lines = alice.ok("FETCH 1 ENVELOPE").await;
+    let all = lines.concat();
+    assert!(all.is_ascii(), "raw 8-bit without UTF8=ACCEPT: {all:?}");
+    assert!(all.contains("=?UTF-8?B?"), "{all:?}");
+    // With UTF8=ACCEPT, the text as it is.
+    let mut utf8 = Client::login(addr, ALICE, "pw").await;
+    utf8.ok("ENABLE UTF8=ACCEPT").await;
+    utf8.ok("SELECT INBOX").await;
+    let lines = utf8.ok("FETCH 1 ENVELOPE").await;
+    assert!(lines.concat().contains("Grüße aus Köln"), "{lines:?}");
+}
