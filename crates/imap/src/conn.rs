@@ -90,6 +90,8 @@ async fn read<S: AsyncRead + Unpin>(
                     {
                         break;
                     }
+                    // A directory change may have revoked this session's credentials.
+                    Ok(n) if n.account == relais_store::AccountId::DIRECTORY => break,
                     Ok(_) => {}
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
                     Err(_) => std::future::pending::<()>().await,
@@ -197,8 +199,8 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
                     }
                 },
             }
-            if s.closing {
-                s.bye("the mailbox changed too much while this session was away; please reconnect");
+            if let Some(why) = s.closing {
+                s.bye(why);
                 let _ = write(&mut stream, s, &mut deflate).await;
                 return None;
             }
@@ -243,9 +245,12 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
             }
             // IDLE: tell the client at once what changed (RFC 2177 §3).
             Input::Woken => {
-                Box::pin(s.updates(true, true)).await;
-                if s.closing {
-                    s.bye("the mailbox changed too much while this session was away; please reconnect");
+                s.check_credential().await;
+                if s.closing.is_none() {
+                    Box::pin(s.updates(true, true)).await;
+                }
+                if let Some(why) = s.closing {
+                    s.bye(why);
                     let _ = write(&mut stream, s, &mut deflate).await;
                     return None;
                 }

@@ -158,7 +158,7 @@ mod tests {
             ("Grüße", "=?UTF-8?B?R3LDvMOfZQ==?="),
             (
                 "ééééééééééééééééééééééé",
-                "=?UTF-8?B?w6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqQ==?= =?UTF-8?B?w6k=?=",
+                "=?UTF-8?B?w6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6k=?= =?UTF-8?B?w6k=?=",
             ),
         ];
         for (input, want) in cases {

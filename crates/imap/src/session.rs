@@ -49,8 +49,10 @@ pub struct Session {
     pub out: Vec<u8>,
     /// Commits of every account (filtered by `watched`), to know when the view needs a sync.
     pub changes: Option<broadcast::Receiver<Notification>>,
-    /// The session cannot go on (its view fell out of the change log): BYE after this command.
-    pub closing: bool,
+    /// The session cannot go on: BYE with this text, then close (RFC 9051 §7.1.5).
+    pub closing: Option<&'static str>,
+    /// The credentials it logged in with, to end the session when they are revoked.
+    pub credential: Option<relais_directory::CredentialWatch>,
 }
 
 impl Session {
@@ -69,7 +71,8 @@ impl Session {
             errors: 0,
             out: Vec::new(),
             changes: None,
-            closing: false,
+            closing: None,
+            credential: None,
         }
     }
 
@@ -198,14 +201,27 @@ impl Session {
         }
         let State::Selected(view) = &mut self.state else { return };
         let mut v = view.clone();
-        let result = self.imap.store().read(move |r| v.sync(r).map(|u| (v, u))).await;
+        let me = self.account();
+        let result = self
+            .imap
+            .store()
+            .read(move |r| {
+                let updates = v.sync(r)?;
+                // Rights on another's mailbox are read again whenever its owner's account
+                // changed (a grant change is one), never kept from SELECT (RFC 4314 §4).
+                if let Some(me) = me.filter(|me| *me != v.owner) {
+                    v.rights = r.rights_on(v.mailbox, me)?;
+                }
+                Ok((v, updates))
+            })
+            .await;
         let (v, updates) = match result {
             Ok(x) => x,
             // The change log no longer reaches back to this view (a session older than the
             // log's window): its sequence numbers cannot be reconciled. Say so and end the
             // session; the client reconnects and resynchronises (RFC 9051 §7.1.5 BYE).
             Err(relais_store::Error::ChangesTooOld { .. }) => {
-                self.closing = true;
+                self.closing = Some("the mailbox changed too much while this session was away; please reconnect");
                 return;
             }
             Err(e) => {
@@ -213,6 +229,15 @@ impl Session {
                 return;
             }
         };
+        if v.revoked() {
+            // The owner took `r` away: nothing more about the mailbox goes out (the view stays
+            // as the client knows it), and every command on it is refused
+            // (`commands::dispatch`) until the client leaves it or `r` comes back.
+            if let State::Selected(old) = &mut self.state {
+                old.rights = v.rights;
+            }
+            return;
+        }
         self.state = State::Selected(v);
         crate::commands::select::announce_keywords(self);
         if let Some(n) = updates.exists {
@@ -228,7 +253,7 @@ impl Session {
 
     /// Sends EXPUNGE (or VANISHED with QRESYNC) for messages gone since the last report.
     pub fn flush_expunges(&mut self) {
-        let Some(view) = self.view() else { return };
+        let Some(view) = self.view().filter(|v| !v.revoked()) else { return };
         let gone = view.take_expunges();
         if gone.is_empty() {
             return;
@@ -240,6 +265,22 @@ impl Session {
             for (seq, _) in gone {
                 self.data(Data::Expunge(seq));
             }
+        }
+    }
+
+    /// Before each command (and on an IDLE wake-up): ends the session when the credentials it
+    /// logged in with were changed or revoked since (`CredentialWatch`). A directory that
+    /// cannot be read leaves the session going; the next command asks again.
+    pub async fn check_credential(&mut self) {
+        let imap = self.imap.clone();
+        let Some(watch) = self.credential.as_mut() else { return };
+        match watch.still_valid(imap.directory()).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::info!(peer = %self.peer, "imap: credentials revoked; ending the session");
+                self.closing = Some("your credentials were changed or revoked; log in again");
+            }
+            Err(e) => tracing::warn!(peer = %self.peer, error = %e, "imap: cannot check the session's credentials"),
         }
     }
 

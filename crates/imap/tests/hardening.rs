@@ -166,3 +166,95 @@ async fn envelope_without_utf8() {
     let lines = utf8.ok("FETCH 1 ENVELOPE").await;
     assert!(lines.concat().contains("Grüße aus Köln"), "{lines:?}");
 }
+
+/// Rights are read again once the owner changes them: fewer rights refuse the next command,
+/// and without `r` every command on the selected mailbox is refused, nothing about it is
+/// sent any more, and the session goes on with other mailboxes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoked_rights_end_access() {
+    let (_fresh, addr, _shutdown) = common::server(&[(ALICE, "Alice", "pw"), (BOB, "Bob", "pw")]).await;
+    let shared = "\"Other Users/alice@example.test/Team\"";
+    let mut alice = Client::login(addr, ALICE, "pw").await;
+    alice.ok("CREATE Team").await;
+    let message = "Subject: hi\r\n\r\nhello\r\n";
+    let append = format!("APPEND Team {{{}+}}\r\n{message}", message.len());
+    alice.ok(&append).await;
+    alice.ok(&append).await;
+    alice.ok("SETACL Team bob@example.test lrswite").await;
+
+    let mut bob = Client::login(addr, BOB, "pw").await;
+    bob.expect(&format!("SELECT {shared}"), "OK [READ-WRITE]").await;
+    bob.ok("STORE 1 +FLAGS (\\Flagged)").await;
+    // w, t and e taken away: flags, deletion and expunge are refused from the next command on.
+    alice.ok("SETACL Team bob@example.test lrs").await;
+    bob.expect("STORE 1 +FLAGS (\\Answered)", "NO").await;
+    bob.expect("STORE 2 +FLAGS (\\Deleted)", "NO").await;
+    bob.expect("EXPUNGE", "NO").await;
+    bob.ok("FETCH 1 BODY[]").await;
+    // r gone, l kept: NOPERM for every command on the mailbox, and no news about it.
+    alice.ok("SETACL Team bob@example.test l").await;
+    alice.ok(&append).await;
+    for command in ["FETCH 1 BODY[]", "UID FETCH 1:* FLAGS", "SEARCH ALL", "COPY 1 INBOX", "STORE 1 +FLAGS (\\Seen)"] {
+        let lines = bob.expect(command, "NO [NOPERM]").await;
+        assert_eq!(lines.len(), 1, "{command}: {lines:?}");
+    }
+    let noop = bob.ok("NOOP").await;
+    assert_eq!(noop.len(), 1, "no EXISTS after r was revoked: {noop:?}");
+    // Every right gone: as if the mailbox did not exist.
+    alice.ok("DELETEACL Team bob@example.test").await;
+    bob.expect("FETCH 1 BODY[]", "NO [NONEXISTENT]").await;
+    bob.expect(&format!("STATUS {shared} (MESSAGES)"), "NO [NONEXISTENT]").await;
+    // The session itself goes on.
+    bob.ok("CLOSE").await;
+    let inbox = bob.ok("SELECT INBOX").await;
+    assert!(inbox.iter().any(|l| l.starts_with("* 0 EXISTS")), "nothing was copied: {inbox:?}");
+
+    // Changes that leave `r` (and one's own read-only view) change nothing.
+    alice.ok("SETACL Team bob@example.test lr").await;
+    bob.ok(&format!("EXAMINE {shared}")).await;
+    let mut own = Client::login(addr, ALICE, "pw").await;
+    own.ok("EXAMINE Team").await;
+    alice.ok(&append).await;
+    let noop = own.ok("NOOP").await;
+    assert!(noop.iter().any(|l| l.starts_with("* 4 EXISTS")), "{noop:?}");
+    let noop = bob.ok("NOOP").await;
+    assert!(noop.iter().any(|l| l.starts_with("* 4 EXISTS")), "{noop:?}");
+    // In IDLE, a revocation sends nothing about the mailbox.
+    bob.stream.get_mut().write_all(b"i IDLE\r\n").await.expect("write");
+    assert!(bob.line().await.expect("continuation").starts_with('+'));
+    alice.ok("DELETEACL Team bob@example.test").await;
+    alice.ok(&append).await;
+    bob.stream.get_mut().write_all(b"DONE\r\n").await.expect("write");
+    let done = bob.line().await.expect("IDLE answer");
+    assert!(done.starts_with("i OK"), "nothing but the tagged answer: {done:?}");
+    bob.expect("FETCH 1 FLAGS", "NO [NONEXISTENT]").await;
+}
+
+/// A session ends at its next command once its credentials are revoked or changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoked_credentials_end_sessions() {
+    let (fresh, addr, _shutdown) = common::server(&[(ALICE, "Alice", "pw"), (BOB, "Bob", "pw")]).await;
+    let directory = Directory::new(fresh.store.clone(), AuthConfig::default());
+    let phone = directory.add_app_password(BOB, "phone").await.expect("app password");
+    let mut by_app = Client::login(addr, BOB, &phone).await;
+    by_app.ok("SELECT INBOX").await;
+    let mut alice = Client::login(addr, ALICE, "pw").await;
+    // Someone else's change, or a new app password, ends nothing.
+    directory.add_app_password(ALICE, "laptop").await.expect("app password");
+    directory.add_app_password(BOB, "tablet").await.expect("app password");
+    by_app.ok("NOOP").await;
+    alice.ok("NOOP").await;
+    directory.revoke_app_password(BOB, "phone").await.expect("revoke");
+    by_app.ended("FETCH 1:* FLAGS").await;
+    alice.ok("NOOP").await;
+    let mut refused = Client { stream: BufReader::new(TcpStream::connect(addr).await.expect("connect")) };
+    refused.line().await.expect("greeting");
+    refused.expect(&format!("LOGIN {BOB} {phone}"), "NO").await;
+
+    // A password change ends the sessions that logged in with the old one.
+    let mut by_password = Client::login(addr, BOB, "pw").await;
+    by_password.ok("LIST \"\" *").await;
+    directory.set_password(BOB, "new password").await.expect("password");
+    by_password.ended("LIST \"\" *").await;
+    Client::login(addr, BOB, "\"new password\"").await.ok("NOOP").await;
+}
