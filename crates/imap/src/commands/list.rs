@@ -134,9 +134,12 @@ pub async fn lsub(s: &mut Session, tag: &Tag, reference: String, pattern: String
 }
 
 pub async fn status(s: &mut Session, tag: &Tag, name: MailboxName, items: Vec<StatusItem>) {
-    let Some(folders) = load(s, tag).await else { return };
-    let Some(f) = folders.find(name.as_str()).cloned() else {
-        return s.no(tag, Some(Code::Nonexistent), "no such mailbox");
+    let Some(account) = s.account() else { return };
+    let wanted = name.as_str().to_owned();
+    let f = match s.imap.store().read(move |r| Folders::resolve(r, account, &wanted)).await {
+        Ok(Some(f)) => f,
+        Ok(None) => return s.no(tag, Some(Code::Nonexistent), "no such mailbox"),
+        Err(e) => return s.store_error(tag, &e),
     };
     // RFC 4314 §4: STATUS needs r.
     if !crate::rights::check(s, tag, &f, share_rights::READ_ITEMS, "STATUS") {
