@@ -168,11 +168,11 @@ async fn ten_thousand_mailboxes() {
 async fn envelope_without_utf8() {
     let (_fresh, addr, _shutdown) = common::server(&[(ALICE, "Alice", "pw")]).await;
     let mut alice = Client::login(addr, ALICE, "pw").await;
-    let message =
-        "From: Jürgen Groß <j@example.test>\r\nTo: alice@example.test\r\nSubject: Grüße aus Köln\r\n\r\nhi\r\n";
+    let message = "From: Jürgen Groß <j@example.test>\r\nTo: alice@example.test\r\nSubject: Grüße aus Köln\r\n\
+         Content-Type: text/plain; charset=utf-8; name=\"Bücher.txt\"\r\n\r\nhi\r\n";
     alice.ok(&format!("APPEND INBOX {{{}+}}\r\n{message}", message.len())).await;
     alice.ok("SELECT INBOX").await;
-    let lines = alice.ok("FETCH 1 ENVELOPE").await;
+    let lines = alice.ok("FETCH 1 (ENVELOPE BODYSTRUCTURE)").await;
     let all = lines.concat();
     assert!(all.is_ascii(), "raw 8-bit without UTF8=ACCEPT: {all:?}");
     assert!(all.contains("=?UTF-8?B?"), "{all:?}");
