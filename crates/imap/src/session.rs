@@ -200,21 +200,9 @@ impl Session {
             return;
         }
         let State::Selected(view) = &mut self.state else { return };
-        let mut v = view.clone();
+        let v = view.clone();
         let me = self.account();
-        let result = self
-            .imap
-            .store()
-            .read(move |r| {
-                let updates = v.sync(r)?;
-                // Rights on another's mailbox are read again whenever its owner's account
-                // changed (a grant change is one), never kept from SELECT (RFC 4314 §4).
-                if let Some(me) = me.filter(|me| *me != v.owner) {
-                    v.rights = r.rights_on(v.mailbox, me)?;
-                }
-                Ok((v, updates))
-            })
-            .await;
+        let result = self.imap.store().read(move |r| resync(r, v, me)).await;
         let (v, updates) = match result {
             Ok(x) => x,
             // The change log no longer reaches back to this view (a session older than the
@@ -287,4 +275,19 @@ impl Session {
     pub fn bye(&mut self, text: &str) {
         self.status(StatusResponse::new(None, Status::Bye, text));
     }
+}
+
+/// The view brought up to date. Rights on another's mailbox are read again too: this runs
+/// whenever its owner's account changed (a grant change is such a commit), so rights are never
+/// kept from SELECT (RFC 4314 §4) and cost no read while nothing changes.
+fn resync(
+    r: &mut relais_store::ReadTx<'_>,
+    mut v: View,
+    me: Option<relais_store::AccountId>,
+) -> relais_store::Result<(View, crate::view::Updates)> {
+    let updates = v.sync(r)?;
+    if let Some(me) = me.filter(|me| *me != v.owner) {
+        v.rights = r.rights_on(v.mailbox, me)?;
+    }
+    Ok((v, updates))
 }

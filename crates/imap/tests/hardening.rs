@@ -273,7 +273,18 @@ async fn revoked_credentials_end_sessions() {
     by_password.ok("LIST \"\" *").await;
     directory.set_password(BOB, "new password").await.expect("password");
     by_password.ended("LIST \"\" *").await;
-    Client::login(addr, BOB, "\"new password\"").await.ok("NOOP").await;
+    // In IDLE too: the change wakes it and ends it.
+    let mut idling = Client::login(addr, BOB, "\"new password\"").await;
+    idling.ok("SELECT INBOX").await;
+    idling.stream.get_mut().write_all(b"i IDLE\r\n").await.expect("write");
+    assert!(idling.line().await.expect("continuation").starts_with('+'));
+    directory.set_password(BOB, "newer").await.expect("password");
+    let mut lines = Vec::new();
+    while let Some(l) = idling.line().await {
+        lines.push(l);
+    }
+    assert!(lines.iter().any(|l| l.starts_with("* BYE")), "{lines:?}");
+    Client::login(addr, BOB, "newer").await.ok("NOOP").await;
 }
 
 /// A single mailbox is found by walking its levels (not by listing the account): every name
