@@ -30,7 +30,7 @@ pub fn envelope(e: &relais_mail::summary::Envelope) -> Envelope {
 }
 
 /// For a session that did not enable UTF8=ACCEPT: every envelope field (of the message and
-/// of each encapsulated one) and body structure text with 8-bit becomes RFC 2047 encoded words, so the client
+/// of each encapsulated one) with 8-bit text becomes RFC 2047 encoded words, so the client
 /// never receives raw 8-bit it did not ask for (RFC 6855 §3 allows UTF-8 in ENVELOPE only
 /// after ENABLE; RFC 6857 §3 downgrades header text to encoded words, as Dovecot does).
 pub fn downgrade(summary: &mut Summary) {
@@ -39,15 +39,8 @@ pub fn downgrade(summary: &mut Summary) {
 }
 
 fn downgrade_part(p: &mut Part) {
-    // Parameter values (a file name) and descriptions: RFC 2047 words too, as mail clients
-    // read them in parameters (RFC 2231 would need the parameter's name changed).
-    let disposition = p.disposition.iter_mut().flat_map(|(_, params)| params.iter_mut());
-    for (_, value) in p.params.iter_mut().chain(disposition) {
-        seven_bit(value);
-    }
-    for text in [&mut p.description, &mut p.id, &mut p.location].into_iter().flatten() {
-        seven_bit(text);
-    }
+    // Body structure parameters (a decoded RFC 2231 file name) stay as Dovecot sends them
+    // (a literal, `interop/test_imap_differential.py`): only envelopes are header text.
     if let Some(m) = p.message.as_mut() {
         downgrade_envelope(&mut m.0);
         downgrade_part(&mut m.1);
