@@ -311,13 +311,12 @@ impl Store {
     /// `within`: when every connection is held by slow reads, the node is not ready even
     /// though the database itself answers (`Error::Busy`).
     pub async fn ping(&self, within: Duration) -> Result<()> {
-        self.inner
-            .pool
-            .run_within(within, |conn| {
-                ReadTx::new(conn).account_modseq(AccountId::DIRECTORY)?;
-                Ok(())
-            })
-            .await
+        let ping = self.inner.pool.run_within(within, |conn| {
+            ReadTx::new(conn).account_modseq(AccountId::DIRECTORY)?;
+            Ok(())
+        });
+        // A database that takes the connection but does not answer is not ready either.
+        tokio::time::timeout(within.saturating_mul(2), ping).await.map_err(|_| Error::Busy(within))?
     }
 }
 
