@@ -146,3 +146,31 @@ def test_fetchmail(pop, tmp_path):
     assert len(fetched) == 3
     assert all("line three" in m for m in fetched)
     assert pop.admin("mail", "count", USER).stdout.strip() == "0", "fetchmail deletes what it fetched"
+
+
+def test_revoked_app_password_ends_the_session(pop):
+    """Issue 10 item 9: a session of a revoked credential ends at its next command, and what
+    it marked with DELE stays (no UPDATE state, RFC 1939 §6)."""
+    phone = pop.admin("app-password", "add", USER, "phone").stdout.strip().splitlines()[-1].strip()
+    host, port = pop.addr("pop3")
+    p = poplib.POP3(host, port, timeout=10)
+    p.stls(context=insecure())
+    p.user(USER)
+    p.pass_(phone)
+    assert p.stat()[0] == 3
+    p.dele(1)
+    pop.admin("app-password", "revoke", USER, "phone")
+    # The admin command may run in another process: its change reaches the server's
+    # notifications within a poll interval.
+    deadline = time.monotonic() + 5
+    with pytest.raises((poplib.error_proto, OSError)) as e:
+        while time.monotonic() < deadline:
+            p.noop()
+            time.sleep(0.1)
+    assert b"revoked" in str(e.value).encode() or isinstance(e.value, OSError), e.value
+    assert pop.admin("mail", "count", USER).stdout.strip() == "3", "DELE of an ended session removes nothing"
+    with pytest.raises(poplib.error_proto):
+        q = poplib.POP3(host, port, timeout=10)
+        q.stls(context=insecure())
+        q.user(USER)
+        q.pass_(phone)

@@ -13,6 +13,7 @@
 
 mod address;
 mod auth;
+mod credential;
 mod error;
 mod password;
 mod provision;
@@ -22,6 +23,7 @@ use relais_store::{AccountId, NewPrincipal, PrincipalKind, Role, Store};
 
 pub use address::Address;
 pub use auth::{AuthConfig, Credentials};
+pub use credential::CredentialWatch;
 pub use error::{AuthError, DirectoryError};
 pub use relais_store::{AppPassword, Domain, Principal};
 pub use throttle::ThrottleConfig;

@@ -90,6 +90,7 @@ impl From<relais_store::Error> for Error {
         match e {
             relais_store::Error::NotFound(_) => Error::NotFound,
             relais_store::Error::AlreadyExists(_) => Error::AlreadyExists,
+            relais_store::Error::Limit(text) => Error::Conflict(text),
             other => Error::Store(other),
         }
     }

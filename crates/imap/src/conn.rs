@@ -78,20 +78,40 @@ async fn read<S: AsyncRead + Unpin>(
     idling: bool,
 ) -> Input {
     let timeout = s.imap.config.idle_timeout;
+    let watched = s.watched();
+    let store = s.imap.store().clone();
+    // Disjoint fields: the watched account's notifications and the credential's.
+    let (changes, credential) = (&mut s.changes, &mut s.credential);
     let notified = async {
-        match (idling, s.follow()) {
-            // A new subscription (the watched account changed): look once at what it missed.
-            (true, Some((_, true))) => {}
-            (true, Some((rx, false))) => loop {
-                use relais_store::DataType;
-                match rx.recv().await {
-                    Ok(n) if n.touches(DataType::Email) || n.touches(DataType::Mailbox) => break,
-                    Ok(_) => {}
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
-                    Err(_) => std::future::pending::<()>().await,
-                }
-            },
-            _ => std::future::pending::<()>().await,
+        if !idling {
+            return std::future::pending::<()>().await;
+        }
+        let mail = async {
+            match crate::session::follow(changes, &store, watched) {
+                // A new subscription (the watched account changed): look once at what it missed.
+                Some((_, true)) => {}
+                Some((rx, false)) => loop {
+                    use relais_store::DataType;
+                    match rx.recv().await {
+                        Ok(n) if n.touches(DataType::Email) || n.touches(DataType::Mailbox) => break,
+                        Ok(_) => {}
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
+                        Err(_) => std::future::pending::<()>().await,
+                    }
+                },
+                None => std::future::pending::<()>().await,
+            }
+        };
+        // A directory change may have revoked this session's credentials.
+        let revoked = async {
+            match credential.as_mut() {
+                Some(c) => c.changed().await,
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            () = mail => {}
+            () = revoked => {}
         }
     };
     tokio::select! {
@@ -193,8 +213,8 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
                     }
                 },
             }
-            if s.closing {
-                s.bye("the mailbox changed too much while this session was away; please reconnect");
+            if let Some(why) = s.closing {
+                s.bye(why);
                 let _ = write(&mut stream, s, &mut deflate).await;
                 return None;
             }
@@ -239,9 +259,12 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
             }
             // IDLE: tell the client at once what changed (RFC 2177 §3).
             Input::Woken => {
-                Box::pin(s.updates(true, true)).await;
-                if s.closing {
-                    s.bye("the mailbox changed too much while this session was away; please reconnect");
+                s.check_credential().await;
+                if s.closing.is_none() {
+                    Box::pin(s.updates(true, true)).await;
+                }
+                if let Some(why) = s.closing {
+                    s.bye(why);
                     let _ = write(&mut stream, s, &mut deflate).await;
                     return None;
                 }

@@ -29,6 +29,61 @@ pub fn envelope(e: &relais_mail::summary::Envelope) -> Envelope {
     }
 }
 
+/// For a session that did not enable UTF8=ACCEPT: every envelope field (of the message and
+/// of each encapsulated one) with 8-bit text becomes RFC 2047 encoded words, so the client
+/// never receives raw 8-bit it did not ask for (RFC 6855 §3 allows UTF-8 in ENVELOPE only
+/// after ENABLE; RFC 6857 §3 downgrades header text to encoded words, as Dovecot does).
+pub fn downgrade(summary: &mut Summary) {
+    downgrade_envelope(&mut summary.envelope);
+    downgrade_part(&mut summary.structure);
+}
+
+fn downgrade_part(p: &mut Part) {
+    // Body structure parameters (a decoded RFC 2231 file name) stay as Dovecot sends them
+    // (a literal, `interop/test_imap_differential.py`): only envelopes are header text.
+    if let Some(m) = p.message.as_mut() {
+        downgrade_envelope(&mut m.0);
+        downgrade_part(&mut m.1);
+    }
+    for child in &mut p.parts {
+        downgrade_part(child);
+    }
+}
+
+fn downgrade_envelope(e: &mut relais_mail::summary::Envelope) {
+    for text in [&mut e.date, &mut e.subject, &mut e.in_reply_to, &mut e.message_id].into_iter().flatten() {
+        seven_bit(text);
+    }
+    for list in [&mut e.from, &mut e.sender, &mut e.reply_to, &mut e.to, &mut e.cc, &mut e.bcc] {
+        for a in list {
+            for text in [&mut a.name, &mut a.adl, &mut a.mailbox, &mut a.host].into_iter().flatten() {
+                seven_bit(text);
+            }
+        }
+    }
+}
+
+/// `text` as RFC 2047 §4.1 "B" encoded words when it is not ASCII; each word stays within 75
+/// characters (§2) and splits only between characters (§5: a word holds whole characters).
+fn seven_bit(text: &mut String) {
+    use base64::Engine;
+    if text.is_ascii() {
+        return;
+    }
+    let mut words = Vec::new();
+    let mut chunk = String::new();
+    for c in text.chars() {
+        // 45 octets encode to 60 characters, plus 12 for "=?UTF-8?B?" and "?=".
+        if chunk.len() + c.len_utf8() > 45 {
+            words.push(std::mem::take(&mut chunk));
+        }
+        chunk.push(c);
+    }
+    words.push(chunk);
+    let b64 = base64::engine::general_purpose::STANDARD;
+    *text = words.iter().map(|w| format!("=?UTF-8?B?{}?=", b64.encode(w))).collect::<Vec<_>>().join(" ");
+}
+
 pub fn body_structure(p: &Part) -> BodyStructure {
     BodyStructure {
         content_type: p.content_type.clone(),
@@ -94,4 +149,24 @@ pub fn rights_to_change(before: &[String], after: &[String]) -> i64 {
 /// silently, as RFC 4314 §4 asks.
 pub fn settable(keywords: Vec<String>, rights: i64) -> Vec<String> {
     keywords.into_iter().filter(|k| relais_store::share_rights::has(rights, right_for(k))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn seven_bit() {
+        let cases = [
+            ("plain", "plain"),
+            ("Grüße", "=?UTF-8?B?R3LDvMOfZQ==?="),
+            (
+                "ééééééééééééééééééééééé",
+                "=?UTF-8?B?w6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6k=?= =?UTF-8?B?w6k=?=",
+            ),
+        ];
+        for (input, want) in cases {
+            let mut text = input.to_owned();
+            super::seven_bit(&mut text);
+            assert_eq!(text, want, "{input}");
+        }
+    }
 }

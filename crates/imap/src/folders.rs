@@ -4,8 +4,10 @@
 //! walking up. Mailboxes other accounts shared with the user (RFC 4314) appear under
 //! `Other Users/<owner address>/` with the owner's full name (RFC 2342 §5).
 
+use std::collections::HashMap;
+
 use relais_imap_proto::MailboxAttribute;
-use relais_store::{AccountId, Collection, CollectionKind, ReadTx, share_rights};
+use relais_store::{AccountId, Collection, CollectionId, CollectionKind, ReadTx, share_rights};
 
 pub const DELIMITER: char = '/';
 
@@ -40,15 +42,21 @@ impl Folder {
 /// right at all: one may SELECT a mailbox held with `r` but not `l`), sorted by name.
 pub struct Folders {
     pub list: Vec<Folder>,
+    /// Full name → position in `list`.
+    index: HashMap<String, usize>,
 }
 
 impl Folders {
+    /// One read of the user's own mailboxes and one per sharing owner; names are built with
+    /// a map by id, so the cost grows linearly with the number of mailboxes (a listing runs
+    /// on nearly every command, and a quadratic one let a big account stall the read pool).
     pub fn load(r: &mut ReadTx<'_>, me: AccountId) -> relais_store::Result<Folders> {
         let own = r.collections(me, CollectionKind::Mailbox)?;
+        let names = Names::new(&own);
         let mut list: Vec<Folder> = own
             .iter()
             .map(|c| Folder {
-                name: full_name(&own, c),
+                name: names.full_name(c),
                 collection: c.clone(),
                 rights: share_rights::ALL,
                 subscribed: c.subscribed,
@@ -62,10 +70,11 @@ impl Folders {
         for owner in owners {
             let Some(p) = r.principal(owner)? else { continue };
             let theirs = r.collections(owner, CollectionKind::Mailbox)?;
+            let names = Names::new(&theirs);
             let prefix = format!("{OTHER_USERS}{DELIMITER}{}{DELIMITER}", p.address());
             for s in shares.iter().filter(|s| s.collection.account == owner) {
                 list.push(Folder {
-                    name: format!("{prefix}{}", full_name(&theirs, &s.collection)),
+                    name: format!("{prefix}{}", names.full_name(&s.collection)),
                     collection: s.collection.clone(),
                     rights: s.rights,
                     subscribed: s.subscribed,
@@ -73,18 +82,70 @@ impl Folders {
             }
         }
         list.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(Folders { list })
+        let index = list.iter().enumerate().map(|(i, f)| (f.name.clone(), i)).collect();
+        Ok(Folders { list, index })
     }
 
     pub fn find(&self, name: &str) -> Option<&Folder> {
         let name = normalise(name);
-        self.list.iter().find(|f| f.name == name)
+        self.index.get(&name).and_then(|&i| self.list.get(i))
     }
 
     /// The mailbox of that name, or `NotFound`.
     pub fn get(&self, name: &str) -> relais_store::Result<&Folder> {
         self.find(name).ok_or_else(|| relais_store::Error::NotFound(name.to_owned()))
     }
+}
+
+impl Folders {
+    /// The one mailbox `name` names, as `load(…).find(name)` would give it, in O(depth)
+    /// indexed reads: SELECT, STATUS, APPEND, COPY and the ACL commands need one mailbox, and
+    /// need not list an account of thousands.
+    pub fn resolve(r: &mut ReadTx<'_>, me: AccountId, name: &str) -> relais_store::Result<Option<Folder>> {
+        let name = normalise(name);
+        let Some(rest) = name.strip_prefix(OTHER_USERS).and_then(|r| r.strip_prefix(DELIMITER)) else {
+            let Some(c) = walk(r, me, &name)? else { return Ok(None) };
+            let subscribed = c.subscribed;
+            return Ok(Some(Folder { name, collection: c, rights: share_rights::ALL, subscribed }));
+        };
+        // `<owner address>/<path>`: the address ends at the first delimiter after its `@`
+        // (a local part may hold one, a domain may not).
+        let end = rest.find('@').and_then(|at| Some(at + rest.get(at..)?.find(DELIMITER)?));
+        let Some((address, path)) =
+            end.and_then(|end| Some((rest.get(..end)?, rest.get(end + DELIMITER.len_utf8()..)?)))
+        else {
+            return Ok(None);
+        };
+        let Some((local, domain)) = address.rsplit_once('@') else { return Ok(None) };
+        let Some(owner) = r.principal_by_address(local, domain)?.filter(|p| p.address() == address) else {
+            return Ok(None);
+        };
+        if owner.id == me {
+            return Ok(None);
+        }
+        let Some(c) = walk(r, owner.id, path)? else { return Ok(None) };
+        let Some(share) = r.share(c.id, me)? else { return Ok(None) };
+        Ok(Some(Folder { name, collection: share.collection, rights: share.rights, subscribed: share.subscribed }))
+    }
+}
+
+/// The mailbox at full name `path` in `account`'s own tree: `INBOX` first is the collection
+/// with role `inbox` at the top (as `Names::full_name` names it), else each level by name.
+fn walk(r: &mut ReadTx<'_>, account: AccountId, path: &str) -> relais_store::Result<Option<Collection>> {
+    let mut at: Option<Collection> = None;
+    for (i, part) in path.split(DELIMITER).enumerate() {
+        let found = if i == 0 && part == "INBOX" {
+            match r.collection_by_role(account, CollectionKind::Mailbox, "inbox")?.filter(|c| c.parent.is_none()) {
+                Some(c) => Some(c),
+                None => r.child_collection(account, CollectionKind::Mailbox, None, part)?,
+            }
+        } else {
+            r.child_collection(account, CollectionKind::Mailbox, at.as_ref().map(|c| c.id), part)?
+        };
+        let Some(c) = found else { return Ok(None) };
+        at = Some(c);
+    }
+    Ok(at)
 }
 
 /// Where a new name would live: in the user's own namespace, or under another user's
@@ -113,6 +174,25 @@ impl Folders {
     }
 }
 
+/// Why a new mailbox cannot have this name (normalised), if it cannot: empty levels, or
+/// control characters (RFC 9051 §5.1 lets a server refuse names it cannot keep; a NUL or a
+/// line break shows differently in every client and hides what a name is).
+pub fn refuse(name: &str) -> Option<&'static str> {
+    if name.is_empty() || name == "INBOX" || name.split(DELIMITER).any(str::is_empty) {
+        return Some("invalid mailbox name");
+    }
+    if name.chars().any(char::is_control) {
+        return Some("mailbox names cannot hold control characters");
+    }
+    // In the user's own namespace, a first level spelled like the Other Users namespace in
+    // any case would pass for someone else's shared mailbox (RFC 2342 §5).
+    let first = name.split(DELIMITER).next().unwrap_or_default();
+    if !is_other_users(name) && first.trim().eq_ignore_ascii_case(OTHER_USERS) {
+        return Some("that name is reserved for other users' shared mailboxes");
+    }
+    None
+}
+
 /// True for a name in the Other Users namespace.
 pub fn is_other_users(name: &str) -> bool {
     name == OTHER_USERS || name.strip_prefix(OTHER_USERS).is_some_and(|rest| rest.starts_with(DELIMITER))
@@ -129,28 +209,36 @@ pub fn normalise(name: &str) -> String {
     }
 }
 
-fn full_name(all: &[Collection], c: &Collection) -> String {
-    if c.role.as_deref() == Some("inbox") && c.parent.is_none() {
-        return "INBOX".into();
+/// One account's mailboxes by id, to build full names by walking up parents.
+struct Names<'a> {
+    by_id: HashMap<CollectionId, &'a Collection>,
+}
+
+impl<'a> Names<'a> {
+    fn new(all: &'a [Collection]) -> Names<'a> {
+        Names { by_id: all.iter().map(|c| (c.id, c)).collect() }
     }
-    let mut parts = vec![c.name.clone()];
-    let mut parent = c.parent;
-    let mut depth = 0;
-    while let Some(p) = parent {
-        let Some(pc) = all.iter().find(|x| x.id == p) else { break };
-        parts.push(if pc.role.as_deref() == Some("inbox") && pc.parent.is_none() {
-            "INBOX".into()
-        } else {
-            pc.name.clone()
-        });
-        parent = pc.parent;
-        depth += 1;
-        if depth > 64 {
-            break;
+
+    /// The full name of `c`. The store bounds nesting (`CollectionLimits::max_depth`) and
+    /// keeps the tree acyclic; the walk is still bounded by the number of mailboxes.
+    fn full_name(&self, c: &Collection) -> String {
+        let mut parts = vec![own_name(c)];
+        let mut parent = c.parent;
+        while let Some(p) = parent {
+            let Some(pc) = self.by_id.get(&p) else { break };
+            if parts.len() > self.by_id.len() {
+                break;
+            }
+            parts.push(own_name(pc));
+            parent = pc.parent;
         }
+        parts.reverse();
+        parts.join(&DELIMITER.to_string())
     }
-    parts.reverse();
-    parts.join(&DELIMITER.to_string())
+}
+
+fn own_name(c: &Collection) -> String {
+    if c.role.as_deref() == Some("inbox") && c.parent.is_none() { "INBOX".into() } else { c.name.clone() }
 }
 
 /// RFC 6154 attributes of a role.

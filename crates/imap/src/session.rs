@@ -50,8 +50,10 @@ pub struct Session {
     /// Commits of the watched account (and which account that is), to know when the view
     /// needs a sync. Made by `follow` when the watched account changes.
     pub changes: Option<(relais_store::AccountId, broadcast::Receiver<Notification>)>,
-    /// The session cannot go on (its view fell out of the change log): BYE after this command.
-    pub closing: bool,
+    /// The session cannot go on: BYE with this text, then close (RFC 9051 §7.1.5).
+    pub closing: Option<&'static str>,
+    /// The credentials it logged in with, to end the session when they are revoked.
+    pub credential: Option<relais_directory::CredentialWatch>,
 }
 
 impl Session {
@@ -70,7 +72,8 @@ impl Session {
             errors: 0,
             out: Vec::new(),
             changes: None,
-            closing: false,
+            closing: None,
+            credential: None,
         }
     }
 
@@ -128,6 +131,8 @@ impl Session {
             Error::AlreadyExists(_) => (Code::AlreadyExists, "already exists".to_owned()),
             Error::Invalid(t) => (Code::Cannot, t.clone()),
             Error::OverQuota => (Code::OverQuota, e.to_string()),
+            // RFC 5530 §3: LIMIT, a per-account bound (mailbox count, nesting depth).
+            Error::Limit(t) => (Code::Limit, t.clone()),
             _ => {
                 tracing::warn!(peer = %self.peer, error = %e, "imap: store error");
                 (Code::ServerBug, "internal error, try again".to_owned())
@@ -167,16 +172,10 @@ impl Session {
         }
     }
 
-    /// The watched account's notifications, subscribed to on first use and again when the
-    /// watched account changes (a shared mailbox selected). `true` with a new receiver: what
-    /// was committed before it existed was not heard, so the caller must look once.
+    /// The watched account's notifications (see the free `follow`).
     pub fn follow(&mut self) -> Option<(&mut broadcast::Receiver<Notification>, bool)> {
-        let account = self.watched()?;
-        let fresh = self.changes.as_ref().is_none_or(|(a, _)| *a != account);
-        if fresh {
-            self.changes = Some((account, self.imap.store().subscribe_account(account)));
-        }
-        self.changes.as_mut().map(|(_, rx)| (rx, fresh))
+        let account = self.watched();
+        follow(&mut self.changes, self.imap.store(), account)
     }
 
     /// True if a commit to the watched account touched mail since the last look.
@@ -206,15 +205,16 @@ impl Session {
             return;
         }
         let State::Selected(view) = &mut self.state else { return };
-        let mut v = view.clone();
-        let result = self.imap.store().read(move |r| v.sync(r).map(|u| (v, u))).await;
+        let v = view.clone();
+        let me = self.account();
+        let result = self.imap.store().read(move |r| resync(r, v, me)).await;
         let (v, updates) = match result {
             Ok(x) => x,
             // The change log no longer reaches back to this view (a session older than the
             // log's window): its sequence numbers cannot be reconciled. Say so and end the
             // session; the client reconnects and resynchronises (RFC 9051 §7.1.5 BYE).
             Err(relais_store::Error::ChangesTooOld { .. }) => {
-                self.closing = true;
+                self.closing = Some("the mailbox changed too much while this session was away; please reconnect");
                 return;
             }
             Err(e) => {
@@ -222,6 +222,15 @@ impl Session {
                 return;
             }
         };
+        if v.revoked() {
+            // The owner took `r` away: nothing more about the mailbox goes out (the view stays
+            // as the client knows it), and every command on it is refused
+            // (`commands::dispatch`) until the client leaves it or `r` comes back.
+            if let State::Selected(old) = &mut self.state {
+                old.rights = v.rights;
+            }
+            return;
+        }
         self.state = State::Selected(v);
         crate::commands::select::announce_keywords(self);
         if let Some(n) = updates.exists {
@@ -237,7 +246,7 @@ impl Session {
 
     /// Sends EXPUNGE (or VANISHED with QRESYNC) for messages gone since the last report.
     pub fn flush_expunges(&mut self) {
-        let Some(view) = self.view() else { return };
+        let Some(view) = self.view().filter(|v| !v.revoked()) else { return };
         let gone = view.take_expunges();
         if gone.is_empty() {
             return;
@@ -252,7 +261,55 @@ impl Session {
         }
     }
 
+    /// Before each command (and on an IDLE wake-up): ends the session when the credentials it
+    /// logged in with were changed or revoked since (`CredentialWatch`). A directory that
+    /// cannot be read leaves the session going; the next command asks again.
+    pub async fn check_credential(&mut self) {
+        let imap = self.imap.clone();
+        let Some(watch) = self.credential.as_mut() else { return };
+        match watch.still_valid(imap.directory()).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::info!(peer = %self.peer, "imap: credentials revoked; ending the session");
+                self.closing = Some("your credentials were changed or revoked; log in again");
+            }
+            Err(e) => tracing::warn!(peer = %self.peer, error = %e, "imap: cannot check the session's credentials"),
+        }
+    }
+
     pub fn bye(&mut self, text: &str) {
         self.status(StatusResponse::new(None, Status::Bye, text));
     }
+}
+
+/// The view brought up to date. Rights on another's mailbox are read again too: this runs
+/// whenever its owner's account changed (a grant change is such a commit), so rights are never
+/// kept from SELECT (RFC 4314 §4) and cost no read while nothing changes.
+fn resync(
+    r: &mut relais_store::ReadTx<'_>,
+    mut v: View,
+    me: Option<relais_store::AccountId>,
+) -> relais_store::Result<(View, crate::view::Updates)> {
+    let updates = v.sync(r)?;
+    if let Some(me) = me.filter(|me| *me != v.owner) {
+        v.rights = r.rights_on(v.mailbox, me)?;
+    }
+    Ok((v, updates))
+}
+
+/// The watched account's notifications, subscribed to on first use and again when the watched
+/// account changes (a shared mailbox selected). `true` with a new receiver: what was committed
+/// before it existed was not heard, so the caller must look once. A free function over the one
+/// field, so that the connection can wait on it and on the credential watch together.
+pub fn follow<'a>(
+    changes: &'a mut Option<(relais_store::AccountId, broadcast::Receiver<Notification>)>,
+    store: &relais_store::Store,
+    watched: Option<relais_store::AccountId>,
+) -> Option<(&'a mut broadcast::Receiver<Notification>, bool)> {
+    let account = watched?;
+    let fresh = changes.as_ref().is_none_or(|(a, _)| *a != account);
+    if fresh {
+        *changes = Some((account, store.subscribe_account(account)));
+    }
+    changes.as_mut().map(|(_, rx)| (rx, fresh))
 }

@@ -85,6 +85,11 @@ impl View {
     }
 
     /// True if the user may do what `needed` stands for here (and the view is not read-only).
+    /// The user no longer holds `r` on the mailbox (its owner revoked it while selected).
+    pub fn revoked(&self) -> bool {
+        !share_rights::has(self.rights, share_rights::READ_ITEMS)
+    }
+
     pub fn may(&self, needed: i64) -> bool {
         !self.read_only && share_rights::has(self.rights, needed)
     }

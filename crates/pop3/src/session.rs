@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use base64::Engine;
-use relais_directory::{AuthError, Credentials, Principal};
+use relais_directory::{AuthError, CredentialWatch, Credentials, Principal};
 use relais_store::{CollectionKind, MailboxMessage};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -21,6 +21,8 @@ struct Maildrop {
     uid_validity: u32,
     messages: Vec<MailboxMessage>,
     deleted: Vec<bool>,
+    /// The credentials the session logged in with: revoked or changed, the session ends.
+    credential: CredentialWatch,
 }
 
 enum State {
@@ -171,6 +173,15 @@ impl Session {
                 return Ok(Next::Continue);
             }
         };
+        if let State::Transaction(drop) = &mut self.state
+            && matches!(drop.credential.still_valid(&self.pop3.directory).await, Ok(false))
+        {
+            // The credentials were revoked or changed since login: end the session without
+            // the UPDATE state, so nothing marked with DELE is removed (RFC 1939 §6).
+            tracing::info!(peer = %self.peer, "pop3: credentials revoked; ending the session");
+            c.send("-ERR [AUTH] your credentials were changed or revoked; log in again").await?;
+            return Ok(Next::Quit);
+        }
         match (&mut self.state, cmd) {
             (_, Command::Capa) => {
                 c.send("+OK capability list follows").await?;
@@ -318,7 +329,9 @@ impl Session {
             .await
             .map_err(|_| "-ERR [SYS/TEMP] cannot open the maildrop")?;
         let deleted = vec![false; messages.len()];
-        Ok(Maildrop { _lock: lock, mailbox, uid_validity: inbox.uid_validity, messages, deleted })
+        let credential =
+            self.pop3.directory.watch_credential(&p).await.map_err(|_| "-ERR [SYS/TEMP] cannot open the maildrop")?;
+        Ok(Maildrop { _lock: lock, mailbox, uid_validity: inbox.uid_validity, messages, deleted, credential })
     }
 
     /// QUIT: in TRANSACTION state, the UPDATE state (RFC 1939 §6) removes what DELE marked.

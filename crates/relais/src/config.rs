@@ -149,11 +149,26 @@ pub struct Store {
     /// Days the change log is kept; older sync states must resynchronise.
     pub change_window_days: u64,
     pub max_connections: usize,
+    /// Most mailboxes (and calendars, address books, …, each kind counted apart) per account.
+    pub max_collections: usize,
+    /// Most folders in one account's file store.
+    pub max_file_folders: usize,
+    /// Most levels of nested mailboxes or collections.
+    pub max_collection_depth: usize,
 }
 
 impl Default for Store {
     fn default() -> Self {
-        Store { backend: Backend::Sqlite, url: None, change_window_days: 30, max_connections: 16 }
+        let limits = relais_store::CollectionLimits::default();
+        Store {
+            backend: Backend::Sqlite,
+            url: None,
+            change_window_days: 30,
+            max_connections: 16,
+            max_collections: limits.max_collections,
+            max_file_folders: limits.max_file_folders,
+            max_collection_depth: limits.max_depth,
+        }
     }
 }
 

@@ -15,6 +15,10 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::serve::{Shutdown, State};
 
+/// `/readyz` fails when no store connection is free this soon: every one is held by slow
+/// work, and new requests would queue behind it (a starved pool is not ready).
+const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
+
 type Body = Full<Bytes>;
 
 fn text(status: StatusCode, body: &'static str) -> Response<Body> {
@@ -72,7 +76,7 @@ async fn route(
     }
     Ok(match (req.method(), req.uri().path()) {
         (&Method::GET | &Method::HEAD, "/healthz") => text(StatusCode::OK, "ok"),
-        (&Method::GET | &Method::HEAD, "/readyz") => match state.store.ping().await {
+        (&Method::GET | &Method::HEAD, "/readyz") => match state.store.ping(READY_WITHIN).await {
             Ok(()) => text(StatusCode::OK, "ready"),
             Err(e) => {
                 tracing::warn!(error = %e, "readyz: store not answering");

@@ -21,6 +21,13 @@ pub enum Error {
     AlreadyExists(String),
     #[error("{0}")]
     Invalid(String),
+    /// A per-account limit would be passed (collections per account, nesting depth): the
+    /// write is refused whole. IMAP answers NO [LIMIT] (RFC 5530 §3).
+    #[error("{0}")]
+    Limit(String),
+    /// No database connection could be had in time: the pool is starved (`/readyz`).
+    #[error("the store is busy: no connection within {0:?}")]
+    Busy(std::time::Duration),
     #[error("changes since modseq {since} are no longer kept (oldest is {oldest}); resynchronise")]
     ChangesTooOld { since: u64, oldest: u64 },
     #[error("corrupt data: {0}")]

@@ -8,6 +8,7 @@
 //! never a grantee: it holds every right, always. A grant row also keeps whether the grantee
 //! subscribed to the shared mailbox (IMAP SUBSCRIBE), which is the grantee's, not the owner's.
 
+use crate::read::{COLLECTION_COLUMNS, collection_of};
 use crate::sql::Row;
 use crate::tx::Change;
 use crate::{AccountId, ChangeKind, Collection, CollectionId, ReadTx, Result, WriteTx, params};
@@ -104,6 +105,17 @@ impl ReadTx<'_> {
         row.map_or(Ok(0), |r| r.int(0))
     }
 
+    /// The grant `grantee` holds on `collection` (rights and subscription), if any.
+    pub fn share(&mut self, collection: CollectionId, grantee: AccountId) -> Result<Option<Share>> {
+        let row = self.conn.query_one(
+            "SELECT rights, subscribed FROM collection_grants WHERE collection_id = $1 AND grantee_id = $2",
+            params![collection.0, grantee.0],
+        )?;
+        let Some(row) = row else { return Ok(None) };
+        let collection = self.collection(collection)?;
+        Ok(Some(Share { collection, rights: row.int(0)?, subscribed: row.int(1)? != 0 }))
+    }
+
     /// Collections of other accounts shared with `grantee`, with the rights held.
     pub fn shared_with(&mut self, grantee: AccountId) -> Result<Vec<(Collection, i64)>> {
         Ok(self.shares(grantee)?.into_iter().map(|s| (s.collection, s.rights)).collect())
@@ -112,15 +124,18 @@ impl ReadTx<'_> {
     /// Collections of other accounts shared with `grantee`, with the rights held and the
     /// grantee's subscription.
     pub fn shares(&mut self, grantee: AccountId) -> Result<Vec<Share>> {
-        let rows = self.conn.query(
-            "SELECT collection_id, rights, subscribed FROM collection_grants WHERE grantee_id = $1 \
-             ORDER BY collection_id",
-            params![grantee.0],
-        )?;
+        // One query however many grants: a stranger may share thousands of mailboxes with
+        // anyone, and the grantee's folder listing reads these on nearly every command.
+        let columns: Vec<String> = COLLECTION_COLUMNS.split(", ").map(|c| format!("c.{c}")).collect();
+        let sql = format!(
+            "SELECT {}, g.rights, g.subscribed FROM collection_grants g \
+             JOIN collections c ON c.id = g.collection_id WHERE g.grantee_id = $1 ORDER BY g.collection_id",
+            columns.join(", ")
+        );
+        let rows = self.conn.query(&sql, params![grantee.0])?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            let collection = self.collection(CollectionId(r.int(0)?))?;
-            out.push(Share { collection, rights: r.int(1)?, subscribed: r.int(2)? != 0 });
+            out.push(Share { collection: collection_of(&r)?, rights: r.int(11)?, subscribed: r.int(12)? != 0 });
         }
         Ok(out)
     }

@@ -75,6 +75,27 @@ pub struct StoreConfig {
     pub max_connections: usize,
     /// Most writes committed together by one fsync (SQLite).
     pub group_commit_max: usize,
+    /// How large an account's collection trees may grow.
+    pub limits: CollectionLimits,
+}
+
+/// Bounds on an account's collection trees, checked by the store write that creates or
+/// moves a collection, so IMAP CREATE, DAV MKCOL/MKCALENDAR and the file store share them:
+/// an unbounded tree makes every folder listing of the account slow for everyone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CollectionLimits {
+    /// Most collections of one kind (mailboxes, calendars, address books, …) per account.
+    pub max_collections: usize,
+    /// Most folders in an account's file store (a synced document tree has many).
+    pub max_file_folders: usize,
+    /// Most levels of nesting: a top-level collection is at depth 1.
+    pub max_depth: usize,
+}
+
+impl Default for CollectionLimits {
+    fn default() -> Self {
+        CollectionLimits { max_collections: 10_000, max_file_folders: 100_000, max_depth: 64 }
+    }
 }
 
 impl StoreConfig {
@@ -84,6 +105,7 @@ impl StoreConfig {
             change_window: Duration::from_secs(30 * 24 * 3600),
             max_connections: 16,
             group_commit_max: 256,
+            limits: CollectionLimits::default(),
         }
     }
 }
@@ -159,7 +181,8 @@ impl Store {
         F: FnOnce(&mut WriteTx<'_>) -> Result<T> + Send + 'static,
     {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        let job: writer::Job = Box::new(move |wtx| match f(wtx) {
+        let limits = self.inner.config.limits;
+        let job: writer::Job = Box::new(move |wtx| match f(wtx.with_limits(limits)) {
             Ok(value) => Some(Box::new(move |committed: Result<()>| {
                 let _ = reply.send(committed.map(|()| value));
             }) as writer::Reply),
@@ -300,9 +323,16 @@ impl Store {
         }
     }
 
-    /// Checks the database answers (`/readyz`).
-    pub async fn ping(&self) -> Result<()> {
-        self.read(|r| r.account_modseq(AccountId::DIRECTORY).map(|_| ())).await
+    /// Checks the database answers (`/readyz`), and that a read connection can be had within
+    /// `within`: when every connection is held by slow reads, the node is not ready even
+    /// though the database itself answers (`Error::Busy`).
+    pub async fn ping(&self, within: Duration) -> Result<()> {
+        let ping = self.inner.pool.run_within(within, |conn| {
+            ReadTx::new(conn).account_modseq(AccountId::DIRECTORY)?;
+            Ok(())
+        });
+        // A database that takes the connection but does not answer is not ready either.
+        tokio::time::timeout(within.saturating_mul(2), ping).await.map_err(|_| Error::Busy(within))?
     }
 }
 

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::pg::PgConn;
 use crate::sql::Conn;
@@ -82,7 +82,28 @@ impl Pool {
         T: Send + 'static,
         F: FnOnce(&mut dyn Conn) -> Result<T> + Send + 'static,
     {
-        let _permit = self.permits.acquire().await.map_err(|_| Error::Closed)?;
+        let permit = self.permits.clone().acquire_owned().await.map_err(|_| Error::Closed)?;
+        self.run_with(permit, f).await
+    }
+
+    /// Like `run`, but gives up with `Error::Busy` when no connection is free within `within`.
+    pub async fn run_within<T, F>(&self, within: std::time::Duration, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn Conn) -> Result<T> + Send + 'static,
+    {
+        let permit = match tokio::time::timeout(within, self.permits.clone().acquire_owned()).await {
+            Ok(p) => p.map_err(|_| Error::Closed)?,
+            Err(_) => return Err(Error::Busy(within)),
+        };
+        self.run_with(permit, f).await
+    }
+
+    async fn run_with<T, F>(&self, _permit: OwnedSemaphorePermit, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn Conn) -> Result<T> + Send + 'static,
+    {
         let idle = self.take();
         let opener = self.opener.clone();
         let (result, conn) = tokio::task::spawn_blocking(move || {

@@ -14,6 +14,7 @@ pub struct WriteTx<'c> {
     now: i64,
     /// Accounts touched so far, with the modseq this transaction gave each and the types changed.
     touched: Vec<Notification>,
+    limits: crate::CollectionLimits,
 }
 
 /// A change-log entry about to be written. `scope` makes it a membership row: a message in a
@@ -62,7 +63,17 @@ impl Change {
 
 impl<'c> WriteTx<'c> {
     pub(crate) fn new(conn: &'c mut dyn Conn) -> Self {
-        WriteTx { conn, now: crate::now(), touched: Vec::new() }
+        WriteTx { conn, now: crate::now(), touched: Vec::new(), limits: crate::CollectionLimits::default() }
+    }
+
+    /// The store's configured limits for this transaction's writes.
+    pub(crate) fn with_limits(&mut self, limits: crate::CollectionLimits) -> &mut Self {
+        self.limits = limits;
+        self
+    }
+
+    pub(crate) fn limits(&self) -> crate::CollectionLimits {
+        self.limits
     }
 
     pub(crate) fn conn(&mut self) -> &mut dyn Conn {
@@ -217,6 +228,7 @@ impl<'c> WriteTx<'c> {
         if exists.is_some() {
             return Err(Error::AlreadyExists(format!("collection {:?}", new.name)));
         }
+        self.check_room(account, new.kind, new.parent)?;
         let modseq = self.modseq(account)?;
         // RFC 9051 §2.3.1.1: a mailbox created again under an old name must get a larger
         // UIDVALIDITY. Per account: the larger of the last one + 1 and the time in seconds.
@@ -252,6 +264,9 @@ impl<'c> WriteTx<'c> {
 
     pub fn rename_collection(&mut self, id: CollectionId, name: &str, parent: Option<CollectionId>) -> Result<()> {
         let c = self.read().collection(id)?;
+        if parent != c.parent {
+            self.check_move(&c, parent)?;
+        }
         let modseq = self.log(c.account, Change::object(c.kind.data_type(), id.0, ChangeKind::Updated))?;
         self.conn.execute(
             "UPDATE collections SET name = $1, parent_id = $2, modseq = $3 WHERE id = $4",

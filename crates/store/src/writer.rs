@@ -111,17 +111,19 @@ fn abandon(done: &mut Vec<(Reply, Vec<Notification>)>) {
     }
 }
 
-/// Commits and answers every job, then publishes their notifications.
+/// Commits, publishes each job's notifications and answers it: a writer's OK comes after its
+/// notification, so a session that checks its notifications per command (IMAP rights, a
+/// revoked credential) sees a change whose author was already told it is done.
 fn finish(conn: &mut dyn Conn, done: Vec<(Reply, Vec<Notification>)>, notifier: &Notifier, counters: &Counters) {
     match conn.batch("COMMIT") {
         Ok(()) => {
             counters.commits.fetch_add(1, Ordering::Relaxed);
             counters.writes.fetch_add(done.len() as u64, Ordering::Relaxed);
             for (reply, notes) in done {
-                reply(Ok(()));
                 for n in notes {
                     notifier.publish(n);
                 }
+                reply(Ok(()));
             }
         }
         Err(e) => {

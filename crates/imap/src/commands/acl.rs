@@ -14,7 +14,7 @@ use crate::session::Session;
 async fn folder(s: &mut Session, tag: &Tag, name: &MailboxName) -> Option<Folder> {
     let me = s.account()?;
     let wanted = name.as_str().to_owned();
-    match s.imap.store().read(move |r| Ok(Folders::load(r, me)?.find(&wanted).cloned())).await {
+    match s.imap.store().read(move |r| Folders::resolve(r, me, &wanted)).await {
         Ok(Some(f)) => Some(f),
         Ok(None) => {
             s.no(tag, Some(Code::Nonexistent), "no such mailbox");

@@ -16,7 +16,7 @@ pub async fn append(s: &mut Session, tag: &Tag, mailbox: MailboxName, messages: 
         return s.bad(tag, "\\Recent cannot be set");
     }
     let name = mailbox.as_str().to_owned();
-    let target = match s.imap.store().read(move |r| Ok(Folders::load(r, account)?.find(&name).cloned())).await {
+    let target = match s.imap.store().read(move |r| Folders::resolve(r, account, &name)).await {
         Ok(Some(f)) => f,
         Ok(None) => return s.no(tag, Some(Code::TryCreate), "no such mailbox"),
         Err(e) => return s.store_error(tag, &e),

@@ -64,6 +64,13 @@ async fn check(s: &mut Session, tag: &Tag, username: String, password: String) {
     match s.imap.directory().authenticate(&creds).await {
         Ok(p) => {
             tracing::info!(peer = %s.peer, user = %p.address(), "imap: logged in");
+            match s.imap.directory().watch_credential(&p).await {
+                Ok(watch) => s.credential = Some(watch),
+                Err(e) => {
+                    tracing::warn!(peer = %s.peer, error = %e, "imap: cannot read the credentials just used");
+                    return s.no(tag, Some(Code::Unavailable), "authentication unavailable");
+                }
+            }
             s.principal = Some(p);
             s.state = State::Authenticated;
             let caps = crate::commands::any::capabilities(s);

@@ -24,7 +24,7 @@ pub async fn copy(s: &mut Session, tag: &Tag, uid: bool, set: SequenceSet, mailb
     let seqs = resolve_in(view, &set, uid, s.saved.as_deref());
     let picked: Vec<_> = seqs.into_iter().filter_map(|q| view.by_seq(q)).filter(|m| !m.gone).cloned().collect();
     let target = mailbox.as_str().to_owned();
-    let dest = match s.imap.store().read(move |r| Ok(Folders::load(r, account)?.find(&target).cloned())).await {
+    let dest = match s.imap.store().read(move |r| Folders::resolve(r, account, &target)).await {
         Ok(Some(f)) => f,
         Ok(None) => return s.no(tag, Some(Code::TryCreate), "no such mailbox"),
         Err(e) => return s.store_error(tag, &e),

@@ -98,7 +98,11 @@ pub async fn fetch(s: &mut Session, tag: &Tag, f: FetchCommand) {
                 },
                 _ => Vec::new(),
             };
-            (convert::summary(&it.summary), raw, it.thread_id)
+            let mut summary = convert::summary(&it.summary);
+            if !s.utf8 {
+                convert::downgrade(&mut summary);
+            }
+            (summary, raw, it.thread_id)
         } else {
             (Summary::default(), Vec::new(), None)
         };

@@ -70,8 +70,11 @@ pub async fn list(s: &mut Session, tag: &Tag, l: ListCommand) {
         // RFC 5258 §3.5: with RECURSIVEMATCH, a matching parent that is not itself subscribed
         // is listed when a descendant is, with CHILDINFO ("SUBSCRIBED").
         let prefix = format!("{name}{DELIMITER}");
-        let child_subscribed =
-            recursive && names.iter().any(|(n, d)| d.is_some_and(|d| d.subscribed) && n.starts_with(&prefix));
+        let child_subscribed = recursive
+            && names
+                .range(prefix.clone()..)
+                .take_while(|(n, _)| n.starts_with(&prefix))
+                .any(|(_, d)| d.is_some_and(|d| d.subscribed));
         if !matched || (subscribed_only && !subscribed && !child_subscribed) {
             continue;
         }
@@ -131,9 +134,12 @@ pub async fn lsub(s: &mut Session, tag: &Tag, reference: String, pattern: String
 }
 
 pub async fn status(s: &mut Session, tag: &Tag, name: MailboxName, items: Vec<StatusItem>) {
-    let Some(folders) = load(s, tag).await else { return };
-    let Some(f) = folders.find(name.as_str()).cloned() else {
-        return s.no(tag, Some(Code::Nonexistent), "no such mailbox");
+    let Some(account) = s.account() else { return };
+    let wanted = name.as_str().to_owned();
+    let f = match s.imap.store().read(move |r| Folders::resolve(r, account, &wanted)).await {
+        Ok(Some(f)) => f,
+        Ok(None) => return s.no(tag, Some(Code::Nonexistent), "no such mailbox"),
+        Err(e) => return s.store_error(tag, &e),
     };
     // RFC 4314 §4: STATUS needs r.
     if !crate::rights::check(s, tag, &f, share_rights::READ_ITEMS, "STATUS") {

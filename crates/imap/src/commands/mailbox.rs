@@ -14,8 +14,8 @@ use crate::session::Session;
 pub async fn create(s: &mut Session, tag: &Tag, name: MailboxName, special_use: Vec<MailboxAttribute>) {
     let Some(account) = s.account() else { return };
     let full = folders::normalise(name.as_str());
-    if full == "INBOX" || full.is_empty() || full.split(DELIMITER).any(str::is_empty) {
-        return s.no(tag, Some(Code::Cannot), "invalid mailbox name");
+    if let Some(why) = folders::refuse(&full) {
+        return s.no(tag, Some(Code::Cannot), why);
     }
     let role = match special_use.as_slice() {
         [] => None,
@@ -123,6 +123,9 @@ pub async fn rename(s: &mut Session, tag: &Tag, from: MailboxName, to: MailboxNa
     if is_inbox(&source.collection) || to == "INBOX" || to.is_empty() {
         // RFC 9051 §6.3.6's INBOX rename (move all messages) is not offered.
         return s.no(tag, Some(Code::Cannot), "INBOX cannot be renamed");
+    }
+    if let Some(why) = folders::refuse(&to) {
+        return s.no(tag, Some(Code::Cannot), why);
     }
     if !crate::rights::check(s, tag, &source, share_rights::DELETE_MAILBOX, "RENAME") {
         return;

@@ -16,7 +16,7 @@ pub mod sort;
 pub mod store;
 pub mod thread;
 
-use relais_imap_proto::{Command, CommandBody};
+use relais_imap_proto::{Code, Command, CommandBody, CommandState, Tag};
 
 use crate::session::{Flow, Session};
 
@@ -34,8 +34,21 @@ pub async fn dispatch(s: &mut Session, cmd: Command) -> Flow {
         || matches!(&body, CommandBody::Sort(so) if !so.uid)
         || matches!(&body, CommandBody::Thread(th) if !th.uid)
         || matches!(&body, CommandBody::Copy { uid: false, .. } | CommandBody::Move { uid: false, .. });
-    if !matches!(body, CommandBody::Select { .. } | CommandBody::Examine { .. } | CommandBody::Logout) {
+    // Revoked credentials and rights end the session before the command runs.
+    s.check_credential().await;
+    if s.closing.is_none()
+        && !matches!(body, CommandBody::Select { .. } | CommandBody::Examine { .. } | CommandBody::Logout)
+    {
         s.updates(!by_sequence, matches!(body, CommandBody::Noop | CommandBody::Check)).await;
+    }
+    if s.closing.is_some() {
+        return Flow::Continue;
+    }
+    if body.state() == CommandState::Selected
+        && !matches!(body, CommandBody::Close | CommandBody::Unselect)
+        && revoked(s, &tag)
+    {
+        return Flow::Continue;
     }
     match body {
         CommandBody::Capability => any::capability(s, &tag),
@@ -88,4 +101,24 @@ pub async fn dispatch(s: &mut Session, cmd: Command) -> Flow {
         CommandBody::MyRights(m) => acl::my_rights(s, &tag, m).await,
     }
     Flow::Continue
+}
+
+/// Refuses a command on the selected mailbox once its owner revoked `r` (RFC 4314 §4): rights
+/// are read again whenever the owner's account changes (`Session::updates`), not kept from
+/// SELECT. NO [NOPERM] while the user may still see the mailbox (`l`), else NO [NONEXISTENT]
+/// as if it were gone. The session stays: clients handle a NO to one command and go on with
+/// their other mailboxes, and CLOSE or UNSELECT (never expunging now) or another SELECT
+/// leaves the mailbox. A BYE would also end their work elsewhere, and come back after
+/// every reconnect that selects the mailbox again.
+fn revoked(s: &mut Session, tag: &Tag) -> bool {
+    let Some(view) = s.view() else { return false };
+    if !view.revoked() {
+        return false;
+    }
+    if relais_store::share_rights::has(view.rights, relais_store::share_rights::LOOKUP) {
+        s.no(tag, Some(Code::NoPerm), "the \"r\" right on the selected mailbox was revoked");
+    } else {
+        s.no(tag, Some(Code::Nonexistent), "the selected mailbox no longer exists");
+    }
+    true
 }

@@ -51,7 +51,7 @@ pub async fn get_quota_root(s: &mut Session, tag: &Tag, mailbox: MailboxName) {
     let Some(me) = s.account() else { return };
     let name = mailbox.as_str().to_owned();
     // The mailbox's owner: the user's own account unless it is a shared mailbox.
-    let owner = match s.imap.store().read(move |r| Ok(Folders::load(r, me)?.find(&name).map(|f| f.owner()))).await {
+    let owner = match s.imap.store().read(move |r| Ok(Folders::resolve(r, me, &name)?.map(|f| f.owner()))).await {
         Ok(Some(owner)) => owner,
         Ok(None) => return s.no(tag, Some(Code::Nonexistent), "no such mailbox"),
         Err(e) => return s.store_error(tag, &e),

@@ -25,7 +25,7 @@ pub async fn select(s: &mut Session, tag: &Tag, name: MailboxName, params: Selec
     }
     let Some(account) = s.account() else { return };
     let wanted = name.as_str().to_owned();
-    let found = s.imap.store().read(move |r| Ok(Folders::load(r, account)?.find(&wanted).cloned())).await;
+    let found = s.imap.store().read(move |r| Folders::resolve(r, account, &wanted)).await;
     let folder = match found {
         Ok(Some(f)) if f.collection.kind == CollectionKind::Mailbox => f,
         Ok(_) => return s.no(tag, Some(Code::Nonexistent), "no such mailbox"),
