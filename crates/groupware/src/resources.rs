@@ -181,18 +181,32 @@ impl Groupware {
         self.store_content(collection, name, body, content, cond).await
     }
 
-    /// Stores an iTIP message (METHOD and all) in a scheduling inbox as `name`, replacing what
-    /// was there: it has no occurrences, so no time range finds it.
+    /// Stores an iTIP message (METHOD and all) in a scheduling inbox as `name`: it has no
+    /// occurrences, so no time range finds it. An applied message replaces what was there; one
+    /// that was not applied (`unapplied`: why) is stored only where nothing is, marked so.
     pub(crate) async fn write_itip(
         &self,
         inbox: &Collection,
         name: &str,
         text: String,
         obj: &CalendarObject,
+        unapplied: Option<&str>,
     ) -> Result<Written> {
-        let summary = json!({ "component": obj.kind.name(), "itip": true }).to_string();
-        let content = Content { uid: obj.uid.clone(), summary, instances: None, object: None };
-        self.store_content(inbox, name, text.into_bytes(), content, Condition::default()).await
+        let (summary, cond) = match unapplied {
+            None => (json!({ "component": obj.kind.name(), "itip": true }), Condition::default()),
+            Some(why) => (
+                json!({ "component": obj.kind.name(), "itip": true, "unapplied": why }),
+                Condition { if_none_match: Some(vec!["*".to_owned()]), ..Condition::default() },
+            ),
+        };
+        // An unapplied message sits beside the applied one of its meeting: a UID of its own,
+        // as the collection's UIDs are unique.
+        let uid = match unapplied {
+            None => obj.uid.clone(),
+            Some(_) => format!("{} (unapplied {name})", obj.uid),
+        };
+        let content = Content { uid, summary: summary.to_string(), instances: None, object: None };
+        self.store_content(inbox, name, text.into_bytes(), content, cond).await
     }
 
     /// Stores checked content: its blob, then the item and its occurrences in one write.

@@ -40,6 +40,8 @@ pub struct Envelope {
     pub principal: Option<AccountId>,
     /// Local copies go to Junk instead of INBOX (DMARC quarantine).
     pub quarantine: bool,
+    /// How SMTP authenticated the sender (handed on to iMIP; see `SenderAuth`).
+    pub auth: crate::SenderAuth,
 }
 
 #[derive(Debug, Error)]
@@ -80,6 +82,8 @@ pub struct CalendarMail {
     pub items: Vec<ItemId>,
     /// The envelope sender.
     pub sender: String,
+    /// How SMTP authenticated the sender; a quarantined message is `NotAligned` (never applied).
+    pub auth: crate::SenderAuth,
     pub message: Arc<[u8]>,
 }
 
@@ -165,11 +169,13 @@ impl Mailer {
                 accounts: local.clone(),
                 items: Vec::new(),
                 sender: envelope.sender.clone(),
+                // DMARC quarantine put it in Junk: its calendar part is never applied.
+                auth: if envelope.quarantine { crate::SenderAuth::NotAligned } else { envelope.auth.clone() },
                 message: raw.clone(),
             }),
             _ => None,
         };
-        let pending_sender = calendar.as_ref().map(|c| c.sender.clone());
+        let pending_sender = calendar.as_ref().map(|c| (c.sender.clone(), c.auth.to_text()));
         let local_copy = local_copy.map(|(item, _, _)| item);
         let new_queued = queued_blob.map(|blob| NewQueued {
             blob,
@@ -195,8 +201,8 @@ impl Mailer {
                             .ok_or_else(|| relais_store::Error::NotFound(format!("INBOX of account {account}")))?;
                         let id = tx.create_item(account, DataType::Email, item.clone())?;
                         tx.add_to_mailbox(id, inbox.id)?;
-                        if let Some(sender) = &pending_sender {
-                            tx.add_calendar_pending(id, account, sender)?;
+                        if let Some((sender, auth)) = &pending_sender {
+                            tx.add_calendar_pending(id, account, sender, auth)?;
                         }
                         out.items.push((account, id));
                     }

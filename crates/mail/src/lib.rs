@@ -6,6 +6,7 @@
 //!   submission now; ActiveSync SendMail, EWS, JMAP, iMIP later), stores it for local
 //!   recipients and queues it for remote ones, in one durable transaction.
 //! - `headers`: trace and identity headers (Received, Return-Path, Message-ID, Date).
+//! - `sender_auth`: SMTP's verdict on who sent a message, typed, for iMIP.
 //! - `dsn`: delivery status notifications (RFC 3464).
 //!
 //! The outbound queue's rows live in the store; the SMTP crate runs the queue.
@@ -13,6 +14,8 @@
 pub mod deliver;
 pub mod dsn;
 pub mod headers;
+pub mod sender_auth;
 pub mod summary;
 
 pub use deliver::{CalendarMail, Destination, Envelope, EnvelopeRecipient, MailError, Mailer};
+pub use sender_auth::SenderAuth;

@@ -15,6 +15,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0006_grants.sql"),
     include_str!("../migrations/sqlite/0007_acl_rights.sql"),
     include_str!("../migrations/sqlite/0008_calendar_pending.sql"),
+    include_str!("../migrations/sqlite/0009_calendar_pending_auth.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
@@ -25,10 +26,11 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0006_grants.sql"),
     include_str!("../migrations/postgres/0007_acl_rights.sql"),
     include_str!("../migrations/postgres/0008_calendar_pending.sql"),
+    include_str!("../migrations/postgres/0009_calendar_pending_auth.sql"),
 ];
 
 /// The schema version this binary writes.
-pub const LATEST: i64 = 8;
+pub const LATEST: i64 = 9;
 
 pub fn run(conn: &mut dyn Conn) -> Result<()> {
     let (steps, begin) = match conn.dialect() {
