@@ -199,6 +199,33 @@ impl Groupware {
         Err(crate::Error::AlreadyExists)
     }
 
+    /// May `actor` have scheduling messages sent in `owner`'s name? The owner may; anyone else
+    /// only with the owner's send-as grant (the directory's `may_send_as`), whatever their
+    /// access to the calendar (issue 10, item 13). A refusal is logged; the write stands.
+    pub(crate) async fn may_schedule_as(&self, owner: AccountId, actor: AccountId) -> bool {
+        if owner == actor {
+            return true;
+        }
+        let Some(dir) = &self.directory else { return false };
+        let allowed = async {
+            let (Some(o), Some(a)) = (dir.principal_by_id(owner).await?, dir.principal_by_id(actor).await?) else {
+                return Ok(false);
+            };
+            dir.may_send_as(&a, &o.address()).await
+        };
+        match allowed.await {
+            Ok(true) => true,
+            Ok(false) => {
+                tracing::info!(owner = %owner.0, actor = %actor.0, "scheduling: not sent, the sharee may not send as the owner");
+                false
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "scheduling: send-as check failed; nothing sent");
+                false
+            }
+        }
+    }
+
     /// After `owner` saved `obj`: deliver to local attendees, or reply to a local organizer.
     pub(crate) async fn schedule_after_put(
         &self,

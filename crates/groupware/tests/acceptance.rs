@@ -392,3 +392,26 @@ async fn rooms_take_bookings_from_the_organisation(f: Fresh) {
     assert!(one_copy(g, w.room.id, "ext-room").await.is_some());
 }
 on_both_backends!(rooms_take_bookings_from_the_organisation_on, rooms_take_bookings_from_the_organisation);
+
+/// Item 13: a sharee with write access to Alice's calendar makes the server send nothing in
+/// her name — no iMIP to outsiders, no invitations to colleagues — unless Alice let him send
+/// as her.
+async fn a_sharee_schedules_only_with_send_as(f: Fresh) {
+    let w = world(&f).await;
+    let (alice, carol) = (w.alice.address(), w.carol.address());
+    let alice_cal = calendar(&w.g, w.alice.id).await;
+    let people = [(alice.as_str(), "ACCEPTED"), (carol.as_str(), "NEEDS-ACTION"), ("dave@remote.test", "NEEDS-ACTION")];
+    let queued = || async { f.store.read(|r| r.queued_messages()).await.unwrap().len() };
+    let body = event("shared-1", Some(&alice), &people, "In Alice's name").into_bytes();
+    w.g.put_as(w.bob.id, &alice_cal, "s.ics", body.clone(), Condition::default()).await.unwrap();
+    assert!(one_copy(&w.g, w.carol.id, "shared-1").await.is_none());
+    assert_eq!(queued().await, 0, "mail went out in Alice's name");
+    w.g.delete_as(Some(w.bob.id), alice_cal.id, "s.ics", Condition::default()).await.unwrap();
+    assert_eq!(queued().await, 0);
+    // With Alice's send-as grant it goes out.
+    w.mailer.directory().grant(&alice, &w.bob.address(), relais_directory::rights::SEND_AS).await.unwrap();
+    w.g.put_as(w.bob.id, &alice_cal, "s.ics", body, Condition::default()).await.unwrap();
+    assert!(one_copy(&w.g, w.carol.id, "shared-1").await.is_some());
+    assert_eq!(queued().await, 1);
+}
+on_both_backends!(a_sharee_schedules_only_with_send_as_on, a_sharee_schedules_only_with_send_as);
