@@ -415,3 +415,33 @@ async fn a_sharee_schedules_only_with_send_as(f: Fresh) {
     assert_eq!(queued().await, 1);
 }
 on_both_backends!(a_sharee_schedules_only_with_send_as_on, a_sharee_schedules_only_with_send_as);
+
+/// Item 13: the address list and free/busy show a user their own domain unless the directory
+/// is scoped to all; a principal is named by its own address, never by an alias.
+async fn the_directory_is_scoped_to_the_domain(f: Fresh) {
+    let w = world(&f).await;
+    let dir = w.mailer.directory().clone();
+    dir.add_domain("other.test").await.unwrap();
+    let dan = dir.add_principal(PrincipalKind::User, "dan@other.test", "", Some("pw"), Role::User).await.unwrap();
+    dir.add_alias("ceo-private@example.com", &w.bob.address()).await.unwrap();
+    let request = |attendee: &str| relais_groupware::freebusy::Request {
+        uid: "fb".into(),
+        organizer: w.alice.address(),
+        attendees: vec![attendee.to_owned()],
+        start: 1_767_571_200,
+        end: 1_767_657_600,
+    };
+    for (scope, everyone) in [(relais_directory::GalScope::Domain, false), (relais_directory::GalScope::All, true)] {
+        let dir = dir.clone().with_gal_scope(scope);
+        let (cards, _) = relais_groupware::gal::cards(&dir, &w.alice).await.unwrap();
+        assert!(cards.iter().any(|c| c.principal == w.bob.id));
+        assert_eq!(cards.iter().any(|c| c.principal == dan.id), everyone, "{scope:?}");
+        let mailer = Mailer::new(f.store.clone(), dir.clone(), "mail.test", std::time::Duration::from_secs(60));
+        let g = Groupware::with_scheduling(mailer);
+        assert!(g.answer(&request("bob@example.com")).await.unwrap()[0].1.is_some());
+        assert_eq!(g.answer(&request("dan@other.test")).await.unwrap()[0].1.is_some(), everyone);
+        assert_eq!(dir.principal_named("bob@example.com").await.unwrap().map(|p| p.id), Some(w.bob.id));
+        assert!(dir.principal_named("ceo-private@example.com").await.unwrap().is_none());
+    }
+}
+on_both_backends!(the_directory_is_scoped_to_the_domain_on, the_directory_is_scoped_to_the_domain);
