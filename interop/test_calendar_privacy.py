@@ -139,3 +139,7 @@ def test_an_alias_principal_url_reveals_nobody(server):
     assert alias.status_code == nobody.status_code == 404
     assert BOB not in alias.text
     assert ask(BOB).status_code == 207
+    # Nor does sharing with the alias and reading the ACL back.
+    calendar = f"{r.https_url}/dav/calendars/{ALICE}/Calendar/"
+    shared = session(ALICE).request("ACL", calendar, data=ACL_BODY.format(who="ceo-private@example.test"))
+    assert shared.status_code == 403 and "recognized-principal" in shared.text
