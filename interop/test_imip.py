@@ -169,6 +169,26 @@ def test_imip_needs_dmarc_and_the_stored_organizer(server):
     assert wait_for(room_busy)
 
 
+def test_a_poison_invitation_stops_nothing(server):
+    """Issue 10, item 3b: an ORGANIZER with a multi-byte character at byte 7 once panicked the
+    task applying iMIP, for good (the replay at start met it again). Now the invitations after
+    it are applied — live, and after a crash (SIGKILL right after delivery) and a restart."""
+    r, _ = server
+    poison = itip("REQUEST", "poison-1", "carol@remote.test", BOB).replace(
+        "ORGANIZER:mailto:carol@remote.test", "ORGANIZER:mailto\u01a4x@remote.example")
+    send(r, "carol@remote.test", BOB, "REQUEST", poison)
+    send(r, "carol@remote.test", BOB, "REQUEST", itip("REQUEST", "after-poison-1", "carol@remote.test", BOB))
+    assert wait_for(lambda: fetch(r, BOB, "after-poison-1"))
+    send(r, "carol@remote.test", BOB, "REQUEST", poison.replace("poison-1", "poison-2"))
+    send(r, "carol@remote.test", BOB, "REQUEST", itip("REQUEST", "after-poison-2", "carol@remote.test", BOB))
+    r.kill()
+    r.start()
+    assert wait_for(lambda: fetch(r, BOB, "after-poison-2"))
+    send(r, "carol@remote.test", BOB, "REQUEST", itip("REQUEST", "after-restart", "carol@remote.test", BOB))
+    assert wait_for(lambda: fetch(r, BOB, "after-restart"))
+    assert "panicked" not in r.log_tail(400)
+
+
 def test_local_organizer_schedules_locals_rooms_and_remotes(server):
     r, sink = server
     uid = "local-meeting-1"
