@@ -169,6 +169,34 @@ def test_imip_needs_dmarc_and_the_stored_organizer(server):
     assert wait_for(room_busy)
 
 
+def vevent(uid, organizer, attendees, summary, start="20260320T100000Z"):
+    people = "".join(f"ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:{a}\r\n" for a in attendees)
+    org = f"ORGANIZER:mailto:{organizer}\r\n" if organizer else ""
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\n"
+            f"UID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{start}\r\nDURATION:PT1H\r\n"
+            f"SUMMARY:{summary}\r\n{org}{people}END:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+
+
+def test_caldav_writes_cannot_hijack_anothers_event(server):
+    """Issue 10, item 1, over CalDAV: Alice's PUT with the UID of Bob's event and Bob as
+    attendee, or her copy of Bob's meeting rewritten with herself as organizer, changes nothing
+    of Bob's (nor of the other attendee's); her DELETEs cancel nothing."""
+    r, _ = server
+    alice, bob = session(ALICE), session(BOB)
+    assert bob.put(calendar_url(r, BOB, "doctor.ics"), data=vevent("bob-private", None, [], "Doctor")).status_code == 201
+    assert alice.put(calendar_url(r, ALICE, "x.ics"), data=vevent("bob-private", ALICE, [ALICE, BOB], "Hijack")).status_code == 201
+    assert alice.delete(calendar_url(r, ALICE, "x.ics")).status_code == 204
+    assert "Doctor" in bob.get(calendar_url(r, BOB, "doctor.ics")).text
+    # Bob's meeting with Alice and the room; Alice takes over her copy, moves it, deletes it.
+    assert bob.put(calendar_url(r, BOB, "plan.ics"), data=vevent("plan-1", BOB, [BOB, ALICE, ROOM], "Plan")).status_code == 201
+    assert "Plan" in (fetch(r, ALICE, "plan-1") or "")
+    taken = vevent("plan-1", ALICE, [BOB, ALICE, ROOM], "Taken over", start="20260321T100000Z")
+    assert alice.put(calendar_url(r, ALICE, "plan-1.ics"), data=taken).status_code == 204
+    assert alice.delete(calendar_url(r, ALICE, "plan-1.ics")).status_code == 204
+    bobs = bob.get(calendar_url(r, BOB, "plan.ics")).text
+    assert "SUMMARY:Plan" in bobs and "20260320T100000Z" in bobs and f"ORGANIZER:mailto:{BOB}" in bobs
+
+
 def test_a_poison_invitation_stops_nothing(server):
     """Issue 10, item 3b: an ORGANIZER with a multi-byte character at byte 7 once panicked the
     task applying iMIP, for good (the replay at start met it again). Now the invitations after
