@@ -1,8 +1,11 @@
 """Scheduling end to end: iMIP (RFC 6047) over real SMTP and implicit scheduling (RFC 6638)
 between local users, observed through CalDAV.
 
-- An invitation from an external organizer, delivered by SMTP (smtplib), appears in the
-  attendee's calendar; the organizer's CANCEL removes it; a forged CANCEL does not.
+- An invitation from an external organizer, delivered by SMTP (smtplib) and DMARC-aligned
+  (SPF and DMARC records served by the DNS fixture), appears in the attendee's calendar; the
+  organizer's CANCEL removes it; a forged CANCEL does not.
+- Issue 10: an invitation without a DMARC pass, or quarantined to Junk, changes nothing; a
+  stranger's UID does not replace an unrelated resource of that name; a stranger books no room.
 - A local organizer's event reaches a local attendee's calendar, the room answers, and the
   remote attendee is sent a REQUEST through the outbound queue (received by a recording
   SMTP server).
@@ -16,6 +19,7 @@ import pytest
 import requests
 import urllib3
 
+from dns_fixture import DnsFixture
 from smtp_sink import Sink
 
 urllib3.disable_warnings()
@@ -36,14 +40,23 @@ def session(user):
 
 @pytest.fixture
 def server(relais_factory):
-    sink = Sink()
+    sink, dns = Sink(), DnsFixture()
+    # remote.test passes DMARC (SPF aligned) from loopback, which is not a trusted network here.
+    dns.add("remote.test", "TXT", "v=spf1 ip4:127.0.0.1 -all")
+    dns.add("_dmarc.remote.test", "TXT", "v=DMARC1; p=reject")
+    dns.add("nodmarc.test", "TXT", "v=spf1 ip4:127.0.0.1 -all")
+    dns.add("quar.test", "TXT", "v=spf1 -all")
+    dns.add("_dmarc.quar.test", "TXT", "v=DMARC1; p=quarantine")
     r = relais_factory(
         listeners=["smtp"],
         settings={"dav": {"plaintext_auth_on_loopback": True}},
         extra_toml=f"""
+[dns]
+nameservers = ["127.0.0.1:{dns.port}"]
 [smtp]
 retry_initial_secs = 1
 retry_max_secs = 2
+trusted_networks = []
 [smtp.routes]
 "remote.test" = "127.0.0.1:{sink.port}"
 """,
@@ -54,6 +67,7 @@ retry_max_secs = 2
     r.admin("room", "add", ROOM)
     yield r, sink
     sink.close()
+    dns.close()
 
 
 def wait_for(predicate, timeout=20):
@@ -108,6 +122,99 @@ def test_external_invitation_by_smtp_lands_in_the_calendar(server):
     # The organizer's cancellation removes it.
     send(r, "carol@remote.test", BOB, "CANCEL", itip("CANCEL", uid, "carol@remote.test", BOB))
     assert wait_for(lambda: fetch(r, BOB, uid) is None)
+
+
+def test_imip_needs_dmarc_and_the_stored_organizer(server):
+    """Issue 10, items 2, 11, 12: what a stranger's email cannot do to a calendar."""
+    r, _ = server
+    # No DMARC record (SPF alone), or DMARC quarantine: the invitation is not applied.
+    send(r, "carol@nodmarc.test", BOB, "REQUEST", itip("REQUEST", "nodmarc-1", "carol@nodmarc.test", BOB))
+    send(r, "carol@quar.test", BOB, "REQUEST", itip("REQUEST", "quar-1", "carol@quar.test", BOB))
+    # An aligned one after them is, so the two before were seen and refused.
+    send(r, "carol@remote.test", BOB, "REQUEST", itip("REQUEST", "aligned-1", "carol@remote.test", BOB))
+    assert wait_for(lambda: fetch(r, BOB, "aligned-1"))
+    assert fetch(r, BOB, "nodmarc-1") is None and fetch(r, BOB, "quar-1") is None
+    # Bob's own `standup.ics` (another UID) stays when a stranger invites him to UID `standup`.
+    mine = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:bobs-standup-notes\r\n"
+            "DTSTAMP:20260101T000000Z\r\nDTSTART:20260301T090000Z\r\nSUMMARY:Mine\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    assert session(BOB).put(calendar_url(r, BOB, "standup.ics"), data=mine.encode()).status_code == 201
+    send(r, "eve@remote.test", BOB, "REQUEST", itip("REQUEST", "standup", "eve@remote.test", BOB))
+    send(r, "carol@remote.test", BOB, "REQUEST", itip("REQUEST", "aligned-2", "carol@remote.test", BOB))
+    assert wait_for(lambda: fetch(r, BOB, "aligned-2"))
+    assert "Mine" in fetch(r, BOB, "standup")
+    # Eve (aligned for remote.test) moves Carol's meeting: no.
+    moved = itip("REQUEST", "aligned-1", "eve@remote.test", BOB, start="20260311T090000Z")
+    send(r, "eve@remote.test", BOB, "REQUEST", moved)
+    # A stranger books no room; a later aligned message shows the earlier ones were processed.
+    send(r, "carol@remote.test", ROOM, "REQUEST", itip("REQUEST", "room-ext-1", "carol@remote.test", ROOM))
+    send(r, "carol@remote.test", BOB, "REQUEST", itip("REQUEST", "aligned-3", "carol@remote.test", BOB))
+    assert wait_for(lambda: fetch(r, BOB, "aligned-3"))
+    assert "20260310T090000Z" in fetch(r, BOB, "aligned-1")
+    # The room is free then, as Alice's free/busy query through her outbox says (RFC 6638 §5).
+    ask = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nMETHOD:REQUEST\r\nBEGIN:VFREEBUSY\r\n"
+           "UID:fb-room\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260310T000000Z\r\nDTEND:20260311T000000Z\r\n"
+           f"ORGANIZER:mailto:{ALICE}\r\nATTENDEE:mailto:{ROOM}\r\nEND:VFREEBUSY\r\nEND:VCALENDAR\r\n")
+    resp = session(ALICE).post(f"{r.https_url}/dav/calendars/{ALICE}/outbox/", data=ask.encode(),
+                               headers={"Content-Type": "text/calendar; method=REQUEST"})
+    assert resp.status_code == 200 and "2.0;Success" in resp.text, resp.text
+    assert "FREEBUSY" not in resp.text.replace("VFREEBUSY", ""), resp.text
+    # The administrator opens the room to anyone: the outsider's booking is taken.
+    assert "anyone" in r.admin("room", "booking", ROOM, "anyone").stdout
+    send(r, "carol@remote.test", ROOM, "REQUEST", itip("REQUEST", "room-ext-2", "carol@remote.test", ROOM))
+
+    def room_busy():
+        got = session(ALICE).post(f"{r.https_url}/dav/calendars/{ALICE}/outbox/", data=ask.encode(),
+                                  headers={"Content-Type": "text/calendar; method=REQUEST"})
+        return "FREEBUSY:20260310T090000Z/20260310T100000Z" in got.text
+    assert wait_for(room_busy)
+
+
+def vevent(uid, organizer, attendees, summary, start="20260320T100000Z"):
+    people = "".join(f"ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:{a}\r\n" for a in attendees)
+    org = f"ORGANIZER:mailto:{organizer}\r\n" if organizer else ""
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\n"
+            f"UID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{start}\r\nDURATION:PT1H\r\n"
+            f"SUMMARY:{summary}\r\n{org}{people}END:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+
+
+def test_caldav_writes_cannot_hijack_anothers_event(server):
+    """Issue 10, item 1, over CalDAV: Alice's PUT with the UID of Bob's event and Bob as
+    attendee, or her copy of Bob's meeting rewritten with herself as organizer, changes nothing
+    of Bob's (nor of the other attendee's); her DELETEs cancel nothing."""
+    r, _ = server
+    alice, bob = session(ALICE), session(BOB)
+    assert bob.put(calendar_url(r, BOB, "doctor.ics"), data=vevent("bob-private", None, [], "Doctor")).status_code == 201
+    assert alice.put(calendar_url(r, ALICE, "x.ics"), data=vevent("bob-private", ALICE, [ALICE, BOB], "Hijack")).status_code == 201
+    assert alice.delete(calendar_url(r, ALICE, "x.ics")).status_code == 204
+    assert "Doctor" in bob.get(calendar_url(r, BOB, "doctor.ics")).text
+    # Bob's meeting with Alice and the room; Alice takes over her copy, moves it, deletes it.
+    assert bob.put(calendar_url(r, BOB, "plan.ics"), data=vevent("plan-1", BOB, [BOB, ALICE, ROOM], "Plan")).status_code == 201
+    assert "Plan" in (fetch(r, ALICE, "plan-1") or "")
+    taken = vevent("plan-1", ALICE, [BOB, ALICE, ROOM], "Taken over", start="20260321T100000Z")
+    assert alice.put(calendar_url(r, ALICE, "plan-1.ics"), data=taken).status_code == 204
+    assert alice.delete(calendar_url(r, ALICE, "plan-1.ics")).status_code == 204
+    bobs = bob.get(calendar_url(r, BOB, "plan.ics")).text
+    assert "SUMMARY:Plan" in bobs and "20260320T100000Z" in bobs and f"ORGANIZER:mailto:{BOB}" in bobs
+
+
+def test_a_poison_invitation_stops_nothing(server):
+    """Issue 10, item 3b: an ORGANIZER with a multi-byte character at byte 7 once panicked the
+    task applying iMIP, for good (the replay at start met it again). Now the invitations after
+    it are applied — live, and after a crash (SIGKILL right after delivery) and a restart."""
+    r, _ = server
+    poison = itip("REQUEST", "poison-1", "carol@remote.test", BOB).replace(
+        "ORGANIZER:mailto:carol@remote.test", "ORGANIZER:mailto\u01a4x@remote.example")
+    send(r, "carol@remote.test", BOB, "REQUEST", poison)
+    send(r, "carol@remote.test", BOB, "REQUEST", itip("REQUEST", "after-poison-1", "carol@remote.test", BOB))
+    assert wait_for(lambda: fetch(r, BOB, "after-poison-1"))
+    send(r, "carol@remote.test", BOB, "REQUEST", poison.replace("poison-1", "poison-2"))
+    send(r, "carol@remote.test", BOB, "REQUEST", itip("REQUEST", "after-poison-2", "carol@remote.test", BOB))
+    r.kill()
+    r.start()
+    assert wait_for(lambda: fetch(r, BOB, "after-poison-2"))
+    send(r, "carol@remote.test", BOB, "REQUEST", itip("REQUEST", "after-restart", "carol@remote.test", BOB))
+    assert wait_for(lambda: fetch(r, BOB, "after-restart"))
+    assert "panicked" not in r.log_tail(400)
 
 
 def test_local_organizer_schedules_locals_rooms_and_remotes(server):

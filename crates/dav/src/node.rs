@@ -122,7 +122,8 @@ impl Ctx<'_> {
         if user == self.user.address() {
             return Ok(self.user.clone());
         }
-        self.dav.directory.principal(user).await.map_err(internal)?.ok_or_else(not_found)
+        // By own address only: an alias in a URL names nobody (it would reveal its owner).
+        self.dav.directory.principal_named(user).await.map_err(internal)?.ok_or_else(not_found)
     }
 
     /// The principal owning `user`'s data, if the caller may reach it.
@@ -238,7 +239,7 @@ impl Ctx<'_> {
     /// The global address list as resources with their content, and the directory state it
     /// reflects (its sync token).
     pub async fn gal(&self) -> Result<(Vec<ResourceContent>, Modseq)> {
-        let (cards, state) = gal::cards(&self.dav.directory).await.map_err(internal)?;
+        let (cards, state) = gal::cards(&self.dav.directory, &self.user).await.map_err(internal)?;
         let rows = cards
             .into_iter()
             .map(|c| ResourceContent {

@@ -18,6 +18,7 @@ mod error;
 mod password;
 mod provision;
 mod throttle;
+mod visibility;
 
 use relais_store::{AccountId, NewPrincipal, PrincipalKind, Role, Store};
 
@@ -27,6 +28,7 @@ pub use credential::CredentialWatch;
 pub use error::{AuthError, DirectoryError};
 pub use relais_store::{AppPassword, Domain, Principal};
 pub use throttle::ThrottleConfig;
+pub use visibility::GalScope;
 
 pub type Result<T, E = DirectoryError> = std::result::Result<T, E>;
 
@@ -53,11 +55,13 @@ pub enum Recipient {
 pub struct Directory {
     store: Store,
     auth: std::sync::Arc<auth::Authenticator>,
+    /// Who sees whom (`visibility`).
+    gal_scope: GalScope,
 }
 
 impl Directory {
     pub fn new(store: Store, config: AuthConfig) -> Directory {
-        Directory { auth: std::sync::Arc::new(auth::Authenticator::new(config)), store }
+        Directory { auth: std::sync::Arc::new(auth::Authenticator::new(config)), store, gal_scope: GalScope::default() }
     }
 
     pub fn store(&self) -> &Store {

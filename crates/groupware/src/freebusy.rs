@@ -222,12 +222,15 @@ mod request_tests {
 impl Groupware {
     /// Answers a free/busy request for each attendee (RFC 6638 §5): the iTIP REPLY with the
     /// busy time of their default calendar, or `None` for an address that is not a local
-    /// calendar user.
+    /// calendar user the organizer may see (`Directory::may_see`: their own domain by default).
     pub async fn answer(&self, request: &Request) -> Result<Vec<(String, Option<String>)>> {
         let Some(dir) = &self.directory else { return Ok(Vec::new()) };
+        let dir_err = |e: relais_directory::DirectoryError| crate::Error::Conflict(e.to_string());
+        let viewer = dir.principal(&request.organizer).await.map_err(dir_err)?;
         let mut out = Vec::with_capacity(request.attendees.len());
         for attendee in &request.attendees {
-            let principal = dir.principal(attendee).await.map_err(|e| crate::Error::Conflict(e.to_string()))?;
+            let principal = dir.principal(attendee).await.map_err(dir_err)?;
+            let principal = principal.filter(|p| viewer.as_ref().is_some_and(|v| dir.may_see(v, p)));
             let calendar = match principal {
                 Some(p) => self.default_calendar(p.id).await?,
                 None => None,

@@ -86,10 +86,11 @@ fn version_of(text: &str) -> u64 {
     h.finish() >> 1
 }
 
-/// Every card of the list, by principal id, and the directory state they reflect.
-pub async fn cards(directory: &Directory) -> Result<(Vec<Card>, Modseq)> {
+/// Every card of the list `viewer` sees (their own domain by default: `Directory::may_see`),
+/// by principal id, and the directory state they reflect.
+pub async fn cards(directory: &Directory, viewer: &Principal) -> Result<(Vec<Card>, Modseq)> {
     let state = directory.store().read(|r| r.account_modseq(AccountId::DIRECTORY)).await?;
-    let principals = directory.principals(None, None).await.map_err(|e| crate::Error::Conflict(e.to_string()))?;
+    let principals = directory.visible_principals(viewer).await.map_err(|e| crate::Error::Conflict(e.to_string()))?;
     let mut out = Vec::with_capacity(principals.len());
     for p in &principals {
         let members = if p.kind == PrincipalKind::Group {
@@ -98,6 +99,7 @@ pub async fn cards(directory: &Directory) -> Result<(Vec<Card>, Modseq)> {
                 .await
                 .map_err(|e| crate::Error::Conflict(e.to_string()))?
                 .iter()
+                .filter(|m| directory.may_see(viewer, m))
                 .map(Principal::address)
                 .collect()
         } else {

@@ -4,16 +4,19 @@
 //! a remote organizer, submitted through `Mailer::deliver` like any other message.
 //! In: a delivered message with a text/calendar part is applied to each local recipient's
 //! calendar — REQUEST creates or updates their copy (keeping their answer), REPLY records the
-//! sender's answer in the organizer's copy, CANCEL removes the copy. Only the organizer may
-//! send REQUEST and CANCEL and only an attendee a REPLY: the message's sender must be that
-//! address (the envelope sender, checked against the object).
+//! sender's answer in the organizer's copy, CANCEL removes the copy. The message is matched to
+//! the stored copy by UID: only the stored organizer may send REQUEST and CANCEL and only a
+//! stored attendee a REPLY (`acceptance`), and only when SMTP vouched for the envelope sender
+//! (a DMARC pass aligned with its domain, or an authenticated submission: `SenderAuth`).
+//! Anything else waits, unapplied, in the recipient's schedule inbox.
 
 use calcard::icalendar::{ICalendar, ICalendarProperty};
 use mail_parser::{MessageParser, MimeHeaders};
 use relais_mail::{CalendarMail, Destination, Envelope, EnvelopeRecipient, headers};
 use relais_store::{AccountId, Principal};
 
-use crate::scheduling::{address_of, attendees, organizer, partstat, set_partstat};
+use crate::acceptance::{self, Refused};
+use crate::scheduling::{address_of, partstat, set_partstat};
 use crate::{CalendarObject, Condition, Groupware};
 
 /// The iTIP methods Relais acts on (RFC 5546 §1.4).
@@ -134,93 +137,130 @@ impl Groupware {
     }
 
     /// Applies the iTIP objects of a delivered message to its local recipients' calendars, then
-    /// clears its copies' pending marks. Applying is idempotent, so a replay after a crash
-    /// (`apply_pending`) does no harm.
+    /// clears its copies' pending marks. Each message is applied in isolation: an error or a
+    /// panic while applying one is logged and marks that message failed (its mark is cleared,
+    /// so a replay does not meet it again), and the next message goes on. Applying is
+    /// idempotent, so a replay after a crash (`apply_pending`) does no harm.
     pub async fn apply_calendar_mail(&self, mail: CalendarMail) {
-        let sender = address_of(&mail.sender);
-        for text in calendar_parts(&mail.message) {
-            let Some((method, obj)) = itip(&text) else { continue };
-            for account in &mail.accounts {
-                if let Err(e) = self.apply_itip(*account, &sender, method, &obj).await {
-                    tracing::warn!(error = %e, uid = %obj.uid, "iMIP: not applied");
-                }
-            }
+        let items = mail.items.clone();
+        let g = self.clone();
+        // A task of its own: a panic ends that task only, never the loop that applies the
+        // messages after it (issue 10, item 3b).
+        if let Err(e) = tokio::spawn(async move { g.apply_message(&mail).await }).await {
+            tracing::error!(error = %e, ?items, "iMIP: applying a message failed; marked failed and skipped");
         }
-        if !mail.items.is_empty() {
-            let items = mail.items;
-            if let Err(e) = self.store.write(move |tx| tx.remove_calendar_pending(&items)).await {
-                tracing::warn!(error = %e, "iMIP: applied, but still marked pending (replayed at the next start)");
-            }
+        if !items.is_empty()
+            && let Err(e) = self.store.write(move |tx| tx.remove_calendar_pending(&items)).await
+        {
+            tracing::warn!(error = %e, "iMIP: applied, but still marked pending (replayed at the next start)");
         }
     }
 
-    /// Applies what was delivered but not applied before the last stop (`calendar_pending`).
+    /// Applies what was delivered but not applied before the last stop (`calendar_pending`),
+    /// each message on its own: one that cannot be read waits for the next start, the rest go on.
     pub async fn apply_pending(&self) -> crate::Result<usize> {
         let pending = self.store.read(|r| r.calendar_pending()).await?;
         let count = pending.len();
         for p in pending {
             let message: std::sync::Arc<[u8]> = match p.blob {
-                Some(hash) => self.store.blob(hash).await?.into(),
+                Some(hash) => match self.store.blob(hash).await {
+                    Ok(m) => m.into(),
+                    Err(e) => {
+                        tracing::warn!(error = %e, item = %p.item.0, "iMIP: pending message not read");
+                        continue;
+                    }
+                },
                 None => std::sync::Arc::from(&[][..]), // the copy is gone: only the mark is cleared
             };
-            let mail = CalendarMail { accounts: vec![p.account], items: vec![p.item], sender: p.sender, message };
+            let auth = relais_mail::SenderAuth::from_text(&p.auth);
+            let mail = CalendarMail { accounts: vec![p.account], items: vec![p.item], sender: p.sender, auth, message };
             self.apply_calendar_mail(mail).await;
         }
         Ok(count)
     }
 
+    /// Applies each iTIP object of one message to each recipient, when SMTP vouched for the
+    /// sender and the acceptance rules allow it; otherwise the message waits, unapplied, in the
+    /// recipient's schedule inbox.
+    async fn apply_message(&self, mail: &CalendarMail) {
+        let sender = address_of(&mail.sender);
+        let vouched = mail.auth.vouches_for(&sender);
+        for text in calendar_parts(&mail.message) {
+            let Some((method, obj)) = itip(&text) else { continue };
+            for account in &mail.accounts {
+                let outcome = match vouched {
+                    true => self.apply_itip(*account, &sender, method, &obj).await,
+                    false => Ok(Err(Refused::Unverified)),
+                };
+                match outcome {
+                    Ok(Ok(())) => {}
+                    Ok(Err(why)) => {
+                        tracing::info!(%sender, uid = %obj.uid, %why, auth = ?mail.auth, "iMIP: not applied");
+                        self.to_inbox_unapplied(*account, &text, &obj, &why.to_string()).await;
+                    }
+                    Err(e) => tracing::warn!(error = %e, uid = %obj.uid, "iMIP: not applied"),
+                }
+            }
+        }
+    }
+
+    /// Applies one iTIP object from `sender` (vouched for) to `account`'s calendar, matched to
+    /// the stored copy by UID (`acceptance` says who may change it).
     async fn apply_itip(
         &self,
         account: AccountId,
         sender: &str,
         method: Method,
         obj: &CalendarObject,
-    ) -> crate::Result<()> {
-        let Some(org) = organizer(&obj.ical) else { return Ok(()) };
-        let me = match &self.directory {
-            Some(d) => d.principal_by_id(account).await.map_err(|e| crate::Error::Conflict(e.to_string()))?,
-            None => None,
-        };
-        let Some(me) = me else { return Ok(()) };
+    ) -> crate::Result<Result<(), Refused>> {
+        let Some(dir) = &self.directory else { return Ok(Ok(())) };
+        let me = dir.principal_by_id(account).await.map_err(|e| crate::Error::Conflict(e.to_string()))?;
+        let Some(me) = me else { return Ok(Ok(())) };
         let me_addr = me.address();
+        let stored = self.copy_of(account, &obj.uid).await?;
         match method {
-            Method::Request | Method::Cancel if org != sender => {
-                tracing::info!(%sender, organizer = %org, "iMIP: ignored, the sender is not the organizer");
-            }
             Method::Request => {
-                if !attendees(&obj.ical).contains(&me_addr) {
-                    return Ok(());
+                if let Err(why) = acceptance::may_request(sender, &me_addr, obj, stored.as_ref().map(|(_, _, o)| o)) {
+                    return Ok(Err(why));
                 }
-                let (collection, name, status) = match self.copy_of(account, &obj.uid).await? {
-                    Some((c, n, old)) => (c, n, partstat(&old.ical, &me_addr)),
-                    None => {
-                        let Some(c) = self.default_calendar(account).await? else { return Ok(()) };
-                        (c, crate::scheduling::copy_name(&obj.uid), None)
-                    }
-                };
+                if let Err(why) = self.may_book(&me, sender).await? {
+                    return Ok(Err(why));
+                }
                 let mut ical = obj.ical.clone();
-                if let Some(s) = status {
-                    set_partstat(&mut ical, &me_addr, &s);
+                match stored {
+                    Some((c, name, old)) => {
+                        if let Some(s) = partstat(&old.ical, &me_addr) {
+                            set_partstat(&mut ical, &me_addr, &s);
+                        }
+                        self.write_object(&c, &name, ical.to_string().into_bytes(), Condition::default()).await?;
+                    }
+                    None => {
+                        let Some(c) = self.default_calendar(account).await? else { return Ok(Ok(())) };
+                        self.create_copy(&c, &obj.uid, ical.to_string().into_bytes()).await?;
+                    }
                 }
-                self.write_object(&collection, &name, ical.to_string().into_bytes(), Condition::default()).await?;
                 self.to_inbox(account, Method::Request, obj, &obj.ical).await;
             }
             Method::Cancel => {
-                if let Some((c, name, _)) = self.copy_of(account, &obj.uid).await? {
-                    self.delete_object(c.id, &name, Condition::default()).await?;
-                    self.to_inbox(account, Method::Cancel, obj, &obj.ical).await;
+                let Some((c, name, stored)) = stored else { return Ok(Ok(())) };
+                if let Err(why) = acceptance::may_cancel(sender, &stored, obj) {
+                    return Ok(Err(why));
                 }
+                self.delete_object(c.id, &name, Condition::default()).await?;
+                self.to_inbox(account, Method::Cancel, obj, &obj.ical).await;
             }
             Method::Reply => {
-                if org != me_addr {
-                    return Ok(());
+                let Some((_, _, stored)) = stored else { return Ok(Ok(())) };
+                if let Err(why) = acceptance::may_reply(sender, &me_addr, &stored) {
+                    return Ok(Err(why));
                 }
+                // Only the sender's own answer is taken (RFC 5546 §3.2.3).
                 if let Some(status) = partstat(&obj.ical, sender) {
-                    self.record_reply(account, &obj.uid, sender, &status).await?;
+                    self.record_reply(&me, &obj.uid, sender, &status).await?;
                 }
             }
         }
-        Ok(())
+        Ok(Ok(()))
     }
 }
 

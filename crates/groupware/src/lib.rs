@@ -5,6 +5,8 @@
 //! - `vcard`: address object resources (RFC 6352 §5.1), vCard 3.0/4.0.
 //! - `props`: a collection's protocol properties (display name, colour, time zone, dead ones).
 //! - `files`: the WebDAV file store, folders and files of any content.
+//! - `acceptance`: who may change a scheduled event (organizer, attendee, sender verified).
+//! - `booking`: who may book a room or equipment.
 //! - `resources`: `Groupware`, the one place that writes resources: conditional PUT, DELETE,
 //!   MOVE, COPY, collections; every write is one transaction that also indexes occurrences.
 //!
@@ -12,6 +14,8 @@
 //! its UID is unique in its collection; its ETag is its modseq, so it changes with every write
 //! and never repeats; its occurrences (`item_instances`) are written in the same transaction.
 
+pub mod acceptance;
+pub mod booking;
 pub mod files;
 pub mod freebusy;
 pub mod gal;

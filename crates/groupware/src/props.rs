@@ -26,6 +26,9 @@ pub struct CollectionProps {
     /// Component names the calendar takes; empty means the collection kind's default.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub components: Vec<String>,
+    /// A room's or equipment's booking policy (set by an administrator, not over DAV).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub booking: Option<crate::booking::BookingPolicy>,
     /// Dead properties: "{namespace}local" → the property element as XML.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub dead: BTreeMap<String, String>,

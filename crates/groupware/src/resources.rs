@@ -123,9 +123,23 @@ impl Groupware {
         }
     }
 
-    /// Creates or replaces the resource `name` of `collection` (DAV PUT); a calendar object
-    /// with an organizer and attendees is then scheduled (see `scheduling`).
+    /// Creates or replaces the resource `name` of `collection` (DAV PUT) as its owner; a
+    /// calendar object with an organizer and attendees is then scheduled (see `scheduling`).
     pub async fn put(&self, collection: &Collection, name: &str, body: Vec<u8>, cond: Condition) -> Result<Written> {
+        self.put_as(collection.account, collection, name, body, cond).await
+    }
+
+    /// `put` by `actor`, the owner or a sharee with write access: the write is the collection's,
+    /// but scheduling messages go out in the owner's name only when `actor` may send as the
+    /// owner (`may_schedule_as`), never on calendar write access alone.
+    pub async fn put_as(
+        &self,
+        actor: AccountId,
+        collection: &Collection,
+        name: &str,
+        body: Vec<u8>,
+        cond: Condition,
+    ) -> Result<Written> {
         let mut content = Self::prepare(collection, &body)?;
         // Scheduled: a calendar object with an ORGANIZER, when scheduling is on.
         let scheduled = content
@@ -137,15 +151,29 @@ impl Groupware {
             None => None,
         };
         let written = self.store_content(collection, name, body, content, cond).await?;
-        if let Some(obj) = scheduled {
+        if let Some(obj) = scheduled
+            && self.may_schedule_as(collection.account, actor).await
+        {
             self.schedule_after_put(collection.account, &obj, before.as_ref()).await;
         }
         Ok(written)
     }
 
-    /// Deletes the resource `name` of `collection` (DAV DELETE), then cancels or declines a
-    /// scheduled meeting.
+    /// Deletes the resource `name` of `collection` (DAV DELETE) as its owner, then cancels or
+    /// declines a scheduled meeting.
     pub async fn delete(&self, collection: CollectionId, name: &str, cond: Condition) -> Result<()> {
+        self.delete_as(None, collection, name, cond).await
+    }
+
+    /// `delete` by `actor` (`None`: the owner); scheduling follows the owner's send-as grants
+    /// as in `put_as`.
+    pub async fn delete_as(
+        &self,
+        actor: Option<AccountId>,
+        collection: CollectionId,
+        name: &str,
+        cond: Condition,
+    ) -> Result<()> {
         let before = match &self.directory {
             Some(_) => {
                 let n = name.to_owned();
@@ -163,7 +191,9 @@ impl Groupware {
             None => None,
         };
         self.delete_object(collection, name, cond).await?;
-        if let Some((account, obj)) = before {
+        if let Some((account, obj)) = before
+            && self.may_schedule_as(account, actor.unwrap_or(account)).await
+        {
             self.schedule_after_delete(account, &obj).await;
         }
         Ok(())
@@ -181,18 +211,32 @@ impl Groupware {
         self.store_content(collection, name, body, content, cond).await
     }
 
-    /// Stores an iTIP message (METHOD and all) in a scheduling inbox as `name`, replacing what
-    /// was there: it has no occurrences, so no time range finds it.
+    /// Stores an iTIP message (METHOD and all) in a scheduling inbox as `name`: it has no
+    /// occurrences, so no time range finds it. An applied message replaces what was there; one
+    /// that was not applied (`unapplied`: why) is stored only where nothing is, marked so.
     pub(crate) async fn write_itip(
         &self,
         inbox: &Collection,
         name: &str,
         text: String,
         obj: &CalendarObject,
+        unapplied: Option<&str>,
     ) -> Result<Written> {
-        let summary = json!({ "component": obj.kind.name(), "itip": true }).to_string();
-        let content = Content { uid: obj.uid.clone(), summary, instances: None, object: None };
-        self.store_content(inbox, name, text.into_bytes(), content, Condition::default()).await
+        let (summary, cond) = match unapplied {
+            None => (json!({ "component": obj.kind.name(), "itip": true }), Condition::default()),
+            Some(why) => (
+                json!({ "component": obj.kind.name(), "itip": true, "unapplied": why }),
+                Condition { if_none_match: Some(vec!["*".to_owned()]), ..Condition::default() },
+            ),
+        };
+        // An unapplied message sits beside the applied one of its meeting: a UID of its own,
+        // as the collection's UIDs are unique.
+        let uid = match unapplied {
+            None => obj.uid.clone(),
+            Some(_) => format!("{} (unapplied {name})", obj.uid),
+        };
+        let content = Content { uid, summary: summary.to_string(), instances: None, object: None };
+        self.store_content(inbox, name, text.into_bytes(), content, cond).await
     }
 
     /// Stores checked content: its blob, then the item and its occurrences in one write.

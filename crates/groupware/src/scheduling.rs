@@ -8,6 +8,9 @@
 //! - The organizer deletes the event: the attendees' copies go (CANCEL); an attendee deletes
 //!   theirs: the organizer's copy records DECLINED.
 //!
+//! Who may change whose copy is `acceptance`: an attendee's copy changes only by the organizer
+//! recorded on it, and a new copy never lands on an existing resource (`create_copy`).
+//!
 //! Each step is its own store transaction after the triggering write has committed; a failure
 //! is logged and never undoes the organizer's own write. Remote attendees and organizers are
 //! reached by iMIP (`imip`).
@@ -24,7 +27,8 @@ use crate::{CalendarObject, Condition, Groupware};
 /// A calendar address as compared: lower case, without `mailto:`.
 pub fn address_of(value: &str) -> String {
     let v = value.trim();
-    let v = if v.len() >= 7 && v[..7].eq_ignore_ascii_case("mailto:") { &v[7..] } else { v };
+    // `get` and not an index: a multi-byte character may straddle byte 7 (issue 10, item 3b).
+    let v = v.get(..7).filter(|p| p.eq_ignore_ascii_case("mailto:")).and_then(|_| v.get(7..)).unwrap_or(v);
     v.to_ascii_lowercase()
 }
 
@@ -101,11 +105,22 @@ pub fn set_partstat(ical: &mut ICalendar, address: &str, status: &ICalendarParti
     changed
 }
 
-/// A resource name for a scheduled copy: the UID with anything unsafe in a path replaced.
-pub(crate) fn copy_name(uid: &str) -> String {
+/// A resource name for a scheduled copy: the UID with anything unsafe in a path replaced; the
+/// `attempt`th try after the first adds a counter.
+pub(crate) fn copy_name(uid: &str, attempt: usize) -> String {
     let safe: String =
         uid.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.@".contains(c) { c } else { '_' }).take(200).collect();
-    format!("{safe}.ics")
+    match attempt {
+        0 => format!("{safe}.ics"),
+        n => format!("{safe}-{n}.ics"),
+    }
+}
+
+/// How many names `create_copy` tries before one with a random part.
+const NAME_ATTEMPTS: usize = 16;
+
+fn only_if_absent() -> Condition {
+    Condition { if_none_match: Some(vec!["*".to_owned()]), ..Condition::default() }
 }
 
 /// The role of an account's scheduling inbox collection.
@@ -134,12 +149,80 @@ impl Groupware {
         let result: crate::Result<()> = async {
             let Some(inbox) = self.schedule_inbox(account, true).await? else { return Ok(()) };
             let text = crate::imip::with_method(ical, method);
-            self.write_itip(&inbox, &copy_name(&obj.uid), text, obj).await?;
+            self.write_itip(&inbox, &copy_name(&obj.uid, 0), text, obj, None).await?;
             Ok(())
         }
         .await;
         if let Err(e) = result {
             tracing::warn!(error = %e, uid = %obj.uid, "scheduling inbox delivery failed");
+        }
+    }
+
+    /// Leaves an iTIP message that was not applied (`why`) in `account`'s inbox, under a name of
+    /// its own: it replaces nothing, and the client sees it marked as not applied.
+    pub(crate) async fn to_inbox_unapplied(&self, account: AccountId, text: &str, obj: &CalendarObject, why: &str) {
+        let result: crate::Result<()> = async {
+            let Some(inbox) = self.schedule_inbox(account, true).await? else { return Ok(()) };
+            for attempt in 1..=NAME_ATTEMPTS + 1 {
+                let name = match attempt {
+                    n if n <= NAME_ATTEMPTS => copy_name(&format!("{}-unapplied", obj.uid), n),
+                    _ => copy_name(&format!("{}-{}", obj.uid, relais_mail::headers::new_queue_id()), 0),
+                };
+                match self.write_itip(&inbox, &name, text.to_owned(), obj, Some(why)).await {
+                    Err(crate::Error::PreconditionFailed) => continue,
+                    other => return other.map(|_| ()),
+                }
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, uid = %obj.uid, "scheduling inbox delivery failed");
+        }
+    }
+
+    /// Writes a new scheduled copy into `collection` under a name no resource has — the UID's
+    /// own name when it is free — and returns the name. Never replaces a resource: a stranger's
+    /// UID `standup` does not overwrite an unrelated `standup.ics`.
+    pub(crate) async fn create_copy(&self, collection: &Collection, uid: &str, body: Vec<u8>) -> crate::Result<String> {
+        for attempt in 0..=NAME_ATTEMPTS {
+            let name = match attempt {
+                n if n < NAME_ATTEMPTS => copy_name(uid, n),
+                _ => copy_name(&format!("{uid}-{}", relais_mail::headers::new_queue_id()), 0),
+            };
+            match self.write_object(collection, &name, body.clone(), only_if_absent()).await {
+                Ok(_) => return Ok(name),
+                Err(crate::Error::PreconditionFailed) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(crate::Error::AlreadyExists)
+    }
+
+    /// May `actor` have scheduling messages sent in `owner`'s name? The owner may; anyone else
+    /// only with the owner's send-as grant (the directory's `may_send_as`), whatever their
+    /// access to the calendar (issue 10, item 13). A refusal is logged; the write stands.
+    pub(crate) async fn may_schedule_as(&self, owner: AccountId, actor: AccountId) -> bool {
+        if owner == actor {
+            return true;
+        }
+        let Some(dir) = &self.directory else { return false };
+        let allowed = async {
+            let (Some(o), Some(a)) = (dir.principal_by_id(owner).await?, dir.principal_by_id(actor).await?) else {
+                return Ok(false);
+            };
+            dir.may_send_as(&a, &o.address()).await
+        };
+        match allowed.await {
+            Ok(true) => true,
+            Ok(false) => {
+                tracing::info!(owner = %owner.0, actor = %actor.0, "scheduling: not sent, the sharee may not send as the owner");
+                false
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "scheduling: send-as check failed; nothing sent");
+                false
+            }
         }
     }
 
@@ -163,6 +246,9 @@ impl Groupware {
     ) -> crate::Result<()> {
         let Some((dir, me, org)) = self.parties(owner, obj).await? else { return Ok(()) };
         let me_addr = me.address();
+        // The organizer is the one already stored: an attendee who names herself organizer of
+        // her copy changes her copy only (RFC 5546 §3.2.2: only the organizer updates).
+        let org = before.and_then(|b| organizer(&b.ical)).unwrap_or(org);
         if org == me_addr {
             let mut remote = Vec::new();
             for a in attendees(&obj.ical).into_iter().filter(|a| *a != me_addr) {
@@ -178,14 +264,15 @@ impl Groupware {
                 return Ok(());
             }
             match dir.principal(&org).await.map_err(dir_err)? {
-                Some(o) => self.record_reply(o.id, &obj.uid, &me_addr, &status).await?,
+                Some(o) => self.record_reply(&o, &obj.uid, &me_addr, &status).await?,
                 None => self.send_imip(&me, vec![org], Method::Reply, obj).await?,
             }
         }
         Ok(())
     }
 
-    /// Puts the organizer's version into the attendee's calendar, keeping their answer.
+    /// Puts the organizer's version into the attendee's calendar, keeping their answer. An
+    /// existing copy is updated only when `organizer` is the organizer recorded on it.
     async fn deliver_to_attendee(
         &self,
         organizer: &Principal,
@@ -194,53 +281,57 @@ impl Groupware {
     ) -> crate::Result<()> {
         let addr = attendee.address();
         let existing = self.copy_of(attendee.id, &obj.uid).await?;
+        let stored = existing.as_ref().map(|(_, _, o)| o);
+        if let Err(why) = crate::acceptance::may_request(&organizer.address(), &addr, obj, stored) {
+            tracing::info!(uid = %obj.uid, organizer = %organizer.address(), attendee = %addr, %why, "scheduling: copy not changed");
+            return Ok(());
+        }
         let mut ical = obj.ical.clone();
-        let status = match (&existing, attendee.kind) {
-            (_, PrincipalKind::Room | PrincipalKind::Equipment) => {
-                if self.is_free(attendee.id, obj).await? {
-                    ICalendarParticipationStatus::Accepted
-                } else {
-                    ICalendarParticipationStatus::Declined
-                }
-            }
-            (Some((_, _, old)), _) => partstat(&old.ical, &addr).unwrap_or(ICalendarParticipationStatus::NeedsAction),
-            (None, _) => ICalendarParticipationStatus::NeedsAction,
+        let resource = matches!(attendee.kind, PrincipalKind::Room | PrincipalKind::Equipment);
+        let status = match &existing {
+            _ if resource => match self.is_free(attendee.id, obj).await? {
+                true => ICalendarParticipationStatus::Accepted,
+                false => ICalendarParticipationStatus::Declined,
+            },
+            Some((_, _, old)) => partstat(&old.ical, &addr).unwrap_or(ICalendarParticipationStatus::NeedsAction),
+            None => ICalendarParticipationStatus::NeedsAction,
         };
         set_partstat(&mut ical, &addr, &status);
-        let (collection, name) = match existing {
-            Some((c, name, _)) => (c, name),
-            None => {
-                let store = self.store.clone();
-                let id = attendee.id;
-                let Some(c) =
-                    store.read(move |r| r.collection_by_role(id, CollectionKind::Calendar, "default")).await?
-                else {
-                    return Ok(());
-                };
-                (c, copy_name(&obj.uid))
+        let body = ical.to_string().into_bytes();
+        match existing {
+            Some((c, name, _)) => {
+                self.write_object(&c, &name, body, Condition::default()).await?;
             }
-        };
-        self.write_object(&collection, &name, ical.to_string().into_bytes(), Condition::default()).await?;
-        if matches!(attendee.kind, PrincipalKind::Room | PrincipalKind::Equipment) {
-            self.record_reply(organizer.id, &obj.uid, &addr, &status).await?;
+            None => {
+                let Some(c) = self.default_calendar(attendee.id).await? else { return Ok(()) };
+                self.create_copy(&c, &obj.uid, body).await?;
+            }
+        }
+        if resource {
+            self.record_reply(organizer, &obj.uid, &addr, &status).await?;
         } else {
             self.to_inbox(attendee.id, Method::Request, obj, &ical).await;
         }
         Ok(())
     }
 
-    /// The organizer's copy records `attendee`'s answer (an iTIP REPLY).
+    /// The organizer's copy records `attendee`'s answer (an iTIP REPLY): only when the copy is
+    /// the organizer's own and names `attendee`, and only that attendee's PARTSTAT.
     pub(crate) async fn record_reply(
         &self,
-        organizer: AccountId,
+        organizer: &Principal,
         uid: &str,
         attendee: &str,
         status: &ICalendarParticipationStatus,
     ) -> crate::Result<()> {
-        let Some((c, name, mut copy)) = self.copy_of(organizer, uid).await? else { return Ok(()) };
+        let Some((c, name, mut copy)) = self.copy_of(organizer.id, uid).await? else { return Ok(()) };
+        if let Err(why) = crate::acceptance::may_reply(attendee, &organizer.address(), &copy) {
+            tracing::info!(%uid, %attendee, %why, "scheduling: reply not recorded");
+            return Ok(());
+        }
         if set_partstat(&mut copy.ical, attendee, status) {
             self.write_object(&c, &name, copy.ical.to_string().into_bytes(), Condition::default()).await?;
-            self.to_inbox(organizer, Method::Reply, &copy, &copy.ical).await;
+            self.to_inbox(organizer.id, Method::Reply, &copy, &copy.ical).await;
         }
         Ok(())
     }
@@ -258,7 +349,11 @@ impl Groupware {
                         remote.push(a);
                         continue;
                     };
-                    if let Some((c, name, _)) = self.copy_of(p.id, &obj.uid).await? {
+                    if let Some((c, name, stored)) = self.copy_of(p.id, &obj.uid).await? {
+                        if let Err(why) = crate::acceptance::may_cancel(&me_addr, &stored, obj) {
+                            tracing::info!(uid = %obj.uid, attendee = %a, %why, "scheduling: copy not cancelled");
+                            continue;
+                        }
                         self.delete_object(c.id, &name, Condition::default()).await?;
                         if !matches!(p.kind, PrincipalKind::Room | PrincipalKind::Equipment) {
                             self.to_inbox(p.id, Method::Cancel, obj, &obj.ical).await;
@@ -267,7 +362,7 @@ impl Groupware {
                 }
                 self.send_imip(&me, remote, Method::Cancel, obj).await?;
             } else if let Some(o) = dir.principal(&org).await.map_err(dir_err)? {
-                self.record_reply(o.id, &obj.uid, &me_addr, &ICalendarParticipationStatus::Declined).await?;
+                self.record_reply(&o, &obj.uid, &me_addr, &ICalendarParticipationStatus::Declined).await?;
             } else {
                 let mut declined = obj.clone();
                 set_partstat(&mut declined.ical, &me_addr, &ICalendarParticipationStatus::Declined);
@@ -367,6 +462,23 @@ mod tests {
         let back = CalendarObject::parse(&text).unwrap();
         assert_eq!(partstat(&back.ical, "bob@example.com"), Some(ICalendarParticipationStatus::Accepted));
         assert_eq!(partstat(&back.ical, "carol@example.com"), None);
-        assert_eq!(copy_name("a/b c"), "a_b_c.ics");
+        assert_eq!(copy_name("a/b c", 0), "a_b_c.ics");
+        assert_eq!(copy_name("standup", 2), "standup-2.ics");
+    }
+
+    #[test]
+    fn addresses_with_multibyte_characters_do_not_panic() {
+        // Issue 10, item 3b: a character straddling byte 7 panicked a byte slice.
+        let cases = [
+            ("mailto\u{1a4}x@remote.example", "mailto\u{1a4}x@remote.example"),
+            ("MAILTO:Bob@Example.com", "bob@example.com"),
+            ("  mailto:é@x.test ", "é@x.test"),
+            ("\u{1a4}", "\u{1a4}"),
+            ("mail", "mail"),
+            ("", ""),
+        ];
+        for (input, want) in cases {
+            assert_eq!(address_of(input), want, "{input:?}");
+        }
     }
 }

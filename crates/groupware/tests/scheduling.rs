@@ -141,6 +141,7 @@ async fn meetings(f: Fresh) {
         accounts: vec![bob.id],
         items: Vec::new(),
         sender: "carol@remote.test".into(),
+        auth: relais_mail::SenderAuth::Aligned { domain: "remote.test".into() },
         message: format!(
             "From: carol@remote.test\r\nTo: bob@example.com\r\nSubject: Invitation\r\nMIME-Version: 1.0\r\n\
             Content-Type: text/calendar; method=REQUEST; charset=utf-8\r\n\r\n{body}"
@@ -186,6 +187,7 @@ async fn imip_pending_after_a_crash(f: Fresh) {
             orcpt: None,
             notify: 0,
         }],
+        auth: relais_mail::SenderAuth::Aligned { domain: "remote.test".into() },
         ..Default::default()
     };
     mailer.deliver(&envelope, body.as_bytes().to_vec()).await.unwrap();

@@ -40,6 +40,8 @@ pub struct Envelope {
     pub principal: Option<AccountId>,
     /// Local copies go to Junk instead of INBOX (DMARC quarantine).
     pub quarantine: bool,
+    /// How SMTP authenticated the sender (handed on to iMIP; see `SenderAuth`).
+    pub auth: crate::SenderAuth,
 }
 
 #[derive(Debug, Error)]
@@ -84,6 +86,8 @@ pub struct CalendarMail {
     pub items: Vec<ItemId>,
     /// The envelope sender.
     pub sender: String,
+    /// How SMTP authenticated the sender; a quarantined message is `NotAligned` (never applied).
+    pub auth: crate::SenderAuth,
     pub message: Arc<[u8]>,
 }
 
@@ -186,11 +190,13 @@ impl Mailer {
                 accounts: local.clone(),
                 items: Vec::new(),
                 sender: envelope.sender.clone(),
+                // DMARC quarantine put it in Junk: its calendar part is never applied.
+                auth: if envelope.quarantine { crate::SenderAuth::NotAligned } else { envelope.auth.clone() },
                 message: raw.clone(),
             }),
             _ => None,
         };
-        let pending_sender = calendar.as_ref().map(|c| c.sender.clone());
+        let pending_sender = calendar.as_ref().map(|c| (c.sender.clone(), c.auth.to_text()));
         let (local_copy, incoming) = match local_copy {
             Some((item, _, _, incoming)) => (Some(item), incoming),
             None => (None, None),
@@ -219,8 +225,8 @@ impl Mailer {
                             .ok_or_else(|| relais_store::Error::NotFound(format!("INBOX of account {account}")))?;
                         let id = crate::thread::create_message(tx, account, item.clone(), &key)?;
                         tx.add_to_mailbox(id, inbox.id)?;
-                        if let Some(sender) = &pending_sender {
-                            tx.add_calendar_pending(id, account, sender)?;
+                        if let Some((sender, auth)) = &pending_sender {
+                            tx.add_calendar_pending(id, account, sender, auth)?;
                         }
                         out.items.push((account, id));
                     }

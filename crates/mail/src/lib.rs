@@ -7,6 +7,7 @@
 //!   recipients and queues it for remote ones, in one durable transaction.
 //! - `headers`: trace and identity headers (Received, Return-Path, Message-ID, Date).
 //! - `mailbox`: mailbox operations every front-end shares (append, …), one transaction each.
+//! - `sender_auth`: SMTP's verdict on who sent a message, typed, for iMIP.
 //! - `dsn`: delivery status notifications (RFC 3464).
 //! - `thread`: the thread a message joins, decided when it is stored.
 //! - `vacation`: the out-of-office setting and the replies it sends at delivery (RFC 3834).
@@ -17,8 +18,10 @@ pub mod deliver;
 pub mod dsn;
 pub mod headers;
 pub mod mailbox;
+pub mod sender_auth;
 pub mod summary;
 pub mod thread;
 pub mod vacation;
 
 pub use deliver::{CalendarMail, Destination, Envelope, EnvelopeRecipient, MailError, Mailer};
+pub use sender_auth::SenderAuth;

@@ -207,6 +207,12 @@ pub enum ResourceCommand {
         address: String,
         user: String,
     },
+    /// Who may book this room or equipment: "organisation" (organizers in a hosted domain, the
+    /// default) or "anyone" (any organizer whose invitation is otherwise acceptable).
+    Booking {
+        address: String,
+        policy: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -419,7 +425,21 @@ async fn resource(dir: &Directory, kind: PrincipalKind, c: ResourceCommand) -> R
             dir.grant(&address, &user, 0).await?;
             println!("{user} may no longer send as {address}");
         }
+        ResourceCommand::Booking { address, policy } => booking(dir, kind, &address, &policy).await?,
     }
+    Ok(())
+}
+
+/// Sets a room's or equipment's booking policy (issue 10, item 12).
+async fn booking(dir: &Directory, kind: PrincipalKind, address: &str, policy: &str) -> Result<()> {
+    use relais_groupware::booking::BookingPolicy;
+    let Some(policy) = BookingPolicy::parse(policy) else {
+        bail!("unknown booking policy {policy:?}: organisation or anyone");
+    };
+    let p = dir.principal(address).await?.filter(|p| p.kind == kind && kind != PrincipalKind::Shared);
+    let Some(p) = p else { bail!("no room or equipment {address}") };
+    relais_groupware::Groupware::new(dir.store().clone()).set_booking_policy(p.id, policy).await?;
+    println!("{} {} takes bookings from {}", kind.name(), p.address(), policy.name());
     Ok(())
 }
 

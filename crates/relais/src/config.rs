@@ -25,6 +25,7 @@ pub struct Config {
     pub imap: Imap,
     pub dav: Dav,
     pub dns: Dns,
+    pub directory: DirectorySettings,
 }
 
 #[derive(Debug, Deserialize)]
@@ -402,6 +403,31 @@ fn networks<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(std::net::IpAddr, u8
             }
         })
         .collect()
+}
+
+/// Who sees whom: the address list, principal search and free/busy show a user their own
+/// domain ("domain", the default) or every hosted domain ("all").
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DirectorySettings {
+    pub gal_scope: GalScope,
+}
+
+#[derive(Debug, Default, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GalScope {
+    #[default]
+    Domain,
+    All,
+}
+
+impl GalScope {
+    pub fn to_directory(self) -> relais_directory::GalScope {
+        match self {
+            GalScope::Domain => relais_directory::GalScope::Domain,
+            GalScope::All => relais_directory::GalScope::All,
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

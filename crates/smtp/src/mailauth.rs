@@ -52,6 +52,8 @@ pub struct Verdict {
     /// A complete `Authentication-Results: …` field, without line end.
     pub header: String,
     pub disposition: Disposition,
+    /// Whether the From domain passed DMARC, for iMIP (which acts on the sender's word).
+    pub auth: relais_mail::SenderAuth,
 }
 
 /// Checks SPF, DKIM, ARC and DMARC of an inbound message.
@@ -71,7 +73,8 @@ pub async fn verify(
     let Some(message) = AuthenticatedMessage::parse(raw) else {
         let header =
             AuthenticationResults::new(hostname).with_spf_mailfrom_result(&spf, peer, sender, helo).to_header();
-        return Verdict { header: trim(header), disposition: Disposition::Accept };
+        let auth = relais_mail::SenderAuth::NotAligned;
+        return Verdict { header: trim(header), disposition: Disposition::Accept, auth };
     };
     let dkim = auth.verify_dkim(&message).await;
     let arc = auth.verify_arc(&message).await;
@@ -92,7 +95,14 @@ pub async fn verify(
         (true, Policy::Quarantine) => Disposition::Quarantine,
         _ => Disposition::Accept,
     };
-    Verdict { header: trim(header), disposition }
+    // RFC 7489 §6.6.2: pass when an aligned SPF or DKIM identity passed.
+    let auth = match dmarc.result() {
+        DmarcResult::Pass if !dmarc.domain().is_empty() => {
+            relais_mail::SenderAuth::Aligned { domain: dmarc.domain().to_ascii_lowercase() }
+        }
+        _ => relais_mail::SenderAuth::NotAligned,
+    };
+    Verdict { header: trim(header), disposition, auth }
 }
 
 fn trim(header: String) -> String {

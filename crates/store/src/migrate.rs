@@ -17,6 +17,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0008_calendar_pending.sql"),
     include_str!("../migrations/sqlite/0009_threads.sql"),
     include_str!("../migrations/sqlite/0010_vacation.sql"),
+    include_str!("../migrations/sqlite/0011_calendar_pending_auth.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
@@ -29,10 +30,11 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0008_calendar_pending.sql"),
     include_str!("../migrations/postgres/0009_threads.sql"),
     include_str!("../migrations/postgres/0010_vacation.sql"),
+    include_str!("../migrations/postgres/0011_calendar_pending_auth.sql"),
 ];
 
 /// The schema version this binary writes.
-pub const LATEST: i64 = 10;
+pub const LATEST: i64 = 11;
 
 pub fn run(conn: &mut dyn Conn) -> Result<()> {
     let (steps, begin) = match conn.dialect() {

@@ -11,15 +11,17 @@ pub struct PendingCalendarMail {
     pub account: AccountId,
     /// The envelope sender (who may send a REQUEST or CANCEL is checked against it).
     pub sender: String,
+    /// How SMTP authenticated the sender (`relais_mail::SenderAuth` as text; '' unverified).
+    pub auth: String,
     /// The message's content; `None` when the copy was deleted meanwhile.
     pub blob: Option<BlobHash>,
 }
 
 impl WriteTx<'_> {
-    pub fn add_calendar_pending(&mut self, item: ItemId, account: AccountId, sender: &str) -> Result<()> {
+    pub fn add_calendar_pending(&mut self, item: ItemId, account: AccountId, sender: &str, auth: &str) -> Result<()> {
         self.conn().execute(
-            "INSERT INTO calendar_pending (item_id, account_id, sender) VALUES ($1, $2, $3)",
-            params![item.0, account.0, sender],
+            "INSERT INTO calendar_pending (item_id, account_id, sender, auth) VALUES ($1, $2, $3, $4)",
+            params![item.0, account.0, sender, auth],
         )?;
         Ok(())
     }
@@ -36,7 +38,7 @@ impl ReadTx<'_> {
     /// Every pending copy, oldest first, with its content's address.
     pub fn calendar_pending(&mut self) -> Result<Vec<PendingCalendarMail>> {
         let rows = self.conn.query(
-            "SELECT p.item_id, p.account_id, p.sender, i.blob_hash FROM calendar_pending p \
+            "SELECT p.item_id, p.account_id, p.sender, i.blob_hash, p.auth FROM calendar_pending p \
              LEFT JOIN items i ON i.id = p.item_id ORDER BY p.item_id",
             params![],
         )?;
@@ -49,6 +51,7 @@ impl ReadTx<'_> {
                     item: ItemId(r.int(0)?),
                     account: AccountId(r.int(1)?),
                     sender: r.text(2)?,
+                    auth: r.text(4)?,
                     blob: blob.transpose()?,
                 })
             })

@@ -54,7 +54,9 @@ pub(crate) async fn acl(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
         let Some(Target::Principal(user)) = crate::path::path_of(href).and_then(Target::parse) else {
             return Ok(refused("recognized-principal"));
         };
-        let Some(p) = ctx.dav.directory.principal(&user).await.map_err(internal)? else {
+        // By own address only, like every principal URL: granting to an alias and reading the
+        // ACL back would reveal the alias's owner.
+        let Some(p) = ctx.dav.directory.principal_named(&user).await.map_err(internal)? else {
             return Ok(refused("recognized-principal"));
         };
         let Some(rights) = rights_of(&ace.grant) else { return Ok(refused("not-supported-privilege")) };

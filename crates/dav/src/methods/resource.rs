@@ -66,7 +66,8 @@ pub(crate) async fn put(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
     }
     ctx.check_quota(collection.account, ctx.req.body.len() as u64).await?;
     let cond = ctx.condition()?;
-    match ctx.dav.groupware.put(&collection, name, ctx.req.body.to_vec(), cond).await {
+    // The sharee acts; scheduling in the owner's name follows the owner's send-as grants.
+    match ctx.dav.groupware.put_as(ctx.user.id, &collection, name, ctx.req.body.to_vec(), cond).await {
         Ok(w) => Ok(written(w)),
         Err(e) => Ok(refused(*home, &owner.address(), cname, e)),
     }
@@ -115,7 +116,7 @@ pub(crate) async fn delete(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
         Node::Resource(h, owner, c, item) => {
             ctx.may_write(&c).await?;
             let name = item.name.unwrap_or_default();
-            match ctx.dav.groupware.delete(c.id, &name, ctx.condition()?).await {
+            match ctx.dav.groupware.delete_as(Some(ctx.user.id), c.id, &name, ctx.condition()?).await {
                 Ok(()) => Ok(Reply::new(StatusCode::NO_CONTENT)),
                 Err(e) => Ok(refused(h, &owner.address(), &c.name, e)),
             }

@@ -27,7 +27,8 @@ fn searchable(p: &Principal, name: &QName) -> Vec<String> {
 }
 
 pub(crate) async fn search(ctx: &Ctx<'_>, s: PrincipalPropertySearch) -> Result<Reply> {
-    let all = ctx.dav.directory.principals(None, None).await.map_err(internal)?;
+    // Scoped like the address list (the user's own domain by default).
+    let all = ctx.dav.directory.visible_principals(&ctx.user).await.map_err(internal)?;
     let mut out = Multistatus::new();
     for p in &all {
         let one = |search: &relais_dav_proto::PropertySearch| {

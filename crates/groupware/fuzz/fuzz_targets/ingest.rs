@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use relais_groupware::calcard::vcard::VCardVersion;
-use relais_groupware::{CalendarObject, ContactCard, imip, scheduling};
+use relais_groupware::{CalendarObject, ContactCard, acceptance, imip, scheduling};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
@@ -14,6 +14,11 @@ fuzz_target!(|data: &[u8]| {
         assert!(spans.iter().all(|s| s.end >= s.start));
         let _ = obj.occurs_in(1_800_000_000, 1_800_604_800);
         let _ = scheduling::attendees(&obj.ical);
+        // The addresses of a mailed invitation are a stranger's (issue 10, item 3b).
+        if let Some(org) = scheduling::organizer(&obj.ical) {
+            let _ = acceptance::may_request(&org, "bob@example.test", &obj, Some(&obj));
+            let _ = acceptance::may_reply(&org, &org, &obj);
+        }
         let _ = CalendarObject::parse(&obj.ical.to_string());
     }
     let _ = imip::itip(text);

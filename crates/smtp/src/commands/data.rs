@@ -67,6 +67,11 @@ pub async fn complete(s: &mut Session, body: Vec<u8>) -> Reply {
     }
     let mut trace = vec![received(s, &tx.recipients)];
     let mut quarantine = false;
+    // Only a submission or a verified DMARC pass vouches for the sender (iMIP acts on it).
+    let mut auth = match (&s.principal, s.mode) {
+        (Some(p), m) if m != Mode::Inbound => relais_mail::SenderAuth::Submitted(p.id),
+        _ => relais_mail::SenderAuth::Unverified,
+    };
     // RFC 8601 §5: results claiming to be ours, arriving from outside, are forgeries.
     message = headers::remove_fields(message, "Authentication-Results", &s.smtp.config.hostname);
     if s.mode == Mode::Inbound && s.smtp.config.verify_inbound && !s.smtp.trusted(s.peer.ip()) {
@@ -89,6 +94,7 @@ pub async fn complete(s: &mut Session, body: Vec<u8>) -> Reply {
             crate::mailauth::Disposition::Quarantine => quarantine = true,
             crate::mailauth::Disposition::Accept => {}
         }
+        auth = verdict.auth;
         trace.insert(0, verdict.header);
     }
     let message = headers::prepend(&trace, message);
@@ -99,6 +105,7 @@ pub async fn complete(s: &mut Session, body: Vec<u8>) -> Reply {
         ret_full: tx.ret_full,
         principal: s.principal.as_ref().map(|p| p.id),
         quarantine,
+        auth,
     };
     let size = message.len();
     match s.smtp.mailer.deliver(&envelope, message).await {
