@@ -207,6 +207,12 @@ impl CalendarObject {
     /// SEQUENCE, but RFC 5545 §3.8.4.4 matches them by RECURRENCE-ID alone (a rescheduled
     /// instance usually has a higher SEQUENCE), so SEQUENCE is left out of the copy.
     fn expand_to(&self, reach: i64, limit: usize) -> CalendarExpand {
+        let needs_copy = self.ical.components.iter().any(|c| {
+            c.entries.iter().any(|e| e.name == ICalendarProperty::Sequence) || recurrence::rules(c).next().is_some()
+        });
+        if !needs_copy {
+            return self.ical.expand_dates(Tz::UTC, limit);
+        }
         let mut ical = self.ical.clone();
         for c in &mut ical.components {
             c.entries.retain(|e| e.name != ICalendarProperty::Sequence);

@@ -59,7 +59,7 @@ pub fn limits() -> RecurrenceLimits {
 }
 
 /// The rules of a component (its RRULE values).
-fn rules(comp: &ICalendarComponent) -> impl Iterator<Item = &ICalendarRecurrenceRule> {
+pub fn rules(comp: &ICalendarComponent) -> impl Iterator<Item = &ICalendarRecurrenceRule> {
     comp.entries.iter().filter(|e| e.name == ICalendarProperty::Rrule).flat_map(|e| {
         e.values.iter().filter_map(|v| match v {
             ICalendarValue::RecurrenceRule(r) => Some(r.as_ref()),
@@ -140,8 +140,9 @@ pub fn clipped(ical: &mut ICalendar, reach: i64) {
     for comp in ical.components.iter_mut().filter(|c| c.component_type.has_time_ranges()) {
         for entry in comp.entries.iter_mut().filter(|e| e.name == ICalendarProperty::Rrule) {
             for value in &mut entry.values {
+                // An UNTIL calcard cannot read makes it drop the rule: left as it is.
                 if let ICalendarValue::RecurrenceRule(rule) = value
-                    && rule.until.as_ref().and_then(wall_clock).is_none_or(|u| u > reach)
+                    && rule.until.as_ref().is_none_or(|u| wall_clock(u).is_some_and(|u| u > reach))
                 {
                     rule.until = Some(PartialDateTime::from_utc_timestamp(reach));
                 }
@@ -170,4 +171,33 @@ pub fn goes_on(comp: &ICalendarComponent, reach: i64, seen: usize) -> bool {
 /// The number of EXDATE values of `comp`.
 pub fn exdates(comp: &ICalendarComponent) -> usize {
     comp.entries.iter().filter(|e| e.name == ICalendarProperty::Exdate).map(|e| e.values.len()).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule_of(ical: &ICalendar) -> String {
+        ical.components.iter().flat_map(|c| rules(c).map(|r| r.to_string())).collect()
+    }
+
+    #[test]
+    fn clipping_ends_a_rule_at_the_reach_and_never_later_than_its_own_until() {
+        let reach = 1_767_225_600; // 2026-01-01T00:00:00Z
+        // (RRULE, what it becomes)
+        let table = [
+            ("FREQ=DAILY", "FREQ=DAILY;UNTIL=20260101T000000Z"),
+            ("FREQ=DAILY;UNTIL=20250101T000000Z", "FREQ=DAILY;UNTIL=20250101T000000Z"),
+            ("FREQ=DAILY;UNTIL=20300101T000000Z", "FREQ=DAILY;UNTIL=20260101T000000Z"),
+            ("FREQ=WEEKLY;COUNT=3", "FREQ=WEEKLY;UNTIL=20260101T000000Z;COUNT=3"),
+        ];
+        for (rule, want) in table {
+            let text = format!(
+                "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTART:20240101T000000Z\r\nRRULE:{rule}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+            );
+            let calcard::Entry::ICalendar(mut ical) = calcard::Parser::new(&text).entry() else { panic!("{rule}") };
+            clipped(&mut ical, reach);
+            assert_eq!(rule_of(&ical), want, "{rule}");
+        }
+    }
 }

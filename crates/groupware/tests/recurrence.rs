@@ -279,3 +279,65 @@ async fn put_bounds_the_expansion(f: Fresh) {
     assert_eq!(found.len(), 1, "Thursday 2026-01-15 09:00Z");
 }
 on_both_backends!(put_bounds_the_expansion_on, put_bounds_the_expansion);
+
+/// The costliest rules the limits let through, each indexed and queried far ahead: bounded in
+/// time (the figures are for an unoptimised build; an optimised one is ~10 times faster).
+#[test]
+fn the_costliest_accepted_rules_stay_bounded() {
+    let rules_16: String = (0..16)
+        .map(|i| {
+            format!(
+                "BEGIN:VEVENT\r\nUID:m\r\nRECURRENCE-ID:202601{:02}T000000Z\r\nDTSTART:20260101T000000Z\r\n\
+                 DURATION:PT1S\r\nRRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29\r\nEND:VEVENT\r\n",
+                i + 1
+            )
+        })
+        .collect();
+    let cases = [
+        (
+            "leap days",
+            event("l", "DTSTART:00010101T000000Z\r\nDURATION:PT1S\r\nRRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29\r\n"),
+        ),
+        (
+            "never",
+            event("n", "DTSTART:20260101T000000Z\r\nDURATION:PT1S\r\nRRULE:FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=30\r\n"),
+        ),
+        ("every second", event("s", "DTSTART:20260101T000000Z\r\nDURATION:PT1S\r\nRRULE:FREQ=SECONDLY\r\n")),
+        (
+            "86,400 a day",
+            event(
+                "d",
+                &format!(
+                    "DTSTART:20260101T000000Z\r\nDURATION:PT1S\r\nRRULE:FREQ=DAILY;BYHOUR={};BYMINUTE={};BYSECOND={}\r\n",
+                    list(0..24),
+                    list(0..60),
+                    list(0..60)
+                ),
+            ),
+        ),
+        (
+            "96,624 a year",
+            event(
+                "y",
+                &format!(
+                    "DTSTART:20260101T000000Z\r\nDURATION:PT1S\r\nRRULE:FREQ=YEARLY;BYYEARDAY={};BYHOUR={};BYMINUTE={}\r\n",
+                    list(1..367),
+                    list(0..24),
+                    list(0..11)
+                ),
+            ),
+        ),
+        ("16 leap-day rules", format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\n{rules_16}END:VCALENDAR\r\n")),
+    ];
+    for (what, text) in cases {
+        let o = CalendarObject::parse(&text).unwrap_or_else(|e| panic!("{what}: {e}"));
+        let started = Instant::now();
+        let (spans, _) = o.occurrences(NOW);
+        let saved = started.elapsed();
+        let far = NOW + 150 * 366 * 86_400;
+        let _ = o.occurs_in(far, far + 86_400);
+        let took = started.elapsed();
+        eprintln!("{what}: {} indexed in {saved:?}; with a query 150 years ahead {took:?}", spans.len());
+        assert!(took < Duration::from_secs(20), "{what}: {took:?}");
+    }
+}
