@@ -58,7 +58,10 @@ def peak_rss_mib(r):
 
 @pytest.fixture
 def server(relais_factory):
-    r = relais_factory(listeners=["smtp"], settings={"dav": {"plaintext_auth_on_loopback": True}}).start()
+    # The limits are the defaults, spelled out: the [calendar] keys are read by the binary.
+    limits = {"max_instances": 100000, "max_rule_candidates": 100000, "max_recurrence_rules": 16}
+    r = relais_factory(listeners=["smtp"], settings={"dav": {"plaintext_auth_on_loopback": True},
+                                                      "calendar": limits}).start()
     r.admin("domain", "add", DOMAIN)
     for u in (ALICE, BOB):
         r.admin("user", "add", u, "--password", PASSWORD)
