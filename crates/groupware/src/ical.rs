@@ -122,7 +122,7 @@ impl CalendarObject {
         let before = spans.len();
         spans.retain(|s| s.start <= horizon);
         let until = if cut {
-            tracing::warn!(uid = %self.uid, max_instances = max, "recurrence: indexed up to calendar.max_instances");
+            tracing::debug!(uid = %self.uid, max_instances = max, "recurrence: cut at calendar.max_instances");
             Some(spans.last().map_or(horizon, |s| s.start))
         } else if spans.len() < before || self.goes_on(&expanded, reach) {
             Some(horizon)
