@@ -3,8 +3,11 @@
 //! Parsed and checked once when written; what queries need (UID, occurrences) is indexed then.
 
 use calcard::common::timezone::Tz;
+use calcard::icalendar::dates::CalendarExpand;
 use calcard::icalendar::{ICalendar, ICalendarComponent, ICalendarComponentType, ICalendarProperty};
 use relais_store::Span;
+
+use crate::recurrence;
 
 use crate::Invalid;
 
@@ -44,10 +47,11 @@ impl ComponentKind {
 /// How far ahead an endless recurrence is stored as occurrences; a time range beyond it is
 /// answered by expanding the object again.
 pub const HORIZON_SECS: i64 = 2 * 366 * 86_400;
-/// Occurrences expanded at first, and at most (a rule that still runs at `FIRST_EXPANSION`
-/// before the horizon is expanded again up to `MAX_EXPANSION`).
-const FIRST_EXPANSION: usize = 2_000;
-const MAX_EXPANSION: usize = 20_000;
+/// How far ahead of now a query expands a rule at most: a range past it finds nothing.
+pub const QUERY_REACH_SECS: i64 = 200 * 366 * 86_400;
+/// The most that one CALDAV:expand writes for one object (the instances are copies of their
+/// component, which may be large); past it the answer stops, with a log line.
+const MAX_EXPANDED_BYTES: usize = 64 * 1024 * 1024;
 
 /// A parsed, checked calendar object resource.
 #[derive(Debug, Clone)]
@@ -95,6 +99,7 @@ impl CalendarObject {
             }
         }
         let (kind, uid) = found.ok_or_else(|| Invalid::object("no VEVENT, VTODO or VJOURNAL"))?;
+        recurrence::check(&ical, &recurrence::limits())?;
         Ok(CalendarObject { ical, uid, kind })
     }
 
@@ -106,19 +111,21 @@ impl CalendarObject {
     }
 
     /// The occurrences (RFC 4791 §9.9) up to `now + HORIZON_SECS`, sorted, and the horizon
-    /// when the recurrence goes on past what is returned.
+    /// when the recurrence goes on past what is returned (the last start when `max_instances`
+    /// cut it first). Rules are expanded only up to the horizon (see `recurrence`).
     pub fn occurrences(&self, now: i64) -> (Vec<Span>, Option<i64>) {
+        let max = recurrence::limits().max_instances;
         let horizon = now.saturating_add(HORIZON_SECS);
-        let (mut spans, mut cut) = self.expand(FIRST_EXPANSION);
-        if cut && spans.last().is_some_and(|s| s.start < horizon) {
-            (spans, cut) = self.expand(MAX_EXPANSION);
-        }
+        let reach = horizon.saturating_add(recurrence::SLACK_SECS);
+        let expanded = self.expand_to(reach, max);
+        let (mut spans, cut) = spans_of(&expanded, max);
         let before = spans.len();
         spans.retain(|s| s.start <= horizon);
-        let until = if spans.len() < before {
+        let until = if cut {
+            tracing::debug!(uid = %self.uid, max_instances = max, "recurrence: cut at calendar.max_instances");
+            Some(spans.last().map_or(horizon, |s| s.start))
+        } else if spans.len() < before || self.goes_on(&expanded, reach) {
             Some(horizon)
-        } else if cut {
-            spans.last().map(|s| s.start)
         } else {
             None
         };
@@ -130,15 +137,17 @@ impl CalendarObject {
     }
 
     /// Occurrences overlapping [start, end), expanding as far as needed (for ranges past the
-    /// stored horizon).
+    /// stored horizon), but no further than `end` and `QUERY_REACH_SECS` from now.
     pub fn occurs_in(&self, start: i64, end: i64) -> bool {
-        let (spans, _) = self.expand(MAX_EXPANSION * 5);
+        let max = recurrence::limits().max_instances;
+        let (spans, _) = spans_of(&self.expand_to(query_reach(end), max), max);
         spans.iter().any(|s| overlaps(*s, start, end))
     }
 
     /// RFC 4791 §9.6.5 CALDAV:expand: the object with each occurrence overlapping
     /// [start, end) as a component of its own — DTSTART/DTEND in UTC, a RECURRENCE-ID for
     /// instances of a rule, no RRULE/RDATE/EXDATE, no VTIMEZONE (nothing refers to one).
+    /// At most `max_instances` occurrences and `MAX_EXPANDED_BYTES` of copies.
     pub fn expanded(&self, start: i64, end: i64) -> String {
         use calcard::common::PartialDateTime;
         use calcard::icalendar::{ICalendarEntry, ICalendarValue};
@@ -149,12 +158,19 @@ impl CalendarObject {
         };
         let mut out = self.ical.clone();
         let mut ids = Vec::new();
-        for e in self.for_expansion().expand_dates(Tz::UTC, MAX_EXPANSION).events {
+        let mut sizes = std::collections::HashMap::new();
+        let mut written = 0usize;
+        for e in self.expand_to(query_reach(end), recurrence::limits().max_instances).events {
             let (s, en) = e.timestamps();
             if !overlaps(Span { start: s, end: en.max(s) }, start, end) {
                 continue;
             }
             let Some(original) = self.ical.components.get(e.comp_id as usize) else { continue };
+            written += *sizes.entry(e.comp_id).or_insert_with(|| size_of(original));
+            if written > MAX_EXPANDED_BYTES {
+                tracing::warn!(uid = %self.uid, "recurrence: CALDAV:expand answer cut at {MAX_EXPANDED_BYTES} bytes");
+                break;
+            }
             let is_override = original.property(&ICalendarProperty::RecurrenceId).is_some();
             let recurring = is_override || original.is_recurrent();
             let mut comp = original.clone();
@@ -184,38 +200,75 @@ impl CalendarObject {
         out.to_string()
     }
 
-    /// The object as expanded: calcard pairs an override with its rule's occurrence only
-    /// when both carry the same SEQUENCE, but RFC 5545 §3.8.4.4 matches them by RECURRENCE-ID
-    /// alone (a rescheduled instance usually has a higher SEQUENCE), so SEQUENCE is left out.
-    fn for_expansion(&self) -> std::borrow::Cow<'_, ICalendar> {
-        let has_sequence =
-            self.ical.components.iter().any(|c| c.entries.iter().any(|e| e.name == ICalendarProperty::Sequence));
-        if !has_sequence {
-            return std::borrow::Cow::Borrowed(&self.ical);
+    /// Expands the object with every rule ending at `reach` at the latest, and at most
+    /// `limit` dates of rules (calcard stops its loop there).
+    ///
+    /// calcard pairs an override with its rule's occurrence only when both carry the same
+    /// SEQUENCE, but RFC 5545 §3.8.4.4 matches them by RECURRENCE-ID alone (a rescheduled
+    /// instance usually has a higher SEQUENCE), so SEQUENCE is left out of the copy.
+    fn expand_to(&self, reach: i64, limit: usize) -> CalendarExpand {
+        let needs_copy = self.ical.components.iter().any(|c| {
+            c.entries.iter().any(|e| e.name == ICalendarProperty::Sequence) || recurrence::rules(c).next().is_some()
+        });
+        if !needs_copy {
+            return self.ical.expand_dates(Tz::UTC, limit);
         }
         let mut ical = self.ical.clone();
         for c in &mut ical.components {
             c.entries.retain(|e| e.name != ICalendarProperty::Sequence);
         }
-        std::borrow::Cow::Owned(ical)
+        recurrence::clipped(&mut ical, reach);
+        ical.expand_dates(Tz::UTC, limit)
     }
 
-    /// Expands up to `limit` occurrences; true when the limit cut it.
-    fn expand(&self, limit: usize) -> (Vec<Span>, bool) {
-        let expanded = self.for_expansion().expand_dates(Tz::UTC, limit);
-        let cut = expanded.events.len() >= limit;
-        let mut spans: Vec<Span> = expanded
-            .events
-            .iter()
-            .map(|e| {
-                let (start, end) = e.timestamps();
-                Span { start, end: end.max(start) }
-            })
-            .collect();
-        spans.sort_unstable();
-        spans.dedup();
-        (spans, cut)
+    /// Whether a rule may yield dates after `reach`, given what `expanded` (up to `reach`)
+    /// holds of it: its own dates, the overrides (one UID, so one recurrence set) and its
+    /// EXDATEs count against a COUNT.
+    fn goes_on(&self, expanded: &CalendarExpand, reach: i64) -> bool {
+        let is_override = |id: u32| {
+            self.ical
+                .components
+                .get(id as usize)
+                .is_some_and(|c| c.property(&ICalendarProperty::RecurrenceId).is_some())
+        };
+        let overrides = expanded.events.iter().filter(|e| is_override(e.comp_id)).count();
+        self.ical.components.iter().enumerate().any(|(id, comp)| {
+            let own = expanded.events.iter().filter(|e| e.comp_id as usize == id).count();
+            recurrence::goes_on(comp, reach, own + overrides + recurrence::exdates(comp))
+        })
     }
+}
+
+/// The end to which a query expands: its own, but no further than `QUERY_REACH_SECS` ahead.
+fn query_reach(end: i64) -> i64 {
+    end.min(relais_store::now().saturating_add(QUERY_REACH_SECS)).saturating_add(recurrence::SLACK_SECS)
+}
+
+/// The spans of `expanded`, sorted, at most `max` (RDATEs are not counted by calcard's
+/// limit), and whether `max` cut them.
+fn spans_of(expanded: &CalendarExpand, max: usize) -> (Vec<Span>, bool) {
+    let mut spans: Vec<Span> = expanded
+        .events
+        .iter()
+        .map(|e| {
+            let (start, end) = e.timestamps();
+            Span { start, end: end.max(start) }
+        })
+        .collect();
+    spans.sort_unstable();
+    spans.dedup();
+    let cut = expanded.events.len() >= max;
+    spans.truncate(max);
+    (spans, cut)
+}
+
+/// The size of a component as written (its subcomponents are not copied by CALDAV:expand).
+fn size_of(comp: &ICalendarComponent) -> usize {
+    let mut text = String::new();
+    for e in &comp.entries {
+        let _ = e.write_to(&mut text);
+    }
+    text.len()
 }
 
 /// RFC 4791 §9.9: an occurrence overlaps [start, end) when it starts before `end` and ends

@@ -2,6 +2,7 @@
 //! contacts in them, on the store.
 //!
 //! - `ical`: calendar object resources (RFC 4791 §4.1): parse, check, expand occurrences.
+//! - `recurrence`: the bounds every expansion keeps (instances, candidates per period, rules).
 //! - `vcard`: address object resources (RFC 6352 §5.1), vCard 3.0/4.0.
 //! - `props`: a collection's protocol properties (display name, colour, time zone, dead ones).
 //! - `files`: the WebDAV file store, folders and files of any content.
@@ -22,6 +23,7 @@ pub mod gal;
 pub mod ical;
 pub mod imip;
 pub mod props;
+pub mod recurrence;
 pub mod resources;
 pub mod scheduling;
 pub mod vcard;
@@ -44,6 +46,9 @@ pub enum InvalidKind {
     Object,
     /// A component the collection does not take (supported-calendar-component).
     Component,
+    /// A recurrence that cannot be expanded within the limits (CALDAV:max-instances,
+    /// RFC 4791 §5.3.2.1).
+    MaxInstances,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -62,6 +67,9 @@ impl Invalid {
     }
     pub(crate) fn component(message: impl Into<String>) -> Invalid {
         Invalid { kind: InvalidKind::Component, message: message.into() }
+    }
+    pub(crate) fn max_instances(message: impl Into<String>) -> Invalid {
+        Invalid { kind: InvalidKind::MaxInstances, message: message.into() }
     }
 }
 

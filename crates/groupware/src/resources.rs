@@ -108,6 +108,9 @@ impl Groupware {
                     .into());
                 }
                 let instances = object.occurrences(relais_store::now());
+                if instances.0.len() >= crate::recurrence::limits().max_instances {
+                    tracing::warn!(uid = %object.uid, "recurrence: indexed up to calendar.max_instances occurrences");
+                }
                 let summary = json!({ "component": object.kind.name() }).to_string();
                 Ok(Content { uid: object.uid.clone(), summary, instances: Some(instances), object: Some(object) })
             }

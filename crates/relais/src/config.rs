@@ -24,6 +24,7 @@ pub struct Config {
     pub pop3: Pop3,
     pub imap: Imap,
     pub dav: Dav,
+    pub calendar: Calendar,
     pub dns: Dns,
     pub directory: DirectorySettings,
 }
@@ -357,6 +358,41 @@ impl Dav {
         relais_dav::DavConfig {
             max_resource_size: self.max_resource_size.min(self.max_request_body),
             plaintext_auth_on_loopback: self.plaintext_auth_on_loopback,
+        }
+    }
+}
+
+/// Bounds on recurrence expansion (see `relais_groupware::recurrence`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Calendar {
+    /// Occurrences one expansion yields at most (indexed per event up to the horizon, and
+    /// looked at by one query); past it an event is indexed up to there, with a log line.
+    pub max_instances: usize,
+    /// Candidates one period of one RRULE may produce (days × times its BY* parts allow);
+    /// a rule above it is refused (CALDAV:max-instances).
+    pub max_rule_candidates: u64,
+    /// Components with an RRULE in one calendar object; more are refused.
+    pub max_recurrence_rules: usize,
+}
+
+impl Default for Calendar {
+    fn default() -> Self {
+        let d = relais_groupware::recurrence::RecurrenceLimits::default();
+        Calendar {
+            max_instances: d.max_instances,
+            max_rule_candidates: d.max_rule_candidates,
+            max_recurrence_rules: d.max_recurrence_rules,
+        }
+    }
+}
+
+impl Calendar {
+    pub fn to_limits(&self) -> relais_groupware::recurrence::RecurrenceLimits {
+        relais_groupware::recurrence::RecurrenceLimits {
+            max_instances: self.max_instances.max(1),
+            max_rule_candidates: self.max_rule_candidates.max(1),
+            max_recurrence_rules: self.max_recurrence_rules,
         }
     }
 }

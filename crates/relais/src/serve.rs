@@ -91,6 +91,7 @@ enum Service {
 pub async fn run(data: PathBuf, config: Config) -> Result<()> {
     std::fs::create_dir_all(&data).with_context(|| format!("cannot create data directory {}", data.display()))?;
     let store = Store::open(crate::store_config(&data, &config)).await.context("cannot open the store")?;
+    relais_groupware::recurrence::set_limits(config.calendar.to_limits());
     let directory = Directory::new(store.clone(), config.auth.to_directory())
         .with_gal_scope(config.directory.gal_scope.to_directory());
     let tls = crate::tls::server_config(&config, &data)?;

@@ -96,6 +96,7 @@ fn refused(home: Home, user: &str, collection: &str, e: Error) -> Reply {
                 (Home::Calendars, InvalidKind::Data) => "valid-calendar-data",
                 (Home::Calendars, InvalidKind::Object) => "valid-calendar-object-resource",
                 (Home::Calendars, InvalidKind::Component) => "supported-calendar-component",
+                (Home::Calendars, InvalidKind::MaxInstances) => "max-instances",
                 (Home::AddressBooks, _) => "valid-address-data",
             };
             tracing::debug!(reason = %i, "dav: content refused");
