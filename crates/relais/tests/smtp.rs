@@ -311,3 +311,80 @@ fn refused_bdat_chunk_is_not_read_as_commands() {
     c.transcript(&[("MAIL FROM:<x@remote.test>\r\n", &["250 "]), ("RCPT TO:<Postmaster>\r\n", &["250 2.1.5"])]);
     assert!(subjects(&s, "bob@example.test").is_empty());
 }
+
+/// RFC 5321 §4.1.1.4, §2.3.8 (SMTP smuggling): only CRLF "." CRLF ends DATA. After every other
+/// shape of a terminator the server reads on as content, so the smuggled transaction behind it
+/// is part of the first message, which is refused whole (bare line end) at the real end; nothing
+/// is delivered, and the next reply answers the next command.
+#[test]
+fn smuggled_message_after_a_fake_terminator_is_never_delivered() {
+    let s = server();
+    let addr = s.addr("smtp");
+    let smuggled = "MAIL FROM:<ceo@example.test>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\n\
+                    From: ceo@example.test\r\nSubject: smuggled\r\n\r\npay now\r\n";
+    // (fake terminator, the reply at the real end): a shape with a bare CR or LF refuses the
+    // message; one without (a NUL or a space before the dot) is an ordinary line of content.
+    for (fake, want) in [
+        ("\n.\r\n", "550 5.6.0"),
+        ("\r\n.\n", "550 5.6.0"),
+        ("\n.\n", "550 5.6.0"),
+        ("\r.\r\n", "550 5.6.0"),
+        ("\r\n.\r", "550 5.6.0"),
+        ("\r.\r", "550 5.6.0"),
+        ("\r.\n", "550 5.6.0"),
+        ("\n.\r", "550 5.6.0"),
+        ("\r\n.\r\r\n", "550 5.6.0"),
+        ("\n\n.\n\n", "550 5.6.0"),
+        ("\r\n\x00.\r\n", "250 2.0.0"),
+        ("\r\n .\r\n", "250 2.0.0"),
+    ] {
+        let mut c = Client::connect(addr);
+        c.transcript(&[
+            ("", &["220 "]),
+            EHLO,
+            ("MAIL FROM:<x@remote.test>\r\n", &["250 "]),
+            ("RCPT TO:<bob@example.test>\r\n", &["250 "]),
+            ("DATA\r\n", &["354 "]),
+        ]);
+        c.send(format!("Subject: legit\r\n\r\nhi{fake}{smuggled}.\r\n").as_bytes());
+        let first = c.reply();
+        assert!(first.starts_with(want), "{fake:?}: {want} at the real end, got {first:?}");
+        c.transcript(&[("NOOP\r\n", &["250 2.0.0 OK"]), ("QUIT\r\n", &["221 "])]);
+    }
+    // The two messages without a bare line end arrived whole, the smuggled text inside them.
+    assert_eq!(subjects(&s, "bob@example.test"), ["legit", "legit"]);
+    let raw = s.admin(&["mail", "get", "bob@example.test", "2"]);
+    assert!(String::from_utf8_lossy(&raw.stdout).ends_with("\r\n .\r\nMAIL FROM:<ceo@example.test>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\nFrom: ceo@example.test\r\nSubject: smuggled\r\n\r\npay now\r\n"));
+}
+
+/// RFC 3030: BDAT content is no way around the line-end rule, and `BDAT 0 LAST` alone is not a
+/// message (it only ends a non-empty chunk sequence); nor is an empty DATA.
+#[test]
+fn bdat_framing_and_empty_messages() {
+    let s = server();
+    let mut c = Client::connect(s.addr("smtp"));
+    c.transcript(&[("", &["220 "]), EHLO]);
+    let begin = |c: &mut Client| {
+        c.transcript(&[("MAIL FROM:<x@remote.test>\r\n", &["250 "]), ("RCPT TO:<bob@example.test>\r\n", &["250 "])]);
+    };
+    begin(&mut c);
+    c.transcript(&[("BDAT 0 LAST\r\n", &["554 5.6.0"]), ("NOOP\r\n", &["250 2.0.0 OK"])]);
+    begin(&mut c);
+    c.transcript(&[("DATA\r\n", &["354 "]), (".\r\n", &["554 5.6.0"])]);
+    // A bare LF split across chunks, and a CR ending one chunk and not followed by LF.
+    for (one, two) in
+        [("Subject: a\r\n\r\nx", "\n.\r\nMAIL FROM:<ceo@example.test>\r\n"), ("Subject: b\r\n\r\nx\r", "y\r\n")]
+    {
+        begin(&mut c);
+        c.transcript(&[
+            (&format!("BDAT {}\r\n{one}", one.len()), &["250 2.0.0"]),
+            (&format!("BDAT {} LAST\r\n{two}", two.len()), &["550 5.6.0"]),
+            ("NOOP\r\n", &["250 2.0.0 OK"]),
+        ]);
+    }
+    // A chunk sequence ended by BDAT 0 LAST is a message.
+    begin(&mut c);
+    let whole = "Subject: chunks\r\n\r\nbody\r\n";
+    c.transcript(&[(&format!("BDAT {}\r\n{whole}", whole.len()), &["250 2.0.0"]), ("BDAT 0 LAST\r\n", &["250 2.0.0"])]);
+    assert_eq!(subjects(&s, "bob@example.test"), ["chunks"]);
+}

@@ -151,10 +151,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     /// Message content after 354, ended by CRLF.CRLF; bytes after it stay buffered.
     async fn data(&mut self, limit: usize, timeout: Duration) -> Result<Result<Vec<u8>, DataError>, LineError> {
         let mut reader = DataReader::new(limit);
+        let mut body = Vec::with_capacity(8192);
         loop {
-            if let DataStatus::Done { consumed } = reader.feed(&self.buf) {
+            if let DataStatus::Done { consumed } = reader.feed(&self.buf, &mut body) {
                 self.buf.drain(..consumed);
-                return Ok(reader.finish());
+                return Ok(reader.error().map_or(Ok(body), Err));
             }
             self.buf.clear();
             self.fill(timeout).await?;
@@ -264,7 +265,7 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
 fn data_error(e: DataError, limit: usize) -> Reply {
     match e {
         DataError::TooBig => Reply::new(552, "5.3.4", format!("message size exceeds the limit of {limit} octets")),
-        DataError::BareLineEnd => Reply::new(550, "5.6.0", "bare CR or LF in the message; lines must end with CRLF"),
+        DataError::BareLineEnd => crate::commands::data::bare_line_end(),
     }
 }
 

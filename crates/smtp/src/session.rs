@@ -62,6 +62,8 @@ pub struct Transaction {
     pub recipients: Vec<EnvelopeRecipient>,
     /// BDAT content so far; `None` once a chunk overflowed the size limit.
     pub chunks: Option<Vec<u8>>,
+    /// Bare CR or LF across the BDAT chunks so far.
+    pub chunk_lines: crate::data::LineEnds,
 }
 
 /// A SASL exchange waiting for the client's next line.

@@ -23,6 +23,7 @@ pub fn bdat(s: &mut Session, size: usize, last: bool) -> Action {
 pub async fn chunk(s: &mut Session, bytes: &[u8], last: bool) -> Reply {
     let limit = s.smtp.config.max_message_size;
     let Some(tx) = s.tx.as_mut() else { return reply::bad_sequence("send MAIL first") };
+    tx.chunk_lines.feed(bytes);
     if let Some(buf) = tx.chunks.as_mut() {
         if buf.len() + bytes.len() > limit {
             tx.chunks = None;
@@ -37,7 +38,12 @@ pub async fn chunk(s: &mut Session, bytes: &[u8], last: bool) -> Reply {
         };
     }
     let content = tx.chunks.take();
+    let bare = tx.chunk_lines.bare();
     match content {
+        Some(_) if bare => {
+            s.reset();
+            bare_line_end()
+        }
         Some(body) if !tx.recipients.is_empty() => complete(s, body).await,
         Some(_) => {
             s.reset();
@@ -54,6 +60,11 @@ pub async fn chunk(s: &mut Session, bytes: &[u8], last: bool) -> Reply {
 pub async fn complete(s: &mut Session, body: Vec<u8>) -> Reply {
     let Some(tx) = s.tx.take() else { return reply::bad_sequence("send MAIL first") };
     s.reset();
+    if body.is_empty() {
+        // RFC 3030 §2 lets BDAT 0 LAST end a chunk sequence, not stand for a message alone;
+        // RFC 5322 §3.6 asks for at least Date and From. Nothing is not a message.
+        return Reply::new(554, "5.6.0", "the message is empty");
+    }
     let hops = headers::count_fields(&body, "Received");
     if hops >= s.smtp.config.max_hops {
         return Reply::new(554, "5.4.6", format!("too many hops ({hops} Received fields): mail loop?"));
@@ -170,6 +181,11 @@ fn received(s: &Session, recipients: &[relais_mail::EnvelopeRecipient]) -> Strin
         s.id,
         headers::rfc5322_date(relais_store::now())
     )
+}
+
+/// RFC 5321 §2.3.8: CR and LF only as CRLF.
+pub fn bare_line_end() -> Reply {
+    Reply::new(550, "5.6.0", "bare CR or LF in the message; lines must end with CRLF")
 }
 
 /// A BDAT chunk larger than the whole size limit: its octets were read and dropped.

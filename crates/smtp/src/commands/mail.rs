@@ -52,6 +52,7 @@ pub async fn mail(s: &mut Session, from: MailFrom<Cow<'_, str>>) -> Action {
         ret_full: from.flags & MAIL_RET_FULL != 0,
         recipients: Vec::new(),
         chunks: Some(Vec::new()),
+        chunk_lines: Default::default(),
     });
     s.state = State::Mail;
     Action::Reply(Reply::new(250, "2.1.0", "sender OK"))
