@@ -7,12 +7,14 @@
 //!   recipients and queues it for remote ones, in one durable transaction.
 //! - `headers`: trace and identity headers (Received, Return-Path, Message-ID, Date).
 //! - `dsn`: delivery status notifications (RFC 3464).
+//! - `submission`: the originator rule every submitted message passes (From and Sender).
 //!
 //! The outbound queue's rows live in the store; the SMTP crate runs the queue.
 
 pub mod deliver;
 pub mod dsn;
 pub mod headers;
+pub mod submission;
 pub mod summary;
 
 pub use deliver::{CalendarMail, Destination, Envelope, EnvelopeRecipient, MailError, Mailer};

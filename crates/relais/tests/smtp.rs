@@ -388,3 +388,55 @@ fn bdat_framing_and_empty_messages() {
     c.transcript(&[(&format!("BDAT {}\r\n{whole}", whole.len()), &["250 2.0.0"]), ("BDAT 0 LAST\r\n", &["250 2.0.0"])]);
     assert_eq!(subjects(&s, "bob@example.test"), ["chunks"]);
 }
+
+/// RFC 6409 §8, RFC 5322 §3.6.2, §4.5.3: on submission every From and Sender field counts,
+/// spelled as any MIME parser (and IMAP ENVELOPE) reads it: white space before the colon, any
+/// case, folded; several From fields, several Sender fields or a From without an address are
+/// refused too.
+#[test]
+fn submission_from_and_sender_spellings() {
+    let s = Server::start(bin(), &["submission", "http"], "[smtp]\nplaintext_auth_on_loopback = true\n");
+    for args in [
+        &["domain", "add", "example.test"][..],
+        &["user", "add", "alice@example.test", "--password", "alice-pw"],
+        &["user", "add", "bob@example.test", "--password", "bob-pw"],
+    ] {
+        assert!(s.admin(args).status.success());
+    }
+    let mut c = Client::connect(s.addr("submission"));
+    // \0alice@example.test\0alice-pw
+    c.transcript(&[("", &["220 "]), EHLO, ("AUTH PLAIN AGFsaWNlQGV4YW1wbGUudGVzdABhbGljZS1wdw==\r\n", &["235 "])]);
+    let alice = "alice@example.test";
+    let bob = "CEO Bob <bob@example.test>";
+    for (i, (header, want)) in [
+        (format!("From: {alice}\r\n"), "250 2.0.0"),
+        (format!("From : {bob}\r\nFrom: {alice}\r\n"), "550 5.6.0"),
+        (format!("From: {alice}\r\nFrom : {bob}\r\n"), "550 5.6.0"),
+        (format!("From : {bob}\r\n"), "550 5.7.1"),
+        (format!("From\t: {bob}\r\n"), "550 5.7.1"),
+        (format!("FROM: {bob}\r\n"), "550 5.7.1"),
+        (format!("from:\r\n {bob}\r\n"), "550 5.7.1"),
+        (format!("From: {alice}, {bob}\r\n"), "550 5.7.1"),
+        (format!("From: {alice}\r\nFrom: {alice}\r\n"), "550 5.6.0"),
+        (format!("From: {alice}\r\nSender: {bob}\r\n"), "550 5.7.1"),
+        (format!("From: {alice}\r\nSender : {bob}\r\n"), "550 5.7.1"),
+        (format!("From: {alice}\r\nSender: {alice}\r\nSender: {alice}\r\n"), "550 5.6.0"),
+        (format!("From: {alice}\r\nSender: {alice}\r\n"), "250 2.0.0"),
+        ("From: undisclosed-senders:;\r\n".to_owned(), "550 5.6.0"),
+        ("From: <>\r\n".to_owned(), "550 5.6.0"),
+        ("Subject: no from at all\r\n".to_owned(), "550 5.6.0"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        c.transcript(&[
+            ("MAIL FROM:<alice@example.test>\r\n", &["250 "]),
+            ("RCPT TO:<bob@example.test>\r\n", &["250 "]),
+            ("DATA\r\n", &["354 "]),
+        ]);
+        c.send(format!("{header}Subject: case {i}\r\n\r\nhi\r\n.\r\n").as_bytes());
+        let got = c.reply();
+        assert!(got.starts_with(want), "{header:?}: expected {want}, got {got:?}");
+    }
+    assert_eq!(subjects(&s, "bob@example.test"), ["case 0", "case 12"]);
+}

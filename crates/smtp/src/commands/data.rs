@@ -127,27 +127,20 @@ pub async fn complete(s: &mut Session, body: Vec<u8>) -> Reply {
     }
 }
 
-/// RFC 6409 §8: a submission server may add a missing Message-ID and Date; the From must be an
-/// address the principal may send as (the envelope was checked at MAIL).
+/// RFC 6409 §8: a submission server may add a missing Message-ID and Date; the From and Sender
+/// must be addresses the principal may send as (the envelope was checked at MAIL).
 async fn submission_fixups(s: &Session, message: Vec<u8>) -> Result<Vec<u8>, Reply> {
     let Some(principal) = s.principal.as_ref() else { return Err(Reply::new(530, "5.7.0", "authentication required")) };
-    let froms = headers::from_addresses(&message);
-    // RFC 5322 §3.6: exactly one From field; one naming no address would pass unchecked.
-    if headers::count_fields(&message, "From") != 1 || froms.is_empty() {
-        return Err(Reply::new(550, "5.6.0", "the message needs exactly one From field with an address"));
-    }
-    for from in froms {
-        match s.smtp.mailer.directory().may_send_as(principal, &from).await {
-            Ok(true) => {}
-            Ok(false) => {
-                return Err(Reply::new(
-                    550,
-                    "5.7.1",
-                    format!("{} may not send as {from} (From:)", principal.address()),
-                ));
-            }
-            Err(_) => return Err(reply::temporary_failure()),
+    // RFC 6409 §8, RFC 5322 §3.6.2: the From and Sender, read as every client reads them.
+    use relais_mail::submission::{OriginatorError, check_originator};
+    match check_originator(s.smtp.mailer.directory(), principal, &message).await {
+        Ok(()) => {}
+        Err(OriginatorError::Directory(e)) => {
+            tracing::error!(session = %s.id, error = %e, "smtp: cannot check the originator");
+            return Err(reply::temporary_failure());
         }
+        Err(e @ OriginatorError::NotPermitted { .. }) => return Err(Reply::new(550, "5.7.1", e.to_string())),
+        Err(e) => return Err(Reply::new(550, "5.6.0", e.to_string())),
     }
     let mut add = Vec::new();
     if !headers::has_field(&message, "Message-ID") {
