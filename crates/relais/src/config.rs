@@ -251,6 +251,9 @@ pub struct Relay {
     pub password: Option<String>,
     #[serde(default)]
     pub tls: RelayTls,
+    /// PEM trust anchors for the relay's certificate (a private relay); default: the system's.
+    /// The certificate is always verified: the relay gets our credentials.
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -424,6 +427,7 @@ impl Smtp {
             routes: self.routes.clone(),
             relay: relay.and_then(|r| relais_smtp::queue::route::parse_hostport(&r.host)),
             relay_auth: relay.and_then(|r| Some((r.username.clone()?, r.password.clone()?))),
+            relay_ca_file: relay.and_then(|r| r.ca_file.clone()),
             relay_tls: match relay.map(|r| r.tls).unwrap_or_default() {
                 // Credentials never go out in clear: with them, TLS is required.
                 RelayTls::Opportunistic if relay.is_some_and(|r| r.username.is_some()) => TlsMode::Required,
@@ -493,6 +497,11 @@ impl Config {
             && relais_smtp::queue::route::parse_hostport(&r.host).is_none()
         {
             return Err(ConfigError("config key `smtp.relay.host`: expected host:port".into()));
+        }
+        if let Some(ca) = self.smtp.relay.as_ref().and_then(|r| r.ca_file.as_deref())
+            && let Err(e) = relais_smtp::queue::client::verifying_config(Some(ca))
+        {
+            return Err(ConfigError(format!("config key `smtp.relay.ca_file`: {e}")));
         }
         if self.tls.cert.is_some() != self.tls.key.is_some() {
             return Err(ConfigError("config keys `tls.cert` and `tls.key`: give both or neither".into()));
