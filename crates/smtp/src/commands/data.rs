@@ -4,8 +4,10 @@
 use relais_mail::{Envelope, headers};
 
 use crate::Mode;
+use crate::data::LineEnds;
 use crate::reply::{self, Reply};
-use crate::session::{Action, Session, State};
+use crate::session::{Action, Session, State, Transaction};
+use crate::spool::{Body, Spool};
 
 pub fn data(s: &mut Session) -> Action {
     if s.tx.as_ref().is_none_or(|t| t.recipients.is_empty()) {
@@ -19,52 +21,69 @@ pub fn bdat(s: &mut Session, size: usize, last: bool) -> Action {
     Action::ReadChunk { size, last }
 }
 
-/// A BDAT chunk arrived (its octets already read from the socket).
-pub async fn chunk(s: &mut Session, bytes: &[u8], last: bool) -> Reply {
+/// Before a BDAT chunk is read: the transaction's content so far and its line-end state. No
+/// spool if the chunk would pass the size limit (then it is read and dropped).
+pub fn take_chunks(s: &mut Session, size: usize) -> (Option<Spool>, LineEnds) {
     let limit = s.smtp.config.max_message_size;
+    let Some(tx) = s.tx.as_mut() else { return (None, LineEnds::default()) };
+    let spool = tx.chunks.take().filter(|sp| sp.len().saturating_add(size) <= limit);
+    (spool, tx.chunk_lines)
+}
+
+/// A BDAT chunk of `size` octets was read into `spool` (see [`take_chunks`]).
+pub async fn chunk(s: &mut Session, spool: Option<Spool>, lines: LineEnds, size: usize, last: bool) -> Reply {
+    let limit = s.smtp.config.max_message_size;
+    let too_big = || Reply::new(552, "5.3.4", format!("message size exceeds the limit of {limit} octets"));
     let Some(tx) = s.tx.as_mut() else { return reply::bad_sequence("send MAIL first") };
-    tx.chunk_lines.feed(bytes);
-    if let Some(buf) = tx.chunks.as_mut() {
-        if buf.len() + bytes.len() > limit {
-            tx.chunks = None;
-        } else {
-            buf.extend_from_slice(bytes);
-        }
-    }
+    tx.chunk_lines = lines;
     if !last {
-        return match tx.chunks {
-            Some(_) => Reply::new(250, "2.0.0", format!("{} octets received", bytes.len())),
-            None => Reply::new(552, "5.3.4", format!("message size exceeds the limit of {limit} octets")),
+        let answer = match spool {
+            Some(_) => Reply::new(250, "2.0.0", format!("{size} octets received")),
+            None => too_big(),
         };
+        tx.chunks = spool;
+        return answer;
     }
-    let content = tx.chunks.take();
-    let bare = tx.chunk_lines.bare();
-    match content {
-        Some(_) if bare => {
+    let recipients = !tx.recipients.is_empty();
+    match spool {
+        Some(spool) if recipients && !lines.bare() => complete(s, spool).await,
+        Some(_) if lines.bare() => {
             s.reset();
             bare_line_end()
         }
-        Some(body) if !tx.recipients.is_empty() => complete(s, body).await,
         Some(_) => {
             s.reset();
             reply::bad_sequence("no valid recipients")
         }
         None => {
             s.reset();
-            Reply::new(552, "5.3.4", format!("message size exceeds the limit of {limit} octets"))
+            too_big()
         }
     }
 }
 
 /// The message content is complete: deliver it and answer. The transaction ends either way.
-pub async fn complete(s: &mut Session, body: Vec<u8>) -> Reply {
+pub async fn complete(s: &mut Session, spool: Spool) -> Reply {
     let Some(tx) = s.tx.take() else { return reply::bad_sequence("send MAIL first") };
     s.reset();
-    if body.is_empty() {
+    if spool.is_empty() {
         // RFC 3030 §2 lets BDAT 0 LAST end a chunk sequence, not stand for a message alone;
         // RFC 5322 §3.6 asks for at least Date and From. Nothing is not a message.
         return Reply::new(554, "5.6.0", "the message is empty");
     }
+    match spool.into_body().await {
+        Ok(body) => accept(s, tx, body).await,
+        Err(e) => {
+            tracing::error!(session = %s.id, error = %e, "smtp: the message spool failed");
+            reply::temporary_failure()
+        }
+    }
+}
+
+/// Checks, fixes up and delivers a complete message. `held` keeps the message's share of the
+/// memory budget until this returns, the delivery done.
+async fn accept(s: &mut Session, tx: Transaction, mut held: Body) -> Reply {
+    let body = std::mem::take(&mut held.bytes);
     let hops = headers::count_fields(&body, "Received");
     if hops >= s.smtp.config.max_hops {
         return Reply::new(554, "5.4.6", format!("too many hops ({hops} Received fields): mail loop?"));
@@ -179,15 +198,4 @@ fn received(s: &Session, recipients: &[relais_mail::EnvelopeRecipient]) -> Strin
 /// RFC 5321 §2.3.8: CR and LF only as CRLF.
 pub fn bare_line_end() -> Reply {
     Reply::new(550, "5.6.0", "bare CR or LF in the message; lines must end with CRLF")
-}
-
-/// A BDAT chunk larger than the whole size limit: its octets were read and dropped.
-pub fn chunk_too_big(s: &mut Session, last: bool) -> Reply {
-    let limit = s.smtp.config.max_message_size;
-    if last {
-        s.reset();
-    } else if let Some(tx) = s.tx.as_mut() {
-        tx.chunks = None;
-    }
-    Reply::new(552, "5.3.4", format!("message size exceeds the limit of {limit} octets"))
 }
