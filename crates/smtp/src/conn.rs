@@ -13,6 +13,7 @@ use tokio::net::TcpStream;
 use tokio::sync::watch;
 
 use crate::data::{DataError, DataReader, DataStatus, LineEnds};
+use crate::lines::{Framed, LineFramer};
 use crate::reply::{self, Reply};
 use crate::session::{Action, Session, State};
 use crate::spool::Spool;
@@ -89,8 +90,7 @@ struct Conn<S> {
     stream: S,
     buf: Vec<u8>,
     out: Vec<u8>,
-    /// Discarding the rest of an over-long line.
-    skipping: bool,
+    framer: LineFramer,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
@@ -114,22 +114,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         shutdown: &mut watch::Receiver<bool>,
     ) -> Result<Vec<u8>, LineError> {
         loop {
-            if let Some(pos) = self.buf.iter().position(|b| *b == b'\n') {
-                let line: Vec<u8> = self.buf.drain(..=pos).collect();
-                if std::mem::take(&mut self.skipping) {
-                    continue;
-                }
-                if line.len() > max {
-                    return Err(LineError::TooLong);
-                }
-                return Ok(line);
-            }
-            if self.buf.len() > max {
-                self.buf.clear();
-                if !self.skipping {
-                    self.skipping = true;
-                    return Err(LineError::TooLong);
-                }
+            match self.framer.next(&mut self.buf, max) {
+                Framed::Line(line) => return Ok(line),
+                Framed::TooLong => return Err(LineError::TooLong),
+                Framed::More => {}
             }
             self.flush().await.map_err(|_| LineError::Closed)?;
             tokio::select! {
@@ -213,7 +201,8 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     shutdown: &mut watch::Receiver<bool>,
 ) -> Flow<S> {
     let config = s.smtp.config.clone();
-    let mut c = Conn { stream, buf: Vec::with_capacity(4096), out: Vec::with_capacity(1024), skipping: false };
+    let mut c =
+        Conn { stream, buf: Vec::with_capacity(4096), out: Vec::with_capacity(1024), framer: LineFramer::default() };
     if greet {
         c.send(&s.greeting());
     }

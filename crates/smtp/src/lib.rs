@@ -11,6 +11,7 @@
 mod commands;
 mod conn;
 pub mod data;
+pub mod lines;
 pub mod mailauth;
 pub mod queue;
 pub mod reply;
