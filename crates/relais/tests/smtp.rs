@@ -357,6 +357,28 @@ fn smuggled_message_after_a_fake_terminator_is_never_delivered() {
     assert!(String::from_utf8_lossy(&raw.stdout).ends_with("\r\n .\r\nMAIL FROM:<ceo@example.test>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\nFrom: ceo@example.test\r\nSubject: smuggled\r\n\r\npay now\r\n"));
 }
 
+/// RFC 5322 §3.6, RFC 7489 §6.6.1: inbound mail with two From fields (however spelled) is
+/// refused: DMARC could judge one while the reader is shown the other.
+#[test]
+fn inbound_mail_with_two_from_fields_is_refused() {
+    let s = server();
+    let mut c = Client::connect(s.addr("smtp"));
+    c.transcript(&[("", &["220 "]), EHLO]);
+    for (header, want) in [
+        ("From : CEO <ceo@bank.test>\r\nFrom: x@remote.test\r\n", "550 5.6.0"),
+        ("From: x@remote.test\r\nfrom: ceo@bank.test\r\n", "550 5.6.0"),
+        ("From : x@remote.test\r\n", "250 2.0.0"),
+    ] {
+        c.transcript(&[
+            ("MAIL FROM:<x@remote.test>\r\n", &["250 "]),
+            ("RCPT TO:<bob@example.test>\r\n", &["250 "]),
+            ("DATA\r\n", &["354 "]),
+            (&format!("{header}Subject: two\r\n\r\nhi\r\n.\r\n"), &[want]),
+        ]);
+    }
+    assert_eq!(subjects(&s, "bob@example.test"), ["two"]);
+}
+
 /// RFC 3030: BDAT content is no way around the line-end rule, and `BDAT 0 LAST` alone is not a
 /// message (it only ends a non-empty chunk sequence); nor is an empty DATA.
 #[test]

@@ -94,6 +94,10 @@ async fn accept(s: &mut Session, tx: Transaction, mut held: Body) -> Reply {
             Ok(m) => message = m,
             Err(r) => return r,
         }
+    } else if relais_mail::summary::address_fields(&message, "From").len() > 1 {
+        // RFC 5322 §3.6 allows one From; RFC 7489 §6.6.1: such mail is typically rejected. With
+        // two, what DMARC judges and what the reader is shown (the first) can differ.
+        return Reply::new(550, "5.6.0", "the message has more than one From field");
     }
     let mut trace = vec![received(s, &tx.recipients)];
     let mut quarantine = false;
