@@ -22,6 +22,9 @@ imaps = []
 pop3 = []
 pop3s = []
 managesieve = []
+[smtp]
+# The load comes from one address: above the default per-address cap (20) and its reconnects.
+max_connections_per_address = 200
 TOML
 A=("$BIN" admin --data "$D/data" --config "$D/config.toml")
 "${A[@]}" domain add example.test >/dev/null

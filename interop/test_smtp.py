@@ -275,3 +275,56 @@ def test_queue_survives_sigkill_and_resumes(mail_server):
     assert wait_for(lambda: any(m[1] == ["dave@remote.test"] for m in sink.messages), 30), r.log_tail()
     assert wait_for(lambda: r.admin("queue", "list").stdout.strip() == "")
     assert sum(1 for m in sink.messages if m[1] == ["dave@remote.test"]) == 1, "delivered once"
+
+
+def raw_session(addr, data):
+    """Sends `data` on a fresh SMTP connection after the greeting; returns every reply line."""
+    with socket.create_connection(addr, timeout=10) as s:
+        f = s.makefile("rb")
+        f.readline()
+        s.sendall(data)
+        s.shutdown(socket.SHUT_WR)
+        return [line.decode(errors="replace").rstrip() for line in f]
+
+
+@pytest.mark.parametrize("fake", [b"\n.\r\n", b"\r\n.\n", b"\n.\n", b"\r.\r\n", b"\r\n.\r"])
+def test_smuggling_is_never_a_second_message(mail_server, fake):
+    """Issue 10 item 4 (RFC 5321 §4.1.1.4): only CRLF.CRLF ends DATA; the transaction smuggled
+    behind a fake end is content of a message that is refused whole."""
+    r, _ = mail_server
+    envelope = b"MAIL FROM:<x@elsewhere.test>\r\nRCPT TO:<bob@" + DOMAIN.encode() + b">\r\nDATA\r\n"
+    smuggled = envelope.replace(b"x@elsewhere.test", b"ceo@" + DOMAIN.encode()) + b"Subject: smuggled\r\n\r\npay\r\n"
+    replies = raw_session(r.addr("smtp"), b"EHLO client.test\r\n" + envelope +
+                          b"Subject: legit\r\n\r\nhi" + fake + smuggled + b".\r\nQUIT\r\n")
+    finals = [line for line in replies if not line.startswith("250-")]
+    assert [line[:3] for line in finals] == ["250", "250", "250", "354", "550", "221"], replies
+    assert subjects(r, f"bob@{DOMAIN}") == []
+
+
+@pytest.mark.parametrize("header", [
+    f"From : CEO Bob <bob@{DOMAIN}>\r\nFrom: alice@{DOMAIN}\r\n",
+    f"From\t: CEO Bob <bob@{DOMAIN}>\r\n",
+    f"from:\r\n CEO Bob <bob@{DOMAIN}>\r\n",
+    f"From: alice@{DOMAIN}\r\nSender : bob@{DOMAIN}\r\n",
+    f"From: alice@{DOMAIN}\r\nFrom: alice@{DOMAIN}\r\n",
+])
+def test_submission_from_spoofing_spellings(mail_server, header):
+    """Issue 10 item 5: every From and Sender field counts however it is spelled."""
+    r, _ = mail_server
+    host, port = r.addr("submissions")
+    with smtplib.SMTP_SSL(host, port, context=insecure()) as s:
+        s.login(f"alice@{DOMAIN}", "alice-pw")
+        with pytest.raises(smtplib.SMTPDataError) as e:
+            s.sendmail(f"alice@{DOMAIN}", [f"bob@{DOMAIN}"], (header + "Subject: spoof\r\n\r\nx\r\n").encode())
+        assert e.value.smtp_code == 550
+    assert subjects(r, f"bob@{DOMAIN}") == []
+
+
+def test_bdat_zero_last_alone_is_not_a_message(mail_server):
+    """Issue 10 item 13 (RFC 3030 §2): BDAT 0 LAST only ends a non-empty chunk sequence."""
+    r, _ = mail_server
+    replies = raw_session(r.addr("smtp"), b"EHLO client.test\r\nMAIL FROM:<x@elsewhere.test>\r\n"
+                          b"RCPT TO:<bob@" + DOMAIN.encode() + b">\r\nBDAT 0 LAST\r\nQUIT\r\n")
+    finals = [line for line in replies if not line.startswith("250-")]
+    assert [line[:3] for line in finals] == ["250", "250", "250", "554", "221"], replies
+    assert subjects(r, f"bob@{DOMAIN}") == []

@@ -11,6 +11,7 @@
 //! - `dsn`: delivery status notifications (RFC 3464).
 //! - `thread`: the thread a message joins, decided when it is stored.
 //! - `vacation`: the out-of-office setting and the replies it sends at delivery (RFC 3834).
+//! - `submission`: the originator rule every submitted message passes (From and Sender).
 //!
 //! The outbound queue's rows live in the store; the SMTP crate runs the queue.
 
@@ -19,6 +20,7 @@ pub mod dsn;
 pub mod headers;
 pub mod mailbox;
 pub mod sender_auth;
+pub mod submission;
 pub mod summary;
 pub mod thread;
 pub mod vacation;

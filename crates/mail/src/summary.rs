@@ -252,6 +252,15 @@ fn slice(raw: &[u8], start: u64, end: u64) -> &[u8] {
     raw.get(start..end).unwrap_or_default()
 }
 
+/// The address lists of every top-level field named `name`, in order, read exactly as
+/// [`summarize`] reads the envelope: names case-insensitive and white space before the colon
+/// allowed (RFC 5322 §4.5.3 obsolete syntax). A check of From or Sender must see what IMAP
+/// ENVELOPE, JMAP and every client will show, so it reads them here and nowhere else.
+pub fn address_fields(raw: &[u8], name: &str) -> Vec<Vec<EnvAddress>> {
+    let fields = header::Fields::parse(raw);
+    fields.all(name.as_bytes()).map(|v| address::parse_list(&header::unfold(v))).collect()
+}
+
 /// Analyses a message. Never panics; malformed MIME gives a best-effort structure.
 pub fn summarize(raw: &[u8]) -> Summary {
     let structure = mime::structure(raw);

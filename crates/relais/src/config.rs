@@ -207,9 +207,17 @@ pub struct Smtp {
     pub max_line_length: usize,
     pub max_errors: u32,
     pub max_connections_per_address: usize,
+    /// Connections at once on each SMTP listener, from everywhere.
+    pub max_connections: usize,
     pub command_timeout_secs: u64,
+    /// Silence allowed from a session with no login and no transaction under way.
+    pub unauthenticated_timeout_secs: u64,
     pub data_timeout_secs: u64,
     pub max_hops: usize,
+    /// Octets of one incoming message kept in memory; the rest is spooled to DATA/spool.
+    pub spool_threshold: usize,
+    /// Octets of message content in memory across all SMTP connections.
+    pub body_memory_budget: usize,
     /// AUTH without TLS from loopback addresses: for tests and local tools only.
     pub plaintext_auth_on_loopback: bool,
     /// Check SPF, DKIM, ARC and DMARC of inbound mail (Authentication-Results).
@@ -240,9 +248,13 @@ impl Default for Smtp {
             max_line_length: d.max_line_length,
             max_errors: d.max_errors,
             max_connections_per_address: d.max_connections_per_address,
+            max_connections: d.max_connections,
             command_timeout_secs: d.command_timeout.as_secs(),
+            unauthenticated_timeout_secs: d.unauthenticated_timeout.as_secs(),
             data_timeout_secs: d.data_timeout.as_secs(),
             max_hops: d.max_hops,
+            spool_threshold: d.spool_threshold,
+            body_memory_budget: d.body_memory_budget,
             plaintext_auth_on_loopback: false,
             verify_inbound: d.verify_inbound,
             enforce_dmarc: d.enforce_dmarc,
@@ -268,6 +280,9 @@ pub struct Relay {
     pub password: Option<String>,
     #[serde(default)]
     pub tls: RelayTls,
+    /// PEM trust anchors for the relay's certificate (a private relay); default: the system's.
+    /// The certificate is always verified: the relay gets our credentials.
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -475,17 +490,23 @@ pub struct Dns {
 }
 
 impl Smtp {
-    pub fn to_server(&self, hostname: &str) -> relais_smtp::SmtpConfig {
+    /// The SMTP server's settings; message content past the threshold waits in `spool_dir`.
+    pub fn to_server(&self, hostname: &str, spool_dir: PathBuf) -> relais_smtp::SmtpConfig {
         relais_smtp::SmtpConfig {
             hostname: hostname.to_owned(),
             max_message_size: self.max_message_size,
             max_recipients: self.max_recipients,
             max_line_length: self.max_line_length.max(512),
             max_errors: self.max_errors,
-            max_connections_per_address: self.max_connections_per_address,
+            max_connections_per_address: self.max_connections_per_address.max(1),
+            max_connections: self.max_connections.max(1),
             command_timeout: Duration::from_secs(self.command_timeout_secs),
+            unauthenticated_timeout: Duration::from_secs(self.unauthenticated_timeout_secs.max(1)),
             data_timeout: Duration::from_secs(self.data_timeout_secs),
             max_hops: self.max_hops,
+            spool_dir,
+            spool_threshold: self.spool_threshold,
+            body_memory_budget: self.body_memory_budget.max(1 << 20),
             plaintext_auth_on_loopback: self.plaintext_auth_on_loopback,
             verify_inbound: self.verify_inbound,
             enforce_dmarc: self.enforce_dmarc,
@@ -501,6 +522,7 @@ impl Smtp {
             routes: self.routes.clone(),
             relay: relay.and_then(|r| relais_smtp::queue::route::parse_hostport(&r.host)),
             relay_auth: relay.and_then(|r| Some((r.username.clone()?, r.password.clone()?))),
+            relay_ca_file: relay.and_then(|r| r.ca_file.clone()),
             relay_tls: match relay.map(|r| r.tls).unwrap_or_default() {
                 // Credentials never go out in clear: with them, TLS is required.
                 RelayTls::Opportunistic if relay.is_some_and(|r| r.username.is_some()) => TlsMode::Required,
@@ -570,6 +592,11 @@ impl Config {
             && relais_smtp::queue::route::parse_hostport(&r.host).is_none()
         {
             return Err(ConfigError("config key `smtp.relay.host`: expected host:port".into()));
+        }
+        if let Some(ca) = self.smtp.relay.as_ref().and_then(|r| r.ca_file.as_deref())
+            && let Err(e) = relais_smtp::queue::client::verifying_config(Some(ca))
+        {
+            return Err(ConfigError(format!("config key `smtp.relay.ca_file`: {e}")));
         }
         if self.tls.cert.is_some() != self.tls.key.is_some() {
             return Err(ConfigError("config keys `tls.cert` and `tls.key`: give both or neither".into()));

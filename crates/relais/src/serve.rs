@@ -123,8 +123,12 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
         });
     }
     let dns = relais_smtp::mailauth::authenticator(&config.dns.nameservers).map_err(anyhow::Error::msg)?;
-    let smtp =
-        relais_smtp::Smtp::new(config.smtp.to_server(&hostname), mailer.clone(), Some(acceptor.clone()), dns.clone());
+    let smtp = relais_smtp::Smtp::new(
+        config.smtp.to_server(&hostname, data.join("spool")),
+        mailer.clone(),
+        Some(acceptor.clone()),
+        dns.clone(),
+    );
     let queue = relais_smtp::queue::Queue::new(config.smtp.to_queue(&hostname), mailer.clone(), dns);
     let imap = relais_imap::Imap::new(config.imap.to_server(&hostname), mailer.clone(), Some(acceptor.clone()));
     let pop3 = relais_pop3::Pop3::new(config.pop3.to_server(&hostname), directory.clone(), Some(acceptor.clone()));

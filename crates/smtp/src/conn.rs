@@ -12,10 +12,12 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 
-use crate::data::{DataError, DataReader, DataStatus};
+use crate::data::{DataError, DataReader, DataStatus, LineEnds};
+use crate::lines::{Framed, LineFramer};
 use crate::reply::{self, Reply};
-use crate::session::{Action, Session};
-use crate::{Mode, Smtp};
+use crate::session::{Action, Session, State};
+use crate::spool::Spool;
+use crate::{Mode, Refusal, Smtp};
 
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
 const HTTP_VERBS: [&[u8]; 8] = [b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"CONNECT ", b"PATCH "];
@@ -23,11 +25,18 @@ const HTTP_VERBS: [&[u8]; 8] = [b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE "
 /// Serves one SMTP connection to its end. `shutdown` turns true when the server stops: an idle
 /// session is told 421; a message being received is finished first.
 pub async fn serve(smtp: Arc<Smtp>, tcp: TcpStream, peer: SocketAddr, mode: Mode, mut shutdown: watch::Receiver<bool>) {
-    let Some(_slot) = smtp.admit(peer.ip()) else {
-        let mut tcp = tcp;
-        let _ =
-            tcp.write_all(Reply::new(421, "4.7.0", "too many connections from your address").encode().as_bytes()).await;
-        return;
+    let _slot = match smtp.admit(peer.ip(), mode) {
+        Ok(slot) => slot,
+        Err(refusal) => {
+            // RFC 5321 §3.1: a server that cannot serve now may answer 421 instead of 220.
+            let reply = match refusal {
+                Refusal::Address => Reply::new(421, "4.7.0", "too many connections from your address"),
+                Refusal::Listener => Reply::new(421, "4.3.2", "too many connections, try again later"),
+            };
+            let mut tcp = tcp;
+            let _ = tokio::time::timeout(HANDSHAKE_TIMEOUT, tcp.write_all(reply.encode().as_bytes())).await;
+            return;
+        }
     };
     let _ = tcp.set_nodelay(true);
     let mut session = Session::new(smtp.clone(), mode, peer, mode == Mode::Submissions);
@@ -81,8 +90,7 @@ struct Conn<S> {
     stream: S,
     buf: Vec<u8>,
     out: Vec<u8>,
-    /// Discarding the rest of an over-long line.
-    skipping: bool,
+    framer: LineFramer,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
@@ -106,22 +114,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         shutdown: &mut watch::Receiver<bool>,
     ) -> Result<Vec<u8>, LineError> {
         loop {
-            if let Some(pos) = self.buf.iter().position(|b| *b == b'\n') {
-                let line: Vec<u8> = self.buf.drain(..=pos).collect();
-                if std::mem::take(&mut self.skipping) {
-                    continue;
-                }
-                if line.len() > max {
-                    return Err(LineError::TooLong);
-                }
-                return Ok(line);
-            }
-            if self.buf.len() > max {
-                self.buf.clear();
-                if !self.skipping {
-                    self.skipping = true;
-                    return Err(LineError::TooLong);
-                }
+            match self.framer.next(&mut self.buf, max) {
+                Framed::Line(line) => return Ok(line),
+                Framed::TooLong => return Err(LineError::TooLong),
+                Framed::More => {}
             }
             self.flush().await.map_err(|_| LineError::Closed)?;
             tokio::select! {
@@ -148,35 +144,53 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         self.buf.contains(&b'\n')
     }
 
-    /// Message content after 354, ended by CRLF.CRLF; bytes after it stay buffered.
-    async fn data(&mut self, limit: usize, timeout: Duration) -> Result<Result<Vec<u8>, DataError>, LineError> {
+    /// Message content after 354, ended by CRLF.CRLF, into `spool`; bytes after the end stay
+    /// buffered. Decoded content goes to the spool chunk by chunk, never all in memory.
+    async fn data(
+        &mut self,
+        limit: usize,
+        timeout: Duration,
+        spool: &mut Spool,
+    ) -> Result<Option<DataError>, LineError> {
         let mut reader = DataReader::new(limit);
+        let mut decoded = Vec::with_capacity(16 * 1024);
         loop {
-            if let DataStatus::Done { consumed } = reader.feed(&self.buf) {
+            let status = reader.feed(&self.buf, &mut decoded);
+            spool.write(&decoded).await;
+            decoded.clear();
+            if let DataStatus::Done { consumed } = status {
                 self.buf.drain(..consumed);
-                return Ok(reader.finish());
+                return Ok(reader.error());
             }
             self.buf.clear();
             self.fill(timeout).await?;
         }
     }
 
-    /// Exactly `size` octets of a BDAT chunk; beyond `keep` they are read and dropped.
-    async fn chunk(&mut self, size: usize, keep: usize, timeout: Duration) -> Result<Option<Vec<u8>>, LineError> {
-        let mut out = (size <= keep).then(|| Vec::with_capacity(size.min(1 << 20)));
+    /// Exactly `size` octets of a BDAT chunk, checked for bare line ends, into `spool` (or
+    /// read and dropped when there is none).
+    async fn chunk(
+        &mut self,
+        size: usize,
+        mut spool: Option<&mut Spool>,
+        lines: &mut LineEnds,
+        timeout: Duration,
+    ) -> Result<(), LineError> {
         let mut left = size;
         while left > 0 {
             if self.buf.is_empty() {
                 self.fill(timeout).await?;
             }
             let n = left.min(self.buf.len());
-            if let Some(o) = out.as_mut() {
-                o.extend_from_slice(&self.buf[..n]);
+            let part = self.buf.get(..n).unwrap_or_default();
+            lines.feed(part);
+            if let Some(spool) = spool.as_deref_mut() {
+                spool.write(part).await;
             }
             self.buf.drain(..n);
             left -= n;
         }
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -187,12 +201,13 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     shutdown: &mut watch::Receiver<bool>,
 ) -> Flow<S> {
     let config = s.smtp.config.clone();
-    let mut c = Conn { stream, buf: Vec::with_capacity(4096), out: Vec::with_capacity(1024), skipping: false };
+    let mut c =
+        Conn { stream, buf: Vec::with_capacity(4096), out: Vec::with_capacity(1024), framer: LineFramer::default() };
     if greet {
         c.send(&s.greeting());
     }
     loop {
-        let line = match c.line(config.max_line_length, config.command_timeout, shutdown).await {
+        let line = match c.line(config.max_line_length, command_timeout(s), shutdown).await {
             Ok(l) => l,
             Err(LineError::TooLong) => {
                 c.send(&reply::line_too_long());
@@ -227,9 +242,10 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
                 if c.flush().await.is_err() {
                     return Flow::Closed;
                 }
-                match c.data(config.max_message_size, config.data_timeout).await {
-                    Ok(Ok(body)) => crate::commands::data::complete(s, body).await,
-                    Ok(Err(e)) => {
+                let mut spool = s.smtp.new_spool();
+                match c.data(config.max_message_size, config.data_timeout, &mut spool).await {
+                    Ok(None) => crate::commands::data::complete(s, spool).await,
+                    Ok(Some(e)) => {
                         s.reset();
                         data_error(e, config.max_message_size)
                     }
@@ -237,15 +253,17 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
                     Err(_) => return Flow::Closed,
                 }
             }
-            Action::DropChunk { size, reply } => match c.chunk(size, 0, config.data_timeout).await {
-                Ok(_) => reply,
-                Err(LineError::Timeout) => return close(&mut c, &reply::timeout()).await,
-                Err(_) => return Flow::Closed,
-            },
+            Action::DropChunk { size, reply } => {
+                match c.chunk(size, None, &mut LineEnds::default(), config.data_timeout).await {
+                    Ok(()) => reply,
+                    Err(LineError::Timeout) => return close(&mut c, &reply::timeout()).await,
+                    Err(_) => return Flow::Closed,
+                }
+            }
             Action::ReadChunk { size, last } => {
-                match c.chunk(size, config.max_message_size, config.data_timeout).await {
-                    Ok(Some(bytes)) => crate::commands::data::chunk(s, &bytes, last).await,
-                    Ok(None) => crate::commands::data::chunk_too_big(s, last),
+                let (mut spool, mut lines) = crate::commands::data::take_chunks(s, size);
+                match c.chunk(size, spool.as_mut(), &mut lines, config.data_timeout).await {
+                    Ok(()) => crate::commands::data::chunk(s, spool, lines, size, last).await,
                     Err(LineError::Timeout) => return close(&mut c, &reply::timeout()).await,
                     Err(_) => return Flow::Closed,
                 }
@@ -261,10 +279,20 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     }
 }
 
+/// The wait for the next command: short for a stranger with nothing under way (no login, no
+/// transaction), the full RFC 5321 §4.5.3.2.7 five minutes otherwise.
+fn command_timeout(s: &Session) -> Duration {
+    let idle = s.principal.is_none() && matches!(s.state, State::Fresh | State::Ready);
+    match idle {
+        true => s.smtp.config.command_timeout.min(s.smtp.config.unauthenticated_timeout),
+        false => s.smtp.config.command_timeout,
+    }
+}
+
 fn data_error(e: DataError, limit: usize) -> Reply {
     match e {
         DataError::TooBig => Reply::new(552, "5.3.4", format!("message size exceeds the limit of {limit} octets")),
-        DataError::BareLineEnd => Reply::new(550, "5.6.0", "bare CR or LF in the message; lines must end with CRLF"),
+        DataError::BareLineEnd => crate::commands::data::bare_line_end(),
     }
 }
 

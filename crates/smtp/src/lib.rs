@@ -5,17 +5,22 @@
 //! `session` holds the SMTP state and answers each command with a `Reply` (handlers in
 //! `commands/`, one file per command); `data` reads message content. Messages are handed to
 //! `relais_mail::Mailer::deliver`, and the 250 goes out only after that returns (durable).
+//! Content is received into a `spool` (memory up to a threshold and a global budget, then an
+//! unlinked file), so a slow or half-sent message costs little memory.
 
 mod commands;
 mod conn;
 pub mod data;
+pub mod lines;
 pub mod mailauth;
 pub mod queue;
 pub mod reply;
 mod session;
+pub mod spool;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -23,7 +28,7 @@ pub use conn::serve;
 use relais_mail::Mailer;
 
 /// Which port a connection came in on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Mode {
     /// Port 25: mail from the internet for local recipients; never relays.
     Inbound,
@@ -44,7 +49,12 @@ pub struct SmtpConfig {
     /// Error replies tolerated in one session before it is closed.
     pub max_errors: u32,
     pub max_connections_per_address: usize,
+    /// Connections at once on one listener (port 25, 587 or 465), from everywhere.
+    pub max_connections: usize,
     pub command_timeout: Duration,
+    /// How long a session that has not logged in and has no mail transaction may stay silent
+    /// (an idle stranger holds a socket and a descriptor; a real client speaks at once).
+    pub unauthenticated_timeout: Duration,
     pub data_timeout: Duration,
     /// Received fields beyond which a message is taken for a loop (RFC 5321 §6.3).
     pub max_hops: usize,
@@ -56,6 +66,12 @@ pub struct SmtpConfig {
     pub enforce_dmarc: bool,
     /// Clients whose mail is not checked (own hosts, local tools): (network, prefix length).
     pub trusted_networks: Vec<(IpAddr, u8)>,
+    /// Where message content beyond `spool_threshold` waits (unlinked files).
+    pub spool_dir: PathBuf,
+    /// Content of one message kept in memory before it goes to disk.
+    pub spool_threshold: usize,
+    /// Message content in memory across all connections (receiving and delivering).
+    pub body_memory_budget: usize,
 }
 
 impl Default for SmtpConfig {
@@ -66,8 +82,10 @@ impl Default for SmtpConfig {
             max_recipients: 1000,
             max_line_length: 4096,
             max_errors: 20,
-            max_connections_per_address: 100,
+            max_connections_per_address: 20,
+            max_connections: 1000,
             command_timeout: Duration::from_secs(300),
+            unauthenticated_timeout: Duration::from_secs(60),
             data_timeout: Duration::from_secs(600),
             max_hops: 50,
             plaintext_auth_on_loopback: false,
@@ -77,6 +95,9 @@ impl Default for SmtpConfig {
                 (IpAddr::from([127, 0, 0, 0]), 8),
                 (IpAddr::from(std::net::Ipv6Addr::LOCALHOST), 128),
             ],
+            spool_dir: std::env::temp_dir().join("relais-spool"),
+            spool_threshold: 1 << 20,
+            body_memory_budget: 256 << 20,
         }
     }
 }
@@ -88,7 +109,22 @@ pub struct Smtp {
     pub tls: Option<tokio_rustls::TlsAcceptor>,
     /// The one DNS resolver, with SPF/DKIM/DMARC on top.
     pub dns: Arc<mail_auth::MessageAuthenticator>,
-    connections: Mutex<HashMap<IpAddr, usize>>,
+    pub spool: Arc<spool::SpoolConfig>,
+    connections: Mutex<Connections>,
+}
+
+/// Open connections per address and per listener.
+#[derive(Default)]
+struct Connections {
+    per_address: HashMap<IpAddr, usize>,
+    per_mode: HashMap<Mode, usize>,
+}
+
+/// Why a connection is turned away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    Address,
+    Listener,
 }
 
 impl Smtp {
@@ -98,7 +134,12 @@ impl Smtp {
         tls: Option<tokio_rustls::TlsAcceptor>,
         dns: Arc<mail_auth::MessageAuthenticator>,
     ) -> Arc<Smtp> {
-        Arc::new(Smtp { config, mailer, tls, dns, connections: Mutex::new(HashMap::new()) })
+        let spool = Arc::new(spool::SpoolConfig::new(
+            config.spool_dir.clone(),
+            config.spool_threshold,
+            config.body_memory_budget,
+        ));
+        Arc::new(Smtp { config, mailer, tls, dns, spool, connections: Mutex::new(Connections::default()) })
     }
 
     /// True if `ip` is in one of the trusted networks.
@@ -106,32 +147,45 @@ impl Smtp {
         self.config.trusted_networks.iter().any(|(net, len)| in_network(ip, *net, *len))
     }
 
-    /// Counts a connection from `ip`; `None` if it has too many already.
-    fn admit(self: &Arc<Self>, ip: IpAddr) -> Option<ConnectionSlot> {
-        let mut map = self.connections.lock().ok()?;
-        let n = map.entry(ip).or_insert(0);
+    /// A new message's content holder.
+    pub fn new_spool(&self) -> spool::Spool {
+        spool::Spool::new(self.spool.clone())
+    }
+
+    /// Counts a connection from `ip` on `mode`'s listener, or says which limit it is over.
+    fn admit(self: &Arc<Self>, ip: IpAddr, mode: Mode) -> Result<ConnectionSlot, Refusal> {
+        let mut c = self.connections.lock().map_err(|_| Refusal::Listener)?;
+        if c.per_mode.get(&mode).is_some_and(|n| *n >= self.config.max_connections) {
+            return Err(Refusal::Listener);
+        }
+        let n = c.per_address.entry(ip).or_insert(0);
         if *n >= self.config.max_connections_per_address {
-            return None;
+            return Err(Refusal::Address);
         }
         *n += 1;
-        Some(ConnectionSlot { smtp: self.clone(), ip })
+        *c.per_mode.entry(mode).or_insert(0) += 1;
+        Ok(ConnectionSlot { smtp: self.clone(), ip, mode })
     }
 }
 
-/// Gives the connection back to its address's count when dropped.
+/// Gives the connection back to its address's and listener's counts when dropped.
 struct ConnectionSlot {
     smtp: Arc<Smtp>,
     ip: IpAddr,
+    mode: Mode,
 }
 
 impl Drop for ConnectionSlot {
     fn drop(&mut self) {
-        if let Ok(mut map) = self.smtp.connections.lock()
-            && let Some(n) = map.get_mut(&self.ip)
-        {
-            *n -= 1;
-            if *n == 0 {
-                map.remove(&self.ip);
+        if let Ok(mut c) = self.smtp.connections.lock() {
+            if let Some(n) = c.per_address.get_mut(&self.ip) {
+                *n -= 1;
+                if *n == 0 {
+                    c.per_address.remove(&self.ip);
+                }
+            }
+            if let Some(n) = c.per_mode.get_mut(&self.mode) {
+                *n = n.saturating_sub(1);
             }
         }
     }

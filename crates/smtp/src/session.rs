@@ -61,7 +61,9 @@ pub struct Transaction {
     pub ret_full: bool,
     pub recipients: Vec<EnvelopeRecipient>,
     /// BDAT content so far; `None` once a chunk overflowed the size limit.
-    pub chunks: Option<Vec<u8>>,
+    pub chunks: Option<crate::spool::Spool>,
+    /// Bare CR or LF across the BDAT chunks so far.
+    pub chunk_lines: crate::data::LineEnds,
 }
 
 /// A SASL exchange waiting for the client's next line.

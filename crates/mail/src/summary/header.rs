@@ -47,7 +47,12 @@ impl<'a> Fields<'a> {
 
     /// The raw value of the first field named `name` (lower case).
     pub(super) fn first(&self, name: &[u8]) -> Option<&'a [u8]> {
-        self.fields.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| *v)
+        self.all(name).next()
+    }
+
+    /// The raw values of every field named `name`, in order.
+    pub(super) fn all<'n>(&self, name: &'n [u8]) -> impl Iterator<Item = &'a [u8]> + use<'a, '_, 'n> {
+        self.fields.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| *v)
     }
 }
 

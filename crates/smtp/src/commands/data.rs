@@ -4,8 +4,10 @@
 use relais_mail::{Envelope, headers};
 
 use crate::Mode;
+use crate::data::LineEnds;
 use crate::reply::{self, Reply};
-use crate::session::{Action, Session, State};
+use crate::session::{Action, Session, State, Transaction};
+use crate::spool::{Body, Spool};
 
 pub fn data(s: &mut Session) -> Action {
     if s.tx.as_ref().is_none_or(|t| t.recipients.is_empty()) {
@@ -19,41 +21,69 @@ pub fn bdat(s: &mut Session, size: usize, last: bool) -> Action {
     Action::ReadChunk { size, last }
 }
 
-/// A BDAT chunk arrived (its octets already read from the socket).
-pub async fn chunk(s: &mut Session, bytes: &[u8], last: bool) -> Reply {
+/// Before a BDAT chunk is read: the transaction's content so far and its line-end state. No
+/// spool if the chunk would pass the size limit (then it is read and dropped).
+pub fn take_chunks(s: &mut Session, size: usize) -> (Option<Spool>, LineEnds) {
     let limit = s.smtp.config.max_message_size;
+    let Some(tx) = s.tx.as_mut() else { return (None, LineEnds::default()) };
+    let spool = tx.chunks.take().filter(|sp| sp.len().saturating_add(size) <= limit);
+    (spool, tx.chunk_lines)
+}
+
+/// A BDAT chunk of `size` octets was read into `spool` (see [`take_chunks`]).
+pub async fn chunk(s: &mut Session, spool: Option<Spool>, lines: LineEnds, size: usize, last: bool) -> Reply {
+    let limit = s.smtp.config.max_message_size;
+    let too_big = || Reply::new(552, "5.3.4", format!("message size exceeds the limit of {limit} octets"));
     let Some(tx) = s.tx.as_mut() else { return reply::bad_sequence("send MAIL first") };
-    if let Some(buf) = tx.chunks.as_mut() {
-        if buf.len() + bytes.len() > limit {
-            tx.chunks = None;
-        } else {
-            buf.extend_from_slice(bytes);
-        }
-    }
+    tx.chunk_lines = lines;
     if !last {
-        return match tx.chunks {
-            Some(_) => Reply::new(250, "2.0.0", format!("{} octets received", bytes.len())),
-            None => Reply::new(552, "5.3.4", format!("message size exceeds the limit of {limit} octets")),
+        let answer = match spool {
+            Some(_) => Reply::new(250, "2.0.0", format!("{size} octets received")),
+            None => too_big(),
         };
+        tx.chunks = spool;
+        return answer;
     }
-    let content = tx.chunks.take();
-    match content {
-        Some(body) if !tx.recipients.is_empty() => complete(s, body).await,
+    let recipients = !tx.recipients.is_empty();
+    match spool {
+        Some(spool) if recipients && !lines.bare() => complete(s, spool).await,
+        Some(_) if lines.bare() => {
+            s.reset();
+            bare_line_end()
+        }
         Some(_) => {
             s.reset();
             reply::bad_sequence("no valid recipients")
         }
         None => {
             s.reset();
-            Reply::new(552, "5.3.4", format!("message size exceeds the limit of {limit} octets"))
+            too_big()
         }
     }
 }
 
 /// The message content is complete: deliver it and answer. The transaction ends either way.
-pub async fn complete(s: &mut Session, body: Vec<u8>) -> Reply {
+pub async fn complete(s: &mut Session, spool: Spool) -> Reply {
     let Some(tx) = s.tx.take() else { return reply::bad_sequence("send MAIL first") };
     s.reset();
+    if spool.is_empty() {
+        // RFC 3030 §2 lets BDAT 0 LAST end a chunk sequence, not stand for a message alone;
+        // RFC 5322 §3.6 asks for at least Date and From. Nothing is not a message.
+        return Reply::new(554, "5.6.0", "the message is empty");
+    }
+    match spool.into_body().await {
+        Ok(body) => accept(s, tx, body).await,
+        Err(e) => {
+            tracing::error!(session = %s.id, error = %e, "smtp: the message spool failed");
+            reply::temporary_failure()
+        }
+    }
+}
+
+/// Checks, fixes up and delivers a complete message. `held` keeps the message's share of the
+/// memory budget until this returns, the delivery done.
+async fn accept(s: &mut Session, tx: Transaction, mut held: Body) -> Reply {
+    let body = std::mem::take(&mut held.bytes);
     let hops = headers::count_fields(&body, "Received");
     if hops >= s.smtp.config.max_hops {
         return Reply::new(554, "5.4.6", format!("too many hops ({hops} Received fields): mail loop?"));
@@ -64,6 +94,10 @@ pub async fn complete(s: &mut Session, body: Vec<u8>) -> Reply {
             Ok(m) => message = m,
             Err(r) => return r,
         }
+    } else if relais_mail::summary::address_fields(&message, "From").len() > 1 {
+        // RFC 5322 §3.6 allows one From; RFC 7489 §6.6.1: such mail is typically rejected. With
+        // two, what DMARC judges and what the reader is shown (the first) can differ.
+        return Reply::new(550, "5.6.0", "the message has more than one From field");
     }
     let mut trace = vec![received(s, &tx.recipients)];
     let mut quarantine = false;
@@ -123,27 +157,20 @@ pub async fn complete(s: &mut Session, body: Vec<u8>) -> Reply {
     }
 }
 
-/// RFC 6409 §8: a submission server may add a missing Message-ID and Date; the From must be an
-/// address the principal may send as (the envelope was checked at MAIL).
+/// RFC 6409 §8: a submission server may add a missing Message-ID and Date; the From and Sender
+/// must be addresses the principal may send as (the envelope was checked at MAIL).
 async fn submission_fixups(s: &Session, message: Vec<u8>) -> Result<Vec<u8>, Reply> {
     let Some(principal) = s.principal.as_ref() else { return Err(Reply::new(530, "5.7.0", "authentication required")) };
-    let froms = headers::from_addresses(&message);
-    // RFC 5322 §3.6: exactly one From field; one naming no address would pass unchecked.
-    if headers::count_fields(&message, "From") != 1 || froms.is_empty() {
-        return Err(Reply::new(550, "5.6.0", "the message needs exactly one From field with an address"));
-    }
-    for from in froms {
-        match s.smtp.mailer.directory().may_send_as(principal, &from).await {
-            Ok(true) => {}
-            Ok(false) => {
-                return Err(Reply::new(
-                    550,
-                    "5.7.1",
-                    format!("{} may not send as {from} (From:)", principal.address()),
-                ));
-            }
-            Err(_) => return Err(reply::temporary_failure()),
+    // RFC 6409 §8, RFC 5322 §3.6.2: the From and Sender, read as every client reads them.
+    use relais_mail::submission::{OriginatorError, check_originator};
+    match check_originator(s.smtp.mailer.directory(), principal, &message).await {
+        Ok(()) => {}
+        Err(OriginatorError::Directory(e)) => {
+            tracing::error!(session = %s.id, error = %e, "smtp: cannot check the originator");
+            return Err(reply::temporary_failure());
         }
+        Err(e @ OriginatorError::NotPermitted { .. }) => return Err(Reply::new(550, "5.7.1", e.to_string())),
+        Err(e) => return Err(Reply::new(550, "5.6.0", e.to_string())),
     }
     let mut add = Vec::new();
     if !headers::has_field(&message, "Message-ID") {
@@ -179,13 +206,7 @@ fn received(s: &Session, recipients: &[relais_mail::EnvelopeRecipient]) -> Strin
     )
 }
 
-/// A BDAT chunk larger than the whole size limit: its octets were read and dropped.
-pub fn chunk_too_big(s: &mut Session, last: bool) -> Reply {
-    let limit = s.smtp.config.max_message_size;
-    if last {
-        s.reset();
-    } else if let Some(tx) = s.tx.as_mut() {
-        tx.chunks = None;
-    }
-    Reply::new(552, "5.3.4", format!("message size exceeds the limit of {limit} octets"))
+/// RFC 5321 §2.3.8: CR and LF only as CRLF.
+pub fn bare_line_end() -> Reply {
+    Reply::new(550, "5.6.0", "bare CR or LF in the message; lines must end with CRLF")
 }

@@ -51,7 +51,8 @@ pub async fn mail(s: &mut Session, from: MailFrom<Cow<'_, str>>) -> Action {
         env_id: from.env_id.map(Cow::into_owned),
         ret_full: from.flags & MAIL_RET_FULL != 0,
         recipients: Vec::new(),
-        chunks: Some(Vec::new()),
+        chunks: Some(s.smtp.new_spool()),
+        chunk_lines: Default::default(),
     });
     s.state = State::Mail;
     Action::Reply(Reply::new(250, "2.1.0", "sender OK"))

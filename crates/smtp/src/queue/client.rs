@@ -37,9 +37,11 @@ impl std::fmt::Display for Answer {
     }
 }
 
+/// When to use TLS. Which certificates count is the caller's `rustls::ClientConfig`: any for MX
+/// hosts ([`client_config`]), verified for a smarthost ([`verifying_config`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TlsMode {
-    /// STARTTLS when offered, any certificate (RFC 3207 §4.1: opportunistic).
+    /// STARTTLS when offered (RFC 3207 §4.1: opportunistic).
     Opportunistic,
     /// STARTTLS must succeed.
     Required,
@@ -270,8 +272,10 @@ impl Session {
     }
 }
 
-/// TLS for outbound mail: any certificate is accepted, as opportunistic STARTTLS intends
-/// (RFC 3207 §4.1, RFC 7435); signatures are still checked, so the channel is real TLS.
+/// TLS for MX delivery: any certificate is accepted, as opportunistic STARTTLS intends
+/// (RFC 3207 §4.1, RFC 7435 §4: an unauthenticated channel beats clear text, and refusing it
+/// would only push the mail into clear text); signatures are still checked, so the channel is
+/// real TLS. Never for a smarthost: see [`verifying_config`].
 pub fn client_config() -> Arc<rustls::ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = Arc::new(AnyCertificate(provider.clone()));
@@ -281,6 +285,55 @@ pub fn client_config() -> Arc<rustls::ClientConfig> {
     Arc::new(config.unwrap_or_else(|_| {
         rustls::ClientConfig::builder().with_root_certificates(rustls::RootCertStore::empty()).with_no_client_auth()
     }))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrustError {
+    #[error("cannot read the CA file {0}: {1}")]
+    Read(String, std::io::Error),
+    #[error("the CA file {0} holds no usable PEM certificate")]
+    Empty(String),
+    #[error("TLS configuration: {0}")]
+    Tls(#[from] rustls::Error),
+}
+
+/// TLS for a configured smarthost, which gets our credentials: its certificate must chain to
+/// a trust anchor and name the host we connect to (RFC 6125). The anchors are the ones in
+/// `ca_file` (PEM; for a private relay) if given, else the system's.
+pub fn verifying_config(
+    ca_file: Option<&std::path::Path>,
+) -> std::result::Result<Arc<rustls::ClientConfig>, TrustError> {
+    let mut roots = rustls::RootCertStore::empty();
+    match ca_file {
+        Some(path) => {
+            let shown = path.display().to_string();
+            let pem = std::fs::read(path).map_err(|e| TrustError::Read(shown.clone(), e))?;
+            let mut reader = pem.as_slice();
+            let certs: Vec<_> = rustls_pemfile::certs(&mut reader).filter_map(|c| c.ok()).collect();
+            let (added, _) = roots.add_parsable_certificates(certs);
+            if added == 0 {
+                return Err(TrustError::Empty(shown));
+            }
+        }
+        None => {
+            let found = rustls_native_certs::load_native_certs();
+            for e in &found.errors {
+                tracing::warn!(error = %e, "queue: a system trust anchor could not be loaded");
+            }
+            let (added, _) = roots.add_parsable_certificates(found.certs);
+            if added == 0 {
+                tracing::warn!(
+                    "queue: no system trust anchors found; the smarthost's certificate cannot be verified (set smtp.relay.ca_file)"
+                );
+            }
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
 }
 
 #[derive(Debug)]

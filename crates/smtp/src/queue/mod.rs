@@ -28,6 +28,8 @@ pub struct QueueConfig {
     pub relay: Option<(String, u16)>,
     pub relay_auth: Option<(String, String)>,
     pub relay_tls: TlsMode,
+    /// Trust anchors (PEM) for the smarthost's certificate instead of the system's.
+    pub relay_ca_file: Option<std::path::PathBuf>,
     pub retry_initial: Duration,
     pub retry_max: Duration,
     pub delay_warning: Duration,
@@ -44,6 +46,7 @@ impl Default for QueueConfig {
             relay: None,
             relay_auth: None,
             relay_tls: TlsMode::Opportunistic,
+            relay_ca_file: None,
             retry_initial: Duration::from_secs(300),
             retry_max: Duration::from_secs(4 * 3600),
             delay_warning: Duration::from_secs(4 * 3600),
@@ -62,7 +65,10 @@ pub struct Queue {
     config: QueueConfig,
     mailer: Mailer,
     router: Router,
+    /// MX hosts: opportunistic, any certificate (RFC 7435).
     tls: Arc<rustls::ClientConfig>,
+    /// The smarthost: verified, or no connection (our credentials go there).
+    relay_tls: Arc<rustls::ClientConfig>,
 }
 
 /// One domain's share of a leased batch: messages and, for each, its recipients there.
@@ -71,7 +77,17 @@ type DomainWork = Vec<(Arc<QueuedMessage>, Vec<QueuedRecipient>)>;
 impl Queue {
     pub fn new(config: QueueConfig, mailer: Mailer, dns: Arc<mail_auth::MessageAuthenticator>) -> Arc<Queue> {
         let router = Router::new(dns, config.routes.clone(), config.relay.clone());
-        Arc::new(Queue { config, mailer, router, tls: client::client_config() })
+        // A CA file that cannot be read was refused when the configuration was checked; should
+        // it go bad since, no anchor is trusted and relay mail waits in the queue.
+        let relay_tls = client::verifying_config(config.relay_ca_file.as_deref()).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "queue: the smarthost's certificate cannot be verified; relay mail stays queued");
+            Arc::new(
+                rustls::ClientConfig::builder()
+                    .with_root_certificates(rustls::RootCertStore::empty())
+                    .with_no_client_auth(),
+            )
+        });
+        Arc::new(Queue { config, mailer, router, tls: client::client_config(), relay_tls })
     }
 
     /// Runs until `shutdown` turns true.
@@ -213,18 +229,20 @@ impl Queue {
                         continue;
                     }
                 };
-                let (mode, auth) = match hop.relay {
-                    true => {
-                        (self.config.relay_tls, self.config.relay_auth.as_ref().map(|(u, p)| (u.as_str(), p.as_str())))
-                    }
-                    false => (TlsMode::Opportunistic, None),
+                let (mode, auth, tls) = match hop.relay {
+                    true => (
+                        self.config.relay_tls,
+                        self.config.relay_auth.as_ref().map(|(u, p)| (u.as_str(), p.as_str())),
+                        self.relay_tls.clone(),
+                    ),
+                    false => (TlsMode::Opportunistic, None, self.tls.clone()),
                 };
                 match client::Session::open(
                     tcp,
                     &hop.host,
                     &self.config.hostname,
                     mode,
-                    self.tls.clone(),
+                    tls,
                     auth,
                     self.config.command_timeout,
                 )
