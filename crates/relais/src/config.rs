@@ -168,16 +168,34 @@ pub struct Tls {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Auth {
+    /// Failures that lock an address out (any account) for the window.
     pub max_failures_per_address: u32,
+    /// Failures that lock one (account, address) pair, and that slow the account down.
     pub max_failures_per_account: u32,
     pub failure_window_secs: u64,
+    /// The wait of a further attempt from an address that failed on an account under slowdown.
+    pub slowdown_secs: u64,
     /// Seconds a successful password verification is remembered (0: never).
     pub cache_secs: u64,
+    /// Argon2 verifications at once (0: the cores, at least twice the per-address bound).
+    pub max_verifications: usize,
+    pub max_verifications_per_address: usize,
+    pub max_verifications_per_account: usize,
 }
 
 impl Default for Auth {
     fn default() -> Self {
-        Auth { max_failures_per_address: 20, max_failures_per_account: 10, failure_window_secs: 300, cache_secs: 300 }
+        let (t, g) = (relais_directory::ThrottleConfig::default(), relais_directory::GateConfig::default());
+        Auth {
+            max_failures_per_address: t.max_failures_per_address,
+            max_failures_per_account: t.max_failures_per_account,
+            failure_window_secs: t.window.as_secs(),
+            slowdown_secs: t.slowdown.as_secs(),
+            cache_secs: 300,
+            max_verifications: g.pool,
+            max_verifications_per_address: g.per_address,
+            max_verifications_per_account: g.per_account,
+        }
     }
 }
 
@@ -448,6 +466,13 @@ impl Auth {
                 max_failures_per_address: self.max_failures_per_address,
                 max_failures_per_account: self.max_failures_per_account,
                 window: Duration::from_secs(self.failure_window_secs),
+                slowdown: Duration::from_secs(self.slowdown_secs),
+            },
+            gates: relais_directory::GateConfig {
+                pool: self.max_verifications,
+                per_address: self.max_verifications_per_address.max(1),
+                per_account: self.max_verifications_per_account.max(1),
+                ..relais_directory::GateConfig::default()
             },
             cache_ttl: Duration::from_secs(self.cache_secs),
         }
