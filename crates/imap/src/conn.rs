@@ -77,7 +77,10 @@ async fn read<S: AsyncRead + Unpin>(
     shutdown: &mut watch::Receiver<bool>,
     idling: bool,
 ) -> Input {
-    let timeout = s.imap.config.idle_timeout;
+    let timeout = match s.state {
+        crate::session::State::NotAuthenticated => s.imap.config.login_timeout,
+        _ => s.imap.config.idle_timeout,
+    };
     let account = s.watched();
     let notified = async {
         match (idling, s.changes.as_mut()) {

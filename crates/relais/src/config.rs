@@ -24,6 +24,7 @@ pub struct Config {
     pub pop3: Pop3,
     pub imap: Imap,
     pub dav: Dav,
+    pub http: Http,
     pub dns: Dns,
 }
 
@@ -297,6 +298,11 @@ fn routes<'de, D: Deserializer<'de>>(d: D) -> Result<std::collections::HashMap<S
 pub struct Imap {
     /// RFC 9051 §5.4: at least 1800.
     pub idle_timeout_secs: u64,
+    /// Idle time allowed before login (the autologout timer is for authenticated sessions).
+    pub login_timeout_secs: u64,
+    /// Connections at once (IMAP and IMAPS together), and from one client address.
+    pub max_connections: usize,
+    pub max_connections_per_address: usize,
     pub max_line: usize,
     /// Largest APPEND (APPENDLIMIT).
     pub max_append: u64,
@@ -310,6 +316,9 @@ impl Default for Imap {
         let d = relais_imap::ImapConfig::default();
         Imap {
             idle_timeout_secs: d.idle_timeout.as_secs(),
+            login_timeout_secs: d.login_timeout.as_secs(),
+            max_connections: 20_000,
+            max_connections_per_address: 200,
             max_line: d.max_line,
             max_append: d.max_append,
             max_errors: d.max_errors,
@@ -323,6 +332,7 @@ impl Imap {
         relais_imap::ImapConfig {
             hostname: hostname.to_owned(),
             idle_timeout: Duration::from_secs(self.idle_timeout_secs.max(1)),
+            login_timeout: Duration::from_secs(self.login_timeout_secs.max(1)),
             max_line: self.max_line.max(1024),
             max_append: self.max_append,
             max_errors: self.max_errors.max(1),
@@ -368,6 +378,11 @@ impl Dav {
 pub struct Pop3 {
     /// RFC 1939 §3 autologout; at least 600.
     pub idle_timeout_secs: u64,
+    /// Idle time allowed before login.
+    pub login_timeout_secs: u64,
+    /// Connections at once (POP3 and POP3S together), and from one client address.
+    pub max_connections: usize,
+    pub max_connections_per_address: usize,
     pub max_auth_failures: u32,
     /// USER/PASS and AUTH without TLS from loopback: for tests and local tools only.
     pub plaintext_auth_on_loopback: bool,
@@ -375,7 +390,14 @@ pub struct Pop3 {
 
 impl Default for Pop3 {
     fn default() -> Self {
-        Pop3 { idle_timeout_secs: 600, max_auth_failures: 3, plaintext_auth_on_loopback: false }
+        Pop3 {
+            idle_timeout_secs: 600,
+            login_timeout_secs: 60,
+            max_connections: 5000,
+            max_connections_per_address: 100,
+            max_auth_failures: 3,
+            plaintext_auth_on_loopback: false,
+        }
     }
 }
 
@@ -384,9 +406,25 @@ impl Pop3 {
         relais_pop3::Pop3Config {
             hostname: hostname.to_owned(),
             idle_timeout: Duration::from_secs(self.idle_timeout_secs.max(1)),
+            login_timeout: Duration::from_secs(self.login_timeout_secs.max(1)),
             max_auth_failures: self.max_auth_failures.max(1),
             plaintext_auth_on_loopback: self.plaintext_auth_on_loopback,
         }
+    }
+}
+
+/// The HTTP and HTTPS listeners.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Http {
+    /// Connections at once (HTTP and HTTPS together), and from one client address.
+    pub max_connections: usize,
+    pub max_connections_per_address: usize,
+}
+
+impl Default for Http {
+    fn default() -> Self {
+        Http { max_connections: 20_000, max_connections_per_address: 200 }
     }
 }
 
@@ -480,6 +518,19 @@ impl Auth {
 }
 
 impl Config {
+    /// (max_connections, max_connections_per_address) of a protocol's listeners.
+    pub fn connection_limits(&self, protocol: crate::connections::Protocol) -> (usize, usize) {
+        use crate::connections::Protocol;
+        match protocol {
+            // relais_smtp counts its connections per address and per listener itself; here they
+            // count only toward the process's cap.
+            Protocol::Smtp => (usize::MAX, usize::MAX),
+            Protocol::Imap => (self.imap.max_connections, self.imap.max_connections_per_address),
+            Protocol::Pop3 => (self.pop3.max_connections, self.pop3.max_connections_per_address),
+            Protocol::Http => (self.http.max_connections, self.http.max_connections_per_address),
+        }
+    }
+
     /// Reads `file` (if given) and the environment.
     pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
         let env: BTreeMap<String, String> = std::env::vars().filter(|(k, _)| k.starts_with("RELAIS__")).collect();

@@ -5,6 +5,7 @@
 mod admin;
 mod admin_mail;
 mod config;
+mod connections;
 mod http;
 mod serve;
 mod tls;
