@@ -63,7 +63,9 @@ fn args() -> Result<Args> {
         }
     }
     if a.listeners.is_empty() || a.imap.is_none() || a.pid == 0 {
-        bail!("usage: idle-load --pid PID --listener imap=HOST:PORT [--listener KIND=HOST:PORT …] --user U --password P");
+        bail!(
+            "usage: idle-load --pid PID --listener imap=HOST:PORT [--listener KIND=HOST:PORT …] --user U --password P"
+        );
     }
     Ok(a)
 }

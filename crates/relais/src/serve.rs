@@ -248,9 +248,12 @@ async fn accept_loop(
             Err(why) => {
                 tracing::debug!(%peer, limit = ?why, "connection refused");
                 if service.plain() {
-                    // Non-blocking: the reply fits an empty socket buffer, and a refusal must
-                    // cost the loop nothing.
-                    let _ = stream.try_write(service.protocol().refusal());
+                    // Straight to the socket, non-blocking (the reply fits its empty buffer): a
+                    // refusal costs the loop nothing. Not `try_write`: a socket the reactor has
+                    // not yet seen writable would write nothing.
+                    if let Ok(mut socket) = stream.into_std() {
+                        let _ = std::io::Write::write(&mut socket, service.protocol().refusal());
+                    }
                 }
                 continue;
             }
