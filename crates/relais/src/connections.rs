@@ -211,7 +211,7 @@ pub fn raise_descriptor_limit() -> u64 {
         }
         tracing::warn!(soft = before, hard = limit.rlim_max, "file descriptors: the soft limit could not be raised");
     } else {
-        tracing::info!(limit = before, "file descriptors: limit");
+        tracing::info!(limit = before, "file descriptors: the soft limit is already the hard limit");
     }
     before
 }
