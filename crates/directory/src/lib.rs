@@ -15,6 +15,7 @@ mod address;
 mod auth;
 mod credential;
 mod error;
+mod gate;
 mod password;
 mod provision;
 mod throttle;
@@ -26,6 +27,7 @@ pub use address::Address;
 pub use auth::{AuthConfig, Credentials};
 pub use credential::CredentialWatch;
 pub use error::{AuthError, DirectoryError};
+pub use gate::GateConfig;
 pub use relais_store::{AppPassword, Domain, Principal};
 pub use throttle::ThrottleConfig;
 pub use visibility::GalScope;
@@ -312,8 +314,19 @@ impl Directory {
         if name.trim().is_empty() || name.len() > 64 {
             return Err(DirectoryError::Invalid("an app password needs a name of 1 to 64 characters".into()));
         }
-        let secret = password::generate();
-        let hash = password::hash(&secret).await?;
+        // Selectors are unique within an account, so that a login names one hash (password.rs).
+        let id = p.id;
+        let taken: Vec<String> = self
+            .store
+            .read(move |r| r.app_passwords(id))
+            .await?
+            .iter()
+            .filter_map(|a| password::selector_of(&a.secret))
+            .collect();
+        let secret = std::iter::repeat_with(password::generate)
+            .find(|s| password::selector(s).is_some_and(|sel| !taken.iter().any(|t| t == sel)))
+            .unwrap_or_default();
+        let hash = password::hash_app(&secret).await?;
         let name = name.to_owned();
         self.store.write(move |tx| tx.add_app_password(p.id, &name, &hash)).await?;
         Ok(secret)
@@ -336,5 +349,11 @@ impl Directory {
     /// or an app password. Returns the principal on success.
     pub async fn authenticate(&self, credentials: &Credentials) -> Result<Principal, AuthError> {
         self.auth.authenticate(self, credentials).await
+    }
+
+    /// How many Argon2 password verifications this process has computed (cache hits and
+    /// refusals before verifying are not counted).
+    pub fn password_verifications(&self) -> u64 {
+        self.auth.verifications()
     }
 }

@@ -90,8 +90,10 @@ async fn authentication(f: Fresh) {
             max_failures_per_address: 100,
             max_failures_per_account: 3,
             window: Duration::from_secs(60),
+            ..ThrottleConfig::default()
         },
         cache_ttl: Duration::from_secs(60),
+        ..AuthConfig::default()
     };
     let dir = Directory::new(f.store.clone(), config);
     dir.add_domain("example.com").await.unwrap();
@@ -129,6 +131,7 @@ async fn throttle_per_address(f: Fresh) {
             max_failures_per_address: 3,
             max_failures_per_account: 100,
             window: Duration::from_secs(60),
+            ..ThrottleConfig::default()
         },
         ..AuthConfig::default()
     };

@@ -77,7 +77,10 @@ async fn read<S: AsyncRead + Unpin>(
     shutdown: &mut watch::Receiver<bool>,
     idling: bool,
 ) -> Input {
-    let timeout = s.imap.config.idle_timeout;
+    let timeout = match s.state {
+        crate::session::State::NotAuthenticated => s.imap.config.login_timeout,
+        _ => s.imap.config.idle_timeout,
+    };
     let watched = s.watched();
     let store = s.imap.store().clone();
     // Disjoint fields: the watched account's notifications and the credential's.

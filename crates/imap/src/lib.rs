@@ -30,6 +30,9 @@ pub struct ImapConfig {
     pub hostname: String,
     /// RFC 9051 §5.4: an idle session may be closed after at least 30 minutes.
     pub idle_timeout: Duration,
+    /// Before login, a connection may be idle this long (RFC 9051 §5.4's 30 minutes are for
+    /// authenticated sessions; a stranger's idle connection is only a cost).
+    pub login_timeout: Duration,
     pub max_line: usize,
     pub max_literal: u64,
     /// Largest message APPEND takes (APPENDLIMIT, RFC 7889).
@@ -45,6 +48,7 @@ impl Default for ImapConfig {
         ImapConfig {
             hostname: "localhost".into(),
             idle_timeout: Duration::from_secs(30 * 60),
+            login_timeout: Duration::from_secs(60),
             max_line: 64 * 1024,
             max_literal: 64 * 1024,
             max_append: 50 << 20,

@@ -24,6 +24,9 @@ pub struct Pop3Config {
     pub hostname: String,
     /// RFC 1939 §3: the autologout timer, at least 10 minutes.
     pub idle_timeout: Duration,
+    /// Before login, a connection may be idle this long (a stranger's idle connection is only
+    /// a cost; RFC 1939 §3's autologout timer is for the session).
+    pub login_timeout: Duration,
     /// Failed logins tolerated in one session before it is closed.
     pub max_auth_failures: u32,
     /// USER/PASS and AUTH without TLS from loopback (tests and local tools only).
@@ -35,6 +38,7 @@ impl Default for Pop3Config {
         Pop3Config {
             hostname: "localhost".into(),
             idle_timeout: Duration::from_secs(600),
+            login_timeout: Duration::from_secs(60),
             max_auth_failures: 3,
             plaintext_auth_on_loopback: false,
         }

@@ -127,8 +127,12 @@ impl Session {
             return None;
         }
         loop {
+            let timeout = match self.state {
+                State::Authorization { .. } => self.pop3.config.login_timeout,
+                State::Transaction(_) => self.pop3.config.idle_timeout,
+            };
             let line = tokio::select! {
-                r = tokio::time::timeout(self.pop3.config.idle_timeout, c.line()) => Some(r),
+                r = tokio::time::timeout(timeout, c.line()) => Some(r),
                 _ = shutdown.wait_for(|s| *s) => None,
             };
             let Some(line) = line else {

@@ -25,6 +25,7 @@ pub struct Config {
     pub imap: Imap,
     pub dav: Dav,
     pub calendar: Calendar,
+    pub http: Http,
     pub dns: Dns,
     pub directory: DirectorySettings,
 }
@@ -185,16 +186,34 @@ pub struct Tls {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Auth {
+    /// Failures that lock an address out (any account) for the window.
     pub max_failures_per_address: u32,
+    /// Failures that lock one (account, address) pair, and that slow the account down.
     pub max_failures_per_account: u32,
     pub failure_window_secs: u64,
+    /// The wait of a further attempt from an address that failed on an account under slowdown.
+    pub slowdown_secs: u64,
     /// Seconds a successful password verification is remembered (0: never).
     pub cache_secs: u64,
+    /// Argon2 verifications at once (0: the cores, at least twice the per-address bound).
+    pub max_verifications: usize,
+    pub max_verifications_per_address: usize,
+    pub max_verifications_per_account: usize,
 }
 
 impl Default for Auth {
     fn default() -> Self {
-        Auth { max_failures_per_address: 20, max_failures_per_account: 10, failure_window_secs: 300, cache_secs: 300 }
+        let (t, g) = (relais_directory::ThrottleConfig::default(), relais_directory::GateConfig::default());
+        Auth {
+            max_failures_per_address: t.max_failures_per_address,
+            max_failures_per_account: t.max_failures_per_account,
+            failure_window_secs: t.window.as_secs(),
+            slowdown_secs: t.slowdown.as_secs(),
+            cache_secs: 300,
+            max_verifications: g.pool,
+            max_verifications_per_address: g.per_address,
+            max_verifications_per_account: g.per_account,
+        }
     }
 }
 
@@ -311,6 +330,11 @@ fn routes<'de, D: Deserializer<'de>>(d: D) -> Result<std::collections::HashMap<S
 pub struct Imap {
     /// RFC 9051 §5.4: at least 1800.
     pub idle_timeout_secs: u64,
+    /// Idle time allowed before login (the autologout timer is for authenticated sessions).
+    pub login_timeout_secs: u64,
+    /// Connections at once (IMAP and IMAPS together), and from one client address.
+    pub max_connections: usize,
+    pub max_connections_per_address: usize,
     pub max_line: usize,
     /// Largest APPEND (APPENDLIMIT).
     pub max_append: u64,
@@ -324,6 +348,9 @@ impl Default for Imap {
         let d = relais_imap::ImapConfig::default();
         Imap {
             idle_timeout_secs: d.idle_timeout.as_secs(),
+            login_timeout_secs: d.login_timeout.as_secs(),
+            max_connections: 20_000,
+            max_connections_per_address: 200,
             max_line: d.max_line,
             max_append: d.max_append,
             max_errors: d.max_errors,
@@ -337,6 +364,7 @@ impl Imap {
         relais_imap::ImapConfig {
             hostname: hostname.to_owned(),
             idle_timeout: Duration::from_secs(self.idle_timeout_secs.max(1)),
+            login_timeout: Duration::from_secs(self.login_timeout_secs.max(1)),
             max_line: self.max_line.max(1024),
             max_append: self.max_append,
             max_errors: self.max_errors.max(1),
@@ -417,6 +445,11 @@ impl Calendar {
 pub struct Pop3 {
     /// RFC 1939 §3 autologout; at least 600.
     pub idle_timeout_secs: u64,
+    /// Idle time allowed before login.
+    pub login_timeout_secs: u64,
+    /// Connections at once (POP3 and POP3S together), and from one client address.
+    pub max_connections: usize,
+    pub max_connections_per_address: usize,
     pub max_auth_failures: u32,
     /// USER/PASS and AUTH without TLS from loopback: for tests and local tools only.
     pub plaintext_auth_on_loopback: bool,
@@ -424,7 +457,14 @@ pub struct Pop3 {
 
 impl Default for Pop3 {
     fn default() -> Self {
-        Pop3 { idle_timeout_secs: 600, max_auth_failures: 3, plaintext_auth_on_loopback: false }
+        Pop3 {
+            idle_timeout_secs: 600,
+            login_timeout_secs: 60,
+            max_connections: 5000,
+            max_connections_per_address: 100,
+            max_auth_failures: 3,
+            plaintext_auth_on_loopback: false,
+        }
     }
 }
 
@@ -433,9 +473,25 @@ impl Pop3 {
         relais_pop3::Pop3Config {
             hostname: hostname.to_owned(),
             idle_timeout: Duration::from_secs(self.idle_timeout_secs.max(1)),
+            login_timeout: Duration::from_secs(self.login_timeout_secs.max(1)),
             max_auth_failures: self.max_auth_failures.max(1),
             plaintext_auth_on_loopback: self.plaintext_auth_on_loopback,
         }
+    }
+}
+
+/// The HTTP and HTTPS listeners.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Http {
+    /// Connections at once (HTTP and HTTPS together), and from one client address.
+    pub max_connections: usize,
+    pub max_connections_per_address: usize,
+}
+
+impl Default for Http {
+    fn default() -> Self {
+        Http { max_connections: 20_000, max_connections_per_address: 200 }
     }
 }
 
@@ -547,6 +603,13 @@ impl Auth {
                 max_failures_per_address: self.max_failures_per_address,
                 max_failures_per_account: self.max_failures_per_account,
                 window: Duration::from_secs(self.failure_window_secs),
+                slowdown: Duration::from_secs(self.slowdown_secs),
+            },
+            gates: relais_directory::GateConfig {
+                pool: self.max_verifications,
+                per_address: self.max_verifications_per_address.max(1),
+                per_account: self.max_verifications_per_account.max(1),
+                ..relais_directory::GateConfig::default()
             },
             cache_ttl: Duration::from_secs(self.cache_secs),
         }
@@ -554,6 +617,19 @@ impl Auth {
 }
 
 impl Config {
+    /// (max_connections, max_connections_per_address) of a protocol's listeners.
+    pub fn connection_limits(&self, protocol: crate::connections::Protocol) -> (usize, usize) {
+        use crate::connections::Protocol;
+        match protocol {
+            // relais_smtp counts its connections per address and per listener itself; here they
+            // count only toward the process's cap.
+            Protocol::Smtp => (usize::MAX, usize::MAX),
+            Protocol::Imap => (self.imap.max_connections, self.imap.max_connections_per_address),
+            Protocol::Pop3 => (self.pop3.max_connections, self.pop3.max_connections_per_address),
+            Protocol::Http => (self.http.max_connections, self.http.max_connections_per_address),
+        }
+    }
+
     /// Reads `file` (if given) and the environment.
     pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
         let env: BTreeMap<String, String> = std::env::vars().filter(|(k, _)| k.starts_with("RELAIS__")).collect();

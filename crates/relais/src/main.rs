@@ -8,6 +8,7 @@ mod admin_mail;
 mod admin_vacation;
 mod backup;
 mod config;
+mod connections;
 mod http;
 mod serve;
 mod tls;

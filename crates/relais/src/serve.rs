@@ -15,6 +15,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
 use crate::config::Config;
+use crate::connections::{Connections, Protocol};
 
 /// What every connection handler shares.
 pub struct State {
@@ -88,8 +89,30 @@ enum Service {
     Imap(bool),
 }
 
+impl Service {
+    fn protocol(&self) -> Protocol {
+        match self {
+            Service::Http | Service::Https(_) => Protocol::Http,
+            Service::Smtp(_) => Protocol::Smtp,
+            Service::Pop3(_) => Protocol::Pop3,
+            Service::Imap(_) => Protocol::Imap,
+        }
+    }
+
+    /// True if the client expects plain text first (TLS from the first byte otherwise).
+    fn plain(&self) -> bool {
+        match self {
+            Service::Http => true,
+            Service::Smtp(mode) => *mode != relais_smtp::Mode::Submissions,
+            Service::Pop3(tls) | Service::Imap(tls) => !tls,
+            Service::Https(_) => false,
+        }
+    }
+}
+
 pub async fn run(data: PathBuf, config: Config) -> Result<()> {
     std::fs::create_dir_all(&data).with_context(|| format!("cannot create data directory {}", data.display()))?;
+    let connections = Connections::new(&config, crate::connections::raise_descriptor_limit());
     let store = Store::open(crate::store_config(&data, &config)).await.context("cannot open the store")?;
     relais_groupware::recurrence::set_limits(config.calendar.to_limits());
     let directory = Directory::new(store.clone(), config.auth.to_directory())
@@ -169,7 +192,7 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
             "imaps" => Service::Imap(true),
             _ => Service::Http,
         };
-        tokio::spawn(accept_loop(listener, service, state.clone(), control.handle()));
+        tokio::spawn(accept_loop(listener, service, state.clone(), connections.clone(), control.handle()));
     }
     {
         let handle = control.handle();
@@ -208,7 +231,14 @@ async fn https(
     }
 }
 
-async fn accept_loop(listener: TcpListener, service: Service, state: Arc<State>, mut shutdown: Shutdown) {
+async fn accept_loop(
+    listener: TcpListener,
+    service: Service,
+    state: Arc<State>,
+    connections: Arc<Connections>,
+    mut shutdown: Shutdown,
+) {
+    let mut failures = AcceptFailures::default();
     loop {
         let accepted = tokio::select! {
             r = listener.accept() => r,
@@ -217,9 +247,23 @@ async fn accept_loop(listener: TcpListener, service: Service, state: Arc<State>,
         let (stream, peer) = match accepted {
             Ok(a) => a,
             Err(e) => {
-                // Out of descriptors and the like: back off instead of spinning.
-                tracing::warn!(error = %e, "accept failed");
-                tokio::time::sleep(Duration::from_millis(100)).await;
+                failures.back_off(&e).await;
+                continue;
+            }
+        };
+        failures.backoff = Duration::ZERO;
+        let admitted = match connections.admit(service.protocol(), peer.ip()) {
+            Ok(a) => a,
+            Err(why) => {
+                tracing::debug!(%peer, limit = ?why, "connection refused");
+                if service.plain() {
+                    // Straight to the socket, non-blocking (the reply fits its empty buffer): a
+                    // refusal costs the loop nothing. Not `try_write`: a socket the reactor has
+                    // not yet seen writable would write nothing.
+                    if let Ok(mut socket) = stream.into_std() {
+                        let _ = std::io::Write::write(&mut socket, service.protocol().refusal());
+                    }
+                }
                 continue;
             }
         };
@@ -230,6 +274,7 @@ async fn accept_loop(listener: TcpListener, service: Service, state: Arc<State>,
         // the largest of them (about 24 KiB), and an idle IMAP connection would carry the size of
         // an HTTPS one.
         tokio::spawn(async move {
+            let _admitted = admitted;
             match service {
                 Service::Http => Box::pin(crate::http::serve(stream, peer, false, state, handle)).await,
                 Service::Https(acceptor) => Box::pin(https(acceptor, stream, peer, state, handle)).await,
@@ -247,6 +292,32 @@ async fn accept_loop(listener: TcpListener, service: Service, state: Arc<State>,
                 }
             }
         });
+    }
+}
+
+/// Failed accepts in a row. Out of descriptors (EMFILE, ENFILE) or memory, the connection stays
+/// in the backlog and the next accept fails alike: the loop backs off (10 ms, doubling to 1 s)
+/// instead of spinning, logs once per 10 s instead of flooding, and never ends. A failure of one
+/// connection (reset before it was accepted) is skipped at once.
+#[derive(Default)]
+struct AcceptFailures {
+    backoff: Duration,
+    logged: Option<std::time::Instant>,
+}
+
+impl AcceptFailures {
+    async fn back_off(&mut self, e: &std::io::Error) {
+        let exhausted = matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM));
+        if !exhausted {
+            tracing::debug!(error = %e, "accept failed");
+            return;
+        }
+        if self.logged.is_none_or(|at| at.elapsed() > Duration::from_secs(10)) {
+            self.logged = Some(std::time::Instant::now());
+            tracing::warn!(error = %e, "accept failed: out of file descriptors or memory; backing off");
+        }
+        self.backoff = (self.backoff * 2).clamp(Duration::from_millis(10), Duration::from_secs(1));
+        tokio::time::sleep(self.backoff).await;
     }
 }
 

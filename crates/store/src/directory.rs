@@ -401,6 +401,16 @@ impl WriteTx<'_> {
         Ok(())
     }
 
+    /// Replaces an app password's hash by another of the same password (re-hashed with new
+    /// parameters): not a change anyone syncs, so nothing is logged.
+    pub fn rehash_app_password(&mut self, principal: AccountId, name: &str, secret: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE app_passwords SET secret = $1 WHERE principal_id = $2 AND name = $3",
+            params![secret, principal.0, name],
+        )?;
+        Ok(())
+    }
+
     pub fn revoke_app_password(&mut self, principal: AccountId, name: &str) -> Result<()> {
         if self
             .conn()
