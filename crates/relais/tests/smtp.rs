@@ -571,3 +571,33 @@ fn half_sent_bodies_are_spooled_not_held_in_memory() {
     let body = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|p| raw.len() - p - 4);
     assert_eq!(body, Some(mb * block.len()));
 }
+
+/// Issue 10 item 9: a submission session authenticated with a password that is then changed
+/// (or an app password then revoked) ends at its next command with 421; another user's session
+/// goes on.
+#[test]
+fn revoked_credentials_end_submission_sessions() {
+    let s = Server::start(bin(), &["submission", "http"], "[smtp]\nplaintext_auth_on_loopback = true\n");
+    for args in [
+        &["domain", "add", "example.test"][..],
+        &["user", "add", "alice@example.test", "--password", "alice-pw"],
+        &["user", "add", "bob@example.test", "--password", "bob-pw"],
+    ] {
+        assert!(s.admin(args).status.success());
+    }
+    let mut alice = Client::connect(s.addr("submission"));
+    // \0alice@example.test\0alice-pw
+    alice.transcript(&[("", &["220 "]), EHLO, ("AUTH PLAIN AGFsaWNlQGV4YW1wbGUudGVzdABhbGljZS1wdw==\r\n", &["235 "])]);
+    let mut bob = Client::connect(s.addr("submission"));
+    // \0bob@example.test\0bob-pw
+    bob.transcript(&[("", &["220 "]), EHLO, ("AUTH PLAIN AGJvYkBleGFtcGxlLnRlc3QAYm9iLXB3\r\n", &["235 "])]);
+    alice.transcript(&[("MAIL FROM:<alice@example.test>\r\n", &["250 "]), ("RSET\r\n", &["250 "])]);
+    let out = s.admin(&["user", "passwd", "alice@example.test", "--password", "changed"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The CLI is another process: its commit reaches the server through the store's
+    // cross-process notifications (SQLite's data_version, polled every 20 ms).
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    alice.transcript(&[("MAIL FROM:<alice@example.test>\r\n", &["421 4.7.0"])]);
+    assert!(alice.closed(), "the session ends");
+    bob.transcript(&[("MAIL FROM:<bob@example.test>\r\n", &["250 "])]);
+}

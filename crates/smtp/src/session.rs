@@ -83,6 +83,8 @@ pub struct Session {
     pub helo: Option<String>,
     pub esmtp: bool,
     pub principal: Option<Principal>,
+    /// The credentials it authenticated with: when they are revoked, the session ends.
+    pub credential: Option<relais_directory::CredentialWatch>,
     pub tx: Option<Transaction>,
     pub sasl: Option<SaslStep>,
     pub errors: u32,
@@ -149,6 +151,7 @@ impl Session {
             helo: None,
             esmtp: false,
             principal: None,
+            credential: None,
             tx: None,
             sasl: None,
             errors: 0,
@@ -181,6 +184,10 @@ impl Session {
 
     /// One line from the client (CRLF included).
     pub async fn handle_line(&mut self, line: &[u8]) -> Action {
+        if !self.credential_holds().await {
+            tracing::info!(session = %self.id, "smtp: credentials revoked; session ended");
+            return Action::Close(Reply::new(421, "4.7.0", "credentials revoked; closing"));
+        }
         if let Some(step) = self.sasl.take() {
             return crate::commands::auth::step(self, step, line).await;
         }
@@ -199,6 +206,22 @@ impl Session {
             return Action::Reply(reply::bad_sequence(why));
         }
         crate::commands::dispatch(self, request).await
+    }
+}
+
+impl Session {
+    /// False once the password or app password this session authenticated with was changed or
+    /// revoked, or its principal removed (checked before every command; cheap until the
+    /// directory changes). A store error lets the session go on: it is logged.
+    async fn credential_holds(&mut self) -> bool {
+        let Some(watch) = self.credential.as_mut() else { return true };
+        match watch.still_valid(self.smtp.mailer.directory()).await {
+            Ok(valid) => valid,
+            Err(e) => {
+                tracing::warn!(session = %self.id, error = %e, "smtp: cannot check the credentials");
+                true
+            }
+        }
     }
 }
 

@@ -84,6 +84,13 @@ async fn login(s: &mut Session, username: String, password: String) -> Action {
     match s.smtp.mailer.directory().authenticate(&credentials).await {
         Ok(p) => {
             tracing::info!(session = %s.id, user = %p.address(), "smtp: authenticated");
+            match s.smtp.mailer.directory().watch_credential(&p).await {
+                Ok(watch) => s.credential = Some(watch),
+                Err(e) => {
+                    tracing::warn!(session = %s.id, error = %e, "smtp: cannot read the credentials just used");
+                    return Action::Reply(Reply::new(454, "4.7.0", "temporary authentication failure"));
+                }
+            }
             s.principal = Some(p);
             Action::Reply(Reply::new(235, "2.7.0", "authentication succeeded"))
         }
