@@ -246,7 +246,15 @@ def test_keywords_announced_and_searchres(imap):
     assert b"$Forwarded" in c.get_flags([1])[1]
     info = c.select_folder("INBOX")
     assert b"$Forwarded" in info[b"FLAGS"], "FLAGS names every keyword in use"
+    # A keyword new to the mailbox is announced; removing its last use does not unannounce it
+    # (issue 12 item 12: the client would drop it while another session still shows it).
     raw = c._imap
+    raw.uid("STORE", "2", "+FLAGS", "($Project)")
+    assert any(b"$Project" in f for f in raw.untagged_responses.pop("FLAGS", [])), "announced"
+    raw.uid("STORE", "2", "-FLAGS", "($Project)")
+    raw.noop()
+    for flags in raw.untagged_responses.pop("FLAGS", []):
+        assert b"$Project" in flags, flags
     typ, _ = raw.uid("SEARCH", "RETURN", "(SAVE)", "SUBJECT", '"message 2"')
     assert typ == "OK"
     typ, _ = raw.uid("MOVE", "$", "Trash")

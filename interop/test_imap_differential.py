@@ -237,3 +237,44 @@ def test_fetch_matches_dovecot(relais_imap, dovecot_imap, name):
                     for c, uid in zip((relais_imap, dovecot_imap), uids))
     diffs = {k: (ours.get(k), theirs.get(k)) for k in sorted(set(ours) | set(theirs)) if ours.get(k) != theirs.get(k)}
     assert not diffs, "\n".join(f"{k}:\n  relais:  {a!r}\n  dovecot: {b!r}" for k, (a, b) in diffs.items())
+
+
+# --- Beyond FETCH: SORT and SELECT answers, compared the same way --------------------------------
+
+SORTING = [
+    ("[list] weekly", "=?UTF-8?Q?=C3=89mile_Zola?= <ez@x.test>"),
+    ("_underscore", "alice <Alice@x.test>"),
+    ("Zeta", "bob <bob@x.test>"),
+    ("alpha", "\"[Bracket] Team\" <team@x.test>"),
+    ("Re: Beta", "=?ISO-8859-1?Q?Andr=E9?= <andre@x.test>"),
+    ("beta", "zed@x.test"),
+]
+
+
+def fill(c, rows):
+    c.select_folder("INBOX")
+    for subject, sender in rows:
+        c.append("INBOX", f"From: {sender}\r\nTo: {USER}\r\nSubject: {subject}\r\n\r\nbody\r\n".encode())
+    return {uid: d[b"ENVELOPE"].subject for uid, d in c.fetch(c.search("ALL"), ["ENVELOPE"]).items()}
+
+
+@pytest.mark.parametrize("key", ["SUBJECT", "FROM", "DISPLAYFROM", "ARRIVAL"])
+def test_sort_matches_dovecot(relais_imap, dovecot_imap, key):
+    """RFC 5256 §2.2 i;ascii-casemap (`[` and `_` sort after `Z`), RFC 5957 decoded display names."""
+    answers = []
+    for c in (relais_imap, dovecot_imap):
+        subjects = fill(c, SORTING)
+        assert b"SORT=DISPLAY" in c.capabilities() or key != "DISPLAYFROM"
+        answers.append([subjects[uid] for uid in c.sort([key])])
+    assert answers[0] == answers[1], f"relais: {answers[0]}\ndovecot: {answers[1]}"
+
+
+def test_select_unseen_matches_dovecot(relais_imap, dovecot_imap):
+    """RFC 3501 §6.3.1: an IMAP4rev1 session is told the first unseen message on SELECT."""
+    answers = []
+    for c in (relais_imap, dovecot_imap):
+        fill(c, SORTING[:4])
+        c.add_flags(sorted(c.search("ALL"))[:2], [b"\\Seen"])
+        c.unselect_folder() if b"UNSELECT" in c.capabilities() else c.close_folder()
+        answers.append(c.select_folder("INBOX").get(b"UNSEEN"))
+    assert answers[0] == answers[1] == [b"3"] or answers[0] == answers[1] == 3, answers

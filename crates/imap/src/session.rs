@@ -41,6 +41,8 @@ pub struct Session {
     pub condstore: bool,
     pub qresync: bool,
     pub utf8: bool,
+    /// IMAP4rev2 enabled (RFC 9051 §7.1.1 ENABLE IMAP4rev2): no \Recent, RECENT or UNSEEN.
+    pub rev2: bool,
     /// COMPRESS=DEFLATE is active (RFC 4978).
     pub compressed: bool,
     /// SEARCHRES (RFC 5182): the last saved result, as UIDs.
@@ -67,6 +69,7 @@ impl Session {
             condstore: false,
             qresync: false,
             utf8: false,
+            rev2: false,
             compressed: false,
             saved: None,
             errors: 0,

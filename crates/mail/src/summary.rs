@@ -38,6 +38,11 @@ use serde::{Deserialize, Serialize};
 pub use address::{MISSING_DOMAIN, MISSING_MAILBOX};
 pub use subject::{base_subject, is_reply_or_forward};
 
+/// A header value (or an ENVELOPE display name) with RFC 2047 encoded words decoded.
+pub fn decode_encoded_words(value: &str) -> String {
+    header::decode_words(value.as_bytes())
+}
+
 /// Deepest nesting of multipart and message/rfc822 parts that is analysed.
 pub const MAX_DEPTH: usize = 50;
 /// Most MIME parts analysed in one message, Dovecot's parser's limit too.

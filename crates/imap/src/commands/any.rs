@@ -77,7 +77,11 @@ pub fn enable(s: &mut Session, tag: &Tag, caps: Vec<String>) {
                 s.qresync = true;
                 s.condstore = true;
             }
-            "UTF8=ACCEPT" | "IMAP4REV2" => s.utf8 = true,
+            "UTF8=ACCEPT" => s.utf8 = true,
+            "IMAP4REV2" => {
+                s.utf8 = true;
+                s.rev2 = true;
+            }
             _ => continue,
         }
         enabled.push(c);

@@ -44,7 +44,7 @@ pub async fn select(s: &mut Session, tag: &Tag, name: MailboxName, params: Selec
     let flags = flag_list(&view);
     s.data(Data::Flags(flags.clone()));
     s.data(Data::Exists(view.exists()));
-    if !s.utf8 {
+    if !s.rev2 {
         // IMAP4rev1 clients expect RECENT (RFC 3501 §7.3.2); Relais keeps no \Recent.
         s.data(Data::Recent(0));
     }
@@ -55,6 +55,12 @@ pub async fn select(s: &mut Session, tag: &Tag, name: MailboxName, params: Selec
     );
     untagged(s, Code::UidValidity(view.uid_validity));
     untagged(s, Code::UidNext(view.uid_next));
+    // RFC 3501 §6.3.1: an IMAP4rev1 client is told the first unseen message (RFC 9051 dropped it).
+    if !s.rev2
+        && let Some(first) = view.messages.iter().position(|m| !m.gone && !crate::convert::has(&m.flags, "\\Seen"))
+    {
+        untagged(s, Code::Unseen(u32::try_from(first + 1).unwrap_or(u32::MAX)));
+    }
     untagged(s, Code::HighestModseq(view.highest_modseq().0));
     untagged(s, Code::MailboxId(view.mailbox.0.to_string()));
     if let Some(q) = &params.qresync
@@ -152,12 +158,23 @@ fn flag_list(view: &View) -> Vec<Flag> {
 }
 
 /// Sends FLAGS again when the mailbox now holds a keyword the client has not been told of.
+/// A keyword once announced stays in FLAGS for the session even when no message carries it
+/// any more (as Dovecot keeps it): telling a client a keyword vanished while another session
+/// may still show it on a message would make it drop the flag there (RFC 9051 §7.3.5).
 pub fn announce_keywords(s: &mut Session) {
     let State::Selected(view) = &mut s.state else { return };
-    let flags = flag_list(view);
-    let names: Vec<String> = flags.iter().map(ToString::to_string).collect();
-    if names == view.announced {
+    let mut flags = flag_list(view);
+    let mut names: Vec<String> = flags.iter().map(ToString::to_string).collect();
+    if names.iter().all(|n| view.announced.contains(n)) {
         return;
+    }
+    for kept in &view.announced {
+        if !names.contains(kept)
+            && let Some(flag) = Flag::parse(kept)
+        {
+            names.push(kept.clone());
+            flags.push(flag);
+        }
     }
     view.announced = names;
     let permanent = permanent(view, &flags);

@@ -40,16 +40,35 @@ pub async fn sort(s: &mut Session, tag: &Tag, c: SortCommand) {
     s.ok(tag, if c.uid { "UID SORT completed" } else { "SORT completed" });
 }
 
-fn mailbox_of(list: &[EnvAddress]) -> String {
-    list.first().and_then(|a| a.mailbox.clone()).unwrap_or_default().to_ascii_lowercase()
+/// RFC 5256 §2.2: i;ascii-casemap folds a–z to A–Z and compares octets, so `[` and `_` sort
+/// after `Z` (they would sort before `a` if folded to lower case).
+fn casemap(s: &str) -> String {
+    s.to_ascii_uppercase()
 }
 
-/// RFC 5957 §3: the display name, else the mailbox.
+/// RFC 5256 §3 FROM, TO, CC: the addr-mailbox of the first address.
+fn mailbox_of(list: &[EnvAddress]) -> String {
+    casemap(list.first().and_then(|a| a.mailbox.as_deref()).unwrap_or_default())
+}
+
+/// RFC 4790 §9.3 / RFC 5051 i;unicode-casemap, as RFC 5957 §3 wants for DISPLAYFROM/DISPLAYTO:
+/// case folded (to upper case, which orders like title case but for a few ligatures) and
+/// canonically decomposed, so `É` sorts with `E`.
+fn unicode_casemap(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.to_uppercase().nfd().collect()
+}
+
+/// RFC 5957 §3: the first address's display name, RFC 2047-decoded, else its addr-spec.
 fn display_of(list: &[EnvAddress]) -> String {
-    list.first()
-        .and_then(|a| a.name.clone().filter(|n| !n.is_empty()).or_else(|| a.mailbox.clone()))
-        .unwrap_or_default()
-        .to_lowercase()
+    let Some(a) = list.first() else { return String::new() };
+    let name = a.name.as_deref().map(relais_mail::summary::decode_encoded_words).filter(|n| !n.trim().is_empty());
+    let shown = name.unwrap_or_else(|| match (&a.mailbox, &a.host) {
+        (Some(m), Some(h)) => format!("{m}@{h}"),
+        (Some(m), None) => m.clone(),
+        _ => String::new(),
+    });
+    unicode_casemap(shown.trim())
 }
 
 fn compare(key: SortKey, ma: &Message, sa: &Summary, mb: &Message, sb: &Summary) -> Ordering {
@@ -58,7 +77,7 @@ fn compare(key: SortKey, ma: &Message, sa: &Summary, mb: &Message, sb: &Summary)
         SortKey::Size => ma.size.cmp(&mb.size),
         // RFC 5256 §3: a message without a usable Date sorts by its internal date.
         SortKey::Date => sa.sent_at.unwrap_or(ma.received_at).cmp(&sb.sent_at.unwrap_or(mb.received_at)),
-        SortKey::Subject => sa.base_subject.to_lowercase().cmp(&sb.base_subject.to_lowercase()),
+        SortKey::Subject => casemap(&sa.base_subject).cmp(&casemap(&sb.base_subject)),
         SortKey::From => mailbox_of(&sa.envelope.from).cmp(&mailbox_of(&sb.envelope.from)),
         SortKey::To => mailbox_of(&sa.envelope.to).cmp(&mailbox_of(&sb.envelope.to)),
         SortKey::Cc => mailbox_of(&sa.envelope.cc).cmp(&mailbox_of(&sb.envelope.cc)),
