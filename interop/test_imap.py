@@ -373,3 +373,19 @@ def test_esort(imap):
     typ, data = c._simple_command("SORT", "(SUBJECT)", "UTF-8", "ALL")
     assert c._untagged_response(typ, data, "SORT")[1] == [b"4 1 2 3"]
     c.logout()
+
+
+def test_close_expunges_on_the_committed_flags(imap):
+    """Issue 12 item 13: CLOSE decides as EXPUNGE does, on the flags as stored, not on the
+    session's last view of them."""
+    a, b = client(imap), client(imap)
+    a.select_folder("INBOX")
+    b.select_folder("INBOX")
+    a.add_flags([1, 2], [b"\\Deleted"])
+    b.remove_flags([1], [b"\\Deleted"])  # A is not told before its CLOSE
+    a.close_folder()
+    b.noop()
+    left = b.search("ALL")
+    assert 1 in left and 2 not in left, left
+    a.logout()
+    b.logout()

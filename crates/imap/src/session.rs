@@ -127,6 +127,17 @@ impl Session {
     }
 
     /// Answers a store failure: NO with the right code, the detail to the log.
+    /// A mail-domain operation's failure as a tagged NO.
+    pub fn mail_error(&mut self, tag: &Tag, e: &relais_mail::MailError) {
+        match e {
+            relais_mail::MailError::Store(e) => self.store_error(tag, e),
+            other => {
+                tracing::warn!(peer = %self.peer, error = %other, "imap: mail operation failed");
+                self.no(tag, Some(Code::ServerBug), "internal error, try again");
+            }
+        }
+    }
+
     pub fn store_error(&mut self, tag: &Tag, e: &relais_store::Error) {
         use relais_store::Error;
         let (code, text) = match e {

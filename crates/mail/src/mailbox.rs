@@ -1,10 +1,11 @@
 //! Mailbox operations every front-end shares, each one store transaction: IMAP, POP3, JMAP,
 //! ActiveSync, EWS and the import command call these instead of writing the store themselves.
 //! So far: append (analysed once, threaded, indexed, the quota checked inside the write that
-//! uses it), the test for content a mailbox already holds, and a mailbox found or made by path.
+//! uses it), expunge (on the flags as committed, for IMAP EXPUNGE, UID EXPUNGE, CLOSE and POP3
+//! QUIT alike), the test for content a mailbox already holds, and a mailbox found or made by path.
 
 use relais_store::{
-    AccountId, BlobHash, Collection, CollectionId, CollectionKind, ItemId, NewCollection, NewItem, Uid,
+    AccountId, BlobHash, Collection, CollectionId, CollectionKind, ItemId, NewCollection, NewItem, Store, Uid,
 };
 
 use crate::{MailError, Mailer, summary, thread};
@@ -20,6 +21,47 @@ pub struct NewMessage {
     pub keywords: Vec<String>,
     /// The received (IMAP internal) date, Unix seconds; now if `None`.
     pub received_at: Option<i64>,
+}
+
+/// Which messages an expunge takes out of a mailbox.
+#[derive(Debug, Clone)]
+pub enum Expunge {
+    /// Every message flagged `\Deleted` (IMAP EXPUNGE, CLOSE), or only those among these UIDs
+    /// (UID EXPUNGE, RFC 4315 §2.1) — decided on the flags as committed, not as a session last
+    /// saw them: a `\Deleted` another session just cleared keeps its message.
+    Deleted(Option<Vec<Uid>>),
+    /// These messages whatever their flags (POP3 DELE then QUIT, RFC 1939 §6).
+    Messages(Vec<(Uid, ItemId)>),
+}
+
+/// Takes messages out of `mailbox` in one transaction; returns the UIDs it removed (a message
+/// removed meanwhile by someone else is not among them).
+pub async fn expunge(store: &Store, mailbox: CollectionId, which: Expunge) -> Result<Vec<Uid>, MailError> {
+    Ok(store
+        .write(move |tx| {
+            let doomed: Vec<(Uid, ItemId)> = match which {
+                Expunge::Deleted(uids) => tx
+                    .read()
+                    .mailbox_messages(mailbox)?
+                    .into_iter()
+                    .filter(|m| m.keywords.iter().any(|k| k.eq_ignore_ascii_case("\\Deleted")))
+                    .filter(|m| uids.as_ref().is_none_or(|u| u.contains(&m.uid)))
+                    .map(|m| (m.uid, m.item))
+                    .collect(),
+                Expunge::Messages(list) => {
+                    let present: std::collections::HashSet<(Uid, ItemId)> =
+                        tx.read().mailbox_entries(mailbox)?.into_iter().map(|e| (e.uid, e.item)).collect();
+                    list.into_iter().filter(|m| present.contains(m)).collect()
+                }
+            };
+            let mut removed = Vec::with_capacity(doomed.len());
+            for (uid, item) in doomed {
+                tx.remove_from_mailbox(item, mailbox)?;
+                removed.push(uid);
+            }
+            Ok(removed)
+        })
+        .await?)
 }
 
 impl Mailer {

@@ -46,3 +46,31 @@ async fn append_and_paths(f: Fresh) {
     m.append(inbox.id, vec![message("fits", 300)]).await.unwrap();
 }
 on_both_backends!(append_on, append_and_paths);
+
+/// One expunge for IMAP EXPUNGE, UID EXPUNGE, CLOSE and POP3 QUIT: on the flags as committed.
+async fn expunge_paths(f: Fresh) {
+    use relais_mail::mailbox::{Expunge, expunge};
+    let dir = Directory::new(f.store.clone(), AuthConfig::default());
+    dir.add_domain("example.com").await.unwrap();
+    let p = dir.add_principal(PrincipalKind::User, "a@example.com", "", Some("pw"), Role::User).await.unwrap();
+    let m = Mailer::new(f.store.clone(), dir, "mail.test", Duration::from_secs(60));
+    let inbox = m.mailbox_at(p.id, "INBOX").await.unwrap().id;
+    let mut batch: Vec<NewMessage> = (0..5).map(|i| message(&format!("m{i}"), 50)).collect();
+    for n in [0, 1, 3] {
+        batch[n].keywords.push("\\Deleted".into());
+    }
+    let stored = m.append(inbox, batch).await.unwrap();
+    let uid = |i: usize| stored[i].1;
+    // UID EXPUNGE 1:2: only the flagged ones among them.
+    assert_eq!(expunge(&f.store, inbox, Expunge::Deleted(Some(vec![uid(0), uid(2)]))).await.unwrap(), [uid(0)]);
+    // Another session clears \Deleted on message 3 before this one's EXPUNGE/CLOSE.
+    let item3 = stored[3].0;
+    f.store.write(move |tx| tx.set_keywords(item3, &[])).await.unwrap();
+    assert_eq!(expunge(&f.store, inbox, Expunge::Deleted(None)).await.unwrap(), [uid(1)]);
+    // POP3: the messages named, whatever their flags; one gone meanwhile is skipped.
+    let gone = vec![(uid(2), stored[2].0), (uid(0), stored[0].0)];
+    assert_eq!(expunge(&f.store, inbox, Expunge::Messages(gone)).await.unwrap(), [uid(2)]);
+    let left: Vec<_> = f.store.read(move |r| r.mailbox_entries(inbox)).await.unwrap().iter().map(|e| e.uid).collect();
+    assert_eq!(left, [uid(3), uid(4)]);
+}
+on_both_backends!(expunge_on, expunge_paths);

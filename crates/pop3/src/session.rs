@@ -343,23 +343,13 @@ impl Session {
         let State::Transaction(drop) = &self.state else {
             return c.send(&format!("+OK {} POP3 server signing off", self.pop3.config.hostname)).await;
         };
-        let gone: Vec<_> = drop.messages.iter().zip(&drop.deleted).filter(|(_, d)| **d).map(|(m, _)| m.item).collect();
+        let gone: Vec<_> =
+            drop.messages.iter().zip(&drop.deleted).filter(|(_, d)| **d).map(|(m, _)| (m.uid, m.item)).collect();
         let (mailbox, n) = (drop.mailbox, gone.len());
-        let result = self
-            .pop3
-            .directory
-            .store()
-            .write(move |tx| {
-                for item in gone {
-                    match tx.remove_from_mailbox(item, mailbox) {
-                        // Removed meanwhile by another client: nothing to do.
-                        Ok(()) | Err(relais_store::Error::NotFound(_)) => {}
-                        Err(e) => return Err(e),
-                    }
-                }
-                Ok(())
-            })
-            .await;
+        // The one expunge path of the mail domain; a message removed meanwhile by another
+        // client is simply not there any more.
+        let which = relais_mail::mailbox::Expunge::Messages(gone);
+        let result = relais_mail::mailbox::expunge(self.pop3.directory.store(), mailbox, which).await.map(|_| ());
         match result {
             Ok(()) => c.send(&format!("+OK signing off ({n} messages deleted)")).await,
             Err(e) => {

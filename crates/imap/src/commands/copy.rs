@@ -153,40 +153,22 @@ pub async fn expunge(s: &mut Session, tag: &Tag, uids: Option<SequenceSet>) {
     }
     let max = view.max_uid();
     let saved = s.saved.clone();
-    let candidates: Vec<_> = view
-        .messages
-        .iter()
-        .filter(|m| !m.gone)
-        .filter(|m| match &uids {
-            None => true,
-            Some(u) if u.is_saved() => saved.as_deref().is_some_and(|v| v.contains(&m.uid.0)),
-            Some(u) => u.contains(m.uid.0, max),
-        })
-        .map(|m| (m.uid, m.item))
-        .collect();
+    // RFC 4315 §2.1: UID EXPUNGE only among these; the flags are read as committed.
+    let only = uids.as_ref().map(|set| {
+        view.messages
+            .iter()
+            .filter(|m| match set.is_saved() {
+                true => saved.as_deref().is_some_and(|v| v.contains(&m.uid.0)),
+                false => set.contains(m.uid.0, max),
+            })
+            .map(|m| m.uid)
+            .collect()
+    });
     let mailbox = view.mailbox;
-    let result = s
-        .imap
-        .store()
-        .write(move |tx| {
-            let mut removed = Vec::new();
-            for (uid, item) in candidates {
-                // Decide on the flags as stored now, not as this session last saw them.
-                let Ok(current) = tx.read().item(item) else { continue };
-                if !crate::convert::has(&current.keywords, "\\Deleted")
-                    || !tx.read().mailboxes_of(item)?.iter().any(|(mb, u)| *mb == mailbox && *u == uid)
-                {
-                    continue;
-                }
-                tx.remove_from_mailbox(item, mailbox)?;
-                removed.push(uid);
-            }
-            Ok(removed)
-        })
-        .await;
-    let removed = match result {
+    let which = relais_mail::mailbox::Expunge::Deleted(only);
+    let removed = match relais_mail::mailbox::expunge(s.imap.store(), mailbox, which).await {
         Ok(r) => r,
-        Err(e) => return s.store_error(tag, &e),
+        Err(e) => return s.mail_error(tag, &e),
     };
     if let Some(v) = s.view() {
         v.mark_gone(&removed);

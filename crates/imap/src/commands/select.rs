@@ -115,24 +115,11 @@ pub async fn close(s: &mut Session, tag: &Tag, expunge: bool) {
         && let State::Selected(v) = &s.state
         && v.may(share_rights::EXPUNGE)
     {
-        let mailbox = v.mailbox;
-        let doomed: Vec<_> =
-            v.messages.iter().filter(|m| crate::convert::has(&m.flags, "\\Deleted")).map(|m| m.item).collect();
-        let done = s
-            .imap
-            .store()
-            .write(move |tx| {
-                for item in doomed {
-                    match tx.remove_from_mailbox(item, mailbox) {
-                        Ok(()) | Err(relais_store::Error::NotFound(_)) => {}
-                        Err(e) => return Err(e),
-                    }
-                }
-                Ok(())
-            })
-            .await;
-        if let Err(e) = done {
-            return s.store_error(tag, &e);
+        // The same expunge as EXPUNGE: on the flags as committed (issue 12 item 13).
+        let which = relais_mail::mailbox::Expunge::Deleted(None);
+        match relais_mail::mailbox::expunge(s.imap.store(), v.mailbox, which).await {
+            Ok(_) => {}
+            Err(e) => return s.mail_error(tag, &e),
         }
     }
     s.state = State::Authenticated;
