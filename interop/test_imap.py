@@ -223,7 +223,7 @@ def test_imaplib_and_bad_input(imap):
     sock.close()
 
 
-def test_copy_has_its_own_flags_and_move_into_same_mailbox_keeps_it(imap):
+def test_copy_has_its_own_flags_and_move_into_same_mailbox_renumbers_it(imap):
     c = client(imap)
     c.select_folder("INBOX")
     c.copy([1], "Archive")
@@ -234,8 +234,17 @@ def test_copy_has_its_own_flags_and_move_into_same_mailbox_keeps_it(imap):
     uids = c.search(["ALL"])
     assert len(uids) == 1 and c.get_flags(uids)[uids[0]] == (), "the copy did not inherit \\Deleted"
     c.select_folder("INBOX")
-    c.move([2], "INBOX")
-    assert c.search(["ALL"]) == [2, 3], "MOVE into the same mailbox loses nothing"
+    c.add_flags([2], [b"\\Flagged"])
+    # Issue 12 item 6 (RFC 6851): a MOVE into the selected mailbox gives the message a new UID,
+    # says so with COPYUID and expunges the old one, keeping its content and flags.
+    typ, data = c._imap.uid("MOVE", "2", "INBOX")
+    assert typ == "OK", data
+    copyuid = [r for r in c._imap.untagged_responses.get("OK", []) if b"COPYUID" in r] + [d for d in data if d and b"COPYUID" in d]
+    assert copyuid and b" 2 4" in copyuid[0], copyuid
+    c.noop()
+    assert c.search(["ALL"]) == [3, 4]
+    assert b"\\Flagged" in c.get_flags([4])[4]
+    assert c.fetch([4], ["BODY.PEEK[HEADER.FIELDS (SUBJECT)]"])[4][b"BODY[HEADER.FIELDS (SUBJECT)]"].strip() == b"Subject: message 1"
     c.logout()
 
 

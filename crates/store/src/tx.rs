@@ -508,6 +508,21 @@ impl<'c> WriteTx<'c> {
     }
 
     /// Takes a message out of a mailbox; a message left in no mailbox is destroyed.
+    /// Gives a message of `mailbox` a new UID there (a MOVE into the mailbox it is in, RFC 6851
+    /// §3.3): its `old` UID is expunged and a new one appended, the item and its flags kept.
+    pub fn renumber_in_mailbox(&mut self, item: ItemId, mailbox: CollectionId, old: Uid) -> Result<Uid> {
+        let m = self.read().collection(mailbox)?;
+        let removed = self.conn.execute(
+            "DELETE FROM mailbox_messages WHERE mailbox_id = $1 AND uid = $2 AND item_id = $3",
+            params![mailbox.0, i64::from(old.0), item.0],
+        )?;
+        if removed == 0 {
+            return Err(Error::NotFound(format!("message {item} in mailbox {mailbox}")));
+        }
+        self.log(m.account, Change::member(item.0, mailbox, old, ChangeKind::Destroyed))?;
+        self.add_to_mailbox(item, mailbox)
+    }
+
     pub fn remove_from_mailbox(&mut self, item: ItemId, mailbox: CollectionId) -> Result<()> {
         let m = self.read().collection(mailbox)?;
         let row = self.conn.query_one(

@@ -33,10 +33,6 @@ pub async fn copy(s: &mut Session, tag: &Tag, uid: bool, set: SequenceSet, mailb
     if !crate::rights::check(s, tag, &dest, share_rights::INSERT, if moving { "MOVE" } else { "COPY" }) {
         return;
     }
-    if moving && dest.collection.id == source {
-        // RFC 6851 §3.3 leaves it to us; a no-op keeps the messages (a delete-and-copy would not).
-        return s.ok(tag, "already in that mailbox");
-    }
     if picked.is_empty() {
         return s.ok(tag, "nothing to copy");
     }
@@ -60,14 +56,19 @@ pub async fn copy(s: &mut Session, tag: &Tag, uid: bool, set: SequenceSet, mailb
                 if !tx.read().mailboxes_of(item)?.iter().any(|(mb, u)| *mb == source && *u == uid) {
                     continue;
                 }
-                let new_uid = if moving && !across {
+                // RFC 6851 §3.3: a MOVE into the mailbox itself gives the message a new UID (as
+                // other servers do; clients use it to "touch" a message), its old UID expunged.
+                let in_place = moving && dest_id == source;
+                let new_uid = if in_place {
+                    tx.renumber_in_mailbox(item, source, uid)?
+                } else if moving && !across {
                     tx.add_to_mailbox(item, dest_id)?
                 } else {
                     let Some((copy, key)) = copies.get(i).cloned().flatten() else { continue };
                     let id = relais_mail::thread::create_message(tx, owner, copy, &key)?;
                     tx.add_to_mailbox(id, dest_id)?
                 };
-                if moving {
+                if moving && !in_place {
                     tx.remove_from_mailbox(item, source)?;
                 }
                 pairs.push((uid.0, new_uid.0));
