@@ -147,8 +147,11 @@ impl Mailer {
     pub async fn deliver(&self, envelope: &Envelope, message: Vec<u8>) -> Result<Delivered, MailError> {
         let (delivered, incoming) = self.store_and_queue(envelope, message).await?;
         // Out-of-office replies: after the delivery is durable, never holding up its answer;
-        // never for a quarantined message (RFC 3834 §2: do not answer probable spam).
-        if let Some(incoming) = incoming.filter(|_| !envelope.quarantine) {
+        // never for a quarantined message (RFC 3834 §2: do not answer probable spam), nor to a
+        // sender SMTP could not vouch for (a forged MAIL FROM would make every absent user a
+        // reflector of text to third parties).
+        let answerable = !envelope.quarantine && crate::vacation::may_answer(&envelope.auth, &envelope.sender);
+        if let Some(incoming) = incoming.filter(|_| answerable) {
             let accounts = delivered.items.iter().map(|(a, _)| *a).collect();
             tokio::spawn(self.clone().answer_vacations(accounts, incoming));
         }

@@ -112,6 +112,18 @@ pub fn incoming(sender: &str, raw: &[u8]) -> Option<Incoming> {
     })
 }
 
+/// Whether SMTP's verdict lets an automatic reply go to `sender`: an authenticated submission,
+/// a DMARC pass for the sender's own domain, or mail nobody verified (a trusted network, or
+/// verification turned off: the administrator's choice); never a DMARC failure, nor a pass for
+/// another domain than the one the reply would go to.
+pub fn may_answer(auth: &crate::SenderAuth, sender: &str) -> bool {
+    match auth {
+        crate::SenderAuth::Unverified | crate::SenderAuth::Submitted(_) => true,
+        crate::SenderAuth::Aligned { .. } => auth.vouches_for(sender),
+        crate::SenderAuth::NotAligned => false,
+    }
+}
+
 /// RFC 5230 §4.6 (and common practice for no-reply): addresses that are programs.
 fn automatic_sender(sender: &str) -> bool {
     let local = sender.rsplit_once('@').map_or(sender, |(l, _)| l).to_ascii_lowercase();
@@ -260,6 +272,21 @@ mod tests {
         }
         let raw = b"To: b@example.com\r\nAuto-Submitted: no\r\n\r\n";
         assert!(incoming("a@x.test", raw).is_some(), "Auto-Submitted: no is a person");
+    }
+
+    #[test]
+    fn answered_only_when_smtp_vouches() {
+        use crate::SenderAuth::*;
+        let aligned = Aligned { domain: "x.test".into() };
+        for (auth, sender, ok) in [
+            (Unverified, "a@x.test", true),
+            (Submitted(relais_store::AccountId(7)), "a@x.test", true),
+            (aligned.clone(), "a@x.test", true),
+            (aligned, "a@elsewhere.test", false),
+            (NotAligned, "a@x.test", false),
+        ] {
+            assert_eq!(may_answer(&auth, sender), ok, "{auth:?} {sender}");
+        }
     }
 
     #[test]

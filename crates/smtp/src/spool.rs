@@ -17,19 +17,23 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Where and how content is kept; one per server.
 #[derive(Debug)]
+
 pub struct SpoolConfig {
     pub dir: PathBuf,
     pub threshold: usize,
     budget: Arc<Semaphore>,
     /// The budget in KiB (the semaphore's permits are KiB).
     budget_kib: u32,
+    /// How long a finished message waits for its share of the budget before delivery.
+    pub budget_wait: std::time::Duration,
 }
 
 impl SpoolConfig {
     pub fn new(dir: PathBuf, threshold: usize, budget: usize) -> SpoolConfig {
         let budget_kib = u32::try_from(kib(budget).max(1)).unwrap_or(u32::MAX);
         let permits = usize::try_from(budget_kib).unwrap_or(usize::MAX).min(Semaphore::MAX_PERMITS);
-        SpoolConfig { dir, threshold, budget: Arc::new(Semaphore::new(permits)), budget_kib }
+        let budget_wait = std::time::Duration::from_secs(30);
+        SpoolConfig { dir, threshold, budget: Arc::new(Semaphore::new(permits)), budget_kib, budget_wait }
     }
 
     /// KiB of the budget not in use (for tests and metrics).
@@ -155,7 +159,16 @@ impl Spool {
             return Ok(Body { bytes: std::mem::take(&mut self.memory), _held: self.held.take() });
         };
         let need = u32::try_from(kib(self.len)).unwrap_or(u32::MAX).min(self.config.budget_kib);
-        let held = self.config.budget.clone().acquire_many_owned(need).await.ok();
+        // Bounded: messages held half-received by slow or hostile clients may keep the budget
+        // spent; a finished message then gets a temporary failure (451, the client retries)
+        // instead of waiting for ever.
+        let wait = self.config.budget.clone().acquire_many_owned(need);
+        let held = match tokio::time::timeout(self.config.budget_wait, wait).await {
+            Ok(permit) => permit.ok(),
+            Err(_) => {
+                return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "the message memory budget stayed spent"));
+            }
+        };
         file.flush().await?;
         file.seek(std::io::SeekFrom::Start(0)).await?;
         let mut bytes = Vec::with_capacity(self.len);
@@ -217,5 +230,24 @@ mod tests {
         assert_eq!(a.into_body().await.unwrap().bytes, vec![b'a'; 2048]);
         // `a`'s body was dropped: its budget is back for `b`'s read.
         assert_eq!(b.into_body().await.unwrap().bytes, b"b");
+    }
+
+    /// A budget kept spent (by clients that never finish their messages) makes a finished
+    /// message fail for now (the client gets 451) instead of waiting for ever.
+    #[tokio::test]
+    async fn a_budget_kept_spent_fails_a_finished_message_in_time() {
+        let dir = std::env::temp_dir().join(format!("relais-spool-test-{}", std::process::id()));
+        let mut config = SpoolConfig::new(dir, 1 << 20, 2048);
+        config.budget_wait = std::time::Duration::from_millis(100);
+        let c = Arc::new(config);
+        let mut stalled = Spool::new(c.clone());
+        stalled.write(&[b'a'; 2048]).await; // holds the whole budget, never finished
+        let mut done = Spool::new(c.clone());
+        done.write(b"b").await;
+        let started = std::time::Instant::now();
+        let err = done.into_body().await.err().expect("the budget never came back");
+        assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        drop(stalled);
     }
 }
