@@ -80,10 +80,12 @@ impl CredentialWatch {
     }
 }
 
-/// The principal's password and app passwords as stored; `None` when it no longer exists.
+/// The principal's credentials as they stand: its password's stored hash, and each app password
+/// by name and creation time — not by its hash, which a login may re-hash (an older app password
+/// upgraded to one with a selector) without revoking anything. `None` when it no longer exists.
 fn current_secrets(r: &mut relais_store::ReadTx<'_>, id: AccountId) -> relais_store::Result<Option<Vec<String>>> {
     let Some(p) = r.principal(id)? else { return Ok(None) };
     let mut secrets: Vec<String> = p.secret.into_iter().collect();
-    secrets.extend(r.app_passwords(id)?.into_iter().map(|a| a.secret));
+    secrets.extend(r.app_passwords(id)?.into_iter().map(|a| format!("app password {} of {}", a.name, a.created)));
     Ok(Some(secrets))
 }

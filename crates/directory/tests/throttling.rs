@@ -165,12 +165,18 @@ async fn app_passwords_cost_one_verification(f: Fresh) {
     f.store.write(move |tx| tx.add_app_password(id, "old phone", &hash)).await.unwrap();
     assert_eq!(cost(&dir, "abcde-fghjk-mnpqr-stuvw").await, 2);
     assert_eq!(cost(&dir, "wrong").await, 1, "not for a guess that is not app-shaped");
-    dir.authenticate(&from("192.0.2.5", "iris@example.com", old)).await.unwrap();
+    let principal = dir.authenticate(&from("192.0.2.5", "iris@example.com", old)).await.unwrap();
+    // The session that login opened watches its credentials: the re-hash revokes nothing.
+    let mut watch = dir.watch_credential(&principal).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     while dir.app_passwords("iris@example.com").await.unwrap().iter().any(|a| !a.secret.contains(",data=")) {
         assert!(Instant::now() < deadline, "the old app password was not re-hashed");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    // Any later directory change makes the watch look again (here: a new app password, which
+    // ends nothing either).
+    dir.add_app_password("iris@example.com", "tablet").await.unwrap();
+    assert!(watch.still_valid(&dir).await.unwrap(), "a re-hash does not end the session");
     assert_eq!(cost(&dir, "abcde-fghjk-mnpqr-stuvw").await, 1);
     let fresh = Directory::new(f.store.clone(), config(1000, 1000));
     fresh.authenticate(&from("192.0.2.5", "iris@example.com", old)).await.unwrap();
