@@ -29,7 +29,7 @@ pub use credential::CredentialWatch;
 pub use error::{AuthError, DirectoryError};
 pub use gate::GateConfig;
 pub use relais_store::{AppPassword, Domain, Principal};
-pub use throttle::ThrottleConfig;
+pub use throttle::{ThrottleConfig, client_block};
 pub use visibility::GalScope;
 
 pub type Result<T, E = DirectoryError> = std::result::Result<T, E>;

@@ -122,8 +122,9 @@ pub(crate) struct Throttle {
     by_account: Counter<String>,
 }
 
-/// The unit an address is counted in: itself (IPv4), or its /64 (IPv6).
-pub(crate) fn block(ip: IpAddr) -> IpAddr {
+/// The unit a client address is counted in, by every limit (logins, connections): itself
+/// (IPv4, or IPv4 mapped into IPv6), or its /64 (IPv6: one subscriber's usual share).
+pub fn client_block(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
@@ -200,7 +201,7 @@ impl Throttle {
     /// long they must wait. `account` is what failures on one principal are counted under.
     pub fn reserve(&self, remote: Option<IpAddr>, account: &str) -> Result<Attempt<'_>, Duration> {
         let now = Instant::now();
-        let address = remote.map(block);
+        let address = remote.map(client_block);
         if let Some(ip) = address {
             self.by_address.reserve(ip, self.window, now)?;
         }

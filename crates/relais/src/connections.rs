@@ -98,17 +98,6 @@ pub struct Admitted {
     address: IpAddr,
 }
 
-/// The unit an address is counted in: itself (IPv4), or its /64 (IPv6).
-fn block(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => IpAddr::V6((u128::from(v6) & !((1u128 << 64) - 1)).into()),
-        },
-    }
-}
-
 impl Connections {
     /// The limits of `config`, under a process-wide cap of `descriptors` less a reserve.
     pub fn new(config: &Config, descriptors: u64) -> Arc<Connections> {
@@ -130,7 +119,7 @@ impl Connections {
 
     /// Counts a connection from `ip` on a `protocol` listener, or says why it may not open.
     pub fn admit(self: &Arc<Self>, protocol: Protocol, ip: IpAddr) -> Result<Admitted, Refusal> {
-        let address = block(ip);
+        let address = relais_directory::client_block(ip);
         let limit = &self.limits[protocol as usize];
         let refusal = {
             let mut process = self.process.lock().map_err(|_| Refusal::Process)?;

@@ -158,6 +158,8 @@ impl Smtp {
         if c.per_mode.get(&mode).is_some_and(|n| *n >= self.config.max_connections) {
             return Err(Refusal::Listener);
         }
+        // Counted as every limit counts a client: an IPv6 /64 is one client.
+        let ip = relais_directory::client_block(ip);
         let n = c.per_address.entry(ip).or_insert(0);
         if *n >= self.config.max_connections_per_address {
             return Err(Refusal::Address);
