@@ -93,6 +93,9 @@ pub enum Error {
     /// The operation makes no sense on these collections (HTTP 403/409).
     #[error("{0}")]
     Conflict(String),
+    /// A per-account bound (`[store] max_collections`, `max_collection_depth`): HTTP 403.
+    #[error("{0}")]
+    Limit(String),
     #[error(transparent)]
     Store(relais_store::Error),
 }
@@ -102,7 +105,7 @@ impl From<relais_store::Error> for Error {
         match e {
             relais_store::Error::NotFound(_) => Error::NotFound,
             relais_store::Error::AlreadyExists(_) => Error::AlreadyExists,
-            relais_store::Error::Limit(text) => Error::Conflict(text),
+            relais_store::Error::Limit(text) => Error::Limit(text),
             other => Error::Store(other),
         }
     }

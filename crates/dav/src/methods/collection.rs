@@ -54,7 +54,7 @@ pub(crate) async fn make(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
         Ok(_) => Ok(Reply::new(StatusCode::CREATED).header(header::LOCATION, &target.href())),
         Err(Error::AlreadyExists) => Ok(Reply::text(StatusCode::METHOD_NOT_ALLOWED, "already exists")),
         // A per-account limit (`[store] max_collections`, `max_collection_depth`).
-        Err(Error::Conflict(why)) => Ok(Reply::text(StatusCode::FORBIDDEN, &why)),
+        Err(Error::Limit(why)) => Ok(Reply::text(StatusCode::FORBIDDEN, &why)),
         Err(e) => Err(internal(e)),
     }
 }

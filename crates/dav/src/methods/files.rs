@@ -44,6 +44,7 @@ fn refused(e: Error) -> Reply {
         Error::AlreadyExists => Reply::text(StatusCode::PRECONDITION_FAILED, "the destination exists"),
         Error::NotFound => not_found(),
         Error::Conflict(why) => Reply::text(StatusCode::CONFLICT, &why),
+        Error::Limit(why) => Reply::text(StatusCode::FORBIDDEN, &why),
         e => internal(e),
     }
 }

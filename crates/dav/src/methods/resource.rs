@@ -108,6 +108,7 @@ fn refused(home: Home, user: &str, collection: &str, e: Error) -> Reply {
             &path::resource_href(home, user, collection, &existing),
         ),
         Error::Conflict(why) => Reply::text(StatusCode::CONFLICT, why),
+        Error::Limit(why) => Reply::text(StatusCode::FORBIDDEN, why),
         Error::Store(e) => internal(e),
     }
 }
