@@ -12,7 +12,7 @@ use relais_store::{AccountId, Collection, CollectionId, CollectionKind, ReadTx, 
 pub const DELIMITER: char = '/';
 
 /// The Other Users namespace (RFC 2342 §5): `Other Users/<owner address>/<owner's name>`.
-pub const OTHER_USERS: &str = "Other Users";
+pub const OTHER_USERS: &str = relais_mail::mailbox::OTHER_USERS;
 
 /// A mailbox this session can reach, under its full name in this session's namespaces.
 #[derive(Debug, Clone)]
@@ -174,23 +174,16 @@ impl Folders {
     }
 }
 
-/// Why a new mailbox cannot have this name (normalised), if it cannot: empty levels, or
-/// control characters (RFC 9051 §5.1 lets a server refuse names it cannot keep; a NUL or a
-/// line break shows differently in every client and hides what a name is).
+/// Why a new mailbox cannot have this name (normalised), if it cannot: the mail domain's rule
+/// for an account's own names (`relais_mail::mailbox::refuse_name`), and INBOX is taken. A name
+/// inside the Other Users namespace is a shared mailbox's, decided by the owner's rights.
 pub fn refuse(name: &str) -> Option<&'static str> {
-    if name.is_empty() || name == "INBOX" || name.split(DELIMITER).any(str::is_empty) {
+    if name == "INBOX" {
         return Some("invalid mailbox name");
     }
-    if name.chars().any(char::is_control) {
-        return Some("mailbox names cannot hold control characters");
-    }
-    // In the user's own namespace, a first level spelled like the Other Users namespace in
-    // any case would pass for someone else's shared mailbox (RFC 2342 §5).
-    let first = name.split(DELIMITER).next().unwrap_or_default();
-    if !is_other_users(name) && first.trim().eq_ignore_ascii_case(OTHER_USERS) {
-        return Some("that name is reserved for other users' shared mailboxes");
-    }
-    None
+    // A name in the Other Users namespace: the same rule for the levels below the namespace.
+    let own = name.strip_prefix(OTHER_USERS).filter(|_| is_other_users(name)).map(|rest| &rest[1.min(rest.len())..]);
+    relais_mail::mailbox::refuse_name(own.unwrap_or(name))
 }
 
 /// True for a name in the Other Users namespace.

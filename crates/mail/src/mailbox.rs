@@ -13,6 +13,28 @@ use crate::{MailError, Mailer, summary, thread};
 /// The hierarchy separator of mailbox paths (IMAP's, for Relais's own names).
 pub const SEPARATOR: char = '/';
 
+/// The first level under which other accounts' shared mailboxes are shown (IMAP's Other Users
+/// namespace, RFC 2342 §5); an account's own mailbox may not pass for one.
+pub const OTHER_USERS: &str = "Other Users";
+
+/// Why an account's own new mailbox cannot have the path `name` (levels by `SEPARATOR`), if it
+/// cannot: an empty level, control characters (RFC 9051 §5.1 lets a server refuse names it
+/// cannot keep; a NUL or a line break shows differently in every client and hides what a name
+/// is), or a first level spelled like `OTHER_USERS` in any case or spacing. Every protocol and
+/// the importer ask this before making a mailbox.
+pub fn refuse_name(name: &str) -> Option<&'static str> {
+    if name.is_empty() || name.split(SEPARATOR).any(str::is_empty) {
+        return Some("invalid mailbox name");
+    }
+    if name.chars().any(char::is_control) {
+        return Some("mailbox names cannot hold control characters");
+    }
+    if name.split(SEPARATOR).next().unwrap_or_default().trim().eq_ignore_ascii_case(OTHER_USERS) {
+        return Some("that name is reserved for other users' shared mailboxes");
+    }
+    None
+}
+
 /// A message to append.
 #[derive(Debug, Clone, Default)]
 pub struct NewMessage {
@@ -132,8 +154,8 @@ impl Mailer {
     /// when missing.
     pub async fn mailbox_at(&self, account: AccountId, path: &str) -> Result<Collection, MailError> {
         let levels: Vec<String> = path.split(SEPARATOR).filter(|l| !l.is_empty()).map(str::to_owned).collect();
-        if levels.is_empty() {
-            return Err(relais_store::Error::Invalid("a mailbox needs a name".into()).into());
+        if let Some(why) = refuse_name(&levels.join(&SEPARATOR.to_string())) {
+            return Err(relais_store::Error::Invalid(why.into()).into());
         }
         // INBOX is a name of its own at the top level, in any case (RFC 9051 §5.1).
         let inbox = levels[0].eq_ignore_ascii_case("INBOX");

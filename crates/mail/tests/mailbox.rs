@@ -25,6 +25,10 @@ async fn append_and_paths(f: Fresh) {
     assert_eq!(inbox.role.as_deref(), Some("inbox"));
     let deep = m.mailbox_at(p.id, "Work/2026/Q1").await.unwrap();
     assert_eq!(m.mailbox_at(p.id, "/Work//2026/Q1/").await.unwrap().id, deep.id);
+    // The names no protocol may make (issue 10 item 13), for the importer too.
+    for bad in ["a\u{0}b/c", "Other Users/bob@example.com/x", " other users /x", "tab\there"] {
+        assert!(m.mailbox_at(p.id, bad).await.is_err(), "{bad:?}");
+    }
     let work = f.store.read(move |r| r.child_collection(p.id, CollectionKind::Mailbox, None, "Work")).await.unwrap();
     assert!(work.is_some());
 
