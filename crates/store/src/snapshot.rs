@@ -45,8 +45,10 @@ pub const DERIVED: &[&str] = &["schema_version", "notifications", "blob_data", "
 const SEQUENCED: &[&str] =
     &["accounts", "collections", "items", "domains", "app_passwords", "queue_messages", "queue_recipients"];
 
-/// Rows read or written per statement.
+/// Rows read per statement from a table with an integer key.
 const CHUNK: i64 = 2_000;
+/// Rows read per statement from a table without one (a sort per statement: fewer, larger).
+const ORDERED_CHUNK: i64 = 50_000;
 
 /// Where a snapshot goes; called on a blocking thread, in this order: each table (`table`,
 /// then its `rows` in chunks), `sequences`, then each blob.
@@ -164,21 +166,9 @@ fn read_snapshot(conn: &mut dyn Conn, blobs: &BlobStore, sink: &mut dyn Snapshot
     for table in TABLES {
         let columns = columns_of(conn, table)?;
         sink.table(table, &columns)?;
-        // Every column in the order: a total order on any table, with or without a key.
-        let order: Vec<String> = (1..=columns.len()).map(|i| i.to_string()).collect();
-        let mut offset = 0;
-        loop {
-            let sql = format!(
-                "SELECT {} FROM {table} ORDER BY {} LIMIT {CHUNK} OFFSET {offset}",
-                columns.join(", "),
-                order.join(", ")
-            );
-            let rows = conn.query(&sql, params![])?;
-            if rows.is_empty() {
-                break;
-            }
-            sink.rows(&rows)?;
-            offset += CHUNK;
+        match columns.iter().position(|c| c == "id") {
+            Some(id) => copy_by_id(conn, table, &columns, id, sink)?,
+            None => copy_in_order(conn, table, &columns, sink)?,
         }
     }
     sink.sequences(&sequences(conn)?)?;
@@ -198,6 +188,44 @@ fn read_snapshot(conn: &mut dyn Conn, blobs: &BlobStore, sink: &mut dyn Snapshot
         sink.blob(&hash, &data)?;
     }
     Ok(version)
+}
+
+/// A table with an integer key, in chunks after the last key read: each chunk one index range.
+fn copy_by_id(
+    conn: &mut dyn Conn,
+    table: &str,
+    columns: &[String],
+    id: usize,
+    sink: &mut dyn SnapshotSink,
+) -> Result<()> {
+    let sql = format!("SELECT {} FROM {table} WHERE id > $1 ORDER BY id LIMIT {CHUNK}", columns.join(", "));
+    let mut last = i64::MIN;
+    loop {
+        let rows = conn.query(&sql, params![last])?;
+        let Some(tail) = rows.last() else { return Ok(()) };
+        last = tail.int(id)?;
+        sink.rows(&rows)?;
+    }
+}
+
+/// A table without a single key (membership rows, the change log), in the total order of all
+/// its columns. The chunks are large: each one sorts what the previous ones skipped.
+fn copy_in_order(conn: &mut dyn Conn, table: &str, columns: &[String], sink: &mut dyn SnapshotSink) -> Result<()> {
+    let order: Vec<String> = (1..=columns.len()).map(|i| i.to_string()).collect();
+    let mut offset = 0;
+    loop {
+        let sql = format!(
+            "SELECT {} FROM {table} ORDER BY {} LIMIT {ORDERED_CHUNK} OFFSET {offset}",
+            columns.join(", "),
+            order.join(", ")
+        );
+        let rows = conn.query(&sql, params![])?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        sink.rows(&rows)?;
+        offset += ORDERED_CHUNK;
+    }
 }
 
 /// The columns of a table as this backend has them (PostgreSQL's own full-text column left out).

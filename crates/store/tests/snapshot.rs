@@ -59,6 +59,10 @@ async fn fill(store: &Store) {
                 let id = tx.create_item(a, DataType::Email, item)?;
                 tx.add_to_mailbox(id, inbox.id)?;
             }
+            // More rows than one chunk, so reading in chunks is exercised.
+            for _ in 0..2_100 {
+                tx.create_item(a, DataType::Email, NewItem::default())?;
+            }
             // A destroyed item: its id must never come back after a restore.
             let gone = tx.create_item(a, DataType::Email, NewItem::default())?;
             tx.destroy_item(gone)
