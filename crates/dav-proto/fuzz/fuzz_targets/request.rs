@@ -14,7 +14,7 @@ use libfuzzer_sys::fuzz_target;
 use relais_dav_proto::*;
 
 fuzz_target!(|data: &[u8]| {
-    let small = Limits { max_depth: 16, max_elements: 512 };
+    let small = Limits { max_depth: 16, max_elements: 512, max_attributes: 8, max_namespaces: 16 };
     let _ = parse_propfind(data);
     let _ = parse_with::<PropFind>(data, &small);
     let _ = parse_mkcol(data);
@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         for op in &update.ops {
             let props = match op {
                 PropPatchOp::Set(s) => vec![
-                    Property::new(s.name.clone(), PropValue::Xml(Cow::Borrowed(&s.value.inner_xml))),
+                    Property::new(s.name.clone(), PropValue::Dead(Cow::Borrowed(&s.value.inner_xml))),
                     Property::new(s.name.clone(), PropValue::Text(Cow::Borrowed(&s.value.text))),
                 ],
                 PropPatchOp::Remove(n) => vec![Property::empty(n.clone())],
