@@ -323,6 +323,12 @@ pub struct Dav {
     pub max_request_body: usize,
     /// HTTP Basic without TLS from loopback: for tests and local tools only.
     pub plaintext_auth_on_loopback: bool,
+    /// Bounds on an XML request body: nesting depth, elements, attributes on one element
+    /// (namespace declarations included), namespace declarations in the body.
+    pub xml_max_depth: usize,
+    pub xml_max_elements: usize,
+    pub xml_max_attributes: usize,
+    pub xml_max_namespaces: usize,
 }
 
 impl Default for Dav {
@@ -332,6 +338,10 @@ impl Default for Dav {
             max_resource_size: d.max_resource_size,
             max_request_body: 32 * 1024 * 1024,
             plaintext_auth_on_loopback: d.plaintext_auth_on_loopback,
+            xml_max_depth: d.xml.max_depth,
+            xml_max_elements: d.xml.max_elements,
+            xml_max_attributes: d.xml.max_attributes,
+            xml_max_namespaces: d.xml.max_namespaces,
         }
     }
 }
@@ -341,6 +351,12 @@ impl Dav {
         relais_dav::DavConfig {
             max_resource_size: self.max_resource_size.min(self.max_request_body),
             plaintext_auth_on_loopback: self.plaintext_auth_on_loopback,
+            xml: relais_dav::XmlLimits {
+                max_depth: self.xml_max_depth,
+                max_elements: self.xml_max_elements,
+                max_attributes: self.xml_max_attributes,
+                max_namespaces: self.xml_max_namespaces,
+            },
         }
     }
 }

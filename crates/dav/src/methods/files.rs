@@ -5,7 +5,7 @@
 use hyper::header;
 use hyper::{Method, StatusCode};
 use relais_dav_proto::{
-    Depth, QName, StructuredValue, escape_attr, escape_text, format_http_date, names, parse_destination, parse_mkcol,
+    Depth, QName, StructuredValue, escape_attr, escape_text, format_http_date, names, parse_destination,
     parse_overwrite,
 };
 use relais_groupware::files::{Entry, FileMeta, Lookup, TreeTransfer};
@@ -141,7 +141,7 @@ async fn mkcol(ctx: &Ctx<'_>, owner: &Principal, segments: &[String]) -> Result<
         Lookup::Missing { parent: None } => return Ok(Reply::text(StatusCode::CONFLICT, "the folder does not exist")),
         Lookup::Missing { parent: Some(p) } => p,
     };
-    let set = match parse_mkcol(&ctx.req.body) {
+    let set = match ctx.parse_body::<relais_dav_proto::MkCol>().await? {
         Ok(m) => m.set,
         Err(_) if !xml_body(ctx.req.header(header::CONTENT_TYPE)) => {
             return Ok(Reply::text(StatusCode::UNSUPPORTED_MEDIA_TYPE, "the body must be XML"));
