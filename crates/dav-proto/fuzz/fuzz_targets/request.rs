@@ -3,8 +3,9 @@
 //!
 //! Checks beyond "no panic": whatever a PROPPATCH or a multiget yields, written back into a
 //! multistatus (dead-property fragments verbatim, text and hrefs escaped) is well-formed XML.
-//! The multistatus is read back with the REPORT parser: a well-formed body reaches the root
-//! check and is refused as an unknown report, anything else means the encoder broke the XML.
+//! The multistatus is read back by roxmltree (an independent strict parser) and by the REPORT
+//! parser: a well-formed body reaches the root check and is refused as an unknown report,
+//! anything else means the encoder broke the XML.
 
 #![no_main]
 
@@ -61,8 +62,12 @@ fuzz_target!(|data: &[u8]| {
 });
 
 fn assert_well_formed(body: Vec<u8>) {
-    match parse_report(&body) {
+    let text = String::from_utf8(body).expect("the writer writes UTF-8");
+    if let Err(e) = roxmltree::Document::parse(&text) {
+        panic!("encoder output not well-formed (roxmltree): {e}\n{text}");
+    }
+    match parse_report(text.as_bytes()) {
         Err(DavXmlError::UnknownReport(_)) => {}
-        other => panic!("encoder output not well-formed: {other:?}\n{}", String::from_utf8_lossy(&body)),
+        other => panic!("encoder output not well-formed: {other:?}\n{text}"),
     }
 }
