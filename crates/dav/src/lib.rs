@@ -169,35 +169,54 @@ impl Dav {
 
     /// Answers one request. Never panics on input; errors become DAV replies.
     pub async fn handle(&self, req: Request) -> Reply {
+        if let Some(reply) = self.answer_without_credentials(&req.method, &req.path) {
+            return reply;
+        }
+        match self.authenticate(&req.headers, req.tls, req.remote).await {
+            Ok(user) => self.handle_as(req, user).await,
+            Err(reply) => reply,
+        }
+    }
+
+    /// What is answered without credentials and without reading a body: the well-known
+    /// redirects and OPTIONS.
+    pub fn answer_without_credentials(&self, method: &Method, path: &str) -> Option<Reply> {
         // RFC 6764 §5: the well-known URIs redirect to the context path.
-        if req.path.starts_with("/.well-known/caldav") || req.path.starts_with("/.well-known/carddav") {
-            return Reply::new(StatusCode::MOVED_PERMANENTLY).header(header::LOCATION, path::ROOT);
+        if path.starts_with("/.well-known/caldav") || path.starts_with("/.well-known/carddav") {
+            return Some(Reply::new(StatusCode::MOVED_PERMANENTLY).header(header::LOCATION, path::ROOT));
         }
-        if req.method == Method::OPTIONS {
-            return methods::options(&req);
-        }
-        let user = match self.authenticate(&req).await {
-            Ok(u) => u,
-            Err(reply) => return reply,
-        };
+        (*method == Method::OPTIONS).then(methods::options)
+    }
+
+    /// Answers a request of `user`, authenticated by [`authenticate`](Self::authenticate).
+    pub async fn handle_as(&self, req: Request, user: Principal) -> Reply {
         let ctx = Ctx { dav: self, req: &req, user, quota: std::sync::OnceLock::new(), acls: Default::default() };
         match methods::dispatch(&ctx).await {
             Ok(reply) | Err(reply) => reply,
         }
     }
 
-    async fn authenticate(&self, req: &Request) -> Result<Principal> {
+    /// Who sends a request, from its headers alone: the listener calls this before it reads a
+    /// body, so a stranger's body is never read (HTTP Basic, RFC 7617).
+    pub async fn authenticate(
+        &self,
+        headers: &HeaderMap,
+        tls: bool,
+        remote: IpAddr,
+    ) -> std::result::Result<Principal, Reply> {
         let challenge = || {
             Reply::text(StatusCode::UNAUTHORIZED, "authentication required")
                 .header(header::WWW_AUTHENTICATE, "Basic realm=\"Relais\", charset=\"UTF-8\"")
         };
-        let Some(value) = req.header(header::AUTHORIZATION) else { return Err(challenge()) };
-        let plaintext_allowed = self.config.plaintext_auth_on_loopback && req.remote.is_loopback();
-        if !req.tls && !plaintext_allowed {
+        let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+            return Err(challenge());
+        };
+        let plaintext_allowed = self.config.plaintext_auth_on_loopback && remote.is_loopback();
+        if !tls && !plaintext_allowed {
             return Err(Reply::text(StatusCode::FORBIDDEN, "log in over HTTPS"));
         }
         let (username, password) = basic_credentials(value).ok_or_else(challenge)?;
-        let creds = Credentials { username, password, remote: Some(req.remote) };
+        let creds = Credentials { username, password, remote: Some(remote) };
         match self.directory.authenticate(&creds).await {
             Ok(p) => Ok(p),
             Err(AuthError::Failed) => Err(challenge()),

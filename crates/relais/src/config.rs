@@ -24,6 +24,7 @@ pub struct Config {
     pub pop3: Pop3,
     pub imap: Imap,
     pub dav: Dav,
+    pub http: Http,
     pub dns: Dns,
 }
 
@@ -357,6 +358,51 @@ impl Dav {
                 max_attributes: self.xml_max_attributes,
                 max_namespaces: self.xml_max_namespaces,
             },
+        }
+    }
+}
+
+/// The HTTP listener's request side (the body size limit is `dav.max_request_body`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Http {
+    /// Longest time to receive a request's headers, seconds.
+    pub header_timeout_secs: u64,
+    /// Longest wait for the next part of a request body, seconds.
+    pub body_idle_secs: u64,
+    /// Longest time to receive a whole request body, seconds.
+    pub body_secs: u64,
+    /// Request bodies larger than this (octets) are spooled to disk while they arrive.
+    pub spool_threshold: usize,
+    /// Octets of request bodies held in memory at once, over all requests.
+    pub body_memory_budget: usize,
+    /// Longest wait for room in that budget before answering 503, milliseconds.
+    pub body_budget_wait_ms: u64,
+}
+
+impl Default for Http {
+    fn default() -> Self {
+        Http {
+            header_timeout_secs: 15,
+            body_idle_secs: 30,
+            body_secs: 600,
+            spool_threshold: 256 * 1024,
+            body_memory_budget: 256 * 1024 * 1024,
+            body_budget_wait_ms: 2000,
+        }
+    }
+}
+
+impl Http {
+    pub fn body_limits(&self, max: usize) -> crate::http_body::BodyLimits {
+        use std::time::Duration;
+        crate::http_body::BodyLimits {
+            max,
+            spool_threshold: self.spool_threshold,
+            idle: Duration::from_secs(self.body_idle_secs.max(1)),
+            total: Duration::from_secs(self.body_secs.max(1)),
+            memory_budget: self.body_memory_budget.max(1),
+            budget_wait: Duration::from_millis(self.body_budget_wait_ms),
         }
     }
 }

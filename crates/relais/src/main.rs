@@ -6,6 +6,7 @@ mod admin;
 mod admin_mail;
 mod config;
 mod http;
+mod http_body;
 mod serve;
 mod tls;
 
