@@ -133,3 +133,33 @@ def test_health_answers_while_big_bodies_parse(dav):
         w.join()
     assert done == [207] * len(workers), done
     assert worst < 0.5, worst
+
+
+def test_health_answers_while_big_calendar_objects_are_checked(dav):
+    # iCalendar bodies within max_resource_size that take a while to parse and check: one event
+    # with 60,000 attendees, PUT four times in parallel.
+    attendees = "".join(f"ATTENDEE;CN=Guest {i}:mailto:guest{i}@elsewhere.example\r\n" for i in range(60_000))
+    body = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tests//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\n"
+            "DTSTAMP:20260101T000000Z\r\nDTSTART:20260105T100000Z\r\nDTEND:20260105T110000Z\r\nSUMMARY:Big\r\n"
+            f"{attendees}END:VEVENT\r\nEND:VCALENDAR\r\n")
+    assert len(body) < 10 * 1024 * 1024
+    done = []
+
+    def send(i):
+        resp = session().put(cal(dav) + f"big-{i}.ics", data=body.format(uid=f"big-{i}").encode(),
+                             headers={"Content-Type": "text/calendar"})
+        done.append(resp.status_code)
+
+    workers = [threading.Thread(target=send, args=(i,)) for i in range(4)]
+    for w in workers:
+        w.start()
+    worst = 0.0
+    while any(w.is_alive() for w in workers):
+        start = time.monotonic()
+        assert dav.get("/healthz") == (200, b"ok")
+        worst = max(worst, time.monotonic() - start)
+        time.sleep(0.05)
+    for w in workers:
+        w.join()
+    assert done == [201] * len(workers), done
+    assert worst < 0.5, worst
