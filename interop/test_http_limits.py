@@ -205,3 +205,12 @@ def test_half_sent_bodies_keep_memory_low(dav):
         c.close()
     after = vm_rss_mb(dav)
     print(f"VmRSS after the big PUT and GET {after:.0f} MB")
+
+
+def test_half_sent_headers_time_out(relais_factory):
+    r = start(relais_factory, header_timeout_secs=1)
+    s = connect(r)
+    s.sendall(b"PROPFIND /dav/ HTTP/1.1\r\nHost: mail.test\r\n")
+    began = time.monotonic()
+    assert closed_by_peer(s, within=5)
+    assert time.monotonic() - began < 4
