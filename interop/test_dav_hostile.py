@@ -65,7 +65,7 @@ def test_ill_formed_dead_properties_refused_and_propfind_stays_well_formed(dav):
     # What XML 1.0 forbids in a value or a name: the body itself is not well-formed, 400.
     for prop in ['<X:bad xmlns:X="urn:x">a\x03b</X:bad>', '<X:bad xmlns:X="urn:x">a&#3;b</X:bad>',
                  '<X:bad xmlns:X="urn:x"><v\x03/></X:bad>', '<X:bad\x03 xmlns:X="urn:x">v</X:bad>',
-                 '<X:bad xmlns:X="urn:x">&#xFFFF;</X:bad>']:
+                 '<X:bad xmlns:X="urn:x">&#xFFFF;</X:bad>', '<X:bad xmlns:X="urn:x">a]]>b</X:bad>']:
         resp = proppatch(s, url, prop)
         assert resp.status_code == 400, (prop, resp.status_code, resp.text)
     # Well-formed but not storable: a property in the xml namespace (no encoder may bind another

@@ -145,6 +145,11 @@ pub(crate) fn parse(body: &[u8], limits: &Limits) -> Result<Option<Element>, Dav
                 }
             }
             Event::Text(t) => {
+                // XML 1.0 §2.4: `]]>` may not appear in character data (quick-xml lets it
+                // through; stored in a dead property it would be written back verbatim).
+                if t.windows(3).any(|w| w == b"]]>") {
+                    return Err(DavXmlError::Malformed("']]>' in character data".into()));
+                }
                 push_text(&mut tree.stack, &t.xml10_content().map_err(|e| DavXmlError::Malformed(e.to_string()))?)?
             }
             Event::CData(t) => {

@@ -163,6 +163,9 @@ fn not_well_formed_refused() {
         "<x:p xmlns:x=\"\"/>",
         "<p xmlns=\"http://www.w3.org/XML/1998/namespace\"/>",
         "<x:p xmlns:x=\"urn:x\" 1a=\"v\"/>",
+        // Found by the multistatus fuzz target: copied verbatim into a PROPFIND answer.
+        "<x:p xmlns:x=\"urn:x\">11]]>11</x:p>",
+        "<x:p xmlns:x=\"urn:x\"><v>]]></v></x:p>",
     ];
     for prop in cases {
         let body = wrap(prop);
