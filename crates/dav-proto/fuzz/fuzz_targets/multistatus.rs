@@ -77,7 +77,8 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
     // value comes back intact.
     let written: Vec<_> = doc
         .descendants()
-        .filter(|n| n.has_tag_name(("DAV:", "prop")))
+        // A property may itself be called DAV:prop: only the propstat's own prop counts.
+        .filter(|n| n.has_tag_name(("DAV:", "prop")) && n.parent().is_some_and(|p| p.has_tag_name(("DAV:", "propstat"))))
         .flat_map(|prop| prop.children().filter(|c| c.is_element()))
         .collect();
     assert_eq!(written.len(), expected.len(), "{expected:?}\n{xml}");
