@@ -24,6 +24,12 @@ pub(crate) fn inner_xml(el: &Element) -> String {
 /// Scoped default-namespace declarations may be one per element, so only depth and
 /// attributes (one declaration may come with each) are bounded here.
 pub fn is_well_formed(s: &str) -> bool {
+    // `inner_xml` writes elements and escaped text only; a comment, CDATA section, processing
+    // instruction or declaration (all `<!` or `<?`) is not ours, and each has rules of its own
+    // a lenient reader may miss. Such a value is written as text instead.
+    if s.contains("<!") || s.contains("<?") {
+        return false;
+    }
     let limits = Limits {
         max_depth: Limits::default().max_depth + 2,
         max_elements: usize::MAX,

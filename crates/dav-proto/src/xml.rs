@@ -165,6 +165,10 @@ pub(crate) fn parse(body: &[u8], limits: &Limits) -> Result<Option<Element>, Dav
                 push_text(&mut tree.stack, ch.encode_utf8(&mut [0; 4]))?;
             }
             Event::DocType(_) => return Err(DavXmlError::DocType),
+            // XML 1.0 §2.5: no `--` inside a comment, and no `-` before its end.
+            Event::Comment(c) if c.windows(2).any(|w| w == b"--") || c.ends_with(b"-") => {
+                return Err(DavXmlError::Malformed("'--' in a comment".into()));
+            }
             Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
             Event::Eof => break,
         }

@@ -166,6 +166,8 @@ fn not_well_formed_refused() {
         // Found by the multistatus fuzz target: copied verbatim into a PROPFIND answer.
         "<x:p xmlns:x=\"urn:x\">11]]>11</x:p>",
         "<x:p xmlns:x=\"urn:x\"><v>]]></v></x:p>",
+        "<x:p xmlns:x=\"urn:x\"><!-- a -- b --></x:p>",
+        "<x:p xmlns:x=\"urn:x\"><!-- a ---></x:p>",
     ];
     for prop in cases {
         let body = wrap(prop);

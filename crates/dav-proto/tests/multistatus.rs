@@ -266,7 +266,19 @@ fn error_bodies() {
 /// names are left out; a dead value that is not a well-formed fragment is written as text.
 #[test]
 fn stored_dead_properties_cannot_break_the_document() {
-    let bad_values = ["a\u{3}b", "<v\u{3}/>", "<open>", "</close>", "<a xmlns:p=\"\"/>", "<p:x/>", "&bogus;", "]]>"];
+    let bad_values = [
+        "a\u{3}b",
+        "<v\u{3}/>",
+        "<open>",
+        "</close>",
+        "<a xmlns:p=\"\"/>",
+        "<p:x/>",
+        "&bogus;",
+        "]]>",
+        // Found by the multistatus fuzz target: a lenient reader's comment, copied verbatim.
+        "a<!-- b -- c -->",
+        "<?xml version=\"1.0\"?><a/>",
+    ];
     let bad_names = [
         QName::new("urn:x", ""),
         QName::new("", ""),
