@@ -21,6 +21,10 @@ pub enum DavXmlError {
     TooDeep { limit: usize },
     #[error("XML has more than {limit} elements")]
     TooManyElements { limit: usize },
+    #[error("an XML element has more than {limit} attributes")]
+    TooManyAttributes { limit: usize },
+    #[error("XML declares more than {limit} namespaces")]
+    TooManyNamespaces { limit: usize },
     /// Not well-formed XML (unbalanced tags, bad syntax, text after the root, …).
     #[error("malformed XML: {0}")]
     Malformed(String),

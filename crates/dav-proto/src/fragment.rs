@@ -9,15 +9,38 @@
 //! [`Multistatus`](crate::Multistatus) encoder never does.
 
 use crate::escape;
-use crate::xml::{Element, Node};
-
-const NS_XML: &str = "http://www.w3.org/XML/1998/namespace";
+use crate::qname::NS_XML;
+use crate::xml::{Element, Limits, Node};
 
 /// The content of `el` (its text and child elements, not its own tag) as a fragment.
 pub(crate) fn inner_xml(el: &Element) -> String {
     let mut out = String::new();
     content(&mut out, el, "");
     out
+}
+
+/// Whether `s` is well-formed element content on its own, with no prefix declared outside
+/// it: what [`inner_xml`] makes, checked by the same strict reader that reads requests.
+/// Scoped default-namespace declarations may be one per element, so only depth and
+/// attributes (one declaration may come with each) are bounded here.
+pub fn is_well_formed(s: &str) -> bool {
+    // `inner_xml` writes elements and escaped text only; a comment, CDATA section, processing
+    // instruction or declaration (all `<!` or `<?`) is not ours, and each has rules of its own
+    // a lenient reader may miss. Such a value is written as text instead.
+    if s.contains("<!") || s.contains("<?") {
+        return false;
+    }
+    let limits = Limits {
+        max_depth: Limits::default().max_depth + 2,
+        max_elements: usize::MAX,
+        max_attributes: 2 * Limits::default().max_attributes + 1,
+        max_namespaces: usize::MAX,
+    };
+    let mut doc = String::with_capacity(s.len() + 7);
+    doc.push_str("<r>");
+    doc.push_str(s);
+    doc.push_str("</r>");
+    crate::xml::parse(doc.as_bytes(), &limits).is_ok()
 }
 
 fn content(out: &mut String, el: &Element, default_ns: &str) {

@@ -14,12 +14,16 @@
 //!
 //! Invariants (the tests and the fuzz target hold them):
 //! - Nothing a peer sends makes this crate panic. A DOCTYPE is refused, so no entity is ever
-//!   expanded; depth and element count are bounded by [`Limits`].
+//!   expanded; depth, element count, attributes per element and namespace declarations are
+//!   bounded by [`Limits`], and parsing is linear in the body. Only well-formed XML is
+//!   accepted (characters, names, namespaces as a strict parser checks them).
 //! - Unknown elements where the RFCs allow extension are ignored; names are compared by
 //!   namespace URI, never by prefix.
-//! - Every encoded body is well-formed XML whatever the text, hrefs and namespaces handed in
-//!   (local names must be XML names, as parsed ones and the [`names`] constants are), and text
-//!   survives a client's XML parser byte for byte (CR included).
+//! - Every encoded body is well-formed XML whatever the names, text, hrefs, namespaces and
+//!   dead-property values handed in: a name that cannot be written ([`QName::is_writable`])
+//!   is left out, a dead value that is not a well-formed fragment is written as text, and
+//!   text survives a client's XML parser byte for byte (CR included). Only
+//!   [`PropValue::Xml`] (server-built) is trusted.
 //!
 //! Layout: `xml` (the one XML reader, into a small tree), one module per request kind
 //! (`propfind`, `proppatch`, `report/`, `acl`), the shared `filter` and `timerange`, and
@@ -46,6 +50,7 @@ pub use filter::{
     CardFilter, CardPropFilter, CompFilter, CompTest, MatchType, ParamFilter, ParamTest, PropFilter, PropTest, Test,
     TextMatch,
 };
+pub use fragment::is_well_formed as is_well_formed_fragment;
 pub use headers::{
     Depth, Destination, EntityTag, EtagList, HeaderError, Prefer, parse_destination, parse_etag_list, parse_overwrite,
     parse_prefer, percent_decode,
@@ -55,7 +60,10 @@ pub use propfind::{
     AddressDataRequest, CalendarDataRequest, CompSelection, DataRequest, PropFind, PropRequest, PropSelection,
 };
 pub use proppatch::{MkCalendar, MkCol, PropPatchOp, PropertyUpdate, PropertyValue, SetProperty, StructuredValue};
-pub use qname::{NS_APPLE_ICAL, NS_CALDAV, NS_CALENDARSERVER, NS_CARDDAV, NS_DAV, QName, names};
+pub use qname::{
+    NS_APPLE_ICAL, NS_CALDAV, NS_CALENDARSERVER, NS_CARDDAV, NS_DAV, NS_XML, NS_XMLNS, QName, is_ncname, is_xml_char,
+    names,
+};
 pub use report::{
     AclPrincipalPropSet, AddressbookMultiget, AddressbookQuery, CalendarMultiget, CalendarQuery, ExpandProperty,
     FreeBusyQuery, PrincipalMatch, PrincipalPropertySearch, PropertySearch, Report, SyncCollection, SyncLevel,

@@ -63,9 +63,13 @@ pub enum PropValue<'a> {
     ReportSet(Vec<QName>),
     /// `<d:privilege><d:read/></d:privilege>`… (RFC 3744 §5.4 current-user-privilege-set).
     Privileges(Vec<QName>),
-    /// A pre-serialised fragment written verbatim: a dead property's stored `inner_xml`, or
-    /// server-built XML that may use the root prefixes (`d:`, `cal:`, …).
+    /// Server-built XML written verbatim; it may use the root prefixes (`d:`, `cal:`, …).
+    /// Never for anything a client sent: that is [`Dead`](Self::Dead).
     Xml(Cow<'a, str>),
+    /// A dead property's stored value ([`PropertyValue::inner_xml`](crate::PropertyValue)):
+    /// written verbatim when it is well-formed on its own, else as escaped text, so a value
+    /// stored before a check existed (or damaged since) cannot break the document.
+    Dead(Cow<'a, str>),
     /// Child properties, for structured values (e.g. DAV:quota-like groupings).
     Nested(Vec<Property<'a>>),
 }
@@ -167,6 +171,12 @@ impl Multistatus {
     /// A PROPPATCH result (RFC 4918 §9.2.1): one propstat per distinct status, the
     /// properties as empty elements, in the order first seen.
     pub fn proppatch_response(&mut self, href: &str, results: &[(QName, u16)]) {
+        self.proppatch_response_described(href, results, None);
+    }
+
+    /// [`proppatch_response`](Self::proppatch_response) with a DAV:responsedescription saying
+    /// why (RFC 4918 §14.24).
+    pub fn proppatch_response_described(&mut self, href: &str, results: &[(QName, u16)], why: Option<&str>) {
         self.begin_response(href);
         let mut done: Vec<u16> = Vec::new();
         for (_, status) in results {
@@ -174,6 +184,11 @@ impl Multistatus {
                 done.push(*status);
                 self.names_propstat(*status, results.iter().filter(|(_, s)| s == status).map(|(n, _)| n));
             }
+        }
+        if let Some(why) = why {
+            self.out.push_str("<d:responsedescription>");
+            escape::text(&mut self.out, why);
+            self.out.push_str("</d:responsedescription>");
         }
         self.end_response();
     }
@@ -249,7 +264,9 @@ pub fn error_body_with_href(precondition: &QName, href: Option<&str>) -> String 
         Some(h) => {
             open_standalone(&mut out, precondition, false);
             self::href(&mut out, h);
-            close_tag(&mut out, precondition);
+            if precondition.is_writable() {
+                close_tag(&mut out, precondition);
+            }
         }
     }
     out.push_str("</d:error>\n");
@@ -258,6 +275,10 @@ pub fn error_body_with_href(precondition: &QName, href: Option<&str>) -> String 
 
 /// Opens an element inside a `d:`-only root: any non-DAV namespace is declared on it.
 fn open_standalone(out: &mut String, name: &QName, empty: bool) {
+    if !name.is_writable() {
+        // Only server constants get here; an unwritable one leaves the error element bare.
+        return;
+    }
     let prefix = name.well_known_prefix();
     match prefix {
         Some("d") => {
@@ -312,12 +333,21 @@ fn close_tag(out: &mut String, name: &QName) {
     out.push('>');
 }
 
+/// Names that cannot be written (not an NCName, a reserved namespace: a dead property stored
+/// before names were checked) are left out, here and in [`property`]: the document stays
+/// well-formed and the rest of the answer is intact.
 fn empty_element(out: &mut String, name: &QName) {
+    if !name.is_writable() {
+        return;
+    }
     open_tag_inner(out, name);
     out.push_str("/>");
 }
 
 fn property(out: &mut String, p: &Property<'_>) {
+    if !p.name.is_writable() {
+        return;
+    }
     if p.value == PropValue::Empty {
         return empty_element(out, &p.name);
     }
@@ -356,6 +386,8 @@ fn value(out: &mut String, v: &PropValue<'_>) {
             }
         }
         PropValue::Xml(x) => out.push_str(x),
+        PropValue::Dead(x) if crate::fragment::is_well_formed(x) => out.push_str(x),
+        PropValue::Dead(x) => escape::text(out, x),
         PropValue::Nested(children) => children.iter().for_each(|c| property(out, c)),
     }
 }

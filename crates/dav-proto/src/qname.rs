@@ -15,6 +15,11 @@ pub const NS_CALENDARSERVER: &str = "http://calendarserver.org/ns/";
 /// Apple iCal extensions (calendar-color, calendar-order).
 pub const NS_APPLE_ICAL: &str = "http://apple.com/ns/ical/";
 
+/// Namespaces §3: bound to `xml` and never declared otherwise.
+pub const NS_XML: &str = "http://www.w3.org/XML/1998/namespace";
+/// Namespaces §3: never declared.
+pub const NS_XMLNS: &str = "http://www.w3.org/2000/xmlns/";
+
 /// The prefixes the encoder declares once on the root, in this order.
 pub(crate) const WELL_KNOWN: [(&str, &str); 5] =
     [("d", NS_DAV), ("cal", NS_CALDAV), ("card", NS_CARDDAV), ("cs", NS_CALENDARSERVER), ("ical", NS_APPLE_ICAL)];
@@ -63,10 +68,42 @@ impl QName {
         self.ns == ns && self.local == local
     }
 
+    /// Whether an encoder can write this name as an element: the local name is an `NCName`
+    /// (Namespaces §4), the namespace holds only XML characters and is neither the xml nor
+    /// the xmlns namespace (which may not be bound to the prefix the encoder would declare).
+    pub fn is_writable(&self) -> bool {
+        is_ncname(&self.local) && self.ns.chars().all(is_xml_char) && self.ns != NS_XML && self.ns != NS_XMLNS
+    }
+
     /// The prefix the encoder declares on the root for this name's namespace, if any.
     pub(crate) fn well_known_prefix(&self) -> Option<&'static str> {
         WELL_KNOWN.iter().find(|(_, uri)| *uri == self.ns).map(|(p, _)| *p)
     }
+}
+
+/// XML 1.0 §2.2 Char (a `char` is never a surrogate).
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{fffd}' | '\u{10000}'..)
+}
+
+/// XML 1.0 §2.3 NameStartChar, without ':' (Namespaces §3 NCName).
+fn is_name_start(c: char) -> bool {
+    matches!(c,
+        'A'..='Z' | '_' | 'a'..='z' | '\u{c0}'..='\u{d6}' | '\u{d8}'..='\u{f6}' | '\u{f8}'..='\u{2ff}'
+        | '\u{370}'..='\u{37d}' | '\u{37f}'..='\u{1fff}' | '\u{200c}'..='\u{200d}' | '\u{2070}'..='\u{218f}'
+        | '\u{2c00}'..='\u{2fef}' | '\u{3001}'..='\u{d7ff}' | '\u{f900}'..='\u{fdcf}' | '\u{fdf0}'..='\u{fffd}'
+        | '\u{10000}'..='\u{effff}')
+}
+
+/// XML 1.0 §2.3 NameChar, without ':'.
+fn is_name_char(c: char) -> bool {
+    is_name_start(c) || matches!(c, '-' | '.' | '0'..='9' | '\u{b7}' | '\u{300}'..='\u{36f}' | '\u{203f}'..='\u{2040}')
+}
+
+/// Namespaces §3 NCName: an XML name without a colon.
+pub fn is_ncname(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(is_name_start) && chars.all(is_name_char)
 }
 
 /// Clark notation, `{DAV:}displayname`, for logs and error messages.

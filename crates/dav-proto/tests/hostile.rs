@@ -97,9 +97,91 @@ fn limits_are_configurable() {
     assert_eq!(parse_with::<Report>(body.as_bytes(), &shallow), Err(DavXmlError::TooDeep { limit: 2 }));
     // Exactly at the limit passes.
     let three = br#"<D:propfind xmlns:D="DAV:"><D:prop><D:getetag/></D:prop></D:propfind>"#;
-    assert!(parse_with::<PropFind>(three, &Limits { max_depth: 3, max_elements: 3 }).is_ok());
-    assert!(parse_with::<PropFind>(three, &Limits { max_depth: 2, max_elements: 3 }).is_err());
-    assert!(parse_with::<PropFind>(three, &Limits { max_depth: 3, max_elements: 2 }).is_err());
+    let at = |max_depth, max_elements| Limits { max_depth, max_elements, ..Limits::default() };
+    assert!(parse_with::<PropFind>(three, &at(3, 3)).is_ok());
+    assert!(parse_with::<PropFind>(three, &at(2, 3)).is_err());
+    assert!(parse_with::<PropFind>(three, &at(3, 2)).is_err());
+    let two_ns = br#"<D:propfind xmlns:D="DAV:"><D:prop xmlns:x="urn:x" a="1"><x:y/></D:prop></D:propfind>"#;
+    let ns = |max_attributes, max_namespaces| Limits { max_attributes, max_namespaces, ..Limits::default() };
+    assert!(parse_with::<PropFind>(two_ns, &ns(2, 2)).is_ok());
+    assert_eq!(parse_with::<PropFind>(two_ns, &ns(1, 2)), Err(DavXmlError::TooManyAttributes { limit: 1 }));
+    assert_eq!(parse_with::<PropFind>(two_ns, &ns(2, 1)), Err(DavXmlError::TooManyNamespaces { limit: 1 }));
+}
+
+/// Issue 10 item 7: 200,000 namespace declarations took 26 s (a quadratic duplicate check and
+/// prefix lookups over every binding). Refused now by the caps, in time linear in the body.
+#[test]
+fn declaration_floods_refused_fast() {
+    let decls: String = (0..200_000).map(|i| format!(" xmlns:n{i}=\"urn:n{i}\"")).collect();
+    let on_one = format!("<D:propfind xmlns:D=\"DAV:\"{decls}><D:allprop/></D:propfind>");
+    let attrs: String = (0..200_000).map(|i| format!(" a{i}=\"v\"")).collect();
+    let plain = format!("<D:propfind xmlns:D=\"DAV:\"{attrs}><D:allprop/></D:propfind>");
+    let spread: String = (0..20_000).map(|i| format!("<x:p xmlns:x=\"urn:{i}\" xmlns:y=\"urn:y\"/>")).collect();
+    let spread = format!("<D:propfind xmlns:D=\"DAV:\"><D:prop>{spread}</D:prop></D:propfind>");
+    let cases = [
+        ("200,000 declarations on one element", on_one, DavXmlError::TooManyAttributes { limit: 64 }),
+        ("200,000 attributes on one element", plain, DavXmlError::TooManyAttributes { limit: 64 }),
+        ("40,000 declarations over 20,000 elements", spread, DavXmlError::TooManyNamespaces { limit: 256 }),
+    ];
+    for (what, body, expected) in cases {
+        // Linear means about as long as a body of the same size that is one text node (the
+        // machine may be busy, so compare rather than fix a time; quadratic was ~1,000x).
+        let text = format!("<D:propfind xmlns:D=\"DAV:\"><D:allprop/>{}</D:propfind>", "x".repeat(body.len()));
+        let start = std::time::Instant::now();
+        let _ = all_parsers(text.as_bytes());
+        let baseline = start.elapsed();
+        let start = std::time::Instant::now();
+        for (i, got) in all_parsers(body.as_bytes()).into_iter().enumerate() {
+            assert_eq!(got, Err(expected.clone()), "{what}, parser {i}");
+        }
+        let took = start.elapsed();
+        assert!(took < baseline * 5 + std::time::Duration::from_millis(200), "{what}: {took:?} vs {baseline:?}");
+    }
+}
+
+/// Issue 10 item 7b: what XML 1.0 and Namespaces forbid is refused, so it cannot be stored and
+/// written back into a document (a raw U+0003 in a dead property broke every PROPFIND).
+#[test]
+fn not_well_formed_refused() {
+    let wrap = |prop: &str| {
+        format!("<D:propertyupdate xmlns:D=\"DAV:\"><D:set><D:prop>{prop}</D:prop></D:set></D:propertyupdate>")
+    };
+    let cases = [
+        "<x:p xmlns:x=\"urn:x\">a\u{3}b</x:p>",
+        "<x:p xmlns:x=\"urn:x\">a&#3;b</x:p>",
+        "<x:p xmlns:x=\"urn:x\">a&#x1F;b</x:p>",
+        "<x:p xmlns:x=\"urn:x\">&#xFFFE;</x:p>",
+        "<x:p xmlns:x=\"urn:x\">\u{ffff}</x:p>",
+        "<x:p xmlns:x=\"urn:x\" v=\"&#3;\"/>",
+        "<x:p xmlns:x=\"urn:&#3;\"/>",
+        "<x:p\u{3} xmlns:x=\"urn:x\"/>",
+        "<x:p xmlns:x=\"urn:x\"><v\u{3}/></x:p>",
+        "<x:1p xmlns:x=\"urn:x\"/>",
+        "<x: xmlns:x=\"urn:x\"/>",
+        "<x:p:q xmlns:x=\"urn:x\"/>",
+        "<x:p xmlns:x=\"urn:x\" xmlns:y=\"urn:x\" x:a=\"1\" y:a=\"2\"/>",
+        "<x:p xmlns:x=\"\"/>",
+        "<p xmlns=\"http://www.w3.org/XML/1998/namespace\"/>",
+        "<x:p xmlns:x=\"urn:x\" 1a=\"v\"/>",
+        // Found by the multistatus fuzz target: copied verbatim into a PROPFIND answer.
+        "<x:p xmlns:x=\"urn:x\">11]]>11</x:p>",
+        "<x:p xmlns:x=\"urn:x\"><v>]]></v></x:p>",
+        "<x:p xmlns:x=\"urn:x\"><!-- a -- b --></x:p>",
+        "<x:p xmlns:x=\"urn:x\"><!-- a ---></x:p>",
+    ];
+    for prop in cases {
+        let body = wrap(prop);
+        let got = parse_proppatch(body.as_bytes());
+        assert!(matches!(got, Err(DavXmlError::Malformed(_))), "{prop:?}: {got:?}");
+    }
+    // Still fine: TAB, LF, CR, the xml: prefix, names beyond ASCII.
+    for prop in [
+        "<x:p xmlns:x=\"urn:x\">\t&#9;&#10;&#13;</x:p>",
+        "<x:p xmlns:x=\"urn:x\" xml:lang=\"fr\"/>",
+        "<x:été xmlns:x=\"urn:x\"/>",
+    ] {
+        assert!(parse_proppatch(wrap(prop).as_bytes()).is_ok(), "{prop:?}");
+    }
 }
 
 #[test]

@@ -260,3 +260,59 @@ fn error_bodies() {
     let root = parse(&error_body(&QName::new("urn:vendor", "quota")));
     assert_eq!(root.names(), ["{urn:vendor}quota"]);
 }
+
+/// Issue 10 item 7b: a dead property stored with a raw U+0003 in its value, or with a name the
+/// encoder cannot write, made PROPFIND answers ill-formed (`<x:a\u{3}b …>`, `</>`). Unwritable
+/// names are left out; a dead value that is not a well-formed fragment is written as text.
+#[test]
+fn stored_dead_properties_cannot_break_the_document() {
+    let bad_values = [
+        "a\u{3}b",
+        "<v\u{3}/>",
+        "<open>",
+        "</close>",
+        "<a xmlns:p=\"\"/>",
+        "<p:x/>",
+        "&bogus;",
+        "]]>",
+        // Found by the multistatus fuzz target: a lenient reader's comment, copied verbatim.
+        "a<!-- b -- c -->",
+        "<?xml version=\"1.0\"?><a/>",
+    ];
+    let bad_names = [
+        QName::new("urn:x", ""),
+        QName::new("", ""),
+        QName::new("urn:x", "a\u{3}b"),
+        QName::new("urn:x", "a b"),
+        QName::new("urn:x", "p:q"),
+        QName::new("urn:x", "1a"),
+        QName::new("urn:\u{3}", "a"),
+        QName::new(NS_XML, "lang"),
+        QName::new(NS_XMLNS, "a"),
+    ];
+    let mut ms = Multistatus::new();
+    let mut props: Vec<Property<'_>> =
+        bad_values.iter().map(|v| Property::new(QName::new("urn:x", "good"), PropValue::Dead((*v).into()))).collect();
+    props.extend(bad_names.iter().map(|n| Property::new(n.clone(), PropValue::Dead("<ok xmlns=\"urn:y\"/>".into()))));
+    props.extend(bad_names.iter().map(|n| Property::empty(n.clone())));
+    props.push(Property::new(QName::new("urn:x", "kept"), PropValue::Dead("<ok xmlns=\"urn:y\">v</ok>".into())));
+    props.push(Property::new(names::RESOURCETYPE, PropValue::ResourceType(bad_names.to_vec())));
+    ms.response("/c/", &[(200, &props)]);
+    ms.propname_response("/c/", &bad_names);
+    let results: Vec<(QName, u16)> = bad_names.iter().map(|n| (n.clone(), 403)).collect();
+    ms.proppatch_response("/c/", &results);
+    let xml = ms.into_string();
+    assert!(!xml.contains('\u{3}') && !xml.contains("</>") && !xml.contains("<>"), "{xml}");
+    let root = parse(&xml);
+    let prop = root.all("{DAV:}response")[0].child("{DAV:}propstat").child("{DAV:}prop");
+    let good = prop.all("{urn:x}good");
+    assert_eq!(good.len(), bad_values.len(), "{xml}");
+    assert_eq!(good[0].text, "a\u{fffd}b");
+    assert_eq!(good[2].text, "<open>");
+    assert_eq!(prop.child("{urn:x}kept").child("{urn:y}ok").text, "v");
+    assert!(prop.child("{DAV:}resourcetype").children.is_empty());
+    assert_eq!(prop.children.len(), bad_values.len() + 2, "{xml}");
+    assert!(is_well_formed_fragment("<ok xmlns=\"urn:y\"/>text"));
+    assert!(bad_values.iter().filter(|v| **v != "a\u{3}b").all(|v| !is_well_formed_fragment(v)), "{bad_values:?}");
+    assert_eq!(good[7].text, "]]>");
+}

@@ -29,10 +29,13 @@ use std::net::IpAddr;
 use bytes::Bytes;
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, StatusCode};
-use relais_dav_proto::{DavXmlError, QName, error_body, error_body_with_href};
+use relais_dav_proto::{DavRequest, DavXmlError, Limits, QName, error_body, error_body_with_href};
 use relais_directory::{AuthError, Credentials, Directory};
 use relais_groupware::Groupware;
 use relais_store::Principal;
+
+/// Bounds on XML request bodies (`[dav] xml_*` in the configuration).
+pub use relais_dav_proto::Limits as XmlLimits;
 
 /// Limits and switches of the DAV service (`[dav]` in the configuration).
 #[derive(Debug, Clone)]
@@ -41,13 +44,19 @@ pub struct DavConfig {
     pub max_resource_size: usize,
     /// HTTP Basic without TLS from loopback addresses: for tests and local tools only.
     pub plaintext_auth_on_loopback: bool,
+    /// Bounds on an XML request body (depth, elements, attributes, namespaces).
+    pub xml: Limits,
 }
 
 impl Default for DavConfig {
     fn default() -> Self {
-        DavConfig { max_resource_size: 10 * 1024 * 1024, plaintext_auth_on_loopback: false }
+        DavConfig { max_resource_size: 10 * 1024 * 1024, plaintext_auth_on_loopback: false, xml: Limits::default() }
     }
 }
+
+/// A body up to this size is parsed where the request runs: a few hundred microseconds at
+/// most, less than handing it to another thread costs.
+const PARSE_INLINE_MAX: usize = 64 * 1024;
 
 /// A request as the listener read it: the body is complete and within the size limit.
 pub struct Request {
@@ -134,6 +143,9 @@ pub struct Dav {
     pub(crate) groupware: Groupware,
     pub(crate) directory: Directory,
     pub(crate) config: DavConfig,
+    /// Large XML bodies parsing at once, at most one per core: the rest wait their turn
+    /// instead of taking every blocking thread (and every core) from the store.
+    parses: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 /// What every handler gets: the service, the request and who is asking.
@@ -151,40 +163,60 @@ pub(crate) struct Ctx<'a> {
 
 impl Dav {
     pub fn new(groupware: Groupware, directory: Directory, config: DavConfig) -> Dav {
-        Dav { groupware, directory, config }
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Dav { groupware, directory, config, parses: std::sync::Arc::new(tokio::sync::Semaphore::new(cores)) }
     }
 
     /// Answers one request. Never panics on input; errors become DAV replies.
     pub async fn handle(&self, req: Request) -> Reply {
+        if let Some(reply) = self.answer_without_credentials(&req.method, &req.path) {
+            return reply;
+        }
+        match self.authenticate(&req.headers, req.tls, req.remote).await {
+            Ok(user) => self.handle_as(req, user).await,
+            Err(reply) => reply,
+        }
+    }
+
+    /// What is answered without credentials and without reading a body: the well-known
+    /// redirects and OPTIONS.
+    pub fn answer_without_credentials(&self, method: &Method, path: &str) -> Option<Reply> {
         // RFC 6764 §5: the well-known URIs redirect to the context path.
-        if req.path.starts_with("/.well-known/caldav") || req.path.starts_with("/.well-known/carddav") {
-            return Reply::new(StatusCode::MOVED_PERMANENTLY).header(header::LOCATION, path::ROOT);
+        if path.starts_with("/.well-known/caldav") || path.starts_with("/.well-known/carddav") {
+            return Some(Reply::new(StatusCode::MOVED_PERMANENTLY).header(header::LOCATION, path::ROOT));
         }
-        if req.method == Method::OPTIONS {
-            return methods::options(&req);
-        }
-        let user = match self.authenticate(&req).await {
-            Ok(u) => u,
-            Err(reply) => return reply,
-        };
+        (*method == Method::OPTIONS).then(methods::options)
+    }
+
+    /// Answers a request of `user`, authenticated by [`authenticate`](Self::authenticate).
+    pub async fn handle_as(&self, req: Request, user: Principal) -> Reply {
         let ctx = Ctx { dav: self, req: &req, user, quota: std::sync::OnceLock::new(), acls: Default::default() };
         match methods::dispatch(&ctx).await {
             Ok(reply) | Err(reply) => reply,
         }
     }
 
-    async fn authenticate(&self, req: &Request) -> Result<Principal> {
+    /// Who sends a request, from its headers alone: the listener calls this before it reads a
+    /// body, so a stranger's body is never read (HTTP Basic, RFC 7617).
+    pub async fn authenticate(
+        &self,
+        headers: &HeaderMap,
+        tls: bool,
+        remote: IpAddr,
+    ) -> std::result::Result<Principal, Reply> {
         let challenge = || {
             Reply::text(StatusCode::UNAUTHORIZED, "authentication required")
                 .header(header::WWW_AUTHENTICATE, "Basic realm=\"Relais\", charset=\"UTF-8\"")
         };
-        let Some(value) = req.header(header::AUTHORIZATION) else { return Err(challenge()) };
-        let plaintext_allowed = self.config.plaintext_auth_on_loopback && req.remote.is_loopback();
-        if !req.tls && !plaintext_allowed {
+        let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+            return Err(challenge());
+        };
+        let plaintext_allowed = self.config.plaintext_auth_on_loopback && remote.is_loopback();
+        if !tls && !plaintext_allowed {
             return Err(Reply::text(StatusCode::FORBIDDEN, "log in over HTTPS"));
         }
         let (username, password) = basic_credentials(value).ok_or_else(challenge)?;
-        let creds = Credentials { username, password, remote: Some(req.remote) };
+        let creds = Credentials { username, password, remote: Some(remote) };
         match self.directory.authenticate(&creds).await {
             Ok(p) => Ok(p),
             Err(AuthError::Failed) => Err(challenge()),
@@ -194,6 +226,22 @@ impl Dav {
             }
             Err(AuthError::Unavailable(e)) => Err(internal(e)),
         }
+    }
+}
+
+impl Ctx<'_> {
+    /// Parses the request body as `T` within the configured limits. A body past
+    /// `PARSE_INLINE_MAX` parses on a blocking thread, one per core at a time, so a large or
+    /// hostile body never holds an executor thread (ARCHITECTURE: CPU-heavy parsing of
+    /// untrusted input runs off the executor). The outer error is the server's own.
+    pub async fn parse_body<T: DavRequest + Send + 'static>(&self) -> Result<std::result::Result<T, DavXmlError>> {
+        let limits = self.dav.config.xml;
+        if self.req.body.len() <= PARSE_INLINE_MAX {
+            return Ok(T::parse_with(&self.req.body, &limits));
+        }
+        let _slot = self.dav.parses.acquire().await.map_err(internal)?;
+        let body = self.req.body.clone();
+        tokio::task::spawn_blocking(move || T::parse_with(&body, &limits)).await.map_err(internal)
     }
 }
 

@@ -281,7 +281,7 @@ pub(crate) fn file_content_type(meta: &FileMeta) -> &str {
 }
 
 fn dead<'a>(dead: &std::collections::BTreeMap<String, String>, name: &QName) -> Option<PropValue<'a>> {
-    dead.get(&clark(name)).map(|x| PropValue::Xml(Cow::Owned(x.clone())))
+    dead.get(&clark(name)).map(|x| PropValue::Dead(Cow::Owned(x.clone())))
 }
 
 /// `{ns}local`, the key of a dead property.

@@ -126,6 +126,20 @@ impl Groupware {
         }
     }
 
+    /// [`prepare`](Self::prepare) on a blocking thread: parsing an object a client sent (up to
+    /// `dav.max_resource_size`) and expanding its occurrences is CPU work that never runs on
+    /// the executor (ARCHITECTURE). A panic there refuses the object instead.
+    async fn prepare_off_executor(collection: &Collection, body: Vec<u8>) -> Result<(Content, Vec<u8>)> {
+        let collection = collection.clone();
+        match tokio::task::spawn_blocking(move || Self::prepare(&collection, &body).map(|c| (c, body))).await {
+            Ok(result) => result,
+            Err(e) => {
+                tracing::error!(error = %e, "groupware: checking an object failed");
+                Err(Invalid::data("the object could not be read").into())
+            }
+        }
+    }
+
     /// Creates or replaces the resource `name` of `collection` (DAV PUT) as its owner; a
     /// calendar object with an organizer and attendees is then scheduled (see `scheduling`).
     pub async fn put(&self, collection: &Collection, name: &str, body: Vec<u8>, cond: Condition) -> Result<Written> {
@@ -143,7 +157,7 @@ impl Groupware {
         body: Vec<u8>,
         cond: Condition,
     ) -> Result<Written> {
-        let mut content = Self::prepare(collection, &body)?;
+        let (mut content, body) = Self::prepare_off_executor(collection, body).await?;
         // Scheduled: a calendar object with an ORGANIZER, when scheduling is on.
         let scheduled = content
             .object
@@ -210,7 +224,7 @@ impl Groupware {
         body: Vec<u8>,
         cond: Condition,
     ) -> Result<Written> {
-        let content = Self::prepare(collection, &body)?;
+        let (content, body) = Self::prepare_off_executor(collection, body).await?;
         self.store_content(collection, name, body, content, cond).await
     }
 
@@ -296,7 +310,7 @@ impl Groupware {
         };
         let blob = item.blob.clone().ok_or(Error::NotFound)?;
         let body = self.store.blob(blob.clone()).await?;
-        let content = Self::prepare(to, &body)?;
+        let (content, _) = Self::prepare_off_executor(to, body).await?;
         let (to, to_name) = (to.clone(), to_name.to_owned());
         self.store
             .write(move |tx| {

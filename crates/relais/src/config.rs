@@ -383,6 +383,12 @@ pub struct Dav {
     pub max_request_body: usize,
     /// HTTP Basic without TLS from loopback: for tests and local tools only.
     pub plaintext_auth_on_loopback: bool,
+    /// Bounds on an XML request body: nesting depth, elements, attributes on one element
+    /// (namespace declarations included), namespace declarations in the body.
+    pub xml_max_depth: usize,
+    pub xml_max_elements: usize,
+    pub xml_max_attributes: usize,
+    pub xml_max_namespaces: usize,
 }
 
 impl Default for Dav {
@@ -392,6 +398,10 @@ impl Default for Dav {
             max_resource_size: d.max_resource_size,
             max_request_body: 32 * 1024 * 1024,
             plaintext_auth_on_loopback: d.plaintext_auth_on_loopback,
+            xml_max_depth: d.xml.max_depth,
+            xml_max_elements: d.xml.max_elements,
+            xml_max_attributes: d.xml.max_attributes,
+            xml_max_namespaces: d.xml.max_namespaces,
         }
     }
 }
@@ -401,6 +411,63 @@ impl Dav {
         relais_dav::DavConfig {
             max_resource_size: self.max_resource_size.min(self.max_request_body),
             plaintext_auth_on_loopback: self.plaintext_auth_on_loopback,
+            xml: relais_dav::XmlLimits {
+                max_depth: self.xml_max_depth,
+                max_elements: self.xml_max_elements,
+                max_attributes: self.xml_max_attributes,
+                max_namespaces: self.xml_max_namespaces,
+            },
+        }
+    }
+}
+
+/// The HTTP and HTTPS listeners: their connections and the request side (the body size limit
+/// is `dav.max_request_body`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Http {
+    /// Connections at once (HTTP and HTTPS together), and from one client address.
+    pub max_connections: usize,
+    pub max_connections_per_address: usize,
+    /// Longest time to receive a request's headers, seconds.
+    pub header_timeout_secs: u64,
+    /// Longest wait for the next part of a request body, seconds.
+    pub body_idle_secs: u64,
+    /// Longest time to receive a whole request body, seconds.
+    pub body_secs: u64,
+    /// Request bodies larger than this (octets) are spooled to disk while they arrive.
+    pub spool_threshold: usize,
+    /// Octets of request bodies held in memory at once, over all requests.
+    pub body_memory_budget: usize,
+    /// Longest wait for room in that budget before answering 503, milliseconds.
+    pub body_budget_wait_ms: u64,
+}
+
+impl Default for Http {
+    fn default() -> Self {
+        Http {
+            max_connections: 20_000,
+            max_connections_per_address: 200,
+            header_timeout_secs: 15,
+            body_idle_secs: 30,
+            body_secs: 600,
+            spool_threshold: 256 * 1024,
+            body_memory_budget: 256 * 1024 * 1024,
+            body_budget_wait_ms: 2000,
+        }
+    }
+}
+
+impl Http {
+    pub fn body_limits(&self, max: usize) -> crate::http_body::BodyLimits {
+        use std::time::Duration;
+        crate::http_body::BodyLimits {
+            max,
+            spool_threshold: self.spool_threshold,
+            idle: Duration::from_secs(self.body_idle_secs.max(1)),
+            total: Duration::from_secs(self.body_secs.max(1)),
+            memory_budget: self.body_memory_budget.max(1),
+            budget_wait: Duration::from_millis(self.body_budget_wait_ms),
         }
     }
 }
@@ -477,21 +544,6 @@ impl Pop3 {
             max_auth_failures: self.max_auth_failures.max(1),
             plaintext_auth_on_loopback: self.plaintext_auth_on_loopback,
         }
-    }
-}
-
-/// The HTTP and HTTPS listeners.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Http {
-    /// Connections at once (HTTP and HTTPS together), and from one client address.
-    pub max_connections: usize,
-    pub max_connections_per_address: usize,
-}
-
-impl Default for Http {
-    fn default() -> Self {
-        Http { max_connections: 20_000, max_connections_per_address: 200 }
     }
 }
 

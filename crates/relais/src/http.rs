@@ -1,18 +1,24 @@
 //! The HTTP(S) listener: the health endpoints and DAV (`/dav/…`, `/.well-known/caldav|carddav`);
 //! JMAP, ActiveSync, EWS, Autodiscover, the admin API and the web client join this one router as
-//! they land. The router reads a request body whole, up to `dav.max_request_body`, before a
-//! handler sees it; handlers return replies and never touch the connection.
+//! they land. A request's sender is authenticated from its headers before any of its body is
+//! read: a stranger's body is never read (the connection is closed when one was announced).
+//! Then the body is read whole, within `dav.max_request_body` and the limits of `http_body`
+//! (timeouts, spooling to disk, a memory budget), before a handler sees it; handlers return
+//! replies and never touch the connection.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::{Bytes, Incoming};
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Body as _, Bytes, Incoming};
+use hyper::header::HeaderValue;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 
+use crate::http_body::BodyError;
 use crate::serve::{Shutdown, State};
 
 /// `/readyz` fails when no store connection is free this soon: every one is held by slow
@@ -21,7 +27,7 @@ const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
 
 type Body = Full<Bytes>;
 
-fn text(status: StatusCode, body: &'static str) -> Response<Body> {
+fn text_response(status: StatusCode, body: &'static str) -> Response<Body> {
     let mut r = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
     *r.status_mut() = status;
     r.headers_mut()
@@ -36,32 +42,85 @@ fn is_dav(path: &str) -> bool {
         || path.starts_with("/.well-known/carddav")
 }
 
-/// Reads the body (bounded) and hands the request to the DAV service.
+/// Authenticates from the headers, then reads the body and hands the request to the DAV
+/// service.
 async fn dav(state: Arc<State>, req: Request<Incoming>, peer: SocketAddr, tls: bool) -> Response<Body> {
     let (parts, body) = req.into_parts();
-    let limit = state.config.dav.max_request_body;
-    let body = match Limited::new(body, limit).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
-            return text(StatusCode::PAYLOAD_TOO_LARGE, "request body too large");
-        }
-        Err(e) => {
-            tracing::debug!(error = %e, "http: body not read");
-            return text(StatusCode::BAD_REQUEST, "request body could not be read");
-        }
+    let announced = body.size_hint().exact();
+    let unread = !body.is_end_stream();
+    if let Some(reply) = state.dav.answer_without_credentials(&parts.method, parts.uri.path()) {
+        return refuse(reply, body, announced).await;
+    }
+    let user = match state.dav.authenticate(&parts.headers, tls, peer.ip()).await {
+        Ok(user) => user,
+        Err(reply) => return refuse(reply, body, announced).await,
+    };
+    let body = match state.bodies.read(body, announced).await {
+        Ok(body) => body,
+        Err(e) => return body_refused(e, unread),
     };
     let request = relais_dav::Request {
         method: parts.method,
         path: parts.uri.path().to_owned(),
         headers: parts.headers,
-        body,
+        body: body.bytes.clone(),
         tls,
         remote: peer.ip(),
     };
-    let reply = state.dav.handle(request).await;
+    let reply = state.dav.handle_as(request, user).await;
+    // The body's share of the memory budget is held until here.
+    drop(body);
+    response(reply)
+}
+
+fn response(reply: relais_dav::Reply) -> Response<Body> {
     let mut r = Response::new(Full::new(reply.body));
     *r.status_mut() = reply.status;
     *r.headers_mut() = reply.headers;
+    r
+}
+
+/// Bodies up to this size that come with a request answered without reading them are read
+/// and dropped (one read buffer's worth), so the connection stays usable and closing it does
+/// not reset what the client has not read yet; anything larger, or of unknown length, is left
+/// unread and the connection closed.
+const DISCARD_MAX: u64 = 64 * 1024;
+
+/// Answers `reply` to a request whose body is not wanted (a stranger's, an OPTIONS).
+async fn refuse(reply: relais_dav::Reply, body: Incoming, announced: Option<u64>) -> Response<Body> {
+    let mut r = response(reply);
+    if body.is_end_stream() {
+        return r;
+    }
+    let small = announced.is_some_and(|n| n <= DISCARD_MAX);
+    let drained = small && tokio::time::timeout(Duration::from_secs(2), body.collect()).await.is_ok_and(|b| b.is_ok());
+    if !drained {
+        r.headers_mut().insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    r
+}
+
+/// What a body that could not be read is answered with; the connection is closed, since
+/// what is left of the body is not read.
+fn body_refused(e: BodyError, unread: bool) -> Response<Body> {
+    let (status, text) = match &e {
+        BodyError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "request body too large"),
+        BodyError::Timeout => (StatusCode::REQUEST_TIMEOUT, "request body not received in time"),
+        BodyError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy; try again"),
+        BodyError::Client(_) => (StatusCode::BAD_REQUEST, "request body could not be read"),
+        BodyError::Spool(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the server log"),
+    };
+    match &e {
+        BodyError::Spool(_) => tracing::warn!(error = %e, "http: body not read"),
+        _ => tracing::debug!(error = %e, "http: body not read"),
+    }
+    let mut r = text_response(status, text);
+    if matches!(e, BodyError::Busy) {
+        r.headers_mut().insert(hyper::header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    if unread {
+        r.headers_mut().insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+    }
     r
 }
 
@@ -75,16 +134,16 @@ async fn route(
         return Ok(dav(state, req, peer, tls).await);
     }
     Ok(match (req.method(), req.uri().path()) {
-        (&Method::GET | &Method::HEAD, "/healthz") => text(StatusCode::OK, "ok"),
+        (&Method::GET | &Method::HEAD, "/healthz") => text_response(StatusCode::OK, "ok"),
         (&Method::GET | &Method::HEAD, "/readyz") => match state.store.ping(READY_WITHIN).await {
-            Ok(()) => text(StatusCode::OK, "ready"),
+            Ok(()) => text_response(StatusCode::OK, "ready"),
             Err(e) => {
                 tracing::warn!(error = %e, "readyz: store not answering");
-                text(StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
+                text_response(StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
             }
         },
-        (_, "/healthz" | "/readyz") => text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed"),
-        _ => text(StatusCode::NOT_FOUND, "not found"),
+        (_, "/healthz" | "/readyz") => text_response(StatusCode::METHOD_NOT_ALLOWED, "method not allowed"),
+        _ => text_response(StatusCode::NOT_FOUND, "not found"),
     })
 }
 
@@ -94,10 +153,11 @@ pub async fn serve<S>(stream: S, peer: SocketAddr, tls: bool, state: Arc<State>,
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let header_timeout = state.config.http.header_timeout_secs.max(1);
     let service = hyper::service::service_fn(move |req| route(state.clone(), req, peer, tls));
     let conn = hyper::server::conn::http1::Builder::new()
         .max_buf_size(64 * 1024)
-        .header_read_timeout(std::time::Duration::from_secs(30))
+        .header_read_timeout(Duration::from_secs(header_timeout))
         .timer(hyper_util::rt::TokioTimer::new())
         .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);

@@ -10,6 +10,7 @@ mod backup;
 mod config;
 mod connections;
 mod http;
+mod http_body;
 mod serve;
 mod tls;
 

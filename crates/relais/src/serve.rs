@@ -26,6 +26,8 @@ pub struct State {
     pub pop3: Arc<relais_pop3::Pop3>,
     pub imap: Arc<relais_imap::Imap>,
     pub dav: Arc<relais_dav::Dav>,
+    /// HTTP request bodies: timeouts, spooling, the memory budget.
+    pub bodies: crate::http_body::Bodies,
 }
 
 /// A connection's view of shutdown: `wait` returns when the server is stopping; the handle
@@ -174,7 +176,9 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
     }
 
     let dav = Arc::new(relais_dav::Dav::new(groupware, directory.clone(), config.dav.to_server()));
-    let state = Arc::new(State { store, directory, config, smtp, pop3, imap, dav });
+    let limits = config.http.body_limits(config.dav.max_request_body);
+    let bodies = crate::http_body::Bodies::new(limits, data.join("tmp"));
+    let state = Arc::new(State { store, directory, config, smtp, pop3, imap, dav, bodies });
     let control = ShutdownControl::new();
     // Listening for SIGTERM/SIGINT before the listeners are published: whoever reads
     // listeners.json may stop the server at once, and must not kill it (the default action).

@@ -7,7 +7,7 @@
 //! `relais_store::share_rights`.
 
 use hyper::StatusCode;
-use relais_dav_proto::{AcePrincipal, NS_DAV, QName, parse_acl};
+use relais_dav_proto::{AcePrincipal, NS_DAV, QName};
 use relais_store::{AccountId, share_rights};
 
 use crate::node::Node;
@@ -37,7 +37,7 @@ fn rights_of(privileges: &[QName]) -> Option<i64> {
 }
 
 pub(crate) async fn acl(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
-    let request = parse_acl(&ctx.req.body)?;
+    let request = ctx.parse_body::<relais_dav_proto::Acl>().await??;
     let Node::Collection(_, _, c) = ctx.resolve(target).await? else {
         return Ok(Reply::text(StatusCode::FORBIDDEN, "only calendars and address books can be shared"));
     };

@@ -4,7 +4,7 @@
 
 use hyper::StatusCode;
 use hyper::header;
-use relais_dav_proto::{QName, SetProperty, StructuredValue, names, parse_mkcalendar, parse_mkcol};
+use relais_dav_proto::{MkCalendar, MkCol, QName, SetProperty, StructuredValue, names};
 use relais_groupware::{CollectionProps, Error};
 use relais_store::CollectionKind;
 
@@ -24,9 +24,9 @@ pub(crate) async fn make(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
         return Ok(Reply::text(StatusCode::METHOD_NOT_ALLOWED, "already exists"));
     }
     let parsed = if calendar_method {
-        parse_mkcalendar(&ctx.req.body).map(|m| m.set)
+        ctx.parse_body::<MkCalendar>().await?.map(|m| m.set)
     } else {
-        parse_mkcol(&ctx.req.body).map(|m| m.set)
+        ctx.parse_body::<MkCol>().await?.map(|m| m.set)
     };
     let set: Vec<SetProperty> = match parsed {
         Ok(set) => set,

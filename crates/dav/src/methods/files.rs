@@ -5,7 +5,7 @@
 use hyper::header;
 use hyper::{Method, StatusCode};
 use relais_dav_proto::{
-    Depth, QName, StructuredValue, escape_attr, escape_text, format_http_date, names, parse_destination, parse_mkcol,
+    Depth, QName, StructuredValue, escape_attr, escape_text, format_http_date, names, parse_destination,
     parse_overwrite,
 };
 use relais_groupware::files::{Entry, FileMeta, Lookup, TreeTransfer};
@@ -68,20 +68,46 @@ async fn get(ctx: &Ctx<'_>, owner: &Principal, segments: &[String]) -> Result<Re
             }
             let meta = FileMeta::of(&item);
             let body = ctx.content(&item).await?;
-            let mut r = Reply::new(StatusCode::OK)
-                .header(header::CONTENT_TYPE, file_content_type(&meta))
+            let mut r = served_as_stored(file_content_type(&meta))
                 .header(header::ETAG, &tag)
                 .header(header::LAST_MODIFIED, &format_http_date(meta.modified));
             r.body = body.into();
             r
         }
     };
+    // Our own index page, and every file, are never sniffed into something else.
+    reply.headers.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
     if ctx.req.method == Method::HEAD {
         let len = reply.body.len().to_string();
         reply.body = bytes::Bytes::new();
         reply = reply.header(header::CONTENT_LENGTH, &len);
     }
     Ok(reply)
+}
+
+/// Types a browser shows inline without running anything; every other type (HTML, SVG, XML,
+/// JavaScript, PDF, unknown) is served as a download.
+const INLINE_TYPES: [&str; 8] =
+    ["text/plain", "image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "audio/", "video/"];
+
+/// A file's headers. Files come back with the type they were PUT with, from the DAV origin
+/// (the one the credentials and the web client share): an HTML or SVG file opened in a browser
+/// would run its script there. So the type is only a hint to save the file by (nosniff), the
+/// content may do nothing (CSP sandbox, no sources), and active types are attachments.
+fn served_as_stored(content_type: &str) -> Reply {
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let inline = INLINE_TYPES.iter().any(|t| if t.ends_with('/') { essence.starts_with(t) } else { essence == *t });
+    let content_type = match header::HeaderValue::from_str(content_type) {
+        Ok(v) => v,
+        Err(_) => header::HeaderValue::from_static("application/octet-stream"),
+    };
+    let mut r = Reply::new(StatusCode::OK);
+    r.headers.insert(header::CONTENT_TYPE, content_type);
+    r.headers.insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_static("default-src 'none'; sandbox"));
+    if !inline {
+        r.headers.insert(header::CONTENT_DISPOSITION, header::HeaderValue::from_static("attachment"));
+    }
+    r
 }
 
 /// A folder's members as a plain HTML page, for a browser.
@@ -142,7 +168,7 @@ async fn mkcol(ctx: &Ctx<'_>, owner: &Principal, segments: &[String]) -> Result<
         Lookup::Missing { parent: None } => return Ok(Reply::text(StatusCode::CONFLICT, "the folder does not exist")),
         Lookup::Missing { parent: Some(p) } => p,
     };
-    let set = match parse_mkcol(&ctx.req.body) {
+    let set = match ctx.parse_body::<relais_dav_proto::MkCol>().await? {
         Ok(m) => m.set,
         Err(_) if !xml_body(ctx.req.header(header::CONTENT_TYPE)) => {
             return Ok(Reply::text(StatusCode::UNSUPPORTED_MEDIA_TYPE, "the body must be XML"));

@@ -16,14 +16,14 @@ use relais_dav_proto::{Depth, parse_etag_list};
 use relais_groupware::Condition;
 
 use crate::path::Target;
-use crate::{Ctx, Reply, Request, Result};
+use crate::{Ctx, Reply, Result};
 
 /// RFC 4918 §10.1, RFC 4791 §5.1, RFC 6352 §6.1, RFC 6578 §3, RFC 5689 §3.
 const DAV_CLASSES: &str = "1, 3, access-control, calendar-access, calendar-auto-schedule, addressbook, extended-mkcol";
 const ALLOW: &str =
     "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, MKCOL, MKCALENDAR, COPY, MOVE, REPORT, ACL, POST";
 
-pub(crate) fn options(_req: &Request) -> Reply {
+pub(crate) fn options() -> Reply {
     let mut r = Reply::new(StatusCode::OK);
     r.headers.insert("dav", HeaderValue::from_static(DAV_CLASSES));
     r.headers.insert(header::ALLOW, HeaderValue::from_static(ALLOW));

@@ -3,7 +3,7 @@
 //! resources and clients walk it level by level anyway.
 
 use hyper::StatusCode;
-use relais_dav_proto::{Depth, Multistatus, PropFind, PropRequest, Property, QName, parse_propfind};
+use relais_dav_proto::{Depth, Multistatus, PropFind, PropRequest, Property, QName};
 use relais_groupware::files::{Entry, FileMeta, Lookup};
 use relais_groupware::{CollectionProps, etag, gal};
 use relais_store::{Collection, Item, Principal, ResourceContent};
@@ -18,7 +18,7 @@ pub(crate) async fn propfind(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
     if depth == Depth::Infinity {
         return Ok(Reply::precondition(StatusCode::FORBIDDEN, &QName::dav("propfind-finite-depth")));
     }
-    let request = parse_propfind(&ctx.req.body)?;
+    let request = ctx.parse_body::<PropFind>().await??;
     let node = ctx.resolve(target).await?;
     if request.names().any(props::is_quota) {
         ctx.load_quota().await?;

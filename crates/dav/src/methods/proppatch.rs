@@ -6,7 +6,7 @@
 use hyper::StatusCode;
 use relais_dav_proto::{
     Multistatus, NS_APPLE_ICAL, NS_CALDAV, NS_CALENDARSERVER, NS_CARDDAV, NS_DAV, PropPatchOp, QName, SetProperty,
-    StructuredValue, parse_proppatch,
+    StructuredValue, is_well_formed_fragment,
 };
 use std::collections::BTreeMap;
 
@@ -19,7 +19,7 @@ use crate::props::clark;
 use crate::{Ctx, Reply, Result, internal};
 
 pub(crate) async fn proppatch(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
-    let update = parse_proppatch(&ctx.req.body)?;
+    let update = ctx.parse_body::<relais_dav_proto::PropertyUpdate>().await??;
     let node = ctx.resolve(target).await?;
     if let Node::Files(owner, segments, entry) = &node {
         return proppatch_file(ctx, owner, segments, entry, &update.ops).await;
@@ -38,7 +38,11 @@ pub(crate) async fn proppatch(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
         ctx.dav.groupware.set_props(c.id, props).await.map_err(internal)?;
     }
     let mut out = Multistatus::new();
-    out.proppatch_response(&path::collection_href(h, &owner.address(), &c.name), &results);
+    out.proppatch_response_described(
+        &path::collection_href(h, &owner.address(), &c.name),
+        &results,
+        refusal(&update.ops),
+    );
     Ok(Reply::xml(StatusCode::MULTI_STATUS, out.into_bytes()))
 }
 
@@ -70,7 +74,7 @@ async fn proppatch_file(
     };
     let href = path::files_href(&owner.address(), segments, matches!(entry, Entry::Folder(_)));
     let mut out = Multistatus::new();
-    out.proppatch_response(&href, &results);
+    out.proppatch_response_described(&href, &results, refusal(ops));
     Ok(Reply::xml(StatusCode::MULTI_STATUS, out.into_bytes()))
 }
 
@@ -106,14 +110,36 @@ pub(crate) fn apply_plain(
     settle(ops.iter().map(|op| (op.name().clone(), one(op, &mut display_name, dead))).collect())
 }
 
-/// Sets or removes a dead property, kept verbatim.
+/// Sets or removes a dead property, kept verbatim. A name no XML document can carry is
+/// refused (403), and so is a value that is not well-formed on its own (409, RFC 4918
+/// §9.2.1): stored, either would break every PROPFIND that reads the collection.
 fn set_dead(dead: &mut BTreeMap<String, String>, op: &PropPatchOp) -> u16 {
+    if !op.name().is_writable() {
+        return 403;
+    }
+    if let PropPatchOp::Set(SetProperty { value, .. }) = op
+        && !is_well_formed_fragment(&value.inner_xml)
+    {
+        return 409;
+    }
     let key = clark(op.name());
     match op {
         PropPatchOp::Set(SetProperty { value, .. }) => dead.insert(key, value.inner_xml.clone()),
         PropPatchOp::Remove(_) => dead.remove(&key),
     };
     200
+}
+
+/// Why a dead property was refused, for the answer's DAV:responsedescription.
+pub(crate) fn refusal(ops: &[PropPatchOp]) -> Option<&'static str> {
+    if ops.iter().any(|op| !op.name().is_writable()) {
+        return Some("a property name must be an XML name outside the xml and xmlns namespaces");
+    }
+    let bad_value = ops.iter().any(|op| match op {
+        PropPatchOp::Set(SetProperty { value, .. }) => !is_well_formed_fragment(&value.inner_xml),
+        PropPatchOp::Remove(_) => false,
+    });
+    bad_value.then_some("a property value must be well-formed XML on its own")
 }
 
 /// RFC 4918 §9.2: all or nothing; when one instruction fails the others are 424.

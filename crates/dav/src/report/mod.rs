@@ -10,7 +10,7 @@ mod sync;
 use std::borrow::Cow;
 
 use hyper::StatusCode;
-use relais_dav_proto::{DataRequest, Multistatus, PropFind, PropRequest, Report, names, parse_report};
+use relais_dav_proto::{DataRequest, Multistatus, PropFind, PropRequest, Report, names};
 use relais_groupware::{CalendarObject, ContactCard, etag};
 use relais_store::ResourceContent;
 
@@ -21,7 +21,7 @@ use crate::props::{ResourceView, Subject};
 use crate::{Ctx, Reply, Result, internal};
 
 pub(crate) async fn report(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
-    let report = parse_report(&ctx.req.body)?;
+    let report = ctx.parse_body::<Report>().await??;
     let node = ctx.resolve(target).await?;
     match report {
         Report::CalendarQuery(q) => calendar::query(ctx, &node, q).await,
