@@ -411,12 +411,8 @@ fn bdat_framing_and_empty_messages() {
     assert_eq!(subjects(&s, "bob@example.test"), ["chunks"]);
 }
 
-/// RFC 6409 §8, RFC 5322 §3.6.2, §4.5.3: on submission every From and Sender field counts,
-/// spelled as any MIME parser (and IMAP ENVELOPE) reads it: white space before the colon, any
-/// case, folded; several From fields, several Sender fields or a From without an address are
-/// refused too.
-#[test]
-fn submission_from_and_sender_spellings() {
+/// A server with submission (plain text allowed on loopback) and users alice and bob.
+fn submission_server() -> Server {
     let s = Server::start(bin(), &["submission", "http"], "[smtp]\nplaintext_auth_on_loopback = true\n");
     for args in [
         &["domain", "add", "example.test"][..],
@@ -425,9 +421,26 @@ fn submission_from_and_sender_spellings() {
     ] {
         assert!(s.admin(args).status.success());
     }
+    s
+}
+
+/// A submission session authenticated (AUTH PLAIN) as `user`.
+fn logged_in(s: &Server, user: &str, password: &str) -> Client {
+    use base64::Engine;
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("\0{user}\0{password}"));
     let mut c = Client::connect(s.addr("submission"));
-    // \0alice@example.test\0alice-pw
-    c.transcript(&[("", &["220 "]), EHLO, ("AUTH PLAIN AGFsaWNlQGV4YW1wbGUudGVzdABhbGljZS1wdw==\r\n", &["235 "])]);
+    c.transcript(&[("", &["220 "]), EHLO, (&format!("AUTH PLAIN {token}\r\n"), &["235 "])]);
+    c
+}
+
+/// RFC 6409 §8, RFC 5322 §3.6.2, §4.5.3: on submission every From and Sender field counts,
+/// spelled as any MIME parser (and IMAP ENVELOPE) reads it: white space before the colon, any
+/// case, folded; several From fields, several Sender fields or a From without an address are
+/// refused too.
+#[test]
+fn submission_from_and_sender_spellings() {
+    let s = submission_server();
+    let mut c = logged_in(&s, "alice@example.test", "alice-pw");
     let alice = "alice@example.test";
     let bob = "CEO Bob <bob@example.test>";
     for (i, (header, want)) in [
@@ -577,20 +590,9 @@ fn half_sent_bodies_are_spooled_not_held_in_memory() {
 /// goes on.
 #[test]
 fn revoked_credentials_end_submission_sessions() {
-    let s = Server::start(bin(), &["submission", "http"], "[smtp]\nplaintext_auth_on_loopback = true\n");
-    for args in [
-        &["domain", "add", "example.test"][..],
-        &["user", "add", "alice@example.test", "--password", "alice-pw"],
-        &["user", "add", "bob@example.test", "--password", "bob-pw"],
-    ] {
-        assert!(s.admin(args).status.success());
-    }
-    let mut alice = Client::connect(s.addr("submission"));
-    // \0alice@example.test\0alice-pw
-    alice.transcript(&[("", &["220 "]), EHLO, ("AUTH PLAIN AGFsaWNlQGV4YW1wbGUudGVzdABhbGljZS1wdw==\r\n", &["235 "])]);
-    let mut bob = Client::connect(s.addr("submission"));
-    // \0bob@example.test\0bob-pw
-    bob.transcript(&[("", &["220 "]), EHLO, ("AUTH PLAIN AGJvYkBleGFtcGxlLnRlc3QAYm9iLXB3\r\n", &["235 "])]);
+    let s = submission_server();
+    let mut alice = logged_in(&s, "alice@example.test", "alice-pw");
+    let mut bob = logged_in(&s, "bob@example.test", "bob-pw");
     alice.transcript(&[("MAIL FROM:<alice@example.test>\r\n", &["250 "]), ("RSET\r\n", &["250 "])]);
     let out = s.admin(&["user", "passwd", "alice@example.test", "--password", "changed"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
