@@ -83,17 +83,37 @@ def put_ics(s, url, text, **headers):
 
 # --- discovery and collections ---------------------------------------------------------------
 
+@pytest.mark.parametrize("start", ["/", "/.well-known/caldav"])
+def test_discovery_from_the_server_url_alone(dav, start):
+    """Issue 12 item 14: python caldav (and every tool on python-requests, which sends a
+    redirected PROPFIND again without its body after a 301) given only the server's base URL or
+    the well-known URI finds the principal and the calendars."""
+    c = caldav.DAVClient(url=dav.https_url + start, username=USER, password=PASSWORD, ssl_verify_cert=False)
+    principal = c.principal()
+    assert unquote(str(principal.url)).endswith(f"/dav/principals/{USER}/")
+    assert "Calendar" in {cal.get_display_name() for cal in principal.calendars()}
+
+
+def test_well_known_carddav_keeps_the_propfind(dav):
+    body = ('<d:propfind xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav"><d:prop>'
+            '<d:current-user-principal/><card:addressbook-home-set/></d:prop></d:propfind>')
+    resp = session().request("PROPFIND", dav.https_url + "/.well-known/carddav", data=body,
+                             headers={"Depth": "0", "Content-Type": "application/xml"})
+    assert resp.status_code == 207, resp.text
+    assert f"/dav/principals/{USER}/" in unquote(resp.text)
+
+
 def test_discovery_and_calendar_listing(dav):
     principal = client(dav).principal()
     assert unquote(str(principal.url)).endswith(f"/dav/principals/{USER}/")
     assert unquote(str(principal.calendar_home_set.url)).endswith(f"/dav/calendars/{USER}/")
     names = {c.get_display_name() for c in principal.calendars()}
     assert {"Calendar", "Tasks"} <= names, names
-    # RFC 6764 §5: the well-known URI redirects to the context path.
+    # RFC 6764 §5: the well-known URI redirects to the context path (308: method and body kept).
     status, _ = dav.get("/.well-known/caldav")
-    assert status == 301
+    assert status == 308
     resp = requests.get(dav.https_url + "/.well-known/carddav", verify=False, allow_redirects=False)
-    assert resp.status_code == 301 and resp.headers["Location"] == "/dav/"
+    assert resp.status_code == 308 and resp.headers["Location"] == "/dav/"
     opts = requests.options(dav.https_url + "/dav/", verify=False)
     assert "calendar-access" in opts.headers["DAV"] and "addressbook" in opts.headers["DAV"]
 

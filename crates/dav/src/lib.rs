@@ -181,9 +181,11 @@ impl Dav {
     /// What is answered without credentials and without reading a body: the well-known
     /// redirects and OPTIONS.
     pub fn answer_without_credentials(&self, method: &Method, path: &str) -> Option<Reply> {
-        // RFC 6764 §5: the well-known URIs redirect to the context path.
+        // RFC 6764 §5: the well-known URIs redirect to the context path — with 308 (RFC 9110
+        // §15.4.9), which keeps the method and body: after a 301 clients built on
+        // python-requests send the PROPFIND again without its body and find no principal.
         if path.starts_with("/.well-known/caldav") || path.starts_with("/.well-known/carddav") {
-            return Some(Reply::new(StatusCode::MOVED_PERMANENTLY).header(header::LOCATION, path::ROOT));
+            return Some(Reply::new(StatusCode::PERMANENT_REDIRECT).header(header::LOCATION, path::ROOT));
         }
         (*method == Method::OPTIONS).then(methods::options)
     }

@@ -35,20 +35,28 @@ fn text_response(status: StatusCode, body: &'static str) -> Response<Body> {
     r
 }
 
-fn is_dav(path: &str) -> bool {
-    path == "/dav"
+/// The DAV path a request names, if DAV answers it: a path under `/dav/`, a well-known URI, or
+/// a PROPFIND of the server's root — what a client given only `https://host/` sends to find
+/// the current user's principal (RFC 5397 §3, RFC 6764 §6) — answered as the DAV root.
+fn dav_path(method: &Method, path: &str) -> Option<String> {
+    let dav = path == "/dav"
         || path.starts_with("/dav/")
         || path.starts_with("/.well-known/caldav")
-        || path.starts_with("/.well-known/carddav")
+        || path.starts_with("/.well-known/carddav");
+    match (dav, path) {
+        (true, _) => Some(path.to_owned()),
+        (false, "/") if method.as_str() == "PROPFIND" => Some("/dav/".to_owned()),
+        _ => None,
+    }
 }
 
 /// Authenticates from the headers, then reads the body and hands the request to the DAV
 /// service.
-async fn dav(state: Arc<State>, req: Request<Incoming>, peer: SocketAddr, tls: bool) -> Response<Body> {
+async fn dav(state: Arc<State>, req: Request<Incoming>, path: String, peer: SocketAddr, tls: bool) -> Response<Body> {
     let (parts, body) = req.into_parts();
     let announced = body.size_hint().exact();
     let unread = !body.is_end_stream();
-    if let Some(reply) = state.dav.answer_without_credentials(&parts.method, parts.uri.path()) {
+    if let Some(reply) = state.dav.answer_without_credentials(&parts.method, &path) {
         return refuse(reply, body, announced).await;
     }
     let user = match state.dav.authenticate(&parts.headers, tls, peer.ip()).await {
@@ -61,7 +69,7 @@ async fn dav(state: Arc<State>, req: Request<Incoming>, peer: SocketAddr, tls: b
     };
     let request = relais_dav::Request {
         method: parts.method,
-        path: parts.uri.path().to_owned(),
+        path,
         headers: parts.headers,
         body: body.bytes.clone(),
         tls,
@@ -130,8 +138,8 @@ async fn route(
     peer: SocketAddr,
     tls: bool,
 ) -> Result<Response<Body>, Infallible> {
-    if is_dav(req.uri().path()) {
-        return Ok(dav(state, req, peer, tls).await);
+    if let Some(path) = dav_path(req.method(), req.uri().path()) {
+        return Ok(dav(state, req, path, peer, tls).await);
     }
     Ok(match (req.method(), req.uri().path()) {
         (&Method::GET | &Method::HEAD, "/healthz") => text_response(StatusCode::OK, "ok"),
