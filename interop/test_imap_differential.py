@@ -278,3 +278,18 @@ def test_select_unseen_matches_dovecot(relais_imap, dovecot_imap):
         c.unselect_folder() if b"UNSELECT" in c.capabilities() else c.close_folder()
         answers.append(c.select_folder("INBOX").get(b"UNSEEN"))
     assert answers[0] == answers[1] == [b"3"] or answers[0] == answers[1] == 3, answers
+
+
+def test_invalid_modified_utf7_matches_dovecot(relais_imap, dovecot_imap):
+    """Issue 12 item 4 (RFC 3501 §5.1.3): a name that is not modified UTF-7 is a NO for SELECT
+    and CREATE, and a LIST pattern of it lists nothing, with OK."""
+    answers = []
+    for c in (relais_imap, dovecot_imap):
+        raw = c._imap
+        got = []
+        for args in (("SELECT", '"foo&bar"'), ("CREATE", '"foo&bar"'), ("LIST", '""', '"foo&bar"')):
+            typ, data = raw._simple_command(*args)
+            got.append((args[0], typ, [d for d in raw.untagged_responses.pop("LIST", []) if d]))
+        answers.append(got)
+    assert answers[0] == answers[1], f"relais: {answers[0]}\ndovecot: {answers[1]}"
+    assert [a[1] for a in answers[0]] == ["NO", "NO", "OK"] and answers[0][2][2] == []

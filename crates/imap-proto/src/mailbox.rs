@@ -5,24 +5,48 @@ use std::fmt;
 
 /// A mailbox name as UTF-8. `inbox`, `Inbox`, … are all stored as `INBOX` (RFC 9051 §5.1: the
 /// name INBOX is case-insensitive); every other name is kept as given, case included.
+///
+/// A name sent in modified UTF-7 that does not decode (RFC 3501 §5.1.3, `foo&bar`) is kept as
+/// sent and marked: it names no mailbox, and the server answers NO (not BAD: the command is
+/// well-formed), as other servers do.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct MailboxName(String);
+pub struct MailboxName(String, Encoding);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Encoding {
+    Valid,
+    NotModifiedUtf7,
+}
 
 impl MailboxName {
     pub fn new(name: impl Into<String>) -> MailboxName {
         let name = name.into();
-        if name.eq_ignore_ascii_case("INBOX") { MailboxName("INBOX".into()) } else { MailboxName(name) }
+        if name.eq_ignore_ascii_case("INBOX") {
+            MailboxName("INBOX".into(), Encoding::Valid)
+        } else {
+            MailboxName(name, Encoding::Valid)
+        }
+    }
+
+    /// A name as sent that is not valid modified UTF-7.
+    pub fn not_modified_utf7(raw: impl Into<String>) -> MailboxName {
+        MailboxName(raw.into(), Encoding::NotModifiedUtf7)
+    }
+
+    /// False for a name sent in modified UTF-7 that does not decode.
+    pub fn is_valid(&self) -> bool {
+        self.1 == Encoding::Valid
     }
 
     /// Also normalises `inbox<delimiter>…` to `INBOX<delimiter>…`, for servers whose INBOX has
     /// children and that treat the whole INBOX hierarchy case-insensitively, as Dovecot does.
     pub fn with_inbox_children(self, delimiter: char) -> MailboxName {
-        let name = self.0;
+        let MailboxName(name, encoding) = self;
         match name.get(..5).zip(name.get(5..)) {
             Some((head, tail)) if head.eq_ignore_ascii_case("INBOX") && tail.starts_with(delimiter) => {
-                MailboxName(format!("INBOX{tail}"))
+                MailboxName(format!("INBOX{tail}"), encoding)
             }
-            _ => MailboxName(name),
+            _ => MailboxName(name, encoding),
         }
     }
 

@@ -247,7 +247,11 @@ impl<'a> Parser<'a> {
     /// UTF-8 is enabled; they are taken as UTF-8, as Dovecot does.
     pub(crate) fn mailbox(&mut self) -> Result<MailboxName> {
         let raw = self.astring()?;
-        Ok(MailboxName::new(self.decode_name(raw)?))
+        match self.decode_name(raw) {
+            Ok(name) => Ok(MailboxName::new(name)),
+            Err(Undecodable::NotModifiedUtf7(raw)) => Ok(MailboxName::not_modified_utf7(raw)),
+            Err(Undecodable::Bad(e)) => Err(e),
+        }
     }
 
     /// RFC 9051 §9 `list-mailbox = 1*list-char / string`, decoded as a mailbox name is.
@@ -262,18 +266,24 @@ impl<'a> Parser<'a> {
                 Cow::Borrowed(raw)
             }
         };
-        self.decode_name(raw)
+        match self.decode_name(raw) {
+            Ok(pattern) => Ok(pattern),
+            // RFC 3501 §6.3.8: a pattern naming no mailbox lists nothing. A control character
+            // is in no mailbox name (they are refused), so this pattern matches none.
+            Err(Undecodable::NotModifiedUtf7(_)) => Ok(NO_MAILBOX_PATTERN.to_owned()),
+            Err(Undecodable::Bad(e)) => Err(e),
+        }
     }
 
-    fn decode_name(&self, raw: Cow<'_, [u8]>) -> Result<String> {
-        let name = text(raw)?;
+    fn decode_name(&self, raw: Cow<'_, [u8]>) -> std::result::Result<String, Undecodable> {
+        let name = text(raw).map_err(Undecodable::Bad)?;
         if name.chars().any(char::is_control) {
-            return Err(ErrorKind::InvalidMailboxName);
+            return Err(Undecodable::Bad(ErrorKind::InvalidMailboxName));
         }
         if self.dialect.utf8 || !name.is_ascii() {
             return Ok(name);
         }
-        decode_mutf7(&name).ok_or(ErrorKind::InvalidMailboxName)
+        decode_mutf7(&name).ok_or(Undecodable::NotModifiedUtf7(name))
     }
 
     /// RFC 9051 §9 `sequence-set`, with RFC 5182's `$`.
@@ -411,3 +421,14 @@ mod tests {
         assert!(p.nz_number().is_err());
     }
 }
+
+/// Why a mailbox name or pattern did not decode: a malformed command (BAD), or a well-formed
+/// string that is not modified UTF-7 (RFC 3501 §5.1.3), which names no mailbox (NO).
+enum Undecodable {
+    Bad(ErrorKind),
+    NotModifiedUtf7(String),
+}
+
+/// The LIST pattern of a string that is not modified UTF-7: it matches no mailbox name, since
+/// none holds a control character.
+pub const NO_MAILBOX_PATTERN: &str = "\u{0}";

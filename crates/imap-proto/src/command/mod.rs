@@ -231,6 +231,28 @@ impl CommandBody {
     }
 
     /// Where the command is valid (RFC 9051 §6.1–§6.4; extensions as their RFCs place them).
+    /// True if a mailbox name of the command was sent in modified UTF-7 that does not decode:
+    /// the server answers NO, as for a mailbox that does not exist (RFC 3501 §5.1.3).
+    pub fn names_undecodable_mailbox(&self) -> bool {
+        use CommandBody::*;
+        let names: Vec<&MailboxName> = match self {
+            Select { mailbox, .. }
+            | Examine { mailbox, .. }
+            | Create { mailbox, .. }
+            | Status { mailbox, .. }
+            | Append { mailbox, .. }
+            | SetAcl { mailbox, .. }
+            | DeleteAcl { mailbox, .. }
+            | ListRights { mailbox, .. }
+            | Copy { mailbox, .. }
+            | Move { mailbox, .. } => vec![mailbox],
+            Delete(m) | Subscribe(m) | Unsubscribe(m) | GetQuotaRoot(m) | GetAcl(m) | MyRights(m) => vec![m],
+            Rename { from, to } => vec![from, to],
+            _ => Vec::new(),
+        };
+        names.iter().any(|n| !n.is_valid())
+    }
+
     pub fn state(&self) -> CommandState {
         use CommandBody::*;
         match self {

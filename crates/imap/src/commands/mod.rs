@@ -50,6 +50,16 @@ pub async fn dispatch(s: &mut Session, cmd: Command) -> Flow {
     {
         return Flow::Continue;
     }
+    // RFC 3501 §5.1.3: a name that is not modified UTF-7 names no mailbox (Dovecot: NO too).
+    if body.names_undecodable_mailbox() {
+        let code = if matches!(body, CommandBody::Create { .. } | CommandBody::Rename { .. }) {
+            Code::Cannot
+        } else {
+            Code::Nonexistent
+        };
+        s.no(&tag, Some(code), "the mailbox name is not valid modified UTF-7");
+        return Flow::Continue;
+    }
     match body {
         CommandBody::Capability => any::capability(s, &tag),
         CommandBody::Noop | CommandBody::Check => s.ok(&tag, "done"),
