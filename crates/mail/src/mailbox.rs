@@ -86,6 +86,32 @@ pub async fn expunge(store: &Store, mailbox: CollectionId, which: Expunge) -> Re
         .await?)
 }
 
+/// Adds `keyword` (e.g. `\Seen` when a message is read) to each message on its keywords as
+/// committed, not as a session last saw them, so a flag another session just changed is kept;
+/// a message gone meanwhile is skipped. Returns the messages it changed.
+pub async fn add_keyword(store: &Store, items: Vec<ItemId>, keyword: &str) -> Result<Vec<ItemId>, MailError> {
+    let keyword = keyword.to_owned();
+    Ok(store
+        .write(move |tx| {
+            let mut changed = Vec::new();
+            for item in items {
+                let mut keywords = match tx.read().item(item) {
+                    Ok(it) => it.keywords,
+                    Err(relais_store::Error::NotFound(_)) => continue,
+                    Err(e) => return Err(e),
+                };
+                if keywords.iter().any(|k| k.eq_ignore_ascii_case(&keyword)) {
+                    continue;
+                }
+                keywords.push(keyword.clone());
+                tx.set_keywords(item, &keywords)?;
+                changed.push(item);
+            }
+            Ok(changed)
+        })
+        .await?)
+}
+
 impl Mailer {
     /// Appends `messages` to `mailbox`, all or none, charged to the mailbox's owner; returns
     /// each one's item and UID. Refused with `OverQuota` when they would take the owner past

@@ -78,3 +78,24 @@ async fn expunge_paths(f: Fresh) {
     assert_eq!(left, [uid(3), uid(4)]);
 }
 on_both_backends!(expunge_on, expunge_paths);
+
+/// \Seen from a read is added on the flags as committed: a flag another session set meanwhile
+/// stays.
+async fn keyword_on_committed_flags(f: Fresh) {
+    let dir = Directory::new(f.store.clone(), AuthConfig::default());
+    dir.add_domain("example.com").await.unwrap();
+    let p = dir.add_principal(PrincipalKind::User, "a@example.com", "", Some("pw"), Role::User).await.unwrap();
+    let m = Mailer::new(f.store.clone(), dir, "mail.test", Duration::from_secs(60));
+    let inbox = m.mailbox_at(p.id, "INBOX").await.unwrap().id;
+    let mut one = message("one", 50);
+    one.keywords.clear();
+    let stored = m.append(inbox, vec![one, message("two", 50)]).await.unwrap();
+    let (first, second) = (stored[0].0, stored[1].0);
+    // Another session flags the first message after this one last looked.
+    f.store.write(move |tx| tx.set_keywords(first, &["\\Flagged".into()])).await.unwrap();
+    let changed = relais_mail::mailbox::add_keyword(&f.store, vec![first, second], "\\Seen").await.unwrap();
+    assert_eq!(changed, [first], "the second was seen already");
+    let kept = f.store.read(move |r| r.item(first)).await.unwrap().keywords;
+    assert_eq!(kept, ["\\Flagged", "\\Seen"]);
+}
+on_both_backends!(keyword_on, keyword_on_committed_flags);

@@ -111,7 +111,7 @@ pub async fn fetch(s: &mut Session, tag: &Tag, f: FetchCommand) {
             item(&mut items, a, &m, &Stored { summary: &summary, raw: &raw, thread });
         }
         if sets_seen && !convert::has(&m.flags, "\\Seen") {
-            newly_seen.push((seq, m.item, m.flags.clone()));
+            newly_seen.push((seq, m.item));
             items.retain(|i| !matches!(i, FetchItem::Flags(_)));
             let mut flags = convert::flags(&m.flags);
             flags.push(Flag::Seen);
@@ -267,24 +267,13 @@ fn binary(raw: &[u8], sm: &Summary, part: &[u32]) -> Option<Vec<u8>> {
 /// Sets \Seen on messages a non-PEEK fetch read (RFC 9051 §6.4.5).
 /// The view takes the flag at once: the commit's notification may reach this session after its
 /// next command, which must already see \Seen (a later sync reports the flag change again).
-async fn mark_seen(s: &mut Session, seen: Vec<(u32, relais_store::ItemId, Vec<String>)>) {
-    let seqs: Vec<u32> = seen.iter().map(|(seq, ..)| *seq).collect();
-    let result = s
-        .imap
-        .store()
-        .write(move |tx| {
-            for (_, item, mut keywords) in seen {
-                keywords.push("\\Seen".into());
-                match tx.set_keywords(item, &keywords) {
-                    Ok(_) | Err(relais_store::Error::NotFound(_)) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            Ok(())
-        })
-        .await;
+async fn mark_seen(s: &mut Session, seen: Vec<(u32, relais_store::ItemId)>) {
+    let seqs: Vec<u32> = seen.iter().map(|(seq, _)| *seq).collect();
+    let items = seen.into_iter().map(|(_, item)| item).collect();
+    // The mail domain adds \Seen on the flags as committed (not this session's copy of them).
+    let result = relais_mail::mailbox::add_keyword(s.imap.store(), items, "\\Seen").await;
     match result {
-        Ok(()) => {
+        Ok(_) => {
             let Some(view) = s.view() else { return };
             for seq in seqs {
                 if let Some(m) = usize::try_from(seq).ok().and_then(|q| view.messages.get_mut(q.checked_sub(1)?))
