@@ -11,6 +11,7 @@
 //! - reads go to the store each time, so a change made by another process (the CLI) is seen
 //!   at once; only successful password verifications are cached, keyed by the stored hash.
 
+pub mod access;
 mod address;
 mod auth;
 mod credential;
@@ -23,6 +24,7 @@ mod visibility;
 
 use relais_store::{AccountId, NewPrincipal, PrincipalKind, Role, Store};
 
+pub use access::{Actor, Credential, Delegation, PermissionLevel, Protocol, Rights};
 pub use address::Address;
 pub use auth::{AuthConfig, Credentials};
 pub use credential::CredentialWatch;

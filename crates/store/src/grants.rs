@@ -49,6 +49,9 @@ pub mod rights {
     pub const EXPUNGE: i64 = 1 << 9;
     /// `a`: read and change the ACL.
     pub const ADMIN: i64 = 1 << 10;
+    /// No IMAP letter: see only the free and busy times of a calendar (`CALDAV:read-free-busy`,
+    /// Exchange `FreeBusyTimeOnly`).
+    pub const FREE_BUSY: i64 = 1 << 11;
 
     /// DAV:read.
     pub const READ: i64 = LOOKUP | READ_ITEMS;
@@ -66,6 +69,9 @@ pub mod rights {
         | DELETE_ITEMS
         | EXPUNGE
         | ADMIN;
+
+    /// Every bit a grant may store: the RFC 4314 rights and `FREE_BUSY`.
+    pub const STORED: i64 = ALL | FREE_BUSY;
 
     /// True if `held` includes every right of `needed`.
     pub fn has(held: i64, needed: i64) -> bool {
@@ -146,10 +152,10 @@ impl WriteTx<'_> {
     pub fn set_grants(&mut self, collection: CollectionId, grants: &[(AccountId, i64)]) -> Result<()> {
         let c = self.read().collection(collection)?;
         self.conn().execute("DELETE FROM collection_grants WHERE collection_id = $1", params![collection.0])?;
-        for (grantee, r) in grants.iter().filter(|(g, r)| *r & rights::ALL != 0 && *g != c.account) {
+        for (grantee, r) in grants.iter().filter(|(g, r)| *r & rights::STORED != 0 && *g != c.account) {
             self.conn().execute(
                 "INSERT INTO collection_grants (collection_id, grantee_id, rights) VALUES ($1, $2, $3)",
-                params![collection.0, grantee.0, *r & rights::ALL],
+                params![collection.0, grantee.0, *r & rights::STORED],
             )?;
         }
         self.grants_changed(&c)
@@ -162,7 +168,7 @@ impl WriteTx<'_> {
         if grantee == c.account {
             return Err(crate::Error::Invalid("the owner's rights cannot be changed".into()));
         }
-        let rights = rights & rights::ALL;
+        let rights = rights & rights::STORED;
         let existing = self.conn().query_one(
             "SELECT rights FROM collection_grants WHERE collection_id = $1 AND grantee_id = $2",
             params![collection.0, grantee.0],
