@@ -124,12 +124,31 @@ impl Directory {
         password: Option<&str>,
         role: Role,
     ) -> Result<Principal> {
-        let addr = Address::parse(address)?;
-        let domain = self.domain(&addr.domain).await?;
         let secret = match password {
             Some(p) => Some(password::hash(p).await?),
             None => None,
         };
+        self.create_principal(kind, address, display_name, secret, role).await
+    }
+
+    /// Creates a user whose password is already hashed (an import from another server, or a
+    /// bulk provisioning): `phc` must be an Argon2id PHC string, the only scheme Relais stores;
+    /// its own parameters are kept, and a login verifies with them.
+    pub async fn add_user_hashed(&self, address: &str, display_name: &str, phc: &str, role: Role) -> Result<Principal> {
+        password::check_phc(phc)?;
+        self.create_principal(PrincipalKind::User, address, display_name, Some(phc.to_owned()), role).await
+    }
+
+    async fn create_principal(
+        &self,
+        kind: PrincipalKind,
+        address: &str,
+        display_name: &str,
+        secret: Option<String>,
+        role: Role,
+    ) -> Result<Principal> {
+        let addr = Address::parse(address)?;
+        let domain = self.domain(&addr.domain).await?;
         let new = NewPrincipal {
             kind,
             local_part: addr.local.clone(),

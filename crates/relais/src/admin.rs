@@ -122,6 +122,11 @@ pub enum UserCommand {
         #[arg(long)]
         admin: bool,
     },
+    /// Add users in bulk from a CSV file with a header line: address, and optionally name and
+    /// password or password_hash (an Argon2id PHC string). Existing addresses are skipped.
+    Import {
+        file: std::path::PathBuf,
+    },
     List {
         domain: Option<String>,
     },
@@ -316,6 +321,7 @@ async fn user(dir: &Directory, c: UserCommand) -> Result<()> {
             let p = dir.add_principal(PrincipalKind::User, &address, &name, Some(&password), role).await?;
             println!("added user {}", p.address());
         }
+        UserCommand::Import { file } => crate::admin_users_csv::run(dir, &file).await?,
         UserCommand::List { domain } => list(dir, PrincipalKind::User, domain.as_deref()).await?,
         UserCommand::Show { address } => {
             let p = dir.principal(&address).await?.with_context(|| format!("{address} not found"))?;

@@ -5,6 +5,7 @@
 mod admin;
 mod admin_export;
 mod admin_mail;
+mod admin_users_csv;
 mod admin_vacation;
 mod backup;
 mod config;
