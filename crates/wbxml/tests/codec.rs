@@ -198,3 +198,15 @@ fn a_large_document_decodes_in_linear_time() {
     assert_eq!(tree.children.len(), 200_000);
     assert!(start.elapsed() < std::time::Duration::from_secs(5), "{:?}", start.elapsed());
 }
+
+/// Writes the samples, encoded, as the fuzz target's seeds:
+/// `cargo test -p relais-wbxml --test codec -- --ignored write_fuzz_seeds`.
+#[test]
+#[ignore]
+fn write_fuzz_seeds() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/wbxml");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, tree) in common::samples() {
+        std::fs::write(dir.join(format!("{name}.wbxml")), encode(&tree).unwrap()).unwrap();
+    }
+}
