@@ -41,9 +41,12 @@ fn libwbxml_output_reads() {
     assert_eq!(from_xml(xml).unwrap(), Element::new(ping::PING).with_leaf(ping::STATUS, " "));
 }
 
+/// What an error must be.
+type Check = fn(&XmlError) -> bool;
+
 #[test]
 fn what_the_reader_refuses() {
-    let table: &[(&str, fn(&XmlError) -> bool)] = &[
+    let table: &[(&str, Check)] = &[
         ("<Sync/>", |e| matches!(e, XmlError::UnknownNamespace(_))),
         ("<Sync xmlns='Nowhere'/>", |e| matches!(e, XmlError::UnknownNamespace(_))),
         ("<Synk xmlns='AirSync'/>", |e| matches!(e, XmlError::UnknownTag(_))),
