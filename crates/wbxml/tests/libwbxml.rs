@@ -5,7 +5,8 @@
 //! - Every tag of every page libwbxml knows (0–24; libwbxml 0.11.8 has no page 25, Find) is
 //!   encoded by us, decoded by `wbxml2xml`, and must come back under the spec's name (or the
 //!   older name libwbxml uses, listed in [`LIBWBXML_NAMES`]); `xml2wbxml` must then write the
-//!   very bytes we wrote.
+//!   very bytes we wrote. The tokens only libwbxml knows ([`LIBWBXML_ONLY`], from drafts the
+//!   spec's tables do not list) are unknown tags to our decoder.
 //! - Every sample document goes the same way, and `wbxml2xml`'s XML, read with our
 //!   [`from_xml`], and `xml2wbxml`'s bytes, read with our decoder, must both be the tree we
 //!   started from.
@@ -95,6 +96,25 @@ const LIBWBXML_NAMES: &[(u8, &str, &str)] = &[
 /// Tags libwbxml 0.11.8 does not know (it decodes them as `unknown`): (page, spec name).
 /// All are 16.1 additions.
 const LIBWBXML_GAPS: &[(u8, &str)] = &[(8, "ProposedStartTime"), (8, "ProposedEndTime"), (14, "AccountOnlyRemoteWipe")];
+
+/// Tokens libwbxml 0.11.8 knows that the spec's tables do not list (drafts before 2.5, and
+/// names the tables dropped): the decoder refuses them as unknown tags. (page, token, name).
+const LIBWBXML_ONLY: &[(u8, u8, &str)] = &[
+    (0, 0x11, "Version"),
+    (0, 0x1A, "RTFTruncation"),
+    (0, 0x1F, "NotifyGUID"),
+    (1, 0x3B, "CompressedRTF"),
+    (2, 0x0B, "AttRemoved"),
+    (4, 0x10, "Compressed_RTF"),
+    (7, 0x0B, "Response"),
+    (7, 0x0D, "ContentClass"),
+    (7, 0x18, "Version"),
+    (8, 0x0D, "Version"),
+    (9, 0x21, "CompressedRTF"),
+    (14, 0x12, "DocumentBrowseEnabled"),
+    (15, 0x1C, "Schema"),
+    (15, 0x1D, "Supported"),
+];
 
 fn tools_installed() -> bool {
     let found = |tool: &str| Command::new(tool).output().is_ok();
@@ -199,6 +219,23 @@ fn every_tag_of_every_page_libwbxml_knows() {
         }
     }
     assert!(mismatches.is_empty(), "libwbxml names differ:\n{}", mismatches.join("\n"));
+}
+
+#[test]
+fn tokens_only_libwbxml_knows_are_unknown_tags_here() {
+    if !tools_installed() {
+        return;
+    }
+    let scratch = Scratch::new("extra");
+    for &(page, token, name) in LIBWBXML_ONLY {
+        // The page's first tag holding the extra token with a text.
+        let first = page_tags(page).next().unwrap().token();
+        let bytes = [0x03, 0x01, 0x6A, 0x00, 0x00, page, first | 0x40, token | 0x40, 0x03, b'x', 0x00, 0x01, 0x01];
+        let names = element_names(&scratch.wbxml2xml(&bytes));
+        assert_eq!(names.get(1).map(|(_, n)| n.as_str()), Some(name), "libwbxml: page {page} token {token:#04x}");
+        assert_eq!(Tag::from_token(page, token), None);
+        assert!(matches!(decode(&bytes), Err(relais_wbxml::DecodeError::UnknownTag { .. })));
+    }
 }
 
 /// What libwbxml makes of a tree: it writes opaque data as text, so opaque bytes that are not
