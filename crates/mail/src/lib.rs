@@ -8,6 +8,8 @@
 //! - `headers`: trace and identity headers (Received, Return-Path, Message-ID, Date).
 //! - `mailbox`: mailbox operations every front-end shares (append, …), one transaction each.
 //! - `sender_auth`: SMTP's verdict on who sent a message, typed, for iMIP.
+//! - `compose`: the one MIME builder for messages Relais writes (DSNs, iMIP, vacation replies),
+//!   RFC 2047-encoded headers included.
 //! - `dsn`: delivery status notifications (RFC 3464).
 //! - `thread`: the thread a message joins, decided when it is stored.
 //! - `vacation`: the out-of-office setting and the replies it sends at delivery (RFC 3834).
@@ -17,6 +19,7 @@
 //!
 //! The outbound queue's rows live in the store; the SMTP crate runs the queue.
 
+pub mod compose;
 pub mod deliver;
 pub mod dsn;
 pub mod headers;
