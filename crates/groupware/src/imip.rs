@@ -284,6 +284,19 @@ fn calendar_parts(raw: &[u8]) -> Vec<String> {
 mod tests {
     use super::*;
 
+    fn user(id: i64, local_part: &str, domain: &str, name: &str) -> Principal {
+        Principal {
+            id: AccountId(id),
+            kind: relais_store::PrincipalKind::User,
+            local_part: local_part.into(),
+            domain: domain.into(),
+            display_name: name.into(),
+            secret: None,
+            role: relais_store::Role::User,
+            quota: None,
+        }
+    }
+
     #[test]
     fn itip_objects_round_trip() {
         let obj = CalendarObject::parse(
@@ -292,16 +305,7 @@ mod tests {
              ATTENDEE:mailto:bob@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
         )
         .unwrap();
-        let p = Principal {
-            id: AccountId(3),
-            kind: relais_store::PrincipalKind::User,
-            local_part: "ann".into(),
-            domain: "remote.test".into(),
-            display_name: "Ann".into(),
-            secret: None,
-            role: relais_store::Role::User,
-            quota: None,
-        };
+        let p = user(3, "ann", "remote.test", "Ann");
         let raw = message(&p, &["bob@example.com".into()], Method::Request, &obj, "mail.test");
         let parts = calendar_parts(&raw);
         assert_eq!(parts.len(), 1);
@@ -322,16 +326,7 @@ mod tests {
              ATTENDEE:mailto:bob@remote.test\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
         )
         .unwrap();
-        let p = Principal {
-            id: AccountId(4),
-            kind: relais_store::PrincipalKind::User,
-            local_part: "zoe".into(),
-            domain: "example.com".into(),
-            display_name: "Zoë Ångström".into(),
-            secret: None,
-            role: relais_store::Role::User,
-            quota: None,
-        };
+        let p = user(4, "zoe", "example.com", "Zoë Ångström");
         let raw = message(&p, &["bob@remote.test".into()], Method::Request, &obj, "mail.test");
         let head = std::str::from_utf8(relais_mail::headers::header_block(&raw)).unwrap();
         assert!(head.is_ascii(), "{head}");
