@@ -149,9 +149,16 @@ mod tests {
 
     #[test]
     fn months_and_leap_years() {
-        for (year, month, days) in
-            [(2000, 2, 29), (1900, 2, 28), (2024, 2, 29), (2026, 2, 28), (2026, 4, 30), (2026, 12, 31), (2026, 13, 0), (2026, 0, 0)]
-        {
+        for (year, month, days) in [
+            (2000, 2, 29),
+            (1900, 2, 28),
+            (2024, 2, 29),
+            (2026, 2, 28),
+            (2026, 4, 30),
+            (2026, 12, 31),
+            (2026, 13, 0),
+            (2026, 0, 0),
+        ] {
             assert_eq!(days_in_month(year, month), days, "{year}-{month}");
         }
         assert!(!is_valid(2026, 2, 29) && is_valid(2024, 2, 29) && !is_valid(2026, 1, 0));

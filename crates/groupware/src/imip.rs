@@ -91,7 +91,9 @@ fn message(from: &Principal, to: &[String], method: Method, obj: &CalendarObject
         ],
     );
     let to: Vec<&str> = to.iter().map(String::as_str).collect();
-    compose::finish(compose::message(&from.display_name, &address, hostname).to(to).subject(compose::text(&title)).body(body))
+    compose::finish(
+        compose::message(&from.display_name, &address, hostname).to(to).subject(compose::text(&title)).body(body),
+    )
 }
 
 impl Groupware {

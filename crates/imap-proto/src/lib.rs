@@ -38,8 +38,6 @@ mod utf7;
 pub use command::acl::RightsChange;
 pub use command::append::{AppendKind, AppendMessage};
 pub use command::auth::AuthResponse;
-/// SASL PLAIN's message (RFC 4616 §2), decoded as every protocol decodes it.
-pub use relais_sasl::Plain as SaslPlain;
 pub use command::fetch::body::BodyStructure;
 pub use command::fetch::envelope::{Address, Envelope};
 pub use command::fetch::response::FetchItem;
@@ -60,6 +58,8 @@ pub use error::{ErrorKind, ParseError};
 pub use flag::{Flag, MailboxAttribute};
 pub use mailbox::{MailboxName, pattern_matches};
 pub use receiver::{Limits, LiteralRequest, Received, Receiver};
+/// SASL PLAIN's message (RFC 4616 §2), decoded as every protocol decodes it.
+pub use relais_sasl::Plain as SaslPlain;
 pub use response::{Code, Continuation, Data, Response, Status, StatusResponse, Writer};
 pub use sequence::{SeqNumber, SeqRange, SequenceSet};
 pub use tag::Tag;

@@ -90,12 +90,10 @@ mod tests {
     #[test]
     fn verbatim_parts_are_not_reencoded() {
         let original = b"Subject: x\r\n\r\nb\xc3\xa9\r\n";
-        let raw = finish(
-            message("", "a@example.com", "mail.test").body(MimePart::new(
-                ContentType::new("multipart/mixed"),
-                vec![verbatim(ContentType::new("message/rfc822"), &original[..])],
-            )),
-        );
+        let raw = finish(message("", "a@example.com", "mail.test").body(MimePart::new(
+            ContentType::new("multipart/mixed"),
+            vec![verbatim(ContentType::new("message/rfc822"), &original[..])],
+        )));
         let text = String::from_utf8_lossy(&raw);
         assert!(text.contains("Content-Transfer-Encoding: 8bit\r\n\r\nSubject: x\r\n\r\nbé\r\n"), "{text}");
     }

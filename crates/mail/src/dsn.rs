@@ -136,7 +136,9 @@ mod tests {
         assert_eq!(ct.attribute("report-type"), Some("delivery-status"));
         let kinds: Vec<String> = parsed.parts[1..]
             .iter()
-            .map(|p| p.content_type().map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or(""))).unwrap_or_default())
+            .map(|p| {
+                p.content_type().map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or(""))).unwrap_or_default()
+            })
             .collect();
         assert_eq!(kinds, ["text/plain", "message/delivery-status", "text/rfc822-headers"]);
         assert_eq!(parsed.subject(), Some("Undelivered mail returned to sender"));

@@ -118,7 +118,10 @@ pub enum SubmitError {
 #[derive(Debug)]
 pub enum SentCopy {
     NotRequested,
-    Stored { item: ItemId, uid: Uid },
+    Stored {
+        item: ItemId,
+        uid: Uid,
+    },
     /// The message was sent; its copy could not be kept (over quota, say). Logged too.
     Failed(MailError),
 }

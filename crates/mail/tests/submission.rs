@@ -43,7 +43,11 @@ async fn envelope(m: &Mailer, sender: &str, to: &[&str]) -> Envelope {
 }
 
 /// The stored content of the only message in `account`'s mailbox with `role`.
-async fn only_message(f: &Fresh, account: relais_store::AccountId, role: &'static str) -> Option<(Vec<u8>, Vec<String>)> {
+async fn only_message(
+    f: &Fresh,
+    account: relais_store::AccountId,
+    role: &'static str,
+) -> Option<(Vec<u8>, Vec<String>)> {
     let store = f.store.clone();
     let messages = store
         .read(move |r| {
@@ -111,7 +115,12 @@ async fn who_may_send_as_whom(f: Fresh) {
         // RFC 5322 §3.6.2: on behalf, the delegate is the Sender; added when missing.
         ("alice@example.com", "From: boss@example.com", rights::SEND_ON_BEHALF, Ok(Some("alice@example.com"))),
         ("alice@example.com", "From: boss@example.com\r\nSender: al@example.com", rights::SEND_ON_BEHALF, Ok(None)),
-        ("alice@example.com", "From: boss@example.com\r\nSender: boss@example.com", rights::SEND_ON_BEHALF, Err("Sender")),
+        (
+            "alice@example.com",
+            "From: boss@example.com\r\nSender: boss@example.com",
+            rights::SEND_ON_BEHALF,
+            Err("Sender"),
+        ),
         ("boss@example.com", "From: boss@example.com", rights::SEND_ON_BEHALF, Err("envelope")),
         ("alice@example.com", "From: alice@example.com, boss@example.com", 0, Err("From")),
         ("alice@example.com", "Subject: no author", 0, Err("count")),

@@ -171,9 +171,9 @@ async fn submit(s: &Session, envelope: Envelope, received: String, message: Vec<
     let (sender, recipients) = (envelope.sender.clone(), envelope.recipients.len());
     match s.smtp.mailer.submit(principal, envelope, message, SubmitOptions::default()).await {
         Ok(done) => Ok((sender, recipients, done.delivered)),
-        Err(e @ (SubmitError::EnvelopeSender { .. } | SubmitError::Originator(OriginatorError::NotPermitted { .. }))) => {
-            Err(Reply::new(550, "5.7.1", e.to_string()))
-        }
+        Err(
+            e @ (SubmitError::EnvelopeSender { .. } | SubmitError::Originator(OriginatorError::NotPermitted { .. })),
+        ) => Err(Reply::new(550, "5.7.1", e.to_string())),
         Err(SubmitError::Originator(OriginatorError::Directory(e))) => {
             tracing::error!(session = %s.id, error = %e, "smtp: cannot check the originator");
             Err(reply::temporary_failure())
