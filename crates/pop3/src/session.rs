@@ -4,7 +4,6 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use base64::Engine;
 use relais_directory::{AuthError, CredentialWatch, Credentials, Principal};
 use relais_store::{CollectionKind, MailboxMessage};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
@@ -223,7 +222,7 @@ impl Session {
     }
 
     fn may_authenticate(&self) -> bool {
-        self.tls || (self.pop3.config.plaintext_auth_on_loopback && self.peer.ip().is_loopback())
+        relais_sasl::plaintext_allowed(self.tls, self.pop3.config.plaintext_auth_on_loopback, self.peer.ip())
     }
 
     async fn authorization<S: AsyncRead + AsyncWrite + Unpin>(
@@ -360,13 +359,10 @@ impl Session {
     }
 }
 
+/// RFC 5034 §4 carries SASL PLAIN (RFC 4616); acting as someone else is refused.
 fn decode_plain(b64: &str) -> Option<(String, String)> {
-    let bytes = base64::engine::general_purpose::STANDARD.decode(b64.trim()).ok()?;
-    let parts: Vec<&[u8]> = bytes.split(|b| *b == 0).collect();
-    let [authz, user, password] = parts.as_slice() else { return None };
-    let (authz, user, password) =
-        (std::str::from_utf8(authz).ok()?, std::str::from_utf8(user).ok()?, std::str::from_utf8(password).ok()?);
-    (authz.is_empty() || authz.eq_ignore_ascii_case(user)).then(|| (user.to_owned(), password.to_owned()))
+    let plain = relais_sasl::Plain::decode(b64.trim().as_bytes()).ok()?;
+    (!plain.acts_for_another()).then_some((plain.authcid, plain.password))
 }
 
 /// TRANSACTION-state commands (RFC 1939 §5).
