@@ -409,7 +409,7 @@ async fn a_sharee_schedules_only_with_send_as(f: Fresh) {
     w.g.delete_as(Some(w.bob.id), alice_cal.id, "s.ics", Condition::default()).await.unwrap();
     assert_eq!(queued().await, 0);
     // With Alice's send-as grant it goes out.
-    w.mailer.directory().grant(&alice, &w.bob.address(), relais_directory::rights::SEND_AS).await.unwrap();
+    w.mailer.directory().grant(&alice, &w.bob.address(), relais_directory::Delegation::SEND_AS).await.unwrap();
     w.g.put_as(w.bob.id, &alice_cal, "s.ics", body, Condition::default()).await.unwrap();
     assert!(one_copy(&w.g, w.carol.id, "shared-1").await.is_some());
     assert_eq!(queued().await, 1);

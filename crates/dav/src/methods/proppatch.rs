@@ -31,7 +31,8 @@ pub(crate) async fn proppatch(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
         out.proppatch_response(&target.href(), &results);
         return Ok(Reply::xml(StatusCode::MULTI_STATUS, out.into_bytes()));
     };
-    ctx.must_own(&c)?;
+    // DAV:write-properties comes with sharing rights (`Rights::ADMIN`), as in Exchange.
+    ctx.must_hold(&c, relais_directory::Rights::ADMIN).await?;
     let mut props = CollectionProps::parse(&c.props);
     let results = apply(&mut props, &update.ops, false);
     if results.iter().all(|(_, s)| *s == 200) {

@@ -123,7 +123,9 @@ pub(crate) async fn delete(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
                 Err(e) => Ok(refused(h, &owner.address(), &c.name, e)),
             }
         }
-        Node::Collection(_, _, c) if c.account != ctx.user.id => Ok(forbidden()),
+        Node::Collection(_, _, c) if !ctx.rights(&c).await?.contains(relais_directory::Rights::DELETE_COLLECTION) => {
+            Ok(forbidden())
+        }
         Node::Collection(_, _, c) if c.role.as_deref() == Some("default") => {
             Ok(Reply::text(StatusCode::FORBIDDEN, "the default collection cannot be deleted"))
         }
