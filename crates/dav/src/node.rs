@@ -206,27 +206,13 @@ impl Ctx<'_> {
         self.dav.directory.rights_on(&self.actor(), c).await.map_err(internal)
     }
 
-    /// 403 unless the caller holds every right of `needed` on `c`.
-    pub async fn must_hold(&self, c: &Collection, needed: Rights) -> Result<()> {
-        if !self.rights(c).await?.contains(needed) {
+    /// 403 unless the caller sees `c` at all (any of `l`, `r`, free/busy): what it may do
+    /// there is the groupware's to decide, inside the write.
+    pub async fn must_see(&self, c: &Collection) -> Result<()> {
+        if !self.rights(c).await?.sees() {
             return Err(forbidden());
         }
         Ok(())
-    }
-
-    /// 403 unless the caller may change the resources of `c`.
-    pub async fn may_write(&self, c: &Collection) -> Result<()> {
-        self.must_hold(c, Rights::WRITE).await
-    }
-
-    /// 403 unless resources may be put into `c`: nobody PUTs, copies or moves into a
-    /// scheduling inbox (RFC 6638 §2.2.1: only the server delivers there), or moves out of it;
-    /// its owner reads and deletes.
-    pub async fn may_put_into(&self, c: &Collection) -> Result<()> {
-        if c.role.as_deref() == Some(scheduling::INBOX_ROLE) {
-            return Err(forbidden());
-        }
-        self.may_write(c).await
     }
 
     /// Collections of this home's kind that others shared with the caller, with the rights

@@ -348,7 +348,13 @@ impl Groupware {
                             tracing::info!(uid = %obj.uid, attendee = %a, %why, "scheduling: copy not cancelled");
                             continue;
                         }
-                        self.delete_object(c.id, &name, Condition::default()).await?;
+                        self.delete_object(
+                            &relais_directory::Actor::system(c.account),
+                            &c,
+                            &name,
+                            Condition::default(),
+                        )
+                        .await?;
                         if !matches!(p.kind, PrincipalKind::Room | PrincipalKind::Equipment) {
                             self.to_inbox(p.id, Method::Cancel, obj, &obj.ical).await;
                         }
