@@ -240,7 +240,7 @@ impl Groupware {
         let Some(dir) = &self.directory else { return Ok(Vec::new()) };
         let dir_err = |e: relais_directory::DirectoryError| crate::Error::Conflict(e.to_string());
         let viewer = dir.principal(&request.organizer).await.map_err(dir_err)?;
-        if !viewer.as_ref().is_some_and(|v| v.id == actor.principal) {
+        if viewer.as_ref().is_none_or(|v| v.id != actor.principal) {
             return Err(crate::Error::Forbidden);
         }
         let mut out = Vec::with_capacity(request.attendees.len());
