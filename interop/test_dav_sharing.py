@@ -122,7 +122,10 @@ def test_free_busy_only(dav):
     resp = bob.post(f"{dav.https_url}/dav/calendars/{BOB}/outbox/", data=ask.encode(),
                     headers={"Content-Type": "text/calendar; method=REQUEST"})
     assert resp.status_code == 200 and "20260105T100000Z/20260105T110000Z" in resp.text, resp.text
-    # Its privileges say so, and the ACL reads it back.
+    # It can be granted (RFC 4791 §6.1.1: under DAV:read), and the ACL reads it back.
+    prop = '<d:propfind xmlns:d="DAV:"><d:prop><d:supported-privilege-set/></d:prop></d:propfind>'
+    tree = etree.fromstring(alice.request("PROPFIND", cal(dav), headers={"Depth": "0"}, data=prop).content)
+    assert tree.find(".//{DAV:}privilege/{urn:ietf:params:xml:ns:caldav}read-free-busy") is not None
     assert acl_of(alice, cal(dav))[f"/dav/principals/{BOB}/"] == {"{urn:ietf:params:xml:ns:caldav}read-free-busy"}
 
 

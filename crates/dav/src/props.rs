@@ -219,7 +219,9 @@ const SUPPORTED_PRIVILEGES: &str = "<d:supported-privilege><d:privilege><d:all/>
 <d:description xml:lang=\"en\">Everything: the owner's</d:description>\
 <d:supported-privilege><d:privilege><d:read/></d:privilege><d:description xml:lang=\"en\">Read</d:description>\
 <d:supported-privilege><d:privilege><d:read-current-user-privilege-set/></d:privilege>\
-<d:description xml:lang=\"en\">Read one's own privileges</d:description></d:supported-privilege></d:supported-privilege>\
+<d:description xml:lang=\"en\">Read one's own privileges</d:description></d:supported-privilege>\
+<d:supported-privilege><d:privilege><cal:read-free-busy/></d:privilege>\
+<d:description xml:lang=\"en\">Free and busy time only (RFC 4791 6.1.1)</d:description></d:supported-privilege></d:supported-privilege>\
 <d:supported-privilege><d:privilege><d:write/></d:privilege><d:description xml:lang=\"en\">Write</d:description>\
 <d:supported-privilege><d:privilege><d:write-properties/></d:privilege><d:description xml:lang=\"en\">Write properties</d:description></d:supported-privilege>\
 <d:supported-privilege><d:privilege><d:write-content/></d:privilege><d:description xml:lang=\"en\">Write content</d:description></d:supported-privilege>\
