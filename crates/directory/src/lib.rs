@@ -1,6 +1,8 @@
 //! The directory: domains, principals (users, shared mailboxes, groups, rooms, equipment),
 //! aliases, group membership, credentials, and the one authentication entry point every
-//! protocol uses.
+//! protocol uses; and access: who acts (`access::Actor`), what they may do on a collection
+//! (`access::rights_on`), delegation, and the sharing operations every protocol calls
+//! (`sharing`).
 //!
 //! Invariants:
 //! - passwords and app passwords are stored only as Argon2id PHC strings, hashed on blocking

@@ -70,18 +70,20 @@ pub struct Acl {
 /// (inner) is found before anything is written.
 type Checked<T> = relais_store::Result<Result<T, SharingError>>;
 
-fn not_found(e: relais_store::Error) -> Checked<Collection> {
-    match e {
-        relais_store::Error::NotFound(_) => Ok(Err(SharingError::NotFound)),
-        other => Err(other),
+/// The collection, or `NotFound`.
+fn existing(r: &mut ReadTx<'_>, collection: CollectionId) -> Checked<Collection> {
+    match r.collection(collection) {
+        Ok(c) => Ok(Ok(c)),
+        Err(relais_store::Error::NotFound(_)) => Ok(Err(SharingError::NotFound)),
+        Err(e) => Err(e),
     }
 }
 
 /// The collection, if `actor` may read or change its sharing.
 fn administered(r: &mut ReadTx<'_>, actor: &Actor, collection: CollectionId) -> Checked<Collection> {
-    let c = match r.collection(collection) {
+    let c = match existing(r, collection)? {
         Ok(c) => c,
-        Err(e) => return not_found(e),
+        Err(e) => return Ok(Err(e)),
     };
     let held = rights_on(r, actor, &c)?;
     Ok(if may_change_sharing(held) {
@@ -169,9 +171,9 @@ pub fn acl(r: &mut ReadTx<'_>, actor: &Actor, collection: CollectionId) -> Check
 /// What `actor` holds on `collection` (IMAP MYRIGHTS, DAV:current-user-privilege-set);
 /// `NotFound` when nothing, as if it did not exist.
 pub fn my_rights(r: &mut ReadTx<'_>, actor: &Actor, collection: CollectionId) -> Checked<Rights> {
-    let c = match r.collection(collection) {
+    let c = match existing(r, collection)? {
         Ok(c) => c,
-        Err(e) => return Ok(not_found(e)?.map(|_| Rights::NONE)),
+        Err(e) => return Ok(Err(e)),
     };
     let held = rights_on(r, actor, &c)?;
     Ok(if held.is_empty() { Err(SharingError::NotFound) } else { Ok(held) })
