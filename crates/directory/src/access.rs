@@ -13,13 +13,17 @@
 //! - Exchange permission levels (MS-OXWSFOLD / EWS `PermissionLevel`): [`PermissionLevel`].
 //!
 //! Who may change sharing, over every protocol: a holder of [`Rights::ADMIN`] (RFC 4314 `a`,
-//! DAV `write-acl`, Exchange `FolderOwner`) on the collection. The owner always holds every
-//! right and cannot lose them; a full-access delegate of the owner holds every right too.
+//! DAV `write-acl`, Exchange `FolderOwner`) on the collection — its owner, the owner's
+//! full-access delegates, and anyone granted `a`. The owner always holds every right and
+//! cannot lose them; a full-access delegate of the owner holds every right too. The
+//! operations that read and change sharing are in `crate::sharing`.
+//!
+//! Delegation (send as, send on behalf, full access) is read through [`delegation`] only.
 
 use std::fmt;
 use std::ops::{BitAnd, BitOr, BitOrAssign, Not};
 
-use relais_store::{AccountId, Collection, ReadTx, share_rights as bits};
+use relais_store::{AccountId, Collection, ReadTx, delegate_rights as delegate_bits, share_rights as bits};
 
 /// The front-end an operation came through (logged, and the basis of per-protocol policy).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -147,6 +151,13 @@ impl Rights {
     }
 }
 
+/// A stored bit set (`relais_store::share_rights`) as rights; unknown bits are dropped.
+impl From<i64> for Rights {
+    fn from(b: i64) -> Rights {
+        Rights::from_bits(b)
+    }
+}
+
 impl BitOr for Rights {
     type Output = Rights;
     fn bitor(self, o: Rights) -> Rights {
@@ -263,8 +274,9 @@ impl PermissionLevel {
 }
 
 /// What `actor` may do on `collection`: every right for its owner and the owner's
-/// full-access delegates (and for the server acting on the owner's data), else the rights
-/// the collection's grant gives the actor.
+/// full-access delegates, else the rights the collection's grant gives the actor. The server
+/// acting for a principal ([`Actor::system`]) holds every right on that principal's
+/// collections and none on anyone else's.
 pub fn rights_on(r: &mut ReadTx<'_>, actor: &Actor, collection: &Collection) -> relais_store::Result<Rights> {
     if actor.principal == collection.account {
         return Ok(Rights::ALL);
@@ -272,10 +284,22 @@ pub fn rights_on(r: &mut ReadTx<'_>, actor: &Actor, collection: &Collection) -> 
     if actor.credential == Credential::System {
         return Ok(Rights::NONE);
     }
-    if delegation(r, actor.principal, collection.account)?.contains(Delegation::FULL_ACCESS) {
-        return Ok(Rights::ALL);
-    }
+    // The grant, or every right for a full-access delegate, in one read (the store's join
+    // implements `Delegation::FULL_ACCESS`, so folder listings agree with this).
     Ok(Rights::from_bits(r.rights_on(collection.id, actor.principal)?))
+}
+
+/// True if `actor` acts as `account` itself: it is that account, or its full-access delegate
+/// (making and removing collections in the account's homes, where no collection's grant
+/// applies).
+pub fn acts_for(r: &mut ReadTx<'_>, actor: &Actor, account: AccountId) -> relais_store::Result<bool> {
+    if actor.principal == account {
+        return Ok(true);
+    }
+    if actor.credential == Credential::System {
+        return Ok(false);
+    }
+    Ok(delegation(r, actor.principal, account)?.contains(Delegation::FULL_ACCESS))
 }
 
 /// True if `rights` allow changing who the collection is shared with (the one rule for IMAP
@@ -291,14 +315,37 @@ pub struct Delegation(i64);
 impl Delegation {
     pub const NONE: Delegation = Delegation(0);
     /// Send with the principal's address as the sender.
-    pub const SEND_AS: Delegation = Delegation(crate::rights::SEND_AS);
+    pub const SEND_AS: Delegation = Delegation(delegate_bits::SEND_AS);
     /// Send on behalf of the principal (Sender: shows the delegate).
-    pub const SEND_ON_BEHALF: Delegation = Delegation(crate::rights::SEND_ON_BEHALF);
-    /// Open and change the principal's mailboxes, calendars and contacts.
-    pub const FULL_ACCESS: Delegation = Delegation(crate::rights::FULL_ACCESS);
+    pub const SEND_ON_BEHALF: Delegation = Delegation(delegate_bits::SEND_ON_BEHALF);
+    /// Open and change the principal's mailboxes, calendars and contacts: every right on each
+    /// of its collections ([`rights_on`]).
+    pub const FULL_ACCESS: Delegation = Delegation(delegate_bits::FULL_ACCESS);
+    pub const ALL: Delegation =
+        Delegation(delegate_bits::SEND_AS | delegate_bits::SEND_ON_BEHALF | delegate_bits::FULL_ACCESS);
 
     pub fn from_bits(b: i64) -> Delegation {
-        Delegation(b & (crate::rights::SEND_AS | crate::rights::SEND_ON_BEHALF | crate::rights::FULL_ACCESS))
+        Delegation(b & Self::ALL.0)
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The names `relais admin` and the docs use, comma-separated (`send-as`,
+    /// `send-on-behalf`, `full-access`).
+    pub fn parse(text: &str) -> Option<Delegation> {
+        let mut d = Delegation::NONE;
+        for word in text.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+            d = d | match word.to_ascii_lowercase().as_str() {
+                "send-as" => Delegation::SEND_AS,
+                "send-on-behalf" => Delegation::SEND_ON_BEHALF,
+                "full-access" => Delegation::FULL_ACCESS,
+                "none" => Delegation::NONE,
+                _ => return None,
+            };
+        }
+        Some(d)
     }
 
     pub fn bits(self) -> i64 {
@@ -366,5 +413,20 @@ mod tests {
         assert_eq!(!Rights::ALL, Rights::NONE);
         assert!(Rights::FREE_BUSY.sees() && !Rights::NONE.sees());
         assert!(may_change_sharing(Rights::ALL) && !may_change_sharing(rw));
+    }
+
+    #[test]
+    fn delegation_names() {
+        let cases = [
+            ("send-as", Some(Delegation::SEND_AS)),
+            ("send-as,full-access", Some(Delegation::SEND_AS | Delegation::FULL_ACCESS)),
+            (" Send-On-Behalf ", Some(Delegation::SEND_ON_BEHALF)),
+            ("none", Some(Delegation::NONE)),
+            ("", Some(Delegation::NONE)),
+            ("admin", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(Delegation::parse(text), want, "{text:?}");
+        }
     }
 }

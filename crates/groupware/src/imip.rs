@@ -247,7 +247,8 @@ impl Groupware {
                 if let Err(why) = acceptance::may_cancel(sender, &stored, obj) {
                     return Ok(Err(why));
                 }
-                self.delete_object(c.id, &name, Condition::default()).await?;
+                self.delete_object(&relais_directory::Actor::system(c.account), &c, &name, Condition::default())
+                    .await?;
                 self.to_inbox(account, Method::Cancel, obj, &obj.ical).await;
             }
             Method::Reply => {

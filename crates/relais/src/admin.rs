@@ -55,6 +55,11 @@ pub enum AdminCommand {
     Export(crate::admin_export::ExportArgs),
     /// Read such a directory (or Maildir folders) into an account; what is there already is skipped.
     Import(crate::admin_export::ExportArgs),
+    /// Share a collection (mailbox, calendar, address book) with a permission level or rights,
+    /// or show its sharing.
+    Share(crate::admin_access::ShareArgs),
+    /// Let a principal act for another: send as, send on behalf, full access.
+    Delegate(crate::admin_access::DelegateArgs),
 }
 
 #[derive(Subcommand)]
@@ -264,6 +269,8 @@ pub async fn run(data: &Path, config: &Config, command: AdminCommand) -> Result<
         AdminCommand::Mail(c) => crate::admin_mail::mail(&dir, c).await,
         AdminCommand::Export(a) => crate::admin_export::export(&dir, a).await,
         AdminCommand::Import(a) => crate::admin_export::import(&dir, a).await,
+        AdminCommand::Share(a) => crate::admin_access::share(&dir, a).await,
+        AdminCommand::Delegate(a) => crate::admin_access::delegate(&dir, a).await,
         AdminCommand::Dkim(DkimCommand::Generate { domain, selector }) => {
             let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
             if !dir.is_local_domain(&domain).await? {
@@ -424,11 +431,11 @@ async fn resource(dir: &Directory, kind: PrincipalKind, c: ResourceCommand) -> R
         ResourceCommand::List => list(dir, kind, None).await?,
         ResourceCommand::Remove { address } => remove(dir, kind, &address).await?,
         ResourceCommand::Grant { address, user } => {
-            dir.grant(&address, &user, relais_directory::rights::SEND_AS).await?;
+            dir.grant(&address, &user, relais_directory::Delegation::SEND_AS).await?;
             println!("{user} may send as {address}");
         }
         ResourceCommand::Revoke { address, user } => {
-            dir.grant(&address, &user, 0).await?;
+            dir.grant(&address, &user, relais_directory::Delegation::NONE).await?;
             println!("{user} may no longer send as {address}");
         }
         ResourceCommand::Booking { address, policy } => booking(dir, kind, &address, &policy).await?,

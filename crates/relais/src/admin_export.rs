@@ -196,7 +196,10 @@ pub async fn import(dir: &Directory, a: ExportArgs) -> Result<()> {
             let existing = dir.store().read(move |r| r.collections(account, kind)).await?;
             let collection = match existing.into_iter().find(|c| c.name == name) {
                 Some(c) => c,
-                None => groupware.create_collection(account, kind, &name, CollectionProps::default()).await?,
+                None => {
+                    let actor = relais_directory::Actor::system(account);
+                    groupware.create_collection(&actor, account, kind, &name, CollectionProps::default()).await?
+                }
             };
             let (new, skipped) = import_resources(&groupware, &collection, &entry).await?;
             added.1 += new;
@@ -290,7 +293,9 @@ async fn import_resources(groupware: &Groupware, collection: &Collection, folder
         }
         // Only where no resource of that name is: an import never overwrites.
         let cond = Condition { if_match: None, if_none_match: Some(vec!["*".into()]) };
-        match groupware.put(collection, &name, fs::read(&file)?, cond).await {
+        // The import acts as the server on the account's own data.
+        let actor = relais_directory::Actor::system(collection.account);
+        match groupware.put(&actor, collection, &name, fs::read(&file)?, cond).await {
             Ok(_) => added += 1,
             Err(relais_groupware::Error::UidConflict { .. }) => skipped += 1,
             Err(e) => bail!("{}: {e}", file.display()),
