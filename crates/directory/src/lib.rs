@@ -348,15 +348,6 @@ impl Directory {
             .is_some_and(|(_, d)| d.contains(Delegation::SEND_ON_BEHALF) || d.contains(Delegation::SEND_AS)))
     }
 
-    /// True if `principal` may author a message as `address` that names `principal` itself as
-    /// its Sender (RFC 5322 §3.6.2): the owner of `address` granted it `rights::SEND_ON_BEHALF`.
-    pub async fn may_send_on_behalf(&self, principal: &Principal, address: &str) -> Result<bool> {
-        let Some(owner) = self.principal(address).await? else { return Ok(false) };
-        let (o, p) = (owner.id, principal.id);
-        let granted = self.store.read(move |r| r.delegate_rights(o, p)).await?;
-        Ok(granted & rights::SEND_ON_BEHALF != 0)
-    }
-
     // ---- app passwords ----
 
     /// Creates an app password and returns it; only its hash is kept.
