@@ -9,18 +9,20 @@ use crate::{Address, Recipient};
 /// Default collections by kind: (kind, name, role). Mailbox roles follow RFC 6154 SPECIAL-USE.
 fn defaults(kind: PrincipalKind) -> &'static [(CollectionKind, &'static str, &'static str)] {
     use CollectionKind::*;
+    use relais_store::MailboxRole as R;
     const MAIL_AND_GROUPWARE: &[(CollectionKind, &str, &str)] = &[
-        (Mailbox, "INBOX", "inbox"),
-        (Mailbox, "Drafts", "drafts"),
-        (Mailbox, "Sent", "sent"),
-        (Mailbox, "Trash", "trash"),
-        (Mailbox, "Junk", "junk"),
-        (Mailbox, "Archive", "archive"),
+        (Mailbox, "INBOX", R::Inbox.as_str()),
+        (Mailbox, "Drafts", R::Drafts.as_str()),
+        (Mailbox, "Sent", R::Sent.as_str()),
+        (Mailbox, "Trash", R::Trash.as_str()),
+        (Mailbox, "Junk", R::Junk.as_str()),
+        (Mailbox, "Archive", R::Archive.as_str()),
         (Calendar, "Calendar", "default"),
         (TaskList, "Tasks", "default"),
         (AddressBook, "Contacts", "default"),
     ];
-    const RESOURCE: &[(CollectionKind, &str, &str)] = &[(Mailbox, "INBOX", "inbox"), (Calendar, "Calendar", "default")];
+    const RESOURCE: &[(CollectionKind, &str, &str)] =
+        &[(Mailbox, "INBOX", R::Inbox.as_str()), (Calendar, "Calendar", "default")];
     match kind {
         PrincipalKind::User | PrincipalKind::Shared => MAIL_AND_GROUPWARE,
         PrincipalKind::Room | PrincipalKind::Equipment => RESOURCE,

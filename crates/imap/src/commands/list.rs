@@ -8,21 +8,23 @@
 
 use std::collections::BTreeMap;
 
+use relais_directory::access::Rights;
 use relais_imap_proto::{
     Code, Data, ListCommand, ListExtendedItem, ListItem, ListReturn, ListSelection, MailboxAttribute, MailboxName,
     StatusItem, StatusValue, Tag, pattern_matches,
 };
+use relais_mail::mailbox::{Folder, Folders};
 use relais_store::share_rights;
 
 use crate::commands::mailbox::load;
-use crate::folders::{self, DELIMITER, Folder, Folders};
+use crate::folders::{self, DELIMITER};
 use crate::session::Session;
 
 /// Every name LIST may show, sorted: a mailbox held with `l` (`Some`), or a `\NoSelect`
 /// level above one in the Other Users namespace (`None`).
 fn listable(folders: &Folders) -> BTreeMap<String, Option<&Folder>> {
     let mut names = BTreeMap::new();
-    for f in folders.list.iter().filter(|f| f.may(share_rights::LOOKUP)) {
+    for f in folders.list.iter().filter(|f| f.may(Rights::LOOKUP)) {
         names.insert(f.name.clone(), Some(f));
         if folders::is_other_users(&f.name) {
             let mut path = f.name.as_str();
@@ -85,7 +87,7 @@ pub async fn list(s: &mut Session, tag: &Tag, l: ListCommand) {
         };
         // Special use only for the user's own mailboxes: another's Sent is not this user's.
         let special =
-            folder.filter(|f| Some(f.owner()) == me).and_then(|f| folders::special_use(f.collection.role.as_deref()));
+            folder.filter(|f| Some(f.owner()) == me).and_then(|f| folders::special_use(f.collection.mailbox_role()));
         if special_only && special.is_none() {
             continue;
         }
@@ -109,7 +111,7 @@ pub async fn list(s: &mut Session, tag: &Tag, l: ListCommand) {
             extended,
         }));
         if let (Some(items), Some(f)) = (&status_items, folder)
-            && f.may(share_rights::READ_ITEMS)
+            && f.may(Rights::READ_ITEMS)
         {
             send_status(s, f.collection.id, name, items).await;
         }
@@ -121,7 +123,7 @@ pub async fn lsub(s: &mut Session, tag: &Tag, reference: String, pattern: String
     let Some(folders) = load(s, tag).await else { return };
     let pattern = format!("{reference}{pattern}");
     for f in &folders.list {
-        if f.subscribed && f.may(share_rights::LOOKUP) && pattern_matches(&pattern, &f.name, Some(DELIMITER)) {
+        if f.subscribed && f.may(Rights::LOOKUP) && pattern_matches(&pattern, &f.name, Some(DELIMITER)) {
             s.data(Data::Lsub(ListItem {
                 attributes: Vec::new(),
                 delimiter: Some(DELIMITER),
@@ -136,7 +138,7 @@ pub async fn lsub(s: &mut Session, tag: &Tag, reference: String, pattern: String
 pub async fn status(s: &mut Session, tag: &Tag, name: MailboxName, items: Vec<StatusItem>) {
     let Some(account) = s.account() else { return };
     let wanted = name.as_str().to_owned();
-    let f = match s.imap.store().read(move |r| Folders::resolve(r, account, &wanted)).await {
+    let f = match s.imap.store().read(move |r| crate::folders::Folders::resolve(r, account, &wanted)).await {
         Ok(Some(f)) => f,
         Ok(None) => return s.no(tag, Some(Code::Nonexistent), "no such mailbox"),
         Err(e) => return s.store_error(tag, &e),
