@@ -36,6 +36,11 @@ pub(crate) fn default_collections(tx: &mut WriteTx<'_>, account: AccountId, kind
             account,
             NewCollection { kind: *ckind, name: (*name).to_owned(), parent: None, role: Some((*role).to_owned()) },
         )?;
+        // A new account starts subscribed to its default mailboxes (top-level: the name is
+        // the full name, INBOX's own).
+        if *ckind == CollectionKind::Mailbox {
+            tx.set_subscription(account, name, true)?;
+        }
     }
     Ok(())
 }

@@ -237,3 +237,43 @@ async fn folders(f: Fresh) {
     assert!(gone.is_none());
 }
 on_both_backends!(folders_on, folders);
+/// Subscriptions are the user's own, by name: CREATE subscribes nothing, DELETE and RENAME
+/// keep them (RFC 3501 §6.3.6, RFC 5258 §3.1); a shared mailbox's is on the grant.
+async fn subscriptions(f: Fresh) {
+    let w = world(&f).await;
+    let subs = |actor: &Actor| {
+        let actor = actor.clone();
+        let store = w.store.clone();
+        async move {
+            let me = actor.principal;
+            let all = store.read(move |r| Folders::load(r, &actor)).await.unwrap();
+            let own = all.subscriptions.clone();
+            let shared: Vec<_> = all
+                .list
+                .iter()
+                .filter(|f| f.subscribed && f.owner() != me)
+                .map(|f| f.name.clone())
+                .collect();
+            (own, shared)
+        }
+    };
+    let defaults = ["Archive", "Drafts", "INBOX", "Junk", "Sent", "Trash"];
+    assert_eq!(subs(&w.alice).await.0, defaults, "a new account's default mailboxes");
+    mailbox::create(&w.store, &w.alice, "Work/Old", None).await.unwrap();
+    assert_eq!(subs(&w.alice).await.0, defaults, "CREATE subscribes nothing");
+    assert_eq!(refused(mailbox::subscribe(&w.store, &w.alice, "Nope", true).await), "nonexistent");
+    mailbox::subscribe(&w.store, &w.alice, "Work/Old", true).await.unwrap();
+    mailbox::rename(&w.store, &w.alice, "Work", "Jobs").await.unwrap();
+    assert!(subs(&w.alice).await.0.contains(&"Jobs/Old".to_owned()), "a rename moves the names below");
+    mailbox::delete(&w.store, &w.alice, "Jobs/Old").await.unwrap();
+    assert!(subs(&w.alice).await.0.contains(&"Jobs/Old".to_owned()), "DELETE keeps the name subscribed");
+    mailbox::subscribe(&w.store, &w.alice, "Jobs/Old", false).await.unwrap();
+    mailbox::subscribe(&w.store, &w.alice, "Never", false).await.unwrap();
+    assert_eq!(subs(&w.alice).await.0, defaults);
+    // Bob's subscription to Alice's shared mailbox is his, on the grant.
+    w.share("Archive", Rights::LOOKUP | Rights::READ_ITEMS).await;
+    mailbox::subscribe(&w.store, &w.bob, "Other Users/alice@example.com/Archive", true).await.unwrap();
+    assert_eq!(subs(&w.bob).await.1, ["Other Users/alice@example.com/Archive"]);
+    assert_eq!(subs(&w.alice).await.0, defaults, "the owner's own list is untouched");
+}
+on_both_backends!(subscriptions_on, subscriptions);

@@ -6,7 +6,7 @@
 //! see (`Other Users`, the owner, a parent not shared). STATUS needs `r`, and LIST-STATUS
 //! answers only for mailboxes held with `r`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use relais_directory::access::Rights;
 use relais_imap_proto::{
@@ -42,6 +42,20 @@ fn has_children(names: &BTreeMap<String, Option<&Folder>>, name: &str) -> bool {
     names.range(prefix.clone()..).next().is_some_and(|(n, _)| n.starts_with(&prefix))
 }
 
+/// Every name the user subscribed to that LIST may show: its own subscriptions (existing
+/// or not) and the shared mailboxes held with `l` it subscribed to.
+fn subscribed(folders: &Folders) -> BTreeSet<String> {
+    let shared = folders.list.iter().filter(|f| f.subscribed && f.may(Rights::LOOKUP)).map(|f| f.name.clone());
+    folders.subscriptions.iter().cloned().chain(shared).collect()
+}
+
+/// The subscribed names below `name` that `matches` does not match: a parent matched in their
+/// place is listed with CHILDINFO (RFC 5258 §3.5) or, in LSUB, as `\Noselect` (RFC 3501 §6.3.9).
+fn unmatched_below(subs: &BTreeSet<String>, name: &str, matches: &dyn Fn(&str) -> bool) -> bool {
+    let prefix = format!("{name}{DELIMITER}");
+    subs.range(prefix.clone()..).take_while(|n| n.starts_with(&prefix)).any(|n| !matches(n))
+}
+
 pub async fn list(s: &mut Session, tag: &Tag, l: ListCommand) {
     // RFC 9051 §6.3.9: an empty pattern asks for the delimiter.
     if l.patterns.len() == 1 && l.patterns[0].is_empty() {
@@ -56,6 +70,7 @@ pub async fn list(s: &mut Session, tag: &Tag, l: ListCommand) {
     let Some(folders) = load(s, tag).await else { return };
     let me = s.account();
     let names = listable(&folders);
+    let subs = subscribed(&folders);
     let subscribed_only = l.selection.contains(&ListSelection::Subscribed);
     let special_only = l.selection.contains(&ListSelection::SpecialUse);
     let recursive = l.selection.contains(&ListSelection::RecursiveMatch) && subscribed_only;
@@ -63,21 +78,33 @@ pub async fn list(s: &mut Session, tag: &Tag, l: ListCommand) {
         ListReturn::Status(items) => Some(items.clone()),
         _ => None,
     });
-    for (name, folder) in &names {
-        let matched = l.patterns.iter().any(|p| {
+    let matches = |name: &str| {
+        l.patterns.iter().any(|p| {
             let pattern = format!("{}{p}", l.reference);
             pattern_matches(&pattern, name, Some(DELIMITER)) || (p.eq_ignore_ascii_case("inbox") && name == "INBOX")
-        });
-        let subscribed = folder.is_some_and(|f| f.subscribed);
-        // RFC 5258 §3.5: with RECURSIVEMATCH, a matching parent that is not itself subscribed
-        // is listed when a descendant is, with CHILDINFO ("SUBSCRIBED").
-        let prefix = format!("{name}{DELIMITER}");
-        let child_subscribed = recursive
-            && names
-                .range(prefix.clone()..)
-                .take_while(|(n, _)| n.starts_with(&prefix))
-                .any(|(_, d)| d.is_some_and(|d| d.subscribed));
-        if !matched || (subscribed_only && !subscribed && !child_subscribed) {
+        })
+    };
+    // RFC 5258 §3.1: with SUBSCRIBED, a subscribed name without a mailbox is listed too, and
+    // with RECURSIVEMATCH so is a parent of one (§3.5); in plain LIST neither is.
+    let mut candidates: BTreeMap<String, Option<Option<&Folder>>> =
+        names.iter().map(|(n, f)| (n.clone(), Some(*f))).collect();
+    if subscribed_only {
+        for name in &subs {
+            candidates.entry(name.clone()).or_insert(None);
+            let mut path = name.as_str();
+            while recursive && let Some((parent, _)) = path.rsplit_once(DELIMITER) {
+                candidates.entry(parent.to_owned()).or_insert(None);
+                path = parent;
+            }
+        }
+    }
+    for (name, entry) in &candidates {
+        let folder = entry.flatten();
+        let is_subscribed = subs.contains(name);
+        // RFC 5258 §3.5: a matching name with a subscribed descendant the pattern does not
+        // match is listed, with CHILDINFO ("SUBSCRIBED"), subscribed itself or not.
+        let child_subscribed = recursive && unmatched_below(&subs, name, &matches);
+        if !matches(name) || (subscribed_only && !is_subscribed && !child_subscribed) {
             continue;
         }
         let extended = if child_subscribed && l.extended {
@@ -92,15 +119,18 @@ pub async fn list(s: &mut Session, tag: &Tag, l: ListCommand) {
             continue;
         }
         let mut attributes = Vec::new();
-        if folder.is_none() {
-            attributes.push(MailboxAttribute::NoSelect);
+        match entry {
+            // RFC 5258 §3.4: \NonExistent implies \NoSelect.
+            None => attributes.push(MailboxAttribute::NonExistent),
+            Some(None) => attributes.push(MailboxAttribute::NoSelect),
+            Some(Some(_)) => {}
         }
         attributes.push(if has_children(&names, name) {
             MailboxAttribute::HasChildren
         } else {
             MailboxAttribute::HasNoChildren
         });
-        if subscribed && (subscribed_only || l.returns.contains(&ListReturn::Subscribed)) {
+        if is_subscribed && (subscribed_only || l.returns.contains(&ListReturn::Subscribed)) {
             attributes.push(MailboxAttribute::Subscribed);
         }
         attributes.extend(special);
@@ -119,18 +149,34 @@ pub async fn list(s: &mut Session, tag: &Tag, l: ListCommand) {
     s.ok(tag, "LIST completed");
 }
 
+/// LSUB (RFC 3501 §6.3.9): the subscribed names the pattern matches, existing or not, and a
+/// parent the pattern matches in place of a subscribed name below it (`%` cuts the hierarchy),
+/// as `\Noselect` unless it is subscribed itself.
 pub async fn lsub(s: &mut Session, tag: &Tag, reference: String, pattern: String) {
     let Some(folders) = load(s, tag).await else { return };
     let pattern = format!("{reference}{pattern}");
-    for f in &folders.list {
-        if f.subscribed && f.may(Rights::LOOKUP) && pattern_matches(&pattern, &f.name, Some(DELIMITER)) {
-            s.data(Data::Lsub(ListItem {
-                attributes: Vec::new(),
-                delimiter: Some(DELIMITER),
-                mailbox: MailboxName::new(f.name.clone()),
-                extended: Vec::new(),
-            }));
+    let matches = |name: &str| pattern_matches(&pattern, name, Some(DELIMITER));
+    let subs = subscribed(&folders);
+    let mut shown: BTreeMap<String, Vec<MailboxAttribute>> = BTreeMap::new();
+    for name in &subs {
+        if matches(name) {
+            shown.insert(name.clone(), Vec::new());
         }
+        let mut path = name.as_str();
+        while let Some((parent, _)) = path.rsplit_once(DELIMITER) {
+            if !matches(name) && matches(parent) && !subs.contains(parent) {
+                shown.entry(parent.to_owned()).or_insert_with(|| vec![MailboxAttribute::NoSelect]);
+            }
+            path = parent;
+        }
+    }
+    for (name, attributes) in shown {
+        s.data(Data::Lsub(ListItem {
+            attributes,
+            delimiter: Some(DELIMITER),
+            mailbox: MailboxName::new(name),
+            extended: Vec::new(),
+        }));
     }
     s.ok(tag, "LSUB completed");
 }

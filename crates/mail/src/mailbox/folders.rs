@@ -148,5 +148,9 @@ fn rename_in(tx: &mut WriteTx<'_>, actor: &Actor, from: &str, to: &str) -> relai
         }
     };
     tx.rename_collection(source.collection.id, &leaf, parent)?;
+    // The owner's subscriptions follow the mailbox and its children (by name, own namespace).
+    if source.owner() == actor.principal {
+        tx.rename_subscriptions(actor.principal, from, to, SEPARATOR)?;
+    }
     Ok(Ok(()))
 }

@@ -39,6 +39,9 @@ impl Folder {
 /// right at all: one may SELECT a mailbox held with `r` but not `l`), sorted by name.
 pub struct Folders {
     pub list: Vec<Folder>,
+    /// The names of its own the user subscribed to, sorted, whether a mailbox has that name
+    /// or not (RFC 5258 §3.1: LIST (SUBSCRIBED) shows the others `\NonExistent`).
+    pub subscriptions: Vec<String>,
     /// Full name → position in `list`.
     index: HashMap<String, usize>,
 }
@@ -50,14 +53,14 @@ impl Folders {
     pub fn load(r: &mut ReadTx<'_>, actor: &Actor) -> relais_store::Result<Folders> {
         let me = actor.principal;
         let own = r.collections(me, CollectionKind::Mailbox)?;
+        let subscriptions = r.subscriptions(me)?;
         let names = Names::new(&own);
         let mut list: Vec<Folder> = own
             .iter()
-            .map(|c| Folder {
-                name: names.full_name(c),
-                collection: c.clone(),
-                rights: Rights::ALL,
-                subscribed: c.subscribed,
+            .map(|c| {
+                let name = names.full_name(c);
+                let subscribed = subscriptions.binary_search(&name).is_ok();
+                Folder { name, collection: c.clone(), rights: Rights::ALL, subscribed }
             })
             .collect();
         let shares: Vec<_> =
@@ -81,7 +84,7 @@ impl Folders {
         }
         list.sort_by(|a, b| a.name.cmp(&b.name));
         let index = list.iter().enumerate().map(|(i, f)| (f.name.clone(), i)).collect();
-        Ok(Folders { list, index })
+        Ok(Folders { list, subscriptions, index })
     }
 
     pub fn find(&self, name: &str) -> Option<&Folder> {
@@ -104,7 +107,7 @@ impl Folders {
         let name = normalise(name);
         let Some(rest) = name.strip_prefix(OTHER_USERS).and_then(|r| r.strip_prefix(DELIMITER)) else {
             let Some(c) = walk(r, me, &name)? else { return Ok(None) };
-            let subscribed = c.subscribed;
+            let subscribed = r.is_subscribed(me, &name)?;
             return Ok(Some(Folder { name, collection: c, rights: Rights::ALL, subscribed }));
         };
         // `<owner address>/<path>`: the address ends at the first delimiter after its `@`
