@@ -56,6 +56,26 @@ fn unmatched_below(subs: &BTreeSet<String>, name: &str, matches: &dyn Fn(&str) -
     subs.range(prefix.clone()..).take_while(|n| n.starts_with(&prefix)).any(|n| !matches(n))
 }
 
+/// The names LIST considers: every listable one (`Some`), and with SUBSCRIBED (`subs`) every
+/// subscribed name without a mailbox (`None`, RFC 5258 §3.1), with RECURSIVEMATCH their
+/// parents too (§3.5); in plain LIST neither.
+fn candidates<'a>(
+    names: &BTreeMap<String, Option<&'a Folder>>,
+    subs: Option<&BTreeSet<String>>,
+    recursive: bool,
+) -> BTreeMap<String, Option<Option<&'a Folder>>> {
+    let mut out: BTreeMap<_, _> = names.iter().map(|(n, f)| (n.clone(), Some(*f))).collect();
+    for name in subs.into_iter().flatten() {
+        out.entry(name.clone()).or_insert(None);
+        let mut path = name.as_str();
+        while recursive && let Some((parent, _)) = path.rsplit_once(DELIMITER) {
+            out.entry(parent.to_owned()).or_insert(None);
+            path = parent;
+        }
+    }
+    out
+}
+
 pub async fn list(s: &mut Session, tag: &Tag, l: ListCommand) {
     // RFC 9051 §6.3.9: an empty pattern asks for the delimiter.
     if l.patterns.len() == 1 && l.patterns[0].is_empty() {
@@ -84,20 +104,7 @@ pub async fn list(s: &mut Session, tag: &Tag, l: ListCommand) {
             pattern_matches(&pattern, name, Some(DELIMITER)) || (p.eq_ignore_ascii_case("inbox") && name == "INBOX")
         })
     };
-    // RFC 5258 §3.1: with SUBSCRIBED, a subscribed name without a mailbox is listed too, and
-    // with RECURSIVEMATCH so is a parent of one (§3.5); in plain LIST neither is.
-    let mut candidates: BTreeMap<String, Option<Option<&Folder>>> =
-        names.iter().map(|(n, f)| (n.clone(), Some(*f))).collect();
-    if subscribed_only {
-        for name in &subs {
-            candidates.entry(name.clone()).or_insert(None);
-            let mut path = name.as_str();
-            while recursive && let Some((parent, _)) = path.rsplit_once(DELIMITER) {
-                candidates.entry(parent.to_owned()).or_insert(None);
-                path = parent;
-            }
-        }
-    }
+    let candidates = candidates(&names, subscribed_only.then_some(&subs), recursive);
     for (name, entry) in &candidates {
         let folder = entry.flatten();
         let is_subscribed = subs.contains(name);
