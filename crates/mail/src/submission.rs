@@ -12,7 +12,7 @@
 //! another to this check.
 
 use relais_directory::{Directory, DirectoryError, Principal};
-use relais_store::{CollectionKind, ItemId, Uid};
+use relais_store::{CollectionKind, ItemId, MailboxRole, Uid};
 use thiserror::Error;
 
 use crate::deliver::Delivered;
@@ -190,17 +190,18 @@ impl Mailer {
     /// Appends the sent message, `\Seen`, to the actor's Sent mailbox, made if it has none.
     async fn save_sent(&self, actor: &Principal, raw: Vec<u8>) -> Result<(ItemId, Uid), MailError> {
         let account = actor.id;
-        let found = self.store().read(move |r| r.collection_by_role(account, CollectionKind::Mailbox, "sent")).await?;
+        let found = self.store().read(move |r| r.collection_by_role(account, CollectionKind::Mailbox, MailboxRole::Sent.as_str())).await?;
         let sent = match found {
             Some(c) => c,
             None => {
                 self.store()
-                    .write(move |tx| tx.collection_with_role(account, CollectionKind::Mailbox, "sent", "Sent"))
+                    .write(move |tx| tx.collection_with_role(account, CollectionKind::Mailbox, MailboxRole::Sent.as_str(), "Sent"))
                     .await?
             }
         };
         let message = NewMessage { raw, keywords: vec!["\\Seen".into()], received_at: None };
-        let stored = self.append(sent.id, vec![message]).await?;
+        // The server files the copy for the sender: its own mailbox, whatever rights it shares.
+        let stored = self.append(&relais_directory::Actor::system(account), sent.id, vec![message]).await?;
         stored.into_iter().next().ok_or_else(|| relais_store::Error::NotCommitted("no Sent copy stored".into()).into())
     }
 }

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use relais_directory::{AuthError, CredentialWatch, Credentials, Principal};
-use relais_store::{CollectionKind, MailboxMessage};
+use relais_store::MailboxMessage;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
@@ -22,6 +22,8 @@ struct Maildrop {
     deleted: Vec<bool>,
     /// The credentials the session logged in with: revoked or changed, the session ends.
     credential: CredentialWatch,
+    /// The logged-in user, as the mail domain's actor.
+    actor: relais_directory::access::Actor,
 }
 
 enum State {
@@ -322,7 +324,7 @@ impl Session {
         let id = p.id;
         let store = self.pop3.directory.store();
         let inbox = store
-            .read(move |r| r.collection_by_role(id, CollectionKind::Mailbox, "inbox"))
+            .read(move |r| r.mailbox_by_role(id, relais_store::MailboxRole::Inbox))
             .await
             .map_err(|_| "-ERR [SYS/TEMP] cannot open the maildrop")?
             .ok_or("-ERR [SYS/PERM] no INBOX")?;
@@ -334,7 +336,8 @@ impl Session {
         let deleted = vec![false; messages.len()];
         let credential =
             self.pop3.directory.watch_credential(&p).await.map_err(|_| "-ERR [SYS/TEMP] cannot open the maildrop")?;
-        Ok(Maildrop { _lock: lock, mailbox, uid_validity: inbox.uid_validity, messages, deleted, credential })
+        let actor = relais_directory::access::Actor::new(id, relais_directory::access::Protocol::Pop3);
+        Ok(Maildrop { _lock: lock, mailbox, uid_validity: inbox.uid_validity, messages, deleted, credential, actor })
     }
 
     /// QUIT: in TRANSACTION state, the UPDATE state (RFC 1939 §6) removes what DELE marked.
@@ -348,7 +351,8 @@ impl Session {
         // The one expunge path of the mail domain; a message removed meanwhile by another
         // client is simply not there any more.
         let which = relais_mail::mailbox::Expunge::Messages(gone);
-        let result = relais_mail::mailbox::expunge(self.pop3.directory.store(), mailbox, which).await.map(|_| ());
+        let result =
+            relais_mail::mailbox::expunge(self.pop3.directory.store(), &drop.actor, mailbox, which).await.map(|_| ());
         match result {
             Ok(()) => c.send(&format!("+OK signing off ({n} messages deleted)")).await,
             Err(e) => {

@@ -32,6 +32,7 @@ pub use grants::{Share, delegate_rights, rights as share_rights};
 pub mod snapshot;
 pub mod sql;
 mod sqlite;
+mod subscriptions;
 mod threads;
 mod tree;
 mod tx;
