@@ -24,6 +24,7 @@
 //! byte-stream framing in `receiver.rs`, status responses and response codes under `response/`.
 
 mod base64;
+pub mod client;
 pub mod command;
 mod date;
 mod error;

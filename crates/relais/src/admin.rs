@@ -55,6 +55,9 @@ pub enum AdminCommand {
     Export(crate::admin_export::ExportArgs),
     /// Read such a directory (or Maildir folders) into an account; what is there already is skipped.
     Import(crate::admin_export::ExportArgs),
+    /// Bring an account's data in from another server (resumable, incremental).
+    #[command(subcommand)]
+    Migrate(crate::migrate::MigrateCommand),
 }
 
 #[derive(Subcommand)]
@@ -259,6 +262,7 @@ pub async fn run(data: &Path, config: &Config, command: AdminCommand) -> Result<
         AdminCommand::Mail(c) => crate::admin_mail::mail(&dir, c).await,
         AdminCommand::Export(a) => crate::admin_export::export(&dir, a).await,
         AdminCommand::Import(a) => crate::admin_export::import(&dir, a).await,
+        AdminCommand::Migrate(c) => crate::migrate::run(&dir, c).await,
         AdminCommand::Dkim(DkimCommand::Generate { domain, selector }) => {
             let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
             if !dir.is_local_domain(&domain).await? {

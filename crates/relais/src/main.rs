@@ -11,6 +11,7 @@ mod config;
 mod connections;
 mod http;
 mod http_body;
+mod migrate;
 mod serve;
 mod tls;
 
