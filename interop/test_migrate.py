@@ -208,3 +208,37 @@ def test_bulk_csv_with_a_report_per_account(relais_factory, tmp_path):
         proc = r.admin("migrate", "imap", "--host", "127.0.0.1", "--port", str(dc.port), "--plain", "--user", "u1",
                        "--password", "wrong", ALICE, check=False)
         assert proc.returncode != 0 and "login at the source server" in proc.stderr, proc.stderr
+
+
+def test_from_relais_over_tls_and_starttls(relais_factory):
+    """Another Relais as the source, over implicit TLS and over STARTTLS, its certificate
+    verified against the file given with --ca-file; an unknown certificate is refused."""
+    source = relais_factory("source", listeners=["imap", "imaps"],
+                            settings={**SETTINGS, "server": {"hostname": "localhost"}}).start()
+    source.admin("domain", "add", DOMAIN)
+    source.admin("user", "add", ALICE, "--password", "pw")
+    c = relais_imap(source, ALICE)
+    c.create_folder("Projects")
+    fill(c, "INBOX", 4)
+    fill(c, "Projects", 2)
+    expected = listing(c)
+    c.logout()
+    target = relais_with_users(relais_factory)
+    (_, imaps), (_, imap) = source.addr("imaps"), source.addr("imap")
+
+    def run(*security, check=True):
+        return target.admin("migrate", "imap", "--host", "localhost", *security, "--user", ALICE, "--password", "pw",
+                            BOB, check=check)
+
+    refused = run("--tls", "--port", str(imaps), check=False)
+    assert refused.returncode != 0 and "TLS" in refused.stderr, refused.stderr
+    out = run("--tls", "--port", str(imaps), "--ca-file", str(source.cert_path)).stdout
+    assert f"{BOB}: ok, 6 messages migrated" in out, out
+    # The same source over STARTTLS is another source name (another port): matched, not duplicated.
+    out = run("--starttls", "--port", str(imap), "--ca-file", str(source.cert_path)).stdout
+    assert f"{BOB}: ok, 0 messages migrated" in out and "(6 already here)" in out, out
+    dst = relais_imap(target, BOB)
+    got = listing(dst)
+    for name, rows in expected.items():
+        assert got.get(name) == rows, name
+    dst.logout()
