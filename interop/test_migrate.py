@@ -242,3 +242,72 @@ def test_from_relais_over_tls_and_starttls(relais_factory):
     for name, rows in expected.items():
         assert got.get(name) == rows, name
     dst.logout()
+
+
+def test_dav_from_another_relais(relais_factory):
+    """`relais admin migrate dav` from a second Relais: calendars (one made by MKCALENDAR with
+    a display name), a task list and an address book found from the server's root URL; every
+    object arrives byte for byte by GET; a re-run adds nothing; an object added since is picked up."""
+    import requests
+
+    dav_settings = {"dav": {"plaintext_auth_on_loopback": True}}
+    source = relais_factory("davsource", settings=dav_settings).start()
+    source.admin("domain", "add", DOMAIN)
+    source.admin("user", "add", ALICE, "--password", "pw")
+    target = relais_factory("davtarget", settings=dav_settings).start()
+    target.admin("domain", "add", DOMAIN)
+    target.admin("user", "add", BOB, "--password", "pw")
+
+    def session(user):
+        s = requests.Session()
+        s.auth = (user, "pw")
+        s.trust_env = False
+        return s
+
+    src = session(ALICE)
+    base = f"{source.http_url}/dav"
+    mk = ('<?xml version="1.0"?><c:mkcalendar xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">'
+          '<d:set><d:prop><d:displayname>Team work</d:displayname></d:prop></d:set></c:mkcalendar>')
+    assert src.request("MKCALENDAR", f"{base}/calendars/{ALICE}/Work/", data=mk).status_code == 201
+
+    def event(uid, summary):
+        return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\n"
+                f"UID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260105T100000Z\r\n"
+                f"DTEND:20260105T110000Z\r\nSUMMARY:{summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+
+    objects = {
+        f"calendars/{ALICE}/Calendar/e1.ics": event("e1", "Review"),
+        f"calendars/{ALICE}/Work/R%C3%A9union.ics": event("e2", "Réunion"),
+        f"calendars/{ALICE}/Tasks/t1.ics": ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VTODO\r\n"
+                                            "UID:t1\r\nDTSTAMP:20260101T000000Z\r\nSUMMARY:Pay\r\nEND:VTODO\r\n"
+                                            "END:VCALENDAR\r\n"),
+        f"addressbooks/{ALICE}/Contacts/c1.vcf": ("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:c1\r\nFN:Carol\r\n"
+                                                  "EMAIL:carol@elsewhere.test\r\nEND:VCARD\r\n"),
+    }
+    for path, body in objects.items():
+        put = src.put(f"{base}/{path}", data=body.encode())
+        assert put.status_code == 201, (path, put.status_code, put.text)
+
+    def migrate_dav():
+        return target.admin("migrate", "dav", "--url", f"{source.http_url}/", "--user", ALICE, "--password", "pw",
+                            BOB).stdout
+
+    out = migrate_dav()
+    assert f"{BOB}: ok, 4 objects migrated" in out, out
+    dst = session(BOB)
+    for path, body in objects.items():
+        got = dst.get(f"{target.http_url}/dav/{path.replace(ALICE, BOB)}")
+        assert got.status_code == 200 and got.content == body.encode(), (path, got.status_code)
+    props = dst.request("PROPFIND", f"{target.http_url}/dav/calendars/{BOB}/Work/", headers={"Depth": "0"},
+                        data='<d:propfind xmlns:d="DAV:"><d:prop><d:displayname/></d:prop></d:propfind>')
+    assert "Team work" in props.text, props.text
+
+    out = migrate_dav()
+    assert f"{BOB}: ok, 0 objects migrated" in out and "(4 already here" in out, out
+    assert src.put(f"{base}/calendars/{ALICE}/Calendar/e3.ics", data=event("e3", "Later").encode()).status_code == 201
+    out = migrate_dav()
+    assert f"{BOB}: ok, 1 objects migrated" in out, out
+
+    bad = target.admin("migrate", "dav", "--url", f"{source.http_url}/", "--user", ALICE, "--password", "nope", BOB,
+                       check=False)
+    assert bad.returncode != 0 and "refused the login" in bad.stderr, bad.stderr

@@ -2,11 +2,14 @@
 //!
 //! - `imap`: one account's mail (`imap`, over the client in `imap_client`), or many from a CSV
 //!   file with a concurrency limit and a report line per account.
+//! - `dav`: one account's calendars, task lists and address books (`dav`, over `http_client`).
 //!
-//! Everything goes in through the domain (`Mailer::append_then`), never by raw store writes;
-//! runs are resumable and incremental (see `imap`).
+//! Everything goes in through the domain (`Mailer::append_then`, `Groupware::put`), never by
+//! raw store writes; runs are resumable and incremental (see `imap` and `dav`).
 
 mod csv;
+pub mod dav;
+pub mod http_client;
 pub mod imap;
 pub mod imap_client;
 
@@ -26,6 +29,28 @@ pub enum MigrateCommand {
     /// Mail from another IMAP server: every folder, flags, keywords and internal dates.
     /// Run it again to resume an interrupted migration or to fetch what arrived since.
     Imap(ImapArgs),
+    /// Calendars, task lists and address books from a CalDAV/CardDAV server. Run it again to
+    /// fetch what is new; what is here already is skipped.
+    Dav(DavArgs),
+}
+
+#[derive(Args)]
+pub struct DavArgs {
+    /// The source: its root, a principal, a calendar or address-book home, or one collection
+    /// (`https://dav.example/`, `https://dav.example/calendars/alice/`).
+    #[arg(long)]
+    url: String,
+    /// The login at the source server.
+    #[arg(long)]
+    user: String,
+    /// Its password (or the environment variable, which other users cannot see).
+    #[arg(long, env = "RELAIS_MIGRATE_PASSWORD", hide_env_values = true)]
+    password: String,
+    /// PEM trust anchors for the source's certificate (a private CA); else the system's.
+    #[arg(long)]
+    ca_file: Option<PathBuf>,
+    /// The Relais account to fill.
+    account: String,
 }
 
 #[derive(Args)]
@@ -87,7 +112,36 @@ pub struct Job {
 pub async fn run(dir: &Directory, command: MigrateCommand) -> Result<()> {
     match command {
         MigrateCommand::Imap(args) => imap_command(dir, args).await,
+        MigrateCommand::Dav(args) => dav_command(dir, args).await,
     }
+}
+
+async fn dav_command(dir: &Directory, args: DavArgs) -> Result<()> {
+    let tls = relais_smtp::queue::client::verifying_config(args.ca_file.as_deref())?;
+    let account =
+        dir.principal(&args.account).await?.with_context(|| format!("{} not found", args.account))?.id;
+    let groupware = relais_groupware::Groupware::new(dir.store().clone());
+    let source = dav::DavSource { url: args.url, user: args.user, password: args.password };
+    let reports = dav::migrate(&groupware, account, &source, tls, &mut |r: &dav::CollectionReport| {
+        println!("{:?} {} -> {}: {} new, {} already here", r.kind, r.source, r.target, r.added, r.skipped);
+        for why in &r.failed {
+            println!("  not migrated: {why}");
+        }
+    })
+    .await?;
+    let added: usize = reports.iter().map(|r| r.added).sum();
+    let skipped: usize = reports.iter().map(|r| r.skipped).sum();
+    let failed: usize = reports.iter().map(|r| r.failed.len()).sum();
+    println!(
+        "{}: {}, {added} objects migrated in {} collections ({skipped} already here, {failed} refused)",
+        args.account,
+        if failed == 0 { "ok" } else { "partly" },
+        reports.len()
+    );
+    if failed > 0 {
+        bail!("{failed} objects were not migrated (listed above)");
+    }
+    Ok(())
 }
 
 async fn imap_command(dir: &Directory, args: ImapArgs) -> Result<()> {
