@@ -215,10 +215,8 @@ impl Mailer {
     /// (a migration whose source folder changed its UIDVALIDITY): each one's Message-ID,
     /// received date and size. A message without a Message-ID has none.
     pub async fn fingerprints(&self, mailbox: CollectionId) -> Result<HashSet<Fingerprint>, MailError> {
-        let (messages, summaries) = self
-            .store()
-            .read(move |r| Ok((r.mailbox_messages(mailbox)?, r.mailbox_summaries(mailbox)?)))
-            .await?;
+        let (messages, summaries) =
+            self.store().read(move |r| Ok((r.mailbox_messages(mailbox)?, r.mailbox_summaries(mailbox)?))).await?;
         let ids: HashMap<ItemId, String> = summaries
             .into_iter()
             .filter_map(|(item, json)| {

@@ -120,7 +120,8 @@ async fn append_then_and_fingerprints(f: Fresh) {
 
     dir.set_quota("a@example.com", Some(100)).await.unwrap();
     let big = NewMessage { raw: vec![b'x'; 200], keywords: vec![], received_at: None };
-    let over = m.append_then(inbox.id, vec![big], move |tx| tx.set_migration_progress(account, "src", "INBOX", 1, 9)).await;
+    let over =
+        m.append_then(inbox.id, vec![big], move |tx| tx.set_migration_progress(account, "src", "INBOX", 1, 9)).await;
     assert!(over.is_err(), "{over:?}");
     let progress = f.store.read(move |r| r.migration_progress(account, "src", "INBOX")).await.unwrap();
     assert_eq!(progress.map(|p| p.last_uid), Some(5), "the refused append's step is not kept");

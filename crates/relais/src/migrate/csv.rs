@@ -11,7 +11,8 @@ use super::{ImapArgs, Job};
 
 pub fn jobs(text: &str, args: &ImapArgs) -> Result<Vec<Job>> {
     let mut records = records(text)?.into_iter().filter(|r| !(r.len() == 1 && r[0].trim().is_empty()));
-    let header: Vec<String> = records.next().context("empty CSV file")?.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+    let header: Vec<String> =
+        records.next().context("empty CSV file")?.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
     for required in ["account", "user", "password"] {
         if !header.iter().any(|h| h == required) {
             bail!("the CSV header has no {required} column");
@@ -21,7 +22,12 @@ pub fn jobs(text: &str, args: &ImapArgs) -> Result<Vec<Job>> {
     for (n, record) in records.enumerate() {
         let line = n + 2;
         let field = |name: &str| {
-            header.iter().position(|h| h == name).and_then(|i| record.get(i)).map(|v| v.trim()).filter(|v| !v.is_empty())
+            header
+                .iter()
+                .position(|h| h == name)
+                .and_then(|i| record.get(i))
+                .map(|v| v.trim())
+                .filter(|v| !v.is_empty())
         };
         let security = match field("security") {
             Some(s) => parse_security(s).with_context(|| format!("line {line}: security {s:?}"))?,
@@ -131,8 +137,14 @@ mod tests {
         let found = jobs(text, &args(&["--host", "old.example", "--plain", "--csv", "f"])).unwrap();
         assert_eq!(found.len(), 2);
         let (a, b) = (&found[0].source, &found[1].source);
-        assert_eq!((a.host.as_str(), a.port, a.security, a.password.as_str()), ("old.example", 143, Security::Plain, " p,w "));
-        assert_eq!((b.host.as_str(), b.port, b.security, b.user.as_str()), ("imap.other", 1143, Security::Starttls, "bob"));
+        assert_eq!(
+            (a.host.as_str(), a.port, a.security, a.password.as_str()),
+            ("old.example", 143, Security::Plain, " p,w ")
+        );
+        assert_eq!(
+            (b.host.as_str(), b.port, b.security, b.user.as_str()),
+            ("imap.other", 1143, Security::Starttls, "bob")
+        );
         assert_eq!(found[1].account, "b@example.test");
 
         for (text, why) in [

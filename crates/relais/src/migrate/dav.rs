@@ -120,7 +120,9 @@ fn home_sets(f: &Found) -> Vec<String> {
 /// list, or someone else's calendar shared read-only — its owner migrates it).
 fn is_collection_of_objects(f: &Found) -> bool {
     let read_only = f.prop(NS_DAV, "current-user-privilege-set").is_some_and(|p| {
-        !p.nested.iter().any(|n| n.is(NS_DAV, "all") || n.is(NS_DAV, "write") || n.is(NS_DAV, "write-content") || n.is(NS_DAV, "bind"))
+        !p.nested.iter().any(|n| {
+            n.is(NS_DAV, "all") || n.is(NS_DAV, "write") || n.is(NS_DAV, "write-content") || n.is(NS_DAV, "bind")
+        })
     });
     (f.is_a(NS_CALDAV, "calendar") || f.is_a(NS_CARDDAV, "addressbook"))
         && !f.is_a(NS_CALDAV, "schedule-inbox")
@@ -137,7 +139,8 @@ fn target_of(found: &Found) -> (CollectionKind, String, Option<String>) {
     let kind = if found.is_a(NS_CARDDAV, "addressbook") {
         CollectionKind::AddressBook
     } else {
-        let comps = found.prop(NS_CALDAV, "supported-calendar-component-set").map(|p| p.names.clone()).unwrap_or_default();
+        let comps =
+            found.prop(NS_CALDAV, "supported-calendar-component-set").map(|p| p.names.clone()).unwrap_or_default();
         if !comps.is_empty() && comps.iter().all(|c| c.eq_ignore_ascii_case("VTODO")) {
             CollectionKind::TaskList
         } else {
@@ -211,7 +214,10 @@ fn last_segment(href: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
         match (bytes[i], hex) {
             (b'%', Some(b)) => {
                 out.push(b);

@@ -105,7 +105,13 @@ impl HttpClient {
     }
 
     /// Sends `method path` (following same-origin redirects) and reads the whole answer.
-    pub async fn request(&mut self, method: &str, path: &str, depth: Option<&str>, body: &str) -> Result<Reply, HttpError> {
+    pub async fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        depth: Option<&str>,
+        body: &str,
+    ) -> Result<Reply, HttpError> {
         let mut path = path.to_owned();
         for _ in 0..=MAX_REDIRECTS {
             // The server may close a kept-alive connection between requests (hyper then says
@@ -115,7 +121,12 @@ impl HttpClient {
                 other => other?,
             };
             match location.filter(|_| matches!(status, 301 | 302 | 307 | 308)) {
-                Some(to) => path = self.origin.path_of(&to).ok_or_else(|| HttpError::Http(format!("redirect off the source server to {to}")))?,
+                Some(to) => {
+                    path = self
+                        .origin
+                        .path_of(&to)
+                        .ok_or_else(|| HttpError::Http(format!("redirect off the source server to {to}")))?
+                }
                 None => return Ok(Reply { status, body }),
             }
         }
@@ -141,13 +152,13 @@ impl HttpClient {
         if let Some(d) = depth {
             builder = builder.header("depth", d);
         }
-        let request = builder.body(Full::new(Bytes::from(body.to_owned()))).map_err(|e| HttpError::Http(e.to_string()))?;
+        let request =
+            builder.body(Full::new(Bytes::from(body.to_owned()))).map_err(|e| HttpError::Http(e.to_string()))?;
         let sender = self.sender().await?;
         let exchange = async {
             let response = sender.send_request(request).await.map_err(|e| HttpError::Http(e.to_string()))?;
             let status = response.status().as_u16();
-            let location =
-                response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+            let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
             let collected = Limited::new(response.into_body(), MAX_BODY)
                 .collect()
                 .await
@@ -177,7 +188,8 @@ impl HttpClient {
         let _ = tcp.set_nodelay(true);
         let http = |e: hyper::Error| HttpError::Http(e.to_string());
         if o.tls {
-            let name = rustls::pki_types::ServerName::try_from(o.host.clone()).map_err(|e| HttpError::Tls(e.to_string()))?;
+            let name =
+                rustls::pki_types::ServerName::try_from(o.host.clone()).map_err(|e| HttpError::Tls(e.to_string()))?;
             let stream = tokio_rustls::TlsConnector::from(self.tls.clone())
                 .connect(name, tcp)
                 .await

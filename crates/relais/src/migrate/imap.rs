@@ -64,7 +64,8 @@ pub async fn migrate(
     folders.sort_by(|a, b| a.name.cmp(&b.name));
     let mut reports = Vec::with_capacity(folders.len());
     for folder in &folders {
-        let target = target_mailbox(mailer, account, folder).await.with_context(|| format!("folder {}", folder.name))?;
+        let target =
+            target_mailbox(mailer, account, folder).await.with_context(|| format!("folder {}", folder.name))?;
         let report = migrate_folder(&mut client, mailer, account, &source.id(), folder, &target)
             .await
             .with_context(|| format!("folder {}", folder.name))?;
@@ -78,10 +79,16 @@ pub async fn migrate(
 /// The mailbox a source folder goes into: the account's own of the same special use
 /// (RFC 6154), else the folder's path with `/` as the separator.
 async fn target_mailbox(mailer: &Mailer, account: AccountId, folder: &Folder) -> Result<Collection> {
-    let role = [("\\Sent", "sent"), ("\\Drafts", "drafts"), ("\\Trash", "trash"), ("\\Junk", "junk"), ("\\Archive", "archive")]
-        .into_iter()
-        .find(|(attr, _)| folder.has(attr))
-        .map(|(_, role)| role);
+    let role = [
+        ("\\Sent", "sent"),
+        ("\\Drafts", "drafts"),
+        ("\\Trash", "trash"),
+        ("\\Junk", "junk"),
+        ("\\Archive", "archive"),
+    ]
+    .into_iter()
+    .find(|(attr, _)| folder.has(attr))
+    .map(|(_, role)| role);
     if let Some(role) = role {
         let found = mailer.store().read(move |r| r.collection_by_role(account, CollectionKind::Mailbox, role)).await?;
         if let Some(c) = found {
@@ -123,8 +130,7 @@ async fn migrate_folder(
         Some(_) => None,
         None => Known::of(mailer, mailbox).await?,
     };
-    let mut report =
-        FolderReport { folder: folder.name.clone(), target: mailbox.name.clone(), added: 0, skipped: 0 };
+    let mut report = FolderReport { folder: folder.name.clone(), target: mailbox.name.clone(), added: 0, skipped: 0 };
     let pending = if examined.exists == 0 { Vec::new() } else { client.sizes_after(after.unwrap_or(0)).await? };
     for batch in plan(&pending) {
         let fetched = client.messages(&batch).await?;

@@ -122,7 +122,8 @@ pub struct ImapClient {
 impl ImapClient {
     /// Connects and reads the greeting; with `Starttls`, upgrades before anything else.
     pub async fn connect(host: &str, port: u16, security: Security, tls: Arc<rustls::ClientConfig>) -> Result<Self> {
-        let tcp = TcpStream::connect((host, port)).await.map_err(|e| ImapError::Connect(format!("{host}:{port}"), e))?;
+        let tcp =
+            TcpStream::connect((host, port)).await.map_err(|e| ImapError::Connect(format!("{host}:{port}"), e))?;
         let _ = tcp.set_nodelay(true);
         let stream: Box<dyn Stream> = match security {
             Security::Tls => Box::new(handshake(tcp, host, tls.clone()).await?),
@@ -155,7 +156,9 @@ impl ImapClient {
             self.command("CAPABILITY", &[]).await?;
         }
         if self.capabilities.iter().any(|c| c.eq_ignore_ascii_case("LOGINDISABLED")) {
-            return Err(ImapError::Protocol("the server refuses LOGIN on this connection: use --tls or --starttls".into()));
+            return Err(ImapError::Protocol(
+                "the server refuses LOGIN on this connection: use --tls or --starttls".into(),
+            ));
         }
         let reply = self.command("LOGIN", &[Arg::Str(user.as_bytes()), Arg::Str(password.as_bytes())]).await?;
         self.note_capabilities(&reply.code);

@@ -118,8 +118,7 @@ pub async fn run(dir: &Directory, command: MigrateCommand) -> Result<()> {
 
 async fn dav_command(dir: &Directory, args: DavArgs) -> Result<()> {
     let tls = relais_smtp::queue::client::verifying_config(args.ca_file.as_deref())?;
-    let account =
-        dir.principal(&args.account).await?.with_context(|| format!("{} not found", args.account))?.id;
+    let account = dir.principal(&args.account).await?.with_context(|| format!("{} not found", args.account))?.id;
     let groupware = relais_groupware::Groupware::new(dir.store().clone());
     let source = dav::DavSource { url: args.url, user: args.user, password: args.password };
     let reports = dav::migrate(&groupware, account, &source, tls, &mut |r: &dav::CollectionReport| {
