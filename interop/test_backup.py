@@ -9,6 +9,7 @@ import re
 import shutil
 import smtplib
 import subprocess
+import tarfile
 import threading
 import uuid
 
@@ -175,3 +176,35 @@ def test_damaged_backup_is_refused(relais_factory, tmp_path):
     assert not (target.data_dir / "relais.db").exists(), "nothing was written"
     missing = target.command("restore", str(tmp_path / "nothing-here"), check=False)
     assert missing.returncode != 0 and "not a complete backup" in missing.stderr
+
+
+def test_archive_file_backup_and_restore(relais_factory, tmp_path):
+    """`relais backup PATH.tar.gz` writes one compressed file (never under its name until
+    complete); restore reads it, checks it and keeps what clients hold; a damaged or truncated
+    archive is refused."""
+    source = relais_factory("source", listeners=LISTENERS, settings=SETTINGS).start()
+    seed(source)
+    before = state(source)
+    archive = tmp_path / "b.tar.gz"
+    out = backup(source, archive)
+    assert "archive complete" in out.stdout, out
+    assert archive.is_file() and not (tmp_path / "b.tar.gz.partial").exists()
+    assert not (tmp_path / "b.tar.gz.staging").exists()
+    with tarfile.open(archive) as t:  # an ordinary tar.gz, readable by other tools
+        assert "manifest.json" in t.getnames()
+    assert backup(source, archive, check=False).returncode != 0  # never over an existing backup
+
+    copy = relais_factory("copy", listeners=LISTENERS, settings=SETTINGS)
+    assert "restore complete" in copy.command("restore", str(archive)).stdout
+    copy.start()
+    restored = state(copy)
+    assert restored["INBOX"] == before["INBOX"] and restored["dav"] == before["dav"]
+    assert restored["search"] == before["search"]
+    copy.stop()
+
+    truncated = tmp_path / "t.tar.gz"
+    truncated.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
+    target = relais_factory("target", listeners=LISTENERS, settings=SETTINGS)
+    out = target.command("restore", str(truncated), check=False)
+    assert out.returncode != 0 and ("damaged" in out.stderr or "not a complete backup" in out.stderr), out.stderr
+    assert not (target.data_dir / "relais.db").exists(), "nothing was written"

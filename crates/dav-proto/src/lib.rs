@@ -30,6 +30,7 @@
 //! `multistatus` with `escape` and `fragment` for output.
 
 mod acl;
+pub mod client;
 mod error;
 mod escape;
 mod filter;

@@ -23,6 +23,7 @@
 //! parser and the encoder of its response data), the shared lexical layer in `parser.rs`, the
 //! byte-stream framing in `receiver.rs`, status responses and response codes under `response/`.
 
+pub mod client;
 pub mod command;
 mod date;
 mod error;

@@ -103,3 +103,38 @@ async fn keyword_on_committed_flags(f: Fresh) {
     assert_eq!(kept, ["\\Flagged", "\\Seen"]);
 }
 on_both_backends!(keyword_on, keyword_on_committed_flags);
+
+/// `append_then` runs its step in the append's transaction (a quota refusal keeps neither),
+/// and `fingerprints` recognise a stored message by Message-ID, received date and size.
+async fn append_then_and_fingerprints(f: Fresh) {
+    use relais_mail::mailbox::Fingerprint;
+    let dir = Directory::new(f.store.clone(), AuthConfig::default());
+    dir.add_domain("example.com").await.unwrap();
+    let p = dir.add_principal(PrincipalKind::User, "a@example.com", "", Some("pw"), Role::User).await.unwrap();
+    let m = Mailer::new(f.store.clone(), dir.clone(), "mail.test", Duration::from_secs(60));
+    let inbox = m.mailbox_at(p.id, "INBOX").await.unwrap();
+    let raw = b"Message-ID: <one@x>\r\nSubject: one\r\n\r\nbody\r\n".to_vec();
+    let one = NewMessage { raw: raw.clone(), keywords: vec![], received_at: Some(1_700_000_000) };
+    let account = p.id;
+    m.append_then(&Actor::system(account), inbox.id, vec![one], move |tx| tx.set_migration_progress(account, "src", "INBOX", 1, 5))
+        .await
+        .unwrap();
+    let progress = f.store.read(move |r| r.migration_progress(account, "src", "INBOX")).await.unwrap();
+    assert_eq!(progress.map(|p| p.last_uid), Some(5));
+
+    dir.set_quota("a@example.com", Some(100)).await.unwrap();
+    let big = NewMessage { raw: vec![b'x'; 200], keywords: vec![], received_at: None };
+    let over =
+        m.append_then(&Actor::system(account), inbox.id, vec![big], move |tx| tx.set_migration_progress(account, "src", "INBOX", 1, 9)).await;
+    assert!(over.is_err(), "{over:?}");
+    let progress = f.store.read(move |r| r.migration_progress(account, "src", "INBOX")).await.unwrap();
+    assert_eq!(progress.map(|p| p.last_uid), Some(5), "the refused append's step is not kept");
+
+    let prints = m.fingerprints(inbox.id).await.unwrap();
+    let expected = Fingerprint::of(&raw, 1_700_000_000).unwrap();
+    assert_eq!(expected.message_id, "one@x");
+    assert!(prints.contains(&expected), "{prints:?}");
+    assert!(!prints.contains(&Fingerprint::of(&raw, 1_700_000_001).unwrap()), "another date");
+    assert_eq!(Fingerprint::of(b"Subject: no id\r\n\r\nx\r\n", 0), None);
+}
+on_both_backends!(append_then_on, append_then_and_fingerprints);

@@ -60,6 +60,9 @@ pub enum AdminCommand {
     Share(crate::admin_access::ShareArgs),
     /// Let a principal act for another: send as, send on behalf, full access.
     Delegate(crate::admin_access::DelegateArgs),
+    /// Bring an account's data in from another server (resumable, incremental).
+    #[command(subcommand)]
+    Migrate(crate::migrate::MigrateCommand),
 }
 
 #[derive(Subcommand)]
@@ -271,6 +274,7 @@ pub async fn run(data: &Path, config: &Config, command: AdminCommand) -> Result<
         AdminCommand::Import(a) => crate::admin_export::import(&dir, a).await,
         AdminCommand::Share(a) => crate::admin_access::share(&dir, a).await,
         AdminCommand::Delegate(a) => crate::admin_access::delegate(&dir, a).await,
+        AdminCommand::Migrate(c) => crate::migrate::run(&dir, c).await,
         AdminCommand::Dkim(DkimCommand::Generate { domain, selector }) => {
             let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
             if !dir.is_local_domain(&domain).await? {

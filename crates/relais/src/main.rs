@@ -9,10 +9,12 @@ mod admin_mail;
 mod admin_users_csv;
 mod admin_vacation;
 mod backup;
+mod backup_archive;
 mod config;
 mod connections;
 mod http;
 mod http_body;
+mod migrate;
 mod serve;
 mod tls;
 
@@ -64,14 +66,14 @@ enum Command {
     Backup {
         #[command(flatten)]
         common: Common,
-        /// The backup directory to make (it must not exist).
+        /// The backup directory to make (it must not exist), or an archive file `NAME.tar.gz`.
         path: PathBuf,
     },
     /// Restore a backup into an empty data directory or an empty PostgreSQL database.
     Restore {
         #[command(flatten)]
         common: Common,
-        /// The backup directory.
+        /// The backup directory, or an archive file `NAME.tar.gz`.
         path: PathBuf,
     },
 }
@@ -148,11 +150,19 @@ fn main() -> ExitCode {
         }
         Command::Backup { common, path } => {
             init_logging("warn");
-            runtime.block_on(backup::backup(&common.data, &config, &path))
+            if backup_archive::is_archive(&path) {
+                runtime.block_on(backup_archive::backup(&common.data, &config, &path))
+            } else {
+                runtime.block_on(backup::backup(&common.data, &config, &path))
+            }
         }
         Command::Restore { common, path } => {
             init_logging("warn");
-            runtime.block_on(backup::restore(&common.data, &config, &path))
+            if backup_archive::is_archive(&path) {
+                runtime.block_on(backup_archive::restore(&common.data, &config, &path))
+            } else {
+                runtime.block_on(backup::restore(&common.data, &config, &path))
+            }
         }
     };
     match result {

@@ -19,6 +19,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0010_vacation.sql"),
     include_str!("../migrations/sqlite/0011_calendar_pending_auth.sql"),
     include_str!("../migrations/sqlite/0012_subscriptions.sql"),
+    include_str!("../migrations/sqlite/0013_migration_progress.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
@@ -33,10 +34,11 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0010_vacation.sql"),
     include_str!("../migrations/postgres/0011_calendar_pending_auth.sql"),
     include_str!("../migrations/postgres/0012_subscriptions.sql"),
+    include_str!("../migrations/postgres/0013_migration_progress.sql"),
 ];
 
 /// The schema version this binary writes.
-pub const LATEST: i64 = 12;
+pub const LATEST: i64 = 13;
 
 pub fn run(conn: &mut dyn Conn) -> Result<()> {
     let (steps, begin) = match conn.dialect() {

@@ -37,6 +37,7 @@ pub const TABLES: &[&str] = &[
     "calendar_pending",
     "vacations",
     "vacation_replies",
+    "migration_progress",
 ];
 
 /// Tables deliberately not in a snapshot (see the module's documentation).

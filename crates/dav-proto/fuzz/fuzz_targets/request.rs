@@ -1,4 +1,6 @@
-//! Arbitrary bytes into every request-body parser and header helper of dav-proto. Run with
+//! Arbitrary bytes into every request-body parser and header helper of dav-proto, and into
+//! the client's multistatus reader (`client::parse_multistatus`, which reads what a source
+//! server sends to `relais admin migrate dav`). Run with
 //! `cargo +nightly fuzz run request fuzz/corpus/request` from crates/dav-proto.
 //!
 //! Checks beyond "no panic": whatever a PROPPATCH or a multiget yields, written back into a
@@ -17,6 +19,9 @@ use relais_dav_proto::*;
 fuzz_target!(|data: &[u8]| {
     let small = Limits { max_depth: 16, max_elements: 512, max_attributes: 8, max_namespaces: 16 };
     let _ = parse_propfind(data);
+    if let Ok(found) = client::parse_multistatus(data, &small) {
+        assert!(found.len() <= small.max_elements);
+    }
     let _ = parse_with::<PropFind>(data, &small);
     let _ = parse_mkcol(data);
     let _ = parse_mkcalendar(data);

@@ -2,6 +2,8 @@
 //! analysed once like a delivery, threaded and indexed, charged to the mailbox's owner; the
 //! importer's helpers (content already held, a mailbox by path).
 
+use std::collections::{HashMap, HashSet};
+
 use relais_directory::access::{Actor, Rights};
 use relais_store::{
     AccountId, BlobHash, Collection, CollectionId, CollectionKind, ItemId, MailboxRole, NewCollection, NewItem, Uid,
@@ -9,6 +11,23 @@ use relais_store::{
 
 use super::{SEPARATOR, refuse_name, require, settable};
 use crate::{MailError, Mailer, summary, thread};
+
+/// A message as a migration recognises it again: Message-ID (without `<>`), received date
+/// (Unix seconds) and size in octets.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Fingerprint {
+    pub message_id: String,
+    pub received_at: i64,
+    pub size: u64,
+}
+
+impl Fingerprint {
+    /// The fingerprint of a message about to be stored, if it has a Message-ID.
+    pub fn of(raw: &[u8], received_at: i64) -> Option<Fingerprint> {
+        let s = summary::summarize(raw);
+        Some(Fingerprint { message_id: s.message_id?, received_at, size: raw.len() as u64 })
+    }
+}
 
 /// A message to append.
 #[derive(Debug, Clone, Default)]
@@ -31,6 +50,22 @@ impl Mailer {
         mailbox: CollectionId,
         messages: Vec<NewMessage>,
     ) -> Result<Vec<(ItemId, Uid)>, MailError> {
+        self.append_then(actor, mailbox, messages, |_| Ok(())).await
+    }
+
+    /// `append`, and `then` in the same transaction after the messages are stored: a migration
+    /// records how far it has come with the messages that take it there, so an interruption
+    /// leaves neither a message without its progress nor progress without its message.
+    pub async fn append_then<F>(
+        &self,
+        actor: &Actor,
+        mailbox: CollectionId,
+        messages: Vec<NewMessage>,
+        then: F,
+    ) -> Result<Vec<(ItemId, Uid)>, MailError>
+    where
+        F: FnOnce(&mut relais_store::WriteTx<'_>) -> relais_store::Result<()> + Send + 'static,
+    {
         let mut prepared = Vec::with_capacity(messages.len());
         for m in messages {
             if m.raw.is_empty() {
@@ -73,6 +108,7 @@ impl Mailer {
                     let id = thread::create_message(tx, owner, item, &key)?;
                     out.push((id, tx.add_to_mailbox(id, mailbox)?));
                 }
+                then(tx)?;
                 Ok(Ok(out))
             })
             .await?
@@ -83,6 +119,25 @@ impl Mailer {
     pub async fn holds(&self, mailbox: CollectionId, raw: &[u8]) -> Result<bool, MailError> {
         let hash = BlobHash::of(raw);
         Ok(self.store().read(move |r| r.mailbox_holds_blob(mailbox, &hash)).await?)
+    }
+
+    /// What tells the messages of `mailbox` apart when their source's UIDs no longer can
+    /// (a migration whose source folder changed its UIDVALIDITY): each one's Message-ID,
+    /// received date and size. A message without a Message-ID has none.
+    pub async fn fingerprints(&self, mailbox: CollectionId) -> Result<HashSet<Fingerprint>, MailError> {
+        let (messages, summaries) =
+            self.store().read(move |r| Ok((r.mailbox_messages(mailbox)?, r.mailbox_summaries(mailbox)?))).await?;
+        let ids: HashMap<ItemId, String> = summaries
+            .into_iter()
+            .filter_map(|(item, json)| Some((item, summary::Summary::from_stored(&json).message_id?)))
+            .collect();
+        Ok(messages
+            .into_iter()
+            .filter_map(|m| {
+                let id = ids.get(&m.item)?.clone();
+                Some(Fingerprint { message_id: id, received_at: m.received_at, size: m.size })
+            })
+            .collect())
     }
 
     /// The account's mailbox at `path` (levels separated by `SEPARATOR`), made with its parents

@@ -24,7 +24,7 @@ mod keywords;
 mod list;
 mod subscribe;
 
-pub use append::NewMessage;
+pub use append::{Fingerprint, NewMessage};
 pub use copy::{Copied, Transfer, copy};
 pub use folders::{create, delete, rename};
 pub use keywords::{

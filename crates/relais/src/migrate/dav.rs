@@ -1,0 +1,279 @@
+//! One account's calendars, task lists and address books brought in from another CalDAV /
+//! CardDAV server: discovery by PROPFIND (RFC 5397 current-user-principal, RFC 4791 §6.2.1
+//! calendar-home-set, RFC 6352 §7.1.1 addressbook-home-set; the given URL may also be a home or
+//! one collection), each collection's members by PROPFIND Depth 1, each object by GET, stored
+//! through `relais_groupware::Groupware::put` (checked as any PUT is, without scheduling:
+//! a migrated meeting sends no invitations). Idempotent: a resource whose name the collection
+//! holds, or whose UID it holds under another name, is skipped.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use relais_dav_proto::client::{Found, parse_multistatus};
+use relais_dav_proto::{Limits, NS_CALDAV, NS_CARDDAV, NS_DAV};
+use relais_groupware::{CollectionProps, Condition, Groupware};
+use relais_store::{AccountId, Collection, CollectionKind};
+
+use super::http_client::{HttpClient, Url};
+
+const HOME_PROPS: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav" xmlns:card="urn:ietf:params:xml:ns:carddav">
+<d:prop><d:resourcetype/><d:current-user-principal/><c:calendar-home-set/><card:addressbook-home-set/></d:prop>
+</d:propfind>"#;
+
+const COLLECTION_PROPS: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
+<d:prop><d:resourcetype/><d:displayname/><c:supported-calendar-component-set/><d:getetag/><d:current-user-privilege-set/></d:prop>
+</d:propfind>"#;
+
+/// The source server and login.
+pub struct DavSource {
+    pub url: String,
+    pub user: String,
+    pub password: String,
+}
+
+/// What happened to one source collection.
+#[derive(Debug)]
+pub struct CollectionReport {
+    pub kind: CollectionKind,
+    pub source: String,
+    pub target: String,
+    pub added: usize,
+    pub skipped: usize,
+    /// Objects the server or Relais refused, with why.
+    pub failed: Vec<String>,
+}
+
+/// Migrates every calendar, task list and address book of `source` into `account`.
+pub async fn migrate(
+    groupware: &Groupware,
+    account: AccountId,
+    source: &DavSource,
+    tls: Arc<rustls::ClientConfig>,
+    each: &mut (dyn FnMut(&CollectionReport) + Send),
+) -> Result<Vec<CollectionReport>> {
+    let url = Url::parse(&source.url)?;
+    let mut client = HttpClient::new(url.clone(), &source.user, &source.password, tls);
+    let collections = discover(&mut client, &url.path).await?;
+    if collections.is_empty() {
+        bail!("no calendar or address book found at {}", source.url);
+    }
+    let mut reports = Vec::new();
+    for found in collections {
+        let report = migrate_collection(&mut client, groupware, account, &found)
+            .await
+            .with_context(|| format!("collection {}", found.href))?;
+        each(&report);
+        reports.push(report);
+    }
+    Ok(reports)
+}
+
+async fn propfind(client: &mut HttpClient, path: &str, depth: &str, body: &str) -> Result<Vec<Found>> {
+    let reply = client.request("PROPFIND", path, Some(depth), body).await?;
+    match reply.status {
+        207 => Ok(parse_multistatus(&reply.body, &Limits::default()).context("the source's multistatus")?),
+        401 | 403 => bail!("the source server refused the login ({})", reply.status),
+        s => bail!("PROPFIND {path}: the source server answered {s}"),
+    }
+}
+
+/// The calendars and address books reachable from `path`.
+async fn discover(client: &mut HttpClient, path: &str) -> Result<Vec<Found>> {
+    let here = propfind(client, path, "0", HOME_PROPS).await?.into_iter().next().unwrap_or_default();
+    if is_collection_of_objects(&here) {
+        return collections_at(client, path, "0").await;
+    }
+    let mut homes = home_sets(&here);
+    if homes.is_empty()
+        && let Some(principal) = here.prop(NS_DAV, "current-user-principal").and_then(|p| p.hrefs.first())
+    {
+        let principal = client.origin.path_of(principal).context("the principal is on another server")?;
+        let p = propfind(client, &principal, "0", HOME_PROPS).await?.into_iter().next().unwrap_or_default();
+        homes = home_sets(&p);
+    }
+    if homes.is_empty() {
+        homes.push(path.to_owned());
+    }
+    let mut out = Vec::new();
+    for home in homes {
+        let Some(home) = client.origin.path_of(&home) else { continue };
+        out.extend(collections_at(client, &home, "1").await?);
+    }
+    Ok(out)
+}
+
+fn home_sets(f: &Found) -> Vec<String> {
+    let mut out = Vec::new();
+    for (ns, local) in [(NS_CALDAV, "calendar-home-set"), (NS_CARDDAV, "addressbook-home-set")] {
+        if let Some(p) = f.prop(ns, local) {
+            out.extend(p.hrefs.iter().cloned());
+        }
+    }
+    out.dedup();
+    out
+}
+
+/// A calendar or address book of the user's own: not a scheduling inbox or outbox, and not a
+/// collection the user may only read (RFC 3744 §5.4: a directory such as a global address
+/// list, or someone else's calendar shared read-only — its owner migrates it).
+fn is_collection_of_objects(f: &Found) -> bool {
+    let read_only = f.prop(NS_DAV, "current-user-privilege-set").is_some_and(|p| {
+        !p.nested.iter().any(|n| {
+            n.is(NS_DAV, "all") || n.is(NS_DAV, "write") || n.is(NS_DAV, "write-content") || n.is(NS_DAV, "bind")
+        })
+    });
+    (f.is_a(NS_CALDAV, "calendar") || f.is_a(NS_CARDDAV, "addressbook"))
+        && !f.is_a(NS_CALDAV, "schedule-inbox")
+        && !f.is_a(NS_CALDAV, "schedule-outbox")
+        && !read_only
+}
+
+async fn collections_at(client: &mut HttpClient, path: &str, depth: &str) -> Result<Vec<Found>> {
+    Ok(propfind(client, path, depth, COLLECTION_PROPS).await?.into_iter().filter(is_collection_of_objects).collect())
+}
+
+/// Where a source collection goes: Relais's kind for it and its name.
+fn target_of(found: &Found) -> (CollectionKind, String, Option<String>) {
+    let kind = if found.is_a(NS_CARDDAV, "addressbook") {
+        CollectionKind::AddressBook
+    } else {
+        let comps =
+            found.prop(NS_CALDAV, "supported-calendar-component-set").map(|p| p.names.clone()).unwrap_or_default();
+        if !comps.is_empty() && comps.iter().all(|c| c.eq_ignore_ascii_case("VTODO")) {
+            CollectionKind::TaskList
+        } else {
+            CollectionKind::Calendar
+        }
+    };
+    let name = last_segment(&found.href);
+    let display = found.prop(NS_DAV, "displayname").map(|p| p.text.trim().to_owned()).filter(|d| !d.is_empty());
+    (kind, name, display)
+}
+
+async fn target_collection(groupware: &Groupware, account: AccountId, found: &Found) -> Result<Collection> {
+    let (kind, name, display) = target_of(found);
+    let existing = groupware.store().read(move |r| r.collections(account, kind)).await?;
+    if let Some(c) = existing.into_iter().find(|c| c.name == name) {
+        return Ok(c);
+    }
+    let props = CollectionProps { display_name: display, ..CollectionProps::default() };
+    Ok(groupware.create_collection(&relais_directory::Actor::system(account), account, kind, &name, props).await?)
+}
+
+async fn migrate_collection(
+    client: &mut HttpClient,
+    groupware: &Groupware,
+    account: AccountId,
+    found: &Found,
+) -> Result<CollectionReport> {
+    let collection = target_collection(groupware, account, found).await?;
+    let path = client.origin.path_of(&found.href).context("a collection on another server")?;
+    let members: Vec<Found> = propfind(client, &path, "1", COLLECTION_PROPS)
+        .await?
+        .into_iter()
+        .filter(|m| !m.is_a(NS_DAV, "collection"))
+        .collect();
+    let mut report = CollectionReport {
+        kind: collection.kind,
+        source: found.href.clone(),
+        target: collection.name.clone(),
+        added: 0,
+        skipped: 0,
+        failed: Vec::new(),
+    };
+    for member in members {
+        let name = last_segment(&member.href);
+        let (id, n) = (collection.id, name.clone());
+        if name.is_empty() || groupware.store().read(move |r| r.item_by_name(id, &n)).await?.is_some() {
+            report.skipped += 1;
+            continue;
+        }
+        let Some(object) = client.origin.path_of(&member.href) else { continue };
+        let reply = client.request("GET", &object, None, "").await?;
+        if reply.status != 200 {
+            report.failed.push(format!("{name}: GET answered {}", reply.status));
+            continue;
+        }
+        // Only where no resource of that name is: a migration never overwrites.
+        let cond = Condition { if_match: None, if_none_match: Some(vec!["*".into()]) };
+        match groupware.put(&relais_directory::Actor::system(account), &collection, &name, reply.body, cond).await {
+            Ok(_) => report.added += 1,
+            Err(relais_groupware::Error::UidConflict { .. }) => report.skipped += 1,
+            Err(e) => report.failed.push(format!("{name}: {e}")),
+        }
+    }
+    Ok(report)
+}
+
+/// The last non-empty path segment, percent-decoded (RFC 3986 §2.1).
+fn last_segment(href: &str) -> String {
+    let segment = href.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_segments() {
+        for (href, expected) in [
+            ("/dav/calendars/a%40x/Work/", "Work"),
+            ("/dav/calendars/a/R%C3%A9union%20x.ics", "Réunion x.ics"),
+            ("http://h/c/e1.ics", "e1.ics"),
+            ("/", ""),
+            ("/x/100%", "100%"),
+        ] {
+            assert_eq!(last_segment(href), expected, "{href}");
+        }
+    }
+
+    #[test]
+    fn kinds() {
+        let body = r#"<d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav" xmlns:card="urn:ietf:params:xml:ns:carddav">
+<d:response><d:href>/c/Tasks/</d:href><d:propstat><d:prop><d:resourcetype><d:collection/><c:calendar/></d:resourcetype>
+<c:supported-calendar-component-set><c:comp name="VTODO"/></c:supported-calendar-component-set></d:prop>
+<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>
+<d:response><d:href>/c/Both/</d:href><d:propstat><d:prop><d:resourcetype><d:collection/><c:calendar/></d:resourcetype>
+<d:displayname>Mixed</d:displayname></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>
+<d:response><d:href>/a/Contacts/</d:href><d:propstat><d:prop><d:resourcetype><d:collection/><card:addressbook/></d:resourcetype>
+</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>
+<d:response><d:href>/gal/</d:href><d:propstat><d:prop><d:resourcetype><d:collection/><card:addressbook/></d:resourcetype>
+<d:current-user-privilege-set><d:privilege><d:read/></d:privilege></d:current-user-privilege-set>
+</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>
+<d:response><d:href>/c/inbox/</d:href><d:propstat><d:prop><d:resourcetype><d:collection/><c:calendar/><c:schedule-inbox/></d:resourcetype>
+</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>
+</d:multistatus>"#;
+        let found = parse_multistatus(body.as_bytes(), &Limits::default()).unwrap();
+        let kept: Vec<_> = found.iter().filter(|f| is_collection_of_objects(f)).map(target_of).collect();
+        assert_eq!(
+            kept,
+            vec![
+                (CollectionKind::TaskList, "Tasks".to_owned(), None),
+                (CollectionKind::Calendar, "Both".to_owned(), Some("Mixed".to_owned())),
+                (CollectionKind::AddressBook, "Contacts".to_owned(), None),
+            ]
+        );
+    }
+}

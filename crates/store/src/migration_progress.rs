@@ -1,0 +1,97 @@
+//! How far a migration in from another IMAP server has come (`relais admin migrate imap`): per
+//! account, source (the server and login, as the migrator names it) and source folder, the
+//! folder's UIDVALIDITY and the highest UID stored here. The migrator writes it in the same
+//! transaction as the messages it appends, so the two never disagree after an interruption.
+
+use crate::{AccountId, ReadTx, Result, WriteTx, params};
+
+/// One source folder's progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationProgress {
+    pub folder: String,
+    /// The source folder's UIDVALIDITY when `last_uid` was recorded (RFC 9051 §2.3.1.1).
+    pub uidvalidity: u32,
+    /// Every message of the folder with a UID up to this one is stored here.
+    pub last_uid: u32,
+    /// Unix seconds of the last update.
+    pub updated_at: i64,
+}
+
+impl ReadTx<'_> {
+    /// The progress recorded for `folder` of `source`, if any.
+    pub fn migration_progress(
+        &mut self,
+        account: AccountId,
+        source: &str,
+        folder: &str,
+    ) -> Result<Option<MigrationProgress>> {
+        let row = self.conn.query_one(
+            "SELECT folder, uidvalidity, last_uid, updated_at FROM migration_progress \
+             WHERE account_id = $1 AND source = $2 AND folder = $3",
+            params![account.0, source, folder],
+        )?;
+        row.map(|r| {
+            Ok(MigrationProgress {
+                folder: r.text(0)?,
+                uidvalidity: u32::try_from(r.int(1)?).unwrap_or(0),
+                last_uid: u32::try_from(r.int(2)?).unwrap_or(0),
+                updated_at: r.int(3)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Every folder of `source` with progress recorded, by name.
+    pub fn migration_sources(&mut self, account: AccountId, source: &str) -> Result<Vec<MigrationProgress>> {
+        let rows = self.conn.query(
+            "SELECT folder, uidvalidity, last_uid, updated_at FROM migration_progress \
+             WHERE account_id = $1 AND source = $2 ORDER BY folder",
+            params![account.0, source],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(MigrationProgress {
+                    folder: r.text(0)?,
+                    uidvalidity: u32::try_from(r.int(1)?).unwrap_or(0),
+                    last_uid: u32::try_from(r.int(2)?).unwrap_or(0),
+                    updated_at: r.int(3)?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl WriteTx<'_> {
+    /// Records that `folder` of `source` is stored up to `last_uid` under `uidvalidity`. A
+    /// new UIDVALIDITY replaces the old record; under the same one the record never goes back.
+    pub fn set_migration_progress(
+        &mut self,
+        account: AccountId,
+        source: &str,
+        folder: &str,
+        uidvalidity: u32,
+        last_uid: u32,
+    ) -> Result<()> {
+        let now = self.now();
+        let current = self.read().migration_progress(account, source, folder)?;
+        let (validity, uid) = (i64::from(uidvalidity), i64::from(last_uid));
+        match current {
+            None => {
+                self.conn().execute(
+                    "INSERT INTO migration_progress (account_id, source, folder, uidvalidity, last_uid, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    params![account.0, source, folder, validity, uid, now],
+                )?;
+            }
+            Some(p) if p.uidvalidity == uidvalidity && p.last_uid >= last_uid => {}
+            Some(_) => {
+                self.conn().execute(
+                    "UPDATE migration_progress SET uidvalidity = $4, last_uid = $5, updated_at = $6 \
+                     WHERE account_id = $1 AND source = $2 AND folder = $3",
+                    params![account.0, source, folder, validity, uid, now],
+                )?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,63 @@
+//! The progress of a migration in (`migration_progress`), on SQLite and on PostgreSQL: recorded
+//! per account, source and folder; never going back under one UIDVALIDITY; replaced under a
+//! new one; and committed or rolled back with the write that carries it.
+
+use relais_store::{AccountId, Error, MigrationProgress, Store};
+use relais_testkit::backends::Fresh;
+use relais_testkit::on_both_backends;
+
+const SOURCE: &str = "imap://alice@old.example:993";
+
+async fn account(store: &Store) -> AccountId {
+    store.write(|tx| tx.create_account()).await.expect("create account")
+}
+
+async fn progress(store: &Store, account: AccountId, folder: &str) -> Option<(u32, u32)> {
+    let folder = folder.to_owned();
+    let p = store.read(move |r| r.migration_progress(account, SOURCE, &folder)).await.unwrap();
+    p.map(|p: MigrationProgress| (p.uidvalidity, p.last_uid))
+}
+
+async fn set(store: &Store, account: AccountId, folder: &'static str, validity: u32, uid: u32) {
+    store.write(move |tx| tx.set_migration_progress(account, SOURCE, folder, validity, uid)).await.unwrap();
+}
+
+async fn recorded_per_folder(f: Fresh) {
+    let store = &f.store;
+    let (alice, bob) = (account(store).await, account(store).await);
+    assert_eq!(progress(store, alice, "INBOX").await, None);
+    // (folder, uidvalidity, last uid written) → what is recorded after it.
+    let steps: &[(&'static str, u32, u32, (u32, u32))] = &[
+        ("INBOX", 7, 100, (7, 100)),
+        ("INBOX", 7, 250, (7, 250)),
+        ("INBOX", 7, 120, (7, 250)), // never back under one UIDVALIDITY
+        ("Work/2026", 9, 3, (9, 3)),
+        ("INBOX", 8, 5, (8, 5)), // a new UIDVALIDITY starts over
+    ];
+    for &(folder, validity, uid, expected) in steps {
+        set(store, alice, folder, validity, uid).await;
+        assert_eq!(progress(store, alice, folder).await, Some(expected), "{folder} {validity} {uid}");
+    }
+    assert_eq!(progress(store, bob, "INBOX").await, None, "another account's progress is its own");
+    let all = store.read(move |r| r.migration_sources(alice, SOURCE)).await.unwrap();
+    let names: Vec<_> = all.iter().map(|p| p.folder.as_str()).collect();
+    assert_eq!(names, ["INBOX", "Work/2026"]);
+    let other = store.read(move |r| r.migration_sources(alice, "imap://alice@elsewhere:143")).await.unwrap();
+    assert!(other.is_empty(), "another source's progress is its own");
+}
+on_both_backends!(recorded, recorded_per_folder);
+
+async fn rolled_back_with_its_write(f: Fresh) {
+    let store = &f.store;
+    let alice = account(store).await;
+    set(store, alice, "INBOX", 7, 10).await;
+    let failed = store
+        .write(move |tx| {
+            tx.set_migration_progress(alice, SOURCE, "INBOX", 7, 20)?;
+            Err::<(), _>(Error::OverQuota)
+        })
+        .await;
+    assert!(matches!(failed, Err(Error::OverQuota)), "{failed:?}");
+    assert_eq!(progress(store, alice, "INBOX").await, Some((7, 10)), "the failed write's progress is not kept");
+}
+on_both_backends!(rolled_back, rolled_back_with_its_write);
