@@ -327,6 +327,20 @@ impl Directory {
         Ok(granted & rights::SEND_AS != 0)
     }
 
+    /// The principal `address` names if `principal` may act for it: itself (by its address or
+    /// an alias), or a principal that granted it `rights::FULL_ACCESS` or `rights::SEND_AS`.
+    /// `None` for anyone else's address and for an unknown one alike, so a caller's answer
+    /// does not tell the two apart (Autodiscover answers only for these).
+    pub async fn acts_for(&self, principal: &Principal, address: &str) -> Result<Option<Principal>> {
+        let Some(owner) = self.principal(address).await? else { return Ok(None) };
+        if owner.id == principal.id {
+            return Ok(Some(owner));
+        }
+        let (o, p) = (owner.id, principal.id);
+        let granted = self.store.read(move |r| r.delegate_rights(o, p)).await?;
+        Ok((granted & (rights::FULL_ACCESS | rights::SEND_AS) != 0).then_some(owner))
+    }
+
     // ---- app passwords ----
 
     /// Creates an app password and returns it; only its hash is kept.
