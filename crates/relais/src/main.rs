@@ -3,6 +3,7 @@
 //! once because both read the one store).
 
 mod admin;
+mod admin_dns;
 mod admin_export;
 mod admin_mail;
 mod admin_users_csv;
@@ -11,6 +12,7 @@ mod backup;
 mod config;
 mod connections;
 mod http;
+mod http_autodiscover;
 mod http_body;
 mod serve;
 mod tls;
