@@ -85,10 +85,13 @@ mod tests {
         }
     }
 
+    /// (email, protocol, HTTPS port, status, body)
+    type Case<'a> = (Option<&'a str>, Option<&'a str>, u16, u16, &'a str);
+
     #[test]
     fn answers() {
         let e = Some("u@example.com");
-        let cases: &[(Option<&str>, Option<&str>, u16, u16, &str)] = &[
+        let cases: &[Case<'_>] = &[
             (
                 e,
                 Some("ActiveSync"),

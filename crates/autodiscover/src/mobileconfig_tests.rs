@@ -15,7 +15,11 @@ fn services() -> Services {
 }
 
 fn user() -> MobileConfigUser<'static> {
-    MobileConfigUser { email: "ann@example.com", display_name: "Ann <A&B>", principal_path: "/dav/principals/ann%40example.com/" }
+    MobileConfigUser {
+        email: "ann@example.com",
+        display_name: "Ann <A&B>",
+        principal_path: "/dav/principals/ann%40example.com/",
+    }
 }
 
 /// The plist as (key, value text) pairs per payload dict, read back with the XML reader
@@ -80,11 +84,8 @@ fn macos_profile() {
 fn uuids_stable_and_distinct() {
     let a = mobileconfig(&user(), Platform::MacOs, &services());
     assert_eq!(a, mobileconfig(&user(), Platform::MacOs, &services()));
-    let mut uuids: Vec<String> = a
-        .split("<key>PayloadUUID</key>\n<string>")
-        .skip(1)
-        .map(|s| s.split('<').next().unwrap().to_owned())
-        .collect();
+    let mut uuids: Vec<String> =
+        a.split("<key>PayloadUUID</key>\n<string>").skip(1).map(|s| s.split('<').next().unwrap().to_owned()).collect();
     assert_eq!(uuids.len(), 4);
     uuids.sort();
     uuids.dedup();

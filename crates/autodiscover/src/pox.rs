@@ -20,7 +20,8 @@ use crate::text::{address, xml};
 
 /// The envelope of every response (MS-OXDSCLI §2.2.4).
 pub const NS_RESPONSE: &str = "http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006";
-pub const NS_MOBILESYNC_REQUEST: &str = "http://schemas.microsoft.com/exchange/autodiscover/mobilesync/requestschema/2006";
+pub const NS_MOBILESYNC_REQUEST: &str =
+    "http://schemas.microsoft.com/exchange/autodiscover/mobilesync/requestschema/2006";
 pub const NS_MOBILESYNC_RESPONSE: &str =
     "http://schemas.microsoft.com/exchange/autodiscover/mobilesync/responseschema/2006";
 pub const NS_OUTLOOK_REQUEST: &str = "http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006";

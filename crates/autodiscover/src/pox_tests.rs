@@ -1,7 +1,8 @@
 use super::*;
 
 fn request(ns: &str, email: &str, schema: Option<&str>) -> String {
-    let schema = schema.map(|s| format!("<AcceptableResponseSchema>{s}</AcceptableResponseSchema>")).unwrap_or_default();
+    let schema =
+        schema.map(|s| format!("<AcceptableResponseSchema>{s}</AcceptableResponseSchema>")).unwrap_or_default();
     format!(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<Autodiscover xmlns=\"{ns}\">\r\n<Request>\r\n\
          <EMailAddress>{email}</EMailAddress>\r\n{schema}\r\n</Request>\r\n</Autodiscover>"
@@ -59,6 +60,9 @@ fn requests() {
     }
 }
 
+/// (name, body, the error expected)
+type Hostile = (&'static str, Vec<u8>, fn(&PoxError) -> bool);
+
 /// Hostile bodies are refused with an error (the server answers 400), never a panic.
 #[test]
 fn hostile_requests() {
@@ -69,7 +73,7 @@ fn hostile_requests() {
     let laughs = "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;\">]>\
                   <Autodiscover><Request><EMailAddress>&lol2;</EMailAddress></Request></Autodiscover>";
     let xxe = "<!DOCTYPE a [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><Autodiscover>&x;</Autodiscover>";
-    let cases: Vec<(&str, Vec<u8>, fn(&PoxError) -> bool)> = vec![
+    let cases: Vec<Hostile> = vec![
         ("doctype", laughs.as_bytes().to_vec(), |e| matches!(e, PoxError::Xml(DavXmlError::DocType))),
         ("xxe", xxe.as_bytes().to_vec(), |e| matches!(e, PoxError::Xml(DavXmlError::DocType))),
         ("deep", deep.into_bytes(), |e| matches!(e, PoxError::Xml(DavXmlError::TooDeep { .. }))),
@@ -78,7 +82,9 @@ fn hostile_requests() {
         ("undefined entity", b"<Autodiscover>&nope;</Autodiscover>".to_vec(), |e| {
             matches!(e, PoxError::Xml(DavXmlError::UndefinedEntity(_)))
         }),
-        ("not utf-8", b"<Autodiscover>\xff</Autodiscover>".to_vec(), |e| matches!(e, PoxError::Xml(DavXmlError::NotUtf8))),
+        ("not utf-8", b"<Autodiscover>\xff</Autodiscover>".to_vec(), |e| {
+            matches!(e, PoxError::Xml(DavXmlError::NotUtf8))
+        }),
         ("unclosed", b"<Autodiscover><Request>".to_vec(), |e| matches!(e, PoxError::Xml(DavXmlError::Malformed(_)))),
         ("two roots", b"<a/><b/>".to_vec(), |e| matches!(e, PoxError::Xml(DavXmlError::Malformed(_)))),
         ("nul", b"<Autodiscover>\0</Autodiscover>".to_vec(), |e| matches!(e, PoxError::Xml(DavXmlError::Malformed(_)))),
@@ -138,7 +144,8 @@ fn error_answers() {
     assert!(mobile.contains(&format!("<Response xmlns=\"{NS_MOBILESYNC_RESPONSE}\">")));
     assert!(mobile.contains("<ErrorCode>500</ErrorCode>"));
     assert!(mobile.contains("Time=\"t&quot;&lt;\""));
-    for code in [ErrorCode::AddressNotFound, ErrorCode::InvalidRequest, ErrorCode::SchemaNotServed, ErrorCode::Internal] {
+    for code in [ErrorCode::AddressNotFound, ErrorCode::InvalidRequest, ErrorCode::SchemaNotServed, ErrorCode::Internal]
+    {
         let body = error_response(None, code, "00:00:00", 0);
         assert!(relais_dav_proto::parse_xml(body.as_bytes(), &Limits::default()).is_ok(), "{body}");
     }

@@ -45,10 +45,7 @@ pub fn zone_records(domain: &str, services: &Services, dkim: Option<&DkimRecord>
     let host = format!("{}.", services.hostname.trim_end_matches('.').to_ascii_lowercase());
     let at = |label: &str| if label.is_empty() { format!("{domain}.") } else { format!("{label}.{domain}.") };
     let rr = |name: String, kind, data: String| ZoneRecord { name, kind, data };
-    let mut out = vec![
-        rr(at(""), "MX", format!("10 {host}")),
-        rr(at(""), "TXT", txt("v=spf1 mx -all")),
-    ];
+    let mut out = vec![rr(at(""), "MX", format!("10 {host}")), rr(at(""), "TXT", txt("v=spf1 mx -all"))];
     if let Some(d) = dkim {
         out.push(rr(at(&format!("{}._domainkey", d.selector)), "TXT", txt(&d.value)));
     }

@@ -104,12 +104,18 @@ pub enum QueueCommand {
 
 #[derive(Subcommand)]
 pub enum DomainCommand {
-    Add { name: String },
+    Add {
+        name: String,
+    },
     List,
-    Remove { name: String },
+    Remove {
+        name: String,
+    },
     /// Print every DNS record to publish for the domain (MX, SPF, DKIM, DMARC, the
     /// autodiscover/autoconfig names, RFC 6186 and RFC 6764 SRV records), zone-file syntax.
-    Dns { name: String },
+    Dns {
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]

@@ -144,7 +144,11 @@ async fn autoconfig(state: &State, email: Option<String>, headers: &hyper::Heade
     };
     let Some(domain) = domain else { return not_found() };
     match state.directory.is_local_domain(&domain).await {
-        Ok(true) => reply(StatusCode::OK, "application/xml; charset=utf-8", relais_autodiscover::autoconfig(&domain, &state.services)),
+        Ok(true) => reply(
+            StatusCode::OK,
+            "application/xml; charset=utf-8",
+            relais_autodiscover::autoconfig(&domain, &state.services),
+        ),
         Ok(false) => not_found(),
         Err(e) => {
             tracing::warn!(error = %e, "autoconfig: directory lookup failed");
