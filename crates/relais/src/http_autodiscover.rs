@@ -55,6 +55,10 @@ pub async fn answer(
     };
     let reply = match (endpoint, user) {
         (Endpoint::Pox, Some(user)) => {
+            if announced.is_some_and(|n| n > POX_MAX as u64) {
+                let doc = pox_error(None, ErrorCode::InvalidRequest, "request too large");
+                return refuse(reply(StatusCode::BAD_REQUEST, "text/xml; charset=utf-8", doc), body, announced).await;
+            }
             let unread = !body.is_end_stream();
             let body = match state.bodies.read(body, announced).await {
                 Ok(b) => b,
