@@ -70,7 +70,7 @@ pub use report::{
     FreeBusyQuery, PrincipalMatch, PrincipalPropertySearch, PropertySearch, Report, SyncCollection, SyncLevel,
 };
 pub use timerange::{TimeRange, format_http_date, format_rfc3339, format_utc, parse_utc};
-pub use xml::Limits;
+pub use xml::{Attr as XmlAttr, Element as XmlElement, Limits, Node as XmlNode, parse as parse_xml};
 
 /// A request body type this crate parses.
 pub trait DavRequest: Sized {

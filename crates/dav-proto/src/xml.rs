@@ -45,20 +45,20 @@ impl Default for Limits {
 
 /// An element with its resolved name, attributes and content.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Element {
+pub struct Element {
     pub name: QName,
     pub attrs: Vec<Attr>,
     pub children: Vec<Node>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Attr {
+pub struct Attr {
     pub name: QName,
     pub value: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Node {
+pub enum Node {
     Element(Element),
     Text(String),
 }
@@ -110,8 +110,10 @@ impl Element {
     }
 }
 
-/// Parses a whole body. `Ok(None)` for an empty (or whitespace-only) body.
-pub(crate) fn parse(body: &[u8], limits: &Limits) -> Result<Option<Element>, DavXmlError> {
+/// Parses a whole body. `Ok(None)` for an empty (or whitespace-only) body. Public for the
+/// other XML front-ends (Autodiscover), so that every XML body the network sends is read by
+/// this one reader with its limits.
+pub fn parse(body: &[u8], limits: &Limits) -> Result<Option<Element>, DavXmlError> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let text = std::str::from_utf8(body).map_err(|_| DavXmlError::NotUtf8)?;
     check_chars(text)?;

@@ -348,6 +348,17 @@ impl Directory {
             .is_some_and(|(_, d)| d.contains(Delegation::SEND_ON_BEHALF) || d.contains(Delegation::SEND_AS)))
     }
 
+    /// The principal `address` names if `principal` may act for it: itself (by its address or
+    /// an alias), or a principal that granted it `rights::FULL_ACCESS` or `rights::SEND_AS`.
+    /// `None` for anyone else's address and for an unknown one alike, so a caller's answer
+    /// does not tell the two apart (Autodiscover answers only for these).
+    pub async fn acts_for(&self, principal: &Principal, address: &str) -> Result<Option<Principal>> {
+        let acting = self.sender(principal, address).await?;
+        Ok(acting
+            .filter(|(_, d)| d.contains(Delegation::FULL_ACCESS) || d.contains(Delegation::SEND_AS))
+            .map(|(owner, _)| owner))
+    }
+
     // ---- app passwords ----
 
     /// Creates an app password and returns it; only its hash is kept.

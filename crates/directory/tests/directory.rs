@@ -84,6 +84,34 @@ async fn administration(f: Fresh) {
 }
 on_both_backends!(admin, administration);
 
+/// Whom a user may act for (Autodiscover answers only for these): itself by address or alias,
+/// and principals that granted it full access or send-as; nobody else, known or not.
+async fn acting_for(f: Fresh) {
+    let dir = Directory::new(f.store.clone(), AuthConfig::default());
+    dir.add_domain("example.com").await.unwrap();
+    let ann = dir.add_principal(PrincipalKind::User, "ann@example.com", "Ann", Some("pw"), Role::User).await.unwrap();
+    dir.add_principal(PrincipalKind::User, "bob@example.com", "Bob", Some("pw"), Role::User).await.unwrap();
+    dir.add_principal(PrincipalKind::Shared, "team@example.com", "Team", None, Role::User).await.unwrap();
+    dir.add_principal(PrincipalKind::Shared, "sales@example.com", "Sales", None, Role::User).await.unwrap();
+    dir.add_alias("a@example.com", "ann@example.com").await.unwrap();
+    dir.grant("team@example.com", "ann@example.com", relais_directory::Delegation::FULL_ACCESS).await.unwrap();
+    dir.grant("sales@example.com", "ann@example.com", relais_directory::Delegation::SEND_ON_BEHALF).await.unwrap();
+    let cases = [
+        ("ann@example.com", Some("ann@example.com")),
+        ("A@Example.com", Some("ann@example.com")),
+        ("team@example.com", Some("team@example.com")),
+        ("sales@example.com", None),
+        ("bob@example.com", None),
+        ("nobody@example.com", None),
+        ("not an address", None),
+    ];
+    for (address, want) in cases {
+        let got = dir.acts_for(&ann, address).await.unwrap().map(|p| p.address());
+        assert_eq!(got.as_deref(), want, "{address}");
+    }
+}
+on_both_backends!(acts_for, acting_for);
+
 async fn authentication(f: Fresh) {
     let config = AuthConfig {
         throttle: ThrottleConfig {

@@ -112,9 +112,18 @@ pub enum QueueCommand {
 
 #[derive(Subcommand)]
 pub enum DomainCommand {
-    Add { name: String },
+    Add {
+        name: String,
+    },
     List,
-    Remove { name: String },
+    Remove {
+        name: String,
+    },
+    /// Print every DNS record to publish for the domain (MX, SPF, DKIM, DMARC, the
+    /// autodiscover/autoconfig names, RFC 6186 and RFC 6764 SRV records), zone-file syntax.
+    Dns {
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -260,7 +269,7 @@ pub async fn run(data: &Path, config: &Config, command: AdminCommand) -> Result<
     let store = Store::open(crate::store_config(data, config)).await.context("cannot open the store")?;
     let dir = Directory::new(store, config.auth.to_directory());
     match command {
-        AdminCommand::Domain(c) => domain(&dir, c).await,
+        AdminCommand::Domain(c) => domain(&dir, config, c).await,
         AdminCommand::User(c) => user(&dir, c).await,
         AdminCommand::Alias(c) => alias(&dir, c).await,
         AdminCommand::Group(c) => group(&dir, c).await,
@@ -305,7 +314,7 @@ pub async fn run(data: &Path, config: &Config, command: AdminCommand) -> Result<
     }
 }
 
-async fn domain(dir: &Directory, c: DomainCommand) -> Result<()> {
+async fn domain(dir: &Directory, config: &Config, c: DomainCommand) -> Result<()> {
     match c {
         DomainCommand::Add { name } => {
             let d = dir.add_domain(&name).await?;
@@ -320,6 +329,7 @@ async fn domain(dir: &Directory, c: DomainCommand) -> Result<()> {
             dir.remove_domain(&name).await?;
             println!("removed domain {name}");
         }
+        DomainCommand::Dns { name } => crate::admin_dns::run(dir, config, &name).await?,
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
-//! The HTTP(S) listener: the health endpoints and DAV (`/dav/…`, `/.well-known/caldav|carddav`);
-//! JMAP, ActiveSync, EWS, Autodiscover, the admin API and the web client join this one router as
+//! The HTTP(S) listener: the health endpoints, DAV (`/dav/…`, `/.well-known/caldav|carddav`)
+//! and client set-up discovery (`http_autodiscover`: Autodiscover, autoconfig, Apple profiles);
+//! JMAP, ActiveSync, EWS, the admin API and the web client join this one router as
 //! they land. A request's sender is authenticated from its headers before any of its body is
 //! read: a stranger's body is never read (the connection is closed when one was announced).
 //! Then the body is read whole, within `dav.max_request_body` and the limits of `http_body`
@@ -25,7 +26,7 @@ use crate::serve::{Shutdown, State};
 /// work, and new requests would queue behind it (a starved pool is not ready).
 const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
 
-type Body = Full<Bytes>;
+pub(crate) type Body = Full<Bytes>;
 
 fn text_response(status: StatusCode, body: &'static str) -> Response<Body> {
     let mut r = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
@@ -81,7 +82,7 @@ async fn dav(state: Arc<State>, req: Request<Incoming>, path: String, peer: Sock
     response(reply)
 }
 
-fn response(reply: relais_dav::Reply) -> Response<Body> {
+pub(crate) fn response(reply: relais_dav::Reply) -> Response<Body> {
     let mut r = Response::new(Full::new(reply.body));
     *r.status_mut() = reply.status;
     *r.headers_mut() = reply.headers;
@@ -95,7 +96,7 @@ fn response(reply: relais_dav::Reply) -> Response<Body> {
 const DISCARD_MAX: u64 = 64 * 1024;
 
 /// Answers `reply` to a request whose body is not wanted (a stranger's, an OPTIONS).
-async fn refuse(reply: relais_dav::Reply, body: Incoming, announced: Option<u64>) -> Response<Body> {
+pub(crate) async fn refuse(reply: relais_dav::Reply, body: Incoming, announced: Option<u64>) -> Response<Body> {
     let mut r = response(reply);
     if body.is_end_stream() {
         return r;
@@ -110,7 +111,7 @@ async fn refuse(reply: relais_dav::Reply, body: Incoming, announced: Option<u64>
 
 /// What a body that could not be read is answered with; the connection is closed, since
 /// what is left of the body is not read.
-fn body_refused(e: BodyError, unread: bool) -> Response<Body> {
+pub(crate) fn body_refused(e: BodyError, unread: bool) -> Response<Body> {
     let (status, text) = match &e {
         BodyError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "request body too large"),
         BodyError::Timeout => (StatusCode::REQUEST_TIMEOUT, "request body not received in time"),
@@ -138,6 +139,9 @@ async fn route(
     peer: SocketAddr,
     tls: bool,
 ) -> Result<Response<Body>, Infallible> {
+    if let Some(endpoint) = relais_autodiscover::Endpoint::classify(req.uri().path(), req.uri().query()) {
+        return Ok(crate::http_autodiscover::answer(state, req, endpoint, peer, tls).await);
+    }
     if let Some(path) = dav_path(req.method(), req.uri().path()) {
         return Ok(dav(state, req, path, peer, tls).await);
     }

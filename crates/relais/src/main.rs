@@ -4,6 +4,7 @@
 
 mod admin;
 mod admin_access;
+mod admin_dns;
 mod admin_export;
 mod admin_mail;
 mod admin_users_csv;
@@ -13,6 +14,7 @@ mod backup_archive;
 mod config;
 mod connections;
 mod http;
+mod http_autodiscover;
 mod http_body;
 mod migrate;
 mod serve;

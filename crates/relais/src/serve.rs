@@ -28,6 +28,8 @@ pub struct State {
     pub dav: Arc<relais_dav::Dav>,
     /// HTTP request bodies: timeouts, spooling, the memory budget.
     pub bodies: crate::http_body::Bodies,
+    /// The host name and ports clients are told by Autodiscover, autoconfig and profiles.
+    pub services: relais_autodiscover::Services,
 }
 
 /// A connection's view of shutdown: `wait` returns when the server is stopping; the handle
@@ -178,7 +180,8 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
     let dav = Arc::new(relais_dav::Dav::new(groupware, directory.clone(), config.dav.to_server()));
     let limits = config.http.body_limits(config.dav.max_request_body);
     let bodies = crate::http_body::Bodies::new(limits, data.join("tmp"));
-    let state = Arc::new(State { store, directory, config, smtp, pop3, imap, dav, bodies });
+    let services = advertised(&config, &listeners);
+    let state = Arc::new(State { store, directory, config, smtp, pop3, imap, dav, bodies, services });
     let control = ShutdownControl::new();
     // Listening for SIGTERM/SIGINT before the listeners are published: whoever reads
     // listeners.json may stop the server at once, and must not kill it (the default action).
@@ -322,6 +325,22 @@ impl AcceptFailures {
         }
         self.backoff = (self.backoff * 2).clamp(Duration::from_millis(10), Duration::from_secs(1));
         tokio::time::sleep(self.backoff).await;
+    }
+}
+
+/// What discovery tells clients: the configured services with the ports actually bound (an
+/// ephemeral port in tests), HTTPS on 443 without a listener of its own (TLS in front).
+fn advertised(config: &Config, listeners: &[(&'static str, SocketAddr, TcpListener)]) -> relais_autodiscover::Services {
+    let bound = |key: &str| listeners.iter().find(|(k, _, _)| *k == key).map(|(_, a, _)| a.port());
+    relais_autodiscover::Services {
+        https: bound("https").unwrap_or(443),
+        imaps: bound("imaps"),
+        imap: bound("imap"),
+        pop3s: bound("pop3s"),
+        pop3: bound("pop3"),
+        submissions: bound("submissions"),
+        submission: bound("submission"),
+        hostname: config.server.hostname.clone(),
     }
 }
 

@@ -164,6 +164,16 @@ pub async fn sign(store: &Store, message: Vec<u8>) -> Vec<u8> {
 const SIGNED_HEADERS: [&str; 10] =
     ["From", "To", "Cc", "Subject", "Date", "Message-ID", "In-Reply-To", "References", "MIME-Version", "Content-Type"];
 
+/// The DKIM TXT value (`v=DKIM1; k=rsa; p=…`) of a stored key (PKCS#1 DER private key), in the
+/// form [`generate_key`] prints: `p=` holds the PKCS#1 public key, as mail-auth publishes it.
+pub fn public_key_record(private_key: &[u8]) -> Result<String, String> {
+    use base64::Engine;
+    use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPublicKey};
+    let key = rsa::RsaPrivateKey::from_pkcs1_der(private_key).map_err(|e| e.to_string())?;
+    let public = key.to_public_key().to_pkcs1_der().map_err(|e| e.to_string())?;
+    Ok(format!("v=DKIM1; k=rsa; p={}", base64::engine::general_purpose::STANDARD.encode(public.as_bytes())))
+}
+
 /// A new RSA-2048 key: (PKCS#1 DER private key, the DNS TXT record's value).
 pub fn generate_key() -> Result<(Vec<u8>, String), String> {
     let pair = mail_auth::dkim::generate::DkimKeyPair::generate_rsa(2048).map_err(|e| e.to_string())?;
