@@ -49,7 +49,7 @@ async fn migrated(f: Fresh) {
     drop(f.store);
     let config = f.config.clone();
     let downgrade = format!(
-        "DELETE FROM schema_version WHERE version >= 12; DROP TABLE mailbox_subscriptions; \
+        "DELETE FROM schema_version WHERE version >= 12; DROP TABLE mailbox_subscriptions; DROP TABLE migration_progress; \
          UPDATE collections SET subscribed = 0 WHERE id = {};",
         work.0
     );
