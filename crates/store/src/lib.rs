@@ -28,6 +28,7 @@ mod pool;
 mod queue;
 mod read;
 mod resource;
+mod search;
 pub use grants::{Share, rights as share_rights};
 pub mod sql;
 pub mod snapshot;
@@ -50,6 +51,7 @@ pub use model::*;
 pub use pending::PendingCalendarMail;
 pub use queue::{NewQueued, QueueOutcome, QueueStatus, QueuedMessage, QueuedRecipient};
 pub use read::ReadTx;
+pub use search::{Cmp, Filter, Hit, IntColumn, MessageIndex, TextColumn};
 pub use threads::{ThreadKey, ThreadLink};
 pub use tx::WriteTx;
 
