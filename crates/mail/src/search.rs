@@ -61,7 +61,8 @@ pub enum Query {
     Received(DateTest, i64),
     /// Received at or after this unix time (`true`) or at or before it (`false`).
     ReceivedAt { after: bool, at: i64 },
-    /// The date of the Date: field as written, its zone and time disregarded.
+    /// The date of the Date: field as written, its zone and time disregarded; 1970-01-01 for a
+    /// message without a valid one.
     Sent(DateTest, i64),
     Larger(u64),
     Smaller(u64),
@@ -134,7 +135,8 @@ pub fn index(raw: &[u8], summary: &Summary) -> MessageIndex {
         header_text.push('\n');
     }
     MessageIndex {
-        sent_day: summary::sent_date(raw, summary).map(|(y, m, d)| days_from_civil(y, m, d)),
+        // Without a valid Date: the epoch, as Dovecot answers (SENTBEFORE finds such a message).
+        sent_day: Some(summary::sent_date(raw, summary).map_or(0, |(y, m, d)| days_from_civil(y, m, d))),
         subject: present("subject").then(|| fold(summary.subject.as_deref().unwrap_or_default())),
         from: addresses("from", &e.from),
         to: addresses("to", &e.to),

@@ -77,12 +77,14 @@ fn table() -> Vec<(Query, Vec<u32>)> {
         (Body(s("downstairs")), vec![3]),
         (Body(s("<b>")), vec![]),
         (Body(s("subject:")), vec![5]),
-        // Dates as written in Date:, zone ignored; messages without one never match.
+        // Dates as written in Date:, zone ignored; a message without one counts as 1970-01-01.
         (Sent(DateTest::On, days(1994, 2, 7)), vec![1]),
         (Sent(DateTest::On, days(1994, 2, 8)), vec![2]),
-        (Sent(DateTest::Before, days(1994, 2, 8)), vec![1]),
+        (Sent(DateTest::Before, days(1994, 2, 8)), vec![1, 3, 4]),
         (Sent(DateTest::Since, days(1994, 2, 8)), vec![2, 5]),
         (Not(Box::new(Sent(DateTest::Since, days(1994, 2, 8)))), vec![1, 3, 4]),
+        // No Date: the epoch, as Dovecot answers.
+        (Sent(DateTest::On, 0), vec![3, 4]),
         (Received(DateTest::On, days(2020, 9, 13)), vec![1, 2, 3, 4, 5]),
         (Received(DateTest::Before, days(2020, 9, 13)), vec![]),
         // Flags, sizes, UIDs, boolean structure.
