@@ -136,3 +136,53 @@ def test_other_users_with_imapclient(imap):
     assert typ == "NO" and b"NONEXISTENT" in data[0], data
     bob.logout()
     alice.logout()
+
+
+CAROL = f"carol@{DOMAIN}"
+
+
+def test_a_holder_may_change_sharing(imap):
+    """The one rule (docs/security.md): whoever holds `a` on a mailbox may read and change its
+    ACL, as over DAV; a grantee without it may not; the owner's rights stay fixed."""
+    imap.admin("user", "add", CAROL, "--password", PASSWORD)
+    alice = imaplib_login(imap, ALICE)
+    assert alice.create("Team")[0] == "OK"
+    assert alice.setacl("Team", BOB, "lrsa")[0] == "OK"
+    assert alice.setacl("Team", CAROL, "lr")[0] == "OK"
+
+    carol = imaplib_login(imap, CAROL)
+    typ, data = carol.setacl(q(SHARED), CAROL, "lrswi")
+    assert typ == "NO" and b"[NOPERM]" in data[0], data
+    bob = imaplib_login(imap, BOB)
+    assert bob.setacl(q(SHARED), CAROL, "lrsw")[0] == "OK"
+    typ, data = bob.getacl(q(SHARED))
+    assert typ == "OK" and data == [f'"{SHARED}" {ALICE} lrswipkxtea {BOB} lrsa {CAROL} lrsw'.encode()], data
+    typ, data = bob.setacl(q(SHARED), ALICE, "l")
+    assert typ == "NO" and b"[CANNOT]" in data[0], data
+    assert bob.deleteacl(q(SHARED), CAROL)[0] == "OK"
+    typ, data = carol.myrights(q(SHARED))
+    assert typ == "NO", data
+    for m in (alice, bob, carol):
+        m.logout()
+
+
+def test_full_access_delegate_opens_the_shared_inbox(imap):
+    """A full-access delegate holds every right on the owner's mailboxes: with INBOX shared for
+    lookup only, it still reads, flags and appends there."""
+    alice = imaplib_login(imap, ALICE)
+    assert alice.append("INBOX", None, None, MESSAGE)[0] == "OK"
+    assert alice.setacl("INBOX", BOB, "l")[0] == "OK"
+    inbox = q(f"Other Users/{ALICE}/INBOX")
+    bob = imaplib_login(imap, BOB)
+    typ, data = bob.select(inbox)
+    assert typ == "NO" and b"[NOPERM]" in data[0], data
+    imap.admin("delegate", ALICE, BOB, "--rights", "full-access")
+    assert bob.myrights(inbox) == ("OK", [f'"Other Users/{ALICE}/INBOX" lrswipkxtea'.encode()])
+    typ, data = bob.select(inbox)
+    assert typ == "OK" and data == [b"1"], data
+    assert bob.store("1", "+FLAGS", "(\\Flagged)")[0] == "OK"
+    assert bob.append(inbox, None, None, MESSAGE)[0] == "OK"
+    imap.admin("delegate", ALICE, BOB, "--rights", "none")
+    assert bob.myrights(inbox) == ("OK", [f'"Other Users/{ALICE}/INBOX" l'.encode()])
+    bob.logout()
+    alice.logout()

@@ -295,6 +295,66 @@ def test_invalid_modified_utf7_matches_dovecot(relais_imap, dovecot_imap):
     assert [a[1] for a in answers[0]] == ["NO", "NO", "OK"] and answers[0][2][2] == []
 
 
+# --- LIST / LSUB and subscriptions (issue 12 item 3) ---------------------------------------------
+
+SUBSCRIPTION_STEPS = [
+    ("CREATE", "sub"), ("CREATE", "sub/b"), ("CREATE", "sub/b/c"), ("CREATE", "subx"), ("CREATE", "suby"),
+    ("LSUB", '""', '"sub*"'),
+    ("SUBSCRIBE", "sub/b"), ("SUBSCRIBE", "subx"), ("DELETE", "subx"),
+    ("LSUB", '""', '"sub%"'), ("LSUB", '""', '"sub*"'), ("LSUB", '""', '"sub/%"'),
+    ("LIST", "(SUBSCRIBED)", '""', '"sub*"'),
+    ("LIST", "(SUBSCRIBED)", '""', '"sub%"'),
+    ("LIST", "(SUBSCRIBED RECURSIVEMATCH)", '""', '"sub%"'),
+    ("LIST", "(SUBSCRIBED RECURSIVEMATCH)", '""', '"sub*"'),
+    ("LIST", '""', '"sub*"', "RETURN", "(SUBSCRIBED)"),
+    ("SUBSCRIBE", "sub"),
+    ("LIST", "(SUBSCRIBED RECURSIVEMATCH)", '""', '"sub%"'),
+    ("LSUB", '""', '"sub%"'),
+    ("SUBSCRIBE", "sub/b/c"), ("UNSUBSCRIBE", "sub/b"),
+    ("LSUB", '""', '"sub/%"'),
+    ("LIST", "(SUBSCRIBED RECURSIVEMATCH)", '""', '"sub/%"'),
+    ("LIST", "(SUBSCRIBED)", '""', '"sub/%"'),
+    ("UNSUBSCRIBE", "subx"), ("UNSUBSCRIBE", "never"), ("SUBSCRIBE", "never"),
+    ("LSUB", '""', '"sub*"'),
+    ("CREATE", "subx"), ("LIST", "(SUBSCRIBED)", '""', '"sub*"'),
+]
+# The attributes compared: what subscriptions decide. \HasChildren and \HasNoChildren are sent
+# by Relais unasked (RFC 5258 §4 allows it); \NonExistent implies \Noselect (RFC 5258 §3.4).
+SUBSCRIPTION_ATTRIBUTES = {b"\\subscribed", b"\\nonexistent", b"\\noselect"}
+
+
+def listing(lines):
+    """LIST/LSUB data as sorted (name, attributes, CHILDINFO?) tuples."""
+    out = []
+    for line in lines:
+        attrs, _, rest = line.partition(b") ")
+        flags = {a.lower() for a in attrs.lstrip(b"(").split()} & SUBSCRIPTION_ATTRIBUTES
+        if b"\\nonexistent" in flags:
+            flags.discard(b"\\noselect")
+        name = rest.split(b" ", 1)[1].split(b" (", 1)[0].strip(b'"')
+        out.append((name.decode(), sorted(flags), b"CHILDINFO" in rest))
+    return sorted(out)
+
+
+def test_subscriptions_match_dovecot(relais_imap, dovecot_imap):
+    """Issue 12 item 3: CREATE subscribes nothing, DELETE leaves the name subscribed (RFC 3501
+    §6.3.6), LIST (SUBSCRIBED) shows it \\NonExistent (RFC 5258 §3.1), LSUB shows an
+    unsubscribed parent \\Noselect when % cuts the hierarchy, RETURN (SUBSCRIBED) marks only
+    subscribed mailboxes, RECURSIVEMATCH gives CHILDINFO only for a subscribed child not itself
+    matched (RFC 5258 §3.5)."""
+    answers = []
+    for c in (relais_imap, dovecot_imap):
+        raw = c._imap
+        got = []
+        for args in SUBSCRIPTION_STEPS:
+            typ, _ = raw._simple_command(*args)
+            lines = [d for k in ("LIST", "LSUB") for d in raw.untagged_responses.pop(k, []) if d]
+            got.append((" ".join(args), typ, listing(lines)))
+        answers.append(got)
+    diffs = [(r, d) for r, d in zip(*answers) if r != d]
+    assert not diffs, "\n".join(f"{r[0]}:\n  relais:  {r[1:]}\n  dovecot: {d[1:]}" for r, d in diffs)
+
+
 # --- SEARCH: every key, substrings, non-ASCII, dates (issue 12 items 8-10) ----------------------
 
 SEARCH_CORPUS = [

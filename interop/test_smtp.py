@@ -2,6 +2,7 @@
 outbound delivery to a recording SMTP server; durability across SIGKILL."""
 
 import concurrent.futures
+import email
 import shutil
 import smtplib
 import socket
@@ -164,7 +165,8 @@ def test_permanent_failure_bounces_to_sender(mail_server):
     assert wait_for(lambda: "Undelivered mail returned to sender" in subjects(r, f"alice@{DOMAIN}")), r.log_tail()
     uid = subjects(r, f"alice@{DOMAIN}").index("Undelivered mail returned to sender") + 1
     dsn = r.admin("mail", "get", f"alice@{DOMAIN}", str(uid)).stdout
-    assert "multipart/report; report-type=delivery-status" in dsn
+    report = email.message_from_string(dsn)
+    assert (report.get_content_type(), report.get_param("report-type")) == ("multipart/report", "delivery-status")
     assert "Final-Recipient: rfc822; reject-me@remote.test" in dsn and "Action: failed" in dsn
     assert "ok@remote.test" not in dsn.split("message/delivery-status")[1].split("--")[0]
     assert "Return-Path: <>" in dsn

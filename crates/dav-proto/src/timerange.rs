@@ -64,86 +64,39 @@ pub fn parse_utc(s: &str) -> Result<i64, DavXmlError> {
     // RFC 5545 §3.3.12: seconds may be 60 on a leap second.
     if !(1..=12).contains(&month)
         || day < 1
-        || day > days_in_month(year, month)
+        || day > relais_civil::days_in_month(year, month)
         || hour > 23
         || minute > 59
         || second > 60
     {
         return Err(bad());
     }
-    Ok(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
+    Ok(relais_civil::unix_time(year, month, day, hour * 3600 + minute * 60 + second))
 }
 
 /// Formats Unix seconds as `YYYYMMDDTHHMMSSZ` (years 0–9999; others are clamped).
 pub fn format_utc(t: i64) -> String {
-    let (y, m, d, hh, mm, ss, _) = fields(t);
-    format!("{y:04}{m:02}{d:02}T{hh:02}{mm:02}{ss:02}Z")
+    let f = fields(t);
+    format!("{:04}{:02}{:02}T{:02}{:02}{:02}Z", f.year, f.month, f.day, f.hour, f.minute, f.second)
 }
 
-/// The calendar fields of Unix seconds (clamped to years 0–9999): (y, m, d, hh, mm, ss, weekday
-/// with Sunday 0).
-fn fields(t: i64) -> (i64, i64, i64, i64, i64, i64, i64) {
+/// The calendar fields of Unix seconds, clamped to years 0–9999.
+fn fields(t: i64) -> relais_civil::DateTime {
     const MIN: i64 = -62_167_219_200; // 0000-01-01T00:00:00Z
     const MAX: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
-    let t = t.clamp(MIN, MAX);
-    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    // 1970-01-01 was a Thursday.
-    (y, m, d, secs / 3600, secs % 3600 / 60, secs % 60, (days + 4).rem_euclid(7))
+    relais_civil::DateTime::from_unix(t.clamp(MIN, MAX))
 }
 
 /// Formats Unix seconds as an HTTP date (RFC 9110 §5.6.7 IMF-fixdate), as DAV:getlastmodified
 /// carries it: `Sun, 06 Nov 1994 08:49:37 GMT`.
 pub fn format_http_date(t: i64) -> String {
-    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let (y, m, d, hh, mm, ss, wd) = fields(t);
-    let (day, month) = (DAYS[wd as usize % 7], MONTHS[(m as usize + 11) % 12]);
-    format!("{day}, {d:02} {month} {y:04} {hh:02}:{mm:02}:{ss:02} GMT")
+    relais_civil::http_date(t.clamp(-62_167_219_200, 253_402_300_799))
 }
 
 /// Formats Unix seconds as RFC 3339 in UTC, as DAV:creationdate carries it (RFC 4918 §15.1).
 pub fn format_rfc3339(t: i64) -> String {
-    let (y, m, d, hh, mm, ss, _) = fields(t);
-    format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
-}
-
-fn is_leap(y: i64) -> bool {
-    y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if is_leap(y) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date, counting in 400-year eras that start
-/// on 1 March (so the leap day is the last day of its year).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400;
-    let month_from_march = (m + 9) % 12;
-    let day_of_year = (153 * month_from_march + 2) / 5 + d - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// The inverse of [`days_from_civil`].
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let d = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let m = if month_from_march < 10 { month_from_march + 3 } else { month_from_march - 9 };
-    (if m <= 2 { year_of_era + era * 400 + 1 } else { year_of_era + era * 400 }, m, d)
+    let f = fields(t);
+    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", f.year, f.month, f.day, f.hour, f.minute, f.second)
 }
 
 #[cfg(test)]
@@ -200,10 +153,14 @@ mod tests {
 
     #[test]
     fn every_day_round_trips() {
+        use relais_civil::{civil_from_days, days_from_civil, is_valid};
         for days in -800_000..800_000 {
             let (y, m, d) = civil_from_days(days);
-            assert!(d >= 1 && d <= days_in_month(y, m));
+            assert!(is_valid(y, m, d));
             assert_eq!(days_from_civil(y, m, d), days);
+            if y >= 0 {
+                assert_eq!(format_utc(days * 86_400), format!("{y:04}{m:02}{d:02}T000000Z"));
+            }
         }
     }
 

@@ -213,11 +213,10 @@ impl Dav {
         let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
             return Err(challenge());
         };
-        let plaintext_allowed = self.config.plaintext_auth_on_loopback && remote.is_loopback();
-        if !tls && !plaintext_allowed {
+        if !relais_sasl::plaintext_allowed(tls, self.config.plaintext_auth_on_loopback, remote) {
             return Err(Reply::text(StatusCode::FORBIDDEN, "log in over HTTPS"));
         }
-        let (username, password) = basic_credentials(value).ok_or_else(challenge)?;
+        let (username, password) = relais_sasl::basic(value).ok_or_else(challenge)?;
         let creds = Credentials { username, password, remote: Some(remote) };
         match self.directory.authenticate(&creds).await {
             Ok(p) => Ok(p),
@@ -244,31 +243,5 @@ impl Ctx<'_> {
         let _slot = self.dav.parses.acquire().await.map_err(internal)?;
         let body = self.req.body.clone();
         tokio::task::spawn_blocking(move || T::parse_with(&body, &limits)).await.map_err(internal)
-    }
-}
-
-/// Decodes `Basic base64(user:password)` (RFC 7617).
-fn basic_credentials(value: &str) -> Option<(String, String)> {
-    use base64::Engine;
-    let (scheme, token) = value.trim().split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
-    }
-    let decoded = base64::engine::general_purpose::STANDARD.decode(token.trim()).ok()?;
-    let text = String::from_utf8(decoded).ok()?;
-    let (user, password) = text.split_once(':')?;
-    Some((user.to_owned(), password.to_owned()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn basic_credentials_decode() {
-        assert_eq!(basic_credentials("Basic YWxpY2U6cHc6eA=="), Some(("alice".into(), "pw:x".into())));
-        assert_eq!(basic_credentials("Bearer abc"), None);
-        assert_eq!(basic_credentials("Basic !!!"), None);
-        assert_eq!(basic_credentials("Basic"), None);
     }
 }

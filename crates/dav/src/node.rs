@@ -1,17 +1,19 @@
 //! A request path resolved to what it names, with the access check. Every home, collection
 //! and resource is read only through here, so no handler can skip authorisation: a principal
 //! reaches its own data, and the calendars and address books others shared with it (DAV ACL,
-//! `collection_grants`) with the rights granted; anyone signed in may read principal records
-//! (scheduling and address lookups need them). A file store is its owner's alone. A collection the caller may not read is 403
-//! whether it exists or not, so names do not leak.
+//! IMAP ACL, `relais admin share`) with the rights `relais_directory::access::rights_on` gives
+//! (its owner and the owner's full-access delegates hold every right); anyone signed in may
+//! read principal records (scheduling and address lookups need them). A file store is its
+//! owner's alone. A collection the caller may not read is 403 whether it exists or not, so
+//! names do not leak; one held for free/busy time only resolves for the free-busy-query REPORT
+//! alone (`resolve_free_busy`).
 
 use hyper::StatusCode;
 use relais_dav_proto::{QName, names};
+use relais_directory::{Actor, Protocol, Rights, SharingError};
 use relais_groupware::files::{Entry, Lookup};
 use relais_groupware::{gal, scheduling};
-use relais_store::{
-    Collection, CollectionKind, DataType, Item, ItemId, Modseq, Principal, Resource, ResourceContent, share_rights,
-};
+use relais_store::{Collection, CollectionKind, DataType, Item, ItemId, Modseq, Principal, Resource, ResourceContent};
 
 use crate::path::{Home, Target};
 use crate::{Ctx, Reply, Result, internal};
@@ -31,6 +33,41 @@ pub(crate) enum Node {
     Schedule(Principal, ScheduleBox),
     /// A folder or file of `Principal`'s file store, at the path `Vec<String>` below its home.
     Files(Principal, Vec<String>, Entry),
+}
+
+/// What a request needs of a collection to resolve it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// DAV:read (`Rights::READ`).
+    Read,
+    /// CALDAV:read-free-busy (RFC 4791 §6.1.1): `Rights::FREE_BUSY`, or DAV:read, which
+    /// aggregates it.
+    FreeBusy,
+}
+
+/// The privileges an ACE shows for a grant (RFC 3744 §5.5.1), as prefixed names: the
+/// aggregates where the whole set is held, else their parts.
+pub(crate) fn granted(rights: Rights) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if rights.contains(Rights::READ) {
+        out.push("d:read");
+    } else if rights.contains(Rights::FREE_BUSY) {
+        out.push("cal:read-free-busy");
+    }
+    if rights.contains(Rights::WRITE) {
+        out.push("d:write");
+    } else {
+        let parts = [
+            (Rights::WRITE_FLAGS, "d:write-content"),
+            (Rights::INSERT, "d:bind"),
+            (Rights::DELETE_ITEMS | Rights::EXPUNGE, "d:unbind"),
+        ];
+        out.extend(parts.iter().filter(|(r, _)| rights.contains(*r)).map(|(_, p)| *p));
+    }
+    if rights.contains(Rights::ADMIN) {
+        out.extend(["d:read-acl", "d:write-acl"]);
+    }
+    out
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,10 +95,6 @@ impl ScheduleBox {
     }
 }
 
-/// The owner's extra right (on top of every shared right): properties, sharing, deletion.
-/// Above every `share_rights` bit, so no grant can carry it.
-pub(crate) const OWNER: i64 = 1 << 32;
-
 /// RFC 3744 §7.1.1: the caller lacks a privilege.
 pub(crate) fn forbidden() -> Reply {
     Reply::precondition(StatusCode::FORBIDDEN, &names::NEED_PRIVILEGES)
@@ -79,8 +112,23 @@ pub(crate) fn kinds(home: Home) -> &'static [CollectionKind] {
 }
 
 impl Ctx<'_> {
+    /// The caller acting over DAV.
+    pub fn actor(&self) -> Actor {
+        Actor::new(self.user.id, Protocol::Dav)
+    }
+
     /// Resolves `target`; 404 when it does not exist, 403 when it is not the caller's.
     pub async fn resolve(&self, target: &Target) -> Result<Node> {
+        self.resolve_for(target, Access::Read).await
+    }
+
+    /// Resolves `target` for a free-busy-query REPORT (RFC 4791 §7.10): a calendar held with
+    /// `CALDAV:read-free-busy` alone resolves too.
+    pub async fn resolve_free_busy(&self, target: &Target) -> Result<Node> {
+        self.resolve_for(target, Access::FreeBusy).await
+    }
+
+    async fn resolve_for(&self, target: &Target, access: Access) -> Result<Node> {
         Ok(match target {
             Target::Root => Node::Root,
             Target::Principals => Node::Principals,
@@ -100,7 +148,7 @@ impl Ctx<'_> {
                 Node::Gal(owner, Some(Box::new(found)))
             }
             Target::Collection(h, user, name) => {
-                let (owner, c) = self.readable(*h, user, name).await?;
+                let (owner, c) = self.readable(*h, user, name, access).await?;
                 Node::Collection(*h, owner, c)
             }
             Target::Files(user, segments) => {
@@ -111,7 +159,7 @@ impl Ctx<'_> {
                 }
             }
             Target::Resource(h, user, name, resource) => {
-                let (owner, c) = self.readable(*h, user, name).await?;
+                let (owner, c) = self.readable(*h, user, name, Access::Read).await?;
                 let item = self.item(&c, resource).await?.ok_or_else(not_found)?;
                 Node::Resource(*h, owner, c, Box::new(item))
             }
@@ -135,60 +183,47 @@ impl Ctx<'_> {
         Ok(p)
     }
 
-    /// The collection `name` of `user`'s home, if the caller may read it.
-    async fn readable(&self, home: Home, user: &str, name: &str) -> Result<(Principal, Collection)> {
+    /// The collection `name` of `user`'s home, if the caller may read it (or, for `access`
+    /// `FreeBusy`, read its free/busy time).
+    async fn readable(&self, home: Home, user: &str, name: &str, access: Access) -> Result<(Principal, Collection)> {
         let owner = self.principal(user).await.map_err(|_| forbidden())?;
         let found = self.collection(home, &owner, name).await?;
+        let allowed = |held: Rights| match access {
+            Access::Read => held.contains(Rights::READ),
+            Access::FreeBusy => held.contains(Rights::READ) || held.contains(Rights::FREE_BUSY),
+        };
         match found {
-            Some(c) if share_rights::has(self.rights(&c).await?, share_rights::READ) => Ok((owner, c)),
+            Some(c) if allowed(self.rights(&c).await?) => Ok((owner, c)),
             None if owner.id == self.user.id => Err(not_found()),
             _ => Err(forbidden()),
         }
     }
 
-    /// What the caller may do in `c`: everything as its owner, else what was granted
-    /// (DAV reads with all of `share_rights::READ`, writes with all of `share_rights::WRITE`).
-    pub async fn rights(&self, c: &Collection) -> Result<i64> {
-        if c.account == self.user.id {
-            return Ok(share_rights::ALL | OWNER);
-        }
-        let (id, me) = (c.id, self.user.id);
-        self.dav.groupware.store().read(move |r| r.rights_on(id, me)).await.map_err(internal)
+    /// What the caller may do in `c` (`relais_directory::access::rights_on`): DAV reads with
+    /// all of `Rights::READ`, writes content with `WRITE_FLAGS`, binds with `INSERT`, unbinds
+    /// with `DELETE_ITEMS` and `EXPUNGE`, reads and writes the ACL and properties with `ADMIN`.
+    pub async fn rights(&self, c: &Collection) -> Result<Rights> {
+        self.dav.directory.rights_on(&self.actor(), c).await.map_err(internal)
     }
 
-    /// 403 unless the caller may change the resources of `c`.
-    pub async fn may_write(&self, c: &Collection) -> Result<()> {
-        if !share_rights::has(self.rights(c).await?, share_rights::WRITE) {
+    /// 403 unless the caller sees `c` at all (any of `l`, `r`, free/busy): what it may do
+    /// there is the groupware's to decide, inside the write.
+    pub async fn must_see(&self, c: &Collection) -> Result<()> {
+        if !self.rights(c).await?.sees() {
             return Err(forbidden());
         }
         Ok(())
     }
 
-    /// 403 unless resources may be put into `c`: nobody PUTs, copies or moves into a
-    /// scheduling inbox (RFC 6638 §2.2.1: only the server delivers there), or moves out of it;
-    /// its owner reads and deletes.
-    pub async fn may_put_into(&self, c: &Collection) -> Result<()> {
-        if c.role.as_deref() == Some(scheduling::INBOX_ROLE) {
-            return Err(forbidden());
-        }
-        self.may_write(c).await
-    }
-
-    /// 403 unless the caller owns `c` (its properties, its sharing, deleting it).
-    pub fn must_own(&self, c: &Collection) -> Result<()> {
-        if c.account != self.user.id {
-            return Err(forbidden());
-        }
-        Ok(())
-    }
-
-    /// Collections of this home's kind that others shared with the caller, with the rights.
-    pub async fn shared_with(&self, home: Home) -> Result<Vec<(Collection, i64)>> {
+    /// Collections of this home's kind that others shared with the caller, with the rights
+    /// held (a full-access delegate's are every right).
+    pub async fn shared_with(&self, home: Home) -> Result<Vec<(Collection, Rights)>> {
         let me = self.user.id;
         let all = self.dav.groupware.store().read(move |r| r.shared_with(me)).await.map_err(internal)?;
         Ok(all
             .into_iter()
-            .filter(|(c, r)| kinds(home).contains(&c.kind) && share_rights::has(*r, share_rights::READ))
+            .map(|(c, r)| (c, Rights::from_bits(r)))
+            .filter(|(c, r)| kinds(home).contains(&c.kind) && r.contains(Rights::READ))
             .collect())
     }
 
@@ -267,28 +302,25 @@ impl Ctx<'_> {
         }
     }
 
-    /// Reads the DAV:acl of `c` (RFC 3744 §5.5), when the caller owns it (DAV:read-acl is the
-    /// owner's): the owner's protected ACE, then one per grant, read-only or read-write.
+    /// Reads the DAV:acl of `c` (RFC 3744 §5.5), when the caller may (DAV:read-acl: holders of
+    /// `Rights::ADMIN`, as for IMAP GETACL): the owner's protected ACE, then one per grant.
     pub async fn load_acl(&self, c: &Collection) -> Result<()> {
-        if c.account != self.user.id {
-            return Ok(());
-        }
-        let id = c.id;
-        let grants = self.dav.groupware.store().read(move |r| r.grants(id)).await.map_err(internal)?;
+        let acl = match self.dav.directory.acl(&self.actor(), c.id).await {
+            Ok(acl) => acl,
+            Err(SharingError::Store(e)) => return Err(internal(e)),
+            Err(_) => return Ok(()),
+        };
         let ace = |href: &str, privileges: &[&str], protected: bool| {
-            let privileges: String =
-                privileges.iter().map(|p| format!("<d:privilege><d:{p}/></d:privilege>")).collect();
+            let privileges: String = privileges.iter().map(|p| format!("<d:privilege><{p}/></d:privilege>")).collect();
             let protected = if protected { "<d:protected/>" } else { "" };
             format!(
                 "<d:ace><d:principal><d:href>{href}</d:href></d:principal><d:grant>{privileges}</d:grant>{protected}</d:ace>"
             )
         };
-        let mut xml = ace(&crate::path::principal_href(&self.user.address()), &["all"], true);
-        for (grantee, rights) in grants {
-            let Some(p) = self.dav.directory.principal_by_id(grantee).await.map_err(internal)? else { continue };
+        let mut xml = ace(&crate::path::principal_href(&acl.owner.address()), &["d:all"], true);
+        for (p, rights) in acl.grants {
             let href = crate::path::principal_href(&p.address());
-            let writes = rights & share_rights::WRITE == share_rights::WRITE;
-            xml.push_str(&ace(&href, if writes { &["read", "write"] } else { &["read"] }, false));
+            xml.push_str(&ace(&href, &granted(rights), false));
         }
         self.acls.lock().map_err(|_| internal("acl cache poisoned"))?.insert(c.id.0, xml);
         Ok(())

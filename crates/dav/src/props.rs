@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 
 use relais_dav_proto::{NS_APPLE_ICAL, NS_CALDAV, NS_CALENDARSERVER, NS_CARDDAV, NS_DAV, PropValue, QName, names};
+use relais_directory::Rights;
 use relais_groupware::CollectionProps;
 use relais_groupware::files::FileMeta;
 use relais_store::{Collection, CollectionKind, Item, Principal, PrincipalKind};
@@ -18,7 +19,7 @@ pub(crate) enum Subject<'a> {
     Principal(&'a Principal),
     Home(Home, &'a Principal),
     /// With the caller's rights on it (see `Ctx::rights`).
-    Collection(Home, &'a Principal, &'a Collection, &'a CollectionProps, i64),
+    Collection(Home, &'a Principal, &'a Collection, &'a CollectionProps, Rights),
     Resource(Home, &'a ResourceView<'a>),
     /// The global address list, at the directory's modseq.
     Gal(&'a Principal, relais_store::Modseq),
@@ -104,22 +105,29 @@ pub(crate) fn principal_display_name(p: &Principal) -> String {
     if p.display_name.is_empty() { p.address() } else { p.display_name.clone() }
 }
 
-/// RFC 3744 §3: what the caller's rights on a collection amount to.
-fn shared_privileges(rights: i64) -> Vec<QName> {
-    use relais_store::share_rights::{WRITE, has};
-    if rights & crate::node::OWNER != 0 {
-        privileges(true)
-    } else if has(rights, WRITE) {
-        vec![
-            names::PRIV_READ,
-            names::PRIV_WRITE_CONTENT,
-            names::PRIV_BIND,
-            names::PRIV_UNBIND,
-            names::PRIV_READ_CURRENT_USER_PRIVILEGE_SET,
-        ]
-    } else {
-        privileges(false)
+/// RFC 3744 §3: what the caller's rights on a collection amount to (the same view of
+/// `Rights` as the DAV:acl ACEs, `node::granted`); every right is DAV:all.
+fn shared_privileges(rights: Rights) -> Vec<QName> {
+    if rights.contains(Rights::ALL & !Rights::FREE_BUSY) {
+        return privileges(true);
     }
+    let mut out = Vec::new();
+    if rights.contains(Rights::READ) {
+        out.extend([names::PRIV_READ, names::PRIV_READ_FREE_BUSY]);
+    } else if rights.contains(Rights::FREE_BUSY) {
+        out.push(names::PRIV_READ_FREE_BUSY);
+    }
+    let parts = [
+        (Rights::WRITE_FLAGS, names::PRIV_WRITE_CONTENT),
+        (Rights::INSERT, names::PRIV_BIND),
+        (Rights::DELETE_ITEMS | Rights::EXPUNGE, names::PRIV_UNBIND),
+    ];
+    out.extend(parts.iter().filter(|(r, _)| rights.contains(*r)).map(|(_, p)| p.clone()));
+    if rights.contains(Rights::ADMIN) {
+        out.extend([names::PRIV_READ_ACL, names::PRIV_WRITE_ACL, names::PRIV_WRITE_PROPERTIES]);
+    }
+    out.push(names::PRIV_READ_CURRENT_USER_PRIVILEGE_SET);
+    out
 }
 
 fn calendar_user_type(p: &Principal) -> &'static str {
@@ -211,7 +219,9 @@ const SUPPORTED_PRIVILEGES: &str = "<d:supported-privilege><d:privilege><d:all/>
 <d:description xml:lang=\"en\">Everything: the owner's</d:description>\
 <d:supported-privilege><d:privilege><d:read/></d:privilege><d:description xml:lang=\"en\">Read</d:description>\
 <d:supported-privilege><d:privilege><d:read-current-user-privilege-set/></d:privilege>\
-<d:description xml:lang=\"en\">Read one's own privileges</d:description></d:supported-privilege></d:supported-privilege>\
+<d:description xml:lang=\"en\">Read one's own privileges</d:description></d:supported-privilege>\
+<d:supported-privilege><d:privilege><cal:read-free-busy/></d:privilege>\
+<d:description xml:lang=\"en\">Free and busy time only (RFC 4791 6.1.1)</d:description></d:supported-privilege></d:supported-privilege>\
 <d:supported-privilege><d:privilege><d:write/></d:privilege><d:description xml:lang=\"en\">Write</d:description>\
 <d:supported-privilege><d:privilege><d:write-properties/></d:privilege><d:description xml:lang=\"en\">Write properties</d:description></d:supported-privilege>\
 <d:supported-privilege><d:privilege><d:write-content/></d:privilege><d:description xml:lang=\"en\">Write content</d:description></d:supported-privilege>\
@@ -347,7 +357,7 @@ fn collection<'a>(
     owner: &Principal,
     c: &Collection,
     props: &CollectionProps,
-    rights: i64,
+    rights: Rights,
     name: &QName,
 ) -> Option<PropValue<'a>> {
     let calendar = home == Home::Calendars;

@@ -1,6 +1,8 @@
 //! The directory: domains, principals (users, shared mailboxes, groups, rooms, equipment),
 //! aliases, group membership, credentials, and the one authentication entry point every
-//! protocol uses.
+//! protocol uses; and access: who acts (`access::Actor`), what they may do on a collection
+//! (`access::rights_on`), delegation, and the sharing operations every protocol calls
+//! (`sharing`).
 //!
 //! Invariants:
 //! - passwords and app passwords are stored only as Argon2id PHC strings, hashed on blocking
@@ -11,6 +13,7 @@
 //! - reads go to the store each time, so a change made by another process (the CLI) is seen
 //!   at once; only successful password verifications are cached, keyed by the stored hash.
 
+pub mod access;
 mod address;
 mod auth;
 mod credential;
@@ -18,31 +21,27 @@ mod error;
 mod gate;
 mod password;
 mod provision;
+pub mod sharing;
 mod throttle;
 mod visibility;
 
 use relais_store::{AccountId, NewPrincipal, PrincipalKind, Role, Store};
 
+pub use access::{Actor, Credential, Delegation, PermissionLevel, Protocol, Rights};
 pub use address::Address;
 pub use auth::{AuthConfig, Credentials};
 pub use credential::CredentialWatch;
 pub use error::{AuthError, DirectoryError};
 pub use gate::GateConfig;
 pub use relais_store::{AppPassword, Domain, Principal};
+pub use sharing::{Acl, GrantChange, SharingError};
 pub use throttle::{ThrottleConfig, client_block};
 pub use visibility::GalScope;
 
 pub type Result<T, E = DirectoryError> = std::result::Result<T, E>;
 
-/// What a delegate may do for a principal (a bit set, stored).
-pub mod rights {
-    /// Send with the principal's address as the sender.
-    pub const SEND_AS: i64 = 1;
-    /// Send on behalf of the principal (Sender: shows the delegate).
-    pub const SEND_ON_BEHALF: i64 = 2;
-    /// Open and change the principal's mailboxes, calendars and contacts.
-    pub const FULL_ACCESS: i64 = 4;
-}
+/// What a delegate may do for a principal (a bit set, stored): the bits of [`Delegation`].
+pub use relais_store::delegate_rights as rights;
 
 /// Where mail for an address goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,12 +121,31 @@ impl Directory {
         password: Option<&str>,
         role: Role,
     ) -> Result<Principal> {
-        let addr = Address::parse(address)?;
-        let domain = self.domain(&addr.domain).await?;
         let secret = match password {
             Some(p) => Some(password::hash(p).await?),
             None => None,
         };
+        self.create_principal(kind, address, display_name, secret, role).await
+    }
+
+    /// Creates a user whose password is already hashed (an import from another server, or a
+    /// bulk provisioning): `phc` must be an Argon2id PHC string, the only scheme Relais stores;
+    /// its own parameters are kept, and a login verifies with them.
+    pub async fn add_user_hashed(&self, address: &str, display_name: &str, phc: &str, role: Role) -> Result<Principal> {
+        password::check_phc(phc)?;
+        self.create_principal(PrincipalKind::User, address, display_name, Some(phc.to_owned()), role).await
+    }
+
+    async fn create_principal(
+        &self,
+        kind: PrincipalKind,
+        address: &str,
+        display_name: &str,
+        secret: Option<String>,
+        role: Role,
+    ) -> Result<Principal> {
+        let addr = Address::parse(address)?;
+        let domain = self.domain(&addr.domain).await?;
         let new = NewPrincipal {
             kind,
             local_part: addr.local.clone(),
@@ -287,23 +305,47 @@ impl Directory {
 
     // ---- delegation ----
 
-    /// Grants `delegate` the `rights` (a set of `rights::*`) on `principal`; 0 removes them.
-    pub async fn grant(&self, principal: &str, delegate: &str, rights: i64) -> Result<()> {
+    /// Sets what `delegate` may do for `principal` ([`Delegation::NONE`] removes it).
+    pub async fn grant(&self, principal: &str, delegate: &str, rights: Delegation) -> Result<()> {
         let p = self.principal_required(principal).await?;
         let d = self.principal_required(delegate).await?;
-        Ok(self.store.write(move |tx| tx.set_delegate(p.id, d.id, rights)).await?)
+        if p.id == d.id {
+            return Err(DirectoryError::Invalid("one needs no delegation to act for oneself".into()));
+        }
+        Ok(self.store.write(move |tx| tx.set_delegate(p.id, d.id, rights.bits())).await?)
     }
 
-    /// True if `principal` may use `address` as its sender: its own address or alias, or that of
-    /// a principal that granted it `rights::SEND_AS`.
-    pub async fn may_send_as(&self, principal: &Principal, address: &str) -> Result<bool> {
-        let Some(owner) = self.principal(address).await? else { return Ok(false) };
+    /// What `delegate` may do for `principal` ([`access::delegation`]).
+    pub async fn delegation(&self, delegate: AccountId, principal: AccountId) -> Result<Delegation> {
+        Ok(self.store.read(move |r| access::delegation(r, delegate, principal)).await?)
+    }
+
+    /// The principal `address` names and what `principal` may do for it: `None` when the
+    /// address is nobody's; every delegation right when it is `principal`'s own address or
+    /// alias (one acts for oneself).
+    pub async fn sender(&self, principal: &Principal, address: &str) -> Result<Option<(Principal, Delegation)>> {
+        let Some(owner) = self.principal(address).await? else { return Ok(None) };
         if owner.id == principal.id {
-            return Ok(true);
+            return Ok(Some((owner, Delegation::ALL)));
         }
-        let (o, p) = (owner.id, principal.id);
-        let granted = self.store.read(move |r| r.delegate_rights(o, p)).await?;
-        Ok(granted & rights::SEND_AS != 0)
+        let granted = self.delegation(principal.id, owner.id).await?;
+        Ok(Some((owner, granted)))
+    }
+
+    /// True if `principal` may use `address` as its sender (From): its own address or alias,
+    /// or that of a principal that made it a send-as delegate. Submission calls this.
+    pub async fn may_send_as(&self, principal: &Principal, address: &str) -> Result<bool> {
+        Ok(self.sender(principal, address).await?.is_some_and(|(_, d)| d.contains(Delegation::SEND_AS)))
+    }
+
+    /// True if `principal` may send on behalf of `address` (From: the principal `address`
+    /// names, Sender: `principal`'s own): its own address, a send-on-behalf delegate, or a
+    /// send-as delegate (who may do more).
+    pub async fn may_send_on_behalf(&self, principal: &Principal, address: &str) -> Result<bool> {
+        Ok(self
+            .sender(principal, address)
+            .await?
+            .is_some_and(|(_, d)| d.contains(Delegation::SEND_ON_BEHALF) || d.contains(Delegation::SEND_AS)))
     }
 
     // ---- app passwords ----

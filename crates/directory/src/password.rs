@@ -62,6 +62,25 @@ pub fn hash_blocking(password: &str, selector: Option<&str>) -> Result<String, D
         .map_err(|e| DirectoryError::Invalid(format!("cannot hash password: {e}")))
 }
 
+/// Accepts `phc` as a stored password hash only if it is an Argon2id PHC string whose
+/// parameters argon2 accepts (a hash of another scheme, or a malformed one, would make every
+/// login of the account fail, or verify with a weaker scheme).
+pub fn check_phc(phc: &str) -> Result<(), DirectoryError> {
+    let invalid = |why: String| DirectoryError::Invalid(format!("not an Argon2id password hash: {why}"));
+    if phc.len() > MAX_LEN {
+        return Err(invalid("too long".into()));
+    }
+    let hash = PasswordHash::new(phc).map_err(|e| invalid(e.to_string()))?;
+    if hash.algorithm.as_str() != "argon2id" {
+        return Err(invalid(format!("scheme {}", hash.algorithm)));
+    }
+    Params::try_from(&hash).map_err(|e| invalid(e.to_string()))?;
+    if hash.hash.is_none() || hash.salt.is_none() {
+        return Err(invalid("no salt or hash".into()));
+    }
+    Ok(())
+}
+
 /// The selector a stored hash carries (`None`: a password, or an app password from before
 /// selectors).
 pub fn selector_of(phc: &str) -> Option<String> {
@@ -137,5 +156,22 @@ mod tests {
         let parsed = PasswordHash::new(&with).unwrap();
         assert!(Argon2::default().verify_password(app.as_bytes(), &parsed).is_ok());
         assert!(Argon2::default().verify_password(b"other", &parsed).is_err());
+    }
+
+    #[test]
+    fn imported_hashes() {
+        let ours = hash_blocking("secret", None).unwrap();
+        assert!(check_phc(&ours).is_ok());
+        for bad in [
+            "",
+            "secret",
+            "{SHA512-CRYPT}$6$abc$def",
+            "$argon2i$v=19$m=16,t=2,p=1$c2FsdHNhbHQ$K7hBf8WdWdZk0l3t0SdUaA",
+            "$bcrypt$2b$10$abcdefghijklmnopqrstuv",
+            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ",
+            "$argon2id$v=19$m=1,t=2,p=1$c2FsdHNhbHQ$K7hBf8WdWdZk0l3t0SdUaA",
+        ] {
+            assert!(check_phc(bad).is_err(), "{bad:?}");
+        }
     }
 }

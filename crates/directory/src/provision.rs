@@ -9,18 +9,20 @@ use crate::{Address, Recipient};
 /// Default collections by kind: (kind, name, role). Mailbox roles follow RFC 6154 SPECIAL-USE.
 fn defaults(kind: PrincipalKind) -> &'static [(CollectionKind, &'static str, &'static str)] {
     use CollectionKind::*;
+    use relais_store::MailboxRole as R;
     const MAIL_AND_GROUPWARE: &[(CollectionKind, &str, &str)] = &[
-        (Mailbox, "INBOX", "inbox"),
-        (Mailbox, "Drafts", "drafts"),
-        (Mailbox, "Sent", "sent"),
-        (Mailbox, "Trash", "trash"),
-        (Mailbox, "Junk", "junk"),
-        (Mailbox, "Archive", "archive"),
+        (Mailbox, "INBOX", R::Inbox.as_str()),
+        (Mailbox, "Drafts", R::Drafts.as_str()),
+        (Mailbox, "Sent", R::Sent.as_str()),
+        (Mailbox, "Trash", R::Trash.as_str()),
+        (Mailbox, "Junk", R::Junk.as_str()),
+        (Mailbox, "Archive", R::Archive.as_str()),
         (Calendar, "Calendar", "default"),
         (TaskList, "Tasks", "default"),
         (AddressBook, "Contacts", "default"),
     ];
-    const RESOURCE: &[(CollectionKind, &str, &str)] = &[(Mailbox, "INBOX", "inbox"), (Calendar, "Calendar", "default")];
+    const RESOURCE: &[(CollectionKind, &str, &str)] =
+        &[(Mailbox, "INBOX", R::Inbox.as_str()), (Calendar, "Calendar", "default")];
     match kind {
         PrincipalKind::User | PrincipalKind::Shared => MAIL_AND_GROUPWARE,
         PrincipalKind::Room | PrincipalKind::Equipment => RESOURCE,
@@ -34,6 +36,11 @@ pub(crate) fn default_collections(tx: &mut WriteTx<'_>, account: AccountId, kind
             account,
             NewCollection { kind: *ckind, name: (*name).to_owned(), parent: None, role: Some((*role).to_owned()) },
         )?;
+        // A new account starts subscribed to its default mailboxes (top-level: the name is
+        // the full name, INBOX's own).
+        if *ckind == CollectionKind::Mailbox {
+            tx.set_subscription(account, name, true)?;
+        }
     }
     Ok(())
 }

@@ -54,7 +54,7 @@ impl Groupware {
         let c = self.default_calendar(resource).await?.ok_or(crate::Error::NotFound)?;
         let mut props = CollectionProps::parse(&c.props);
         props.booking = Some(policy);
-        self.set_props(c.id, props).await
+        self.set_props(&relais_directory::Actor::system(resource), &c, props).await
     }
 
     /// May `organizer` (an address) book `me`? Always, unless `me` is a room or equipment whose

@@ -6,7 +6,8 @@
 use calcard::icalendar::{
     ICalendarComponentType, ICalendarProperty, ICalendarStatus, ICalendarTransparency, ICalendarValue,
 };
-use relais_store::{CollectionId, ResourceContent};
+use relais_directory::{Actor, Rights, access};
+use relais_store::{Collection, CollectionId, ResourceContent};
 
 use crate::ical::overlaps;
 use crate::{CalendarObject, Groupware, Result};
@@ -122,8 +123,19 @@ impl Groupware {
         Ok(())
     }
 
+    /// The busy time of `calendar` in [start, end) as `actor` may read it (CalDAV
+    /// free-busy-query, RFC 4791 §7.10): with `Rights::FREE_BUSY` or `READ_ITEMS` on it.
+    pub async fn free_busy(&self, actor: &Actor, calendar: &Collection, start: i64, end: i64) -> Result<Vec<Busy>> {
+        let (a, c) = (actor.clone(), calendar.clone());
+        let held = self.store.read(move |r| access::rights_on(r, &a, &c)).await?;
+        if !(held.contains(Rights::FREE_BUSY) || held.contains(Rights::READ_ITEMS)) {
+            return Err(crate::Error::Forbidden);
+        }
+        self.busy(calendar.id, start, end).await
+    }
+
     /// The busy time of a calendar in [start, end).
-    pub async fn busy(&self, collection: CollectionId, start: i64, end: i64) -> Result<Vec<Busy>> {
+    pub(crate) async fn busy(&self, collection: CollectionId, start: i64, end: i64) -> Result<Vec<Busy>> {
         let rows = self.in_range(collection, start, end).await?;
         Ok(rows
             .iter()
@@ -223,10 +235,14 @@ impl Groupware {
     /// Answers a free/busy request for each attendee (RFC 6638 §5): the iTIP REPLY with the
     /// busy time of their default calendar, or `None` for an address that is not a local
     /// calendar user the organizer may see (`Directory::may_see`: their own domain by default).
-    pub async fn answer(&self, request: &Request) -> Result<Vec<(String, Option<String>)>> {
+    /// The organizer must be `actor` itself (CALDAV:originator-allowed): `Forbidden` otherwise.
+    pub async fn answer(&self, actor: &Actor, request: &Request) -> Result<Vec<(String, Option<String>)>> {
         let Some(dir) = &self.directory else { return Ok(Vec::new()) };
         let dir_err = |e: relais_directory::DirectoryError| crate::Error::Conflict(e.to_string());
         let viewer = dir.principal(&request.organizer).await.map_err(dir_err)?;
+        if viewer.as_ref().is_none_or(|v| v.id != actor.principal) {
+            return Err(crate::Error::Forbidden);
+        }
         let mut out = Vec::with_capacity(request.attendees.len());
         for attendee in &request.attendees {
             let principal = dir.principal(attendee).await.map_err(dir_err)?;

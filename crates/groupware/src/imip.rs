@@ -12,7 +12,8 @@
 
 use calcard::icalendar::{ICalendar, ICalendarProperty};
 use mail_parser::{MessageParser, MimeHeaders};
-use relais_mail::{CalendarMail, Destination, Envelope, EnvelopeRecipient, headers};
+use relais_mail::compose::{self, ContentType, MimePart};
+use relais_mail::{CalendarMail, Destination, Envelope, EnvelopeRecipient, SubmitOptions};
 use relais_store::{AccountId, Principal};
 
 use crate::acceptance::{self, Refused};
@@ -70,32 +71,29 @@ fn summary_of(obj: &CalendarObject) -> String {
         .replace(['\r', '\n'], " ")
 }
 
-/// An RFC 6047 §2.4 message: a text part for people and the text/calendar part.
+/// An RFC 6047 §2.4 message: a text part for people and the text/calendar part, built by the
+/// mail domain's one MIME builder (a non-ASCII name or summary is RFC 2047 encoded).
 fn message(from: &Principal, to: &[String], method: Method, obj: &CalendarObject, hostname: &str) -> Vec<u8> {
-    let boundary = format!("relais-{}", headers::new_queue_id());
     let verb = match method {
         Method::Request => "Invitation",
         Method::Reply => "Reply",
         Method::Cancel => "Cancelled",
     };
-    let title = summary_of(obj);
-    let name = if from.display_name.is_empty() { from.address() } else { from.display_name.clone() };
-    let mut out = String::new();
-    out.push_str(&format!("From: {name} <{}>\r\n", from.address()));
-    out.push_str(&format!("To: {}\r\n", to.join(", ")));
-    out.push_str(&format!("Subject: {verb}: {title}\r\n"));
-    out.push_str(&format!("Date: {}\r\n", headers::rfc5322_date(relais_store::now())));
-    out.push_str(&format!("Message-ID: {}\r\n", headers::new_message_id(hostname)));
-    out.push_str("MIME-Version: 1.0\r\n");
-    out.push_str(&format!("Content-Type: multipart/alternative; boundary=\"{boundary}\"\r\n\r\n"));
-    out.push_str(&format!("--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{verb}: {title}\r\n\r\n"));
-    out.push_str(&format!(
-        "--{boundary}\r\nContent-Type: text/calendar; charset=utf-8; method={}\r\n\r\n{}\r\n",
-        method.name(),
-        with_method(&obj.ical, method)
-    ));
-    out.push_str(&format!("--{boundary}--\r\n"));
-    out.into_bytes()
+    let title = format!("{verb}: {}", summary_of(obj));
+    let address = from.address();
+    // RFC 6047 §2.4: the method parameter matches the object's METHOD.
+    let calendar = ContentType::new("text/calendar").attribute("charset", "utf-8").attribute("method", method.name());
+    let body = MimePart::new(
+        "multipart/alternative",
+        vec![
+            MimePart::new("text/plain", format!("{title}\r\n")),
+            MimePart::new(calendar, with_method(&obj.ical, method)),
+        ],
+    );
+    let to: Vec<&str> = to.iter().map(String::as_str).collect();
+    compose::finish(
+        compose::message(&from.display_name, &address, hostname).to(to).subject(compose::text(&title)).body(body),
+    )
 }
 
 impl Groupware {
@@ -129,10 +127,13 @@ impl Groupware {
                     notify: 0,
                 })
                 .collect(),
-            principal: Some(from.id),
             ..Envelope::default()
         };
-        mailer.deliver(&envelope, body).await.map_err(|e| crate::Error::Conflict(format!("iMIP: {e}")))?;
+        // The organizer's (or attendee's) own submission: checked and queued like any other.
+        mailer
+            .submit(from, envelope, body, SubmitOptions::default())
+            .await
+            .map_err(|e| crate::Error::Conflict(format!("iMIP: {e}")))?;
         Ok(())
     }
 
@@ -246,7 +247,8 @@ impl Groupware {
                 if let Err(why) = acceptance::may_cancel(sender, &stored, obj) {
                     return Ok(Err(why));
                 }
-                self.delete_object(c.id, &name, Condition::default()).await?;
+                self.delete_object(&relais_directory::Actor::system(c.account), &c, &name, Condition::default())
+                    .await?;
                 self.to_inbox(account, Method::Cancel, obj, &obj.ical).await;
             }
             Method::Reply => {
@@ -285,6 +287,19 @@ fn calendar_parts(raw: &[u8]) -> Vec<String> {
 mod tests {
     use super::*;
 
+    fn user(id: i64, local_part: &str, domain: &str, name: &str) -> Principal {
+        Principal {
+            id: AccountId(id),
+            kind: relais_store::PrincipalKind::User,
+            local_part: local_part.into(),
+            domain: domain.into(),
+            display_name: name.into(),
+            secret: None,
+            role: relais_store::Role::User,
+            quota: None,
+        }
+    }
+
     #[test]
     fn itip_objects_round_trip() {
         let obj = CalendarObject::parse(
@@ -293,16 +308,7 @@ mod tests {
              ATTENDEE:mailto:bob@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
         )
         .unwrap();
-        let p = Principal {
-            id: AccountId(3),
-            kind: relais_store::PrincipalKind::User,
-            local_part: "ann".into(),
-            domain: "remote.test".into(),
-            display_name: "Ann".into(),
-            secret: None,
-            role: relais_store::Role::User,
-            quota: None,
-        };
+        let p = user(3, "ann", "remote.test", "Ann");
         let raw = message(&p, &["bob@example.com".into()], Method::Request, &obj, "mail.test");
         let parts = calendar_parts(&raw);
         assert_eq!(parts.len(), 1);
@@ -311,5 +317,31 @@ mod tests {
         assert_eq!(back.uid, "x1");
         assert!(String::from_utf8_lossy(&raw).contains("Subject: Invitation: Review"));
         assert!(itip(&obj.ical.to_string()).is_none(), "no METHOD, no iTIP");
+    }
+
+    /// Issue 11 item 5: iMIP wrote a non-ASCII organizer name and summary raw into From: and
+    /// Subject: (RFC 5322 §2.2 allows US-ASCII only); they are RFC 2047 encoded and decode back.
+    #[test]
+    fn non_ascii_organizer_and_summary_are_encoded() {
+        let obj = CalendarObject::parse(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:x2\r\nDTSTAMP:20260101T000000Z\r\n\
+             DTSTART:20260105T100000Z\r\nSUMMARY:Réunion d’équipe – café ☕\r\nORGANIZER:mailto:zoe@example.com\r\n\
+             ATTENDEE:mailto:bob@remote.test\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        )
+        .unwrap();
+        let p = user(4, "zoe", "example.com", "Zoë Ångström");
+        let raw = message(&p, &["bob@remote.test".into()], Method::Request, &obj, "mail.test");
+        let head = std::str::from_utf8(relais_mail::headers::header_block(&raw)).unwrap();
+        assert!(head.is_ascii(), "{head}");
+        assert!(head.contains("=?utf-8?"), "{head}");
+        let parsed = MessageParser::default().parse(&raw).unwrap();
+        let from = parsed.from().and_then(|a| a.first()).unwrap();
+        assert_eq!((from.name(), from.address()), (Some("Zoë Ångström"), Some("zoe@example.com")));
+        assert_eq!(parsed.subject(), Some("Invitation: Réunion d’équipe – café ☕"));
+        let parts = calendar_parts(&raw);
+        assert_eq!(parts.len(), 1);
+        let (method, back) = itip(&parts[0]).unwrap();
+        assert_eq!((method, back.uid.as_str()), (Method::Request, "x2"));
+        assert_eq!(summary_of(&back), "Réunion d’équipe – café ☕");
     }
 }

@@ -90,6 +90,10 @@ pub enum Error {
     /// The target exists and overwriting was not allowed (HTTP 412 on COPY/MOVE).
     #[error("already exists")]
     AlreadyExists,
+    /// The actor lacks a right the operation needs (`relais_directory::access`; HTTP 403
+    /// DAV:need-privileges).
+    #[error("not permitted")]
+    Forbidden,
     /// The operation makes no sense on these collections (HTTP 403/409).
     #[error("{0}")]
     Conflict(String),

@@ -1,8 +1,16 @@
-//! Writing resources and collections. Each operation is one store transaction: preconditions
-//! (If-Match, If-None-Match, UID uniqueness, overwrite) are checked inside it, before anything is
-//! written, so two clients racing on one resource cannot both win.
+//! Writing resources and collections. Each operation is one store transaction: the actor's
+//! rights (`relais_directory::access::rights_on`) and the preconditions (If-Match,
+//! If-None-Match, UID uniqueness, overwrite) are checked inside it, before anything is
+//! written, so two clients racing on one resource cannot both win and a grant revoked a
+//! moment ago is not used.
+//!
+//! Rights each operation needs on a collection: creating a resource `INSERT`, replacing one
+//! `WRITE_FLAGS`, deleting one `DELETE_ITEMS` + `EXPUNGE`, copying or moving one out
+//! `READ_ITEMS` (+ the delete rights to move), a collection's properties `ADMIN`, deleting it
+//! `DELETE_COLLECTION`; making a collection in an account needs to act for it (its owner or a
+//! full-access delegate). Nobody but the server writes into a scheduling inbox.
 
-use relais_directory::Directory;
+use relais_directory::{Actor, Credential, Directory, Rights, access};
 use relais_mail::Mailer;
 use relais_store::{
     AccountId, BlobRef, Collection, CollectionId, CollectionKind, DataType, Item, ItemId, Modseq, NewCollection,
@@ -140,23 +148,19 @@ impl Groupware {
         }
     }
 
-    /// Creates or replaces the resource `name` of `collection` (DAV PUT) as its owner; a
-    /// calendar object with an organizer and attendees is then scheduled (see `scheduling`).
-    pub async fn put(&self, collection: &Collection, name: &str, body: Vec<u8>, cond: Condition) -> Result<Written> {
-        self.put_as(collection.account, collection, name, body, cond).await
-    }
-
-    /// `put` by `actor`, the owner or a sharee with write access: the write is the collection's,
-    /// but scheduling messages go out in the owner's name only when `actor` may send as the
-    /// owner (`may_schedule_as`), never on calendar write access alone.
-    pub async fn put_as(
+    /// Creates or replaces the resource `name` of `collection` (DAV PUT) by `actor`: the
+    /// owner, or a sharee with the rights (module doc). A calendar object with an organizer and
+    /// attendees is then scheduled (see `scheduling`) — in the owner's name only when `actor`
+    /// may send as the owner (`may_schedule_as`), never on calendar write access alone.
+    pub async fn put(
         &self,
-        actor: AccountId,
+        actor: &Actor,
         collection: &Collection,
         name: &str,
         body: Vec<u8>,
         cond: Condition,
     ) -> Result<Written> {
+        refuse_inbox(actor, collection)?;
         let (mut content, body) = Self::prepare_off_executor(collection, body).await?;
         // Scheduled: a calendar object with an ORGANIZER, when scheduling is on.
         let scheduled = content
@@ -167,34 +171,23 @@ impl Groupware {
             Some(obj) => self.copy_of(collection.account, &obj.uid).await.ok().flatten().map(|(_, _, o)| o),
             None => None,
         };
-        let written = self.store_content(collection, name, body, content, cond).await?;
+        let written = self.store_content(actor, collection, name, body, content, cond).await?;
         if let Some(obj) = scheduled
-            && self.may_schedule_as(collection.account, actor).await
+            && self.may_schedule_as(collection.account, actor.principal).await
         {
             self.schedule_after_put(collection.account, &obj, before.as_ref()).await;
         }
         Ok(written)
     }
 
-    /// Deletes the resource `name` of `collection` (DAV DELETE) as its owner, then cancels or
-    /// declines a scheduled meeting.
-    pub async fn delete(&self, collection: CollectionId, name: &str, cond: Condition) -> Result<()> {
-        self.delete_as(None, collection, name, cond).await
-    }
-
-    /// `delete` by `actor` (`None`: the owner); scheduling follows the owner's send-as grants
-    /// as in `put_as`.
-    pub async fn delete_as(
-        &self,
-        actor: Option<AccountId>,
-        collection: CollectionId,
-        name: &str,
-        cond: Condition,
-    ) -> Result<()> {
+    /// Deletes the resource `name` of `collection` (DAV DELETE) by `actor`, then cancels or
+    /// declines a scheduled meeting; scheduling follows the owner's send-as grants as in `put`.
+    pub async fn delete(&self, actor: &Actor, collection: &Collection, name: &str, cond: Condition) -> Result<()> {
+        let collection_id = collection.id;
         let before = match &self.directory {
             Some(_) => {
                 let n = name.to_owned();
-                let item = self.store.read(move |r| r.item_by_name(collection, &n)).await?;
+                let item = self.store.read(move |r| r.item_by_name(collection_id, &n)).await?;
                 // Only calendar objects are scheduled; a contact is not read back.
                 let item = item.filter(|i| matches!(i.data_type, DataType::Event | DataType::Task));
                 match item.and_then(|i| i.blob.map(|b| (i.account, b))) {
@@ -207,9 +200,9 @@ impl Groupware {
             }
             None => None,
         };
-        self.delete_object(collection, name, cond).await?;
+        self.delete_object(actor, collection, name, cond).await?;
         if let Some((account, obj)) = before
-            && self.may_schedule_as(account, actor.unwrap_or(account)).await
+            && self.may_schedule_as(account, actor.principal).await
         {
             self.schedule_after_delete(account, &obj).await;
         }
@@ -225,7 +218,7 @@ impl Groupware {
         cond: Condition,
     ) -> Result<Written> {
         let (content, body) = Self::prepare_off_executor(collection, body).await?;
-        self.store_content(collection, name, body, content, cond).await
+        self.store_content(&Actor::system(collection.account), collection, name, body, content, cond).await
     }
 
     /// Stores an iTIP message (METHOD and all) in a scheduling inbox as `name`: it has no
@@ -253,12 +246,13 @@ impl Groupware {
             Some(_) => format!("{} (unapplied {name})", obj.uid),
         };
         let content = Content { uid, summary: summary.to_string(), instances: None, object: None };
-        self.store_content(inbox, name, text.into_bytes(), content, cond).await
+        self.store_content(&Actor::system(inbox.account), inbox, name, text.into_bytes(), content, cond).await
     }
 
     /// Stores checked content: its blob, then the item and its occurrences in one write.
     async fn store_content(
         &self,
+        actor: &Actor,
         collection: &Collection,
         name: &str,
         body: Vec<u8>,
@@ -266,16 +260,26 @@ impl Groupware {
         cond: Condition,
     ) -> Result<Written> {
         let blob = self.store.put_blob(body).await?;
-        let (c, name) = (collection.clone(), name.to_owned());
-        self.store.write(move |tx| store_resource(tx, &c, &name, content, blob, &cond)).await?
+        let (actor, c, name) = (actor.clone(), collection.clone(), name.to_owned());
+        self.store.write(move |tx| store_resource(tx, &actor, &c, &name, content, blob, &cond)).await?
     }
 
-    /// Deletes a resource without scheduling anything.
-    pub(crate) async fn delete_object(&self, collection: CollectionId, name: &str, cond: Condition) -> Result<()> {
-        let name = name.to_owned();
+    /// Deletes a resource by `actor` without scheduling anything (the server's own deletes
+    /// act as the owner, `Actor::system`).
+    pub(crate) async fn delete_object(
+        &self,
+        actor: &Actor,
+        collection: &Collection,
+        name: &str,
+        cond: Condition,
+    ) -> Result<()> {
+        let (actor, c, name) = (actor.clone(), collection.clone(), name.to_owned());
         self.store
             .write(move |tx| {
-                let Some(item) = tx.read().item_by_name(collection, &name)? else { return Ok(Err(Error::NotFound)) };
+                if let Err(e) = check(tx, &actor, &c, Rights::DELETE_ITEMS | Rights::EXPUNGE)? {
+                    return Ok(Err(e));
+                }
+                let Some(item) = tx.read().item_by_name(c.id, &name)? else { return Ok(Err(Error::NotFound)) };
                 if !cond.holds(Some(item.modseq)) {
                     return Ok(Err(Error::PreconditionFailed));
                 }
@@ -285,16 +289,20 @@ impl Groupware {
             .await?
     }
 
-    /// Moves or copies a resource to `to`/`to_name` (DAV MOVE/COPY, RFC 4918 §9.8, §9.9). An
-    /// existing target is replaced only when `overwrite` is set.
+    /// Moves or copies the resource `from.1` of `from.0` to `to.1` in `to.0` by `actor` (DAV
+    /// MOVE/COPY, RFC 4918 §9.8, §9.9). An existing target is replaced only when `overwrite`
+    /// is set. Nothing moves into or out of a scheduling inbox.
     pub async fn transfer(
         &self,
-        from: &Collection,
-        name: &str,
-        to: &Collection,
-        to_name: &str,
+        actor: &Actor,
+        (from, name): (&Collection, &str),
+        (to, to_name): (&Collection, &str),
         mode: Transfer,
     ) -> Result<Written> {
+        refuse_inbox(actor, to)?;
+        if !mode.keep_source {
+            refuse_inbox(actor, from)?;
+        }
         if from.kind != to.kind && !(is_calendar(from.kind) && is_calendar(to.kind)) {
             return Err(Error::Conflict("the target collection holds another kind of resource".into()));
         }
@@ -311,10 +319,18 @@ impl Groupware {
         let blob = item.blob.clone().ok_or(Error::NotFound)?;
         let body = self.store.blob(blob.clone()).await?;
         let (content, _) = Self::prepare_off_executor(to, body).await?;
-        let (to, to_name) = (to.clone(), to_name.to_owned());
+        let (actor, from, to, to_name) = (actor.clone(), from.clone(), to.clone(), to_name.to_owned());
         self.store
             .write(move |tx| {
                 let existing = tx.read().item_by_name(to.id, &to_name)?;
+                let unbind = Rights::DELETE_ITEMS | Rights::EXPUNGE;
+                let source = if mode.keep_source { Rights::READ_ITEMS } else { Rights::READ_ITEMS | unbind };
+                let target = if existing.is_some() { Rights::INSERT | unbind } else { Rights::INSERT };
+                for (c, needed) in [(&from, source), (&to, target)] {
+                    if let Err(e) = check(tx, &actor, c, needed)? {
+                        return Ok(Err(e));
+                    }
+                }
                 if existing.as_ref().is_some_and(|e| e.id != item.id) && !mode.overwrite {
                     return Ok(Err(Error::AlreadyExists));
                 }
@@ -327,7 +343,7 @@ impl Groupware {
                     if let Some(e) = existing {
                         tx.destroy_item(e.id)?;
                     }
-                    let written = store_resource(tx, &to, &to_name, content, blob_ref, &Condition::default())?;
+                    let written = store_resource(tx, &actor, &to, &to_name, content, blob_ref, &Condition::default())?;
                     if written.is_ok() && !mode.keep_source {
                         tx.destroy_item(item.id)?;
                     }
@@ -346,17 +362,22 @@ impl Groupware {
             .await?
     }
 
-    /// Creates a calendar, task list or address book named `name` (MKCALENDAR, MKCOL).
+    /// Creates a calendar, task list or address book named `name` in `account` (MKCALENDAR,
+    /// MKCOL) by `actor`, who must act for the account (`access::acts_for`).
     pub async fn create_collection(
         &self,
+        actor: &Actor,
         account: AccountId,
         kind: CollectionKind,
         name: &str,
         props: CollectionProps,
     ) -> Result<Collection> {
-        let name = name.to_owned();
+        let (actor, name) = (actor.clone(), name.to_owned());
         self.store
             .write(move |tx| {
+                if !access::acts_for(&mut tx.read(), &actor, account)? {
+                    return Ok(Err(Error::Forbidden));
+                }
                 for k in siblings(kind) {
                     if tx.read().collections(account, k)?.iter().any(|c| c.name == name) {
                         return Ok(Err(Error::AlreadyExists));
@@ -369,24 +390,50 @@ impl Groupware {
             .await?
     }
 
-    /// Replaces a collection's properties (PROPPATCH).
-    pub async fn set_props(&self, collection: CollectionId, props: CollectionProps) -> Result<()> {
-        self.store.write(move |tx| tx.set_collection_props(collection, &props.to_json())).await?;
-        Ok(())
+    /// Replaces a collection's properties (PROPPATCH) by `actor`, who needs `ADMIN` on it.
+    pub async fn set_props(&self, actor: &Actor, collection: &Collection, props: CollectionProps) -> Result<()> {
+        let (actor, c) = (actor.clone(), collection.clone());
+        self.store
+            .write(move |tx| {
+                if let Err(e) = check(tx, &actor, &c, Rights::ADMIN)? {
+                    return Ok(Err(e));
+                }
+                tx.set_collection_props(c.id, &props.to_json())?;
+                Ok(Ok(()))
+            })
+            .await?
     }
 
-    /// Shares a collection: replaces who besides its owner may read it or change its
-    /// resources (`relais_store::share_rights`).
-    pub async fn set_grants(&self, collection: CollectionId, grants: Vec<(AccountId, i64)>) -> Result<()> {
-        self.store.write(move |tx| tx.set_grants(collection, &grants)).await?;
-        Ok(())
+    /// Deletes a collection and everything in it (DAV DELETE on a collection) by `actor`, who
+    /// needs `DELETE_COLLECTION` on it.
+    pub async fn delete_collection(&self, actor: &Actor, collection: &Collection) -> Result<()> {
+        let (actor, c) = (actor.clone(), collection.clone());
+        self.store
+            .write(move |tx| {
+                if let Err(e) = check(tx, &actor, &c, Rights::DELETE_COLLECTION)? {
+                    return Ok(Err(e));
+                }
+                tx.destroy_collection(c.id)?;
+                Ok(Ok(()))
+            })
+            .await?
     }
+}
 
-    /// Deletes a collection and everything in it (DAV DELETE on a collection).
-    pub async fn delete_collection(&self, collection: CollectionId) -> Result<()> {
-        self.store.write(move |tx| tx.destroy_collection(collection)).await?;
-        Ok(())
+/// Refuses unless `actor` holds every right of `needed` on `c`, read in the write's own
+/// transaction.
+fn check(tx: &mut WriteTx<'_>, actor: &Actor, c: &Collection, needed: Rights) -> relais_store::Result<Result<()>> {
+    let held = access::rights_on(&mut tx.read(), actor, c)?;
+    Ok(if held.contains(needed) { Ok(()) } else { Err(Error::Forbidden) })
+}
+
+/// RFC 6638 §2.2.1: only the server delivers into a scheduling inbox; its owner reads and
+/// deletes.
+fn refuse_inbox(actor: &Actor, c: &Collection) -> Result<()> {
+    if c.role.as_deref() == Some(crate::scheduling::INBOX_ROLE) && actor.credential != Credential::System {
+        return Err(Error::Forbidden);
     }
+    Ok(())
 }
 
 /// How `Groupware::transfer` treats source and target.
@@ -430,6 +477,7 @@ fn uid_conflict(
 /// the transaction back; a refused precondition (the inner one) is found before any write.
 fn store_resource(
     tx: &mut WriteTx<'_>,
+    actor: &Actor,
     c: &Collection,
     name: &str,
     content: Content,
@@ -437,6 +485,10 @@ fn store_resource(
     cond: &Condition,
 ) -> relais_store::Result<Result<Written>> {
     let existing = tx.read().item_by_name(c.id, name)?;
+    let needed = if existing.is_some() { Rights::WRITE_FLAGS } else { Rights::INSERT };
+    if let Err(e) = check(tx, actor, c, needed)? {
+        return Ok(Err(e));
+    }
     if !cond.holds(existing.as_ref().map(|i| i.modseq)) {
         return Ok(Err(Error::PreconditionFailed));
     }

@@ -200,20 +200,14 @@ impl Groupware {
     }
 
     /// May `actor` have scheduling messages sent in `owner`'s name? The owner may; anyone else
-    /// only with the owner's send-as grant (the directory's `may_send_as`), whatever their
+    /// only as the owner's send-as delegate (`relais_directory::access::delegation`), whatever their
     /// access to the calendar (issue 10, item 13). A refusal is logged; the write stands.
     pub(crate) async fn may_schedule_as(&self, owner: AccountId, actor: AccountId) -> bool {
         if owner == actor {
             return true;
         }
         let Some(dir) = &self.directory else { return false };
-        let allowed = async {
-            let (Some(o), Some(a)) = (dir.principal_by_id(owner).await?, dir.principal_by_id(actor).await?) else {
-                return Ok(false);
-            };
-            dir.may_send_as(&a, &o.address()).await
-        };
-        match allowed.await {
+        match dir.delegation(actor, owner).await.map(|d| d.contains(relais_directory::Delegation::SEND_AS)) {
             Ok(true) => true,
             Ok(false) => {
                 tracing::info!(owner = %owner.0, actor = %actor.0, "scheduling: not sent, the sharee may not send as the owner");
@@ -354,7 +348,13 @@ impl Groupware {
                             tracing::info!(uid = %obj.uid, attendee = %a, %why, "scheduling: copy not cancelled");
                             continue;
                         }
-                        self.delete_object(c.id, &name, Condition::default()).await?;
+                        self.delete_object(
+                            &relais_directory::Actor::system(c.account),
+                            &c,
+                            &name,
+                            Condition::default(),
+                        )
+                        .await?;
                         if !matches!(p.kind, PrincipalKind::Room | PrincipalKind::Equipment) {
                             self.to_inbox(p.id, Method::Cancel, obj, &obj.ical).await;
                         }

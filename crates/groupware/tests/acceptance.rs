@@ -3,6 +3,7 @@
 //! only when SMTP vouched for the sender; a new copy never replaces an existing resource; one
 //! poisonous message stops nothing; rooms take bookings from the organisation only.
 
+use relais_directory::Actor;
 use relais_directory::{AuthConfig, Directory};
 use relais_groupware::booking::BookingPolicy;
 use relais_groupware::calcard::icalendar::ICalendarParticipationStatus as Ps;
@@ -139,9 +140,19 @@ async fn local_organizer_cannot_overwrite_anothers_event(f: Fresh) {
     let (alice, bob) = (w.alice.address(), w.bob.address());
     let bob_cal = calendar(&w.g, w.bob.id).await;
     let private = event("bob-private", None, &[], "Doctor");
-    w.g.put(&bob_cal, "doctor.ics", private.clone().into_bytes(), Condition::default()).await.unwrap();
+    w.g.put(
+        &Actor::system(bob_cal.account),
+        &bob_cal,
+        "doctor.ics",
+        private.clone().into_bytes(),
+        Condition::default(),
+    )
+    .await
+    .unwrap();
     let own = event("bob-own", Some(&bob), &[(&bob, "ACCEPTED"), (&alice, "NEEDS-ACTION")], "Bob's review");
-    w.g.put(&bob_cal, "review.ics", own.into_bytes(), Condition::default()).await.unwrap();
+    w.g.put(&Actor::system(bob_cal.account), &bob_cal, "review.ics", own.into_bytes(), Condition::default())
+        .await
+        .unwrap();
     let bob_before = resource(&w.g, w.bob.id, "review.ics").await.unwrap();
 
     let alice_cal = calendar(&w.g, w.alice.id).await;
@@ -152,8 +163,10 @@ async fn local_organizer_cannot_overwrite_anothers_event(f: Fresh) {
             true => format!("{uid}.ics"),
             false => alice_copy_name(&w.g, w.alice.id, uid).await,
         };
-        w.g.put(&alice_cal, &name, hijack.into_bytes(), Condition::default()).await.unwrap();
-        w.g.delete(alice_cal.id, &name, Condition::default()).await.unwrap();
+        w.g.put(&Actor::system(alice_cal.account), &alice_cal, &name, hijack.into_bytes(), Condition::default())
+            .await
+            .unwrap();
+        w.g.delete(&Actor::system(alice_cal.account), &alice_cal, &name, Condition::default()).await.unwrap();
     }
     assert_eq!(resource(&w.g, w.bob.id, "doctor.ics").await.as_deref(), Some(private.as_str()));
     // Bob's meeting is his still; only Alice's own answer may have reached it (her DELETE of
@@ -186,9 +199,15 @@ async fn attendee_cannot_take_over_a_meeting(f: Fresh) {
     let (alice, bob, carol) = (w.alice.address(), w.bob.address(), w.carol.address());
     let people = [(bob.as_str(), "ACCEPTED"), (alice.as_str(), "NEEDS-ACTION"), (carol.as_str(), "NEEDS-ACTION")];
     let bob_cal = calendar(&w.g, w.bob.id).await;
-    w.g.put(&bob_cal, "m.ics", event("m", Some(&bob), &people, "Planning").into_bytes(), Condition::default())
-        .await
-        .unwrap();
+    w.g.put(
+        &Actor::system(bob_cal.account),
+        &bob_cal,
+        "m.ics",
+        event("m", Some(&bob), &people, "Planning").into_bytes(),
+        Condition::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(summary(&one_copy(&w.g, w.carol.id, "m").await.unwrap()), "Planning");
     let alice_cal = calendar(&w.g, w.alice.id).await;
     let name = alice_copy_name(&w.g, w.alice.id, "m").await;
@@ -196,7 +215,9 @@ async fn attendee_cannot_take_over_a_meeting(f: Fresh) {
     // Her answer, with a changed title: Bob records the answer only.
     let answered = [(bob.as_str(), "ACCEPTED"), (alice.as_str(), "ACCEPTED"), (carol.as_str(), "DECLINED")];
     let edit = event("m", Some(&bob), &answered, "Renamed by Alice");
-    w.g.put(&alice_cal, &name, edit.into_bytes(), Condition::default()).await.unwrap();
+    w.g.put(&Actor::system(alice_cal.account), &alice_cal, &name, edit.into_bytes(), Condition::default())
+        .await
+        .unwrap();
     let bobs = one_copy(&w.g, w.bob.id, "m").await.unwrap();
     assert_eq!(partstat(&bobs.ical, &alice), Some(Ps::Accepted));
     assert_eq!(partstat(&bobs.ical, &carol), Some(Ps::NeedsAction), "only her own PARTSTAT");
@@ -204,14 +225,16 @@ async fn attendee_cannot_take_over_a_meeting(f: Fresh) {
 
     // She makes herself organizer and moves it: neither Bob's nor Carol's copy changes.
     let takeover = event("m", Some(&alice), &people, "Taken over");
-    w.g.put(&alice_cal, &name, takeover.into_bytes(), Condition::default()).await.unwrap();
+    w.g.put(&Actor::system(alice_cal.account), &alice_cal, &name, takeover.into_bytes(), Condition::default())
+        .await
+        .unwrap();
     for account in [w.bob.id, w.carol.id] {
         let copy = one_copy(&w.g, account, "m").await.expect("the copy is still there");
         assert_eq!(summary(&copy), "Planning");
         assert_eq!(organizer(&copy.ical).as_deref(), Some(bob.as_str()));
     }
     // Her DELETE cancels nobody's copy.
-    w.g.delete(alice_cal.id, &name, Condition::default()).await.unwrap();
+    w.g.delete(&Actor::system(alice_cal.account), &alice_cal, &name, Condition::default()).await.unwrap();
     assert!(one_copy(&w.g, w.bob.id, "m").await.is_some());
     assert_eq!(summary(&one_copy(&w.g, w.carol.id, "m").await.unwrap()), "Planning");
 }
@@ -254,7 +277,9 @@ async fn imip_needs_the_stored_organizer_and_dmarc(f: Fresh) {
     let meeting =
         event("own-1", Some(&bob), &[(&bob, "ACCEPTED"), (dave, "NEEDS-ACTION"), (erin, "NEEDS-ACTION")], "Sync");
     let bob_cal = calendar(g, w.bob.id).await;
-    g.put(&bob_cal, "sync.ics", meeting.into_bytes(), Condition::default()).await.unwrap();
+    g.put(&Actor::system(bob_cal.account), &bob_cal, "sync.ics", meeting.into_bytes(), Condition::default())
+        .await
+        .unwrap();
     let forged = event("own-1", Some(&bob), &[(dave, "DECLINED"), (erin, "DECLINED")], "Sync");
     g.apply_calendar_mail(mail(w.bob.id, "mallory@remote.test", aligned("remote.test"), &itip("REPLY", &forged))).await;
     g.apply_calendar_mail(mail(w.bob.id, dave, SenderAuth::NotAligned, &itip("REPLY", &forged))).await;
@@ -278,7 +303,15 @@ async fn new_copies_never_replace_a_resource(f: Fresh) {
     let (g, alice) = (&w.g, w.alice.address());
     let alice_cal = calendar(g, w.alice.id).await;
     let mine = event("daily-7f3a", None, &[], "My standup notes");
-    g.put(&alice_cal, "standup.ics", mine.clone().into_bytes(), Condition::default()).await.unwrap();
+    g.put(
+        &Actor::system(alice_cal.account),
+        &alice_cal,
+        "standup.ics",
+        mine.clone().into_bytes(),
+        Condition::default(),
+    )
+    .await
+    .unwrap();
     // A stranger's invitation with UID `standup`, verified: a copy under another name.
     let invite = event("standup", Some("eve@remote.test"), &[(&alice, "NEEDS-ACTION")], "Eve's standup");
     g.apply_calendar_mail(mail(w.alice.id, "eve@remote.test", aligned("remote.test"), &itip("REQUEST", &invite))).await;
@@ -286,10 +319,12 @@ async fn new_copies_never_replace_a_resource(f: Fresh) {
     assert_eq!(summary(&one_copy(g, w.alice.id, "standup").await.expect("a copy")), "Eve's standup");
     // The same locally: Bob invites Alice to `daily`, and `daily.ics` is hers already.
     let other = event("unrelated", None, &[], "Private");
-    g.put(&alice_cal, "daily.ics", other.clone().into_bytes(), Condition::default()).await.unwrap();
+    g.put(&Actor::system(alice_cal.account), &alice_cal, "daily.ics", other.clone().into_bytes(), Condition::default())
+        .await
+        .unwrap();
     let bob_cal = calendar(g, w.bob.id).await;
     let bobs = event("daily", Some(&w.bob.address()), &[(&alice, "NEEDS-ACTION")], "Bob's daily");
-    g.put(&bob_cal, "d.ics", bobs.into_bytes(), Condition::default()).await.unwrap();
+    g.put(&Actor::system(bob_cal.account), &bob_cal, "d.ics", bobs.into_bytes(), Condition::default()).await.unwrap();
     assert_eq!(resource(g, w.alice.id, "daily.ics").await.as_deref(), Some(other.as_str()));
     assert_eq!(summary(&one_copy(g, w.alice.id, "daily").await.expect("a copy")), "Bob's daily");
 }
@@ -382,7 +417,9 @@ async fn rooms_take_bookings_from_the_organisation(f: Fresh) {
     let alice = w.alice.address();
     let inside = event("int-room", Some(&alice), &[(&alice, "ACCEPTED"), (&room, "NEEDS-ACTION")], "Board");
     let alice_cal = calendar(g, w.alice.id).await;
-    g.put(&alice_cal, "board.ics", inside.into_bytes(), Condition::default()).await.unwrap();
+    g.put(&Actor::system(alice_cal.account), &alice_cal, "board.ics", inside.into_bytes(), Condition::default())
+        .await
+        .unwrap();
     let alices = one_copy(g, w.alice.id, "int-room").await.unwrap();
     assert_eq!(partstat(&alices.ical, &room), Some(Ps::Accepted));
     // A room open to anyone takes the outsider's booking.
@@ -403,14 +440,21 @@ async fn a_sharee_schedules_only_with_send_as(f: Fresh) {
     let people = [(alice.as_str(), "ACCEPTED"), (carol.as_str(), "NEEDS-ACTION"), ("dave@remote.test", "NEEDS-ACTION")];
     let queued = || async { f.store.read(|r| r.queued_messages()).await.unwrap().len() };
     let body = event("shared-1", Some(&alice), &people, "In Alice's name").into_bytes();
-    w.g.put_as(w.bob.id, &alice_cal, "s.ics", body.clone(), Condition::default()).await.unwrap();
+    // Bob is a sharee with write access (DAV read + write).
+    let (cid, bob) = (alice_cal.id, w.bob.id);
+    f.store
+        .write(move |tx| tx.set_grant(cid, bob, relais_store::share_rights::READ | relais_store::share_rights::WRITE))
+        .await
+        .unwrap();
+    let as_bob = Actor::new(w.bob.id, relais_directory::Protocol::Dav);
+    w.g.put(&as_bob, &alice_cal, "s.ics", body.clone(), Condition::default()).await.unwrap();
     assert!(one_copy(&w.g, w.carol.id, "shared-1").await.is_none());
     assert_eq!(queued().await, 0, "mail went out in Alice's name");
-    w.g.delete_as(Some(w.bob.id), alice_cal.id, "s.ics", Condition::default()).await.unwrap();
+    w.g.delete(&as_bob, &alice_cal, "s.ics", Condition::default()).await.unwrap();
     assert_eq!(queued().await, 0);
     // With Alice's send-as grant it goes out.
-    w.mailer.directory().grant(&alice, &w.bob.address(), relais_directory::rights::SEND_AS).await.unwrap();
-    w.g.put_as(w.bob.id, &alice_cal, "s.ics", body, Condition::default()).await.unwrap();
+    w.mailer.directory().grant(&alice, &w.bob.address(), relais_directory::Delegation::SEND_AS).await.unwrap();
+    w.g.put(&as_bob, &alice_cal, "s.ics", body, Condition::default()).await.unwrap();
     assert!(one_copy(&w.g, w.carol.id, "shared-1").await.is_some());
     assert_eq!(queued().await, 1);
 }
@@ -438,8 +482,12 @@ async fn the_directory_is_scoped_to_the_domain(f: Fresh) {
         assert_eq!(cards.iter().any(|c| c.principal == dan.id), everyone, "{scope:?}");
         let mailer = Mailer::new(f.store.clone(), dir.clone(), "mail.test", std::time::Duration::from_secs(60));
         let g = Groupware::with_scheduling(mailer);
-        assert!(g.answer(&request("bob@example.com")).await.unwrap()[0].1.is_some());
-        assert_eq!(g.answer(&request("dan@other.test")).await.unwrap()[0].1.is_some(), everyone);
+        let alice = Actor::new(w.alice.id, relais_directory::Protocol::Dav);
+        assert!(g.answer(&alice, &request("bob@example.com")).await.unwrap()[0].1.is_some());
+        assert_eq!(g.answer(&alice, &request("dan@other.test")).await.unwrap()[0].1.is_some(), everyone);
+        // Only the organizer asks in its own name (CALDAV:originator-allowed).
+        let bob = Actor::new(w.bob.id, relais_directory::Protocol::Dav);
+        assert!(matches!(g.answer(&bob, &request("bob@example.com")).await, Err(relais_groupware::Error::Forbidden)));
         assert_eq!(dir.principal_named("bob@example.com").await.unwrap().map(|p| p.id), Some(w.bob.id));
         assert!(dir.principal_named("ceo-private@example.com").await.unwrap().is_none());
     }

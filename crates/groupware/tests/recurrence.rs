@@ -3,6 +3,7 @@
 //! by PUT or by iMIP; a rule with endless occurrences is indexed up to `max_instances`; and
 //! ordinary rules expand exactly as calcard expands them unbounded.
 
+use relais_directory::Actor;
 use std::time::{Duration, Instant};
 
 use relais_groupware::calcard::common::timezone::Tz;
@@ -262,7 +263,7 @@ async fn put_bounds_the_expansion(f: Fresh) {
         .unwrap();
     let before = peak_rss_kib();
     let started = Instant::now();
-    match g.put(&cal, "attack.ics", attack().into_bytes(), Condition::default()).await {
+    match g.put(&Actor::system(cal.account), &cal, "attack.ics", attack().into_bytes(), Condition::default()).await {
         Err(Error::Invalid(i)) => assert_eq!(i.kind, InvalidKind::MaxInstances, "{i}"),
         other => panic!("{other:?} after {:?}", started.elapsed()),
     }
@@ -274,7 +275,7 @@ async fn put_bounds_the_expansion(f: Fresh) {
     assert!(f.store.read(move |r| r.item_by_name(cal.id, "attack.ics")).await.unwrap().is_none());
     // An ordinary weekly meeting is stored and found in a range.
     let weekly = event("w", "DTSTART:20260105T090000Z\r\nDURATION:PT30M\r\nRRULE:FREQ=WEEKLY;BYDAY=MO,TH\r\n");
-    g.put(&cal, "w.ics", weekly.into_bytes(), Condition::default()).await.unwrap();
+    g.put(&Actor::system(cal.account), &cal, "w.ics", weekly.into_bytes(), Condition::default()).await.unwrap();
     let found = f.store.read(move |r| r.resources_in_range(cal.id, 1_768_467_600, 1_768_471_200)).await.unwrap();
     assert_eq!(found.len(), 1, "Thursday 2026-01-15 09:00Z");
 }

@@ -1,6 +1,7 @@
 //! Groupware writes on both backends: conditional PUT, UID uniqueness, time-range lookups from
 //! the stored occurrences, sync changes per collection, MOVE and DELETE.
 
+use relais_directory::Actor;
 use relais_groupware::resources::Transfer;
 use relais_groupware::{CollectionProps, Condition, Error, Groupware, Written};
 use relais_store::{AccountId, ChangeKind, Collection, CollectionKind, Modseq, NewCollection};
@@ -36,28 +37,44 @@ async fn put_conditions_and_uids(f: Fresh) {
     let g = Groupware::new(f.store.clone());
     let (_, cal) = calendar(&f, "work").await;
     let create_only = Condition { if_none_match: Some(vec!["*".into()]), ..Default::default() };
-    let w = g.put(&cal, "a.ics", event("a", "20260105T100000Z", ""), create_only.clone()).await.unwrap();
+    let w = g
+        .put(&Actor::system(cal.account), &cal, "a.ics", event("a", "20260105T100000Z", ""), create_only.clone())
+        .await
+        .unwrap();
     assert!(matches!(w, Written::Created { .. }));
     assert!(matches!(
-        g.put(&cal, "a.ics", event("a", "20260105T100000Z", ""), create_only).await,
+        g.put(&Actor::system(cal.account), &cal, "a.ics", event("a", "20260105T100000Z", ""), create_only).await,
         Err(Error::PreconditionFailed)
     ));
     // Replace with the right ETag; a stale one fails.
     let right = Condition { if_match: Some(vec![w.etag().to_owned()]), ..Default::default() };
-    let w2 = g.put(&cal, "a.ics", event("a", "20260106T100000Z", ""), right.clone()).await.unwrap();
+    let w2 = g
+        .put(&Actor::system(cal.account), &cal, "a.ics", event("a", "20260106T100000Z", ""), right.clone())
+        .await
+        .unwrap();
     assert!(matches!(w2, Written::Replaced { .. }) && w2.etag() != w.etag());
     assert!(matches!(
-        g.put(&cal, "a.ics", event("a", "20260106T100000Z", ""), right).await,
+        g.put(&Actor::system(cal.account), &cal, "a.ics", event("a", "20260106T100000Z", ""), right).await,
         Err(Error::PreconditionFailed)
     ));
     // The same UID under another name is refused, naming the holder.
-    match g.put(&cal, "b.ics", event("a", "20260105T100000Z", ""), Condition::default()).await {
+    match g
+        .put(&Actor::system(cal.account), &cal, "b.ics", event("a", "20260105T100000Z", ""), Condition::default())
+        .await
+    {
         Err(Error::UidConflict { existing }) => assert_eq!(existing, "a.ics"),
         other => panic!("{other:?}"),
     }
     // Invalid data is refused and nothing is stored.
     assert!(matches!(
-        g.put(&cal, "c.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".to_vec(), Condition::default()).await,
+        g.put(
+            &Actor::system(cal.account),
+            &cal,
+            "c.ics",
+            b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".to_vec(),
+            Condition::default()
+        )
+        .await,
         Err(Error::Invalid(_))
     ));
     let names: Vec<String> =
@@ -71,13 +88,23 @@ async fn time_ranges(f: Fresh) {
     let (_, cal) = calendar(&f, "cal").await;
     let day = 86_400;
     let jan5 = 1_767_607_200; // 2026-01-05T10:00:00Z
-    g.put(&cal, "one.ics", event("one", "20260105T100000Z", ""), Condition::default()).await.unwrap();
-    g.put(&cal, "weekly.ics", event("weekly", "20260101T090000Z", "RRULE:FREQ=WEEKLY\r\n"), Condition::default())
+    g.put(&Actor::system(cal.account), &cal, "one.ics", event("one", "20260105T100000Z", ""), Condition::default())
         .await
         .unwrap();
-    g.put(&cal, "far.ics", event("far", "20270105T100000Z", ""), Condition::default()).await.unwrap();
+    g.put(
+        &Actor::system(cal.account),
+        &cal,
+        "weekly.ics",
+        event("weekly", "20260101T090000Z", "RRULE:FREQ=WEEKLY\r\n"),
+        Condition::default(),
+    )
+    .await
+    .unwrap();
+    g.put(&Actor::system(cal.account), &cal, "far.ics", event("far", "20270105T100000Z", ""), Condition::default())
+        .await
+        .unwrap();
     let long = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:long\r\nDTSTART;VALUE=DATE:20251201\r\nDTEND;VALUE=DATE:20260201\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
-    g.put(&cal, "long.ics", long.as_bytes().to_vec(), Condition::default()).await.unwrap();
+    g.put(&Actor::system(cal.account), &cal, "long.ics", long.as_bytes().to_vec(), Condition::default()).await.unwrap();
     let id = cal.id;
     let in_range = |start: i64, end: i64| {
         let store = f.store.clone();
@@ -110,26 +137,59 @@ on_both_backends!(time_ranges_on, time_ranges);
 async fn sync_move_delete(f: Fresh) {
     let g = Groupware::new(f.store.clone());
     let (account, cal) = calendar(&f, "cal").await;
-    let other =
-        g.create_collection(account, CollectionKind::Calendar, "other", CollectionProps::default()).await.unwrap();
+    let other = g
+        .create_collection(
+            &Actor::system(account),
+            account,
+            CollectionKind::Calendar,
+            "other",
+            CollectionProps::default(),
+        )
+        .await
+        .unwrap();
     assert!(matches!(
-        g.create_collection(account, CollectionKind::TaskList, "other", CollectionProps::default()).await,
+        g.create_collection(
+            &Actor::system(account),
+            account,
+            CollectionKind::TaskList,
+            "other",
+            CollectionProps::default()
+        )
+        .await,
         Err(Error::AlreadyExists)
     ));
-    g.put(&cal, "a.ics", event("a", "20260105T100000Z", ""), Condition::default()).await.unwrap();
-    g.put(&cal, "b.ics", event("b", "20260105T100000Z", ""), Condition::default()).await.unwrap();
+    g.put(&Actor::system(cal.account), &cal, "a.ics", event("a", "20260105T100000Z", ""), Condition::default())
+        .await
+        .unwrap();
+    g.put(&Actor::system(cal.account), &cal, "b.ics", event("b", "20260105T100000Z", ""), Condition::default())
+        .await
+        .unwrap();
     let since = f.store.read(move |r| r.account_modseq(account)).await.unwrap();
-    g.put(&cal, "b.ics", event("b", "20260107T100000Z", ""), Condition::default()).await.unwrap();
-    g.transfer(&cal, "a.ics", &other, "moved.ics", Transfer { keep_source: false, overwrite: false }).await.unwrap();
+    g.put(&Actor::system(cal.account), &cal, "b.ics", event("b", "20260107T100000Z", ""), Condition::default())
+        .await
+        .unwrap();
+    g.transfer(
+        &Actor::system(cal.account),
+        (&cal, "a.ics"),
+        (&other, "moved.ics"),
+        Transfer { keep_source: false, overwrite: false },
+    )
+    .await
+    .unwrap();
     let copy = Transfer { keep_source: true, overwrite: false };
-    g.transfer(&cal, "b.ics", &other, "copy.ics", copy).await.unwrap();
-    match g.transfer(&cal, "b.ics", &other, "copy2.ics", copy).await {
+    g.transfer(&Actor::system(cal.account), (&cal, "b.ics"), (&other, "copy.ics"), copy).await.unwrap();
+    match g.transfer(&Actor::system(cal.account), (&cal, "b.ics"), (&other, "copy2.ics"), copy).await {
         Err(Error::UidConflict { existing }) => assert_eq!(existing, "copy.ics"),
         other => panic!("{other:?}"),
     }
-    g.put(&cal, "c.ics", event("c", "20260105T100000Z", ""), Condition::default()).await.unwrap();
-    g.delete(cal.id, "c.ics", Condition::default()).await.unwrap();
-    assert!(matches!(g.delete(cal.id, "c.ics", Condition::default()).await, Err(Error::NotFound)));
+    g.put(&Actor::system(cal.account), &cal, "c.ics", event("c", "20260105T100000Z", ""), Condition::default())
+        .await
+        .unwrap();
+    g.delete(&Actor::system(cal.account), &cal, "c.ics", Condition::default()).await.unwrap();
+    assert!(matches!(
+        g.delete(&Actor::system(cal.account), &cal, "c.ics", Condition::default()).await,
+        Err(Error::NotFound)
+    ));
 
     let (cid, oid) = (cal.id, other.id);
     let changes = f.store.read(move |r| r.collection_changes_since(cid, since)).await.unwrap();
@@ -153,7 +213,65 @@ async fn sync_move_delete(f: Fresh) {
     // The collections' modseqs (CTags) moved on.
     let c = f.store.read(move |r| r.collection(cid)).await.unwrap();
     assert!(c.modseq > since && c.modseq > Modseq(0));
-    g.delete_collection(oid).await.unwrap();
+    let other = f.store.read(move |r| r.collection(oid)).await.unwrap();
+    g.delete_collection(&Actor::system(other.account), &other).await.unwrap();
     assert!(f.store.read(move |r| r.resources(oid)).await.unwrap().is_empty());
 }
 on_both_backends!(sync_move_delete_on, sync_move_delete);
+
+/// Issue 11 item 4: every write takes the actor and checks its rights inside the transaction
+/// (`relais_directory::access::rights_on`): owner, grant (each right on its own), full-access
+/// delegate; the scheduling inbox is the server's.
+async fn writes_check_the_actor(f: Fresh) {
+    use relais_directory::{Protocol, Rights};
+    let g = Groupware::new(f.store.clone());
+    let (owner, cal) = calendar(&f, "shared").await;
+    let (sharee, _) = calendar(&f, "mine").await;
+    let bob = Actor::new(sharee, Protocol::Dav);
+    let grant = |rights: Rights| {
+        let (c, b) = (cal.id, sharee);
+        let store = f.store.clone();
+        async move { store.write(move |tx| tx.set_grant(c, b, rights.bits())).await.unwrap() }
+    };
+    let put = |name: &'static str, uid: &'static str| {
+        g.put(&bob, &cal, name, event(uid, "20260105T100000Z", ""), Condition::default())
+    };
+    let forbidden = |r: Result<Written, Error>| matches!(r, Err(Error::Forbidden));
+
+    assert!(forbidden(put("a.ics", "a").await), "no grant");
+    grant(Rights::READ).await;
+    assert!(forbidden(put("a.ics", "a").await), "read only");
+    grant(Rights::READ | Rights::INSERT).await;
+    assert!(matches!(put("a.ics", "a").await, Ok(Written::Created { .. })));
+    assert!(forbidden(put("a.ics", "a").await), "replacing needs w");
+    assert!(matches!(g.delete(&bob, &cal, "a.ics", Condition::default()).await, Err(Error::Forbidden)));
+    grant(Rights::READ | Rights::WRITE).await;
+    assert!(matches!(put("a.ics", "a").await, Ok(Written::Replaced { .. })));
+    assert!(forbidden(
+        g.set_props(&bob, &cal, CollectionProps::default()).await.map(|_| Written::Created { etag: String::new() })
+    ));
+    assert!(matches!(g.delete_collection(&bob, &cal).await, Err(Error::Forbidden)));
+    assert!(matches!(
+        g.create_collection(&bob, owner, CollectionKind::Calendar, "x", CollectionProps::default()).await,
+        Err(Error::Forbidden)
+    ));
+    g.delete(&bob, &cal, "a.ics", Condition::default()).await.unwrap();
+
+    // The server acting for Bob holds nothing on the owner's calendar.
+    let server = Actor::system(sharee);
+    let r = g.put(&server, &cal, "s.ics", event("s", "20260105T100000Z", ""), Condition::default()).await;
+    assert!(forbidden(r));
+    // Nobody puts into a scheduling inbox, its owner included.
+    let inbox = f
+        .store
+        .write(move |tx| tx.collection_with_role(owner, CollectionKind::Calendar, "inbox", "inbox"))
+        .await
+        .unwrap();
+    let me = Actor::new(owner, Protocol::Dav);
+    let r = g.put(&me, &inbox, "i.ics", event("i", "20260105T100000Z", ""), Condition::default()).await;
+    assert!(forbidden(r));
+    // The owner may do everything else.
+    g.set_props(&me, &cal, CollectionProps::default()).await.unwrap();
+    g.create_collection(&me, owner, CollectionKind::Calendar, "x", CollectionProps::default()).await.unwrap();
+}
+on_both_backends!(writes_check_the_actor_on, writes_check_the_actor);

@@ -2,6 +2,7 @@
 //! default calendars, answers reach the organizer, rooms accept when free and decline on a
 //! conflict, and deleting cancels or declines.
 
+use relais_directory::Actor;
 use relais_directory::{AuthConfig, Directory};
 use relais_groupware::calcard::icalendar::ICalendarParticipationStatus as Ps;
 use relais_groupware::scheduling::{INBOX_ROLE, partstat};
@@ -77,7 +78,15 @@ async fn meetings(f: Fresh) {
         ("board@example.com", "NEEDS-ACTION"),
         ("someone@remote.test", "NEEDS-ACTION"),
     ];
-    g.put(&alice_cal, "m1.ics", invite("m1", "20260105T100000Z", &people), Condition::default()).await.unwrap();
+    g.put(
+        &Actor::system(alice_cal.account),
+        &alice_cal,
+        "m1.ics",
+        invite("m1", "20260105T100000Z", &people),
+        Condition::default(),
+    )
+    .await
+    .unwrap();
     // Bob has it, waiting for his answer; the room accepted, and Alice's copy says so.
     let bobs = copy(&g, bob.id, "m1").await.expect("bob got the invitation");
     assert_eq!(partstat(&bobs.ical, "bob@example.com"), Some(Ps::NeedsAction));
@@ -92,7 +101,15 @@ async fn meetings(f: Fresh) {
     assert!(inbox_message(&g, alice.id, "m1").await.unwrap().contains("METHOD:REPLY"));
 
     // A second meeting at the same time: the room is taken.
-    g.put(&alice_cal, "m2.ics", invite("m2", "20260105T103000Z", &people[2..3]), Condition::default()).await.unwrap();
+    g.put(
+        &Actor::system(alice_cal.account),
+        &alice_cal,
+        "m2.ics",
+        invite("m2", "20260105T103000Z", &people[2..3]),
+        Condition::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(partstat(&copy(&g, alice.id, "m2").await.unwrap().ical, "board@example.com"), Some(Ps::Declined));
 
     // Bob accepts in his copy: Alice's copy records it.
@@ -110,14 +127,14 @@ async fn meetings(f: Fresh) {
         &[("alice@example.com", "ACCEPTED"), ("bob@example.com", "ACCEPTED"), ("board@example.com", "ACCEPTED")],
     ))
     .unwrap();
-    g.put(&bob_cal, &name, accepted.into_bytes(), Condition::default()).await.unwrap();
+    g.put(&Actor::system(bob_cal.account), &bob_cal, &name, accepted.into_bytes(), Condition::default()).await.unwrap();
     assert_eq!(partstat(&copy(&g, alice.id, "m1").await.unwrap().ical, "bob@example.com"), Some(Ps::Accepted));
     let reply = inbox_message(&g, alice.id, "m1").await.unwrap();
     assert!(reply.contains("METHOD:REPLY") && reply.contains("PARTSTAT=ACCEPTED"), "{reply}");
 
     // Alice updates the meeting: Bob keeps his answer.
     let moved = invite("m1", "20260105T140000Z", &people);
-    g.put(&alice_cal, "m1.ics", moved, Condition::default()).await.unwrap();
+    g.put(&Actor::system(alice_cal.account), &alice_cal, "m1.ics", moved, Condition::default()).await.unwrap();
     let bobs = copy(&g, bob.id, "m1").await.unwrap();
     assert_eq!(partstat(&bobs.ical, "bob@example.com"), Some(Ps::Accepted));
     assert!(bobs.ical.to_string().contains("20260105T140000Z"));
@@ -127,7 +144,7 @@ async fn meetings(f: Fresh) {
     assert!(queued.iter().any(|q| q.recipients.iter().any(|r| r.address == "someone@remote.test")), "{queued:?}");
 
     // Alice cancels: Bob's copy goes, and the remote attendee gets a CANCEL.
-    g.delete(alice_cal.id, "m1.ics", Condition::default()).await.unwrap();
+    g.delete(&Actor::system(alice_cal.account), &alice_cal, "m1.ics", Condition::default()).await.unwrap();
     assert!(copy(&g, bob.id, "m1").await.is_none());
     assert!(inbox_message(&g, bob.id, "m1").await.unwrap().contains("METHOD:CANCEL"));
     let queued_after = g.store().read(|r| r.queued_messages()).await.unwrap();

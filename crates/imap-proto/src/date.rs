@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+use relais_civil::{MONTHS, civil_from_days, days_from_civil};
 
 /// A calendar date, `1-Feb-1994`. Always valid (day within its month, year 0–9999).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -15,7 +15,7 @@ pub struct Date {
 
 impl Date {
     pub fn new(year: u16, month: u8, day: u8) -> Option<Date> {
-        (year <= 9999 && (1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month)).then_some(Date {
+        (year <= 9999 && relais_civil::is_valid(i64::from(year), i64::from(month), i64::from(day))).then_some(Date {
             year,
             month,
             day,
@@ -52,8 +52,8 @@ impl Date {
         if parts.next().is_some() || !(1..=2).contains(&day.len()) || year.len() != 4 {
             return None;
         }
-        let month = MONTHS.iter().position(|m| m.as_bytes().eq_ignore_ascii_case(month))?;
-        Date::new(u16::try_from(digits(year)?).ok()?, u8::try_from(month + 1).ok()?, u8::try_from(digits(day)?).ok()?)
+        let month = relais_civil::month_number(month)?;
+        Date::new(u16::try_from(digits(year)?).ok()?, month, u8::try_from(digits(day)?).ok()?)
     }
 }
 
@@ -170,39 +170,6 @@ fn digits(s: &[u8]) -> Option<u32> {
         return None;
     }
     Some(s.iter().fold(0, |n, &d| n * 10 + u32::from(d - b'0')))
-}
-
-fn days_in_month(year: u16, month: u8) -> u8 {
-    match month {
-        4 | 6 | 9 | 11 => 30,
-        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => 29,
-        2 => 28,
-        _ => 31,
-    }
-}
-
-/// Howard Hinnant's days_from_civil: proleptic Gregorian date to days since 1970-01-01.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The inverse of [`days_from_civil`].
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z.saturating_add(719_468);
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 #[cfg(test)]

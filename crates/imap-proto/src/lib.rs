@@ -23,7 +23,6 @@
 //! parser and the encoder of its response data), the shared lexical layer in `parser.rs`, the
 //! byte-stream framing in `receiver.rs`, status responses and response codes under `response/`.
 
-mod base64;
 pub mod command;
 mod date;
 mod error;
@@ -36,10 +35,9 @@ mod sequence;
 mod tag;
 mod utf7;
 
-pub use base64::{decode as base64_decode, encode as base64_encode};
 pub use command::acl::RightsChange;
 pub use command::append::{AppendKind, AppendMessage};
-pub use command::auth::{AuthResponse, SaslPlain};
+pub use command::auth::AuthResponse;
 pub use command::fetch::body::BodyStructure;
 pub use command::fetch::envelope::{Address, Envelope};
 pub use command::fetch::response::FetchItem;
@@ -60,6 +58,8 @@ pub use error::{ErrorKind, ParseError};
 pub use flag::{Flag, MailboxAttribute};
 pub use mailbox::{MailboxName, pattern_matches};
 pub use receiver::{Limits, LiteralRequest, Received, Receiver};
+/// SASL PLAIN's message (RFC 4616 §2), decoded as every protocol decodes it.
+pub use relais_sasl::Plain as SaslPlain;
 pub use response::{Code, Continuation, Data, Response, Status, StatusResponse, Writer};
 pub use sequence::{SeqNumber, SeqRange, SequenceSet};
 pub use tag::Tag;

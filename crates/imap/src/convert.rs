@@ -4,10 +4,6 @@
 use relais_imap_proto::{Address, BodyStructure, DateTime, Envelope, Flag};
 use relais_mail::summary::{EnvAddress, Part, Summary};
 
-pub fn summary(json: &str) -> Summary {
-    serde_json::from_str(json).unwrap_or_default()
-}
-
 fn addresses(list: &[EnvAddress]) -> Vec<Address> {
     list.iter()
         .map(|a| Address { name: a.name.clone(), adl: a.adl.clone(), mailbox: a.mailbox.clone(), host: a.host.clone() })
@@ -136,19 +132,6 @@ pub fn right_for(keyword: &str) -> i64 {
     } else {
         WRITE_FLAGS
     }
-}
-
-/// The rights needed to go from `before` to `after` (every flag added or removed).
-pub fn rights_to_change(before: &[String], after: &[String]) -> i64 {
-    let added = after.iter().filter(|k| !has(before, k));
-    let removed = before.iter().filter(|k| !has(after, k));
-    added.chain(removed).fold(0, |acc, k| acc | right_for(k))
-}
-
-/// The flags of a new message (APPEND, COPY) the user may set: the others are dropped
-/// silently, as RFC 4314 §4 asks.
-pub fn settable(keywords: Vec<String>, rights: i64) -> Vec<String> {
-    keywords.into_iter().filter(|k| relais_store::share_rights::has(rights, right_for(k))).collect()
 }
 
 #[cfg(test)]

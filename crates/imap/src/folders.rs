@@ -1,30 +1,22 @@
-//! IMAP mailbox names ↔ the store's mailbox collections. Names are hierarchical with `/`
-//! (RFC 9051 §5.1); INBOX is the collection with role `inbox` and matches case-insensitively;
-//! the store keeps each collection's own name and its parent, so a full name is built by
-//! walking up. Mailboxes other accounts shared with the user (RFC 4314) appear under
-//! `Other Users/<owner address>/` with the owner's full name (RFC 2342 §5).
-
-use std::collections::HashMap;
+//! IMAP mailbox names ↔ the mail domain's mailboxes (`relais_mail::mailbox::Folders`, which
+//! lists and resolves what a user sees, own and shared under `Other Users/<owner>/`): IMAP's
+//! names are the domain's full names with `/` as the delimiter (RFC 9051 §5.1), and RFC 6154
+//! attributes ↔ the typed roles. `Folder` is the domain's mailbox with its rights as the stored
+//! bits (`relais_store::share_rights`), as `rights` and the ACL commands spell them.
 
 use relais_imap_proto::MailboxAttribute;
-use relais_store::{AccountId, Collection, CollectionId, CollectionKind, ReadTx, share_rights};
+use relais_mail::mailbox::MailboxRole;
+use relais_store::{AccountId, Collection, ReadTx, share_rights};
 
-pub const DELIMITER: char = '/';
-
-/// The Other Users namespace (RFC 2342 §5): `Other Users/<owner address>/<owner's name>`.
-pub const OTHER_USERS: &str = relais_mail::mailbox::OTHER_USERS;
+pub use relais_mail::mailbox::{OTHER_USERS, SEPARATOR as DELIMITER, is_other_users};
 
 /// A mailbox this session can reach, under its full name in this session's namespaces.
 #[derive(Debug, Clone)]
 pub struct Folder {
     pub name: String,
     pub collection: Collection,
-    /// What the session's user may do there (`relais_store::share_rights`); every right in
-    /// its own mailboxes.
+    /// What the session's user may do there (`relais_store::share_rights`).
     pub rights: i64,
-    /// The user's subscription: the mailbox's own flag for an own mailbox, the grant's for a
-    /// shared one.
-    pub subscribed: bool,
 }
 
 impl Folder {
@@ -38,239 +30,47 @@ impl Folder {
     }
 }
 
-/// Every mailbox a user can reach: its own, then those other accounts shared with it (any
-/// right at all: one may SELECT a mailbox held with `r` but not `l`), sorted by name.
-pub struct Folders {
-    pub list: Vec<Folder>,
-    /// Full name → position in `list`.
-    index: HashMap<String, usize>,
-}
-
-impl Folders {
-    /// One read of the user's own mailboxes and one per sharing owner; names are built with
-    /// a map by id, so the cost grows linearly with the number of mailboxes (a listing runs
-    /// on nearly every command, and a quadratic one let a big account stall the read pool).
-    pub fn load(r: &mut ReadTx<'_>, me: AccountId) -> relais_store::Result<Folders> {
-        let own = r.collections(me, CollectionKind::Mailbox)?;
-        let names = Names::new(&own);
-        let mut list: Vec<Folder> = own
-            .iter()
-            .map(|c| Folder {
-                name: names.full_name(c),
-                collection: c.clone(),
-                rights: share_rights::ALL,
-                subscribed: c.subscribed,
-            })
-            .collect();
-        let shares: Vec<_> =
-            r.shares(me)?.into_iter().filter(|s| s.collection.kind == CollectionKind::Mailbox).collect();
-        let mut owners: Vec<AccountId> = shares.iter().map(|s| s.collection.account).collect();
-        owners.sort_unstable();
-        owners.dedup();
-        for owner in owners {
-            let Some(p) = r.principal(owner)? else { continue };
-            let theirs = r.collections(owner, CollectionKind::Mailbox)?;
-            let names = Names::new(&theirs);
-            let prefix = format!("{OTHER_USERS}{DELIMITER}{}{DELIMITER}", p.address());
-            for s in shares.iter().filter(|s| s.collection.account == owner) {
-                list.push(Folder {
-                    name: format!("{prefix}{}", names.full_name(&s.collection)),
-                    collection: s.collection.clone(),
-                    rights: s.rights,
-                    subscribed: s.subscribed,
-                });
-            }
-        }
-        list.sort_by(|a, b| a.name.cmp(&b.name));
-        let index = list.iter().enumerate().map(|(i, f)| (f.name.clone(), i)).collect();
-        Ok(Folders { list, index })
-    }
-
-    pub fn find(&self, name: &str) -> Option<&Folder> {
-        let name = normalise(name);
-        self.index.get(&name).and_then(|&i| self.list.get(i))
-    }
-
-    /// The mailbox of that name, or `NotFound`.
-    pub fn get(&self, name: &str) -> relais_store::Result<&Folder> {
-        self.find(name).ok_or_else(|| relais_store::Error::NotFound(name.to_owned()))
+impl From<relais_mail::mailbox::Folder> for Folder {
+    fn from(f: relais_mail::mailbox::Folder) -> Folder {
+        Folder { name: f.name, collection: f.collection, rights: f.rights.bits() }
     }
 }
 
+/// The domain's listing of a user's mailboxes.
+pub struct Folders;
+
 impl Folders {
-    /// The one mailbox `name` names, as `load(…).find(name)` would give it, in O(depth)
-    /// indexed reads: SELECT, STATUS, APPEND, COPY and the ACL commands need one mailbox, and
-    /// need not list an account of thousands.
+    /// The one mailbox `name` names for `me` (`relais_mail::mailbox::Folders::resolve`).
     pub fn resolve(r: &mut ReadTx<'_>, me: AccountId, name: &str) -> relais_store::Result<Option<Folder>> {
-        let name = normalise(name);
-        let Some(rest) = name.strip_prefix(OTHER_USERS).and_then(|r| r.strip_prefix(DELIMITER)) else {
-            let Some(c) = walk(r, me, &name)? else { return Ok(None) };
-            let subscribed = c.subscribed;
-            return Ok(Some(Folder { name, collection: c, rights: share_rights::ALL, subscribed }));
-        };
-        // `<owner address>/<path>`: the address ends at the first delimiter after its `@`
-        // (a local part may hold one, a domain may not).
-        let end = rest.find('@').and_then(|at| Some(at + rest.get(at..)?.find(DELIMITER)?));
-        let Some((address, path)) =
-            end.and_then(|end| Some((rest.get(..end)?, rest.get(end + DELIMITER.len_utf8()..)?)))
-        else {
-            return Ok(None);
-        };
-        let Some((local, domain)) = address.rsplit_once('@') else { return Ok(None) };
-        let Some(owner) = r.principal_by_address(local, domain)?.filter(|p| p.address() == address) else {
-            return Ok(None);
-        };
-        if owner.id == me {
-            return Ok(None);
-        }
-        let Some(c) = walk(r, owner.id, path)? else { return Ok(None) };
-        let Some(share) = r.share(c.id, me)? else { return Ok(None) };
-        Ok(Some(Folder { name, collection: share.collection, rights: share.rights, subscribed: share.subscribed }))
+        let actor = relais_directory::access::Actor::new(me, relais_directory::access::Protocol::Imap);
+        Ok(relais_mail::mailbox::Folders::resolve(r, &actor, name)?.map(Folder::from))
     }
 }
 
-/// The mailbox at full name `path` in `account`'s own tree: `INBOX` first is the collection
-/// with role `inbox` at the top (as `Names::full_name` names it), else each level by name.
-fn walk(r: &mut ReadTx<'_>, account: AccountId, path: &str) -> relais_store::Result<Option<Collection>> {
-    let mut at: Option<Collection> = None;
-    for (i, part) in path.split(DELIMITER).enumerate() {
-        let found = if i == 0 && part == "INBOX" {
-            match r.collection_by_role(account, CollectionKind::Mailbox, "inbox")?.filter(|c| c.parent.is_none()) {
-                Some(c) => Some(c),
-                None => r.child_collection(account, CollectionKind::Mailbox, None, part)?,
-            }
-        } else {
-            r.child_collection(account, CollectionKind::Mailbox, at.as_ref().map(|c| c.id), part)?
-        };
-        let Some(c) = found else { return Ok(None) };
-        at = Some(c);
-    }
-    Ok(at)
-}
-
-/// Where a new name would live: in the user's own namespace, or under another user's
-/// mailbox (`parent`, which must be reachable). `None` for a name directly under
-/// `Other Users/<owner>/` or naming nobody: only the owner creates there.
-pub enum Place<'a> {
-    Personal,
-    Under(&'a Folder),
-    Nowhere,
-}
-
-impl Folders {
-    /// The place of `name` (normalised): its deepest existing ancestor decides.
-    pub fn place(&self, name: &str) -> Place<'_> {
-        if !is_other_users(name) {
-            return Place::Personal;
-        }
-        let mut path = name;
-        while let Some((parent, _)) = path.rsplit_once(DELIMITER) {
-            if let Some(f) = self.find(parent) {
-                return Place::Under(f);
-            }
-            path = parent;
-        }
-        Place::Nowhere
-    }
-}
-
-/// Why a new mailbox cannot have this name (normalised), if it cannot: the mail domain's rule
-/// for an account's own names (`relais_mail::mailbox::refuse_name`), and INBOX is taken. A name
-/// inside the Other Users namespace is a shared mailbox's, decided by the owner's rights.
-pub fn refuse(name: &str) -> Option<&'static str> {
-    if name == "INBOX" {
-        return Some("invalid mailbox name");
-    }
-    // A name in the Other Users namespace: the same rule for the levels below the namespace.
-    let own = name.strip_prefix(OTHER_USERS).filter(|_| is_other_users(name)).map(|rest| &rest[1.min(rest.len())..]);
-    relais_mail::mailbox::refuse_name(own.unwrap_or(name))
-}
-
-/// True for a name in the Other Users namespace.
-pub fn is_other_users(name: &str) -> bool {
-    name == OTHER_USERS || name.strip_prefix(OTHER_USERS).is_some_and(|rest| rest.starts_with(DELIMITER))
-}
-
-/// `inbox` and `Inbox/x` as INBOX (RFC 9051 §5.1); trailing delimiters dropped.
-pub fn normalise(name: &str) -> String {
-    let name = name.trim_end_matches(DELIMITER);
-    match name.get(..5) {
-        Some(head) if head.eq_ignore_ascii_case("INBOX") && (name.len() == 5 || name[5..].starts_with(DELIMITER)) => {
-            format!("INBOX{}", &name[5..])
-        }
-        _ => name.to_owned(),
-    }
-}
-
-/// One account's mailboxes by id, to build full names by walking up parents.
-struct Names<'a> {
-    by_id: HashMap<CollectionId, &'a Collection>,
-}
-
-impl<'a> Names<'a> {
-    fn new(all: &'a [Collection]) -> Names<'a> {
-        Names { by_id: all.iter().map(|c| (c.id, c)).collect() }
-    }
-
-    /// The full name of `c`. The store bounds nesting (`CollectionLimits::max_depth`) and
-    /// keeps the tree acyclic; the walk is still bounded by the number of mailboxes.
-    fn full_name(&self, c: &Collection) -> String {
-        let mut parts = vec![own_name(c)];
-        let mut parent = c.parent;
-        while let Some(p) = parent {
-            let Some(pc) = self.by_id.get(&p) else { break };
-            if parts.len() > self.by_id.len() {
-                break;
-            }
-            parts.push(own_name(pc));
-            parent = pc.parent;
-        }
-        parts.reverse();
-        parts.join(&DELIMITER.to_string())
-    }
-}
-
-fn own_name(c: &Collection) -> String {
-    if c.role.as_deref() == Some("inbox") && c.parent.is_none() { "INBOX".into() } else { c.name.clone() }
-}
-
-/// RFC 6154 attributes of a role.
-pub fn special_use(role: Option<&str>) -> Option<MailboxAttribute> {
+/// RFC 6154 attribute of a role.
+pub fn special_use(role: Option<MailboxRole>) -> Option<MailboxAttribute> {
     Some(match role? {
-        "drafts" => MailboxAttribute::Drafts,
-        "sent" => MailboxAttribute::Sent,
-        "trash" => MailboxAttribute::Trash,
-        "junk" => MailboxAttribute::Junk,
-        "archive" => MailboxAttribute::Archive,
-        "all" => MailboxAttribute::All,
-        "flagged" => MailboxAttribute::Flagged,
-        _ => return None,
+        MailboxRole::Drafts => MailboxAttribute::Drafts,
+        MailboxRole::Sent => MailboxAttribute::Sent,
+        MailboxRole::Trash => MailboxAttribute::Trash,
+        MailboxRole::Junk => MailboxAttribute::Junk,
+        MailboxRole::Archive => MailboxAttribute::Archive,
+        MailboxRole::All => MailboxAttribute::All,
+        MailboxRole::Flagged => MailboxAttribute::Flagged,
+        MailboxRole::Inbox | MailboxRole::Important => return None,
     })
 }
 
 /// The role for a CREATE-SPECIAL-USE attribute.
-pub fn role_of(attr: &MailboxAttribute) -> Option<&'static str> {
+pub fn role_of(attr: &MailboxAttribute) -> Option<MailboxRole> {
     Some(match attr {
-        MailboxAttribute::Drafts => "drafts",
-        MailboxAttribute::Sent => "sent",
-        MailboxAttribute::Trash => "trash",
-        MailboxAttribute::Junk => "junk",
-        MailboxAttribute::Archive => "archive",
-        MailboxAttribute::All => "all",
-        MailboxAttribute::Flagged => "flagged",
+        MailboxAttribute::Drafts => MailboxRole::Drafts,
+        MailboxAttribute::Sent => MailboxRole::Sent,
+        MailboxAttribute::Trash => MailboxRole::Trash,
+        MailboxAttribute::Junk => MailboxRole::Junk,
+        MailboxAttribute::Archive => MailboxRole::Archive,
+        MailboxAttribute::All => MailboxRole::All,
+        MailboxAttribute::Flagged => MailboxRole::Flagged,
         _ => return None,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names() {
-        assert_eq!(normalise("inbox"), "INBOX");
-        assert_eq!(normalise("Inbox/Sub"), "INBOX/Sub");
-        assert_eq!(normalise("Inboxes"), "Inboxes");
-        assert_eq!(normalise("Work/"), "Work");
-    }
 }

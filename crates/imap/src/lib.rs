@@ -12,7 +12,7 @@ mod compress;
 mod conn;
 mod convert;
 mod folders;
-mod rights;
+pub mod rights;
 mod search;
 mod session;
 pub mod view;

@@ -126,11 +126,26 @@ impl Session {
         }
     }
 
-    /// Answers a store failure: NO with the right code, the detail to the log.
-    /// A mail-domain operation's failure as a tagged NO.
+    /// Tagged OK `done` for a mail-domain operation that succeeded, else its refusal's NO.
+    pub fn answer<T>(&mut self, tag: &Tag, result: Result<T, relais_mail::MailError>, done: &str) {
+        match result {
+            Ok(_) => self.ok(tag, done),
+            Err(e) => self.mail_error(tag, &e),
+        }
+    }
+
+    /// A mail-domain operation's failure as a tagged NO: a mailbox the user may not see is
+    /// NONEXISTENT, a right missing NOPERM naming its letters (RFC 4314 §4), a refusal CANNOT.
     pub fn mail_error(&mut self, tag: &Tag, e: &relais_mail::MailError) {
+        use relais_mail::MailError;
         match e {
-            relais_mail::MailError::Store(e) => self.store_error(tag, e),
+            MailError::Store(e) => self.store_error(tag, e),
+            MailError::NoMailbox => self.no(tag, Some(Code::Nonexistent), "no such mailbox"),
+            MailError::NoRight { missing, what } => {
+                let letters = crate::rights::format(missing.bits());
+                self.no(tag, Some(Code::NoPerm), &format!("{what} needs the \"{letters}\" right on this mailbox"));
+            }
+            MailError::Cannot(why) => self.no(tag, Some(Code::Cannot), why),
             other => {
                 tracing::warn!(peer = %self.peer, error = %other, "imap: mail operation failed");
                 self.no(tag, Some(Code::ServerBug), "internal error, try again");
@@ -138,6 +153,7 @@ impl Session {
         }
     }
 
+    /// Answers a store failure: NO with the right code, the detail to the log.
     pub fn store_error(&mut self, tag: &Tag, e: &relais_store::Error) {
         use relais_store::Error;
         let (code, text) = match e {
@@ -157,6 +173,11 @@ impl Session {
 
     pub fn account(&self) -> Option<relais_store::AccountId> {
         self.principal.as_ref().map(|p| p.id)
+    }
+
+    /// The logged-in user as the mail domain's actor.
+    pub fn actor(&self) -> Option<relais_directory::access::Actor> {
+        self.account().map(|id| relais_directory::access::Actor::new(id, relais_directory::access::Protocol::Imap))
     }
 
     /// The account whose commits this session follows (NOOP, IDLE): the selected mailbox's

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use relais_directory::{Directory, DirectoryError, Recipient};
-use relais_store::{AccountId, CollectionKind, ItemId, NewItem, NewQueued, Store, ThreadKey};
+use relais_store::{AccountId, ItemId, MailboxRole, NewItem, NewQueued, Store, ThreadKey};
 use thiserror::Error;
 
 use crate::{headers, summary};
@@ -52,6 +52,16 @@ pub enum MailError {
     Directory(#[from] DirectoryError),
     #[error("account {0} has no INBOX")]
     NoInbox(AccountId),
+    /// The mailbox does not exist for this actor: absent, or held without the right to see it
+    /// (RFC 4314 §4: its existence is not disclosed). IMAP: NO [NONEXISTENT] / [TRYCREATE].
+    #[error("no such mailbox")]
+    NoMailbox,
+    /// The actor sees the mailbox but lacks these rights for the operation (IMAP: NO [NOPERM]).
+    #[error("{what} needs rights the user does not hold on this mailbox")]
+    NoRight { missing: relais_directory::access::Rights, what: &'static str },
+    /// The operation cannot be done on this mailbox, whoever asks (IMAP: NO [CANNOT]).
+    #[error("{0}")]
+    Cannot(&'static str),
 }
 
 /// A local copy ready to store: the item and its thread key, whether it has a calendar part
@@ -214,7 +224,7 @@ impl Mailer {
             recipients: remote,
         });
         let has_remote = new_queued.is_some();
-        let role = if envelope.quarantine { "junk" } else { "inbox" };
+        let role = if envelope.quarantine { MailboxRole::Junk } else { MailboxRole::Inbox };
         let delivered = self
             .store
             .write(move |tx| {
@@ -223,8 +233,8 @@ impl Mailer {
                     for account in local {
                         let inbox = tx
                             .read()
-                            .collection_by_role(account, CollectionKind::Mailbox, role)?
-                            .or(tx.read().collection_by_role(account, CollectionKind::Mailbox, "inbox")?)
+                            .mailbox_by_role(account, role)?
+                            .or(tx.read().mailbox_by_role(account, MailboxRole::Inbox)?)
                             .ok_or_else(|| relais_store::Error::NotFound(format!("INBOX of account {account}")))?;
                         let id = crate::thread::create_message(tx, account, item.clone(), &key)?;
                         tx.add_to_mailbox(id, inbox.id)?;

@@ -2,7 +2,7 @@
 //! sender saying which recipients failed (or are delayed), why, and the original message
 //! (or its header when RET=HDRS).
 
-use crate::headers;
+use crate::{compose, headers};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -36,36 +36,30 @@ pub struct Report<'a> {
 
 /// The report message, ready for `Mailer::deliver` with an empty reverse-path.
 pub fn build(r: &Report<'_>) -> Vec<u8> {
-    let boundary = format!("relais-dsn-{}", headers::new_queue_id());
     let delayed = r.recipients.iter().all(|s| s.action == Action::Delayed);
     let subject = if delayed { "Delivery delayed" } else { "Undelivered mail returned to sender" };
-    let mut m = String::new();
-    m.push_str(&format!("From: Mail Delivery System <MAILER-DAEMON@{}>\r\n", r.hostname));
-    m.push_str(&format!("To: <{}>\r\n", r.to));
-    m.push_str(&format!("Subject: {subject}\r\n"));
-    m.push_str(&format!("Date: {}\r\n", headers::rfc5322_date(relais_store::now())));
-    m.push_str(&format!("Message-ID: {}\r\n", headers::new_message_id(r.hostname)));
-    m.push_str("Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n");
-    m.push_str(&format!(
-        "Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"{boundary}\"\r\n\r\n"
-    ));
-    m.push_str(&format!("--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"));
-    m.push_str(&human_text(r, delayed));
-    m.push_str(&format!("\r\n--{boundary}\r\nContent-Type: message/delivery-status\r\n\r\n"));
-    m.push_str(&machine_text(r));
-    let (kind, body) = if r.full {
+    let (kind, original) = if r.full {
         ("message/rfc822", r.original)
     } else {
         ("text/rfc822-headers", headers::header_block(r.original))
     };
-    m.push_str(&format!("\r\n--{boundary}\r\nContent-Type: {kind}\r\n\r\n"));
-    let mut out = m.into_bytes();
-    out.extend_from_slice(body);
-    if !body.ends_with(b"\n") {
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    out
+    // RFC 3462 §1: the human part, the machine part, the original (or its header).
+    let report = compose::MimePart::new(
+        compose::ContentType::new("multipart/report").attribute("report-type", "delivery-status"),
+        vec![
+            compose::MimePart::new("text/plain", human_text(r, delayed)),
+            compose::verbatim(compose::ContentType::new("message/delivery-status"), machine_text(r).into_bytes()),
+            compose::verbatim(compose::ContentType::new(kind), original),
+        ],
+    );
+    compose::finish(
+        compose::message("Mail Delivery System", &format!("MAILER-DAEMON@{}", r.hostname), r.hostname)
+            .to(r.to)
+            .subject(subject)
+            // RFC 3834 §5: a report is not answered automatically.
+            .header("Auto-Submitted", compose::text("auto-replied"))
+            .body(report),
+    )
 }
 
 fn human_text(r: &Report<'_>, delayed: bool) -> String {
@@ -114,6 +108,7 @@ fn one_line(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mail_parser::MimeHeaders;
 
     #[test]
     fn report_shape() {
@@ -134,12 +129,25 @@ mod tests {
             original,
             full: false,
         };
-        let text = String::from_utf8(build(&r)).unwrap();
-        assert!(text.contains("Content-Type: multipart/report; report-type=delivery-status;"));
+        let raw = build(&r);
+        let parsed = mail_parser::MessageParser::new().parse(&raw).unwrap();
+        let ct = parsed.content_type().unwrap();
+        assert_eq!((ct.ctype(), ct.subtype()), ("multipart", Some("report")));
+        assert_eq!(ct.attribute("report-type"), Some("delivery-status"));
+        let kinds: Vec<String> = parsed.parts[1..]
+            .iter()
+            .map(|p| {
+                p.content_type().map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or(""))).unwrap_or_default()
+            })
+            .collect();
+        assert_eq!(kinds, ["text/plain", "message/delivery-status", "text/rfc822-headers"]);
+        assert_eq!(parsed.subject(), Some("Undelivered mail returned to sender"));
+        assert_eq!(parsed.header_raw("Auto-Submitted").map(str::trim), Some("auto-replied"));
+        let text = String::from_utf8(raw).unwrap();
         assert!(text.contains("Final-Recipient: rfc822; bob@remote.test\r\nOriginal-Recipient: rfc822;bob@remote.test\r\nAction: failed\r\nStatus: 5.1.1\r\n"));
         assert!(text.contains("Diagnostic-Code: smtp; 550 5.1.1 no such user  \r\n"));
         assert!(text.contains("Original-Envelope-Id: ENV1"));
-        assert!(text.contains("text/rfc822-headers\r\n\r\nSubject: hello"));
+        assert!(text.contains("text/rfc822-headers\r\nContent-Transfer-Encoding: 7bit\r\n\r\nSubject: hello"));
         assert!(!text.contains("body\r\n\r\n--"), "RET=HDRS leaves the body out");
         assert!(text.ends_with("--\r\n"));
     }

@@ -94,35 +94,9 @@ pub fn from_addresses(raw: &[u8]) -> Vec<String> {
     from.iter().filter_map(|a| a.address()).map(str::to_ascii_lowercase).collect()
 }
 
-/// RFC 5322 §3.3 date-time in UTC: `Sun, 29 Nov 2026 11:21:01 +0000`.
-pub fn rfc5322_date(unix: i64) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let days = unix.div_euclid(86_400);
-    let secs = unix.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{}, {d:02} {} {y:04} {:02}:{:02}:{:02} +0000",
-        DAYS[days.rem_euclid(7) as usize],
-        MONTHS[(m - 1) as usize],
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
-}
-
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
+/// RFC 5322 §3.3 date-time in UTC: `Sun, 29 Nov 2026 11:21:01 +0000` (the one civil-date
+/// module's).
+pub use relais_civil::rfc5322_date;
 
 /// `content` as SMTP DATA (RFC 5321 §4.5.2) or a POP3 multi-line response (RFC 1939 §3):
 /// every line ended by CRLF, a leading dot doubled, then the terminating ".".

@@ -9,13 +9,18 @@
 //! - `mailbox`: mailbox operations every front-end shares (append, …), one transaction each.
 //! - `search`: one query type for every front-end, evaluated by the store's index in SQL.
 //! - `sender_auth`: SMTP's verdict on who sent a message, typed, for iMIP.
+//! - `compose`: the one MIME builder for messages Relais writes (DSNs, iMIP, vacation replies),
+//!   RFC 2047-encoded headers included.
 //! - `dsn`: delivery status notifications (RFC 3464).
 //! - `thread`: the thread a message joins, decided when it is stored.
 //! - `vacation`: the out-of-office setting and the replies it sends at delivery (RFC 3834).
-//! - `submission`: the originator rule every submitted message passes (From and Sender).
+//! - `submission`: `Mailer::submit`, the one entry point for a message a user sends (envelope
+//!   and originator checked against send-as / send-on-behalf, Message-ID and Date, delivery and
+//!   the queue, the Sent copy).
 //!
 //! The outbound queue's rows live in the store; the SMTP crate runs the queue.
 
+pub mod compose;
 pub mod deliver;
 pub mod dsn;
 pub mod headers;
@@ -29,3 +34,4 @@ pub mod vacation;
 
 pub use deliver::{CalendarMail, Destination, Envelope, EnvelopeRecipient, MailError, Mailer};
 pub use sender_auth::SenderAuth;
+pub use submission::{SentCopy, SubmitError, SubmitOptions, Submitted};

@@ -110,17 +110,6 @@ fn address_text(list: &[EnvAddress]) -> String {
     out.join(", ")
 }
 
-/// Days from 1970-01-01 to a civil date (proleptic Gregorian; H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let (m, d) = (i64::from(m), i64::from(d));
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// The index rows of a message, computed when it is stored (or when a search first needs them).
 pub fn index(raw: &[u8], summary: &Summary) -> MessageIndex {
     let fields = summary::decoded_fields(raw, summary);
@@ -136,7 +125,7 @@ pub fn index(raw: &[u8], summary: &Summary) -> MessageIndex {
     }
     MessageIndex {
         // Without a valid Date: the epoch, as Dovecot answers (SENTBEFORE finds such a message).
-        sent_day: Some(summary::sent_date(raw, summary).map_or(0, |(y, m, d)| days_from_civil(y, m, d))),
+        sent_day: Some(summary::sent_date(raw, summary).map_or(0, |(y, m, d)| relais_civil::days_from_civil(y, i64::from(m), i64::from(d)))),
         subject: present("subject").then(|| fold(summary.subject.as_deref().unwrap_or_default())),
         from: addresses("from", &e.from),
         to: addresses("to", &e.to),

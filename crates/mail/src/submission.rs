@@ -1,13 +1,24 @@
-//! Submission's originator rule (RFC 6409 §8, RFC 5322 §3.6.2): whatever protocol a message is
-//! submitted by, the author and sender it names must be addresses the authenticated principal
-//! may send as. The fields are read as the MIME analysis reads them (`summary::address_fields`),
-//! so `From : CEO <bob@…>` (white space before the colon, RFC 5322 §4.5.3), a folded value or a
-//! second From field cannot show one author to the recipient and another to this check.
+//! Submission: the one entry point for a message a user sends, whatever protocol carries it
+//! (SMTP submission now; ActiveSync SendMail, EWS CreateItem, JMAP EmailSubmission next).
+//! `Mailer::submit` checks the envelope sender and the originator fields against the actor's
+//! rights, adds a missing Message-ID and Date (RFC 6409 §8), delivers locally and queues the
+//! rest in one durable transaction (`Mailer::deliver`), then stores the Sent copy if asked.
+//!
+//! The originator rule (RFC 6409 §8, RFC 5322 §3.6.2): the author and sender a message names
+//! must be addresses the actor may send as, or an author on whose behalf it may send, with the
+//! actor as the Sender. The fields are read as the MIME analysis reads them
+//! (`summary::address_fields`), so `From : CEO <bob@…>` (white space before the colon, RFC 5322
+//! §4.5.3), a folded value or a second From field cannot show one author to the recipient and
+//! another to this check.
 
 use relais_directory::{Directory, DirectoryError, Principal};
+use relais_store::{CollectionKind, ItemId, MailboxRole, Uid};
 use thiserror::Error;
 
+use crate::deliver::Delivered;
+use crate::mailbox::NewMessage;
 use crate::summary::{self, EnvAddress, MISSING_DOMAIN, MISSING_MAILBOX};
+use crate::{Envelope, MailError, Mailer, SenderAuth, headers};
 
 #[derive(Debug, Error)]
 pub enum OriginatorError {
@@ -59,14 +70,140 @@ fn addresses(list: &[EnvAddress]) -> Option<Vec<String>> {
     all.filter(|a| !a.is_empty())
 }
 
-/// Checks that `principal` may send as every From and Sender address of `raw`.
-pub async fn check_originator(directory: &Directory, principal: &Principal, raw: &[u8]) -> Result<(), OriginatorError> {
-    for (field, address) in originators(raw)? {
-        if !directory.may_send_as(principal, &address).await? {
-            return Err(OriginatorError::NotPermitted { principal: principal.address(), address, field });
+/// Checks that `principal` may send as every From and Sender address of `raw`, or send on
+/// behalf of a From address (`rights::SEND_ON_BEHALF`). Returns the Sender field the message
+/// then lacks: RFC 5322 §3.6.2, an author other than the agent sending names the agent in
+/// Sender (the delegate's own address; a Sender the message has was checked as send-as).
+pub async fn check_originator(
+    directory: &Directory,
+    principal: &Principal,
+    raw: &[u8],
+) -> Result<Option<String>, OriginatorError> {
+    let fields = originators(raw)?;
+    let has_sender = fields.iter().any(|(field, _)| *field == "Sender");
+    let mut on_behalf = false;
+    for (field, address) in fields {
+        if directory.may_send_as(principal, &address).await? {
+            continue;
         }
+        if field == "From" && directory.may_send_on_behalf(principal, &address).await? {
+            on_behalf = true;
+            continue;
+        }
+        return Err(OriginatorError::NotPermitted { principal: principal.address(), address, field });
     }
-    Ok(())
+    Ok((on_behalf && !has_sender).then(|| principal.address()))
+}
+
+/// How a submission is handled beyond sending.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SubmitOptions {
+    /// Store a copy, `\Seen`, in the actor's Sent mailbox (role `sent`). Off for SMTP, whose
+    /// clients APPEND their own copy; on for JMAP, ActiveSync and EWS, where the server keeps it.
+    pub save_sent: bool,
+}
+
+#[derive(Debug, Error)]
+pub enum SubmitError {
+    /// The envelope's reverse-path is not an address the actor may send as.
+    #[error("{principal} may not send as <{address}>")]
+    EnvelopeSender { principal: String, address: String },
+    #[error("{0}")]
+    Originator(#[from] OriginatorError),
+    #[error("{0}")]
+    Mail(#[from] MailError),
+}
+
+/// What became of the Sent copy.
+#[derive(Debug)]
+pub enum SentCopy {
+    NotRequested,
+    Stored {
+        item: ItemId,
+        uid: Uid,
+    },
+    /// The message was sent; its copy could not be kept (over quota, say). Logged too.
+    Failed(MailError),
+}
+
+/// What a submission did.
+#[derive(Debug)]
+pub struct Submitted {
+    pub delivered: Delivered,
+    pub sent: SentCopy,
+}
+
+impl Mailer {
+    /// Submits `raw` as `actor` with `envelope` (its recipients routed by `Mailer::route`):
+    /// the envelope sender and the originator fields checked, Message-ID and Date added when
+    /// missing, then one durable delivery (local copies and the outbound queue); returns once
+    /// that is durable. The envelope's principal and sender authentication are the actor's.
+    pub async fn submit(
+        &self,
+        actor: &Principal,
+        mut envelope: Envelope,
+        raw: Vec<u8>,
+        options: SubmitOptions,
+    ) -> Result<Submitted, SubmitError> {
+        // RFC 6409 §4.2 is the MAIL FROM; a protocol may have checked it already (SMTP at MAIL),
+        // the domain decides it anyway.
+        let own = envelope.sender.eq_ignore_ascii_case(&actor.address());
+        if !own && !self.directory().may_send_as(actor, &envelope.sender).await.map_err(MailError::from)? {
+            return Err(SubmitError::EnvelopeSender { principal: actor.address(), address: envelope.sender });
+        }
+        let sender_field = check_originator(self.directory(), actor, &raw).await?;
+        let message = self.complete_fields(raw, sender_field);
+        envelope.principal = Some(actor.id);
+        envelope.quarantine = false;
+        envelope.auth = SenderAuth::Submitted(actor.id);
+        let copy = options.save_sent.then(|| message.clone());
+        let delivered = self.deliver(&envelope, message).await?;
+        let sent = match copy {
+            None => SentCopy::NotRequested,
+            Some(raw) => match self.save_sent(actor, raw).await {
+                Ok((item, uid)) => SentCopy::Stored { item, uid },
+                Err(e) => {
+                    tracing::warn!(principal = %actor.address(), error = %e, "submission: sent, but no Sent copy");
+                    SentCopy::Failed(e)
+                }
+            },
+        };
+        Ok(Submitted { delivered, sent })
+    }
+
+    /// RFC 6409 §8.3 and §8.1: a missing Message-ID and Date are the submission server's to add;
+    /// a delegate's Sender too (`check_originator`).
+    fn complete_fields(&self, raw: Vec<u8>, sender: Option<String>) -> Vec<u8> {
+        let mut add = Vec::new();
+        if let Some(sender) = sender {
+            add.push(format!("Sender: {sender}"));
+        }
+        if !headers::has_field(&raw, "Message-ID") {
+            add.push(format!("Message-ID: {}", headers::new_message_id(self.hostname())));
+        }
+        if !headers::has_field(&raw, "Date") {
+            add.push(format!("Date: {}", headers::rfc5322_date(relais_store::now())));
+        }
+        if add.is_empty() { raw } else { headers::append_to_header(&add, raw) }
+    }
+
+    /// Appends the sent message, `\Seen`, to the actor's Sent mailbox, made if it has none.
+    async fn save_sent(&self, actor: &Principal, raw: Vec<u8>) -> Result<(ItemId, Uid), MailError> {
+        let account = actor.id;
+        let found = self.store().read(move |r| r.collection_by_role(account, CollectionKind::Mailbox, MailboxRole::Sent.as_str())).await?;
+        let sent = match found {
+            Some(c) => c,
+            None => {
+                self.store()
+                    .write(move |tx| tx.collection_with_role(account, CollectionKind::Mailbox, MailboxRole::Sent.as_str(), "Sent"))
+                    .await?
+            }
+        };
+        let message = NewMessage { raw, keywords: vec!["\\Seen".into()], received_at: None };
+        // The server files the copy for the sender: its own mailbox, whatever rights it shares.
+        let stored = self.append(&relais_directory::Actor::system(account), sent.id, vec![message]).await?;
+        stored.into_iter().next().ok_or_else(|| relais_store::Error::NotCommitted("no Sent copy stored".into()).into())
+    }
 }
 
 #[cfg(test)]

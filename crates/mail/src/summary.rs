@@ -87,6 +87,24 @@ pub struct Summary {
     pub sent_at: Option<i64>,
 }
 
+impl Summary {
+    /// The summary stored with a message (`Item::summary`), decoded: the one place front-ends
+    /// get it from. One that does not decode (written by no Relais) reads as empty.
+    pub fn from_stored(json: &str) -> Summary {
+        serde_json::from_str(json).unwrap_or_default()
+    }
+
+    /// The summary of a stored message.
+    pub fn of(item: &relais_store::Item) -> Summary {
+        Summary::from_stored(&item.summary)
+    }
+
+    /// The form `from_stored` reads.
+    pub fn to_stored(&self) -> Result<String, relais_store::Error> {
+        serde_json::to_string(self).map_err(|e| relais_store::Error::Corrupt(format!("summary encoding: {e}")))
+    }
+}
+
 /// RFC 9051 §7.5.2 ENVELOPE. Values are raw (unfolded, not decoded) so IMAP returns them as sent;
 /// 8-bit bytes that are not UTF-8 are read as windows-1252.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

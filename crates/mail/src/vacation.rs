@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use relais_store::AccountId;
 
-use crate::{Envelope, EnvelopeRecipient, MailError, headers};
+use crate::{Envelope, EnvelopeRecipient, MailError, compose, headers};
 
 /// One reply per sender per week (RFC 5230 §4.1's default `:days 7`).
 pub const PERIOD: i64 = 7 * 86_400;
@@ -148,19 +148,17 @@ pub fn reply(setting: &Vacation, incoming: &Incoming, text: &str, from: &Replier
         Some(s) if !s.trim().is_empty() => s.clone(),
         _ => format!("Auto: {}", incoming.subject.as_deref().unwrap_or("")).trim_end().to_owned(),
     };
-    let message_id = headers::new_message_id(from.hostname);
-    let mut b = mail_builder::MessageBuilder::new()
-        .from((from.name, from.address))
+    let mut b = compose::message(from.name, from.address, from.hostname)
         .to(incoming.sender.as_str())
-        .subject(subject)
-        .message_id(message_id.trim_matches(|c| c == '<' || c == '>'))
-        .header("Auto-Submitted", mail_builder::headers::text::Text::new("auto-replied"))
-        .header("X-Auto-Response-Suppress", mail_builder::headers::text::Text::new("All"))
+        .subject(compose::text(subject))
+        // RFC 3834 §5.2; the second keeps Exchange from answering the answer.
+        .header("Auto-Submitted", compose::text("auto-replied"))
+        .header("X-Auto-Response-Suppress", compose::text("All"))
         .text_body(text);
     if let Some(id) = &incoming.message_id {
         b = b.in_reply_to(id.as_str()).references(id.as_str());
     }
-    b.write_to_vec().unwrap_or_default()
+    compose::finish(b)
 }
 
 impl crate::Mailer {

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use relais_directory::access::Actor;
 use relais_directory::{AuthConfig, Directory};
 use relais_mail::Mailer;
 use relais_mail::mailbox::NewMessage;
@@ -32,22 +33,23 @@ async fn append_and_paths(f: Fresh) {
     let work = f.store.read(move |r| r.child_collection(p.id, CollectionKind::Mailbox, None, "Work")).await.unwrap();
     assert!(work.is_some());
 
-    let stored = m.append(deep.id, vec![message("one", 100), message("two", 100)]).await.unwrap();
+    let me = Actor::system(p.id);
+    let stored = m.append(&me, deep.id, vec![message("one", 100), message("two", 100)]).await.unwrap();
     assert_eq!(stored.iter().map(|(_, uid)| uid.0).collect::<Vec<_>>(), [1, 2]);
     let item = f.store.read(move |r| r.item(stored[0].0)).await.unwrap();
     assert_eq!((item.received_at, item.keywords.clone()), (1_600_000_000, vec!["\\Seen".to_owned()]));
     assert!(item.thread_id.is_some());
     assert!(m.holds(deep.id, &message("one", 100).raw).await.unwrap());
     assert!(!m.holds(inbox.id, &message("one", 100).raw).await.unwrap());
-    assert!(m.append(deep.id, vec![NewMessage::default()]).await.is_err(), "an empty message");
+    assert!(m.append(&me, deep.id, vec![NewMessage::default()]).await.is_err(), "an empty message");
 
     // The quota is checked in the write: all or nothing.
     dir.set_quota("a@example.com", Some(1_000)).await.unwrap();
-    let over = m.append(inbox.id, vec![message("small", 300), message("big", 700)]).await;
+    let over = m.append(&me, inbox.id, vec![message("small", 300), message("big", 700)]).await;
     assert!(matches!(over, Err(relais_mail::MailError::Store(relais_store::Error::OverQuota))), "{over:?}");
     let id = inbox.id;
     assert!(f.store.read(move |r| r.mailbox_messages(id)).await.unwrap().is_empty(), "nothing stored");
-    m.append(inbox.id, vec![message("fits", 300)]).await.unwrap();
+    m.append(&me, inbox.id, vec![message("fits", 300)]).await.unwrap();
 }
 on_both_backends!(append_on, append_and_paths);
 
@@ -63,17 +65,18 @@ async fn expunge_paths(f: Fresh) {
     for n in [0, 1, 3] {
         batch[n].keywords.push("\\Deleted".into());
     }
-    let stored = m.append(inbox, batch).await.unwrap();
+    let me = Actor::system(p.id);
+    let stored = m.append(&me, inbox, batch).await.unwrap();
     let uid = |i: usize| stored[i].1;
     // UID EXPUNGE 1:2: only the flagged ones among them.
-    assert_eq!(expunge(&f.store, inbox, Expunge::Deleted(Some(vec![uid(0), uid(2)]))).await.unwrap(), [uid(0)]);
+    assert_eq!(expunge(&f.store, &me, inbox, Expunge::Deleted(Some(vec![uid(0), uid(2)]))).await.unwrap(), [uid(0)]);
     // Another session clears \Deleted on message 3 before this one's EXPUNGE/CLOSE.
     let item3 = stored[3].0;
     f.store.write(move |tx| tx.set_keywords(item3, &[])).await.unwrap();
-    assert_eq!(expunge(&f.store, inbox, Expunge::Deleted(None)).await.unwrap(), [uid(1)]);
+    assert_eq!(expunge(&f.store, &me, inbox, Expunge::Deleted(None)).await.unwrap(), [uid(1)]);
     // POP3: the messages named, whatever their flags; one gone meanwhile is skipped.
     let gone = vec![(uid(2), stored[2].0), (uid(0), stored[0].0)];
-    assert_eq!(expunge(&f.store, inbox, Expunge::Messages(gone)).await.unwrap(), [uid(2)]);
+    assert_eq!(expunge(&f.store, &me, inbox, Expunge::Messages(gone)).await.unwrap(), [uid(2)]);
     let left: Vec<_> = f.store.read(move |r| r.mailbox_entries(inbox)).await.unwrap().iter().map(|e| e.uid).collect();
     assert_eq!(left, [uid(3), uid(4)]);
 }
@@ -89,11 +92,12 @@ async fn keyword_on_committed_flags(f: Fresh) {
     let inbox = m.mailbox_at(p.id, "INBOX").await.unwrap().id;
     let mut one = message("one", 50);
     one.keywords.clear();
-    let stored = m.append(inbox, vec![one, message("two", 50)]).await.unwrap();
+    let me = Actor::system(p.id);
+    let stored = m.append(&me, inbox, vec![one, message("two", 50)]).await.unwrap();
     let (first, second) = (stored[0].0, stored[1].0);
     // Another session flags the first message after this one last looked.
     f.store.write(move |tx| tx.set_keywords(first, &["\\Flagged".into()])).await.unwrap();
-    let changed = relais_mail::mailbox::add_keyword(&f.store, vec![first, second], "\\Seen").await.unwrap();
+    let changed = relais_mail::mailbox::add_keyword(&f.store, &me, inbox, vec![first, second], "\\Seen").await.unwrap();
     assert_eq!(changed, [first], "the second was seen already");
     let kept = f.store.read(move |r| r.item(first)).await.unwrap().keywords;
     assert_eq!(kept, ["\\Flagged", "\\Seen"]);

@@ -118,7 +118,7 @@ async fn evaluator(f: Fresh) {
             received_at: Some(1_600_000_000),
         })
         .collect();
-    m.append(inbox.id, messages).await.unwrap();
+    m.append(&relais_directory::access::Actor::system(p.id), inbox.id, messages).await.unwrap();
     for (query, want) in table() {
         let hits = search(&f.store, &Scope::Mailbox(inbox.id), &query).await.unwrap();
         let got: Vec<u32> = hits.iter().map(|h| h.uid.0).collect();

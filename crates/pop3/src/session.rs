@@ -4,9 +4,8 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use base64::Engine;
 use relais_directory::{AuthError, CredentialWatch, Credentials, Principal};
-use relais_store::{CollectionKind, MailboxMessage};
+use relais_store::MailboxMessage;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
@@ -23,6 +22,8 @@ struct Maildrop {
     deleted: Vec<bool>,
     /// The credentials the session logged in with: revoked or changed, the session ends.
     credential: CredentialWatch,
+    /// The logged-in user, as the mail domain's actor.
+    actor: relais_directory::access::Actor,
 }
 
 enum State {
@@ -223,7 +224,7 @@ impl Session {
     }
 
     fn may_authenticate(&self) -> bool {
-        self.tls || (self.pop3.config.plaintext_auth_on_loopback && self.peer.ip().is_loopback())
+        relais_sasl::plaintext_allowed(self.tls, self.pop3.config.plaintext_auth_on_loopback, self.peer.ip())
     }
 
     async fn authorization<S: AsyncRead + AsyncWrite + Unpin>(
@@ -323,7 +324,7 @@ impl Session {
         let id = p.id;
         let store = self.pop3.directory.store();
         let inbox = store
-            .read(move |r| r.collection_by_role(id, CollectionKind::Mailbox, "inbox"))
+            .read(move |r| r.mailbox_by_role(id, relais_store::MailboxRole::Inbox))
             .await
             .map_err(|_| "-ERR [SYS/TEMP] cannot open the maildrop")?
             .ok_or("-ERR [SYS/PERM] no INBOX")?;
@@ -335,7 +336,8 @@ impl Session {
         let deleted = vec![false; messages.len()];
         let credential =
             self.pop3.directory.watch_credential(&p).await.map_err(|_| "-ERR [SYS/TEMP] cannot open the maildrop")?;
-        Ok(Maildrop { _lock: lock, mailbox, uid_validity: inbox.uid_validity, messages, deleted, credential })
+        let actor = relais_directory::access::Actor::new(id, relais_directory::access::Protocol::Pop3);
+        Ok(Maildrop { _lock: lock, mailbox, uid_validity: inbox.uid_validity, messages, deleted, credential, actor })
     }
 
     /// QUIT: in TRANSACTION state, the UPDATE state (RFC 1939 §6) removes what DELE marked.
@@ -349,7 +351,8 @@ impl Session {
         // The one expunge path of the mail domain; a message removed meanwhile by another
         // client is simply not there any more.
         let which = relais_mail::mailbox::Expunge::Messages(gone);
-        let result = relais_mail::mailbox::expunge(self.pop3.directory.store(), mailbox, which).await.map(|_| ());
+        let result =
+            relais_mail::mailbox::expunge(self.pop3.directory.store(), &drop.actor, mailbox, which).await.map(|_| ());
         match result {
             Ok(()) => c.send(&format!("+OK signing off ({n} messages deleted)")).await,
             Err(e) => {
@@ -360,13 +363,10 @@ impl Session {
     }
 }
 
+/// RFC 5034 §4 carries SASL PLAIN (RFC 4616); acting as someone else is refused.
 fn decode_plain(b64: &str) -> Option<(String, String)> {
-    let bytes = base64::engine::general_purpose::STANDARD.decode(b64.trim()).ok()?;
-    let parts: Vec<&[u8]> = bytes.split(|b| *b == 0).collect();
-    let [authz, user, password] = parts.as_slice() else { return None };
-    let (authz, user, password) =
-        (std::str::from_utf8(authz).ok()?, std::str::from_utf8(user).ok()?, std::str::from_utf8(password).ok()?);
-    (authz.is_empty() || authz.eq_ignore_ascii_case(user)).then(|| (user.to_owned(), password.to_owned()))
+    let plain = relais_sasl::Plain::decode(b64.trim().as_bytes()).ok()?;
+    (!plain.acts_for_another()).then_some((plain.authcid, plain.password))
 }
 
 /// TRANSACTION-state commands (RFC 1939 §5).

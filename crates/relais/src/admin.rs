@@ -55,6 +55,11 @@ pub enum AdminCommand {
     Export(crate::admin_export::ExportArgs),
     /// Read such a directory (or Maildir folders) into an account; what is there already is skipped.
     Import(crate::admin_export::ExportArgs),
+    /// Share a collection (mailbox, calendar, address book) with a permission level or rights,
+    /// or show its sharing.
+    Share(crate::admin_access::ShareArgs),
+    /// Let a principal act for another: send as, send on behalf, full access.
+    Delegate(crate::admin_access::DelegateArgs),
 }
 
 #[derive(Subcommand)]
@@ -121,6 +126,11 @@ pub enum UserCommand {
         /// Make the user an administrator.
         #[arg(long)]
         admin: bool,
+    },
+    /// Add users in bulk from a CSV file with a header line: address, and optionally name and
+    /// password or password_hash (an Argon2id PHC string). Existing addresses are skipped.
+    Import {
+        file: std::path::PathBuf,
     },
     List {
         domain: Option<String>,
@@ -259,6 +269,8 @@ pub async fn run(data: &Path, config: &Config, command: AdminCommand) -> Result<
         AdminCommand::Mail(c) => crate::admin_mail::mail(&dir, c).await,
         AdminCommand::Export(a) => crate::admin_export::export(&dir, a).await,
         AdminCommand::Import(a) => crate::admin_export::import(&dir, a).await,
+        AdminCommand::Share(a) => crate::admin_access::share(&dir, a).await,
+        AdminCommand::Delegate(a) => crate::admin_access::delegate(&dir, a).await,
         AdminCommand::Dkim(DkimCommand::Generate { domain, selector }) => {
             let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
             if !dir.is_local_domain(&domain).await? {
@@ -316,6 +328,7 @@ async fn user(dir: &Directory, c: UserCommand) -> Result<()> {
             let p = dir.add_principal(PrincipalKind::User, &address, &name, Some(&password), role).await?;
             println!("added user {}", p.address());
         }
+        UserCommand::Import { file } => crate::admin_users_csv::run(dir, &file).await?,
         UserCommand::List { domain } => list(dir, PrincipalKind::User, domain.as_deref()).await?,
         UserCommand::Show { address } => {
             let p = dir.principal(&address).await?.with_context(|| format!("{address} not found"))?;
@@ -418,11 +431,11 @@ async fn resource(dir: &Directory, kind: PrincipalKind, c: ResourceCommand) -> R
         ResourceCommand::List => list(dir, kind, None).await?,
         ResourceCommand::Remove { address } => remove(dir, kind, &address).await?,
         ResourceCommand::Grant { address, user } => {
-            dir.grant(&address, &user, relais_directory::rights::SEND_AS).await?;
+            dir.grant(&address, &user, relais_directory::Delegation::SEND_AS).await?;
             println!("{user} may send as {address}");
         }
         ResourceCommand::Revoke { address, user } => {
-            dir.grant(&address, &user, 0).await?;
+            dir.grant(&address, &user, relais_directory::Delegation::NONE).await?;
             println!("{user} may no longer send as {address}");
         }
         ResourceCommand::Booking { address, policy } => booking(dir, kind, &address, &policy).await?,

@@ -104,7 +104,7 @@ pub async fn export(dir: &Directory, a: ExportArgs) -> Result<()> {
 
 /// The mailbox's path from the top (`Work/2026`).
 fn mailbox_path(c: &Collection, all: &HashMap<relais_store::CollectionId, Collection>) -> Vec<String> {
-    let mut levels = vec![if c.role.as_deref() == Some("inbox") { "INBOX".to_owned() } else { c.name.clone() }];
+    let mut levels = vec![if c.is_inbox() { "INBOX".to_owned() } else { c.name.clone() }];
     let mut parent = c.parent;
     while let Some(p) = parent.and_then(|id| all.get(&id)) {
         levels.push(p.name.clone());
@@ -173,7 +173,7 @@ pub async fn import(dir: &Directory, a: ExportArgs) -> Result<()> {
         for (folder, levels) in maildirs(&mail)? {
             let path = levels.join(&SEPARATOR.to_string());
             let mailbox = mailer.mailbox_at(account, &path).await.with_context(|| format!("mailbox {path}"))?;
-            let (new, skipped) = import_maildir(&mailer, mailbox.id, &folder).await?;
+            let (new, skipped) = import_maildir(&mailer, &mailbox, &folder).await?;
             added.0 += new;
             added.2 += skipped;
         }
@@ -196,7 +196,10 @@ pub async fn import(dir: &Directory, a: ExportArgs) -> Result<()> {
             let existing = dir.store().read(move |r| r.collections(account, kind)).await?;
             let collection = match existing.into_iter().find(|c| c.name == name) {
                 Some(c) => c,
-                None => groupware.create_collection(account, kind, &name, CollectionProps::default()).await?,
+                None => {
+                    let actor = relais_directory::Actor::system(account);
+                    groupware.create_collection(&actor, account, kind, &name, CollectionProps::default()).await?
+                }
             };
             let (new, skipped) = import_resources(&groupware, &collection, &entry).await?;
             added.1 += new;
@@ -234,7 +237,9 @@ fn maildirs(root: &Path) -> Result<Vec<(PathBuf, Vec<String>)>> {
     Ok(out)
 }
 
-async fn import_maildir(mailer: &Mailer, mailbox: relais_store::CollectionId, folder: &Path) -> Result<(usize, usize)> {
+async fn import_maildir(mailer: &Mailer, mailbox: &Collection, folder: &Path) -> Result<(usize, usize)> {
+    // The import acts for the mailbox's owner, as the server (every right on its own data).
+    let (actor, mailbox) = (relais_directory::access::Actor::system(mailbox.account), mailbox.id);
     let keywords: Vec<(char, String)> = fs::read_to_string(folder.join("dovecot-keywords"))
         .unwrap_or_default()
         .lines()
@@ -267,13 +272,13 @@ async fn import_maildir(mailer: &Mailer, mailbox: relais_store::CollectionId, fo
             batch.push(NewMessage { raw, keywords: flags, received_at });
             if batch.len() == IMPORT_BATCH {
                 added += batch.len();
-                mailer.append(mailbox, std::mem::take(&mut batch)).await?;
+                mailer.append(&actor, mailbox, std::mem::take(&mut batch)).await?;
             }
         }
     }
     added += batch.len();
     if !batch.is_empty() {
-        mailer.append(mailbox, batch).await?;
+        mailer.append(&actor, mailbox, batch).await?;
     }
     Ok((added, skipped))
 }
@@ -290,7 +295,9 @@ async fn import_resources(groupware: &Groupware, collection: &Collection, folder
         }
         // Only where no resource of that name is: an import never overwrites.
         let cond = Condition { if_match: None, if_none_match: Some(vec!["*".into()]) };
-        match groupware.put(collection, &name, fs::read(&file)?, cond).await {
+        // The import acts as the server on the account's own data.
+        let actor = relais_directory::Actor::system(collection.account);
+        match groupware.put(&actor, collection, &name, fs::read(&file)?, cond).await {
             Ok(_) => added += 1,
             Err(relais_groupware::Error::UidConflict { .. }) => skipped += 1,
             Err(e) => bail!("{}: {e}", file.display()),

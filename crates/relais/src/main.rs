@@ -3,8 +3,10 @@
 //! once because both read the one store).
 
 mod admin;
+mod admin_access;
 mod admin_export;
 mod admin_mail;
+mod admin_users_csv;
 mod admin_vacation;
 mod backup;
 mod config;

@@ -18,7 +18,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0009_threads.sql"),
     include_str!("../migrations/sqlite/0010_vacation.sql"),
     include_str!("../migrations/sqlite/0011_calendar_pending_auth.sql"),
-    // 0012 is another branch's: merged, it goes before this one.
+    include_str!("../migrations/sqlite/0012_subscriptions.sql"),
     include_str!("../migrations/sqlite/0013_search_index.sql"),
 ];
 const POSTGRES: &[&str] = &[
@@ -33,12 +33,12 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0009_threads.sql"),
     include_str!("../migrations/postgres/0010_vacation.sql"),
     include_str!("../migrations/postgres/0011_calendar_pending_auth.sql"),
-    // 0012 is another branch's: merged, it goes before this one.
+    include_str!("../migrations/postgres/0012_subscriptions.sql"),
     include_str!("../migrations/postgres/0013_search_index.sql"),
 ];
 
 /// The schema version this binary writes.
-pub const LATEST: i64 = 12;
+pub const LATEST: i64 = 13;
 
 pub fn run(conn: &mut dyn Conn) -> Result<()> {
     let (steps, begin) = match conn.dialect() {

@@ -222,6 +222,69 @@ pub struct Collection {
     pub props: String,
 }
 
+/// The special use of a mailbox (RFC 6154, JMAP `Mailbox.role`, RFC 8457 `\Important`): the
+/// one place its stored spelling (`collections.role`) is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MailboxRole {
+    Inbox,
+    Drafts,
+    Sent,
+    Trash,
+    Junk,
+    Archive,
+    All,
+    Flagged,
+    Important,
+}
+
+impl MailboxRole {
+    pub const EVERY: [MailboxRole; 9] = [
+        MailboxRole::Inbox,
+        MailboxRole::Drafts,
+        MailboxRole::Sent,
+        MailboxRole::Trash,
+        MailboxRole::Junk,
+        MailboxRole::Archive,
+        MailboxRole::All,
+        MailboxRole::Flagged,
+        MailboxRole::Important,
+    ];
+
+    /// The stored spelling (also JMAP's role name, RFC 8621 §2).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            MailboxRole::Inbox => "inbox",
+            MailboxRole::Drafts => "drafts",
+            MailboxRole::Sent => "sent",
+            MailboxRole::Trash => "trash",
+            MailboxRole::Junk => "junk",
+            MailboxRole::Archive => "archive",
+            MailboxRole::All => "all",
+            MailboxRole::Flagged => "flagged",
+            MailboxRole::Important => "important",
+        }
+    }
+
+    /// The role of a stored spelling; `None` for a role this enum does not know.
+    pub fn from_stored(role: &str) -> Option<MailboxRole> {
+        Self::EVERY.into_iter().find(|r| r.as_str() == role)
+    }
+}
+
+impl Collection {
+    /// The mailbox's special use, if it has one.
+    pub fn mailbox_role(&self) -> Option<MailboxRole> {
+        (self.kind == CollectionKind::Mailbox)
+            .then(|| self.role.as_deref().and_then(MailboxRole::from_stored))
+            .flatten()
+    }
+
+    /// True for the account's INBOX: the top-level mailbox with that role.
+    pub fn is_inbox(&self) -> bool {
+        self.parent.is_none() && self.mailbox_role() == Some(MailboxRole::Inbox)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NewCollection {
     pub kind: CollectionKind,

@@ -105,6 +105,11 @@ impl<'c> ReadTx<'c> {
         self.conn.query_one(&sql, params![account.0, kind_code(kind), role])?.as_ref().map(collection_of).transpose()
     }
 
+    /// The account's first mailbox with `role`.
+    pub fn mailbox_by_role(&mut self, account: AccountId, role: crate::MailboxRole) -> Result<Option<Collection>> {
+        self.collection_by_role(account, CollectionKind::Mailbox, role.as_str())
+    }
+
     pub fn item(&mut self, id: ItemId) -> Result<Item> {
         let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE id = $1");
         let row = self.conn.query_one(&sql, params![id.0])?;

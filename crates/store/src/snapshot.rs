@@ -25,6 +25,7 @@ pub const TABLES: &[&str] = &[
     "dkim_keys",
     "collections",
     "collection_grants",
+    "mailbox_subscriptions",
     "items",
     "mailbox_messages",
     "item_instances",

@@ -50,9 +50,10 @@ pub(crate) async fn make(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
     }
     let kind =
         if kind == CollectionKind::Calendar && props.components == ["VTODO"] { CollectionKind::TaskList } else { kind };
-    match ctx.dav.groupware.create_collection(owner.id, kind, name, props).await {
+    match ctx.dav.groupware.create_collection(&ctx.actor(), owner.id, kind, name, props).await {
         Ok(_) => Ok(Reply::new(StatusCode::CREATED).header(header::LOCATION, &target.href())),
         Err(Error::AlreadyExists) => Ok(Reply::text(StatusCode::METHOD_NOT_ALLOWED, "already exists")),
+        Err(Error::Forbidden) => Ok(crate::node::forbidden()),
         // A per-account limit (`[store] max_collections`, `max_collection_depth`).
         Err(Error::Limit(why)) => Ok(Reply::text(StatusCode::FORBIDDEN, &why)),
         Err(e) => Err(internal(e)),

@@ -31,11 +31,16 @@ pub(crate) async fn proppatch(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
         out.proppatch_response(&target.href(), &results);
         return Ok(Reply::xml(StatusCode::MULTI_STATUS, out.into_bytes()));
     };
-    ctx.must_own(&c)?;
     let mut props = CollectionProps::parse(&c.props);
     let results = apply(&mut props, &update.ops, false);
+    // DAV:write-properties comes with sharing rights (`Rights::ADMIN`), as in Exchange: the
+    // groupware decides. All instructions or none (RFC 4918 §9.2).
     if results.iter().all(|(_, s)| *s == 200) {
-        ctx.dav.groupware.set_props(c.id, props).await.map_err(internal)?;
+        match ctx.dav.groupware.set_props(&ctx.actor(), &c, props).await {
+            Ok(()) => {}
+            Err(relais_groupware::Error::Forbidden) => return Ok(crate::node::forbidden()),
+            Err(e) => return Err(internal(e)),
+        }
     }
     let mut out = Multistatus::new();
     out.proppatch_response_described(
@@ -59,7 +64,7 @@ async fn proppatch_file(
             let mut props = CollectionProps::parse(&c.props);
             let results = apply_plain(Some(&mut props.display_name), &mut props.dead, ops);
             if results.iter().all(|(_, s)| *s == 200) {
-                ctx.dav.groupware.set_props(c.id, props).await.map_err(internal)?;
+                ctx.dav.groupware.set_props(&ctx.actor(), c, props).await.map_err(internal)?;
             }
             results
         }

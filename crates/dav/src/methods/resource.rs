@@ -60,14 +60,16 @@ pub(crate) async fn put(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
         }
         None => return Ok(forbidden()),
     };
-    ctx.may_put_into(&collection).await?;
+    // Whether the caller may write is the groupware's to decide; a collection it cannot see
+    // at all is refused here, before its quota or size limit could tell it exists.
+    ctx.must_see(&collection).await?;
     if ctx.req.body.len() > ctx.dav.config.max_resource_size {
         return Ok(Reply::precondition(StatusCode::FORBIDDEN, &precondition(*home, "max-resource-size")));
     }
     ctx.check_quota(collection.account, ctx.req.body.len() as u64).await?;
     let cond = ctx.condition()?;
     // The sharee acts; scheduling in the owner's name follows the owner's send-as grants.
-    match ctx.dav.groupware.put_as(ctx.user.id, &collection, name, ctx.req.body.to_vec(), cond).await {
+    match ctx.dav.groupware.put(&ctx.actor(), &collection, name, ctx.req.body.to_vec(), cond).await {
         Ok(w) => Ok(written(w)),
         Err(e) => Ok(refused(*home, &owner.address(), cname, e)),
     }
@@ -107,6 +109,7 @@ fn refused(home: Home, user: &str, collection: &str, e: Error) -> Reply {
             &precondition(home, "no-uid-conflict"),
             &path::resource_href(home, user, collection, &existing),
         ),
+        Error::Forbidden => forbidden(),
         Error::Conflict(why) => Reply::text(StatusCode::CONFLICT, why),
         Error::Limit(why) => Reply::text(StatusCode::FORBIDDEN, why),
         Error::Store(e) => internal(e),
@@ -116,21 +119,19 @@ fn refused(home: Home, user: &str, collection: &str, e: Error) -> Reply {
 pub(crate) async fn delete(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
     match ctx.resolve(target).await? {
         Node::Resource(h, owner, c, item) => {
-            ctx.may_write(&c).await?;
             let name = item.name.unwrap_or_default();
-            match ctx.dav.groupware.delete_as(Some(ctx.user.id), c.id, &name, ctx.condition()?).await {
+            match ctx.dav.groupware.delete(&ctx.actor(), &c, &name, ctx.condition()?).await {
                 Ok(()) => Ok(Reply::new(StatusCode::NO_CONTENT)),
                 Err(e) => Ok(refused(h, &owner.address(), &c.name, e)),
             }
         }
-        Node::Collection(_, _, c) if c.account != ctx.user.id => Ok(forbidden()),
         Node::Collection(_, _, c) if c.role.as_deref() == Some("default") => {
             Ok(Reply::text(StatusCode::FORBIDDEN, "the default collection cannot be deleted"))
         }
-        Node::Collection(_, _, c) => {
-            ctx.dav.groupware.delete_collection(c.id).await.map_err(internal)?;
-            Ok(Reply::new(StatusCode::NO_CONTENT))
-        }
+        Node::Collection(h, owner, c) => match ctx.dav.groupware.delete_collection(&ctx.actor(), &c).await {
+            Ok(()) => Ok(Reply::new(StatusCode::NO_CONTENT)),
+            Err(e) => Ok(refused(h, &owner.address(), &c.name, e)),
+        },
         _ => Ok(Reply::text(StatusCode::FORBIDDEN, "this cannot be deleted")),
     }
 }
@@ -150,9 +151,6 @@ pub(crate) async fn transfer(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
     if to_home != home {
         return Ok(Reply::text(StatusCode::FORBIDDEN, "the destination holds another kind of resource"));
     }
-    if !keep_source {
-        ctx.may_put_into(&from).await?;
-    }
     let to_owner = ctx.principal(&to_user).await.map_err(|_| forbidden())?;
     let to = match ctx.collection(to_home, &to_owner, &to_cname).await? {
         Some(c) => c,
@@ -161,14 +159,14 @@ pub(crate) async fn transfer(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
         }
         None => return Ok(forbidden()),
     };
-    ctx.may_put_into(&to).await?;
+    ctx.must_see(&to).await?;
     if keep_source {
         ctx.check_quota(to.account, item.size).await?;
     }
     let existed = ctx.item(&to, &to_name).await?.is_some();
     let name = item.name.unwrap_or_default();
     let mode = Transfer { keep_source, overwrite };
-    match ctx.dav.groupware.transfer(&from, &name, &to, &to_name, mode).await {
+    match ctx.dav.groupware.transfer(&ctx.actor(), (&from, &name), (&to, &to_name), mode).await {
         Ok(w) => {
             let status = if existed { StatusCode::NO_CONTENT } else { StatusCode::CREATED };
             Ok(Reply::new(status).header(header::ETAG, w.etag()))

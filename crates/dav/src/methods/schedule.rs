@@ -34,7 +34,14 @@ pub(crate) async fn post(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<cal:schedule-response xmlns:d=\"DAV:\" \
          xmlns:cal=\"urn:ietf:params:xml:ns:caldav\">",
     );
-    for (attendee, reply) in ctx.dav.groupware.answer(&request).await.map_err(internal)? {
+    let answers = match ctx.dav.groupware.answer(&ctx.actor(), &request).await {
+        Ok(a) => a,
+        Err(relais_groupware::Error::Forbidden) => {
+            return Ok(Reply::precondition(StatusCode::FORBIDDEN, &QName::caldav("originator-allowed")));
+        }
+        Err(e) => return Err(internal(e)),
+    };
+    for (attendee, reply) in answers {
         let _ =
             write!(out, "<cal:response><cal:recipient><d:href>mailto:{}</d:href></cal:recipient>", escape(&attendee));
         match reply {

@@ -88,7 +88,11 @@ pub(crate) async fn query(ctx: &Ctx<'_>, node: &Node, q: CalendarQuery) -> Resul
 pub(crate) async fn free_busy(ctx: &Ctx<'_>, node: &Node, q: FreeBusyQuery) -> Result<Reply> {
     let (_, c) = collection_of(node, Home::Calendars)?;
     let (start, end) = (q.time_range.start.unwrap_or(FAR_PAST), q.time_range.end.unwrap_or(FAR_FUTURE));
-    let busy = ctx.dav.groupware.busy(c.id, start, end).await.map_err(internal)?;
+    let busy = match ctx.dav.groupware.free_busy(&ctx.actor(), c, start, end).await {
+        Ok(busy) => busy,
+        Err(relais_groupware::Error::Forbidden) => return Err(crate::node::forbidden()),
+        Err(e) => return Err(internal(e)),
+    };
     Ok(Reply::with_body(StatusCode::OK, "text/calendar; charset=utf-8", freebusy::vfreebusy(start, end, busy, None)))
 }
 

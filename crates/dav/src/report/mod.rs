@@ -22,7 +22,11 @@ use crate::{Ctx, Reply, Result, internal};
 
 pub(crate) async fn report(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
     let report = ctx.parse_body::<Report>().await??;
-    let node = ctx.resolve(target).await?;
+    let node = match report {
+        // RFC 4791 §7.10: CALDAV:read-free-busy suffices (`Rights::FREE_BUSY`).
+        Report::FreeBusyQuery(_) => ctx.resolve_free_busy(target).await?,
+        _ => ctx.resolve(target).await?,
+    };
     match report {
         Report::CalendarQuery(q) => calendar::query(ctx, &node, q).await,
         Report::FreeBusyQuery(q) => calendar::free_busy(ctx, &node, q).await,

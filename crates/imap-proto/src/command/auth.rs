@@ -6,10 +6,10 @@
 //! login = "LOGIN" SP userid SP password                                         RFC 9051 §6.2.3
 //! ```
 //! A client response line is BASE64, or `*` to cancel (answered BAD). The server's challenges
-//! are [`Continuation::Base64`](crate::Continuation::Base64). PLAIN's message is decoded by
-//! [`SaslPlain::parse`] (RFC 4616 §2).
+//! are [`Continuation::Base64`](crate::Continuation::Base64). BASE64 and PLAIN's message
+//! (RFC 4616 §2, [`SaslPlain`](crate::SaslPlain)) are decoded by `relais-sasl`, as in every
+//! other protocol.
 
-use crate::base64;
 use crate::command::CommandBody;
 use crate::error::ErrorKind;
 use crate::parser::{Parser, Result};
@@ -39,7 +39,7 @@ fn decode_response(raw: &[u8]) -> Result<Vec<u8>> {
     if raw == b"=" {
         return Ok(Vec::new());
     }
-    base64::decode(raw).ok_or(ErrorKind::syntax("invalid BASE64 in the SASL response"))
+    relais_sasl::decode_base64(raw).map_err(|_| ErrorKind::syntax("invalid BASE64 in the SASL response"))
 }
 
 /// A client line during AUTHENTICATE (RFC 9051 §6.2.2).
@@ -61,46 +61,9 @@ impl AuthResponse {
     }
 }
 
-/// The message of SASL PLAIN: `[authzid] NUL authcid NUL passwd` (RFC 4616 §2).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SaslPlain {
-    /// Who to act as; `None` when empty (act as `authcid`).
-    pub authzid: Option<String>,
-    pub authcid: String,
-    pub password: String,
-}
-
-impl SaslPlain {
-    /// Decodes PLAIN's message; `None` unless it has exactly two NULs, a non-empty authcid and
-    /// password, and is UTF-8.
-    pub fn parse(message: &[u8]) -> Option<SaslPlain> {
-        let mut fields = message.split(|&b| b == 0);
-        let (authzid, authcid, password) = (fields.next()?, fields.next()?, fields.next()?);
-        if fields.next().is_some() || authcid.is_empty() || password.is_empty() {
-            return None;
-        }
-        let text = |b: &[u8]| String::from_utf8(b.to_vec()).ok();
-        Some(SaslPlain {
-            authzid: if authzid.is_empty() { None } else { Some(text(authzid)?) },
-            authcid: text(authcid)?,
-            password: text(password)?,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn plain() {
-        let p = SaslPlain::parse(b"\0fred\0secret").unwrap();
-        assert_eq!((p.authzid, p.authcid.as_str(), p.password.as_str()), (None, "fred", "secret"));
-        assert_eq!(SaslPlain::parse(b"admin\0fred\0pw").unwrap().authzid.as_deref(), Some("admin"));
-        for bad in [&b"fred\0secret"[..], b"\0\0pw", b"\0fred\0", b"\0a\0b\0c", b"\0\xff\0pw"] {
-            assert_eq!(SaslPlain::parse(bad), None);
-        }
-    }
 
     #[test]
     fn responses() {

@@ -177,7 +177,7 @@ impl Continuation {
         w.raw(b"+ ");
         match self {
             Continuation::Text(text) => w.text(text),
-            Continuation::Base64(data) => w.raw(crate::base64::encode(data).as_bytes()),
+            Continuation::Base64(data) => w.raw(relais_sasl::encode_base64(data).as_bytes()),
         }
         w.crlf();
     }

@@ -1,12 +1,11 @@
 //! APPEND (RFC 9051 §6.3.12), MULTIAPPEND (RFC 3502), with APPENDUID (RFC 4315 §3), through the
 //! mail domain's append: the message is analysed once, like a delivery, and stored with its
-//! flags and internal date. Into a
-//! shared mailbox it needs `i` (RFC 4314 §4), belongs to the owner and counts against the
-//! owner's quota; flags the user may not set are dropped.
+//! flags and internal date. Into a shared mailbox it needs `i` (RFC 4314 §4, checked by the
+//! domain), belongs to the owner and counts against the owner's quota; flags the user may not
+//! set are dropped.
 
 use relais_imap_proto::{AppendMessage, Code, MailboxName, SequenceSet, Tag};
 use relais_mail::mailbox::NewMessage;
-use relais_store::share_rights;
 
 use crate::convert;
 use crate::folders::Folders;
@@ -23,10 +22,6 @@ pub async fn append(s: &mut Session, tag: &Tag, mailbox: MailboxName, messages: 
         Ok(None) => return s.no(tag, Some(Code::TryCreate), "no such mailbox"),
         Err(e) => return s.store_error(tag, &e),
     };
-    // RFC 4314 §4: APPEND needs i on the target.
-    if !crate::rights::check(s, tag, &target, share_rights::INSERT, "APPEND") {
-        return;
-    }
     // The mail domain's append: analysed once, threaded, indexed, and charged to the mailbox's
     // owner, whose quota is checked inside the write that stores them (all or none).
     let mut batch = Vec::with_capacity(messages.len());
@@ -34,10 +29,11 @@ pub async fn append(s: &mut Session, tag: &Tag, mailbox: MailboxName, messages: 
         if m.data.is_empty() {
             return s.no(tag, Some(Code::Cannot), "an empty message cannot be appended");
         }
-        let keywords = convert::settable(convert::keywords(&m.flags), target.rights);
+        let keywords = convert::keywords(&m.flags);
         batch.push(NewMessage { raw: m.data, keywords, received_at: m.date.map(|d| d.unix_seconds()) });
     }
-    match s.imap.mailer.append(target.collection.id, batch).await {
+    let Some(actor) = s.actor() else { return };
+    match s.imap.mailer.append(&actor, target.collection.id, batch).await {
         Ok(stored) => {
             // The client learns of the new message at once when it is the selected mailbox.
             s.updates(false, true).await;

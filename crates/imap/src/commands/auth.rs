@@ -2,12 +2,13 @@
 //! SASL-IR, RFC 4959). Passwords only over TLS, or from loopback when configured.
 
 use relais_directory::{AuthError, Credentials};
-use relais_imap_proto::{Code, SaslPlain, Tag};
+use relais_imap_proto::{Code, Tag};
+use relais_sasl::Plain;
 
 use crate::session::{Flow, Session, State};
 
 pub fn may_authenticate(s: &Session) -> bool {
-    s.tls || (s.imap.config.plaintext_auth_on_loopback && s.peer.ip().is_loopback())
+    relais_sasl::plaintext_allowed(s.tls, s.imap.config.plaintext_auth_on_loopback, s.peer.ip())
 }
 
 pub fn starttls(s: &mut Session, tag: &Tag) -> Flow {
@@ -48,11 +49,11 @@ pub async fn authenticate(s: &mut Session, tag: Tag, mechanism: &str, initial: O
 
 /// The client's SASL PLAIN message.
 pub async fn response(s: &mut Session, tag: &Tag, data: &[u8]) {
-    let Some(plain) = SaslPlain::parse(data) else {
+    let Ok(plain) = Plain::parse(data) else {
         s.bad(tag, "malformed PLAIN response");
         return;
     };
-    if plain.authzid.as_ref().is_some_and(|z| !z.eq_ignore_ascii_case(&plain.authcid)) {
+    if plain.acts_for_another() {
         s.no(tag, Some(Code::AuthorizationFailed), "acting as another user is not allowed");
         return;
     }

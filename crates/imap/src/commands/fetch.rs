@@ -98,7 +98,7 @@ pub async fn fetch(s: &mut Session, tag: &Tag, f: FetchCommand) {
                 },
                 _ => Vec::new(),
             };
-            let mut summary = convert::summary(&it.summary);
+            let mut summary = relais_mail::summary::Summary::of(&it);
             if !s.utf8 {
                 convert::downgrade(&mut summary);
             }
@@ -270,8 +270,9 @@ fn binary(raw: &[u8], sm: &Summary, part: &[u32]) -> Option<Vec<u8>> {
 async fn mark_seen(s: &mut Session, seen: Vec<(u32, relais_store::ItemId)>) {
     let seqs: Vec<u32> = seen.iter().map(|(seq, _)| *seq).collect();
     let items = seen.into_iter().map(|(_, item)| item).collect();
+    let (Some(actor), Some(mailbox)) = (s.actor(), s.view().map(|v| v.mailbox)) else { return };
     // The mail domain adds \Seen on the flags as committed (not this session's copy of them).
-    let result = relais_mail::mailbox::add_keyword(s.imap.store(), items, "\\Seen").await;
+    let result = relais_mail::mailbox::add_keyword(s.imap.store(), &actor, mailbox, items, "\\Seen").await;
     match result {
         Ok(_) => {
             let Some(view) = s.view() else { return };

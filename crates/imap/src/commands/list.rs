@@ -6,23 +6,25 @@
 //! see (`Other Users`, the owner, a parent not shared). STATUS needs `r`, and LIST-STATUS
 //! answers only for mailboxes held with `r`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use relais_directory::access::Rights;
 use relais_imap_proto::{
     Code, Data, ListCommand, ListExtendedItem, ListItem, ListReturn, ListSelection, MailboxAttribute, MailboxName,
     StatusItem, StatusValue, Tag, pattern_matches,
 };
+use relais_mail::mailbox::{Folder, Folders};
 use relais_store::share_rights;
 
 use crate::commands::mailbox::load;
-use crate::folders::{self, DELIMITER, Folder, Folders};
+use crate::folders::{self, DELIMITER};
 use crate::session::Session;
 
 /// Every name LIST may show, sorted: a mailbox held with `l` (`Some`), or a `\NoSelect`
 /// level above one in the Other Users namespace (`None`).
 fn listable(folders: &Folders) -> BTreeMap<String, Option<&Folder>> {
     let mut names = BTreeMap::new();
-    for f in folders.list.iter().filter(|f| f.may(share_rights::LOOKUP)) {
+    for f in folders.list.iter().filter(|f| f.may(Rights::LOOKUP)) {
         names.insert(f.name.clone(), Some(f));
         if folders::is_other_users(&f.name) {
             let mut path = f.name.as_str();
@@ -40,6 +42,40 @@ fn has_children(names: &BTreeMap<String, Option<&Folder>>, name: &str) -> bool {
     names.range(prefix.clone()..).next().is_some_and(|(n, _)| n.starts_with(&prefix))
 }
 
+/// Every name the user subscribed to that LIST may show: its own subscriptions (existing
+/// or not) and the shared mailboxes held with `l` it subscribed to.
+fn subscribed(folders: &Folders) -> BTreeSet<String> {
+    let shared = folders.list.iter().filter(|f| f.subscribed && f.may(Rights::LOOKUP)).map(|f| f.name.clone());
+    folders.subscriptions.iter().cloned().chain(shared).collect()
+}
+
+/// The subscribed names below `name` that `matches` does not match: a parent matched in their
+/// place is listed with CHILDINFO (RFC 5258 §3.5) or, in LSUB, as `\Noselect` (RFC 3501 §6.3.9).
+fn unmatched_below(subs: &BTreeSet<String>, name: &str, matches: &dyn Fn(&str) -> bool) -> bool {
+    let prefix = format!("{name}{DELIMITER}");
+    subs.range(prefix.clone()..).take_while(|n| n.starts_with(&prefix)).any(|n| !matches(n))
+}
+
+/// The names LIST considers: every listable one (`Some`), and with SUBSCRIBED (`subs`) every
+/// subscribed name without a mailbox (`None`, RFC 5258 §3.1), with RECURSIVEMATCH their
+/// parents too (§3.5); in plain LIST neither.
+fn candidates<'a>(
+    names: &BTreeMap<String, Option<&'a Folder>>,
+    subs: Option<&BTreeSet<String>>,
+    recursive: bool,
+) -> BTreeMap<String, Option<Option<&'a Folder>>> {
+    let mut out: BTreeMap<_, _> = names.iter().map(|(n, f)| (n.clone(), Some(*f))).collect();
+    for name in subs.into_iter().flatten() {
+        out.entry(name.clone()).or_insert(None);
+        let mut path = name.as_str();
+        while recursive && let Some((parent, _)) = path.rsplit_once(DELIMITER) {
+            out.entry(parent.to_owned()).or_insert(None);
+            path = parent;
+        }
+    }
+    out
+}
+
 pub async fn list(s: &mut Session, tag: &Tag, l: ListCommand) {
     // RFC 9051 §6.3.9: an empty pattern asks for the delimiter.
     if l.patterns.len() == 1 && l.patterns[0].is_empty() {
@@ -54,6 +90,7 @@ pub async fn list(s: &mut Session, tag: &Tag, l: ListCommand) {
     let Some(folders) = load(s, tag).await else { return };
     let me = s.account();
     let names = listable(&folders);
+    let subs = subscribed(&folders);
     let subscribed_only = l.selection.contains(&ListSelection::Subscribed);
     let special_only = l.selection.contains(&ListSelection::SpecialUse);
     let recursive = l.selection.contains(&ListSelection::RecursiveMatch) && subscribed_only;
@@ -61,21 +98,20 @@ pub async fn list(s: &mut Session, tag: &Tag, l: ListCommand) {
         ListReturn::Status(items) => Some(items.clone()),
         _ => None,
     });
-    for (name, folder) in &names {
-        let matched = l.patterns.iter().any(|p| {
+    let matches = |name: &str| {
+        l.patterns.iter().any(|p| {
             let pattern = format!("{}{p}", l.reference);
             pattern_matches(&pattern, name, Some(DELIMITER)) || (p.eq_ignore_ascii_case("inbox") && name == "INBOX")
-        });
-        let subscribed = folder.is_some_and(|f| f.subscribed);
-        // RFC 5258 §3.5: with RECURSIVEMATCH, a matching parent that is not itself subscribed
-        // is listed when a descendant is, with CHILDINFO ("SUBSCRIBED").
-        let prefix = format!("{name}{DELIMITER}");
-        let child_subscribed = recursive
-            && names
-                .range(prefix.clone()..)
-                .take_while(|(n, _)| n.starts_with(&prefix))
-                .any(|(_, d)| d.is_some_and(|d| d.subscribed));
-        if !matched || (subscribed_only && !subscribed && !child_subscribed) {
+        })
+    };
+    let candidates = candidates(&names, subscribed_only.then_some(&subs), recursive);
+    for (name, entry) in &candidates {
+        let folder = entry.flatten();
+        let is_subscribed = subs.contains(name);
+        // RFC 5258 §3.5: a matching name with a subscribed descendant the pattern does not
+        // match is listed, with CHILDINFO ("SUBSCRIBED"), subscribed itself or not.
+        let child_subscribed = recursive && unmatched_below(&subs, name, &matches);
+        if !matches(name) || (subscribed_only && !is_subscribed && !child_subscribed) {
             continue;
         }
         let extended = if child_subscribed && l.extended {
@@ -85,20 +121,23 @@ pub async fn list(s: &mut Session, tag: &Tag, l: ListCommand) {
         };
         // Special use only for the user's own mailboxes: another's Sent is not this user's.
         let special =
-            folder.filter(|f| Some(f.owner()) == me).and_then(|f| folders::special_use(f.collection.role.as_deref()));
+            folder.filter(|f| Some(f.owner()) == me).and_then(|f| folders::special_use(f.collection.mailbox_role()));
         if special_only && special.is_none() {
             continue;
         }
         let mut attributes = Vec::new();
-        if folder.is_none() {
-            attributes.push(MailboxAttribute::NoSelect);
+        match entry {
+            // RFC 5258 §3.4: \NonExistent implies \NoSelect.
+            None => attributes.push(MailboxAttribute::NonExistent),
+            Some(None) => attributes.push(MailboxAttribute::NoSelect),
+            Some(Some(_)) => {}
         }
         attributes.push(if has_children(&names, name) {
             MailboxAttribute::HasChildren
         } else {
             MailboxAttribute::HasNoChildren
         });
-        if subscribed && (subscribed_only || l.returns.contains(&ListReturn::Subscribed)) {
+        if is_subscribed && (subscribed_only || l.returns.contains(&ListReturn::Subscribed)) {
             attributes.push(MailboxAttribute::Subscribed);
         }
         attributes.extend(special);
@@ -109,7 +148,7 @@ pub async fn list(s: &mut Session, tag: &Tag, l: ListCommand) {
             extended,
         }));
         if let (Some(items), Some(f)) = (&status_items, folder)
-            && f.may(share_rights::READ_ITEMS)
+            && f.may(Rights::READ_ITEMS)
         {
             send_status(s, f.collection.id, name, items).await;
         }
@@ -117,18 +156,34 @@ pub async fn list(s: &mut Session, tag: &Tag, l: ListCommand) {
     s.ok(tag, "LIST completed");
 }
 
+/// LSUB (RFC 3501 §6.3.9): the subscribed names the pattern matches, existing or not, and a
+/// parent the pattern matches in place of a subscribed name below it (`%` cuts the hierarchy),
+/// as `\Noselect` unless it is subscribed itself.
 pub async fn lsub(s: &mut Session, tag: &Tag, reference: String, pattern: String) {
     let Some(folders) = load(s, tag).await else { return };
     let pattern = format!("{reference}{pattern}");
-    for f in &folders.list {
-        if f.subscribed && f.may(share_rights::LOOKUP) && pattern_matches(&pattern, &f.name, Some(DELIMITER)) {
-            s.data(Data::Lsub(ListItem {
-                attributes: Vec::new(),
-                delimiter: Some(DELIMITER),
-                mailbox: MailboxName::new(f.name.clone()),
-                extended: Vec::new(),
-            }));
+    let matches = |name: &str| pattern_matches(&pattern, name, Some(DELIMITER));
+    let subs = subscribed(&folders);
+    let mut shown: BTreeMap<String, Vec<MailboxAttribute>> = BTreeMap::new();
+    for name in &subs {
+        if matches(name) {
+            shown.insert(name.clone(), Vec::new());
         }
+        let mut path = name.as_str();
+        while let Some((parent, _)) = path.rsplit_once(DELIMITER) {
+            if !matches(name) && matches(parent) && !subs.contains(parent) {
+                shown.entry(parent.to_owned()).or_insert_with(|| vec![MailboxAttribute::NoSelect]);
+            }
+            path = parent;
+        }
+    }
+    for (name, attributes) in shown {
+        s.data(Data::Lsub(ListItem {
+            attributes,
+            delimiter: Some(DELIMITER),
+            mailbox: MailboxName::new(name),
+            extended: Vec::new(),
+        }));
     }
     s.ok(tag, "LSUB completed");
 }
@@ -136,7 +191,7 @@ pub async fn lsub(s: &mut Session, tag: &Tag, reference: String, pattern: String
 pub async fn status(s: &mut Session, tag: &Tag, name: MailboxName, items: Vec<StatusItem>) {
     let Some(account) = s.account() else { return };
     let wanted = name.as_str().to_owned();
-    let f = match s.imap.store().read(move |r| Folders::resolve(r, account, &wanted)).await {
+    let f = match s.imap.store().read(move |r| crate::folders::Folders::resolve(r, account, &wanted)).await {
         Ok(Some(f)) => f,
         Ok(None) => return s.no(tag, Some(Code::Nonexistent), "no such mailbox"),
         Err(e) => return s.store_error(tag, &e),

@@ -30,7 +30,8 @@ async fn account_of_root(s: &Session, root: &str) -> Option<AccountId> {
     if root.is_empty() {
         return Some(me);
     }
-    let folders = s.imap.store().read(move |r| Folders::load(r, me)).await.ok()?;
+    let actor = s.actor()?;
+    let folders = s.imap.store().read(move |r| relais_mail::mailbox::Folders::load(r, &actor)).await.ok()?;
     let mut owners: Vec<AccountId> = folders.list.iter().map(|f| f.owner()).filter(|o| *o != me).collect();
     owners.sort_unstable();
     owners.dedup();
@@ -82,11 +83,4 @@ pub async fn get_quota(s: &mut Session, tag: &Tag, root: String) {
 
 pub fn set_quota(s: &mut Session, tag: &Tag) {
     s.no(tag, Some(Code::NoPerm), "quotas are set by the administrator");
-}
-
-/// True if adding `size` octets to `account` (the owner of the target mailbox) would exceed
-/// its quota.
-pub async fn would_exceed(s: &Session, account: relais_store::AccountId, size: u64) -> bool {
-    let usage = s.imap.directory().quota(account).await.ok().flatten();
-    usage.is_some_and(|(used, limit)| used.saturating_add(size) > limit)
 }

@@ -33,7 +33,7 @@ pub async fn find(s: &mut Session, key: &SearchKey, with_summaries: bool) -> Res
         let mailbox = view.mailbox;
         let list = s.imap.store().read(move |r| r.mailbox_summaries(mailbox)).await?;
         for (item, json) in list {
-            summaries.insert(item.0, crate::convert::summary(&json));
+            summaries.insert(item.0, relais_mail::summary::Summary::from_stored(&json));
         }
     }
     Ok(Found { view, seqs, summaries })

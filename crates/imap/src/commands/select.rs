@@ -113,11 +113,13 @@ async fn qresync(s: &mut Session, view: &View, modseq: u64, known: Option<&Seque
 pub async fn close(s: &mut Session, tag: &Tag, expunge: bool) {
     if expunge
         && let State::Selected(v) = &s.state
+        && !v.read_only
         && v.may(share_rights::EXPUNGE)
+        && let Some(actor) = s.actor()
     {
         // The same expunge as EXPUNGE: on the flags as committed (issue 12 item 13).
         let which = relais_mail::mailbox::Expunge::Deleted(None);
-        match relais_mail::mailbox::expunge(s.imap.store(), v.mailbox, which).await {
+        match relais_mail::mailbox::expunge(s.imap.store(), &actor, v.mailbox, which).await {
             Ok(_) => {}
             Err(e) => return s.mail_error(tag, &e),
         }

@@ -1,17 +1,18 @@
-//! STORE and UID STORE (RFC 9051 §6.4.6) with UNCHANGEDSINCE (RFC 7162 §3.1.3). Flags are the
-//! message's keywords; a change is one store write, and the session reports the new flags
-//! (unless .SILENT) with MODSEQ when CONDSTORE is on. In a shared mailbox the flags are the
-//! message's, seen by every user alike (not per user), and changing them needs the rights
-//! RFC 4314 §4 names.
+//! STORE and UID STORE (RFC 9051 §6.4.6) with UNCHANGEDSINCE (RFC 7162 §3.1.3), through the
+//! mail domain's `change_keywords`: one transaction on the flags as committed, with the rights
+//! RFC 4314 §4 names checked there before anything is written. The session reports the new
+//! flags (unless .SILENT) with MODSEQ when CONDSTORE is on. In a shared mailbox the flags are
+//! the message's, seen by every user alike (not per user).
 
 use relais_imap_proto::{Code, Data, FetchItem, Flag, SequenceSet, StoreCommand, StoreKind, Tag};
+use relais_mail::mailbox::{FlagChange, KeywordChange};
 
 use crate::commands::fetch::resolve_in;
 use crate::convert;
 use crate::session::{Session, State};
 
 pub async fn store(s: &mut Session, tag: &Tag, c: StoreCommand) {
-    let State::Selected(view) = &s.state else { return };
+    let (Some(actor), State::Selected(view)) = (s.actor(), &s.state) else { return };
     if view.read_only {
         return s.no(tag, Some(Code::Cannot), "the mailbox is read-only");
     }
@@ -24,61 +25,34 @@ pub async fn store(s: &mut Session, tag: &Tag, c: StoreCommand) {
     if c.unchanged_since.is_some() {
         s.condstore = true;
     }
-    let mailbox = view.mailbox;
     let targets: Vec<_> = resolve_in(view, &c.set, c.uid, s.saved.as_deref())
         .into_iter()
         .filter_map(|seq| view.by_seq(seq).filter(|m| !m.gone).map(|m| (seq, m.uid, m.item)))
         .collect();
-    let (kind, flags, unchanged) = (c.action.kind, convert::keywords(&c.action.flags), c.unchanged_since);
-    // RFC 4314 §4: \Seen needs s, \Deleted t, other flags w. Named flags are checked now; what
-    // a FLAGS replacement changes is checked per message in the write, before anything is
-    // written, so a refusal leaves every message as it was.
-    let held = view.rights;
-    let named = if kind == StoreKind::Replace { 0 } else { flags.iter().fold(0, |a, k| a | convert::right_for(k)) };
-    if !relais_store::share_rights::has(held, named) {
-        return no_right(s, tag, named & !held);
-    }
-    // Read the flags as stored now, inside the write: another session's change is never lost.
-    let result = s
-        .imap
-        .store()
-        .write(move |tx| {
-            let mut planned = Vec::new();
-            let mut modified = Vec::new();
-            for (seq, uid, item) in targets {
-                if !tx.read().mailboxes_of(item)?.iter().any(|(mb, u)| *mb == mailbox && *u == uid) {
-                    continue;
-                }
-                let Ok(current) = tx.read().item(item) else { continue };
-                if unchanged.is_some_and(|u| current.modseq.0 > u) {
-                    modified.push((seq, uid));
-                    continue;
-                }
-                let next = next_flags(kind, &current.keywords, &flags);
-                let mut before = current.keywords.clone();
-                before.sort();
-                if next == before && unchanged.is_none() {
-                    continue;
-                }
-                let needed = convert::rights_to_change(&before, &next);
-                if !relais_store::share_rights::has(held, needed) {
-                    return Ok(Err(needed & !held));
-                }
-                planned.push((seq, item, next));
-            }
-            let mut changed = Vec::with_capacity(planned.len());
-            for (seq, item, next) in planned {
-                let modseq = tx.set_keywords(item, &next)?;
-                changed.push((seq, next, modseq));
-            }
-            Ok(Ok((changed, modified)))
-        })
-        .await;
-    let (changed, modified) = match result {
-        Ok(Ok(x)) => x,
-        Ok(Err(missing)) => return no_right(s, tag, missing),
-        Err(e) => return s.store_error(tag, &e),
+    let kind = match c.action.kind {
+        StoreKind::Replace => KeywordChange::Set,
+        StoreKind::Add => KeywordChange::Add,
+        StoreKind::Remove => KeywordChange::Remove,
     };
+    let change = FlagChange {
+        mailbox: view.mailbox,
+        messages: targets.iter().map(|&(_, uid, item)| (uid, item)).collect(),
+        kind,
+        keywords: convert::keywords(&c.action.flags),
+        unchanged_since: c.unchanged_since,
+    };
+    let done = match relais_mail::mailbox::change_keywords(s.imap.store(), &actor, change).await {
+        Ok(done) => done,
+        Err(e) => return s.mail_error(tag, &e),
+    };
+    let seqs: std::collections::HashMap<_, _> = targets.iter().map(|&(seq, uid, _)| (uid, seq)).collect();
+    let seq_of = |uid: relais_store::Uid| seqs.get(&uid).copied();
+    let changed: Vec<_> = done
+        .changed
+        .into_iter()
+        .filter_map(|(uid, _, keywords, modseq)| Some((seq_of(uid)?, keywords, modseq)))
+        .collect();
+    let modified: Vec<_> = done.modified.into_iter().filter_map(|uid| Some((seq_of(uid)?, uid))).collect();
     // Reflect our own change in the view, so the next sync does not report it back.
     if let State::Selected(v) = &mut s.state {
         for (seq, keywords, modseq) in &changed {
@@ -115,23 +89,4 @@ pub async fn store(s: &mut Session, tag: &Tag, c: StoreCommand) {
         let ids = modified.iter().map(|(seq, uid)| if c.uid { uid.0 } else { *seq });
         s.ok_code(tag, Code::Modified(SequenceSet::from_numbers(ids)), "some messages were changed meanwhile");
     }
-}
-
-/// The flags a message gets from STORE, sorted and without duplicates.
-fn next_flags(kind: StoreKind, current: &[String], flags: &[String]) -> Vec<String> {
-    let mut next: Vec<String> = match kind {
-        StoreKind::Replace => flags.to_vec(),
-        StoreKind::Add => current.iter().chain(flags).cloned().collect(),
-        StoreKind::Remove => {
-            current.iter().filter(|k| !flags.iter().any(|f| f.eq_ignore_ascii_case(k))).cloned().collect()
-        }
-    };
-    next.sort();
-    next.dedup();
-    next
-}
-
-fn no_right(s: &mut Session, tag: &Tag, missing: i64) {
-    let letters = crate::rights::format(missing);
-    s.no(tag, Some(Code::NoPerm), &format!("changing these flags needs the \"{letters}\" right on this mailbox"));
 }

@@ -2,9 +2,8 @@
 //! TLS (or from loopback when configured for tests). Credentials go to the directory's single
 //! entry point, which throttles failures.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use relais_directory::{AuthError, Credentials};
+use relais_sasl::Plain;
 use smtp_proto::{AUTH_LOGIN, AUTH_PLAIN};
 
 use crate::Mode;
@@ -13,7 +12,7 @@ use crate::session::{Action, SaslStep, Session};
 
 /// May this session authenticate at all?
 pub fn allowed(s: &Session) -> bool {
-    s.tls || (s.smtp.config.plaintext_auth_on_loopback && s.peer.ip().is_loopback())
+    relais_sasl::plaintext_allowed(s.tls, s.smtp.config.plaintext_auth_on_loopback, s.peer.ip())
 }
 
 pub async fn auth(s: &mut Session, mechanism: u64, initial: &str) -> Action {
@@ -65,18 +64,11 @@ fn challenge(s: &mut Session, step: SaslStep, text: &str) -> Action {
 
 /// RFC 4616 §2: [authzid] NUL authcid NUL passwd. Acting as someone else is refused.
 async fn plain(s: &mut Session, b64: &[u8]) -> Action {
-    let Some(bytes) = BASE64.decode(trim_crlf(b64)).ok() else { return Action::Reply(malformed()) };
-    let parts: Vec<&[u8]> = bytes.split(|b| *b == 0).collect();
-    let [authz, user, password] = parts.as_slice() else { return Action::Reply(malformed()) };
-    let (Ok(authz), Ok(user), Ok(password)) =
-        (std::str::from_utf8(authz), std::str::from_utf8(user), std::str::from_utf8(password))
-    else {
-        return Action::Reply(malformed());
-    };
-    if !authz.is_empty() && !authz.eq_ignore_ascii_case(user) {
+    let Ok(plain) = Plain::decode(trim_crlf(b64)) else { return Action::Reply(malformed()) };
+    if plain.acts_for_another() {
         return Action::Reply(Reply::new(535, "5.7.8", "authorisation identity refused"));
     }
-    login(s, user.to_owned(), password.to_owned()).await
+    login(s, plain.authcid, plain.password).await
 }
 
 async fn login(s: &mut Session, username: String, password: String) -> Action {
@@ -106,7 +98,7 @@ async fn login(s: &mut Session, username: String, password: String) -> Action {
 }
 
 fn decode(b64: &[u8]) -> Option<String> {
-    BASE64.decode(trim_crlf(b64)).ok().and_then(|v| String::from_utf8(v).ok())
+    relais_sasl::login_field(trim_crlf(b64)).ok()
 }
 
 fn trim_crlf(line: &[u8]) -> &[u8] {

@@ -1,6 +1,7 @@
 //! DATA (RFC 5321 §4.1.1.4) and BDAT (RFC 3030), and what happens when the content is in:
 //! trace fields, loop check, submission fix-ups, then one durable delivery before the reply.
 
+use relais_mail::deliver::Delivered;
 use relais_mail::{Envelope, headers};
 
 use crate::Mode;
@@ -88,98 +89,101 @@ async fn accept(s: &mut Session, tx: Transaction, mut held: Body) -> Reply {
     if hops >= s.smtp.config.max_hops {
         return Reply::new(554, "5.4.6", format!("too many hops ({hops} Received fields): mail loop?"));
     }
-    let mut message = body;
-    if s.mode != Mode::Inbound {
-        match submission_fixups(s, message).await {
-            Ok(m) => message = m,
-            Err(r) => return r,
-        }
-    } else if relais_mail::summary::address_fields(&message, "From").len() > 1 {
+    if s.mode == Mode::Inbound && relais_mail::summary::address_fields(&body, "From").len() > 1 {
         // RFC 5322 §3.6 allows one From; RFC 7489 §6.6.1: such mail is typically rejected. With
         // two, what DMARC judges and what the reader is shown (the first) can differ.
         return Reply::new(550, "5.6.0", "the message has more than one From field");
     }
-    let mut trace = vec![received(s, &tx.recipients)];
-    let mut quarantine = false;
-    // Only a submission or a verified DMARC pass vouches for the sender (iMIP acts on it).
-    let mut auth = match (&s.principal, s.mode) {
-        (Some(p), m) if m != Mode::Inbound => relais_mail::SenderAuth::Submitted(p.id),
-        _ => relais_mail::SenderAuth::Unverified,
-    };
+    let trace = received(s, &tx.recipients);
     // RFC 8601 §5: results claiming to be ours, arriving from outside, are forgeries.
-    message = headers::remove_fields(message, "Authentication-Results", &s.smtp.config.hostname);
-    if s.mode == Mode::Inbound && s.smtp.config.verify_inbound && !s.smtp.trusted(s.peer.ip()) {
+    let message = headers::remove_fields(body, "Authentication-Results", &s.smtp.config.hostname);
+    let envelope = Envelope {
+        sender: tx.sender,
+        recipients: tx.recipients,
+        env_id: tx.env_id,
+        ret_full: tx.ret_full,
+        ..Envelope::default()
+    };
+    let size = message.len();
+    let done = match s.mode {
+        Mode::Inbound => inbound(s, envelope, trace, message).await,
+        _ => submit(s, envelope, trace, message).await,
+    };
+    match done {
+        Ok((sender, recipients, done)) => {
+            tracing::info!(
+                session = %s.id, %sender, recipients,
+                size, local = done.items.len(), queued = ?done.queued, "smtp: message accepted"
+            );
+            Reply::new(250, "2.0.0", format!("message accepted, id {}", s.id))
+        }
+        Err(reply) => reply,
+    }
+}
+
+/// The envelope sender, the number of recipients, what the delivery stored.
+type Accepted = (String, usize, Delivered);
+
+/// Inbound mail: SPF/DKIM/ARC/DMARC from untrusted networks, then delivery.
+async fn inbound(s: &Session, mut envelope: Envelope, received: String, message: Vec<u8>) -> Result<Accepted, Reply> {
+    let mut trace = vec![received];
+    if s.smtp.config.verify_inbound && !s.smtp.trusted(s.peer.ip()) {
         let helo = s.helo.clone().unwrap_or_default();
         let verdict = crate::mailauth::verify(
             &s.smtp.dns,
             &s.smtp.config.hostname,
             s.peer.ip(),
             &helo,
-            &tx.sender,
+            &envelope.sender,
             &message,
             s.smtp.config.enforce_dmarc,
         )
         .await;
         match verdict.disposition {
             crate::mailauth::Disposition::Reject(why) => {
-                tracing::info!(session = %s.id, sender = %tx.sender, "smtp: {why}");
-                return Reply::new(550, "5.7.1", why);
+                tracing::info!(session = %s.id, sender = %envelope.sender, "smtp: {why}");
+                return Err(Reply::new(550, "5.7.1", why));
             }
-            crate::mailauth::Disposition::Quarantine => quarantine = true,
+            crate::mailauth::Disposition::Quarantine => envelope.quarantine = true,
             crate::mailauth::Disposition::Accept => {}
         }
-        auth = verdict.auth;
+        // Only a verified DMARC pass vouches for the sender (iMIP acts on it).
+        envelope.auth = verdict.auth;
         trace.insert(0, verdict.header);
     }
     let message = headers::prepend(&trace, message);
-    let envelope = Envelope {
-        sender: tx.sender,
-        recipients: tx.recipients,
-        env_id: tx.env_id,
-        ret_full: tx.ret_full,
-        principal: s.principal.as_ref().map(|p| p.id),
-        quarantine,
-        auth,
-    };
-    let size = message.len();
     match s.smtp.mailer.deliver(&envelope, message).await {
-        Ok(done) => {
-            tracing::info!(
-                session = %s.id, sender = %envelope.sender, recipients = envelope.recipients.len(),
-                size, local = done.items.len(), queued = ?done.queued, "smtp: message accepted"
-            );
-            Reply::new(250, "2.0.0", format!("message accepted, id {}", s.id))
-        }
+        Ok(done) => Ok((envelope.sender, envelope.recipients.len(), done)),
         Err(e) => {
             tracing::error!(session = %s.id, error = %e, "smtp: delivery failed");
-            reply::temporary_failure()
+            Err(reply::temporary_failure())
         }
     }
 }
 
-/// RFC 6409 §8: a submission server may add a missing Message-ID and Date; the From and Sender
-/// must be addresses the principal may send as (the envelope was checked at MAIL).
-async fn submission_fixups(s: &Session, message: Vec<u8>) -> Result<Vec<u8>, Reply> {
+/// Submission (RFC 6409): the mail domain's one entry point checks the sender's rights, adds a
+/// missing Message-ID and Date, and delivers. SMTP clients keep their own Sent copy (APPEND).
+async fn submit(s: &Session, envelope: Envelope, received: String, message: Vec<u8>) -> Result<Accepted, Reply> {
+    use relais_mail::submission::OriginatorError;
+    use relais_mail::{SubmitError, SubmitOptions};
     let Some(principal) = s.principal.as_ref() else { return Err(Reply::new(530, "5.7.0", "authentication required")) };
-    // RFC 6409 §8, RFC 5322 §3.6.2: the From and Sender, read as every client reads them.
-    use relais_mail::submission::{OriginatorError, check_originator};
-    match check_originator(s.smtp.mailer.directory(), principal, &message).await {
-        Ok(()) => {}
-        Err(OriginatorError::Directory(e)) => {
+    let message = headers::prepend(&[received], message);
+    let (sender, recipients) = (envelope.sender.clone(), envelope.recipients.len());
+    match s.smtp.mailer.submit(principal, envelope, message, SubmitOptions::default()).await {
+        Ok(done) => Ok((sender, recipients, done.delivered)),
+        Err(
+            e @ (SubmitError::EnvelopeSender { .. } | SubmitError::Originator(OriginatorError::NotPermitted { .. })),
+        ) => Err(Reply::new(550, "5.7.1", e.to_string())),
+        Err(SubmitError::Originator(OriginatorError::Directory(e))) => {
             tracing::error!(session = %s.id, error = %e, "smtp: cannot check the originator");
-            return Err(reply::temporary_failure());
+            Err(reply::temporary_failure())
         }
-        Err(e @ OriginatorError::NotPermitted { .. }) => return Err(Reply::new(550, "5.7.1", e.to_string())),
-        Err(e) => return Err(Reply::new(550, "5.6.0", e.to_string())),
+        Err(SubmitError::Originator(e)) => Err(Reply::new(550, "5.6.0", e.to_string())),
+        Err(SubmitError::Mail(e)) => {
+            tracing::error!(session = %s.id, error = %e, "smtp: delivery failed");
+            Err(reply::temporary_failure())
+        }
     }
-    let mut add = Vec::new();
-    if !headers::has_field(&message, "Message-ID") {
-        add.push(format!("Message-ID: {}", headers::new_message_id(&s.smtp.config.hostname)));
-    }
-    if !headers::has_field(&message, "Date") {
-        add.push(format!("Date: {}", headers::rfc5322_date(relais_store::now())));
-    }
-    Ok(if add.is_empty() { message } else { headers::append_to_header(&add, message) })
 }
 
 /// RFC 5321 §4.4 trace field; protocol names from RFC 3848.

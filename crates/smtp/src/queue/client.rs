@@ -5,7 +5,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
@@ -132,7 +131,7 @@ impl Session {
             if !s.tls {
                 return Err(Answer::local(454, "4.7.0 refusing to send the smarthost credentials without TLS"));
             }
-            let token = base64::engine::general_purpose::STANDARD.encode(format!("\0{user}\0{password}"));
+            let token = relais_sasl::encode_base64(format!("\0{user}\0{password}").as_bytes());
             let a = s.command(&format!("AUTH PLAIN {token}")).await?;
             if !a.ok() {
                 // Our credentials are wrong, not the mail: keep it queued (4xx), don't bounce it.

@@ -1,0 +1,100 @@
+//! The one MIME builder for the messages Relais writes itself: delivery status notifications
+//! (`dsn`), iMIP invitations, replies and cancellations (groupware), out-of-office replies
+//! (`vacation`). Built with mail-builder, so every header is folded and any non-ASCII display
+//! name or subject is RFC 2047 encoded (RFC 2047 §5; RFC 5322 §2.2 allows only US-ASCII in a
+//! header field), parameters RFC 2231 encoded, and text bodies given a transfer encoding that
+//! fits them (RFC 2045 §6). Nobody formats a header by hand.
+
+use std::borrow::Cow;
+
+pub use mail_builder::MessageBuilder;
+pub use mail_builder::headers::content_type::ContentType;
+pub use mail_builder::mime::{BodyPart, MimePart};
+
+use mail_builder::headers::address::Address;
+use mail_builder::headers::text::Text;
+
+use crate::headers;
+
+/// A message from `name <address>` with a fresh Message-ID under `hostname` and the current
+/// Date (RFC 5322 §3.6.1, §3.6.4). An empty name leaves the display name out.
+pub fn message<'a>(name: &'a str, address: &'a str, hostname: &str) -> MessageBuilder<'a> {
+    let from = match name.trim() {
+        "" => Address::new_address(None::<&str>, address),
+        name => Address::new_address(Some(name), address),
+    };
+    let id = headers::new_message_id(hostname);
+    MessageBuilder::new()
+        .from(from)
+        .message_id(id.trim_matches(|c| c == '<' || c == '>').to_owned())
+        .date(relais_store::now())
+}
+
+/// An unstructured header value (RFC 5322 §3.2.5): encoded if it is not ASCII, CR and LF
+/// turned to spaces so that no value can start a field of its own.
+pub fn text<'a>(value: impl Into<Cow<'a, str>>) -> Text<'a> {
+    let value = value.into();
+    match value.contains(['\r', '\n']) {
+        true => Text::new(value.replace(['\r', '\n'], " ")),
+        false => Text::new(value),
+    }
+}
+
+/// A part whose content is written as it is, with `encoding` (`7bit` or `8bit`) declared: what
+/// RFC 2046 §5.2.1 and RFC 3464 §2 ask of message/rfc822 and message/delivery-status parts.
+pub fn verbatim<'a>(content_type: ContentType<'a>, content: impl Into<Cow<'a, [u8]>>) -> MimePart<'a> {
+    let content = content.into();
+    let encoding = if content.is_ascii() { "7bit" } else { "8bit" };
+    MimePart::new(content_type, BodyPart::Binary(content)).transfer_encoding(encoding)
+}
+
+/// The finished message. Writing to memory cannot fail; an empty result would be a bug.
+pub fn finish(builder: MessageBuilder<'_>) -> Vec<u8> {
+    let mut out = Vec::new();
+    builder.serialize(&mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mail_parser::MessageParser;
+
+    #[test]
+    fn non_ascii_headers_are_encoded_and_decode_back() {
+        for (name, subject) in [
+            ("Zoë Ångström", "Réunion: café ☕"),
+            ("", "plain"),
+            ("Ann \"the\" O'Neil", "a\r\nBcc: evil@x.test"),
+            ("李小龍", "会议"),
+        ] {
+            let raw = finish(
+                message(name, "zoe@example.com", "mail.test")
+                    .to("bob@example.com")
+                    .subject(text(subject))
+                    .text_body("hello"),
+            );
+            let head = std::str::from_utf8(headers::header_block(&raw)).unwrap();
+            assert!(head.is_ascii(), "{head}");
+            assert!(!head.contains("\r\nBcc:"), "{head}");
+            let parsed = MessageParser::new().parse(&raw).unwrap();
+            let from = parsed.from().and_then(|a| a.first()).unwrap();
+            assert_eq!(from.name().unwrap_or(""), name);
+            assert_eq!(from.address(), Some("zoe@example.com"));
+            assert_eq!(parsed.subject(), Some(subject.replace(['\r', '\n'], " ").as_str()));
+            assert!(parsed.message_id().is_some_and(|id| id.ends_with("@mail.test")));
+            assert!(parsed.date().is_some());
+        }
+    }
+
+    #[test]
+    fn verbatim_parts_are_not_reencoded() {
+        let original = b"Subject: x\r\n\r\nb\xc3\xa9\r\n";
+        let raw = finish(message("", "a@example.com", "mail.test").body(MimePart::new(
+            ContentType::new("multipart/mixed"),
+            vec![verbatim(ContentType::new("message/rfc822"), &original[..])],
+        )));
+        let text = String::from_utf8_lossy(&raw);
+        assert!(text.contains("Content-Transfer-Encoding: 8bit\r\n\r\nSubject: x\r\n\r\nbé\r\n"), "{text}");
+    }
+}

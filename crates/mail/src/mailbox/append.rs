@@ -1,0 +1,136 @@
+//! Append (RFC 9051 §6.3.12, JMAP Email/import, EAS and EWS item creation): each message
+//! analysed once like a delivery, threaded and indexed, charged to the mailbox's owner; the
+//! importer's helpers (content already held, a mailbox by path).
+
+use relais_directory::access::{Actor, Rights};
+use relais_store::{
+    AccountId, BlobHash, Collection, CollectionId, CollectionKind, ItemId, MailboxRole, NewCollection, NewItem, Uid,
+};
+
+use super::{SEPARATOR, refuse_name, require, settable};
+use crate::{MailError, Mailer, summary, thread};
+
+/// A message to append.
+#[derive(Debug, Clone, Default)]
+pub struct NewMessage {
+    pub raw: Vec<u8>,
+    /// Flags and keywords as stored (`\Seen`, `$Forwarded`, …).
+    pub keywords: Vec<String>,
+    /// The received (IMAP internal) date, Unix seconds; now if `None`.
+    pub received_at: Option<i64>,
+}
+
+impl Mailer {
+    /// Appends `messages` to `mailbox`, all or none, charged to the mailbox's owner; returns
+    /// each one's item and UID. Refused with `OverQuota` when they would take the owner past
+    /// its quota, decided in the same transaction that stores them.
+    /// Needs `i` on the mailbox (RFC 4314 §4); flags the actor may not set there are dropped.
+    pub async fn append(
+        &self,
+        actor: &Actor,
+        mailbox: CollectionId,
+        messages: Vec<NewMessage>,
+    ) -> Result<Vec<(ItemId, Uid)>, MailError> {
+        let mut prepared = Vec::with_capacity(messages.len());
+        for m in messages {
+            if m.raw.is_empty() {
+                return Err(relais_store::Error::Invalid("an empty message cannot be stored".into()).into());
+            }
+            let raw = m.raw;
+            let (raw, analysed, text) = tokio::task::spawn_blocking(move || {
+                let s = summary::summarize(&raw);
+                let text = (summary::search_text(&raw, &s), crate::search::index(&raw, &s));
+                (raw, s, text)
+            })
+            .await
+            .map_err(|e| relais_store::Error::NotCommitted(format!("message analysis failed: {e}")))?;
+            let key = thread::key(&analysed);
+            let json = analysed.to_stored()?;
+            let size = raw.len() as u64;
+            let item = NewItem {
+                blob: Some(self.store().put_blob(raw).await?),
+                received_at: m.received_at.unwrap_or_else(relais_store::now),
+                keywords: m.keywords,
+                summary: json,
+                text: Some(text.0),
+                search: Some(text.1),
+                ..NewItem::default()
+            };
+            prepared.push((item, key, size));
+        }
+        let actor = actor.clone();
+        self.store()
+            .write(move |tx| {
+                let (c, held) = match require(&mut tx.read(), &actor, mailbox, Rights::INSERT, "APPEND")? {
+                    Ok(x) => x,
+                    Err(refused) => return Ok(Err(refused)),
+                };
+                let owner = c.account;
+                let adding: u64 = prepared.iter().map(|(_, _, size)| size).sum();
+                check_quota(tx, owner, adding)?;
+                let mut out = Vec::with_capacity(prepared.len());
+                for (mut item, key, _) in prepared {
+                    item.keywords = settable(std::mem::take(&mut item.keywords), held);
+                    let id = thread::create_message(tx, owner, item, &key)?;
+                    out.push((id, tx.add_to_mailbox(id, mailbox)?));
+                }
+                Ok(Ok(out))
+            })
+            .await?
+    }
+
+    /// Whether `mailbox` already holds a message with exactly this content (an import run
+    /// twice adds nothing).
+    pub async fn holds(&self, mailbox: CollectionId, raw: &[u8]) -> Result<bool, MailError> {
+        let hash = BlobHash::of(raw);
+        Ok(self.store().read(move |r| r.mailbox_holds_blob(mailbox, &hash)).await?)
+    }
+
+    /// The account's mailbox at `path` (levels separated by `SEPARATOR`), made with its parents
+    /// when missing.
+    pub async fn mailbox_at(&self, account: AccountId, path: &str) -> Result<Collection, MailError> {
+        let levels: Vec<String> = path.split(SEPARATOR).filter(|l| !l.is_empty()).map(str::to_owned).collect();
+        if let Some(why) = refuse_name(&levels.join(&SEPARATOR.to_string())) {
+            return Err(relais_store::Error::Invalid(why.into()).into());
+        }
+        // INBOX is a name of its own at the top level, in any case (RFC 9051 §5.1).
+        let inbox = levels[0].eq_ignore_ascii_case("INBOX");
+        Ok(self
+            .store()
+            .write(move |tx| {
+                let mut parent: Option<Collection> = None;
+                for (i, name) in levels.into_iter().enumerate() {
+                    let kind = CollectionKind::Mailbox;
+                    let found = match (i, inbox) {
+                        (0, true) => tx.read().mailbox_by_role(account, MailboxRole::Inbox)?,
+                        _ => tx.read().child_collection(account, kind, parent.as_ref().map(|p| p.id), &name)?,
+                    };
+                    let c = match found {
+                        Some(c) => c,
+                        None => {
+                            let new = NewCollection { kind, name, parent: parent.as_ref().map(|p| p.id), role: None };
+                            tx.create_collection(account, new)?
+                        }
+                    };
+                    parent = Some(c);
+                }
+                parent.ok_or_else(|| relais_store::Error::Invalid("a mailbox needs a name".into()))
+            })
+            .await?)
+    }
+}
+
+/// `OverQuota` when `adding` bytes would take `owner` past its quota, read in the transaction
+/// that stores them (parallel appends cannot both pass it).
+pub(crate) fn check_quota(
+    tx: &mut relais_store::WriteTx<'_>,
+    owner: AccountId,
+    adding: u64,
+) -> relais_store::Result<()> {
+    if let Some(limit) = tx.read().principal(owner)?.and_then(|p| p.quota)
+        && tx.read().usage(owner)?.saturating_add(adding) > limit
+    {
+        return Err(relais_store::Error::OverQuota);
+    }
+    Ok(())
+}

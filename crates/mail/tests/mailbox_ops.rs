@@ -1,0 +1,279 @@
+//! The mail domain's mailbox operations with an actor (relais_mail::mailbox): copy and move,
+//! keywords with an unchanged-since condition, create/rename/delete, subscriptions, and the
+//! refusals on a shared mailbox, on both backends.
+
+use std::time::Duration;
+
+use relais_directory::access::{Actor, Protocol, Rights};
+use relais_directory::{AuthConfig, Directory};
+use relais_mail::mailbox::{self, Expunge, FlagChange, Folders, KeywordChange, NewMessage, Transfer};
+use relais_mail::{MailError, Mailer};
+use relais_store::{CollectionId, ItemId, PrincipalKind, Role, Store, Uid};
+use relais_testkit::backends::Fresh;
+use relais_testkit::on_both_backends;
+
+struct World {
+    store: Store,
+    mailer: Mailer,
+    alice: Actor,
+    bob: Actor,
+}
+
+async fn world(f: &Fresh) -> World {
+    let dir = Directory::new(f.store.clone(), AuthConfig::default());
+    dir.add_domain("example.com").await.unwrap();
+    let a = dir.add_principal(PrincipalKind::User, "alice@example.com", "", Some("pw"), Role::User).await.unwrap();
+    let b = dir.add_principal(PrincipalKind::User, "bob@example.com", "", Some("pw"), Role::User).await.unwrap();
+    let mailer = Mailer::new(f.store.clone(), dir, "mail.test", Duration::from_secs(60));
+    World {
+        store: f.store.clone(),
+        mailer,
+        alice: Actor::new(a.id, Protocol::Imap),
+        bob: Actor::new(b.id, Protocol::Imap),
+    }
+}
+
+fn message(subject: &str, keywords: &[&str]) -> NewMessage {
+    NewMessage {
+        raw: format!("Subject: {subject}\r\nMessage-ID: <{subject}@x>\r\n\r\nbody\r\n").into_bytes(),
+        keywords: keywords.iter().map(|k| (*k).to_owned()).collect(),
+        received_at: Some(1_600_000_000),
+    }
+}
+
+impl World {
+    async fn mailbox(&self, actor: &Actor, name: &str) -> CollectionId {
+        let (actor, name) = (actor.clone(), name.to_owned());
+        let f = self.store.read(move |r| Folders::resolve(r, &actor, &name)).await.unwrap();
+        f.unwrap_or_else(|| panic!("no mailbox")).collection.id
+    }
+
+    async fn entries(&self, mailbox: CollectionId) -> Vec<(Uid, ItemId)> {
+        let e = self.store.read(move |r| r.mailbox_entries(mailbox)).await.unwrap();
+        e.into_iter().map(|e| (e.uid, e.item)).collect()
+    }
+
+    async fn keywords(&self, item: ItemId) -> Vec<String> {
+        self.store.read(move |r| r.item(item)).await.unwrap().keywords
+    }
+
+    /// Alice shares her mailbox `name` with Bob, holding `rights`.
+    async fn share(&self, name: &str, rights: Rights) -> CollectionId {
+        let id = self.mailbox(&self.alice, name).await;
+        let bob = self.bob.principal;
+        self.store.write(move |tx| tx.set_grants(id, &[(bob, rights.bits())])).await.unwrap();
+        id
+    }
+}
+
+fn refused(r: Result<impl std::fmt::Debug, MailError>) -> String {
+    match r {
+        Err(MailError::NoMailbox) => "nonexistent".into(),
+        Err(MailError::NoRight { missing, .. }) => format!("noperm {:?}", missing),
+        Err(MailError::Cannot(_)) => "cannot".into(),
+        Err(MailError::Store(relais_store::Error::AlreadyExists(_))) => "exists".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+async fn copy_and_move(f: Fresh) {
+    let w = world(&f).await;
+    let inbox = w.mailbox(&w.alice, "INBOX").await;
+    let archive = w.mailbox(&w.alice, "Archive").await;
+    let stored = w.mailer.append(&w.alice, inbox, vec![message("a", &["\\Flagged"]), message("b", &[])]).await.unwrap();
+    let all: Vec<_> = stored.iter().map(|&(item, uid)| (uid, item)).collect();
+    // COPY: new messages in the target, flags copied, the source untouched.
+    let t = Transfer { source: inbox, messages: all.clone(), target: archive, moving: false };
+    let copied = mailbox::copy(&w.store, &w.alice, t).await.unwrap();
+    assert_eq!(copied.uids.iter().map(|p| (p.0.0, p.1.0)).collect::<Vec<_>>(), [(1, 1), (2, 2)]);
+    let in_archive = w.entries(archive).await;
+    assert_ne!(in_archive[0].1, stored[0].0, "a copy is a message of its own");
+    assert_eq!(w.keywords(in_archive[0].1).await, ["\\Flagged"]);
+    assert_eq!(w.entries(inbox).await.len(), 2);
+    // MOVE within the account keeps the item; a message gone meanwhile is skipped.
+    let t = Transfer { source: inbox, messages: vec![all[0], (Uid(99), all[1].1)], target: archive, moving: true };
+    let moved = mailbox::copy(&w.store, &w.alice, t).await.unwrap();
+    assert_eq!(moved.uids.iter().map(|p| (p.0.0, p.1.0)).collect::<Vec<_>>(), [(1, 3)]);
+    assert_eq!(w.entries(archive).await[2], (Uid(3), stored[0].0));
+    assert_eq!(w.entries(inbox).await, [all[1]]);
+    // MOVE into the mailbox itself: a new UID, the old one gone (RFC 6851, as other servers).
+    let t = Transfer { source: inbox, messages: vec![all[1]], target: inbox, moving: true };
+    let touched = mailbox::copy(&w.store, &w.alice, t).await.unwrap();
+    assert_eq!(touched.uids.iter().map(|p| (p.0.0, p.1.0)).collect::<Vec<_>>(), [(2, 3)]);
+    assert_eq!(w.entries(inbox).await, [(Uid(3), all[1].1)]);
+}
+on_both_backends!(copy_and_move_on, copy_and_move);
+
+/// Bob's rights on Alice's shared mailbox decide each operation; without `l` it does not exist.
+async fn shared_refusals(f: Fresh) {
+    let w = world(&f).await;
+    let team = w.share("Archive", Rights::LOOKUP | Rights::READ_ITEMS).await;
+    let bob_inbox = w.mailbox(&w.bob, "INBOX").await;
+    let mine = w.mailer.append(&w.bob, bob_inbox, vec![message("mine", &[])]).await.unwrap();
+    let theirs = w.mailer.append(&w.alice, team, vec![message("theirs", &["\\Seen"])]).await.unwrap();
+    let (t_uid, t_item) = (theirs[0].1, theirs[0].0);
+    let cases: Vec<(&str, String)> = vec![
+        ("append", refused(w.mailer.append(&w.bob, team, vec![message("x", &[])]).await)),
+        ("copy in", refused(mailbox::copy(&w.store, &w.bob, into(bob_inbox, mine[0], team, false)).await)),
+        ("move out", refused(mailbox::copy(&w.store, &w.bob, into(team, (t_item, t_uid), bob_inbox, true)).await)),
+        ("expunge", refused(mailbox::expunge(&w.store, &w.bob, team, Expunge::Deleted(None)).await)),
+        ("flag", refused(mailbox::change_keywords(&w.store, &w.bob, flag(team, (t_uid, t_item), "\\Flagged")).await)),
+        ("delete", refused(mailbox::delete(&w.store, &w.bob, "Other Users/alice@example.com/Archive").await)),
+        (
+            "create under",
+            refused(mailbox::create(&w.store, &w.bob, "Other Users/alice@example.com/Archive/x", None).await),
+        ),
+        ("create at top", refused(mailbox::create(&w.store, &w.bob, "Other Users/alice@example.com/y", None).await)),
+        ("not shared", refused(mailbox::delete(&w.store, &w.bob, "Other Users/alice@example.com/Sent").await)),
+    ];
+    let want = [
+        ("append", format!("noperm {:?}", Rights::INSERT)),
+        ("copy in", format!("noperm {:?}", Rights::INSERT)),
+        ("move out", format!("noperm {:?}", Rights::DELETE_ITEMS | Rights::EXPUNGE)),
+        ("expunge", format!("noperm {:?}", Rights::EXPUNGE)),
+        ("flag", format!("noperm {:?}", Rights::WRITE_FLAGS)),
+        ("delete", format!("noperm {:?}", Rights::DELETE_COLLECTION)),
+        ("create under", format!("noperm {:?}", Rights::CREATE)),
+        ("create at top", format!("noperm {:?}", Rights::CREATE)),
+        ("not shared", "nonexistent".to_owned()),
+    ];
+    for ((op, got), (_, expected)) in cases.iter().zip(want.iter()) {
+        assert_eq!(got, expected, "{op}");
+    }
+    // Copying out needs only r: the copy is Bob's, charged to him.
+    let out = mailbox::copy(&w.store, &w.bob, into(team, (t_item, t_uid), bob_inbox, false)).await.unwrap();
+    assert_eq!(out.uids.len(), 1);
+    // Without l (only r), the mailbox does not exist for the refusals.
+    w.share("Archive", Rights::READ_ITEMS).await;
+    let r = mailbox::expunge(&w.store, &w.bob, team, Expunge::Deleted(None)).await;
+    assert_eq!(refused(r), "nonexistent");
+    // Granted i, w, t, e: Bob appends (flags he may not set dropped), flags, moves out.
+    w.share("Archive", Rights::LOOKUP | Rights::READ_ITEMS | Rights::INSERT | Rights::DELETE_ITEMS | Rights::EXPUNGE)
+        .await;
+    let added = w.mailer.append(&w.bob, team, vec![message("in", &["\\Seen", "\\Deleted", "$Work"])]).await.unwrap();
+    assert_eq!(w.keywords(added[0].0).await, ["\\Deleted"], "\\Seen needs s, $Work w");
+    let moved = mailbox::copy(&w.store, &w.bob, into(team, (t_item, t_uid), bob_inbox, true)).await.unwrap();
+    assert_eq!(moved.uids.len(), 1, "across accounts a move copies, then removes");
+    assert!(!w.entries(team).await.iter().any(|e| e.1 == t_item));
+}
+on_both_backends!(shared_refusals_on, shared_refusals);
+
+fn into(source: CollectionId, (item, uid): (ItemId, Uid), target: CollectionId, moving: bool) -> Transfer {
+    Transfer { source, messages: vec![(uid, item)], target, moving }
+}
+
+fn flag(mailbox: CollectionId, message: (Uid, ItemId), keyword: &str) -> FlagChange {
+    FlagChange {
+        mailbox,
+        messages: vec![message],
+        kind: KeywordChange::Add,
+        keywords: vec![keyword.to_owned()],
+        unchanged_since: None,
+    }
+}
+
+/// Set/add/remove on the flags as committed; UNCHANGEDSINCE reports those changed meanwhile.
+async fn keywords(f: Fresh) {
+    let w = world(&f).await;
+    let inbox = w.mailbox(&w.alice, "INBOX").await;
+    let stored = w.mailer.append(&w.alice, inbox, vec![message("a", &["\\Seen"]), message("b", &[])]).await.unwrap();
+    let msgs: Vec<_> = stored.iter().map(|&(item, uid)| (uid, item)).collect();
+    let change = |kind, keywords: &[&str], since| FlagChange {
+        mailbox: inbox,
+        messages: msgs.clone(),
+        kind,
+        keywords: keywords.iter().map(|k| (*k).to_owned()).collect(),
+        unchanged_since: since,
+    };
+    let done =
+        mailbox::change_keywords(&w.store, &w.alice, change(KeywordChange::Add, &["$Work"], None)).await.unwrap();
+    assert_eq!(done.changed.len(), 2);
+    assert_eq!(w.keywords(msgs[0].1).await, ["$Work", "\\Seen"]);
+    let modseq = done.changed.iter().map(|c| c.3.0).max().unwrap();
+    // Another session changes the second message after that modseq.
+    let second = msgs[1].1;
+    w.store.write(move |tx| tx.set_keywords(second, &["\\Answered".into()])).await.unwrap();
+    let done = mailbox::change_keywords(&w.store, &w.alice, change(KeywordChange::Remove, &["$Work"], Some(modseq)))
+        .await
+        .unwrap();
+    assert_eq!(done.modified, [msgs[1].0]);
+    assert_eq!(done.changed.iter().map(|c| c.0).collect::<Vec<_>>(), [msgs[0].0]);
+    assert_eq!(w.keywords(second).await, ["\\Answered"], "the one changed meanwhile is left as committed");
+    let done =
+        mailbox::change_keywords(&w.store, &w.alice, change(KeywordChange::Set, &["\\Flagged"], None)).await.unwrap();
+    assert_eq!(done.changed.len(), 2);
+    assert_eq!(w.keywords(msgs[0].1).await, ["\\Flagged"]);
+}
+on_both_backends!(keywords_on, keywords);
+
+/// Create with parents and a role, rename with children, delete; INBOX stays.
+async fn folders(f: Fresh) {
+    let w = world(&f).await;
+    let id = mailbox::create(&w.store, &w.alice, "Work/2026/Q1", Some(mailbox::MailboxRole::Flagged)).await.unwrap();
+    let q1 = w.store.read(move |r| r.collection(id)).await.unwrap();
+    assert_eq!(q1.mailbox_role(), Some(mailbox::MailboxRole::Flagged));
+    let cases: Vec<(&str, String)> = vec![
+        ("again", refused(mailbox::create(&w.store, &w.alice, "Work/2026", None).await)),
+        ("inbox", refused(mailbox::create(&w.store, &w.alice, "inbox", None).await)),
+        ("reserved", refused(mailbox::create(&w.store, &w.alice, "Other Users/x", None).await)),
+        ("rename inbox", refused(mailbox::rename(&w.store, &w.alice, "INBOX", "Old").await)),
+        ("into itself", refused(mailbox::rename(&w.store, &w.alice, "Work", "Work/x").await)),
+        ("no parent", refused(mailbox::rename(&w.store, &w.alice, "Work", "Nope/Work").await)),
+        ("delete inbox", refused(mailbox::delete(&w.store, &w.alice, "inbox").await)),
+        ("delete parent", refused(mailbox::delete(&w.store, &w.alice, "Work").await)),
+        ("delete none", refused(mailbox::delete(&w.store, &w.alice, "Nope").await)),
+    ];
+    // A name in the Other Users namespace is another user's: only its owner creates there.
+    let reserved = format!("noperm {:?}", Rights::CREATE);
+    let want = ["exists", "cannot", &reserved, "cannot", "cannot", "nonexistent", "cannot", "cannot", "nonexistent"];
+    for ((op, got), expected) in cases.iter().zip(want) {
+        assert_eq!(got, expected, "{op}");
+    }
+    mailbox::rename(&w.store, &w.alice, "Work", "Archive/Jobs").await.unwrap();
+    assert_eq!(w.mailbox(&w.alice, "Archive/Jobs/2026/Q1").await, id, "children follow");
+    mailbox::delete(&w.store, &w.alice, "Archive/Jobs/2026/Q1").await.unwrap();
+    let alice = w.alice.clone();
+    let gone = w.store.read(move |r| Folders::resolve(r, &alice, "Archive/Jobs/2026/Q1")).await.unwrap();
+    assert!(gone.is_none());
+}
+on_both_backends!(folders_on, folders);
+/// Subscriptions are the user's own, by name: CREATE subscribes nothing, DELETE and RENAME
+/// keep them (RFC 3501 §6.3.6, RFC 5258 §3.1); a shared mailbox's is on the grant.
+async fn subscriptions(f: Fresh) {
+    let w = world(&f).await;
+    let subs = |actor: &Actor| {
+        let actor = actor.clone();
+        let store = w.store.clone();
+        async move {
+            let me = actor.principal;
+            let all = store.read(move |r| Folders::load(r, &actor)).await.unwrap();
+            let own = all.subscriptions.clone();
+            let shared: Vec<_> = all
+                .list
+                .iter()
+                .filter(|f| f.subscribed && f.owner() != me)
+                .map(|f| f.name.clone())
+                .collect();
+            (own, shared)
+        }
+    };
+    let defaults = ["Archive", "Drafts", "INBOX", "Junk", "Sent", "Trash"];
+    assert_eq!(subs(&w.alice).await.0, defaults, "a new account's default mailboxes");
+    mailbox::create(&w.store, &w.alice, "Work/Old", None).await.unwrap();
+    assert_eq!(subs(&w.alice).await.0, defaults, "CREATE subscribes nothing");
+    assert_eq!(refused(mailbox::subscribe(&w.store, &w.alice, "Nope", true).await), "nonexistent");
+    mailbox::subscribe(&w.store, &w.alice, "Work/Old", true).await.unwrap();
+    mailbox::rename(&w.store, &w.alice, "Work", "Jobs").await.unwrap();
+    assert!(subs(&w.alice).await.0.contains(&"Jobs/Old".to_owned()), "a rename moves the names below");
+    mailbox::delete(&w.store, &w.alice, "Jobs/Old").await.unwrap();
+    assert!(subs(&w.alice).await.0.contains(&"Jobs/Old".to_owned()), "DELETE keeps the name subscribed");
+    mailbox::subscribe(&w.store, &w.alice, "Jobs/Old", false).await.unwrap();
+    mailbox::subscribe(&w.store, &w.alice, "Never", false).await.unwrap();
+    assert_eq!(subs(&w.alice).await.0, defaults);
+    // Bob's subscription to Alice's shared mailbox is his, on the grant.
+    w.share("Archive", Rights::LOOKUP | Rights::READ_ITEMS).await;
+    mailbox::subscribe(&w.store, &w.bob, "Other Users/alice@example.com/Archive", true).await.unwrap();
+    assert_eq!(subs(&w.bob).await.1, ["Other Users/alice@example.com/Archive"]);
+    assert_eq!(subs(&w.alice).await.0, defaults, "the owner's own list is untouched");
+}
+on_both_backends!(subscriptions_on, subscriptions);
