@@ -353,3 +353,81 @@ def test_subscriptions_match_dovecot(relais_imap, dovecot_imap):
         answers.append(got)
     diffs = [(r, d) for r, d in zip(*answers) if r != d]
     assert not diffs, "\n".join(f"{r[0]}:\n  relais:  {r[1:]}\n  dovecot: {d[1:]}" for r, d in diffs)
+
+
+# --- SEARCH: every key, substrings, non-ASCII, dates (issue 12 items 8-10) ----------------------
+
+SEARCH_CORPUS = [
+    # 1: encoded display name, two recipients, a Date late in the evening west of UTC.
+    "From: =?UTF-8?Q?Ana_P=C3=A9rez?= <ana@example.com>\r\nTo: bob@example.org, Carol <carol@example.net>\r\n"
+    "Subject: Quarterly report\r\nDate: Mon, 7 Feb 1994 23:30:00 -0800\r\nX-Extra: \r\n"
+    "Message-ID: <q1@example.com>\r\n\r\nHello Bob,\r\nthe figures are attached.\r\n",
+    # 2: encoded subject, Cc, quoted-printable UTF-8 body, a Date just after midnight east of UTC.
+    "From: bob@example.org\r\nTo: ana@example.com\r\nCc: Dave <dave@example.com>\r\n"
+    "Subject: =?UTF-8?Q?Re:_caf=C3=A9_tomorrow?=\r\nDate: Tue, 8 Feb 1994 00:30:00 +0100\r\n"
+    "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+    "See you at the caf=C3=A9, report later.\r\n",
+    # 3: Bcc, no Date, base64 body.
+    "From: carol@example.net\r\nBcc: secret@example.com\r\nSubject: lunch plans\r\nMIME-Version: 1.0\r\n"
+    "Content-Type: text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    "TWVldCBkb3duc3RhaXJzIGF0IG5vb24uDQo=\r\n",
+    # 4: no Subject; the word of message 1's subject only in the body.
+    "From: Eve <eve@example.com>\r\nTo: bob@example.org\r\nDate: 9 Feb 1994 12:00:00 +0000\r\n\r\n"
+    "A body that mentions Quarterly numbers.\r\n",
+    # 5: ISO-8859-1 encoded words, a folded header, a header name in the body.
+    "From: =?ISO-8859-1?Q?Fran=E7ois?= <fr@example.fr>\r\nTo: list@example.org\r\n"
+    "Subject: =?ISO-8859-1?Q?r=E9sum=E9?= and\r\n more\r\nDate: Wed, 9 Feb 1994 08:00:00 +0000\r\n"
+    "X-Mailer: Relais-Test/1.0\r\n\r\nsubject: not a header\r\n",
+]
+
+SEARCH_KEYS = [
+    "ALL", "SUBJECT ort", "SUBJECT QUARTER", "SUBJECT \"\"", "SUBJECT \"re: caf\"", "SUBJECT \"and more\"",
+    "FROM ana", "FROM example.com", "FROM \"p\"", "FROM \"<ana@\"", "TO bob", "TO carol", "CC dave",
+    "BCC secret", "BCC \"\"", "HEADER X-Extra \"\"", "HEADER X-Mailer relais", "HEADER From a@example.c",
+    "HEADER MESSAGE-ID q1@", "HEADER Received \"\"", "TEXT quarterly", "BODY quarterly", "BODY report",
+    "TEXT x-mailer", "BODY \"figures are\"", "BODY igure", "BODY downstairs", "BODY \"subject:\"",
+    "TEXT \"bob,\"", "SENTON 7-Feb-1994", "SENTON 8-Feb-1994", "SENTBEFORE 8-Feb-1994",
+    "SENTSINCE 8-Feb-1994", "NOT SENTSINCE 8-Feb-1994", "SENTON 9-Feb-1994", "SENTBEFORE 2-Jan-1970",
+    "SENTON 1-Jan-1970", "BEFORE 1-Jan-2000", "SINCE 1-Jan-2000", "SUBJECT cafe", "BODY CAFE", "TEXT \"caf\"", "LARGER 250", "SMALLER 250",
+    "OR SUBJECT lunch FROM eve", "NOT BODY the", "SEEN", "UNSEEN", "KEYWORD $label", "UNKEYWORD $label",
+    "FLAGGED", "1:3 NOT 2", "UID 2:*",
+]
+
+# Non-ASCII strings, sent as UTF-8 literals with CHARSET UTF-8.
+SEARCH_UTF8_KEYS = [
+    ("SUBJECT", "café"), ("SUBJECT", "CAFÉ"), ("SUBJECT", "résumé"), ("FROM", "pérez"),
+    ("FROM", "françois"), ("BODY", "café"), ("TEXT", "PÉREZ"), ("HEADER Subject", "RÉSUMÉ AND"),
+]
+
+
+def fill_search(c):
+    c.select_folder("INBOX")
+    for raw in SEARCH_CORPUS:
+        c.append("INBOX", raw.encode())
+    ids = sorted(c.search("ALL"))
+    c.add_flags(ids[:2], [b"\\Seen"])
+    c.add_flags(ids[1:2], [b"$label"])
+    c.add_flags(ids[4:5], [b"\\Flagged"])
+
+
+def test_search_matches_dovecot(relais_imap, dovecot_imap):
+    """Every SEARCH key on the same messages: the same sequence numbers from both servers."""
+    answers = []
+    for c in (relais_imap, dovecot_imap):
+        fill_search(c)
+        got = {key: sorted(c.search(key)) for key in SEARCH_KEYS}
+        for key, text in SEARCH_UTF8_KEYS:
+            got[f"{key} {text}"] = sorted(c.search(key.split() + [text], charset="UTF-8"))
+        answers.append(got)
+    diffs = {k: (answers[0][k], answers[1][k]) for k in answers[0] if answers[0][k] != answers[1][k]}
+    assert not diffs, "\n".join(f"{k}: relais {a} dovecot {b}" for k, (a, b) in diffs.items())
+
+
+@pytest.mark.parametrize("criteria", [["DATE"], ["REVERSE", "DATE"], ["SIZE"], ["TO"], ["CC", "SUBJECT"], ["REVERSE", "SIZE"]])
+def test_search_corpus_sort_matches_dovecot(relais_imap, dovecot_imap, criteria):
+    """SORT (RFC 5256 §3) by sent date (internal date when none), size and addresses, with a search."""
+    answers = []
+    for c in (relais_imap, dovecot_imap):
+        fill_search(c)
+        answers.append((c.sort(criteria), c.sort(criteria, ["NOT", "SUBJECT", "lunch"])))
+    assert answers[0] == answers[1], f"relais: {answers[0]}\ndovecot: {answers[1]}"

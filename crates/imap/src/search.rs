@@ -1,161 +1,127 @@
-//! SEARCH evaluation (RFC 9051 §6.4.4) over a mailbox view. Flags, sizes, dates and UIDs come
-//! from the view; address and header keys from the summary stored at delivery; TEXT and BODY
-//! from the store's full-text index (word matching, not substrings: see docs/protocol-status.md);
-//! THREADID from the thread stored with each message.
+//! SEARCH keys (RFC 9051 §6.4.4, RFC 3501 §6.4.4) translated to the mail domain's
+//! [`Query`], which the store evaluates on its index. What only this session knows — sequence
+//! numbers, the saved result `$` (RFC 5182), the time now — is resolved here into UIDs and
+//! instants; the matches come back as UIDs and are mapped to this session's sequence numbers.
 
-use std::collections::{HashMap, HashSet};
+use relais_imap_proto::{SearchKey, SequenceSet};
+use relais_mail::search::{AddressField, DateTest, Query};
+use relais_store::{Hit, ItemId};
 
-use relais_imap_proto::SearchKey;
-use relais_mail::summary::{EnvAddress, Summary};
+use crate::view::View;
 
-use crate::convert::has;
-use crate::view::{Message, View};
-
-/// What evaluating a key needs beyond the view.
-#[derive(Default)]
-pub struct Needs {
-    pub summaries: bool,
-    /// Strings to look up in the full-text index.
-    pub texts: Vec<String>,
-    /// THREADID objectids whose messages to look up.
-    pub threads: Vec<String>,
-}
-
-pub fn needs(key: &SearchKey, n: &mut Needs) {
-    use SearchKey::*;
-    match key {
-        Not(k) => needs(k, n),
-        Or(a, b) => {
-            needs(a, n);
-            needs(b, n);
-        }
-        And(ks) => ks.iter().for_each(|k| needs(k, n)),
-        Text(t) | Body(t) => n.texts.push(t.clone()),
-        ThreadId(t) => n.threads.push(t.clone()),
-        Bcc(_) | Cc(_) | From(_) | To(_) | Subject(_) | Header(..) | SentBefore(_) | SentOn(_) | SentSince(_) => {
-            n.summaries = true
-        }
-        _ => {}
-    }
-}
-
+/// What a translation needs beyond the key.
 pub struct Context<'a> {
     pub view: &'a View,
-    pub summaries: &'a HashMap<i64, Summary>,
-    pub fts: &'a HashMap<String, HashSet<i64>>,
-    /// The messages of each thread a THREADID key names.
-    pub threads: &'a HashMap<String, HashSet<i64>>,
     pub saved: Option<&'a [u32]>,
     pub now: i64,
 }
 
-/// Sequence numbers of the messages matching `key`, ascending.
-pub fn run(key: &SearchKey, c: &Context<'_>) -> Vec<u32> {
-    c.view
-        .messages
-        .iter()
-        .enumerate()
-        .filter(|(i, m)| !m.gone && eval(key, u32::try_from(i + 1).unwrap_or(u32::MAX), m, c))
-        .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX))
-        .collect()
+fn flag(name: &str) -> Query {
+    Query::Keyword(name.to_owned())
 }
 
-fn contains(hay: &str, needle: &str) -> bool {
-    hay.to_lowercase().contains(&needle.to_lowercase())
+fn not(q: Query) -> Query {
+    Query::Not(Box::new(q))
 }
 
-fn addresses_match(list: &[EnvAddress], needle: &str) -> bool {
-    list.iter().any(|a| {
-        let full = format!(
-            "{} <{}@{}>",
-            a.name.as_deref().unwrap_or(""),
-            a.mailbox.as_deref().unwrap_or(""),
-            a.host.as_deref().unwrap_or("")
-        );
-        contains(&full, needle)
-    })
+/// UIDs as ranges, consecutive ones joined.
+fn uid_ranges(uids: impl IntoIterator<Item = u32>) -> Query {
+    let mut ranges: Vec<std::ops::RangeInclusive<u32>> = Vec::new();
+    for uid in uids {
+        match ranges.last_mut() {
+            Some(r) if r.end().checked_add(1) == Some(uid) => *r = *r.start()..=uid,
+            _ => ranges.push(uid..=uid),
+        }
+    }
+    Query::Uids(ranges)
 }
 
-fn day(unix: i64) -> i64 {
-    unix.div_euclid(86_400)
+/// The UIDs of a sequence set of this view: each range of sequence numbers is the range of the
+/// UIDs at its ends, because UIDs ascend with sequence numbers and no other message of the
+/// mailbox lies between them.
+fn sequence_uids(set: &SequenceSet, c: &Context<'_>) -> Query {
+    if set.is_saved() {
+        return uid_ranges(c.saved.unwrap_or_default().iter().copied());
+    }
+    let ranges = set
+        .normalized(c.view.exists())
+        .into_iter()
+        .filter_map(|r| Some(c.view.by_seq(*r.start())?.uid.0..=c.view.by_seq(*r.end())?.uid.0))
+        .collect();
+    Query::Uids(ranges)
 }
 
-fn eval(key: &SearchKey, seq: u32, m: &Message, c: &Context<'_>) -> bool {
+/// The domain query for a SEARCH key.
+pub fn query(key: &SearchKey, c: &Context<'_>) -> Query {
     use SearchKey::*;
-    let summary = || c.summaries.get(&m.item.0);
     match key {
-        All => true,
-        Answered => has(&m.flags, "\\Answered"),
-        Unanswered => !has(&m.flags, "\\Answered"),
-        Deleted => has(&m.flags, "\\Deleted"),
-        Undeleted => !has(&m.flags, "\\Deleted"),
-        Draft => has(&m.flags, "\\Draft"),
-        Undraft => !has(&m.flags, "\\Draft"),
-        Flagged => has(&m.flags, "\\Flagged"),
-        Unflagged => !has(&m.flags, "\\Flagged"),
-        Seen => has(&m.flags, "\\Seen"),
-        Unseen => !has(&m.flags, "\\Seen"),
+        All => Query::All,
+        Answered => flag("\\Answered"),
+        Unanswered => not(flag("\\Answered")),
+        Deleted => flag("\\Deleted"),
+        Undeleted => not(flag("\\Deleted")),
+        Draft => flag("\\Draft"),
+        Undraft => not(flag("\\Draft")),
+        Flagged => flag("\\Flagged"),
+        Unflagged => not(flag("\\Flagged")),
+        Seen => flag("\\Seen"),
+        Unseen => not(flag("\\Seen")),
         // Relais keeps no \Recent (RFC 9051 dropped it): nothing is recent.
-        Recent | New => false,
-        Old => true,
-        Keyword(k) => has(&m.flags, k),
-        Unkeyword(k) => !has(&m.flags, k),
-        Larger(n) => m.size > *n,
-        Smaller(n) => m.size < *n,
-        Before(d) => day(m.received_at) < d.days_since_epoch(),
-        On(d) => day(m.received_at) == d.days_since_epoch(),
-        Since(d) => day(m.received_at) >= d.days_since_epoch(),
-        Older(secs) => m.received_at <= c.now - i64::from(*secs),
-        Younger(secs) => m.received_at >= c.now - i64::from(*secs),
-        SentBefore(d) => summary().and_then(|s| s.sent_at).is_some_and(|t| day(t) < d.days_since_epoch()),
-        SentOn(d) => summary().and_then(|s| s.sent_at).is_some_and(|t| day(t) == d.days_since_epoch()),
-        SentSince(d) => summary().and_then(|s| s.sent_at).is_some_and(|t| day(t) >= d.days_since_epoch()),
-        From(t) => summary().is_some_and(|s| addresses_match(&s.envelope.from, t)),
-        To(t) => summary().is_some_and(|s| addresses_match(&s.envelope.to, t)),
-        Cc(t) => summary().is_some_and(|s| addresses_match(&s.envelope.cc, t)),
-        Bcc(t) => summary().is_some_and(|s| addresses_match(&s.envelope.bcc, t)),
-        Subject(t) => summary().and_then(|s| s.subject.as_deref()).is_some_and(|x| contains(x, t)),
-        Header(name, t) => summary().is_some_and(|s| header_matches(s, name, t)),
-        Text(t) | Body(t) => c.fts.get(t).is_some_and(|ids| ids.contains(&m.item.0)),
-        Uid(set) => {
-            if set.is_saved() {
-                c.saved.is_some_and(|s| s.contains(&m.uid.0))
-            } else {
-                set.contains(m.uid.0, c.view.max_uid())
-            }
-        }
-        SequenceSet(set) => {
-            if set.is_saved() {
-                c.saved.is_some_and(|s| s.contains(&m.uid.0))
-            } else {
-                set.contains(seq, c.view.exists())
-            }
-        }
-        Not(k) => !eval(k, seq, m, c),
-        Or(a, b) => eval(a, seq, m, c) || eval(b, seq, m, c),
-        And(ks) => ks.iter().all(|k| eval(k, seq, m, c)),
-        Modseq { modseq, .. } => m.modseq.0 >= *modseq,
-        EmailId(id) => *id == format!("M{}", m.item.0),
-        // RFC 8474 §6: the messages whose THREADID is this objectid.
-        ThreadId(t) => c.threads.get(t).is_some_and(|ids| ids.contains(&m.item.0)),
-        SavedBefore(_) | SavedOn(_) | SavedSince(_) | SavedDateSupported => false,
+        Recent | New => Query::Nothing,
+        Old => Query::All,
+        Keyword(k) => flag(k),
+        Unkeyword(k) => not(flag(k)),
+        Larger(n) => Query::Larger(*n),
+        Smaller(n) => Query::Smaller(*n),
+        // RFC 3501 §6.4.4: the internal date's day; Relais keeps internal dates in UTC.
+        Before(d) => Query::Received(DateTest::Before, d.days_since_epoch()),
+        On(d) => Query::Received(DateTest::On, d.days_since_epoch()),
+        Since(d) => Query::Received(DateTest::Since, d.days_since_epoch()),
+        // RFC 5032 §3: OLDER and YOUNGER against the internal date, to the second.
+        Older(secs) => Query::ReceivedAt { after: false, at: c.now - i64::from(*secs) },
+        Younger(secs) => Query::ReceivedAt { after: true, at: c.now - i64::from(*secs) },
+        // RFC 3501 §6.4.4: the Date: field's date, "disregarding time and timezone".
+        SentBefore(d) => Query::Sent(DateTest::Before, d.days_since_epoch()),
+        SentOn(d) => Query::Sent(DateTest::On, d.days_since_epoch()),
+        SentSince(d) => Query::Sent(DateTest::Since, d.days_since_epoch()),
+        From(t) => Query::Address(AddressField::From, t.clone()),
+        To(t) => Query::Address(AddressField::To, t.clone()),
+        Cc(t) => Query::Address(AddressField::Cc, t.clone()),
+        Bcc(t) => Query::Address(AddressField::Bcc, t.clone()),
+        Subject(t) => Query::Subject(t.clone()),
+        Header(name, t) => Query::Header(name.clone(), t.clone()),
+        Text(t) => Query::Text(t.clone()),
+        Body(t) => Query::Body(t.clone()),
+        Uid(set) if set.is_saved() => uid_ranges(c.saved.unwrap_or_default().iter().copied()),
+        Uid(set) => Query::Uids(set.normalized(c.view.max_uid())),
+        SequenceSet(set) => sequence_uids(set, c),
+        Not(k) => not(query(k, c)),
+        Or(a, b) => Query::Or(vec![query(a, c), query(b, c)]),
+        And(ks) => Query::And(ks.iter().map(|k| query(k, c)).collect()),
+        Modseq { modseq, .. } => Query::ModseqAtLeast(*modseq),
+        // RFC 8474 §5.1: EMAILID is `M<item>`, THREADID `T<thread>`; any other names nothing.
+        EmailId(id) => match id.strip_prefix('M').and_then(|n| n.parse::<i64>().ok()) {
+            Some(n) => Query::Items(vec![ItemId(n)]),
+            None => Query::Nothing,
+        },
+        ThreadId(t) => match t.strip_prefix('T').and_then(|n| n.parse::<i64>().ok()) {
+            Some(n) => Query::Thread(n),
+            None => Query::Nothing,
+        },
+        SavedBefore(_) | SavedOn(_) | SavedSince(_) | SavedDateSupported => Query::Nothing,
     }
 }
 
-/// HEADER name string, on the fields the summary keeps (RFC 9051 §6.4.4: an empty string
-/// matches any message that has the field).
-fn header_matches(s: &Summary, name: &str, needle: &str) -> bool {
-    let e = &s.envelope;
-    let value: Option<String> = match name.to_ascii_lowercase().as_str() {
-        "subject" => s.subject.clone(),
-        "message-id" => e.message_id.clone(),
-        "in-reply-to" => e.in_reply_to.clone(),
-        "date" => e.date.clone(),
-        "from" => (!e.from.is_empty()).then(|| format!("{:?}", e.from)),
-        "to" => (!e.to.is_empty()).then(|| format!("{:?}", e.to)),
-        "cc" => (!e.cc.is_empty()).then(|| format!("{:?}", e.cc)),
-        "references" => (!s.references.is_empty()).then(|| s.references.join(" ")),
-        _ => None,
-    };
-    value.is_some_and(|v| needle.is_empty() || contains(&v, needle))
+/// The sequence numbers of the hits this session can name, ascending: a message that arrived
+/// after the view's last sync has none yet, and one expunged meanwhile is no hit.
+pub fn sequence_numbers(view: &View, hits: &[Hit]) -> Vec<u32> {
+    let mut seqs: Vec<u32> = hits
+        .iter()
+        .filter(|h| h.mailbox == view.mailbox)
+        .filter_map(|h| view.seq_of(h.uid))
+        .filter(|q| view.by_seq(*q).is_some_and(|m| !m.gone))
+        .collect();
+    seqs.sort_unstable();
+    seqs.dedup();
+    seqs
 }

@@ -274,8 +274,9 @@ impl Mailer {
             let s = summary::summarize(&raw);
             // Capped at MAX_SEARCH_TEXT by search_text itself.
             let text = summary::search_text(&raw, &s);
+            let index = crate::search::index(&raw, &s);
             let incoming = crate::vacation::incoming(&sender, &raw);
-            (raw, s, text, incoming)
+            (raw, s, (text, index), incoming)
         })
         .await
         .map_err(|e| relais_store::Error::NotCommitted(format!("message analysis failed: {e}")))?;
@@ -290,7 +291,8 @@ impl Mailer {
             received_at: relais_store::now(),
             thread_id: None,
             summary: json,
-            text: Some(text),
+            text: Some(text.0),
+            search: Some(text.1),
             ..NewItem::default()
         };
         Ok(((item, key), calendar, copy, incoming))

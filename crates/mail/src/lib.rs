@@ -7,6 +7,7 @@
 //!   recipients and queues it for remote ones, in one durable transaction.
 //! - `headers`: trace and identity headers (Received, Return-Path, Message-ID, Date).
 //! - `mailbox`: mailbox operations every front-end shares (append, …), one transaction each.
+//! - `search`: one query type for every front-end, evaluated by the store's index in SQL.
 //! - `sender_auth`: SMTP's verdict on who sent a message, typed, for iMIP.
 //! - `compose`: the one MIME builder for messages Relais writes (DSNs, iMIP, vacation replies),
 //!   RFC 2047-encoded headers included.
@@ -24,6 +25,7 @@ pub mod deliver;
 pub mod dsn;
 pub mod headers;
 pub mod mailbox;
+pub mod search;
 pub mod sender_auth;
 pub mod submission;
 pub mod summary;

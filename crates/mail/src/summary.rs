@@ -307,6 +307,27 @@ pub fn summarize(raw: &[u8]) -> Summary {
     }
 }
 
+/// Every top-level header field of `raw`, in order: the name in lower case and the value
+/// unfolded with RFC 2047 encoded words decoded (what IMAP SEARCH HEADER compares with).
+pub fn decoded_fields(raw: &[u8], summary: &Summary) -> Vec<(String, String)> {
+    let fields = header::Fields::parse(summary.structure.header_bytes(raw));
+    fields
+        .iter()
+        .map(|(name, value)| (header::text_of(name).to_ascii_lowercase(), header::decode_words(value)))
+        .collect()
+}
+
+/// The calendar date of the Date: field as written (year, month, day), zone disregarded.
+pub fn sent_date(raw: &[u8], summary: &Summary) -> Option<(i64, u32, u32)> {
+    header::Fields::parse(summary.structure.header_bytes(raw)).first(b"date").and_then(header::date_as_written)
+}
+
+/// The decoded text of every text/plain and text/html part (HTML as text), line breaks as
+/// `\n`, at most [`MAX_SEARCH_TEXT`] bytes: what IMAP SEARCH BODY looks for substrings in.
+pub fn body_text(raw: &[u8], summary: &Summary) -> String {
+    text::body_text(raw, summary)
+}
+
 /// Text for the full-text index: decoded subject, From/To/Cc names and addresses, decoded
 /// text/plain and text/html bodies (tags stripped), attachment file names; at most
 /// [`MAX_SEARCH_TEXT`] bytes. Uses `summary`'s offsets, so the MIME is not parsed again.

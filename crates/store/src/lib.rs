@@ -29,6 +29,7 @@ mod pool;
 mod queue;
 mod read;
 mod resource;
+mod search;
 pub use grants::{Share, delegate_rights, rights as share_rights};
 pub mod snapshot;
 pub mod sql;
@@ -53,6 +54,7 @@ pub use model::*;
 pub use pending::PendingCalendarMail;
 pub use queue::{NewQueued, QueueOutcome, QueueStatus, QueuedMessage, QueuedRecipient};
 pub use read::ReadTx;
+pub use search::{Cmp, Filter, Hit, IntColumn, MessageIndex, TextColumn};
 pub use threads::{ThreadKey, ThreadLink};
 pub use tx::WriteTx;
 

@@ -20,6 +20,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0011_calendar_pending_auth.sql"),
     include_str!("../migrations/sqlite/0012_subscriptions.sql"),
     include_str!("../migrations/sqlite/0013_migration_progress.sql"),
+    include_str!("../migrations/sqlite/0014_search_index.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
@@ -35,10 +36,11 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0011_calendar_pending_auth.sql"),
     include_str!("../migrations/postgres/0012_subscriptions.sql"),
     include_str!("../migrations/postgres/0013_migration_progress.sql"),
+    include_str!("../migrations/postgres/0014_search_index.sql"),
 ];
 
 /// The schema version this binary writes.
-pub const LATEST: i64 = 13;
+pub const LATEST: i64 = 14;
 
 pub fn run(conn: &mut dyn Conn) -> Result<()> {
     let (steps, begin) = match conn.dialect() {

@@ -41,7 +41,17 @@ pub const TABLES: &[&str] = &[
 ];
 
 /// Tables deliberately not in a snapshot (see the module's documentation).
-pub const DERIVED: &[&str] = &["schema_version", "notifications", "blob_data", "item_text", "sqlite_sequence"];
+/// The search index tables are rebuilt from the blobs on the first search that finds them missing.
+pub const DERIVED: &[&str] = &[
+    "schema_version",
+    "notifications",
+    "blob_data",
+    "item_text",
+    "sqlite_sequence",
+    "message_search",
+    "message_text",
+    "message_headers",
+];
 
 /// Tables whose ids come from a sequence that must never go back (ids are never reused).
 const SEQUENCED: &[&str] =

@@ -193,6 +193,12 @@ impl<'c> WriteTx<'c> {
                 params![account.0],
             )?;
         }
+        for table in ["message_search", "message_text", "message_headers"] {
+            self.conn.execute(
+                &format!("DELETE FROM {table} WHERE item_id IN (SELECT id FROM items WHERE account_id = $1)"),
+                params![account.0],
+            )?;
+        }
         for sql in [
             "DELETE FROM mailbox_messages WHERE mailbox_id IN (SELECT id FROM collections WHERE account_id = $1)",
             "DELETE FROM items WHERE account_id = $1",
@@ -349,6 +355,9 @@ impl<'c> WriteTx<'c> {
         if let Some(text) = &new.text {
             self.index_text(id, text)?;
         }
+        if let Some(index) = &new.search {
+            self.index_message(id, index)?;
+        }
         self.log(account, Change::object(data_type, id.0, ChangeKind::Created))?;
         if data_type == DataType::Email {
             // Every message is in a thread: the one given, or a new one under its own id.
@@ -459,6 +468,7 @@ impl<'c> WriteTx<'c> {
             self.unref_blob(h)?;
         }
         self.unindex_text(id)?;
+        self.unindex_message(id)?;
         self.conn.execute("DELETE FROM items WHERE id = $1", params![id.0])?;
         self.conn.execute("DELETE FROM item_instances WHERE item_id = $1", params![id.0])?;
         self.log(old.account, Change::object(old.data_type, id.0, ChangeKind::Destroyed))?;

@@ -50,6 +50,7 @@ async fn migrated(f: Fresh) {
     let config = f.config.clone();
     let downgrade = format!(
         "DELETE FROM schema_version WHERE version >= 12; DROP TABLE mailbox_subscriptions; DROP TABLE migration_progress; \
+         DROP TABLE message_search; DROP TABLE message_text; DROP TABLE message_headers; \
          UPDATE collections SET subscribed = 0 WHERE id = {};",
         work.0
     );

@@ -1,46 +1,34 @@
 //! SEARCH and UID SEARCH (RFC 9051 §6.4.4) with ESEARCH (RFC 4731), SEARCHRES (RFC 5182) and
 //! MODSEQ (RFC 7162 §3.1.5).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use relais_imap_proto::{Data, Esearch, SearchCommand, SearchKey, SearchReturn, SequenceSet, Tag};
+use relais_mail::search::Scope;
 
-use crate::search::{Context, Needs, needs, run};
+use crate::search::{Context, query, sequence_numbers};
 use crate::session::{Session, State};
 
 /// What a search over the selected mailbox found: the view it ran on, the matching sequence
-/// numbers (ascending) and the summaries it loaded. SEARCH, SORT and THREAD all start here;
-/// `with_summaries` loads them even when the search program itself needs none.
+/// numbers (ascending) and, when asked for (SORT, THREAD), the summaries of the mailbox.
 pub struct Found {
     pub view: crate::view::View,
     pub seqs: Vec<u32>,
     pub summaries: HashMap<i64, relais_mail::summary::Summary>,
 }
 
-pub async fn find(s: &mut Session, key: &SearchKey, with_summaries: bool) -> Result<Found, relais_store::Error> {
-    // The full-text index is per account: a shared mailbox's messages are its owner's.
+/// Runs a search program on the selected mailbox through the mail domain's index.
+pub async fn find(s: &mut Session, key: &SearchKey, with_summaries: bool) -> Result<Found, relais_mail::MailError> {
     let State::Selected(view) = &s.state else {
-        return Err(relais_store::Error::Invalid("no mailbox selected".into()));
+        return Err(relais_store::Error::Invalid("no mailbox selected".into()).into());
     };
     let view = view.clone();
-    let account = view.owner;
-    let mut need = Needs::default();
-    needs(key, &mut need);
-    let mut fts = HashMap::new();
-    for t in need.texts {
-        let q = t.clone();
-        let ids = s.imap.store().read(move |r| r.search_text(account, &q)).await?;
-        fts.insert(t, ids.into_iter().map(|i| i.0).collect::<HashSet<_>>());
-    }
-    let mut threads = HashMap::new();
-    for t in need.threads {
-        // An objectid we never gave (not `T<number>`) names no thread.
-        let Some(thread) = t.strip_prefix('T').and_then(|n| n.parse::<i64>().ok()) else { continue };
-        let ids = s.imap.store().read(move |r| r.thread_messages(thread)).await?;
-        threads.insert(t, ids.into_iter().map(|i| i.0).collect::<HashSet<_>>());
-    }
+    let ctx = Context { view: &view, saved: s.saved.as_deref(), now: relais_store::now() };
+    let q = query(key, &ctx);
+    let hits = relais_mail::search::search(s.imap.store(), &Scope::Mailbox(view.mailbox), &q).await?;
+    let seqs = sequence_numbers(&view, &hits);
     let mut summaries = HashMap::new();
-    if need.summaries || with_summaries {
+    if with_summaries {
         // One query for the whole mailbox, not one per message.
         let mailbox = view.mailbox;
         let list = s.imap.store().read(move |r| r.mailbox_summaries(mailbox)).await?;
@@ -48,22 +36,13 @@ pub async fn find(s: &mut Session, key: &SearchKey, with_summaries: bool) -> Res
             summaries.insert(item.0, relais_mail::summary::Summary::from_stored(&json));
         }
     }
-    let ctx = Context {
-        view: &view,
-        summaries: &summaries,
-        fts: &fts,
-        threads: &threads,
-        saved: s.saved.as_deref(),
-        now: relais_store::now(),
-    };
-    let seqs = run(key, &ctx);
     Ok(Found { view, seqs, summaries })
 }
 
 pub async fn search(s: &mut Session, tag: &Tag, c: SearchCommand) {
     let Found { view, seqs, .. } = match find(s, &c.criteria, false).await {
         Ok(f) => f,
-        Err(e) => return s.store_error(tag, &e),
+        Err(e) => return s.mail_error(tag, &e),
     };
     let uids: Vec<u32> = seqs.iter().filter_map(|q| view.by_seq(*q)).map(|m| m.uid.0).collect();
     let ids: Vec<u32> = if c.uid { uids.clone() } else { seqs.clone() };

@@ -15,7 +15,7 @@ use crate::view::Message;
 pub async fn sort(s: &mut Session, tag: &Tag, c: SortCommand) {
     let Found { view, mut seqs, summaries } = match find(s, &c.search, true).await {
         Ok(f) => f,
-        Err(e) => return s.store_error(tag, &e),
+        Err(e) => return s.mail_error(tag, &e),
     };
     let empty = Summary::default();
     seqs.sort_by(|a, b| {

@@ -28,7 +28,7 @@ pub async fn thread(s: &mut Session, tag: &Tag, c: ThreadCommand) {
     }
     let Found { view, seqs, summaries } = match find(s, &c.search, true).await {
         Ok(f) => f,
-        Err(e) => return s.store_error(tag, &e),
+        Err(e) => return s.mail_error(tag, &e),
     };
     let empty = Summary::default();
     let msgs: Vec<Msg> = seqs

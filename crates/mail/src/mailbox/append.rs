@@ -74,7 +74,7 @@ impl Mailer {
             let raw = m.raw;
             let (raw, analysed, text) = tokio::task::spawn_blocking(move || {
                 let s = summary::summarize(&raw);
-                let text = summary::search_text(&raw, &s);
+                let text = (summary::search_text(&raw, &s), crate::search::index(&raw, &s));
                 (raw, s, text)
             })
             .await
@@ -87,7 +87,8 @@ impl Mailer {
                 received_at: m.received_at.unwrap_or_else(relais_store::now),
                 keywords: m.keywords,
                 summary: json,
-                text: Some(text),
+                text: Some(text.0),
+                search: Some(text.1),
                 ..NewItem::default()
             };
             prepared.push((item, key, size));

@@ -45,6 +45,11 @@ impl<'a> Fields<'a> {
         Fields { fields: fields.collect() }
     }
 
+    /// Every field, in order: name as written, raw value.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + '_ {
+        self.fields.iter().copied()
+    }
+
     /// The raw value of the first field named `name` (lower case).
     pub(super) fn first(&self, name: &[u8]) -> Option<&'a [u8]> {
         self.all(name).next()
@@ -144,6 +149,17 @@ pub(super) fn message_ids(value: &[u8]) -> Vec<String> {
 pub(super) fn date(value: &[u8]) -> Option<i64> {
     match parse_value(value, Syntax::Date) {
         HeaderValue::DateTime(date) if date.is_valid() => Some(date.to_timestamp()),
+        _ => None,
+    }
+}
+
+/// A Date value's calendar date as written (year, month, day), its zone and time disregarded
+/// (RFC 3501 §6.4.4 SENTON and friends), when it is a valid date.
+pub(super) fn date_as_written(value: &[u8]) -> Option<(i64, u32, u32)> {
+    match parse_value(value, Syntax::Date) {
+        HeaderValue::DateTime(date) if date.is_valid() => {
+            Some((i64::from(date.year), u32::from(date.month), u32::from(date.day)))
+        }
         _ => None,
     }
 }

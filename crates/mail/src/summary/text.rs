@@ -223,6 +223,37 @@ pub(super) fn search_text(raw: &[u8], summary: &Summary) -> String {
     out.text
 }
 
+/// See [`super::body_text`].
+pub(super) fn body_text(raw: &[u8], summary: &Summary) -> String {
+    let mut out = String::new();
+    body_parts(raw, &summary.structure, &mut out);
+    out
+}
+
+fn body_parts(raw: &[u8], part: &Part, out: &mut String) {
+    let room = MAX_SEARCH_TEXT.saturating_sub(out.len());
+    if room == 0 {
+        return;
+    }
+    if is_text_body(part) {
+        let text = part_text(raw, part, room.saturating_mul(3).saturating_add(4)).replace("\r\n", "\n");
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let mut end = text.len().min(MAX_SEARCH_TEXT.saturating_sub(out.len()));
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        out.push_str(&text[..end]);
+    }
+    for child in &part.parts {
+        body_parts(raw, child, out);
+    }
+    if let Some(message) = &part.message {
+        body_parts(raw, &message.1, out);
+    }
+}
+
 /// The index text, which stops growing at [`MAX_SEARCH_TEXT`] bytes and holds each word (a run
 /// of non-space characters, compared without case) once, at its first occurrence: SEARCH asks
 /// whether a message has a word, never how often, so repeats (quoted replies, signatures,
