@@ -27,6 +27,7 @@ mod pg;
 mod pool;
 mod queue;
 mod read;
+mod recent;
 mod resource;
 pub use grants::{Share, rights as share_rights};
 pub mod sql;

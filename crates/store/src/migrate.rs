@@ -18,6 +18,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0009_threads.sql"),
     include_str!("../migrations/sqlite/0010_vacation.sql"),
     include_str!("../migrations/sqlite/0011_calendar_pending_auth.sql"),
+    include_str!("../migrations/sqlite/0012_recent.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
@@ -31,10 +32,11 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0009_threads.sql"),
     include_str!("../migrations/postgres/0010_vacation.sql"),
     include_str!("../migrations/postgres/0011_calendar_pending_auth.sql"),
+    include_str!("../migrations/postgres/0012_recent.sql"),
 ];
 
 /// The schema version this binary writes.
-pub const LATEST: i64 = 11;
+pub const LATEST: i64 = 12;
 
 pub fn run(conn: &mut dyn Conn) -> Result<()> {
     let (steps, begin) = match conn.dialect() {

@@ -69,7 +69,7 @@ async fn old_dav_rights_are_rewritten(f: Fresh) {
         "DELETE FROM schema_version WHERE version >= 7; \
          DROP TABLE calendar_pending; DROP TABLE message_threads; DROP INDEX items_thread; \
          DROP TABLE vacations; DROP TABLE vacation_replies; \
-         ALTER TABLE collection_grants DROP COLUMN subscribed; \
+         ALTER TABLE collection_grants DROP COLUMN subscribed; ALTER TABLE collections DROP COLUMN recent_uid; \
          INSERT INTO collection_grants (collection_id, grantee_id, rights) VALUES ({}, {}, 1), ({}, {}, 3);",
         cal.0, reader.0, cal.0, writer.0
     );
