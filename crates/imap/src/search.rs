@@ -95,9 +95,10 @@ fn eval(key: &SearchKey, seq: u32, m: &Message, c: &Context<'_>) -> bool {
         Unflagged => !has(&m.flags, "\\Flagged"),
         Seen => has(&m.flags, "\\Seen"),
         Unseen => !has(&m.flags, "\\Seen"),
-        // Relais keeps no \Recent (RFC 9051 dropped it): nothing is recent.
-        Recent | New => false,
-        Old => true,
+        // RFC 3501 §6.4.4: \Recent as this session sees it (never in IMAP4rev2).
+        Recent => m.recent,
+        New => m.recent && !has(&m.flags, "\\Seen"),
+        Old => !m.recent,
         Keyword(k) => has(&m.flags, k),
         Unkeyword(k) => !has(&m.flags, k),
         Larger(n) => m.size > *n,

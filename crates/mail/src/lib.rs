@@ -7,6 +7,7 @@
 //!   recipients and queues it for remote ones, in one durable transaction.
 //! - `headers`: trace and identity headers (Received, Return-Path, Message-ID, Date).
 //! - `mailbox`: mailbox operations every front-end shares (append, …), one transaction each.
+//! - `recent`: IMAP's \Recent, claimed by one session per message (RFC 3501 §2.3.2).
 //! - `sender_auth`: SMTP's verdict on who sent a message, typed, for iMIP.
 //! - `dsn`: delivery status notifications (RFC 3464).
 //! - `thread`: the thread a message joins, decided when it is stored.
@@ -19,6 +20,7 @@ pub mod deliver;
 pub mod dsn;
 pub mod headers;
 pub mod mailbox;
+pub mod recent;
 pub mod sender_auth;
 pub mod submission;
 pub mod summary;

@@ -18,11 +18,21 @@ pub fn send_flags(s: &mut Session, seq: u32) {
 
 pub fn send_flags_of(s: &mut Session, view: &View, seq: u32) {
     let Some(m) = view.by_seq(seq) else { return };
-    let mut items = vec![FetchItem::Flags(convert::flags(&m.flags)), FetchItem::Uid(m.uid.0)];
+    let mut items = vec![FetchItem::Flags(flags_of(m)), FetchItem::Uid(m.uid.0)];
     if s.condstore {
         items.push(FetchItem::Modseq(m.modseq.0));
     }
     s.data(Data::Fetch { seq, items });
+}
+
+/// A message's flags as this session sees them: its keywords, and \Recent when this session
+/// was the first told of it (RFC 3501 §2.3.2; never in an IMAP4rev2 session, which marks none).
+pub fn flags_of(m: &crate::view::Message) -> Vec<Flag> {
+    let mut flags = convert::flags(&m.flags);
+    if m.recent {
+        flags.push(Flag::Recent);
+    }
+    flags
 }
 
 /// The sequence numbers a set names, in order; `uid` sets are matched against UIDs, and `$` is
@@ -115,6 +125,9 @@ pub async fn fetch(s: &mut Session, tag: &Tag, f: FetchCommand) {
             items.retain(|i| !matches!(i, FetchItem::Flags(_)));
             let mut flags = convert::flags(&m.flags);
             flags.push(Flag::Seen);
+            if m.recent {
+                flags.push(Flag::Recent);
+            }
             items.push(FetchItem::Flags(flags));
         }
         s.data(Data::Fetch { seq, items });
@@ -158,7 +171,7 @@ struct Stored<'a> {
 fn item(out: &mut Vec<FetchItem>, a: &FetchAttribute, m: &crate::view::Message, stored: &Stored<'_>) {
     let (sm, raw) = (stored.summary, stored.raw);
     match a {
-        FetchAttribute::Flags => out.push(FetchItem::Flags(convert::flags(&m.flags))),
+        FetchAttribute::Flags => out.push(FetchItem::Flags(flags_of(m))),
         FetchAttribute::Uid => out.push(FetchItem::Uid(m.uid.0)),
         FetchAttribute::InternalDate => out.extend(convert::internal_date(m.received_at).map(FetchItem::InternalDate)),
         FetchAttribute::Rfc822Size => out.push(FetchItem::Rfc822Size(m.size)),
