@@ -246,7 +246,11 @@ impl Session {
             return;
         }
         // New messages: claimed as \Recent by this session if no other was told of them first.
-        let recent = if updates.exists.is_some() { crate::recent::settle(self.imap.store(), &mut v, self.rev2).await } else { 0 };
+        let recent = if updates.exists.is_some() {
+            crate::recent::settle(self.imap.store(), &mut v, self.rev2).await
+        } else {
+            0
+        };
         let recent_now = v.recent();
         self.state = State::Selected(v);
         crate::commands::select::announce_keywords(self);
@@ -262,6 +266,19 @@ impl Session {
         }
         if expunges_allowed {
             self.flush_expunges();
+        }
+    }
+
+    /// RFC 7162 §3.1: a CONDSTORE-enabling command (FETCH with MODSEQ or CHANGEDSINCE, SEARCH
+    /// with MODSEQ, STORE with UNCHANGEDSINCE) turns CONDSTORE on; the first one while a mailbox
+    /// is selected is told the mailbox's HIGHESTMODSEQ, as Dovecot does, before its answer.
+    pub fn enable_condstore(&mut self) {
+        if self.condstore {
+            return;
+        }
+        self.condstore = true;
+        if let Some(highest) = self.view().map(|v| v.highest_modseq().0) {
+            self.status(StatusResponse::new(None, Status::Ok, "Highest").with_code(Code::HighestModseq(highest)));
         }
     }
 

@@ -2,6 +2,7 @@
 //! seen to answer so: the first IMAP4rev1 session to SELECT a mailbox (or to learn of a new
 //! message while it has it selected) sees \Recent, every other sees none; EXAMINE looks without
 //! claiming; STATUS counts what no session claimed; IMAP4rev2 sessions see none and claim none.
+//! And CONDSTORE enabled by FETCH MODSEQ and SEARCH MODSEQ (RFC 7162 §3.1), as Dovecot does it.
 
 mod common;
 
@@ -101,4 +102,46 @@ async fn one_session_sees_each_message_recent() {
     assert!(!selected.iter().any(|l| l.ends_with("RECENT")), "{selected:?}");
     assert_eq!(e.run("FETCH 5 (FLAGS)").await, ["* 5 FETCH (FLAGS ())"]);
     assert_eq!(b.run("NOOP").await, ["* 5 EXISTS", "* 5 RECENT"], "left for an IMAP4rev1 session");
+}
+
+/// The number in `(MODSEQ (n))` or `MODSEQ n` at the end of a line.
+fn modseq_in(line: &str) -> u64 {
+    let tail = line.rsplit("MODSEQ").next().unwrap_or("");
+    tail.trim_matches(|c: char| !c.is_ascii_digit()).parse().unwrap_or_else(|_| panic!("no MODSEQ in {line}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetch_and_search_modseq_enable_condstore() {
+    let (_fresh, addr, _shutdown) = common::server(&[(USER, "Ann", "pw")]).await;
+    let mut a = Client::login(addr).await;
+    a.append("one").await;
+    a.append("two").await;
+    a.run("SELECT INBOX").await;
+    // The first enabling FETCH is told HIGHESTMODSEQ; later ones are not.
+    let first = a.run("FETCH 1 (MODSEQ)").await;
+    assert!(first[0].starts_with("* OK [HIGHESTMODSEQ "), "{first:?}");
+    assert_eq!(first.len(), 2, "{first:?}");
+    assert_eq!(a.run("FETCH 2 (MODSEQ)").await.len(), 1);
+    // From then on a STORE's untagged FETCH carries MODSEQ.
+    let stored = a.run("STORE 1 +FLAGS (\\Flagged)").await;
+    assert!(stored.len() == 1 && stored[0].contains("MODSEQ ("), "{stored:?}");
+
+    let mut b = Client::login(addr).await;
+    b.run("SELECT INBOX").await;
+    let found = b.run("SEARCH MODSEQ 1").await;
+    assert!(found[0].starts_with("* OK [HIGHESTMODSEQ "), "{found:?}");
+    let stored = b.run("STORE 2 +FLAGS (\\Seen)").await;
+    assert!(stored[0].contains("MODSEQ ("), "{stored:?}");
+    // A FETCH that sets \Seen reports the new MODSEQ too.
+    let read = b.run("FETCH 1 (BODY[])").await;
+    let read_modseq = read.iter().find(|l| l.starts_with("* 1 FETCH (MODSEQ")).map(|l| modseq_in(l));
+    let modseqs: Vec<u64> = b.run("FETCH 1:2 (MODSEQ)").await.iter().map(|l| modseq_in(l)).collect();
+    assert_eq!(read_modseq, Some(modseqs[0]), "{read:?}");
+    // ESEARCH: MIN and MAX report their own message's MODSEQ, ALL the highest of all.
+    // Rows: (return options, MODSEQ expected).
+    let highest = modseqs[0].max(modseqs[1]);
+    for (options, want) in [("MIN", modseqs[0]), ("MAX", modseqs[1]), ("ALL", highest), ("MIN COUNT", highest)] {
+        let got = b.run(&format!("UID SEARCH RETURN ({options}) MODSEQ 1")).await;
+        assert_eq!(modseq_in(&got[0]), want, "{options}: {got:?}");
+    }
 }

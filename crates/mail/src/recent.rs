@@ -19,4 +19,3 @@ pub async fn claim(store: &Store, mailbox: CollectionId, upto: Uid, seen: Uid) -
     }
     Ok(store.write(move |tx| tx.claim_recent(mailbox, upto)).await?)
 }
-

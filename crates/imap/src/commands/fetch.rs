@@ -68,8 +68,9 @@ pub async fn fetch(s: &mut Session, tag: &Tag, f: FetchCommand) {
     if !f.uid && f.set.highest(view.exists()).is_some_and(|h| h > view.exists()) {
         return s.bad(tag, "message sequence number beyond the mailbox");
     }
-    if f.changed_since.is_some() {
-        s.condstore = true;
+    // RFC 7162 §3.1: FETCH MODSEQ and CHANGEDSINCE enable CONDSTORE.
+    if f.changed_since.is_some() || f.attributes.contains(&FetchAttribute::Modseq) {
+        s.enable_condstore();
     }
     let seqs: Vec<u32> = resolve_in(&view, &f.set, f.uid, s.saved.as_deref())
         .into_iter()
@@ -282,7 +283,7 @@ fn binary(raw: &[u8], sm: &Summary, part: &[u32]) -> Option<Vec<u8>> {
 /// next command, which must already see \Seen (a later sync reports the flag change again).
 async fn mark_seen(s: &mut Session, seen: Vec<(u32, relais_store::ItemId)>) {
     let seqs: Vec<u32> = seen.iter().map(|(seq, _)| *seq).collect();
-    let items = seen.into_iter().map(|(_, item)| item).collect();
+    let items: Vec<relais_store::ItemId> = seen.iter().map(|(_, item)| *item).collect();
     // The mail domain adds \Seen on the flags as committed (not this session's copy of them).
     let result = relais_mail::mailbox::add_keyword(s.imap.store(), items, "\\Seen").await;
     match result {
@@ -295,7 +296,34 @@ async fn mark_seen(s: &mut Session, seen: Vec<(u32, relais_store::ItemId)>) {
                     m.flags.push("\\Seen".into());
                 }
             }
+            if s.condstore {
+                report_modseqs(s, seen).await;
+            }
         }
         Err(e) => tracing::warn!(error = %e, "imap: cannot set \\Seen"),
+    }
+}
+
+/// RFC 7162 §3.1: with CONDSTORE on, a FETCH that set \Seen reports each message's new MODSEQ
+/// (`* n FETCH (MODSEQ (m))`, as Dovecot sends it), and the view takes it so no later sync
+/// reports the change again.
+async fn report_modseqs(s: &mut Session, seen: Vec<(u32, relais_store::ItemId)>) {
+    let items: Vec<relais_store::ItemId> = seen.iter().map(|(_, i)| *i).collect();
+    let read = s
+        .imap
+        .store()
+        .read(move |r| {
+            Ok(items.into_iter().filter_map(|i| r.item(i).ok()).map(|it| (it.id, it.modseq)).collect::<Vec<_>>())
+        })
+        .await;
+    let Ok(modseqs) = read else { return };
+    for (seq, item) in seen {
+        let Some((_, modseq)) = modseqs.iter().find(|(i, _)| *i == item) else { continue };
+        if let Some(m) =
+            s.view().and_then(|v| usize::try_from(seq).ok().and_then(|q| v.messages.get_mut(q.checked_sub(1)?)))
+        {
+            m.modseq = *modseq;
+        }
+        s.data(Data::Fetch { seq, items: vec![FetchItem::Modseq(modseq.0)] });
     }
 }
