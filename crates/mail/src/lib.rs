@@ -2,6 +2,7 @@
 //!
 //! - `summary`: MIME analysis done once at delivery and stored with the message (envelope,
 //!   body structure with byte offsets, preview, search text), so no front-end re-parses MIME.
+//! - `binary`: binary MIME parts stored base64-encoded (an IMAP literal8 APPEND).
 //! - `deliver`: the one entry point that takes a message from any protocol (SMTP inbound and
 //!   submission now; ActiveSync SendMail, EWS, JMAP, iMIP later), stores it for local
 //!   recipients and queues it for remote ones, in one durable transaction.
@@ -16,6 +17,7 @@
 //!
 //! The outbound queue's rows live in the store; the SMTP crate runs the queue.
 
+pub mod binary;
 pub mod deliver;
 pub mod dsn;
 pub mod headers;
