@@ -71,7 +71,6 @@ pub async fn select(s: &mut Session, tag: &Tag, name: MailboxName, params: Selec
         qresync(s, &view, q.modseq, q.known_uids.as_ref()).await;
     }
     let code = if read_only { Code::ReadOnly } else { Code::ReadWrite };
-    let mut view = view;
     view.announced = flags_names(&view);
     s.state = State::Selected(view);
     s.ok_code(tag, code, if read_only { "EXAMINE completed" } else { "SELECT completed" });
