@@ -75,7 +75,8 @@ def state(r):
     c = imap(r)
     out = {}
     for box in ("INBOX", "Projects"):
-        c.select(box)
+        # EXAMINE: looking must not change what is compared (a SELECT claims \Recent).
+        c.select(box, readonly=True)
         validity = c.response("UIDVALIDITY")[1][0]
         _, data = c.uid("FETCH", "1:*", "(FLAGS MODSEQ)")
         messages = sorted(m.decode() for m in data if m)

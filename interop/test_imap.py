@@ -88,16 +88,17 @@ def test_fetch_store_search(imap):
     data = c.fetch([1, 2, 3], ["UID", "FLAGS", "ENVELOPE", "BODYSTRUCTURE", "RFC822.SIZE", "BODY.PEEK[HEADER.FIELDS (SUBJECT)]"])
     assert [data[i][b"ENVELOPE"].subject for i in (1, 2, 3)] == [b"message 0", b"message 1", b"message 2"]
     assert data[1][b"BODY[HEADER.FIELDS (SUBJECT)]"] == b"Subject: message 0\r\n\r\n"
-    assert data[1][b"BODYSTRUCTURE"][0] == b"text" and data[1][b"FLAGS"] == ()
+    # \Recent: this session was the first told of the messages (RFC 3501 §2.3.2).
+    assert data[1][b"BODYSTRUCTURE"][0] == b"text" and data[1][b"FLAGS"] == (b"\\Recent",)
     body = c.fetch([2], ["BODY[TEXT]", "BODY[1]", "BINARY[1]", "BINARY.SIZE[1]"])[2]
     assert body[b"BODY[TEXT]"] == b"body number 1\r\n" == body[b"BODY[1]"] == body[b"BINARY[1]"]
-    assert c.get_flags([2])[2] == (b"\\Seen",), "a non-PEEK fetch sets \\Seen"
+    assert c.get_flags([2])[2] == (b"\\Seen", b"\\Recent"), "a non-PEEK fetch sets \\Seen"
     partial = c.fetch([3], ["BODY.PEEK[]<0.10>"])[3]
     assert partial[b"BODY[]<0>"] == b"Return-Pat"
     c.add_flags([1], [b"\\Flagged", b"$Important"])
-    assert set(c.get_flags([1])[1]) == {b"\\Flagged", b"$Important"}
+    assert set(c.get_flags([1])[1]) == {b"\\Flagged", b"$Important", b"\\Recent"}
     c.remove_flags([1], [b"$Important"])
-    assert c.get_flags([1])[1] == (b"\\Flagged",)
+    assert c.get_flags([1])[1] == (b"\\Flagged", b"\\Recent")
     assert c.search(["FLAGGED"]) == [1]
     assert c.search(["UNSEEN"]) == [1, 3]
     assert c.search(["SUBJECT", "message 2"]) == [3]
@@ -125,7 +126,7 @@ def test_copy_move_expunge_append(imap):
     result = c.append("INBOX", b"From: me@x.test\r\nSubject: appended\r\n\r\nhi\r\n", flags=[b"\\Seen"])
     assert b"APPENDUID" in result
     assert c.search(["SUBJECT", "appended"]) == [4]
-    assert c.get_flags([4])[4] == (b"\\Seen",)
+    assert c.get_flags([4])[4] == (b"\\Seen", b"\\Recent"), "appended while selected: recent here"
     with pytest.raises(IMAPClient.Error):
         c.append("Nowhere", b"Subject: x\r\n\r\nx\r\n")
     c.logout()
@@ -138,7 +139,7 @@ def test_two_sessions_see_each_other(imap):
     b.add_flags([1], [b"\\Answered"])
     responses = a.noop()[1]
     assert any(r[1] == b"FETCH" for r in responses), responses
-    assert a.get_flags([1])[1] == (b"\\Answered",)
+    assert a.get_flags([1])[1] == (b"\\Answered", b"\\Recent"), "a selected first: recent for a only"
     deliver(imap, "while selected")
     responses = a.noop()[1]
     assert (4, b"EXISTS") in responses, responses
@@ -232,7 +233,7 @@ def test_copy_has_its_own_flags_and_move_into_same_mailbox_renumbers_it(imap):
     c.expunge()
     c.select_folder("Archive")
     uids = c.search(["ALL"])
-    assert len(uids) == 1 and c.get_flags(uids)[uids[0]] == (), "the copy did not inherit \\Deleted"
+    assert len(uids) == 1 and c.get_flags(uids)[uids[0]] == (b"\\Recent",), "the copy did not inherit \\Deleted"
     c.select_folder("INBOX")
     c.add_flags([2], [b"\\Flagged"])
     # Issue 12 item 6 (RFC 6851): a MOVE into the selected mailbox gives the message a new UID,

@@ -431,3 +431,149 @@ def test_search_corpus_sort_matches_dovecot(relais_imap, dovecot_imap, criteria)
         fill_search(c)
         answers.append((c.sort(criteria), c.sort(criteria, ["NOT", "SUBJECT", "lunch"])))
     assert answers[0] == answers[1], f"relais: {answers[0]}\ndovecot: {answers[1]}"
+
+
+# --- \Recent, CONDSTORE and binary parts (issue 12 items 1, 5, 7), raw lines compared ----------
+
+def raw_session(server):
+    """A second IMAPClient on the same server, logged in as the same user."""
+    host, port, ssl_on = server
+    c = IMAPClient(host, port=port, ssl=ssl_on, ssl_context=insecure() if ssl_on else None, timeout=20)
+    return c
+
+
+def where(c):
+    """(host, port, ssl) of an IMAPClient, to open another session like it."""
+    return c.host, c.port, c.ssl
+
+
+def login_like(c, user, password):
+    other = raw_session(where(c))
+    other.login(user, password)
+    return other
+
+
+def untagged(c, *command):
+    """The untagged responses to a raw command, as imaplib collects them, and its status."""
+    raw = c._imap
+    raw.untagged_responses.clear()
+    typ, _ = raw._simple_command(*command)
+    got = {k: list(v) for k, v in raw.untagged_responses.items()}
+    raw.untagged_responses.clear()
+    return typ, got
+
+
+def recent_story(c, second):
+    """Two sessions: what each is told of \\Recent, step by step."""
+    c.select_folder("INBOX")
+    for subject in ("one", "two"):
+        c.append("INBOX", f"Subject: {subject}\r\n\r\nhi\r\n".encode())
+    c.unselect_folder()
+    story = [c.folder_status("INBOX", ["MESSAGES", "RECENT"])]
+    story.append(c.select_folder("INBOX").get(b"RECENT"))
+    story.append(c.fetch(c.search("ALL"), ["FLAGS"]))
+    story.append([c.search(k) for k in ("RECENT", "NEW", "OLD")])
+    story.append(second.select_folder("INBOX").get(b"RECENT"))
+    story.append(second.fetch(second.search("ALL"), ["FLAGS"]))
+    story.append(second.search("OLD"))
+    c.append("INBOX", b"Subject: three\r\n\r\nhi\r\n")
+    story.append(sorted(c.noop()[1]))
+    story.append(sorted(second.noop()[1]))
+    story.append(c.fetch([3], ["FLAGS"]))
+    story.append(second.fetch([3], ["FLAGS"]))
+    story.append(second.select_folder("INBOX", readonly=True).get(b"RECENT"))
+    return story
+
+
+def test_recent_matches_dovecot(relais_imap, dovecot_imap, relais_second, dovecot_second):
+    """RFC 3501 §2.3.2: one session sees each message as \\Recent; SELECT, EXAMINE, STATUS,
+    FETCH FLAGS, SEARCH RECENT/NEW/OLD and the untagged RECENT after new mail agree."""
+    ours = recent_story(relais_imap, relais_second)
+    theirs = recent_story(dovecot_imap, dovecot_second)
+    assert ours == theirs, f"relais:  {ours}\ndovecot: {theirs}"
+
+
+def condstore_story(c, second):
+    c.select_folder("INBOX")
+    for subject in ("one", "two"):
+        c.append("INBOX", f"Subject: {subject}\r\n\r\nhi\r\n".encode())
+    base = c.fetch(c.search("ALL"), ["UID"])  # not enabling
+    story = []
+    typ, got = untagged(c, "FETCH", "1", "(MODSEQ)")
+    story.append((typ, sorted(k for k in got), [bool(v) for v in got.get("OK", [])]))
+    typ, got = untagged(c, "FETCH", "2", "(MODSEQ)")
+    story.append((typ, sorted(got)))
+    typ, got = untagged(c, "STORE", "1", "+FLAGS", "(\\Flagged)")
+    story.append((typ, [b"MODSEQ" in line for line in got.get("FETCH", [])]))
+    second.select_folder("INBOX")
+    typ, got = untagged(second, "SEARCH", "MODSEQ", "1")
+    story.append((typ, sorted(got), [b"HIGHESTMODSEQ" in (v or b"") for v in got.get("OK", [])]))
+    second.add_flags([2], [b"\\Seen"])
+    modseqs = {k: v[b"MODSEQ"][0] for k, v in second.fetch(second.search("ALL"), ["MODSEQ"]).items()}
+    for options in ("MIN", "MAX", "ALL", "MIN COUNT"):
+        typ, got = untagged(second, "UID", "SEARCH", "RETURN", f"({options})", "MODSEQ", "1")
+        line = got["ESEARCH"][0]
+        reported = int(line.rsplit(b"MODSEQ ", 1)[1])
+        story.append((options, [k for k, v in sorted(modseqs.items()) if v == reported]))
+    story.append(len(base))
+    return story
+
+
+def test_condstore_enabling_matches_dovecot(relais_imap, dovecot_imap, relais_second, dovecot_second):
+    """RFC 7162 §3.1: FETCH MODSEQ and SEARCH MODSEQ enable CONDSTORE (one * OK [HIGHESTMODSEQ]),
+    then a STORE's FETCH carries MODSEQ; ESEARCH MIN/MAX report those messages' MODSEQ."""
+    ours = condstore_story(relais_imap, relais_second)
+    theirs = condstore_story(dovecot_imap, dovecot_second)
+    assert ours == theirs, f"relais:  {ours}\ndovecot: {theirs}"
+
+
+BINARY_MESSAGE = (
+    b"From: a@example.org\r\nSubject: bin\r\nMIME-Version: 1.0\r\n"
+    b"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+    b"--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+    b"--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+    + bytes(range(256)) + b"\r\n--b--\r\n"
+)
+
+
+def binary_story(c):
+    """A literal8 APPEND with a binary part, then what FETCH says of it (raw bytes)."""
+    c.select_folder("INBOX")
+    raw = c._imap
+    tag = raw._new_tag()
+    raw.send(tag + b" APPEND INBOX ~{%d}\r\n" % len(BINARY_MESSAGE))
+    assert raw._get_line().startswith(b"+")
+    raw.send(BINARY_MESSAGE + b"\r\n")
+    while not (line := raw._get_line()).startswith(tag):
+        pass
+    assert line.split()[1] == b"OK", line
+    uid = max(c.search("ALL"))
+    got = c.fetch([uid], ["BODYSTRUCTURE", "RFC822.SIZE", "BODY.PEEK[2]", "BINARY.PEEK[2]", "BODY.PEEK[]"])[uid]
+    got.pop(b"SEQ", None)
+    got[b"BODYSTRUCTURE"] = norm(got[b"BODYSTRUCTURE"])
+    return got
+
+
+def test_binary_part_matches_dovecot(relais_imap, dovecot_imap):
+    """RFC 3516 §4.4 with RFC 3501 §4.3: a binary part APPENDed as literal8 is stored base64
+    (BODY[2], BODY[] and BODYSTRUCTURE say so, no NUL in a {n} literal), BINARY[2] gives the
+    octets back."""
+    ours, theirs = binary_story(relais_imap), binary_story(dovecot_imap)
+    assert ours == theirs, f"relais:  {ours}\ndovecot: {theirs}"
+    # imapclient does not parse literal8: BINARY[2] reads as the `~{256}` announcement, on both.
+    assert b"\0" not in ours[b"BODY[2]"] and b"\0" not in ours[b"BODY[]"]
+    assert ours[b"BINARY[2]"].startswith(b"~{256}")
+
+
+@pytest.fixture
+def relais_second(relais_imap):
+    c = login_like(relais_imap, USER, PASSWORD)
+    yield c
+    c.logout()
+
+
+@pytest.fixture
+def dovecot_second(dovecot_imap):
+    c = login_like(dovecot_imap, "diff", DovecotPeer.password)
+    yield c
+    c.logout()

@@ -12,6 +12,7 @@ mod compress;
 mod conn;
 mod convert;
 mod folders;
+mod recent;
 pub mod rights;
 mod search;
 mod session;

@@ -36,6 +36,11 @@ fn uid_ranges(uids: impl IntoIterator<Item = u32>) -> Query {
     Query::Uids(ranges)
 }
 
+/// The messages this session sees as \Recent.
+fn recent_uids(c: &Context<'_>) -> Query {
+    uid_ranges(c.view.messages.iter().filter(|m| m.recent).map(|m| m.uid.0))
+}
+
 /// The UIDs of a sequence set of this view: each range of sequence numbers is the range of the
 /// UIDs at its ends, because UIDs ascend with sequence numbers and no other message of the
 /// mailbox lies between them.
@@ -66,9 +71,11 @@ pub fn query(key: &SearchKey, c: &Context<'_>) -> Query {
         Unflagged => not(flag("\\Flagged")),
         Seen => flag("\\Seen"),
         Unseen => not(flag("\\Seen")),
-        // Relais keeps no \Recent (RFC 9051 dropped it): nothing is recent.
-        Recent | New => Query::Nothing,
-        Old => Query::All,
+        // RFC 3501 §6.4.4: \Recent as this session sees it (never in IMAP4rev2): the view's
+        // recent messages, as UIDs.
+        Recent => recent_uids(c),
+        New => Query::And(vec![recent_uids(c), not(flag("\\Seen"))]),
+        Old => not(recent_uids(c)),
         Keyword(k) => flag(k),
         Unkeyword(k) => not(flag(k)),
         Larger(n) => Query::Larger(*n),

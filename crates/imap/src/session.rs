@@ -243,7 +243,7 @@ impl Session {
         let v = view.clone();
         let me = self.account();
         let result = self.imap.store().read(move |r| resync(r, v, me)).await;
-        let (v, updates) = match result {
+        let (mut v, updates) = match result {
             Ok(x) => x,
             // The change log no longer reaches back to this view (a session older than the
             // log's window): its sequence numbers cannot be reconciled. Say so and end the
@@ -266,16 +266,40 @@ impl Session {
             }
             return;
         }
+        // New messages: claimed as \Recent by this session if no other was told of them first.
+        let recent = if updates.exists.is_some() {
+            crate::recent::settle(self.imap.store(), &mut v, self.rev2).await
+        } else {
+            0
+        };
+        let recent_now = v.recent();
         self.state = State::Selected(v);
         crate::commands::select::announce_keywords(self);
         if let Some(n) = updates.exists {
             self.data(Data::Exists(n));
+        }
+        if recent > 0 {
+            // RFC 3501 §7.3.2: the number of messages with \Recent, after EXISTS as Dovecot sends it.
+            self.data(Data::Recent(recent_now));
         }
         for seq in updates.flags {
             crate::commands::fetch::send_flags(self, seq);
         }
         if expunges_allowed {
             self.flush_expunges();
+        }
+    }
+
+    /// RFC 7162 §3.1: a CONDSTORE-enabling command (FETCH with MODSEQ or CHANGEDSINCE, SEARCH
+    /// with MODSEQ, STORE with UNCHANGEDSINCE) turns CONDSTORE on; the first one while a mailbox
+    /// is selected is told the mailbox's HIGHESTMODSEQ, as Dovecot does, before its answer.
+    pub fn enable_condstore(&mut self) {
+        if self.condstore {
+            return;
+        }
+        self.condstore = true;
+        if let Some(highest) = self.view().map(|v| v.highest_modseq().0) {
+            self.status(StatusResponse::new(None, Status::Ok, "Highest").with_code(Code::HighestModseq(highest)));
         }
     }
 

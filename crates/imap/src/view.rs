@@ -19,6 +19,8 @@ pub struct Message {
     pub received_at: i64,
     /// Expunged elsewhere, not yet reported to this client.
     pub gone: bool,
+    /// \Recent for this session (RFC 3501 §2.3.2): it was the first to be told of the message.
+    pub recent: bool,
 }
 
 /// What a sync found, for the untagged responses of the next allowed moment.
@@ -48,6 +50,13 @@ pub struct View {
     pub modseq: Modseq,
     /// The flags last announced with FLAGS.
     pub announced: Vec<String>,
+    /// The mailbox's recent watermark as last read (`relais_mail::recent`).
+    pub recent_uid: Uid,
+    /// The highest UID whose recentness this view has settled.
+    pub recent_checked: Uid,
+    /// This session claims \Recent: a read-write SELECT. EXAMINE, and a SELECT that can change
+    /// nothing (RFC 4314 rights), look without claiming, as RFC 3501 §6.3.2 says of EXAMINE.
+    pub claims: bool,
 }
 
 impl View {
@@ -58,6 +67,7 @@ impl View {
         let read_only = examine || rights & (KEEP_SEEN | WRITE_FLAGS | INSERT | DELETE_ITEMS | EXPUNGE) == 0;
         let c = r.collection(mailbox)?;
         let modseq = r.account_modseq(c.account)?;
+        let recent_uid = r.recent_uid(mailbox)?;
         let messages = r
             .mailbox_messages(mailbox)?
             .into_iter()
@@ -69,6 +79,7 @@ impl View {
                 size: m.size,
                 received_at: m.received_at,
                 gone: false,
+                recent: false,
             })
             .collect();
         Ok(View {
@@ -81,6 +92,9 @@ impl View {
             messages,
             modseq,
             announced: Vec::new(),
+            recent_uid,
+            recent_checked: Uid(0),
+            claims: !read_only,
         })
     }
 
@@ -116,12 +130,32 @@ impl View {
         self.modseq
     }
 
+    /// How many messages are \Recent for this session (RFC 3501 §7.3.2 RECENT).
+    pub fn recent(&self) -> u32 {
+        u32::try_from(self.messages.iter().filter(|m| m.recent).count()).unwrap_or(u32::MAX)
+    }
+
+    /// Settles the recentness of the messages above `recent_checked`: those above `before`
+    /// (the watermark this session's claim found, or the one read when it does not claim) are
+    /// recent. Returns how many became recent.
+    pub fn mark_recent(&mut self, before: Uid) -> u32 {
+        let from = before.max(self.recent_checked);
+        let mut n = 0;
+        for m in self.messages.iter_mut().filter(|m| m.uid > from) {
+            m.recent = true;
+            n += 1;
+        }
+        self.recent_checked = self.recent_checked.max(Uid(self.max_uid()));
+        n
+    }
+
     /// Reads what changed since `self.modseq` and folds it in. New messages and flag changes are
     /// applied at once; expunges are only marked (`gone`) until `take_expunges`.
     pub fn sync(&mut self, r: &mut ReadTx<'_>) -> relais_store::Result<Updates> {
         let changes = r.mailbox_changes_since(self.mailbox, self.modseq)?;
         let c = r.collection(self.mailbox)?;
         let now = r.account_modseq(c.account)?;
+        self.recent_uid = r.recent_uid(self.mailbox)?;
         let mut updates = Updates::default();
         let mut arrived = false;
         for ch in changes {
@@ -171,6 +205,7 @@ impl View {
                         size: item.size,
                         received_at: item.received_at,
                         gone: false,
+                        recent: false,
                     });
                     *arrived = true;
                 }

@@ -115,7 +115,9 @@ async fn grants_and_refusals() {
     assert!(has(&select, "* 1 EXISTS"), "{select:?}");
     bob.ok("FETCH 1 BODY[]").await;
     let flags = bob.ok("FETCH 1 FLAGS").await;
-    assert!(has(&flags, "* 1 FETCH (FLAGS ())"), "no \\Seen without s: {flags:?}");
+    // No \Seen without s; \Recent because no session claimed the message (a read-only
+    // SELECT looks like EXAMINE and claims none, RFC 3501 §2.3.2).
+    assert!(has(&flags, "* 1 FETCH (FLAGS (\\Recent))"), "no \\Seen without s: {flags:?}");
     bob.expect("STORE 1 +FLAGS (\\Seen)", "NO").await;
     bob.expect("EXPUNGE", "NO").await;
     bob.append(SHARED, "NO [NOPERM]").await;
@@ -138,7 +140,8 @@ async fn grants_and_refusals() {
     bob.expect("STORE 1 +FLAGS (\\Seen \\Deleted)", "NO [NOPERM]").await;
     bob.expect("STORE 1 FLAGS (\\Flagged)", "NO [NOPERM]").await;
     let flags = bob.ok("FETCH 1 FLAGS").await;
-    assert!(has(&flags, "* 1 FETCH (FLAGS (\\Seen))"), "{flags:?}");
+    // \Recent: this read-write SELECT is the first to claim the message (RFC 3501 §2.3.2).
+    assert!(has(&flags, "* 1 FETCH (FLAGS (\\Seen \\Recent))"), "{flags:?}");
     bob.expect("EXPUNGE", "NO [NOPERM]").await;
     bob.append(SHARED, "OK").await;
     bob.ok("CREATE \"Other Users/alice@example.test/Team/Bobs\"").await;

@@ -2,12 +2,14 @@
 //!
 //! - `summary`: MIME analysis done once at delivery and stored with the message (envelope,
 //!   body structure with byte offsets, preview, search text), so no front-end re-parses MIME.
+//! - `binary`: binary MIME parts stored base64-encoded (an IMAP literal8 APPEND).
 //! - `deliver`: the one entry point that takes a message from any protocol (SMTP inbound and
 //!   submission now; ActiveSync SendMail, EWS, JMAP, iMIP later), stores it for local
 //!   recipients and queues it for remote ones, in one durable transaction.
 //! - `headers`: trace and identity headers (Received, Return-Path, Message-ID, Date).
 //! - `mailbox`: mailbox operations every front-end shares (append, …), one transaction each.
 //! - `search`: one query type for every front-end, evaluated by the store's index in SQL.
+//! - `recent`: IMAP's \Recent, claimed by one session per message (RFC 3501 §2.3.2).
 //! - `sender_auth`: SMTP's verdict on who sent a message, typed, for iMIP.
 //! - `compose`: the one MIME builder for messages Relais writes (DSNs, iMIP, vacation replies),
 //!   RFC 2047-encoded headers included.
@@ -21,11 +23,13 @@
 //! The outbound queue's rows live in the store; the SMTP crate runs the queue.
 
 pub mod compose;
+pub mod binary;
 pub mod deliver;
 pub mod dsn;
 pub mod headers;
 pub mod mailbox;
 pub mod search;
+pub mod recent;
 pub mod sender_auth;
 pub mod submission;
 pub mod summary;

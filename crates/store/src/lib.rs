@@ -28,6 +28,7 @@ mod pg;
 mod pool;
 mod queue;
 mod read;
+mod recent;
 mod resource;
 mod search;
 pub use grants::{Share, delegate_rights, rights as share_rights};

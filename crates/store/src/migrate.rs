@@ -21,6 +21,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0012_subscriptions.sql"),
     include_str!("../migrations/sqlite/0013_migration_progress.sql"),
     include_str!("../migrations/sqlite/0014_search_index.sql"),
+    include_str!("../migrations/sqlite/0015_recent.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
@@ -37,10 +38,11 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0012_subscriptions.sql"),
     include_str!("../migrations/postgres/0013_migration_progress.sql"),
     include_str!("../migrations/postgres/0014_search_index.sql"),
+    include_str!("../migrations/postgres/0015_recent.sql"),
 ];
 
 /// The schema version this binary writes.
-pub const LATEST: i64 = 14;
+pub const LATEST: i64 = 15;
 
 pub fn run(conn: &mut dyn Conn) -> Result<()> {
     let (steps, begin) = match conn.dialect() {

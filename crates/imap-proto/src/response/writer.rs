@@ -93,12 +93,22 @@ impl<'o> Writer<'o> {
         self.nstring(s.map(str::as_bytes));
     }
 
-    /// `{n}` CRLF and the octets (servers never send `{n+}`, RFC 7888 §3).
+    /// `{n}` CRLF and the octets (servers never send `{n+}`, RFC 7888 §3). CHAR8 excludes NUL
+    /// (RFC 9051 §9): a NUL (a message APPENDed with one in a plain literal) goes out as 0x80,
+    /// the size unchanged, as Dovecot sends it; BINARY keeps the octets (`binary`).
     pub fn literal(&mut self, data: &[u8]) {
+        self.literal_head(data.len());
+        if data.contains(&0) {
+            self.out.extend(data.iter().map(|b| if *b == 0 { 0x80 } else { *b }));
+        } else {
+            self.out.extend_from_slice(data);
+        }
+    }
+
+    fn literal_head(&mut self, len: usize) {
         self.out.push(b'{');
-        self.number(data.len() as u64);
+        self.number(len as u64);
         self.out.extend_from_slice(b"}\r\n");
-        self.out.extend_from_slice(data);
     }
 
     /// BINARY content: a literal8 `~{n}` when it holds NUL, else a literal (RFC 3516 §4.2).
@@ -106,7 +116,8 @@ impl<'o> Writer<'o> {
         if data.contains(&0) {
             self.out.push(b'~');
         }
-        self.literal(data);
+        self.literal_head(data.len());
+        self.out.extend_from_slice(data);
     }
 
     /// RFC 9051 §9 `mailbox`: modified UTF-7 unless the session enabled UTF-8.

@@ -30,7 +30,13 @@ pub async fn append(s: &mut Session, tag: &Tag, mailbox: MailboxName, messages: 
             return s.no(tag, Some(Code::Cannot), "an empty message cannot be appended");
         }
         let keywords = convert::keywords(&m.flags);
-        batch.push(NewMessage { raw: m.data, keywords, received_at: m.date.map(|d| d.unix_seconds()) });
+        // RFC 3516 §4.4: a literal8 may bring binary parts; stored base64-encoded, as Dovecot
+        // does, so that BODY[n] never holds what a `{n}` literal may not carry (issue 12 item 7).
+        let raw = match m.kind {
+            relais_imap_proto::AppendKind::Literal => m.data,
+            _ => relais_mail::binary::encode_binary_parts(&m.data).unwrap_or(m.data),
+        };
+        batch.push(NewMessage { raw, keywords, received_at: m.date.map(|d| d.unix_seconds()) });
     }
     let Some(actor) = s.actor() else { return };
     match s.imap.mailer.append(&actor, target.collection.id, batch).await {

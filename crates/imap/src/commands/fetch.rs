@@ -18,11 +18,21 @@ pub fn send_flags(s: &mut Session, seq: u32) {
 
 pub fn send_flags_of(s: &mut Session, view: &View, seq: u32) {
     let Some(m) = view.by_seq(seq) else { return };
-    let mut items = vec![FetchItem::Flags(convert::flags(&m.flags)), FetchItem::Uid(m.uid.0)];
+    let mut items = vec![FetchItem::Flags(flags_of(m)), FetchItem::Uid(m.uid.0)];
     if s.condstore {
         items.push(FetchItem::Modseq(m.modseq.0));
     }
     s.data(Data::Fetch { seq, items });
+}
+
+/// A message's flags as this session sees them: its keywords, and \Recent when this session
+/// was the first told of it (RFC 3501 §2.3.2; never in an IMAP4rev2 session, which marks none).
+pub fn flags_of(m: &crate::view::Message) -> Vec<Flag> {
+    let mut flags = convert::flags(&m.flags);
+    if m.recent {
+        flags.push(Flag::Recent);
+    }
+    flags
 }
 
 /// The sequence numbers a set names, in order; `uid` sets are matched against UIDs, and `$` is
@@ -58,8 +68,9 @@ pub async fn fetch(s: &mut Session, tag: &Tag, f: FetchCommand) {
     if !f.uid && f.set.highest(view.exists()).is_some_and(|h| h > view.exists()) {
         return s.bad(tag, "message sequence number beyond the mailbox");
     }
-    if f.changed_since.is_some() {
-        s.condstore = true;
+    // RFC 7162 §3.1: FETCH MODSEQ and CHANGEDSINCE enable CONDSTORE.
+    if f.changed_since.is_some() || f.attributes.contains(&FetchAttribute::Modseq) {
+        s.enable_condstore();
     }
     let seqs: Vec<u32> = resolve_in(&view, &f.set, f.uid, s.saved.as_deref())
         .into_iter()
@@ -115,6 +126,9 @@ pub async fn fetch(s: &mut Session, tag: &Tag, f: FetchCommand) {
             items.retain(|i| !matches!(i, FetchItem::Flags(_)));
             let mut flags = convert::flags(&m.flags);
             flags.push(Flag::Seen);
+            if m.recent {
+                flags.push(Flag::Recent);
+            }
             items.push(FetchItem::Flags(flags));
         }
         s.data(Data::Fetch { seq, items });
@@ -158,7 +172,7 @@ struct Stored<'a> {
 fn item(out: &mut Vec<FetchItem>, a: &FetchAttribute, m: &crate::view::Message, stored: &Stored<'_>) {
     let (sm, raw) = (stored.summary, stored.raw);
     match a {
-        FetchAttribute::Flags => out.push(FetchItem::Flags(convert::flags(&m.flags))),
+        FetchAttribute::Flags => out.push(FetchItem::Flags(flags_of(m))),
         FetchAttribute::Uid => out.push(FetchItem::Uid(m.uid.0)),
         FetchAttribute::InternalDate => out.extend(convert::internal_date(m.received_at).map(FetchItem::InternalDate)),
         FetchAttribute::Rfc822Size => out.push(FetchItem::Rfc822Size(m.size)),
@@ -269,7 +283,7 @@ fn binary(raw: &[u8], sm: &Summary, part: &[u32]) -> Option<Vec<u8>> {
 /// next command, which must already see \Seen (a later sync reports the flag change again).
 async fn mark_seen(s: &mut Session, seen: Vec<(u32, relais_store::ItemId)>) {
     let seqs: Vec<u32> = seen.iter().map(|(seq, _)| *seq).collect();
-    let items = seen.into_iter().map(|(_, item)| item).collect();
+    let items: Vec<relais_store::ItemId> = seen.iter().map(|(_, item)| *item).collect();
     let (Some(actor), Some(mailbox)) = (s.actor(), s.view().map(|v| v.mailbox)) else { return };
     // The mail domain adds \Seen on the flags as committed (not this session's copy of them).
     let result = relais_mail::mailbox::add_keyword(s.imap.store(), &actor, mailbox, items, "\\Seen").await;
@@ -283,7 +297,34 @@ async fn mark_seen(s: &mut Session, seen: Vec<(u32, relais_store::ItemId)>) {
                     m.flags.push("\\Seen".into());
                 }
             }
+            if s.condstore {
+                report_modseqs(s, seen).await;
+            }
         }
         Err(e) => tracing::warn!(error = %e, "imap: cannot set \\Seen"),
+    }
+}
+
+/// RFC 7162 §3.1: with CONDSTORE on, a FETCH that set \Seen reports each message's new MODSEQ
+/// (`* n FETCH (MODSEQ (m))`, as Dovecot sends it), and the view takes it so no later sync
+/// reports the change again.
+async fn report_modseqs(s: &mut Session, seen: Vec<(u32, relais_store::ItemId)>) {
+    let items: Vec<relais_store::ItemId> = seen.iter().map(|(_, i)| *i).collect();
+    let read = s
+        .imap
+        .store()
+        .read(move |r| {
+            Ok(items.into_iter().filter_map(|i| r.item(i).ok()).map(|it| (it.id, it.modseq)).collect::<Vec<_>>())
+        })
+        .await;
+    let Ok(modseqs) = read else { return };
+    for (seq, item) in seen {
+        let Some((_, modseq)) = modseqs.iter().find(|(i, _)| *i == item) else { continue };
+        if let Some(m) =
+            s.view().and_then(|v| usize::try_from(seq).ok().and_then(|q| v.messages.get_mut(q.checked_sub(1)?)))
+        {
+            m.modseq = *modseq;
+        }
+        s.data(Data::Fetch { seq, items: vec![FetchItem::Modseq(modseq.0)] });
     }
 }

@@ -206,19 +206,21 @@ pub async fn status(s: &mut Session, tag: &Tag, name: MailboxName, items: Vec<St
 
 /// One `* STATUS` answer: counts from one listing of the mailbox.
 async fn send_status(s: &mut Session, mailbox: relais_store::CollectionId, name: &str, items: &[StatusItem]) {
-    let Ok((c, messages, modseq)) = s
+    let Ok((c, (messages, unclaimed), modseq)) = s
         .imap
         .store()
         .read(move |r| {
             let c = r.collection(mailbox)?;
             let m = r.mailbox_messages(mailbox)?;
             let modseq = r.account_modseq(c.account)?;
-            Ok((c, m, modseq))
+            let unclaimed = r.unclaimed_recent(mailbox)?;
+            Ok((c, (m, unclaimed), modseq))
         })
         .await
     else {
         return;
     };
+    let own_recent = s.view().filter(|v| v.mailbox == mailbox).map_or(0, |v| v.recent());
     let count = |f: &dyn Fn(&relais_store::MailboxMessage) -> bool| {
         u32::try_from(messages.iter().filter(|m| f(m)).count()).unwrap_or(u32::MAX)
     };
@@ -227,7 +229,8 @@ async fn send_status(s: &mut Session, mailbox: relais_store::CollectionId, name:
         .filter_map(|i| {
             Some(match i {
                 StatusItem::Messages => StatusValue::Messages(count(&|_| true)),
-                StatusItem::Recent => StatusValue::Recent(0),
+                // RFC 3501 §6.3.10: the messages no session claimed yet, and this session's own.
+                StatusItem::Recent => StatusValue::Recent(unclaimed.saturating_add(own_recent)),
                 StatusItem::UidNext => StatusValue::UidNext(c.uid_next),
                 StatusItem::UidValidity => StatusValue::UidValidity(c.uid_validity),
                 StatusItem::Unseen => StatusValue::Unseen(count(&|m| !crate::convert::has(&m.keywords, "\\Seen"))),

@@ -46,7 +46,19 @@ pub async fn search(s: &mut Session, tag: &Tag, c: SearchCommand) {
     };
     let uids: Vec<u32> = seqs.iter().filter_map(|q| view.by_seq(*q)).map(|m| m.uid.0).collect();
     let ids: Vec<u32> = if c.uid { uids.clone() } else { seqs.clone() };
-    let modseq = highest_modseq(&c.criteria, &view, &seqs);
+    if mentions_modseq(&c.criteria) {
+        s.enable_condstore(); // RFC 7162 §3.1
+    }
+    let modseq = match &c.returns {
+        // RFC 7162 §3.1.5 with RFC 4731: MIN and MAX alone report the MODSEQ of those messages.
+        Some(r) if !r.is_empty() && !r.iter().any(|x| matches!(x, SearchReturn::All | SearchReturn::Count)) => {
+            let min = seqs.first().filter(|_| r.contains(&SearchReturn::Min));
+            let max = seqs.last().filter(|_| r.contains(&SearchReturn::Max));
+            let ends: Vec<u32> = [min, max].into_iter().flatten().copied().collect();
+            highest_modseq(&c.criteria, &view, &ends)
+        }
+        _ => highest_modseq(&c.criteria, &view, &seqs),
+    };
     match c.returns {
         None => s.data(Data::Search { ids, modseq }),
         Some(returns) => esearch(s, tag, &returns, Answer { uid: c.uid, ids, uids, modseq }),

@@ -36,17 +36,19 @@ pub async fn select(s: &mut Session, tag: &Tag, name: MailboxName, params: Selec
         return;
     }
     let (id, rights) = (folder.collection.id, folder.rights);
-    let view = match s.imap.store().read(move |r| View::open(r, id, read_only, rights)).await {
+    let mut view = match s.imap.store().read(move |r| View::open(r, id, read_only, rights)).await {
         Ok(v) => v,
         Err(e) => return s.store_error(tag, &e),
     };
+    // RFC 3501 §2.3.2: SELECT claims the messages no session was told of; EXAMINE only looks.
+    crate::recent::settle(s.imap.store(), &mut view, s.rev2).await;
     let read_only = view.read_only;
     let flags = flag_list(&view);
     s.data(Data::Flags(flags.clone()));
     s.data(Data::Exists(view.exists()));
     if !s.rev2 {
-        // IMAP4rev1 clients expect RECENT (RFC 3501 §7.3.2); Relais keeps no \Recent.
-        s.data(Data::Recent(0));
+        // RFC 3501 §7.3.2 (RFC 9051 dropped RECENT).
+        s.data(Data::Recent(view.recent()));
     }
     let untagged = |s: &mut Session, code: Code| s.status(StatusResponse::new(None, Status::Ok, "").with_code(code));
     untagged(
@@ -69,7 +71,6 @@ pub async fn select(s: &mut Session, tag: &Tag, name: MailboxName, params: Selec
         qresync(s, &view, q.modseq, q.known_uids.as_ref()).await;
     }
     let code = if read_only { Code::ReadOnly } else { Code::ReadWrite };
-    let mut view = view;
     view.announced = flags_names(&view);
     s.state = State::Selected(view);
     s.ok_code(tag, code, if read_only { "EXAMINE completed" } else { "SELECT completed" });
