@@ -28,6 +28,7 @@ pub mod deliver;
 pub mod dsn;
 pub mod headers;
 pub mod mailbox;
+pub mod outbound;
 pub mod search;
 pub mod recent;
 pub mod sender_auth;

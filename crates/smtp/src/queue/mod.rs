@@ -94,8 +94,7 @@ impl Queue {
     pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         let wake = self.mailer.queue_wake();
         loop {
-            let batch = match self.mailer.store().write(|tx| tx.lease_due(relais_store::now(), BATCH, LEASE_SECS)).await
-            {
+            let batch = match self.mailer.lease_due(relais_store::now(), BATCH, LEASE_SECS).await {
                 Ok(b) => b,
                 Err(e) => {
                     tracing::warn!(error = %e, "queue: cannot lease");
@@ -291,16 +290,7 @@ impl Queue {
             updates.push((r.id, outcome));
         }
         let id = m.id;
-        let recorded = self
-            .mailer
-            .store()
-            .write(move |tx| {
-                for (r, o) in &updates {
-                    tx.queue_outcome(*r, o)?;
-                }
-                tx.queue_retire_if_done(id)
-            })
-            .await;
+        let recorded = self.mailer.record_attempt(id, updates).await;
         if let Err(e) = recorded {
             tracing::error!(queue_id = m.id, error = %e, "queue: cannot record outcomes; the lease will expire and the attempt repeat");
             return;
