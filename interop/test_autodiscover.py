@@ -143,9 +143,17 @@ HOSTILE = {
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_pox_hostile(server, name):
-    resp = post(server, HOSTILE[name].encode("utf-8", "surrogateescape"))
-    assert resp.status_code == 400, resp.text[:200]
-    assert error_code(resp)[0] == "600"
+    body = HOSTILE[name].encode("utf-8", "surrogateescape")
+    try:
+        resp = post(server, body)
+    except requests.exceptions.ConnectionError:
+        # Past the 64 KiB cap the server answers before reading the body and closes the
+        # connection (crates/relais/src/http.rs `refuse`): a client still sending may see the
+        # close before the answer. Only a body over the cap may end so.
+        assert len(body) > 64 * 1024, name
+    else:
+        assert resp.status_code == 400, resp.text[:200]
+        assert error_code(resp)[0] == "600"
     assert post(server, pox_body(USER)).status_code == 200, "the server still answers"
 
 

@@ -45,7 +45,8 @@ def listing(r, user):
         for part in data:
             if isinstance(part, tuple):
                 meta = part[0].decode()
-                flags = sorted(meta.split("FLAGS (")[1].split(")")[0].split())
+                # \Recent is the session's, not the message's (RFC 3501 §2.3.2): never exported.
+                flags = sorted(f for f in meta.split("FLAGS (")[1].split(")")[0].split() if f != "\\Recent")
                 date = meta.split('INTERNALDATE "')[1].split('"')[0]
                 rows.append((part[1].decode().strip(), tuple(flags), date))
         out[name] = sorted(rows)
