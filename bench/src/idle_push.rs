@@ -10,10 +10,12 @@
 //!
 //! `idle-push hold --pid PID --imap HOST:PORT --smtp HOST:PORT --count N --domain D
 //! --password P [--sources S] [--wake K]` opens the N sessions (from S loopback source
-//! addresses, so per-address caps do not refuse them), reads the server's RSS before and
-//! after, runs `$IDLE_PUSH_HOOK` (the delivery load) while they idle, then delivers one message
+//! addresses, so per-address caps do not refuse them) in two halves and reads the server's RSS
+//! before, between and after: the second half's growth per session is the marginal cost of
+//! an idle session (the first half also warms what all share, such as page caches), runs `$IDLE_PUSH_HOOK` (the delivery load) while they idle, then delivers one message
 //! to each of K accounts and waits for their sessions' `* n EXISTS`. Last line:
-//! `sessions=N kib_per_session=X woken=K/K`.
+//! `sessions=N kib_per_session=X kib_overall=Y woken=K/K` (X: the second half's growth per
+//! session; Y: the whole growth over the start per session).
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -181,27 +183,28 @@ async fn hold(a: &Args) -> Result<()> {
     let (imap, smtp) = (a.imap.context("--imap")?, a.smtp.context("--smtp")?);
     let before = rss_kib(a.pid)?;
     let started = Instant::now();
-    let mut tasks = tokio::task::JoinSet::new();
     let mut held: Vec<Option<Idler>> = (0..a.count).map(|_| None).collect();
     let mut failed = 0usize;
-    for i in 0..a.count {
-        let n = u32::try_from(i).unwrap_or(0) % a.sources.max(1);
-        let source = Ipv4Addr::from(u32::from(Ipv4Addr::new(127, 0, 0, 2)) + n);
-        let (user, password) = (format!("u{i}@{}", a.domain), a.password.clone());
-        tasks.spawn(async move { (i, idler(source, imap, user, password).await) });
-        while tasks.len() >= 64 {
-            collect(tasks.join_next().await, &mut held, &mut failed);
-        }
-    }
-    while let Some(done) = tasks.join_next().await {
-        collect(Some(done), &mut held, &mut failed);
-    }
+    // Two halves: the first also warms what every session shares (the read connections' page
+    // caches, allocator arenas); the second half's growth is what one more session costs.
+    let half = a.count / 2;
+    open_range(a, imap, 0..half, &mut held, &mut failed).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let middle = rss_kib(a.pid)?;
+    open_range(a, imap, half..a.count, &mut held, &mut failed).await;
     let idle = held.iter().filter(|h| h.is_some()).count();
     println!("{idle} sessions idling ({failed} failed) after {:.1} s", started.elapsed().as_secs_f64());
     tokio::time::sleep(Duration::from_secs(3)).await;
     let after = rss_kib(a.pid)?;
-    let per = after.saturating_sub(before) as f64 / idle.max(1) as f64;
-    println!("server RSS {:.1} → {:.1} MiB: {per:.1} KiB per idle session", before as f64 / 1024.0, after as f64 / 1024.0);
+    let overall = after.saturating_sub(before) as f64 / idle.max(1) as f64;
+    let per = after.saturating_sub(middle) as f64 / (a.count - half).max(1) as f64;
+    println!(
+        "server RSS {:.1} → {:.1} → {:.1} MiB: {overall:.1} KiB per idle session over the start, \
+         {per:.1} KiB per session of the second half",
+        before as f64 / 1024.0,
+        middle as f64 / 1024.0,
+        after as f64 / 1024.0
+    );
     if let Ok(hook) = std::env::var("IDLE_PUSH_HOOK")
         && !hook.is_empty()
     {
@@ -220,8 +223,31 @@ async fn hold(a: &Args) -> Result<()> {
             got += 1;
         }
     }
-    println!("sessions={idle} kib_per_session={per:.1} woken={got}/{}", wake.len());
+    println!("sessions={idle} kib_per_session={per:.1} kib_overall={overall:.1} woken={got}/{}", wake.len());
     Ok(())
+}
+
+/// Opens the sessions of accounts `range`, 64 logins at a time.
+async fn open_range(
+    a: &Args,
+    imap: SocketAddr,
+    range: std::ops::Range<usize>,
+    held: &mut [Option<Idler>],
+    failed: &mut usize,
+) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in range {
+        let n = u32::try_from(i).unwrap_or(0) % a.sources.max(1);
+        let source = Ipv4Addr::from(u32::from(Ipv4Addr::new(127, 0, 0, 2)) + n);
+        let (user, password) = (format!("u{i}@{}", a.domain), a.password.clone());
+        tasks.spawn(async move { (i, idler(source, imap, user, password).await) });
+        while tasks.len() >= 64 {
+            collect(tasks.join_next().await, held, failed);
+        }
+    }
+    while let Some(done) = tasks.join_next().await {
+        collect(Some(done), held, failed);
+    }
 }
 
 fn collect(
