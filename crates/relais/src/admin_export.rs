@@ -192,7 +192,7 @@ pub async fn import(dir: &Directory, a: ExportArgs) -> Result<()> {
             if !entry.is_dir() {
                 continue;
             }
-            let name = decode(&file_name(&entry));
+            let name = crate::percent::decode(&file_name(&entry));
             let existing = dir.store().read(move |r| r.collections(account, kind)).await?;
             let collection = match existing.into_iter().find(|c| c.name == name) {
                 Some(c) => c,
@@ -228,7 +228,7 @@ fn maildirs(root: &Path) -> Result<Vec<(PathBuf, Vec<String>)>> {
             let name = file_name(&entry);
             if entry.is_dir() && !matches!(name.as_str(), "cur" | "new" | "tmp") {
                 let mut next = levels.clone();
-                next.push(decode(&name));
+                next.push(crate::percent::decode(&name));
                 todo.push((entry, next));
             }
         }
@@ -286,7 +286,7 @@ async fn import_maildir(mailer: &Mailer, mailbox: &Collection, folder: &Path) ->
 async fn import_resources(groupware: &Groupware, collection: &Collection, folder: &Path) -> Result<(usize, usize)> {
     let (mut added, mut skipped) = (0, 0);
     for file in sorted_entries(folder)? {
-        let name = decode(&file_name(&file));
+        let name = crate::percent::decode(&file_name(&file));
         let id = collection.id;
         let resource = name.clone();
         if groupware.store().read(move |r| r.item_by_name(id, &resource)).await?.is_some() {
@@ -340,29 +340,6 @@ fn encode(name: &str) -> String {
     out
 }
 
-fn decode(name: &str) -> String {
-    let bytes = name.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,8 +349,8 @@ mod tests {
         for name in ["INBOX", "Work/2026", ".hidden", "100%", "a\\b", "Réunions", "tab\there"] {
             let e = encode(name);
             assert!(!e.contains('/') && !e.starts_with('.') && !e.contains('\t'), "{e}");
-            assert_eq!(decode(&e), name);
+            assert_eq!(crate::percent::decode(&e), name);
         }
-        assert_eq!(decode("%zz%4"), "%zz%4", "not an escape: kept");
+        assert_eq!(crate::percent::decode("%zz%4"), "%zz%4", "not an escape: kept");
     }
 }

@@ -12,11 +12,13 @@ mod admin_vacation;
 mod backup;
 mod backup_archive;
 mod config;
+mod csv;
 mod connections;
 mod http;
 mod http_autodiscover;
 mod http_body;
 mod migrate;
+mod percent;
 mod serve;
 mod tls;
 

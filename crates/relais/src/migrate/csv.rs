@@ -10,17 +10,17 @@ use super::imap_client::Security;
 use super::{ImapArgs, Job};
 
 pub fn jobs(text: &str, args: &ImapArgs) -> Result<Vec<Job>> {
-    let mut records = records(text)?.into_iter().filter(|r| !(r.len() == 1 && r[0].trim().is_empty()));
+    let mut records =
+        crate::csv::records(text)?.into_iter().filter(|(_, r)| !(r.len() == 1 && r[0].trim().is_empty()));
     let header: Vec<String> =
-        records.next().context("empty CSV file")?.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+        records.next().context("empty CSV file")?.1.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
     for required in ["account", "user", "password"] {
         if !header.iter().any(|h| h == required) {
             bail!("the CSV header has no {required} column");
         }
     }
     let mut out = Vec::new();
-    for (n, record) in records.enumerate() {
-        let line = n + 2;
+    for (line, record) in records {
         let field = |name: &str| {
             header
                 .iter()
@@ -66,40 +66,6 @@ fn parse_security(s: &str) -> Option<Security> {
     }
 }
 
-/// The records of a CSV text, fields unquoted.
-fn records(text: &str) -> Result<Vec<Vec<String>>> {
-    let mut out = Vec::new();
-    let (mut record, mut field) = (Vec::new(), String::new());
-    let mut chars = text.chars().peekable();
-    let mut quoted = false;
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            (true, '"') => quoted = false,
-            (true, c) => field.push(c),
-            (false, '"') if field.is_empty() => quoted = true,
-            (false, ',') => record.push(std::mem::take(&mut field)),
-            (false, '\r') if chars.peek() == Some(&'\n') => {}
-            (false, '\n') => {
-                record.push(std::mem::take(&mut field));
-                out.push(std::mem::take(&mut record));
-            }
-            (false, c) => field.push(c),
-        }
-    }
-    if quoted {
-        bail!("a quoted field is not closed");
-    }
-    if !field.is_empty() || !record.is_empty() {
-        record.push(field);
-        out.push(record);
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,20 +79,6 @@ mod tests {
 
     fn args(line: &[&str]) -> ImapArgs {
         Cli::parse_from(std::iter::once("migrate").chain(line.iter().copied())).args
-    }
-
-    #[test]
-    fn records_table() {
-        let table: &[(&str, &[&[&str]])] = &[
-            ("a,b\n1,2\n", &[&["a", "b"], &["1", "2"]]),
-            ("a,b\r\n1,2", &[&["a", "b"], &["1", "2"]]),
-            ("a\n\"x, \"\"y\"\"\nz\"\n", &[&["a"], &["x, \"y\"\nz"]]),
-            ("a,,\n", &[&["a", "", ""]]),
-        ];
-        for (text, expected) in table {
-            assert_eq!(records(text).unwrap(), *expected, "{text:?}");
-        }
-        assert!(records("a\n\"open").is_err());
     }
 
     #[test]

@@ -210,26 +210,7 @@ async fn migrate_collection(
 /// The last non-empty path segment, percent-decoded (RFC 3986 §2.1).
 fn last_segment(href: &str) -> String {
     let segment = href.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    crate::percent::decode(segment)
 }
 
 #[cfg(test)]
