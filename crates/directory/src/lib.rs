@@ -17,6 +17,7 @@ pub mod access;
 mod address;
 mod auth;
 mod credential;
+pub mod devices;
 mod error;
 mod gate;
 mod password;

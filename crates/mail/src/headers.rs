@@ -37,6 +37,17 @@ pub fn count_fields(raw: &[u8], name: &str) -> usize {
 /// Drops top-level fields named `name` whose value starts with `authserv` (the authserv-id
 /// of an Authentication-Results value, RFC 8601 §2.2), however folded or commented.
 pub fn remove_fields(raw: Vec<u8>, name: &str, authserv: &str) -> Vec<u8> {
+    remove_where(raw, name, |value| first_token(value).eq_ignore_ascii_case(authserv))
+}
+
+/// Drops every top-level field named `name`, with its folded lines (a Bcc field before a
+/// message leaves, RFC 5322 §3.6.3).
+pub fn remove_field(raw: Vec<u8>, name: &str) -> Vec<u8> {
+    remove_where(raw, name, |_| true)
+}
+
+/// Drops the top-level fields named `name` whose value `drop` accepts.
+fn remove_where(raw: Vec<u8>, name: &str, drop: impl Fn(&[u8]) -> bool) -> Vec<u8> {
     let block = header_block(&raw).len();
     let mut out = Vec::with_capacity(raw.len());
     let mut fields: Vec<&[u8]> = Vec::new();
@@ -53,11 +64,10 @@ pub fn remove_fields(raw: Vec<u8>, name: &str, authserv: &str) -> Vec<u8> {
         }
     }
     for field in fields {
-        let drop = field.len() > name.len()
+        let named = field.len() > name.len()
             && field[name.len()] == b':'
-            && field[..name.len()].eq_ignore_ascii_case(name.as_bytes())
-            && first_token(&field[name.len() + 1..]).eq_ignore_ascii_case(authserv);
-        if !drop {
+            && field[..name.len()].eq_ignore_ascii_case(name.as_bytes());
+        if !(named && drop(&field[name.len() + 1..])) {
             out.extend_from_slice(field);
         }
     }

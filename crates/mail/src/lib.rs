@@ -22,20 +22,21 @@
 //!
 //! The outbound queue's rows live in the store; the SMTP crate runs the queue.
 
-pub mod compose;
 pub mod binary;
+pub mod compose;
 pub mod deliver;
 pub mod dsn;
 pub mod headers;
 pub mod mailbox;
 pub mod outbound;
-pub mod search;
 pub mod recent;
+pub mod search;
 pub mod sender_auth;
 pub mod submission;
 pub mod summary;
 pub mod thread;
 pub mod vacation;
+pub mod view;
 
 pub use deliver::{CalendarMail, Destination, Envelope, EnvelopeRecipient, MailError, Mailer};
 pub use sender_auth::SenderAuth;

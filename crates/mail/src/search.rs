@@ -60,7 +60,10 @@ pub enum Query {
     /// The day (UTC) the message was received.
     Received(DateTest, i64),
     /// Received at or after this unix time (`true`) or at or before it (`false`).
-    ReceivedAt { after: bool, at: i64 },
+    ReceivedAt {
+        after: bool,
+        at: i64,
+    },
     /// The date of the Date: field as written, its zone and time disregarded; 1970-01-01 for a
     /// message without a valid one.
     Sent(DateTest, i64),
@@ -93,21 +96,7 @@ pub fn fold(text: &str) -> String {
 
 /// One address as FROM/TO/CC/BCC compare it: the decoded display name and the address.
 fn address_text(list: &[EnvAddress]) -> String {
-    let mut out: Vec<String> = Vec::new();
-    for a in list {
-        let (Some(mailbox), Some(host)) = (&a.mailbox, &a.host) else { continue }; // group markers
-        let name = a.name.as_deref().map(summary::decode_encoded_words).filter(|n| !n.trim().is_empty());
-        let addr = if host.is_empty() || host == summary::MISSING_DOMAIN {
-            mailbox.clone()
-        } else {
-            format!("{mailbox}@{host}")
-        };
-        out.push(match name {
-            Some(n) => format!("{n} <{addr}>"),
-            None => addr,
-        });
-    }
-    out.join(", ")
+    list.iter().filter_map(EnvAddress::to_text).collect::<Vec<_>>().join(", ")
 }
 
 /// The index rows of a message, computed when it is stored (or when a search first needs them).
@@ -125,7 +114,10 @@ pub fn index(raw: &[u8], summary: &Summary) -> MessageIndex {
     }
     MessageIndex {
         // Without a valid Date: the epoch, as Dovecot answers (SENTBEFORE finds such a message).
-        sent_day: Some(summary::sent_date(raw, summary).map_or(0, |(y, m, d)| relais_civil::days_from_civil(y, i64::from(m), i64::from(d)))),
+        sent_day: Some(
+            summary::sent_date(raw, summary)
+                .map_or(0, |(y, m, d)| relais_civil::days_from_civil(y, i64::from(m), i64::from(d))),
+        ),
         subject: present("subject").then(|| fold(summary.subject.as_deref().unwrap_or_default())),
         from: addresses("from", &e.from),
         to: addresses("to", &e.to),

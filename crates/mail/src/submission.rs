@@ -112,7 +112,19 @@ pub enum SubmitError {
     Originator(#[from] OriginatorError),
     #[error("{0}")]
     Mail(#[from] MailError),
+    /// The message names no recipient (To, Cc and Bcc are empty).
+    #[error("the message names no recipient")]
+    NoRecipients,
+    /// A recipient in a local domain that names nobody there.
+    #[error("unknown recipient <{0}>")]
+    UnknownRecipient(String),
+    /// More recipients than one submission may have.
+    #[error("more than {0} recipients")]
+    TooManyRecipients(usize),
 }
+
+/// Most recipients a message submitted without an envelope may name.
+pub const MAX_HEADER_RECIPIENTS: usize = 1000;
 
 /// What became of the Sent copy.
 #[derive(Debug)]
@@ -171,6 +183,50 @@ impl Mailer {
         Ok(Submitted { delivered, sent })
     }
 
+    /// Submits `raw` as `actor` with the envelope its header gives (ActiveSync SendMail, JMAP
+    /// and EWS when the client names no envelope): the actor's address as the reverse-path,
+    /// every To, Cc and Bcc address as a recipient, and the Bcc field taken out of what is
+    /// delivered and kept (RFC 5322 §3.6.3).
+    pub async fn submit_message(
+        &self,
+        actor: &Principal,
+        raw: Vec<u8>,
+        options: SubmitOptions,
+    ) -> Result<Submitted, SubmitError> {
+        let mut addresses: Vec<String> = Vec::new();
+        for field in ["To", "Cc", "Bcc"] {
+            for list in summary::address_fields(&raw, field) {
+                for a in list.iter().filter(|a| a.adl.is_none()) {
+                    let (Some(m), Some(h)) = (a.mailbox.as_deref(), a.host.as_deref()) else { continue };
+                    if m == MISSING_MAILBOX || h == MISSING_DOMAIN {
+                        continue;
+                    }
+                    let address = format!("{m}@{h}").to_ascii_lowercase();
+                    if !addresses.contains(&address) {
+                        addresses.push(address);
+                    }
+                }
+            }
+        }
+        if addresses.is_empty() {
+            return Err(SubmitError::NoRecipients);
+        }
+        if addresses.len() > MAX_HEADER_RECIPIENTS {
+            return Err(SubmitError::TooManyRecipients(MAX_HEADER_RECIPIENTS));
+        }
+        let mut recipients = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            match self.route(&address).await? {
+                Some(destination) => {
+                    recipients.push(crate::EnvelopeRecipient { address, destination, orcpt: None, notify: 0 })
+                }
+                None => return Err(SubmitError::UnknownRecipient(address)),
+            }
+        }
+        let envelope = Envelope { sender: actor.address(), recipients, ..Envelope::default() };
+        self.submit(actor, envelope, headers::remove_field(raw, "Bcc"), options).await
+    }
+
     /// RFC 6409 §8.3 and §8.1: a missing Message-ID and Date are the submission server's to add;
     /// a delegate's Sender too (`check_originator`).
     fn complete_fields(&self, raw: Vec<u8>, sender: Option<String>) -> Vec<u8> {
@@ -190,12 +246,17 @@ impl Mailer {
     /// Appends the sent message, `\Seen`, to the actor's Sent mailbox, made if it has none.
     async fn save_sent(&self, actor: &Principal, raw: Vec<u8>) -> Result<(ItemId, Uid), MailError> {
         let account = actor.id;
-        let found = self.store().read(move |r| r.collection_by_role(account, CollectionKind::Mailbox, MailboxRole::Sent.as_str())).await?;
+        let found = self
+            .store()
+            .read(move |r| r.collection_by_role(account, CollectionKind::Mailbox, MailboxRole::Sent.as_str()))
+            .await?;
         let sent = match found {
             Some(c) => c,
             None => {
                 self.store()
-                    .write(move |tx| tx.collection_with_role(account, CollectionKind::Mailbox, MailboxRole::Sent.as_str(), "Sent"))
+                    .write(move |tx| {
+                        tx.collection_with_role(account, CollectionKind::Mailbox, MailboxRole::Sent.as_str(), "Sent")
+                    })
                     .await?
             }
         };

@@ -152,6 +152,29 @@ pub struct EnvAddress {
     pub host: Option<String>,
 }
 
+impl EnvAddress {
+    /// `mailbox@host`, or the mailbox alone when the host is missing; `None` for a group
+    /// marker.
+    pub fn addr_spec(&self) -> Option<String> {
+        let (Some(mailbox), Some(host)) = (&self.mailbox, &self.host) else { return None };
+        Some(if host.is_empty() || host == MISSING_DOMAIN { mailbox.clone() } else { format!("{mailbox}@{host}") })
+    }
+
+    /// The display name, RFC 2047-decoded, when there is one that is not blank.
+    pub fn display_name(&self) -> Option<String> {
+        self.name.as_deref().map(decode_encoded_words).filter(|n| !n.trim().is_empty())
+    }
+
+    /// `name <addr>` (or the address alone) as a person reads it; `None` for a group marker.
+    pub fn to_text(&self) -> Option<String> {
+        let addr = self.addr_spec()?;
+        Some(match self.display_name() {
+            Some(n) => format!("{n} <{addr}>"),
+            None => addr,
+        })
+    }
+}
+
 /// One node of the body structure (RFC 9051 §7.5.2 BODYSTRUCTURE, RFC 8621 §4.1.4 EmailBodyPart).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]

@@ -248,12 +248,8 @@ async fn subscriptions(f: Fresh) {
             let me = actor.principal;
             let all = store.read(move |r| Folders::load(r, &actor)).await.unwrap();
             let own = all.subscriptions.clone();
-            let shared: Vec<_> = all
-                .list
-                .iter()
-                .filter(|f| f.subscribed && f.owner() != me)
-                .map(|f| f.name.clone())
-                .collect();
+            let shared: Vec<_> =
+                all.list.iter().filter(|f| f.subscribed && f.owner() != me).map(|f| f.name.clone()).collect();
             (own, shared)
         }
     };
@@ -277,3 +273,54 @@ async fn subscriptions(f: Fresh) {
     assert_eq!(subs(&w.alice).await.0, defaults, "the owner's own list is untouched");
 }
 on_both_backends!(subscriptions_on, subscriptions);
+
+/// What a sync client holding a mailbox up to a UID is missing: windows of new messages in UID
+/// order, flag changes and removals of what it holds only, the date bound, and rights.
+async fn delta(f: Fresh) {
+    use relais_mail::mailbox::Held;
+    let w = world(&f).await;
+    let inbox = w.mailbox(&w.alice, "INBOX").await;
+    let stored =
+        w.mailer.append(&w.alice, inbox, (0..5).map(|i| message(&format!("m{i}"), &[])).collect()).await.unwrap();
+    let subjects =
+        |d: &mailbox::Delta| d.added.iter().map(|m| m.summary.subject.clone().unwrap_or_default()).collect::<Vec<_>>();
+    // Two windows of three: the first says more remain.
+    let first = mailbox::delta(&w.store, &w.alice, inbox, Held::default(), 3).await.unwrap();
+    assert_eq!(subjects(&first), ["m0", "m1", "m2"]);
+    assert!(first.more && first.removed.is_empty() && first.changed.is_empty());
+    assert_eq!(first.held.uid, stored[2].1);
+    let second = mailbox::delta(&w.store, &w.alice, inbox, first.held, 3).await.unwrap();
+    assert_eq!(subjects(&second), ["m3", "m4"]);
+    assert!(!second.more);
+    let held = second.held;
+    let nothing = mailbox::delta(&w.store, &w.alice, inbox, held, 3).await.unwrap();
+    assert!(nothing.added.is_empty() && nothing.changed.is_empty() && nothing.removed.is_empty());
+
+    // A flag set, a message expunged, a new one: each told once, in its own list.
+    let (i1, u1) = stored[1];
+    mailbox::change_keywords(&w.store, &w.alice, flag(inbox, (u1, i1), "\\Seen")).await.unwrap();
+    let (i3, u3) = stored[3];
+    mailbox::expunge(&w.store, &w.alice, inbox, mailbox::Expunge::Messages(vec![(u3, i3)])).await.unwrap();
+    w.mailer.append(&w.alice, inbox, vec![message("m5", &["\\Flagged"])]).await.unwrap();
+    let d = mailbox::delta(&w.store, &w.alice, inbox, held, 10).await.unwrap();
+    assert_eq!(
+        d.changed.iter().map(|m| (m.uid, m.keywords.clone())).collect::<Vec<_>>(),
+        [(u1, vec!["\\Seen".into()])]
+    );
+    assert_eq!(d.removed, [u3]);
+    assert_eq!(subjects(&d), ["m5"]);
+    assert_eq!(d.added[0].keywords, ["\\Flagged"]);
+    let after = mailbox::delta(&w.store, &w.alice, inbox, d.held, 10).await.unwrap();
+    assert!(after.added.is_empty() && after.changed.is_empty() && after.removed.is_empty());
+
+    // The date bound: messages received before it are neither added nor reported.
+    let recent = Held { since: 1_600_000_001, ..Held::default() };
+    assert!(mailbox::delta(&w.store, &w.alice, inbox, recent, 10).await.unwrap().added.is_empty());
+
+    // Bob sees nothing of alice's mailbox; a reader of a shared one gets its delta.
+    assert_eq!(refused(mailbox::delta(&w.store, &w.bob, inbox, Held::default(), 10).await), "nonexistent");
+    let shared = w.share("INBOX", Rights::LOOKUP | Rights::READ_ITEMS).await;
+    let theirs = mailbox::delta(&w.store, &w.bob, shared, Held::default(), 10).await.unwrap();
+    assert_eq!(theirs.added.len(), 5);
+}
+on_both_backends!(delta_on, delta);

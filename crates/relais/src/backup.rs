@@ -21,8 +21,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use base64::Engine;
+use relais_store::snapshot::{Row, Value};
 use relais_store::snapshot::{SnapshotSink, TABLES};
-use relais_store::sql::{Row, Value};
 use relais_store::{BlobHash, ItemId, Store};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

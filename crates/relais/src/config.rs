@@ -152,6 +152,9 @@ pub struct Store {
     /// Days the change log is kept; older sync states must resynchronise.
     pub change_window_days: u64,
     pub max_connections: usize,
+    /// SQLite: each store connection's page cache in MiB (all of them together at most
+    /// `max_connections + 1` times this). Memory bought for speed on large accounts.
+    pub cache_mib: u32,
     /// Most mailboxes (and calendars, address books, …, each kind counted apart) per account.
     pub max_collections: usize,
     /// Most folders in one account's file store.
@@ -168,6 +171,7 @@ impl Default for Store {
             url: None,
             change_window_days: 30,
             max_connections: 16,
+            cache_mib: 16,
             max_collections: limits.max_collections,
             max_file_folders: limits.max_file_folders,
             max_collection_depth: limits.max_depth,

@@ -1,6 +1,6 @@
-//! The HTTP(S) listener: the health endpoints, DAV (`/dav/…`, `/.well-known/caldav|carddav`)
-//! and client set-up discovery (`http_autodiscover`: Autodiscover, autoconfig, Apple profiles);
-//! JMAP, ActiveSync, EWS, the admin API and the web client join this one router as
+//! The HTTP(S) listener: the health endpoints, DAV (`/dav/…`, `/.well-known/caldav|carddav`),
+//! client set-up discovery (`http_autodiscover`: Autodiscover, autoconfig, Apple profiles) and
+//! ActiveSync (`http_eas`); JMAP, EWS, the admin API and the web client join this one router as
 //! they land. A request's sender is authenticated from its headers before any of its body is
 //! read: a stranger's body is never read (the connection is closed when one was announced).
 //! Then the body is read whole, within `dav.max_request_body` and the limits of `http_body`
@@ -144,6 +144,9 @@ async fn route(
     }
     if let Some(path) = dav_path(req.method(), req.uri().path()) {
         return Ok(dav(state, req, path, peer, tls).await);
+    }
+    if crate::http_eas::is_path(req.uri().path()) {
+        return Ok(crate::http_eas::answer(state, req, peer, tls).await);
     }
     Ok(match (req.method(), req.uri().path()) {
         (&Method::GET | &Method::HEAD, "/healthz") => text_response(StatusCode::OK, "ok"),

@@ -26,6 +26,8 @@ pub struct State {
     pub pop3: Arc<relais_pop3::Pop3>,
     pub imap: Arc<relais_imap::Imap>,
     pub dav: Arc<relais_dav::Dav>,
+    /// Exchange ActiveSync on `/Microsoft-Server-ActiveSync`.
+    pub eas: relais_eas::Eas,
     /// HTTP request bodies: timeouts, spooling, the memory budget.
     pub bodies: crate::http_body::Bodies,
     /// The host name and ports clients are told by Autodiscover, autoconfig and profiles.
@@ -181,7 +183,8 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
     let limits = config.http.body_limits(config.dav.max_request_body);
     let bodies = crate::http_body::Bodies::new(limits, data.join("tmp"));
     let services = advertised(&config, &listeners);
-    let state = Arc::new(State { store, directory, config, smtp, pop3, imap, dav, bodies, services });
+    let eas = relais_eas::Eas::new(directory.clone(), mailer.clone(), relais_eas::EasConfig::default());
+    let state = Arc::new(State { store, directory, config, smtp, pop3, imap, dav, eas, bodies, services });
     let control = ShutdownControl::new();
     // Listening for SIGTERM/SIGINT before the listeners are published: whoever reads
     // listeners.json may stop the server at once, and must not kill it (the default action).

@@ -16,6 +16,7 @@
 //! - database work runs only on blocking threads, never on the async executor's.
 
 mod blob;
+mod devices;
 mod directory;
 mod error;
 mod grants;
@@ -33,7 +34,7 @@ mod resource;
 mod search;
 pub use grants::{Share, delegate_rights, rights as share_rights};
 pub mod snapshot;
-pub mod sql;
+mod sql;
 mod sqlite;
 mod subscriptions;
 mod threads;
@@ -47,6 +48,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use blob::BlobStore;
+pub use devices::{Device, SyncState, Wipe};
 pub use directory::{AppPassword, Domain, NewPrincipal, Principal, PrincipalKind, Role};
 pub use error::Error;
 pub use migrate::LATEST as SCHEMA_VERSION;
@@ -79,6 +81,10 @@ pub struct StoreConfig {
     pub change_window: Duration,
     /// Most concurrent database connections for reads (and, on PostgreSQL, writes).
     pub max_connections: usize,
+    /// SQLite: the page cache of each connection in KiB, filled by what it reads and bounded
+    /// by this (so all caches together by `max_connections + 1` times it). It is what makes
+    /// repeated reads of a large account cheap; it is not a cost per session or per account.
+    pub cache_kib: u32,
     /// Most writes committed together by one fsync (SQLite).
     pub group_commit_max: usize,
     /// How large an account's collection trees may grow.
@@ -110,6 +116,7 @@ impl StoreConfig {
             backend,
             change_window: Duration::from_secs(30 * 24 * 3600),
             max_connections: 16,
+            cache_kib: 16 * 1024,
             group_commit_max: 256,
             limits: CollectionLimits::default(),
         }
@@ -156,9 +163,9 @@ impl Store {
             Backend::Sqlite { dir } => {
                 std::fs::create_dir_all(dir)?;
                 let path = dir.join("relais.db");
-                let mut conn = sqlite::SqliteConn::open(&path, false)?;
+                let mut conn = sqlite::SqliteConn::open(&path, false, config.cache_kib)?;
                 migrate::run(&mut conn)?;
-                let pool = Pool::sqlite(path.clone(), config.max_connections);
+                let pool = Pool::sqlite(path.clone(), config.max_connections, config.cache_kib);
                 let writer = writer::Writer::start(conn, notifier.clone(), config.group_commit_max, counters.clone())?;
                 (pool, Some(writer), BlobStore::files(dir.join("blobs"))?)
             }

@@ -22,6 +22,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0013_migration_progress.sql"),
     include_str!("../migrations/sqlite/0014_search_index.sql"),
     include_str!("../migrations/sqlite/0015_recent.sql"),
+    include_str!("../migrations/sqlite/0016_devices.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
@@ -39,10 +40,11 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0013_migration_progress.sql"),
     include_str!("../migrations/postgres/0014_search_index.sql"),
     include_str!("../migrations/postgres/0015_recent.sql"),
+    include_str!("../migrations/postgres/0016_devices.sql"),
 ];
 
 /// The schema version this binary writes.
-pub const LATEST: i64 = 15;
+pub const LATEST: i64 = 16;
 
 pub fn run(conn: &mut dyn Conn) -> Result<()> {
     let (steps, begin) = match conn.dialect() {

@@ -8,8 +8,8 @@
 //! cheaply when another connection has committed.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use postgres::fallible_iterator::FallibleIterator;
@@ -125,7 +125,8 @@ impl Watcher {
         let flag = stop.clone();
         match backend.clone() {
             Backend::Sqlite { dir } => {
-                let mut conn = SqliteConn::open(&dir.join("relais.db"), true)?;
+                // It reads one small table: a small cache.
+                let mut conn = SqliteConn::open(&dir.join("relais.db"), true, 256)?;
                 let start = last_seq(&mut conn)?;
                 spawn("relais-store-watch", move || watch_sqlite(conn, start, &notifier, &flag))?;
             }

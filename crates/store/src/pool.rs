@@ -34,14 +34,15 @@ impl PooledConn {
 
 #[derive(Clone)]
 enum Opener {
-    Sqlite(PathBuf),
+    /// The database file and each connection's page cache in KiB.
+    Sqlite(PathBuf, u32),
     Postgres(String),
 }
 
 impl Opener {
     fn open(&self) -> Result<PooledConn> {
         Ok(match self {
-            Opener::Sqlite(path) => PooledConn::Sqlite(SqliteConn::open(path, true)?),
+            Opener::Sqlite(path, cache_kib) => PooledConn::Sqlite(SqliteConn::open(path, true, *cache_kib)?),
             Opener::Postgres(url) => PooledConn::Postgres(PgConn::connect(url)?),
         })
     }
@@ -54,8 +55,8 @@ pub(crate) struct Pool {
 }
 
 impl Pool {
-    pub fn sqlite(path: PathBuf, max: usize) -> Pool {
-        Pool::new(Opener::Sqlite(path), max)
+    pub fn sqlite(path: PathBuf, max: usize, cache_kib: u32) -> Pool {
+        Pool::new(Opener::Sqlite(path, cache_kib), max)
     }
 
     pub fn postgres(url: String, max: usize) -> Pool {

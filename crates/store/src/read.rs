@@ -176,6 +176,27 @@ impl<'c> ReadTx<'c> {
             .collect()
     }
 
+    /// The message of a mailbox with UID `uid`, if it is there.
+    pub fn mailbox_message(&mut self, mailbox: CollectionId, uid: Uid) -> Result<Option<MailboxMessage>> {
+        let row = self.conn.query_one(
+            "SELECT m.uid, m.item_id, m.modseq, i.size, i.received_at, i.keywords, i.blob_hash \
+             FROM mailbox_messages m JOIN items i ON i.id = m.item_id WHERE m.mailbox_id = $1 AND m.uid = $2",
+            params![mailbox.0, i64::from(uid.0)],
+        )?;
+        row.map(|r| {
+            Ok(MailboxMessage {
+                uid: Uid(u32::try_from(r.int(0)?).unwrap_or(0)),
+                item: ItemId(r.int(1)?),
+                modseq: modseq_of(r.int(2)?),
+                size: u64::try_from(r.int(3)?).unwrap_or(0),
+                received_at: r.int(4)?,
+                keywords: r.text(5)?.split(' ').filter(|k| !k.is_empty()).map(str::to_owned).collect(),
+                blob: r.opt_text(6)?.and_then(|h| BlobHash::parse(&h)),
+            })
+        })
+        .transpose()
+    }
+
     /// The stored summary (JSON) of every message of a mailbox: one query, however many
     /// messages (IMAP SEARCH on headers, SORT, THREAD).
     pub fn mailbox_summaries(&mut self, mailbox: CollectionId) -> Result<Vec<(ItemId, String)>> {
@@ -277,9 +298,10 @@ impl<'c> ReadTx<'c> {
     /// quota counts (IMAP QUOTA, DAV quota properties, SMTP and DAV refusals). PostgreSQL's
     /// sum of BIGINT is NUMERIC: cast back, as every aggregate the store reads must be.
     pub fn usage(&mut self, account: AccountId) -> Result<u64> {
-        let row = self
-            .conn
-            .query_one("SELECT CAST(coalesce(sum(size), 0) AS BIGINT) FROM items WHERE account_id = $1", params![account.0])?;
+        let row = self.conn.query_one(
+            "SELECT CAST(coalesce(sum(size), 0) AS BIGINT) FROM items WHERE account_id = $1",
+            params![account.0],
+        )?;
         Ok(u64::try_from(row.map_or(Ok(0), |r| r.int(0))?).unwrap_or(0))
     }
 

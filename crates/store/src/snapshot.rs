@@ -9,7 +9,9 @@
 //! A restore goes into an empty store of the same schema version, on either backend.
 
 use crate::blob::BlobStore;
-use crate::sql::{Conn, Dialect, Row, Value};
+use crate::sql::{Conn, Dialect};
+/// A snapshot's rows: the only part of the store's SQL layer anyone outside it sees.
+pub use crate::sql::{Row, Value};
 use crate::{BlobHash, Error, Result, Store, params};
 
 /// Every table a snapshot holds. Restore inserts them in this order (there are no foreign
@@ -38,6 +40,8 @@ pub const TABLES: &[&str] = &[
     "vacations",
     "vacation_replies",
     "migration_progress",
+    "devices",
+    "device_sync",
 ];
 
 /// Tables deliberately not in a snapshot (see the module's documentation).

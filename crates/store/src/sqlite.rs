@@ -33,7 +33,9 @@ fn configure_library() {
 }
 
 impl SqliteConn {
-    pub fn open(path: &Path, read_only: bool) -> Result<Self, Error> {
+    /// Opens `path`; `cache_kib` is this connection's page cache (SQLite's `cache_size`), which
+    /// fills with the pages the connection reads and stays at most that large.
+    pub fn open(path: &Path, read_only: bool, cache_kib: u32) -> Result<Self, Error> {
         configure_library();
         let conn = rusqlite::Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(30))?;
@@ -42,9 +44,9 @@ impl SqliteConn {
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = OFF;
-             PRAGMA temp_store = MEMORY;
-             PRAGMA cache_size = -16000;",
+             PRAGMA temp_store = MEMORY;",
         )?;
+        conn.execute_batch(&format!("PRAGMA cache_size = -{};", cache_kib.max(64)))?;
         if read_only {
             conn.execute_batch("PRAGMA query_only = ON;")?;
         }

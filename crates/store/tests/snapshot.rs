@@ -3,7 +3,7 @@
 //! backend reads back row for row, with the id sequences carried over.
 
 use relais_store::snapshot::{DERIVED, SnapshotSink, TABLES, schema_tables};
-use relais_store::sql::{Row, Value};
+use relais_store::snapshot::{Row, Value};
 use relais_store::{BlobHash, CollectionKind, DataType, NewCollection, NewItem, Store};
 use relais_testkit::backends::{Fresh, postgres, sqlite};
 use relais_testkit::on_both_backends;

@@ -13,12 +13,15 @@
 //! - `list`: the mailboxes an actor sees, its own and those shared with it, with full names
 //!   (`Other Users/<owner>/…` for shared ones), rights and the actor's subscription.
 //! - `subscribe`: subscriptions, the actor's own, kept apart from the mailboxes.
+//! - `delta`: what a sync client (ActiveSync) holding a mailbox up to a UID, as of a modseq, is
+//!   missing: messages gone, flags changed, and the next window of messages.
 //!
 //! A refusal is typed (`MailError::NoMailbox`, `NoRight`, `Cannot`): a mailbox the actor may not
 //! see is reported as not existing (RFC 4314 §4), one it sees with the rights missing.
 
 mod append;
 mod copy;
+mod delta;
 mod folders;
 mod keywords;
 mod list;
@@ -26,6 +29,7 @@ mod subscribe;
 
 pub use append::{Fingerprint, NewMessage};
 pub use copy::{Copied, Transfer, copy};
+pub use delta::{Delta, Held, Listed, changed_since, delta, message};
 pub use folders::{create, delete, rename};
 pub use keywords::{
     Expunge, FlagChange, FlagsChanged, KeywordChange, add_keyword, change_keywords, expunge, right_for,

@@ -183,6 +183,10 @@ async fn submit(s: &Session, envelope: Envelope, received: String, message: Vec<
             tracing::error!(session = %s.id, error = %e, "smtp: delivery failed");
             Err(reply::temporary_failure())
         }
+        // SMTP gives an envelope: the errors of a header-derived one do not arise.
+        Err(e @ (SubmitError::NoRecipients | SubmitError::UnknownRecipient(_) | SubmitError::TooManyRecipients(_))) => {
+            Err(Reply::new(550, "5.1.1", e.to_string()))
+        }
     }
 }
 

@@ -1,0 +1,286 @@
+//! Exchange ActiveSync ([MS-ASCMD] over [MS-ASHTTP]) on the domain layer: a request arrives
+//! authenticated (the HTTP layer checked the credentials, TLS and throttling), its query is
+//! parsed by `relais-eas-proto`, its body by `relais-wbxml`, and each command calls the mail
+//! and directory domains with the acting principal; nothing here writes the store.
+//!
+//! - [`Eas::handle`]: OPTIONS (versions and commands), then per POST: the device registered or
+//!   refused (a wiped device is refused), the policy key checked (Provision aside), the command.
+//! - Commands: Provision (`provision`), FolderSync (`folders`), Sync of mail folders (`sync`),
+//!   Ping (`ping`), SendMail (`sendmail`), ItemOperations Fetch (`itemops`), MoveItems
+//!   (`moveitems`), Settings UserInformation/DeviceInformation (`settings`).
+//! - Sync states live with the device (`relais_directory::devices`): a key, what it stands for,
+//!   and the key before it, so a device that lost an answer can ask again.
+//!
+//! [MS-ASCMD]: https://learn.microsoft.com/openspecs/exchange_server_protocols/ms-ascmd
+//! [MS-ASHTTP]: https://learn.microsoft.com/openspecs/exchange_server_protocols/ms-ashttp
+
+mod email;
+mod folders;
+mod itemops;
+mod moveitems;
+mod ping;
+mod provision;
+mod sendmail;
+mod settings;
+mod sync;
+
+use std::time::Duration;
+
+use relais_directory::Directory;
+use relais_directory::access::{Actor, Protocol};
+use relais_eas_proto::{Command, ProtocolVersion, Query};
+use relais_mail::Mailer;
+use relais_store::{Device, Principal, Store};
+use relais_wbxml::{Element, Tag};
+
+/// The versions served: the 14.x and 16.x command sets (2.5–12.1 clients are told to use one
+/// of these; every phone of the last decade speaks 14.1 or 16.1).
+pub const VERSIONS: &str = "14.0,14.1,16.0,16.1";
+
+/// The commands served, as OPTIONS lists them.
+pub const COMMANDS: &str = "Sync,SendMail,FolderSync,MoveItems,Settings,Ping,ItemOperations,Provision";
+
+/// Bounds a client's requests cannot move.
+#[derive(Debug, Clone)]
+pub struct EasConfig {
+    /// Devices must acknowledge the policy before anything else (MS-ASPROV).
+    pub require_provisioning: bool,
+    /// Most items one Sync answer adds per collection (MS-ASCMD §2.2.3.199: 512).
+    pub max_window: usize,
+    /// The Ping heartbeat bounds in seconds (Exchange's: 60–3540).
+    pub heartbeat: (u64, u64),
+    /// Most folders one Ping watches.
+    pub max_ping_folders: usize,
+    /// Most collections in one Sync request.
+    pub max_sync_collections: usize,
+}
+
+impl Default for EasConfig {
+    fn default() -> Self {
+        EasConfig {
+            require_provisioning: true,
+            max_window: 512,
+            heartbeat: (60, 3540),
+            max_ping_folders: 300,
+            max_sync_collections: 300,
+        }
+    }
+}
+
+/// The ActiveSync service.
+#[derive(Clone)]
+pub struct Eas {
+    pub(crate) directory: Directory,
+    pub(crate) mailer: Mailer,
+    pub(crate) config: EasConfig,
+}
+
+/// An authenticated request.
+pub struct Request<'a> {
+    pub method: &'a str,
+    pub query: Option<&'a str>,
+    /// `MS-ASProtocolVersion`.
+    pub version: Option<&'a str>,
+    /// `X-MS-PolicyKey`.
+    pub policy_key: Option<&'a str>,
+    pub principal: &'a Principal,
+    pub body: &'a [u8],
+}
+
+/// What to answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    fn empty(status: u16) -> Reply {
+        Reply { status, headers: Vec::new(), body: Vec::new() }
+    }
+
+    fn text(status: u16, text: &str) -> Reply {
+        Reply {
+            status,
+            headers: vec![("Content-Type", "text/plain; charset=utf-8".into())],
+            body: text.as_bytes().to_vec(),
+        }
+    }
+
+    fn wbxml(doc: &Element) -> Reply {
+        match relais_wbxml::encode(doc) {
+            Ok(body) => Reply { status: 200, headers: vec![("Content-Type", CONTENT_TYPE.into())], body },
+            Err(e) => {
+                tracing::error!(error = %e, "eas: an answer did not encode");
+                Reply::empty(500)
+            }
+        }
+    }
+}
+
+pub const CONTENT_TYPE: &str = "application/vnd.ms-sync.wbxml";
+
+/// One command's context.
+pub(crate) struct Ctx<'a> {
+    pub eas: &'a Eas,
+    pub actor: Actor,
+    pub principal: &'a Principal,
+    pub device: Device,
+    pub version: ProtocolVersion,
+    pub query: Query,
+}
+
+impl Ctx<'_> {
+    pub fn store(&self) -> &Store {
+        self.eas.mailer.store()
+    }
+}
+
+/// A command's answer: a document, an empty 200, or an HTTP status.
+pub(crate) enum Answer {
+    Doc(Element),
+    Empty,
+    Status(u16, &'static str),
+}
+
+impl Eas {
+    pub fn new(directory: Directory, mailer: Mailer, config: EasConfig) -> Eas {
+        Eas { directory, mailer, config }
+    }
+
+    pub async fn handle(&self, req: Request<'_>) -> Reply {
+        match req.method {
+            "OPTIONS" => Reply {
+                status: 200,
+                headers: vec![
+                    ("MS-ASProtocolVersions", VERSIONS.into()),
+                    ("MS-ASProtocolCommands", COMMANDS.into()),
+                    ("MS-Server-ActiveSync", "16.1".into()),
+                    ("Allow", "OPTIONS,POST".into()),
+                    ("Public", "OPTIONS,POST".into()),
+                    ("Cache-Control", "private".into()),
+                ],
+                body: Vec::new(),
+            },
+            "POST" => self.post(req).await,
+            _ => Reply { headers: vec![("Allow", "OPTIONS,POST".into())], ..Reply::text(405, "method not allowed") },
+        }
+    }
+
+    async fn post(&self, req: Request<'_>) -> Reply {
+        let query = match Query::parse(req.query.unwrap_or_default()) {
+            Ok(q) => q,
+            Err(e) => return Reply::text(400, &format!("not an ActiveSync request: {e}")),
+        };
+        let version = query.version.or_else(|| req.version.and_then(ProtocolVersion::from_header));
+        let Some(version) = version.filter(|v| v.as_str().starts_with("14") || v.as_str().starts_with("16")) else {
+            let mut r = Reply::text(400, "protocol version missing or not served");
+            r.headers.push(("MS-ASProtocolVersions", VERSIONS.into()));
+            return r;
+        };
+        let actor = Actor::new(req.principal.id, Protocol::ActiveSync);
+        let device = match self.directory.device_seen(&actor, &query.device_id, &query.device_type, None).await {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!(error = %e, "eas: device not recorded");
+                return Reply::empty(503);
+            }
+        };
+        if device.wipe.done() {
+            return Reply::text(403, "this device was wiped; an administrator must remove it first");
+        }
+        let key = query.policy_key.or_else(|| req.policy_key.and_then(|k| k.trim().parse().ok())).unwrap_or(0);
+        let command = query.command;
+        let ctx = Ctx { eas: self, actor, principal: req.principal, device, version, query };
+        if command != Command::Provision
+            && let Some(status) = self.policy_refusal(&ctx, key)
+        {
+            return match refusal_root(command) {
+                Some((root, status_tag)) => Reply::wbxml(&Element::new(root).with_leaf(status_tag, status.to_string())),
+                None => Reply::empty(449),
+            };
+        }
+        let body = if req.body.is_empty() {
+            None
+        } else {
+            match relais_wbxml::decode(req.body) {
+                Ok(doc) => Some(doc),
+                Err(e) => {
+                    tracing::debug!(error = %e, command = command.name(), "eas: body refused");
+                    return Reply::text(400, &format!("malformed WBXML: {e}"));
+                }
+            }
+        };
+        let answer = match command {
+            Command::Provision => provision::provision(&ctx, body).await,
+            Command::FolderSync => folders::folder_sync(&ctx, body).await,
+            Command::Sync => sync::sync(&ctx, body).await,
+            Command::Ping => ping::ping(&ctx, body).await,
+            Command::SendMail => sendmail::send_mail(&ctx, body, req.body).await,
+            Command::ItemOperations => itemops::item_operations(&ctx, body).await,
+            Command::MoveItems => moveitems::move_items(&ctx, body).await,
+            Command::Settings => settings::settings(&ctx, body).await,
+            other => {
+                tracing::debug!(command = other.name(), "eas: command not served");
+                Answer::Status(501, "command not implemented")
+            }
+        };
+        match answer {
+            Answer::Doc(doc) => Reply::wbxml(&doc),
+            Answer::Empty => Reply::empty(200),
+            Answer::Status(status, text) => Reply::text(status, text),
+        }
+    }
+
+    /// The status refusing a command from a device without a valid policy key (MS-ASPROV
+    /// §3.2.5.1.2): 142 without a key, 144 with one that is not its key, 140 when a wipe
+    /// waits (the device provisions and is told to wipe).
+    fn policy_refusal(&self, ctx: &Ctx<'_>, key: u32) -> Option<u32> {
+        if ctx.device.wipe.pending() {
+            return Some(140);
+        }
+        if !self.config.require_provisioning {
+            return None;
+        }
+        match (key, ctx.device.policy_key) {
+            (_, 0) | (0, _) => Some(142),
+            (k, held) if k != held => Some(144),
+            _ => None,
+        }
+    }
+}
+
+/// The root and status element a policy refusal of `command` is written with.
+fn refusal_root(command: Command) -> Option<(Tag, Tag)> {
+    use relais_wbxml::tag::{airsync, composemail, folderhierarchy as fh, itemoperations, moveitems, ping, settings};
+    Some(match command {
+        Command::FolderSync => (fh::FOLDER_SYNC, fh::STATUS),
+        Command::FolderCreate => (fh::FOLDER_CREATE, fh::STATUS),
+        Command::FolderUpdate => (fh::FOLDER_UPDATE, fh::STATUS),
+        Command::FolderDelete => (fh::FOLDER_DELETE, fh::STATUS),
+        Command::Sync => (airsync::SYNC, airsync::STATUS),
+        Command::Ping => (ping::PING, ping::STATUS),
+        Command::SendMail => (composemail::SEND_MAIL, composemail::STATUS),
+        Command::ItemOperations => (itemoperations::ITEM_OPERATIONS, itemoperations::STATUS),
+        Command::MoveItems => (moveitems::MOVE_ITEMS, moveitems::STATUS),
+        Command::Settings => (settings::SETTINGS, settings::STATUS),
+        _ => return None,
+    })
+}
+
+/// A heartbeat or wait, bounded.
+pub(crate) fn clamp(secs: u64, (min, max): (u64, u64)) -> Duration {
+    Duration::from_secs(secs.clamp(min, max))
+}
+
+/// The text of `tag` under `e`, trimmed.
+pub(crate) fn text_of(e: &Element, tag: Tag) -> Option<String> {
+    e.text_of(tag).map(|t| t.trim().to_owned())
+}
+
+/// An ActiveSync date-time (MS-ASDTYPE §2.3: `2009-02-19T08:35:17.000Z`).
+pub(crate) fn date_time(unix: i64) -> String {
+    let t = relais_civil::DateTime::from_unix(unix);
+    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000Z", t.year, t.month, t.day, t.hour, t.minute, t.second)
+}

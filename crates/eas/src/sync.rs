@@ -1,0 +1,339 @@
+//! Sync of mail folders (MS-ASCMD §2.2.1.21). Per device and folder, the state behind a key is
+//! what the device holds ([`Held`]: every message up to a UID received since a date, as of a
+//! modseq) and its body options. Each Sync applies the device's changes (Read, Flag, Delete,
+//! Fetch) through the mail domain, then sends what it is missing ([`relais_mail::mailbox::delta`]),
+//! a window at a time, under a new key. The key before is kept: a device that lost an answer
+//! sends that key again and gets the changes since then once more. Any other key is Status 3
+//! (the device starts over from key 0), as is a state older than the change log's window.
+
+use std::collections::HashSet;
+
+use relais_mail::MailError;
+use relais_mail::mailbox::{self, Expunge, FlagChange, Held, KeywordChange, Transfer};
+use relais_store::{CollectionId, MailboxRole, Modseq, SyncState, Uid};
+use relais_wbxml::Element;
+use relais_wbxml::tag::{airsync as a, email};
+use serde::{Deserialize, Serialize};
+
+use crate::email::{BodyPreference, application_data, flags};
+use crate::folders::collection_id;
+use crate::{Answer, Ctx, text_of};
+
+/// What a key stands for.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+struct State {
+    modseq: u64,
+    uid: u32,
+    since: i64,
+    /// FilterType (0: all).
+    filter: u8,
+    body: BodyPreference,
+}
+
+impl State {
+    fn held(&self) -> Held {
+        Held { modseq: Modseq(self.modseq), uid: Uid(self.uid), since: self.since }
+    }
+}
+
+/// The earliest receive time FilterType lets through (MS-ASCMD §2.2.3.70.2), from now.
+fn since_for(filter: u8) -> i64 {
+    const DAY: i64 = 86_400;
+    let days = match filter {
+        1 => 1,
+        2 => 3,
+        3 => 7,
+        4 => 14,
+        5 => 31,
+        6 => 92,
+        7 => 183,
+        _ => return 0,
+    };
+    relais_store::now() - days * DAY
+}
+
+/// A message's ServerId: `<folder>:<uid>`.
+pub(crate) fn server_id(collection: &str, uid: Uid) -> String {
+    format!("{collection}:{}", uid.0)
+}
+
+/// The UID a ServerId names in `collection`.
+pub(crate) fn uid_in(collection: &str, id: &str) -> Option<Uid> {
+    let (c, uid) = id.split_once(':')?;
+    (c == collection).then(|| uid.parse::<u32>().ok()).flatten().filter(|u| *u > 0).map(Uid)
+}
+
+fn collection_status(key: &str, id: &str, status: u32) -> Element {
+    Element::new(a::COLLECTION)
+        .with_leaf(a::SYNC_KEY, key)
+        .with_leaf(a::COLLECTION_ID, id)
+        .with_leaf(a::STATUS, status.to_string())
+}
+
+fn global(status: u32) -> Answer {
+    Answer::Doc(Element::new(a::SYNC).with_leaf(a::STATUS, status.to_string()))
+}
+
+pub(crate) async fn sync(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
+    // An empty Sync asks to repeat the last one (§2.2.1.21.1.1); no request is cached: the
+    // device is told to send it whole (Status 13).
+    let Some(req) = body else { return global(13) };
+    if req.tag != a::SYNC {
+        return global(4);
+    }
+    let Some(collections) = req.child(a::COLLECTIONS) else { return global(13) };
+    let list: Vec<&Element> = collections.children_with(a::COLLECTION).collect();
+    if list.len() > ctx.eas.config.max_sync_collections {
+        return global(15);
+    }
+    let window = text_of(&req, a::WINDOW_SIZE).and_then(|w| w.parse::<usize>().ok());
+    let mut out = Vec::with_capacity(list.len());
+    for c in list {
+        out.push(collection(ctx, c, window).await);
+    }
+    Answer::Doc(Element::new(a::SYNC).with(Element::new(a::COLLECTIONS).with_all(out)))
+}
+
+async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>) -> Element {
+    let key_text = text_of(c, a::SYNC_KEY).unwrap_or_default();
+    let id = text_of(c, a::COLLECTION_ID).unwrap_or_default();
+    let Some(mailbox) = collection_id(&id) else { return collection_status(&key_text, &id, 12) };
+    let Ok(key) = key_text.parse::<u32>() else { return collection_status("0", &id, 3) };
+    let dir = &ctx.eas.directory;
+    let device = &ctx.query.device_id;
+    let stored = match dir.sync_state(&ctx.actor, device, &id).await {
+        Ok(s) => s.unwrap_or_default(),
+        Err(e) => {
+            tracing::warn!(error = %e, "eas: sync state unreadable");
+            return collection_status(&key_text, &id, 16);
+        }
+    };
+    let options = c.child(a::OPTIONS);
+    let base: Option<State> = match key {
+        0 => None,
+        k if k == stored.key => serde_json::from_str(&stored.state).ok(),
+        k if k == stored.prev_key => serde_json::from_str(&stored.prev_state).ok(),
+        _ => return collection_status("0", &id, 3),
+    };
+    let mut state = base.unwrap_or_default();
+    if let Some(o) = options {
+        state.body = BodyPreference::from_options(o, base.map(|b| b.body));
+        let filter = text_of(o, a::FILTER_TYPE).and_then(|f| f.parse::<u8>().ok()).unwrap_or(0);
+        if base.is_none() || filter != state.filter {
+            state.filter = filter;
+        }
+    }
+    if base.is_none() {
+        // Key 0: a new relationship; nothing is sent with the first key (§3.1.5.4), and
+        // commands sent with key 0 are a protocol error.
+        if c.has(a::COMMANDS) {
+            return collection_status("0", &id, 4);
+        }
+        // The mailbox must be one the device may read.
+        match mailbox::delta(ctx.store(), &ctx.actor, mailbox, Held::default(), 0).await {
+            Ok(_) => {}
+            Err(MailError::NoMailbox | MailError::NoRight { .. }) => return collection_status("0", &id, 12),
+            Err(e) => {
+                tracing::warn!(error = %e, "eas: sync");
+                return collection_status("0", &id, 16);
+            }
+        }
+        state = State { since: since_for(state.filter), ..state };
+        return save(ctx, &id, key, &stored, &State::default(), state, Element::new(a::COLLECTION)).await;
+    }
+    // The device's changes first.
+    let mut responses = Vec::new();
+    let mut touched: HashSet<u32> = HashSet::new();
+    if let Some(commands) = c.child(a::COMMANDS) {
+        let deletes_as_moves = text_of(c, a::DELETES_AS_MOVES).as_deref() != Some("0");
+        for cmd in commands.elements() {
+            if let Some(r) = client_command(ctx, &id, mailbox, cmd, deletes_as_moves, &state, &mut touched).await {
+                responses.push(r);
+            }
+        }
+    }
+    let get_changes = match c.child(a::GET_CHANGES) {
+        None => true,
+        Some(g) => !matches!(g.text().trim(), "0"),
+    };
+    let max = ctx.eas.config.max_window;
+    let window = text_of(c, a::WINDOW_SIZE).and_then(|w| w.parse::<usize>().ok()).or(window).unwrap_or(100);
+    let window = if window == 0 || window > max { max } else { window };
+    let mut commands = Vec::new();
+    let mut more = false;
+    let mut next = state;
+    if get_changes {
+        let delta = match mailbox::delta(ctx.store(), &ctx.actor, mailbox, state.held(), window).await {
+            Ok(d) => d,
+            Err(MailError::Store(relais_store::Error::ChangesTooOld { .. })) => return collection_status("0", &id, 3),
+            Err(MailError::NoMailbox | MailError::NoRight { .. }) => return collection_status(&key_text, &id, 12),
+            Err(e) => {
+                tracing::warn!(error = %e, "eas: sync");
+                return collection_status(&key_text, &id, 16);
+            }
+        };
+        for uid in delta.removed.iter().filter(|u| !touched.contains(&u.0)) {
+            commands.push(Element::new(a::DELETE).with_leaf(a::SERVER_ID, server_id(&id, *uid)));
+        }
+        for m in delta.changed.iter().filter(|m| !touched.contains(&m.uid.0)) {
+            let [read, flag] = flags(&m.keywords);
+            commands.push(
+                Element::new(a::CHANGE)
+                    .with_leaf(a::SERVER_ID, server_id(&id, m.uid))
+                    .with(Element::new(a::APPLICATION_DATA).with(read).with(flag)),
+            );
+        }
+        for m in &delta.added {
+            let raw = match &m.blob {
+                Some(b) => ctx.store().blob(b.clone()).await.unwrap_or_default(),
+                None => Vec::new(),
+            };
+            commands.push(Element::new(a::ADD).with_leaf(a::SERVER_ID, server_id(&id, m.uid)).with(application_data(
+                m,
+                &raw,
+                &id,
+                &state.body,
+            )));
+        }
+        more = delta.more;
+        next = State { modseq: delta.held.modseq.0, uid: delta.held.uid.0, ..state };
+    }
+    let mut el = Element::new(a::COLLECTION);
+    if !commands.is_empty() {
+        el = el.with(Element::new(a::COMMANDS).with_all(commands));
+    }
+    if !responses.is_empty() {
+        el = el.with(Element::new(a::RESPONSES).with_all(responses));
+    }
+    if more {
+        el = el.with_empty(a::MORE_AVAILABLE);
+    }
+    save(ctx, &id, key, &stored, &state, next, el).await
+}
+
+/// Stores the new state under a new key and finishes the collection's answer (`body` holds
+/// its Commands, Responses and MoreAvailable, which follow SyncKey, CollectionId and Status).
+async fn save(
+    ctx: &Ctx<'_>,
+    id: &str,
+    key: u32,
+    stored: &SyncState,
+    held: &State,
+    next: State,
+    body: Element,
+) -> Element {
+    let new_key = stored.key.max(key).wrapping_add(1).max(1);
+    let state = SyncState {
+        key: new_key,
+        state: serde_json::to_string(&next).unwrap_or_default(),
+        prev_key: key,
+        prev_state: if key == 0 { String::new() } else { serde_json::to_string(held).unwrap_or_default() },
+    };
+    if let Err(e) = ctx.eas.directory.save_sync_state(&ctx.actor, &ctx.query.device_id, id, state).await {
+        tracing::warn!(error = %e, "eas: sync state not saved");
+        return collection_status(&key.to_string(), id, 16);
+    }
+    let mut el = collection_status(&new_key.to_string(), id, 1);
+    el.children.extend(body.children);
+    el
+}
+
+/// Applies one command of the device; returns its entry in Responses when one is due (Fetch
+/// always; Change and Delete only when they failed, §2.2.3.154).
+async fn client_command(
+    ctx: &Ctx<'_>,
+    id: &str,
+    mailbox: CollectionId,
+    cmd: &Element,
+    deletes_as_moves: bool,
+    state: &State,
+    touched: &mut HashSet<u32>,
+) -> Option<Element> {
+    let sid = text_of(cmd, a::SERVER_ID).unwrap_or_default();
+    let response = |tag, status: u32| {
+        Element::new(tag).with_leaf(a::SERVER_ID, sid.as_str()).with_leaf(a::STATUS, status.to_string())
+    };
+    if cmd.tag == a::ADD {
+        // Adding mail from a device (16.x drafts) is not served yet: refused per item.
+        let client = text_of(cmd, a::CLIENT_ID).unwrap_or_default();
+        return Some(Element::new(a::ADD).with_leaf(a::CLIENT_ID, client).with_leaf(a::STATUS, "6"));
+    }
+    let Some(uid) = uid_in(id, &sid) else {
+        return Some(response(cmd.tag, 8));
+    };
+    let found = match mailbox::message(ctx.store(), &ctx.actor, mailbox, uid).await {
+        Ok(Some(m)) => m,
+        Ok(None) => return Some(response(cmd.tag, 8)),
+        Err(e) => {
+            tracing::debug!(error = %e, "eas: item");
+            return Some(response(cmd.tag, 8));
+        }
+    };
+    let (listed, raw) = found;
+    let item = listed.item;
+    match cmd.tag {
+        t if t == a::FETCH => {
+            let data = application_data(&listed, &raw, id, &state.body);
+            Some(response(a::FETCH, 1).with(data))
+        }
+        t if t == a::CHANGE => {
+            let data = cmd.child(a::APPLICATION_DATA)?;
+            let mut add = Vec::new();
+            let mut remove = Vec::new();
+            match text_of(data, email::READ).as_deref() {
+                Some("1") => add.push("\\Seen".to_owned()),
+                Some("0") => remove.push("\\Seen".to_owned()),
+                _ => {}
+            }
+            if let Some(flag) = data.child(email::FLAG) {
+                match text_of(flag, email::STATUS).as_deref() {
+                    Some("2") => add.push("\\Flagged".to_owned()),
+                    _ => remove.push("\\Flagged".to_owned()),
+                }
+            }
+            for (kind, keywords) in [(KeywordChange::Add, add), (KeywordChange::Remove, remove)] {
+                if keywords.is_empty() {
+                    continue;
+                }
+                let change = FlagChange { mailbox, messages: vec![(uid, item)], kind, keywords, unchanged_since: None };
+                if let Err(e) = mailbox::change_keywords(ctx.store(), &ctx.actor, change).await {
+                    tracing::debug!(error = %e, "eas: change refused");
+                    return Some(response(a::CHANGE, 6));
+                }
+            }
+            touched.insert(uid.0);
+            None
+        }
+        t if t == a::DELETE => {
+            let done = match trash(ctx).await.filter(|t| deletes_as_moves && *t != mailbox) {
+                Some(trash) => mailbox::copy(
+                    ctx.store(),
+                    &ctx.actor,
+                    Transfer { source: mailbox, messages: vec![(uid, item)], target: trash, moving: true },
+                )
+                .await
+                .map(|_| ()),
+                None => mailbox::expunge(ctx.store(), &ctx.actor, mailbox, Expunge::Messages(vec![(uid, item)]))
+                    .await
+                    .map(|_| ()),
+            };
+            match done {
+                Ok(()) => {
+                    touched.insert(uid.0);
+                    None
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, "eas: delete refused");
+                    Some(response(a::DELETE, 6))
+                }
+            }
+        }
+        _ => Some(response(cmd.tag, 4)),
+    }
+}
+
+/// The actor's Trash (Deleted Items).
+pub(crate) async fn trash(ctx: &Ctx<'_>) -> Option<CollectionId> {
+    let account = ctx.actor.principal;
+    ctx.store().read(move |r| r.mailbox_by_role(account, MailboxRole::Trash)).await.ok().flatten().map(|c| c.id)
+}

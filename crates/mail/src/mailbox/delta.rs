@@ -1,0 +1,183 @@
+//! What a sync client is missing of a mailbox (ActiveSync Sync, later EWS SyncFolderItems):
+//! the client holds every message of the mailbox up to a UID that was received after a date,
+//! as they were at a modseq; the delta is what it must be told to hold them as they are now,
+//! and the next messages after that UID, a window at a time.
+//!
+//! UIDs only grow within a mailbox, so "what the client holds" needs no list: the UID bound,
+//! the date bound and the modseq say it. Messages taken out are read from the change log; a
+//! state older than the log's window is `Store(ChangesTooOld)` (the client starts over).
+
+use relais_directory::access::{Actor, Rights};
+use relais_store::{BlobHash, ChangeKind, CollectionId, ItemId, MailboxMessage, Modseq, ReadTx, Store, Uid};
+
+use super::require;
+use crate::MailError;
+use crate::summary::Summary;
+
+/// What a client holds of a mailbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Held {
+    /// The account's modseq its copies are as of (0: it holds nothing yet).
+    pub modseq: Modseq,
+    /// It holds every message up to this UID ...
+    pub uid: Uid,
+    /// ... that was received at or after this time (Unix seconds; 0 for all).
+    pub since: i64,
+}
+
+impl Default for Held {
+    /// Nothing held.
+    fn default() -> Held {
+        Held { modseq: Modseq(0), uid: Uid(0), since: 0 }
+    }
+}
+
+/// A message as a sync client is told of it.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub uid: Uid,
+    pub item: ItemId,
+    pub modseq: Modseq,
+    pub size: u64,
+    pub received_at: i64,
+    pub keywords: Vec<String>,
+    pub blob: Option<BlobHash>,
+    pub thread: Option<i64>,
+    pub summary: Summary,
+}
+
+/// What the client is missing, and what it holds once told.
+#[derive(Debug, Clone, Default)]
+pub struct Delta {
+    /// Messages it holds that are gone from the mailbox.
+    pub removed: Vec<Uid>,
+    /// Messages it holds whose flags changed.
+    pub changed: Vec<Listed>,
+    /// Messages it does not hold yet, in UID order, at most the limit asked for.
+    pub added: Vec<Listed>,
+    /// More messages remain to be added after these.
+    pub more: bool,
+    /// What the client holds once told all of the above.
+    pub held: Held,
+    /// The actor's rights on the mailbox.
+    pub rights: Rights,
+}
+
+/// The delta of `mailbox` for a client holding `held`, adding at most `limit` messages.
+/// Needs the read right (`r`).
+pub async fn delta(
+    store: &Store,
+    actor: &Actor,
+    mailbox: CollectionId,
+    held: Held,
+    limit: usize,
+) -> Result<Delta, MailError> {
+    let actor = actor.clone();
+    store
+        .read(move |r| {
+            let (collection, rights) = match require(r, &actor, mailbox, Rights::READ_ITEMS, "reading messages")? {
+                Ok(x) => x,
+                Err(refused) => return Ok(Err(refused)),
+            };
+            let now = r.account_modseq(collection.account)?;
+            let mut removed = Vec::new();
+            if held.uid.0 > 0 {
+                for c in r.mailbox_changes_since(mailbox, held.modseq)? {
+                    if c.kind == ChangeKind::Destroyed && c.uid <= held.uid {
+                        removed.push(c.uid);
+                    }
+                }
+            }
+            let messages = r.mailbox_messages(mailbox)?;
+            let mut changed = Vec::new();
+            let mut added = Vec::new();
+            let mut more = false;
+            for m in messages {
+                if m.received_at < held.since {
+                    continue;
+                }
+                if m.uid <= held.uid {
+                    if m.modseq > held.modseq {
+                        changed.push(m);
+                    }
+                } else if added.len() < limit {
+                    added.push(m);
+                } else {
+                    more = true;
+                    break;
+                }
+            }
+            let last = added.last().map_or(held.uid, |m| m.uid);
+            let changed = changed.into_iter().map(|m| listed(r, m)).collect::<relais_store::Result<Vec<_>>>()?;
+            let added = added.into_iter().map(|m| listed(r, m)).collect::<relais_store::Result<Vec<_>>>()?;
+            let held = Held { modseq: now, uid: last, since: held.since };
+            Ok(Ok(Delta { removed, changed, added, more, held, rights }))
+        })
+        .await?
+}
+
+fn listed(r: &mut ReadTx<'_>, m: MailboxMessage) -> relais_store::Result<Listed> {
+    let item = r.item(m.item)?;
+    Ok(Listed {
+        uid: m.uid,
+        item: m.item,
+        modseq: m.modseq,
+        size: m.size,
+        received_at: m.received_at,
+        keywords: m.keywords,
+        blob: m.blob,
+        thread: item.thread_id,
+        summary: Summary::from_stored(&item.summary),
+    })
+}
+
+/// Message `uid` of `mailbox` and its content, for an actor holding the read right (`r`):
+/// `NoMailbox` when the mailbox is not the actor's to see, `Ok(None)` when the message is not
+/// (or no longer) there.
+pub async fn message(
+    store: &Store,
+    actor: &Actor,
+    mailbox: CollectionId,
+    uid: Uid,
+) -> Result<Option<(Listed, Vec<u8>)>, MailError> {
+    let actor = actor.clone();
+    let found = store
+        .read(move |r| {
+            if let Err(refused) = require(r, &actor, mailbox, Rights::READ_ITEMS, "reading messages")? {
+                return Ok(Err(refused));
+            }
+            match r.mailbox_message(mailbox, uid)? {
+                Some(m) => Ok(Ok(Some(listed(r, m)?))),
+                None => Ok(Ok(None)),
+            }
+        })
+        .await??;
+    let Some(listed) = found else { return Ok(None) };
+    let Some(blob) = listed.blob.clone() else { return Ok(Some((listed, Vec::new()))) };
+    let content = store.blob(blob).await?;
+    Ok(Some((listed, content)))
+}
+
+/// Whether messages of `mailbox` were added, changed or removed after `since` (a parked
+/// ActiveSync Ping's question), for an actor holding the read right. A `since` older than the
+/// change log's window counts as changed (the client must look).
+pub async fn changed_since(
+    store: &Store,
+    actor: &Actor,
+    mailbox: CollectionId,
+    since: Modseq,
+) -> Result<bool, MailError> {
+    let actor = actor.clone();
+    store
+        .read(move |r| {
+            if let Err(refused) = require(r, &actor, mailbox, Rights::READ_ITEMS, "reading messages")? {
+                return Ok(Err(refused));
+            }
+            match r.mailbox_changes_since(mailbox, since) {
+                Ok(list) => Ok(Ok(!list.is_empty())),
+                Err(relais_store::Error::ChangesTooOld { .. }) => Ok(Ok(true)),
+                Err(e) => Err(e),
+            }
+        })
+        .await?
+}
