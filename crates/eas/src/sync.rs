@@ -6,8 +6,6 @@
 //! sends that key again and gets the changes since then once more. Any other key is Status 3
 //! (the device starts over from key 0), as is a state older than the change log's window.
 
-use std::collections::HashSet;
-
 use relais_mail::MailError;
 use relais_mail::mailbox::{self, Expunge, FlagChange, Held, KeywordChange, Transfer};
 use relais_store::{CollectionId, MailboxRole, Modseq, SyncState, Uid};
@@ -20,7 +18,7 @@ use crate::folders::collection_id;
 use crate::{Answer, Ctx, text_of};
 
 /// What a key stands for.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct State {
     modseq: u64,
     uid: u32,
@@ -28,6 +26,23 @@ struct State {
     /// FilterType (0: all).
     filter: u8,
     body: BodyPreference,
+    /// The device's own flag changes not yet past a delta (UID and the modseq they made): not
+    /// told back to it unless someone changed the message again since.
+    #[serde(default)]
+    own: Vec<(u32, u64)>,
+    /// Messages the device itself deleted, not told back to it.
+    #[serde(default)]
+    gone: Vec<u32>,
+}
+
+/// Most own changes remembered between deltas (past it, an echo is harmless).
+const MAX_OWN: usize = 10_000;
+
+/// What the device's own commands did in one request.
+#[derive(Default)]
+struct Own {
+    changed: Vec<(u32, u64)>,
+    deleted: Vec<u32>,
 }
 
 impl State {
@@ -115,9 +130,9 @@ async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>) -> Elemen
         k if k == stored.prev_key => serde_json::from_str(&stored.prev_state).ok(),
         _ => return collection_status("0", &id, 3),
     };
-    let mut state = base.unwrap_or_default();
+    let mut state = base.clone().unwrap_or_default();
     if let Some(o) = options {
-        state.body = BodyPreference::from_options(o, base.map(|b| b.body));
+        state.body = BodyPreference::from_options(o, base.as_ref().map(|b| b.body));
         let filter = text_of(o, a::FILTER_TYPE).and_then(|f| f.parse::<u8>().ok()).unwrap_or(0);
         if base.is_none() || filter != state.filter {
             state.filter = filter;
@@ -138,16 +153,16 @@ async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>) -> Elemen
                 return collection_status("0", &id, 16);
             }
         }
-        state = State { since: since_for(state.filter), ..state };
+        state.since = since_for(state.filter);
         return save(ctx, &id, key, &stored, &State::default(), state, Element::new(a::COLLECTION)).await;
     }
     // The device's changes first.
     let mut responses = Vec::new();
-    let mut touched: HashSet<u32> = HashSet::new();
+    let mut own = Own::default();
     if let Some(commands) = c.child(a::COMMANDS) {
         let deletes_as_moves = text_of(c, a::DELETES_AS_MOVES).as_deref() != Some("0");
         for cmd in commands.elements() {
-            if let Some(r) = client_command(ctx, &id, mailbox, cmd, deletes_as_moves, &state, &mut touched).await {
+            if let Some(r) = client_command(ctx, &id, mailbox, cmd, deletes_as_moves, &state, &mut own).await {
                 responses.push(r);
             }
         }
@@ -161,7 +176,7 @@ async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>) -> Elemen
     let window = if window == 0 || window > max { max } else { window };
     let mut commands = Vec::new();
     let mut more = false;
-    let mut next = state;
+    let mut next = state.clone();
     if get_changes {
         let delta = match mailbox::delta(ctx.store(), &ctx.actor, mailbox, state.held(), window).await {
             Ok(d) => d,
@@ -172,10 +187,15 @@ async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>) -> Elemen
                 return collection_status(&key_text, &id, 16);
             }
         };
-        for uid in delta.removed.iter().filter(|u| !touched.contains(&u.0)) {
+        let own_change = |uid: u32, modseq: u64| {
+            let mine = |&(u, m): &(u32, u64)| u == uid && m == modseq;
+            state.own.iter().any(mine) || own.changed.iter().any(mine)
+        };
+        let own_delete = |uid: u32| state.gone.contains(&uid) || own.deleted.contains(&uid);
+        for uid in delta.removed.iter().filter(|u| !own_delete(u.0)) {
             commands.push(Element::new(a::DELETE).with_leaf(a::SERVER_ID, server_id(&id, *uid)));
         }
-        for m in delta.changed.iter().filter(|m| !touched.contains(&m.uid.0)) {
+        for m in delta.changed.iter().filter(|m| !own_change(m.uid.0, m.modseq.0)) {
             let [read, flag] = flags(&m.keywords);
             commands.push(
                 Element::new(a::CHANGE)
@@ -196,7 +216,13 @@ async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>) -> Elemen
             )));
         }
         more = delta.more;
-        next = State { modseq: delta.held.modseq.0, uid: delta.held.uid.0, ..state };
+        next = State { modseq: delta.held.modseq.0, uid: delta.held.uid.0, own: Vec::new(), gone: Vec::new(), ..state.clone() };
+    } else {
+        next.own.extend(own.changed);
+        next.gone.extend(own.deleted);
+        let (excess_own, excess_gone) = (next.own.len().saturating_sub(MAX_OWN), next.gone.len().saturating_sub(MAX_OWN));
+        next.own.drain(..excess_own);
+        next.gone.drain(..excess_gone);
     }
     let mut el = Element::new(a::COLLECTION);
     if !commands.is_empty() {
@@ -247,7 +273,7 @@ async fn client_command(
     cmd: &Element,
     deletes_as_moves: bool,
     state: &State,
-    touched: &mut HashSet<u32>,
+    own: &mut Own,
 ) -> Option<Element> {
     let sid = text_of(cmd, a::SERVER_ID).unwrap_or_default();
     let response = |tag, status: u32| {
@@ -296,12 +322,14 @@ async fn client_command(
                     continue;
                 }
                 let change = FlagChange { mailbox, messages: vec![(uid, item)], kind, keywords, unchanged_since: None };
-                if let Err(e) = mailbox::change_keywords(ctx.store(), &ctx.actor, change).await {
-                    tracing::debug!(error = %e, "eas: change refused");
-                    return Some(response(a::CHANGE, 6));
+                match mailbox::change_keywords(ctx.store(), &ctx.actor, change).await {
+                    Ok(done) => own.changed.extend(done.changed.iter().map(|c| (c.0.0, c.3.0))),
+                    Err(e) => {
+                        tracing::debug!(error = %e, "eas: change refused");
+                        return Some(response(a::CHANGE, 6));
+                    }
                 }
             }
-            touched.insert(uid.0);
             None
         }
         t if t == a::DELETE => {
@@ -319,7 +347,7 @@ async fn client_command(
             };
             match done {
                 Ok(()) => {
-                    touched.insert(uid.0);
+                    own.deleted.push(uid.0);
                     None
                 }
                 Err(e) => {
