@@ -9,6 +9,7 @@ folder), so folder types are compared as numbers.
 
 import os
 import smtplib
+import subprocess
 import threading
 import time
 from email.message import EmailMessage
@@ -17,6 +18,7 @@ import pytest
 import requests
 import urllib3
 from imapclient import IMAPClient
+from lxml import etree
 from pyactivesync import BodyType, Client, EmailChange, OofState, StatusError
 
 from harness import Relais
@@ -282,3 +284,118 @@ def test_bad_requests(server):
     # Still serving.
     with client(server, device="PYTEST0006") as c:
         assert INBOX in folders_by_type(c)
+
+
+# --- A WBXML client of our own for ActiveSync 14.1 and what pyactivesync cannot send: the XML is
+# written here and turned into WBXML by libwbxml's xml2wbxml (an independent encoder); answers
+# are read back with wbxml2xml.
+
+DOCTYPE = '<?xml version="1.0"?>\n<!DOCTYPE ActiveSync PUBLIC "-//MICROSOFT//DTD ActiveSync//EN" "http://www.microsoft.com/">\n'
+
+
+def libwbxml(tool, args, data, tmp_path):
+    src, dst = tmp_path / "in", tmp_path / "out"
+    src.write_bytes(data)
+    done = subprocess.run([tool, *args, "-o", str(dst), str(src)], capture_output=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    return dst.read_bytes()
+
+
+def raw_eas(server, tmp_path, cmd, xml, *, device, key=None, version="14.1", user=ANN, password=ANN_PW):
+    """POSTs `xml` (without the prolog) as WBXML; returns (HTTP status, the answer as an lxml tree or None)."""
+    body = libwbxml("xml2wbxml", ["-n", "-a"], (DOCTYPE + xml).encode(), tmp_path) if xml else b""
+    headers = {"MS-ASProtocolVersion": version, "Content-Type": "application/vnd.ms-sync.wbxml"}
+    if key is not None:
+        headers["X-MS-PolicyKey"] = str(key)
+    url = f"{server.https_url}/Microsoft-Server-ActiveSync?Cmd={cmd}&User=ann&DeviceId={device}&DeviceType=SmartPhone"
+    r = requests.post(url, data=body, headers=headers, auth=(user, password), verify=False, timeout=30)
+    if r.status_code != 200 or not r.content:
+        return r.status_code, None
+    return 200, etree.fromstring(libwbxml("wbxml2xml", ["-l", "ACTIVESYNC", "-m", "0"], r.content, tmp_path))
+
+
+def find(tree, path):
+    """The text at a path of local names (namespaces left out), or None."""
+    node = tree.find("/".join(f"{{*}}{p}" for p in path.split("/")))
+    return None if node is None else (node.text or "")
+
+
+PROVISION = ('<Provision xmlns="Provision:" xmlns:settings="Settings:"><settings:DeviceInformation><settings:Set>'
+             '<settings:Model>Model 14</settings:Model><settings:OS>TestOS 1</settings:OS>'
+             '<settings:FriendlyName>Ann phone</settings:FriendlyName></settings:Set></settings:DeviceInformation>'
+             '<Policies><Policy><PolicyType>MS-EAS-Provisioning-WBXML</PolicyType></Policy></Policies></Provision>')
+
+
+def provision_14(server, tmp_path, device):
+    status, t = raw_eas(server, tmp_path, "Provision", PROVISION, device=device)
+    assert status == 200 and find(t, "Status") == "1", status
+    assert find(t, "Policies/Policy/Data/EASProvisionDoc/AttachmentsEnabled") == "1"
+    temp = find(t, "Policies/Policy/PolicyKey")
+    ack = ('<Provision xmlns="Provision:"><Policies><Policy><PolicyType>MS-EAS-Provisioning-WBXML</PolicyType>'
+           f'<PolicyKey>{temp}</PolicyKey><Status>1</Status></Policy></Policies></Provision>')
+    status, t = raw_eas(server, tmp_path, "Provision", ack, device=device, key=temp)
+    assert find(t, "Policies/Policy/Status") == "1"
+    final = find(t, "Policies/Policy/PolicyKey")
+    assert final and final != temp
+    return final
+
+
+FOLDERSYNC = '<FolderSync xmlns="FolderHierarchy:"><SyncKey>{}</SyncKey></FolderSync>'
+
+
+def test_protocol_14_1_folder_sync_keys(server, tmp_path):
+    key = provision_14(server, tmp_path, "RAW14A")
+    # A provisioning request without DeviceInformation is refused in 14.1 (MS-ASPROV 165).
+    bare = ('<Provision xmlns="Provision:"><Policies><Policy><PolicyType>MS-EAS-Provisioning-WBXML</PolicyType>'
+            '</Policy></Policies></Provision>')
+    assert find(raw_eas(server, tmp_path, "Provision", bare, device="RAW14B")[1], "Status") == "165"
+    # A stale policy key: 144.
+    _, t = raw_eas(server, tmp_path, "FolderSync", FOLDERSYNC.format(0), device="RAW14A", key=int(key) ^ 1)
+    assert find(t, "Status") == "144"
+    _, t = raw_eas(server, tmp_path, "FolderSync", FOLDERSYNC.format(0), device="RAW14A", key=key)
+    assert find(t, "Status") == "1"
+    sync_key = find(t, "SyncKey")
+    names = {f.findtext("{*}DisplayName") for f in t.iterfind(".//{*}Add")}
+    assert {"Inbox", "INBOX"} & names and "Sent" in names
+    # Nothing changed: Count 0 under the same key; a folder made over IMAP comes as one Add.
+    _, t = raw_eas(server, tmp_path, "FolderSync", FOLDERSYNC.format(sync_key), device="RAW14A", key=key)
+    assert find(t, "Changes/Count") == "0"
+    with imap(server) as m:
+        m.create_folder("Projects")
+    _, t = raw_eas(server, tmp_path, "FolderSync", FOLDERSYNC.format(sync_key), device="RAW14A", key=key)
+    adds = [(a.findtext("{*}DisplayName"), a.findtext("{*}Type")) for a in t.iterfind(".//{*}Add")]
+    assert adds == [("Projects", "12")]
+    newer = find(t, "SyncKey")
+    # The device lost that answer and asks again with the key before: the same change.
+    _, t = raw_eas(server, tmp_path, "FolderSync", FOLDERSYNC.format(sync_key), device="RAW14A", key=key)
+    assert [a.findtext("{*}DisplayName") for a in t.iterfind(".//{*}Add")] == ["Projects"]
+    # A key this device never had: 9 (start over).
+    _, t = raw_eas(server, tmp_path, "FolderSync", FOLDERSYNC.format(int(newer) + 50), device="RAW14A", key=key)
+    assert find(t, "Status") == "9"
+    # Another device's key is not this device's.
+    other = provision_14(server, tmp_path, "RAW14C")
+    _, t = raw_eas(server, tmp_path, "FolderSync", FOLDERSYNC.format(sync_key), device="RAW14C", key=other)
+    assert find(t, "Status") == "9"
+
+
+def test_remote_wipe(server, tmp_path):
+    key = provision_14(server, tmp_path, "WIPEME01")
+    listed = server.admin("device", "list", ANN).stdout
+    assert "WIPEME01" in listed and "Model 14" in listed and "provisioned" in listed
+    assert "TestOS 1" in server.admin("device", "show", ANN, "WIPEME01").stdout
+    server.admin("device", "wipe", ANN, "WIPEME01")
+    # Any command now: 140, go and provision.
+    _, t = raw_eas(server, tmp_path, "FolderSync", FOLDERSYNC.format(0), device="WIPEME01", key=key)
+    assert find(t, "Status") == "140"
+    _, t = raw_eas(server, tmp_path, "Provision", PROVISION, device="WIPEME01")
+    assert t.find(".//{*}RemoteWipe") is not None, etree.tostring(t)
+    done = '<Provision xmlns="Provision:"><RemoteWipe><Status>1</Status></RemoteWipe></Provision>'
+    _, t = raw_eas(server, tmp_path, "Provision", done, device="WIPEME01")
+    assert find(t, "Status") == "1"
+    # Wiped: refused until an administrator removes it.
+    assert raw_eas(server, tmp_path, "FolderSync", FOLDERSYNC.format(0), device="WIPEME01", key=key)[0] == 403
+    assert "wiped" in server.admin("device", "show", ANN, "WIPEME01").stdout
+    server.admin("device", "remove", ANN, "WIPEME01")
+    provision_14(server, tmp_path, "WIPEME01")
+    # Another account's device cannot be reached through this one's name.
+    assert server.admin("device", "wipe", BOB, "WIPEME01", check=False).returncode != 0

@@ -63,6 +63,9 @@ pub enum AdminCommand {
     /// Bring an account's data in from another server (resumable, incremental).
     #[command(subcommand)]
     Migrate(crate::migrate::MigrateCommand),
+    /// The devices (ActiveSync phones) that sync an account: list, show, wipe, remove.
+    #[command(subcommand)]
+    Device(crate::admin_device::DeviceCommand),
 }
 
 #[derive(Subcommand)]
@@ -284,6 +287,7 @@ pub async fn run(data: &Path, config: &Config, command: AdminCommand) -> Result<
         AdminCommand::Share(a) => crate::admin_access::share(&dir, a).await,
         AdminCommand::Delegate(a) => crate::admin_access::delegate(&dir, a).await,
         AdminCommand::Migrate(c) => crate::migrate::run(&dir, c).await,
+        AdminCommand::Device(c) => crate::admin_device::run(&dir, c).await,
         AdminCommand::Dkim(DkimCommand::Generate { domain, selector }) => {
             let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
             if !dir.is_local_domain(&domain).await? {

@@ -4,6 +4,7 @@
 
 mod admin;
 mod admin_access;
+mod admin_device;
 mod admin_dns;
 mod admin_export;
 mod admin_mail;
