@@ -399,3 +399,17 @@ def test_remote_wipe(server, tmp_path):
     provision_14(server, tmp_path, "WIPEME01")
     # Another account's device cannot be reached through this one's name.
     assert server.admin("device", "wipe", BOB, "WIPEME01", check=False).returncode != 0
+
+
+def test_get_item_estimate(server):
+    deliver(server, ANN, "to estimate")
+    with client(server, device="PYTEST0007") as c:
+        inbox = folders_by_type(c)[INBOX].id
+        first = c.sync_folder(inbox, "0")
+        total = c.get_item_estimate(inbox, first.sync_key)
+        with imap(server) as m:
+            assert total == m.folder_status("INBOX", ["MESSAGES"])[b"MESSAGES"] > 0
+        key, _, _, _ = sync_all(c, inbox, first.sync_key)
+        assert c.get_item_estimate(inbox, key) == 0
+        deliver(server, ANN, "estimated")
+        assert c.get_item_estimate(inbox, key) == 1

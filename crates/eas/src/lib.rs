@@ -7,7 +7,7 @@
 //!   refused (a wiped device is refused), the policy key checked (Provision aside), the command.
 //! - Commands: Provision (`provision`), FolderSync (`folders`), Sync of mail folders (`sync`),
 //!   Ping (`ping`), SendMail (`sendmail`), ItemOperations Fetch (`itemops`), MoveItems
-//!   (`moveitems`), Settings UserInformation/DeviceInformation (`settings`).
+//!   (`moveitems`), GetItemEstimate (`estimate`), Settings UserInformation/DeviceInformation (`settings`).
 //! - Sync states live with the device (`relais_directory::devices`): a key, what it stands for,
 //!   and the key before it, so a device that lost an answer can ask again.
 //!
@@ -15,6 +15,7 @@
 //! [MS-ASHTTP]: https://learn.microsoft.com/openspecs/exchange_server_protocols/ms-ashttp
 
 mod email;
+mod estimate;
 mod folders;
 mod itemops;
 mod moveitems;
@@ -38,7 +39,7 @@ use relais_wbxml::{Element, Tag};
 pub const VERSIONS: &str = "14.0,14.1,16.0,16.1";
 
 /// The commands served, as OPTIONS lists them.
-pub const COMMANDS: &str = "Sync,SendMail,FolderSync,MoveItems,Settings,Ping,ItemOperations,Provision";
+pub const COMMANDS: &str = "Sync,SendMail,FolderSync,MoveItems,GetItemEstimate,Settings,Ping,ItemOperations,Provision";
 
 /// Bounds a client's requests cannot move.
 #[derive(Debug, Clone)]
@@ -220,6 +221,7 @@ impl Eas {
             Command::SendMail => sendmail::send_mail(&ctx, body, req.body).await,
             Command::ItemOperations => itemops::item_operations(&ctx, body).await,
             Command::MoveItems => moveitems::move_items(&ctx, body).await,
+            Command::GetItemEstimate => estimate::get_item_estimate(&ctx, body).await,
             Command::Settings => settings::settings(&ctx, body).await,
             other => {
                 tracing::debug!(command = other.name(), "eas: command not served");
@@ -264,6 +266,7 @@ fn refusal_root(command: Command) -> Option<(Tag, Tag)> {
         Command::SendMail => (composemail::SEND_MAIL, composemail::STATUS),
         Command::ItemOperations => (itemoperations::ITEM_OPERATIONS, itemoperations::STATUS),
         Command::MoveItems => (moveitems::MOVE_ITEMS, moveitems::STATUS),
+        Command::GetItemEstimate => (relais_wbxml::tag::getitemestimate::GET_ITEM_ESTIMATE, relais_wbxml::tag::getitemestimate::STATUS),
         Command::Settings => (settings::SETTINGS, settings::STATUS),
         _ => return None,
     })

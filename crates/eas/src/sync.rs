@@ -365,3 +365,28 @@ pub(crate) async fn trash(ctx: &Ctx<'_>) -> Option<CollectionId> {
     let account = ctx.actor.principal;
     ctx.store().read(move |r| r.mailbox_by_role(account, MailboxRole::Trash)).await.ok().flatten().map(|c| c.id)
 }
+
+/// GetItemEstimate's answer for one folder: how many items the next Syncs from `key` would
+/// send, or the GetItemEstimate status refusing it (2 unknown folder, 3 key 0, 4 bad key).
+pub(crate) async fn estimate(ctx: &Ctx<'_>, id: &str, key: &str) -> Result<usize, u32> {
+    let Some(mailbox) = collection_id(id) else { return Err(2) };
+    let key = key.parse::<u32>().map_err(|_| 4u32)?;
+    if key == 0 {
+        return Err(3);
+    }
+    let stored = match ctx.eas.directory.sync_state(&ctx.actor, &ctx.query.device_id, id).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return Err(4),
+        Err(_) => return Err(2),
+    };
+    let state: State = match key {
+        k if k == stored.key => serde_json::from_str(&stored.state).map_err(|_| 4u32)?,
+        k if k == stored.prev_key => serde_json::from_str(&stored.prev_state).map_err(|_| 4u32)?,
+        _ => return Err(4),
+    };
+    match mailbox::count_missing(ctx.store(), &ctx.actor, mailbox, state.held()).await {
+        Ok(n) => Ok(n),
+        Err(MailError::Store(relais_store::Error::ChangesTooOld { .. })) => Err(4),
+        Err(_) => Err(2),
+    }
+}

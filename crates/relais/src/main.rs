@@ -34,6 +34,8 @@ use clap::{Args, Parser, Subcommand};
 /// requests hand buffers between the async workers and the store's blocking threads, and
 /// glibc's arena locks made that a point of contention. Measured with `bench/dav` (week REPORT
 /// on 12,000 events): 368–474/s with glibc, 576–661/s with mimalloc.
+/// The `system-allocator` feature keeps glibc's, for heap profilers that hook malloc (heaptrack).
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

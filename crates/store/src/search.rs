@@ -330,6 +330,12 @@ impl crate::WriteTx<'_> {
     /// Writes (or replaces) a message's index rows. Derived data: no change is logged.
     pub fn index_message(&mut self, item: ItemId, index: &MessageIndex) -> Result<()> {
         self.unindex_message(item)?;
+        self.index_new_message(item, index)
+    }
+
+    /// Writes the index rows of a message that has none yet (one just created): no deletes
+    /// first, three statements fewer on APPEND's and delivery's path.
+    pub(crate) fn index_new_message(&mut self, item: ItemId, index: &MessageIndex) -> Result<()> {
         let conn = self.conn();
         conn.execute(
             "INSERT INTO message_search (item_id, sent_day, subject, from_addr, to_addr, cc_addr, bcc_addr) \

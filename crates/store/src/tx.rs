@@ -356,7 +356,7 @@ impl<'c> WriteTx<'c> {
             self.index_text(id, text)?;
         }
         if let Some(index) = &new.search {
-            self.index_message(id, index)?;
+            self.index_new_message(id, index)?;
         }
         self.log(account, Change::object(data_type, id.0, ChangeKind::Created))?;
         if data_type == DataType::Email {

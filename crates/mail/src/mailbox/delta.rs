@@ -181,3 +181,30 @@ pub async fn changed_since(
         })
         .await?
 }
+
+/// How many messages a client holding `held` would be told of (removed, changed and not yet
+/// added), without reading them (ActiveSync GetItemEstimate).
+pub async fn count_missing(store: &Store, actor: &Actor, mailbox: CollectionId, held: Held) -> Result<usize, MailError> {
+    let actor = actor.clone();
+    store
+        .read(move |r| {
+            if let Err(refused) = require(r, &actor, mailbox, Rights::READ_ITEMS, "reading messages")? {
+                return Ok(Err(refused));
+            }
+            let mut n = 0;
+            if held.uid.0 > 0 {
+                n += r
+                    .mailbox_changes_since(mailbox, held.modseq)?
+                    .iter()
+                    .filter(|c| c.kind == ChangeKind::Destroyed && c.uid <= held.uid)
+                    .count();
+            }
+            n += r
+                .mailbox_messages(mailbox)?
+                .iter()
+                .filter(|m| m.received_at >= held.since && (m.uid > held.uid || m.modseq > held.modseq))
+                .count();
+            Ok(Ok(n))
+        })
+        .await?
+}
