@@ -16,9 +16,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use base64::Engine;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
+
+#[path = "http.rs"]
+mod http;
+use http::Http;
 
 struct Args {
     mode: String,
@@ -63,53 +64,6 @@ fn args() -> Result<Args> {
     Ok(a)
 }
 
-/// One keep-alive HTTP/1.1 connection.
-struct Http {
-    io: BufReader<TcpStream>,
-    auth: String,
-}
-
-impl Http {
-    async fn connect(a: &Args) -> Result<Http> {
-        let stream = TcpStream::connect(&a.addr).await?;
-        stream.set_nodelay(true)?;
-        let token = base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", a.user, a.password));
-        Ok(Http { io: BufReader::new(stream), auth: format!("Basic {token}") })
-    }
-
-    /// Sends a request and returns (status, body).
-    async fn call(&mut self, method: &str, path: &str, headers: &str, body: &[u8]) -> Result<(u16, Vec<u8>)> {
-        let head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: {}\r\nContent-Length: {}\r\n{headers}\r\n",
-            self.auth,
-            body.len()
-        );
-        let s = self.io.get_mut();
-        s.write_all(head.as_bytes()).await?;
-        s.write_all(body).await?;
-        let mut line = String::new();
-        self.io.read_line(&mut line).await?;
-        let status: u16 = line.split(' ').nth(1).context("no status line")?.parse()?;
-        let mut length = 0usize;
-        loop {
-            line.clear();
-            self.io.read_line(&mut line).await?;
-            let l = line.trim_end();
-            if l.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = l.split_once(':')
-                && k.eq_ignore_ascii_case("content-length")
-            {
-                length = v.trim().parse()?;
-            }
-        }
-        let mut out = vec![0; length];
-        self.io.read_exact(&mut out).await?;
-        Ok((status, out))
-    }
-}
-
 fn base(a: &Args) -> String {
     format!("/dav/calendars/{}/{}/", a.user, a.calendar)
 }
@@ -137,7 +91,7 @@ fn event(n: u64, recurring: bool) -> (String, Vec<u8>) {
 }
 
 async fn put(a: Arc<Args>, first: u64, step: u64, done: Arc<AtomicU64>) -> Result<()> {
-    let mut http = Http::connect(&a).await?;
+    let mut http = Http::connect(&a.addr, &a.user, &a.password).await?;
     let mut n = first;
     while n < a.count {
         let (name, body) = event(n, n < a.recurring);
@@ -160,7 +114,7 @@ const WEEK_REPORT: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
 </c:calendar-query>";
 
 async fn report(a: Arc<Args>, until: Instant, done: Arc<AtomicU64>, matches: Arc<AtomicU64>) -> Result<()> {
-    let mut http = Http::connect(&a).await?;
+    let mut http = Http::connect(&a.addr, &a.user, &a.password).await?;
     while Instant::now() < until {
         let (status, body) = http
             .call("REPORT", &base(&a), "Depth: 1\r\nContent-Type: application/xml\r\n", WEEK_REPORT.as_bytes())
@@ -179,7 +133,7 @@ async fn report(a: Arc<Args>, until: Instant, done: Arc<AtomicU64>, matches: Arc
 }
 
 async fn multiget(a: &Args) -> Result<u64> {
-    let mut http = Http::connect(a).await?;
+    let mut http = Http::connect(&a.addr, &a.user, &a.password).await?;
     let mut body = String::from(
         "<?xml version=\"1.0\"?><c:calendar-multiget xmlns:d=\"DAV:\" xmlns:c=\"urn:ietf:params:xml:ns:caldav\">\
          <d:prop><d:getetag/><c:calendar-data/></d:prop>",
