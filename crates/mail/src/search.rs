@@ -90,8 +90,49 @@ pub enum Scope {
 
 /// Text as the index keeps it and needles are compared: compatibility-decomposed (so accents
 /// are separate marks and ligatures their letters), then lower case.
+///
+/// Runs of ASCII are lower-cased byte by byte and only the runs between them are decomposed:
+/// the same result (an ASCII character is its own decomposition and a starter, which canonical
+/// reordering never moves across), at memory speed for the mostly-ASCII bodies that APPEND and
+/// delivery index (the whole-text decomposition was a quarter of APPEND's CPU).
 pub fn fold(text: &str) -> String {
-    text.nfkd().flat_map(char::to_lowercase).collect()
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let ascii = rest.bytes().position(|b| !b.is_ascii()).unwrap_or(rest.len());
+        out.push_str(&rest[..ascii].to_ascii_lowercase());
+        rest = &rest[ascii..];
+        let other = rest.bytes().position(|b| b.is_ascii()).unwrap_or(rest.len());
+        out.extend(rest[..other].nfkd().flat_map(char::to_lowercase));
+        rest = &rest[other..];
+    }
+    out
+}
+
+#[cfg(test)]
+mod fold_tests {
+    use unicode_normalization::UnicodeNormalization;
+
+    #[test]
+    fn fold_is_the_whole_text_decomposed_and_lower_cased() {
+        let naive = |t: &str| -> String { t.nfkd().flat_map(char::to_lowercase).collect() };
+        for t in [
+            "",
+            "Plain ASCII, Mixed CASE 123",
+            "Grüße aus Köln",
+            "e\u{301}te\u{301} A\u{30a}ngstro\u{308}m",
+            "ﬁnancial ＡＢＣ Ⅻ ½ \u{212a}elvin",
+            "İstanbul ΣΊΣΥΦΟΣ",
+            "a\u{323}\u{307}b \u{1e0b}\u{323}X",
+            "日本語のテキスト ｶﾀｶﾅ with ASCII",
+            "\u{301}leading mark",
+        ] {
+            assert_eq!(super::fold(t), naive(t), "{t:?}");
+        }
+    }
 }
 
 /// One address as FROM/TO/CC/BCC compare it: the decoded display name and the address.
