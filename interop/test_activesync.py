@@ -413,3 +413,27 @@ def test_get_item_estimate(server):
         assert c.get_item_estimate(inbox, key) == 0
         deliver(server, ANN, "estimated")
         assert c.get_item_estimate(inbox, key) == 1
+
+
+def test_folder_create_rename_delete(server):
+    with client(server, device="PYTEST0008") as c:
+        made = c.create_folder("From the phone")
+        assert made.id
+        with imap(server) as m:
+            assert any(name == "From the phone" for _, _, name in m.list_folders())
+        c.update_folder(made.id, "Renamed on the phone")
+        with imap(server) as m:
+            names = [name for _, _, name in m.list_folders()]
+            assert "Renamed on the phone" in names and "From the phone" not in names
+        child = c.create_folder("Child", parent_id=made.id)
+        with imap(server) as m:
+            assert "Renamed on the phone/Child" in [name for _, _, name in m.list_folders()]
+        by_id = {f.id: f for f in c.list_folders()}
+        assert by_id[child.id].parent_id == made.id and by_id[child.id].name == "Child"
+        c.delete_folder(made.id)
+        with imap(server) as m:
+            assert not any(name.startswith("Renamed on the phone") for _, _, name in m.list_folders())
+        # INBOX is not the phone's to delete.
+        inbox = folders_by_type(c)[INBOX].id
+        with pytest.raises(StatusError):
+            c.delete_folder(inbox)

@@ -29,7 +29,8 @@ struct Args {
 fn args() -> Result<Args> {
     let mut it = std::env::args().skip(1);
     let mode = it.next().context("usage: eas-load initial --addr HOST:PORT --user U --password P")?;
-    let mut a = Args { mode, addr: String::new(), user: String::new(), password: String::new(), window: 512, truncation: 512 };
+    let mut a =
+        Args { mode, addr: String::new(), user: String::new(), password: String::new(), window: 512, truncation: 512 };
     while let Some(k) = it.next() {
         let mut v = || it.next().with_context(|| format!("{k} needs a value"));
         match k.as_str() {
@@ -76,7 +77,8 @@ impl Device {
         let first = self.post("Provision", &Element::new(p::PROVISION).with(info).with(policy(None))).await?;
         let temp = first.path(&[p::POLICIES, p::POLICY]).and_then(|x| x.text_of(p::POLICY_KEY)).context("no key")?;
         let second = self.post("Provision", &Element::new(p::PROVISION).with(policy(Some(&temp)))).await?;
-        self.key = second.path(&[p::POLICIES, p::POLICY]).and_then(|x| x.text_of(p::POLICY_KEY)).context("no key")?.into();
+        self.key =
+            second.path(&[p::POLICIES, p::POLICY]).and_then(|x| x.text_of(p::POLICY_KEY)).context("no key")?.into();
         Ok(())
     }
 

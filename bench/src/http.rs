@@ -52,4 +52,3 @@ impl Http {
         Ok((status, out))
     }
 }
-

@@ -142,3 +142,117 @@ pub(crate) async fn folder_sync(ctx: &Ctx<'_>, body: Option<Element>) -> Answer 
             .with(Element::new(fh::CHANGES).with_leaf(fh::COUNT, changes.len().to_string()).with_all(changes)),
     )
 }
+
+/// FolderCreate, FolderUpdate and FolderDelete (MS-ASCMD §2.2.1.2–4): a mail folder made,
+/// renamed or moved, or deleted through the mail domain (rights checked there), under the
+/// hierarchy's sync key, which they move on. The device's hierarchy state gains exactly the
+/// change it made (others' changes still come with the next FolderSync).
+pub(crate) async fn folder_change(ctx: &Ctx<'_>, body: Option<Element>, root: relais_wbxml::Tag) -> Answer {
+    let answer = |status: u32, key: Option<u32>, server_id: Option<&str>| {
+        let mut e = Element::new(root).with_leaf(fh::STATUS, status.to_string());
+        if let Some(k) = key {
+            e = e.with_leaf(fh::SYNC_KEY, k.to_string());
+        }
+        if let Some(id) = server_id {
+            e = e.with_leaf(fh::SERVER_ID, id);
+        }
+        Answer::Doc(e)
+    };
+    let Some(req) = body.filter(|b| b.tag == root) else { return answer(10, None, None) };
+    let dir = &ctx.eas.directory;
+    let device = &ctx.query.device_id;
+    let Ok(stored) = dir.sync_state(&ctx.actor, device, HIERARCHY).await else { return answer(6, None, None) };
+    let stored = stored.unwrap_or_default();
+    let key = text_of(&req, fh::SYNC_KEY).and_then(|k| k.parse::<u32>().ok());
+    if key.is_none_or(|k| k == 0 || k != stored.key) {
+        return answer(9, None, None);
+    }
+    let mut held: Vec<Folder> = serde_json::from_str(&stored.state).unwrap_or_default();
+    let actor = ctx.actor.clone();
+    let Ok(folders) = ctx.store().read(move |r| Folders::load(r, &actor)).await else { return answer(6, None, None) };
+    let full_name = |id: &str| {
+        collection_id(id)
+            .and_then(|c| folders.list.iter().find(|f| f.collection.id == c && f.owner() == ctx.actor.principal))
+            .map(|f| f.name.clone())
+    };
+    let under = |parent: &str, name: &str| -> Option<String> {
+        if parent == "0" {
+            Some(name.to_owned())
+        } else {
+            full_name(parent).map(|p| format!("{p}{}{name}", relais_mail::mailbox::SEPARATOR))
+        }
+    };
+    let name = text_of(&req, fh::DISPLAY_NAME).unwrap_or_default();
+    let parent = text_of(&req, fh::PARENT_ID).unwrap_or_else(|| "0".into());
+    let store = ctx.store();
+    let done: Result<Option<String>, u32> = match root {
+        t if t == fh::FOLDER_CREATE => {
+            if text_of(&req, fh::TYPE).is_some_and(|t| t != "12" && t != "1") {
+                return answer(10, None, None);
+            }
+            let Some(full) = under(&parent, &name).filter(|_| !name.is_empty()) else { return answer(5, None, None) };
+            match relais_mail::mailbox::create(store, &ctx.actor, &full, None).await {
+                Ok(id) => {
+                    let id = id.0.to_string();
+                    held.push(Folder { id: id.clone(), parent: parent.clone(), name: name.clone(), kind: 12 });
+                    Ok(Some(id))
+                }
+                Err(relais_mail::MailError::Store(relais_store::Error::AlreadyExists(_))) => Err(2),
+                Err(relais_mail::MailError::NoMailbox) => Err(5),
+                Err(_) => Err(3),
+            }
+        }
+        t if t == fh::FOLDER_UPDATE => {
+            let id = text_of(&req, fh::SERVER_ID).unwrap_or_default();
+            let (Some(from), Some(to)) = (full_name(&id), under(&parent, &name).filter(|_| !name.is_empty())) else {
+                return answer(if full_name(&id).is_none() { 4 } else { 5 }, None, None);
+            };
+            match relais_mail::mailbox::rename(store, &ctx.actor, &from, &to).await {
+                Ok(()) => {
+                    if let Some(f) = held.iter_mut().find(|f| f.id == id) {
+                        f.name = name.clone();
+                        f.parent = parent.clone();
+                    }
+                    Ok(None)
+                }
+                Err(relais_mail::MailError::Store(relais_store::Error::AlreadyExists(_))) => Err(2),
+                Err(_) => Err(2),
+            }
+        }
+        _ => {
+            let id = text_of(&req, fh::SERVER_ID).unwrap_or_default();
+            let Some(full) = full_name(&id) else { return answer(4, None, None) };
+            match relais_mail::mailbox::delete_tree(store, &ctx.actor, &full).await {
+                Ok(()) => {
+                    // The folder and every folder under it.
+                    let mut gone = vec![id.clone()];
+                    let mut i = 0;
+                    while i < gone.len() {
+                        let p = gone[i].clone();
+                        gone.extend(held.iter().filter(|f| f.parent == p).map(|f| f.id.clone()));
+                        i += 1;
+                    }
+                    held.retain(|f| !gone.contains(&f.id));
+                    Ok(None)
+                }
+                Err(_) => Err(3),
+            }
+        }
+    };
+    match done {
+        Err(status) => answer(status, None, None),
+        Ok(server_id) => {
+            let next = stored.key.wrapping_add(1).max(1);
+            let state = SyncState {
+                key: next,
+                state: serde_json::to_string(&held).unwrap_or_default(),
+                prev_key: stored.key,
+                prev_state: stored.state.clone(),
+            };
+            if dir.save_sync_state(&ctx.actor, device, HIERARCHY, state).await.is_err() {
+                return answer(6, None, None);
+            }
+            answer(1, Some(next), server_id.as_deref())
+        }
+    }
+}

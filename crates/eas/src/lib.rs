@@ -5,7 +5,7 @@
 //!
 //! - [`Eas::handle`]: OPTIONS (versions and commands), then per POST: the device registered or
 //!   refused (a wiped device is refused), the policy key checked (Provision aside), the command.
-//! - Commands: Provision (`provision`), FolderSync (`folders`), Sync of mail folders (`sync`),
+//! - Commands: Provision (`provision`), FolderSync and FolderCreate/Update/Delete (`folders`), Sync of mail folders (`sync`),
 //!   Ping (`ping`), SendMail (`sendmail`), ItemOperations Fetch (`itemops`), MoveItems
 //!   (`moveitems`), GetItemEstimate (`estimate`), Settings UserInformation/DeviceInformation (`settings`).
 //! - Sync states live with the device (`relais_directory::devices`): a key, what it stands for,
@@ -39,7 +39,7 @@ use relais_wbxml::{Element, Tag};
 pub const VERSIONS: &str = "14.0,14.1,16.0,16.1";
 
 /// The commands served, as OPTIONS lists them.
-pub const COMMANDS: &str = "Sync,SendMail,FolderSync,MoveItems,GetItemEstimate,Settings,Ping,ItemOperations,Provision";
+pub const COMMANDS: &str = "Sync,SendMail,FolderSync,FolderCreate,FolderUpdate,FolderDelete,MoveItems,GetItemEstimate,Settings,Ping,ItemOperations,Provision";
 
 /// Bounds a client's requests cannot move.
 #[derive(Debug, Clone)]
@@ -216,6 +216,15 @@ impl Eas {
         let answer = match command {
             Command::Provision => provision::provision(&ctx, body).await,
             Command::FolderSync => folders::folder_sync(&ctx, body).await,
+            Command::FolderCreate => {
+                folders::folder_change(&ctx, body, relais_wbxml::tag::folderhierarchy::FOLDER_CREATE).await
+            }
+            Command::FolderUpdate => {
+                folders::folder_change(&ctx, body, relais_wbxml::tag::folderhierarchy::FOLDER_UPDATE).await
+            }
+            Command::FolderDelete => {
+                folders::folder_change(&ctx, body, relais_wbxml::tag::folderhierarchy::FOLDER_DELETE).await
+            }
             Command::Sync => sync::sync(&ctx, body).await,
             Command::Ping => ping::ping(&ctx, body).await,
             Command::SendMail => sendmail::send_mail(&ctx, body, req.body).await,
@@ -266,7 +275,9 @@ fn refusal_root(command: Command) -> Option<(Tag, Tag)> {
         Command::SendMail => (composemail::SEND_MAIL, composemail::STATUS),
         Command::ItemOperations => (itemoperations::ITEM_OPERATIONS, itemoperations::STATUS),
         Command::MoveItems => (moveitems::MOVE_ITEMS, moveitems::STATUS),
-        Command::GetItemEstimate => (relais_wbxml::tag::getitemestimate::GET_ITEM_ESTIMATE, relais_wbxml::tag::getitemestimate::STATUS),
+        Command::GetItemEstimate => {
+            (relais_wbxml::tag::getitemestimate::GET_ITEM_ESTIMATE, relais_wbxml::tag::getitemestimate::STATUS)
+        }
         Command::Settings => (settings::SETTINGS, settings::STATUS),
         _ => return None,
     })

@@ -216,11 +216,18 @@ async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>) -> Elemen
             )));
         }
         more = delta.more;
-        next = State { modseq: delta.held.modseq.0, uid: delta.held.uid.0, own: Vec::new(), gone: Vec::new(), ..state.clone() };
+        next = State {
+            modseq: delta.held.modseq.0,
+            uid: delta.held.uid.0,
+            own: Vec::new(),
+            gone: Vec::new(),
+            ..state.clone()
+        };
     } else {
         next.own.extend(own.changed);
         next.gone.extend(own.deleted);
-        let (excess_own, excess_gone) = (next.own.len().saturating_sub(MAX_OWN), next.gone.len().saturating_sub(MAX_OWN));
+        let (excess_own, excess_gone) =
+            (next.own.len().saturating_sub(MAX_OWN), next.gone.len().saturating_sub(MAX_OWN));
         next.own.drain(..excess_own);
         next.gone.drain(..excess_gone);
     }

@@ -235,6 +235,19 @@ async fn folders(f: Fresh) {
     let alice = w.alice.clone();
     let gone = w.store.read(move |r| Folders::resolve(r, &alice, "Archive/Jobs/2026/Q1")).await.unwrap();
     assert!(gone.is_none());
+    // A tree goes whole (FolderDelete), in one transaction; INBOX never; Bob may not.
+    mailbox::create(&w.store, &w.alice, "Archive/Jobs/2026/Q2/Week1", None).await.unwrap();
+    assert_eq!(refused(mailbox::delete_tree(&w.store, &w.alice, "INBOX").await), "cannot");
+    assert_eq!(
+        refused(mailbox::delete_tree(&w.store, &w.bob, "Other Users/alice@example.com/Archive/Jobs").await),
+        "nonexistent"
+    );
+    mailbox::delete_tree(&w.store, &w.alice, "Archive/Jobs").await.unwrap();
+    for name in ["Archive/Jobs", "Archive/Jobs/2026", "Archive/Jobs/2026/Q2/Week1"] {
+        let (alice, n) = (w.alice.clone(), name.to_owned());
+        assert!(w.store.read(move |r| Folders::resolve(r, &alice, &n)).await.unwrap().is_none(), "{name}");
+    }
+    assert_eq!(w.mailbox(&w.alice, "Archive").await, w.mailbox(&w.alice, "Archive").await, "its parent stays");
 }
 on_both_backends!(folders_on, folders);
 /// Subscriptions are the user's own, by name: CREATE subscribes nothing, DELETE and RENAME

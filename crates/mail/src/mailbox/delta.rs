@@ -184,7 +184,12 @@ pub async fn changed_since(
 
 /// How many messages a client holding `held` would be told of (removed, changed and not yet
 /// added), without reading them (ActiveSync GetItemEstimate).
-pub async fn count_missing(store: &Store, actor: &Actor, mailbox: CollectionId, held: Held) -> Result<usize, MailError> {
+pub async fn count_missing(
+    store: &Store,
+    actor: &Actor,
+    mailbox: CollectionId,
+    held: Held,
+) -> Result<usize, MailError> {
     let actor = actor.clone();
     store
         .read(move |r| {

@@ -99,6 +99,42 @@ pub async fn delete(store: &Store, actor: &Actor, name: &str) -> Result<(), Mail
         .await?
 }
 
+/// Deletes the mailbox `name` and every mailbox under it in one transaction (ActiveSync
+/// FolderDelete, EWS DeleteFolder: a folder goes with its subfolders), each needing `x`; INBOX
+/// is not deleted, nor a tree holding it.
+pub async fn delete_tree(store: &Store, actor: &Actor, name: &str) -> Result<(), MailError> {
+    let (actor, name) = (actor.clone(), name.to_owned());
+    store
+        .write(move |tx| {
+            let Some(f) = Folders::resolve(&mut tx.read(), &actor, &name)? else {
+                return Ok(Err(MailError::NoMailbox));
+            };
+            let all = tx.read().collections(f.collection.account, CollectionKind::Mailbox)?;
+            // The tree, parents before children; deleted the other way round.
+            let mut tree = vec![f.collection.id];
+            let mut i = 0;
+            while i < tree.len() {
+                let parent = tree[i];
+                tree.extend(all.iter().filter(|c| c.parent == Some(parent)).map(|c| c.id));
+                i += 1;
+            }
+            for &id in &tree {
+                let c = match require(&mut tx.read(), &actor, id, Rights::DELETE_COLLECTION, "DELETE")? {
+                    Ok((c, _)) => c,
+                    Err(refused) => return Ok(Err(refused)),
+                };
+                if c.is_inbox() {
+                    return Ok(Err(MailError::Cannot("INBOX cannot be deleted")));
+                }
+            }
+            for &id in tree.iter().rev() {
+                tx.destroy_collection(id)?;
+            }
+            Ok(Ok(()))
+        })
+        .await?
+}
+
 /// Renames the mailbox `from` to `to`, its children with it. The new parent must exist, be
 /// the same owner's and be held with `k`; only the owner renames to the top of its namespace.
 /// INBOX is not renamed (RFC 9051 §6.3.6's move of its messages is not offered, as Dovecot).
