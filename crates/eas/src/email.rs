@@ -174,7 +174,7 @@ pub(crate) fn application_data(listed: &Listed, raw: &[u8], collection: &str, pr
     let env = &listed.summary.envelope;
     let bodies = view::bodies(raw);
     let subject = listed.summary.subject.clone().unwrap_or_default();
-    let [read, flag] = flags(&listed.keywords);
+    let [read, flag] = flags(&listed.message.keywords);
     let mut data = Element::new(airsync::APPLICATION_DATA)
         .with_leaf(email::TO, address_list(&env.to))
         .with_opt((!env.cc.is_empty()).then(|| Element::leaf(email::CC, address_list(&env.cc))))
@@ -184,12 +184,12 @@ pub(crate) fn application_data(listed: &Listed, raw: &[u8], collection: &str, pr
             (!env.reply_to.is_empty() && env.reply_to != env.from)
                 .then(|| Element::leaf(email::REPLY_TO, address_list(&env.reply_to))),
         )
-        .with_leaf(email::DATE_RECEIVED, date_time(listed.received_at))
+        .with_leaf(email::DATE_RECEIVED, date_time(listed.message.received_at))
         .with_leaf(email::DISPLAY_TO, display_list(&env.to))
         .with_leaf(email::THREAD_TOPIC, listed.summary.base_subject.as_str())
         .with_leaf(email::IMPORTANCE, "1")
         .with(read)
-        .with_opt(attachments(&bodies, collection, listed.uid.0))
+        .with_opt(attachments(&bodies, collection, listed.message.uid.0))
         .with(body(raw, &bodies, listed, pref))
         .with_leaf(email::MESSAGE_CLASS, "IPM.Note")
         .with_leaf(email::INTERNET_CPID, "65001")

@@ -41,7 +41,7 @@ pub(crate) async fn move_items(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
             continue;
         }
         let item = match mailbox::message(ctx.store(), &ctx.actor, source, uid).await {
-            Ok(Some((listed, _))) => listed.item,
+            Ok(Some((listed, _))) => listed.message.item,
             _ => {
                 out.push(response(1));
                 continue;

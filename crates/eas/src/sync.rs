@@ -195,25 +195,27 @@ async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>) -> Elemen
         for uid in delta.removed.iter().filter(|u| !own_delete(u.0)) {
             commands.push(Element::new(a::DELETE).with_leaf(a::SERVER_ID, server_id(&id, *uid)));
         }
-        for m in delta.changed.iter().filter(|m| !own_change(m.uid.0, m.modseq.0)) {
-            let [read, flag] = flags(&m.keywords);
+        for m in delta.changed.iter().filter(|m| !own_change(m.message.uid.0, m.message.modseq.0)) {
+            let [read, flag] = flags(&m.message.keywords);
             commands.push(
                 Element::new(a::CHANGE)
-                    .with_leaf(a::SERVER_ID, server_id(&id, m.uid))
+                    .with_leaf(a::SERVER_ID, server_id(&id, m.message.uid))
                     .with(Element::new(a::APPLICATION_DATA).with(read).with(flag)),
             );
         }
         for m in &delta.added {
-            let raw = match &m.blob {
+            let raw = match &m.message.blob {
                 Some(b) => ctx.store().blob(b.clone()).await.unwrap_or_default(),
                 None => Vec::new(),
             };
-            commands.push(Element::new(a::ADD).with_leaf(a::SERVER_ID, server_id(&id, m.uid)).with(application_data(
-                m,
-                &raw,
-                &id,
-                &state.body,
-            )));
+            commands.push(
+                Element::new(a::ADD).with_leaf(a::SERVER_ID, server_id(&id, m.message.uid)).with(application_data(
+                    m,
+                    &raw,
+                    &id,
+                    &state.body,
+                )),
+            );
         }
         more = delta.more;
         next = State {
@@ -303,7 +305,7 @@ async fn client_command(
         }
     };
     let (listed, raw) = found;
-    let item = listed.item;
+    let item = listed.message.item;
     match cmd.tag {
         t if t == a::FETCH => {
             let data = application_data(&listed, &raw, id, &state.body);

@@ -317,12 +317,12 @@ async fn delta(f: Fresh) {
     w.mailer.append(&w.alice, inbox, vec![message("m5", &["\\Flagged"])]).await.unwrap();
     let d = mailbox::delta(&w.store, &w.alice, inbox, held, 10).await.unwrap();
     assert_eq!(
-        d.changed.iter().map(|m| (m.uid, m.keywords.clone())).collect::<Vec<_>>(),
+        d.changed.iter().map(|m| (m.message.uid, m.message.keywords.clone())).collect::<Vec<_>>(),
         [(u1, vec!["\\Seen".into()])]
     );
     assert_eq!(d.removed, [u3]);
     assert_eq!(subjects(&d), ["m5"]);
-    assert_eq!(d.added[0].keywords, ["\\Flagged"]);
+    assert_eq!(d.added[0].message.keywords, ["\\Flagged"]);
     let after = mailbox::delta(&w.store, &w.alice, inbox, d.held, 10).await.unwrap();
     assert!(after.added.is_empty() && after.changed.is_empty() && after.removed.is_empty());
 

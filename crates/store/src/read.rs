@@ -161,19 +161,7 @@ impl<'c> ReadTx<'c> {
              FROM mailbox_messages m JOIN items i ON i.id = m.item_id WHERE m.mailbox_id = $1 ORDER BY m.uid",
             params![mailbox.0],
         )?;
-        rows.iter()
-            .map(|r| {
-                Ok(MailboxMessage {
-                    uid: Uid(u32::try_from(r.int(0)?).unwrap_or(0)),
-                    item: ItemId(r.int(1)?),
-                    modseq: modseq_of(r.int(2)?),
-                    size: u64::try_from(r.int(3)?).unwrap_or(0),
-                    received_at: r.int(4)?,
-                    keywords: r.text(5)?.split(' ').filter(|k| !k.is_empty()).map(str::to_owned).collect(),
-                    blob: r.opt_text(6)?.and_then(|h| BlobHash::parse(&h)),
-                })
-            })
-            .collect()
+        rows.iter().map(mailbox_message).collect()
     }
 
     /// The message of a mailbox with UID `uid`, if it is there.
@@ -183,18 +171,7 @@ impl<'c> ReadTx<'c> {
              FROM mailbox_messages m JOIN items i ON i.id = m.item_id WHERE m.mailbox_id = $1 AND m.uid = $2",
             params![mailbox.0, i64::from(uid.0)],
         )?;
-        row.map(|r| {
-            Ok(MailboxMessage {
-                uid: Uid(u32::try_from(r.int(0)?).unwrap_or(0)),
-                item: ItemId(r.int(1)?),
-                modseq: modseq_of(r.int(2)?),
-                size: u64::try_from(r.int(3)?).unwrap_or(0),
-                received_at: r.int(4)?,
-                keywords: r.text(5)?.split(' ').filter(|k| !k.is_empty()).map(str::to_owned).collect(),
-                blob: r.opt_text(6)?.and_then(|h| BlobHash::parse(&h)),
-            })
-        })
-        .transpose()
+        row.as_ref().map(mailbox_message).transpose()
     }
 
     /// The stored summary (JSON) of every message of a mailbox: one query, however many
@@ -337,4 +314,18 @@ impl<'c> ReadTx<'c> {
             .map(|r| r.int(0))
             .transpose()
     }
+}
+
+/// A `mailbox_messages` row joined with its item: uid, item_id, modseq, size, received_at,
+/// keywords, blob_hash.
+fn mailbox_message(r: &crate::sql::Row) -> Result<MailboxMessage> {
+    Ok(MailboxMessage {
+        uid: Uid(u32::try_from(r.int(0)?).unwrap_or(0)),
+        item: ItemId(r.int(1)?),
+        modseq: modseq_of(r.int(2)?),
+        size: u64::try_from(r.int(3)?).unwrap_or(0),
+        received_at: r.int(4)?,
+        keywords: r.text(5)?.split(' ').filter(|k| !k.is_empty()).map(str::to_owned).collect(),
+        blob: r.opt_text(6)?.and_then(|h| BlobHash::parse(&h)),
+    })
 }

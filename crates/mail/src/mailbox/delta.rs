@@ -8,7 +8,7 @@
 //! state older than the log's window is `Store(ChangesTooOld)` (the client starts over).
 
 use relais_directory::access::{Actor, Rights};
-use relais_store::{BlobHash, ChangeKind, CollectionId, ItemId, MailboxMessage, Modseq, ReadTx, Store, Uid};
+use relais_store::{ChangeKind, CollectionId, ItemId, MailboxMessage, Modseq, ReadTx, Store, Uid};
 
 use super::require;
 use crate::MailError;
@@ -32,16 +32,11 @@ impl Default for Held {
     }
 }
 
-/// A message as a sync client is told of it.
+/// A message as a sync client is told of it: its place in the mailbox, its thread and its
+/// summary.
 #[derive(Debug, Clone)]
 pub struct Listed {
-    pub uid: Uid,
-    pub item: ItemId,
-    pub modseq: Modseq,
-    pub size: u64,
-    pub received_at: i64,
-    pub keywords: Vec<String>,
-    pub blob: Option<BlobHash>,
+    pub message: MailboxMessage,
     pub thread: Option<i64>,
     pub summary: Summary,
 }
@@ -107,7 +102,7 @@ pub async fn delta(
                     break;
                 }
             }
-            let last = added.last().map_or(held.uid, |m| m.uid);
+            let last = added.last().map_or(held.uid, |m: &MailboxMessage| m.uid);
             let changed = changed.into_iter().map(|m| listed(r, m)).collect::<relais_store::Result<Vec<_>>>()?;
             let added = added.into_iter().map(|m| listed(r, m)).collect::<relais_store::Result<Vec<_>>>()?;
             let held = Held { modseq: now, uid: last, since: held.since };
@@ -118,17 +113,7 @@ pub async fn delta(
 
 fn listed(r: &mut ReadTx<'_>, m: MailboxMessage) -> relais_store::Result<Listed> {
     let item = r.item(m.item)?;
-    Ok(Listed {
-        uid: m.uid,
-        item: m.item,
-        modseq: m.modseq,
-        size: m.size,
-        received_at: m.received_at,
-        keywords: m.keywords,
-        blob: m.blob,
-        thread: item.thread_id,
-        summary: Summary::from_stored(&item.summary),
-    })
+    Ok(Listed { message: m, thread: item.thread_id, summary: Summary::from_stored(&item.summary) })
 }
 
 /// Message `uid` of `mailbox` and its content, for an actor holding the read right (`r`):
@@ -153,7 +138,7 @@ pub async fn message(
         })
         .await??;
     let Some(listed) = found else { return Ok(None) };
-    let Some(blob) = listed.blob.clone() else { return Ok(Some((listed, Vec::new()))) };
+    let Some(blob) = listed.message.blob.clone() else { return Ok(Some((listed, Vec::new()))) };
     let content = store.blob(blob).await?;
     Ok(Some((listed, content)))
 }
