@@ -437,3 +437,28 @@ def test_folder_create_rename_delete(server):
         inbox = folders_by_type(c)[INBOX].id
         with pytest.raises(StatusError):
             c.delete_folder(inbox)
+
+
+def test_gal_resolve_and_find(server):
+    deliver(server, ANN, "quarterly zanzibar report", body="the numbers for zanzibar are in")
+    deliver(server, ANN, "lunch", body="nothing to see")
+    with client(server, device="PYTEST0009") as c:
+        # The global address list: the domain's principals by name or address prefix.
+        found = c.search_gal("ann")
+        assert [(e.display_name, e.email_address) for e in found] == [("Ann Example", ANN)]
+        assert {e.email_address for e in c.search_gal("example")} == {ANN}
+        assert c.search_gal("nobody-like-this") == []
+        [r] = c.resolve_recipients(BOB)
+        assert r.email_address == BOB
+        gal = c.find_gal("bob@")
+        assert [i.fields.get("GAL.EmailAddress") for i in gal.items] == [BOB]
+        # Find in the mailbox: every word somewhere in a header field or the body.
+        inbox = folders_by_type(c)[INBOX].id
+        hits = c.find_mailbox("zanzibar", folder_id=inbox)
+        assert [i.fields.get("Email.Subject") for i in hits.items] == ["quarterly zanzibar report"]
+        assert hits.items[0].collection_id == inbox
+        assert c.find_mailbox("zanzibar numbers").items, "words anywhere"
+        assert not c.find_mailbox("zanzibar lunch").items, "all words"
+    # Bob finds nothing of Ann's mail.
+    with client(server, BOB, BOB_PW, device="BOBPHONE02") as b:
+        assert not b.find_mailbox("zanzibar").items

@@ -7,7 +7,8 @@
 //!   refused (a wiped device is refused), the policy key checked (Provision aside), the command.
 //! - Commands: Provision (`provision`), FolderSync and FolderCreate/Update/Delete (`folders`), Sync of mail folders (`sync`),
 //!   Ping (`ping`), SendMail (`sendmail`), ItemOperations Fetch (`itemops`), MoveItems
-//!   (`moveitems`), GetItemEstimate (`estimate`), Settings UserInformation/DeviceInformation (`settings`).
+//!   (`moveitems`), GetItemEstimate (`estimate`), Search (GAL), ResolveRecipients and Find
+//!   (`search`), Settings UserInformation/DeviceInformation (`settings`).
 //! - Sync states live with the device (`relais_directory::devices`): a key, what it stands for,
 //!   and the key before it, so a device that lost an answer can ask again.
 //!
@@ -21,6 +22,7 @@ mod itemops;
 mod moveitems;
 mod ping;
 mod provision;
+mod search;
 mod sendmail;
 mod settings;
 mod sync;
@@ -232,6 +234,9 @@ impl Eas {
             Command::MoveItems => moveitems::move_items(&ctx, body).await,
             Command::GetItemEstimate => estimate::get_item_estimate(&ctx, body).await,
             Command::Settings => settings::settings(&ctx, body).await,
+            Command::Search => search::search(&ctx, body).await,
+            Command::ResolveRecipients => search::resolve_recipients(&ctx, body).await,
+            Command::Find => search::find(&ctx, body).await,
             other => {
                 tracing::debug!(command = other.name(), "eas: command not served");
                 Answer::Status(501, "command not implemented")
@@ -279,6 +284,11 @@ fn refusal_root(command: Command) -> Option<(Tag, Tag)> {
             (relais_wbxml::tag::getitemestimate::GET_ITEM_ESTIMATE, relais_wbxml::tag::getitemestimate::STATUS)
         }
         Command::Settings => (settings::SETTINGS, settings::STATUS),
+        Command::Search => (relais_wbxml::tag::search::SEARCH, relais_wbxml::tag::search::STATUS),
+        Command::Find => (relais_wbxml::tag::find::FIND, relais_wbxml::tag::find::STATUS),
+        Command::ResolveRecipients => {
+            (relais_wbxml::tag::resolverecipients::RESOLVE_RECIPIENTS, relais_wbxml::tag::resolverecipients::STATUS)
+        }
         _ => return None,
     })
 }

@@ -8,7 +8,7 @@
 //! state older than the log's window is `Store(ChangesTooOld)` (the client starts over).
 
 use relais_directory::access::{Actor, Rights};
-use relais_store::{ChangeKind, CollectionId, ItemId, MailboxMessage, Modseq, ReadTx, Store, Uid};
+use relais_store::{ChangeKind, CollectionId, MailboxMessage, Modseq, ReadTx, Store, Uid};
 
 use super::require;
 use crate::MailError;
@@ -103,44 +103,53 @@ pub async fn delta(
                 }
             }
             let last = added.last().map_or(held.uid, |m: &MailboxMessage| m.uid);
-            let changed = changed.into_iter().map(|m| listed(r, m)).collect::<relais_store::Result<Vec<_>>>()?;
-            let added = added.into_iter().map(|m| listed(r, m)).collect::<relais_store::Result<Vec<_>>>()?;
+            let changed = changed.into_iter().map(|m| listed_row(r, m)).collect::<relais_store::Result<Vec<_>>>()?;
+            let added = added.into_iter().map(|m| listed_row(r, m)).collect::<relais_store::Result<Vec<_>>>()?;
             let held = Held { modseq: now, uid: last, since: held.since };
             Ok(Ok(Delta { removed, changed, added, more, held, rights }))
         })
         .await?
 }
 
-fn listed(r: &mut ReadTx<'_>, m: MailboxMessage) -> relais_store::Result<Listed> {
+fn listed_row(r: &mut ReadTx<'_>, m: MailboxMessage) -> relais_store::Result<Listed> {
     let item = r.item(m.item)?;
     Ok(Listed { message: m, thread: item.thread_id, summary: Summary::from_stored(&item.summary) })
 }
 
-/// Message `uid` of `mailbox` and its content, for an actor holding the read right (`r`):
-/// `NoMailbox` when the mailbox is not the actor's to see, `Ok(None)` when the message is not
-/// (or no longer) there.
+/// Message `uid` of `mailbox` as a sync client lists it, for an actor holding the read right
+/// (`r`): `NoMailbox` when the mailbox is not the actor's to see, `Ok(None)` when the message
+/// is not (or no longer) there.
+pub async fn listed(
+    store: &Store,
+    actor: &Actor,
+    mailbox: CollectionId,
+    uid: Uid,
+) -> Result<Option<Listed>, MailError> {
+    let actor = actor.clone();
+    store
+        .read(move |r| {
+            if let Err(refused) = require(r, &actor, mailbox, Rights::READ_ITEMS, "reading messages")? {
+                return Ok(Err(refused));
+            }
+            match r.mailbox_message(mailbox, uid)? {
+                Some(m) => Ok(Ok(Some(listed_row(r, m)?))),
+                None => Ok(Ok(None)),
+            }
+        })
+        .await?
+}
+
+/// Like [`listed`], with the message's content.
 pub async fn message(
     store: &Store,
     actor: &Actor,
     mailbox: CollectionId,
     uid: Uid,
 ) -> Result<Option<(Listed, Vec<u8>)>, MailError> {
-    let actor = actor.clone();
-    let found = store
-        .read(move |r| {
-            if let Err(refused) = require(r, &actor, mailbox, Rights::READ_ITEMS, "reading messages")? {
-                return Ok(Err(refused));
-            }
-            match r.mailbox_message(mailbox, uid)? {
-                Some(m) => Ok(Ok(Some(listed(r, m)?))),
-                None => Ok(Ok(None)),
-            }
-        })
-        .await??;
-    let Some(listed) = found else { return Ok(None) };
-    let Some(blob) = listed.message.blob.clone() else { return Ok(Some((listed, Vec::new()))) };
+    let Some(found) = self::listed(store, actor, mailbox, uid).await? else { return Ok(None) };
+    let Some(blob) = found.message.blob.clone() else { return Ok(Some((found, Vec::new()))) };
     let content = store.blob(blob).await?;
-    Ok(Some((listed, content)))
+    Ok(Some((found, content)))
 }
 
 /// Whether messages of `mailbox` were added, changed or removed after `since` (a parked
