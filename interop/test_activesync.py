@@ -462,3 +462,31 @@ def test_gal_resolve_and_find(server):
     # Bob finds nothing of Ann's mail.
     with client(server, BOB, BOB_PW, device="BOBPHONE02") as b:
         assert not b.find_mailbox("zanzibar").items
+
+
+def test_drafts_from_the_phone(server):
+    with client(server, device="PYTEST0010") as c:
+        drafts = folders_by_type(c)[DRAFTS].id
+        key, _, _, _ = sync_all(c, drafts)
+        msg = EmailMessage()
+        msg["From"] = ANN
+        msg["To"] = BOB
+        msg["Subject"] = "draft from the phone"
+        msg.set_content("not sent yet")
+        res = c.create_email_draft(drafts, key, msg, client_id="client-draft-1")
+        assert res.status == "1" and res.server_id.startswith(drafts + ":")
+        # The draft is not sent back to the phone that made it.
+        again = c.sync_folder(drafts, res.sync_key)
+        assert not again.added
+        # IMAP sees it, flagged \Draft, with the phone's content.
+        with imap(server) as m:
+            m.select_folder("Drafts")
+            [uid] = m.search(["SUBJECT", "draft from the phone"])
+            data = m.fetch([uid], ["FLAGS", "BODY.PEEK[]"])[uid]
+            assert b"\\Draft" in data[b"FLAGS"]
+            assert b"not sent yet" in data[b"BODY[]"]
+        # Adding mail anywhere else than Drafts is refused per item.
+        inbox = folders_by_type(c)[INBOX].id
+        ikey, _, _, _ = sync_all(c, inbox)
+        refused = c.create_email_draft(inbox, ikey, msg, client_id="client-draft-2")
+        assert refused.status == "6"

@@ -33,7 +33,14 @@ struct State {
     /// Messages the device itself deleted, not told back to it.
     #[serde(default)]
     gone: Vec<u32>,
+    /// Drafts the device added (its ClientId and the UID they got): not sent back to it, and
+    /// a repeated Add with the same ClientId (an answer lost) stores nothing again.
+    #[serde(default)]
+    added: Vec<(String, u32)>,
 }
+
+/// Most ClientIds remembered per folder.
+const MAX_ADDED: usize = 256;
 
 /// Most own changes remembered between deltas (past it, an echo is harmless).
 const MAX_OWN: usize = 10_000;
@@ -43,6 +50,7 @@ const MAX_OWN: usize = 10_000;
 struct Own {
     changed: Vec<(u32, u64)>,
     deleted: Vec<u32>,
+    added: Vec<(String, u32)>,
 }
 
 impl State {
@@ -203,7 +211,8 @@ async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>) -> Elemen
                     .with(Element::new(a::APPLICATION_DATA).with(read).with(flag)),
             );
         }
-        for m in &delta.added {
+        let own_add = |uid: u32| state.added.iter().chain(&own.added).any(|(_, u)| *u == uid);
+        for m in delta.added.iter().filter(|m| !own_add(m.message.uid.0)) {
             let raw = match &m.message.blob {
                 Some(b) => ctx.store().blob(b.clone()).await.unwrap_or_default(),
                 None => Vec::new(),
@@ -228,6 +237,9 @@ async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>) -> Elemen
     } else {
         next.own.extend(own.changed);
         next.gone.extend(own.deleted);
+        next.added.extend(own.added);
+        let excess = next.added.len().saturating_sub(MAX_ADDED);
+        next.added.drain(..excess);
         let (excess_own, excess_gone) =
             (next.own.len().saturating_sub(MAX_OWN), next.gone.len().saturating_sub(MAX_OWN));
         next.own.drain(..excess_own);
@@ -289,9 +301,7 @@ async fn client_command(
         Element::new(tag).with_leaf(a::SERVER_ID, sid.as_str()).with_leaf(a::STATUS, status.to_string())
     };
     if cmd.tag == a::ADD {
-        // Adding mail from a device (16.x drafts) is not served yet: refused per item.
-        let client = text_of(cmd, a::CLIENT_ID).unwrap_or_default();
-        return Some(Element::new(a::ADD).with_leaf(a::CLIENT_ID, client).with_leaf(a::STATUS, "6"));
+        return Some(add_draft(ctx, id, mailbox, cmd, state, own).await);
     }
     let Some(uid) = uid_in(id, &sid) else {
         return Some(response(cmd.tag, 8));
@@ -397,5 +407,82 @@ pub(crate) async fn estimate(ctx: &Ctx<'_>, id: &str, key: &str) -> Result<usize
         Ok(n) => Ok(n),
         Err(MailError::Store(relais_store::Error::ChangesTooOld { .. })) => Err(4),
         Err(_) => Err(2),
+    }
+}
+
+/// A draft added by the device (MS-ASCMD §2.2.3.7.2, 16.x: mail is added only to Drafts): its
+/// MIME as the body (Type 4), or composed from To, Cc, Subject and a text or HTML body; stored
+/// `\Draft` through the mail domain's append. A ClientId seen before gets the ServerId it got
+/// then.
+async fn add_draft(
+    ctx: &Ctx<'_>,
+    id: &str,
+    mailbox: CollectionId,
+    cmd: &Element,
+    state: &State,
+    own: &mut Own,
+) -> Element {
+    use relais_wbxml::tag::airsyncbase as base;
+    let client = text_of(cmd, a::CLIENT_ID).unwrap_or_default();
+    let answer = |status: u32, uid: Option<Uid>| {
+        let mut e = Element::new(a::ADD).with_leaf(a::CLIENT_ID, client.as_str());
+        if let Some(uid) = uid {
+            e = e.with_leaf(a::SERVER_ID, server_id(id, uid));
+        }
+        e.with_leaf(a::STATUS, status.to_string())
+    };
+    if client.is_empty() || client.len() > 64 {
+        return answer(4, None);
+    }
+    if let Some((_, uid)) = state.added.iter().chain(&own.added).find(|(c, _)| *c == client) {
+        return answer(1, Some(Uid(*uid)));
+    }
+    let account = ctx.actor.principal;
+    let drafts = ctx.store().read(move |r| r.mailbox_by_role(account, MailboxRole::Drafts)).await.ok().flatten();
+    if drafts.is_none_or(|d| d.id != mailbox) {
+        return answer(6, None);
+    }
+    let Some(data) = cmd.child(a::APPLICATION_DATA) else { return answer(6, None) };
+    let body = data.child(base::BODY);
+    let kind = body.and_then(|b| text_of(b, base::TYPE)).unwrap_or_else(|| "1".into());
+    let content = body.and_then(|b| b.bytes_of(base::DATA)).map(|d| d.into_owned()).unwrap_or_default();
+    let raw = if kind == "4" {
+        content
+    } else {
+        let p = ctx.principal;
+        let field = |tag| text_of(data, tag).unwrap_or_default();
+        relais_mail::compose::draft(
+            (&p.display_name, &p.address()),
+            ctx.eas.mailer.hostname(),
+            &field(email::TO),
+            &field(email::CC),
+            &field(email::SUBJECT),
+            &String::from_utf8_lossy(&content),
+            kind == "2",
+        )
+    };
+    if raw.is_empty() {
+        return answer(6, None);
+    }
+    let mut keywords = vec!["\\Draft".to_owned()];
+    if text_of(data, email::READ).as_deref() == Some("1") {
+        keywords.push("\\Seen".to_owned());
+    }
+    if data.child(email::FLAG).and_then(|f| text_of(f, email::STATUS)).as_deref() == Some("2") {
+        keywords.push("\\Flagged".to_owned());
+    }
+    let message = mailbox::NewMessage { raw, keywords, received_at: None };
+    match ctx.eas.mailer.append(&ctx.actor, mailbox, vec![message]).await {
+        Ok(stored) => match stored.first() {
+            Some(&(_, uid)) => {
+                own.added.push((client.clone(), uid.0));
+                answer(1, Some(uid))
+            }
+            None => answer(5, None),
+        },
+        Err(e) => {
+            tracing::debug!(error = %e, "eas: draft refused");
+            answer(6, None)
+        }
     }
 }

@@ -55,8 +55,59 @@ pub fn finish(builder: MessageBuilder<'_>) -> Vec<u8> {
     out
 }
 
+/// The addresses of a list as a client wrote it (`"Ann" <ann@x>, bob@y`), read the way a To
+/// field is read; line breaks cannot start a field of their own.
+fn addresses(list: &str) -> Vec<Address<'static>> {
+    let field = format!("To: {}\r\n\r\n", list.replace(['\r', '\n'], " "));
+    crate::summary::address_fields(field.as_bytes(), "To")
+        .into_iter()
+        .flatten()
+        .filter_map(|a| {
+            let addr = a.addr_spec()?;
+            Some(Address::new_address(a.display_name(), addr))
+        })
+        .collect()
+}
+
+/// A draft a client composed field by field (ActiveSync Sync Add into Drafts; JMAP and EWS
+/// will too): from the account, to and cc as the client wrote them, a subject and a text or
+/// HTML body.
+pub fn draft(from: (&str, &str), hostname: &str, to: &str, cc: &str, subject: &str, body: &str, html: bool) -> Vec<u8> {
+    let mut b = message(from.0, from.1, hostname).subject(text(subject.to_owned()));
+    let (to, cc) = (addresses(to), addresses(cc));
+    if !to.is_empty() {
+        b = b.to(Address::new_list(to));
+    }
+    if !cc.is_empty() {
+        b = b.cc(Address::new_list(cc));
+    }
+    b = if html { b.html_body(body.to_owned()) } else { b.text_body(body.to_owned()) };
+    finish(b)
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_draft_reads_its_recipients_as_a_to_field_and_cannot_inject_one() {
+        let raw = draft(
+            ("Ann Example", "ann@x.test"),
+            "h.test",
+            "\"Bob B\" <bob@y.test>, carol@z.test\r\nBcc: evil@x.test",
+            "",
+            "Grüße",
+            "hi there",
+            false,
+        );
+        let m = MessageParser::default().parse(&raw).unwrap();
+        let to: Vec<_> = m.to().unwrap().iter().filter_map(|a| a.address()).collect();
+        assert_eq!(&to[..2], ["bob@y.test", "carol@z.test"]);
+        assert_eq!(m.to().unwrap().first().and_then(|a| a.name()), Some("Bob B"));
+        assert!(m.bcc().is_none(), "a line break in a field starts no field");
+        assert_eq!(m.subject(), Some("Grüße"));
+        assert_eq!(m.body_text(0).as_deref().map(str::trim), Some("hi there"));
+        assert!(m.cc().is_none());
+    }
     use super::*;
     use mail_parser::MessageParser;
 
