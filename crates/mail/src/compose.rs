@@ -56,9 +56,10 @@ pub fn finish(builder: MessageBuilder<'_>) -> Vec<u8> {
 }
 
 /// The addresses of a list as a client wrote it (`"Ann" <ann@x>, bob@y`), read the way a To
-/// field is read; line breaks cannot start a field of their own.
+/// field is read; a line break cannot start a field of its own.
 fn addresses(list: &str) -> Vec<Address<'static>> {
-    let field = format!("To: {}\r\n\r\n", list.replace(['\r', '\n'], " "));
+    // A line break separates addresses as a comma would (a client's list, one a line).
+    let field = format!("To: {}\r\n\r\n", list.replace(['\r', '\n'], ", "));
     crate::summary::address_fields(field.as_bytes(), "To")
         .into_iter()
         .flatten()
