@@ -7,6 +7,7 @@ pyactivesync's FolderType is off by one from 12 on (its USER_GENERIC is the spec
 folder), so folder types are compared as numbers.
 """
 
+import base64
 import os
 import smtplib
 import subprocess
@@ -302,8 +303,9 @@ def libwbxml(tool, args, data, tmp_path):
 
 
 def raw_eas(server, tmp_path, cmd, xml, *, device, key=None, version="14.1", user=ANN, password=ANN_PW):
-    """POSTs `xml` (without the prolog) as WBXML; returns (HTTP status, the answer as an lxml tree or None)."""
-    body = libwbxml("xml2wbxml", ["-n", "-a"], (DOCTYPE + xml).encode(), tmp_path) if xml else b""
+    """POSTs `xml` (without the prolog) as WBXML; returns (HTTP status, the answer as an lxml tree or None).
+    Whitespace is kept (-k): a MIME body's line breaks are content."""
+    body = libwbxml("xml2wbxml", ["-k", "-n", "-a"], (DOCTYPE + xml).encode(), tmp_path) if xml else b""
     headers = {"MS-ASProtocolVersion": version, "Content-Type": "application/vnd.ms-sync.wbxml"}
     if key is not None:
         headers["X-MS-PolicyKey"] = str(key)
@@ -490,3 +492,40 @@ def test_drafts_from_the_phone(server):
         ikey, _, _, _ = sync_all(c, inbox)
         refused = c.create_email_draft(inbox, ikey, msg, client_id="client-draft-2")
         assert refused.status == "6"
+
+
+def smart_xml(cmd, folder, item, mime):
+    # libwbxml reads the content of ComposeMail:Mime as base64 and sends the bytes as OPAQUE.
+    mime = base64.b64encode(mime.replace("\n", "\r\n").encode()).decode()
+    return (f'<{cmd} xmlns="ComposeMail:"><ClientId>{cmd}-{item}</ClientId><SaveInSentItems/>'
+            f'<Source><FolderId>{folder}</FolderId><ItemId>{item}</ItemId></Source>'
+            f'<MIME>{mime}</MIME></{cmd}>')  # libwbxml names ComposeMail:Mime so
+
+
+def test_smart_reply_and_forward(server, tmp_path):
+    deliver(server, ANN, "the plan", body="step one\nstep two", attachment=("plan.bin", b"PLAN"))
+    with client(server, device="PYTEST0011") as c:
+        inbox = folders_by_type(c)[INBOX].id
+        _, added, _, _ = sync_all(c, inbox)
+        [orig] = [i for i in added if i.fields.get("Email.Subject") == "the plan"]
+    key = provision_14(server, tmp_path, "SMART0001")
+    reply = f"To: {BOB}\nSubject: Re: the plan\n\nagreed"
+    status, t = raw_eas(server, tmp_path, "SmartReply", smart_xml("SmartReply", inbox, orig.server_id, reply),
+                        device="SMART0001", key=key)
+    assert status == 200 and t is None, t is not None and etree.tostring(t)
+    fwd = f"To: {BOB}\nSubject: Fwd: the plan\n\nfor you"
+    status, t = raw_eas(server, tmp_path, "SmartForward", smart_xml("SmartForward", inbox, orig.server_id, fwd),
+                        device="SMART0001", key=key)
+    assert status == 200 and t is None, t is not None and etree.tostring(t)
+    with imap(server, BOB, BOB_PW) as m:
+        m.select_folder("INBOX")
+        [r] = m.search(["SUBJECT", "Re: the plan"])
+        raw = m.fetch([r], ["BODY.PEEK[]"])[r][b"BODY[]"]
+        assert b"agreed" in raw and b"> step one" in raw and b"In-Reply-To: <the.plan@elsewhere.test>" in raw
+        [f] = m.search(["SUBJECT", "Fwd: the plan"])
+        raw = m.fetch([f], ["BODY.PEEK[]"])[f][b"BODY[]"]
+        assert b"for you" in raw and b"step two" in raw and b'plan.bin' in raw
+    # An original that is not there: 150.
+    status, t = raw_eas(server, tmp_path, "SmartReply", smart_xml("SmartReply", inbox, inbox + ":999999", reply),
+                        device="SMART0001", key=key)
+    assert find(t, "Status") == "150"

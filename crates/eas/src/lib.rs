@@ -41,7 +41,7 @@ use relais_wbxml::{Element, Tag};
 pub const VERSIONS: &str = "14.0,14.1,16.0,16.1";
 
 /// The commands served, as OPTIONS lists them.
-pub const COMMANDS: &str = "Sync,SendMail,FolderSync,FolderCreate,FolderUpdate,FolderDelete,MoveItems,GetItemEstimate,Settings,Ping,ItemOperations,Provision";
+pub const COMMANDS: &str = "Sync,SendMail,SmartReply,SmartForward,FolderSync,FolderCreate,FolderUpdate,FolderDelete,MoveItems,GetItemEstimate,Settings,Ping,ItemOperations,Provision";
 
 /// Bounds a client's requests cannot move.
 #[derive(Debug, Clone)]
@@ -230,6 +230,8 @@ impl Eas {
             Command::Sync => sync::sync(&ctx, body).await,
             Command::Ping => ping::ping(&ctx, body).await,
             Command::SendMail => sendmail::send_mail(&ctx, body, req.body).await,
+            Command::SmartReply => sendmail::smart(&ctx, body, relais_wbxml::tag::composemail::SMART_REPLY).await,
+            Command::SmartForward => sendmail::smart(&ctx, body, relais_wbxml::tag::composemail::SMART_FORWARD).await,
             Command::ItemOperations => itemops::item_operations(&ctx, body).await,
             Command::MoveItems => moveitems::move_items(&ctx, body).await,
             Command::GetItemEstimate => estimate::get_item_estimate(&ctx, body).await,
@@ -278,6 +280,8 @@ fn refusal_root(command: Command) -> Option<(Tag, Tag)> {
         Command::Sync => (airsync::SYNC, airsync::STATUS),
         Command::Ping => (ping::PING, ping::STATUS),
         Command::SendMail => (composemail::SEND_MAIL, composemail::STATUS),
+        Command::SmartReply => (composemail::SMART_REPLY, composemail::STATUS),
+        Command::SmartForward => (composemail::SMART_FORWARD, composemail::STATUS),
         Command::ItemOperations => (itemoperations::ITEM_OPERATIONS, itemoperations::STATUS),
         Command::MoveItems => (moveitems::MOVE_ITEMS, moveitems::STATUS),
         Command::GetItemEstimate => {

@@ -1,8 +1,10 @@
-//! SendMail (MS-ASCMD §2.2.1.17): the device's MIME message submitted through the mail
+//! SendMail, SmartReply and SmartForward (MS-ASCMD §2.2.1.17, .19, .20): the device's MIME
+//! message (completed with the original for SmartReply/SmartForward, `compose::smart`) submitted through the mail
 //! domain (`Mailer::submit_message`: recipients from To/Cc/Bcc, the originator checked against
 //! the account's send-as rights, Bcc taken out, the Sent copy kept when asked). Success is an
 //! empty 200; a refusal is `ComposeMail:Status`.
 
+use relais_mail::compose::Smart;
 use relais_mail::{SubmitError, SubmitOptions};
 use relais_wbxml::Element;
 use relais_wbxml::tag::composemail as cm;
@@ -10,7 +12,11 @@ use relais_wbxml::tag::composemail as cm;
 use crate::{Answer, Ctx};
 
 fn status(code: u32) -> Answer {
-    Answer::Doc(Element::new(cm::SEND_MAIL).with_leaf(cm::STATUS, code.to_string()))
+    status_in(cm::SEND_MAIL, code)
+}
+
+fn status_in(root: relais_wbxml::Tag, code: u32) -> Answer {
+    Answer::Doc(Element::new(root).with_leaf(cm::STATUS, code.to_string()))
 }
 
 pub(crate) async fn send_mail(ctx: &Ctx<'_>, body: Option<Element>, raw_body: &[u8]) -> Answer {
@@ -27,15 +33,53 @@ pub(crate) async fn send_mail(ctx: &Ctx<'_>, body: Option<Element>, raw_body: &[
     if mime.is_empty() {
         return status(107);
     }
+    submit(ctx, cm::SEND_MAIL, mime, save).await
+}
+
+async fn submit(ctx: &Ctx<'_>, root: relais_wbxml::Tag, mime: Vec<u8>, save: bool) -> Answer {
     match ctx.eas.mailer.submit_message(ctx.principal, mime, SubmitOptions { save_sent: save }).await {
         Ok(_) => Answer::Empty,
-        Err(SubmitError::NoRecipients) => status(119),
-        Err(SubmitError::UnknownRecipient(_)) => status(116),
-        Err(SubmitError::TooManyRecipients(_)) => status(115),
-        Err(SubmitError::EnvelopeSender { .. } | SubmitError::Originator(_)) => status(130),
+        Err(SubmitError::NoRecipients) => status_in(root, 119),
+        Err(SubmitError::UnknownRecipient(_)) => status_in(root, 116),
+        Err(SubmitError::TooManyRecipients(_)) => status_in(root, 115),
+        Err(SubmitError::EnvelopeSender { .. } | SubmitError::Originator(_)) => status_in(root, 130),
         Err(SubmitError::Mail(e)) => {
-            tracing::warn!(error = %e, "eas: SendMail not delivered");
-            status(120)
+            tracing::warn!(error = %e, "eas: message not delivered");
+            status_in(root, 120)
         }
     }
+}
+
+/// SmartReply or SmartForward: the device's new text completed with the original message
+/// (`Source` FolderId + ItemId, as Sync named it), unless ReplaceMime says the MIME is whole.
+pub(crate) async fn smart(ctx: &Ctx<'_>, body: Option<Element>, root: relais_wbxml::Tag) -> Answer {
+    let Some(req) = body.filter(|b| b.tag == root) else { return status_in(root, 103) };
+    let Some(mime) = req.bytes_of(cm::MIME).map(|m| m.into_owned()).filter(|m| !m.is_empty()) else {
+        return status_in(root, 107);
+    };
+    let save = req.has(cm::SAVE_IN_SENT_ITEMS);
+    if req.has(cm::REPLACE_MIME) {
+        return submit(ctx, root, mime, save).await;
+    }
+    // The original: Source's FolderId and ItemId (14.x), or the query's (12.x style).
+    let source = req.child(cm::SOURCE);
+    let folder =
+        source.and_then(|s| crate::text_of(s, cm::FOLDER_ID)).or_else(|| ctx.query.params.collection_id.clone());
+    let item = source.and_then(|s| crate::text_of(s, cm::ITEM_ID)).or_else(|| ctx.query.params.item_id.clone());
+    let (Some(folder), Some(item)) = (folder, item) else { return status_in(root, 150) };
+    let (Some(mailbox), Some(uid)) = (crate::folders::collection_id(&folder), crate::sync::uid_in(&folder, &item))
+    else {
+        return status_in(root, 150);
+    };
+    let original = match relais_mail::mailbox::message(ctx.store(), &ctx.actor, mailbox, uid).await {
+        Ok(Some((_, raw))) => raw,
+        _ => return status_in(root, 150),
+    };
+    let kind = if root == cm::SMART_REPLY { Smart::Reply } else { Smart::Forward };
+    let p = ctx.principal;
+    let from = (p.display_name.as_str(), &*p.address());
+    let Some(whole) = relais_mail::compose::smart(kind, &mime, &original, from, ctx.eas.mailer.hostname()) else {
+        return status_in(root, 107);
+    };
+    submit(ctx, root, whole, save).await
 }

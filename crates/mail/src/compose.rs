@@ -13,6 +13,7 @@ pub use mail_builder::mime::{BodyPart, MimePart};
 
 use mail_builder::headers::address::Address;
 use mail_builder::headers::text::Text;
+use mail_parser::MimeHeaders;
 
 use crate::headers;
 
@@ -86,8 +87,136 @@ pub fn draft(from: (&str, &str), hostname: &str, to: &str, cc: &str, subject: &s
     finish(b)
 }
 
+/// What a client's short reply or forward is completed with (ActiveSync SmartReply and
+/// SmartForward; EWS and JMAP clients send whole messages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Smart {
+    /// The original's text quoted under the new text.
+    Reply,
+    /// The original's text under the new text, and its attachments.
+    Forward,
+}
+
+/// The message a client's `new` one becomes once the `original` is added to it: the new
+/// message's addressing and subject, the new text followed by the original's (quoted with `> `
+/// for a reply, under a forwarded-message line for a forward; HTML likewise when either has
+/// HTML), In-Reply-To and References naming the original, and for a forward the original's
+/// attachments. From is the account (the submission checks it like any other).
+pub fn smart(kind: Smart, new: &[u8], original: &[u8], from: (&str, &str), hostname: &str) -> Option<Vec<u8>> {
+    use mail_parser::{HeaderValue, MessageParser};
+    let parser = MessageParser::default();
+    let n = parser.parse(new)?;
+    let o = parser.parse(original)?;
+    let list = |v: Option<&mail_parser::Address<'_>>| -> Vec<Address<'static>> {
+        v.map(|a| {
+            a.iter()
+                .filter_map(|x| Some(Address::new_address(x.name().map(str::to_owned), x.address()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    let mut b = message(from.0, from.1, hostname).subject(text(n.subject().unwrap_or_default().to_owned()));
+    for (field, addrs) in [("To", list(n.to())), ("Cc", list(n.cc())), ("Bcc", list(n.bcc()))] {
+        if addrs.is_empty() {
+            continue;
+        }
+        let value = Address::new_list(addrs);
+        b = match field {
+            "To" => b.to(value),
+            "Cc" => b.cc(value),
+            _ => b.bcc(value),
+        };
+    }
+    if let Some(id) = o.message_id() {
+        let mut refs: Vec<String> = match o.header_values("References").next() {
+            Some(HeaderValue::TextList(ids)) => ids.iter().map(|i| i.to_string()).collect(),
+            Some(HeaderValue::Text(id)) => vec![id.to_string()],
+            _ => Vec::new(),
+        };
+        refs.push(id.to_owned());
+        if kind == Smart::Reply {
+            b = b.in_reply_to(id.to_owned());
+        }
+        b = b.references(refs);
+    }
+    let who = o.from().and_then(|f| f.first()).map(|a| match (a.name(), a.address()) {
+        (Some(n), Some(ad)) => format!("{n} <{ad}>"),
+        (None, Some(ad)) => ad.to_owned(),
+        (Some(n), None) => n.to_owned(),
+        _ => String::new(),
+    });
+    let when = o.date().map(|d| d.to_rfc822()).unwrap_or_default();
+    let new_text = n.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+    let old_text = o.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+    let text_body = match kind {
+        Smart::Reply => {
+            let quoted: String = old_text.lines().map(|l| format!("> {l}\n")).collect();
+            format!("{new_text}\n\nOn {when}, {} wrote:\n{quoted}", who.clone().unwrap_or_default())
+        }
+        Smart::Forward => format!(
+            "{new_text}\n\n-------- Forwarded message --------\nFrom: {}\nDate: {when}\nSubject: {}\n\n{old_text}",
+            who.clone().unwrap_or_default(),
+            o.subject().unwrap_or_default()
+        ),
+    };
+    b = b.text_body(text_body);
+    let has_html =
+        |m: &mail_parser::Message<'_>| m.html_body.iter().any(|&i| m.part(i).is_some_and(|p| p.is_text_html()));
+    if has_html(&n) || has_html(&o) {
+        let new_html = n.body_html(0).map(|t| t.into_owned()).unwrap_or_default();
+        let old_html = o.body_html(0).map(|t| t.into_owned()).unwrap_or_default();
+        let html = match kind {
+            Smart::Reply => format!("{new_html}<br><blockquote type=\"cite\">{old_html}</blockquote>"),
+            Smart::Forward => format!("{new_html}<br><hr><p>-------- Forwarded message --------</p>{old_html}"),
+        };
+        b = b.html_body(html);
+    }
+    if kind == Smart::Forward {
+        for part in o.attachments() {
+            let content_type = part.content_type().map_or_else(
+                || "application/octet-stream".to_owned(),
+                |t| format!("{}/{}", t.c_type, t.c_subtype.as_deref().unwrap_or("octet-stream")),
+            );
+            let name = part.attachment_name().unwrap_or("attachment").to_owned();
+            b = b.attachment(content_type, name, part.contents().to_vec());
+        }
+    }
+    Some(finish(b))
+}
+
 #[cfg(test)]
 mod tests {
+
+    const ORIGINAL: &[u8] = b"From: Carol <carol@x.test>\r\nTo: ann@y.test\r\nSubject: plans\r\n\
+Message-ID: <orig@x.test>\r\nReferences: <root@x.test>\r\nDate: Mon, 30 Nov 2026 10:00:00 +0000\r\n\
+MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n\
+line one\r\nline two\r\n--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=plan.pdf\r\n\
+Content-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--b--\r\n";
+
+    #[test]
+    fn smart_reply_quotes_and_threads_smart_forward_carries_attachments() {
+        let new = b"To: carol@x.test\r\nSubject: Re: plans\r\n\r\nsounds good\r\n";
+        let raw = smart(Smart::Reply, new, ORIGINAL, ("Ann", "ann@y.test"), "h.test").unwrap();
+        let m = MessageParser::default().parse(&raw).unwrap();
+        let body = m.body_text(0).unwrap();
+        assert!(body.starts_with("sounds good"), "{body}");
+        assert!(body.contains("> line one") && body.contains("> line two"), "{body}");
+        assert_eq!(m.in_reply_to().as_text(), Some("orig@x.test"));
+        let refs: Vec<String> = m.references().as_text_list().unwrap().iter().map(|r| r.to_string()).collect();
+        assert_eq!(refs, ["root@x.test", "orig@x.test"]);
+        assert_eq!(m.attachment_count(), 0);
+        assert_eq!(m.from().unwrap().first().unwrap().address(), Some("ann@y.test"));
+
+        let new = b"To: dave@z.test\r\nSubject: Fwd: plans\r\n\r\nsee below\r\n";
+        let raw = smart(Smart::Forward, new, ORIGINAL, ("Ann", "ann@y.test"), "h.test").unwrap();
+        let m = MessageParser::default().parse(&raw).unwrap();
+        let body = m.body_text(0).unwrap();
+        assert!(body.contains("see below") && body.contains("Forwarded message") && body.contains("line two"));
+        assert_eq!(m.attachment_count(), 1);
+        assert_eq!(m.attachment(0).unwrap().attachment_name(), Some("plan.pdf"));
+        assert_eq!(m.attachment(0).unwrap().contents(), b"%PDF-");
+        assert!(m.in_reply_to().as_text().is_none());
+    }
 
     #[test]
     fn a_draft_reads_its_recipients_as_a_to_field_and_cannot_inject_one() {
