@@ -17,6 +17,7 @@
 
 pub mod acceptance;
 pub mod booking;
+pub mod contact;
 pub mod files;
 pub mod freebusy;
 pub mod gal;
