@@ -20,7 +20,7 @@ import requests
 import urllib3
 from imapclient import IMAPClient
 from lxml import etree
-from pyactivesync import BodyType, Client, EmailChange, OofState, StatusError
+from pyactivesync import BodyType, Client, Contact, ContactChange, EmailChange, OofState, StatusError
 
 from harness import Relais
 
@@ -529,3 +529,62 @@ def test_smart_reply_and_forward(server, tmp_path):
     status, t = raw_eas(server, tmp_path, "SmartReply", smart_xml("SmartReply", inbox, inbox + ":999999", reply),
                         device="SMART0001", key=key)
     assert find(t, "Status") == "150"
+
+
+CONTACTS = 9
+
+
+def dav(server, method, path, body=None, headers=None):
+    return requests.request(method, server.https_url + path, data=body, auth=(ANN, ANN_PW), verify=False,
+                            headers=headers or {}, timeout=10)
+
+
+def test_contacts_both_ways_with_carddav(server):
+    book = f"/dav/addressbooks/{ANN}/Contacts/"
+    card = ("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:dav-1\r\nFN:Carol Dav\r\nN:Dav;Carol;;;\r\n"
+            "EMAIL;TYPE=INTERNET:carol@dav.test\r\nTEL;TYPE=CELL:+1 555 0101\r\nORG:Dav Corp\r\n"
+            "X-CUSTOM:only CardDAV knows this\r\nEND:VCARD\r\n")
+    r = dav(server, "PUT", book + "dav-1.vcf", card, {"Content-Type": "text/vcard", "If-None-Match": "*"})
+    assert r.status_code == 201, (r.status_code, r.text)
+    with client(server, device="PYTEST0012") as c:
+        folders = folders_by_type(c)
+        assert CONTACTS in folders, folders
+        contacts = folders[CONTACTS].id
+        key, added, _, _ = sync_all(c, contacts)
+        [carol] = [i for i in added if i.fields.get("Contacts.LastName") == "Dav"]
+        assert carol.fields["Contacts.FirstName"] == "Carol"
+        assert carol.fields["Contacts.Email1Address"] == "carol@dav.test"
+        assert carol.fields["Contacts.MobilePhoneNumber"] == "+1 555 0101"
+        assert carol.fields["Contacts.CompanyName"] == "Dav Corp"
+        # A contact made on the phone is a vCard over CardDAV.
+        made = c.create_contact(contacts, key, Contact(first_name="Phil", last_name="Phone",
+                                                       email1_address="phil@phone.test", job_title="Tester"))
+        assert made.status == "1" and made.server_id
+        key = made.sync_key
+        listing = dav(server, "PROPFIND", book, headers={"Depth": "1"}).text
+        assert listing.count(".vcf") == 2
+        # The phone changes Carol (a Change carries the whole contact); CardDAV sees the new
+        # title and still has the property only it knew.
+        res = c.apply_contact_changes(contacts, key, [ContactChange(carol.server_id, contact=Contact(
+            first_name="Carol", last_name="Dav", email1_address="carol@dav.test", company_name="Dav Corp",
+            mobile_phone_number="+1 555 0101", job_title="Boss"))])
+        assert all(s == "1" for s in res.statuses.values()), res
+        key = res.sync_key
+        got = dav(server, "GET", book + "dav-1.vcf").text
+        assert "TITLE:Boss" in got and "X-CUSTOM:only CardDAV knows this" in got and "UID:dav-1" in got, got
+        # Not echoed back to the phone.
+        r = c.sync_folder(contacts, key)
+        assert not r.changed and not r.added
+        key = r.sync_key
+        # A change over CardDAV reaches the phone; a deletion too.
+        dav(server, "PUT", book + "dav-1.vcf", got.replace("TITLE:Boss", "TITLE:CEO"), {"Content-Type": "text/vcard"})
+        r = c.sync_folder(contacts, key)
+        assert [i.fields.get("Contacts.JobTitle") for i in r.changed] == ["CEO"]
+        key = r.sync_key
+        assert dav(server, "DELETE", book + "dav-1.vcf").status_code == 204
+        r = c.sync_folder(contacts, key)
+        assert r.deleted == [carol.server_id]
+        # The phone deletes its own contact: gone over CardDAV.
+        res = c.apply_contact_changes(contacts, r.sync_key, [ContactChange(made.server_id, delete=True)])
+        assert all(s == "1" for s in res.statuses.values()), res
+        assert dav(server, "PROPFIND", book, headers={"Depth": "1"}).text.count(".vcf") == 0

@@ -52,6 +52,14 @@ pub(crate) async fn current(ctx: &Ctx<'_>) -> Result<Vec<Folder>, relais_store::
             (depth, Folder { id: c.id.0.to_string(), parent, name, kind: kind_of(c.mailbox_role()) })
         })
         .collect();
+    // The account's own address books: 9 for the default one (Contacts), 14 for the others.
+    let account = ctx.actor.principal;
+    let books = ctx.store().read(move |r| r.collections(account, relais_store::CollectionKind::AddressBook)).await?;
+    for b in books {
+        let kind = if b.role.as_deref() == Some("default") { 9 } else { 14 };
+        let name = relais_groupware::CollectionProps::parse(&b.props).display_name.unwrap_or_else(|| b.name.clone());
+        out.push((0, Folder { id: b.id.0.to_string(), parent: "0".into(), name, kind }));
+    }
     out.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
     Ok(out.into_iter().map(|(_, f)| f).collect())
 }

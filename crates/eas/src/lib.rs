@@ -15,6 +15,7 @@
 //! [MS-ASCMD]: https://learn.microsoft.com/openspecs/exchange_server_protocols/ms-ascmd
 //! [MS-ASHTTP]: https://learn.microsoft.com/openspecs/exchange_server_protocols/ms-ashttp
 
+mod contacts;
 mod email;
 mod estimate;
 mod folders;
@@ -75,6 +76,7 @@ impl Default for EasConfig {
 pub struct Eas {
     pub(crate) directory: Directory,
     pub(crate) mailer: Mailer,
+    pub(crate) groupware: relais_groupware::Groupware,
     pub(crate) config: EasConfig,
 }
 
@@ -148,8 +150,12 @@ pub(crate) enum Answer {
 }
 
 impl Eas {
-    pub fn new(directory: Directory, mailer: Mailer, config: EasConfig) -> Eas {
-        Eas { directory, mailer, config }
+    pub fn new(directory: Directory, mailer: Mailer, groupware: relais_groupware::Groupware, config: EasConfig) -> Eas {
+        Eas { directory, mailer, groupware, config }
+    }
+
+    pub(crate) fn groupware(&self) -> &relais_groupware::Groupware {
+        &self.groupware
     }
 
     pub async fn handle(&self, req: Request<'_>) -> Reply {

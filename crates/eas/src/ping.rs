@@ -99,7 +99,7 @@ pub(crate) async fn ping(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
     };
     // Every folder must still be the device's to read (else its folder list is stale).
     for (_, c) in &mailboxes {
-        if mailbox::changed_since(ctx.store(), &ctx.actor, *c, start).await.is_err() {
+        if changed(ctx, *c, start).await.is_err() {
             return Answer::Doc(status(7));
         }
     }
@@ -108,7 +108,11 @@ pub(crate) async fn ping(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
         let woken = tokio::time::timeout_at(deadline, changes.recv()).await;
         match woken {
             Err(_) => return Answer::Doc(status(1)),
-            Ok(Ok(n)) if !(n.touches(DataType::Email) || n.touches(DataType::Mailbox)) => continue,
+            Ok(Ok(n))
+                if !(n.touches(DataType::Email) || n.touches(DataType::Mailbox) || n.touches(DataType::Contact)) =>
+            {
+                continue;
+            }
             Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) => {
                 tokio::time::sleep_until(deadline).await;
                 return Answer::Doc(status(1));
@@ -125,7 +129,7 @@ pub(crate) async fn ping(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
     }
 }
 
-/// The folders among `mailboxes` with a message added, changed or removed after `since`.
+/// The folders among `mailboxes` with something added, changed or removed after `since`.
 async fn changed_since(
     ctx: &Ctx<'_>,
     mailboxes: &[(String, relais_store::CollectionId)],
@@ -133,9 +137,21 @@ async fn changed_since(
 ) -> Vec<String> {
     let mut out = Vec::new();
     for (id, c) in mailboxes {
-        if mailbox::changed_since(ctx.store(), &ctx.actor, *c, since).await.unwrap_or(true) {
+        if changed(ctx, *c, since).await.unwrap_or(true) {
             out.push(id.clone());
         }
     }
     out
+}
+
+/// Whether folder `c` (a mailbox or an address book) changed after `since`; an error when the
+/// device may no longer read it.
+async fn changed(ctx: &Ctx<'_>, c: relais_store::CollectionId, since: Modseq) -> Result<bool, ()> {
+    match mailbox::changed_since(ctx.store(), &ctx.actor, c, since).await {
+        Ok(b) => Ok(b),
+        Err(relais_mail::MailError::NoMailbox) => {
+            ctx.eas.groupware().changed_since(&ctx.actor, c, since).await.map_err(|_| ())
+        }
+        Err(_) => Err(()),
+    }
 }

@@ -121,6 +121,18 @@ async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>) -> Elemen
     let key_text = text_of(c, a::SYNC_KEY).unwrap_or_default();
     let id = text_of(c, a::COLLECTION_ID).unwrap_or_default();
     let Some(mailbox) = collection_id(&id) else { return collection_status(&key_text, &id, 12) };
+    // Address books are synced as contacts; everything else here is mail.
+    let max = ctx.eas.config.max_window;
+    let window_for = |w: Option<usize>| match w.unwrap_or(100) {
+        0 => max,
+        w => w.min(max),
+    };
+    if let Ok(book) = ctx.eas.groupware().readable_collection(&ctx.actor, mailbox).await
+        && book.kind == relais_store::CollectionKind::AddressBook
+    {
+        let w = window_for(text_of(c, a::WINDOW_SIZE).and_then(|w| w.parse().ok()).or(window));
+        return crate::contacts::collection(ctx, &book, c, w).await;
+    }
     let Ok(key) = key_text.parse::<u32>() else { return collection_status("0", &id, 3) };
     let dir = &ctx.eas.directory;
     let device = &ctx.query.device_id;

@@ -178,10 +178,8 @@ impl ContactFields {
         if let Some(d) = &self.display_name {
             return d.clone();
         }
-        let parts: Vec<&str> = [&self.first_name, &self.middle_name, &self.last_name]
-            .into_iter()
-            .filter_map(|p| p.as_deref())
-            .collect();
+        let parts: Vec<&str> =
+            [&self.first_name, &self.middle_name, &self.last_name].into_iter().filter_map(|p| p.as_deref()).collect();
         if !parts.is_empty() {
             return parts.join(" ");
         }

@@ -27,6 +27,7 @@ pub mod props;
 pub mod recurrence;
 pub mod resources;
 pub mod scheduling;
+pub mod sync;
 pub mod vcard;
 
 pub use calcard;

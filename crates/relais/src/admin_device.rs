@@ -72,10 +72,14 @@ pub async fn run(dir: &Directory, c: DeviceCommand) -> Result<()> {
             }
         }
         DeviceCommand::Show { device_id, .. } => {
-            let Some(d) = dir.device(&admin, p.id, &device_id).await? else { bail!("{address} has no device {device_id}") };
+            let Some(d) = dir.device(&admin, p.id, &device_id).await? else {
+                bail!("{address} has no device {device_id}")
+            };
             println!("device:      {}", d.device_id);
             println!("type:        {}", d.device_type);
-            for key in ["model", "friendly_name", "os", "os_language", "user_agent", "imei", "phone_number", "mobile_operator"] {
+            for key in
+                ["model", "friendly_name", "os", "os_language", "user_agent", "imei", "phone_number", "mobile_operator"]
+            {
                 let v = info(&d, key);
                 if !v.is_empty() {
                     println!("{:<12} {v}", format!("{key}:"));
@@ -89,7 +93,10 @@ pub async fn run(dir: &Directory, c: DeviceCommand) -> Result<()> {
             if !dir.request_wipe(&admin, p.id, &device_id, account_only).await? {
                 bail!("{address} has no device {device_id}");
             }
-            println!("{device_id} will be {} at its next request", if account_only { "cleared of this account" } else { "wiped" });
+            println!(
+                "{device_id} will be {} at its next request",
+                if account_only { "cleared of this account" } else { "wiped" }
+            );
         }
         DeviceCommand::Remove { device_id, .. } => {
             if !dir.remove_device(&admin, p.id, &device_id).await? {

@@ -179,11 +179,12 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
         }
     }
 
-    let dav = Arc::new(relais_dav::Dav::new(groupware, directory.clone(), config.dav.to_server()));
+    let dav = Arc::new(relais_dav::Dav::new(groupware.clone(), directory.clone(), config.dav.to_server()));
     let limits = config.http.body_limits(config.dav.max_request_body);
     let bodies = crate::http_body::Bodies::new(limits, data.join("tmp"));
     let services = advertised(&config, &listeners);
-    let eas = relais_eas::Eas::new(directory.clone(), mailer.clone(), relais_eas::EasConfig::default());
+    let eas =
+        relais_eas::Eas::new(directory.clone(), mailer.clone(), groupware.clone(), relais_eas::EasConfig::default());
     let state = Arc::new(State { store, directory, config, smtp, pop3, imap, dav, eas, bodies, services });
     let control = ShutdownControl::new();
     // Listening for SIGTERM/SIGINT before the listeners are published: whoever reads
