@@ -1,0 +1,73 @@
+//! What a sync client is missing of a collection (`Groupware::delta`), on both backends:
+//! windows of new objects by id, changes and removals of what it holds only, the actor's read
+//! right, `object`/`object_named` and `changed_since`.
+
+use relais_directory::Actor;
+use relais_groupware::sync::Held;
+use relais_groupware::{Condition, Error, Groupware};
+use relais_store::{Collection, CollectionKind, NewCollection};
+use relais_testkit::backends::Fresh;
+use relais_testkit::on_both_backends;
+
+fn card(uid: &str, name: &str) -> Vec<u8> {
+    format!("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\nFN:{name}\r\nN:{name};;;;\r\nEND:VCARD\r\n").into_bytes()
+}
+
+async fn book(f: &Fresh) -> Collection {
+    f.store
+        .write(|tx| {
+            let a = tx.create_account()?;
+            tx.create_collection(
+                a,
+                NewCollection { kind: CollectionKind::AddressBook, name: "b".into(), parent: None, role: None },
+            )
+        })
+        .await
+        .unwrap()
+}
+
+async fn delta_of_a_collection(f: Fresh) {
+    let g = Groupware::new(f.store.clone());
+    let b = book(&f).await;
+    let owner = Actor::system(b.account);
+    for i in 0..5 {
+        g.put(&owner, &b, &format!("c{i}.vcf"), card(&format!("u{i}"), &format!("N{i}")), Condition::default())
+            .await
+            .unwrap();
+    }
+    let names = |objects: &[relais_groupware::sync::Object]| objects.iter().map(|o| o.name.clone()).collect::<Vec<_>>();
+    let first = g.delta(&owner, b.id, Held::default(), 3).await.unwrap();
+    assert_eq!(names(&first.added), ["c0.vcf", "c1.vcf", "c2.vcf"]);
+    assert!(first.more && first.changed.is_empty() && first.removed.is_empty());
+    assert!(String::from_utf8_lossy(&first.added[0].content).contains("UID:u0"));
+    let second = g.delta(&owner, b.id, first.held, 3).await.unwrap();
+    assert_eq!(names(&second.added), ["c3.vcf", "c4.vcf"]);
+    assert!(!second.more);
+    let held = second.held;
+    assert!(!g.changed_since(&owner, b.id, held.modseq).await.unwrap());
+
+    // A change and a removal of what the client holds; a new object.
+    g.put(&owner, &b, "c1.vcf", card("u1", "Changed"), Condition::default()).await.unwrap();
+    g.delete(&owner, &b, "c3.vcf", Condition::default()).await.unwrap();
+    g.put(&owner, &b, "c5.vcf", card("u5", "N5"), Condition::default()).await.unwrap();
+    assert!(g.changed_since(&owner, b.id, held.modseq).await.unwrap());
+    let d = g.delta(&owner, b.id, held, 10).await.unwrap();
+    assert_eq!(names(&d.changed), ["c1.vcf"]);
+    assert_eq!(d.removed, [second.added[0].id]);
+    assert_eq!(names(&d.added), ["c5.vcf"]);
+    let after = g.delta(&owner, b.id, d.held, 10).await.unwrap();
+    assert!(after.added.is_empty() && after.changed.is_empty() && after.removed.is_empty());
+
+    // One object by id or name.
+    let one = g.object_named(&owner, b.id, "c1.vcf").await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&one.content).contains("FN:Changed"));
+    assert_eq!(g.object(&owner, b.id, one.id).await.unwrap().unwrap().name, "c1.vcf");
+
+    // Someone without the read right is told nothing exists.
+    let other = book(&f).await;
+    let stranger = Actor::system(other.account);
+    assert!(matches!(g.delta(&stranger, b.id, Held::default(), 10).await, Err(Error::NotFound)));
+    assert!(matches!(g.object_named(&stranger, b.id, "c1.vcf").await, Err(Error::NotFound)));
+    assert!(matches!(g.changed_since(&stranger, b.id, held.modseq).await, Err(Error::NotFound)));
+}
+on_both_backends!(delta_on, delta_of_a_collection);
