@@ -5,7 +5,14 @@
 //!   WindowSize 512, bodies as plain text truncated to 512 bytes (a phone's first sync):
 //!   `items_per_s` (Adds received per second of the Syncs after the first).
 //!
+//! - `ping`: N devices, one per account `u0…u{N-1}@DOMAIN` (from S loopback source addresses),
+//!   provision, list their folders and park a Ping on their Inbox (heartbeat 3000 s); the
+//!   server's RSS is read before and after (`--pid`); then one message goes over SMTP to each
+//!   of K of them, one after the other, and the time from each delivery's 250 to its device's
+//!   Ping answer is measured: `kib_per_device=X p50_ms=A p99_ms=B answered=K/K`.
+//!
 //! cargo run --release -p relais-bench --bin eas-load -- initial --addr HOST:PORT --user U --password P
+//! cargo run --release -p relais-bench --bin eas-load -- ping --addr HOST:PORT --smtp HOST:PORT --pid PID --count N --domain D --password P [--wake K]
 
 use std::time::Instant;
 
@@ -24,13 +31,31 @@ struct Args {
     password: String,
     window: usize,
     truncation: usize,
+    smtp: String,
+    pid: u32,
+    count: usize,
+    domain: String,
+    sources: u32,
+    wake: usize,
 }
 
 fn args() -> Result<Args> {
     let mut it = std::env::args().skip(1);
     let mode = it.next().context("usage: eas-load initial --addr HOST:PORT --user U --password P")?;
-    let mut a =
-        Args { mode, addr: String::new(), user: String::new(), password: String::new(), window: 512, truncation: 512 };
+    let mut a = Args {
+        mode,
+        addr: String::new(),
+        user: String::new(),
+        password: String::new(),
+        window: 512,
+        truncation: 512,
+        smtp: String::new(),
+        pid: 0,
+        count: 10_000,
+        domain: "example.test".into(),
+        sources: 250,
+        wake: 200,
+    };
     while let Some(k) = it.next() {
         let mut v = || it.next().with_context(|| format!("{k} needs a value"));
         match k.as_str() {
@@ -39,6 +64,12 @@ fn args() -> Result<Args> {
             "--password" => a.password = v()?,
             "--window" => a.window = v()?.parse()?,
             "--truncation" => a.truncation = v()?.parse()?,
+            "--smtp" => a.smtp = v()?,
+            "--pid" => a.pid = v()?.parse()?,
+            "--count" => a.count = v()?.parse()?,
+            "--domain" => a.domain = v()?,
+            "--sources" => a.sources = v()?.parse()?,
+            "--wake" => a.wake = v()?.parse()?,
             other => bail!("unknown argument {other}"),
         }
     }
@@ -49,11 +80,12 @@ fn args() -> Result<Args> {
 struct Device {
     http: Http,
     key: String,
+    id: String,
 }
 
 impl Device {
     async fn post(&mut self, cmd: &str, doc: &Element) -> Result<Element> {
-        let path = format!("/Microsoft-Server-ActiveSync?Cmd={cmd}&User=bench&DeviceId=BENCH0001&DeviceType=Bench");
+        let path = format!("/Microsoft-Server-ActiveSync?Cmd={cmd}&User=bench&DeviceId={}&DeviceType=Bench", self.id);
         let headers = format!(
             "MS-ASProtocolVersion: 16.1\r\nX-MS-PolicyKey: {}\r\nContent-Type: application/vnd.ms-sync.wbxml\r\n",
             self.key
@@ -114,18 +146,23 @@ impl Device {
 #[tokio::main]
 async fn main() -> Result<()> {
     let a = args()?;
-    if a.mode != "initial" {
-        bail!("unknown mode {}", a.mode);
+    match a.mode.as_str() {
+        "initial" => initial(&a).await,
+        "ping" => ping::run(&a).await,
+        other => bail!("unknown mode {other}"),
     }
+}
+
+async fn initial(a: &Args) -> Result<()> {
     let http = Http::connect(&a.addr, &a.user, &a.password).await?;
-    let mut d = Device { http, key: "0".into() };
+    let mut d = Device { http, key: "0".into(), id: "BENCH0001".into() };
     d.provision().await?;
     let inbox = d.inbox().await?;
-    let (mut key, _, _) = d.sync(&inbox, "0", &a).await?;
+    let (mut key, _, _) = d.sync(&inbox, "0", a).await?;
     let started = Instant::now();
     let mut items = 0;
     loop {
-        let (next, adds, more) = d.sync(&inbox, &key, &a).await?;
+        let (next, adds, more) = d.sync(&inbox, &key, a).await?;
         items += adds;
         key = next;
         if !more {
@@ -136,4 +173,169 @@ async fn main() -> Result<()> {
     println!("items={items} seconds={secs:.2}");
     println!("items_per_s={:.0}", items as f64 / secs);
     Ok(())
+}
+
+mod ping {
+    use std::net::{Ipv4Addr, SocketAddr};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use anyhow::{Context, Result, bail};
+    use relais_wbxml::Element;
+    use relais_wbxml::tag::ping as p;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    use tokio::net::{TcpSocket, TcpStream};
+    use tokio::sync::mpsc;
+
+    use super::{Args, Device, Http};
+
+    fn rss_kib(pid: u32) -> Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+        let line = status.lines().find(|l| l.starts_with("VmRSS:")).context("no VmRSS")?;
+        Ok(line.split_whitespace().nth(1).context("VmRSS")?.parse()?)
+    }
+
+    /// A device up to its parked Ping; sends (its number, when its Ping was answered, the
+    /// status) once answered.
+    async fn device(
+        i: usize,
+        source: Ipv4Addr,
+        a: Arc<Args>,
+        parked: mpsc::Sender<usize>,
+        answered: mpsc::Sender<(usize, Instant, String)>,
+    ) -> Result<()> {
+        let socket = TcpSocket::new_v4()?;
+        socket.bind(SocketAddr::from((source, 0)))?;
+        let stream = socket.connect(a.addr.parse()?).await?;
+        let http = Http::over(stream, &format!("u{i}@{}", a.domain), &a.password)?;
+        let mut d = Device { http, key: "0".into(), id: format!("PING{i}") };
+        d.provision().await?;
+        let inbox = d.inbox().await?;
+        let ping = Element::new(p::PING).with_leaf(p::HEARTBEAT_INTERVAL, "3000").with(
+            Element::new(p::FOLDERS).with(Element::new(p::FOLDER).with_leaf(p::ID, inbox).with_leaf(p::CLASS, "Email")),
+        );
+        parked.send(i).await.ok();
+        let r = d.post("Ping", &ping).await?;
+        let at = Instant::now();
+        answered.send((i, at, r.text_of(p::STATUS).map(|s| s.into_owned()).unwrap_or_default())).await.ok();
+        Ok(())
+    }
+
+    async fn deliver_one(smtp: &str, to: &str) -> Result<Instant> {
+        let (r, mut w) = TcpStream::connect(smtp).await?.into_split();
+        let mut r = BufReader::new(r);
+        let mut line = String::new();
+        let mut expect = async |code: &str, r: &mut BufReader<tokio::net::tcp::OwnedReadHalf>| -> Result<()> {
+            loop {
+                line.clear();
+                if r.read_line(&mut line).await? == 0 {
+                    bail!("SMTP closed");
+                }
+                if !line.starts_with(code) {
+                    bail!("SMTP: expected {code}, got {line:?}");
+                }
+                if line.as_bytes().get(3) == Some(&b' ') {
+                    return Ok(());
+                }
+            }
+        };
+        expect("220", &mut r).await?;
+        w.write_all(b"EHLO bench.test\r\n").await?;
+        expect("250", &mut r).await?;
+        w.write_all(format!("MAIL FROM:<bench@bench.test>\r\nRCPT TO:<{to}>\r\nDATA\r\n").as_bytes()).await?;
+        expect("250", &mut r).await?;
+        expect("250", &mut r).await?;
+        expect("354", &mut r).await?;
+        w.write_all(
+            format!("From: <bench@bench.test>\r\nTo: <{to}>\r\nSubject: wake\r\n\r\nwake up\r\n.\r\n").as_bytes(),
+        )
+        .await?;
+        expect("250", &mut r).await?;
+        let at = Instant::now();
+        w.write_all(b"QUIT\r\n").await?;
+        Ok(at)
+    }
+
+    pub(super) async fn run(a: &Args) -> Result<()> {
+        let a = Arc::new(Args {
+            mode: a.mode.clone(),
+            addr: a.addr.clone(),
+            user: a.user.clone(),
+            password: a.password.clone(),
+            smtp: a.smtp.clone(),
+            domain: a.domain.clone(),
+            ..*a
+        });
+        let before = rss_kib(a.pid)?;
+        let (parked_tx, mut parked_rx) = mpsc::channel(1024);
+        let (answered_tx, mut answered_rx) = mpsc::channel(a.count.max(1));
+        let started = Instant::now();
+        let mut tasks = tokio::task::JoinSet::new();
+        let mut failed = 0usize;
+        let mut parked = 0usize;
+        for i in 0..a.count {
+            let n = u32::try_from(i).unwrap_or(0) % a.sources.max(1);
+            let source = Ipv4Addr::from(u32::from(Ipv4Addr::new(127, 0, 0, 2)) + n);
+            let (a, ptx, atx) = (a.clone(), parked_tx.clone(), answered_tx.clone());
+            tasks.spawn(async move { device(i, source, a, ptx, atx).await });
+            // At most 64 devices setting up at once.
+            while i + 1 - parked - failed > 64 {
+                tokio::select! {
+                    Some(_) = parked_rx.recv() => parked += 1,
+                    Some(done) = tasks.join_next() => if !matches!(done, Ok(Ok(()))) {
+                        failed += 1;
+                        if failed <= 5 { eprintln!("device: {done:?}"); }
+                    },
+                }
+            }
+        }
+        while parked + failed < a.count {
+            tokio::select! {
+                Some(_) = parked_rx.recv() => parked += 1,
+                Some(done) = tasks.join_next() => if !matches!(done, Ok(Ok(()))) { failed += 1 },
+            }
+        }
+        println!("{parked} Pings parked ({failed} failed) after {:.1} s", started.elapsed().as_secs_f64());
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let after = rss_kib(a.pid)?;
+        let per = after.saturating_sub(before) as f64 / parked.max(1) as f64;
+        println!(
+            "server RSS {:.1} → {:.1} MiB: {per:.1} KiB per parked device",
+            before as f64 / 1024.0,
+            after as f64 / 1024.0
+        );
+        // Deliveries to K devices' accounts, one after the other.
+        let wake: Vec<usize> = (0..a.wake.min(a.count)).map(|k| k * a.count / a.wake.max(1)).collect();
+        let mut sent = std::collections::HashMap::new();
+        for i in &wake {
+            let at = deliver_one(&a.smtp, &format!("u{i}@{}", a.domain)).await?;
+            sent.insert(*i, at);
+        }
+        let mut latencies = Vec::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while latencies.len() < wake.len() {
+            match tokio::time::timeout_at(deadline, answered_rx.recv()).await {
+                Ok(Some((i, at, status))) => {
+                    if let Some(t0) = sent.get(&i) {
+                        if status == "2" {
+                            latencies.push(at.saturating_duration_since(*t0).as_secs_f64() * 1000.0);
+                        }
+                    }
+                }
+                _ => break,
+            }
+        }
+        latencies.sort_by(|x, y| x.total_cmp(y));
+        let pct = |q: f64| {
+            latencies.get(((latencies.len() as f64 * q).ceil() as usize).saturating_sub(1)).copied().unwrap_or(f64::NAN)
+        };
+        println!(
+            "kib_per_device={per:.1} p50_ms={:.1} p99_ms={:.1} answered={}/{}",
+            pct(0.5),
+            pct(0.99),
+            latencies.len(),
+            wake.len()
+        );
+        Ok(())
+    }
 }

@@ -14,10 +14,14 @@ pub struct Http {
 
 impl Http {
     pub async fn connect(addr: &str, user: &str, password: &str) -> Result<Http> {
-        let stream = TcpStream::connect(addr).await?;
+        Http::over(TcpStream::connect(addr).await?, user, password)
+    }
+
+    /// A connection already open (from a chosen source address, say).
+    pub fn over(stream: TcpStream, user: &str, password: &str) -> Result<Http> {
         stream.set_nodelay(true)?;
         let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-        Ok(Http { io: BufReader::new(stream), auth: format!("Basic {token}") })
+        Ok(Http { io: BufReader::with_capacity(2048, stream), auth: format!("Basic {token}") })
     }
 
     /// Sends a request and returns (status, body).

@@ -221,9 +221,11 @@ impl Eas {
                 }
             }
         };
+        // Each command's future boxed: a parked Ping holds only its own state, not the
+        // largest command's (the request future is as large as its largest variant).
         let answer = match command {
-            Command::Provision => provision::provision(&ctx, body).await,
-            Command::FolderSync => folders::folder_sync(&ctx, body).await,
+            Command::Provision => Box::pin(provision::provision(&ctx, body)).await,
+            Command::FolderSync => Box::pin(folders::folder_sync(&ctx, body)).await,
             Command::FolderCreate => {
                 folders::folder_change(&ctx, body, relais_wbxml::tag::folderhierarchy::FOLDER_CREATE).await
             }
@@ -233,18 +235,22 @@ impl Eas {
             Command::FolderDelete => {
                 folders::folder_change(&ctx, body, relais_wbxml::tag::folderhierarchy::FOLDER_DELETE).await
             }
-            Command::Sync => sync::sync(&ctx, body).await,
-            Command::Ping => ping::ping(&ctx, body).await,
-            Command::SendMail => sendmail::send_mail(&ctx, body, req.body).await,
-            Command::SmartReply => sendmail::smart(&ctx, body, relais_wbxml::tag::composemail::SMART_REPLY).await,
-            Command::SmartForward => sendmail::smart(&ctx, body, relais_wbxml::tag::composemail::SMART_FORWARD).await,
-            Command::ItemOperations => itemops::item_operations(&ctx, body).await,
-            Command::MoveItems => moveitems::move_items(&ctx, body).await,
-            Command::GetItemEstimate => estimate::get_item_estimate(&ctx, body).await,
-            Command::Settings => settings::settings(&ctx, body).await,
-            Command::Search => search::search(&ctx, body).await,
-            Command::ResolveRecipients => search::resolve_recipients(&ctx, body).await,
-            Command::Find => search::find(&ctx, body).await,
+            Command::Sync => Box::pin(sync::sync(&ctx, body)).await,
+            Command::Ping => Box::pin(ping::ping(&ctx, body)).await,
+            Command::SendMail => Box::pin(sendmail::send_mail(&ctx, body, req.body)).await,
+            Command::SmartReply => {
+                Box::pin(sendmail::smart(&ctx, body, relais_wbxml::tag::composemail::SMART_REPLY)).await
+            }
+            Command::SmartForward => {
+                Box::pin(sendmail::smart(&ctx, body, relais_wbxml::tag::composemail::SMART_FORWARD)).await
+            }
+            Command::ItemOperations => Box::pin(itemops::item_operations(&ctx, body)).await,
+            Command::MoveItems => Box::pin(moveitems::move_items(&ctx, body)).await,
+            Command::GetItemEstimate => Box::pin(estimate::get_item_estimate(&ctx, body)).await,
+            Command::Settings => Box::pin(settings::settings(&ctx, body)).await,
+            Command::Search => Box::pin(search::search(&ctx, body)).await,
+            Command::ResolveRecipients => Box::pin(search::resolve_recipients(&ctx, body)).await,
+            Command::Find => Box::pin(search::find(&ctx, body)).await,
             other => {
                 tracing::debug!(command = other.name(), "eas: command not served");
                 Answer::Status(501, "command not implemented")

@@ -445,6 +445,10 @@ pub struct Http {
     pub body_memory_budget: usize,
     /// Longest wait for room in that budget before answering 503, milliseconds.
     pub body_budget_wait_ms: u64,
+    /// Each connection's read buffer at most (octets, at least 8192): it bounds a request's
+    /// head (request line and headers) and is what a connection parked on a long request (an
+    /// ActiveSync Ping) holds; bodies stream through it whatever their size.
+    pub read_buffer: usize,
 }
 
 impl Default for Http {
@@ -458,6 +462,7 @@ impl Default for Http {
             spool_threshold: 256 * 1024,
             body_memory_budget: 256 * 1024 * 1024,
             body_budget_wait_ms: 2000,
+            read_buffer: 64 * 1024,
         }
     }
 }

@@ -140,13 +140,14 @@ async fn route(
     tls: bool,
 ) -> Result<Response<Body>, Infallible> {
     if let Some(endpoint) = relais_autodiscover::Endpoint::classify(req.uri().path(), req.uri().query()) {
-        return Ok(crate::http_autodiscover::answer(state, req, endpoint, peer, tls).await);
+        return Ok(Box::pin(crate::http_autodiscover::answer(state, req, endpoint, peer, tls)).await);
     }
     if let Some(path) = dav_path(req.method(), req.uri().path()) {
-        return Ok(dav(state, req, path, peer, tls).await);
+        return Ok(Box::pin(dav(state, req, path, peer, tls)).await);
     }
     if crate::http_eas::is_path(req.uri().path()) {
-        return Ok(crate::http_eas::answer(state, req, peer, tls).await);
+        // Boxed, as each route: a connection's request future is only as large as its own route's.
+        return Ok(Box::pin(crate::http_eas::answer(state, req, peer, tls)).await);
     }
     Ok(match (req.method(), req.uri().path()) {
         (&Method::GET | &Method::HEAD, "/healthz") => text_response(StatusCode::OK, "ok"),
@@ -169,9 +170,10 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let header_timeout = state.config.http.header_timeout_secs.max(1);
+    let state_read_buffer = state.config.http.read_buffer.max(8192);
     let service = hyper::service::service_fn(move |req| route(state.clone(), req, peer, tls));
     let conn = hyper::server::conn::http1::Builder::new()
-        .max_buf_size(64 * 1024)
+        .max_buf_size(state_read_buffer)
         .header_read_timeout(Duration::from_secs(header_timeout))
         .timer(hyper_util::rt::TokioTimer::new())
         .serve_connection(TokioIo::new(stream), service);
