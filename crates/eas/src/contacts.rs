@@ -15,6 +15,7 @@ use relais_wbxml::Element;
 use relais_wbxml::tag::{airsync as a, airsyncbase as base, contacts as c, contacts2 as c2};
 use serde::{Deserialize, Serialize};
 
+use crate::sync::collection_status as status;
 use crate::{Ctx, text_of};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -35,13 +36,6 @@ fn server_id(folder: &str, id: ItemId) -> String {
 fn item_in(folder: &str, sid: &str) -> Option<ItemId> {
     let (f, id) = sid.split_once(':')?;
     (f == folder).then(|| id.parse::<i64>().ok()).flatten().filter(|i| *i > 0).map(ItemId)
-}
-
-fn status(key: &str, id: &str, code: u32) -> Element {
-    Element::new(a::COLLECTION)
-        .with_leaf(a::SYNC_KEY, key)
-        .with_leaf(a::COLLECTION_ID, id)
-        .with_leaf(a::STATUS, code.to_string())
 }
 
 const PHONES: [(PhoneKind, relais_wbxml::Tag); 6] = [
@@ -196,21 +190,10 @@ fn fields_from(data: &Element, before: ContactFields) -> ContactFields {
     f
 }
 
-/// A new resource name for a contact made on a device.
+/// A new resource name and UID for a contact made on a device.
 fn new_name() -> (String, String) {
-    let uid = format!("{:032x}", rand_u128());
+    let uid = format!("{:032x}", rand::random::<u128>());
     (format!("{uid}.vcf"), uid)
-}
-
-fn rand_u128() -> u128 {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    // Unique enough with the process's randomness: sha256 of time, address and a counter.
-    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let t = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-    let seed = format!("{t}-{n}-{:p}", &N);
-    let h = <sha2::Sha256 as sha2::Digest>::digest(seed.as_bytes());
-    u128::from_be_bytes(h[..16].try_into().unwrap_or([0; 16]))
 }
 
 /// One Sync Collection element for an address book.

@@ -234,13 +234,19 @@ pub(crate) async fn folder_change(ctx: &Ctx<'_>, body: Option<Element>, root: re
                 Ok(()) => {
                     // The folder and every folder under it.
                     let mut gone = vec![id.clone()];
+                    let mut seen: std::collections::HashSet<String> = gone.iter().cloned().collect();
                     let mut i = 0;
                     while i < gone.len() {
                         let p = gone[i].clone();
-                        gone.extend(held.iter().filter(|f| f.parent == p).map(|f| f.id.clone()));
+                        // Each folder once, whatever the parent links held say.
+                        for f in held.iter().filter(|f| f.parent == p) {
+                            if seen.insert(f.id.clone()) {
+                                gone.push(f.id.clone());
+                            }
+                        }
                         i += 1;
                     }
-                    held.retain(|f| !gone.contains(&f.id));
+                    held.retain(|f| !seen.contains(&f.id));
                     Ok(None)
                 }
                 Err(_) => Err(3),

@@ -86,7 +86,7 @@ pub(crate) fn uid_in(collection: &str, id: &str) -> Option<Uid> {
     (c == collection).then(|| uid.parse::<u32>().ok()).flatten().filter(|u| *u > 0).map(Uid)
 }
 
-fn collection_status(key: &str, id: &str, status: u32) -> Element {
+pub(crate) fn collection_status(key: &str, id: &str, status: u32) -> Element {
     Element::new(a::COLLECTION)
         .with_leaf(a::SYNC_KEY, key)
         .with_leaf(a::COLLECTION_ID, id)

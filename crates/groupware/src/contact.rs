@@ -7,7 +7,7 @@
 
 use calcard::vcard::{VCardEntry, VCardParameterName, VCardParameterValue, VCardProperty, VCardType, VCardValue};
 
-use crate::vcard::ContactCard;
+use crate::vcard::{ContactCard, escape};
 
 /// A telephone's kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -249,22 +249,6 @@ impl ContactFields {
 fn normalise_date(s: &str) -> String {
     let digits: String = s.chars().take_while(|c| *c != 'T').filter(char::is_ascii_digit).collect();
     if digits.len() == 8 { format!("{}-{}-{}", &digits[..4], &digits[4..6], &digits[6..]) } else { s.to_owned() }
-}
-
-/// RFC 6350 §3.4 escaping of a text value.
-fn escape(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    for c in v.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            ',' => out.push_str("\\,"),
-            ';' => out.push_str("\\;"),
-            '\n' => out.push_str("\\n"),
-            '\r' => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// RFC 6350 §3.2: lines folded at 75 octets, on character boundaries.

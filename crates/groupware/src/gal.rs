@@ -37,21 +37,6 @@ pub fn principal_of(name: &str) -> Option<AccountId> {
     name.strip_suffix(".vcf")?.parse().ok().map(AccountId)
 }
 
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            ',' => out.push_str("\\,"),
-            ';' => out.push_str("\\;"),
-            '\n' => out.push_str("\\n"),
-            '\r' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// The vCard of one principal; `members` are the addresses of a group's members.
 pub fn vcard(p: &Principal, members: &[String]) -> String {
     let address = p.address();
@@ -66,14 +51,14 @@ pub fn vcard(p: &Principal, members: &[String]) -> String {
     let mut out = format!(
         "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:urn:x-relais:principal:{}\r\nKIND:{kind}\r\nFN:{}\r\nEMAIL;TYPE=work:{}\r\n",
         p.id.0,
-        escape(&name),
-        escape(&address)
+        crate::vcard::escape(&name),
+        crate::vcard::escape(&address)
     );
     if kind == "individual" {
-        out.push_str(&format!("N:{};;;;\r\n", escape(&name)));
+        out.push_str(&format!("N:{};;;;\r\n", crate::vcard::escape(&name)));
     }
     for m in members {
-        out.push_str(&format!("MEMBER:mailto:{}\r\n", escape(m)));
+        out.push_str(&format!("MEMBER:mailto:{}\r\n", crate::vcard::escape(m)));
     }
     out.push_str("END:VCARD\r\n");
     out

@@ -84,23 +84,33 @@ impl Groupware {
                         }
                     }
                 }
-                let mut all: Vec<ResourceContent> = r.resource_contents(id)?;
-                all.sort_by_key(|x| x.resource.id.0);
+                // Chosen on the list without content; only the chosen are read whole.
+                let mut all = r.resources(id)?;
+                all.sort_by_key(|x| x.id.0);
                 let mut changed = Vec::new();
                 let mut added = Vec::new();
                 let mut more = false;
                 for x in all {
-                    if x.resource.id.0 <= held.item {
-                        if x.resource.modseq > held.modseq {
-                            changed.push(x);
+                    if x.id.0 <= held.item {
+                        if x.modseq > held.modseq {
+                            changed.push(x.name);
                         }
                     } else if added.len() < limit {
-                        added.push(x);
+                        added.push(x.name);
                     } else {
                         more = true;
                         break;
                     }
                 }
+                let by_id = |names: &[String],
+                             r: &mut relais_store::ReadTx<'_>|
+                 -> relais_store::Result<Vec<ResourceContent>> {
+                    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                    let mut found = r.resources_named(id, &names)?;
+                    found.sort_by_key(|x| x.resource.id.0);
+                    Ok(found)
+                };
+                let (changed, added) = (by_id(&changed, r)?, by_id(&added, r)?);
                 Ok(Ok((removed, changed, added, more, now)))
             })
             .await??;
@@ -121,8 +131,8 @@ impl Groupware {
                 if let Err(e) = readable(r, &actor, id)? {
                     return Ok(Err(e));
                 }
-                let all = r.resource_contents(id)?;
-                Ok(Ok(all.into_iter().find(|x| x.resource.id == item)))
+                let Some(found) = r.resources(id)?.into_iter().find(|x| x.id == item) else { return Ok(Ok(None)) };
+                Ok(Ok(r.resources_named(id, &[found.name.as_str()])?.pop()))
             })
             .await??;
         Ok(self.with_content(found.into_iter().collect()).await?.pop())

@@ -49,6 +49,22 @@ impl ContactCard {
     }
 }
 
+/// A text value escaped as RFC 6350 §3.4 asks (backslash, comma, semicolon, line break).
+pub(crate) fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ',' => out.push_str("\\,"),
+            ';' => out.push_str("\\;"),
+            '\n' => out.push_str("\\n"),
+            '\r' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// "3.0" or "4.0" as asked by a client (CARDDAV:address-data version, Accept's version).
 pub fn version_from(s: &str) -> Option<VCardVersion> {
     match s.trim() {

@@ -326,6 +326,21 @@ async fn delta(f: Fresh) {
     let after = mailbox::delta(&w.store, &w.alice, inbox, d.held, 10).await.unwrap();
     assert!(after.added.is_empty() && after.changed.is_empty() && after.removed.is_empty());
 
+    // Changes are a window too: three flag changes with a window of two come in two rounds,
+    // each message once.
+    let now = d.held;
+    let current: Vec<(Uid, ItemId)> =
+        w.entries(inbox).await.into_iter().filter(|(uid, _)| *uid <= now.uid).take(3).collect();
+    for (uid, item) in &current {
+        mailbox::change_keywords(&w.store, &w.alice, flag(inbox, (*uid, *item), "$Seen2")).await.unwrap();
+    }
+    let one = mailbox::delta(&w.store, &w.alice, inbox, now, 2).await.unwrap();
+    assert_eq!((one.changed.len(), one.more), (2, true));
+    let two = mailbox::delta(&w.store, &w.alice, inbox, one.held, 2).await.unwrap();
+    assert_eq!((two.changed.len(), two.more), (1, false));
+    let told: std::collections::HashSet<Uid> = one.changed.iter().chain(&two.changed).map(|m| m.message.uid).collect();
+    assert_eq!(told.len(), 3);
+
     // The date bound: messages received before it are neither added nor reported.
     let recent = Held { since: 1_600_000_001, ..Held::default() };
     assert!(mailbox::delta(&w.store, &w.alice, inbox, recent, 10).await.unwrap().added.is_empty());

@@ -50,7 +50,7 @@ pub struct Delta {
     pub changed: Vec<Listed>,
     /// Messages it does not hold yet, in UID order, at most the limit asked for.
     pub added: Vec<Listed>,
-    /// More messages remain to be added after these.
+    /// More remain to be told after these (messages to add, or removals and changes past the window).
     pub more: bool,
     /// What the client holds once told all of the above.
     pub held: Held,
@@ -58,7 +58,8 @@ pub struct Delta {
     pub rights: Rights,
 }
 
-/// The delta of `mailbox` for a client holding `held`, adding at most `limit` messages.
+/// The delta of `mailbox` for a client holding `held`: at most `limit` new messages, and at
+/// most `limit` removals and flag changes (whole modseqs; the rest next time).
 /// Needs the read right (`r`).
 pub async fn delta(
     store: &Store,
@@ -75,11 +76,11 @@ pub async fn delta(
                 Err(refused) => return Ok(Err(refused)),
             };
             let now = r.account_modseq(collection.account)?;
-            let mut removed = Vec::new();
+            let mut removed: Vec<(Uid, Modseq)> = Vec::new();
             if held.uid.0 > 0 {
                 for c in r.mailbox_changes_since(mailbox, held.modseq)? {
                     if c.kind == ChangeKind::Destroyed && c.uid <= held.uid {
-                        removed.push(c.uid);
+                        removed.push((c.uid, c.modseq));
                     }
                 }
             }
@@ -102,10 +103,25 @@ pub async fn delta(
                     break;
                 }
             }
-            let last = added.last().map_or(held.uid, |m: &MailboxMessage| m.uid);
+            // Removals and flag changes are a window too: past `limit` of them, the oldest
+            // whole modseqs up to the limit are told now (the client then holds the mailbox as
+            // of the last of them) and the rest, and the new messages, next time.
+            let (mut upto, mut last) = (now, added.last().map_or(held.uid, |m: &MailboxMessage| m.uid));
+            if removed.len() + changed.len() > limit.max(1) {
+                let mut modseqs: Vec<Modseq> =
+                    removed.iter().map(|r| r.1).chain(changed.iter().map(|m| m.modseq)).collect();
+                modseqs.sort_unstable();
+                upto = modseqs[limit.max(1) - 1];
+                removed.retain(|r| r.1 <= upto);
+                changed.retain(|m| m.modseq <= upto);
+                added.clear();
+                more = true;
+                last = held.uid;
+            }
+            let removed = removed.into_iter().map(|r| r.0).collect();
             let changed = changed.into_iter().map(|m| listed_row(r, m)).collect::<relais_store::Result<Vec<_>>>()?;
             let added = added.into_iter().map(|m| listed_row(r, m)).collect::<relais_store::Result<Vec<_>>>()?;
-            let held = Held { modseq: now, uid: last, since: held.since };
+            let held = Held { modseq: upto, uid: last, since: held.since };
             Ok(Ok(Delta { removed, changed, added, more, held, rights }))
         })
         .await?

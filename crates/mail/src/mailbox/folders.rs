@@ -110,12 +110,22 @@ pub async fn delete_tree(store: &Store, actor: &Actor, name: &str) -> Result<(),
                 return Ok(Err(MailError::NoMailbox));
             };
             let all = tx.read().collections(f.collection.account, CollectionKind::Mailbox)?;
-            // The tree, parents before children; deleted the other way round.
+            // The tree, parents before children (each mailbox once); deleted the other way round.
+            let mut children: std::collections::HashMap<CollectionId, Vec<CollectionId>> = Default::default();
+            for c in &all {
+                if let Some(p) = c.parent {
+                    children.entry(p).or_default().push(c.id);
+                }
+            }
             let mut tree = vec![f.collection.id];
+            let mut seen: std::collections::HashSet<CollectionId> = tree.iter().copied().collect();
             let mut i = 0;
             while i < tree.len() {
-                let parent = tree[i];
-                tree.extend(all.iter().filter(|c| c.parent == Some(parent)).map(|c| c.id));
+                for &c in children.get(&tree[i]).map_or(&[][..], Vec::as_slice) {
+                    if seen.insert(c) {
+                        tree.push(c);
+                    }
+                }
                 i += 1;
             }
             for &id in &tree {
