@@ -588,3 +588,15 @@ def test_contacts_both_ways_with_carddav(server):
         res = c.apply_contact_changes(contacts, r.sync_key, [ContactChange(made.server_id, delete=True)])
         assert all(s == "1" for s in res.statuses.values()), res
         assert dav(server, "PROPFIND", book, headers={"Depth": "1"}).text.count(".vcf") == 0
+
+
+def test_too_many_commands_in_one_sync(server):
+    with client(server, device="PYTEST0013") as c:
+        inbox = folders_by_type(c)[INBOX].id
+        key, _, _, _ = sync_all(c, inbox)
+        changes = [EmailChange(f"{inbox}:{n}", read=True) for n in range(1, 1002)]
+        with pytest.raises(StatusError) as e:
+            c.apply_email_changes(inbox, key, changes)
+        assert e.value.code == "4"
+        # The folder is still there for the next, reasonable request.
+        assert c.sync_folder(inbox, key).sync_key

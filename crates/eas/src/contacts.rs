@@ -236,6 +236,9 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, book: &Collection, req: &Element, 
     let mut own: Vec<(i64, u64)> = Vec::new();
     let mut gone: Vec<i64> = Vec::new();
     if let Some(commands) = req.child(a::COMMANDS) {
+        if commands.elements().count() > crate::sync::MAX_COMMANDS {
+            return status(&key_text, &id, 4);
+        }
         for cmd in commands.elements() {
             if let Some(r) = command(ctx, book, &id, cmd, &mut own, &mut gone).await {
                 responses.push(r);

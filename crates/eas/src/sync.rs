@@ -42,6 +42,9 @@ struct State {
 /// Most ClientIds remembered per folder.
 const MAX_ADDED: usize = 256;
 
+/// Most commands of a device applied in one collection of one Sync request.
+pub(crate) const MAX_COMMANDS: usize = 1000;
+
 /// Most own changes remembered between deltas (past it, an echo is harmless).
 const MAX_OWN: usize = 10_000;
 
@@ -180,6 +183,10 @@ async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>) -> Elemen
     let mut responses = Vec::new();
     let mut own = Own::default();
     if let Some(commands) = c.child(a::COMMANDS) {
+        // Each command is a write: a request holding more is refused whole, before any.
+        if commands.elements().count() > MAX_COMMANDS {
+            return collection_status(&key_text, &id, 4);
+        }
         let deletes_as_moves = text_of(c, a::DELETES_AS_MOVES).as_deref() != Some("0");
         for cmd in commands.elements() {
             if let Some(r) = client_command(ctx, &id, mailbox, cmd, deletes_as_moves, &state, &mut own).await {
