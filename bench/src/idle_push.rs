@@ -14,8 +14,9 @@
 //! before, between and after: the second half's growth per session is the marginal cost of
 //! an idle session (the first half also warms what all share, such as page caches), runs `$IDLE_PUSH_HOOK` (the delivery load) while they idle, then delivers one message
 //! to each of K accounts and waits for their sessions' `* n EXISTS`. Last line:
-//! `sessions=N kib_per_session=X kib_overall=Y woken=K/K` (X: the second half's growth per
-//! session; Y: the whole growth over the start per session).
+//! `sessions=N kib_per_session=X anon_kib_per_session=A kib_overall=Y woken=K/K` (X: the second
+//! half's RSS growth per session; A: the anonymous part of it, without the pages of the store's
+//! file mapped by SQLite; Y: the whole growth over the start per session).
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -107,10 +108,22 @@ async fn idler(source: Ipv4Addr, addr: SocketAddr, user: String, password: Strin
     Ok(Idler { reader: r, _writer: w })
 }
 
-fn rss_kib(pid: u32) -> Result<u64> {
+/// The server's resident memory in KiB: all of it (VmRSS), and its anonymous part (RssAnon: heap,
+/// stacks) apart from pages of mapped files (RssFile, e.g. the store's file read through mmap,
+/// which are the kernel's page cache, shared and reclaimable).
+fn rss_kib(pid: u32) -> Result<Rss> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).context("no VmRSS")?;
-    Ok(line.split_whitespace().nth(1).context("VmRSS")?.parse()?)
+    let field = |name: &str| -> Result<u64> {
+        let line = status.lines().find(|l| l.starts_with(name)).with_context(|| format!("no {name}"))?;
+        Ok(line.split_whitespace().nth(1).with_context(|| name.to_string())?.parse()?)
+    };
+    Ok(Rss { all: field("VmRSS:")?, anon: field("RssAnon:")? })
+}
+
+#[derive(Clone, Copy)]
+struct Rss {
+    all: u64,
+    anon: u64,
 }
 
 /// Reads one SMTP reply (all its lines), which must have `code`.
@@ -142,8 +155,10 @@ async fn deliver(addr: SocketAddr, to: &[String]) -> Result<()> {
         reply(&mut r, "250").await?;
         reply(&mut r, "250").await?;
         reply(&mut r, "354").await?;
-        w.write_all(format!("From: <bench@bench.test>\r\nTo: <{rcpt}>\r\nSubject: wake\r\n\r\nwake up\r\n.\r\n").as_bytes())
-            .await?;
+        w.write_all(
+            format!("From: <bench@bench.test>\r\nTo: <{rcpt}>\r\nSubject: wake\r\n\r\nwake up\r\n.\r\n").as_bytes(),
+        )
+        .await?;
         reply(&mut r, "250").await?;
     }
     w.write_all(b"QUIT\r\n").await?;
@@ -196,14 +211,19 @@ async fn hold(a: &Args) -> Result<()> {
     println!("{idle} sessions idling ({failed} failed) after {:.1} s", started.elapsed().as_secs_f64());
     tokio::time::sleep(Duration::from_secs(3)).await;
     let after = rss_kib(a.pid)?;
-    let overall = after.saturating_sub(before) as f64 / idle.max(1) as f64;
-    let per = after.saturating_sub(middle) as f64 / (a.count - half).max(1) as f64;
+    let overall = after.all.saturating_sub(before.all) as f64 / idle.max(1) as f64;
+    let per = after.all.saturating_sub(middle.all) as f64 / (a.count - half).max(1) as f64;
+    let per_anon = after.anon.saturating_sub(middle.anon) as f64 / (a.count - half).max(1) as f64;
     println!(
-        "server RSS {:.1} → {:.1} → {:.1} MiB: {overall:.1} KiB per idle session over the start, \
-         {per:.1} KiB per session of the second half",
-        before as f64 / 1024.0,
-        middle as f64 / 1024.0,
-        after as f64 / 1024.0
+        "server RSS {:.1} → {:.1} → {:.1} MiB (anonymous {:.1} → {:.1} → {:.1}): {overall:.1} KiB per \
+         idle session over the start, {per:.1} KiB per session of the second half \
+         (anonymous_kib_per_session={per_anon:.1})",
+        before.all as f64 / 1024.0,
+        middle.all as f64 / 1024.0,
+        after.all as f64 / 1024.0,
+        before.anon as f64 / 1024.0,
+        middle.anon as f64 / 1024.0,
+        after.anon as f64 / 1024.0
     );
     if let Ok(hook) = std::env::var("IDLE_PUSH_HOOK")
         && !hook.is_empty()
@@ -223,7 +243,10 @@ async fn hold(a: &Args) -> Result<()> {
             got += 1;
         }
     }
-    println!("sessions={idle} kib_per_session={per:.1} kib_overall={overall:.1} woken={got}/{}", wake.len());
+    println!(
+        "sessions={idle} kib_per_session={per:.1} anon_kib_per_session={per_anon:.1} kib_overall={overall:.1} woken={got}/{}",
+        wake.len()
+    );
     Ok(())
 }
 

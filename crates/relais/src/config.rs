@@ -155,6 +155,10 @@ pub struct Store {
     /// SQLite: each store connection's page cache in MiB (all of them together at most
     /// `max_connections + 1` times this). Memory bought for speed on large accounts.
     pub cache_mib: u32,
+    /// SQLite: how much of the database file the store connections read through one shared
+    /// memory map, in MiB (0: none, every read copied into each connection's cache). Mapped
+    /// pages are the kernel's page cache, held once whatever the number of connections.
+    pub mmap_mib: u32,
     /// Most mailboxes (and calendars, address books, …, each kind counted apart) per account.
     pub max_collections: usize,
     /// Most folders in one account's file store.
@@ -172,6 +176,7 @@ impl Default for Store {
             change_window_days: 30,
             max_connections: 16,
             cache_mib: 16,
+            mmap_mib: 1024,
             max_collections: limits.max_collections,
             max_file_folders: limits.max_file_folders,
             max_collection_depth: limits.max_depth,

@@ -95,7 +95,10 @@ pub fn store_config(data: &Path, config: &config::Config) -> relais_store::Store
     let mut sc = relais_store::StoreConfig::new(backend);
     sc.change_window = Duration::from_secs(config.store.change_window_days.saturating_mul(24 * 3600));
     sc.max_connections = config.store.max_connections;
-    sc.cache_kib = config.store.cache_mib.saturating_mul(1024).max(64);
+    sc.sqlite_memory = relais_store::SqliteMemory {
+        cache_kib: config.store.cache_mib.saturating_mul(1024).max(64),
+        mmap_mib: config.store.mmap_mib,
+    };
     sc.limits = relais_store::CollectionLimits {
         max_collections: config.store.max_collections.max(1),
         max_file_folders: config.store.max_file_folders.max(1),

@@ -58,6 +58,7 @@ pub use pending::PendingCalendarMail;
 pub use queue::{NewQueued, QueueOutcome, QueueStatus, QueuedMessage, QueuedRecipient};
 pub use read::ReadTx;
 pub use search::{Cmp, Filter, Hit, IntColumn, MessageIndex, TextColumn};
+pub use sqlite::Memory as SqliteMemory;
 pub use threads::{ThreadKey, ThreadLink};
 pub use tx::WriteTx;
 
@@ -81,10 +82,11 @@ pub struct StoreConfig {
     pub change_window: Duration,
     /// Most concurrent database connections for reads (and, on PostgreSQL, writes).
     pub max_connections: usize,
-    /// SQLite: the page cache of each connection in KiB, filled by what it reads and bounded
-    /// by this (so all caches together by `max_connections + 1` times it). It is what makes
-    /// repeated reads of a large account cheap; it is not a cost per session or per account.
-    pub cache_kib: u32,
+    /// SQLite: each connection's page cache (bounded, so all caches together by
+    /// `max_connections + 1` times it) and the memory map the connections share. They are what
+    /// makes repeated reads of a large account cheap; they are not a cost per session or per
+    /// account.
+    pub sqlite_memory: SqliteMemory,
     /// Most writes committed together by one fsync (SQLite).
     pub group_commit_max: usize,
     /// How large an account's collection trees may grow.
@@ -116,7 +118,7 @@ impl StoreConfig {
             backend,
             change_window: Duration::from_secs(30 * 24 * 3600),
             max_connections: 16,
-            cache_kib: 16 * 1024,
+            sqlite_memory: SqliteMemory::default(),
             group_commit_max: 256,
             limits: CollectionLimits::default(),
         }
@@ -163,9 +165,9 @@ impl Store {
             Backend::Sqlite { dir } => {
                 std::fs::create_dir_all(dir)?;
                 let path = dir.join("relais.db");
-                let mut conn = sqlite::SqliteConn::open(&path, false, config.cache_kib)?;
+                let mut conn = sqlite::SqliteConn::open(&path, false, config.sqlite_memory)?;
                 migrate::run(&mut conn)?;
-                let pool = Pool::sqlite(path.clone(), config.max_connections, config.cache_kib);
+                let pool = Pool::sqlite(path.clone(), config.max_connections, config.sqlite_memory);
                 let writer = writer::Writer::start(conn, notifier.clone(), config.group_commit_max, counters.clone())?;
                 (pool, Some(writer), BlobStore::files(dir.join("blobs"))?)
             }

@@ -126,7 +126,11 @@ impl Watcher {
         match backend.clone() {
             Backend::Sqlite { dir } => {
                 // It reads one small table: a small cache.
-                let mut conn = SqliteConn::open(&dir.join("relais.db"), true, 256)?;
+                let mut conn = SqliteConn::open(
+                    &dir.join("relais.db"),
+                    true,
+                    crate::sqlite::Memory { cache_kib: 256, mmap_mib: 0 },
+                )?;
                 let start = last_seq(&mut conn)?;
                 spawn("relais-store-watch", move || watch_sqlite(conn, start, &notifier, &flag))?;
             }

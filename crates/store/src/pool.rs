@@ -34,15 +34,15 @@ impl PooledConn {
 
 #[derive(Clone)]
 enum Opener {
-    /// The database file and each connection's page cache in KiB.
-    Sqlite(PathBuf, u32),
+    /// The database file and each connection's memory.
+    Sqlite(PathBuf, crate::sqlite::Memory),
     Postgres(String),
 }
 
 impl Opener {
     fn open(&self) -> Result<PooledConn> {
         Ok(match self {
-            Opener::Sqlite(path, cache_kib) => PooledConn::Sqlite(SqliteConn::open(path, true, *cache_kib)?),
+            Opener::Sqlite(path, memory) => PooledConn::Sqlite(SqliteConn::open(path, true, *memory)?),
             Opener::Postgres(url) => PooledConn::Postgres(PgConn::connect(url)?),
         })
     }
@@ -55,8 +55,8 @@ pub(crate) struct Pool {
 }
 
 impl Pool {
-    pub fn sqlite(path: PathBuf, max: usize, cache_kib: u32) -> Pool {
-        Pool::new(Opener::Sqlite(path, cache_kib), max)
+    pub fn sqlite(path: PathBuf, max: usize, memory: crate::sqlite::Memory) -> Pool {
+        Pool::new(Opener::Sqlite(path, memory), max)
     }
 
     pub fn postgres(url: String, max: usize) -> Pool {

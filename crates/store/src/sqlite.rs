@@ -32,10 +32,29 @@ fn configure_library() {
     });
 }
 
+/// What each SQLite connection may hold in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Memory {
+    /// The connection's own page cache in KiB (SQLite's `cache_size`): it fills with copies of
+    /// the pages the connection reads (and of pages whose newest version is in the WAL) and stays
+    /// at most that large.
+    pub cache_kib: u32,
+    /// How much of the database file is read through a shared memory map (SQLite's `mmap_size`),
+    /// in MiB; 0 reads every page into the connection's cache. Mapped pages are the kernel's page
+    /// cache: one copy for every connection instead of one per connection's cache, and given
+    /// back under memory pressure.
+    pub mmap_mib: u32,
+}
+
+impl Default for Memory {
+    fn default() -> Self {
+        Memory { cache_kib: 16 * 1024, mmap_mib: 1024 }
+    }
+}
+
 impl SqliteConn {
-    /// Opens `path`; `cache_kib` is this connection's page cache (SQLite's `cache_size`), which
-    /// fills with the pages the connection reads and stays at most that large.
-    pub fn open(path: &Path, read_only: bool, cache_kib: u32) -> Result<Self, Error> {
+    /// Opens `path` with the memory `memory` gives each connection.
+    pub fn open(path: &Path, read_only: bool, memory: Memory) -> Result<Self, Error> {
         configure_library();
         let conn = rusqlite::Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(30))?;
@@ -46,7 +65,8 @@ impl SqliteConn {
              PRAGMA foreign_keys = OFF;
              PRAGMA temp_store = MEMORY;",
         )?;
-        conn.execute_batch(&format!("PRAGMA cache_size = -{};", cache_kib.max(64)))?;
+        conn.execute_batch(&format!("PRAGMA cache_size = -{};", memory.cache_kib.max(64)))?;
+        conn.execute_batch(&format!("PRAGMA mmap_size = {};", u64::from(memory.mmap_mib) << 20))?;
         if read_only {
             conn.execute_batch("PRAGMA query_only = ON;")?;
         }
@@ -115,5 +135,27 @@ impl SqliteConn {
     /// False while a transaction is open.
     pub fn in_autocommit(&self) -> bool {
         self.conn.is_autocommit()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_connection_gets_the_memory_it_is_given() {
+        let dir = std::env::temp_dir().join(format!("relais-sqlite-memory-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("m.db");
+        for (memory, mmap) in
+            [(Memory { cache_kib: 2048, mmap_mib: 64 }, 64 << 20), (Memory { cache_kib: 2048, mmap_mib: 0 }, 0)]
+        {
+            let c = SqliteConn::open(&path, false, memory).unwrap();
+            let got: i64 = c.conn.query_row("PRAGMA mmap_size", [], |r| r.get(0)).unwrap();
+            assert_eq!(got, mmap);
+            let cache: i64 = c.conn.query_row("PRAGMA cache_size", [], |r| r.get(0)).unwrap();
+            assert_eq!(cache, -2048);
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
