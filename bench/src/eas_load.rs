@@ -22,6 +22,7 @@ use relais_wbxml::{Element, decode, encode};
 
 #[path = "http.rs"]
 mod http;
+mod procmem;
 use http::Http;
 
 struct Args {
@@ -180,7 +181,7 @@ mod ping {
     use std::sync::Arc;
     use std::time::{Duration, Instant};
 
-    use anyhow::{Context, Result, bail};
+    use anyhow::{Result, bail};
     use relais_wbxml::Element;
     use relais_wbxml::tag::ping as p;
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -188,12 +189,7 @@ mod ping {
     use tokio::sync::mpsc;
 
     use super::{Args, Device, Http};
-
-    fn rss_kib(pid: u32) -> Result<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-        let line = status.lines().find(|l| l.starts_with("VmRSS:")).context("no VmRSS")?;
-        Ok(line.split_whitespace().nth(1).context("VmRSS")?.parse()?)
-    }
+    use crate::procmem::rss_kib;
 
     /// A device up to its parked Ping; sends (its number, when its Ping was answered, the
     /// status) once answered.
@@ -298,11 +294,14 @@ mod ping {
         println!("{parked} Pings parked ({failed} failed) after {:.1} s", started.elapsed().as_secs_f64());
         tokio::time::sleep(Duration::from_secs(3)).await;
         let after = rss_kib(a.pid)?;
-        let per = after.saturating_sub(before) as f64 / parked.max(1) as f64;
+        let (per, per_anon) = after.per(before, parked);
         println!(
-            "server RSS {:.1} → {:.1} MiB: {per:.1} KiB per parked device",
-            before as f64 / 1024.0,
-            after as f64 / 1024.0
+            "server RSS {:.1} → {:.1} MiB (anonymous {:.1} → {:.1}): {per:.1} KiB per parked device, \
+             {per_anon:.1} of it anonymous",
+            before.all as f64 / 1024.0,
+            after.all as f64 / 1024.0,
+            before.anon as f64 / 1024.0,
+            after.anon as f64 / 1024.0
         );
         // Deliveries to K devices' accounts, one after the other.
         let wake: Vec<usize> = (0..a.wake.min(a.count)).map(|k| k * a.count / a.wake.max(1)).collect();
@@ -330,7 +329,7 @@ mod ping {
             latencies.get(((latencies.len() as f64 * q).ceil() as usize).saturating_sub(1)).copied().unwrap_or(f64::NAN)
         };
         println!(
-            "kib_per_device={per:.1} p50_ms={:.1} p99_ms={:.1} answered={}/{}",
+            "kib_per_device={per:.1} anon_kib_per_device={per_anon:.1} p50_ms={:.1} p99_ms={:.1} answered={}/{}",
             pct(0.5),
             pct(0.99),
             latencies.len(),

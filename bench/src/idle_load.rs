@@ -11,6 +11,8 @@
 //!
 //! cargo run --release -p relais-bench --bin idle-load -- --pid PID --listener imap=127.0.0.1:143 …
 
+mod procmem;
+
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
@@ -98,9 +100,7 @@ async fn idle(kind: String, source: Ipv4Addr, addr: SocketAddr) -> Option<TcpStr
 }
 
 fn rss_kib(pid: u32) -> Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).context("no VmRSS")?;
-    Ok(line.split_whitespace().nth(1).context("VmRSS")?.parse()?)
+    Ok(procmem::rss_kib(pid)?.all)
 }
 
 async fn login(addr: SocketAddr, user: &str, password: &str) -> Result<Duration> {

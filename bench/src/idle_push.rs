@@ -18,6 +18,8 @@
 //! half's RSS growth per session; A: the anonymous part of it, without the pages of the store's
 //! file mapped by SQLite; Y: the whole growth over the start per session).
 
+mod procmem;
+
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
@@ -26,6 +28,8 @@ use argon2::password_hash::{PasswordHasher, SaltString};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpSocket, TcpStream};
+
+use procmem::rss_kib;
 
 struct Args {
     pid: u32,
@@ -106,24 +110,6 @@ async fn idler(source: Ipv4Addr, addr: SocketAddr, user: String, password: Strin
     w.write_all(b"c IDLE\r\n").await?;
     expect(&mut r, "+ ").await?;
     Ok(Idler { reader: r, _writer: w })
-}
-
-/// The server's resident memory in KiB: all of it (VmRSS), and its anonymous part (RssAnon: heap,
-/// stacks) apart from pages of mapped files (RssFile, e.g. the store's file read through mmap,
-/// which are the kernel's page cache, shared and reclaimable).
-fn rss_kib(pid: u32) -> Result<Rss> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let field = |name: &str| -> Result<u64> {
-        let line = status.lines().find(|l| l.starts_with(name)).with_context(|| format!("no {name}"))?;
-        Ok(line.split_whitespace().nth(1).with_context(|| name.to_string())?.parse()?)
-    };
-    Ok(Rss { all: field("VmRSS:")?, anon: field("RssAnon:")? })
-}
-
-#[derive(Clone, Copy)]
-struct Rss {
-    all: u64,
-    anon: u64,
 }
 
 /// Reads one SMTP reply (all its lines), which must have `code`.
@@ -211,9 +197,8 @@ async fn hold(a: &Args) -> Result<()> {
     println!("{idle} sessions idling ({failed} failed) after {:.1} s", started.elapsed().as_secs_f64());
     tokio::time::sleep(Duration::from_secs(3)).await;
     let after = rss_kib(a.pid)?;
-    let overall = after.all.saturating_sub(before.all) as f64 / idle.max(1) as f64;
-    let per = after.all.saturating_sub(middle.all) as f64 / (a.count - half).max(1) as f64;
-    let per_anon = after.anon.saturating_sub(middle.anon) as f64 / (a.count - half).max(1) as f64;
+    let (overall, _) = after.per(before, idle);
+    let (per, per_anon) = after.per(middle, a.count - half);
     println!(
         "server RSS {:.1} → {:.1} → {:.1} MiB (anonymous {:.1} → {:.1} → {:.1}): {overall:.1} KiB per \
          idle session over the start, {per:.1} KiB per session of the second half \
