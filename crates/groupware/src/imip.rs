@@ -267,7 +267,7 @@ impl Groupware {
 }
 
 /// The decoded text of every text/calendar part of a message.
-fn calendar_parts(raw: &[u8]) -> Vec<String> {
+pub(crate) fn calendar_parts(raw: &[u8]) -> Vec<String> {
     let Some(msg) = MessageParser::default().parse(raw) else { return Vec::new() };
     msg.parts
         .iter()

@@ -32,6 +32,7 @@ mod lines;
 pub mod props;
 pub mod recurrence;
 pub mod resources;
+pub mod respond;
 pub mod rrule;
 pub mod scheduling;
 pub mod sync;
