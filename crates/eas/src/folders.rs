@@ -52,13 +52,21 @@ pub(crate) async fn current(ctx: &Ctx<'_>) -> Result<Vec<Folder>, relais_store::
             (depth, Folder { id: c.id.0.to_string(), parent, name, kind: kind_of(c.mailbox_role()) })
         })
         .collect();
-    // The account's own address books: 9 for the default one (Contacts), 14 for the others.
-    let account = ctx.actor.principal;
-    let books = ctx.store().read(move |r| r.collections(account, relais_store::CollectionKind::AddressBook)).await?;
-    for b in books {
-        let kind = if b.role.as_deref() == Some("default") { 9 } else { 14 };
-        let name = relais_groupware::CollectionProps::parse(&b.props).display_name.unwrap_or_else(|| b.name.clone());
-        out.push((0, Folder { id: b.id.0.to_string(), parent: "0".into(), name, kind }));
+    // The account's own address books, calendars and task lists, from the groupware domain:
+    // the default one of each as Contacts (9), Calendar (8), Tasks (7), the others as
+    // user-created ones (14, 13, 15; MS-ASCMD §2.2.3.186.3).
+    use relais_store::CollectionKind as K;
+    for (kind, default, other) in [(K::AddressBook, 9, 14), (K::Calendar, 8, 13), (K::TaskList, 7, 15)] {
+        let list = ctx.eas.groupware().own_collections(&ctx.actor, kind).await.map_err(|e| match e {
+            relais_groupware::Error::Store(s) => s,
+            other => relais_store::Error::Invalid(other.to_string()),
+        })?;
+        for c in list {
+            let kind = if c.role.as_deref() == Some("default") { default } else { other };
+            let name =
+                relais_groupware::CollectionProps::parse(&c.props).display_name.unwrap_or_else(|| c.name.clone());
+            out.push((0, Folder { id: c.id.0.to_string(), parent: "0".into(), name, kind }));
+        }
     }
     out.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
     Ok(out.into_iter().map(|(_, f)| f).collect())
