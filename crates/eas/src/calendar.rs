@@ -426,10 +426,15 @@ pub(crate) fn content(ctx: &Ctx<'_>, data: &Element, old: Option<&str>) -> Resul
     if f.recurrence.is_some() {
         f.exceptions = match data.child(cal::EXCEPTIONS) {
             Some(list) => list.children_with(cal::EXCEPTION).filter_map(|x| exception_from(x, &f)).collect(),
+            // Left out: the series' exceptions stay, moved with it when it moved.
             None => before
                 .as_ref()
-                .filter(|b| b.recurrence == f.recurrence && b.start == f.start)
-                .map(|b| b.exceptions.clone())
+                .filter(|b| b.recurrence == f.recurrence)
+                .map(|b| {
+                    let shift = f.start - b.start;
+                    let moved = |e: &Exception| Exception { original_start: e.original_start + shift, ..e.clone() };
+                    b.exceptions.iter().map(moved).collect()
+                })
                 .unwrap_or_default(),
         };
         f.exceptions.sort_by_key(|e| e.original_start);

@@ -463,7 +463,7 @@ impl EventFields {
             "CLASS" => o.sensitivity == self.sensitivity,
             "ORGANIZER" => o.organizer == self.organizer,
             "ATTENDEE" => o.attendees == self.attendees,
-            "RRULE" => o.recurrence == self.recurrence && o.start == self.start,
+            "RRULE" => o.recurrence == self.recurrence,
             "EXDATE" => o.exceptions == self.exceptions && o.start == self.start,
             "CATEGORIES" => o.categories == self.categories,
             _ => false,

@@ -1,0 +1,314 @@
+"""Calendars and tasks over ActiveSync 14.1 (issue 14, items 3 and 5) against the real binary, with
+the WBXML client of test_activesync.py (XML encoded by libwbxml's xml2wbxml; pyactivesync has no
+Calendar or Tasks code page) and python caldav 3.6 on the other side: an event made on the phone is
+seen over CalDAV with its recurrence, time zone and attendees; one made over CalDAV reaches the
+phone and the phone's edit keeps what only CalDAV knew; tasks both ways; an attendee's
+MeetingResponse reaches the organizer's copy; Ping and GetItemEstimate on a calendar.
+
+libwbxml names some tags its own way (Attendee_Email, Recurrence_Type, UTCDueDate): the XML here
+uses its names.
+"""
+
+import base64
+import struct
+import threading
+import time
+
+import caldav
+import pytest
+import requests
+
+from harness import Relais
+from test_activesync import DOCTYPE, find, libwbxml
+
+pytestmark = pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
+
+DOMAIN = "example.test"
+ANN, ANN_PW = f"ann@{DOMAIN}", "correct horse battery"
+BOB, BOB_PW = f"bob@{DOMAIN}", "another good password"
+CALENDAR, TASKS = 8, 7
+NS = 'xmlns="AirSync:" xmlns:cal="Calendar:" xmlns:base="AirSyncBase:" xmlns:tasks="Tasks:"'
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    r = Relais(tmp_path_factory.mktemp("eascal") / "data", listeners=["smtp"])
+    r.admin("domain", "add", DOMAIN)
+    r.admin("user", "add", ANN, "--password", ANN_PW, "--name", "Ann Example")
+    r.admin("user", "add", BOB, "--password", BOB_PW, "--name", "Bob Example")
+    with r:
+        yield r
+
+
+class Phone:
+    """One provisioned 14.1 device of one user."""
+
+    def __init__(self, server, tmp_path, user, password, device):
+        self.server, self.tmp, self.user, self.password, self.device = server, tmp_path, user, password, device
+        self.key = None
+        self.key = self.provision()
+
+    def post(self, cmd, xml):
+        body = libwbxml("xml2wbxml", ["-k", "-n", "-a"], (DOCTYPE + xml).encode(), self.tmp) if xml else b""
+        headers = {"MS-ASProtocolVersion": "14.1", "Content-Type": "application/vnd.ms-sync.wbxml"}
+        if self.key:
+            headers["X-MS-PolicyKey"] = str(self.key)
+        local = self.user.split("@")[0]
+        url = (f"{self.server.https_url}/Microsoft-Server-ActiveSync?Cmd={cmd}&User={local}"
+               f"&DeviceId={self.device}&DeviceType=SmartPhone")
+        r = requests.post(url, data=body, headers=headers, auth=(self.user, self.password), verify=False,
+                          timeout=90)
+        assert r.status_code == 200, (r.status_code, r.text)
+        from lxml import etree
+        return etree.fromstring(libwbxml("wbxml2xml", ["-l", "ACTIVESYNC", "-m", "0"], r.content, self.tmp))
+
+    def provision(self):
+        ask = ('<Provision xmlns="Provision:" xmlns:settings="Settings:"><settings:DeviceInformation><settings:Set>'
+               '<settings:Model>Cal 14</settings:Model></settings:Set></settings:DeviceInformation>'
+               '<Policies><Policy><PolicyType>MS-EAS-Provisioning-WBXML</PolicyType></Policy></Policies></Provision>')
+        temp = find(self.post("Provision", ask), "Policies/Policy/PolicyKey")
+        ack = ('<Provision xmlns="Provision:"><Policies><Policy><PolicyType>MS-EAS-Provisioning-WBXML</PolicyType>'
+               f'<PolicyKey>{temp}</PolicyKey><Status>1</Status></Policy></Policies></Provision>')
+        self.key = temp
+        return find(self.post("Provision", ack), "Policies/Policy/PolicyKey")
+
+    def folders(self):
+        t = self.post("FolderSync", '<FolderSync xmlns="FolderHierarchy:"><SyncKey>0</SyncKey></FolderSync>')
+        return {int(a.findtext("{*}Type")): a.findtext("{*}ServerId") for a in t.iterfind(".//{*}Add")}
+
+    def sync(self, folder, key, commands="", options="", window=100):
+        xml = (f'<Sync {NS}><Collections><Collection><SyncKey>{key}</SyncKey><CollectionId>{folder}</CollectionId>'
+               f'<WindowSize>{window}</WindowSize>{options}{commands}</Collection></Collections></Sync>')
+        t = self.post("Sync", xml)
+        c = t.find(".//{*}Collection")
+        assert c is not None and c.findtext("{*}Status") == "1", etree_text(t)
+        return c
+
+    def start(self, folder, options=""):
+        return self.sync(folder, 0, options=options).findtext("{*}SyncKey")
+
+
+def etree_text(t):
+    from lxml import etree
+    return etree.tostring(t, pretty_print=True).decode()
+
+
+def commands(collection, kind):
+    """The Add/Change/Delete elements of a Sync answer, by ServerId."""
+    return {e.findtext("{*}ServerId"): e for e in collection.iterfind(f"{{*}}Commands/{{*}}{kind}")}
+
+
+def field(e, name):
+    return e.findtext(f".//{{*}}{name}")
+
+
+def berlin_blob():
+    """The TimeZone blob a phone in Berlin sends (MS-ASDTYPE 2.6.4)."""
+    def name(s):
+        return s.encode("utf-16-le").ljust(64, b"\0")
+
+    def systemtime(month, weekday, week, hour):
+        return struct.pack("<8H", 0, month, weekday, week, hour, 0, 0, 0)
+
+    blob = (struct.pack("<i", -60) + name("W. Europe Standard Time") + systemtime(10, 0, 5, 3) + struct.pack("<i", 0)
+            + name("W. Europe Daylight Time") + systemtime(3, 0, 5, 2) + struct.pack("<i", -60))
+    assert len(blob) == 172
+    return base64.b64encode(blob).decode()
+
+
+def caldav_calendar(server, user, password, name):
+    client = caldav.DAVClient(url=server.https_url + "/dav/", username=user, password=password,
+                              ssl_verify_cert=False)
+    return client.calendar(url=f"{server.https_url}/dav/calendars/{user}/{name}/")
+
+
+def unfolded(text):
+    return text.replace("\r\n ", "").replace("\n ", "")
+
+
+def test_event_from_the_phone_seen_over_caldav_and_answered(server, tmp_path):
+    ann = Phone(server, tmp_path, ANN, ANN_PW, "ANNCAL01")
+    folders = ann.folders()
+    assert CALENDAR in folders and TASKS in folders, folders
+    cal = folders[CALENDAR]
+    key = ann.start(cal)
+    add = (f'<Commands><Add><ClientId>c1</ClientId><ApplicationData>'
+           f'<cal:TimeZone>{berlin_blob()}</cal:TimeZone><cal:AllDayEvent>0</cal:AllDayEvent>'
+           '<cal:BusyStatus>2</cal:BusyStatus><cal:StartTime>20270105T090000Z</cal:StartTime>'
+           '<cal:EndTime>20270105T100000Z</cal:EndTime><cal:Subject>Weekly review</cal:Subject>'
+           '<cal:Location>Room 4</cal:Location><cal:Reminder>15</cal:Reminder><cal:Sensitivity>0</cal:Sensitivity>'
+           '<cal:UID>phone-ev-1</cal:UID><cal:MeetingStatus>1</cal:MeetingStatus>'
+           f'<cal:Attendees><cal:Attendee><cal:Attendee_Email>{BOB}</cal:Attendee_Email>'
+           '<cal:Attendee_Name>Bob Example</cal:Attendee_Name><cal:Attendee_Type>1</cal:Attendee_Type>'
+           '</cal:Attendee></cal:Attendees>'
+           '<cal:Recurrence><cal:Recurrence_Type>1</cal:Recurrence_Type><cal:Recurrence_Occurrences>10'
+           '</cal:Recurrence_Occurrences><cal:Recurrence_Interval>1</cal:Recurrence_Interval>'
+           '<cal:Recurrence_DayOfWeek>4</cal:Recurrence_DayOfWeek></cal:Recurrence>'
+           '<base:Body><base:Type>1</base:Type><base:Data>Agenda: numbers</base:Data></base:Body>'
+           '</ApplicationData></Add></Commands>')
+    r = ann.sync(cal, key, commands=add)
+    response = r.find("{*}Responses/{*}Add")
+    assert response.findtext("{*}Status") == "1", etree_text(r)
+    server_id = response.findtext("{*}ServerId")
+    assert server_id.startswith(cal + ":")
+    key = r.findtext("{*}SyncKey")
+    # Not echoed back to the phone.
+    again = ann.sync(cal, key)
+    assert not commands(again, "Add") and not commands(again, "Change")
+    key = again.findtext("{*}SyncKey")
+
+    # Over CalDAV: the series in Berlin time, its rule, its attendee, its alarm.
+    event = caldav_calendar(server, ANN, ANN_PW, "Calendar").event_by_uid("phone-ev-1")
+    text = unfolded(event.data)
+    assert "DTSTART;TZID=Europe/Berlin:20270105T100000" in text, text
+    rule = event.icalendar_component["RRULE"]
+    assert (rule["FREQ"], rule["BYDAY"], rule["COUNT"]) == (["WEEKLY"], ["TU"], [10]), rule
+    assert f"mailto:{BOB}" in text and "ORGANIZER" in text and "BEGIN:VTIMEZONE" in text, text
+    assert "TRIGGER:-PT15M" in text and "LOCATION:Room 4" in text and "DESCRIPTION:Agenda: numbers" in text
+
+    # Bob got the invitation (implicit scheduling); his phone sees it waiting for his answer.
+    bob = Phone(server, tmp_path, BOB, BOB_PW, "BOBCAL01")
+    bob_cal = bob.folders()[CALENDAR]
+    bkey = bob.start(bob_cal)
+    r = bob.sync(bob_cal, bkey)
+    [(invite_id, invite)] = commands(r, "Add").items()
+    assert field(invite, "Subject") == "Weekly review"
+    assert field(invite, "MeetingStatus") == "3" and field(invite, "ResponseType") == "5"
+    assert field(invite, "Organizer_Email") == ANN
+    assert field(invite, "Recurrence_Type") == "1" and field(invite, "Recurrence_DayOfWeek") == "4"
+    tz = base64.b64decode(field(invite, "TimeZone"))
+    assert struct.unpack("<i", tz[:4])[0] == -60 and tz[4:68].decode("utf-16-le").rstrip("\0") == "W. Europe Standard Time"
+    bkey = r.findtext("{*}SyncKey")
+
+    # Bob accepts from the phone: the organizer's copy says so, over CalDAV.
+    t = bob.post("MeetingResponse", '<MeetingResponse xmlns="MeetingResponse:"><Request><UserResponse>1</UserResponse>'
+                 f'<CollectionId>{bob_cal}</CollectionId><RequestId>{invite_id}</RequestId></Request></MeetingResponse>')
+    assert find(t, "Result/Status") == "1", etree_text(t)
+    assert find(t, "Result/CalendarId") == invite_id
+    text = unfolded(caldav_calendar(server, ANN, ANN_PW, "Calendar").event_by_uid("phone-ev-1").data)
+    bob_line = next(line for line in text.splitlines() if line.startswith("ATTENDEE") and BOB in line)
+    assert "PARTSTAT=ACCEPTED" in bob_line, text
+    # Ann's phone hears of the answer; a request naming nothing is Status 2.
+    r = ann.sync(cal, key)
+    [changed] = commands(r, "Change").values()
+    statuses = {a.findtext("{*}Attendee_Email"): a.findtext("{*}Attendee_Status") for a in changed.iter("{*}Attendee")}
+    assert statuses[BOB] == "3", etree_text(changed)
+    t = bob.post("MeetingResponse", '<MeetingResponse xmlns="MeetingResponse:"><Request><UserResponse>1</UserResponse>'
+                 f'<CollectionId>{bob_cal}</CollectionId><RequestId>{bob_cal}:999999</RequestId></Request>'
+                 '</MeetingResponse>')
+    assert find(t, "Result/Status") == "2"
+
+
+def test_event_from_caldav_reaches_the_phone_and_back(server, tmp_path):
+    calendar = caldav_calendar(server, ANN, ANN_PW, "Calendar")
+    ics = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//caldav test//EN\r\nBEGIN:VEVENT\r\nUID:dav-ev-1\r\n"
+           "DTSTAMP:20261201T000000Z\r\nDTSTART;TZID=America/New_York:20270302T140000\r\n"
+           "DTEND;TZID=America/New_York:20270302T150000\r\nSUMMARY:Board meeting\r\n"
+           "RRULE:FREQ=MONTHLY;BYDAY=1TU;COUNT=6\r\nEXDATE;TZID=America/New_York:20270406T140000\r\n"
+           "X-ONLY-CALDAV:kept\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    phone = Phone(server, tmp_path, ANN, ANN_PW, "ANNCAL02")
+    cal = phone.folders()[CALENDAR]
+    # Six months back: an old event is held back.
+    old = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//caldav test//EN\r\nBEGIN:VEVENT\r\nUID:dav-old\r\n"
+           "DTSTAMP:20200101T000000Z\r\nDTSTART:20200105T100000Z\r\nDTEND:20200105T110000Z\r\n"
+           "SUMMARY:Long ago\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    calendar.save_event(old)
+    key = phone.start(cal, options="<Options><FilterType>7</FilterType></Options>")
+    estimate = phone.post("GetItemEstimate", '<GetItemEstimate xmlns="GetItemEstimate:" xmlns:airsync="AirSync:">'
+                          f'<Collections><Collection><airsync:SyncKey>{key}</airsync:SyncKey>'
+                          f'<CollectionId>{cal}</CollectionId></Collection></Collections></GetItemEstimate>')
+    assert find(estimate, "Response/Status") == "1" and int(find(estimate, "Response/Collection/Estimate")) >= 1
+
+    # A Ping on the calendar is woken by the CalDAV write.
+    woken = {}
+
+    def ping():
+        woken["t"] = phone.post("Ping", '<Ping xmlns="Ping:"><HeartbeatInterval>120</HeartbeatInterval><Folders>'
+                                f'<Folder><Id>{cal}</Id><Class>Calendar</Class></Folder></Folders></Ping>')
+
+    th = threading.Thread(target=ping)
+    th.start()
+    time.sleep(1.5)
+    calendar.save_event(ics)
+    th.join(60)
+    assert find(woken["t"], "Status") == "2" and find(woken["t"], "Folders/Folder") == cal
+
+    r = phone.sync(cal, key, options="<Options><FilterType>7</FilterType></Options>")
+    adds = commands(r, "Add")
+    subjects = [field(e, "Subject") for e in adds.values()]
+    assert "Board meeting" in subjects and "Long ago" not in subjects, subjects
+    [(sid, ev)] = [(s, e) for s, e in adds.items() if field(e, "Subject") == "Board meeting"]
+    assert field(ev, "StartTime") == "20270302T190000Z" and field(ev, "UID") == "dav-ev-1"
+    assert (field(ev, "Recurrence_Type"), field(ev, "Recurrence_WeekOfMonth"), field(ev, "Recurrence_DayOfWeek")) == (
+        "3", "1", "4")
+    tz = base64.b64decode(field(ev, "TimeZone"))
+    assert struct.unpack("<i", tz[:4])[0] == 300 and "Eastern" in tz[4:68].decode("utf-16-le")
+    exc = ev.find(".//{*}Exception")
+    assert exc.findtext("{*}Exception_Deleted") == "1" and exc.findtext("{*}Exception_StartTime") == "20270406T180000Z"
+    key = r.findtext("{*}SyncKey")
+
+    # The phone moves the meeting by an hour; CalDAV sees it, and what only CalDAV knew stays.
+    change = (f'<Commands><Change><ServerId>{sid}</ServerId><ApplicationData>'
+              f'<cal:TimeZone>{field(ev, "TimeZone")}</cal:TimeZone><cal:AllDayEvent>0</cal:AllDayEvent>'
+              '<cal:StartTime>20270302T200000Z</cal:StartTime><cal:EndTime>20270302T210000Z</cal:EndTime>'
+              '<cal:Subject>Board meeting (moved)</cal:Subject><cal:BusyStatus>2</cal:BusyStatus>'
+              '<cal:Recurrence><cal:Recurrence_Type>3</cal:Recurrence_Type><cal:Recurrence_Occurrences>6'
+              '</cal:Recurrence_Occurrences><cal:Recurrence_DayOfWeek>4</cal:Recurrence_DayOfWeek>'
+              '<cal:Recurrence_WeekOfMonth>1</cal:Recurrence_WeekOfMonth></cal:Recurrence>'
+              '</ApplicationData></Change></Commands>')
+    r = phone.sync(cal, key, commands=change)
+    assert r.find("{*}Responses") is None, etree_text(r)
+    key = r.findtext("{*}SyncKey")
+    text = unfolded(calendar.event_by_uid("dav-ev-1").data)
+    assert "DTSTART;TZID=America/New_York:20270302T150000" in text, text
+    assert "SUMMARY:Board meeting (moved)" in text and "X-ONLY-CALDAV:kept" in text, text
+    rule = calendar.event_by_uid("dav-ev-1").icalendar_component["RRULE"]
+    assert (rule["FREQ"], rule["BYDAY"], rule["COUNT"]) == (["MONTHLY"], ["1TU"], [6]), rule
+    assert "EXDATE" in text, "the exceptions the phone left out stay"
+
+    # CalDAV deletes it: the phone is told.
+    calendar.event_by_uid("dav-ev-1").delete()
+    r = phone.sync(cal, key)
+    assert list(commands(r, "Delete")) == [sid]
+
+
+def test_tasks_both_ways(server, tmp_path):
+    phone = Phone(server, tmp_path, ANN, ANN_PW, "ANNTASK1")
+    tasks_id = phone.folders()[TASKS]
+    key = phone.start(tasks_id)
+    add = ('<Commands><Add><ClientId>t1</ClientId><ApplicationData><tasks:Subject>Renew passport</tasks:Subject>'
+           '<tasks:Importance>2</tasks:Importance><tasks:UTCDueDate>2027-01-14T23:00:00.000Z</tasks:UTCDueDate>'
+           '<tasks:DueDate>2027-01-15T00:00:00.000Z</tasks:DueDate><tasks:Complete>0</tasks:Complete>'
+           '<tasks:ReminderSet>1</tasks:ReminderSet><tasks:ReminderTime>2027-01-14T08:00:00.000Z</tasks:ReminderTime>'
+           '<base:Body><base:Type>1</base:Type><base:Data>photos first</base:Data></base:Body>'
+           '</ApplicationData></Add></Commands>')
+    r = phone.sync(tasks_id, key, commands=add)
+    resp = r.find("{*}Responses/{*}Add")
+    assert resp.findtext("{*}Status") == "1", etree_text(r)
+    made = resp.findtext("{*}ServerId")
+    key = r.findtext("{*}SyncKey")
+    todos = caldav_calendar(server, ANN, ANN_PW, "Tasks").todos()
+    [todo] = [t for t in todos if "Renew passport" in t.data]
+    text = unfolded(todo.data)
+    assert "DUE;VALUE=DATE;X-UTC-OFFSET=3600:20270115" in text and "PRIORITY:1" in text, text
+    assert "DESCRIPTION:photos first" in text and "TRIGGER;VALUE=DATE-TIME:20270114T080000Z" in text, text
+
+    # A task made over CalDAV reaches the phone; the phone completes it; CalDAV sees that.
+    caldav_calendar(server, ANN, ANN_PW, "Tasks").save_todo(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//caldav test//EN\r\nBEGIN:VTODO\r\nUID:dav-todo-1\r\n"
+        "DTSTAMP:20261201T000000Z\r\nSUMMARY:Water plants\r\nDUE:20270110T170000Z\r\nX-ONLY-CALDAV:yes\r\n"
+        "END:VTODO\r\nEND:VCALENDAR\r\n")
+    r = phone.sync(tasks_id, key)
+    adds = commands(r, "Add")
+    assert made not in adds, "the phone's own task is not echoed"
+    [(sid, t)] = adds.items()
+    assert field(t, "Subject") == "Water plants" and field(t, "UTCDueDate") == "2027-01-10T17:00:00.000Z"
+    key = r.findtext("{*}SyncKey")
+    done = (f'<Commands><Change><ServerId>{sid}</ServerId><ApplicationData><tasks:Subject>Water plants</tasks:Subject>'
+            '<tasks:UTCDueDate>2027-01-10T17:00:00.000Z</tasks:UTCDueDate><tasks:DueDate>2027-01-10T17:00:00.000Z'
+            '</tasks:DueDate><tasks:Complete>1</tasks:Complete><tasks:DateCompleted>2027-01-09T12:00:00.000Z'
+            '</tasks:DateCompleted></ApplicationData></Change></Commands>')
+    r = phone.sync(tasks_id, key, commands=done)
+    assert r.find("{*}Responses") is None, etree_text(r)
+    text = unfolded(caldav_calendar(server, ANN, ANN_PW, "Tasks").todo_by_uid("dav-todo-1").data)
+    assert "STATUS:COMPLETED" in text and "COMPLETED:20270109T120000Z" in text and "X-ONLY-CALDAV:yes" in text, text
