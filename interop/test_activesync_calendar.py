@@ -312,3 +312,31 @@ def test_tasks_both_ways(server, tmp_path):
     assert r.find("{*}Responses") is None, etree_text(r)
     text = unfolded(caldav_calendar(server, ANN, ANN_PW, "Tasks").todo_by_uid("dav-todo-1").data)
     assert "STATUS:COMPLETED" in text and "COMPLETED:20270109T120000Z" in text and "X-ONLY-CALDAV:yes" in text, text
+
+
+def test_bad_calendar_input_gets_a_status(server, tmp_path):
+    phone = Phone(server, tmp_path, ANN, ANN_PW, "ANNCAL03")
+    cal = phone.folders()[CALENDAR]
+    key = phone.start(cal)
+    bad = {
+        "b1": "<cal:TimeZone>!!not base64</cal:TimeZone><cal:StartTime>20270105T090000Z</cal:StartTime>",
+        "b2": f"<cal:TimeZone>{base64.b64encode(b'short').decode()}</cal:TimeZone>"
+              "<cal:StartTime>20270105T090000Z</cal:StartTime>",
+        "b3": "<cal:Subject>no start</cal:Subject>",
+        "b4": "<cal:StartTime>tomorrow</cal:StartTime>",
+    }
+    adds = "".join(f"<Add><ClientId>{c}</ClientId><ApplicationData>{d}</ApplicationData></Add>" for c, d in bad.items())
+    r = phone.sync(cal, key, commands=f"<Commands>{adds}</Commands>")
+    statuses = {a.findtext("{*}ClientId"): a.findtext("{*}Status") for a in r.iterfind("{*}Responses/{*}Add")}
+    assert statuses == {c: "6" for c in bad}, etree_text(r)
+    key = r.findtext("{*}SyncKey")
+    change = (f"<Commands><Change><ServerId>{cal}:999999</ServerId><ApplicationData><cal:Subject>x</cal:Subject>"
+              "</ApplicationData></Change></Commands>")
+    r = phone.sync(cal, key, commands=change)
+    assert r.find("{*}Responses/{*}Change").findtext("{*}Status") == "8"
+    t = phone.post("MeetingResponse", '<MeetingResponse xmlns="MeetingResponse:"><Request><UserResponse>9'
+                   f'</UserResponse><CollectionId>{cal}</CollectionId><RequestId>{cal}:1</RequestId></Request>'
+                   '</MeetingResponse>')
+    assert find(t, "Result/Status") == "2"
+    # Nothing was written.
+    assert not [e for e in caldav_calendar(server, ANN, ANN_PW, "Calendar").events() if "no start" in e.data]

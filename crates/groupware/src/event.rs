@@ -163,7 +163,7 @@ pub(crate) fn duration(value: &str) -> Option<i64> {
             unit => {
                 let n: i64 = num.parse().ok()?;
                 num.clear();
-                total += n * match (unit, in_time) {
+                let unit = match (unit, in_time) {
                     ('W', false) => 604_800,
                     ('D', false) => 86_400,
                     ('H', true) => 3600,
@@ -171,6 +171,8 @@ pub(crate) fn duration(value: &str) -> Option<i64> {
                     ('S', true) => 1,
                     _ => return None,
                 };
+                // Past a few thousand years it is no duration a calendar means.
+                total = n.checked_mul(unit).and_then(|x| total.checked_add(x)).filter(|t| *t < 1 << 40)?;
             }
         }
     }
@@ -296,7 +298,7 @@ fn times_of(c: &Component, floating: Option<&str>) -> Option<(Stamp, i64)> {
     let start = read_stamp(&s.value, s.param("TZID"), floating)?;
     let end = match (c.first("DTEND"), c.first("DURATION")) {
         (Some(e), _) => read_stamp(&e.value, e.param("TZID"), floating).map(|e| e.utc),
-        (None, Some(d)) => duration(&d.value).map(|d| start.utc + d),
+        (None, Some(d)) => duration(&d.value).map(|d| start.utc.saturating_add(d)),
         (None, None) => None,
     };
     let end = end.unwrap_or(if start.date { start.utc + 86_400 } else { start.utc }).max(start.utc);

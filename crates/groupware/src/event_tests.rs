@@ -199,3 +199,30 @@ fn durations_and_odd_input() {
         assert_eq!(EventFields::from_ical(bad), None, "{bad:?}");
     }
 }
+
+#[test]
+fn cut_and_mangled_objects_never_panic() {
+    // Every prefix of a full object, and each with a line broken in odd places: read, and
+    // written back over itself, without a panic (what the device gets is another matter).
+    let mut inputs: Vec<String> = Vec::new();
+    for (i, _) in EVENT.char_indices().step_by(7) {
+        inputs.push(EVENT[..i].to_owned());
+        inputs.push(format!("{}\r\n END:VEVENT\r\nEND:VCALENDAR\r\n", &EVENT[..i]));
+    }
+    for mangled in [
+        EVENT.replace("DTSTART;TZID=Europe/Berlin:20261208T100000", "DTSTART;TZID=\"x:y\":2026é208T100000"),
+        EVENT.replace("TRIGGER:-PT15M", "TRIGGER:-P99999999999W"),
+        EVENT.replace("BYDAY=TU", "BYDAY=é,;;"),
+        EVENT.replace("EXDATE;TZID=Europe/Berlin:20261222T100000", "EXDATE:,,,"),
+    ] {
+        inputs.push(mangled);
+    }
+    for text in &inputs {
+        if let Some(f) = EventFields::from_ical(text) {
+            let _ = f.to_ical(Some(text));
+        }
+        if let Some(t) = crate::task::TaskFields::from_ical(&text.replace("VEVENT", "VTODO")) {
+            let _ = t.to_ical(Some(text));
+        }
+    }
+}

@@ -171,6 +171,10 @@ impl Recurrence {
         // BYDAY: weekdays with an optional ordinal (`2TU`, `-1FR`).
         let mut ordinal: Option<i32> = None;
         for d in list("BYDAY") {
+            // Two letters after an optional signed number; anything else is not a rule here.
+            if !d.is_ascii() {
+                return None;
+            }
             let split = d.len().checked_sub(2)?;
             let (n, day) = d.split_at(split);
             let at = DAYS.iter().position(|x| *x == day)?;
