@@ -43,14 +43,15 @@ def server(tmp_path_factory):
 class Phone:
     """One provisioned 14.1 device of one user."""
 
-    def __init__(self, server, tmp_path, user, password, device):
+    def __init__(self, server, tmp_path, user, password, device, version="14.1"):
         self.server, self.tmp, self.user, self.password, self.device = server, tmp_path, user, password, device
+        self.version = version
         self.key = None
         self.key = self.provision()
 
     def post(self, cmd, xml):
         body = libwbxml("xml2wbxml", ["-k", "-n", "-a"], (DOCTYPE + xml).encode(), self.tmp) if xml else b""
-        headers = {"MS-ASProtocolVersion": "14.1", "Content-Type": "application/vnd.ms-sync.wbxml"}
+        headers = {"MS-ASProtocolVersion": self.version, "Content-Type": "application/vnd.ms-sync.wbxml"}
         if self.key:
             headers["X-MS-PolicyKey"] = str(self.key)
         local = self.user.split("@")[0]
@@ -156,6 +157,11 @@ def test_event_from_the_phone_seen_over_caldav_and_answered(server, tmp_path):
     again = ann.sync(cal, key)
     assert not commands(again, "Add") and not commands(again, "Change")
     key = again.findtext("{*}SyncKey")
+    # The same Add again (its answer lost): the event it made, not a second one.
+    r = ann.sync(cal, key, commands=add.replace("<ClientId>c1</ClientId>", "<ClientId>c2</ClientId>"))
+    response = r.find("{*}Responses/{*}Add")
+    assert (response.findtext("{*}Status"), response.findtext("{*}ServerId")) == ("1", server_id), etree_text(r)
+    key = r.findtext("{*}SyncKey")
 
     # Over CalDAV: the series in Berlin time, its rule, its attendee, its alarm.
     event = caldav_calendar(server, ANN, ANN_PW, "Calendar").event_by_uid("phone-ev-1")
@@ -340,3 +346,28 @@ def test_bad_calendar_input_gets_a_status(server, tmp_path):
     assert find(t, "Result/Status") == "2"
     # Nothing was written.
     assert not [e for e in caldav_calendar(server, ANN, ANN_PW, "Calendar").events() if "no start" in e.data]
+
+
+def test_protocol_16_1_event_with_client_uid_and_location(server, tmp_path):
+    phone = Phone(server, tmp_path, BOB, BOB_PW, "BOB16CAL", version="16.1")
+    cal = phone.folders()[CALENDAR]
+    key = phone.start(cal)
+    add = ('<Commands><Add><ClientId>n1</ClientId><ApplicationData>'
+           f'<cal:TimeZone>{berlin_blob()}</cal:TimeZone><cal:AllDayEvent>0</cal:AllDayEvent>'
+           '<cal:StartTime>20270210T130000Z</cal:StartTime><cal:EndTime>20270210T140000Z</cal:EndTime>'
+           '<cal:Subject>Dentist</cal:Subject><cal:ClientUid>client-uid-16</cal:ClientUid>'
+           '<base:Location><base:DisplayName>Main Street 5</base:DisplayName></base:Location>'
+           '</ApplicationData></Add></Commands>')
+    r = phone.sync(cal, key, commands=add)
+    response = r.find("{*}Responses/{*}Add")
+    assert response.findtext("{*}Status") == "1", etree_text(r)
+    # 16.x: the server's UID comes back with the new item.
+    assert response.findtext("{*}ApplicationData/{*}UID") == "client-uid-16"
+    text = unfolded(caldav_calendar(server, BOB, BOB_PW, "Calendar").event_by_uid("client-uid-16").data)
+    assert "LOCATION:Main Street 5" in text and "DTSTART;TZID=Europe/Berlin:20270210T140000" in text, text
+    # A new 16.1 device gets the location as AirSyncBase Location.
+    other = Phone(server, tmp_path, BOB, BOB_PW, "BOB16CA2", version="16.1")
+    key = other.start(cal)
+    r = other.sync(cal, key)
+    [ev] = [e for e in commands(r, "Add").values() if field(e, "Subject") == "Dentist"]
+    assert ev.findtext(".//{*}Location/{*}DisplayName") == "Main Street 5", etree_text(ev)

@@ -377,7 +377,7 @@ pub(crate) fn content(ctx: &Ctx<'_>, data: &Element, old: Option<&str>) -> Resul
     let uid = before
         .as_ref()
         .map(|b| b.uid.clone())
-        .or_else(|| get(cal::UID).or_else(|| get(cal::CLIENT_UID)).filter(|u| u.len() <= 255))
+        .or_else(|| get(cal::UID).or_else(|| get(cal::CLIENT_UID)).filter(|u| u.chars().count() <= 300))
         .unwrap_or_else(|| format!("{:032x}", rand::random::<u128>()));
     let attendees: Option<Vec<Attendee>> = data.child(cal::ATTENDEES).map(|list| {
         list.children_with(cal::ATTENDEE)

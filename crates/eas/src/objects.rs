@@ -301,18 +301,31 @@ async fn command(ctx: &Ctx<'_>, class: Class, coll: &Collection, cmd: &Element, 
         };
         let name = new_name(class);
         let cond = Condition { if_match: None, if_none_match: Some(vec!["*".into()]) };
-        return Some(match gw.put(&ctx.actor, coll, &name, text.into_bytes(), cond).await {
-            Ok(_) => match gw.object_named(&ctx.actor, coll.id, &name).await {
-                Ok(Some(o)) => {
-                    own.written.push((o.id.0, o.modseq.0));
-                    answer.with_leaf(a::SERVER_ID, server_id(&id, o.id)).with_leaf(a::STATUS, "1")
-                }
-                _ => answer.with_leaf(a::STATUS, "5"),
-            },
+        // 16.x: the server's UID goes back with the new item (MS-ASCAL §2.2.2.46).
+        let data = match class {
+            Class::Calendar if ctx.version >= relais_eas_proto::ProtocolVersion::V16_0 => {
+                relais_groupware::event::EventFields::from_ical(&text)
+                    .map(|f| Element::new(a::APPLICATION_DATA).with_leaf(relais_wbxml::tag::calendar::UID, f.uid))
+            }
+            _ => None,
+        };
+        let done = match gw.put(&ctx.actor, coll, &name, text.into_bytes(), cond).await {
+            Ok(_) => Ok(name),
+            // The same UID again (ClientUid, MS-ASCAL §2.2.2.13): an Add whose answer was
+            // lost, answered with the object it made.
+            Err(GwError::UidConflict { existing }) => Err(Some(existing)),
             Err(e) => {
                 tracing::debug!(error = %e, "eas: object refused");
-                answer.with_leaf(a::STATUS, "6")
+                Err(None)
             }
+        };
+        let (Ok(found) | Err(Some(found))) = done else { return Some(answer.with_leaf(a::STATUS, "6")) };
+        return Some(match gw.object_named(&ctx.actor, coll.id, &found).await {
+            Ok(Some(o)) => {
+                own.written.push((o.id.0, o.modseq.0));
+                answer.with_leaf(a::SERVER_ID, server_id(&id, o.id)).with_leaf(a::STATUS, "1").with_opt(data)
+            }
+            _ => answer.with_leaf(a::STATUS, "5"),
         });
     }
     let Some(item) = item_in(&id, &sid) else { return Some(response(cmd.tag, 8)) };
