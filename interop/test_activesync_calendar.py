@@ -26,6 +26,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
 DOMAIN = "example.test"
 ANN, ANN_PW = f"ann@{DOMAIN}", "correct horse battery"
 BOB, BOB_PW = f"bob@{DOMAIN}", "another good password"
+CAT, CAT_PW = f"cat@{DOMAIN}", "a third good password"
 CALENDAR, TASKS = 8, 7
 NS = 'xmlns="AirSync:" xmlns:cal="Calendar:" xmlns:base="AirSyncBase:" xmlns:tasks="Tasks:"'
 
@@ -36,6 +37,7 @@ def server(tmp_path_factory):
     r.admin("domain", "add", DOMAIN)
     r.admin("user", "add", ANN, "--password", ANN_PW, "--name", "Ann Example")
     r.admin("user", "add", BOB, "--password", BOB_PW, "--name", "Bob Example")
+    r.admin("user", "add", CAT, "--password", CAT_PW)
     with r:
         yield r
 
@@ -371,3 +373,40 @@ def test_protocol_16_1_event_with_client_uid_and_location(server, tmp_path):
     r = other.sync(cal, key)
     [ev] = [e for e in commands(r, "Add").values() if field(e, "Subject") == "Dentist"]
     assert ev.findtext(".//{*}Location/{*}DisplayName") == "Main Street 5", etree_text(ev)
+
+
+def test_windows_of_events_and_a_ping_on_tasks(server, tmp_path):
+    calendar = caldav_calendar(server, CAT, CAT_PW, "Calendar")
+    for i in range(5):
+        calendar.save_event(f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//caldav test//EN\r\nBEGIN:VEVENT\r\n"
+                            f"UID:w-{i}\r\nDTSTAMP:20261201T000000Z\r\nDTSTART:2027030{i + 1}T100000Z\r\n"
+                            f"DTEND:2027030{i + 1}T110000Z\r\nSUMMARY:Window {i}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    phone = Phone(server, tmp_path, CAT, CAT_PW, "CATCAL01")
+    folders = phone.folders()
+    cal, tasks_id = folders[CALENDAR], folders[TASKS]
+    key = phone.start(cal)
+    seen = []
+    for expect_more in (True, True, False):
+        r = phone.sync(cal, key, window=2)
+        seen += [field(e, "Subject") for e in commands(r, "Add").values()]
+        assert (r.find("{*}MoreAvailable") is not None) == expect_more, etree_text(r)
+        key = r.findtext("{*}SyncKey")
+    assert sorted(seen) == [f"Window {i}" for i in range(5)]
+
+    # A Ping on the task list is woken by a task saved over CalDAV.
+    woken = {}
+
+    def ping():
+        woken["t"] = phone.post("Ping", '<Ping xmlns="Ping:"><HeartbeatInterval>120</HeartbeatInterval><Folders>'
+                                f'<Folder><Id>{tasks_id}</Id><Class>Tasks</Class></Folder>'
+                                f'<Folder><Id>{cal}</Id><Class>Calendar</Class></Folder></Folders></Ping>')
+
+    th = threading.Thread(target=ping)
+    th.start()
+    time.sleep(1.5)
+    caldav_calendar(server, CAT, CAT_PW, "Tasks").save_todo(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//caldav test//EN\r\nBEGIN:VTODO\r\nUID:ping-todo\r\n"
+        "DTSTAMP:20261201T000000Z\r\nSUMMARY:Wake up\r\nEND:VTODO\r\nEND:VCALENDAR\r\n")
+    th.join(60)
+    assert find(woken["t"], "Status") == "2"
+    assert [f.text for f in woken["t"].iter("{*}Folder")] == [tasks_id]
