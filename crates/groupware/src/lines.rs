@@ -207,21 +207,8 @@ pub(crate) fn fold(line: &str, out: &mut String) {
     out.push_str("\r\n");
 }
 
-/// RFC 5545 §3.3.11 TEXT escaping.
-pub(crate) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            ';' => out.push_str("\\;"),
-            ',' => out.push_str("\\,"),
-            '\n' => out.push_str("\\n"),
-            '\r' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// RFC 5545 §3.3.11 TEXT escaping is vCard's (RFC 6350 §3.4): one escaper for both.
+pub(crate) use crate::vcard::escape;
 
 pub(crate) fn unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
