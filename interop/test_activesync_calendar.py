@@ -3,22 +3,27 @@ the WBXML client of test_activesync.py (XML encoded by libwbxml's xml2wbxml; pya
 Calendar or Tasks code page) and python caldav 3.6 on the other side: an event made on the phone is
 seen over CalDAV with its recurrence, time zone and attendees; one made over CalDAV reaches the
 phone and the phone's edit keeps what only CalDAV knew; tasks both ways; an attendee's
-MeetingResponse reaches the organizer's copy; Ping and GetItemEstimate on a calendar.
+MeetingResponse reaches the organizer — a local one's copy, and a remote one by an iMIP REPLY
+when the phone answers the invitation in its Inbox; Ping and GetItemEstimate on a calendar.
 
 libwbxml names some tags its own way (Attendee_Email, Recurrence_Type, UTCDueDate): the XML here
 uses its names.
 """
 
 import base64
+import smtplib
 import struct
 import threading
 import time
+from email.message import EmailMessage
 
 import caldav
 import pytest
 import requests
 
+from dns_fixture import DnsFixture
 from harness import Relais
+from smtp_sink import Sink
 from test_activesync import DOCTYPE, find, libwbxml
 
 pytestmark = pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
@@ -412,3 +417,61 @@ def test_windows_of_events_and_a_ping_on_tasks(server, tmp_path):
     th.join(60)
     assert find(woken["t"], "Status") == "2"
     assert [f.text for f in woken["t"].iter("{*}Folder")] == [tasks_id]
+
+
+def test_meeting_response_from_the_inbox_replies_to_a_remote_organizer(relais_factory, tmp_path):
+    sink, dns = Sink(), DnsFixture()
+    # remote.test passes DMARC from loopback (as in test_imip.py), so its invitation is applied.
+    dns.add("remote.test", "TXT", "v=spf1 ip4:127.0.0.1 -all")
+    dns.add("_dmarc.remote.test", "TXT", "v=DMARC1; p=reject")
+    try:
+        r = relais_factory(listeners=["smtp"], extra_toml=f"""
+[dns]
+nameservers = ["127.0.0.1:{dns.port}"]
+[smtp]
+retry_initial_secs = 1
+retry_max_secs = 2
+trusted_networks = []
+[smtp.routes]
+"remote.test" = "127.0.0.1:{sink.port}"
+""").start()
+        r.admin("domain", "add", DOMAIN)
+        r.admin("user", "add", BOB, "--password", BOB_PW)
+        invite = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Remote//EN\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\n"
+                  "UID:remote-1\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20270310T090000Z\r\nDURATION:PT1H\r\n"
+                  "SUMMARY:Vendor call\r\nORGANIZER:mailto:carol@remote.test\r\n"
+                  f"ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{BOB}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+        msg = EmailMessage()
+        msg["From"], msg["To"], msg["Subject"] = "carol@remote.test", BOB, "Invitation: Vendor call"
+        msg.set_content("You are invited.")
+        msg.add_attachment(invite.encode(), maintype="text", subtype="calendar", params={"method": "REQUEST"})
+        with smtplib.SMTP(*r.addr("smtp")) as s:
+            s.send_message(msg, from_addr="carol@remote.test", to_addrs=[BOB])
+
+        phone = Phone(r, tmp_path, BOB, BOB_PW, "BOBINBOX1")
+        inbox = phone.folders()[2]
+        key = phone.start(inbox)
+        deadline, mail = time.time() + 20, {}
+        while not mail and time.time() < deadline:
+            got = phone.sync(inbox, key)
+            key = got.findtext("{*}SyncKey")
+            mail = commands(got, "Add")
+            time.sleep(0.2)
+        [request_id] = mail
+        t = phone.post("MeetingResponse", '<MeetingResponse xmlns="MeetingResponse:"><Request><UserResponse>1'
+                       f'</UserResponse><CollectionId>{inbox}</CollectionId><RequestId>{request_id}</RequestId>'
+                       '</Request></MeetingResponse>')
+        assert find(t, "Result/Status") == "1", etree_text(t)
+        calendar_id = find(t, "Result/CalendarId")
+        assert calendar_id and calendar_id.startswith(phone.folders()[CALENDAR] + ":")
+        # The organizer gets a REPLY saying Bob accepted, through the queue.
+        deadline, replies = time.time() + 20, []
+        while not replies and time.time() < deadline:
+            replies = [m for m in sink.messages if "carol@remote.test" in m[1] and b"METHOD:REPLY" in m[2]]
+            time.sleep(0.2)
+        assert replies, "no REPLY reached the remote organizer"
+        data = replies[0][2].replace(b"\r\n ", b"")
+        assert b"PARTSTAT=ACCEPTED" in data and BOB.encode() in data
+    finally:
+        sink.close()
+        dns.close()
