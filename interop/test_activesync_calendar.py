@@ -25,6 +25,7 @@ from dns_fixture import DnsFixture
 from harness import Relais
 from smtp_sink import Sink
 from test_activesync import DOCTYPE, find, libwbxml
+from test_imip import remote_test_config
 
 pytestmark = pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
 
@@ -425,16 +426,7 @@ def test_meeting_response_from_the_inbox_replies_to_a_remote_organizer(relais_fa
     dns.add("remote.test", "TXT", "v=spf1 ip4:127.0.0.1 -all")
     dns.add("_dmarc.remote.test", "TXT", "v=DMARC1; p=reject")
     try:
-        r = relais_factory(listeners=["smtp"], extra_toml=f"""
-[dns]
-nameservers = ["127.0.0.1:{dns.port}"]
-[smtp]
-retry_initial_secs = 1
-retry_max_secs = 2
-trusted_networks = []
-[smtp.routes]
-"remote.test" = "127.0.0.1:{sink.port}"
-""").start()
+        r = relais_factory(listeners=["smtp"], extra_toml=remote_test_config(dns, sink)).start()
         r.admin("domain", "add", DOMAIN)
         r.admin("user", "add", BOB, "--password", BOB_PW)
         invite = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Remote//EN\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\n"
