@@ -380,7 +380,9 @@ impl EventFields {
         let old = existing.and_then(EventFields::from_ical);
         let old_events: Vec<&Component> =
             old_root.iter().flat_map(|r| r.children.iter().filter(|c| c.name == "VEVENT")).collect();
-        let old_master = old_events.iter().find(|c| c.first("RECURRENCE-ID").is_none()).copied();
+        // As `from_ical` chose it: the component without RECURRENCE-ID, else the first (an
+        // attendee invited to single occurrences holds only overrides).
+        let old_master = old_events.iter().find(|c| c.first("RECURRENCE-ID").is_none()).or(old_events.first()).copied();
         let mut root = Component { name: "VCALENDAR".into(), ..Component::default() };
         match &old_root {
             Some(r) => root.lines = r.lines.iter().filter(|l| l.name != "METHOD").cloned().collect(),
@@ -410,6 +412,12 @@ impl EventFields {
             }
         }
         root.children.push(self.master(old.as_ref(), old_master));
+        if self.recurrence.is_none() && old.as_ref().is_none_or(|o| o.recurrence.is_none()) {
+            // No series the fields speak for (orphan occurrences, or a rule Exchange cannot
+            // say, which stays): the other components stay as they were.
+            let others = old_events.iter().copied().filter(|c| old_master.is_none_or(|m| !std::ptr::eq(*c, m)));
+            root.children.extend(others.cloned());
+        }
         let same_exceptions = old.as_ref().is_some_and(|o| o.exceptions == self.exceptions && o.start == self.start);
         for e in self.exceptions.iter().filter(|e| !e.deleted) {
             let before = old_events.iter().copied().find(|c| {
@@ -438,7 +446,8 @@ impl EventFields {
             }
         }
         if let Some(b) = before {
-            c.lines.extend(b.lines.iter().filter(|l| !mapped(&l.name)).cloned());
+            // An orphan occurrence keeps saying which one it is.
+            c.lines.extend(b.lines.iter().filter(|l| !mapped(&l.name) || l.name == "RECURRENCE-ID").cloned());
         }
         let same_alarm = old.is_some_and(|o| o.reminder == self.reminder);
         for child in before.iter().flat_map(|b| b.children.iter()) {

@@ -226,3 +226,41 @@ fn cut_and_mangled_objects_never_panic() {
         }
     }
 }
+
+#[test]
+fn occurrences_without_their_series_stay_occurrences() {
+    // An attendee invited to two occurrences only: the phone edits the first; both stay.
+    let text = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:o\r\nRECURRENCE-ID:20261208T100000Z\r\n\
+DTSTART:20261208T100000Z\r\nDTEND:20261208T110000Z\r\nSUMMARY:One\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:o\r\n\
+RECURRENCE-ID:20261215T100000Z\r\nDTSTART:20261215T100000Z\r\nDTEND:20261215T110000Z\r\nSUMMARY:Two\r\n\
+END:VEVENT\r\nEND:VCALENDAR\r\n";
+    let mut f = EventFields::from_ical(text).unwrap();
+    assert_eq!(f.subject.as_deref(), Some("One"));
+    f.reminder = Some(5);
+    let out = unfold(&f.to_ical(Some(text)));
+    CalendarObject::parse(&out).unwrap_or_else(|e| panic!("{e}\n{out}"));
+    assert_eq!(out.matches("RECURRENCE-ID:").count(), 2, "{out}");
+    assert!(out.contains("SUMMARY:Two") && out.contains("TRIGGER:-PT5M"), "{out}");
+}
+
+#[test]
+fn a_rule_the_fields_cannot_say_keeps_its_overrides() {
+    let text = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:h\r\nDTSTART:20261208T100000Z\r\n\
+DTEND:20261208T103000Z\r\nRRULE:FREQ=HOURLY;COUNT=5\r\nSUMMARY:Hourly\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:h\r\n\
+RECURRENCE-ID:20261208T120000Z\r\nDTSTART:20261208T123000Z\r\nDTEND:20261208T130000Z\r\nSUMMARY:Later\r\n\
+END:VEVENT\r\nEND:VCALENDAR\r\n";
+    let mut f = EventFields::from_ical(text).unwrap();
+    assert_eq!(f.recurrence, None);
+    f.subject = Some("Hourly!".into());
+    let out = unfold(&f.to_ical(Some(text)));
+    assert!(out.contains("RRULE:FREQ=HOURLY;COUNT=5") && out.contains("SUMMARY:Later"), "{out}");
+    assert!(out.contains("SUMMARY:Hourly!"), "{out}");
+    // A series the phone ends (its rule removed) loses its overrides with it.
+    let weekly = text.replace("FREQ=HOURLY;COUNT=5", "FREQ=WEEKLY").replace("20261208T120000Z", "20261215T100000Z");
+    let mut w = EventFields::from_ical(&weekly).unwrap();
+    assert!(w.recurrence.is_some());
+    w.recurrence = None;
+    w.exceptions.clear();
+    let out = unfold(&w.to_ical(Some(&weekly)));
+    assert!(!out.contains("RRULE") && !out.contains("RECURRENCE-ID") && !out.contains("SUMMARY:Later"), "{out}");
+}
