@@ -419,6 +419,16 @@ def test_windows_of_events_and_a_ping_on_tasks(server, tmp_path):
     assert find(woken["t"], "Status") == "2"
     assert [f.text for f in woken["t"].iter("{*}Folder")] == [tasks_id]
 
+    # FilterType 8 on a task list: only the tasks not complete.
+    caldav_calendar(server, CAT, CAT_PW, "Tasks").save_todo(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//caldav test//EN\r\nBEGIN:VTODO\r\nUID:done-todo\r\n"
+        "DTSTAMP:20261201T000000Z\r\nSUMMARY:Already done\r\nSTATUS:COMPLETED\r\n"
+        "COMPLETED:20261201T000000Z\r\nEND:VTODO\r\nEND:VCALENDAR\r\n")
+    only = "<Options><FilterType>8</FilterType></Options>"
+    key = phone.start(tasks_id, options=only)
+    r = phone.sync(tasks_id, key, options=only)
+    assert [field(e, "Subject") for e in commands(r, "Add").values()] == ["Wake up"]
+
 
 def test_meeting_response_from_the_inbox_replies_to_a_remote_organizer(relais_factory, tmp_path):
     sink, dns = Sink(), DnsFixture()

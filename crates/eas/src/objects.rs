@@ -5,7 +5,7 @@
 //! its ApplicationData and the stored text with the domain's fields (`contacts`, `calendar`,
 //! `tasks`), keeping every property the phone does not know. ServerIds are
 //! `<folder>:<item id>`; the state behind a key is what the device holds (every object up to
-//! an item id, as of a modseq, less the ones a calendar's FilterType kept back) and the
+//! an item id, as of a modseq, less the ones a FilterType kept back) and the
 //! device's own changes, which are not told back to it.
 
 use relais_groupware::Error as GwError;
@@ -77,6 +77,9 @@ struct State {
     /// A calendar's FilterType: events ending before this were not sent (0: all).
     #[serde(default)]
     since: i64,
+    /// A task list's FilterType 8: only tasks not complete are sent.
+    #[serde(default)]
+    incomplete: bool,
     /// Objects held back by the filter (or not of the class): sent as Adds if they change
     /// into it, never as Changes or Deletes.
     #[serde(default)]
@@ -108,6 +111,16 @@ fn since_for(filter: &str) -> i64 {
         _ => return 0,
     };
     relais_store::now() - days * DAY
+}
+
+/// FilterType (MS-ASCMD §2.2.3.70.2) for a class: a calendar's past window, a task list's
+/// "incomplete only" (8); address books take none.
+fn apply_filter(class: Class, state: &mut State, filter: &str) {
+    match class {
+        Class::Calendar => state.since = since_for(filter),
+        Class::Tasks => state.incomplete = filter == "8",
+        Class::Contacts => {}
+    }
 }
 
 /// A new resource name for an object made on a device.
@@ -146,10 +159,8 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, coll: &Collection, req: &Element, 
         if req.has(a::COMMANDS) {
             return status("0", &id, 4);
         }
-        let first = State {
-            since: if class == Class::Calendar { since_for(filter.as_deref().unwrap_or("0")) } else { 0 },
-            ..State::default()
-        };
+        let mut first = State::default();
+        apply_filter(class, &mut first, filter.as_deref().unwrap_or("0"));
         let (k, s) = save(&State::default(), &first);
         if dir.save_sync_state(&ctx.actor, device, &id, s).await.is_err() {
             return status("0", &id, 16);
@@ -157,10 +168,8 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, coll: &Collection, req: &Element, 
         return status(&k.to_string(), &id, 1);
     };
     let held_state = state.clone();
-    if class == Class::Calendar
-        && let Some(f) = filter
-    {
-        state.since = since_for(&f);
+    if let Some(f) = filter {
+        apply_filter(class, &mut state, &f);
     }
     let mut responses = Vec::new();
     let mut own = Own::default();
@@ -247,8 +256,12 @@ async fn changes(
     }
     let shown = |content: &[u8]| {
         let data = class.application_data(ctx, content)?;
-        (class != Class::Calendar || state.since == 0 || crate::calendar::ends_after(content, state.since))
-            .then_some(data)
+        let kept = match class {
+            Class::Calendar => state.since == 0 || crate::calendar::ends_after(content, state.since),
+            Class::Tasks => !state.incomplete || !crate::tasks::complete(content),
+            Class::Contacts => true,
+        };
+        kept.then_some(data)
     };
     for o in delta.changed.iter().filter(|o| !mine(o.id.0, o.modseq.0)) {
         let was_hidden = hidden.iter().position(|h| *h == o.id.0);
@@ -279,6 +292,7 @@ async fn changes(
         own: Vec::new(),
         gone: Vec::new(),
         since: state.since,
+        incomplete: state.incomplete,
         hidden,
     };
     Ok((next, commands, delta.more))

@@ -78,6 +78,11 @@ pub(crate) fn application_data(content: &[u8]) -> Option<Element> {
     Some(d)
 }
 
+/// Whether stored content is a completed task.
+pub(crate) fn complete(content: &[u8]) -> bool {
+    std::str::from_utf8(content).ok().and_then(TaskFields::from_ical).is_some_and(|t| t.complete)
+}
+
 /// A local and a UTC date the device sent: either stands for the other when one is missing.
 fn date_pair(data: &Element, local: Tag, utc: Tag) -> Option<TaskDate> {
     let read = |tag| text_of(data, tag).and_then(|v| parse_time(&v));
