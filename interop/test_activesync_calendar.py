@@ -477,3 +477,42 @@ def test_meeting_response_from_the_inbox_replies_to_a_remote_organizer(relais_fa
     finally:
         sink.close()
         dns.close()
+
+
+def test_calendar_folders_made_renamed_and_deleted_from_the_phone(server, tmp_path):
+    phone = Phone(server, tmp_path, CAT, CAT_PW, "CATFOLD1")
+    t = phone.post("FolderSync", '<FolderSync xmlns="FolderHierarchy:"><SyncKey>0</SyncKey></FolderSync>')
+    key = find(t, "SyncKey")
+    default_cal = {int(a.findtext("{*}Type")): a.findtext("{*}ServerId") for a in t.iterfind(".//{*}Add")}[CALENDAR]
+
+    def change(cmd, inner):
+        nonlocal key
+        t = phone.post(cmd, f'<{cmd} xmlns="FolderHierarchy:"><SyncKey>{key}</SyncKey>{inner}</{cmd}>')
+        if find(t, "Status") == "1":
+            key = find(t, "SyncKey")
+        return t
+
+    t = change("FolderCreate", "<ParentId>0</ParentId><DisplayName>Holidays</DisplayName><Type>13</Type>")
+    assert find(t, "Status") == "1", etree_text(t)
+    made = find(t, "ServerId")
+    t = change("FolderCreate", "<ParentId>0</ParentId><DisplayName>Chores</DisplayName><Type>15</Type>")
+    assert find(t, "Status") == "1", etree_text(t)
+    chores = find(t, "ServerId")
+    listing = requests.request("PROPFIND", f"{server.https_url}/dav/calendars/{CAT}/", auth=(CAT, CAT_PW),
+                               headers={"Depth": "1"}, verify=False, timeout=10).text
+    assert "Holidays" in listing and "Chores" in listing
+    # Another device sees them with their types.
+    other = Phone(server, tmp_path, CAT, CAT_PW, "CATFOLD2")
+    t = other.post("FolderSync", '<FolderSync xmlns="FolderHierarchy:"><SyncKey>0</SyncKey></FolderSync>')
+    kinds = {a.findtext("{*}ServerId"): (a.findtext("{*}DisplayName"), a.findtext("{*}Type")) for a in t.iterfind(".//{*}Add")}
+    assert kinds[made] == ("Holidays", "13") and kinds[chores] == ("Chores", "15")
+    t = change("FolderUpdate", f"<ServerId>{made}</ServerId><ParentId>0</ParentId><DisplayName>Trips</DisplayName>")
+    assert find(t, "Status") == "1", etree_text(t)
+    listing = requests.request("PROPFIND", f"{server.https_url}/dav/calendars/{CAT}/", auth=(CAT, CAT_PW),
+                               headers={"Depth": "1"}, verify=False, timeout=10).text
+    assert "Trips" in listing and "Holidays" not in listing
+    # The default calendar is not deleted; the phone's own is.
+    assert find(change("FolderDelete", f"<ServerId>{default_cal}</ServerId>"), "Status") == "3"
+    assert find(change("FolderDelete", f"<ServerId>{made}</ServerId>"), "Status") == "1"
+    t = phone.post("FolderSync", f'<FolderSync xmlns="FolderHierarchy:"><SyncKey>{key}</SyncKey></FolderSync>')
+    assert find(t, "Changes/Count") == "0", etree_text(t)
