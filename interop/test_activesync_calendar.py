@@ -459,7 +459,13 @@ def test_meeting_response_from_the_inbox_replies_to_a_remote_organizer(relais_fa
             key = got.findtext("{*}SyncKey")
             mail = commands(got, "Add")
             time.sleep(0.2)
-        [request_id] = mail
+        [(request_id, invitation)] = mail.items()
+        # Shown as a meeting request, with what the phone needs to answer it.
+        assert field(invitation, "MessageClass") == "IPM.Schedule.Meeting.Request", etree_text(invitation)
+        request = invitation.find(".//{*}MeetingRequest")
+        assert request.findtext("{*}StartTime") == "2027-03-10T09:00:00.000Z", etree_text(request)
+        assert request.findtext("{*}Organizer") == "carol@remote.test"
+        assert base64.b64decode(request.findtext("{*}GlobalObjId")).endswith(b"vCal-Uid\x01\x00\x00\x00remote-1\x00")
         t = phone.post("MeetingResponse", '<MeetingResponse xmlns="MeetingResponse:"><Request><UserResponse>1'
                        f'</UserResponse><CollectionId>{inbox}</CollectionId><RequestId>{request_id}</RequestId>'
                        '</Request></MeetingResponse>')

@@ -11,7 +11,7 @@ use relais_groupware::event::{
 };
 use relais_groupware::rrule::{Recurrence, RecurrenceKind};
 use relais_groupware::timezone::{Zone, eas_blob_for, zone_of_blob};
-use relais_wbxml::tag::{airsync as a, airsyncbase as base, calendar as cal};
+use relais_wbxml::tag::{airsync as a, airsyncbase as base, calendar as cal, email};
 use relais_wbxml::{Element, Tag};
 
 use crate::{Ctx, text_of};
@@ -326,6 +326,73 @@ fn exception_element(ctx: &Ctx<'_>, e: &Exception) -> Element {
     x
 }
 
+/// The GlobalObjId of a meeting (MS-ASEMAIL §2.2.2.38, the PidLidGlobalObjectId layout of
+/// MS-OXOCAL §2.2.1.27): the class id, no instance date, no creation time, then the UID as
+/// the "vCal-Uid" form non-Outlook organizers' meetings take.
+pub(crate) fn global_object_id(uid: &str) -> String {
+    const CLASS: [u8; 16] = [0x04, 0, 0, 0, 0x82, 0, 0xE0, 0, 0x74, 0xC5, 0xB7, 0x10, 0x1A, 0x82, 0xE0, 0x08];
+    let mut data = b"vCal-Uid".to_vec();
+    data.extend_from_slice(&1u32.to_le_bytes());
+    data.extend_from_slice(uid.as_bytes());
+    data.push(0);
+    let mut out = CLASS.to_vec();
+    out.extend_from_slice(&[0; 4]); // instance date: the whole series
+    out.extend_from_slice(&[0; 8]); // creation time
+    out.extend_from_slice(&[0; 8]); // reserved
+    out.extend_from_slice(&u32::try_from(data.len()).unwrap_or(0).to_le_bytes());
+    out.extend(data);
+    base64::engine::general_purpose::STANDARD.encode(out)
+}
+
+const EMAIL_TAGS: RecurrenceTags = RecurrenceTags {
+    root: email::RECURRENCE,
+    kind: email::TYPE,
+    until: email::UNTIL,
+    occurrences: email::OCCURRENCES,
+    interval: email::INTERVAL,
+    day_of_week: email::DAY_OF_WEEK,
+    day_of_month: email::DAY_OF_MONTH,
+    week_of_month: email::WEEK_OF_MONTH,
+    month_of_year: email::MONTH_OF_YEAR,
+    first_day_of_week: relais_wbxml::tag::email2::FIRST_DAY_OF_WEEK,
+};
+
+/// The email:MeetingRequest of an invitation message (MS-ASEMAIL §2.2.2.48), from the event
+/// it carries: what a phone shows with Accept, Tentative and Decline (answered by
+/// MeetingResponse).
+pub(crate) fn meeting_request(f: &EventFields) -> Element {
+    let mut m = Element::new(email::MEETING_REQUEST)
+        .with_leaf(email::ALL_DAY_EVENT, if f.all_day { "1" } else { "0" })
+        .with_leaf(email::START_TIME, crate::date_time(f.start))
+        .with_leaf(email::DT_STAMP, crate::date_time(relais_store::now()))
+        .with_leaf(email::END_TIME, crate::date_time(f.end))
+        .with_leaf(email::INSTANCE_TYPE, if f.recurrence.is_some() { "1" } else { "0" });
+    if let Some(l) = &f.location {
+        m = m.with_leaf(email::LOCATION, l.as_str());
+    }
+    if let Some(o) = &f.organizer {
+        let who = match &o.name {
+            Some(n) => format!("\"{}\" <{}>", n.replace('"', "'"), o.address),
+            None => o.address.clone(),
+        };
+        m = m.with_leaf(email::ORGANIZER, who);
+    }
+    if let Some(r) = f.reminder {
+        m = m.with_leaf(email::REMINDER, r.to_string());
+    }
+    m = m.with_leaf(email::RESPONSE_REQUESTED, "1");
+    if let Some(r) = &f.recurrence {
+        m = m.with(Element::new(email::RECURRENCES).with(recurrence_element(r, &EMAIL_TAGS, crate::date_time)));
+    }
+    m.with_leaf(email::SENSITIVITY, sensitivity_code(f.sensitivity).to_string())
+        .with_leaf(email::BUSY_STATUS, busy_code(f.busy).to_string())
+        .with_leaf(
+            email::TIME_ZONE,
+            base64::engine::general_purpose::STANDARD.encode(eas_blob_for(f.time_zone.as_deref(), f.start)),
+        )
+        .with_leaf(email::GLOBAL_OBJ_ID, global_object_id(&f.uid))
+}
+
 /// The location a device sent: calendar:Location (14.x) or AirSyncBase Location (16.x).
 fn location_of(e: &Element) -> Option<String> {
     text_of(e, cal::LOCATION)
@@ -484,5 +551,13 @@ mod tests {
             assert_eq!(parse_time(bad), None, "{bad}");
         }
         assert_eq!(compact(t), "20261208T090000Z");
+    }
+
+    #[test]
+    fn global_object_ids() {
+        let id = base64::engine::general_purpose::STANDARD.decode(global_object_id("abc")).unwrap();
+        assert_eq!(&id[..4], &[0x04, 0, 0, 0]);
+        assert_eq!(&id[36..40], &16u32.to_le_bytes());
+        assert_eq!(&id[40..], b"vCal-Uid\x01\x00\x00\x00abc\x00");
     }
 }
