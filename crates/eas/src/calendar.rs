@@ -254,19 +254,7 @@ pub(crate) fn application_data(ctx: &Ctx<'_>, content: &[u8]) -> Option<Element>
     };
     d.push(Element::leaf(cal::MEETING_STATUS, meeting.to_string()));
     if !f.attendees.is_empty() {
-        let list = f.attendees.iter().map(|at| {
-            let kind = match at.kind {
-                AttendeeKind::Required => 1,
-                AttendeeKind::Optional => 2,
-                AttendeeKind::Resource => 3,
-            };
-            Element::new(cal::ATTENDEE)
-                .with_leaf(cal::EMAIL, at.person.address.as_str())
-                .with_leaf(cal::NAME, at.person.name.clone().unwrap_or_else(|| at.person.address.clone()))
-                .with_leaf(cal::ATTENDEE_STATUS, status_code(at.status).to_string())
-                .with_leaf(cal::ATTENDEE_TYPE, kind.to_string())
-        });
-        d.push(Element::new(cal::ATTENDEES).with_all(list));
+        d.push(attendees_element(&f.attendees));
     }
     if !f.categories.is_empty() {
         d.push(
@@ -393,6 +381,40 @@ pub(crate) fn meeting_request(f: &EventFields) -> Element {
         .with_leaf(email::GLOBAL_OBJ_ID, global_object_id(&f.uid))
 }
 
+fn attendees_element(list: &[Attendee]) -> Element {
+    let list = list.iter().map(|at| {
+        let kind = match at.kind {
+            AttendeeKind::Required => 1,
+            AttendeeKind::Optional => 2,
+            AttendeeKind::Resource => 3,
+        };
+        Element::new(cal::ATTENDEE)
+            .with_leaf(cal::EMAIL, at.person.address.as_str())
+            .with_leaf(cal::NAME, at.person.name.clone().unwrap_or_else(|| at.person.address.clone()))
+            .with_leaf(cal::ATTENDEE_STATUS, status_code(at.status).to_string())
+            .with_leaf(cal::ATTENDEE_TYPE, kind.to_string())
+    });
+    Element::new(cal::ATTENDEES).with_all(list)
+}
+
+/// The attendees a device sent (those without an address left out).
+fn attendees_from(list: &Element) -> Vec<Attendee> {
+    list.children_with(cal::ATTENDEE)
+        .filter_map(|at| {
+            let address = relais_groupware::scheduling::address_of(&text_of(at, cal::EMAIL)?);
+            (!address.is_empty()).then(|| Attendee {
+                person: Person { address, name: text_of(at, cal::NAME).filter(|n| !n.is_empty()) },
+                kind: match text_of(at, cal::ATTENDEE_TYPE).as_deref() {
+                    Some("2") => AttendeeKind::Optional,
+                    Some("3") => AttendeeKind::Resource,
+                    _ => AttendeeKind::Required,
+                },
+                status: text_of(at, cal::ATTENDEE_STATUS).map_or(AttendeeStatus::NotResponded, |s| status_of(&s)),
+            })
+        })
+        .collect()
+}
+
 /// The location a device sent: calendar:Location (14.x) or AirSyncBase Location (16.x).
 fn location_of(e: &Element) -> Option<String> {
     text_of(e, cal::LOCATION)
@@ -446,22 +468,7 @@ pub(crate) fn content(ctx: &Ctx<'_>, data: &Element, old: Option<&str>) -> Resul
         .map(|b| b.uid.clone())
         .or_else(|| get(cal::UID).or_else(|| get(cal::CLIENT_UID)).filter(|u| u.chars().count() <= 300))
         .unwrap_or_else(|| format!("{:032x}", rand::random::<u128>()));
-    let attendees: Option<Vec<Attendee>> = data.child(cal::ATTENDEES).map(|list| {
-        list.children_with(cal::ATTENDEE)
-            .filter_map(|at| {
-                let address = relais_groupware::scheduling::address_of(&text_of(at, cal::EMAIL)?);
-                (!address.is_empty()).then(|| Attendee {
-                    person: Person { address, name: text_of(at, cal::NAME).filter(|n| !n.is_empty()) },
-                    kind: match text_of(at, cal::ATTENDEE_TYPE).as_deref() {
-                        Some("2") => AttendeeKind::Optional,
-                        Some("3") => AttendeeKind::Resource,
-                        _ => AttendeeKind::Required,
-                    },
-                    status: text_of(at, cal::ATTENDEE_STATUS).map_or(AttendeeStatus::NotResponded, |s| status_of(&s)),
-                })
-            })
-            .collect()
-    });
+    let attendees = data.child(cal::ATTENDEES).map(attendees_from);
     let recurrence = data.child(cal::RECURRENCE).and_then(|r| recurrence_from(r, &TAGS));
     let mut f = EventFields {
         uid,
