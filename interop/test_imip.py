@@ -38,6 +38,21 @@ def session(user):
     return s
 
 
+def remote_test_config(dns, sink):
+    """Configuration that resolves through `dns`, trusts no network, and routes remote.test's mail
+    to `sink`, retrying quickly."""
+    return f"""
+[dns]
+nameservers = ["127.0.0.1:{dns.port}"]
+[smtp]
+retry_initial_secs = 1
+retry_max_secs = 2
+trusted_networks = []
+[smtp.routes]
+"remote.test" = "127.0.0.1:{sink.port}"
+"""
+
+
 @pytest.fixture
 def server(relais_factory):
     sink, dns = Sink(), DnsFixture()
@@ -50,16 +65,7 @@ def server(relais_factory):
     r = relais_factory(
         listeners=["smtp"],
         settings={"dav": {"plaintext_auth_on_loopback": True}},
-        extra_toml=f"""
-[dns]
-nameservers = ["127.0.0.1:{dns.port}"]
-[smtp]
-retry_initial_secs = 1
-retry_max_secs = 2
-trusted_networks = []
-[smtp.routes]
-"remote.test" = "127.0.0.1:{sink.port}"
-""",
+        extra_toml=remote_test_config(dns, sink),
     ).start()
     r.admin("domain", "add", DOMAIN)
     for u in (ALICE, BOB):

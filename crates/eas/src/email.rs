@@ -168,6 +168,11 @@ pub(crate) fn flags(keywords: &[String]) -> [Element; 2] {
     [Element::leaf(email::READ, if seen { "1" } else { "0" }), flag]
 }
 
+/// Whether `needle` (lower case ASCII) occurs in `haystack` in any case.
+fn memchr_ci(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
+}
+
 /// The ApplicationData of a message added to the client.
 pub(crate) fn application_data(listed: &Listed, raw: &[u8], collection: &str, pref: &BodyPreference) -> Element {
     use relais_wbxml::tag::airsync;
@@ -175,6 +180,14 @@ pub(crate) fn application_data(listed: &Listed, raw: &[u8], collection: &str, pr
     let bodies = view::bodies(raw);
     let subject = listed.summary.subject.clone().unwrap_or_default();
     let [read, flag] = flags(&listed.message.keywords);
+    // An invitation or a cancellation (MS-ASEMAIL §2.2.2.49 MessageClass): parsed for its
+    // event only when the message holds a text/calendar part at all.
+    let meeting = memchr_ci(raw, b"text/calendar").then(|| relais_groupware::imip::invitation(raw)).flatten();
+    let class = match &meeting {
+        Some((relais_groupware::imip::Method::Cancel, _)) => "IPM.Schedule.Meeting.Canceled",
+        Some(_) => "IPM.Schedule.Meeting.Request",
+        None => "IPM.Note",
+    };
     let mut data = Element::new(airsync::APPLICATION_DATA)
         .with_leaf(email::TO, address_list(&env.to))
         .with_opt((!env.cc.is_empty()).then(|| Element::leaf(email::CC, address_list(&env.cc))))
@@ -191,7 +204,8 @@ pub(crate) fn application_data(listed: &Listed, raw: &[u8], collection: &str, pr
         .with(read)
         .with_opt(attachments(&bodies, collection, listed.message.uid.0))
         .with(body(raw, &bodies, listed, pref))
-        .with_leaf(email::MESSAGE_CLASS, "IPM.Note")
+        .with_leaf(email::MESSAGE_CLASS, class)
+        .with_opt(meeting.map(|(_, f)| crate::calendar::meeting_request(&f)))
         .with_leaf(email::INTERNET_CPID, "65001")
         .with(flag)
         .with_leaf(email::CONTENT_CLASS, "urn:content-classes:message")

@@ -52,13 +52,20 @@ pub(crate) async fn current(ctx: &Ctx<'_>) -> Result<Vec<Folder>, relais_store::
             (depth, Folder { id: c.id.0.to_string(), parent, name, kind: kind_of(c.mailbox_role()) })
         })
         .collect();
-    // The account's own address books: 9 for the default one (Contacts), 14 for the others.
-    let account = ctx.actor.principal;
-    let books = ctx.store().read(move |r| r.collections(account, relais_store::CollectionKind::AddressBook)).await?;
-    for b in books {
-        let kind = if b.role.as_deref() == Some("default") { 9 } else { 14 };
-        let name = relais_groupware::CollectionProps::parse(&b.props).display_name.unwrap_or_else(|| b.name.clone());
-        out.push((0, Folder { id: b.id.0.to_string(), parent: "0".into(), name, kind }));
+    // The account's own address books, calendars and task lists, from the groupware domain:
+    // the default one of each as Contacts (9), Calendar (8), Tasks (7), the others as
+    // user-created ones (14, 13, 15; MS-ASCMD §2.2.3.186.3).
+    for (kind, default, other) in GROUPWARE_TYPES {
+        let list = ctx.eas.groupware().own_collections(&ctx.actor, kind).await.map_err(|e| match e {
+            relais_groupware::Error::Store(s) => s,
+            other => relais_store::Error::Invalid(other.to_string()),
+        })?;
+        for c in list {
+            let kind = if c.role.as_deref() == Some("default") { default } else { other };
+            let name =
+                relais_groupware::CollectionProps::parse(&c.props).display_name.unwrap_or_else(|| c.name.clone());
+            out.push((0, Folder { id: c.id.0.to_string(), parent: "0".into(), name, kind }));
+        }
     }
     out.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
     Ok(out.into_iter().map(|(_, f)| f).collect())
@@ -152,7 +159,8 @@ pub(crate) async fn folder_sync(ctx: &Ctx<'_>, body: Option<Element>) -> Answer 
 }
 
 /// FolderCreate, FolderUpdate and FolderDelete (MS-ASCMD §2.2.1.2–4): a mail folder made,
-/// renamed or moved, or deleted through the mail domain (rights checked there), under the
+/// renamed or moved, or deleted through the mail domain (rights checked there) — or a calendar,
+/// task list or address book through the groupware domain (`groupware_change`) — under the
 /// hierarchy's sync key, which they move on. The device's hierarchy state gains exactly the
 /// change it made (others' changes still come with the next FolderSync).
 pub(crate) async fn folder_change(ctx: &Ctx<'_>, body: Option<Element>, root: relais_wbxml::Tag) -> Answer {
@@ -193,63 +201,71 @@ pub(crate) async fn folder_change(ctx: &Ctx<'_>, body: Option<Element>, root: re
     let name = text_of(&req, fh::DISPLAY_NAME).unwrap_or_default();
     let parent = text_of(&req, fh::PARENT_ID).unwrap_or_else(|| "0".into());
     let store = ctx.store();
-    let done: Result<Option<String>, u32> = match root {
-        t if t == fh::FOLDER_CREATE => {
-            if text_of(&req, fh::TYPE).is_some_and(|t| t != "12" && t != "1") {
-                return answer(10, None, None);
-            }
-            let Some(full) = under(&parent, &name).filter(|_| !name.is_empty()) else { return answer(5, None, None) };
-            match relais_mail::mailbox::create(store, &ctx.actor, &full, None).await {
-                Ok(id) => {
-                    let id = id.0.to_string();
-                    held.push(Folder { id: id.clone(), parent: parent.clone(), name: name.clone(), kind: 12 });
-                    Ok(Some(id))
+    let groupware = groupware_change(ctx, &req, root, &mut held).await;
+    let done: Result<Option<String>, u32> = if let Some(done) = groupware {
+        done
+    } else {
+        match root {
+            t if t == fh::FOLDER_CREATE => {
+                if text_of(&req, fh::TYPE).is_some_and(|t| t != "12" && t != "1") {
+                    return answer(10, None, None);
                 }
-                Err(relais_mail::MailError::Store(relais_store::Error::AlreadyExists(_))) => Err(2),
-                Err(relais_mail::MailError::NoMailbox) => Err(5),
-                Err(_) => Err(3),
-            }
-        }
-        t if t == fh::FOLDER_UPDATE => {
-            let id = text_of(&req, fh::SERVER_ID).unwrap_or_default();
-            let (Some(from), Some(to)) = (full_name(&id), under(&parent, &name).filter(|_| !name.is_empty())) else {
-                return answer(if full_name(&id).is_none() { 4 } else { 5 }, None, None);
-            };
-            match relais_mail::mailbox::rename(store, &ctx.actor, &from, &to).await {
-                Ok(()) => {
-                    if let Some(f) = held.iter_mut().find(|f| f.id == id) {
-                        f.name = name.clone();
-                        f.parent = parent.clone();
+                let Some(full) = under(&parent, &name).filter(|_| !name.is_empty()) else {
+                    return answer(5, None, None);
+                };
+                match relais_mail::mailbox::create(store, &ctx.actor, &full, None).await {
+                    Ok(id) => {
+                        let id = id.0.to_string();
+                        held.push(Folder { id: id.clone(), parent: parent.clone(), name: name.clone(), kind: 12 });
+                        Ok(Some(id))
                     }
-                    Ok(None)
+                    Err(relais_mail::MailError::Store(relais_store::Error::AlreadyExists(_))) => Err(2),
+                    Err(relais_mail::MailError::NoMailbox) => Err(5),
+                    Err(_) => Err(3),
                 }
-                Err(relais_mail::MailError::Store(relais_store::Error::AlreadyExists(_))) => Err(2),
-                Err(_) => Err(2),
             }
-        }
-        _ => {
-            let id = text_of(&req, fh::SERVER_ID).unwrap_or_default();
-            let Some(full) = full_name(&id) else { return answer(4, None, None) };
-            match relais_mail::mailbox::delete_tree(store, &ctx.actor, &full).await {
-                Ok(()) => {
-                    // The folder and every folder under it.
-                    let mut gone = vec![id.clone()];
-                    let mut seen: std::collections::HashSet<String> = gone.iter().cloned().collect();
-                    let mut i = 0;
-                    while i < gone.len() {
-                        let p = gone[i].clone();
-                        // Each folder once, whatever the parent links held say.
-                        for f in held.iter().filter(|f| f.parent == p) {
-                            if seen.insert(f.id.clone()) {
-                                gone.push(f.id.clone());
-                            }
+            t if t == fh::FOLDER_UPDATE => {
+                let id = text_of(&req, fh::SERVER_ID).unwrap_or_default();
+                let (Some(from), Some(to)) = (full_name(&id), under(&parent, &name).filter(|_| !name.is_empty()))
+                else {
+                    return answer(if full_name(&id).is_none() { 4 } else { 5 }, None, None);
+                };
+                match relais_mail::mailbox::rename(store, &ctx.actor, &from, &to).await {
+                    Ok(()) => {
+                        if let Some(f) = held.iter_mut().find(|f| f.id == id) {
+                            f.name = name.clone();
+                            f.parent = parent.clone();
                         }
-                        i += 1;
+                        Ok(None)
                     }
-                    held.retain(|f| !seen.contains(&f.id));
-                    Ok(None)
+                    Err(relais_mail::MailError::Store(relais_store::Error::AlreadyExists(_))) => Err(2),
+                    Err(_) => Err(2),
                 }
-                Err(_) => Err(3),
+            }
+            _ => {
+                let id = text_of(&req, fh::SERVER_ID).unwrap_or_default();
+                let Some(full) = full_name(&id) else { return answer(4, None, None) };
+                match relais_mail::mailbox::delete_tree(store, &ctx.actor, &full).await {
+                    Ok(()) => {
+                        // The folder and every folder under it.
+                        let mut gone = vec![id.clone()];
+                        let mut seen: std::collections::HashSet<String> = gone.iter().cloned().collect();
+                        let mut i = 0;
+                        while i < gone.len() {
+                            let p = gone[i].clone();
+                            // Each folder once, whatever the parent links held say.
+                            for f in held.iter().filter(|f| f.parent == p) {
+                                if seen.insert(f.id.clone()) {
+                                    gone.push(f.id.clone());
+                                }
+                            }
+                            i += 1;
+                        }
+                        held.retain(|f| !seen.contains(&f.id));
+                        Ok(None)
+                    }
+                    Err(_) => Err(3),
+                }
             }
         }
     };
@@ -269,4 +285,77 @@ pub(crate) async fn folder_change(ctx: &Ctx<'_>, body: Option<Element>, root: re
             answer(1, Some(next), server_id.as_deref())
         }
     }
+}
+
+/// The folder types of calendars, task lists and address books (MS-ASCMD §2.2.3.186.3): the
+/// default ones, then the user-created ones.
+const GROUPWARE_TYPES: [(relais_store::CollectionKind, u8, u8); 3] = [
+    (relais_store::CollectionKind::AddressBook, 9, 14),
+    (relais_store::CollectionKind::Calendar, 8, 13),
+    (relais_store::CollectionKind::TaskList, 7, 15),
+];
+
+/// FolderCreate of a calendar (13), task list (15) or address book (14), and FolderUpdate or
+/// FolderDelete of one, through the groupware domain (the collection's DAV name is new and
+/// random, its display name the device's); `None` when the request is about a mail folder.
+/// A default collection is renamed but not deleted (Status 3, a special folder).
+async fn groupware_change(
+    ctx: &Ctx<'_>,
+    req: &Element,
+    root: relais_wbxml::Tag,
+    held: &mut Vec<Folder>,
+) -> Option<Result<Option<String>, u32>> {
+    let gw = ctx.eas.groupware();
+    let name = text_of(req, fh::DISPLAY_NAME).unwrap_or_default();
+    if root == fh::FOLDER_CREATE {
+        let kind: u8 = text_of(req, fh::TYPE)?.parse().ok()?;
+        let (coll_kind, _, _) = GROUPWARE_TYPES.iter().find(|(_, _, user)| *user == kind)?;
+        if name.is_empty() || name.chars().count() > 256 {
+            return Some(Err(5));
+        }
+        let props = relais_groupware::CollectionProps { display_name: Some(name.clone()), ..Default::default() };
+        let dav_name = format!("{:032x}", rand::random::<u128>());
+        let made = gw.create_collection(&ctx.actor, ctx.actor.principal, *coll_kind, &dav_name, props).await;
+        return Some(match made {
+            Ok(c) => {
+                let id = c.id.0.to_string();
+                held.push(Folder { id: id.clone(), parent: "0".into(), name, kind });
+                Ok(Some(id))
+            }
+            Err(relais_groupware::Error::Limit(_)) => Err(6),
+            Err(_) => Err(3),
+        });
+    }
+    let id = text_of(req, fh::SERVER_ID).unwrap_or_default();
+    let coll = gw.readable_collection(&ctx.actor, collection_id(&id)?).await.ok()?;
+    GROUPWARE_TYPES.iter().find(|(k, _, _)| *k == coll.kind)?;
+    if coll.account != ctx.actor.principal {
+        return Some(Err(4));
+    }
+    if root == fh::FOLDER_UPDATE {
+        if name.is_empty() || text_of(req, fh::PARENT_ID).is_some_and(|p| p != "0") {
+            return Some(Err(5));
+        }
+        let mut props = relais_groupware::CollectionProps::parse(&coll.props);
+        props.display_name = Some(name.clone());
+        return Some(match gw.set_props(&ctx.actor, &coll, props).await {
+            Ok(()) => {
+                if let Some(f) = held.iter_mut().find(|f| f.id == id) {
+                    f.name = name;
+                }
+                Ok(None)
+            }
+            Err(_) => Err(6),
+        });
+    }
+    if coll.role.as_deref() == Some("default") {
+        return Some(Err(3));
+    }
+    Some(match gw.delete_collection(&ctx.actor, &coll).await {
+        Ok(()) => {
+            held.retain(|f| f.id != id);
+            Ok(None)
+        }
+        Err(_) => Err(6),
+    })
 }

@@ -5,7 +5,9 @@
 //!
 //! - [`Eas::handle`]: OPTIONS (versions and commands), then per POST: the device registered or
 //!   refused (a wiped device is refused), the policy key checked (Provision aside), the command.
-//! - Commands: Provision (`provision`), FolderSync and FolderCreate/Update/Delete (`folders`), Sync of mail folders (`sync`),
+//! - Commands: Provision (`provision`), FolderSync and FolderCreate/Update/Delete (`folders`), Sync of mail folders (`sync`)
+//!   and of address books, calendars and task lists (`objects`, with the classes `contacts`,
+//!   `calendar`, `tasks`), MeetingResponse (`meeting`),
 //!   Ping (`ping`), SendMail (`sendmail`), ItemOperations Fetch (`itemops`), MoveItems
 //!   (`moveitems`), GetItemEstimate (`estimate`), Search (GAL), ResolveRecipients and Find
 //!   (`search`), Settings UserInformation/DeviceInformation (`settings`).
@@ -15,18 +17,22 @@
 //! [MS-ASCMD]: https://learn.microsoft.com/openspecs/exchange_server_protocols/ms-ascmd
 //! [MS-ASHTTP]: https://learn.microsoft.com/openspecs/exchange_server_protocols/ms-ashttp
 
+mod calendar;
 mod contacts;
 mod email;
 mod estimate;
 mod folders;
 mod itemops;
+mod meeting;
 mod moveitems;
+mod objects;
 mod ping;
 mod provision;
 mod search;
 mod sendmail;
 mod settings;
 mod sync;
+mod tasks;
 
 use std::time::Duration;
 
@@ -42,7 +48,7 @@ use relais_wbxml::{Element, Tag};
 pub const VERSIONS: &str = "14.0,14.1,16.0,16.1";
 
 /// The commands served, as OPTIONS lists them.
-pub const COMMANDS: &str = "Sync,SendMail,SmartReply,SmartForward,FolderSync,FolderCreate,FolderUpdate,FolderDelete,MoveItems,GetItemEstimate,Settings,Ping,ItemOperations,Provision";
+pub const COMMANDS: &str = "Sync,SendMail,SmartReply,SmartForward,FolderSync,FolderCreate,FolderUpdate,FolderDelete,MoveItems,GetItemEstimate,MeetingResponse,Settings,Ping,ItemOperations,Provision";
 
 /// Bounds a client's requests cannot move.
 #[derive(Debug, Clone)]
@@ -251,6 +257,7 @@ impl Eas {
             Command::Search => Box::pin(search::search(&ctx, body)).await,
             Command::ResolveRecipients => Box::pin(search::resolve_recipients(&ctx, body)).await,
             Command::Find => Box::pin(search::find(&ctx, body)).await,
+            Command::MeetingResponse => Box::pin(meeting::meeting_response(&ctx, body)).await,
             other => {
                 tracing::debug!(command = other.name(), "eas: command not served");
                 Answer::Status(501, "command not implemented")
@@ -304,6 +311,9 @@ fn refusal_root(command: Command) -> Option<(Tag, Tag)> {
         Command::Find => (relais_wbxml::tag::find::FIND, relais_wbxml::tag::find::STATUS),
         Command::ResolveRecipients => {
             (relais_wbxml::tag::resolverecipients::RESOLVE_RECIPIENTS, relais_wbxml::tag::resolverecipients::STATUS)
+        }
+        Command::MeetingResponse => {
+            (relais_wbxml::tag::meetingresponse::MEETING_RESPONSE, relais_wbxml::tag::meetingresponse::STATUS)
         }
         _ => return None,
     })

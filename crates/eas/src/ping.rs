@@ -1,5 +1,5 @@
 //! Ping (MS-ASCMD §2.2.1.13): the device names folders and a heartbeat; the request is held
-//! until a commit of the account touches mail (the store's per-account notifications, so a
+//! until a commit of the account touches mail or groupware objects (the store's per-account notifications, so a
 //! parked Ping costs nothing when other accounts change), then the folders whose content
 //! changed since the Ping began are named (Status 2), or the heartbeat ends it (Status 1).
 //! The folder list and heartbeat are kept with the device, so a Ping without a body repeats
@@ -15,6 +15,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::folders::collection_id;
 use crate::{Answer, Ctx, clamp, text_of};
+
+/// The kinds of commit a Ping looks at: mail, and the objects of address books, calendars
+/// and task lists.
+const WATCHED: [DataType; 5] = [DataType::Email, DataType::Mailbox, DataType::Contact, DataType::Event, DataType::Task];
 
 /// The device sync state's name for its last Ping.
 const PING: &str = "ping";
@@ -108,11 +112,7 @@ pub(crate) async fn ping(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
         let woken = tokio::time::timeout_at(deadline, changes.recv()).await;
         match woken {
             Err(_) => return Answer::Doc(status(1)),
-            Ok(Ok(n))
-                if !(n.touches(DataType::Email) || n.touches(DataType::Mailbox) || n.touches(DataType::Contact)) =>
-            {
-                continue;
-            }
+            Ok(Ok(n)) if !WATCHED.iter().any(|t| n.touches(*t)) => continue,
             Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) => {
                 tokio::time::sleep_until(deadline).await;
                 return Answer::Doc(status(1));
@@ -144,7 +144,7 @@ async fn changed_since(
     out
 }
 
-/// Whether folder `c` (a mailbox or an address book) changed after `since`; an error when the
+/// Whether folder `c` (a mailbox, address book, calendar or task list) changed after `since`; an error when the
 /// device may no longer read it.
 async fn changed(ctx: &Ctx<'_>, c: relais_store::CollectionId, since: Modseq) -> Result<bool, ()> {
     match mailbox::changed_since(ctx.store(), &ctx.actor, c, since).await {

@@ -124,17 +124,18 @@ async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>) -> Elemen
     let key_text = text_of(c, a::SYNC_KEY).unwrap_or_default();
     let id = text_of(c, a::COLLECTION_ID).unwrap_or_default();
     let Some(mailbox) = collection_id(&id) else { return collection_status(&key_text, &id, 12) };
-    // Address books are synced as contacts; everything else here is mail.
+    // Address books, calendars and task lists are synced as their classes; everything else
+    // here is mail.
     let max = ctx.eas.config.max_window;
     let window_for = |w: Option<usize>| match w.unwrap_or(100) {
         0 => max,
         w => w.min(max),
     };
-    if let Ok(book) = ctx.eas.groupware().readable_collection(&ctx.actor, mailbox).await
-        && book.kind == relais_store::CollectionKind::AddressBook
+    if let Ok(coll) = ctx.eas.groupware().readable_collection(&ctx.actor, mailbox).await
+        && crate::objects::Class::of(coll.kind).is_some()
     {
         let w = window_for(text_of(c, a::WINDOW_SIZE).and_then(|w| w.parse().ok()).or(window));
-        return crate::contacts::collection(ctx, &book, c, w).await;
+        return crate::objects::collection(ctx, &coll, c, w).await;
     }
     let Ok(key) = key_text.parse::<u32>() else { return collection_status("0", &id, 3) };
     let dir = &ctx.eas.directory;
@@ -417,6 +418,11 @@ pub(crate) async fn estimate(ctx: &Ctx<'_>, id: &str, key: &str) -> Result<usize
         Ok(None) => return Err(4),
         Err(_) => return Err(2),
     };
+    if let Ok(coll) = ctx.eas.groupware().readable_collection(&ctx.actor, mailbox).await
+        && crate::objects::Class::of(coll.kind).is_some()
+    {
+        return crate::objects::estimate(ctx, &coll, &stored, key).await;
+    }
     let state: State = match key {
         k if k == stored.key => serde_json::from_str(&stored.state).map_err(|_| 4u32)?,
         k if k == stored.prev_key => serde_json::from_str(&stored.prev_state).map_err(|_| 4u32)?,

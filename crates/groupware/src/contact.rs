@@ -7,6 +7,7 @@
 
 use calcard::vcard::{VCardEntry, VCardParameterName, VCardParameterValue, VCardProperty, VCardType, VCardValue};
 
+use crate::lines::{fold, unfold};
 use crate::vcard::{ContactCard, escape};
 
 /// A telephone's kind.
@@ -251,36 +252,10 @@ fn normalise_date(s: &str) -> String {
     if digits.len() == 8 { format!("{}-{}-{}", &digits[..4], &digits[4..6], &digits[6..]) } else { s.to_owned() }
 }
 
-/// RFC 6350 §3.2: lines folded at 75 octets, on character boundaries.
-fn fold(line: &str, out: &mut String) {
-    let mut width = 0;
-    for c in line.chars() {
-        if width + c.len_utf8() > 75 {
-            out.push_str("\r\n ");
-            width = 1;
-        }
-        out.push(c);
-        width += c.len_utf8();
-    }
-    out.push_str("\r\n");
-}
-
 /// The unfolded lines of a card's text whose property the fields do not map (and that are not
 /// the card's frame, version or UID).
 fn kept(text: &str) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    for raw in text.split('\n') {
-        let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        match raw.chars().next() {
-            Some(' ' | '\t') if !lines.is_empty() => {
-                if let Some(last) = lines.last_mut() {
-                    last.push_str(&raw[1..]);
-                }
-            }
-            _ if raw.is_empty() => {}
-            _ => lines.push(raw.to_owned()),
-        }
-    }
+    let lines = unfold(text);
     lines
         .into_iter()
         .filter(|l| {

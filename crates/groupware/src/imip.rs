@@ -53,6 +53,18 @@ pub fn itip(text: &str) -> Option<(Method, CalendarObject)> {
     Some((method, CalendarObject::parse(&ical.to_string()).ok()?))
 }
 
+/// The invitation or cancellation a message carries (its first iTIP REQUEST or CANCEL), as the
+/// event fields a mail client shows it with; `None` for any other message.
+pub fn invitation(raw: &[u8]) -> Option<(Method, crate::event::EventFields)> {
+    calendar_parts(raw).iter().find_map(|text| {
+        let (method, _) = itip(text)?;
+        if method == Method::Reply {
+            return None;
+        }
+        Some((method, crate::event::EventFields::from_ical(text)?))
+    })
+}
+
 /// The object as an iTIP message body: METHOD added to the VCALENDAR.
 pub(crate) fn with_method(ical: &ICalendar, method: Method) -> String {
     let text = ical.to_string();
@@ -267,7 +279,7 @@ impl Groupware {
 }
 
 /// The decoded text of every text/calendar part of a message.
-fn calendar_parts(raw: &[u8]) -> Vec<String> {
+pub(crate) fn calendar_parts(raw: &[u8]) -> Vec<String> {
     let Some(msg) = MessageParser::default().parse(raw) else { return Vec::new() };
     msg.parts
         .iter()
@@ -315,6 +327,11 @@ mod tests {
         let (method, back) = itip(&parts[0]).unwrap();
         assert_eq!(method, Method::Request);
         assert_eq!(back.uid, "x1");
+        let (method, fields) = invitation(&raw).unwrap();
+        assert_eq!((method, fields.uid.as_str(), fields.subject.as_deref()), (Method::Request, "x1", Some("Review")));
+        let reply = message(&p, &["bob@example.com".into()], Method::Reply, &obj, "mail.test");
+        assert!(invitation(&reply).is_none(), "a reply is no invitation");
+        assert!(invitation(b"Subject: hi\r\n\r\nhello").is_none());
         assert!(String::from_utf8_lossy(&raw).contains("Subject: Invitation: Review"));
         assert!(itip(&obj.ical.to_string()).is_none(), "no METHOD, no iTIP");
     }

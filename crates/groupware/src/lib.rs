@@ -4,6 +4,10 @@
 //! - `ical`: calendar object resources (RFC 4791 §4.1): parse, check, expand occurrences.
 //! - `recurrence`: the bounds every expansion keeps (instances, candidates per period, rules).
 //! - `vcard`: address object resources (RFC 6352 §5.1), vCard 3.0/4.0.
+//! - `contact`, `event`, `task`: a contact, event or task as the fields field-by-field
+//!   clients (ActiveSync, EWS) carry, read from and written back into the stored text, keeping
+//!   what they do not map; `rrule` (their recurrence), `timezone` (zone rules, the ActiveSync
+//!   TimeZone blob, Windows names), `lines` (content lines kept as written).
 //! - `props`: a collection's protocol properties (display name, colour, time zone, dead ones).
 //! - `files`: the WebDAV file store, folders and files of any content.
 //! - `acceptance`: who may change a scheduled event (organizer, attendee, sender verified).
@@ -18,16 +22,22 @@
 pub mod acceptance;
 pub mod booking;
 pub mod contact;
+pub mod event;
 pub mod files;
 pub mod freebusy;
 pub mod gal;
 pub mod ical;
 pub mod imip;
+mod lines;
 pub mod props;
 pub mod recurrence;
 pub mod resources;
+pub mod respond;
+pub mod rrule;
 pub mod scheduling;
 pub mod sync;
+pub mod task;
+pub mod timezone;
 pub mod vcard;
 
 pub use calcard;

@@ -188,3 +188,46 @@ impl Groupware {
             .await?
     }
 }
+
+impl Groupware {
+    /// The collections of `kind` in `actor`'s own account that it may read, by id; a
+    /// calendar account's scheduling inbox is not one of its calendars (RFC 6638 §2.2).
+    pub async fn own_collections(&self, actor: &Actor, kind: relais_store::CollectionKind) -> Result<Vec<Collection>> {
+        let actor = actor.clone();
+        self.store
+            .read(move |r| {
+                let mut out = Vec::new();
+                for c in r.collections(actor.principal, kind)? {
+                    if c.role.as_deref() == Some(crate::scheduling::INBOX_ROLE) {
+                        continue;
+                    }
+                    if access::rights_on(r, &actor, &c)?.contains(Rights::READ_ITEMS) {
+                        out.push(c);
+                    }
+                }
+                Ok(out)
+            })
+            .await
+            .map_err(Error::from)
+    }
+
+    /// How many objects the delta of collection `id` for a client holding `held` names
+    /// (removed, changed and not yet held), counted on the list without reading any content.
+    pub async fn count_missing(&self, actor: &Actor, id: CollectionId, held: Held) -> Result<usize> {
+        let actor = actor.clone();
+        self.store
+            .read(move |r| {
+                if let Err(e) = readable(r, &actor, id)? {
+                    return Ok(Err(e));
+                }
+                let mut n = 0;
+                if held.item > 0 {
+                    let changes = r.collection_changes_since(id, held.modseq)?;
+                    n += changes.iter().filter(|c| c.kind == ChangeKind::Destroyed && c.id.0 <= held.item).count();
+                }
+                n += r.resources(id)?.iter().filter(|x| x.id.0 > held.item || x.modseq > held.modseq).count();
+                Ok(Ok(n))
+            })
+            .await?
+    }
+}
