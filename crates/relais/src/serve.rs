@@ -258,23 +258,20 @@ async fn accept_loop(
         let (stream, peer) = match accepted {
             Ok(a) => a,
             Err(e) => {
+                if AcceptFailures::exhausted(&e) && failures.shed(&listener, &service).await {
+                    continue;
+                }
                 failures.back_off(&e).await;
                 continue;
             }
         };
         failures.backoff = Duration::ZERO;
+        failures.keep_spare();
         let admitted = match connections.admit(service.protocol(), peer.ip()) {
             Ok(a) => a,
             Err(why) => {
                 tracing::debug!(%peer, limit = ?why, "connection refused");
-                if service.plain() {
-                    // Straight to the socket, non-blocking (the reply fits its empty buffer): a
-                    // refusal costs the loop nothing. Not `try_write`: a socket the reactor has
-                    // not yet seen writable would write nothing.
-                    if let Ok(mut socket) = stream.into_std() {
-                        let _ = std::io::Write::write(&mut socket, service.protocol().refusal());
-                    }
-                }
+                refuse(stream, &service);
                 continue;
             }
         };
@@ -306,27 +303,84 @@ async fn accept_loop(
     }
 }
 
-/// Failed accepts in a row. Out of descriptors (EMFILE, ENFILE) or memory, the connection stays
-/// in the backlog and the next accept fails alike: the loop backs off (10 ms, doubling to 1 s)
-/// instead of spinning, logs once per 10 s instead of flooding, and never ends. A failure of one
+/// Tells a client it is refused, on a plain-text service (with TLS from the first byte there is
+/// no way to say it before the handshake: the connection is closed). Straight to the socket,
+/// non-blocking (the reply fits its empty buffer): a refusal costs the loop nothing. Not
+/// `try_write`: a socket the reactor has not yet seen writable would write nothing.
+fn refuse(stream: tokio::net::TcpStream, service: &Service) {
+    if service.plain()
+        && let Ok(mut socket) = stream.into_std()
+    {
+        let _ = std::io::Write::write(&mut socket, service.protocol().refusal());
+    }
+}
+
+/// Failed accepts in a row. Out of descriptors (EMFILE, ENFILE), the connection stays in the
+/// backlog and the next accept fails alike: the loop gives back a spare descriptor it holds for
+/// this, accepts that one client and refuses it (so a client in the backlog is told, not left
+/// waiting for a greeting while the descriptors stay taken), and takes the spare again once it
+/// can. Without a spare, or out of memory, the loop backs off (10 ms, doubling to 1 s) instead
+/// of spinning. It logs once per 10 s instead of flooding, and never ends. A failure of one
 /// connection (reset before it was accepted) is skipped at once.
-#[derive(Default)]
 struct AcceptFailures {
     backoff: Duration,
     logged: Option<std::time::Instant>,
+    spare: Option<std::fs::File>,
+}
+
+impl Default for AcceptFailures {
+    fn default() -> Self {
+        AcceptFailures { backoff: Duration::ZERO, logged: None, spare: std::fs::File::open("/dev/null").ok() }
+    }
 }
 
 impl AcceptFailures {
+    fn exhausted(e: &std::io::Error) -> bool {
+        matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM))
+    }
+
+    /// Takes the spare descriptor again if it was given back.
+    fn keep_spare(&mut self) {
+        if self.spare.is_none() {
+            self.spare = std::fs::File::open("/dev/null").ok();
+        }
+    }
+
+    /// Out of descriptors: with the spare given back, accepts one waiting client and refuses it.
+    /// False when there was no spare or no client to take.
+    async fn shed(&mut self, listener: &TcpListener, service: &Service) -> bool {
+        let Some(spare) = self.spare.take() else {
+            self.keep_spare();
+            return false;
+        };
+        drop(spare);
+        self.log_exhausted();
+        // A zero timeout still polls the accept once: a client waiting in the backlog is taken.
+        let shed = match tokio::time::timeout(Duration::ZERO, listener.accept()).await {
+            Ok(Ok((stream, peer))) => {
+                tracing::debug!(%peer, "connection refused: out of file descriptors");
+                refuse(stream, service);
+                true
+            }
+            _ => false,
+        };
+        self.keep_spare();
+        shed
+    }
+
+    fn log_exhausted(&mut self) {
+        if self.logged.is_none_or(|at| at.elapsed() > Duration::from_secs(10)) {
+            self.logged = Some(std::time::Instant::now());
+            tracing::warn!("accept failed: out of file descriptors or memory; refusing and backing off");
+        }
+    }
+
     async fn back_off(&mut self, e: &std::io::Error) {
-        let exhausted = matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM));
-        if !exhausted {
+        if !Self::exhausted(e) {
             tracing::debug!(error = %e, "accept failed");
             return;
         }
-        if self.logged.is_none_or(|at| at.elapsed() > Duration::from_secs(10)) {
-            self.logged = Some(std::time::Instant::now());
-            tracing::warn!(error = %e, "accept failed: out of file descriptors or memory; backing off");
-        }
+        self.log_exhausted();
         self.backoff = (self.backoff * 2).clamp(Duration::from_millis(10), Duration::from_secs(1));
         tokio::time::sleep(self.backoff).await;
     }
