@@ -66,6 +66,22 @@ pub enum AdminCommand {
     /// The devices (ActiveSync phones) that sync an account: list, show, wipe, remove.
     #[command(subcommand)]
     Device(crate::admin_device::DeviceCommand),
+    /// The server's scheduled backups (`[backup]` in the config).
+    #[command(subcommand)]
+    Backup(BackupCommand),
+}
+
+#[derive(Subcommand)]
+pub enum BackupCommand {
+    /// The last scheduled runs: time, kind, size, duration, outcome and error.
+    Status {
+        /// The backup directory (default: `backup.path` of the config).
+        #[arg(long)]
+        path: Option<std::path::PathBuf>,
+        /// How many runs to show.
+        #[arg(long, default_value_t = 10)]
+        last: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -266,6 +282,11 @@ pub enum AuthCommand {
 }
 
 pub async fn run(data: &Path, config: &Config, command: AdminCommand) -> Result<()> {
+    // Reads the backup directory only: no store needed.
+    if let AdminCommand::Backup(BackupCommand::Status { path, last }) = &command {
+        let dir = path.as_ref().or(config.backup.path.as_ref()).context("no backup.path in the config; give --path")?;
+        return crate::backup_schedule::print_status(dir, *last);
+    }
     if config.store.backend == crate::config::Backend::Sqlite && !data.join("relais.db").exists() {
         std::fs::create_dir_all(data).with_context(|| format!("cannot create data directory {}", data.display()))?;
     }
@@ -288,6 +309,7 @@ pub async fn run(data: &Path, config: &Config, command: AdminCommand) -> Result<
         AdminCommand::Delegate(a) => crate::admin_access::delegate(&dir, a).await,
         AdminCommand::Migrate(c) => crate::migrate::run(&dir, c).await,
         AdminCommand::Device(c) => crate::admin_device::run(&dir, c).await,
+        AdminCommand::Backup(_) => Ok(()), // answered above
         AdminCommand::Dkim(DkimCommand::Generate { domain, selector }) => {
             let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
             if !dir.is_local_domain(&domain).await? {

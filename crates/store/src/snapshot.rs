@@ -74,6 +74,11 @@ pub trait SnapshotSink: Send {
     fn sequences(&mut self, sequences: &[(String, i64)]) -> Result<()>;
     /// How many blobs follow and their total size (for progress).
     fn blobs_total(&mut self, _count: u64, _bytes: u64) {}
+    /// Whether the sink takes this blob's content; a blob it declines (an incremental backup
+    /// holds it already in its base) is not read at all.
+    fn wants(&mut self, _hash: &BlobHash) -> bool {
+        true
+    }
     fn blob(&mut self, hash: &BlobHash, data: &[u8]) -> Result<()>;
 }
 
@@ -197,6 +202,9 @@ fn read_snapshot(conn: &mut dyn Conn, blobs: &BlobStore, sink: &mut dyn Snapshot
     for row in referenced {
         let text = row.text(0)?;
         let hash = BlobHash::parse(&text).ok_or_else(|| Error::Corrupt(format!("blob hash {text:?}")))?;
+        if !sink.wants(&hash) {
+            continue;
+        }
         let data = match blobs.get_row(conn, &hash) {
             Err(Error::NotFound(_)) if blobs.dir().is_some() => blobs.get_file(&hash)?,
             other => other?,
