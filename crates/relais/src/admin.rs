@@ -50,11 +50,12 @@ pub enum AdminCommand {
     /// DKIM signing keys.
     #[command(subcommand)]
     Dkim(DkimCommand),
-    /// Write an account's mail (Maildir), calendars and tasks (iCalendar) and contacts (vCard)
-    /// to a new directory.
+    /// Write an account's mail (Maildir, or mbox with --format mbox), calendars and tasks
+    /// (iCalendar) and contacts (vCard) to a new directory.
     Export(crate::admin_export::ExportArgs),
-    /// Read such a directory (or Maildir folders) into an account; what is there already is skipped.
-    Import(crate::admin_export::ExportArgs),
+    /// Read such a directory (Maildir folders, mbox files) into an account; what is there
+    /// already is skipped.
+    Import(crate::admin_export::ImportArgs),
     /// Share a collection (mailbox, calendar, address book) with a permission level or rights,
     /// or show its sharing.
     Share(crate::admin_access::ShareArgs),
