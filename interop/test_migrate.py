@@ -5,6 +5,7 @@ is picked up; a run killed halfway resumes without duplicates; a source that ren
 UIDs (new UIDVALIDITY) is matched by Message-ID, date and size; and a CSV of accounts runs with
 a concurrency limit and a report line per account. Read back with imapclient on both sides."""
 
+import re
 import signal
 import subprocess
 import time
@@ -105,8 +106,33 @@ def test_folders_flags_dates_and_reruns(relais_factory):
 
         # A second run adds nothing.
         out = migrate(r, dc, ALICE, "alice").stdout
-        assert f"{ALICE}: ok, 0 messages migrated" in out, out
+        assert f"{ALICE}: ok, 0 messages migrated" in out and "; 0 with changed flags" in out, out
         assert listing(dst) == got
+
+        # Flags changed at the source since (Dovecot offers CONDSTORE: only those are fetched)
+        # reach the messages migrated before: added, removed, keywords, in two folders.
+        src = dovecot(dc, "alice")
+        src.select_folder("INBOX")
+        inbox = sorted(src.search("ALL"))
+        src.add_flags(inbox[0], [b"\\Flagged", b"$Label2"])
+        src.remove_flags(inbox[1], [b"\\Seen"])
+        src.set_flags(inbox[2], [b"\\Answered"])
+        src.select_folder("Work/2026")
+        src.add_flags(sorted(src.search("ALL"))[0], [b"\\Seen", b"Later"])
+        expected = listing(src)
+        src.logout()
+        run = r.admin("migrate", "imap", "--host", "127.0.0.1", "--port", str(dc.port), "--plain", "--user", "alice",
+                      "--password", dc.password, ALICE, env={"RUST_LOG": "relais::migrate=debug"})
+        out = run.stdout
+        assert f"{ALICE}: ok, 0 messages migrated" in out and "; 4 with changed flags" in out, out
+        # Only the changed messages' flags were read (CHANGEDSINCE the modseq of the last run).
+        assert re.search(r'folder="INBOX" changed_since=Some\(\d+\) fetched=3', run.stderr), run.stderr
+        assert "INBOX -> INBOX: 0 new, 0 already here, 3 with changed flags" in out, out
+        got = listing(dst)
+        for name, rows in expected.items():
+            assert got.get(name) == rows, name
+        out = migrate(r, dc, ALICE, "alice").stdout
+        assert "; 0 with changed flags" in out, out
 
         # Mail that arrived since, in two folders, is picked up, and only it.
         src = dovecot(dc, "alice")
@@ -197,9 +223,9 @@ def test_bulk_csv_with_a_report_per_account(relais_factory, tmp_path):
             f"{BOB},u2,\"{dc.password}\",{dc.port},plain\n"
             f"nobody@{DOMAIN},u3,{dc.password},{dc.port},plain\n")
         proc = r.admin("migrate", "imap", "--host", "127.0.0.1", "--csv", csv, "--concurrency", "2", check=False)
-        assert proc.returncode != 0, "one account failed"
+        assert proc.returncode != 0, ("one account failed", proc.stderr)
         out = proc.stdout
-        assert f"{ALICE}: ok, 3 messages migrated" in out, out
+        assert f"{ALICE}: ok, 3 messages migrated" in out, (out, proc.stderr)
         assert f"{BOB}: ok, 4 messages migrated" in out, out
         assert f"nobody@{DOMAIN}: FAILED" in out and "2 of 3 accounts migrated" in out, out
         assert "run the same command again" in proc.stderr

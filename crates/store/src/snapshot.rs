@@ -40,6 +40,7 @@ pub const TABLES: &[&str] = &[
     "vacations",
     "vacation_replies",
     "migration_progress",
+    "migration_messages",
     "devices",
     "device_sync",
 ];

@@ -161,7 +161,10 @@ async fn imap_command(dir: &Directory, args: ImapArgs) -> Result<()> {
     };
     let job = Job { account: args.account.clone().unwrap_or_default(), source };
     let reports = one(dir, &mailer, tls, &job, &mut |r: &FolderReport| {
-        println!("{} -> {}: {} new, {} already here", r.folder, r.target, r.added, r.skipped);
+        println!(
+            "{} -> {}: {} new, {} already here, {} with changed flags",
+            r.folder, r.target, r.added, r.skipped, r.updated
+        );
     })
     .await?;
     println!("{}", summary(&job.account, &reports));
@@ -182,7 +185,11 @@ async fn one(
 fn summary(account: &str, reports: &[FolderReport]) -> String {
     let added: usize = reports.iter().map(|r| r.added).sum();
     let skipped: usize = reports.iter().map(|r| r.skipped).sum();
-    format!("{account}: ok, {added} messages migrated in {} folders ({skipped} already here)", reports.len())
+    let updated: usize = reports.iter().map(|r| r.updated).sum();
+    format!(
+        "{account}: ok, {added} messages migrated in {} folders ({skipped} already here); {updated} with changed flags",
+        reports.len()
+    )
 }
 
 /// Every job, `concurrency` at a time; a line per account as each ends; fails if any did.
