@@ -21,6 +21,8 @@ use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -103,7 +105,11 @@ impl Written {
         let rows: u64 = m.tables.iter().map(|t| t.rows).sum();
         let base = match (&m.base, m.referenced) {
             (Some(b), Some(r)) => {
-                format!(", incremental from {} which holds the other {} blobs", b.path, r.count - m.blobs.count)
+                format!(
+                    ", incremental from {} which holds the other {} blobs",
+                    b.path,
+                    r.count.saturating_sub(m.blobs.count)
+                )
             }
             _ => String::new(),
         };
@@ -150,6 +156,9 @@ pub async fn write(store: &Store, backend: &str, path: &Path, base: Option<&Path
     fs::create_dir_all(partial.join("tables"))?;
     fs::create_dir_all(partial.join("blobs"))?;
     let sink = DirSink::new(partial.clone(), held);
+    // Dropping this future (the server stopping) stops the snapshot at its next row or blob,
+    // instead of leaving it to run on its blocking thread; what it wrote stays `.partial`.
+    let _stop = StopOnDrop(sink.stopped.clone());
     let (schema, sink) = store.snapshot(sink).await.context("backup failed")?;
     let manifest = sink.finish(schema, backend, base)?;
     write_synced(&partial.join("manifest.json"), &serde_json::to_vec_pretty(&manifest)?)?;
@@ -325,6 +334,17 @@ struct DirSink {
     /// Blobs the base chain holds: not written again.
     held: HashSet<String>,
     progress: Progress,
+    /// Set when the backup is abandoned: every further call fails.
+    stopped: Arc<AtomicBool>,
+}
+
+/// Stops a snapshot when the future writing it is dropped.
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 struct TableFile {
@@ -345,6 +365,14 @@ impl DirSink {
             referenced: BlobTotals::default(),
             held,
             progress: Progress::new("backup", 0),
+            stopped: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    fn check(&self) -> relais_store::Result<()> {
+        match self.stopped.load(Ordering::Relaxed) {
+            true => Err(relais_store::Error::Io(std::io::Error::other("the backup was abandoned"))),
+            false => Ok(()),
         }
     }
 
@@ -379,6 +407,7 @@ impl DirSink {
 
 impl SnapshotSink for DirSink {
     fn table(&mut self, name: &str, columns: &[String]) -> relais_store::Result<()> {
+        self.check()?;
         self.close_table()?;
         let out = BufWriter::new(File::create(self.root.join("tables").join(format!("{name}.jsonl")))?);
         let mut t = TableFile { name: name.to_owned(), out, hash: Sha256::new(), rows: 0 };
@@ -388,6 +417,7 @@ impl SnapshotSink for DirSink {
     }
 
     fn rows(&mut self, rows: &[Row]) -> relais_store::Result<()> {
+        self.check()?;
         let Some(t) = self.current.as_mut() else { return Ok(()) };
         for row in rows {
             let values: Vec<serde_json::Value> = row.0.iter().map(to_json).collect();
@@ -414,6 +444,7 @@ impl SnapshotSink for DirSink {
     }
 
     fn blob(&mut self, hash: &BlobHash, data: &[u8]) -> relais_store::Result<()> {
+        self.check()?;
         let name = hash.as_str();
         let dir = self.root.join("blobs").join(&name[..2]);
         fs::create_dir_all(&dir)?;
