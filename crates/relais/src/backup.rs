@@ -186,11 +186,15 @@ pub async fn restore(data: &Path, config: &Config, path: &Path) -> Result<()> {
         bail!("the target store is not empty: restore goes into a new data directory or an empty database");
     }
     let mut progress = Progress::new("restore", manifest.referenced.unwrap_or(manifest.blobs).bytes);
+    let mut batch = BlobBatch::default();
     for blob in blobs {
         let content = fs::read(&blob)?;
         progress.blob(content.len() as u64);
-        store.restore_blob(content).await?;
+        if let Some(full) = batch.add(content) {
+            store.restore_blobs(full).await?;
+        }
     }
+    store.restore_blobs(batch.contents).await?;
     let mut messages = Vec::new();
     for table in TABLES {
         restore_table(&store, path, table, &mut messages, &mut progress).await?;
@@ -202,6 +206,26 @@ pub async fn restore(data: &Path, config: &Config, path: &Path) -> Result<()> {
         if links.len() > 1 { format!(" (an incremental backup on {} others)", links.len() - 1) } else { String::new() };
     println!("restore complete: {}{chain} into {}", path.display(), target_name(data, config));
     Ok(())
+}
+
+/// Blobs restored per transaction: at most `RESTORE_CHUNK` of them and 16 MiB.
+#[derive(Default)]
+struct BlobBatch {
+    contents: Vec<Vec<u8>>,
+    bytes: usize,
+}
+
+impl BlobBatch {
+    /// Adds a blob; returns the batch when it is full.
+    fn add(&mut self, content: Vec<u8>) -> Option<Vec<Vec<u8>>> {
+        self.bytes += content.len();
+        self.contents.push(content);
+        if self.contents.len() < RESTORE_CHUNK && self.bytes < 16 << 20 {
+            return None;
+        }
+        self.bytes = 0;
+        Some(std::mem::take(&mut self.contents))
+    }
 }
 
 /// Checks every link of the chain (tables of the newest, blob contents of all) and that every
@@ -387,6 +411,7 @@ impl DirSink {
 
     fn finish(mut self, schema: i64, backend: &str, base: Option<BaseRef>) -> Result<Manifest> {
         self.close_table()?;
+        sync_all_written(&self.root)?;
         sync_tree(&self.root.join("blobs"))?;
         sync_dir(&self.root.join("tables"))?;
         self.progress.done();
@@ -450,7 +475,11 @@ impl SnapshotSink for DirSink {
         fs::create_dir_all(&dir)?;
         let mut f = File::create(dir.join(name))?;
         f.write_all(data)?;
-        f.sync_all()?;
+        // One fsync per blob made a backup of small messages run at a few MB/s: on Linux the
+        // whole backup is synced once before its manifest is written (`sync_all_written`).
+        if !cfg!(target_os = "linux") {
+            f.sync_all()?;
+        }
         self.blobs.count += 1;
         self.blobs.bytes += data.len() as u64;
         self.progress.blob(data.len() as u64);
@@ -594,6 +623,23 @@ fn write_synced(path: &Path, data: &[u8]) -> Result<()> {
 
 fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir)?.sync_all()?;
+    Ok(())
+}
+
+/// Makes every file written under `dir` durable: on Linux one syncfs(2) of its file system
+/// (each blob file was written without a sync of its own); elsewhere each file synced itself.
+fn sync_all_written(dir: &Path) -> Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let d = File::open(dir)?;
+        // SAFETY: syncfs only reads the descriptor, which `d` keeps open for the call.
+        if unsafe { libc::syncfs(d.as_raw_fd()) } != 0 {
+            return Err(std::io::Error::last_os_error()).context("cannot sync the backup to disk");
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = dir;
     Ok(())
 }
 

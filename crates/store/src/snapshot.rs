@@ -172,12 +172,24 @@ impl Store {
     /// Stores a blob's content for a store being restored; its reference count comes from the
     /// snapshot's `blobs` rows.
     pub async fn restore_blob(&self, data: Vec<u8>) -> Result<()> {
+        self.restore_blobs(vec![data]).await
+    }
+
+    /// `restore_blob` for many: those kept in the database in one transaction (one commit for
+    /// thousands of small messages, not one each), the others as files.
+    pub async fn restore_blobs(&self, contents: Vec<Vec<u8>>) -> Result<()> {
         let blobs = self.inner.blobs.clone();
-        if data.len() <= crate::INLINE_BLOB_MAX || blobs.dir().is_none() {
-            self.write(move |tx| blobs.put_row(tx.conn(), &data).map(|_| ())).await
-        } else {
-            crate::run_blocking(move || blobs.put_file(&data).map(|_| ())).await
+        let inline = |d: &Vec<u8>| d.len() <= crate::INLINE_BLOB_MAX || blobs.dir().is_none();
+        let (rows, files): (Vec<Vec<u8>>, Vec<Vec<u8>>) = contents.into_iter().partition(inline);
+        if !rows.is_empty() {
+            let blobs = blobs.clone();
+            self.write(move |tx| rows.iter().try_for_each(|d| blobs.put_row(tx.conn(), d).map(|_| ()))).await?;
         }
+        for data in files {
+            let blobs = blobs.clone();
+            crate::run_blocking(move || blobs.put_file(&data).map(|_| ())).await?;
+        }
+        Ok(())
     }
 }
 
