@@ -166,7 +166,13 @@ impl Store {
                 let mut conn = sqlite::SqliteConn::open(&path, false, config.cache_kib)?;
                 migrate::run(&mut conn)?;
                 let pool = Pool::sqlite(path.clone(), config.max_connections, config.cache_kib);
-                let writer = writer::Writer::start(conn, notifier.clone(), config.group_commit_max, counters.clone())?;
+                let writer = writer::Writer::start(
+                    conn,
+                    path.clone(),
+                    notifier.clone(),
+                    config.group_commit_max,
+                    counters.clone(),
+                )?;
                 (pool, Some(writer), BlobStore::files(dir.join("blobs"))?)
             }
             Backend::Postgres { url } => {
