@@ -360,6 +360,8 @@ struct DirSink {
     progress: Progress,
     /// Set when the backup is abandoned: every further call fails.
     stopped: Arc<AtomicBool>,
+    /// Blob fan-out directories made so far.
+    fans: HashSet<String>,
 }
 
 /// Stops a snapshot when the future writing it is dropped.
@@ -376,6 +378,8 @@ struct TableFile {
     out: BufWriter<File>,
     hash: Sha256,
     rows: u64,
+    /// The line being written (kept to reuse its allocation).
+    line: Vec<u8>,
 }
 
 impl DirSink {
@@ -390,6 +394,7 @@ impl DirSink {
             held,
             progress: Progress::new("backup", 0),
             stopped: Arc::new(AtomicBool::new(false)),
+            fans: HashSet::new(),
         }
     }
 
@@ -435,8 +440,9 @@ impl SnapshotSink for DirSink {
         self.check()?;
         self.close_table()?;
         let out = BufWriter::new(File::create(self.root.join("tables").join(format!("{name}.jsonl")))?);
-        let mut t = TableFile { name: name.to_owned(), out, hash: Sha256::new(), rows: 0 };
-        write_line(&mut t, serde_json::to_vec(columns).map_err(io_error)?)?;
+        let mut t = TableFile { name: name.to_owned(), out, hash: Sha256::new(), rows: 0, line: Vec::new() };
+        serde_json::to_writer(&mut t.line, columns).map_err(io_error)?;
+        write_line(&mut t)?;
         self.current = Some(t);
         Ok(())
     }
@@ -445,8 +451,8 @@ impl SnapshotSink for DirSink {
         self.check()?;
         let Some(t) = self.current.as_mut() else { return Ok(()) };
         for row in rows {
-            let values: Vec<serde_json::Value> = row.0.iter().map(to_json).collect();
-            write_line(t, serde_json::to_vec(&values).map_err(io_error)?)?;
+            serde_json::to_writer(&mut t.line, &JsonRow(&row.0)).map_err(io_error)?;
+            write_line(t)?;
             t.rows += 1;
         }
         self.progress.rows(rows.len() as u64);
@@ -472,7 +478,9 @@ impl SnapshotSink for DirSink {
         self.check()?;
         let name = hash.as_str();
         let dir = self.root.join("blobs").join(&name[..2]);
-        fs::create_dir_all(&dir)?;
+        if self.fans.insert(name[..2].to_owned()) {
+            fs::create_dir_all(&dir)?;
+        }
         let mut f = File::create(dir.join(name))?;
         f.write_all(data)?;
         // One fsync per blob made a backup of small messages run at a few MB/s: on Linux the
@@ -487,24 +495,46 @@ impl SnapshotSink for DirSink {
     }
 }
 
-fn write_line(t: &mut TableFile, mut line: Vec<u8>) -> relais_store::Result<()> {
-    line.push(b'\n');
-    t.hash.update(&line);
-    t.out.write_all(&line)?;
+/// Writes the line in `t.line` (and a line end) and hashes it; leaves `t.line` empty for the next.
+fn write_line(t: &mut TableFile) -> relais_store::Result<()> {
+    t.line.push(b'\n');
+    t.hash.update(&t.line);
+    t.out.write_all(&t.line)?;
+    t.line.clear();
     Ok(())
+}
+
+/// A row as a JSON array, serialised from the row's values without copying them (integers,
+/// strings, null; bytes as {"b64": "…"}).
+struct JsonRow<'a>(&'a [Value]);
+
+impl serde::Serialize for JsonRow<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for v in self.0 {
+            match v {
+                Value::Null => seq.serialize_element(&())?,
+                Value::Int(i) => seq.serialize_element(i)?,
+                Value::Text(t) => seq.serialize_element(t.as_str())?,
+                Value::Bytes(b) => seq.serialize_element(&B64(b))?,
+            }
+        }
+        return seq.end();
+
+        struct B64<'a>(&'a [u8]);
+        impl serde::Serialize for B64<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                let mut map = s.serialize_map(Some(1))?;
+                map.serialize_entry("b64", &base64::engine::general_purpose::STANDARD.encode(self.0))?;
+                map.end()
+            }
+        }
+    }
 }
 
 fn io_error(e: serde_json::Error) -> relais_store::Error {
     relais_store::Error::Io(std::io::Error::other(e))
-}
-
-fn to_json(v: &Value) -> serde_json::Value {
-    match v {
-        Value::Null => serde_json::Value::Null,
-        Value::Int(i) => (*i).into(),
-        Value::Text(s) => s.clone().into(),
-        Value::Bytes(b) => serde_json::json!({ "b64": base64::engine::general_purpose::STANDARD.encode(b) }),
-    }
 }
 
 fn from_json(v: serde_json::Value) -> Result<Value> {
