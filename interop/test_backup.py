@@ -261,6 +261,12 @@ def test_incremental_backup_chain(relais_factory, tmp_path):
     assert bodies(copy) == contents, "every message byte for byte"
     assert sum(m in b for m in new_mail for b in contents["INBOX"].values()) == 3
     copy.stop()
+    # The same chain into PostgreSQL.
+    pg = relais_factory("pg", listeners=LISTENERS, settings=pg_settings())
+    assert "restore complete" in pg.command("restore", str(tmp_path / "incr2")).stdout
+    pg.start()
+    assert state(pg) == before and bodies(pg) == contents
+    pg.stop()
 
     # A damaged base: one bit of a blob of the full backup flipped. Refused, naming it.
     damaged = tmp_path / "damaged"
