@@ -209,3 +209,141 @@ def test_archive_file_backup_and_restore(relais_factory, tmp_path):
     out = target.command("restore", str(truncated), check=False)
     assert out.returncode != 0 and ("damaged" in out.stderr or "not a complete backup" in out.stderr), out.stderr
     assert not (target.data_dir / "relais.db").exists(), "nothing was written"
+
+
+def bodies(r):
+    """Every message's full content (BODY[]) per mailbox, by UID: what byte-identical means."""
+    c = imap(r)
+    out = {}
+    for box in ("INBOX", "Projects"):
+        c.select(box, readonly=True)
+        _, data = c.uid("FETCH", "1:*", "(UID BODY.PEEK[])")
+        out[box] = {re.search(rb"UID (\d+)", part[0]).group(1): part[1] for part in data if isinstance(part, tuple)}
+    c.logout()
+    return out
+
+
+def test_incremental_backup_chain(relais_factory, tmp_path):
+    """full → more mail → incremental (only the new blobs) → another incremental on it →
+    restore of the newest link into a new directory: every message byte for byte, UIDs,
+    flags, MODSEQs, ETags and sync tokens as they were; a missing or damaged base is refused."""
+    source = relais_factory("source", listeners=LISTENERS, settings=SETTINGS).start()
+    seed(source)
+    full = tmp_path / "full"
+    backup(source, full)
+    full_blobs = {p.name for p in (full / "blobs").glob("*/*")}
+
+    new_mail = [f"Subject: later {i}\r\nMessage-ID: <later{i}@x>\r\n\r\nnew body {i} {'y' * 5000}\r\n".encode()
+                for i in range(3)]
+    with smtplib.SMTP(*source.addr("smtp")) as s:
+        for m in new_mail:
+            s.sendmail("x@elsewhere.test", [USER], m)
+    out = source.command("backup", "--incremental-from", str(full), str(tmp_path / "incr1"))
+    assert "incremental from full" in out.stdout, out.stdout
+    incr1_blobs = {p.name for p in (tmp_path / "incr1/blobs").glob("*/*")}
+    assert len(incr1_blobs) == 3 and not incr1_blobs & full_blobs, "only the three new messages' blobs"
+    assert not (tmp_path / "incr1.partial").exists()
+
+    c = imap(source)
+    c.select("INBOX")
+    c.append("INBOX", "(\\Seen)", None, b"Subject: last\r\n\r\nthe last one\r\n")
+    c.uid("STORE", "1", "+FLAGS", "(\\Answered)")  # metadata only: no new blob
+    c.logout()
+    source.command("backup", "--incremental-from", str(tmp_path / "incr1"), str(tmp_path / "incr2"))
+    assert len(list((tmp_path / "incr2/blobs").glob("*/*"))) == 1
+    before, contents = state(source), bodies(source)
+
+    copy = relais_factory("copy", listeners=LISTENERS, settings=SETTINGS)
+    out = copy.command("restore", str(tmp_path / "incr2"))
+    assert "restore complete" in out.stdout and "2 others" in out.stdout, out.stdout
+    copy.start()
+    assert state(copy) == before
+    assert bodies(copy) == contents, "every message byte for byte"
+    assert sum(m in b for m in new_mail for b in contents["INBOX"].values()) == 3
+    copy.stop()
+    # The same chain into PostgreSQL.
+    pg = relais_factory("pg", listeners=LISTENERS, settings=pg_settings())
+    assert "restore complete" in pg.command("restore", str(tmp_path / "incr2")).stdout
+    pg.start()
+    assert state(pg) == before and bodies(pg) == contents
+    pg.stop()
+
+    # A damaged base: one bit of a blob of the full backup flipped. Refused, naming it.
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    for name in ("full", "incr1", "incr2"):
+        shutil.copytree(tmp_path / name, damaged / name)
+    blob = next((damaged / "full/blobs").glob("*/*"))
+    raw = bytearray(blob.read_bytes())
+    raw[0] ^= 1
+    blob.write_bytes(bytes(raw))
+    target = relais_factory("target", listeners=LISTENERS, settings=SETTINGS)
+    out = target.command("restore", str(damaged / "incr2"), check=False)
+    assert out.returncode != 0 and "damaged" in out.stderr and "(base)" in out.stderr and blob.name in out.stderr, out.stderr
+    assert not (target.data_dir / "relais.db").exists(), "nothing was written"
+
+    # A missing base: refused with a message naming it.
+    shutil.rmtree(damaged / "incr1")
+    out = target.command("restore", str(damaged / "incr2"), check=False)
+    assert out.returncode != 0 and "missing" in out.stderr and "incr1" in out.stderr, out.stderr
+    # A base replaced by another backup under its name: refused.
+    shutil.copytree(tmp_path / "incr2", damaged / "incr1")
+    out = target.command("restore", str(damaged / "incr2"), check=False)
+    assert out.returncode != 0 and "not the backup" in out.stderr, out.stderr
+    assert not (target.data_dir / "relais.db").exists()
+    # An incremental backup is a directory made from a directory.
+    out = source.command("backup", "--incremental-from", str(full), str(tmp_path / "x.tar.gz"), check=False)
+    assert out.returncode != 0 and "directory" in out.stderr, out.stderr
+
+
+def test_scheduled_backups(relais_factory, tmp_path):
+    """`[backup] schedule = "every 2s"`: the server makes dated backups by itself, a full one
+    then an incremental on it (full_every = 2), keeps the newest two and every base they need,
+    records each run, and `relais admin backup status` shows them; the newest restores."""
+    import json
+    import time
+
+    backups = tmp_path / "backups"
+    settings = {**SETTINGS, "backup": {"schedule": "every 2s", "path": str(backups), "keep": 2, "full_every": 2}}
+    source = relais_factory("source", listeners=LISTENERS, settings=settings).start()
+    seed(source)
+    status = backups / "backup-status.jsonl"
+    deadline = time.monotonic() + 60
+    runs = []
+    while time.monotonic() < deadline:
+        runs = [json.loads(line) for line in status.read_text().splitlines()] if status.exists() else []
+        if len(runs) >= 5:
+            break
+        time.sleep(0.5)
+    assert len(runs) >= 5, runs
+    assert all(r["ok"] for r in runs), runs
+    assert [r["kind"] for r in runs[:4]] == ["full", "incremental", "full", "incremental"], runs
+    assert all(r["bytes"] > 0 and r["millis"] >= 0 for r in runs)
+
+    contents = bodies(source)
+    source.stop()  # nothing changes while the directory is looked at
+    runs = [json.loads(line) for line in status.read_text().splitlines()]
+    kept = sorted(p for p in backups.iterdir() if p.is_dir())
+    assert not [p for p in kept if p.name.endswith(".partial")]
+    names = {p.name for p in kept}
+    # The newest two, plus the base of a kept incremental: never more than three.
+    assert 2 <= len(kept) <= 3, names
+    assert runs[-1]["name"] in names and runs[-2]["name"] in names
+    for p in kept:
+        base = json.loads((p / "manifest.json").read_text()).get("base")
+        if base:
+            assert base["path"] in names, f"{p.name} needs {base['path']}, which was pruned"
+    assert runs[0]["name"] not in names, "the oldest was pruned"
+
+    out = source.admin("backup", "status").stdout
+    assert runs[-1]["name"] in out and "incremental" in out and "ok" in out, out
+    assert f"{len(kept)} backups in" in out, out
+
+    copy = relais_factory("copy", listeners=LISTENERS, settings=SETTINGS)
+    assert "restore complete" in copy.command("restore", str(backups / runs[-1]["name"])).stdout
+    copy.start()
+    assert bodies(copy) == contents
+
+    bad = relais_factory("bad", listeners=LISTENERS, settings={**SETTINGS, "backup": {"schedule": "weekly"}})
+    out = bad.admin("backup", "status", check=False)
+    assert out.returncode != 0 and "backup.schedule" in out.stderr, out.stderr

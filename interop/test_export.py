@@ -30,8 +30,8 @@ def dav(user):
     return s
 
 
-def listing(r, user):
-    """Per mailbox: sorted (subject, flags, internal date) of its messages."""
+def per_mailbox(r, user, items, row):
+    """Per mailbox: the sorted `row(part)` of each message's FETCH `items` answer."""
     c = imap(r, user)
     out = {}
     for line in c.list()[1]:
@@ -40,18 +40,23 @@ def listing(r, user):
         if exists[0] == b"0":
             out[name] = []
             continue
-        _, data = c.fetch("1:*", "(FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
-        rows = []
-        for part in data:
-            if isinstance(part, tuple):
-                meta = part[0].decode()
-                # \Recent is the session's, not the message's (RFC 3501 §2.3.2): never exported.
-                flags = sorted(f for f in meta.split("FLAGS (")[1].split(")")[0].split() if f != "\\Recent")
-                date = meta.split('INTERNALDATE "')[1].split('"')[0]
-                rows.append((part[1].decode().strip(), tuple(flags), date))
-        out[name] = sorted(rows)
+        _, data = c.fetch("1:*", items)
+        out[name] = sorted(row(part) for part in data if isinstance(part, tuple))
     c.logout()
     return out
+
+
+def listing(r, user):
+    """Per mailbox: sorted (subject, flags, internal date) of its messages."""
+
+    def row(part):
+        meta = part[0].decode()
+        # \Recent is the session's, not the message's (RFC 3501 §2.3.2): never exported.
+        flags = sorted(f for f in meta.split("FLAGS (")[1].split(")")[0].split() if f != "\\Recent")
+        date = meta.split('INTERNALDATE "')[1].split('"')[0]
+        return (part[1].decode().strip(), tuple(flags), date)
+
+    return per_mailbox(r, user, "(FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (SUBJECT)])", row)
 
 
 def test_export_then_import(relais_factory, tmp_path):
@@ -101,3 +106,58 @@ def test_export_then_import(relais_factory, tmp_path):
     assert "imported 0 messages and 0" in again and "(7 already there)" in again, again
     assert listing(r, BOB) == theirs
     assert r.admin("export", ALICE, out, check=False).returncode != 0  # never over an export
+
+
+def bodies(r, user):
+    """Per mailbox, the sorted full contents (BODY[]) of its messages."""
+    return per_mailbox(r, user, "(BODY.PEEK[])", lambda part: part[1])
+
+
+def test_mbox_export_then_import(relais_factory, tmp_path):
+    """`--format mbox`: one mbox per folder that Python's mailbox.mbox reads (flags in Status and
+    X-Status, keywords in X-Keywords, the internal date in the From line, body lines starting
+    with From quoted); imported into another account the messages are byte for byte the same,
+    with their flags, keywords, dates and folders; a second import adds nothing."""
+    r = relais_factory(listeners=["smtp", "imap"], settings=SETTINGS).start()
+    r.admin("domain", "add", DOMAIN)
+    for u in (ALICE, BOB):
+        r.admin("user", "add", u, "--password", "pw")
+    with smtplib.SMTP(*r.addr("smtp")) as s:
+        s.sendmail("x@elsewhere.test", [ALICE], b"Subject: m0\r\nMessage-ID: <m0@x>\r\n\r\nFrom the start\r\n>From quoted\r\n\r\nFrom after a blank line\r\n")
+        s.sendmail("x@elsewhere.test", [ALICE], b"Subject: m1\r\nMessage-ID: <m1@x>\r\n\r\nbody 1\r\n")
+    c = imap(r, ALICE)
+    c.create("Work/2026")
+    c.create("Empty")
+    c.select("INBOX")
+    c.store("1", "+FLAGS", "(\\Seen \\Flagged $Label1 Important)")
+    c.store("2", "+FLAGS", "(\\Answered \\Draft)")
+    c.copy("2", "Work/2026")
+    c.append("Work", "(\\Seen \\Deleted)", '"01-Feb-2020 10:00:00 +0000"', b"Subject: old\r\n\r\nfrom 2020\r\n")
+    c.logout()
+
+    out = tmp_path / "alice"
+    assert "exported 4 messages" in r.admin("export", ALICE, out, "--format", "mbox").stdout
+    assert (out / "mail" / "Work" / "2026.mbox").is_file() and (out / "mail" / "Empty.mbox").is_file()
+    text = (out / "mail" / "INBOX.mbox").read_bytes()
+    assert b"\n>From the start\n>>From quoted\n" in text and b"\n>From after a blank line\n" in text, text
+    assert b"\r\n" not in text, "LF line ends, as mbox readers expect"
+    # An independent mbox reader: flags and the From line's date.
+    inbox = list(mailbox.mbox(out / "mail" / "INBOX.mbox", create=False))
+    assert [m["Subject"] for m in inbox] == ["m0", "m1"]
+    assert sorted(inbox[0].get_flags()) == ["F", "O", "R"] and inbox[0]["X-Keywords"] == "$Label1 Important"
+    assert sorted(inbox[1].get_flags()) == ["A", "O", "T"]
+    work = list(mailbox.mbox(out / "mail" / "Work.mbox", create=False))
+    assert work[0].get_from().endswith("Sat Feb  1 10:00:00 2020"), work[0].get_from()
+    assert "D" in work[0].get_flags()
+
+    result = r.admin("import", BOB, out).stdout
+    assert "imported 4 messages" in result, result
+    mine, theirs = listing(r, ALICE), listing(r, BOB)
+    for box in ("INBOX", "Work", "Work/2026", "Empty"):
+        assert theirs[box] == mine[box], box
+    assert bodies(r, BOB)["INBOX"] == bodies(r, ALICE)["INBOX"], "byte for byte"
+    assert bodies(r, BOB)["Work"] == bodies(r, ALICE)["Work"]
+
+    again = r.admin("import", BOB, out).stdout
+    assert "imported 0 messages" in again and "(4 already there)" in again, again
+    assert listing(r, BOB) == theirs

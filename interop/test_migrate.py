@@ -5,6 +5,7 @@ is picked up; a run killed halfway resumes without duplicates; a source that ren
 UIDs (new UIDVALIDITY) is matched by Message-ID, date and size; and a CSV of accounts runs with
 a concurrency limit and a report line per account. Read back with imapclient on both sides."""
 
+import re
 import signal
 import subprocess
 import time
@@ -105,8 +106,33 @@ def test_folders_flags_dates_and_reruns(relais_factory):
 
         # A second run adds nothing.
         out = migrate(r, dc, ALICE, "alice").stdout
-        assert f"{ALICE}: ok, 0 messages migrated" in out, out
+        assert f"{ALICE}: ok, 0 messages migrated" in out and "; 0 with changed flags" in out, out
         assert listing(dst) == got
+
+        # Flags changed at the source since (Dovecot offers CONDSTORE: only those are fetched)
+        # reach the messages migrated before: added, removed, keywords, in two folders.
+        src = dovecot(dc, "alice")
+        src.select_folder("INBOX")
+        inbox = sorted(src.search("ALL"))
+        src.add_flags(inbox[0], [b"\\Flagged", b"$Label2"])
+        src.remove_flags(inbox[1], [b"\\Seen"])
+        src.set_flags(inbox[2], [b"\\Answered"])
+        src.select_folder("Work/2026")
+        src.add_flags(sorted(src.search("ALL"))[0], [b"\\Seen", b"Later"])
+        expected = listing(src)
+        src.logout()
+        run = r.admin("migrate", "imap", "--host", "127.0.0.1", "--port", str(dc.port), "--plain", "--user", "alice",
+                      "--password", dc.password, ALICE, env={"RUST_LOG": "relais::migrate=debug"})
+        out = run.stdout
+        assert f"{ALICE}: ok, 0 messages migrated" in out and "; 4 with changed flags" in out, out
+        # Only the changed messages' flags were read (CHANGEDSINCE the modseq of the last run).
+        assert re.search(r'folder="INBOX" changed_since=Some\(\d+\) fetched=3', run.stderr), run.stderr
+        assert "INBOX -> INBOX: 0 new, 0 already here, 3 with changed flags" in out, out
+        got = listing(dst)
+        for name, rows in expected.items():
+            assert got.get(name) == rows, name
+        out = migrate(r, dc, ALICE, "alice").stdout
+        assert "; 0 with changed flags" in out, out
 
         # Mail that arrived since, in two folders, is picked up, and only it.
         src = dovecot(dc, "alice")
@@ -197,9 +223,9 @@ def test_bulk_csv_with_a_report_per_account(relais_factory, tmp_path):
             f"{BOB},u2,\"{dc.password}\",{dc.port},plain\n"
             f"nobody@{DOMAIN},u3,{dc.password},{dc.port},plain\n")
         proc = r.admin("migrate", "imap", "--host", "127.0.0.1", "--csv", csv, "--concurrency", "2", check=False)
-        assert proc.returncode != 0, "one account failed"
+        assert proc.returncode != 0, ("one account failed", proc.stderr)
         out = proc.stdout
-        assert f"{ALICE}: ok, 3 messages migrated" in out, out
+        assert f"{ALICE}: ok, 3 messages migrated" in out, (out, proc.stderr)
         assert f"{BOB}: ok, 4 messages migrated" in out, out
         assert f"nobody@{DOMAIN}: FAILED" in out and "2 of 3 accounts migrated" in out, out
         assert "run the same command again" in proc.stderr
@@ -244,19 +270,26 @@ def test_from_relais_over_tls_and_starttls(relais_factory):
     dst.logout()
 
 
-def test_dav_from_another_relais(relais_factory):
-    """`relais admin migrate dav` from a second Relais: calendars (one made by MKCALENDAR with
-    a display name), a task list and an address book found from the server's root URL; every
-    object arrives byte for byte by GET; a re-run adds nothing; an object added since is picked up."""
-    import requests
-
+def dav_pair(relais_factory, target_users):
+    """A source Relais with ALICE and a target Relais with `target_users`, DAV over plain HTTP."""
     dav_settings = {"dav": {"plaintext_auth_on_loopback": True}}
     source = relais_factory("davsource", settings=dav_settings).start()
     source.admin("domain", "add", DOMAIN)
     source.admin("user", "add", ALICE, "--password", "pw")
     target = relais_factory("davtarget", settings=dav_settings).start()
     target.admin("domain", "add", DOMAIN)
-    target.admin("user", "add", BOB, "--password", "pw")
+    for u in target_users:
+        target.admin("user", "add", u, "--password", "pw")
+    return source, target
+
+
+def test_dav_from_another_relais(relais_factory):
+    """`relais admin migrate dav` from a second Relais: calendars (one made by MKCALENDAR with
+    a display name), a task list and an address book found from the server's root URL; every
+    object arrives byte for byte by GET; a re-run adds nothing; an object added since is picked up."""
+    import requests
+
+    source, target = dav_pair(relais_factory, [BOB])
 
     def session(user):
         s = requests.Session()
@@ -293,7 +326,7 @@ def test_dav_from_another_relais(relais_factory):
                             BOB).stdout
 
     out = migrate_dav()
-    assert f"{BOB}: ok, 4 objects migrated" in out, out
+    assert f"{BOB}: ok, 4 objects migrated" in out and "4 read by multiget, 0 by GET" in out, out
     dst = session(BOB)
     for path, body in objects.items():
         got = dst.get(f"{target.http_url}/dav/{path.replace(ALICE, BOB)}")
@@ -311,3 +344,91 @@ def test_dav_from_another_relais(relais_factory):
     bad = target.admin("migrate", "dav", "--url", f"{source.http_url}/", "--user", ALICE, "--password", "nope", BOB,
                        check=False)
     assert bad.returncode != 0 and "refused the login" in bad.stderr, bad.stderr
+
+
+class RefusesReport:
+    """A proxy in front of a DAV server that refuses REPORT (405), as some servers do for
+    multiget; everything else is passed through."""
+
+    def __init__(self, upstream):
+        import http.client
+        import http.server
+        import threading
+
+        host, port = upstream
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def forward(self):
+                if self.command == "REPORT":
+                    self.send_response(405)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                c = http.client.HTTPConnection(host, port, timeout=30)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+                c.request(self.command, self.path, body=body, headers=headers)
+                r = c.getresponse()
+                data = r.read()
+                self.send_response(r.status)
+                for k, v in r.getheaders():
+                    if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                c.close()
+
+            do_GET = do_PROPFIND = do_REPORT = do_OPTIONS = forward
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+def test_dav_multiget_in_batches_and_get_fallback(relais_factory):
+    """130 events come in two calendar-multiget REPORTs (batches of 100), byte for byte; from a
+    source that refuses REPORT the same objects come by GET."""
+    import requests
+
+    source, target = dav_pair(relais_factory, [BOB, f"carol@{DOMAIN}"])
+    s = requests.Session()
+    s.auth = (ALICE, "pw")
+    s.trust_env = False
+    objects = {}
+    for i in range(130):
+        body = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\n"
+                f"UID:e{i}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260105T{10 + i % 8:02}0000Z\r\n"
+                f"DURATION:PT1H\r\nSUMMARY:Event {i} & <more>\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+        name = f"e{i}.ics"
+        assert s.put(f"{source.http_url}/dav/calendars/{ALICE}/Calendar/{name}", data=body.encode()).status_code == 201
+        objects[name] = body.encode()
+
+    def check(user):
+        dst = requests.Session()
+        dst.auth = (user, "pw")
+        dst.trust_env = False
+        for name, body in list(objects.items())[::13]:
+            got = dst.get(f"{target.http_url}/dav/calendars/{user}/Calendar/{name}")
+            assert got.status_code == 200 and got.content == body, (name, got.status_code)
+
+    out = target.admin("migrate", "dav", "--url", f"{source.http_url}/", "--user", ALICE, "--password", "pw",
+                       BOB).stdout
+    assert f"{BOB}: ok, 130 objects migrated" in out and "130 read by multiget, 0 by GET" in out, out
+    check(BOB)
+
+    proxy = RefusesReport(source.addr("http"))
+    try:
+        carol = f"carol@{DOMAIN}"
+        out = target.admin("migrate", "dav", "--url", proxy.url, "--user", ALICE, "--password", "pw", carol).stdout
+        assert f"{carol}: ok, 130 objects migrated" in out and "0 read by multiget, 130 by GET" in out, out
+        check(carol)
+    finally:
+        proxy.close()

@@ -2,7 +2,9 @@
 //! connection reusing its session. Sizes are fixed (`--size BYTES`) or the peers' mix
 //! (`--mix`: 2 KiB ×100, 10 ×60, 50 ×30, 200 ×10 per 200, as ../shared/peers/gen-mbox). A 250
 //! from Relais means the message is durable, so the accept rate is the delivery rate. Prints a
-//! figure every 10% and `msgs_per_s=N` last.
+//! figure every 10% and `msgs_per_s=N` last. `--until FILE` goes on until FILE exists (no
+//! message count) and then also prints each message's time to its 250, longest and p99: the
+//! longest write stall a delivering client saw (bench/backup runs it beside a backup).
 //!
 //! cargo run --release -p relais-bench --bin smtp-load -- --addr 127.0.0.1:25 --to u@example.test
 
@@ -20,6 +22,7 @@ struct Args {
     connections: usize,
     messages: u64,
     size: Option<usize>,
+    until: Option<std::path::PathBuf>,
 }
 
 fn args() -> Result<Args> {
@@ -29,6 +32,7 @@ fn args() -> Result<Args> {
         connections: 20,
         messages: 10_000,
         size: Some(5120),
+        until: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -40,6 +44,10 @@ fn args() -> Result<Args> {
             "--messages" => a.messages = value()?.parse()?,
             "--size" => a.size = Some(value()?.parse()?),
             "--mix" => a.size = None,
+            "--until" => {
+                a.until = Some(value()?.into());
+                a.messages = u64::MAX;
+            }
             other => bail!("unknown argument {other}"),
         }
     }
@@ -83,7 +91,10 @@ async fn reply(r: &mut BufReader<tokio::net::tcp::OwnedReadHalf>) -> Result<u16>
     }
 }
 
-async fn worker(a: Arc<Args>, next: Arc<AtomicU64>, done: Arc<AtomicU64>) -> Result<()> {
+/// Each delivered message's time from MAIL to its final 250, in microseconds.
+type Latencies = Arc<std::sync::Mutex<Vec<u64>>>;
+
+async fn worker(a: Arc<Args>, next: Arc<AtomicU64>, done: Arc<AtomicU64>, lat: Latencies) -> Result<()> {
     let stream = TcpStream::connect(&a.addr).await?;
     stream.set_nodelay(true)?;
     let (rd, mut wr) = stream.into_split();
@@ -93,11 +104,12 @@ async fn worker(a: Arc<Args>, next: Arc<AtomicU64>, done: Arc<AtomicU64>) -> Res
     reply(&mut rd).await?;
     loop {
         let i = next.fetch_add(1, Ordering::Relaxed);
-        if i >= a.messages {
+        if i >= a.messages || a.until.as_ref().is_some_and(|f| f.exists()) {
             wr.write_all(b"QUIT\r\n").await?;
             return Ok(());
         }
         let size = a.size.unwrap_or_else(|| mix_kib(i) * 1024);
+        let began = Instant::now();
         // RFC 2920: MAIL, RCPT and DATA in one write.
         wr.write_all(format!("MAIL FROM:<load@bench.test>\r\nRCPT TO:<{}>\r\nDATA\r\n", a.to).as_bytes()).await?;
         for expected in [250, 250, 354] {
@@ -111,6 +123,11 @@ async fn worker(a: Arc<Args>, next: Arc<AtomicU64>, done: Arc<AtomicU64>) -> Res
         if code != 250 {
             bail!("message {i}: DATA answered {code}");
         }
+        if a.until.is_some()
+            && let Ok(mut l) = lat.lock()
+        {
+            l.push(u64::try_from(began.elapsed().as_micros()).unwrap_or(u64::MAX));
+        }
         done.fetch_add(1, Ordering::Relaxed);
     }
 }
@@ -120,10 +137,11 @@ async fn main() -> Result<()> {
     let a = Arc::new(args()?);
     let next = Arc::new(AtomicU64::new(0));
     let done = Arc::new(AtomicU64::new(0));
+    let lat: Latencies = Arc::default();
     let start = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..a.connections {
-        tasks.push(tokio::spawn(worker(a.clone(), next.clone(), done.clone())));
+        tasks.push(tokio::spawn(worker(a.clone(), next.clone(), done.clone(), lat.clone())));
     }
     let progress = {
         let (a, done) = (a.clone(), done.clone());
@@ -138,7 +156,7 @@ async fn main() -> Result<()> {
                     println!("{n:>8} delivered  {rate:>8.0} msg/s over the last {}", n - last.0);
                     last = (n, Instant::now());
                 }
-                if n >= a.messages {
+                if n >= a.messages || a.until.as_ref().is_some_and(|f| f.exists()) {
                     return;
                 }
             }
@@ -152,6 +170,19 @@ async fn main() -> Result<()> {
     let rate = n as f64 / start.elapsed().as_secs_f64();
     let sizes = a.size.map_or("2-200 KiB mix".to_owned(), |s| format!("{s} bytes"));
     println!("{n} messages ({sizes}) over {} connections in {:.2} s", a.connections, start.elapsed().as_secs_f64());
+    if a.until.is_some() {
+        let mut l = lat.lock().map(|l| l.clone()).unwrap_or_default();
+        l.sort_unstable();
+        let at = |q: f64| l.get(((l.len() as f64 * q) as usize).min(l.len().saturating_sub(1))).copied().unwrap_or(0);
+        let ms = |us: u64| us as f64 / 1000.0;
+        println!(
+            "write latency: p50 {:.1} ms, p99 {:.1} ms, longest {:.1} ms over {} messages",
+            ms(at(0.5)),
+            ms(at(0.99)),
+            ms(l.last().copied().unwrap_or(0)),
+            l.len()
+        );
+    }
     println!("msgs_per_s={rate:.0}");
     Ok(())
 }

@@ -7,6 +7,7 @@
 //!   submission now; ActiveSync SendMail, EWS, JMAP, iMIP later), stores it for local
 //!   recipients and queues it for remote ones, in one durable transaction.
 //! - `headers`: trace and identity headers (Received, Return-Path, Message-ID, Date).
+//! - `mbox`: mbox files (mboxrd, flags in Status/X-Status/X-Keywords) for export and import.
 //! - `mailbox`: mailbox operations every front-end shares (append, …), one transaction each.
 //! - `search`: one query type for every front-end, evaluated by the store's index in SQL.
 //! - `recent`: IMAP's \Recent, claimed by one session per message (RFC 3501 §2.3.2).
@@ -28,6 +29,7 @@ pub mod deliver;
 pub mod dsn;
 pub mod headers;
 pub mod mailbox;
+pub mod mbox;
 pub mod outbound;
 pub mod recent;
 pub mod search;

@@ -50,11 +50,12 @@ pub enum AdminCommand {
     /// DKIM signing keys.
     #[command(subcommand)]
     Dkim(DkimCommand),
-    /// Write an account's mail (Maildir), calendars and tasks (iCalendar) and contacts (vCard)
-    /// to a new directory.
+    /// Write an account's mail (Maildir, or mbox with --format mbox), calendars and tasks
+    /// (iCalendar) and contacts (vCard) to a new directory.
     Export(crate::admin_export::ExportArgs),
-    /// Read such a directory (or Maildir folders) into an account; what is there already is skipped.
-    Import(crate::admin_export::ExportArgs),
+    /// Read such a directory (Maildir folders, mbox files) into an account; what is there
+    /// already is skipped.
+    Import(crate::admin_export::ImportArgs),
     /// Share a collection (mailbox, calendar, address book) with a permission level or rights,
     /// or show its sharing.
     Share(crate::admin_access::ShareArgs),
@@ -66,6 +67,22 @@ pub enum AdminCommand {
     /// The devices (ActiveSync phones) that sync an account: list, show, wipe, remove.
     #[command(subcommand)]
     Device(crate::admin_device::DeviceCommand),
+    /// The server's scheduled backups (`[backup]` in the config).
+    #[command(subcommand)]
+    Backup(BackupCommand),
+}
+
+#[derive(Subcommand)]
+pub enum BackupCommand {
+    /// The last scheduled runs: time, kind, size, duration, outcome and error.
+    Status {
+        /// The backup directory (default: `backup.path` of the config).
+        #[arg(long)]
+        path: Option<std::path::PathBuf>,
+        /// How many runs to show.
+        #[arg(long, default_value_t = 10)]
+        last: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -266,6 +283,11 @@ pub enum AuthCommand {
 }
 
 pub async fn run(data: &Path, config: &Config, command: AdminCommand) -> Result<()> {
+    // Reads the backup directory only: no store needed.
+    if let AdminCommand::Backup(BackupCommand::Status { path, last }) = &command {
+        let dir = path.as_ref().or(config.backup.path.as_ref()).context("no backup.path in the config; give --path")?;
+        return crate::backup_schedule::print_status(dir, *last);
+    }
     if config.store.backend == crate::config::Backend::Sqlite && !data.join("relais.db").exists() {
         std::fs::create_dir_all(data).with_context(|| format!("cannot create data directory {}", data.display()))?;
     }
@@ -288,6 +310,7 @@ pub async fn run(data: &Path, config: &Config, command: AdminCommand) -> Result<
         AdminCommand::Delegate(a) => crate::admin_access::delegate(&dir, a).await,
         AdminCommand::Migrate(c) => crate::migrate::run(&dir, c).await,
         AdminCommand::Device(c) => crate::admin_device::run(&dir, c).await,
+        AdminCommand::Backup(_) => Ok(()), // answered above
         AdminCommand::Dkim(DkimCommand::Generate { domain, selector }) => {
             let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
             if !dir.is_local_domain(&domain).await? {

@@ -6,15 +6,18 @@
 //!     <received>.M<id>.relais:2,<flags>          flags D F P R S T in the name (Maildir's info),
 //!     dovecot-keywords                            other keywords as letters a–z (Dovecot's file),
 //!                                                 the received date as the file's mtime
+//! PATH/mail/<folder>/<subfolder>.mbox             or, with --format mbox, one mbox per mailbox
+//!                                                 (relais_mail::mbox: mboxrd, flags in Status,
+//!                                                 X-Status, X-Keywords, the date in `From `)
 //! PATH/calendars/<name>/<resource>.ics            one iCalendar object per file (vdir)
 //! PATH/tasks/<name>/<resource>.ics
 //! PATH/contacts/<name>/<resource>.vcf             one vCard per file
 //! ```
 //!
 //! Folder names are written percent-encoded where a file name could not carry them. Import
-//! reads the same layout (and any Maildir++ tree of that shape); importing the same files again
-//! adds nothing: a message whose content the mailbox holds, and a resource whose name the
-//! collection holds, are skipped.
+//! reads the same layout, Maildir folders and `.mbox` files alike (and any Maildir++ tree of
+//! that shape); importing the same files again adds nothing: a message whose content the
+//! mailbox holds, and a resource whose name the collection holds, are skipped.
 
 use std::collections::HashMap;
 use std::fs;
@@ -35,6 +38,23 @@ pub struct ExportArgs {
     address: String,
     /// A new directory to write.
     path: PathBuf,
+    /// How mail is written: a Maildir per mailbox, or an mbox file per mailbox.
+    #[arg(long, value_enum, default_value_t = MailFormat::Maildir)]
+    format: MailFormat,
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// The account (a user's or shared mailbox's address).
+    address: String,
+    /// A directory written by export (Maildir folders and `.mbox` files are both read).
+    path: PathBuf,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MailFormat {
+    Maildir,
+    Mbox,
 }
 
 /// Maildir info flags (`:2,` suffix) and the IMAP flags they stand for, in the order they are
@@ -70,7 +90,10 @@ pub async fn export(dir: &Directory, a: ExportArgs) -> Result<()> {
     let by_id: HashMap<_, _> = mailboxes.iter().map(|c| (c.id, c.clone())).collect();
     for mailbox in &mailboxes {
         let folder = a.path.join("mail").join(file_path(&mailbox_path(mailbox, &by_id)));
-        counts.0 += export_mailbox(&store, mailbox, &folder).await?;
+        counts.0 += match a.format {
+            MailFormat::Maildir => export_mailbox(&store, mailbox, &folder).await?,
+            MailFormat::Mbox => export_mbox(&store, mailbox, &folder).await?,
+        };
     }
     for (kind, top, ext) in [
         (CollectionKind::Calendar, "calendars", "ics"),
@@ -161,7 +184,27 @@ async fn export_mailbox(store: &relais_store::Store, mailbox: &Collection, folde
     Ok(messages.len())
 }
 
-pub async fn import(dir: &Directory, a: ExportArgs) -> Result<()> {
+/// One mailbox as `<folder>.mbox`, in UID order (an empty mailbox: an empty file).
+async fn export_mbox(store: &relais_store::Store, mailbox: &Collection, folder: &Path) -> Result<usize> {
+    let mut file = folder.as_os_str().to_owned();
+    file.push(".mbox");
+    let file = PathBuf::from(file);
+    if let Some(parent) = file.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    let id = mailbox.id;
+    let messages = store.read(move |r| r.mailbox_messages(id)).await?;
+    let mut out = std::io::BufWriter::new(fs::File::create(&file)?);
+    for m in &messages {
+        let Some(blob) = m.blob.clone() else { continue };
+        let raw = store.blob(blob).await?;
+        relais_mail::mbox::write_message(&mut out, &raw, &m.keywords, m.received_at)?;
+    }
+    std::io::Write::flush(&mut out)?;
+    Ok(messages.len())
+}
+
+pub async fn import(dir: &Directory, a: ImportArgs) -> Result<()> {
     let account = account_of(dir, &a.address).await?;
     if !a.path.is_dir() {
         bail!("{} is not a directory", a.path.display());
@@ -174,6 +217,14 @@ pub async fn import(dir: &Directory, a: ExportArgs) -> Result<()> {
             let path = levels.join(&SEPARATOR.to_string());
             let mailbox = mailer.mailbox_at(account, &path).await.with_context(|| format!("mailbox {path}"))?;
             let (new, skipped) = import_maildir(&mailer, &mailbox, &folder).await?;
+            added.0 += new;
+            added.2 += skipped;
+        }
+        for (file, levels) in mbox_files(&mail)? {
+            let path = levels.join(&SEPARATOR.to_string());
+            let mailbox = mailer.mailbox_at(account, &path).await.with_context(|| format!("mailbox {path}"))?;
+            let (new, skipped) =
+                import_mbox(&mailer, &mailbox, &file).await.with_context(|| format!("{}", file.display()))?;
             added.0 += new;
             added.2 += skipped;
         }
@@ -238,15 +289,13 @@ fn maildirs(root: &Path) -> Result<Vec<(PathBuf, Vec<String>)>> {
 }
 
 async fn import_maildir(mailer: &Mailer, mailbox: &Collection, folder: &Path) -> Result<(usize, usize)> {
-    // The import acts for the mailbox's owner, as the server (every right on its own data).
-    let (actor, mailbox) = (relais_directory::access::Actor::system(mailbox.account), mailbox.id);
     let keywords: Vec<(char, String)> = fs::read_to_string(folder.join("dovecot-keywords"))
         .unwrap_or_default()
         .lines()
         .filter_map(|l| l.split_once(' '))
         .filter_map(|(i, k)| Some((char::from(b'a' + i.parse::<u8>().ok().filter(|i| *i < 26)?), k.to_owned())))
         .collect();
-    let (mut added, mut skipped, mut batch) = (0, 0, Vec::new());
+    let (mut batch, mut skipped) = (Batch::new(mailer, mailbox), 0);
     for sub in ["cur", "new"] {
         let dir = folder.join(sub);
         if !dir.is_dir() {
@@ -254,7 +303,7 @@ async fn import_maildir(mailer: &Mailer, mailbox: &Collection, folder: &Path) ->
         }
         for file in sorted_entries(&dir)? {
             let raw = fs::read(&file)?;
-            if raw.is_empty() || mailer.holds(mailbox, &raw).await? {
+            if raw.is_empty() || batch.holds(&raw).await? {
                 skipped += 1;
                 continue;
             }
@@ -269,18 +318,92 @@ async fn import_maildir(mailer: &Mailer, mailbox: &Collection, folder: &Path) ->
             }
             let received = fs::metadata(&file)?.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok());
             let received_at = received.map(|d| i64::try_from(d.as_secs()).unwrap_or(0));
-            batch.push(NewMessage { raw, keywords: flags, received_at });
-            if batch.len() == IMPORT_BATCH {
-                added += batch.len();
-                mailer.append(&actor, mailbox, std::mem::take(&mut batch)).await?;
+            batch.push(NewMessage { raw, keywords: flags, received_at }).await?;
+        }
+    }
+    Ok((batch.finish().await?, skipped))
+}
+
+/// Messages appended `IMPORT_BATCH` to a transaction, as the mailbox's owner (the import acts
+/// as the server, with every right on the account's own data).
+struct Batch<'a> {
+    mailer: &'a Mailer,
+    actor: relais_directory::access::Actor,
+    mailbox: relais_store::CollectionId,
+    pending: Vec<NewMessage>,
+    added: usize,
+}
+
+impl<'a> Batch<'a> {
+    fn new(mailer: &'a Mailer, mailbox: &Collection) -> Batch<'a> {
+        let actor = relais_directory::access::Actor::system(mailbox.account);
+        Batch { mailer, actor, mailbox: mailbox.id, pending: Vec::new(), added: 0 }
+    }
+
+    /// Whether the mailbox or this batch holds `raw` already (the one duplicate rule of import).
+    async fn holds(&self, raw: &[u8]) -> Result<bool> {
+        Ok(self.pending.iter().any(|m| m.raw == raw) || self.mailer.holds(self.mailbox, raw).await?)
+    }
+
+    async fn push(&mut self, m: NewMessage) -> Result<()> {
+        self.pending.push(m);
+        if self.pending.len() == IMPORT_BATCH {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<()> {
+        if !self.pending.is_empty() {
+            self.added += self.pending.len();
+            self.mailer.append(&self.actor, self.mailbox, std::mem::take(&mut self.pending)).await?;
+        }
+        Ok(())
+    }
+
+    /// Appends the rest; returns how many were added.
+    async fn finish(mut self) -> Result<usize> {
+        self.flush().await?;
+        Ok(self.added)
+    }
+}
+
+/// Every `.mbox` file under `root`, with its mailbox's path as levels (`Work/2026.mbox`: Work, 2026).
+fn mbox_files(root: &Path) -> Result<Vec<(PathBuf, Vec<String>)>> {
+    let mut out = Vec::new();
+    let mut todo = vec![(root.to_owned(), Vec::new())];
+    while let Some((dir, levels)) = todo.pop() {
+        if levels.len() > 64 {
+            bail!("{}: folders nested too deep", dir.display());
+        }
+        for entry in sorted_entries(&dir)? {
+            let name = file_name(&entry);
+            let mut next = levels.clone();
+            if entry.is_dir() && !matches!(name.as_str(), "cur" | "new" | "tmp") {
+                next.push(crate::percent::decode(&name));
+                todo.push((entry, next));
+            } else if let Some(stem) = name.strip_suffix(".mbox").filter(|s| !s.is_empty() && entry.is_file()) {
+                next.push(crate::percent::decode(stem));
+                out.push((entry, next));
             }
         }
     }
-    added += batch.len();
-    if !batch.is_empty() {
-        mailer.append(&actor, mailbox, batch).await?;
+    out.sort();
+    Ok(out)
+}
+
+/// One mbox file into `mailbox`, skipping what it holds (the Maildir import's rule).
+async fn import_mbox(mailer: &Mailer, mailbox: &Collection, file: &Path) -> Result<(usize, usize)> {
+    let mut reader = relais_mail::mbox::Reader::new(std::io::BufReader::new(fs::File::open(file)?));
+    let (mut batch, mut skipped) = (Batch::new(mailer, mailbox), 0);
+    while let Some(m) = reader.next_message()? {
+        if m.raw.is_empty() || batch.holds(&m.raw).await? {
+            skipped += 1;
+            continue;
+        }
+        batch.push(NewMessage { raw: m.raw, keywords: m.keywords, received_at: m.received_at }).await?;
     }
-    Ok((added, skipped))
+    Ok((batch.finish().await?, skipped))
 }
 
 async fn import_resources(groupware: &Groupware, collection: &Collection, folder: &Path) -> Result<(usize, usize)> {

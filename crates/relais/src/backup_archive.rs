@@ -37,7 +37,7 @@ pub async fn backup(data: &Path, config: &Config, path: &Path) -> Result<()> {
     if staging.exists() {
         fs::remove_dir_all(&staging).with_context(|| format!("cannot remove {}", staging.display()))?;
     }
-    crate::backup::backup(data, config, &staging).await?;
+    crate::backup::backup(data, config, &staging, None).await?;
     let partial = beside(path, ".partial");
     let packed = tokio::task::spawn_blocking({
         let (staging, partial) = (staging.clone(), partial.clone());

@@ -28,6 +28,7 @@ pub struct Config {
     pub http: Http,
     pub dns: Dns,
     pub directory: DirectorySettings,
+    pub backup: crate::backup_schedule::Settings,
 }
 
 #[derive(Debug, Deserialize)]
@@ -740,6 +741,7 @@ impl Config {
         {
             return Err(ConfigError(format!("config key `smtp.relay.ca_file`: {e}")));
         }
+        self.backup.validate().map_err(ConfigError)?;
         if self.tls.cert.is_some() != self.tls.key.is_some() {
             return Err(ConfigError("config keys `tls.cert` and `tls.key`: give both or neither".into()));
         }

@@ -12,6 +12,8 @@ mod admin_users_csv;
 mod admin_vacation;
 mod backup;
 mod backup_archive;
+mod backup_chain;
+mod backup_schedule;
 mod config;
 mod connections;
 mod csv;
@@ -76,6 +78,10 @@ enum Command {
         common: Common,
         /// The backup directory to make (it must not exist), or an archive file `NAME.tar.gz`.
         path: PathBuf,
+        /// Make an incremental backup: only the blobs this earlier backup directory (and the
+        /// backups it was made from) does not hold, with the full metadata snapshot.
+        #[arg(long, value_name = "PREVIOUS")]
+        incremental_from: Option<PathBuf>,
     },
     /// Restore a backup into an empty data directory or an empty PostgreSQL database.
     Restore {
@@ -171,12 +177,14 @@ fn main() -> ExitCode {
             init_logging("warn");
             runtime.block_on(admin::run(&common.data, &config, command))
         }
-        Command::Backup { common, path } => {
+        Command::Backup { common, path, incremental_from } => {
             init_logging("warn");
-            if backup_archive::is_archive(&path) {
-                runtime.block_on(backup_archive::backup(&common.data, &config, &path))
-            } else {
-                runtime.block_on(backup::backup(&common.data, &config, &path))
+            match (backup_archive::is_archive(&path), &incremental_from) {
+                (true, None) => runtime.block_on(backup_archive::backup(&common.data, &config, &path)),
+                (true, Some(_)) => {
+                    Err(anyhow::anyhow!("an incremental backup is a directory, not an archive: give a directory path"))
+                }
+                (false, base) => runtime.block_on(backup::backup(&common.data, &config, &path, base.as_deref())),
             }
         }
         Command::Restore { common, path } => {

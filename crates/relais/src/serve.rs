@@ -214,6 +214,13 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
         });
     }
     tokio::spawn(maintenance(state.store.clone(), control.handle()));
+    {
+        let (state, handle) = (state.clone(), control.handle());
+        let backend = crate::backup::backend_name(&state.config);
+        tokio::spawn(async move {
+            crate::backup_schedule::run(state.store.clone(), backend, &state.config.backup, handle).await;
+        });
+    }
     first_start_hint(&state).await;
 
     stop.await;

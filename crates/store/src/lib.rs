@@ -168,7 +168,13 @@ impl Store {
                 let mut conn = sqlite::SqliteConn::open(&path, false, config.sqlite_memory)?;
                 migrate::run(&mut conn)?;
                 let pool = Pool::sqlite(path.clone(), config.max_connections, config.sqlite_memory);
-                let writer = writer::Writer::start(conn, notifier.clone(), config.group_commit_max, counters.clone())?;
+                let writer = writer::Writer::start(
+                    conn,
+                    path.clone(),
+                    notifier.clone(),
+                    config.group_commit_max,
+                    counters.clone(),
+                )?;
                 (pool, Some(writer), BlobStore::files(dir.join("blobs"))?)
             }
             Backend::Postgres { url } => {

@@ -40,6 +40,7 @@ pub const TABLES: &[&str] = &[
     "vacations",
     "vacation_replies",
     "migration_progress",
+    "migration_messages",
     "devices",
     "device_sync",
 ];
@@ -74,6 +75,11 @@ pub trait SnapshotSink: Send {
     fn sequences(&mut self, sequences: &[(String, i64)]) -> Result<()>;
     /// How many blobs follow and their total size (for progress).
     fn blobs_total(&mut self, _count: u64, _bytes: u64) {}
+    /// Whether the sink takes this blob's content; a blob it declines (an incremental backup
+    /// holds it already in its base) is not read at all.
+    fn wants(&mut self, _hash: &BlobHash) -> bool {
+        true
+    }
     fn blob(&mut self, hash: &BlobHash, data: &[u8]) -> Result<()>;
 }
 
@@ -166,12 +172,24 @@ impl Store {
     /// Stores a blob's content for a store being restored; its reference count comes from the
     /// snapshot's `blobs` rows.
     pub async fn restore_blob(&self, data: Vec<u8>) -> Result<()> {
+        self.restore_blobs(vec![data]).await
+    }
+
+    /// `restore_blob` for many: those kept in the database in one transaction (one commit for
+    /// thousands of small messages, not one each), the others as files.
+    pub async fn restore_blobs(&self, contents: Vec<Vec<u8>>) -> Result<()> {
         let blobs = self.inner.blobs.clone();
-        if data.len() <= crate::INLINE_BLOB_MAX || blobs.dir().is_none() {
-            self.write(move |tx| blobs.put_row(tx.conn(), &data).map(|_| ())).await
-        } else {
-            crate::run_blocking(move || blobs.put_file(&data).map(|_| ())).await
+        let inline = |d: &Vec<u8>| d.len() <= crate::INLINE_BLOB_MAX || blobs.dir().is_none();
+        let (rows, files): (Vec<Vec<u8>>, Vec<Vec<u8>>) = contents.into_iter().partition(inline);
+        if !rows.is_empty() {
+            let blobs = blobs.clone();
+            self.write(move |tx| rows.iter().try_for_each(|d| blobs.put_row(tx.conn(), d).map(|_| ()))).await?;
         }
+        for data in files {
+            let blobs = blobs.clone();
+            crate::run_blocking(move || blobs.put_file(&data).map(|_| ())).await?;
+        }
+        Ok(())
     }
 }
 
@@ -197,6 +215,9 @@ fn read_snapshot(conn: &mut dyn Conn, blobs: &BlobStore, sink: &mut dyn Snapshot
     for row in referenced {
         let text = row.text(0)?;
         let hash = BlobHash::parse(&text).ok_or_else(|| Error::Corrupt(format!("blob hash {text:?}")))?;
+        if !sink.wants(&hash) {
+            continue;
+        }
         let data = match blobs.get_row(conn, &hash) {
             Err(Error::NotFound(_)) if blobs.dir().is_some() => blobs.get_file(&hash)?,
             other => other?,

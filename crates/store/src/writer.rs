@@ -5,10 +5,18 @@
 //! transaction. A job that fails or panics is rolled back to its savepoint alone; the others
 //! commit together. Each job's reply is sent only after COMMIT has returned, that is after the
 //! WAL is fsynced, so no caller hears "done" before its data is durable.
+//!
+//! Checkpoints (WAL frames copied back into the database file) run on a thread of their own,
+//! not in the writer's COMMIT as SQLite's automatic checkpoint does: while a long reader (a
+//! backup's snapshot) holds the WAL, it grows by every write, and the first automatic
+//! checkpoint after the reader let go copied all of it inside one writer's commit — a stall of
+//! seconds for every client waiting on a write (bench/backup).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
+use std::time::Duration;
 
 use crate::notify::Notifier;
 use crate::sql::Conn;
@@ -33,11 +41,23 @@ pub(crate) struct Counters {
 }
 
 impl Writer {
-    pub fn start(conn: SqliteConn, notifier: Notifier, max: usize, counters: Arc<Counters>) -> Result<Writer> {
+    pub fn start(
+        mut conn: SqliteConn,
+        path: PathBuf,
+        notifier: Notifier,
+        max: usize,
+        counters: Arc<Counters>,
+    ) -> Result<Writer> {
+        let checkpoints = SqliteConn::open(&path, false, crate::sqlite::Memory { cache_kib: 64, mmap_mib: 0 })?;
+        conn.batch("PRAGMA wal_autocheckpoint = 0")?;
+        let (wake, woken) = mpsc::sync_channel::<()>(1);
+        std::thread::Builder::new()
+            .name("relais-store-checkpoint".into())
+            .spawn(move || checkpoint_loop(checkpoints, &woken))?;
         let (queue, jobs) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("relais-store-writer".into())
-            .spawn(move || writer_loop(conn, &jobs, &notifier, max.max(1), &counters))?;
+            .spawn(move || writer_loop(conn, &jobs, &notifier, max.max(1), &counters, &wake))?;
         Ok(Writer { queue })
     }
 
@@ -46,7 +66,14 @@ impl Writer {
     }
 }
 
-fn writer_loop(mut conn: SqliteConn, jobs: &mpsc::Receiver<Job>, notifier: &Notifier, max: usize, counters: &Counters) {
+fn writer_loop(
+    mut conn: SqliteConn,
+    jobs: &mpsc::Receiver<Job>,
+    notifier: &Notifier,
+    max: usize,
+    counters: &Counters,
+    checkpoint: &mpsc::SyncSender<()>,
+) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < max {
@@ -56,6 +83,21 @@ fn writer_loop(mut conn: SqliteConn, jobs: &mpsc::Receiver<Job>, notifier: &Noti
             }
         }
         commit_batch(&mut conn, batch, notifier, counters);
+        // A wake-up already pending covers this commit too.
+        let _ = checkpoint.try_send(());
+    }
+}
+
+/// The checkpoint thread: after commits, at most every `CHECKPOINT_EVERY`, a PASSIVE
+/// checkpoint (it waits for no reader or writer and blocks none: what a reader still needs
+/// stays in the WAL for the next one). Ends with the writer.
+fn checkpoint_loop(mut conn: SqliteConn, woken: &mpsc::Receiver<()>) {
+    const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+    while woken.recv().is_ok() {
+        if let Err(e) = conn.batch("PRAGMA wal_checkpoint(PASSIVE)") {
+            tracing::warn!(error = %e, "store: checkpoint failed");
+        }
+        std::thread::sleep(CHECKPOINT_EVERY);
     }
 }
 

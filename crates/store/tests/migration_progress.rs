@@ -61,3 +61,38 @@ async fn rolled_back_with_its_write(f: Fresh) {
     assert_eq!(progress(store, alice, "INBOX").await, Some((7, 10)), "the failed write's progress is not kept");
 }
 on_both_backends!(rolled_back, rolled_back_with_its_write);
+
+/// Which item each source message became and the folder's HIGHESTMODSEQ: kept per folder,
+/// both forgotten when the folder's UIDVALIDITY changes.
+async fn items_and_modseq_per_folder(f: Fresh) {
+    use relais_store::ItemId;
+    let store = &f.store;
+    let alice = account(store).await;
+    set(store, alice, "INBOX", 7, 2).await;
+    store
+        .write(move |tx| {
+            tx.map_migrated(alice, SOURCE, "INBOX", &[(1, ItemId(10)), (2, ItemId(11))])?;
+            tx.map_migrated(alice, SOURCE, "INBOX", &[(2, ItemId(12))])?;
+            tx.map_migrated(alice, SOURCE, "Work", &[(1, ItemId(20))])?;
+            tx.set_migration_modseq(alice, SOURCE, "INBOX", 4242)
+        })
+        .await
+        .unwrap();
+    let items = store.read(move |r| r.migrated_items(alice, SOURCE, "INBOX")).await.unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!((items[&1], items[&2]), (ItemId(10), ItemId(12)), "a UID mapped again takes the newer item");
+    let p = store.read(move |r| r.migration_progress(alice, SOURCE, "INBOX")).await.unwrap().unwrap();
+    assert_eq!(p.highest_modseq, 4242);
+    set(store, alice, "INBOX", 7, 3).await;
+    let p = store.read(move |r| r.migration_progress(alice, SOURCE, "INBOX")).await.unwrap().unwrap();
+    assert_eq!(p.highest_modseq, 4242, "kept under the same UIDVALIDITY");
+
+    set(store, alice, "INBOX", 8, 1).await;
+    let items = store.read(move |r| r.migrated_items(alice, SOURCE, "INBOX")).await.unwrap();
+    assert!(items.is_empty(), "a new UIDVALIDITY: the old UIDs mean nothing");
+    let p = store.read(move |r| r.migration_progress(alice, SOURCE, "INBOX")).await.unwrap().unwrap();
+    assert_eq!(p.highest_modseq, 0);
+    let work = store.read(move |r| r.migrated_items(alice, SOURCE, "Work")).await.unwrap();
+    assert_eq!(work.len(), 1, "another folder's are its own");
+}
+on_both_backends!(items_and_modseq, items_and_modseq_per_folder);

@@ -135,3 +135,41 @@ async fn restore_refuses_unknown_tables_and_columns() {
     assert!(f.store.restore_rows("sqlite_master".into(), vec!["name".into()], vec![]).await.is_err());
     assert!(f.store.restore_rows("items".into(), vec!["id); DROP TABLE items; --".into()], vec![]).await.is_err());
 }
+
+/// A sink that declines the blobs it holds already (an incremental backup's base).
+struct Declining {
+    inner: Memory,
+    held: Vec<String>,
+    asked: usize,
+}
+
+impl SnapshotSink for Declining {
+    fn table(&mut self, name: &str, columns: &[String]) -> relais_store::Result<()> {
+        self.inner.table(name, columns)
+    }
+    fn rows(&mut self, rows: &[Row]) -> relais_store::Result<()> {
+        self.inner.rows(rows)
+    }
+    fn sequences(&mut self, s: &[(String, i64)]) -> relais_store::Result<()> {
+        self.inner.sequences(s)
+    }
+    fn wants(&mut self, hash: &BlobHash) -> bool {
+        self.asked += 1;
+        !self.held.iter().any(|h| h == hash.as_str())
+    }
+    fn blob(&mut self, hash: &BlobHash, data: &[u8]) -> relais_store::Result<()> {
+        assert!(!self.held.iter().any(|h| h == hash.as_str()), "a declined blob was given");
+        self.inner.blob(hash, data)
+    }
+}
+
+async fn declined_blobs_are_skipped(f: Fresh) {
+    fill(&f.store).await;
+    let (_, full) = f.store.snapshot(Memory::default()).await.unwrap();
+    let held = vec![full.blobs[0].0.clone()];
+    let (_, part) = f.store.snapshot(Declining { inner: Memory::default(), held, asked: 0 }).await.unwrap();
+    assert_eq!(part.asked, 2, "asked about every referenced blob");
+    assert_eq!(part.inner.blobs, full.blobs[1..], "only the blob it did not hold");
+    assert_eq!(part.inner.tables.len(), full.tables.len(), "every table all the same");
+}
+on_both_backends!(declined, declined_blobs_are_skipped);

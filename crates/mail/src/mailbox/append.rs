@@ -50,12 +50,13 @@ impl Mailer {
         mailbox: CollectionId,
         messages: Vec<NewMessage>,
     ) -> Result<Vec<(ItemId, Uid)>, MailError> {
-        self.append_then(actor, mailbox, messages, |_| Ok(())).await
+        self.append_then(actor, mailbox, messages, |_, _| Ok(())).await
     }
 
-    /// `append`, and `then` in the same transaction after the messages are stored: a migration
-    /// records how far it has come with the messages that take it there, so an interruption
-    /// leaves neither a message without its progress nor progress without its message.
+    /// `append`, and `then` in the same transaction after the messages are stored (given each
+    /// one's item and UID, in order): a migration records how far it has come, and what each
+    /// source message became, with the messages that take it there, so an interruption leaves
+    /// neither a message without its progress nor progress without its message.
     pub async fn append_then<F>(
         &self,
         actor: &Actor,
@@ -64,7 +65,7 @@ impl Mailer {
         then: F,
     ) -> Result<Vec<(ItemId, Uid)>, MailError>
     where
-        F: FnOnce(&mut relais_store::WriteTx<'_>) -> relais_store::Result<()> + Send + 'static,
+        F: FnOnce(&mut relais_store::WriteTx<'_>, &[(ItemId, Uid)]) -> relais_store::Result<()> + Send + 'static,
     {
         let mut prepared = Vec::with_capacity(messages.len());
         for m in messages {
@@ -109,7 +110,7 @@ impl Mailer {
                     let id = thread::create_message(tx, owner, item, &key)?;
                     out.push((id, tx.add_to_mailbox(id, mailbox)?));
                 }
-                then(tx)?;
+                then(tx, &out)?;
                 Ok(Ok(out))
             })
             .await?

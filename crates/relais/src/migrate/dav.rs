@@ -1,11 +1,15 @@
 //! One account's calendars, task lists and address books brought in from another CalDAV /
 //! CardDAV server: discovery by PROPFIND (RFC 5397 current-user-principal, RFC 4791 §6.2.1
 //! calendar-home-set, RFC 6352 §7.1.1 addressbook-home-set; the given URL may also be a home or
-//! one collection), each collection's members by PROPFIND Depth 1, each object by GET, stored
-//! through `relais_groupware::Groupware::put` (checked as any PUT is, without scheduling:
-//! a migrated meeting sends no invitations). Idempotent: a resource whose name the collection
-//! holds, or whose UID it holds under another name, is skipped.
+//! one collection), each collection's members by PROPFIND Depth 1, the objects not here yet by
+//! calendar-multiget (RFC 4791 §7.9) or addressbook-multiget (RFC 6352 §8.7) REPORTs of
+//! `MULTIGET_BATCH` each — by GET one at a time from a source that refuses the REPORT, or for
+//! an object a REPORT did not return — stored through `relais_groupware::Groupware::put`
+//! (checked as any PUT is, without scheduling: a migrated meeting sends no invitations).
+//! Idempotent: a resource whose name the collection holds, or whose UID it holds under another
+//! name, is skipped.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
@@ -26,6 +30,9 @@ const COLLECTION_PROPS: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 <d:prop><d:resourcetype/><d:displayname/><c:supported-calendar-component-set/><d:getetag/><d:current-user-privilege-set/></d:prop>
 </d:propfind>"#;
 
+/// Objects asked for in one multiget REPORT.
+const MULTIGET_BATCH: usize = 100;
+
 /// The source server and login.
 pub struct DavSource {
     pub url: String,
@@ -43,6 +50,10 @@ pub struct CollectionReport {
     pub skipped: usize,
     /// Objects the server or Relais refused, with why.
     pub failed: Vec<String>,
+    /// Objects read by multiget REPORTs, and one by one by GET (the source refused the
+    /// REPORT, or left them out of its answer).
+    pub by_multiget: usize,
+    pub by_get: usize,
 }
 
 /// Migrates every calendar, task list and address book of `source` into `account`.
@@ -182,7 +193,10 @@ async fn migrate_collection(
         added: 0,
         skipped: 0,
         failed: Vec::new(),
+        by_multiget: 0,
+        by_get: 0,
     };
+    let mut todo = Vec::new();
     for member in members {
         let name = last_segment(&member.href);
         let (id, n) = (collection.id, name.clone());
@@ -190,21 +204,99 @@ async fn migrate_collection(
             report.skipped += 1;
             continue;
         }
-        let Some(object) = client.origin.path_of(&member.href) else { continue };
-        let reply = client.request("GET", &object, None, "").await?;
-        if reply.status != 200 {
-            report.failed.push(format!("{name}: GET answered {}", reply.status));
-            continue;
+        if let Some(object) = client.origin.path_of(&member.href) {
+            todo.push((name, object));
         }
-        // Only where no resource of that name is: a migration never overwrites.
-        let cond = Condition { if_match: None, if_none_match: Some(vec!["*".into()]) };
-        match groupware.put(&relais_directory::Actor::system(account), &collection, &name, reply.body, cond).await {
-            Ok(_) => report.added += 1,
-            Err(relais_groupware::Error::UidConflict { .. }) => report.skipped += 1,
-            Err(e) => report.failed.push(format!("{name}: {e}")),
+    }
+    let mut multiget_refused = false;
+    for batch in todo.chunks(MULTIGET_BATCH) {
+        let mut got = HashMap::new();
+        if !multiget_refused {
+            match multiget(client, &path, collection.kind, batch).await {
+                Some(objects) => got = objects,
+                None => multiget_refused = true,
+            }
+        }
+        for (name, object) in batch {
+            let body = match got.remove(name) {
+                Some(body) => {
+                    report.by_multiget += 1;
+                    body
+                }
+                None => {
+                    report.by_get += 1;
+                    let reply = client.request("GET", object, None, "").await?;
+                    if reply.status != 200 {
+                        report.failed.push(format!("{name}: GET answered {}", reply.status));
+                        continue;
+                    }
+                    reply.body
+                }
+            };
+            // Only where no resource of that name is: a migration never overwrites.
+            let cond = Condition { if_match: None, if_none_match: Some(vec!["*".into()]) };
+            let actor = relais_directory::Actor::system(account);
+            match groupware.put(&actor, &collection, name, body, cond).await {
+                Ok(_) => report.added += 1,
+                Err(relais_groupware::Error::UidConflict { .. }) => report.skipped += 1,
+                Err(e) => report.failed.push(format!("{name}: {e}")),
+            }
         }
     }
     Ok(report)
+}
+
+/// The objects at `batch`'s paths by one calendar-multiget or addressbook-multiget REPORT on
+/// the collection at `path`, by resource name; `None` when the source refuses the REPORT,
+/// answers it with something that is not a multistatus, or the answer does not arrive whole
+/// (too large, a broken connection): those objects then come by GET.
+async fn multiget(
+    client: &mut HttpClient,
+    path: &str,
+    kind: CollectionKind,
+    batch: &[(String, String)],
+) -> Option<HashMap<String, Vec<u8>>> {
+    let (root, ns, data) = match kind {
+        CollectionKind::AddressBook => ("addressbook-multiget", NS_CARDDAV, "address-data"),
+        _ => ("calendar-multiget", NS_CALDAV, "calendar-data"),
+    };
+    let mut body = format!(r#"<?xml version="1.0" encoding="utf-8"?><x:{root} xmlns:d="DAV:" xmlns:x="{ns}">"#);
+    body.push_str(&format!("<d:prop><d:getetag/><x:{data}/></d:prop>"));
+    for (_, object) in batch {
+        body.push_str(&format!("<d:href>{}</d:href>", xml_text(object)));
+    }
+    body.push_str(&format!("</x:{root}>"));
+    let reply = client.request("REPORT", path, Some("1"), &body).await.ok().filter(|r| r.status == 207)?;
+    let found = parse_multistatus(&reply.body, &Limits::default()).ok()?;
+    Some(
+        found
+            .into_iter()
+            .filter_map(|f| {
+                let text = &f.prop(ns, data)?.text;
+                (!text.trim().is_empty()).then(|| (last_segment(&f.href), crlf(text)))
+            })
+            .collect(),
+    )
+}
+
+/// Text for an XML element's content.
+fn xml_text(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// An object's lines ending in CRLF, as iCalendar and vCard have them (RFC 5545 §3.1, RFC 6350
+/// §3.2): a server that writes a CR as is in XML has it read back as LF (XML 1.0 §2.11).
+fn crlf(text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() + text.len() / 40);
+    let mut previous = 0u8;
+    for b in text.bytes() {
+        if b == b'\n' && previous != b'\r' {
+            out.push(b'\r');
+        }
+        out.push(b);
+        previous = b;
+    }
+    out
 }
 
 /// The last non-empty path segment, percent-decoded (RFC 3986 §2.1).
@@ -228,6 +320,13 @@ mod tests {
         ] {
             assert_eq!(last_segment(href), expected, "{href}");
         }
+    }
+
+    #[test]
+    fn objects_from_xml_text_get_crlf() {
+        assert_eq!(crlf("A\nB\r\nC\n"), b"A\r\nB\r\nC\r\n");
+        assert_eq!(crlf("no end"), b"no end");
+        assert_eq!(xml_text("/c/a&b<c>.ics"), "/c/a&amp;b&lt;c&gt;.ics");
     }
 
     #[test]

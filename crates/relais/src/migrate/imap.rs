@@ -8,14 +8,20 @@
 //! interrupted or repeated fetches only UIDs above it. When the folder's UIDVALIDITY is not
 //! the recorded one (first run, or the source renumbered), messages the target mailbox already
 //! holds — same Message-ID, internal date and size, or same content — are skipped.
+//!
+//! Flag changes: with the messages, the store keeps which item each source UID became
+//! (`migration_messages`), and after each run the folder's HIGHESTMODSEQ when the source offers
+//! CONDSTORE (RFC 7162). A re-run under the same UIDVALIDITY first fetches the flags of the
+//! messages migrated before — only those changed since that modseq when it can, else all — and
+//! gives each its source's current flags and keywords.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use relais_mail::Mailer;
-use relais_mail::mailbox::{Fingerprint, NewMessage, SEPARATOR};
-use relais_store::{AccountId, Collection, CollectionKind};
+use relais_mail::mailbox::{Fingerprint, FlagChange, KeywordChange, NewMessage, SEPARATOR};
+use relais_store::{AccountId, Collection, CollectionKind, ItemId, Uid};
 
 use super::imap_client::{Fetched, Folder, ImapClient, Security};
 
@@ -47,6 +53,8 @@ pub struct FolderReport {
     pub target: String,
     pub added: usize,
     pub skipped: usize,
+    /// Messages migrated before whose flags or keywords changed at the source since.
+    pub updated: usize,
 }
 
 /// Migrates `source` into `account`; `each` is told about every folder as it is done.
@@ -66,7 +74,8 @@ pub async fn migrate(
     for folder in &folders {
         let target =
             target_mailbox(mailer, account, folder).await.with_context(|| format!("folder {}", folder.name))?;
-        let report = migrate_folder(&mut client, mailer, account, &source.id(), folder, &target)
+        // Boxed: a folder's future is large, and bulk runs poll it on a worker thread's stack.
+        let report = Box::pin(migrate_folder(&mut client, mailer, account, &source.id(), folder, &target))
             .await
             .with_context(|| format!("folder {}", folder.name))?;
         each(&report);
@@ -125,39 +134,129 @@ async fn migrate_folder(
     let examined = client.examine(&folder.wire).await?;
     let (src, name) = (source.to_owned(), folder.name.clone());
     let progress = mailer.store().read(move |r| r.migration_progress(account, &src, &name)).await?;
-    let after = progress.filter(|p| p.uidvalidity == examined.uidvalidity).map(|p| p.last_uid);
+    let progress = progress.filter(|p| p.uidvalidity == examined.uidvalidity);
+    let after = progress.as_ref().map(|p| p.last_uid);
     let known = match after {
         Some(_) => None,
         None => Known::of(mailer, mailbox).await?,
     };
-    let mut report = FolderReport { folder: folder.name.clone(), target: mailbox.name.clone(), added: 0, skipped: 0 };
+    let mut report =
+        FolderReport { folder: folder.name.clone(), target: mailbox.name.clone(), added: 0, skipped: 0, updated: 0 };
+    if let Some(p) = progress.as_ref().filter(|p| p.last_uid > 0) {
+        let since = (p.highest_modseq > 0).then_some(p.highest_modseq);
+        let place = Place { account, source, folder: &folder.name, mailbox };
+        report.updated =
+            Box::pin(sync_flags(client, mailer, &place, p.last_uid, since, examined.highest_modseq)).await?;
+    }
     let pending = if examined.exists == 0 { Vec::new() } else { client.sizes_after(after.unwrap_or(0)).await? };
     for batch in plan(&pending) {
         let fetched = client.messages(&batch).await?;
-        let mut messages = Vec::with_capacity(fetched.len());
+        let (mut messages, mut uids) = (Vec::with_capacity(fetched.len()), Vec::with_capacity(fetched.len()));
         for f in fetched {
+            let uid = f.uid;
             match message(f) {
                 Some(m) if known.as_ref().is_some_and(|k| k.holds(&m)) => report.skipped += 1,
-                Some(m) => messages.push(m),
+                Some(m) => {
+                    messages.push(m);
+                    uids.push(uid);
+                }
                 None => {}
             }
         }
         let (count, last) = (messages.len(), batch.last().copied().unwrap_or(0));
         let (src, name, validity) = (source.to_owned(), folder.name.clone(), examined.uidvalidity);
         mailer
-            .append_then(&relais_directory::Actor::system(account), mailbox.id, messages, move |tx| {
+            .append_then(&relais_directory::Actor::system(account), mailbox.id, messages, move |tx, stored| {
+                let mapped: Vec<(u32, ItemId)> =
+                    uids.iter().zip(stored).map(|(uid, (item, _))| (*uid, *item)).collect();
+                tx.map_migrated(account, &src, &name, &mapped)?;
                 tx.set_migration_progress(account, &src, &name, validity, last)
             })
             .await?;
         report.added += count;
     }
-    if pending.is_empty() {
-        // Nothing to fetch: remember the UIDVALIDITY, so the next run trusts UIDs.
-        let (src, name, validity, last) =
-            (source.to_owned(), folder.name.clone(), examined.uidvalidity, after.unwrap_or(0));
-        mailer.store().write(move |tx| tx.set_migration_progress(account, &src, &name, validity, last)).await?;
-    }
+    // Remember the UIDVALIDITY (so the next run trusts UIDs) and the modseq the flags are now at.
+    let (src, name, validity, last) =
+        (source.to_owned(), folder.name.clone(), examined.uidvalidity, after.unwrap_or(0));
+    let modseq = examined.highest_modseq;
+    mailer
+        .store()
+        .write(move |tx| {
+            if pending.is_empty() {
+                tx.set_migration_progress(account, &src, &name, validity, last)?;
+            }
+            match modseq {
+                Some(m) => tx.set_migration_modseq(account, &src, &name, m),
+                None => Ok(()),
+            }
+        })
+        .await?;
     Ok(report)
+}
+
+/// Where a source folder's messages went.
+struct Place<'a> {
+    account: AccountId,
+    source: &'a str,
+    folder: &'a str,
+    mailbox: &'a Collection,
+}
+
+/// Gives the messages migrated before (source UIDs up to `last`) their source's current flags
+/// and keywords: only those changed after `since` when the source told its modseq and still
+/// does, else every one. Returns how many changed here.
+async fn sync_flags(
+    client: &mut ImapClient,
+    mailer: &Mailer,
+    place: &Place<'_>,
+    last: u32,
+    since: Option<u64>,
+    now: Option<u64>,
+) -> Result<usize> {
+    let since = since.filter(|_| now.is_some());
+    if let (Some(since), Some(now)) = (since, now)
+        && since >= now
+    {
+        return Ok(0); // nothing changed at the source since the last run
+    }
+    let source_flags = client.flags_upto(last, since).await?;
+    tracing::debug!(folder = place.folder, changed_since = ?since, fetched = source_flags.len(), "source flags read");
+    if source_flags.is_empty() {
+        return Ok(0);
+    }
+    let (account, src, name, mailbox) =
+        (place.account, place.source.to_owned(), place.folder.to_owned(), place.mailbox.id);
+    let (mapped, here) = mailer
+        .store()
+        .read(move |r| Ok((r.migrated_items(account, &src, &name)?, r.mailbox_messages(mailbox)?)))
+        .await?;
+    let here: HashMap<ItemId, (Uid, Vec<String>)> = here.into_iter().map(|m| (m.item, (m.uid, m.keywords))).collect();
+    // Messages by the flags they are to have: one change per set of flags.
+    let mut changes: HashMap<Vec<String>, Vec<(Uid, ItemId)>> = HashMap::new();
+    for (uid, flags) in source_flags {
+        let Some(item) = mapped.get(&uid) else { continue };
+        let Some((target_uid, current)) = here.get(item) else { continue }; // gone here since
+        let wanted = normalised(flags.into_iter().filter(|k| !k.eq_ignore_ascii_case("\\Recent")).collect());
+        if wanted != normalised(current.clone()) {
+            changes.entry(wanted).or_default().push((*target_uid, *item));
+        }
+    }
+    let mut updated = 0;
+    for (keywords, messages) in changes {
+        let change = FlagChange { mailbox, messages, kind: KeywordChange::Set, keywords, unchanged_since: None };
+        let done =
+            relais_mail::mailbox::change_keywords(mailer.store(), &relais_directory::Actor::system(account), change)
+                .await?;
+        updated += done.changed.len();
+    }
+    Ok(updated)
+}
+
+/// Flags compared without regard to case or order.
+fn normalised(mut flags: Vec<String>) -> Vec<String> {
+    flags.sort_by_key(|f| f.to_ascii_lowercase());
+    flags.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    flags
 }
 
 /// Batches of UIDs: at most `BATCH_MESSAGES` and `BATCH_BYTES` (one larger message alone).

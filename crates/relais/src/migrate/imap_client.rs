@@ -80,6 +80,8 @@ impl Folder {
 pub struct Examined {
     pub uidvalidity: u32,
     pub exists: u32,
+    /// HIGHESTMODSEQ (RFC 7162 §3.1.2.1), when the server offers CONDSTORE for the folder.
+    pub highest_modseq: Option<u64>,
 }
 
 /// One message as UID FETCH returns it.
@@ -190,10 +192,20 @@ impl ImapClient {
         Ok(out)
     }
 
-    /// EXAMINE: the folder selected read-only.
+    /// Whether the server offers CONDSTORE (RFC 7162 §3.1).
+    pub fn condstore(&self) -> bool {
+        self.has("CONDSTORE")
+    }
+
+    /// EXAMINE: the folder selected read-only; with the CONDSTORE parameter when the server
+    /// offers it (RFC 7162 §3.1.8), so that it reports HIGHESTMODSEQ.
     pub async fn examine(&mut self, folder: &[u8]) -> Result<Examined> {
-        let reply = self.command("EXAMINE", &[Arg::Str(folder)]).await?;
-        let mut out = Examined { uidvalidity: 0, exists: 0 };
+        let reply = if self.condstore() {
+            self.command("EXAMINE", &[Arg::Str(folder), Arg::Atom("(CONDSTORE)")]).await?
+        } else {
+            self.command("EXAMINE", &[Arg::Str(folder)]).await?
+        };
+        let mut out = Examined { uidvalidity: 0, exists: 0, highest_modseq: None };
         for values in &reply.data {
             if let [n, Value::Atom(kw)] = values.as_slice()
                 && kw.eq_ignore_ascii_case("EXISTS")
@@ -201,12 +213,14 @@ impl ImapClient {
                 out.exists = n.as_number().and_then(|n| u32::try_from(n).ok()).unwrap_or(0);
             }
         }
-        // RFC 9051 §7.1: [UIDVALIDITY n] in an untagged OK.
+        // RFC 9051 §7.1: [UIDVALIDITY n] in an untagged OK; RFC 7162 §3.1.2.1 [HIGHESTMODSEQ n].
         for code in &reply.codes {
-            if let [Value::Atom(kw), n] = code.as_slice()
-                && kw.eq_ignore_ascii_case("UIDVALIDITY")
-            {
-                out.uidvalidity = n.as_number().and_then(|n| u32::try_from(n).ok()).unwrap_or(0);
+            if let [Value::Atom(kw), n] = code.as_slice() {
+                if kw.eq_ignore_ascii_case("UIDVALIDITY") {
+                    out.uidvalidity = n.as_number().and_then(|n| u32::try_from(n).ok()).unwrap_or(0);
+                } else if kw.eq_ignore_ascii_case("HIGHESTMODSEQ") {
+                    out.highest_modseq = n.as_number();
+                }
             }
         }
         if out.uidvalidity == 0 {
@@ -224,6 +238,17 @@ impl ImapClient {
         out.sort_unstable();
         out.dedup_by_key(|m| m.0);
         Ok(out)
+    }
+
+    /// The flags of the messages with UIDs up to `last`; with `changed_since`, only of those
+    /// whose flags changed after that modseq (RFC 7162 §3.1.4.1 CHANGEDSINCE).
+    pub async fn flags_upto(&mut self, last: u32, changed_since: Option<u64>) -> Result<Vec<(u32, Vec<String>)>> {
+        let items = match changed_since {
+            Some(m) => format!("(UID FLAGS) (CHANGEDSINCE {m})"),
+            None => "(UID FLAGS)".to_owned(),
+        };
+        let fetched = self.fetch(&format!("1:{last}"), &items).await?;
+        Ok(fetched.into_iter().filter(|f| f.uid > 0 && f.uid <= last).map(|f| (f.uid, f.flags)).collect())
     }
 
     /// Flags, internal date and content of these UIDs (`BODY.PEEK[]`: the source's `\Seen` is

@@ -122,7 +122,10 @@ async fn dav_command(dir: &Directory, args: DavArgs) -> Result<()> {
     let groupware = relais_groupware::Groupware::new(dir.store().clone());
     let source = dav::DavSource { url: args.url, user: args.user, password: args.password };
     let reports = dav::migrate(&groupware, account, &source, tls, &mut |r: &dav::CollectionReport| {
-        println!("{:?} {} -> {}: {} new, {} already here", r.kind, r.source, r.target, r.added, r.skipped);
+        println!(
+            "{:?} {} -> {}: {} new, {} already here ({} read by GET)",
+            r.kind, r.source, r.target, r.added, r.skipped, r.by_get
+        );
         for why in &r.failed {
             println!("  not migrated: {why}");
         }
@@ -131,8 +134,10 @@ async fn dav_command(dir: &Directory, args: DavArgs) -> Result<()> {
     let added: usize = reports.iter().map(|r| r.added).sum();
     let skipped: usize = reports.iter().map(|r| r.skipped).sum();
     let failed: usize = reports.iter().map(|r| r.failed.len()).sum();
+    let by_get: usize = reports.iter().map(|r| r.by_get).sum();
+    let by_multiget: usize = reports.iter().map(|r| r.by_multiget).sum();
     println!(
-        "{}: {}, {added} objects migrated in {} collections ({skipped} already here, {failed} refused)",
+        "{}: {}, {added} objects migrated in {} collections ({skipped} already here, {failed} refused);          {by_multiget} read by multiget, {by_get} by GET",
         args.account,
         if failed == 0 { "ok" } else { "partly" },
         reports.len()
@@ -161,7 +166,10 @@ async fn imap_command(dir: &Directory, args: ImapArgs) -> Result<()> {
     };
     let job = Job { account: args.account.clone().unwrap_or_default(), source };
     let reports = one(dir, &mailer, tls, &job, &mut |r: &FolderReport| {
-        println!("{} -> {}: {} new, {} already here", r.folder, r.target, r.added, r.skipped);
+        println!(
+            "{} -> {}: {} new, {} already here, {} with changed flags",
+            r.folder, r.target, r.added, r.skipped, r.updated
+        );
     })
     .await?;
     println!("{}", summary(&job.account, &reports));
@@ -182,7 +190,11 @@ async fn one(
 fn summary(account: &str, reports: &[FolderReport]) -> String {
     let added: usize = reports.iter().map(|r| r.added).sum();
     let skipped: usize = reports.iter().map(|r| r.skipped).sum();
-    format!("{account}: ok, {added} messages migrated in {} folders ({skipped} already here)", reports.len())
+    let updated: usize = reports.iter().map(|r| r.updated).sum();
+    format!(
+        "{account}: ok, {added} messages migrated in {} folders ({skipped} already here); {updated} with changed flags",
+        reports.len()
+    )
 }
 
 /// Every job, `concurrency` at a time; a line per account as each ends; fails if any did.

@@ -1,0 +1,179 @@
+//! Incremental backups: `relais backup --incremental-from PREVIOUS PATH` writes the full
+//! metadata snapshot but only the blobs that PREVIOUS and the backups it was made from (its
+//! chain) do not hold, and names PREVIOUS in its manifest:
+//!
+//! ```text
+//! "base": { "path": "relais-2026-12-04", "manifest_sha256": "…" }
+//! ```
+//!
+//! `path` is the base's directory name when both backups sit in one directory (the pair can
+//! be moved together), else its absolute path; `manifest_sha256` is the checksum of the base's
+//! manifest.json, so a base replaced by another backup under the same name is refused. A
+//! restore follows the chain from the newest link to the full backup at its end, verifies
+//! every checksum of every link before writing anything, and takes each blob the snapshot
+//! references from whichever link holds it.
+
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::backup::Manifest;
+
+/// Links a chain may have: more is a loop or a mistake, not a backup schedule.
+const MAX_LINKS: usize = 1_000;
+
+/// An incremental backup's reference to the backup it was made from.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct BaseRef {
+    pub path: String,
+    pub manifest_sha256: String,
+}
+
+/// One backup of a chain: its directory and manifest.
+pub struct Link {
+    pub dir: PathBuf,
+    pub manifest: Manifest,
+}
+
+/// Reads a backup's manifest and its checksum; a directory without one is not a complete backup.
+pub fn read_manifest(dir: &Path) -> Result<(Manifest, String)> {
+    let bytes =
+        fs::read(dir.join("manifest.json")).with_context(|| format!("{} is not a complete backup", dir.display()))?;
+    let manifest: Manifest =
+        serde_json::from_slice(&bytes).with_context(|| format!("{}: manifest.json is damaged", dir.display()))?;
+    manifest.check_format(dir)?;
+    Ok((manifest, hex::encode(Sha256::digest(&bytes))))
+}
+
+/// The reference a new backup at `new` records to `base`: the base's name when both are in
+/// one directory, else its absolute path.
+pub fn base_ref(base: &Path, new: &Path) -> Result<BaseRef> {
+    let (_, manifest_sha256) = read_manifest(base)?;
+    let base = fs::canonicalize(base).with_context(|| format!("cannot resolve {}", base.display()))?;
+    let new_parent = new.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let new_parent =
+        fs::canonicalize(new_parent).with_context(|| format!("cannot resolve {}", new_parent.display()))?;
+    let path = match (base.parent(), base.file_name()) {
+        (Some(parent), Some(name)) if parent == new_parent => name.to_string_lossy().into_owned(),
+        _ => base.to_string_lossy().into_owned(),
+    };
+    Ok(BaseRef { path, manifest_sha256 })
+}
+
+/// The chain from `top` (first) to the full backup it rests on (last). A missing base, or one
+/// that is not the backup the link was made from, is refused naming both.
+pub fn chain(top: &Path) -> Result<Vec<Link>> {
+    let (manifest, _) = read_manifest(top)?;
+    let mut links = vec![Link { dir: top.to_owned(), manifest }];
+    let mut seen = HashSet::new();
+    while let Some(base) = links.last().and_then(|l| l.manifest.base.clone()) {
+        let from = links.last().map(|l| l.dir.clone()).unwrap_or_default();
+        let dir = resolve(&from, &base.path);
+        if links.len() >= MAX_LINKS || !seen.insert(fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone())) {
+            bail!("{}: the chain of incremental backups loops or is longer than {MAX_LINKS}", top.display());
+        }
+        if !dir.join("manifest.json").is_file() {
+            bail!(
+                "{} is an incremental backup made from {}, which is missing or incomplete: \
+                 it restores only with every backup it was made from",
+                from.display(),
+                dir.display()
+            );
+        }
+        let (manifest, sum) = read_manifest(&dir)?;
+        if sum != base.manifest_sha256 {
+            bail!(
+                "{} is not the backup {} was made from (its manifest.json differs): the chain is broken",
+                dir.display(),
+                from.display()
+            );
+        }
+        links.push(Link { dir, manifest });
+    }
+    Ok(links)
+}
+
+/// A base's directory as `link` recorded it.
+fn resolve(link: &Path, recorded: &str) -> PathBuf {
+    let recorded = Path::new(recorded);
+    if recorded.is_absolute() {
+        return recorded.to_owned();
+    }
+    link.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).join(recorded)
+}
+
+/// The names (SHA-256) of every blob the links hold, by listing their blob directories.
+pub fn blob_names(links: &[Link]) -> Result<HashSet<String>> {
+    let mut names = HashSet::new();
+    for link in links {
+        for (name, _) in blob_files(&link.dir)? {
+            names.insert(name);
+        }
+    }
+    Ok(names)
+}
+
+/// Every blob file of one backup directory, by name.
+pub fn blob_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let mut out = Vec::new();
+    let blobs = dir.join("blobs");
+    for fan in fs::read_dir(&blobs).with_context(|| format!("{} has no blobs directory", dir.display()))? {
+        for entry in fs::read_dir(fan?.path())? {
+            let file = entry?.path();
+            let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("").to_owned();
+            out.push((name, file));
+        }
+    }
+    Ok(out)
+}
+
+/// The blobs a restore of `top` needs: those its `blobs` table references (refs > 0).
+pub fn needed_blobs(top: &Path) -> Result<Vec<String>> {
+    use std::io::BufRead;
+    let file = top.join("tables").join("blobs.jsonl");
+    let mut lines =
+        std::io::BufReader::new(fs::File::open(&file).with_context(|| format!("{} missing", file.display()))?).lines();
+    let header = lines.next().transpose()?.with_context(|| format!("{} is empty", file.display()))?;
+    let columns: Vec<String> = serde_json::from_str(&header).with_context(|| format!("{} header", file.display()))?;
+    let at = |name: &str| {
+        columns.iter().position(|c| c == name).with_context(|| format!("{} has no {name}", file.display()))
+    };
+    let (hash, refs) = (at("hash")?, at("refs")?);
+    let mut out = Vec::new();
+    for line in lines {
+        let row: Vec<serde_json::Value> = serde_json::from_str(&line?)?;
+        let referenced = row.get(refs).and_then(|v| v.as_i64()).is_some_and(|r| r > 0);
+        if let (true, Some(h)) = (referenced, row.get(hash).and_then(|v| v.as_str())) {
+            out.push(h.to_owned());
+        }
+    }
+    Ok(out)
+}
+
+/// Where each needed blob is in the chain (the newest link holding it); names those no link holds.
+pub fn locate(needed: &[String], held: &HashMap<String, PathBuf>) -> (Vec<PathBuf>, Vec<String>) {
+    let (mut found, mut missing) = (Vec::with_capacity(needed.len()), Vec::new());
+    for name in needed {
+        match held.get(name) {
+            Some(file) => found.push(file.clone()),
+            None => missing.push(format!("blob {name} (referenced, but in no backup of the chain)")),
+        }
+    }
+    (found, missing)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bases_resolve_beside_the_link_or_absolute() {
+        assert_eq!(resolve(Path::new("/b/incr"), "full"), Path::new("/b/full"));
+        assert_eq!(resolve(Path::new("incr"), "full"), Path::new("./full"));
+        assert_eq!(resolve(Path::new("/b/incr"), "/elsewhere/full"), Path::new("/elsewhere/full"));
+    }
+}
