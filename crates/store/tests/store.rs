@@ -345,6 +345,22 @@ async fn blob_dedup_and_gc(f: Fresh) {
 }
 on_both_backends!(blobs, blob_dedup_and_gc);
 
+/// A blob put "now" is readable at once whatever its size (a JMAP upload), and collected like
+/// any orphan when nothing references it.
+async fn blob_put_now(f: Fresh) {
+    let store = &f.store;
+    let small = store.put_blob_now(b"small upload".to_vec()).await.unwrap();
+    assert!(small.inline.is_none());
+    assert_eq!(store.blob(small.hash.clone()).await.unwrap(), b"small upload");
+    let large = store.put_blob_now(vec![b'u'; 100_000]).await.unwrap();
+    assert_eq!(store.blob(large.hash.clone()).await.unwrap().len(), 100_000);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    store.collect_garbage(Duration::ZERO).await.unwrap();
+    assert!(matches!(store.blob(small.hash).await, Err(Error::NotFound(_))));
+    assert!(matches!(store.blob(large.hash).await, Err(Error::NotFound(_))));
+}
+on_both_backends!(blobs_now, blob_put_now);
+
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
