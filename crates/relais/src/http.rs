@@ -1,6 +1,6 @@
 //! The HTTP(S) listener: the health endpoints, DAV (`/dav/…`, `/.well-known/caldav|carddav`),
 //! client set-up discovery (`http_autodiscover`: Autodiscover, autoconfig, Apple profiles) and
-//! ActiveSync (`http_eas`); JMAP, EWS, the admin API and the web client join this one router as
+//! ActiveSync (`http_eas`), JMAP (`http_jmap`); EWS, the admin API and the web client join this one router as
 //! they land. A request's sender is authenticated from its headers before any of its body is
 //! read: a stranger's body is never read (the connection is closed when one was announced).
 //! Then the body is read whole, within `dav.max_request_body` and the limits of `http_body`
@@ -134,6 +134,19 @@ pub(crate) fn body_refused(e: BodyError, unread: bool) -> Response<Body> {
 }
 
 async fn route(
+    state: Arc<State>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+    tls: bool,
+) -> Result<Response<crate::http_jmap::Wire>, Infallible> {
+    if crate::http_jmap::is_path(req.uri().path()) {
+        return Ok(Box::pin(crate::http_jmap::answer(state, req, peer, tls)).await);
+    }
+    Ok(Box::pin(route_whole(state, req, peer, tls)).await?.map(http_body_util::Either::Left))
+}
+
+/// The routes whose answers are whole bodies.
+async fn route_whole(
     state: Arc<State>,
     req: Request<Incoming>,
     peer: SocketAddr,
