@@ -2,8 +2,8 @@
 //! `/jmap/upload/{accountId}/`, `/jmap/download/{accountId}/{blobId}/{name}?type=` and
 //! `/jmap/eventsource`. The credentials are checked as for DAV and ActiveSync (HTTP Basic over
 //! TLS, the loopback exception as configured, failed logins throttled by the directory)
-//! before the body is read; a body announced past the limit is refused with JMAP's `limit`
-//! problem unread; `relais_jmap` does the rest. EventSource answers stream: a task per
+//! before the body is read; the body is read within the HTTP limits (past `maxSizeRequest`
+//! the answer is JMAP's `limit` problem); `relais_jmap` does the rest. EventSource answers stream: a task per
 //! connection waits on the account's notifications and feeds the response body, and ends when
 //! the client goes.
 
@@ -90,10 +90,9 @@ pub async fn answer(state: Arc<State>, req: Request<Incoming>, peer: SocketAddr,
             reply(jmap.session(&principal, &origin(&state, &parts.headers, tls)).await)
         }
         (&Method::POST, ["jmap", "api"] | ["jmap", "api", ""]) => {
-            let max = jmap.config().max_size_request;
-            if announced.is_some_and(|n| n > max) {
-                return left(refuse(as_dav(relais_jmap::Reply::limit("maxSizeRequest")), body, announced).await);
-            }
+            // A body past maxSizeRequest is still read (within the HTTP limit, spooled): a client
+            // that is still sending cannot read an early answer, and JMAP's is the `limit`
+            // problem (RFC 8620 §3.6.1), which `api` gives.
             let unread = !body.is_end_stream();
             let body = match state.bodies.read(body, announced).await {
                 Ok(b) => b,

@@ -275,9 +275,16 @@ pub(crate) async fn set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, Meth
         }
     }
     let (mut destroyed, mut not_destroyed) = (Vec::new(), Map::new());
+    // Children before their parents, so a parent destroyed with its children goes too.
+    let mut destroy = destroy;
+    destroy.sort_by_key(|id| std::cmp::Reverse(depth(ctx, &account, id)));
+    let mut gone: Vec<CollectionId> = Vec::new();
     for id in destroy {
-        match destroy_one(ctx, &account, &id, remove_emails).await {
-            Ok(()) => destroyed.push(id),
+        match destroy_one(ctx, &account, &id, remove_emails, &gone).await {
+            Ok(c) => {
+                gone.push(c);
+                destroyed.push(id);
+            }
             Err(e) => {
                 not_destroyed.insert(id, e.to_json());
             }
@@ -387,9 +394,33 @@ async fn update_one(ctx: &Ctx<'_>, account: &Account, id: &str, patch: &Map<Stri
     Ok(())
 }
 
-async fn destroy_one(ctx: &Ctx<'_>, account: &Account, id: &str, remove_emails: bool) -> Result<(), SetError> {
+/// How deep the mailbox `id` is in the account (0 at the top; unknown ids too).
+fn depth(ctx: &Ctx<'_>, account: &Account, id: &str) -> usize {
+    let mut at = ctx.id(id).and_then(ids::parse_mailbox).and_then(|c| account.mailbox(c));
+    let mut d = 0;
+    while let Some(p) = at.and_then(|f| f.collection.parent).and_then(|p| account.mailbox(p)) {
+        d += 1;
+        at = Some(p);
+        if d > account.mailboxes.len() {
+            break;
+        }
+    }
+    d
+}
+
+async fn destroy_one(
+    ctx: &Ctx<'_>,
+    account: &Account,
+    id: &str,
+    remove_emails: bool,
+    gone: &[CollectionId],
+) -> Result<CollectionId, SetError> {
     let f = ctx.id(id).and_then(ids::parse_mailbox).and_then(|c| account.mailbox(c)).ok_or_else(SetError::not_found)?;
-    if account.mailboxes.iter().any(|m| m.collection.parent == Some(f.collection.id)) {
+    if gone.contains(&f.collection.id) {
+        return Err(SetError::not_found());
+    }
+    let children = account.mailboxes.iter().filter(|m| m.collection.parent == Some(f.collection.id));
+    if children.filter(|m| !gone.contains(&m.collection.id)).count() > 0 {
         return Err(SetError::new("mailboxHasChild", "the mailbox has child mailboxes"));
     }
     let cid = f.collection.id;
@@ -399,5 +430,5 @@ async fn destroy_one(ctx: &Ctx<'_>, account: &Account, id: &str, remove_emails: 
         return Err(SetError::new("mailboxHasEmail", "the mailbox holds messages"));
     }
     mailbox::delete(ctx.jmap.store(), &ctx.actor, &f.name).await?;
-    Ok(())
+    Ok(f.collection.id)
 }
