@@ -20,7 +20,8 @@ pub struct Account {
 }
 
 /// Rights any of which makes an account writable for the actor.
-const WRITING: [Rights; 5] = [Rights::INSERT, Rights::WRITE_FLAGS, Rights::KEEP_SEEN, Rights::DELETE_ITEMS, Rights::CREATE];
+const WRITING: [Rights; 5] =
+    [Rights::INSERT, Rights::WRITE_FLAGS, Rights::KEEP_SEEN, Rights::DELETE_ITEMS, Rights::CREATE];
 
 impl Account {
     pub fn read_only(&self) -> bool {

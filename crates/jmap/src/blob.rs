@@ -27,9 +27,12 @@ const MAX_UPLOADS_PER_ACCOUNT: usize = 1000;
 /// Most accounts with uploads remembered (the map of a process stays bounded).
 const MAX_ACCOUNTS: usize = 100_000;
 
+/// An account's uploads, oldest first, with when each was made.
+type Made = VecDeque<(BlobHash, Instant)>;
+
 /// Blobs uploaded per account.
 #[derive(Clone, Default)]
-pub(crate) struct Uploads(Arc<Mutex<HashMap<AccountId, VecDeque<(BlobHash, Instant)>>>>);
+pub(crate) struct Uploads(Arc<Mutex<HashMap<AccountId, Made>>>);
 
 impl Uploads {
     fn record(&self, account: AccountId, hash: BlobHash) {
@@ -96,7 +99,14 @@ impl Jmap {
     }
 
     /// A download; `kind` is the `type` query parameter, `name` the file name in the URL.
-    pub async fn download(&self, principal: &Principal, account_id: &str, blob_id: &str, name: &str, kind: &str) -> Reply {
+    pub async fn download(
+        &self,
+        principal: &Principal,
+        account_id: &str,
+        blob_id: &str,
+        name: &str,
+        kind: &str,
+    ) -> Reply {
         let not_found = || Reply::status(404, "no such blob");
         let Some(account) = self.account_for(principal, account_id).await else { return not_found() };
         let Some((hash, path)) = ids::parse_blob(blob_id) else { return not_found() };

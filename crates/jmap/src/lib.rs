@@ -146,12 +146,7 @@ impl Drop for Slot {
 
 impl Jmap {
     pub fn new(mailer: Mailer, config: JmapConfig) -> Jmap {
-        Jmap {
-            mailer,
-            config: Arc::new(config),
-            running: Arc::default(),
-            uploads: blob::Uploads::default(),
-        }
+        Jmap { mailer, config: Arc::new(config), running: Arc::default(), uploads: blob::Uploads::default() }
     }
 
     pub fn config(&self) -> &JmapConfig {

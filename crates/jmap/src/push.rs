@@ -52,7 +52,9 @@ impl Params {
                     let list: Vec<DataType> = if v == "*" {
                         TYPES.iter().map(|(_, t)| *t).collect()
                     } else {
-                        v.split(',').filter_map(|n| TYPES.iter().find(|(name, _)| *name == n).map(|(_, t)| *t)).collect()
+                        v.split(',')
+                            .filter_map(|n| TYPES.iter().find(|(name, _)| *name == n).map(|(_, t)| *t))
+                            .collect()
                     };
                     types = Some(list);
                 }
@@ -173,7 +175,9 @@ impl EventSource {
         let states = self
             .jmap
             .store()
-            .read(move |r| list.into_iter().map(|a| Ok((a, r.account_modseq(a)?))).collect::<relais_store::Result<Vec<_>>>())
+            .read(move |r| {
+                list.into_iter().map(|a| Ok((a, r.account_modseq(a)?))).collect::<relais_store::Result<Vec<_>>>()
+            })
             .await;
         let states = match states {
             Ok(s) => s,

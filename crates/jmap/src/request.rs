@@ -176,7 +176,12 @@ mod tests {
         for (input, kind) in table {
             let e = parse(input, 2).unwrap_err();
             let (_, body) = e.to_json();
-            assert_eq!(body["type"], format!("urn:ietf:params:jmap:error:{kind}"), "{}", String::from_utf8_lossy(input));
+            assert_eq!(
+                body["type"],
+                format!("urn:ietf:params:jmap:error:{kind}"),
+                "{}",
+                String::from_utf8_lossy(input)
+            );
         }
         let deep = format!("{}{}", "[".repeat(100), "]".repeat(100));
         assert!(parse(deep.as_bytes(), 2).is_err());
@@ -200,10 +205,12 @@ mod tests {
     #[test]
     fn references_resolved() {
         let made = vec![("Email/query".to_owned(), json!({"ids":["e1","e2"]}), "t0".to_owned())];
-        let mut args = json!({"#ids":{"resultOf":"t0","name":"Email/query","path":"/ids"}}).as_object().unwrap().clone();
+        let mut args =
+            json!({"#ids":{"resultOf":"t0","name":"Email/query","path":"/ids"}}).as_object().unwrap().clone();
         resolve_references(&mut args, &made).unwrap();
         assert_eq!(args["ids"], json!(["e1", "e2"]));
-        let mut wrong = json!({"#ids":{"resultOf":"t1","name":"Email/query","path":"/ids"}}).as_object().unwrap().clone();
+        let mut wrong =
+            json!({"#ids":{"resultOf":"t1","name":"Email/query","path":"/ids"}}).as_object().unwrap().clone();
         assert_eq!(resolve_references(&mut wrong, &made).unwrap_err().kind(), "invalidResultReference");
         let mut name = json!({"#ids":{"resultOf":"t0","name":"Email/get","path":"/ids"}}).as_object().unwrap().clone();
         assert_eq!(resolve_references(&mut name, &made).unwrap_err().kind(), "invalidResultReference");

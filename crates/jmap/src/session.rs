@@ -43,7 +43,8 @@ pub(crate) async fn session(jmap: &Jmap, principal: &Principal, origin: &Origin)
         accounts_json.insert(ids::account(a.id), account_json(a));
     }
     let me = ids::account(principal.id);
-    let primary: Map<String, Value> = CAPABILITIES.iter().map(|c| ((*c).to_owned(), Value::String(me.clone()))).collect();
+    let primary: Map<String, Value> =
+        CAPABILITIES.iter().map(|c| ((*c).to_owned(), Value::String(me.clone()))).collect();
     let base = &origin.0;
     let state = state_of(&list);
     Ok(json!({

@@ -128,7 +128,9 @@ pub fn composed(c: &Composed, hostname: &str) -> Vec<u8> {
     let list = |l: &[(Option<String>, String)]| -> Address<'static> {
         Address::new_list(
             l.iter()
-                .map(|(n, a)| Address::new_address(n.clone().filter(|n| !n.trim().is_empty()), a.replace(['\r', '\n'], "")))
+                .map(|(n, a)| {
+                    Address::new_address(n.clone().filter(|n| !n.trim().is_empty()), a.replace(['\r', '\n'], ""))
+                })
                 .collect(),
         )
     };
@@ -136,7 +138,14 @@ pub fn composed(c: &Composed, hostname: &str) -> Vec<u8> {
     let mut b = MessageBuilder::new()
         .message_id(id.trim_matches(|ch| ch == '<' || ch == '>').to_owned())
         .date(c.sent_at.unwrap_or_else(relais_store::now));
-    for (field, addrs) in [("From", &c.from), ("Sender", &c.sender), ("To", &c.to), ("Cc", &c.cc), ("Bcc", &c.bcc), ("Reply-To", &c.reply_to)] {
+    for (field, addrs) in [
+        ("From", &c.from),
+        ("Sender", &c.sender),
+        ("To", &c.to),
+        ("Cc", &c.cc),
+        ("Bcc", &c.bcc),
+        ("Reply-To", &c.reply_to),
+    ] {
         if addrs.is_empty() {
             continue;
         }
@@ -153,7 +162,8 @@ pub fn composed(c: &Composed, hostname: &str) -> Vec<u8> {
     if let Some(subject) = &c.subject {
         b = b.subject(text(subject.clone()));
     }
-    let clean = |ids: &[String]| -> Vec<String> { ids.iter().map(|i| i.replace(['\r', '\n', ' ', '<', '>'], "")).collect() };
+    let clean =
+        |ids: &[String]| -> Vec<String> { ids.iter().map(|i| i.replace(['\r', '\n', ' ', '<', '>'], "")).collect() };
     if !c.in_reply_to.is_empty() {
         b = b.in_reply_to(MessageId::new_list(clean(&c.in_reply_to).into_iter()));
     }

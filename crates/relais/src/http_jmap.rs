@@ -111,11 +111,8 @@ pub async fn answer(state: Arc<State>, req: Request<Incoming>, peer: SocketAddr,
             reply(jmap.upload(&principal, &account, kind, body.bytes.to_vec()).await)
         }
         (&Method::GET, ["jmap", "download", account, blob, name]) => {
-            let kind = query
-                .split('&')
-                .find_map(|p| p.strip_prefix("type="))
-                .map(crate::percent::decode)
-                .unwrap_or_default();
+            let kind =
+                query.split('&').find_map(|p| p.strip_prefix("type=")).map(crate::percent::decode).unwrap_or_default();
             reply(jmap.download(&principal, account, blob, &crate::percent::decode(name), &kind).await)
         }
         (&Method::GET, ["jmap", "eventsource"]) => match jmap.event_source(&principal, &query).await {

@@ -18,7 +18,10 @@ pub(crate) async fn state(ctx: &Ctx<'_>, account: AccountId) -> Result<String, M
 
 /// A state string as a modseq.
 pub(crate) fn parse_state(s: &str) -> Option<Modseq> {
-    (!s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten().map(Modseq)
+    (!s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
+        .map(Modseq)
 }
 
 /// The changes of `data_type` since the `sinceState` argument; `visible` keeps the created
@@ -44,7 +47,8 @@ pub(crate) async fn changes(
     let keep = |ids: Vec<i64>| -> Vec<String> {
         ids.into_iter().filter(|i| visible.as_ref().is_none_or(|v| v.contains(i))).map(id_of).collect()
     };
-    let (created, updated, destroyed) = (keep(c.created), keep(c.updated), c.destroyed.into_iter().map(id_of).collect::<Vec<_>>());
+    let (created, updated, destroyed) =
+        (keep(c.created), keep(c.updated), c.destroyed.into_iter().map(id_of).collect::<Vec<_>>());
     // The log gives net changes since a state, not the states between: more than maxChanges
     // cannot be cut into steps, so the client resynchronises (RFC 8620 §5.2 allows the error).
     if created.len() + updated.len() + destroyed.len() > max {

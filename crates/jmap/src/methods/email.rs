@@ -19,7 +19,12 @@ pub(crate) struct Seen {
 }
 
 /// The message `id` if the actor sees it in `account` (one of the readable mailboxes).
-pub(crate) fn seen(r: &mut ReadTx<'_>, readable: &[CollectionId], account: &Account, id: ItemId) -> relais_store::Result<Option<Seen>> {
+pub(crate) fn seen(
+    r: &mut ReadTx<'_>,
+    readable: &[CollectionId],
+    account: &Account,
+    id: ItemId,
+) -> relais_store::Result<Option<Seen>> {
     let item = match r.item(id) {
         Ok(i) if i.account == account.id && i.data_type == DataType::Email => i,
         Ok(_) | Err(relais_store::Error::NotFound(_)) => return Ok(None),
@@ -30,13 +35,19 @@ pub(crate) fn seen(r: &mut ReadTx<'_>, readable: &[CollectionId], account: &Acco
 }
 
 /// Reads the messages `ids` the actor sees in `account`, in the order given.
-pub(crate) async fn read_seen(ctx: &Ctx<'_>, account: &Account, ids: Vec<ItemId>) -> Result<Vec<Option<Seen>>, MethodError> {
+pub(crate) async fn read_seen(
+    ctx: &Ctx<'_>,
+    account: &Account,
+    ids: Vec<ItemId>,
+) -> Result<Vec<Option<Seen>>, MethodError> {
     let readable: Vec<CollectionId> = account.readable().map(|c| c.id).collect();
     let account = account.clone();
     Ok(ctx
         .jmap
         .store()
-        .read(move |r| ids.into_iter().map(|id| seen(r, &readable, &account, id)).collect::<relais_store::Result<Vec<_>>>())
+        .read(move |r| {
+            ids.into_iter().map(|id| seen(r, &readable, &account, id)).collect::<relais_store::Result<Vec<_>>>()
+        })
         .await?)
 }
 
@@ -57,7 +68,8 @@ pub(crate) fn to_jmap(keyword: &str) -> Option<String> {
 /// §4.1.1: 1–255 of `%x21–%x7e` without `( ) { ] % * " \`).
 pub(crate) fn from_jmap(keyword: &str) -> Option<String> {
     let k = keyword.to_ascii_lowercase();
-    let ok = !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| (0x21..=0x7e).contains(&b) && !b"(){]%*\"\\".contains(&b));
+    let ok =
+        !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| (0x21..=0x7e).contains(&b) && !b"(){]%*\"\\".contains(&b));
     if !ok {
         return None;
     }
@@ -105,7 +117,12 @@ mod tests {
 
     #[test]
     fn keywords_both_ways() {
-        let table = [("\\Seen", Some("$seen")), ("\\Deleted", None), ("$Forwarded", Some("$forwarded")), ("work", Some("work"))];
+        let table = [
+            ("\\Seen", Some("$seen")),
+            ("\\Deleted", None),
+            ("$Forwarded", Some("$forwarded")),
+            ("work", Some("work")),
+        ];
         for (stored, jmap) in table {
             assert_eq!(to_jmap(stored).as_deref(), jmap, "{stored}");
         }

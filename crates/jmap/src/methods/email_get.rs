@@ -48,33 +48,8 @@ pub(crate) const PROPERTIES: [&str; 26] = [
     "bodyStructure",
 ];
 
-/// The properties answered when the client names none (RFC 8621 §4.2).
-const DEFAULTS: [&str; 24] = [
-    "id",
-    "blobId",
-    "threadId",
-    "mailboxIds",
-    "keywords",
-    "size",
-    "receivedAt",
-    "messageId",
-    "inReplyTo",
-    "references",
-    "sender",
-    "from",
-    "to",
-    "cc",
-    "bcc",
-    "replyTo",
-    "subject",
-    "sentAt",
-    "hasAttachment",
-    "preview",
-    "bodyValues",
-    "textBody",
-    "htmlBody",
-    "attachments",
-];
+/// The properties answered when the client names none (RFC 8621 §4.2): all but the last two.
+const DEFAULTS: &[&str] = PROPERTIES.split_at(24).0;
 
 const BODY_PROPERTIES: [&str; 13] = [
     "partId",
@@ -112,7 +87,7 @@ struct Want {
 
 impl Want {
     fn has(&self, p: &str) -> bool {
-        wanted(&self.properties, &DEFAULTS, p)
+        wanted(&self.properties, DEFAULTS, p)
     }
 
     /// Whether the message's content must be read.
@@ -132,12 +107,16 @@ pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodEr
         return Err(MethodError::RequestTooLarge);
     };
     let properties = args.properties(&PROPERTIES)?;
-    if let Some(bad) = properties.iter().flatten().find(|p| p.starts_with("header:") && HeaderProperty::parse(p).is_none()) {
+    if let Some(bad) =
+        properties.iter().flatten().find(|p| p.starts_with("header:") && HeaderProperty::parse(p).is_none())
+    {
         return Err(MethodError::invalid(format!("unknown property {bad}")));
     }
     let body_properties = match args.strings("bodyProperties")? {
         Some(list) => {
-            if let Some(bad) = list.iter().find(|p| !BODY_PROPERTIES.contains(&p.as_str()) && HeaderProperty::parse(p).is_none()) {
+            if let Some(bad) =
+                list.iter().find(|p| !BODY_PROPERTIES.contains(&p.as_str()) && HeaderProperty::parse(p).is_none())
+            {
                 return Err(MethodError::invalid(format!("unknown body property {bad}")));
             }
             Some(list)
@@ -150,7 +129,9 @@ pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodEr
         text_values: args.bool("fetchTextBodyValues")?,
         html_values: args.bool("fetchHTMLBodyValues")?,
         all_values: args.bool("fetchAllBodyValues")?,
-        max_value_bytes: args.uint("maxBodyValueBytes")?.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX)),
+        max_value_bytes: args
+            .uint("maxBodyValueBytes")?
+            .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX)),
     };
     if want.max_value_bytes == 0 {
         return Err(MethodError::invalid("maxBodyValueBytes must be positive"));
@@ -310,7 +291,10 @@ impl Parts<'_> {
         put("size", json!(if multipart { 0 } else { decoded_size(part) }));
         put("name", json!(part.file_name()));
         put("type", json!(format!("{}/{}", part.content_type, part.content_subtype)));
-        let charset = part.param("charset").map(str::to_owned).or_else(|| (part.content_type == "text").then(|| "us-ascii".into()));
+        let charset = part
+            .param("charset")
+            .map(str::to_owned)
+            .or_else(|| (part.content_type == "text").then(|| "us-ascii".into()));
         put("charset", json!(charset));
         put("disposition", json!(part.disposition_type()));
         put("cid", json!(part.id.as_deref().map(|c| c.trim().trim_matches(['<', '>']))));
@@ -384,8 +368,10 @@ fn decoded_size(part: &Part) -> u64 {
 }
 
 fn headers_json(header: &[u8]) -> Value {
-    let list: Vec<Value> =
-        forms::fields(header).into_iter().map(|(name, v)| json!({ "name": name, "value": forms::as_raw(&v) })).collect();
+    let list: Vec<Value> = forms::fields(header)
+        .into_iter()
+        .map(|(name, v)| json!({ "name": name, "value": forms::as_raw(&v) }))
+        .collect();
     Value::Array(list)
 }
 
@@ -417,7 +403,7 @@ impl HeaderProperty {
         let mut all = false;
         for (i, part) in parts.enumerate() {
             match part {
-                "all" => all = true,
+                "all" if !all => all = true,
                 _ if i > 0 || all => return None,
                 "asRaw" => form = Form::Raw,
                 "asText" => form = Form::Text,
@@ -438,11 +424,7 @@ impl HeaderProperty {
             .filter(|(n, _)| n.eq_ignore_ascii_case(&self.name))
             .map(|(_, v)| self.form_of(&v))
             .collect();
-        if self.all {
-            Value::Array(values)
-        } else {
-            values.into_iter().last().unwrap_or(Value::Null)
-        }
+        if self.all { Value::Array(values) } else { values.into_iter().last().unwrap_or(Value::Null) }
     }
 
     fn form_of(&self, v: &[u8]) -> Value {

@@ -75,7 +75,10 @@ pub(crate) async fn query(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, Method
                 let item = r.item(id)?;
                 let s = Summary::from_stored(&item.summary);
                 let first = |l: &[relais_mail::summary::EnvAddress]| {
-                    l.first().and_then(|a| a.display_name().or_else(|| a.addr_spec())).unwrap_or_default().to_lowercase()
+                    l.first()
+                        .and_then(|a| a.display_name().or_else(|| a.addr_spec()))
+                        .unwrap_or_default()
+                        .to_lowercase()
                 };
                 out.push(Row {
                     id,
@@ -265,9 +268,11 @@ impl Translate<'_, '_> {
     }
 
     async fn one(&self, k: &str, v: &Value) -> Result<Query, MethodError> {
-        let text = || v.as_str().map(str::to_owned).ok_or_else(|| MethodError::invalid(format!("{k} must be a string")));
+        let text =
+            || v.as_str().map(str::to_owned).ok_or_else(|| MethodError::invalid(format!("{k} must be a string")));
         let number = || v.as_u64().ok_or_else(|| MethodError::invalid(format!("{k} must be an unsigned integer")));
-        let keyword = || v.as_str().and_then(from_jmap).ok_or_else(|| MethodError::invalid(format!("{k}: not a keyword")));
+        let keyword =
+            || v.as_str().and_then(from_jmap).ok_or_else(|| MethodError::invalid(format!("{k}: not a keyword")));
         Ok(match k {
             "inMailbox" => {
                 let m = self.mailbox(v)?;
@@ -302,7 +307,8 @@ impl Translate<'_, '_> {
             "subject" => Query::Subject(text()?),
             "body" => Query::Body(text()?),
             "header" => {
-                let list: Vec<&str> = v.as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+                let list: Vec<&str> =
+                    v.as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
                 match list.as_slice() {
                     [name] => Query::Header((*name).to_owned(), String::new()),
                     [name, value] => Query::Header((*name).to_owned(), (*value).to_owned()),
@@ -380,7 +386,14 @@ impl Translate<'_, '_> {
 pub(crate) fn utc(s: &str) -> Result<i64, MethodError> {
     let bad = || MethodError::invalid(format!("{s} is not a UTCDate"));
     let b = s.as_bytes();
-    if b.len() < 20 || !s.ends_with('Z') || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+    if b.len() < 20
+        || !s.ends_with('Z')
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return Err(bad());
     }
     let n = |r: std::ops::Range<usize>| s.get(r).and_then(|t| t.parse::<i64>().ok()).ok_or_else(bad);

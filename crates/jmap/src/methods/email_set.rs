@@ -22,75 +22,32 @@ use crate::ids;
 use crate::methods::changes::state;
 use crate::methods::email::{Seen, from_jmap, read_seen, to_jmap};
 use crate::methods::email_query::utc;
-use crate::methods::mailbox::object_arg;
+use crate::methods::set::{Outcome, SetRequest, object_arg};
 use crate::methods::{Args, Ctx};
 
 pub(crate) async fn set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, MethodError> {
-    let account = args.account(ctx).await?;
-    let old_state = state(ctx, account.id).await?;
-    if let Some(expected) = args.str("ifInState")?
-        && expected != old_state
-    {
-        return Err(MethodError::StateMismatch);
+    let mut set = SetRequest::read(ctx, &mut args, false).await?;
+    let mut out = Outcome::default();
+    for (cid, props) in std::mem::take(&mut set.create) {
+        let made = create_one(ctx, &set.account, &props).await;
+        out.created(ctx, cid, made);
     }
-    let create = object_arg(&mut args, "create")?;
-    let update = object_arg(&mut args, "update")?;
-    let destroy = args.strings("destroy")?.unwrap_or_default();
-    if create.len() + update.len() + destroy.len() > ctx.jmap.config.max_objects_in_set {
-        return Err(MethodError::RequestTooLarge);
+    for (id, patch) in std::mem::take(&mut set.update) {
+        let done = update_one(ctx, &set.account, &id, &patch).await;
+        out.updated(id, done);
     }
-    let (mut created, mut not_created) = (Map::new(), Map::new());
-    for (cid, props) in create {
-        match create_one(ctx, &account, &props).await {
-            Ok(v) => {
-                if let Some(id) = v.get("id").and_then(Value::as_str) {
-                    ctx.created.insert(cid.clone(), id.to_owned());
-                }
-                created.insert(cid, v);
-            }
-            Err(e) => {
-                not_created.insert(cid, e.to_json());
-            }
-        }
+    for id in std::mem::take(&mut set.destroy) {
+        let done = destroy_one(ctx, &set.account, &id).await;
+        out.destroyed(id, done);
     }
-    let (mut updated, mut not_updated) = (Map::new(), Map::new());
-    for (id, patch) in update {
-        match update_one(ctx, &account, &id, &patch).await {
-            Ok(()) => {
-                updated.insert(id, Value::Null);
-            }
-            Err(e) => {
-                not_updated.insert(id, e.to_json());
-            }
-        }
-    }
-    let (mut destroyed, mut not_destroyed) = (Vec::new(), Map::new());
-    for id in destroy {
-        match destroy_one(ctx, &account, &id).await {
-            Ok(()) => destroyed.push(id),
-            Err(e) => {
-                not_destroyed.insert(id, e.to_json());
-            }
-        }
-    }
-    let new_state = state(ctx, account.id).await?;
-    Ok(json!({
-        "accountId": ids::account(account.id),
-        "oldState": old_state,
-        "newState": new_state,
-        "created": created,
-        "updated": updated,
-        "destroyed": destroyed,
-        "notCreated": not_created,
-        "notUpdated": not_updated,
-        "notDestroyed": not_destroyed,
-    }))
+    out.response(ctx, &set).await
 }
 
 /// The message an id names, if the actor sees it in the account.
 async fn find(ctx: &Ctx<'_>, account: &Account, id: &str) -> Result<Seen, SetError> {
     let item = ctx.id(id).and_then(ids::parse_email).ok_or_else(SetError::not_found)?;
-    let found = read_seen(ctx, account, vec![item]).await.map_err(|_| SetError::new("serverFail", "see the server log"))?;
+    let found =
+        read_seen(ctx, account, vec![item]).await.map_err(|_| SetError::new("serverFail", "see the server log"))?;
     found.into_iter().next().flatten().ok_or_else(SetError::not_found)
 }
 
@@ -126,7 +83,8 @@ async fn update_one(ctx: &Ctx<'_>, account: &Account, id: &str, patch: &Map<Stri
                 boxes_changed = true;
             }
             ("mailboxIds", Some(m)) => {
-                let m = mailbox_id(ctx, account, &m).ok_or_else(|| SetError::invalid("mailboxIds", "no such mailbox"))?;
+                let m =
+                    mailbox_id(ctx, account, &m).ok_or_else(|| SetError::invalid("mailboxIds", "no such mailbox"))?;
                 boxes.retain(|x| *x != m);
                 match v {
                     Value::Bool(true) => boxes.push(m),
@@ -276,18 +234,7 @@ pub(crate) async fn import(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, M
     }
     let (mut created, mut not_created) = (Map::new(), Map::new());
     for (cid, props) in emails {
-        let result = async {
-            let blob_id = props.get("blobId").and_then(Value::as_str).ok_or_else(|| SetError::invalid("blobId", "required"))?;
-            let boxes = mailbox_map(ctx, &account, props.get("mailboxIds").unwrap_or(&Value::Null))?;
-            let keywords = match props.get("keywords") {
-                None | Some(Value::Null) => Vec::new(),
-                Some(k) => keyword_map(k)?,
-            };
-            let raw = blob_content(ctx, &account, blob_id).await?;
-            store_message(ctx, boxes, raw, keywords, received(&props)?).await
-        }
-        .await;
-        match result {
+        match import_one(ctx, &account, &props).await {
             Ok(v) => {
                 if let Some(id) = v.get("id").and_then(Value::as_str) {
                     ctx.created.insert(cid.clone(), id.to_owned());
@@ -309,11 +256,39 @@ pub(crate) async fn import(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, M
     }))
 }
 
+/// One EmailImport (RFC 8621 §4.8): the blob's content stored as a message.
+async fn import_one(ctx: &Ctx<'_>, account: &Account, props: &Map<String, Value>) -> Result<Value, SetError> {
+    let blob_id = props.get("blobId").and_then(Value::as_str).ok_or_else(|| SetError::invalid("blobId", "required"))?;
+    let boxes = mailbox_map(ctx, account, props.get("mailboxIds").unwrap_or(&Value::Null))?;
+    let keywords = match props.get("keywords") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(k) => keyword_map(k)?,
+    };
+    let raw = blob_content(ctx, account, blob_id).await?;
+    store_message(ctx, boxes, raw, keywords, received(props)?).await
+}
+
 /// Email/set create (RFC 8621 §4.6): the message composed from its properties.
 async fn create_one(ctx: &Ctx<'_>, account: &Account, props: &Map<String, Value>) -> Result<Value, SetError> {
     const SETTABLE: [&str; 19] = [
-        "mailboxIds", "keywords", "receivedAt", "from", "sender", "to", "cc", "bcc", "replyTo", "subject",
-        "messageId", "inReplyTo", "references", "sentAt", "textBody", "htmlBody", "attachments", "bodyValues",
+        "mailboxIds",
+        "keywords",
+        "receivedAt",
+        "from",
+        "sender",
+        "to",
+        "cc",
+        "bcc",
+        "replyTo",
+        "subject",
+        "messageId",
+        "inReplyTo",
+        "references",
+        "sentAt",
+        "textBody",
+        "htmlBody",
+        "attachments",
+        "bodyValues",
         "bodyStructure",
     ];
     if let Some(bad) = props.keys().find(|k| !SETTABLE.contains(&k.as_str())) {
@@ -349,7 +324,10 @@ async fn create_one(ctx: &Ctx<'_>, account: &Account, props: &Map<String, Value>
     if let Some(list) = props.get("attachments") {
         let Value::Array(list) = list else { return Err(SetError::invalid("attachments", "must be a list")) };
         for a in list {
-            let blob_id = a.get("blobId").and_then(Value::as_str).ok_or_else(|| SetError::invalid("attachments", "each needs a blobId"))?;
+            let blob_id = a
+                .get("blobId")
+                .and_then(Value::as_str)
+                .ok_or_else(|| SetError::invalid("attachments", "each needs a blobId"))?;
             c.attachments.push(ComposedPart {
                 name: a.get("name").and_then(Value::as_str).map(str::to_owned),
                 content_type: a.get("type").and_then(Value::as_str).unwrap_or("application/octet-stream").to_owned(),
@@ -389,17 +367,25 @@ fn text(props: &Map<String, Value>, name: &str) -> Result<Option<String>, SetErr
 fn strings(props: &Map<String, Value>, name: &str) -> Result<Vec<String>, SetError> {
     match props.get(name) {
         None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(a)) => a.iter().map(|v| v.as_str().map(str::to_owned).ok_or_else(|| SetError::invalid(name, "must be a list of strings"))).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| v.as_str().map(str::to_owned).ok_or_else(|| SetError::invalid(name, "must be a list of strings")))
+            .collect(),
         Some(_) => Err(SetError::invalid(name, "must be a list of strings")),
     }
 }
 
 /// The text of a one-part textBody/htmlBody, from bodyValues by its partId.
-fn body_value(props: &Map<String, Value>, name: &str, values: Option<&Map<String, Value>>) -> Result<Option<String>, SetError> {
+fn body_value(
+    props: &Map<String, Value>,
+    name: &str,
+    values: Option<&Map<String, Value>>,
+) -> Result<Option<String>, SetError> {
     let Some(list) = props.get(name) else { return Ok(None) };
     let Value::Array(list) = list else { return Err(SetError::invalid(name, "must be a list of one part")) };
     let [part] = list.as_slice() else { return Err(SetError::invalid(name, "must be a list of one part")) };
-    let part_id = part.get("partId").and_then(Value::as_str).ok_or_else(|| SetError::invalid(name, "the part needs a partId"))?;
+    let part_id =
+        part.get("partId").and_then(Value::as_str).ok_or_else(|| SetError::invalid(name, "the part needs a partId"))?;
     let value = values
         .and_then(|v| v.get(part_id))
         .and_then(|v| v.get("value"))

@@ -22,6 +22,7 @@ use crate::error::{MethodError, SetError};
 use crate::ids;
 use crate::methods::args::wanted;
 use crate::methods::changes::{changes as log_changes, state};
+use crate::methods::set::{Outcome, SetRequest};
 use crate::methods::{Args, Ctx};
 
 const PROPERTIES: [&str; 11] = [
@@ -94,7 +95,8 @@ async fn counts(ctx: &Ctx<'_>, f: &Folder) -> Result<Counts, MethodError> {
             let mut out = Vec::with_capacity(messages.len());
             for m in messages {
                 let thread = r.item(m.item)?.thread_id.unwrap_or(m.item.0);
-                let unread = !m.keywords.iter().any(|k| k.eq_ignore_ascii_case("\\Seen") || k.eq_ignore_ascii_case("\\Draft"));
+                let unread =
+                    !m.keywords.iter().any(|k| k.eq_ignore_ascii_case("\\Seen") || k.eq_ignore_ascii_case("\\Draft"));
                 out.push((thread, unread));
             }
             Ok(out)
@@ -172,7 +174,8 @@ fn sort_order(role: Option<MailboxRole>) -> u32 {
 pub(crate) async fn changes(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodError> {
     let account = args.account(ctx).await?;
     let visible = (!account.personal).then(|| account.mailboxes.iter().map(|f| f.collection.id.0).collect());
-    let mut v = log_changes(ctx, &args, &account, DataType::Mailbox, |i| ids::mailbox(CollectionId(i)), visible).await?;
+    let mut v =
+        log_changes(ctx, &args, &account, DataType::Mailbox, |i| ids::mailbox(CollectionId(i)), visible).await?;
     // Counts change with the messages, which the mailbox log does not record (RFC 8621 §2.2).
     if let Some(map) = v.as_object_mut() {
         map.insert("updatedProperties".into(), Value::Null);
@@ -188,13 +191,17 @@ pub(crate) async fn query(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, Method
         let Value::Object(f) = filter else { return Err(MethodError::invalid("filter must be an object")) };
         for (k, v) in f {
             match (k.as_str(), v) {
-                ("parentId", Value::Null) => list.retain(|m| m.collection.parent.is_none_or(|p| account.mailbox(p).is_none())),
+                ("parentId", Value::Null) => {
+                    list.retain(|m| m.collection.parent.is_none_or(|p| account.mailbox(p).is_none()))
+                }
                 ("parentId", Value::String(p)) => {
                     let p = ctx.id(p).and_then(ids::parse_mailbox);
                     list.retain(|m| p.is_some() && m.collection.parent == p);
                 }
                 ("role", Value::Null) => list.retain(|m| m.collection.mailbox_role().is_none()),
-                ("role", Value::String(r)) => list.retain(|m| m.collection.mailbox_role().map(MailboxRole::as_str) == Some(r)),
+                ("role", Value::String(r)) => {
+                    list.retain(|m| m.collection.mailbox_role().map(MailboxRole::as_str) == Some(r))
+                }
                 ("hasAnyRole", Value::Bool(b)) => list.retain(|m| m.collection.mailbox_role().is_some() == *b),
                 ("isSubscribed", Value::Bool(b)) => list.retain(|m| m.subscribed == *b),
                 ("name", Value::String(n)) => {
@@ -222,7 +229,11 @@ pub(crate) async fn query(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, Method
     }
     let total = list.len();
     let position = args.int("position")?.unwrap_or(0);
-    let start = if position < 0 { total.saturating_sub(position.unsigned_abs() as usize) } else { (position as usize).min(total) };
+    let start = if position < 0 {
+        total.saturating_sub(position.unsigned_abs() as usize)
+    } else {
+        (position as usize).min(total)
+    };
     let limit = args.uint("limit")?.map_or(total, |l| l as usize);
     let ids: Vec<String> = list.iter().skip(start).take(limit).map(|m| ids::mailbox(m.collection.id)).collect();
     Ok(json!({
@@ -236,87 +247,28 @@ pub(crate) async fn query(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, Method
 }
 
 pub(crate) async fn set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, MethodError> {
-    let account = args.account(ctx).await?;
-    let old_state = state(ctx, account.id).await?;
-    if let Some(expected) = args.str("ifInState")?
-        && expected != old_state
-    {
-        return Err(MethodError::StateMismatch);
-    }
-    let create = object_arg(&mut args, "create")?;
-    let update = object_arg(&mut args, "update")?;
-    let destroy = args.strings("destroy")?.unwrap_or_default();
-    if create.len() + update.len() + destroy.len() > ctx.jmap.config.max_objects_in_set {
-        return Err(MethodError::RequestTooLarge);
-    }
+    let mut set = SetRequest::read(ctx, &mut args, false).await?;
     let remove_emails = args.bool("onDestroyRemoveEmails")?;
-    let (mut created, mut not_created) = (Map::new(), Map::new());
-    for (cid, props) in create {
-        match create_one(ctx, &account, &props).await {
-            Ok(id) => {
-                ctx.created.insert(cid.clone(), ids::mailbox(id));
-                created.insert(cid, json!({ "id": ids::mailbox(id) }));
-            }
-            Err(e) => {
-                not_created.insert(cid, e.to_json());
-            }
-        }
+    let mut out = Outcome::default();
+    for (cid, props) in std::mem::take(&mut set.create) {
+        let made = create_one(ctx, &set.account, &props).await.map(|id| json!({ "id": ids::mailbox(id) }));
+        out.created(ctx, cid, made);
     }
+    // The mailboxes as they are now, the new ones included.
     let account = args.account(ctx).await?;
-    let (mut updated, mut not_updated) = (Map::new(), Map::new());
-    for (id, patch) in update {
-        match update_one(ctx, &account, &id, &patch).await {
-            Ok(()) => {
-                updated.insert(id, Value::Null);
-            }
-            Err(e) => {
-                not_updated.insert(id, e.to_json());
-            }
-        }
+    for (id, patch) in std::mem::take(&mut set.update) {
+        let done = update_one(ctx, &account, &id, &patch).await;
+        out.updated(id, done);
     }
-    let (mut destroyed, mut not_destroyed) = (Vec::new(), Map::new());
     // Children before their parents, so a parent destroyed with its children goes too.
-    let mut destroy = destroy;
+    let mut destroy = std::mem::take(&mut set.destroy);
     destroy.sort_by_key(|id| std::cmp::Reverse(depth(ctx, &account, id)));
     let mut gone: Vec<CollectionId> = Vec::new();
     for id in destroy {
-        match destroy_one(ctx, &account, &id, remove_emails, &gone).await {
-            Ok(c) => {
-                gone.push(c);
-                destroyed.push(id);
-            }
-            Err(e) => {
-                not_destroyed.insert(id, e.to_json());
-            }
-        }
+        let done = destroy_one(ctx, &account, &id, remove_emails, &gone).await.map(|c| gone.push(c));
+        out.destroyed(id, done);
     }
-    let new_state = state(ctx, account.id).await?;
-    Ok(json!({
-        "accountId": ids::account(account.id),
-        "oldState": old_state,
-        "newState": new_state,
-        "created": created,
-        "updated": updated,
-        "destroyed": destroyed,
-        "notCreated": not_created,
-        "notUpdated": not_updated,
-        "notDestroyed": not_destroyed,
-    }))
-}
-
-/// A `/set` argument that maps ids to objects (`create`, `update`), or none.
-pub(crate) fn object_arg(args: &mut Args, name: &str) -> Result<Vec<(String, Map<String, Value>)>, MethodError> {
-    match args.take(name) {
-        None => Ok(Vec::new()),
-        Some(Value::Object(m)) => m
-            .into_iter()
-            .map(|(k, v)| match v {
-                Value::Object(o) => Ok((k, o)),
-                _ => Err(MethodError::invalid(format!("{name} must map ids to objects"))),
-            })
-            .collect(),
-        Some(_) => Err(MethodError::invalid(format!("{name} must be an object"))),
-    }
+    out.response(ctx, &set).await
 }
 
 /// A mailbox name as JMAP gives it: one level, so no separator.
@@ -347,7 +299,8 @@ async fn create_one(ctx: &Ctx<'_>, account: &Account, props: &Map<String, Value>
             return Err(SetError::invalid(k, "this property cannot be set"));
         }
     }
-    let name = props.get("name").and_then(Value::as_str).ok_or_else(|| SetError::invalid("name", "name is required"))?;
+    let name =
+        props.get("name").and_then(Value::as_str).ok_or_else(|| SetError::invalid("name", "name is required"))?;
     check_name(name)?;
     let path = path_under(ctx, account, props.get("parentId").unwrap_or(&Value::Null), name)?;
     let role = match props.get("role") {

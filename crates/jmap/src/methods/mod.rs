@@ -10,6 +10,7 @@ mod email_query;
 mod email_set;
 mod identity;
 mod mailbox;
+mod set;
 mod submission;
 mod thread;
 mod vacation;
@@ -89,13 +90,7 @@ impl Ctx<'_> {
 }
 
 pub(crate) async fn run(jmap: &Jmap, principal: &Principal, request: Request) -> Value {
-    let mut ctx = Ctx {
-        jmap,
-        principal,
-        actor: Jmap::actor(principal),
-        created: HashMap::new(),
-        implicit: Vec::new(),
-    };
+    let mut ctx = Ctx { jmap, principal, actor: Jmap::actor(principal), created: HashMap::new(), implicit: Vec::new() };
     let echo_created = request.created_ids.is_some();
     for (k, v) in request.created_ids.into_iter().flatten() {
         if let Value::String(id) = v {
@@ -118,10 +113,7 @@ pub(crate) async fn run(jmap: &Jmap, principal: &Principal, request: Request) ->
         }
     }
     let responses: Vec<Value> = made.into_iter().map(|(n, v, id)| json!([n, v, id])).collect();
-    let session_state = match session_state(&ctx).await {
-        Ok(s) => s,
-        Err(_) => String::new(),
-    };
+    let session_state = session_state(&ctx).await.unwrap_or_default();
     let mut out = json!({ "methodResponses": responses, "sessionState": session_state });
     if echo_created && let Some(map) = out.as_object_mut() {
         let created: Map<String, Value> = ctx.created.into_iter().map(|(k, v)| (k, Value::String(v))).collect();

@@ -17,65 +17,40 @@ use serde_json::{Map, Value, json};
 use crate::account::Account;
 use crate::error::{MethodError, SetError};
 use crate::ids;
-use crate::methods::changes::state;
 use crate::methods::email::read_seen;
 use crate::methods::email_get::utc_date;
-use crate::methods::mailbox::object_arg;
+use crate::methods::set::{Outcome, SetRequest};
 use crate::methods::{Args, Ctx, email_set};
 
 pub(crate) async fn set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, MethodError> {
-    let account = args.own_account(ctx).await?;
-    let old_state = state(ctx, account.id).await?;
-    if let Some(expected) = args.str("ifInState")?
-        && expected != old_state
-    {
-        return Err(MethodError::StateMismatch);
-    }
-    let create = object_arg(&mut args, "create")?;
-    let update = object_arg(&mut args, "update")?;
-    let destroy = args.strings("destroy")?.unwrap_or_default();
-    if create.len() + update.len() + destroy.len() > ctx.jmap.config.max_objects_in_set {
-        return Err(MethodError::RequestTooLarge);
-    }
+    let mut set = SetRequest::read(ctx, &mut args, true).await?;
+    let account = set.account.clone();
     let on_update = match args.take("onSuccessUpdateEmail") {
         None => Map::new(),
         Some(Value::Object(m)) => m,
         Some(_) => return Err(MethodError::invalid("onSuccessUpdateEmail must be an object")),
     };
     let on_destroy = args.strings("onSuccessDestroyEmail")?.unwrap_or_default();
-    let (mut created, mut not_created) = (Map::new(), Map::new());
-    // Submission id (or #creation id) → the email it sent.
+    let mut out = Outcome::default();
+    // Creation id, submission id, the email it sent.
     let mut sent: Vec<(String, String, String)> = Vec::new();
-    for (cid, props) in create {
+    for (cid, props) in std::mem::take(&mut set.create) {
         let reference = format!("#{cid}");
         let client_handles = on_update.contains_key(&reference) || on_destroy.contains(&reference);
-        match submit(ctx, &account, &props, !client_handles).await {
-            Ok((id, email_id)) => {
-                ctx.created.insert(cid.clone(), id.clone());
-                created.insert(cid.clone(), json!({ "id": id, "undoStatus": "final", "sendAt": utc_date(relais_store::now()) }));
-                sent.push((cid, id, email_id));
-            }
-            Err(e) => {
-                not_created.insert(cid, e.to_json());
-            }
-        }
+        let result = submit(ctx, &account, &props, !client_handles).await.map(|(id, email_id)| {
+            sent.push((cid.clone(), id.clone(), email_id));
+            json!({ "id": id, "undoStatus": "final", "sendAt": utc_date(relais_store::now()) })
+        });
+        out.created(ctx, cid, result);
     }
     // Sent at once: nothing is left to change or cancel.
-    let final_error = SetError::new("cannotUnsend", "the message was sent at once and cannot be changed");
-    let not_updated: Map<String, Value> = update.into_iter().map(|(k, _)| (k, final_error.to_json())).collect();
-    let not_destroyed: Map<String, Value> = destroy.into_iter().map(|k| (k, SetError::not_found().to_json())).collect();
-    let new_state = state(ctx, account.id).await?;
-    let response = json!({
-        "accountId": ids::account(account.id),
-        "oldState": old_state,
-        "newState": new_state,
-        "created": created,
-        "updated": {},
-        "destroyed": [],
-        "notCreated": not_created,
-        "notUpdated": not_updated,
-        "notDestroyed": not_destroyed,
-    });
+    for (id, _) in std::mem::take(&mut set.update) {
+        out.updated(id, Err(SetError::new("cannotUnsend", "the message was sent at once and cannot be changed")));
+    }
+    for id in std::mem::take(&mut set.destroy) {
+        out.destroyed(id, Err(SetError::not_found()));
+    }
+    let response = out.response(ctx, &set).await?;
     implicit_email_set(ctx, &account, &sent, on_update, on_destroy).await?;
     Ok(response)
 }
@@ -117,17 +92,25 @@ async fn implicit_email_set(
 }
 
 /// Sends one email; its submission id and the email's id.
-async fn submit(ctx: &Ctx<'_>, account: &Account, props: &Map<String, Value>, save_sent: bool) -> Result<(String, String), SetError> {
-    let identity = props.get("identityId").and_then(Value::as_str).ok_or_else(|| SetError::invalid("identityId", "required"))?;
+async fn submit(
+    ctx: &Ctx<'_>,
+    account: &Account,
+    props: &Map<String, Value>,
+    save_sent: bool,
+) -> Result<(String, String), SetError> {
+    let identity =
+        props.get("identityId").and_then(Value::as_str).ok_or_else(|| SetError::invalid("identityId", "required"))?;
     if identity != ids::identity(ctx.principal.id) {
         return Err(SetError::invalid("identityId", "no such identity"));
     }
     let email = props.get("emailId").and_then(Value::as_str).ok_or_else(|| SetError::invalid("emailId", "required"))?;
     let item = ctx.id(email).and_then(ids::parse_email).ok_or_else(|| SetError::invalid("emailId", "no such email"))?;
-    let seen = read_seen(ctx, account, vec![item]).await.map_err(|_| SetError::new("serverFail", "see the server log"))?;
+    let seen =
+        read_seen(ctx, account, vec![item]).await.map_err(|_| SetError::new("serverFail", "see the server log"))?;
     let seen = seen.into_iter().next().flatten().ok_or_else(|| SetError::invalid("emailId", "no such email"))?;
     let hash = seen.item.blob.clone().ok_or_else(|| SetError::invalid("emailId", "the email has no content"))?;
-    let raw = ctx.jmap.store().blob(hash).await.map_err(|_| SetError::invalid("emailId", "the email has no content"))?;
+    let raw =
+        ctx.jmap.store().blob(hash).await.map_err(|_| SetError::invalid("emailId", "the email has no content"))?;
     let options = SubmitOptions { save_sent };
     let mailer = &ctx.jmap.mailer;
     let result = match props.get("envelope") {
@@ -167,7 +150,9 @@ async fn read_envelope(ctx: &Ctx<'_>, v: &Value) -> Result<Envelope, SetError> {
         let address = r.get("email").and_then(Value::as_str).ok_or_else(|| bad("each rcptTo needs an email"))?;
         let address = address.trim().to_ascii_lowercase();
         match ctx.jmap.mailer.route(&address).await {
-            Ok(Some(destination)) => recipients.push(EnvelopeRecipient { address, destination, orcpt: None, notify: 0 }),
+            Ok(Some(destination)) => {
+                recipients.push(EnvelopeRecipient { address, destination, orcpt: None, notify: 0 })
+            }
             Ok(None) => invalid.push(address),
             Err(e) => return Err(e.into()),
         }

@@ -15,7 +15,7 @@ use crate::ids;
 use crate::methods::changes::state;
 use crate::methods::email_get::utc_date;
 use crate::methods::email_query::utc;
-use crate::methods::mailbox::object_arg;
+use crate::methods::set::{Outcome, SetRequest};
 use crate::methods::{Args, Ctx};
 
 const SINGLETON: &str = "singleton";
@@ -45,48 +45,28 @@ pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodEr
 }
 
 pub(crate) async fn set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, MethodError> {
-    let account = args.own_account(ctx).await?;
-    let old_state = state(ctx, account.id).await?;
-    if let Some(expected) = args.str("ifInState")?
-        && expected != old_state
-    {
-        return Err(MethodError::StateMismatch);
+    let mut set = SetRequest::read(ctx, &mut args, true).await?;
+    let singleton = || SetError::new("singleton", "the VacationResponse is a singleton");
+    let mut out = Outcome::default();
+    for (cid, _) in std::mem::take(&mut set.create) {
+        out.created(ctx, cid, Err(singleton()));
     }
-    let create = object_arg(&mut args, "create")?;
-    let update = object_arg(&mut args, "update")?;
-    let destroy = args.strings("destroy")?.unwrap_or_default();
-    let singleton = SetError::new("singleton", "the VacationResponse is a singleton");
-    let not_created: Map<String, Value> = create.into_iter().map(|(k, _)| (k, singleton.to_json())).collect();
-    let not_destroyed: Map<String, Value> = destroy.into_iter().map(|k| (k, singleton.to_json())).collect();
-    let (mut updated, mut not_updated) = (Map::new(), Map::new());
-    for (id, patch) in update {
+    for id in std::mem::take(&mut set.destroy) {
+        out.destroyed(id, Err(singleton()));
+    }
+    for (id, patch) in std::mem::take(&mut set.update) {
         if id != SINGLETON {
-            not_updated.insert(id, SetError::not_found().to_json());
+            out.updated(id, Err(SetError::not_found()));
             continue;
         }
-        let mut v = ctx.jmap.mailer.vacation(account.id).await?;
-        match apply(&mut v, &patch) {
-            Ok(()) => {
-                ctx.jmap.mailer.set_vacation(account.id, &v).await?;
-                updated.insert(id, Value::Null);
-            }
-            Err(e) => {
-                not_updated.insert(id, e.to_json());
-            }
+        let mut v = ctx.jmap.mailer.vacation(set.account.id).await?;
+        let done = apply(&mut v, &patch);
+        if done.is_ok() {
+            ctx.jmap.mailer.set_vacation(set.account.id, &v).await?;
         }
+        out.updated(id, done);
     }
-    let new_state = state(ctx, account.id).await?;
-    Ok(json!({
-        "accountId": ids::account(account.id),
-        "oldState": old_state,
-        "newState": new_state,
-        "created": {},
-        "updated": updated,
-        "destroyed": [],
-        "notCreated": not_created,
-        "notUpdated": not_updated,
-        "notDestroyed": not_destroyed,
-    }))
+    out.response(ctx, &set).await
 }
 
 fn date(k: &str, v: &Value) -> Result<Option<i64>, SetError> {

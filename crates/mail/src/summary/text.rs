@@ -100,12 +100,11 @@ pub(super) fn decoded_text(raw: &[u8], part: &Part, limit: usize) -> String {
     let declared = part
         .param("charset")
         .filter(|c| !["utf-8", "utf8", "us-ascii", "ascii"].iter().any(|u| c.eq_ignore_ascii_case(u)));
-    let text = match declared.and_then(|c| charset_decoder(c.as_bytes())) {
+    match declared.and_then(|c| charset_decoder(c.as_bytes())) {
         Some(decode) => decode(&bytes),
         None if declared.is_none() => String::from_utf8(bytes).unwrap_or_else(|e| text_of(e.as_bytes()).into_owned()),
         None => text_of(&bytes).into_owned(),
-    };
-    text
+    }
 }
 
 fn is_inline_media(part: &Part) -> bool {
