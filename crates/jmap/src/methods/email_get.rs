@@ -304,8 +304,9 @@ impl Parts<'_> {
         if let Some(raw) = self.raw {
             put("headers", headers_json(part.header_bytes(raw)));
         }
+        // A multipart's subParts come whatever bodyProperties says (RFC 8621 §4.2's example).
         if let Some(subs) = subs {
-            put("subParts", Value::Array(subs));
+            out.insert("subParts".into(), Value::Array(subs));
         }
         if let Some(raw) = self.raw {
             for p in self.want.body_properties.iter().flatten().filter(|p| p.starts_with("header:")) {

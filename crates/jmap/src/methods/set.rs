@@ -33,8 +33,11 @@ impl SetRequest {
             return Err(MethodError::StateMismatch);
         }
         let create = object_arg(args, "create")?;
-        let update = object_arg(args, "update")?;
-        let destroy = args.strings("destroy")?.unwrap_or_default();
+        // Ids may name objects made earlier in the request by `#creationId` (RFC 8620 §5.3);
+        // the response names them by their ids.
+        let resolve = |id: String| ctx.id(&id).map_or(id.clone(), str::to_owned);
+        let update: ById = object_arg(args, "update")?.into_iter().map(|(id, patch)| (resolve(id), patch)).collect();
+        let destroy: Vec<String> = args.strings("destroy")?.unwrap_or_default().into_iter().map(resolve).collect();
         if create.len() + update.len() + destroy.len() > ctx.jmap.config.max_objects_in_set {
             return Err(MethodError::RequestTooLarge);
         }
