@@ -138,9 +138,10 @@ async fn route(
     req: Request<Incoming>,
     peer: SocketAddr,
     tls: bool,
+    stopping: tokio::sync::watch::Receiver<bool>,
 ) -> Result<Response<crate::http_jmap::Wire>, Infallible> {
     if crate::http_jmap::is_path(req.uri().path()) {
-        return Ok(Box::pin(crate::http_jmap::answer(state, req, peer, tls)).await);
+        return Ok(Box::pin(crate::http_jmap::answer(state, req, peer, tls, stopping)).await);
     }
     Ok(Box::pin(route_whole(state, req, peer, tls)).await?.map(http_body_util::Either::Left))
 }
@@ -184,7 +185,9 @@ where
 {
     let header_timeout = state.config.http.header_timeout_secs.max(1);
     let state_read_buffer = state.config.http.read_buffer.max(8192);
-    let service = hyper::service::service_fn(move |req| route(state.clone(), req, peer, tls));
+    // Streaming answers (JMAP EventSource) end when the server stops.
+    let stopping = shutdown.signal();
+    let service = hyper::service::service_fn(move |req| route(state.clone(), req, peer, tls, stopping.clone()));
     let conn = hyper::server::conn::http1::Builder::new()
         .max_buf_size(state_read_buffer)
         .header_read_timeout(Duration::from_secs(header_timeout))

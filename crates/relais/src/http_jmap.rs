@@ -74,7 +74,13 @@ fn origin(state: &State, headers: &hyper::HeaderMap, tls: bool) -> relais_jmap::
     relais_jmap::Origin(format!("{}://{host}", if tls { "https" } else { "http" }))
 }
 
-pub async fn answer(state: Arc<State>, req: Request<Incoming>, peer: SocketAddr, tls: bool) -> Response<Wire> {
+pub async fn answer(
+    state: Arc<State>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+    tls: bool,
+    stopping: tokio::sync::watch::Receiver<bool>,
+) -> Response<Wire> {
     let (parts, body) = req.into_parts();
     let announced = body.size_hint().exact();
     let principal = match state.dav.authenticate(&parts.headers, tls, peer.ip()).await {
@@ -116,15 +122,19 @@ pub async fn answer(state: Arc<State>, req: Request<Incoming>, peer: SocketAddr,
             reply(jmap.download(&principal, account, blob, &crate::percent::decode(name), &kind).await)
         }
         (&Method::GET, ["jmap", "eventsource"]) => match jmap.event_source(&principal, &query).await {
-            Ok(source) => event_stream(source),
+            Ok(source) => event_stream(source, stopping),
             Err(r) => reply(r),
         },
         _ => left(refuse(relais_dav::Reply::new(StatusCode::NOT_FOUND), body, announced).await),
     }
 }
 
-/// Starts the task that feeds an EventSource response.
-fn event_stream(mut source: relais_jmap::push::EventSource) -> Response<Wire> {
+/// Starts the task that feeds an EventSource response; it ends when the client goes or the
+/// server stops.
+fn event_stream(
+    mut source: relais_jmap::push::EventSource,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
+) -> Response<Wire> {
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(4);
     tokio::spawn(async move {
         loop {
@@ -138,6 +148,7 @@ fn event_stream(mut source: relais_jmap::push::EventSource) -> Response<Wire> {
                     None => break,
                 },
                 () = tx.closed() => break,
+                () = stopped(&mut stopping) => break,
             }
         }
     });
@@ -145,4 +156,16 @@ fn event_stream(mut source: relais_jmap::push::EventSource) -> Response<Wire> {
     r.headers_mut().insert(hyper::header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
     r.headers_mut().insert(hyper::header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     r
+}
+
+/// Returns once the server is stopping.
+async fn stopped(rx: &mut tokio::sync::watch::Receiver<bool>) {
+    loop {
+        if *rx.borrow_and_update() {
+            return;
+        }
+        if rx.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
 }
