@@ -125,29 +125,28 @@ pub fn pointer(root: &Value, path: &str) -> Option<Value> {
     if path.is_empty() {
         return Some(root.clone());
     }
-    let rest = path.strip_prefix('/')?;
-    let (token, tail) = match rest.split_once('/') {
-        Some((t, tail)) => (t, Some(tail)),
-        None => (rest, None),
-    };
-    let token = token.replace("~1", "/").replace("~0", "~");
-    let next_path = tail.map(|t| format!("/{t}")).unwrap_or_default();
-    match root {
+    let tokens: Vec<String> =
+        path.strip_prefix('/')?.split('/').map(|t| t.replace("~1", "/").replace("~0", "~")).collect();
+    walk(root, &tokens)
+}
+
+/// The rest of a pointer's tokens applied to `v` (recursion as deep as `v` nests, which the
+/// request's depth bound and the responses' shapes keep small).
+fn walk(v: &Value, tokens: &[String]) -> Option<Value> {
+    let Some((token, rest)) = tokens.split_first() else { return Some(v.clone()) };
+    match v {
         Value::Array(items) if token == "*" => {
             let mut out = Vec::new();
             for item in items {
-                match pointer(item, &next_path)? {
+                match walk(item, rest)? {
                     Value::Array(inner) => out.extend(inner),
-                    v => out.push(v),
+                    found => out.push(found),
                 }
             }
             Some(Value::Array(out))
         }
-        Value::Array(items) => {
-            let i: usize = token.parse().ok()?;
-            pointer(items.get(i)?, &next_path)
-        }
-        Value::Object(map) => pointer(map.get(&token)?, &next_path),
+        Value::Array(items) => walk(items.get(token.parse::<usize>().ok()?)?, rest),
+        Value::Object(map) => walk(map.get(token.as_str())?, rest),
         _ => None,
     }
 }

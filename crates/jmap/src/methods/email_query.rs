@@ -27,6 +27,9 @@ use crate::methods::{Args, Ctx};
 
 /// Deepest operator nesting a filter may have.
 const MAX_FILTER_DEPTH: usize = 16;
+/// Most runs of message ids one filter may name (each is two SQL parameters; SQLite takes
+/// 32,766): inMailbox below the top, thread keywords and hasAttachment name their messages.
+const MAX_ID_RUNS: usize = 4000;
 
 /// One message as the sort sees it.
 struct Row {
@@ -56,7 +59,7 @@ pub(crate) async fn query(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, Method
     let account = args.account(ctx).await?;
     let state = state(ctx, account.id).await?;
     let readable: Vec<CollectionId> = account.readable().map(|c| c.id).collect();
-    let mut t = Translate { ctx, account: &account, readable: &readable };
+    let mut t = Translate { ctx, account: &account, readable: &readable, runs: Default::default() };
     let (scope, query) = match args.get("filter") {
         None => (readable.clone(), Query::All),
         Some(f) => t.top(f).await?,
@@ -199,6 +202,8 @@ struct Translate<'c, 'a> {
     ctx: &'c Ctx<'a>,
     account: &'c Account,
     readable: &'c [CollectionId],
+    /// Runs of message ids named so far.
+    runs: std::sync::atomic::AtomicUsize,
 }
 
 impl Translate<'_, '_> {
@@ -333,7 +338,7 @@ impl Translate<'_, '_> {
                 Ok(out)
             })
             .await?;
-        Ok(Query::Items(items))
+        self.items(items)
     }
 
     /// The messages whose thread holds a message matching `q` (in what the actor reads).
@@ -356,7 +361,7 @@ impl Translate<'_, '_> {
                 Ok(out)
             })
             .await?;
-        Ok(Query::Items(members))
+        self.items(members)
     }
 
     /// The messages with an attachment (RFC 8621 §4.1.4 hasAttachment, from the summary).
@@ -378,6 +383,19 @@ impl Translate<'_, '_> {
                 Ok(out)
             })
             .await?;
+        self.items(items)
+    }
+
+    /// A set of messages as a query, within `MAX_ID_RUNS` for the whole filter (else the
+    /// filter is refused, never sent to the store to fail there).
+    fn items(&self, items: Vec<ItemId>) -> Result<Query, MethodError> {
+        let added = relais_mail::search::item_ranges(&items).len();
+        let runs = self.runs.fetch_add(added, std::sync::atomic::Ordering::Relaxed) + added;
+        if runs > MAX_ID_RUNS {
+            return Err(MethodError::UnsupportedFilter(
+                "the filter names too many messages by mailbox, thread or attachment; narrow it with inMailbox".into(),
+            ));
+        }
         Ok(Query::Items(items))
     }
 }
