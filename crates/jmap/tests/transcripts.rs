@@ -321,6 +321,9 @@ async fn email_get(f: Fresh) {
     );
     assert!(att["blobId"].as_str().unwrap().ends_with("_2"));
     assert_eq!(e["list"][0]["hasAttachment"], true);
+    // An id asked twice is answered once (RFC 8620 §5.1).
+    let e = w.one(&w.ann, "Email/get", json!({"accountId": a, "ids": [ids[1], ids[1]], "properties": ["id"]})).await;
+    assert_eq!((e["list"].as_array().unwrap().len(), e["notFound"].as_array().unwrap().len()), (1, 0));
     // Unknown ids and malformed ones are not found; unknown properties are invalid.
     let e =
         w.one(&w.ann, "Email/get", json!({"accountId": a, "ids": ["e999999", "zz"], "properties": ["subject"]})).await;

@@ -15,6 +15,9 @@ pub(crate) const COLLECTION_COLUMNS: &str =
 pub(crate) const ITEM_COLUMNS: &str = "id, account_id, data_type, collection_id, blob_hash, size, modseq, \
      created_modseq, received_at, keywords, thread_id, uid_text, start_utc, end_utc, summary, name";
 
+/// Ids looked up by one query of `ReadTx::items` (well under every backend's parameter limit).
+const ITEMS_PER_QUERY: usize = 500;
+
 pub(crate) fn kind_code(k: CollectionKind) -> i64 {
     k.data_type() as i64
 }
@@ -183,6 +186,37 @@ impl<'c> ReadTx<'c> {
             params![mailbox.0],
         )?;
         rows.iter().map(|r| Ok((ItemId(r.int(0)?), r.text(1)?))).collect()
+    }
+
+    /// Every message of a mailbox with its thread (its own id when it has none) and keywords:
+    /// one query, however many messages (JMAP Mailbox thread counts).
+    pub fn mailbox_threads(&mut self, mailbox: CollectionId) -> Result<Vec<(ItemId, i64, Vec<String>)>> {
+        let rows = self.conn.query(
+            "SELECT m.item_id, coalesce(i.thread_id, i.id), i.keywords FROM mailbox_messages m \
+             JOIN items i ON i.id = m.item_id WHERE m.mailbox_id = $1 ORDER BY m.uid",
+            params![mailbox.0],
+        )?;
+        rows.iter()
+            .map(|r| {
+                let keywords = r.text(2)?.split(' ').filter(|k| !k.is_empty()).map(str::to_owned).collect();
+                Ok((ItemId(r.int(0)?), r.int(1)?, keywords))
+            })
+            .collect()
+    }
+
+    /// The items among `ids` that exist, in id order: a query per `ITEMS_PER_QUERY` ids,
+    /// not one per item.
+    pub fn items(&mut self, ids: &[ItemId]) -> Result<Vec<Item>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(ITEMS_PER_QUERY) {
+            let list: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+            let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE id IN ({}) ORDER BY id", list.join(", "));
+            let values: Vec<crate::sql::Value> = chunk.iter().map(|i| crate::sql::Value::Int(i.0)).collect();
+            out.extend(self.conn.query(&sql, &values)?.iter().map(item_of).collect::<Result<Vec<_>>>()?);
+        }
+        out.sort_by_key(|i| i.id);
+        out.dedup_by_key(|i| i.id);
+        Ok(out)
     }
 
     /// The mailboxes a message is in, with its UID in each.

@@ -536,3 +536,35 @@ async fn usage_counts_every_item(f: Fresh) {
     assert_eq!(f.store.read(move |r| r.usage(a)).await.unwrap(), 16);
 }
 on_both_backends!(usage, usage_counts_every_item);
+
+/// Bulk reads for JMAP: items by id in chunks (missing ids left out, id order), and a
+/// mailbox's messages with their threads and keywords in one query.
+async fn bulk_reads(f: Fresh) {
+    let store = &f.store;
+    let a = account(store).await;
+    let inbox = mailbox(store, a, "INBOX").await;
+    let mut ids = Vec::new();
+    for n in 0..1203 {
+        ids.push(message(store, a, &format!("message {n}")).await);
+    }
+    let (first, second) = (ids[0], ids[1]);
+    store
+        .write(move |tx| {
+            tx.add_to_mailbox(second, inbox)?;
+            tx.add_to_mailbox(first, inbox)?;
+            tx.set_keywords(first, &["\\Seen".to_owned()])?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let mut asked: Vec<ItemId> = ids.iter().rev().copied().collect();
+    asked.push(ItemId(i64::MAX));
+    asked.push(first);
+    let got = store.read(move |r| r.items(&asked)).await.unwrap();
+    assert_eq!(got.iter().map(|i| i.id).collect::<Vec<_>>(), ids, "every one once, in id order");
+    let threads = store.read(move |r| r.mailbox_threads(inbox)).await.unwrap();
+    assert_eq!(threads.len(), 2);
+    assert_eq!(threads[0].0, second, "in UID order");
+    assert_eq!(threads[1], (first, first.0, vec!["\\Seen".to_owned()]));
+}
+on_both_backends!(bulk, bulk_reads);

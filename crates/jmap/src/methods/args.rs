@@ -87,7 +87,11 @@ impl Args {
         if ids.as_ref().is_some_and(|l| l.len() > ctx.jmap.config.max_objects_in_get) {
             return Err(MethodError::RequestTooLarge);
         }
-        Ok(ids.map(|l| l.into_iter().map(|id| ctx.id(&id).unwrap_or(&id).to_owned()).collect()))
+        // RFC 8620 §5.1: an id asked twice is answered once.
+        Ok(ids.map(|l| {
+            let mut seen = std::collections::HashSet::new();
+            l.into_iter().map(|id| ctx.id(&id).unwrap_or(&id).to_owned()).filter(|id| seen.insert(id.clone())).collect()
+        }))
     }
 
     /// The `properties` of a /get, each one of `known`; `None` means the default set.

@@ -25,16 +25,29 @@ pub(crate) fn seen(
     account: &Account,
     id: ItemId,
 ) -> relais_store::Result<Option<Seen>> {
-    let item = match r.item(id) {
-        Ok(i) if i.account == account.id && i.data_type == DataType::Email => i,
-        Ok(_) | Err(relais_store::Error::NotFound(_)) => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    let mailboxes: Vec<_> = r.mailboxes_of(id)?.into_iter().filter(|(m, _)| readable.contains(m)).collect();
+    match r.item(id) {
+        Ok(item) => visible(r, readable, account, item),
+        Err(relais_store::Error::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// `item` with its mailboxes, if it is a message the actor sees in `account`.
+fn visible(
+    r: &mut ReadTx<'_>,
+    readable: &[CollectionId],
+    account: &Account,
+    item: Item,
+) -> relais_store::Result<Option<Seen>> {
+    if item.account != account.id || item.data_type != DataType::Email {
+        return Ok(None);
+    }
+    let mailboxes: Vec<_> = r.mailboxes_of(item.id)?.into_iter().filter(|(m, _)| readable.contains(m)).collect();
     Ok((!mailboxes.is_empty()).then_some(Seen { item, mailboxes }))
 }
 
-/// Reads the messages `ids` the actor sees in `account`, in the order given.
+/// Reads the messages `ids` the actor sees in `account`, in the order given (the items in
+/// one read a few hundred at a time).
 pub(crate) async fn read_seen(
     ctx: &Ctx<'_>,
     account: &Account,
@@ -46,7 +59,16 @@ pub(crate) async fn read_seen(
         .jmap
         .store()
         .read(move |r| {
-            ids.into_iter().map(|id| seen(r, &readable, &account, id)).collect::<relais_store::Result<Vec<_>>>()
+            let mut found: std::collections::HashMap<ItemId, Item> =
+                r.items(&ids)?.into_iter().map(|i| (i.id, i)).collect();
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                out.push(match found.remove(&id) {
+                    Some(item) => visible(r, &readable, &account, item)?,
+                    None => None,
+                });
+            }
+            Ok(out)
         })
         .await?)
 }

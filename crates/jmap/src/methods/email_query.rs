@@ -73,9 +73,10 @@ pub(crate) async fn query(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, Method
         .jmap
         .store()
         .read(move |r| {
-            let mut out = Vec::with_capacity(items.len());
-            for id in items {
-                let item = r.item(id)?;
+            let found = r.items(&items)?;
+            let mut out = Vec::with_capacity(found.len());
+            for item in found {
+                let id = item.id;
                 let s = Summary::from_stored(&item.summary);
                 let first = |l: &[relais_mail::summary::EnvAddress]| {
                     l.first()

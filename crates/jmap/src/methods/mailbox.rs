@@ -91,15 +91,15 @@ async fn counts(ctx: &Ctx<'_>, f: &Folder) -> Result<Counts, MethodError> {
         .jmap
         .store()
         .read(move |r| {
-            let messages = r.mailbox_messages(id)?;
-            let mut out = Vec::with_capacity(messages.len());
-            for m in messages {
-                let thread = r.item(m.item)?.thread_id.unwrap_or(m.item.0);
-                let unread =
-                    !m.keywords.iter().any(|k| k.eq_ignore_ascii_case("\\Seen") || k.eq_ignore_ascii_case("\\Draft"));
-                out.push((thread, unread));
-            }
-            Ok(out)
+            let rows = r.mailbox_threads(id)?;
+            Ok(rows
+                .into_iter()
+                .map(|(_, thread, keywords)| {
+                    let read =
+                        keywords.iter().any(|k| k.eq_ignore_ascii_case("\\Seen") || k.eq_ignore_ascii_case("\\Draft"));
+                    (thread, !read)
+                })
+                .collect::<Vec<_>>())
         })
         .await?;
     let mut threads = HashSet::new();
