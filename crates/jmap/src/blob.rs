@@ -150,6 +150,9 @@ impl Jmap {
                 ("Content-Type", kind),
                 ("Content-Disposition", format!("attachment; filename=\"{safe_name}\"")),
                 ("Cache-Control", "private, immutable, max-age=31536000".into()),
+                // Content from mail, served under the server's origin: never run or sniffed.
+                ("X-Content-Type-Options", "nosniff".into()),
+                ("Content-Security-Policy", "sandbox; default-src 'none'".into()),
             ],
             body,
         }

@@ -66,6 +66,7 @@ pub(crate) async fn query(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, Method
     };
     let sort = sort_keys(args.get("sort"))?;
     let collapse = args.bool("collapseThreads")?;
+    let by_summary = sort.iter().any(|(k, _)| matches!(k, Key::From | Key::To | Key::Subject | Key::SentAt));
     let hits = search(ctx.jmap.store(), &Scope::Mailboxes(scope), &query).await?;
     let mut seen = HashSet::new();
     let items: Vec<ItemId> = hits.into_iter().map(|h| h.item).filter(|i| seen.insert(*i)).collect();
@@ -77,7 +78,8 @@ pub(crate) async fn query(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, Method
             let mut out = Vec::with_capacity(found.len());
             for item in found {
                 let id = item.id;
-                let s = Summary::from_stored(&item.summary);
+                // The summary is decoded only for a sort that reads it.
+                let s = if by_summary { Summary::from_stored(&item.summary) } else { Summary::default() };
                 let first = |l: &[relais_mail::summary::EnvAddress]| {
                     l.first()
                         .and_then(|a| a.display_name().or_else(|| a.addr_spec()))
