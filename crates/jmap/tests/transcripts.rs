@@ -611,3 +611,70 @@ async fn shared_account(f: Fresh) {
     assert_eq!(r["type"], "accountNotSupportedByMethod");
 }
 on_both_backends!(shared_account_on, shared_account);
+
+/// RFC 8620 §7.3: EventSource, woken by a commit of the account (here an IMAP-style append
+/// through the mail domain), not by another account's; closeafter=state ends after one event.
+async fn event_source(f: Fresh) {
+    let w = world(&f).await;
+    let mut live = w.jmap.event_source(&w.ann, "types=*&closeafter=no&ping=0").await.unwrap();
+    let first = String::from_utf8(live.next().await.unwrap()).unwrap();
+    assert!(first.starts_with("event: state\ndata: {\"@type\":\"StateChange\""), "{first}");
+    let mut once = w.jmap.event_source(&w.ann, "types=Email&closeafter=state&ping=0").await.unwrap();
+    let waiting = tokio::spawn(async move {
+        let event = once.next().await.map(|e| String::from_utf8(e).unwrap());
+        (event, once.next().await)
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    w.append(&w.bob, "INBOX", OTHER, &[]).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!waiting.is_finished(), "another account's commit wakes nobody here");
+    w.append(&w.ann, "INBOX", OTHER, &[]).await;
+    let (event, after) = tokio::time::timeout(Duration::from_secs(10), waiting).await.unwrap().unwrap();
+    let event = event.unwrap();
+    let data: Value = serde_json::from_str(event.strip_prefix("event: state\ndata: ").unwrap().trim()).unwrap();
+    let a = acc(&w.ann);
+    assert!(data["changed"][&a]["Email"].as_str().unwrap().parse::<u64>().unwrap() > 0);
+    assert_eq!(data["changed"][&a].as_object().unwrap().len(), 1, "only the types asked for");
+    assert!(after.is_none(), "closeafter=state ends the response");
+    let next = tokio::time::timeout(Duration::from_secs(10), live.next()).await.unwrap().unwrap();
+    assert!(String::from_utf8(next).unwrap().contains(&a));
+    let ping = w.jmap.event_source(&w.ann, "types=*&closeafter=no").await;
+    assert_eq!(ping.err().map(|r| r.status), Some(400), "ping is required");
+}
+on_both_backends!(event_source_on, event_source);
+
+/// RFC 8621 §7.5: onSuccessDestroyEmail destroys the sent draft; a submission naming no
+/// recipient is refused with noRecipients and nothing is sent.
+async fn submission_destroy(f: Fresh) {
+    let w = world(&f).await;
+    let a = acc(&w.ann);
+    let drafts = mbox(w.mailbox(&w.ann, "Drafts").await);
+    let draft = |to: Value| {
+        json!({"mailboxIds": {drafts.clone(): true}, "from": [{"email": "ann@example.com"}], "to": to,
+               "subject": "Bye", "textBody": [{"partId": "p", "type": "text/plain"}], "bodyValues": {"p": {"value": "x"}}})
+    };
+    let r = w
+        .call(
+            &w.ann,
+            json!([
+                ["Email/set", {"accountId": a, "create": {"k1": draft(json!([{"email": "bob@example.com"}])),
+                                                          "k2": draft(Value::Null)}}, "0"],
+                ["EmailSubmission/set", {"accountId": a, "create": {
+                    "s1": {"identityId": format!("i{}", w.ann.id.0), "emailId": "#k1"},
+                    "s2": {"identityId": format!("i{}", w.ann.id.0), "emailId": "#k2"}},
+                  "onSuccessDestroyEmail": ["#s1", "#s2"]}, "1"],
+            ]),
+        )
+        .await;
+    let rs = r["methodResponses"].as_array().unwrap();
+    let k1 = rs[0][1]["created"]["k1"]["id"].as_str().unwrap().to_owned();
+    let k2 = rs[0][1]["created"]["k2"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(rs[1][1]["notCreated"]["s2"]["type"], "noRecipients");
+    assert_eq!(rs[2][0], "Email/set");
+    assert_eq!(rs[2][1]["destroyed"], json!([k1]));
+    let e = w
+        .one(&w.ann, "Email/get", json!({"accountId": a, "ids": [k1.clone(), k2.clone()], "properties": ["id"]}))
+        .await;
+    assert_eq!((e["notFound"].clone(), e["list"][0]["id"].clone()), (json!([k1]), json!(k2)));
+}
+on_both_backends!(submission_destroy_on, submission_destroy);
