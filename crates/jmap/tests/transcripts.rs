@@ -240,6 +240,12 @@ async fn mailboxes(f: Fresh) {
     assert_eq!(rs[5][1]["list"][0], json!({"id": k2, "name": "Rustaceans", "parentId": k1}));
     assert_eq!(rs[6][1]["notCreated"]["k3"]["type"], "invalidProperties");
     assert_eq!(r["createdIds"], Value::Null, "echoed only when the client sent createdIds");
+    // A delivery changes INBOX's counts: updated, with the counts as updatedProperties.
+    let before = w.one(&w.ann, "Mailbox/get", json!({"accountId": a, "ids": []})).await["state"].clone();
+    w.append(&w.ann, "INBOX", OTHER, &[]).await;
+    let c = w.one(&w.ann, "Mailbox/changes", json!({"accountId": a, "sinceState": before})).await;
+    assert_eq!(c["updated"], json!([inbox["id"]]));
+    assert_eq!(c["updatedProperties"], json!(["totalEmails", "unreadEmails", "totalThreads", "unreadThreads"]));
     let r = w.call(&w.ann, json!([["Mailbox/set", {"accountId": a, "destroy": [k1.clone(), k2.clone()]}, "0"]])).await;
     let mut gone: Vec<String> = r["methodResponses"][0][1]["destroyed"]
         .as_array()

@@ -21,7 +21,7 @@ use crate::account::Account;
 use crate::error::{MethodError, SetError};
 use crate::ids;
 use crate::methods::args::wanted;
-use crate::methods::changes::{changes as log_changes, state};
+use crate::methods::changes::{changes as log_changes, parse_state, state};
 use crate::methods::set::{Outcome, SetRequest};
 use crate::methods::{Args, Ctx};
 
@@ -176,9 +176,42 @@ pub(crate) async fn changes(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, Meth
     let visible = (!account.personal).then(|| account.mailboxes.iter().map(|f| f.collection.id.0).collect());
     let mut v =
         log_changes(ctx, &args, &account, DataType::Mailbox, |i| ids::mailbox(CollectionId(i)), visible).await?;
-    // Counts change with the messages, which the mailbox log does not record (RFC 8621 §2.2).
+    // A mailbox's counts change with its messages, which the log records per mailbox, not on
+    // the mailbox object (RFC 8621 §2.2: such mailboxes are updated, with updatedProperties
+    // naming the counts when nothing else changed).
+    let listed = |k: &str| -> Vec<String> {
+        v.get(k).and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(str::to_owned).collect()
+    };
+    let (created, mut updated, destroyed) = (listed("created"), listed("updated"), listed("destroyed"));
+    let since = args.str("sinceState")?.and_then(parse_state).ok_or(MethodError::CannotCalculateChanges)?;
+    let candidates: Vec<CollectionId> = account
+        .mailboxes
+        .iter()
+        .map(|f| f.collection.id)
+        .filter(|c| !created.contains(&ids::mailbox(*c)) && !updated.contains(&ids::mailbox(*c)))
+        .collect();
+    let counted = ctx
+        .jmap
+        .store()
+        .read(move |r| {
+            let mut out = Vec::new();
+            for m in candidates {
+                if !r.mailbox_changes_since(m, since)?.is_empty() {
+                    out.push(m);
+                }
+            }
+            Ok(out)
+        })
+        .await?;
+    let only_counts = updated.is_empty() && !counted.is_empty();
+    updated.extend(counted.into_iter().map(ids::mailbox));
+    if updated.len() + created.len() + destroyed.len() > ctx.jmap.config.max_changes {
+        return Err(MethodError::CannotCalculateChanges);
+    }
     if let Some(map) = v.as_object_mut() {
-        map.insert("updatedProperties".into(), Value::Null);
+        map.insert("updated".into(), json!(updated));
+        let counts = json!(["totalEmails", "unreadEmails", "totalThreads", "unreadThreads"]);
+        map.insert("updatedProperties".into(), if only_counts { counts } else { Value::Null });
     }
     Ok(v)
 }
