@@ -283,6 +283,16 @@ def test_changes_after_smtp_delivery(server):
     assert len(r.created) == 1 and r.new_state != before
     e = c.request(EmailGet(ids=r.created, properties=["subject"]), raise_errors=True, single_response=True)
     assert e.data[0].subject == "a change to see"
+    # A flag set over IMAP is a change of that message's state too.
+    with IMAPClient(*server.addr("imap"), ssl=False) as imap:
+        imap.login(ANN, ANN_PW)
+        imap.select_folder("INBOX")
+        uids = imap.search(["SUBJECT", "a change to see"])
+        imap.add_flags(uids, [b"\\Answered"])
+    r2 = c.request(EmailChanges(since_state=r.new_state), raise_errors=True, single_response=True)
+    assert r2.updated == r.created and not r2.created
+    e = c.request(EmailGet(ids=r.created, properties=["keywords"]), raise_errors=True, single_response=True)
+    assert e.data[0].keywords.get("$answered") is True
     # A state the log cannot answer from: cannotCalculateChanges.
     r = c.request(EmailChanges(since_state="999999999"), single_response=True)
     assert r.to_dict()["type"] == "cannotCalculateChanges"
