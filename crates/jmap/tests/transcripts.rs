@@ -684,3 +684,54 @@ async fn submission_destroy(f: Fresh) {
     assert_eq!((e["notFound"].clone(), e["list"][0]["id"].clone()), (json!([k1]), json!(k2)));
 }
 on_both_backends!(submission_destroy_on, submission_destroy);
+
+/// RFC 8621 §4.9 Email/parse of a stored message and of one attached to another (by its part
+/// blob id); queryChanges is cannotCalculateChanges (no query state is kept); submissions are
+/// not kept to be read back.
+async fn parse_and_more(f: Fresh) {
+    let w = world(&f).await;
+    let forwarded = format!(
+        "From: Dan <dan@example.org>\r\nTo: ann@example.com\r\nSubject: Fwd\r\nMessage-ID: <fwd@example.org>\r\n\
+Content-Type: multipart/mixed; boundary=z\r\n\r\n--z\r\nContent-Type: text/plain\r\n\r\nSee below.\r\n\
+--z\r\nContent-Type: message/rfc822\r\n\r\n{FIRST}\r\n--z--\r\n"
+    );
+    w.append(&w.ann, "INBOX", &forwarded, &[]).await;
+    let a = acc(&w.ann);
+    let r = w
+        .call(
+            &w.ann,
+            json!([
+                ["Email/query", {"accountId": a}, "0"],
+                ["Email/get", {"accountId": a, "#ids": {"resultOf": "0", "name": "Email/query", "path": "/ids"},
+                  "properties": ["blobId", "attachments"]}, "1"],
+            ]),
+        )
+        .await;
+    let got = &r["methodResponses"][1][1]["list"][0];
+    let whole = got["blobId"].as_str().unwrap().to_owned();
+    let attached = got["attachments"][0]["blobId"].as_str().unwrap().to_owned();
+    assert_eq!(got["attachments"][0]["type"], "message/rfc822");
+    let p = w
+        .one(
+            &w.ann,
+            "Email/parse",
+            json!({"accountId": a, "blobIds": [whole.clone(), attached.clone(), "b0000000000000000000000000000000000000000000000000000000000000000"],
+                   "properties": ["id", "subject", "from", "mailboxIds", "textBody"], "fetchTextBodyValues": true}),
+        )
+        .await;
+    assert_eq!(p["parsed"][&whole]["subject"], "Fwd");
+    assert_eq!(p["parsed"][&whole]["id"], Value::Null);
+    assert_eq!(p["parsed"][&whole]["mailboxIds"], Value::Null);
+    assert_eq!(p["parsed"][&attached]["subject"], "Dinner on Thursday?");
+    assert_eq!(p["parsed"][&attached]["from"][0]["email"], "joe@example.net");
+    assert_eq!(p["notFound"].as_array().unwrap().len(), 1);
+    // Bob may not parse Ann's blobs.
+    let b = acc(&w.bob);
+    let p = w.one(&w.bob, "Email/parse", json!({"accountId": b, "blobIds": [whole.clone()]})).await;
+    assert_eq!(p["notFound"], json!([whole]));
+    let q = w.one(&w.ann, "Email/queryChanges", json!({"accountId": a, "sinceQueryState": "1"})).await;
+    assert_eq!(q["type"], "cannotCalculateChanges");
+    let s = w.one(&w.ann, "EmailSubmission/get", json!({"accountId": a, "ids": ["s1"]})).await;
+    assert_eq!((s["list"].clone(), s["notFound"].clone()), (json!([]), json!(["s1"])));
+}
+on_both_backends!(parse_and_more_on, parse_and_more);

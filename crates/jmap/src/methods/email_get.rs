@@ -76,7 +76,9 @@ const MAX_PART_DEPTH: usize = 32;
 const MAX_PARTS: usize = 1000;
 
 /// What a client asked of each message.
-struct Want {
+pub(crate) struct Want {
+    /// The properties answered when the client names none.
+    defaults: &'static [&'static str],
     properties: Option<Vec<String>>,
     body_properties: Option<Vec<String>>,
     text_values: bool,
@@ -87,11 +89,39 @@ struct Want {
 
 impl Want {
     fn has(&self, p: &str) -> bool {
-        wanted(&self.properties, DEFAULTS, p)
+        wanted(&self.properties, self.defaults, p)
+    }
+
+    /// The client's properties, bodyProperties and body value arguments, checked.
+    pub(crate) fn read(args: &Args, defaults: &'static [&'static str]) -> Result<Want, MethodError> {
+        let properties = args.properties(&PROPERTIES)?;
+        let is_bad_header = |p: &&String| p.starts_with("header:") && HeaderProperty::parse(p).is_none();
+        if let Some(bad) = properties.iter().flatten().find(is_bad_header) {
+            return Err(MethodError::invalid(format!("unknown property {bad}")));
+        }
+        let body_properties = args.strings("bodyProperties")?;
+        let is_bad_body = |p: &&String| !BODY_PROPERTIES.contains(&p.as_str()) && HeaderProperty::parse(p).is_none();
+        if let Some(bad) = body_properties.iter().flatten().find(is_bad_body) {
+            return Err(MethodError::invalid(format!("unknown body property {bad}")));
+        }
+        let max_value_bytes =
+            args.uint("maxBodyValueBytes")?.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
+        if max_value_bytes == 0 {
+            return Err(MethodError::invalid("maxBodyValueBytes must be positive"));
+        }
+        Ok(Want {
+            defaults,
+            properties,
+            body_properties,
+            text_values: args.bool("fetchTextBodyValues")?,
+            html_values: args.bool("fetchHTMLBodyValues")?,
+            all_values: args.bool("fetchAllBodyValues")?,
+            max_value_bytes,
+        })
     }
 
     /// Whether the message's content must be read.
-    fn needs_content(&self) -> bool {
+    pub(crate) fn needs_content(&self) -> bool {
         let values = self.has("bodyValues") && (self.text_values || self.html_values || self.all_values);
         let headers = self.has("headers")
             || self.properties.iter().flatten().any(|p| p.starts_with("header:"))
@@ -106,36 +136,7 @@ pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodEr
         // Every message of an account at once is not offered: ids come from Email/query.
         return Err(MethodError::RequestTooLarge);
     };
-    let properties = args.properties(&PROPERTIES)?;
-    if let Some(bad) =
-        properties.iter().flatten().find(|p| p.starts_with("header:") && HeaderProperty::parse(p).is_none())
-    {
-        return Err(MethodError::invalid(format!("unknown property {bad}")));
-    }
-    let body_properties = match args.strings("bodyProperties")? {
-        Some(list) => {
-            if let Some(bad) =
-                list.iter().find(|p| !BODY_PROPERTIES.contains(&p.as_str()) && HeaderProperty::parse(p).is_none())
-            {
-                return Err(MethodError::invalid(format!("unknown body property {bad}")));
-            }
-            Some(list)
-        }
-        None => None,
-    };
-    let want = Want {
-        properties,
-        body_properties,
-        text_values: args.bool("fetchTextBodyValues")?,
-        html_values: args.bool("fetchHTMLBodyValues")?,
-        all_values: args.bool("fetchAllBodyValues")?,
-        max_value_bytes: args
-            .uint("maxBodyValueBytes")?
-            .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX)),
-    };
-    if want.max_value_bytes == 0 {
-        return Err(MethodError::invalid("maxBodyValueBytes must be positive"));
-    }
+    let want = Want::read(&args, DEFAULTS)?;
     let state = state(ctx, account.id).await?;
     let parsed: Vec<_> = wanted_ids.iter().map(|s| ids::parse_email(s)).collect();
     let to_read: Vec<_> = parsed.iter().flatten().copied().collect();
@@ -151,7 +152,9 @@ pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodEr
             (Some(hash), true) => Some(ctx.jmap.store().blob(hash.clone()).await?),
             _ => None,
         };
-        list.push(email_json(&seen, raw.as_deref(), &want));
+        let summary = Summary::from_stored(&seen.item.summary);
+        let hash = seen.item.blob.clone().unwrap_or_else(|| BlobHash::of(b""));
+        list.push(email_json(Some(&seen), &summary, &hash, raw.as_deref(), &want));
     }
     Ok(json!({
         "accountId": ids::account(account.id),
@@ -185,25 +188,35 @@ fn ids_or_null(list: &[String]) -> Value {
     if list.is_empty() { Value::Null } else { json!(list) }
 }
 
-fn email_json(seen: &Seen, raw: Option<&[u8]>, want: &Want) -> Value {
-    let item = &seen.item;
-    let s = Summary::from_stored(&item.summary);
-    let hash = item.blob.clone().unwrap_or_else(|| BlobHash::of(b""));
+/// One message's Email object: a stored one (`seen`), or content parsed from a blob (Email/parse,
+/// whose id, threadId, mailboxIds, keywords and receivedAt are null).
+pub(crate) fn email_json(seen: Option<&Seen>, s: &Summary, hash: &BlobHash, raw: Option<&[u8]>, want: &Want) -> Value {
     let env = &s.envelope;
     let mut out = Map::new();
-    out.insert("id".into(), json!(ids::email(item.id)));
+    out.insert("id".into(), seen.map_or(Value::Null, |x| json!(ids::email(x.item.id))));
     let mut put = |name: &str, v: Value| {
         if want.has(name) {
             out.insert(name.into(), v);
         }
     };
-    put("blobId", json!(ids::blob(&hash)));
-    put("threadId", json!(ids::thread(item.thread_id.unwrap_or(item.id.0))));
-    let boxes: Map<String, Value> = seen.mailboxes.iter().map(|(m, _)| (ids::mailbox(*m), Value::Bool(true))).collect();
-    put("mailboxIds", Value::Object(boxes));
-    put("keywords", keywords_json(&item.keywords));
-    put("size", json!(item.size));
-    put("receivedAt", json!(utc_date(item.received_at)));
+    put("blobId", json!(ids::blob(hash)));
+    put("size", json!(seen.map_or(s.size, |x| x.item.size)));
+    match seen {
+        Some(seen) => {
+            let item = &seen.item;
+            put("threadId", json!(ids::thread(item.thread_id.unwrap_or(item.id.0))));
+            let boxes: Map<String, Value> =
+                seen.mailboxes.iter().map(|(m, _)| (ids::mailbox(*m), Value::Bool(true))).collect();
+            put("mailboxIds", Value::Object(boxes));
+            put("keywords", keywords_json(&item.keywords));
+            put("receivedAt", json!(utc_date(item.received_at)));
+        }
+        None => {
+            for name in ["threadId", "mailboxIds", "keywords", "receivedAt"] {
+                put(name, Value::Null);
+            }
+        }
+    }
     put("messageId", s.message_id.as_ref().map_or(Value::Null, |m| json!([m])));
     put("inReplyTo", ids_or_null(&s.in_reply_to));
     put("references", ids_or_null(&s.references));
@@ -217,7 +230,7 @@ fn email_json(seen: &Seen, raw: Option<&[u8]>, want: &Want) -> Value {
     put("sentAt", json!(s.sent_at.map(utc_date)));
     put("hasAttachment", json!(s.has_attachment));
     put("preview", json!(s.preview));
-    let parts = Parts { hash: &hash, raw, want, leaves: forms::leaves(&s.structure, MAX_PARTS) };
+    let parts = Parts { hash, raw, want, leaves: forms::leaves(&s.structure, MAX_PARTS) };
     let lists = forms::body_lists(&s.structure);
     put("bodyStructure", parts.structure(&s.structure, &[], 0));
     put("textBody", Value::Array(lists.text.iter().map(|p| parts.leaf(p)).collect()));

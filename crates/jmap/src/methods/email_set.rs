@@ -193,7 +193,7 @@ async fn thread_of(ctx: &Ctx<'_>, item: ItemId) -> i64 {
 }
 
 /// The content of a blob the actor may read in the account (a part of one, by its path).
-async fn blob_content(ctx: &Ctx<'_>, account: &Account, blob_id: &str) -> Result<Vec<u8>, SetError> {
+pub(crate) async fn blob_content(ctx: &Ctx<'_>, account: &Account, blob_id: &str) -> Result<Vec<u8>, SetError> {
     let missing = || SetError::new("blobNotFound", format!("no blob {blob_id}"));
     let (hash, path) = ids::parse_blob(blob_id).ok_or_else(missing)?;
     if !ctx.jmap.may_read_blob(account, &hash).await {

@@ -6,6 +6,7 @@ mod args;
 mod changes;
 mod email;
 mod email_get;
+mod email_parse;
 mod email_query;
 mod email_set;
 mod identity;
@@ -42,6 +43,9 @@ enum Method {
     EmailQuery,
     EmailSet,
     EmailImport,
+    EmailParse,
+    QueryChanges,
+    EmailSubmissionGet,
     IdentityGet,
     EmailSubmissionSet,
     VacationResponseGet,
@@ -49,7 +53,7 @@ enum Method {
 }
 
 /// The dispatch table: name, method, the capability `using` must name.
-const TABLE: [(&str, Method, &str); 16] = [
+const TABLE: [(&str, Method, &str); 20] = [
     ("Core/echo", Method::CoreEcho, CORE),
     ("Mailbox/get", Method::MailboxGet, MAIL),
     ("Mailbox/changes", Method::MailboxChanges, MAIL),
@@ -62,6 +66,10 @@ const TABLE: [(&str, Method, &str); 16] = [
     ("Email/query", Method::EmailQuery, MAIL),
     ("Email/set", Method::EmailSet, MAIL),
     ("Email/import", Method::EmailImport, MAIL),
+    ("Email/parse", Method::EmailParse, MAIL),
+    ("Email/queryChanges", Method::QueryChanges, MAIL),
+    ("Mailbox/queryChanges", Method::QueryChanges, MAIL),
+    ("EmailSubmission/get", Method::EmailSubmissionGet, SUBMISSION),
     ("Identity/get", Method::IdentityGet, SUBMISSION),
     ("EmailSubmission/set", Method::EmailSubmissionSet, SUBMISSION),
     ("VacationResponse/get", Method::VacationResponseGet, VACATION),
@@ -156,6 +164,13 @@ async fn dispatch(
         Method::EmailQuery => Box::pin(email_query::query(ctx, args)).await,
         Method::EmailSet => Box::pin(email_set::set(ctx, args)).await,
         Method::EmailImport => Box::pin(email_set::import(ctx, args)).await,
+        Method::EmailParse => Box::pin(email_parse::parse(ctx, args)).await,
+        // Queries are not kept to compare (canCalculateChanges is false): RFC 8620 §5.6.
+        Method::QueryChanges => {
+            args.account(ctx).await?;
+            Err(MethodError::CannotCalculateChanges)
+        }
+        Method::EmailSubmissionGet => Box::pin(submission::get(ctx, args)).await,
         Method::IdentityGet => Box::pin(identity::get(ctx, args)).await,
         Method::EmailSubmissionSet => Box::pin(submission::set(ctx, args)).await,
         Method::VacationResponseGet => Box::pin(vacation::get(ctx, args)).await,

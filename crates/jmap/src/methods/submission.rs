@@ -176,3 +176,12 @@ fn refusal(e: SubmitError) -> SetError {
         SubmitError::Mail(e) => e.into(),
     }
 }
+
+/// EmailSubmission/get: submissions are sent at once and not kept, so every id is notFound
+/// (RFC 8621 §7.1 lets a server forget final submissions).
+pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodError> {
+    let account = args.own_account(ctx).await?;
+    let not_found = args.get_ids(ctx)?.unwrap_or_default();
+    let state = crate::methods::changes::state(ctx, account.id).await?;
+    Ok(json!({ "accountId": ids::account(account.id), "state": state, "list": [], "notFound": not_found }))
+}
