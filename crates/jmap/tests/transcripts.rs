@@ -729,6 +729,17 @@ Content-Type: multipart/mixed; boundary=z\r\n\r\n--z\r\nContent-Type: text/plain
     let b = acc(&w.bob);
     let p = w.one(&w.bob, "Email/parse", json!({"accountId": b, "blobIds": [whole.clone()]})).await;
     assert_eq!(p["notFound"], json!([whole]));
+    let first = r["methodResponses"][0][1]["ids"][0].clone();
+    let sn = w
+        .one(
+            &w.ann,
+            "SearchSnippet/get",
+            json!({"accountId": a, "filter": {"text": "fwd"}, "emailIds": [first, "e999999"]}),
+        )
+        .await;
+    assert_eq!(sn["list"][0]["subject"], "<mark>Fwd</mark>");
+    assert_eq!(sn["list"][0]["preview"], Value::Null);
+    assert_eq!(sn["notFound"], json!(["e999999"]));
     let q = w.one(&w.ann, "Email/queryChanges", json!({"accountId": a, "sinceQueryState": "1"})).await;
     assert_eq!(q["type"], "cannotCalculateChanges");
     let s = w.one(&w.ann, "EmailSubmission/get", json!({"accountId": a, "ids": ["s1"]})).await;

@@ -11,6 +11,7 @@ mod email_query;
 mod email_set;
 mod identity;
 mod mailbox;
+mod search_snippet;
 mod set;
 mod submission;
 mod thread;
@@ -46,6 +47,7 @@ enum Method {
     EmailParse,
     QueryChanges,
     EmailSubmissionGet,
+    SearchSnippetGet,
     IdentityGet,
     EmailSubmissionSet,
     VacationResponseGet,
@@ -53,7 +55,7 @@ enum Method {
 }
 
 /// The dispatch table: name, method, the capability `using` must name.
-const TABLE: [(&str, Method, &str); 20] = [
+const TABLE: [(&str, Method, &str); 21] = [
     ("Core/echo", Method::CoreEcho, CORE),
     ("Mailbox/get", Method::MailboxGet, MAIL),
     ("Mailbox/changes", Method::MailboxChanges, MAIL),
@@ -70,6 +72,7 @@ const TABLE: [(&str, Method, &str); 20] = [
     ("Email/queryChanges", Method::QueryChanges, MAIL),
     ("Mailbox/queryChanges", Method::QueryChanges, MAIL),
     ("EmailSubmission/get", Method::EmailSubmissionGet, SUBMISSION),
+    ("SearchSnippet/get", Method::SearchSnippetGet, MAIL),
     ("Identity/get", Method::IdentityGet, SUBMISSION),
     ("EmailSubmission/set", Method::EmailSubmissionSet, SUBMISSION),
     ("VacationResponse/get", Method::VacationResponseGet, VACATION),
@@ -171,6 +174,7 @@ async fn dispatch(
             Err(MethodError::CannotCalculateChanges)
         }
         Method::EmailSubmissionGet => Box::pin(submission::get(ctx, args)).await,
+        Method::SearchSnippetGet => Box::pin(search_snippet::get(ctx, args)).await,
         Method::IdentityGet => Box::pin(identity::get(ctx, args)).await,
         Method::EmailSubmissionSet => Box::pin(submission::set(ctx, args)).await,
         Method::VacationResponseGet => Box::pin(vacation::get(ctx, args)).await,
