@@ -746,3 +746,29 @@ Content-Type: multipart/mixed; boundary=z\r\n\r\n--z\r\nContent-Type: text/plain
     assert_eq!((s["list"].clone(), s["notFound"].clone()), (json!([]), json!(["s1"])));
 }
 on_both_backends!(parse_and_more_on, parse_and_more);
+
+/// RFC 8620 §5.2 maxChanges: more changes than asked come in steps, each ending at a state.
+async fn changes_in_steps(f: Fresh) {
+    let w = world(&f).await;
+    let a = acc(&w.ann);
+    let start = w.one(&w.ann, "Email/get", json!({"accountId": a, "ids": []})).await["state"].clone();
+    for raw in [FIRST, REPLY, OTHER] {
+        w.append(&w.ann, "INBOX", raw, &[]).await;
+    }
+    let (mut since, mut created, mut steps) = (start, Vec::new(), 0);
+    loop {
+        let c = w.one(&w.ann, "Email/changes", json!({"accountId": a, "sinceState": since, "maxChanges": 2})).await;
+        assert!(c["created"].as_array().unwrap().len() <= 2, "{c}");
+        created.extend(c["created"].as_array().unwrap().iter().cloned());
+        since = c["newState"].clone();
+        steps += 1;
+        if c["hasMoreChanges"] == false {
+            break;
+        }
+        assert!(steps < 5, "{c}");
+    }
+    assert_eq!((created.len(), steps), (3, 2));
+    let m = w.one(&w.ann, "Email/changes", json!({"accountId": a, "sinceState": since, "maxChanges": 0})).await;
+    assert_eq!(m["type"], "invalidArguments");
+}
+on_both_backends!(changes_in_steps_on, changes_in_steps);

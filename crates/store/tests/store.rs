@@ -568,3 +568,53 @@ async fn bulk_reads(f: Fresh) {
     assert_eq!(threads[1], (first, first.0, vec!["\\Seen".to_owned()]));
 }
 on_both_backends!(bulk, bulk_reads);
+
+/// Changes cut at a state for a client's maxChanges (RFC 8620 §5.2): each step ends at a modseq
+/// whose changes all fit, the steps add up to the whole, and a transaction that alone changed
+/// more than the bound cannot be cut.
+async fn changes_at_most(f: Fresh) {
+    let store = &f.store;
+    let a = account(store).await;
+    let start = store.read(move |r| r.account_modseq(a)).await.unwrap();
+    let mut made = Vec::new();
+    for n in 0..7 {
+        made.push(message(store, a, &format!("one {n}")).await);
+    }
+    let first = made[0];
+    store.write(move |tx| tx.set_keywords(first, &["x".to_owned()]).map(|_| ())).await.unwrap();
+    let (mut since, mut seen, mut steps) = (start, Vec::new(), 0);
+    loop {
+        let step = store.read(move |r| r.changes_since_at_most(a, DataType::Email, since, 3)).await.unwrap();
+        let (c, more) = step.expect("single changes always fit");
+        assert!(c.created.len() + c.updated.len() + c.destroyed.len() <= 3);
+        seen.extend(c.created.iter().chain(&c.updated).copied());
+        since = c.until;
+        steps += 1;
+        if !more {
+            break;
+        }
+    }
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen, made.iter().map(|i| i.0).collect::<Vec<_>>());
+    assert_eq!(steps, 3, "3 + 3 + 1 messages (the update folds into its creation)");
+    let whole = store.read(move |r| r.changes_since_at_most(a, DataType::Email, start, 100)).await.unwrap();
+    let (c, more) = whole.unwrap();
+    assert_eq!((c.created.len(), more), (7, false));
+    // Five messages in one transaction: no cut of 3 exists.
+    let before = store.read(move |r| r.account_modseq(a)).await.unwrap();
+    store
+        .write(move |tx| {
+            for _ in 0..5 {
+                tx.create_item(a, DataType::Email, NewItem::default())?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let none = store.read(move |r| r.changes_since_at_most(a, DataType::Email, before, 3)).await.unwrap();
+    assert!(none.is_none());
+    let fits = store.read(move |r| r.changes_since_at_most(a, DataType::Email, before, 5)).await.unwrap();
+    assert_eq!(fits.map(|(c, more)| (c.created.len(), more)), Some((5, false)));
+}
+on_both_backends!(changes_bounded, changes_at_most);

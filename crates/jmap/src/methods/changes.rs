@@ -1,6 +1,7 @@
 //! `/changes` on the store's change log (RFC 8620 §5.2) and the state strings: an account's
 //! state is its modseq, which every committed write bumps once. A state older than the log's
-//! window, newer than the account, or not ours is cannotCalculateChanges.
+//! window, newer than the account, or not ours is cannotCalculateChanges. More changes than
+//! maxChanges are answered in steps, each ending at a state (a modseq) whose changes all fit.
 
 use relais_store::{AccountId, DataType, Modseq};
 use serde_json::{Value, json};
@@ -24,7 +25,17 @@ pub(crate) fn parse_state(s: &str) -> Option<Modseq> {
         .map(Modseq)
 }
 
-/// The changes of `data_type` since the `sinceState` argument; `visible` keeps the created
+/// The client's maxChanges (RFC 8620 §5.2), within the server's.
+pub(crate) fn max_changes(ctx: &Ctx<'_>, args: &Args) -> Result<usize, MethodError> {
+    match args.uint("maxChanges")? {
+        Some(0) => Err(MethodError::invalid("maxChanges must be positive")),
+        Some(n) => Ok(usize::try_from(n).unwrap_or(usize::MAX).min(ctx.jmap.config.max_changes)),
+        None => Ok(ctx.jmap.config.max_changes),
+    }
+}
+
+/// The changes of `data_type` since the `sinceState` argument, at most maxChanges of them up
+/// to a state the client goes on from (hasMoreChanges); `visible` keeps the created
 /// and updated ids the actor may see (a shared account's objects outside what it shares are
 /// not reported).
 pub(crate) async fn changes(
@@ -37,28 +48,21 @@ pub(crate) async fn changes(
 ) -> Result<Value, MethodError> {
     let since = args.str("sinceState")?.ok_or_else(|| MethodError::invalid("sinceState is required"))?;
     let since = parse_state(since).ok_or(MethodError::CannotCalculateChanges)?;
-    let max = match args.uint("maxChanges")? {
-        Some(0) => return Err(MethodError::invalid("maxChanges must be positive")),
-        Some(n) => usize::try_from(n).unwrap_or(usize::MAX).min(ctx.jmap.config.max_changes),
-        None => ctx.jmap.config.max_changes,
-    };
+    let max = max_changes(ctx, args)?;
     let owner = account.id;
-    let c = ctx.jmap.store().read(move |r| r.changes_since(owner, data_type, since)).await?;
+    let step = ctx.jmap.store().read(move |r| r.changes_since_at_most(owner, data_type, since, max)).await?;
+    // One transaction that alone changed more than maxChanges objects cannot be cut.
+    let (c, more) = step.ok_or(MethodError::CannotCalculateChanges)?;
     let keep = |ids: Vec<i64>| -> Vec<String> {
         ids.into_iter().filter(|i| visible.as_ref().is_none_or(|v| v.contains(i))).map(id_of).collect()
     };
-    let (created, updated, destroyed) =
-        (keep(c.created), keep(c.updated), c.destroyed.into_iter().map(id_of).collect::<Vec<_>>());
-    // The log gives net changes since a state, not the states between: more than maxChanges
-    // cannot be cut into steps, so the client resynchronises (RFC 8620 §5.2 allows the error).
-    if created.len() + updated.len() + destroyed.len() > max {
-        return Err(MethodError::CannotCalculateChanges);
-    }
+    let (created, updated) = (keep(c.created), keep(c.updated));
+    let destroyed: Vec<String> = c.destroyed.into_iter().map(id_of).collect();
     Ok(json!({
         "accountId": ids::account(owner),
         "oldState": since.0.to_string(),
         "newState": c.until.0.to_string(),
-        "hasMoreChanges": false,
+        "hasMoreChanges": more,
         "created": created,
         "updated": updated,
         "destroyed": destroyed,

@@ -21,7 +21,7 @@ use crate::account::Account;
 use crate::error::{MethodError, SetError};
 use crate::ids;
 use crate::methods::args::wanted;
-use crate::methods::changes::{changes as log_changes, parse_state, state};
+use crate::methods::changes::{changes as log_changes, max_changes, parse_state, state};
 use crate::methods::set::{Outcome, SetRequest};
 use crate::methods::{Args, Ctx};
 
@@ -205,7 +205,9 @@ pub(crate) async fn changes(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, Meth
         .await?;
     let only_counts = updated.is_empty() && !counted.is_empty();
     updated.extend(counted.into_iter().map(ids::mailbox));
-    if updated.len() + created.len() + destroyed.len() > ctx.jmap.config.max_changes {
+    if updated.len() + created.len() + destroyed.len() > max_changes(ctx, &args)? {
+        // The mailboxes whose counts changed come on top of the log's step: too many for the
+        // client's bound at once.
         return Err(MethodError::CannotCalculateChanges);
     }
     if let Some(map) = v.as_object_mut() {
