@@ -12,6 +12,7 @@ pub use mail_builder::headers::content_type::ContentType;
 pub use mail_builder::mime::{BodyPart, MimePart};
 
 use mail_builder::headers::address::Address;
+use mail_builder::headers::message_id::MessageId;
 use mail_builder::headers::text::Text;
 use mail_parser::MimeHeaders;
 
@@ -84,6 +85,107 @@ pub fn draft(from: (&str, &str), hostname: &str, to: &str, cc: &str, subject: &s
         b = b.cc(Address::new_list(cc));
     }
     b = if html { b.html_body(body.to_owned()) } else { b.text_body(body.to_owned()) };
+    finish(b)
+}
+
+/// A message a client composed as a whole from its parts (JMAP Email/set create, RFC 8621
+/// §4.6): addresses as (display name, address), the texts and the attachments' content.
+#[derive(Debug, Clone, Default)]
+pub struct Composed {
+    pub from: Vec<(Option<String>, String)>,
+    pub sender: Vec<(Option<String>, String)>,
+    pub to: Vec<(Option<String>, String)>,
+    pub cc: Vec<(Option<String>, String)>,
+    pub bcc: Vec<(Option<String>, String)>,
+    pub reply_to: Vec<(Option<String>, String)>,
+    pub subject: Option<String>,
+    /// Message ids without `<>`.
+    pub message_id: Option<String>,
+    pub in_reply_to: Vec<String>,
+    pub references: Vec<String>,
+    /// Unix seconds for the Date field; now when `None`.
+    pub sent_at: Option<i64>,
+    pub text: Option<String>,
+    pub html: Option<String>,
+    pub attachments: Vec<ComposedPart>,
+}
+
+/// An attachment of a [`Composed`] message.
+#[derive(Debug, Clone, Default)]
+pub struct ComposedPart {
+    pub name: Option<String>,
+    /// `type/subtype`.
+    pub content_type: String,
+    pub data: Vec<u8>,
+    /// Content-ID without `<>`; with `inline`, a part the HTML refers to.
+    pub cid: Option<String>,
+    pub inline: bool,
+}
+
+/// The MIME message of a [`Composed`] one: headers folded and encoded, a Message-ID under
+/// `hostname` when none is given, the texts as multipart/alternative, attachments mixed in.
+pub fn composed(c: &Composed, hostname: &str) -> Vec<u8> {
+    let list = |l: &[(Option<String>, String)]| -> Address<'static> {
+        Address::new_list(
+            l.iter()
+                .map(|(n, a)| {
+                    Address::new_address(n.clone().filter(|n| !n.trim().is_empty()), a.replace(['\r', '\n'], ""))
+                })
+                .collect(),
+        )
+    };
+    let id = c.message_id.clone().unwrap_or_else(|| headers::new_message_id(hostname));
+    let mut b = MessageBuilder::new()
+        .message_id(id.trim_matches(|ch| ch == '<' || ch == '>').to_owned())
+        .date(c.sent_at.unwrap_or_else(relais_store::now));
+    for (field, addrs) in [
+        ("From", &c.from),
+        ("Sender", &c.sender),
+        ("To", &c.to),
+        ("Cc", &c.cc),
+        ("Bcc", &c.bcc),
+        ("Reply-To", &c.reply_to),
+    ] {
+        if addrs.is_empty() {
+            continue;
+        }
+        let value = list(addrs);
+        b = match field {
+            "From" => b.from(value),
+            "Sender" => b.sender(value),
+            "To" => b.to(value),
+            "Cc" => b.cc(value),
+            "Bcc" => b.bcc(value),
+            _ => b.reply_to(value),
+        };
+    }
+    if let Some(subject) = &c.subject {
+        b = b.subject(text(subject.clone()));
+    }
+    let clean =
+        |ids: &[String]| -> Vec<String> { ids.iter().map(|i| i.replace(['\r', '\n', ' ', '<', '>'], "")).collect() };
+    if !c.in_reply_to.is_empty() {
+        b = b.in_reply_to(MessageId::new_list(clean(&c.in_reply_to).into_iter()));
+    }
+    if !c.references.is_empty() {
+        b = b.references(MessageId::new_list(clean(&c.references).into_iter()));
+    }
+    if let Some(t) = &c.text {
+        b = b.text_body(t.clone());
+    }
+    if let Some(h) = &c.html {
+        b = b.html_body(h.clone());
+    }
+    if c.text.is_none() && c.html.is_none() {
+        b = b.text_body(String::new());
+    }
+    for a in &c.attachments {
+        let kind = ContentType::new(a.content_type.clone());
+        b = match (&a.cid, a.inline) {
+            (Some(cid), true) => b.inline(kind, cid.clone(), a.data.clone()),
+            _ => b.attachment(kind, a.name.clone().unwrap_or_else(|| "attachment".into()), a.data.clone()),
+        };
+    }
     finish(b)
 }
 
@@ -277,5 +379,39 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--b--\r\n";
         )));
         let text = String::from_utf8_lossy(&raw);
         assert!(text.contains("Content-Transfer-Encoding: 8bit\r\n\r\nSubject: x\r\n\r\nbé\r\n"), "{text}");
+    }
+}
+
+#[cfg(test)]
+mod composed_tests {
+    use super::*;
+    use crate::summary::summarize;
+
+    #[test]
+    fn a_composed_message_reads_back() {
+        let c = Composed {
+            from: vec![(Some("Ann Ö".into()), "ann@example.com".into())],
+            to: vec![(None, "bob@example.com".into())],
+            subject: Some("Hello\r\nBcc: evil@example.com".into()),
+            in_reply_to: vec!["m1@example.com".into()],
+            text: Some("hi".into()),
+            html: Some("<p>hi</p>".into()),
+            attachments: vec![ComposedPart {
+                name: Some("a.txt".into()),
+                content_type: "text/plain".into(),
+                data: b"att".to_vec(),
+                ..ComposedPart::default()
+            }],
+            ..Composed::default()
+        };
+        let raw = composed(&c, "mail.test");
+        let s = summarize(&raw);
+        assert_eq!(s.envelope.from[0].addr_spec().as_deref(), Some("ann@example.com"));
+        assert_eq!(s.envelope.from[0].display_name().as_deref(), Some("Ann Ö"));
+        assert_eq!(s.subject.as_deref(), Some("Hello  Bcc: evil@example.com"));
+        assert!(s.envelope.bcc.is_empty(), "no field injected");
+        assert_eq!(s.in_reply_to, ["m1@example.com"]);
+        assert!(s.has_attachment);
+        assert!(s.message_id.as_deref().is_some_and(|m| m.ends_with("@mail.test")));
     }
 }

@@ -223,9 +223,37 @@ pub fn filter(q: &Query) -> Filter {
             IntColumn::Uid,
             ranges.iter().map(|r| (i64::from(*r.start()), i64::from(*r.end()))).collect(),
         ),
-        Query::Items(ids) => Filter::Ranges(IntColumn::Item, ids.iter().map(|i| (i.0, i.0)).collect()),
+        Query::Items(ids) => Filter::Ranges(IntColumn::Item, item_ranges(ids)),
         Query::ModseqAtLeast(m) => Filter::Int(IntColumn::Modseq, Cmp::Ge, to_i64(*m)),
         Query::Thread(t) => Filter::Int(IntColumn::Thread, Cmp::Eq, *t),
+    }
+}
+
+/// Item ids as the fewest inclusive ranges (sorted, runs of consecutive ids merged): a set of
+/// messages named by id costs two SQL parameters per run, not per message.
+pub fn item_ranges(ids: &[ItemId]) -> Vec<(i64, i64)> {
+    let mut sorted: Vec<i64> = ids.iter().map(|i| i.0).collect();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    for id in sorted {
+        match out.last_mut() {
+            Some((_, hi)) if hi.checked_add(1) == Some(id) => *hi = id,
+            _ => out.push((id, id)),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod item_range_tests {
+    use super::*;
+
+    #[test]
+    fn runs_merged() {
+        let ids: Vec<ItemId> = [7, 3, 4, 5, 9, 3, 10].into_iter().map(ItemId).collect();
+        assert_eq!(item_ranges(&ids), [(3, 5), (7, 7), (9, 10)]);
+        assert!(item_ranges(&[]).is_empty());
     }
 }
 

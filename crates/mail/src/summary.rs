@@ -28,6 +28,7 @@
 
 mod address;
 mod envelope;
+pub mod forms;
 mod header;
 mod mime;
 mod subject;

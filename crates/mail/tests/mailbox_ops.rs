@@ -352,3 +352,35 @@ async fn delta(f: Fresh) {
     assert_eq!(theirs.added.len(), 5);
 }
 on_both_backends!(delta_on, delta);
+
+/// A message in several mailboxes is one message (JMAP mailboxIds): filed into another, taken
+/// out of one, never out of all; each mailbox's rights decide.
+async fn file_in_mailboxes(f: Fresh) {
+    let w = world(&f).await;
+    let inbox = w.mailbox(&w.alice, "INBOX").await;
+    let archive = w.mailbox(&w.alice, "Archive").await;
+    let stored = w.mailer.append(&w.alice, inbox, vec![message("a", &["\\Seen"])]).await.unwrap();
+    let item = stored[0].0;
+    mailbox::file(&w.store, &w.alice, item, vec![archive], vec![]).await.unwrap();
+    assert_eq!(w.entries(archive).await, [(Uid(1), item)], "the same item, not a copy");
+    assert_eq!(w.entries(inbox).await, [(stored[0].1, item)]);
+    // Moved out of INBOX: still in Archive, flags kept.
+    mailbox::file(&w.store, &w.alice, item, vec![], vec![inbox]).await.unwrap();
+    assert!(w.entries(inbox).await.is_empty());
+    assert_eq!(w.keywords(item).await, ["\\Seen"]);
+    // Never out of every mailbox.
+    assert_eq!(refused(mailbox::file(&w.store, &w.alice, item, vec![], vec![archive]).await), "cannot");
+    // Bob reads Alice's Archive but may not add to his own INBOX a message of hers, nor take
+    // it out of hers without `t` and `e`.
+    let team = w.share("Archive", Rights::LOOKUP | Rights::READ_ITEMS).await;
+    let bob_inbox = w.mailbox(&w.bob, "INBOX").await;
+    assert_eq!(refused(mailbox::file(&w.store, &w.bob, item, vec![bob_inbox], vec![]).await), "cannot");
+    assert_eq!(
+        refused(mailbox::file(&w.store, &w.bob, item, vec![], vec![team]).await),
+        format!("noperm {:?}", Rights::DELETE_ITEMS | Rights::EXPUNGE)
+    );
+    // Nobody files a message they cannot read.
+    let bobs = w.mailer.append(&w.bob, bob_inbox, vec![message("b", &[])]).await.unwrap();
+    assert_eq!(refused(mailbox::file(&w.store, &w.alice, bobs[0].0, vec![archive], vec![]).await), "cannot");
+}
+on_both_backends!(file_in_mailboxes_on, file_in_mailboxes);

@@ -1,6 +1,6 @@
 //! The HTTP(S) listener: the health endpoints, DAV (`/dav/…`, `/.well-known/caldav|carddav`),
 //! client set-up discovery (`http_autodiscover`: Autodiscover, autoconfig, Apple profiles) and
-//! ActiveSync (`http_eas`); JMAP, EWS, the admin API and the web client join this one router as
+//! ActiveSync (`http_eas`), JMAP (`http_jmap`); EWS, the admin API and the web client join this one router as
 //! they land. A request's sender is authenticated from its headers before any of its body is
 //! read: a stranger's body is never read (the connection is closed when one was announced).
 //! Then the body is read whole, within `dav.max_request_body` and the limits of `http_body`
@@ -138,6 +138,20 @@ async fn route(
     req: Request<Incoming>,
     peer: SocketAddr,
     tls: bool,
+    stopping: tokio::sync::watch::Receiver<bool>,
+) -> Result<Response<crate::http_jmap::Wire>, Infallible> {
+    if crate::http_jmap::is_path(req.uri().path()) {
+        return Ok(Box::pin(crate::http_jmap::answer(state, req, peer, tls, stopping)).await);
+    }
+    Ok(Box::pin(route_whole(state, req, peer, tls)).await?.map(http_body_util::Either::Left))
+}
+
+/// The routes whose answers are whole bodies.
+async fn route_whole(
+    state: Arc<State>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+    tls: bool,
 ) -> Result<Response<Body>, Infallible> {
     if let Some(endpoint) = relais_autodiscover::Endpoint::classify(req.uri().path(), req.uri().query()) {
         return Ok(Box::pin(crate::http_autodiscover::answer(state, req, endpoint, peer, tls)).await);
@@ -171,7 +185,9 @@ where
 {
     let header_timeout = state.config.http.header_timeout_secs.max(1);
     let state_read_buffer = state.config.http.read_buffer.max(8192);
-    let service = hyper::service::service_fn(move |req| route(state.clone(), req, peer, tls));
+    // Streaming answers (JMAP EventSource) end when the server stops.
+    let stopping = shutdown.signal();
+    let service = hyper::service::service_fn(move |req| route(state.clone(), req, peer, tls, stopping.clone()));
     let conn = hyper::server::conn::http1::Builder::new()
         .max_buf_size(state_read_buffer)
         .header_read_timeout(Duration::from_secs(header_timeout))

@@ -21,6 +21,7 @@ mod http;
 mod http_autodiscover;
 mod http_body;
 mod http_eas;
+mod http_jmap;
 mod migrate;
 mod percent;
 mod serve;

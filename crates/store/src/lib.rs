@@ -264,6 +264,17 @@ impl Store {
         }
     }
 
+    /// Writes `data` durably now, whatever its size: content that no transaction references
+    /// yet and that must be readable before one does (a JMAP upload). Unreferenced, it is
+    /// collected after the garbage collector's grace like any orphan.
+    pub async fn put_blob_now(&self, data: Vec<u8>) -> Result<BlobRef> {
+        let blobs = self.inner.blobs.clone();
+        match blobs.dir() {
+            Some(_) => run_blocking(move || blobs.put_file(&data)).await,
+            None => self.inner.pool.run(move |conn| blobs.put_row(conn, &data)).await,
+        }
+    }
+
     /// The bytes of a blob, or `NotFound`.
     pub async fn blob(&self, hash: BlobHash) -> Result<Vec<u8>> {
         let blobs = self.inner.blobs.clone();

@@ -15,6 +15,9 @@ pub(crate) const COLLECTION_COLUMNS: &str =
 pub(crate) const ITEM_COLUMNS: &str = "id, account_id, data_type, collection_id, blob_hash, size, modseq, \
      created_modseq, received_at, keywords, thread_id, uid_text, start_utc, end_utc, summary, name";
 
+/// Ids looked up by one query of `ReadTx::items` (well under every backend's parameter limit).
+const ITEMS_PER_QUERY: usize = 500;
+
 pub(crate) fn kind_code(k: CollectionKind) -> i64 {
     k.data_type() as i64
 }
@@ -185,6 +188,37 @@ impl<'c> ReadTx<'c> {
         rows.iter().map(|r| Ok((ItemId(r.int(0)?), r.text(1)?))).collect()
     }
 
+    /// Every message of a mailbox with its thread (its own id when it has none) and keywords:
+    /// one query, however many messages (JMAP Mailbox thread counts).
+    pub fn mailbox_threads(&mut self, mailbox: CollectionId) -> Result<Vec<(ItemId, i64, Vec<String>)>> {
+        let rows = self.conn.query(
+            "SELECT m.item_id, coalesce(i.thread_id, i.id), i.keywords FROM mailbox_messages m \
+             JOIN items i ON i.id = m.item_id WHERE m.mailbox_id = $1 ORDER BY m.uid",
+            params![mailbox.0],
+        )?;
+        rows.iter()
+            .map(|r| {
+                let keywords = r.text(2)?.split(' ').filter(|k| !k.is_empty()).map(str::to_owned).collect();
+                Ok((ItemId(r.int(0)?), r.int(1)?, keywords))
+            })
+            .collect()
+    }
+
+    /// The items among `ids` that exist, in id order: a query per `ITEMS_PER_QUERY` ids,
+    /// not one per item.
+    pub fn items(&mut self, ids: &[ItemId]) -> Result<Vec<Item>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(ITEMS_PER_QUERY) {
+            let list: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+            let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE id IN ({}) ORDER BY id", list.join(", "));
+            let values: Vec<crate::sql::Value> = chunk.iter().map(|i| crate::sql::Value::Int(i.0)).collect();
+            out.extend(self.conn.query(&sql, &values)?.iter().map(item_of).collect::<Result<Vec<_>>>()?);
+        }
+        out.sort_by_key(|i| i.id);
+        out.dedup_by_key(|i| i.id);
+        Ok(out)
+    }
+
     /// The mailboxes a message is in, with its UID in each.
     pub fn mailboxes_of(&mut self, item: ItemId) -> Result<Vec<(CollectionId, Uid)>> {
         let rows = self.conn.query(
@@ -212,11 +246,71 @@ impl<'c> ReadTx<'c> {
     pub fn changes_since(&mut self, account: AccountId, data_type: DataType, since: Modseq) -> Result<Changes> {
         self.check_window(account, since)?;
         let until = self.account_modseq(account)?;
+        self.net_changes(account, data_type, since, until)
+    }
+
+    /// `changes_since` cut at a state: at most `max` ids, up to the highest modseq whose
+    /// changes all fit, so `until` is a state the client can go on from (JMAP maxChanges,
+    /// RFC 8620 §5.2). The flag says whether later changes exist. `None` when the first
+    /// modseq after `since` alone changed more than `max` objects (it cannot be cut).
+    pub fn changes_since_at_most(
+        &mut self,
+        account: AccountId,
+        data_type: DataType,
+        since: Modseq,
+        max: usize,
+    ) -> Result<Option<(Changes, bool)>> {
+        self.check_window(account, since)?;
+        let now = self.account_modseq(account)?;
+        // Rows in modseq order, a few per id at most before the cut is found.
+        let limit = i64::try_from(max.saturating_mul(4).saturating_add(64)).unwrap_or(i64::MAX);
+        let rows = self.conn.query(
+            "SELECT id, modseq FROM changes WHERE account_id = $1 AND data_type = $2 AND modseq > $3 \
+             AND collection_id IS NULL ORDER BY modseq, id LIMIT $4",
+            params![account.0, data_type as i64, since.0 as i64, limit],
+        )?;
+        let complete = (rows.len() as i64) < limit;
+        let mut ids = std::collections::HashSet::new();
+        let (mut cut, mut current) = (since, None::<Modseq>);
+        let mut overflow = false;
+        for r in &rows {
+            let (id, modseq) = (r.int(0)?, modseq_of(r.int(1)?));
+            if current != Some(modseq) {
+                if let Some(done) = current {
+                    cut = done;
+                }
+                current = Some(modseq);
+            }
+            ids.insert(id);
+            if ids.len() > max {
+                overflow = true;
+                break;
+            }
+        }
+        // Every row read, none over: everything up to now fits.
+        let cut = match (overflow, complete) {
+            (false, true) => now,
+            _ => cut,
+        };
+        if cut == since && cut < now {
+            return Ok(None);
+        }
+        Ok(Some((self.net_changes(account, data_type, since, cut)?, cut < now)))
+    }
+
+    /// The net changes of `data_type` in (since, until].
+    fn net_changes(
+        &mut self,
+        account: AccountId,
+        data_type: DataType,
+        since: Modseq,
+        until: Modseq,
+    ) -> Result<Changes> {
         let rows = self.conn.query(
             "SELECT id, min(kind), max(kind), min(modseq) FROM changes \
-             WHERE account_id = $1 AND data_type = $2 AND modseq > $3 AND collection_id IS NULL \
+             WHERE account_id = $1 AND data_type = $2 AND modseq > $3 AND modseq <= $4 AND collection_id IS NULL \
              GROUP BY id ORDER BY min(modseq), id",
-            params![account.0, data_type as i64, since.0 as i64],
+            params![account.0, data_type as i64, since.0 as i64, until.0 as i64],
         )?;
         let mut out = Changes { since, until, ..Changes::default() };
         for r in rows {

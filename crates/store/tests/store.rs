@@ -345,6 +345,22 @@ async fn blob_dedup_and_gc(f: Fresh) {
 }
 on_both_backends!(blobs, blob_dedup_and_gc);
 
+/// A blob put "now" is readable at once whatever its size (a JMAP upload), and collected like
+/// any orphan when nothing references it.
+async fn blob_put_now(f: Fresh) {
+    let store = &f.store;
+    let small = store.put_blob_now(b"small upload".to_vec()).await.unwrap();
+    assert!(small.inline.is_none());
+    assert_eq!(store.blob(small.hash.clone()).await.unwrap(), b"small upload");
+    let large = store.put_blob_now(vec![b'u'; 100_000]).await.unwrap();
+    assert_eq!(store.blob(large.hash.clone()).await.unwrap().len(), 100_000);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    store.collect_garbage(Duration::ZERO).await.unwrap();
+    assert!(matches!(store.blob(small.hash).await, Err(Error::NotFound(_))));
+    assert!(matches!(store.blob(large.hash).await, Err(Error::NotFound(_))));
+}
+on_both_backends!(blobs_now, blob_put_now);
+
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
@@ -520,3 +536,85 @@ async fn usage_counts_every_item(f: Fresh) {
     assert_eq!(f.store.read(move |r| r.usage(a)).await.unwrap(), 16);
 }
 on_both_backends!(usage, usage_counts_every_item);
+
+/// Bulk reads for JMAP: items by id in chunks (missing ids left out, id order), and a
+/// mailbox's messages with their threads and keywords in one query.
+async fn bulk_reads(f: Fresh) {
+    let store = &f.store;
+    let a = account(store).await;
+    let inbox = mailbox(store, a, "INBOX").await;
+    let mut ids = Vec::new();
+    for n in 0..1203 {
+        ids.push(message(store, a, &format!("message {n}")).await);
+    }
+    let (first, second) = (ids[0], ids[1]);
+    store
+        .write(move |tx| {
+            tx.add_to_mailbox(second, inbox)?;
+            tx.add_to_mailbox(first, inbox)?;
+            tx.set_keywords(first, &["\\Seen".to_owned()])?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let mut asked: Vec<ItemId> = ids.iter().rev().copied().collect();
+    asked.push(ItemId(i64::MAX));
+    asked.push(first);
+    let got = store.read(move |r| r.items(&asked)).await.unwrap();
+    assert_eq!(got.iter().map(|i| i.id).collect::<Vec<_>>(), ids, "every one once, in id order");
+    let threads = store.read(move |r| r.mailbox_threads(inbox)).await.unwrap();
+    assert_eq!(threads.len(), 2);
+    assert_eq!(threads[0].0, second, "in UID order");
+    assert_eq!(threads[1], (first, first.0, vec!["\\Seen".to_owned()]));
+}
+on_both_backends!(bulk, bulk_reads);
+
+/// Changes cut at a state for a client's maxChanges (RFC 8620 §5.2): each step ends at a modseq
+/// whose changes all fit, the steps add up to the whole, and a transaction that alone changed
+/// more than the bound cannot be cut.
+async fn changes_at_most(f: Fresh) {
+    let store = &f.store;
+    let a = account(store).await;
+    let start = store.read(move |r| r.account_modseq(a)).await.unwrap();
+    let mut made = Vec::new();
+    for n in 0..7 {
+        made.push(message(store, a, &format!("one {n}")).await);
+    }
+    let first = made[0];
+    store.write(move |tx| tx.set_keywords(first, &["x".to_owned()]).map(|_| ())).await.unwrap();
+    let (mut since, mut seen, mut steps) = (start, Vec::new(), 0);
+    loop {
+        let step = store.read(move |r| r.changes_since_at_most(a, DataType::Email, since, 3)).await.unwrap();
+        let (c, more) = step.expect("single changes always fit");
+        assert!(c.created.len() + c.updated.len() + c.destroyed.len() <= 3);
+        seen.extend(c.created.iter().chain(&c.updated).copied());
+        since = c.until;
+        steps += 1;
+        if !more {
+            break;
+        }
+    }
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen, made.iter().map(|i| i.0).collect::<Vec<_>>());
+    assert_eq!(steps, 3, "3 + 3 + 1 messages (the update folds into its creation)");
+    let whole = store.read(move |r| r.changes_since_at_most(a, DataType::Email, start, 100)).await.unwrap();
+    let (c, more) = whole.unwrap();
+    assert_eq!((c.created.len(), more), (7, false));
+    // Five messages in one transaction: no cut of 3 exists.
+    let before = store.read(move |r| r.account_modseq(a)).await.unwrap();
+    store
+        .write(move |tx| {
+            for _ in 0..5 {
+                tx.create_item(a, DataType::Email, NewItem::default())?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let none = store.read(move |r| r.changes_since_at_most(a, DataType::Email, before, 3)).await.unwrap();
+    assert!(none.is_none());
+    let fits = store.read(move |r| r.changes_since_at_most(a, DataType::Email, before, 5)).await.unwrap();
+    assert_eq!(fits.map(|(c, more)| (c.created.len(), more)), Some((5, false)));
+}
+on_both_backends!(changes_bounded, changes_at_most);

@@ -13,6 +13,7 @@
 //! - `list`: the mailboxes an actor sees, its own and those shared with it, with full names
 //!   (`Other Users/<owner>/…` for shared ones), rights and the actor's subscription.
 //! - `subscribe`: subscriptions, the actor's own, kept apart from the mailboxes.
+//! - `membership`: `file`, a message in several mailboxes at once (JMAP `mailboxIds`).
 //! - `delta`: what a sync client (ActiveSync) holding a mailbox up to a UID, as of a modseq, is
 //!   missing: messages gone, flags changed, and the next window of messages.
 //!
@@ -25,6 +26,7 @@ mod delta;
 mod folders;
 mod keywords;
 mod list;
+mod membership;
 mod subscribe;
 
 pub use append::{Fingerprint, NewMessage};
@@ -36,6 +38,7 @@ pub use keywords::{
     rights_to_change, settable,
 };
 pub use list::{Folder, Folders, Place, is_other_users, normalise, refuse};
+pub use membership::file;
 pub use relais_store::MailboxRole;
 pub use subscribe::subscribe;
 

@@ -86,6 +86,13 @@ fn quoted_printable(body: &[u8]) -> Vec<u8> {
 /// A text part's body as a string, reading at most `limit` raw octets: transfer-decoded, then
 /// from its charset (undeclared or unknown: UTF-8, else windows-1252), HTML stripped to text.
 fn part_text(raw: &[u8], part: &Part, limit: usize) -> String {
+    let text = decoded_text(raw, part, limit);
+    if part.content_subtype == "html" { html_to_text(&text) } else { text }
+}
+
+/// A part's body as text, reading at most `limit` raw octets: transfer-decoded, then from its
+/// charset (undeclared or unknown: UTF-8, else windows-1252); HTML stays HTML.
+pub(super) fn decoded_text(raw: &[u8], part: &Part, limit: usize) -> String {
     let body = part.body_bytes(raw);
     let body = &body[..body.len().min(limit)];
     let bytes = decode_transfer(&part.encoding, body);
@@ -93,12 +100,11 @@ fn part_text(raw: &[u8], part: &Part, limit: usize) -> String {
     let declared = part
         .param("charset")
         .filter(|c| !["utf-8", "utf8", "us-ascii", "ascii"].iter().any(|u| c.eq_ignore_ascii_case(u)));
-    let text = match declared.and_then(|c| charset_decoder(c.as_bytes())) {
+    match declared.and_then(|c| charset_decoder(c.as_bytes())) {
         Some(decode) => decode(&bytes),
         None if declared.is_none() => String::from_utf8(bytes).unwrap_or_else(|e| text_of(e.as_bytes()).into_owned()),
         None => text_of(&bytes).into_owned(),
-    };
-    if part.content_subtype == "html" { html_to_text(&text) } else { text }
+    }
 }
 
 fn is_inline_media(part: &Part) -> bool {

@@ -1,0 +1,96 @@
+//! JMAP ids (RFC 8620 §1.2: 1–255 of `A-Za-z0-9-_`) for the store's numeric ids: a letter for
+//! the kind, then the number. A blob id is the content's SHA-256, and for a body part the
+//! part's section path (`b<hash>_1_2`), so a download needs no table of its own.
+
+use relais_store::{AccountId, BlobHash, CollectionId, ItemId};
+
+pub fn account(a: AccountId) -> String {
+    format!("a{}", a.0)
+}
+
+pub fn parse_account(s: &str) -> Option<AccountId> {
+    number(s, 'a').map(AccountId)
+}
+
+pub fn mailbox(c: CollectionId) -> String {
+    format!("m{}", c.0)
+}
+
+pub fn parse_mailbox(s: &str) -> Option<CollectionId> {
+    number(s, 'm').map(CollectionId)
+}
+
+pub fn email(i: ItemId) -> String {
+    format!("e{}", i.0)
+}
+
+pub fn parse_email(s: &str) -> Option<ItemId> {
+    number(s, 'e').map(ItemId)
+}
+
+pub fn thread(t: i64) -> String {
+    format!("t{t}")
+}
+
+pub fn parse_thread(s: &str) -> Option<i64> {
+    number(s, 't')
+}
+
+pub fn identity(a: AccountId) -> String {
+    format!("i{}", a.0)
+}
+
+/// A whole blob's id.
+pub fn blob(hash: &BlobHash) -> String {
+    format!("b{hash}")
+}
+
+/// A body part's blob id: the message's blob and the part's section path (`[]` for the whole).
+pub fn part_blob(hash: &BlobHash, path: &[u32]) -> String {
+    let mut id = blob(hash);
+    for n in path {
+        id.push('_');
+        id.push_str(&n.to_string());
+    }
+    id
+}
+
+/// Most levels a part's section path may have in a blob id.
+const MAX_PATH: usize = 32;
+
+/// A blob id's content hash and part path.
+pub fn parse_blob(s: &str) -> Option<(BlobHash, Vec<u32>)> {
+    let rest = s.strip_prefix('b')?;
+    let mut parts = rest.split('_');
+    let hash = BlobHash::parse(parts.next()?)?;
+    let path: Vec<u32> = parts.map(|p| p.parse::<u32>().ok().filter(|n| *n > 0)).collect::<Option<_>>()?;
+    (path.len() <= MAX_PATH).then_some((hash, path))
+}
+
+fn number(s: &str, kind: char) -> Option<i64> {
+    let digits = s.strip_prefix(kind)?;
+    if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_refuse() {
+        assert_eq!(parse_mailbox(&mailbox(CollectionId(42))), Some(CollectionId(42)));
+        assert_eq!(parse_email("e7"), Some(ItemId(7)));
+        for bad in ["", "e", "m7", "e-1", "e+1", "e1x", "e99999999999999999999", " e1"] {
+            assert_eq!(parse_email(bad), None, "{bad}");
+        }
+        let h = BlobHash::of(b"x");
+        assert_eq!(parse_blob(&blob(&h)), Some((h.clone(), vec![])));
+        assert_eq!(parse_blob(&part_blob(&h, &[1, 2])), Some((h.clone(), vec![1, 2])));
+        assert_eq!(parse_blob(&format!("b{h}_0")), None);
+        assert_eq!(parse_blob(&format!("b{h}_")), None);
+        assert_eq!(parse_blob("bXYZ"), None);
+    }
+}

@@ -1,0 +1,183 @@
+//! Method dispatch (RFC 8620 §3.4–3.6): one table of every method with the capability that
+//! enables it, one file per data type. Calls run in order; each one's `#` arguments are
+//! resolved against the responses before it; an error answers that call only.
+
+mod args;
+mod changes;
+mod email;
+mod email_get;
+mod email_parse;
+mod email_query;
+mod email_set;
+mod identity;
+mod mailbox;
+mod search_snippet;
+mod set;
+mod submission;
+mod thread;
+mod vacation;
+
+use std::collections::HashMap;
+
+use relais_directory::access::Actor;
+use relais_store::Principal;
+use serde_json::{Map, Value, json};
+
+pub(crate) use args::Args;
+
+use crate::error::MethodError;
+use crate::request::{Made, Request, resolve_references};
+use crate::{CORE, Jmap, MAIL, SUBMISSION, VACATION};
+
+/// Every method served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method {
+    CoreEcho,
+    MailboxGet,
+    MailboxChanges,
+    MailboxQuery,
+    MailboxSet,
+    ThreadGet,
+    ThreadChanges,
+    EmailGet,
+    EmailChanges,
+    EmailQuery,
+    EmailSet,
+    EmailImport,
+    EmailParse,
+    QueryChanges,
+    EmailSubmissionGet,
+    SearchSnippetGet,
+    IdentityGet,
+    EmailSubmissionSet,
+    VacationResponseGet,
+    VacationResponseSet,
+}
+
+/// The dispatch table: name, method, the capability `using` must name.
+const TABLE: [(&str, Method, &str); 21] = [
+    ("Core/echo", Method::CoreEcho, CORE),
+    ("Mailbox/get", Method::MailboxGet, MAIL),
+    ("Mailbox/changes", Method::MailboxChanges, MAIL),
+    ("Mailbox/query", Method::MailboxQuery, MAIL),
+    ("Mailbox/set", Method::MailboxSet, MAIL),
+    ("Thread/get", Method::ThreadGet, MAIL),
+    ("Thread/changes", Method::ThreadChanges, MAIL),
+    ("Email/get", Method::EmailGet, MAIL),
+    ("Email/changes", Method::EmailChanges, MAIL),
+    ("Email/query", Method::EmailQuery, MAIL),
+    ("Email/set", Method::EmailSet, MAIL),
+    ("Email/import", Method::EmailImport, MAIL),
+    ("Email/parse", Method::EmailParse, MAIL),
+    ("Email/queryChanges", Method::QueryChanges, MAIL),
+    ("Mailbox/queryChanges", Method::QueryChanges, MAIL),
+    ("EmailSubmission/get", Method::EmailSubmissionGet, SUBMISSION),
+    ("SearchSnippet/get", Method::SearchSnippetGet, MAIL),
+    ("Identity/get", Method::IdentityGet, SUBMISSION),
+    ("EmailSubmission/set", Method::EmailSubmissionSet, SUBMISSION),
+    ("VacationResponse/get", Method::VacationResponseGet, VACATION),
+    ("VacationResponse/set", Method::VacationResponseSet, VACATION),
+];
+
+/// One request's context, shared by its calls.
+pub(crate) struct Ctx<'a> {
+    pub jmap: &'a Jmap,
+    pub principal: &'a Principal,
+    pub actor: Actor,
+    /// Creation ids of this request (and the client's `createdIds`) → the ids made.
+    pub created: HashMap<String, String>,
+    /// Responses a method adds after its own (RFC 8621 §7.5 onSuccessUpdateEmail).
+    pub implicit: Vec<(String, Value)>,
+}
+
+impl Ctx<'_> {
+    /// An id argument, a `#creationId` resolved (RFC 8620 §5.3).
+    pub fn id<'s>(&'s self, s: &'s str) -> Option<&'s str> {
+        match s.strip_prefix('#') {
+            Some(creation) => self.created.get(creation).map(String::as_str),
+            None => Some(s),
+        }
+    }
+}
+
+pub(crate) async fn run(jmap: &Jmap, principal: &Principal, request: Request) -> Value {
+    let mut ctx = Ctx { jmap, principal, actor: Jmap::actor(principal), created: HashMap::new(), implicit: Vec::new() };
+    let echo_created = request.created_ids.is_some();
+    for (k, v) in request.created_ids.into_iter().flatten() {
+        if let Value::String(id) = v {
+            ctx.created.insert(k, id);
+        }
+    }
+    let mut made: Vec<Made> = Vec::with_capacity(request.calls.len());
+    for call in request.calls {
+        let mut arguments = call.arguments;
+        let result = match resolve_references(&mut arguments, &made) {
+            Ok(()) => dispatch(&mut ctx, &request.using, &call.name, arguments).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(v) => made.push((call.name, v, call.call_id.clone())),
+            Err(e) => made.push(("error".to_owned(), e.to_json(), call.call_id.clone())),
+        }
+        for (name, v) in ctx.implicit.drain(..) {
+            made.push((name, v, call.call_id.clone()));
+        }
+    }
+    let responses: Vec<Value> = made.into_iter().map(|(n, v, id)| json!([n, v, id])).collect();
+    let session_state = session_state(&ctx).await.unwrap_or_default();
+    let mut out = json!({ "methodResponses": responses, "sessionState": session_state });
+    if echo_created && let Some(map) = out.as_object_mut() {
+        let created: Map<String, Value> = ctx.created.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+        map.insert("createdIds".into(), Value::Object(created));
+    }
+    out
+}
+
+async fn session_state(ctx: &Ctx<'_>) -> Result<String, MethodError> {
+    let origin = crate::Origin(String::new());
+    let v = crate::session::session(ctx.jmap, ctx.principal, &origin).await?;
+    Ok(v.get("state").and_then(Value::as_str).unwrap_or_default().to_owned())
+}
+
+async fn dispatch(
+    ctx: &mut Ctx<'_>,
+    using: &[String],
+    name: &str,
+    arguments: Map<String, Value>,
+) -> Result<Value, MethodError> {
+    let Some((_, method, capability)) = TABLE.iter().find(|(n, ..)| *n == name) else {
+        return Err(MethodError::UnknownMethod(name.to_owned()));
+    };
+    // RFC 8620 §3.3: a method of a capability the request does not use is unknown.
+    if !using.iter().any(|u| u == capability) {
+        return Err(MethodError::UnknownMethod(name.to_owned()));
+    }
+    let args = Args::new(arguments);
+    // Each boxed: a request's future is as large as its largest method otherwise.
+    match method {
+        Method::CoreEcho => Ok(Value::Object(args.into_map())),
+        Method::MailboxGet => Box::pin(mailbox::get(ctx, args)).await,
+        Method::MailboxChanges => Box::pin(mailbox::changes(ctx, args)).await,
+        Method::MailboxQuery => Box::pin(mailbox::query(ctx, args)).await,
+        Method::MailboxSet => Box::pin(mailbox::set(ctx, args)).await,
+        Method::ThreadGet => Box::pin(thread::get(ctx, args)).await,
+        Method::ThreadChanges => Box::pin(thread::changes(ctx, args)).await,
+        Method::EmailGet => Box::pin(email_get::get(ctx, args)).await,
+        Method::EmailChanges => Box::pin(email::changes(ctx, args)).await,
+        Method::EmailQuery => Box::pin(email_query::query(ctx, args)).await,
+        Method::EmailSet => Box::pin(email_set::set(ctx, args)).await,
+        Method::EmailImport => Box::pin(email_set::import(ctx, args)).await,
+        Method::EmailParse => Box::pin(email_parse::parse(ctx, args)).await,
+        // Queries are not kept to compare (canCalculateChanges is false): RFC 8620 §5.6.
+        Method::QueryChanges => {
+            args.account(ctx).await?;
+            Err(MethodError::CannotCalculateChanges)
+        }
+        Method::EmailSubmissionGet => Box::pin(submission::get(ctx, args)).await,
+        Method::SearchSnippetGet => Box::pin(search_snippet::get(ctx, args)).await,
+        Method::IdentityGet => Box::pin(identity::get(ctx, args)).await,
+        Method::EmailSubmissionSet => Box::pin(submission::set(ctx, args)).await,
+        Method::VacationResponseGet => Box::pin(vacation::get(ctx, args)).await,
+        Method::VacationResponseSet => Box::pin(vacation::set(ctx, args)).await,
+    }
+}

@@ -1,0 +1,121 @@
+//! What every `/set` shares (RFC 8620 §5.3): the account, `ifInState` against the current
+//! state (stateMismatch), `create` / `update` / `destroy` within maxObjectsInSet
+//! (requestTooLarge), and the response with oldState, newState and each object's outcome.
+
+use serde_json::{Map, Value, json};
+
+use crate::account::Account;
+use crate::error::{MethodError, SetError};
+use crate::ids;
+use crate::methods::changes::state;
+use crate::methods::{Args, Ctx};
+
+/// Objects by id (or creation id), as `/set` takes them.
+pub(crate) type ById = Vec<(String, Map<String, Value>)>;
+
+/// A `/set` request's common arguments, checked.
+pub(crate) struct SetRequest {
+    pub account: Account,
+    pub old_state: String,
+    pub create: ById,
+    pub update: ById,
+    pub destroy: Vec<String>,
+}
+
+impl SetRequest {
+    /// Reads and checks the common arguments; `own`: only the actor's own account.
+    pub async fn read(ctx: &Ctx<'_>, args: &mut Args, own: bool) -> Result<SetRequest, MethodError> {
+        let account = if own { args.own_account(ctx).await? } else { args.account(ctx).await? };
+        let old_state = state(ctx, account.id).await?;
+        if let Some(expected) = args.str("ifInState")?
+            && expected != old_state
+        {
+            return Err(MethodError::StateMismatch);
+        }
+        let create = object_arg(args, "create")?;
+        // Ids may name objects made earlier in the request by `#creationId` (RFC 8620 §5.3);
+        // the response names them by their ids.
+        let resolve = |id: String| ctx.id(&id).map_or(id.clone(), str::to_owned);
+        let update: ById = object_arg(args, "update")?.into_iter().map(|(id, patch)| (resolve(id), patch)).collect();
+        let destroy: Vec<String> = args.strings("destroy")?.unwrap_or_default().into_iter().map(resolve).collect();
+        if create.len() + update.len() + destroy.len() > ctx.jmap.config.max_objects_in_set {
+            return Err(MethodError::RequestTooLarge);
+        }
+        Ok(SetRequest { account, old_state, create, update, destroy })
+    }
+}
+
+/// Each object's outcome, gathered for the response.
+#[derive(Default)]
+pub(crate) struct Outcome {
+    created: Map<String, Value>,
+    not_created: Map<String, Value>,
+    updated: Map<String, Value>,
+    not_updated: Map<String, Value>,
+    destroyed: Vec<String>,
+    not_destroyed: Map<String, Value>,
+}
+
+impl Outcome {
+    /// A create's outcome: the object made (its `id` recorded for `#creationId` references).
+    pub fn created(&mut self, ctx: &mut Ctx<'_>, creation: String, result: Result<Value, SetError>) {
+        match result {
+            Ok(v) => {
+                if let Some(id) = v.get("id").and_then(Value::as_str) {
+                    ctx.created.insert(creation.clone(), id.to_owned());
+                }
+                self.created.insert(creation, v);
+            }
+            Err(e) => {
+                self.not_created.insert(creation, e.to_json());
+            }
+        }
+    }
+
+    pub fn updated(&mut self, id: String, result: Result<(), SetError>) {
+        match result {
+            Ok(()) => self.updated.insert(id, Value::Null),
+            Err(e) => self.not_updated.insert(id, e.to_json()),
+        };
+    }
+
+    pub fn destroyed(&mut self, id: String, result: Result<(), SetError>) {
+        match result {
+            Ok(()) => self.destroyed.push(id),
+            Err(e) => {
+                self.not_destroyed.insert(id, e.to_json());
+            }
+        }
+    }
+
+    /// The response, with the account's state after the changes.
+    pub async fn response(self, ctx: &Ctx<'_>, set: &SetRequest) -> Result<Value, MethodError> {
+        let new_state = state(ctx, set.account.id).await?;
+        Ok(json!({
+            "accountId": ids::account(set.account.id),
+            "oldState": set.old_state,
+            "newState": new_state,
+            "created": self.created,
+            "updated": self.updated,
+            "destroyed": self.destroyed,
+            "notCreated": self.not_created,
+            "notUpdated": self.not_updated,
+            "notDestroyed": self.not_destroyed,
+        }))
+    }
+}
+
+/// A `/set` argument that maps ids to objects (`create`, `update`), or none.
+pub(crate) fn object_arg(args: &mut Args, name: &str) -> Result<ById, MethodError> {
+    match args.take(name) {
+        None => Ok(Vec::new()),
+        Some(Value::Object(m)) => m
+            .into_iter()
+            .map(|(k, v)| match v {
+                Value::Object(o) => Ok((k, o)),
+                _ => Err(MethodError::invalid(format!("{name} must map ids to objects"))),
+            })
+            .collect(),
+        Some(_) => Err(MethodError::invalid(format!("{name} must be an object"))),
+    }
+}
