@@ -5,10 +5,11 @@
 //!
 //! - [`Eas::handle`]: OPTIONS (versions and commands), then per POST: the device registered or
 //!   refused (a wiped device is refused), the policy key checked (Provision aside), the command.
-//! - Commands: Provision (`provision`), FolderSync and FolderCreate/Update/Delete (`folders`), Sync of mail folders (`sync`)
+//! - Commands: Provision (`provision`), FolderSync and FolderCreate/Update/Delete (`folders`),
+//!   Sync (`sync_request`: kept requests, Wait) of mail folders (`sync`)
 //!   and of address books, calendars and task lists (`objects`, with the classes `contacts`,
 //!   `calendar`, `tasks`), MeetingResponse (`meeting`),
-//!   Ping (`ping`), SendMail (`sendmail`), ItemOperations Fetch (`itemops`), MoveItems
+//!   Ping (`ping`; its waiting in `watch`, shared with Sync), SendMail (`sendmail`), ItemOperations Fetch (`itemops`), MoveItems
 //!   (`moveitems`), GetItemEstimate (`estimate`), Search (GAL), ResolveRecipients and Find
 //!   (`search`), Settings UserInformation/DeviceInformation (`settings`).
 //! - Sync states live with the device (`relais_directory::devices`): a key, what it stands for,
@@ -32,7 +33,9 @@ mod search;
 mod sendmail;
 mod settings;
 mod sync;
+mod sync_request;
 mod tasks;
+mod watch;
 
 use std::time::Duration;
 
@@ -146,6 +149,20 @@ impl Ctx<'_> {
     pub fn store(&self) -> &Store {
         self.eas.mailer.store()
     }
+
+    /// Keeps a request of the device under `name` with its sync states (a Ping's folders, a
+    /// Sync's collections), for a later request without a body to repeat. Not kept is logged:
+    /// the device is then asked for the whole request again.
+    pub async fn keep_request<T: serde::Serialize>(&self, name: &str, request: &T) {
+        let state = relais_store::SyncState {
+            key: 1,
+            state: serde_json::to_string(request).unwrap_or_default(),
+            ..Default::default()
+        };
+        if let Err(e) = self.eas.directory.save_sync_state(&self.actor, &self.query.device_id, name, state).await {
+            tracing::warn!(error = %e, name, "eas: request not kept");
+        }
+    }
 }
 
 /// A command's answer: a document, an empty 200, or an HTTP status.
@@ -241,7 +258,7 @@ impl Eas {
             Command::FolderDelete => {
                 folders::folder_change(&ctx, body, relais_wbxml::tag::folderhierarchy::FOLDER_DELETE).await
             }
-            Command::Sync => Box::pin(sync::sync(&ctx, body)).await,
+            Command::Sync => Box::pin(sync_request::sync(&ctx, body)).await,
             Command::Ping => Box::pin(ping::ping(&ctx, body)).await,
             Command::SendMail => Box::pin(sendmail::send_mail(&ctx, body, req.body)).await,
             Command::SmartReply => {

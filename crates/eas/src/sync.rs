@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::email::{BodyPreference, application_data, flags};
 use crate::folders::collection_id;
-use crate::{Answer, Ctx, text_of};
+use crate::{Ctx, text_of};
 
 /// What a key stands for.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -96,31 +96,9 @@ pub(crate) fn collection_status(key: &str, id: &str, status: u32) -> Element {
         .with_leaf(a::STATUS, status.to_string())
 }
 
-fn global(status: u32) -> Answer {
-    Answer::Doc(Element::new(a::SYNC).with_leaf(a::STATUS, status.to_string()))
-}
-
-pub(crate) async fn sync(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
-    // An empty Sync asks to repeat the last one (§2.2.1.21.1.1); no request is cached: the
-    // device is told to send it whole (Status 13).
-    let Some(req) = body else { return global(13) };
-    if req.tag != a::SYNC {
-        return global(4);
-    }
-    let Some(collections) = req.child(a::COLLECTIONS) else { return global(13) };
-    let list: Vec<&Element> = collections.children_with(a::COLLECTION).collect();
-    if list.len() > ctx.eas.config.max_sync_collections {
-        return global(15);
-    }
-    let window = text_of(&req, a::WINDOW_SIZE).and_then(|w| w.parse::<usize>().ok());
-    let mut out = Vec::with_capacity(list.len());
-    for c in list {
-        out.push(collection(ctx, c, window).await);
-    }
-    Answer::Doc(Element::new(a::SYNC).with(Element::new(a::COLLECTIONS).with_all(out)))
-}
-
-async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>) -> Element {
+/// One collection of a Sync request (`sync_request`): a groupware collection as its class,
+/// else a mail folder.
+pub(crate) async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>) -> Element {
     let key_text = text_of(c, a::SYNC_KEY).unwrap_or_default();
     let id = text_of(c, a::COLLECTION_ID).unwrap_or_default();
     let Some(mailbox) = collection_id(&id) else { return collection_status(&key_text, &id, 12) };

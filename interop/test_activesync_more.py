@@ -1,0 +1,176 @@
+"""ActiveSync for phones, what issue 14 added last (against the real binary, with the 14.1/16.1 WBXML
+client of test_activesync_calendar.py, XML encoded by libwbxml's xml2wbxml): a Sync with Wait woken
+by an SMTP delivery and one whose HeartbeatInterval runs out; an empty and a Partial Sync answered
+from the request the device sent before.
+"""
+
+import smtplib
+import threading
+import time
+from email.message import EmailMessage
+
+import pytest
+import requests
+from lxml import etree
+
+from harness import Relais
+from test_activesync import DOCTYPE, libwbxml
+from test_activesync_calendar import Phone, etree_text
+
+pytestmark = pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
+
+DOMAIN = "example.test"
+ANN, ANN_PW = f"ann@{DOMAIN}", "correct horse battery"
+BOB, BOB_PW = f"bob@{DOMAIN}", "another good password"
+DAN, DAN_PW = f"dan@{DOMAIN}", "a fourth good password"
+INBOX, DRAFTS = 2, 3
+NS = 'xmlns="AirSync:" xmlns:email="Email:" xmlns:base="AirSyncBase:"'
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    r = Relais(tmp_path_factory.mktemp("easmore") / "data", listeners=["smtp", "imap"],
+               settings={"imap": {"plaintext_auth_on_loopback": True}})
+    r.admin("domain", "add", DOMAIN)
+    for user, pw in ((ANN, ANN_PW), (BOB, BOB_PW), (DAN, DAN_PW)):
+        r.admin("user", "add", user, "--password", pw)
+    with r:
+        yield r
+
+
+class RawPhone(Phone):
+    """A Phone that also sees what Phone.post refuses: HTTP statuses and empty answers."""
+
+    def raw(self, cmd, xml):
+        body = libwbxml("xml2wbxml", ["-k", "-n", "-a"], (DOCTYPE + xml).encode(), self.tmp) if xml else b""
+        headers = {"MS-ASProtocolVersion": self.version, "Content-Type": "application/vnd.ms-sync.wbxml"}
+        if self.key:
+            headers["X-MS-PolicyKey"] = str(self.key)
+        local = self.user.split("@")[0]
+        url = (f"{self.server.https_url}/Microsoft-Server-ActiveSync?Cmd={cmd}&User={local}"
+               f"&DeviceId={self.device}&DeviceType=SmartPhone")
+        r = requests.post(url, data=body, headers=headers, auth=(self.user, self.password), verify=False,
+                          timeout=200)
+        if r.status_code != 200 or not r.content:
+            return r.status_code, None
+        return 200, etree.fromstring(libwbxml("wbxml2xml", ["-l", "ACTIVESYNC", "-m", "0"], r.content, self.tmp))
+
+
+def deliver(server, to, subject):
+    msg = EmailMessage()
+    msg["From"] = "Carol Sender <carol@elsewhere.test>"
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg.set_content("hello")
+    with smtplib.SMTP(*server.addr("smtp"), timeout=10) as s:
+        s.send_message(msg)
+
+
+def collection_xml(folder, key, extra=""):
+    return f"<Collection><SyncKey>{key}</SyncKey><CollectionId>{folder}</CollectionId>{extra}</Collection>"
+
+
+def sync_xml(*collections, top=""):
+    return f"<Sync {NS}><Collections>{''.join(collections)}</Collections>{top}</Sync>"
+
+
+def subjects(collection):
+    return [e.findtext(".//{*}Subject") for e in collection.iterfind("{*}Commands/{*}Add")]
+
+
+def collections(tree):
+    return {c.findtext("{*}CollectionId"): c for c in tree.iterfind(".//{*}Collection")}
+
+
+def up_to_date(phone, folder):
+    """The folder's key once the device holds everything in it."""
+    key = phone.start(folder)
+    while True:
+        c = phone.sync(folder, key)
+        key = c.findtext("{*}SyncKey")
+        if c.find("{*}MoreAvailable") is None:
+            return key
+
+
+def test_sync_wait_woken_by_a_delivery(server, tmp_path):
+    phone = RawPhone(server, tmp_path, ANN, ANN_PW, "WAIT0001")
+    inbox = phone.folders()[INBOX]
+    key = up_to_date(phone, inbox)
+    result = {}
+
+    def park():
+        started = time.monotonic()
+        result["answer"] = phone.raw("Sync", sync_xml(collection_xml(inbox, key), top="<Wait>2</Wait>"))
+        result["secs"] = time.monotonic() - started
+
+    t = threading.Thread(target=park)
+    t.start()
+    time.sleep(1.5)
+    assert t.is_alive(), "the Sync did not wait"
+    deliver(server, ANN, "wake the sync")
+    t.join(30)
+    assert not t.is_alive(), "the Sync was not answered"
+    status, tree = result["answer"]
+    assert status == 200 and tree is not None
+    c = collections(tree)[inbox]
+    assert c.findtext("{*}Status") == "1", etree_text(tree)
+    assert subjects(c) == ["wake the sync"]
+    assert 1 < result["secs"] < 15
+    # The key it got goes on; the message is not sent twice.
+    assert subjects(phone.sync(inbox, c.findtext("{*}SyncKey"))) == []
+
+
+def test_sync_heartbeat_runs_out_and_bounds(server, tmp_path):
+    phone = RawPhone(server, tmp_path, ANN, ANN_PW, "WAIT0002")
+    inbox = phone.folders()[INBOX]
+    key = up_to_date(phone, inbox)
+    # Out of bounds: Status 14 with the bound; Wait and HeartbeatInterval together: 4.
+    for top, limit in (("<HeartbeatInterval>30</HeartbeatInterval>", "60"), ("<Wait>60</Wait>", "59"),
+                       ("<Wait>0</Wait>", "1")):
+        status, t = phone.raw("Sync", sync_xml(collection_xml(inbox, key), top=top))
+        assert (t.findtext("{*}Status"), t.findtext("{*}Limit")) == ("14", limit), top
+    status, t = phone.raw("Sync", sync_xml(collection_xml(inbox, key),
+                                           top="<Wait>5</Wait><HeartbeatInterval>300</HeartbeatInterval>"))
+    assert t.findtext("{*}Status") == "4"
+    # Nothing arrives: an empty answer when the heartbeat ends.
+    started = time.monotonic()
+    status, t = phone.raw("Sync", sync_xml(collection_xml(inbox, key), top="<HeartbeatInterval>60</HeartbeatInterval>"))
+    secs = time.monotonic() - started
+    assert (status, t) == (200, None)
+    assert 59 < secs < 90, secs
+    # The device keeps its key, which still works and gets what came since.
+    deliver(server, ANN, "after the heartbeat")
+    time.sleep(0.5)
+    assert subjects(phone.sync(inbox, key)) == ["after the heartbeat"]
+
+
+def test_empty_and_partial_sync_repeat_the_last_request(server, tmp_path):
+    phone = RawPhone(server, tmp_path, DAN, DAN_PW, "EMPTY001")
+    folders = phone.folders()
+    inbox, drafts = folders[INBOX], folders[DRAFTS]
+    # Nothing to repeat yet: Status 13, for an empty and for a Partial request.
+    status, t = phone.raw("Sync", "")
+    assert t.findtext("{*}Status") == "13"
+    status, t = phone.raw("Sync", sync_xml(collection_xml(drafts, 0), top="<Partial/>"))
+    assert t.findtext("{*}Status") == "13"
+    key = phone.start(inbox)
+    key = phone.sync(inbox, key).findtext("{*}SyncKey")
+    deliver(server, DAN, "for the empty sync")
+    time.sleep(0.5)
+    # An empty request is the last one again, with the key the device got last.
+    status, t = phone.raw("Sync", "")
+    c = collections(t)[inbox]
+    assert c.findtext("{*}Status") == "1" and subjects(c) == ["for the empty sync"], etree_text(t)
+    assert int(c.findtext("{*}SyncKey")) > int(key)
+    # Partial: Drafts starts; the Inbox comes from the kept request.
+    status, t = phone.raw("Sync", sync_xml(collection_xml(drafts, 0), top="<Partial/>"))
+    got = collections(t)
+    assert set(got) == {inbox, drafts}, etree_text(t)
+    assert all(c.findtext("{*}Status") == "1" for c in got.values())
+    # Now both are kept: an empty request syncs both.
+    deliver(server, DAN, "second for the empty sync")
+    time.sleep(0.5)
+    status, t = phone.raw("Sync", "")
+    got = collections(t)
+    assert set(got) == {inbox, drafts}
+    assert subjects(got[inbox]) == ["second for the empty sync"]
