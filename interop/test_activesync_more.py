@@ -1,9 +1,11 @@
 """ActiveSync for phones, what issue 14 added last (against the real binary, with the 14.1/16.1 WBXML
 client of test_activesync_calendar.py, XML encoded by libwbxml's xml2wbxml): a Sync with Wait woken
 by an SMTP delivery and one whose HeartbeatInterval runs out; an empty and a Partial Sync answered
-from the request the device sent before.
+from the request the device sent before; SoftDelete of what leaves the FilterType window; drafts sent
+with email2:Send (16.1), read by the recipient over IMAP.
 """
 
+import datetime
 import smtplib
 import threading
 import time
@@ -14,7 +16,7 @@ import requests
 from lxml import etree
 
 from harness import Relais
-from test_activesync import DOCTYPE, libwbxml
+from test_activesync import DOCTYPE, imap, libwbxml
 from test_activesync_calendar import Phone, etree_text
 
 pytestmark = pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
@@ -24,7 +26,7 @@ ANN, ANN_PW = f"ann@{DOMAIN}", "correct horse battery"
 BOB, BOB_PW = f"bob@{DOMAIN}", "another good password"
 DAN, DAN_PW = f"dan@{DOMAIN}", "a fourth good password"
 INBOX, DRAFTS = 2, 3
-NS = 'xmlns="AirSync:" xmlns:email="Email:" xmlns:base="AirSyncBase:"'
+NS = 'xmlns="AirSync:" xmlns:email="Email:" xmlns:base="AirSyncBase:" xmlns:email2="Email2:"'
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +56,14 @@ class RawPhone(Phone):
         if r.status_code != 200 or not r.content:
             return r.status_code, None
         return 200, etree.fromstring(libwbxml("wbxml2xml", ["-l", "ACTIVESYNC", "-m", "0"], r.content, self.tmp))
+
+    def sync(self, folder, key, commands="", options="", window=100):
+        """One collection's Sync, with the Email and Email2 namespaces; its answer, which must be Status 1."""
+        xml = sync_xml(collection_xml(folder, key, f"<WindowSize>{window}</WindowSize>{options}{commands}"))
+        status, t = self.raw("Sync", xml)
+        c = None if t is None else t.find(".//{*}Collection")
+        assert c is not None and c.findtext("{*}Status") == "1", (status, t is not None and etree_text(t))
+        return c
 
 
 def deliver(server, to, subject):
@@ -174,3 +184,86 @@ def test_empty_and_partial_sync_repeat_the_last_request(server, tmp_path):
     got = collections(t)
     assert set(got) == {inbox, drafts}
     assert subjects(got[inbox]) == ["second for the empty sync"]
+
+
+def test_soft_delete_when_a_message_leaves_the_filter_window(server, tmp_path):
+    old = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=20)
+    with imap(server, BOB, BOB_PW) as m:
+        for subject, when in (("twenty days old", old), ("from today", None)):
+            m.append("INBOX", f"From: carol@elsewhere.test\r\nTo: {BOB}\r\nSubject: {subject}\r\n\r\nhi\r\n".encode(),
+                     msg_time=when)
+    phone = RawPhone(server, tmp_path, BOB, BOB_PW, "SOFT0001")
+    inbox = phone.folders()[INBOX]
+    # Everything (FilterType 0): both.
+    key = phone.start(inbox, options="<Options><FilterType>0</FilterType></Options>")
+    c = phone.sync(inbox, key)
+    assert sorted(subjects(c)) == ["from today", "twenty days old"]
+    ids = {e.findtext(".//{*}Subject"): e.findtext("{*}ServerId") for e in c.iterfind("{*}Commands/{*}Add")}
+    # The phone keeps a week now: the old one leaves by SoftDelete, the other stays.
+    c = phone.sync(inbox, c.findtext("{*}SyncKey"), options="<Options><FilterType>3</FilterType></Options>")
+    soft = [e.findtext("{*}ServerId") for e in c.iterfind("{*}Commands/{*}SoftDelete")]
+    assert soft == [ids["twenty days old"]], etree_text(c)
+    assert c.find("{*}Commands/{*}Delete") is None
+    # Told once; still in the mailbox.
+    c = phone.sync(inbox, c.findtext("{*}SyncKey"))
+    assert c.find("{*}Commands") is None, etree_text(c)
+    with imap(server, BOB, BOB_PW) as m:
+        m.select_folder("INBOX")
+        assert len(m.search(["SUBJECT", "twenty days old"])) == 1
+
+
+def draft_add(client_id, to, subject, text, send=True):
+    return (f"<Add><ClientId>{client_id}</ClientId><ApplicationData><email:To>{to}</email:To>"
+            f"<email:Subject>{subject}</email:Subject><base:Body><base:Type>1</base:Type><base:Data>{text}</base:Data>"
+            f"</base:Body></ApplicationData>{'<email2:Send/>' if send else ''}</Add>")
+
+
+def arrived(server, user, password, folder, subject):
+    with imap(server, user, password) as m:
+        m.select_folder(folder)
+        uids = m.search(["SUBJECT", subject])
+        return [m.fetch([u], ["BODY.PEEK[]"])[u][b"BODY[]"] for u in uids]
+
+
+def wait_for(server, user, password, folder, subject):
+    for _ in range(50):
+        got = arrived(server, user, password, folder, subject)
+        if got:
+            return got
+        time.sleep(0.2)
+    return got
+
+
+def test_draft_sent_with_email2_send(server, tmp_path):
+    phone = RawPhone(server, tmp_path, ANN, ANN_PW, "SEND0001", version="16.1")
+    drafts = phone.folders()[DRAFTS]
+    key = up_to_date(phone, drafts)
+    # Added and sent at once: the recipient has it, Sent keeps it, Drafts does not.
+    c = phone.sync(drafts, key, commands="<Commands>" + draft_add("send-1", BOB, "sent from drafts", "hello bob")
+                   + "</Commands>")
+    response = c.find("{*}Responses/{*}Add")
+    assert response.findtext("{*}Status") == "1", etree_text(c)
+    sid = response.findtext("{*}ServerId")
+    assert [e.findtext("{*}ServerId") for e in c.iterfind("{*}Commands/{*}Delete")] == [sid]
+    [got] = wait_for(server, BOB, BOB_PW, "INBOX", "sent from drafts")
+    assert b"hello bob" in got and ANN.encode() in got
+    assert len(arrived(server, ANN, ANN_PW, "Sent", "sent from drafts")) == 1
+    assert arrived(server, ANN, ANN_PW, "Drafts", "sent from drafts") == []
+    # A draft kept, then sent by a Change carrying Send: the Delete comes with the answer.
+    c = phone.sync(drafts, c.findtext("{*}SyncKey"),
+                   commands="<Commands>" + draft_add("keep-1", BOB, "kept then sent", "later", send=False) + "</Commands>")
+    sid = c.find("{*}Responses/{*}Add").findtext("{*}ServerId")
+    assert len(arrived(server, ANN, ANN_PW, "Drafts", "kept then sent")) == 1
+    c = phone.sync(drafts, c.findtext("{*}SyncKey"),
+                   commands=f"<Commands><Change><ServerId>{sid}</ServerId><email2:Send/></Change></Commands>")
+    assert c.find("{*}Responses") is None, etree_text(c)
+    assert [e.findtext("{*}ServerId") for e in c.iterfind("{*}Commands/{*}Delete")] == [sid]
+    [got] = wait_for(server, BOB, BOB_PW, "INBOX", "kept then sent")
+    assert b"later" in got
+    assert arrived(server, ANN, ANN_PW, "Drafts", "kept then sent") == []
+    # No recipient: refused (6), nothing kept.
+    c = phone.sync(drafts, c.findtext("{*}SyncKey"),
+                   commands="<Commands>" + draft_add("send-2", "", "to nobody", "x") + "</Commands>")
+    response = c.find("{*}Responses/{*}Add")
+    assert response.findtext("{*}Status") == "6" and response.find("{*}ServerId") is None, etree_text(c)
+    assert arrived(server, ANN, ANN_PW, "Drafts", "to nobody") == []
