@@ -51,7 +51,7 @@ use relais_wbxml::{Element, Tag};
 pub const VERSIONS: &str = "14.0,14.1,16.0,16.1";
 
 /// The commands served, as OPTIONS lists them.
-pub const COMMANDS: &str = "Sync,SendMail,SmartReply,SmartForward,FolderSync,FolderCreate,FolderUpdate,FolderDelete,MoveItems,GetItemEstimate,MeetingResponse,Settings,Ping,ItemOperations,Provision";
+pub const COMMANDS: &str = "Sync,SendMail,SmartReply,SmartForward,FolderSync,FolderCreate,FolderUpdate,FolderDelete,MoveItems,GetItemEstimate,MeetingResponse,Search,Settings,Ping,ItemOperations,Provision,ResolveRecipients,Find";
 
 /// Bounds a client's requests cannot move.
 #[derive(Debug, Clone)]
@@ -350,4 +350,21 @@ pub(crate) fn text_of(e: &Element, tag: Tag) -> Option<String> {
 pub(crate) fn date_time(unix: i64) -> String {
     let t = relais_civil::DateTime::from_unix(unix);
     format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000Z", t.year, t.month, t.day, t.hour, t.minute, t.second)
+}
+
+#[cfg(test)]
+mod tests {
+    use relais_eas_proto::Command;
+
+    /// OPTIONS names every command served, and only those: the commands with a root to
+    /// answer a policy refusal in are the ones dispatched, with Provision.
+    #[test]
+    fn options_lists_the_commands_served() {
+        let listed: Vec<&str> = super::COMMANDS.split(',').collect();
+        for command in Command::all() {
+            let served = command == Command::Provision || super::refusal_root(command).is_some();
+            assert_eq!(listed.contains(&command.name()), served, "{}", command.name());
+        }
+        assert_eq!(listed.len(), Command::all().filter(|c| listed.contains(&c.name())).count());
+    }
 }
