@@ -42,6 +42,7 @@ pub const TABLES: &[&str] = &[
     "migration_progress",
     "devices",
     "device_sync",
+    "device_policies",
 ];
 
 /// Tables deliberately not in a snapshot (see the module's documentation).
