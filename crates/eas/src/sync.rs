@@ -139,6 +139,7 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>
     if let Some(o) = options {
         state.body = BodyPreference::from_options(o, base.as_ref().map(|b| b.body));
         let filter = text_of(o, a::FILTER_TYPE).and_then(|f| f.parse::<u8>().ok()).unwrap_or(0);
+        let filter = crate::clamp_filter(filter, ctx.policy().await.max_email_age_filter);
         if base.is_none() || filter != state.filter {
             state.filter = filter;
         }
@@ -189,7 +190,7 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>
     if get_changes {
         // The FilterType window moves on with the days: what the device holds from before
         // it is told as SoftDelete (MS-ASCMD §2.2.3.168), kept in the mailbox.
-        let within = since_for(state.filter);
+        let within = since_for(crate::clamp_filter(state.filter, ctx.policy().await.max_email_age_filter));
         let delta = match mailbox::delta_within(ctx.store(), &ctx.actor, mailbox, state.held(), within, window).await {
             Ok(d) => d,
             Err(MailError::Store(relais_store::Error::ChangesTooOld { .. })) => return collection_status("0", &id, 3),

@@ -66,6 +66,9 @@ pub enum AdminCommand {
     /// The devices (ActiveSync phones) that sync an account: list, show, wipe, remove.
     #[command(subcommand)]
     Device(crate::admin_device::DeviceCommand),
+    /// The mobile device policy (ActiveSync) of a domain or of one account: set, show.
+    #[command(subcommand)]
+    Policy(crate::admin_policy::PolicyCommand),
 }
 
 #[derive(Subcommand)]
@@ -288,6 +291,7 @@ pub async fn run(data: &Path, config: &Config, command: AdminCommand) -> Result<
         AdminCommand::Delegate(a) => crate::admin_access::delegate(&dir, a).await,
         AdminCommand::Migrate(c) => crate::migrate::run(&dir, c).await,
         AdminCommand::Device(c) => crate::admin_device::run(&dir, c).await,
+        AdminCommand::Policy(c) => crate::admin_policy::run(&dir, c).await,
         AdminCommand::Dkim(DkimCommand::Generate { domain, selector }) => {
             let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
             if !dir.is_local_domain(&domain).await? {

@@ -58,6 +58,6 @@ impl WriteTx<'_> {
                 params![d.0],
             )?,
         };
-        Ok(n as u64)
+        Ok(n)
     }
 }
