@@ -267,3 +267,37 @@ def test_draft_sent_with_email2_send(server, tmp_path):
     response = c.find("{*}Responses/{*}Add")
     assert response.findtext("{*}Status") == "6" and response.find("{*}ServerId") is None, etree_text(c)
     assert arrived(server, ANN, ANN_PW, "Drafts", "to nobody") == []
+
+
+def test_meeting_response_told_to_the_organizer_only_when_asked(server, tmp_path):
+    from test_activesync_calendar import caldav_calendar, unfolded
+    uid = "send-response-1"
+    caldav_calendar(server, DAN, DAN_PW, "Calendar").save_event(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:{uid}\r\nDTSTAMP:20261201T000000Z\r\nDTSTART:20270315T100000Z\r\nDTEND:20270315T110000Z\r\n"
+        f"SUMMARY:Planning\r\nORGANIZER:mailto:{DAN}\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:{DAN}\r\n"
+        f"ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{ANN}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    phone = RawPhone(server, tmp_path, ANN, ANN_PW, "MEETING1", version="16.1")
+    cal = phone.folders()[8]
+    c = phone.sync(cal, phone.start(cal))
+    [sid] = [a.findtext("{*}ServerId") for a in c.iterfind("{*}Commands/{*}Add")
+             if a.findtext(".//{*}Subject") == "Planning"]
+
+    def answer(response, send):
+        xml = ('<MeetingResponse xmlns="MeetingResponse:"><Request>'
+               f'<UserResponse>{response}</UserResponse><CollectionId>{cal}</CollectionId>'
+               f'<RequestId>{sid}</RequestId>{"<SendResponse/>" if send else ""}</Request></MeetingResponse>')
+        status, t = phone.raw("MeetingResponse", xml)
+        assert t.findtext(".//{*}Result/{*}Status") == "1", etree_text(t)
+
+    def partstat(user, password):
+        text = unfolded(caldav_calendar(server, user, password, "Calendar").event_by_uid(uid).data)
+        [line] = [ln for ln in text.splitlines() if ln.startswith("ATTENDEE") and ANN in ln]
+        return line.split("PARTSTAT=")[1].split(";")[0].split(":")[0]
+
+    # 16.1 without SendResponse: Ann's copy only.
+    answer(2, send=False)
+    assert (partstat(ANN, ANN_PW), partstat(DAN, DAN_PW)) == ("TENTATIVE", "NEEDS-ACTION")
+    # With SendResponse: the organizer's copy records it.
+    answer(1, send=True)
+    assert (partstat(ANN, ANN_PW), partstat(DAN, DAN_PW)) == ("ACCEPTED", "ACCEPTED")

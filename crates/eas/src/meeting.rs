@@ -10,7 +10,8 @@
 //!
 //! The answer goes through the groupware domain (`Groupware::respond`): the user's copy records
 //! it and the organizer hears of it the way CalDAV's scheduling tells them (a local organizer's
-//! copy, or an iMIP REPLY). Status 2 for a request that names no meeting of the user's, 4 for
+//! copy, or an iMIP REPLY) — from 16.0 only when the request carries SendResponse, else the
+//! answer stays on the user's copy (`Groupware::respond_without_reply`). Status 2 for a request that names no meeting of the user's, 4 for
 //! a failure of the server. CalendarId names the copy, except for a decline (§2.2.3.18).
 
 use relais_groupware::Error as GwError;
@@ -81,7 +82,15 @@ async fn respond(ctx: &Ctx<'_>, r: &Element, request_id: &str) -> Result<Option<
             Invitation::Message(&raw)
         }
     };
-    match gw.respond(&ctx.actor, invitation, answer).await {
+    // 16.x: the organizer is told only when the phone asks (SendResponse, MS-ASCMD
+    // §2.2.3.160); before 16.0 the server always tells them.
+    let told = !ctx.version.as_str().starts_with("16") || r.has(m::SEND_RESPONSE);
+    let done = if told {
+        gw.respond(&ctx.actor, invitation, answer).await
+    } else {
+        gw.respond_without_reply(&ctx.actor, invitation, answer).await
+    };
+    match done {
         Ok((c, item)) => Ok((answer != Reply::Declined).then(|| crate::objects::server_id(&c.0.to_string(), item))),
         Err(GwError::NotFound | GwError::Conflict(_) | GwError::Invalid(_) | GwError::Forbidden) => Err(2),
         Err(e) => {

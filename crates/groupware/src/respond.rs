@@ -19,6 +19,14 @@ pub enum Answer {
     Declined,
 }
 
+/// Whom an answer is told to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reply {
+    /// The organizer, as a CalDAV save of the copy tells them.
+    Organizer,
+    Nobody,
+}
+
 /// Where the invitation is: the copy in one of the attendee's calendars, or a message
 /// (its raw MIME) carrying the iTIP REQUEST whose copy delivery already made.
 #[derive(Debug, Clone, Copy)]
@@ -36,6 +44,27 @@ impl Groupware {
         actor: &Actor,
         invitation: Invitation<'_>,
         answer: Answer,
+    ) -> Result<(CollectionId, ItemId)> {
+        self.record_answer(actor, invitation, answer, Reply::Organizer).await
+    }
+
+    /// Like [`Groupware::respond`], with the organizer not told: the answer is the attendee's
+    /// own (ActiveSync 16.x MeetingResponse without SendResponse).
+    pub async fn respond_without_reply(
+        &self,
+        actor: &Actor,
+        invitation: Invitation<'_>,
+        answer: Answer,
+    ) -> Result<(CollectionId, ItemId)> {
+        self.record_answer(actor, invitation, answer, Reply::Nobody).await
+    }
+
+    async fn record_answer(
+        &self,
+        actor: &Actor,
+        invitation: Invitation<'_>,
+        answer: Answer,
+        reply: Reply,
     ) -> Result<(CollectionId, ItemId)> {
         let (collection, name, object) = self.invitation_copy(actor, invitation).await?;
         let Some(dir) = &self.directory else { return Err(Error::Conflict("scheduling is off".into())) };
@@ -55,7 +84,11 @@ impl Groupware {
         };
         let mut ical = object.ical.clone();
         set_partstat(&mut ical, &address, &status);
-        self.put(actor, &collection, &name, ical.to_string().into_bytes(), Condition::default()).await?;
+        let body = ical.to_string().into_bytes();
+        match reply {
+            Reply::Organizer => self.put(actor, &collection, &name, body, Condition::default()).await?,
+            Reply::Nobody => self.put_unscheduled(actor, &collection, &name, body, Condition::default()).await?,
+        };
         let written = self.object_named(actor, collection.id, &name).await?.ok_or(Error::NotFound)?;
         Ok((collection.id, written.id))
     }

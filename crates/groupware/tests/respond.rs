@@ -1,6 +1,6 @@
 //! An attendee's answer from a client without a calendar write of its own (ActiveSync
 //! MeetingResponse), on both backends: the copy records it, the local organizer's copy hears
-//! of it as from a CalDAV save; a message's invitation finds the copy; a stranger's answer
+//! of it as from a CalDAV save (or is not told, when the answer is to stay the attendee's); a message's invitation finds the copy; a stranger's answer
 //! is refused. Also the account's own calendars and task lists (`own_collections`) and the
 //! count of what a client misses (`count_missing`).
 
@@ -60,6 +60,15 @@ async fn answers(f: Fresh) {
     let alices = read(g.clone(), alice.id, "r1").await;
     assert_eq!(partstat(&alices.ical, "bob@example.com"), Some(Ps::Accepted));
     assert_eq!(g.count_missing(&bob_actor, bob_cal.id, delta.held).await.unwrap(), 1, "the copy changed");
+
+    // Tentative, told to nobody: Bob's copy says so, Alice's still says accepted.
+    g.respond_without_reply(&bob_actor, Invitation::Object { collection: bob_cal.id, item }, Answer::Tentative)
+        .await
+        .unwrap();
+    let bobs = read(g.clone(), bob.id, "r1").await;
+    assert_eq!(partstat(&bobs.ical, "bob@example.com"), Some(Ps::Tentative));
+    let alices = read(g.clone(), alice.id, "r1").await;
+    assert_eq!(partstat(&alices.ical, "bob@example.com"), Some(Ps::Accepted), "the organizer was not told");
 
     // From the invitation message: the copy it names; declined.
     let message = format!(
