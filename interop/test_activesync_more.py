@@ -269,19 +269,28 @@ def test_draft_sent_with_email2_send(server, tmp_path):
     assert arrived(server, ANN, ANN_PW, "Drafts", "to nobody") == []
 
 
-def test_meeting_response_told_to_the_organizer_only_when_asked(server, tmp_path):
-    from test_activesync_calendar import caldav_calendar, unfolded
-    uid = "send-response-1"
+def invited(server, tmp_path, device, uid, summary, lines):
+    """Dan invites Ann over CalDAV (`lines`: the event's times and rule); Ann's 16.1 phone syncs her
+    calendar. Returns the phone, the calendar's id and the meeting's ServerId."""
+    from test_activesync_calendar import caldav_calendar
     caldav_calendar(server, DAN, DAN_PW, "Calendar").save_event(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\n"
-        f"UID:{uid}\r\nDTSTAMP:20261201T000000Z\r\nDTSTART:20270315T100000Z\r\nDTEND:20270315T110000Z\r\n"
-        f"SUMMARY:Planning\r\nORGANIZER:mailto:{DAN}\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:{DAN}\r\n"
+        f"UID:{uid}\r\nDTSTAMP:20261201T000000Z\r\n{lines}SUMMARY:{summary}\r\nORGANIZER:mailto:{DAN}\r\n"
+        f"ATTENDEE;PARTSTAT=ACCEPTED:mailto:{DAN}\r\n"
         f"ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{ANN}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
-    phone = RawPhone(server, tmp_path, ANN, ANN_PW, "MEETING1", version="16.1")
+    phone = RawPhone(server, tmp_path, ANN, ANN_PW, device, version="16.1")
     cal = phone.folders()[8]
     c = phone.sync(cal, phone.start(cal))
     [sid] = [a.findtext("{*}ServerId") for a in c.iterfind("{*}Commands/{*}Add")
-             if a.findtext(".//{*}Subject") == "Planning"]
+             if a.findtext(".//{*}Subject") == summary]
+    return phone, cal, sid
+
+
+def test_meeting_response_told_to_the_organizer_only_when_asked(server, tmp_path):
+    from test_activesync_calendar import caldav_calendar, unfolded
+    uid = "send-response-1"
+    phone, cal, sid = invited(server, tmp_path, "MEETING1", uid, "Planning",
+                              "DTSTART:20270315T100000Z\r\nDTEND:20270315T110000Z\r\n")
 
     def answer(response, send):
         xml = ('<MeetingResponse xmlns="MeetingResponse:"><Request>'
@@ -301,3 +310,25 @@ def test_meeting_response_told_to_the_organizer_only_when_asked(server, tmp_path
     # With SendResponse: the organizer's copy records it.
     answer(1, send=True)
     assert (partstat(ANN, ANN_PW), partstat(DAN, DAN_PW)) == ("ACCEPTED", "ACCEPTED")
+
+
+def test_meeting_response_to_one_occurrence(server, tmp_path):
+    from test_activesync_calendar import caldav_calendar, unfolded
+    uid = "instance-1"
+    phone, cal, sid = invited(server, tmp_path, "MEETING2", uid, "Weekly sync",
+                              "DTSTART:20270301T100000Z\r\nDTEND:20270301T110000Z\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\n")
+
+    def answer(instance):
+        xml = ('<MeetingResponse xmlns="MeetingResponse:"><Request><UserResponse>3</UserResponse>'
+               f'<CollectionId>{cal}</CollectionId><RequestId>{sid}</RequestId>'
+               f'<InstanceId>{instance}</InstanceId></Request></MeetingResponse>')
+        return phone.raw("MeetingResponse", xml)[1].findtext(".//{*}Result/{*}Status")
+
+    # The second week declined; the series stays unanswered.
+    assert answer("2027-03-08T10:00:00.000Z") == "1"
+    text = unfolded(caldav_calendar(server, ANN, ANN_PW, "Calendar").event_by_uid(uid).data)
+    assert "RECURRENCE-ID:20270308T100000Z" in text and "PARTSTAT=DECLINED" in text, text
+    assert "PARTSTAT=NEEDS-ACTION" in text, text
+    # No occurrence then, or not a time: Status 2.
+    assert answer("2027-03-09T10:00:00.000Z") == "2"
+    assert answer("next week") == "2"

@@ -15,7 +15,7 @@
 //! a failure of the server. CalendarId names the copy, except for a decline (§2.2.3.18).
 
 use relais_groupware::Error as GwError;
-use relais_groupware::respond::{Answer as Reply, Invitation};
+use relais_groupware::respond::{Answer as Reply, Invitation, Response};
 use relais_wbxml::Element;
 use relais_wbxml::tag::meetingresponse as m;
 
@@ -85,12 +85,13 @@ async fn respond(ctx: &Ctx<'_>, r: &Element, request_id: &str) -> Result<Option<
     // 16.x: the organizer is told only when the phone asks (SendResponse, MS-ASCMD
     // §2.2.3.160); before 16.0 the server always tells them.
     let told = !ctx.version.as_str().starts_with("16") || r.has(m::SEND_RESPONSE);
-    let done = if told {
-        gw.respond(&ctx.actor, invitation, answer).await
-    } else {
-        gw.respond_without_reply(&ctx.actor, invitation, answer).await
+    // One occurrence (MS-ASCMD §2.2.3.89.1 InstanceId): its start, as Sync gave it.
+    let occurrence = match text_of(r, m::INSTANCE_ID) {
+        Some(t) => Some(crate::calendar::parse_time(&t).ok_or(2u32)?),
+        None => None,
     };
-    match done {
+    let response = Response { answer, occurrence, tell_organizer: told };
+    match gw.respond_to(&ctx.actor, invitation, response).await {
         Ok((c, item)) => Ok((answer != Reply::Declined).then(|| crate::objects::server_id(&c.0.to_string(), item))),
         Err(GwError::NotFound | GwError::Conflict(_) | GwError::Invalid(_) | GwError::Forbidden) => Err(2),
         Err(e) => {

@@ -19,20 +19,24 @@ pub enum Answer {
     Declined,
 }
 
-/// Whom an answer is told to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Reply {
-    /// The organizer, as a CalDAV save of the copy tells them.
-    Organizer,
-    Nobody,
-}
-
 /// Where the invitation is: the copy in one of the attendee's calendars, or a message
 /// (its raw MIME) carrying the iTIP REQUEST whose copy delivery already made.
 #[derive(Debug, Clone, Copy)]
 pub enum Invitation<'a> {
     Object { collection: CollectionId, item: ItemId },
     Message(&'a [u8]),
+}
+
+/// An answer as a client gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Response {
+    pub answer: Answer,
+    /// One occurrence of a recurring meeting, by its (original) start in Unix seconds; `None`
+    /// answers the whole meeting.
+    pub occurrence: Option<i64>,
+    /// Whether the organizer is told, as a CalDAV save of the copy tells them; else the answer
+    /// stays on the attendee's copy (RFC 6638 §8.1 `Schedule-Reply: F`).
+    pub tell_organizer: bool,
 }
 
 impl Groupware {
@@ -45,26 +49,19 @@ impl Groupware {
         invitation: Invitation<'_>,
         answer: Answer,
     ) -> Result<(CollectionId, ItemId)> {
-        self.record_answer(actor, invitation, answer, Reply::Organizer).await
+        self.respond_to(actor, invitation, Response { answer, occurrence: None, tell_organizer: true }).await
     }
 
-    /// Like [`Groupware::respond`], with the organizer not told: the answer is the attendee's
-    /// own (ActiveSync 16.x MeetingResponse without SendResponse).
-    pub async fn respond_without_reply(
+    /// Records a response on the actor's copy (as [`Groupware::respond`]): to the whole meeting
+    /// or one occurrence of it (an overriding component made for it; `NotFound` when the
+    /// meeting has no such occurrence), told to the organizer or not. The scheduling of a
+    /// save tells the organizer of answers to the whole meeting only: one occurrence's answer
+    /// stays on the copy for now.
+    pub async fn respond_to(
         &self,
         actor: &Actor,
         invitation: Invitation<'_>,
-        answer: Answer,
-    ) -> Result<(CollectionId, ItemId)> {
-        self.record_answer(actor, invitation, answer, Reply::Nobody).await
-    }
-
-    async fn record_answer(
-        &self,
-        actor: &Actor,
-        invitation: Invitation<'_>,
-        answer: Answer,
-        reply: Reply,
+        response: Response,
     ) -> Result<(CollectionId, ItemId)> {
         let (collection, name, object) = self.invitation_copy(actor, invitation).await?;
         let Some(dir) = &self.directory else { return Err(Error::Conflict("scheduling is off".into())) };
@@ -77,18 +74,29 @@ impl Groupware {
         if partstat(&object.ical, &address).is_none() {
             return Err(Error::Conflict("not an attendee of this meeting".into()));
         }
-        let status = match answer {
-            Answer::Accepted => ICalendarParticipationStatus::Accepted,
-            Answer::Tentative => ICalendarParticipationStatus::Tentative,
-            Answer::Declined => ICalendarParticipationStatus::Declined,
+        let (status, word) = match response.answer {
+            Answer::Accepted => (ICalendarParticipationStatus::Accepted, "ACCEPTED"),
+            Answer::Tentative => (ICalendarParticipationStatus::Tentative, "TENTATIVE"),
+            Answer::Declined => (ICalendarParticipationStatus::Declined, "DECLINED"),
         };
-        let mut ical = object.ical.clone();
-        set_partstat(&mut ical, &address, &status);
-        let body = ical.to_string().into_bytes();
-        match reply {
-            Reply::Organizer => self.put(actor, &collection, &name, body, Condition::default()).await?,
-            Reply::Nobody => self.put_unscheduled(actor, &collection, &name, body, Condition::default()).await?,
+        let body = match response.occurrence {
+            None => {
+                let mut ical = object.ical.clone();
+                set_partstat(&mut ical, &address, &status);
+                ical.to_string().into_bytes()
+            }
+            Some(start) => {
+                let occurs = |s: i64| object.occurs_in(s, s + 1);
+                crate::occurrence::answer_occurrence(&object.ical.to_string(), &address, word, start, occurs)
+                    .ok_or(Error::NotFound)?
+                    .into_bytes()
+            }
         };
+        if response.tell_organizer {
+            self.put(actor, &collection, &name, body, Condition::default()).await?;
+        } else {
+            self.put_unscheduled(actor, &collection, &name, body, Condition::default()).await?;
+        }
         let written = self.object_named(actor, collection.id, &name).await?.ok_or(Error::NotFound)?;
         Ok((collection.id, written.id))
     }

@@ -6,7 +6,7 @@
 
 use relais_directory::{Actor, AuthConfig, Directory};
 use relais_groupware::calcard::icalendar::ICalendarParticipationStatus as Ps;
-use relais_groupware::respond::{Answer, Invitation};
+use relais_groupware::respond::{Answer, Invitation, Response};
 use relais_groupware::scheduling::partstat;
 use relais_groupware::sync::Held;
 use relais_groupware::{CalendarObject, Condition, Error, Groupware};
@@ -62,13 +62,29 @@ async fn answers(f: Fresh) {
     assert_eq!(g.count_missing(&bob_actor, bob_cal.id, delta.held).await.unwrap(), 1, "the copy changed");
 
     // Tentative, told to nobody: Bob's copy says so, Alice's still says accepted.
-    g.respond_without_reply(&bob_actor, Invitation::Object { collection: bob_cal.id, item }, Answer::Tentative)
-        .await
-        .unwrap();
+    let quiet = Response { answer: Answer::Tentative, occurrence: None, tell_organizer: false };
+    g.respond_to(&bob_actor, Invitation::Object { collection: bob_cal.id, item }, quiet).await.unwrap();
     let bobs = read(g.clone(), bob.id, "r1").await;
     assert_eq!(partstat(&bobs.ical, "bob@example.com"), Some(Ps::Tentative));
     let alices = read(g.clone(), alice.id, "r1").await;
     assert_eq!(partstat(&alices.ical, "bob@example.com"), Some(Ps::Accepted), "the organizer was not told");
+
+    // One occurrence of a weekly meeting: an override on Bob's copy, the series unchanged.
+    let weekly = INVITE
+        .replace("UID:r1", "UID:w1")
+        .replace("DURATION:PT1H\r\n", "DURATION:PT1H\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\n");
+    g.put(&alice_actor, &alice_cals[0], "w1.ics", weekly.into_bytes(), Condition::default()).await.unwrap();
+    let w1 = g.object_named(&bob_actor, bob_cal.id, "w1.ics").await.unwrap().unwrap();
+    let second = 1_767_607_200 + 7 * 86_400; // 2026-01-12T10:00:00Z
+    let one = |occurrence| Response { answer: Answer::Declined, occurrence: Some(occurrence), tell_organizer: true };
+    let invitation = Invitation::Object { collection: bob_cal.id, item: w1.id };
+    g.respond_to(&bob_actor, invitation, one(second)).await.unwrap();
+    let text =
+        String::from_utf8(g.object_named(&bob_actor, bob_cal.id, "w1.ics").await.unwrap().unwrap().content).unwrap();
+    let copy = CalendarObject::parse(&text).unwrap();
+    assert_eq!(partstat(&copy.ical, "bob@example.com"), Some(Ps::NeedsAction), "the series is unanswered");
+    assert!(text.contains("RECURRENCE-ID:20260112T100000Z") && text.contains("PARTSTAT=DECLINED"), "{text}");
+    assert!(matches!(g.respond_to(&bob_actor, invitation, one(second + 3600)).await, Err(Error::NotFound)));
 
     // From the invitation message: the copy it names; declined.
     let message = format!(
