@@ -15,7 +15,7 @@ use crate::{Directory, DirectoryError, Result};
 
 /// The settings of one policy; `None` is "not set here".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+#[serde(rename_all = "PascalCase")]
 pub struct DevicePolicy {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub device_password_enabled: Option<bool>,
