@@ -321,7 +321,7 @@ def test_meeting_response_to_one_occurrence(server, tmp_path):
     def answer(instance):
         xml = ('<MeetingResponse xmlns="MeetingResponse:"><Request><UserResponse>3</UserResponse>'
                f'<CollectionId>{cal}</CollectionId><RequestId>{sid}</RequestId>'
-               f'<InstanceId>{instance}</InstanceId></Request></MeetingResponse>')
+               f'<InstanceId>{instance}</InstanceId><SendResponse/></Request></MeetingResponse>')
         return phone.raw("MeetingResponse", xml)[1].findtext(".//{*}Result/{*}Status")
 
     # The second week declined; the series stays unanswered.
@@ -329,6 +329,9 @@ def test_meeting_response_to_one_occurrence(server, tmp_path):
     text = unfolded(caldav_calendar(server, ANN, ANN_PW, "Calendar").event_by_uid(uid).data)
     assert "RECURRENCE-ID:20270308T100000Z" in text and "PARTSTAT=DECLINED" in text, text
     assert "PARTSTAT=NEEDS-ACTION" in text, text
+    # Told (SendResponse): the organizer's copy records it on that occurrence.
+    text = unfolded(caldav_calendar(server, DAN, DAN_PW, "Calendar").event_by_uid(uid).data)
+    assert "RECURRENCE-ID:20270308T100000Z" in text and "PARTSTAT=DECLINED" in text, text
     # No occurrence then, or not a time: Status 2.
     assert answer("2027-03-09T10:00:00.000Z") == "2"
     assert answer("next week") == "2"

@@ -4,10 +4,14 @@
 //! — the series' lines less its rule, timed at the occurrence. Every other line is kept as
 //! written.
 
+use relais_store::AccountId;
+
 use crate::event::EventFields;
+use crate::imip::Method;
 use crate::lines::Component;
 use crate::rrule::{read_stamp, stamp_line};
 use crate::scheduling::address_of;
+use crate::{CalendarObject, Condition};
 
 /// What the series' lines lose in an overriding component.
 const NOT_IN_OVERRIDE: [&str; 8] =
@@ -60,6 +64,57 @@ pub(crate) fn answer_occurrence(
     let line = component.lines.iter_mut().find(|l| l.name == "ATTENDEE" && address_of(&l.value) == address)?;
     *line = line.with_param("PARTSTAT", Some(partstat));
     Some(root.to_text())
+}
+
+impl crate::Groupware {
+    /// After `owner` answered one occurrence of `obj` (their copy, written with `partstat` on
+    /// the occurrence starting at `start`): a local organizer's copy records it on that
+    /// occurrence (when the copy is theirs and names the attendee, as for a whole-meeting
+    /// REPLY), a remote organizer gets an iMIP REPLY carrying the copy.
+    pub(crate) async fn reply_for_occurrence(
+        &self,
+        owner: AccountId,
+        obj: &CalendarObject,
+        start: i64,
+        partstat: &str,
+    ) {
+        if let Err(e) = self.try_reply_for_occurrence(owner, obj, start, partstat).await {
+            tracing::warn!(error = %e, uid = %obj.uid, "scheduling: a one-occurrence answer was not told");
+        }
+    }
+
+    async fn try_reply_for_occurrence(
+        &self,
+        owner: AccountId,
+        obj: &CalendarObject,
+        start: i64,
+        partstat: &str,
+    ) -> crate::Result<()> {
+        let (Some(dir), Some(org)) = (&self.directory, crate::scheduling::organizer(&obj.ical)) else { return Ok(()) };
+        let dir_err = |e: relais_directory::DirectoryError| crate::Error::Conflict(format!("directory: {e}"));
+        let Some(me) = dir.principal_by_id(owner).await.map_err(dir_err)? else { return Ok(()) };
+        let me_addr = me.address();
+        if org == me_addr {
+            return Ok(());
+        }
+        let Some(organizer) = dir.principal(&org).await.map_err(dir_err)? else {
+            return self.send_imip(&me, vec![org], Method::Reply, obj).await;
+        };
+        let Some((c, name, copy)) = self.copy_of(organizer.id, &obj.uid).await? else { return Ok(()) };
+        if let Err(why) = crate::acceptance::may_reply(&me_addr, &organizer.address(), &copy) {
+            tracing::info!(uid = %obj.uid, attendee = %me_addr, %why, "scheduling: reply not recorded");
+            return Ok(());
+        }
+        let occurs = |s: i64| copy.occurs_in(s, s + 1);
+        let Some(text) = answer_occurrence(&copy.ical.to_string(), &me_addr, partstat, start, occurs) else {
+            return Ok(());
+        };
+        self.write_object(&c, &name, text.clone().into_bytes(), Condition::default()).await?;
+        if let Ok(recorded) = CalendarObject::parse(&text) {
+            self.to_inbox(organizer.id, Method::Reply, &recorded, &recorded.ical).await;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

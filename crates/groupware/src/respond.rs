@@ -53,10 +53,9 @@ impl Groupware {
     }
 
     /// Records a response on the actor's copy (as [`Groupware::respond`]): to the whole meeting
-    /// or one occurrence of it (an overriding component made for it; `NotFound` when the
-    /// meeting has no such occurrence), told to the organizer or not. The scheduling of a
-    /// save tells the organizer of answers to the whole meeting only: one occurrence's answer
-    /// stays on the copy for now.
+    /// or one occurrence of it (an overriding component made for it, on a local organizer's
+    /// copy too; `NotFound` when the meeting has no such occurrence), told to the organizer or
+    /// not.
     pub async fn respond_to(
         &self,
         actor: &Actor,
@@ -92,10 +91,21 @@ impl Groupware {
                     .into_bytes()
             }
         };
-        if response.tell_organizer {
-            self.put(actor, &collection, &name, body, Condition::default()).await?;
-        } else {
-            self.put_unscheduled(actor, &collection, &name, body, Condition::default()).await?;
+        match (response.tell_organizer, response.occurrence) {
+            (true, None) => {
+                self.put(actor, &collection, &name, body, Condition::default()).await?;
+            }
+            (false, _) => {
+                self.put_unscheduled(actor, &collection, &name, body, Condition::default()).await?;
+            }
+            // One occurrence: the save's scheduling looks at whole-meeting answers only.
+            (true, Some(start)) => {
+                let answered = CalendarObject::parse(&String::from_utf8_lossy(&body))?;
+                self.put_unscheduled(actor, &collection, &name, body, Condition::default()).await?;
+                if self.may_schedule_as(collection.account, actor.principal).await {
+                    self.reply_for_occurrence(collection.account, &answered, start, word).await;
+                }
+            }
         }
         let written = self.object_named(actor, collection.id, &name).await?.ok_or(Error::NotFound)?;
         Ok((collection.id, written.id))

@@ -85,6 +85,13 @@ async fn answers(f: Fresh) {
     assert_eq!(partstat(&copy.ical, "bob@example.com"), Some(Ps::NeedsAction), "the series is unanswered");
     assert!(text.contains("RECURRENCE-ID:20260112T100000Z") && text.contains("PARTSTAT=DECLINED"), "{text}");
     assert!(matches!(g.respond_to(&bob_actor, invitation, one(second + 3600)).await, Err(Error::NotFound)));
+    // Alice's copy records it on that occurrence only.
+    let cal = g.default_calendar(alice.id).await.unwrap().unwrap();
+    let text =
+        String::from_utf8(g.object_named(&alice_actor, cal.id, "w1.ics").await.unwrap().unwrap().content).unwrap();
+    let organizers = CalendarObject::parse(&text).unwrap();
+    assert_eq!(partstat(&organizers.ical, "bob@example.com"), Some(Ps::NeedsAction), "{text}");
+    assert!(text.contains("RECURRENCE-ID:20260112T100000Z") && text.contains("PARTSTAT=DECLINED"), "{text}");
 
     // From the invitation message: the copy it names; declined.
     let message = format!(
