@@ -99,7 +99,10 @@ def test_options_and_unprovisioned_device(server):
     r = requests.options(url, auth=(ANN, ANN_PW), verify=False, timeout=10)
     assert r.status_code == 200
     assert "16.1" in r.headers["MS-ASProtocolVersions"].split(",")
-    assert "Sync" in r.headers["MS-ASProtocolCommands"].split(",")
+    served = {"Sync", "SendMail", "SmartReply", "SmartForward", "FolderSync", "FolderCreate", "FolderUpdate",
+              "FolderDelete", "MoveItems", "GetItemEstimate", "MeetingResponse", "Search", "Settings", "Ping",
+              "ItemOperations", "Provision", "ResolveRecipients", "Find"}
+    assert set(r.headers["MS-ASProtocolCommands"].split(",")) == served
     # Without credentials: 401, nothing else said.
     assert requests.options(url, verify=False, timeout=10).status_code == 401
     # A command before Provision is refused with Status 142 in the command's own root.

@@ -21,6 +21,7 @@ pub mod devices;
 mod error;
 mod gate;
 mod password;
+pub mod policy;
 mod provision;
 pub mod sharing;
 mod throttle;

@@ -78,6 +78,10 @@ async fn attachment(ctx: &Ctx<'_>, reference: &str) -> Option<Element> {
     let (mailbox, uid, index) = (collection_id(collection)?, uid_in(collection, sid)?, index.parse::<u32>().ok()?);
     let (_, raw) = mailbox::message(ctx.store(), &ctx.actor, mailbox, uid).await.ok()??;
     let (a, content) = relais_mail::view::attachment(&raw, index)?;
+    // The policy's MaxAttachmentSize: not sent (Status 11, too large).
+    if ctx.policy().await.max_attachment_size.is_some_and(|max| content.len() as u64 > max) {
+        return Some(Element::new(io::FETCH).with_leaf(io::STATUS, "11").with_leaf(base::FILE_REFERENCE, reference));
+    }
     let data = base64::engine::general_purpose::STANDARD.encode(content);
     Some(
         Element::new(io::FETCH)

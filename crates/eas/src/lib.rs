@@ -5,10 +5,11 @@
 //!
 //! - [`Eas::handle`]: OPTIONS (versions and commands), then per POST: the device registered or
 //!   refused (a wiped device is refused), the policy key checked (Provision aside), the command.
-//! - Commands: Provision (`provision`), FolderSync and FolderCreate/Update/Delete (`folders`), Sync of mail folders (`sync`)
+//! - Commands: Provision (`provision`), FolderSync and FolderCreate/Update/Delete (`folders`),
+//!   Sync (`sync_request`: kept requests, Wait) of mail folders (`sync`)
 //!   and of address books, calendars and task lists (`objects`, with the classes `contacts`,
 //!   `calendar`, `tasks`), MeetingResponse (`meeting`),
-//!   Ping (`ping`), SendMail (`sendmail`), ItemOperations Fetch (`itemops`), MoveItems
+//!   Ping (`ping`; its waiting in `watch`, shared with Sync), SendMail (`sendmail`), ItemOperations Fetch (`itemops`), MoveItems
 //!   (`moveitems`), GetItemEstimate (`estimate`), Search (GAL), ResolveRecipients and Find
 //!   (`search`), Settings UserInformation/DeviceInformation (`settings`).
 //! - Sync states live with the device (`relais_directory::devices`): a key, what it stands for,
@@ -32,23 +33,27 @@ mod search;
 mod sendmail;
 mod settings;
 mod sync;
+mod sync_request;
 mod tasks;
+mod watch;
 
 use std::time::Duration;
 
 use relais_directory::Directory;
 use relais_directory::access::{Actor, Protocol};
+use relais_directory::policy::DevicePolicy;
 use relais_eas_proto::{Command, ProtocolVersion, Query};
 use relais_mail::Mailer;
 use relais_store::{Device, Principal, Store};
 use relais_wbxml::{Element, Tag};
 
-/// The versions served: the 14.x and 16.x command sets (2.5–12.1 clients are told to use one
-/// of these; every phone of the last decade speaks 14.1 or 16.1).
+/// The versions offered: the 14.x and 16.x command sets (every phone of the last decade speaks
+/// 14.1 or 16.1). A 12.1 request is taken too, so an older device can provision; 2.5–12.0
+/// clients are told to use one of these.
 pub const VERSIONS: &str = "14.0,14.1,16.0,16.1";
 
 /// The commands served, as OPTIONS lists them.
-pub const COMMANDS: &str = "Sync,SendMail,SmartReply,SmartForward,FolderSync,FolderCreate,FolderUpdate,FolderDelete,MoveItems,GetItemEstimate,MeetingResponse,Settings,Ping,ItemOperations,Provision";
+pub const COMMANDS: &str = "Sync,SendMail,SmartReply,SmartForward,FolderSync,FolderCreate,FolderUpdate,FolderDelete,MoveItems,GetItemEstimate,MeetingResponse,Search,Settings,Ping,ItemOperations,Provision,ResolveRecipients,Find";
 
 /// Bounds a client's requests cannot move.
 #[derive(Debug, Clone)]
@@ -140,11 +145,43 @@ pub(crate) struct Ctx<'a> {
     pub device: Device,
     pub version: ProtocolVersion,
     pub query: Query,
+    /// The device policy in force for the account, read once per request when needed.
+    policy: tokio::sync::OnceCell<DevicePolicy>,
 }
 
 impl Ctx<'_> {
     pub fn store(&self) -> &Store {
         self.eas.mailer.store()
+    }
+
+    /// The device policy in force for the account (its domain's with its own over it); the
+    /// permissive default when it cannot be read.
+    pub async fn policy(&self) -> &DevicePolicy {
+        self.policy
+            .get_or_init(|| async {
+                match self.eas.directory.effective_device_policy(&self.actor, self.actor.principal).await {
+                    Ok(p) => p,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "eas: device policy unreadable");
+                        DevicePolicy::default()
+                    }
+                }
+            })
+            .await
+    }
+
+    /// Keeps a request of the device under `name` with its sync states (a Ping's folders, a
+    /// Sync's collections), for a later request without a body to repeat. Not kept is logged:
+    /// the device is then asked for the whole request again.
+    pub async fn keep_request<T: serde::Serialize>(&self, name: &str, request: &T) {
+        let state = relais_store::SyncState {
+            key: 1,
+            state: serde_json::to_string(request).unwrap_or_default(),
+            ..Default::default()
+        };
+        if let Err(e) = self.eas.directory.save_sync_state(&self.actor, &self.query.device_id, name, state).await {
+            tracing::warn!(error = %e, name, "eas: request not kept");
+        }
     }
 }
 
@@ -189,7 +226,10 @@ impl Eas {
             Err(e) => return Reply::text(400, &format!("not an ActiveSync request: {e}")),
         };
         let version = query.version.or_else(|| req.version.and_then(ProtocolVersion::from_header));
-        let Some(version) = version.filter(|v| v.as_str().starts_with("14") || v.as_str().starts_with("16")) else {
+        // 12.1 is taken, not offered: a device that speaks only 12.1 still provisions (HTTP
+        // 449 asks it to) and gets the 14.0 forms of the commands.
+        let served = |v: &ProtocolVersion| matches!(v.as_str(), "12.1" | "14.0" | "14.1" | "16.0" | "16.1");
+        let Some(version) = version.filter(served) else {
             let mut r = Reply::text(400, "protocol version missing or not served");
             r.headers.push(("MS-ASProtocolVersions", VERSIONS.into()));
             return r;
@@ -207,11 +247,14 @@ impl Eas {
         }
         let key = query.policy_key.or_else(|| req.policy_key.and_then(|k| k.trim().parse().ok())).unwrap_or(0);
         let command = query.command;
-        let ctx = Ctx { eas: self, actor, principal: req.principal, device, version, query };
+        let ctx =
+            Ctx { eas: self, actor, principal: req.principal, device, version, query, policy: Default::default() };
         if command != Command::Provision
             && let Some(status) = self.policy_refusal(&ctx, key)
         {
-            return match refusal_root(command) {
+            // Up to 12.1 the refusal is HTTP 449 (MS-ASHTTP §3.2.5.1, MS-ASPROV §3.2.5.1.2);
+            // from 14.0 a status in the command's own root.
+            return match refusal_root(command).filter(|_| ctx.version.as_str() != "12.1") {
                 Some((root, status_tag)) => Reply::wbxml(&Element::new(root).with_leaf(status_tag, status.to_string())),
                 None => Reply::empty(449),
             };
@@ -241,7 +284,7 @@ impl Eas {
             Command::FolderDelete => {
                 folders::folder_change(&ctx, body, relais_wbxml::tag::folderhierarchy::FOLDER_DELETE).await
             }
-            Command::Sync => Box::pin(sync::sync(&ctx, body)).await,
+            Command::Sync => Box::pin(sync_request::sync(&ctx, body)).await,
             Command::Ping => Box::pin(ping::ping(&ctx, body)).await,
             Command::SendMail => Box::pin(sendmail::send_mail(&ctx, body, req.body)).await,
             Command::SmartReply => {
@@ -319,6 +362,16 @@ fn refusal_root(command: Command) -> Option<(Tag, Tag)> {
     })
 }
 
+/// A FilterType within a policy's oldest window (MaxEmailAgeFilter, MaxCalendarAgeFilter;
+/// MS-ASPROV §2.2.2.31–32): 0 (everything) or an older window than the policy's is the
+/// policy's; a policy of 0 or none allows any.
+pub(crate) fn clamp_filter(filter: u8, max: Option<u8>) -> u8 {
+    match max {
+        Some(m) if m > 0 && (filter == 0 || filter > m) => m,
+        _ => filter,
+    }
+}
+
 /// A heartbeat or wait, bounded.
 pub(crate) fn clamp(secs: u64, (min, max): (u64, u64)) -> Duration {
     Duration::from_secs(secs.clamp(min, max))
@@ -333,4 +386,31 @@ pub(crate) fn text_of(e: &Element, tag: Tag) -> Option<String> {
 pub(crate) fn date_time(unix: i64) -> String {
     let t = relais_civil::DateTime::from_unix(unix);
     format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000Z", t.year, t.month, t.day, t.hour, t.minute, t.second)
+}
+
+#[cfg(test)]
+mod tests {
+    use relais_eas_proto::Command;
+
+    /// OPTIONS names every command served, and only those: the commands with a root to
+    /// answer a policy refusal in are the ones dispatched, with Provision.
+    #[test]
+    fn options_lists_the_commands_served() {
+        let listed: Vec<&str> = super::COMMANDS.split(',').collect();
+        for command in Command::all() {
+            let served = command == Command::Provision || super::refusal_root(command).is_some();
+            assert_eq!(listed.contains(&command.name()), served, "{}", command.name());
+        }
+        assert_eq!(listed.len(), Command::all().filter(|c| listed.contains(&c.name())).count());
+    }
+
+    #[test]
+    fn filters_within_the_policy() {
+        // (asked, policy's max) -> used
+        for (asked, max, used) in
+            [(0, None, 0), (3, None, 3), (0, Some(3), 3), (5, Some(3), 3), (2, Some(3), 2), (5, Some(0), 5)]
+        {
+            assert_eq!(super::clamp_filter(asked, max), used, "{asked} {max:?}");
+        }
+    }
 }

@@ -10,11 +10,12 @@
 //!
 //! The answer goes through the groupware domain (`Groupware::respond`): the user's copy records
 //! it and the organizer hears of it the way CalDAV's scheduling tells them (a local organizer's
-//! copy, or an iMIP REPLY). Status 2 for a request that names no meeting of the user's, 4 for
+//! copy, or an iMIP REPLY) — from 16.0 only when the request carries SendResponse, else the
+//! answer stays on the user's copy (`Groupware::respond_without_reply`). Status 2 for a request that names no meeting of the user's, 4 for
 //! a failure of the server. CalendarId names the copy, except for a decline (§2.2.3.18).
 
 use relais_groupware::Error as GwError;
-use relais_groupware::respond::{Answer as Reply, Invitation};
+use relais_groupware::respond::{Answer as Reply, Invitation, Response};
 use relais_wbxml::Element;
 use relais_wbxml::tag::meetingresponse as m;
 
@@ -81,7 +82,16 @@ async fn respond(ctx: &Ctx<'_>, r: &Element, request_id: &str) -> Result<Option<
             Invitation::Message(&raw)
         }
     };
-    match gw.respond(&ctx.actor, invitation, answer).await {
+    // 16.x: the organizer is told only when the phone asks (SendResponse, MS-ASCMD
+    // §2.2.3.160); before 16.0 the server always tells them.
+    let told = !ctx.version.as_str().starts_with("16") || r.has(m::SEND_RESPONSE);
+    // One occurrence (MS-ASCMD §2.2.3.89.1 InstanceId): its start, as Sync gave it.
+    let occurrence = match text_of(r, m::INSTANCE_ID) {
+        Some(t) => Some(crate::calendar::parse_time(&t).ok_or(2u32)?),
+        None => None,
+    };
+    let response = Response { answer, occurrence, tell_organizer: told };
+    match gw.respond_to(&ctx.actor, invitation, response).await {
         Ok((c, item)) => Ok((answer != Reply::Declined).then(|| crate::objects::server_id(&c.0.to_string(), item))),
         Err(GwError::NotFound | GwError::Conflict(_) | GwError::Invalid(_) | GwError::Forbidden) => Err(2),
         Err(e) => {

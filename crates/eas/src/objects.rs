@@ -155,6 +155,12 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, coll: &Collection, req: &Element, 
         (new_key, s)
     };
     let filter = req.child(a::OPTIONS).and_then(|o| text_of(o, a::FILTER_TYPE));
+    // A calendar's window no older than the policy's (MaxCalendarAgeFilter).
+    let max = if class == Class::Calendar { ctx.policy().await.max_calendar_age_filter } else { None };
+    let filter = match (filter, max) {
+        (f, Some(_)) => Some(crate::clamp_filter(f.and_then(|f| f.parse().ok()).unwrap_or(0), max).to_string()),
+        (f, None) => f,
+    };
     let Some(mut state) = base else {
         if req.has(a::COMMANDS) {
             return status("0", &id, 4);

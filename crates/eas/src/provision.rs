@@ -4,6 +4,7 @@
 //! `X-MS-PolicyKey`. A device asked to wipe is told so instead, and its confirmation recorded.
 
 use relais_directory::devices::Provisioned;
+use relais_directory::policy::DevicePolicy;
 use relais_store::Wipe;
 use relais_wbxml::Element;
 use relais_wbxml::tag::{provision as p, settings as s};
@@ -13,46 +14,45 @@ use crate::{Answer, Ctx, text_of};
 /// The only policy type of 12.0 and later (MS-ASPROV §2.2.2.42).
 const POLICY_TYPE: &str = "MS-EAS-Provisioning-WBXML";
 
-/// The device settings a policy sets (MS-ASPROV §2.2.2.28). The default (every field off or
-/// zero) asks nothing of the device; an administrator's policy (issue: device management) will fill it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Policy {
-    pub password_required: bool,
-    pub min_password_length: u32,
-    pub alphanumeric_password: bool,
-    /// Seconds of inactivity before the device locks (0: no limit).
-    pub max_inactivity_secs: u32,
-    pub require_encryption: bool,
-}
+/// The policy document a device gets (MS-ASPROV §2.2.2.28): the administrator's policy
+/// (`relais_directory::policy`, the domain's with the account's over it); a setting not set
+/// asks nothing of the device.
+pub struct Policy<'a>(pub &'a DevicePolicy);
 
 fn flag(b: bool) -> &'static str {
     if b { "1" } else { "0" }
 }
 
-impl Policy {
+impl Policy<'_> {
     /// The EASProvisionDoc, its settings in token order.
     fn document(&self) -> Element {
-        let inactivity = if self.max_inactivity_secs == 0 { 9999 } else { self.max_inactivity_secs };
+        let set = self.0;
+        let alphanumeric = set.alphanumeric_device_password_required.unwrap_or(false);
+        let number = |doc: Element, tag, n: Option<u64>| match n {
+            Some(n) => doc.with_leaf(tag, n.to_string()),
+            None => doc.with_empty(tag),
+        };
         let mut doc = Element::new(p::EAS_PROVISION_DOC)
-            .with_leaf(p::DEVICE_PASSWORD_ENABLED, flag(self.password_required))
-            .with_leaf(p::ALPHANUMERIC_DEVICE_PASSWORD_REQUIRED, flag(self.alphanumeric_password))
-            .with_leaf(p::REQUIRE_STORAGE_CARD_ENCRYPTION, flag(self.require_encryption))
+            .with_leaf(p::DEVICE_PASSWORD_ENABLED, flag(set.device_password_enabled.unwrap_or(false)))
+            .with_leaf(p::ALPHANUMERIC_DEVICE_PASSWORD_REQUIRED, flag(alphanumeric))
+            .with_leaf(p::REQUIRE_STORAGE_CARD_ENCRYPTION, flag(set.require_device_encryption.unwrap_or(false)))
             .with_leaf(p::PASSWORD_RECOVERY_ENABLED, "0")
             .with_leaf(p::ATTACHMENTS_ENABLED, "1");
-        doc = if self.min_password_length > 0 {
-            doc.with_leaf(p::MIN_DEVICE_PASSWORD_LENGTH, self.min_password_length.to_string())
-        } else {
-            doc.with_empty(p::MIN_DEVICE_PASSWORD_LENGTH)
-        };
-        doc.with_leaf(p::MAX_INACTIVITY_TIME_DEVICE_LOCK, inactivity.to_string())
-            .with_leaf(p::MAX_DEVICE_PASSWORD_FAILED_ATTEMPTS, "8")
-            .with_empty(p::MAX_ATTACHMENT_SIZE)
-            .with_leaf(p::ALLOW_SIMPLE_DEVICE_PASSWORD, flag(!self.alphanumeric_password))
+        doc = number(doc, p::MIN_DEVICE_PASSWORD_LENGTH, set.min_device_password_length.map(u64::from));
+        // 9999: no inactivity limit (§2.2.2.35).
+        doc = doc.with_leaf(
+            p::MAX_INACTIVITY_TIME_DEVICE_LOCK,
+            set.max_inactivity_time_device_lock.unwrap_or(9999).to_string(),
+        );
+        doc =
+            number(doc, p::MAX_DEVICE_PASSWORD_FAILED_ATTEMPTS, set.max_device_password_failed_attempts.map(u64::from));
+        doc = number(doc, p::MAX_ATTACHMENT_SIZE, set.max_attachment_size);
+        doc.with_leaf(p::ALLOW_SIMPLE_DEVICE_PASSWORD, flag(set.allow_simple_device_password.unwrap_or(!alphanumeric)))
             .with_empty(p::DEVICE_PASSWORD_EXPIRATION)
             .with_leaf(p::DEVICE_PASSWORD_HISTORY, "0")
             .with_leaf(p::ALLOW_STORAGE_CARD, "1")
             .with_leaf(p::ALLOW_CAMERA, "1")
-            .with_leaf(p::REQUIRE_DEVICE_ENCRYPTION, flag(self.require_encryption))
+            .with_leaf(p::REQUIRE_DEVICE_ENCRYPTION, flag(set.require_device_encryption.unwrap_or(false)))
             .with_leaf(p::ALLOW_UNSIGNED_APPLICATIONS, "1")
             .with_leaf(p::ALLOW_UNSIGNED_INSTALLATION_PACKAGES, "1")
             .with_leaf(p::MIN_DEVICE_PASSWORD_COMPLEX_CHARACTERS, "1")
@@ -63,9 +63,9 @@ impl Policy {
             .with_leaf(p::ALLOW_IR_DA, "1")
             .with_leaf(p::REQUIRE_MANUAL_SYNC_WHEN_ROAMING, "0")
             .with_leaf(p::ALLOW_DESKTOP_SYNC, "1")
-            .with_leaf(p::MAX_CALENDAR_AGE_FILTER, "0")
+            .with_leaf(p::MAX_CALENDAR_AGE_FILTER, set.max_calendar_age_filter.unwrap_or(0).to_string())
             .with_leaf(p::ALLOW_HTML_EMAIL, "1")
-            .with_leaf(p::MAX_EMAIL_AGE_FILTER, "0")
+            .with_leaf(p::MAX_EMAIL_AGE_FILTER, set.max_email_age_filter.unwrap_or(0).to_string())
             .with_leaf(p::MAX_EMAIL_BODY_TRUNCATION_SIZE, "-1")
             .with_leaf(p::MAX_EMAIL_HTML_BODY_TRUNCATION_SIZE, "-1")
             .with_leaf(p::REQUIRE_SIGNED_SMIME_MESSAGES, "0")
@@ -180,11 +180,11 @@ pub(crate) async fn provision(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
         }
         // Round trip 1. 14.1 and later describe the device in it (§3.1.5.1.1).
         None => {
-            if info.is_none() && ctx.version.as_str() != "14.0" {
+            if info.is_none() && !matches!(ctx.version.as_str(), "12.1" | "14.0") {
                 return status(165);
             }
             match dir.offer_policy_key(&ctx.actor, device).await {
-                Ok(key) => answer("1", Some(key), Some(Policy::default().document())),
+                Ok(key) => answer("1", Some(key), Some(Policy(ctx.policy().await).document())),
                 Err(e) => {
                     tracing::warn!(error = %e, "eas: policy key not recorded");
                     status(3)

@@ -83,3 +83,34 @@ pub(crate) async fn smart(ctx: &Ctx<'_>, body: Option<Element>, root: relais_wbx
     };
     submit(ctx, root, whole, save).await
 }
+
+/// Sends a draft of the device's (MS-ASEMAIL §2.2.2.69, email2:Send in a Sync Add or Change,
+/// 16.x): its MIME submitted as SendMail's is, with a Sent copy, then the draft taken out of
+/// Drafts (the device is told so by the Sync's Delete). A refusal leaves the draft where it
+/// is and is the Sync status to answer the item with: 6 for a message that cannot be sent as
+/// it is (no recipient, an unknown local one, a From the user may not use), 5 for a failure of
+/// the server's.
+pub(crate) async fn send_draft(
+    ctx: &Ctx<'_>,
+    drafts: relais_store::CollectionId,
+    message: (relais_store::Uid, relais_store::ItemId),
+    raw: Vec<u8>,
+) -> Result<(), u32> {
+    match ctx.eas.mailer.submit_message(ctx.principal, raw, SubmitOptions { save_sent: true }).await {
+        Ok(_) => {}
+        Err(SubmitError::Mail(e)) => {
+            tracing::warn!(error = %e, "eas: draft not sent");
+            return Err(5);
+        }
+        Err(e) => {
+            tracing::debug!(error = %e, "eas: draft refused");
+            return Err(6);
+        }
+    }
+    let gone = relais_mail::mailbox::Expunge::Messages(vec![message]);
+    if let Err(e) = relais_mail::mailbox::expunge(ctx.store(), &ctx.actor, drafts, gone).await {
+        // Sent all the same: the draft stays, and the device may send it again.
+        tracing::warn!(error = %e, "eas: a sent draft stays in Drafts");
+    }
+    Ok(())
+}

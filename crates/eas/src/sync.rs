@@ -1,7 +1,8 @@
 //! Sync of mail folders (MS-ASCMD §2.2.1.21). Per device and folder, the state behind a key is
 //! what the device holds ([`Held`]: every message up to a UID received since a date, as of a
 //! modseq) and its body options. Each Sync applies the device's changes (Read, Flag, Delete,
-//! Fetch) through the mail domain, then sends what it is missing ([`relais_mail::mailbox::delta`]),
+//! Fetch) through the mail domain, then sends what it is missing ([`relais_mail::mailbox::delta_within`];
+//! what left the FilterType window as SoftDelete),
 //! a window at a time, under a new key. The key before is kept: a device that lost an answer
 //! sends that key again and gets the changes since then once more. Any other key is Status 3
 //! (the device starts over from key 0), as is a state older than the change log's window.
@@ -10,12 +11,12 @@ use relais_mail::MailError;
 use relais_mail::mailbox::{self, Expunge, FlagChange, Held, KeywordChange, Transfer};
 use relais_store::{CollectionId, MailboxRole, Modseq, SyncState, Uid};
 use relais_wbxml::Element;
-use relais_wbxml::tag::{airsync as a, email};
+use relais_wbxml::tag::{airsync as a, email, email2};
 use serde::{Deserialize, Serialize};
 
 use crate::email::{BodyPreference, application_data, flags};
 use crate::folders::collection_id;
-use crate::{Answer, Ctx, text_of};
+use crate::{Ctx, text_of};
 
 /// What a key stands for.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -54,6 +55,8 @@ struct Own {
     changed: Vec<(u32, u64)>,
     deleted: Vec<u32>,
     added: Vec<(String, u32)>,
+    /// Drafts it added and sent at once: out of Drafts, which it is told.
+    sent: Vec<u32>,
 }
 
 impl State {
@@ -96,31 +99,9 @@ pub(crate) fn collection_status(key: &str, id: &str, status: u32) -> Element {
         .with_leaf(a::STATUS, status.to_string())
 }
 
-fn global(status: u32) -> Answer {
-    Answer::Doc(Element::new(a::SYNC).with_leaf(a::STATUS, status.to_string()))
-}
-
-pub(crate) async fn sync(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
-    // An empty Sync asks to repeat the last one (§2.2.1.21.1.1); no request is cached: the
-    // device is told to send it whole (Status 13).
-    let Some(req) = body else { return global(13) };
-    if req.tag != a::SYNC {
-        return global(4);
-    }
-    let Some(collections) = req.child(a::COLLECTIONS) else { return global(13) };
-    let list: Vec<&Element> = collections.children_with(a::COLLECTION).collect();
-    if list.len() > ctx.eas.config.max_sync_collections {
-        return global(15);
-    }
-    let window = text_of(&req, a::WINDOW_SIZE).and_then(|w| w.parse::<usize>().ok());
-    let mut out = Vec::with_capacity(list.len());
-    for c in list {
-        out.push(collection(ctx, c, window).await);
-    }
-    Answer::Doc(Element::new(a::SYNC).with(Element::new(a::COLLECTIONS).with_all(out)))
-}
-
-async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>) -> Element {
+/// One collection of a Sync request (`sync_request`): a groupware collection as its class,
+/// else a mail folder.
+pub(crate) async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>) -> Element {
     let key_text = text_of(c, a::SYNC_KEY).unwrap_or_default();
     let id = text_of(c, a::COLLECTION_ID).unwrap_or_default();
     let Some(mailbox) = collection_id(&id) else { return collection_status(&key_text, &id, 12) };
@@ -158,6 +139,7 @@ async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>) -> Elemen
     if let Some(o) = options {
         state.body = BodyPreference::from_options(o, base.as_ref().map(|b| b.body));
         let filter = text_of(o, a::FILTER_TYPE).and_then(|f| f.parse::<u8>().ok()).unwrap_or(0);
+        let filter = crate::clamp_filter(filter, ctx.policy().await.max_email_age_filter);
         if base.is_none() || filter != state.filter {
             state.filter = filter;
         }
@@ -206,7 +188,10 @@ async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>) -> Elemen
     let mut more = false;
     let mut next = state.clone();
     if get_changes {
-        let delta = match mailbox::delta(ctx.store(), &ctx.actor, mailbox, state.held(), window).await {
+        // The FilterType window moves on with the days: what the device holds from before
+        // it is told as SoftDelete (MS-ASCMD §2.2.3.168), kept in the mailbox.
+        let within = since_for(crate::clamp_filter(state.filter, ctx.policy().await.max_email_age_filter));
+        let delta = match mailbox::delta_within(ctx.store(), &ctx.actor, mailbox, state.held(), within, window).await {
             Ok(d) => d,
             Err(MailError::Store(relais_store::Error::ChangesTooOld { .. })) => return collection_status("0", &id, 3),
             Err(MailError::NoMailbox | MailError::NoRight { .. }) => return collection_status(&key_text, &id, 12),
@@ -220,8 +205,12 @@ async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>) -> Elemen
             state.own.iter().any(mine) || own.changed.iter().any(mine)
         };
         let own_delete = |uid: u32| state.gone.contains(&uid) || own.deleted.contains(&uid);
-        for uid in delta.removed.iter().filter(|u| !own_delete(u.0)) {
-            commands.push(Element::new(a::DELETE).with_leaf(a::SERVER_ID, server_id(&id, *uid)));
+        let sent = own.sent.iter().map(|u| Uid(*u));
+        for uid in delta.removed.iter().filter(|u| !own_delete(u.0)).copied().chain(sent) {
+            commands.push(Element::new(a::DELETE).with_leaf(a::SERVER_ID, server_id(&id, uid)));
+        }
+        for uid in &delta.left {
+            commands.push(Element::new(a::SOFT_DELETE).with_leaf(a::SERVER_ID, server_id(&id, *uid)));
         }
         for m in delta.changed.iter().filter(|m| !own_change(m.message.uid.0, m.message.modseq.0)) {
             let [read, flag] = flags(&m.message.keywords);
@@ -250,6 +239,7 @@ async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>) -> Elemen
         next = State {
             modseq: delta.held.modseq.0,
             uid: delta.held.uid.0,
+            since: delta.held.since,
             own: Vec::new(),
             gone: Vec::new(),
             ..state.clone()
@@ -342,7 +332,8 @@ async fn client_command(
             Some(response(a::FETCH, 1).with(data))
         }
         t if t == a::CHANGE => {
-            let data = cmd.child(a::APPLICATION_DATA)?;
+            let empty = Element::new(a::APPLICATION_DATA);
+            let data = cmd.child(a::APPLICATION_DATA).unwrap_or(&empty);
             let mut add = Vec::new();
             let mut remove = Vec::new();
             match text_of(data, email::READ).as_deref() {
@@ -367,6 +358,15 @@ async fn client_command(
                         tracing::debug!(error = %e, "eas: change refused");
                         return Some(response(a::CHANGE, 6));
                     }
+                }
+            }
+            // A draft the device sends (16.x): only from Drafts.
+            if cmd.has(email2::SEND) || data.has(email2::SEND) {
+                if drafts(ctx).await != Some(mailbox) {
+                    return Some(response(a::CHANGE, 6));
+                }
+                if let Err(status) = crate::sendmail::send_draft(ctx, mailbox, (uid, item), raw).await {
+                    return Some(response(a::CHANGE, status));
                 }
             }
             None
@@ -397,6 +397,12 @@ async fn client_command(
         }
         _ => Some(response(cmd.tag, 4)),
     }
+}
+
+/// The actor's Drafts.
+async fn drafts(ctx: &Ctx<'_>) -> Option<CollectionId> {
+    let account = ctx.actor.principal;
+    ctx.store().read(move |r| r.mailbox_by_role(account, MailboxRole::Drafts)).await.ok().flatten().map(|c| c.id)
 }
 
 /// The actor's Trash (Deleted Items).
@@ -462,9 +468,7 @@ async fn add_draft(
     if let Some((_, uid)) = state.added.iter().chain(&own.added).find(|(c, _)| *c == client) {
         return answer(1, Some(Uid(*uid)));
     }
-    let account = ctx.actor.principal;
-    let drafts = ctx.store().read(move |r| r.mailbox_by_role(account, MailboxRole::Drafts)).await.ok().flatten();
-    if drafts.is_none_or(|d| d.id != mailbox) {
+    if drafts(ctx).await != Some(mailbox) {
         return answer(6, None);
     }
     let Some(data) = cmd.child(a::APPLICATION_DATA) else { return answer(6, None) };
@@ -496,12 +500,30 @@ async fn add_draft(
     if data.child(email::FLAG).and_then(|f| text_of(f, email::STATUS)).as_deref() == Some("2") {
         keywords.push("\\Flagged".to_owned());
     }
+    let to_send = (cmd.has(email2::SEND) || data.has(email2::SEND)).then(|| raw.clone());
     let message = mailbox::NewMessage { raw, keywords, received_at: None };
     match ctx.eas.mailer.append(&ctx.actor, mailbox, vec![message]).await {
         Ok(stored) => match stored.first() {
-            Some(&(_, uid)) => {
-                own.added.push((client.clone(), uid.0));
-                answer(1, Some(uid))
+            Some(&(item, uid)) => {
+                let Some(raw) = to_send else {
+                    own.added.push((client.clone(), uid.0));
+                    return answer(1, Some(uid));
+                };
+                // Sent at once (16.x email2:Send), then out of Drafts; refused, nothing is kept.
+                match crate::sendmail::send_draft(ctx, mailbox, (uid, item), raw).await {
+                    Ok(()) => {
+                        own.added.push((client.clone(), uid.0));
+                        own.sent.push(uid.0);
+                        answer(1, Some(uid))
+                    }
+                    Err(status) => {
+                        let gone = mailbox::Expunge::Messages(vec![(uid, item)]);
+                        if let Err(e) = mailbox::expunge(ctx.store(), &ctx.actor, mailbox, gone).await {
+                            tracing::warn!(error = %e, "eas: a refused draft stays in Drafts");
+                        }
+                        answer(status, None)
+                    }
+                }
             }
             None => answer(5, None),
         },

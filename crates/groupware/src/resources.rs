@@ -180,6 +180,21 @@ impl Groupware {
         Ok(written)
     }
 
+    /// Like [`Groupware::put`], with nobody told: an attendee's answer that is to stay theirs
+    /// (ActiveSync MeetingResponse without SendResponse; RFC 6638 §8.1's `Schedule-Reply: F`).
+    pub(crate) async fn put_unscheduled(
+        &self,
+        actor: &Actor,
+        collection: &Collection,
+        name: &str,
+        body: Vec<u8>,
+        cond: Condition,
+    ) -> Result<Written> {
+        refuse_inbox(actor, collection)?;
+        let (content, body) = Self::prepare_off_executor(collection, body).await?;
+        self.store_content(actor, collection, name, body, content, cond).await
+    }
+
     /// Deletes the resource `name` of `collection` (DAV DELETE) by `actor`, then cancels or
     /// declines a scheduled meeting; scheduling follows the owner's send-as grants as in `put`.
     pub async fn delete(&self, actor: &Actor, collection: &Collection, name: &str, cond: Condition) -> Result<()> {

@@ -1,12 +1,12 @@
 //! An attendee's answer from a client without a calendar write of its own (ActiveSync
 //! MeetingResponse), on both backends: the copy records it, the local organizer's copy hears
-//! of it as from a CalDAV save; a message's invitation finds the copy; a stranger's answer
+//! of it as from a CalDAV save (or is not told, when the answer is to stay the attendee's); a message's invitation finds the copy; a stranger's answer
 //! is refused. Also the account's own calendars and task lists (`own_collections`) and the
 //! count of what a client misses (`count_missing`).
 
 use relais_directory::{Actor, AuthConfig, Directory};
 use relais_groupware::calcard::icalendar::ICalendarParticipationStatus as Ps;
-use relais_groupware::respond::{Answer, Invitation};
+use relais_groupware::respond::{Answer, Invitation, Response};
 use relais_groupware::scheduling::partstat;
 use relais_groupware::sync::Held;
 use relais_groupware::{CalendarObject, Condition, Error, Groupware};
@@ -60,6 +60,38 @@ async fn answers(f: Fresh) {
     let alices = read(g.clone(), alice.id, "r1").await;
     assert_eq!(partstat(&alices.ical, "bob@example.com"), Some(Ps::Accepted));
     assert_eq!(g.count_missing(&bob_actor, bob_cal.id, delta.held).await.unwrap(), 1, "the copy changed");
+
+    // Tentative, told to nobody: Bob's copy says so, Alice's still says accepted.
+    let quiet = Response { answer: Answer::Tentative, occurrence: None, tell_organizer: false };
+    g.respond_to(&bob_actor, Invitation::Object { collection: bob_cal.id, item }, quiet).await.unwrap();
+    let bobs = read(g.clone(), bob.id, "r1").await;
+    assert_eq!(partstat(&bobs.ical, "bob@example.com"), Some(Ps::Tentative));
+    let alices = read(g.clone(), alice.id, "r1").await;
+    assert_eq!(partstat(&alices.ical, "bob@example.com"), Some(Ps::Accepted), "the organizer was not told");
+
+    // One occurrence of a weekly meeting: an override on Bob's copy, the series unchanged.
+    let weekly = INVITE
+        .replace("UID:r1", "UID:w1")
+        .replace("DURATION:PT1H\r\n", "DURATION:PT1H\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\n");
+    g.put(&alice_actor, &alice_cals[0], "w1.ics", weekly.into_bytes(), Condition::default()).await.unwrap();
+    let w1 = g.object_named(&bob_actor, bob_cal.id, "w1.ics").await.unwrap().unwrap();
+    let second = 1_767_607_200 + 7 * 86_400; // 2026-01-12T10:00:00Z
+    let one = |occurrence| Response { answer: Answer::Declined, occurrence: Some(occurrence), tell_organizer: true };
+    let invitation = Invitation::Object { collection: bob_cal.id, item: w1.id };
+    g.respond_to(&bob_actor, invitation, one(second)).await.unwrap();
+    let text =
+        String::from_utf8(g.object_named(&bob_actor, bob_cal.id, "w1.ics").await.unwrap().unwrap().content).unwrap();
+    let copy = CalendarObject::parse(&text).unwrap();
+    assert_eq!(partstat(&copy.ical, "bob@example.com"), Some(Ps::NeedsAction), "the series is unanswered");
+    assert!(text.contains("RECURRENCE-ID:20260112T100000Z") && text.contains("PARTSTAT=DECLINED"), "{text}");
+    assert!(matches!(g.respond_to(&bob_actor, invitation, one(second + 3600)).await, Err(Error::NotFound)));
+    // Alice's copy records it on that occurrence only.
+    let cal = g.default_calendar(alice.id).await.unwrap().unwrap();
+    let text =
+        String::from_utf8(g.object_named(&alice_actor, cal.id, "w1.ics").await.unwrap().unwrap().content).unwrap();
+    let organizers = CalendarObject::parse(&text).unwrap();
+    assert_eq!(partstat(&organizers.ical, "bob@example.com"), Some(Ps::NeedsAction), "{text}");
+    assert!(text.contains("RECURRENCE-ID:20260112T100000Z") && text.contains("PARTSTAT=DECLINED"), "{text}");
 
     // From the invitation message: the copy it names; declined.
     let message = format!(

@@ -384,3 +384,39 @@ async fn file_in_mailboxes(f: Fresh) {
     assert_eq!(refused(mailbox::file(&w.store, &w.alice, bobs[0].0, vec![archive], vec![]).await), "cannot");
 }
 on_both_backends!(file_in_mailboxes_on, file_in_mailboxes);
+/// A date window that moves on: what the client holds from before it is `left` (oldest first,
+/// a window at a time), what is newer is still told, and nothing from before it is added.
+async fn delta_within(f: Fresh) {
+    use relais_mail::mailbox::Held;
+    let w = world(&f).await;
+    let inbox = w.mailbox(&w.alice, "INBOX").await;
+    let at = |subject: &str, received: i64| NewMessage { received_at: Some(received), ..message(subject, &[]) };
+    let stored = w
+        .mailer
+        .append(&w.alice, inbox, (0..5).map(|i| at(&format!("w{i}"), 1_000 * (i + 1))).collect())
+        .await
+        .unwrap();
+    let uids: Vec<Uid> = stored.iter().map(|s| s.1).collect();
+    let held = mailbox::delta(&w.store, &w.alice, inbox, Held::default(), 10).await.unwrap().held;
+    assert!(mailbox::delta(&w.store, &w.alice, inbox, held, 10).await.unwrap().left.is_empty());
+    // A message received long ago arrives now, and one the client holds changes.
+    w.mailer.append(&w.alice, inbox, vec![at("old", 500)]).await.unwrap();
+    let (i3, u3) = stored[3];
+    mailbox::change_keywords(&w.store, &w.alice, flag(inbox, (u3, i3), "\\Seen")).await.unwrap();
+    // The window moves to 3,500: the first three leave, in one go.
+    let d = mailbox::delta_within(&w.store, &w.alice, inbox, held, 3_500, 10).await.unwrap();
+    assert_eq!(d.left, uids[..3]);
+    assert!(d.added.is_empty() && !d.more, "nothing from before the window is added");
+    assert_eq!(d.changed.iter().map(|m| m.message.uid).collect::<Vec<_>>(), [u3]);
+    assert_eq!(d.held.since, 3_500);
+    let again = mailbox::delta_within(&w.store, &w.alice, inbox, d.held, 3_500, 10).await.unwrap();
+    assert!(again.left.is_empty() && again.changed.is_empty() && again.added.is_empty());
+    // Two at a time: the oldest two, then the third.
+    let one = mailbox::delta_within(&w.store, &w.alice, inbox, held, 3_500, 2).await.unwrap();
+    assert_eq!((one.left.as_slice(), one.more, one.held.since), (&uids[..2], true, 3_000));
+    let two = mailbox::delta_within(&w.store, &w.alice, inbox, one.held, 3_500, 2).await.unwrap();
+    assert_eq!((two.left.as_slice(), two.held.since), (&uids[2..3], 3_500));
+    // Another's mailbox: refused as for delta.
+    assert_eq!(refused(mailbox::delta_within(&w.store, &w.bob, inbox, held, 3_500, 10).await), "nonexistent");
+}
+on_both_backends!(delta_within_on, delta_within);

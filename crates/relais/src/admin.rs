@@ -67,6 +67,9 @@ pub enum AdminCommand {
     /// The devices (ActiveSync phones) that sync an account: list, show, wipe, remove.
     #[command(subcommand)]
     Device(crate::admin_device::DeviceCommand),
+    /// The mobile device policy (ActiveSync) of a domain or of one account: set, show.
+    #[command(subcommand)]
+    Policy(crate::admin_policy::PolicyCommand),
     /// The server's scheduled backups (`[backup]` in the config).
     #[command(subcommand)]
     Backup(BackupCommand),
@@ -311,6 +314,7 @@ pub async fn run(data: &Path, config: &Config, command: AdminCommand) -> Result<
         AdminCommand::Migrate(c) => crate::migrate::run(&dir, c).await,
         AdminCommand::Device(c) => crate::admin_device::run(&dir, c).await,
         AdminCommand::Backup(_) => Ok(()), // answered above
+        AdminCommand::Policy(c) => crate::admin_policy::run(&dir, c).await,
         AdminCommand::Dkim(DkimCommand::Generate { domain, selector }) => {
             let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
             if !dir.is_local_domain(&domain).await? {

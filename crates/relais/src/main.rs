@@ -8,6 +8,7 @@ mod admin_device;
 mod admin_dns;
 mod admin_export;
 mod admin_mail;
+mod admin_policy;
 mod admin_users_csv;
 mod admin_vacation;
 mod backup;

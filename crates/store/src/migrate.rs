@@ -24,6 +24,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0015_recent.sql"),
     include_str!("../migrations/sqlite/0016_devices.sql"),
     include_str!("../migrations/sqlite/0017_migration_flags.sql"),
+    include_str!("../migrations/sqlite/0018_device_policies.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
@@ -43,10 +44,11 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0015_recent.sql"),
     include_str!("../migrations/postgres/0016_devices.sql"),
     include_str!("../migrations/postgres/0017_migration_flags.sql"),
+    include_str!("../migrations/postgres/0018_device_policies.sql"),
 ];
 
 /// The schema version this binary writes.
-pub const LATEST: i64 = 17;
+pub const LATEST: i64 = 18;
 
 pub fn run(conn: &mut dyn Conn) -> Result<()> {
     let (steps, begin) = match conn.dialect() {

@@ -43,6 +43,7 @@ pub const TABLES: &[&str] = &[
     "migration_messages",
     "devices",
     "device_sync",
+    "device_policies",
 ];
 
 /// Tables deliberately not in a snapshot (see the module's documentation).

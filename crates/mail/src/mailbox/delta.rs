@@ -48,6 +48,9 @@ pub struct Delta {
     pub removed: Vec<Uid>,
     /// Messages it holds whose flags changed.
     pub changed: Vec<Listed>,
+    /// Messages it holds that were received before the window it keeps now (`delta_within`):
+    /// it drops them, and they stay in the mailbox (ActiveSync SoftDelete).
+    pub left: Vec<Uid>,
     /// Messages it does not hold yet, in UID order, at most the limit asked for.
     pub added: Vec<Listed>,
     /// More remain to be told after these (messages to add, or removals and changes past the window).
@@ -68,6 +71,21 @@ pub async fn delta(
     held: Held,
     limit: usize,
 ) -> Result<Delta, MailError> {
+    delta_within(store, actor, mailbox, held, held.since, limit).await
+}
+
+/// Like [`delta`], for a client that now keeps only what was received at or after `window`
+/// (a date window that moved on, as ActiveSync's FilterType does each day): the messages it
+/// holds from before it are `left`, at most `limit` of them (the oldest; the rest next time,
+/// with `more`), and `held.since` moves up to the window as far as they were told.
+pub async fn delta_within(
+    store: &Store,
+    actor: &Actor,
+    mailbox: CollectionId,
+    held: Held,
+    window: i64,
+    limit: usize,
+) -> Result<Delta, MailError> {
     let actor = actor.clone();
     store
         .read(move |r| {
@@ -85,17 +103,18 @@ pub async fn delta(
                 }
             }
             let messages = r.mailbox_messages(mailbox)?;
+            let (left, since, mut more) = leaving(&messages, held, window, limit);
             let mut changed = Vec::new();
             let mut added = Vec::new();
-            let mut more = false;
+            // What it holds is told from `since`; what it does not hold yet, from the window.
+            let window = window.max(held.since);
             for m in messages {
-                if m.received_at < held.since {
-                    continue;
-                }
                 if m.uid <= held.uid {
-                    if m.modseq > held.modseq {
+                    if m.received_at >= since && m.modseq > held.modseq {
                         changed.push(m);
                     }
+                } else if m.received_at < window {
+                    continue;
                 } else if added.len() < limit {
                     added.push(m);
                 } else {
@@ -121,10 +140,35 @@ pub async fn delta(
             let removed = removed.into_iter().map(|r| r.0).collect();
             let changed = changed.into_iter().map(|m| listed_row(r, m)).collect::<relais_store::Result<Vec<_>>>()?;
             let added = added.into_iter().map(|m| listed_row(r, m)).collect::<relais_store::Result<Vec<_>>>()?;
-            let held = Held { modseq: upto, uid: last, since: held.since };
-            Ok(Ok(Delta { removed, changed, added, more, held, rights }))
+            let held = Held { modseq: upto, uid: last, since };
+            Ok(Ok(Delta { removed, changed, left, added, more, held, rights }))
         })
         .await?
+}
+
+/// The messages a client holding `held` drops when it keeps only `window` and later, oldest
+/// first and at most `limit` (messages received in the same second as the last one told are
+/// told with it, so a window always moves on); the date it then holds from, and whether more
+/// remain to drop.
+fn leaving(messages: &[MailboxMessage], held: Held, window: i64, limit: usize) -> (Vec<Uid>, i64, bool) {
+    if window <= held.since {
+        return (Vec::new(), held.since, false);
+    }
+    let mut left: Vec<(i64, Uid)> = messages
+        .iter()
+        .filter(|m| m.uid <= held.uid && m.received_at >= held.since && m.received_at < window)
+        .map(|m| (m.received_at, m.uid))
+        .collect();
+    left.sort_unstable();
+    let limit = limit.max(1);
+    if left.len() <= limit {
+        return (left.into_iter().map(|l| l.1).collect(), window, false);
+    }
+    let last = left[limit - 1].0;
+    let cut = left.partition_point(|l| l.0 <= last);
+    let since = left.get(cut).map_or(window, |l| l.0);
+    left.truncate(cut);
+    (left.into_iter().map(|l| l.1).collect(), since, since < window)
 }
 
 fn listed_row(r: &mut ReadTx<'_>, m: MailboxMessage) -> relais_store::Result<Listed> {

@@ -1,0 +1,91 @@
+//! Waiting for a device's folders to change, for Ping (MS-ASCMD §2.2.1.13) and for a Sync
+//! with Wait or HeartbeatInterval (§2.2.3.188, §2.2.3.88.2): parked on the store's
+//! notifications of the one account (so a parked device costs nothing when other accounts
+//! change), woken by a commit touching mail or groupware objects, then the folders whose
+//! content changed since the watch began are named.
+
+use std::time::Duration;
+
+use relais_mail::mailbox;
+use relais_store::{CollectionId, DataType, Modseq, Notification};
+use tokio::sync::broadcast::{Receiver, error::RecvError};
+use tokio::time::Instant;
+
+use crate::Ctx;
+
+/// The kinds of commit a watch looks at: mail, and the objects of address books, calendars
+/// and task lists.
+const WATCHED: [DataType; 5] = [DataType::Email, DataType::Mailbox, DataType::Contact, DataType::Event, DataType::Task];
+
+/// A watch on the account: the subscription, and the modseq it began at.
+pub(crate) struct Watch {
+    changes: Receiver<Notification>,
+    start: Modseq,
+}
+
+impl Watch {
+    /// Subscribes, then reads the starting point (so a commit in between is seen); `None`
+    /// when the store cannot be read.
+    pub async fn start(ctx: &Ctx<'_>) -> Option<Watch> {
+        let changes = ctx.store().subscribe_account(ctx.actor.principal);
+        let account = ctx.actor.principal;
+        let start = ctx.store().read(move |r| r.account_modseq(account)).await.ok()?;
+        Some(Watch { changes, start })
+    }
+
+    /// Whether every folder is still the device's to read (else its folder list is stale).
+    pub async fn readable(&self, ctx: &Ctx<'_>, folders: &[(String, CollectionId)]) -> bool {
+        for (_, c) in folders {
+            if changed(ctx, *c, self.start).await.is_err() {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Waits until one of `folders` changed after the start, or `deadline`: the ServerIds of
+    /// the folders that changed, empty at the deadline.
+    pub async fn wait(&mut self, ctx: &Ctx<'_>, folders: &[(String, CollectionId)], deadline: Instant) -> Vec<String> {
+        loop {
+            match tokio::time::timeout_at(deadline, self.changes.recv()).await {
+                Err(_) => return Vec::new(),
+                Ok(Ok(n)) if !WATCHED.iter().any(|t| n.touches(*t)) => continue,
+                Ok(Err(RecvError::Closed)) => {
+                    tokio::time::sleep_until(deadline).await;
+                    return Vec::new();
+                }
+                // A lagged receiver missed some notifications: look, as for one.
+                Ok(_) => {}
+            }
+            let changed = changed_since(ctx, folders, self.start).await;
+            if !changed.is_empty() {
+                return changed;
+            }
+            // A short pause folds a burst of commits into one look.
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+}
+
+/// The folders among `folders` with something added, changed or removed after `since`.
+async fn changed_since(ctx: &Ctx<'_>, folders: &[(String, CollectionId)], since: Modseq) -> Vec<String> {
+    let mut out = Vec::new();
+    for (id, c) in folders {
+        if changed(ctx, *c, since).await.unwrap_or(true) {
+            out.push(id.clone());
+        }
+    }
+    out
+}
+
+/// Whether folder `c` (a mailbox, address book, calendar or task list) changed after `since`;
+/// an error when the device may no longer read it.
+async fn changed(ctx: &Ctx<'_>, c: CollectionId, since: Modseq) -> Result<bool, ()> {
+    match mailbox::changed_since(ctx.store(), &ctx.actor, c, since).await {
+        Ok(b) => Ok(b),
+        Err(relais_mail::MailError::NoMailbox) => {
+            ctx.eas.groupware().changed_since(&ctx.actor, c, since).await.map_err(|_| ())
+        }
+        Err(_) => Err(()),
+    }
+}

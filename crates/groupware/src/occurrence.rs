@@ -1,0 +1,156 @@
+//! One occurrence of a recurring meeting answered on its own (ActiveSync MeetingResponse with
+//! InstanceId): the attendee's PARTSTAT is set on the component overriding that occurrence
+//! (RFC 5545 §3.8.4.4, matched by RECURRENCE-ID), made from the series when there is none yet
+//! — the series' lines less its rule, timed at the occurrence. Every other line is kept as
+//! written.
+
+use relais_store::AccountId;
+
+use crate::event::EventFields;
+use crate::imip::Method;
+use crate::lines::Component;
+use crate::rrule::{read_stamp, stamp_line};
+use crate::scheduling::address_of;
+use crate::{CalendarObject, Condition};
+
+/// What the series' lines lose in an overriding component.
+const NOT_IN_OVERRIDE: [&str; 8] =
+    ["RRULE", "RDATE", "EXDATE", "EXRULE", "DTSTART", "DTEND", "DURATION", "RECURRENCE-ID"];
+
+/// `text` with `address`'s PARTSTAT set to `partstat` on the occurrence that starts (or, moved,
+/// was to start) at `start` (Unix seconds); `occurs` says whether the series has an occurrence
+/// there. `None` when it has none or `address` is no attendee of it.
+pub(crate) fn answer_occurrence(
+    text: &str,
+    address: &str,
+    partstat: &str,
+    start: i64,
+    occurs: impl Fn(i64) -> bool,
+) -> Option<String> {
+    let mut root = Component::parse(text)?;
+    let is_event = |c: &Component| c.name == "VEVENT";
+    let master = root.children.iter().position(|c| is_event(c) && c.first("RECURRENCE-ID").is_none())?;
+    let dtstart = root.children[master].first("DTSTART")?;
+    let zone = dtstart.param("TZID").map(str::to_owned);
+    let series = read_stamp(&dtstart.value, zone.as_deref(), None)?;
+    let overriding = root.children.iter().position(|c| {
+        is_event(c)
+            && c.first("RECURRENCE-ID")
+                .and_then(|r| read_stamp(&r.value, r.param("TZID"), zone.as_deref()))
+                .is_some_and(|r| r.utc == start)
+    });
+    let target = match overriding {
+        Some(i) => i,
+        None => {
+            if !occurs(start) {
+                return None;
+            }
+            let fields = EventFields::from_ical(text)?;
+            let m = &root.children[master];
+            let mut o = Component {
+                name: m.name.clone(),
+                lines: m.lines.iter().filter(|l| !NOT_IN_OVERRIDE.contains(&l.name.as_str())).cloned().collect(),
+                children: m.children.clone(),
+            };
+            let (date, zone) = (series.date, zone.as_deref());
+            o.lines.push(stamp_line("RECURRENCE-ID", start, date, zone));
+            o.lines.push(stamp_line("DTSTART", start, date, zone));
+            o.lines.push(stamp_line("DTEND", start + (fields.end - fields.start), date, zone));
+            root.children.push(o);
+            root.children.len() - 1
+        }
+    };
+    let component = &mut root.children[target];
+    let line = component.lines.iter_mut().find(|l| l.name == "ATTENDEE" && address_of(&l.value) == address)?;
+    *line = line.with_param("PARTSTAT", Some(partstat));
+    Some(root.to_text())
+}
+
+impl crate::Groupware {
+    /// After `owner` answered one occurrence of `obj` (their copy, written with `partstat` on
+    /// the occurrence starting at `start`): a local organizer's copy records it on that
+    /// occurrence (when the copy is theirs and names the attendee, as for a whole-meeting
+    /// REPLY), a remote organizer gets an iMIP REPLY carrying the copy.
+    pub(crate) async fn reply_for_occurrence(
+        &self,
+        owner: AccountId,
+        obj: &CalendarObject,
+        start: i64,
+        partstat: &str,
+    ) {
+        if let Err(e) = self.try_reply_for_occurrence(owner, obj, start, partstat).await {
+            tracing::warn!(error = %e, uid = %obj.uid, "scheduling: a one-occurrence answer was not told");
+        }
+    }
+
+    async fn try_reply_for_occurrence(
+        &self,
+        owner: AccountId,
+        obj: &CalendarObject,
+        start: i64,
+        partstat: &str,
+    ) -> crate::Result<()> {
+        let (Some(dir), Some(org)) = (&self.directory, crate::scheduling::organizer(&obj.ical)) else { return Ok(()) };
+        let dir_err = |e: relais_directory::DirectoryError| crate::Error::Conflict(format!("directory: {e}"));
+        let Some(me) = dir.principal_by_id(owner).await.map_err(dir_err)? else { return Ok(()) };
+        let me_addr = me.address();
+        if org == me_addr {
+            return Ok(());
+        }
+        let Some(organizer) = dir.principal(&org).await.map_err(dir_err)? else {
+            return self.send_imip(&me, vec![org], Method::Reply, obj).await;
+        };
+        let Some((c, name, copy)) = self.copy_of(organizer.id, &obj.uid).await? else { return Ok(()) };
+        if let Err(why) = crate::acceptance::may_reply(&me_addr, &organizer.address(), &copy) {
+            tracing::info!(uid = %obj.uid, attendee = %me_addr, %why, "scheduling: reply not recorded");
+            return Ok(());
+        }
+        let occurs = |s: i64| copy.occurs_in(s, s + 1);
+        let Some(text) = answer_occurrence(&copy.ical.to_string(), &me_addr, partstat, start, occurs) else {
+            return Ok(());
+        };
+        self.write_object(&c, &name, text.clone().into_bytes(), Condition::default()).await?;
+        if let Ok(recorded) = CalendarObject::parse(&text) {
+            self.to_inbox(organizer.id, Method::Reply, &recorded, &recorded.ical).await;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::answer_occurrence;
+
+    const WEEKLY: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:w1\r\n\
+DTSTAMP:20260101T000000Z\r\nDTSTART;TZID=Europe/Berlin:20270104T100000\r\n\
+DTEND;TZID=Europe/Berlin:20270104T110000\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nSUMMARY:Weekly\r\n\
+ORGANIZER:mailto:alice@example.com\r\nATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:bob@example.com\r\n\
+END:VEVENT\r\nEND:VCALENDAR\r\n";
+
+    // 2027-01-11 10:00 Berlin = 09:00 UTC.
+    const SECOND: i64 = 1_799_658_000;
+
+    #[test]
+    fn an_override_is_made_for_the_occurrence_answered() {
+        let out = answer_occurrence(WEEKLY, "bob@example.com", "DECLINED", SECOND, |_| true).unwrap();
+        let unfolded = out.replace("\r\n ", "");
+        assert!(unfolded.contains("RECURRENCE-ID;TZID=Europe/Berlin:20270111T100000"), "{out}");
+        assert!(unfolded.contains("DTSTART;TZID=Europe/Berlin:20270111T100000"), "{out}");
+        assert!(unfolded.contains("DTEND;TZID=Europe/Berlin:20270111T110000"), "{out}");
+        // The series keeps its answer; the occurrence has its own.
+        assert_eq!(unfolded.matches("PARTSTAT=NEEDS-ACTION").count(), 1, "{out}");
+        assert_eq!(unfolded.matches("PARTSTAT=DECLINED").count(), 1, "{out}");
+        assert_eq!(unfolded.matches("RRULE").count(), 1, "{out}");
+        // Answered again: the same override, changed.
+        let again = answer_occurrence(&out, "bob@example.com", "ACCEPTED", SECOND, |_| false).unwrap();
+        assert_eq!(again.matches("BEGIN:VEVENT").count(), 2);
+        assert!(again.contains("PARTSTAT=ACCEPTED") && !again.contains("PARTSTAT=DECLINED"), "{again}");
+    }
+
+    #[test]
+    fn no_such_occurrence_or_attendee() {
+        assert!(answer_occurrence(WEEKLY, "bob@example.com", "ACCEPTED", SECOND + 60, |_| false).is_none());
+        assert!(answer_occurrence(WEEKLY, "carol@example.com", "ACCEPTED", SECOND, |_| true).is_none());
+        assert!(answer_occurrence("not ical", "bob@example.com", "ACCEPTED", SECOND, |_| true).is_none());
+    }
+}
