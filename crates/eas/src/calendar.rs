@@ -397,19 +397,31 @@ fn attendees_element(list: &[Attendee]) -> Element {
     Element::new(cal::ATTENDEES).with_all(list)
 }
 
-/// The attendees a device sent (those without an address left out).
-fn attendees_from(list: &Element) -> Vec<Attendee> {
+/// The attendees a device sent (those without an address left out), over the ones stored
+/// (`stored`): one already there keeps its answer when the device sends no AttendeeStatus
+/// (MS-ASCAL §2.2.2.5: a 16.x client never sends it) and its name when it sends no Name; a
+/// new one has not answered yet.
+fn attendees_from(list: &Element, stored: &[Attendee]) -> Vec<Attendee> {
     list.children_with(cal::ATTENDEE)
         .filter_map(|at| {
             let address = relais_groupware::scheduling::address_of(&text_of(at, cal::EMAIL)?);
+            let known = stored.iter().find(|s| s.person.address == address);
+            let name = match text_of(at, cal::NAME) {
+                Some(n) => Some(n).filter(|n| !n.is_empty()),
+                None => known.and_then(|k| k.person.name.clone()),
+            };
+            let status = match text_of(at, cal::ATTENDEE_STATUS) {
+                Some(s) => status_of(&s),
+                None => known.map_or(AttendeeStatus::NotResponded, |k| k.status),
+            };
             (!address.is_empty()).then(|| Attendee {
-                person: Person { address, name: text_of(at, cal::NAME).filter(|n| !n.is_empty()) },
+                person: Person { address, name },
                 kind: match text_of(at, cal::ATTENDEE_TYPE).as_deref() {
                     Some("2") => AttendeeKind::Optional,
                     Some("3") => AttendeeKind::Resource,
                     _ => AttendeeKind::Required,
                 },
-                status: text_of(at, cal::ATTENDEE_STATUS).map_or(AttendeeStatus::NotResponded, |s| status_of(&s)),
+                status,
             })
         })
         .collect()
@@ -468,7 +480,8 @@ pub(crate) fn content(ctx: &Ctx<'_>, data: &Element, old: Option<&str>) -> Resul
         .map(|b| b.uid.clone())
         .or_else(|| get(cal::UID).or_else(|| get(cal::CLIENT_UID)).filter(|u| u.chars().count() <= 300))
         .unwrap_or_else(|| format!("{:032x}", rand::random::<u128>()));
-    let attendees = data.child(cal::ATTENDEES).map(attendees_from);
+    let stored = before.as_ref().map_or(&[][..], |b| b.attendees.as_slice());
+    let attendees = data.child(cal::ATTENDEES).map(|l| attendees_from(l, stored));
     let recurrence = data.child(cal::RECURRENCE).and_then(|r| recurrence_from(r, &TAGS));
     let mut f = EventFields {
         uid,
@@ -558,6 +571,50 @@ mod tests {
             assert_eq!(parse_time(bad), None, "{bad}");
         }
         assert_eq!(compact(t), "20261208T090000Z");
+    }
+
+    fn attendee(email: &str, name: Option<&str>, status: Option<&str>) -> Element {
+        let mut e = Element::new(cal::ATTENDEE).with_leaf(cal::EMAIL, email);
+        if let Some(n) = name {
+            e = e.with_leaf(cal::NAME, n);
+        }
+        if let Some(s) = status {
+            e = e.with_leaf(cal::ATTENDEE_STATUS, s);
+        }
+        e
+    }
+
+    #[test]
+    fn attendees_without_status_keep_their_answer() {
+        let person = |a: &str, n: Option<&str>| Person { address: a.into(), name: n.map(str::to_owned) };
+        let stored = vec![
+            Attendee {
+                person: person("bob@example.com", Some("Bob")),
+                status: AttendeeStatus::Accepted,
+                ..Attendee::default()
+            },
+            Attendee {
+                person: person("carol@example.com", None),
+                status: AttendeeStatus::Declined,
+                ..Attendee::default()
+            },
+        ];
+        // (sent, expected name, expected status): a 16.x phone sends neither status nor,
+        // sometimes, name.
+        let table = [
+            (attendee("bob@example.com", None, None), Some("Bob"), AttendeeStatus::Accepted),
+            (attendee("Bob@Example.com", Some("Robert"), None), Some("Robert"), AttendeeStatus::Accepted),
+            (attendee("carol@example.com", Some("Carol"), Some("3")), Some("Carol"), AttendeeStatus::Accepted),
+            (attendee("carol@example.com", None, None), None, AttendeeStatus::Declined),
+            (attendee("dave@example.com", None, None), None, AttendeeStatus::NotResponded),
+            (attendee("erin@example.com", Some("Erin"), Some("2")), Some("Erin"), AttendeeStatus::Tentative),
+        ];
+        for (sent, name, status) in table {
+            let list = Element::new(cal::ATTENDEES).with(sent.clone());
+            let got = attendees_from(&list, &stored);
+            assert_eq!(got.len(), 1, "{sent:?}");
+            assert_eq!((got[0].person.name.as_deref(), got[0].status), (name, status), "{sent:?}");
+        }
     }
 
     #[test]
