@@ -456,24 +456,36 @@ fn zone_from(data: &Element, at: i64) -> Result<Option<String>, u32> {
 
 /// The stored text for the device's ApplicationData over the stored object (`old`): the
 /// fields it sent replace the event's; its body, attendees and exceptions, when it leaves them
-/// out, stay as they were (phones send them only when they changed them).
+/// out, stay as they were (phones send them only when they changed them). From 16.0 every
+/// element a Change leaves out is unchanged (ghosting, MS-ASCAL §3.1.5.3); a 14.x client
+/// sends them all, and one it leaves out is cleared.
 pub(crate) fn content(ctx: &Ctx<'_>, data: &Element, old: Option<&str>) -> Result<String, u32> {
+    let me = Person {
+        address: ctx.principal.address(),
+        name: Some(ctx.principal.display_name.clone()).filter(|n| !n.is_empty()),
+    };
+    event_text(data, old, me, ctx.version >= relais_eas_proto::ProtocolVersion::V16_0)
+}
+
+/// `content` for the user `me`, elements left out of a Change unchanged when `ghosted`.
+fn event_text(data: &Element, old: Option<&str>, me: Person, ghosted: bool) -> Result<String, u32> {
     let before = match old {
         Some(t) => Some(EventFields::from_ical(t).ok_or(6u32)?),
         None => None,
     };
+    // The stored event, for an element a 16.x Change left out.
+    let kept = |t: Tag| before.as_ref().filter(|_| ghosted && !data.has(t));
     let get = |t: Tag| text_of(data, t).filter(|v| !v.is_empty());
     let start = get(cal::START_TIME).and_then(|s| parse_time(&s));
     let start = start.or(before.as_ref().map(|b| b.start)).ok_or(6u32)?;
     let end = get(cal::END_TIME).and_then(|s| parse_time(&s)).or(before.as_ref().map(|b| b.end)).unwrap_or(start);
-    let all_day = get(cal::ALL_DAY_EVENT).as_deref() == Some("1");
+    let all_day = match kept(cal::ALL_DAY_EVENT) {
+        Some(b) => b.all_day,
+        None => get(cal::ALL_DAY_EVENT).as_deref() == Some("1"),
+    };
     let time_zone = match data.has(cal::TIME_ZONE) {
         true => zone_from(data, start)?,
         false => before.as_ref().and_then(|b| b.time_zone.clone()),
-    };
-    let me = Person {
-        address: ctx.principal.address(),
-        name: Some(ctx.principal.display_name.clone()).filter(|n| !n.is_empty()),
     };
     let uid = before
         .as_ref()
@@ -482,19 +494,37 @@ pub(crate) fn content(ctx: &Ctx<'_>, data: &Element, old: Option<&str>) -> Resul
         .unwrap_or_else(|| format!("{:032x}", rand::random::<u128>()));
     let stored = before.as_ref().map_or(&[][..], |b| b.attendees.as_slice());
     let attendees = data.child(cal::ATTENDEES).map(|l| attendees_from(l, stored));
-    let recurrence = data.child(cal::RECURRENCE).and_then(|r| recurrence_from(r, &TAGS));
+    let recurrence = match kept(cal::RECURRENCE) {
+        Some(b) => b.recurrence.clone(),
+        None => data.child(cal::RECURRENCE).and_then(|r| recurrence_from(r, &TAGS)),
+    };
     let mut f = EventFields {
         uid,
-        subject: get(cal::SUBJECT),
-        location: location_of(data),
+        subject: match kept(cal::SUBJECT) {
+            Some(b) => b.subject.clone(),
+            None => get(cal::SUBJECT),
+        },
+        location: match kept(cal::LOCATION).and(kept(base::LOCATION)) {
+            Some(b) => b.location.clone(),
+            None => location_of(data),
+        },
         body: body_of(data).or(before.as_ref().and_then(|b| b.body.clone())),
         start,
         end: end.max(start),
         all_day,
         time_zone,
-        busy: get(cal::BUSY_STATUS).map_or(BusyStatus::Busy, |b| busy_of(&b)),
-        sensitivity: get(cal::SENSITIVITY).map_or(Sensitivity::Normal, |s| sensitivity_of(&s)),
-        reminder: get(cal::REMINDER).and_then(|r| r.parse().ok()),
+        busy: match kept(cal::BUSY_STATUS) {
+            Some(b) => b.busy,
+            None => get(cal::BUSY_STATUS).map_or(BusyStatus::Busy, |b| busy_of(&b)),
+        },
+        sensitivity: match kept(cal::SENSITIVITY) {
+            Some(b) => b.sensitivity,
+            None => get(cal::SENSITIVITY).map_or(Sensitivity::Normal, |s| sensitivity_of(&s)),
+        },
+        reminder: match kept(cal::REMINDER) {
+            Some(b) => b.reminder,
+            None => get(cal::REMINDER).and_then(|r| r.parse().ok()),
+        },
         organizer: before.as_ref().and_then(|b| b.organizer.clone()),
         attendees: attendees.clone().or(before.as_ref().map(|b| b.attendees.clone())).unwrap_or_default(),
         recurrence,
@@ -615,6 +645,35 @@ mod tests {
             assert_eq!(got.len(), 1, "{sent:?}");
             assert_eq!((got[0].person.name.as_deref(), got[0].status), (name, status), "{sent:?}");
         }
+    }
+
+    const SERIES: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:s1\r\n\
+DTSTAMP:20260101T000000Z\r\nDTSTART:20270104T090000Z\r\nDTEND:20270104T100000Z\r\n\
+RRULE:FREQ=WEEKLY;COUNT=4\r\nEXDATE:20270118T090000Z\r\nSUMMARY:Weekly\r\nLOCATION:Room 1\r\n\
+TRANSP:TRANSPARENT\r\nCLASS:PRIVATE\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:R\r\n\
+TRIGGER:-PT15M\r\nEND:VALARM\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:s1\r\nDTSTAMP:20260101T000000Z\r\n\
+RECURRENCE-ID:20270111T090000Z\r\nDTSTART:20270111T120000Z\r\nDTEND:20270111T130000Z\r\n\
+SUMMARY:Moved\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+    #[test]
+    fn elements_left_out_of_a_16_change_are_unchanged() {
+        let me = Person { address: "me@example.com".into(), name: None };
+        let before = EventFields::from_ical(SERIES).unwrap();
+        assert!(before.recurrence.is_some() && before.exceptions.len() == 2 && before.reminder == Some(15));
+        // A 16.x phone sends only what it changed: here the body.
+        let data = Element::new(a::APPLICATION_DATA).with(body_element("notes"));
+        let after = EventFields::from_ical(&event_text(&data, Some(SERIES), me.clone(), true).unwrap()).unwrap();
+        assert_eq!(after, EventFields { body: Some("notes".into()), ..before.clone() });
+        // An element sent empty is cleared.
+        let data = Element::new(a::APPLICATION_DATA).with_leaf(cal::SUBJECT, "").with_leaf(cal::REMINDER, "");
+        let after = EventFields::from_ical(&event_text(&data, Some(SERIES), me.clone(), true).unwrap()).unwrap();
+        assert_eq!((after.subject, after.reminder), (None, None));
+        assert_eq!((after.location, after.recurrence), (before.location.clone(), before.recurrence.clone()));
+        // A 14.x client sends everything: one left out is cleared.
+        let data = Element::new(a::APPLICATION_DATA).with_leaf(cal::SUBJECT, "New");
+        let after = EventFields::from_ical(&event_text(&data, Some(SERIES), me, false).unwrap()).unwrap();
+        assert_eq!((after.subject.as_deref(), after.location, after.recurrence), (Some("New"), None, None));
+        assert_eq!((after.busy, after.sensitivity, after.reminder), (BusyStatus::Busy, Sensitivity::Normal, None));
     }
 
     #[test]
