@@ -53,7 +53,8 @@ impl Class {
         match self {
             Class::Contacts => crate::contacts::content(data, old),
             Class::Calendar => crate::calendar::content(ctx, data, old),
-            Class::Tasks => crate::tasks::content(data, old),
+            // MS-ASTASK ghosting, as MS-ASCAL §3.1.5.3, from 16.0.
+            Class::Tasks => crate::tasks::content(data, old, ctx.version >= relais_eas_proto::ProtocolVersion::V16_0),
         }
     }
 

@@ -94,45 +94,88 @@ fn date_pair(data: &Element, local: Tag, utc: Tag) -> Option<TaskDate> {
 }
 
 /// The stored text for the device's ApplicationData over the stored object (`old`); the body,
-/// when the device leaves it out, stays.
-pub(crate) fn content(data: &Element, old: Option<&str>) -> Result<String, u32> {
+/// when the device leaves it out, stays. When `ghosted` (16.x, MS-ASTASK ghosting as
+/// MS-ASCAL §3.1.5.3) every element a Change leaves out stays as stored.
+pub(crate) fn content(data: &Element, old: Option<&str>, ghosted: bool) -> Result<String, u32> {
     let before = match old {
         Some(text) => Some(TaskFields::from_ical(text).ok_or(6u32)?),
         None => None,
     };
+    // The stored task, for an element a 16.x Change left out.
+    let kept = |tag: Tag| before.as_ref().filter(|_| ghosted && !data.has(tag));
     let get = |tag: Tag| text_of(data, tag).filter(|v| !v.is_empty());
-    let complete = get(t::COMPLETE).as_deref() == Some("1");
+    let complete = match kept(t::COMPLETE) {
+        Some(b) => b.complete,
+        None => get(t::COMPLETE).as_deref() == Some("1"),
+    };
+    let dates = |local: Tag, utc: Tag, stored: fn(&TaskFields) -> Option<TaskDate>| match kept(local).and(kept(utc)) {
+        Some(b) => stored(b),
+        None => date_pair(data, local, utc),
+    };
     let f = TaskFields {
         uid: before.as_ref().map_or_else(|| format!("{:032x}", rand::random::<u128>()), |b| b.uid.clone()),
-        subject: get(t::SUBJECT),
+        subject: match kept(t::SUBJECT) {
+            Some(b) => b.subject.clone(),
+            None => get(t::SUBJECT),
+        },
         body: data
             .child(base::BODY)
             .and_then(|b| text_of(b, base::DATA))
             .filter(|b| !b.is_empty())
             .or(before.as_ref().and_then(|b| b.body.clone())),
-        start: date_pair(data, t::START_DATE, t::UTC_START_DATE),
-        due: date_pair(data, t::DUE_DATE, t::UTC_DUE_DATE),
+        start: dates(t::START_DATE, t::UTC_START_DATE, |b| b.start),
+        due: dates(t::DUE_DATE, t::UTC_DUE_DATE, |b| b.due),
         complete,
         date_completed: get(t::DATE_COMPLETED)
             .and_then(|d| parse_time(&d))
             .or(before.as_ref().and_then(|b| b.date_completed))
             .filter(|_| complete),
-        importance: match get(t::IMPORTANCE).as_deref() {
-            Some("0") => Importance::Low,
-            Some("2") => Importance::High,
-            _ => Importance::Normal,
+        importance: match (kept(t::IMPORTANCE), get(t::IMPORTANCE).as_deref()) {
+            (Some(b), _) => b.importance,
+            (None, Some("0")) => Importance::Low,
+            (None, Some("2")) => Importance::High,
+            (None, _) => Importance::Normal,
         },
-        reminder: match get(t::REMINDER_SET).as_deref() {
-            Some("1") => get(t::REMINDER_TIME).and_then(|r| parse_time(&r)),
-            _ => None,
+        reminder: match (kept(t::REMINDER_SET), get(t::REMINDER_SET).as_deref()) {
+            (Some(b), _) => b.reminder,
+            (None, Some("1")) => get(t::REMINDER_TIME).and_then(|r| parse_time(&r)),
+            (None, _) => None,
         },
-        recurrence: data.child(t::RECURRENCE).and_then(|r| recurrence_from(r, &TAGS)),
+        recurrence: match kept(t::RECURRENCE) {
+            Some(b) => b.recurrence.clone(),
+            None => data.child(t::RECURRENCE).and_then(|r| recurrence_from(r, &TAGS)),
+        },
         categories: data
             .child(t::CATEGORIES)
             .map(|c| c.children_with(t::CATEGORY).map(|x| x.text().trim().to_owned()).collect())
             .or(before.as_ref().map(|b| b.categories.clone()))
             .unwrap_or_default(),
-        sensitivity: get(t::SENSITIVITY).map_or(Sensitivity::Normal, |s| sensitivity_of(&s)),
+        sensitivity: match kept(t::SENSITIVITY) {
+            Some(b) => b.sensitivity,
+            None => get(t::SENSITIVITY).map_or(Sensitivity::Normal, |s| sensitivity_of(&s)),
+        },
     };
     Ok(f.to_ical(old))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TASK: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VTODO\r\nUID:t1\r\n\
+DTSTAMP:20260101T000000Z\r\nSUMMARY:Report\r\nDUE:20270110T170000Z\r\nPRIORITY:1\r\nCLASS:PRIVATE\r\n\
+RRULE:FREQ=WEEKLY\r\nEND:VTODO\r\nEND:VCALENDAR\r\n";
+
+    #[test]
+    fn elements_left_out_of_a_16_change_are_unchanged() {
+        let before = TaskFields::from_ical(TASK).unwrap();
+        assert!(before.due.is_some() && before.recurrence.is_some() && before.importance == Importance::High);
+        let data = Element::new(a::APPLICATION_DATA).with(crate::calendar::body_element("notes"));
+        let after = TaskFields::from_ical(&content(&data, Some(TASK), true).unwrap()).unwrap();
+        assert_eq!(after, TaskFields { body: Some("notes".into()), ..before.clone() });
+        // 14.x: what is left out is cleared.
+        let data = Element::new(a::APPLICATION_DATA).with_leaf(t::SUBJECT, "Report");
+        let after = TaskFields::from_ical(&content(&data, Some(TASK), false).unwrap()).unwrap();
+        assert_eq!((after.due, after.recurrence, after.importance), (None, None, Importance::Normal));
+    }
 }
