@@ -13,7 +13,7 @@ use relais_groupware::resources::Condition;
 use relais_groupware::sync::Held;
 use relais_store::{Collection, CollectionKind, ItemId, Modseq, SyncState};
 use relais_wbxml::Element;
-use relais_wbxml::tag::airsync as a;
+use relais_wbxml::tag::{airsync as a, airsyncbase as base};
 use serde::{Deserialize, Serialize};
 
 use crate::sync::collection_status as status;
@@ -363,20 +363,17 @@ async fn command(ctx: &Ctx<'_>, class: Class, coll: &Collection, cmd: &Element, 
                 Ok(t) => t,
                 Err(code) => return Some(response(a::CHANGE, code)),
             };
-            let cond = Condition { if_match: Some(vec![relais_groupware::etag(object.modseq)]), if_none_match: None };
-            match gw.put(&ctx.actor, coll, &object.name, text.into_bytes(), cond).await {
-                Ok(_) => {
-                    if let Ok(Some(o)) = gw.object_named(&ctx.actor, coll.id, &object.name).await {
-                        own.written.push((o.id.0, o.modseq.0));
-                    }
-                    None
-                }
-                Err(GwError::PreconditionFailed) => Some(response(a::CHANGE, 7)),
-                Err(e) => {
-                    tracing::debug!(error = %e, "eas: change refused");
-                    Some(response(a::CHANGE, 6))
-                }
-            }
+            rewrite(ctx, coll, &object, text, own).await.err().map(|code| response(a::CHANGE, code))
+        }
+        // 16.x: one occurrence of a series deleted (MS-ASCMD §2.2.3.90 InstanceId, MS-ASAIRS
+        // §2.2.2.25): an exception of the series, never the whole series.
+        t if t == a::DELETE && class == Class::Calendar && cmd.has(base::INSTANCE_ID) => {
+            let old = String::from_utf8_lossy(&object.content);
+            let Some(text) = instance_of(cmd).and_then(|s| relais_groupware::occurrence::delete_occurrence(&old, s))
+            else {
+                return Some(response(a::DELETE, 6));
+            };
+            rewrite(ctx, coll, &object, text, own).await.err().map(|code| response(a::DELETE, code))
         }
         t if t == a::DELETE => match gw.delete(&ctx.actor, coll, &object.name, Condition::default()).await {
             Ok(()) => {
@@ -386,6 +383,38 @@ async fn command(ctx: &Ctx<'_>, class: Class, coll: &Collection, cmd: &Element, 
             Err(_) => Some(response(a::DELETE, 6)),
         },
         _ => Some(response(cmd.tag, 4)),
+    }
+}
+
+/// The occurrence a command names (airsyncbase:InstanceId, MS-ASAIRS §2.2.2.25: its original
+/// start as a date-time in UTC); `None` when it names none or none that can be read.
+fn instance_of(cmd: &Element) -> Option<i64> {
+    text_of(cmd, base::INSTANCE_ID).and_then(|t| crate::calendar::parse_time(&t))
+}
+
+/// Writes `text` over the stored `object` through the domain, as of the version the device
+/// changed (If-Match); the Sync status on failure (7: changed meanwhile, 6: refused).
+async fn rewrite(
+    ctx: &Ctx<'_>,
+    coll: &Collection,
+    object: &relais_groupware::sync::Object,
+    text: String,
+    own: &mut Own,
+) -> Result<(), u32> {
+    let gw = ctx.eas.groupware();
+    let cond = Condition { if_match: Some(vec![relais_groupware::etag(object.modseq)]), if_none_match: None };
+    match gw.put(&ctx.actor, coll, &object.name, text.into_bytes(), cond).await {
+        Ok(_) => {
+            if let Ok(Some(o)) = gw.object_named(&ctx.actor, coll.id, &object.name).await {
+                own.written.push((o.id.0, o.modseq.0));
+            }
+            Ok(())
+        }
+        Err(GwError::PreconditionFailed) => Err(7),
+        Err(e) => {
+            tracing::debug!(error = %e, "eas: change refused");
+            Err(6)
+        }
     }
 }
 
@@ -402,5 +431,31 @@ pub(crate) async fn estimate(ctx: &Ctx<'_>, coll: &Collection, stored: &SyncStat
         Ok(n) => Ok(n),
         Err(GwError::Store(relais_store::Error::ChangesTooOld { .. })) => Err(4),
         Err(_) => Err(2),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instance_ids() {
+        let t = relais_civil::unix_time(2027, 1, 11, 9 * 3600);
+        let cmd = |id: Option<&str>| {
+            let c = Element::new(a::DELETE).with_leaf(a::SERVER_ID, "1:2");
+            match id {
+                Some(i) => c.with_leaf(base::INSTANCE_ID, i),
+                None => c,
+            }
+        };
+        let table = [
+            (Some("2027-01-11T09:00:00.000Z"), Some(t)),
+            (Some("20270111T090000Z"), Some(t)),
+            (Some("tomorrow"), None),
+            (None, None),
+        ];
+        for (id, want) in table {
+            assert_eq!(instance_of(&cmd(id)), want, "{id:?}");
+        }
     }
 }

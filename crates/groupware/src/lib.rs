@@ -29,7 +29,7 @@ pub mod gal;
 pub mod ical;
 pub mod imip;
 mod lines;
-mod occurrence;
+pub mod occurrence;
 pub mod props;
 pub mod recurrence;
 pub mod resources;

@@ -66,6 +66,32 @@ pub(crate) fn answer_occurrence(
     Some(root.to_text())
 }
 
+/// The series `text` less its occurrence that starts (or, moved, was to start) at `start`
+/// (ActiveSync Sync Delete with InstanceId, MS-ASAIRS §2.2.2.25): an EXDATE on the series
+/// (RFC 5545 §3.8.5.1) in its own zone, and the component overriding that occurrence, if any,
+/// gone. Every other line is kept as written. `None` when `text` holds no series.
+pub fn delete_occurrence(text: &str, start: i64) -> Option<String> {
+    let mut root = Component::parse(text)?;
+    let is_event = |c: &Component| c.name == "VEVENT";
+    let master = root.children.iter().position(|c| is_event(c) && c.first("RECURRENCE-ID").is_none())?;
+    let m = &root.children[master];
+    if m.first("RRULE").is_none() && m.first("RDATE").is_none() {
+        return None;
+    }
+    let dtstart = m.first("DTSTART")?;
+    let zone = dtstart.param("TZID").map(str::to_owned);
+    let series = read_stamp(&dtstart.value, zone.as_deref(), None)?;
+    let exdate = stamp_line("EXDATE", start, series.date, zone.as_deref());
+    root.children[master].lines.push(exdate);
+    root.children.retain(|c| {
+        !is_event(c)
+            || c.first("RECURRENCE-ID")
+                .and_then(|r| read_stamp(&r.value, r.param("TZID"), zone.as_deref()))
+                .is_none_or(|r| r.utc != start)
+    });
+    Some(root.to_text())
+}
+
 impl crate::Groupware {
     /// After `owner` answered one occurrence of `obj` (their copy, written with `partstat` on
     /// the occurrence starting at `start`): a local organizer's copy records it on that
@@ -119,7 +145,7 @@ impl crate::Groupware {
 
 #[cfg(test)]
 mod tests {
-    use super::answer_occurrence;
+    use super::{answer_occurrence, delete_occurrence};
 
     const WEEKLY: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:w1\r\n\
 DTSTAMP:20260101T000000Z\r\nDTSTART;TZID=Europe/Berlin:20270104T100000\r\n\
@@ -145,6 +171,22 @@ END:VEVENT\r\nEND:VCALENDAR\r\n";
         let again = answer_occurrence(&out, "bob@example.com", "ACCEPTED", SECOND, |_| false).unwrap();
         assert_eq!(again.matches("BEGIN:VEVENT").count(), 2);
         assert!(again.contains("PARTSTAT=ACCEPTED") && !again.contains("PARTSTAT=DECLINED"), "{again}");
+    }
+
+    #[test]
+    fn an_occurrence_deleted_is_an_exdate_and_loses_its_override() {
+        let answered = answer_occurrence(WEEKLY, "bob@example.com", "DECLINED", SECOND, |_| true).unwrap();
+        let out = delete_occurrence(&answered, SECOND).unwrap();
+        let unfolded = out.replace("\r\n ", "");
+        assert!(unfolded.contains("EXDATE;TZID=Europe/Berlin:20270111T100000"), "{out}");
+        assert_eq!(out.matches("BEGIN:VEVENT").count(), 1, "{out}");
+        assert!(unfolded.contains("RRULE:FREQ=WEEKLY;COUNT=4") && unfolded.contains("SUMMARY:Weekly"), "{out}");
+        let f = crate::event::EventFields::from_ical(&out).unwrap();
+        assert_eq!(f.exceptions.len(), 1);
+        assert!(f.exceptions[0].deleted && f.exceptions[0].original_start == SECOND);
+        // One that is no series: nothing to delete an occurrence of.
+        let single = WEEKLY.replace("RRULE:FREQ=WEEKLY;COUNT=4\r\n", "");
+        assert!(delete_occurrence(&single, SECOND).is_none());
     }
 
     #[test]
