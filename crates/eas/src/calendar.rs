@@ -560,6 +560,24 @@ fn event_text(data: &Element, old: Option<&str>, me: Person, ghosted: bool) -> R
     Ok(f.to_ical(old))
 }
 
+/// What a 16.x Change with InstanceId sets on that one occurrence: each element it sent (one
+/// it leaves out is unchanged, MS-ASCAL §3.1.5.3).
+pub(crate) fn occurrence_change(data: &Element, original: i64) -> Exception {
+    let get = |t: Tag| text_of(data, t).filter(|v| !v.is_empty());
+    Exception {
+        original_start: original,
+        deleted: false,
+        subject: get(cal::SUBJECT),
+        location: location_of(data),
+        body: body_of(data),
+        start: get(cal::START_TIME).and_then(|s| parse_time(&s)),
+        end: get(cal::END_TIME).and_then(|s| parse_time(&s)),
+        all_day: get(cal::ALL_DAY_EVENT).map(|d| d == "1"),
+        busy: get(cal::BUSY_STATUS).map(|b| busy_of(&b)),
+        reminder: get(cal::REMINDER).and_then(|r| r.parse().ok()),
+    }
+}
+
 /// An exception a device sent, its fields kept only where they differ from the series.
 fn exception_from(x: &Element, series: &EventFields) -> Option<Exception> {
     let get = |t: Tag| text_of(x, t).filter(|v| !v.is_empty());
@@ -674,6 +692,23 @@ SUMMARY:Moved\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
         let after = EventFields::from_ical(&event_text(&data, Some(SERIES), me, false).unwrap()).unwrap();
         assert_eq!((after.subject.as_deref(), after.location, after.recurrence), (Some("New"), None, None));
         assert_eq!((after.busy, after.sensitivity, after.reminder), (BusyStatus::Busy, Sensitivity::Normal, None));
+    }
+
+    #[test]
+    fn an_occurrence_change_holds_what_was_sent() {
+        let t = relais_civil::unix_time(2027, 1, 11, 9 * 3600);
+        let data = Element::new(a::APPLICATION_DATA)
+            .with_leaf(cal::SUBJECT, "Moved")
+            .with_leaf(cal::START_TIME, "20270111T100000Z")
+            .with_leaf(cal::BUSY_STATUS, "0");
+        let want = Exception {
+            original_start: t,
+            subject: Some("Moved".into()),
+            start: Some(t + 3600),
+            busy: Some(BusyStatus::Free),
+            ..Exception::default()
+        };
+        assert_eq!(occurrence_change(&data, t), want);
     }
 
     #[test]

@@ -359,7 +359,19 @@ async fn command(ctx: &Ctx<'_>, class: Class, coll: &Collection, cmd: &Element, 
         t if t == a::CHANGE => {
             let Some(data) = cmd.child(a::APPLICATION_DATA) else { return Some(response(a::CHANGE, 4)) };
             let old = String::from_utf8_lossy(&object.content).into_owned();
-            let text = match class.content(ctx, data, Some(&old)) {
+            // 16.x: one occurrence of a series changed (MS-ASCMD §2.2.3.90 InstanceId): an
+            // override of the stored series, never the series rewritten as that occurrence.
+            let text = if class == Class::Calendar && cmd.has(base::INSTANCE_ID) {
+                instance_of(cmd)
+                    .and_then(|s| {
+                        let change = crate::calendar::occurrence_change(data, s);
+                        relais_groupware::occurrence::change_occurrence(&old, s, &change)
+                    })
+                    .ok_or(6u32)
+            } else {
+                class.content(ctx, data, Some(&old))
+            };
+            let text = match text {
                 Ok(t) => t,
                 Err(code) => return Some(response(a::CHANGE, code)),
             };

@@ -191,7 +191,7 @@ fn reminder_of(c: &Component) -> Option<u32> {
     })
 }
 
-fn alarm(minutes: u32) -> Component {
+pub(crate) fn alarm(minutes: u32) -> Component {
     Component {
         name: "VALARM".into(),
         lines: vec![
@@ -221,7 +221,7 @@ fn busy_of(c: &Component) -> BusyStatus {
     }
 }
 
-fn busy_lines(b: BusyStatus) -> Vec<Line> {
+pub(crate) fn busy_lines(b: BusyStatus) -> Vec<Line> {
     let transp = if b == BusyStatus::Free { "TRANSPARENT" } else { "OPAQUE" };
     let mut out = vec![Line::new("TRANSP", &[], transp)];
     let cdo = match b {

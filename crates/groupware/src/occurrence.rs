@@ -6,9 +6,9 @@
 
 use relais_store::AccountId;
 
-use crate::event::EventFields;
+use crate::event::{EventFields, Exception};
 use crate::imip::Method;
-use crate::lines::Component;
+use crate::lines::{Component, Line};
 use crate::rrule::{read_stamp, stamp_line};
 use crate::scheduling::address_of;
 use crate::{CalendarObject, Condition};
@@ -28,6 +28,22 @@ pub(crate) fn answer_occurrence(
     occurs: impl Fn(i64) -> bool,
 ) -> Option<String> {
     let mut root = Component::parse(text)?;
+    let target = override_at(&mut root, text, start, occurs)?.0;
+    let component = &mut root.children[target];
+    let line = component.lines.iter_mut().find(|l| l.name == "ATTENDEE" && address_of(&l.value) == address)?;
+    *line = line.with_param("PARTSTAT", Some(partstat));
+    Some(root.to_text())
+}
+
+/// Where the series in `root` (parsed from `text`) is overridden at `start`, with whether it
+/// is all-day and its zone: the overriding component there, else one made from the series
+/// when it occurs there. `None` when it does not.
+fn override_at(
+    root: &mut Component,
+    text: &str,
+    start: i64,
+    occurs: impl Fn(i64) -> bool,
+) -> Option<(usize, bool, Option<String>)> {
     let is_event = |c: &Component| c.name == "VEVENT";
     let master = root.children.iter().position(|c| is_event(c) && c.first("RECURRENCE-ID").is_none())?;
     let dtstart = root.children[master].first("DTSTART")?;
@@ -60,10 +76,71 @@ pub(crate) fn answer_occurrence(
             root.children.len() - 1
         }
     };
-    let component = &mut root.children[target];
-    let line = component.lines.iter_mut().find(|l| l.name == "ATTENDEE" && address_of(&l.value) == address)?;
-    *line = line.with_param("PARTSTAT", Some(partstat));
+    Some((target, series.date, zone))
+}
+
+/// The series `text` with its occurrence that starts (or, moved, was to start) at `start`
+/// changed as `change` says (ActiveSync Sync Change with InstanceId, MS-ASAIRS §2.2.2.25): each
+/// field `Some` in it set on the component overriding that occurrence, made from the series
+/// when there is none yet; every other line kept as written. `None` when the series has no
+/// occurrence there.
+pub fn change_occurrence(text: &str, start: i64, change: &Exception) -> Option<String> {
+    let object = crate::CalendarObject::parse(text).ok()?;
+    let mut root = Component::parse(text)?;
+    let (target, date, zone) = override_at(&mut root, text, start, |s| starts_at(&object, s))?;
+    let o = &mut root.children[target];
+    let set = |o: &mut Component, names: &[&str], lines: Vec<Line>| {
+        let at = o.lines.iter().position(|l| names.contains(&l.name.as_str())).unwrap_or(o.lines.len());
+        o.lines.retain(|l| !names.contains(&l.name.as_str()));
+        let at = at.min(o.lines.len());
+        o.lines.splice(at..at, lines);
+    };
+    for (name, v) in [("SUMMARY", &change.subject), ("LOCATION", &change.location), ("DESCRIPTION", &change.body)] {
+        if let Some(v) = v {
+            set(o, &[name], vec![Line::text(name, v)]);
+        }
+    }
+    if change.start.is_some() || change.end.is_some() || change.all_day.is_some() {
+        let (old_start, old_end) = times_of(o, zone.as_deref()).unwrap_or((start, start));
+        let all_day = change.all_day.unwrap_or(date);
+        let begin = change.start.unwrap_or(old_start);
+        let end = change.end.unwrap_or(begin + (old_end - old_start)).max(begin);
+        let lines = vec![
+            stamp_line("DTSTART", begin, all_day, zone.as_deref()),
+            stamp_line("DTEND", end, all_day, zone.as_deref()),
+        ];
+        set(o, &["DTSTART", "DTEND", "DURATION"], lines);
+    }
+    if let Some(b) = change.busy {
+        set(o, &["TRANSP", "X-MICROSOFT-CDO-BUSYSTATUS"], crate::event::busy_lines(b));
+    }
+    if let Some(m) = change.reminder {
+        o.children.retain(|c| c.name != "VALARM");
+        o.children.push(crate::event::alarm(m));
+    }
     Some(root.to_text())
+}
+
+/// Whether an occurrence of `object` starts at `start` (not only goes on over it).
+fn starts_at(object: &crate::CalendarObject, start: i64) -> bool {
+    let Some(expanded) = Component::parse(&object.expanded(start, start + 1)) else { return false };
+    expanded
+        .children
+        .iter()
+        .filter_map(|c| c.first("DTSTART"))
+        .any(|d| read_stamp(&d.value, d.param("TZID"), None).is_some_and(|s| s.utc == start))
+}
+
+/// The start and end (UTC) of an overriding component, from its DTSTART and DTEND or DURATION.
+fn times_of(o: &Component, zone: Option<&str>) -> Option<(i64, i64)> {
+    let s = o.first("DTSTART")?;
+    let start = read_stamp(&s.value, s.param("TZID"), zone)?.utc;
+    let end = match (o.first("DTEND"), o.first("DURATION")) {
+        (Some(e), _) => read_stamp(&e.value, e.param("TZID"), zone).map(|e| e.utc),
+        (None, Some(d)) => crate::event::duration(&d.value).map(|d| start.saturating_add(d)),
+        (None, None) => None,
+    };
+    Some((start, end.unwrap_or(start)))
 }
 
 /// The series `text` less its occurrence that starts (or, moved, was to start) at `start`
@@ -145,7 +222,8 @@ impl crate::Groupware {
 
 #[cfg(test)]
 mod tests {
-    use super::{answer_occurrence, delete_occurrence};
+    use super::{answer_occurrence, change_occurrence, delete_occurrence};
+    use crate::event::{EventFields, Exception};
 
     const WEEKLY: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:w1\r\n\
 DTSTAMP:20260101T000000Z\r\nDTSTART;TZID=Europe/Berlin:20270104T100000\r\n\
@@ -187,6 +265,34 @@ END:VEVENT\r\nEND:VCALENDAR\r\n";
         // One that is no series: nothing to delete an occurrence of.
         let single = WEEKLY.replace("RRULE:FREQ=WEEKLY;COUNT=4\r\n", "");
         assert!(delete_occurrence(&single, SECOND).is_none());
+    }
+
+    #[test]
+    fn an_occurrence_changed_is_an_override_of_the_series() {
+        let change = Exception {
+            subject: Some("Moved".into()),
+            start: Some(SECOND + 3600),
+            end: Some(SECOND + 3 * 3600),
+            ..Exception::default()
+        };
+        let out = change_occurrence(WEEKLY, SECOND, &change).unwrap();
+        let unfolded = out.replace("\r\n ", "");
+        assert!(unfolded.contains("RECURRENCE-ID;TZID=Europe/Berlin:20270111T100000"), "{out}");
+        assert!(unfolded.contains("DTSTART;TZID=Europe/Berlin:20270111T110000"), "{out}");
+        assert!(unfolded.contains("DTEND;TZID=Europe/Berlin:20270111T130000"), "{out}");
+        let f = EventFields::from_ical(&out).unwrap();
+        assert_eq!((f.subject.as_deref(), f.recurrence.is_some()), (Some("Weekly"), true));
+        assert_eq!(f.exceptions.len(), 1, "{out}");
+        let e = &f.exceptions[0];
+        assert_eq!((e.original_start, e.subject.as_deref(), e.start), (SECOND, Some("Moved"), Some(SECOND + 3600)));
+        // Changed again: the same override; what was not sent stays.
+        let again = change_occurrence(&out, SECOND, &Exception { reminder: Some(5), ..Exception::default() }).unwrap();
+        assert_eq!(again.matches("BEGIN:VEVENT").count(), 2, "{again}");
+        let f = EventFields::from_ical(&again).unwrap();
+        assert_eq!(f.exceptions[0].subject.as_deref(), Some("Moved"));
+        assert_eq!((f.exceptions[0].start, f.exceptions[0].reminder), (Some(SECOND + 3600), Some(5)));
+        // No occurrence there.
+        assert!(change_occurrence(WEEKLY, SECOND + 60, &change).is_none());
     }
 
     #[test]
