@@ -68,8 +68,10 @@ fn date_of(l: &Line) -> Option<TaskDate> {
         Some(z) => Some(TaskDate { utc: s.utc, local: local_of(s.utc, Some(&z)) }),
         // A DATE or a floating time is the local time; UTC from the offset kept with it.
         None if !l.value.trim().ends_with(['Z', 'z']) => {
-            let offset = l.param("X-UTC-OFFSET").and_then(|o| o.parse::<i64>().ok()).unwrap_or(0);
-            Some(TaskDate { utc: s.utc - offset, local: s.utc })
+            // No zone is further than 18 hours from UTC (the bound of RFC 5545 §3.3.14 offsets).
+            let offset =
+                l.param("X-UTC-OFFSET").and_then(|o| o.trim().parse::<i32>().ok()).filter(|o| o.abs() <= 18 * 3600);
+            Some(TaskDate { utc: s.utc.checked_sub(offset.map_or(0, i64::from))?, local: s.utc })
         }
         None => Some(TaskDate { utc: s.utc, local: s.utc }),
     }
@@ -242,6 +244,28 @@ DTSTAMP:20261201T000000Z\r\nSUMMARY:File taxes\r\nDESCRIPTION:all of them\r\nDTS
 DUE;TZID=Europe/Berlin:20261210T170000\r\nPRIORITY:2\r\nCATEGORIES:Home\r\nCLASS:CONFIDENTIAL\r\n\
 RRULE:FREQ=YEARLY\r\nX-KEPT:1\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER;RELATED=END:-PT1H\r\nEND:VALARM\r\n\
 END:VTODO\r\nEND:VCALENDAR\r\n";
+
+    #[test]
+    fn utc_offsets_out_of_bounds_are_ignored() {
+        let due = unix_time(2027, 1, 10, 17 * 3600);
+        // (X-UTC-OFFSET, UTC of the due date); one a peer made up never overflows.
+        let table = [
+            ("3600", due - 3600),
+            ("-18000", due + 18_000),
+            ("64801", due),
+            ("-9223372036854775808", due),
+            ("9223372036854775807", due),
+            ("x", due),
+        ];
+        for (offset, utc) in table {
+            let text = TODO.replace(
+                "DUE;TZID=Europe/Berlin:20261210T170000",
+                &format!("DUE;X-UTC-OFFSET={offset}:20270110T170000"),
+            );
+            let f = TaskFields::from_ical(&text).unwrap();
+            assert_eq!(f.due, Some(TaskDate { utc, local: due }), "{offset}");
+        }
+    }
 
     #[test]
     fn a_task_read_as_fields() {
