@@ -52,10 +52,14 @@ impl Line {
         Some(Line { name, params, value: value.to_owned(), raw: raw.to_owned() })
     }
 
-    /// A new line; parameter values with `:`, `;` or `,` are quoted.
+    /// A new line; parameter values with `:`, `;` or `,` are quoted, and lose the control
+    /// characters (CR and LF among them) no parameter value may hold (RFC 5545 §3.1:
+    /// SAFE-CHAR and QSAFE-CHAR exclude CONTROL), so no value a peer sent makes another line.
     pub fn new(name: &str, params: &[(&str, &str)], value: &str) -> Line {
+        let params: Vec<(&str, String)> =
+            params.iter().map(|(k, v)| (*k, v.chars().filter(|c| !c.is_control()).collect())).collect();
         let mut raw = name.to_owned();
-        for (k, v) in params {
+        for (k, v) in &params {
             let v = v.replace('"', "'");
             if v.contains([':', ';', ',']) {
                 raw.push_str(&format!(";{k}=\"{v}\""));
@@ -67,7 +71,7 @@ impl Line {
         raw.push_str(value);
         Line {
             name: name.to_owned(),
-            params: params.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            params: params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
             value: value.to_owned(),
             raw,
         }
@@ -271,6 +275,10 @@ BEGIN:VALARM\r\nTRIGGER:-PT15M\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
             "ATTENDEE;CN=\"Doe, Jane\";PARTSTAT=DECLINED:mailto:jane@x.test"
         );
         assert_eq!(split_list("a\\,b,c"), ["a,b", "c"]);
+        // A parameter value a peer sent makes no other line.
+        let evil = att.with_param("CN", Some("Eve\r\nATTENDEE:mailto:x@y.test\u{7}\t"));
+        assert_eq!(evil.raw, "ATTENDEE;PARTSTAT=ACCEPTED;CN=\"EveATTENDEE:mailto:x@y.test\":mailto:jane@x.test");
+        assert_eq!(evil.param("CN"), Some("EveATTENDEE:mailto:x@y.test"));
         for bad in ["BEGIN:VCALENDAR\r\nX:1\r\n", "BEGIN:VCALENDAR\r\nEND:VEVENT\r\n", "END:VCALENDAR\r\n"] {
             assert_eq!(Component::parse(bad), None, "{bad}");
         }
