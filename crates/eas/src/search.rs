@@ -1,5 +1,7 @@
-//! Looking things up (MS-ASCMD §2.2.1.16 Search, §2.2.1.15 ResolveRecipients, §2.2.1.2 Find):
-//! the global address list is the directory's principals the user may see
+//! Looking things up (MS-ASCMD §2.2.1.16 Search, §2.2.1.2 Find; ResolveRecipients, §2.2.1.15,
+//! is `resolve`'s on the same address list):
+//! Search of the mailbox is `mailbox_search`'s; the global address list is the directory's
+//! principals the user may see
 //! (`Directory::visible_principals`, the same scope as DAV's GAL and principal search);
 //! mailbox Find runs the mail domain's search (`relais_mail::search`, TEXT semantics: any header
 //! field or the body contains the words) over the user's own mailboxes.
@@ -8,14 +10,14 @@ use relais_mail::mailbox;
 use relais_mail::search::{Query, Scope};
 use relais_store::{CollectionKind, Principal};
 use relais_wbxml::Element;
-use relais_wbxml::tag::{airsync as a, email, find as f, gal, resolverecipients as rr, search as s};
+use relais_wbxml::tag::{airsync as a, email, find as f, gal, search as s};
 
 use crate::folders::collection_id;
 use crate::sync::server_id;
 use crate::{Answer, Ctx, date_time, text_of};
 
 /// Most results one answer holds, whatever range is asked (MS-ASCMD caps GAL at 100).
-const MAX_RESULTS: usize = 100;
+pub(crate) const MAX_RESULTS: usize = 100;
 /// Most characters of a query.
 const MAX_QUERY: usize = 256;
 
@@ -32,7 +34,7 @@ fn range(text: Option<String>) -> (usize, usize) {
 
 /// The principals of the GAL whose name or address starts with `query` (a word of the name
 /// may start it too), case-insensitively, by display name.
-async fn gal_matches(ctx: &Ctx<'_>, query: &str) -> Result<Vec<Principal>, ()> {
+pub(crate) async fn gal_matches(ctx: &Ctx<'_>, query: &str) -> Result<Vec<Principal>, ()> {
     let q = query.trim().to_lowercase();
     if q.is_empty() {
         return Ok(Vec::new());
@@ -51,7 +53,7 @@ async fn gal_matches(ctx: &Ctx<'_>, query: &str) -> Result<Vec<Principal>, ()> {
     Ok(found)
 }
 
-fn display(p: &Principal) -> String {
+pub(crate) fn display(p: &Principal) -> String {
     if p.display_name.is_empty() { p.address() } else { p.display_name.clone() }
 }
 
@@ -82,8 +84,12 @@ pub(crate) async fn search(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
         Answer::Doc(Element::new(s::SEARCH).with_leaf(s::STATUS, "1").with(Element::new(s::RESPONSE).with(st)))
     };
     let name = text_of(&store, s::NAME).unwrap_or_default();
+    if name.eq_ignore_ascii_case("Mailbox") {
+        let st = crate::mailbox_search::search(ctx, &store).await;
+        return Answer::Doc(Element::new(s::SEARCH).with_leaf(s::STATUS, "1").with(Element::new(s::RESPONSE).with(st)));
+    }
     if !name.eq_ignore_ascii_case("GAL") {
-        // Mailbox search is served by Find (16.1); DocumentLibrary not at all.
+        // DocumentLibrary is not served.
         return store_answer("2", Vec::new(), None, None);
     }
     let query = text_of(&store, s::QUERY).unwrap_or_default();
@@ -101,42 +107,6 @@ pub(crate) async fn search(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
         .collect();
     let range = (!shown.is_empty()).then(|| format!("{first}-{}", first + shown.len() - 1));
     store_answer("1", shown, range, Some(total))
-}
-
-pub(crate) async fn resolve_recipients(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
-    let Some(req) = body.filter(|b| b.tag == rr::RESOLVE_RECIPIENTS) else {
-        return Answer::Doc(Element::new(rr::RESOLVE_RECIPIENTS).with_leaf(rr::STATUS, "5"));
-    };
-    let mut out = Element::new(rr::RESOLVE_RECIPIENTS).with_leaf(rr::STATUS, "1");
-    for to in req.children_with(rr::TO).take(MAX_RESULTS) {
-        let wanted = to.text().trim().to_owned();
-        let Ok(found) = gal_matches(ctx, &wanted).await else {
-            out.push(Element::new(rr::RESPONSE).with_leaf(rr::TO, wanted.as_str()).with_leaf(rr::STATUS, "5"));
-            continue;
-        };
-        // An exact address is one recipient; otherwise every match (status 2: ambiguous).
-        let exact: Vec<&Principal> = found.iter().filter(|p| p.address().eq_ignore_ascii_case(&wanted)).collect();
-        let chosen: Vec<&Principal> = if exact.is_empty() { found.iter().take(MAX_RESULTS).collect() } else { exact };
-        let code = match chosen.len() {
-            0 => "4",
-            1 => "1",
-            _ => "2",
-        };
-        let mut response = Element::new(rr::RESPONSE)
-            .with_leaf(rr::TO, wanted.as_str())
-            .with_leaf(rr::STATUS, code)
-            .with_leaf(rr::RECIPIENT_COUNT, chosen.len().to_string());
-        for p in chosen {
-            response.push(
-                Element::new(rr::RECIPIENT)
-                    .with_leaf(rr::TYPE, "1")
-                    .with_leaf(rr::DISPLAY_NAME, display(p))
-                    .with_leaf(rr::EMAIL_ADDRESS, p.address()),
-            );
-        }
-        out.push(response);
-    }
-    Answer::Doc(out)
 }
 
 pub(crate) async fn find(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
