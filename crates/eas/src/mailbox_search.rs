@@ -117,6 +117,13 @@ fn and(mut conditions: Vec<Query>) -> Query {
     }
 }
 
+/// FreeText (and Find's): every word, anywhere in a header field or the body; quotes around
+/// words are dropped (a phrase is its words).
+pub(crate) fn free_text(text: &str) -> Query {
+    let words = text.split_whitespace().map(|w| w.trim_matches('"')).filter(|w| !w.is_empty());
+    and(words.map(|w| Query::Text(w.to_owned())).collect())
+}
+
 /// One condition of the query. Class, CollectionId and ConversationId narrow the whole search
 /// and are taken only at its top (directly in the Query or its first And).
 fn condition(e: &Element, depth: usize, top: bool, count: &mut usize, asked: &mut Asked) -> Result<Query, Refused> {
@@ -149,8 +156,7 @@ fn condition(e: &Element, depth: usize, top: bool, count: &mut usize, asked: &mu
         if text.chars().count() > MAX_TEXT {
             return Err(8);
         }
-        // Every word, anywhere in a header field or the body (as Find).
-        return Ok(and(text.split_whitespace().map(|w| Query::Text(w.to_owned())).collect()));
+        return Ok(free_text(&text));
     }
     if t == s::GREATER_THAN || t == s::LESS_THAN {
         if !e.has(email::DATE_RECEIVED) {

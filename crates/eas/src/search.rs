@@ -3,12 +3,13 @@
 //! Search of the mailbox is `mailbox_search`'s; the global address list is the directory's
 //! principals the user may see
 //! (`Directory::visible_principals`, the same scope as DAV's GAL and principal search);
-//! mailbox Find runs the mail domain's search (`relais_mail::search`, TEXT semantics: any header
-//! field or the body contains the words) over the user's own mailboxes.
+//! mailbox Find runs the mail domain's search (`relais_mail::search::search_as`, TEXT semantics:
+//! any header field or the body contains the words) over the user's mailboxes it may read.
 
+use relais_mail::MailError;
 use relais_mail::mailbox;
 use relais_mail::search::{Query, Scope};
-use relais_store::{CollectionKind, Principal};
+use relais_store::Principal;
 use relais_wbxml::Element;
 use relais_wbxml::tag::{airsync as a, email, find as f, gal, search as s};
 
@@ -142,27 +143,22 @@ pub(crate) async fn find(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
     }
     let (first, last) = range(criterion.child(f::OPTIONS).and_then(|o| text_of(o, f::RANGE)));
     // Every word, anywhere in a header field or the body.
-    let words: Vec<Query> = text.split_whitespace().map(|w| Query::Text(w.to_owned())).collect();
+    let words = crate::mailbox_search::free_text(&text);
+    if words == Query::All {
+        return status("2");
+    }
     let scope = match text_of(query, a::COLLECTION_ID) {
         Some(id) => match collection_id(&id) {
             Some(c) => Scope::Mailbox(c),
             None => return status("2"),
         },
-        None => {
-            let account = ctx.actor.principal;
-            match ctx.store().read(move |r| r.collections(account, CollectionKind::Mailbox)).await {
-                Ok(list) => Scope::Mailboxes(list.into_iter().map(|c| c.id).collect()),
-                Err(_) => return status("2"),
-            }
-        }
+        None => Scope::Account(ctx.actor.principal),
     };
-    if let Scope::Mailbox(c) = scope
-        && mailbox::changed_since(ctx.store(), &ctx.actor, c, relais_store::Modseq(0)).await.is_err()
-    {
-        return status("3");
-    }
-    let Ok(hits) = relais_mail::search::search(ctx.store(), &scope, &Query::And(words)).await else {
-        return status("2");
+    // Only what the user may read (a folder it may not: 3, as before).
+    let hits = match relais_mail::search::search_as(ctx.store(), &ctx.actor, &scope, &words).await {
+        Ok(h) => h,
+        Err(MailError::NoMailbox | MailError::NoRight { .. }) => return status("3"),
+        Err(_) => return status("2"),
     };
     // Newest first (by UID, which grows with arrival), the client shows the latest matches;
     // only the range asked for is read.
