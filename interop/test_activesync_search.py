@@ -16,6 +16,7 @@ import pytest
 from harness import Relais
 from test_activesync import imap
 from test_activesync_calendar import Phone, caldav_calendar, etree_text
+from test_activesync_more import RawPhone, wait_for
 
 pytestmark = pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
 
@@ -107,6 +108,20 @@ def test_search_finds_a_delivered_message_and_fetch_by_long_id(server, tmp_path)
     assert t.findtext("{*}Status") == "1" and fetch.findtext("{*}Status") == "1", etree_text(t)
     assert fetch.findtext("{*}LongId") == long_id
     assert "zebra numbers" in fetch.findtext("{*}Properties/{*}Body/{*}Data")
+
+    # Forwarded by its LongId (SmartForward's Source), the original's text with it.
+    mime = base64.b64encode(f"To: {BOB}\r\nSubject: Fwd: zebra\r\n\r\nfor you\r\n".encode()).decode()
+    raw = RawPhone(server, tmp_path, ANN, ANN_PW, "SEARCH0004")
+    status, t = raw.raw("SmartForward", '<SmartForward xmlns="ComposeMail:"><ClientId>fwd-1</ClientId>'
+                        f"<Source><LongId>{long_id}</LongId></Source><MIME>{mime}</MIME></SmartForward>")
+    assert status == 200 and t is None, t is not None and etree_text(t)
+    [forwarded] = wait_for(server, BOB, BOB_PW, "INBOX", "Fwd: zebra")
+    assert b"for you" in forwarded and b"zebra numbers" in forwarded
+
+    # 16.1 the same.
+    phone16 = Phone(server, tmp_path, ANN, ANN_PW, "SEARCH0016", version="16.1")
+    st = search(phone16, query, f"<Range>0-9</Range>{body}")
+    assert [x.findtext("{*}LongId") for x in results(st)] == [long_id], etree_text(st)
 
 
 def test_bad_searches_get_a_status(server, tmp_path):
