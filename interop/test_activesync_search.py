@@ -144,9 +144,15 @@ def test_bad_searches_get_a_status(server, tmp_path):
         st = search(ann, query, options)
         assert st.findtext("{*}Status") == status, (name, etree_text(st))
         assert results(st) == [], name
-    # A wide range is served, cut to 100.
+    # A wide range is served, cut to 100; one at the end of the numbers finds nothing.
     st = search(ann, and_query(free), "<Range>0-4000000000</Range>")
     assert st.findtext("{*}Status") == "1", etree_text(st)
+    top = f"{2**64 - 1}-{2**64 - 1}"
+    st = search(ann, and_query(free), f"<Range>{top}</Range>")
+    assert st.findtext("{*}Status") == "1" and results(st) == [], etree_text(st)
+    t = ann.post("Search", f'<Search xmlns="Search:"><Store><Name>GAL</Name><Query>bob</Query>'
+                           f"<Options><Range>{top}</Range></Options></Store></Search>")
+    assert t.findtext("{*}Response/{*}Store/{*}Status") == "1", etree_text(t)
     # Another's message by LongId: not found.
     deliver(server, BOB, "Bob's own zebra", "private")
     bob_hit = results(search(bob, and_query(free)))[0].findtext("{*}LongId")

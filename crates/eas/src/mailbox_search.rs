@@ -261,7 +261,7 @@ async fn run(ctx: &Ctx<'_>, asked: &Asked) -> Result<(Vec<Element>, usize), Refu
     let total = hits.len();
     let (first, last) = asked.range;
     let mut results = Vec::new();
-    for hit in hits.iter().skip(first).take(last + 1 - first) {
+    for hit in hits.iter().skip(first).take(last - first + 1) {
         let Ok(Some((listed, raw))) = mailbox::message(ctx.store(), &ctx.actor, hit.mailbox, hit.uid).await else {
             continue;
         };
@@ -359,5 +359,8 @@ mod tests {
         // A wide range is cut to MAX_RESULTS.
         let wide = parse(&store(q(vec![free()]), range("5-4000000000"))).unwrap();
         assert_eq!(wide.range, (5, 5 + MAX_RESULTS - 1));
+        let max = usize::MAX;
+        let last = parse(&store(q(vec![free()]), range(&format!("{max}-{max}")))).unwrap();
+        assert_eq!(last.range, (max, max));
     }
 }

@@ -30,7 +30,7 @@ fn range(text: Option<String>) -> (usize, usize) {
         .and_then(|(a, b)| Some((a.trim().parse::<usize>().ok()?, b.trim().parse::<usize>().ok()?)))
         .filter(|(a, b)| a <= b)
         .unwrap_or((0, 99));
-    (a, b.min(a + MAX_RESULTS - 1))
+    (a, b.min(a.saturating_add(MAX_RESULTS - 1)))
 }
 
 /// The principals of the GAL whose name or address starts with `query` (a word of the name
@@ -103,7 +103,7 @@ pub(crate) async fn search(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
     let shown: Vec<Element> = found
         .iter()
         .skip(first)
-        .take(last + 1 - first)
+        .take(last - first + 1)
         .map(|p| Element::new(s::RESULT).with(gal_properties(s::PROPERTIES, p)))
         .collect();
     let range = (!shown.is_empty()).then(|| format!("{first}-{}", first + shown.len() - 1));
@@ -129,7 +129,7 @@ pub(crate) async fn find(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
         let shown: Vec<Element> = found
             .iter()
             .skip(first)
-            .take(last + 1 - first)
+            .take(last - first + 1)
             .map(|p| Element::new(f::RESULT).with(gal_properties(f::PROPERTIES, p)))
             .collect();
         let range = (!shown.is_empty()).then(|| format!("{first}-{}", first + shown.len() - 1));
@@ -166,7 +166,7 @@ pub(crate) async fn find(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
     hits.sort_by(|x, y| y.uid.cmp(&x.uid).then(y.mailbox.cmp(&x.mailbox)));
     let total = hits.len();
     let mut found = Vec::new();
-    for hit in hits.iter().skip(first).take(last + 1 - first) {
+    for hit in hits.iter().skip(first).take(last - first + 1) {
         if let Ok(Some(listed)) = mailbox::listed(ctx.store(), &ctx.actor, hit.mailbox, hit.uid).await {
             found.push((listed.message.received_at, hit.mailbox, listed));
         }
@@ -198,4 +198,24 @@ pub(crate) async fn find(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
         .collect();
     let range = (!shown.is_empty()).then(|| format!("{first}-{}", first + shown.len() - 1));
     answer(shown, range, total)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ranges_bounded() {
+        let max = usize::MAX.to_string();
+        for (asked, want) in [
+            (None, (0, 99)),
+            (Some("0-9".to_owned()), (0, 9)),
+            (Some("5-4000000000".to_owned()), (5, 104)),
+            (Some("9-0".to_owned()), (0, 99)),
+            (Some("x".to_owned()), (0, 99)),
+            (Some(format!("{max}-{max}")), (usize::MAX, usize::MAX)),
+        ] {
+            let (first, last) = super::range(asked.clone());
+            assert_eq!((first, last), want, "{asked:?}");
+            assert!(last - first < super::MAX_RESULTS);
+        }
+    }
 }
