@@ -217,11 +217,13 @@ def test_move_a_conversation(server, tmp_path):
     st = search(phone, and_query(f"<ConversationId>{conversation}</ConversationId>"))
     assert len(results(st)) == 2, etree_text(st)
 
-    def move(conv, dst):
+    def move(conv, dst, options="<Options><MoveAlways/></Options>"):
         t = phone.post("ItemOperations", '<ItemOperations xmlns="ItemOperations:"><Move>'
-                       f'<ConversationId>{conv}</ConversationId><DstFldId>{dst}</DstFldId></Move></ItemOperations>')
+                       f'<ConversationId>{conv}</ConversationId><DstFldId>{dst}</DstFldId>{options}</Move>'
+                       '</ItemOperations>')
         return t.findtext("{*}Response/{*}Move/{*}Status")
 
+    assert move(conversation, ids["Travel"], options="") == "155", "MoveAlways is required"
     assert move(conversation, ids["Travel"]) == "1"
     with imap(server, ANN, ANN_PW) as m:
         m.select_folder("Travel")

@@ -5,11 +5,13 @@
 //! - EmptyFolderContents: every message of a folder out (and with DeleteSubFolders its
 //!   subfolders deleted), through the mail domain's `mailbox::empty` in one transaction.
 //! - Move: a conversation (ConversationId) moved to DstFldId — each of its messages in the
-//!   account's mail folders but the destination, Sent Items, Drafts and Deleted Items, through
-//!   the mail domain's move. MoveAlways (move its later messages too) is not kept.
+//!   account's mail folders but the destination and Sent Items (MS-ASCON §2.2.2.8), through the mail
+//!   domain's move. MoveAlways is required (155 without it, §2.2.3.118); that it also asks for
+//!   the conversation's later messages to be moved is not kept (no rule is stored).
 //!
 //! Statuses (§2.2.3.177.8): 2 a request that cannot be read, 3 a server error, 6 a folder,
-//! message or conversation not found, 16 a folder the user sees but may not change.
+//! message or conversation not found, 16 a folder the user sees but may not change, 155 a
+//! required element missing.
 
 use std::collections::BTreeMap;
 
@@ -130,7 +132,7 @@ fn refusal(e: MailError) -> &'static str {
     }
 }
 
-/// EmptyFolderContents (MS-ASCMD §2.2.3.57): `<airsync:CollectionId>` and
+/// EmptyFolderContents (MS-ASCMD §2.2.3.58): `<airsync:CollectionId>` and
 /// `<Options><DeleteSubFolders/></Options>`.
 async fn empty_folder(ctx: &Ctx<'_>, op: &Element) -> Element {
     let answer = |code: &str, id: &str| {
@@ -161,12 +163,15 @@ async fn move_conversation(ctx: &Ctx<'_>, op: &Element) -> Element {
         }
     };
     let (Some(wanted), Some(dst)) = (conversation.clone(), text_of(op, io::DST_FLD_ID)) else { return answer("2") };
+    if !op.child(io::OPTIONS).is_some_and(|o| o.has(io::MOVE_ALWAYS)) {
+        return answer("155");
+    }
     let Some(target) = collection_id(&dst) else { return answer("6") };
     let Ok(folders) = crate::folders::current(ctx).await else { return answer("3") };
-    // Sent Items, Drafts and Deleted Items keep theirs (as a conversation move in Outlook).
+    // From every folder but Sent Items (MS-ASCON §2.2.2.8).
     let sources: Vec<_> = crate::mailbox_search::mail_folders(folders)
         .into_iter()
-        .filter(|f| !matches!(f.kind, 3..=5))
+        .filter(|f| f.kind != 5)
         .filter_map(|f| collection_id(&f.id))
         .filter(|c| *c != target)
         .collect();

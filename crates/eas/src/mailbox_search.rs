@@ -191,7 +191,7 @@ pub(crate) async fn search(ctx: &Ctx<'_>, store: &Element) -> Element {
 fn answer(code: u8, results: Vec<Element>, shown: Option<(Option<String>, usize)>) -> Element {
     let mut st = Element::new(s::STORE).with_leaf(s::STATUS, code.to_string());
     if let Some((range, total)) = shown {
-        // No match is an empty Result (MS-ASCMD §2.2.3.156.2).
+        // No match is an empty Result for the mailbox (MS-ASCMD §2.2.3.155.3).
         st = if results.is_empty() { st.with_empty(s::RESULT) } else { st.with_all(results) };
         if let Some(r) = range {
             st = st.with_leaf(s::RANGE, r);
