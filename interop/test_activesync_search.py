@@ -262,6 +262,14 @@ def test_resolve_recipients_availability_from_caldav(server, tmp_path):
     assert availability.findtext("{*}Status") == "1", etree_text(t)
     assert availability.findtext("{*}MergedFreeBusy") == "0" * 20 + "22" + "0" * 6 + "1" + "0" * 19
     assert responses["nobody@example.test"].findtext("{*}Status") == "4"
+    # An ambiguous name gets suggestions without free/busy; more than 100 To, 160 each.
+    window = f"<Availability><StartTime>{start}</StartTime><EndTime>{end}</EndTime></Availability>"
+    t = resolve(["Example"], window)
+    assert t.findtext("{*}Response/{*}Status") == "2", etree_text(t)
+    assert t.find(".//{*}Availability") is None
+    t = resolve([BOB] * 101, window)
+    statuses = {a.findtext("{*}Status") for a in t.iterfind(".//{*}Availability")}
+    assert statuses == {"160"} and t.find(".//{*}MergedFreeBusy") is None, etree_text(t)
     # Too long a span, an end before the start, no start: Status 5 for the request.
     far = f"{(day + datetime.timedelta(days=60)).isoformat()}T00:00:00.000Z"
     for bad in (f"<StartTime>{start}</StartTime><EndTime>{far}</EndTime>",

@@ -11,9 +11,10 @@
 //! A recipient's `Availability` holds `MergedFreeBusy`, one digit per half hour from StartTime
 //! (0 free, 1 tentative, 2 busy; §2.2.3.107), from the groupware domain's busy time of a local
 //! user's default calendar as the user may see it (`Groupware::busy_of_address`, the rule of
-//! CalDAV scheduling free/busy). Its Status (§2.2.3.177.12): 1, 160 past the recipients whose
-//! availability one request gets, 162 a failure to retry, 163 no free/busy to tell (not a
-//! local calendar user). A missing or unreadable StartTime, or a span shorter than 30 minutes
+//! CalDAV scheduling free/busy), for a To that resolves to one recipient (suggestions for an
+//! ambiguous one get none, §2.2.3.183). Its Status (§2.2.3.177.12): 1, 160 when the request
+//! holds more than 100 To, 162 a failure to retry, 163 no free/busy to tell (not a local
+//! calendar user; a group's members are not merged). A missing or unreadable StartTime, or a span shorter than 30 minutes
 //! or longer than `MAX_SPAN_DAYS`, is Status 5 for the request; EndTime defaults to 7 days
 //! after StartTime (§2.2.3.61.1).
 
@@ -28,8 +29,8 @@ use crate::{Answer, Ctx, text_of};
 const SLOT: i64 = 1_800;
 /// The longest span asked (Exchange 2010 and later: 42 days).
 const MAX_SPAN_DAYS: i64 = 42;
-/// Most recipients whose availability one request gets (the rest: Status 160).
-const MAX_AVAILABILITY: usize = 20;
+/// Most To elements of a request with Availability (§2.2.3.183; more: Status 160).
+const MAX_AVAILABILITY: usize = 100;
 
 /// A span of free/busy asked, in Unix seconds.
 type Span = Result<Option<(i64, i64)>, ()>;
@@ -54,7 +55,8 @@ pub(crate) async fn resolve_recipients(ctx: &Ctx<'_>, body: Option<Element>) -> 
     let Some(req) = body.filter(|b| b.tag == rr::RESOLVE_RECIPIENTS) else { return refused("5") };
     let Ok(span) = span(req.child(rr::OPTIONS)) else { return refused("5") };
     let mut out = Element::new(rr::RESOLVE_RECIPIENTS).with_leaf(rr::STATUS, "1");
-    let mut told = 0;
+    // With Availability at most 100 To (§2.2.3.183): past that every Availability is 160.
+    let too_many = req.children_with(rr::TO).count() > MAX_AVAILABILITY;
     for to in req.children_with(rr::TO).take(MAX_RESULTS) {
         let wanted = to.text().trim().to_owned();
         let Ok(found) = gal_matches(ctx, &wanted).await else {
@@ -73,19 +75,19 @@ pub(crate) async fn resolve_recipients(ctx: &Ctx<'_>, body: Option<Element>) -> 
             .with_leaf(rr::TO, wanted.as_str())
             .with_leaf(rr::STATUS, code)
             .with_leaf(rr::RECIPIENT_COUNT, chosen.len().to_string());
+        // Free/busy only for a To that names one recipient (§2.2.3.183), not for suggestions.
+        let unique = chosen.len() == 1;
         for p in chosen {
             let mut recipient = Element::new(rr::RECIPIENT)
                 .with_leaf(rr::TYPE, "1")
                 .with_leaf(rr::DISPLAY_NAME, display(p))
                 .with_leaf(rr::EMAIL_ADDRESS, p.address());
-            if let Some((start, end)) = span {
-                told += 1;
-                let availability = if told > MAX_AVAILABILITY {
+            if let Some((start, end)) = span.filter(|_| unique) {
+                recipient.push(if too_many {
                     Element::new(rr::AVAILABILITY).with_leaf(rr::STATUS, "160")
                 } else {
                     availability(ctx, &p.address(), start, end).await
-                };
-                recipient.push(availability);
+                });
             }
             response.push(recipient);
         }
