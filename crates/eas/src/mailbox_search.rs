@@ -321,6 +321,13 @@ mod tests {
         assert_eq!((asked.collections.as_slice(), asked.deep, asked.range), (&["5".to_owned()][..], true, (10, 19)));
         assert!(!asked.other_class);
         assert_eq!(asked.body.truncation, Some(super::DEFAULT_TRUNCATION));
+        // MIME asked with MIMESupport, as Sync takes them.
+        let mime = Element::new(s::OPTIONS).with_leaf(a::MIME_SUPPORT, "2").with(
+            Element::new(relais_wbxml::tag::airsyncbase::BODY_PREFERENCE)
+                .with_leaf(relais_wbxml::tag::airsyncbase::TYPE, "4"),
+        );
+        let body = parse(&store(and(vec![Element::leaf(s::FREE_TEXT, "x")]), Some(mime))).unwrap().body;
+        assert_eq!((body.kind, body.mime_support, body.truncation), (4, 2, None));
         // An Or of words; another class.
         let or =
             Element::new(s::QUERY).with(Element::new(s::OR).with_leaf(s::FREE_TEXT, "a").with_leaf(s::FREE_TEXT, "b"));
