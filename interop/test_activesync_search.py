@@ -23,6 +23,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
 DOMAIN = "example.test"
 ANN, ANN_PW = f"ann@{DOMAIN}", "correct horse battery"
 BOB, BOB_PW = f"bob@{DOMAIN}", "another good password"
+TEAM = f"team@{DOMAIN}"
 INBOX = 2
 NS = 'xmlns="Search:" xmlns:airsync="AirSync:" xmlns:email="Email:" xmlns:airsyncbase="AirSyncBase:"'
 
@@ -34,6 +35,9 @@ def server(tmp_path_factory):
     r.admin("domain", "add", DOMAIN)
     r.admin("user", "add", ANN, "--password", ANN_PW, "--name", "Ann Example")
     r.admin("user", "add", BOB, "--password", BOB_PW, "--name", "Bob Example")
+    r.admin("group", "add", TEAM)
+    for member in (ANN, BOB):
+        r.admin("group", "member", "add", TEAM, member)
     with r:
         yield r
 
@@ -262,6 +266,11 @@ def test_resolve_recipients_availability_from_caldav(server, tmp_path):
     assert availability.findtext("{*}Status") == "1", etree_text(t)
     assert availability.findtext("{*}MergedFreeBusy") == "0" * 20 + "22" + "0" * 6 + "1" + "0" * 19
     assert responses["nobody@example.test"].findtext("{*}Status") == "4"
+    # A group: its members' busy time merged (Ann's calendar is empty).
+    t = resolve([TEAM], f"<Availability><StartTime>{start}</StartTime><EndTime>{end}</EndTime></Availability>")
+    team = t.find("{*}Response/{*}Recipient/{*}Availability")
+    assert team is not None and team.findtext("{*}Status") == "1", etree_text(t)
+    assert team.findtext("{*}MergedFreeBusy") == availability.findtext("{*}MergedFreeBusy")
     # An ambiguous name gets suggestions without free/busy; more than 100 To, 160 each.
     window = f"<Availability><StartTime>{start}</StartTime><EndTime>{end}</EndTime></Availability>"
     t = resolve(["Example"], window)

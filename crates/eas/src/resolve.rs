@@ -12,13 +12,15 @@
 //! (0 free, 1 tentative, 2 busy; §2.2.3.107), from the groupware domain's busy time of a local
 //! user's default calendar as the user may see it (`Groupware::busy_of_address`, the rule of
 //! CalDAV scheduling free/busy), for a To that resolves to one recipient (suggestions for an
-//! ambiguous one get none, §2.2.3.183). Its Status (§2.2.3.177.12): 1, 160 when the request
-//! holds more than 100 To, 162 a failure to retry, 163 no free/busy to tell (not a local
-//! calendar user; a group's members are not merged). A missing or unreadable StartTime, or a span shorter than 30 minutes
+//! ambiguous one get none, §2.2.3.183); a group's is its members' merged. Its Status
+//! (§2.2.3.177.12): 1, 160 when the request holds more than 100 To, 161 a group of more than
+//! 20 members, 162 a failure to retry, 163 no free/busy to tell (not a local calendar user, a
+//! group none of whose members is one). A missing or unreadable StartTime, or a span shorter than 30 minutes
 //! or longer than `MAX_SPAN_DAYS`, is Status 5 for the request; EndTime defaults to 7 days
 //! after StartTime (§2.2.3.61.1).
 
-use relais_store::Principal;
+use relais_groupware::freebusy::{Busy, merged};
+use relais_store::{Principal, PrincipalKind};
 use relais_wbxml::Element;
 use relais_wbxml::tag::resolverecipients as rr;
 
@@ -29,6 +31,8 @@ use crate::{Answer, Ctx, text_of};
 const SLOT: i64 = 1_800;
 /// The longest span asked (Exchange 2010 and later: 42 days).
 const MAX_SPAN_DAYS: i64 = 42;
+/// Most members of a group whose free/busy is merged (§2.2.3.183; more: Status 161).
+const MAX_GROUP: usize = 20;
 /// Most To elements of a request with Availability (§2.2.3.183; more: Status 160).
 const MAX_AVAILABILITY: usize = 100;
 
@@ -86,7 +90,7 @@ pub(crate) async fn resolve_recipients(ctx: &Ctx<'_>, body: Option<Element>) -> 
                 recipient.push(if too_many {
                     Element::new(rr::AVAILABILITY).with_leaf(rr::STATUS, "160")
                 } else {
-                    availability(ctx, &p.address(), start, end).await
+                    availability(ctx, p, start, end).await
                 });
             }
             response.push(recipient);
@@ -96,13 +100,37 @@ pub(crate) async fn resolve_recipients(ctx: &Ctx<'_>, body: Option<Element>) -> 
     Answer::Doc(out)
 }
 
-/// The Availability of one recipient over [start, end).
-async fn availability(ctx: &Ctx<'_>, address: &str, start: i64, end: i64) -> Element {
+/// The Availability of one recipient over [start, end): a user's busy time, or a group's —
+/// its members' merged (§2.2.3.183), 161 past `MAX_GROUP` members.
+async fn availability(ctx: &Ctx<'_>, p: &Principal, start: i64, end: i64) -> Element {
     let status = |code: &str| Element::new(rr::AVAILABILITY).with_leaf(rr::STATUS, code);
-    match ctx.eas.groupware().busy_of_address(&ctx.actor, address, start, end).await {
-        Ok(Some(busy)) => {
-            status("1").with_leaf(rr::MERGED_FREE_BUSY, relais_groupware::freebusy::merged(start, end, SLOT, &busy))
+    let gw = ctx.eas.groupware();
+    let busy = if p.kind == PrincipalKind::Group {
+        let members = match ctx.eas.directory.members(&p.address()).await {
+            Ok(m) if m.len() > MAX_GROUP => return status("161"),
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!(error = %e, "eas: group members unreadable");
+                return status("162");
+            }
+        };
+        let mut all: Option<Vec<Busy>> = None;
+        for m in members {
+            match gw.busy_of_address(&ctx.actor, &m.address(), start, end).await {
+                Ok(Some(b)) => all.get_or_insert_with(Vec::new).extend(b),
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "eas: free/busy unreadable");
+                    return status("162");
+                }
+            }
         }
+        Ok(all)
+    } else {
+        gw.busy_of_address(&ctx.actor, &p.address(), start, end).await
+    };
+    match busy {
+        Ok(Some(busy)) => status("1").with_leaf(rr::MERGED_FREE_BUSY, merged(start, end, SLOT, &busy)),
         Ok(None) => status("163"),
         Err(e) => {
             tracing::warn!(error = %e, "eas: free/busy unreadable");
