@@ -7,8 +7,8 @@
 //!   refused (a wiped device is refused), the policy key checked (Provision aside), the command.
 //! - Commands: Provision (`provision`), FolderSync and FolderCreate/Update/Delete (`folders`),
 //!   Sync (`sync_request`: kept requests, Wait) of mail folders (`sync`)
-//!   and of address books, calendars and task lists (`objects`, with the classes `contacts`,
-//!   `calendar`, `tasks`), MeetingResponse (`meeting`),
+//!   and of address books, calendars, task lists and notes (`objects`, with the classes
+//!   `contacts`, `calendar`, `tasks`, `notes`), MeetingResponse (`meeting`),
 //!   Ping (`ping`; its waiting in `watch`, shared with Sync), SendMail (`sendmail`), ItemOperations Fetch (`itemops`), MoveItems
 //!   (`moveitems`), GetItemEstimate (`estimate`), Search (GAL), ResolveRecipients and Find
 //!   (`search`), Settings UserInformation/DeviceInformation (`settings`).
@@ -26,6 +26,7 @@ mod folders;
 mod itemops;
 mod meeting;
 mod moveitems;
+mod notes;
 mod objects;
 mod ping;
 mod provision;
