@@ -74,7 +74,8 @@ def test_notes_both_ways(server, tmp_path):
     phones_uid = j.icalendar_component["UID"]
 
     # A note saved over CalDAV reaches the phone; a GetItemEstimate counts it first.
-    dav.save_journal(journal("dav-note-1", "Ideas", "a boat\\nwith wheels", "CATEGORIES:Dreams\r\nX-ONLY-CALDAV:kept\r\n"))
+    dav.save_journal(journal("dav-note-1", "Ideas", "a boat\\nwith wheels",
+                             "CATEGORIES:Dreams\r\nX-ONLY-CALDAV:kept\r\n"))
     assert phone.estimate(notes_id, key) == ("1", "1")
     r = phone.sync(notes_id, key)
     [(sid, note)] = commands(r, "Add").items()
@@ -85,7 +86,8 @@ def test_notes_both_ways(server, tmp_path):
     key = r.findtext("{*}SyncKey")
 
     # The phone changes CalDAV's note: CalDAV reads the change, and what only it knew stays.
-    change = (f'<Commands><Change><ServerId>{sid}</ServerId><ApplicationData><notes:Subject>Ideas (more)</notes:Subject>'
+    change = (f'<Commands><Change><ServerId>{sid}</ServerId><ApplicationData>'
+              '<notes:Subject>Ideas (more)</notes:Subject>'
               '<base:Body><base:Type>1</base:Type><base:Data>a boat with wings</base:Data></base:Body>'
               '<notes:MessageClass>IPM.StickyNote</notes:MessageClass><notes:Categories><notes:Category>Dreams'
               '</notes:Category></notes:Categories></ApplicationData></Change></Commands>')
