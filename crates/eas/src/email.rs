@@ -91,7 +91,7 @@ pub(crate) fn file_reference(collection: &str, uid: u32, index: u32) -> String {
 }
 
 /// Cuts `text` to at most `max` octets on a character boundary.
-fn cut(text: &str, max: usize) -> &str {
+pub(crate) fn cut(text: &str, max: usize) -> &str {
     if text.len() <= max {
         return text;
     }

@@ -7,8 +7,8 @@
 //!   refused (a wiped device is refused), the policy key checked (Provision aside), the command.
 //! - Commands: Provision (`provision`), FolderSync and FolderCreate/Update/Delete (`folders`),
 //!   Sync (`sync_request`: kept requests, Wait) of mail folders (`sync`)
-//!   and of address books, calendars and task lists (`objects`, with the classes `contacts`,
-//!   `calendar`, `tasks`), MeetingResponse (`meeting`),
+//!   and of address books, calendars, task lists and notes (`objects`, with the classes
+//!   `contacts`, `calendar`, `tasks`, `notes`), MeetingResponse (`meeting`),
 //!   Ping (`ping`; its waiting in `watch`, shared with Sync), SendMail (`sendmail`), ItemOperations Fetch, EmptyFolderContents and Move (`itemops`), MoveItems
 //!   (`moveitems`), GetItemEstimate (`estimate`), Search (GAL, and the mailbox in
 //!   `mailbox_search`) and Find (`search`), ResolveRecipients with free/busy (`resolve`), Settings UserInformation/DeviceInformation (`settings`).
@@ -27,6 +27,7 @@ mod itemops;
 mod mailbox_search;
 mod meeting;
 mod moveitems;
+mod notes;
 mod objects;
 mod ping;
 mod provision;
