@@ -23,6 +23,7 @@ use relais_wbxml::{Element, decode, encode};
 #[path = "http.rs"]
 mod http;
 mod procmem;
+mod wake;
 use http::Http;
 
 struct Args {
@@ -181,15 +182,15 @@ mod ping {
     use std::sync::Arc;
     use std::time::{Duration, Instant};
 
-    use anyhow::{Result, bail};
+    use anyhow::Result;
     use relais_wbxml::Element;
     use relais_wbxml::tag::ping as p;
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-    use tokio::net::{TcpSocket, TcpStream};
+    use tokio::net::TcpSocket;
     use tokio::sync::mpsc;
 
     use super::{Args, Device, Http};
     use crate::procmem::rss_kib;
+    use crate::wake::deliver_one;
 
     /// A device up to its parked Ping; sends (its number, when its Ping was answered, the
     /// status) once answered.
@@ -215,41 +216,6 @@ mod ping {
         let at = Instant::now();
         answered.send((i, at, r.text_of(p::STATUS).map(|s| s.into_owned()).unwrap_or_default())).await.ok();
         Ok(())
-    }
-
-    async fn deliver_one(smtp: &str, to: &str) -> Result<Instant> {
-        let (r, mut w) = TcpStream::connect(smtp).await?.into_split();
-        let mut r = BufReader::new(r);
-        let mut line = String::new();
-        let mut expect = async |code: &str, r: &mut BufReader<tokio::net::tcp::OwnedReadHalf>| -> Result<()> {
-            loop {
-                line.clear();
-                if r.read_line(&mut line).await? == 0 {
-                    bail!("SMTP closed");
-                }
-                if !line.starts_with(code) {
-                    bail!("SMTP: expected {code}, got {line:?}");
-                }
-                if line.as_bytes().get(3) == Some(&b' ') {
-                    return Ok(());
-                }
-            }
-        };
-        expect("220", &mut r).await?;
-        w.write_all(b"EHLO bench.test\r\n").await?;
-        expect("250", &mut r).await?;
-        w.write_all(format!("MAIL FROM:<bench@bench.test>\r\nRCPT TO:<{to}>\r\nDATA\r\n").as_bytes()).await?;
-        expect("250", &mut r).await?;
-        expect("250", &mut r).await?;
-        expect("354", &mut r).await?;
-        w.write_all(
-            format!("From: <bench@bench.test>\r\nTo: <{to}>\r\nSubject: wake\r\n\r\nwake up\r\n.\r\n").as_bytes(),
-        )
-        .await?;
-        expect("250", &mut r).await?;
-        let at = Instant::now();
-        w.write_all(b"QUIT\r\n").await?;
-        Ok(at)
     }
 
     pub(super) async fn run(a: &Args) -> Result<()> {
@@ -307,7 +273,7 @@ mod ping {
         let wake: Vec<usize> = (0..a.wake.min(a.count)).map(|k| k * a.count / a.wake.max(1)).collect();
         let mut sent = std::collections::HashMap::new();
         for i in &wake {
-            let at = deliver_one(&a.smtp, &format!("u{i}@{}", a.domain)).await?;
+            let (_, at) = deliver_one(&a.smtp, &format!("u{i}@{}", a.domain)).await?;
             sent.insert(*i, at);
         }
         let mut latencies = Vec::new();
