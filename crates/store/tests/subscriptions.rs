@@ -52,7 +52,7 @@ async fn migrated(f: Fresh) {
         "DELETE FROM schema_version WHERE version >= 12; DROP TABLE mailbox_subscriptions; DROP TABLE migration_progress; \
          DROP TABLE message_search; DROP TABLE message_text; DROP TABLE message_headers; \
          ALTER TABLE collections DROP COLUMN recent_uid; DROP TABLE devices; DROP TABLE device_sync; DROP TABLE migration_messages; \
-         DROP TABLE device_policies; \
+         DROP TABLE device_policies; DROP INDEX mailbox_messages_received; ALTER TABLE mailbox_messages DROP COLUMN received_at; \
          UPDATE collections SET subscribed = 0 WHERE id = {};",
         work.0
     );
