@@ -68,6 +68,11 @@ pub struct EasConfig {
     pub max_ping_folders: usize,
     /// Most collections in one Sync request.
     pub max_sync_collections: usize,
+    /// Octets of content (bodies, MIME, attachments) one Sync or ItemOperations answer holds
+    /// at most: past it the rest waits for the next request (Sync's MoreAvailable), so a
+    /// request never makes the server hold a window of 512 large messages at once. The first
+    /// item of an answer is sent whatever its size.
+    pub max_answer_bytes: usize,
 }
 
 impl Default for EasConfig {
@@ -78,6 +83,7 @@ impl Default for EasConfig {
             heartbeat: (60, 3540),
             max_ping_folders: 300,
             max_sync_collections: 300,
+            max_answer_bytes: 16 << 20,
         }
     }
 }
@@ -380,6 +386,24 @@ pub(crate) fn clamp(secs: u64, (min, max): (u64, u64)) -> Duration {
 /// The text of `tag` under `e`, trimmed.
 pub(crate) fn text_of(e: &Element, tag: Tag) -> Option<String> {
     e.text_of(tag).map(|t| t.trim().to_owned())
+}
+
+/// About how many octets `e` takes in an answer: its text and opaque data, and a few for
+/// each element.
+pub(crate) fn weight(e: &Element) -> usize {
+    let mut total = 0usize;
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        total = total.saturating_add(2);
+        for n in &e.children {
+            match n {
+                relais_wbxml::Node::Element(c) => stack.push(c),
+                relais_wbxml::Node::Text(t) => total = total.saturating_add(t.len()),
+                relais_wbxml::Node::Opaque(b) => total = total.saturating_add(b.len()),
+            }
+        }
+    }
+    total
 }
 
 /// An ActiveSync date-time (MS-ASDTYPE §2.3: `2009-02-19T08:35:17.000Z`).

@@ -101,7 +101,7 @@ pub(crate) fn collection_status(key: &str, id: &str, status: u32) -> Element {
 
 /// One collection of a Sync request (`sync_request`): a groupware collection as its class,
 /// else a mail folder.
-pub(crate) async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>) -> Element {
+pub(crate) async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>, budget: &mut usize) -> Element {
     let key_text = text_of(c, a::SYNC_KEY).unwrap_or_default();
     let id = text_of(c, a::COLLECTION_ID).unwrap_or_default();
     let Some(mailbox) = collection_id(&id) else { return collection_status(&key_text, &id, 12) };
@@ -191,7 +191,9 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>
         // The FilterType window moves on with the days: what the device holds from before
         // it is told as SoftDelete (MS-ASCMD §2.2.3.168), kept in the mailbox.
         let within = since_for(crate::clamp_filter(state.filter, ctx.policy().await.max_email_age_filter));
-        let delta = match mailbox::delta_within(ctx.store(), &ctx.actor, mailbox, state.held(), within, window).await {
+        let own_add = |uid: u32| state.added.iter().chain(&own.added).any(|(_, u)| *u == uid);
+        let to = Missing { id: &id, mailbox, state: &state, within, window };
+        let (delta, adds) = match missing(ctx, &to, &own_add, budget).await {
             Ok(d) => d,
             Err(MailError::Store(relais_store::Error::ChangesTooOld { .. })) => return collection_status("0", &id, 3),
             Err(MailError::NoMailbox | MailError::NoRight { .. }) => return collection_status(&key_text, &id, 12),
@@ -220,21 +222,7 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>
                     .with(Element::new(a::APPLICATION_DATA).with(read).with(flag)),
             );
         }
-        let own_add = |uid: u32| state.added.iter().chain(&own.added).any(|(_, u)| *u == uid);
-        for m in delta.added.iter().filter(|m| !own_add(m.message.uid.0)) {
-            let raw = match &m.message.blob {
-                Some(b) => ctx.store().blob(b.clone()).await.unwrap_or_default(),
-                None => Vec::new(),
-            };
-            commands.push(
-                Element::new(a::ADD).with_leaf(a::SERVER_ID, server_id(&id, m.message.uid)).with(application_data(
-                    m,
-                    &raw,
-                    &id,
-                    &state.body,
-                )),
-            );
-        }
+        commands.extend(adds);
         more = delta.more;
         next = State {
             modseq: delta.held.modseq.0,
@@ -266,6 +254,73 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>
         el = el.with_empty(a::MORE_AVAILABLE);
     }
     save(ctx, &id, key, &stored, &state, next, el).await
+}
+
+/// What a device is missing in a mail folder: from the state it holds, messages received
+/// since `within`, at most `window` new ones.
+struct Missing<'a> {
+    id: &'a str,
+    mailbox: CollectionId,
+    state: &'a State,
+    within: i64,
+    window: usize,
+}
+
+/// The delta and the Adds of the new messages (but the device's own, `own_add`) within
+/// `budget` octets of content, which the request's collections share
+/// (`EasConfig::max_answer_bytes`; a message goes whatever its size while some is left).
+/// When the window's new messages do not fit, the delta is taken again for the ones that do,
+/// so the state saved covers exactly what is sent and the rest comes after MoreAvailable.
+async fn missing(
+    ctx: &Ctx<'_>,
+    to: &Missing<'_>,
+    own_add: &(dyn Fn(u32) -> bool + Sync),
+    budget: &mut usize,
+) -> Result<(mailbox::Delta, Vec<Element>), MailError> {
+    let mut limit = if *budget == 0 { 0 } else { to.window };
+    let mut built: std::collections::HashMap<u32, Element> = std::collections::HashMap::new();
+    loop {
+        let delta =
+            mailbox::delta_within(ctx.store(), &ctx.actor, to.mailbox, to.state.held(), to.within, limit).await?;
+        let mut left = *budget;
+        let mut adds = Vec::new();
+        let mut cut = None;
+        for (i, m) in delta.added.iter().enumerate() {
+            let uid = m.message.uid.0;
+            if own_add(uid) {
+                continue;
+            }
+            // Each collection with budget left sends one message at least.
+            if left == 0 {
+                cut = Some(i);
+                break;
+            }
+            let add = match built.remove(&uid) {
+                Some(add) => add,
+                None => {
+                    let raw = match &m.message.blob {
+                        Some(b) => ctx.store().blob(b.clone()).await.unwrap_or_default(),
+                        None => Vec::new(),
+                    };
+                    let data = application_data(m, &raw, to.id, &to.state.body);
+                    Element::new(a::ADD).with_leaf(a::SERVER_ID, server_id(to.id, m.message.uid)).with(data)
+                }
+            };
+            left = left.saturating_sub(crate::weight(&add));
+            adds.push((uid, add));
+        }
+        match cut {
+            // Fewer each time: `i` is below the number the last limit let through.
+            Some(i) => {
+                built.extend(adds);
+                limit = i;
+            }
+            None => {
+                *budget = left;
+                return Ok((delta, adds.into_iter().map(|(_, add)| add).collect()));
+            }
+        }
+    }
 }
 
 /// Stores the new state under a new key and finishes the collection's answer (`body` holds

@@ -192,8 +192,10 @@ pub(crate) async fn sync(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
 
 async fn run(ctx: &Ctx<'_>, collections: &[Element], window: Option<usize>) -> Vec<Element> {
     let mut out = Vec::with_capacity(collections.len());
+    // The answer's content, shared by its collections.
+    let mut budget = ctx.eas.config.max_answer_bytes;
     for c in collections {
-        out.push(crate::sync::collection(ctx, c, window).await);
+        out.push(crate::sync::collection(ctx, c, window, &mut budget).await);
     }
     out
 }

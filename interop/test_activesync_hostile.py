@@ -1,0 +1,73 @@
+"""ActiveSync against requests that cost the server: what one answer may hold, how many folders
+one request may name, state that is not the device's (against the real binary, with the WBXML
+client of test_activesync_more.py).
+"""
+
+import smtplib
+import time
+from email.message import EmailMessage
+
+import pytest
+
+from harness import Relais
+from test_activesync_calendar import etree_text
+from test_activesync_more import RawPhone, collection_xml, sync_xml
+
+pytestmark = pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
+
+DOMAIN = "example.test"
+ANN, ANN_PW = f"ann@{DOMAIN}", "correct horse battery"
+BOB, BOB_PW = f"bob@{DOMAIN}", "another good password"
+INBOX = 2
+# EasConfig::max_answer_bytes.
+ANSWER_BYTES = 16 << 20
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    r = Relais(tmp_path_factory.mktemp("eashostile") / "data", listeners=["smtp"])
+    r.admin("domain", "add", DOMAIN)
+    for user, pw in ((ANN, ANN_PW), (BOB, BOB_PW)):
+        r.admin("user", "add", user, "--password", pw)
+    with r:
+        yield r
+
+
+def deliver(server, to, subject, text="hello"):
+    msg = EmailMessage()
+    msg["From"] = "Carol Sender <carol@elsewhere.test>"
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg.set_content(text)
+    with smtplib.SMTP(*server.addr("smtp"), timeout=60) as s:
+        s.send_message(msg)
+
+
+def big_text(octets):
+    line = "0123456789" * 7 + "\n"
+    return line * (octets // len(line))
+
+
+def test_a_sync_answer_holds_a_bounded_amount_of_content(server, tmp_path):
+    phone = RawPhone(server, tmp_path, ANN, ANN_PW, "BIGSYNC1")
+    inbox = phone.folders()[INBOX]
+    key = phone.start(inbox)
+    # Three messages of 9 MiB of text each, asked for whole (no TruncationSize) in a window of
+    # 100: the answer stops once 16 MiB are in it (the message that crosses it is sent).
+    for i in range(3):
+        deliver(server, ANN, f"big {i}", big_text(9 << 20))
+    time.sleep(0.5)
+    c = phone.sync(inbox, key)
+    adds = c.findall("{*}Commands/{*}Add")
+    assert [a.findtext(".//{*}Subject") for a in adds] == ["big 0", "big 1"]
+    assert c.find("{*}MoreAvailable") is not None
+    assert all(len(a.findtext(".//{*}Body/{*}Data")) > 9_000_000 for a in adds)
+    c = phone.sync(inbox, c.findtext("{*}SyncKey"))
+    assert [a.findtext(".//{*}Subject") for a in c.iterfind("{*}Commands/{*}Add")] == ["big 2"], etree_text(c)
+    assert c.find("{*}MoreAvailable") is None
+    # Small ones still go a window at a time.
+    for i in range(5):
+        deliver(server, ANN, f"small {i}")
+    time.sleep(0.5)
+    c = phone.sync(inbox, c.findtext("{*}SyncKey"))
+    assert len(c.findall("{*}Commands/{*}Add")) == 5 and c.find("{*}MoreAvailable") is None
