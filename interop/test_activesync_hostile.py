@@ -71,3 +71,35 @@ def test_a_sync_answer_holds_a_bounded_amount_of_content(server, tmp_path):
     time.sleep(0.5)
     c = phone.sync(inbox, c.findtext("{*}SyncKey"))
     assert len(c.findall("{*}Commands/{*}Add")) == 5 and c.find("{*}MoreAvailable") is None
+
+
+def item_operations(phone, fetches):
+    xml = f'<ItemOperations xmlns="ItemOperations:" xmlns:base="AirSyncBase:">{fetches}</ItemOperations>'
+    status, t = phone.raw("ItemOperations", xml)
+    assert status == 200, status
+    return t
+
+
+def test_an_item_operations_answer_holds_a_bounded_amount_of_content(server, tmp_path):
+    phone = RawPhone(server, tmp_path, BOB, BOB_PW, "BIGFETCH")
+    inbox = phone.folders()[INBOX]
+    key = phone.start(inbox)
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "carol@elsewhere.test", BOB, "an attachment"
+    msg.set_content("see attached")
+    msg.add_attachment(b"\x01" * (7 << 20), maintype="application", subtype="octet-stream", filename="big.bin")
+    with smtplib.SMTP(*server.addr("smtp"), timeout=60) as s:
+        s.send_message(msg)
+    time.sleep(0.5)
+    c = phone.sync(inbox, key)
+    reference = c.findtext(".//{*}Attachment/{*}FileReference")
+    assert reference, etree_text(c)
+    # The same 7 MiB attachment (9.3 MiB in base64) three times: the third is past 16 MiB.
+    fetch = f"<Fetch><Store>Mailbox</Store><base:FileReference>{reference}</base:FileReference></Fetch>"
+    t = item_operations(phone, fetch * 3)
+    got = t.findall("{*}Response/{*}Fetch")
+    assert [f.findtext("{*}Status") for f in got] == ["1", "1", "11"]
+    assert got[2].findtext("{*}FileReference") == reference
+    # Asked again alone, it comes.
+    t = item_operations(phone, fetch)
+    assert t.findtext("{*}Response/{*}Fetch/{*}Status") == "1"

@@ -21,13 +21,22 @@ pub(crate) async fn item_operations(ctx: &Ctx<'_>, body: Option<Element>) -> Ans
     };
     let mut responses = Vec::new();
     let mut overall = "1";
+    // The answer's content (EasConfig::max_answer_bytes): a fetch once it is spent is
+    // answered 11 (too large; MS-ASCMD §2.2.3.177.8) for the device to ask for it again.
+    let mut budget = ctx.eas.config.max_answer_bytes;
     for op in req.elements().take(MAX_FETCHES) {
         if op.tag != io::FETCH {
             responses.push(Element::new(op.tag).with_leaf(io::STATUS, "2"));
             overall = "2";
             continue;
         }
+        if budget == 0 {
+            responses.push(unfetched(op, "11"));
+            overall = "6";
+            continue;
+        }
         let r = fetch(ctx, op).await;
+        budget = budget.saturating_sub(crate::weight(&r));
         if r.text_of(io::STATUS).as_deref() != Some("1") {
             overall = "6";
         }
@@ -39,6 +48,17 @@ pub(crate) async fn item_operations(ctx: &Ctx<'_>, body: Option<Element>) -> Ans
             .with_leaf(io::STATUS, if responses.len() == 1 { overall } else { "1" })
             .with(Element::new(io::RESPONSE).with_all(responses)),
     )
+}
+
+/// A Fetch not done, with what named its item.
+fn unfetched(op: &Element, status: &str) -> Element {
+    let mut e = Element::new(io::FETCH).with_leaf(io::STATUS, status);
+    for tag in [base::FILE_REFERENCE, a::COLLECTION_ID, a::SERVER_ID] {
+        if let Some(v) = text_of(op, tag) {
+            e = e.with_leaf(tag, v);
+        }
+    }
+    e
 }
 
 async fn fetch(ctx: &Ctx<'_>, op: &Element) -> Element {
