@@ -103,3 +103,37 @@ def test_an_item_operations_answer_holds_a_bounded_amount_of_content(server, tmp
     # Asked again alone, it comes.
     t = item_operations(phone, fetch)
     assert t.findtext("{*}Response/{*}Fetch/{*}Status") == "1"
+
+
+def spoil_sync_state(server, device, collection):
+    """Writes a sync state that cannot be read (as one of an older format would be)."""
+    import sqlite3
+    db = sqlite3.connect(server.data_dir / "relais.db", timeout=10)
+    with db:
+        n = db.execute("UPDATE device_sync SET state = '{\"not\": \"a state\"}' WHERE device_id = ? AND collection = ?",
+                       (device, collection)).rowcount
+    db.close()
+    assert n == 1
+
+
+def test_a_sync_state_that_cannot_be_read_is_status_3_not_a_silent_restart(server, tmp_path):
+    phone = RawPhone(server, tmp_path, BOB, BOB_PW, "SPOILED1")
+    t = phone.post("FolderSync", '<FolderSync xmlns="FolderHierarchy:"><SyncKey>0</SyncKey></FolderSync>')
+    folder_key = t.findtext("{*}SyncKey")
+    inbox = {a.findtext("{*}Type"): a.findtext("{*}ServerId") for a in t.iterfind(".//{*}Add")}[str(INBOX)]
+    deliver(server, BOB, "held by the phone")
+    key = phone.start(inbox)
+    c = phone.sync(inbox, key)
+    assert [a.findtext(".//{*}Subject") for a in c.iterfind("{*}Commands/{*}Add")][-1] == "held by the phone"
+    key = c.findtext("{*}SyncKey")
+    spoil_sync_state(server, "SPOILED1", inbox)
+    # The phone's key names a state the server cannot read: it must start over (Status 3),
+    # not be given a new key as if it held nothing (everything would come again).
+    status, t = phone.raw("Sync", sync_xml(collection_xml(inbox, key)))
+    c = t.find(".//{*}Collection")
+    assert (c.findtext("{*}Status"), c.findtext("{*}SyncKey")) == ("3", "0"), etree_text(t)
+    # The same for the folder hierarchy: FolderSync Status 9.
+    spoil_sync_state(server, "SPOILED1", "hierarchy")
+    status, t = phone.raw("FolderSync",
+                          f'<FolderSync xmlns="FolderHierarchy:"><SyncKey>{folder_key}</SyncKey></FolderSync>')
+    assert t.findtext("{*}Status") == "9", etree_text(t)

@@ -388,6 +388,25 @@ pub(crate) fn text_of(e: &Element, tag: Tag) -> Option<String> {
     e.text_of(tag).map(|t| t.trim().to_owned())
 }
 
+/// The state a device holds when it sends `key` for a folder whose stored sync state is
+/// `stored`: `Ok(None)` for key 0 (it starts over), the state behind the current key or the
+/// one before it (it lost the answer that moved it on), and `Err(())` for any other key or a
+/// state that cannot be read — the device is then told to start over (Sync Status 3,
+/// FolderSync Status 9), never answered as if it had sent key 0, which would send it
+/// everything it holds again.
+pub(crate) fn held_state<T: serde::de::DeserializeOwned>(
+    key: u32,
+    stored: &relais_store::SyncState,
+) -> Result<Option<T>, ()> {
+    let text = match key {
+        0 => return Ok(None),
+        k if k == stored.key => &stored.state,
+        k if k == stored.prev_key => &stored.prev_state,
+        _ => return Err(()),
+    };
+    serde_json::from_str(text).map(Some).map_err(|e| tracing::warn!(error = %e, "eas: a sync state unreadable"))
+}
+
 /// About how many octets `e` takes in an answer: its text and opaque data, and a few for
 /// each element.
 pub(crate) fn weight(e: &Element) -> usize {

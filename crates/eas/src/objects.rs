@@ -139,12 +139,7 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, coll: &Collection, req: &Element, 
     let device = &ctx.query.device_id;
     let Ok(stored) = dir.sync_state(&ctx.actor, device, &id).await else { return status(&key_text, &id, 16) };
     let stored = stored.unwrap_or_default();
-    let base: Option<State> = match key {
-        0 => None,
-        k if k == stored.key => serde_json::from_str(&stored.state).ok(),
-        k if k == stored.prev_key => serde_json::from_str(&stored.prev_state).ok(),
-        _ => return status("0", &id, 3),
-    };
+    let Ok(base) = crate::held_state::<State>(key, &stored) else { return status("0", &id, 3) };
     let save = |state: &State, next: &State| {
         let new_key = stored.key.max(key).wrapping_add(1).max(1);
         let s = SyncState {

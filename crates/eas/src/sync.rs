@@ -129,12 +129,7 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>
         }
     };
     let options = c.child(a::OPTIONS);
-    let base: Option<State> = match key {
-        0 => None,
-        k if k == stored.key => serde_json::from_str(&stored.state).ok(),
-        k if k == stored.prev_key => serde_json::from_str(&stored.prev_state).ok(),
-        _ => return collection_status("0", &id, 3),
-    };
+    let Ok(base) = crate::held_state::<State>(key, &stored) else { return collection_status("0", &id, 3) };
     let mut state = base.clone().unwrap_or_default();
     if let Some(o) = options {
         state.body = BodyPreference::from_options(o, base.as_ref().map(|b| b.body));
