@@ -9,14 +9,39 @@ use relais_wbxml::tag::{airsync as a, airsyncbase as base, contacts as c, contac
 
 use crate::text_of;
 
-const PHONES: [(PhoneKind, relais_wbxml::Tag); 6] = [
+/// The telephones a phone shows: the first of each kind, and a second work and home number
+/// (Business2PhoneNumber, Home2PhoneNumber). The card's others are kept as they are.
+const PHONES: [(PhoneKind, relais_wbxml::Tag); 8] = [
     (PhoneKind::Work, c::BUSINESS_PHONE_NUMBER),
+    (PhoneKind::Work, c::BUSINESS2_PHONE_NUMBER),
     (PhoneKind::Home, c::HOME_PHONE_NUMBER),
+    (PhoneKind::Home, c::HOME2_PHONE_NUMBER),
     (PhoneKind::Mobile, c::MOBILE_PHONE_NUMBER),
     (PhoneKind::WorkFax, c::BUSINESS_FAX_NUMBER),
     (PhoneKind::HomeFax, c::HOME_FAX_NUMBER),
     (PhoneKind::Pager, c::PAGER_NUMBER),
 ];
+
+/// How many telephones of `kind` a phone shows.
+fn shown_phones(kind: PhoneKind) -> usize {
+    PHONES.iter().filter(|(k, _)| *k == kind).count()
+}
+
+/// The `n`th of `kind` in a list of (kind, value).
+fn nth_of<K: PartialEq + Copy, V>(list: &[(K, V)], kind: K, n: usize) -> Option<&V> {
+    list.iter().filter(|(k, _)| *k == kind).nth(n).map(|(_, v)| v)
+}
+
+/// What of `list` a phone is not shown: past the first `shown(kind)` of each kind.
+fn unshown<K: PartialEq + Copy, V: Clone>(list: &[(K, V)], shown: impl Fn(K) -> usize) -> Vec<(K, V)> {
+    let mut out = Vec::new();
+    for (i, (kind, v)) in list.iter().enumerate() {
+        if list[..i].iter().filter(|(k, _)| k == kind).count() >= shown(*kind) {
+            out.push((*kind, v.clone()));
+        }
+    }
+    out
+}
 
 /// (kind, street, city, state, postal code, country) tags.
 type AddressTags = (AddressKind, [relais_wbxml::Tag; 5]);
@@ -82,13 +107,14 @@ pub(crate) fn application_data(vcard: &[u8]) -> Element {
     for (tag, e) in EMAILS.iter().zip(&f.emails) {
         d.push(Element::leaf(*tag, e.as_str()));
     }
-    for (kind, tag) in PHONES {
-        if let Some((_, n)) = f.phones.iter().find(|(k, _)| *k == kind) {
-            d.push(Element::leaf(tag, n.as_str()));
+    for (i, (kind, tag)) in PHONES.iter().enumerate() {
+        let nth = PHONES[..i].iter().filter(|(k, _)| k == kind).count();
+        if let Some(n) = nth_of(&f.phones, *kind, nth) {
+            d.push(Element::leaf(*tag, n.as_str()));
         }
     }
     for (kind, tags) in ADDRESSES {
-        if let Some((_, p)) = f.addresses.iter().find(|(k, _)| *k == kind) {
+        if let Some(p) = nth_of(&f.addresses, kind, 0) {
             for (tag, v) in tags.iter().zip([&p.street, &p.city, &p.region, &p.postal_code, &p.country]) {
                 if !v.is_empty() {
                     d.push(Element::leaf(*tag, v.as_str()));
@@ -106,8 +132,10 @@ pub(crate) fn application_data(vcard: &[u8]) -> Element {
 }
 
 /// The fields of a device's ApplicationData, over what the contact had (`before`): a field the
-/// device sends replaces the old one; with 14.x, a field it leaves out is cleared (MS-ASCMD: a
-/// Change carries the whole item), except the ones no phone shows, which are kept.
+/// device sends replaces the old one; a field it leaves out is cleared (MS-ASCMD: a Change
+/// carries the whole item), except what it was never shown, which is kept: e-mail addresses
+/// past the third, telephones past those `PHONES` names of a kind, addresses past the first
+/// of a kind.
 fn fields_from(data: &Element, before: ContactFields) -> ContactFields {
     let get = |tag| text_of(data, tag).filter(|v| !v.is_empty());
     let mut f = ContactFields {
@@ -145,6 +173,9 @@ fn fields_from(data: &Element, before: ContactFields) -> ContactFields {
             f.addresses.push((kind, p));
         }
     }
+    f.emails.extend(before.emails.iter().skip(EMAILS.len()).cloned());
+    f.phones.extend(unshown(&before.phones, shown_phones));
+    f.addresses.extend(unshown(&before.addresses, |_| 1));
     // FileAs the device may show as the name; kept as the display name when it differs from
     // what the parts make.
     if let Some(file_as) = get(c::FILE_AS) {
@@ -169,5 +200,49 @@ pub(crate) fn content(data: &Element, old: Option<&str>) -> Result<String, u32> 
             let before = ContactFields::from_card(&card);
             Ok(fields_from(data, before).to_vcard(&card.uid, Some(text)))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CARD: &str = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:c-1\r\nFN:Ann Example\r\nN:Example;Ann;;;\r\n\
+EMAIL:a1@example.com\r\nEMAIL:a2@example.com\r\nEMAIL:a3@example.com\r\nEMAIL:a4@example.com\r\n\
+TEL;TYPE=WORK,VOICE:1\r\nTEL;TYPE=WORK,VOICE:2\r\nTEL;TYPE=WORK,VOICE:3\r\nTEL;TYPE=CELL:4\r\n\
+TEL;TYPE=CELL:5\r\nADR;TYPE=HOME:;;1 Home St;Town;;1;X\r\nADR;TYPE=HOME:;;2 Cabin Rd;Woods;;2;X\r\n\
+END:VCARD\r\n";
+
+    fn fields(text: &str) -> ContactFields {
+        ContactFields::from_card(&ContactCard::parse(text).unwrap())
+    }
+
+    /// A phone changes one field of what it was shown and sends the rest back as shown: what
+    /// it was never shown (a fourth address, a third work number, a second mobile, a second
+    /// home address) stays on the card.
+    #[test]
+    fn a_change_keeps_what_the_phone_was_not_shown() {
+        let mut data = application_data(CARD.as_bytes());
+        let shown: Vec<_> = data.elements().map(|e| (e.tag, e.text().into_owned())).collect();
+        for (tag, value) in [(c::BUSINESS_PHONE_NUMBER, "1"), (c::BUSINESS2_PHONE_NUMBER, "2")] {
+            assert!(shown.contains(&(tag, value.to_owned())), "{shown:?}");
+        }
+        data.push(Element::leaf(c::JOB_TITLE, "Chief"));
+        let after = fields(&content(&data, Some(CARD)).unwrap());
+        let before = fields(CARD);
+        assert_eq!(after.job_title.as_deref(), Some("Chief"));
+        assert_eq!(after.emails, before.emails);
+        let sorted = |mut v: Vec<(PhoneKind, String)>| {
+            v.sort_by(|a, b| a.1.cmp(&b.1));
+            v
+        };
+        assert_eq!(sorted(after.phones), sorted(before.phones));
+        assert_eq!(after.addresses.len(), 2);
+        // What it was shown and left out is cleared: the first mobile number.
+        let data = Element::new(a::APPLICATION_DATA).with_leaf(c::FIRST_NAME, "Ann");
+        let after = fields(&content(&data, Some(CARD)).unwrap());
+        assert_eq!(after.emails, vec!["a4@example.com".to_owned()]);
+        assert_eq!(after.phones, vec![(PhoneKind::Work, "3".to_owned()), (PhoneKind::Mobile, "5".to_owned())]);
+        assert_eq!(after.addresses.len(), 1);
     }
 }
