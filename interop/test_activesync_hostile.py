@@ -137,3 +137,61 @@ def test_a_sync_state_that_cannot_be_read_is_status_3_not_a_silent_restart(serve
     status, t = phone.raw("FolderSync",
                           f'<FolderSync xmlns="FolderHierarchy:"><SyncKey>{folder_key}</SyncKey></FolderSync>')
     assert t.findtext("{*}Status") == "9", etree_text(t)
+
+
+def test_a_ping_on_ten_thousand_folders_is_status_6(server, tmp_path):
+    phone = RawPhone(server, tmp_path, ANN, ANN_PW, "PING10K1")
+    folders = "".join(f"<Folder><Id>{1000 + i}</Id><Class>Email</Class></Folder>" for i in range(10_000))
+    status, t = phone.raw("Ping", f'<Ping xmlns="Ping:"><HeartbeatInterval>60</HeartbeatInterval>'
+                                  f'<Folders>{folders}</Folders></Ping>')
+    assert (t.findtext("{*}Status"), t.findtext("{*}MaxFolders")) == ("6", "300"), etree_text(t)
+    # As many collections in one Sync: Status 15 with the limit.
+    many = "".join(collection_xml(1000 + i, 0) for i in range(10_000))
+    status, t = phone.raw("Sync", sync_xml(many))
+    assert (t.findtext("{*}Status"), t.findtext("{*}Limit")) == ("15", "300"), etree_text(t)
+
+
+def test_another_users_folders_and_items_are_refused(server, tmp_path):
+    bob = RawPhone(server, tmp_path, BOB, BOB_PW, "OWNER001")
+    t = bob.post("FolderSync", '<FolderSync xmlns="FolderHierarchy:"><SyncKey>0</SyncKey></FolderSync>')
+    theirs = {a.findtext("{*}Type"): a.findtext("{*}ServerId") for a in t.iterfind(".//{*}Add")}
+    inbox, calendar = theirs["2"], theirs["8"]
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "carol@elsewhere.test", BOB, "private"
+    msg.set_content("for bob only")
+    msg.add_attachment(b"secret", maintype="application", subtype="octet-stream", filename="s.bin")
+    with smtplib.SMTP(*server.addr("smtp"), timeout=60) as s:
+        s.send_message(msg)
+    time.sleep(0.5)
+    key = bob.start(inbox)
+    c = bob.sync(inbox, key)
+    add = [a for a in c.iterfind("{*}Commands/{*}Add") if a.findtext(".//{*}Subject") == "private"][0]
+    server_id = add.findtext("{*}ServerId")
+    reference = add.findtext(".//{*}Attachment/{*}FileReference")
+
+    ann = RawPhone(server, tmp_path, ANN, ANN_PW, "INTRUDER")
+    mine = {a.findtext("{*}Type"): a.findtext("{*}ServerId") for a in ann.post(
+        "FolderSync", '<FolderSync xmlns="FolderHierarchy:"><SyncKey>0</SyncKey></FolderSync>').iterfind(".//{*}Add")}
+    for folder in (inbox, calendar):
+        status, t = ann.raw("Sync", sync_xml(collection_xml(folder, 0)))
+        assert t.findtext(".//{*}Collection/{*}Status") == "12", etree_text(t)
+    status, t = ann.raw("Ping", f'<Ping xmlns="Ping:"><HeartbeatInterval>60</HeartbeatInterval><Folders>'
+                                f'<Folder><Id>{inbox}</Id><Class>Email</Class></Folder></Folders></Ping>')
+    assert t.findtext("{*}Status") == "7", etree_text(t)
+    fetches = (f"<Fetch><Store>Mailbox</Store><base:FileReference>{reference}</base:FileReference></Fetch>"
+               f"<Fetch><Store>Mailbox</Store><airsync:CollectionId>{inbox}</airsync:CollectionId>"
+               f"<airsync:ServerId>{server_id}</airsync:ServerId></Fetch>")
+    status, t = ann.raw("ItemOperations", '<ItemOperations xmlns="ItemOperations:" xmlns:base="AirSyncBase:" '
+                                          f'xmlns:airsync="AirSync:">{fetches}</ItemOperations>')
+    got = t.findall("{*}Response/{*}Fetch")
+    assert [f.findtext("{*}Status") for f in got] != ["1", "1"] and all(f.find(".//{*}Data") is None for f in got)
+    assert b"secret" not in etree_text(t).encode() and "for bob only" not in etree_text(t)
+    status, t = ann.raw("MoveItems", f'<MoveItems xmlns="Move:"><Move><SrcMsgId>{server_id}</SrcMsgId>'
+                                     f'<SrcFldId>{inbox}</SrcFldId><DstFldId>{mine["2"]}</DstFldId></Move></MoveItems>')
+    assert t.findtext("{*}Response/{*}Status") == "1", etree_text(t)
+    status, t = ann.raw("MeetingResponse", '<MeetingResponse xmlns="MeetingResponse:"><Request>'
+                                           f'<UserResponse>1</UserResponse><CollectionId>{inbox}</CollectionId>'
+                                           f'<RequestId>{server_id}</RequestId></Request></MeetingResponse>')
+    assert t.findtext("{*}Result/{*}Status") == "2", etree_text(t)
+    # Bob still has it.
+    assert bob.sync(inbox, c.findtext("{*}SyncKey")).find("{*}Commands") is None
