@@ -195,3 +195,33 @@ def test_another_users_folders_and_items_are_refused(server, tmp_path):
     assert t.findtext("{*}Result/{*}Status") == "2", etree_text(t)
     # Bob still has it.
     assert bob.sync(inbox, c.findtext("{*}SyncKey")).find("{*}Commands") is None
+
+
+def test_flag_changes_do_not_read_the_message(server, tmp_path):
+    phone = RawPhone(server, tmp_path, ANN, ANN_PW, "FLAGS001")
+    inbox = phone.folders()[INBOX]
+    key = up_to(phone, inbox, phone.start(inbox))
+    deliver(server, ANN, "large, flagged often", big_text(30 << 20))
+    time.sleep(0.5)
+    options = "<Options><BodyPreference xmlns=\"AirSyncBase:\"><Type>1</Type><TruncationSize>100</TruncationSize>" \
+              "</BodyPreference></Options>"
+    c = phone.sync(inbox, key, options=options)
+    server_id = c.findtext("{*}Commands/{*}Add/{*}ServerId")
+    key = c.findtext("{*}SyncKey")
+    # 600 Read changes of one 30 MiB message: each is a keyword change, not 30 MiB read (18 GiB).
+    changes = "".join(f"<Change><ServerId>{server_id}</ServerId><ApplicationData><email:Read>{i % 2}</email:Read>"
+                      "</ApplicationData></Change>" for i in range(600))
+    started = time.monotonic()
+    c = phone.sync(inbox, key, commands=f"<Commands>{changes}</Commands>", options="<GetChanges>0</GetChanges>")
+    took = time.monotonic() - started
+    assert c.find("{*}Responses") is None, etree_text(c)
+    # Measured: 11 s before (each change read the message), 1.3 s after (debug build).
+    assert took < 5, took
+
+
+def up_to(phone, folder, key):
+    while True:
+        c = phone.sync(folder, key)
+        key = c.findtext("{*}SyncKey")
+        if c.find("{*}MoreAvailable") is None:
+            return key

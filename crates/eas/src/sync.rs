@@ -293,11 +293,7 @@ async fn missing(
             let add = match built.remove(&uid) {
                 Some(add) => add,
                 None => {
-                    let raw = match &m.message.blob {
-                        Some(b) => ctx.store().blob(b.clone()).await.unwrap_or_default(),
-                        None => Vec::new(),
-                    };
-                    let data = application_data(m, &raw, to.id, &to.state.body);
+                    let data = application_data(m, &content(ctx, m).await, to.id, &to.state.body);
                     Element::new(a::ADD).with_leaf(a::SERVER_ID, server_id(to.id, m.message.uid)).with(data)
                 }
             };
@@ -366,7 +362,9 @@ async fn client_command(
     let Some(uid) = uid_in(id, &sid) else {
         return Some(response(cmd.tag, 8));
     };
-    let found = match mailbox::message(ctx.store(), &ctx.actor, mailbox, uid).await {
+    // Without its content: only a Fetch and a Send read that (a Change of Read or Flag on a
+    // large message must not read it whole).
+    let listed = match mailbox::listed(ctx.store(), &ctx.actor, mailbox, uid).await {
         Ok(Some(m)) => m,
         Ok(None) => return Some(response(cmd.tag, 8)),
         Err(e) => {
@@ -374,11 +372,10 @@ async fn client_command(
             return Some(response(cmd.tag, 8));
         }
     };
-    let (listed, raw) = found;
     let item = listed.message.item;
     match cmd.tag {
         t if t == a::FETCH => {
-            let data = application_data(&listed, &raw, id, &state.body);
+            let data = application_data(&listed, &content(ctx, &listed).await, id, &state.body);
             Some(response(a::FETCH, 1).with(data))
         }
         t if t == a::CHANGE => {
@@ -415,6 +412,7 @@ async fn client_command(
                 if drafts(ctx).await != Some(mailbox) {
                     return Some(response(a::CHANGE, 6));
                 }
+                let raw = content(ctx, &listed).await;
                 if let Err(status) = crate::sendmail::send_draft(ctx, mailbox, (uid, item), raw).await {
                     return Some(response(a::CHANGE, status));
                 }
@@ -446,6 +444,14 @@ async fn client_command(
             }
         }
         _ => Some(response(cmd.tag, 4)),
+    }
+}
+
+/// A listed message's content (empty when it cannot be read).
+async fn content(ctx: &Ctx<'_>, m: &mailbox::Listed) -> Vec<u8> {
+    match &m.message.blob {
+        Some(b) => ctx.store().blob(b.clone()).await.unwrap_or_default(),
+        None => Vec::new(),
     }
 }
 
