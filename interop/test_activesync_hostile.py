@@ -225,3 +225,30 @@ def up_to(phone, folder, key):
         key = c.findtext("{*}SyncKey")
         if c.find("{*}MoreAvailable") is None:
             return key
+
+
+def test_a_sync_request_holds_at_most_a_thousand_commands_in_all(server, tmp_path):
+    phone = RawPhone(server, tmp_path, BOB, BOB_PW, "MANYCMDS")
+    folders = phone.folders()
+    inbox, trash = folders[INBOX], folders[4]
+    deliver(server, BOB, "changed too often")
+    keys = {f: up_to(phone, f, phone.start(f)) for f in (inbox, trash)}
+    c = phone.sync(inbox, phone.start(inbox))
+    c = phone.sync(inbox, c.findtext("{*}SyncKey"))
+    server_id = c.findtext("{*}Commands/{*}Add/{*}ServerId")
+    keys[inbox] = up_to(phone, inbox, c.findtext("{*}SyncKey"))
+    # 600 changes in each of two folders: 1,200 writes in one request, though neither folder
+    # holds more than 1,000. (The Trash's name the Inbox's message: each answered 8 if done.)
+    changes = "".join(f"<Change><ServerId>{server_id}</ServerId><ApplicationData><email:Read>{i % 2}</email:Read>"
+                      "</ApplicationData></Change>" for i in range(600))
+    both = [collection_xml(f, keys[f], f"<GetChanges>0</GetChanges><Commands>{changes}</Commands>")
+            for f in (inbox, trash)]
+    status, t = phone.raw("Sync", sync_xml(*both))
+    assert t.findtext("{*}Status") == "4" and t.find(".//{*}Collection") is None, etree_text(t)
+    # 1,000 in all are done.
+    fewer = "".join(f"<Change><ServerId>{server_id}</ServerId><ApplicationData><email:Read>1</email:Read>"
+                    "</ApplicationData></Change>" for _ in range(500))
+    both = [collection_xml(f, keys[f], f"<GetChanges>0</GetChanges><Commands>{fewer}</Commands>")
+            for f in (inbox, trash)]
+    status, t = phone.raw("Sync", sync_xml(*both))
+    assert [c.findtext("{*}Status") for c in t.iterfind(".//{*}Collection")] == ["1", "1"], etree_text(t)

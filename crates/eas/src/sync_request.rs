@@ -118,6 +118,12 @@ pub(crate) async fn sync(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
     if listed.len() > config.max_sync_collections {
         return limited(15, config.max_sync_collections as u64);
     }
+    // Each command is a write: a request holding more than one collection may is refused
+    // whole, before any (else 300 collections of 1,000 each).
+    let commands: usize = listed.iter().filter_map(|c| c.child(a::COMMANDS)).map(|c| c.elements().count()).sum();
+    if commands > crate::sync::MAX_COMMANDS {
+        return global(4);
+    }
     let dir = &ctx.eas.directory;
     let device = &ctx.query.device_id;
     let kept: Option<Kept> = match dir.sync_state(&ctx.actor, device, SYNC).await {
