@@ -8,8 +8,11 @@ import time
 from email.message import EmailMessage
 
 import pytest
+import requests
+from lxml import etree
 
 from harness import Relais
+from test_activesync import libwbxml
 from test_activesync_calendar import etree_text
 from test_activesync_more import RawPhone, collection_xml, sync_xml
 
@@ -252,3 +255,52 @@ def test_a_sync_request_holds_at_most_a_thousand_commands_in_all(server, tmp_pat
             for f in (inbox, trash)]
     status, t = phone.raw("Sync", sync_xml(*both))
     assert [c.findtext("{*}Status") for c in t.iterfind(".//{*}Collection")] == ["1", "1"], etree_text(t)
+
+
+def send_mail_wbxml(client_id, mime):
+    """SendMail with ClientId, SaveInSentItems and Mime as opaque data, encoded here (libwbxml
+    does not know ComposeMail's Mime): WBXML 1.3, page 21 (ComposeMail)."""
+    def opaque(data):
+        n, out = len(data), [len(data) & 0x7F]
+        while n > 0x7F:
+            n >>= 7
+            out.insert(0, 0x80 | (n & 0x7F))
+        return bytes([0xC3] + out) + data
+    return (b"\x03\x01\x6a\x00" + b"\x00\x15" + b"\x45"
+            + b"\x51\x03" + client_id.encode() + b"\x00\x01" + b"\x08"
+            + b"\x50" + opaque(mime.encode()) + b"\x01" + b"\x01")
+
+
+def post_wbxml(phone, cmd, body):
+    headers = {"MS-ASProtocolVersion": phone.version, "Content-Type": "application/vnd.ms-sync.wbxml",
+               "X-MS-PolicyKey": str(phone.key)}
+    url = (f"{phone.server.https_url}/Microsoft-Server-ActiveSync?Cmd={cmd}&User={phone.user.split('@')[0]}"
+           f"&DeviceId={phone.device}&DeviceType=SmartPhone")
+    return requests.post(url, data=body, headers=headers, auth=(phone.user, phone.password), verify=False, timeout=60)
+
+
+def test_a_message_sent_again_with_its_client_id_is_sent_once(server, tmp_path):
+    phone = RawPhone(server, tmp_path, ANN, ANN_PW, "RESEND01")
+    mime = (f"From: {ANN}\r\nTo: {BOB}\r\nSubject: sent once\r\nMessage-ID: <once@example.test>\r\n\r\n"
+            "the phone lost the answer and sent it again\r\n")
+    r = post_wbxml(phone, "SendMail", send_mail_wbxml("client-41", mime))
+    assert (r.status_code, r.content) == (200, b""), r.content
+    # The retry: refused with 118 (sent before), nothing sent twice.
+    r = post_wbxml(phone, "SendMail", send_mail_wbxml("client-41", mime))
+    assert r.status_code == 200 and r.content, "sent again"
+    t = etree.fromstring(libwbxml("wbxml2xml", ["-l", "ACTIVESYNC", "-m", "0"], r.content, tmp_path))
+    assert t.findtext("{*}Status") == "118", etree_text(t)
+    # Another ClientId is another message.
+    r = post_wbxml(phone, "SendMail", send_mail_wbxml("client-42", mime))
+    assert (r.status_code, r.content) == (200, b""), r.content
+    time.sleep(1)
+    bob = RawPhone(server, tmp_path, BOB, BOB_PW, "RESEND02")
+    inbox = bob.folders()[INBOX]
+    key, got = bob.start(inbox), []
+    while True:
+        c = bob.sync(inbox, key)
+        got += [a.findtext(".//{*}Subject") for a in c.iterfind("{*}Commands/{*}Add")]
+        key = c.findtext("{*}SyncKey")
+        if c.find("{*}MoreAvailable") is None:
+            break
+    assert got.count("sent once") == 2, got
