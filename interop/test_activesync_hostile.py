@@ -304,3 +304,23 @@ def test_a_message_sent_again_with_its_client_id_is_sent_once(server, tmp_path):
         if c.find("{*}MoreAvailable") is None:
             break
     assert got.count("sent once") == 2, got
+
+
+def test_an_account_holds_at_most_a_hundred_devices(server, tmp_path):
+    # relais_directory::devices::MAX_DEVICES: each new DeviceId was a new device, without end.
+    dan, dan_pw = f"dan@{DOMAIN}", "a fourth good password"
+    server.admin("user", "add", dan, "--password", dan_pw)
+
+    def folder_sync(device):
+        url = (f"{server.https_url}/Microsoft-Server-ActiveSync?Cmd=FolderSync&User=dan"
+               f"&DeviceId={device}&DeviceType=SmartPhone")
+        r = requests.post(url, data=b"", headers={"MS-ASProtocolVersion": "14.1"}, auth=(dan, dan_pw),
+                          verify=False, timeout=30)
+        assert r.status_code == 200, r.status_code
+        return etree.fromstring(libwbxml("wbxml2xml", ["-l", "ACTIVESYNC", "-m", "0"], r.content, tmp_path))
+
+    for i in range(100):
+        assert folder_sync(f"DEV{i:04d}").findtext("{*}Status") == "142"  # not provisioned yet
+    t = folder_sync("ONEMORE")
+    assert t.findtext("{*}Status") == "177", etree_text(t)
+    assert folder_sync("DEV0007").findtext("{*}Status") == "142"

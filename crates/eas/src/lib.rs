@@ -243,6 +243,15 @@ impl Eas {
         let actor = Actor::new(req.principal.id, Protocol::ActiveSync);
         let device = match self.directory.device_seen(&actor, &query.device_id, &query.device_type, None).await {
             Ok(d) => d,
+            // One device more than the account may hold: MS-ASCMD §2.2.2 Status 177 (too many
+            // partnerships) in the command's root, else 403.
+            Err(relais_directory::DirectoryError::Store(relais_store::Error::Limit(e))) => {
+                tracing::info!(error = %e, "eas: device refused");
+                return match refusal_root(query.command) {
+                    Some((root, status)) => Reply::wbxml(&Element::new(root).with_leaf(status, "177")),
+                    None => Reply::text(403, "this account holds as many devices as it may"),
+                };
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "eas: device not recorded");
                 return Reply::empty(503);
