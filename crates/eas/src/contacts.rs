@@ -104,6 +104,7 @@ pub(crate) fn application_data(vcard: &[u8]) -> Element {
     leaf(c::JOB_TITLE, &f.job_title);
     leaf(c::WEB_PAGE, &f.web_page);
     leaf(c::BIRTHDAY, &f.birthday.as_ref().map(|b| format!("{b}T00:00:00.000Z")));
+    leaf(c::ANNIVERSARY, &f.anniversary.as_ref().map(|b| format!("{b}T00:00:00.000Z")));
     for (tag, e) in EMAILS.iter().zip(&f.emails) {
         d.push(Element::leaf(*tag, e.as_str()));
     }
@@ -121,6 +122,11 @@ pub(crate) fn application_data(vcard: &[u8]) -> Element {
                 }
             }
         }
+    }
+    if !f.categories.is_empty() {
+        d.push(
+            Element::new(c::CATEGORIES).with_all(f.categories.iter().map(|x| Element::leaf(c::CATEGORY, x.as_str()))),
+        );
     }
     if let Some(n) = f.nickname.as_deref() {
         d.push(Element::leaf(c2::NICK_NAME, n));
@@ -150,6 +156,15 @@ fn fields_from(data: &Element, before: ContactFields) -> ContactFields {
         department: get(c::DEPARTMENT),
         job_title: get(c::JOB_TITLE),
         birthday: get(c::BIRTHDAY).map(|b| b.chars().take(10).collect()),
+        // An anniversary and categories left out are kept: not every phone shows them, and one
+        // that does not would clear them with any change (an empty Categories clears them).
+        anniversary: get(c::ANNIVERSARY).map(|b| b.chars().take(10).collect()).or(before.anniversary.clone()),
+        categories: data
+            .child(c::CATEGORIES)
+            .map(|l| {
+                l.children_with(c::CATEGORY).map(|x| x.text().trim().to_owned()).filter(|x| !x.is_empty()).collect()
+            })
+            .unwrap_or_else(|| before.categories.clone()),
         web_page: get(c::WEB_PAGE),
         notes: data.child(base::BODY).and_then(|b| text_of(b, base::DATA)).or(before.notes.clone()),
         emails: EMAILS
@@ -228,9 +243,15 @@ END:VCARD\r\n";
             assert!(shown.contains(&(tag, value.to_owned())), "{shown:?}");
         }
         data.push(Element::leaf(c::JOB_TITLE, "Chief"));
+        data.push(Element::leaf(c::ANNIVERSARY, "2001-06-30T00:00:00.000Z"));
+        data.push(Element::new(c::CATEGORIES).with_leaf(c::CATEGORY, "Family"));
         let after = fields(&content(&data, Some(CARD)).unwrap());
         let before = fields(CARD);
         assert_eq!(after.job_title.as_deref(), Some("Chief"));
+        assert_eq!(
+            (after.anniversary.as_deref(), after.categories.clone()),
+            (Some("2001-06-30"), vec!["Family".into()])
+        );
         assert_eq!(after.emails, before.emails);
         let sorted = |mut v: Vec<(PhoneKind, String)>| {
             v.sort_by(|a, b| a.1.cmp(&b.1));
@@ -244,5 +265,24 @@ END:VCARD\r\n";
         assert_eq!(after.emails, vec!["a4@example.com".to_owned()]);
         assert_eq!(after.phones, vec![(PhoneKind::Work, "3".to_owned()), (PhoneKind::Mobile, "5".to_owned())]);
         assert_eq!(after.addresses.len(), 1);
+    }
+
+    /// A phone's anniversary and categories are kept on the card (they were dropped), and sent
+    /// back to it; one that leaves them out of a Change keeps the card's.
+    #[test]
+    fn anniversaries_and_categories() {
+        let data = Element::new(a::APPLICATION_DATA)
+            .with_leaf(c::FIRST_NAME, "Ann")
+            .with_leaf(c::ANNIVERSARY, "2001-06-30T00:00:00.000Z")
+            .with(Element::new(c::CATEGORIES).with_leaf(c::CATEGORY, "Family").with_leaf(c::CATEGORY, "Golf"));
+        let card = content(&data, None).unwrap();
+        let f = fields(&card);
+        assert_eq!((f.anniversary.as_deref(), f.categories.len()), (Some("2001-06-30"), 2), "{card}");
+        let shown = application_data(card.as_bytes());
+        assert_eq!(shown.text_of(c::ANNIVERSARY).as_deref(), Some("2001-06-30T00:00:00.000Z"));
+        assert_eq!(shown.child(c::CATEGORIES).map(|l| l.children_with(c::CATEGORY).count()), Some(2));
+        let later =
+            fields(&content(&Element::new(a::APPLICATION_DATA).with_leaf(c::FIRST_NAME, "Anne"), Some(&card)).unwrap());
+        assert_eq!((later.anniversary, later.categories), (f.anniversary, f.categories));
     }
 }
