@@ -324,3 +324,32 @@ def test_an_account_holds_at_most_a_hundred_devices(server, tmp_path):
     t = folder_sync("ONEMORE")
     assert t.findtext("{*}Status") == "177", etree_text(t)
     assert folder_sync("DEV0007").findtext("{*}Status") == "142"
+
+
+def test_contact_fields_a_phone_does_not_support_are_kept(server, tmp_path):
+    # MS-ASCMD §2.2.3.168 Supported: a 14.1 phone names what it shows; a Change leaving out the
+    # rest must not clear it (it did: the job title and company were lost).
+    phone = RawPhone(server, tmp_path, BOB, BOB_PW, "GHOSTS01")
+    contacts = phone.folders()[9]
+    supported = ('<Supported><FirstName xmlns="Contacts:"/><LastName xmlns="Contacts:"/>'
+                 '<Email1Address xmlns="Contacts:"/></Supported>')
+    status, t = phone.raw("Sync", sync_xml(collection_xml(contacts, 0, supported)))
+    key = t.findtext(".//{*}Collection/{*}SyncKey")
+    key = up_to(phone, contacts, key)
+    add = ('<Commands><Add><ClientId>g1</ClientId><ApplicationData><FirstName xmlns="Contacts:">Gus</FirstName>'
+           '<LastName xmlns="Contacts:">Host</LastName><JobTitle xmlns="Contacts:">Keeper</JobTitle>'
+           '<CompanyName xmlns="Contacts:">Ghost Corp</CompanyName></ApplicationData></Add></Commands>')
+    c = phone.sync(contacts, key, commands=add)
+    server_id = c.findtext("{*}Responses/{*}Add/{*}ServerId")
+    change = (f'<Commands><Change><ServerId>{server_id}</ServerId><ApplicationData>'
+              '<FirstName xmlns="Contacts:">Gustav</FirstName></ApplicationData></Change></Commands>')
+    c = phone.sync(contacts, c.findtext("{*}SyncKey"), commands=change)
+    assert c.find("{*}Responses") is None, etree_text(c)
+    # Another device sees the card as stored.
+    other = RawPhone(server, tmp_path, BOB, BOB_PW, "GHOSTS02")
+    key = other.start(contacts)
+    c = other.sync(contacts, key)
+    [card] = [a for a in c.iterfind("{*}Commands/{*}Add") if a.findtext("{*}ServerId") == server_id]
+    fields = {e.tag.split("}")[1]: e.text for e in card.find("{*}ApplicationData")}
+    assert (fields.get("FirstName"), fields.get("LastName")) == ("Gustav", None), fields
+    assert (fields.get("JobTitle"), fields.get("CompanyName")) == ("Keeper", "Ghost Corp"), fields

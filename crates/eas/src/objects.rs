@@ -85,7 +85,15 @@ struct State {
     /// into it, never as Changes or Deletes.
     #[serde(default)]
     hidden: Vec<i64>,
+    /// The elements the device said it supports (MS-ASCMD §2.2.3.168 Supported, with key 0;
+    /// code page and token): the others are ghosted, kept as stored when a Change leaves them
+    /// out. `None`: it named none, so a Change carries the whole item.
+    #[serde(default)]
+    supported: Option<Vec<(u8, u8)>>,
 }
+
+/// Most elements a device's Supported names that are remembered.
+const MAX_SUPPORTED: usize = 256;
 
 /// Most objects remembered as held back; past it an old event that changes is a Change the
 /// device may not know (it then drops it).
@@ -162,6 +170,12 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, coll: &Collection, req: &Element, 
             return status("0", &id, 4);
         }
         let mut first = State::default();
+        // Supported is read for the classes it is defined for (Contacts and Calendar).
+        if class != Class::Tasks {
+            first.supported = req
+                .child(a::SUPPORTED)
+                .map(|l| l.elements().take(MAX_SUPPORTED).map(|e| (e.tag.page(), e.tag.token())).collect());
+        }
         apply_filter(class, &mut first, filter.as_deref().unwrap_or("0"));
         let (k, s) = save(&State::default(), &first);
         if dir.save_sync_state(&ctx.actor, device, &id, s).await.is_err() {
@@ -180,7 +194,7 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, coll: &Collection, req: &Element, 
             return status(&key_text, &id, 4);
         }
         for cmd in commands.elements() {
-            if let Some(r) = command(ctx, class, coll, cmd, &mut own).await {
+            if let Some(r) = command(ctx, class, coll, cmd, state.supported.as_deref(), &mut own).await {
                 responses.push(r);
             }
         }
@@ -296,12 +310,20 @@ async fn changes(
         since: state.since,
         incomplete: state.incomplete,
         hidden,
+        supported: state.supported.clone(),
     };
     Ok((next, commands, delta.more))
 }
 
 /// One command of the device: Add, Change, Delete or Fetch of an object.
-async fn command(ctx: &Ctx<'_>, class: Class, coll: &Collection, cmd: &Element, own: &mut Own) -> Option<Element> {
+async fn command(
+    ctx: &Ctx<'_>,
+    class: Class,
+    coll: &Collection,
+    cmd: &Element,
+    supported: Option<&[(u8, u8)]>,
+    own: &mut Own,
+) -> Option<Element> {
     let gw = ctx.eas.groupware();
     let id = coll.id.0.to_string();
     let sid = text_of(cmd, a::SERVER_ID).unwrap_or_default();
@@ -364,7 +386,18 @@ async fn command(ctx: &Ctx<'_>, class: Class, coll: &Collection, cmd: &Element, 
                     })
                     .ok_or(6u32)
             } else {
-                class.content(ctx, data, Some(&old))
+                // 14.x ghosting (16.x calendars ghost every element left out already).
+                let ghosts = supported.filter(|_| {
+                    class == Class::Contacts
+                        || (class == Class::Calendar && ctx.version < relais_eas_proto::ProtocolVersion::V16_0)
+                });
+                match ghosts {
+                    Some(list) => {
+                        let merged = with_ghosts(data, class.application_data(ctx, &object.content), list);
+                        class.content(ctx, &merged, Some(&old))
+                    }
+                    None => class.content(ctx, data, Some(&old)),
+                }
             };
             let text = match text {
                 Ok(t) => t,
@@ -391,6 +424,22 @@ async fn command(ctx: &Ctx<'_>, class: Class, coll: &Collection, cmd: &Element, 
         },
         _ => Some(response(cmd.tag, 4)),
     }
+}
+
+/// A Change's ApplicationData with the ghosted elements of the stored object (`stored`, as the
+/// device was sent it) that it left out: those not in its Supported list (MS-ASCMD
+/// §2.2.3.168), so they stay as stored. The TimeZone (kept when absent) and a contact's FileAs
+/// (made from the name's parts) are left to the class.
+fn with_ghosts(data: &Element, stored: Option<Element>, supported: &[(u8, u8)]) -> Element {
+    let mut out = data.clone();
+    for e in stored.iter().flat_map(|s| s.elements()) {
+        let ghosted = !supported.contains(&(e.tag.page(), e.tag.token()));
+        let derived = [relais_wbxml::tag::calendar::TIME_ZONE, relais_wbxml::tag::contacts::FILE_AS];
+        if ghosted && !data.has(e.tag) && !derived.contains(&e.tag) {
+            out.push(e.clone());
+        }
+    }
+    out
 }
 
 /// The occurrence a command names (airsyncbase:InstanceId, MS-ASAIRS §2.2.2.25: its original
@@ -444,6 +493,35 @@ pub(crate) async fn estimate(ctx: &Ctx<'_>, coll: &Collection, stored: &SyncStat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A 14.x device that listed FirstName, LastName and Email1Address as supported changes
+    /// the first name: what it does not support (job title, company, the mobile number) stays,
+    /// what it supports and left out (the last name) is cleared.
+    #[test]
+    fn ghosted_contact_fields_stay() {
+        use relais_wbxml::tag::contacts as c;
+        let card = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:g\r\nFN:Ann Example\r\nN:Example;Ann;;;\r\n\
+ORG:Example Corp\r\nTITLE:Chief\r\nEMAIL:ann@example.com\r\nTEL;TYPE=CELL:+1 555\r\nEND:VCARD\r\n";
+        let supported: Vec<(u8, u8)> =
+            [c::FIRST_NAME, c::LAST_NAME, c::EMAIL1_ADDRESS].iter().map(|t| (t.page(), t.token())).collect();
+        let data = Element::new(a::APPLICATION_DATA)
+            .with_leaf(c::FIRST_NAME, "Anne")
+            .with_leaf(c::EMAIL1_ADDRESS, "ann@example.com");
+        let stored = Some(crate::contacts::application_data(card.as_bytes()));
+        let merged = with_ghosts(&data, stored, &supported);
+        let text = crate::contacts::content(&merged, Some(card)).unwrap();
+        let f =
+            relais_groupware::contact::ContactFields::from_card(&relais_groupware::ContactCard::parse(&text).unwrap());
+        assert_eq!((f.first_name.as_deref(), f.last_name.as_deref()), (Some("Anne"), None), "{text}");
+        assert_eq!(f.shown_name(), "Anne", "{text}");
+        assert_eq!((f.job_title.as_deref(), f.company.as_deref()), (Some("Chief"), Some("Example Corp")), "{text}");
+        assert_eq!(f.phones.len(), 1, "{text}");
+        // Without Supported, a Change carries the whole item: what it leaves out is cleared.
+        let text = crate::contacts::content(&data, Some(card)).unwrap();
+        let f =
+            relais_groupware::contact::ContactFields::from_card(&relais_groupware::ContactCard::parse(&text).unwrap());
+        assert_eq!((f.job_title, f.phones.len()), (None, 0));
+    }
 
     #[test]
     fn instance_ids() {
