@@ -353,3 +353,20 @@ def test_contact_fields_a_phone_does_not_support_are_kept(server, tmp_path):
     fields = {e.tag.split("}")[1]: e.text for e in card.find("{*}ApplicationData")}
     assert (fields.get("FirstName"), fields.get("LastName")) == ("Gustav", None), fields
     assert (fields.get("JobTitle"), fields.get("CompanyName")) == ("Keeper", "Ghost Corp"), fields
+
+
+def test_fetches_in_a_sync_hold_a_bounded_amount_of_content(server, tmp_path):
+    phone = RawPhone(server, tmp_path, BOB, BOB_PW, "SYNCFTCH")
+    inbox = phone.folders()[INBOX]
+    key = up_to(phone, inbox, phone.start(inbox))
+    deliver(server, BOB, "fetched thrice", big_text(9 << 20))
+    time.sleep(0.5)
+    options = ('<Options><BodyPreference xmlns="AirSyncBase:"><Type>1</Type><TruncationSize>100</TruncationSize>'
+               '</BodyPreference></Options>')
+    c = phone.sync(inbox, key, options=options)
+    server_id = c.findtext("{*}Commands/{*}Add/{*}ServerId")
+    whole = '<Options><BodyPreference xmlns="AirSyncBase:"><Type>1</Type></BodyPreference></Options>'
+    fetch = f"<Fetch><ServerId>{server_id}</ServerId></Fetch>"
+    c = phone.sync(inbox, c.findtext("{*}SyncKey"), commands=f"<Commands>{fetch * 3}</Commands>", options=whole)
+    got = c.findall("{*}Responses/{*}Fetch")
+    assert [f.findtext("{*}Status") for f in got] == ["1", "1", "5"], etree_text(c)[:2000]

@@ -138,7 +138,13 @@ fn new_name(class: Class) -> String {
 }
 
 /// One Sync Collection element for a groupware collection.
-pub(crate) async fn collection(ctx: &Ctx<'_>, coll: &Collection, req: &Element, window: usize) -> Element {
+pub(crate) async fn collection(
+    ctx: &Ctx<'_>,
+    coll: &Collection,
+    req: &Element,
+    window: usize,
+    budget: &mut usize,
+) -> Element {
     let Some(class) = Class::of(coll.kind) else { return status("0", &coll.id.0.to_string(), 5) };
     let id = coll.id.0.to_string();
     let key_text = text_of(req, a::SYNC_KEY).unwrap_or_default();
@@ -194,7 +200,12 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, coll: &Collection, req: &Element, 
             return status(&key_text, &id, 4);
         }
         for cmd in commands.elements() {
+            if let Some(later) = crate::sync::fetch_later(cmd, budget) {
+                responses.push(later);
+                continue;
+            }
             if let Some(r) = command(ctx, class, coll, cmd, state.supported.as_deref(), &mut own).await {
+                crate::sync::spend(cmd, &r, budget);
                 responses.push(r);
             }
         }

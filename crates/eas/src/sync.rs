@@ -116,7 +116,7 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>
         && crate::objects::Class::of(coll.kind).is_some()
     {
         let w = window_for(text_of(c, a::WINDOW_SIZE).and_then(|w| w.parse().ok()).or(window));
-        return crate::objects::collection(ctx, &coll, c, w).await;
+        return crate::objects::collection(ctx, &coll, c, w, budget).await;
     }
     let Ok(key) = key_text.parse::<u32>() else { return collection_status("0", &id, 3) };
     let dir = &ctx.eas.directory;
@@ -167,7 +167,12 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>
         }
         let deletes_as_moves = text_of(c, a::DELETES_AS_MOVES).as_deref() != Some("0");
         for cmd in commands.elements() {
+            if let Some(later) = fetch_later(cmd, budget) {
+                responses.push(later);
+                continue;
+            }
             if let Some(r) = client_command(ctx, &id, mailbox, cmd, deletes_as_moves, &state, &mut own).await {
+                spend(cmd, &r, budget);
                 responses.push(r);
             }
         }
@@ -249,6 +254,23 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>
         el = el.with_empty(a::MORE_AVAILABLE);
     }
     save(ctx, &id, key, &stored, &state, next, el).await
+}
+
+/// A Fetch of the device's once the answer's content is spent (`EasConfig::max_answer_bytes`):
+/// answered 5 (MS-ASCMD §2.2.3.177.17: retry) without reading the item.
+pub(crate) fn fetch_later(cmd: &Element, budget: &usize) -> Option<Element> {
+    (cmd.tag == a::FETCH && *budget == 0).then(|| {
+        Element::new(a::FETCH)
+            .with_leaf(a::SERVER_ID, text_of(cmd, a::SERVER_ID).unwrap_or_default())
+            .with_leaf(a::STATUS, "5")
+    })
+}
+
+/// Counts a Fetch's answer against the answer's content.
+pub(crate) fn spend(cmd: &Element, response: &Element, budget: &mut usize) {
+    if cmd.tag == a::FETCH {
+        *budget = budget.saturating_sub(crate::weight(response));
+    }
 }
 
 /// What a device is missing in a mail folder: from the state it holds, messages received
