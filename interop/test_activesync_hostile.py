@@ -200,17 +200,22 @@ def test_another_users_folders_and_items_are_refused(server, tmp_path):
     assert bob.sync(inbox, c.findtext("{*}SyncKey")).find("{*}Commands") is None
 
 
-def test_flag_changes_do_not_read_the_message(server, tmp_path):
-    phone = RawPhone(server, tmp_path, ANN, ANN_PW, "FLAGS001")
+def holding_a_large_message(server, phone, user, octets):
+    """The phone's inbox, the ServerId of a message of `octets` of text it was sent (truncated),
+    and its key."""
     inbox = phone.folders()[INBOX]
     key = up_to(phone, inbox, phone.start(inbox))
-    deliver(server, ANN, "large, flagged often", big_text(30 << 20))
+    deliver(server, user, "large", big_text(octets))
     time.sleep(0.5)
-    options = "<Options><BodyPreference xmlns=\"AirSyncBase:\"><Type>1</Type><TruncationSize>100</TruncationSize>" \
-              "</BodyPreference></Options>"
+    options = ('<Options><BodyPreference xmlns="AirSyncBase:"><Type>1</Type><TruncationSize>100</TruncationSize>'
+               '</BodyPreference></Options>')
     c = phone.sync(inbox, key, options=options)
-    server_id = c.findtext("{*}Commands/{*}Add/{*}ServerId")
-    key = c.findtext("{*}SyncKey")
+    return inbox, c.findtext("{*}Commands/{*}Add/{*}ServerId"), c.findtext("{*}SyncKey")
+
+
+def test_flag_changes_do_not_read_the_message(server, tmp_path):
+    phone = RawPhone(server, tmp_path, ANN, ANN_PW, "FLAGS001")
+    inbox, server_id, key = holding_a_large_message(server, phone, ANN, 30 << 20)
     # 600 Read changes of one 30 MiB message: each is a keyword change, not 30 MiB read (18 GiB).
     changes = "".join(f"<Change><ServerId>{server_id}</ServerId><ApplicationData><email:Read>{i % 2}</email:Read>"
                       "</ApplicationData></Change>" for i in range(600))
@@ -357,16 +362,9 @@ def test_contact_fields_a_phone_does_not_support_are_kept(server, tmp_path):
 
 def test_fetches_in_a_sync_hold_a_bounded_amount_of_content(server, tmp_path):
     phone = RawPhone(server, tmp_path, BOB, BOB_PW, "SYNCFTCH")
-    inbox = phone.folders()[INBOX]
-    key = up_to(phone, inbox, phone.start(inbox))
-    deliver(server, BOB, "fetched thrice", big_text(9 << 20))
-    time.sleep(0.5)
-    options = ('<Options><BodyPreference xmlns="AirSyncBase:"><Type>1</Type><TruncationSize>100</TruncationSize>'
-               '</BodyPreference></Options>')
-    c = phone.sync(inbox, key, options=options)
-    server_id = c.findtext("{*}Commands/{*}Add/{*}ServerId")
+    inbox, server_id, key = holding_a_large_message(server, phone, BOB, 9 << 20)
     whole = '<Options><BodyPreference xmlns="AirSyncBase:"><Type>1</Type></BodyPreference></Options>'
     fetch = f"<Fetch><ServerId>{server_id}</ServerId></Fetch>"
-    c = phone.sync(inbox, c.findtext("{*}SyncKey"), commands=f"<Commands>{fetch * 3}</Commands>", options=whole)
+    c = phone.sync(inbox, key, commands=f"<Commands>{fetch * 3}</Commands>", options=whole)
     got = c.findall("{*}Responses/{*}Fetch")
     assert [f.findtext("{*}Status") for f in got] == ["1", "1", "5"], etree_text(c)[:2000]
