@@ -368,3 +368,27 @@ def test_fetches_in_a_sync_hold_a_bounded_amount_of_content(server, tmp_path):
     c = phone.sync(inbox, key, commands=f"<Commands>{fetch * 3}</Commands>", options=whole)
     got = c.findall("{*}Responses/{*}Fetch")
     assert [f.findtext("{*}Status") for f in got] == ["1", "1", "5"], etree_text(c)[:2000]
+
+
+def test_an_add_sent_again_after_a_lost_answer_is_stored_once(server, tmp_path):
+    # The phone sends an Add, loses the answer and sends the same request with the same key
+    # (MS-ASCMD §2.2.3.181.4: the server answers it again): one object, not two.
+    phone = RawPhone(server, tmp_path, ANN, ANN_PW, "REPLAY01")
+    folders = phone.folders()
+    drafts, contacts = folders[3], folders[9]
+    add_draft = ('<Commands><Add><ClientId>d-1</ClientId><ApplicationData><email:To>bob@example.test</email:To>'
+                 '<email:Subject>drafted once</email:Subject><base:Body><base:Type>1</base:Type>'
+                 '<base:Data>hello</base:Data></base:Body></ApplicationData></Add></Commands>')
+    add_contact = ('<Commands><Add><ClientId>c-1</ClientId><ApplicationData>'
+                   '<FirstName xmlns="Contacts:">Once</FirstName></ApplicationData></Add></Commands>')
+    for folder, add, shown in ((drafts, add_draft, "drafted once"), (contacts, add_contact, "Once")):
+        key = up_to(phone, folder, phone.start(folder))
+        first = phone.sync(folder, key, commands=add)
+        again = phone.sync(folder, key, commands=add)
+        ids = [c.findtext("{*}Responses/{*}Add/{*}ServerId") for c in (first, again)]
+        assert ids[0] and ids[0] == ids[1], ids
+        assert [c.findtext("{*}Responses/{*}Add/{*}Status") for c in (first, again)] == ["1", "1"]
+        other = RawPhone(server, tmp_path, ANN, ANN_PW, f"REPLAY{folder}")
+        c = other.sync(folder, other.start(folder))
+        seen = [a.findtext(".//{*}Subject") or a.findtext(".//{*}FirstName") for a in c.iterfind("{*}Commands/{*}Add")]
+        assert seen.count(shown) == 1, seen

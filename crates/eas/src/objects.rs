@@ -90,7 +90,14 @@ struct State {
     /// out. `None`: it named none, so a Change carries the whole item.
     #[serde(default)]
     supported: Option<Vec<(u8, u8)>>,
+    /// The device's Adds (ClientId, the item they made): an Add sent again (its answer lost)
+    /// is answered with the item it made, not stored twice, and the item is not sent back.
+    #[serde(default)]
+    added: Vec<(String, i64)>,
 }
+
+/// Most ClientIds remembered per collection.
+const MAX_ADDED: usize = 256;
 
 /// Most elements a device's Supported names that are remembered.
 const MAX_SUPPORTED: usize = 256;
@@ -190,6 +197,14 @@ pub(crate) async fn collection(
         return status(&k.to_string(), &id, 1);
     };
     let held_state = state.clone();
+    // A replay (the key before the current one): the ClientIds of the lost answer are the
+    // current state's.
+    if key == stored.prev_key
+        && key != stored.key
+        && let Ok(Some(current)) = crate::held_state::<State>(stored.key, &stored)
+    {
+        state.added.extend(current.added.into_iter().filter(|a| !held_state.added.contains(a)));
+    }
     if let Some(f) = filter {
         apply_filter(class, &mut state, &f);
     }
@@ -204,7 +219,7 @@ pub(crate) async fn collection(
                 responses.push(later);
                 continue;
             }
-            if let Some(r) = command(ctx, class, coll, cmd, state.supported.as_deref(), &mut own).await {
+            if let Some(r) = command(ctx, class, coll, cmd, &state, &mut own).await {
                 crate::sync::spend(cmd, &r, budget);
                 responses.push(r);
             }
@@ -235,6 +250,7 @@ pub(crate) async fn collection(
         let mut next = state.clone();
         next.own.extend(own.written);
         next.gone.extend(own.deleted);
+        next.added = remembered(&state, own.added);
         next
     };
     let (k, s) = save(&held_state, &next);
@@ -251,6 +267,16 @@ pub(crate) async fn collection(
 struct Own {
     written: Vec<(i64, u64)>,
     deleted: Vec<i64>,
+    added: Vec<(String, i64)>,
+}
+
+/// The ClientIds to remember: the state's and this request's, the latest `MAX_ADDED`.
+fn remembered(state: &State, added: Vec<(String, i64)>) -> Vec<(String, i64)> {
+    let mut all = state.added.clone();
+    all.extend(added);
+    let excess = all.len().saturating_sub(MAX_ADDED);
+    all.drain(..excess);
+    all
 }
 
 /// The commands that bring the device up to date, the state they leave it in, and whether
@@ -303,8 +329,9 @@ async fn changes(
             (None, _) => {}
         }
     }
+    let added_here = |i: i64| state.added.iter().chain(&own.added).any(|(_, x)| *x == i);
     for o in &delta.added {
-        if mine(o.id.0, o.modseq.0) {
+        if mine(o.id.0, o.modseq.0) || added_here(o.id.0) {
             continue;
         }
         match shown(&o.content) {
@@ -322,6 +349,7 @@ async fn changes(
         incomplete: state.incomplete,
         hidden,
         supported: state.supported.clone(),
+        added: remembered(state, own.added.clone()),
     };
     Ok((next, commands, delta.more))
 }
@@ -332,9 +360,10 @@ async fn command(
     class: Class,
     coll: &Collection,
     cmd: &Element,
-    supported: Option<&[(u8, u8)]>,
+    state: &State,
     own: &mut Own,
 ) -> Option<Element> {
+    let supported = state.supported.as_deref();
     let gw = ctx.eas.groupware();
     let id = coll.id.0.to_string();
     let sid = text_of(cmd, a::SERVER_ID).unwrap_or_default();
@@ -343,6 +372,9 @@ async fn command(
     if cmd.tag == a::ADD {
         let client = text_of(cmd, a::CLIENT_ID).unwrap_or_default();
         let answer = Element::new(a::ADD).with_leaf(a::CLIENT_ID, client.as_str());
+        if let Some((_, item)) = state.added.iter().chain(&own.added).find(|(c, _)| !c.is_empty() && *c == client) {
+            return Some(answer.with_leaf(a::SERVER_ID, server_id(&id, ItemId(*item))).with_leaf(a::STATUS, "1"));
+        }
         let Some(data) = cmd.child(a::APPLICATION_DATA) else { return Some(answer.with_leaf(a::STATUS, "4")) };
         let text = match class.content(ctx, data, None) {
             Ok(t) => t,
@@ -372,6 +404,9 @@ async fn command(
         return Some(match gw.object_named(&ctx.actor, coll.id, &found).await {
             Ok(Some(o)) => {
                 own.written.push((o.id.0, o.modseq.0));
+                if !client.is_empty() && client.len() <= 64 {
+                    own.added.push((client.clone(), o.id.0));
+                }
                 answer.with_leaf(a::SERVER_ID, server_id(&id, o.id)).with_leaf(a::STATUS, "1").with_opt(data)
             }
             _ => answer.with_leaf(a::STATUS, "5"),

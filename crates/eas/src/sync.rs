@@ -131,6 +131,16 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>
     let options = c.child(a::OPTIONS);
     let Ok(base) = crate::held_state::<State>(key, &stored) else { return collection_status("0", &id, 3) };
     let mut state = base.clone().unwrap_or_default();
+    // A replay (the key before the current one): the drafts the lost answer added are the
+    // current state's, so an Add sent again is answered with the draft it made.
+    if key != 0
+        && key == stored.prev_key
+        && key != stored.key
+        && let Ok(Some(current)) = crate::held_state::<State>(stored.key, &stored)
+    {
+        let known = state.added.clone();
+        state.added.extend(current.added.into_iter().filter(|a| !known.contains(a)));
+    }
     if let Some(o) = options {
         state.body = BodyPreference::from_options(o, base.as_ref().map(|b| b.body));
         let filter = text_of(o, a::FILTER_TYPE).and_then(|f| f.parse::<u8>().ok()).unwrap_or(0);
@@ -230,8 +240,12 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>
             since: delta.held.since,
             own: Vec::new(),
             gone: Vec::new(),
+            // The drafts' ClientIds outlive the delta: an Add sent again is known.
+            added: state.added.iter().chain(&own.added).cloned().collect(),
             ..state.clone()
         };
+        let excess = next.added.len().saturating_sub(MAX_ADDED);
+        next.added.drain(..excess);
     } else {
         next.own.extend(own.changed);
         next.gone.extend(own.deleted);
