@@ -148,8 +148,7 @@ impl Groupware {
                 if let Err(e) = readable(r, &actor, id)? {
                     return Ok(Err(e));
                 }
-                let Some(found) = r.resources(id)?.into_iter().find(|x| x.id == item) else { return Ok(Ok(None)) };
-                Ok(Ok(r.resources_named(id, &[found.name.as_str()])?.pop()))
+                Ok(Ok(r.resource_by_id(id, item)?))
             })
             .await??;
         Ok(self.with_content(found.into_iter().collect()).await?.pop())
