@@ -3,7 +3,9 @@ one request may name, state that is not the device's (against the real binary, w
 client of test_activesync_more.py).
 """
 
+import os
 import smtplib
+import threading
 import time
 from email.message import EmailMessage
 
@@ -392,3 +394,47 @@ def test_an_add_sent_again_after_a_lost_answer_is_stored_once(server, tmp_path):
         c = other.sync(folder, other.start(folder))
         seen = [a.findtext(".//{*}Subject") or a.findtext(".//{*}FirstName") for a in c.iterfind("{*}Commands/{*}Add")]
         assert seen.count(shown) == 1, seen
+
+
+def cpu_seconds(server):
+    """The server process's user and system CPU time so far."""
+    fields = open(f"/proc/{server.proc.pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_a_parked_ping_does_not_look_at_every_commit_elsewhere(server, tmp_path):
+    # A Ping on 300 folders (Drafts named 300 times) parked while the account's Inbox changes
+    # 800 times: each commit made it look at its 300 folders (a read each); now fruitless looks
+    # back off to one a second. Measured (server CPU over the changes, less the same changes
+    # with no Ping parked): 0.4–0.7 s for 400 changes before, ~0.2 s after.
+    phone = RawPhone(server, tmp_path, ANN, ANN_PW, "PARKED01")
+    folders = phone.folders()
+    inbox, drafts = folders[INBOX], folders[3]
+    inbox, server_id, key = holding_a_large_message(server, phone, ANN, 1000)
+
+    def toggles():
+        nonlocal key
+        spent = cpu_seconds(server)
+        for _ in range(8):
+            changes = "".join(f"<Change><ServerId>{server_id}</ServerId><ApplicationData><email:Read>{i % 2}"
+                              "</email:Read></ApplicationData></Change>" for i in range(100))
+            c = phone.sync(inbox, key, commands=f"<Commands>{changes}</Commands>", options="<GetChanges>0</GetChanges>")
+            key = c.findtext("{*}SyncKey")
+        return cpu_seconds(server) - spent
+
+    alone = toggles()
+    ping = ('<Ping xmlns="Ping:"><HeartbeatInterval>60</HeartbeatInterval><Folders>'
+            + f"<Folder><Id>{drafts}</Id><Class>Email</Class></Folder>" * 300 + "</Folders></Ping>")
+    parked = RawPhone(server, tmp_path, ANN, ANN_PW, "PARKED02")
+    answered = []
+    waiter = threading.Thread(target=lambda: answered.append(parked.raw("Ping", ping)))
+    waiter.start()
+    time.sleep(1)
+    watched = toggles()
+    # Drafts changes: the Ping is answered at once.
+    phone.sync(drafts, up_to(phone, drafts, phone.start(drafts)), commands=(
+        '<Commands><Add><ClientId>p-1</ClientId><ApplicationData><email:Subject>wake</email:Subject>'
+        '<base:Body><base:Type>1</base:Type><base:Data>x</base:Data></base:Body></ApplicationData></Add></Commands>'))
+    waiter.join(timeout=30)
+    assert answered and answered[0][1].findtext("{*}Status") == "2"
+    assert watched - alone < 0.5, (watched, alone)
