@@ -34,7 +34,7 @@ ANN, ANN_PW = f"ann@{DOMAIN}", "correct horse battery"
 BOB, BOB_PW = f"bob@{DOMAIN}", "another good password"
 CAT, CAT_PW = f"cat@{DOMAIN}", "a third good password"
 CALENDAR, TASKS = 8, 7
-NS = 'xmlns="AirSync:" xmlns:cal="Calendar:" xmlns:base="AirSyncBase:" xmlns:tasks="Tasks:"'
+NS = 'xmlns="AirSync:" xmlns:cal="Calendar:" xmlns:base="AirSyncBase:" xmlns:tasks="Tasks:" xmlns:notes="Notes:"'
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +95,29 @@ class Phone:
 
     def start(self, folder, options=""):
         return self.sync(folder, 0, options=options).findtext("{*}SyncKey")
+
+    def estimate(self, folder, key):
+        """GetItemEstimate of one folder: (Status, Estimate)."""
+        t = self.post("GetItemEstimate", '<GetItemEstimate xmlns="GetItemEstimate:" xmlns:airsync="AirSync:">'
+                      f'<Collections><Collection><airsync:SyncKey>{key}</airsync:SyncKey>'
+                      f'<CollectionId>{folder}</CollectionId></Collection></Collections></GetItemEstimate>')
+        return find(t, "Response/Status"), find(t, "Response/Collection/Estimate")
+
+    def ping_during(self, folders, write):
+        """A Ping on `folders` ({id: class}) parked while `write()` runs; its answer."""
+        listed = "".join(f"<Folder><Id>{f}</Id><Class>{c}</Class></Folder>" for f, c in folders.items())
+        woken = {}
+
+        def ping():
+            woken["t"] = self.post("Ping", '<Ping xmlns="Ping:"><HeartbeatInterval>120</HeartbeatInterval>'
+                                   f'<Folders>{listed}</Folders></Ping>')
+
+        th = threading.Thread(target=ping)
+        th.start()
+        time.sleep(1.5)
+        write()
+        th.join(60)
+        return woken["t"]
 
 
 def etree_text(t):
@@ -232,24 +255,12 @@ def test_event_from_caldav_reaches_the_phone_and_back(server, tmp_path):
            "SUMMARY:Long ago\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
     calendar.save_event(old)
     key = phone.start(cal, options="<Options><FilterType>7</FilterType></Options>")
-    estimate = phone.post("GetItemEstimate", '<GetItemEstimate xmlns="GetItemEstimate:" xmlns:airsync="AirSync:">'
-                          f'<Collections><Collection><airsync:SyncKey>{key}</airsync:SyncKey>'
-                          f'<CollectionId>{cal}</CollectionId></Collection></Collections></GetItemEstimate>')
-    assert find(estimate, "Response/Status") == "1" and int(find(estimate, "Response/Collection/Estimate")) >= 1
+    status, estimate = phone.estimate(cal, key)
+    assert status == "1" and int(estimate) >= 1
 
     # A Ping on the calendar is woken by the CalDAV write.
-    woken = {}
-
-    def ping():
-        woken["t"] = phone.post("Ping", '<Ping xmlns="Ping:"><HeartbeatInterval>120</HeartbeatInterval><Folders>'
-                                f'<Folder><Id>{cal}</Id><Class>Calendar</Class></Folder></Folders></Ping>')
-
-    th = threading.Thread(target=ping)
-    th.start()
-    time.sleep(1.5)
-    calendar.save_event(ics)
-    th.join(60)
-    assert find(woken["t"], "Status") == "2" and find(woken["t"], "Folders/Folder") == cal
+    woken = phone.ping_during({cal: "Calendar"}, lambda: calendar.save_event(ics))
+    assert find(woken, "Status") == "2" and find(woken, "Folders/Folder") == cal
 
     r = phone.sync(cal, key, options="<Options><FilterType>7</FilterType></Options>")
     adds = commands(r, "Add")
@@ -402,22 +413,12 @@ def test_windows_of_events_and_a_ping_on_tasks(server, tmp_path):
     assert sorted(seen) == [f"Window {i}" for i in range(5)]
 
     # A Ping on the task list is woken by a task saved over CalDAV.
-    woken = {}
-
-    def ping():
-        woken["t"] = phone.post("Ping", '<Ping xmlns="Ping:"><HeartbeatInterval>120</HeartbeatInterval><Folders>'
-                                f'<Folder><Id>{tasks_id}</Id><Class>Tasks</Class></Folder>'
-                                f'<Folder><Id>{cal}</Id><Class>Calendar</Class></Folder></Folders></Ping>')
-
-    th = threading.Thread(target=ping)
-    th.start()
-    time.sleep(1.5)
-    caldav_calendar(server, CAT, CAT_PW, "Tasks").save_todo(
+    woken = phone.ping_during({tasks_id: "Tasks", cal: "Calendar"}, lambda: caldav_calendar(
+        server, CAT, CAT_PW, "Tasks").save_todo(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//caldav test//EN\r\nBEGIN:VTODO\r\nUID:ping-todo\r\n"
-        "DTSTAMP:20261201T000000Z\r\nSUMMARY:Wake up\r\nEND:VTODO\r\nEND:VCALENDAR\r\n")
-    th.join(60)
-    assert find(woken["t"], "Status") == "2"
-    assert [f.text for f in woken["t"].iter("{*}Folder")] == [tasks_id]
+        "DTSTAMP:20261201T000000Z\r\nSUMMARY:Wake up\r\nEND:VTODO\r\nEND:VCALENDAR\r\n"))
+    assert find(woken, "Status") == "2"
+    assert [f.text for f in woken.iter("{*}Folder")] == [tasks_id]
 
     # FilterType 8 on a task list: only the tasks not complete.
     caldav_calendar(server, CAT, CAT_PW, "Tasks").save_todo(

@@ -10,6 +10,8 @@
 //! - `fill`: C clients APPEND M varied messages (1–5 KiB of words, subjects and senders drawn
 //!   from small vocabularies) into the first user's INBOX, 32 pipelined per round trip:
 //!   `appends_per_s`.
+//! - `fill-threads`: as `fill`, in threads of four: each message but every fourth answers the
+//!   one before its thread's first (In-Reply-To, its subject with `Re: `), for `bench/jmap`.
 //! - `maildir`: writes the same M messages as `fill` into the maildir `--dir` (for Dovecot,
 //!   whose APPEND into one mailbox is too slow to fill 100,000), no figure of its own.
 //! - `search`: one client runs R rounds of `SEARCH TEXT code` (a word in 0.1% of the messages),
@@ -180,10 +182,27 @@ fn mixer(seed: u64) -> impl FnMut() -> usize {
 }
 
 /// Message `i` of the search corpus: 500 senders, three-word subjects, 1–5 KiB of words.
-fn varied_message(i: u64) -> Vec<u8> {
+fn varied_subject(i: u64) -> String {
     let mut r = mixer(i);
     let mut word = || WORDS[r() % WORDS.len()];
-    let subject = format!("{} {} {}", word(), word(), word());
+    format!("{} {} {}", word(), word(), word())
+}
+
+/// `varied_message(i)` in threads of four (`fill-threads`).
+fn threaded_message(i: u64) -> Vec<u8> {
+    let first = i - i % 4;
+    let m = varied_message(i);
+    if first == i {
+        return m;
+    }
+    let own = format!("Subject: {}\r\n", varied_subject(i));
+    let answer = format!("Subject: Re: {}\r\nIn-Reply-To: <search-{first}@bench.test>\r\n", varied_subject(first));
+    let text = String::from_utf8_lossy(&m).replacen(&own, &answer, 1);
+    text.into_bytes()
+}
+
+fn varied_message(i: u64) -> Vec<u8> {
+    let subject = varied_subject(i);
     let mut r = mixer(i ^ 0x5eed);
     let from = format!("{}{}@{}.test", NAMES[r() % NAMES.len()], r() % 50, WORDS[r() % 20]);
     let mut m = format!(
@@ -278,7 +297,8 @@ async fn client(a: Arc<Args>, n: usize, next: Arc<AtomicU64>, done: Arc<AtomicU6
                 done.fetch_add(fetched, Ordering::Relaxed);
             }
         }
-        "fill" => {
+        "fill" | "fill-threads" => {
+            let make = if a.mode == "fill" { varied_message } else { threaded_message };
             let mut c = Conn::open(&a.addr).await?;
             c.command(&format!("LOGIN {} {}", user(&a.user, 0), a.password), None, "").await?;
             loop {
@@ -286,7 +306,7 @@ async fn client(a: Arc<Args>, n: usize, next: Arc<AtomicU64>, done: Arc<AtomicU6
                 if first >= a.count {
                     return Ok(());
                 }
-                let batch: Vec<Vec<u8>> = (first..a.count.min(first + 32)).map(varied_message).collect();
+                let batch: Vec<Vec<u8>> = (first..a.count.min(first + 32)).map(make).collect();
                 c.append_pipelined(&batch).await?;
                 done.fetch_add(batch.len() as u64, Ordering::Relaxed);
             }
@@ -335,7 +355,7 @@ async fn main() -> Result<()> {
     let secs = start.elapsed().as_secs_f64();
     let n = done.load(Ordering::Relaxed);
     let figure = match a.mode.as_str() {
-        "append" | "fill" => "appends_per_s",
+        "append" | "fill" | "fill-threads" => "appends_per_s",
         "search" => "searches_per_s",
         "login" => "logins_per_s",
         _ => "messages_per_s",

@@ -201,10 +201,23 @@ const TAGS: RecurrenceTags = RecurrenceTags {
 
 /// A plain-text AirSyncBase Body (Type 1) holding `text` whole.
 pub(crate) fn body_element(text: &str) -> Element {
-    Element::new(base::BODY)
+    body_within(text, &crate::email::BodyPreference::default())
+}
+
+/// A plain-text AirSyncBase Body (Type 1) holding `text` cut to the device's TruncationSize
+/// (MS-ASAIRS §2.2.2.40.2): then Truncated, EstimatedDataSize the whole text's, and with
+/// AllOrNone (§2.2.2.3.2) no Data at all.
+pub(crate) fn body_within(text: &str, pref: &crate::email::BodyPreference) -> Element {
+    let el = Element::new(base::BODY)
         .with_leaf(base::TYPE, "1")
-        .with_leaf(base::ESTIMATED_DATA_SIZE, text.len().to_string())
-        .with_leaf(base::DATA, text)
+        .with_leaf(base::ESTIMATED_DATA_SIZE, text.len().to_string());
+    match pref.truncation.map(|t| t as usize) {
+        Some(max) if text.len() > max => {
+            let el = el.with_leaf(base::TRUNCATED, "1");
+            if pref.all_or_none { el } else { el.with_leaf(base::DATA, crate::email::cut(text, max)) }
+        }
+        _ => el.with_leaf(base::DATA, text),
+    }
 }
 
 /// 16.0 moved Location to AirSyncBase (MS-ASCAL §2.2.2.27).

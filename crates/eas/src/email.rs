@@ -80,7 +80,7 @@ fn display_list(list: &[EnvAddress]) -> String {
 }
 
 /// A 16-byte conversation id (MS-ASEMAIL §2.2.2.21) from the stored thread.
-fn conversation_id(thread: i64) -> Vec<u8> {
+pub(crate) fn conversation_id(thread: i64) -> Vec<u8> {
     let digest = Sha256::digest(format!("relais-thread-{thread}").as_bytes());
     digest[..16].to_vec()
 }
@@ -91,7 +91,7 @@ pub(crate) fn file_reference(collection: &str, uid: u32, index: u32) -> String {
 }
 
 /// Cuts `text` to at most `max` octets on a character boundary.
-fn cut(text: &str, max: usize) -> &str {
+pub(crate) fn cut(text: &str, max: usize) -> &str {
     if text.len() <= max {
         return text;
     }

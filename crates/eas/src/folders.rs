@@ -1,4 +1,5 @@
-//! FolderSync (MS-ASCMD §2.2.1.5): the account's mailboxes as ActiveSync folders. A folder's
+//! FolderSync (MS-ASCMD §2.2.1.5): the account's mailboxes and groupware collections (address
+//! books, calendars, task lists, notes) as ActiveSync folders. A folder's
 //! ServerId is its collection id, its ParentId its parent's (or "0"), its Type from its special
 //! use. The hierarchy state (the list last sent) is kept with the device, so a later FolderSync
 //! sends only what was added, renamed or moved, and deleted. Key 0 starts over and is cheap:
@@ -9,6 +10,8 @@ use relais_store::{CollectionId, MailboxRole, SyncState};
 use relais_wbxml::Element;
 use relais_wbxml::tag::folderhierarchy as fh;
 use serde::{Deserialize, Serialize};
+
+use relais_groupware::note::{NOTES_ROLE, is_note_list};
 
 use crate::{Answer, Ctx, text_of};
 
@@ -52,16 +55,25 @@ pub(crate) async fn current(ctx: &Ctx<'_>) -> Result<Vec<Folder>, relais_store::
             (depth, Folder { id: c.id.0.to_string(), parent, name, kind: kind_of(c.mailbox_role()) })
         })
         .collect();
-    // The account's own address books, calendars and task lists, from the groupware domain:
-    // the default one of each as Contacts (9), Calendar (8), Tasks (7), the others as
-    // user-created ones (14, 13, 15; MS-ASCMD §2.2.3.186.3).
+    // The account's own address books, calendars, task lists and notes collections, from the
+    // groupware domain: the default one of each as Contacts (9), Calendar (8), Tasks (7),
+    // Notes (10), the others as user-created ones (14, 13, 15, 17; MS-ASCMD §2.2.3.186.3).
+    // The default notes collection is made by the domain the first time a device asks.
+    if let Err(e) = ctx.eas.groupware().default_notes(&ctx.actor).await {
+        tracing::warn!(error = %e, "eas: no notes collection");
+    }
     for (kind, default, other) in GROUPWARE_TYPES {
         let list = ctx.eas.groupware().own_collections(&ctx.actor, kind).await.map_err(|e| match e {
             relais_groupware::Error::Store(s) => s,
             other => relais_store::Error::Invalid(other.to_string()),
         })?;
         for c in list {
-            let kind = if c.role.as_deref() == Some("default") { default } else { other };
+            let kind = match (is_note_list(&c), c.role.as_deref()) {
+                (true, Some(NOTES_ROLE)) => NOTES.0,
+                (true, _) => NOTES.1,
+                (false, Some("default")) => default,
+                (false, _) => other,
+            };
             let name =
                 relais_groupware::CollectionProps::parse(&c.props).display_name.unwrap_or_else(|| c.name.clone());
             out.push((0, Folder { id: c.id.0.to_string(), parent: "0".into(), name, kind }));
@@ -286,17 +298,21 @@ pub(crate) async fn folder_change(ctx: &Ctx<'_>, body: Option<Element>, root: re
 }
 
 /// The folder types of calendars, task lists and address books (MS-ASCMD §2.2.3.186.3): the
-/// default ones, then the user-created ones.
+/// default ones, then the user-created ones. Notes collections are calendars (`NOTES`).
 const GROUPWARE_TYPES: [(relais_store::CollectionKind, u8, u8); 3] = [
     (relais_store::CollectionKind::AddressBook, 9, 14),
     (relais_store::CollectionKind::Calendar, 8, 13),
     (relais_store::CollectionKind::TaskList, 7, 15),
 ];
 
-/// FolderCreate of a calendar (13), task list (15) or address book (14), and FolderUpdate or
-/// FolderDelete of one, through the groupware domain (the collection's DAV name is new and
-/// random, its display name the device's); `None` when the request is about a mail folder.
-/// A default collection is renamed but not deleted (Status 3, a special folder).
+/// The folder types of the default notes collection and of the user-created ones.
+const NOTES: (u8, u8) = (10, 17);
+
+/// FolderCreate of a calendar (13), task list (15), address book (14) or notes collection
+/// (17: a calendar taking VJOURNAL only), and FolderUpdate or FolderDelete of one, through the
+/// groupware domain (the collection's DAV name is new and random, its display name the
+/// device's); `None` when the request is about a mail folder. A default collection (the
+/// default notes one too) is renamed but not deleted (Status 3, a special folder).
 async fn groupware_change(
     ctx: &Ctx<'_>,
     req: &Element,
@@ -307,13 +323,20 @@ async fn groupware_change(
     let name = text_of(req, fh::DISPLAY_NAME).unwrap_or_default();
     if root == fh::FOLDER_CREATE {
         let kind: u8 = text_of(req, fh::TYPE)?.parse().ok()?;
-        let (coll_kind, _, _) = GROUPWARE_TYPES.iter().find(|(_, _, user)| *user == kind)?;
+        let coll_kind = match GROUPWARE_TYPES.iter().find(|(_, _, user)| *user == kind) {
+            Some((k, _, _)) => *k,
+            None if kind == NOTES.1 => relais_store::CollectionKind::Calendar,
+            None => return None,
+        };
         if name.is_empty() || name.chars().count() > 256 {
             return Some(Err(5));
         }
-        let props = relais_groupware::CollectionProps { display_name: Some(name.clone()), ..Default::default() };
+        let props = match kind {
+            k if k == NOTES.1 => relais_groupware::CollectionProps::notes(&name),
+            _ => relais_groupware::CollectionProps { display_name: Some(name.clone()), ..Default::default() },
+        };
         let dav_name = format!("{:032x}", rand::random::<u128>());
-        let made = gw.create_collection(&ctx.actor, ctx.actor.principal, *coll_kind, &dav_name, props).await;
+        let made = gw.create_collection(&ctx.actor, ctx.actor.principal, coll_kind, &dav_name, props).await;
         return Some(match made {
             Ok(c) => {
                 let id = c.id.0.to_string();
@@ -346,7 +369,7 @@ async fn groupware_change(
             Err(_) => Err(6),
         });
     }
-    if coll.role.as_deref() == Some("default") {
+    if matches!(coll.role.as_deref(), Some("default" | NOTES_ROLE)) {
         return Some(Err(3));
     }
     Some(match gw.delete_collection(&ctx.actor, &coll).await {

@@ -7,11 +7,11 @@
 //!   refused (a wiped device is refused), the policy key checked (Provision aside), the command.
 //! - Commands: Provision (`provision`), FolderSync and FolderCreate/Update/Delete (`folders`),
 //!   Sync (`sync_request`: kept requests, Wait) of mail folders (`sync`)
-//!   and of address books, calendars and task lists (`objects`, with the classes `contacts`,
-//!   `calendar`, `tasks`), MeetingResponse (`meeting`),
-//!   Ping (`ping`; its waiting in `watch`, shared with Sync), SendMail (`sendmail`), ItemOperations Fetch (`itemops`), MoveItems
-//!   (`moveitems`), GetItemEstimate (`estimate`), Search (GAL), ResolveRecipients and Find
-//!   (`search`), Settings UserInformation/DeviceInformation (`settings`).
+//!   and of address books, calendars, task lists and notes (`objects`, with the classes
+//!   `contacts`, `calendar`, `tasks`, `notes`), MeetingResponse (`meeting`),
+//!   Ping (`ping`; its waiting in `watch`, shared with Sync), SendMail (`sendmail`), ItemOperations Fetch, EmptyFolderContents and Move (`itemops`), MoveItems
+//!   (`moveitems`), GetItemEstimate (`estimate`), Search (GAL, and the mailbox in
+//!   `mailbox_search`) and Find (`search`), ResolveRecipients with free/busy (`resolve`), Settings UserInformation/DeviceInformation (`settings`).
 //! - Sync states live with the device (`relais_directory::devices`): a key, what it stands for,
 //!   and the key before it, so a device that lost an answer can ask again.
 //!
@@ -24,11 +24,14 @@ mod email;
 mod estimate;
 mod folders;
 mod itemops;
+mod mailbox_search;
 mod meeting;
 mod moveitems;
+mod notes;
 mod objects;
 mod ping;
 mod provision;
+mod resolve;
 mod search;
 mod sendmail;
 mod settings;
@@ -313,7 +316,7 @@ impl Eas {
             Command::GetItemEstimate => Box::pin(estimate::get_item_estimate(&ctx, body)).await,
             Command::Settings => Box::pin(settings::settings(&ctx, body)).await,
             Command::Search => Box::pin(search::search(&ctx, body)).await,
-            Command::ResolveRecipients => Box::pin(search::resolve_recipients(&ctx, body)).await,
+            Command::ResolveRecipients => Box::pin(resolve::resolve_recipients(&ctx, body)).await,
             Command::Find => Box::pin(search::find(&ctx, body)).await,
             Command::MeetingResponse => Box::pin(meeting::meeting_response(&ctx, body)).await,
             other => {

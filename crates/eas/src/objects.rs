@@ -1,12 +1,13 @@
 //! Sync (MS-ASCMD §2.2.1.21) of the account's groupware collections — address books as the
-//! Contacts class, calendars as Calendar, task lists as Tasks — read and written through the
+//! Contacts class, calendars as Calendar, task lists as Tasks, notes collections (calendars
+//! taking VJOURNAL only) as Notes — read and written through the
 //! groupware domain (`Groupware::delta`/`object`/`put`/`delete` with the actor), so what the
 //! phone changes is what a DAV client reads at once, and back. Each class converts between
 //! its ApplicationData and the stored text with the domain's fields (`contacts`, `calendar`,
-//! `tasks`), keeping every property the phone does not know. ServerIds are
+//! `tasks`, `notes`), keeping every property the phone does not know. ServerIds are
 //! `<folder>:<item id>`; the state behind a key is what the device holds (every object up to
-//! an item id, as of a modseq, less the ones a FilterType kept back) and the
-//! device's own changes, which are not told back to it.
+//! an item id, as of a modseq, less the ones a FilterType kept back), its body options and
+//! the device's own changes, which are not told back to it.
 
 use relais_groupware::Error as GwError;
 use relais_groupware::resources::Condition;
@@ -16,6 +17,7 @@ use relais_wbxml::Element;
 use relais_wbxml::tag::{airsync as a, airsyncbase as base};
 use serde::{Deserialize, Serialize};
 
+use crate::email::BodyPreference;
 use crate::sync::collection_status as status;
 use crate::{Ctx, text_of};
 
@@ -25,25 +27,28 @@ pub(crate) enum Class {
     Contacts,
     Calendar,
     Tasks,
+    Notes,
 }
 
 impl Class {
-    pub fn of(kind: CollectionKind) -> Option<Class> {
-        match kind {
+    pub fn of(coll: &Collection) -> Option<Class> {
+        match coll.kind {
             CollectionKind::AddressBook => Some(Class::Contacts),
+            CollectionKind::Calendar if relais_groupware::note::is_note_list(coll) => Some(Class::Notes),
             CollectionKind::Calendar => Some(Class::Calendar),
             CollectionKind::TaskList => Some(Class::Tasks),
             _ => None,
         }
     }
 
-    /// The ApplicationData of stored content; `None` when the object is not of this class
-    /// (a task kept in a calendar) and so not shown.
-    fn application_data(self, ctx: &Ctx<'_>, content: &[u8]) -> Option<Element> {
+    /// The ApplicationData of stored content, a note's body as `body` asks; `None` when the
+    /// object is not of this class (a task kept in a calendar) and so not shown.
+    fn application_data(self, ctx: &Ctx<'_>, content: &[u8], body: &BodyPreference) -> Option<Element> {
         match self {
             Class::Contacts => Some(crate::contacts::application_data(content)),
             Class::Calendar => crate::calendar::application_data(ctx, content),
             Class::Tasks => crate::tasks::application_data(content),
+            Class::Notes => crate::notes::application_data(content, body),
         }
     }
 
@@ -55,6 +60,7 @@ impl Class {
             Class::Calendar => crate::calendar::content(ctx, data, old),
             // MS-ASTASK ghosting, as MS-ASCAL §3.1.5.3, from 16.0.
             Class::Tasks => crate::tasks::content(data, old, ctx.version >= relais_eas_proto::ProtocolVersion::V16_0),
+            Class::Notes => crate::notes::content(data, old, ctx.version >= relais_eas_proto::ProtocolVersion::V16_0),
         }
     }
 
@@ -94,6 +100,9 @@ struct State {
     /// is answered with the item it made, not stored twice, and the item is not sent back.
     #[serde(default)]
     added: Vec<(String, i64)>,
+    /// BodyPreference of the Options (notes' bodies are cut to its TruncationSize).
+    #[serde(default)]
+    body: BodyPreference,
 }
 
 /// Most ClientIds remembered per collection.
@@ -135,7 +144,7 @@ fn apply_filter(class: Class, state: &mut State, filter: &str) {
     match class {
         Class::Calendar => state.since = since_for(filter),
         Class::Tasks => state.incomplete = filter == "8",
-        Class::Contacts => {}
+        Class::Contacts | Class::Notes => {}
     }
 }
 
@@ -152,7 +161,7 @@ pub(crate) async fn collection(
     window: usize,
     budget: &mut usize,
 ) -> Element {
-    let Some(class) = Class::of(coll.kind) else { return status("0", &coll.id.0.to_string(), 5) };
+    let Some(class) = Class::of(coll) else { return status("0", &coll.id.0.to_string(), 5) };
     let id = coll.id.0.to_string();
     let key_text = text_of(req, a::SYNC_KEY).unwrap_or_default();
     let Ok(key) = key_text.parse::<u32>() else { return status("0", &id, 3) };
@@ -171,7 +180,8 @@ pub(crate) async fn collection(
         };
         (new_key, s)
     };
-    let filter = req.child(a::OPTIONS).and_then(|o| text_of(o, a::FILTER_TYPE));
+    let options = req.child(a::OPTIONS);
+    let filter = options.and_then(|o| text_of(o, a::FILTER_TYPE));
     // A calendar's window no older than the policy's (MaxCalendarAgeFilter).
     let max = if class == Class::Calendar { ctx.policy().await.max_calendar_age_filter } else { None };
     let filter = match (filter, max) {
@@ -184,12 +194,15 @@ pub(crate) async fn collection(
         }
         let mut first = State::default();
         // Supported is read for the classes it is defined for (Contacts and Calendar).
-        if class != Class::Tasks {
+        if matches!(class, Class::Contacts | Class::Calendar) {
             first.supported = req
                 .child(a::SUPPORTED)
                 .map(|l| l.elements().take(MAX_SUPPORTED).map(|e| (e.tag.page(), e.tag.token())).collect());
         }
         apply_filter(class, &mut first, filter.as_deref().unwrap_or("0"));
+        if let Some(o) = options {
+            first.body = BodyPreference::from_options(o, None);
+        }
         let (k, s) = save(&State::default(), &first);
         if dir.save_sync_state(&ctx.actor, device, &id, s).await.is_err() {
             return status("0", &id, 16);
@@ -207,6 +220,9 @@ pub(crate) async fn collection(
     }
     if let Some(f) = filter {
         apply_filter(class, &mut state, &f);
+    }
+    if let Some(o) = options {
+        state.body = BodyPreference::from_options(o, Some(state.body));
     }
     let mut responses = Vec::new();
     let mut own = Own::default();
@@ -308,11 +324,11 @@ async fn changes(
         }
     }
     let shown = |content: &[u8]| {
-        let data = class.application_data(ctx, content)?;
+        let data = class.application_data(ctx, content, &state.body)?;
         let kept = match class {
             Class::Calendar => state.since == 0 || crate::calendar::ends_after(content, state.since),
             Class::Tasks => !state.incomplete || !crate::tasks::complete(content),
-            Class::Contacts => true,
+            Class::Contacts | Class::Notes => true,
         };
         kept.then_some(data)
     };
@@ -350,6 +366,7 @@ async fn changes(
         hidden,
         supported: state.supported.clone(),
         added: remembered(state, own.added.clone()),
+        body: state.body,
     };
     Ok((next, commands, delta.more))
 }
@@ -415,7 +432,8 @@ async fn command(
     let Some(item) = item_in(&id, &sid) else { return Some(response(cmd.tag, 8)) };
     let Ok(Some(object)) = gw.object(&ctx.actor, coll.id, item).await else { return Some(response(cmd.tag, 8)) };
     match cmd.tag {
-        t if t == a::FETCH => match class.application_data(ctx, &object.content) {
+        // Fetch (MS-ASCMD §2.2.3.67.2) asks for the whole item: the body not cut.
+        t if t == a::FETCH => match class.application_data(ctx, &object.content, &BodyPreference::default()) {
             Some(data) => Some(response(a::FETCH, 1).with(data)),
             None => Some(response(a::FETCH, 8)),
         },
@@ -439,7 +457,7 @@ async fn command(
                 });
                 match ghosts {
                     Some(list) => {
-                        let merged = with_ghosts(data, class.application_data(ctx, &object.content), list);
+                        let merged = with_ghosts(data, class.application_data(ctx, &object.content, &state.body), list);
                         class.content(ctx, &merged, Some(&old))
                     }
                     None => class.content(ctx, data, Some(&old)),

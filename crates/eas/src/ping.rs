@@ -59,6 +59,8 @@ pub(crate) async fn ping(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
             parked.folders = ids;
         }
     }
+    // Not held while parked.
+    drop(body);
     if parked.heartbeat == 0 || parked.folders.is_empty() {
         return Answer::Doc(status(3));
     }

@@ -1,21 +1,24 @@
-//! Looking things up (MS-ASCMD §2.2.1.16 Search, §2.2.1.15 ResolveRecipients, §2.2.1.2 Find):
-//! the global address list is the directory's principals the user may see
+//! Looking things up (MS-ASCMD §2.2.1.16 Search, §2.2.1.2 Find; ResolveRecipients, §2.2.1.15,
+//! is `resolve`'s on the same address list):
+//! Search of the mailbox is `mailbox_search`'s; the global address list is the directory's
+//! principals the user may see
 //! (`Directory::visible_principals`, the same scope as DAV's GAL and principal search);
-//! mailbox Find runs the mail domain's search (`relais_mail::search`, TEXT semantics: any header
-//! field or the body contains the words) over the user's own mailboxes.
+//! mailbox Find runs the mail domain's search (`relais_mail::search::search_as`, TEXT semantics:
+//! any header field or the body contains the words) over the user's mailboxes it may read.
 
+use relais_mail::MailError;
 use relais_mail::mailbox;
 use relais_mail::search::{Query, Scope};
-use relais_store::{CollectionKind, Principal};
+use relais_store::Principal;
 use relais_wbxml::Element;
-use relais_wbxml::tag::{airsync as a, email, find as f, gal, resolverecipients as rr, search as s};
+use relais_wbxml::tag::{airsync as a, email, find as f, gal, search as s};
 
 use crate::folders::collection_id;
 use crate::sync::server_id;
 use crate::{Answer, Ctx, date_time, text_of};
 
 /// Most results one answer holds, whatever range is asked (MS-ASCMD caps GAL at 100).
-const MAX_RESULTS: usize = 100;
+pub(crate) const MAX_RESULTS: usize = 100;
 /// Most characters of a query.
 const MAX_QUERY: usize = 256;
 
@@ -27,12 +30,12 @@ fn range(text: Option<String>) -> (usize, usize) {
         .and_then(|(a, b)| Some((a.trim().parse::<usize>().ok()?, b.trim().parse::<usize>().ok()?)))
         .filter(|(a, b)| a <= b)
         .unwrap_or((0, 99));
-    (a, b.min(a + MAX_RESULTS - 1))
+    (a, b.min(a.saturating_add(MAX_RESULTS - 1)))
 }
 
 /// The principals of the GAL whose name or address starts with `query` (a word of the name
 /// may start it too), case-insensitively, by display name.
-async fn gal_matches(ctx: &Ctx<'_>, query: &str) -> Result<Vec<Principal>, ()> {
+pub(crate) async fn gal_matches(ctx: &Ctx<'_>, query: &str) -> Result<Vec<Principal>, ()> {
     let q = query.trim().to_lowercase();
     if q.is_empty() {
         return Ok(Vec::new());
@@ -51,7 +54,7 @@ async fn gal_matches(ctx: &Ctx<'_>, query: &str) -> Result<Vec<Principal>, ()> {
     Ok(found)
 }
 
-fn display(p: &Principal) -> String {
+pub(crate) fn display(p: &Principal) -> String {
     if p.display_name.is_empty() { p.address() } else { p.display_name.clone() }
 }
 
@@ -82,8 +85,12 @@ pub(crate) async fn search(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
         Answer::Doc(Element::new(s::SEARCH).with_leaf(s::STATUS, "1").with(Element::new(s::RESPONSE).with(st)))
     };
     let name = text_of(&store, s::NAME).unwrap_or_default();
+    if name.eq_ignore_ascii_case("Mailbox") {
+        let st = crate::mailbox_search::search(ctx, &store).await;
+        return Answer::Doc(Element::new(s::SEARCH).with_leaf(s::STATUS, "1").with(Element::new(s::RESPONSE).with(st)));
+    }
     if !name.eq_ignore_ascii_case("GAL") {
-        // Mailbox search is served by Find (16.1); DocumentLibrary not at all.
+        // DocumentLibrary is not served.
         return store_answer("2", Vec::new(), None, None);
     }
     let query = text_of(&store, s::QUERY).unwrap_or_default();
@@ -96,47 +103,11 @@ pub(crate) async fn search(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
     let shown: Vec<Element> = found
         .iter()
         .skip(first)
-        .take(last + 1 - first)
+        .take(last - first + 1)
         .map(|p| Element::new(s::RESULT).with(gal_properties(s::PROPERTIES, p)))
         .collect();
     let range = (!shown.is_empty()).then(|| format!("{first}-{}", first + shown.len() - 1));
     store_answer("1", shown, range, Some(total))
-}
-
-pub(crate) async fn resolve_recipients(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
-    let Some(req) = body.filter(|b| b.tag == rr::RESOLVE_RECIPIENTS) else {
-        return Answer::Doc(Element::new(rr::RESOLVE_RECIPIENTS).with_leaf(rr::STATUS, "5"));
-    };
-    let mut out = Element::new(rr::RESOLVE_RECIPIENTS).with_leaf(rr::STATUS, "1");
-    for to in req.children_with(rr::TO).take(MAX_RESULTS) {
-        let wanted = to.text().trim().to_owned();
-        let Ok(found) = gal_matches(ctx, &wanted).await else {
-            out.push(Element::new(rr::RESPONSE).with_leaf(rr::TO, wanted.as_str()).with_leaf(rr::STATUS, "5"));
-            continue;
-        };
-        // An exact address is one recipient; otherwise every match (status 2: ambiguous).
-        let exact: Vec<&Principal> = found.iter().filter(|p| p.address().eq_ignore_ascii_case(&wanted)).collect();
-        let chosen: Vec<&Principal> = if exact.is_empty() { found.iter().take(MAX_RESULTS).collect() } else { exact };
-        let code = match chosen.len() {
-            0 => "4",
-            1 => "1",
-            _ => "2",
-        };
-        let mut response = Element::new(rr::RESPONSE)
-            .with_leaf(rr::TO, wanted.as_str())
-            .with_leaf(rr::STATUS, code)
-            .with_leaf(rr::RECIPIENT_COUNT, chosen.len().to_string());
-        for p in chosen {
-            response.push(
-                Element::new(rr::RECIPIENT)
-                    .with_leaf(rr::TYPE, "1")
-                    .with_leaf(rr::DISPLAY_NAME, display(p))
-                    .with_leaf(rr::EMAIL_ADDRESS, p.address()),
-            );
-        }
-        out.push(response);
-    }
-    Answer::Doc(out)
 }
 
 pub(crate) async fn find(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
@@ -158,7 +129,7 @@ pub(crate) async fn find(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
         let shown: Vec<Element> = found
             .iter()
             .skip(first)
-            .take(last + 1 - first)
+            .take(last - first + 1)
             .map(|p| Element::new(f::RESULT).with(gal_properties(f::PROPERTIES, p)))
             .collect();
         let range = (!shown.is_empty()).then(|| format!("{first}-{}", first + shown.len() - 1));
@@ -172,27 +143,22 @@ pub(crate) async fn find(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
     }
     let (first, last) = range(criterion.child(f::OPTIONS).and_then(|o| text_of(o, f::RANGE)));
     // Every word, anywhere in a header field or the body.
-    let words: Vec<Query> = text.split_whitespace().map(|w| Query::Text(w.to_owned())).collect();
+    let words = crate::mailbox_search::free_text(&text);
+    if words == Query::All {
+        return status("2");
+    }
     let scope = match text_of(query, a::COLLECTION_ID) {
         Some(id) => match collection_id(&id) {
             Some(c) => Scope::Mailbox(c),
             None => return status("2"),
         },
-        None => {
-            let account = ctx.actor.principal;
-            match ctx.store().read(move |r| r.collections(account, CollectionKind::Mailbox)).await {
-                Ok(list) => Scope::Mailboxes(list.into_iter().map(|c| c.id).collect()),
-                Err(_) => return status("2"),
-            }
-        }
+        None => Scope::Account(ctx.actor.principal),
     };
-    if let Scope::Mailbox(c) = scope
-        && mailbox::changed_since(ctx.store(), &ctx.actor, c, relais_store::Modseq(0)).await.is_err()
-    {
-        return status("3");
-    }
-    let Ok(hits) = relais_mail::search::search(ctx.store(), &scope, &Query::And(words)).await else {
-        return status("2");
+    // Only what the user may read (a folder it may not: 3, as before).
+    let hits = match relais_mail::search::search_as(ctx.store(), &ctx.actor, &scope, &words).await {
+        Ok(h) => h,
+        Err(MailError::NoMailbox | MailError::NoRight { .. }) => return status("3"),
+        Err(_) => return status("2"),
     };
     // Newest first (by UID, which grows with arrival), the client shows the latest matches;
     // only the range asked for is read.
@@ -200,7 +166,7 @@ pub(crate) async fn find(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
     hits.sort_by(|x, y| y.uid.cmp(&x.uid).then(y.mailbox.cmp(&x.mailbox)));
     let total = hits.len();
     let mut found = Vec::new();
-    for hit in hits.iter().skip(first).take(last + 1 - first) {
+    for hit in hits.iter().skip(first).take(last - first + 1) {
         if let Ok(Some(listed)) = mailbox::listed(ctx.store(), &ctx.actor, hit.mailbox, hit.uid).await {
             found.push((listed.message.received_at, hit.mailbox, listed));
         }
@@ -232,4 +198,24 @@ pub(crate) async fn find(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
         .collect();
     let range = (!shown.is_empty()).then(|| format!("{first}-{}", first + shown.len() - 1));
     answer(shown, range, total)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ranges_bounded() {
+        let max = usize::MAX.to_string();
+        for (asked, want) in [
+            (None, (0, 99)),
+            (Some("0-9".to_owned()), (0, 9)),
+            (Some("5-4000000000".to_owned()), (5, 104)),
+            (Some("9-0".to_owned()), (0, 99)),
+            (Some("x".to_owned()), (0, 99)),
+            (Some(format!("{max}-{max}")), (usize::MAX, usize::MAX)),
+        ] {
+            let (first, last) = super::range(asked.clone());
+            assert_eq!((first, last), want, "{asked:?}");
+            assert!(last - first < super::MAX_RESULTS);
+        }
+    }
 }

@@ -79,7 +79,7 @@ async fn submit(ctx: &Ctx<'_>, root: relais_wbxml::Tag, mime: Vec<u8>, save: boo
 }
 
 /// SmartReply or SmartForward: the device's new text completed with the original message
-/// (`Source` FolderId + ItemId, as Sync named it), unless ReplaceMime says the MIME is whole.
+/// (`Source` FolderId + ItemId as Sync named it, or LongId as Search did), unless ReplaceMime says the MIME is whole.
 pub(crate) async fn smart(ctx: &Ctx<'_>, body: Option<Element>, root: relais_wbxml::Tag) -> Answer {
     let Some(req) = body.filter(|b| b.tag == root) else { return status_in(root, 103) };
     let Some(mime) = req.bytes_of(cm::MIME).map(|m| m.into_owned()).filter(|m| !m.is_empty()) else {
@@ -90,11 +90,17 @@ pub(crate) async fn smart(ctx: &Ctx<'_>, body: Option<Element>, root: relais_wbx
     if req.has(cm::REPLACE_MIME) {
         return submit(ctx, root, mime, save, client).await;
     }
-    // The original: Source's FolderId and ItemId (14.x), or the query's (12.x style).
+    // The original: Source's FolderId and ItemId (14.x), its LongId (a Search result's:
+    // `<folder>:<uid>`), or the query's (12.x style).
     let source = req.child(cm::SOURCE);
-    let folder =
-        source.and_then(|s| crate::text_of(s, cm::FOLDER_ID)).or_else(|| ctx.query.params.collection_id.clone());
-    let item = source.and_then(|s| crate::text_of(s, cm::ITEM_ID)).or_else(|| ctx.query.params.item_id.clone());
+    let long = source.and_then(|s| crate::text_of(s, cm::LONG_ID));
+    let from_long = long.as_ref().and_then(|l| l.split_once(':')).map(|(f, _)| f.to_owned());
+    let folder = from_long
+        .or_else(|| source.and_then(|s| crate::text_of(s, cm::FOLDER_ID)))
+        .or_else(|| ctx.query.params.collection_id.clone());
+    let item = long
+        .or_else(|| source.and_then(|s| crate::text_of(s, cm::ITEM_ID)))
+        .or_else(|| ctx.query.params.item_id.clone());
     let (Some(folder), Some(item)) = (folder, item) else { return status_in(root, 150) };
     let (Some(mailbox), Some(uid)) = (crate::folders::collection_id(&folder), crate::sync::uid_in(&folder, &item))
     else {

@@ -113,7 +113,7 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>
         w => w.min(max),
     };
     if let Ok(coll) = ctx.eas.groupware().readable_collection(&ctx.actor, mailbox).await
-        && crate::objects::Class::of(coll.kind).is_some()
+        && crate::objects::Class::of(&coll).is_some()
     {
         let w = window_for(text_of(c, a::WINDOW_SIZE).and_then(|w| w.parse().ok()).or(window));
         return crate::objects::collection(ctx, &coll, c, w, budget).await;
@@ -517,7 +517,7 @@ pub(crate) async fn estimate(ctx: &Ctx<'_>, id: &str, key: &str) -> Result<usize
         Err(_) => return Err(2),
     };
     if let Ok(coll) = ctx.eas.groupware().readable_collection(&ctx.actor, mailbox).await
-        && crate::objects::Class::of(coll.kind).is_some()
+        && crate::objects::Class::of(&coll).is_some()
     {
         return crate::objects::estimate(ctx, &coll, &stored, key).await;
     }

@@ -7,7 +7,7 @@ use calcard::icalendar::{
     ICalendarComponentType, ICalendarProperty, ICalendarStatus, ICalendarTransparency, ICalendarValue,
 };
 use relais_directory::{Actor, Rights, access};
-use relais_store::{Collection, CollectionId, ResourceContent};
+use relais_store::{Collection, CollectionId, Principal, ResourceContent};
 
 use crate::ical::overlaps;
 use crate::{CalendarObject, Groupware, Result};
@@ -238,22 +238,12 @@ impl Groupware {
     /// The organizer must be `actor` itself (CALDAV:originator-allowed): `Forbidden` otherwise.
     pub async fn answer(&self, actor: &Actor, request: &Request) -> Result<Vec<(String, Option<String>)>> {
         let Some(dir) = &self.directory else { return Ok(Vec::new()) };
-        let dir_err = |e: relais_directory::DirectoryError| crate::Error::Conflict(e.to_string());
         let viewer = dir.principal(&request.organizer).await.map_err(dir_err)?;
-        if viewer.as_ref().is_none_or(|v| v.id != actor.principal) {
-            return Err(crate::Error::Forbidden);
-        }
+        let Some(viewer) = viewer.filter(|v| v.id == actor.principal) else { return Err(crate::Error::Forbidden) };
         let mut out = Vec::with_capacity(request.attendees.len());
         for attendee in &request.attendees {
-            let principal = dir.principal(attendee).await.map_err(dir_err)?;
-            let principal = principal.filter(|p| viewer.as_ref().is_some_and(|v| dir.may_see(v, p)));
-            let calendar = match principal {
-                Some(p) => self.default_calendar(p.id).await?,
-                None => None,
-            };
-            let reply = match calendar {
-                Some(c) => {
-                    let busy = self.busy(c.id, request.start, request.end).await?;
+            let reply = match self.busy_seen_by(&viewer, attendee, request.start, request.end).await? {
+                Some(busy) => {
                     let parties = (request.uid.as_str(), request.organizer.as_str(), attendee.as_str());
                     Some(vfreebusy(request.start, request.end, busy, Some(parties)))
                 }
@@ -262,5 +252,100 @@ impl Groupware {
             out.push((attendee.clone(), reply));
         }
         Ok(out)
+    }
+
+    /// The busy time in [start, end) of the local calendar user `address` as `actor` sees it
+    /// (ActiveSync ResolveRecipients Availability, EWS GetUserAvailability): the rule of a
+    /// scheduling free/busy request ([`Groupware::answer`]) — a principal `actor` may see in
+    /// the directory, the busy time of its default calendar. `None` for an address that is not
+    /// such a user (unknown, out of sight, or without a calendar).
+    pub async fn busy_of_address(
+        &self,
+        actor: &Actor,
+        address: &str,
+        start: i64,
+        end: i64,
+    ) -> Result<Option<Vec<Busy>>> {
+        let Some(dir) = &self.directory else { return Ok(None) };
+        let Some(viewer) = dir.principal_by_id(actor.principal).await.map_err(dir_err)? else { return Ok(None) };
+        self.busy_seen_by(&viewer, address, start, end).await
+    }
+
+    /// The busy time of `address`'s default calendar if `viewer` may see that principal.
+    async fn busy_seen_by(&self, viewer: &Principal, address: &str, start: i64, end: i64) -> Result<Option<Vec<Busy>>> {
+        let Some(dir) = &self.directory else { return Ok(None) };
+        let principal = dir.principal(address).await.map_err(dir_err)?.filter(|p| dir.may_see(viewer, p));
+        let calendar = match principal {
+            Some(p) => self.default_calendar(p.id).await?,
+            None => None,
+        };
+        match calendar {
+            Some(c) => Ok(Some(self.busy(c.id, start, end).await?)),
+            None => Ok(None),
+        }
+    }
+}
+
+fn dir_err(e: relais_directory::DirectoryError) -> crate::Error {
+    crate::Error::Conflict(e.to_string())
+}
+
+/// Most slots [`merged`] writes.
+pub const MAX_SLOTS: usize = 4_096;
+
+/// The free/busy of [start, end) as one digit per `interval` seconds (the last slot may be
+/// shorter), as ActiveSync's and EWS's MergedFreeBusy write it (MS-ASCMD §2.2.3.107): `0` free,
+/// `1` tentative, `2` busy (`3` out of office and `4` no data are not told by busy periods);
+/// the strongest period overlapping a slot decides it. At most [`MAX_SLOTS`] digits.
+pub fn merged(start: i64, end: i64, interval: i64, busy: &[Busy]) -> String {
+    if end <= start || interval <= 0 {
+        return String::new();
+    }
+    let count = usize::try_from(slots_in(end.saturating_sub(start), interval)).unwrap_or(MAX_SLOTS).min(MAX_SLOTS);
+    let mut slots = vec![b'0'; count];
+    for b in busy.iter().filter(|b| b.end > start && b.start < end && b.end > b.start) {
+        let digit = if b.tentative { b'1' } else { b'2' };
+        let first = usize::try_from(b.start.max(start).saturating_sub(start) / interval).unwrap_or(count);
+        let last =
+            usize::try_from(slots_in(b.end.min(end).saturating_sub(start), interval)).unwrap_or(count).min(count);
+        for slot in slots.iter_mut().take(last).skip(first) {
+            *slot = (*slot).max(digit);
+        }
+    }
+    String::from_utf8(slots).unwrap_or_default()
+}
+
+/// How many `interval`s cover `span` (both positive).
+fn slots_in(span: i64, interval: i64) -> i64 {
+    span / interval + i64::from(span % interval != 0)
+}
+
+#[cfg(test)]
+mod merged_tests {
+    use super::{Busy, MAX_SLOTS, merged};
+
+    #[test]
+    fn one_digit_per_slot() {
+        let b = |start, end, tentative| Busy { start, end, tentative };
+        let half = 1_800;
+        // (busy periods, expected) over four half hours from 0.
+        let table: Vec<(Vec<Busy>, &str)> = vec![
+            (vec![], "0000"),
+            (vec![b(0, 1_800, false)], "2000"),
+            (vec![b(1_799, 1_801, false)], "2200"),
+            (vec![b(3_600, 7_200, true)], "0011"),
+            (vec![b(3_600, 7_200, true), b(5_400, 5_500, false)], "0012"),
+            (vec![b(5_400, 5_500, false), b(3_600, 7_200, true)], "0012"),
+            (vec![b(-10_000, 100_000, false)], "2222"),
+            (vec![b(7_200, 9_000, false), b(-5, 0, false), b(900, 900, false)], "0000"),
+        ];
+        for (busy, want) in table {
+            assert_eq!(merged(0, 4 * half, half, &busy), want, "{busy:?}");
+        }
+        assert_eq!(merged(0, 4 * half + 1, half, &[b(7_200, 7_201, false)]), "00002", "a short last slot");
+        assert_eq!(merged(10, 10, half, &[]), "");
+        assert_eq!(merged(0, 100, 0, &[]), "");
+        assert_eq!(merged(0, i64::MAX, half, &[b(0, 1, false)]).len(), MAX_SLOTS);
+        assert_eq!(merged(i64::MIN, i64::MAX, half, &[b(i64::MIN, i64::MAX, true)]).len(), MAX_SLOTS);
     }
 }

@@ -4,8 +4,8 @@
 //! - `ical`: calendar object resources (RFC 4791 §4.1): parse, check, expand occurrences.
 //! - `recurrence`: the bounds every expansion keeps (instances, candidates per period, rules).
 //! - `vcard`: address object resources (RFC 6352 §5.1), vCard 3.0/4.0.
-//! - `contact`, `event`, `task`: a contact, event or task as the fields field-by-field
-//!   clients (ActiveSync, EWS) carry, read from and written back into the stored text, keeping
+//! - `contact`, `event`, `task`, `note`: a contact, event, task or note (a VJOURNAL in a
+//!   calendar taking VJOURNAL only) as the fields field-by-field clients (ActiveSync, EWS) carry, read from and written back into the stored text, keeping
 //!   what they do not map; `rrule` (their recurrence), `timezone` (zone rules, the ActiveSync
 //!   TimeZone blob, Windows names), `lines` (content lines kept as written).
 //! - `props`: a collection's protocol properties (display name, colour, time zone, dead ones).
@@ -29,6 +29,7 @@ pub mod gal;
 pub mod ical;
 pub mod imip;
 mod lines;
+pub mod note;
 pub mod occurrence;
 pub mod props;
 pub mod recurrence;

@@ -132,6 +132,31 @@ impl Component {
         None
     }
 
+    /// The VCALENDAR a field conversion writes its one `kind` of component into: the stored
+    /// one's properties (METHOD aside: stored is no iTIP message) and its other components,
+    /// or a new one.
+    pub fn calendar_over(old: Option<&Component>, kind: &str) -> Component {
+        let mut root = Component { name: "VCALENDAR".into(), ..Component::default() };
+        match old {
+            Some(r) => {
+                root.lines = r.lines.iter().filter(|l| l.name != "METHOD").cloned().collect();
+                root.children = r.children.iter().filter(|c| c.name != kind).cloned().collect();
+            }
+            None => {
+                root.lines.push(Line::new("VERSION", &[], "2.0"));
+                root.lines.push(Line::new("PRODID", &[], "-//Relais//Groupware//EN"));
+            }
+        }
+        root
+    }
+
+    /// The child `kind` a field conversion reads: the first without RECURRENCE-ID (the
+    /// series), else the first.
+    pub fn master(&self, kind: &str) -> Option<&Component> {
+        let mut all = self.children.iter().filter(|c| c.name == kind);
+        all.clone().find(|c| c.first("RECURRENCE-ID").is_none()).or_else(|| all.next())
+    }
+
     pub fn first(&self, name: &str) -> Option<&Line> {
         self.lines.iter().find(|l| l.name == name)
     }

@@ -405,6 +405,44 @@ impl Groupware {
             .await?
     }
 
+    /// The account's default notes collection (the ActiveSync Notes folder; a calendar taking
+    /// VJOURNAL only, role `notes`), made on first use like a scheduling inbox: accounts made
+    /// before notes were served have none, and no protocol asks for one before a device does.
+    /// Its DAV name is `notes`, or `notes-N` when a calendar or task list holds that name.
+    /// Only the account itself (or who acts for it) has one made.
+    pub async fn default_notes(&self, actor: &Actor) -> Result<Collection> {
+        let account = actor.principal;
+        let role = crate::note::NOTES_ROLE;
+        let found = self.store.read(move |r| r.collection_by_role(account, CollectionKind::Calendar, role)).await?;
+        if let Some(c) = found {
+            return Ok(c);
+        }
+        let actor = actor.clone();
+        self.store
+            .write(move |tx| {
+                if let Some(c) = tx.read().collection_by_role(account, CollectionKind::Calendar, role)? {
+                    return Ok(Ok(c));
+                }
+                if !access::acts_for(&mut tx.read(), &actor, account)? {
+                    return Ok(Err(Error::Forbidden));
+                }
+                let mut taken = Vec::new();
+                for k in siblings(CollectionKind::Calendar) {
+                    taken.extend(tx.read().collections(account, k)?.into_iter().map(|c| c.name));
+                }
+                let name = std::iter::once(role.to_owned())
+                    .chain((2..).map(|n| format!("{role}-{n}")))
+                    .find(|n| !taken.contains(n))
+                    .unwrap_or_default();
+                let new =
+                    NewCollection { kind: CollectionKind::Calendar, name, parent: None, role: Some(role.to_owned()) };
+                let c = tx.create_collection(account, new)?;
+                tx.set_collection_props(c.id, &CollectionProps::notes("Notes").to_json())?;
+                Ok(Ok(tx.read().collection(c.id)?))
+            })
+            .await?
+    }
+
     /// Replaces a collection's properties (PROPPATCH) by `actor`, who needs `ADMIN` on it.
     pub async fn set_props(&self, actor: &Actor, collection: &Collection, props: CollectionProps) -> Result<()> {
         let (actor, c) = (actor.clone(), collection.clone());

@@ -95,8 +95,7 @@ impl TaskFields {
     /// The fields of a stored iCalendar object's task; `None` when it holds none.
     pub fn from_ical(text: &str) -> Option<TaskFields> {
         let root = Component::parse(text)?;
-        let todos: Vec<&Component> = root.children.iter().filter(|c| c.name == "VTODO").collect();
-        let t = todos.iter().find(|c| c.first("RECURRENCE-ID").is_none()).or(todos.first())?;
+        let t = root.master("VTODO")?;
         let start = t.first("DTSTART").and_then(date_of);
         let due = t.first("DUE").and_then(date_of);
         let status = t.first("STATUS").map(|s| s.value.trim().to_ascii_uppercase());
@@ -184,21 +183,8 @@ impl TaskFields {
     pub fn to_ical(&self, existing: Option<&str>) -> String {
         let old_root = existing.and_then(Component::parse);
         let old = existing.and_then(TaskFields::from_ical);
-        let before = old_root.as_ref().and_then(|r| {
-            let mut todos = r.children.iter().filter(|c| c.name == "VTODO");
-            todos.clone().find(|c| c.first("RECURRENCE-ID").is_none()).or_else(|| todos.next())
-        });
-        let mut root = Component { name: "VCALENDAR".into(), ..Component::default() };
-        match &old_root {
-            Some(r) => {
-                root.lines = r.lines.iter().filter(|l| l.name != "METHOD").cloned().collect();
-                root.children = r.children.iter().filter(|c| c.name != "VTODO").cloned().collect();
-            }
-            None => {
-                root.lines.push(Line::new("VERSION", &[], "2.0"));
-                root.lines.push(Line::new("PRODID", &[], "-//Relais//Groupware//EN"));
-            }
-        }
+        let before = old_root.as_ref().and_then(|r| r.master("VTODO"));
+        let mut root = Component::calendar_over(old_root.as_ref(), "VTODO");
         let mut t = Component { name: "VTODO".into(), ..Component::default() };
         t.lines.push(Line::text("UID", &self.uid));
         t.lines.push(Line::new("DTSTAMP", &[], &utc_stamp(relais_store::now())));

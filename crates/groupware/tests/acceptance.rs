@@ -475,6 +475,12 @@ async fn the_directory_is_scoped_to_the_domain(f: Fresh) {
         start: 1_767_571_200,
         end: 1_767_657_600,
     };
+    // Bob is busy 10:00–11:00 on the day asked.
+    let bob_cal = w.g.default_calendar(w.bob.id).await.unwrap().unwrap();
+    let as_bob = Actor::new(w.bob.id, relais_directory::Protocol::Dav);
+    let busy = event("fb-1", None, &[], "Busy").into_bytes();
+    w.g.put(&as_bob, &bob_cal, "fb-1.ics", busy, Condition::default()).await.unwrap();
+    let (day, ten) = (1_767_571_200, 1_767_571_200 + 10 * 3600);
     for (scope, everyone) in [(relais_directory::GalScope::Domain, false), (relais_directory::GalScope::All, true)] {
         let dir = dir.clone().with_gal_scope(scope);
         let (cards, _) = relais_groupware::gal::cards(&dir, &w.alice).await.unwrap();
@@ -484,6 +490,13 @@ async fn the_directory_is_scoped_to_the_domain(f: Fresh) {
         let g = Groupware::with_scheduling(mailer);
         let alice = Actor::new(w.alice.id, relais_directory::Protocol::Dav);
         assert!(g.answer(&alice, &request("bob@example.com")).await.unwrap()[0].1.is_some());
+        // The same rule for a plain busy-time question (ActiveSync Availability).
+        let busy = g.busy_of_address(&alice, "bob@example.com", day, day + 86_400).await.unwrap().unwrap();
+        assert_eq!(busy, [relais_groupware::freebusy::Busy { start: ten, end: ten + 3600, tentative: false }]);
+        let digits = relais_groupware::freebusy::merged(day, day + 86_400, 1800, &busy);
+        assert_eq!(digits, format!("{}22{}", "0".repeat(20), "0".repeat(26)));
+        assert_eq!(g.busy_of_address(&alice, "dan@other.test", day, day + 86_400).await.unwrap().is_some(), everyone);
+        assert!(g.busy_of_address(&alice, "nobody@example.com", day, day + 86_400).await.unwrap().is_none());
         assert_eq!(g.answer(&alice, &request("dan@other.test")).await.unwrap()[0].1.is_some(), everyone);
         // Only the organizer asks in its own name (CALDAV:originator-allowed).
         let bob = Actor::new(w.bob.id, relais_directory::Protocol::Dav);

@@ -36,9 +36,10 @@ pub const CORE: &str = "urn:ietf:params:jmap:core";
 pub const MAIL: &str = "urn:ietf:params:jmap:mail";
 pub const SUBMISSION: &str = "urn:ietf:params:jmap:submission";
 pub const VACATION: &str = "urn:ietf:params:jmap:vacationresponse";
+pub const QUOTA: &str = "urn:ietf:params:jmap:quota";
 
 /// The capabilities offered, in the session's order.
-pub const CAPABILITIES: [&str; 4] = [CORE, MAIL, SUBMISSION, VACATION];
+pub const CAPABILITIES: [&str; 5] = [CORE, MAIL, SUBMISSION, VACATION, QUOTA];
 
 /// The limits announced in the session (RFC 8620 §2 `urn:ietf:params:jmap:core`) and enforced.
 #[derive(Debug, Clone)]

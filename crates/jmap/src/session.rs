@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use crate::account::{Account, accounts};
 use crate::error::MethodError;
-use crate::{CAPABILITIES, CORE, Jmap, MAIL, Origin, SUBMISSION, VACATION, ids};
+use crate::{CAPABILITIES, CORE, Jmap, MAIL, Origin, QUOTA, SUBMISSION, VACATION, ids};
 
 /// The sort properties Email/query takes (RFC 8621 §4.4.2).
 pub const EMAIL_SORTS: [&str; 8] =
@@ -78,6 +78,7 @@ fn account_json(a: &Account) -> Value {
         caps.insert(VACATION.into(), json!({}));
     }
     caps.insert(CORE.into(), json!({}));
+    caps.insert(QUOTA.into(), json!({}));
     json!({
         "name": a.name,
         "isPersonal": a.personal,

@@ -416,6 +416,46 @@ async fn email_query(f: Fresh) {
 }
 on_both_backends!(email_query_on, email_query);
 
+/// A mailbox opened newest first (one mailbox, nothing else matched, receivedAt descending) is
+/// read a page at a time from the store's index: it answers exactly as the general path does
+/// (the same query wrapped in an AND), collapsed or not, at every position, with totals.
+async fn mailbox_pages(f: Fresh) {
+    let w = world(&f).await;
+    for n in 0..30 {
+        let root = n - n % 3;
+        let (subject, refer) = if n == root {
+            (format!("Topic {n}"), String::new())
+        } else {
+            (format!("Re: Topic {root}"), format!("In-Reply-To: <m{root}@example.net>\r\n"))
+        };
+        let raw = format!(
+            "From: x@example.net\r\nSubject: {subject}\r\nMessage-ID: <m{n}@example.net>\r\n{refer}\r\nBody {n}\r\n"
+        );
+        w.append(&w.ann, if n % 7 == 6 { "Archive" } else { "INBOX" }, &raw, &[]).await;
+    }
+    let a = acc(&w.ann);
+    let inbox = mbox(w.mailbox(&w.ann, "INBOX").await);
+    for collapse in [false, true] {
+        for (position, limit) in [(0, 50), (0, 5), (5, 5), (20, 10), (24, 3), (100, 5), (3, 0)] {
+            let ask = |filter: Value| {
+                let (w, a) = (&w, a.clone());
+                async move {
+                    let q = json!({"accountId": a, "filter": filter, "collapseThreads": collapse, "position": position,
+                        "limit": limit, "calculateTotal": true, "sort": [{"property": "receivedAt", "isAscending": false}]});
+                    let mut r = w.one(&w.ann, "Email/query", q).await;
+                    r.as_object_mut().unwrap().remove("queryState");
+                    r
+                }
+            };
+            let fast = ask(json!({"inMailbox": inbox})).await;
+            let general = ask(json!({"operator": "AND", "conditions": [{"inMailbox": inbox}]})).await;
+            assert_eq!(fast, general, "collapse {collapse}, position {position}, limit {limit}");
+            assert!(fast["ids"].is_array(), "{fast}");
+        }
+    }
+}
+on_both_backends!(mailbox_pages_on, mailbox_pages);
+
 /// RFC 8621 §4.6, §4.8: keywords and mailboxIds patches, create, import, destroy; /changes
 /// from the change log and cannotCalculateChanges once it is trimmed (RFC 8620 §5.2).
 async fn email_set_and_changes(f: Fresh) {
@@ -772,3 +812,81 @@ async fn changes_in_steps(f: Fresh) {
     assert_eq!(m["type"], "invalidArguments");
 }
 on_both_backends!(changes_in_steps_on, changes_in_steps);
+
+/// RFC 9425: an account's storage quota as one Quota object (none without a quota), its
+/// changes (set, used, removed) told by /changes, /query's filters and sorts; the methods are
+/// unknown to a request that does not use the capability.
+async fn quotas(f: Fresh) {
+    let w = world(&f).await;
+    let a = acc(&w.ann);
+    let quota = |calls: Value| {
+        let w = &w;
+        async move {
+            let body =
+                json!({ "using": ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:quota"], "methodCalls": calls });
+            let r = w.jmap.api(&w.ann, body.to_string().as_bytes()).await;
+            assert_eq!(r.status, 200);
+            let v: Value = serde_json::from_slice(&r.body).unwrap();
+            v["methodResponses"][0][1].clone()
+        }
+    };
+    let session: Value =
+        serde_json::from_slice(&w.jmap.session(&w.ann, &relais_jmap::Origin("https://x".into())).await.body).unwrap();
+    assert!(session["capabilities"]["urn:ietf:params:jmap:quota"].is_object());
+    assert!(session["accounts"][&a]["accountCapabilities"]["urn:ietf:params:jmap:quota"].is_object());
+    let none = quota(json!([["Quota/get", {"accountId": a}, "0"]])).await;
+    assert_eq!(none["list"], json!([]), "no quota, no Quota object: {none}");
+    let s0 = none["state"].as_str().unwrap().to_owned();
+    w.mailer.directory().set_quota("ann@example.com", Some(1_000_000)).await.unwrap();
+    let c = quota(json!([["Quota/changes", {"accountId": a, "sinceState": s0}, "0"]])).await;
+    assert_eq!(
+        (c["created"].clone(), c["updated"].clone(), c["destroyed"].clone()),
+        (json!(["storage"]), json!([]), json!([])),
+        "{c}"
+    );
+    let got = quota(json!([["Quota/get", {"accountId": a}, "0"]])).await;
+    let q = &got["list"][0];
+    assert_eq!(
+        (q["id"].clone(), q["resourceType"].clone(), q["scope"].clone(), q["hardLimit"].clone(), q["used"].clone()),
+        (json!("storage"), json!("octets"), json!("account"), json!(1_000_000), json!(0)),
+        "{got}"
+    );
+    let s1 = got["state"].as_str().unwrap().to_owned();
+    w.append(&w.ann, "INBOX", FIRST, &[]).await;
+    let c = quota(json!([["Quota/changes", {"accountId": a, "sinceState": s1}, "0"]])).await;
+    assert_eq!(c["updated"], json!(["storage"]), "{c}");
+    let got =
+        quota(json!([["Quota/get", {"accountId": a, "ids": ["storage", "other"], "properties": ["used"]}, "0"]])).await;
+    assert_eq!(got["list"][0]["used"], json!(FIRST.len()), "{got}");
+    assert!(got["list"][0].get("hardLimit").is_none(), "only the properties asked (and the id)");
+    assert_eq!(got["notFound"], json!(["other"]));
+    let same = quota(json!([["Quota/changes", {"accountId": a, "sinceState": got["state"]}, "0"]])).await;
+    assert_eq!(
+        (same["created"].clone(), same["updated"].clone(), same["destroyed"].clone()),
+        (json!([]), json!([]), json!([]))
+    );
+    let ids = |filter: Value| {
+        let (quota, a) = (&quota, a.clone());
+        async move {
+            quota(json!([["Quota/query", {"accountId": a, "filter": filter, "calculateTotal": true}, "0"]])).await["ids"].clone()
+        }
+    };
+    assert_eq!(ids(json!({"resourceType": "octets", "type": "Email", "scope": ["account"]})).await, json!(["storage"]));
+    assert_eq!(ids(json!({"name": "ANN@"})).await, json!(["storage"]));
+    assert_eq!(ids(json!({"resourceType": "count"})).await, json!([]));
+    assert_eq!(ids(json!({"operator": "NOT", "conditions": [{"type": "Email"}]})).await, json!([]));
+    let bad = quota(json!([["Quota/query", {"accountId": a, "sort": [{"property": "colour"}]}, "0"]])).await;
+    assert_eq!(bad["type"], "unsupportedSort");
+    let bad = quota(json!([["Quota/query", {"accountId": a, "filter": {"colour": "red"}}, "0"]])).await;
+    assert_eq!(bad["type"], "unsupportedFilter");
+    let bad = quota(json!([["Quota/changes", {"accountId": a, "sinceState": "nonsense"}, "0"]])).await;
+    assert_eq!(bad["type"], "cannotCalculateChanges");
+    let s2 = quota(json!([["Quota/get", {"accountId": a}, "0"]])).await["state"].clone();
+    w.mailer.directory().set_quota("ann@example.com", None).await.unwrap();
+    let c = quota(json!([["Quota/changes", {"accountId": a, "sinceState": s2}, "0"]])).await;
+    assert_eq!(c["destroyed"], json!(["storage"]), "{c}");
+    // Without the capability in `using`, the methods do not exist.
+    let r = w.call(&w.ann, json!([["Quota/get", {"accountId": a}, "0"]])).await;
+    assert_eq!(r["methodResponses"][0][1]["type"], "unknownMethod");
+}
+on_both_backends!(quotas_on, quotas);

@@ -14,12 +14,14 @@
 
 use std::ops::RangeInclusive;
 
+use relais_directory::access::{Actor, Rights};
 use relais_store::{
     AccountId, Cmp, CollectionId, CollectionKind, Filter, Hit, IntColumn, ItemId, MessageIndex, Store, TextColumn,
 };
 use unicode_normalization::UnicodeNormalization;
 
 use crate::MailError;
+use crate::mailbox::require;
 use crate::summary::{self, EnvAddress, Summary};
 
 /// An address field a query can name (RFC 9051 §6.4.4 FROM, TO, CC, BCC).
@@ -276,6 +278,42 @@ pub async fn search(store: &Store, scope: &Scope, query: &Query) -> Result<Vec<H
         backfill(store, &mailboxes).await?;
     }
     Ok(store.read(move |r| r.search_messages(&mailboxes, &filter)).await?)
+}
+
+/// Most mailboxes one search as an actor reads.
+pub const MAX_SCOPE: usize = 1_000;
+
+/// The messages in `scope` matching `query` that `actor` may read (RFC 4314 `r`), for a
+/// front-end searching on a user's behalf (ActiveSync Search and Find): a mailbox named in
+/// `scope` the actor may not read is the refusal (`NoMailbox` when it may not see it,
+/// `NoRight` otherwise); an account's mailboxes are only those it may read. At most
+/// [`MAX_SCOPE`] mailboxes (`Cannot` past it).
+pub async fn search_as(store: &Store, actor: &Actor, scope: &Scope, query: &Query) -> Result<Vec<Hit>, MailError> {
+    let (actor, scope) = (actor.clone(), scope.clone());
+    let readable = store
+        .read(move |r| {
+            let (named, whole) = match scope {
+                Scope::Mailbox(m) => (vec![m], false),
+                Scope::Mailboxes(list) => (list, false),
+                Scope::Account(a) => {
+                    (r.collections(a, CollectionKind::Mailbox)?.into_iter().map(|c| c.id).collect(), true)
+                }
+            };
+            if named.len() > MAX_SCOPE {
+                return Ok(Err(MailError::Cannot("too many mailboxes to search at once")));
+            }
+            let mut out = Vec::with_capacity(named.len());
+            for id in named {
+                match require(r, &actor, id, Rights::READ_ITEMS, "searching messages")? {
+                    Ok(_) => out.push(id),
+                    Err(_) if whole => {}
+                    Err(refused) => return Ok(Err(refused)),
+                }
+            }
+            Ok(Ok(out))
+        })
+        .await??;
+    search(store, &Scope::Mailboxes(readable), query).await
 }
 
 /// Indexes the messages of `mailboxes` that have no index rows, a batch per write.

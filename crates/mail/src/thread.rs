@@ -9,9 +9,12 @@
 //! a thread of its own. A thread id never changes once given (JMAP requires it): when a message
 //! would join two threads, it joins the older one and the two stay apart.
 
-use relais_store::{AccountId, DataType, ItemId, NewItem, ThreadKey, WriteTx};
+use relais_directory::access::{Actor, Rights};
+use relais_store::{AccountId, CollectionId, DataType, ItemId, NewItem, Store, ThreadKey, WriteTx};
 use sha2::{Digest, Sha256};
 
+use crate::MailError;
+use crate::mailbox::require;
 use crate::summary::Summary;
 
 /// Most Message-IDs of one message kept for matching: its own, In-Reply-To, the root of
@@ -59,6 +62,29 @@ pub fn create_message(
     let id = tx.create_item(account, DataType::Email, item)?;
     tx.link_thread(account, id, joined.unwrap_or(id.0), key)?;
     Ok(id)
+}
+
+/// The threads of the messages in `mailboxes` (each thread once, ascending), for an actor
+/// holding the read right on each (refused as `search::search_as` refuses): for a front-end
+/// that names a conversation by a value made from its thread id (ActiveSync's ConversationId)
+/// and must find the thread again. At most `search::MAX_SCOPE` mailboxes.
+pub async fn threads_in(store: &Store, actor: &Actor, mailboxes: &[CollectionId]) -> Result<Vec<i64>, MailError> {
+    if mailboxes.len() > crate::search::MAX_SCOPE {
+        return Err(MailError::Cannot("too many mailboxes to read at once"));
+    }
+    let (actor, mailboxes) = (actor.clone(), mailboxes.to_vec());
+    store
+        .read(move |r| {
+            let mut threads = std::collections::BTreeSet::new();
+            for id in mailboxes {
+                if let Err(refused) = require(r, &actor, id, Rights::READ_ITEMS, "reading messages")? {
+                    return Ok(Err(refused));
+                }
+                threads.extend(r.mailbox_threads(id)?.into_iter().map(|(_, thread, _)| thread));
+            }
+            Ok(Ok(threads.into_iter().collect()))
+        })
+        .await?
 }
 
 /// A stable 63-bit hash (the first eight octets of SHA-256): stored, so it must never change.

@@ -420,3 +420,48 @@ async fn delta_within(f: Fresh) {
     assert_eq!(refused(mailbox::delta_within(&w.store, &w.bob, inbox, held, 3_500, 10).await), "nonexistent");
 }
 on_both_backends!(delta_within_on, delta_within);
+
+/// Emptying a mailbox: its messages out (one also filed elsewhere stays there), its children
+/// deleted only when asked, INBOX emptied but kept; a shared mailbox needs `t` and `e`, and `x`
+/// on each child, else nothing changes.
+async fn empty(f: Fresh) {
+    let w = world(&f).await;
+    mailbox::create(&w.store, &w.alice, "Trash/old/older", None).await.unwrap();
+    let trash = w.mailbox(&w.alice, "Trash").await;
+    let old = w.mailbox(&w.alice, "Trash/old").await;
+    let inbox = w.mailbox(&w.alice, "INBOX").await;
+    w.mailer.append(&w.alice, trash, vec![message("t1", &[]), message("t2", &[])]).await.unwrap();
+    w.mailer.append(&w.alice, old, vec![message("o1", &[])]).await.unwrap();
+    let kept = w.entries(trash).await[0];
+    mailbox::file(&w.store, &w.alice, kept.1, vec![inbox], Vec::new()).await.unwrap();
+    assert_eq!(w.entries(inbox).await.len(), 1);
+
+    let e = mailbox::empty(&w.store, &w.alice, trash, false).await.unwrap();
+    assert_eq!((e.removed, e.deleted.len()), (2, 0));
+    assert!(w.entries(trash).await.is_empty());
+    assert_eq!(w.entries(old).await.len(), 1, "a child keeps its messages");
+    assert_eq!(w.entries(inbox).await.len(), 1, "a message filed elsewhere stays there");
+    w.mailer.append(&w.alice, trash, vec![message("t3", &[])]).await.unwrap();
+    let e = mailbox::empty(&w.store, &w.alice, trash, true).await.unwrap();
+    let older = e.deleted[0];
+    assert_eq!((e.removed, e.deleted.len()), (1, 2));
+    assert_eq!(e.deleted[1], old, "children before parents");
+    assert!(w.store.read(move |r| r.collection(older)).await.is_err());
+    assert_eq!(refused(mailbox::empty(&w.store, &w.alice, old, false).await), "nonexistent");
+    let e = mailbox::empty(&w.store, &w.alice, inbox, true).await.unwrap();
+    assert_eq!(e.removed, 1);
+    assert!(w.store.read(move |r| r.collection(inbox)).await.is_ok(), "INBOX itself stays");
+
+    // Shared: Bob needs t and e on the mailbox, and x on its children.
+    mailbox::create(&w.store, &w.alice, "Team/sub", None).await.unwrap();
+    let team = w.share("Team", Rights::LOOKUP | Rights::READ_ITEMS | Rights::DELETE_ITEMS).await;
+    w.mailer.append(&w.alice, team, vec![message("s1", &[])]).await.unwrap();
+    let missing = format!("noperm {:?}", Rights::EXPUNGE);
+    assert_eq!(refused(mailbox::empty(&w.store, &w.bob, team, false).await), missing);
+    w.share("Team", Rights::LOOKUP | Rights::READ_ITEMS | Rights::DELETE_ITEMS | Rights::EXPUNGE).await;
+    assert_eq!(refused(mailbox::empty(&w.store, &w.bob, team, true).await), "nonexistent", "sub unseen");
+    assert_eq!(w.entries(team).await.len(), 1, "a refusal changes nothing");
+    assert_eq!(mailbox::empty(&w.store, &w.bob, team, false).await.unwrap().removed, 1);
+    assert_eq!(refused(mailbox::empty(&w.store, &w.bob, inbox, false).await), "nonexistent");
+}
+on_both_backends!(empty_on, empty);

@@ -32,12 +32,19 @@ pub async fn answer(state: Arc<State>, req: Request<Incoming>, peer: SocketAddr,
         Ok(b) => b,
         Err(e) => return body_refused(e, unread),
     };
-    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    // What the command reads of the request head, copied out so the head itself is dropped
+    // before the command runs: its header values are slices of the connection's read buffer,
+    // and a Ping parked for an hour would keep that buffer (and make hyper take a second one
+    // to watch for the client leaving).
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let (version, policy_key) = (header("ms-asprotocolversion"), header("x-ms-policykey"));
+    let (method, query) = (parts.method.clone(), parts.uri.query().map(str::to_owned));
+    drop(parts);
     let request = relais_eas::Request {
-        method: parts.method.as_str(),
-        query: parts.uri.query(),
-        version: header("ms-asprotocolversion"),
-        policy_key: header("x-ms-policykey"),
+        method: method.as_str(),
+        query: query.as_deref(),
+        version: version.as_deref(),
+        policy_key: policy_key.as_deref(),
         principal: &principal,
         body: &body.bytes,
     };

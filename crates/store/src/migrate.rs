@@ -25,6 +25,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0016_devices.sql"),
     include_str!("../migrations/sqlite/0017_migration_flags.sql"),
     include_str!("../migrations/sqlite/0018_device_policies.sql"),
+    include_str!("../migrations/sqlite/0019_mailbox_received.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
@@ -45,10 +46,11 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0016_devices.sql"),
     include_str!("../migrations/postgres/0017_migration_flags.sql"),
     include_str!("../migrations/postgres/0018_device_policies.sql"),
+    include_str!("../migrations/postgres/0019_mailbox_received.sql"),
 ];
 
 /// The schema version this binary writes.
-pub const LATEST: i64 = 18;
+pub const LATEST: i64 = 19;
 
 pub fn run(conn: &mut dyn Conn) -> Result<()> {
     let (steps, begin) = match conn.dialect() {

@@ -30,7 +30,7 @@ pub(crate) fn new_origin() -> String {
 /// Slots of one account's channel. A subscriber that falls this far behind gets `Lagged` and
 /// resynchronises from the change log, so a small number is safe; it is what an idle session
 /// costs besides its receiver.
-const ACCOUNT_CAPACITY: usize = 16;
+const ACCOUNT_CAPACITY: usize = 4;
 
 /// After this many subscriptions, channels nobody listens to any more are dropped.
 const SWEEP_EVERY: u32 = 1024;

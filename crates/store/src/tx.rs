@@ -510,8 +510,8 @@ impl<'c> WriteTx<'c> {
             .ok_or_else(|| Error::NotFound(format!("mailbox {mailbox}")))?;
         let uid = Uid(u32::try_from(row.int(0)?).map_err(|_| Error::Invalid("mailbox UIDs exhausted".into()))?);
         self.conn.execute(
-            "INSERT INTO mailbox_messages (mailbox_id, uid, item_id, modseq) VALUES ($1, $2, $3, $4)",
-            params![mailbox.0, i64::from(uid.0), item.0, modseq.0 as i64],
+            "INSERT INTO mailbox_messages (mailbox_id, uid, item_id, modseq, received_at) VALUES ($1, $2, $3, $4, $5)",
+            params![mailbox.0, i64::from(uid.0), item.0, modseq.0 as i64, i.received_at],
         )?;
         self.log(m.account, Change::member(item.0, mailbox, uid, ChangeKind::Created))?;
         self.log(m.account, Change::object(DataType::Email, item.0, ChangeKind::Updated))?;

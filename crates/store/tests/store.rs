@@ -569,6 +569,51 @@ async fn bulk_reads(f: Fresh) {
 }
 on_both_backends!(bulk, bulk_reads);
 
+/// A mailbox's newest messages a page at a time, collapsed by thread or not (JMAP Email/query
+/// of a mailbox by receivedAt): the same as sorting every message (received date, then id,
+/// both newest first) and keeping each thread's first, across the store's internal pages;
+/// messages of another mailbox never in it.
+async fn mailbox_pages(f: Fresh) {
+    let store = &f.store;
+    let a = account(store).await;
+    let (inbox, other) = (mailbox(store, a, "INBOX").await, mailbox(store, a, "Other").await);
+    let made = store
+        .write(move |tx| {
+            let mut made: Vec<(ItemId, i64, i64)> = Vec::new();
+            for n in 0..1300i64 {
+                // Pairs share a received date; threads of three (the first starts it).
+                let thread = (n % 3 != 0).then(|| made[usize::try_from(n - n % 3).unwrap_or(0)].0.0);
+                let new =
+                    NewItem { received_at: 1_000 + (n * 7919 % 1300) / 2, thread_id: thread, ..NewItem::default() };
+                let received_at = new.received_at;
+                let id = tx.create_item(a, DataType::Email, new)?;
+                tx.add_to_mailbox(id, if n % 10 == 9 { other } else { inbox })?;
+                made.push((id, thread.unwrap_or(id.0), received_at));
+            }
+            Ok(made)
+        })
+        .await
+        .unwrap();
+    let mut inbox_rows: Vec<(ItemId, i64, i64)> =
+        made.iter().enumerate().filter(|(n, _)| n % 10 != 9).map(|(_, r)| *r).collect();
+    inbox_rows.sort_by(|x, y| y.2.cmp(&x.2).then(y.0.cmp(&x.0)));
+    let all: Vec<ItemId> = inbox_rows.iter().map(|r| r.0).collect();
+    let mut seen = BTreeSet::new();
+    let collapsed: Vec<ItemId> = inbox_rows.iter().filter(|r| seen.insert(r.1)).map(|r| r.0).collect();
+    for (skip, take) in [(0, 50), (0, 2000), (40, 10), (500, 30), (505, 300), (1169, 5), (5000, 5), (3, 0)] {
+        let page = store.read(move |r| r.mailbox_newest(inbox, false, skip, take)).await.unwrap();
+        assert_eq!(page, all.iter().skip(skip).take(take).copied().collect::<Vec<_>>(), "flat {skip} {take}");
+        let page = store.read(move |r| r.mailbox_newest(inbox, true, skip, take)).await.unwrap();
+        assert_eq!(page, collapsed.iter().skip(skip).take(take).copied().collect::<Vec<_>>(), "threads {skip} {take}");
+    }
+    assert_eq!(store.read(move |r| r.mailbox_total(inbox, false)).await.unwrap(), all.len() as u64);
+    assert_eq!(store.read(move |r| r.mailbox_total(inbox, true)).await.unwrap(), collapsed.len() as u64);
+    let empty = mailbox(store, a, "Empty").await;
+    assert!(store.read(move |r| r.mailbox_newest(empty, true, 0, 50)).await.unwrap().is_empty());
+    assert_eq!(store.read(move |r| r.mailbox_total(empty, true)).await.unwrap(), 0);
+}
+on_both_backends!(mailbox_newest, mailbox_pages);
+
 /// Changes cut at a state for a client's maxChanges (RFC 8620 §5.2): each step ends at a modseq
 /// whose changes all fit, the steps add up to the whole, and a transaction that alone changed
 /// more than the bound cannot be cut.

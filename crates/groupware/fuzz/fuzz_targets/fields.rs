@@ -1,11 +1,12 @@
-//! What an ActiveSync (and later EWS) client's edits go through: a stored event or task read as
-//! fields and written back over itself (`event`, `task`), and a TimeZone blob a phone sent
+//! What an ActiveSync (and later EWS) client's edits go through: a stored event, task or note
+//! read as fields and written back over itself (`event`, `task`, `note`), and a TimeZone blob a phone sent
 //! (`timezone`). Nothing may panic on any input; what is written back from an object read as
 //! fields must read as fields again.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use relais_groupware::event::EventFields;
+use relais_groupware::note::NoteFields;
 use relais_groupware::task::TaskFields;
 use relais_groupware::timezone::{BLOB_LEN, zone_of_blob};
 
@@ -25,5 +26,9 @@ fuzz_target!(|data: &[u8]| {
     if let Some(t) = TaskFields::from_ical(text) {
         let again = t.to_ical(Some(text));
         assert!(TaskFields::from_ical(&again).is_some(), "{again}");
+    }
+    if let Some(n) = NoteFields::from_ical(text) {
+        let again = n.to_ical(Some(text));
+        assert!(NoteFields::from_ical(&again).is_some(), "{again}");
     }
 });

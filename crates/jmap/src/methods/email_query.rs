@@ -66,6 +66,9 @@ pub(crate) async fn query(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, Method
     };
     let sort = sort_keys(args.get("sort"))?;
     let collapse = args.bool("collapseThreads")?;
+    if let Some(page) = newest(ctx, &args, &account, &state, &scope, &query, &sort, collapse).await? {
+        return Ok(page);
+    }
     let by_summary = sort.iter().any(|(k, _)| matches!(k, Key::From | Key::To | Key::Subject | Key::SentAt));
     let hits = search(ctx.jmap.store(), &Scope::Mailboxes(scope), &query).await?;
     let mut seen = HashSet::new();
@@ -109,6 +112,55 @@ pub(crate) async fn query(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, Method
     window(ctx, &args, &account, state, &rows)
 }
 
+/// What a client opening a mailbox asks (one mailbox, nothing else to match, newest first by
+/// receivedAt, no anchor): read a page from the store's index in that order instead of every
+/// message of the mailbox (`ReadTx::mailbox_newest`). `None` for any other query.
+#[allow(clippy::too_many_arguments)]
+async fn newest(
+    ctx: &Ctx<'_>,
+    args: &Args,
+    account: &Account,
+    state: &str,
+    scope: &[CollectionId],
+    query: &Query,
+    sort: &[(Key, bool)],
+    collapse: bool,
+) -> Result<Option<Value>, MethodError> {
+    let [mailbox] = *scope else { return Ok(None) };
+    let everything = match query {
+        Query::All => true,
+        Query::And(all) => all.is_empty(),
+        _ => false,
+    };
+    let position = args.int("position")?.unwrap_or(0);
+    if !everything || !matches!(sort, [(Key::ReceivedAt, false)]) || args.str("anchor")?.is_some() || position < 0 {
+        return Ok(None);
+    }
+    let (start, limit) = (usize::try_from(position).unwrap_or(usize::MAX), limit(ctx, args)?);
+    let counted = args.bool("calculateTotal")?;
+    let (items, total) = ctx
+        .jmap
+        .store()
+        .read(move |r| {
+            let items = r.mailbox_newest(mailbox, collapse, start, limit)?;
+            // Counted when asked, or when the page ran past the end (the position is then
+            // clamped to the total, as for every other query).
+            let total = if counted || items.len() < limit { Some(r.mailbox_total(mailbox, collapse)?) } else { None };
+            Ok((items, total))
+        })
+        .await?;
+    let total = total.map_or(usize::MAX, |t| usize::try_from(t).unwrap_or(usize::MAX));
+    let ids: Vec<String> = items.into_iter().map(ids::email).collect();
+    page(ctx, args, account, state.to_owned(), start.min(total), ids, total).map(Some)
+}
+
+/// The limit asked, within the server's (RFC 8620 §5.5).
+fn limit(ctx: &Ctx<'_>, args: &Args) -> Result<usize, MethodError> {
+    let max = ctx.jmap.config.max_query_results;
+    let asked = args.uint("limit")?.map(|l| usize::try_from(l).unwrap_or(usize::MAX));
+    Ok(asked.unwrap_or(max).min(max))
+}
+
 /// Position, anchor and limit (RFC 8620 §5.5).
 fn window(ctx: &Ctx<'_>, args: &Args, account: &Account, state: String, rows: &[Row]) -> Result<Value, MethodError> {
     let total = rows.len();
@@ -124,10 +176,22 @@ fn window(ctx: &Ctx<'_>, args: &Args, account: &Account, state: String, rows: &[
             p => usize::try_from(p).unwrap_or(usize::MAX).min(total),
         },
     };
+    let ids: Vec<String> = rows.iter().skip(start).take(limit(ctx, args)?).map(|r| ids::email(r.id)).collect();
+    page(ctx, args, account, state, start, ids, total)
+}
+
+/// The answer for the page of `ids` from `start` of `total` results.
+fn page(
+    ctx: &Ctx<'_>,
+    args: &Args,
+    account: &Account,
+    state: String,
+    start: usize,
+    ids: Vec<String>,
+    total: usize,
+) -> Result<Value, MethodError> {
     let max = ctx.jmap.config.max_query_results;
-    let asked = args.uint("limit")?.map(|l| usize::try_from(l).unwrap_or(usize::MAX));
-    let limit = asked.unwrap_or(max).min(max);
-    let ids: Vec<String> = rows.iter().skip(start).take(limit).map(|r| ids::email(r.id)).collect();
+    let asked = args.uint("limit")?;
     let mut out = json!({
         "accountId": ids::account(account.id),
         "queryState": state,
@@ -139,8 +203,9 @@ fn window(ctx: &Ctx<'_>, args: &Args, account: &Account, state: String, rows: &[
         if args.bool("calculateTotal")? {
             map.insert("total".into(), json!(total));
         }
-        if asked.is_none_or(|a| a > max) {
-            map.insert("limit".into(), json!(limit));
+        // The limit is said when the server's cut the client's (or the client gave none).
+        if asked.is_none_or(|a| usize::try_from(a).unwrap_or(usize::MAX) > max) {
+            map.insert("limit".into(), json!(limit(ctx, args)?));
         }
     }
     Ok(out)

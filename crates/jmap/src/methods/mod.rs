@@ -11,6 +11,7 @@ mod email_query;
 mod email_set;
 mod identity;
 mod mailbox;
+mod quota;
 mod search_snippet;
 mod set;
 mod submission;
@@ -27,7 +28,7 @@ pub(crate) use args::Args;
 
 use crate::error::MethodError;
 use crate::request::{Made, Request, resolve_references};
-use crate::{CORE, Jmap, MAIL, SUBMISSION, VACATION};
+use crate::{CORE, Jmap, MAIL, QUOTA, SUBMISSION, VACATION};
 
 /// Every method served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,10 +53,13 @@ enum Method {
     EmailSubmissionSet,
     VacationResponseGet,
     VacationResponseSet,
+    QuotaGet,
+    QuotaChanges,
+    QuotaQuery,
 }
 
 /// The dispatch table: name, method, the capability `using` must name.
-const TABLE: [(&str, Method, &str); 21] = [
+const TABLE: [(&str, Method, &str); 25] = [
     ("Core/echo", Method::CoreEcho, CORE),
     ("Mailbox/get", Method::MailboxGet, MAIL),
     ("Mailbox/changes", Method::MailboxChanges, MAIL),
@@ -77,6 +81,10 @@ const TABLE: [(&str, Method, &str); 21] = [
     ("EmailSubmission/set", Method::EmailSubmissionSet, SUBMISSION),
     ("VacationResponse/get", Method::VacationResponseGet, VACATION),
     ("VacationResponse/set", Method::VacationResponseSet, VACATION),
+    ("Quota/get", Method::QuotaGet, QUOTA),
+    ("Quota/changes", Method::QuotaChanges, QUOTA),
+    ("Quota/query", Method::QuotaQuery, QUOTA),
+    ("Quota/queryChanges", Method::QueryChanges, QUOTA),
 ];
 
 /// One request's context, shared by its calls.
@@ -179,5 +187,8 @@ async fn dispatch(
         Method::EmailSubmissionSet => Box::pin(submission::set(ctx, args)).await,
         Method::VacationResponseGet => Box::pin(vacation::get(ctx, args)).await,
         Method::VacationResponseSet => Box::pin(vacation::set(ctx, args)).await,
+        Method::QuotaGet => Box::pin(quota::get(ctx, args)).await,
+        Method::QuotaChanges => Box::pin(quota::changes(ctx, args)).await,
+        Method::QuotaQuery => Box::pin(quota::query(ctx, args)).await,
     }
 }

@@ -4,10 +4,13 @@
 //! there, deleting needs `x`, renaming `x` on the source and `k` on the new parent. Only the
 //! owner creates at the top of its namespace, and a mailbox never moves to another account. A
 //! mailbox created under another user's takes its parent's grants. Subscriptions are the
-//! user's own and are not changed here (RFC 9051 §6.3.4, §6.3.5).
+//! user's own and are not changed here (RFC 9051 §6.3.4, §6.3.5). `empty` takes a mailbox's
+//! messages out, and its children with them if asked.
+
+use std::collections::{HashMap, HashSet};
 
 use relais_directory::access::{Actor, Rights};
-use relais_store::{CollectionId, CollectionKind, MailboxRole, NewCollection, Store, WriteTx};
+use relais_store::{Collection, CollectionId, CollectionKind, MailboxRole, NewCollection, Store, WriteTx};
 
 use super::list::{Folders, Place, is_other_users, normalise, refuse};
 use super::{Checked, SEPARATOR, refusal, require};
@@ -109,25 +112,8 @@ pub async fn delete_tree(store: &Store, actor: &Actor, name: &str) -> Result<(),
             let Some(f) = Folders::resolve(&mut tx.read(), &actor, &name)? else {
                 return Ok(Err(MailError::NoMailbox));
             };
-            let all = tx.read().collections(f.collection.account, CollectionKind::Mailbox)?;
-            // The tree, parents before children (each mailbox once); deleted the other way round.
-            let mut children: std::collections::HashMap<CollectionId, Vec<CollectionId>> = Default::default();
-            for c in &all {
-                if let Some(p) = c.parent {
-                    children.entry(p).or_default().push(c.id);
-                }
-            }
-            let mut tree = vec![f.collection.id];
-            let mut seen: std::collections::HashSet<CollectionId> = tree.iter().copied().collect();
-            let mut i = 0;
-            while i < tree.len() {
-                for &c in children.get(&tree[i]).map_or(&[][..], Vec::as_slice) {
-                    if seen.insert(c) {
-                        tree.push(c);
-                    }
-                }
-                i += 1;
-            }
+            // The tree, parents before children; deleted the other way round.
+            let tree = subtree(tx, &f.collection)?;
             for &id in &tree {
                 let c = match require(&mut tx.read(), &actor, id, Rights::DELETE_COLLECTION, "DELETE")? {
                     Ok((c, _)) => c,
@@ -141,6 +127,80 @@ pub async fn delete_tree(store: &Store, actor: &Actor, name: &str) -> Result<(),
                 tx.destroy_collection(id)?;
             }
             Ok(Ok(()))
+        })
+        .await?
+}
+
+/// The mailbox `root` and every mailbox under it, parents before children, each once (the
+/// parent links are followed whatever they hold).
+fn subtree(tx: &mut WriteTx<'_>, root: &Collection) -> relais_store::Result<Vec<CollectionId>> {
+    let all = tx.read().collections(root.account, CollectionKind::Mailbox)?;
+    let mut children: HashMap<CollectionId, Vec<CollectionId>> = HashMap::new();
+    for c in &all {
+        if let Some(p) = c.parent {
+            children.entry(p).or_default().push(c.id);
+        }
+    }
+    let mut tree = vec![root.id];
+    let mut seen: HashSet<CollectionId> = tree.iter().copied().collect();
+    let mut i = 0;
+    while i < tree.len() {
+        for &c in children.get(&tree[i]).map_or(&[][..], Vec::as_slice) {
+            if seen.insert(c) {
+                tree.push(c);
+            }
+        }
+        i += 1;
+    }
+    Ok(tree)
+}
+
+/// What emptying a mailbox did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Emptied {
+    /// Messages taken out of the mailbox.
+    pub removed: usize,
+    /// Mailboxes under it deleted (with their messages), children before parents.
+    pub deleted: Vec<CollectionId>,
+}
+
+/// Takes every message out of `mailbox` (ActiveSync ItemOperations EmptyFolderContents, EWS
+/// EmptyFolder) in one transaction, and with `subfolders` deletes every mailbox under it; the
+/// mailbox itself stays. Needs `t` and `e` there (RFC 4314 §4, as flagging and expunging
+/// would), and `x` on each mailbox under it that goes; a refusal leaves everything as it was.
+/// A message also in another mailbox stays there.
+pub async fn empty(
+    store: &Store,
+    actor: &Actor,
+    mailbox: CollectionId,
+    subfolders: bool,
+) -> Result<Emptied, MailError> {
+    let actor = actor.clone();
+    store
+        .write(move |tx| {
+            let needed = Rights::DELETE_ITEMS | Rights::EXPUNGE;
+            let c = match require(&mut tx.read(), &actor, mailbox, needed, "emptying a mailbox")? {
+                Ok((c, _)) => c,
+                Err(refused) => return Ok(Err(refused)),
+            };
+            let mut deleted = Vec::new();
+            if subfolders {
+                let tree = subtree(tx, &c)?;
+                for &id in &tree[1..] {
+                    if let Err(refused) = require(&mut tx.read(), &actor, id, Rights::DELETE_COLLECTION, "DELETE")? {
+                        return Ok(Err(refused));
+                    }
+                }
+                for &id in tree[1..].iter().rev() {
+                    tx.destroy_collection(id)?;
+                    deleted.push(id);
+                }
+            }
+            let entries = tx.read().mailbox_entries(mailbox)?;
+            for e in &entries {
+                tx.remove_from_mailbox(e.item, mailbox)?;
+            }
+            Ok(Ok(Emptied { removed: entries.len(), deleted }))
         })
         .await?
 }

@@ -32,7 +32,7 @@ mod subscribe;
 pub use append::{Fingerprint, NewMessage};
 pub use copy::{Copied, Transfer, copy};
 pub use delta::{Delta, Held, Listed, changed_since, count_missing, delta, delta_within, listed, message};
-pub use folders::{create, delete, delete_tree, rename};
+pub use folders::{Emptied, create, delete, delete_tree, empty, rename};
 pub use keywords::{
     Expunge, FlagChange, FlagsChanged, KeywordChange, add_keyword, change_keywords, expunge, right_for,
     rights_to_change, settable,
