@@ -37,13 +37,19 @@ fn owner_only(actor: &Actor, account: AccountId) -> Result<()> {
 /// How stale a device's `last_seen` may get before a request writes it again (seconds).
 const SEEN_WITHIN: i64 = 60;
 
+/// Most devices one account holds (Exchange's partnership limit): each request with a device id
+/// not seen before would otherwise add one, without end. A device past it is refused (a
+/// `Limit` error; ActiveSync's Status 177) until an administrator removes one.
+pub const MAX_DEVICES: usize = 100;
+
 fn new_key() -> u32 {
     rand::thread_rng().gen_range(1..=u32::MAX)
 }
 
 impl Directory {
-    /// Records a request from `device_id` of the actor's account (created on its first), with
-    /// what the device says of itself when it says it (a JSON object). Returns the device.
+    /// Records a request from `device_id` of the actor's account (created on its first, unless
+    /// the account holds [`MAX_DEVICES`] already), with what the device says of itself when it
+    /// says it (a JSON object). Returns the device.
     pub async fn device_seen(
         &self,
         actor: &Actor,
@@ -61,7 +67,15 @@ impl Directory {
                 return Ok(d);
             }
         }
-        Ok(self.store.write(move |tx| tx.touch_device(account, &id, &kind, info.as_deref())).await?)
+        Ok(self
+            .store
+            .write(move |tx| {
+                if tx.read().device(account, &id)?.is_none() && tx.read().devices(account)?.len() >= MAX_DEVICES {
+                    return Err(relais_store::Error::Limit(format!("more than {MAX_DEVICES} devices")));
+                }
+                tx.touch_device(account, &id, &kind, info.as_deref())
+            })
+            .await?)
     }
 
     /// One device of `account`, if known.

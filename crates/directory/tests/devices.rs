@@ -83,3 +83,22 @@ async fn provisioning_and_state(f: Fresh) {
 }
 
 on_both_backends!(provisioning, provisioning_and_state);
+
+/// An account holds at most MAX_DEVICES: a request from one more is refused (nothing
+/// recorded), the devices it holds go on, and another account is not affected.
+async fn devices_per_account_are_bounded(f: Fresh) {
+    use relais_directory::devices::MAX_DEVICES;
+    let (dir, alice, bob) = users(&f).await;
+    for i in 0..MAX_DEVICES {
+        dir.device_seen(&alice, &format!("D{i}"), "Phone", None).await.unwrap();
+    }
+    let refused = dir.device_seen(&alice, "ONEMORE", "Phone", None).await;
+    assert!(
+        matches!(refused, Err(relais_directory::DirectoryError::Store(relais_store::Error::Limit(_)))),
+        "{refused:?}"
+    );
+    assert_eq!(dir.devices(&alice, alice.principal).await.unwrap().len(), MAX_DEVICES);
+    dir.device_seen(&alice, "D7", "Phone", Some("{}".into())).await.unwrap();
+    dir.device_seen(&bob, "ONEMORE", "Phone", None).await.unwrap();
+}
+on_both_backends!(bounded, devices_per_account_are_bounded);

@@ -222,7 +222,11 @@ pub(crate) fn body_within(text: &str, pref: &crate::email::BodyPreference) -> El
 
 /// 16.0 moved Location to AirSyncBase (MS-ASCAL §2.2.2.27).
 fn location_element(ctx: &Ctx<'_>, text: &str) -> Element {
-    if ctx.version >= relais_eas_proto::ProtocolVersion::V16_0 {
+    location_for(ctx.version >= relais_eas_proto::ProtocolVersion::V16_0, text)
+}
+
+fn location_for(v16: bool, text: &str) -> Element {
+    if v16 {
         Element::new(base::LOCATION).with_leaf(base::DISPLAY_NAME, text)
     } else {
         Element::leaf(cal::LOCATION, text)
@@ -278,7 +282,8 @@ pub(crate) fn application_data(ctx: &Ctx<'_>, content: &[u8]) -> Option<Element>
     if let Some(r) = &f.recurrence {
         d.push(recurrence_element(r, &TAGS, compact));
         if !f.exceptions.is_empty() {
-            d.push(Element::new(cal::EXCEPTIONS).with_all(f.exceptions.iter().map(|e| exception_element(ctx, e))));
+            let v16 = ctx.version >= relais_eas_proto::ProtocolVersion::V16_0;
+            d.push(Element::new(cal::EXCEPTIONS).with_all(f.exceptions.iter().map(|e| exception_element(e, v16))));
         }
     }
     if !organizer {
@@ -291,12 +296,16 @@ pub(crate) fn application_data(ctx: &Ctx<'_>, content: &[u8]) -> Option<Element>
     Some(d)
 }
 
-fn exception_element(ctx: &Ctx<'_>, e: &Exception) -> Element {
+/// An exception of a series; the occurrence it replaces named by ExceptionStartTime up to
+/// 14.1 and by airsyncbase:InstanceId from 16.0, which has no ExceptionStartTime (MS-ASCAL
+/// §2.2.2.23, MS-ASAIRS §2.2.2.25).
+fn exception_element(e: &Exception, v16: bool) -> Element {
     let mut x = Element::new(cal::EXCEPTION);
     if e.deleted {
         x = x.with_leaf(cal::DELETED, "1");
     }
-    x = x.with_leaf(cal::EXCEPTION_START_TIME, compact(e.original_start));
+    let original = if v16 { base::INSTANCE_ID } else { cal::EXCEPTION_START_TIME };
+    x = x.with_leaf(original, compact(e.original_start));
     if e.deleted {
         return x;
     }
@@ -310,7 +319,7 @@ fn exception_element(ctx: &Ctx<'_>, e: &Exception) -> Element {
         x = x.with_leaf(cal::END_TIME, compact(s));
     }
     if let Some(l) = &e.location {
-        x = x.with(location_element(ctx, l));
+        x = x.with(location_for(v16, l));
     }
     if let Some(b) = &e.body {
         x = x.with(body_element(b));
@@ -591,10 +600,11 @@ pub(crate) fn occurrence_change(data: &Element, original: i64) -> Exception {
     }
 }
 
-/// An exception a device sent, its fields kept only where they differ from the series.
+/// An exception a device sent, its fields kept only where they differ from the series; the
+/// occurrence it replaces is its ExceptionStartTime (to 14.1) or InstanceId (16.x).
 fn exception_from(x: &Element, series: &EventFields) -> Option<Exception> {
     let get = |t: Tag| text_of(x, t).filter(|v| !v.is_empty());
-    let original = parse_time(&get(cal::EXCEPTION_START_TIME)?)?;
+    let original = parse_time(&get(cal::EXCEPTION_START_TIME).or_else(|| get(base::INSTANCE_ID))?)?;
     if get(cal::DELETED).as_deref() == Some("1") {
         return Some(Exception { original_start: original, deleted: true, ..Exception::default() });
     }
@@ -705,6 +715,62 @@ SUMMARY:Moved\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
         let after = EventFields::from_ical(&event_text(&data, Some(SERIES), me, false).unwrap()).unwrap();
         assert_eq!((after.subject.as_deref(), after.location, after.recurrence), (Some("New"), None, None));
         assert_eq!((after.busy, after.sensitivity, after.reminder), (BusyStatus::Busy, Sensitivity::Normal, None));
+    }
+
+    /// 16.x names an exception's occurrence by InstanceId (it has no ExceptionStartTime): read
+    /// from a phone, and written for one; 14.x keeps ExceptionStartTime.
+    #[test]
+    fn exceptions_by_version() {
+        let me = Person { address: "me@example.com".into(), name: None };
+        let series = |exception: Element| {
+            Element::new(a::APPLICATION_DATA)
+                .with_leaf(cal::SUBJECT, "Weekly")
+                .with_leaf(cal::START_TIME, "20270104T090000Z")
+                .with_leaf(cal::END_TIME, "20270104T100000Z")
+                .with(Element::new(cal::RECURRENCE).with_leaf(cal::TYPE, "1").with_leaf(cal::OCCURRENCES, "4"))
+                .with(Element::new(cal::EXCEPTIONS).with(exception))
+        };
+        let second = relais_civil::unix_time(2027, 1, 11, 9 * 3600);
+        let third = relais_civil::unix_time(2027, 1, 18, 9 * 3600);
+        let deleted = Exception { original_start: second, deleted: true, ..Exception::default() };
+        let moved = Exception { original_start: third, start: Some(third + 3600), ..Exception::default() };
+        for (sent, want) in [
+            (
+                Element::new(cal::EXCEPTION)
+                    .with_leaf(cal::DELETED, "1")
+                    .with_leaf(base::INSTANCE_ID, "20270111T090000Z"),
+                &deleted,
+            ),
+            (
+                Element::new(cal::EXCEPTION)
+                    .with_leaf(cal::EXCEPTION_START_TIME, "20270111T090000Z")
+                    .with_leaf(cal::DELETED, "1"),
+                &deleted,
+            ),
+            (
+                Element::new(cal::EXCEPTION)
+                    .with_leaf(base::INSTANCE_ID, "20270118T090000Z")
+                    .with_leaf(cal::START_TIME, "20270118T100000Z"),
+                &moved,
+            ),
+        ] {
+            let text = event_text(&series(sent.clone()), None, me.clone(), true).unwrap();
+            let f = EventFields::from_ical(&text).unwrap();
+            assert_eq!(f.exceptions.len(), 1, "{sent:?}");
+            let got = &f.exceptions[0];
+            assert_eq!((got.original_start, got.deleted, got.start), (want.original_start, want.deleted, want.start));
+        }
+        let named = |e: &Element, tag| e.text_of(tag).map(|t| t.into_owned());
+        let x16 = exception_element(&deleted, true);
+        assert_eq!(
+            (named(&x16, base::INSTANCE_ID), named(&x16, cal::EXCEPTION_START_TIME)),
+            (Some("20270111T090000Z".into()), None)
+        );
+        let x14 = exception_element(&deleted, false);
+        assert_eq!(
+            (named(&x14, base::INSTANCE_ID), named(&x14, cal::EXCEPTION_START_TIME)),
+            (None, Some("20270111T090000Z".into()))
+        );
     }
 
     #[test]

@@ -116,12 +116,8 @@ pub(crate) async fn folder_sync(ctx: &Ctx<'_>, body: Option<Element>) -> Answer 
     };
     // What the device holds: nothing (key 0), the current state, or the one before (it lost
     // the answer that moved it on).
-    let held: Vec<Folder> = match key {
-        0 => Vec::new(),
-        k if k == stored.key => serde_json::from_str(&stored.state).unwrap_or_default(),
-        k if k == stored.prev_key && k != 0 => serde_json::from_str(&stored.prev_state).unwrap_or_default(),
-        _ => return status(9),
-    };
+    let Ok(held) = crate::held_state::<Vec<Folder>>(key, &stored) else { return status(9) };
+    let held = held.unwrap_or_default();
     let now = match current(ctx).await {
         Ok(f) => f,
         Err(e) => {
@@ -195,7 +191,9 @@ pub(crate) async fn folder_change(ctx: &Ctx<'_>, body: Option<Element>, root: re
     if key.is_none_or(|k| k == 0 || k != stored.key) {
         return answer(9, None, None);
     }
-    let mut held: Vec<Folder> = serde_json::from_str(&stored.state).unwrap_or_default();
+    let Ok(Some(mut held)) = crate::held_state::<Vec<Folder>>(stored.key, &stored) else {
+        return answer(9, None, None);
+    };
     let actor = ctx.actor.clone();
     let Ok(folders) = ctx.store().read(move |r| Folders::load(r, &actor)).await else { return answer(6, None, None) };
     let full_name = |id: &str| {

@@ -37,9 +37,17 @@ pub(crate) async fn item_operations(ctx: &Ctx<'_>, body: Option<Element>) -> Ans
     };
     let mut responses = Vec::new();
     let mut overall = String::from("1");
+    // The answer's content (EasConfig::max_answer_bytes): a fetch once it is spent is
+    // answered 11 (too large; MS-ASCMD §2.2.3.177.8) for the device to ask for it again.
+    let mut budget = ctx.eas.config.max_answer_bytes;
     for op in req.elements().take(MAX_FETCHES) {
         let r = match op.tag {
-            t if t == io::FETCH => fetch(ctx, op).await,
+            t if t == io::FETCH && budget == 0 => unfetched(op, "11"),
+            t if t == io::FETCH => {
+                let r = fetch(ctx, op).await;
+                budget = budget.saturating_sub(crate::weight(&r));
+                r
+            }
             t if t == io::EMPTY_FOLDER_CONTENTS => empty_folder(ctx, op).await,
             t if t == io::MOVE => move_conversation(ctx, op).await,
             other => {
@@ -62,6 +70,17 @@ pub(crate) async fn item_operations(ctx: &Ctx<'_>, body: Option<Element>) -> Ans
             .with_leaf(io::STATUS, if responses.len() == 1 { overall.as_str() } else { "1" })
             .with(Element::new(io::RESPONSE).with_all(responses)),
     )
+}
+
+/// A Fetch not done, with what named its item.
+fn unfetched(op: &Element, status: &str) -> Element {
+    let mut e = Element::new(io::FETCH).with_leaf(io::STATUS, status);
+    for tag in [base::FILE_REFERENCE, a::COLLECTION_ID, a::SERVER_ID] {
+        if let Some(v) = text_of(op, tag) {
+            e = e.with_leaf(tag, v);
+        }
+    }
+    e
 }
 
 async fn fetch(ctx: &Ctx<'_>, op: &Element) -> Element {

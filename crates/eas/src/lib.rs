@@ -71,6 +71,11 @@ pub struct EasConfig {
     pub max_ping_folders: usize,
     /// Most collections in one Sync request.
     pub max_sync_collections: usize,
+    /// Octets of content (bodies, MIME, attachments) one Sync or ItemOperations answer holds
+    /// at most: past it the rest waits for the next request (Sync's MoreAvailable), so a
+    /// request never makes the server hold a window of 512 large messages at once. The first
+    /// item of an answer is sent whatever its size.
+    pub max_answer_bytes: usize,
 }
 
 impl Default for EasConfig {
@@ -81,6 +86,7 @@ impl Default for EasConfig {
             heartbeat: (60, 3540),
             max_ping_folders: 300,
             max_sync_collections: 300,
+            max_answer_bytes: 16 << 20,
         }
     }
 }
@@ -240,6 +246,15 @@ impl Eas {
         let actor = Actor::new(req.principal.id, Protocol::ActiveSync);
         let device = match self.directory.device_seen(&actor, &query.device_id, &query.device_type, None).await {
             Ok(d) => d,
+            // One device more than the account may hold: MS-ASCMD §2.2.2 Status 177 (too many
+            // partnerships) in the command's root, else 403.
+            Err(relais_directory::DirectoryError::Store(relais_store::Error::Limit(e))) => {
+                tracing::info!(error = %e, "eas: device refused");
+                return match refusal_root(query.command) {
+                    Some((root, status)) => Reply::wbxml(&Element::new(root).with_leaf(status, "177")),
+                    None => Reply::text(403, "this account holds as many devices as it may"),
+                };
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "eas: device not recorded");
                 return Reply::empty(503);
@@ -383,6 +398,43 @@ pub(crate) fn clamp(secs: u64, (min, max): (u64, u64)) -> Duration {
 /// The text of `tag` under `e`, trimmed.
 pub(crate) fn text_of(e: &Element, tag: Tag) -> Option<String> {
     e.text_of(tag).map(|t| t.trim().to_owned())
+}
+
+/// The state a device holds when it sends `key` for a folder whose stored sync state is
+/// `stored`: `Ok(None)` for key 0 (it starts over), the state behind the current key or the
+/// one before it (it lost the answer that moved it on), and `Err(())` for any other key or a
+/// state that cannot be read — the device is then told to start over (Sync Status 3,
+/// FolderSync Status 9), never answered as if it had sent key 0, which would send it
+/// everything it holds again.
+pub(crate) fn held_state<T: serde::de::DeserializeOwned>(
+    key: u32,
+    stored: &relais_store::SyncState,
+) -> Result<Option<T>, ()> {
+    let text = match key {
+        0 => return Ok(None),
+        k if k == stored.key => &stored.state,
+        k if k == stored.prev_key => &stored.prev_state,
+        _ => return Err(()),
+    };
+    serde_json::from_str(text).map(Some).map_err(|e| tracing::warn!(error = %e, "eas: a sync state unreadable"))
+}
+
+/// About how many octets `e` takes in an answer: its text and opaque data, and a few for
+/// each element.
+pub(crate) fn weight(e: &Element) -> usize {
+    let mut total = 0usize;
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        total = total.saturating_add(2);
+        for n in &e.children {
+            match n {
+                relais_wbxml::Node::Element(c) => stack.push(c),
+                relais_wbxml::Node::Text(t) => total = total.saturating_add(t.len()),
+                relais_wbxml::Node::Opaque(b) => total = total.saturating_add(b.len()),
+            }
+        }
+    }
+    total
 }
 
 /// An ActiveSync date-time (MS-ASDTYPE §2.3: `2009-02-19T08:35:17.000Z`).

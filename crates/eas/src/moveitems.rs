@@ -40,8 +40,8 @@ pub(crate) async fn move_items(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
             out.push(response(4));
             continue;
         }
-        let item = match mailbox::message(ctx.store(), &ctx.actor, source, uid).await {
-            Ok(Some((listed, _))) => listed.message.item,
+        let item = match mailbox::listed(ctx.store(), &ctx.actor, source, uid).await {
+            Ok(Some(listed)) => listed.message.item,
             _ => {
                 out.push(response(1));
                 continue;

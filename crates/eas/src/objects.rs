@@ -91,10 +91,25 @@ struct State {
     /// into it, never as Changes or Deletes.
     #[serde(default)]
     hidden: Vec<i64>,
+    /// The elements the device said it supports (MS-ASCMD §2.2.3.168 Supported, with key 0;
+    /// code page and token): the others are ghosted, kept as stored when a Change leaves them
+    /// out. `None`: it named none, so a Change carries the whole item.
+    #[serde(default)]
+    supported: Option<Vec<(u8, u8)>>,
+    /// The device's Adds (ClientId, the item they made): an Add sent again (its answer lost)
+    /// is answered with the item it made, not stored twice, and the item is not sent back.
+    #[serde(default)]
+    added: Vec<(String, i64)>,
     /// BodyPreference of the Options (notes' bodies are cut to its TruncationSize).
     #[serde(default)]
     body: BodyPreference,
 }
+
+/// Most ClientIds remembered per collection.
+const MAX_ADDED: usize = 256;
+
+/// Most elements a device's Supported names that are remembered.
+const MAX_SUPPORTED: usize = 256;
 
 /// Most objects remembered as held back; past it an old event that changes is a Change the
 /// device may not know (it then drops it).
@@ -139,7 +154,13 @@ fn new_name(class: Class) -> String {
 }
 
 /// One Sync Collection element for a groupware collection.
-pub(crate) async fn collection(ctx: &Ctx<'_>, coll: &Collection, req: &Element, window: usize) -> Element {
+pub(crate) async fn collection(
+    ctx: &Ctx<'_>,
+    coll: &Collection,
+    req: &Element,
+    window: usize,
+    budget: &mut usize,
+) -> Element {
     let Some(class) = Class::of(coll) else { return status("0", &coll.id.0.to_string(), 5) };
     let id = coll.id.0.to_string();
     let key_text = text_of(req, a::SYNC_KEY).unwrap_or_default();
@@ -148,12 +169,7 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, coll: &Collection, req: &Element, 
     let device = &ctx.query.device_id;
     let Ok(stored) = dir.sync_state(&ctx.actor, device, &id).await else { return status(&key_text, &id, 16) };
     let stored = stored.unwrap_or_default();
-    let base: Option<State> = match key {
-        0 => None,
-        k if k == stored.key => serde_json::from_str(&stored.state).ok(),
-        k if k == stored.prev_key => serde_json::from_str(&stored.prev_state).ok(),
-        _ => return status("0", &id, 3),
-    };
+    let Ok(base) = crate::held_state::<State>(key, &stored) else { return status("0", &id, 3) };
     let save = |state: &State, next: &State| {
         let new_key = stored.key.max(key).wrapping_add(1).max(1);
         let s = SyncState {
@@ -177,6 +193,12 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, coll: &Collection, req: &Element, 
             return status("0", &id, 4);
         }
         let mut first = State::default();
+        // Supported is read for the classes it is defined for (Contacts and Calendar).
+        if matches!(class, Class::Contacts | Class::Calendar) {
+            first.supported = req
+                .child(a::SUPPORTED)
+                .map(|l| l.elements().take(MAX_SUPPORTED).map(|e| (e.tag.page(), e.tag.token())).collect());
+        }
         apply_filter(class, &mut first, filter.as_deref().unwrap_or("0"));
         if let Some(o) = options {
             first.body = BodyPreference::from_options(o, None);
@@ -188,6 +210,14 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, coll: &Collection, req: &Element, 
         return status(&k.to_string(), &id, 1);
     };
     let held_state = state.clone();
+    // A replay (the key before the current one): the ClientIds of the lost answer are the
+    // current state's.
+    if key == stored.prev_key
+        && key != stored.key
+        && let Ok(Some(current)) = crate::held_state::<State>(stored.key, &stored)
+    {
+        state.added.extend(current.added.into_iter().filter(|a| !held_state.added.contains(a)));
+    }
     if let Some(f) = filter {
         apply_filter(class, &mut state, &f);
     }
@@ -201,7 +231,12 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, coll: &Collection, req: &Element, 
             return status(&key_text, &id, 4);
         }
         for cmd in commands.elements() {
-            if let Some(r) = command(ctx, class, coll, cmd, &mut own).await {
+            if let Some(later) = crate::sync::fetch_later(cmd, budget) {
+                responses.push(later);
+                continue;
+            }
+            if let Some(r) = command(ctx, class, coll, cmd, &state, &mut own).await {
+                crate::sync::spend(cmd, &r, budget);
                 responses.push(r);
             }
         }
@@ -231,6 +266,7 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, coll: &Collection, req: &Element, 
         let mut next = state.clone();
         next.own.extend(own.written);
         next.gone.extend(own.deleted);
+        next.added = remembered(&state, own.added);
         next
     };
     let (k, s) = save(&held_state, &next);
@@ -247,6 +283,16 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, coll: &Collection, req: &Element, 
 struct Own {
     written: Vec<(i64, u64)>,
     deleted: Vec<i64>,
+    added: Vec<(String, i64)>,
+}
+
+/// The ClientIds to remember: the state's and this request's, the latest `MAX_ADDED`.
+fn remembered(state: &State, added: Vec<(String, i64)>) -> Vec<(String, i64)> {
+    let mut all = state.added.clone();
+    all.extend(added);
+    let excess = all.len().saturating_sub(MAX_ADDED);
+    all.drain(..excess);
+    all
 }
 
 /// The commands that bring the device up to date, the state they leave it in, and whether
@@ -299,8 +345,9 @@ async fn changes(
             (None, _) => {}
         }
     }
+    let added_here = |i: i64| state.added.iter().chain(&own.added).any(|(_, x)| *x == i);
     for o in &delta.added {
-        if mine(o.id.0, o.modseq.0) {
+        if mine(o.id.0, o.modseq.0) || added_here(o.id.0) {
             continue;
         }
         match shown(&o.content) {
@@ -317,13 +364,23 @@ async fn changes(
         since: state.since,
         incomplete: state.incomplete,
         hidden,
+        supported: state.supported.clone(),
+        added: remembered(state, own.added.clone()),
         body: state.body,
     };
     Ok((next, commands, delta.more))
 }
 
 /// One command of the device: Add, Change, Delete or Fetch of an object.
-async fn command(ctx: &Ctx<'_>, class: Class, coll: &Collection, cmd: &Element, own: &mut Own) -> Option<Element> {
+async fn command(
+    ctx: &Ctx<'_>,
+    class: Class,
+    coll: &Collection,
+    cmd: &Element,
+    state: &State,
+    own: &mut Own,
+) -> Option<Element> {
+    let supported = state.supported.as_deref();
     let gw = ctx.eas.groupware();
     let id = coll.id.0.to_string();
     let sid = text_of(cmd, a::SERVER_ID).unwrap_or_default();
@@ -332,6 +389,9 @@ async fn command(ctx: &Ctx<'_>, class: Class, coll: &Collection, cmd: &Element, 
     if cmd.tag == a::ADD {
         let client = text_of(cmd, a::CLIENT_ID).unwrap_or_default();
         let answer = Element::new(a::ADD).with_leaf(a::CLIENT_ID, client.as_str());
+        if let Some((_, item)) = state.added.iter().chain(&own.added).find(|(c, _)| !c.is_empty() && *c == client) {
+            return Some(answer.with_leaf(a::SERVER_ID, server_id(&id, ItemId(*item))).with_leaf(a::STATUS, "1"));
+        }
         let Some(data) = cmd.child(a::APPLICATION_DATA) else { return Some(answer.with_leaf(a::STATUS, "4")) };
         let text = match class.content(ctx, data, None) {
             Ok(t) => t,
@@ -361,6 +421,9 @@ async fn command(ctx: &Ctx<'_>, class: Class, coll: &Collection, cmd: &Element, 
         return Some(match gw.object_named(&ctx.actor, coll.id, &found).await {
             Ok(Some(o)) => {
                 own.written.push((o.id.0, o.modseq.0));
+                if !client.is_empty() && client.len() <= 64 {
+                    own.added.push((client.clone(), o.id.0));
+                }
                 answer.with_leaf(a::SERVER_ID, server_id(&id, o.id)).with_leaf(a::STATUS, "1").with_opt(data)
             }
             _ => answer.with_leaf(a::STATUS, "5"),
@@ -387,7 +450,18 @@ async fn command(ctx: &Ctx<'_>, class: Class, coll: &Collection, cmd: &Element, 
                     })
                     .ok_or(6u32)
             } else {
-                class.content(ctx, data, Some(&old))
+                // 14.x ghosting (16.x calendars ghost every element left out already).
+                let ghosts = supported.filter(|_| {
+                    class == Class::Contacts
+                        || (class == Class::Calendar && ctx.version < relais_eas_proto::ProtocolVersion::V16_0)
+                });
+                match ghosts {
+                    Some(list) => {
+                        let merged = with_ghosts(data, class.application_data(ctx, &object.content, &state.body), list);
+                        class.content(ctx, &merged, Some(&old))
+                    }
+                    None => class.content(ctx, data, Some(&old)),
+                }
             };
             let text = match text {
                 Ok(t) => t,
@@ -414,6 +488,22 @@ async fn command(ctx: &Ctx<'_>, class: Class, coll: &Collection, cmd: &Element, 
         },
         _ => Some(response(cmd.tag, 4)),
     }
+}
+
+/// A Change's ApplicationData with the ghosted elements of the stored object (`stored`, as the
+/// device was sent it) that it left out: those not in its Supported list (MS-ASCMD
+/// §2.2.3.168), so they stay as stored. The TimeZone (kept when absent) and a contact's FileAs
+/// (made from the name's parts) are left to the class.
+fn with_ghosts(data: &Element, stored: Option<Element>, supported: &[(u8, u8)]) -> Element {
+    let mut out = data.clone();
+    for e in stored.iter().flat_map(|s| s.elements()) {
+        let ghosted = !supported.contains(&(e.tag.page(), e.tag.token()));
+        let derived = [relais_wbxml::tag::calendar::TIME_ZONE, relais_wbxml::tag::contacts::FILE_AS];
+        if ghosted && !data.has(e.tag) && !derived.contains(&e.tag) {
+            out.push(e.clone());
+        }
+    }
+    out
 }
 
 /// The occurrence a command names (airsyncbase:InstanceId, MS-ASAIRS §2.2.2.25: its original
@@ -467,6 +557,35 @@ pub(crate) async fn estimate(ctx: &Ctx<'_>, coll: &Collection, stored: &SyncStat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A 14.x device that listed FirstName, LastName and Email1Address as supported changes
+    /// the first name: what it does not support (job title, company, the mobile number) stays,
+    /// what it supports and left out (the last name) is cleared.
+    #[test]
+    fn ghosted_contact_fields_stay() {
+        use relais_wbxml::tag::contacts as c;
+        let card = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:g\r\nFN:Ann Example\r\nN:Example;Ann;;;\r\n\
+ORG:Example Corp\r\nTITLE:Chief\r\nEMAIL:ann@example.com\r\nTEL;TYPE=CELL:+1 555\r\nEND:VCARD\r\n";
+        let supported: Vec<(u8, u8)> =
+            [c::FIRST_NAME, c::LAST_NAME, c::EMAIL1_ADDRESS].iter().map(|t| (t.page(), t.token())).collect();
+        let data = Element::new(a::APPLICATION_DATA)
+            .with_leaf(c::FIRST_NAME, "Anne")
+            .with_leaf(c::EMAIL1_ADDRESS, "ann@example.com");
+        let stored = Some(crate::contacts::application_data(card.as_bytes()));
+        let merged = with_ghosts(&data, stored, &supported);
+        let text = crate::contacts::content(&merged, Some(card)).unwrap();
+        let f =
+            relais_groupware::contact::ContactFields::from_card(&relais_groupware::ContactCard::parse(&text).unwrap());
+        assert_eq!((f.first_name.as_deref(), f.last_name.as_deref()), (Some("Anne"), None), "{text}");
+        assert_eq!(f.shown_name(), "Anne", "{text}");
+        assert_eq!((f.job_title.as_deref(), f.company.as_deref()), (Some("Chief"), Some("Example Corp")), "{text}");
+        assert_eq!(f.phones.len(), 1, "{text}");
+        // Without Supported, a Change carries the whole item: what it leaves out is cleared.
+        let text = crate::contacts::content(&data, Some(card)).unwrap();
+        let f =
+            relais_groupware::contact::ContactFields::from_card(&relais_groupware::ContactCard::parse(&text).unwrap());
+        assert_eq!((f.job_title, f.phones.len()), (None, 0));
+    }
 
     #[test]
     fn instance_ids() {

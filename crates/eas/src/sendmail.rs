@@ -11,6 +11,12 @@ use relais_wbxml::tag::composemail as cm;
 
 use crate::{Answer, Ctx};
 
+/// The device sync state's name for the ClientIds of its last messages sent.
+const SENT: &str = "sent";
+
+/// Most ClientIds remembered per device (a phone retries its last few, not hundreds).
+const MAX_SENT: usize = 100;
+
 fn status(code: u32) -> Answer {
     status_in(cm::SEND_MAIL, code)
 }
@@ -20,10 +26,10 @@ fn status_in(root: relais_wbxml::Tag, code: u32) -> Answer {
 }
 
 pub(crate) async fn send_mail(ctx: &Ctx<'_>, body: Option<Element>, raw_body: &[u8]) -> Answer {
-    let (mime, save) = match &body {
+    let (mime, save, client) = match &body {
         Some(req) if req.tag == cm::SEND_MAIL => {
             let Some(mime) = req.bytes_of(cm::MIME) else { return status(103) };
-            (mime.into_owned(), req.has(cm::SAVE_IN_SENT_ITEMS))
+            (mime.into_owned(), req.has(cm::SAVE_IN_SENT_ITEMS), crate::text_of(req, cm::CLIENT_ID))
         }
         Some(_) => return status(103),
         // Before 14.0 the body was the MIME itself; a 14.x device never sends that.
@@ -33,12 +39,34 @@ pub(crate) async fn send_mail(ctx: &Ctx<'_>, body: Option<Element>, raw_body: &[
     if mime.is_empty() {
         return status(107);
     }
-    submit(ctx, cm::SEND_MAIL, mime, save).await
+    submit(ctx, cm::SEND_MAIL, mime, save, client).await
 }
 
-async fn submit(ctx: &Ctx<'_>, root: relais_wbxml::Tag, mime: Vec<u8>, save: bool) -> Answer {
+/// Submits the device's message, once per ClientId: the server tells duplicates by it (MS-ASCMD
+/// §2.2.3.28.1), and one sent before is refused with 118, "message previously sent" (§2.2.2),
+/// so a phone that lost the answer and sends again does not send the message twice.
+async fn submit(ctx: &Ctx<'_>, root: relais_wbxml::Tag, mime: Vec<u8>, save: bool, client: Option<String>) -> Answer {
+    let client = client.filter(|c| !c.is_empty() && c.len() <= 64);
+    let mut sent: Vec<String> = Vec::new();
+    if let Some(id) = &client {
+        match ctx.eas.directory.sync_state(&ctx.actor, &ctx.query.device_id, SENT).await {
+            Ok(s) => sent = s.and_then(|s| serde_json::from_str(&s.state).ok()).unwrap_or_default(),
+            Err(e) => tracing::warn!(error = %e, "eas: sent ClientIds unreadable"),
+        }
+        if sent.contains(id) {
+            return status_in(root, 118);
+        }
+    }
     match ctx.eas.mailer.submit_message(ctx.principal, mime, SubmitOptions { save_sent: save }).await {
-        Ok(_) => Answer::Empty,
+        Ok(_) => {
+            if let Some(id) = client {
+                sent.push(id);
+                let excess = sent.len().saturating_sub(MAX_SENT);
+                sent.drain(..excess);
+                ctx.keep_request(SENT, &sent).await;
+            }
+            Answer::Empty
+        }
         Err(SubmitError::NoRecipients) => status_in(root, 119),
         Err(SubmitError::UnknownRecipient(_)) => status_in(root, 116),
         Err(SubmitError::TooManyRecipients(_)) => status_in(root, 115),
@@ -58,8 +86,9 @@ pub(crate) async fn smart(ctx: &Ctx<'_>, body: Option<Element>, root: relais_wbx
         return status_in(root, 107);
     };
     let save = req.has(cm::SAVE_IN_SENT_ITEMS);
+    let client = crate::text_of(&req, cm::CLIENT_ID);
     if req.has(cm::REPLACE_MIME) {
-        return submit(ctx, root, mime, save).await;
+        return submit(ctx, root, mime, save, client).await;
     }
     // The original: Source's FolderId and ItemId (14.x), its LongId (a Search result's:
     // `<folder>:<uid>`), or the query's (12.x style).
@@ -87,7 +116,7 @@ pub(crate) async fn smart(ctx: &Ctx<'_>, body: Option<Element>, root: relais_wbx
     let Some(whole) = relais_mail::compose::smart(kind, &mime, &original, from, ctx.eas.mailer.hostname()) else {
         return status_in(root, 107);
     };
-    submit(ctx, root, whole, save).await
+    submit(ctx, root, whole, save, client).await
 }
 
 /// Sends a draft of the device's (MS-ASEMAIL §2.2.2.69, email2:Send in a Sync Add or Change,

@@ -101,7 +101,7 @@ pub(crate) fn collection_status(key: &str, id: &str, status: u32) -> Element {
 
 /// One collection of a Sync request (`sync_request`): a groupware collection as its class,
 /// else a mail folder.
-pub(crate) async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>) -> Element {
+pub(crate) async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>, budget: &mut usize) -> Element {
     let key_text = text_of(c, a::SYNC_KEY).unwrap_or_default();
     let id = text_of(c, a::COLLECTION_ID).unwrap_or_default();
     let Some(mailbox) = collection_id(&id) else { return collection_status(&key_text, &id, 12) };
@@ -116,7 +116,7 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>
         && crate::objects::Class::of(&coll).is_some()
     {
         let w = window_for(text_of(c, a::WINDOW_SIZE).and_then(|w| w.parse().ok()).or(window));
-        return crate::objects::collection(ctx, &coll, c, w).await;
+        return crate::objects::collection(ctx, &coll, c, w, budget).await;
     }
     let Ok(key) = key_text.parse::<u32>() else { return collection_status("0", &id, 3) };
     let dir = &ctx.eas.directory;
@@ -129,13 +129,18 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>
         }
     };
     let options = c.child(a::OPTIONS);
-    let base: Option<State> = match key {
-        0 => None,
-        k if k == stored.key => serde_json::from_str(&stored.state).ok(),
-        k if k == stored.prev_key => serde_json::from_str(&stored.prev_state).ok(),
-        _ => return collection_status("0", &id, 3),
-    };
+    let Ok(base) = crate::held_state::<State>(key, &stored) else { return collection_status("0", &id, 3) };
     let mut state = base.clone().unwrap_or_default();
+    // A replay (the key before the current one): the drafts the lost answer added are the
+    // current state's, so an Add sent again is answered with the draft it made.
+    if key != 0
+        && key == stored.prev_key
+        && key != stored.key
+        && let Ok(Some(current)) = crate::held_state::<State>(stored.key, &stored)
+    {
+        let known = state.added.clone();
+        state.added.extend(current.added.into_iter().filter(|a| !known.contains(a)));
+    }
     if let Some(o) = options {
         state.body = BodyPreference::from_options(o, base.as_ref().map(|b| b.body));
         let filter = text_of(o, a::FILTER_TYPE).and_then(|f| f.parse::<u8>().ok()).unwrap_or(0);
@@ -172,7 +177,12 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>
         }
         let deletes_as_moves = text_of(c, a::DELETES_AS_MOVES).as_deref() != Some("0");
         for cmd in commands.elements() {
+            if let Some(later) = fetch_later(cmd, budget) {
+                responses.push(later);
+                continue;
+            }
             if let Some(r) = client_command(ctx, &id, mailbox, cmd, deletes_as_moves, &state, &mut own).await {
+                spend(cmd, &r, budget);
                 responses.push(r);
             }
         }
@@ -191,7 +201,9 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>
         // The FilterType window moves on with the days: what the device holds from before
         // it is told as SoftDelete (MS-ASCMD §2.2.3.168), kept in the mailbox.
         let within = since_for(crate::clamp_filter(state.filter, ctx.policy().await.max_email_age_filter));
-        let delta = match mailbox::delta_within(ctx.store(), &ctx.actor, mailbox, state.held(), within, window).await {
+        let own_add = |uid: u32| state.added.iter().chain(&own.added).any(|(_, u)| *u == uid);
+        let to = Missing { id: &id, mailbox, state: &state, within, window };
+        let (delta, adds) = match missing(ctx, &to, &own_add, budget).await {
             Ok(d) => d,
             Err(MailError::Store(relais_store::Error::ChangesTooOld { .. })) => return collection_status("0", &id, 3),
             Err(MailError::NoMailbox | MailError::NoRight { .. }) => return collection_status(&key_text, &id, 12),
@@ -220,21 +232,7 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>
                     .with(Element::new(a::APPLICATION_DATA).with(read).with(flag)),
             );
         }
-        let own_add = |uid: u32| state.added.iter().chain(&own.added).any(|(_, u)| *u == uid);
-        for m in delta.added.iter().filter(|m| !own_add(m.message.uid.0)) {
-            let raw = match &m.message.blob {
-                Some(b) => ctx.store().blob(b.clone()).await.unwrap_or_default(),
-                None => Vec::new(),
-            };
-            commands.push(
-                Element::new(a::ADD).with_leaf(a::SERVER_ID, server_id(&id, m.message.uid)).with(application_data(
-                    m,
-                    &raw,
-                    &id,
-                    &state.body,
-                )),
-            );
-        }
+        commands.extend(adds);
         more = delta.more;
         next = State {
             modseq: delta.held.modseq.0,
@@ -242,8 +240,12 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>
             since: delta.held.since,
             own: Vec::new(),
             gone: Vec::new(),
+            // The drafts' ClientIds outlive the delta: an Add sent again is known.
+            added: state.added.iter().chain(&own.added).cloned().collect(),
             ..state.clone()
         };
+        let excess = next.added.len().saturating_sub(MAX_ADDED);
+        next.added.drain(..excess);
     } else {
         next.own.extend(own.changed);
         next.gone.extend(own.deleted);
@@ -266,6 +268,86 @@ pub(crate) async fn collection(ctx: &Ctx<'_>, c: &Element, window: Option<usize>
         el = el.with_empty(a::MORE_AVAILABLE);
     }
     save(ctx, &id, key, &stored, &state, next, el).await
+}
+
+/// A Fetch of the device's once the answer's content is spent (`EasConfig::max_answer_bytes`):
+/// answered 5 (MS-ASCMD §2.2.3.177.17: retry) without reading the item.
+pub(crate) fn fetch_later(cmd: &Element, budget: &usize) -> Option<Element> {
+    (cmd.tag == a::FETCH && *budget == 0).then(|| {
+        Element::new(a::FETCH)
+            .with_leaf(a::SERVER_ID, text_of(cmd, a::SERVER_ID).unwrap_or_default())
+            .with_leaf(a::STATUS, "5")
+    })
+}
+
+/// Counts a Fetch's answer against the answer's content.
+pub(crate) fn spend(cmd: &Element, response: &Element, budget: &mut usize) {
+    if cmd.tag == a::FETCH {
+        *budget = budget.saturating_sub(crate::weight(response));
+    }
+}
+
+/// What a device is missing in a mail folder: from the state it holds, messages received
+/// since `within`, at most `window` new ones.
+struct Missing<'a> {
+    id: &'a str,
+    mailbox: CollectionId,
+    state: &'a State,
+    within: i64,
+    window: usize,
+}
+
+/// The delta and the Adds of the new messages (but the device's own, `own_add`) within
+/// `budget` octets of content, which the request's collections share
+/// (`EasConfig::max_answer_bytes`; a message goes whatever its size while some is left).
+/// When the window's new messages do not fit, the delta is taken again for the ones that do,
+/// so the state saved covers exactly what is sent and the rest comes after MoreAvailable.
+async fn missing(
+    ctx: &Ctx<'_>,
+    to: &Missing<'_>,
+    own_add: &(dyn Fn(u32) -> bool + Sync),
+    budget: &mut usize,
+) -> Result<(mailbox::Delta, Vec<Element>), MailError> {
+    let mut limit = if *budget == 0 { 0 } else { to.window };
+    let mut built: std::collections::HashMap<u32, Element> = std::collections::HashMap::new();
+    loop {
+        let delta =
+            mailbox::delta_within(ctx.store(), &ctx.actor, to.mailbox, to.state.held(), to.within, limit).await?;
+        let mut left = *budget;
+        let mut adds = Vec::new();
+        let mut cut = None;
+        for (i, m) in delta.added.iter().enumerate() {
+            let uid = m.message.uid.0;
+            if own_add(uid) {
+                continue;
+            }
+            // Each collection with budget left sends one message at least.
+            if left == 0 {
+                cut = Some(i);
+                break;
+            }
+            let add = match built.remove(&uid) {
+                Some(add) => add,
+                None => {
+                    let data = application_data(m, &content(ctx, m).await, to.id, &to.state.body);
+                    Element::new(a::ADD).with_leaf(a::SERVER_ID, server_id(to.id, m.message.uid)).with(data)
+                }
+            };
+            left = left.saturating_sub(crate::weight(&add));
+            adds.push((uid, add));
+        }
+        match cut {
+            // Fewer each time: `i` is below the number the last limit let through.
+            Some(i) => {
+                built.extend(adds);
+                limit = i;
+            }
+            None => {
+                *budget = left;
+                return Ok((delta, adds.into_iter().map(|(_, add)| add).collect()));
+            }
+        }
+    }
 }
 
 /// Stores the new state under a new key and finishes the collection's answer (`body` holds
@@ -316,7 +398,9 @@ async fn client_command(
     let Some(uid) = uid_in(id, &sid) else {
         return Some(response(cmd.tag, 8));
     };
-    let found = match mailbox::message(ctx.store(), &ctx.actor, mailbox, uid).await {
+    // Without its content: only a Fetch and a Send read that (a Change of Read or Flag on a
+    // large message must not read it whole).
+    let listed = match mailbox::listed(ctx.store(), &ctx.actor, mailbox, uid).await {
         Ok(Some(m)) => m,
         Ok(None) => return Some(response(cmd.tag, 8)),
         Err(e) => {
@@ -324,11 +408,10 @@ async fn client_command(
             return Some(response(cmd.tag, 8));
         }
     };
-    let (listed, raw) = found;
     let item = listed.message.item;
     match cmd.tag {
         t if t == a::FETCH => {
-            let data = application_data(&listed, &raw, id, &state.body);
+            let data = application_data(&listed, &content(ctx, &listed).await, id, &state.body);
             Some(response(a::FETCH, 1).with(data))
         }
         t if t == a::CHANGE => {
@@ -365,6 +448,7 @@ async fn client_command(
                 if drafts(ctx).await != Some(mailbox) {
                     return Some(response(a::CHANGE, 6));
                 }
+                let raw = content(ctx, &listed).await;
                 if let Err(status) = crate::sendmail::send_draft(ctx, mailbox, (uid, item), raw).await {
                     return Some(response(a::CHANGE, status));
                 }
@@ -396,6 +480,14 @@ async fn client_command(
             }
         }
         _ => Some(response(cmd.tag, 4)),
+    }
+}
+
+/// A listed message's content (empty when it cannot be read).
+async fn content(ctx: &Ctx<'_>, m: &mailbox::Listed) -> Vec<u8> {
+    match &m.message.blob {
+        Some(b) => ctx.store().blob(b.clone()).await.unwrap_or_default(),
+        None => Vec::new(),
     }
 }
 

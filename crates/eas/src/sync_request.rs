@@ -118,6 +118,12 @@ pub(crate) async fn sync(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
     if listed.len() > config.max_sync_collections {
         return limited(15, config.max_sync_collections as u64);
     }
+    // Each command is a write: a request holding more than one collection may is refused
+    // whole, before any (else 300 collections of 1,000 each).
+    let commands: usize = listed.iter().filter_map(|c| c.child(a::COMMANDS)).map(|c| c.elements().count()).sum();
+    if commands > crate::sync::MAX_COMMANDS {
+        return global(4);
+    }
     let dir = &ctx.eas.directory;
     let device = &ctx.query.device_id;
     let kept: Option<Kept> = match dir.sync_state(&ctx.actor, device, SYNC).await {
@@ -192,8 +198,10 @@ pub(crate) async fn sync(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
 
 async fn run(ctx: &Ctx<'_>, collections: &[Element], window: Option<usize>) -> Vec<Element> {
     let mut out = Vec::with_capacity(collections.len());
+    // The answer's content, shared by its collections.
+    let mut budget = ctx.eas.config.max_answer_bytes;
     for c in collections {
-        out.push(crate::sync::collection(ctx, c, window).await);
+        out.push(crate::sync::collection(ctx, c, window, &mut budget).await);
     }
     out
 }

@@ -17,6 +17,10 @@ use crate::Ctx;
 /// and task lists.
 const WATCHED: [DataType; 5] = [DataType::Email, DataType::Mailbox, DataType::Contact, DataType::Event, DataType::Task];
 
+/// The pause after a look that found nothing, at first and at most.
+const FIRST_PAUSE: Duration = Duration::from_millis(5);
+const LAST_PAUSE: Duration = Duration::from_secs(1);
+
 /// A watch on the account: the subscription, and the modseq it began at.
 pub(crate) struct Watch {
     changes: Receiver<Notification>,
@@ -46,6 +50,7 @@ impl Watch {
     /// Waits until one of `folders` changed after the start, or `deadline`: the ServerIds of
     /// the folders that changed, empty at the deadline.
     pub async fn wait(&mut self, ctx: &Ctx<'_>, folders: &[(String, CollectionId)], deadline: Instant) -> Vec<String> {
+        let mut pause = FIRST_PAUSE;
         loop {
             match tokio::time::timeout_at(deadline, self.changes.recv()).await {
                 Err(_) => return Vec::new(),
@@ -61,8 +66,12 @@ impl Watch {
             if !changed.is_empty() {
                 return changed;
             }
-            // A short pause folds a burst of commits into one look.
-            tokio::time::sleep(Duration::from_millis(5)).await;
+            // A short pause folds a burst of commits into one look; it doubles while the
+            // account's commits touch none of the folders (to a second), so a stream of them
+            // elsewhere costs a look a second — a look is a read per folder, up to 300 — not
+            // one per commit.
+            tokio::time::sleep_until((Instant::now() + pause).min(deadline)).await;
+            pause = (pause * 2).min(LAST_PAUSE);
         }
     }
 }

@@ -54,6 +54,9 @@ pub struct ContactFields {
     pub job_title: Option<String>,
     /// `YYYY-MM-DD`.
     pub birthday: Option<String>,
+    /// `YYYY-MM-DD`: vCard 4's ANNIVERSARY, written as 3.0's X-ANNIVERSARY.
+    pub anniversary: Option<String>,
+    pub categories: Vec<String>,
     pub web_page: Option<String>,
     pub notes: Option<String>,
     /// In order of preference; clients show three.
@@ -63,7 +66,22 @@ pub struct ContactFields {
 }
 
 /// The vCard properties the fields stand for: replaced when the fields are written back.
-const MAPPED: &[&str] = &["FN", "N", "NICKNAME", "ORG", "TITLE", "BDAY", "URL", "NOTE", "EMAIL", "TEL", "ADR"];
+const MAPPED: &[&str] = &[
+    "FN",
+    "N",
+    "NICKNAME",
+    "ORG",
+    "TITLE",
+    "BDAY",
+    "ANNIVERSARY",
+    "X-ANNIVERSARY",
+    "CATEGORIES",
+    "URL",
+    "NOTE",
+    "EMAIL",
+    "TEL",
+    "ADR",
+];
 
 fn has_type(e: &VCardEntry, t: &VCardType) -> bool {
     e.params.iter().any(|p| {
@@ -125,6 +143,19 @@ impl ContactFields {
             notes: first(VCardProperty::Note).and_then(text),
             ..ContactFields::default()
         };
+        let anniversary = first(VCardProperty::Anniversary).or_else(|| {
+            c.entries
+                .iter()
+                .find(|e| matches!(&e.name, VCardProperty::Other(n) if n.eq_ignore_ascii_case("X-ANNIVERSARY")))
+        });
+        f.anniversary = anniversary.and_then(text).map(|a| normalise_date(&a));
+        f.categories = c
+            .properties(&VCardProperty::Categories)
+            .flat_map(|e| e.values.iter().filter_map(|v| v.as_text()))
+            .flat_map(|t| t.split(','))
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .collect();
         if let Some(n) = first(VCardProperty::N) {
             f.last_name = component(n, 0);
             f.first_name = component(n, 1);
@@ -207,6 +238,11 @@ impl ContactFields {
         }
         single(&mut lines, "TITLE", &self.job_title);
         single(&mut lines, "BDAY", &self.birthday);
+        single(&mut lines, "X-ANNIVERSARY", &self.anniversary);
+        if !self.categories.is_empty() {
+            let list: Vec<String> = self.categories.iter().map(|c| escape(c)).collect();
+            lines.push(format!("CATEGORIES:{}", list.join(",")));
+        }
         single(&mut lines, "URL", &self.web_page);
         single(&mut lines, "NOTE", &self.notes);
         for (i, e) in self.emails.iter().enumerate() {
@@ -294,6 +330,7 @@ CATEGORIES:friends,work\r\nPHOTO;ENCODING=b;TYPE=JPEG:AAAA\r\nEND:VCARD\r\n";
         assert_eq!((f.company.as_deref(), f.department.as_deref()), (Some("Example Corp"), Some("Research")));
         assert_eq!(f.job_title.as_deref(), Some("Chief, Science"));
         assert_eq!(f.birthday.as_deref(), Some("1980-01-02"));
+        assert_eq!(f.categories, ["friends", "work"]);
         assert_eq!(f.notes.as_deref(), Some("line one\nline two"));
         assert_eq!(f.emails, ["ann@example.com", "ann@home.test"]);
         assert_eq!(
@@ -325,6 +362,27 @@ CATEGORIES:friends,work\r\nPHOTO;ENCODING=b;TYPE=JPEG:AAAA\r\nEND:VCARD\r\n";
             assert!(text.contains(kept), "{kept} in\n{text}");
         }
         assert_eq!(text.matches("TITLE:").count(), 1, "a mapped property is replaced, not repeated");
+    }
+
+    /// An anniversary and categories, in the forms vCard 3.0 and 4.0 write, read and written
+    /// back (3.0: X-ANNIVERSARY).
+    #[test]
+    fn anniversaries_and_categories() {
+        let card = |lines: &str| format!("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:a\r\nFN:A\r\n{lines}END:VCARD\r\n");
+        for (lines, anniversary, categories) in [
+            ("X-ANNIVERSARY:2001-06-30\r\n", Some("2001-06-30"), vec![]),
+            ("ANNIVERSARY:20010630\r\nCATEGORIES:a,b\r\nCATEGORIES:c\r\n", Some("2001-06-30"), vec!["a", "b", "c"]),
+            ("", None, vec![]),
+        ] {
+            let text = card(lines);
+            let categories: Vec<String> = categories.into_iter().map(str::to_owned).collect();
+            let f = ContactFields::from_card(&ContactCard::parse(&text).unwrap());
+            assert_eq!((f.anniversary.as_deref(), f.categories.clone()), (anniversary, categories.clone()), "{text}");
+            let back = f.to_vcard("a", Some(&text));
+            let g = ContactFields::from_card(&ContactCard::parse(&back).unwrap());
+            assert_eq!((g.anniversary.as_deref(), g.categories), (anniversary, categories), "{back}");
+            assert!(!back.contains("\r\nANNIVERSARY"), "{back}");
+        }
     }
 
     #[test]

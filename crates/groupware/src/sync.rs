@@ -76,11 +76,11 @@ impl Groupware {
                     Err(e) => return Ok(Err(e)),
                 };
                 let now = r.account_modseq(c.account)?;
-                let mut removed = Vec::new();
+                let mut removed: Vec<(ItemId, Modseq)> = Vec::new();
                 if held.item > 0 {
                     for change in r.collection_changes_since(id, held.modseq)? {
                         if change.kind == ChangeKind::Destroyed && change.id.0 <= held.item {
-                            removed.push(change.id);
+                            removed.push((change.id, change.modseq));
                         }
                     }
                 }
@@ -93,7 +93,7 @@ impl Groupware {
                 for x in all {
                     if x.id.0 <= held.item {
                         if x.modseq > held.modseq {
-                            changed.push(x.name);
+                            changed.push((x.name, x.modseq));
                         }
                     } else if added.len() < limit {
                         added.push(x.name);
@@ -102,6 +102,23 @@ impl Groupware {
                         break;
                     }
                 }
+                // Changes and removals are a window too (each change is read whole): past
+                // `limit` of them, those of the oldest modseqs up to the limit are told now (the
+                // client then holds the collection as of the last of them), the rest and the
+                // new objects next time.
+                let mut upto = now;
+                if removed.len() + changed.len() > limit.max(1) {
+                    let mut modseqs: Vec<Modseq> =
+                        removed.iter().map(|c| c.1).chain(changed.iter().map(|c| c.1)).collect();
+                    modseqs.sort_unstable();
+                    upto = modseqs[limit.max(1) - 1];
+                    removed.retain(|c| c.1 <= upto);
+                    changed.retain(|c| c.1 <= upto);
+                    added.clear();
+                    more = true;
+                }
+                let removed: Vec<ItemId> = removed.into_iter().map(|c| c.0).collect();
+                let changed: Vec<String> = changed.into_iter().map(|c| c.0).collect();
                 let by_id = |names: &[String],
                              r: &mut relais_store::ReadTx<'_>|
                  -> relais_store::Result<Vec<ResourceContent>> {
@@ -111,7 +128,7 @@ impl Groupware {
                     Ok(found)
                 };
                 let (changed, added) = (by_id(&changed, r)?, by_id(&added, r)?);
-                Ok(Ok((removed, changed, added, more, now)))
+                Ok(Ok((removed, changed, added, more, upto)))
             })
             .await??;
         let (removed, changed, added, more, now) = found;
@@ -131,8 +148,7 @@ impl Groupware {
                 if let Err(e) = readable(r, &actor, id)? {
                     return Ok(Err(e));
                 }
-                let Some(found) = r.resources(id)?.into_iter().find(|x| x.id == item) else { return Ok(Ok(None)) };
-                Ok(Ok(r.resources_named(id, &[found.name.as_str()])?.pop()))
+                Ok(Ok(r.resource_by_id(id, item)?))
             })
             .await??;
         Ok(self.with_content(found.into_iter().collect()).await?.pop())

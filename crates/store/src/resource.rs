@@ -90,6 +90,16 @@ impl ReadTx<'_> {
         Ok(out)
     }
 
+    /// One resource of a collection with its content, by item id (an ActiveSync ServerId): one
+    /// row read, not the collection's list.
+    pub fn resource_by_id(&mut self, collection: CollectionId, item: ItemId) -> Result<Option<ResourceContent>> {
+        let sql = format!(
+            "SELECT {RESOURCE_COLUMNS}, i.blob_hash, d.data FROM items i LEFT JOIN blob_data d ON d.hash = i.blob_hash \
+             WHERE i.collection_id = $1 AND i.id = $2"
+        );
+        self.conn.query(&sql, params![collection.0, item.0])?.into_iter().next().map(content_of).transpose()
+    }
+
     /// Every resource of a collection with its content.
     pub fn resource_contents(&mut self, collection: CollectionId) -> Result<Vec<ResourceContent>> {
         let sql = format!(
