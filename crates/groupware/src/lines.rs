@@ -204,6 +204,9 @@ fn split_unquoted(s: &str, sep: char) -> Vec<&str> {
 }
 
 /// The logical lines of `text`: CRLF or LF, continuation lines joined, blank lines left out.
+/// Blank is empty or only SP and HTAB (RFC 5545's WSP): a line of other white space (vertical
+/// tabs, say) is content, and the first part of a long line `fold` cut there, whose
+/// continuation must join it again, not the line before it.
 pub(crate) fn unfold(text: &str) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     for raw in text.split('\n') {
@@ -214,7 +217,7 @@ pub(crate) fn unfold(text: &str) -> Vec<String> {
                     last.push_str(&raw[1..]);
                 }
             }
-            _ if raw.trim().is_empty() => {}
+            _ if raw.trim_matches([' ', '\t']).is_empty() => {}
             _ => lines.push(raw.to_owned()),
         }
     }
@@ -307,5 +310,20 @@ BEGIN:VALARM\r\nTRIGGER:-PT15M\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
         for bad in ["BEGIN:VCALENDAR\r\nX:1\r\n", "BEGIN:VCALENDAR\r\nEND:VEVENT\r\n", "END:VCALENDAR\r\n"] {
             assert_eq!(Component::parse(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_long_line_of_other_white_space_reads_back_as_written() {
+        // Found by the `fields` fuzz target: a line starting with 80 vertical tabs is folded
+        // after the 75th, and that first part (white space only, but not WSP) must not be
+        // taken for a blank line, or its continuation joins the line before it.
+        let long = format!("{}DTSTART;TZID=Europe/Paris:20260105T100000", "\u{b}".repeat(80));
+        let text = format!("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:1\r\n{long}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
+        let c = Component::parse(&text).unwrap();
+        let written = c.to_text();
+        assert!(written.contains("\r\n \u{b}"), "folded inside the tabs: {written:?}");
+        assert_eq!(Component::parse(&written), Some(c));
+        assert_eq!(unfold("A:1\r\n \t \r\n\r\nB:2\r\n"), ["A:1\t ", "B:2"]);
+        assert_eq!(unfold("A:1\r\n\u{b}\r\n b\r\n"), ["A:1", "\u{b}b"]);
     }
 }
