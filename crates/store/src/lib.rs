@@ -160,6 +160,20 @@ impl Store {
 
     /// Opens the store from a thread that is not running async tasks.
     pub fn open_blocking(config: StoreConfig) -> Result<Store> {
+        Store::open_blocking_at(config, SCHEMA_VERSION)
+    }
+
+    /// Opens (and creates or migrates) the store, applying the migrations only up to
+    /// `version`: for a restore of a backup made at that schema version, whose rows must go
+    /// into the tables as they were then before the later migrations rewrite them. A store
+    /// already past `version` is left as it is (`schema_version` tells); only the snapshot
+    /// reading and restoring operations are meant for a store short of `SCHEMA_VERSION` —
+    /// the rest of the store's operations expect the latest schema.
+    pub async fn open_at_version(config: StoreConfig, version: i64) -> Result<Store> {
+        run_blocking(move || Store::open_blocking_at(config, version)).await
+    }
+
+    fn open_blocking_at(config: StoreConfig, version: i64) -> Result<Store> {
         let origin = notify::new_origin();
         let notifier = notify::Notifier::new(origin.clone());
         let counters = Arc::new(writer::Counters::default());
@@ -168,7 +182,7 @@ impl Store {
                 std::fs::create_dir_all(dir)?;
                 let path = dir.join("relais.db");
                 let mut conn = sqlite::SqliteConn::open(&path, false, config.sqlite_memory)?;
-                migrate::run(&mut conn)?;
+                migrate::run(&mut conn, version)?;
                 let pool = Pool::sqlite(path.clone(), config.max_connections, config.sqlite_memory);
                 let writer = writer::Writer::start(
                     conn,
@@ -181,7 +195,7 @@ impl Store {
             }
             Backend::Postgres { url } => {
                 let mut conn = pg::PgConn::connect(url)?;
-                migrate::run(&mut conn)?;
+                migrate::run(&mut conn, version)?;
                 let pool = Pool::postgres(url.clone(), config.max_connections);
                 pool.give_back(pool::PooledConn::Postgres(conn));
                 (pool, None, BlobStore::postgres())

@@ -2,6 +2,11 @@
 //! that takes the database's write lock (SQLite `BEGIN IMMEDIATE`, PostgreSQL an advisory lock),
 //! so two processes starting together migrate once. A database newer than this binary is
 //! refused rather than touched.
+//!
+//! `run` can stop at an earlier version (`Store::open_at_version`): a restore of a backup made
+//! at schema N writes its rows into a store at exactly N, then the remaining migrations run on
+//! them as they would have on the server that made it, data rewrites included (0012's
+//! subscriptions, 0019's received dates).
 
 use crate::sql::{Conn, Dialect};
 use crate::{Error, Result};
@@ -52,15 +57,20 @@ const POSTGRES: &[&str] = &[
 /// The schema version this binary writes.
 pub const LATEST: i64 = 19;
 
-pub fn run(conn: &mut dyn Conn) -> Result<()> {
+/// Applies the migrations up to `upto` (at most `LATEST`); one already past it (but not past
+/// `LATEST`) is left as it is. Returns the version the database is at afterwards.
+pub fn run(conn: &mut dyn Conn, upto: i64) -> Result<i64> {
     let (steps, begin) = match conn.dialect() {
         Dialect::Sqlite => (SQLITE, "BEGIN IMMEDIATE"),
         Dialect::Postgres => (POSTGRES, "BEGIN; SELECT pg_advisory_xact_lock(7262736169)"),
     };
     debug_assert_eq!(steps.len() as i64, LATEST);
+    if !(1..=LATEST).contains(&upto) {
+        return Err(Error::Invalid(format!("schema version {upto}: this binary knows 1 to {LATEST}")));
+    }
     conn.batch(begin)?;
-    match apply(conn, steps) {
-        Ok(()) => conn.batch("COMMIT"),
+    match apply(conn, &steps[..upto as usize]) {
+        Ok(version) => conn.batch("COMMIT").map(|()| version),
         Err(e) => {
             let _ = conn.batch("ROLLBACK");
             Err(e)
@@ -68,13 +78,13 @@ pub fn run(conn: &mut dyn Conn) -> Result<()> {
     }
 }
 
-fn apply(conn: &mut dyn Conn, steps: &[&str]) -> Result<()> {
+fn apply(conn: &mut dyn Conn, steps: &[&str]) -> Result<i64> {
     conn.batch("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL, applied BIGINT NOT NULL)")?;
-    let current =
-        conn.query_one("SELECT coalesce(max(version), 0) FROM schema_version", &[])?.map_or(Ok(0), |r| r.int(0))?;
+    let current = version(conn)?;
     if current > LATEST {
         return Err(Error::NewerSchema { found: current, supported: LATEST });
     }
+    let mut at = current;
     for (i, sql) in steps.iter().enumerate().skip(usize::try_from(current).unwrap_or(0)) {
         let version = i as i64 + 1;
         tracing::info!(version, "store: applying schema migration");
@@ -83,6 +93,12 @@ fn apply(conn: &mut dyn Conn, steps: &[&str]) -> Result<()> {
             "INSERT INTO schema_version (version, applied) VALUES ($1, $2)",
             crate::params![version, crate::now()],
         )?;
+        at = version;
     }
-    Ok(())
+    Ok(at)
+}
+
+/// The version a database is at (0: none applied).
+pub(crate) fn version(conn: &mut dyn Conn) -> Result<i64> {
+    conn.query_one("SELECT coalesce(max(version), 0) FROM schema_version", &[])?.map_or(Ok(0), |r| r.int(0))
 }

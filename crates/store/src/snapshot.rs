@@ -6,7 +6,10 @@
 //! What a snapshot leaves out: the full-text index (derived; SQLite's FTS5 table keeps no
 //! text, so the restorer rebuilds it from the messages), notifications (transient), the inline
 //! blob rows (blobs travel as content) and the schema version (the manifest carries it).
-//! A restore goes into an empty store of the same schema version, on either backend.
+//! A restore goes into an empty store of the snapshot's schema version, on either backend
+//! (`Store::open_at_version`); the migrations after it run once the rows are in. A snapshot of
+//! an older schema holds only the tables that schema has: both the reader and `is_new` pass
+//! over a table of `TABLES` that the store does not have (yet).
 
 use crate::blob::BlobStore;
 use crate::sql::{Conn, Dialect};
@@ -103,12 +106,20 @@ impl Store {
             .await
     }
 
+    /// The schema version the store is at (below `SCHEMA_VERSION` only when opened so).
+    pub async fn schema_version(&self) -> Result<i64> {
+        self.inner.pool.run(|conn| crate::migrate::version(conn)).await
+    }
+
     /// True if the store holds nothing but what a new one has (restore goes only there).
     pub async fn is_new(&self) -> Result<bool> {
         self.inner
             .pool
             .run(|conn| {
                 for table in TABLES.iter().filter(|t| **t != "accounts") {
+                    if columns_of(conn, table)?.is_empty() {
+                        continue; // a table of a later schema version than the store's
+                    }
                     if conn.query_one(&format!("SELECT 1 FROM {table} LIMIT 1"), params![])?.is_some() {
                         return Ok(false);
                     }
@@ -195,11 +206,12 @@ impl Store {
 }
 
 fn read_snapshot(conn: &mut dyn Conn, blobs: &BlobStore, sink: &mut dyn SnapshotSink) -> Result<i64> {
-    let version = conn
-        .query_one("SELECT coalesce(max(version), 0) FROM schema_version", params![])?
-        .map_or(Ok(0), |r| r.int(0))?;
+    let version = crate::migrate::version(conn)?;
     for table in TABLES {
         let columns = columns_of(conn, table)?;
+        if columns.is_empty() {
+            continue; // a table of a later schema version than the store's: not in the snapshot
+        }
         sink.table(table, &columns)?;
         match columns.iter().position(|c| c == "id") {
             Some(id) => copy_by_id(conn, table, &columns, id, sink)?,

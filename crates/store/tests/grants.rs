@@ -3,7 +3,7 @@
 //! rewriting DAV's old two-bit rights into the RFC 4314 bit set.
 
 use relais_store::{AccountId, CollectionId, CollectionKind, Error, NewCollection, Store, share_rights as rights};
-use relais_testkit::backends::Fresh;
+use relais_testkit::backends::{Fresh, raw_batch};
 use relais_testkit::on_both_backends;
 
 async fn account(store: &Store) -> AccountId {
@@ -75,21 +75,10 @@ async fn old_dav_rights_are_rewritten(f: Fresh) {
          INSERT INTO collection_grants (collection_id, grantee_id, rights) VALUES ({}, {}, 1), ({}, {}, 3);",
         cal.0, reader.0, cal.0, writer.0
     );
-    std::thread::spawn(move || batch(&config, &downgrade)).join().unwrap();
+    raw_batch(&config, &downgrade);
     let store = Store::open(f.config.clone()).await.expect("migrate");
     let grants = store.read(move |r| r.grants(cal)).await.unwrap();
     assert_eq!(grants, vec![(reader, rights::READ), (writer, rights::READ | rights::WRITE)]);
     assert_eq!(rights::READ | rights::WRITE, 0b11_0001_1011, "l r w i t e");
 }
 on_both_backends!(old_rights, old_dav_rights_are_rewritten);
-
-fn batch(config: &relais_store::StoreConfig, sql: &str) {
-    match &config.backend {
-        relais_store::Backend::Sqlite { dir } => {
-            rusqlite::Connection::open(dir.join("relais.db")).unwrap().execute_batch(sql).unwrap();
-        }
-        relais_store::Backend::Postgres { url } => {
-            postgres::Client::connect(url, postgres::NoTls).unwrap().batch_execute(sql).unwrap();
-        }
-    }
-}

@@ -3,7 +3,7 @@
 //! migration carrying the subscriptions kept on the mailboxes before it over by full name.
 
 use relais_store::{AccountId, CollectionKind, NewCollection, Store};
-use relais_testkit::backends::Fresh;
+use relais_testkit::backends::{DOWNGRADE_TO_11, Fresh, raw_batch};
 use relais_testkit::on_both_backends;
 
 async fn account(store: &Store) -> AccountId {
@@ -47,29 +47,10 @@ async fn migrated(f: Fresh) {
     let (sub, old) = (mk("2026", Some(work), None), mk("Old", Some(inbox), None));
     store.write(move |tx| Ok((tx.create_collection(a, sub)?, tx.create_collection(a, old)?))).await.unwrap();
     drop(f.store);
-    let config = f.config.clone();
-    let downgrade = format!(
-        "DELETE FROM schema_version WHERE version >= 12; DROP TABLE mailbox_subscriptions; DROP TABLE migration_progress; \
-         DROP TABLE message_search; DROP TABLE message_text; DROP TABLE message_headers; \
-         ALTER TABLE collections DROP COLUMN recent_uid; DROP TABLE devices; DROP TABLE device_sync; DROP TABLE migration_messages; \
-         DROP TABLE device_policies; DROP INDEX mailbox_messages_received; ALTER TABLE mailbox_messages DROP COLUMN received_at; \
-         UPDATE collections SET subscribed = 0 WHERE id = {};",
-        work.0
-    );
-    std::thread::spawn(move || batch(&config, &downgrade)).join().unwrap();
+    let downgrade = format!("{DOWNGRADE_TO_11} UPDATE collections SET subscribed = 0 WHERE id = {};", work.0);
+    raw_batch(&f.config, &downgrade);
     let store = Store::open(f.config.clone()).await.expect("migrate");
     let names = store.read(move |r| r.subscriptions(a)).await.unwrap();
     assert_eq!(names, ["INBOX", "INBOX/Old", "Work/2026"]);
 }
 on_both_backends!(migrated_on, migrated);
-
-fn batch(config: &relais_store::StoreConfig, sql: &str) {
-    match &config.backend {
-        relais_store::Backend::Sqlite { dir } => {
-            rusqlite::Connection::open(dir.join("relais.db")).unwrap().execute_batch(sql).unwrap();
-        }
-        relais_store::Backend::Postgres { url } => {
-            postgres::Client::connect(url, postgres::NoTls).unwrap().batch_execute(sql).unwrap();
-        }
-    }
-}

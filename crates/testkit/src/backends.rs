@@ -38,3 +38,29 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// Runs `sql` on the store's database behind its back, on a thread of its own (the synchronous
+/// clients must not run on an async executor's thread): for tests that make a data directory as
+/// an older schema had it. The store should be closed meanwhile.
+pub fn raw_batch(config: &StoreConfig, sql: &str) {
+    let (backend, sql) = (config.backend.clone(), sql.to_owned());
+    let run = move || match backend {
+        Backend::Sqlite { dir } => {
+            rusqlite::Connection::open(dir.join("relais.db")).expect("open").execute_batch(&sql).expect("sql")
+        }
+        Backend::Postgres { url } => {
+            postgres::Client::connect(&url, postgres::NoTls).expect("connect").batch_execute(&sql).expect("sql")
+        }
+    };
+    std::thread::spawn(run).join().expect("raw SQL");
+}
+
+/// Undoes migrations 0012 to 0019 on a store of schema 19 (what `raw_batch` runs to make a
+/// data directory as schema 11 had it): their tables, columns and indexes dropped, their
+/// versions forgotten. A new migration adds its undoing here.
+pub const DOWNGRADE_TO_11: &str = "DELETE FROM schema_version WHERE version >= 12; \
+    DROP TABLE mailbox_subscriptions; DROP TABLE migration_progress; DROP TABLE migration_messages; \
+    DROP TABLE message_search; DROP TABLE message_text; DROP TABLE message_headers; \
+    ALTER TABLE collections DROP COLUMN recent_uid; DROP TABLE devices; DROP TABLE device_sync; \
+    DROP TABLE device_policies; DROP INDEX mailbox_messages_received; \
+    ALTER TABLE mailbox_messages DROP COLUMN received_at;";
