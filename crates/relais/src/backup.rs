@@ -6,6 +6,8 @@
 //! PATH/manifest.json          format, schema version, tables with row counts and SHA-256,
 //!                             id sequences, blob count and size; for an incremental backup
 //!                             the base it was made from (see backup_chain); written last
+//! PATH/manifest.sha256        the SHA-256 of manifest.json, as `sha256sum` writes it
+//!                             (absent from backups made before it was added)
 //! PATH/tables/<table>.jsonl   first line the column names, then one JSON array per row
 //!                             (integers, strings, null; bytes as {"b64": "…"})
 //! PATH/blobs/ab/<sha256>      each referenced blob (an incremental backup: each one its chain
@@ -14,8 +16,11 @@
 //!
 //! A backup is written into `PATH.partial` and renamed to `PATH` only when complete and synced:
 //! an interrupted backup never looks complete. A restore checks every checksum (of every link
-//! of an incremental chain) before it writes anything, and goes only into an empty store of the
-//! same schema version.
+//! of an incremental chain, manifests included) before it writes anything, and goes only into
+//! an empty store. A backup of an older schema (a server since upgraded) restores too: the
+//! target is opened at the backup's schema version, the rows go in by column name, then the
+//! later migrations run on them exactly as an upgrade in place would have. A backup newer than
+//! this binary is refused, naming both versions.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
@@ -44,6 +49,10 @@ const VERSION: u32 = 1;
 const VERSION_INCREMENTAL: u32 = 2;
 /// Rows per restore transaction.
 const RESTORE_CHUNK: usize = 1_000;
+/// The schema version of the first Relais that wrote backups: no backup is older. Every table
+/// of `TABLES` that a backup of this schema or a later one lacks is one a later migration
+/// added, which the restore passes over and the upgrade after it creates.
+const OLDEST_SCHEMA: i64 = 10;
 
 #[derive(Serialize, Deserialize)]
 pub struct Manifest {
@@ -161,7 +170,12 @@ pub async fn write(store: &Store, backend: &str, path: &Path, base: Option<&Path
     let _stop = StopOnDrop(sink.stopped.clone());
     let (schema, sink) = store.snapshot(sink).await.context("backup failed")?;
     let manifest = sink.finish(schema, backend, base)?;
-    write_synced(&partial.join("manifest.json"), &serde_json::to_vec_pretty(&manifest)?)?;
+    let bytes = serde_json::to_vec_pretty(&manifest)?;
+    write_synced(&partial.join(backup_chain::MANIFEST_SUM), backup_chain::manifest_sum_line(&bytes).as_bytes())?;
+    // manifest.json last: a directory without it is never taken for a backup, and one still
+    // `.partial` is not renamed yet.
+    write_synced(&partial.join("manifest.json"), &bytes)?;
+    sync_dir(&partial)?;
     fs::rename(&partial, path).with_context(|| format!("cannot rename {} to {}", partial.display(), path.display()))?;
     sync_dir(path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")))?;
     Ok(Written { manifest, schema })
@@ -169,22 +183,13 @@ pub async fn write(store: &Store, backend: &str, path: &Path, base: Option<&Path
 
 pub async fn restore(data: &Path, config: &Config, path: &Path) -> Result<()> {
     let links = backup_chain::chain(path)?;
-    let blobs = verify_chain(path, &links)?;
     let manifest = &links[0].manifest;
-    if manifest.schema != relais_store::SCHEMA_VERSION {
-        bail!(
-            "the backup has schema version {}, this binary writes {}: restore it with the binary that made it",
-            manifest.schema,
-            relais_store::SCHEMA_VERSION
-        );
-    }
+    check_schema(path, manifest.schema)?;
+    let blobs = verify_chain(path, &links)?;
     if config.store.backend == crate::config::Backend::Sqlite {
         fs::create_dir_all(data).with_context(|| format!("cannot create {}", data.display()))?;
     }
-    let store = Store::open(crate::store_config(data, config)).await.context("cannot open the target store")?;
-    if !store.is_new().await? {
-        bail!("the target store is not empty: restore goes into a new data directory or an empty database");
-    }
+    let store = open_target(data, config, manifest.schema).await?;
     let mut progress = Progress::new("restore", manifest.referenced.unwrap_or(manifest.blobs).bytes);
     let mut batch = BlobBatch::default();
     for blob in blobs {
@@ -196,16 +201,72 @@ pub async fn restore(data: &Path, config: &Config, path: &Path) -> Result<()> {
     }
     store.restore_blobs(batch.contents).await?;
     let mut messages = Vec::new();
-    for table in TABLES {
+    // A backup of an older schema has only the tables that schema had.
+    for table in TABLES.iter().filter(|t| manifest.tables.iter().any(|e| e.name == **t)) {
         restore_table(&store, path, table, &mut messages, &mut progress).await?;
     }
     store.restore_sequences(manifest.sequences.clone()).await?;
+    let (store, upgraded) = match manifest.schema < relais_store::SCHEMA_VERSION {
+        false => (store, String::new()),
+        true => {
+            // Opening it again runs the later migrations on the restored rows, as an upgrade
+            // of the server that made the backup would have.
+            drop(store);
+            let store = Store::open(crate::store_config(data, config)).await.with_context(|| {
+                format!("the rows are restored, but the upgrade from schema {} failed", manifest.schema)
+            })?;
+            (store, format!(", upgraded from schema {} to {}", manifest.schema, relais_store::SCHEMA_VERSION))
+        }
+    };
+    // After the upgrade: the index is the latest schema's.
     reindex(&store, messages).await?;
     progress.done();
     let chain =
         if links.len() > 1 { format!(" (an incremental backup on {} others)", links.len() - 1) } else { String::new() };
-    println!("restore complete: {}{chain} into {}", path.display(), target_name(data, config));
+    println!("restore complete: {}{chain} into {}{upgraded}", path.display(), target_name(data, config));
     Ok(())
+}
+
+/// Refuses, before anything is written, a backup whose schema this binary cannot restore:
+/// one newer than it (its tables may hold what this binary does not know), or one older than
+/// any backup Relais ever wrote.
+fn check_schema(path: &Path, schema: i64) -> Result<()> {
+    let latest = relais_store::SCHEMA_VERSION;
+    if schema > latest {
+        bail!(
+            "{}: the backup has schema version {schema}, newer than this binary's {latest}: \
+             restore it with a Relais at least as new as the one that made it",
+            path.display()
+        );
+    }
+    if schema < OLDEST_SCHEMA {
+        bail!(
+            "{}: the backup says schema version {schema}, older than any Relais that wrote backups \
+             (schema {OLDEST_SCHEMA}): its manifest.json is wrong",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// Opens the target store at the backup's schema version and checks that the restore can go
+/// there: an empty store, not already past that version (the later migrations must run on
+/// the restored rows, so a store a newer Relais has set up, empty or not, is refused).
+async fn open_target(data: &Path, config: &Config, schema: i64) -> Result<Store> {
+    let store = Store::open_at_version(crate::store_config(data, config), schema)
+        .await
+        .context("cannot open the target store")?;
+    if !store.is_new().await? {
+        bail!("the target store is not empty: restore goes into a new data directory or an empty database");
+    }
+    let at = store.schema_version().await?;
+    if at != schema {
+        bail!(
+            "the target store is already at schema version {at}, the backup is of {schema}: the migrations \
+             after {schema} must run on the restored rows; restore into a new data directory or a new database"
+        );
+    }
+    Ok(store)
 }
 
 /// Blobs restored per transaction: at most `RESTORE_CHUNK` of them and 16 MiB.
@@ -242,13 +303,16 @@ fn verify_chain(path: &Path, links: &[backup_chain::Link]) -> Result<Vec<PathBuf
             held.entry(name).or_insert(file);
         }
     }
-    let files = if damaged.is_empty() {
-        let needed = backup_chain::needed_blobs(path)?;
-        let (files, missing) = backup_chain::locate(&needed, &held);
-        damaged.extend(missing);
-        files
-    } else {
-        Vec::new()
+    // Missing blobs are named even beside other damage; but a damaged blobs table may not
+    // even read, and is reported already.
+    let files = match backup_chain::needed_blobs(path) {
+        Ok(needed) => {
+            let (files, missing) = backup_chain::locate(&needed, &held);
+            damaged.extend(missing);
+            files
+        }
+        Err(_) if !damaged.is_empty() => Vec::new(),
+        Err(e) => return Err(e),
     };
     if !damaged.is_empty() {
         bail!("the backup is damaged; nothing was restored:\n  {}", damaged.join("\n  "));

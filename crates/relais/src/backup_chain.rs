@@ -39,14 +39,47 @@ pub struct Link {
     pub manifest: Manifest,
 }
 
-/// Reads a backup's manifest and its checksum; a directory without one is not a complete backup.
+/// The file beside manifest.json holding its SHA-256, as `sha256sum` writes it (so
+/// `sha256sum -c manifest.sha256` checks it too): the manifest carries the checksums of
+/// everything else, and this one covers the manifest itself — a flipped digit in its id
+/// sequences still parses, and would give ids a client has seen again.
+pub const MANIFEST_SUM: &str = "manifest.sha256";
+
+/// The content of `MANIFEST_SUM` for a manifest.json of `bytes`.
+pub fn manifest_sum_line(bytes: &[u8]) -> String {
+    format!("{}  manifest.json\n", hex::encode(Sha256::digest(bytes)))
+}
+
+/// Reads a backup's manifest and its checksum; a directory without one is not a complete
+/// backup, and one whose manifest.json does not match its `MANIFEST_SUM` is damaged.
 pub fn read_manifest(dir: &Path) -> Result<(Manifest, String)> {
     let bytes =
         fs::read(dir.join("manifest.json")).with_context(|| format!("{} is not a complete backup", dir.display()))?;
+    let sum = hex::encode(Sha256::digest(&bytes));
+    check_manifest_sum(dir, &sum)?;
     let manifest: Manifest =
         serde_json::from_slice(&bytes).with_context(|| format!("{}: manifest.json is damaged", dir.display()))?;
     manifest.check_format(dir)?;
-    Ok((manifest, hex::encode(Sha256::digest(&bytes))))
+    Ok((manifest, sum))
+}
+
+/// Checks manifest.json's SHA-256 against `MANIFEST_SUM`. Backups made before that file was
+/// written have none: they restore as they always did, their manifest unchecked (its tables
+/// and blobs are still checked against it). A newer Relais restoring a backup that has one
+/// sees no difference in the format, so the format number stays.
+fn check_manifest_sum(dir: &Path, sum: &str) -> Result<()> {
+    let recorded = match fs::read_to_string(dir.join(MANIFEST_SUM)) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("{}: cannot read {MANIFEST_SUM}", dir.display())),
+    };
+    if recorded.split_whitespace().next() != Some(sum) {
+        bail!(
+            "the backup is damaged; nothing was restored: {}: manifest.json (its SHA-256 differs from the one in {MANIFEST_SUM})",
+            dir.display()
+        );
+    }
+    Ok(())
 }
 
 /// The reference a new backup at `new` records to `base`: the base's name when both are in
