@@ -66,7 +66,9 @@ impl Settings {
 /// When backups run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Schedule {
-    /// Every so long, the first one that long after start.
+    /// Every so long after the last run: at start, the last successful one that
+    /// `backup-status.jsonl` records (none: that long after start). Counting from each start
+    /// instead would never back up a server restarted more often than that.
     Every(Duration),
     /// Each day at this second of the day, UTC.
     Daily(u32),
@@ -93,10 +95,15 @@ impl Schedule {
         (h < 24 && m < 60).then_some(Schedule::Daily(h * 3600 + m * 60))
     }
 
-    /// How long from `now` (Unix seconds) to the next run.
-    fn wait(self, now: i64) -> Duration {
+    /// How long from `now` (Unix seconds) to the next run, the last having started at `last`.
+    /// A last run in the future (the clock was set back) counts as just now.
+    fn wait(self, now: i64, last: Option<i64>) -> Duration {
         match self {
-            Schedule::Every(d) => d,
+            Schedule::Every(d) => {
+                let Some(last) = last else { return d };
+                let since = u64::try_from(now.saturating_sub(last)).unwrap_or(0);
+                d.saturating_sub(Duration::from_secs(since))
+            }
             Schedule::Daily(at) => {
                 let today = now.rem_euclid(86400);
                 let ahead = (i64::from(at) - today).rem_euclid(86400);
@@ -132,8 +139,14 @@ pub struct Run {
 pub async fn run(store: Store, backend: &'static str, settings: &Settings, mut shutdown: Shutdown) {
     let (Some(schedule), Some(dir)) = (settings.schedule, settings.path.clone()) else { return };
     tracing::info!(path = %dir.display(), ?schedule, keep = settings.keep, "scheduled backups");
+    // After a run, failed or not, the next is a whole period later; a failure is not retried
+    // at once, over and over.
+    let mut last = {
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || last_success(&dir)).await.ok().flatten()
+    };
     loop {
-        let wait = schedule.wait(relais_store::now());
+        let wait = schedule.wait(relais_store::now(), last);
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
             () = shutdown.wait() => return,
@@ -143,6 +156,7 @@ pub async fn run(store: Store, backend: &'static str, settings: &Settings, mut s
             // The backup under way stays `.partial`: never taken for a complete one.
             () = shutdown.wait() => return,
         };
+        last = Some(run.started);
         match &run.error {
             None => {
                 tracing::info!(name = %run.name, kind = %run.kind, bytes = run.bytes, millis = run.millis, "backup done")
@@ -290,6 +304,11 @@ pub fn runs(dir: &Path) -> Result<Vec<Run>> {
     Ok(text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect())
 }
 
+/// When the last successful run recorded in `dir` started, if any.
+fn last_success(dir: &Path) -> Option<i64> {
+    runs(dir).ok()?.iter().filter(|r| r.ok).map(|r| r.started).max()
+}
+
 /// `relais admin backup status`: the last runs, newest last.
 pub fn print_status(dir: &Path, last: usize) -> Result<()> {
     let runs = runs(dir)?;
@@ -331,9 +350,49 @@ mod tests {
             assert_eq!(Schedule::parse(text), *expected, "{text}");
         }
         let at = Schedule::Daily(3600);
-        assert_eq!(at.wait(0), Duration::from_secs(3600));
-        assert_eq!(at.wait(3600), Duration::from_secs(86400), "just ran: tomorrow");
-        assert_eq!(at.wait(7200), Duration::from_secs(86400 - 3600));
+        assert_eq!(at.wait(0, None), Duration::from_secs(3600));
+        assert_eq!(at.wait(3600, None), Duration::from_secs(86400), "just ran: tomorrow");
+        assert_eq!(at.wait(7200, Some(0)), Duration::from_secs(86400 - 3600), "a time of day, whatever ran");
+    }
+
+    #[test]
+    fn every_counts_from_the_last_run() {
+        let every = Schedule::Every(Duration::from_secs(3600));
+        let now = 1_000_000;
+        let table: &[(Option<i64>, u64)] = &[
+            (None, 3600),               // nothing ran yet: a whole period after start
+            (Some(now - 600), 3000),    // ran ten minutes ago (a restart since): in fifty
+            (Some(now - 3600), 0),      // due now
+            (Some(now - 7 * 86400), 0), // long overdue: now, once
+            (Some(now + 600), 3600),    // the clock went back: a whole period
+        ];
+        for (last, secs) in table {
+            assert_eq!(every.wait(now, *last), Duration::from_secs(*secs), "{last:?}");
+        }
+    }
+
+    #[test]
+    fn the_last_success_comes_from_the_status_file() {
+        let dir = std::env::temp_dir().join(format!("relais-schedule-test-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        assert_eq!(last_success(&dir), None, "no status file");
+        let run = |started, ok| Run {
+            started,
+            kind: "full".into(),
+            name: format!("{PREFIX}{started}"),
+            bytes: 1,
+            millis: 1,
+            ok,
+            error: (!ok).then(|| "disk full".into()),
+        };
+        record(&dir, &run(100, true)).unwrap();
+        record(&dir, &run(200, true)).unwrap();
+        record(&dir, &run(300, false)).unwrap();
+        assert_eq!(last_success(&dir), Some(200), "the failed run does not count");
+        // A server started at 250 with "every 100s" runs at 300, not at 350.
+        assert_eq!(Schedule::Every(Duration::from_secs(100)).wait(250, last_success(&dir)), Duration::from_secs(50));
+        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]
