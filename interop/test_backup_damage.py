@@ -290,6 +290,20 @@ def test_backup_of_an_older_schema_restores_and_upgrades(made, relais_factory, t
         target.stop()
 
 
+def test_backup_of_an_older_schema_needs_a_new_target(made, relais_factory, tmp_path):
+    """A store the binary has already set up (empty, but at its own schema) cannot take an
+    older backup: the migrations after the backup's schema must run on the restored rows."""
+    root, _ = made
+    backup = tmp_path / "old"
+    shutil.copytree(root / "good", backup)
+    as_schema_11(backup)
+    target = relais_factory("target", listeners=LISTENERS, settings=SETTINGS)
+    target.admin("domain", "list")  # opens, so creates, the store
+    out = target.command("restore", str(backup), check=False)
+    assert out.returncode != 0 and "already at schema version" in out.stderr and "of 11" in out.stderr, out.stderr
+    assert "restore complete" in target.command("restore", str(root / "good")).stdout, "and it is still empty"
+
+
 def test_backup_without_manifest_checksum_restores(made, relais_factory, tmp_path):
     """Backups made before manifest.sha256 existed have none; they restore as before."""
     root, before = made
