@@ -4,6 +4,7 @@ still valid afterwards (IMAP UIDVALIDITY/UIDs/flags/MODSEQ and SEARCH with imapl
 and sync tokens with requests); a damaged backup or a non-empty target is refused."""
 
 import imaplib
+import json
 import os
 import re
 import shutil
@@ -160,20 +161,37 @@ def test_backup_restore_and_move_between_backends(relais_factory, tmp_path):
     assert refused.returncode != 0 and "not empty" in refused.stderr
 
 
+def packed(b):
+    """The backup's blobs as its pack index lists them: name -> (pack file, offset, length)."""
+    out = {}
+    for line in (b / "blobs" / "index.jsonl").read_text().splitlines():
+        name, pack, offset, length = json.loads(line)
+        out[name] = (b / "blobs" / f"pack-{pack:06}", offset, length)
+    return out
+
+
+def flip_blob(b):
+    """Flips one bit of one blob in its pack; returns the blob's name."""
+    name, (pack, offset, _) = next(iter(packed(b).items()))
+    raw = bytearray(pack.read_bytes())
+    raw[offset] ^= 1
+    pack.write_bytes(bytes(raw))
+    return name
+
+
 def test_damaged_backup_is_refused(relais_factory, tmp_path):
     source = relais_factory("source", listeners=LISTENERS, settings=SETTINGS).start()
     seed(source)
     backup(source, tmp_path / "b")
     damaged = tmp_path / "damaged"
     shutil.copytree(tmp_path / "b", damaged)
-    blob = next((damaged / "blobs").glob("*/*"))
-    blob.write_bytes(blob.read_bytes() + b"x")
+    blob = flip_blob(damaged)
     table = damaged / "tables" / "items.jsonl"
     table.write_text(table.read_text().replace("note 1", "note 9"))
     target = relais_factory("target", listeners=LISTENERS, settings=SETTINGS)
     out = target.command("restore", str(damaged), check=False)
     assert out.returncode != 0
-    assert "damaged" in out.stderr and blob.name in out.stderr and "items.jsonl" in out.stderr, out.stderr
+    assert "damaged" in out.stderr and blob in out.stderr and "items.jsonl" in out.stderr, out.stderr
     assert not (target.data_dir / "relais.db").exists(), "nothing was written"
     missing = target.command("restore", str(tmp_path / "nothing-here"), check=False)
     assert missing.returncode != 0 and "not a complete backup" in missing.stderr
@@ -231,7 +249,7 @@ def test_incremental_backup_chain(relais_factory, tmp_path):
     seed(source)
     full = tmp_path / "full"
     backup(source, full)
-    full_blobs = {p.name for p in (full / "blobs").glob("*/*")}
+    full_blobs = set(packed(full))
 
     new_mail = [f"Subject: later {i}\r\nMessage-ID: <later{i}@x>\r\n\r\nnew body {i} {'y' * 5000}\r\n".encode()
                 for i in range(3)]
@@ -240,7 +258,7 @@ def test_incremental_backup_chain(relais_factory, tmp_path):
             s.sendmail("x@elsewhere.test", [USER], m)
     out = source.command("backup", "--incremental-from", str(full), str(tmp_path / "incr1"))
     assert "incremental from full" in out.stdout, out.stdout
-    incr1_blobs = {p.name for p in (tmp_path / "incr1/blobs").glob("*/*")}
+    incr1_blobs = set(packed(tmp_path / "incr1"))
     assert len(incr1_blobs) == 3 and not incr1_blobs & full_blobs, "only the three new messages' blobs"
     assert not (tmp_path / "incr1.partial").exists()
 
@@ -250,7 +268,7 @@ def test_incremental_backup_chain(relais_factory, tmp_path):
     c.uid("STORE", "1", "+FLAGS", "(\\Answered)")  # metadata only: no new blob
     c.logout()
     source.command("backup", "--incremental-from", str(tmp_path / "incr1"), str(tmp_path / "incr2"))
-    assert len(list((tmp_path / "incr2/blobs").glob("*/*"))) == 1
+    assert len(packed(tmp_path / "incr2")) == 1
     before, contents = state(source), bodies(source)
 
     copy = relais_factory("copy", listeners=LISTENERS, settings=SETTINGS)
@@ -273,13 +291,10 @@ def test_incremental_backup_chain(relais_factory, tmp_path):
     damaged.mkdir()
     for name in ("full", "incr1", "incr2"):
         shutil.copytree(tmp_path / name, damaged / name)
-    blob = next((damaged / "full/blobs").glob("*/*"))
-    raw = bytearray(blob.read_bytes())
-    raw[0] ^= 1
-    blob.write_bytes(bytes(raw))
+    blob = flip_blob(damaged / "full")
     target = relais_factory("target", listeners=LISTENERS, settings=SETTINGS)
     out = target.command("restore", str(damaged / "incr2"), check=False)
-    assert out.returncode != 0 and "damaged" in out.stderr and "(base)" in out.stderr and blob.name in out.stderr, out.stderr
+    assert out.returncode != 0 and "damaged" in out.stderr and "(base)" in out.stderr and blob in out.stderr, out.stderr
     assert not (target.data_dir / "relais.db").exists(), "nothing was written"
 
     # A missing base: refused with a message naming it.

@@ -125,32 +125,61 @@ def flip_table_bit(b):
     return ["damaged", "tables/collections.jsonl", "checksum differs"]
 
 
+def index(b):
+    """The pack index: [name, pack, offset, length] per blob."""
+    return [json.loads(line) for line in (b / "blobs" / "index.jsonl").read_text().splitlines()]
+
+
+def pack_of(b, number):
+    return b / "blobs" / f"pack-{number:06}"
+
+
 def largest_blob(b):
-    return max((b / "blobs").glob("*/*"), key=lambda p: p.stat().st_size)
+    return max(index(b), key=lambda e: e[3])
 
 
 def flip_blob_bit(b):
-    blob = largest_blob(b)
-    flip_bit(blob)
-    return ["damaged", blob.name, "does not match its name"]
+    name, pack, offset, length = largest_blob(b)
+    flip_bit(pack_of(b, pack), offset + length // 2)
+    return ["damaged", f"blob {name}", "does not match its name"]
+
+
+def truncate_pack(b):
+    name, pack, offset, length = max(index(b), key=lambda e: (e[1], e[2]))
+    with open(pack_of(b, pack), "r+b") as f:
+        f.truncate(offset + length - 1)
+    return ["damaged", f"blob {name}", "shorter than its index says"]
 
 
 def remove_blob(b):
-    blob = largest_blob(b)
-    blob.unlink()
-    return ["damaged", f"blob {blob.name}", "in no backup"]
+    """The blob's line taken out of the index, and the index's checksum in the manifest made to
+    match (a hand, not a disk): the snapshot still references it."""
+    entries = index(b)
+    gone = largest_blob(b)
+    text = "".join(json.dumps(e, separators=(",", ":")) + "\n" for e in entries if e != gone)
+    (b / "blobs" / "index.jsonl").write_text(text)
+    manifest = json.loads((b / "manifest.json").read_text())
+    manifest["packed"] = sha256(b / "blobs" / "index.jsonl")
+    manifest["blobs"]["count"] -= 1
+    write_manifest(b, manifest)
+    return ["damaged", f"blob {gone[0]}", "in no backup"]
+
+
+def flip_index_bit(b):
+    flip_bit(b / "blobs" / "index.jsonl")
+    return ["damaged", "blobs/index.jsonl", "checksum differs"]
 
 
 def change_version(b):
     manifest = json.loads((b / "manifest.json").read_text())
     manifest["version"] = 7  # a format a later Relais might write
     write_manifest(b, manifest)
-    return ["not a Relais backup of format 1 or 2"]
+    return ["not a Relais backup of format 1, 2 or 3"]
 
 
 def change_version_by_hand(b):
     text = (b / "manifest.json").read_text()
-    (b / "manifest.json").write_text(re.sub(r'"version": 1', '"version": 2', text, count=1))
+    (b / "manifest.json").write_text(re.sub(r'"version": 3', '"version": 1', text, count=1))
     return ["damaged", "manifest.json", "manifest.sha256"]
 
 
@@ -179,7 +208,8 @@ def flip_sequence_digit(b):
     return ["damaged", "manifest.json", "manifest.sha256"]
 
 
-DAMAGE = [truncate_table, flip_table_bit, flip_blob_bit, remove_blob, change_version, change_version_by_hand,
+DAMAGE = [truncate_table, flip_table_bit, flip_blob_bit, truncate_pack, remove_blob, flip_index_bit, change_version,
+          change_version_by_hand,
           newer_schema, ancient_schema, flip_sequence_digit]
 
 

@@ -10,8 +10,12 @@
 //!                             (absent from backups made before it was added)
 //! PATH/tables/<table>.jsonl   first line the column names, then one JSON array per row
 //!                             (integers, strings, null; bytes as {"b64": "…"})
-//! PATH/blobs/ab/<sha256>      each referenced blob (an incremental backup: each one its chain
-//!                             does not hold), named by the SHA-256 of its content
+//! PATH/blobs/pack-000001      the referenced blobs' contents one after another (an
+//!                             incremental backup: those its chain does not hold), a new pack
+//!                             after 1 GiB; see backup_pack
+//! PATH/blobs/index.jsonl      one line per blob: its SHA-256, pack, offset and length; its own
+//!                             SHA-256 in the manifest (format 3; formats 1 and 2 had a file
+//!                             per blob, blobs/ab/<sha256>, which restore still reads)
 //! ```
 //!
 //! A backup is written into `PATH.partial` and renamed to `PATH` only when complete and synced:
@@ -39,14 +43,16 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::backup_chain::{self, BaseRef};
+use crate::backup_pack::{BlobAt, BlobReader, PackWriter};
 use crate::config::Config;
 
 const FORMAT: &str = "relais-backup";
-/// Format 1: a full backup; 2: an incremental one (it has a base). A full backup stays 1, so
-/// older binaries restore it; they refuse an incremental one rather than restore it without
-/// the blobs of its base.
+/// Format 1: a full backup; 2: an incremental one (it has a base); both with a file per blob.
+/// 3: blobs in packs, full or incremental (with a base). Older binaries refuse a format they
+/// do not know rather than restore it without its blobs.
 const VERSION: u32 = 1;
 const VERSION_INCREMENTAL: u32 = 2;
+const VERSION_PACKED: u32 = 3;
 /// Rows per restore transaction.
 const RESTORE_CHUNK: usize = 1_000;
 /// The schema version of the first Relais that wrote backups: no backup is older. Every table
@@ -70,19 +76,32 @@ pub struct Manifest {
     pub referenced: Option<BlobTotals>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base: Option<BaseRef>,
+    /// The SHA-256 of blobs/index.jsonl (format 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packed: Option<String>,
 }
 
 impl Manifest {
     pub fn check_format(&self, dir: &Path) -> Result<()> {
-        if self.format != FORMAT || !(self.version == VERSION || self.version == VERSION_INCREMENTAL) {
-            bail!("{} is not a Relais backup of format {VERSION} or {VERSION_INCREMENTAL}", dir.display());
+        let consistent = match self.version {
+            VERSION => self.base.is_none() && self.packed.is_none(),
+            VERSION_INCREMENTAL => self.base.is_some() && self.packed.is_none(),
+            VERSION_PACKED => self.packed.is_some(),
+            _ => bail!(
+                "{} is not a Relais backup of format {VERSION}, {VERSION_INCREMENTAL} or {VERSION_PACKED}",
+                dir.display()
+            ),
+        };
+        if self.format != FORMAT {
+            bail!("{} is not a Relais backup", dir.display());
         }
-        if (self.version == VERSION_INCREMENTAL) != self.base.is_some() {
+        if !consistent {
             bail!(
-                "{}: manifest.json is damaged (format {} with a base: {})",
+                "{}: manifest.json is damaged (format {} with a base: {}, with a pack index: {})",
                 dir.display(),
                 self.version,
-                self.base.is_some()
+                self.base.is_some(),
+                self.packed.is_some()
             );
         }
         Ok(())
@@ -164,7 +183,7 @@ pub async fn write(store: &Store, backend: &str, path: &Path, base: Option<&Path
     }
     fs::create_dir_all(partial.join("tables"))?;
     fs::create_dir_all(partial.join("blobs"))?;
-    let sink = DirSink::new(partial.clone(), held);
+    let sink = DirSink::new(partial.clone(), held)?;
     // Dropping this future (the server stopping) stops the snapshot at its next row or blob,
     // instead of leaving it to run on its blocking thread; what it wrote stays `.partial`.
     let _stop = StopOnDrop(sink.stopped.clone());
@@ -192,8 +211,9 @@ pub async fn restore(data: &Path, config: &Config, path: &Path) -> Result<()> {
     let store = open_target(data, config, manifest.schema).await?;
     let mut progress = Progress::new("restore", manifest.referenced.unwrap_or(manifest.blobs).bytes);
     let mut batch = BlobBatch::default();
+    let mut reader = BlobReader::default();
     for blob in blobs {
-        let content = fs::read(&blob)?;
+        let content = reader.read(&blob)?;
         progress.blob(content.len() as u64);
         if let Some(full) = batch.add(content) {
             store.restore_blobs(full).await?;
@@ -290,11 +310,11 @@ impl BlobBatch {
 }
 
 /// Checks every link of the chain (tables of the newest, blob contents of all) and that every
-/// blob the snapshot references is in one of them; returns the blob files to restore. Names
-/// every damaged file before refusing.
-fn verify_chain(path: &Path, links: &[backup_chain::Link]) -> Result<Vec<PathBuf>> {
+/// blob the snapshot references is in one of them; returns where the blobs to restore are, in
+/// the order that reads each pack front to back. Names every damaged file before refusing.
+fn verify_chain(path: &Path, links: &[backup_chain::Link]) -> Result<Vec<BlobAt>> {
     let mut damaged = Vec::new();
-    let mut held: HashMap<String, PathBuf> = HashMap::new();
+    let mut held: HashMap<String, BlobAt> = HashMap::new();
     for (i, link) in links.iter().enumerate() {
         let (blobs, problems) = verify(&link.dir, &link.manifest)?;
         let prefix = if i == 0 { String::new() } else { format!("{} (base): ", link.dir.display()) };
@@ -305,7 +325,7 @@ fn verify_chain(path: &Path, links: &[backup_chain::Link]) -> Result<Vec<PathBuf
     }
     // Missing blobs are named even beside other damage; but a damaged blobs table may not
     // even read, and is reported already.
-    let files = match backup_chain::needed_blobs(path) {
+    let mut files = match backup_chain::needed_blobs(path) {
         Ok(needed) => {
             let (files, missing) = backup_chain::locate(&needed, &held);
             damaged.extend(missing);
@@ -317,11 +337,12 @@ fn verify_chain(path: &Path, links: &[backup_chain::Link]) -> Result<Vec<PathBuf
     if !damaged.is_empty() {
         bail!("the backup is damaged; nothing was restored:\n  {}", damaged.join("\n  "));
     }
+    files.sort_unstable();
     Ok(files)
 }
 
-/// A blob file and its name.
-type Named = (String, PathBuf);
+/// A blob's name and where it is.
+type Named = (String, BlobAt);
 
 /// Checks one backup directory's checksums: its tables against the manifest and every blob's
 /// content against its name. Returns the good blobs and what is damaged.
@@ -335,11 +356,20 @@ fn verify(path: &Path, manifest: &Manifest) -> Result<(Vec<Named>, Vec<String>)>
             Err(e) => damaged.push(format!("tables/{}.jsonl ({e})", t.name)),
         }
     }
-    let mut blobs = Vec::new();
-    for (name, file) in backup_chain::blob_files(path)? {
-        match sha256_file(&file) {
-            Ok(sum) if sum == name => blobs.push((name, file)),
-            _ => damaged.push(format!("blobs/{}/{name} (content does not match its name)", &name[..name.len().min(2)])),
+    let mut listed = match backup_chain::blob_files(path, manifest) {
+        Ok(listed) => listed,
+        Err(e) => {
+            damaged.push(format!("{e:#}"));
+            Vec::new()
+        }
+    };
+    listed.sort_unstable_by(|a, b| a.1.cmp(&b.1));
+    let (mut blobs, mut reader) = (Vec::with_capacity(listed.len()), BlobReader::default());
+    for (name, at) in listed {
+        match reader.read(&at) {
+            Ok(data) if hex::encode(Sha256::digest(&data)) == name => blobs.push((name, at)),
+            Ok(_) => damaged.push(format!("blob {name} (content does not match its name)")),
+            Err(e) => damaged.push(format!("blob {name} ({e})")),
         }
     }
     if blobs.len() as u64 != manifest.blobs.count {
@@ -424,8 +454,7 @@ struct DirSink {
     progress: Progress,
     /// Set when the backup is abandoned: every further call fails.
     stopped: Arc<AtomicBool>,
-    /// Blob fan-out directories made so far.
-    fans: HashSet<String>,
+    packs: PackWriter,
 }
 
 /// Stops a snapshot when the future writing it is dropped.
@@ -447,8 +476,9 @@ struct TableFile {
 }
 
 impl DirSink {
-    fn new(root: PathBuf, held: HashSet<String>) -> DirSink {
-        DirSink {
+    fn new(root: PathBuf, held: HashSet<String>) -> Result<DirSink> {
+        let packs = PackWriter::create(&root.join("blobs"))?;
+        Ok(DirSink {
             root,
             current: None,
             tables: Vec::new(),
@@ -458,8 +488,8 @@ impl DirSink {
             held,
             progress: Progress::new("backup", 0),
             stopped: Arc::new(AtomicBool::new(false)),
-            fans: HashSet::new(),
-        }
+            packs,
+        })
     }
 
     fn check(&self) -> relais_store::Result<()> {
@@ -480,13 +510,14 @@ impl DirSink {
 
     fn finish(mut self, schema: i64, backend: &str, base: Option<BaseRef>) -> Result<Manifest> {
         self.close_table()?;
-        sync_all_written(&self.root)?;
-        sync_tree(&self.root.join("blobs"))?;
+        // Each table file, pack and the index were synced as they were closed; now their names.
+        let index = self.packs.finish()?;
+        sync_dir(&self.root.join("blobs"))?;
         sync_dir(&self.root.join("tables"))?;
         self.progress.done();
         Ok(Manifest {
             format: FORMAT.into(),
-            version: if base.is_some() { VERSION_INCREMENTAL } else { VERSION },
+            version: VERSION_PACKED,
             schema,
             created: relais_store::now(),
             backend: backend.into(),
@@ -495,6 +526,7 @@ impl DirSink {
             blobs: self.blobs,
             referenced: base.as_ref().map(|_| self.referenced),
             base,
+            packed: Some(index),
         })
     }
 }
@@ -540,18 +572,7 @@ impl SnapshotSink for DirSink {
 
     fn blob(&mut self, hash: &BlobHash, data: &[u8]) -> relais_store::Result<()> {
         self.check()?;
-        let name = hash.as_str();
-        let dir = self.root.join("blobs").join(&name[..2]);
-        if self.fans.insert(name[..2].to_owned()) {
-            fs::create_dir_all(&dir)?;
-        }
-        let mut f = File::create(dir.join(name))?;
-        f.write_all(data)?;
-        // One fsync per blob made a backup of small messages run at a few MB/s: on Linux the
-        // whole backup is synced once before its manifest is written (`sync_all_written`).
-        if !cfg!(target_os = "linux") {
-            f.sync_all()?;
-        }
+        self.packs.add(hash.as_str(), data)?;
         self.blobs.count += 1;
         self.blobs.bytes += data.len() as u64;
         self.progress.blob(data.len() as u64);
@@ -718,32 +739,4 @@ fn write_synced(path: &Path, data: &[u8]) -> Result<()> {
 fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir)?.sync_all()?;
     Ok(())
-}
-
-/// Makes every file written under `dir` durable: on Linux one syncfs(2) of its file system
-/// (each blob file was written without a sync of its own); elsewhere each file synced itself.
-fn sync_all_written(dir: &Path) -> Result<()> {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::AsRawFd;
-        let d = File::open(dir)?;
-        // SAFETY: syncfs only reads the descriptor, which `d` keeps open for the call.
-        if unsafe { libc::syncfs(d.as_raw_fd()) } != 0 {
-            return Err(std::io::Error::last_os_error()).context("cannot sync the backup to disk");
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = dir;
-    Ok(())
-}
-
-/// Syncs a directory and its subdirectories (the blob fan-out) so their entries are durable.
-fn sync_tree(dir: &Path) -> Result<()> {
-    for entry in fs::read_dir(dir)? {
-        let p = entry?.path();
-        if p.is_dir() {
-            sync_dir(&p)?;
-        }
-    }
-    sync_dir(dir)
 }

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::backup::Manifest;
+use crate::backup_pack::{self, BlobAt};
 
 /// Links a chain may have: more is a loop or a mistake, not a backup schedule.
 const MAX_LINKS: usize = 1_000;
@@ -139,26 +140,30 @@ fn resolve(link: &Path, recorded: &str) -> PathBuf {
     link.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).join(recorded)
 }
 
-/// The names (SHA-256) of every blob the links hold, by listing their blob directories.
+/// The names (SHA-256) of every blob the links hold, by their pack indexes (or, made before
+/// packs, by listing their blob directories).
 pub fn blob_names(links: &[Link]) -> Result<HashSet<String>> {
     let mut names = HashSet::new();
     for link in links {
-        for (name, _) in blob_files(&link.dir)? {
-            names.insert(name);
-        }
+        let listed = blob_files(&link.dir, &link.manifest).with_context(|| format!("{}", link.dir.display()))?;
+        names.extend(listed.into_iter().map(|(name, _)| name));
     }
     Ok(names)
 }
 
-/// Every blob file of one backup directory, by name.
-pub fn blob_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+/// Every blob of one backup directory, by name, and where it is: from the pack index the
+/// manifest vouches for, or, in a backup made before packs, a file per blob.
+pub fn blob_files(dir: &Path, manifest: &Manifest) -> Result<Vec<(String, BlobAt)>> {
+    if let Some(sum) = &manifest.packed {
+        return backup_pack::read_index(dir, sum);
+    }
     let mut out = Vec::new();
     let blobs = dir.join("blobs");
     for fan in fs::read_dir(&blobs).with_context(|| format!("{} has no blobs directory", dir.display()))? {
         for entry in fs::read_dir(fan?.path())? {
             let file = entry?.path();
             let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("").to_owned();
-            out.push((name, file));
+            out.push((name, BlobAt::File(file)));
         }
     }
     Ok(out)
@@ -188,7 +193,7 @@ pub fn needed_blobs(top: &Path) -> Result<Vec<String>> {
 }
 
 /// Where each needed blob is in the chain (the newest link holding it); names those no link holds.
-pub fn locate(needed: &[String], held: &HashMap<String, PathBuf>) -> (Vec<PathBuf>, Vec<String>) {
+pub fn locate(needed: &[String], held: &HashMap<String, BlobAt>) -> (Vec<BlobAt>, Vec<String>) {
     let (mut found, mut missing) = (Vec::with_capacity(needed.len()), Vec::new());
     for name in needed {
         match held.get(name) {

@@ -14,6 +14,7 @@ mod admin_vacation;
 mod backup;
 mod backup_archive;
 mod backup_chain;
+mod backup_pack;
 mod backup_schedule;
 mod config;
 mod connections;
