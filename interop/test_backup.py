@@ -6,7 +6,8 @@ and sync tokens with requests); a damaged backup or a non-empty target is refuse
 Under mixed load: SMTP, IMAP APPEND, CalDAV and CardDAV writers run while the backup is taken;
 every write acknowledged before it began is on each restored server byte for byte (SHA-256 of
 FETCH BODY[], DAV GET and ETag), and tests of the IMAP, CalDAV and CardDAV suites pass, run as
-they are, on a restore of that backup."""
+they are, on a restore of that backup. An ActiveSync device's SyncKey (pyactivesync) and a JMAP
+Email state (plain JSON to /jmap/api) held before a backup go on after its restore."""
 
 import functools
 import hashlib
@@ -26,10 +27,13 @@ from types import SimpleNamespace
 
 import pytest
 import requests
+from pyactivesync import Client
 
 import test_caldav
 import test_carddav
+import test_activesync
 import test_imap
+import test_jmap
 from harness import Relais
 
 pytestmark = pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
@@ -363,6 +367,60 @@ def test_scheduled_backups(relais_factory, tmp_path):
     bad = relais_factory("bad", listeners=LISTENERS, settings={**SETTINGS, "backup": {"schedule": "weekly"}})
     out = bad.admin("backup", "status", check=False)
     assert out.returncode != 0 and "backup.schedule" in out.stderr, out.stderr
+
+
+def jmap_call(r, calls):
+    """One JMAP request by plain HTTP JSON to /jmap/api as alice; the method responses."""
+    s = session()
+    s.verify = False
+    url = "https://%s:%d" % r.addr("https")
+    account = s.get(f"{url}/.well-known/jmap").json()["primaryAccounts"][test_jmap.MAIL]
+    calls = [[name, {"accountId": account, **args}, str(i)] for i, (name, args) in enumerate(calls)]
+    resp = s.post(f"{url}/jmap/api", json={"using": [test_jmap.CORE, test_jmap.MAIL], "methodCalls": calls})
+    assert resp.status_code == 200, resp.text
+    return [args for _, args, _ in resp.json()["methodResponses"]]
+
+
+def phone(r, policy_key=None):
+    """An ActiveSync device (pyactivesync); given the policy key it was granted, it goes on as
+    provisioned, as a phone that never learnt its server was restored."""
+    c = Client("%s:%d" % r.addr("https"), USER, PASSWORD, device_id="RESTORED01", verify_ssl=False, timeout=60)
+    if policy_key:
+        c._transport.policy_key, c._provisioned = policy_key, True
+    return c
+
+
+def test_activesync_and_jmap_states_continue_after_restore(relais_factory, tmp_path):
+    """A device's SyncKey and policy key and a JMAP Email state held before the backup go on
+    after a restore, into a directory and into PostgreSQL: no full resync, and a message
+    delivered after the restore is the one change each sees."""
+    source = relais_factory("source", listeners=LISTENERS, settings=SETTINGS).start()
+    seed(source)
+    with phone(source) as c:
+        policy_key = c.provision()
+        inbox = test_activesync.folders_by_type(c)[test_activesync.INBOX].id
+        sync_key, added, _, _ = test_activesync.sync_all(c, inbox)
+    assert len(added) == 4, added
+    (held,) = jmap_call(source, [("Email/get", {"ids": []})])
+    backup(source, tmp_path / "b")
+
+    for name, settings in (("copy", SETTINGS), ("pg", pg_settings())):
+        r = relais_factory(name, listeners=LISTENERS, settings=settings)
+        r.command("restore", str(tmp_path / "b"))
+        r.start()
+        (same,) = jmap_call(r, [("Email/changes", {"sinceState": held["state"]})])
+        assert (same["created"], same["updated"], same["destroyed"]) == ([], [], []), same
+        assert same["newState"] == held["state"], "the state is the one the client holds"
+        test_activesync.deliver(r, USER, f"after the restore into {name}")
+        with phone(r, policy_key) as c:
+            got = c.sync_folder(inbox, sync_key)
+        assert [i.fields.get("Email.Subject") for i in got.added] == [f"after the restore into {name}"], got
+        assert not got.changed and not got.deleted and not got.more_available, got
+        (changes,) = jmap_call(r, [("Email/changes", {"sinceState": held["state"]})])
+        assert len(changes["created"]) == 1 and not changes["updated"] and not changes["destroyed"], changes
+        (email,) = jmap_call(r, [("Email/get", {"ids": changes["created"], "properties": ["subject"]})])
+        assert email["list"][0]["subject"] == f"after the restore into {name}"
+        r.stop()
 
 
 # --- a backup under mixed load, and the suites on the restored data ---------------------------
