@@ -343,7 +343,8 @@ def dav_pair(relais_factory, target_users):
 def test_dav_from_another_relais(relais_factory):
     """`relais admin migrate dav` from a second Relais: calendars (one made by MKCALENDAR with
     a display name), a task list and an address book found from the server's root URL; every
-    object arrives byte for byte by GET; a re-run adds nothing; an object added since is picked up."""
+    object arrives byte for byte by GET; a re-run adds nothing; an object added since is picked
+    up, and objects changed at the source since replace their copies here (only those)."""
     import requests
 
     source, target = dav_pair(relais_factory, [BOB])
@@ -397,6 +398,29 @@ def test_dav_from_another_relais(relais_factory):
     assert src.put(f"{base}/calendars/{ALICE}/Calendar/e3.ics", data=event("e3", "Later").encode()).status_code == 201
     out = migrate_dav()
     assert f"{BOB}: ok, 1 objects migrated" in out, out
+
+    # Objects changed at the source since reach the copies here on the next run; the others are
+    # compared and left as they are (the same ETag here).
+    def here(path):
+        return dst.get(f"{target.http_url}/dav/{path.replace(ALICE, BOB)}")
+
+    etags = {path: here(path).headers["ETag"] for path in objects}
+    changed = {f"calendars/{ALICE}/Calendar/e1.ics": event("e1", "Review, moved"),
+               f"addressbooks/{ALICE}/Contacts/c1.vcf": objects[f"addressbooks/{ALICE}/Contacts/c1.vcf"].replace(
+                   "carol@elsewhere.test", "carol@new.test")}
+    for path, body in changed.items():
+        assert src.put(f"{base}/{path}", data=body.encode()).status_code in (200, 204), path
+    out = migrate_dav()
+    assert f"{BOB}: ok, 0 objects migrated" in out and "(3 already here" in out, out
+    assert "; 2 changed at the source;" in out, out
+    for path, body in objects.items():
+        got = here(path)
+        if path in changed:
+            assert got.content == changed[path].encode() and got.headers["ETag"] != etags[path], path
+        else:
+            assert got.content == body.encode() and got.headers["ETag"] == etags[path], path
+    out = migrate_dav()
+    assert "(5 already here" in out and "; 0 changed at the source;" in out, out
 
     bad = target.admin("migrate", "dav", "--url", f"{source.http_url}/", "--user", ALICE, "--password", "nope", BOB,
                        check=False)
