@@ -615,8 +615,7 @@ def backup_under_load(tmp_path_factory):
             assert mail["Projects"][w.key] == w.content, w.key
         elif w.kind == "smtp":
             assert mail["INBOX"][w.key].endswith(w.content), w.key
-    return SimpleNamespace(path=root / "b", writes=load.writes, began=began, ended=ended, hashes=sha256s(mail),
-                           log=source.log_tail)
+    return SimpleNamespace(path=root / "b", writes=load.writes, began=began, ended=ended, hashes=sha256s(mail))
 
 
 def test_backup_under_mixed_load(backup_under_load, relais_factory, tmp_path):
