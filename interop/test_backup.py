@@ -1,9 +1,18 @@
 """Backup and restore end to end: `relais backup` of a running server under write load,
 `relais restore` into a new data directory, into PostgreSQL and back, and what clients hold
 still valid afterwards (IMAP UIDVALIDITY/UIDs/flags/MODSEQ and SEARCH with imaplib, DAV ETags
-and sync tokens with requests); a damaged backup or a non-empty target is refused."""
+and sync tokens with requests); a damaged backup or a non-empty target is refused.
 
+Under mixed load: SMTP, IMAP APPEND, CalDAV and CardDAV writers run while the backup is taken;
+every write acknowledged before it began is on each restored server byte for byte (SHA-256 of
+FETCH BODY[], DAV GET and ETag), and tests of the IMAP, CalDAV and CardDAV suites pass, run as
+they are, on a restore of that backup. An ActiveSync device's SyncKey (pyactivesync) and a JMAP
+Email state (plain JSON to /jmap/api) held before a backup go on after its restore."""
+
+import functools
+import hashlib
 import imaplib
+import itertools
 import json
 import os
 import re
@@ -12,10 +21,21 @@ import smtplib
 import subprocess
 import tarfile
 import threading
+import time
 import uuid
+from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pytest
 import requests
+from pyactivesync import Client
+
+import test_caldav
+import test_carddav
+import test_activesync
+import test_imap
+import test_jmap
+from harness import Relais
 
 pytestmark = pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
 
@@ -362,3 +382,324 @@ def test_scheduled_backups(relais_factory, tmp_path):
     bad = relais_factory("bad", listeners=LISTENERS, settings={**SETTINGS, "backup": {"schedule": "weekly"}})
     out = bad.admin("backup", "status", check=False)
     assert out.returncode != 0 and "backup.schedule" in out.stderr, out.stderr
+
+
+def jmap_call(r, calls):
+    """One JMAP request by plain HTTP JSON to /jmap/api as alice; the method responses."""
+    s = session()
+    s.verify = False
+    url = "https://%s:%d" % r.addr("https")
+    account = s.get(f"{url}/.well-known/jmap").json()["primaryAccounts"][test_jmap.MAIL]
+    calls = [[name, {"accountId": account, **args}, str(i)] for i, (name, args) in enumerate(calls)]
+    resp = s.post(f"{url}/jmap/api", json={"using": [test_jmap.CORE, test_jmap.MAIL], "methodCalls": calls})
+    assert resp.status_code == 200, resp.text
+    return [args for _, args, _ in resp.json()["methodResponses"]]
+
+
+def phone(r, policy_key=None):
+    """An ActiveSync device (pyactivesync); given the policy key it was granted, it goes on as
+    provisioned, as a phone that never learnt its server was restored."""
+    c = Client("%s:%d" % r.addr("https"), USER, PASSWORD, device_id="RESTORED01", verify_ssl=False, timeout=60)
+    if policy_key:
+        c._transport.policy_key, c._provisioned = policy_key, True
+    return c
+
+
+def test_activesync_and_jmap_states_continue_after_restore(relais_factory, tmp_path):
+    """A device's SyncKey and policy key and a JMAP Email state held before the backup go on
+    after a restore, into a directory and into PostgreSQL: no full resync, and a message
+    delivered after the restore is the one change each sees."""
+    source = relais_factory("source", listeners=LISTENERS, settings=SETTINGS).start()
+    seed(source)
+    with phone(source) as c:
+        policy_key = c.provision()
+        inbox = test_activesync.folders_by_type(c)[test_activesync.INBOX].id
+        sync_key, added, _, _ = test_activesync.sync_all(c, inbox)
+    assert len(added) == 4, added
+    (held,) = jmap_call(source, [("Email/get", {"ids": []})])
+    backup(source, tmp_path / "b")
+
+    for name, settings in (("copy", SETTINGS), ("pg", pg_settings())):
+        r = relais_factory(name, listeners=LISTENERS, settings=settings)
+        r.command("restore", str(tmp_path / "b"))
+        r.start()
+        (same,) = jmap_call(r, [("Email/changes", {"sinceState": held["state"]})])
+        assert (same["created"], same["updated"], same["destroyed"]) == ([], [], []), same
+        assert same["newState"] == held["state"], "the state is the one the client holds"
+        test_activesync.deliver(r, USER, f"after the restore into {name}")
+        with phone(r, policy_key) as c:
+            got = c.sync_folder(inbox, sync_key)
+        assert [i.fields.get("Email.Subject") for i in got.added] == [f"after the restore into {name}"], got
+        assert not got.changed and not got.deleted and not got.more_available, got
+        (changes,) = jmap_call(r, [("Email/changes", {"sinceState": held["state"]})])
+        assert len(changes["created"]) == 1 and not changes["updated"] and not changes["destroyed"], changes
+        (email,) = jmap_call(r, [("Email/get", {"ids": changes["created"], "properties": ["subject"]})])
+        assert email["list"][0]["subject"] == f"after the restore into {name}"
+        r.stop()
+
+
+# --- a backup under mixed load, and the suites on the restored data ---------------------------
+
+LOAD = f"load@{DOMAIN}"
+SUITE_SETTINGS = {"dav": {"plaintext_auth_on_loopback": True}}
+SUITE_LISTENERS = ["smtp", "imap", "imaps"]
+
+
+@dataclass
+class Write:
+    """One write a client saw acknowledged: an SMTP 250, an APPEND OK, a DAV 201."""
+    kind: str  # "smtp", "append", "caldav", "carddav"
+    key: str  # the Message-ID, or the object's path under /dav/
+    content: bytes
+    at: float  # time.monotonic() when the acknowledgement had arrived
+    etag: str | None = None
+
+
+def load_message(kind, i):
+    """A message of its own Message-ID; every tenth 100 KiB (a blob file, not a row), else 1–4 KiB."""
+    mid = f"<{kind}{i}@load.test>"
+    lines = 1300 if i % 10 == 9 else 15 + 40 * (i % 4)
+    text = "".join(hashlib.sha256(f"{kind}{i}.{n}".encode()).hexdigest() + "\r\n" for n in range(lines))
+    return mid, (f"From: Load <x@elsewhere.test>\r\nTo: {LOAD}\r\nSubject: {kind} {i}\r\nMessage-ID: {mid}\r\n"
+                 f"\r\n{text}").encode()
+
+
+def smtp_writer(r, stop, out):
+    with smtplib.SMTP(*r.addr("smtp"), timeout=30) as s:
+        for i in itertools.count():
+            if stop.is_set():
+                return
+            mid, raw = load_message("smtp", i)
+            s.sendmail("x@elsewhere.test", [LOAD], raw)  # returns on the 250 after DATA
+            out.append(Write("smtp", mid, raw, time.monotonic()))
+
+
+def append_writer(r, stop, out):
+    c = imaplib.IMAP4(*r.addr("imap"))
+    c.login(LOAD, PASSWORD)
+    for i in itertools.count():
+        if stop.is_set():
+            break
+        mid, raw = load_message("append", i)
+        typ, data = c.append("Projects", "(\\Seen)" if i % 2 else None, None, raw)
+        assert typ == "OK", data
+        out.append(Write("append", mid, raw, time.monotonic()))
+    c.logout()
+
+
+def dav_writer(kind, r, stop, out):
+    s = requests.Session()
+    s.auth, s.trust_env = (LOAD, PASSWORD), False
+    for i in itertools.count():
+        if stop.is_set():
+            return
+        if kind == "carddav":
+            path = f"addressbooks/{LOAD}/Contacts/c{i}.vcf"
+            body = f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:c{i}\r\nFN:Contact {i}\r\nEMAIL:c{i}@load.test\r\nEND:VCARD\r\n"
+        else:
+            # Events into the calendar and tasks into the task list, in turn.
+            box, comp, extra = ("Tasks", "VTODO", "") if i % 2 else (
+                "Calendar", "VEVENT", f"DTSTART:202601{1 + i % 28:02}T100000Z\r\nDURATION:PT1H\r\n")
+            path = f"calendars/{LOAD}/{box}/o{i}.ics"
+            body = (f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:{comp}\r\nUID:o{i}\r\n"
+                    f"DTSTAMP:20260101T000000Z\r\n{extra}SUMMARY:Object {i}\r\nEND:{comp}\r\nEND:VCALENDAR\r\n")
+        resp = s.put(f"{r.http_url}/dav/{path}", data=body.encode())
+        assert resp.status_code == 201 and resp.headers.get("ETag"), (path, resp.status_code, resp.text)
+        out.append(Write(kind, path, body.encode(), time.monotonic(), resp.headers["ETag"]))
+
+
+class Load:
+    """SMTP delivery, IMAP APPEND, CalDAV and CardDAV PUT writers at once, each on its own
+    connection, until `stop()`; a writer's failure fails the test there."""
+
+    def __init__(self, r):
+        self.writes: list[Write] = []
+        self.event = threading.Event()
+        self.errors = []
+        writers = [smtp_writer, append_writer, functools.partial(dav_writer, "caldav"),
+                   functools.partial(dav_writer, "carddav")]
+        self.threads = [threading.Thread(target=self.run, args=(w, r)) for w in writers]
+        for t in self.threads:
+            t.start()
+
+    def run(self, writer, r):
+        try:
+            writer(r, self.event, self.writes)
+        except BaseException as e:  # noqa: BLE001 — re-raised by stop()
+            self.errors.append(e)
+
+    def count(self, kind):
+        return sum(w.kind == kind for w in self.writes)
+
+    def stop(self):
+        self.event.set()
+        for t in self.threads:
+            t.join()
+        if self.errors:
+            raise self.errors[0]
+
+
+def message_ids(raw):
+    m = re.search(rb"(?im)^Message-ID: (<[^>]+>)", raw)
+    return m.group(1).decode() if m else None
+
+
+def load_mail(r):
+    """The load account's messages: per mailbox, Message-ID → BODY[] (imaplib)."""
+    c = imaplib.IMAP4(*r.addr("imap"))
+    c.login(LOAD, PASSWORD)
+    out = {}
+    for box in ("INBOX", "Projects"):
+        c.select(box, readonly=True)
+        _, data = c.uid("FETCH", "1:*", "(BODY.PEEK[])")
+        bodies_ = [part[1] for part in data if isinstance(part, tuple)]
+        out[box] = {message_ids(b): b for b in bodies_}
+        assert len(out[box]) == len(bodies_), f"{box}: a Message-ID twice"
+    c.logout()
+    return out
+
+
+def sha256s(mail):
+    return {box: {mid: hashlib.sha256(b).hexdigest() for mid, b in messages.items()} for box, messages in mail.items()}
+
+
+BOX_OF = {"smtp": "INBOX", "append": "Projects"}
+KINDS = ("smtp", "append", "caldav", "carddav")
+
+
+def check_acknowledged(r, acknowledged, source_hashes):
+    """On a server started on restored data: every write acknowledged before the backup began
+    is there — a message byte for byte (SHA-256 of BODY[] as the source served it), a DAV
+    object by GET, as PUT, under the ETag its client holds — and nothing else is there that the
+    source did not have."""
+    got = sha256s(load_mail(r))
+    for box, hashes in got.items():
+        strangers = {mid for mid, h in hashes.items() if source_hashes[box].get(mid) != h}
+        assert not strangers, f"{box}: not the source's messages: {sorted(strangers)[:5]}"
+    s = requests.Session()
+    s.auth, s.trust_env = (LOAD, PASSWORD), False
+    for w in acknowledged:
+        if w.kind in BOX_OF:
+            assert got[BOX_OF[w.kind]].get(w.key) == source_hashes[BOX_OF[w.kind]][w.key], (w.kind, w.key)
+        else:
+            resp = s.get(f"{r.http_url}/dav/{w.key}")
+            assert resp.status_code == 200 and resp.content == w.content, (w.key, resp.status_code)
+            assert resp.headers["ETag"] == w.etag, (w.key, resp.headers["ETag"], w.etag)
+
+
+def seed_suites(r):
+    """Alice as the IMAP, CalDAV and CardDAV suites' fixtures leave her: three messages delivered
+    (test_imap's `imap` fixture) and nothing else."""
+    for i in range(3):
+        test_imap.deliver(r, f"message {i}", f"body number {i}\r\n")
+
+
+@pytest.fixture(scope="module")
+def backup_under_load(tmp_path_factory):
+    """A server with alice seeded for the suites and the load account, backed up while the
+    four writers ran; returns the backup and what the writers saw acknowledged."""
+    root = tmp_path_factory.mktemp("load")
+    source = Relais(root / "source", listeners=LISTENERS, settings=SETTINGS)
+    source.admin("domain", "add", DOMAIN)
+    source.admin("user", "add", USER, "--password", PASSWORD)
+    source.admin("user", "add", LOAD, "--password", PASSWORD)
+    with source:
+        seed_suites(source)
+        c = imaplib.IMAP4(*source.addr("imap"))
+        c.login(LOAD, PASSWORD)
+        c.create("Projects")
+        c.logout()
+        load = Load(source)
+        try:
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and (
+                    min(load.count(k) for k in KINDS) < 40):
+                time.sleep(0.05)
+            began = time.monotonic()
+            out = backup(source, root / "b")
+            ended = time.monotonic()
+            time.sleep(0.3)
+        finally:
+            load.stop()
+        assert "backup complete" in out.stdout, out
+        mail = load_mail(source)
+    # Byte-identical means as the client sent it: an APPEND's content is what was stored, a
+    # delivery's is what was sent below the trace fields the server put above it.
+    for w in load.writes:
+        if w.kind == "append":
+            assert mail["Projects"][w.key] == w.content, w.key
+        elif w.kind == "smtp":
+            assert mail["INBOX"][w.key].endswith(w.content), w.key
+    return SimpleNamespace(path=root / "b", writes=load.writes, began=began, ended=ended, hashes=sha256s(mail))
+
+
+def test_backup_under_mixed_load(backup_under_load, relais_factory, tmp_path):
+    """SMTP, IMAP APPEND, CalDAV and CardDAV writers all ran while `relais backup` did; restored
+    into a new directory, into PostgreSQL, and from a backup of that back into a directory, every
+    write acknowledged before the backup began is there, byte for byte with the ETag its client
+    holds."""
+    b = backup_under_load
+    before = [w for w in b.writes if w.at < b.began]
+    during = {k: sum(w.kind == k and b.began <= w.at <= b.ended for w in b.writes) for k in KINDS}
+    assert len(before) >= 160, len(before)
+    assert all(during.values()), f"a writer had nothing acknowledged while the backup ran: {during}"
+
+    copy = relais_factory("copy", listeners=LISTENERS, settings=SETTINGS)
+    assert "restore complete" in copy.command("restore", str(b.path)).stdout
+    copy.start()
+    check_acknowledged(copy, before, b.hashes)
+    copy.stop()
+
+    pg = relais_factory("pg", listeners=LISTENERS, settings=pg_settings())
+    pg.command("restore", str(b.path))
+    pg.start()
+    check_acknowledged(pg, before, b.hashes)
+    backup(pg, tmp_path / "b2")
+    pg.stop()
+    back = relais_factory("back", listeners=LISTENERS, settings=SETTINGS)
+    back.command("restore", str(tmp_path / "b2"))
+    back.start()
+    check_acknowledged(back, before, b.hashes)
+    print(f"{len(before)} writes before the backup, {during} while it ran ({b.ended - b.began:.2f} s)")
+
+
+def put_book(r):
+    """test_carddav's `book` fixture: three cards."""
+    s = test_caldav.session()
+    for name, card in [("ada.vcf", test_carddav.ADA), ("grace.vcf", test_carddav.GRACE),
+                       ("alan.vcf", test_carddav.ALAN)]:
+        assert test_carddav.put_vcf(s, test_carddav.book_url(r, resource=name), card).status_code == 201
+
+
+SUITE = [
+    test_imap.test_folders_and_special_use,
+    test_imap.test_fetch_store_search,
+    test_imap.test_copy_move_expunge_append,
+    test_imap.test_two_sessions_see_each_other,
+    test_imap.test_idle_woken_by_smtp_delivery,
+    test_imap.test_condstore_and_qresync,
+    test_imap.test_thread,
+    test_caldav.test_discovery_and_calendar_listing,
+    test_caldav.test_event_create_update_with_etag_delete,
+    test_caldav.test_todos,
+    test_caldav.test_recurring_event_with_override_and_exdate,
+    test_caldav.test_calendar_multiget,
+    test_caldav.test_sync_tokens,
+    test_caldav.test_free_busy,
+    test_carddav.test_discovery,
+    test_carddav.test_put_and_get_as_stored,
+    test_carddav.test_addressbook_query_text_match,
+]
+NEEDS_BOOK = {test_carddav.test_put_and_get_as_stored, test_carddav.test_addressbook_query_text_match}
+
+
+@pytest.mark.parametrize("check", SUITE, ids=lambda f: f"{f.__module__}.{f.__name__}")
+def test_suites_on_data_restored_from_a_backup_under_load(backup_under_load, relais_factory, check):
+    """A test of the IMAP, CalDAV or CardDAV suite, run as it is on a server started on a
+    restore of the backup taken under load (alice there as the suite's fixture makes her)."""
+    r = relais_factory(listeners=SUITE_LISTENERS, settings=SUITE_SETTINGS)
+    r.command("restore", str(backup_under_load.path))
+    r.start()
+    if check in NEEDS_BOOK:
+        put_book(r)
+    check(r)

@@ -1,7 +1,7 @@
 """Per-account export and import with `relais admin export|import`: mail as Maildir (folders,
-flags, keywords and received dates kept), calendars as iCalendar and contacts as vCard; read
-back with imaplib and requests; a second import adds nothing. The export is also read by
-Python's mailbox.Maildir, an independent Maildir reader."""
+flags, keywords and received dates kept), calendars and task lists as iCalendar and contacts as
+vCard; read back with imaplib and requests; a second import adds nothing. The export is also read
+by Python's mailbox.Maildir, an independent Maildir reader."""
 
 import imaplib
 import mailbox
@@ -80,9 +80,13 @@ def test_export_then_import(relais_factory, tmp_path):
     card = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:c1\r\nFN:Carol\r\nEMAIL:carol@elsewhere.test\r\nEND:VCARD\r\n"
     put = dav(ALICE).put(f"{r.http_url}/dav/addressbooks/{ALICE}/Contacts/c1.vcf", data=card)
     assert put.status_code == 201, put.text
+    todo = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VTODO\r\nUID:t1\r\nDTSTAMP:20260101T000000Z\r\n"
+            "DUE:20260110T170000Z\r\nSUMMARY:Pay the invoice\r\nSTATUS:NEEDS-ACTION\r\nEND:VTODO\r\nEND:VCALENDAR\r\n")
+    put = dav(ALICE).put(f"{r.http_url}/dav/calendars/{ALICE}/Tasks/t1.ics", data=todo)
+    assert put.status_code == 201, put.text
 
     out = tmp_path / "alice"
-    assert "exported 5 messages and 2" in r.admin("export", ALICE, out).stdout
+    assert "exported 5 messages and 3" in r.admin("export", ALICE, out).stdout
     # An independent Maildir reader sees the folders and the flags.
     inbox = mailbox.Maildir(out / "mail" / "INBOX", create=False)
     flags = sorted(m.get_flags() for m in inbox)
@@ -90,9 +94,10 @@ def test_export_then_import(relais_factory, tmp_path):
     assert (out / "mail" / "INBOX" / "dovecot-keywords").read_text() == "0 $Label1\n"
     assert (out / "mail" / "Work" / "2026" / "cur").is_dir()
     assert any(p.read_text().startswith("BEGIN:VCALENDAR") for p in (out / "calendars").rglob("*.ics"))
+    assert (out / "tasks" / "Tasks" / "t1.ics").read_bytes() == todo.encode(), "the task list as iCalendar"
 
     result = r.admin("import", BOB, out).stdout
-    assert "imported 5 messages and 2" in result, result
+    assert "imported 5 messages and 3" in result, result
     mine, theirs = listing(r, ALICE), listing(r, BOB)
     for box in ("INBOX", "Work", "Work/2026"):
         assert theirs[box] == mine[box], box
@@ -101,9 +106,11 @@ def test_export_then_import(relais_factory, tmp_path):
     got = dav(BOB).get(f"{r.http_url}/dav/calendars/{BOB}/Calendar/e1.ics")
     assert got.status_code == 200 and "SUMMARY:Review" in got.text
     assert dav(BOB).get(f"{r.http_url}/dav/addressbooks/{BOB}/Contacts/c1.vcf").status_code == 200
+    got = dav(BOB).get(f"{r.http_url}/dav/calendars/{BOB}/Tasks/t1.ics")
+    assert got.status_code == 200 and got.content == todo.encode(), "the task, byte for byte, in the task list"
 
     again = r.admin("import", BOB, out).stdout
-    assert "imported 0 messages and 0" in again and "(7 already there)" in again, again
+    assert "imported 0 messages and 0" in again and "(8 already there)" in again, again
     assert listing(r, BOB) == theirs
     assert r.admin("export", ALICE, out, check=False).returncode != 0  # never over an export
 

@@ -1,10 +1,13 @@
 """Migration in from another IMAP server with `relais admin migrate imap`, from a private
 Dovecot (interop/dovecot_peer.py): every folder (non-ASCII names and a tree), flags, keywords
 and internal dates arrive as Dovecot shows them; a re-run adds nothing; mail that arrived since
-is picked up; a run killed halfway resumes without duplicates; a source that renumbered its
+is picked up; a run killed halfway through the issue's mailbox (10,000 messages with flags and
+keywords in a folder tree, written into Dovecot's Maildir directly) resumes without duplicates,
+ending with the source's messages byte for byte and their flags; a source that renumbered its
 UIDs (new UIDVALIDITY) is matched by Message-ID, date and size; and a CSV of accounts runs with
 a concurrency limit and a report line per account. Read back with imapclient on both sides."""
 
+import hashlib
 import re
 import signal
 import subprocess
@@ -148,35 +151,89 @@ def test_folders_flags_dates_and_reruns(relais_factory):
         dst.logout()
 
 
+# The issue's mailbox: 10,000 messages in a tree of folders (a parent that is only a level, a
+# non-ASCII name), as (folder, count).
+TREE = [("INBOX", 3500), ("Work", 1500), ("Work/2026", 1500), ("Work/2026/Q1", 600), ("Archive", 900),
+        ("Archive/2019", 800), ("Lists/rust", 900), ("Réunions", 300)]
+FLAG_SETS = [(), ("\\Seen",), ("\\Seen", "\\Flagged", "$Label1"), ("\\Answered", "Important"), ("\\Draft",),
+             ("\\Seen", "\\Answered", "$Forwarded"), ("\\Seen", "\\Deleted"), ("$Junk", "Later", "\\Seen")]
+
+
+def tree_messages():
+    """TREE's messages: flags and keywords in turn, 0.1–3 KiB, a Message-ID on most."""
+    out = {}
+    for folder, count in TREE:
+        out[folder] = [(message(i, folder, message_id=i % 11 != 5, size=97 * (i % 31)), FLAG_SETS[i % len(FLAG_SETS)],
+                        datetime(2015 + i % 11, 1 + i % 12, 1 + i % 28, i % 24, i % 60, tzinfo=timezone.utc).timestamp())
+                       for i in range(count)]
+    return out
+
+
+def contents(c, folders):
+    """Per folder: sorted (Message-ID, SHA-256 of BODY[], flags without \\Recent, internal date)."""
+    out = {}
+    for name in folders:
+        exists = c.select_folder(name, readonly=True)[b"EXISTS"]
+        fetched = {}
+        for first in range(1, exists + 1, 500):  # imapclient takes a list of numbers, not 1:*
+            fetched |= c.fetch(list(range(first, min(first + 500, exists + 1))), ["FLAGS", "INTERNALDATE", "BODY.PEEK[]"])
+        rows = []
+        for data in fetched.values():
+            body = data[b"BODY[]"]
+            mid = re.search(rb"(?im)^Message-ID: (<[^>]+>)", body)
+            flags = tuple(sorted(f.decode() for f in data[b"FLAGS"] if f.lower() != b"\\recent"))
+            rows.append((mid.group(1).decode() if mid else "", hashlib.sha256(body).hexdigest(), flags,
+                         data[b"INTERNALDATE"].timestamp()))
+        out[name] = sorted(rows)
+    return out
+
+
+def stored(c, folders):
+    """How many messages the target holds so far, over folders that may not be made yet."""
+    total = 0
+    for name in folders:
+        try:
+            total += c.folder_status(name, [b"MESSAGES"])[b"MESSAGES"]
+        except IMAPClient.Error:
+            pass
+    return total
+
+
 def test_interrupted_run_resumes_without_duplicates(relais_factory):
+    """The issue's size: 10,000 messages with flags and keywords in a folder tree, the run
+    killed (SIGKILL) once about half are stored, then run again: it brings exactly the rest,
+    and every folder holds exactly the source's messages — Message-ID, SHA-256 of BODY[],
+    flags and internal date — once each."""
     r = relais_with_users(relais_factory)
-    total = 1500
-    with DovecotPeer() as dc:
+    total = sum(n for _, n in TREE)
+    with DovecotPeer(base="/dev/shm") as dc:
+        dc.write_maildir("bulk", tree_messages())
         src = dovecot(dc, "bulk")
-        fill(src, "INBOX", total)
-        expected = listing(src)
+        selectable = sorted(n for flags, _, n in src.list_folders() if b"\\Noselect" not in flags)
+        assert selectable == sorted(f for f, _ in TREE), selectable
+        expected = contents(src, selectable)
         src.logout()
+        assert sum(map(len, expected.values())) == total
+        assert {row[2] for rows in expected.values() for row in rows} == {tuple(sorted(f)) for f in FLAG_SETS}
 
         argv = [str(r.binary), "admin", "--data", str(r.data_dir), "--config", str(r.config_path), "migrate", "imap",
                 "--host", "127.0.0.1", "--port", str(dc.port), "--plain", "--user", "bulk", "--password", dc.password,
                 ALICE]
         proc = subprocess.Popen(argv, env=r.environ(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         dst = relais_imap(r, ALICE)
-        deadline = time.monotonic() + 60
-        seen = 0
-        while time.monotonic() < deadline and proc.poll() is None:
-            seen = dst.folder_status("INBOX", [b"MESSAGES"])[b"MESSAGES"]
-            if seen > 0:
-                break
-            time.sleep(0.02)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None and stored(dst, selectable) < total // 2:
+            time.sleep(0.05)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        partial = dst.folder_status("INBOX", [b"MESSAGES"])[b"MESSAGES"]
-        assert 0 < partial < total, f"the run was to be killed halfway, it had stored {partial}"
+        partial = stored(dst, selectable)
+        assert total // 2 <= partial < total, f"the run was to be killed halfway, it had stored {partial}"
 
         out = migrate(r, dc, ALICE, "bulk").stdout
-        assert f"{total - partial} messages migrated" in out, out
-        assert listing(dst)["INBOX"] == expected["INBOX"], "exactly the source's messages, once each"
+        assert f"{total - partial} messages migrated in {len(TREE)} folders" in out, out
+        assert contents(dst, selectable) == expected, "exactly the source's messages and flags, once each"
+        others = [n for _, _, n in dst.list_folders() if n not in selectable and not n.startswith("Other Users")]
+        assert "Lists" in others and stored(dst, others) == 0, others
         dst.logout()
 
 
@@ -286,7 +343,8 @@ def dav_pair(relais_factory, target_users):
 def test_dav_from_another_relais(relais_factory):
     """`relais admin migrate dav` from a second Relais: calendars (one made by MKCALENDAR with
     a display name), a task list and an address book found from the server's root URL; every
-    object arrives byte for byte by GET; a re-run adds nothing; an object added since is picked up."""
+    object arrives byte for byte by GET; a re-run adds nothing; an object added since is picked
+    up, and objects changed at the source since replace their copies here (only those)."""
     import requests
 
     source, target = dav_pair(relais_factory, [BOB])
@@ -340,6 +398,29 @@ def test_dav_from_another_relais(relais_factory):
     assert src.put(f"{base}/calendars/{ALICE}/Calendar/e3.ics", data=event("e3", "Later").encode()).status_code == 201
     out = migrate_dav()
     assert f"{BOB}: ok, 1 objects migrated" in out, out
+
+    # Objects changed at the source since reach the copies here on the next run; the others are
+    # compared and left as they are (the same ETag here).
+    def here(path):
+        return dst.get(f"{target.http_url}/dav/{path.replace(ALICE, BOB)}")
+
+    etags = {path: here(path).headers["ETag"] for path in objects}
+    changed = {f"calendars/{ALICE}/Calendar/e1.ics": event("e1", "Review, moved"),
+               f"addressbooks/{ALICE}/Contacts/c1.vcf": objects[f"addressbooks/{ALICE}/Contacts/c1.vcf"].replace(
+                   "carol@elsewhere.test", "carol@new.test")}
+    for path, body in changed.items():
+        assert src.put(f"{base}/{path}", data=body.encode()).status_code in (200, 204), path
+    out = migrate_dav()
+    assert f"{BOB}: ok, 0 objects migrated" in out and "(3 already here" in out, out
+    assert "; 2 changed at the source;" in out, out
+    for path, body in objects.items():
+        got = here(path)
+        if path in changed:
+            assert got.content == changed[path].encode() and got.headers["ETag"] != etags[path], path
+        else:
+            assert got.content == body.encode() and got.headers["ETag"] == etags[path], path
+    out = migrate_dav()
+    assert "(5 already here" in out and "; 0 changed at the source;" in out, out
 
     bad = target.admin("migrate", "dav", "--url", f"{source.http_url}/", "--user", ALICE, "--password", "nope", BOB,
                        check=False)

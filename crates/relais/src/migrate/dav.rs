@@ -1,13 +1,17 @@
 //! One account's calendars, task lists and address books brought in from another CalDAV /
 //! CardDAV server: discovery by PROPFIND (RFC 5397 current-user-principal, RFC 4791 §6.2.1
 //! calendar-home-set, RFC 6352 §7.1.1 addressbook-home-set; the given URL may also be a home or
-//! one collection), each collection's members by PROPFIND Depth 1, the objects not here yet by
+//! one collection), each collection's members by PROPFIND Depth 1, every object by
 //! calendar-multiget (RFC 4791 §7.9) or addressbook-multiget (RFC 6352 §8.7) REPORTs of
 //! `MULTIGET_BATCH` each — by GET one at a time from a source that refuses the REPORT, or for
 //! an object a REPORT did not return — stored through `relais_groupware::Groupware::put`
 //! (checked as any PUT is, without scheduling: a migrated meeting sends no invitations).
-//! Idempotent: a resource whose name the collection holds, or whose UID it holds under another
-//! name, is skipped.
+//! Idempotent and incremental: a resource whose UID the collection holds under another name is
+//! skipped; one whose name it holds is read again and compared — the same content is skipped,
+//! other content replaces it (If-Match on the ETag it had here, so a client's write in between
+//! is not lost silently). The source's version wins, as its flags do in the IMAP migration: an
+//! object edited here since the last run takes the source's content again (which side changed
+//! is not known: the source's ETags are not kept).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,7 +20,7 @@ use anyhow::{Context, Result, bail};
 use relais_dav_proto::client::{Found, parse_multistatus};
 use relais_dav_proto::{Limits, NS_CALDAV, NS_CARDDAV, NS_DAV};
 use relais_groupware::{CollectionProps, Condition, Groupware};
-use relais_store::{AccountId, Collection, CollectionKind};
+use relais_store::{AccountId, BlobHash, Collection, CollectionKind, Item};
 
 use super::http_client::{HttpClient, Url};
 
@@ -48,6 +52,8 @@ pub struct CollectionReport {
     pub target: String,
     pub added: usize,
     pub skipped: usize,
+    /// Objects here already whose content changed at the source, replaced by its version.
+    pub updated: usize,
     /// Objects the server or Relais refused, with why.
     pub failed: Vec<String>,
     /// Objects read by multiget REPORTs, and one by one by GET (the source refused the
@@ -192,6 +198,7 @@ async fn migrate_collection(
         target: collection.name.clone(),
         added: 0,
         skipped: 0,
+        updated: 0,
         failed: Vec::new(),
         by_multiget: 0,
         by_get: 0,
@@ -199,13 +206,14 @@ async fn migrate_collection(
     let mut todo = Vec::new();
     for member in members {
         let name = last_segment(&member.href);
-        let (id, n) = (collection.id, name.clone());
-        if name.is_empty() || groupware.store().read(move |r| r.item_by_name(id, &n)).await?.is_some() {
+        if name.is_empty() {
             report.skipped += 1;
             continue;
         }
+        let (id, n) = (collection.id, name.clone());
+        let here = groupware.store().read(move |r| r.item_by_name(id, &n)).await?;
         if let Some(object) = client.origin.path_of(&member.href) {
-            todo.push((name, object));
+            todo.push(Pending { name, object, here });
         }
     }
     let mut multiget_refused = false;
@@ -217,7 +225,7 @@ async fn migrate_collection(
                 None => multiget_refused = true,
             }
         }
-        for (name, object) in batch {
+        for Pending { name, object, here } in batch {
             let body = match got.remove(name) {
                 Some(body) => {
                     report.by_multiget += 1;
@@ -233,10 +241,21 @@ async fn migrate_collection(
                     reply.body
                 }
             };
-            // Only where no resource of that name is: a migration never overwrites.
-            let cond = Condition { if_match: None, if_none_match: Some(vec!["*".into()]) };
+            // A new one only where no resource of that name is; a changed one only over the
+            // version read here before.
+            let cond = match here {
+                Some(item) if item.blob == Some(BlobHash::of(&body)) => {
+                    report.skipped += 1;
+                    continue;
+                }
+                Some(item) => {
+                    Condition { if_match: Some(vec![relais_groupware::etag(item.modseq)]), if_none_match: None }
+                }
+                None => Condition { if_match: None, if_none_match: Some(vec!["*".into()]) },
+            };
             let actor = relais_directory::Actor::system(account);
             match groupware.put(&actor, &collection, name, body, cond).await {
+                Ok(_) if here.is_some() => report.updated += 1,
                 Ok(_) => report.added += 1,
                 Err(relais_groupware::Error::UidConflict { .. }) => report.skipped += 1,
                 Err(e) => report.failed.push(format!("{name}: {e}")),
@@ -244,6 +263,14 @@ async fn migrate_collection(
         }
     }
     Ok(report)
+}
+
+/// A source object to read: its resource name, its path at the source, and the item of that
+/// name here if there is one.
+struct Pending {
+    name: String,
+    object: String,
+    here: Option<Item>,
 }
 
 /// The objects at `batch`'s paths by one calendar-multiget or addressbook-multiget REPORT on
@@ -254,7 +281,7 @@ async fn multiget(
     client: &mut HttpClient,
     path: &str,
     kind: CollectionKind,
-    batch: &[(String, String)],
+    batch: &[Pending],
 ) -> Option<HashMap<String, Vec<u8>>> {
     let (root, ns, data) = match kind {
         CollectionKind::AddressBook => ("addressbook-multiget", NS_CARDDAV, "address-data"),
@@ -262,8 +289,8 @@ async fn multiget(
     };
     let mut body = format!(r#"<?xml version="1.0" encoding="utf-8"?><x:{root} xmlns:d="DAV:" xmlns:x="{ns}">"#);
     body.push_str(&format!("<d:prop><d:getetag/><x:{data}/></d:prop>"));
-    for (_, object) in batch {
-        body.push_str(&format!("<d:href>{}</d:href>", xml_text(object)));
+    for p in batch {
+        body.push_str(&format!("<d:href>{}</d:href>", xml_text(&p.object)));
     }
     body.push_str(&format!("</x:{root}>"));
     let reply = client.request("REPORT", path, Some("1"), &body).await.ok().filter(|r| r.status == 207)?;

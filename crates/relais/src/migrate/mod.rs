@@ -30,7 +30,7 @@ pub enum MigrateCommand {
     /// Run it again to resume an interrupted migration or to fetch what arrived since.
     Imap(ImapArgs),
     /// Calendars, task lists and address books from a CalDAV/CardDAV server. Run it again to
-    /// fetch what is new; what is here already is skipped.
+    /// fetch what is new and what changed at the source; what is here already is skipped.
     Dav(DavArgs),
 }
 
@@ -123,8 +123,8 @@ async fn dav_command(dir: &Directory, args: DavArgs) -> Result<()> {
     let source = dav::DavSource { url: args.url, user: args.user, password: args.password };
     let reports = dav::migrate(&groupware, account, &source, tls, &mut |r: &dav::CollectionReport| {
         println!(
-            "{:?} {} -> {}: {} new, {} already here ({} read by GET)",
-            r.kind, r.source, r.target, r.added, r.skipped, r.by_get
+            "{:?} {} -> {}: {} new, {} changed at the source, {} already here ({} read by GET)",
+            r.kind, r.source, r.target, r.added, r.updated, r.skipped, r.by_get
         );
         for why in &r.failed {
             println!("  not migrated: {why}");
@@ -133,11 +133,12 @@ async fn dav_command(dir: &Directory, args: DavArgs) -> Result<()> {
     .await?;
     let added: usize = reports.iter().map(|r| r.added).sum();
     let skipped: usize = reports.iter().map(|r| r.skipped).sum();
+    let updated: usize = reports.iter().map(|r| r.updated).sum();
     let failed: usize = reports.iter().map(|r| r.failed.len()).sum();
     let by_get: usize = reports.iter().map(|r| r.by_get).sum();
     let by_multiget: usize = reports.iter().map(|r| r.by_multiget).sum();
     println!(
-        "{}: {}, {added} objects migrated in {} collections ({skipped} already here, {failed} refused);          {by_multiget} read by multiget, {by_get} by GET",
+        "{}: {}, {added} objects migrated in {} collections ({skipped} already here, {failed} refused); {updated} changed at the source; {by_multiget} read by multiget, {by_get} by GET",
         args.account,
         if failed == 0 { "ok" } else { "partly" },
         reports.len()
