@@ -421,14 +421,19 @@ async fn restore_table(
 /// as delivery made it.
 async fn reindex(store: &Store, messages: Vec<(ItemId, String, String)>) -> Result<()> {
     for batch in messages.chunks(200) {
-        let mut texts = Vec::with_capacity(batch.len());
-        for (id, blob, summary) in batch {
-            let Some(hash) = BlobHash::parse(blob) else { continue };
-            let raw = store.blob(hash).await?;
-            let summary: relais_mail::summary::Summary = serde_json::from_str(summary).unwrap_or_default();
-            let text = tokio::task::spawn_blocking(move || relais_mail::summary::search_text(&raw, &summary)).await?;
-            texts.push((*id, text));
-        }
+        let batch: Vec<(ItemId, BlobHash, String)> = batch
+            .iter()
+            .filter_map(|(id, blob, summary)| Some((*id, BlobHash::parse(blob)?, summary.clone())))
+            .collect();
+        let raws = store.blobs(batch.iter().map(|(_, hash, _)| hash.clone()).collect()).await?;
+        let texts = tokio::task::spawn_blocking(move || {
+            let texts = batch.into_iter().zip(raws).map(|((id, _, summary), raw)| {
+                let summary: relais_mail::summary::Summary = serde_json::from_str(&summary).unwrap_or_default();
+                (id, relais_mail::summary::search_text(&raw, &summary))
+            });
+            texts.collect::<Vec<_>>()
+        })
+        .await?;
         store
             .write(move |tx| {
                 for (id, text) in &texts {

@@ -326,6 +326,14 @@ async fn blob_dedup_and_gc(f: Fresh) {
         Some(2)
     );
     assert_eq!(store.blob(small.clone()).await.unwrap(), b"small and shared");
+    // Many at once, in the order asked, inline and file blobs alike; one missing fails them all.
+    let large = "large ".repeat(20_000);
+    let big = message(store, a, &large).await;
+    let big = store.read(move |r| r.item(big)).await.unwrap().blob.unwrap();
+    let read = store.blobs(vec![small.clone(), big, small.clone()]).await.unwrap();
+    assert_eq!(read, [&b"small and shared"[..], large.as_bytes(), &b"small and shared"[..]]);
+    let absent = relais_store::BlobHash::of(b"never stored");
+    assert!(matches!(store.blobs(vec![small.clone(), absent]).await, Err(Error::NotFound(_))));
     store
         .write(move |tx| {
             tx.destroy_item(small1)?;
