@@ -344,3 +344,38 @@ def test_backup_without_manifest_checksum_restores(made, relais_factory, tmp_pat
     assert "restore complete" in target.command("restore", str(backup)).stdout
     target.start()
     assert state(target) == before
+
+
+def as_file_per_blob(backup):
+    """Rewrites a packed backup (format 3) as the first format wrote it: a file per blob,
+    blobs/ab/<sha256>, format 1, no pack index, no manifest.sha256."""
+    blobs = backup / "blobs"
+    for name, pack, offset, length in index(backup):
+        with open(pack_of(backup, pack), "rb") as f:
+            f.seek(offset)
+            content = f.read(length)
+        (blobs / name[:2]).mkdir(exist_ok=True)
+        (blobs / name[:2] / name).write_bytes(content)
+    for p in list(blobs.glob("pack-*")) + [blobs / "index.jsonl", backup / "manifest.sha256"]:
+        p.unlink()
+    manifest = json.loads((backup / "manifest.json").read_text())
+    manifest["version"] = 1
+    del manifest["packed"]
+    (backup / "manifest.json").write_text(json.dumps(manifest, indent=2))
+
+
+def test_backup_of_the_first_format_restores(made, relais_factory, tmp_path):
+    """A backup with a file per blob (formats 1 and 2, before packs) restores as before, and a
+    damaged blob file in one is still named."""
+    root, before = made
+    backup = tmp_path / "first-format"
+    shutil.copytree(root / "good", backup)
+    as_file_per_blob(backup)
+    damaged = tmp_path / "first-format-damaged"
+    shutil.copytree(backup, damaged)
+    blob = max((damaged / "blobs").glob("*/*"), key=lambda p: p.stat().st_size)
+    flip_bit(blob)
+    target = relais_factory("copy", listeners=LISTENERS, settings=SETTINGS)
+    assert_refused(target, damaged, ["damaged", f"blob {blob.name}", "does not match its name"], backup)
+    target.start()
+    assert state(target) == before
