@@ -66,10 +66,8 @@ pub const DERIVED: &[&str] = &[
 const SEQUENCED: &[&str] =
     &["accounts", "collections", "items", "domains", "app_passwords", "queue_messages", "queue_recipients"];
 
-/// Rows read per statement from a table with an integer key.
+/// Rows read per statement.
 const CHUNK: i64 = 2_000;
-/// Rows read per statement from a table without one (a sort per statement: fewer, larger).
-const ORDERED_CHUNK: i64 = 50_000;
 
 /// Where a snapshot goes; called on a blocking thread, in this order: each table (`table`,
 /// then its `rows` in chunks), `sequences`, then each blob.
@@ -213,10 +211,7 @@ fn read_snapshot(conn: &mut dyn Conn, blobs: &BlobStore, sink: &mut dyn Snapshot
             continue; // a table of a later schema version than the store's: not in the snapshot
         }
         sink.table(table, &columns)?;
-        match columns.iter().position(|c| c == "id") {
-            Some(id) => copy_by_id(conn, table, &columns, id, sink)?,
-            None => copy_in_order(conn, table, &columns, sink)?,
-        }
+        copy_table(conn, table, &columns, sink)?;
     }
     sink.sequences(&sequences(conn)?)?;
     if let Some(r) =
@@ -240,41 +235,45 @@ fn read_snapshot(conn: &mut dyn Conn, blobs: &BlobStore, sink: &mut dyn Snapshot
     Ok(version)
 }
 
-/// A table with an integer key, in chunks after the last key read: each chunk one index range.
-fn copy_by_id(
-    conn: &mut dyn Conn,
-    table: &str,
-    columns: &[String],
-    id: usize,
-    sink: &mut dyn SnapshotSink,
-) -> Result<()> {
-    let sql = format!("SELECT {} FROM {table} WHERE id > $1 ORDER BY id LIMIT {CHUNK}", columns.join(", "));
-    let mut last = i64::MIN;
-    loop {
-        let rows = conn.query(&sql, params![last])?;
-        let Some(tail) = rows.last() else { return Ok(()) };
-        last = tail.int(id)?;
-        sink.rows(&rows)?;
-    }
-}
-
-/// A table without a single key (membership rows, the change log), in the total order of all
-/// its columns. The chunks are large: each one sorts what the previous ones skipped.
-fn copy_in_order(conn: &mut dyn Conn, table: &str, columns: &[String], sink: &mut dyn SnapshotSink) -> Result<()> {
-    let order: Vec<String> = (1..=columns.len()).map(|i| i.to_string()).collect();
-    let mut offset = 0;
-    loop {
-        let sql = format!(
-            "SELECT {} FROM {table} ORDER BY {} LIMIT {ORDERED_CHUNK} OFFSET {offset}",
-            columns.join(", "),
-            order.join(", ")
-        );
-        let rows = conn.query(&sql, params![])?;
-        if rows.is_empty() {
-            return Ok(());
+/// Every row of a table, `CHUNK` at a time, each exactly once, in the order the backend
+/// keeps them: on SQLite after the last rowid read (every table has one), on PostgreSQL from a
+/// cursor of the snapshot's transaction. No sort: the rows' order is not the backup's concern.
+///
+/// This replaced chunks after the last `id` read, which lost rows: `changes.id` is the changed
+/// object's id, not a key, and a chunk ending inside the rows of one object (an item flagged
+/// many times) skipped the rest of them (`chunks_cut_no_rows`); and sorted OFFSET chunks for
+/// tables with no `id`, each a sort of the whole table.
+fn copy_table(conn: &mut dyn Conn, table: &str, columns: &[String], sink: &mut dyn SnapshotSink) -> Result<()> {
+    let list = columns.join(", ");
+    match conn.dialect() {
+        Dialect::Sqlite => {
+            let sql = format!("SELECT rowid, {list} FROM {table} WHERE rowid > $1 ORDER BY rowid LIMIT {CHUNK}");
+            let mut last = i64::MIN;
+            loop {
+                let mut rows = conn.query(&sql, params![last])?;
+                let Some(tail) = rows.last() else { return Ok(()) };
+                last = tail.int(0)?;
+                for row in &mut rows {
+                    row.0.remove(0);
+                }
+                sink.rows(&rows)?;
+            }
         }
-        sink.rows(&rows)?;
-        offset += ORDERED_CHUNK;
+        Dialect::Postgres => {
+            // A cursor per table: the FETCH statement is prepared and cached by its text, and
+            // its columns are those of the cursor it was first prepared for.
+            let cursor = format!("relais_snapshot_{table}");
+            conn.batch(&format!("DECLARE {cursor} NO SCROLL CURSOR FOR SELECT {list} FROM {table}"))?;
+            let fetch = format!("FETCH {CHUNK} FROM {cursor}");
+            loop {
+                let rows = conn.query(&fetch, params![])?;
+                if rows.is_empty() {
+                    break;
+                }
+                sink.rows(&rows)?;
+            }
+            conn.batch(&format!("CLOSE {cursor}"))
+        }
     }
 }
 

@@ -120,6 +120,32 @@ async fn round_trip(from: Fresh, to: Fresh) {
     assert!(next.0 > last, "{} after {last}", next.0);
 }
 
+/// Every change-log row is in the snapshot, however many share one object's id: one item
+/// flagged 2,100 times has more rows than a chunk holds (reading after the last `id` read, a
+/// chunk ending inside them skipped the rest).
+async fn chunks_cut_no_rows(f: Fresh) {
+    let store = &f.store;
+    let a = store.write(|tx| tx.create_account()).await.unwrap();
+    let item = store.write(move |tx| tx.create_item(a, DataType::Email, NewItem::default())).await.unwrap();
+    let unchanged = store.write(move |tx| tx.create_item(a, DataType::Email, NewItem::default())).await.unwrap();
+    store
+        .write(move |tx| {
+            for i in 0..2_100 {
+                tx.set_keywords(item, &[format!("k{i}")])?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let (_, snap) = store.snapshot(Memory::default()).await.unwrap();
+    let (_, columns, rows) = snap.tables.iter().find(|t| t.0 == "changes").unwrap();
+    let id = columns.iter().position(|c| c == "id").unwrap();
+    let of = |item: relais_store::ItemId| rows.iter().filter(|r| r[id] == Value::Int(item.0)).count();
+    // What its creation logged (as for the item never changed), and each of the 2,100 changes.
+    assert_eq!(of(item), of(unchanged) + 2_100, "change rows of the item in the snapshot");
+}
+on_both_backends!(chunks, chunks_cut_no_rows);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite_to_postgres() {
     round_trip(sqlite().await, postgres().await).await;
