@@ -43,7 +43,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::backup_chain::{self, BaseRef};
-use crate::backup_pack::{BlobAt, BlobReader, PackWriter};
+use crate::backup_pack::{BlobAt, BlobReader, Paced, PackWriter};
 use crate::config::Config;
 
 const FORMAT: &str = "relais-backup";
@@ -473,7 +473,7 @@ impl Drop for StopOnDrop {
 
 struct TableFile {
     name: String,
-    out: BufWriter<File>,
+    out: BufWriter<Paced>,
     hash: Sha256,
     rows: u64,
     /// The line being written (kept to reuse its allocation).
@@ -540,7 +540,8 @@ impl SnapshotSink for DirSink {
     fn table(&mut self, name: &str, columns: &[String]) -> relais_store::Result<()> {
         self.check()?;
         self.close_table()?;
-        let out = BufWriter::new(File::create(self.root.join("tables").join(format!("{name}.jsonl")))?);
+        let file = File::create(self.root.join("tables").join(format!("{name}.jsonl")))?;
+        let out = BufWriter::new(Paced::new(file));
         let mut t = TableFile { name: name.to_owned(), out, hash: Sha256::new(), rows: 0, line: Vec::new() };
         serde_json::to_writer(&mut t.line, columns).map_err(io_error)?;
         write_line(&mut t)?;
