@@ -193,11 +193,11 @@ pub fn needed_blobs(top: &Path) -> Result<Vec<String>> {
 }
 
 /// Where each needed blob is in the chain (the newest link holding it); names those no link holds.
-pub fn locate(needed: &[String], held: &HashMap<String, BlobAt>) -> (Vec<BlobAt>, Vec<String>) {
+pub fn locate(needed: &[String], held: &HashMap<String, BlobAt>) -> (Vec<(String, BlobAt)>, Vec<String>) {
     let (mut found, mut missing) = (Vec::with_capacity(needed.len()), Vec::new());
     for name in needed {
         match held.get(name) {
-            Some(file) => found.push(file.clone()),
+            Some(at) => found.push((name.clone(), at.clone())),
             None => missing.push(format!("blob {name} (referenced, but in no backup of the chain)")),
         }
     }
