@@ -76,11 +76,22 @@ impl Watch {
     }
 }
 
-/// The folders among `folders` with something added, changed or removed after `since`.
+/// The folders among `folders` with something added, changed or removed after `since`. Each
+/// folder is read once however often the request names it (a Ping may list one folder 300
+/// times: one read a look, not 300).
 async fn changed_since(ctx: &Ctx<'_>, folders: &[(String, CollectionId)], since: Modseq) -> Vec<String> {
+    let mut seen: std::collections::HashMap<CollectionId, bool> = std::collections::HashMap::new();
     let mut out = Vec::new();
     for (id, c) in folders {
-        if changed(ctx, *c, since).await.unwrap_or(true) {
+        let did = match seen.get(c) {
+            Some(did) => *did,
+            None => {
+                let did = changed(ctx, *c, since).await.unwrap_or(true);
+                seen.insert(*c, did);
+                did
+            }
+        };
+        if did {
             out.push(id.clone());
         }
     }
