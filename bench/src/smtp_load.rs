@@ -2,9 +2,9 @@
 //! connection reusing its session. Sizes are fixed (`--size BYTES`) or the peers' mix
 //! (`--mix`: 2 KiB ×100, 10 ×60, 50 ×30, 200 ×10 per 200, as ../shared/peers/gen-mbox). A 250
 //! from Relais means the message is durable, so the accept rate is the delivery rate. Prints a
-//! figure every 10% and `msgs_per_s=N` last. `--until FILE` goes on until FILE exists (no
-//! message count) and then also prints each message's time to its 250, longest and p99: the
-//! longest write stall a delivering client saw (bench/backup runs it beside a backup).
+//! figure every 10%, each message's time to its 250 (p50, p99 and the longest: the longest
+//! write stall a delivering client saw), and `msgs_per_s=N` last. `--until FILE` goes on until
+//! FILE exists (no message count; bench/backup runs it beside a backup).
 //!
 //! cargo run --release -p relais-bench --bin smtp-load -- --addr 127.0.0.1:25 --to u@example.test
 
@@ -123,9 +123,7 @@ async fn worker(a: Arc<Args>, next: Arc<AtomicU64>, done: Arc<AtomicU64>, lat: L
         if code != 250 {
             bail!("message {i}: DATA answered {code}");
         }
-        if a.until.is_some()
-            && let Ok(mut l) = lat.lock()
-        {
+        if let Ok(mut l) = lat.lock() {
             l.push(u64::try_from(began.elapsed().as_micros()).unwrap_or(u64::MAX));
         }
         done.fetch_add(1, Ordering::Relaxed);
@@ -170,19 +168,17 @@ async fn main() -> Result<()> {
     let rate = n as f64 / start.elapsed().as_secs_f64();
     let sizes = a.size.map_or("2-200 KiB mix".to_owned(), |s| format!("{s} bytes"));
     println!("{n} messages ({sizes}) over {} connections in {:.2} s", a.connections, start.elapsed().as_secs_f64());
-    if a.until.is_some() {
-        let mut l = lat.lock().map(|l| l.clone()).unwrap_or_default();
-        l.sort_unstable();
-        let at = |q: f64| l.get(((l.len() as f64 * q) as usize).min(l.len().saturating_sub(1))).copied().unwrap_or(0);
-        let ms = |us: u64| us as f64 / 1000.0;
-        println!(
-            "write latency: p50 {:.1} ms, p99 {:.1} ms, longest {:.1} ms over {} messages",
-            ms(at(0.5)),
-            ms(at(0.99)),
-            ms(l.last().copied().unwrap_or(0)),
-            l.len()
-        );
-    }
+    let mut l = lat.lock().map(|l| l.clone()).unwrap_or_default();
+    l.sort_unstable();
+    let at = |q: f64| l.get(((l.len() as f64 * q) as usize).min(l.len().saturating_sub(1))).copied().unwrap_or(0);
+    let ms = |us: u64| us as f64 / 1000.0;
+    println!(
+        "write latency: p50 {:.1} ms, p99 {:.1} ms, longest {:.1} ms over {} messages",
+        ms(at(0.5)),
+        ms(at(0.99)),
+        ms(l.last().copied().unwrap_or(0)),
+        l.len()
+    );
     println!("msgs_per_s={rate:.0}");
     Ok(())
 }

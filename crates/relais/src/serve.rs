@@ -233,9 +233,15 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
     stop.await;
     tracing::info!("shutting down: no new connections; finishing work in flight");
     let grace = Duration::from_secs(state.config.server.shutdown_grace_secs);
+    let store = state.store.clone();
     drop(state);
     if !control.stop(grace).await {
         tracing::warn!("some connections were still busy after {} s; closing them", grace.as_secs());
+    }
+    match store.checkpoint_for_shutdown(Duration::from_secs(2)).await {
+        Ok(true) => {}
+        Ok(false) => tracing::info!("store: readers still busy; the WAL is left for the next start"),
+        Err(e) => tracing::warn!(error = %e, "store: final checkpoint failed"),
     }
     let _ = std::fs::remove_file(published);
     tracing::info!("stopped");

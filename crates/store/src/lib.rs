@@ -379,6 +379,20 @@ impl Store {
         self.inner.notifier.followed_accounts()
     }
 
+    /// At shutdown, once no more writes come: copies the WAL into the database file and empties
+    /// it (SQLite), so the next open has nothing to recover and the data directory is one file
+    /// plus the blobs. Waits up to `patience` for readers still inside; a reader that stays
+    /// only leaves the WAL as it is (the next open recovers it). Nothing to do on PostgreSQL.
+    pub async fn checkpoint_for_shutdown(&self, patience: Duration) -> Result<bool> {
+        let Backend::Sqlite { dir } = &self.inner.config.backend else { return Ok(true) };
+        let path = dir.join("relais.db");
+        run_blocking(move || {
+            let mut conn = sqlite::SqliteConn::open(&path, false, sqlite::Memory { cache_kib: 64, mmap_mib: 0 })?;
+            Ok(conn.checkpoint(sqlite::CheckpointMode::Truncate, patience)?.complete)
+        })
+        .await
+    }
+
     pub fn stats(&self) -> StoreStats {
         use std::sync::atomic::Ordering::Relaxed;
         StoreStats {

@@ -15,6 +15,13 @@ pub struct SqliteConn {
     conn: rusqlite::Connection,
 }
 
+/// How long a statement waits for a lock another connection holds before it gives up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The largest the WAL file is left after SQLite starts it over (`journal_size_limit`): a WAL
+/// grown large while a long reader held it (a backup's snapshot) is cut back to this.
+const WAL_KEPT_BYTES: u64 = 64 << 20;
+
 /// Turns off SQLite's memory statistics before the library initialises: with them on, every
 /// allocation SQLite makes takes one process-wide mutex, and readers on several threads queue
 /// on it (seen as futex waits under a CalDAV REPORT load).
@@ -57,7 +64,7 @@ impl SqliteConn {
     pub fn open(path: &Path, read_only: bool, memory: Memory) -> Result<Self, Error> {
         configure_library();
         let conn = rusqlite::Connection::open(path)?;
-        conn.busy_timeout(Duration::from_secs(30))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.set_prepared_statement_cache_capacity(128);
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
@@ -65,6 +72,7 @@ impl SqliteConn {
              PRAGMA foreign_keys = OFF;
              PRAGMA temp_store = MEMORY;",
         )?;
+        conn.execute_batch(&format!("PRAGMA journal_size_limit = {WAL_KEPT_BYTES};"))?;
         conn.execute_batch(&format!("PRAGMA cache_size = -{};", memory.cache_kib.max(64)))?;
         conn.execute_batch(&format!("PRAGMA mmap_size = {};", u64::from(memory.mmap_mib) << 20))?;
         if read_only {
@@ -136,6 +144,46 @@ impl SqliteConn {
     pub fn in_autocommit(&self) -> bool {
         self.conn.is_autocommit()
     }
+
+    /// Runs a WAL checkpoint of `mode`, waiting at most `patience` for the readers and writers
+    /// it must wait for (RESTART and TRUNCATE wait for every reader to leave the WAL; PASSIVE
+    /// waits for none), then goes back to the connection's usual busy timeout.
+    pub fn checkpoint(&mut self, mode: CheckpointMode, patience: Duration) -> Result<Checkpointed, Error> {
+        self.conn.busy_timeout(patience)?;
+        let sql = match mode {
+            CheckpointMode::Passive => "PRAGMA wal_checkpoint(PASSIVE)",
+            CheckpointMode::Restart => "PRAGMA wal_checkpoint(RESTART)",
+            CheckpointMode::Truncate => "PRAGMA wal_checkpoint(TRUNCATE)",
+        };
+        let done = self.conn.query_row(sql, [], |r| {
+            Ok(Checkpointed { complete: r.get::<_, i64>(0)? == 0, frames: r.get(1)?, copied: r.get(2)? })
+        });
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        Ok(done?)
+    }
+}
+
+/// How far a checkpoint goes (SQLite's modes of the same names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckpointMode {
+    /// Copies what no reader still needs; waits for nobody.
+    Passive,
+    /// Copies everything, then waits until no reader uses the WAL, so the next write starts it
+    /// over from its first frame.
+    Restart,
+    /// As `Restart`, and empties the WAL file.
+    Truncate,
+}
+
+/// What a checkpoint did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checkpointed {
+    /// Everything was copied and (RESTART/TRUNCATE) no reader was left in the WAL.
+    pub complete: bool,
+    /// Frames in the WAL (-1 when the database is not in WAL mode).
+    pub frames: i64,
+    /// Of them, frames now copied into the database file.
+    pub copied: i64,
 }
 
 #[cfg(test)]
