@@ -49,7 +49,12 @@ impl Watch {
 
     /// Waits until one of `folders` changed after the start, or `deadline`: the ServerIds of
     /// the folders that changed, empty at the deadline.
+    ///
+    /// A trace line (target `relais_eas::watch`) as it parks and at each look, naming the
+    /// device and how many folders it reads: the interop tests count the looks.
     pub async fn wait(&mut self, ctx: &Ctx<'_>, folders: &[(String, CollectionId)], deadline: Instant) -> Vec<String> {
+        let device = ctx.query.device_id.as_str();
+        tracing::trace!(device, folders = folders.len(), "eas: watch parks");
         let mut pause = FIRST_PAUSE;
         loop {
             match tokio::time::timeout_at(deadline, self.changes.recv()).await {
@@ -62,6 +67,7 @@ impl Watch {
                 // A lagged receiver missed some notifications: look, as for one.
                 Ok(_) => {}
             }
+            tracing::trace!(device, folders = folders.len(), "eas: watch looks");
             let changed = changed_since(ctx, folders, self.start).await;
             if !changed.is_empty() {
                 return changed;
