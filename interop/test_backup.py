@@ -14,15 +14,12 @@ import hashlib
 import imaplib
 import itertools
 import json
-import os
 import re
 import shutil
 import smtplib
-import subprocess
 import tarfile
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -35,23 +32,17 @@ import test_carddav
 import test_activesync
 import test_imap
 import test_jmap
+from backup_common import DOMAIN, PASSWORD, USER, imap, mail_state, pg_database, seed_mail
 from harness import Relais
 
 pytestmark = pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
 
-DOMAIN = "example.test"
-USER, PASSWORD = f"alice@{DOMAIN}", "alice-pw"
 SETTINGS = {"imap": {"plaintext_auth_on_loopback": True}, "dav": {"plaintext_auth_on_loopback": True}}
 LISTENERS = ["smtp", "imap"]  # HTTP and HTTPS are always on
 
 
 def pg_settings():
-    url = os.environ.get("RELAIS_TEST_PG_URL")
-    if not url:
-        pytest.skip("RELAIS_TEST_PG_URL is not set (scripts/test sets it)")
-    name = f"relais_backup_{uuid.uuid4().hex[:12]}"
-    subprocess.run(["psql", url, "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
-    return {**SETTINGS, "store": {"backend": "postgres", "url": url.rsplit("/", 1)[0] + "/" + name}}
+    return {**SETTINGS, "store": {"backend": "postgres", "url": pg_database("relais_backup")}}
 
 
 def session():
@@ -61,27 +52,8 @@ def session():
     return s
 
 
-def imap(r):
-    c = imaplib.IMAP4(*r.addr("imap"))
-    c.login(USER, PASSWORD)
-    return c
-
-
 def seed(r):
-    r.admin("domain", "add", DOMAIN)
-    r.admin("user", "add", USER, "--password", PASSWORD)
-    with smtplib.SMTP(*r.addr("smtp")) as s:
-        for i in range(5):
-            word = "zebracorn" if i == 2 else f"plain{i}"
-            s.sendmail("x@elsewhere.test", [USER], f"Subject: note {i}\r\nMessage-ID: <n{i}@x>\r\n\r\n{word} body\r\n".encode())
-    c = imap(r)
-    c.select("INBOX")
-    c.uid("STORE", "2", "+FLAGS", "(\\Flagged $Important)")
-    c.uid("STORE", "4", "+FLAGS", "(\\Deleted)")
-    c.expunge()
-    c.create("Projects")
-    c.uid("COPY", "1,3", "Projects")
-    c.logout()
+    seed_mail(r, 5, expunge=True)
     event = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:standup\r\n"
              "DTSTAMP:20260101T000000Z\r\nDTSTART:20260105T100000Z\r\nDTEND:20260105T110000Z\r\n"
              "SUMMARY:Standup\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
@@ -91,20 +63,8 @@ def seed(r):
 
 
 def state(r):
-    """What clients hold: per mailbox UIDVALIDITY, HIGHESTMODSEQ and (UID, FLAGS, MODSEQ) of each
-    message, a SEARCH answer, and the calendar's ETag and sync token."""
-    c = imap(r)
-    out = {}
-    for box in ("INBOX", "Projects"):
-        # EXAMINE: looking must not change what is compared (a SELECT claims \Recent).
-        c.select(box, readonly=True)
-        validity = c.response("UIDVALIDITY")[1][0]
-        _, data = c.uid("FETCH", "1:*", "(FLAGS MODSEQ)")
-        messages = sorted(m.decode() for m in data if m)
-        out[box] = (validity, messages)
-    c.select("INBOX")
-    out["search"] = c.uid("SEARCH", "TEXT", "zebracorn")[1]
-    c.logout()
+    """What clients hold: mail_state, and the calendar's ETags and sync token."""
+    out = mail_state(r)
     body = ('<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/><d:sync-token/></d:prop></d:propfind>')
     resp = session().request("PROPFIND", f"{r.http_url}/dav/calendars/{USER}/Calendar/", data=body,
                              headers={"Depth": "1"})

@@ -4,26 +4,20 @@ blob, a manifest whose numbers were changed, a truncated archive), and one made 
 Each is refused with a non-zero exit and a message naming the problem, and nothing is written:
 the same target then takes the intact backup. And what it accepts: a backup made at an older
 schema (a server since upgraded), which is restored at that schema and migrated, and one made
-before backups carried `manifest.sha256`.
-
-The helpers are copied from test_backup.py (which another change is editing), trimmed."""
+before backups carried `manifest.sha256`."""
 
 import hashlib
-import imaplib
 import json
-import os
 import re
 import shutil
 import smtplib
 import subprocess
-import uuid
 
 import pytest
 
+from backup_common import USER, imap, mail_state, pg_database, seed_mail
 from harness import Relais
 
-DOMAIN = "example.test"
-USER, PASSWORD = f"alice@{DOMAIN}", "alice-pw"
 SETTINGS = {"imap": {"plaintext_auth_on_loopback": True}}
 LISTENERS = ["smtp", "imap"]
 # The oldest schema version a backup can have (that of the first Relais that wrote backups).
@@ -31,53 +25,16 @@ OLDEST_SCHEMA = 10
 
 
 def pg_settings():
-    url = os.environ.get("RELAIS_TEST_PG_URL")
-    if not url:
-        pytest.skip("RELAIS_TEST_PG_URL is not set (scripts/test sets it)")
-    name = f"relais_damage_{uuid.uuid4().hex[:12]}"
-    subprocess.run(["psql", url, "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
-    db = url.rsplit("/", 1)[0] + "/" + name
+    db = pg_database("relais_damage")
     return {**SETTINGS, "store": {"backend": "postgres", "url": db}}, db
 
 
-def imap(r):
-    c = imaplib.IMAP4(*r.addr("imap"))
-    c.login(USER, PASSWORD)
-    return c
-
-
 def seed(r):
-    r.admin("domain", "add", DOMAIN)
-    r.admin("user", "add", USER, "--password", PASSWORD)
-    with smtplib.SMTP(*r.addr("smtp")) as s:
-        for i in range(4):
-            word = "zebracorn" if i == 2 else f"plain{i}"
-            body = f"Subject: note {i}\r\nMessage-ID: <n{i}@x>\r\n\r\n{word} body {'z' * 3000 * i}\r\n"
-            s.sendmail("x@elsewhere.test", [USER], body.encode())
-    c = imap(r)
-    c.select("INBOX")
-    c.uid("STORE", "2", "+FLAGS", "(\\Flagged $Important)")
-    c.create("Projects")
-    c.uid("COPY", "1,3", "Projects")
-    c.logout()
+    seed_mail(r, 4, padding=3000)
 
 
 def state(r):
-    """What an IMAP client holds: per mailbox UIDVALIDITY and (UID, FLAGS, MODSEQ), every
-    message's content, and a full-text SEARCH answer."""
-    c = imap(r)
-    out = {}
-    for box in ("INBOX", "Projects"):
-        c.select(box, readonly=True)
-        validity = c.response("UIDVALIDITY")[1][0]
-        _, data = c.uid("FETCH", "1:*", "(FLAGS MODSEQ)")
-        _, bodies = c.uid("FETCH", "1:*", "(UID BODY.PEEK[])")
-        contents = sorted(part[1] for part in bodies if isinstance(part, tuple))
-        out[box] = (validity, sorted(m.decode() for m in data if m), contents)
-    c.select("INBOX")
-    out["search"] = c.uid("SEARCH", "TEXT", "zebracorn")[1]
-    c.logout()
-    return out
+    return mail_state(r, contents=True)
 
 
 @pytest.fixture(scope="module")

@@ -190,7 +190,7 @@ mod ping {
 
     use super::{Args, Device, Http};
     use crate::procmem::rss_kib;
-    use crate::wake::deliver_one;
+    use crate::wake::deliver;
 
     /// A device up to its parked Ping; sends (its number, when its Ping was answered, the
     /// status) once answered.
@@ -273,7 +273,7 @@ mod ping {
         let wake: Vec<usize> = (0..a.wake.min(a.count)).map(|k| k * a.count / a.wake.max(1)).collect();
         let mut sent = std::collections::HashMap::new();
         for i in &wake {
-            let (_, at) = deliver_one(&a.smtp, &format!("u{i}@{}", a.domain)).await?;
+            let (_, at) = deliver(&a.smtp, &[format!("u{i}@{}", a.domain)]).await?;
             sent.insert(*i, at);
         }
         let mut latencies = Vec::new();

@@ -19,6 +19,7 @@
 //! file mapped by SQLite; Y: the whole growth over the start per session).
 
 mod procmem;
+mod wake;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -112,45 +113,6 @@ async fn idler(source: Ipv4Addr, addr: SocketAddr, user: String, password: Strin
     Ok(Idler { reader: r, _writer: w })
 }
 
-/// Reads one SMTP reply (all its lines), which must have `code`.
-async fn reply(r: &mut BufReader<OwnedReadHalf>, code: &str) -> Result<()> {
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if r.read_line(&mut line).await? == 0 {
-            bail!("SMTP closed");
-        }
-        if !line.starts_with(code) {
-            bail!("SMTP: expected {code}, got {line:?}");
-        }
-        if line.as_bytes().get(3) == Some(&b' ') {
-            return Ok(());
-        }
-    }
-}
-
-/// Sends one small message to each of `to` in one SMTP session.
-async fn deliver(addr: SocketAddr, to: &[String]) -> Result<()> {
-    let (r, mut w) = TcpStream::connect(addr).await?.into_split();
-    let mut r = BufReader::new(r);
-    reply(&mut r, "220").await?;
-    w.write_all(b"EHLO bench.test\r\n").await?;
-    reply(&mut r, "250").await?;
-    for rcpt in to {
-        w.write_all(format!("MAIL FROM:<bench@bench.test>\r\nRCPT TO:<{rcpt}>\r\nDATA\r\n").as_bytes()).await?;
-        reply(&mut r, "250").await?;
-        reply(&mut r, "250").await?;
-        reply(&mut r, "354").await?;
-        w.write_all(
-            format!("From: <bench@bench.test>\r\nTo: <{rcpt}>\r\nSubject: wake\r\n\r\nwake up\r\n.\r\n").as_bytes(),
-        )
-        .await?;
-        reply(&mut r, "250").await?;
-    }
-    w.write_all(b"QUIT\r\n").await?;
-    Ok(())
-}
-
 /// Waits for an untagged EXISTS on the session (a pushed new message).
 async fn woken(idler: &mut Idler, within: Duration) -> bool {
     let mut line = String::new();
@@ -219,7 +181,7 @@ async fn hold(a: &Args) -> Result<()> {
     // Deliveries to K of the idling accounts must wake exactly their sessions.
     let wake: Vec<usize> = (0..a.wake.min(a.count)).map(|k| k * a.count / a.wake.max(1)).collect();
     let to: Vec<String> = wake.iter().map(|i| format!("u{i}@{}", a.domain)).collect();
-    deliver(smtp, &to).await?;
+    wake::deliver(smtp, &to).await?;
     let mut got = 0;
     for i in &wake {
         if let Some(idler) = held[*i].as_mut()

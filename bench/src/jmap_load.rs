@@ -200,7 +200,7 @@ mod push {
 
     use super::Args;
     use crate::procmem::rss_kib;
-    use crate::wake::deliver_one;
+    use crate::wake::deliver;
 
     /// One client: its EventSource open (told on `open`), then the instant of each `state`
     /// event (on `events`) until the server closes.
@@ -296,7 +296,7 @@ mod push {
         let mut latencies = Vec::new();
         for i in &wake {
             // From the end of the message's data: the push may come before the 250 is read.
-            let (sent, _) = deliver_one(&a.smtp, &format!("u{i}@{}", a.domain)).await?;
+            let (sent, _) = deliver(&a.smtp, &[format!("u{i}@{}", a.domain)]).await?;
             // That client's first state event after the 250 (others' are not expected).
             let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
             loop {

@@ -9,6 +9,7 @@ use relais_wbxml::tag::ping as p;
 use serde::{Deserialize, Serialize};
 
 use crate::folders::collection_id;
+use crate::watch::Folders;
 use crate::{Answer, Ctx, clamp, text_of};
 
 /// The device sync state's name for its last Ping.
@@ -67,19 +68,15 @@ pub(crate) async fn ping(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
     if parked.heartbeat != last.heartbeat || parked.folders != last.folders {
         ctx.keep_request(PING, &parked).await;
     }
-    let mut mailboxes = Vec::with_capacity(parked.folders.len());
-    for id in &parked.folders {
-        match collection_id(id) {
-            Some(c) => mailboxes.push((id.clone(), c)),
-            None => return Answer::Doc(status(7)),
-        }
-    }
+    // Each folder once, however often the request names it.
+    let named = parked.folders.iter().map(|id| Some((id.clone(), collection_id(id)?)));
+    let Some(folders) = named.collect::<Option<Folders>>() else { return Answer::Doc(status(7)) };
     let Some(mut watch) = crate::watch::Watch::start(ctx).await else { return Answer::Doc(status(8)) };
-    if !watch.readable(ctx, &mailboxes).await {
+    if !watch.readable(ctx, &folders).await {
         return Answer::Doc(status(7));
     }
     let deadline = tokio::time::Instant::now() + clamp(parked.heartbeat, config.heartbeat);
-    let changed = watch.wait(ctx, &mailboxes, deadline).await;
+    let changed = watch.wait(ctx, &folders, deadline).await;
     if changed.is_empty() {
         return Answer::Doc(status(1));
     }

@@ -20,7 +20,7 @@ use relais_wbxml::tag::airsync as a;
 use serde::{Deserialize, Serialize};
 
 use crate::folders::collection_id;
-use crate::watch::Watch;
+use crate::watch::{Folders, Watch};
 use crate::{Answer, Ctx, text_of};
 
 /// The device sync state's name for its last full Sync request.
@@ -185,7 +185,8 @@ pub(crate) async fn sync(ctx: &Ctx<'_>, body: Option<Element>) -> Answer {
     if let Some(mut watch) = watch
         && quiet(&collections, &out)
     {
-        let folders: Vec<_> =
+        // Each collection once, however often the request names it.
+        let folders: Folders =
             plan.collections.iter().filter_map(|k| Some((k.id.clone(), collection_id(&k.id)?))).collect();
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(plan.wait);
         if watch.wait(ctx, &folders, deadline).await.is_empty() {

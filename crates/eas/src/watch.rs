@@ -4,6 +4,7 @@
 //! change), woken by a commit touching mail or groupware objects, then the folders whose
 //! content changed since the watch began are named.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use relais_mail::mailbox;
@@ -20,6 +21,40 @@ const WATCHED: [DataType; 5] = [DataType::Email, DataType::Mailbox, DataType::Co
 /// The pause after a look that found nothing, at first and at most.
 const FIRST_PAUSE: Duration = Duration::from_millis(5);
 const LAST_PAUSE: Duration = Duration::from_secs(1);
+
+/// The folders a watch looks at, as a request names them (ServerId, collection), each once
+/// however often the request names it: a Ping may list one folder 300 times, which is one
+/// read a look, not 300. Made where a request's folder list is read.
+#[derive(Debug)]
+pub(crate) struct Folders(Vec<(String, CollectionId)>);
+
+impl FromIterator<(String, CollectionId)> for Folders {
+    /// In the request's order; a folder named again (by the same or another ServerId) is
+    /// passed over.
+    fn from_iter<I: IntoIterator<Item = (String, CollectionId)>>(named: I) -> Folders {
+        let mut seen = HashSet::new();
+        Folders(named.into_iter().filter(|(_, c)| seen.insert(*c)).collect())
+    }
+}
+
+impl Folders {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The ServerIds of the folders that `changed` says changed, asking it once a folder.
+    // A closure giving a future, not an async closure: the latter's future is not known to be
+    // Send, which a request's future must be.
+    async fn changed<F: Future<Output = bool>>(&self, mut changed: impl FnMut(CollectionId) -> F) -> Vec<String> {
+        let mut out = Vec::new();
+        for (id, c) in &self.0 {
+            if changed(*c).await {
+                out.push(id.clone());
+            }
+        }
+        out
+    }
+}
 
 /// A watch on the account: the subscription, and the modseq it began at.
 pub(crate) struct Watch {
@@ -38,8 +73,8 @@ impl Watch {
     }
 
     /// Whether every folder is still the device's to read (else its folder list is stale).
-    pub async fn readable(&self, ctx: &Ctx<'_>, folders: &[(String, CollectionId)]) -> bool {
-        for (_, c) in folders {
+    pub async fn readable(&self, ctx: &Ctx<'_>, folders: &Folders) -> bool {
+        for (_, c) in &folders.0 {
             if changed(ctx, *c, self.start).await.is_err() {
                 return false;
             }
@@ -49,7 +84,12 @@ impl Watch {
 
     /// Waits until one of `folders` changed after the start, or `deadline`: the ServerIds of
     /// the folders that changed, empty at the deadline.
-    pub async fn wait(&mut self, ctx: &Ctx<'_>, folders: &[(String, CollectionId)], deadline: Instant) -> Vec<String> {
+    ///
+    /// A trace line (target `relais_eas::watch`) as it parks and at each look, naming the
+    /// device and how many folders it reads: the interop tests count the looks.
+    pub async fn wait(&mut self, ctx: &Ctx<'_>, folders: &Folders, deadline: Instant) -> Vec<String> {
+        let device = ctx.query.device_id.as_str();
+        tracing::trace!(device, folders = folders.len(), "eas: watch parks");
         let mut pause = FIRST_PAUSE;
         loop {
             match tokio::time::timeout_at(deadline, self.changes.recv()).await {
@@ -62,6 +102,7 @@ impl Watch {
                 // A lagged receiver missed some notifications: look, as for one.
                 Ok(_) => {}
             }
+            tracing::trace!(device, folders = folders.len(), "eas: watch looks");
             let changed = changed_since(ctx, folders, self.start).await;
             if !changed.is_empty() {
                 return changed;
@@ -76,26 +117,9 @@ impl Watch {
     }
 }
 
-/// The folders among `folders` with something added, changed or removed after `since`. Each
-/// folder is read once however often the request names it (a Ping may list one folder 300
-/// times: one read a look, not 300).
-async fn changed_since(ctx: &Ctx<'_>, folders: &[(String, CollectionId)], since: Modseq) -> Vec<String> {
-    let mut seen: std::collections::HashMap<CollectionId, bool> = std::collections::HashMap::new();
-    let mut out = Vec::new();
-    for (id, c) in folders {
-        let did = match seen.get(c) {
-            Some(did) => *did,
-            None => {
-                let did = changed(ctx, *c, since).await.unwrap_or(true);
-                seen.insert(*c, did);
-                did
-            }
-        };
-        if did {
-            out.push(id.clone());
-        }
-    }
-    out
+/// The folders among `folders` with something added, changed or removed after `since`.
+async fn changed_since(ctx: &Ctx<'_>, folders: &Folders, since: Modseq) -> Vec<String> {
+    folders.changed(|c| async move { changed(ctx, c, since).await.unwrap_or(true) }).await
 }
 
 /// Whether folder `c` (a mailbox, address book, calendar or task list) changed after `since`;
@@ -107,5 +131,31 @@ async fn changed(ctx: &Ctx<'_>, c: CollectionId, since: Modseq) -> Result<bool, 
             ctx.eas.groupware().changed_since(&ctx.actor, c, since).await.map_err(|_| ())
         }
         Err(_) => Err(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use relais_store::CollectionId;
+
+    use super::Folders;
+
+    /// A folder named 300 times is read once a look, and named once in the answer.
+    #[tokio::test]
+    async fn a_folder_named_300_times_is_read_once_a_look() {
+        let drafts = ("3".to_string(), CollectionId(3));
+        let named =
+            std::iter::repeat_n(drafts, 300).chain([("7".into(), CollectionId(7)), ("03".into(), CollectionId(3))]);
+        let folders: Folders = named.collect();
+        assert_eq!(folders.len(), 2);
+        let mut reads = Vec::new();
+        let changed = folders
+            .changed(|c| {
+                reads.push(c);
+                std::future::ready(c == CollectionId(3))
+            })
+            .await;
+        assert_eq!(reads, [CollectionId(3), CollectionId(7)]);
+        assert_eq!(changed, ["3"]);
     }
 }

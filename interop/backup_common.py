@@ -1,0 +1,73 @@
+"""What test_backup.py and test_backup_damage.py share: Alice's account, the mail seeded into
+it, what an IMAP client holds of it, and a new PostgreSQL database to restore into."""
+
+import imaplib
+import os
+import smtplib
+import subprocess
+import uuid
+
+import pytest
+
+DOMAIN = "example.test"
+USER, PASSWORD = f"alice@{DOMAIN}", "alice-pw"
+
+
+def pg_database(prefix):
+    """The URL of a new, empty database `prefix_…` on the server of RELAIS_TEST_PG_URL; without
+    it the test is skipped."""
+    url = os.environ.get("RELAIS_TEST_PG_URL")
+    if not url:
+        pytest.skip("RELAIS_TEST_PG_URL is not set (scripts/test sets it)")
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    subprocess.run(["psql", url, "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def imap(r):
+    c = imaplib.IMAP4(*r.addr("imap"))
+    c.login(USER, PASSWORD)
+    return c
+
+
+def seed_mail(r, messages, padding=0, expunge=False):
+    """Alice and her domain, with `messages` notes delivered over SMTP (the third says
+    "zebracorn"; note i ends in i × `padding` z's), the second flagged \\Flagged $Important, the
+    fourth expunged when `expunge`, and the first and third copied into Projects."""
+    r.admin("domain", "add", DOMAIN)
+    r.admin("user", "add", USER, "--password", PASSWORD)
+    with smtplib.SMTP(*r.addr("smtp")) as s:
+        for i in range(messages):
+            word = "zebracorn" if i == 2 else f"plain{i}"
+            tail = f" {'z' * padding * i}" if padding else ""
+            body = f"Subject: note {i}\r\nMessage-ID: <n{i}@x>\r\n\r\n{word} body{tail}\r\n"
+            s.sendmail("x@elsewhere.test", [USER], body.encode())
+    c = imap(r)
+    c.select("INBOX")
+    c.uid("STORE", "2", "+FLAGS", "(\\Flagged $Important)")
+    if expunge:
+        c.uid("STORE", "4", "+FLAGS", "(\\Deleted)")
+        c.expunge()
+    c.create("Projects")
+    c.uid("COPY", "1,3", "Projects")
+    c.logout()
+
+
+def mail_state(r, contents=False):
+    """What an IMAP client holds: per mailbox UIDVALIDITY and (UID, FLAGS, MODSEQ) of each
+    message (with `contents`, every message's content too), and a full-text SEARCH answer."""
+    c = imap(r)
+    out = {}
+    for box in ("INBOX", "Projects"):
+        # EXAMINE: looking must not change what is compared (a SELECT claims \Recent).
+        c.select(box, readonly=True)
+        validity = c.response("UIDVALIDITY")[1][0]
+        _, data = c.uid("FETCH", "1:*", "(FLAGS MODSEQ)")
+        out[box] = (validity, sorted(m.decode() for m in data if m))
+        if contents:
+            _, bodies = c.uid("FETCH", "1:*", "(UID BODY.PEEK[])")
+            out[box] += (sorted(part[1] for part in bodies if isinstance(part, tuple)),)
+    c.select("INBOX")
+    out["search"] = c.uid("SEARCH", "TEXT", "zebracorn")[1]
+    c.logout()
+    return out
