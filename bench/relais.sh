@@ -1,9 +1,10 @@
 # Sourced by the bench scripts: builds Relais (release) and starts it on a fresh data
 # directory with an SMTP listener and one mailbox that takes all of example.test (a catch-all).
 # Sets BIN, D (the directory), A (the admin command as an array), SMTP_PORT; stops at exit.
+# RELAIS_BIN=PATH runs that server binary instead (an older build, to compare in the same run).
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/relais/target}
 cargo build --release -q -p relais -p relais-bench
-BIN=$CARGO_TARGET_DIR/release/relais
+BIN=${RELAIS_BIN:-$CARGO_TARGET_DIR/release/relais}
 LOAD=$CARGO_TARGET_DIR/release/smtp-load
 D=$(mktemp -d /var/tmp/relais-bench.XXXXXX)
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$D"' EXIT

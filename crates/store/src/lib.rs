@@ -387,7 +387,7 @@ impl Store {
         let Backend::Sqlite { dir } = &self.inner.config.backend else { return Ok(true) };
         let path = dir.join("relais.db");
         run_blocking(move || {
-            let mut conn = sqlite::SqliteConn::open(&path, false, sqlite::Memory { cache_kib: 64, mmap_mib: 0 })?;
+            let mut conn = sqlite::SqliteConn::open(&path, false, sqlite::Memory::CHECKPOINTS)?;
             Ok(conn.checkpoint(sqlite::CheckpointMode::Truncate, patience)?.complete)
         })
         .await

@@ -53,6 +53,12 @@ pub struct Memory {
     pub mmap_mib: u32,
 }
 
+impl Memory {
+    /// For a connection that only checkpoints: it reads WAL frames and writes database pages
+    /// through the file, and keeps nothing worth caching.
+    pub const CHECKPOINTS: Memory = Memory { cache_kib: 64, mmap_mib: 0 };
+}
+
 impl Default for Memory {
     fn default() -> Self {
         Memory { cache_kib: 16 * 1024, mmap_mib: 1024 }
