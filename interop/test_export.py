@@ -115,6 +115,30 @@ def test_export_then_import(relais_factory, tmp_path):
     assert r.admin("export", ALICE, out, check=False).returncode != 0  # never over an export
 
 
+def test_maildir_keeps_keywords_past_dovecots_26_letters(relais_factory, tmp_path):
+    """Dovecot's dovecot-keywords names 26 keywords a folder; the rest of a message's keywords
+    are written beside it (relais-keywords) and read back by import, so none is lost."""
+    r = relais_factory(listeners=["imap"], settings=SETTINGS).start()
+    r.admin("domain", "add", DOMAIN)
+    for u in (ALICE, BOB):
+        r.admin("user", "add", u, "--password", "pw")
+    words = [f"$K{i:02}" for i in range(30)]
+    c = imap(r, ALICE)
+    c.append("INBOX", f"(\\Seen {' '.join(words[:20])})", None, b"Subject: first\r\n\r\none\r\n")
+    c.append("INBOX", f"({' '.join(words[10:])})", None, b"Subject: second\r\n\r\ntwo\r\n")
+    c.logout()
+    out = tmp_path / "alice"
+    r.admin("export", ALICE, out)
+    lettered = (out / "mail" / "INBOX" / "dovecot-keywords").read_text().splitlines()
+    assert len(lettered) == 26, lettered
+    beyond = (out / "mail" / "INBOX" / "relais-keywords").read_text()
+    assert sorted(beyond.split()[1:]) == words[26:], beyond  # the second message's last four
+    r.admin("import", BOB, out)
+    mine, theirs = listing(r, ALICE), listing(r, BOB)
+    assert theirs["INBOX"] == mine["INBOX"]
+    assert sorted(theirs["INBOX"][1][1]) == sorted(words[10:]), theirs["INBOX"]
+
+
 def bodies(r, user):
     """Per mailbox, the sorted full contents (BODY[]) of its messages."""
     return per_mailbox(r, user, "(BODY.PEEK[])", lambda part: part[1])

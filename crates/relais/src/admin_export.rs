@@ -6,6 +6,8 @@
 //!     <received>.M<id>.relais:2,<flags>          flags D F P R S T in the name (Maildir's info),
 //!     dovecot-keywords                            other keywords as letters a–z (Dovecot's file),
 //!                                                 the received date as the file's mtime
+//!     relais-keywords                             keywords past Dovecot's 26 letters, a line per
+//!                                                 message: `<name before :2,> <keyword>…`
 //! PATH/mail/<folder>/<subfolder>.mbox             or, with --format mbox, one mbox per mailbox
 //!                                                 (relais_mail::mbox: mboxrd, flags in Status,
 //!                                                 X-Status, X-Keywords, the date in `From `)
@@ -147,9 +149,12 @@ async fn export_mailbox(store: &relais_store::Store, mailbox: &Collection, folde
     let id = mailbox.id;
     let messages = store.read(move |r| r.mailbox_messages(id)).await?;
     let mut keywords: Vec<String> = Vec::new();
+    let mut beyond = String::new();
     for m in &messages {
         let Some(blob) = m.blob.clone() else { continue };
+        let base = format!("{}.M{}.relais", m.received_at.max(0), m.item.0);
         let mut letters = String::new();
+        let mut unlettered = Vec::new();
         for k in &m.keywords {
             if FLAGS.iter().any(|(_, f)| f.eq_ignore_ascii_case(k)) {
                 continue;
@@ -160,9 +165,16 @@ async fn export_mailbox(store: &relais_store::Store, mailbox: &Collection, folde
                     keywords.push(k.clone());
                     keywords.len() - 1
                 }
-                None => continue, // Dovecot's file names 26 at most
+                // Dovecot's file names 26 at most; the rest go beside it, in a file of ours.
+                None => {
+                    unlettered.push(k.as_str());
+                    continue;
+                }
             };
             letters.push(char::from(b'a' + index as u8));
+        }
+        if !unlettered.is_empty() {
+            beyond.push_str(&format!("{base} {}\n", unlettered.join(" ")));
         }
         let mut info: String = FLAGS
             .iter()
@@ -172,7 +184,7 @@ async fn export_mailbox(store: &relais_store::Store, mailbox: &Collection, folde
         let mut sorted: Vec<char> = letters.chars().collect();
         sorted.sort_unstable();
         info.extend(sorted);
-        let file = folder.join("cur").join(format!("{}.M{}.relais:2,{info}", m.received_at.max(0), m.item.0));
+        let file = folder.join("cur").join(format!("{base}:2,{info}"));
         fs::write(&file, store.blob(blob).await?)?;
         let when = UNIX_EPOCH + Duration::from_secs(u64::try_from(m.received_at).unwrap_or(0));
         fs::File::options().append(true).open(&file)?.set_modified(when)?;
@@ -180,6 +192,9 @@ async fn export_mailbox(store: &relais_store::Store, mailbox: &Collection, folde
     if !keywords.is_empty() {
         let lines: Vec<String> = keywords.iter().enumerate().map(|(i, k)| format!("{i} {k}")).collect();
         fs::write(folder.join("dovecot-keywords"), lines.join("\n") + "\n")?;
+    }
+    if !beyond.is_empty() {
+        fs::write(folder.join(BEYOND_LETTERS), beyond)?;
     }
     Ok(messages.len())
 }
@@ -288,12 +303,21 @@ fn maildirs(root: &Path) -> Result<Vec<(PathBuf, Vec<String>)>> {
     Ok(out)
 }
 
+/// A Maildir's file of the keywords its messages carry past Dovecot's 26 letters (see above).
+const BEYOND_LETTERS: &str = "relais-keywords";
+
 async fn import_maildir(mailer: &Mailer, mailbox: &Collection, folder: &Path) -> Result<(usize, usize)> {
     let keywords: Vec<(char, String)> = fs::read_to_string(folder.join("dovecot-keywords"))
         .unwrap_or_default()
         .lines()
         .filter_map(|l| l.split_once(' '))
         .filter_map(|(i, k)| Some((char::from(b'a' + i.parse::<u8>().ok().filter(|i| *i < 26)?), k.to_owned())))
+        .collect();
+    let beyond_text = fs::read_to_string(folder.join(BEYOND_LETTERS)).unwrap_or_default();
+    let beyond: HashMap<&str, Vec<&str>> = beyond_text
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(base, ks)| (base, ks.split_ascii_whitespace().collect()))
         .collect();
     let (mut batch, mut skipped) = (Batch::new(mailer, mailbox), 0);
     for sub in ["cur", "new"] {
@@ -308,7 +332,7 @@ async fn import_maildir(mailer: &Mailer, mailbox: &Collection, folder: &Path) ->
                 continue;
             }
             let name = file_name(&file);
-            let info = name.rsplit_once(":2,").map_or("", |(_, i)| i);
+            let (base, info) = name.rsplit_once(":2,").unwrap_or((name.as_str(), ""));
             let mut flags: Vec<String> = Vec::new();
             for c in info.chars() {
                 match FLAGS.iter().find(|(f, _)| *f == c) {
@@ -316,6 +340,7 @@ async fn import_maildir(mailer: &Mailer, mailbox: &Collection, folder: &Path) ->
                     None => flags.extend(keywords.iter().filter(|(k, _)| *k == c).map(|(_, k)| k.clone())),
                 }
             }
+            flags.extend(beyond.get(base).into_iter().flatten().map(|k| (*k).to_owned()));
             let received = fs::metadata(&file)?.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok());
             let received_at = received.map(|d| i64::try_from(d.as_secs()).unwrap_or(0));
             batch.push(NewMessage { raw, keywords: flags, received_at }).await?;

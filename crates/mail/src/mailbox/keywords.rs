@@ -35,9 +35,22 @@ pub fn rights_to_change(before: &[String], after: &[String]) -> Rights {
 }
 
 /// The flags of a new message (append, copy) an actor holding `rights` may set: the others
-/// are dropped silently, as RFC 4314 §4 asks.
+/// are dropped silently, as RFC 4314 §4 asks; so is anything that is not a flag or keyword
+/// (`is_keyword`), which an imported file may carry.
 pub fn settable(keywords: Vec<String>, rights: Rights) -> Vec<String> {
-    keywords.into_iter().filter(|k| rights.contains(right_for(k))).collect()
+    keywords.into_iter().filter(|k| is_keyword(k) && rights.contains(right_for(k))).collect()
+}
+
+/// The system flags a message can carry (`\Recent` is a session's, never stored).
+const SYSTEM_FLAGS: [&str; 5] = ["\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft"];
+
+/// A system flag, or a keyword every front-end can show: an IMAP atom (RFC 9051 §9: printable
+/// ASCII without `(){ %*"\]`) of at most 255 octets. Anything else written into a FETCH
+/// FLAGS list would break the response around it.
+pub fn is_keyword(k: &str) -> bool {
+    const SPECIALS: &[u8] = b"(){ %*\"\\]";
+    SYSTEM_FLAGS.iter().any(|f| f.eq_ignore_ascii_case(k))
+        || (!k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic() && !SPECIALS.contains(&b)))
 }
 
 /// How a flag change combines with the flags a message has.
@@ -246,4 +259,38 @@ pub(crate) fn present_in(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_flags_and_atoms_are_keywords() {
+        for k in ["\\Seen", "\\deleted", "$Forwarded", "$Label1", "NonJunk", "a.b-c_d+e/f"] {
+            assert!(is_keyword(k), "{k}");
+        }
+        let long = "k".repeat(256);
+        for k in [
+            "",
+            "two words",
+            "x)y",
+            "(x",
+            "\\Recent",
+            "\\Foo",
+            "q\"",
+            "brace{",
+            "sq]",
+            "wild*",
+            "per%",
+            "é",
+            "cr\r\n",
+            &long,
+        ] {
+            assert!(!is_keyword(k), "{k:?}");
+        }
+        let kept =
+            settable(vec!["\\Seen".into(), "bad word".into(), "$ok".into()], Rights::KEEP_SEEN | Rights::WRITE_FLAGS);
+        assert_eq!(kept, ["\\Seen", "$ok"]);
+    }
 }
