@@ -421,6 +421,25 @@ def test_dav_from_another_relais(relais_factory):
             assert got.content == body.encode() and got.headers["ETag"] == etags[path], path
     out = migrate_dav()
     assert "(5 already here" in out and "; 0 changed at the source;" in out, out
+    assert "0 read by multiget, 0 by GET" in out, "nothing the source left as it was is read again"
+
+    # Changes made here since are never overwritten: an event edited here and at the source
+    # keeps this side's version (reported), a contact edited here alone is left alone, a task
+    # deleted here stays deleted although the source changed it.
+    e1, c1, t1 = (f"calendars/{ALICE}/Calendar/e1.ics", f"addressbooks/{ALICE}/Contacts/c1.vcf",
+                  f"calendars/{ALICE}/Tasks/t1.ics")
+    mine = {e1: event("e1", "Review, edited here"), c1: objects[c1].replace("FN:Carol", "FN:Carol Here")}
+    for path, body in mine.items():
+        assert dst.put(f"{target.http_url}/dav/{path.replace(ALICE, BOB)}", data=body.encode()).status_code == 204
+    assert dst.delete(f"{target.http_url}/dav/{t1.replace(ALICE, BOB)}").status_code == 204
+    assert src.put(f"{base}/{e1}", data=event("e1", "Review, moved again").encode()).status_code == 204
+    assert src.put(f"{base}/{t1}", data=objects[t1].replace("Pay", "Pay twice").encode()).status_code == 204
+    out = migrate_dav()
+    assert "; 0 changed at the source; 2 changed here and kept;" in out, out
+    assert "kept as it is here (changed here since the last run): e1.ics" in out, out
+    for path, body in mine.items():
+        assert here(path).content == body.encode(), path
+    assert here(t1).status_code == 404
 
     bad = target.admin("migrate", "dav", "--url", f"{source.http_url}/", "--user", ALICE, "--password", "nope", BOB,
                        check=False)

@@ -53,7 +53,7 @@ pub use devices::{Device, SyncState, Wipe};
 pub use directory::{AppPassword, Domain, NewPrincipal, Principal, PrincipalKind, Role};
 pub use error::Error;
 pub use migrate::LATEST as SCHEMA_VERSION;
-pub use migration_progress::MigrationProgress;
+pub use migration_progress::{MigratedObject, MigrationProgress};
 pub use model::*;
 pub use pending::PendingCalendarMail;
 pub use policies::PolicyScope;

@@ -31,6 +31,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0017_migration_flags.sql"),
     include_str!("../migrations/sqlite/0018_device_policies.sql"),
     include_str!("../migrations/sqlite/0019_mailbox_received.sql"),
+    include_str!("../migrations/sqlite/0020_migration_objects.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
@@ -52,10 +53,11 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0017_migration_flags.sql"),
     include_str!("../migrations/postgres/0018_device_policies.sql"),
     include_str!("../migrations/postgres/0019_mailbox_received.sql"),
+    include_str!("../migrations/postgres/0020_migration_objects.sql"),
 ];
 
 /// The schema version this binary writes.
-pub const LATEST: i64 = 19;
+pub const LATEST: i64 = 20;
 
 /// Applies the migrations up to `upto` (at most `LATEST`); one already past it (but not past
 /// `LATEST`) is left as it is. Returns the version the database is at afterwards.

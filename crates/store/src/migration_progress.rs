@@ -3,7 +3,10 @@
 //! folder's UIDVALIDITY and the highest UID stored here. The migrator writes it in the same
 //! transaction as the messages it appends, so the two never disagree after an interruption.
 //! With them, which item each source message became (`migration_messages`) and the folder's
-//! HIGHESTMODSEQ when last read, so that a re-run brings the source's flag changes.
+//! HIGHESTMODSEQ when last read, so that a re-run brings the source's flag changes. For
+//! `relais admin migrate dav`, per source object the source's ETag and the one it got here
+//! (`migration_objects`), so that a re-run reads only what the source changed and never
+//! overwrites what was changed here.
 
 use std::collections::HashMap;
 
@@ -147,6 +150,56 @@ impl WriteTx<'_> {
                 )?;
             }
         }
+        Ok(())
+    }
+}
+
+/// What a CalDAV/CardDAV migration last brought over of one source object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigratedObject {
+    /// The source's ETag of the version brought over.
+    pub source_etag: String,
+    /// The ETag that version got here; another one now means it was changed here since.
+    pub local_etag: String,
+}
+
+impl ReadTx<'_> {
+    /// The objects of source collection `collection` of `source` brought over before, by
+    /// resource name.
+    pub fn migrated_objects(
+        &mut self,
+        account: AccountId,
+        source: &str,
+        collection: &str,
+    ) -> Result<HashMap<String, MigratedObject>> {
+        let rows = self.conn.query(
+            "SELECT name, source_etag, local_etag FROM migration_objects \
+             WHERE account_id = $1 AND source = $2 AND collection = $3",
+            params![account.0, source, collection],
+        )?;
+        rows.iter()
+            .map(|r| Ok((r.text(0)?, MigratedObject { source_etag: r.text(1)?, local_etag: r.text(2)? })))
+            .collect()
+    }
+}
+
+impl WriteTx<'_> {
+    /// Records the versions, at the source and here, of an object just brought over (or found
+    /// the same on both sides).
+    pub fn map_migrated_object(
+        &mut self,
+        account: AccountId,
+        source: &str,
+        collection: &str,
+        name: &str,
+        object: &MigratedObject,
+    ) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO migration_objects (account_id, source, collection, name, source_etag, local_etag) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, source, collection, name) \
+             DO UPDATE SET source_etag = excluded.source_etag, local_etag = excluded.local_etag",
+            params![account.0, source, collection, name, object.source_etag.as_str(), object.local_etag.as_str()],
+        )?;
         Ok(())
     }
 }

@@ -44,6 +44,7 @@ pub const TABLES: &[&str] = &[
     "vacation_replies",
     "migration_progress",
     "migration_messages",
+    "migration_objects",
     "devices",
     "device_sync",
     "device_policies",

@@ -2,7 +2,7 @@
 //! per account, source and folder; never going back under one UIDVALIDITY; replaced under a
 //! new one; and committed or rolled back with the write that carries it.
 
-use relais_store::{AccountId, Error, MigrationProgress, Store};
+use relais_store::{AccountId, Error, MigratedObject, MigrationProgress, Store};
 use relais_testkit::backends::Fresh;
 use relais_testkit::on_both_backends;
 
@@ -96,3 +96,24 @@ async fn items_and_modseq_per_folder(f: Fresh) {
     assert_eq!(work.len(), 1, "another folder's are its own");
 }
 on_both_backends!(items_and_modseq, items_and_modseq_per_folder);
+
+async fn dav_objects_per_collection(f: Fresh) {
+    let store = &f.store;
+    let (alice, bob) = (account(store).await, account(store).await);
+    let object = |s: &str, l: &str| MigratedObject { source_etag: s.into(), local_etag: l.into() };
+    let put = |account, collection: &'static str, name: &'static str, o: MigratedObject| async move {
+        store.write(move |tx| tx.map_migrated_object(account, SOURCE, collection, name, &o)).await.unwrap();
+    };
+    put(alice, "/cal/a/", "e1.ics", object("\"s1\"", "\"l1\"")).await;
+    put(alice, "/cal/a/", "e2.ics", object("\"s2\"", "\"l2\"")).await;
+    put(alice, "/cal/a/", "e1.ics", object("\"s3\"", "\"l3\"")).await; // a later run replaces
+    put(alice, "/card/a/", "e1.ics", object("\"c\"", "\"d\"")).await;
+    put(bob, "/cal/a/", "e1.ics", object("\"b\"", "\"b\"")).await;
+    let got = store.read(move |r| r.migrated_objects(alice, SOURCE, "/cal/a/")).await.unwrap();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got["e1.ics"], object("\"s3\"", "\"l3\""));
+    assert_eq!(got["e2.ics"], object("\"s2\"", "\"l2\""));
+    let other = store.read(move |r| r.migrated_objects(alice, "dav://elsewhere", "/cal/a/")).await.unwrap();
+    assert!(other.is_empty(), "another source's objects are its own");
+}
+on_both_backends!(dav_objects, dav_objects_per_collection);

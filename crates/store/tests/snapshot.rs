@@ -201,7 +201,7 @@ async fn declined_blobs_are_skipped(f: Fresh) {
 }
 on_both_backends!(declined, declined_blobs_are_skipped);
 
-/// The schema a data directory made before migrations 0012 to 0019 had (see `DOWNGRADE_TO_11`).
+/// The schema a data directory made before migrations 0012 to 0020 had (see `DOWNGRADE_TO_11`).
 const OLD: i64 = 11;
 
 /// A new store's config on the same backend as `like`, not opened yet.

@@ -55,11 +55,11 @@ pub fn raw_batch(config: &StoreConfig, sql: &str) {
     std::thread::spawn(run).join().expect("raw SQL");
 }
 
-/// Undoes migrations 0012 to 0019 on a store of schema 19 (what `raw_batch` runs to make a
+/// Undoes migrations 0012 to 0020 on a store of schema 20 (what `raw_batch` runs to make a
 /// data directory as schema 11 had it): their tables, columns and indexes dropped, their
 /// versions forgotten. A new migration adds its undoing here.
 pub const DOWNGRADE_TO_11: &str = "DELETE FROM schema_version WHERE version >= 12; \
-    DROP TABLE mailbox_subscriptions; DROP TABLE migration_progress; DROP TABLE migration_messages; \
+    DROP TABLE mailbox_subscriptions; DROP TABLE migration_progress; DROP TABLE migration_messages; DROP TABLE migration_objects; \
     DROP TABLE message_search; DROP TABLE message_text; DROP TABLE message_headers; \
     ALTER TABLE collections DROP COLUMN recent_uid; DROP TABLE devices; DROP TABLE device_sync; \
     DROP TABLE device_policies; DROP INDEX mailbox_messages_received; \

@@ -10,8 +10,7 @@ use super::imap_client::Security;
 use super::{ImapArgs, Job};
 
 pub fn jobs(text: &str, args: &ImapArgs) -> Result<Vec<Job>> {
-    let mut records =
-        crate::csv::records(text)?.into_iter().filter(|(_, r)| !(r.len() == 1 && r[0].trim().is_empty()));
+    let mut records = crate::csv::records(text)?.into_iter().filter(|(_, r)| !(r.len() == 1 && r[0].trim().is_empty()));
     let header: Vec<String> =
         records.next().context("empty CSV file")?.1.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
     for required in ["account", "user", "password"] {

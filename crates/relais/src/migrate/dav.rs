@@ -6,12 +6,15 @@
 //! `MULTIGET_BATCH` each — by GET one at a time from a source that refuses the REPORT, or for
 //! an object a REPORT did not return — stored through `relais_groupware::Groupware::put`
 //! (checked as any PUT is, without scheduling: a migrated meeting sends no invitations).
-//! Idempotent and incremental: a resource whose UID the collection holds under another name is
-//! skipped; one whose name it holds is read again and compared — the same content is skipped,
-//! other content replaces it (If-Match on the ETag it had here, so a client's write in between
-//! is not lost silently). The source's version wins, as its flags do in the IMAP migration: an
-//! object edited here since the last run takes the source's content again (which side changed
-//! is not known: the source's ETags are not kept).
+//! Idempotent and incremental: per object brought over, the store keeps the source's ETag and
+//! the one it got here (`migration_objects`). A re-run reads again only what the source
+//! changed (another ETag there) or never brought over; a changed object replaces the copy here
+//! only while that copy is as the last run left it (If-Match on that ETag, so a client's write
+//! in between is not lost either): one changed here since is kept and reported as a conflict,
+//! and one deleted here since stays deleted. An object with no record (a run interrupted
+//! between its write and the record, or a resource made here under the same name) is compared:
+//! the same content is recorded and skipped, other content is kept here as a conflict. A
+//! resource whose UID the collection holds under another name is skipped.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -54,6 +57,9 @@ pub struct CollectionReport {
     pub skipped: usize,
     /// Objects here already whose content changed at the source, replaced by its version.
     pub updated: usize,
+    /// Objects changed (or deleted) here since the last run, kept as they are here although
+    /// the source differs, by name.
+    pub kept_here: Vec<String>,
     /// Objects the server or Relais refused, with why.
     pub failed: Vec<String>,
     /// Objects read by multiget REPORTs, and one by one by GET (the source refused the
@@ -77,8 +83,9 @@ pub async fn migrate(
         bail!("no calendar or address book found at {}", source.url);
     }
     let mut reports = Vec::new();
+    let source_key = format!("{} {}", source.url, source.user);
     for found in collections {
-        let report = migrate_collection(&mut client, groupware, account, &found)
+        let report = migrate_collection(&mut client, groupware, account, &source_key, &found)
             .await
             .with_context(|| format!("collection {}", found.href))?;
         each(&report);
@@ -183,6 +190,7 @@ async fn migrate_collection(
     client: &mut HttpClient,
     groupware: &Groupware,
     account: AccountId,
+    source: &str,
     found: &Found,
 ) -> Result<CollectionReport> {
     let collection = target_collection(groupware, account, found).await?;
@@ -199,10 +207,13 @@ async fn migrate_collection(
         added: 0,
         skipped: 0,
         updated: 0,
+        kept_here: Vec::new(),
         failed: Vec::new(),
         by_multiget: 0,
         by_get: 0,
     };
+    let (src, href) = (source.to_owned(), found.href.clone());
+    let mut before = groupware.store().read(move |r| r.migrated_objects(account, &src, &href)).await?;
     let mut todo = Vec::new();
     for member in members {
         let name = last_segment(&member.href);
@@ -210,10 +221,28 @@ async fn migrate_collection(
             report.skipped += 1;
             continue;
         }
+        let source_etag = member.prop(NS_DAV, "getetag").map(|p| p.text.trim().to_owned()).unwrap_or_default();
+        let last = before.remove(&name);
+        if let Some(last) = &last
+            && !source_etag.is_empty()
+            && last.source_etag == source_etag
+        {
+            report.skipped += 1; // the source has not changed it since
+            continue;
+        }
         let (id, n) = (collection.id, name.clone());
         let here = groupware.store().read(move |r| r.item_by_name(id, &n)).await?;
+        let changed_here = match (&here, &last) {
+            (Some(item), Some(last)) => relais_groupware::etag(item.modseq) != last.local_etag,
+            (None, Some(_)) => true, // deleted here since
+            (_, None) => false,
+        };
+        if changed_here {
+            report.kept_here.push(name);
+            continue;
+        }
         if let Some(object) = client.origin.path_of(&member.href) {
-            todo.push(Pending { name, object, here });
+            todo.push(Pending { name, object, here, source_etag, recorded: last.is_some() });
         }
     }
     let mut multiget_refused = false;
@@ -225,7 +254,7 @@ async fn migrate_collection(
                 None => multiget_refused = true,
             }
         }
-        for Pending { name, object, here } in batch {
+        for Pending { name, object, here, source_etag, recorded } in batch {
             let body = match got.remove(name) {
                 Some(body) => {
                     report.by_multiget += 1;
@@ -242,10 +271,25 @@ async fn migrate_collection(
                 }
             };
             // A new one only where no resource of that name is; a changed one only over the
-            // version read here before.
+            // version the last run left here (or, with no record of it, never: a resource of
+            // that name made here is kept).
             let cond = match here {
                 Some(item) if item.blob == Some(BlobHash::of(&body)) => {
+                    record(
+                        groupware,
+                        account,
+                        source,
+                        &found.href,
+                        name,
+                        source_etag,
+                        relais_groupware::etag(item.modseq),
+                    )
+                    .await?;
                     report.skipped += 1;
+                    continue;
+                }
+                Some(_) if !recorded => {
+                    report.kept_here.push(name.clone());
                     continue;
                 }
                 Some(item) => {
@@ -255,9 +299,16 @@ async fn migrate_collection(
             };
             let actor = relais_directory::Actor::system(account);
             match groupware.put(&actor, &collection, name, body, cond).await {
-                Ok(_) if here.is_some() => report.updated += 1,
-                Ok(_) => report.added += 1,
+                Ok(written) => {
+                    record(groupware, account, source, &found.href, name, source_etag, written.etag().to_owned())
+                        .await?;
+                    match here {
+                        Some(_) => report.updated += 1,
+                        None => report.added += 1,
+                    }
+                }
                 Err(relais_groupware::Error::UidConflict { .. }) => report.skipped += 1,
+                Err(relais_groupware::Error::PreconditionFailed) => report.kept_here.push(name.clone()),
                 Err(e) => report.failed.push(format!("{name}: {e}")),
             }
         }
@@ -265,12 +316,35 @@ async fn migrate_collection(
     Ok(report)
 }
 
-/// A source object to read: its resource name, its path at the source, and the item of that
-/// name here if there is one.
+/// A source object to read: its resource name, its path at the source, the item of that name
+/// here if there is one, the source's ETag for it (empty if the source gave none), and whether
+/// an earlier run recorded bringing it over.
 struct Pending {
     name: String,
     object: String,
     here: Option<Item>,
+    source_etag: String,
+    recorded: bool,
+}
+
+/// Records the versions of `name` at the source and here once they agree; with no ETag from
+/// the source, nothing (the next run compares the content again).
+async fn record(
+    groupware: &Groupware,
+    account: AccountId,
+    source: &str,
+    collection: &str,
+    name: &str,
+    source_etag: &str,
+    local_etag: String,
+) -> Result<()> {
+    if source_etag.is_empty() {
+        return Ok(());
+    }
+    let object = relais_store::MigratedObject { source_etag: source_etag.to_owned(), local_etag };
+    let (source, collection, name) = (source.to_owned(), collection.to_owned(), name.to_owned());
+    groupware.store().write(move |tx| tx.map_migrated_object(account, &source, &collection, &name, &object)).await?;
+    Ok(())
 }
 
 /// The objects at `batch`'s paths by one calendar-multiget or addressbook-multiget REPORT on

@@ -123,9 +123,19 @@ async fn dav_command(dir: &Directory, args: DavArgs) -> Result<()> {
     let source = dav::DavSource { url: args.url, user: args.user, password: args.password };
     let reports = dav::migrate(&groupware, account, &source, tls, &mut |r: &dav::CollectionReport| {
         println!(
-            "{:?} {} -> {}: {} new, {} changed at the source, {} already here ({} read by GET)",
-            r.kind, r.source, r.target, r.added, r.updated, r.skipped, r.by_get
+            "{:?} {} -> {}: {} new, {} changed at the source, {} already here, {} changed here and kept ({} read by GET)",
+            r.kind,
+            r.source,
+            r.target,
+            r.added,
+            r.updated,
+            r.skipped,
+            r.kept_here.len(),
+            r.by_get
         );
+        for name in &r.kept_here {
+            println!("  kept as it is here (changed here since the last run): {name}");
+        }
         for why in &r.failed {
             println!("  not migrated: {why}");
         }
@@ -134,11 +144,12 @@ async fn dav_command(dir: &Directory, args: DavArgs) -> Result<()> {
     let added: usize = reports.iter().map(|r| r.added).sum();
     let skipped: usize = reports.iter().map(|r| r.skipped).sum();
     let updated: usize = reports.iter().map(|r| r.updated).sum();
+    let kept: usize = reports.iter().map(|r| r.kept_here.len()).sum();
     let failed: usize = reports.iter().map(|r| r.failed.len()).sum();
     let by_get: usize = reports.iter().map(|r| r.by_get).sum();
     let by_multiget: usize = reports.iter().map(|r| r.by_multiget).sum();
     println!(
-        "{}: {}, {added} objects migrated in {} collections ({skipped} already here, {failed} refused); {updated} changed at the source; {by_multiget} read by multiget, {by_get} by GET",
+        "{}: {}, {added} objects migrated in {} collections ({skipped} already here, {failed} refused); {updated} changed at the source; {kept} changed here and kept; {by_multiget} read by multiget, {by_get} by GET",
         args.account,
         if failed == 0 { "ok" } else { "partly" },
         reports.len()
