@@ -654,10 +654,15 @@ NEEDS_BOOK = {test_carddav.test_put_and_get_as_stored, test_carddav.test_address
 
 
 @pytest.mark.parametrize("check", SUITE, ids=lambda f: f"{f.__module__}.{f.__name__}")
-def test_suites_on_data_restored_from_a_backup_under_load(backup_under_load, relais_factory, check):
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_suites_on_data_restored_from_a_backup_under_load(backup_under_load, relais_factory, check, backend):
     """A test of the IMAP, CalDAV or CardDAV suite, run as it is on a server started on a
-    restore of the backup taken under load (alice there as the suite's fixture makes her)."""
-    r = relais_factory(listeners=SUITE_LISTENERS, settings=SUITE_SETTINGS)
+    restore of the backup taken under load (alice there as the suite's fixture makes her), on
+    the embedded store and on PostgreSQL (the backup was taken of the embedded one)."""
+    settings = SUITE_SETTINGS
+    if backend == "postgres":
+        settings = {**SUITE_SETTINGS, "store": {"backend": "postgres", "url": pg_database("relais_suite")}}
+    r = relais_factory(backend, listeners=SUITE_LISTENERS, settings=settings)
     r.command("restore", str(backup_under_load.path))
     r.start()
     if check in NEEDS_BOOK:
