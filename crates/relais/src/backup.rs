@@ -42,6 +42,7 @@ use relais_store::{BlobHash, ItemId, Store};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::backup_archive::Archiver;
 use crate::backup_chain::{self, BaseRef};
 use crate::backup_pack::{BlobAt, BlobReader, Paced, PackWriter};
 use crate::config::Config;
@@ -181,23 +182,50 @@ pub async fn write(store: &Store, backend: &str, path: &Path, base: Option<&Path
     if partial.exists() {
         fs::remove_dir_all(&partial).with_context(|| format!("cannot remove {}", partial.display()))?;
     }
-    fs::create_dir_all(partial.join("tables"))?;
-    fs::create_dir_all(partial.join("blobs"))?;
-    let sink = DirSink::new(partial.clone(), held)?;
-    // Dropping this future (the server stopping) stops the snapshot at its next row or blob,
-    // instead of leaving it to run on its blocking thread; what it wrote stays `.partial`.
-    let _stop = StopOnDrop(sink.stopped.clone());
-    let (schema, sink) = store.snapshot(sink).await.context("backup failed")?;
-    let manifest = sink.finish(schema, backend, base)?;
-    let bytes = serde_json::to_vec_pretty(&manifest)?;
-    write_synced(&partial.join(backup_chain::MANIFEST_SUM), backup_chain::manifest_sum_line(&bytes).as_bytes())?;
-    // manifest.json last: a directory without it is never taken for a backup, and one still
-    // `.partial` is not renamed yet.
-    write_synced(&partial.join("manifest.json"), &bytes)?;
+    let (manifest, schema) = snapshot_into(store, backend, &partial, held, base, None).await?;
     sync_dir(&partial)?;
     fs::rename(&partial, path).with_context(|| format!("cannot rename {} to {}", partial.display(), path.display()))?;
     sync_dir(path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")))?;
     Ok(Written { manifest, schema })
+}
+
+/// Writes a snapshot of `store` as a backup directory at `root` (new), or, with `archive`,
+/// through it: each file goes into the archive as soon as it is complete and leaves `root`,
+/// which then never holds more than a table and a pack.
+pub(crate) async fn snapshot_into(
+    store: &Store,
+    backend: &str,
+    root: &Path,
+    held: HashSet<String>,
+    base: Option<BaseRef>,
+    archive: Option<Archiver>,
+) -> Result<(Manifest, i64)> {
+    fs::create_dir_all(root.join("tables"))?;
+    fs::create_dir_all(root.join("blobs"))?;
+    let sink = DirSink::new(root.to_owned(), held, archive)?;
+    // Dropping this future (the server stopping) stops the snapshot at its next row or blob,
+    // instead of leaving it to run on its blocking thread; what it wrote stays `.partial`.
+    let _stop = StopOnDrop(sink.stopped.clone());
+    let (schema, sink) = store.snapshot(sink).await.context("backup failed")?;
+    let (manifest, mut archive) = sink.finish(schema, backend, base)?;
+    let bytes = serde_json::to_vec_pretty(&manifest)?;
+    // manifest.json last: a directory without it is never taken for a backup, and one still
+    // `.partial` is not renamed yet.
+    for (name, content) in
+        [(backup_chain::MANIFEST_SUM, backup_chain::manifest_sum_line(&bytes).into_bytes()), ("manifest.json", bytes)]
+    {
+        match archive.as_mut() {
+            Some(a) => {
+                fs::write(root.join(name), &content)?;
+                a.add(root, Path::new(name))?;
+            }
+            None => write_synced(&root.join(name), &content)?,
+        }
+    }
+    if let Some(a) = archive {
+        a.finish()?;
+    }
+    Ok((manifest, schema))
 }
 
 pub async fn restore(data: &Path, config: &Config, path: &Path) -> Result<()> {
@@ -481,6 +509,8 @@ struct DirSink {
     /// Set when the backup is abandoned: every further call fails.
     stopped: Arc<AtomicBool>,
     packs: PackWriter,
+    /// The archive each complete file goes into (and leaves the directory), if any.
+    archive: Option<Archiver>,
 }
 
 /// Stops a snapshot when the future writing it is dropped.
@@ -502,8 +532,8 @@ struct TableFile {
 }
 
 impl DirSink {
-    fn new(root: PathBuf, held: HashSet<String>) -> Result<DirSink> {
-        let packs = PackWriter::create(&root.join("blobs"))?;
+    fn new(root: PathBuf, held: HashSet<String>, archive: Option<Archiver>) -> Result<DirSink> {
+        let packs = PackWriter::create(&root.join("blobs"), archive.is_none())?;
         Ok(DirSink {
             root,
             current: None,
@@ -515,7 +545,16 @@ impl DirSink {
             progress: Progress::new("backup", 0),
             stopped: Arc::new(AtomicBool::new(false)),
             packs,
+            archive,
         })
+    }
+
+    /// A file of the backup is complete: into the archive with it, if there is one.
+    fn closed(&mut self, path: &Path) -> std::io::Result<()> {
+        match self.archive.as_mut() {
+            Some(a) => a.add(&self.root, path.strip_prefix(&self.root).unwrap_or(path)),
+            None => Ok(()),
+        }
     }
 
     fn check(&self) -> relais_store::Result<()> {
@@ -528,20 +567,28 @@ impl DirSink {
     fn close_table(&mut self) -> relais_store::Result<()> {
         if let Some(mut t) = self.current.take() {
             t.out.flush()?;
-            t.out.get_ref().sync_all()?;
+            if self.archive.is_none() {
+                t.out.get_ref().sync_all()?;
+            }
+            self.closed(&self.root.join("tables").join(format!("{}.jsonl", t.name)))?;
             self.tables.push(TableEntry { name: t.name, rows: t.rows, sha256: hex::encode(t.hash.finalize()) });
         }
         Ok(())
     }
 
-    fn finish(mut self, schema: i64, backend: &str, base: Option<BaseRef>) -> Result<Manifest> {
+    fn finish(mut self, schema: i64, backend: &str, base: Option<BaseRef>) -> Result<(Manifest, Option<Archiver>)> {
         self.close_table()?;
         // Each table file, pack and the index were synced as they were closed; now their names.
-        let index = self.packs.finish()?;
-        sync_dir(&self.root.join("blobs"))?;
-        sync_dir(&self.root.join("tables"))?;
+        let (index, closed) = self.packs.finish()?;
+        for path in closed {
+            self.closed(&path)?;
+        }
+        if self.archive.is_none() {
+            sync_dir(&self.root.join("blobs"))?;
+            sync_dir(&self.root.join("tables"))?;
+        }
         self.progress.done();
-        Ok(Manifest {
+        let manifest = Manifest {
             format: FORMAT.into(),
             version: VERSION_PACKED,
             schema,
@@ -553,7 +600,8 @@ impl DirSink {
             referenced: base.as_ref().map(|_| self.referenced),
             base,
             packed: Some(index),
-        })
+        };
+        Ok((manifest, self.archive))
     }
 }
 
@@ -599,7 +647,9 @@ impl SnapshotSink for DirSink {
 
     fn blob(&mut self, hash: &BlobHash, data: &[u8]) -> relais_store::Result<()> {
         self.check()?;
-        self.packs.add(hash.as_str(), data)?;
+        if let Some(pack) = self.packs.add(hash.as_str(), data)? {
+            self.closed(&pack)?;
+        }
         self.blobs.count += 1;
         self.blobs.bytes += data.len() as u64;
         self.progress.blob(data.len() as u64);

@@ -1,11 +1,15 @@
 //! `relais backup PATH.tar.gz` and `relais restore PATH.tar.gz`: the backup directory (see
 //! `backup`) as one gzip-compressed tar file, for copying off the machine in one piece.
 //!
-//! Backup writes the directory beside the archive (`PATH.tar.gz.staging`), packs it into
-//! `PATH.tar.gz.partial`, syncs it and renames it: an interrupted backup never leaves a file
-//! under the final name. Restore unpacks into a temporary directory (entries can only land
+//! Backup writes into `PATH.tar.gz.partial` as it goes: each file of the backup directory (a
+//! table, a pack of blobs, the index, the manifest last) is made in `PATH.tar.gz.staging`,
+//! appended to the archive once complete and removed, so the staging directory never holds
+//! more than one table and one pack (before, the whole backup was written there first, then
+//! packed: twice the disk and the time). At the end the archive is synced and renamed: an
+//! interrupted backup never leaves a file under the final name. Restore unpacks into a temporary directory (entries can only land
 //! inside it: no absolute paths, no `..`, no links) and restores from it, checksums first.
 
+use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -37,15 +41,21 @@ pub async fn backup(data: &Path, config: &Config, path: &Path) -> Result<()> {
     if staging.exists() {
         fs::remove_dir_all(&staging).with_context(|| format!("cannot remove {}", staging.display()))?;
     }
-    crate::backup::backup(data, config, &staging, None).await?;
     let partial = beside(path, ".partial");
-    let packed = tokio::task::spawn_blocking({
-        let (staging, partial) = (staging.clone(), partial.clone());
-        move || pack(&staging, &partial)
-    })
-    .await?;
+    let store = relais_store::Store::open(crate::store_config(data, config)).await.context("cannot open the store")?;
+    let archive = Archiver::create(&partial)?;
+    let written = crate::backup::snapshot_into(
+        &store,
+        crate::backup::backend_name(config),
+        &staging,
+        HashSet::new(),
+        None,
+        Some(archive),
+    )
+    .await;
     let _ = fs::remove_dir_all(&staging);
-    packed?;
+    let (manifest, schema) = written?;
+    println!("{}", crate::backup::Written { manifest, schema }.summary(path));
     fs::rename(&partial, path).with_context(|| format!("cannot rename {} to {}", partial.display(), path.display()))?;
     if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         File::open(dir)?.sync_all()?;
@@ -54,15 +64,32 @@ pub async fn backup(data: &Path, config: &Config, path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn pack(dir: &Path, archive: &Path) -> Result<()> {
-    let file = File::create(archive).with_context(|| format!("cannot create {}", archive.display()))?;
-    let mut tar = tar::Builder::new(GzEncoder::new(BufWriter::new(file), Compression::fast()));
-    tar.follow_symlinks(false);
-    tar.append_dir_all(".", dir).context("cannot write the archive")?;
-    let mut out = tar.into_inner()?.finish()?;
-    out.flush()?;
-    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-    Ok(())
+/// A gzip-compressed tar file being written, file by file.
+pub struct Archiver {
+    tar: tar::Builder<GzEncoder<BufWriter<File>>>,
+}
+
+impl Archiver {
+    pub fn create(archive: &Path) -> Result<Archiver> {
+        let file = File::create(archive).with_context(|| format!("cannot create {}", archive.display()))?;
+        let mut tar = tar::Builder::new(GzEncoder::new(BufWriter::with_capacity(1 << 20, file), Compression::fast()));
+        tar.follow_symlinks(false);
+        Ok(Archiver { tar })
+    }
+
+    /// Appends the file `root/name` under `name`, then removes it from `root`.
+    pub fn add(&mut self, root: &Path, name: &Path) -> std::io::Result<()> {
+        let path = root.join(name);
+        self.tar.append_path_with_name(&path, name)?;
+        fs::remove_file(&path)
+    }
+
+    /// Ends the archive and syncs it.
+    pub fn finish(self) -> std::io::Result<()> {
+        let mut out = self.tar.into_inner()?.finish()?;
+        out.flush()?;
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()
+    }
 }
 
 pub async fn restore(data: &Path, config: &Config, path: &Path) -> Result<()> {
@@ -121,7 +148,12 @@ mod tests {
         fs::write(src.join("manifest.json"), b"{}").unwrap();
         fs::write(src.join("blobs/ab/abcd"), b"content").unwrap();
         let archive = root.join("b.tar.gz");
-        pack(&src, &archive).unwrap();
+        let mut a = Archiver::create(&archive).unwrap();
+        for name in ["blobs/ab/abcd", "manifest.json"] {
+            a.add(&src, Path::new(name)).unwrap();
+        }
+        a.finish().unwrap();
+        assert!(!src.join("manifest.json").exists(), "each file leaves the staging directory once archived");
         let out = root.join("out");
         fs::create_dir_all(&out).unwrap();
         unpack(&archive, &out).unwrap();

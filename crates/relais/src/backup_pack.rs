@@ -94,6 +94,9 @@ pub enum BlobAt {
 /// Appends blobs to packs and their places to the index.
 pub struct PackWriter {
     dir: PathBuf,
+    /// Whether each closed pack is synced (a backup directory) or left to whoever takes it
+    /// next (an archive being written, synced once at its end).
+    durable: bool,
     number: u32,
     pack: Option<BufWriter<Paced>>,
     offset: u64,
@@ -104,9 +107,10 @@ pub struct PackWriter {
 
 impl PackWriter {
     /// Starts the index in `dir` (a backup's `blobs`); packs are made as blobs come.
-    pub fn create(dir: &Path) -> io::Result<PackWriter> {
+    pub fn create(dir: &Path, durable: bool) -> io::Result<PackWriter> {
         Ok(PackWriter {
             dir: dir.to_owned(),
+            durable,
             number: 0,
             pack: None,
             offset: 0,
@@ -116,10 +120,12 @@ impl PackWriter {
         })
     }
 
-    pub fn add(&mut self, name: &str, data: &[u8]) -> io::Result<()> {
+    /// Appends a blob; returns the pack it closed to make room, if it did.
+    pub fn add(&mut self, name: &str, data: &[u8]) -> io::Result<Option<PathBuf>> {
         let len = data.len() as u64;
+        let mut closed = None;
         if self.pack.is_none() || (self.offset > 0 && self.offset + len > PACK_MAX) {
-            self.close_pack()?;
+            closed = self.close_pack()?;
             self.number += 1;
             let file = File::create(self.dir.join(pack_name(self.number)))?;
             self.pack = Some(BufWriter::with_capacity(1 << 20, Paced::new(file)));
@@ -134,22 +140,29 @@ impl PackWriter {
         self.index.write_all(&self.line)?;
         self.line.clear();
         self.offset += len;
-        Ok(())
+        Ok(closed)
     }
 
-    fn close_pack(&mut self) -> io::Result<()> {
-        if let Some(pack) = self.pack.take() {
-            pack.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    /// Closes the current pack, if any: its path.
+    fn close_pack(&mut self) -> io::Result<Option<PathBuf>> {
+        let Some(pack) = self.pack.take() else { return Ok(None) };
+        let file = pack.into_inner().map_err(|e| e.into_error())?;
+        if self.durable {
+            file.sync_all()?;
         }
-        Ok(())
+        Ok(Some(self.dir.join(pack_name(self.number))))
     }
 
-    /// Closes the last pack and the index, both synced; returns the index's SHA-256.
-    pub fn finish(mut self) -> io::Result<String> {
-        self.close_pack()?;
+    /// Closes the last pack and the index (synced when durable); returns the index's SHA-256
+    /// and the files closed now: the last pack, if any, then the index.
+    pub fn finish(&mut self) -> io::Result<(String, Vec<PathBuf>)> {
+        let mut closed: Vec<PathBuf> = self.close_pack()?.into_iter().collect();
         self.index.flush()?;
-        self.index.get_ref().sync_all()?;
-        Ok(hex::encode(self.hash.finalize()))
+        if self.durable {
+            self.index.get_ref().sync_all()?;
+        }
+        closed.push(self.dir.join(INDEX));
+        Ok((hex::encode(self.hash.finalize_reset()), closed))
     }
 }
 
@@ -211,12 +224,13 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("relais-pack-test-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(dir.join("blobs")).unwrap();
-        let mut w = PackWriter::create(&dir.join("blobs")).unwrap();
+        let mut w = PackWriter::create(&dir.join("blobs"), true).unwrap();
         let blobs: Vec<Vec<u8>> = vec![b"one".to_vec(), Vec::new(), vec![7; 100_000]];
         for (i, b) in blobs.iter().enumerate() {
             w.add(&format!("n{i}"), b).unwrap();
         }
-        let sum = w.finish().unwrap();
+        let (sum, closed) = w.finish().unwrap();
+        assert_eq!(closed, [dir.join("blobs/pack-000001"), dir.join("blobs").join(INDEX)]);
         let index = read_index(&dir, &sum).unwrap();
         let mut r = BlobReader::default();
         for ((name, at), (i, b)) in index.iter().zip(blobs.iter().enumerate()) {
