@@ -6,8 +6,9 @@
 //! appended to the archive once complete and removed, so the staging directory never holds
 //! more than one table and one pack (before, the whole backup was written there first, then
 //! packed: twice the disk and the time). At the end the archive is synced and renamed: an
-//! interrupted backup never leaves a file under the final name. Restore unpacks into a temporary directory (entries can only land
-//! inside it: no absolute paths, no `..`, no links) and restores from it, checksums first.
+//! interrupted backup never leaves a file under the final name. Restore unpacks into a
+//! directory beside the data directory (entries can only land inside it: no absolute paths,
+//! no `..`, no links), restores from it, checksums first, and removes it.
 
 use std::collections::HashSet;
 use std::fs::{self, File};
@@ -93,7 +94,9 @@ impl Archiver {
 }
 
 pub async fn restore(data: &Path, config: &Config, path: &Path) -> Result<()> {
-    let dir = std::env::temp_dir().join(format!("relais-restore-{}", std::process::id()));
+    // Beside the data directory, on the disk that must hold the restored data anyway (the
+    // system's temporary directory may be a small memory file system).
+    let dir = beside(data, &format!(".restore-{}", std::process::id()));
     if dir.exists() {
         fs::remove_dir_all(&dir)?;
     }
