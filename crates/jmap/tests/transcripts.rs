@@ -658,6 +658,98 @@ async fn shared_account(f: Fresh) {
 }
 on_both_backends!(shared_account_on, shared_account);
 
+/// RFC 8620 §5.4 / RFC 8621 §4.7: Email/copy from a mailbox Ann shares with Bob (read and
+/// expunge rights) into Bob's INBOX — keywords and receivedAt kept unless given — then with
+/// onSuccessDestroyOriginal (the implicit Email/set follows the copy's answer); refusals: the
+/// same account twice, an unknown source account, a property that cannot be set, a mailbox of
+/// the source account, and an original Bob cannot see.
+async fn email_copy(f: Fresh) {
+    let w = world(&f).await;
+    w.append(&w.ann, "Archive", OTHER, &["$Forwarded"]).await;
+    w.append(&w.ann, "Archive", FIRST, &[]).await;
+    w.append(&w.ann, "INBOX", REPLY, &[]).await;
+    let archive = w.mailbox(&w.ann, "Archive").await;
+    let bob_id = w.bob.id;
+    let rights = (Rights::LOOKUP | Rights::READ_ITEMS | Rights::DELETE_ITEMS | Rights::EXPUNGE).bits();
+    w.mailer.store().write(move |tx| tx.set_grants(archive, &[(bob_id, rights)])).await.unwrap();
+    let (a, b) = (acc(&w.ann), acc(&w.bob));
+    let q = w.one(&w.bob, "Email/query", json!({"accountId": a, "sort": [{"property": "subject"}]})).await;
+    let (dinner, report) = (q["ids"][0].as_str().unwrap().to_owned(), q["ids"][1].as_str().unwrap().to_owned());
+    let inbox = mbox(w.mailbox(&w.bob, "INBOX").await);
+
+    let r = w
+        .one(
+            &w.bob,
+            "Email/copy",
+            json!({"fromAccountId": a, "accountId": b,
+            "create": {"k1": {"id": report, "mailboxIds": {&inbox: true}}}}),
+        )
+        .await;
+    assert_eq!(r["fromAccountId"], a);
+    assert_ne!(r["oldState"], r["newState"]);
+    let copied = r["created"]["k1"]["id"].as_str().expect("created").to_owned();
+    assert_ne!(copied, report, "a new message in Bob's account");
+    let got = w
+        .one(
+            &w.bob,
+            "Email/get",
+            json!({"accountId": b, "ids": [copied], "properties": ["subject", "keywords", "receivedAt", "mailboxIds"]}),
+        )
+        .await;
+    let e = &got["list"][0];
+    assert_eq!(e["subject"], "Report");
+    assert_eq!(e["keywords"], json!({"$forwarded": true}), "the original's keywords");
+    assert_eq!(e["mailboxIds"], json!({&inbox: true}));
+    let original =
+        w.one(&w.bob, "Email/get", json!({"accountId": a, "ids": [report], "properties": ["receivedAt"]})).await;
+    assert_eq!(e["receivedAt"], original["list"][0]["receivedAt"]);
+
+    // Moved: copied with keywords of its own, then the original destroyed (implicit Email/set).
+    let r = w
+        .call(
+            &w.bob,
+            json!([["Email/copy", {"fromAccountId": a, "accountId": b, "onSuccessDestroyOriginal": true,
+            "create": {"k2": {"id": dinner, "mailboxIds": {&inbox: true}, "keywords": {"$seen": true},
+                              "receivedAt": "2026-01-02T03:04:05Z"}}}, "c"]]),
+        )
+        .await;
+    let rs = r["methodResponses"].as_array().unwrap();
+    assert_eq!(rs[0][0], "Email/copy");
+    assert_eq!(rs[1][0], "Email/set", "{rs:?}");
+    assert_eq!(rs[1][1]["destroyed"], json!([dinner]));
+    assert_eq!(rs[1][2], "c");
+    let moved = rs[0][1]["created"]["k2"]["id"].as_str().unwrap().to_owned();
+    let got = w
+        .one(&w.bob, "Email/get", json!({"accountId": b, "ids": [moved], "properties": ["keywords", "receivedAt"]}))
+        .await;
+    assert_eq!(got["list"][0]["keywords"], json!({"$seen": true}));
+    assert_eq!(got["list"][0]["receivedAt"], "2026-01-02T03:04:05Z");
+    let q = w.one(&w.bob, "Email/query", json!({"accountId": a, "calculateTotal": true})).await;
+    assert_eq!(q["total"], 1, "the original left Ann's mailbox");
+
+    let r = w.one(&w.bob, "Email/copy", json!({"fromAccountId": b, "accountId": b, "create": {}})).await;
+    assert_eq!(r["type"], "invalidArguments");
+    let r = w.one(&w.bob, "Email/copy", json!({"fromAccountId": "a999999", "accountId": b, "create": {}})).await;
+    assert_eq!(r["type"], "fromAccountNotFound");
+    let reply =
+        w.one(&w.ann, "Email/query", json!({"accountId": a, "filter": {"subject": "Re:"}})).await["ids"][0].clone();
+    let r = w
+        .one(
+            &w.bob,
+            "Email/copy",
+            json!({"fromAccountId": a, "accountId": b, "create": {
+            "bad": {"id": report, "mailboxIds": {&inbox: true}, "subject": "x"},
+            "theirs": {"id": report, "mailboxIds": {mbox(archive): true}},
+            "unseen": {"id": reply, "mailboxIds": {&inbox: true}}}}),
+        )
+        .await;
+    assert_eq!(r["created"], Value::Null);
+    assert_eq!(r["notCreated"]["bad"]["type"], "invalidProperties");
+    assert_eq!(r["notCreated"]["theirs"]["type"], "invalidProperties", "a mailbox of another account");
+    assert_eq!(r["notCreated"]["unseen"]["type"], "notFound", "Ann's INBOX is not shared with Bob");
+}
+on_both_backends!(email_copy_on, email_copy);
+
 /// RFC 8620 §7.3: EventSource, woken by a commit of the account (here an IMAP-style append
 /// through the mail domain), not by another account's; closeafter=state ends after one event.
 async fn event_source(f: Fresh) {

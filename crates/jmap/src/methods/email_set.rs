@@ -44,7 +44,7 @@ pub(crate) async fn set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, Meth
 }
 
 /// The message an id names, if the actor sees it in the account.
-async fn find(ctx: &Ctx<'_>, account: &Account, id: &str) -> Result<Seen, SetError> {
+pub(crate) async fn find(ctx: &Ctx<'_>, account: &Account, id: &str) -> Result<Seen, SetError> {
     let item = ctx.id(id).and_then(ids::parse_email).ok_or_else(SetError::not_found)?;
     let found =
         read_seen(ctx, account, vec![item]).await.map_err(|_| SetError::new("serverFail", "see the server log"))?;
@@ -138,7 +138,7 @@ fn mailbox_id(ctx: &Ctx<'_>, account: &Account, id: &str) -> Option<CollectionId
 }
 
 /// A `mailboxIds` object: ids of the account's mailboxes mapped to `true`.
-fn mailbox_map(ctx: &Ctx<'_>, account: &Account, v: &Value) -> Result<Vec<CollectionId>, SetError> {
+pub(crate) fn mailbox_map(ctx: &Ctx<'_>, account: &Account, v: &Value) -> Result<Vec<CollectionId>, SetError> {
     let bad = || SetError::invalid("mailboxIds", "mailboxIds maps mailbox ids to true");
     let Value::Object(map) = v else { return Err(bad()) };
     let mut out = Vec::with_capacity(map.len());
@@ -152,7 +152,7 @@ fn mailbox_map(ctx: &Ctx<'_>, account: &Account, v: &Value) -> Result<Vec<Collec
 }
 
 /// A `keywords` object, in JMAP's spelling.
-fn keyword_map(v: &Value) -> Result<Vec<String>, SetError> {
+pub(crate) fn keyword_map(v: &Value) -> Result<Vec<String>, SetError> {
     let bad = || SetError::invalid("keywords", "keywords maps keywords to true");
     let Value::Object(map) = v else { return Err(bad()) };
     map.iter()
@@ -164,7 +164,7 @@ fn keyword_map(v: &Value) -> Result<Vec<String>, SetError> {
 }
 
 /// Stores `raw` in the first of `boxes` and files it in the others; the created object.
-async fn store_message(
+pub(crate) async fn store_message(
     ctx: &Ctx<'_>,
     boxes: Vec<CollectionId>,
     raw: Vec<u8>,
@@ -212,7 +212,7 @@ pub(crate) async fn blob_content(ctx: &Ctx<'_>, account: &Account, blob_id: &str
     part.ok().flatten().ok_or_else(missing)
 }
 
-fn received(props: &Map<String, Value>) -> Result<Option<i64>, SetError> {
+pub(crate) fn received(props: &Map<String, Value>) -> Result<Option<i64>, SetError> {
     match props.get("receivedAt") {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => utc(s).map(Some).map_err(|_| SetError::invalid("receivedAt", "not a UTCDate")),

@@ -5,6 +5,7 @@
 mod args;
 mod changes;
 mod email;
+mod email_copy;
 mod email_get;
 mod email_parse;
 mod email_query;
@@ -45,6 +46,7 @@ enum Method {
     EmailQuery,
     EmailSet,
     EmailImport,
+    EmailCopy,
     EmailParse,
     QueryChanges,
     EmailSubmissionGet,
@@ -59,7 +61,7 @@ enum Method {
 }
 
 /// The dispatch table: name, method, the capability `using` must name.
-const TABLE: [(&str, Method, &str); 25] = [
+const TABLE: [(&str, Method, &str); 26] = [
     ("Core/echo", Method::CoreEcho, CORE),
     ("Mailbox/get", Method::MailboxGet, MAIL),
     ("Mailbox/changes", Method::MailboxChanges, MAIL),
@@ -72,6 +74,7 @@ const TABLE: [(&str, Method, &str); 25] = [
     ("Email/query", Method::EmailQuery, MAIL),
     ("Email/set", Method::EmailSet, MAIL),
     ("Email/import", Method::EmailImport, MAIL),
+    ("Email/copy", Method::EmailCopy, MAIL),
     ("Email/parse", Method::EmailParse, MAIL),
     ("Email/queryChanges", Method::QueryChanges, MAIL),
     ("Mailbox/queryChanges", Method::QueryChanges, MAIL),
@@ -175,6 +178,7 @@ async fn dispatch(
         Method::EmailQuery => Box::pin(email_query::query(ctx, args)).await,
         Method::EmailSet => Box::pin(email_set::set(ctx, args)).await,
         Method::EmailImport => Box::pin(email_set::import(ctx, args)).await,
+        Method::EmailCopy => Box::pin(email_copy::copy(ctx, args)).await,
         Method::EmailParse => Box::pin(email_parse::parse(ctx, args)).await,
         // Queries are not kept to compare (canCalculateChanges is false): RFC 8620 §5.6.
         Method::QueryChanges => {
