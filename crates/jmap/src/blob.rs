@@ -35,7 +35,7 @@ type Made = VecDeque<(BlobHash, Instant)>;
 pub(crate) struct Uploads(Arc<Mutex<HashMap<AccountId, Made>>>);
 
 impl Uploads {
-    fn record(&self, account: AccountId, hash: BlobHash) {
+    pub(crate) fn record(&self, account: AccountId, hash: BlobHash) {
         let Ok(mut map) = self.0.lock() else { return };
         if map.len() >= MAX_ACCOUNTS && !map.contains_key(&account) {
             let now = Instant::now();

@@ -750,6 +750,51 @@ async fn email_copy(f: Fresh) {
 }
 on_both_backends!(email_copy_on, email_copy);
 
+/// RFC 8620 §6.3: Blob/copy of a message and of one of its parts from a mailbox Ann shares
+/// with Bob into Bob's account, where they are then usable (Email/import) as they were not
+/// before; a blob Bob cannot read is notFound, and nothing is copied into Ann's account,
+/// which is read-only for him.
+async fn blob_copy(f: Fresh) {
+    let w = world(&f).await;
+    w.append(&w.ann, "Archive", OTHER, &[]).await;
+    w.append(&w.ann, "INBOX", REPLY, &[]).await;
+    let archive = w.mailbox(&w.ann, "Archive").await;
+    let bob_id = w.bob.id;
+    let rights = (Rights::LOOKUP | Rights::READ_ITEMS).bits();
+    w.mailer.store().write(move |tx| tx.set_grants(archive, &[(bob_id, rights)])).await.unwrap();
+    let (a, b) = (acc(&w.ann), acc(&w.bob));
+    let id = w.one(&w.bob, "Email/query", json!({"accountId": a})).await["ids"][0].clone();
+    let e =
+        w.one(&w.bob, "Email/get", json!({"accountId": a, "ids": [id], "properties": ["blobId", "attachments"]})).await;
+    let (whole, part) = (e["list"][0]["blobId"].clone(), e["list"][0]["attachments"][0]["blobId"].clone());
+    let hidden =
+        w.one(&w.ann, "Email/query", json!({"accountId": a, "filter": {"subject": "Re:"}})).await["ids"][0].clone();
+    let hidden =
+        w.one(&w.ann, "Email/get", json!({"accountId": a, "ids": [hidden], "properties": ["blobId"]})).await["list"][0]
+            ["blobId"]
+            .clone();
+    let inbox = mbox(w.mailbox(&w.bob, "INBOX").await);
+    let import = |blob: Value| json!({"accountId": b, "emails": {"i": {"blobId": blob, "mailboxIds": {&inbox: true}}}});
+    let before = w.one(&w.bob, "Email/import", import(whole.clone())).await;
+    assert_eq!(before["notCreated"]["i"]["type"], "blobNotFound", "not Bob's blob before the copy");
+
+    let r =
+        w.one(&w.bob, "Blob/copy", json!({"fromAccountId": a, "accountId": b, "blobIds": [whole, part, hidden]})).await;
+    assert_eq!(r["copied"][whole.as_str().unwrap()], whole, "a whole blob keeps its id");
+    let part_copy = r["copied"][part.as_str().unwrap()].as_str().expect("the part copied").to_owned();
+    assert!(!part_copy.contains('_'), "the part is a blob of its own: {part_copy}");
+    assert_eq!(r["notCopied"][hidden.as_str().unwrap()]["type"], "notFound");
+    let after = w.one(&w.bob, "Email/import", import(whole.clone())).await;
+    assert!(after["created"]["i"]["id"].is_string(), "{after}");
+    let download = w.jmap.download(&w.bob, &b, &part_copy, "r.pdf", "application/pdf").await;
+    assert_eq!(download.status, 200);
+    assert_eq!(download.body, b"%PDF-");
+
+    let r = w.one(&w.bob, "Blob/copy", json!({"fromAccountId": b, "accountId": a, "blobIds": [whole]})).await;
+    assert_eq!(r["notCopied"][whole.as_str().unwrap()]["type"], "forbidden");
+}
+on_both_backends!(blob_copy_on, blob_copy);
+
 /// RFC 8620 §7.3: EventSource, woken by a commit of the account (here an IMAP-style append
 /// through the mail domain), not by another account's; closeafter=state ends after one event.
 async fn event_source(f: Fresh) {

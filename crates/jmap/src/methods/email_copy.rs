@@ -86,7 +86,7 @@ pub(crate) async fn copy(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, Met
 }
 
 /// The account `fromAccountId` names, if the actor sees it.
-async fn from_account(ctx: &Ctx<'_>, args: &Args) -> Result<Account, MethodError> {
+pub(crate) async fn from_account(ctx: &Ctx<'_>, args: &Args) -> Result<Account, MethodError> {
     let id = args.str("fromAccountId")?.ok_or_else(|| MethodError::invalid("fromAccountId is required"))?;
     let mut named = Map::new();
     named.insert("accountId".into(), Value::String(id.to_owned()));

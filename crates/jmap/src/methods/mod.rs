@@ -3,6 +3,7 @@
 //! resolved against the responses before it; an error answers that call only.
 
 mod args;
+mod blob;
 mod changes;
 mod email;
 mod email_copy;
@@ -35,6 +36,7 @@ use crate::{CORE, Jmap, MAIL, QUOTA, SUBMISSION, VACATION};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Method {
     CoreEcho,
+    BlobCopy,
     MailboxGet,
     MailboxChanges,
     MailboxQuery,
@@ -61,8 +63,9 @@ enum Method {
 }
 
 /// The dispatch table: name, method, the capability `using` must name.
-const TABLE: [(&str, Method, &str); 26] = [
+const TABLE: [(&str, Method, &str); 27] = [
     ("Core/echo", Method::CoreEcho, CORE),
+    ("Blob/copy", Method::BlobCopy, CORE),
     ("Mailbox/get", Method::MailboxGet, MAIL),
     ("Mailbox/changes", Method::MailboxChanges, MAIL),
     ("Mailbox/query", Method::MailboxQuery, MAIL),
@@ -167,6 +170,7 @@ async fn dispatch(
     // Each boxed: a request's future is as large as its largest method otherwise.
     match method {
         Method::CoreEcho => Ok(Value::Object(args.into_map())),
+        Method::BlobCopy => Box::pin(blob::copy(ctx, args)).await,
         Method::MailboxGet => Box::pin(mailbox::get(ctx, args)).await,
         Method::MailboxChanges => Box::pin(mailbox::changes(ctx, args)).await,
         Method::MailboxQuery => Box::pin(mailbox::query(ctx, args)).await,
