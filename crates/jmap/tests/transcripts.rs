@@ -62,6 +62,12 @@ impl World {
         f.unwrap().collection.id
     }
 
+    /// Gives `with` these rights on `mailbox` (another user's).
+    async fn share(&self, mailbox: CollectionId, with: &Principal, rights: Rights) {
+        let (grantee, bits) = (with.id, rights.bits());
+        self.mailer.store().write(move |tx| tx.set_grants(mailbox, &[(grantee, bits)])).await.unwrap();
+    }
+
     async fn append(&self, who: &Principal, mailbox: &str, raw: &str, keywords: &[&str]) {
         let m = self.mailbox(who, mailbox).await;
         let message = NewMessage {
@@ -628,9 +634,7 @@ async fn shared_account(f: Fresh) {
     w.append(&w.ann, "Archive", OTHER, &[]).await;
     w.append(&w.ann, "INBOX", FIRST, &[]).await;
     let archive = w.mailbox(&w.ann, "Archive").await;
-    let bob_id = w.bob.id;
-    let rights = (Rights::LOOKUP | Rights::READ_ITEMS).bits();
-    w.mailer.store().write(move |tx| tx.set_grants(archive, &[(bob_id, rights)])).await.unwrap();
+    w.share(archive, &w.bob, Rights::LOOKUP | Rights::READ_ITEMS).await;
     let session = w.jmap.session(&w.bob, &relais_jmap::Origin("https://mail.test".into())).await;
     let s: Value = serde_json::from_slice(&session.body).unwrap();
     let a = acc(&w.ann);
@@ -669,9 +673,7 @@ async fn email_copy(f: Fresh) {
     w.append(&w.ann, "Archive", FIRST, &[]).await;
     w.append(&w.ann, "INBOX", REPLY, &[]).await;
     let archive = w.mailbox(&w.ann, "Archive").await;
-    let bob_id = w.bob.id;
-    let rights = (Rights::LOOKUP | Rights::READ_ITEMS | Rights::DELETE_ITEMS | Rights::EXPUNGE).bits();
-    w.mailer.store().write(move |tx| tx.set_grants(archive, &[(bob_id, rights)])).await.unwrap();
+    w.share(archive, &w.bob, Rights::LOOKUP | Rights::READ_ITEMS | Rights::DELETE_ITEMS | Rights::EXPUNGE).await;
     let (a, b) = (acc(&w.ann), acc(&w.bob));
     let q = w.one(&w.bob, "Email/query", json!({"accountId": a, "sort": [{"property": "subject"}]})).await;
     let (dinner, report) = (q["ids"][0].as_str().unwrap().to_owned(), q["ids"][1].as_str().unwrap().to_owned());
@@ -759,9 +761,7 @@ async fn blob_copy(f: Fresh) {
     w.append(&w.ann, "Archive", OTHER, &[]).await;
     w.append(&w.ann, "INBOX", REPLY, &[]).await;
     let archive = w.mailbox(&w.ann, "Archive").await;
-    let bob_id = w.bob.id;
-    let rights = (Rights::LOOKUP | Rights::READ_ITEMS).bits();
-    w.mailer.store().write(move |tx| tx.set_grants(archive, &[(bob_id, rights)])).await.unwrap();
+    w.share(archive, &w.bob, Rights::LOOKUP | Rights::READ_ITEMS).await;
     let (a, b) = (acc(&w.ann), acc(&w.bob));
     let id = w.one(&w.bob, "Email/query", json!({"accountId": a})).await["ids"][0].clone();
     let e =
