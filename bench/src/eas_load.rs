@@ -281,10 +281,10 @@ mod ping {
         while latencies.len() < wake.len() {
             match tokio::time::timeout_at(deadline, answered_rx.recv()).await {
                 Ok(Some((i, at, status))) => {
-                    if let Some(t0) = sent.get(&i) {
-                        if status == "2" {
-                            latencies.push(at.saturating_duration_since(*t0).as_secs_f64() * 1000.0);
-                        }
+                    if let Some(t0) = sent.get(&i)
+                        && status == "2"
+                    {
+                        latencies.push(at.saturating_duration_since(*t0).as_secs_f64() * 1000.0);
                     }
                 }
                 _ => break,

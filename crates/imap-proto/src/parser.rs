@@ -380,6 +380,17 @@ pub(crate) fn text(raw: Cow<'_, [u8]>) -> Result<String> {
     String::from_utf8(raw.into_owned()).map_err(|_| ErrorKind::InvalidUtf8)
 }
 
+/// Why a mailbox name or pattern did not decode: a malformed command (BAD), or a well-formed
+/// string that is not modified UTF-7 (RFC 3501 §5.1.3), which names no mailbox (NO).
+enum Undecodable {
+    Bad(ErrorKind),
+    NotModifiedUtf7(String),
+}
+
+/// The LIST pattern of a string that is not modified UTF-7: it matches no mailbox name, since
+/// none holds a control character.
+pub const NO_MAILBOX_PATTERN: &str = "\u{0}";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -422,13 +433,3 @@ mod tests {
     }
 }
 
-/// Why a mailbox name or pattern did not decode: a malformed command (BAD), or a well-formed
-/// string that is not modified UTF-7 (RFC 3501 §5.1.3), which names no mailbox (NO).
-enum Undecodable {
-    Bad(ErrorKind),
-    NotModifiedUtf7(String),
-}
-
-/// The LIST pattern of a string that is not modified UTF-7: it matches no mailbox name, since
-/// none holds a control character.
-pub const NO_MAILBOX_PATTERN: &str = "\u{0}";

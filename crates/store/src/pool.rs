@@ -10,6 +10,8 @@ use crate::sql::Conn;
 use crate::sqlite::SqliteConn;
 use crate::{Error, Result};
 
+// A pool holds a few of these, each a whole connection: boxing the larger saves nothing.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum PooledConn {
     Sqlite(SqliteConn),
     Postgres(PgConn),

@@ -109,7 +109,7 @@ pub async fn fetch(s: &mut Session, tag: &Tag, f: FetchCommand) {
                 },
                 _ => Vec::new(),
             };
-            let mut summary = relais_mail::summary::Summary::of(&it);
+            let mut summary = relais_mail::summary::Summary::of(it);
             if !s.utf8 {
                 convert::downgrade(&mut summary);
             }
