@@ -432,4 +432,3 @@ mod tests {
         assert!(p.nz_number().is_err());
     }
 }
-
