@@ -240,13 +240,16 @@ pub async fn restore(data: &Path, config: &Config, path: &Path) -> Result<()> {
     let mut progress = Progress::new("restore", manifest.referenced.unwrap_or(manifest.blobs).bytes);
     let mut batch = BlobBatch::default();
     let mut reader = BlobReader::default();
+    let mut writing = InFlight::default();
     for (_, at) in &blobs {
         let content = reader.read(at)?;
         progress.blob(content.len() as u64);
         if let Some(full) = batch.add(content) {
-            store.restore_blobs(full).await?;
+            let store = store.clone();
+            writing.next(async move { store.restore_blobs(full).await }).await?;
         }
     }
+    writing.finish().await?;
     store.restore_blobs(batch.contents).await?;
     let mut messages = Vec::new();
     // A backup of an older schema has only the tables that schema had.
@@ -425,6 +428,7 @@ async fn restore_table(
         Default::default()
     };
     let mut chunk = Vec::with_capacity(RESTORE_CHUNK);
+    let mut writing = InFlight::default();
     for line in lines {
         let values: Vec<serde_json::Value> = serde_json::from_str(&line?)?;
         let row = values.into_iter().map(from_json).collect::<Result<Vec<_>>>()?;
@@ -437,12 +441,38 @@ async fn restore_table(
         chunk.push(row);
         if chunk.len() == RESTORE_CHUNK {
             progress.rows(chunk.len() as u64);
-            store.restore_rows(table.to_owned(), columns.clone(), std::mem::take(&mut chunk)).await?;
+            let (store, table, columns, rows) =
+                (store.clone(), table.to_owned(), columns.clone(), std::mem::take(&mut chunk));
+            writing.next(async move { store.restore_rows(table, columns, rows).await }).await?;
         }
     }
+    writing.finish().await?;
     progress.rows(chunk.len() as u64);
     store.restore_rows(table.to_owned(), columns, chunk).await?;
     Ok(())
+}
+
+/// One store write in flight while the caller reads and decodes what the next one writes: the
+/// writer thread and the reading run on two cores instead of taking turns. A write's error
+/// comes back at the next call (or at `finish`), before anything more is written.
+#[derive(Default)]
+struct InFlight(Option<tokio::task::JoinHandle<relais_store::Result<()>>>);
+
+impl InFlight {
+    /// Waits for the write before, then starts `write`.
+    async fn next(&mut self, write: impl Future<Output = relais_store::Result<()>> + Send + 'static) -> Result<()> {
+        self.finish().await?;
+        self.0 = Some(tokio::spawn(write));
+        Ok(())
+    }
+
+    /// Waits for the write in flight, if any.
+    async fn finish(&mut self) -> Result<()> {
+        if let Some(write) = self.0.take() {
+            write.await.context("a restore write stopped")??;
+        }
+        Ok(())
+    }
 }
 
 /// Rebuilds the full-text index of the restored messages, from their content and summary,
@@ -456,6 +486,7 @@ async fn reindex(
 ) -> Result<()> {
     let places = Arc::new(places);
     let mut reader = Some(BlobReader::default());
+    let mut writing = InFlight::default();
     for batch in messages.chunks(200) {
         let batch: Vec<(ItemId, String, String)> = batch.to_vec();
         let (places, mut blobs) = (places.clone(), reader.take().unwrap_or_default());
@@ -483,16 +514,20 @@ async fn reindex(
         })
         .await??;
         reader = Some(blobs);
-        store
-            .write(move |tx| {
-                for (id, text) in &texts {
-                    tx.reindex_text(*id, text)?;
-                }
-                Ok(())
-            })
-            .await?;
+        let store = store.clone();
+        let write = async move {
+            store
+                .write(move |tx| {
+                    for (id, text) in &texts {
+                        tx.reindex_text(*id, text)?;
+                    }
+                    Ok(())
+                })
+                .await
+        };
+        writing.next(write).await?;
     }
-    Ok(())
+    writing.finish().await
 }
 
 /// Writes a snapshot into the backup directory, hashing each table file as it goes.
