@@ -192,17 +192,25 @@ impl Jmap {
         if body.len() as u64 > self.config.max_size_request {
             return Reply::problem(&Problem::Limit("maxSizeRequest"));
         }
-        let Some(_slot) = self.slot(principal.id, false) else {
-            return Reply::problem(&Problem::Limit("maxConcurrentRequests"));
-        };
         let request = match request::parse(body, self.config.max_calls_in_request) {
             Ok(r) => r,
             Err(p) => return Reply::problem(&p),
         };
-        if let Some(unknown) = request.using.iter().find(|c| !CAPABILITIES.contains(&c.as_str())) {
-            return Reply::problem(&Problem::UnknownCapability(unknown.clone()));
+        match self.execute(principal, request).await {
+            Ok(response) => Reply::json(200, &response),
+            Err(p) => Reply::problem(&p),
         }
-        let response = methods::run(self, principal, request).await;
-        Reply::json(200, &response)
+    }
+
+    /// Runs a parsed Request: the one executor of every transport (`api` over HTTP). Takes a slot among the account's concurrent requests, checks `using`,
+    /// and answers the Response object (RFC 8620 §3.4).
+    pub(crate) async fn execute(&self, principal: &Principal, request: request::Request) -> Result<Value, Problem> {
+        let Some(_slot) = self.slot(principal.id, false) else {
+            return Err(Problem::Limit("maxConcurrentRequests"));
+        };
+        if let Some(unknown) = request.using.iter().find(|c| !CAPABILITIES.contains(&c.as_str())) {
+            return Err(Problem::UnknownCapability(unknown.clone()));
+        }
+        Ok(methods::run(self, principal, request).await)
     }
 }
