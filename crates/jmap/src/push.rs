@@ -144,6 +144,17 @@ impl StateFeed {
         Some(self.tell(&states, |_| true))
     }
 
+    /// The accounts whose states moved since `push_state` (RFC 8887 §4.3.5.2); `None` when none
+    /// did. A pushState that is not one of ours names every account.
+    pub(crate) async fn since(&mut self, push_state: &str) -> Option<Change> {
+        let known = parse_push_state(push_state);
+        let states = self.states().await?;
+        // What the client knows is told already.
+        self.told.extend(states.iter().filter(|(a, m)| known.get(a) == Some(m)));
+        let change = self.tell(&states, |a| known.get(&a) != states.get(&a));
+        (!change.changed.is_empty()).then_some(change)
+    }
+
     /// Waits for commits of followed accounts touching followed types, and answers the
     /// accounts whose states moved; `None` when the store's notifications end or its state
     /// cannot be read. Cancel-safe: a notification received is kept until told.
@@ -223,6 +234,15 @@ impl StateFeed {
     }
 }
 
+/// The states a pushState names (`account:modseq,…`); nothing for one that is not ours.
+fn parse_push_state(s: &str) -> BTreeMap<AccountId, Modseq> {
+    let pair = |p: &str| {
+        let (a, m) = p.split_once(':')?;
+        Some((AccountId(a.parse().ok()?), Modseq(m.parse().ok()?)))
+    };
+    s.split(',').map(pair).collect::<Option<BTreeMap<_, _>>>().unwrap_or_default()
+}
+
 /// One EventSource connection: its feed, and whether it has begun and ended.
 pub struct EventSource {
     feed: StateFeed,
@@ -295,6 +315,15 @@ mod tests {
         assert_eq!(Params::parse("types=*&closeafter=no&ping=0", (5, 600)).unwrap().ping, 0);
         for bad in ["", "types=*&closeafter=maybe&ping=1", "types=*&closeafter=no", "types=*&closeafter=no&ping=x"] {
             assert!(Params::parse(bad, (5, 600)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn push_states() {
+        let both = BTreeMap::from([(AccountId(1), Modseq(57)), (AccountId(3), Modseq(12))]);
+        assert_eq!(parse_push_state("1:57,3:12"), both);
+        for theirs in ["", "x", "1:57,", "1:-2", "a1:57", "1:57,3"] {
+            assert!(parse_push_state(theirs).is_empty(), "{theirs}");
         }
     }
 }
