@@ -1,8 +1,8 @@
 //! JMAP over WebSocket (RFC 8887) against the real binary on real sockets: the session's
 //! capability, the handshake (subprotocol, credentials), requests answered with their ids,
 //! RequestErrors that leave the connection usable, push woken by an SMTP delivery, binary and
-//! oversized messages, a silent peer dropped, and WebSocket connections counted against the
-//! HTTP listener's per-address limit.
+//! oversized messages, a silent peer dropped, WebSocket connections counted against the HTTP
+//! listener's per-address limit, and closed when the server stops.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -239,8 +239,8 @@ async fn ask_silently(ws: &mut Ws, message: Value) -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn silent_peers_dropped_and_connections_counted() {
-    let server = server();
+async fn silent_peers_dropped_connections_counted_and_closed_at_shutdown() {
+    let mut server = server();
     let http = server.addr("http");
     // A peer that never answers the pings (1 s apart) is dropped after two intervals.
     let mut raw = TcpStream::connect(http).await.unwrap();
@@ -279,6 +279,9 @@ async fn silent_peers_dropped_and_connections_counted() {
         if let Ok(mut ws) = connect(http, Some("jmap"), Some(ANN)).await {
             let r = ask(&mut ws, json!({"@type": "Request", "id": "ok", "using": [CORE], "methodCalls": []})).await;
             assert_eq!(r["requestId"], "ok");
+            // The server's shutdown closes its WebSockets with 1001 and exits cleanly.
+            assert!(server.stop().success());
+            assert_eq!(close_code(&mut ws).await, Some(CloseCode::Away));
             break;
         }
         assert!(tokio::time::Instant::now() < deadline, "the place was not given back");
