@@ -17,6 +17,9 @@ pub enum Problem {
     NotRequest(String),
     /// `limit`: a request limit was passed; names the limit.
     Limit(&'static str),
+    /// `serverFail`: the server could not answer (over WebSocket, where no HTTP status says
+    /// so); the cause is logged, not sent.
+    ServerFail,
 }
 
 impl Problem {
@@ -29,6 +32,7 @@ impl Problem {
             Problem::NotJson(d) => ("notJSON", 400, format!("the request is not JSON: {d}"), None),
             Problem::NotRequest(d) => ("notRequest", 400, format!("the request is not a JMAP request: {d}"), None),
             Problem::Limit(l) => ("limit", 400, format!("the request is over the limit {l}"), Some(*l)),
+            Problem::ServerFail => ("serverFail", 500, "the server failed; see its log".to_owned(), None),
         };
         let mut body = json!({
             "type": format!("urn:ietf:params:jmap:error:{kind}"),

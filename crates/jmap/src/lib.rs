@@ -9,6 +9,8 @@
 //!   resolved against earlier responses, each dispatched by the one table in `methods`.
 //! - [`Jmap::upload`] / [`Jmap::download`]: blobs (`blob`), content-addressed in the store.
 //! - [`Jmap::event_source`]: push (`push`), woken by the store's per-account notifications.
+//! - [`Jmap::websocket`]: one WebSocket connection's messages (`websocket`, RFC 8887): requests
+//!   run by the same executor as [`Jmap::api`], and pushes from the same producer as EventSource.
 //!
 //! State strings are the account's modseq (every committed write bumps it once); `/changes`
 //! reads the store's change log, and a state older than its window is cannotCalculateChanges.
@@ -21,6 +23,7 @@ mod methods;
 pub mod push;
 pub mod request;
 mod session;
+pub mod websocket;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -37,8 +40,10 @@ pub const MAIL: &str = "urn:ietf:params:jmap:mail";
 pub const SUBMISSION: &str = "urn:ietf:params:jmap:submission";
 pub const VACATION: &str = "urn:ietf:params:jmap:vacationresponse";
 pub const QUOTA: &str = "urn:ietf:params:jmap:quota";
+/// JMAP over WebSocket (RFC 8887): a capability of the session only, no account has it.
+pub const WEBSOCKET: &str = "urn:ietf:params:jmap:websocket";
 
-/// The capabilities offered, in the session's order.
+/// The capabilities of accounts, in the session's order (the session adds [`WEBSOCKET`]).
 pub const CAPABILITIES: [&str; 5] = [CORE, MAIL, SUBMISSION, VACATION, QUOTA];
 
 /// The limits announced in the session (RFC 8620 §2 `urn:ietf:params:jmap:core`) and enforced.
@@ -192,17 +197,27 @@ impl Jmap {
         if body.len() as u64 > self.config.max_size_request {
             return Reply::problem(&Problem::Limit("maxSizeRequest"));
         }
-        let Some(_slot) = self.slot(principal.id, false) else {
-            return Reply::problem(&Problem::Limit("maxConcurrentRequests"));
-        };
         let request = match request::parse(body, self.config.max_calls_in_request) {
             Ok(r) => r,
             Err(p) => return Reply::problem(&p),
         };
-        if let Some(unknown) = request.using.iter().find(|c| !CAPABILITIES.contains(&c.as_str())) {
-            return Reply::problem(&Problem::UnknownCapability(unknown.clone()));
+        match self.execute(principal, request).await {
+            Ok(response) => Reply::json(200, &response),
+            Err(p) => Reply::problem(&p),
         }
-        let response = methods::run(self, principal, request).await;
-        Reply::json(200, &response)
+    }
+
+    /// Runs a parsed Request: the one executor of both transports, HTTP (`api`) and WebSocket
+    /// (`websocket`). Takes a slot among the account's concurrent requests, checks `using`,
+    /// and answers the Response object (RFC 8620 §3.4).
+    pub(crate) async fn execute(&self, principal: &Principal, request: request::Request) -> Result<Value, Problem> {
+        let Some(_slot) = self.slot(principal.id, false) else {
+            return Err(Problem::Limit("maxConcurrentRequests"));
+        };
+        let offered = |c: &&String| CAPABILITIES.contains(&c.as_str()) || c.as_str() == WEBSOCKET;
+        if let Some(unknown) = request.using.iter().find(|c| !offered(c)) {
+            return Err(Problem::UnknownCapability(unknown.clone()));
+        }
+        Ok(methods::run(self, principal, request).await)
     }
 }

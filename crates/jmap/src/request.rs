@@ -33,11 +33,22 @@ const MAX_DEPTH: usize = 64;
 
 /// Parses a request body within `max_calls` method calls.
 pub fn parse(body: &[u8], max_calls: usize) -> Result<Request, Problem> {
+    let Value::Object(map) = bounded_json(body)? else { return Err(Problem::NotRequest("not an object".into())) };
+    from_object(map, max_calls)
+}
+
+/// The JSON of a body, within the nesting bound: notJSON or notRequest otherwise.
+pub fn bounded_json(body: &[u8]) -> Result<Value, Problem> {
     let value: Value = serde_json::from_slice(body).map_err(|e| Problem::NotJson(e.to_string()))?;
     if depth(&value) > MAX_DEPTH {
         return Err(Problem::NotRequest(format!("nested deeper than {MAX_DEPTH} levels")));
     }
-    let Value::Object(mut map) = value else { return Err(Problem::NotRequest("not an object".into())) };
+    Ok(value)
+}
+
+/// A Request from its JSON object, within `max_calls` method calls; members other than the
+/// Request's own are ignored (a WebSocket message's `@type` and `id`, RFC 8887 §4.3.2).
+pub fn from_object(mut map: Map<String, Value>, max_calls: usize) -> Result<Request, Problem> {
     let using = match map.remove("using") {
         Some(Value::Array(list)) => list
             .into_iter()

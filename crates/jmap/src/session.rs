@@ -1,14 +1,14 @@
 //! The session resource (RFC 8620 §2): capabilities and limits, the accounts the actor
 //! reaches (its own and the sharing ones, with isReadOnly), primaryAccounts, and absolute
-//! URLs for the API, downloads, uploads and EventSource. Its state changes when the set of
-//! accounts or their writability changes.
+//! URLs for the API, downloads, uploads, EventSource and WebSocket (RFC 8887 §4). Its state
+//! changes when the set of accounts or their writability changes.
 
 use relais_store::Principal;
 use serde_json::{Map, Value, json};
 
 use crate::account::{Account, accounts};
 use crate::error::MethodError;
-use crate::{CAPABILITIES, CORE, Jmap, MAIL, Origin, QUOTA, SUBMISSION, VACATION, ids};
+use crate::{CAPABILITIES, CORE, Jmap, MAIL, Origin, QUOTA, SUBMISSION, VACATION, WEBSOCKET, ids};
 
 /// The sort properties Email/query takes (RFC 8621 §4.4.2).
 pub const EMAIL_SORTS: [&str; 8] =
@@ -38,6 +38,9 @@ pub(crate) async fn session(jmap: &Jmap, principal: &Principal, origin: &Origin)
     for cap in &CAPABILITIES[1..] {
         capabilities.insert((*cap).into(), json!({}));
     }
+    // RFC 8887 §4: the endpoint, ws:// or wss:// as the client reached the API.
+    let ws_base = origin.0.replacen("https://", "wss://", 1).replacen("http://", "ws://", 1);
+    capabilities.insert(WEBSOCKET.into(), json!({ "url": format!("{ws_base}/jmap/ws"), "supportsPush": true }));
     let mut accounts_json = Map::new();
     for a in &list {
         accounts_json.insert(ids::account(a.id), account_json(a));

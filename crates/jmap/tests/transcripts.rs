@@ -3,7 +3,8 @@
 //! method-level errors of §3.6, /get, /changes (and cannotCalculateChanges once the change log
 //! is trimmed), /set with ifInState, /query windows, Mailbox, Thread, Email (bodies, body
 //! values, header forms), Email/set keywords and mailboxIds patches, Email/import, sending with
-//! EmailSubmission and onSuccessUpdateEmail, VacationResponse, and what another account sees.
+//! EmailSubmission and onSuccessUpdateEmail, VacationResponse, what another account sees, and
+//! the messages of a WebSocket (RFC 8887).
 
 use std::time::Duration;
 
@@ -825,6 +826,51 @@ async fn event_source(f: Fresh) {
     assert_eq!(ping.err().map(|r| r.status), Some(400), "ping is required");
 }
 on_both_backends!(event_source_on, event_source);
+
+/// RFC 8887 §4.3: a WebSocket's messages — a Request answered with its id by the API's
+/// executor, RequestErrors, push enabled for Email and woken by the account's commit (not by
+/// another's), disabled, and a pushState that brings back what was missed.
+async fn websocket_messages(f: Fresh) {
+    let w = world(&f).await;
+    let mut ws = w.jmap.websocket(w.ann.clone());
+    let json_of = |out: Vec<String>| -> Vec<Value> { out.iter().map(|m| serde_json::from_str(m).unwrap()).collect() };
+    let echo = json!({"@type": "Request", "id": "R1", "using": USING, "methodCalls": [["Core/echo", {"a": 1}, "c"]]});
+    let r = json_of(ws.answer(echo.to_string().as_bytes()).await);
+    assert_eq!(r.len(), 1);
+    assert_eq!((r[0]["@type"].as_str(), r[0]["requestId"].as_str()), (Some("Response"), Some("R1")));
+    assert_eq!(r[0]["methodResponses"], json!([["Core/echo", {"a": 1}, "c"]]));
+    let r = json_of(ws.answer(br#"{"@type":"Request","id":"R2","using":["urn:example:no"],"methodCalls":[]}"#).await);
+    assert_eq!((r[0]["@type"].as_str(), r[0]["requestId"].as_str()), (Some("RequestError"), Some("R2")));
+    assert_eq!(r[0]["type"], "urn:ietf:params:jmap:error:unknownCapability");
+
+    assert!(ws.answer(br#"{"@type":"WebSocketPushEnable","dataTypes":["Email"]}"#).await.is_empty());
+    w.append(&w.bob, "INBOX", OTHER, &[]).await;
+    let quiet = tokio::time::timeout(Duration::from_millis(300), ws.next_push()).await;
+    assert!(quiet.is_err(), "another account's commit pushes nothing");
+    w.append(&w.ann, "INBOX", OTHER, &[]).await;
+    let change = tokio::time::timeout(Duration::from_secs(10), ws.next_push()).await.unwrap().unwrap();
+    let change: Value = serde_json::from_str(&change).unwrap();
+    let a = acc(&w.ann);
+    assert_eq!(change["@type"], "StateChange");
+    assert_eq!(change["changed"].as_object().unwrap().len(), 1);
+    assert_eq!(change["changed"][&a].as_object().unwrap().keys().collect::<Vec<_>>(), ["Email"]);
+    let push_state = change["pushState"].as_str().unwrap().to_owned();
+
+    assert!(ws.answer(br#"{"@type":"WebSocketPushDisable"}"#).await.is_empty());
+    w.append(&w.ann, "INBOX", FIRST, &[]).await;
+    let quiet = tokio::time::timeout(Duration::from_millis(300), ws.next_push()).await;
+    assert!(quiet.is_err(), "nothing is pushed while push is off");
+    let enable = json!({"@type": "WebSocketPushEnable", "dataTypes": null, "pushState": push_state});
+    let missed = json_of(ws.answer(enable.to_string().as_bytes()).await);
+    let email = |v: &Value| v["changed"][&a]["Email"].as_str().unwrap().parse::<u64>().unwrap();
+    assert_eq!(missed.len(), 1);
+    assert!(email(&missed[0]) > email(&change));
+    assert_eq!(missed[0]["changed"][&a].as_object().unwrap().len(), 4, "every type for dataTypes null");
+    // The pushState of now: nothing missed, nothing sent.
+    let now = json!({"@type": "WebSocketPushEnable", "pushState": missed[0]["pushState"]});
+    assert!(ws.answer(now.to_string().as_bytes()).await.is_empty());
+}
+on_both_backends!(websocket_messages_on, websocket_messages);
 
 /// RFC 8621 §7.5: onSuccessDestroyEmail destroys the sent draft; a submission naming no
 /// recipient is refused with noRecipients and nothing is sent.

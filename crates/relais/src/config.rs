@@ -455,6 +455,9 @@ pub struct Http {
     /// head (request line and headers) and is what a connection parked on a long request (an
     /// ActiveSync Ping) holds; bodies stream through it whatever their size.
     pub read_buffer: usize,
+    /// Seconds between pings on a JMAP WebSocket; a peer heard from in none of two intervals
+    /// is dropped.
+    pub websocket_ping_secs: u64,
 }
 
 impl Default for Http {
@@ -469,6 +472,7 @@ impl Default for Http {
             body_memory_budget: 256 * 1024 * 1024,
             body_budget_wait_ms: 2000,
             read_buffer: 64 * 1024,
+            websocket_ping_secs: 60,
         }
     }
 }

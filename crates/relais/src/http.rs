@@ -28,7 +28,7 @@ const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
 
 pub(crate) type Body = Full<Bytes>;
 
-fn text_response(status: StatusCode, body: &'static str) -> Response<Body> {
+pub(crate) fn text_response(status: StatusCode, body: &'static str) -> Response<Body> {
     let mut r = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
     *r.status_mut() = status;
     r.headers_mut()
@@ -133,17 +133,26 @@ pub(crate) fn body_refused(e: BodyError, unread: bool) -> Response<Body> {
     r
 }
 
+/// What a request's handler knows of its connection.
+#[derive(Clone)]
+pub(crate) struct Conn {
+    pub peer: SocketAddr,
+    pub tls: bool,
+    /// Streaming answers (JMAP EventSource and WebSocket) end when the server stops.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
+    /// Where a WebSocket handshake's route leaves the session the connection becomes.
+    pub upgrade: crate::http_jmap_ws::Upgrade,
+}
+
 async fn route(
     state: Arc<State>,
     req: Request<Incoming>,
-    peer: SocketAddr,
-    tls: bool,
-    stopping: tokio::sync::watch::Receiver<bool>,
+    conn: Conn,
 ) -> Result<Response<crate::http_jmap::Wire>, Infallible> {
     if crate::http_jmap::is_path(req.uri().path()) {
-        return Ok(Box::pin(crate::http_jmap::answer(state, req, peer, tls, stopping)).await);
+        return Ok(Box::pin(crate::http_jmap::answer(state, req, conn)).await);
     }
-    Ok(Box::pin(route_whole(state, req, peer, tls)).await?.map(http_body_util::Either::Left))
+    Ok(Box::pin(route_whole(state, req, conn.peer, conn.tls)).await?.map(http_body_util::Either::Left))
 }
 
 /// The routes whose answers are whole bodies.
@@ -178,21 +187,23 @@ async fn route_whole(
 }
 
 /// Serves one connection until it closes or the server shuts down (then finishes the
-/// request in flight and closes).
+/// request in flight and closes). A connection upgraded to a WebSocket goes on as its session
+/// in this same task: it stays counted against the listener's limits until it ends.
 pub async fn serve<S>(stream: S, peer: SocketAddr, tls: bool, state: Arc<State>, mut shutdown: Shutdown)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let header_timeout = state.config.http.header_timeout_secs.max(1);
     let state_read_buffer = state.config.http.read_buffer.max(8192);
-    // Streaming answers (JMAP EventSource) end when the server stops.
-    let stopping = shutdown.signal();
-    let service = hyper::service::service_fn(move |req| route(state.clone(), req, peer, tls, stopping.clone()));
+    let upgrade = crate::http_jmap_ws::Upgrade::default();
+    let conn = Conn { peer, tls, stopping: shutdown.signal(), upgrade: upgrade.clone() };
+    let service = hyper::service::service_fn(move |req| route(state.clone(), req, conn.clone()));
     let conn = hyper::server::conn::http1::Builder::new()
         .max_buf_size(state_read_buffer)
         .header_read_timeout(Duration::from_secs(header_timeout))
         .timer(hyper_util::rt::TokioTimer::new())
-        .serve_connection(TokioIo::new(stream), service);
+        .serve_connection(TokioIo::new(stream), service)
+        .with_upgrades();
     tokio::pin!(conn);
     tokio::select! {
         r = conn.as_mut() => {
@@ -204,5 +215,9 @@ where
             conn.as_mut().graceful_shutdown();
             let _ = conn.await;
         }
+    }
+    let session = upgrade.lock().ok().and_then(|mut s| s.take());
+    if let Some(session) = session {
+        session.await;
     }
 }

@@ -1,14 +1,13 @@
 //! JMAP on the HTTP router (RFC 8620): `/.well-known/jmap` (the session), `/jmap/api`,
-//! `/jmap/upload/{accountId}/`, `/jmap/download/{accountId}/{blobId}/{name}?type=` and
-//! `/jmap/eventsource`. The credentials are checked as for DAV and ActiveSync (HTTP Basic over
-//! TLS, the loopback exception as configured, failed logins throttled by the directory)
-//! before the body is read; the body is read within the HTTP limits (past `maxSizeRequest`
-//! the answer is JMAP's `limit` problem); `relais_jmap` does the rest. EventSource answers stream: a task per
-//! connection waits on the account's notifications and feeds the response body, and ends when
-//! the client goes.
+//! `/jmap/upload/{accountId}/`, `/jmap/download/{accountId}/{blobId}/{name}?type=`,
+//! `/jmap/eventsource` and `/jmap/ws` (WebSocket, RFC 8887: `http_jmap_ws`). The credentials
+//! are checked as for DAV and ActiveSync (HTTP Basic over TLS, the loopback exception as
+//! configured, failed logins throttled by the directory) before the body is read; the body is
+//! read within the HTTP limits (past `maxSizeRequest` the answer is JMAP's `limit` problem);
+//! `relais_jmap` does the rest. EventSource answers stream: a task per connection waits on the
+//! account's notifications and feeds the response body, and ends when the client goes.
 
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -18,7 +17,7 @@ use hyper::body::{Body as _, Bytes, Frame, Incoming};
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 
-use crate::http::{Body, body_refused, refuse};
+use crate::http::{Body, Conn, body_refused, refuse};
 use crate::serve::State;
 
 /// A response body: whole, or an EventSource stream.
@@ -74,14 +73,9 @@ fn origin(state: &State, headers: &hyper::HeaderMap, tls: bool) -> relais_jmap::
     relais_jmap::Origin(format!("{}://{host}", if tls { "https" } else { "http" }))
 }
 
-pub async fn answer(
-    state: Arc<State>,
-    req: Request<Incoming>,
-    peer: SocketAddr,
-    tls: bool,
-    stopping: tokio::sync::watch::Receiver<bool>,
-) -> Response<Wire> {
-    let (parts, body) = req.into_parts();
+pub(crate) async fn answer(state: Arc<State>, req: Request<Incoming>, conn: Conn) -> Response<Wire> {
+    let Conn { peer, tls, stopping, upgrade } = conn;
+    let (mut parts, body) = req.into_parts();
     let announced = body.size_hint().exact();
     let principal = match state.dav.authenticate(&parts.headers, tls, peer.ip()).await {
         Ok(p) => p,
@@ -125,6 +119,7 @@ pub async fn answer(
             Ok(source) => event_stream(source, stopping),
             Err(r) => reply(r),
         },
+        (&Method::GET, ["jmap", "ws"]) => crate::http_jmap_ws::open(&state, &mut parts, principal, &upgrade, stopping),
         _ => left(refuse(relais_dav::Reply::new(StatusCode::NOT_FOUND), body, announced).await),
     }
 }
@@ -159,7 +154,7 @@ fn event_stream(
 }
 
 /// Returns once the server is stopping.
-async fn stopped(rx: &mut tokio::sync::watch::Receiver<bool>) {
+pub(crate) async fn stopped(rx: &mut tokio::sync::watch::Receiver<bool>) {
     loop {
         if *rx.borrow_and_update() {
             return;
