@@ -5,14 +5,15 @@
 //! values, header forms), Email/set keywords and mailboxIds patches, Email/import, sending with
 //! EmailSubmission and onSuccessUpdateEmail, VacationResponse, and what another account sees.
 
+mod common;
+
 use std::time::Duration;
 
 use relais_directory::access::{Actor, Protocol, Rights};
-use relais_directory::{AuthConfig, Directory};
 use relais_jmap::{Jmap, JmapConfig};
 use relais_mail::Mailer;
 use relais_mail::mailbox::{Folders, NewMessage};
-use relais_store::{CollectionId, Principal, PrincipalKind, Role};
+use relais_store::{CollectionId, Principal};
 use relais_testkit::backends::Fresh;
 use relais_testkit::on_both_backends;
 use serde_json::{Value, json};
@@ -32,11 +33,7 @@ struct World {
 }
 
 async fn world(f: &Fresh) -> World {
-    let dir = Directory::new(f.store.clone(), AuthConfig::default());
-    dir.add_domain("example.com").await.unwrap();
-    let ann = dir.add_principal(PrincipalKind::User, "ann@example.com", "Ann", Some("pw"), Role::User).await.unwrap();
-    let bob = dir.add_principal(PrincipalKind::User, "bob@example.com", "Bob", Some("pw"), Role::User).await.unwrap();
-    let mailer = Mailer::new(f.store.clone(), dir, "mail.test", Duration::from_secs(60));
+    let (mailer, ann, bob) = common::ann_and_bob(f).await;
     let config = JmapConfig { max_calls_in_request: 8, max_objects_in_get: 50, ..JmapConfig::default() };
     World { jmap: Jmap::new(mailer.clone(), config), mailer, ann, bob }
 }

@@ -11,6 +11,7 @@ mod email_query;
 mod email_set;
 mod identity;
 mod mailbox;
+mod query;
 mod quota;
 mod search_snippet;
 mod set;
