@@ -9,8 +9,8 @@
 
 use relais_directory::access::{self, Actor, Rights};
 use relais_store::{
-    AccountId, BlobHash, Collection, CollectionId, CollectionKind, DataType, ItemId, Modseq, NewCollection, ReadTx,
-    WriteTx,
+    AccountId, BlobHash, Collection, CollectionId, CollectionKind, DataType, Item, ItemId, Modseq, NewCollection,
+    ReadTx, WriteTx,
 };
 
 use crate::resources::check;
@@ -118,6 +118,45 @@ pub enum Removal {
     HasContents,
 }
 
+/// The ids of the cards of `account` that `actor` may read, without their content (what a
+/// shared account's /changes may name).
+pub fn card_ids(r: &mut ReadTx<'_>, actor: &Actor, account: AccountId) -> relais_store::Result<Vec<ItemId>> {
+    Ok(card_items(r, actor, account, None)?.into_iter().map(|i| i.id).collect())
+}
+
+/// The items of the cards of `account` that `actor` may read: those of `ids`, or all.
+fn card_items(
+    r: &mut ReadTx<'_>,
+    actor: &Actor,
+    account: AccountId,
+    ids: Option<Vec<ItemId>>,
+) -> relais_store::Result<Vec<Item>> {
+    let readable: Vec<CollectionId> = address_books(r, actor, account)?
+        .into_iter()
+        .filter(|b| b.may(Rights::READ_ITEMS))
+        .map(|b| b.collection.id)
+        .collect();
+    let mut items = Vec::new();
+    match ids {
+        Some(ids) => {
+            for id in ids {
+                match r.item(id) {
+                    Ok(i) if i.data_type == DataType::Contact => items.push(i),
+                    Ok(_) | Err(relais_store::Error::NotFound(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            items.retain(|i| i.collection.is_some_and(|c| readable.contains(&c)));
+        }
+        None => {
+            for b in readable {
+                items.extend(r.items_in(b)?);
+            }
+        }
+    }
+    Ok(items)
+}
+
 /// A DAV name for a new card with `uid`: the UID when it is a safe path segment, else its hash.
 pub fn card_name(uid: &str) -> String {
     let safe = !uid.is_empty()
@@ -159,35 +198,7 @@ impl Groupware {
     /// ones left out), or every card of every address book it may read.
     pub async fn cards(&self, actor: &Actor, account: AccountId, ids: Option<Vec<ItemId>>) -> Result<Vec<Card>> {
         let actor = actor.clone();
-        let items = self
-            .store
-            .read(move |r| {
-                let readable: Vec<CollectionId> = address_books(r, &actor, account)?
-                    .into_iter()
-                    .filter(|b| b.may(Rights::READ_ITEMS))
-                    .map(|b| b.collection.id)
-                    .collect();
-                let mut items = Vec::new();
-                match ids {
-                    Some(ids) => {
-                        for id in ids {
-                            match r.item(id) {
-                                Ok(i) if i.data_type == DataType::Contact => items.push(i),
-                                Ok(_) | Err(relais_store::Error::NotFound(_)) => {}
-                                Err(e) => return Err(e),
-                            }
-                        }
-                        items.retain(|i| i.collection.is_some_and(|c| readable.contains(&c)));
-                    }
-                    None => {
-                        for b in readable {
-                            items.extend(r.items_in(b)?);
-                        }
-                    }
-                }
-                Ok(items)
-            })
-            .await?;
+        let items = self.store.read(move |r| card_items(r, &actor, account, ids)).await?;
         let items: Vec<_> = items.into_iter().filter(|i| i.blob.is_some() && i.collection.is_some()).collect();
         let hashes: Vec<BlobHash> = items.iter().filter_map(|i| i.blob.clone()).collect();
         let contents = self.store.blobs(hashes).await?;

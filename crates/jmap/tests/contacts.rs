@@ -352,6 +352,25 @@ async fn shared(f: Fresh) {
     assert_eq!(r["notUpdated"][&card]["type"], "forbidden", "{r}");
     assert_eq!(r["notDestroyed"][&card]["type"], "forbidden");
     assert_eq!(r["notCreated"]["k"]["type"], "forbidden");
+
+    // A second address book Bob may write: a card still does not move out of the read-only
+    // one, and its content is not written either.
+    let work = w.one(&w.ann, "AddressBook/set", json!({"accountId": a, "create": {"w": {"name": "Work"}}})).await;
+    let work = work["created"]["w"]["id"].as_str().unwrap().to_owned();
+    let work_id = relais_store::CollectionId(work[2..].parse().unwrap());
+    let write = (Rights::READ | Rights::WRITE).bits();
+    w.groupware.store().write(move |tx| tx.set_grants(work_id, &[(bob, write)])).await.unwrap();
+    let s = w.jmap.session(&w.bob, &Origin("https://mail.test".into())).await;
+    let s: Value = serde_json::from_slice(&s.body).unwrap();
+    assert_eq!(s["accounts"][&a]["isReadOnly"], false, "a grant to write: {s}");
+    let moved = json!({"accountId": a, "update": {&card: {"name/full": "Moved", "addressBookIds": {&work: true}}}});
+    let r = w.one(&w.bob, "ContactCard/set", moved).await;
+    assert_eq!(r["notUpdated"][&card]["type"], "forbidden", "{r}");
+    let g = w.one(&w.ann, "ContactCard/get", json!({"accountId": a, "ids": [&card]})).await;
+    assert_eq!(
+        (g["list"][0]["name"]["full"].as_str(), g["list"][0]["addressBookIds"].clone()),
+        (Some("Grace Hopper"), json!({ab(&book): true}))
+    );
     let r = w
         .one(
             &w.bob,

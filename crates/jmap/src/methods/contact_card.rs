@@ -81,8 +81,9 @@ pub(crate) async fn changes(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, Meth
     let visible = if account.personal {
         None
     } else {
-        let cards = ctx.jmap.groupware.cards(&ctx.actor, account.id, None).await?;
-        Some(cards.iter().map(|c| c.id.0).collect())
+        let (actor, id) = (ctx.actor.clone(), account.id);
+        let ids = ctx.jmap.store().read(move |r| relais_groupware::address_book::card_ids(r, &actor, id)).await?;
+        Some(ids.into_iter().map(|i| i.0).collect())
     };
     let mut v = log_changes(ctx, &args, &account, DataType::Contact, |i| ids::card(ItemId(i)), visible).await?;
     if let Some(map) = v.as_object_mut() {

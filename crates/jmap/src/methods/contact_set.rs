@@ -16,6 +16,7 @@
 
 use std::collections::BTreeSet;
 
+use relais_directory::access::Rights;
 use relais_groupware::address_book::{AddressBook, Card, card_name};
 use relais_groupware::jscontact::from_jscontact;
 use relais_groupware::resources::Transfer;
@@ -166,12 +167,17 @@ async fn update_one(
     } else {
         None
     };
+    // A move the rights do not allow is refused before the content is written.
+    let moving = target.collection.id != from;
+    if moving && !(target.may(Rights::INSERT) && source.may(Rights::DELETE_ITEMS | Rights::EXPUNGE)) {
+        return Err(SetError::forbidden("no right to move the card between these address books"));
+    }
     let gw = &ctx.jmap.groupware;
     if let Some(text) = rewritten {
         let cond = Condition { if_match: Some(vec![etag(modseq)]), if_none_match: None };
         gw.put(&ctx.actor, &source.collection, &name, text.into_bytes(), cond).await?;
     }
-    if target.collection.id != from {
+    if moving {
         let mode = Transfer { keep_source: false, overwrite: false };
         gw.transfer(&ctx.actor, (&source.collection, name.as_str()), (&target.collection, name.as_str()), mode).await?;
     }
