@@ -121,11 +121,12 @@ async fn address_book_set(f: Fresh) {
         .one(
             &w.ann,
             "AddressBook/set",
-            json!({"accountId": a, "create": {"k": {"name": ""}, "m": {"myRights": {}}},
+            json!({"accountId": a, "create": {"k": {"name": ""}, "l": {"name": "x".repeat(256)}, "m": {"myRights": {}}},
         "update": {&id: {"isDefault": true}}}),
         )
         .await;
     assert_eq!(bad["notCreated"]["k"]["type"], "invalidProperties");
+    assert_eq!(bad["notCreated"]["l"]["properties"], json!(["name"]), "255 octets at most");
     assert_eq!(bad["notCreated"]["m"]["properties"], json!(["myRights"]));
     assert_eq!(bad["notUpdated"][&id]["type"], "invalidProperties");
     let r = w
@@ -197,6 +198,8 @@ async fn cards(f: Fresh) {
     assert_eq!(c["uid"], "jmap-ann-1");
     assert_eq!(c["emails"]["e2"]["address"], "ada@home.test", "{c}");
     assert_eq!(c["nicknames"]["n1"]["name"], "Countess");
+    let q = w.one(&w.ann, "ContactCard/query", json!({"accountId": a, "filter": {"nickname": "COUNT"}})).await;
+    assert_eq!(q["ids"], json!([&id]), "{q}");
     assert_eq!(got["notFound"], json!(["c999999"]));
     let only = w.one(&w.ann, "ContactCard/get", json!({"accountId": a, "ids": [&id], "properties": ["uid"]})).await;
     assert_eq!(only["list"][0], json!({"id": &id, "uid": "jmap-ann-1"}));

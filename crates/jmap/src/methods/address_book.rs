@@ -30,8 +30,9 @@ const PROPERTIES: [&str; 8] =
 /// A card is in exactly one address book: the store keeps an object in one collection.
 const MAX_BOOKS_PER_CARD: u32 = 1;
 
-/// Longest address book name or description taken.
-const MAX_TEXT: usize = 1024;
+/// Longest address book name in octets (RFC 9610 §2), and description taken.
+const MAX_NAME: usize = 255;
+const MAX_DESCRIPTION: usize = 4096;
 
 /// The account's `urn:ietf:params:jmap:contacts` capability (RFC 9610 §1.4.1), where the
 /// actor sees address books.
@@ -161,16 +162,22 @@ pub(crate) async fn set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, Meth
     out.response(ctx, &set).await
 }
 
-/// A name or description as given: a string within bounds (a description may be null).
-fn text(props: &Map<String, Value>, name: &str, nullable: bool) -> Result<Option<Option<String>>, SetError> {
+/// A name or description as given: a string of at most `max` octets without control
+/// characters (a description may be null or empty: none).
+fn text(
+    props: &Map<String, Value>,
+    name: &str,
+    max: usize,
+    nullable: bool,
+) -> Result<Option<Option<String>>, SetError> {
     match props.get(name) {
         None => Ok(None),
         Some(Value::Null) if nullable => Ok(Some(None)),
-        Some(Value::String(s)) if !s.is_empty() && s.len() <= MAX_TEXT && !s.chars().any(char::is_control) => {
+        Some(Value::String(s)) if nullable && s.is_empty() => Ok(Some(None)),
+        Some(Value::String(s)) if !s.is_empty() && s.len() <= max && !s.chars().any(char::is_control) => {
             Ok(Some(Some(s.clone())))
         }
-        Some(Value::String(s)) if nullable && s.is_empty() => Ok(Some(None)),
-        Some(_) => Err(SetError::invalid(name, format!("{name} must be 1–{MAX_TEXT} characters"))),
+        Some(_) => Err(SetError::invalid(name, format!("{name} is 1–{max} octets without control characters"))),
     }
 }
 
@@ -195,10 +202,10 @@ fn edits(props: &Map<String, Value>, creating: bool) -> Result<CollectionProps, 
         }
     }
     let mut p = CollectionProps::default();
-    if let Some(name) = text(props, "name", false)? {
+    if let Some(name) = text(props, "name", MAX_NAME, false)? {
         p.display_name = name;
     }
-    if let Some(d) = text(props, "description", true)? {
+    if let Some(d) = text(props, "description", MAX_DESCRIPTION, true)? {
         p.description = d;
     }
     if let Some(o) = props.get("sortOrder") {
