@@ -305,7 +305,9 @@ async fn query_and_move(f: Fresh) {
         .await;
     assert_eq!((r["ids"].clone(), r["position"].as_u64()), (json!([p3]), Some(2)), "{r}");
 
-    // Moved to Work: the same card, now found there.
+    // Moved to Work: the same card, now found there, and queryChanges says so (RFC 8620 §5.6).
+    let before = q(json!({"inAddressBook": &work}), json!([])).await;
+    assert_eq!((before["ids"].clone(), before["canCalculateChanges"].as_bool()), (json!([]), Some(true)));
     let id = p2.as_str().unwrap();
     let r = w
         .one(
@@ -318,8 +320,18 @@ async fn query_and_move(f: Fresh) {
     assert_eq!(r["updated"][id], Value::Null, "{r}");
     let r = q(json!({"inAddressBook": &work}), json!([])).await;
     assert_eq!(r["ids"], json!([p2]));
-    let r = w.one(&w.ann, "ContactCard/queryChanges", json!({"accountId": a, "sinceQueryState": "1"})).await;
+    let since = before["queryState"].clone();
+    let args =
+        json!({"accountId": a, "filter": {"inAddressBook": &work}, "sinceQueryState": since, "calculateTotal": true});
+    let r = w.one(&w.ann, "ContactCard/queryChanges", args).await;
+    assert_eq!((r["removed"].clone(), r["added"].clone()), (json!([p2]), json!([{"id": p2, "index": 0}])), "{r}");
+    assert_eq!((r["oldQueryState"].clone(), r["total"].as_u64()), (since, Some(1)));
+    let r = w.one(&w.ann, "ContactCard/queryChanges", json!({"accountId": a, "sinceQueryState": "x"})).await;
     assert_eq!(r["type"], "cannotCalculateChanges");
+    let r = w
+        .one(&w.ann, "ContactCard/queryChanges", json!({"accountId": a, "sinceQueryState": "0", "maxChanges": 1}))
+        .await;
+    assert_eq!(r["type"], "tooManyChanges");
 }
 on_both_backends!(query_and_move_on, query_and_move);
 

@@ -2,7 +2,7 @@
 //! book the actor may read (`relais_groupware::address_book`), shown as JSContact (RFC 9553,
 //! `relais_groupware::jscontact`) with its JMAP `id` and `addressBookIds`; a card written over
 //! CardDAV or ActiveSync is the same object. Queries are evaluated on the cards of the
-//! readable address books, converted once per query; queryChanges is cannotCalculateChanges.
+//! readable address books, converted once per query; queryChanges from the change log.
 //!
 //! ```text
 //! ["ContactCard/query", {"accountId": "a1", "filter": {"inAddressBook": "ab3", "text": "ann"},
@@ -12,6 +12,7 @@
 //! ```
 
 use std::cmp::Ordering;
+use std::collections::BTreeSet;
 
 use relais_groupware::ContactCard;
 use relais_groupware::address_book::Card;
@@ -19,12 +20,13 @@ use relais_groupware::jscontact::to_jscontact;
 use relais_store::{DataType, ItemId};
 use serde_json::{Map, Value, json};
 
+use crate::account::Account;
 use crate::error::MethodError;
 use crate::ids;
 use crate::methods::address_book::{books, contacts_account};
-use crate::methods::changes::{changes as log_changes, state};
-use crate::methods::query;
+use crate::methods::changes::{changes as log_changes, parse_state, state};
 use crate::methods::{Args, Ctx};
+use crate::methods::{contact_filter, query};
 
 /// A card read for JMAP: its store facts and its JSContact object (id and addressBookIds in).
 pub(crate) struct Shown {
@@ -141,21 +143,20 @@ fn component(o: &Map<String, Value>, kind: &str) -> String {
         .to_lowercase()
 }
 
-pub(crate) async fn query(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodError> {
-    let account = contacts_account(ctx, &args).await?;
-    let state = state(ctx, account.id).await?;
-    let keys = sort_keys(&args)?;
+/// The cards of the account that the call's filter keeps, in its sort order (ids last).
+async fn results(ctx: &Ctx<'_>, args: &Args, account: &Account) -> Result<Vec<Shown>, MethodError> {
+    let keys = sort_keys(args)?;
     let filter = args.get("filter").cloned();
     if let Some(f) = &filter {
-        crate::methods::contact_filter::check(f)?;
+        contact_filter::check(f)?;
     }
-    let known: Vec<String> = books(ctx, &account).await?.iter().map(|b| ids::address_book(b.collection.id)).collect();
+    let known: Vec<String> = books(ctx, account).await?.iter().map(|b| ids::address_book(b.collection.id)).collect();
     let cards = ctx.jmap.groupware.cards(&ctx.actor, account.id, None).await?;
     let mut rows = shown(cards).await?;
     if let Some(f) = &filter {
         let mut kept = Vec::with_capacity(rows.len());
         for r in rows {
-            if crate::methods::contact_filter::matches(ctx, f, &r, &known)? {
+            if contact_filter::matches(ctx, f, &r, &known)? {
                 kept.push(r);
             }
         }
@@ -167,6 +168,13 @@ pub(crate) async fn query(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, Method
             .find(|o| o.is_ne())
             .unwrap_or_else(|| a.card.id.0.cmp(&b.card.id.0))
     });
+    Ok(rows)
+}
+
+pub(crate) async fn query(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodError> {
+    let account = contacts_account(ctx, &args).await?;
+    let state = state(ctx, account.id).await?;
+    let rows = results(ctx, &args, &account).await?;
     let at = |anchor: &str| {
         let anchor = ctx.id(anchor).and_then(ids::parse_card);
         rows.iter().position(|r| Some(r.card.id) == anchor)
@@ -174,5 +182,46 @@ pub(crate) async fn query(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, Method
     let start = query::start(&args, rows.len(), at)?;
     let page: Vec<String> =
         rows.iter().skip(start).take(query::limit(ctx, &args)?).map(|r| ids::card(r.card.id)).collect();
-    query::page(ctx, &args, &account, state, start, page, rows.len())
+    let mut v = query::page(ctx, &args, &account, state, start, page, rows.len())?;
+    if let Some(map) = v.as_object_mut() {
+        map.insert("canCalculateChanges".into(), Value::Bool(true));
+    }
+    Ok(v)
+}
+
+/// ContactCard/queryChanges (RFC 8620 §5.6) from the change log: every card created, changed
+/// or destroyed since the query state is removed, and those of them in the results now are
+/// added at their index — more than the fewest changes, as §5.6 allows, and exact whatever
+/// the filter and sort (which read only the card and its address book).
+pub(crate) async fn query_changes(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodError> {
+    let account = contacts_account(ctx, &args).await?;
+    let since = args.str("sinceQueryState")?.ok_or_else(|| MethodError::invalid("sinceQueryState is required"))?;
+    let since = parse_state(since).ok_or(MethodError::CannotCalculateChanges)?;
+    let owner = account.id;
+    let log = ctx.jmap.store().read(move |r| r.changes_since(owner, DataType::Contact, since)).await?;
+    let touched: BTreeSet<i64> = log.created.iter().chain(&log.updated).chain(&log.destroyed).copied().collect();
+    if args.uint("maxChanges")?.is_some_and(|max| touched.len() as u64 > max) {
+        return Err(MethodError::TooManyChanges);
+    }
+    let rows = results(ctx, &args, &account).await?;
+    let added: Vec<Value> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| touched.contains(&r.card.id.0))
+        .map(|(index, r)| json!({ "id": ids::card(r.card.id), "index": index }))
+        .collect();
+    let removed: Vec<String> = touched.into_iter().map(|i| ids::card(ItemId(i))).collect();
+    let mut out = json!({
+        "accountId": ids::account(account.id),
+        "oldQueryState": since.0.to_string(),
+        "newQueryState": log.until.0.to_string(),
+        "removed": removed,
+        "added": added,
+    });
+    if args.bool("calculateTotal")?
+        && let Some(map) = out.as_object_mut()
+    {
+        map.insert("total".into(), json!(rows.len()));
+    }
+    Ok(out)
 }

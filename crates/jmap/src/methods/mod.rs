@@ -69,6 +69,7 @@ enum Method {
     ContactCardGet,
     ContactCardChanges,
     ContactCardQuery,
+    ContactCardQueryChanges,
     ContactCardSet,
     ContactCardCopy,
 }
@@ -106,7 +107,7 @@ const TABLE: [(&str, Method, &str); 34] = [
     ("ContactCard/get", Method::ContactCardGet, CONTACTS),
     ("ContactCard/changes", Method::ContactCardChanges, CONTACTS),
     ("ContactCard/query", Method::ContactCardQuery, CONTACTS),
-    ("ContactCard/queryChanges", Method::QueryChanges, CONTACTS),
+    ("ContactCard/queryChanges", Method::ContactCardQueryChanges, CONTACTS),
     ("ContactCard/set", Method::ContactCardSet, CONTACTS),
     ("ContactCard/copy", Method::ContactCardCopy, CONTACTS),
 ];
@@ -220,6 +221,7 @@ async fn dispatch(
         Method::ContactCardGet => Box::pin(contact_card::get(ctx, args)).await,
         Method::ContactCardChanges => Box::pin(contact_card::changes(ctx, args)).await,
         Method::ContactCardQuery => Box::pin(contact_card::query(ctx, args)).await,
+        Method::ContactCardQueryChanges => Box::pin(contact_card::query_changes(ctx, args)).await,
         Method::ContactCardSet => Box::pin(contact_set::set(ctx, args)).await,
         Method::ContactCardCopy => Box::pin(contact_set::copy(ctx, args)).await,
     }
