@@ -325,7 +325,12 @@ async fn query_and_move(f: Fresh) {
         json!({"accountId": a, "filter": {"inAddressBook": &work}, "sinceQueryState": since, "calculateTotal": true});
     let r = w.one(&w.ann, "ContactCard/queryChanges", args).await;
     assert_eq!((r["removed"].clone(), r["added"].clone()), (json!([p2]), json!([{"id": p2, "index": 0}])), "{r}");
-    assert_eq!((r["oldQueryState"].clone(), r["total"].as_u64()), (since, Some(1)));
+    assert_eq!((r["oldQueryState"].clone(), r["total"].as_u64()), (since.clone(), Some(1)));
+    let renamed = json!({"accountId": a, "update": {&work: {"name": "Team"}}});
+    w.one(&w.ann, "AddressBook/set", renamed).await;
+    let args = json!({"accountId": a, "filter": {"inAddressBook": &work}, "sinceQueryState": since});
+    let r = w.one(&w.ann, "ContactCard/queryChanges", args).await;
+    assert_eq!(r["type"], "cannotCalculateChanges", "an address book changed: {r}");
     let r = w.one(&w.ann, "ContactCard/queryChanges", json!({"accountId": a, "sinceQueryState": "x"})).await;
     assert_eq!(r["type"], "cannotCalculateChanges");
     let r = w

@@ -192,16 +192,30 @@ pub(crate) async fn query(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, Method
 /// ContactCard/queryChanges (RFC 8620 §5.6) from the change log: every card created, changed
 /// or destroyed since the query state is removed, and those of them in the results now are
 /// added at their index — more than the fewest changes, as §5.6 allows, and exact whatever
-/// the filter and sort (which read only the card and its address book).
+/// the filter and sort (which read only the card and its address book). After a change of an
+/// address book (its grants too) it is cannotCalculateChanges.
 pub(crate) async fn query_changes(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodError> {
     let account = contacts_account(ctx, &args).await?;
     let since = args.str("sinceQueryState")?.ok_or_else(|| MethodError::invalid("sinceQueryState is required"))?;
     let since = parse_state(since).ok_or(MethodError::CannotCalculateChanges)?;
     let owner = account.id;
-    let log = ctx.jmap.store().read(move |r| r.changes_since(owner, DataType::Contact, since)).await?;
+    let (log, books_changed) = ctx
+        .jmap
+        .store()
+        .read(move |r| {
+            let books = r.changes_since(owner, DataType::AddressBook, since)?;
+            let changed = !(books.created.is_empty() && books.updated.is_empty() && books.destroyed.is_empty());
+            Ok((r.changes_since(owner, DataType::Contact, since)?, changed))
+        })
+        .await?;
     let touched: BTreeSet<i64> = log.created.iter().chain(&log.updated).chain(&log.destroyed).copied().collect();
     if args.uint("maxChanges")?.is_some_and(|max| touched.len() as u64 > max) {
         return Err(MethodError::TooManyChanges);
+    }
+    // An address book changed (its grants among them) may change which cards are readable
+    // without a card changing: the client queries again.
+    if books_changed {
+        return Err(MethodError::CannotCalculateChanges);
     }
     let rows = results(ctx, &args, &account).await?;
     let added: Vec<Value> = rows
