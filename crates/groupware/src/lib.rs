@@ -4,6 +4,9 @@
 //! - `ical`: calendar object resources (RFC 4791 §4.1): parse, check, expand occurrences.
 //! - `recurrence`: the bounds every expansion keeps (instances, candidates per period, rules).
 //! - `vcard`: address object resources (RFC 6352 §5.1), vCard 3.0/4.0.
+//! - `address_book`: address books and cards as JMAP for Contacts sees them (what an actor
+//!   reaches, whole cards, address books made, changed, subscribed and deleted);
+//!   `jscontact`: a card as JSContact (RFC 9553) and back.
 //! - `contact`, `event`, `task`, `note`: a contact, event, task or note (a VJOURNAL in a
 //!   calendar taking VJOURNAL only) as the fields field-by-field clients (ActiveSync, EWS) carry, read from and written back into the stored text, keeping
 //!   what they do not map; `rrule` (their recurrence), `timezone` (zone rules, the ActiveSync
@@ -20,6 +23,7 @@
 //! and never repeats; its occurrences (`item_instances`) are written in the same transaction.
 
 pub mod acceptance;
+pub mod address_book;
 pub mod booking;
 pub mod contact;
 pub mod event;
@@ -28,6 +32,7 @@ pub mod freebusy;
 pub mod gal;
 pub mod ical;
 pub mod imip;
+pub mod jscontact;
 mod lines;
 pub mod note;
 pub mod occurrence;

@@ -475,7 +475,12 @@ impl Groupware {
 
 /// Refuses unless `actor` holds every right of `needed` on `c`, read in the write's own
 /// transaction.
-fn check(tx: &mut WriteTx<'_>, actor: &Actor, c: &Collection, needed: Rights) -> relais_store::Result<Result<()>> {
+pub(crate) fn check(
+    tx: &mut WriteTx<'_>,
+    actor: &Actor,
+    c: &Collection,
+    needed: Rights,
+) -> relais_store::Result<Result<()>> {
     let held = access::rights_on(&mut tx.read(), actor, c)?;
     Ok(if held.contains(needed) { Ok(()) } else { Err(Error::Forbidden) })
 }

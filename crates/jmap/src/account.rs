@@ -1,6 +1,7 @@
 //! JMAP accounts (RFC 8620 §1.6.2) from the access service: the principal's own account, and
 //! each account that shares a mailbox with it (`relais_mail::mailbox::Folders`, whose rights
-//! come from `relais_directory::access`). In a shared account only the shared mailboxes, and
+//! come from `relais_directory::access`) or an address book
+//! (`relais_groupware::address_book::sharing_accounts`, from the same access service). In a shared account only the shared mailboxes, and
 //! the messages in them, exist for the actor; everything else is not found, never forbidden,
 //! so nothing leaks about what is not shared.
 
@@ -17,6 +18,10 @@ pub struct Account {
     pub personal: bool,
     /// The mailboxes of the account the actor sees, with its rights on each.
     pub mailboxes: Vec<Folder>,
+    /// The actor sees address books in it (always in its own).
+    pub contacts: bool,
+    /// The actor may change something in one of them.
+    pub writes_contacts: bool,
 }
 
 /// Rights any of which makes an account writable for the actor.
@@ -25,7 +30,9 @@ const WRITING: [Rights; 5] =
 
 impl Account {
     pub fn read_only(&self) -> bool {
-        !self.personal && !self.mailboxes.iter().any(|f| WRITING.iter().any(|w| f.rights.contains(*w)))
+        !self.personal
+            && !self.writes_contacts
+            && !self.mailboxes.iter().any(|f| WRITING.iter().any(|w| f.rights.contains(*w)))
     }
 
     pub fn mailbox(&self, id: CollectionId) -> Option<&Folder> {
@@ -44,14 +51,46 @@ pub fn accounts(r: &mut ReadTx<'_>, actor: &Actor) -> relais_store::Result<Vec<A
     let me = actor.principal;
     let mut out: Vec<Account> = Vec::new();
     let own_name = r.principal(me)?.map(|p| p.address()).unwrap_or_default();
-    out.push(Account { id: me, name: own_name, personal: true, mailboxes: Vec::new() });
+    out.push(Account {
+        id: me,
+        name: own_name,
+        personal: true,
+        mailboxes: Vec::new(),
+        contacts: true,
+        writes_contacts: true,
+    });
     for f in folders.list {
         let owner = f.collection.account;
         match out.iter_mut().find(|a| a.id == owner) {
             Some(a) => a.mailboxes.push(f),
             None => {
                 let name = r.principal(owner)?.map(|p| p.address()).unwrap_or_default();
-                out.push(Account { id: owner, name, personal: false, mailboxes: vec![f] });
+                let mailboxes = vec![f];
+                out.push(Account {
+                    id: owner,
+                    name,
+                    personal: false,
+                    mailboxes,
+                    contacts: false,
+                    writes_contacts: false,
+                });
+            }
+        }
+    }
+    for (owner, writes) in relais_groupware::address_book::sharing_accounts(r, actor)? {
+        match out.iter_mut().find(|a| a.id == owner) {
+            Some(a) => (a.contacts, a.writes_contacts) = (true, writes),
+            None => {
+                let name = r.principal(owner)?.map(|p| p.address()).unwrap_or_default();
+                let mailboxes = Vec::new();
+                out.push(Account {
+                    id: owner,
+                    name,
+                    personal: false,
+                    mailboxes,
+                    contacts: true,
+                    writes_contacts: writes,
+                });
             }
         }
     }

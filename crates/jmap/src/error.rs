@@ -204,3 +204,40 @@ impl From<relais_mail::MailError> for SetError {
         }
     }
 }
+
+impl From<relais_groupware::Error> for MethodError {
+    fn from(e: relais_groupware::Error) -> MethodError {
+        match e {
+            relais_groupware::Error::Store(e) => e.into(),
+            relais_groupware::Error::NotFound | relais_groupware::Error::Forbidden => {
+                MethodError::Forbidden("no such address book or no right".into())
+            }
+            e => {
+                tracing::warn!(error = %e, "jmap: groupware domain failed");
+                MethodError::ServerFail
+            }
+        }
+    }
+}
+
+/// A refused card or address book write (RFC 9610 §2.3, §3.5).
+impl From<relais_groupware::Error> for SetError {
+    fn from(e: relais_groupware::Error) -> SetError {
+        use relais_groupware::Error;
+        match e {
+            Error::NotFound => SetError::not_found(),
+            Error::Forbidden => SetError::forbidden("no right for this on the address book"),
+            Error::PreconditionFailed => SetError::new("stateMismatch", "the card changed meanwhile; read it again"),
+            Error::Invalid(i) => SetError::new("invalidProperties", i.message),
+            Error::UidConflict { .. } => SetError::invalid("uid", "another card of the address book has this uid"),
+            Error::AlreadyExists => SetError::new("alreadyExists", "an object of that name exists"),
+            Error::Conflict(why) => SetError::forbidden(why),
+            Error::Limit(why) => SetError::forbidden(why),
+            Error::Store(relais_store::Error::OverQuota) => SetError::new("overQuota", "the account is over its quota"),
+            Error::Store(e) => {
+                tracing::warn!(error = %e, "jmap: groupware store failed");
+                SetError::new("serverFail", "the server failed; see its log")
+            }
+        }
+    }
+}

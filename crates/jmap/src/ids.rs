@@ -36,6 +36,24 @@ pub fn parse_thread(s: &str) -> Option<i64> {
     number(s, 't')
 }
 
+/// An address book (RFC 9610 §2): `ab` and the collection's number.
+pub fn address_book(c: CollectionId) -> String {
+    format!("ab{}", c.0)
+}
+
+pub fn parse_address_book(s: &str) -> Option<CollectionId> {
+    number(s.strip_prefix('a')?, 'b').map(CollectionId)
+}
+
+/// A card (RFC 9610 §3): `c` and the item's number.
+pub fn card(i: ItemId) -> String {
+    format!("c{}", i.0)
+}
+
+pub fn parse_card(s: &str) -> Option<ItemId> {
+    number(s, 'c').map(ItemId)
+}
+
 pub fn identity(a: AccountId) -> String {
     format!("i{}", a.0)
 }
@@ -92,5 +110,8 @@ mod tests {
         assert_eq!(parse_blob(&format!("b{h}_0")), None);
         assert_eq!(parse_blob(&format!("b{h}_")), None);
         assert_eq!(parse_blob("bXYZ"), None);
+        assert_eq!(parse_address_book(&address_book(CollectionId(3))), Some(CollectionId(3)));
+        assert_eq!((parse_address_book("a3"), parse_address_book("b3"), parse_card("c")), (None, None, None));
+        assert_eq!(parse_card(&card(ItemId(9))), Some(ItemId(9)));
     }
 }

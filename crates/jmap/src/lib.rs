@@ -1,8 +1,8 @@
-//! JMAP (RFC 8620 core, RFC 8621 mail) on the domain layer. A request arrives authenticated
-//! (the binary's `http_jmap` checked HTTP Basic over TLS or loopback, with the directory's
-//! throttling, and read the body within the HTTP limits); this crate parses the JSON, calls
-//! the mail and directory domains with the acting principal, and formats the answer. Nothing
-//! here writes the store.
+//! JMAP (RFC 8620 core, RFC 8621 mail, RFC 9610 contacts) on the domain layer. A request
+//! arrives authenticated (the binary's `http_jmap` checked HTTP Basic over TLS or loopback,
+//! with the directory's throttling, and read the body within the HTTP limits); this crate
+//! parses the JSON, calls the mail, groupware and directory domains with the acting principal,
+//! and formats the answer. Nothing here writes the store.
 //!
 //! - [`Jmap::session`]: the session resource (`/.well-known/jmap`, RFC 8620 §2).
 //! - [`Jmap::api`]: a Request (`request`), its method calls in order, result references
@@ -29,6 +29,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use relais_directory::access::{Actor, Protocol};
+use relais_groupware::Groupware;
 use relais_mail::Mailer;
 use relais_store::{AccountId, Principal, Store};
 use serde_json::{Value, json};
@@ -42,9 +43,10 @@ pub const VACATION: &str = "urn:ietf:params:jmap:vacationresponse";
 pub const QUOTA: &str = "urn:ietf:params:jmap:quota";
 /// JMAP over WebSocket (RFC 8887): a capability of the session only, no account has it.
 pub const WEBSOCKET: &str = "urn:ietf:params:jmap:websocket";
+pub const CONTACTS: &str = "urn:ietf:params:jmap:contacts";
 
-/// The capabilities of accounts, in the session's order (the session adds [`WEBSOCKET`]).
-pub const CAPABILITIES: [&str; 5] = [CORE, MAIL, SUBMISSION, VACATION, QUOTA];
+/// The capabilities offered, in the session's order (the session adds [`WEBSOCKET`]).
+pub const CAPABILITIES: [&str; 6] = [CORE, MAIL, SUBMISSION, VACATION, QUOTA, CONTACTS];
 
 /// The limits announced in the session (RFC 8620 §2 `urn:ietf:params:jmap:core`) and enforced.
 #[derive(Debug, Clone)]
@@ -85,6 +87,8 @@ impl Default for JmapConfig {
 #[derive(Clone)]
 pub struct Jmap {
     pub(crate) mailer: Mailer,
+    /// Address books and cards (RFC 9610), on the mailer's store and directory.
+    pub(crate) groupware: Groupware,
     pub(crate) config: Arc<JmapConfig>,
     /// Requests (API calls and uploads) in progress per account, for the concurrency limits.
     running: Arc<Mutex<HashMap<(AccountId, bool), usize>>>,
@@ -152,7 +156,8 @@ impl Drop for Slot {
 
 impl Jmap {
     pub fn new(mailer: Mailer, config: JmapConfig) -> Jmap {
-        Jmap { mailer, config: Arc::new(config), running: Arc::default(), uploads: blob::Uploads::default() }
+        let groupware = Groupware::with_scheduling(mailer.clone());
+        Jmap { mailer, groupware, config: Arc::new(config), running: Arc::default(), uploads: blob::Uploads::default() }
     }
 
     pub fn config(&self) -> &JmapConfig {

@@ -27,11 +27,13 @@ use tokio::sync::broadcast;
 use crate::{Jmap, Reply, account, ids};
 
 /// The JMAP type names pushed, with the store's data type each follows.
-const TYPES: [(&str, DataType); 4] = [
+const TYPES: [(&str, DataType); 6] = [
     ("Mailbox", DataType::Mailbox),
     ("Email", DataType::Email),
     ("Thread", DataType::Thread),
     ("VacationResponse", DataType::VacationResponse),
+    ("AddressBook", DataType::AddressBook),
+    ("ContactCard", DataType::Contact),
 ];
 
 /// The data types of a list of type names, every pushed one for `None`; names of types not
@@ -309,7 +311,7 @@ mod tests {
     #[test]
     fn params() {
         let p = Params::parse("types=*&closeafter=no&ping=300", (5, 600)).unwrap();
-        assert_eq!((p.types.len(), p.close_after_state, p.ping), (4, false, 300));
+        assert_eq!((p.types.len(), p.close_after_state, p.ping), (TYPES.len(), false, 300));
         let p = Params::parse("types=Email%2CMailbox,Calendar&closeafter=state&ping=1", (5, 600)).unwrap();
         assert_eq!((p.types, p.close_after_state, p.ping), (vec![DataType::Email, DataType::Mailbox], true, 5));
         assert_eq!(Params::parse("types=*&closeafter=no&ping=0", (5, 600)).unwrap().ping, 0);

@@ -6,14 +6,15 @@
 //! EmailSubmission and onSuccessUpdateEmail, VacationResponse, what another account sees, and
 //! the messages of a WebSocket (RFC 8887).
 
+mod common;
+
 use std::time::Duration;
 
 use relais_directory::access::{Actor, Protocol, Rights};
-use relais_directory::{AuthConfig, Directory};
 use relais_jmap::{Jmap, JmapConfig};
 use relais_mail::Mailer;
 use relais_mail::mailbox::{Folders, NewMessage};
-use relais_store::{CollectionId, Principal, PrincipalKind, Role};
+use relais_store::{CollectionId, Principal};
 use relais_testkit::backends::Fresh;
 use relais_testkit::on_both_backends;
 use serde_json::{Value, json};
@@ -33,11 +34,7 @@ struct World {
 }
 
 async fn world(f: &Fresh) -> World {
-    let dir = Directory::new(f.store.clone(), AuthConfig::default());
-    dir.add_domain("example.com").await.unwrap();
-    let ann = dir.add_principal(PrincipalKind::User, "ann@example.com", "Ann", Some("pw"), Role::User).await.unwrap();
-    let bob = dir.add_principal(PrincipalKind::User, "bob@example.com", "Bob", Some("pw"), Role::User).await.unwrap();
-    let mailer = Mailer::new(f.store.clone(), dir, "mail.test", Duration::from_secs(60));
+    let (mailer, ann, bob) = common::ann_and_bob(f).await;
     let config = JmapConfig { max_calls_in_request: 8, max_objects_in_get: 50, ..JmapConfig::default() };
     World { jmap: Jmap::new(mailer.clone(), config), mailer, ann, bob }
 }
@@ -865,7 +862,7 @@ async fn websocket_messages(f: Fresh) {
     let email = |v: &Value| v["changed"][&a]["Email"].as_str().unwrap().parse::<u64>().unwrap();
     assert_eq!(missed.len(), 1);
     assert!(email(&missed[0]) > email(&change));
-    assert_eq!(missed[0]["changed"][&a].as_object().unwrap().len(), 4, "every type for dataTypes null");
+    assert_eq!(missed[0]["changed"][&a].as_object().unwrap().len(), 6, "every type for dataTypes null, contacts too");
     // The pushState of now: nothing missed, nothing sent.
     let now = json!({"@type": "WebSocketPushEnable", "pushState": missed[0]["pushState"]});
     assert!(ws.answer(now.to_string().as_bytes()).await.is_empty());

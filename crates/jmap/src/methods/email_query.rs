@@ -16,13 +16,14 @@ use std::pin::Pin;
 use relais_mail::search::{AddressField, Query, Scope, search};
 use relais_mail::summary::Summary;
 use relais_store::{CollectionId, ItemId};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::account::Account;
 use crate::error::MethodError;
 use crate::ids;
 use crate::methods::changes::state;
 use crate::methods::email::from_jmap;
+use crate::methods::query::{self, limit, page};
 use crate::methods::{Args, Ctx};
 
 /// Deepest operator nesting a filter may have.
@@ -154,61 +155,15 @@ async fn newest(
     page(ctx, args, account, state.to_owned(), start.min(total), ids, total).map(Some)
 }
 
-/// The limit asked, within the server's (RFC 8620 §5.5).
-fn limit(ctx: &Ctx<'_>, args: &Args) -> Result<usize, MethodError> {
-    let max = ctx.jmap.config.max_query_results;
-    let asked = args.uint("limit")?.map(|l| usize::try_from(l).unwrap_or(usize::MAX));
-    Ok(asked.unwrap_or(max).min(max))
-}
-
 /// Position, anchor and limit (RFC 8620 §5.5).
 fn window(ctx: &Ctx<'_>, args: &Args, account: &Account, state: String, rows: &[Row]) -> Result<Value, MethodError> {
-    let total = rows.len();
-    let start = match args.str("anchor")? {
-        Some(anchor) => {
-            let anchor = ctx.id(anchor).and_then(ids::parse_email);
-            let at = rows.iter().position(|r| Some(r.id) == anchor).ok_or(MethodError::AnchorNotFound)?;
-            let offset = args.int("anchorOffset")?.unwrap_or(0);
-            usize::try_from((at as i64).saturating_add(offset).max(0)).unwrap_or(0).min(total)
-        }
-        None => match args.int("position")?.unwrap_or(0) {
-            p if p < 0 => total.saturating_sub(usize::try_from(p.unsigned_abs()).unwrap_or(usize::MAX)),
-            p => usize::try_from(p).unwrap_or(usize::MAX).min(total),
-        },
+    let at = |anchor: &str| {
+        let anchor = ctx.id(anchor).and_then(ids::parse_email);
+        rows.iter().position(|r| Some(r.id) == anchor)
     };
+    let start = query::start(args, rows.len(), at)?;
     let ids: Vec<String> = rows.iter().skip(start).take(limit(ctx, args)?).map(|r| ids::email(r.id)).collect();
-    page(ctx, args, account, state, start, ids, total)
-}
-
-/// The answer for the page of `ids` from `start` of `total` results.
-fn page(
-    ctx: &Ctx<'_>,
-    args: &Args,
-    account: &Account,
-    state: String,
-    start: usize,
-    ids: Vec<String>,
-    total: usize,
-) -> Result<Value, MethodError> {
-    let max = ctx.jmap.config.max_query_results;
-    let asked = args.uint("limit")?;
-    let mut out = json!({
-        "accountId": ids::account(account.id),
-        "queryState": state,
-        "canCalculateChanges": false,
-        "position": start,
-        "ids": ids,
-    });
-    if let Some(map) = out.as_object_mut() {
-        if args.bool("calculateTotal")? {
-            map.insert("total".into(), json!(total));
-        }
-        // The limit is said when the server's cut the client's (or the client gave none).
-        if asked.is_none_or(|a| usize::try_from(a).unwrap_or(usize::MAX) > max) {
-            map.insert("limit".into(), json!(limit(ctx, args)?));
-        }
-    }
-    Ok(out)
+    page(ctx, args, account, state, start, ids, rows.len())
 }
 
 fn sort_keys(sort: Option<&Value>) -> Result<Vec<(Key, bool)>, MethodError> {

@@ -1,10 +1,15 @@
 //! Method dispatch (RFC 8620 §3.4–3.6): one table of every method with the capability that
-//! enables it, one file per data type. Calls run in order; each one's `#` arguments are
+//! enables it, one file per data type (contacts: `address_book`, `contact_card` with
+//! `contact_filter`, `contact_set`). Calls run in order; each one's `#` arguments are
 //! resolved against the responses before it; an error answers that call only.
 
+mod address_book;
 mod args;
 mod blob;
 mod changes;
+mod contact_card;
+mod contact_filter;
+mod contact_set;
 mod email;
 mod email_copy;
 mod email_get;
@@ -13,6 +18,7 @@ mod email_query;
 mod email_set;
 mod identity;
 mod mailbox;
+mod query;
 mod quota;
 mod search_snippet;
 mod set;
@@ -26,11 +32,12 @@ use relais_directory::access::Actor;
 use relais_store::Principal;
 use serde_json::{Map, Value, json};
 
+pub(crate) use address_book::account_capability as contacts_capability;
 pub(crate) use args::Args;
 
 use crate::error::MethodError;
 use crate::request::{Made, Request, resolve_references};
-use crate::{CORE, Jmap, MAIL, QUOTA, SUBMISSION, VACATION};
+use crate::{CONTACTS, CORE, Jmap, MAIL, QUOTA, SUBMISSION, VACATION};
 
 /// Every method served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,10 +67,19 @@ enum Method {
     QuotaGet,
     QuotaChanges,
     QuotaQuery,
+    AddressBookGet,
+    AddressBookChanges,
+    AddressBookSet,
+    ContactCardGet,
+    ContactCardChanges,
+    ContactCardQuery,
+    ContactCardQueryChanges,
+    ContactCardSet,
+    ContactCardCopy,
 }
 
 /// The dispatch table: name, method, the capability `using` must name.
-const TABLE: [(&str, Method, &str); 27] = [
+const TABLE: [(&str, Method, &str); 36] = [
     ("Core/echo", Method::CoreEcho, CORE),
     ("Blob/copy", Method::BlobCopy, CORE),
     ("Mailbox/get", Method::MailboxGet, MAIL),
@@ -91,6 +107,15 @@ const TABLE: [(&str, Method, &str); 27] = [
     ("Quota/changes", Method::QuotaChanges, QUOTA),
     ("Quota/query", Method::QuotaQuery, QUOTA),
     ("Quota/queryChanges", Method::QueryChanges, QUOTA),
+    ("AddressBook/get", Method::AddressBookGet, CONTACTS),
+    ("AddressBook/changes", Method::AddressBookChanges, CONTACTS),
+    ("AddressBook/set", Method::AddressBookSet, CONTACTS),
+    ("ContactCard/get", Method::ContactCardGet, CONTACTS),
+    ("ContactCard/changes", Method::ContactCardChanges, CONTACTS),
+    ("ContactCard/query", Method::ContactCardQuery, CONTACTS),
+    ("ContactCard/queryChanges", Method::ContactCardQueryChanges, CONTACTS),
+    ("ContactCard/set", Method::ContactCardSet, CONTACTS),
+    ("ContactCard/copy", Method::ContactCardCopy, CONTACTS),
 ];
 
 /// One request's context, shared by its calls.
@@ -198,5 +223,14 @@ async fn dispatch(
         Method::QuotaGet => Box::pin(quota::get(ctx, args)).await,
         Method::QuotaChanges => Box::pin(quota::changes(ctx, args)).await,
         Method::QuotaQuery => Box::pin(quota::query(ctx, args)).await,
+        Method::AddressBookGet => Box::pin(address_book::get(ctx, args)).await,
+        Method::AddressBookChanges => Box::pin(address_book::changes(ctx, args)).await,
+        Method::AddressBookSet => Box::pin(address_book::set(ctx, args)).await,
+        Method::ContactCardGet => Box::pin(contact_card::get(ctx, args)).await,
+        Method::ContactCardChanges => Box::pin(contact_card::changes(ctx, args)).await,
+        Method::ContactCardQuery => Box::pin(contact_card::query(ctx, args)).await,
+        Method::ContactCardQueryChanges => Box::pin(contact_card::query_changes(ctx, args)).await,
+        Method::ContactCardSet => Box::pin(contact_set::set(ctx, args)).await,
+        Method::ContactCardCopy => Box::pin(contact_set::copy(ctx, args)).await,
     }
 }

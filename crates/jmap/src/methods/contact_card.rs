@@ -1,0 +1,241 @@
+//! ContactCard/get, /changes and /query (RFC 9610 §3.1–3.4). A card is a vCard in an address
+//! book the actor may read (`relais_groupware::address_book`), shown as JSContact (RFC 9553,
+//! `relais_groupware::jscontact`) with its JMAP `id` and `addressBookIds`; a card written over
+//! CardDAV or ActiveSync is the same object. Queries are evaluated on the cards of the
+//! readable address books, converted once per query; queryChanges from the change log.
+//!
+//! ```text
+//! ["ContactCard/query", {"accountId": "a1", "filter": {"inAddressBook": "ab3", "text": "ann"},
+//!                        "sort": [{"property": "name/surname"}], "limit": 50}, "0"]
+//! ["ContactCard/get", {"accountId": "a1", "#ids": {"resultOf": "0", "name": "ContactCard/query",
+//!                      "path": "/ids"}, "properties": ["name", "emails"]}, "1"]
+//! ```
+
+use std::cmp::Ordering;
+use std::collections::BTreeSet;
+
+use relais_groupware::ContactCard;
+use relais_groupware::address_book::Card;
+use relais_groupware::jscontact::to_jscontact;
+use relais_store::{DataType, ItemId};
+use serde_json::{Map, Value, json};
+
+use crate::account::Account;
+use crate::error::MethodError;
+use crate::ids;
+use crate::methods::address_book::{books, contacts_account};
+use crate::methods::changes::{changes as log_changes, parse_state, state};
+use crate::methods::{Args, Ctx};
+use crate::methods::{contact_filter, query};
+
+/// A card read for JMAP: its store facts and its JSContact object (id and addressBookIds in).
+pub(crate) struct Shown {
+    pub card: Card,
+    pub object: Map<String, Value>,
+}
+
+/// The cards as JSContact, converted off the executor (parsing vCards is CPU work).
+pub(crate) async fn shown(cards: Vec<Card>) -> Result<Vec<Shown>, MethodError> {
+    tokio::task::spawn_blocking(move || cards.into_iter().map(show).collect())
+        .await
+        .map_err(|_| MethodError::ServerFail)
+}
+
+fn show(card: Card) -> Shown {
+    let text = String::from_utf8_lossy(&card.content);
+    let mut object = match ContactCard::parse(&text) {
+        Ok(c) => to_jscontact(&c),
+        Err(e) => {
+            tracing::warn!(card = card.id.0, error = %e, "jmap: a stored card does not parse");
+            Map::new()
+        }
+    };
+    object.insert("id".into(), json!(ids::card(card.id)));
+    object.insert("addressBookIds".into(), json!({ ids::address_book(card.book): true }));
+    Shown { card, object }
+}
+
+pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodError> {
+    let account = contacts_account(ctx, &args).await?;
+    let ids = args.get_ids(ctx)?;
+    let properties = args.strings("properties")?;
+    let state = state(ctx, account.id).await?;
+    let wanted: Option<Vec<ItemId>> = ids.as_ref().map(|l| l.iter().filter_map(|i| ids::parse_card(i)).collect());
+    let cards = ctx.jmap.groupware.cards(&ctx.actor, account.id, wanted).await?;
+    let found = shown(cards).await?;
+    let mut list = Vec::with_capacity(found.len());
+    let mut present = Vec::with_capacity(found.len());
+    for s in found {
+        present.push(ids::card(s.card.id));
+        let mut o = s.object;
+        if let Some(props) = &properties {
+            o.retain(|k, _| k == "id" || props.iter().any(|p| p == k));
+        }
+        list.push(Value::Object(o));
+    }
+    let not_found: Vec<String> = ids.into_iter().flatten().filter(|i| !present.contains(i)).collect();
+    Ok(json!({ "accountId": ids::account(account.id), "state": state, "list": list, "notFound": not_found }))
+}
+
+pub(crate) async fn changes(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodError> {
+    let account = contacts_account(ctx, &args).await?;
+    // In a shared account only the cards of the address books shared are reported.
+    let visible = if account.personal {
+        None
+    } else {
+        let (actor, id) = (ctx.actor.clone(), account.id);
+        let ids = ctx.jmap.store().read(move |r| relais_groupware::address_book::card_ids(r, &actor, id)).await?;
+        Some(ids.into_iter().map(|i| i.0).collect())
+    };
+    let mut v = log_changes(ctx, &args, &account, DataType::Contact, |i| ids::card(ItemId(i)), visible).await?;
+    if let Some(map) = v.as_object_mut() {
+        map.insert("updatedProperties".into(), Value::Null);
+    }
+    Ok(v)
+}
+
+/// A sort key (RFC 9610 §3.3.2).
+#[derive(Debug, Clone, Copy)]
+enum Key {
+    Created,
+    Updated,
+    /// The name components of a kind (`given`, `surname`, `surname2`).
+    Name(&'static str),
+}
+
+fn sort_keys(args: &Args) -> Result<Vec<(Key, bool)>, MethodError> {
+    let Some(sort) = args.get("sort") else { return Ok(Vec::new()) };
+    let Value::Array(sort) = sort else { return Err(MethodError::invalid("sort must be a list")) };
+    sort.iter()
+        .map(|s| {
+            let asc = s.get("isAscending").and_then(Value::as_bool).unwrap_or(true);
+            let key = match s.get("property").and_then(Value::as_str) {
+                Some("created") => Key::Created,
+                Some("updated") => Key::Updated,
+                Some("name/given") => Key::Name("given"),
+                Some("name/surname") => Key::Name("surname"),
+                Some("name/surname2") => Key::Name("surname2"),
+                other => return Err(MethodError::UnsupportedSort(format!("ContactCard sort {other:?}"))),
+            };
+            Ok((key, asc))
+        })
+        .collect()
+}
+
+fn compare(a: &Shown, b: &Shown, key: Key) -> Ordering {
+    match key {
+        Key::Created => a.card.created.cmp(&b.card.created),
+        Key::Updated => a.card.modseq.cmp(&b.card.modseq),
+        Key::Name(kind) => component(&a.object, kind).cmp(&component(&b.object, kind)),
+    }
+}
+
+/// The values of the name's components of `kind`, lower case, joined.
+fn component(o: &Map<String, Value>, kind: &str) -> String {
+    let parts = o.get("name").and_then(|n| n.get("components")).and_then(Value::as_array);
+    parts
+        .into_iter()
+        .flatten()
+        .filter(|c| c.get("kind").and_then(Value::as_str) == Some(kind))
+        .filter_map(|c| c.get("value").and_then(Value::as_str))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// The cards of the account that the call's filter keeps, in its sort order (ids last).
+async fn results(ctx: &Ctx<'_>, args: &Args, account: &Account) -> Result<Vec<Shown>, MethodError> {
+    let keys = sort_keys(args)?;
+    let filter = args.get("filter").cloned();
+    if let Some(f) = &filter {
+        contact_filter::check(f)?;
+    }
+    let known: Vec<String> = books(ctx, account).await?.iter().map(|b| ids::address_book(b.collection.id)).collect();
+    let cards = ctx.jmap.groupware.cards(&ctx.actor, account.id, None).await?;
+    let mut rows = shown(cards).await?;
+    if let Some(f) = &filter {
+        let mut kept = Vec::with_capacity(rows.len());
+        for r in rows {
+            if contact_filter::matches(ctx, f, &r, &known)? {
+                kept.push(r);
+            }
+        }
+        rows = kept;
+    }
+    rows.sort_by(|a, b| {
+        keys.iter()
+            .map(|(k, asc)| if *asc { compare(a, b, *k) } else { compare(b, a, *k) })
+            .find(|o| o.is_ne())
+            .unwrap_or_else(|| a.card.id.0.cmp(&b.card.id.0))
+    });
+    Ok(rows)
+}
+
+pub(crate) async fn query(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodError> {
+    let account = contacts_account(ctx, &args).await?;
+    let state = state(ctx, account.id).await?;
+    let rows = results(ctx, &args, &account).await?;
+    let at = |anchor: &str| {
+        let anchor = ctx.id(anchor).and_then(ids::parse_card);
+        rows.iter().position(|r| Some(r.card.id) == anchor)
+    };
+    let start = query::start(&args, rows.len(), at)?;
+    let page: Vec<String> =
+        rows.iter().skip(start).take(query::limit(ctx, &args)?).map(|r| ids::card(r.card.id)).collect();
+    let mut v = query::page(ctx, &args, &account, state, start, page, rows.len())?;
+    if let Some(map) = v.as_object_mut() {
+        map.insert("canCalculateChanges".into(), Value::Bool(true));
+    }
+    Ok(v)
+}
+
+/// ContactCard/queryChanges (RFC 8620 §5.6) from the change log: every card created, changed
+/// or destroyed since the query state is removed, and those of them in the results now are
+/// added at their index — more than the fewest changes, as §5.6 allows, and exact whatever
+/// the filter and sort (which read only the card and its address book). After a change of an
+/// address book (its grants too) it is cannotCalculateChanges.
+pub(crate) async fn query_changes(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodError> {
+    let account = contacts_account(ctx, &args).await?;
+    let since = args.str("sinceQueryState")?.ok_or_else(|| MethodError::invalid("sinceQueryState is required"))?;
+    let since = parse_state(since).ok_or(MethodError::CannotCalculateChanges)?;
+    let owner = account.id;
+    let (log, books_changed) = ctx
+        .jmap
+        .store()
+        .read(move |r| {
+            let books = r.changes_since(owner, DataType::AddressBook, since)?;
+            let changed = !(books.created.is_empty() && books.updated.is_empty() && books.destroyed.is_empty());
+            Ok((r.changes_since(owner, DataType::Contact, since)?, changed))
+        })
+        .await?;
+    let touched: BTreeSet<i64> = log.created.iter().chain(&log.updated).chain(&log.destroyed).copied().collect();
+    if args.uint("maxChanges")?.is_some_and(|max| touched.len() as u64 > max) {
+        return Err(MethodError::TooManyChanges);
+    }
+    // An address book changed (its grants among them) may change which cards are readable
+    // without a card changing: the client queries again.
+    if books_changed {
+        return Err(MethodError::CannotCalculateChanges);
+    }
+    let rows = results(ctx, &args, &account).await?;
+    let added: Vec<Value> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| touched.contains(&r.card.id.0))
+        .map(|(index, r)| json!({ "id": ids::card(r.card.id), "index": index }))
+        .collect();
+    let removed: Vec<String> = touched.into_iter().map(|i| ids::card(ItemId(i))).collect();
+    let mut out = json!({
+        "accountId": ids::account(account.id),
+        "oldQueryState": since.0.to_string(),
+        "newQueryState": log.until.0.to_string(),
+        "removed": removed,
+        "added": added,
+    });
+    if args.bool("calculateTotal")?
+        && let Some(map) = out.as_object_mut()
+    {
+        map.insert("total".into(), json!(rows.len()));
+    }
+    Ok(out)
+}
