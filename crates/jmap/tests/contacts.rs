@@ -413,3 +413,27 @@ async fn shared(f: Fresh) {
     assert_eq!(r["notFound"], json!([copy]));
 }
 on_both_backends!(shared_on, shared);
+
+/// RFC 8620 §5.1: ContactCard/get with `ids` null answers every card only while they are at
+/// most maxObjectsInGet; past it, requestTooLarge instead of an unbounded read.
+async fn get_all_is_bounded(f: Fresh) {
+    let (mailer, ann, bob) = common::ann_and_bob(&f).await;
+    let config = JmapConfig { max_objects_in_get: 3, ..JmapConfig::default() };
+    let w = World { jmap: Jmap::new(mailer, config), groupware: Groupware::new(f.store.clone()), ann, bob };
+    let book = w.default_book().await;
+    let a = acc(&w.ann);
+    for i in 0..3 {
+        let card = format!("BEGIN:VCARD\r\nVERSION:4.0\r\nUID:c{i}\r\nFN:Card {i}\r\nEND:VCARD\r\n");
+        w.groupware
+            .put(&Actor::system(w.ann.id), &book, &format!("c{i}.vcf"), card.into(), Condition::default())
+            .await
+            .unwrap();
+    }
+    let r = w.one(&w.ann, "ContactCard/get", json!({"accountId": a, "ids": null})).await;
+    assert_eq!(r["list"].as_array().map(Vec::len), Some(3), "{r}");
+    let card = "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:c3\r\nFN:Card 3\r\nEND:VCARD\r\n";
+    w.groupware.put(&Actor::system(w.ann.id), &book, "c3.vcf", card.into(), Condition::default()).await.unwrap();
+    let r = w.one(&w.ann, "ContactCard/get", json!({"accountId": a, "ids": null})).await;
+    assert_eq!(r["type"], "requestTooLarge", "{r}");
+}
+on_both_backends!(get_all_is_bounded_on, get_all_is_bounded);

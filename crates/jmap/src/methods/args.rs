@@ -105,10 +105,15 @@ impl Args {
 
     /// The account named by `accountId` as the actor sees it.
     pub async fn account(&self, ctx: &Ctx<'_>) -> Result<Account, MethodError> {
-        let id = self.str("accountId")?.ok_or_else(|| MethodError::invalid("accountId is required"))?;
-        let id = ids::parse_account(id).ok_or(MethodError::AccountNotFound)?;
+        self.account_named(ctx, "accountId", MethodError::AccountNotFound).await
+    }
+
+    /// The account the argument `name` names (`fromAccountId` of a /copy), or `missing`.
+    pub async fn account_named(&self, ctx: &Ctx<'_>, name: &str, missing: MethodError) -> Result<Account, MethodError> {
+        let id = self.str(name)?.ok_or_else(|| MethodError::invalid(format!("{name} is required")))?;
+        let Some(id) = ids::parse_account(id) else { return Err(missing) };
         let actor = ctx.actor.clone();
-        ctx.jmap.store().read(move |r| account::account(r, &actor, id)).await?.ok_or(MethodError::AccountNotFound)
+        ctx.jmap.store().read(move |r| account::account(r, &actor, id)).await?.ok_or(missing)
     }
 
     /// The account, which must be the actor's own (submission, vacation, identities).

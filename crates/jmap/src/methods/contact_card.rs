@@ -60,8 +60,12 @@ pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodEr
     let ids = args.get_ids(ctx)?;
     let properties = args.strings("properties")?;
     let state = state(ctx, account.id).await?;
-    let wanted: Option<Vec<ItemId>> = ids.as_ref().map(|l| l.iter().filter_map(|i| ids::parse_card(i)).collect());
-    let cards = ctx.jmap.groupware.cards(&ctx.actor, account.id, wanted).await?;
+    let wanted: Vec<ItemId> = match &ids {
+        Some(l) => l.iter().filter_map(|i| ids::parse_card(i)).collect(),
+        // RFC 8620 §5.1: every card only while they are at most maxObjectsInGet.
+        None => readable_cards(ctx, &account, ctx.jmap.config.max_objects_in_get).await?,
+    };
+    let cards = ctx.jmap.groupware.cards(&ctx.actor, account.id, Some(wanted)).await?;
     let found = shown(cards).await?;
     let mut list = Vec::with_capacity(found.len());
     let mut present = Vec::with_capacity(found.len());
@@ -83,8 +87,7 @@ pub(crate) async fn changes(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, Meth
     let visible = if account.personal {
         None
     } else {
-        let (actor, id) = (ctx.actor.clone(), account.id);
-        let ids = ctx.jmap.store().read(move |r| relais_groupware::address_book::card_ids(r, &actor, id)).await?;
+        let ids = readable_cards(ctx, &account, usize::MAX).await?;
         Some(ids.into_iter().map(|i| i.0).collect())
     };
     let mut v = log_changes(ctx, &args, &account, DataType::Contact, |i| ids::card(ItemId(i)), visible).await?;
@@ -143,6 +146,20 @@ fn component(o: &Map<String, Value>, kind: &str) -> String {
         .to_lowercase()
 }
 
+/// Most cards a query reads, converts and sorts (all of them, each time: there is no index of
+/// cards yet); an account past it gets requestTooLarge rather than an unbounded read.
+const MAX_QUERIED_CARDS: usize = 20_000;
+
+/// The ids of the cards of the account the actor may read, refused past `most`.
+async fn readable_cards(ctx: &Ctx<'_>, account: &Account, most: usize) -> Result<Vec<ItemId>, MethodError> {
+    let (actor, id) = (ctx.actor.clone(), account.id);
+    let all = ctx.jmap.store().read(move |r| relais_groupware::address_book::card_ids(r, &actor, id)).await?;
+    if all.len() > most {
+        return Err(MethodError::RequestTooLarge);
+    }
+    Ok(all)
+}
+
 /// The cards of the account that the call's filter keeps, in its sort order (ids last).
 async fn results(ctx: &Ctx<'_>, args: &Args, account: &Account) -> Result<Vec<Shown>, MethodError> {
     let keys = sort_keys(args)?;
@@ -151,7 +168,8 @@ async fn results(ctx: &Ctx<'_>, args: &Args, account: &Account) -> Result<Vec<Sh
         contact_filter::check(f)?;
     }
     let known: Vec<String> = books(ctx, account).await?.iter().map(|b| ids::address_book(b.collection.id)).collect();
-    let cards = ctx.jmap.groupware.cards(&ctx.actor, account.id, None).await?;
+    let every = readable_cards(ctx, account, MAX_QUERIED_CARDS).await?;
+    let cards = ctx.jmap.groupware.cards(&ctx.actor, account.id, Some(every)).await?;
     let mut rows = shown(cards).await?;
     if let Some(f) = &filter {
         let mut kept = Vec::with_capacity(rows.len());

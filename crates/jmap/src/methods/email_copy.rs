@@ -87,13 +87,7 @@ pub(crate) async fn copy(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, Met
 
 /// The account `fromAccountId` names, if the actor sees it.
 pub(crate) async fn from_account(ctx: &Ctx<'_>, args: &Args) -> Result<Account, MethodError> {
-    let id = args.str("fromAccountId")?.ok_or_else(|| MethodError::invalid("fromAccountId is required"))?;
-    let mut named = Map::new();
-    named.insert("accountId".into(), Value::String(id.to_owned()));
-    Args::new(named).account(ctx).await.map_err(|e| match e {
-        MethodError::AccountNotFound => MethodError::FromAccountNotFound,
-        e => e,
-    })
+    args.account_named(ctx, "fromAccountId", MethodError::FromAccountNotFound).await
 }
 
 /// One copy: the stored message (as Email/import answers it) and the original's id.
