@@ -8,6 +8,7 @@ jmapc always fetches `https://HOST/.well-known/jmap` and follows the session's a
 the server's certificate is self-signed, so its sessions are told not to verify it.
 """
 
+import imaplib
 import json
 import os
 import smtplib
@@ -378,3 +379,57 @@ def test_bad_input(server):
     # Ann's message is untouched.
     e = ann.request(EmailGet(ids=[ann_email], properties=["id"]), raise_errors=True, single_response=True)
     assert [m.id for m in e.data] == [ann_email]
+
+
+def test_email_and_blob_copy_from_a_shared_mailbox(server):
+    """Email/copy and Blob/copy (RFC 8621 §4.7, RFC 8620 §6.3) from a mailbox Ann shares with Bob
+    over IMAP (imaplib, SETACL): a blob of Ann's copied to Bob's account is imported there; Bob
+    copies the message into his INBOX and destroys the original (onSuccessDestroyOriginal),
+    which IMAP then sees on both sides; one account named twice is invalidArguments."""
+    deliver(server, "Shared note")
+    c = imaplib.IMAP4(*server.addr("imap"))
+    c.login(ANN, ANN_PW)
+    c.create("Shared")
+    c.select("INBOX")
+    typ, data = c.search(None, 'SUBJECT "Shared note"')
+    c.copy(data[0].split()[-1], "Shared")
+    assert c.setacl("Shared", BOB, "lrte")[0] == "OK"
+    c.logout()
+    session = raw_session(BOB, BOB_PW).get(f"https://{host(server)}/.well-known/jmap", timeout=30).json()
+    bob = session["primaryAccounts"][MAIL]
+    ann = next(a for a in session["accounts"] if a != bob)
+    using = [CORE, MAIL]
+
+    def call(name, args):
+        r = api(server, {"using": using, "methodCalls": [[name, args, "c"]]}, BOB, BOB_PW).json()
+        return r["methodResponses"]
+
+    [[_, q, _]] = call("Email/query", {"accountId": ann})
+    original = q["ids"][0]
+    [[_, got, _]] = call("Email/get", {"accountId": ann, "ids": [original], "properties": ["blobId"]})
+    blob = got["list"][0]["blobId"]
+    [[_, boxes, _]] = call("Mailbox/get", {"accountId": bob})
+    inbox = next(m["id"] for m in boxes["list"] if m["role"] == "inbox")
+
+    [[_, copied, _]] = call("Blob/copy", {"fromAccountId": ann, "accountId": bob, "blobIds": [blob]})
+    assert copied["copied"] == {blob: blob}, copied
+    [[_, imported, _]] = call("Email/import", {"accountId": bob,
+                                               "emails": {"i": {"blobId": blob, "mailboxIds": {inbox: True}}}})
+    assert "i" in imported["created"], imported
+
+    rs = call("Email/copy", {"fromAccountId": ann, "accountId": bob, "onSuccessDestroyOriginal": True,
+                             "create": {"k": {"id": original, "mailboxIds": {inbox: True}}}})
+    assert rs[0][0] == "Email/copy" and "k" in rs[0][1]["created"], rs
+    assert rs[1][0] == "Email/set" and rs[1][1]["destroyed"] == [original], rs
+    c = imaplib.IMAP4(*server.addr("imap"))
+    c.login(BOB, BOB_PW)
+    c.select("INBOX", readonly=True)
+    assert len(c.search(None, 'SUBJECT "Shared note"')[1][0].split()) == 2, "the import and the copy"
+    c.logout()
+    c = imaplib.IMAP4(*server.addr("imap"))
+    c.login(ANN, ANN_PW)
+    assert c.select("Shared", readonly=True)[1][0] == b"0", "the original left Ann's mailbox"
+    c.logout()
+
+    [[kind, error, _]] = call("Email/copy", {"fromAccountId": bob, "accountId": bob, "create": {}})
+    assert kind == "error" and error["type"] == "invalidArguments", error
