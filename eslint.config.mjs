@@ -1,5 +1,6 @@
-// ESLint (flat config) for the web client's modules and its end-to-end test. No plugin or
-// shared config: the rules are listed here, and `tsc --checkJs` catches undefined names.
+// ESLint (flat config) for the web client's modules (crates/web/app) and its end-to-end test.
+// No plugin or shared config: the rules are listed here, and `tsc --checkJs` catches undefined
+// names in the modules.
 
 const common = {
   'no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
@@ -24,14 +25,17 @@ const common = {
   'no-constructor-return': 'error',
 };
 
+// At the repository's root because ESLint lints no file outside its configuration's directory,
+// and the end-to-end test in interop/web takes the same rules. The tools are crates/web's
+// (package.json): `eslint -c eslint.config.mjs crates/web/app interop/web` from here.
 export default [
   {
-    files: ['app/js/**/*.js'],
+    files: ['crates/web/app/js/**/*.js'],
     languageOptions: { ecmaVersion: 2023, sourceType: 'module' },
     rules: common,
   },
   {
-    files: ['../../interop/web/**/*.cjs'],
+    files: ['interop/web/**/*.cjs'],
     languageOptions: { ecmaVersion: 2023, sourceType: 'commonjs' },
     rules: { ...common, 'no-console': 'off' },
   },
