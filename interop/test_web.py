@@ -2,7 +2,8 @@
 playwright-core (interop/web/e2e.cjs, run with node) against the real binary over HTTPS.
 
 The browser logs in (a wrong password first), finds in the inbox a message delivered here over
-SMTP, opens it — and IMAP sees it \\Seen —, opens an HTML message whose scripts, handlers,
+SMTP (with a page of older ones below it, the rest shown by "Load more"), opens it — and IMAP sees
+it \\Seen —, opens an HTML message whose scripts, handlers,
 `javascript:` link and remote image are inert (the image's server is asked nothing until the user
 allows images), deletes the first message — IMAP finds it in Trash —, sees a message delivered
 while the page is open appear without reload, and logs out, after which the old cookie opens
@@ -31,6 +32,8 @@ DOMAIN = "example.test"
 ANN, ANN_PW = f"ann@{DOMAIN}", "correct horse battery"
 SCRIPT = Path(__file__).parent / "web" / "e2e.cjs"
 STEP_TIMEOUT = 60
+# The web client's page of messages (crates/web/app/js/mail.js).
+PAGE = 50
 # A 1×1 transparent GIF.
 GIF = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
 
@@ -73,6 +76,16 @@ def deliver(server, subject, body, html=None):
         s.sendmail("carol@elsewhere.test", [ANN], raw.encode())
 
 
+def append_read(server, count):
+    """`count` read messages from yesterday, over IMAP: a second page of the list."""
+    with imaplib.IMAP4(*server.addr("imap")) as imap:
+        imap.login(ANN, ANN_PW)
+        for n in range(count):
+            raw = (f"From: Old <old@elsewhere.test>\r\nTo: {ANN}\r\nSubject: Filler {n}\r\n"
+                   f"Message-ID: <filler.{n}@elsewhere.test>\r\n\r\nfiller\r\n").encode()
+            imap.append("INBOX", "(\\Seen)", imaplib.Time2Internaldate(time.time() - 86400 - n), raw)
+
+
 def imap_flags(server, mailbox) -> dict[str, bytes]:
     """Subject → FLAGS of each message in `mailbox`, seen over IMAP."""
     with imaplib.IMAP4(*server.addr("imap")) as imap:
@@ -104,6 +117,7 @@ def test_web_client_in_chromium(relais_factory, pixel, tmp_path):
     server.admin("domain", "add", DOMAIN)
     server.admin("user", "add", ANN, "--password", ANN_PW, "--name", "Ann Example")
     server.start()
+    append_read(server, PAGE)
     deliver(server, "Hello over SMTP", "first body line\r\nsecond line")
     trap = (f'<p>Visible HTML text</p><script>parent.pwned = 1</script>'
             f'<img src="x" onerror="parent.pwned = 2"><a href="javascript:parent.pwned = 3">link</a>'
@@ -144,7 +158,7 @@ def test_web_client_in_chromium(relais_factory, pixel, tmp_path):
         proc.kill()
         stderr = proc.stderr.read()
     assert code == 0, f"e2e.cjs failed after steps {steps}:\n{stderr}"
-    assert steps == ["opened", "html-blocked", "html-images", "deleted", "arrived", "logged-out"]
+    assert steps == ["opened", "html-blocked", "html-images", "deleted", "arrived", "more", "logged-out"]
     assert {p.name for p in shots.iterdir()} >= {"login-refused.png", "inbox.png", "message.png", "pushed.png"}
     assert "/steal" not in Pixel.hits
 

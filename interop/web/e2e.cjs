@@ -150,6 +150,14 @@ async function main() {
     await screenshot(page, 'pushed');
     await step('arrived');
 
+    // Pages: the newest 50 (the test appended 50 older messages), then "Load more".
+    check(await page.locator('li.message').count() === 50, 'one page of 50 messages');
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await message(page, 'Filler 49').waitFor();
+    check(await page.locator('li.message').count() === 52, 'the second page: 52 in all');
+    await page.getByRole('button', { name: 'Load more' }).waitFor({ state: 'hidden' });
+    await step('more');
+
     // Keyboard: the list takes focus; Arrow keys open messages.
     await page.locator('ul.messages').focus();
     await page.keyboard.press('ArrowDown');
