@@ -3,11 +3,12 @@ playwright-core (interop/web/e2e.cjs, run with node) against the real binary ove
 
 The browser logs in (a wrong password first), finds in the inbox a message delivered here over
 SMTP (with a page of older ones below it, the rest shown by "Load more"), opens it — and IMAP sees
-it \\Seen —, opens an HTML message whose scripts, handlers,
-`javascript:` link and remote image are inert (the image's server is asked nothing until the user
-allows images), deletes the first message — IMAP finds it in Trash —, sees a message delivered
-while the page is open appear without reload, and logs out, after which the old cookie opens
-nothing. Screenshots of each view go to the test's temporary directory.
+it \\Seen —, opens an HTML message whose scripts, handlers, `javascript:` links, frames, forms,
+refresh, style sheets and remote images are all inert (their server is asked nothing until the
+user allows images, and then for the image alone), deletes the first message — IMAP finds it in
+Trash —, sees a message delivered while the page is open appear without reload, and logs out,
+after which the old cookie opens nothing. Screenshots of each view go to the test's temporary
+directory.
 
 Needs `chromium` (Debian) and the npm packages of crates/web/package.json installed where
 RELAIS_WEB_NODE_MODULES says (scripts/test installs both); without them the test is skipped, unless
@@ -119,10 +120,19 @@ def test_web_client_in_chromium(relais_factory, pixel, tmp_path):
     server.start()
     append_read(server, PAGE)
     deliver(server, "Hello over SMTP", "first body line\r\nsecond line")
-    trap = (f'<p>Visible HTML text</p><script>parent.pwned = 1</script>'
+    remote = f"http://127.0.0.1:{pixel}"
+    trap = (f'<html><head><meta http-equiv="refresh" content="0;url={remote}/refresh">'
+            f'<base href="{remote}/base/"><link rel="stylesheet" href="{remote}/link.css">'
+            f'<style>@import url({remote}/import.css); p {{ color: #333 }}</style></head><body>'
+            f'<p>Visible HTML text</p><script>parent.pwned = 1</script>'
             f'<img src="x" onerror="parent.pwned = 2"><a href="javascript:parent.pwned = 3">link</a>'
-            f'<img src="http://127.0.0.1:{pixel}/tracker.png" alt="remote">'
-            f'<form action="http://127.0.0.1:{pixel}/steal"><input name="p"></form>')
+            f'<a href=" JaVaScRiPt:parent.pwned = 4">link2</a>'
+            f'<svg onload="parent.pwned = 5"><script>parent.pwned = 6</script></svg>'
+            f'<iframe src="{remote}/iframe" srcdoc="<script>parent.parent.pwned = 7</script>"></iframe>'
+            f'<img src="{remote}/tracker.png" alt="remote"><img srcset="{remote}/srcset.png 1x" alt="set">'
+            f'<div style="background: url({remote}/style.png)">styled</div>'
+            f'<form action="{remote}/steal"><input name="p"></form><object data="{remote}/object"></object>'
+            f'</body></html>')
     deliver(server, "HTML with traps", "", html=trap)
 
     shots = tmp_path / "screenshots"
@@ -160,7 +170,8 @@ def test_web_client_in_chromium(relais_factory, pixel, tmp_path):
     assert code == 0, f"e2e.cjs failed after steps {steps}:\n{stderr}"
     assert steps == ["opened", "html-blocked", "html-images", "deleted", "arrived", "more", "logged-out"]
     assert {p.name for p in shots.iterdir()} >= {"login-refused.png", "inbox.png", "message.png", "pushed.png"}
-    assert "/steal" not in Pixel.hits
+    # Allowed, the image and nothing else: no style sheet, frame, object, form, refresh or CSS image.
+    assert Pixel.hits == ["/tracker.png"]
 
 
 def wait_for(condition, what, timeout=10.0):

@@ -351,7 +351,14 @@ function frame(clean, allowRemote) {
       doc.head.append(style);
     }
     doc.body.replaceChildren(...clean.nodes.map((n) => doc.importNode(n, true)));
-    iframe.style.height = `${Math.max(200, doc.documentElement.scrollHeight + 20)}px`;
+    const fit = () => {
+      iframe.style.height = `${Math.max(200, doc.documentElement.scrollHeight + 20)}px`;
+    };
+    fit();
+    // Images allowed to load change the height as they come.
+    for (const img of doc.images) {
+      img.addEventListener('load', fit, { once: true });
+    }
   }, { once: true });
   return iframe;
 }
