@@ -113,8 +113,15 @@ fn json_reply(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
     secure(r, relais_web::CSP)
 }
 
+/// Not `Basic`: a browser would open its own login dialog.
+const CHALLENGE: &str = "Session realm=\"Relais\"";
+
 fn problem(status: StatusCode, error: &'static str) -> Response<Body> {
-    json_reply(status, &json!({ "error": error }))
+    let mut r = json_reply(status, &json!({ "error": error }));
+    if status == StatusCode::UNAUTHORIZED {
+        r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(CHALLENGE));
+    }
+    r
 }
 
 fn set_cookie(r: &mut Response<Body>, value: &str, tls: bool, end: bool) {
@@ -142,7 +149,7 @@ pub(crate) async fn answer(state: Arc<State>, req: Request<Incoming>, peer: Sock
             r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
             secure(r, relais_web::frame_csp(remote))
         }
-        (true, _, "/web/session") => match find(&state, &parts.headers, tls).await {
+        (true, _, "/web/session") => match find(&state, &parts.headers, peer, tls).await {
             Ok((principal, csrf)) => {
                 json_reply(StatusCode::OK, &json!({ "username": principal.address(), "csrfToken": csrf }))
             }
@@ -167,8 +174,16 @@ pub(crate) async fn answer(state: Arc<State>, req: Request<Incoming>, peer: Sock
 }
 
 /// The session a request's cookie names, with its principal (still in the directory).
-async fn find(state: &State, headers: &HeaderMap, tls: bool) -> Result<(Principal, String), Response<Body>> {
+async fn find(
+    state: &State,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    tls: bool,
+) -> Result<(Principal, String), Response<Body>> {
     let unauthorized = || problem(StatusCode::UNAUTHORIZED, "no session");
+    if !relais_sasl::plaintext_allowed(tls, state.config.dav.plaintext_auth_on_loopback, peer.ip()) {
+        return Err(problem(StatusCode::FORBIDDEN, "https-required"));
+    }
     let token = session_cookie(headers, tls).ok_or_else(unauthorized)?;
     let found = state.web.find(token).ok_or_else(unauthorized)?;
     match state.directory.principal_by_id(found.account).await {
@@ -287,8 +302,7 @@ pub(crate) async fn authenticate(
         let mut r = relais_dav::Reply::new(status);
         r.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
         if status == StatusCode::UNAUTHORIZED {
-            // Not `Basic`: a browser would open its own login dialog.
-            r.headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Session realm=\"Relais\""));
+            r.headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(CHALLENGE));
         }
         r.body = Bytes::from_static(text.as_bytes());
         r

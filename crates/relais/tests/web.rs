@@ -296,7 +296,8 @@ async fn login_session_csrf_and_logout() {
     assert_eq!(empty.status, 400);
     let binary = http(addr, "POST /web/login", &[("Origin", &origin), ct], b"\xff\xfe=%%%&password=%zz").await;
     assert_eq!(binary.status, 400);
-    assert_eq!(http(addr, "GET /web/session", &[], b"").await.status, 401);
+    let none = http(addr, "GET /web/session", &[], b"").await;
+    assert_eq!((none.status, none.header("www-authenticate")), (401, Some("Session realm=\"Relais\"")));
 
     // A login: the cookie's attributes (no Secure over plain HTTP), the CSRF token.
     let ok = login(addr, PW).await;
