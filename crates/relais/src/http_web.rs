@@ -231,10 +231,16 @@ async fn login(state: &State, headers: &HeaderMap, body: Incoming, peer: SocketA
         return unread(problem(StatusCode::PAYLOAD_TOO_LARGE, "too-large"), body, announced).await;
     }
     let read = tokio::time::timeout(LOGIN_BODY_WAIT, Limited::new(body, LOGIN_BODY_MAX).collect()).await;
-    let Ok(Ok(collected)) = read else {
-        let mut r = problem(StatusCode::PAYLOAD_TOO_LARGE, "too-large");
-        r.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
-        return r;
+    let collected = match read {
+        Ok(Ok(collected)) => collected,
+        failed => {
+            let mut r = match failed {
+                Err(_) => problem(StatusCode::REQUEST_TIMEOUT, "timeout"),
+                _ => problem(StatusCode::PAYLOAD_TOO_LARGE, "too-large"),
+            };
+            r.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return r;
+        }
     };
     let form = String::from_utf8_lossy(&collected.to_bytes()).into_owned();
     let (Some(username), Some(password)) = (form_field(&form, "username"), form_field(&form, "password")) else {
