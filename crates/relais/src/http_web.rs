@@ -262,6 +262,10 @@ async fn login(state: &State, headers: &HeaderMap, body: Incoming, peer: SocketA
             return problem(StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the server log");
         }
     };
+    // A browser that logs in again leaves its previous session behind: it ends here.
+    if let Some(previous) = session_cookie(headers, tls) {
+        state.web.close(previous);
+    }
     let Ok(opened) = state.web.open(principal.id) else {
         tracing::warn!("web: login refused, every session is taken");
         return problem(StatusCode::SERVICE_UNAVAILABLE, "busy");

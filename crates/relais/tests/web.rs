@@ -360,6 +360,14 @@ async fn login_session_csrf_and_logout() {
         Some(true)
     );
 
+    // Logging in again from the same browser ends its previous session.
+    let again = http(addr, "POST /web/login", &[("Origin", &origin), ct, ("Cookie", cookie)], &form(ANN, PW)).await;
+    assert_eq!(again.status, 200);
+    assert_eq!(http(addr, "GET /web/session", &[("Cookie", cookie)], b"").await.status, 401);
+    let cookie = again.header("set-cookie").unwrap().split(';').next().unwrap().to_owned();
+    let cookie = cookie.as_str();
+    let csrf = again.json()["csrfToken"].as_str().unwrap().to_owned();
+
     // Logout: needs the token; then the cookie is worth nothing.
     assert_eq!(http(addr, "POST /web/logout", &[("Cookie", cookie)], b"").await.status, 403);
     let out =
