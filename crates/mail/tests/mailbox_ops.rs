@@ -158,6 +158,36 @@ async fn shared_refusals(f: Fresh) {
 }
 on_both_backends!(shared_refusals_on, shared_refusals);
 
+/// Append by name, the name looked up in the transaction that stores: own mailboxes (INBOX
+/// in any case), a shared one by its `Other Users/` name with the rights it holds there, no
+/// such name (`None`, nothing stored), a large content (written outside the transaction) to no
+/// such name, and a refusal as `append` gives it.
+async fn append_by_name(f: Fresh) {
+    let w = world(&f).await;
+    let inbox = w.mailbox(&w.alice, "INBOX").await;
+    let (folder, stored) = w.mailer.append_named(&w.alice, "inbox", vec![message("n1", &[])]).await.unwrap().unwrap();
+    assert_eq!(folder.collection.id, inbox);
+    assert_eq!(w.entries(inbox).await, [(stored[0].1, stored[0].0)]);
+    assert!(w.mailer.append_named(&w.alice, "Nowhere", vec![message("n2", &[])]).await.unwrap().is_none());
+    let big = NewMessage {
+        raw: format!("Subject: big\r\n\r\n{}\r\n", "x".repeat(relais_store::INLINE_BLOB_MAX)).into_bytes(),
+        ..NewMessage::default()
+    };
+    assert!(w.mailer.append_named(&w.alice, "Nowhere/Deeper", vec![big]).await.unwrap().is_none());
+    assert_eq!(w.entries(inbox).await.len(), 1, "nothing stored elsewhere");
+    let team = w.share("Archive", Rights::LOOKUP | Rights::READ_ITEMS).await;
+    let name = "Other Users/alice@example.com/Archive";
+    let r = w.mailer.append_named(&w.bob, name, vec![message("n3", &[])]).await;
+    assert_eq!(refused(r), format!("noperm {:?}", Rights::INSERT));
+    w.share("Archive", Rights::LOOKUP | Rights::READ_ITEMS | Rights::INSERT).await;
+    let (folder, stored) =
+        w.mailer.append_named(&w.bob, name, vec![message("n4", &["\\Seen"])]).await.unwrap().unwrap();
+    assert_eq!((folder.collection.id, folder.rights.contains(Rights::INSERT)), (team, true));
+    assert!(w.keywords(stored[0].0).await.is_empty(), "\\Seen needs s");
+    assert!(w.mailer.append_named(&w.bob, "Other Users/alice@example.com/Sent", vec![]).await.unwrap().is_none());
+}
+on_both_backends!(append_by_name_on, append_by_name);
+
 fn into(source: CollectionId, (item, uid): (ItemId, Uid), target: CollectionId, moving: bool) -> Transfer {
     Transfer { source, messages: vec![(uid, item)], target, moving }
 }

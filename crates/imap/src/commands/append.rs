@@ -8,20 +8,12 @@ use relais_imap_proto::{AppendMessage, Code, MailboxName, SequenceSet, Tag};
 use relais_mail::mailbox::NewMessage;
 
 use crate::convert;
-use crate::folders::Folders;
 use crate::session::Session;
 
 pub async fn append(s: &mut Session, tag: &Tag, mailbox: MailboxName, messages: Vec<AppendMessage>) {
-    let Some(account) = s.account() else { return };
     if messages.iter().any(|m| m.flags.contains(&relais_imap_proto::Flag::Recent)) {
         return s.bad(tag, "\\Recent cannot be set");
     }
-    let name = mailbox.as_str().to_owned();
-    let target = match s.imap.store().read(move |r| Folders::resolve(r, account, &name)).await {
-        Ok(Some(f)) => f,
-        Ok(None) => return s.no(tag, Some(Code::TryCreate), "no such mailbox"),
-        Err(e) => return s.store_error(tag, &e),
-    };
     // The mail domain's append: analysed once, threaded, indexed, and charged to the mailbox's
     // owner, whose quota is checked inside the write that stores them (all or none).
     let mut batch = Vec::with_capacity(messages.len());
@@ -39,8 +31,10 @@ pub async fn append(s: &mut Session, tag: &Tag, mailbox: MailboxName, messages: 
         batch.push(NewMessage { raw, keywords, received_at: m.date.map(|d| d.unix_seconds()) });
     }
     let Some(actor) = s.actor() else { return };
-    match s.imap.mailer.append(&actor, target.collection.id, batch).await {
-        Ok(stored) => {
+    // The name is resolved in the transaction that stores the messages: no read of its own.
+    match s.imap.mailer.append_named(&actor, mailbox.as_str(), batch).await {
+        Ok(None) => s.no(tag, Some(Code::TryCreate), "no such mailbox"),
+        Ok(Some((target, stored))) => {
             // The client learns of the new message at once when it is the selected mailbox.
             s.updates(false, true).await;
             let uids = SequenceSet::from_numbers(stored.iter().map(|(_, uid)| uid.0));

@@ -9,7 +9,7 @@ use relais_store::{
     AccountId, BlobHash, Collection, CollectionId, CollectionKind, ItemId, MailboxRole, NewCollection, NewItem, Uid,
 };
 
-use super::{SEPARATOR, refuse_name, require, settable};
+use super::{Folder, Folders, SEPARATOR, refuse_name, require, settable};
 use crate::{MailError, Mailer, summary, thread};
 
 /// A message as a migration recognises it again: Message-ID (without `<>`), received date
@@ -67,6 +67,55 @@ impl Mailer {
     where
         F: FnOnce(&mut relais_store::WriteTx<'_>, &[(ItemId, Uid)]) -> relais_store::Result<()> + Send + 'static,
     {
+        let prepared = self.prepare(messages).await?;
+        let actor = actor.clone();
+        self.store()
+            .write(move |tx| {
+                let out = match store_in(tx, &actor, mailbox, prepared)? {
+                    Ok(out) => out,
+                    Err(refused) => return Ok(Err(refused)),
+                };
+                then(tx, &out)?;
+                Ok(Ok(out))
+            })
+            .await?
+    }
+
+    /// `append` into the mailbox the actor names `name` (as `Folders::resolve` reads a name:
+    /// its own mailboxes, and `Other Users/…` for shared ones), found in the transaction that
+    /// stores the messages — so a rename meanwhile cannot send them elsewhere, and an IMAP
+    /// APPEND needs no read transaction of its own. The folder as it was found and each
+    /// message's item and UID; `None` when the name names no mailbox (IMAP's TRYCREATE), a
+    /// refusal as `append` gives it when one is named but the actor may not append there.
+    pub async fn append_named(
+        &self,
+        actor: &Actor,
+        name: &str,
+        messages: Vec<NewMessage>,
+    ) -> Result<Option<(Folder, Vec<(ItemId, Uid)>)>, MailError> {
+        // A content too large to go inline is written to a file before the transaction: not
+        // for a mailbox that does not exist (the name is looked up first, as before).
+        if messages.iter().any(|m| m.raw.len() > relais_store::INLINE_BLOB_MAX) {
+            let (reader, name) = (actor.clone(), name.to_owned());
+            if self.store().read(move |r| Folders::resolve(r, &reader, &name)).await?.is_none() {
+                return Ok(None);
+            }
+        }
+        let prepared = self.prepare(messages).await?;
+        let (actor, name) = (actor.clone(), name.to_owned());
+        self.store()
+            .write(move |tx| {
+                let Some(folder) = Folders::resolve(&mut tx.read(), &actor, &name)? else {
+                    return Ok(Ok(None));
+                };
+                Ok(store_in(tx, &actor, folder.collection.id, prepared)?.map(|out| Some((folder, out))))
+            })
+            .await?
+    }
+
+    /// Each message analysed once like a delivery (off the executor), its content put where
+    /// blobs go, ready for `store_in`.
+    async fn prepare(&self, messages: Vec<NewMessage>) -> Result<Vec<Prepared>, MailError> {
         let mut prepared = Vec::with_capacity(messages.len());
         for m in messages {
             if m.raw.is_empty() {
@@ -91,28 +140,9 @@ impl Mailer {
                 search: Some(index),
                 ..NewItem::default()
             };
-            prepared.push((item, key, size));
+            prepared.push(Prepared { item, key, size });
         }
-        let actor = actor.clone();
-        self.store()
-            .write(move |tx| {
-                let (c, held) = match require(&mut tx.read(), &actor, mailbox, Rights::INSERT, "APPEND")? {
-                    Ok(x) => x,
-                    Err(refused) => return Ok(Err(refused)),
-                };
-                let owner = c.account;
-                let adding: u64 = prepared.iter().map(|(_, _, size)| size).sum();
-                check_quota(tx, owner, adding)?;
-                let mut out = Vec::with_capacity(prepared.len());
-                for (mut item, key, _) in prepared {
-                    item.keywords = settable(std::mem::take(&mut item.keywords), held);
-                    let id = thread::create_message(tx, owner, item, &key)?;
-                    out.push((id, tx.add_to_mailbox(id, mailbox)?));
-                }
-                then(tx, &out)?;
-                Ok(Ok(out))
-            })
-            .await?
+        Ok(prepared)
     }
 
     /// Whether `mailbox` already holds a message with exactly this content (an import run
@@ -173,6 +203,36 @@ impl Mailer {
             })
             .await?)
     }
+}
+
+/// A message analysed and its content stored, not yet in a mailbox.
+struct Prepared {
+    item: NewItem,
+    key: relais_store::ThreadKey,
+    size: u64,
+}
+
+/// Stores `prepared` in `mailbox`, inside the caller's transaction: the `i` right checked, the
+/// quota of the mailbox's owner, each message threaded, flags the actor may not set dropped.
+fn store_in(
+    tx: &mut relais_store::WriteTx<'_>,
+    actor: &Actor,
+    mailbox: CollectionId,
+    prepared: Vec<Prepared>,
+) -> relais_store::Result<Result<Vec<(ItemId, Uid)>, MailError>> {
+    let (c, held) = match require(&mut tx.read(), actor, mailbox, Rights::INSERT, "APPEND")? {
+        Ok(x) => x,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let owner = c.account;
+    check_quota(tx, owner, prepared.iter().map(|p| p.size).sum())?;
+    let mut out = Vec::with_capacity(prepared.len());
+    for Prepared { mut item, key, .. } in prepared {
+        item.keywords = settable(std::mem::take(&mut item.keywords), held);
+        let id = thread::create_message(tx, owner, item, &key)?;
+        out.push((id, tx.add_to_mailbox(id, mailbox)?));
+    }
+    Ok(Ok(out))
 }
 
 /// `OverQuota` when `adding` bytes would take `owner` past its quota, read in the transaction
