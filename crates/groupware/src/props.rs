@@ -1,7 +1,8 @@
 //! A collection's protocol properties, kept as one JSON object in `collections.props`: the
 //! live properties Relais understands (RFC 4918 displayname, RFC 4791 calendar-description,
 //! calendar-timezone, supported-calendar-component-set, RFC 6352 addressbook-description, Apple's
-//! calendar-color and calendar-order) and dead properties set by clients, kept verbatim.
+//! calendar-color and calendar-order, JMAP Calendars' isVisible) and dead properties set by
+//! clients, kept verbatim.
 
 use std::collections::BTreeMap;
 
@@ -26,6 +27,10 @@ pub struct CollectionProps {
     /// Component names the calendar takes; empty means the collection kind's default.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub components: Vec<String>,
+    /// A calendar its owner chose not to show (JMAP Calendars `isVisible` false); its events
+    /// still count for free/busy.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
     /// A room's or equipment's booking policy (set by an administrator, not over DAV).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub booking: Option<crate::booking::BookingPolicy>,
@@ -75,6 +80,9 @@ mod tests {
         assert_eq!(CollectionProps::parse(""), CollectionProps::default());
         assert_eq!(CollectionProps::parse("{broken"), CollectionProps::default());
         assert_eq!(CollectionProps::default().supported(true), vec![ComponentKind::Todo]);
+        let hidden = CollectionProps { hidden: true, ..Default::default() };
+        assert!(hidden.to_json().contains("hidden") && !CollectionProps::default().to_json().contains("hidden"));
+        assert_eq!(CollectionProps::parse(&hidden.to_json()), hidden);
         let only_events = CollectionProps { components: vec!["VEVENT".into()], ..Default::default() };
         assert_eq!(only_events.supported(false), vec![ComponentKind::Event]);
     }

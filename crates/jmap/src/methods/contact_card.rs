@@ -51,7 +51,7 @@ fn show(card: Card) -> Shown {
         }
     };
     object.insert("id".into(), json!(ids::card(card.id)));
-    object.insert("addressBookIds".into(), json!({ ids::address_book(card.book): true }));
+    object.insert("addressBookIds".into(), json!({ ids::address_book(card.collection): true }));
     Shown { card, object }
 }
 

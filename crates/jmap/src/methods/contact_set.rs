@@ -146,7 +146,7 @@ async fn update_one(
     changes: &Map<String, Value>,
 ) -> Result<(), SetError> {
     let card = card_of(ctx, account, id).await?;
-    let (from, name, modseq) = (card.book, card.name.clone(), card.modseq);
+    let (from, name, modseq) = (card.collection, card.name.clone(), card.modseq);
     let mut object = shown(vec![card]).await.map_err(|_| SetError::new("serverFail", "see the log"))?;
     let mut object = object.pop().map(|s| s.object).ok_or_else(SetError::not_found)?;
     let before = object.clone();
@@ -186,7 +186,7 @@ async fn update_one(
 
 async fn destroy_one(ctx: &Ctx<'_>, account: &Account, all: &[AddressBook], id: &str) -> Result<(), SetError> {
     let card = card_of(ctx, account, id).await?;
-    let book = all.iter().find(|b| b.collection.id == card.book).ok_or_else(SetError::not_found)?;
+    let book = all.iter().find(|b| b.collection.id == card.collection).ok_or_else(SetError::not_found)?;
     let cond = Condition { if_match: Some(vec![etag(card.modseq)]), if_none_match: None };
     ctx.jmap.groupware.delete(&ctx.actor, &book.collection, &card.name, cond).await?;
     Ok(())

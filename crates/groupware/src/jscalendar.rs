@@ -1,0 +1,148 @@
+//! An event as JSCalendar (RFC 8984) and back, for JMAP Calendars (draft-ietf-jmap-calendars
+//! §5) and any other client of whole JSON events: calcard's conversion (draft-ietf-calext-
+//! jscalendar-icalendar), which keeps what has no JSCalendar property in `iCalendar` and the
+//! overridden occurrences in `recurrenceOverrides`, so an event read and written back keeps
+//! what its writer stored. The stored form stays the iCalendar object, checked as any object
+//! written over CalDAV is (one UID, no METHOD, recurrence within the limits).
+
+use calcard::icalendar::ICalendar;
+use calcard::jscalendar::JSCalendar;
+use calcard::jscalendar::import::ConversionOptions;
+use serde_json::{Map, Value, json};
+
+use crate::{CalendarObject, ComponentKind, Invalid};
+
+/// Properties of a JMAP CalendarEvent that are the server's or the request's, not the event's
+/// (draft-ietf-jmap-calendars §5: id, calendarIds, isDraft, isOrigin, utcStart, utcEnd; an
+/// iTIP `method` is never stored, RFC 4791 §4.1).
+pub const SERVER_SET: [&str; 8] =
+    ["id", "calendarIds", "isDraft", "isOrigin", "utcStart", "utcEnd", "method", "blobId"];
+
+/// The PRODID of the iCalendar objects written from JSCalendar (RFC 5545 §3.7.3).
+pub const PRODID: &str = "-//Relais//JMAP Calendars//EN";
+
+/// Most octets of the JSON of one event converted (the request's own bound is larger).
+pub const MAX_EVENT_JSON: usize = 1024 * 1024;
+
+/// The event of a calendar object as a JSCalendar Event object (its overridden occurrences
+/// in `recurrenceOverrides`), without the JMAP properties.
+pub fn to_jscalendar(object: &CalendarObject) -> Map<String, Value> {
+    let options = ConversionOptions::default().return_first(true);
+    let js: JSCalendar<'static, String, String> = object.ical.clone().into_jscalendar_with_opt(options);
+    let mut m = match serde_json::to_value(&js) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    };
+    m.remove("method");
+    m
+}
+
+/// A JSCalendar Event object as the iCalendar text to store, checked as any object written
+/// over CalDAV is (`CalendarObject::parse`): one event with a `uid`, no METHOD, its recurrence
+/// within the limits.
+pub fn from_jscalendar(object: &Map<String, Value>) -> Result<(String, CalendarObject), Invalid> {
+    let mut object = object.clone();
+    for k in SERVER_SET {
+        object.remove(k);
+    }
+    if object.get("@type").and_then(Value::as_str) != Some("Event") {
+        return Err(Invalid::object("@type must be Event"));
+    }
+    if !object.get("uid").is_some_and(|u| u.as_str().is_some_and(|s| !s.is_empty() && s.len() <= 1024)) {
+        return Err(Invalid::object("uid is required"));
+    }
+    if !object.get("start").is_some_and(Value::is_string) {
+        return Err(Invalid::object("start is required"));
+    }
+    // calcard writes the VCALENDAR (VERSION, PRODID) of a Group, and the overridden
+    // occurrences as components of their own beside the event.
+    let group = json!({ "@type": "Group", "prodId": PRODID, "entries": [Value::Object(object)] });
+    let text = group.to_string();
+    if text.len() > MAX_EVENT_JSON {
+        return Err(Invalid::data("the event is too large"));
+    }
+    let out = std::panic::catch_unwind(|| icalendar_of(&text)).unwrap_or_else(|_| {
+        // calcard checks its own invariants with debug assertions, which odd input can trip.
+        Err(Invalid::data("the event cannot be written as iCalendar"))
+    })?;
+    let parsed = CalendarObject::parse(&out)?;
+    if parsed.kind != ComponentKind::Event {
+        return Err(Invalid::object("@type must be Event"));
+    }
+    Ok((out, parsed))
+}
+
+/// The iCalendar text of a JSCalendar Group's JSON.
+fn icalendar_of(json: &str) -> Result<String, Invalid> {
+    let js =
+        JSCalendar::<String, String>::parse(json).map_err(|e| Invalid::data(format!("not a JSCalendar event: {e}")))?;
+    let ical: ICalendar =
+        js.into_icalendar().ok_or_else(|| Invalid::data("the event cannot be written as iCalendar"))?;
+    Ok(ical.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EVENT: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nBEGIN:VEVENT\r\nUID:ev-1\r\n\
+DTSTAMP:20261201T090000Z\r\nDTSTART;TZID=Europe/Paris:20261210T100000\r\nDURATION:PT1H\r\nSUMMARY:Standup\r\n\
+LOCATION:Room 1\r\nRRULE:FREQ=DAILY;COUNT=5\r\nX-KEPT:yes\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:ev-1\r\n\
+DTSTAMP:20261201T090000Z\r\nRECURRENCE-ID;TZID=Europe/Paris:20261211T100000\r\n\
+DTSTART;TZID=Europe/Paris:20261211T110000\r\nDURATION:PT1H\r\nSUMMARY:Standup (late)\r\nEND:VEVENT\r\n\
+END:VCALENDAR\r\n";
+
+    #[test]
+    fn an_event_both_ways() {
+        let js = to_jscalendar(&CalendarObject::parse(EVENT).unwrap());
+        assert_eq!(js["@type"], "Event", "{js:?}");
+        assert_eq!((js["uid"].as_str(), js["title"].as_str()), (Some("ev-1"), Some("Standup")));
+        assert_eq!(
+            (js["start"].as_str(), js["timeZone"].as_str()),
+            (Some("2026-12-10T10:00:00"), Some("Europe/Paris"))
+        );
+        assert_eq!(js["duration"], "PT1H");
+        assert_eq!(js["recurrenceRule"]["frequency"], "daily", "{js:?}");
+        let overrides = js["recurrenceOverrides"].as_object().unwrap();
+        assert_eq!(overrides["2026-12-11T10:00:00"]["title"], "Standup (late)", "{overrides:?}");
+        let (text, back) = from_jscalendar(&js).unwrap();
+        assert_eq!(back.uid, "ev-1");
+        assert!(text.contains("SUMMARY:Standup") && text.contains("X-KEPT:yes"), "{text}");
+        assert!(text.contains("RECURRENCE-ID;TZID=Europe/Paris:20261211T100000"), "{text}");
+        assert!(text.contains("DTSTART;TZID=Europe/Paris:20261210T100000") && text.contains("PRODID:"), "{text}");
+    }
+
+    #[test]
+    fn an_event_from_jscalendar_and_refusals() {
+        let m = json!({
+            "@type": "Event", "uid": "u-2", "title": "Lunch", "start": "2026-12-12T12:00:00",
+            "timeZone": "Europe/Berlin", "duration": "PT1H30M", "id": "x", "calendarIds": {"k1": true},
+            "participants": {"p1": {"@type": "Participant", "calendarAddress": "mailto:ann@example.com",
+                "roles": {"owner": true, "attendee": true}}},
+        });
+        let (text, obj) = from_jscalendar(m.as_object().unwrap()).unwrap();
+        assert_eq!(obj.uid, "u-2");
+        assert!(text.contains("SUMMARY:Lunch") && text.contains("DTSTART;TZID=Europe/Berlin"), "{text}");
+        for bad in [
+            json!({"@type": "Task", "uid": "t", "start": "2026-12-12T12:00:00"}),
+            json!({"@type": "Event", "start": "2026-12-12T12:00:00"}),
+            json!({"@type": "Event", "uid": "u"}),
+            json!({"@type": "Event", "uid": "u", "start": 7}),
+        ] {
+            assert!(from_jscalendar(bad.as_object().unwrap()).is_err(), "{bad}");
+        }
+        // A participant calcard cannot write is refused or written, never a panic.
+        let odd = json!({"@type": "Event", "uid": "o", "start": "2026-12-12T12:00:00",
+            "participants": {"p": {"@type": "Participant", "sendTo": {"imip": "mailto:x@y"}}}});
+        let _ = from_jscalendar(odd.as_object().unwrap());
+        // A rule past the limits is refused as over CalDAV.
+        let huge = json!({"@type": "Event", "uid": "h", "start": "2026-12-12T12:00:00",
+            "recurrenceRules": [{"@type": "RecurrenceRule", "frequency": "yearly",
+                "byMonth": ["1","2","3","4","5","6","7","8","9","10","11","12"],
+                "byMonthDay": (1..=31).collect::<Vec<i32>>(), "byHour": (0..24).collect::<Vec<i32>>(),
+                "byMinute": (0..60).collect::<Vec<i32>>(), "bySecond": (0..60).collect::<Vec<i32>>()}]});
+        let huge = json!({"@type": "Event", "uid": "h", "start": "2026-12-12T12:00:00",
+            "recurrenceRule": huge["recurrenceRules"][0].clone()});
+        assert!(from_jscalendar(huge.as_object().unwrap()).is_err());
+    }
+}
