@@ -21,7 +21,6 @@ use relais_groupware::address_book::{AddressBook, Card, card_name};
 use relais_groupware::jscontact::from_jscontact;
 use relais_groupware::resources::Transfer;
 use relais_groupware::{Condition, etag};
-use relais_store::{AccountId, BlobHash};
 use serde_json::{Map, Value, json};
 
 use crate::account::Account;
@@ -29,7 +28,7 @@ use crate::error::{MethodError, SetError};
 use crate::ids;
 use crate::methods::address_book::{books, contacts_account};
 use crate::methods::contact_card::shown;
-use crate::methods::set::{Outcome, SetRequest};
+use crate::methods::set::{Outcome, SetRequest, new_uid, patch};
 use crate::methods::{Args, Ctx};
 
 pub(crate) async fn set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, MethodError> {
@@ -68,17 +67,6 @@ fn book_named<'b>(ctx: &Ctx<'_>, all: &'b [AddressBook], ids_: &Value) -> Result
     all.iter().find(|b| b.collection.id == id).ok_or_else(|| bad("no such address book"))
 }
 
-/// A uid for a card made without one (RFC 9553 §2.1.9 wants one): a `urn:uuid:` of random
-/// bits taken from a hash of the time, the account and a counter.
-fn new_uid(account: AccountId) -> String {
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
-    let h = BlobHash::of(format!("{t}:{}:{n}:{:p}", account.0, &COUNTER).as_bytes()).to_string();
-    // A version 4 UUID's shape: the version and variant nibbles set.
-    format!("urn:uuid:{}-{}-4{}-8{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
-}
-
 async fn create_one(
     ctx: &Ctx<'_>,
     account: &Account,
@@ -112,30 +100,6 @@ async fn card_of(ctx: &Ctx<'_>, account: &Account, id: &str) -> Result<Card, Set
     let item = ctx.id(id).and_then(ids::parse_card).ok_or_else(SetError::not_found)?;
     let found = ctx.jmap.groupware.cards(&ctx.actor, account.id, Some(vec![item])).await?;
     found.into_iter().next().ok_or_else(SetError::not_found)
-}
-
-/// Applies one PatchObject entry (RFC 8620 §5.3): a path of object keys (`~1` is `/`, `~0`
-/// is `~`), never into an array; null removes.
-fn patch(object: &mut Map<String, Value>, path: &str, value: &Value) -> Result<(), SetError> {
-    let bad = || SetError::new("invalidPatch", format!("{path} does not name a property to patch"));
-    let parts: Vec<String> = path.split('/').map(|p| p.replace("~1", "/").replace("~0", "~")).collect();
-    let Some((last, parents)) = parts.split_last() else { return Err(bad()) };
-    let mut at = object;
-    for p in parents {
-        at = match at.get_mut(p) {
-            Some(Value::Object(m)) => m,
-            _ => return Err(bad()),
-        };
-    }
-    if last.is_empty() {
-        return Err(bad());
-    }
-    if value.is_null() {
-        at.remove(last);
-    } else {
-        at.insert(last.clone(), value.clone());
-    }
-    Ok(())
 }
 
 async fn update_one(

@@ -1,7 +1,9 @@
 //! What every `/set` shares (RFC 8620 §5.3): the account, `ifInState` against the current
 //! state (stateMismatch), `create` / `update` / `destroy` within maxObjectsInSet
-//! (requestTooLarge), and the response with oldState, newState and each object's outcome.
+//! (requestTooLarge), and the response with oldState, newState and each object's outcome;
+//! a PatchObject applied to a JSON object, and uids for objects made without one.
 
+use relais_store::{AccountId, BlobHash};
 use serde_json::{Map, Value, json};
 
 use crate::account::Account;
@@ -118,4 +120,39 @@ pub(crate) fn object_arg(args: &mut Args, name: &str) -> Result<ById, MethodErro
             .collect(),
         Some(_) => Err(MethodError::invalid(format!("{name} must be an object"))),
     }
+}
+
+/// A uid for a card or event made without one (RFC 9553 §2.1.9, RFC 8984 §4.1.2 want one):
+/// a `urn:uuid:` of random bits taken from a hash of the time, the account and a counter.
+pub(crate) fn new_uid(account: AccountId) -> String {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
+    let h = BlobHash::of(format!("{t}:{}:{n}:{:p}", account.0, &COUNTER).as_bytes()).to_string();
+    // A version 4 UUID's shape: the version and variant nibbles set.
+    format!("urn:uuid:{}-{}-4{}-8{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
+}
+
+/// Applies one PatchObject entry (RFC 8620 §5.3): a path of object keys (`~1` is `/`, `~0`
+/// is `~`), never into an array; null removes.
+pub(crate) fn patch(object: &mut Map<String, Value>, path: &str, value: &Value) -> Result<(), SetError> {
+    let bad = || SetError::new("invalidPatch", format!("{path} does not name a property to patch"));
+    let parts: Vec<String> = path.split('/').map(|p| p.replace("~1", "/").replace("~0", "~")).collect();
+    let Some((last, parents)) = parts.split_last() else { return Err(bad()) };
+    let mut at = object;
+    for p in parents {
+        at = match at.get_mut(p) {
+            Some(Value::Object(m)) => m,
+            _ => return Err(bad()),
+        };
+    }
+    if last.is_empty() {
+        return Err(bad());
+    }
+    if value.is_null() {
+        at.remove(last);
+    } else {
+        at.insert(last.clone(), value.clone());
+    }
+    Ok(())
 }

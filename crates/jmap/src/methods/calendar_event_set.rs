@@ -1,0 +1,266 @@
+//! CalendarEvent/set and /copy (draft-ietf-jmap-calendars §5.11, §5.12). An event given as
+//! JSCalendar is converted to the iCalendar object that is stored
+//! (`relais_groupware::jscalendar`) and written by the groupware domain with the actor exactly
+//! as a CalDAV PUT is — so an event with participants is scheduled as CalDAV's are (iTIP to
+//! the attendees or the organizer, RFC 6638 implicit scheduling; sendSchedulingMessages is not
+//! consulted): `put` with If-None-Match `*` to create, with If-Match on the event's ETag to
+//! update (a change made meanwhile over CalDAV or another protocol is never overwritten:
+//! stateMismatch), `transfer` to move it to another calendar (calendarIds), `delete` (as a
+//! CalDAV DELETE, cancelling or declining) to destroy it.
+//!
+//! ```text
+//! ["CalendarEvent/set", {"accountId": "a1",
+//!   "create": {"k1": {"@type": "Event", "calendarIds": {"cal3": true}, "title": "Standup",
+//!                     "start": "2026-12-10T09:00:00", "timeZone": "Europe/Paris", "duration": "PT15M"}},
+//!   "update": {"ev12": {"title": "Retro", "locations/l1": {"@type": "Location", "name": "Room 2"}}},
+//!   "destroy": ["ev13"]}, "0"]
+//! ```
+
+use std::collections::BTreeSet;
+
+use relais_directory::access::Rights;
+use relais_groupware::calendar::{Calendar, StoredEvent, event_name};
+use relais_groupware::jscalendar::{from_jscalendar, unknown_property};
+use relais_groupware::resources::Transfer;
+use relais_groupware::{Condition, etag};
+use serde_json::{Map, Value, json};
+
+use crate::account::Account;
+use crate::error::{MethodError, SetError};
+use crate::ids;
+use crate::methods::calendar::{calendars, calendars_account};
+use crate::methods::calendar_event::shown;
+use crate::methods::set::{Outcome, SetRequest, new_uid, patch};
+use crate::methods::{Args, Ctx};
+
+/// The JMAP properties of an event that its iCalendar text does not hold.
+const JMAP_ONLY: [&str; 6] = ["id", "calendarIds", "isDraft", "isOrigin", "utcStart", "utcEnd"];
+
+pub(crate) async fn set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, MethodError> {
+    let mut set = SetRequest::read(ctx, &mut args, false).await?;
+    if !set.account.calendars {
+        return Err(MethodError::AccountNotSupportedByMethod);
+    }
+    if args.get("sendSchedulingMessages").is_some_and(|v| !v.is_boolean()) {
+        return Err(MethodError::invalid("sendSchedulingMessages must be a boolean"));
+    }
+    let mut out = Outcome::default();
+    for (cid, object) in std::mem::take(&mut set.create) {
+        let all = calendars(ctx, &set.account).await?;
+        let made = create_one(ctx, &set.account, &all, object).await;
+        out.created(ctx, cid, made);
+    }
+    let all = calendars(ctx, &set.account).await?;
+    for (id, patch) in std::mem::take(&mut set.update) {
+        let done = update_one(ctx, &set.account, &all, &id, &patch).await;
+        out.updated(id, done);
+    }
+    for id in std::mem::take(&mut set.destroy) {
+        let done = destroy_one(ctx, &set.account, &all, &id).await;
+        out.destroyed(id, done);
+    }
+    out.response(ctx, &set).await
+}
+
+/// The one calendar `calendarIds` names (an event is in exactly one: the store keeps an
+/// object in one collection), which must be one of the account's.
+fn calendar_named<'c>(ctx: &Ctx<'_>, all: &'c [Calendar], ids_: &Value) -> Result<&'c Calendar, SetError> {
+    let bad = |why: &str| SetError::invalid("calendarIds", why);
+    let Value::Object(m) = ids_ else { return Err(bad("calendarIds maps calendar ids to true")) };
+    let named: Vec<&String> = m.iter().filter(|(_, v)| **v == Value::Bool(true)).map(|(k, _)| k).collect();
+    if named.len() != m.len() || named.len() != 1 {
+        return Err(bad("an event is in exactly one calendar (maxCalendarsPerEvent 1)"));
+    }
+    let id = ctx.id(named[0]).and_then(ids::parse_calendar).ok_or_else(|| bad("no such calendar"))?;
+    all.iter().find(|c| c.collection.id == id).ok_or_else(|| bad("no such calendar"))
+}
+
+/// The iCalendar text of a JSCalendar event object, converted off the executor.
+async fn icalendar(object: Map<String, Value>) -> Result<(String, String), SetError> {
+    if let Some(k) = unknown_property(&object) {
+        return Err(SetError::invalid(k, "JSCalendar has no such property"));
+    }
+    let converted = tokio::task::spawn_blocking(move || from_jscalendar(&object)).await;
+    match converted {
+        Ok(Ok((text, parsed))) => Ok((text, parsed.uid)),
+        Ok(Err(e)) => Err(SetError::new("invalidProperties", e.message)),
+        Err(_) => Err(SetError::new("invalidProperties", "the event cannot be written as iCalendar")),
+    }
+}
+
+async fn create_one(
+    ctx: &Ctx<'_>,
+    account: &Account,
+    all: &[Calendar],
+    mut object: Map<String, Value>,
+) -> Result<Value, SetError> {
+    if object.contains_key("id") {
+        return Err(SetError::invalid("id", "id is the server's"));
+    }
+    let calendar = calendar_named(ctx, all, object.get("calendarIds").unwrap_or(&Value::Null))?;
+    object.entry("@type").or_insert_with(|| json!("Event"));
+    let mut made = Map::new();
+    if !object.contains_key("uid") {
+        let uid = new_uid(account.id);
+        made.insert("uid".into(), json!(uid));
+        object.insert("uid".into(), json!(uid));
+    }
+    let (text, uid) = icalendar(object).await?;
+    let name = event_name(&uid);
+    let gw = &ctx.jmap.groupware;
+    let create = Condition { if_match: None, if_none_match: Some(vec!["*".into()]) };
+    gw.put(&ctx.actor, &calendar.collection, &name, text.into_bytes(), create).await?;
+    let o = gw.object_named(&ctx.actor, calendar.collection.id, &name).await?.ok_or_else(SetError::not_found)?;
+    made.insert("id".into(), json!(ids::event(o.id)));
+    made.insert("isDraft".into(), Value::Bool(false));
+    made.insert("isOrigin".into(), Value::Bool(true));
+    Ok(Value::Object(made))
+}
+
+/// The event `id` of the account, if the actor may read it.
+async fn event_of(ctx: &Ctx<'_>, account: &Account, id: &str) -> Result<StoredEvent, SetError> {
+    let item = ctx.id(id).and_then(ids::parse_event).ok_or_else(SetError::not_found)?;
+    let found = ctx.jmap.groupware.events(&ctx.actor, account.id, Some(vec![item])).await?;
+    found.into_iter().next().ok_or_else(SetError::not_found)
+}
+
+/// The event as JSCalendar with its JMAP properties.
+async fn object_of(account: &Account, event: StoredEvent) -> Result<Map<String, Value>, SetError> {
+    let mut s = shown(vec![event], &account.name).await.map_err(|_| SetError::new("serverFail", "see the log"))?;
+    s.pop().map(|s| s.object).ok_or_else(SetError::not_found)
+}
+
+/// The object less its JMAP-only properties: what its iCalendar text holds.
+fn content(object: &Map<String, Value>) -> Map<String, Value> {
+    let mut c = object.clone();
+    for k in JMAP_ONLY {
+        c.remove(k);
+    }
+    c
+}
+
+async fn update_one(
+    ctx: &Ctx<'_>,
+    account: &Account,
+    all: &[Calendar],
+    id: &str,
+    changes: &Map<String, Value>,
+) -> Result<(), SetError> {
+    let event = event_of(ctx, account, id).await?;
+    let (from, name, modseq) = (event.collection, event.name.clone(), event.modseq);
+    let mut object = object_of(account, event).await?;
+    let before = content(&object);
+    for (path, value) in changes {
+        let top = path.split('/').next().unwrap_or_default();
+        if ["id", "isDraft", "isOrigin", "utcStart", "utcEnd", "uid"].contains(&top) {
+            return Err(SetError::invalid(top, "this property cannot be changed"));
+        }
+        patch(&mut object, path, value)?;
+    }
+    let target = calendar_named(ctx, all, object.get("calendarIds").unwrap_or(&Value::Null))?;
+    let source = all.iter().find(|c| c.collection.id == from).ok_or_else(SetError::not_found)?;
+    let after = content(&object);
+    let rewritten = if after != before { Some(icalendar(after).await?.0) } else { None };
+    // A move the rights do not allow is refused before the content is written.
+    let moving = target.collection.id != from;
+    if moving && !(target.may(Rights::INSERT) && source.may(Rights::DELETE_ITEMS | Rights::EXPUNGE)) {
+        return Err(SetError::forbidden("no right to move the event between these calendars"));
+    }
+    let gw = &ctx.jmap.groupware;
+    if let Some(text) = rewritten {
+        let cond = Condition { if_match: Some(vec![etag(modseq)]), if_none_match: None };
+        gw.put(&ctx.actor, &source.collection, &name, text.into_bytes(), cond).await?;
+    }
+    if moving {
+        let mode = Transfer { keep_source: false, overwrite: false };
+        gw.transfer(&ctx.actor, (&source.collection, name.as_str()), (&target.collection, name.as_str()), mode).await?;
+    }
+    Ok(())
+}
+
+async fn destroy_one(ctx: &Ctx<'_>, account: &Account, all: &[Calendar], id: &str) -> Result<(), SetError> {
+    let event = event_of(ctx, account, id).await?;
+    let calendar = all.iter().find(|c| c.collection.id == event.collection).ok_or_else(SetError::not_found)?;
+    let cond = Condition { if_match: Some(vec![etag(event.modseq)]), if_none_match: None };
+    ctx.jmap.groupware.delete(&ctx.actor, &calendar.collection, &event.name, cond).await?;
+    Ok(())
+}
+
+/// CalendarEvent/copy (RFC 8620 §5.4, draft-ietf-jmap-calendars §5.12): each event read from
+/// `fromAccountId`, its given properties (calendarIds among them) put over it, created in
+/// `accountId` as CalendarEvent/set would; onSuccessDestroyOriginal then destroys the
+/// originals copied.
+pub(crate) async fn copy(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, MethodError> {
+    let from_id = args.str("fromAccountId")?.ok_or_else(|| MethodError::invalid("fromAccountId is required"))?;
+    let from_args = Args::new(Map::from_iter([("accountId".to_owned(), json!(from_id))]));
+    let from = match calendars_account(ctx, &from_args).await {
+        Ok(a) => a,
+        Err(MethodError::AccountNotFound) => return Err(MethodError::FromAccountNotFound),
+        Err(e) => return Err(e),
+    };
+    let mut set = SetRequest::read(ctx, &mut args, false).await?;
+    if !set.account.calendars {
+        return Err(MethodError::AccountNotSupportedByMethod);
+    }
+    if from.id == set.account.id {
+        return Err(MethodError::invalid("fromAccountId and accountId must differ"));
+    }
+    let create = std::mem::take(&mut set.create);
+    let all = calendars(ctx, &set.account).await?;
+    let mut out = Outcome::default();
+    let mut copied: BTreeSet<String> = BTreeSet::new();
+    for (cid, given) in create {
+        let made = copy_one(ctx, &from, &set.account, &all, &given).await;
+        if made.is_ok()
+            && let Some(source) = given.get("id").and_then(Value::as_str)
+        {
+            copied.insert(source.to_owned());
+        }
+        out.created(ctx, cid, made);
+    }
+    let mut response = out.response(ctx, &set).await?;
+    if let Some(map) = response.as_object_mut() {
+        map.insert("fromAccountId".into(), json!(ids::account(from.id)));
+        for k in ["updated", "destroyed", "notUpdated", "notDestroyed"] {
+            map.remove(k);
+        }
+    }
+    if args.bool("onSuccessDestroyOriginal")? && !copied.is_empty() {
+        let mut destroy = Map::new();
+        destroy.insert("accountId".into(), json!(ids::account(from.id)));
+        destroy.insert("destroy".into(), json!(copied));
+        if let Some(state) = args.str("destroyFromIfInState")? {
+            destroy.insert("ifInState".into(), json!(state));
+        }
+        let destroyed = match Box::pin(self::set(ctx, Args::new(destroy))).await {
+            Ok(v) => v,
+            Err(e) => e.to_json(),
+        };
+        let name = if destroyed.get("type").is_some() { "error" } else { "CalendarEvent/set" };
+        ctx.implicit.push((name.to_owned(), destroyed));
+    }
+    Ok(response)
+}
+
+async fn copy_one(
+    ctx: &Ctx<'_>,
+    from: &Account,
+    to: &Account,
+    all: &[Calendar],
+    given: &Map<String, Value>,
+) -> Result<Value, SetError> {
+    let source = given.get("id").and_then(Value::as_str).ok_or_else(|| SetError::invalid("id", "id is required"))?;
+    let event = event_of(ctx, from, source).await?;
+    let mut object = content(&object_of(from, event).await?);
+    for (k, v) in given {
+        if k != "id" {
+            object.insert(k.clone(), v.clone());
+        }
+    }
+    if !object.contains_key("calendarIds")
+        && let Some(default) = all.iter().find(|c| c.is_default()).or(all.first())
+    {
+        object.insert("calendarIds".into(), json!({ ids::calendar(default.collection.id): true }));
+    }
+    create_one(ctx, to, all, object).await
+}
