@@ -473,3 +473,39 @@ async fn shared(f: Fresh) {
     assert_eq!(r["notFound"], json!([copy]), "Bob's ids are not Ann's");
 }
 on_both_backends!(shared_on, shared);
+
+/// An event with participants is scheduled as a CalDAV PUT's is (RFC 6638 implicit
+/// scheduling through `Groupware::put`): Bob, a local attendee, finds it in his calendar, not
+/// made there (isOrigin false), needing his action; Ann destroying it cancels his copy.
+async fn scheduled(f: Fresh) {
+    let w = world(&f).await;
+    let (a, b) = (acc(&w.ann), acc(&w.bob));
+    let default = cal(&w.default_calendar(&w.ann).await);
+    let meeting = json!({
+        "@type": "Event", "uid": "jmap-meeting-1", "title": "Design review", "start": "2026-12-18T15:00:00",
+        "timeZone": "Europe/Paris", "duration": "PT1H", "organizerCalendarAddress": "mailto:ann@example.com",
+        "participants": {
+            "ann": {"@type": "Participant", "calendarAddress": "mailto:ann@example.com", "name": "Ann",
+                "roles": {"owner": true, "attendee": true}, "participationStatus": "accepted"},
+            "bob": {"@type": "Participant", "calendarAddress": "mailto:bob@example.com", "name": "Bob",
+                "roles": {"attendee": true}, "participationStatus": "needs-action", "expectReply": true},
+        },
+    });
+    let id = w.event(&w.ann, &default, meeting).await;
+    let q = w.one(&w.bob, "CalendarEvent/query", json!({"accountId": b, "filter": {"uid": "jmap-meeting-1"}})).await;
+    let theirs = q["ids"][0].as_str().unwrap_or_else(|| panic!("Bob was invited: {q}")).to_owned();
+    let g = w.one(&w.bob, "CalendarEvent/get", json!({"accountId": b, "ids": [&theirs]})).await;
+    let e = &g["list"][0];
+    assert_eq!((e["title"].as_str(), e["isOrigin"].as_bool()), (Some("Design review"), Some(false)), "{e}");
+    let statuses: Vec<&str> =
+        e["participants"].as_object().unwrap().values().filter_map(|p| p["participationStatus"].as_str()).collect();
+    assert!(statuses.contains(&"needs-action"), "{e}");
+    let q = w.one(&w.ann, "CalendarEvent/query", json!({"accountId": a, "filter": {"attendee": "bob@example"}})).await;
+    assert_eq!(q["ids"], json!([&id]));
+
+    let r = w.one(&w.ann, "CalendarEvent/set", json!({"accountId": a, "destroy": [&id]})).await;
+    assert_eq!(r["destroyed"], json!([&id]), "{r}");
+    let q = w.one(&w.bob, "CalendarEvent/query", json!({"accountId": b, "filter": {"uid": "jmap-meeting-1"}})).await;
+    assert_eq!(q["ids"], json!([]), "cancelled: {q}");
+}
+on_both_backends!(scheduled_on, scheduled);
