@@ -6,8 +6,10 @@
 //! written over CalDAV is (one UID, no METHOD, recurrence within the limits).
 
 use calcard::icalendar::ICalendar;
-use calcard::jscalendar::JSCalendar;
+use std::str::FromStr;
+
 use calcard::jscalendar::import::ConversionOptions;
+use calcard::jscalendar::{JSCalendar, JSCalendarProperty};
 use serde_json::{Map, Value, json};
 
 use crate::{CalendarObject, ComponentKind, Invalid};
@@ -23,6 +25,76 @@ pub const PRODID: &str = "-//Relais//JMAP Calendars//EN";
 
 /// Most octets of the JSON of one event converted (the request's own bound is larger).
 pub const MAX_EVENT_JSON: usize = 1024 * 1024;
+
+/// The first top-level property of `object` that JSCalendar (with JMAP Calendars' additions)
+/// does not define and that is no vendor property (RFC 8984 §3.3: a name with a domain
+/// prefix, `example.com:foo`).
+pub fn unknown_property(object: &Map<String, Value>) -> Option<&str> {
+    object.keys().map(String::as_str).find(|k| !k.contains(':') && JSCalendarProperty::<String>::from_str(k).is_err())
+}
+
+/// Top-level properties of an Event and the JSON type each must have (RFC 8984 §4–5): calcard
+/// drops a value of another type without a word, so it is refused here instead.
+const SHAPES: &[(&str, Shape)] = &[
+    ("uid", Shape::String),
+    ("title", Shape::String),
+    ("description", Shape::String),
+    ("descriptionContentType", Shape::String),
+    ("start", Shape::String),
+    ("duration", Shape::String),
+    ("timeZone", Shape::String),
+    ("status", Shape::String),
+    ("freeBusyStatus", Shape::String),
+    ("privacy", Shape::String),
+    ("color", Shape::String),
+    ("locale", Shape::String),
+    ("created", Shape::String),
+    ("updated", Shape::String),
+    ("organizerCalendarAddress", Shape::String),
+    ("recurrenceId", Shape::String),
+    ("sequence", Shape::Number),
+    ("priority", Shape::Number),
+    ("showWithoutTime", Shape::Bool),
+    ("excluded", Shape::Bool),
+    ("participants", Shape::Object),
+    ("locations", Shape::Object),
+    ("virtualLocations", Shape::Object),
+    ("links", Shape::Object),
+    ("alerts", Shape::Object),
+    ("keywords", Shape::Object),
+    ("categories", Shape::Object),
+    ("localizations", Shape::Object),
+    ("relatedTo", Shape::Object),
+    ("replyTo", Shape::Object),
+    ("recurrenceOverrides", Shape::Object),
+    ("recurrenceRule", Shape::Object),
+    ("excludedRecurrenceRules", Shape::Array),
+    ("recurrenceRules", Shape::Array),
+];
+
+#[derive(Clone, Copy)]
+enum Shape {
+    String,
+    Number,
+    Bool,
+    Object,
+    Array,
+}
+
+/// The first top-level property whose value has the wrong JSON type (null is "not set").
+pub fn mistyped_property(object: &Map<String, Value>) -> Option<&str> {
+    SHAPES.iter().map(|(k, shape)| (*k, *shape)).find_map(|(k, shape)| {
+        let ok = match (object.get(k)?, shape) {
+            (Value::Null, _) => true,
+            (v, Shape::String) => v.is_string(),
+            (v, Shape::Number) => v.is_i64(),
+            (v, Shape::Bool) => v.is_boolean(),
+            (v, Shape::Object) => v.is_object(),
+            (v, Shape::Array) => v.is_array(),
+        };
+        (!ok).then_some(k)
+    })
+}
 
 /// The event of a calendar object as a JSCalendar Event object (its overridden occurrences
 /// in `recurrenceOverrides`), without the JMAP properties.
@@ -44,6 +116,12 @@ pub fn from_jscalendar(object: &Map<String, Value>) -> Result<(String, CalendarO
     let mut object = object.clone();
     for k in SERVER_SET {
         object.remove(k);
+    }
+    if let Some(k) = unknown_property(&object) {
+        return Err(Invalid::object(format!("unknown property {k}")));
+    }
+    if let Some(k) = mistyped_property(&object) {
+        return Err(Invalid::object(format!("{k} has the wrong type")));
     }
     if object.get("@type").and_then(Value::as_str) != Some("Event") {
         return Err(Invalid::object("@type must be Event"));
@@ -122,12 +200,18 @@ END:VCALENDAR\r\n";
         });
         let (text, obj) = from_jscalendar(m.as_object().unwrap()).unwrap();
         assert_eq!(obj.uid, "u-2");
+        assert_eq!(unknown_property(m.as_object().unwrap()), None);
+        let vendor = json!({"@type": "Event", "example.com:x": 1, "titel": "x"});
+        assert_eq!(unknown_property(vendor.as_object().unwrap()), Some("titel"));
         assert!(text.contains("SUMMARY:Lunch") && text.contains("DTSTART;TZID=Europe/Berlin"), "{text}");
         for bad in [
             json!({"@type": "Task", "uid": "t", "start": "2026-12-12T12:00:00"}),
             json!({"@type": "Event", "start": "2026-12-12T12:00:00"}),
             json!({"@type": "Event", "uid": "u"}),
             json!({"@type": "Event", "uid": "u", "start": 7}),
+            json!({"@type": "Event", "uid": "u", "start": "2026-12-12T12:00:00", "colour": "red"}),
+            json!({"@type": "Event", "uid": "u", "start": "2026-12-12T12:00:00", "participants": 7}),
+            json!({"@type": "Event", "uid": "u", "start": "2026-12-12T12:00:00", "title": ["x"]}),
         ] {
             assert!(from_jscalendar(bad.as_object().unwrap()).is_err(), "{bad}");
         }

@@ -20,7 +20,7 @@ use std::collections::BTreeSet;
 
 use relais_directory::access::Rights;
 use relais_groupware::calendar::{Calendar, StoredEvent, event_name};
-use relais_groupware::jscalendar::{from_jscalendar, unknown_property};
+use relais_groupware::jscalendar::{from_jscalendar, mistyped_property, unknown_property};
 use relais_groupware::resources::Transfer;
 use relais_groupware::{Condition, etag};
 use serde_json::{Map, Value, json};
@@ -79,6 +79,9 @@ fn calendar_named<'c>(ctx: &Ctx<'_>, all: &'c [Calendar], ids_: &Value) -> Resul
 async fn icalendar(object: Map<String, Value>) -> Result<(String, String), SetError> {
     if let Some(k) = unknown_property(&object) {
         return Err(SetError::invalid(k, "JSCalendar has no such property"));
+    }
+    if let Some(k) = mistyped_property(&object) {
+        return Err(SetError::invalid(k, format!("{k} has the wrong type")));
     }
     let converted = tokio::task::spawn_blocking(move || from_jscalendar(&object)).await;
     match converted {
