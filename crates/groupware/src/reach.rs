@@ -13,8 +13,8 @@ use relais_store::{
     ReadTx, WriteTx,
 };
 
-use crate::resources::check;
-use crate::{CollectionProps, Error, Groupware, Result};
+use crate::resources::{Transfer, check};
+use crate::{CollectionProps, Condition, Error, Groupware, Result, etag};
 
 /// The role of the address book and the calendar every account is made with
 /// (`relais_directory::provision`).
@@ -215,6 +215,41 @@ fn collection_name(shown: &str, taken: &[String], fallback: &str) -> String {
 }
 
 impl Groupware {
+    /// Writes an object a client of whole objects changed (a JMAP `/set` update): its new
+    /// `content`, if any, over the version it read — If-Match on that version's ETag, so a
+    /// change made meanwhile over another protocol is refused (`PreconditionFailed`), never
+    /// overwritten — then moves it to `target` when that is another collection. A move the
+    /// rights do not allow is refused before anything is written. The write is `put`'s, so a
+    /// scheduled event is scheduled as a CalDAV PUT's is.
+    pub async fn change_object(
+        &self,
+        actor: &Actor,
+        (source, name, read): (&Reached, &str, Modseq),
+        target: &Reached,
+        content: Option<Vec<u8>>,
+    ) -> Result<()> {
+        let moving = target.collection.id != source.collection.id;
+        if moving && !(target.may(Rights::INSERT) && source.may(Rights::DELETE_ITEMS | Rights::EXPUNGE)) {
+            return Err(Error::Forbidden);
+        }
+        if let Some(content) = content {
+            let cond = Condition { if_match: Some(vec![etag(read)]), if_none_match: None };
+            self.put(actor, &source.collection, name, content, cond).await?;
+        }
+        if moving {
+            let mode = Transfer { keep_source: false, overwrite: false };
+            self.transfer(actor, (&source.collection, name), (&target.collection, name), mode).await?;
+        }
+        Ok(())
+    }
+
+    /// Deletes an object a client of whole objects read at `read` (a JMAP `/set` destroy), as
+    /// `delete` does — scheduling included — with If-Match on that version's ETag.
+    pub async fn delete_read(&self, actor: &Actor, (collection, name, read): (&Reached, &str, Modseq)) -> Result<()> {
+        let cond = Condition { if_match: Some(vec![etag(read)]), if_none_match: None };
+        self.delete(actor, &collection.collection, name, cond).await
+    }
+
     /// The collections of the shelf in `account` that `actor` sees.
     pub(crate) async fn reached(&self, actor: &Actor, account: AccountId, shelf: Shelf) -> Result<Vec<Reached>> {
         let actor = actor.clone();

@@ -126,12 +126,7 @@ const MAX_QUERIED_EVENTS: usize = 20_000;
 
 /// The ids of the events of the account the actor may read, refused past `most`.
 async fn readable_events(ctx: &Ctx<'_>, account: &Account, most: usize) -> Result<Vec<ItemId>, MethodError> {
-    let (actor, id) = (ctx.actor.clone(), account.id);
-    let all = ctx.jmap.store().read(move |r| relais_groupware::calendar::event_ids(r, &actor, id)).await?;
-    if all.len() > most {
-        return Err(MethodError::RequestTooLarge);
-    }
-    Ok(all)
+    query::readable(ctx, account, most, relais_groupware::calendar::event_ids).await
 }
 
 /// The events of the account that the call's filter keeps, in its sort order (ids last).

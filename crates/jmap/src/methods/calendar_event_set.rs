@@ -3,10 +3,11 @@
 //! (`relais_groupware::jscalendar`) and written by the groupware domain with the actor exactly
 //! as a CalDAV PUT is — so an event with participants is scheduled as CalDAV's are (iTIP to
 //! the attendees or the organizer, RFC 6638 implicit scheduling; sendSchedulingMessages is not
-//! consulted): `put` with If-None-Match `*` to create, with If-Match on the event's ETag to
-//! update (a change made meanwhile over CalDAV or another protocol is never overwritten:
-//! stateMismatch), `transfer` to move it to another calendar (calendarIds), `delete` (as a
-//! CalDAV DELETE, cancelling or declining) to destroy it.
+//! consulted): `put` with If-None-Match `*` to create, `change_object` to update (`put` with
+//! If-Match on the event's ETag — a change made meanwhile over CalDAV or another protocol is
+//! never overwritten: stateMismatch — and `transfer` to move it to another calendar,
+//! calendarIds), `delete_read` (a CalDAV DELETE with If-Match, cancelling or declining) to
+//! destroy it.
 //!
 //! ```text
 //! ["CalendarEvent/set", {"accountId": "a1",
@@ -18,19 +19,17 @@
 
 use std::collections::BTreeSet;
 
-use relais_directory::access::Rights;
+use relais_groupware::Condition;
 use relais_groupware::calendar::{Calendar, StoredEvent, event_name};
 use relais_groupware::jscalendar::{from_jscalendar, mistyped_property, unknown_property};
-use relais_groupware::resources::Transfer;
-use relais_groupware::{Condition, etag};
 use serde_json::{Map, Value, json};
 
 use crate::account::Account;
 use crate::error::{MethodError, SetError};
 use crate::ids;
-use crate::methods::calendar::{calendars, calendars_account};
+use crate::methods::calendar::calendars;
 use crate::methods::calendar_event::shown;
-use crate::methods::set::{Outcome, SetRequest, new_uid, patch};
+use crate::methods::set::{Outcome, SetRequest, copy_answer, copy_request, new_uid, patch};
 use crate::methods::{Args, Ctx};
 
 /// The JMAP properties of an event that its iCalendar text does not hold.
@@ -164,28 +163,23 @@ async fn update_one(
     let source = all.iter().find(|c| c.collection.id == from).ok_or_else(SetError::not_found)?;
     let after = content(&object);
     let rewritten = if after != before { Some(icalendar(after).await?.0) } else { None };
-    // A move the rights do not allow is refused before the content is written.
-    let moving = target.collection.id != from;
-    if moving && !(target.may(Rights::INSERT) && source.may(Rights::DELETE_ITEMS | Rights::EXPUNGE)) {
-        return Err(SetError::forbidden("no right to move the event between these calendars"));
+    let changed = ctx
+        .jmap
+        .groupware
+        .change_object(&ctx.actor, (source, &name, modseq), target, rewritten.map(String::into_bytes))
+        .await;
+    match changed {
+        Err(relais_groupware::Error::Forbidden) => {
+            Err(SetError::forbidden("no right to change the event or move it between these calendars"))
+        }
+        other => Ok(other?),
     }
-    let gw = &ctx.jmap.groupware;
-    if let Some(text) = rewritten {
-        let cond = Condition { if_match: Some(vec![etag(modseq)]), if_none_match: None };
-        gw.put(&ctx.actor, &source.collection, &name, text.into_bytes(), cond).await?;
-    }
-    if moving {
-        let mode = Transfer { keep_source: false, overwrite: false };
-        gw.transfer(&ctx.actor, (&source.collection, name.as_str()), (&target.collection, name.as_str()), mode).await?;
-    }
-    Ok(())
 }
 
 async fn destroy_one(ctx: &Ctx<'_>, account: &Account, all: &[Calendar], id: &str) -> Result<(), SetError> {
     let event = event_of(ctx, account, id).await?;
     let calendar = all.iter().find(|c| c.collection.id == event.collection).ok_or_else(SetError::not_found)?;
-    let cond = Condition { if_match: Some(vec![etag(event.modseq)]), if_none_match: None };
-    ctx.jmap.groupware.delete(&ctx.actor, &calendar.collection, &event.name, cond).await?;
+    ctx.jmap.groupware.delete_read(&ctx.actor, (calendar, &event.name, event.modseq)).await?;
     Ok(())
 }
 
@@ -194,20 +188,7 @@ async fn destroy_one(ctx: &Ctx<'_>, account: &Account, all: &[Calendar], id: &st
 /// `accountId` as CalendarEvent/set would; onSuccessDestroyOriginal then destroys the
 /// originals copied.
 pub(crate) async fn copy(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, MethodError> {
-    let from_id = args.str("fromAccountId")?.ok_or_else(|| MethodError::invalid("fromAccountId is required"))?;
-    let from_args = Args::new(Map::from_iter([("accountId".to_owned(), json!(from_id))]));
-    let from = match calendars_account(ctx, &from_args).await {
-        Ok(a) => a,
-        Err(MethodError::AccountNotFound) => return Err(MethodError::FromAccountNotFound),
-        Err(e) => return Err(e),
-    };
-    let mut set = SetRequest::read(ctx, &mut args, false).await?;
-    if !set.account.calendars {
-        return Err(MethodError::AccountNotSupportedByMethod);
-    }
-    if from.id == set.account.id {
-        return Err(MethodError::invalid("fromAccountId and accountId must differ"));
-    }
+    let (from, mut set) = copy_request(ctx, &mut args, |a| a.calendars).await?;
     let create = std::mem::take(&mut set.create);
     let all = calendars(ctx, &set.account).await?;
     let mut out = Outcome::default();
@@ -221,26 +202,10 @@ pub(crate) async fn copy(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, Met
         }
         out.created(ctx, cid, made);
     }
-    let mut response = out.response(ctx, &set).await?;
-    if let Some(map) = response.as_object_mut() {
-        map.insert("fromAccountId".into(), json!(ids::account(from.id)));
-        for k in ["updated", "destroyed", "notUpdated", "notDestroyed"] {
-            map.remove(k);
-        }
-    }
-    if args.bool("onSuccessDestroyOriginal")? && !copied.is_empty() {
-        let mut destroy = Map::new();
-        destroy.insert("accountId".into(), json!(ids::account(from.id)));
-        destroy.insert("destroy".into(), json!(copied));
-        if let Some(state) = args.str("destroyFromIfInState")? {
-            destroy.insert("ifInState".into(), json!(state));
-        }
-        let destroyed = match Box::pin(self::set(ctx, Args::new(destroy))).await {
-            Ok(v) => v,
-            Err(e) => e.to_json(),
-        };
-        let name = if destroyed.get("type").is_some() { "error" } else { "CalendarEvent/set" };
-        ctx.implicit.push((name.to_owned(), destroyed));
+    let (response, destroy) = copy_answer(ctx, &args, (&from, &set), out, copied).await?;
+    if let Some(destroy) = destroy {
+        let destroyed = Box::pin(self::set(ctx, destroy)).await;
+        ctx.push_implicit("CalendarEvent/set", destroyed);
     }
     Ok(response)
 }

@@ -151,12 +151,7 @@ const MAX_QUERIED_CARDS: usize = 20_000;
 
 /// The ids of the cards of the account the actor may read, refused past `most`.
 async fn readable_cards(ctx: &Ctx<'_>, account: &Account, most: usize) -> Result<Vec<ItemId>, MethodError> {
-    let (actor, id) = (ctx.actor.clone(), account.id);
-    let all = ctx.jmap.store().read(move |r| relais_groupware::address_book::card_ids(r, &actor, id)).await?;
-    if all.len() > most {
-        return Err(MethodError::RequestTooLarge);
-    }
-    Ok(all)
+    query::readable(ctx, account, most, relais_groupware::address_book::card_ids).await
 }
 
 /// The cards of the account that the call's filter keeps, in its sort order (ids last).

@@ -157,6 +157,15 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// Adds the response of an implicit call (`name`, or `error` when it failed) after the
+    /// current one's (RFC 8620 §5.4 onSuccessDestroyOriginal, RFC 8621 §7.5).
+    pub fn push_implicit(&mut self, name: &str, result: Result<Value, MethodError>) {
+        match result {
+            Ok(v) => self.implicit.push((name.to_owned(), v)),
+            Err(e) => self.implicit.push(("error".to_owned(), e.to_json())),
+        }
+    }
+
     /// An id argument, a `#creationId` resolved (RFC 8620 §5.3).
     pub fn id<'s>(&'s self, s: &'s str) -> Option<&'s str> {
         match s.strip_prefix('#') {

@@ -4,7 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use relais_store::{DataType, Modseq};
+use relais_directory::access::Actor;
+use relais_store::{AccountId, DataType, ItemId, Modseq, ReadTx};
 use serde_json::{Value, json};
 
 use crate::account::Account;
@@ -65,6 +66,22 @@ pub(crate) fn page(
         }
     }
     Ok(out)
+}
+
+/// The ids of the objects of the account that the actor may read, as `list` (a groupware
+/// read) finds them, refused past `most` (requestTooLarge) rather than read unbounded.
+pub(crate) async fn readable(
+    ctx: &Ctx<'_>,
+    account: &Account,
+    most: usize,
+    list: fn(&mut ReadTx<'_>, &Actor, AccountId) -> relais_store::Result<Vec<ItemId>>,
+) -> Result<Vec<ItemId>, MethodError> {
+    let (actor, id) = (ctx.actor.clone(), account.id);
+    let all = ctx.jmap.store().read(move |r| list(r, &actor, id)).await?;
+    if all.len() > most {
+        return Err(MethodError::RequestTooLarge);
+    }
+    Ok(all)
 }
 
 /// What changed since a `/queryChanges`' sinceQueryState, from the change log.

@@ -3,6 +3,8 @@
 //! (requestTooLarge), and the response with oldState, newState and each object's outcome;
 //! a PatchObject applied to a JSON object, and uids for objects made without one.
 
+use std::collections::BTreeSet;
+
 use relais_store::{AccountId, BlobHash};
 use serde_json::{Map, Value, json};
 
@@ -105,6 +107,54 @@ impl Outcome {
             "notDestroyed": self.not_destroyed,
         }))
     }
+}
+
+/// What every `/copy` shares up to its creates (RFC 8620 §5.4): the source account
+/// (`fromAccountId`; fromAccountNotFound), the target's `/set` arguments, both accounts holding
+/// the data type (`holds`), and not one account twice.
+pub(crate) async fn copy_request(
+    ctx: &Ctx<'_>,
+    args: &mut Args,
+    holds: fn(&Account) -> bool,
+) -> Result<(Account, SetRequest), MethodError> {
+    let from = args.account_named(ctx, "fromAccountId", MethodError::FromAccountNotFound).await?;
+    let set = SetRequest::read(ctx, args, false).await?;
+    if !holds(&from) || !holds(&set.account) {
+        return Err(MethodError::AccountNotSupportedByMethod);
+    }
+    if from.id == set.account.id {
+        return Err(MethodError::invalid("fromAccountId and accountId must differ"));
+    }
+    Ok((from, set))
+}
+
+/// The `/copy` answer from the outcome of its creates (a `/set` answer without updates and
+/// destroys, with fromAccountId), and — with onSuccessDestroyOriginal — the arguments of the
+/// implicit `/set` that destroys the originals `copied` in the source account.
+pub(crate) async fn copy_answer(
+    ctx: &Ctx<'_>,
+    args: &Args,
+    (from, set): (&Account, &SetRequest),
+    out: Outcome,
+    copied: BTreeSet<String>,
+) -> Result<(Value, Option<Args>), MethodError> {
+    let mut response = out.response(ctx, set).await?;
+    if let Some(map) = response.as_object_mut() {
+        map.insert("fromAccountId".into(), json!(ids::account(from.id)));
+        for k in ["updated", "destroyed", "notUpdated", "notDestroyed"] {
+            map.remove(k);
+        }
+    }
+    if !args.bool("onSuccessDestroyOriginal")? || copied.is_empty() {
+        return Ok((response, None));
+    }
+    let mut destroy = Map::new();
+    destroy.insert("accountId".into(), json!(ids::account(from.id)));
+    destroy.insert("destroy".into(), json!(copied));
+    if let Some(state) = args.str("destroyFromIfInState")? {
+        destroy.insert("ifInState".into(), json!(state));
+    }
+    Ok((response, Some(Args::new(destroy))))
 }
 
 /// A `/set` argument that maps ids to objects (`create`, `update`), or none.
