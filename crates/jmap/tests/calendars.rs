@@ -355,7 +355,7 @@ async fn query_and_move(f: Fresh) {
     }
     let uid = w.one(&w.ann, "CalendarEvent/get", json!({"accountId": a, "ids": [&lunch], "properties": ["uid"]})).await;
     let r = w.one(&w.ann, "CalendarEvent/query", q(json!({"uid": uid["list"][0]["uid"]}), json!([]))).await;
-    assert_eq!(ids(&r), [lunch.clone()]);
+    assert_eq!(ids(&r), vec![lunch.clone()]);
     let r = w
         .one(
             &w.ann,
