@@ -100,10 +100,19 @@ pub fn mistyped_property(object: &Map<String, Value>) -> Option<&str> {
 /// in `recurrenceOverrides`), without the JMAP properties.
 pub fn to_jscalendar(object: &CalendarObject) -> Map<String, Value> {
     let options = ConversionOptions::default().return_first(true);
-    let js: JSCalendar<'static, String, String> = object.ical.clone().into_jscalendar_with_opt(options);
-    let mut m = match serde_json::to_value(&js) {
-        Ok(Value::Object(m)) => m,
-        _ => Map::new(),
+    let ical = object.ical.clone();
+    // calcard checks its own invariants with debug assertions, which an odd stored object
+    // (written over CalDAV or iMIP) could trip: such an object shows as nothing, not a panic.
+    let converted = std::panic::catch_unwind(move || {
+        let js: JSCalendar<'static, String, String> = ical.into_jscalendar_with_opt(options);
+        serde_json::to_value(&js)
+    });
+    let mut m = match converted {
+        Ok(Ok(Value::Object(m))) => m,
+        _ => {
+            tracing::warn!(uid = %object.uid, "jscalendar: a stored event could not be converted");
+            Map::new()
+        }
     };
     m.remove("method");
     m

@@ -509,3 +509,44 @@ async fn scheduled(f: Fresh) {
     assert_eq!(q["ids"], json!([]), "cancelled: {q}");
 }
 on_both_backends!(scheduled_on, scheduled);
+
+/// RFC 8620 §7.3: an EventSource following Calendar and CalendarEvent is woken by an event
+/// written over CalDAV, with the state CalendarEvent/get then answers.
+async fn pushed(f: Fresh) {
+    let w = world(&f).await;
+    let a = acc(&w.ann);
+    let mut once = w.jmap.event_source(&w.ann, "types=Calendar,CalendarEvent&closeafter=state&ping=0").await.unwrap();
+    let waiting = tokio::spawn(async move { once.next().await.map(|e| String::from_utf8(e).unwrap()) });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let calendar = w.default_calendar(&w.ann).await;
+    w.groupware
+        .put(&Actor::new(w.ann.id, Protocol::Dav), &calendar, "dav-weekly-1.ics", ICAL.into(), Condition::default())
+        .await
+        .unwrap();
+    let event = tokio::time::timeout(std::time::Duration::from_secs(10), waiting).await.unwrap().unwrap().unwrap();
+    let data: Value = serde_json::from_str(event.strip_prefix("event: state\ndata: ").unwrap().trim()).unwrap();
+    let state = w.one(&w.ann, "CalendarEvent/get", json!({"accountId": a, "ids": []})).await["state"].clone();
+    assert_eq!(data["changed"][&a], json!({"Calendar": state, "CalendarEvent": state}), "{data}");
+}
+on_both_backends!(pushed_on, pushed);
+
+/// RFC 8620 §5.1: CalendarEvent/get with `ids` null answers every event only while they are
+/// at most maxObjectsInGet; past it, requestTooLarge instead of an unbounded read.
+async fn get_all_is_bounded(f: Fresh) {
+    let (mailer, ann, bob) = common::ann_and_bob(&f).await;
+    let config = JmapConfig { max_objects_in_get: 2, ..JmapConfig::default() };
+    let w = World { jmap: Jmap::new(mailer, config), groupware: Groupware::new(f.store.clone()), ann, bob };
+    let calendar = cal(&w.default_calendar(&w.ann).await);
+    let a = acc(&w.ann);
+    for i in 0..3 {
+        let start = format!("2026-12-0{}T10:00:00", i + 1);
+        w.event(&w.ann, &calendar, json!({"@type": "Event", "title": format!("E{i}"), "start": start})).await;
+        let r = w.one(&w.ann, "CalendarEvent/get", json!({"accountId": a, "ids": null})).await;
+        if i < 2 {
+            assert_eq!(r["list"].as_array().map(Vec::len), Some(i + 1), "{r}");
+        } else {
+            assert_eq!(r["type"], "requestTooLarge", "{r}");
+        }
+    }
+}
+on_both_backends!(get_all_is_bounded_on, get_all_is_bounded);
