@@ -275,6 +275,10 @@ async fn events(f: Fresh) {
         assert_eq!(r["notCreated"][k]["type"], "invalidProperties", "{k}: {r}");
     }
     assert_eq!(r["notCreated"]["u"]["properties"], json!(["titel"]));
+    let again = json!({"accountId": a, "create": {"d": {"calendarIds": {cal(&calendar): true}, "uid": &uid,
+        "start": "2026-12-01T00:00:00"}}});
+    let dup = w.one(&w.ann, "CalendarEvent/set", again).await;
+    assert_eq!(dup["notCreated"]["d"]["properties"], json!(["uid"]), "one uid once in a calendar: {dup}");
     let why = r["notCreated"]["h"]["description"].as_str().unwrap_or_default();
     assert!(
         why.contains("candidates") || why.contains("instances") || why.contains("limit"),

@@ -111,7 +111,13 @@ async fn create_one(
     let name = event_name(&uid);
     let gw = &ctx.jmap.groupware;
     let create = Condition { if_match: None, if_none_match: Some(vec!["*".into()]) };
-    gw.put(&ctx.actor, &calendar.collection, &name, text.into_bytes(), create).await?;
+    match gw.put(&ctx.actor, &calendar.collection, &name, text.into_bytes(), create).await {
+        // The name is made from the uid: one taken is an event of this uid already.
+        Err(relais_groupware::Error::PreconditionFailed) => {
+            return Err(SetError::invalid("uid", "the calendar holds an event with this uid"));
+        }
+        other => other?,
+    };
     let o = gw.object_named(&ctx.actor, calendar.collection.id, &name).await?.ok_or_else(SetError::not_found)?;
     made.insert("id".into(), json!(ids::event(o.id)));
     made.insert("isDraft".into(), Value::Bool(false));

@@ -110,25 +110,39 @@ pub(crate) fn matches(filter: &Filter, r: &Row) -> bool {
         Filter::And(list) => list.iter().all(|f| matches(f, r)),
         Filter::Or(list) => list.iter().any(|f| matches(f, r)),
         Filter::Not(list) => !list.iter().any(|f| matches(f, r)),
-        Filter::Conditions(list) => list.iter().all(|c| holds(c, r)),
+        Filter::Conditions(list) => {
+            // One occurrence must end after every `after` and start before every `before`
+            // (§5.9.1): one range, so the recurrence is expanded once.
+            let (mut start, mut end, mut timed) = (i64::MIN, i64::MAX, false);
+            for c in list {
+                match c {
+                    Condition::After(t) => (start, timed) = (start.max(*t), true),
+                    Condition::Before(t) => (end, timed) = (end.min(*t), true),
+                    other if !holds(other, r) => return false,
+                    _ => {}
+                }
+            }
+            !timed || occurs(r, start, end)
+        }
     }
 }
 
 fn holds(c: &Condition, r: &Row) -> bool {
-    let Some(f) = &r.fields else { return false };
-    match c {
-        Condition::InCalendars(ids) => ids.contains(&r.calendar),
-        Condition::Uid(uid) => f.uid == *uid,
-        // An occurrence ends after `after` and starts before `before` (§5.9.1).
-        Condition::After(t) => occurs(r, *t, i64::MAX),
-        Condition::Before(t) => occurs(r, i64::MIN, *t),
-        Condition::Text(name, needle) => texts(name, f).iter().any(|t| t.to_lowercase().contains(needle.as_str())),
+    match (c, &r.fields) {
+        (Condition::InCalendars(ids), _) => ids.contains(&r.calendar),
+        (Condition::Uid(uid), Some(f)) => f.uid == *uid,
+        (Condition::Text(name, needle), Some(f)) => {
+            texts(name, f).iter().any(|t| t.to_lowercase().contains(needle.as_str()))
+        }
+        (Condition::After(t), _) => occurs(r, *t, i64::MAX),
+        (Condition::Before(t), _) => occurs(r, i64::MIN, *t),
+        (_, None) => false,
     }
 }
 
-/// Whether an occurrence of the event overlaps [start, end).
+/// Whether an occurrence of the event overlaps [start, end) (none when the range is empty).
 fn occurs(r: &Row, start: i64, end: i64) -> bool {
-    CalendarObject::parse(&r.text).is_ok_and(|o| o.occurs_in(start, end))
+    start < end && CalendarObject::parse(&r.text).is_ok_and(|o| o.occurs_in(start, end))
 }
 
 fn person(p: &Person) -> Vec<String> {
