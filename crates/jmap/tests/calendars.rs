@@ -122,6 +122,11 @@ async fn capability_and_calendars(f: Fresh) {
     );
     let r = w.one(&w.ann, "ParticipantIdentity/get", json!({"accountId": acc(&w.ann), "ids": ["pi999"]})).await;
     assert_eq!(r["notFound"], json!(["pi999"]));
+    let since = r["state"].clone();
+    let r = w.one(&w.ann, "ParticipantIdentity/changes", json!({"accountId": acc(&w.ann), "sinceState": since})).await;
+    assert_eq!((r["created"].clone(), r["newState"].clone()), (json!([]), since), "{r}");
+    let r = w.one(&w.ann, "ParticipantIdentity/changes", json!({"accountId": acc(&w.ann), "sinceState": "x"})).await;
+    assert_eq!(r["type"], "cannotCalculateChanges");
 }
 on_both_backends!(capability_and_calendars_on, capability_and_calendars);
 
@@ -506,6 +511,19 @@ async fn scheduled(f: Fresh) {
     assert!(statuses.contains(&"needs-action"), "{e}");
     let q = w.one(&w.ann, "CalendarEvent/query", json!({"accountId": a, "filter": {"attendee": "bob@example"}})).await;
     assert_eq!(q["ids"], json!([&id]));
+    // reduceParticipants: Bob sees the owner and himself (here every one of the two).
+    let reduced = json!({"accountId": b, "ids": [&theirs], "reduceParticipants": true, "properties": ["participants"]});
+    let g = w.one(&w.bob, "CalendarEvent/get", reduced).await;
+    assert_eq!(g["list"][0]["participants"].as_object().map(|p| p.len()), Some(2), "{g}");
+    let reduced = json!({"accountId": a, "ids": [&id], "reduceParticipants": true, "properties": ["participants"]});
+    let g = w.one(&w.ann, "CalendarEvent/get", reduced).await;
+    let left: Vec<&str> = g["list"][0]["participants"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|p| p["calendarAddress"].as_str())
+        .collect();
+    assert_eq!(left, ["mailto:ann@example.com"], "Ann, owner, without Bob: {g}");
 
     let r = w.one(&w.ann, "CalendarEvent/set", json!({"accountId": a, "destroy": [&id]})).await;
     assert_eq!(r["destroyed"], json!([&id]), "{r}");

@@ -5,9 +5,9 @@
 //! `isOrigin` (and `utcStart`/`utcEnd` when asked); an event written over CalDAV, ActiveSync
 //! or iMIP is the same object. Queries read at most `MAX_QUERIED_EVENTS` events (there is no
 //! index of their text yet), parsed once per query off the executor; queryChanges comes from
-//! the change log. Not served: expandRecurrences (refused), and the get arguments
-//! recurrenceOverridesBefore/After, reduceParticipants and timeZone (ignored: the whole event
-//! is answered).
+//! the change log. reduceParticipants keeps the owners and the account's own participant.
+//! Not served: expandRecurrences (refused), and the get arguments recurrenceOverridesBefore/
+//! After and timeZone (ignored: every override is answered, times as stored).
 //!
 //! ```text
 //! ["CalendarEvent/query", {"accountId": "a1", "filter": {"inCalendars": ["cal3"],
@@ -88,6 +88,7 @@ pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodEr
     let events = ctx.jmap.groupware.events(&ctx.actor, account.id, Some(wanted)).await?;
     let found = shown(events, &account.name).await?;
     let times = properties.as_ref().is_some_and(|p| p.iter().any(|p| p == "utcStart" || p == "utcEnd"));
+    let reduce = args.bool("reduceParticipants")?.then(|| format!("mailto:{}", account.name.to_lowercase()));
     let mut list = Vec::with_capacity(found.len());
     let mut present = Vec::with_capacity(found.len());
     for s in found {
@@ -98,6 +99,9 @@ pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodEr
             o.insert("utcStart".into(), start);
             o.insert("utcEnd".into(), end);
         }
+        if let Some(me) = &reduce {
+            reduce_participants(&mut o, me);
+        }
         if let Some(props) = &properties {
             o.retain(|k, _| k == "id" || props.iter().any(|p| p == k));
         }
@@ -105,6 +109,18 @@ pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodEr
     }
     let not_found: Vec<String> = ids.into_iter().flatten().filter(|i| !present.contains(i)).collect();
     Ok(json!({ "accountId": ids::account(account.id), "state": state, "list": list, "notFound": not_found }))
+}
+
+/// reduceParticipants (§5.7): only the owners and the participant `me` (a calendar address,
+/// lower case) are left.
+fn reduce_participants(o: &mut Map<String, Value>, me: &str) {
+    if let Some(Value::Object(all)) = o.get_mut("participants") {
+        all.retain(|_, p| {
+            let owner = p.get("roles").and_then(|r| r.get("owner")) == Some(&Value::Bool(true));
+            let address = p.get("calendarAddress").and_then(Value::as_str).map(str::to_lowercase);
+            owner || address.as_deref() == Some(me)
+        });
+    }
 }
 
 pub(crate) async fn changes(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodError> {

@@ -93,10 +93,11 @@ enum Method {
     CalendarEventSet,
     CalendarEventCopy,
     ParticipantIdentityGet,
+    ParticipantIdentityChanges,
 }
 
 /// The dispatch table: name, method, the capability `using` must name.
-const TABLE: [(&str, Method, &str); 46] = [
+const TABLE: [(&str, Method, &str); 47] = [
     ("Core/echo", Method::CoreEcho, CORE),
     ("Blob/copy", Method::BlobCopy, CORE),
     ("Mailbox/get", Method::MailboxGet, MAIL),
@@ -143,6 +144,7 @@ const TABLE: [(&str, Method, &str); 46] = [
     ("CalendarEvent/set", Method::CalendarEventSet, CALENDARS),
     ("CalendarEvent/copy", Method::CalendarEventCopy, CALENDARS),
     ("ParticipantIdentity/get", Method::ParticipantIdentityGet, CALENDARS),
+    ("ParticipantIdentity/changes", Method::ParticipantIdentityChanges, CALENDARS),
 ];
 
 /// One request's context, shared by its calls.
@@ -278,5 +280,6 @@ async fn dispatch(
         Method::CalendarEventSet => Box::pin(calendar_event_set::set(ctx, args)).await,
         Method::CalendarEventCopy => Box::pin(calendar_event_set::copy(ctx, args)).await,
         Method::ParticipantIdentityGet => Box::pin(participant_identity::get(ctx, args)).await,
+        Method::ParticipantIdentityChanges => Box::pin(participant_identity::changes(ctx, args)).await,
     }
 }

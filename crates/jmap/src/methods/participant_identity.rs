@@ -1,6 +1,6 @@
-//! ParticipantIdentity/get (draft-ietf-jmap-calendars §3): who the user is in events, so a
-//! client can tell which participant is the user — its own address. ParticipantIdentity/set
-//! and /changes are not served (the identity is the account's address, set by the directory).
+//! ParticipantIdentity/get and /changes (draft-ietf-jmap-calendars §3): who the user is in
+//! events, so a client can tell which participant is the user — its own address, which the
+//! directory sets, so /changes never has any. ParticipantIdentity/set is not served.
 //!
 //! ```text
 //! ["ParticipantIdentity/get", {"accountId": "a1"}, "0"]
@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::error::MethodError;
 use crate::ids;
-use crate::methods::changes::state;
+use crate::methods::changes::{parse_state, state};
 use crate::methods::{Args, Ctx};
 
 pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodError> {
@@ -41,4 +41,24 @@ pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodEr
         }
     }
     Ok(json!({ "accountId": ids::account(account.id), "state": state, "list": list, "notFound": not_found }))
+}
+
+/// ParticipantIdentity/changes: the one identity never changes; the state is the account's.
+pub(crate) async fn changes(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodError> {
+    let account = args.own_account(ctx).await?;
+    let since = args.str("sinceState")?.ok_or_else(|| MethodError::invalid("sinceState is required"))?;
+    let since = parse_state(since).ok_or(MethodError::CannotCalculateChanges)?;
+    let now = state(ctx, account.id).await?;
+    if since.0 > now.parse().unwrap_or(0) {
+        return Err(MethodError::CannotCalculateChanges);
+    }
+    Ok(json!({
+        "accountId": ids::account(account.id),
+        "oldState": since.0.to_string(),
+        "newState": now,
+        "hasMoreChanges": false,
+        "created": [],
+        "updated": [],
+        "destroyed": [],
+    }))
 }
