@@ -12,6 +12,7 @@ use calcard::jscalendar::import::ConversionOptions;
 use calcard::jscalendar::{JSCalendar, JSCalendarProperty};
 use serde_json::{Map, Value, json};
 
+use crate::event::EventFields;
 use crate::{CalendarObject, ComponentKind, Invalid};
 
 /// Properties of a JMAP CalendarEvent that are the server's or the request's, not the event's
@@ -152,11 +153,46 @@ pub fn from_jscalendar(object: &Map<String, Value>) -> Result<(String, CalendarO
         // calcard checks its own invariants with debug assertions, which odd input can trip.
         Err(Invalid::data("the event cannot be written as iCalendar"))
     })?;
+    let out = with_zones(out);
     let parsed = CalendarObject::parse(&out)?;
     if parsed.kind != ComponentKind::Event {
         return Err(Invalid::object("@type must be Event"));
     }
     Ok((out, parsed))
+}
+
+/// The text with a VTIMEZONE (RFC 5545 §3.6.5: one for each TZID an object names) for each
+/// IANA zone it names and does not define — calcard writes the TZID only — with the zone's
+/// rules of the event's year, as the ActiveSync conversion writes them (`timezone`).
+fn with_zones(text: String) -> String {
+    let unfolded = text.replace("\r\n ", "").replace("\r\n\t", "");
+    let mut named: Vec<String> = Vec::new();
+    for line in unfolded.lines() {
+        let Some((head, _)) = line.split_once(':') else { continue };
+        for param in head.split(';').skip(1) {
+            if let Some(v) = param.strip_prefix("TZID=").map(|v| v.trim_matches('"').to_owned())
+                && !named.contains(&v)
+            {
+                named.push(v);
+            }
+        }
+    }
+    let defined = |z: &str| unfolded.lines().any(|l| l.strip_prefix("TZID:") == Some(z));
+    let start = EventFields::from_ical(&text).map_or_else(relais_store::now, |f| f.start);
+    let year = relais_civil::DateTime::from_unix(start).year;
+    let mut zones = String::new();
+    for z in named.iter().filter(|z| !defined(z)) {
+        if let Some(tz) = crate::timezone::zone(z) {
+            for line in crate::timezone::ZoneRules::of(&tz, year).vtimezone(z) {
+                zones.push_str(&line);
+                zones.push_str("\r\n");
+            }
+        }
+    }
+    match text.find("BEGIN:VEVENT") {
+        Some(at) if !zones.is_empty() => format!("{}{zones}{}", &text[..at], &text[at..]),
+        _ => text,
+    }
 }
 
 /// The iCalendar text of a JSCalendar Group's JSON.
@@ -197,6 +233,11 @@ END:VCALENDAR\r\n";
         assert!(text.contains("SUMMARY:Standup") && text.contains("X-KEPT:yes"), "{text}");
         assert!(text.contains("RECURRENCE-ID;TZID=Europe/Paris:20261211T100000"), "{text}");
         assert!(text.contains("DTSTART;TZID=Europe/Paris:20261210T100000") && text.contains("PRODID:"), "{text}");
+        // RFC 5545 §3.6.5: the zone it names is defined, once.
+        assert_eq!(text.matches("BEGIN:VTIMEZONE\r\nTZID:Europe/Paris\r\n").count(), 1, "{text}");
+        let again = to_jscalendar(&back);
+        let (text, _) = from_jscalendar(&again).unwrap();
+        assert_eq!(text.matches("BEGIN:VTIMEZONE").count(), 1, "read and written again: {again:?}\n{text}");
     }
 
     #[test]
@@ -213,6 +254,10 @@ END:VCALENDAR\r\n";
         let vendor = json!({"@type": "Event", "example.com:x": 1, "titel": "x"});
         assert_eq!(unknown_property(vendor.as_object().unwrap()), Some("titel"));
         assert!(text.contains("SUMMARY:Lunch") && text.contains("DTSTART;TZID=Europe/Berlin"), "{text}");
+        assert!(
+            text.contains("BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\n") && text.contains("TZOFFSETTO:+0200"),
+            "{text}"
+        );
         for bad in [
             json!({"@type": "Task", "uid": "t", "start": "2026-12-12T12:00:00"}),
             json!({"@type": "Event", "start": "2026-12-12T12:00:00"}),
