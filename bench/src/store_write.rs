@@ -61,7 +61,6 @@ async fn run(store: &Store, writers: usize, own_accounts: bool, seconds: u64) ->
                     collection: Some(calendar),
                     blob: Some(blob),
                     uid_text: Some(token.clone()),
-                    text: Some(format!("meeting {token}")),
                     ..NewItem::default()
                 };
                 store.write(move |tx| tx.create_item(account, DataType::Event, new)).await?;

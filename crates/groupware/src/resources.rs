@@ -560,7 +560,6 @@ fn store_resource(
         uid_text: Some(content.uid),
         summary: content.summary,
         name: Some(name.to_owned()),
-        text: None,
         start_utc: content.instances.as_ref().and_then(|(s, _)| s.first().map(|s| s.start)),
         end_utc: content.instances.as_ref().and_then(|(s, _)| s.iter().map(|s| s.end).max()),
         ..NewItem::default()

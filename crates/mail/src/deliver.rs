@@ -263,20 +263,14 @@ impl Mailer {
     /// Adds Return-Path, analyses the MIME once, writes the blob: the item every local
     /// recipient gets.
     /// Also says whether the message has a text/calendar part, with its bytes when it has.
-    async fn prepare_local(
-        &self,
-        envelope: &Envelope,
-        message: Vec<u8>,
-    ) -> Result<LocalCopy, MailError> {
+    async fn prepare_local(&self, envelope: &Envelope, message: Vec<u8>) -> Result<LocalCopy, MailError> {
         let raw = headers::prepend(&[format!("Return-Path: <{}>", envelope.sender)], message);
         let sender = envelope.sender.clone();
-        let (raw, summary, text, incoming) = tokio::task::spawn_blocking(move || {
+        let (raw, summary, index, incoming) = tokio::task::spawn_blocking(move || {
             let s = summary::summarize(&raw);
-            // Capped at MAX_SEARCH_TEXT by search_text itself.
-            let text = summary::search_text(&raw, &s);
             let index = crate::search::index(&raw, &s);
             let incoming = crate::vacation::incoming(&sender, &raw);
-            (raw, s, (text, index), incoming)
+            (raw, s, index, incoming)
         })
         .await
         .map_err(|e| relais_store::Error::NotCommitted(format!("message analysis failed: {e}")))?;
@@ -291,8 +285,7 @@ impl Mailer {
             received_at: relais_store::now(),
             thread_id: None,
             summary: json,
-            text: Some(text.0),
-            search: Some(text.1),
+            search: Some(index),
             ..NewItem::default()
         };
         Ok(((item, key), calendar, copy, incoming))

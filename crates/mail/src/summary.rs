@@ -48,7 +48,7 @@ pub fn decode_encoded_words(value: &str) -> String {
 pub const MAX_DEPTH: usize = 50;
 /// Most MIME parts analysed in one message, Dovecot's parser's limit too.
 pub const MAX_PARTS: usize = 10_000;
-/// Cap on [`search_text`]'s output.
+/// Cap on [`body_text`]'s output.
 pub const MAX_SEARCH_TEXT: usize = 1 << 20;
 /// Length of [`Summary::preview`] in characters (JMAP `preview` allows up to 256, RFC 8621 §4.1.4).
 pub const PREVIEW_CHARS: usize = 256;
@@ -350,11 +350,4 @@ pub fn sent_date(raw: &[u8], summary: &Summary) -> Option<(i64, u32, u32)> {
 /// `\n`, at most [`MAX_SEARCH_TEXT`] bytes: what IMAP SEARCH BODY looks for substrings in.
 pub fn body_text(raw: &[u8], summary: &Summary) -> String {
     text::body_text(raw, summary)
-}
-
-/// Text for the full-text index: decoded subject, From/To/Cc names and addresses, decoded
-/// text/plain and text/html bodies (tags stripped), attachment file names; at most
-/// [`MAX_SEARCH_TEXT`] bytes. Uses `summary`'s offsets, so the MIME is not parsed again.
-pub fn search_text(raw: &[u8], summary: &Summary) -> String {
-    text::search_text(raw, summary)
 }

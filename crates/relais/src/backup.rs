@@ -38,7 +38,7 @@ use anyhow::{Context, Result, bail};
 use base64::Engine;
 use relais_store::snapshot::{Row, Value};
 use relais_store::snapshot::{SnapshotSink, TABLES};
-use relais_store::{BlobHash, ItemId, Store};
+use relais_store::{BlobHash, ItemId, MessageIndex, Store};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -475,8 +475,9 @@ impl InFlight {
     }
 }
 
-/// Rebuilds the full-text index of the restored messages, from their content and summary,
-/// as delivery made it. The contents are read from the backup's packs (`places`, checked
+/// Builds the search index of the restored messages (derived, so not in a backup), from their
+/// content and summary, as delivery made it: the first search after a restore finds it whole
+/// instead of indexing every message it reads. The contents are read from the backup's packs (`places`, checked
 /// already), not back out of the store just written: reading them from SQLite, one query per
 /// blob through a WAL full of the restore's own writes, was a fifth of a restore's time.
 async fn reindex(
@@ -498,19 +499,19 @@ async fn reindex(
             .filter_map(|(id, name, summary)| Some((id, BlobHash::parse(&name)?, summary)))
             .collect();
         let stored = store.blobs(elsewhere.iter().map(|(_, hash, _)| hash.clone()).collect()).await?;
-        let (texts, blobs) = tokio::task::spawn_blocking(move || {
-            let text = |id: ItemId, raw: &[u8], summary: &str| {
+        let (indexes, blobs) = tokio::task::spawn_blocking(move || {
+            let index = |id: ItemId, raw: &[u8], summary: &str| {
                 let summary: relais_mail::summary::Summary = serde_json::from_str(summary).unwrap_or_default();
-                (id, relais_mail::summary::search_text(raw, &summary))
+                (id, relais_mail::search::index(raw, &summary))
             };
-            let mut texts: Vec<(ItemId, String)> =
-                elsewhere.iter().zip(&stored).map(|((id, _, summary), raw)| text(*id, raw, summary)).collect();
+            let mut indexes: Vec<(ItemId, MessageIndex)> =
+                elsewhere.iter().zip(&stored).map(|((id, _, summary), raw)| index(*id, raw, summary)).collect();
             for (id, name, summary) in batch {
                 if let Some(at) = places.get(&name) {
-                    texts.push(text(id, &blobs.read(at)?, &summary));
+                    indexes.push(index(id, &blobs.read(at)?, &summary));
                 }
             }
-            Ok::<_, std::io::Error>((texts, blobs))
+            Ok::<_, std::io::Error>((indexes, blobs))
         })
         .await??;
         reader = Some(blobs);
@@ -518,8 +519,8 @@ async fn reindex(
         let write = async move {
             store
                 .write(move |tx| {
-                    for (id, text) in &texts {
-                        tx.reindex_text(*id, text)?;
+                    for (id, index) in &indexes {
+                        tx.index_message(*id, index)?;
                     }
                     Ok(())
                 })

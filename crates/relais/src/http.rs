@@ -1,11 +1,11 @@
 //! The HTTP(S) listener: the health endpoints, DAV (`/dav/…`, `/.well-known/caldav|carddav`),
 //! client set-up discovery (`http_autodiscover`: Autodiscover, autoconfig, Apple profiles) and
-//! ActiveSync (`http_eas`), JMAP (`http_jmap`); EWS, the admin API and the web client join this one router as
-//! they land. A request's sender is authenticated from its headers before any of its body is
-//! read: a stranger's body is never read (the connection is closed when one was announced).
-//! Then the body is read whole, within `dav.max_request_body` and the limits of `http_body`
-//! (timeouts, spooling to disk, a memory budget), before a handler sees it; handlers return
-//! replies and never touch the connection.
+//! ActiveSync (`http_eas`), JMAP (`http_jmap`), the web client (`http_web`: `/`, `/static/…`,
+//! `/web/…`); EWS and the admin API join this one router as they land. A request's sender is
+//! authenticated from its headers before any of its body is read: a stranger's body is never
+//! read (the connection is closed when one was announced). Then the body is read whole, within
+//! `dav.max_request_body` and the limits of `http_body` (timeouts, spooling to disk, a memory
+//! budget), before a handler sees it; handlers return replies and never touch the connection.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -171,6 +171,9 @@ async fn route_whole(
     if crate::http_eas::is_path(req.uri().path()) {
         // Boxed, as each route: a connection's request future is only as large as its own route's.
         return Ok(Box::pin(crate::http_eas::answer(state, req, peer, tls)).await);
+    }
+    if crate::http_web::is_path(req.method(), req.uri().path()) {
+        return Ok(Box::pin(crate::http_web::answer(state, req, peer, tls)).await);
     }
     Ok(match (req.method(), req.uri().path()) {
         (&Method::GET | &Method::HEAD, "/healthz") => text_response(StatusCode::OK, "ok"),

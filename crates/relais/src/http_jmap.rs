@@ -2,7 +2,8 @@
 //! `/jmap/upload/{accountId}/`, `/jmap/download/{accountId}/{blobId}/{name}?type=`,
 //! `/jmap/eventsource` and `/jmap/ws` (WebSocket, RFC 8887: `http_jmap_ws`). The credentials
 //! are checked as for DAV and ActiveSync (HTTP Basic over TLS, the loopback exception as
-//! configured, failed logins throttled by the directory) before the body is read; the body is
+//! configured, failed logins throttled by the directory) — or the web client's session cookie
+//! with its CSRF checks (`http_web::authenticate`) — before the body is read; the body is
 //! read within the HTTP limits (past `maxSizeRequest` the answer is JMAP's `limit` problem);
 //! `relais_jmap` does the rest. EventSource answers stream: a task per connection waits on the
 //! account's notifications and feeds the response body, and ends when the client goes.
@@ -77,7 +78,7 @@ pub(crate) async fn answer(state: Arc<State>, req: Request<Incoming>, conn: Conn
     let Conn { peer, tls, stopping, upgrade } = conn;
     let (mut parts, body) = req.into_parts();
     let announced = body.size_hint().exact();
-    let principal = match state.dav.authenticate(&parts.headers, tls, peer.ip()).await {
+    let principal = match crate::http_web::authenticate(&state, &parts, tls, peer).await {
         Ok(p) => p,
         Err(r) => return left(refuse(r, body, announced).await),
     };

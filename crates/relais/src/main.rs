@@ -25,6 +25,7 @@ mod http_body;
 mod http_eas;
 mod http_jmap;
 mod http_jmap_ws;
+mod http_web;
 mod migrate;
 mod percent;
 mod serve;

@@ -30,6 +30,8 @@ pub struct State {
     pub eas: relais_eas::Eas,
     /// JMAP on `/.well-known/jmap` and `/jmap/…`.
     pub jmap: relais_jmap::Jmap,
+    /// The web client's login sessions (in this process's memory: `relais_web::session`).
+    pub web: crate::http_web::Sessions,
     /// HTTP request bodies: timeouts, spooling, the memory budget.
     pub bodies: crate::http_body::Bodies,
     /// The host name and ports clients are told by Autodiscover, autoconfig and profiles.
@@ -187,12 +189,13 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
     let services = advertised(&config, &listeners);
     let eas =
         relais_eas::Eas::new(directory.clone(), mailer.clone(), groupware.clone(), relais_eas::EasConfig::default());
+    let web = crate::http_web::Sessions::new(relais_web::session::SessionConfig::default());
     let jmap_config = relais_jmap::JmapConfig {
         max_size_upload: config.dav.max_request_body as u64,
         ..relais_jmap::JmapConfig::default()
     };
     let jmap = relais_jmap::Jmap::new(mailer.clone(), jmap_config);
-    let state = Arc::new(State { store, directory, config, smtp, pop3, imap, dav, eas, jmap, bodies, services });
+    let state = Arc::new(State { store, directory, config, smtp, pop3, imap, dav, eas, jmap, web, bodies, services });
     let control = ShutdownControl::new();
     // Listening for SIGTERM/SIGINT before the listeners are published: whoever reads
     // listeners.json may stop the server at once, and must not kill it (the default action).

@@ -32,6 +32,8 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0018_device_policies.sql"),
     include_str!("../migrations/sqlite/0019_mailbox_received.sql"),
     include_str!("../migrations/sqlite/0020_migration_objects.sql"),
+    include_str!("../migrations/sqlite/0021_account_usage.sql"),
+    include_str!("../migrations/sqlite/0022_no_full_text.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
@@ -54,10 +56,12 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0018_device_policies.sql"),
     include_str!("../migrations/postgres/0019_mailbox_received.sql"),
     include_str!("../migrations/postgres/0020_migration_objects.sql"),
+    include_str!("../migrations/postgres/0021_account_usage.sql"),
+    include_str!("../migrations/postgres/0022_no_full_text.sql"),
 ];
 
 /// The schema version this binary writes.
-pub const LATEST: i64 = 20;
+pub const LATEST: i64 = 22;
 
 /// Applies the migrations up to `upto` (at most `LATEST`); one already past it (but not past
 /// `LATEST`) is left as it is. Returns the version the database is at afterwards.

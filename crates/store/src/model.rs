@@ -331,8 +331,6 @@ pub struct NewItem {
     pub start_utc: Option<i64>,
     pub end_utc: Option<i64>,
     pub summary: String,
-    /// Text for the full-text index, indexed in the same transaction.
-    pub text: Option<String>,
     /// The resource name in its collection (events, contacts, tasks); unique per collection.
     pub name: Option<String>,
     /// A message's search index rows (see `search`), written in the same transaction.

@@ -1,6 +1,6 @@
 //! Reads, on a consistent snapshot (`Store::read`) or inside a write (`WriteTx::read`).
 
-use crate::sql::{Conn, Dialect, Row};
+use crate::sql::{Conn, Row};
 use crate::{
     AccountId, BlobHash, ChangeKind, Changes, Collection, CollectionId, CollectionKind, DataType, Error, Item, ItemId,
     MailboxChange, MailboxEntry, MailboxMessage, Modseq, Result, Uid, params,
@@ -442,39 +442,11 @@ impl<'c> ReadTx<'c> {
     }
 
     /// Octets an account holds — mail, calendar and address objects, files: what its one
-    /// quota counts (IMAP QUOTA, DAV quota properties, SMTP and DAV refusals). PostgreSQL's
-    /// sum of BIGINT is NUMERIC: cast back, as every aggregate the store reads must be.
+    /// quota counts (IMAP QUOTA, DAV quota properties, SMTP and DAV refusals). One row: the
+    /// sum every write that adds, replaces or destroys an item keeps (`WriteTx::charge`).
     pub fn usage(&mut self, account: AccountId) -> Result<u64> {
-        let row = self.conn.query_one(
-            "SELECT CAST(coalesce(sum(size), 0) AS BIGINT) FROM items WHERE account_id = $1",
-            params![account.0],
-        )?;
+        let row = self.conn.query_one("SELECT used_octets FROM accounts WHERE id = $1", params![account.0])?;
         Ok(u64::try_from(row.map_or(Ok(0), |r| r.int(0))?).unwrap_or(0))
-    }
-
-    /// Items of `account` whose indexed text matches every word of `query`.
-    pub fn search_text(&mut self, account: AccountId, query: &str) -> Result<Vec<ItemId>> {
-        let words: Vec<&str> = query.split_whitespace().collect();
-        if words.is_empty() {
-            return Ok(Vec::new());
-        }
-        let rows = match self.conn.dialect() {
-            Dialect::Sqlite => {
-                // Each word a quoted FTS5 string: no operator in user text is interpreted.
-                let expr =
-                    words.iter().map(|w| format!("\"{}\"", w.replace('"', "\"\""))).collect::<Vec<_>>().join(" ");
-                self.conn.query(
-                    "SELECT i.id FROM item_text t JOIN items i ON i.id = t.rowid \
-                     WHERE item_text MATCH $1 AND i.account_id = $2 ORDER BY i.id",
-                    params![expr, account.0],
-                )?
-            }
-            Dialect::Postgres => self.conn.query(
-                "SELECT id FROM items WHERE account_id = $2 AND fts @@ plainto_tsquery('simple', $1) ORDER BY id",
-                params![words.join(" "), account.0],
-            )?,
-        };
-        rows.iter().map(|r| Ok(ItemId(r.int(0)?))).collect()
     }
 
     /// The reference count of a blob, if the store knows it.

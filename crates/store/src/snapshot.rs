@@ -3,9 +3,9 @@
 //! every referenced blob, all read in one read transaction — a consistent snapshot taken while
 //! writers go on (SQLite WAL readers do not block the writer; PostgreSQL REPEATABLE READ).
 //!
-//! What a snapshot leaves out: the full-text index (derived; SQLite's FTS5 table keeps no
-//! text, so the restorer rebuilds it from the messages), notifications (transient), the inline
-//! blob rows (blobs travel as content) and the schema version (the manifest carries it).
+//! What a snapshot leaves out: the search index (derived from the messages, rebuilt by the
+//! first search that finds it missing), notifications (transient), the inline blob rows (blobs
+//! travel as content) and the schema version (the manifest carries it).
 //! A restore goes into an empty store of the snapshot's schema version, on either backend
 //! (`Store::open_at_version`); the migrations after it run once the rows are in. A snapshot of
 //! an older schema holds only the tables that schema has: both the reader and `is_new` pass
@@ -56,6 +56,7 @@ pub const DERIVED: &[&str] = &[
     "schema_version",
     "notifications",
     "blob_data",
+    // The word index a store before schema 22 has (an older backup restores into one).
     "item_text",
     "sqlite_sequence",
     "message_search",

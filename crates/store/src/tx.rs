@@ -187,12 +187,6 @@ impl<'c> WriteTx<'c> {
             let hash = BlobHash::parse(&hash).ok_or_else(|| Error::Corrupt(format!("blob hash {hash:?}")))?;
             self.unref_blob(&hash)?;
         }
-        if self.conn.dialect() == Dialect::Sqlite {
-            self.conn.execute(
-                "DELETE FROM item_text WHERE rowid IN (SELECT id FROM items WHERE account_id = $1)",
-                params![account.0],
-            )?;
-        }
         for table in ["message_search", "message_text", "message_headers"] {
             self.conn.execute(
                 &format!("DELETE FROM {table} WHERE item_id IN (SELECT id FROM items WHERE account_id = $1)"),
@@ -352,9 +346,7 @@ impl<'c> WriteTx<'c> {
             ],
         )?;
         let id = ItemId(row.ok_or_else(|| Error::Corrupt("no id returned".into()))?.int(0)?);
-        if let Some(text) = &new.text {
-            self.index_text(id, text)?;
-        }
+        self.charge(account, new.blob.as_ref().map_or(0, |b| b.size as i64))?;
         if let Some(index) = &new.search {
             self.index_new_message(id, index)?;
         }
@@ -374,6 +366,17 @@ impl<'c> WriteTx<'c> {
             self.resource_changed(account, Change::resource(data_type, id.0, c, new.name, ChangeKind::Created))?;
         }
         Ok(id)
+    }
+
+    /// Adds `octets` (negative: takes them away) to what `account` is charged for its quota.
+    fn charge(&mut self, account: AccountId, octets: i64) -> Result<()> {
+        if octets != 0 {
+            self.conn.execute(
+                "UPDATE accounts SET used_octets = used_octets + $1 WHERE id = $2",
+                params![octets, account.0],
+            )?;
+        }
+        Ok(())
     }
 
     /// Replaces an item's content and indexed fields (an event or contact saved again).
@@ -401,10 +404,7 @@ impl<'c> WriteTx<'c> {
                 id.0,
             ],
         )?;
-        self.unindex_text(id)?;
-        if let Some(text) = &new.text {
-            self.index_text(id, text)?;
-        }
+        self.charge(old.account, new.blob.as_ref().map_or(0, |b| b.size as i64) - old.size as i64)?;
         if let Some(c) = old.collection {
             self.resource_changed(
                 old.account,
@@ -467,9 +467,9 @@ impl<'c> WriteTx<'c> {
         if let Some(h) = &old.blob {
             self.unref_blob(h)?;
         }
-        self.unindex_text(id)?;
         self.unindex_message(id)?;
         self.conn.execute("DELETE FROM items WHERE id = $1", params![id.0])?;
+        self.charge(old.account, -(old.size as i64))?;
         self.conn.execute("DELETE FROM item_instances WHERE item_id = $1", params![id.0])?;
         self.log(old.account, Change::object(old.data_type, id.0, ChangeKind::Destroyed))?;
         if let (DataType::Email, Some(thread)) = (old.data_type, old.thread_id) {
@@ -578,32 +578,6 @@ impl<'c> WriteTx<'c> {
             "UPDATE blobs SET refs = refs - 1, released_at = CASE WHEN refs <= 1 THEN CAST($2 AS BIGINT) ELSE NULL END WHERE hash = $1",
             params![hash.as_str(), self.now],
         )?;
-        Ok(())
-    }
-
-    /// Replaces an item's full-text entry (a restore rebuilding the index).
-    pub fn reindex_text(&mut self, id: ItemId, text: &str) -> Result<()> {
-        self.unindex_text(id)?;
-        self.index_text(id, text)
-    }
-
-    fn index_text(&mut self, id: ItemId, text: &str) -> Result<()> {
-        match self.conn.dialect() {
-            Dialect::Sqlite => {
-                self.conn.execute("INSERT INTO item_text (rowid, body) VALUES ($1, $2)", params![id.0, text])?
-            }
-            Dialect::Postgres => self
-                .conn
-                .execute("UPDATE items SET fts = to_tsvector('simple', $2) WHERE id = $1", params![id.0, text])?,
-        };
-        Ok(())
-    }
-
-    fn unindex_text(&mut self, id: ItemId) -> Result<()> {
-        match self.conn.dialect() {
-            Dialect::Sqlite => self.conn.execute("DELETE FROM item_text WHERE rowid = $1", params![id.0])?,
-            Dialect::Postgres => self.conn.execute("UPDATE items SET fts = NULL WHERE id = $1", params![id.0])?,
-        };
         Ok(())
     }
 

@@ -5,7 +5,10 @@
 
 use relais_store::snapshot::{DERIVED, SnapshotSink, TABLES, schema_tables};
 use relais_store::snapshot::{Row, Value};
-use relais_store::{Backend, BlobHash, CollectionKind, DataType, NewCollection, NewItem, Store, StoreConfig};
+use relais_store::{
+    Backend, BlobHash, CollectionKind, DataType, Filter, MessageIndex, NewCollection, NewItem, Store, StoreConfig,
+    TextColumn,
+};
 use relais_testkit::backends::{DOWNGRADE_TO_11, Fresh, postgres, raw_batch, sqlite};
 use relais_testkit::{TempDir, fresh_pg_database, on_both_backends};
 
@@ -201,7 +204,7 @@ async fn declined_blobs_are_skipped(f: Fresh) {
 }
 on_both_backends!(declined, declined_blobs_are_skipped);
 
-/// The schema a data directory made before migrations 0012 to 0020 had (see `DOWNGRADE_TO_11`).
+/// The schema a data directory made before migrations 0012 to 0021 had (see `DOWNGRADE_TO_11`).
 const OLD: i64 = 11;
 
 /// A new store's config on the same backend as `like`, not opened yet.
@@ -217,7 +220,8 @@ fn unopened(like: &StoreConfig) -> (StoreConfig, Option<TempDir>) {
 
 /// A backup made at an older schema restores with this binary: its rows go into a store
 /// opened at that schema, then the later migrations run on them (0012 turns the mailbox's
-/// `subscribed` into a subscription, 0019 copies received dates beside the mailbox rows), and
+/// `subscribed` into a subscription, 0019 copies received dates beside the mailbox rows, 0021
+/// sums each account's usage), and
 /// the store ends at the latest version, readable and searchable.
 async fn older_schema_restores(f: Fresh) {
     let (a, received) = (f.store.write(|tx| tx.create_account()).await.unwrap(), 1_750_000_000);
@@ -271,9 +275,16 @@ async fn older_schema_restores(f: Fresh) {
     let mm = now.tables.iter().find(|t| t.0 == "mailbox_messages").unwrap();
     let at = mm.1.iter().position(|c| c == "received_at").unwrap();
     assert_eq!(mm.2[0][at], Value::Int(received), "0019 ran on the rows");
-    // Usable: the full-text index takes the restored message, and new writes go on.
-    store.write(move |tx| tx.reindex_text(item, "before upgrade")).await.unwrap();
-    assert_eq!(store.read(move |r| r.search_text(a, "upgrade")).await.unwrap(), [item]);
+    let size = content.len() as u64;
+    assert_eq!(store.read(move |r| r.usage(a)).await.unwrap(), size, "0021 summed the account's items");
+    // Usable: the search index takes the restored message (as the first search does), and new
+    // writes go on.
+    assert_eq!(store.read(move |r| r.unindexed_messages(&[inbox], 10)).await.unwrap().len(), 1);
+    let index = MessageIndex { body_text: "from before the upgrade".into(), ..MessageIndex::default() };
+    store.write(move |tx| tx.index_message(item, &index)).await.unwrap();
+    let filter = Filter::Contains(TextColumn::Body, "upgrade".into());
+    let hits = store.read(move |r| r.search_messages(&[inbox], &filter)).await.unwrap();
+    assert_eq!(hits.iter().map(|h| h.item).collect::<Vec<_>>(), [item]);
     let next = store.write(move |tx| tx.create_item(a, DataType::Email, NewItem::default())).await.unwrap();
     assert!(next.0 > item.0);
 }

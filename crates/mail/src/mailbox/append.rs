@@ -73,10 +73,10 @@ impl Mailer {
                 return Err(relais_store::Error::Invalid("an empty message cannot be stored".into()).into());
             }
             let raw = m.raw;
-            let (raw, analysed, text) = tokio::task::spawn_blocking(move || {
+            let (raw, analysed, index) = tokio::task::spawn_blocking(move || {
                 let s = summary::summarize(&raw);
-                let text = (summary::search_text(&raw, &s), crate::search::index(&raw, &s));
-                (raw, s, text)
+                let index = crate::search::index(&raw, &s);
+                (raw, s, index)
             })
             .await
             .map_err(|e| relais_store::Error::NotCommitted(format!("message analysis failed: {e}")))?;
@@ -88,8 +88,7 @@ impl Mailer {
                 received_at: m.received_at.unwrap_or_else(relais_store::now),
                 keywords: m.keywords,
                 summary: json,
-                text: Some(text.0),
-                search: Some(text.1),
+                search: Some(index),
                 ..NewItem::default()
             };
             prepared.push((item, key, size));

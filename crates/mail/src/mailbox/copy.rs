@@ -104,8 +104,8 @@ fn size_of(item: &NewItem) -> u64 {
     item.blob.as_ref().map_or(0, |b| b.size)
 }
 
-/// The new items for copies of `messages`, read before the write (the content's search text is
-/// rebuilt off the executor); `None` for a message gone meanwhile.
+/// The new items for copies of `messages`, read before the write (the copy's search index is
+/// built off the executor, as a delivery builds it); `None` for a message gone meanwhile.
 async fn prepare(store: &Store, messages: &[(Uid, ItemId)]) -> Result<Vec<Prepared>, MailError> {
     let mut out = Vec::with_capacity(messages.len());
     for &(_, item) in messages {
@@ -119,10 +119,10 @@ async fn prepare(store: &Store, messages: &[(Uid, ItemId)]) -> Result<Vec<Prepar
         };
         let analysed = summary::Summary::from_stored(&it.summary);
         let key = thread::key(&analysed);
-        let text = match &it.blob {
+        let search = match &it.blob {
             Some(b) => {
                 let raw = store.blob(b.clone()).await?;
-                tokio::task::spawn_blocking(move || summary::search_text(&raw, &analysed)).await.ok()
+                tokio::task::spawn_blocking(move || crate::search::index(&raw, &analysed)).await.ok()
             }
             None => None,
         };
@@ -131,7 +131,7 @@ async fn prepare(store: &Store, messages: &[(Uid, ItemId)]) -> Result<Vec<Prepar
             received_at: it.received_at,
             keywords: it.keywords,
             summary: it.summary,
-            text,
+            search,
             ..NewItem::default()
         };
         out.push(Some((copy, key)));

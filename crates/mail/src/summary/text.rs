@@ -1,14 +1,11 @@
 //! Body text: transfer decoding, charsets, which parts are the body and which are attachments
-//! (RFC 8621 §4.1.4), the preview and the full-text index input.
-
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
+//! (RFC 8621 §4.1.4), the preview and the body text the search index holds.
 
 use mail_parser::decoders::charsets::map::charset_decoder;
 use mail_parser::decoders::html::html_to_text;
 
-use super::header::{decode_words, text_of};
-use super::{EnvAddress, MAX_SEARCH_TEXT, PREVIEW_CHARS, Part, Summary};
+use super::header::text_of;
+use super::{MAX_SEARCH_TEXT, PREVIEW_CHARS, Part, Summary};
 
 /// Undoes a Content-Transfer-Encoding (RFC 2045 §6), leniently: what cannot be decoded is
 /// skipped (base64) or kept as it is (quoted-printable); other encodings are identity.
@@ -215,20 +212,6 @@ pub(super) fn preview(raw: &[u8], bodies: &Bodies<'_>) -> String {
     String::new()
 }
 
-/// Text for the full-text index; see [`super::search_text`].
-pub(super) fn search_text(raw: &[u8], summary: &Summary) -> String {
-    let mut out = Capped { text: String::new(), seen: HashSet::default() };
-    if let Some(subject) = &summary.subject {
-        out.line(subject);
-    }
-    let envelope = &summary.envelope;
-    for address in envelope.from.iter().chain(&envelope.to).chain(&envelope.cc) {
-        out.address(address);
-    }
-    out.parts(raw, &summary.structure);
-    out.text
-}
-
 /// See [`super::body_text`].
 pub(super) fn body_text(raw: &[u8], summary: &Summary) -> String {
     let mut out = String::new();
@@ -257,111 +240,6 @@ fn body_parts(raw: &[u8], part: &Part, out: &mut String) {
     }
     if let Some(message) = &part.message {
         body_parts(raw, &message.1, out);
-    }
-}
-
-/// The index text, which stops growing at [`MAX_SEARCH_TEXT`] bytes and holds each word (a run
-/// of non-space characters, compared without case) once, at its first occurrence: SEARCH asks
-/// whether a message has a word, never how often, so repeats (quoted replies, signatures,
-/// boilerplate) are work for the index writer — which every delivery waits on — and nothing
-/// for the reader. A query word the tokenizer splits (`e-mail`) still matches inside one word.
-struct Capped {
-    text: String,
-    /// 64-bit keys of the words written (see `word_key`): a collision would leave a word out of
-    /// one message's index, about once in 10^9 messages of 100,000 distinct words.
-    seen: HashSet<u64, BuildHasherDefault<KeyHasher>>,
-}
-
-/// A word's key, its case folded: FNV-1a over the lower-cased UTF-8, then mixed (splitmix64)
-/// so that the set can use the key itself as its hash.
-fn word_key(word: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |b: u8| h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    if word.is_ascii() {
-        word.bytes().for_each(|b| eat(b.to_ascii_lowercase()));
-    } else {
-        let mut buf = [0u8; 4];
-        for c in word.chars().flat_map(char::to_lowercase) {
-            c.encode_utf8(&mut buf).bytes().for_each(&mut eat);
-        }
-    }
-    let mut z = h.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// The hasher of a set of `word_key`s: they are mixed already.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = v;
-    }
-}
-
-impl Capped {
-    fn room(&self) -> usize {
-        MAX_SEARCH_TEXT.saturating_sub(self.text.len())
-    }
-
-    fn line(&mut self, text: &str) {
-        let mut first = true;
-        for word in text.split_whitespace() {
-            if self.room() <= word.len() {
-                return;
-            }
-            if !self.seen.insert(word_key(word)) {
-                continue;
-            }
-            if !self.text.is_empty() {
-                self.text.push(if first { '\n' } else { ' ' });
-            }
-            first = false;
-            self.text.push_str(word);
-        }
-    }
-
-    fn address(&mut self, address: &EnvAddress) {
-        if address.host.is_none() {
-            return; // a group marker
-        }
-        if let Some(name) = &address.name {
-            self.line(&decode_words(name.as_bytes()));
-        }
-        if let (Some(mailbox), Some(host)) = (&address.mailbox, &address.host) {
-            self.line(&format!("{mailbox}@{host}"));
-        }
-    }
-
-    /// Text bodies and file names of `part` and everything below it, encapsulated messages too.
-    fn parts(&mut self, raw: &[u8], part: &Part) {
-        if self.room() == 0 {
-            return;
-        }
-        if let Some(name) = part.file_name() {
-            self.line(name);
-        }
-        if is_text_body(part) {
-            // Transfer encodings grow text at most threefold (quoted-printable `=XX`).
-            let limit = self.room().saturating_mul(3).saturating_add(4);
-            self.line(&part_text(raw, part, limit));
-        }
-        for child in &part.parts {
-            self.parts(raw, child);
-        }
-        if let Some(message) = &part.message {
-            self.parts(raw, &message.1);
-        }
     }
 }
 

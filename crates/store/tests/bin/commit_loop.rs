@@ -37,11 +37,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     return;
                 };
                 let hash = blob.hash.clone();
-                let text = token.clone();
                 let new = NewItem {
                     collection: Some(calendar),
                     blob: Some(blob),
-                    text: Some(text),
                     uid_text: Some(token.clone()),
                     ..NewItem::default()
                 };

@@ -1,0 +1,125 @@
+// A message's HTML made safe to show: parsed by DOMParser (an inert document: nothing runs,
+// nothing loads), then only known-harmless elements and attributes are kept. What is kept is
+// shown in the message frame (/web/frame), an iframe sandboxed without scripts whose own
+// Content-Security-Policy forbids scripts and every fetch — remote images included, until the
+// user allows them for the message. Each of the three stops what the others miss.
+
+/** Dropped with everything inside them. */
+const DROPPED = new Set([
+  'script', 'noscript', 'template', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet',
+  'form', 'input', 'button', 'select', 'textarea', 'option', 'link', 'meta', 'base', 'title',
+  'svg', 'math', 'audio', 'video', 'source', 'track', 'canvas', 'portal', 'dialog', 'slot',
+]);
+
+/** Kept; any other element is replaced by its children. */
+const KEPT = new Set([
+  'a', 'abbr', 'address', 'b', 'bdi', 'bdo', 'big', 'blockquote', 'br', 'caption', 'center', 'cite',
+  'code', 'col', 'colgroup', 'dd', 'del', 'dfn', 'div', 'dl', 'dt', 'em', 'font', 'h1', 'h2', 'h3',
+  'h4', 'h5', 'h6', 'hr', 'i', 'img', 'ins', 'kbd', 'li', 'mark', 'ol', 'p', 'pre', 'q', 's', 'samp',
+  'small', 'span', 'strike', 'strong', 'style', 'sub', 'sup', 'table', 'tbody', 'td', 'tfoot', 'th',
+  'thead', 'time', 'tr', 'tt', 'u', 'ul', 'var', 'wbr', 'figure', 'figcaption', 'section',
+  'article', 'header', 'footer', 'main', 'nav', 'aside', 'details', 'summary',
+]);
+
+/** Attributes kept (besides the URL ones checked below). */
+const ATTRIBUTES = new Set([
+  'align', 'alt', 'bgcolor', 'border', 'cellpadding', 'cellspacing', 'color', 'colspan', 'dir',
+  'face', 'height', 'lang', 'rowspan', 'size', 'style', 'title', 'valign', 'width', 'class', 'start',
+  'type', 'datetime', 'open', 'span', 'headers', 'scope', 'abbr', 'cite',
+]);
+
+const REMOTE = /^\s*(https?:)?\/\//i;
+const CSS_REMOTE = /url\s*\(|@import|image-set\s*\(/i;
+
+/**
+ * @typedef {{ nodes: Node[], styles: string[], remote: boolean }} Clean
+ */
+
+/**
+ * The safe content of `html`: body nodes (for the frame's document), the text of its style
+ * sheets, and whether it refers to remote content (so the page offers to show it).
+ * @param {string} html
+ * @param {boolean} allowRemote keep remote image sources (the frame's policy decides too)
+ * @returns {Clean}
+ */
+export function sanitize(html, allowRemote) {
+  const doc = new DOMParser().parseFromString(html, 'text/html');
+  const clean = { nodes: /** @type {Node[]} */ ([]), styles: /** @type {string[]} */ ([]), remote: false };
+  for (const style of doc.querySelectorAll('style')) {
+    if (CSS_REMOTE.test(style.textContent ?? '')) {
+      clean.remote = true;
+    }
+    clean.styles.push(style.textContent ?? '');
+    style.remove();
+  }
+  cleanChildren(doc.body, clean, allowRemote);
+  clean.nodes = [...doc.body.childNodes];
+  return clean;
+}
+
+/**
+ * @param {Element} parent
+ * @param {Clean} clean
+ * @param {boolean} allowRemote
+ */
+function cleanChildren(parent, clean, allowRemote) {
+  for (const node of [...parent.childNodes]) {
+    if (node.nodeType === Node.TEXT_NODE) {
+      continue;
+    }
+    if (node.nodeType !== Node.ELEMENT_NODE) {
+      node.remove();
+      continue;
+    }
+    const el = /** @type {Element} */ (node);
+    const tag = el.localName;
+    if (DROPPED.has(tag) || el.namespaceURI !== 'http://www.w3.org/1999/xhtml') {
+      el.remove();
+      continue;
+    }
+    cleanChildren(el, clean, allowRemote);
+    if (tag === 'style') {
+      clean.styles.push(el.textContent ?? '');
+      el.remove();
+    } else if (!KEPT.has(tag)) {
+      el.replaceWith(...el.childNodes);
+    } else {
+      cleanAttributes(el, clean, allowRemote);
+    }
+  }
+}
+
+/**
+ * @param {Element} el
+ * @param {Clean} clean
+ * @param {boolean} allowRemote
+ */
+function cleanAttributes(el, clean, allowRemote) {
+  for (const { name, value } of [...el.attributes]) {
+    const lower = name.toLowerCase();
+    if (lower === 'href' && el.localName === 'a') {
+      if (/^\s*(https?:|mailto:)/i.test(value)) {
+        el.setAttribute('target', '_blank');
+        el.setAttribute('rel', 'noopener noreferrer');
+      } else {
+        el.removeAttribute(name);
+      }
+    } else if (lower === 'src' && el.localName === 'img') {
+      if (REMOTE.test(value)) {
+        clean.remote = true;
+        if (!allowRemote) {
+          el.removeAttribute(name);
+        }
+      } else if (!/^\s*data:image\/(png|gif|jpeg|webp);/i.test(value)) {
+        el.removeAttribute(name);
+      }
+    } else if (lower === 'style' || lower === 'background') {
+      if (CSS_REMOTE.test(value) || lower === 'background') {
+        clean.remote = true;
+        el.removeAttribute(name);
+      }
+    } else if (!ATTRIBUTES.has(lower)) {
+      el.removeAttribute(name);
+    }
+  }
+}

@@ -1,0 +1,201 @@
+// The web client end to end in Debian's headless Chromium, driven by playwright-core (issue 16).
+// Run by interop/test_web.py, which starts the server, delivers mail over SMTP and checks it over
+// IMAP: this script prints a step's name when the page has done it and waits for `ok` on stdin
+// before going on, so that each side checks what the other did.
+//
+//   RELAIS_URL=https://127.0.0.1:PORT RELAIS_USER=… RELAIS_PASSWORD=… CHROMIUM=/usr/bin/chromium \
+//   NODE_PATH=…/node_modules node interop/web/e2e.cjs
+//
+// Screenshots go to RELAIS_SCREENSHOTS when it is set.
+
+'use strict';
+
+const path = require('node:path');
+const readline = require('node:readline');
+const { chromium } = require('playwright-core');
+
+const url = process.env.RELAIS_URL;
+const user = process.env.RELAIS_USER;
+const password = process.env.RELAIS_PASSWORD;
+const shots = process.env.RELAIS_SCREENSHOTS;
+const TIMEOUT = 20000;
+
+const lines = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+
+/** Tells the test a step is done and waits for its go-ahead. */
+async function step(name) {
+  console.log(`STEP ${name}`);
+  const { value, done } = await lines.next();
+  if (done || value.trim() !== 'ok') {
+    throw new Error(`after ${name}: the test said ${JSON.stringify(value)}`);
+  }
+}
+
+function check(condition, what) {
+  if (!condition) {
+    throw new Error(`failed: ${what}`);
+  }
+}
+
+async function screenshot(page, name) {
+  if (shots) {
+    await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+  }
+}
+
+/** The message list's entry whose subject is `subject`. */
+function message(page, subject) {
+  return page.locator('li.message', { has: page.locator('.subject', { hasText: subject }) });
+}
+
+async function login(page, pass) {
+  await page.getByLabel('Email address').fill(user);
+  await page.getByLabel('Password').fill(pass);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+async function main() {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu'],
+  });
+  try {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    context.setDefaultTimeout(TIMEOUT);
+    const page = await context.newPage();
+    const problems = [];
+    // While the trap message is open, the page's policy refuses what the sanitiser's inert
+    // parse of it meets (handlers, inline styles) and the frame's refuses what it asks of the
+    // remote server: those reports are expected then, and only then.
+    let trapOpen = false;
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('console', (m) => {
+      const text = m.text();
+      // Expected: the 401s of the session check and of the wrong password.
+      const expected = /status of 401/.test(text)
+        || (trapOpen && /Content Security Policy|Mixed Content/.test(text));
+      if (m.type() === 'error' && !expected) {
+        problems.push(`console: ${text}`);
+      }
+    });
+    // Requests to elsewhere that were made (a request the policy stops fails with `csp`).
+    const remote = [];
+    page.on('requestfinished', (r) => {
+      if (!r.url().startsWith(url)) {
+        remote.push(r.url());
+      }
+    });
+
+    // A wrong password is refused, and the form says so.
+    await page.goto(url);
+    await login(page, 'not the password');
+    await page.getByRole('alert').filter({ hasText: 'Wrong address or password.' }).waitFor();
+    check((await context.cookies()).length === 0, 'no cookie after a failed login');
+    await screenshot(page, 'login-refused');
+
+    // The right one: the inbox, with the message delivered over SMTP, unread.
+    await login(page, password);
+    const inbox = page.locator('.folder[data-role="inbox"]');
+    await inbox.locator('.count').waitFor();
+    check(await inbox.getAttribute('aria-current') === 'true', 'the inbox is open');
+    const first = message(page, 'Hello over SMTP');
+    await first.waitFor();
+    check(await first.evaluate((li) => li.classList.contains('unread')), 'the message is unread');
+    const [cookie] = await context.cookies();
+    check(cookie && cookie.name === '__Host-relais-session', `the session cookie: ${JSON.stringify(cookie)}`);
+    check(cookie.httpOnly && cookie.secure && cookie.sameSite === 'Strict', 'HttpOnly, Secure, SameSite=Strict');
+    check(await page.evaluate(() => document.cookie) === '', 'the page cannot read the cookie');
+    await screenshot(page, 'inbox');
+
+    // Opened: shown, and marked read (the test looks over IMAP).
+    await first.click();
+    await page.locator('.reading .text-body', { hasText: 'first body line' }).waitFor();
+    await page.waitForFunction(() => !document.querySelector('li.message.unread .subject')
+      ?.textContent?.includes('Hello over SMTP'));
+    await inbox.locator('.count', { hasText: /^1$/ }).waitFor();
+    await screenshot(page, 'message');
+    await step('opened');
+
+    // An HTML message: shown in the sandboxed frame with nothing active and no remote image
+    // fetched until asked for.
+    const html = message(page, 'HTML with traps');
+    trapOpen = true;
+    await html.click();
+    const frame = page.frameLocator('iframe.html-body');
+    await frame.locator('p', { hasText: 'Visible HTML text' }).waitFor();
+    const sandbox = await page.locator('iframe.html-body').getAttribute('sandbox');
+    check(!sandbox.includes('allow-scripts'), `the frame runs no script: ${sandbox}`);
+    const body = frame.locator('body');
+    const active = 'script, iframe, form, object, svg, meta, base, link, input';
+    check(await body.locator(active).count() === 0, 'no active elements');
+    const head = 'head script, head base, head link, head meta:not([charset])';
+    check(await frame.locator(head).count() === 0, 'nothing in the head but the style sheets');
+    check(await frame.locator('head style').count() === 1, 'the message\'s style sheet');
+    check(await body.locator('[onerror], [onclick], [onload], [srcdoc], [srcset]').count() === 0, 'no handlers');
+    check(await body.locator('a').count() === 2, 'both links kept');
+    check(await body.locator('a[href]').count() === 0, 'the javascript: links have no target');
+    check(await body.locator('[style*="url"]').count() === 0, 'no CSS image');
+    check(await body.locator('img[src^="http"]').count() === 0, 'the remote image has no source');
+    check(await page.evaluate(() => !('pwned' in window)), 'nothing ran in the page');
+    check(remote.length === 0, `nothing fetched from elsewhere: ${remote}`);
+    await screenshot(page, 'html-blocked');
+    await step('html-blocked');
+    await page.getByRole('button', { name: 'Show images' }).click();
+    await frame.locator('img[src^="http"]').waitFor({ state: 'attached' });
+    await page.waitForFunction(() => !('pwned' in window));
+    await inbox.locator('.count').waitFor({ state: 'detached' });
+    await screenshot(page, 'html-images');
+    await step('html-images');
+    trapOpen = false;
+
+    // Deleted: gone from the list, in Trash (the test looks over IMAP).
+    await first.click();
+    await page.locator('.reading .text-body', { hasText: 'first body line' }).waitFor();
+    await page.locator('.reading button.delete').click();
+    await first.waitFor({ state: 'detached' });
+    await step('deleted');
+
+    // The test delivers another message: it appears without a reload.
+    const second = message(page, 'Arrived while open');
+    await second.waitFor();
+    check(await second.evaluate((li) => li.classList.contains('unread')), 'the new message is unread');
+    await inbox.locator('.count', { hasText: /^1$/ }).waitFor();
+    await screenshot(page, 'pushed');
+    await step('arrived');
+
+    // Pages: the newest 50 (the test appended 50 older messages), then "Load more".
+    check(await page.locator('li.message').count() === 50, 'one page of 50 messages');
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await message(page, 'Filler 49').waitFor();
+    check(await page.locator('li.message').count() === 52, 'the second page: 52 in all');
+    await page.getByRole('button', { name: 'Load more' }).waitFor({ state: 'hidden' });
+    await step('more');
+
+    // Keyboard: the list takes focus; Arrow keys open messages.
+    await page.locator('ul.messages').focus();
+    await page.keyboard.press('ArrowDown');
+    await page.locator('.reading h2.subject').waitFor();
+
+    // Logout: the form again, and the old cookie no longer opens JMAP.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    const after = await context.request.get(`${url}/jmap/session`, {
+      headers: { Cookie: `${cookie.name}=${cookie.value}` },
+      failOnStatusCode: false,
+    });
+    check(after.status() === 401, `JMAP with the old cookie: ${after.status()}`);
+    const reload = await context.newPage();
+    await reload.goto(url);
+    await reload.getByRole('button', { name: 'Sign in' }).waitFor();
+    await screenshot(page, 'logged-out');
+    check(problems.length === 0, `no page errors: ${problems.join('; ')}`);
+    await step('logged-out');
+  } finally {
+    await browser.close();
+  }
+}
+
+main().then(() => process.exit(0), (e) => {
+  console.error(e && e.stack ? e.stack : e);
+  process.exit(1);
+});
