@@ -525,6 +525,14 @@ async fn scheduled(f: Fresh) {
         .collect();
     assert_eq!(left, ["mailto:ann@example.com"], "Ann, owner, without Bob: {g}");
 
+    // In Ann's calendar shared with him, Bob's own participant is still his.
+    let (calendar, bob) = (w.default_calendar(&w.ann).await.id, w.bob.id);
+    let read = Rights::READ.bits();
+    w.groupware.store().write(move |tx| tx.set_grants(calendar, &[(bob, read)])).await.unwrap();
+    let reduced = json!({"accountId": a, "ids": [&id], "reduceParticipants": true, "properties": ["participants"]});
+    let g = w.one(&w.bob, "CalendarEvent/get", reduced).await;
+    assert_eq!(g["list"][0]["participants"].as_object().map(|p| p.len()), Some(2), "the owner and Bob: {g}");
+
     let r = w.one(&w.ann, "CalendarEvent/set", json!({"accountId": a, "destroy": [&id]})).await;
     assert_eq!(r["destroyed"], json!([&id]), "{r}");
     let q = w.one(&w.bob, "CalendarEvent/query", json!({"accountId": b, "filter": {"uid": "jmap-meeting-1"}})).await;

@@ -88,7 +88,8 @@ pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodEr
     let events = ctx.jmap.groupware.events(&ctx.actor, account.id, Some(wanted)).await?;
     let found = shown(events, &account.name).await?;
     let times = properties.as_ref().is_some_and(|p| p.iter().any(|p| p == "utcStart" || p == "utcEnd"));
-    let reduce = args.bool("reduceParticipants")?.then(|| format!("mailto:{}", account.name.to_lowercase()));
+    // The user's own participant: the actor's address, in a shared account too.
+    let reduce = args.bool("reduceParticipants")?.then(|| format!("mailto:{}", ctx.principal.address().to_lowercase()));
     let mut list = Vec::with_capacity(found.len());
     let mut present = Vec::with_capacity(found.len());
     for s in found {
