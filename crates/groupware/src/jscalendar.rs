@@ -142,6 +142,7 @@ pub fn from_jscalendar(object: &Map<String, Value>) -> Result<(String, CalendarO
     if !object.get("start").is_some_and(Value::is_string) {
         return Err(Invalid::object("start is required"));
     }
+    instance_starts(&mut object);
     // calcard writes the VCALENDAR (VERSION, PRODID) of a Group, and the overridden
     // occurrences as components of their own beside the event.
     let group = json!({ "@type": "Group", "prodId": PRODID, "entries": [Value::Object(object)] });
@@ -192,6 +193,21 @@ fn with_zones(text: String) -> String {
     match text.find("BEGIN:VEVENT") {
         Some(at) if !zones.is_empty() => format!("{}{zones}{}", &text[..at], &text[at..]),
         _ => text,
+    }
+}
+
+/// RFC 8984 §4.3.5: an override patches the event, so an occurrence it does not move starts
+/// at its recurrence id; calcard writes an overriding component only from what the override
+/// says, and RFC 5545 wants a DTSTART in it, so the start is said.
+fn instance_starts(object: &mut Map<String, Value>) {
+    let Some(Value::Object(overrides)) = object.get_mut("recurrenceOverrides") else { return };
+    for (id, patch) in overrides.iter_mut() {
+        if let Value::Object(p) = patch
+            && p.get("excluded") != Some(&Value::Bool(true))
+            && !p.contains_key("start")
+        {
+            p.insert("start".into(), Value::String(id.clone()));
+        }
     }
 }
 
