@@ -196,6 +196,25 @@ fn with_zones(text: String) -> String {
     }
 }
 
+/// The UTC instant (Unix seconds) of a recurrence id — a LocalDateTime key of
+/// `recurrenceOverrides` (RFC 8984 §4.3.5) — in the event's `timeZone` (floating: as UTC).
+pub fn recurrence_id_utc(event: &Map<String, Value>, recurrence_id: &str) -> Option<i64> {
+    let b = recurrence_id.as_bytes();
+    let shaped = b.len() == 19 && b[4] == b'-' && b[7] == b'-' && b[10] == b'T' && b[13] == b':' && b[16] == b':';
+    if !shaped {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| recurrence_id.get(r).and_then(|t| t.parse::<i64>().ok());
+    let (y, mo, d) = (n(0..4)?, n(5..7)?, n(8..10)?);
+    let (h, mi, se) = (n(11..13)?, n(14..16)?, n(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let local = relais_civil::days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se;
+    let zone = event.get("timeZone").and_then(Value::as_str).and_then(crate::timezone::zone);
+    Some(zone.map_or(local, |z| crate::timezone::utc_of_local(&z, local)))
+}
+
 /// RFC 8984 §4.3.5: an override patches the event, so an occurrence it does not move starts
 /// at its recurrence id; calcard writes an overriding component only from what the override
 /// says, and RFC 5545 wants a DTSTART in it, so the start is said.
@@ -251,6 +270,12 @@ END:VCALENDAR\r\n";
         assert!(text.contains("DTSTART;TZID=Europe/Paris:20261210T100000") && text.contains("PRODID:"), "{text}");
         // RFC 5545 §3.6.5: the zone it names is defined, once.
         assert_eq!(text.matches("BEGIN:VTIMEZONE\r\nTZID:Europe/Paris\r\n").count(), 1, "{text}");
+        // A recurrence id read in the event's zone: 10:00 in Paris in December is 09:00 UTC.
+        assert_eq!(recurrence_id_utc(&js, "2026-12-11T10:00:00"), Some(1_796_979_600));
+        assert_eq!(recurrence_id_utc(&Map::new(), "2026-12-11T10:00:00"), Some(1_796_983_200), "floating: as UTC");
+        for bad in ["2026-12-11", "2026-13-11T10:00:00", "2026-12-11T10:00:00Z", "x"] {
+            assert_eq!(recurrence_id_utc(&js, bad), None, "{bad}");
+        }
         let again = to_jscalendar(&back);
         let (text, _) = from_jscalendar(&again).unwrap();
         assert_eq!(text.matches("BEGIN:VTIMEZONE").count(), 1, "read and written again: {again:?}\n{text}");

@@ -363,6 +363,14 @@ async fn events(f: Fresh) {
     let overrides = &g["list"][0]["recurrenceOverrides"];
     assert_eq!(overrides["2026-12-14T09:00:00"]["excluded"], true, "{g}");
     assert_eq!(overrides["2026-12-21T09:00:00"]["title"], "Team sync (short)");
+    // Only the overrides of a window (recurrence ids in UTC: 09:00 in Paris is 08:00Z).
+    let window = json!({"accountId": a, "ids": [&weekly], "properties": ["recurrenceOverrides"],
+        "recurrenceOverridesAfter": "2026-12-21T08:00:00Z", "recurrenceOverridesBefore": "2027-01-01T00:00:00Z"});
+    let g = w.one(&w.ann, "CalendarEvent/get", window).await;
+    let keys: Vec<&String> = g["list"][0]["recurrenceOverrides"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["2026-12-21T09:00:00"], "{g}");
+    let bad = json!({"accountId": a, "ids": [&weekly], "recurrenceOverridesBefore": "soon"});
+    assert_eq!(w.one(&w.ann, "CalendarEvent/get", bad).await["type"], "invalidArguments");
 
     // A client that read the state before that PUT is refused, not allowed to overwrite.
     let r = w.one(&w.ann, "CalendarEvent/set", json!({"accountId": a, "ifInState": state1, "destroy": [&id]})).await;

@@ -5,9 +5,10 @@
 //! `isOrigin` (and `utcStart`/`utcEnd` when asked); an event written over CalDAV, ActiveSync
 //! or iMIP is the same object. Queries read at most `MAX_QUERIED_EVENTS` events (there is no
 //! index of their text yet), parsed once per query off the executor; queryChanges comes from
-//! the change log. reduceParticipants keeps the owners and the account's own participant.
-//! Not served: expandRecurrences (refused), and the get arguments recurrenceOverridesBefore/
-//! After and timeZone (ignored: every override is answered, times as stored).
+//! the change log. The get arguments recurrenceOverridesBefore and recurrenceOverridesAfter
+//! keep the overrides whose recurrence id (in the event's zone) is in the window;
+//! reduceParticipants keeps the owners and the user's own participant. Not served:
+//! expandRecurrences (refused), and the get argument timeZone (ignored: times as stored).
 //!
 //! ```text
 //! ["CalendarEvent/query", {"accountId": "a1", "filter": {"inCalendars": ["cal3"],
@@ -19,7 +20,7 @@
 
 use relais_groupware::calendar::StoredEvent;
 use relais_groupware::event::EventFields;
-use relais_groupware::jscalendar::to_jscalendar;
+use relais_groupware::jscalendar::{recurrence_id_utc, to_jscalendar};
 use relais_groupware::{CalendarObject, scheduling};
 use relais_store::{DataType, ItemId};
 use serde_json::{Map, Value, json};
@@ -30,6 +31,7 @@ use crate::ids;
 use crate::methods::calendar::calendars_account;
 use crate::methods::changes::{changes as log_changes, state};
 use crate::methods::email_get::utc_date;
+use crate::methods::email_query::utc;
 use crate::methods::event_filter::{self, Row};
 use crate::methods::query;
 use crate::methods::{Args, Ctx};
@@ -88,6 +90,10 @@ pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodEr
     let events = ctx.jmap.groupware.events(&ctx.actor, account.id, Some(wanted)).await?;
     let found = shown(events, &account.name).await?;
     let times = properties.as_ref().is_some_and(|p| p.iter().any(|p| p == "utcStart" || p == "utcEnd"));
+    let window = (
+        args.str("recurrenceOverridesAfter")?.map(utc).transpose()?,
+        args.str("recurrenceOverridesBefore")?.map(utc).transpose()?,
+    );
     // The user's own participant: the actor's address, in a shared account too.
     let reduce = args.bool("reduceParticipants")?.then(|| format!("mailto:{}", ctx.principal.address().to_lowercase()));
     let mut list = Vec::with_capacity(found.len());
@@ -100,6 +106,9 @@ pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodEr
             o.insert("utcStart".into(), start);
             o.insert("utcEnd".into(), end);
         }
+        if window != (None, None) {
+            overrides_within(&mut o, window);
+        }
         if let Some(me) = &reduce {
             reduce_participants(&mut o, me);
         }
@@ -110,6 +119,17 @@ pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodEr
     }
     let not_found: Vec<String> = ids.into_iter().flatten().filter(|i| !present.contains(i)).collect();
     Ok(json!({ "accountId": ids::account(account.id), "state": state, "list": list, "notFound": not_found }))
+}
+
+/// recurrenceOverridesAfter and recurrenceOverridesBefore (§5.7): only the overrides whose
+/// recurrence id, in UTC, is on or after the one and before the other are left.
+fn overrides_within(o: &mut Map<String, Value>, (after, before): (Option<i64>, Option<i64>)) {
+    let event = o.clone();
+    if let Some(Value::Object(all)) = o.get_mut("recurrenceOverrides") {
+        all.retain(|id, _| {
+            recurrence_id_utc(&event, id).is_some_and(|t| after.is_none_or(|a| t >= a) && before.is_none_or(|b| t < b))
+        });
+    }
 }
 
 /// reduceParticipants (§5.7): only the owners and the participant `me` (a calendar address,
