@@ -178,7 +178,8 @@ async fn calendar_set(f: Fresh) {
         .one(
             &w.ann,
             "Calendar/set",
-            json!({"accountId": a, "update": {&id: {"name": "Team", "isVisible": false, "isSubscribed": false, "color": null}}}),
+            json!({"accountId": a, "update": {&id: {"name": "Team", "isVisible": false, "isSubscribed": false, "color": null,
+                "timeZone": "Asia/Tokyo"}}}),
         )
         .await;
     assert!(updated(&r, &id), "{r}");
@@ -189,6 +190,9 @@ async fn calendar_set(f: Fresh) {
         (Some("Team"), Some(false), Some(false), Some(2))
     );
     assert!(c["color"].is_null(), "{c}");
+    assert_eq!(c["timeZone"], "Asia/Tokyo", "kept as CalDAV's calendar-timezone");
+    let r = w.one(&w.ann, "Calendar/set", json!({"accountId": a, "update": {&id: {"timeZone": "Mars/Olympus"}}})).await;
+    assert_eq!(r["notUpdated"][&id]["properties"], json!(["timeZone"]), "{r}");
     let ch = w.one(&w.ann, "Calendar/changes", json!({"accountId": a, "sinceState": before})).await;
     assert_eq!(ch["created"], json!([&id]), "{ch}");
     let made_state = ch["newState"].clone();

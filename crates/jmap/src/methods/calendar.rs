@@ -137,7 +137,7 @@ fn calendar_json(c: &Calendar, properties: &Option<Vec<String>>) -> Value {
         ("includeInAvailability", json!("all")),
         ("defaultAlertsWithTime", Value::Null),
         ("defaultAlertsWithoutTime", Value::Null),
-        ("timeZone", Value::Null),
+        ("timeZone", json!(c.props.time_zone_id())),
         // Sharing is set over DAV ACL or IMAP SETACL; RFC 9670 principals are not served.
         ("shareWith", Value::Null),
         ("myRights", rights_json(c.rights)),
@@ -203,7 +203,8 @@ fn edits(props: &Map<String, Value>, creating: bool) -> Result<CollectionProps, 
     for (k, v) in props {
         match (k.as_str(), v) {
             ("name" | "description" | "color" | "sortOrder" | "isSubscribed" | "isVisible", _)
-            | ("shareWith" | "defaultAlertsWithTime" | "defaultAlertsWithoutTime" | "timeZone", Value::Null) => {}
+            | ("timeZone", Value::Null | Value::String(_))
+            | ("shareWith" | "defaultAlertsWithTime" | "defaultAlertsWithoutTime", Value::Null) => {}
             ("includeInAvailability", Value::String(s)) if s == "all" => {}
             ("isDefault", Value::Bool(false)) if creating => {}
             ("shareWith", _) => {
@@ -231,6 +232,12 @@ fn edits(props: &Map<String, Value>, creating: bool) -> Result<CollectionProps, 
         }
     }
     p.hidden = props.get("isVisible") == Some(&Value::Bool(false));
+    // The calendar's zone, kept as CalDAV's calendar-timezone (a VTIMEZONE of an IANA zone).
+    if let Some(zone) = props.get("timeZone")
+        && !p.set_time_zone(zone.as_str(), relais_store::now())
+    {
+        return Err(SetError::invalid("timeZone", "timeZone is the name of a time zone (IANA), or null"));
+    }
     Ok(p)
 }
 
@@ -273,10 +280,11 @@ async fn update_one(ctx: &Ctx<'_>, all: &[Calendar], id: &str, patch: &Map<Strin
     let c = find(ctx, all, id)?;
     let p = edits(patch, false)?;
     let gw = &ctx.jmap.groupware;
-    if ["name", "description", "color", "sortOrder", "isVisible"].iter().any(|k| patch.contains_key(*k)) {
+    if ["name", "description", "color", "sortOrder", "isVisible", "timeZone"].iter().any(|k| patch.contains_key(*k)) {
         let given = |k: &str| patch.contains_key(k);
         let (set_description, set_color, set_order, set_visible) =
             (given("description"), given("color"), given("sortOrder"), given("isVisible"));
+        let set_zone = given("timeZone");
         gw.edit_calendar(&ctx.actor, c.collection.id, move |props| {
             if p.display_name.is_some() {
                 props.display_name = p.display_name;
@@ -292,6 +300,9 @@ async fn update_one(ctx: &Ctx<'_>, all: &[Calendar], id: &str, patch: &Map<Strin
             }
             if set_visible {
                 props.hidden = p.hidden;
+            }
+            if set_zone {
+                props.timezone = p.timezone;
             }
         })
         .await?;
