@@ -4,9 +4,11 @@
 //! - `ical`: calendar object resources (RFC 4791 §4.1): parse, check, expand occurrences.
 //! - `recurrence`: the bounds every expansion keeps (instances, candidates per period, rules).
 //! - `vcard`: address object resources (RFC 6352 §5.1), vCard 3.0/4.0.
-//! - `address_book`: address books and cards as JMAP for Contacts sees them (what an actor
-//!   reaches, whole cards, address books made, changed, subscribed and deleted);
-//!   `jscontact`: a card as JSContact (RFC 9553) and back.
+//! - `reach`: collections of whole objects as JMAP sees them (what an actor reaches, whole
+//!   objects, collections made, changed, subscribed and deleted); `address_book` and
+//!   `calendar` say which address books and cards, calendars and events count;
+//!   `jscontact`: a card as JSContact (RFC 9553) and back; `jscalendar`: an event as
+//!   JSCalendar (RFC 8984) and back.
 //! - `contact`, `event`, `task`, `note`: a contact, event, task or note (a VJOURNAL in a
 //!   calendar taking VJOURNAL only) as the fields field-by-field clients (ActiveSync, EWS) carry, read from and written back into the stored text, keeping
 //!   what they do not map; `rrule` (their recurrence), `timezone` (zone rules, the ActiveSync
@@ -25,6 +27,7 @@
 pub mod acceptance;
 pub mod address_book;
 pub mod booking;
+pub mod calendar;
 pub mod contact;
 pub mod event;
 pub mod files;
@@ -32,11 +35,13 @@ pub mod freebusy;
 pub mod gal;
 pub mod ical;
 pub mod imip;
+pub mod jscalendar;
 pub mod jscontact;
 mod lines;
 pub mod note;
 pub mod occurrence;
 pub mod props;
+pub mod reach;
 pub mod recurrence;
 pub mod resources;
 pub mod respond;

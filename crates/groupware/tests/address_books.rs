@@ -69,7 +69,7 @@ async fn what_each_sees(f: Fresh) {
     assert_eq!(all.len(), 3);
     assert!(String::from_utf8_lossy(&all[0].content).contains("UID:u"));
     let bobs = g.cards(&jmap(bob), ann, None).await.unwrap();
-    assert_eq!(bobs.iter().map(|c| c.book).collect::<Vec<_>>(), [work.id]);
+    assert_eq!(bobs.iter().map(|c| c.collection).collect::<Vec<_>>(), [work.id]);
     let ids: Vec<_> = all.iter().map(|c| c.id).chain([relais_store::ItemId(999_999)]).collect();
     assert_eq!(g.cards(&jmap(bob), ann, Some(ids)).await.unwrap(), bobs);
 

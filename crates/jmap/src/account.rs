@@ -1,9 +1,11 @@
 //! JMAP accounts (RFC 8620 §1.6.2) from the access service: the principal's own account, and
 //! each account that shares a mailbox with it (`relais_mail::mailbox::Folders`, whose rights
-//! come from `relais_directory::access`) or an address book
-//! (`relais_groupware::address_book::sharing_accounts`, from the same access service). In a shared account only the shared mailboxes, and
-//! the messages in them, exist for the actor; everything else is not found, never forbidden,
-//! so nothing leaks about what is not shared.
+//! come from `relais_directory::access`), an address book
+//! (`relais_groupware::address_book::sharing_accounts`) or a calendar
+//! (`relais_groupware::calendar::sharing_accounts`), from the same access service. In a shared
+//! account only the shared mailboxes, address books and calendars, and what is in them, exist
+//! for the actor; everything else is not found, never forbidden, so nothing leaks about what
+//! is not shared.
 
 use relais_directory::access::{Actor, Rights};
 use relais_mail::mailbox::{Folder, Folders};
@@ -22,6 +24,10 @@ pub struct Account {
     pub contacts: bool,
     /// The actor may change something in one of them.
     pub writes_contacts: bool,
+    /// The actor sees calendars in it (always in its own).
+    pub calendars: bool,
+    /// The actor may change something in one of them.
+    pub writes_calendars: bool,
 }
 
 /// Rights any of which makes an account writable for the actor.
@@ -32,6 +38,7 @@ impl Account {
     pub fn read_only(&self) -> bool {
         !self.personal
             && !self.writes_contacts
+            && !self.writes_calendars
             && !self.mailboxes.iter().any(|f| WRITING.iter().any(|w| f.rights.contains(*w)))
     }
 
@@ -58,6 +65,8 @@ pub fn accounts(r: &mut ReadTx<'_>, actor: &Actor) -> relais_store::Result<Vec<A
         mailboxes: Vec::new(),
         contacts: true,
         writes_contacts: true,
+        calendars: true,
+        writes_calendars: true,
     });
     for f in folders.list {
         let owner = f.collection.account;
@@ -73,25 +82,39 @@ pub fn accounts(r: &mut ReadTx<'_>, actor: &Actor) -> relais_store::Result<Vec<A
                     mailboxes,
                     contacts: false,
                     writes_contacts: false,
+                    calendars: false,
+                    writes_calendars: false,
                 });
             }
         }
     }
-    for (owner, writes) in relais_groupware::address_book::sharing_accounts(r, actor)? {
-        match out.iter_mut().find(|a| a.id == owner) {
-            Some(a) => (a.contacts, a.writes_contacts) = (true, writes),
+    let books = relais_groupware::address_book::sharing_accounts(r, actor)?;
+    let calendars = relais_groupware::calendar::sharing_accounts(r, actor)?;
+    for (owner, writes, is_book) in
+        books.into_iter().map(|(o, w)| (o, w, true)).chain(calendars.into_iter().map(|(o, w)| (o, w, false)))
+    {
+        let a = match out.iter().position(|a| a.id == owner) {
+            Some(i) => &mut out[i],
             None => {
                 let name = r.principal(owner)?.map(|p| p.address()).unwrap_or_default();
-                let mailboxes = Vec::new();
                 out.push(Account {
                     id: owner,
                     name,
                     personal: false,
-                    mailboxes,
-                    contacts: true,
-                    writes_contacts: writes,
+                    mailboxes: Vec::new(),
+                    contacts: false,
+                    writes_contacts: false,
+                    calendars: false,
+                    writes_calendars: false,
                 });
+                let last = out.len() - 1;
+                &mut out[last]
             }
+        };
+        if is_book {
+            (a.contacts, a.writes_contacts) = (true, writes);
+        } else {
+            (a.calendars, a.writes_calendars) = (true, writes);
         }
     }
     if let Some((_, shared)) = out.split_first_mut() {

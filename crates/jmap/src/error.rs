@@ -227,9 +227,9 @@ impl From<relais_groupware::Error> for SetError {
         match e {
             Error::NotFound => SetError::not_found(),
             Error::Forbidden => SetError::forbidden("no right for this on the address book"),
-            Error::PreconditionFailed => SetError::new("stateMismatch", "the card changed meanwhile; read it again"),
+            Error::PreconditionFailed => SetError::new("stateMismatch", "the object changed meanwhile; read it again"),
             Error::Invalid(i) => SetError::new("invalidProperties", i.message),
-            Error::UidConflict { .. } => SetError::invalid("uid", "another card of the address book has this uid"),
+            Error::UidConflict { .. } => SetError::invalid("uid", "another object of the collection has this uid"),
             Error::AlreadyExists => SetError::new("alreadyExists", "an object of that name exists"),
             Error::Conflict(why) => SetError::forbidden(why),
             Error::Limit(why) => SetError::forbidden(why),

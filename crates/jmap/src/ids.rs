@@ -54,6 +54,29 @@ pub fn parse_card(s: &str) -> Option<ItemId> {
     number(s, 'c').map(ItemId)
 }
 
+/// A calendar (JMAP Calendars §4): `cal` and the collection's number.
+pub fn calendar(c: CollectionId) -> String {
+    format!("cal{}", c.0)
+}
+
+pub fn parse_calendar(s: &str) -> Option<CollectionId> {
+    number(s.strip_prefix("ca")?, 'l').map(CollectionId)
+}
+
+/// An event (JMAP Calendars §5): `ev` and the item's number.
+pub fn event(i: ItemId) -> String {
+    format!("ev{}", i.0)
+}
+
+pub fn parse_event(s: &str) -> Option<ItemId> {
+    number(s.strip_prefix('e')?, 'v').map(ItemId)
+}
+
+/// The principal's participant identity (JMAP Calendars §3): `pi` and the account's number.
+pub fn participant_identity(a: AccountId) -> String {
+    format!("pi{}", a.0)
+}
+
 pub fn identity(a: AccountId) -> String {
     format!("i{}", a.0)
 }
@@ -113,5 +136,10 @@ mod tests {
         assert_eq!(parse_address_book(&address_book(CollectionId(3))), Some(CollectionId(3)));
         assert_eq!((parse_address_book("a3"), parse_address_book("b3"), parse_card("c")), (None, None, None));
         assert_eq!(parse_card(&card(ItemId(9))), Some(ItemId(9)));
+        assert_eq!(parse_calendar(&calendar(CollectionId(4))), Some(CollectionId(4)));
+        assert_eq!(parse_event(&event(ItemId(5))), Some(ItemId(5)));
+        for bad in ["ca4", "cl4", "c4", "cal", "e5", "v5", "ev"] {
+            assert_eq!((parse_calendar(bad), parse_event(bad)), (None, None), "{bad}");
+        }
     }
 }

@@ -1,4 +1,5 @@
-//! JMAP (RFC 8620 core, RFC 8621 mail, RFC 9610 contacts) on the domain layer. A request
+//! JMAP (RFC 8620 core, RFC 8621 mail, RFC 9610 contacts, the JMAP Calendars draft) on the
+//! domain layer. A request
 //! arrives authenticated (the binary's `http_jmap` checked HTTP Basic over TLS or loopback,
 //! with the directory's throttling, and read the body within the HTTP limits); this crate
 //! parses the JSON, calls the mail, groupware and directory domains with the acting principal,
@@ -44,9 +45,11 @@ pub const QUOTA: &str = "urn:ietf:params:jmap:quota";
 /// JMAP over WebSocket (RFC 8887): a capability of the session only, no account has it.
 pub const WEBSOCKET: &str = "urn:ietf:params:jmap:websocket";
 pub const CONTACTS: &str = "urn:ietf:params:jmap:contacts";
+/// JMAP Calendars (draft-ietf-jmap-calendars).
+pub const CALENDARS: &str = "urn:ietf:params:jmap:calendars";
 
 /// The capabilities offered, in the session's order (the session adds [`WEBSOCKET`]).
-pub const CAPABILITIES: [&str; 6] = [CORE, MAIL, SUBMISSION, VACATION, QUOTA, CONTACTS];
+pub const CAPABILITIES: [&str; 7] = [CORE, MAIL, SUBMISSION, VACATION, QUOTA, CONTACTS, CALENDARS];
 
 /// The limits announced in the session (RFC 8620 §2 `urn:ietf:params:jmap:core`) and enforced.
 #[derive(Debug, Clone)]
@@ -87,7 +90,8 @@ impl Default for JmapConfig {
 #[derive(Clone)]
 pub struct Jmap {
     pub(crate) mailer: Mailer,
-    /// Address books and cards (RFC 9610), on the mailer's store and directory.
+    /// Address books and cards (RFC 9610), calendars and events (JMAP Calendars), on the
+    /// mailer's store and directory, scheduling as CalDAV does.
     pub(crate) groupware: Groupware,
     pub(crate) config: Arc<JmapConfig>,
     /// Requests (API calls and uploads) in progress per account, for the concurrency limits.

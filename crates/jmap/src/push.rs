@@ -27,13 +27,15 @@ use tokio::sync::broadcast;
 use crate::{Jmap, Reply, account, ids};
 
 /// The JMAP type names pushed, with the store's data type each follows.
-const TYPES: [(&str, DataType); 6] = [
+const TYPES: [(&str, DataType); 8] = [
     ("Mailbox", DataType::Mailbox),
     ("Email", DataType::Email),
     ("Thread", DataType::Thread),
     ("VacationResponse", DataType::VacationResponse),
     ("AddressBook", DataType::AddressBook),
     ("ContactCard", DataType::Contact),
+    ("Calendar", DataType::Calendar),
+    ("CalendarEvent", DataType::Event),
 ];
 
 /// The data types of a list of type names, every pushed one for `None`; names of types not
@@ -312,8 +314,11 @@ mod tests {
     fn params() {
         let p = Params::parse("types=*&closeafter=no&ping=300", (5, 600)).unwrap();
         assert_eq!((p.types.len(), p.close_after_state, p.ping), (TYPES.len(), false, 300));
-        let p = Params::parse("types=Email%2CMailbox,Calendar&closeafter=state&ping=1", (5, 600)).unwrap();
+        // A type not pushed here (RFC 9670's ShareNotification) is left out.
+        let p = Params::parse("types=Email%2CMailbox,ShareNotification&closeafter=state&ping=1", (5, 600)).unwrap();
         assert_eq!((p.types, p.close_after_state, p.ping), (vec![DataType::Email, DataType::Mailbox], true, 5));
+        let p = Params::parse("types=Calendar,CalendarEvent&closeafter=state&ping=1", (5, 600)).unwrap();
+        assert_eq!(p.types, [DataType::Calendar, DataType::Event]);
         assert_eq!(Params::parse("types=*&closeafter=no&ping=0", (5, 600)).unwrap().ping, 0);
         for bad in ["", "types=*&closeafter=maybe&ping=1", "types=*&closeafter=no", "types=*&closeafter=no&ping=x"] {
             assert!(Params::parse(bad, (5, 600)).is_err(), "{bad}");

@@ -83,6 +83,7 @@ fn account_json(a: &Account) -> Value {
     caps.insert(CORE.into(), json!({}));
     caps.insert(QUOTA.into(), json!({}));
     crate::methods::contacts_capability(a, &mut caps);
+    crate::methods::calendars_capability(a, &mut caps);
     json!({
         "name": a.name,
         "isPersonal": a.personal,

@@ -136,7 +136,7 @@ async fn address_book_set(f: Fresh) {
             json!({"accountId": a, "update": {&id: {"name": "Team", "isSubscribed": false}}}),
         )
         .await;
-    assert_eq!(r["updated"][&id], Value::Null, "{r}");
+    assert_eq!(r["updated"].as_object().and_then(|u| u.get(id.as_str())), Some(&Value::Null), "{r}");
     let got = w.one(&w.ann, "AddressBook/get", json!({"accountId": a, "ids": [&id]})).await;
     let b = &got["list"][0];
     assert_eq!((b["name"].as_str(), b["description"].as_str()), (Some("Team"), Some("colleagues")));
@@ -191,7 +191,7 @@ async fn cards(f: Fresh) {
         "emails/e2": {"address": "ada@home.test"}, "nicknames": {"n1": {"name": "Countess"}}}}}),
         )
         .await;
-    assert_eq!(r["updated"][&id], Value::Null, "{r}");
+    assert_eq!(r["updated"].as_object().and_then(|u| u.get(id.as_str())), Some(&Value::Null), "{r}");
     let got = w.one(&w.ann, "ContactCard/get", json!({"accountId": a, "ids": [&id, "c999999"]})).await;
     let c = &got["list"][0];
     assert_eq!(c["addressBookIds"], json!({ab(&book): true}));
@@ -317,7 +317,7 @@ async fn query_and_move(f: Fresh) {
         format!("addressBookIds/{book}"): null, format!("addressBookIds/{work}"): true}}}),
         )
         .await;
-    assert_eq!(r["updated"][id], Value::Null, "{r}");
+    assert_eq!(r["updated"].as_object().and_then(|u| u.get(id)), Some(&Value::Null), "{r}");
     let r = q(json!({"inAddressBook": &work}), json!([])).await;
     assert_eq!(r["ids"], json!([p2]));
     let since = before["queryState"].clone();

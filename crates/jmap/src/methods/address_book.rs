@@ -164,7 +164,7 @@ pub(crate) async fn set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, Meth
 
 /// A name or description as given: a string of at most `max` octets without control
 /// characters (a description may be null or empty: none).
-fn text(
+pub(crate) fn text(
     props: &Map<String, Value>,
     name: &str,
     max: usize,
@@ -181,7 +181,7 @@ fn text(
     }
 }
 
-fn sort_order_of(v: &Value) -> Result<String, SetError> {
+pub(crate) fn sort_order_of(v: &Value) -> Result<String, SetError> {
     v.as_u64()
         .filter(|n| *n <= u64::from(u32::MAX))
         .map(|n| n.to_string())

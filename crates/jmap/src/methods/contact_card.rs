@@ -12,7 +12,6 @@
 //! ```
 
 use std::cmp::Ordering;
-use std::collections::BTreeSet;
 
 use relais_groupware::ContactCard;
 use relais_groupware::address_book::Card;
@@ -24,7 +23,7 @@ use crate::account::Account;
 use crate::error::MethodError;
 use crate::ids;
 use crate::methods::address_book::{books, contacts_account};
-use crate::methods::changes::{changes as log_changes, parse_state, state};
+use crate::methods::changes::{changes as log_changes, state};
 use crate::methods::{Args, Ctx};
 use crate::methods::{contact_filter, query};
 
@@ -51,7 +50,7 @@ fn show(card: Card) -> Shown {
         }
     };
     object.insert("id".into(), json!(ids::card(card.id)));
-    object.insert("addressBookIds".into(), json!({ ids::address_book(card.book): true }));
+    object.insert("addressBookIds".into(), json!({ ids::address_book(card.collection): true }));
     Shown { card, object }
 }
 
@@ -152,12 +151,7 @@ const MAX_QUERIED_CARDS: usize = 20_000;
 
 /// The ids of the cards of the account the actor may read, refused past `most`.
 async fn readable_cards(ctx: &Ctx<'_>, account: &Account, most: usize) -> Result<Vec<ItemId>, MethodError> {
-    let (actor, id) = (ctx.actor.clone(), account.id);
-    let all = ctx.jmap.store().read(move |r| relais_groupware::address_book::card_ids(r, &actor, id)).await?;
-    if all.len() > most {
-        return Err(MethodError::RequestTooLarge);
-    }
-    Ok(all)
+    query::readable(ctx, account, most, relais_groupware::address_book::card_ids).await
 }
 
 /// The cards of the account that the call's filter keeps, in its sort order (ids last).
@@ -207,53 +201,13 @@ pub(crate) async fn query(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, Method
     Ok(v)
 }
 
-/// ContactCard/queryChanges (RFC 8620 §5.6) from the change log: every card created, changed
-/// or destroyed since the query state is removed, and those of them in the results now are
-/// added at their index — more than the fewest changes, as §5.6 allows, and exact whatever
-/// the filter and sort (which read only the card and its address book). After a change of an
-/// address book (its grants too) it is cannotCalculateChanges.
+/// ContactCard/queryChanges (RFC 8620 §5.6) from the change log (`query::touched`): exact
+/// whatever the filter and sort, which read only the card and its address book; after a
+/// change of an address book (its grants too) it is cannotCalculateChanges.
 pub(crate) async fn query_changes(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodError> {
     let account = contacts_account(ctx, &args).await?;
-    let since = args.str("sinceQueryState")?.ok_or_else(|| MethodError::invalid("sinceQueryState is required"))?;
-    let since = parse_state(since).ok_or(MethodError::CannotCalculateChanges)?;
-    let owner = account.id;
-    let (log, books_changed) = ctx
-        .jmap
-        .store()
-        .read(move |r| {
-            let books = r.changes_since(owner, DataType::AddressBook, since)?;
-            let changed = !(books.created.is_empty() && books.updated.is_empty() && books.destroyed.is_empty());
-            Ok((r.changes_since(owner, DataType::Contact, since)?, changed))
-        })
-        .await?;
-    let touched: BTreeSet<i64> = log.created.iter().chain(&log.updated).chain(&log.destroyed).copied().collect();
-    if args.uint("maxChanges")?.is_some_and(|max| touched.len() as u64 > max) {
-        return Err(MethodError::TooManyChanges);
-    }
-    // An address book changed (its grants among them) may change which cards are readable
-    // without a card changing: the client queries again.
-    if books_changed {
-        return Err(MethodError::CannotCalculateChanges);
-    }
+    let touched = query::touched(ctx, &args, &account, (DataType::Contact, DataType::AddressBook)).await?;
     let rows = results(ctx, &args, &account).await?;
-    let added: Vec<Value> = rows
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| touched.contains(&r.card.id.0))
-        .map(|(index, r)| json!({ "id": ids::card(r.card.id), "index": index }))
-        .collect();
-    let removed: Vec<String> = touched.into_iter().map(|i| ids::card(ItemId(i))).collect();
-    let mut out = json!({
-        "accountId": ids::account(account.id),
-        "oldQueryState": since.0.to_string(),
-        "newQueryState": log.until.0.to_string(),
-        "removed": removed,
-        "added": added,
-    });
-    if args.bool("calculateTotal")?
-        && let Some(map) = out.as_object_mut()
-    {
-        map.insert("total".into(), json!(rows.len()));
-    }
-    Ok(out)
+    let ids: Vec<i64> = rows.iter().map(|r| r.card.id.0).collect();
+    query::changes_answer(&args, &account, touched, &ids, |i| ids::card(ItemId(i)))
 }

@@ -104,7 +104,7 @@ fn condition(ctx: &Ctx<'_>, k: &str, v: &str, r: &Shown, books: &[String]) -> bo
     match k {
         "inAddressBook" => {
             let id = ctx.id(v).unwrap_or(v);
-            books.iter().any(|b| b == id) && ids::address_book(r.card.book) == id
+            books.iter().any(|b| b == id) && ids::address_book(r.card.collection) == id
         }
         "uid" => o.get("uid").and_then(Value::as_str) == Some(v),
         "hasMember" => o.get("members").and_then(Value::as_object).is_some_and(|m| m.contains_key(v)),

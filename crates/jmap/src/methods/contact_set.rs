@@ -1,9 +1,10 @@
 //! ContactCard/set and /copy (RFC 9610 §3.5, §3.6). A card given as JSContact is converted to
 //! the vCard that is stored (`relais_groupware::jscontact`) and written by the groupware
-//! domain with the actor, as a CardDAV PUT is: `put` with If-None-Match `*` to create, with
-//! If-Match on the card's ETag to update (a change made meanwhile over another protocol is
-//! never overwritten: stateMismatch), `transfer` to move it to another address book
-//! (addressBookIds), `delete` to destroy it. Everything is checked before the first write.
+//! domain with the actor, as a CardDAV PUT is: `put` with If-None-Match `*` to create,
+//! `change_object` to update (`put` with If-Match on the card's ETag — a change made meanwhile
+//! over another protocol is never overwritten: stateMismatch — and `transfer` to move it to
+//! another address book, addressBookIds), `delete_read` (If-Match too) to destroy it.
+//! Everything is checked before the first write.
 //!
 //! ```text
 //! ["ContactCard/set", {"accountId": "a1",
@@ -16,20 +17,17 @@
 
 use std::collections::BTreeSet;
 
-use relais_directory::access::Rights;
+use relais_groupware::Condition;
 use relais_groupware::address_book::{AddressBook, Card, card_name};
 use relais_groupware::jscontact::from_jscontact;
-use relais_groupware::resources::Transfer;
-use relais_groupware::{Condition, etag};
-use relais_store::{AccountId, BlobHash};
 use serde_json::{Map, Value, json};
 
 use crate::account::Account;
 use crate::error::{MethodError, SetError};
 use crate::ids;
-use crate::methods::address_book::{books, contacts_account};
+use crate::methods::address_book::books;
 use crate::methods::contact_card::shown;
-use crate::methods::set::{Outcome, SetRequest};
+use crate::methods::set::{Outcome, SetRequest, copy_answer, copy_request, new_uid, patch};
 use crate::methods::{Args, Ctx};
 
 pub(crate) async fn set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, MethodError> {
@@ -68,17 +66,6 @@ fn book_named<'b>(ctx: &Ctx<'_>, all: &'b [AddressBook], ids_: &Value) -> Result
     all.iter().find(|b| b.collection.id == id).ok_or_else(|| bad("no such address book"))
 }
 
-/// A uid for a card made without one (RFC 9553 §2.1.9 wants one): a `urn:uuid:` of random
-/// bits taken from a hash of the time, the account and a counter.
-fn new_uid(account: AccountId) -> String {
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
-    let h = BlobHash::of(format!("{t}:{}:{n}:{:p}", account.0, &COUNTER).as_bytes()).to_string();
-    // A version 4 UUID's shape: the version and variant nibbles set.
-    format!("urn:uuid:{}-{}-4{}-8{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
-}
-
 async fn create_one(
     ctx: &Ctx<'_>,
     account: &Account,
@@ -114,30 +101,6 @@ async fn card_of(ctx: &Ctx<'_>, account: &Account, id: &str) -> Result<Card, Set
     found.into_iter().next().ok_or_else(SetError::not_found)
 }
 
-/// Applies one PatchObject entry (RFC 8620 §5.3): a path of object keys (`~1` is `/`, `~0`
-/// is `~`), never into an array; null removes.
-fn patch(object: &mut Map<String, Value>, path: &str, value: &Value) -> Result<(), SetError> {
-    let bad = || SetError::new("invalidPatch", format!("{path} does not name a property to patch"));
-    let parts: Vec<String> = path.split('/').map(|p| p.replace("~1", "/").replace("~0", "~")).collect();
-    let Some((last, parents)) = parts.split_last() else { return Err(bad()) };
-    let mut at = object;
-    for p in parents {
-        at = match at.get_mut(p) {
-            Some(Value::Object(m)) => m,
-            _ => return Err(bad()),
-        };
-    }
-    if last.is_empty() {
-        return Err(bad());
-    }
-    if value.is_null() {
-        at.remove(last);
-    } else {
-        at.insert(last.clone(), value.clone());
-    }
-    Ok(())
-}
-
 async fn update_one(
     ctx: &Ctx<'_>,
     account: &Account,
@@ -146,7 +109,7 @@ async fn update_one(
     changes: &Map<String, Value>,
 ) -> Result<(), SetError> {
     let card = card_of(ctx, account, id).await?;
-    let (from, name, modseq) = (card.book, card.name.clone(), card.modseq);
+    let (from, name, modseq) = (card.collection, card.name.clone(), card.modseq);
     let mut object = shown(vec![card]).await.map_err(|_| SetError::new("serverFail", "see the log"))?;
     let mut object = object.pop().map(|s| s.object).ok_or_else(SetError::not_found)?;
     let before = object.clone();
@@ -167,28 +130,23 @@ async fn update_one(
     } else {
         None
     };
-    // A move the rights do not allow is refused before the content is written.
-    let moving = target.collection.id != from;
-    if moving && !(target.may(Rights::INSERT) && source.may(Rights::DELETE_ITEMS | Rights::EXPUNGE)) {
-        return Err(SetError::forbidden("no right to move the card between these address books"));
+    let changed = ctx
+        .jmap
+        .groupware
+        .change_object(&ctx.actor, (source, &name, modseq), target, rewritten.map(String::into_bytes))
+        .await;
+    match changed {
+        Err(relais_groupware::Error::Forbidden) => {
+            Err(SetError::forbidden("no right to change the card or move it between these address books"))
+        }
+        other => Ok(other?),
     }
-    let gw = &ctx.jmap.groupware;
-    if let Some(text) = rewritten {
-        let cond = Condition { if_match: Some(vec![etag(modseq)]), if_none_match: None };
-        gw.put(&ctx.actor, &source.collection, &name, text.into_bytes(), cond).await?;
-    }
-    if moving {
-        let mode = Transfer { keep_source: false, overwrite: false };
-        gw.transfer(&ctx.actor, (&source.collection, name.as_str()), (&target.collection, name.as_str()), mode).await?;
-    }
-    Ok(())
 }
 
 async fn destroy_one(ctx: &Ctx<'_>, account: &Account, all: &[AddressBook], id: &str) -> Result<(), SetError> {
     let card = card_of(ctx, account, id).await?;
-    let book = all.iter().find(|b| b.collection.id == card.book).ok_or_else(SetError::not_found)?;
-    let cond = Condition { if_match: Some(vec![etag(card.modseq)]), if_none_match: None };
-    ctx.jmap.groupware.delete(&ctx.actor, &book.collection, &card.name, cond).await?;
+    let book = all.iter().find(|b| b.collection.id == card.collection).ok_or_else(SetError::not_found)?;
+    ctx.jmap.groupware.delete_read(&ctx.actor, (book, &card.name, card.modseq)).await?;
     Ok(())
 }
 
@@ -196,21 +154,7 @@ async fn destroy_one(ctx: &Ctx<'_>, account: &Account, all: &[AddressBook], id: 
 /// given properties (addressBookIds among them) put over it, created in `accountId` as
 /// ContactCard/set would; onSuccessDestroyOriginal then destroys the originals copied.
 pub(crate) async fn copy(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, MethodError> {
-    let from_id = args.str("fromAccountId")?.ok_or_else(|| MethodError::invalid("fromAccountId is required"))?;
-    let from_args = Args::new(Map::from_iter([("accountId".to_owned(), json!(from_id))]));
-    let from = match contacts_account(ctx, &from_args).await {
-        Ok(a) => a,
-        Err(MethodError::AccountNotFound) => return Err(MethodError::FromAccountNotFound),
-        Err(e) => return Err(e),
-    };
-    // The common /set arguments: the account, ifInState, and `create` within maxObjectsInSet.
-    let mut set = SetRequest::read(ctx, &mut args, false).await?;
-    if !set.account.contacts {
-        return Err(MethodError::AccountNotSupportedByMethod);
-    }
-    if from.id == set.account.id {
-        return Err(MethodError::invalid("fromAccountId and accountId must differ"));
-    }
+    let (from, mut set) = copy_request(ctx, &mut args, |a| a.contacts).await?;
     let create = std::mem::take(&mut set.create);
     let all = books(ctx, &set.account).await?;
     let mut out = Outcome::default();
@@ -224,32 +168,12 @@ pub(crate) async fn copy(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, Met
         }
         out.created(ctx, cid, made);
     }
-    let mut response = out.response(ctx, &set).await?;
-    if let Some(map) = response.as_object_mut() {
-        map.insert("fromAccountId".into(), json!(ids::account(from.id)));
-        for k in ["updated", "destroyed", "notUpdated", "notDestroyed"] {
-            map.remove(k);
-        }
-    }
-    if args.bool("onSuccessDestroyOriginal")? && !copied.is_empty() {
-        let mut destroy = Map::new();
-        destroy.insert("accountId".into(), json!(ids::account(from.id)));
-        destroy.insert("destroy".into(), json!(copied));
-        if let Some(state) = args.str("destroyFromIfInState")? {
-            destroy.insert("ifInState".into(), json!(state));
-        }
-        let destroyed = match set_implicit(ctx, Args::new(destroy)).await {
-            Ok(v) => v,
-            Err(e) => e.to_json(),
-        };
-        let name = if destroyed.get("type").is_some() { "error" } else { "ContactCard/set" };
-        ctx.implicit.push((name.to_owned(), destroyed));
+    let (response, destroy) = copy_answer(ctx, &args, (&from, &set), out, copied).await?;
+    if let Some(destroy) = destroy {
+        let destroyed = Box::pin(self::set(ctx, destroy)).await;
+        ctx.push_implicit("ContactCard/set", destroyed);
     }
     Ok(response)
-}
-
-async fn set_implicit(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodError> {
-    Box::pin(set(ctx, args)).await
 }
 
 async fn copy_one(

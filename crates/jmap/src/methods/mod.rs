@@ -1,11 +1,15 @@
 //! Method dispatch (RFC 8620 §3.4–3.6): one table of every method with the capability that
 //! enables it, one file per data type (contacts: `address_book`, `contact_card` with
-//! `contact_filter`, `contact_set`). Calls run in order; each one's `#` arguments are
+//! `contact_filter`, `contact_set`; calendars: `calendar`, `calendar_event` with
+//! `event_filter`, `calendar_event_set`, `participant_identity`). Calls run in order; each one's `#` arguments are
 //! resolved against the responses before it; an error answers that call only.
 
 mod address_book;
 mod args;
 mod blob;
+mod calendar;
+mod calendar_event;
+mod calendar_event_set;
 mod changes;
 mod contact_card;
 mod contact_filter;
@@ -16,8 +20,10 @@ mod email_get;
 mod email_parse;
 mod email_query;
 mod email_set;
+mod event_filter;
 mod identity;
 mod mailbox;
+mod participant_identity;
 mod query;
 mod quota;
 mod search_snippet;
@@ -34,10 +40,11 @@ use serde_json::{Map, Value, json};
 
 pub(crate) use address_book::account_capability as contacts_capability;
 pub(crate) use args::Args;
+pub(crate) use calendar::account_capability as calendars_capability;
 
 use crate::error::MethodError;
 use crate::request::{Made, Request, resolve_references};
-use crate::{CONTACTS, CORE, Jmap, MAIL, QUOTA, SUBMISSION, VACATION};
+use crate::{CALENDARS, CONTACTS, CORE, Jmap, MAIL, QUOTA, SUBMISSION, VACATION};
 
 /// Every method served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,10 +83,21 @@ enum Method {
     ContactCardQueryChanges,
     ContactCardSet,
     ContactCardCopy,
+    CalendarGet,
+    CalendarChanges,
+    CalendarSet,
+    CalendarEventGet,
+    CalendarEventChanges,
+    CalendarEventQuery,
+    CalendarEventQueryChanges,
+    CalendarEventSet,
+    CalendarEventCopy,
+    ParticipantIdentityGet,
+    ParticipantIdentityChanges,
 }
 
 /// The dispatch table: name, method, the capability `using` must name.
-const TABLE: [(&str, Method, &str); 36] = [
+const TABLE: [(&str, Method, &str); 47] = [
     ("Core/echo", Method::CoreEcho, CORE),
     ("Blob/copy", Method::BlobCopy, CORE),
     ("Mailbox/get", Method::MailboxGet, MAIL),
@@ -116,6 +134,17 @@ const TABLE: [(&str, Method, &str); 36] = [
     ("ContactCard/queryChanges", Method::ContactCardQueryChanges, CONTACTS),
     ("ContactCard/set", Method::ContactCardSet, CONTACTS),
     ("ContactCard/copy", Method::ContactCardCopy, CONTACTS),
+    ("Calendar/get", Method::CalendarGet, CALENDARS),
+    ("Calendar/changes", Method::CalendarChanges, CALENDARS),
+    ("Calendar/set", Method::CalendarSet, CALENDARS),
+    ("CalendarEvent/get", Method::CalendarEventGet, CALENDARS),
+    ("CalendarEvent/changes", Method::CalendarEventChanges, CALENDARS),
+    ("CalendarEvent/query", Method::CalendarEventQuery, CALENDARS),
+    ("CalendarEvent/queryChanges", Method::CalendarEventQueryChanges, CALENDARS),
+    ("CalendarEvent/set", Method::CalendarEventSet, CALENDARS),
+    ("CalendarEvent/copy", Method::CalendarEventCopy, CALENDARS),
+    ("ParticipantIdentity/get", Method::ParticipantIdentityGet, CALENDARS),
+    ("ParticipantIdentity/changes", Method::ParticipantIdentityChanges, CALENDARS),
 ];
 
 /// One request's context, shared by its calls.
@@ -130,6 +159,15 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// Adds the response of an implicit call (`name`, or `error` when it failed) after the
+    /// current one's (RFC 8620 §5.4 onSuccessDestroyOriginal, RFC 8621 §7.5).
+    pub fn push_implicit(&mut self, name: &str, result: Result<Value, MethodError>) {
+        match result {
+            Ok(v) => self.implicit.push((name.to_owned(), v)),
+            Err(e) => self.implicit.push(("error".to_owned(), e.to_json())),
+        }
+    }
+
     /// An id argument, a `#creationId` resolved (RFC 8620 §5.3).
     pub fn id<'s>(&'s self, s: &'s str) -> Option<&'s str> {
         match s.strip_prefix('#') {
@@ -232,5 +270,16 @@ async fn dispatch(
         Method::ContactCardQueryChanges => Box::pin(contact_card::query_changes(ctx, args)).await,
         Method::ContactCardSet => Box::pin(contact_set::set(ctx, args)).await,
         Method::ContactCardCopy => Box::pin(contact_set::copy(ctx, args)).await,
+        Method::CalendarGet => Box::pin(calendar::get(ctx, args)).await,
+        Method::CalendarChanges => Box::pin(calendar::changes(ctx, args)).await,
+        Method::CalendarSet => Box::pin(calendar::set(ctx, args)).await,
+        Method::CalendarEventGet => Box::pin(calendar_event::get(ctx, args)).await,
+        Method::CalendarEventChanges => Box::pin(calendar_event::changes(ctx, args)).await,
+        Method::CalendarEventQuery => Box::pin(calendar_event::query(ctx, args)).await,
+        Method::CalendarEventQueryChanges => Box::pin(calendar_event::query_changes(ctx, args)).await,
+        Method::CalendarEventSet => Box::pin(calendar_event_set::set(ctx, args)).await,
+        Method::CalendarEventCopy => Box::pin(calendar_event_set::copy(ctx, args)).await,
+        Method::ParticipantIdentityGet => Box::pin(participant_identity::get(ctx, args)).await,
+        Method::ParticipantIdentityChanges => Box::pin(participant_identity::changes(ctx, args)).await,
     }
 }

@@ -1,11 +1,17 @@
 //! What every `/query` shares (RFC 8620 §5.5): where the page starts (position, or anchor and
-//! anchorOffset), its length within the server's limit, and the response.
+//! anchorOffset), its length within the server's limit, and the response; and `/queryChanges`
+//! (§5.6) from the change log for objects kept in collections (cards, events).
 
+use std::collections::BTreeSet;
+
+use relais_directory::access::Actor;
+use relais_store::{AccountId, DataType, ItemId, Modseq, ReadTx};
 use serde_json::{Value, json};
 
 use crate::account::Account;
 use crate::error::MethodError;
 use crate::ids;
+use crate::methods::changes::parse_state;
 use crate::methods::{Args, Ctx};
 
 /// The limit asked, within the server's (RFC 8620 §5.5).
@@ -58,6 +64,94 @@ pub(crate) fn page(
         if asked.is_none_or(|a| usize::try_from(a).unwrap_or(usize::MAX) > max) {
             map.insert("limit".into(), json!(limit(ctx, args)?));
         }
+    }
+    Ok(out)
+}
+
+/// The ids of the objects of the account that the actor may read, as `list` (a groupware
+/// read) finds them, refused past `most` (requestTooLarge) rather than read unbounded.
+pub(crate) async fn readable(
+    ctx: &Ctx<'_>,
+    account: &Account,
+    most: usize,
+    list: fn(&mut ReadTx<'_>, &Actor, AccountId) -> relais_store::Result<Vec<ItemId>>,
+) -> Result<Vec<ItemId>, MethodError> {
+    let (actor, id) = (ctx.actor.clone(), account.id);
+    let all = ctx.jmap.store().read(move |r| list(r, &actor, id)).await?;
+    if all.len() > most {
+        return Err(MethodError::RequestTooLarge);
+    }
+    Ok(all)
+}
+
+/// What changed since a `/queryChanges`' sinceQueryState, from the change log.
+pub(crate) struct Touched {
+    pub since: Modseq,
+    pub until: Modseq,
+    /// Every object of the item type created, changed or destroyed since.
+    pub ids: BTreeSet<i64>,
+}
+
+/// The objects of `items` touched since the call's sinceQueryState (more than maxChanges:
+/// tooManyChanges). After a change of a collection of `collections` (its grants too), which
+/// may change which objects are readable without one of them changing, the client queries
+/// again: cannotCalculateChanges.
+pub(crate) async fn touched(
+    ctx: &Ctx<'_>,
+    args: &Args,
+    account: &Account,
+    (items, collections): (DataType, DataType),
+) -> Result<Touched, MethodError> {
+    let since = args.str("sinceQueryState")?.ok_or_else(|| MethodError::invalid("sinceQueryState is required"))?;
+    let since = parse_state(since).ok_or(MethodError::CannotCalculateChanges)?;
+    let owner = account.id;
+    let (log, collections_changed) = ctx
+        .jmap
+        .store()
+        .read(move |r| {
+            let c = r.changes_since(owner, collections, since)?;
+            let changed = !(c.created.is_empty() && c.updated.is_empty() && c.destroyed.is_empty());
+            Ok((r.changes_since(owner, items, since)?, changed))
+        })
+        .await?;
+    let ids: BTreeSet<i64> = log.created.iter().chain(&log.updated).chain(&log.destroyed).copied().collect();
+    if args.uint("maxChanges")?.is_some_and(|max| ids.len() as u64 > max) {
+        return Err(MethodError::TooManyChanges);
+    }
+    if collections_changed {
+        return Err(MethodError::CannotCalculateChanges);
+    }
+    Ok(Touched { since, until: log.until, ids })
+}
+
+/// The `/queryChanges` answer (RFC 8620 §5.6): every object touched is removed, and those of
+/// them in the results now (`results`, in order) are added at their index — more than the
+/// fewest changes, as §5.6 allows, and exact whatever the filter and sort.
+pub(crate) fn changes_answer(
+    args: &Args,
+    account: &Account,
+    touched: Touched,
+    results: &[i64],
+    id_of: fn(i64) -> String,
+) -> Result<Value, MethodError> {
+    let added: Vec<Value> = results
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| touched.ids.contains(id))
+        .map(|(index, id)| json!({ "id": id_of(*id), "index": index }))
+        .collect();
+    let removed: Vec<String> = touched.ids.iter().map(|i| id_of(*i)).collect();
+    let mut out = json!({
+        "accountId": ids::account(account.id),
+        "oldQueryState": touched.since.0.to_string(),
+        "newQueryState": touched.until.0.to_string(),
+        "removed": removed,
+        "added": added,
+    });
+    if args.bool("calculateTotal")?
+        && let Some(map) = out.as_object_mut()
+    {
+        map.insert("total".into(), json!(results.len()));
     }
     Ok(out)
 }

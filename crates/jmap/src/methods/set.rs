@@ -1,7 +1,11 @@
 //! What every `/set` shares (RFC 8620 §5.3): the account, `ifInState` against the current
 //! state (stateMismatch), `create` / `update` / `destroy` within maxObjectsInSet
-//! (requestTooLarge), and the response with oldState, newState and each object's outcome.
+//! (requestTooLarge), and the response with oldState, newState and each object's outcome;
+//! a PatchObject applied to a JSON object, and uids for objects made without one.
 
+use std::collections::BTreeSet;
+
+use relais_store::{AccountId, BlobHash};
 use serde_json::{Map, Value, json};
 
 use crate::account::Account;
@@ -105,6 +109,54 @@ impl Outcome {
     }
 }
 
+/// What every `/copy` shares up to its creates (RFC 8620 §5.4): the source account
+/// (`fromAccountId`; fromAccountNotFound), the target's `/set` arguments, both accounts holding
+/// the data type (`holds`), and not one account twice.
+pub(crate) async fn copy_request(
+    ctx: &Ctx<'_>,
+    args: &mut Args,
+    holds: fn(&Account) -> bool,
+) -> Result<(Account, SetRequest), MethodError> {
+    let from = args.account_named(ctx, "fromAccountId", MethodError::FromAccountNotFound).await?;
+    let set = SetRequest::read(ctx, args, false).await?;
+    if !holds(&from) || !holds(&set.account) {
+        return Err(MethodError::AccountNotSupportedByMethod);
+    }
+    if from.id == set.account.id {
+        return Err(MethodError::invalid("fromAccountId and accountId must differ"));
+    }
+    Ok((from, set))
+}
+
+/// The `/copy` answer from the outcome of its creates (a `/set` answer without updates and
+/// destroys, with fromAccountId), and — with onSuccessDestroyOriginal — the arguments of the
+/// implicit `/set` that destroys the originals `copied` in the source account.
+pub(crate) async fn copy_answer(
+    ctx: &Ctx<'_>,
+    args: &Args,
+    (from, set): (&Account, &SetRequest),
+    out: Outcome,
+    copied: BTreeSet<String>,
+) -> Result<(Value, Option<Args>), MethodError> {
+    let mut response = out.response(ctx, set).await?;
+    if let Some(map) = response.as_object_mut() {
+        map.insert("fromAccountId".into(), json!(ids::account(from.id)));
+        for k in ["updated", "destroyed", "notUpdated", "notDestroyed"] {
+            map.remove(k);
+        }
+    }
+    if !args.bool("onSuccessDestroyOriginal")? || copied.is_empty() {
+        return Ok((response, None));
+    }
+    let mut destroy = Map::new();
+    destroy.insert("accountId".into(), json!(ids::account(from.id)));
+    destroy.insert("destroy".into(), json!(copied));
+    if let Some(state) = args.str("destroyFromIfInState")? {
+        destroy.insert("ifInState".into(), json!(state));
+    }
+    Ok((response, Some(Args::new(destroy))))
+}
+
 /// A `/set` argument that maps ids to objects (`create`, `update`), or none.
 pub(crate) fn object_arg(args: &mut Args, name: &str) -> Result<ById, MethodError> {
     match args.take(name) {
@@ -118,4 +170,39 @@ pub(crate) fn object_arg(args: &mut Args, name: &str) -> Result<ById, MethodErro
             .collect(),
         Some(_) => Err(MethodError::invalid(format!("{name} must be an object"))),
     }
+}
+
+/// A uid for a card or event made without one (RFC 9553 §2.1.9, RFC 8984 §4.1.2 want one):
+/// a `urn:uuid:` of random bits taken from a hash of the time, the account and a counter.
+pub(crate) fn new_uid(account: AccountId) -> String {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
+    let h = BlobHash::of(format!("{t}:{}:{n}:{:p}", account.0, &COUNTER).as_bytes()).to_string();
+    // A version 4 UUID's shape: the version and variant nibbles set.
+    format!("urn:uuid:{}-{}-4{}-8{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
+}
+
+/// Applies one PatchObject entry (RFC 8620 §5.3): a path of object keys (`~1` is `/`, `~0`
+/// is `~`), never into an array; null removes.
+pub(crate) fn patch(object: &mut Map<String, Value>, path: &str, value: &Value) -> Result<(), SetError> {
+    let bad = || SetError::new("invalidPatch", format!("{path} does not name a property to patch"));
+    let parts: Vec<String> = path.split('/').map(|p| p.replace("~1", "/").replace("~0", "~")).collect();
+    let Some((last, parents)) = parts.split_last() else { return Err(bad()) };
+    let mut at = object;
+    for p in parents {
+        at = match at.get_mut(p) {
+            Some(Value::Object(m)) => m,
+            _ => return Err(bad()),
+        };
+    }
+    if last.is_empty() {
+        return Err(bad());
+    }
+    if value.is_null() {
+        at.remove(last);
+    } else {
+        at.insert(last.clone(), value.clone());
+    }
+    Ok(())
 }

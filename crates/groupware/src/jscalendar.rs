@@ -1,0 +1,327 @@
+//! An event as JSCalendar (RFC 8984) and back, for JMAP Calendars (draft-ietf-jmap-calendars
+//! §5) and any other client of whole JSON events: calcard's conversion (draft-ietf-calext-
+//! jscalendar-icalendar), which keeps what has no JSCalendar property in `iCalendar` and the
+//! overridden occurrences in `recurrenceOverrides`, so an event read and written back keeps
+//! what its writer stored. The stored form stays the iCalendar object, checked as any object
+//! written over CalDAV is (one UID, no METHOD, recurrence within the limits).
+
+use calcard::icalendar::ICalendar;
+use std::str::FromStr;
+
+use calcard::jscalendar::import::ConversionOptions;
+use calcard::jscalendar::{JSCalendar, JSCalendarProperty};
+use serde_json::{Map, Value, json};
+
+use crate::event::EventFields;
+use crate::{CalendarObject, ComponentKind, Invalid};
+
+/// Properties of a JMAP CalendarEvent that are the server's or the request's, not the event's
+/// (draft-ietf-jmap-calendars §5: id, calendarIds, isDraft, isOrigin, utcStart, utcEnd; an
+/// iTIP `method` is never stored, RFC 4791 §4.1).
+pub const SERVER_SET: [&str; 8] =
+    ["id", "calendarIds", "isDraft", "isOrigin", "utcStart", "utcEnd", "method", "blobId"];
+
+/// The PRODID of the iCalendar objects written from JSCalendar (RFC 5545 §3.7.3).
+pub const PRODID: &str = "-//Relais//JMAP Calendars//EN";
+
+/// Most octets of the JSON of one event converted (the request's own bound is larger).
+pub const MAX_EVENT_JSON: usize = 1024 * 1024;
+
+/// The first top-level property of `object` that JSCalendar (with JMAP Calendars' additions)
+/// does not define and that is no vendor property (RFC 8984 §3.3: a name with a domain
+/// prefix, `example.com:foo`).
+pub fn unknown_property(object: &Map<String, Value>) -> Option<&str> {
+    object.keys().map(String::as_str).find(|k| !k.contains(':') && JSCalendarProperty::<String>::from_str(k).is_err())
+}
+
+/// Top-level properties of an Event and the JSON type each must have (RFC 8984 §4–5): calcard
+/// drops a value of another type without a word, so it is refused here instead.
+const SHAPES: &[(&str, Shape)] = &[
+    ("uid", Shape::String),
+    ("title", Shape::String),
+    ("description", Shape::String),
+    ("descriptionContentType", Shape::String),
+    ("start", Shape::String),
+    ("duration", Shape::String),
+    ("timeZone", Shape::String),
+    ("status", Shape::String),
+    ("freeBusyStatus", Shape::String),
+    ("privacy", Shape::String),
+    ("color", Shape::String),
+    ("locale", Shape::String),
+    ("created", Shape::String),
+    ("updated", Shape::String),
+    ("organizerCalendarAddress", Shape::String),
+    ("recurrenceId", Shape::String),
+    ("sequence", Shape::Number),
+    ("priority", Shape::Number),
+    ("showWithoutTime", Shape::Bool),
+    ("excluded", Shape::Bool),
+    ("participants", Shape::Object),
+    ("locations", Shape::Object),
+    ("virtualLocations", Shape::Object),
+    ("links", Shape::Object),
+    ("alerts", Shape::Object),
+    ("keywords", Shape::Object),
+    ("categories", Shape::Object),
+    ("localizations", Shape::Object),
+    ("relatedTo", Shape::Object),
+    ("replyTo", Shape::Object),
+    ("recurrenceOverrides", Shape::Object),
+    ("recurrenceRule", Shape::Object),
+    ("excludedRecurrenceRules", Shape::Array),
+    ("recurrenceRules", Shape::Array),
+];
+
+#[derive(Clone, Copy)]
+enum Shape {
+    String,
+    Number,
+    Bool,
+    Object,
+    Array,
+}
+
+/// The first top-level property whose value has the wrong JSON type (null is "not set").
+pub fn mistyped_property(object: &Map<String, Value>) -> Option<&str> {
+    SHAPES.iter().map(|(k, shape)| (*k, *shape)).find_map(|(k, shape)| {
+        let ok = match (object.get(k)?, shape) {
+            (Value::Null, _) => true,
+            (v, Shape::String) => v.is_string(),
+            (v, Shape::Number) => v.is_i64(),
+            (v, Shape::Bool) => v.is_boolean(),
+            (v, Shape::Object) => v.is_object(),
+            (v, Shape::Array) => v.is_array(),
+        };
+        (!ok).then_some(k)
+    })
+}
+
+/// The event of a calendar object as a JSCalendar Event object (its overridden occurrences
+/// in `recurrenceOverrides`), without the JMAP properties.
+pub fn to_jscalendar(object: &CalendarObject) -> Map<String, Value> {
+    let options = ConversionOptions::default().return_first(true);
+    let ical = object.ical.clone();
+    // calcard checks its own invariants with debug assertions, which an odd stored object
+    // (written over CalDAV or iMIP) could trip: such an object shows as nothing, not a panic.
+    let converted = std::panic::catch_unwind(move || {
+        let js: JSCalendar<'static, String, String> = ical.into_jscalendar_with_opt(options);
+        serde_json::to_value(&js)
+    });
+    let mut m = match converted {
+        Ok(Ok(Value::Object(m))) => m,
+        _ => {
+            tracing::warn!(uid = %object.uid, "jscalendar: a stored event could not be converted");
+            Map::new()
+        }
+    };
+    m.remove("method");
+    m
+}
+
+/// A JSCalendar Event object as the iCalendar text to store, checked as any object written
+/// over CalDAV is (`CalendarObject::parse`): one event with a `uid`, no METHOD, its recurrence
+/// within the limits.
+pub fn from_jscalendar(object: &Map<String, Value>) -> Result<(String, CalendarObject), Invalid> {
+    let mut object = object.clone();
+    for k in SERVER_SET {
+        object.remove(k);
+    }
+    if let Some(k) = unknown_property(&object) {
+        return Err(Invalid::object(format!("unknown property {k}")));
+    }
+    if let Some(k) = mistyped_property(&object) {
+        return Err(Invalid::object(format!("{k} has the wrong type")));
+    }
+    if object.get("@type").and_then(Value::as_str) != Some("Event") {
+        return Err(Invalid::object("@type must be Event"));
+    }
+    if !object.get("uid").is_some_and(|u| u.as_str().is_some_and(|s| !s.is_empty() && s.len() <= 1024)) {
+        return Err(Invalid::object("uid is required"));
+    }
+    if !object.get("start").is_some_and(Value::is_string) {
+        return Err(Invalid::object("start is required"));
+    }
+    instance_starts(&mut object);
+    // calcard writes the VCALENDAR (VERSION, PRODID) of a Group, and the overridden
+    // occurrences as components of their own beside the event.
+    let group = json!({ "@type": "Group", "prodId": PRODID, "entries": [Value::Object(object)] });
+    let text = group.to_string();
+    if text.len() > MAX_EVENT_JSON {
+        return Err(Invalid::data("the event is too large"));
+    }
+    let out = std::panic::catch_unwind(|| icalendar_of(&text)).unwrap_or_else(|_| {
+        // calcard checks its own invariants with debug assertions, which odd input can trip.
+        Err(Invalid::data("the event cannot be written as iCalendar"))
+    })?;
+    let out = with_zones(out);
+    let parsed = CalendarObject::parse(&out)?;
+    if parsed.kind != ComponentKind::Event {
+        return Err(Invalid::object("@type must be Event"));
+    }
+    Ok((out, parsed))
+}
+
+/// The text with a VTIMEZONE (RFC 5545 §3.6.5: one for each TZID an object names) for each
+/// IANA zone it names and does not define — calcard writes the TZID only — with the zone's
+/// rules of the event's year, as the ActiveSync conversion writes them (`timezone`).
+fn with_zones(text: String) -> String {
+    let unfolded = text.replace("\r\n ", "").replace("\r\n\t", "");
+    let mut named: Vec<String> = Vec::new();
+    for line in unfolded.lines() {
+        let Some((head, _)) = line.split_once(':') else { continue };
+        for param in head.split(';').skip(1) {
+            if let Some(v) = param.strip_prefix("TZID=").map(|v| v.trim_matches('"').to_owned())
+                && !named.contains(&v)
+            {
+                named.push(v);
+            }
+        }
+    }
+    let defined = |z: &str| unfolded.lines().any(|l| l.strip_prefix("TZID:") == Some(z));
+    let start = EventFields::from_ical(&text).map_or_else(relais_store::now, |f| f.start);
+    let year = relais_civil::DateTime::from_unix(start).year;
+    let mut zones = String::new();
+    for z in named.iter().filter(|z| !defined(z)) {
+        if let Some(tz) = crate::timezone::zone(z) {
+            for line in crate::timezone::ZoneRules::of(&tz, year).vtimezone(z) {
+                zones.push_str(&line);
+                zones.push_str("\r\n");
+            }
+        }
+    }
+    match text.find("BEGIN:VEVENT") {
+        Some(at) if !zones.is_empty() => format!("{}{zones}{}", &text[..at], &text[at..]),
+        _ => text,
+    }
+}
+
+/// The UTC instant (Unix seconds) of a recurrence id — a LocalDateTime key of
+/// `recurrenceOverrides` (RFC 8984 §4.3.5) — in the event's `timeZone` (floating: as UTC).
+pub fn recurrence_id_utc(event: &Map<String, Value>, recurrence_id: &str) -> Option<i64> {
+    let b = recurrence_id.as_bytes();
+    let shaped = b.len() == 19 && b[4] == b'-' && b[7] == b'-' && b[10] == b'T' && b[13] == b':' && b[16] == b':';
+    if !shaped {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| recurrence_id.get(r).and_then(|t| t.parse::<i64>().ok());
+    let (y, mo, d) = (n(0..4)?, n(5..7)?, n(8..10)?);
+    let (h, mi, se) = (n(11..13)?, n(14..16)?, n(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let local = relais_civil::days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se;
+    let zone = event.get("timeZone").and_then(Value::as_str).and_then(crate::timezone::zone);
+    Some(zone.map_or(local, |z| crate::timezone::utc_of_local(&z, local)))
+}
+
+/// RFC 8984 §4.3.5: an override patches the event, so an occurrence it does not move starts
+/// at its recurrence id; calcard writes an overriding component only from what the override
+/// says, and RFC 5545 wants a DTSTART in it, so the start is said.
+fn instance_starts(object: &mut Map<String, Value>) {
+    let Some(Value::Object(overrides)) = object.get_mut("recurrenceOverrides") else { return };
+    for (id, patch) in overrides.iter_mut() {
+        if let Value::Object(p) = patch
+            && p.get("excluded") != Some(&Value::Bool(true))
+            && !p.contains_key("start")
+        {
+            p.insert("start".into(), Value::String(id.clone()));
+        }
+    }
+}
+
+/// The iCalendar text of a JSCalendar Group's JSON.
+fn icalendar_of(json: &str) -> Result<String, Invalid> {
+    let js =
+        JSCalendar::<String, String>::parse(json).map_err(|e| Invalid::data(format!("not a JSCalendar event: {e}")))?;
+    let ical: ICalendar =
+        js.into_icalendar().ok_or_else(|| Invalid::data("the event cannot be written as iCalendar"))?;
+    Ok(ical.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EVENT: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nBEGIN:VEVENT\r\nUID:ev-1\r\n\
+DTSTAMP:20261201T090000Z\r\nDTSTART;TZID=Europe/Paris:20261210T100000\r\nDURATION:PT1H\r\nSUMMARY:Standup\r\n\
+LOCATION:Room 1\r\nRRULE:FREQ=DAILY;COUNT=5\r\nX-KEPT:yes\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:ev-1\r\n\
+DTSTAMP:20261201T090000Z\r\nRECURRENCE-ID;TZID=Europe/Paris:20261211T100000\r\n\
+DTSTART;TZID=Europe/Paris:20261211T110000\r\nDURATION:PT1H\r\nSUMMARY:Standup (late)\r\nEND:VEVENT\r\n\
+END:VCALENDAR\r\n";
+
+    #[test]
+    fn an_event_both_ways() {
+        let js = to_jscalendar(&CalendarObject::parse(EVENT).unwrap());
+        assert_eq!(js["@type"], "Event", "{js:?}");
+        assert_eq!((js["uid"].as_str(), js["title"].as_str()), (Some("ev-1"), Some("Standup")));
+        assert_eq!(
+            (js["start"].as_str(), js["timeZone"].as_str()),
+            (Some("2026-12-10T10:00:00"), Some("Europe/Paris"))
+        );
+        assert_eq!(js["duration"], "PT1H");
+        assert_eq!(js["recurrenceRule"]["frequency"], "daily", "{js:?}");
+        let overrides = js["recurrenceOverrides"].as_object().unwrap();
+        assert_eq!(overrides["2026-12-11T10:00:00"]["title"], "Standup (late)", "{overrides:?}");
+        let (text, back) = from_jscalendar(&js).unwrap();
+        assert_eq!(back.uid, "ev-1");
+        assert!(text.contains("SUMMARY:Standup") && text.contains("X-KEPT:yes"), "{text}");
+        assert!(text.contains("RECURRENCE-ID;TZID=Europe/Paris:20261211T100000"), "{text}");
+        assert!(text.contains("DTSTART;TZID=Europe/Paris:20261210T100000") && text.contains("PRODID:"), "{text}");
+        // RFC 5545 §3.6.5: the zone it names is defined, once.
+        assert_eq!(text.matches("BEGIN:VTIMEZONE\r\nTZID:Europe/Paris\r\n").count(), 1, "{text}");
+        // A recurrence id read in the event's zone: 10:00 in Paris in December is 09:00 UTC.
+        assert_eq!(recurrence_id_utc(&js, "2026-12-11T10:00:00"), Some(1_796_979_600));
+        assert_eq!(recurrence_id_utc(&Map::new(), "2026-12-11T10:00:00"), Some(1_796_983_200), "floating: as UTC");
+        for bad in ["2026-12-11", "2026-13-11T10:00:00", "2026-12-11T10:00:00Z", "x"] {
+            assert_eq!(recurrence_id_utc(&js, bad), None, "{bad}");
+        }
+        let again = to_jscalendar(&back);
+        let (text, _) = from_jscalendar(&again).unwrap();
+        assert_eq!(text.matches("BEGIN:VTIMEZONE").count(), 1, "read and written again: {again:?}\n{text}");
+    }
+
+    #[test]
+    fn an_event_from_jscalendar_and_refusals() {
+        let m = json!({
+            "@type": "Event", "uid": "u-2", "title": "Lunch", "start": "2026-12-12T12:00:00",
+            "timeZone": "Europe/Berlin", "duration": "PT1H30M", "id": "x", "calendarIds": {"k1": true},
+            "participants": {"p1": {"@type": "Participant", "calendarAddress": "mailto:ann@example.com",
+                "roles": {"owner": true, "attendee": true}}},
+        });
+        let (text, obj) = from_jscalendar(m.as_object().unwrap()).unwrap();
+        assert_eq!(obj.uid, "u-2");
+        assert_eq!(unknown_property(m.as_object().unwrap()), None);
+        let vendor = json!({"@type": "Event", "example.com:x": 1, "titel": "x"});
+        assert_eq!(unknown_property(vendor.as_object().unwrap()), Some("titel"));
+        assert!(text.contains("SUMMARY:Lunch") && text.contains("DTSTART;TZID=Europe/Berlin"), "{text}");
+        assert!(
+            text.contains("BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\n") && text.contains("TZOFFSETTO:+0200"),
+            "{text}"
+        );
+        for bad in [
+            json!({"@type": "Task", "uid": "t", "start": "2026-12-12T12:00:00"}),
+            json!({"@type": "Event", "start": "2026-12-12T12:00:00"}),
+            json!({"@type": "Event", "uid": "u"}),
+            json!({"@type": "Event", "uid": "u", "start": 7}),
+            json!({"@type": "Event", "uid": "u", "start": "2026-12-12T12:00:00", "colour": "red"}),
+            json!({"@type": "Event", "uid": "u", "start": "2026-12-12T12:00:00", "participants": 7}),
+            json!({"@type": "Event", "uid": "u", "start": "2026-12-12T12:00:00", "title": ["x"]}),
+        ] {
+            assert!(from_jscalendar(bad.as_object().unwrap()).is_err(), "{bad}");
+        }
+        // A participant calcard cannot write is refused or written, never a panic.
+        let odd = json!({"@type": "Event", "uid": "o", "start": "2026-12-12T12:00:00",
+            "participants": {"p": {"@type": "Participant", "sendTo": {"imip": "mailto:x@y"}}}});
+        let _ = from_jscalendar(odd.as_object().unwrap());
+        // A rule past the limits is refused as over CalDAV.
+        let huge = json!({"@type": "Event", "uid": "h", "start": "2026-12-12T12:00:00",
+            "recurrenceRules": [{"@type": "RecurrenceRule", "frequency": "yearly",
+                "byMonth": ["1","2","3","4","5","6","7","8","9","10","11","12"],
+                "byMonthDay": (1..=31).collect::<Vec<i32>>(), "byHour": (0..24).collect::<Vec<i32>>(),
+                "byMinute": (0..60).collect::<Vec<i32>>(), "bySecond": (0..60).collect::<Vec<i32>>()}]});
+        let huge = json!({"@type": "Event", "uid": "h", "start": "2026-12-12T12:00:00",
+            "recurrenceRule": huge["recurrenceRules"][0].clone()});
+        assert!(from_jscalendar(huge.as_object().unwrap()).is_err());
+    }
+}
