@@ -1,4 +1,4 @@
-//! JMAP (RFC 8620 core, RFC 8621 mail, RFC 9610 contacts) on the domain layer. A request
+//! JMAP (RFC 8620 core, RFC 8621 mail, RFC 9610 contacts, RFC 9670 sharing) on the domain layer. A request
 //! arrives authenticated (the binary's `http_jmap` checked HTTP Basic over TLS or loopback,
 //! with the directory's throttling, and read the body within the HTTP limits); this crate
 //! parses the JSON, calls the mail, groupware and directory domains with the acting principal,
@@ -44,9 +44,12 @@ pub const QUOTA: &str = "urn:ietf:params:jmap:quota";
 /// JMAP over WebSocket (RFC 8887): a capability of the session only, no account has it.
 pub const WEBSOCKET: &str = "urn:ietf:params:jmap:websocket";
 pub const CONTACTS: &str = "urn:ietf:params:jmap:contacts";
+/// RFC 9670 §2: principals, and who owns each account.
+pub const PRINCIPALS: &str = "urn:ietf:params:jmap:principals";
+pub const PRINCIPALS_OWNER: &str = "urn:ietf:params:jmap:principals:owner";
 
 /// The capabilities offered, in the session's order (the session adds [`WEBSOCKET`]).
-pub const CAPABILITIES: [&str; 6] = [CORE, MAIL, SUBMISSION, VACATION, QUOTA, CONTACTS];
+pub const CAPABILITIES: [&str; 8] = [CORE, MAIL, SUBMISSION, VACATION, QUOTA, CONTACTS, PRINCIPALS, PRINCIPALS_OWNER];
 
 /// The limits announced in the session (RFC 8620 §2 `urn:ietf:params:jmap:core`) and enforced.
 #[derive(Debug, Clone)]

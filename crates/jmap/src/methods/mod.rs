@@ -1,6 +1,7 @@
 //! Method dispatch (RFC 8620 §3.4–3.6): one table of every method with the capability that
 //! enables it, one file per data type (contacts: `address_book`, `contact_card` with
-//! `contact_filter`, `contact_set`). Calls run in order; each one's `#` arguments are
+//! `contact_filter`, `contact_set`; sharing: `principal`, and `share_with` for the types that
+//! have `shareWith`). Calls run in order; each one's `#` arguments are
 //! resolved against the responses before it; an error answers that call only.
 
 mod address_book;
@@ -18,10 +19,12 @@ mod email_query;
 mod email_set;
 mod identity;
 mod mailbox;
+mod principal;
 mod query;
 mod quota;
 mod search_snippet;
 mod set;
+mod share_with;
 mod submission;
 mod thread;
 mod vacation;
@@ -34,10 +37,11 @@ use serde_json::{Map, Value, json};
 
 pub(crate) use address_book::account_capability as contacts_capability;
 pub(crate) use args::Args;
+pub(crate) use principal::account_capabilities as principals_capabilities;
 
 use crate::error::MethodError;
 use crate::request::{Made, Request, resolve_references};
-use crate::{CONTACTS, CORE, Jmap, MAIL, QUOTA, SUBMISSION, VACATION};
+use crate::{CONTACTS, CORE, Jmap, MAIL, PRINCIPALS, QUOTA, SUBMISSION, VACATION};
 
 /// Every method served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,10 +80,14 @@ enum Method {
     ContactCardQueryChanges,
     ContactCardSet,
     ContactCardCopy,
+    PrincipalGet,
+    PrincipalChanges,
+    PrincipalQuery,
+    PrincipalSet,
 }
 
 /// The dispatch table: name, method, the capability `using` must name.
-const TABLE: [(&str, Method, &str); 36] = [
+const TABLE: [(&str, Method, &str); 41] = [
     ("Core/echo", Method::CoreEcho, CORE),
     ("Blob/copy", Method::BlobCopy, CORE),
     ("Mailbox/get", Method::MailboxGet, MAIL),
@@ -116,6 +124,11 @@ const TABLE: [(&str, Method, &str); 36] = [
     ("ContactCard/queryChanges", Method::ContactCardQueryChanges, CONTACTS),
     ("ContactCard/set", Method::ContactCardSet, CONTACTS),
     ("ContactCard/copy", Method::ContactCardCopy, CONTACTS),
+    ("Principal/get", Method::PrincipalGet, PRINCIPALS),
+    ("Principal/changes", Method::PrincipalChanges, PRINCIPALS),
+    ("Principal/query", Method::PrincipalQuery, PRINCIPALS),
+    ("Principal/queryChanges", Method::QueryChanges, PRINCIPALS),
+    ("Principal/set", Method::PrincipalSet, PRINCIPALS),
 ];
 
 /// One request's context, shared by its calls.
@@ -232,5 +245,9 @@ async fn dispatch(
         Method::ContactCardQueryChanges => Box::pin(contact_card::query_changes(ctx, args)).await,
         Method::ContactCardSet => Box::pin(contact_set::set(ctx, args)).await,
         Method::ContactCardCopy => Box::pin(contact_set::copy(ctx, args)).await,
+        Method::PrincipalGet => Box::pin(principal::get(ctx, args)).await,
+        Method::PrincipalChanges => Box::pin(principal::changes(ctx, args)).await,
+        Method::PrincipalQuery => Box::pin(principal::query(ctx, args)).await,
+        Method::PrincipalSet => Box::pin(principal::set(ctx, args)).await,
     }
 }
