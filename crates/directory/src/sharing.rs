@@ -173,15 +173,21 @@ pub fn change_grants(
             return Ok(Err(e));
         }
     }
-    let now = tx.read().grants(c.id)?;
+    let mut now = tx.read().grants(c.id)?;
     if others_removed {
         for (grantee, _) in now.iter().filter(|(g, _)| !changes.iter().any(|(n, _)| n == g)) {
             tx.set_grant(c.id, *grantee, Rights::NONE.bits())?;
         }
     }
+    // In order: two changes to one grantee add up.
     for (grantee, change) in changes {
         let held = now.iter().find(|(g, _)| g == grantee).map_or(Rights::NONE, |(_, b)| Rights::from_bits(*b));
-        tx.set_grant(c.id, *grantee, change.apply(held).bits())?;
+        let next = change.apply(held);
+        tx.set_grant(c.id, *grantee, next.bits())?;
+        match now.iter_mut().find(|(g, _)| g == grantee) {
+            Some(g) => g.1 = next.bits(),
+            None => now.push((*grantee, next.bits())),
+        }
     }
     Ok(Ok(()))
 }

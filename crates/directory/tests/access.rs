@@ -148,6 +148,11 @@ async fn grants_at_once(f: Fresh) {
     let (inbox, bob, carol) = (w.inbox.id, w.bob.principal, w.carol.principal);
     let changes = vec![(bob, GrantChange::Replace(Rights::READ)), (carol, GrantChange::Add(Rights::INSERT))];
     w.dir.change_grants(&w.alice, inbox, changes, false).await.unwrap();
+    // Two changes to one grantee add up, in order.
+    let twice = vec![(carol, GrantChange::Replace(Rights::NONE)), (carol, GrantChange::Add(Rights::LOOKUP))];
+    w.dir.change_grants(&w.alice, inbox, twice, false).await.unwrap();
+    assert_eq!(w.dir.my_rights(&w.carol, inbox).await.unwrap(), Rights::LOOKUP);
+    w.dir.change_grants(&w.alice, inbox, vec![(carol, GrantChange::Replace(Rights::INSERT))], false).await.unwrap();
     let grants = |acl: relais_directory::Acl| acl.grants.iter().map(|(p, r)| (p.id, *r)).collect::<Vec<_>>();
     assert_eq!(grants(w.dir.acl(&w.alice, inbox).await.unwrap()), [(bob, Rights::READ), (carol, Rights::INSERT)]);
 

@@ -23,6 +23,9 @@ use crate::error::{MethodError, SetError};
 use crate::methods::Ctx;
 use crate::methods::principal::{parse_principal_id, principal_id};
 
+/// Most grantees one create or update names (each is a directory read).
+const MAX_SHAREES: usize = 500;
+
 /// The property, and the prefix of its patch paths.
 pub(crate) const SHARE_WITH: &str = "shareWith";
 
@@ -150,6 +153,9 @@ pub(crate) async fn requested(
                 sharing.whole = true;
                 match v {
                     Value::Null => {}
+                    Value::Object(m) if m.len() > MAX_SHAREES => {
+                        return Err(invalid(format!("at most {MAX_SHAREES} sharees at once")));
+                    }
                     Value::Object(m) => {
                         for (id, r) in m {
                             let grantee = grantee(ctx, id).await?;
@@ -177,6 +183,9 @@ pub(crate) async fn requested(
     }
     if sharing.whole && props.keys().filter(|k| k.starts_with(SHARE_WITH)).count() > 1 {
         return Err(invalid("shareWith is given whole or by patch, not both"));
+    }
+    if sharing.changes.len() > MAX_SHAREES {
+        return Err(invalid(format!("at most {MAX_SHAREES} sharees at once")));
     }
     Ok((sharing.whole || !sharing.changes.is_empty()).then_some(sharing))
 }
