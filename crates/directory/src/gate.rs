@@ -103,7 +103,9 @@ impl Gates {
     /// The address's permit (none for local tools, which have no address).
     pub async fn address(&self, address: Option<IpAddr>) -> Result<Option<KeyedPermit<'_, IpAddr>>, Busy> {
         match address {
-            Some(ip) => self.by_address.acquire(crate::throttle::client_block(ip), self.wait).await.map(Some).ok_or(Busy),
+            Some(ip) => {
+                self.by_address.acquire(crate::throttle::client_block(ip), self.wait).await.map(Some).ok_or(Busy)
+            }
             None => Ok(None),
         }
     }

@@ -1,7 +1,7 @@
 //! Sharing as domain operations: who a collection is shared with, read and changed by an
 //! [`Actor`]. IMAP SETACL/DELETEACL/GETACL/MYRIGHTS (RFC 4314), DAV ACL and the DAV:acl
-//! property (RFC 3744), `relais admin share`, and later EWS folder permissions and JMAP
-//! sharing all call these; none reads or writes grant rows itself.
+//! property (RFC 3744), `relais admin share`, JMAP `shareWith` (RFC 9670), and later EWS
+//! folder permissions all call these; none reads or writes grant rows itself.
 //!
 //! The rule, the same over every protocol (docs/security.md):
 //! - reading or changing a collection's sharing needs [`Rights::ADMIN`] on it
@@ -152,6 +152,46 @@ pub fn replace_grants(
     Ok(Ok(()))
 }
 
+/// Changes several grantees' rights on `collection` at once (JMAP `shareWith`, whole or by
+/// patch): every grantee is checked before anything is written, so one refusal changes
+/// nothing. With `others_removed`, every grant `changes` does not name is removed (the whole
+/// set given). Unlike [`replace_grants`], a change naming the owner is refused
+/// ([`SharingError::Owner`]): JMAP says the owner is never among the sharees.
+pub fn change_grants(
+    tx: &mut WriteTx<'_>,
+    actor: &Actor,
+    collection: CollectionId,
+    changes: &[(AccountId, GrantChange)],
+    others_removed: bool,
+) -> Checked<()> {
+    let c = match administered(&mut tx.read(), actor, collection)? {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(e)),
+    };
+    for (grantee, _) in changes {
+        if let Err(e) = check_grantee(&mut tx.read(), &c, *grantee)? {
+            return Ok(Err(e));
+        }
+    }
+    let mut now = tx.read().grants(c.id)?;
+    if others_removed {
+        for (grantee, _) in now.iter().filter(|(g, _)| !changes.iter().any(|(n, _)| n == g)) {
+            tx.set_grant(c.id, *grantee, Rights::NONE.bits())?;
+        }
+    }
+    // In order: two changes to one grantee add up.
+    for (grantee, change) in changes {
+        let held = now.iter().find(|(g, _)| g == grantee).map_or(Rights::NONE, |(_, b)| Rights::from_bits(*b));
+        let next = change.apply(held);
+        tx.set_grant(c.id, *grantee, next.bits())?;
+        match now.iter_mut().find(|(g, _)| g == grantee) {
+            Some(g) => g.1 = next.bits(),
+            None => now.push((*grantee, next.bits())),
+        }
+    }
+    Ok(Ok(()))
+}
+
 /// Who `collection` is shared with (IMAP GETACL, DAV:acl, EWS Permissions).
 pub fn acl(r: &mut ReadTx<'_>, actor: &Actor, collection: CollectionId) -> Checked<Acl> {
     let c = match administered(r, actor, collection)? {
@@ -235,6 +275,32 @@ impl Directory {
     ) -> Result<(), SharingError> {
         let actor = actor.clone();
         self.store().write(move |tx| replace_grants(tx, &actor, collection, &grants)).await?
+    }
+
+    /// [`change_grants`].
+    pub async fn change_grants(
+        &self,
+        actor: &Actor,
+        collection: CollectionId,
+        changes: Vec<(AccountId, GrantChange)>,
+        others_removed: bool,
+    ) -> Result<(), SharingError> {
+        let actor = actor.clone();
+        self.store().write(move |tx| change_grants(tx, &actor, collection, &changes, others_removed)).await?
+    }
+
+    /// The sharing of each of `collections` the actor may read it for, in one transaction
+    /// (JMAP `shareWith` of a whole /get): `None` where the actor may not ([`acl`]'s refusal).
+    pub async fn acls(&self, actor: &Actor, collections: Vec<CollectionId>) -> Result<Vec<Option<Acl>>, SharingError> {
+        let actor = actor.clone();
+        let read = move |r: &mut ReadTx<'_>| -> relais_store::Result<Vec<Option<Acl>>> {
+            let mut out = Vec::with_capacity(collections.len());
+            for c in &collections {
+                out.push(acl(r, &actor, *c)?.ok());
+            }
+            Ok(out)
+        };
+        Ok(self.store().read(read).await?)
     }
 
     pub async fn acl(&self, actor: &Actor, collection: CollectionId) -> Result<Acl, SharingError> {

@@ -55,6 +55,32 @@ impl Directory {
         }
     }
 
+    /// At most `limit` of the principals `viewer` sees, ordered by address, and whether there
+    /// are more: the bounded listing JMAP Principal/get and /query read (never the whole
+    /// directory on a request's path).
+    pub async fn visible_principals_at_most(&self, viewer: &Principal, limit: usize) -> Result<(Vec<Principal>, bool)> {
+        let domain = match self.gal_scope {
+            GalScope::All => None,
+            GalScope::Domain => Some(viewer.domain.clone()),
+        };
+        let read = limit.saturating_add(1);
+        let mut list = self.store().read(move |r| r.principals_at_most(domain.as_deref(), read)).await?;
+        let more = list.len() > limit;
+        list.truncate(limit);
+        Ok((list, more))
+    }
+
+    /// The principal `id`, if `viewer` sees it ([`Directory::may_see`]); `None` for one it
+    /// does not see and for an unknown id alike.
+    pub async fn visible_principal(
+        &self,
+        viewer: &Principal,
+        id: relais_store::AccountId,
+    ) -> Result<Option<Principal>> {
+        let p = self.principal_by_id(id).await?;
+        Ok(p.filter(|p| self.may_see(viewer, p)))
+    }
+
     /// The principal whose own address is `address` — an alias names nobody here, so that a
     /// principal URL (or a DAV home) naming one is as unknown as a nonexistent principal.
     pub async fn principal_named(&self, address: &str) -> Result<Option<Principal>> {

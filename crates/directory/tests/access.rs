@@ -139,3 +139,50 @@ async fn permission_levels(f: Fresh) {
     assert!(held.sees() && !held.contains(Rights::READ_ITEMS));
 }
 on_both_backends!(levels, permission_levels);
+
+/// Several grants changed at once (JMAP `shareWith`): all checked before any is written, the
+/// owner refused by name, the whole set replacing every other grant, and the visible listing
+/// bounded.
+async fn grants_at_once(f: Fresh) {
+    let w = world(&f).await;
+    let (inbox, bob, carol) = (w.inbox.id, w.bob.principal, w.carol.principal);
+    let changes = vec![(bob, GrantChange::Replace(Rights::READ)), (carol, GrantChange::Add(Rights::INSERT))];
+    w.dir.change_grants(&w.alice, inbox, changes, false).await.unwrap();
+    // Two changes to one grantee add up, in order.
+    let twice = vec![(carol, GrantChange::Replace(Rights::NONE)), (carol, GrantChange::Add(Rights::LOOKUP))];
+    w.dir.change_grants(&w.alice, inbox, twice, false).await.unwrap();
+    assert_eq!(w.dir.my_rights(&w.carol, inbox).await.unwrap(), Rights::LOOKUP);
+    w.dir.change_grants(&w.alice, inbox, vec![(carol, GrantChange::Replace(Rights::INSERT))], false).await.unwrap();
+    let grants = |acl: relais_directory::Acl| acl.grants.iter().map(|(p, r)| (p.id, *r)).collect::<Vec<_>>();
+    assert_eq!(grants(w.dir.acl(&w.alice, inbox).await.unwrap()), [(bob, Rights::READ), (carol, Rights::INSERT)]);
+
+    // One refusal (an unknown grantee, the owner) writes nothing.
+    let unknown = relais_store::AccountId(9_999);
+    let bad = vec![(bob, GrantChange::Replace(Rights::NONE)), (unknown, GrantChange::Add(Rights::READ))];
+    let r = w.dir.change_grants(&w.alice, inbox, bad, false).await;
+    assert!(matches!(r, Err(SharingError::UnknownGrantee)), "{r:?}");
+    let owner = vec![(w.alice.principal, GrantChange::Replace(Rights::NONE))];
+    assert!(matches!(w.dir.change_grants(&w.alice, inbox, owner, true).await, Err(SharingError::Owner)));
+    assert_eq!(grants(w.dir.acl(&w.alice, inbox).await.unwrap()), [(bob, Rights::READ), (carol, Rights::INSERT)]);
+
+    // A reader may not; a whole set removes the grants it does not name.
+    let r = w.dir.change_grants(&w.bob, inbox, vec![(carol, GrantChange::Replace(Rights::NONE))], false).await;
+    assert!(matches!(r, Err(SharingError::NotPermitted)), "{r:?}");
+    w.dir.change_grants(&w.alice, inbox, vec![(carol, GrantChange::Replace(Rights::ADMIN))], true).await.unwrap();
+    assert_eq!(grants(w.dir.acl(&w.alice, inbox).await.unwrap()), [(carol, Rights::ADMIN)]);
+    let acls = w.dir.acls(&w.carol, vec![inbox, w.calendar.id]).await.unwrap();
+    assert!(acls[0].is_some() && acls[1].is_none(), "{acls:?}");
+
+    // The visible principals, bounded, and whether there are more.
+    let alice = w.dir.principal_by_id(w.alice.principal).await.unwrap().unwrap();
+    let (two, more) = w.dir.visible_principals_at_most(&alice, 2).await.unwrap();
+    assert_eq!((two.len(), more), (2, true));
+    let (all, more) = w.dir.visible_principals_at_most(&alice, 10).await.unwrap();
+    assert_eq!((all.len(), more), (3, false));
+    w.dir.add_domain("other.test").await.unwrap();
+    let dave = w.dir.add_principal(PrincipalKind::User, "dave@other.test", "Dave", None, Role::User).await.unwrap();
+    assert_eq!(w.dir.visible_principals_at_most(&alice, 10).await.unwrap().0.len(), 3);
+    assert!(w.dir.visible_principal(&alice, dave.id).await.unwrap().is_none());
+    assert!(w.dir.visible_principal(&alice, bob).await.unwrap().is_some());
+}
+on_both_backends!(grants_together, grants_at_once);

@@ -1,5 +1,5 @@
-//! JMAP (RFC 8620 core, RFC 8621 mail, RFC 9610 contacts, the JMAP Calendars draft) on the
-//! domain layer. A request
+//! JMAP (RFC 8620 core, RFC 8621 mail, RFC 9610 contacts, RFC 9670 sharing, the JMAP Calendars
+//! draft) on the domain layer. A request
 //! arrives authenticated (the binary's `http_jmap` checked HTTP Basic over TLS or loopback,
 //! with the directory's throttling, and read the body within the HTTP limits); this crate
 //! parses the JSON, calls the mail, groupware and directory domains with the acting principal,
@@ -47,9 +47,13 @@ pub const WEBSOCKET: &str = "urn:ietf:params:jmap:websocket";
 pub const CONTACTS: &str = "urn:ietf:params:jmap:contacts";
 /// JMAP Calendars (draft-ietf-jmap-calendars).
 pub const CALENDARS: &str = "urn:ietf:params:jmap:calendars";
+/// RFC 9670 §2: principals, and who owns each account.
+pub const PRINCIPALS: &str = "urn:ietf:params:jmap:principals";
+pub const PRINCIPALS_OWNER: &str = "urn:ietf:params:jmap:principals:owner";
 
 /// The capabilities offered, in the session's order (the session adds [`WEBSOCKET`]).
-pub const CAPABILITIES: [&str; 7] = [CORE, MAIL, SUBMISSION, VACATION, QUOTA, CONTACTS, CALENDARS];
+pub const CAPABILITIES: [&str; 9] =
+    [CORE, MAIL, SUBMISSION, VACATION, QUOTA, CONTACTS, CALENDARS, PRINCIPALS, PRINCIPALS_OWNER];
 
 /// The limits announced in the session (RFC 8620 §2 `urn:ietf:params:jmap:core`) and enforced.
 #[derive(Debug, Clone)]

@@ -3,7 +3,7 @@
 //! URLs for the API, downloads, uploads, EventSource and WebSocket (RFC 8887 §4). Its state
 //! changes when the set of accounts or their writability changes.
 
-use relais_store::Principal;
+use relais_store::{AccountId, Principal};
 use serde_json::{Map, Value, json};
 
 use crate::account::{Account, accounts};
@@ -43,7 +43,7 @@ pub(crate) async fn session(jmap: &Jmap, principal: &Principal, origin: &Origin)
     capabilities.insert(WEBSOCKET.into(), json!({ "url": format!("{ws_base}/jmap/ws"), "supportsPush": true }));
     let mut accounts_json = Map::new();
     for a in &list {
-        accounts_json.insert(ids::account(a.id), account_json(a));
+        accounts_json.insert(ids::account(a.id), account_json(a, principal.id));
     }
     let me = ids::account(principal.id);
     let primary: Map<String, Value> =
@@ -63,7 +63,7 @@ pub(crate) async fn session(jmap: &Jmap, principal: &Principal, origin: &Origin)
     }))
 }
 
-fn account_json(a: &Account) -> Value {
+pub(crate) fn account_json(a: &Account, me: AccountId) -> Value {
     let mut caps = Map::new();
     caps.insert(
         MAIL.into(),
@@ -84,6 +84,7 @@ fn account_json(a: &Account) -> Value {
     caps.insert(QUOTA.into(), json!({}));
     crate::methods::contacts_capability(a, &mut caps);
     crate::methods::calendars_capability(a, &mut caps);
+    crate::methods::principals_capabilities(a, me, &mut caps);
     json!({
         "name": a.name,
         "isPersonal": a.personal,

@@ -166,6 +166,17 @@ impl ReadTx<'_> {
             .collect()
     }
 
+    /// At most `limit` principals, of one domain or (`None`) every domain, ordered by address:
+    /// for listings that must stay bounded however large the directory is (JMAP Principal).
+    pub fn principals_at_most(&mut self, domain: Option<&str>, limit: usize) -> Result<Vec<Principal>> {
+        let sql = format!(
+            "SELECT {PRINCIPAL_COLUMNS} FROM principals p JOIN domains d ON d.id = p.domain_id \
+             WHERE ($1 = '' OR d.name = $1) ORDER BY d.name, p.local_part LIMIT $2"
+        );
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.conn().query(&sql, params![domain.unwrap_or(""), limit])?.iter().map(principal_of).collect()
+    }
+
     /// Aliases as (alias address, target address).
     pub fn aliases(&mut self) -> Result<Vec<(String, String)>> {
         let rows = self.conn().query(

@@ -1,8 +1,8 @@
 //! AddressBook/get, /changes and /set (RFC 9610 §2), and the contacts capability of each
 //! account (§1.4.1). An address book is one the actor sees in the account
-//! (`relais_groupware::address_book`); myRights are the access service's rights, and every
-//! change is a groupware operation with the actor (create, edit its properties, subscribe,
-//! delete), which decides the rights.
+//! (`relais_groupware::address_book`); myRights are the access service's rights, shareWith its
+//! grants (`share_with`, RFC 9670), and every change is a groupware or sharing operation with
+//! the actor (create, edit its properties, subscribe, share, delete), which decides the rights.
 //!
 //! ```text
 //! ["AddressBook/get", {"accountId": "a1", "ids": null}, "0"]
@@ -10,7 +10,6 @@
 //!                     "destroy": ["ab7"], "onDestroyRemoveContents": true}, "1"]
 //! ```
 
-use relais_directory::access::Rights;
 use relais_groupware::CollectionProps;
 use relais_groupware::address_book::{AddressBook, Removal};
 use relais_store::{CollectionId, DataType};
@@ -22,6 +21,7 @@ use crate::ids;
 use crate::methods::args::wanted;
 use crate::methods::changes::{changes as log_changes, state};
 use crate::methods::set::{Outcome, SetRequest};
+use crate::methods::share_with::{self, Kind, SHARE_WITH};
 use crate::methods::{Args, Ctx};
 
 const PROPERTIES: [&str; 8] =
@@ -62,37 +62,44 @@ pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodEr
     let properties = args.properties(&PROPERTIES)?;
     let state = state(ctx, account.id).await?;
     let all = books(ctx, &account).await?;
-    let (mut list, mut not_found) = (Vec::new(), Vec::new());
-    match ids {
-        None => list.extend(all.iter().map(|b| book_json(b, &properties))),
+    let mut not_found = Vec::new();
+    let chosen: Vec<&AddressBook> = match ids {
+        None => all.iter().collect(),
         Some(ids) => {
+            let mut out = Vec::new();
             for id in ids {
                 match ids::parse_address_book(&id).and_then(|c| all.iter().find(|b| b.collection.id == c)) {
-                    Some(b) => list.push(book_json(b, &properties)),
+                    Some(b) => out.push(b),
                     None => not_found.push(Value::String(id)),
                 }
             }
+            out
         }
-    }
+    };
+    let shared = shared(ctx, &chosen, &properties).await?;
+    let list: Vec<Value> = chosen.iter().zip(shared).map(|(b, s)| book_json(b, s, &properties)).collect();
     Ok(json!({ "accountId": ids::account(account.id), "state": state, "list": list, "notFound": not_found }))
 }
 
-/// The rights of RFC 9610 §2 as the access service's: reading cards, writing them (DAV:write),
-/// sharing (`a`, the one rule of `relais_directory::sharing`) and deleting the address book.
-fn rights_json(r: Rights) -> Value {
-    json!({
-        "mayRead": r.contains(Rights::READ_ITEMS),
-        "mayWrite": r.contains(Rights::WRITE),
-        "mayShare": relais_directory::access::may_change_sharing(r),
-        "mayDelete": r.contains(Rights::DELETE_COLLECTION),
-    })
+/// RFC 9670 §4: who each address book is shared with, where the actor may read it (one
+/// read); `null` each when not asked for.
+async fn shared(
+    ctx: &Ctx<'_>,
+    chosen: &[&AddressBook],
+    properties: &Option<Vec<String>>,
+) -> Result<Vec<Value>, MethodError> {
+    if !wanted(properties, &PROPERTIES, SHARE_WITH) {
+        return Ok(vec![Value::Null; chosen.len()]);
+    }
+    let acls = share_with::acls(ctx, chosen.iter().map(|b| b.collection.id).collect()).await?;
+    Ok(acls.iter().map(|a| share_with::share_with_json(Kind::AddressBook, a.as_ref())).collect())
 }
 
 fn sort_order(b: &AddressBook) -> u64 {
     b.props.order.as_deref().and_then(|o| o.trim().parse().ok()).unwrap_or(0)
 }
 
-fn book_json(b: &AddressBook, properties: &Option<Vec<String>>) -> Value {
+fn book_json(b: &AddressBook, share_with: Value, properties: &Option<Vec<String>>) -> Value {
     let all = [
         ("id", json!(ids::address_book(b.collection.id))),
         ("name", json!(b.name())),
@@ -100,9 +107,10 @@ fn book_json(b: &AddressBook, properties: &Option<Vec<String>>) -> Value {
         ("sortOrder", json!(sort_order(b))),
         ("isDefault", json!(b.is_default())),
         ("isSubscribed", json!(b.subscribed)),
-        // Sharing is set over DAV ACL or IMAP SETACL; RFC 9670 principals are not served.
-        ("shareWith", Value::Null),
-        ("myRights", rights_json(b.rights)),
+        ("shareWith", share_with),
+        // RFC 9610 §2 as the access service's rights: reading cards, writing them (DAV:write),
+        // sharing (`a`, the one rule of `relais_directory::sharing`), deleting the book.
+        ("myRights", share_with::rights_json(Kind::AddressBook, b.rights)),
     ];
     let mut out = Map::new();
     for (name, v) in all {
@@ -193,11 +201,10 @@ pub(crate) fn sort_order_of(v: &Value) -> Result<String, SetError> {
 fn edits(props: &Map<String, Value>, creating: bool) -> Result<CollectionProps, SetError> {
     for (k, v) in props {
         match (k.as_str(), v) {
-            ("name" | "description" | "sortOrder" | "isSubscribed", _) | ("shareWith", Value::Null) => {}
+            ("name" | "description" | "sortOrder" | "isSubscribed", _) => {}
+            // Read by `share_with::requested`.
+            (k, _) if k.starts_with(SHARE_WITH) => {}
             ("isDefault", Value::Bool(false)) if creating => {}
-            ("shareWith", _) => {
-                return Err(SetError::forbidden("sharing is set over DAV ACL or IMAP SETACL"));
-            }
             (other, _) => return Err(SetError::invalid(other, "this property cannot be set")),
         }
     }
@@ -222,10 +229,15 @@ async fn create_one(ctx: &Ctx<'_>, account: &Account, props: &Map<String, Value>
     if p.display_name.is_none() {
         return Err(SetError::invalid("name", "name is required"));
     }
+    // Only the account's owner (or its full-access delegate) creates one, holding every right.
+    let sharing = share_with::requested(ctx, Kind::AddressBook, props).await?;
     let gw = &ctx.jmap.groupware;
     let c = gw.create_address_book(&ctx.actor, account.id, p).await?;
     if props.get("isSubscribed") == Some(&Value::Bool(false)) {
         gw.subscribe_address_book(&ctx.actor, c.id, false).await?;
+    }
+    if let Some(sharing) = sharing {
+        share_with::apply(ctx, c.id, sharing).await?;
     }
     Ok(c.id)
 }
@@ -240,7 +252,8 @@ async fn made(
 ) -> Result<Value, SetError> {
     let all = books(ctx, account).await.map_err(|_| SetError::new("serverFail", "see the server log"))?;
     let b = all.iter().find(|b| b.collection.id == id).ok_or_else(SetError::not_found)?;
-    let mut v = book_json(b, &None);
+    let shared = shared(ctx, &[b], &None).await.map_err(|_| SetError::new("serverFail", "see the server log"))?;
+    let mut v = book_json(b, shared.into_iter().next().unwrap_or(Value::Null), &None);
     if let Some(m) = v.as_object_mut() {
         m.retain(|k, _| !given.contains_key(k));
     }
@@ -255,6 +268,9 @@ fn find<'b>(ctx: &Ctx<'_>, all: &'b [AddressBook], id: &str) -> Result<&'b Addre
 async fn update_one(ctx: &Ctx<'_>, all: &[AddressBook], id: &str, patch: &Map<String, Value>) -> Result<(), SetError> {
     let b = find(ctx, all, id)?;
     let p = edits(patch, false)?;
+    // Checked before anything is written; applied last.
+    let sharing = share_with::requested(ctx, Kind::AddressBook, patch).await?;
+    share_with::check_may_share(&sharing, b.rights)?;
     let gw = &ctx.jmap.groupware;
     let changes_props = ["name", "description", "sortOrder"].iter().any(|k| patch.contains_key(*k));
     if changes_props {
@@ -275,6 +291,9 @@ async fn update_one(ctx: &Ctx<'_>, all: &[AddressBook], id: &str, patch: &Map<St
     }
     if let Some(Value::Bool(on)) = patch.get("isSubscribed") {
         gw.subscribe_address_book(&ctx.actor, b.collection.id, *on).await?;
+    }
+    if let Some(sharing) = sharing {
+        share_with::apply(ctx, b.collection.id, sharing).await?;
     }
     Ok(())
 }

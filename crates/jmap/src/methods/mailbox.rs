@@ -1,6 +1,7 @@
 //! Mailbox/get, /changes, /query and /set (RFC 8621 §2). A mailbox is a mail collection the
 //! actor sees (`relais_mail::mailbox::Folders`); its counts are read from the mailbox's
-//! messages, myRights are the access service's rights as RFC 8621 §2 names them, and every
+//! messages, myRights are the access service's rights as RFC 8621 §2 names them (with RFC
+//! 9670's mayShare), shareWith its grants (`share_with`), and every
 //! change is a `relais_mail::mailbox` operation by full name (create, rename, delete,
 //! subscribe), so the rights are decided by the domain.
 //!
@@ -23,9 +24,10 @@ use crate::ids;
 use crate::methods::args::wanted;
 use crate::methods::changes::{changes as log_changes, max_changes, parse_state, state};
 use crate::methods::set::{Outcome, SetRequest};
+use crate::methods::share_with::{self, Kind, SHARE_WITH};
 use crate::methods::{Args, Ctx};
 
-const PROPERTIES: [&str; 11] = [
+const PROPERTIES: [&str; 12] = [
     "id",
     "name",
     "parentId",
@@ -37,6 +39,7 @@ const PROPERTIES: [&str; 11] = [
     "unreadThreads",
     "myRights",
     "isSubscribed",
+    "shareWith",
 ];
 
 /// Counts of one mailbox (RFC 8621 §2): unread is neither `$seen` nor `$draft`.
@@ -70,9 +73,17 @@ pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodEr
     let counting = ["totalEmails", "unreadEmails", "totalThreads", "unreadThreads"]
         .iter()
         .any(|p| wanted(&properties, &PROPERTIES, p));
-    for f in chosen {
+    // RFC 9670 §4: who each mailbox is shared with, where the actor may read it (one read).
+    let shared = if wanted(&properties, &PROPERTIES, SHARE_WITH) {
+        let administered = chosen.iter().map(|f| f.collection.id).collect();
+        share_with::acls(ctx, administered).await?
+    } else {
+        Vec::new()
+    };
+    for (i, f) in chosen.into_iter().enumerate() {
         let counts = if counting { counts(ctx, f).await? } else { Counts::default() };
-        list.push(mailbox_json(&account, f, counts, &properties));
+        let share_with = share_with::share_with_json(Kind::Mailbox, shared.get(i).and_then(Option::as_ref));
+        list.push(mailbox_json(&account, f, counts, share_with, &properties));
     }
     Ok(json!({
         "accountId": ids::account(account.id),
@@ -117,7 +128,13 @@ async fn counts(ctx: &Ctx<'_>, f: &Folder) -> Result<Counts, MethodError> {
     Ok(c)
 }
 
-fn mailbox_json(account: &Account, f: &Folder, counts: Counts, properties: &Option<Vec<String>>) -> Value {
+fn mailbox_json(
+    account: &Account,
+    f: &Folder,
+    counts: Counts,
+    share_with: Value,
+    properties: &Option<Vec<String>>,
+) -> Value {
     let c = &f.collection;
     // A shared mailbox whose parent is not shared shows at the top.
     let parent = c.parent.filter(|p| account.mailbox(*p).is_some()).map(ids::mailbox);
@@ -144,9 +161,12 @@ fn mailbox_json(account: &Account, f: &Folder, counts: Counts, properties: &Opti
                 "mayRename": r.contains(Rights::DELETE_COLLECTION) && account.personal,
                 "mayDelete": r.contains(Rights::DELETE_COLLECTION),
                 "maySubmit": account.personal,
+                // RFC 9670 §4: may change shareWith (`a`).
+                "mayShare": relais_directory::access::may_change_sharing(r),
             }),
         ),
         ("isSubscribed", json!(f.subscribed)),
+        ("shareWith", share_with),
     ];
     let mut out = Map::new();
     for (name, v) in all {
@@ -330,7 +350,7 @@ fn path_under(ctx: &Ctx<'_>, account: &Account, parent: &Value, name: &str) -> R
 
 async fn create_one(ctx: &Ctx<'_>, account: &Account, props: &Map<String, Value>) -> Result<CollectionId, SetError> {
     for k in props.keys() {
-        if !matches!(k.as_str(), "name" | "parentId" | "role" | "sortOrder" | "isSubscribed") {
+        if !matches!(k.as_str(), "name" | "parentId" | "role" | "sortOrder" | "isSubscribed" | SHARE_WITH) {
             return Err(SetError::invalid(k, "this property cannot be set"));
         }
     }
@@ -345,16 +365,31 @@ async fn create_one(ctx: &Ctx<'_>, account: &Account, props: &Map<String, Value>
         }
         Some(_) => return Err(SetError::invalid("role", "role must be a string")),
     };
+    // A new mailbox takes its parent's sharing; the actor's rights there are the parent's.
+    let sharing = share_with::requested(ctx, Kind::Mailbox, props).await?;
+    let parent = props.get("parentId").and_then(Value::as_str).and_then(|p| ctx.id(p)).and_then(ids::parse_mailbox);
+    let held = match parent.and_then(|p| account.mailbox(p)) {
+        _ if account.personal => Rights::ALL,
+        Some(p) => p.rights,
+        None => Rights::NONE,
+    };
+    share_with::check_may_share(&sharing, held)?;
     let store = ctx.jmap.store();
     let id = mailbox::create(store, &ctx.actor, &path, role).await?;
     if props.get("isSubscribed").and_then(Value::as_bool) == Some(true) {
         mailbox::subscribe(store, &ctx.actor, &path, true).await?;
+    }
+    if let Some(sharing) = sharing {
+        share_with::apply(ctx, id, sharing).await?;
     }
     Ok(id)
 }
 
 async fn update_one(ctx: &Ctx<'_>, account: &Account, id: &str, patch: &Map<String, Value>) -> Result<(), SetError> {
     let f = ctx.id(id).and_then(ids::parse_mailbox).and_then(|c| account.mailbox(c)).ok_or_else(SetError::not_found)?;
+    // Checked before anything is written; applied last.
+    let sharing = share_with::requested(ctx, Kind::Mailbox, patch).await?;
+    share_with::check_may_share(&sharing, f.rights)?;
     let store = ctx.jmap.store();
     let mut name = f.collection.name.clone();
     let mut parent_path: Option<String> = None;
@@ -370,6 +405,7 @@ async fn update_one(ctx: &Ctx<'_>, account: &Account, id: &str, patch: &Map<Stri
             }
             ("isSubscribed", Value::Bool(on)) => mailbox::subscribe(store, &ctx.actor, &f.name, *on).await?,
             ("sortOrder", _) => {}
+            (k, _) if k.starts_with(SHARE_WITH) => {}
             ("role", r) if r.as_str() == f.collection.mailbox_role().map(MailboxRole::as_str) => {}
             (other, _) => return Err(SetError::invalid(other, "this property cannot be changed")),
         }
@@ -378,6 +414,9 @@ async fn update_one(ctx: &Ctx<'_>, account: &Account, id: &str, patch: &Map<Stri
     let new_path = format!("{}{name}", parent_path.unwrap_or(current_parent));
     if new_path != f.name {
         mailbox::rename(store, &ctx.actor, &f.name, &new_path).await?;
+    }
+    if let Some(sharing) = sharing {
+        share_with::apply(ctx, f.collection.id, sharing).await?;
     }
     Ok(())
 }

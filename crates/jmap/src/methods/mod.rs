@@ -1,7 +1,8 @@
 //! Method dispatch (RFC 8620 §3.4–3.6): one table of every method with the capability that
 //! enables it, one file per data type (contacts: `address_book`, `contact_card` with
 //! `contact_filter`, `contact_set`; calendars: `calendar`, `calendar_event` with
-//! `event_filter`, `calendar_event_set`, `participant_identity`). Calls run in order; each one's `#` arguments are
+//! `event_filter`, `calendar_event_set`, `participant_identity`; sharing: `principal`, and
+//! `share_with` for the types that have `shareWith`). Calls run in order; each one's `#` arguments are
 //! resolved against the responses before it; an error answers that call only.
 
 mod address_book;
@@ -24,10 +25,12 @@ mod event_filter;
 mod identity;
 mod mailbox;
 mod participant_identity;
+mod principal;
 mod query;
 mod quota;
 mod search_snippet;
 mod set;
+mod share_with;
 mod submission;
 mod thread;
 mod vacation;
@@ -41,10 +44,11 @@ use serde_json::{Map, Value, json};
 pub(crate) use address_book::account_capability as contacts_capability;
 pub(crate) use args::Args;
 pub(crate) use calendar::account_capability as calendars_capability;
+pub(crate) use principal::account_capabilities as principals_capabilities;
 
 use crate::error::MethodError;
 use crate::request::{Made, Request, resolve_references};
-use crate::{CALENDARS, CONTACTS, CORE, Jmap, MAIL, QUOTA, SUBMISSION, VACATION};
+use crate::{CALENDARS, CONTACTS, CORE, Jmap, MAIL, PRINCIPALS, QUOTA, SUBMISSION, VACATION};
 
 /// Every method served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,10 +98,14 @@ enum Method {
     CalendarEventCopy,
     ParticipantIdentityGet,
     ParticipantIdentityChanges,
+    PrincipalGet,
+    PrincipalChanges,
+    PrincipalQuery,
+    PrincipalSet,
 }
 
 /// The dispatch table: name, method, the capability `using` must name.
-const TABLE: [(&str, Method, &str); 47] = [
+const TABLE: [(&str, Method, &str); 52] = [
     ("Core/echo", Method::CoreEcho, CORE),
     ("Blob/copy", Method::BlobCopy, CORE),
     ("Mailbox/get", Method::MailboxGet, MAIL),
@@ -145,6 +153,11 @@ const TABLE: [(&str, Method, &str); 47] = [
     ("CalendarEvent/copy", Method::CalendarEventCopy, CALENDARS),
     ("ParticipantIdentity/get", Method::ParticipantIdentityGet, CALENDARS),
     ("ParticipantIdentity/changes", Method::ParticipantIdentityChanges, CALENDARS),
+    ("Principal/get", Method::PrincipalGet, PRINCIPALS),
+    ("Principal/changes", Method::PrincipalChanges, PRINCIPALS),
+    ("Principal/query", Method::PrincipalQuery, PRINCIPALS),
+    ("Principal/queryChanges", Method::QueryChanges, PRINCIPALS),
+    ("Principal/set", Method::PrincipalSet, PRINCIPALS),
 ];
 
 /// One request's context, shared by its calls.
@@ -281,5 +294,9 @@ async fn dispatch(
         Method::CalendarEventCopy => Box::pin(calendar_event_set::copy(ctx, args)).await,
         Method::ParticipantIdentityGet => Box::pin(participant_identity::get(ctx, args)).await,
         Method::ParticipantIdentityChanges => Box::pin(participant_identity::changes(ctx, args)).await,
+        Method::PrincipalGet => Box::pin(principal::get(ctx, args)).await,
+        Method::PrincipalChanges => Box::pin(principal::changes(ctx, args)).await,
+        Method::PrincipalQuery => Box::pin(principal::query(ctx, args)).await,
+        Method::PrincipalSet => Box::pin(principal::set(ctx, args)).await,
     }
 }
