@@ -42,6 +42,7 @@ mod threads;
 mod tree;
 mod tx;
 mod vacation;
+mod web_sessions;
 mod writer;
 
 use std::path::PathBuf;
@@ -59,6 +60,7 @@ pub use pending::PendingCalendarMail;
 pub use policies::PolicyScope;
 pub use queue::{NewQueued, QueueOutcome, QueueStatus, QueuedMessage, QueuedRecipient};
 pub use read::ReadTx;
+pub use web_sessions::{SessionBounds, WebSession};
 pub use search::{Cmp, Filter, Hit, IntColumn, MessageIndex, TextColumn};
 pub use sqlite::Memory as SqliteMemory;
 pub use threads::{ThreadKey, ThreadLink};
