@@ -5,7 +5,7 @@
 //!
 //! A session is live while `now < expires` (its lifetime from the login) and `now - last_used
 //! < idle`. The caller writes `last_used` sparingly ([`WriteTx::touch_web_session`] only moves
-//! it forward), and [`WriteTx::purge_web_sessions`] deletes ended rows. A password change
+//! it forward), and [`WriteTx::purge_web_sessions`] deletes ended rows. Times are Unix milliseconds. A password change
 //! (`set_secret`) and the removal of a principal end its sessions in the same transaction, so
 //! it holds whichever process (server or CLI) makes the change.
 
@@ -14,9 +14,9 @@ use crate::{AccountId, ReadTx, Result, WriteTx, params};
 /// How long sessions last and how many there may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionBounds {
-    /// Seconds without use after which a session ends.
+    /// Milliseconds without use after which a session ends.
     pub idle: i64,
-    /// Seconds after the login after which it ends, used or not.
+    /// Milliseconds after the login after which it ends, used or not.
     pub lifetime: i64,
     /// Sessions one account may hold; a new login ends its oldest.
     pub per_account: u32,
@@ -30,7 +30,7 @@ pub struct WebSession {
     pub account: AccountId,
     /// The token the page sends with each state-changing request.
     pub csrf: String,
-    /// Unix seconds.
+    /// Unix milliseconds (so that the logins of one second are still in order, oldest first).
     pub created: i64,
     pub last_used: i64,
     pub expires: i64,
@@ -128,7 +128,7 @@ impl WriteTx<'_> {
         self.conn().execute("DELETE FROM web_sessions WHERE account_id = $1", params![account.0])
     }
 
-    /// Deletes the sessions ended at `now` (lifetime over, or unused for `idle` seconds).
+    /// Deletes the sessions ended at `now` (lifetime over, or unused for `idle` milliseconds).
     pub fn purge_web_sessions(&mut self, now: i64, idle: i64) -> Result<u64> {
         self.conn().execute(
             "DELETE FROM web_sessions WHERE expires <= $1 OR last_used <= $2",
