@@ -9,7 +9,8 @@ user allows images, and then for the image alone), deletes the first message —
 Trash —, sees a message delivered while the page is open appear without reload, and logs out,
 after which the old cookie opens nothing. Before that it searches (a field and words, in every
 folder), flags a message and marks it unread, moves it to Archive — each seen over IMAP —, writes
-to Bob, a second local user: the draft is in Drafts over IMAP while it is typed, then sent, Bob
+to Bob, a second local user: the draft is in Drafts over IMAP while it is typed, is closed,
+opened again from Drafts ("Edit draft") and sent (a bad address first refused in the form); Bob
 receives it over IMAP with the right headers and Ann's copy is in Sent; it replies to a message
 from Bob (In-Reply-To and References name it, the original is \\Answered) and starts a forward.
 Screenshots of each view go to the test's temporary directory.

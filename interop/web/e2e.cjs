@@ -101,13 +101,25 @@ async function compose(page) {
   await form.locator('.saved', { hasText: 'Draft saved' }).waitFor();
   await screenshot(page, 'compose');
   await step('draft');
+  // Closed, the draft waits in Drafts; opened there, it is written on and sent.
+  await form.getByRole('button', { name: 'Close' }).click();
+  await page.locator('.reading', { hasText: 'The draft is in Drafts.' }).waitFor();
+  await page.locator('.folder[data-role="drafts"]').click();
+  await message(page, 'Lunch on Friday').click();
+  await page.getByRole('button', { name: 'Edit draft' }).click();
+  const again = page.getByRole('form', { name: 'New message' });
+  check((await again.getByLabel('To', { exact: true }).inputValue()).includes(colleague), 'the draft\'s recipient');
+  const kept = (await again.getByLabel('Message text').inputValue()).trimEnd();
+  check(kept === 'Shall we meet at noon?\nAnn', `the draft's text: ${JSON.stringify(kept)}`);
   // A bad address is refused in the form.
-  await form.getByLabel('Cc', { exact: true }).fill('not an address');
-  await form.getByRole('button', { name: 'Send' }).click();
-  await form.getByRole('alert').filter({ hasText: 'Not an address: not an address' }).waitFor();
-  await form.getByLabel('Cc', { exact: true }).fill('');
-  await form.getByRole('button', { name: 'Send' }).click();
+  await again.getByLabel('Cc', { exact: true }).fill('not an address');
+  await again.getByRole('button', { name: 'Send' }).click();
+  await again.getByRole('alert').filter({ hasText: 'Not an address: not an address' }).waitFor();
+  await again.getByLabel('Cc', { exact: true }).fill('');
+  await again.getByRole('button', { name: 'Send' }).click();
   await page.locator('.reading', { hasText: 'Sent.' }).waitFor();
+  await message(page, 'Lunch on Friday').waitFor({ state: 'detached' });
+  await page.locator('.folder[data-role="inbox"]').click();
   await step('sent');
 
   // Bob's question (the test put it in the inbox): a reply quotes it and names it.

@@ -39,14 +39,16 @@ export class Compose {
    * @param {Where} where the account's Drafts and Sent, and the identity sending
    * @param {Draft} draft what the form starts with
    * @param {(outcome: Outcome) => void} onClose called once the form is done
+   * @param {string | null} [savedId] the draft in Drafts this one goes on with (replaced at the
+   *   first save)
    */
-  constructor(jmap, where, draft, onClose) {
+  constructor(jmap, where, draft, onClose, savedId = null) {
     this.jmap = jmap;
     this.where = where;
     this.draft = draft;
     this.onClose = onClose;
     /** The saved draft's id, replaced at each save. @type {string | null} */
-    this.draftId = null;
+    this.draftId = savedId;
     /** @type {ReturnType<typeof setTimeout> | null} */
     this.timer = null;
     /** Saves and the send, one after the other. @type {Promise<void>} */

@@ -12,8 +12,9 @@ export const MAX_TEXT = 1024 * 1024;
 /**
  * @typedef {{ name: string | null, email: string }} Address
  * @typedef {{ id: string, from?: Address[] | null, to?: Address[] | null, cc?: Address[] | null,
- *   replyTo?: Address[] | null, subject?: string | null, sentAt?: string | null, receivedAt: string,
- *   messageId?: string[] | null, references?: string[] | null }} Original
+ *   bcc?: Address[] | null, replyTo?: Address[] | null, subject?: string | null, sentAt?: string | null,
+ *   receivedAt: string, messageId?: string[] | null, inReplyTo?: string[] | null,
+ *   references?: string[] | null }} Original
  * @typedef {{ to: string, cc: string, bcc: string, subject: string, body: string,
  *   inReplyTo: string[] | null, references: string[] | null, answering: string | null }} Draft
  */
@@ -153,6 +154,25 @@ export function reply(original, text, all, me) {
     inReplyTo: ids.length ? ids : null,
     references: ids.length ? (original.references ?? []).concat(ids) : null,
     answering: original.id,
+  };
+}
+
+/**
+ * A draft saved earlier, to go on with.
+ * @param {Original} saved
+ * @param {string} text
+ * @returns {Draft}
+ */
+export function resume(saved, text) {
+  return {
+    to: formatAddresses(saved.to),
+    cc: formatAddresses(saved.cc),
+    bcc: formatAddresses(saved.bcc),
+    subject: saved.subject ?? '',
+    body: text,
+    inReplyTo: saved.inReplyTo?.length ? saved.inReplyTo : null,
+    references: saved.inReplyTo?.length ? (saved.references ?? null) : null,
+    answering: null,
   };
 }
 

@@ -9,14 +9,14 @@ import { strings } from './strings.js';
 import { sanitize } from './sanitize.js';
 import { Unauthorized } from './api.js';
 import { Compose } from './compose.js';
-import { blank, reply, forward } from './draft.js';
+import { blank, reply, forward, resume } from './draft.js';
 import { searchFilter } from './search.js';
 
 const PAGE = 50;
 const LIST_PROPERTIES = ['id', 'threadId', 'mailboxIds', 'from', 'subject', 'receivedAt', 'preview', 'keywords'];
 const BODY_BYTES = 1024 * 1024;
-const READ_PROPERTIES = ['id', 'from', 'to', 'cc', 'replyTo', 'subject', 'sentAt', 'receivedAt', 'messageId',
-  'references', 'keywords', 'mailboxIds', 'textBody', 'htmlBody', 'bodyValues'];
+const READ_PROPERTIES = ['id', 'from', 'to', 'cc', 'bcc', 'replyTo', 'subject', 'sentAt', 'receivedAt',
+  'messageId', 'inReplyTo', 'references', 'keywords', 'mailboxIds', 'textBody', 'htmlBody', 'bodyValues'];
 const t = strings.mail;
 
 /**
@@ -26,8 +26,8 @@ const t = strings.mail;
  * @typedef {{ name: string | null, email: string }} Address
  * @typedef {{ partId: string, type: string }} BodyPart
  * @typedef {{ id: string, from: Address[] | null, to?: Address[] | null, cc?: Address[] | null,
- *   replyTo?: Address[] | null, subject: string | null, sentAt?: string | null,
- *   messageId?: string[] | null, references?: string[] | null,
+ *   bcc?: Address[] | null, replyTo?: Address[] | null, subject: string | null, sentAt?: string | null,
+ *   messageId?: string[] | null, inReplyTo?: string[] | null, references?: string[] | null,
  *   receivedAt: string, preview?: string, keywords: Record<string, boolean>,
  *   mailboxIds: Record<string, boolean>, textBody?: BodyPart[], htmlBody?: BodyPart[],
  *   bodyValues?: Record<string, { value: string }> }} Email
@@ -408,7 +408,10 @@ export class MailView {
       h('option', { value: '' }, [t.moveTo]),
       ...this.mailboxes.filter((m) => !here.includes(m.id)).map((m) => h('option', { value: m.id }, [m.name])),
     ]);
+    const editable = Boolean(email.keywords.$draft);
     this.actions.replaceChildren(
+      ...(editable ? [button('edit', t.edit, () => this.startCompose(resume(email, this.shownText), email.id),
+        !this.identity)] : []),
       button('reply', t.reply, () => this.startCompose(reply(email, this.shownText, false, me)), !this.identity),
       button('reply-all', t.replyAll, () => this.startCompose(reply(email, this.shownText, true, me)), !this.identity),
       button('forward', t.forward, () => this.startCompose(forward(email, this.shownText)), !this.identity),
@@ -431,8 +434,9 @@ export class MailView {
   /**
    * Opens the compose form in the reading pane.
    * @param {import('./draft.js').Draft} draft
+   * @param {string | null} [savedId] the draft in Drafts it goes on with
    */
-  startCompose(draft) {
+  startCompose(draft, savedId = null) {
     const drafts = this.mailboxes.find((m) => m.role === 'drafts')?.id ?? null;
     const sent = this.mailboxes.find((m) => m.role === 'sent')?.id ?? null;
     if (!this.identity) {
@@ -450,7 +454,7 @@ export class MailView {
         this.reading.replaceChildren(h('p', { class: 'placeholder', role: 'status' }, [said]));
       }
       this.changed().catch(report);
-    });
+    }, savedId);
     this.compose = compose;
     this.selected = null;
     this.markSelected();

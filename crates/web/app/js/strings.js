@@ -32,6 +32,7 @@ export const strings = {
     unreadMark: 'Unread',
     deleted: 'Moved to Trash.',
     newMessage: 'New message',
+    edit: 'Edit draft',
     reply: 'Reply',
     replyAll: 'Reply all',
     forward: 'Forward',
