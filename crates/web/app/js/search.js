@@ -18,7 +18,7 @@ const FIELDS = ['from', 'to', 'subject'];
 export function searchFilter(query) {
   /** @type {Record<string, string[]>} */
   const terms = { from: [], to: [], subject: [], text: [] };
-  const word = /(?:(\w+):)?(?:"([^"]*)"?|(\S+))/g;
+  const word = /(?:(\w+):)?(?:"([^"]*)"?|(\S*))/g;
   for (const m of query.slice(0, MAX_QUERY).matchAll(word)) {
     const field = m[1]?.toLowerCase();
     const value = (m[2] ?? m[3] ?? '').trim();
