@@ -280,6 +280,15 @@ async function main() {
     await page.locator('ul.messages').focus();
     await page.keyboard.press('ArrowDown');
     await page.locator('.reading h2.subject').waitFor();
+    // s flags and unflags the open message; r opens a reply, closed again.
+    await page.keyboard.press('s');
+    await page.getByRole('button', { name: 'Unflag' }).waitFor();
+    await page.locator('ul.messages').focus();
+    await page.keyboard.press('s');
+    await page.getByRole('button', { name: 'Flag', exact: true }).waitFor();
+    await page.locator('ul.messages').focus();
+    await page.keyboard.press('r');
+    await page.getByRole('form', { name: 'New message' }).getByRole('button', { name: 'Close' }).click();
 
     // Logout: the form again, and the old cookie no longer opens JMAP.
     await page.getByRole('button', { name: 'Sign out' }).click();

@@ -289,11 +289,50 @@ export class MailView {
       return;
     } else if (e.key === 'Enter' && i >= 0) {
       this.reading.focus();
+    } else if (!e.ctrlKey && !e.metaKey && !e.altKey) {
+      const act = this.shortcut(e.key);
+      if (act) {
+        e.preventDefault();
+        Promise.resolve(act()).catch((err) => this.failed(err));
+        return;
+      }
     }
     if (next !== null && next >= 0 && this.emails[next]) {
       e.preventDefault();
       this.open(this.emails[next].id).catch(report);
     }
+  }
+
+  /**
+   * The message list's one-key commands: c compose, / search, and on the open message r reply,
+   * a reply all, f forward, u read/unread, s flag.
+   * @param {string} key
+   * @returns {(() => Promise<void> | void) | null}
+   */
+  shortcut(key) {
+    if (key === '/') {
+      return () => this.searchInput.focus();
+    }
+    if (!this.identity && ['c', 'r', 'a', 'f'].includes(key)) {
+      return null;
+    }
+    if (key === 'c') {
+      return () => this.startCompose(blank());
+    }
+    const email = this.shown;
+    if (!email || email.id !== this.selected) {
+      return null;
+    }
+    const me = this.identity?.email ?? '';
+    /** @type {Record<string, () => Promise<void> | void>} */
+    const keys = {
+      r: () => this.startCompose(reply(email, this.shownText, false, me)),
+      a: () => this.startCompose(reply(email, this.shownText, true, me)),
+      f: () => this.startCompose(forward(email, this.shownText)),
+      u: () => this.setKeyword(email, '$seen', !email.keywords.$seen),
+      s: () => this.setKeyword(email, '$flagged', !email.keywords.$flagged),
+    };
+    return keys[key] ?? null;
   }
 
   /**
