@@ -100,7 +100,9 @@ export class Compose {
 
   /** @param {() => Promise<void>} job */
   enqueue(job) {
-    this.queue = this.queue.then(job).catch((e) => { this.error.textContent = `${t.failed} ${String(e.message ?? e)}`; });
+    this.queue = this.queue.then(job).catch((e) => {
+      this.error.textContent = `${strings.mail.failed} ${String(e.message ?? e)}`;
+    });
     return this.queue;
   }
 

@@ -99,6 +99,8 @@ export class MailView {
       h('p', { class: 'placeholder' }, [t.nothingSelected]),
     ]);
     this.status = h('p', { class: 'status', role: 'status' });
+    /** What the user asked for and did not happen. */
+    this.alert = h('p', { class: 'error', role: 'alert' });
     this.searchInput = h('input', { type: 'search', name: 'q', id: 'search', placeholder: t.searchHint,
       maxlength: '1000', autocomplete: 'off' });
     this.clearButton = h('button', { type: 'button', class: 'clear-search', hidden: true,
@@ -115,7 +117,7 @@ export class MailView {
     root.replaceChildren(
       h('nav', { class: 'pane folders-pane', 'aria-label': t.folders }, [this.newButton, this.folderList]),
       h('section', { class: 'pane list-pane', 'aria-label': t.messages },
-        [searchForm, this.messageList, this.more, this.status]),
+        [searchForm, this.alert, this.messageList, this.more, this.status]),
       this.reading,
     );
   }
@@ -285,7 +287,7 @@ export class MailView {
       next = Math.max(i - 1, 0);
     } else if ((e.key === 'Delete' || e.key === '#') && this.selected) {
       e.preventDefault();
-      this.remove(this.selected).catch(report);
+      this.remove(this.selected).catch((err) => this.failed(err));
       return;
     } else if (e.key === 'Enter' && i >= 0) {
       this.reading.focus();
@@ -341,6 +343,7 @@ export class MailView {
    * @param {boolean} [allowRemote]
    */
   async open(id, allowRemote = false) {
+    this.alert.textContent = '';
     this.selected = id;
     this.markSelected();
     const r = await this.jmap.call([['Email/get', { accountId: this.jmap.accountId, ids: [id],
@@ -360,14 +363,28 @@ export class MailView {
   }
 
   /**
+   * Email/set of the account; a change the server refused (notUpdated, notDestroyed) is thrown
+   * with its reason.
+   * @param {Record<string, unknown>} args
+   */
+  async setEmails(args) {
+    const r = await this.jmap.call([['Email/set', { accountId: this.jmap.accountId, ...args }, 's']]);
+    /** @type {Record<string, { type: string, description?: string }>[]} */
+    const refused = [r.s.notUpdated ?? {}, r.s.notDestroyed ?? {}];
+    const first = refused.flatMap((m) => Object.values(m))[0];
+    if (first) {
+      throw new Error(first.description ?? first.type);
+    }
+  }
+
+  /**
    * Sets or clears a keyword of a message (read, flagged) and shows it.
    * @param {Email} email
    * @param {string} keyword
    * @param {boolean} on
    */
   async setKeyword(email, keyword, on) {
-    await this.jmap.call([['Email/set', { accountId: this.jmap.accountId,
-      update: { [email.id]: { [`keywords/${keyword}`]: on ? true : null } } }, 's']]);
+    await this.setEmails({ update: { [email.id]: { [`keywords/${keyword}`]: on ? true : null } } });
     for (const m of [email, this.emails.find((e) => e.id === email.id)]) {
       if (m) {
         const keywords = { ...m.keywords, [keyword]: true };
@@ -467,7 +484,7 @@ export class MailView {
    */
   failed(e) {
     report(e);
-    this.status.textContent = `${t.failed} ${e instanceof Error ? e.message : String(e)}`;
+    this.alert.textContent = `${t.failed} ${e instanceof Error ? e.message : String(e)}`;
   }
 
   /**
@@ -511,8 +528,7 @@ export class MailView {
     if (!to) {
       return;
     }
-    await this.jmap.call([['Email/set', { accountId: this.jmap.accountId,
-      update: { [id]: { mailboxIds: { [target]: true } } } }, 's']]);
+    await this.setEmails({ update: { [id]: { mailboxIds: { [target]: true } } } });
     this.gone(id, t.moved(to.name));
     await this.loadMailboxes();
   }
@@ -541,7 +557,7 @@ export class MailView {
     const update = trash && !inTrash
       ? { update: { [id]: { mailboxIds: { [trash.id]: true } } } }
       : { destroy: [id] };
-    await this.jmap.call([['Email/set', { accountId: this.jmap.accountId, ...update }, 's']]);
+    await this.setEmails(update);
     const i = this.emails.findIndex((m) => m.id === id);
     this.gone(id, t.deleted);
     await this.loadMailboxes();
