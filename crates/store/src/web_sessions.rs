@@ -9,6 +9,7 @@
 //! (`set_secret`) and the removal of a principal end its sessions in the same transaction, so
 //! it holds whichever process (server or CLI) makes the change.
 
+use crate::sql::Dialect;
 use crate::{AccountId, ReadTx, Result, WriteTx, params};
 
 /// How long sessions last and how many there may be.
@@ -83,6 +84,11 @@ impl WriteTx<'_> {
         now: i64,
         bounds: SessionBounds,
     ) -> Result<bool> {
+        // Logins of one account take turns (PostgreSQL, each write its own READ COMMITTED
+        // transaction: what the first stored, the next one counts); SQLite has one writer.
+        if self.conn().dialect() == Dialect::Postgres {
+            self.conn().query_one("SELECT id FROM principals WHERE id = $1 FOR UPDATE", params![account.0])?;
+        }
         let total = u64::from(bounds.total);
         let mut stored = self.read().web_session_count(None)?;
         if stored >= total {

@@ -91,6 +91,21 @@ async fn bounds_per_account_and_in_all(f: Fresh) {
 }
 on_both_backends!(bounds, bounds_per_account_and_in_all);
 
+/// Logins of one account at once still leave it at its bound.
+async fn racing_logins_keep_the_bound(f: Fresh) {
+    let ann = principal(&f.store, "ann").await;
+    let mut tasks = Vec::new();
+    for i in 0..12 {
+        let store = f.store.clone();
+        tasks.push(tokio::spawn(async move { open(&store, &format!("r{i}"), ann, T0 + i).await }));
+    }
+    for t in tasks {
+        assert!(t.await.expect("task"));
+    }
+    assert_eq!(count(&f.store, Some(ann)).await, u64::from(BOUNDS.per_account));
+}
+on_both_backends!(race, racing_logins_keep_the_bound);
+
 async fn password_change_and_removal_end_sessions(f: Fresh) {
     let store = &f.store;
     let (ann, bob) = (principal(store, "ann").await, principal(store, "bob").await);
