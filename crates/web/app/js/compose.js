@@ -70,7 +70,14 @@ export class Compose {
     this.error = h('p', { class: 'error', role: 'alert' });
     this.sendButton = h('button', { type: 'submit', class: 'send' }, [t.send]);
     this.element = h('form', { class: 'compose', 'aria-label': t.title,
-      onsubmit: (e) => { e.preventDefault(); this.send(); } }, [
+      onsubmit: (e) => { e.preventDefault(); this.send(); },
+      onkeydown: (e) => {
+        const key = /** @type {KeyboardEvent} */ (e);
+        if (key.key === 'Enter' && (key.ctrlKey || key.metaKey)) {
+          key.preventDefault();
+          this.send();
+        }
+      } }, [
       h('h2', {}, [t.title]),
       this.to.row, this.cc.row, this.bcc.row, this.subject.row, this.body,
       h('div', { class: 'actions', role: 'toolbar' }, [
