@@ -60,11 +60,11 @@ pub use pending::PendingCalendarMail;
 pub use policies::PolicyScope;
 pub use queue::{NewQueued, QueueOutcome, QueueStatus, QueuedMessage, QueuedRecipient};
 pub use read::ReadTx;
-pub use web_sessions::{SessionBounds, WebSession};
 pub use search::{Cmp, Filter, Hit, IntColumn, MessageIndex, TextColumn};
 pub use sqlite::Memory as SqliteMemory;
 pub use threads::{ThreadKey, ThreadLink};
 pub use tx::WriteTx;
+pub use web_sessions::{SessionBounds, WebSession};
 
 use pool::Pool;
 
