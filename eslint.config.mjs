@@ -35,6 +35,11 @@ export default [
     rules: common,
   },
   {
+    files: ['crates/web/test/**/*.js'],
+    languageOptions: { ecmaVersion: 2023, sourceType: 'module' },
+    rules: { ...common, 'no-console': 'off' },
+  },
+  {
     files: ['interop/web/**/*.cjs'],
     languageOptions: { ecmaVersion: 2023, sourceType: 'commonjs' },
     rules: { ...common, 'no-console': 'off' },

@@ -7,14 +7,21 @@ it \\Seen —, opens an HTML message whose scripts, handlers, `javascript:` link
 refresh, style sheets and remote images are all inert (their server is asked nothing until the
 user allows images, and then for the image alone), deletes the first message — IMAP finds it in
 Trash —, sees a message delivered while the page is open appear without reload, and logs out,
-after which the old cookie opens nothing. Screenshots of each view go to the test's temporary
-directory.
+after which the old cookie opens nothing. Before that it searches (a field and words, in every
+folder), flags a message and marks it unread, moves it to Archive — each seen over IMAP —, writes
+to Bob, a second local user: the draft is in Drafts over IMAP while it is typed, is closed,
+opened again from Drafts ("Edit draft") and sent (a bad address first refused in the form); Bob
+receives it over IMAP with the right headers and Ann's copy is in Sent; it replies to a message
+from Bob (In-Reply-To and References name it, the original is \\Answered) and starts a forward.
+Screenshots of each view go to the test's temporary directory.
 
 Needs `chromium` (Debian) and the npm packages of crates/web/package.json installed where
 RELAIS_WEB_NODE_MODULES says (scripts/test installs both); without them the test is skipped, unless
 RELAIS_WEB_NODE_MODULES is set.
 """
 
+import email
+import email.policy
 import http.server
 import imaplib
 import os
@@ -31,6 +38,7 @@ from harness import Relais
 
 DOMAIN = "example.test"
 ANN, ANN_PW = f"ann@{DOMAIN}", "correct horse battery"
+BOB, BOB_PW = f"bob@{DOMAIN}", "bob's own password"
 SCRIPT = Path(__file__).parent / "web" / "e2e.cjs"
 STEP_TIMEOUT = 60
 # The web client's page of messages (crates/web/app/js/mail.js).
@@ -87,11 +95,64 @@ def append_read(server, count):
             imap.append("INBOX", "(\\Seen)", imaplib.Time2Internaldate(time.time() - 86400 - n), raw)
 
 
+def imap_messages(server, mailbox, user=BOB, password=BOB_PW) -> dict[str, tuple[bytes, email.message.Message]]:
+    """Subject → (FLAGS, the message) of each message in `mailbox` of `user`, over IMAP."""
+    with imaplib.IMAP4(*server.addr("imap")) as imap:
+        imap.login(user, password)
+        _, count = imap.select(mailbox, readonly=True)
+        if count[0] == b"0":
+            return {}
+        _, data = imap.fetch("1:*", "(FLAGS BODY.PEEK[])")
+        found = {}
+        for item in data:
+            if isinstance(item, tuple):
+                msg = email.message_from_bytes(item[1], policy=email.policy.default)
+                found[str(msg["Subject"])] = (item[0], msg)
+        return found
+
+
+def put_question(server):
+    """A message from Bob in Ann's inbox, as a thread's second message (for the reply)."""
+    raw = (f"From: Bob <{BOB}>\r\nTo: Ann Example <{ANN}>\r\nSubject: Question from Bob\r\n"
+           "Message-ID: <question.1@example.test>\r\nReferences: <earlier.1@example.test>\r\n"
+           "Date: Sun, 06 Dec 2026 09:00:00 +0000\r\n\r\nAre you coming?\r\n").encode()
+    with imaplib.IMAP4(*server.addr("imap")) as imap:
+        imap.login(ANN, ANN_PW)
+        imap.append("INBOX", None, None, raw)
+
+
+def check_sent(server):
+    """The new message: in Bob's inbox with its headers, in Ann's Sent, out of her Drafts."""
+    wait_for(lambda: "Lunch on Friday" in imap_messages(server, "INBOX"), "Bob receives the message")
+    _, msg = imap_messages(server, "INBOX")["Lunch on Friday"]
+    assert msg["From"].addresses[0].addr_spec == ANN and msg["From"].addresses[0].display_name == "Ann Example"
+    assert [a.addr_spec for a in msg["To"].addresses] == [BOB] and msg["Cc"] is None and msg["Bcc"] is None
+    assert msg["Message-ID"] and msg["Date"] and msg["In-Reply-To"] is None
+    assert "Shall we meet at noon?" in msg.get_content()
+    flags, _ = imap_messages(server, "Sent", ANN, ANN_PW)["Lunch on Friday"]
+    assert b"\\Draft" not in flags and b"\\Seen" in flags, flags
+    assert "Lunch on Friday" not in imap_flags(server, "Drafts")
+
+
+def check_replied(server):
+    wait_for(lambda: "Re: Question from Bob" in imap_messages(server, "INBOX"), "Bob receives the reply")
+    _, msg = imap_messages(server, "INBOX")["Re: Question from Bob"]
+    assert msg["In-Reply-To"] == "<question.1@example.test>", msg["In-Reply-To"]
+    assert msg["References"].split() == ["<earlier.1@example.test>", "<question.1@example.test>"]
+    text = msg.get_content()
+    assert text.startswith("Yes, I am.") and "> Are you coming?" in text, text
+    assert "Re: Question from Bob" in imap_flags(server, "Sent")
+    assert b"\\Answered" in imap_flags(server, "INBOX")["Question from Bob"]
+    assert not any(s.startswith("Fwd:") or s.startswith("Re:") for s in imap_flags(server, "Drafts"))
+
+
 def imap_flags(server, mailbox) -> dict[str, bytes]:
     """Subject → FLAGS of each message in `mailbox`, seen over IMAP."""
     with imaplib.IMAP4(*server.addr("imap")) as imap:
         imap.login(ANN, ANN_PW)
-        imap.select(mailbox, readonly=True)
+        _, count = imap.select(mailbox, readonly=True)
+        if count[0] == b"0":
+            return {}
         _, data = imap.fetch("1:*", "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
         found = {}
         for item in data:
@@ -117,6 +178,7 @@ def test_web_client_in_chromium(relais_factory, pixel, tmp_path):
     server = relais_factory(listeners=["smtp", "imap"], settings={"imap": {"plaintext_auth_on_loopback": True}})
     server.admin("domain", "add", DOMAIN)
     server.admin("user", "add", ANN, "--password", ANN_PW, "--name", "Ann Example")
+    server.admin("user", "add", BOB, "--password", BOB_PW, "--name", "Bob")
     server.start()
     append_read(server, PAGE)
     deliver(server, "Hello over SMTP", "first body line\r\nsecond line")
@@ -138,7 +200,7 @@ def test_web_client_in_chromium(relais_factory, pixel, tmp_path):
     shots = tmp_path / "screenshots"
     shots.mkdir()
     env = {**os.environ, "NODE_PATH": str(modules), "RELAIS_URL": server.https_url,
-           "RELAIS_USER": ANN, "RELAIS_PASSWORD": ANN_PW, "RELAIS_SCREENSHOTS": str(shots)}
+           "RELAIS_USER": ANN, "RELAIS_PASSWORD": ANN_PW, "RELAIS_COLLEAGUE": BOB, "RELAIS_SCREENSHOTS": str(shots)}
     proc = subprocess.Popen(["node", str(SCRIPT)], env=env, text=True,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     watchdog = threading.Timer(STEP_TIMEOUT * 4, proc.kill)
@@ -160,6 +222,19 @@ def test_web_client_in_chromium(relais_factory, pixel, tmp_path):
                 assert "Hello over SMTP" not in imap_flags(server, "INBOX")
                 assert "Hello over SMTP" in imap_flags(server, "Trash")
                 deliver(server, "Arrived while open", "pushed")
+            elif step == "flagged":
+                flags = imap_flags(server, "INBOX")["Arrived while open"]
+                assert b"\\Flagged" in flags and b"\\Seen" not in flags, flags
+            elif step == "moved":
+                assert "Arrived while open" not in imap_flags(server, "INBOX")
+                assert "Arrived while open" in imap_flags(server, "Archive")
+            elif step == "draft":
+                assert b"\\Draft" in imap_flags(server, "Drafts")["Lunch on Friday"]
+            elif step == "sent":
+                check_sent(server)
+                put_question(server)
+            elif step == "replied":
+                check_replied(server)
             proc.stdin.write("ok\n")
             proc.stdin.flush()
         code = proc.wait(timeout=STEP_TIMEOUT)
@@ -168,8 +243,10 @@ def test_web_client_in_chromium(relais_factory, pixel, tmp_path):
         proc.kill()
         stderr = proc.stderr.read()
     assert code == 0, f"e2e.cjs failed after steps {steps}:\n{stderr}"
-    assert steps == ["opened", "html-blocked", "html-images", "deleted", "arrived", "more", "logged-out"]
-    assert {p.name for p in shots.iterdir()} >= {"login-refused.png", "inbox.png", "message.png", "pushed.png"}
+    assert steps == ["opened", "html-blocked", "html-images", "deleted", "arrived", "more", "searched", "flagged",
+                     "moved", "draft", "sent", "replied", "logged-out"]
+    assert {p.name for p in shots.iterdir()} >= {"login-refused.png", "inbox.png", "message.png", "pushed.png",
+                                                 "search.png", "compose.png"}
     # Allowed, the image and nothing else: no style sheet, frame, object, form, refresh or CSS image.
     assert Pixel.hits == ["/tracker.png"]
 

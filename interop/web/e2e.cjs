@@ -16,6 +16,7 @@ const { chromium } = require('playwright-core');
 
 const url = process.env.RELAIS_URL;
 const user = process.env.RELAIS_USER;
+const colleague = process.env.RELAIS_COLLEAGUE;
 const password = process.env.RELAIS_PASSWORD;
 const shots = process.env.RELAIS_SCREENSHOTS;
 const TIMEOUT = 20000;
@@ -52,6 +53,100 @@ async function login(page, pass) {
   await page.getByLabel('Email address').fill(user);
   await page.getByLabel('Password').fill(pass);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Search, flag, read/unread and move, each checked over IMAP by the test. */
+async function mailActions(page, second) {
+  // Search (every folder): a field, then words anywhere; cleared, the folder again.
+  const search = page.getByRole('searchbox', { name: 'Search mail' });
+  await search.fill('subject:"Arrived while" from:carol');
+  await search.press('Enter');
+  await page.locator('.status', { hasText: '1 found' }).waitFor();
+  check(await page.locator('li.message').count() === 1, 'the search finds one message');
+  await second.waitFor();
+  await screenshot(page, 'search');
+  await search.fill('nothing-matches-this');
+  await search.press('Enter');
+  await page.locator('.status', { hasText: '0 found' }).waitFor();
+  await page.getByRole('button', { name: 'Clear search' }).click();
+  await message(page, /^Filler 3$/).waitFor();
+  await step('searched');
+
+  // Flag and mark unread from the reading pane's toolbar.
+  await second.click();
+  await page.locator('.reading h2.subject', { hasText: 'Arrived while open' }).waitFor();
+  await page.getByRole('button', { name: 'Flag', exact: true }).click();
+  await page.getByRole('button', { name: 'Unflag' }).waitFor();
+  await page.getByRole('button', { name: 'Mark unread' }).click();
+  await page.getByRole('button', { name: 'Mark read' }).waitFor();
+  check(await second.evaluate((li) => li.classList.contains('flagged') && li.classList.contains('unread')),
+    'flagged and unread in the list');
+  await screenshot(page, 'flagged');
+  await step('flagged');
+
+  // Moved to Archive with the menu: out of the list.
+  await page.getByRole('combobox', { name: 'Move to…' }).selectOption({ label: 'Archive' });
+  await second.waitFor({ state: 'detached' });
+  await page.locator('.reading', { hasText: 'Moved to Archive.' }).waitFor();
+  await step('moved');
+}
+
+/** A new message (its draft saved as typed, then sent), a reply and a forward. */
+async function compose(page) {
+  await page.getByRole('button', { name: 'New message' }).click();
+  const form = page.getByRole('form', { name: 'New message' });
+  await form.getByLabel('To', { exact: true }).fill(`Bob <${colleague}>`);
+  await form.getByLabel('Subject').fill('Lunch on Friday');
+  await form.getByLabel('Message text').fill('Shall we meet at noon?\nAnn');
+  await form.locator('.saved', { hasText: 'Draft saved' }).waitFor();
+  await screenshot(page, 'compose');
+  await step('draft');
+  // Closed, the draft waits in Drafts; opened there, it is written on and sent.
+  await form.getByRole('button', { name: 'Close' }).click();
+  await page.locator('.reading', { hasText: 'The draft is in Drafts.' }).waitFor();
+  await page.locator('.folder[data-role="drafts"]').click();
+  await message(page, 'Lunch on Friday').click();
+  await page.getByRole('button', { name: 'Edit draft' }).click();
+  const again = page.getByRole('form', { name: 'New message' });
+  check((await again.getByLabel('To', { exact: true }).inputValue()).includes(colleague), 'the draft\'s recipient');
+  const kept = (await again.getByLabel('Message text').inputValue()).trimEnd();
+  check(kept === 'Shall we meet at noon?\nAnn', `the draft's text: ${JSON.stringify(kept)}`);
+  // A bad address is refused in the form.
+  await again.getByLabel('Cc', { exact: true }).fill('not an address');
+  await again.getByRole('button', { name: 'Send' }).click();
+  await again.getByRole('alert').filter({ hasText: 'Not an address: not an address' }).waitFor();
+  await again.getByLabel('Cc', { exact: true }).fill('');
+  await again.getByRole('button', { name: 'Send' }).click();
+  await page.locator('.reading', { hasText: 'Sent.' }).waitFor();
+  await message(page, 'Lunch on Friday').waitFor({ state: 'detached' });
+  await page.locator('.folder[data-role="inbox"]').click();
+  await step('sent');
+
+  // Bob's question (the test put it in the inbox): a reply quotes it and names it.
+  const question = message(page, 'Question from Bob');
+  await question.waitFor();
+  await question.click();
+  await page.locator('.reading .text-body', { hasText: 'Are you coming?' }).waitFor();
+  await page.getByRole('button', { name: 'Reply', exact: true }).click();
+  const replyForm = page.getByRole('form', { name: 'New message' });
+  check(await replyForm.getByLabel('Subject').inputValue() === 'Re: Question from Bob', 'the reply\'s subject');
+  check((await replyForm.getByLabel('To', { exact: true }).inputValue()).includes(colleague), 'the reply goes to Bob');
+  const quoted = await replyForm.getByLabel('Message text').inputValue();
+  check(quoted.includes('> Are you coming?'), `the question quoted: ${quoted}`);
+  await replyForm.getByLabel('Message text').press('Control+Home');
+  await replyForm.getByLabel('Message text').pressSequentially('Yes, I am.');
+  await replyForm.getByLabel('Message text').press('Control+Enter');
+  await page.locator('.reading', { hasText: 'Sent.' }).waitFor();
+  await step('replied');
+
+  // Forward: the subject and the original's headers; discarded, nothing kept.
+  await question.click();
+  await page.getByRole('button', { name: 'Forward' }).click();
+  const fwd = page.getByRole('form', { name: 'New message' });
+  check(await fwd.getByLabel('Subject').inputValue() === 'Fwd: Question from Bob', 'the forward\'s subject');
+  check((await fwd.getByLabel('Message text').inputValue()).includes('Forwarded message'), 'the forward\'s text');
+  await fwd.getByRole('button', { name: 'Discard' }).click();
+  await page.locator('.reading', { hasText: 'Draft discarded.' }).waitFor();
 }
 
 async function main() {
@@ -171,10 +266,29 @@ async function main() {
     await page.getByRole('button', { name: 'Load more' }).waitFor({ state: 'hidden' });
     await step('more');
 
+    try {
+      await mailActions(page, second);
+      await compose(page);
+    } catch (e) {
+      // What the page shows says more than the locator that timed out.
+      const shown = await page.locator('.reading').innerText().catch(() => '?');
+      await screenshot(page, 'failed');
+      throw new Error(`${e.message}\nthe reading pane: ${shown}\n${problems.join('; ')}`);
+    }
+
     // Keyboard: the list takes focus; Arrow keys open messages.
     await page.locator('ul.messages').focus();
     await page.keyboard.press('ArrowDown');
     await page.locator('.reading h2.subject').waitFor();
+    // s flags and unflags the open message; r opens a reply, closed again.
+    await page.keyboard.press('s');
+    await page.getByRole('button', { name: 'Unflag' }).waitFor();
+    await page.locator('ul.messages').focus();
+    await page.keyboard.press('s');
+    await page.getByRole('button', { name: 'Flag', exact: true }).waitFor();
+    await page.locator('ul.messages').focus();
+    await page.keyboard.press('r');
+    await page.getByRole('form', { name: 'New message' }).getByRole('button', { name: 'Close' }).click();
 
     // Logout: the form again, and the old cookie no longer opens JMAP.
     await page.getByRole('button', { name: 'Sign out' }).click();

@@ -26,7 +26,8 @@ use hyper::body::{Body as _, Bytes, Incoming};
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use relais_directory::{AuthError, Credentials};
-use relais_store::{AccountId, Principal};
+use relais_store::{AccountId, Principal, Result as StoreResult, SessionBounds};
+use relais_web::session::{Opened, SessionConfig, needs_touch, now_ms, token_hash};
 use serde_json::json;
 
 use crate::http::{Body, refuse};
@@ -38,7 +39,76 @@ pub const CSRF_HEADER: &str = "x-relais-csrf";
 pub const LOGIN_BODY_MAX: usize = 8 * 1024;
 const LOGIN_BODY_WAIT: Duration = Duration::from_secs(10);
 
-pub type Sessions = relais_web::session::Sessions<AccountId>;
+/// The web client's login sessions, in the store (`relais_store::WebSession`): every node
+/// finds them, a restart keeps them. The tokens and rules are `relais_web::session`'s.
+#[derive(Clone)]
+pub struct Sessions {
+    store: relais_store::Store,
+    config: SessionConfig,
+}
+
+/// A live session, as a request presenting its cookie finds it.
+pub struct Found {
+    pub account: AccountId,
+    pub csrf: String,
+}
+
+impl Sessions {
+    pub fn new(store: relais_store::Store, config: SessionConfig) -> Sessions {
+        Sessions { store, config }
+    }
+
+    fn bounds(&self) -> SessionBounds {
+        let ms = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        SessionBounds {
+            idle: ms(self.config.idle),
+            lifetime: ms(self.config.lifetime),
+            per_account: self.config.per_account,
+            total: self.config.total,
+        }
+    }
+
+    /// Opens a session of `account` (already authenticated); `None` when every one is taken.
+    pub async fn open(&self, account: AccountId) -> StoreResult<Option<Opened>> {
+        let opened = Opened::new();
+        let (hash, csrf, bounds) = (token_hash(&opened.token), opened.csrf.clone(), self.bounds());
+        let Some(hash) = hash else { return Ok(None) };
+        let now = now_ms();
+        let stored = self.store.write(move |tx| tx.open_web_session(&hash, account, &csrf, now, bounds)).await?;
+        Ok(stored.then_some(opened))
+    }
+
+    /// The live session of a cookie's token; its use is written at most once a minute, and an
+    /// ended one is deleted.
+    pub async fn find(&self, token: &str) -> StoreResult<Option<Found>> {
+        let Some(hash) = token_hash(token) else { return Ok(None) };
+        let key = hash.clone();
+        let Some(s) = self.store.read(move |r| r.web_session(&key)).await? else { return Ok(None) };
+        let now = now_ms();
+        if !s.live(now, self.bounds().idle) {
+            self.store.write(move |tx| tx.close_web_session(&hash)).await?;
+            return Ok(None);
+        }
+        if needs_touch(s.last_used, now) {
+            self.store.write(move |tx| tx.touch_web_session(&hash, now)).await?;
+        }
+        Ok(Some(Found { account: s.account, csrf: s.csrf }))
+    }
+
+    /// Ends the session of a cookie's token (logout).
+    pub async fn close(&self, token: &str) -> StoreResult<()> {
+        if let Some(hash) = token_hash(token) {
+            self.store.write(move |tx| tx.close_web_session(&hash)).await?;
+        }
+        Ok(())
+    }
+
+    /// Deletes the ended sessions (the server's periodic maintenance).
+    pub async fn purge(&self) -> StoreResult<u64> {
+        let idle = self.bounds().idle;
+        self.store.write(move |tx| tx.purge_web_sessions(now_ms(), idle)).await
+    }
+}
 
 /// Whether the web client answers `method path`: the page is only a GET (other methods on `/`
 /// are DAV's or not found, as before the web client).
@@ -156,7 +226,7 @@ pub(crate) async fn answer(state: Arc<State>, req: Request<Incoming>, peer: Sock
             Err(r) => r,
         },
         (_, true, "/web/login") => login(&state, &parts.headers, body, peer, tls).await,
-        (_, true, "/web/logout") => logout(&state, &parts.headers, tls),
+        (_, true, "/web/logout") => logout(&state, &parts.headers, tls).await,
         (true, _, _) => match relais_web::asset(path) {
             Some(a) => {
                 let mut r = bytes(StatusCode::OK, a.content_type, Bytes::from_static(a.body));
@@ -185,13 +255,16 @@ async fn find(
         return Err(problem(StatusCode::FORBIDDEN, "https-required"));
     }
     let token = session_cookie(headers, tls).ok_or_else(unauthorized)?;
-    let found = state.web.find(token).ok_or_else(unauthorized)?;
+    let found = match state.web.find(token).await {
+        Ok(found) => found.ok_or_else(unauthorized)?,
+        Err(e) => {
+            tracing::warn!(error = %e, "web: session not read");
+            return Err(problem(StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the server log"));
+        }
+    };
     match state.directory.principal_by_id(found.account).await {
         Ok(Some(p)) => Ok((p, found.csrf)),
-        Ok(None) => {
-            state.web.close_account(found.account);
-            Err(unauthorized())
-        }
+        Ok(None) => Err(unauthorized()),
         Err(e) => {
             tracing::warn!(error = %e, "web: session's principal not read");
             Err(problem(StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the server log"))
@@ -263,12 +336,20 @@ async fn login(state: &State, headers: &HeaderMap, body: Incoming, peer: SocketA
         }
     };
     // A browser that logs in again leaves its previous session behind: it ends here.
-    if let Some(previous) = session_cookie(headers, tls) {
-        state.web.close(previous);
-    }
-    let Ok(opened) = state.web.open(principal.id) else {
-        tracing::warn!("web: login refused, every session is taken");
-        return problem(StatusCode::SERVICE_UNAVAILABLE, "busy");
+    let closed = match session_cookie(headers, tls) {
+        Some(previous) => state.web.close(previous).await,
+        None => Ok(()),
+    };
+    let opened = match closed.and(state.web.open(principal.id).await) {
+        Ok(Some(opened)) => opened,
+        Ok(None) => {
+            tracing::warn!("web: login refused, every session is taken");
+            return problem(StatusCode::SERVICE_UNAVAILABLE, "busy");
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "web: session not stored");
+            return problem(StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the server log");
+        }
     };
     tracing::info!(user = %principal.address(), remote = %peer.ip(), "web: logged in");
     let mut r = json_reply(StatusCode::OK, &json!({ "username": principal.address(), "csrfToken": opened.csrf }));
@@ -276,19 +357,29 @@ async fn login(state: &State, headers: &HeaderMap, body: Incoming, peer: SocketA
     r
 }
 
-fn logout(state: &State, headers: &HeaderMap, tls: bool) -> Response<Body> {
+async fn logout(state: &State, headers: &HeaderMap, tls: bool) -> Response<Body> {
     let Some(token) = session_cookie(headers, tls) else {
         return problem(StatusCode::UNAUTHORIZED, "no session");
     };
-    let Some(found) = state.web.find(token) else {
-        let mut r = problem(StatusCode::UNAUTHORIZED, "no session");
-        set_cookie(&mut r, "", tls, true);
-        return r;
+    let failed = |e: relais_store::Error| {
+        tracing::warn!(error = %e, "web: session not read or ended");
+        problem(StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the server log")
+    };
+    let found = match state.web.find(token).await {
+        Ok(Some(found)) => found,
+        Ok(None) => {
+            let mut r = problem(StatusCode::UNAUTHORIZED, "no session");
+            set_cookie(&mut r, "", tls, true);
+            return r;
+        }
+        Err(e) => return failed(e),
     };
     if !same_origin(headers, tls, false) || !csrf_sent(headers, &found.csrf) {
         return problem(StatusCode::FORBIDDEN, "csrf");
     }
-    state.web.close(token);
+    if let Err(e) = state.web.close(token).await {
+        return failed(e);
+    }
     let mut r = json_reply(StatusCode::OK, &json!({}));
     set_cookie(&mut r, "", tls, true);
     r
@@ -320,8 +411,13 @@ pub(crate) async fn authenticate(
     if !relais_sasl::plaintext_allowed(tls, state.config.dav.plaintext_auth_on_loopback, peer.ip()) {
         return Err(refusal(StatusCode::FORBIDDEN, "log in over HTTPS"));
     }
-    let Some(found) = state.web.find(token) else {
-        return Err(refusal(StatusCode::UNAUTHORIZED, "session ended; log in again"));
+    let found = match state.web.find(token).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return Err(refusal(StatusCode::UNAUTHORIZED, "session ended; log in again")),
+        Err(e) => {
+            tracing::warn!(error = %e, "web: session not read");
+            return Err(refusal(StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the server log"));
+        }
     };
     let websocket = parts.uri.path() == "/jmap/ws";
     if !same_origin(headers, tls, websocket) {
@@ -333,10 +429,7 @@ pub(crate) async fn authenticate(
     }
     match state.directory.principal_by_id(found.account).await {
         Ok(Some(p)) => Ok(p),
-        Ok(None) => {
-            state.web.close_account(found.account);
-            Err(refusal(StatusCode::UNAUTHORIZED, "session ended; log in again"))
-        }
+        Ok(None) => Err(refusal(StatusCode::UNAUTHORIZED, "session ended; log in again")),
         Err(e) => {
             tracing::warn!(error = %e, "web: session's principal not read");
             Err(refusal(StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the server log"))

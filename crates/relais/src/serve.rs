@@ -30,7 +30,7 @@ pub struct State {
     pub eas: relais_eas::Eas,
     /// JMAP on `/.well-known/jmap` and `/jmap/…`.
     pub jmap: relais_jmap::Jmap,
-    /// The web client's login sessions (in this process's memory: `relais_web::session`).
+    /// The web client's login sessions (in the store: `http_web::Sessions`).
     pub web: crate::http_web::Sessions,
     /// HTTP request bodies: timeouts, spooling, the memory budget.
     pub bodies: crate::http_body::Bodies,
@@ -189,7 +189,7 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
     let services = advertised(&config, &listeners);
     let eas =
         relais_eas::Eas::new(directory.clone(), mailer.clone(), groupware.clone(), relais_eas::EasConfig::default());
-    let web = crate::http_web::Sessions::new(relais_web::session::SessionConfig::default());
+    let web = crate::http_web::Sessions::new(store.clone(), relais_web::session::SessionConfig::default());
     let jmap_config = relais_jmap::JmapConfig {
         max_size_upload: config.dav.max_request_body as u64,
         ..relais_jmap::JmapConfig::default()
@@ -223,7 +223,7 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
             drop(handle);
         });
     }
-    tokio::spawn(maintenance(state.store.clone(), control.handle()));
+    tokio::spawn(maintenance(state.store.clone(), state.web.clone(), control.handle()));
     {
         let (state, handle) = (state.clone(), control.handle());
         let backend = crate::backup::backend_name(&state.config);
@@ -440,8 +440,9 @@ fn publish(data: &Path, listeners: &[(&'static str, SocketAddr, TcpListener)]) -
     Ok(path)
 }
 
-/// Hourly: trim the change log to its window and collect unreferenced blobs.
-async fn maintenance(store: Store, mut shutdown: Shutdown) {
+/// Hourly: trim the change log to its window, collect unreferenced blobs and delete the web
+/// client's ended sessions.
+async fn maintenance(store: Store, web: crate::http_web::Sessions, mut shutdown: Shutdown) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tokio::select! {
@@ -457,6 +458,11 @@ async fn maintenance(store: Store, mut shutdown: Shutdown) {
             Ok(n) if n > 0 => tracing::info!(blobs = n, "unreferenced blobs removed"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "blob collection failed"),
+        }
+        match web.purge().await {
+            Ok(n) if n > 0 => tracing::info!(sessions = n, "ended web sessions removed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "web session purge failed"),
         }
     }
 }

@@ -3,7 +3,8 @@
 //! the directory (wrong password, app password, throttling, cross-origin and oversized forms,
 //! plain text only from loopback when allowed), the session cookie's attributes over HTTP and
 //! HTTPS, JMAP with the cookie (CSRF token and Origin checked; GET and EventSource without the
-//! token), logout ending the session, and the per-account bound on sessions.
+//! token), logout ending the session, the per-account bound on sessions, and sessions kept by a
+//! restart and ended by a password change.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -442,4 +443,24 @@ async fn plain_text_login_only_where_allowed_and_secure_cookies_over_tls() {
     assert_eq!(gone.status, 200);
     assert!(gone.header("set-cookie").unwrap().contains("; Secure"));
     assert_eq!(https(tls, "GET /jmap/session", &[("Cookie", cookie)], b"").await.status, 401);
+}
+
+/// Sessions are in the store: a restart keeps them; a password change made by another process
+/// (the CLI on the data directory) ends them.
+#[tokio::test]
+async fn sessions_survive_a_restart_and_end_with_the_password() {
+    let mut s = server(LOOPBACK);
+    let kept = session(s.addr("http")).await;
+    s.stop();
+    s.restart();
+    let addr = s.addr("http");
+    let a = http(addr, "GET /web/session", &[("Cookie", &kept.cookie)], b"").await;
+    assert_eq!(a.status, 200, "{}", a.text());
+    assert_eq!(a.json()["csrfToken"].as_str(), Some(kept.csrf.as_str()));
+    assert_eq!(api(addr, &kept.cookie, Some(&kept.csrf), None).await.status, 200);
+
+    let out = s.admin(&["user", "passwd", ANN, "--password", "another good password"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(http(addr, "GET /web/session", &[("Cookie", &kept.cookie)], b"").await.status, 401);
+    assert_eq!(api(addr, &kept.cookie, Some(&kept.csrf), None).await.status, 401);
 }

@@ -300,8 +300,12 @@ impl WriteTx<'_> {
         Ok(id)
     }
 
+    /// Sets (or with `None` removes, so it can no longer log in) a principal's password; its
+    /// web sessions end in the same transaction.
     pub fn set_secret(&mut self, id: AccountId, secret: Option<&str>) -> Result<()> {
-        self.update_principal("UPDATE principals SET secret = $1 WHERE id = $2", params![secret, id.0], id)
+        self.update_principal("UPDATE principals SET secret = $1 WHERE id = $2", params![secret, id.0], id)?;
+        self.close_web_sessions(id)?;
+        Ok(())
     }
 
     pub fn set_display_name(&mut self, id: AccountId, name: &str) -> Result<()> {
@@ -326,13 +330,14 @@ impl WriteTx<'_> {
         Ok(())
     }
 
-    /// Removes a principal, its aliases, memberships, credentials and all its data.
+    /// Removes a principal, its aliases, memberships, credentials, web sessions and all its data.
     pub fn remove_principal(&mut self, id: AccountId) -> Result<()> {
         self.lock_directory()?;
         for sql in [
             "DELETE FROM aliases WHERE principal_id = $1",
             "DELETE FROM group_members WHERE group_id = $1 OR member_id = $1",
             "DELETE FROM app_passwords WHERE principal_id = $1",
+            "DELETE FROM web_sessions WHERE account_id = $1",
             "DELETE FROM delegates WHERE principal_id = $1 OR delegate_id = $1",
             "UPDATE domains SET catchall_id = NULL WHERE catchall_id = $1",
         ] {

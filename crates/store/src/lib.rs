@@ -42,6 +42,7 @@ mod threads;
 mod tree;
 mod tx;
 mod vacation;
+mod web_sessions;
 mod writer;
 
 use std::path::PathBuf;
@@ -63,6 +64,7 @@ pub use search::{Cmp, Filter, Hit, IntColumn, MessageIndex, TextColumn};
 pub use sqlite::Memory as SqliteMemory;
 pub use threads::{ThreadKey, ThreadLink};
 pub use tx::WriteTx;
+pub use web_sessions::{SessionBounds, WebSession};
 
 use pool::Pool;
 

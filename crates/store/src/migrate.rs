@@ -34,6 +34,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0020_migration_objects.sql"),
     include_str!("../migrations/sqlite/0021_account_usage.sql"),
     include_str!("../migrations/sqlite/0022_no_full_text.sql"),
+    include_str!("../migrations/sqlite/0023_web_sessions.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
@@ -58,10 +59,11 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0020_migration_objects.sql"),
     include_str!("../migrations/postgres/0021_account_usage.sql"),
     include_str!("../migrations/postgres/0022_no_full_text.sql"),
+    include_str!("../migrations/postgres/0023_web_sessions.sql"),
 ];
 
 /// The schema version this binary writes.
-pub const LATEST: i64 = 22;
+pub const LATEST: i64 = 23;
 
 /// Applies the migrations up to `upto` (at most `LATEST`); one already past it (but not past
 /// `LATEST`) is left as it is. Returns the version the database is at afterwards.

@@ -62,6 +62,8 @@ pub const DERIVED: &[&str] = &[
     "message_search",
     "message_text",
     "message_headers",
+    // Login sessions of the web client: a restore signs people out.
+    "web_sessions",
 ];
 
 /// Tables whose ids come from a sequence that must never go back (ids are never reused).

@@ -4,7 +4,8 @@
 //!   at run time. `build.rs` embeds every file; [`asset`] finds one by its URL path. `index.html`
 //!   is served at `/` and never cached; everything else under `/static/{VERSION}/`, where
 //!   [`VERSION`] hashes every file, so it is cached for a year and immutable.
-//! - [`session`]: the sessions a login opens (random tokens, kept in this process).
+//! - [`session`]: what a login session is made of (random tokens, kept hashed in the store) and
+//!   its bounds.
 //!
 //! This crate does no I/O and knows no HTTP library: the binary's router (`crates/relais`,
 //! `http_web`) answers with what it returns, and authentication is the directory's.

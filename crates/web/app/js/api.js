@@ -3,6 +3,7 @@
 
 export const MAIL = 'urn:ietf:params:jmap:mail';
 const CORE = 'urn:ietf:params:jmap:core';
+const SUBMISSION = 'urn:ietf:params:jmap:submission';
 const CSRF_HEADER = 'X-Relais-CSRF';
 
 /** The session ended (or never was): the page shows the login form. */
@@ -83,8 +84,9 @@ export class Jmap {
   }
 
   /**
-   * Runs method calls (RFC 8620 §3.3) and answers their responses by call id; a method error
-   * is thrown.
+   * Runs method calls (RFC 8620 §3.3) and answers their responses by call id (the first one of
+   * an id: an implicit call — EmailSubmission/set's Email/set, RFC 8621 §7.5 — answers under
+   * the id of the call that caused it, after it); a method error is thrown.
    * @param {Invocation[]} calls
    * @returns {Promise<Record<string, any>>}
    */
@@ -93,7 +95,7 @@ export class Jmap {
       method: 'POST',
       credentials: 'same-origin',
       headers: { 'Content-Type': 'application/json', [CSRF_HEADER]: csrf },
-      body: JSON.stringify({ using: [CORE, MAIL], methodCalls: calls }),
+      body: JSON.stringify({ using: [CORE, MAIL, SUBMISSION], methodCalls: calls }),
     });
     if (r.status === 401) {
       throw new Unauthorized();
@@ -109,7 +111,9 @@ export class Jmap {
       if (name === 'error') {
         throw new Error(`jmap ${id}: ${String(args.type)}`);
       }
-      byId[id] = args;
+      if (!(id in byId)) {
+        byId[id] = args;
+      }
     }
     return byId;
   }

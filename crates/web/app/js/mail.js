@@ -1,15 +1,22 @@
 // Mail on JMAP (RFC 8621): folders with unread counts, a folder's messages newest first (pages
-// of PAGE), the reading pane (marked read on open), delete to Trash, and new mail without
-// reload (EventSource → Email/changes → the list and counts read again).
+// of PAGE), search in all folders (Email/query from/to/subject/text), the reading pane (marked
+// read on open), read/unread, flag, move to a folder, delete to Trash, compose, reply, reply
+// all and forward (compose.js), and new mail without reload (EventSource → Email/changes → the
+// list and counts read again).
 
 import { h } from './dom.js';
 import { strings } from './strings.js';
 import { sanitize } from './sanitize.js';
 import { Unauthorized } from './api.js';
+import { Compose } from './compose.js';
+import { blank, reply, forward, resume } from './draft.js';
+import { searchFilter } from './search.js';
 
 const PAGE = 50;
 const LIST_PROPERTIES = ['id', 'threadId', 'mailboxIds', 'from', 'subject', 'receivedAt', 'preview', 'keywords'];
 const BODY_BYTES = 1024 * 1024;
+const READ_PROPERTIES = ['id', 'from', 'to', 'cc', 'bcc', 'replyTo', 'subject', 'sentAt', 'receivedAt',
+  'messageId', 'inReplyTo', 'references', 'keywords', 'mailboxIds', 'textBody', 'htmlBody', 'bodyValues'];
 const t = strings.mail;
 
 /**
@@ -18,10 +25,13 @@ const t = strings.mail;
  *   sortOrder: number, unreadEmails: number, totalEmails: number }} Mailbox
  * @typedef {{ name: string | null, email: string }} Address
  * @typedef {{ partId: string, type: string }} BodyPart
- * @typedef {{ id: string, from: Address[] | null, to?: Address[] | null, subject: string | null,
+ * @typedef {{ id: string, from: Address[] | null, to?: Address[] | null, cc?: Address[] | null,
+ *   bcc?: Address[] | null, replyTo?: Address[] | null, subject: string | null, sentAt?: string | null,
+ *   messageId?: string[] | null, inReplyTo?: string[] | null, references?: string[] | null,
  *   receivedAt: string, preview?: string, keywords: Record<string, boolean>,
  *   mailboxIds: Record<string, boolean>, textBody?: BodyPart[], htmlBody?: BodyPart[],
  *   bodyValues?: Record<string, { value: string }> }} Email
+ * @typedef {{ id: string, email: string, name: string }} Identity
  */
 
 /**
@@ -68,6 +78,19 @@ export class MailView {
     this.selected = null;
     /** @type {string | null} */
     this.emailState = null;
+    /** The search shown instead of a folder (its words and filter), or null. */
+    /** @type {{ text: string, filter: import('./search.js').Filter } | null} */
+    this.search = null;
+    /** The message shown in the reading pane, and its text (for a reply). */
+    /** @type {Email | null} */
+    this.shown = null;
+    this.shownText = '';
+    /** @type {Identity | null} */
+    this.identity = null;
+    /** @type {Compose | null} */
+    this.compose = null;
+    /** The shown message's toolbar. @type {HTMLElement | null} */
+    this.actions = null;
     this.folderList = h('ul', { class: 'folders', 'aria-label': t.folders });
     this.messageList = h('ul', { class: 'messages', role: 'listbox', 'aria-label': t.messages, tabindex: '0',
       onkeydown: (e) => this.onListKey(/** @type {KeyboardEvent} */ (e)) });
@@ -76,14 +99,34 @@ export class MailView {
       h('p', { class: 'placeholder' }, [t.nothingSelected]),
     ]);
     this.status = h('p', { class: 'status', role: 'status' });
+    /** What the user asked for and did not happen. */
+    this.alert = h('p', { class: 'error', role: 'alert' });
+    this.searchInput = h('input', { type: 'search', name: 'q', id: 'search', placeholder: t.searchHint,
+      maxlength: '1000', autocomplete: 'off' });
+    this.clearButton = h('button', { type: 'button', class: 'clear-search', hidden: true,
+      onclick: () => { this.endSearch().catch(report); } }, [t.clearSearch]);
+    const searchForm = h('form', { class: 'search', role: 'search',
+      onsubmit: (e) => { e.preventDefault(); this.runSearch(this.searchInput.value).catch(report); } }, [
+      h('label', { for: 'search', class: 'visually-hidden' }, [t.search]),
+      this.searchInput,
+      h('button', { type: 'submit' }, [t.searchButton]),
+      this.clearButton,
+    ]);
+    this.newButton = h('button', { type: 'button', class: 'new-message', disabled: true,
+      onclick: () => this.startCompose(blank()) }, [t.newMessage]);
     root.replaceChildren(
-      h('nav', { class: 'pane folders-pane', 'aria-label': t.folders }, [this.folderList]),
-      h('section', { class: 'pane list-pane', 'aria-label': t.messages }, [this.messageList, this.more, this.status]),
+      h('nav', { class: 'pane folders-pane', 'aria-label': t.folders }, [this.newButton, this.folderList]),
+      h('section', { class: 'pane list-pane', 'aria-label': t.messages },
+        [searchForm, this.alert, this.messageList, this.more, this.status]),
       this.reading,
     );
   }
 
   async start() {
+    const who = await this.jmap.call([['Identity/get', { accountId: this.jmap.accountId, ids: null }, 'i']])
+      .catch((e) => { report(e); return null; });
+    this.identity = who?.i?.list?.[0] ?? null;
+    this.newButton.disabled = !this.identity;
     await this.loadMailboxes();
     const inbox = this.mailboxes.find((m) => m.role === 'inbox') ?? this.mailboxes[0];
     if (inbox) {
@@ -129,11 +172,39 @@ export class MailView {
   /** @param {string} id */
   async openMailbox(id) {
     this.current = id;
+    this.search = null;
+    this.searchInput.value = '';
+    this.clearButton.hidden = true;
     this.selected = null;
     this.emails = [];
     this.drawFolders();
-    this.reading.replaceChildren(h('p', { class: 'placeholder' }, [t.nothingSelected]));
+    if (!this.compose) {
+      this.reading.replaceChildren(h('p', { class: 'placeholder' }, [t.nothingSelected]));
+    }
     await this.loadPage(0, true);
+  }
+
+  /**
+   * Shows the messages of every folder that match what the user typed (search.js).
+   * @param {string} text
+   */
+  async runSearch(text) {
+    const filter = searchFilter(text);
+    if (!filter) {
+      await this.endSearch();
+      return;
+    }
+    this.search = { text: text.trim(), filter };
+    this.clearButton.hidden = false;
+    this.selected = null;
+    this.emails = [];
+    await this.loadPage(0, true);
+  }
+
+  async endSearch() {
+    if (this.current) {
+      await this.openMailbox(this.current);
+    }
   }
 
   /**
@@ -144,14 +215,16 @@ export class MailView {
    * @param {number} [limit]
    */
   async loadPage(position, replace, limit = PAGE) {
+    const search = this.search;
     const mailbox = this.current;
+    const filter = search ? search.filter : { inMailbox: mailbox };
     const r = await this.jmap.call([
-      ['Email/query', { accountId: this.jmap.accountId, filter: { inMailbox: mailbox },
+      ['Email/query', { accountId: this.jmap.accountId, filter,
         sort: [{ property: 'receivedAt', isAscending: false }], position, limit, calculateTotal: true }, 'q'],
       ['Email/get', { accountId: this.jmap.accountId, properties: LIST_PROPERTIES,
         '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' } }, 'g'],
     ]);
-    if (mailbox !== this.current) {
+    if (mailbox !== this.current || search !== this.search) {
       return;
     }
     /** @type {Email[]} */
@@ -171,7 +244,9 @@ export class MailView {
   drawList() {
     this.messageList.replaceChildren(...this.emails.map((e) => {
       const unread = !e.keywords.$seen;
-      return h('li', { role: 'option', class: unread ? 'message unread' : 'message', 'data-id': e.id,
+      const flagged = Boolean(e.keywords.$flagged);
+      const classes = ['message', unread ? 'unread' : '', flagged ? 'flagged' : ''].filter((c) => c).join(' ');
+      return h('li', { role: 'option', class: classes, 'data-id': e.id,
         id: `message-${e.id}`,
         'aria-selected': e.id === this.selected ? 'true' : 'false',
         onclick: () => { this.open(e.id).catch(report); } }, [
@@ -180,10 +255,12 @@ export class MailView {
         h('span', { class: 'subject' }, [e.subject || t.noSubject]),
         h('span', { class: 'preview' }, [e.preview ?? '']),
         unread ? h('span', { class: 'visually-hidden' }, [t.unreadMark]) : null,
+        flagged ? h('span', { class: 'visually-hidden' }, [t.flagged]) : null,
       ]);
     }));
     this.more.hidden = this.emails.length >= this.total;
-    this.status.textContent = this.emails.length === 0 ? t.noMessages : '';
+    this.status.textContent = this.search ? t.results(this.total, this.search.text)
+      : this.emails.length === 0 ? t.noMessages : '';
     this.markSelected();
   }
 
@@ -210,10 +287,17 @@ export class MailView {
       next = Math.max(i - 1, 0);
     } else if ((e.key === 'Delete' || e.key === '#') && this.selected) {
       e.preventDefault();
-      this.remove(this.selected).catch(report);
+      this.remove(this.selected).catch((err) => this.failed(err));
       return;
     } else if (e.key === 'Enter' && i >= 0) {
       this.reading.focus();
+    } else if (!e.ctrlKey && !e.metaKey && !e.altKey) {
+      const act = this.shortcut(e.key);
+      if (act) {
+        e.preventDefault();
+        Promise.resolve(act()).catch((err) => this.failed(err));
+        return;
+      }
     }
     if (next !== null && next >= 0 && this.emails[next]) {
       e.preventDefault();
@@ -222,30 +306,100 @@ export class MailView {
   }
 
   /**
+   * The message list's one-key commands: c compose, / search, and on the open message r reply,
+   * a reply all, f forward, u read/unread, s flag.
+   * @param {string} key
+   * @returns {(() => Promise<void> | void) | null}
+   */
+  shortcut(key) {
+    if (key === '/') {
+      return () => this.searchInput.focus();
+    }
+    if (!this.identity && ['c', 'r', 'a', 'f'].includes(key)) {
+      return null;
+    }
+    if (key === 'c') {
+      return () => this.startCompose(blank());
+    }
+    const email = this.shown;
+    if (!email || email.id !== this.selected) {
+      return null;
+    }
+    const me = this.identity?.email ?? '';
+    /** @type {Record<string, () => Promise<void> | void>} */
+    const keys = {
+      r: () => this.startCompose(reply(email, this.shownText, false, me)),
+      a: () => this.startCompose(reply(email, this.shownText, true, me)),
+      f: () => this.startCompose(forward(email, this.shownText)),
+      u: () => this.setKeyword(email, '$seen', !email.keywords.$seen),
+      s: () => this.setKeyword(email, '$flagged', !email.keywords.$flagged),
+    };
+    return keys[key] ?? null;
+  }
+
+  /**
    * Shows a message and marks it read.
    * @param {string} id
    * @param {boolean} [allowRemote]
    */
   async open(id, allowRemote = false) {
+    this.alert.textContent = '';
     this.selected = id;
     this.markSelected();
     const r = await this.jmap.call([['Email/get', { accountId: this.jmap.accountId, ids: [id],
-      properties: ['id', 'from', 'to', 'cc', 'subject', 'receivedAt', 'keywords', 'mailboxIds', 'textBody', 'htmlBody', 'bodyValues'],
-      fetchTextBodyValues: true, fetchHTMLBodyValues: true, maxBodyValueBytes: BODY_BYTES }, 'g']]);
+      properties: READ_PROPERTIES, fetchTextBodyValues: true, fetchHTMLBodyValues: true, maxBodyValueBytes: BODY_BYTES }, 'g']]);
     /** @type {Email | undefined} */
     const email = r.g.list[0];
     if (!email || this.selected !== id) {
       return;
     }
+    const compose = this.compose;
+    this.compose = null;
+    compose?.close();
     this.drawMessage(email, allowRemote);
     if (!email.keywords.$seen) {
-      await this.jmap.call([['Email/set', { accountId: this.jmap.accountId,
-        update: { [id]: { 'keywords/$seen': true } } }, 's']]);
-      const listed = this.emails.find((m) => m.id === id);
-      if (listed) {
-        listed.keywords = { ...listed.keywords, $seen: true };
-        this.drawList();
+      await this.setKeyword(email, '$seen', true);
+    }
+  }
+
+  /**
+   * Email/set of the account; a change the server refused (notUpdated, notDestroyed) is thrown
+   * with its reason.
+   * @param {Record<string, unknown>} args
+   */
+  async setEmails(args) {
+    const r = await this.jmap.call([['Email/set', { accountId: this.jmap.accountId, ...args }, 's']]);
+    /** @type {Record<string, { type: string, description?: string }>[]} */
+    const refused = [r.s.notUpdated ?? {}, r.s.notDestroyed ?? {}];
+    const first = refused.flatMap((m) => Object.values(m))[0];
+    if (first) {
+      throw new Error(first.description ?? first.type);
+    }
+  }
+
+  /**
+   * Sets or clears a keyword of a message (read, flagged) and shows it.
+   * @param {Email} email
+   * @param {string} keyword
+   * @param {boolean} on
+   */
+  async setKeyword(email, keyword, on) {
+    await this.setEmails({ update: { [email.id]: { [`keywords/${keyword}`]: on ? true : null } } });
+    for (const m of [email, this.emails.find((e) => e.id === email.id)]) {
+      if (m) {
+        const keywords = { ...m.keywords, [keyword]: true };
+        if (!on) {
+          delete keywords[keyword];
+        }
+        m.keywords = keywords;
       }
+    }
+    this.drawList();
+    if (this.shown?.id === email.id) {
+      this.shown.keywords = email.keywords;
+      this.drawActions();
+    }
+    if (keyword === '$seen') {
       await this.loadMailboxes();
     }
   }
@@ -273,6 +427,10 @@ export class MailView {
       const text = (email.textBody ?? []).map((p) => values[p.partId]?.value ?? '').join('\n');
       body = h('pre', { class: 'text-body' }, [text]);
     }
+    this.shown = email;
+    this.shownText = bodyText(email);
+    this.actions = h('div', { class: 'actions', role: 'toolbar', 'aria-label': t.reading });
+    this.drawActions();
     this.reading.replaceChildren(
       h('header', {}, [
         h('h2', { class: 'subject' }, [email.subject || t.noSubject]),
@@ -280,14 +438,113 @@ export class MailView {
         h('p', {}, [h('span', { class: 'label' }, [t.to, ': ']), names(email.to)]),
         h('p', {}, [h('span', { class: 'label' }, [t.date, ': ']),
           h('time', { datetime: email.receivedAt }, [new Date(email.receivedAt).toLocaleString()])]),
-        h('div', { class: 'actions', role: 'toolbar' }, [
-          h('button', { type: 'button', class: 'delete',
-            onclick: () => { this.remove(email.id).catch(report); } }, [t.delete]),
-        ]),
+        this.actions,
       ]),
       ...(notice ? [notice] : []),
       body,
     );
+  }
+
+  /** The shown message's buttons: reply, reply all, forward, read, flag, move, delete. */
+  drawActions() {
+    const email = this.shown;
+    if (!email || !this.actions) {
+      return;
+    }
+    const button = (/** @type {string} */ cls, /** @type {string} */ label, /** @type {() => Promise<void> | void} */ act,
+      /** @type {boolean} */ disabled = false) =>
+      h('button', { type: 'button', class: cls, disabled,
+        onclick: () => { Promise.resolve(act()).catch((e) => this.failed(e)); } }, [label]);
+    const me = this.identity?.email ?? '';
+    const seen = Boolean(email.keywords.$seen);
+    const flagged = Boolean(email.keywords.$flagged);
+    const here = Object.keys(email.mailboxIds);
+    const move = h('select', { class: 'move', 'aria-label': t.moveTo,
+      onchange: () => { this.move(email.id, move.value).catch((e) => this.failed(e)); } }, [
+      h('option', { value: '' }, [t.moveTo]),
+      ...this.mailboxes.filter((m) => !here.includes(m.id)).map((m) => h('option', { value: m.id }, [m.name])),
+    ]);
+    const editable = Boolean(email.keywords.$draft);
+    this.actions.replaceChildren(
+      ...(editable ? [button('edit', t.edit, () => this.startCompose(resume(email, this.shownText), email.id),
+        !this.identity)] : []),
+      button('reply', t.reply, () => this.startCompose(reply(email, this.shownText, false, me)), !this.identity),
+      button('reply-all', t.replyAll, () => this.startCompose(reply(email, this.shownText, true, me)), !this.identity),
+      button('forward', t.forward, () => this.startCompose(forward(email, this.shownText)), !this.identity),
+      button('toggle-seen', seen ? t.markUnread : t.markRead, () => this.setKeyword(email, '$seen', !seen)),
+      button('toggle-flag', flagged ? t.unflag : t.flag, () => this.setKeyword(email, '$flagged', !flagged)),
+      move,
+      button('delete', t.delete, () => this.remove(email.id)),
+    );
+  }
+
+  /**
+   * A failed action, told to the user.
+   * @param {unknown} e
+   */
+  failed(e) {
+    report(e);
+    this.alert.textContent = `${t.failed} ${e instanceof Error ? e.message : String(e)}`;
+  }
+
+  /**
+   * Opens the compose form in the reading pane.
+   * @param {import('./draft.js').Draft} draft
+   * @param {string | null} [savedId] the draft in Drafts it goes on with
+   */
+  startCompose(draft, savedId = null) {
+    const drafts = this.mailboxes.find((m) => m.role === 'drafts')?.id ?? null;
+    const sent = this.mailboxes.find((m) => m.role === 'sent')?.id ?? null;
+    if (!this.identity) {
+      return;
+    }
+    this.compose?.close();
+    const compose = new Compose(this.jmap, { drafts, sent, identity: this.identity }, draft, (outcome) => {
+      if (this.compose === compose) {
+        this.compose = null;
+      }
+      // Still on screen (not replaced by a message or another form): say what became of it.
+      if (this.reading.contains(compose.element)) {
+        this.shown = null;
+        const said = { sent: t.sent, kept: t.draftKept, discarded: t.discarded, closed: t.nothingSelected }[outcome];
+        this.reading.replaceChildren(h('p', { class: 'placeholder', role: 'status' }, [said]));
+      }
+      this.changed().catch(report);
+    }, savedId);
+    this.compose = compose;
+    this.selected = null;
+    this.markSelected();
+    this.reading.replaceChildren(compose.element);
+    compose.focus();
+  }
+
+  /**
+   * Moves a message to another folder (out of every folder it was in).
+   * @param {string} id
+   * @param {string} target
+   */
+  async move(id, target) {
+    const to = this.mailboxes.find((m) => m.id === target);
+    if (!to) {
+      return;
+    }
+    await this.setEmails({ update: { [id]: { mailboxIds: { [target]: true } } } });
+    this.gone(id, t.moved(to.name));
+    await this.loadMailboxes();
+  }
+
+  /**
+   * A message left this list (moved or deleted): the list and the reading pane say so.
+   * @param {string} id
+   * @param {string} text
+   */
+  gone(id, text) {
+    this.emails = this.emails.filter((m) => m.id !== id);
+    this.total = Math.max(0, this.total - 1);
+    this.selected = null;
+    this.shown = null;
+    this.reading.replaceChildren(h('p', { class: 'placeholder', role: 'status' }, [text]));
+    this.drawList();
   }
 
   /**
@@ -296,16 +553,13 @@ export class MailView {
    */
   async remove(id) {
     const trash = this.mailboxes.find((m) => m.role === 'trash');
-    const update = trash && trash.id !== this.current
+    const inTrash = trash && (this.shown?.id === id ? this.shown.mailboxIds[trash.id] : trash.id === this.current);
+    const update = trash && !inTrash
       ? { update: { [id]: { mailboxIds: { [trash.id]: true } } } }
       : { destroy: [id] };
-    await this.jmap.call([['Email/set', { accountId: this.jmap.accountId, ...update }, 's']]);
+    await this.setEmails(update);
     const i = this.emails.findIndex((m) => m.id === id);
-    this.emails = this.emails.filter((m) => m.id !== id);
-    this.total = Math.max(0, this.total - 1);
-    this.selected = null;
-    this.reading.replaceChildren(h('p', { class: 'placeholder' }, [t.deleted]));
-    this.drawList();
+    this.gone(id, t.deleted);
     await this.loadMailboxes();
     const next = this.emails[Math.min(i, this.emails.length - 1)];
     if (next) {
@@ -327,6 +581,18 @@ export class MailView {
     await this.loadMailboxes();
     await this.loadPage(0, true, Math.max(PAGE, this.emails.length));
   }
+}
+
+/**
+ * A message's text for a reply or a forward: its text parts, or the text of its HTML.
+ * @param {Email} email
+ */
+function bodyText(email) {
+  const values = email.bodyValues ?? {};
+  return (email.textBody ?? []).map((p) => {
+    const value = values[p.partId]?.value ?? '';
+    return p.type === 'text/html' ? new DOMParser().parseFromString(value, 'text/html').body.textContent ?? '' : value;
+  }).join('\n');
 }
 
 /**

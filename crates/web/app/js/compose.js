@@ -1,0 +1,272 @@
+// The compose form on JMAP (RFC 8621): the draft is saved to Drafts (Email/set create with
+// `$draft`) a moment after the user stops typing, each save replacing the one before (created
+// and the previous destroyed in one Email/set); Send creates the final message and submits it
+// in one request (Email/set create, then EmailSubmission/set whose onSuccessUpdateEmail moves
+// it from Drafts to Sent and clears `$draft`, §7.5). Saves and the send run one at a time.
+
+import { h } from './dom.js';
+import { strings } from './strings.js';
+import { parseAddresses, MAX_TEXT } from './draft.js';
+
+const t = strings.compose;
+/** How long after the last keystroke the draft is saved. */
+const SAVE_AFTER_MS = 1500;
+
+/**
+ * @typedef {import('./api.js').Jmap} Jmap
+ * @typedef {import('./draft.js').Draft} Draft
+ * @typedef {import('./draft.js').Address} Address
+ * @typedef {{ drafts: string | null, sent: string | null, identity: { id: string, email: string, name: string } }} Where
+ * @typedef {'sent' | 'kept' | 'discarded' | 'closed'} Outcome what became of the message
+ */
+
+/**
+ * The reason a create or a submission was refused, for the user.
+ * @param {Record<string, any> | undefined} error a SetError
+ */
+function refusal(error) {
+  if (!error) {
+    return t.failed;
+  }
+  const known = /** @type {Record<string, string>} */ (t.errors)[String(error.type)];
+  const detail = Array.isArray(error.properties) && error.properties.length ? ` (${error.properties.join(', ')})` : '';
+  return `${known ?? `${t.failed} ${String(error.description ?? error.type)}`}${detail}`;
+}
+
+export class Compose {
+  /**
+   * @param {Jmap} jmap
+   * @param {Where} where the account's Drafts and Sent, and the identity sending
+   * @param {Draft} draft what the form starts with
+   * @param {(outcome: Outcome) => void} onClose called once the form is done
+   * @param {string | null} [savedId] the draft in Drafts this one goes on with (replaced at the
+   *   first save)
+   */
+  constructor(jmap, where, draft, onClose, savedId = null) {
+    this.jmap = jmap;
+    this.where = where;
+    this.draft = draft;
+    this.onClose = onClose;
+    /** The saved draft's id, replaced at each save. @type {string | null} */
+    this.draftId = savedId;
+    /** @type {ReturnType<typeof setTimeout> | null} */
+    this.timer = null;
+    /** Saves and the send, one after the other. @type {Promise<void>} */
+    this.queue = Promise.resolve();
+    this.closed = false;
+    const field = (/** @type {string} */ name, /** @type {string} */ label, /** @type {string} */ value) => {
+      const input = h('input', { type: 'text', name, id: `compose-${name}`, value, autocomplete: 'off',
+        maxlength: String(MAX_TEXT), oninput: () => this.changed() });
+      return { input, row: h('div', { class: 'field' }, [h('label', { for: `compose-${name}` }, [label]), input]) };
+    };
+    this.to = field('to', t.to, draft.to);
+    this.cc = field('cc', t.cc, draft.cc);
+    this.bcc = field('bcc', t.bcc, draft.bcc);
+    this.subject = field('subject', t.subject, draft.subject);
+    this.body = h('textarea', { name: 'body', id: 'compose-body', 'aria-label': t.body, rows: '16',
+      maxlength: String(MAX_TEXT), oninput: () => this.changed() });
+    this.body.value = draft.body;
+    this.saved = h('p', { class: 'saved', role: 'status' });
+    this.error = h('p', { class: 'error', role: 'alert' });
+    this.sendButton = h('button', { type: 'submit', class: 'send' }, [t.send]);
+    this.element = h('form', { class: 'compose', 'aria-label': t.title,
+      onsubmit: (e) => { e.preventDefault(); this.send(); },
+      onkeydown: (e) => {
+        const key = /** @type {KeyboardEvent} */ (e);
+        if (key.key === 'Enter' && (key.ctrlKey || key.metaKey)) {
+          key.preventDefault();
+          this.send();
+        }
+      } }, [
+      h('h2', {}, [t.title]),
+      this.to.row, this.cc.row, this.bcc.row, this.subject.row, this.body,
+      h('div', { class: 'actions', role: 'toolbar' }, [
+        this.sendButton,
+        h('button', { type: 'button', class: 'discard', onclick: () => this.discard() }, [t.discard]),
+        h('button', { type: 'button', class: 'close', onclick: () => this.close() }, [t.close]),
+      ]),
+      this.saved, this.error,
+    ]);
+  }
+
+  /** Puts the cursor where the user writes first. */
+  focus() {
+    (this.to.input.value ? this.body : this.to.input).focus();
+    if (this.to.input.value) {
+      this.body.setSelectionRange(0, 0);
+    }
+  }
+
+  /** Something was typed: the draft is saved once the typing pauses. */
+  changed() {
+    if (this.timer) {
+      clearTimeout(this.timer);
+    }
+    this.timer = setTimeout(() => { this.timer = null; this.enqueue(() => this.save()); }, SAVE_AFTER_MS);
+  }
+
+  /** @param {() => Promise<void>} job */
+  enqueue(job) {
+    this.queue = this.queue.then(job).catch((e) => {
+      this.error.textContent = `${strings.mail.failed} ${String(e.message ?? e)}`;
+    });
+    return this.queue;
+  }
+
+  /**
+   * The message's properties for Email/set create (RFC 8621 §4.6).
+   * @param {Record<string, boolean>} keywords
+   * @param {string} mailbox
+   */
+  properties(keywords, mailbox) {
+    const addresses = (/** @type {{ input: HTMLInputElement }} */ f) => {
+      const { list } = parseAddresses(f.input.value);
+      return list.length ? list : null;
+    };
+    const id = this.where.identity;
+    /** @type {Record<string, unknown>} */
+    const props = {
+      mailboxIds: { [mailbox]: true },
+      keywords,
+      from: [{ name: id.name || null, email: id.email }],
+      to: addresses(this.to),
+      cc: addresses(this.cc),
+      bcc: addresses(this.bcc),
+      subject: this.subject.input.value.slice(0, MAX_TEXT),
+      textBody: [{ partId: 'text', type: 'text/plain' }],
+      bodyValues: { text: { value: this.body.value.slice(0, MAX_TEXT) } },
+    };
+    if (this.draft.inReplyTo) {
+      props.inReplyTo = this.draft.inReplyTo;
+      props.references = this.draft.references;
+    }
+    return props;
+  }
+
+  /** The saved draft to destroy with the next create, if there is one. */
+  replacing() {
+    return this.draftId ? { destroy: [this.draftId] } : {};
+  }
+
+  /** Saves the draft to Drafts, replacing the one saved before. */
+  async save() {
+    if (this.closed || !this.where.drafts) {
+      return;
+    }
+    const r = await this.jmap.call([['Email/set', { accountId: this.jmap.accountId,
+      create: { draft: this.properties({ $draft: true, $seen: true }, this.where.drafts) },
+      ...this.replacing() }, 's']]);
+    const created = r.s.created?.draft;
+    if (!created) {
+      this.error.textContent = `${t.notSaved} ${refusal(r.s.notCreated?.draft)}`;
+      return;
+    }
+    this.draftId = created.id;
+    this.error.textContent = '';
+    this.saved.textContent = t.saved(new Date().toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' }));
+  }
+
+  /** Checks the recipients; the error shown, or null. */
+  invalid() {
+    const bad = [this.to, this.cc, this.bcc].flatMap((f) => parseAddresses(f.input.value).bad);
+    if (bad.length) {
+      return t.badAddresses(bad.join(', '));
+    }
+    const count = [this.to, this.cc, this.bcc].reduce((n, f) => n + parseAddresses(f.input.value).list.length, 0);
+    return count === 0 ? t.noRecipients : null;
+  }
+
+  send() {
+    const invalid = this.invalid();
+    if (invalid) {
+      this.error.textContent = invalid;
+      return Promise.resolve();
+    }
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.sendButton.disabled = true;
+    this.saved.textContent = t.sending;
+    return this.enqueue(() => this.submit()).finally(() => { this.sendButton.disabled = false; });
+  }
+
+  /** Creates the message and submits it in one request. */
+  async submit() {
+    const { drafts, sent, identity } = this.where;
+    const home = drafts ?? sent;
+    if (!home) {
+      this.error.textContent = t.noDrafts;
+      return;
+    }
+    /** @type {Record<string, unknown>} */
+    const move = { 'keywords/$draft': null };
+    if (drafts && sent) {
+      move[`mailboxIds/${drafts}`] = null;
+      move[`mailboxIds/${sent}`] = true;
+    }
+    const r = await this.jmap.call([
+      ['Email/set', { accountId: this.jmap.accountId,
+        create: { message: this.properties({ $draft: true, $seen: true }, home) },
+        ...this.replacing() }, 'e'],
+      ['EmailSubmission/set', { accountId: this.jmap.accountId,
+        create: { send: { identityId: identity.id, emailId: '#message' } },
+        onSuccessUpdateEmail: { '#send': move } }, 'u'],
+    ]);
+    const created = r.e.created?.message;
+    if (this.draftId && !(r.e.notDestroyed?.[this.draftId])) {
+      this.draftId = null;
+    }
+    if (!created) {
+      this.saved.textContent = '';
+      this.error.textContent = refusal(r.e.notCreated?.message);
+      return;
+    }
+    if (!r.u.created?.send) {
+      // Not sent: the message stays in Drafts as the draft.
+      this.draftId = created.id;
+      this.saved.textContent = '';
+      this.error.textContent = refusal(r.u.notCreated?.send);
+      return;
+    }
+    if (this.draft.answering) {
+      await this.jmap.call([['Email/set', { accountId: this.jmap.accountId,
+        update: { [this.draft.answering]: { 'keywords/$answered': true } } }, 'a']]).catch(() => null);
+    }
+    this.finish('sent');
+  }
+
+  /** Closes the form; the saved draft stays in Drafts (what was typed since is saved first). */
+  close() {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+      this.enqueue(() => this.save()).then(() => this.finish(this.draftId ? 'kept' : 'closed'));
+    } else {
+      this.queue.then(() => this.finish(this.draftId ? 'kept' : 'closed'));
+    }
+  }
+
+  /** Closes the form and deletes the saved draft. */
+  discard() {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.enqueue(async () => {
+      if (this.draftId) {
+        await this.jmap.call([['Email/set', { accountId: this.jmap.accountId, destroy: [this.draftId] }, 'd']]);
+        this.draftId = null;
+      }
+      this.finish('discarded');
+    });
+  }
+
+  /** @param {Outcome} outcome */
+  finish(outcome) {
+    if (!this.closed) {
+      this.closed = true;
+      this.onClose(outcome);
+    }
+  }
+}
