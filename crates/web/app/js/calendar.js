@@ -70,6 +70,10 @@ export class CalendarView {
     this.anchor = new Date();
     /** @type {EventSource | null} */
     this.source = null;
+    /** @type {string | null} */
+    this.calendarState = null;
+    /** @type {string | null} */
+    this.eventState = null;
     this.calendarList = h('ul', { class: 'calendars', 'aria-label': t.calendars });
     this.title = h('h2', { class: 'range', 'aria-live': 'polite' });
     this.grid = h('div', { class: 'cal-grid' });
@@ -101,10 +105,11 @@ export class CalendarView {
     }
     await this.loadCalendars();
     await this.load();
+    // The states read last: a push naming them (the first one on connecting) changes nothing.
     this.source = this.jmap.follow((states) => {
-      if (states.Calendar) {
+      if (states.Calendar && states.Calendar !== this.calendarState) {
         this.loadCalendars().then(() => this.load()).catch(report);
-      } else if (states.CalendarEvent) {
+      } else if (states.CalendarEvent && states.CalendarEvent !== this.eventState) {
         this.load().catch(report);
       }
     }, ['Calendar', 'CalendarEvent'], this.accountId);
@@ -120,6 +125,7 @@ export class CalendarView {
     const list = r.c.list;
     list.sort((a, b) => Number(b.isDefault) - Number(a.isDefault) || a.sortOrder - b.sortOrder || a.name.localeCompare(b.name));
     this.calendars = list;
+    this.calendarState = r.c.state;
     this.drawCalendars();
   }
 
@@ -186,6 +192,7 @@ export class CalendarView {
         '#ids': { resultOf: 'q', name: 'CalendarEvent/query', path: '/ids' } }, 'g'],
     ]);
     this.events = r.g.list;
+    this.eventState = r.g.state;
     this.draw();
   }
 
@@ -225,7 +232,8 @@ export class CalendarView {
           if (e.target !== column) {
             return;
           }
-          const hour = Math.floor(e.offsetY / column.clientHeight * 24);
+          const box = column.getBoundingClientRect();
+          const hour = Math.min(23, Math.max(0, Math.floor((e.clientY - box.top) / box.height * 24)));
           const start = new Date(day);
           start.setHours(hour);
           this.openForm(null, start);

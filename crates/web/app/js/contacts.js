@@ -46,6 +46,10 @@ export class ContactsView {
     this.text = '';
     /** @type {EventSource | null} */
     this.source = null;
+    /** @type {string | null} */
+    this.cardState = null;
+    /** @type {string | null} */
+    this.bookState = null;
     this.list = h('ul', { class: 'cards', role: 'listbox', 'aria-label': t.contacts, tabindex: '0',
       onkeydown: (e) => this.onListKey(/** @type {KeyboardEvent} */ (e)) });
     this.detail = h('article', { class: 'reading card-pane', 'aria-label': t.contact, tabindex: '-1' },
@@ -76,14 +80,22 @@ export class ContactsView {
       this.alert.textContent = t.unavailable;
       return;
     }
-    const r = await this.jmap.call([['AddressBook/get', { accountId: this.accountId, ids: null }, 'b']]);
-    this.books = r.b.list;
+    await this.loadBooks();
     await this.load();
+    // The states read last: a push naming them (the first one on connecting) changes nothing.
     this.source = this.jmap.follow((states) => {
-      if (states.ContactCard || states.AddressBook) {
+      if (states.AddressBook && states.AddressBook !== this.bookState) {
+        this.loadBooks().then(() => this.load()).catch(report);
+      } else if (states.ContactCard && states.ContactCard !== this.cardState) {
         this.load().catch(report);
       }
     }, ['AddressBook', 'ContactCard'], this.accountId);
+  }
+
+  async loadBooks() {
+    const r = await this.jmap.call([['AddressBook/get', { accountId: this.accountId, ids: null }, 'b']]);
+    this.books = r.b.list;
+    this.bookState = r.b.state;
   }
 
   stop() {
@@ -103,6 +115,7 @@ export class ContactsView {
     /** @type {Map<string, Card>} */
     const byId = new Map(r.g.list.map((/** @type {Card} */ c) => [c.id, c]));
     this.cards = ids.map((id) => byId.get(id)).filter((c) => c !== undefined);
+    this.cardState = r.g.state;
     this.status.textContent = this.text ? t.found(this.cards.length, this.text) : '';
     this.drawList();
     const shown = this.cards.find((c) => c.id === this.selected);
