@@ -201,7 +201,8 @@ export class CalendarView {
     const { from, to } = this.range();
     return this.events
       .filter((e) => Object.keys(e.calendarIds).some((id) => !this.hidden.has(id)))
-      .flatMap((e) => occurrences(e, from, to).map((span) => ({ event: e, ...span })));
+      .flatMap((e) => occurrences(e, from, to).map((span) => ({ event: e, ...span })))
+      .sort((a, b) => a.start.getTime() - b.start.getTime());
   }
 
   draw() {
