@@ -315,84 +315,107 @@ export class CalendarView {
    * @param {Date} start
    */
   openForm(event, start) {
-    const writable = this.calendars.filter((c) => c.myRights?.mayWriteAll !== false);
-    const first = event ? new Date(event.utcStart) : start;
-    const last = event ? new Date(event.utcEnd) : new Date(start.getTime() + 3600 * 1000);
-    const field = (/** @type {string} */ id, /** @type {string} */ label, /** @type {HTMLElement} */ input) =>
-      h('div', { class: 'field' }, [h('label', { for: id }, [label]), input]);
-    const title = h('input', { id: 'ev-title', required: true, maxlength: '500', value: event?.title ?? '' });
-    const from = h('input', { id: 'ev-start', type: 'datetime-local', required: true, value: inputValue(first) });
-    const to = h('input', { id: 'ev-end', type: 'datetime-local', required: true, value: inputValue(last) });
-    const where = h('input', { id: 'ev-location', maxlength: '500', value: event ? location(event) : '' });
-    const text = h('textarea', { id: 'ev-description', rows: '4' });
-    text.value = event?.description ?? '';
-    const current = event ? Object.keys(event.calendarIds)[0] : undefined;
-    const calendar = h('select', { id: 'ev-calendar', disabled: Boolean(event) },
-      writable.map((c) => h('option', { value: c.id, selected: c.id === current }, [c.name])));
+    const f = this.fields(event, start);
+    const field = (/** @type {HTMLElement} */ input, /** @type {string} */ label) =>
+      h('div', { class: 'field' }, [h('label', { for: input.id }, [label]), input]);
     const error = h('p', { class: 'error', role: 'alert' });
     const close = () => this.form.replaceChildren();
-    const save = async () => {
-      const startAt = new Date(from.value);
-      const endAt = new Date(to.value);
-      if (!(endAt > startAt)) {
-        error.textContent = t.endBeforeStart;
-        return;
-      }
-      const props = {
-        title: title.value,
-        start: localDateTime(startAt),
-        timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
-        duration: duration(endAt.getTime() - startAt.getTime()),
-        showWithoutTime: false,
-        description: text.value,
-        locations: where.value.trim() ? { l1: { '@type': 'Location', name: where.value.trim() } } : null,
-      };
-      const args = event
-        ? { update: { [event.id]: props } }
-        : { create: { n: { '@type': 'Event', calendarIds: { [calendar.value]: true },
-          ...Object.fromEntries(Object.entries(props).filter(([, v]) => v !== null && v !== '')) } } };
-      const r = await this.jmap.call([['CalendarEvent/set', { accountId: this.accountId, ...args }, 's']]);
-      const refused = r.s.notCreated?.n ?? (event ? r.s.notUpdated?.[event.id] : null);
-      if (refused) {
-        error.textContent = `${t.failed} ${refused.description ?? refused.type}`;
-        return;
-      }
-      close();
-      await this.load();
-    };
-    const remove = async () => {
-      if (!event) {
-        return;
-      }
-      const r = await this.jmap.call([['CalendarEvent/set', { accountId: this.accountId, destroy: [event.id] }, 's']]);
-      const refused = r.s.notDestroyed?.[event.id];
-      if (refused) {
-        error.textContent = `${t.failed} ${refused.description ?? refused.type}`;
-        return;
-      }
-      close();
-      await this.load();
+    /** @param {() => Promise<string | null>} act */
+    const run = (act) => {
+      act().then((refused) => {
+        if (refused) {
+          error.textContent = `${t.failed} ${refused}`;
+        } else {
+          close();
+          return this.load();
+        }
+        return undefined;
+      }).catch((x) => { error.textContent = `${t.failed} ${String(x)}`; report(x); });
     };
     const recurring = Boolean(event?.recurrenceRule || event?.recurrenceRules?.length);
     const form = h('form', { class: 'event-form', 'aria-label': event ? t.editEvent : t.newEvent,
-      onsubmit: (e) => { e.preventDefault(); save().catch((x) => { error.textContent = `${t.failed} ${String(x)}`; report(x); }); },
+      onsubmit: (e) => { e.preventDefault(); run(() => this.save(event, f)); },
       onkeydown: (e) => { if (/** @type {KeyboardEvent} */ (e).key === 'Escape') { close(); } } }, [
       h('h2', {}, [event ? t.editEvent : t.newEvent]),
       recurring ? h('p', { class: 'notice' }, [t.wholeSeries]) : null,
-      field('ev-title', t.eventTitle, title),
-      field('ev-start', t.start, from),
-      field('ev-end', t.end, to),
-      field('ev-location', t.location, where),
-      field('ev-description', t.description, text),
-      field('ev-calendar', t.calendar, calendar),
+      field(f.title, t.eventTitle),
+      field(f.from, t.start),
+      field(f.to, t.end),
+      field(f.where, t.location),
+      field(f.text, t.description),
+      field(f.calendar, t.calendar),
       error,
       h('div', { class: 'actions' }, [
         h('button', { type: 'submit', class: 'send' }, [t.save]),
-        event ? h('button', { type: 'button', onclick: () => { remove().catch(report); } }, [t.delete]) : null,
+        event ? h('button', { type: 'button', onclick: () => run(() => this.destroy(event)) }, [t.delete]) : null,
         h('button', { type: 'button', onclick: close }, [t.cancel]),
       ]),
     ]);
     this.form.replaceChildren(form);
-    title.focus();
+    f.title.focus();
+  }
+
+  /**
+   * The form's inputs, filled from `event` or for a new one at `start`.
+   * @param {CalendarEvent | null} event
+   * @param {Date} start
+   */
+  fields(event, start) {
+    const writable = this.calendars.filter((c) => c.myRights?.mayWriteAll !== false);
+    const first = event ? new Date(event.utcStart) : start;
+    const last = event ? new Date(event.utcEnd) : new Date(start.getTime() + 3600 * 1000);
+    const text = h('textarea', { id: 'ev-description', rows: '4' });
+    text.value = event?.description ?? '';
+    const current = event ? Object.keys(event.calendarIds)[0] : undefined;
+    return {
+      title: h('input', { id: 'ev-title', required: true, maxlength: '500', value: event?.title ?? '' }),
+      from: h('input', { id: 'ev-start', type: 'datetime-local', required: true, value: inputValue(first) }),
+      to: h('input', { id: 'ev-end', type: 'datetime-local', required: true, value: inputValue(last) }),
+      where: h('input', { id: 'ev-location', maxlength: '500', value: event ? location(event) : '' }),
+      text,
+      calendar: h('select', { id: 'ev-calendar', disabled: Boolean(event) },
+        writable.map((c) => h('option', { value: c.id, selected: c.id === current }, [c.name]))),
+    };
+  }
+
+  /**
+   * Creates or updates the event from the form (CalendarEvent/set); the refusal's text, if any.
+   * @param {CalendarEvent | null} event
+   * @param {ReturnType<CalendarView['fields']>} f
+   * @returns {Promise<string | null>}
+   */
+  async save(event, f) {
+    const startAt = new Date(f.from.value);
+    const endAt = new Date(f.to.value);
+    if (!(endAt > startAt)) {
+      return t.endBeforeStart;
+    }
+    const props = {
+      title: f.title.value,
+      start: localDateTime(startAt),
+      timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+      duration: duration(endAt.getTime() - startAt.getTime()),
+      showWithoutTime: false,
+      description: f.text.value,
+      locations: f.where.value.trim() ? { l1: { '@type': 'Location', name: f.where.value.trim() } } : null,
+    };
+    const args = event
+      ? { update: { [event.id]: props } }
+      : { create: { n: { '@type': 'Event', calendarIds: { [f.calendar.value]: true },
+        ...Object.fromEntries(Object.entries(props).filter(([, v]) => v !== null && v !== '')) } } };
+    const r = await this.jmap.call([['CalendarEvent/set', { accountId: this.accountId, ...args }, 's']]);
+    const refused = r.s.notCreated?.n ?? (event ? r.s.notUpdated?.[event.id] : null);
+    return refused ? refused.description ?? refused.type : null;
+  }
+
+  /**
+   * Deletes the event (CalendarEvent/set destroy); the refusal's text, if any.
+   * @param {CalendarEvent} event
+   * @returns {Promise<string | null>}
+   */
+  async destroy(event) {
+    const r = await this.jmap.call([['CalendarEvent/set', { accountId: this.accountId, destroy: [event.id] }, 's']]);
+    const refused = r.s.notDestroyed?.[event.id];
+    return refused ? refused.description ?? refused.type : null;
   }
 }
