@@ -4,6 +4,8 @@
 export const MAIL = 'urn:ietf:params:jmap:mail';
 const CORE = 'urn:ietf:params:jmap:core';
 const SUBMISSION = 'urn:ietf:params:jmap:submission';
+export const CALENDARS = 'urn:ietf:params:jmap:calendars';
+export const CONTACTS = 'urn:ietf:params:jmap:contacts';
 const CSRF_HEADER = 'X-Relais-CSRF';
 
 /** The session ended (or never was): the page shows the login form. */
@@ -58,11 +60,18 @@ export async function logout() {
   csrf = '';
 }
 
-/** A JMAP client of the session's mail account. */
+/**
+ * A JMAP client of the session's mail account (`accountId`) and of its primary calendars and
+ * contacts accounts (`accounts`, by capability; absent when the server offers none).
+ */
 export class Jmap {
-  /** @param {string} accountId */
-  constructor(accountId) {
+  /**
+   * @param {string} accountId
+   * @param {Record<string, string>} [accounts]
+   */
+  constructor(accountId, accounts = {}) {
     this.accountId = accountId;
+    this.accounts = accounts;
   }
 
   /** @returns {Promise<Jmap>} */
@@ -80,7 +89,7 @@ export class Jmap {
     if (!account) {
       throw new Error('no mail account');
     }
-    return new Jmap(account);
+    return new Jmap(account, session.primaryAccounts);
   }
 
   /**
@@ -95,7 +104,7 @@ export class Jmap {
       method: 'POST',
       credentials: 'same-origin',
       headers: { 'Content-Type': 'application/json', [CSRF_HEADER]: csrf },
-      body: JSON.stringify({ using: [CORE, MAIL, SUBMISSION], methodCalls: calls }),
+      body: JSON.stringify({ using: [CORE, MAIL, SUBMISSION, CALENDARS, CONTACTS], methodCalls: calls }),
     });
     if (r.status === 401) {
       throw new Unauthorized();
@@ -119,15 +128,18 @@ export class Jmap {
   }
 
   /**
-   * Follows the account's state changes (RFC 8620 §7.3): `onChange` gets the new states.
+   * Follows an account's state changes (RFC 8620 §7.3) of the given types: `onChange` gets the
+   * new states.
    * @param {(states: Record<string, string>) => void} onChange
+   * @param {string[]} [types]
+   * @param {string} [accountId] the mail account unless another is named
    * @returns {EventSource}
    */
-  follow(onChange) {
-    const source = new EventSource('/jmap/eventsource?types=Email,Mailbox&closeafter=no&ping=60');
+  follow(onChange, types = ['Email', 'Mailbox'], accountId = this.accountId) {
+    const source = new EventSource(`/jmap/eventsource?types=${types.join(',')}&closeafter=no&ping=60`);
     source.addEventListener('state', (e) => {
       const change = JSON.parse(/** @type {MessageEvent} */ (e).data);
-      const states = change.changed?.[this.accountId];
+      const states = change.changed?.[accountId];
       if (states) {
         onChange(states);
       }

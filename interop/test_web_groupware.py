@@ -1,0 +1,169 @@
+"""The web client's calendar and contacts end to end in a real browser (issue 16): Debian's
+headless Chromium driven by playwright-core (interop/web/groupware.cjs, run with node, the
+browser in Europe/Berlin) against the real binary over HTTPS, checked over CalDAV (the `caldav`
+library, `icalendar`) and CardDAV (a PROPFIND of the address book and GETs of its vCards).
+
+In the week view the browser clicks the empty slot at 10:00 on Monday, which pre-fills the form,
+and saves an event until 11:30 with a location: CalDAV finds it with that start and end in
+Europe/Berlin. A daily event (three occurrences) PUT over CalDAV then appears in the week view
+without reload (push; the server does not expand, the page does). The browser moves the event to
+14:00–15:00 and renames it — seen over CalDAV —, shows the month view, hides and shows the
+calendar, and deletes the event — gone over CalDAV. In Contacts (reached by the tab list's arrow
+key) it creates a card — its vCard over CardDAV has the name, e-mail, phone and organization —,
+sees a vCard PUT over CardDAV appear without reload, finds the card by a search and deletes it —
+gone over CardDAV. Screenshots go to the test's temporary directory.
+
+Skipped without chromium or the npm packages, as interop/test_web.py is.
+"""
+
+import datetime
+import os
+import subprocess
+import threading
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import caldav
+import icalendar
+import pytest
+import requests
+import urllib3
+import vobject
+
+from test_web import node_modules
+
+pytestmark = pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
+urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+
+DOMAIN = "example.test"
+ANN, ANN_PW = f"ann@{DOMAIN}", "correct horse battery"
+SCRIPT = Path(__file__).parent / "web" / "groupware.cjs"
+STEP_TIMEOUT = 30
+BERLIN = ZoneInfo("Europe/Berlin")
+
+GRACE = ("BEGIN:VCARD\r\nVERSION:4.0\r\nUID:grace-hopper\r\nFN:Grace Hopper\r\nN:Hopper;Grace;;;\r\n"
+         "EMAIL:grace@navy.example\r\nEND:VCARD\r\n")
+
+
+def standup(monday: datetime.date) -> str:
+    start = datetime.datetime.combine(monday, datetime.time(8), tzinfo=datetime.timezone.utc)
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//interop//web//EN\r\nBEGIN:VEVENT\r\n"
+            f"UID:web-standup-1\r\nDTSTAMP:20261201T080000Z\r\nDTSTART:{start:%Y%m%dT%H%M%SZ}\r\n"
+            "DURATION:PT15M\r\nRRULE:FREQ=DAILY;COUNT=3\r\nSUMMARY:Pushed standup\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+def calendar(server):
+    client = caldav.DAVClient(url=server.https_url + "/dav/", username=ANN, password=ANN_PW, ssl_verify_cert=False)
+    return client.principal().calendar(name="Calendar")
+
+
+def events_by_summary(server) -> dict[str, icalendar.Event]:
+    out = {}
+    for e in calendar(server).events():
+        for comp in icalendar.Calendar.from_ical(e.data).walk("VEVENT"):
+            out[str(comp["SUMMARY"])] = comp
+    return out
+
+
+def check_event(server, summary, start, end):
+    """The event over CalDAV, its start and end the given local times in Europe/Berlin."""
+    seen = events_by_summary(server).get(summary)
+    assert seen is not None, f"{summary!r} not over CalDAV: {list(events_by_summary(server))}"
+    dtstart = seen["DTSTART"].dt
+    dtend = seen["DTEND"].dt if "DTEND" in seen else dtstart + seen["DURATION"].dt
+    assert dtstart == start and dtend == end, (dtstart, dtend, start, end)
+    return seen
+
+
+def dav() -> requests.Session:
+    s = requests.Session()
+    s.verify, s.trust_env, s.auth = False, False, (ANN, ANN_PW)
+    return s
+
+
+def vcards(server) -> list[vobject.base.Component]:
+    """Every vCard of Ann's default address book, over CardDAV (PROPFIND, then a GET of each)."""
+    book = f"{server.https_url}/dav/addressbooks/{ANN}/Contacts/"
+    s = dav()
+    r = s.request("PROPFIND", book, headers={"Depth": "1"}, timeout=30,
+                  data='<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/></d:prop></d:propfind>')
+    assert r.status_code == 207, r.text
+    hrefs = [h.text for h in ET.fromstring(r.content).iter("{DAV:}href") if h.text.endswith(".vcf")]
+    out = []
+    for href in hrefs:
+        got = s.get(server.https_url + href, timeout=30)
+        assert got.status_code == 200 and got.headers["Content-Type"].startswith("text/vcard"), got.text
+        out.append(vobject.readOne(got.text))
+    return out
+
+
+def ada(server):
+    return [c for c in vcards(server) if "Lovelace" in c.fn.value]
+
+
+def check(server, step, words):
+    if step == "event-created":
+        day = datetime.date.fromisoformat(words[0])
+        at = lambda h, m=0: datetime.datetime.combine(day, datetime.time(h, m), tzinfo=BERLIN)  # noqa: E731
+        seen = check_event(server, "Design review", at(10), at(11, 30))
+        assert str(seen["LOCATION"]) == "Room 4" and str(seen["DESCRIPTION"]) == "The agenda.", seen
+        calendar(server).save_event(standup(day))
+    elif step == "event-edited":
+        day = datetime.date.fromisoformat(words[0])
+        at = lambda h: datetime.datetime.combine(day, datetime.time(h), tzinfo=BERLIN)  # noqa: E731
+        check_event(server, "Design review (moved)", at(14), at(15))
+        assert "Design review" not in events_by_summary(server)
+    elif step == "event-deleted":
+        assert set(events_by_summary(server)) == {"Pushed standup"}
+    elif step == "contact-created":
+        [card] = ada(server)
+        assert card.n.value.given == "Ada" and card.n.value.family == "Lovelace"
+        assert card.email.value == "ada@analytical.example" and card.tel.value == "+44 20 7946 0000"
+        assert card.org.value == ["Analytical Engines"], card.org.value
+        book = f"{server.https_url}/dav/addressbooks/{ANN}/Contacts/grace.vcf"
+        put = dav().put(book, data=GRACE.encode(), headers={"Content-Type": "text/vcard"}, timeout=30)
+        assert put.status_code == 201, put.text
+    elif step == "contact-deleted":
+        assert ada(server) == [] and [c.fn.value for c in vcards(server)] == ["Grace Hopper"]
+
+
+def test_calendar_and_contacts_in_chromium(relais_factory, tmp_path):
+    modules = node_modules()
+    if modules is None:
+        pytest.skip("chromium or the web client's npm packages are not installed (scripts/test installs them)")
+    server = relais_factory(listeners=[])
+    server.admin("domain", "add", DOMAIN)
+    server.admin("user", "add", ANN, "--password", ANN_PW, "--name", "Ann Example")
+    server.start()
+
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    env = {**os.environ, "NODE_PATH": str(modules), "RELAIS_URL": server.https_url,
+           "RELAIS_USER": ANN, "RELAIS_PASSWORD": ANN_PW, "RELAIS_SCREENSHOTS": str(shots)}
+    proc = subprocess.Popen(["node", str(SCRIPT)], env=env, text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    watchdog = threading.Timer(STEP_TIMEOUT * 4, proc.kill)
+    watchdog.start()
+    steps = []
+    started = time.monotonic()
+    try:
+        for line in proc.stdout:
+            if not line.startswith("STEP "):
+                continue
+            step, *words = line.split()[1:]
+            steps.append(step)
+            check(server, step, words)
+            proc.stdin.write("ok\n")
+            proc.stdin.flush()
+        code = proc.wait(timeout=STEP_TIMEOUT)
+    finally:
+        watchdog.cancel()
+        proc.kill()
+        stderr = proc.stderr.read()
+    assert code == 0, f"groupware.cjs failed after steps {steps}:\n{stderr}"
+    assert steps == ["event-created", "event-pushed", "event-edited", "event-deleted",
+                     "contact-created", "contact-pushed", "contact-searched", "contact-deleted"]
+    assert {p.name for p in shots.iterdir()} >= {"calendar-week.png", "calendar-month.png", "contact.png"}
+    print(f"browser session: {time.monotonic() - started:.1f} s")

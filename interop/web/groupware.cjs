@@ -1,0 +1,167 @@
+// The web client's calendar and contacts end to end in Debian's headless Chromium, driven by
+// playwright-core. Run by interop/test_web_groupware.py, which starts the server and checks over
+// CalDAV and CardDAV what the page did: this script prints a step's name (and what the test needs
+// to check it) when the page has done it and waits for `ok` on stdin before going on.
+//
+//   RELAIS_URL=https://127.0.0.1:PORT RELAIS_USER=… RELAIS_PASSWORD=… \
+//   NODE_PATH=…/node_modules node interop/web/groupware.cjs
+//
+// The browser runs in Europe/Berlin (the page shows and writes times in the browser's zone).
+// Screenshots go to RELAIS_SCREENSHOTS when it is set.
+
+'use strict';
+
+const path = require('node:path');
+const readline = require('node:readline');
+const { chromium } = require('playwright-core');
+
+const url = process.env.RELAIS_URL;
+const user = process.env.RELAIS_USER;
+const password = process.env.RELAIS_PASSWORD;
+const shots = process.env.RELAIS_SCREENSHOTS;
+const TIMEOUT = 15000;
+
+const lines = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+
+/** Tells the test a step is done (with words for it to check) and waits for its go-ahead. */
+async function step(name, ...words) {
+  console.log(`STEP ${[name, ...words].join(' ')}`);
+  const { value, done } = await lines.next();
+  if (done || value.trim() !== 'ok') {
+    throw new Error(`after ${name}: the test said ${JSON.stringify(value)}`);
+  }
+}
+
+function check(condition, what) {
+  if (!condition) {
+    throw new Error(`failed: ${what}`);
+  }
+}
+
+async function screenshot(page, name) {
+  if (shots) {
+    await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+  }
+}
+
+/** The view's event buttons titled `title`. */
+function events(page, title) {
+  return page.locator('button.event', { has: page.locator('.event-title', { hasText: title }) });
+}
+
+/** Create from an empty slot (10:00 on the week's Monday), edit, see a CalDAV PUT pushed, delete. */
+async function calendar(page) {
+  await page.getByRole('tab', { name: 'Calendar' }).click();
+  await page.getByRole('button', { name: 'Week', exact: true }).waitFor();
+  const monday = page.locator('.day-column').first();
+  await monday.waitFor();
+  const [width, height] = await monday.evaluate((el) => [el.clientWidth, el.clientHeight]);
+  await monday.click({ position: { x: width / 2, y: height * 10.25 / 24 } });
+  const start = page.getByLabel('Start', { exact: true });
+  const prefilled = await start.inputValue();
+  check(prefilled.endsWith('T10:00'), `the empty slot pre-fills 10:00: ${prefilled} (${width}x${height})`);
+  const day = prefilled.slice(0, 10);
+  await page.getByLabel('Title', { exact: true }).fill('Design review');
+  await page.getByLabel('End', { exact: true }).fill(`${day}T11:30`);
+  await page.getByLabel('Location', { exact: true }).fill('Room 4');
+  await page.getByLabel('Description', { exact: true }).fill('The agenda.');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await events(page, 'Design review').waitFor();
+  await screenshot(page, 'calendar-week');
+  await step('event-created', day);
+
+  // A daily event PUT over CalDAV (three days from Monday) appears without reload.
+  await events(page, 'Pushed standup').nth(2).waitFor();
+  check(await events(page, 'Pushed standup').count() === 3, 'three occurrences of the daily event');
+  await step('event-pushed');
+
+  await events(page, 'Design review').click();
+  await page.getByLabel('Title', { exact: true }).fill('Design review (moved)');
+  await page.getByLabel('Start', { exact: true }).fill(`${day}T14:00`);
+  await page.getByLabel('End', { exact: true }).fill(`${day}T15:00`);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await events(page, 'Design review (moved)').waitFor();
+  await step('event-edited', day);
+
+  // The month view, and a calendar hidden and shown again by its toggle.
+  await page.getByRole('button', { name: 'Month', exact: true }).click();
+  await page.locator('.cal-grid.month').waitFor();
+  await events(page, 'Design review (moved)').waitFor();
+  await screenshot(page, 'calendar-month');
+  const toggle = page.getByRole('checkbox', { name: 'Calendar' });
+  await toggle.uncheck();
+  check(await events(page, 'Design review').count() === 0, 'a hidden calendar shows no event');
+  await toggle.check();
+  await events(page, 'Design review (moved)').waitFor();
+  await page.getByRole('button', { name: 'Next', exact: true }).click();
+  await page.getByRole('button', { name: 'Today', exact: true }).click();
+  await page.getByRole('button', { name: 'Week', exact: true }).click();
+
+  await events(page, 'Design review (moved)').click();
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await events(page, 'Design review').first().waitFor({ state: 'detached' });
+  await step('event-deleted');
+}
+
+/** Create a card, see one PUT over CardDAV pushed, search, delete. */
+async function contacts(page) {
+  const tab = page.getByRole('tab', { name: 'Contacts' });
+  await tab.focus();
+  await page.keyboard.press('ArrowRight');
+  check(await tab.getAttribute('aria-selected') === 'true', 'the arrow key moves to Contacts');
+  await page.getByRole('button', { name: 'New contact' }).click();
+  await page.getByLabel('Given name', { exact: true }).fill('Ada');
+  await page.getByLabel('Surname', { exact: true }).fill('Lovelace');
+  await page.getByLabel('Email addresses', { exact: true }).fill('ada@analytical.example');
+  await page.getByLabel('Phone numbers', { exact: true }).fill('+44 20 7946 0000');
+  await page.getByLabel('Organization', { exact: true }).fill('Analytical Engines');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.locator('h2.card-title', { hasText: 'Ada Lovelace' }).waitFor();
+  await screenshot(page, 'contact');
+  await step('contact-created');
+
+  await page.locator('li.card-entry', { hasText: 'Grace Hopper' }).waitFor();
+  await step('contact-pushed');
+
+  const search = page.getByRole('searchbox', { name: 'Search contacts' });
+  await search.fill('lovelace');
+  await search.press('Enter');
+  await page.locator('.status', { hasText: '1 found' }).waitFor();
+  check(await page.locator('li.card-entry').count() === 1, 'the search finds Ada alone');
+  await step('contact-searched');
+
+  await page.locator('li.card-entry', { hasText: 'Ada Lovelace' }).click();
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await page.locator('li.card-entry', { hasText: 'Ada Lovelace' }).waitFor({ state: 'detached' });
+  await step('contact-deleted');
+}
+
+async function main() {
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu'] });
+  try {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, timezoneId: 'Europe/Berlin',
+      viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(TIMEOUT);
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(url);
+    await page.getByLabel('Email address', { exact: true }).fill(user);
+    await page.getByLabel('Password', { exact: true }).fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('tab', { name: 'Mail' }).waitFor();
+    // Signed in (the page's /web/session before it is a 401): from here, no console error either.
+    page.on('console', (m) => { if (m.type() === 'error') { errors.push(m.text()); } });
+    await calendar(page);
+    await contacts(page);
+    check(errors.length === 0, `no error in the page: ${errors.join('; ')}`);
+  } finally {
+    await browser.close();
+  }
+}
+
+main().then(() => process.exit(0), (e) => {
+  console.error(e);
+  process.exit(1);
+});
