@@ -427,6 +427,7 @@ impl WriteTx<'_> {
         Ok(())
     }
 
+    /// Revokes an app password; the account's web sessions end with it.
     pub fn revoke_app_password(&mut self, principal: AccountId, name: &str) -> Result<()> {
         if self
             .conn()
@@ -436,6 +437,9 @@ impl WriteTx<'_> {
             return Err(Error::NotFound(format!("app password {name:?}")));
         }
         self.log_directory(principal.0, ChangeKind::Updated)?;
+        // As every other session of the account ends (`relais_directory::CredentialWatch`):
+        // which credential a web login used is not known, and it may have been this one.
+        self.close_web_sessions(principal)?;
         Ok(())
     }
 

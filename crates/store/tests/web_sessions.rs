@@ -106,7 +106,7 @@ async fn racing_logins_keep_the_bound(f: Fresh) {
 }
 on_both_backends!(race, racing_logins_keep_the_bound);
 
-async fn password_change_and_removal_end_sessions(f: Fresh) {
+async fn credential_changes_and_removal_end_sessions(f: Fresh) {
     let store = &f.store;
     let (ann, bob) = (principal(store, "ann").await, principal(store, "bob").await);
     assert!(open(store, "a0", ann, T0).await && open(store, "a1", ann, T0).await && open(store, "b0", bob, T0).await);
@@ -117,10 +117,16 @@ async fn password_change_and_removal_end_sessions(f: Fresh) {
     assert!(open(store, "a2", ann, T0).await);
     store.write(move |tx| tx.set_secret(ann, None)).await.unwrap();
     assert_eq!(count(store, Some(ann)).await, 0);
+    // Revoking an app password ends them: the web login may have used it.
+    store.write(move |tx| tx.set_secret(ann, Some("again"))).await.unwrap();
+    store.write(move |tx| tx.add_app_password(ann, "phone", "$argon2id$x")).await.unwrap();
+    assert!(open(store, "a3", ann, T0).await);
+    store.write(move |tx| tx.revoke_app_password(ann, "phone")).await.unwrap();
+    assert_eq!(count(store, Some(ann)).await, 0);
     store.write(move |tx| tx.remove_principal(bob)).await.unwrap();
     assert_eq!(count(store, None).await, 0);
 }
-on_both_backends!(credentials, password_change_and_removal_end_sessions);
+on_both_backends!(credentials, credential_changes_and_removal_end_sessions);
 
 async fn purge_deletes_ended_sessions(f: Fresh) {
     let store = &f.store;
