@@ -189,6 +189,8 @@ def test_web_client_in_chromium(relais_factory, pixel, tmp_path):
             f'<p>Visible HTML text</p><script>parent.pwned = 1</script>'
             f'<img src="x" onerror="parent.pwned = 2"><a href="javascript:parent.pwned = 3">link</a>'
             f'<a href=" JaVaScRiPt:parent.pwned = 4">link2</a>'
+            f'<a href="https://example.test/page" target="_self" rel="opener">web link</a>'
+            f'<p style="background: \\75rl({remote}/escaped.png)">escaped</p>'
             f'<svg onload="parent.pwned = 5"><script>parent.pwned = 6</script></svg>'
             f'<iframe src="{remote}/iframe" srcdoc="<script>parent.parent.pwned = 7</script>"></iframe>'
             f'<img src="{remote}/tracker.png" alt="remote"><img srcset="{remote}/srcset.png 1x" alt="set">'

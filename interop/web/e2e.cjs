@@ -227,8 +227,12 @@ async function main() {
     check(await frame.locator(head).count() === 0, 'nothing in the head but the style sheets');
     check(await frame.locator('head style').count() === 1, 'the message\'s style sheet');
     check(await body.locator('[onerror], [onclick], [onload], [srcdoc], [srcset]').count() === 0, 'no handlers');
-    check(await body.locator('a').count() === 2, 'both links kept');
-    check(await body.locator('a[href]').count() === 0, 'the javascript: links have no target');
+    check(await body.locator('a').count() === 3, 'every link kept');
+    check(await body.locator('a[href]').count() === 1, 'the javascript: links have no target');
+    const web = body.locator('a[href^="https:"]');
+    check(await web.getAttribute('target') === '_blank', 'a web link opens outside the frame, whatever it said');
+    check(await web.getAttribute('rel') === 'noopener noreferrer', 'and gives the page no opener');
+    check(await body.locator('[style*="75rl"]').count() === 0, 'no CSS image spelt with escapes');
     check(await body.locator('[style*="url"]').count() === 0, 'no CSS image');
     check(await body.locator('img[src^="http"]').count() === 0, 'the remote image has no source');
     check(await page.evaluate(() => !('pwned' in window)), 'nothing ran in the page');

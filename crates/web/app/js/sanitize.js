@@ -29,7 +29,23 @@ const ATTRIBUTES = new Set([
 ]);
 
 const REMOTE = /^\s*(https?:)?\/\//i;
-const CSS_REMOTE = /url\s*\(|@import|image-set\s*\(/i;
+const CSS_REMOTE_TOKENS = /url\s*\(|@import|image-set\s*\(/i;
+
+/**
+ * Whether CSS text can fetch something: `url(`, `@import`, `image-set(`, also when spelt with
+ * CSS escapes (`\75rl(`), which the browser reads as the letters they stand for.
+ * @param {string} css
+ * @returns {boolean}
+ */
+function cssFetches(css) {
+  const unescaped = css
+    .replace(/\\([0-9a-f]{1,6})[ \t\n\r\f]?/gi, (_, hex) => {
+      const code = parseInt(hex, 16);
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : '\ufffd';
+    })
+    .replace(/\\(.)/g, '$1');
+  return CSS_REMOTE_TOKENS.test(unescaped);
+}
 
 /**
  * @typedef {{ nodes: Node[], styles: string[], remote: boolean }} Clean
@@ -46,7 +62,7 @@ export function sanitize(html, allowRemote) {
   const doc = new DOMParser().parseFromString(html, 'text/html');
   const clean = { nodes: /** @type {Node[]} */ ([]), styles: /** @type {string[]} */ ([]), remote: false };
   for (const style of doc.querySelectorAll('style')) {
-    if (CSS_REMOTE.test(style.textContent ?? '')) {
+    if (cssFetches(style.textContent ?? '')) {
       clean.remote = true;
     }
     clean.styles.push(style.textContent ?? '');
@@ -95,13 +111,12 @@ function cleanChildren(parent, clean, allowRemote) {
  * @param {boolean} allowRemote
  */
 function cleanAttributes(el, clean, allowRemote) {
+  let link = false;
   for (const { name, value } of [...el.attributes]) {
     const lower = name.toLowerCase();
     if (lower === 'href' && el.localName === 'a') {
-      if (/^\s*(https?:|mailto:)/i.test(value)) {
-        el.setAttribute('target', '_blank');
-        el.setAttribute('rel', 'noopener noreferrer');
-      } else {
+      link = /^\s*(https?:|mailto:)/i.test(value);
+      if (!link) {
         el.removeAttribute(name);
       }
     } else if (lower === 'src' && el.localName === 'img') {
@@ -114,12 +129,17 @@ function cleanAttributes(el, clean, allowRemote) {
         el.removeAttribute(name);
       }
     } else if (lower === 'style' || lower === 'background') {
-      if (CSS_REMOTE.test(value) || lower === 'background') {
+      if (lower === 'background' || cssFetches(value)) {
         clean.remote = true;
         el.removeAttribute(name);
       }
     } else if (!ATTRIBUTES.has(lower)) {
-      el.removeAttribute(name);
+      el.removeAttribute(name); // `target` and `rel` among them: set below, after every attribute
     }
+  }
+  if (link) {
+    // A link opens outside the reading pane, never inside the frame, whatever the mail said.
+    el.setAttribute('target', '_blank');
+    el.setAttribute('rel', 'noopener noreferrer');
   }
 }
