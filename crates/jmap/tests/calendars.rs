@@ -170,7 +170,7 @@ async fn calendar_set(f: Fresh) {
     assert_eq!(bad["notCreated"]["k"]["type"], "invalidProperties");
     assert_eq!(bad["notCreated"]["l"]["properties"], json!(["name"]), "255 octets at most");
     assert_eq!(bad["notCreated"]["m"]["properties"], json!(["myRights"]));
-    assert_eq!(bad["notCreated"]["n"]["type"], "forbidden", "sharing is DAV ACL's or IMAP SETACL's");
+    assert_eq!(bad["notCreated"]["n"]["properties"], json!(["shareWith"]), "a2 is no principal id: {bad}");
     assert_eq!(bad["notCreated"]["o"]["properties"], json!(["isVisible"]));
     assert_eq!(bad["notUpdated"][&id]["type"], "invalidProperties");
     assert_eq!(bad["oldState"], bad["newState"], "nothing written");
