@@ -546,9 +546,10 @@ async fn shared(f: Fresh) {
 }
 on_both_backends!(shared_on, shared);
 
-/// An event with participants is scheduled as a CalDAV PUT's is (RFC 6638 implicit
-/// scheduling through `Groupware::put`): Bob, a local attendee, finds it in his calendar, not
-/// made there (isOrigin false), needing his action; Ann destroying it cancels his copy.
+/// With sendSchedulingMessages (draft-ietf-jmap-calendars §5.8) an event with participants is
+/// scheduled as a CalDAV PUT's is (RFC 6638 implicit scheduling through `Groupware::put`): Bob,
+/// a local attendee, finds it in his calendar, not made there (isOrigin false), needing his
+/// action; Ann destroying it cancels his copy. Without it (the default, false) nobody is told.
 async fn scheduled(f: Fresh) {
     let w = world(&f).await;
     let (a, b) = (acc(&w.ann), acc(&w.bob));
@@ -563,7 +564,25 @@ async fn scheduled(f: Fresh) {
                 "roles": {"attendee": true}, "participationStatus": "needs-action", "expectReply": true},
         },
     });
-    let id = w.event(&w.ann, &default, meeting).await;
+    let mut held = meeting.clone();
+    held["uid"] = json!("jmap-meeting-0");
+    let held = w.event(&w.ann, &default, held).await;
+    let q = w.one(&w.bob, "CalendarEvent/query", json!({"accountId": b, "filter": {"uid": "jmap-meeting-0"}})).await;
+    assert_eq!(q["ids"], json!([]), "no sendSchedulingMessages: Bob is not invited: {q}");
+    let r = w
+        .one(&w.ann, "CalendarEvent/set", json!({"accountId": a, "sendSchedulingMessages": false, "destroy": [&held]}))
+        .await;
+    assert_eq!(r["destroyed"], json!([&held]), "{r}");
+    let mut scheduled = meeting.clone();
+    scheduled["calendarIds"] = json!({ &default: true });
+    let r = w
+        .one(
+            &w.ann,
+            "CalendarEvent/set",
+            json!({"accountId": a, "sendSchedulingMessages": true, "create": {"k": scheduled}}),
+        )
+        .await;
+    let id = r["created"]["k"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
     let q = w.one(&w.bob, "CalendarEvent/query", json!({"accountId": b, "filter": {"uid": "jmap-meeting-1"}})).await;
     let theirs = q["ids"][0].as_str().unwrap_or_else(|| panic!("Bob was invited: {q}")).to_owned();
     let g = w.one(&w.bob, "CalendarEvent/get", json!({"accountId": b, "ids": [&theirs]})).await;
@@ -596,7 +615,19 @@ async fn scheduled(f: Fresh) {
     let g = w.one(&w.bob, "CalendarEvent/get", reduced).await;
     assert_eq!(g["list"][0]["participants"].as_object().map(|p| p.len()), Some(2), "the owner and Bob: {g}");
 
-    let r = w.one(&w.ann, "CalendarEvent/set", json!({"accountId": a, "destroy": [&id]})).await;
+    // A change without sendSchedulingMessages stays Ann's: Bob's copy keeps the title.
+    let r = w.one(&w.ann, "CalendarEvent/set", json!({"accountId": a, "update": {&id: {"title": "Moved"}}})).await;
+    assert!(updated(&r, &id), "{r}");
+    let g =
+        w.one(&w.bob, "CalendarEvent/get", json!({"accountId": b, "ids": [&theirs], "properties": ["title"]})).await;
+    assert_eq!(g["list"][0]["title"], "Design review", "{g}");
+    let r = w
+        .one(&w.ann, "CalendarEvent/set", json!({"accountId": a, "sendSchedulingMessages": "yes", "destroy": [&id]}))
+        .await;
+    assert_eq!(r["type"], "invalidArguments", "{r}");
+    let r = w
+        .one(&w.ann, "CalendarEvent/set", json!({"accountId": a, "sendSchedulingMessages": true, "destroy": [&id]}))
+        .await;
     assert_eq!(r["destroyed"], json!([&id]), "{r}");
     let q = w.one(&w.bob, "CalendarEvent/query", json!({"accountId": b, "filter": {"uid": "jmap-meeting-1"}})).await;
     assert_eq!(q["ids"], json!([]), "cancelled: {q}");
