@@ -634,6 +634,63 @@ async fn scheduled(f: Fresh) {
 }
 on_both_backends!(scheduled_on, scheduled);
 
+/// draft-ietf-jmap-calendars §3.1 Principal/getAvailability: Ann's busy time as Bob sees it —
+/// the groupware's free/busy of her default calendar, tentative apart, transparent events not
+/// busy, no event shown — and the method's errors.
+async fn availability(f: Fresh) {
+    let w = world(&f).await;
+    let b = acc(&w.bob);
+    let default = cal(&w.default_calendar(&w.ann).await);
+    let event = |title: &str, start: &str, extra: Value| {
+        let mut e =
+            json!({"@type": "Event", "title": title, "start": start, "timeZone": "Etc/UTC", "duration": "PT1H"});
+        e.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        e
+    };
+    w.event(&w.ann, &default, event("Review", "2026-12-08T09:00:00", json!({}))).await;
+    w.event(&w.ann, &default, event("Overlap", "2026-12-08T09:30:00", json!({}))).await;
+    w.event(&w.ann, &default, event("Maybe", "2026-12-09T14:00:00", json!({"status": "tentative"}))).await;
+    w.event(&w.ann, &default, event("Free", "2026-12-10T14:00:00", json!({"freeBusyStatus": "free"}))).await;
+    w.event(&w.ann, &default, event("Later", "2027-03-01T14:00:00", json!({}))).await;
+    let ask = |id: String, start: &str, end: &str| json!({"accountId": b, "id": id, "utcStart": start, "utcEnd": end, "showDetails": true});
+    let ann = format!("p{}", w.ann.id.0);
+    let r = w
+        .one(&w.bob, "Principal/getAvailability", ask(ann.clone(), "2026-12-07T00:00:00Z", "2026-12-14T00:00:00Z"))
+        .await;
+    assert_eq!(
+        r["list"],
+        json!([
+            {"utcStart": "2026-12-08T09:00:00Z", "utcEnd": "2026-12-08T10:30:00Z", "busyStatus": "confirmed", "event": null},
+            {"utcStart": "2026-12-09T14:00:00Z", "utcEnd": "2026-12-09T15:00:00Z", "busyStatus": "tentative", "event": null},
+        ]),
+        "{r}"
+    );
+    // Cut at the range.
+    let r = w
+        .one(&w.bob, "Principal/getAvailability", ask(ann.clone(), "2026-12-08T09:15:00Z", "2026-12-08T09:45:00Z"))
+        .await;
+    assert_eq!(r["list"][0]["utcStart"], "2026-12-08T09:15:00Z", "{r}");
+    assert_eq!(r["list"][0]["utcEnd"], "2026-12-08T09:45:00Z");
+    // Errors: unknown principal, a range too long, a range backwards, missing arguments.
+    let cases = [
+        (ask("p999999".into(), "2026-12-07T00:00:00Z", "2026-12-14T00:00:00Z"), "notFound"),
+        (ask("x".into(), "2026-12-07T00:00:00Z", "2026-12-14T00:00:00Z"), "notFound"),
+        (ask(ann.clone(), "2026-12-07T00:00:00Z", "2027-06-01T00:00:00Z"), "tooLarge"),
+        (ask(ann.clone(), "2026-12-14T00:00:00Z", "2026-12-07T00:00:00Z"), "invalidArguments"),
+        (ask(ann.clone(), "yesterday", "2026-12-07T00:00:00Z"), "invalidArguments"),
+        (json!({"accountId": b, "id": ann}), "invalidArguments"),
+        (
+            json!({"accountId": "a999999", "id": ann, "utcStart": "2026-12-07T00:00:00Z", "utcEnd": "2026-12-08T00:00:00Z"}),
+            "accountNotFound",
+        ),
+    ];
+    for (args, kind) in cases {
+        let r = w.one(&w.bob, "Principal/getAvailability", args.clone()).await;
+        assert_eq!(r["type"], kind, "{args}: {r}");
+    }
+}
+on_both_backends!(availability_on, availability);
+
 /// RFC 8620 §7.3: an EventSource following Calendar and CalendarEvent is woken by an event
 /// written over CalDAV, with the state CalendarEvent/get then answers.
 async fn pushed(f: Fresh) {
