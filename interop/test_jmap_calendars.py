@@ -6,7 +6,7 @@ stays; Bob's calendar and event ids are not found in Ann's account, nor his acco
 calendar Ann shares with Bob by DAV ACL shows in his session with its rights, readable, not
 writable; an event with Bob as attendee made over JMAP with sendSchedulingMessages reaches his
 calendar as a CalDAV PUT's would, and without it (the draft's default, false) reaches nobody;
-bad input is refused with the standard errors. JMAP is spoken with plain HTTP (requests)
+Bob reads Ann's busy time with Principal/getAvailability; bad input is refused with the standard errors. JMAP is spoken with plain HTTP (requests)
 as any client would.
 """
 
@@ -213,6 +213,22 @@ def test_without_send_scheduling_messages_the_attendee_receives_nothing(server):
                                           "update": {mine: {"title": "Renamed quietly"}}})
     assert mine in r["updated"], r
     assert str(caldav_events(server, BOB)["jmap-invite-1"]["SUMMARY"]) == "Design review"
+
+
+def test_bob_reads_anns_availability(server):
+    acc = account(server)
+    cal = default_calendar(server, acc)
+    made = one(server, "CalendarEvent/set", {"accountId": acc, "create": {"b": {
+        "@type": "Event", "calendarIds": {cal: True}, "title": "Busy", "start": "2027-01-12T10:00:00",
+        "timeZone": "Europe/Paris", "duration": "PT2H"}}})
+    assert "b" in made["created"], made
+    ann = jmap_session(server)["accounts"][acc]["accountCapabilities"]["urn:ietf:params:jmap:principals:owner"]
+    args = {"accountId": account(server, BOB), "id": ann["principalId"],
+            "utcStart": "2027-01-12T00:00:00Z", "utcEnd": "2027-01-13T00:00:00Z"}
+    r = one(server, "Principal/getAvailability", args, BOB)
+    assert r["list"] == [{"utcStart": "2027-01-12T09:00:00Z", "utcEnd": "2027-01-12T11:00:00Z",
+                          "busyStatus": "confirmed", "event": None}], r
+    assert one(server, "Principal/getAvailability", dict(args, utcEnd="2028-01-01T00:00:00Z"), BOB)["type"] == "tooLarge"
 
 
 def test_bad_input_is_refused_with_standard_errors(server):

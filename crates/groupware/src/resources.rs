@@ -27,7 +27,7 @@ pub enum Scheduling {
     /// the organizer, iMIP to others ([`Groupware::put`], [`Groupware::delete`]).
     Implicit,
     /// Nobody told: the change stays in the account's own copy (JMAP CalendarEvent/set without
-    /// sendSchedulingMessages, draft-ietf-jmap-calendars §5.8 — what RFC 6638 §7.1's
+    /// sendSchedulingMessages of draft-ietf-jmap-calendars — what RFC 6638 §7.1's
     /// SCHEDULE-AGENT=CLIENT asks of a server, which CalDAV does not read yet).
     Held,
 }

@@ -68,10 +68,10 @@ pub enum MethodError {
     UnsupportedSort(String),
     FromAccountNotFound,
     TooManyChanges,
-    /// A method's own (draft-ietf-jmap-calendars §3.1 Principal/getAvailability): no such
+    /// A method's own (draft-ietf-jmap-calendars, Principal/getAvailability): no such
     /// object the user sees.
     NotFound,
-    /// A method's own (draft-ietf-jmap-calendars §3.1): the range asked is too long.
+    /// A method's own (draft-ietf-jmap-calendars, Principal/getAvailability): the range asked is too long.
     TooLarge,
 }
 

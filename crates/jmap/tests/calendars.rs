@@ -546,7 +546,7 @@ async fn shared(f: Fresh) {
 }
 on_both_backends!(shared_on, shared);
 
-/// With sendSchedulingMessages (draft-ietf-jmap-calendars §5.8) an event with participants is
+/// With sendSchedulingMessages (draft-ietf-jmap-calendars CalendarEvent/set) an event with participants is
 /// scheduled as a CalDAV PUT's is (RFC 6638 implicit scheduling through `Groupware::put`): Bob,
 /// a local attendee, finds it in his calendar, not made there (isOrigin false), needing his
 /// action; Ann destroying it cancels his copy. Without it (the default, false) nobody is told.
@@ -634,7 +634,7 @@ async fn scheduled(f: Fresh) {
 }
 on_both_backends!(scheduled_on, scheduled);
 
-/// draft-ietf-jmap-calendars §3.1 Principal/getAvailability: Ann's busy time as Bob sees it —
+/// draft-ietf-jmap-calendars, Principal/getAvailability: Ann's busy time as Bob sees it —
 /// the groupware's free/busy of her default calendar, tentative apart, transparent events not
 /// busy, no event shown — and the method's errors.
 async fn availability(f: Fresh) {

@@ -1,4 +1,4 @@
-//! Principal/getAvailability (draft-ietf-jmap-calendars §3.1): the busy time of a principal
+//! Principal/getAvailability (draft-ietf-jmap-calendars, Principals): the busy time of a principal
 //! the user sees, from the groupware's free/busy (`relais_groupware::freebusy`) — the rule of a
 //! CalDAV scheduling free/busy request, ActiveSync's and EWS's availability: a principal the
 //! directory shows the user, the busy time of its default calendar (opaque, not cancelled
@@ -40,7 +40,7 @@ pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodEr
     if args.get("eventProperties").is_some_and(|v| !(v.is_null() || v.is_array())) {
         return Err(MethodError::invalid("eventProperties is a list of property names, or null"));
     }
-    // §3.1: tooLarge when the range is longer than the server calculates.
+    // The draft: tooLarge when the range is longer than the server calculates.
     if end - start > MAX_RANGE_SECONDS {
         return Err(MethodError::TooLarge);
     }
@@ -52,7 +52,7 @@ pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodEr
         })?,
         None => None,
     };
-    // §3.1: notFound for a principal that does not exist or that the user may not see.
+    // The draft: notFound for a principal that does not exist or that the user may not see.
     let principal = seen.ok_or(MethodError::NotFound)?;
     let busy = ctx.jmap.groupware.busy_of_address(&ctx.actor, &principal.address(), start, end).await?;
     let list: Vec<Value> = merge(busy.unwrap_or_default())

@@ -6,7 +6,7 @@
 //! is never overwritten: stateMismatch — and `transfer` to move it to another calendar,
 //! calendarIds), `delete_read` (a CalDAV DELETE with If-Match) to destroy it.
 //!
-//! Scheduling (draft-ietf-jmap-calendars §5.8, sendSchedulingMessages): only with
+//! Scheduling (draft-ietf-jmap-calendars CalendarEvent/set, sendSchedulingMessages): only with
 //! `sendSchedulingMessages: true` is an event with participants scheduled as CalDAV's are
 //! (RFC 6638 implicit scheduling: iTIP to the attendees or the organizer, a cancel or decline
 //! on destroy); without it, or false, the change stays in the account
@@ -47,8 +47,7 @@ pub(crate) async fn set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, Meth
     if args.get("sendSchedulingMessages").is_some_and(|v| !v.is_boolean()) {
         return Err(MethodError::invalid("sendSchedulingMessages must be a boolean"));
     }
-    // §5.8: "If true then any changes to scheduled events will be sent to all the
-    // participants … Default: false."
+    // CalendarEvent/set: scheduling messages are sent only when the client asks (default false).
     let scheduling = match args.get("sendSchedulingMessages") {
         Some(Value::Bool(true)) => Scheduling::Implicit,
         _ => Scheduling::Held,
