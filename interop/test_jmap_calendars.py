@@ -4,8 +4,9 @@ an event saved over CalDAV shows in CalendarEvent/changes and CalendarEvent/get;
 that read the state before a CalDAV change is refused (stateMismatch), and the CalDAV change
 stays; Bob's calendar and event ids are not found in Ann's account, nor his account for her; a
 calendar Ann shares with Bob by DAV ACL shows in his session with its rights, readable, not
-writable; an event with Bob as attendee made over JMAP reaches his calendar as a CalDAV PUT's
-would; bad input is refused with the standard errors. JMAP is spoken with plain HTTP (requests)
+writable; an event with Bob as attendee made over JMAP with sendSchedulingMessages reaches his
+calendar as a CalDAV PUT's would, and without it (the draft's default, false) reaches nobody;
+Bob reads Ann's busy time with Principal/getAvailability; bad input is refused with the standard errors. JMAP is spoken with plain HTTP (requests)
 as any client would.
 """
 
@@ -173,17 +174,21 @@ def test_a_shared_calendar_shows_with_its_rights(server):
     assert r["notDestroyed"][ids[0]]["type"] == "forbidden", r
 
 
+def meeting(cal, uid):
+    return {"@type": "Event", "calendarIds": {cal: True}, "uid": uid, "title": "Design review",
+            "start": "2026-12-18T15:00:00", "timeZone": "Europe/Paris", "duration": "PT1H",
+            "organizerCalendarAddress": f"mailto:{ANN}",
+            "participants": {
+                "a": {"@type": "Participant", "calendarAddress": f"mailto:{ANN}", "roles": {"owner": True}},
+                "b": {"@type": "Participant", "calendarAddress": f"mailto:{BOB}", "roles": {"attendee": True},
+                      "participationStatus": "needs-action", "expectReply": True}}}
+
+
 def test_an_invitation_made_over_jmap_reaches_the_attendee(server):
     acc = account(server)
     cal = default_calendar(server, acc)
-    made = one(server, "CalendarEvent/set", {"accountId": acc, "create": {"m": {
-        "@type": "Event", "calendarIds": {cal: True}, "uid": "jmap-invite-1", "title": "Design review",
-        "start": "2026-12-18T15:00:00", "timeZone": "Europe/Paris", "duration": "PT1H",
-        "organizerCalendarAddress": f"mailto:{ANN}",
-        "participants": {
-            "a": {"@type": "Participant", "calendarAddress": f"mailto:{ANN}", "roles": {"owner": True}},
-            "b": {"@type": "Participant", "calendarAddress": f"mailto:{BOB}", "roles": {"attendee": True},
-                  "participationStatus": "needs-action", "expectReply": True}}}}})
+    made = one(server, "CalendarEvent/set", {"accountId": acc, "sendSchedulingMessages": True,
+                                             "create": {"m": meeting(cal, "jmap-invite-1")}})
     assert "m" in made["created"], made
     copy = caldav_events(server, BOB)["jmap-invite-1"]
     assert str(copy["SUMMARY"]) == "Design review"
@@ -191,6 +196,39 @@ def test_an_invitation_made_over_jmap_reaches_the_attendee(server):
     [theirs] = one(server, "CalendarEvent/query", {"accountId": bob, "filter": {"uid": "jmap-invite-1"}}, BOB)["ids"]
     [e] = one(server, "CalendarEvent/get", {"accountId": bob, "ids": [theirs]}, BOB)["list"]
     assert e["isOrigin"] is False, e
+
+
+def test_without_send_scheduling_messages_the_attendee_receives_nothing(server):
+    acc = account(server)
+    cal = default_calendar(server, acc)
+    made = one(server, "CalendarEvent/set", {"accountId": acc, "create": {"m": meeting(cal, "jmap-held-1")}})
+    assert "m" in made["created"], made
+    assert "jmap-held-1" in caldav_events(server), "stored in Ann's calendar"
+    assert "jmap-held-1" not in caldav_events(server, BOB)
+    bob = account(server, BOB)
+    assert one(server, "CalendarEvent/query", {"accountId": bob, "filter": {"uid": "jmap-held-1"}}, BOB)["ids"] == []
+    # Nor is a change or a destroy sent: Bob's copy of a scheduled meeting stays as it was.
+    [mine] = one(server, "CalendarEvent/query", {"accountId": acc, "filter": {"uid": "jmap-invite-1"}})["ids"]
+    r = one(server, "CalendarEvent/set", {"accountId": acc, "sendSchedulingMessages": False,
+                                          "update": {mine: {"title": "Renamed quietly"}}})
+    assert mine in r["updated"], r
+    assert str(caldav_events(server, BOB)["jmap-invite-1"]["SUMMARY"]) == "Design review"
+
+
+def test_bob_reads_anns_availability(server):
+    acc = account(server)
+    cal = default_calendar(server, acc)
+    made = one(server, "CalendarEvent/set", {"accountId": acc, "create": {"b": {
+        "@type": "Event", "calendarIds": {cal: True}, "title": "Busy", "start": "2027-01-12T10:00:00",
+        "timeZone": "Europe/Paris", "duration": "PT2H"}}})
+    assert "b" in made["created"], made
+    ann = jmap_session(server)["accounts"][acc]["accountCapabilities"]["urn:ietf:params:jmap:principals:owner"]
+    args = {"accountId": account(server, BOB), "id": ann["principalId"],
+            "utcStart": "2027-01-12T00:00:00Z", "utcEnd": "2027-01-13T00:00:00Z"}
+    r = one(server, "Principal/getAvailability", args, BOB)
+    assert r["list"] == [{"utcStart": "2027-01-12T09:00:00Z", "utcEnd": "2027-01-12T11:00:00Z",
+                          "busyStatus": "confirmed", "event": None}], r
+    assert one(server, "Principal/getAvailability", dict(args, utcEnd="2028-01-01T00:00:00Z"), BOB)["type"] == "tooLarge"
 
 
 def test_bad_input_is_refused_with_standard_errors(server):

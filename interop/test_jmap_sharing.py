@@ -3,7 +3,7 @@ colleague and not another domain's users (the directory shows a user their own d
 default, `[directory] gal_scope`); a mailbox shared with JMAP `shareWith` is seen by the colleague
 over IMAP (LIST, MYRIGHTS) and in their JMAP session, and its ACL is the one IMAP GETACL reads;
 an address book shared with `shareWith` is readable by the colleague over CardDAV and its grant is
-in the DAV:acl its owner reads; a user without the share right is refused over JMAP (and IMAP),
+in the DAV:acl its owner reads; so is a calendar, over CalDAV, with the calendars draft's rights; a user without the share right is refused over JMAP (and IMAP),
 and nothing changes. JMAP is spoken with plain HTTP (requests), IMAP with imaplib, CardDAV with
 requests and lxml.
 """
@@ -26,12 +26,15 @@ DOMAIN, OTHER = "example.test", "elsewhere.test"
 ANN, BOB, CAROL, DAN = f"ann@{DOMAIN}", f"bob@{DOMAIN}", f"carol@{DOMAIN}", f"dan@{OTHER}"
 PW = "correct horse battery"
 USING = ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail", "urn:ietf:params:jmap:contacts",
-         "urn:ietf:params:jmap:principals"]
+         "urn:ietf:params:jmap:calendars", "urn:ietf:params:jmap:principals"]
 PRINCIPALS = "urn:ietf:params:jmap:principals"
 OWNER = "urn:ietf:params:jmap:principals:owner"
 READER = {"mayReadItems": True, "mayAddItems": False, "mayRemoveItems": False, "maySetSeen": True,
           "maySetKeywords": False, "mayCreateChild": False, "mayRename": False, "mayDelete": False,
           "maySubmit": False, "mayShare": False}
+EVENT = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//interop//t//EN\r\nBEGIN:VEVENT\r\nUID:team-standup\r\n"
+         "DTSTAMP:20261201T080000Z\r\nDTSTART:20261214T090000Z\r\nDURATION:PT15M\r\nSUMMARY:Standup\r\n"
+         "END:VEVENT\r\nEND:VCALENDAR\r\n")
 CARD = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:team-grace\r\nFN:Grace Hopper\r\nEND:VCARD\r\n"
 
 
@@ -172,6 +175,57 @@ def test_an_address_book_shared_by_jmap_is_seen_over_carddav(server):
     # Bob's session shows Ann's contacts.
     s = jmap_session(server, BOB)
     assert "urn:ietf:params:jmap:contacts" in s["accounts"][acc]["accountCapabilities"]
+
+
+def dav_acl(session, url):
+    """Principal href → the privileges the DAV:acl of `url` grants it."""
+    acl_prop = '<d:propfind xmlns:d="DAV:"><d:prop><d:acl/></d:prop></d:propfind>'
+    tree = etree.fromstring(session.request("PROPFIND", url, headers={"Depth": "0"}, data=acl_prop).content)
+    return {a.findtext("{DAV:}principal/{DAV:}href"): {p[0].tag for p in a.findall("{DAV:}grant/{DAV:}privilege")}
+            for a in tree.findall(".//{DAV:}acl/{DAV:}ace")}
+
+
+def test_a_calendar_shared_by_jmap_is_seen_over_caldav(server):
+    acc, _ = me(server, ANN)
+    [bob] = find(server, ANN, BOB)
+    cal_url = f"{server.https_url}/dav/calendars/{ANN}/Calendar/"
+    ann, bob_dav = http(ANN), http(BOB)
+    put = ann.put(cal_url + "standup.ics", data=EVENT.encode(), headers={"Content-Type": "text/calendar"})
+    assert put.status_code == 201, put.text
+    assert bob_dav.get(cal_url + "standup.ics").status_code in (403, 404)
+
+    [cal] = [c for c in one(server, ANN, "Calendar/get", {"accountId": acc})["list"] if c["isDefault"]]
+    assert cal["shareWith"] is None
+    rights = {"mayReadFreeBusy": True, "mayReadItems": True, "mayWriteAll": True, "mayWriteOwn": True,
+              "mayUpdatePrivate": True, "mayRSVP": True, "mayShare": False, "mayDelete": False}
+    r = one(server, ANN, "Calendar/set", {"accountId": acc, "update": {cal["id"]: {f"shareWith/{bob}": rights}}})
+    assert cal["id"] in r["updated"], r
+    got = bob_dav.get(cal_url + "standup.ics")
+    assert got.status_code == 200 and "Standup" in got.text, got.status_code
+    bobs = EVENT.replace("team-standup", "bobs-event")
+    assert bob_dav.put(cal_url + "bobs.ics", data=bobs.encode(),
+                       headers={"Content-Type": "text/calendar"}).status_code == 201
+    # The grant is in the DAV:acl Ann reads, at once.
+    aces = dav_acl(ann, cal_url)
+    assert {"{DAV:}read", "{DAV:}write"} <= aces.get(f"/dav/principals/{BOB}/", set()), aces
+    got = one(server, ANN, "Calendar/get", {"accountId": acc, "ids": [cal["id"]], "properties": ["shareWith"]})
+    assert got["list"][0]["shareWith"] == {bob: rights}, got
+    # Bob's session shows Ann's calendars, writable; he may not share them on.
+    s = jmap_session(server, BOB)
+    assert "urn:ietf:params:jmap:calendars" in s["accounts"][acc]["accountCapabilities"]
+    assert s["accounts"][acc]["isReadOnly"] is False
+    r = one(server, BOB, "Calendar/set", {"accountId": acc, "update": {cal["id"]: {"shareWith": None}}})
+    assert r["notUpdated"][cal["id"]]["type"] == "forbidden", r
+    # Two keys that are one right, given unlike: refused, nothing written.
+    r = one(server, ANN, "Calendar/set", {"accountId": acc, "update": {cal["id"]: {
+        f"shareWith/{bob}": dict(rights, mayWriteOwn=False)}}})
+    assert r["notUpdated"][cal["id"]]["type"] == "invalidProperties", r
+    assert {"{DAV:}read", "{DAV:}write"} <= dav_acl(ann, cal_url).get(f"/dav/principals/{BOB}/", set())
+    # Unshared: gone from the DAV:acl and from Bob's reach.
+    r = one(server, ANN, "Calendar/set", {"accountId": acc, "update": {cal["id"]: {"shareWith": None}}})
+    assert cal["id"] in r["updated"], r
+    assert f"/dav/principals/{BOB}/" not in dav_acl(ann, cal_url)
+    assert bob_dav.get(cal_url + "standup.ics").status_code in (403, 404)
 
 
 def test_without_the_share_right_sharing_is_refused(server):

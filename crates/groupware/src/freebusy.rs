@@ -59,9 +59,8 @@ pub fn utc(t: i64) -> String {
     )
 }
 
-/// A VCALENDAR with one VFREEBUSY for [start, end): overlapping periods of one kind merged.
-/// `reply` makes it an iTIP REPLY (RFC 5546 §3.3.2) from the attendee to the organizer.
-pub fn vfreebusy(start: i64, end: i64, mut busy: Vec<Busy>, reply: Option<(&str, &str, &str)>) -> String {
+/// Busy periods in order of start, overlapping or touching periods of one kind merged.
+pub fn merge(mut busy: Vec<Busy>) -> Vec<Busy> {
     busy.sort_unstable();
     let mut merged: Vec<Busy> = Vec::new();
     for b in busy {
@@ -70,6 +69,13 @@ pub fn vfreebusy(start: i64, end: i64, mut busy: Vec<Busy>, reply: Option<(&str,
             _ => merged.push(b),
         }
     }
+    merged
+}
+
+/// A VCALENDAR with one VFREEBUSY for [start, end): overlapping periods of one kind merged.
+/// `reply` makes it an iTIP REPLY (RFC 5546 §3.3.2) from the attendee to the organizer.
+pub fn vfreebusy(start: i64, end: i64, busy: Vec<Busy>, reply: Option<(&str, &str, &str)>) -> String {
+    let merged = merge(busy);
     let mut out = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Relais//Relais//EN\r\n");
     if reply.is_some() {
         out.push_str("METHOD:REPLY\r\n");
@@ -163,6 +169,10 @@ mod tests {
         assert!(fb.contains("FREEBUSY:19700101T000140Z/19700101T000500Z\r\n"), "{fb}");
         assert!(fb.contains("FREEBUSY;FBTYPE=BUSY-TENTATIVE:19700101T000640Z/19700101T000820Z\r\n"), "{fb}");
         assert_eq!(fb.matches("\r\nFREEBUSY").count(), 3);
+        assert_eq!(
+            merge(vec![b(150, 300, false), b(100, 200, false), b(120, 130, true), b(300, 310, false)]),
+            [b(100, 310, false), b(120, 130, true)]
+        );
         let reply = vfreebusy(0, 10, Vec::new(), Some(("u1", "a@x.test", "b@x.test")));
         assert!(reply.contains("METHOD:REPLY\r\n") && reply.contains("ATTENDEE:mailto:b@x.test\r\n"));
     }

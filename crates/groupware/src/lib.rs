@@ -55,7 +55,7 @@ pub mod vcard;
 pub use calcard;
 pub use ical::{CalendarObject, ComponentKind};
 pub use props::CollectionProps;
-pub use resources::{Condition, Groupware, Written};
+pub use resources::{Condition, Groupware, Scheduling, Written};
 pub use vcard::ContactCard;
 
 use relais_store::Modseq;

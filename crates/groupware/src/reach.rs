@@ -13,7 +13,7 @@ use relais_store::{
     ReadTx, WriteTx,
 };
 
-use crate::resources::{Transfer, check};
+use crate::resources::{Scheduling, Transfer, check};
 use crate::{CollectionProps, Condition, Error, Groupware, Result, etag};
 
 /// The role of the address book and the calendar every account is made with
@@ -220,13 +220,13 @@ impl Groupware {
     /// change made meanwhile over another protocol is refused (`PreconditionFailed`), never
     /// overwritten — then moves it to `target` when that is another collection. A move the
     /// rights do not allow is refused before anything is written. The write is `put`'s, so a
-    /// scheduled event is scheduled as a CalDAV PUT's is.
+    /// scheduled event is scheduled as a CalDAV PUT's is — unless `scheduling` holds it.
     pub async fn change_object(
         &self,
         actor: &Actor,
         (source, name, read): (&Reached, &str, Modseq),
         target: &Reached,
-        content: Option<Vec<u8>>,
+        (content, scheduling): (Option<Vec<u8>>, Scheduling),
     ) -> Result<()> {
         let moving = target.collection.id != source.collection.id;
         if moving && !(target.may(Rights::INSERT) && source.may(Rights::DELETE_ITEMS | Rights::EXPUNGE)) {
@@ -234,7 +234,10 @@ impl Groupware {
         }
         if let Some(content) = content {
             let cond = Condition { if_match: Some(vec![etag(read)]), if_none_match: None };
-            self.put(actor, &source.collection, name, content, cond).await?;
+            match scheduling {
+                Scheduling::Implicit => self.put(actor, &source.collection, name, content, cond).await?,
+                Scheduling::Held => self.put_unscheduled(actor, &source.collection, name, content, cond).await?,
+            };
         }
         if moving {
             let mode = Transfer { keep_source: false, overwrite: false };
@@ -244,10 +247,19 @@ impl Groupware {
     }
 
     /// Deletes an object a client of whole objects read at `read` (a JMAP `/set` destroy), as
-    /// `delete` does — scheduling included — with If-Match on that version's ETag.
-    pub async fn delete_read(&self, actor: &Actor, (collection, name, read): (&Reached, &str, Modseq)) -> Result<()> {
+    /// `delete` does — scheduling included, unless `scheduling` holds it — with If-Match on
+    /// that version's ETag.
+    pub async fn delete_read(
+        &self,
+        actor: &Actor,
+        (collection, name, read): (&Reached, &str, Modseq),
+        scheduling: Scheduling,
+    ) -> Result<()> {
         let cond = Condition { if_match: Some(vec![etag(read)]), if_none_match: None };
-        self.delete(actor, &collection.collection, name, cond).await
+        match scheduling {
+            Scheduling::Implicit => self.delete(actor, &collection.collection, name, cond).await,
+            Scheduling::Held => self.delete_unscheduled(actor, &collection.collection, name, cond).await,
+        }
     }
 
     /// The collections of the shelf in `account` that `actor` sees.

@@ -20,6 +20,18 @@ use serde_json::json;
 
 use crate::{CalendarObject, CollectionProps, ContactCard, Error, Invalid, Result, etag};
 
+/// Whether writing or deleting a calendar object tells its other participants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheduling {
+    /// RFC 6638 implicit scheduling, as a CalDAV PUT or DELETE: iTIP to local attendees or
+    /// the organizer, iMIP to others ([`Groupware::put`], [`Groupware::delete`]).
+    Implicit,
+    /// Nobody told: the change stays in the account's own copy (JMAP CalendarEvent/set without
+    /// sendSchedulingMessages of draft-ietf-jmap-calendars — what RFC 6638 §7.1's
+    /// SCHEDULE-AGENT=CLIENT asks of a server, which CalDAV does not read yet).
+    Held,
+}
+
 /// HTTP conditions on the current state of a resource (RFC 9110 §13.1.1, §13.1.2).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Condition {
@@ -180,9 +192,10 @@ impl Groupware {
         Ok(written)
     }
 
-    /// Like [`Groupware::put`], with nobody told: an attendee's answer that is to stay theirs
-    /// (ActiveSync MeetingResponse without SendResponse; RFC 6638 §8.1's `Schedule-Reply: F`).
-    pub(crate) async fn put_unscheduled(
+    /// Like [`Groupware::put`], with nobody told ([`Scheduling::Held`]): an attendee's answer
+    /// that is to stay theirs (ActiveSync MeetingResponse without SendResponse; RFC 6638 §8.1's
+    /// `Schedule-Reply: F`), or a JMAP write without sendSchedulingMessages.
+    pub async fn put_unscheduled(
         &self,
         actor: &Actor,
         collection: &Collection,
@@ -222,6 +235,18 @@ impl Groupware {
             self.schedule_after_delete(account, &obj).await;
         }
         Ok(())
+    }
+
+    /// Like [`Groupware::delete`], with nobody told ([`Scheduling::Held`]): no CANCEL to the
+    /// attendees, no declining REPLY to the organizer.
+    pub async fn delete_unscheduled(
+        &self,
+        actor: &Actor,
+        collection: &Collection,
+        name: &str,
+        cond: Condition,
+    ) -> Result<()> {
+        self.delete_object(actor, collection, name, cond).await
     }
 
     /// Stores a resource without scheduling anything.

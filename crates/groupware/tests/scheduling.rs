@@ -221,3 +221,57 @@ async fn imip_pending_after_a_crash(f: Fresh) {
     assert_eq!(g.apply_pending().await.unwrap(), 0);
 }
 on_both_backends!(imip_pending_after_a_crash_on, imip_pending_after_a_crash);
+
+/// `Scheduling::Held` (JMAP without sendSchedulingMessages): the organizer's write, change
+/// and delete stay in her own calendar — no copy for the local attendee, nothing in his
+/// scheduling inbox, nothing queued for the remote one; an attendee's held answer is not
+/// recorded by the organizer.
+async fn held(f: Fresh) {
+    let dir = Directory::new(f.store.clone(), AuthConfig::default());
+    dir.add_domain("example.com").await.unwrap();
+    let alice = dir.add_principal(PrincipalKind::User, "alice@example.com", "", Some("pw"), Role::User).await.unwrap();
+    let bob = dir.add_principal(PrincipalKind::User, "bob@example.com", "", Some("pw"), Role::User).await.unwrap();
+    let mailer =
+        relais_mail::Mailer::new(f.store.clone(), dir.clone(), "mail.test", std::time::Duration::from_secs(3600));
+    let g = Groupware::with_scheduling(mailer);
+    let alice_cal = default_calendar(&g, alice.id).await;
+    let bob_cal = default_calendar(&g, bob.id).await;
+    let ann = Actor::system(alice.id);
+    let people = [("bob@example.com", "NEEDS-ACTION"), ("someone@remote.test", "NEEDS-ACTION")];
+    let queued = || async { g.store().read(|r| r.queued_messages()).await.unwrap().len() };
+
+    g.put_unscheduled(&ann, &alice_cal, "h1.ics", invite("h1", "20260105T100000Z", &people), Condition::default())
+        .await
+        .unwrap();
+    assert!(copy(&g, alice.id, "h1").await.is_some(), "stored in the organizer's calendar");
+    assert!(copy(&g, bob.id, "h1").await.is_none(), "no copy for the attendee");
+    assert!(inbox_message(&g, bob.id, "h1").await.is_none());
+    assert_eq!(queued().await, 0, "no iMIP");
+    let moved = invite("h1", "20260105T140000Z", &people);
+    g.put_unscheduled(&ann, &alice_cal, "h1.ics", moved, Condition::default()).await.unwrap();
+    assert!(copy(&g, bob.id, "h1").await.is_none());
+    g.delete_unscheduled(&ann, &alice_cal, "h1.ics", Condition::default()).await.unwrap();
+    assert!(copy(&g, alice.id, "h1").await.is_none());
+    assert!(inbox_message(&g, bob.id, "h1").await.is_none(), "no CANCEL");
+    assert_eq!(queued().await, 0);
+
+    // Scheduled, then Bob answers held: Alice's copy does not record it.
+    g.put(&ann, &alice_cal, "h2.ics", invite("h2", "20260106T100000Z", &people[..1]), Condition::default())
+        .await
+        .unwrap();
+    assert!(copy(&g, bob.id, "h2").await.is_some());
+    let name = g
+        .store()
+        .read({
+            let id = bob_cal.id;
+            move |r| Ok(r.resources(id)?.into_iter().next().unwrap().name)
+        })
+        .await
+        .unwrap();
+    let accepted = invite("h2", "20260106T100000Z", &[("bob@example.com", "ACCEPTED")]);
+    g.put_unscheduled(&Actor::system(bob.id), &bob_cal, &name, accepted, Condition::default()).await.unwrap();
+    assert_eq!(partstat(&copy(&g, bob.id, "h2").await.unwrap().ical, "bob@example.com"), Some(Ps::Accepted));
+    assert_eq!(partstat(&copy(&g, alice.id, "h2").await.unwrap().ical, "bob@example.com"), Some(Ps::NeedsAction));
+    assert!(inbox_message(&g, alice.id, "h2").await.is_none(), "no REPLY");
+}
+on_both_backends!(held_on, held);

@@ -68,6 +68,11 @@ pub enum MethodError {
     UnsupportedSort(String),
     FromAccountNotFound,
     TooManyChanges,
+    /// A method's own (draft-ietf-jmap-calendars, Principal/getAvailability): no such
+    /// object the user sees.
+    NotFound,
+    /// A method's own (draft-ietf-jmap-calendars, Principal/getAvailability): the range asked is too long.
+    TooLarge,
 }
 
 impl MethodError {
@@ -90,6 +95,8 @@ impl MethodError {
             MethodError::UnsupportedSort(_) => "unsupportedSort",
             MethodError::FromAccountNotFound => "fromAccountNotFound",
             MethodError::TooManyChanges => "tooManyChanges",
+            MethodError::NotFound => "notFound",
+            MethodError::TooLarge => "tooLarge",
         }
     }
 

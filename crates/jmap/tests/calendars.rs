@@ -170,7 +170,7 @@ async fn calendar_set(f: Fresh) {
     assert_eq!(bad["notCreated"]["k"]["type"], "invalidProperties");
     assert_eq!(bad["notCreated"]["l"]["properties"], json!(["name"]), "255 octets at most");
     assert_eq!(bad["notCreated"]["m"]["properties"], json!(["myRights"]));
-    assert_eq!(bad["notCreated"]["n"]["type"], "forbidden", "sharing is DAV ACL's or IMAP SETACL's");
+    assert_eq!(bad["notCreated"]["n"]["properties"], json!(["shareWith"]), "a2 is no principal id: {bad}");
     assert_eq!(bad["notCreated"]["o"]["properties"], json!(["isVisible"]));
     assert_eq!(bad["notUpdated"][&id]["type"], "invalidProperties");
     assert_eq!(bad["oldState"], bad["newState"], "nothing written");
@@ -546,9 +546,10 @@ async fn shared(f: Fresh) {
 }
 on_both_backends!(shared_on, shared);
 
-/// An event with participants is scheduled as a CalDAV PUT's is (RFC 6638 implicit
-/// scheduling through `Groupware::put`): Bob, a local attendee, finds it in his calendar, not
-/// made there (isOrigin false), needing his action; Ann destroying it cancels his copy.
+/// With sendSchedulingMessages (draft-ietf-jmap-calendars CalendarEvent/set) an event with participants is
+/// scheduled as a CalDAV PUT's is (RFC 6638 implicit scheduling through `Groupware::put`): Bob,
+/// a local attendee, finds it in his calendar, not made there (isOrigin false), needing his
+/// action; Ann destroying it cancels his copy. Without it (the default, false) nobody is told.
 async fn scheduled(f: Fresh) {
     let w = world(&f).await;
     let (a, b) = (acc(&w.ann), acc(&w.bob));
@@ -563,7 +564,25 @@ async fn scheduled(f: Fresh) {
                 "roles": {"attendee": true}, "participationStatus": "needs-action", "expectReply": true},
         },
     });
-    let id = w.event(&w.ann, &default, meeting).await;
+    let mut held = meeting.clone();
+    held["uid"] = json!("jmap-meeting-0");
+    let held = w.event(&w.ann, &default, held).await;
+    let q = w.one(&w.bob, "CalendarEvent/query", json!({"accountId": b, "filter": {"uid": "jmap-meeting-0"}})).await;
+    assert_eq!(q["ids"], json!([]), "no sendSchedulingMessages: Bob is not invited: {q}");
+    let r = w
+        .one(&w.ann, "CalendarEvent/set", json!({"accountId": a, "sendSchedulingMessages": false, "destroy": [&held]}))
+        .await;
+    assert_eq!(r["destroyed"], json!([&held]), "{r}");
+    let mut scheduled = meeting.clone();
+    scheduled["calendarIds"] = json!({ &default: true });
+    let r = w
+        .one(
+            &w.ann,
+            "CalendarEvent/set",
+            json!({"accountId": a, "sendSchedulingMessages": true, "create": {"k": scheduled}}),
+        )
+        .await;
+    let id = r["created"]["k"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
     let q = w.one(&w.bob, "CalendarEvent/query", json!({"accountId": b, "filter": {"uid": "jmap-meeting-1"}})).await;
     let theirs = q["ids"][0].as_str().unwrap_or_else(|| panic!("Bob was invited: {q}")).to_owned();
     let g = w.one(&w.bob, "CalendarEvent/get", json!({"accountId": b, "ids": [&theirs]})).await;
@@ -596,12 +615,81 @@ async fn scheduled(f: Fresh) {
     let g = w.one(&w.bob, "CalendarEvent/get", reduced).await;
     assert_eq!(g["list"][0]["participants"].as_object().map(|p| p.len()), Some(2), "the owner and Bob: {g}");
 
-    let r = w.one(&w.ann, "CalendarEvent/set", json!({"accountId": a, "destroy": [&id]})).await;
+    // A change without sendSchedulingMessages stays Ann's: Bob's copy keeps the title.
+    let r = w.one(&w.ann, "CalendarEvent/set", json!({"accountId": a, "update": {&id: {"title": "Moved"}}})).await;
+    assert!(updated(&r, &id), "{r}");
+    let g =
+        w.one(&w.bob, "CalendarEvent/get", json!({"accountId": b, "ids": [&theirs], "properties": ["title"]})).await;
+    assert_eq!(g["list"][0]["title"], "Design review", "{g}");
+    let r = w
+        .one(&w.ann, "CalendarEvent/set", json!({"accountId": a, "sendSchedulingMessages": "yes", "destroy": [&id]}))
+        .await;
+    assert_eq!(r["type"], "invalidArguments", "{r}");
+    let r = w
+        .one(&w.ann, "CalendarEvent/set", json!({"accountId": a, "sendSchedulingMessages": true, "destroy": [&id]}))
+        .await;
     assert_eq!(r["destroyed"], json!([&id]), "{r}");
     let q = w.one(&w.bob, "CalendarEvent/query", json!({"accountId": b, "filter": {"uid": "jmap-meeting-1"}})).await;
     assert_eq!(q["ids"], json!([]), "cancelled: {q}");
 }
 on_both_backends!(scheduled_on, scheduled);
+
+/// draft-ietf-jmap-calendars, Principal/getAvailability: Ann's busy time as Bob sees it —
+/// the groupware's free/busy of her default calendar, tentative apart, transparent events not
+/// busy, no event shown — and the method's errors.
+async fn availability(f: Fresh) {
+    let w = world(&f).await;
+    let b = acc(&w.bob);
+    let default = cal(&w.default_calendar(&w.ann).await);
+    let event = |title: &str, start: &str, extra: Value| {
+        let mut e =
+            json!({"@type": "Event", "title": title, "start": start, "timeZone": "Etc/UTC", "duration": "PT1H"});
+        e.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        e
+    };
+    w.event(&w.ann, &default, event("Review", "2026-12-08T09:00:00", json!({}))).await;
+    w.event(&w.ann, &default, event("Overlap", "2026-12-08T09:30:00", json!({}))).await;
+    w.event(&w.ann, &default, event("Maybe", "2026-12-09T14:00:00", json!({"status": "tentative"}))).await;
+    w.event(&w.ann, &default, event("Free", "2026-12-10T14:00:00", json!({"freeBusyStatus": "free"}))).await;
+    w.event(&w.ann, &default, event("Later", "2027-03-01T14:00:00", json!({}))).await;
+    let ask = |id: String, start: &str, end: &str| json!({"accountId": b, "id": id, "utcStart": start, "utcEnd": end, "showDetails": true});
+    let ann = format!("p{}", w.ann.id.0);
+    let r = w
+        .one(&w.bob, "Principal/getAvailability", ask(ann.clone(), "2026-12-07T00:00:00Z", "2026-12-14T00:00:00Z"))
+        .await;
+    assert_eq!(
+        r["list"],
+        json!([
+            {"utcStart": "2026-12-08T09:00:00Z", "utcEnd": "2026-12-08T10:30:00Z", "busyStatus": "confirmed", "event": null},
+            {"utcStart": "2026-12-09T14:00:00Z", "utcEnd": "2026-12-09T15:00:00Z", "busyStatus": "tentative", "event": null},
+        ]),
+        "{r}"
+    );
+    // Cut at the range.
+    let r = w
+        .one(&w.bob, "Principal/getAvailability", ask(ann.clone(), "2026-12-08T09:15:00Z", "2026-12-08T09:45:00Z"))
+        .await;
+    assert_eq!(r["list"][0]["utcStart"], "2026-12-08T09:15:00Z", "{r}");
+    assert_eq!(r["list"][0]["utcEnd"], "2026-12-08T09:45:00Z");
+    // Errors: unknown principal, a range too long, a range backwards, missing arguments.
+    let cases = [
+        (ask("p999999".into(), "2026-12-07T00:00:00Z", "2026-12-14T00:00:00Z"), "notFound"),
+        (ask("x".into(), "2026-12-07T00:00:00Z", "2026-12-14T00:00:00Z"), "notFound"),
+        (ask(ann.clone(), "2026-12-07T00:00:00Z", "2027-06-01T00:00:00Z"), "tooLarge"),
+        (ask(ann.clone(), "2026-12-14T00:00:00Z", "2026-12-07T00:00:00Z"), "invalidArguments"),
+        (ask(ann.clone(), "yesterday", "2026-12-07T00:00:00Z"), "invalidArguments"),
+        (json!({"accountId": b, "id": ann}), "invalidArguments"),
+        (
+            json!({"accountId": "a999999", "id": ann, "utcStart": "2026-12-07T00:00:00Z", "utcEnd": "2026-12-08T00:00:00Z"}),
+            "accountNotFound",
+        ),
+    ];
+    for (args, kind) in cases {
+        let r = w.one(&w.bob, "Principal/getAvailability", args.clone()).await;
+        assert_eq!(r["type"], kind, "{args}: {r}");
+    }
+}
+on_both_backends!(availability_on, availability);
 
 /// RFC 8620 §7.3: an EventSource following Calendar and CalendarEvent is woken by an event
 /// written over CalDAV, with the state CalendarEvent/get then answers.

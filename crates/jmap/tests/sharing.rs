@@ -14,14 +14,16 @@ use relais_testkit::backends::Fresh;
 use relais_testkit::on_both_backends;
 use serde_json::{Value, json};
 
-const USING: [&str; 4] = [
+const USING: [&str; 5] = [
     "urn:ietf:params:jmap:core",
     "urn:ietf:params:jmap:mail",
     "urn:ietf:params:jmap:contacts",
+    "urn:ietf:params:jmap:calendars",
     "urn:ietf:params:jmap:principals",
 ];
 const PRINCIPALS: &str = "urn:ietf:params:jmap:principals";
 const OWNER: &str = "urn:ietf:params:jmap:principals:owner";
+const CALENDARS: &str = "urn:ietf:params:jmap:calendars";
 
 struct World {
     jmap: Jmap,
@@ -313,3 +315,89 @@ async fn address_book_share_with(f: Fresh) {
     assert_eq!(w.bobs_rights(book_id).await, None);
 }
 on_both_backends!(address_book_share_with_on, address_book_share_with);
+
+/// RFC 9670 §4 on Calendar (draft-ietf-jmap-calendars §4 CalendarRights): shared by JMAP, read
+/// back as the grant DAV and IMAP read, seen by the sharee (the calendars capability on the
+/// owner's account), keys that are one right refused when given unlike, refused without
+/// mayShare, nothing written on bad input.
+async fn calendar_share_with(f: Fresh) {
+    let w = world(&f).await;
+    let a = acc(&w.ann);
+    let r = w.one(&w.ann, "Calendar/get", json!({"accountId": a, "ids": null})).await;
+    let cal = r["list"][0]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
+    assert!(r["list"][0]["shareWith"].is_null());
+    let cal_id = CollectionId(cal[3..].parse().unwrap());
+    let writer = json!({"mayReadFreeBusy": true, "mayReadItems": true, "mayWriteAll": true, "mayWriteOwn": true,
+        "mayUpdatePrivate": true, "mayRSVP": true, "mayShare": false, "mayDelete": false});
+    let path = format!("shareWith/{}", pid(&w.bob));
+    let r =
+        w.one(&w.ann, "Calendar/set", json!({"accountId": a, "update": {cal.clone(): {path.clone(): writer}}})).await;
+    assert!(r["updated"].get(&cal).is_some(), "{r}");
+    assert_eq!(w.bobs_rights(cal_id).await, Some(Rights::READ | Rights::WRITE));
+    let r = w.one(&w.ann, "Calendar/get", json!({"accountId": a, "ids": [cal], "properties": ["shareWith"]})).await;
+    assert_eq!(r["list"][0]["shareWith"], json!({pid(&w.bob): writer}), "{r}");
+
+    let s = w.session(&w.bob).await;
+    assert_eq!(s["accounts"][&a]["accountCapabilities"][CALENDARS]["mayCreateCalendar"], false, "{s}");
+    assert_eq!(s["accounts"][&a]["isReadOnly"], false);
+    let r = w.one(&w.bob, "Calendar/get", json!({"accountId": a, "ids": [cal]})).await;
+    assert!(r["list"][0]["shareWith"].is_null(), "no mayShare: {r}");
+    assert_eq!(r["list"][0]["myRights"], writer);
+    let r = w.one(&w.bob, "Calendar/set", json!({"accountId": a, "update": {cal.clone(): {"shareWith": {}}}})).await;
+    assert_eq!(r["notUpdated"][&cal]["type"], "forbidden", "{r}");
+
+    // One right under two keys, given unlike; a key given false that another includes; an
+    // unknown key; a rename with them: nothing written.
+    for bad in [
+        json!({"mayReadItems": true, "mayWriteAll": true, "mayWriteOwn": false}),
+        json!({"mayReadItems": true, "mayUpdatePrivate": true, "mayRSVP": false}),
+        json!({"mayReadItems": true, "mayReadFreeBusy": false}),
+        json!({"mayReadItems": true, "mayWriteAll": true, "mayWriteOwn": true, "mayRSVP": false, "mayUpdatePrivate": false}),
+        json!({"mayRead": true}),
+    ] {
+        let patch = json!({"name": "Renamed", path.clone(): bad});
+        let r = w.one(&w.ann, "Calendar/set", json!({"accountId": a, "update": {cal.clone(): patch}})).await;
+        assert_eq!(r["notUpdated"][&cal]["properties"], json!(["shareWith"]), "{bad}: {r}");
+        assert_eq!(r["oldState"], r["newState"], "nothing written");
+    }
+    assert_eq!(w.bobs_rights(cal_id).await, Some(Rights::READ | Rights::WRITE));
+
+    // By right: free/busy only, then nothing.
+    let fb = format!("{path}/mayReadFreeBusy");
+    let r = w
+        .one(&w.ann, "Calendar/set", json!({"accountId": a, "update": {cal.clone(): {"shareWith": {pid(&w.bob): {}}}}}))
+        .await;
+    assert!(r["updated"].get(&cal).is_some(), "{r}");
+    let r = w.one(&w.ann, "Calendar/set", json!({"accountId": a, "update": {cal.clone(): {fb: true}}})).await;
+    assert!(r["updated"].get(&cal).is_some(), "{r}");
+    assert_eq!(w.bobs_rights(cal_id).await, Some(Rights::FREE_BUSY));
+    let r = w.one(&w.ann, "Calendar/get", json!({"accountId": a, "ids": [cal], "properties": ["shareWith"]})).await;
+    let bobs = &r["list"][0]["shareWith"][pid(&w.bob)];
+    assert_eq!((bobs["mayReadFreeBusy"].as_bool(), bobs["mayReadItems"].as_bool()), (Some(true), Some(false)), "{r}");
+    // Free/busy alone shows Bob no calendar of Ann's to read.
+    let r = w.one(&w.bob, "Calendar/get", json!({"accountId": a, "ids": [cal]})).await;
+    assert_eq!(r["type"], "accountNotFound", "{r}");
+
+    // A new calendar shared at once; then shareWith null removes every grant.
+    let reader = json!({"mayReadFreeBusy": true, "mayReadItems": true});
+    let r = w
+        .one(
+            &w.ann,
+            "Calendar/set",
+            json!({"accountId": a, "create": {"k": {"name": "Team", "shareWith": {pid(&w.bob): reader}}}}),
+        )
+        .await;
+    let team = r["created"]["k"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
+    let team_id = CollectionId(team[3..].parse().unwrap());
+    assert_eq!(w.bobs_rights(team_id).await, Some(Rights::READ), "read-free-busy is part of DAV:read");
+    let r = w.one(&w.ann, "Calendar/set", json!({"accountId": a, "update": {cal.clone(): {"shareWith": null}}})).await;
+    assert!(r["updated"].get(&cal).is_some(), "{r}");
+    assert_eq!(w.bobs_rights(cal_id).await, None);
+    // The owner is never a sharee; a principal of another domain is not seen.
+    for who in [&w.ann, &w.dan] {
+        let patch = json!({format!("shareWith/{}", pid(who)): reader});
+        let r = w.one(&w.ann, "Calendar/set", json!({"accountId": a, "update": {cal.clone(): patch}})).await;
+        assert_eq!(r["notUpdated"][&cal]["type"], "invalidProperties", "{r}");
+    }
+}
+on_both_backends!(calendar_share_with_on, calendar_share_with);

@@ -1,8 +1,9 @@
 //! Calendar/get, /changes and /set (draft-ietf-jmap-calendars §4), and the calendars
 //! capability of each account (§1.4). A calendar is one the actor sees in the account
 //! (`relais_groupware::calendar`: a calendar collection taking events); myRights are the
-//! access service's rights, and every change is a groupware operation with the actor (create,
-//! edit its properties, subscribe, delete), which decides the rights.
+//! access service's rights, shareWith its grants (`share_with`, RFC 9670), and every change is
+//! a groupware or sharing operation with the actor (create, edit its properties, subscribe,
+//! share, delete), which decides the rights.
 //!
 //! ```text
 //! ["Calendar/get", {"accountId": "a1", "ids": null}, "0"]
@@ -10,7 +11,6 @@
 //!                   "destroy": ["cal7"], "onDestroyRemoveEvents": true}, "1"]
 //! ```
 
-use relais_directory::access::Rights;
 use relais_groupware::CollectionProps;
 use relais_groupware::calendar::{Calendar, Removal};
 use relais_store::{CollectionId, DataType};
@@ -23,6 +23,7 @@ use crate::methods::address_book::{sort_order_of, text};
 use crate::methods::args::wanted;
 use crate::methods::changes::{changes as log_changes, state};
 use crate::methods::set::{Outcome, SetRequest};
+use crate::methods::share_with::{self, Kind, SHARE_WITH};
 use crate::methods::{Args, Ctx};
 
 const PROPERTIES: [&str; 14] = [
@@ -86,44 +87,44 @@ pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodEr
     let properties = args.properties(&PROPERTIES)?;
     let state = state(ctx, account.id).await?;
     let all = calendars(ctx, &account).await?;
-    let (mut list, mut not_found) = (Vec::new(), Vec::new());
-    match ids {
-        None => list.extend(all.iter().map(|c| calendar_json(c, &properties))),
+    let mut not_found = Vec::new();
+    let chosen: Vec<&Calendar> = match ids {
+        None => all.iter().collect(),
         Some(ids) => {
+            let mut out = Vec::new();
             for id in ids {
                 match ids::parse_calendar(&id).and_then(|i| all.iter().find(|c| c.collection.id == i)) {
-                    Some(c) => list.push(calendar_json(c, &properties)),
+                    Some(c) => out.push(c),
                     None => not_found.push(Value::String(id)),
                 }
             }
+            out
         }
-    }
+    };
+    let shared = shared(ctx, &chosen, &properties).await?;
+    let list: Vec<Value> = chosen.iter().zip(shared).map(|(c, s)| calendar_json(c, s, &properties)).collect();
     Ok(json!({ "accountId": ids::account(account.id), "state": state, "list": list, "notFound": not_found }))
 }
 
-/// The CalendarRights of draft-ietf-jmap-calendars §4 as the access service's: reading
-/// free/busy or events, writing them (creating, replacing and deleting: the rights
-/// `Groupware::put` and `delete` check; nothing tells apart an event the actor owns), changing
-/// one's participation (replacing), sharing (`a`) and deleting the calendar.
-fn rights_json(r: Rights) -> Value {
-    let write = r.contains(Rights::INSERT | Rights::WRITE_FLAGS | Rights::DELETE_ITEMS | Rights::EXPUNGE);
-    json!({
-        "mayReadFreeBusy": r.contains(Rights::FREE_BUSY) || r.contains(Rights::READ_ITEMS),
-        "mayReadItems": r.contains(Rights::READ_ITEMS),
-        "mayWriteAll": write,
-        "mayWriteOwn": write,
-        "mayUpdatePrivate": r.contains(Rights::WRITE_FLAGS),
-        "mayRSVP": r.contains(Rights::WRITE_FLAGS),
-        "mayShare": relais_directory::access::may_change_sharing(r),
-        "mayDelete": r.contains(Rights::DELETE_COLLECTION),
-    })
+/// RFC 9670 §4: who each calendar is shared with, where the actor may read it (one read);
+/// `null` each when not asked for.
+async fn shared(
+    ctx: &Ctx<'_>,
+    chosen: &[&Calendar],
+    properties: &Option<Vec<String>>,
+) -> Result<Vec<Value>, MethodError> {
+    if !wanted(properties, &PROPERTIES, SHARE_WITH) {
+        return Ok(vec![Value::Null; chosen.len()]);
+    }
+    let acls = share_with::acls(ctx, chosen.iter().map(|c| c.collection.id).collect()).await?;
+    Ok(acls.iter().map(|a| share_with::share_with_json(Kind::Calendar, a.as_ref())).collect())
 }
 
 fn sort_order(c: &Calendar) -> u64 {
     c.props.order.as_deref().and_then(|o| o.trim().parse().ok()).unwrap_or(0)
 }
 
-fn calendar_json(c: &Calendar, properties: &Option<Vec<String>>) -> Value {
+fn calendar_json(c: &Calendar, share_with: Value, properties: &Option<Vec<String>>) -> Value {
     let all = [
         ("id", json!(ids::calendar(c.collection.id))),
         ("name", json!(c.name())),
@@ -138,9 +139,11 @@ fn calendar_json(c: &Calendar, properties: &Option<Vec<String>>) -> Value {
         ("defaultAlertsWithTime", Value::Null),
         ("defaultAlertsWithoutTime", Value::Null),
         ("timeZone", json!(c.props.time_zone_id())),
-        // Sharing is set over DAV ACL or IMAP SETACL; RFC 9670 principals are not served.
-        ("shareWith", Value::Null),
-        ("myRights", rights_json(c.rights)),
+        ("shareWith", share_with),
+        // draft-ietf-jmap-calendars §4 CalendarRights as the access service's rights (the
+        // mapping is `share_with::Kind::Calendar`'s): reading free/busy or events, writing
+        // them (the rights `Groupware::put` and `delete` check), sharing, deleting.
+        ("myRights", share_with::rights_json(Kind::Calendar, c.rights)),
     ];
     let mut out = Map::new();
     for (name, v) in all {
@@ -204,12 +207,11 @@ fn edits(props: &Map<String, Value>, creating: bool) -> Result<CollectionProps, 
         match (k.as_str(), v) {
             ("name" | "description" | "color" | "sortOrder" | "isSubscribed" | "isVisible", _)
             | ("timeZone", Value::Null | Value::String(_))
-            | ("shareWith" | "defaultAlertsWithTime" | "defaultAlertsWithoutTime", Value::Null) => {}
+            | ("defaultAlertsWithTime" | "defaultAlertsWithoutTime", Value::Null) => {}
+            // Read by `share_with::requested`.
+            (k, _) if k.starts_with(SHARE_WITH) => {}
             ("includeInAvailability", Value::String(s)) if s == "all" => {}
             ("isDefault", Value::Bool(false)) if creating => {}
-            ("shareWith", _) => {
-                return Err(SetError::forbidden("sharing is set over DAV ACL or IMAP SETACL"));
-            }
             (other, _) => return Err(SetError::invalid(other, "this property cannot be set")),
         }
     }
@@ -246,10 +248,15 @@ async fn create_one(ctx: &Ctx<'_>, account: &Account, props: &Map<String, Value>
     if p.display_name.is_none() {
         return Err(SetError::invalid("name", "name is required"));
     }
+    // Only the account's owner (or its full-access delegate) creates one, holding every right.
+    let sharing = share_with::requested(ctx, Kind::Calendar, props).await?;
     let gw = &ctx.jmap.groupware;
     let c = gw.create_calendar(&ctx.actor, account.id, p).await?;
     if props.get("isSubscribed") == Some(&Value::Bool(false)) {
         gw.subscribe_calendar(&ctx.actor, c.id, false).await?;
+    }
+    if let Some(sharing) = sharing {
+        share_with::apply(ctx, c.id, sharing).await?;
     }
     Ok(c.id)
 }
@@ -264,7 +271,8 @@ async fn made(
 ) -> Result<Value, SetError> {
     let all = calendars(ctx, account).await.map_err(|_| SetError::new("serverFail", "see the server log"))?;
     let c = all.iter().find(|c| c.collection.id == id).ok_or_else(SetError::not_found)?;
-    let mut v = calendar_json(c, &None);
+    let shared = shared(ctx, &[c], &None).await.map_err(|_| SetError::new("serverFail", "see the server log"))?;
+    let mut v = calendar_json(c, shared.into_iter().next().unwrap_or(Value::Null), &None);
     if let Some(m) = v.as_object_mut() {
         m.retain(|k, _| !given.contains_key(k));
     }
@@ -279,6 +287,9 @@ pub(crate) fn find<'c>(ctx: &Ctx<'_>, all: &'c [Calendar], id: &str) -> Result<&
 async fn update_one(ctx: &Ctx<'_>, all: &[Calendar], id: &str, patch: &Map<String, Value>) -> Result<(), SetError> {
     let c = find(ctx, all, id)?;
     let p = edits(patch, false)?;
+    // Checked before anything is written; applied last.
+    let sharing = share_with::requested(ctx, Kind::Calendar, patch).await?;
+    share_with::check_may_share(&sharing, c.rights)?;
     let gw = &ctx.jmap.groupware;
     if ["name", "description", "color", "sortOrder", "isVisible", "timeZone"].iter().any(|k| patch.contains_key(*k)) {
         let given = |k: &str| patch.contains_key(k);
@@ -309,6 +320,9 @@ async fn update_one(ctx: &Ctx<'_>, all: &[Calendar], id: &str, patch: &Map<Strin
     }
     if let Some(Value::Bool(on)) = patch.get("isSubscribed") {
         gw.subscribe_calendar(&ctx.actor, c.collection.id, *on).await?;
+    }
+    if let Some(sharing) = sharing {
+        share_with::apply(ctx, c.collection.id, sharing).await?;
     }
     Ok(())
 }

@@ -1,13 +1,17 @@
 //! CalendarEvent/set and /copy (draft-ietf-jmap-calendars §5.11, §5.12). An event given as
 //! JSCalendar is converted to the iCalendar object that is stored
 //! (`relais_groupware::jscalendar`) and written by the groupware domain with the actor exactly
-//! as a CalDAV PUT is — so an event with participants is scheduled as CalDAV's are (iTIP to
-//! the attendees or the organizer, RFC 6638 implicit scheduling; sendSchedulingMessages is not
-//! consulted): `put` with If-None-Match `*` to create, `change_object` to update (`put` with
-//! If-Match on the event's ETag — a change made meanwhile over CalDAV or another protocol is
-//! never overwritten: stateMismatch — and `transfer` to move it to another calendar,
-//! calendarIds), `delete_read` (a CalDAV DELETE with If-Match, cancelling or declining) to
-//! destroy it.
+//! as a CalDAV PUT is: `put` with If-None-Match `*` to create, `change_object` to update (`put`
+//! with If-Match on the event's ETag — a change made meanwhile over CalDAV or another protocol
+//! is never overwritten: stateMismatch — and `transfer` to move it to another calendar,
+//! calendarIds), `delete_read` (a CalDAV DELETE with If-Match) to destroy it.
+//!
+//! Scheduling (draft-ietf-jmap-calendars CalendarEvent/set, sendSchedulingMessages): only with
+//! `sendSchedulingMessages: true` is an event with participants scheduled as CalDAV's are
+//! (RFC 6638 implicit scheduling: iTIP to the attendees or the organizer, a cancel or decline
+//! on destroy); without it, or false, the change stays in the account
+//! (`relais_groupware::Scheduling::Held`). /copy takes no such argument, so copies — and the
+//! destroys of onSuccessDestroyOriginal — tell nobody.
 //!
 //! ```text
 //! ["CalendarEvent/set", {"accountId": "a1",
@@ -19,9 +23,9 @@
 
 use std::collections::BTreeSet;
 
-use relais_groupware::Condition;
 use relais_groupware::calendar::{Calendar, StoredEvent, event_name};
 use relais_groupware::jscalendar::{from_jscalendar, mistyped_property, unknown_property};
+use relais_groupware::{Condition, Scheduling};
 use serde_json::{Map, Value, json};
 
 use crate::account::Account;
@@ -43,19 +47,24 @@ pub(crate) async fn set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, Meth
     if args.get("sendSchedulingMessages").is_some_and(|v| !v.is_boolean()) {
         return Err(MethodError::invalid("sendSchedulingMessages must be a boolean"));
     }
+    // CalendarEvent/set: scheduling messages are sent only when the client asks (default false).
+    let scheduling = match args.get("sendSchedulingMessages") {
+        Some(Value::Bool(true)) => Scheduling::Implicit,
+        _ => Scheduling::Held,
+    };
     let mut out = Outcome::default();
     for (cid, object) in std::mem::take(&mut set.create) {
         let all = calendars(ctx, &set.account).await?;
-        let made = create_one(ctx, &set.account, &all, object).await;
+        let made = create_one(ctx, &set.account, &all, object, scheduling).await;
         out.created(ctx, cid, made);
     }
     let all = calendars(ctx, &set.account).await?;
     for (id, patch) in std::mem::take(&mut set.update) {
-        let done = update_one(ctx, &set.account, &all, &id, &patch).await;
+        let done = update_one(ctx, (&set.account, &all), &id, &patch, scheduling).await;
         out.updated(id, done);
     }
     for id in std::mem::take(&mut set.destroy) {
-        let done = destroy_one(ctx, &set.account, &all, &id).await;
+        let done = destroy_one(ctx, (&set.account, &all), &id, scheduling).await;
         out.destroyed(id, done);
     }
     out.response(ctx, &set).await
@@ -95,6 +104,7 @@ async fn create_one(
     account: &Account,
     all: &[Calendar],
     mut object: Map<String, Value>,
+    scheduling: Scheduling,
 ) -> Result<Value, SetError> {
     if object.contains_key("id") {
         return Err(SetError::invalid("id", "id is the server's"));
@@ -111,7 +121,13 @@ async fn create_one(
     let name = event_name(&uid);
     let gw = &ctx.jmap.groupware;
     let create = Condition { if_match: None, if_none_match: Some(vec!["*".into()]) };
-    match gw.put(&ctx.actor, &calendar.collection, &name, text.into_bytes(), create).await {
+    let written = match scheduling {
+        Scheduling::Implicit => gw.put(&ctx.actor, &calendar.collection, &name, text.into_bytes(), create).await,
+        Scheduling::Held => {
+            gw.put_unscheduled(&ctx.actor, &calendar.collection, &name, text.into_bytes(), create).await
+        }
+    };
+    match written {
         // The name is made from the uid: one taken is an event of this uid already.
         Err(relais_groupware::Error::PreconditionFailed) => {
             return Err(SetError::invalid("uid", "the calendar holds an event with this uid"));
@@ -149,10 +165,10 @@ fn content(object: &Map<String, Value>) -> Map<String, Value> {
 
 async fn update_one(
     ctx: &Ctx<'_>,
-    account: &Account,
-    all: &[Calendar],
+    (account, all): (&Account, &[Calendar]),
     id: &str,
     changes: &Map<String, Value>,
+    scheduling: Scheduling,
 ) -> Result<(), SetError> {
     let event = event_of(ctx, account, id).await?;
     let (from, name, modseq) = (event.collection, event.name.clone(), event.modseq);
@@ -172,7 +188,7 @@ async fn update_one(
     let changed = ctx
         .jmap
         .groupware
-        .change_object(&ctx.actor, (source, &name, modseq), target, rewritten.map(String::into_bytes))
+        .change_object(&ctx.actor, (source, &name, modseq), target, (rewritten.map(String::into_bytes), scheduling))
         .await;
     match changed {
         Err(relais_groupware::Error::Forbidden) => {
@@ -182,17 +198,22 @@ async fn update_one(
     }
 }
 
-async fn destroy_one(ctx: &Ctx<'_>, account: &Account, all: &[Calendar], id: &str) -> Result<(), SetError> {
+async fn destroy_one(
+    ctx: &Ctx<'_>,
+    (account, all): (&Account, &[Calendar]),
+    id: &str,
+    scheduling: Scheduling,
+) -> Result<(), SetError> {
     let event = event_of(ctx, account, id).await?;
     let calendar = all.iter().find(|c| c.collection.id == event.collection).ok_or_else(SetError::not_found)?;
-    ctx.jmap.groupware.delete_read(&ctx.actor, (calendar, &event.name, event.modseq)).await?;
+    ctx.jmap.groupware.delete_read(&ctx.actor, (calendar, &event.name, event.modseq), scheduling).await?;
     Ok(())
 }
 
 /// CalendarEvent/copy (RFC 8620 §5.4, draft-ietf-jmap-calendars §5.12): each event read from
 /// `fromAccountId`, its given properties (calendarIds among them) put over it, created in
-/// `accountId` as CalendarEvent/set would; onSuccessDestroyOriginal then destroys the
-/// originals copied.
+/// `accountId` as CalendarEvent/set would without sendSchedulingMessages;
+/// onSuccessDestroyOriginal then destroys the originals copied, telling nobody either.
 pub(crate) async fn copy(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, MethodError> {
     let (from, mut set) = copy_request(ctx, &mut args, |a| a.calendars).await?;
     let create = std::mem::take(&mut set.create);
@@ -236,5 +257,6 @@ async fn copy_one(
     {
         object.insert("calendarIds".into(), json!({ ids::calendar(default.collection.id): true }));
     }
-    create_one(ctx, to, all, object).await
+    // /copy has no sendSchedulingMessages (RFC 8620 §5.4): its default, false.
+    create_one(ctx, to, all, object, Scheduling::Held).await
 }

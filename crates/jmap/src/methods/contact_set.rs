@@ -17,9 +17,9 @@
 
 use std::collections::BTreeSet;
 
-use relais_groupware::Condition;
 use relais_groupware::address_book::{AddressBook, Card, card_name};
 use relais_groupware::jscontact::from_jscontact;
+use relais_groupware::{Condition, Scheduling};
 use serde_json::{Map, Value, json};
 
 use crate::account::Account;
@@ -133,7 +133,12 @@ async fn update_one(
     let changed = ctx
         .jmap
         .groupware
-        .change_object(&ctx.actor, (source, &name, modseq), target, rewritten.map(String::into_bytes))
+        .change_object(
+            &ctx.actor,
+            (source, &name, modseq),
+            target,
+            (rewritten.map(String::into_bytes), Scheduling::Implicit),
+        )
         .await;
     match changed {
         Err(relais_groupware::Error::Forbidden) => {
@@ -146,7 +151,7 @@ async fn update_one(
 async fn destroy_one(ctx: &Ctx<'_>, account: &Account, all: &[AddressBook], id: &str) -> Result<(), SetError> {
     let card = card_of(ctx, account, id).await?;
     let book = all.iter().find(|b| b.collection.id == card.collection).ok_or_else(SetError::not_found)?;
-    ctx.jmap.groupware.delete_read(&ctx.actor, (book, &card.name, card.modseq)).await?;
+    ctx.jmap.groupware.delete_read(&ctx.actor, (book, &card.name, card.modseq), Scheduling::Implicit).await?;
     Ok(())
 }
 

@@ -7,6 +7,7 @@
 
 mod address_book;
 mod args;
+mod availability;
 mod blob;
 mod calendar;
 mod calendar_event;
@@ -102,10 +103,11 @@ enum Method {
     PrincipalChanges,
     PrincipalQuery,
     PrincipalSet,
+    PrincipalGetAvailability,
 }
 
 /// The dispatch table: name, method, the capability `using` must name.
-const TABLE: [(&str, Method, &str); 52] = [
+const TABLE: [(&str, Method, &str); 53] = [
     ("Core/echo", Method::CoreEcho, CORE),
     ("Blob/copy", Method::BlobCopy, CORE),
     ("Mailbox/get", Method::MailboxGet, MAIL),
@@ -158,6 +160,7 @@ const TABLE: [(&str, Method, &str); 52] = [
     ("Principal/query", Method::PrincipalQuery, PRINCIPALS),
     ("Principal/queryChanges", Method::QueryChanges, PRINCIPALS),
     ("Principal/set", Method::PrincipalSet, PRINCIPALS),
+    ("Principal/getAvailability", Method::PrincipalGetAvailability, CALENDARS),
 ];
 
 /// One request's context, shared by its calls.
@@ -298,5 +301,6 @@ async fn dispatch(
         Method::PrincipalChanges => Box::pin(principal::changes(ctx, args)).await,
         Method::PrincipalQuery => Box::pin(principal::query(ctx, args)).await,
         Method::PrincipalSet => Box::pin(principal::set(ctx, args)).await,
+        Method::PrincipalGetAvailability => Box::pin(availability::get(ctx, args)).await,
     }
 }

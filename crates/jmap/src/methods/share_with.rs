@@ -1,8 +1,8 @@
-//! `shareWith` (RFC 9670 §4, shareable data types) on Mailbox and AddressBook, and the rights
+//! `shareWith` (RFC 9670 §4, shareable data types) on Mailbox, AddressBook and Calendar, and the rights
 //! objects each type names: a map of principal id → rights, read from the access service's
 //! grants (`relais_directory::sharing::acls`) and changed through the same domain operation
 //! IMAP SETACL and DAV ACL use (`relais_directory::sharing::change_grants`), with the one rule
-//! of who may change sharing (`Rights::ADMIN`: mayShare). Calendars will take the same code.
+//! of who may change sharing (`Rights::ADMIN`: mayShare).
 //!
 //! ```text
 //! ["Mailbox/set", {"accountId": "a1", "update": {"m4": {"shareWith/p2": {"mayReadItems": true, …}}}}, "0"]
@@ -36,18 +36,35 @@ pub(crate) enum Kind {
     Mailbox,
     /// RFC 9610 §2 AddressBookRights.
     AddressBook,
+    /// draft-ietf-jmap-calendars §4 CalendarRights.
+    Calendar,
 }
 
-/// One key of a rights object: the stored rights it tests when read, and grants when set.
+/// One key of a rights object: the stored rights it tests when read (all of `test`, or all of
+/// `or`), and grants when set.
 struct Key {
     name: &'static str,
     test: Rights,
+    or: Option<Rights>,
     grant: Rights,
 }
 
 fn key(name: &'static str, test: Rights, grant: Rights) -> Key {
-    Key { name, test, grant }
+    Key { name, test, or: None, grant }
 }
+
+impl Key {
+    fn holds(&self, rights: Rights) -> bool {
+        rights.contains(self.test) || self.or.is_some_and(|o| rights.contains(o))
+    }
+}
+
+/// Keys that are one stored right, so are given alike in a whole rights object.
+const SAME: [(Kind, &str, &str); 3] = [
+    (Kind::Mailbox, "mayRename", "mayDelete"),
+    (Kind::Calendar, "mayWriteAll", "mayWriteOwn"),
+    (Kind::Calendar, "mayUpdatePrivate", "mayRSVP"),
+];
 
 impl Kind {
     /// The keys of the type's rights object, in its spec's order.
@@ -77,6 +94,26 @@ impl Kind {
                 key("mayShare", Rights::ADMIN, Rights::ADMIN),
                 key("mayDelete", Rights::DELETE_COLLECTION, Rights::DELETE_COLLECTION),
             ],
+            // draft-ietf-jmap-calendars §4 on the access service's rights (the CalDAV ACL ones):
+            // mayReadFreeBusy is CALDAV:read-free-busy, which DAV:read includes; mayReadItems
+            // DAV:read (`lr`); mayWriteAll and mayWriteOwn both DAV:write (`wite`: nothing tells
+            // an event the sharee owns apart); mayUpdatePrivate and mayRSVP both `w` (replacing
+            // an event, which DAV:write includes); mayShare `a`; mayDelete `x`.
+            Kind::Calendar => vec![
+                Key {
+                    name: "mayReadFreeBusy",
+                    test: Rights::FREE_BUSY,
+                    or: Some(Rights::READ_ITEMS),
+                    grant: Rights::FREE_BUSY,
+                },
+                key("mayReadItems", Rights::READ_ITEMS, Rights::READ),
+                key("mayWriteAll", Rights::WRITE, Rights::WRITE),
+                key("mayWriteOwn", Rights::WRITE, Rights::WRITE),
+                key("mayUpdatePrivate", Rights::WRITE_FLAGS, Rights::WRITE_FLAGS),
+                key("mayRSVP", Rights::WRITE_FLAGS, Rights::WRITE_FLAGS),
+                key("mayShare", Rights::ADMIN, Rights::ADMIN),
+                key("mayDelete", Rights::DELETE_COLLECTION, Rights::DELETE_COLLECTION),
+            ],
         }
     }
 
@@ -88,7 +125,7 @@ impl Kind {
 /// A rights object of `kind` for stored `rights`.
 pub(crate) fn rights_json(kind: Kind, rights: Rights) -> Value {
     let map: Map<String, Value> =
-        kind.keys().into_iter().map(|k| (k.name.to_owned(), Value::Bool(rights.contains(k.test)))).collect();
+        kind.keys().into_iter().map(|k| (k.name.to_owned(), Value::Bool(k.holds(rights)))).collect();
     Value::Object(map)
 }
 
@@ -124,8 +161,21 @@ fn rights_of(kind: Kind, v: &Value) -> Result<Rights, SetError> {
         }
     }
     let on = |name: &str| map.get(name).and_then(Value::as_bool).unwrap_or(false);
-    if kind == Kind::Mailbox && on("mayRename") != on("mayDelete") {
-        return Err(invalid("mayRename and mayDelete are one right here (RFC 4314 x): give both alike"));
+    for (_, a, b) in SAME.iter().filter(|(k, ..)| *k == kind) {
+        if on(a) != on(b) {
+            return Err(invalid(format!("{a} and {b} are one right here: give both alike")));
+        }
+    }
+    // A key given false that the others grant would read back true (mayReadItems includes
+    // mayReadFreeBusy, mayWriteAll mayRSVP): refused rather than shown otherwise.
+    for k in kind.keys() {
+        if map.get(k.name) == Some(&Value::Bool(false)) && k.holds(rights) {
+            return Err(invalid(format!("{} is included in the other rights given", k.name)));
+        }
+    }
+    // CALDAV:read-free-busy is part of DAV:read (RFC 4791 §6.1.1): not kept beside it.
+    if kind == Kind::Calendar && rights.contains(Rights::READ_ITEMS) {
+        rights = rights & !Rights::FREE_BUSY;
     }
     Ok(rights)
 }
