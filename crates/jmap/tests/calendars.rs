@@ -441,6 +441,11 @@ async fn query_and_move(f: Fresh) {
         (json!({"sort": [{"property": "recurrenceId"}]}), "unsupportedSort"),
         (json!({"expandRecurrences": true}), "invalidArguments"),
         (json!({"filter": {"after": "yesterday"}}), "invalidArguments"),
+        // A filter as wide as a request may carry: refused before any event is read.
+        (
+            json!({"filter": {"operator": "OR", "conditions": vec![json!({"after": "2026-01-01T00:00:00Z"}); 1000]}}),
+            "unsupportedFilter",
+        ),
         (json!({"anchor": "ev999999"}), "anchorNotFound"),
     ] {
         let mut args = args;

@@ -294,6 +294,8 @@ async fn query_and_move(f: Fresh) {
     assert_eq!(r["ids"], json!([p3, p2, p1]));
     let r = q(json!({"unknown": "x"}), json!([])).await;
     assert_eq!(r["type"], "unsupportedFilter");
+    let wide = json!({"operator": "OR", "conditions": vec![json!({"text": "ann"}); 1000]});
+    assert_eq!(q(wide, json!([])).await["type"], "unsupportedFilter", "a filter of a thousand conditions");
     let r = q(json!({}), json!([{"property": "size"}])).await;
     assert_eq!(r["type"], "unsupportedSort");
     let r = w

@@ -240,6 +240,19 @@ async fn mailbox_share_with(f: Fresh) {
         assert_eq!(r["notUpdated"][&team]["type"], "invalidProperties", "{k}: {r}");
     }
     assert_eq!(w.bobs_rights(team_id).await, before);
+    // Refused whole, not after the create or rename it came with was written.
+    let owner = json!({pid(&w.ann): reader});
+    let r = w
+        .one(&w.ann, "Mailbox/set", json!({"accountId": a, "create": {"o": {"name": "Owned", "shareWith": owner}}}))
+        .await;
+    assert_eq!(r["notCreated"]["o"]["type"], "invalidProperties", "{r}");
+    let r = w.one(&w.ann, "Mailbox/query", json!({"accountId": a, "filter": {"name": "Owned"}})).await;
+    assert_eq!(r["ids"], json!([]), "no mailbox made: {r}");
+    let rename = json!({"accountId": a, "update": {team.clone(): {"name": "Renamed", "shareWith": owner}}});
+    let r = w.one(&w.ann, "Mailbox/set", rename).await;
+    assert_eq!(r["notUpdated"][&team]["type"], "invalidProperties", "{r}");
+    let r = w.one(&w.ann, "Mailbox/get", json!({"accountId": a, "ids": [team], "properties": ["name"]})).await;
+    assert_eq!(r["list"][0]["name"], "Team", "not renamed: {r}");
     // Another account's mailbox id is notFound.
     let r = w
         .one(&w.bob, "Mailbox/set", json!({"accountId": acc(&w.bob), "update": {team.clone(): {"shareWith": null}}}))

@@ -230,7 +230,7 @@ async fn create_one(ctx: &Ctx<'_>, account: &Account, props: &Map<String, Value>
         return Err(SetError::invalid("name", "name is required"));
     }
     // Only the account's owner (or its full-access delegate) creates one, holding every right.
-    let sharing = share_with::requested(ctx, Kind::AddressBook, props).await?;
+    let sharing = share_with::requested(ctx, Kind::AddressBook, account.id, props).await?;
     let gw = &ctx.jmap.groupware;
     let c = gw.create_address_book(&ctx.actor, account.id, p).await?;
     if props.get("isSubscribed") == Some(&Value::Bool(false)) {
@@ -269,7 +269,7 @@ async fn update_one(ctx: &Ctx<'_>, all: &[AddressBook], id: &str, patch: &Map<St
     let b = find(ctx, all, id)?;
     let p = edits(patch, false)?;
     // Checked before anything is written; applied last.
-    let sharing = share_with::requested(ctx, Kind::AddressBook, patch).await?;
+    let sharing = share_with::requested(ctx, Kind::AddressBook, b.collection.account, patch).await?;
     share_with::check_may_share(&sharing, b.rights)?;
     let gw = &ctx.jmap.groupware;
     let changes_props = ["name", "description", "sortOrder"].iter().any(|k| patch.contains_key(*k));

@@ -249,7 +249,7 @@ async fn create_one(ctx: &Ctx<'_>, account: &Account, props: &Map<String, Value>
         return Err(SetError::invalid("name", "name is required"));
     }
     // Only the account's owner (or its full-access delegate) creates one, holding every right.
-    let sharing = share_with::requested(ctx, Kind::Calendar, props).await?;
+    let sharing = share_with::requested(ctx, Kind::Calendar, account.id, props).await?;
     let gw = &ctx.jmap.groupware;
     let c = gw.create_calendar(&ctx.actor, account.id, p).await?;
     if props.get("isSubscribed") == Some(&Value::Bool(false)) {
@@ -288,7 +288,7 @@ async fn update_one(ctx: &Ctx<'_>, all: &[Calendar], id: &str, patch: &Map<Strin
     let c = find(ctx, all, id)?;
     let p = edits(patch, false)?;
     // Checked before anything is written; applied last.
-    let sharing = share_with::requested(ctx, Kind::Calendar, patch).await?;
+    let sharing = share_with::requested(ctx, Kind::Calendar, c.collection.account, patch).await?;
     share_with::check_may_share(&sharing, c.rights)?;
     let gw = &ctx.jmap.groupware;
     if ["name", "description", "color", "sortOrder", "isVisible", "timeZone"].iter().any(|k| patch.contains_key(*k)) {

@@ -41,15 +41,22 @@ const CONDITIONS: [&str; 20] = [
 /// Deepest nesting of operators taken.
 const MAX_DEPTH: usize = 16;
 
+/// Most operators and conditions in one filter: each is tested against every card read.
+const MAX_TERMS: usize = 64;
+
 /// Checks a filter's shape before anything is read.
 pub(crate) fn check(filter: &Value) -> Result<(), MethodError> {
-    check_at(filter, 0)
+    check_at(filter, 0, &mut 0)
 }
 
-fn check_at(filter: &Value, depth: usize) -> Result<(), MethodError> {
+fn check_at(filter: &Value, depth: usize, terms: &mut usize) -> Result<(), MethodError> {
     let Value::Object(f) = filter else { return Err(MethodError::invalid("a filter is an object")) };
     if depth > MAX_DEPTH {
         return Err(MethodError::invalid("the filter nests too deep"));
+    }
+    *terms += if f.contains_key("operator") { 1 } else { f.len() };
+    if *terms > MAX_TERMS {
+        return Err(MethodError::UnsupportedFilter(format!("more than {MAX_TERMS} operators and conditions")));
     }
     if let Some(op) = f.get("operator") {
         if !matches!(op.as_str(), Some("AND" | "OR" | "NOT")) {
@@ -58,7 +65,7 @@ fn check_at(filter: &Value, depth: usize) -> Result<(), MethodError> {
         let Some(Value::Array(list)) = f.get("conditions") else {
             return Err(MethodError::invalid("a FilterOperator has conditions"));
         };
-        return list.iter().try_for_each(|c| check_at(c, depth + 1));
+        return list.iter().try_for_each(|c| check_at(c, depth + 1, terms));
     }
     for (k, v) in f {
         if !CONDITIONS.contains(&k.as_str()) {

@@ -56,21 +56,29 @@ pub(crate) enum Condition {
     Uid(String),
 }
 
+/// Most operators and conditions in one filter: each is tested against every event read (a
+/// time range by expanding its recurrence), so a filter of thousands would cost minutes.
+const MAX_TERMS: usize = 64;
+
 /// Checks a filter's shape and reads it, before anything is read from the store.
 pub(crate) fn read(ctx: &Ctx<'_>, filter: &Value) -> Result<Filter, MethodError> {
-    read_at(ctx, filter, 0)
+    read_at(ctx, filter, 0, &mut 0)
 }
 
-fn read_at(ctx: &Ctx<'_>, filter: &Value, depth: usize) -> Result<Filter, MethodError> {
+fn read_at(ctx: &Ctx<'_>, filter: &Value, depth: usize, terms: &mut usize) -> Result<Filter, MethodError> {
     let Value::Object(f) = filter else { return Err(MethodError::invalid("a filter is an object")) };
     if depth > MAX_DEPTH {
         return Err(MethodError::invalid("the filter nests too deep"));
+    }
+    *terms += if f.contains_key("operator") { 1 } else { f.len() };
+    if *terms > MAX_TERMS {
+        return Err(MethodError::UnsupportedFilter(format!("more than {MAX_TERMS} operators and conditions")));
     }
     if let Some(op) = f.get("operator") {
         let Some(Value::Array(list)) = f.get("conditions") else {
             return Err(MethodError::invalid("a FilterOperator has conditions"));
         };
-        let list = list.iter().map(|c| read_at(ctx, c, depth + 1)).collect::<Result<Vec<_>, _>>()?;
+        let list = list.iter().map(|c| read_at(ctx, c, depth + 1, terms)).collect::<Result<Vec<_>, _>>()?;
         return match op.as_str() {
             Some("AND") => Ok(Filter::And(list)),
             Some("OR") => Ok(Filter::Or(list)),

@@ -366,7 +366,7 @@ async fn create_one(ctx: &Ctx<'_>, account: &Account, props: &Map<String, Value>
         Some(_) => return Err(SetError::invalid("role", "role must be a string")),
     };
     // A new mailbox takes its parent's sharing; the actor's rights there are the parent's.
-    let sharing = share_with::requested(ctx, Kind::Mailbox, props).await?;
+    let sharing = share_with::requested(ctx, Kind::Mailbox, account.id, props).await?;
     let parent = props.get("parentId").and_then(Value::as_str).and_then(|p| ctx.id(p)).and_then(ids::parse_mailbox);
     let held = match parent.and_then(|p| account.mailbox(p)) {
         _ if account.personal => Rights::ALL,
@@ -388,7 +388,7 @@ async fn create_one(ctx: &Ctx<'_>, account: &Account, props: &Map<String, Value>
 async fn update_one(ctx: &Ctx<'_>, account: &Account, id: &str, patch: &Map<String, Value>) -> Result<(), SetError> {
     let f = ctx.id(id).and_then(ids::parse_mailbox).and_then(|c| account.mailbox(c)).ok_or_else(SetError::not_found)?;
     // Checked before anything is written; applied last.
-    let sharing = share_with::requested(ctx, Kind::Mailbox, patch).await?;
+    let sharing = share_with::requested(ctx, Kind::Mailbox, f.collection.account, patch).await?;
     share_with::check_may_share(&sharing, f.rights)?;
     let store = ctx.jmap.store();
     let mut name = f.collection.name.clone();

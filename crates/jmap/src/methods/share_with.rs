@@ -192,8 +192,13 @@ pub(crate) struct Sharing {
 pub(crate) async fn requested(
     ctx: &Ctx<'_>,
     kind: Kind,
+    owner: AccountId,
     props: &Map<String, Value>,
 ) -> Result<Option<Sharing>, SetError> {
+    // Counted before any principal is looked up: each costs a directory read.
+    if props.keys().filter(|k| k.starts_with(SHARE_WITH)).count() > MAX_SHAREES {
+        return Err(invalid(format!("at most {MAX_SHAREES} sharees at once")));
+    }
     let mut sharing = Sharing { changes: Vec::new(), whole: false };
     for (path, v) in props {
         let Some(rest) = path.strip_prefix(SHARE_WITH) else { continue };
@@ -208,7 +213,7 @@ pub(crate) async fn requested(
                     }
                     Value::Object(m) => {
                         for (id, r) in m {
-                            let grantee = grantee(ctx, id).await?;
+                            let grantee = grantee(ctx, owner, id).await?;
                             sharing.changes.push((grantee, GrantChange::Replace(rights_of(kind, r)?)));
                         }
                     }
@@ -217,7 +222,7 @@ pub(crate) async fn requested(
             }
             (false, Some(id), None, None) => {
                 let rights = if v.is_null() { Rights::NONE } else { rights_of(kind, v)? };
-                sharing.changes.push((grantee(ctx, id).await?, GrantChange::Replace(rights)));
+                sharing.changes.push((grantee(ctx, owner, id).await?, GrantChange::Replace(rights)));
             }
             (false, Some(id), Some(right), None) => {
                 let key = kind.key(right).ok_or_else(|| invalid(format!("unknown right {right}")))?;
@@ -226,7 +231,7 @@ pub(crate) async fn requested(
                     Value::Bool(false) | Value::Null => GrantChange::Remove(key.grant),
                     _ => return Err(invalid(format!("{right} must be a boolean"))),
                 };
-                sharing.changes.push((grantee(ctx, id).await?, change));
+                sharing.changes.push((grantee(ctx, owner, id).await?, change));
             }
             _ => return Err(SetError::invalid(path, "no such property")),
         }
@@ -240,10 +245,15 @@ pub(crate) async fn requested(
     Ok((sharing.whole || !sharing.changes.is_empty()).then_some(sharing))
 }
 
-/// The principal an id names, if the actor sees it and it may hold a grant.
-async fn grantee(ctx: &Ctx<'_>, id: &str) -> Result<AccountId, SetError> {
+/// The principal an id names, if the actor sees it and it may hold a grant on a collection of
+/// `owner` — refused here, before the create or rename that carries it is written, so a
+/// refusal never leaves half a change behind (the domain refuses the owner too).
+async fn grantee(ctx: &Ctx<'_>, owner: AccountId, id: &str) -> Result<AccountId, SetError> {
     let unknown = || invalid(format!("no such principal {id}"));
     let id = parse_principal_id(id).ok_or_else(unknown)?;
+    if id == owner {
+        return Err(invalid("the owner is never among the sharees: it holds every right"));
+    }
     let dir = ctx.jmap.mailer.directory();
     let p = dir.visible_principal(ctx.principal, id).await;
     let p = p.map_err(|_| SetError::new("serverFail", "the server failed; see its log"))?.ok_or_else(unknown)?;
