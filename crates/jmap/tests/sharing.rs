@@ -76,6 +76,11 @@ fn ids(v: &Value) -> Vec<String> {
 }
 
 /// RFC 9670 §2: the capabilities; §3: Principal/get, /query, /changes, /set.
+/// The Principal state `who` sees now.
+async fn r_state(w: &World, who: &Principal, account: &str) -> Value {
+    w.one(who, "Principal/get", json!({"accountId": account, "ids": []})).await["state"].clone()
+}
+
 async fn principals(f: Fresh) {
     let w = world(&f).await;
     let s = w.session(&w.ann).await;
@@ -137,6 +142,12 @@ async fn principals(f: Fresh) {
     assert_eq!(r["list"][0]["type"], "location");
     let r = w.one(&w.ann, "Principal/changes", json!({"accountId": a, "sinceState": "not-a-state"})).await;
     assert_eq!(r["type"], "cannotCalculateChanges");
+    // A removal names an id whose domain is gone with it: where users see only their own
+    // domain, another's removal must not show, so the client starts over.
+    let since = r_state(&w, &w.ann, &a).await;
+    w.dir.remove_principal("eve@other.test").await.unwrap();
+    let r = w.one(&w.ann, "Principal/changes", json!({"accountId": a, "sinceState": since})).await;
+    assert_eq!(r["type"], "cannotCalculateChanges", "{r}");
 
     // Principal/set: the administrator's, so forbidden; an unseen principal is notFound.
     let r = w

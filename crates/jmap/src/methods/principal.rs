@@ -14,6 +14,7 @@
 
 use std::cmp::Ordering;
 
+use relais_directory::GalScope;
 use relais_store::{AccountId, DataType, Principal, PrincipalKind};
 use serde_json::{Map, Value, json};
 
@@ -146,7 +147,8 @@ pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodEr
 }
 
 /// Principal/changes on the directory's change log; a principal the actor does not see is
-/// not reported created or updated (domains, logged there too, never).
+/// not reported created or updated (domains, logged there too, never), and a removal is
+/// cannotCalculateChanges unless every domain's principals are seen (`gal_scope = "all"`).
 pub(crate) async fn changes(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodError> {
     let account = args.account(ctx).await?;
     let since = args.str("sinceState")?.ok_or_else(|| MethodError::invalid("sinceState is required"))?;
@@ -163,6 +165,11 @@ pub(crate) async fn changes(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, Meth
     let updated: Vec<String> = visible(ctx, positive(c.updated)).await?.into_iter().map(principal_id).collect();
     let destroyed: Vec<String> =
         c.destroyed.into_iter().filter(|i| *i > 0).map(|i| principal_id(AccountId(i))).collect();
+    // A removed principal's domain is no longer known: naming it could tell a user of one
+    // domain about another's. Where users see only their own domain, the client starts over.
+    if !destroyed.is_empty() && ctx.jmap.mailer.directory().gal_scope() != GalScope::All {
+        return Err(MethodError::CannotCalculateChanges);
+    }
     Ok(json!({
         "accountId": ids::account(account.id),
         "oldState": since.0.to_string(),
