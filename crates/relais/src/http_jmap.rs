@@ -19,6 +19,7 @@ use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 
 use crate::http::{Body, Conn, body_refused, refuse};
+use crate::http_web::Standing;
 use crate::serve::State;
 
 /// A response body: whole, or an EventSource stream.
@@ -116,11 +117,22 @@ pub(crate) async fn answer(state: Arc<State>, req: Request<Incoming>, conn: Conn
                 query.split('&').find_map(|p| p.strip_prefix("type=")).map(crate::percent::decode).unwrap_or_default();
             reply(jmap.download(&principal, account, blob, &crate::percent::decode(name), &kind).await)
         }
-        (&Method::GET, ["jmap", "eventsource"]) => match jmap.event_source(&principal, &query).await {
-            Ok(source) => event_stream(source, stopping),
-            Err(r) => reply(r),
-        },
-        (&Method::GET, ["jmap", "ws"]) => crate::http_jmap_ws::open(&state, &mut parts, principal, &upgrade, stopping),
+        (&Method::GET, ["jmap", "eventsource"] | ["jmap", "ws"]) => {
+            let standing = match Standing::of(&state, &parts, tls, &principal).await {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(error = %e, "jmap: credentials not read");
+                    return left(crate::http::text_response(StatusCode::INTERNAL_SERVER_ERROR, "internal error"));
+                }
+            };
+            if segments[1] == "ws" {
+                return crate::http_jmap_ws::open(&state, &mut parts, principal, standing, &upgrade, stopping);
+            }
+            match jmap.event_source(&principal, &query).await {
+                Ok(source) => event_stream(state.clone(), standing, source, stopping),
+                Err(r) => reply(r),
+            }
+        }
         _ => left(refuse(relais_dav::Reply::new(StatusCode::NOT_FOUND), body, announced).await),
     }
 }
@@ -128,6 +140,8 @@ pub(crate) async fn answer(state: Arc<State>, req: Request<Incoming>, conn: Conn
 /// Starts the task that feeds an EventSource response; it ends when the client goes or the
 /// server stops.
 fn event_stream(
+    state: Arc<State>,
+    mut standing: Standing,
     mut source: relais_jmap::push::EventSource,
     mut stopping: tokio::sync::watch::Receiver<bool>,
 ) -> Response<Wire> {
@@ -136,8 +150,9 @@ fn event_stream(
         loop {
             tokio::select! {
                 event = source.next() => match event {
+                    // Each event (a state change or a ping) only while the login stands.
                     Some(bytes) => {
-                        if tx.send(Bytes::from(bytes)).await.is_err() {
+                        if !standing.holds(&state).await || tx.send(Bytes::from(bytes)).await.is_err() {
                             break;
                         }
                     }

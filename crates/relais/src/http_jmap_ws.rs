@@ -34,6 +34,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::http_jmap::Wire;
+use crate::http_web::Standing;
 use crate::serve::State;
 
 /// The session a connection becomes after its 101, for `http::serve` to run.
@@ -54,9 +55,10 @@ const JMAP: &str = "jmap";
 
 /// Answers a handshake to `/jmap/ws`: 101 and the session left in `upgrade`, or the refusal.
 pub(crate) fn open(
-    state: &State,
+    state: &Arc<State>,
     parts: &mut hyper::http::request::Parts,
     principal: Principal,
+    standing: Standing,
     upgrade: &Upgrade,
     stopping: tokio::sync::watch::Receiver<bool>,
 ) -> Response<Wire> {
@@ -73,7 +75,7 @@ pub(crate) fn open(
         max_message: usize::try_from(state.jmap.config().max_size_request).unwrap_or(usize::MAX).saturating_add(SLACK),
         ping: Duration::from_secs(state.config.http.websocket_ping_secs.max(1)),
     };
-    let session = run(on_upgrade, jmap, limits, stopping);
+    let session = run(on_upgrade, jmap, limits, (state.clone(), standing), stopping);
     match upgrade.lock() {
         Ok(mut slot) => *slot = Some(Box::pin(session)),
         Err(_) => return text(StatusCode::INTERNAL_SERVER_ERROR, "internal error").map(Either::Left),
@@ -184,6 +186,7 @@ async fn run(
     on_upgrade: OnUpgrade,
     mut jmap: relais_jmap::websocket::WebSocket,
     limits: Limits,
+    (state, mut standing): (Arc<State>, Standing),
     mut stopping: tokio::sync::watch::Receiver<bool>,
 ) {
     let upgraded = match on_upgrade.await {
@@ -208,6 +211,13 @@ async fn run(
             _ = ticker.tick() => Event::Tick,
             () = crate::http_jmap::stopped(&mut stopping) => Event::Stop,
         };
+        // The login is checked again before each request run and each push sent: a logout, a
+        // changed password or a revoked app password ends the connection, not only the next.
+        let acts = matches!(event, Event::Frame(Some(Ok(Message::Text(_)))) | Event::Push(Some(_)));
+        if acts && !standing.holds(&state).await {
+            conn.close(CloseCode::Policy, "the login has ended").await;
+            break;
+        }
         let go_on = match event {
             Event::Frame(frame) => conn.frame(frame, &mut jmap).await,
             Event::Push(Some(change)) => conn.send(Message::text(change)).await,

@@ -388,6 +388,45 @@ async fn logout(state: &State, headers: &HeaderMap, tls: bool) -> Response<Body>
 /// Who sends a JMAP request, from its headers: HTTP Basic when it has an `Authorization`
 /// header (or no session cookie: then the Basic challenge), else the web client's session,
 /// with the CSRF checks of the module's documentation.
+/// How a long-lived JMAP connection (a WebSocket, an EventSource stream) stands after its
+/// handshake: checked again before each request it runs and each event it sends, so a logout,
+/// a password changed, an app password revoked or the principal removed ends it as it ends an
+/// IMAP session (`relais_directory::CredentialWatch`), not only the next request.
+pub(crate) struct Standing {
+    watch: relais_directory::CredentialWatch,
+    /// The cookie's token, when the connection was opened by a web session.
+    session: Option<String>,
+}
+
+impl Standing {
+    /// The standing of a request [`authenticate`] let through as `principal`.
+    pub(crate) async fn of(
+        state: &State,
+        parts: &hyper::http::request::Parts,
+        tls: bool,
+        principal: &Principal,
+    ) -> relais_directory::Result<Standing> {
+        let headers = &parts.headers;
+        let session = match headers.get(header::AUTHORIZATION) {
+            None => session_cookie(headers, tls).map(str::to_owned),
+            Some(_) => None,
+        };
+        Ok(Standing { watch: state.directory.watch_credential(principal).await?, session })
+    }
+
+    /// Whether the connection may go on (a store read for a web session; for HTTP Basic one
+    /// only after the directory changed).
+    pub(crate) async fn holds(&mut self, state: &State) -> bool {
+        if !self.watch.still_valid(&state.directory).await.unwrap_or(false) {
+            return false;
+        }
+        match &self.session {
+            Some(token) => matches!(state.web.find(token).await, Ok(Some(_))),
+            None => true,
+        }
+    }
+}
+
 pub(crate) async fn authenticate(
     state: &State,
     parts: &hyper::http::request::Parts,

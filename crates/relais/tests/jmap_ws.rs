@@ -288,3 +288,69 @@ async fn silent_peers_dropped_connections_counted_and_closed_at_shutdown() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// A WebSocket ends when its login does: after the password changed (by the CLI, another
+/// process), its next request closes it with 1008 instead of running as the old login.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_password_ends_an_open_websocket() {
+    let server = server();
+    let http = server.addr("http");
+    let mut ws = open(http).await;
+    let r = ask(&mut ws, json!({"@type": "Request", "id": "before", "using": [CORE], "methodCalls": []})).await;
+    assert_eq!(r["requestId"], "before");
+    let out = server.admin(&["user", "passwd", "ann@example.test", "--password", "new"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The other process's commit reaches the server through the store's notifications.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    ws.send(Message::text(json!({"@type": "Request", "id": "after", "using": [CORE], "methodCalls": []}).to_string()))
+        .await
+        .unwrap();
+    assert_eq!(close_code(&mut ws).await, Some(CloseCode::Policy), "closed, the request not run");
+}
+
+/// A raw HTTP/1.1 exchange on a new connection: the whole answer as text.
+async fn raw(addr: SocketAddr, head: &str, headers: &[(&str, &str)], body: &str) -> String {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let mut req = format!("{head} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    out
+}
+
+/// A WebSocket opened by the web client's session ends at logout: the next request closes it
+/// with 1008 instead of running as the ended session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logout_ends_a_websocket_opened_by_the_session() {
+    let server = server();
+    let http = server.addr("http");
+    let origin = format!("http://{http}");
+    let form = ("Content-Type", "application/x-www-form-urlencoded");
+    let answer =
+        raw(http, "POST /web/login", &[("Origin", &origin), form], "username=ann%40example.test&password=pw").await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let set = answer.lines().find_map(|l| l.strip_prefix("set-cookie: ")).expect("a cookie");
+    let cookie = set.split(';').next().unwrap().to_owned();
+    let body: Value = serde_json::from_str(&answer[answer.find("\r\n\r\n").unwrap() + 4..]).unwrap();
+    let csrf = body["csrfToken"].as_str().unwrap().to_owned();
+
+    let mut request = format!("ws://{http}/jmap/ws").into_client_request().unwrap();
+    for (k, v) in [("Sec-WebSocket-Protocol", "jmap"), ("Cookie", cookie.as_str()), ("Origin", origin.as_str())] {
+        request.headers_mut().insert(k, v.parse().unwrap());
+    }
+    let (mut ws, _) = tokio_tungstenite::client_async(request, TcpStream::connect(http).await.unwrap()).await.unwrap();
+    let r = ask(&mut ws, json!({"@type": "Request", "id": "in", "using": [CORE], "methodCalls": []})).await;
+    assert_eq!(r["requestId"], "in");
+    let out =
+        raw(http, "POST /web/logout", &[("Cookie", &cookie), ("X-Relais-CSRF", &csrf), ("Origin", &origin)], "").await;
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    ws.send(Message::text(json!({"@type": "Request", "id": "out", "using": [CORE], "methodCalls": []}).to_string()))
+        .await
+        .unwrap();
+    assert_eq!(close_code(&mut ws).await, Some(CloseCode::Policy), "closed, the request not run");
+}
