@@ -250,24 +250,48 @@ async fn find(
     peer: SocketAddr,
     tls: bool,
 ) -> Result<(Principal, String), Response<Body>> {
-    let unauthorized = || problem(StatusCode::UNAUTHORIZED, "no session");
-    if !relais_sasl::plaintext_allowed(tls, state.config.dav.plaintext_auth_on_loopback, peer.ip()) {
-        return Err(problem(StatusCode::FORBIDDEN, "https-required"));
+    match session_of(state, session_cookie(headers, tls), tls, peer).await {
+        Ok((p, found)) => Ok((p, found.csrf)),
+        Err(NoSession::HttpsRequired) => Err(problem(StatusCode::FORBIDDEN, "https-required")),
+        Err(NoSession::Ended) => Err(problem(StatusCode::UNAUTHORIZED, "no session")),
+        Err(NoSession::Failed) => Err(problem(StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the server log")),
     }
-    let token = session_cookie(headers, tls).ok_or_else(unauthorized)?;
-    let found = match state.web.find(token).await {
-        Ok(found) => found.ok_or_else(unauthorized)?,
+}
+
+/// Why a request names no session it may use.
+enum NoSession {
+    /// Plain text, neither over TLS nor from loopback where that is allowed.
+    HttpsRequired,
+    /// No cookie, or one whose session ended (or whose principal is gone).
+    Ended,
+    /// The store failed (logged).
+    Failed,
+}
+
+/// The live session a cookie's `token` names and its principal (still in the directory): the
+/// one lookup of `/web/session` and of every request the cookie authenticates.
+async fn session_of(
+    state: &State,
+    token: Option<&str>,
+    tls: bool,
+    peer: SocketAddr,
+) -> Result<(Principal, Found), NoSession> {
+    if !relais_sasl::plaintext_allowed(tls, state.config.dav.plaintext_auth_on_loopback, peer.ip()) {
+        return Err(NoSession::HttpsRequired);
+    }
+    let found = match state.web.find(token.ok_or(NoSession::Ended)?).await {
+        Ok(found) => found.ok_or(NoSession::Ended)?,
         Err(e) => {
             tracing::warn!(error = %e, "web: session not read");
-            return Err(problem(StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the server log"));
+            return Err(NoSession::Failed);
         }
     };
     match state.directory.principal_by_id(found.account).await {
-        Ok(Some(p)) => Ok((p, found.csrf)),
-        Ok(None) => Err(unauthorized()),
+        Ok(Some(p)) => Ok((p, found)),
+        Ok(None) => Err(NoSession::Ended),
         Err(e) => {
             tracing::warn!(error = %e, "web: session's principal not read");
-            Err(problem(StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the server log"))
+            Err(NoSession::Failed)
         }
     }
 }
@@ -447,14 +471,11 @@ pub(crate) async fn authenticate(
         r.body = Bytes::from_static(text.as_bytes());
         r
     };
-    if !relais_sasl::plaintext_allowed(tls, state.config.dav.plaintext_auth_on_loopback, peer.ip()) {
-        return Err(refusal(StatusCode::FORBIDDEN, "log in over HTTPS"));
-    }
-    let found = match state.web.find(token).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return Err(refusal(StatusCode::UNAUTHORIZED, "session ended; log in again")),
-        Err(e) => {
-            tracing::warn!(error = %e, "web: session not read");
+    let (principal, found) = match session_of(state, Some(token), tls, peer).await {
+        Ok(x) => x,
+        Err(NoSession::HttpsRequired) => return Err(refusal(StatusCode::FORBIDDEN, "log in over HTTPS")),
+        Err(NoSession::Ended) => return Err(refusal(StatusCode::UNAUTHORIZED, "session ended; log in again")),
+        Err(NoSession::Failed) => {
             return Err(refusal(StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the server log"));
         }
     };
@@ -466,14 +487,7 @@ pub(crate) async fn authenticate(
     if !reads && !csrf_sent(headers, &found.csrf) {
         return Err(refusal(StatusCode::FORBIDDEN, "CSRF token missing or wrong"));
     }
-    match state.directory.principal_by_id(found.account).await {
-        Ok(Some(p)) => Ok(p),
-        Ok(None) => Err(refusal(StatusCode::UNAUTHORIZED, "session ended; log in again")),
-        Err(e) => {
-            tracing::warn!(error = %e, "web: session's principal not read");
-            Err(refusal(StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the server log"))
-        }
-    }
+    Ok(principal)
 }
 
 #[cfg(test)]
