@@ -177,19 +177,35 @@ async fn results(ctx: &Ctx<'_>, args: &Args, account: &Account) -> Result<Vec<Ro
         None => event_filter::everything(),
     };
     let every = readable_events(ctx, account, MAX_QUERIED_EVENTS).await?;
-    let events = ctx.jmap.groupware.events(&ctx.actor, account.id, Some(every)).await?;
+    // A batch of contents at a time, each event parsed once and kept only as far as sorting
+    // needs it: a query holds one batch of contents, not the account's.
+    let filter = std::sync::Arc::new(filter);
+    let mut rows: Vec<Row> = Vec::new();
+    for batch in every.chunks(EVENTS_PER_READ) {
+        let events = ctx.jmap.groupware.events(&ctx.actor, account.id, Some(batch.to_vec())).await?;
+        let filter = filter.clone();
+        let kept = tokio::task::spawn_blocking(move || {
+            events
+                .into_iter()
+                .map(|e| event_filter::row(e.id.0, e.collection, &e.content, (e.created.0, e.modseq.0)))
+                .filter(|r| event_filter::matches(&filter, r))
+                .map(|r| Row { object: None, ..r })
+                .collect::<Vec<Row>>()
+        })
+        .await
+        .map_err(|_| MethodError::ServerFail)?;
+        rows.extend(kept);
+    }
     tokio::task::spawn_blocking(move || {
-        let mut rows: Vec<Row> = events
-            .into_iter()
-            .map(|e| event_filter::row(e.id.0, e.collection, &e.content, (e.created.0, e.modseq.0)))
-            .filter(|r| event_filter::matches(&filter, r))
-            .collect();
         event_filter::sort(&mut rows, &keys);
         rows
     })
     .await
     .map_err(|_| MethodError::ServerFail)
 }
+
+/// Events whose contents one step of a query reads and parses together.
+const EVENTS_PER_READ: usize = 500;
 
 pub(crate) async fn query(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodError> {
     let account = calendars_account(ctx, &args).await?;

@@ -28,11 +28,13 @@ const CONDITIONS: [&str; 10] =
 const MAX_DEPTH: usize = 16;
 const MAX_CALENDARS: usize = 1000;
 
-/// One event as a query reads it: its calendar, text and fields (of its main component).
+/// One event as a query reads it: its calendar, parsed object and fields (of its main component).
 pub(crate) struct Row {
     pub id: i64,
     pub calendar: String,
-    pub text: String,
+    /// The event parsed once (`None`: it does not parse, or the filter is done with it): each
+    /// time range of the filter expands its recurrence from here.
+    pub object: Option<CalendarObject>,
     pub fields: Option<EventFields>,
     /// Its store facts for sorting: creation and last change.
     pub created: u64,
@@ -150,7 +152,7 @@ fn holds(c: &Condition, r: &Row) -> bool {
 
 /// Whether an occurrence of the event overlaps [start, end) (none when the range is empty).
 fn occurs(r: &Row, start: i64, end: i64) -> bool {
-    start < end && CalendarObject::parse(&r.text).is_ok_and(|o| o.occurs_in(start, end))
+    start < end && r.object.as_ref().is_some_and(|o| o.occurs_in(start, end))
 }
 
 fn person(p: &Person) -> Vec<String> {
@@ -178,9 +180,10 @@ fn texts(name: &str, f: &EventFields) -> Vec<String> {
 
 /// The row of a stored event (parsed once per query, off the executor).
 pub(crate) fn row(id: i64, calendar: relais_store::CollectionId, content: &[u8], stamps: (u64, u64)) -> Row {
-    let text = String::from_utf8_lossy(content).into_owned();
+    let text = String::from_utf8_lossy(content);
     let fields = EventFields::from_ical(&text);
-    Row { id, calendar: ids::calendar(calendar), text, fields, created: stamps.0, updated: stamps.1 }
+    let object = CalendarObject::parse(&text).ok();
+    Row { id, calendar: ids::calendar(calendar), object, fields, created: stamps.0, updated: stamps.1 }
 }
 
 /// The `sort` of a query read (§5.9.2: start, uid, created, updated), each with its direction.
