@@ -232,6 +232,10 @@ fn matches(f: &Value, p: &Principal, reached: &[Account], depth: usize) -> Resul
     Ok(true)
 }
 
+/// Most principals one Principal/query reads and filters (the directory has no index of names
+/// to search yet): a directory past it is refused (requestTooLarge), never answered in part.
+const MAX_SEARCHED: usize = 100_000;
+
 /// The sort properties Principal/query takes.
 const SORTS: [&str; 3] = ["name", "email", "type"];
 
@@ -246,12 +250,12 @@ fn compare(property: &str, a: &Principal, b: &Principal) -> Ordering {
 pub(crate) async fn query(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodError> {
     let account = args.account(ctx).await?;
     let state = state(ctx).await?;
-    let bound = ctx.jmap.config.max_query_results;
     let (mut list, more) =
-        ctx.jmap.mailer.directory().visible_principals_at_most(ctx.principal, bound).await.map_err(failed)?;
+        ctx.jmap.mailer.directory().visible_principals_at_most(ctx.principal, MAX_SEARCHED).await.map_err(failed)?;
     if more {
-        // The query answers over the first principals by address only (docs/protocol-status.md).
-        tracing::warn!(bound, "jmap: Principal/query read only the first principals of the directory");
+        // Refused rather than answered over a part of the directory (a name late in the
+        // alphabet would be missing, and the total wrong).
+        return Err(MethodError::RequestTooLarge);
     }
     let reached = reached(ctx).await?;
     if let Some(filter) = args.get("filter") {
