@@ -11,13 +11,23 @@ without reload (push; the server does not expand, the page does). The browser mo
 calendar, and deletes the event — gone over CalDAV. In Contacts (reached by the tab list's arrow
 key) it creates a card — its vCard over CardDAV has the name, e-mail, phone and organization —,
 sees a vCard PUT over CardDAV appear without reload, finds the card by a search and deletes it —
-gone over CardDAV. Screenshots go to the test's temporary directory.
+gone over CardDAV. In Settings (the tab list's End key) it turns the out-of-office reply on with
+dates, a subject and a text: `relais admin user vacation` shows it on with them (the dates the
+browser's Berlin times in UTC), and a message Bob submits to Ann gets the automatic reply in
+Bob's INBOX (IMAP); after a reload the form shows what was saved, and turned off there the CLI
+shows it off. Screenshots go to the test's temporary directory.
 
 Skipped without chromium or the npm packages, as interop/test_web.py is.
 """
 
 import datetime
+import email
+import email.policy
+import email.utils
+import imaplib
 import os
+import smtplib
+import ssl
 import subprocess
 import threading
 import time
@@ -39,6 +49,7 @@ urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 
 DOMAIN = "example.test"
 ANN, ANN_PW = f"ann@{DOMAIN}", "correct horse battery"
+BOB, BOB_PW = f"bob@{DOMAIN}", "bob's long password"
 SCRIPT = Path(__file__).parent / "web" / "groupware.cjs"
 STEP_TIMEOUT = 30
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -103,6 +114,50 @@ def ada(server):
     return [c for c in vcards(server) if "Lovelace" in c.fn.value]
 
 
+def vacation(server) -> dict[str, str]:
+    """Ann's out-of-office setting as `relais admin user vacation` shows it (key: value lines)."""
+    out = server.admin("user", "vacation", ANN).stdout
+    return dict(line.split(": ", 1) for line in out.splitlines() if ": " in line)
+
+
+def submit_as_bob(server):
+    ctx = ssl.create_default_context()
+    ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+    raw = (f"From: Bob <{BOB}>\r\nTo: {ANN}\r\nSubject: Lunch?\r\nMessage-ID: <lunch.1@{DOMAIN}>\r\n"
+           "\r\nAre you in?\r\n")
+    with smtplib.SMTP(*server.addr("submission"), timeout=10) as s:
+        s.starttls(context=ctx)
+        s.login(BOB, BOB_PW)
+        s.sendmail(BOB, [ANN], raw.encode())
+
+
+def bob_inbox(server) -> list[email.message.Message]:
+    with imaplib.IMAP4(*server.addr("imap")) as imap:
+        imap.login(BOB, BOB_PW)
+        _, count = imap.select("INBOX", readonly=True)
+        if count[0] == b"0":
+            return []
+        _, data = imap.fetch("1:*", "(BODY.PEEK[])")
+        return [email.message_from_bytes(i[1], policy=email.policy.default) for i in data if isinstance(i, tuple)]
+
+
+def check_vacation_on(server, words):
+    shown = vacation(server)
+    assert shown["vacation"] == "on" and shown["subject"] == "Away this week", shown
+    assert shown["text"] == "Back on Monday.", shown
+    for key, local in zip(("from", "until"), words):
+        expected = datetime.datetime.fromisoformat(local).replace(tzinfo=BERLIN)
+        assert email.utils.parsedate_to_datetime(shown[key]) == expected, (key, shown[key], local)
+    submit_as_bob(server)
+    deadline = time.monotonic() + 10
+    while not (replies := [m for m in bob_inbox(server) if str(m["Subject"]) == "Away this week"]):
+        assert time.monotonic() < deadline, f"no automatic reply in Bob's INBOX: {[m['Subject'] for m in bob_inbox(server)]}"
+        time.sleep(0.1)
+    [reply] = replies
+    assert reply.get_content().strip() == "Back on Monday.", reply.get_content()
+    assert ANN in str(reply["From"]), reply["From"]
+
+
 def check(server, step, words):
     if step == "event-created":
         day = datetime.date.fromisoformat(words[0])
@@ -127,15 +182,20 @@ def check(server, step, words):
         assert put.status_code == 201, put.text
     elif step == "contact-deleted":
         assert ada(server) == [] and [c.fn.value for c in vcards(server)] == ["Grace Hopper"]
+    elif step == "vacation-on":
+        check_vacation_on(server, words)
+    elif step == "vacation-off":
+        assert vacation(server)["vacation"] == "off"
 
 
 def test_calendar_and_contacts_in_chromium(relais_factory, tmp_path):
     modules = node_modules()
     if modules is None:
         pytest.skip("chromium or the web client's npm packages are not installed (scripts/test installs them)")
-    server = relais_factory(listeners=[])
+    server = relais_factory(listeners=["submission", "imap"], settings={"imap": {"plaintext_auth_on_loopback": True}})
     server.admin("domain", "add", DOMAIN)
     server.admin("user", "add", ANN, "--password", ANN_PW, "--name", "Ann Example")
+    server.admin("user", "add", BOB, "--password", BOB_PW, "--name", "Bob Example")
     server.start()
 
     shots = tmp_path / "screenshots"
@@ -164,6 +224,7 @@ def test_calendar_and_contacts_in_chromium(relais_factory, tmp_path):
         stderr = proc.stderr.read()
     assert code == 0, f"groupware.cjs failed after steps {steps}:\n{stderr}"
     assert steps == ["event-created", "event-pushed", "event-edited", "event-deleted",
-                     "contact-created", "contact-pushed", "contact-searched", "contact-deleted"]
-    assert {p.name for p in shots.iterdir()} >= {"calendar-week.png", "calendar-month.png", "contact.png"}
+                     "contact-created", "contact-pushed", "contact-searched", "contact-deleted",
+                     "vacation-on", "vacation-off"]
+    assert {p.name for p in shots.iterdir()} >= {"calendar-week.png", "calendar-month.png", "contact.png", "settings.png"}
     print(f"browser session: {time.monotonic() - started:.1f} s")

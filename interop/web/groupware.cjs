@@ -1,4 +1,4 @@
-// The web client's calendar and contacts end to end in Debian's headless Chromium, driven by
+// The web client's calendar, contacts and out-of-office setting end to end in Debian's headless Chromium, driven by
 // playwright-core. Run by interop/test_web_groupware.py, which starts the server and checks over
 // CalDAV and CardDAV what the page did: this script prints a step's name (and what the test needs
 // to check it) when the page has done it and waits for `ok` on stdin before going on.
@@ -136,6 +136,54 @@ async function contacts(page) {
   await step('contact-deleted');
 }
 
+/** A local date `days` from today in the browser's zone, as YYYY-MM-DD. */
+function localDay(page, days) {
+  return page.evaluate((n) => {
+    const d = new Date();
+    d.setDate(d.getDate() + n);
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  }, days);
+}
+
+/** The out-of-office reply turned on (from yesterday 09:00 to next week 18:00 local), kept by a reload, then off. */
+async function settings(page) {
+  const tab = page.getByRole('tab', { name: 'Settings' });
+  await page.getByRole('tab', { name: 'Contacts' }).focus();
+  await page.keyboard.press('End');
+  check(await tab.getAttribute('aria-selected') === 'true', 'End moves to Settings');
+  const on = page.getByLabel('Send an automatic reply', { exact: true });
+  await on.waitFor();
+  check(!(await on.isChecked()), 'the reply starts off');
+  const [from, until] = [`${await localDay(page, -1)}T09:00`, `${await localDay(page, 7)}T18:00`];
+  await on.check();
+  await page.getByLabel('From', { exact: true }).fill(from);
+  await page.getByLabel('Until', { exact: true }).fill(until);
+  await page.getByLabel(/^Subject/).fill('Away this week');
+  await page.getByLabel('Reply text', { exact: true }).fill('Back on Monday.');
+  // An end before the start is refused in the form.
+  await page.getByLabel('Until', { exact: true }).fill(`${await localDay(page, -2)}T09:00`);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('alert').filter({ hasText: 'The end must be after the start.' }).waitFor();
+  await page.getByLabel('Until', { exact: true }).fill(until);
+  await page.getByRole('button', { name: 'Save' }).press('Enter');
+  await page.getByRole('status').filter({ hasText: 'the automatic reply is on' }).waitFor();
+  await screenshot(page, 'settings');
+  await step('vacation-on', from, until);
+
+  await page.reload();
+  await page.getByRole('tab', { name: 'Settings' }).click();
+  await on.waitFor();
+  check(await on.isChecked(), 'the reply is on after a reload');
+  check(await page.getByLabel('From', { exact: true }).inputValue() === from, 'the start kept');
+  check(await page.getByLabel('Until', { exact: true }).inputValue() === until, 'the end kept');
+  check(await page.getByLabel(/^Subject/).inputValue() === 'Away this week', 'the subject kept');
+  check(await page.getByLabel('Reply text', { exact: true }).inputValue() === 'Back on Monday.', 'the text kept');
+  await on.uncheck();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('status').filter({ hasText: 'the automatic reply is off' }).waitFor();
+  await step('vacation-off');
+}
+
 async function main() {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu'] });
@@ -155,6 +203,7 @@ async function main() {
     page.on('console', (m) => { if (m.type() === 'error') { errors.push(m.text()); } });
     await calendar(page);
     await contacts(page);
+    await settings(page);
     check(errors.length === 0, `no error in the page: ${errors.join('; ')}`);
   } finally {
     await browser.close();

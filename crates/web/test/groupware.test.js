@@ -1,6 +1,7 @@
 // The calendar's and contacts' pure helpers as tables (node:test): the days of a week and a
-// month, durations, the occurrences of simple recurrences within a range, and JSContact cards
-// from the form. Dates are built in the local zone, as the page does; run with TZ=UTC or any.
+// month, durations, the occurrences of simple recurrences within a range, JSContact cards from
+// the form, and the out-of-office form's dates. Dates are built in the local zone, as the page
+// does; run with TZ=UTC or any.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,6 +9,7 @@ import assert from 'node:assert/strict';
 import { weekStart, monthDays, duration, occurrences, onDay, localDateTime, utcDate }
   from '../app/js/occurrences.js';
 import { displayName, component, details, cardProperties, splitList } from '../app/js/card.js';
+import { utcFromInput, inputFromUtc } from '../app/js/settings.js';
 
 test('weeks start on Monday; a month view is six weeks', () => {
   assert.equal(localDateTime(weekStart(new Date(2026, 11, 6, 15))), '2026-11-30T00:00:00');
@@ -89,4 +91,14 @@ test('cards from the form and back', () => {
   assert.equal(displayName({ id: 'c2', emails: { e: { address: 'x@y.test' } } }), 'x@y.test');
   assert.equal(displayName({ id: 'c3', name: { full: 'Grace Hopper', components: [] } }), 'Grace Hopper');
   assert.deepEqual(splitList('a@x, b@y\n c@z ,'), ['a@x', 'b@y', 'c@z']);
+});
+
+test('the out-of-office dates: a local datetime-local value ⇄ a UTCDate', () => {
+  const local = '2026-12-07T09:30';
+  const utc = utcFromInput(local);
+  assert.equal(utc, utcDate(new Date(2026, 11, 7, 9, 30)));
+  assert.match(String(utc), /^\d{4}-\d\d-\d\dT\d\d:\d\d:00Z$/);
+  assert.equal(inputFromUtc(utc), local);
+  assert.equal(utcFromInput(''), null);
+  assert.equal(inputFromUtc(null), '');
 });

@@ -4,6 +4,7 @@
 export const MAIL = 'urn:ietf:params:jmap:mail';
 const CORE = 'urn:ietf:params:jmap:core';
 const SUBMISSION = 'urn:ietf:params:jmap:submission';
+const VACATION = 'urn:ietf:params:jmap:vacationresponse';
 export const CALENDARS = 'urn:ietf:params:jmap:calendars';
 export const CONTACTS = 'urn:ietf:params:jmap:contacts';
 const CSRF_HEADER = 'X-Relais-CSRF';
@@ -104,7 +105,7 @@ export class Jmap {
       method: 'POST',
       credentials: 'same-origin',
       headers: { 'Content-Type': 'application/json', [CSRF_HEADER]: csrf },
-      body: JSON.stringify({ using: [CORE, MAIL, SUBMISSION, CALENDARS, CONTACTS], methodCalls: calls }),
+      body: JSON.stringify({ using: [CORE, MAIL, SUBMISSION, VACATION, CALENDARS, CONTACTS], methodCalls: calls }),
     });
     if (r.status === 401) {
       throw new Unauthorized();
