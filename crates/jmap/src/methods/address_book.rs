@@ -76,27 +76,11 @@ pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodEr
             out
         }
     };
-    let shared = shared(ctx, &chosen, &properties).await?;
+    let wanted = wanted(&properties, &PROPERTIES, SHARE_WITH);
+    let ids = chosen.iter().map(|b| b.collection.id).collect();
+    let shared = share_with::of_collections(ctx, Kind::AddressBook, ids, wanted).await?;
     let list: Vec<Value> = chosen.iter().zip(shared).map(|(b, s)| book_json(b, s, &properties)).collect();
     Ok(json!({ "accountId": ids::account(account.id), "state": state, "list": list, "notFound": not_found }))
-}
-
-/// RFC 9670 §4: who each address book is shared with, where the actor may read it (one
-/// read); `null` each when not asked for.
-async fn shared(
-    ctx: &Ctx<'_>,
-    chosen: &[&AddressBook],
-    properties: &Option<Vec<String>>,
-) -> Result<Vec<Value>, MethodError> {
-    if !wanted(properties, &PROPERTIES, SHARE_WITH) {
-        return Ok(vec![Value::Null; chosen.len()]);
-    }
-    let acls = share_with::acls(ctx, chosen.iter().map(|b| b.collection.id).collect()).await?;
-    Ok(acls.iter().map(|a| share_with::share_with_json(Kind::AddressBook, a.as_ref())).collect())
-}
-
-fn sort_order(b: &AddressBook) -> u64 {
-    b.props.order.as_deref().and_then(|o| o.trim().parse().ok()).unwrap_or(0)
 }
 
 fn book_json(b: &AddressBook, share_with: Value, properties: &Option<Vec<String>>) -> Value {
@@ -104,7 +88,7 @@ fn book_json(b: &AddressBook, share_with: Value, properties: &Option<Vec<String>
         ("id", json!(ids::address_book(b.collection.id))),
         ("name", json!(b.name())),
         ("description", json!(b.props.description)),
-        ("sortOrder", json!(sort_order(b))),
+        ("sortOrder", json!(share_with::sort_order(&b.props))),
         ("isDefault", json!(b.is_default())),
         ("isSubscribed", json!(b.subscribed)),
         ("shareWith", share_with),
@@ -252,7 +236,9 @@ async fn made(
 ) -> Result<Value, SetError> {
     let all = books(ctx, account).await.map_err(|_| SetError::new("serverFail", "see the server log"))?;
     let b = all.iter().find(|b| b.collection.id == id).ok_or_else(SetError::not_found)?;
-    let shared = shared(ctx, &[b], &None).await.map_err(|_| SetError::new("serverFail", "see the server log"))?;
+    let shared = share_with::of_collections(ctx, Kind::AddressBook, vec![b.collection.id], true)
+        .await
+        .map_err(|_| SetError::new("serverFail", "see the server log"))?;
     let mut v = book_json(b, shared.into_iter().next().unwrap_or(Value::Null), &None);
     if let Some(m) = v.as_object_mut() {
         m.retain(|k, _| !given.contains_key(k));

@@ -101,27 +101,11 @@ pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodEr
             out
         }
     };
-    let shared = shared(ctx, &chosen, &properties).await?;
+    let wanted = wanted(&properties, &PROPERTIES, SHARE_WITH);
+    let ids = chosen.iter().map(|c| c.collection.id).collect();
+    let shared = share_with::of_collections(ctx, Kind::Calendar, ids, wanted).await?;
     let list: Vec<Value> = chosen.iter().zip(shared).map(|(c, s)| calendar_json(c, s, &properties)).collect();
     Ok(json!({ "accountId": ids::account(account.id), "state": state, "list": list, "notFound": not_found }))
-}
-
-/// RFC 9670 §4: who each calendar is shared with, where the actor may read it (one read);
-/// `null` each when not asked for.
-async fn shared(
-    ctx: &Ctx<'_>,
-    chosen: &[&Calendar],
-    properties: &Option<Vec<String>>,
-) -> Result<Vec<Value>, MethodError> {
-    if !wanted(properties, &PROPERTIES, SHARE_WITH) {
-        return Ok(vec![Value::Null; chosen.len()]);
-    }
-    let acls = share_with::acls(ctx, chosen.iter().map(|c| c.collection.id).collect()).await?;
-    Ok(acls.iter().map(|a| share_with::share_with_json(Kind::Calendar, a.as_ref())).collect())
-}
-
-fn sort_order(c: &Calendar) -> u64 {
-    c.props.order.as_deref().and_then(|o| o.trim().parse().ok()).unwrap_or(0)
 }
 
 fn calendar_json(c: &Calendar, share_with: Value, properties: &Option<Vec<String>>) -> Value {
@@ -130,7 +114,7 @@ fn calendar_json(c: &Calendar, share_with: Value, properties: &Option<Vec<String
         ("name", json!(c.name())),
         ("description", json!(c.props.description)),
         ("color", json!(c.props.color)),
-        ("sortOrder", json!(sort_order(c))),
+        ("sortOrder", json!(share_with::sort_order(&c.props))),
         ("isSubscribed", json!(c.subscribed)),
         ("isVisible", json!(!c.props.hidden)),
         ("isDefault", json!(c.is_default())),
@@ -271,7 +255,9 @@ async fn made(
 ) -> Result<Value, SetError> {
     let all = calendars(ctx, account).await.map_err(|_| SetError::new("serverFail", "see the server log"))?;
     let c = all.iter().find(|c| c.collection.id == id).ok_or_else(SetError::not_found)?;
-    let shared = shared(ctx, &[c], &None).await.map_err(|_| SetError::new("serverFail", "see the server log"))?;
+    let shared = share_with::of_collections(ctx, Kind::Calendar, vec![c.collection.id], true)
+        .await
+        .map_err(|_| SetError::new("serverFail", "see the server log"))?;
     let mut v = calendar_json(c, shared.into_iter().next().unwrap_or(Value::Null), &None);
     if let Some(m) = v.as_object_mut() {
         m.retain(|k, _| !given.contains_key(k));

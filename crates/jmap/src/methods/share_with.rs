@@ -245,6 +245,26 @@ pub(crate) async fn requested(
     Ok((sharing.whole || !sharing.changes.is_empty()).then_some(sharing))
 }
 
+/// RFC 9670 §4: `shareWith` of each collection (in order), where the actor may read it, in
+/// one read; `null` each when the call did not ask for it (`wanted` false).
+pub(crate) async fn of_collections(
+    ctx: &Ctx<'_>,
+    kind: Kind,
+    collections: Vec<CollectionId>,
+    wanted: bool,
+) -> Result<Vec<Value>, MethodError> {
+    if !wanted {
+        return Ok(vec![Value::Null; collections.len()]);
+    }
+    let acls = acls(ctx, collections).await?;
+    Ok(acls.iter().map(|a| share_with_json(kind, a.as_ref())).collect())
+}
+
+/// A calendar's or address book's `sortOrder`, as its DAV properties keep it (0 when unset).
+pub(crate) fn sort_order(props: &relais_groupware::CollectionProps) -> u64 {
+    props.order.as_deref().and_then(|o| o.trim().parse().ok()).unwrap_or(0)
+}
+
 /// The principal an id names, if the actor sees it and it may hold a grant on a collection of
 /// `owner` — refused here, before the create or rename that carries it is written, so a
 /// refusal never leaves half a change behind (the domain refuses the owner too).
