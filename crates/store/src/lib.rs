@@ -383,14 +383,28 @@ impl Store {
 
     /// At shutdown, once no more writes come: copies the WAL into the database file and empties
     /// it (SQLite), so the next open has nothing to recover and the data directory is one file
-    /// plus the blobs. Waits up to `patience` for readers still inside; a reader that stays
-    /// only leaves the WAL as it is (the next open recovers it). Nothing to do on PostgreSQL.
+    /// plus the blobs. Waits up to `patience` for readers still inside and for another
+    /// checkpoint still running; a reader that stays only leaves the WAL as it is (the next
+    /// open recovers it). Nothing to do on PostgreSQL.
     pub async fn checkpoint_for_shutdown(&self, patience: Duration) -> Result<bool> {
         let Backend::Sqlite { dir } = &self.inner.config.backend else { return Ok(true) };
         let path = dir.join("relais.db");
         run_blocking(move || {
             let mut conn = sqlite::SqliteConn::open(&path, false, sqlite::Memory::CHECKPOINTS)?;
-            Ok(conn.checkpoint(sqlite::CheckpointMode::Truncate, patience)?.complete)
+            // SQLite answers at once, without its busy handler, while another connection holds
+            // the checkpointer lock (the checkpoint thread copying the last frames, the writer
+            // starting the WAL over): that is tried again until the patience runs out.
+            let deadline = std::time::Instant::now() + patience;
+            loop {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                if conn.checkpoint(sqlite::CheckpointMode::Truncate, left)?.complete {
+                    return Ok(true);
+                }
+                if left.is_zero() {
+                    return Ok(false);
+                }
+                std::thread::sleep(left.min(Duration::from_millis(10)));
+            }
         })
         .await
     }

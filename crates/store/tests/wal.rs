@@ -65,7 +65,8 @@ async fn the_wal_starts_over_under_steady_writes_and_reads() {
     assert!(largest <= BOUND, "the WAL grew to {} MiB", largest >> 20);
 
     // At shutdown the WAL is emptied into the database: the next open recovers nothing. (The
-    // checkpoint thread may still be copying the last frames, which on a machine loaded by other
+    // checkpoint thread may still be copying the last frames — SQLite then refuses a second
+    // checkpoint at once, and the shutdown tries again — which on a machine loaded by other
     // builds has taken over the server's 2 s: the test gives it 10.)
     assert!(store.checkpoint_for_shutdown(std::time::Duration::from_secs(10)).await.unwrap());
     assert_eq!(std::fs::metadata(&wal).unwrap().len(), 0);
