@@ -91,6 +91,16 @@ impl Candidates {
     }
 }
 
+/// Which of an account's secrets a login may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Secrets {
+    /// The password or any app password: every protocol's login.
+    Any,
+    /// The account's password alone: the web client's sign-in and what re-confirms it (a
+    /// password change), which an app password handed to a phone must not open.
+    PasswordOnly,
+}
+
 enum Verdict {
     /// The password matched; with the name of a pre-selector app password to re-hash.
     Right(Option<String>),
@@ -111,7 +121,12 @@ impl Authenticator {
         }
     }
 
-    pub async fn authenticate(&self, dir: &Directory, c: &Credentials) -> Result<Principal, AuthError> {
+    pub async fn authenticate(
+        &self,
+        dir: &Directory,
+        c: &Credentials,
+        secrets: Secrets,
+    ) -> Result<Principal, AuthError> {
         let typed = c.username.trim();
         let normalised = match Address::parse(typed) {
             Ok(a) if typed.len() <= MAX_USERNAME => a.to_string(),
@@ -129,7 +144,7 @@ impl Authenticator {
             tracing::info!(user = %normalised, remote = ?c.remote, "login refused: throttled");
             AuthError::Throttled { retry_after }
         })?;
-        let verdict = match self.verdict(dir, principal.as_ref(), c, &account, attempt.delay).await {
+        let verdict = match self.verdict(dir, principal.as_ref(), c, secrets, &account, attempt.delay).await {
             Ok(v) => v,
             Err(e) => {
                 attempt.abandoned();
@@ -163,11 +178,12 @@ impl Authenticator {
         dir: &Directory,
         principal: Option<&Principal>,
         c: &Credentials,
+        secrets: Secrets,
         account: &str,
         delay: Option<Duration>,
     ) -> Result<Verdict, AuthError> {
         let candidates = match principal {
-            Some(p) if c.password.len() <= password::MAX_LEN => self.candidates(dir, p, &c.password).await?,
+            Some(p) if c.password.len() <= password::MAX_LEN => self.candidates(dir, p, &c.password, secrets).await?,
             _ => Candidates::decoy(),
         };
         if self.cached(candidates.key.as_ref()) {
@@ -195,11 +211,18 @@ impl Authenticator {
     }
 
     /// What `password` is checked against: the app password its selector names if it has
-    /// one, else the principal's password (and the app passwords without a selector).
-    async fn candidates(&self, dir: &Directory, p: &Principal, password: &str) -> Result<Candidates, AuthError> {
+    /// one, else the principal's password (and the app passwords without a selector); with
+    /// `PasswordOnly`, the principal's password alone.
+    async fn candidates(
+        &self,
+        dir: &Directory,
+        p: &Principal,
+        password: &str,
+        secrets: Secrets,
+    ) -> Result<Candidates, AuthError> {
         let mut hashes = Vec::new();
         let mut legacy = Vec::new();
-        if let Some(selector) = password::selector(password) {
+        if let (Some(selector), Secrets::Any) = (password::selector(password), secrets) {
             let id = p.id;
             let apps = dir
                 .store()

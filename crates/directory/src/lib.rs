@@ -23,6 +23,7 @@ mod gate;
 mod password;
 pub mod policy;
 mod provision;
+pub mod self_service;
 pub mod sharing;
 mod throttle;
 mod visibility;
@@ -366,11 +367,15 @@ impl Directory {
     /// Creates an app password and returns it; only its hash is kept.
     pub async fn add_app_password(&self, address: &str, name: &str) -> Result<String> {
         let p = self.principal_required(address).await?;
+        self.add_app_password_of(p.id, name).await
+    }
+
+    /// `add_app_password` for the account `id`.
+    pub(crate) async fn add_app_password_of(&self, id: AccountId, name: &str) -> Result<String> {
         if name.trim().is_empty() || name.len() > 64 {
             return Err(DirectoryError::Invalid("an app password needs a name of 1 to 64 characters".into()));
         }
         // Selectors are unique within an account, so that a login names one hash (password.rs).
-        let id = p.id;
         let taken: Vec<String> = self
             .store
             .read(move |r| r.app_passwords(id))
@@ -383,7 +388,7 @@ impl Directory {
             .unwrap_or_default();
         let hash = password::hash_app(&secret).await?;
         let name = name.to_owned();
-        self.store.write(move |tx| tx.add_app_password(p.id, &name, &hash)).await?;
+        self.store.write(move |tx| tx.add_app_password(id, &name, &hash)).await?;
         Ok(secret)
     }
 
@@ -403,7 +408,13 @@ impl Directory {
     /// The one entry point for every protocol's login: checks throttling, then the password
     /// or an app password. Returns the principal on success.
     pub async fn authenticate(&self, credentials: &Credentials) -> Result<Principal, AuthError> {
-        self.auth.authenticate(self, credentials).await
+        self.auth.authenticate(self, credentials, auth::Secrets::Any).await
+    }
+
+    /// `authenticate` with the account's password alone, no app password: the web client's
+    /// sign-in, and the current password a password change re-confirms. Throttled as a login.
+    pub async fn authenticate_password(&self, credentials: &Credentials) -> Result<Principal, AuthError> {
+        self.auth.authenticate(self, credentials, auth::Secrets::PasswordOnly).await
     }
 
     /// How many Argon2 password verifications this process has computed (cache hits and

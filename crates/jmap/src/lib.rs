@@ -27,6 +27,7 @@ mod session;
 pub mod websocket;
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use relais_directory::access::{Actor, Protocol};
@@ -50,10 +51,13 @@ pub const CALENDARS: &str = "urn:ietf:params:jmap:calendars";
 /// RFC 9670 §2: principals, and who owns each account.
 pub const PRINCIPALS: &str = "urn:ietf:params:jmap:principals";
 pub const PRINCIPALS_OWNER: &str = "urn:ietf:params:jmap:principals:owner";
+/// Relais's own: the user's password, app passwords and devices (`methods::security`), on its
+/// own account only.
+pub const SECURITY: &str = "urn:relais:jmap:security";
 
 /// The capabilities offered, in the session's order (the session adds [`WEBSOCKET`]).
-pub const CAPABILITIES: [&str; 9] =
-    [CORE, MAIL, SUBMISSION, VACATION, QUOTA, CONTACTS, CALENDARS, PRINCIPALS, PRINCIPALS_OWNER];
+pub const CAPABILITIES: [&str; 10] =
+    [CORE, MAIL, SUBMISSION, VACATION, QUOTA, CONTACTS, CALENDARS, PRINCIPALS, PRINCIPALS_OWNER, SECURITY];
 
 /// The limits announced in the session (RFC 8620 §2 `urn:ietf:params:jmap:core`) and enforced.
 #[derive(Debug, Clone)]
@@ -207,6 +211,12 @@ impl Jmap {
     /// An API request (RFC 8620 §3): the body as received (the binary bounded it by
     /// `max_size_request`).
     pub async fn api(&self, principal: &Principal, body: &[u8]) -> Reply {
+        self.api_from(principal, None, body).await
+    }
+
+    /// `api` for a client at `remote`: what a method that re-confirms the password
+    /// (`urn:relais:jmap:security`) counts the attempt against, as a login is counted.
+    pub async fn api_from(&self, principal: &Principal, remote: Option<IpAddr>, body: &[u8]) -> Reply {
         if body.len() as u64 > self.config.max_size_request {
             return Reply::problem(&Problem::Limit("maxSizeRequest"));
         }
@@ -214,7 +224,7 @@ impl Jmap {
             Ok(r) => r,
             Err(p) => return Reply::problem(&p),
         };
-        match self.execute(principal, request).await {
+        match self.execute(principal, remote, request).await {
             Ok(response) => Reply::json(200, &response),
             Err(p) => Reply::problem(&p),
         }
@@ -223,7 +233,12 @@ impl Jmap {
     /// Runs a parsed Request: the one executor of both transports, HTTP (`api`) and WebSocket
     /// (`websocket`). Takes a slot among the account's concurrent requests, checks `using`,
     /// and answers the Response object (RFC 8620 §3.4).
-    pub(crate) async fn execute(&self, principal: &Principal, request: request::Request) -> Result<Value, Problem> {
+    pub(crate) async fn execute(
+        &self,
+        principal: &Principal,
+        remote: Option<IpAddr>,
+        request: request::Request,
+    ) -> Result<Value, Problem> {
         let Some(_slot) = self.slot(principal.id, false) else {
             return Err(Problem::Limit("maxConcurrentRequests"));
         };
@@ -231,6 +246,6 @@ impl Jmap {
         if let Some(unknown) = request.using.iter().find(|c| !offered(c)) {
             return Err(Problem::UnknownCapability(unknown.clone()));
         }
-        Ok(methods::run(self, principal, request).await)
+        Ok(methods::run(self, principal, remote, request).await)
     }
 }

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use crate::account::{Account, accounts};
 use crate::error::MethodError;
-use crate::{CAPABILITIES, CORE, Jmap, MAIL, Origin, QUOTA, SUBMISSION, VACATION, WEBSOCKET, ids};
+use crate::{CAPABILITIES, CORE, Jmap, MAIL, Origin, QUOTA, SECURITY, SUBMISSION, VACATION, WEBSOCKET, ids};
 
 /// The sort properties Email/query takes (RFC 8621 §4.4.2).
 pub const EMAIL_SORTS: [&str; 8] =
@@ -79,6 +79,10 @@ pub(crate) fn account_json(a: &Account, me: AccountId) -> Value {
     if a.personal {
         caps.insert(SUBMISSION.into(), json!({ "maxDelayedSend": 0, "submissionExtensions": {} }));
         caps.insert(VACATION.into(), json!({}));
+        caps.insert(
+            SECURITY.into(),
+            json!({ "minPasswordLength": relais_directory::self_service::MIN_PASSWORD_CHARS }),
+        );
     }
     caps.insert(CORE.into(), json!({}));
     caps.insert(QUOTA.into(), json!({}));

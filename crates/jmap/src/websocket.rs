@@ -19,6 +19,8 @@
 //! maxConcurrentRequests counts it with the account's other requests). The pushState names
 //! each followed account's state (`account:modseq,…`).
 
+use std::net::IpAddr;
+
 use relais_store::Principal;
 use serde_json::{Map, Value};
 
@@ -130,14 +132,16 @@ fn push_enable_types(v: Option<Value>) -> Result<Option<Vec<String>>, Refusal> {
 pub struct WebSocket {
     jmap: Jmap,
     principal: Principal,
+    /// The client's address (password re-confirmations are counted against it).
+    remote: Option<IpAddr>,
     /// The push feed, while push is enabled.
     feed: Option<StateFeed>,
 }
 
 impl Jmap {
     /// The JMAP side of a WebSocket connection the principal opened.
-    pub fn websocket(&self, principal: Principal) -> WebSocket {
-        WebSocket { jmap: self.clone(), principal, feed: None }
+    pub fn websocket(&self, principal: Principal, remote: Option<IpAddr>) -> WebSocket {
+        WebSocket { jmap: self.clone(), principal, remote, feed: None }
     }
 }
 
@@ -160,7 +164,7 @@ impl WebSocket {
 
     /// The Response (RFC 8887 §4.3.3), or the RequestError.
     async fn request(&self, id: Option<String>, request: Request) -> Value {
-        match self.jmap.execute(&self.principal, request).await {
+        match self.jmap.execute(&self.principal, self.remote, request).await {
             Ok(Value::Object(mut response)) => {
                 response.insert("@type".into(), "Response".into());
                 if let Some(id) = id {

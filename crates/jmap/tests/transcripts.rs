@@ -829,7 +829,7 @@ on_both_backends!(event_source_on, event_source);
 /// another's), disabled, and a pushState that brings back what was missed.
 async fn websocket_messages(f: Fresh) {
     let w = world(&f).await;
-    let mut ws = w.jmap.websocket(w.ann.clone());
+    let mut ws = w.jmap.websocket(w.ann.clone(), None);
     let json_of = |out: Vec<String>| -> Vec<Value> { out.iter().map(|m| serde_json::from_str(m).unwrap()).collect() };
     let echo = json!({"@type": "Request", "id": "R1", "using": USING, "methodCalls": [["Core/echo", {"a": 1}, "c"]]});
     let r = json_of(ws.answer(echo.to_string().as_bytes()).await);

@@ -343,8 +343,10 @@ async fn login(state: &State, headers: &HeaderMap, body: Incoming, peer: SocketA
     let (Some(username), Some(password)) = (form_field(&form, "username"), form_field(&form, "password")) else {
         return problem(StatusCode::BAD_REQUEST, "username and password required");
     };
+    // The account's password alone: an app password is for the apps it was made for, and a
+    // session never stands on one (revoking it in Settings leaves the session).
     let creds = Credentials { username, password, remote: Some(peer.ip()) };
-    let principal = match state.directory.authenticate(&creds).await {
+    let principal = match state.directory.authenticate_password(&creds).await {
         Ok(p) => p,
         Err(AuthError::Failed) => return problem(StatusCode::UNAUTHORIZED, "failed"),
         Err(AuthError::Throttled { retry_after }) => {

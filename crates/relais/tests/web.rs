@@ -384,11 +384,16 @@ async fn login_session_csrf_and_logout() {
 async fn app_passwords_throttling_and_the_session_bound() {
     let s = server("[dav]\nplaintext_auth_on_loopback = true\n[auth]\nmax_failures_per_account = 3\n");
     let addr = s.addr("http");
-    // An app password logs in as a password does.
+    // An app password opens no web session (the sign-in takes the account's password), though
+    // it logs in to JMAP by HTTP Basic as to every other protocol.
     let out = s.admin(&["app-password", "add", ANN, "web"]);
     assert!(out.status.success());
     let app = String::from_utf8(out.stdout).unwrap().lines().last().unwrap().trim().to_owned();
-    assert_eq!(login(addr, &app).await.status, 200);
+    assert_eq!(login(addr, &app).await.status, 401);
+    let basic =
+        format!("Basic {}", base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("{ANN}:{app}")));
+    assert_eq!(http(addr, "GET /jmap/session", &[("Authorization", &basic)], b"").await.status, 200);
+    assert_eq!(login(addr, PW).await.status, 200);
 
     // An account keeps its 20 newest sessions: the first of 21 ends.
     let first = session(addr).await;

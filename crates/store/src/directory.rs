@@ -436,10 +436,9 @@ impl WriteTx<'_> {
         {
             return Err(Error::NotFound(format!("app password {name:?}")));
         }
+        // Every other protocol's sessions that used it end (`relais_directory::CredentialWatch`);
+        // the web client's do not: its sign-in takes the account's password alone.
         self.log_directory(principal.0, ChangeKind::Updated)?;
-        // As every other session of the account ends (`relais_directory::CredentialWatch`):
-        // which credential a web login used is not known, and it may have been this one.
-        self.close_web_sessions(principal)?;
         Ok(())
     }
 

@@ -2,7 +2,8 @@
 //! enables it, one file per data type (contacts: `address_book`, `contact_card` with
 //! `contact_filter`, `contact_set`; calendars: `calendar`, `calendar_event` with
 //! `event_filter`, `calendar_event_set`, `participant_identity`; sharing: `principal`, and
-//! `share_with` for the types that have `shareWith`). Calls run in order; each one's `#` arguments are
+//! `share_with` for the types that have `shareWith`; Relais's own `security`: password, app
+//! passwords, devices). Calls run in order; each one's `#` arguments are
 //! resolved against the responses before it; an error answers that call only.
 
 mod address_book;
@@ -30,6 +31,7 @@ mod principal;
 mod query;
 mod quota;
 mod search_snippet;
+mod security;
 mod set;
 mod share_with;
 mod submission;
@@ -37,6 +39,7 @@ mod thread;
 mod vacation;
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 
 use relais_directory::access::Actor;
 use relais_store::Principal;
@@ -49,7 +52,7 @@ pub(crate) use principal::account_capabilities as principals_capabilities;
 
 use crate::error::MethodError;
 use crate::request::{Made, Request, resolve_references};
-use crate::{CALENDARS, CONTACTS, CORE, Jmap, MAIL, PRINCIPALS, QUOTA, SUBMISSION, VACATION};
+use crate::{CALENDARS, CONTACTS, CORE, Jmap, MAIL, PRINCIPALS, QUOTA, SECURITY, SUBMISSION, VACATION};
 
 /// Every method served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,10 +107,15 @@ enum Method {
     PrincipalQuery,
     PrincipalSet,
     PrincipalGetAvailability,
+    PasswordChange,
+    AppPasswordGet,
+    AppPasswordSet,
+    DeviceGet,
+    DeviceSet,
 }
 
 /// The dispatch table: name, method, the capability `using` must name.
-const TABLE: [(&str, Method, &str); 53] = [
+const TABLE: [(&str, Method, &str); 58] = [
     ("Core/echo", Method::CoreEcho, CORE),
     ("Blob/copy", Method::BlobCopy, CORE),
     ("Mailbox/get", Method::MailboxGet, MAIL),
@@ -161,6 +169,11 @@ const TABLE: [(&str, Method, &str); 53] = [
     ("Principal/queryChanges", Method::QueryChanges, PRINCIPALS),
     ("Principal/set", Method::PrincipalSet, PRINCIPALS),
     ("Principal/getAvailability", Method::PrincipalGetAvailability, CALENDARS),
+    ("Password/change", Method::PasswordChange, SECURITY),
+    ("AppPassword/get", Method::AppPasswordGet, SECURITY),
+    ("AppPassword/set", Method::AppPasswordSet, SECURITY),
+    ("Device/get", Method::DeviceGet, SECURITY),
+    ("Device/set", Method::DeviceSet, SECURITY),
 ];
 
 /// One request's context, shared by its calls.
@@ -168,6 +181,8 @@ pub(crate) struct Ctx<'a> {
     pub jmap: &'a Jmap,
     pub principal: &'a Principal,
     pub actor: Actor,
+    /// The client's address, when the transport knows it.
+    pub remote: Option<IpAddr>,
     /// Creation ids of this request (and the client's `createdIds`) → the ids made.
     pub created: HashMap<String, String>,
     /// Responses a method adds after its own (RFC 8621 §7.5 onSuccessUpdateEmail).
@@ -193,8 +208,9 @@ impl Ctx<'_> {
     }
 }
 
-pub(crate) async fn run(jmap: &Jmap, principal: &Principal, request: Request) -> Value {
-    let mut ctx = Ctx { jmap, principal, actor: Jmap::actor(principal), created: HashMap::new(), implicit: Vec::new() };
+pub(crate) async fn run(jmap: &Jmap, principal: &Principal, remote: Option<IpAddr>, request: Request) -> Value {
+    let mut ctx =
+        Ctx { jmap, principal, actor: Jmap::actor(principal), remote, created: HashMap::new(), implicit: Vec::new() };
     let echo_created = request.created_ids.is_some();
     for (k, v) in request.created_ids.into_iter().flatten() {
         if let Value::String(id) = v {
@@ -302,5 +318,10 @@ async fn dispatch(
         Method::PrincipalQuery => Box::pin(principal::query(ctx, args)).await,
         Method::PrincipalSet => Box::pin(principal::set(ctx, args)).await,
         Method::PrincipalGetAvailability => Box::pin(availability::get(ctx, args)).await,
+        Method::PasswordChange => Box::pin(security::change_password(ctx, args)).await,
+        Method::AppPasswordGet => Box::pin(security::app_get(ctx, args)).await,
+        Method::AppPasswordSet => Box::pin(security::app_set(ctx, args)).await,
+        Method::DeviceGet => Box::pin(security::device_get(ctx, args)).await,
+        Method::DeviceSet => Box::pin(security::device_set(ctx, args)).await,
     }
 }

@@ -95,9 +95,14 @@ impl Outcome {
     /// The response, with the account's state after the changes.
     pub async fn response(self, ctx: &Ctx<'_>, set: &SetRequest) -> Result<Value, MethodError> {
         let new_state = state(ctx, set.account.id).await?;
-        Ok(json!({
-            "accountId": ids::account(set.account.id),
-            "oldState": set.old_state,
+        Ok(self.answer(set.account.id, &set.old_state, &new_state))
+    }
+
+    /// The response of a type whose states are not the account's (`security`'s digests).
+    pub fn answer(self, account: AccountId, old_state: &str, new_state: &str) -> Value {
+        json!({
+            "accountId": ids::account(account),
+            "oldState": old_state,
             "newState": new_state,
             "created": self.created,
             "updated": self.updated,
@@ -105,7 +110,7 @@ impl Outcome {
             "notCreated": self.not_created,
             "notUpdated": self.not_updated,
             "notDestroyed": self.not_destroyed,
-        }))
+        })
     }
 }
 

@@ -7,10 +7,26 @@ const SUBMISSION = 'urn:ietf:params:jmap:submission';
 const VACATION = 'urn:ietf:params:jmap:vacationresponse';
 export const CALENDARS = 'urn:ietf:params:jmap:calendars';
 export const CONTACTS = 'urn:ietf:params:jmap:contacts';
+/** Relais's own: the user's password, app passwords and devices. */
+export const SECURITY = 'urn:relais:jmap:security';
 const CSRF_HEADER = 'X-Relais-CSRF';
 
 /** The session ended (or never was): the page shows the login form. */
 export class Unauthorized extends Error {}
+
+/** A method's error (RFC 8620 §3.6.2): its type, and the server's description when it gave one. */
+export class MethodError extends Error {
+  /**
+   * @param {string} id the call's id
+   * @param {string} type
+   * @param {string | undefined} description
+   */
+  constructor(id, type, description) {
+    super(`jmap ${id}: ${type}`);
+    this.type = type;
+    this.description = description;
+  }
+}
 
 /**
  * @typedef {{ username: string, csrfToken: string }} WebSession
@@ -69,10 +85,12 @@ export class Jmap {
   /**
    * @param {string} accountId
    * @param {Record<string, string>} [accounts]
+   * @param {number} [minPasswordLength] what the server asks of a new password
    */
-  constructor(accountId, accounts = {}) {
+  constructor(accountId, accounts = {}, minPasswordLength = 8) {
     this.accountId = accountId;
     this.accounts = accounts;
+    this.minPasswordLength = minPasswordLength;
   }
 
   /** @returns {Promise<Jmap>} */
@@ -84,13 +102,15 @@ export class Jmap {
     if (!r.ok) {
       throw new Error(`jmap session: ${r.status}`);
     }
-    /** @type {{ primaryAccounts: Record<string, string> }} */
+    /** @type {{ primaryAccounts: Record<string, string>,
+     *   accounts: Record<string, { accountCapabilities: Record<string, any> }> }} */
     const session = await r.json();
     const account = session.primaryAccounts[MAIL];
     if (!account) {
       throw new Error('no mail account');
     }
-    return new Jmap(account, session.primaryAccounts);
+    const security = session.accounts[account]?.accountCapabilities[SECURITY];
+    return new Jmap(account, session.primaryAccounts, Number(security?.minPasswordLength ?? 8));
   }
 
   /**
@@ -105,7 +125,9 @@ export class Jmap {
       method: 'POST',
       credentials: 'same-origin',
       headers: { 'Content-Type': 'application/json', [CSRF_HEADER]: csrf },
-      body: JSON.stringify({ using: [CORE, MAIL, SUBMISSION, VACATION, CALENDARS, CONTACTS], methodCalls: calls }),
+      body: JSON.stringify({
+        using: [CORE, MAIL, SUBMISSION, VACATION, CALENDARS, CONTACTS, SECURITY], methodCalls: calls,
+      }),
     });
     if (r.status === 401) {
       throw new Unauthorized();
@@ -119,7 +141,7 @@ export class Jmap {
     const byId = {};
     for (const [name, args, id] of answer.methodResponses) {
       if (name === 'error') {
-        throw new Error(`jmap ${id}: ${String(args.type)}`);
+        throw new MethodError(id, String(args.type), typeof args.description === 'string' ? args.description : undefined);
       }
       if (!(id in byId)) {
         byId[id] = args;

@@ -1,10 +1,12 @@
 // Settings: the out-of-office reply on JMAP's VacationResponse (RFC 8621 §8), the singleton of
 // the mail account — on/off, an optional first and end instant (shown and typed in the browser's
 // zone, sent as UTCDate), subject and text. The server keeps no HTML body, so the form has none.
+// Then the password, app passwords and devices (`security.js`).
 
 import { h } from './dom.js';
 import { strings } from './strings.js';
-import { Unauthorized } from './api.js';
+import { SECURITY, Unauthorized } from './api.js';
+import { appPasswordSection, deviceSection, passwordSection } from './security.js';
 import { inputValue, utcDate } from './occurrences.js';
 
 const t = strings.settings;
@@ -58,9 +60,13 @@ export class SettingsView {
       this.root.replaceChildren(h('p', { class: 'error', role: 'alert' }, [`${t.notRead} ${String(e)}`]));
       return;
     }
+    const security = this.jmap.accounts[SECURITY] === this.jmap.accountId;
     this.root.replaceChildren(h('section', { class: 'pane settings-pane', 'aria-label': t.title }, [
       h('h2', {}, [t.title]),
       this.form(v ?? { isEnabled: false, fromDate: null, toDate: null, subject: null, textBody: null }),
+      security && passwordSection(this.jmap, this.jmap.minPasswordLength),
+      security && appPasswordSection(this.jmap),
+      security && deviceSection(this.jmap),
     ]));
   }
 
