@@ -408,6 +408,13 @@ async fn upload_and_download(addr: SocketAddr, cookie: &str, csrf: &str, session
     assert_eq!(down.header("content-disposition"), Some("attachment; filename=\"page.html\""));
     assert_eq!(down.header("x-content-type-options"), Some("nosniff"));
     assert!(down.header("content-security-policy").is_some_and(|c| c.starts_with("sandbox")));
+    // A name that is not ASCII keeps the header (RFC 8187's filename*), so the file is still saved.
+    let path_utf8 = format!("GET /jmap/download/{account}/{blob}/M%C3%A4rz.html?type=text%2Fhtml");
+    let down = http(addr, &path_utf8, &[("Cookie", cookie)], b"").await;
+    assert_eq!(
+        down.header("content-disposition"),
+        Some("attachment; filename=\"M_rz.html\"; filename*=UTF-8''M%C3%A4rz.html")
+    );
     let cross = [("Cookie", cookie), ("Origin", "http://evil.test")];
     assert_eq!(http(addr, &path, &cross, b"").await.status, 403, "a download for another site");
 }
