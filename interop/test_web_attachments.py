@@ -2,18 +2,19 @@
 browser (issue 16): Debian's headless Chromium driven by playwright-core (interop/web/attachments.cjs,
 run with node) against the real binary over HTTPS, checked over IMAP.
 
-Ann (the browser's first context) opens a plain message with two attachments, delivered here over
-SMTP: its quoted text is folded until "Show quoted text", both files are listed with type and size,
-and each download is byte-identical to what was sent — the hostile one, text/html with a script,
-too, and neither it nor a direct visit of its download URL runs anything (it is saved, never shown).
-An HTML message whose image is a `cid:` part shows that image from its part (the frame's policy
-still allows no script and no remote image), its quote folded too. Ann writes to Bob: files added by
-the file picker and by a drop, one removed again, one refused for being larger than the server's
-maxSizeUpload with a message saying so; the draft in Drafts over IMAP carries the two files, and
-Bob's copy over IMAP has them byte-identical. Ann forwards the first message: Bob gets its two
-attachments with it. Bob (a second browser context) finds with "Has attachments" the two messages
-that have them and not the one that has none, narrows by received dates, opens Ann's message and
-downloads a file byte-identical. Screenshots of each view go to the test's temporary directory.
+Ann (the browser's first context) opens a plain message with three attachments, delivered here over
+SMTP: its quoted text is folded until "Show quoted text", the files are listed with type and size,
+and each download is byte-identical to what was sent — the hostile ones, text/html and SVG with
+scripts, too, and neither they nor a direct visit of their download URLs runs anything (they are
+saved, never shown). An HTML message whose image is a `cid:` part shows that image from its part (the
+frame's policy still allows no script and no remote image), its quote folded too. Ann writes to Bob:
+files added by the file picker and by a drop, one removed again, one refused for being larger than
+the server's maxSizeUpload with a message saying so; the draft in Drafts over IMAP carries the three
+files, and Bob's copy over IMAP has them byte-identical. Ann forwards the first message: Bob gets its
+three attachments with it. Bob (a second browser context) finds with "Has attachments" the two
+messages that have them and not the one that has none, narrows by received dates, opens Ann's
+message and downloads a file byte-identical. Screenshots of each view go to the test's temporary
+directory.
 
 Skipped without chromium or the npm packages, as interop/test_web.py is.
 """
@@ -37,6 +38,8 @@ MAX_UPLOAD = 1024 * 1024
 REPORT = hashlib.sha256(b"report").digest() * 3000  # 96,000 bytes of binary
 HOSTILE = (b"<!doctype html><html><body><script>localStorage.setItem('pwned', '1');"
            b"document.title = 'pwned';</script><p>hostile</p></body></html>")
+HOSTILE_SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" onload="localStorage.setItem(\'pwned\', \'2\')">'
+               b"<script>localStorage.setItem('pwned', '3')</script><rect width='9' height='9'/></svg>")
 
 
 def png(width=8, height=8) -> bytes:
@@ -65,8 +68,9 @@ def deliver_mail(server):
     report = EmailMessage()
     report["Subject"] = "Report attached"
     report.set_content("Here it is.\n\nOn Sat, 5 Dec 2026, Ann wrote:\n> Can you send the report?\n> Thanks\n")
-    report.add_attachment(REPORT, maintype="application", subtype="pdf", filename="report.pdf")
+    report.add_attachment(REPORT, maintype="application", subtype="pdf", filename="Bericht März.pdf")
     report.add_attachment(HOSTILE, maintype="text", subtype="html", filename="hostile.html")
+    report.add_attachment(HOSTILE_SVG, maintype="image", subtype="svg+xml", filename="hostile.svg")
     send(server, report)
     inline = EmailMessage()
     inline["Subject"] = "Inline logo"
@@ -107,7 +111,7 @@ def check_sent(server):
 def check_forwarded(server):
     wait_for(lambda: "Fwd: Report attached" in imap_messages(server, "INBOX"), "Bob receives the forward")
     _, msg = imap_messages(server, "INBOX")["Fwd: Report attached"]
-    assert attachments_of(msg) == {"report.pdf": REPORT, "hostile.html": HOSTILE}
+    assert attachments_of(msg) == {"Bericht März.pdf": REPORT, "hostile.html": HOSTILE, "hostile.svg": HOSTILE_SVG}
 
 
 def test_web_attachments_in_chromium(relais_factory, tmp_path):
@@ -137,6 +141,8 @@ def test_web_attachments_in_chromium(relais_factory, tmp_path):
             assert (downloads / "report.pdf").read_bytes() == REPORT
             assert (downloads / "hostile.html").read_bytes() == HOSTILE
             assert (downloads / "visited-hostile.html").read_bytes() == HOSTILE
+            assert (downloads / "hostile.svg").read_bytes() == HOSTILE_SVG
+            assert (downloads / "visited-hostile.svg").read_bytes() == HOSTILE_SVG
         elif step == "draft":
             check_draft(server)
         elif step == "sent":

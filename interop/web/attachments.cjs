@@ -52,10 +52,11 @@ async function reading(page) {
   check(await quoted.count() === 1 && !(await quoted.isVisible()), 'the quote is folded');
   check((await pane.locator('.text-body').innerText()).includes('Here it is.'), 'the own text shown');
   const items = pane.locator('.attachments li.attachment');
-  check(await items.count() === 2, 'two attachments listed');
-  check((await items.nth(0).innerText()).replace(/\s+/g, ' ') === 'report.pdf application/pdf 93 KB',
+  check(await items.count() === 3, 'three attachments listed');
+  check((await items.nth(0).innerText()).replace(/\s+/g, ' ') === 'Bericht März.pdf application/pdf 93 KB',
     `the first listed with type and size: ${await items.nth(0).innerText()}`);
   check((await items.nth(1).innerText()).includes('hostile.html'), 'the second listed');
+  check((await items.nth(2).innerText()).includes('image/svg+xml'), 'the third listed');
   await screenshot(page, 'message-attachments');
   await pane.getByRole('button', { name: 'Show quoted text' }).click();
   await quoted.waitFor({ state: 'visible' });
@@ -64,18 +65,21 @@ async function reading(page) {
   await pane.getByRole('button', { name: 'Hide quoted text' }).click();
   await quoted.waitFor({ state: 'hidden' });
 
-  await download(page, pane.getByRole('link', { name: 'report.pdf' }), 'report.pdf');
-  const hostile = pane.getByRole('link', { name: 'hostile.html' });
-  await download(page, hostile, 'hostile.html');
-  // Visited directly (a link in a mail could point there): saved, never shown as a page of ours.
-  const href = await hostile.getAttribute('href');
-  check(href.startsWith(`${url}/jmap/download/`), `a same-origin download URL: ${href}`);
-  const visit = await page.context().newPage();
-  const [visited] = await Promise.all([visit.waitForEvent('download'), visit.goto(href).catch(() => null)]);
-  await visited.saveAs(path.join(env.RELAIS_DOWNLOADS, 'visited-hostile.html'));
-  check(await visit.title() !== 'pwned', 'the visited download shows no page');
-  await visit.close();
-  check(await page.evaluate(() => localStorage.getItem('pwned')) === null, 'the hostile script never ran');
+  await download(page, pane.getByRole('link', { name: 'Bericht März.pdf' }), 'report.pdf');
+  for (const name of ['hostile.html', 'hostile.svg']) {
+    const hostile = pane.getByRole('link', { name });
+    await download(page, hostile, name);
+    // Visited directly (a link in a mail could point there): saved, never shown as a page of ours.
+    const href = await hostile.getAttribute('href');
+    check(href.startsWith(`${url}/jmap/download/`), `a same-origin download URL: ${href}`);
+    const visit = await page.context().newPage();
+    const [visited] = await Promise.all([visit.waitForEvent('download'), visit.goto(href).catch(() => null)]);
+    check(visited.suggestedFilename() === name, `saved under its name: ${visited.suggestedFilename()}`);
+    await visited.saveAs(path.join(env.RELAIS_DOWNLOADS, `visited-${name}`));
+    check(await visit.title() !== 'pwned', 'the visited download shows no page');
+    await visit.close();
+  }
+  check(await page.evaluate(() => localStorage.getItem('pwned')) === null, 'the hostile scripts never ran');
   check(await page.title() !== 'pwned', 'the page is untouched');
   await step('downloaded');
 }
@@ -140,7 +144,7 @@ async function compose(page) {
   await message(page, 'Report attached').click();
   await page.getByRole('button', { name: 'Forward' }).click();
   const fwd = page.getByRole('form', { name: 'New message' });
-  check(await fwd.locator('.attachment-chip.uploaded').count() === 2, 'the forward carries both files');
+  check(await fwd.locator('.attachment-chip.uploaded').count() === 3, 'the forward carries the three files');
   await fwd.getByLabel('To', { exact: true }).fill(env.RELAIS_COLLEAGUE);
   await fwd.getByRole('button', { name: 'Send' }).click();
   await page.locator('.reading .placeholder', { hasText: 'Sent.' }).waitFor();

@@ -9,6 +9,8 @@ import { strings } from './strings.js';
 import { formatSize, refusedFile } from './files.js';
 
 const t = strings.attachments;
+/** Whether the page ignores files dropped outside a form that takes them. */
+let pageGuarded = false;
 
 /**
  * @typedef {import('./api.js').Jmap} Jmap
@@ -46,10 +48,21 @@ export class AttachmentChips {
   }
 
   /**
-   * Lets files be dropped on `target` (the whole form).
+   * Lets files be dropped on `target` (the whole form); a file dropped elsewhere on the page is
+   * ignored rather than opened by the browser in place of the page (the form lost with it).
    * @param {HTMLElement} target
    */
   dropOn(target) {
+    if (!pageGuarded) {
+      pageGuarded = true;
+      for (const kind of ['dragover', 'drop']) {
+        window.addEventListener(kind, (e) => {
+          if (/** @type {DragEvent} */ (e).dataTransfer?.types.includes('Files')) {
+            e.preventDefault();
+          }
+        });
+      }
+    }
     target.addEventListener('dragover', (e) => {
       if (e.dataTransfer?.types.includes('Files')) {
         e.preventDefault();
