@@ -10,7 +10,8 @@ saved, never shown). An HTML message whose image is a `cid:` part shows that ima
 frame's policy still allows no script and no remote image), its quote folded too. Ann writes to Bob:
 files added by the file picker and by a drop, one removed again, one refused for being larger than
 the server's maxSizeUpload with a message saying so; the draft in Drafts over IMAP carries the three
-files, and Bob's copy over IMAP has them byte-identical. Ann forwards the first message: Bob gets its
+files, it is closed and opened again from Drafts with them, and Bob's copy over IMAP has them
+byte-identical. Ann forwards the first message: Bob gets its
 three attachments with it. Bob (a second browser context) finds with "Has attachments" the two
 messages that have them and not the one that has none, narrows by received dates, opens Ann's
 message and downloads a file byte-identical. Screenshots of each view go to the test's temporary

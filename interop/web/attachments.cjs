@@ -135,6 +135,14 @@ async function compose(page) {
   check((await chips.allInnerTexts()).some((c) => c.includes('data.bin') && c.includes('195 KB')), 'name and size');
   await screenshot(page, 'compose-attachments');
   await step('draft');
+  // Closed, and opened again from Drafts: the files come back with it (its own parts).
+  await form.getByRole('button', { name: 'Close' }).click();
+  await page.locator('.reading .placeholder', { hasText: 'The draft is in Drafts.' }).waitFor();
+  await page.locator('button.folder[data-role=drafts]').click();
+  await message(page, 'Files for Bob').click();
+  await page.locator('.reading .attachments li.attachment', { hasText: 'dropped.csv' }).waitFor();
+  await page.getByRole('button', { name: 'Edit draft' }).click();
+  check(await form.locator('.attachment-chip.uploaded').count() === 3, 'the draft opened again has its three files');
   await form.getByRole('button', { name: 'Send' }).click();
   await page.locator('.reading .placeholder', { hasText: 'Sent.' }).waitFor();
   await step('sent');
