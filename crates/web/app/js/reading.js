@@ -119,6 +119,8 @@ function frame(clean, allowRemote, onQuotes) {
   const fit = () => {
     const doc = iframe.contentDocument;
     if (doc) {
+      // Measured with no height first, so that folding the quotes again shrinks the frame.
+      iframe.style.height = '0';
       iframe.style.height = `${Math.max(200, doc.documentElement.scrollHeight + 20)}px`;
     }
   };
