@@ -203,48 +203,33 @@ def test_web_client_in_chromium(relais_factory, pixel, tmp_path):
     shots.mkdir()
     env = {**os.environ, "NODE_PATH": str(modules), "RELAIS_URL": server.https_url,
            "RELAIS_USER": ANN, "RELAIS_PASSWORD": ANN_PW, "RELAIS_COLLEAGUE": BOB, "RELAIS_SCREENSHOTS": str(shots)}
-    proc = subprocess.Popen(["node", str(SCRIPT)], env=env, text=True,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    watchdog = threading.Timer(STEP_TIMEOUT * 4, proc.kill)
-    watchdog.start()
-    steps = []
-    try:
-        for line in proc.stdout:
-            if not line.startswith("STEP "):
-                continue
-            step = line.split()[1]
-            steps.append(step)
-            if step == "opened":
-                assert b"\\Seen" in imap_flags(server, "INBOX")["Hello over SMTP"]
-            elif step == "html-blocked":
-                assert Pixel.hits == [], "the remote image was fetched before the user allowed it"
-            elif step == "html-images":
-                wait_for(lambda: Pixel.hits == ["/tracker.png"], "the allowed image is fetched")
-            elif step == "deleted":
-                assert "Hello over SMTP" not in imap_flags(server, "INBOX")
-                assert "Hello over SMTP" in imap_flags(server, "Trash")
-                deliver(server, "Arrived while open", "pushed")
-            elif step == "flagged":
-                flags = imap_flags(server, "INBOX")["Arrived while open"]
-                assert b"\\Flagged" in flags and b"\\Seen" not in flags, flags
-            elif step == "moved":
-                assert "Arrived while open" not in imap_flags(server, "INBOX")
-                assert "Arrived while open" in imap_flags(server, "Archive")
-            elif step == "draft":
-                assert b"\\Draft" in imap_flags(server, "Drafts")["Lunch on Friday"]
-            elif step == "sent":
-                check_sent(server)
-                put_question(server)
-            elif step == "replied":
-                check_replied(server)
-            proc.stdin.write("ok\n")
-            proc.stdin.flush()
-        code = proc.wait(timeout=STEP_TIMEOUT)
-    finally:
-        watchdog.cancel()
-        proc.kill()
-        stderr = proc.stderr.read()
-    assert code == 0, f"e2e.cjs failed after steps {steps}:\n{stderr}"
+
+    def on_step(step):
+        if step == "opened":
+            assert b"\\Seen" in imap_flags(server, "INBOX")["Hello over SMTP"]
+        elif step == "html-blocked":
+            assert Pixel.hits == [], "the remote image was fetched before the user allowed it"
+        elif step == "html-images":
+            wait_for(lambda: Pixel.hits == ["/tracker.png"], "the allowed image is fetched")
+        elif step == "deleted":
+            assert "Hello over SMTP" not in imap_flags(server, "INBOX")
+            assert "Hello over SMTP" in imap_flags(server, "Trash")
+            deliver(server, "Arrived while open", "pushed")
+        elif step == "flagged":
+            flags = imap_flags(server, "INBOX")["Arrived while open"]
+            assert b"\\Flagged" in flags and b"\\Seen" not in flags, flags
+        elif step == "moved":
+            assert "Arrived while open" not in imap_flags(server, "INBOX")
+            assert "Arrived while open" in imap_flags(server, "Archive")
+        elif step == "draft":
+            assert b"\\Draft" in imap_flags(server, "Drafts")["Lunch on Friday"]
+        elif step == "sent":
+            check_sent(server)
+            put_question(server)
+        elif step == "replied":
+            check_replied(server)
+
+    steps = drive(SCRIPT, env, on_step, STEP_TIMEOUT)
     assert steps == ["opened", "html-blocked", "html-images", "deleted", "arrived", "more", "searched", "flagged",
                      "moved", "draft", "sent", "replied", "logged-out"]
     assert {p.name for p in shots.iterdir()} >= {"login-refused.png", "inbox.png", "message.png", "pushed.png",
@@ -258,3 +243,27 @@ def wait_for(condition, what, timeout=10.0):
     while not condition():
         assert time.monotonic() < deadline, what
         time.sleep(0.05)
+
+
+def drive(script: Path, env: dict, on_step, step_timeout: float) -> list[str]:
+    """Runs a browser script of interop/web (with steps.cjs's handshake): `on_step(name)` checks each
+    step before the script goes on. Returns the steps; the script must end well."""
+    proc = subprocess.Popen(["node", str(script)], env=env, text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    watchdog = threading.Timer(step_timeout * 4, proc.kill)
+    watchdog.start()
+    steps = []
+    try:
+        for line in proc.stdout:
+            if line.startswith("STEP "):
+                steps.append(line.split()[1])
+                on_step(steps[-1])
+                proc.stdin.write("ok\n")
+                proc.stdin.flush()
+        code = proc.wait(timeout=step_timeout)
+    finally:
+        watchdog.cancel()
+        proc.kill()
+        stderr = proc.stderr.read()
+    assert code == 0, f"{script.name} failed after steps {steps}:\n{stderr}"
+    return steps

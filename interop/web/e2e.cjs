@@ -10,39 +10,14 @@
 
 'use strict';
 
-const path = require('node:path');
-const readline = require('node:readline');
 const { chromium } = require('playwright-core');
+const { step, check, screenshot } = require('./steps.cjs');
 
 const url = process.env.RELAIS_URL;
 const user = process.env.RELAIS_USER;
 const colleague = process.env.RELAIS_COLLEAGUE;
 const password = process.env.RELAIS_PASSWORD;
-const shots = process.env.RELAIS_SCREENSHOTS;
 const TIMEOUT = 20000;
-
-const lines = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-
-/** Tells the test a step is done and waits for its go-ahead. */
-async function step(name) {
-  console.log(`STEP ${name}`);
-  const { value, done } = await lines.next();
-  if (done || value.trim() !== 'ok') {
-    throw new Error(`after ${name}: the test said ${JSON.stringify(value)}`);
-  }
-}
-
-function check(condition, what) {
-  if (!condition) {
-    throw new Error(`failed: ${what}`);
-  }
-}
-
-async function screenshot(page, name) {
-  if (shots) {
-    await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-  }
-}
 
 /** The message list's entry whose subject is `subject`. */
 function message(page, subject) {

@@ -10,6 +10,7 @@
 //!   a mailbox it reads there. Anything else is 404, whether it exists or not.
 
 use std::collections::{HashMap, VecDeque};
+use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -142,13 +143,12 @@ impl Jmap {
         } else {
             kind.to_owned()
         };
-        let safe_name: String = name.chars().filter(|c| !c.is_control() && *c != '"' && *c != '\\').take(200).collect();
         Reply {
             status: 200,
             content_type: "application/octet-stream",
             headers: vec![
                 ("Content-Type", kind),
-                ("Content-Disposition", format!("attachment; filename=\"{safe_name}\"")),
+                ("Content-Disposition", content_disposition(name)),
                 ("Cache-Control", "private, immutable, max-age=31536000".into()),
                 // Content from mail, served under the server's origin: never run or sniffed.
                 ("X-Content-Type-Options", "nosniff".into()),
@@ -185,5 +185,46 @@ impl Jmap {
             })
             .await;
         found.unwrap_or(false)
+    }
+}
+
+/// `attachment` with the file name (RFC 6266 §4.1): an ASCII `filename` (other characters as
+/// `_`) and, when the name is not plain ASCII, `filename*` in UTF-8 (RFC 8187 §3.2) — always a
+/// valid header value, so the header is never dropped and a download never shown inline.
+fn content_disposition(name: &str) -> String {
+    let name: String = name.chars().filter(|c| !c.is_control() && *c != '"' && *c != '\\').take(200).collect();
+    let ascii: String = name.chars().map(|c| if c.is_ascii() { c } else { '_' }).collect();
+    if ascii == name {
+        return format!("attachment; filename=\"{name}\"");
+    }
+    let mut encoded = String::with_capacity(name.len() * 3);
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            encoded.push(char::from(b));
+        } else {
+            let _ = write!(encoded, "%{b:02X}");
+        }
+    }
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_disposition;
+
+    #[test]
+    fn file_names_in_content_disposition() {
+        let table = [
+            ("r.pdf", "attachment; filename=\"r.pdf\""),
+            ("a \"b\"\\c\r\n.txt", "attachment; filename=\"a bc.txt\""),
+            ("März 1.pdf", "attachment; filename=\"M_rz 1.pdf\"; filename*=UTF-8''M%C3%A4rz%201.pdf"),
+            ("日本.html", "attachment; filename=\"__.html\"; filename*=UTF-8''%E6%97%A5%E6%9C%AC.html"),
+            ("", "attachment; filename=\"\""),
+        ];
+        for (name, want) in table {
+            let got = content_disposition(name);
+            assert_eq!(got, want, "{name:?}");
+            assert!(got.bytes().all(|b| (0x20..0x7f).contains(&b)), "a valid header value: {got}");
+        }
     }
 }

@@ -268,10 +268,10 @@ async fn the_page_and_its_assets() {
         csp.contains("script-src 'none'") && csp.contains("default-src 'none'") && !csp.contains("https:"),
         "{csp}"
     );
-    assert!(csp.contains("frame-ancestors 'self'"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'self'") && csp.contains("img-src 'self' data:;"), "{csp}");
     let remote = http(addr, "GET /web/frame?remote=1", &[], b"").await;
     let csp = remote.header("content-security-policy").unwrap();
-    assert!(csp.contains("img-src data: https: http:") && csp.contains("script-src 'none'"), "{csp}");
+    assert!(csp.contains("img-src 'self' data: https: http:") && csp.contains("script-src 'none'"), "{csp}");
     // Over HTTPS too.
     let page = https(s.addr("https"), "GET /", &[], b"").await;
     assert_eq!(page.status, 200);
@@ -340,6 +340,7 @@ async fn login_session_csrf_and_logout() {
     assert_eq!(api(addr, cookie, Some(&csrf), None).await.status, 200);
     let upload = http(addr, "POST /jmap/upload/x/", &[("Cookie", cookie)], b"data").await;
     assert_eq!(upload.status, 403);
+    upload_and_download(addr, cookie, &csrf, &jmap.json()).await;
     // A WebSocket handshake with the cookie must name our origin.
     let ws = [
         ("Cookie", cookie),
@@ -378,6 +379,44 @@ async fn login_session_csrf_and_logout() {
     assert_eq!(http(addr, "GET /jmap/session", &[("Cookie", cookie)], b"").await.status, 401);
     assert_eq!(api(addr, cookie, Some(&csrf), Some(&origin)).await.status, 401);
     assert_eq!(http(addr, "GET /web/session", &[("Cookie", cookie)], b"").await.status, 401);
+}
+
+/// An upload by the session's cookie (the web client's attachments): only with the CSRF token
+/// and from our origin; its download — hostile HTML here — only ever as an attachment.
+async fn upload_and_download(addr: SocketAddr, cookie: &str, csrf: &str, session: &Value) {
+    let account = session["primaryAccounts"]["urn:ietf:params:jmap:mail"].as_str().unwrap();
+    let upload_path = format!("POST /jmap/upload/{account}/");
+    let hostile = b"<html><script>alert(document.cookie)</script></html>";
+    let html = ("Content-Type", "text/html");
+    let refused = http(addr, &upload_path, &[("Cookie", cookie), html], hostile).await;
+    assert_eq!(refused.status, 403, "an upload without the CSRF token");
+    let evil = [("Cookie", cookie), ("X-Relais-CSRF", csrf), ("Origin", "http://evil.test"), html];
+    assert_eq!(http(addr, &upload_path, &evil, hostile).await.status, 403, "an upload from another site");
+    let origin = format!("http://{addr}");
+    let ours = [("Cookie", cookie), ("X-Relais-CSRF", csrf), ("Origin", origin.as_str()), html];
+    let up = http(addr, &upload_path, &ours, hostile).await;
+    assert_eq!(up.status, 201, "{}", up.text());
+    assert_eq!(
+        (up.json()["type"].as_str(), up.json()["size"].as_u64()),
+        (Some("text/html"), Some(hostile.len() as u64))
+    );
+    let blob = up.json()["blobId"].as_str().unwrap().to_owned();
+    let path = format!("GET /jmap/download/{account}/{blob}/page.html?type=text%2Fhtml");
+    let down = http(addr, &path, &[("Cookie", cookie)], b"").await;
+    assert_eq!(down.status, 200, "{}", down.text());
+    assert_eq!(down.body, hostile);
+    assert_eq!(down.header("content-disposition"), Some("attachment; filename=\"page.html\""));
+    assert_eq!(down.header("x-content-type-options"), Some("nosniff"));
+    assert!(down.header("content-security-policy").is_some_and(|c| c.starts_with("sandbox")));
+    // A name that is not ASCII keeps the header (RFC 8187's filename*), so the file is still saved.
+    let path_utf8 = format!("GET /jmap/download/{account}/{blob}/M%C3%A4rz.html?type=text%2Fhtml");
+    let down = http(addr, &path_utf8, &[("Cookie", cookie)], b"").await;
+    assert_eq!(
+        down.header("content-disposition"),
+        Some("attachment; filename=\"M_rz.html\"; filename*=UTF-8''M%C3%A4rz.html")
+    );
+    let cross = [("Cookie", cookie), ("Origin", "http://evil.test")];
+    assert_eq!(http(addr, &path, &cross, b"").await.status, 403, "a download for another site");
 }
 
 #[tokio::test]

@@ -28,13 +28,15 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 /// sandboxed without scripts): no script at all, inline styles allowed (messages are styled
 /// inline, and no script can use them), nothing fetched from elsewhere — so neither remote
 /// images nor CSS `url()` reach a tracker — unless the user allowed remote images for this
-/// message, and then images only.
+/// message, and then images only. Images of our own origin load: a message's inline (`cid:`)
+/// images, which the page points at their parts' JMAP download URLs (served as attachments,
+/// `nosniff`, so only ever shown as an image).
 pub fn frame_csp(remote_images: bool) -> &'static str {
     if remote_images {
-        "default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src data: https: http:; \
+        "default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src 'self' data: https: http:; \
          form-action 'none'; base-uri 'none'; frame-ancestors 'self'"
     } else {
-        "default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src data:; \
+        "default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
          form-action 'none'; base-uri 'none'; frame-ancestors 'self'"
     }
 }
@@ -113,6 +115,7 @@ mod tests {
             let csp = frame_csp(remote);
             assert!(csp.contains("script-src 'none'") && csp.contains("default-src 'none'"));
             assert_eq!(csp.contains("https:"), remote);
+            assert!(csp.contains("img-src 'self' data:"), "{csp}");
         }
     }
 }

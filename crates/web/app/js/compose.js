@@ -3,10 +3,14 @@
 // and the previous destroyed in one Email/set); Send creates the final message and submits it
 // in one request (Email/set create, then EmailSubmission/set whose onSuccessUpdateEmail moves
 // it from Drafts to Sent and clears `$draft`, §7.5). Saves and the send run one at a time.
+// Files are attached by blobId (attachments.js uploads them as they are added); the send waits
+// for the uploads still running.
 
 import { h } from './dom.js';
 import { strings } from './strings.js';
 import { parseAddresses, MAX_TEXT } from './draft.js';
+import { AttachmentChips } from './attachments.js';
+import { attachmentsFor } from './files.js';
 
 const t = strings.compose;
 /** How long after the last keystroke the draft is saved. */
@@ -66,6 +70,8 @@ export class Compose {
     this.body = h('textarea', { name: 'body', id: 'compose-body', 'aria-label': t.body, rows: '16',
       maxlength: String(MAX_TEXT), oninput: () => this.changed() });
     this.body.value = draft.body;
+    this.files = new AttachmentChips(jmap, draft.attachments, () => this.changed(),
+      (message) => { this.error.textContent = message; });
     this.saved = h('p', { class: 'saved', role: 'status' });
     this.error = h('p', { class: 'error', role: 'alert' });
     this.sendButton = h('button', { type: 'submit', class: 'send' }, [t.send]);
@@ -79,7 +85,7 @@ export class Compose {
         }
       } }, [
       h('h2', {}, [t.title]),
-      this.to.row, this.cc.row, this.bcc.row, this.subject.row, this.body,
+      this.to.row, this.cc.row, this.bcc.row, this.subject.row, this.body, this.files.element,
       h('div', { class: 'actions', role: 'toolbar' }, [
         this.sendButton,
         h('button', { type: 'button', class: 'discard', onclick: () => this.discard() }, [t.discard]),
@@ -87,6 +93,7 @@ export class Compose {
       ]),
       this.saved, this.error,
     ]);
+    this.files.dropOn(this.element);
   }
 
   /** Puts the cursor where the user writes first. */
@@ -136,6 +143,10 @@ export class Compose {
       textBody: [{ partId: 'text', type: 'text/plain' }],
       bodyValues: { text: { value: this.body.value.slice(0, MAX_TEXT) } },
     };
+    const files = this.files.parts();
+    if (files.length) {
+      props.attachments = attachmentsFor(files);
+    }
     if (this.draft.inReplyTo) {
       props.inReplyTo = this.draft.inReplyTo;
       props.references = this.draft.references;
@@ -191,8 +202,14 @@ export class Compose {
     return this.enqueue(() => this.submit()).finally(() => { this.sendButton.disabled = false; });
   }
 
-  /** Creates the message and submits it in one request. */
+  /** Creates the message and submits it in one request, once its files are uploaded. */
   async submit() {
+    const notUploaded = await this.files.settled();
+    if (notUploaded) {
+      this.saved.textContent = '';
+      this.error.textContent = notUploaded;
+      return;
+    }
     const { drafts, sent, identity } = this.where;
     const home = drafts ?? sent;
     if (!home) {
@@ -266,6 +283,7 @@ export class Compose {
   finish(outcome) {
     if (!this.closed) {
       this.closed = true;
+      this.files.abort();
       this.onClose(outcome);
     }
   }

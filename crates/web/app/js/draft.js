@@ -11,17 +11,20 @@ export const MAX_TEXT = 1024 * 1024;
 
 /**
  * @typedef {{ name: string | null, email: string }} Address
+ * @typedef {import('./files.js').Part} Part
  * @typedef {{ id: string, from?: Address[] | null, to?: Address[] | null, cc?: Address[] | null,
  *   bcc?: Address[] | null, replyTo?: Address[] | null, subject?: string | null, sentAt?: string | null,
  *   receivedAt: string, messageId?: string[] | null, inReplyTo?: string[] | null,
- *   references?: string[] | null }} Original
+ *   references?: string[] | null, attachments?: Part[] | null }} Original
  * @typedef {{ to: string, cc: string, bcc: string, subject: string, body: string,
- *   inReplyTo: string[] | null, references: string[] | null, answering: string | null }} Draft
+ *   inReplyTo: string[] | null, references: string[] | null, answering: string | null,
+ *   attachments: Part[] }} Draft
  */
 
 /** @returns {Draft} */
 export function blank() {
-  return { to: '', cc: '', bcc: '', subject: '', body: '', inReplyTo: null, references: null, answering: null };
+  return { to: '', cc: '', bcc: '', subject: '', body: '', inReplyTo: null, references: null, answering: null,
+    attachments: [] };
 }
 
 /**
@@ -173,11 +176,12 @@ export function resume(saved, text) {
     inReplyTo: saved.inReplyTo?.length ? saved.inReplyTo : null,
     references: saved.inReplyTo?.length ? (saved.references ?? null) : null,
     answering: null,
+    attachments: saved.attachments ?? [],
   };
 }
 
 /**
- * A forward: the original's headers and text under the user's own words.
+ * A forward: the original's headers and text under the user's own words, and its attachments.
  * @param {Original} original
  * @param {string} text
  * @returns {Draft}
@@ -198,5 +202,6 @@ export function forward(original, text) {
     ...blank(),
     subject: prefixed('Fwd:', original.subject),
     body: `\n\n${head.join('\n')}\n\n${text}`,
+    attachments: original.attachments ?? [],
   };
 }

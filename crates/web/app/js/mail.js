@@ -1,22 +1,24 @@
 // Mail on JMAP (RFC 8621): folders with unread counts, a folder's messages newest first (pages
-// of PAGE), search in all folders (Email/query from/to/subject/text), the reading pane (marked
-// read on open), read/unread, flag, move to a folder, delete to Trash, compose, reply, reply
+// of PAGE), search in all folders (Email/query from/to/subject/text, received dates,
+// hasAttachment), the reading pane (reading.js; marked read on open), read/unread, flag, move to a folder, delete to Trash, compose, reply, reply
 // all and forward (compose.js), and new mail without reload (EventSource → Email/changes → the
 // list and counts read again).
 
 import { h } from './dom.js';
 import { strings } from './strings.js';
-import { sanitize } from './sanitize.js';
+import { messageBody, bodyText } from './reading.js';
 import { Unauthorized } from './api.js';
 import { Compose } from './compose.js';
 import { blank, reply, forward, resume } from './draft.js';
 import { searchFilter } from './search.js';
 
 const PAGE = 50;
-const LIST_PROPERTIES = ['id', 'threadId', 'mailboxIds', 'from', 'subject', 'receivedAt', 'preview', 'keywords'];
+const LIST_PROPERTIES = ['id', 'threadId', 'mailboxIds', 'from', 'subject', 'receivedAt', 'preview', 'keywords',
+  'hasAttachment'];
 const BODY_BYTES = 1024 * 1024;
 const READ_PROPERTIES = ['id', 'from', 'to', 'cc', 'bcc', 'replyTo', 'subject', 'sentAt', 'receivedAt',
-  'messageId', 'inReplyTo', 'references', 'keywords', 'mailboxIds', 'textBody', 'htmlBody', 'bodyValues'];
+  'messageId', 'inReplyTo', 'references', 'keywords', 'mailboxIds', 'textBody', 'htmlBody', 'bodyValues',
+  'attachments'];
 const t = strings.mail;
 
 /**
@@ -30,7 +32,8 @@ const t = strings.mail;
  *   messageId?: string[] | null, inReplyTo?: string[] | null, references?: string[] | null,
  *   receivedAt: string, preview?: string, keywords: Record<string, boolean>,
  *   mailboxIds: Record<string, boolean>, textBody?: BodyPart[], htmlBody?: BodyPart[],
- *   bodyValues?: Record<string, { value: string }> }} Email
+ *   bodyValues?: Record<string, { value: string }>, hasAttachment?: boolean,
+ *   attachments?: import('./files.js').Part[] | null }} Email
  * @typedef {{ id: string, email: string, name: string }} Identity
  */
 
@@ -105,12 +108,20 @@ export class MailView {
       maxlength: '1000', autocomplete: 'off' });
     this.clearButton = h('button', { type: 'button', class: 'clear-search', hidden: true,
       onclick: () => { this.endSearch().catch(report); } }, [t.clearSearch]);
+    this.searchFrom = h('input', { type: 'date', name: 'from', id: 'search-from' });
+    this.searchUntil = h('input', { type: 'date', name: 'until', id: 'search-until' });
+    this.searchAttached = h('input', { type: 'checkbox', name: 'attached', id: 'search-attached' });
     const searchForm = h('form', { class: 'search', role: 'search',
       onsubmit: (e) => { e.preventDefault(); this.runSearch(this.searchInput.value).catch(report); } }, [
       h('label', { for: 'search', class: 'visually-hidden' }, [t.search]),
       this.searchInput,
       h('button', { type: 'submit' }, [t.searchButton]),
       this.clearButton,
+      h('div', { class: 'search-options' }, [
+        h('label', { for: 'search-from' }, [t.receivedFrom]), this.searchFrom,
+        h('label', { for: 'search-until' }, [t.receivedUntil]), this.searchUntil,
+        h('label', { class: 'check' }, [this.searchAttached, t.hasAttachment]),
+      ]),
     ]);
     this.newButton = h('button', { type: 'button', class: 'new-message', disabled: true,
       onclick: () => this.startCompose(blank()) }, [t.newMessage]);
@@ -173,7 +184,10 @@ export class MailView {
   async openMailbox(id) {
     this.current = id;
     this.search = null;
-    this.searchInput.value = '';
+    for (const input of [this.searchInput, this.searchFrom, this.searchUntil]) {
+      input.value = '';
+    }
+    this.searchAttached.checked = false;
     this.clearButton.hidden = true;
     this.selected = null;
     this.emails = [];
@@ -185,16 +199,20 @@ export class MailView {
   }
 
   /**
-   * Shows the messages of every folder that match what the user typed (search.js).
+   * Shows the messages of every folder that match what the user typed and chose (search.js).
    * @param {string} text
    */
   async runSearch(text) {
-    const filter = searchFilter(text);
+    const options = { from: this.searchFrom.value, until: this.searchUntil.value,
+      hasAttachment: this.searchAttached.checked };
+    const filter = searchFilter(text, options);
     if (!filter) {
       await this.endSearch();
       return;
     }
-    this.search = { text: text.trim(), filter };
+    const said = [text.trim(), options.hasAttachment ? t.withAttachments : '',
+      options.from ? t.since(options.from) : '', options.until ? t.until(options.until) : ''];
+    this.search = { text: said.filter((w) => w).join(', '), filter };
     this.clearButton.hidden = false;
     this.selected = null;
     this.emails = [];
@@ -245,7 +263,8 @@ export class MailView {
     this.messageList.replaceChildren(...this.emails.map((e) => {
       const unread = !e.keywords.$seen;
       const flagged = Boolean(e.keywords.$flagged);
-      const classes = ['message', unread ? 'unread' : '', flagged ? 'flagged' : ''].filter((c) => c).join(' ');
+      const classes = ['message', unread ? 'unread' : '', flagged ? 'flagged' : '', e.hasAttachment ? 'attached' : '']
+        .filter((c) => c).join(' ');
       return h('li', { role: 'option', class: classes, 'data-id': e.id,
         id: `message-${e.id}`,
         'aria-selected': e.id === this.selected ? 'true' : 'false',
@@ -254,6 +273,7 @@ export class MailView {
         h('time', { datetime: e.receivedAt }, [when(e.receivedAt)]),
         h('span', { class: 'subject' }, [e.subject || t.noSubject]),
         h('span', { class: 'preview' }, [e.preview ?? '']),
+        e.hasAttachment ? h('span', { class: 'has-attachment visually-hidden' }, [t.attachedMark]) : null,
         unread ? h('span', { class: 'visually-hidden' }, [t.unreadMark]) : null,
         flagged ? h('span', { class: 'visually-hidden' }, [t.flagged]) : null,
       ]);
@@ -409,24 +429,7 @@ export class MailView {
    * @param {boolean} allowRemote
    */
   drawMessage(email, allowRemote) {
-    const html = (email.htmlBody ?? []).find((p) => p.type === 'text/html');
-    const values = email.bodyValues ?? {};
-    /** @type {HTMLElement} */
-    let body;
-    /** @type {HTMLElement | null} */
-    let notice = null;
-    if (html && values[html.partId]) {
-      const clean = sanitize(values[html.partId].value, allowRemote);
-      body = frame(clean, allowRemote);
-      if (clean.remote && !allowRemote) {
-        notice = h('p', { class: 'notice', role: 'note' }, [t.remoteBlocked, ' ',
-          h('button', { type: 'button', class: 'show-remote',
-            onclick: () => { this.open(email.id, true).catch(report); } }, [t.showRemote])]);
-      }
-    } else {
-      const text = (email.textBody ?? []).map((p) => values[p.partId]?.value ?? '').join('\n');
-      body = h('pre', { class: 'text-body' }, [text]);
-    }
+    const body = messageBody(this.jmap, email, allowRemote, () => { this.open(email.id, true).catch(report); });
     this.shown = email;
     this.shownText = bodyText(email);
     this.actions = h('div', { class: 'actions', role: 'toolbar', 'aria-label': t.reading });
@@ -440,8 +443,7 @@ export class MailView {
           h('time', { datetime: email.receivedAt }, [new Date(email.receivedAt).toLocaleString()])]),
         this.actions,
       ]),
-      ...(notice ? [notice] : []),
-      body,
+      ...body,
     );
   }
 
@@ -581,50 +583,4 @@ export class MailView {
     await this.loadMailboxes();
     await this.loadPage(0, true, Math.max(PAGE, this.emails.length));
   }
-}
-
-/**
- * A message's text for a reply or a forward: its text parts, or the text of its HTML.
- * @param {Email} email
- */
-function bodyText(email) {
-  const values = email.bodyValues ?? {};
-  return (email.textBody ?? []).map((p) => {
-    const value = values[p.partId]?.value ?? '';
-    return p.type === 'text/html' ? new DOMParser().parseFromString(value, 'text/html').body.textContent ?? '' : value;
-  }).join('\n');
-}
-
-/**
- * The sandboxed frame a message's HTML is shown in: no scripts (sandbox and the frame's own
- * policy), same-origin only so that this page can fill it.
- * @param {import('./sanitize.js').Clean} clean
- * @param {boolean} allowRemote
- * @returns {HTMLIFrameElement}
- */
-function frame(clean, allowRemote) {
-  const iframe = h('iframe', { class: 'html-body', title: t.reading,
-    sandbox: 'allow-same-origin allow-popups allow-popups-to-escape-sandbox',
-    src: allowRemote ? '/web/frame?remote=1' : '/web/frame' });
-  iframe.addEventListener('load', () => {
-    const doc = iframe.contentDocument;
-    if (!doc) {
-      return;
-    }
-    for (const css of clean.styles) {
-      const style = doc.createElement('style');
-      style.textContent = css;
-      doc.head.append(style);
-    }
-    doc.body.replaceChildren(...clean.nodes.map((n) => doc.importNode(n, true)));
-    const fit = () => {
-      iframe.style.height = `${Math.max(200, doc.documentElement.scrollHeight + 20)}px`;
-    };
-    fit();
-    // Images allowed to load change the height as they come.
-    for (const img of doc.images) {
-      img.addEventListener('load', fit, { once: true });
-    }
-  }, { once: true });
-  return iframe;
 }

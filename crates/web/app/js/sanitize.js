@@ -2,7 +2,9 @@
 // nothing loads), then only known-harmless elements and attributes are kept. What is kept is
 // shown in the message frame (/web/frame), an iframe sandboxed without scripts whose own
 // Content-Security-Policy forbids scripts and every fetch — remote images included, until the
-// user allows them for the message. Each of the three stops what the others miss.
+// user allows them for the message. Each of the three stops what the others miss. An inline
+// image (`cid:`, RFC 2392) of one of the message's own parts points at that part's download URL
+// on our origin (the one kind of URL the frame loads without asking); any other `cid:` is dropped.
 
 /** Dropped with everything inside them. */
 const DROPPED = new Set([
@@ -48,19 +50,23 @@ function cssFetches(css) {
 }
 
 /**
- * @typedef {{ nodes: Node[], styles: string[], remote: boolean }} Clean
+ * @typedef {{ nodes: Node[], styles: string[], remote: boolean, cids: Set<string> }} Clean
+ * @typedef {(cid: string) => string | null} Inline the URL of the part a `cid:` URL names
  */
 
 /**
  * The safe content of `html`: body nodes (for the frame's document), the text of its style
- * sheets, and whether it refers to remote content (so the page offers to show it).
+ * sheets, whether it refers to remote content (so the page offers to show it), and the
+ * `cid:` URLs it shows inline (as `inline` spelt them).
  * @param {string} html
  * @param {boolean} allowRemote keep remote image sources (the frame's policy decides too)
+ * @param {Inline} [inline]
  * @returns {Clean}
  */
-export function sanitize(html, allowRemote) {
+export function sanitize(html, allowRemote, inline = () => null) {
   const doc = new DOMParser().parseFromString(html, 'text/html');
-  const clean = { nodes: /** @type {Node[]} */ ([]), styles: /** @type {string[]} */ ([]), remote: false };
+  const clean = { nodes: /** @type {Node[]} */ ([]), styles: /** @type {string[]} */ ([]), remote: false,
+    cids: /** @type {Set<string>} */ (new Set()) };
   for (const style of doc.querySelectorAll('style')) {
     if (cssFetches(style.textContent ?? '')) {
       clean.remote = true;
@@ -68,7 +74,7 @@ export function sanitize(html, allowRemote) {
     clean.styles.push(style.textContent ?? '');
     style.remove();
   }
-  cleanChildren(doc.body, clean, allowRemote);
+  cleanChildren(doc.body, clean, allowRemote, inline);
   clean.nodes = [...doc.body.childNodes];
   return clean;
 }
@@ -77,8 +83,9 @@ export function sanitize(html, allowRemote) {
  * @param {Element} parent
  * @param {Clean} clean
  * @param {boolean} allowRemote
+ * @param {Inline} inline
  */
-function cleanChildren(parent, clean, allowRemote) {
+function cleanChildren(parent, clean, allowRemote, inline) {
   for (const node of [...parent.childNodes]) {
     if (node.nodeType === Node.TEXT_NODE) {
       continue;
@@ -93,14 +100,14 @@ function cleanChildren(parent, clean, allowRemote) {
       el.remove();
       continue;
     }
-    cleanChildren(el, clean, allowRemote);
+    cleanChildren(el, clean, allowRemote, inline);
     if (tag === 'style') {
       clean.styles.push(el.textContent ?? '');
       el.remove();
     } else if (!KEPT.has(tag)) {
       el.replaceWith(...el.childNodes);
     } else {
-      cleanAttributes(el, clean, allowRemote);
+      cleanAttributes(el, clean, allowRemote, inline);
     }
   }
 }
@@ -109,8 +116,9 @@ function cleanChildren(parent, clean, allowRemote) {
  * @param {Element} el
  * @param {Clean} clean
  * @param {boolean} allowRemote
+ * @param {Inline} inline
  */
-function cleanAttributes(el, clean, allowRemote) {
+function cleanAttributes(el, clean, allowRemote, inline) {
   let link = false;
   for (const { name, value } of [...el.attributes]) {
     const lower = name.toLowerCase();
@@ -120,7 +128,11 @@ function cleanAttributes(el, clean, allowRemote) {
         el.removeAttribute(name);
       }
     } else if (lower === 'src' && el.localName === 'img') {
-      if (REMOTE.test(value)) {
+      const part = /^\s*cid:/i.test(value) ? inline(value.trim()) : null;
+      if (part) {
+        el.setAttribute(name, part);
+        clean.cids.add(value.trim());
+      } else if (REMOTE.test(value)) {
         clean.remote = true;
         if (!allowRemote) {
           el.removeAttribute(name);
