@@ -7,6 +7,7 @@ const SUBMISSION = 'urn:ietf:params:jmap:submission';
 const VACATION = 'urn:ietf:params:jmap:vacationresponse';
 export const CALENDARS = 'urn:ietf:params:jmap:calendars';
 export const CONTACTS = 'urn:ietf:params:jmap:contacts';
+export const PRINCIPALS = 'urn:ietf:params:jmap:principals';
 const CSRF_HEADER = 'X-Relais-CSRF';
 
 /** The session ended (or never was): the page shows the login form. */
@@ -62,8 +63,8 @@ export async function logout() {
 }
 
 /**
- * A JMAP client of the session's mail account (`accountId`) and of its primary calendars and
- * contacts accounts (`accounts`, by capability; absent when the server offers none).
+ * A JMAP client of the session's mail account (`accountId`) and of its primary calendars,
+ * contacts and principals accounts (`accounts`, by capability; absent when the server offers none).
  */
 export class Jmap {
   /**
@@ -105,7 +106,7 @@ export class Jmap {
       method: 'POST',
       credentials: 'same-origin',
       headers: { 'Content-Type': 'application/json', [CSRF_HEADER]: csrf },
-      body: JSON.stringify({ using: [CORE, MAIL, SUBMISSION, VACATION, CALENDARS, CONTACTS], methodCalls: calls }),
+      body: JSON.stringify({ using: [CORE, MAIL, SUBMISSION, VACATION, CALENDARS, CONTACTS, PRINCIPALS], methodCalls: calls }),
     });
     if (r.status === 401) {
       throw new Unauthorized();

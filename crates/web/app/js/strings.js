@@ -159,6 +159,10 @@ export const strings = {
     failed: 'Not saved:',
     notRead: 'The out-of-office setting could not be read:',
   },
+  people: {
+    suggestions: 'Suggestions',
+    kinds: { group: 'Group', location: 'Room', resource: 'Equipment', contact: 'Contact', other: 'Shared' },
+  },
   logout: 'Sign out',
   offline: 'The server could not be reached.',
 };
