@@ -244,14 +244,19 @@ impl Groupware {
         // her copy changes her copy only (RFC 5546 §3.2.2: only the organizer updates).
         let org = before.and_then(|b| organizer(&b.ical)).unwrap_or(org);
         if org == me_addr {
-            let mut remote = Vec::new();
+            let (mut remote, mut people) = (Vec::new(), Vec::new());
             for a in attendees(&obj.ical).into_iter().filter(|a| *a != me_addr) {
                 match dir.principal(&a).await.map_err(dir_err)? {
-                    Some(p) => self.deliver_to_attendee(&me, &p, obj).await?,
+                    Some(p) => {
+                        if self.deliver_to_attendee(&me, &p, obj).await? {
+                            people.push(p);
+                        }
+                    }
                     None => remote.push(a),
                 }
             }
             self.send_imip(&me, remote, Method::Request, obj).await?;
+            self.mail_invitation(&me, &people, obj).await?;
         } else if let Some(status) = partstat(&obj.ical, &me_addr) {
             // Only a changed answer is a REPLY (RFC 5546 §3.2.3); other edits stay private.
             if before.is_some_and(|b| partstat(&b.ical, &me_addr).as_ref() == Some(&status)) {
@@ -266,19 +271,20 @@ impl Groupware {
     }
 
     /// Puts the organizer's version into the attendee's calendar, keeping their answer. An
-    /// existing copy is updated only when `organizer` is the organizer recorded on it.
+    /// existing copy is updated only when `organizer` is the organizer recorded on it. True
+    /// when a person's (not a room's or equipment's) copy was written: they are to be told.
     async fn deliver_to_attendee(
         &self,
         organizer: &Principal,
         attendee: &Principal,
         obj: &CalendarObject,
-    ) -> crate::Result<()> {
+    ) -> crate::Result<bool> {
         let addr = attendee.address();
         let existing = self.copy_of(attendee.id, &obj.uid).await?;
         let stored = existing.as_ref().map(|(_, _, o)| o);
         if let Err(why) = crate::acceptance::may_request(&organizer.address(), &addr, obj, stored) {
             tracing::info!(uid = %obj.uid, organizer = %organizer.address(), attendee = %addr, %why, "scheduling: copy not changed");
-            return Ok(());
+            return Ok(false);
         }
         let mut ical = obj.ical.clone();
         let resource = matches!(attendee.kind, PrincipalKind::Room | PrincipalKind::Equipment);
@@ -297,7 +303,7 @@ impl Groupware {
                 self.write_object(&c, &name, body, Condition::default()).await?;
             }
             None => {
-                let Some(c) = self.default_calendar(attendee.id).await? else { return Ok(()) };
+                let Some(c) = self.default_calendar(attendee.id).await? else { return Ok(false) };
                 self.create_copy(&c, &obj.uid, body).await?;
             }
         }
@@ -306,7 +312,7 @@ impl Groupware {
         } else {
             self.to_inbox(attendee.id, Method::Request, obj, &ical).await;
         }
-        Ok(())
+        Ok(!resource)
     }
 
     /// The organizer's copy records `attendee`'s answer (an iTIP REPLY): only when the copy is
