@@ -36,6 +36,21 @@ fn scheduled(c: &ICalendarComponentType) -> bool {
     matches!(c, ICalendarComponentType::VEvent | ICalendarComponentType::VTodo)
 }
 
+/// Whether `new` changes what an invitee decides on against their copy `old`: the time, the
+/// recurrence and its exceptions, the title, the place or a cancellation (RFC 5546 §2.1.4's
+/// significant changes, read from the objects: clients do not all raise SEQUENCE for them).
+fn significant_change(old: &CalendarObject, new: &CalendarObject) -> bool {
+    let fields = |o: &CalendarObject| crate::event::EventFields::from_ical(&o.ical.to_string());
+    match (fields(old), fields(new)) {
+        (Some(a), Some(b)) => {
+            (a.start, a.end, a.all_day, a.cancelled) != (b.start, b.end, b.all_day, b.cancelled)
+                || (a.subject, a.location, a.recurrence, a.exceptions)
+                    != (b.subject, b.location, b.recurrence, b.exceptions)
+        }
+        _ => true,
+    }
+}
+
 /// The ORGANIZER of the object's components.
 pub fn organizer(ical: &ICalendar) -> Option<String> {
     ical.components
@@ -272,7 +287,8 @@ impl Groupware {
 
     /// Puts the organizer's version into the attendee's calendar, keeping their answer. An
     /// existing copy is updated only when `organizer` is the organizer recorded on it. True
-    /// when a person's (not a room's or equipment's) copy was written: they are to be told.
+    /// when a person's (not a room's or equipment's) copy was made, or changed significantly:
+    /// they are to be told by mail.
     async fn deliver_to_attendee(
         &self,
         organizer: &Principal,
@@ -286,6 +302,9 @@ impl Groupware {
             tracing::info!(uid = %obj.uid, organizer = %organizer.address(), attendee = %addr, %why, "scheduling: copy not changed");
             return Ok(false);
         }
+        // Told by mail of a new invitation or of a change they would decide on again; a client
+        // saving the organizer's copy again (an alarm dismissed, a reply recorded) mails nobody.
+        let news = stored.is_none_or(|old| significant_change(old, obj));
         let mut ical = obj.ical.clone();
         let resource = matches!(attendee.kind, PrincipalKind::Room | PrincipalKind::Equipment);
         let status = match &existing {
@@ -312,7 +331,7 @@ impl Groupware {
         } else {
             self.to_inbox(attendee.id, Method::Request, obj, &ical).await;
         }
-        Ok(!resource)
+        Ok(!resource && news)
     }
 
     /// The organizer's copy records `attendee`'s answer (an iTIP REPLY): only when the copy is

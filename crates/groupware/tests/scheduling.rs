@@ -120,7 +120,10 @@ async fn meetings(f: Fresh) {
     // users expect: an iMIP REQUEST from Alice (RFC 6047 §2.4).
     let [mail] = &mail_inbox(&g, bob.id).await[..] else { panic!("one invitation mail for Bob") };
     assert!(mail.contains("Subject: Invitation: Planning") && mail.contains("From: <alice@example.com>"), "{mail}");
-    assert!(mail.contains("method=\"REQUEST\"") && mail.contains("METHOD:REQUEST") && mail.contains("UID:m1"), "{mail}");
+    assert!(
+        mail.contains("method=\"REQUEST\"") && mail.contains("METHOD:REQUEST") && mail.contains("UID:m1"),
+        "{mail}"
+    );
     assert!(mail_inbox(&g, room.id).await.is_empty(), "a room is not mailed");
     assert!(mail_inbox(&g, alice.id).await.is_empty(), "the organizer is not mailed");
 
@@ -164,6 +167,15 @@ async fn meetings(f: Fresh) {
     assert!(bobs.ical.to_string().contains("20260105T140000Z"));
     // The update reaches Bob's INBOX too, and applying it kept his answer.
     assert_eq!(mail_inbox(&g, bob.id).await.len(), 2);
+    // Saved again without a change Bob would decide on (a new description): no mail.
+    let described = String::from_utf8(invite("m1", "20260105T140000Z", &people))
+        .unwrap()
+        .replace("SUMMARY:Planning\r\n", "SUMMARY:Planning\r\nDESCRIPTION:Agenda later\r\n");
+    g.put(&Actor::system(alice_cal.account), &alice_cal, "m1.ics", described.into_bytes(), Condition::default())
+        .await
+        .unwrap();
+    assert!(copy(&g, bob.id, "m1").await.unwrap().ical.to_string().contains("Agenda later"), "his copy follows");
+    assert_eq!(mail_inbox(&g, bob.id).await.len(), 2, "no mail for a description");
 
     // The remote attendee was sent the invitation by iMIP through the queue.
     let queued = g.store().read(|r| r.queued_messages()).await.unwrap();
