@@ -218,7 +218,7 @@ async function signIn(browser, who, secret) {
   return { context, page, errors };
 }
 
-/** Compose completes the colleague's address from the global address list (Down, Enter). */
+/** Compose completes the colleague's address from the global address list (Escape, Down, Enter). */
 async function completion(page) {
   await page.getByRole('tab', { name: 'Mail' }).click();
   await page.getByRole('button', { name: 'New message' }).click();
@@ -230,7 +230,14 @@ async function completion(page) {
   await screenshot(page, 'compose-completion');
   // The room board@ matches "bo" too, but not "bob": once the last keystroke is answered, one entry.
   await until(async () => await suggestions.count() === 1, 'one person matches "bob"');
+  // Escape closes the list (and leaves the form alone); Down opens it again; Enter chooses.
+  await to.press('Escape');
+  check(await to.getAttribute('aria-expanded') === 'false', 'Escape closed the list');
+  check(await page.getByRole('form', { name: 'New message' }).isVisible(), 'the form stays');
   await to.press('ArrowDown');
+  await suggestions.filter({ hasText: 'Bob Example' }).waitFor();
+  check(await to.getAttribute('aria-activedescendant') === await suggestions.first().getAttribute('id'),
+    'the entry is the active descendant');
   await to.press('Enter');
   const value = await to.inputValue();
   check(value === `Bob Example <${colleague}>, `, `the address completed: ${JSON.stringify(value)}`);
