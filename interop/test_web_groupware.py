@@ -15,7 +15,16 @@ gone over CardDAV. In Settings (the tab list's End key) it turns the out-of-offi
 dates, a subject and a text: `relais admin user vacation` shows it on with them (the dates the
 browser's Berlin times in UTC), and a message Bob submits to Ann gets the automatic reply in
 Bob's INBOX (IMAP); after a reload the form shows what was saved, and turned off there the CLI
-shows it off. Screenshots go to the test's temporary directory.
+shows it off. Then the meeting (issue 16's scheduling): compose completes Bob's address from the
+global address list (the To field's combobox, Down and Enter); Ann invites Bob and the room
+board@ to a meeting on that Monday, the scheduling assistant showing her busy once (the standup)
+and the others free — CalDAV then has the attendees and the room's ACCEPTED (rooms answer at once,
+`relais_groupware::scheduling`), and Bob's INBOX (IMAP) the iMIP invitation; Bob, in a second
+browser context, sees the meeting in his calendar (not yet answered, Ann the organizer) and
+answers tentative there — Ann's copy over CalDAV says TENTATIVE —, then sees the invitation in
+his mail and accepts it there — Ann's copy over CalDAV then says ACCEPTED for Bob,
+and her event in the page shows Bob's and the room's answers. Screenshots go to the test's
+temporary directory.
 
 Skipped without chromium or the npm packages, as interop/test_web.py is.
 """
@@ -50,6 +59,7 @@ urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 DOMAIN = "example.test"
 ANN, ANN_PW = f"ann@{DOMAIN}", "correct horse battery"
 BOB, BOB_PW = f"bob@{DOMAIN}", "bob's long password"
+ROOM = f"board@{DOMAIN}"
 SCRIPT = Path(__file__).parent / "web" / "groupware.cjs"
 STEP_TIMEOUT = 30
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -65,14 +75,14 @@ def standup(monday: datetime.date) -> str:
             "DURATION:PT15M\r\nRRULE:FREQ=DAILY;COUNT=3\r\nSUMMARY:Pushed standup\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
 
 
-def calendar(server):
-    client = caldav.DAVClient(url=server.https_url + "/dav/", username=ANN, password=ANN_PW, ssl_verify_cert=False)
+def calendar(server, user=ANN, password=ANN_PW):
+    client = caldav.DAVClient(url=server.https_url + "/dav/", username=user, password=password, ssl_verify_cert=False)
     return client.principal().calendar(name="Calendar")
 
 
-def events_by_summary(server) -> dict[str, icalendar.Event]:
+def events_by_summary(server, user=ANN, password=ANN_PW) -> dict[str, icalendar.Event]:
     out = {}
-    for e in calendar(server).events():
+    for e in calendar(server, user, password).events():
         for comp in icalendar.Calendar.from_ical(e.data).walk("VEVENT"):
             out[str(comp["SUMMARY"])] = comp
     return out
@@ -158,6 +168,40 @@ def check_vacation_on(server, words):
     assert ANN in str(reply["From"]), reply["From"]
 
 
+def partstats(event: icalendar.Event) -> dict[str, str]:
+    """Each attendee's address and PARTSTAT."""
+    attendees = event.get("ATTENDEE", [])
+    attendees = attendees if isinstance(attendees, list) else [attendees]
+    return {str(a).lower().removeprefix("mailto:"): str(a.params.get("PARTSTAT", "NEEDS-ACTION")) for a in attendees}
+
+
+def eventually(what, get, timeout=10):
+    """`get()` once it is truthy, within `timeout` seconds (scheduling follows the write)."""
+    deadline = time.monotonic() + timeout
+    while not (value := get()):
+        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
+        time.sleep(0.2)
+    return value
+
+
+def invitation_mail(server) -> email.message.Message | None:
+    return next((m for m in bob_inbox(server) if str(m["Subject"]) == "Invitation: Budget review"), None)
+
+
+def check_meeting(server, day):
+    at = lambda h: datetime.datetime.combine(day, datetime.time(h), tzinfo=BERLIN)  # noqa: E731
+    ann = check_event(server, "Budget review", at(11), at(12))
+    assert str(ann["ORGANIZER"]).lower() == f"mailto:{ANN}", ann["ORGANIZER"]
+    room = lambda: partstats(events_by_summary(server)["Budget review"]).get(ROOM) == "ACCEPTED"  # noqa: E731
+    eventually("the room accepted in Ann's copy", room)
+    assert partstats(ann)[BOB] == "NEEDS-ACTION", partstats(ann)
+    bobs = events_by_summary(server, BOB, BOB_PW)["Budget review"]
+    assert partstats(bobs)[BOB] == "NEEDS-ACTION", partstats(bobs)
+    mail = eventually("the invitation in Bob's INBOX", lambda: invitation_mail(server))
+    [part] = [p for p in mail.walk() if p.get_content_type() == "text/calendar"]
+    assert part.get_param("method") == "REQUEST" and "METHOD:REQUEST" in part.get_content(), part
+
+
 def check(server, step, words):
     if step == "event-created":
         day = datetime.date.fromisoformat(words[0])
@@ -186,6 +230,13 @@ def check(server, step, words):
         check_vacation_on(server, words)
     elif step == "vacation-off":
         assert vacation(server)["vacation"] == "off"
+    elif step == "meeting-created":
+        check_meeting(server, datetime.date.fromisoformat(words[0]))
+    elif step in ("meeting-tentative", "meeting-accepted"):
+        answer = "TENTATIVE" if step == "meeting-tentative" else "ACCEPTED"
+        bob = lambda: partstats(events_by_summary(server)["Budget review"])[BOB] == answer  # noqa: E731
+        eventually(f"Bob's {answer} in Ann's copy", bob)
+        assert partstats(events_by_summary(server, BOB, BOB_PW)["Budget review"])[BOB] == answer
 
 
 def test_calendar_and_contacts_in_chromium(relais_factory, tmp_path):
@@ -196,15 +247,17 @@ def test_calendar_and_contacts_in_chromium(relais_factory, tmp_path):
     server.admin("domain", "add", DOMAIN)
     server.admin("user", "add", ANN, "--password", ANN_PW, "--name", "Ann Example")
     server.admin("user", "add", BOB, "--password", BOB_PW, "--name", "Bob Example")
+    server.admin("room", "add", ROOM, "--name", "Board room")
     server.start()
 
     shots = tmp_path / "screenshots"
     shots.mkdir()
     env = {**os.environ, "NODE_PATH": str(modules), "RELAIS_URL": server.https_url,
-           "RELAIS_USER": ANN, "RELAIS_PASSWORD": ANN_PW, "RELAIS_SCREENSHOTS": str(shots)}
+           "RELAIS_USER": ANN, "RELAIS_PASSWORD": ANN_PW, "RELAIS_SCREENSHOTS": str(shots),
+           "RELAIS_COLLEAGUE": BOB, "RELAIS_COLLEAGUE_PASSWORD": BOB_PW}
     proc = subprocess.Popen(["node", str(SCRIPT)], env=env, text=True,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    watchdog = threading.Timer(STEP_TIMEOUT * 4, proc.kill)
+    watchdog = threading.Timer(STEP_TIMEOUT * 8, proc.kill)
     watchdog.start()
     steps = []
     started = time.monotonic()
@@ -225,6 +278,7 @@ def test_calendar_and_contacts_in_chromium(relais_factory, tmp_path):
     assert code == 0, f"groupware.cjs failed after steps {steps}:\n{stderr}"
     assert steps == ["event-created", "event-pushed", "event-edited", "event-deleted",
                      "contact-created", "contact-pushed", "contact-searched", "contact-deleted",
-                     "vacation-on", "vacation-off"]
-    assert {p.name for p in shots.iterdir()} >= {"calendar-week.png", "calendar-month.png", "contact.png", "settings.png"}
+                     "vacation-on", "vacation-off", "meeting-created", "meeting-tentative", "meeting-accepted"]
+    assert {p.name for p in shots.iterdir()} >= {"calendar-week.png", "calendar-month.png", "contact.png", "settings.png",
+                                                 "compose-completion.png", "meeting-form.png", "invitation.png", "meeting.png"}
     print(f"browser session: {time.monotonic() - started:.1f} s")

@@ -4,9 +4,10 @@
 // to check it) when the page has done it and waits for `ok` on stdin before going on.
 //
 //   RELAIS_URL=https://127.0.0.1:PORT RELAIS_USER=… RELAIS_PASSWORD=… \
-//   NODE_PATH=…/node_modules node interop/web/groupware.cjs
+//   RELAIS_COLLEAGUE=… RELAIS_COLLEAGUE_PASSWORD=… NODE_PATH=…/node_modules node interop/web/groupware.cjs
 //
-// The browser runs in Europe/Berlin (the page shows and writes times in the browser's zone).
+// The browser runs in Europe/Berlin (the page shows and writes times in the browser's zone). The
+// colleague (a second browser context) answers the user's meeting.
 // Screenshots go to RELAIS_SCREENSHOTS when it is set.
 
 'use strict';
@@ -17,7 +18,18 @@ const { step, check, screenshot } = require('./steps.cjs');
 const url = process.env.RELAIS_URL;
 const user = process.env.RELAIS_USER;
 const password = process.env.RELAIS_PASSWORD;
+const colleague = process.env.RELAIS_COLLEAGUE;
+const colleaguePassword = process.env.RELAIS_COLLEAGUE_PASSWORD;
 const TIMEOUT = 15000;
+
+/** Waits until `condition()` holds (polled), failing with `what` after TIMEOUT. */
+async function until(condition, what) {
+  const deadline = Date.now() + TIMEOUT;
+  while (!(await condition())) {
+    check(Date.now() < deadline, what);
+    await new Promise((resolve) => { setTimeout(resolve, 100); });
+  }
+}
 
 /** The view's event buttons titled `title`. */
 function events(page, title) {
@@ -76,6 +88,7 @@ async function calendar(page) {
   await page.getByRole('button', { name: 'Delete' }).click();
   await events(page, 'Design review').first().waitFor({ state: 'detached' });
   await step('event-deleted');
+  return day;
 }
 
 /** Create a card, see one PUT over CardDAV pushed, search, delete. */
@@ -159,26 +172,144 @@ async function settings(page) {
   await step('vacation-off');
 }
 
+/**
+ * A new browser context (in Europe/Berlin) signed in as `who`; `errors` collects the page's
+ * errors and, once signed in, its console errors.
+ */
+async function signIn(browser, who, secret) {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, timezoneId: 'Europe/Berlin',
+    viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(url);
+  await page.getByLabel('Email address', { exact: true }).fill(who);
+  await page.getByLabel('Password', { exact: true }).fill(secret);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('tab', { name: 'Mail' }).waitFor();
+  // Signed in (the page's /web/session before it is a 401): from here, no console error either.
+  page.on('console', (m) => { if (m.type() === 'error') { errors.push(m.text()); } });
+  return { context, page, errors };
+}
+
+/** Compose completes the colleague's address from the global address list (Escape, Down, Enter). */
+async function completion(page) {
+  await page.getByRole('tab', { name: 'Mail' }).click();
+  await page.getByRole('button', { name: 'New message' }).click();
+  const to = page.getByRole('combobox', { name: 'To', exact: true });
+  await to.pressSequentially('bob', { delay: 20 });
+  const suggestions = page.getByRole('listbox', { name: 'Suggestions' }).getByRole('option');
+  await suggestions.filter({ hasText: 'Bob Example' }).waitFor();
+  check(await to.getAttribute('aria-expanded') === 'true', 'the combobox says its list is open');
+  await screenshot(page, 'compose-completion');
+  // The room board@ matches "bo" too, but not "bob": once the last keystroke is answered, one entry.
+  await until(async () => await suggestions.count() === 1, 'one person matches "bob"');
+  // Escape closes the list (and leaves the form alone); Down opens it again; Enter chooses.
+  await to.press('Escape');
+  check(await to.getAttribute('aria-expanded') === 'false', 'Escape closed the list');
+  check(await page.getByRole('form', { name: 'New message' }).isVisible(), 'the form stays');
+  await to.press('ArrowDown');
+  await suggestions.filter({ hasText: 'Bob Example' }).waitFor();
+  check(await to.getAttribute('aria-activedescendant') === await suggestions.first().getAttribute('id'),
+    'the entry is the active descendant');
+  await to.press('Enter');
+  const value = await to.inputValue();
+  check(value === `Bob Example <${colleague}>, `, `the address completed: ${JSON.stringify(value)}`);
+  check(await to.getAttribute('aria-expanded') === 'false', 'the list closed');
+  await page.getByRole('button', { name: 'Discard' }).click();
+}
+
+/**
+ * The user invites the colleague and the room to a meeting on `day` 11:00–12:00, with the
+ * scheduling assistant shown; the room answers at once.
+ */
+async function meeting(page, day) {
+  await page.getByRole('tab', { name: 'Calendar' }).click();
+  await page.getByRole('button', { name: 'New event' }).click();
+  await page.getByLabel('Title', { exact: true }).fill('Budget review');
+  await page.getByLabel('Start', { exact: true }).fill(`${day}T11:00`);
+  await page.getByLabel('End', { exact: true }).fill(`${day}T12:00`);
+  const invite = page.getByRole('combobox', { name: 'Invite people and rooms' });
+  await invite.pressSequentially('bob', { delay: 20 });
+  const suggestions = page.getByRole('listbox', { name: 'Suggestions' }).getByRole('option');
+  await suggestions.filter({ hasText: 'Bob Example' }).click();
+  await invite.pressSequentially('board', { delay: 20 });
+  await suggestions.filter({ hasText: 'Board room' }).waitFor();
+  await invite.press('Enter');
+  await page.locator('li.attendee', { hasText: 'Board room' }).waitFor();
+  await page.getByRole('combobox', { name: /Role of Bob Example/ }).waitFor();
+  // The scheduling assistant: the user is busy once that day (the pushed standup), the others free.
+  await page.getByRole('button', { name: 'Show availability' }).click();
+  const row = (who) => page.locator('.availability [role="img"]', { hasText: who });
+  await row('Board room').waitFor();
+  check(/busy once/.test(await row('Ann Example').getAttribute('aria-label')), 'the user is busy once that day');
+  check(/free/.test(await row('Bob Example').getAttribute('aria-label')), 'the colleague is free');
+  check(await row('Ann Example').locator('.av-busy').count() === 1, 'one busy block drawn');
+  await screenshot(page, 'meeting-form');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await events(page, 'Budget review').waitFor();
+  await step('meeting-created', day);
+}
+
+/**
+ * The colleague sees the invitation in the calendar and answers tentative there, then sees it in
+ * the mail and accepts it from there.
+ */
+async function answer(browser) {
+  const { context, page, errors } = await signIn(browser, colleague, colleaguePassword);
+
+  await page.getByRole('tab', { name: 'Calendar' }).click();
+  await events(page, 'Budget review').click();
+  await page.locator('.answers li', { hasText: 'Bob Example' }).filter({ hasText: 'Not answered yet' }).waitFor();
+  await page.locator('.answers li', { hasText: 'Ann Example' }).filter({ hasText: 'Organizer' }).waitFor();
+  check(await page.getByRole('button', { name: 'Accept' }).getAttribute('aria-pressed') === 'false', 'not answered yet');
+  // Answered from the calendar first: tentative.
+  await page.getByRole('button', { name: 'Tentative' }).click();
+  await page.getByRole('status').filter({ hasText: 'Your answer: Tentative' }).waitFor();
+  await step('meeting-tentative');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+
+  await page.getByRole('tab', { name: 'Mail' }).click();
+  await page.locator('li.message', { hasText: 'Invitation: Budget review' }).click();
+  const invitation = page.getByRole('region', { name: 'Invitation' });
+  await invitation.getByText('Budget review', { exact: true }).waitFor();
+  const when = await invitation.locator('.invitation-time').textContent();
+  check(when.includes('11:00') && when.includes('12:00'), `the meeting's time in the colleague's zone: ${when}`);
+  check(await invitation.getByRole('button', { name: 'Tentative' }).getAttribute('aria-pressed') === 'true',
+    'the mail shows the answer given in the calendar');
+  await invitation.getByRole('button', { name: 'Accept' }).click();
+  await invitation.getByRole('status').filter({ hasText: 'Your answer: Accepted' }).waitFor();
+  check(await invitation.getByRole('button', { name: 'Accept' }).getAttribute('aria-pressed') === 'true', 'Accept pressed');
+  await screenshot(page, 'invitation');
+  check(errors.length === 0, `no error in the colleague's page: ${errors.join('; ')}`);
+  await context.close();
+  await step('meeting-accepted');
+}
+
+/** The organizer's event shows the colleague's and the room's answers. */
+async function answers(page) {
+  await events(page, 'Budget review').click();
+  const answered = (who, what) => page.locator('.answers li', { hasText: who }).filter({ hasText: what });
+  await answered('Bob Example', 'Accepted').waitFor();
+  await answered('Board room', 'Accepted').waitFor();
+  await answered('Ann Example', 'Organizer').waitFor();
+  await screenshot(page, 'meeting');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+}
+
 async function main() {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu'] });
   try {
-    const context = await browser.newContext({ ignoreHTTPSErrors: true, timezoneId: 'Europe/Berlin',
-      viewport: { width: 1400, height: 1000 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(TIMEOUT);
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(url);
-    await page.getByLabel('Email address', { exact: true }).fill(user);
-    await page.getByLabel('Password', { exact: true }).fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('tab', { name: 'Mail' }).waitFor();
-    // Signed in (the page's /web/session before it is a 401): from here, no console error either.
-    page.on('console', (m) => { if (m.type() === 'error') { errors.push(m.text()); } });
-    await calendar(page);
+    const { page, errors } = await signIn(browser, user, password);
+    const day = await calendar(page);
     await contacts(page);
     await settings(page);
+    await completion(page);
+    await meeting(page, day);
+    await answer(browser);
+    await answers(page);
     check(errors.length === 0, `no error in the page: ${errors.join('; ')}`);
   } finally {
     await browser.close();

@@ -1,7 +1,8 @@
 //! iMIP (RFC 6047): iTIP messages by email, both ways.
 //!
 //! Out: an organizer's REQUEST and CANCEL to remote attendees, and a local attendee's REPLY to
-//! a remote organizer, submitted through `Mailer::deliver` like any other message.
+//! a remote organizer, submitted through `Mailer::deliver` like any other message; a local
+//! organizer's REQUEST also to the local people it invites (`mail_invitation`), into their INBOX.
 //! In: a delivered message with a text/calendar part is applied to each local recipient's
 //! calendar — REQUEST creates or updates their copy (keeping their answer), REPLY records the
 //! sender's answer in the organizer's copy, CANCEL removes the copy. The message is matched to
@@ -124,20 +125,46 @@ impl Groupware {
                 remote.push(a);
             }
         }
-        if remote.is_empty() {
+        let recipients = remote.into_iter().map(|a| (a, Destination::Remote)).collect();
+        self.submit_itip(mailer, from, recipients, method, obj).await
+    }
+
+    /// Mails a local organizer's invitation to the local people among its attendees, into
+    /// their INBOX beside the copy scheduling already put in their calendar, as Exchange
+    /// does: a mail client (the web client's reading pane) answers from there. Delivering it
+    /// applies the REQUEST once more (the calendar sink): the organizer's own version again,
+    /// their answer kept — idempotent.
+    pub(crate) async fn mail_invitation(
+        &self,
+        from: &Principal,
+        to: &[Principal],
+        obj: &CalendarObject,
+    ) -> crate::Result<()> {
+        let Some(mailer) = &self.mailer else { return Ok(()) };
+        let recipients = to.iter().map(|p| (p.address(), Destination::Local(vec![p.id]))).collect();
+        self.submit_itip(mailer, from, recipients, Method::Request, obj).await
+    }
+
+    /// Submits one iTIP message for `obj` from `from` to `recipients`, checked and queued or
+    /// delivered like any other submission.
+    async fn submit_itip(
+        &self,
+        mailer: &relais_mail::Mailer,
+        from: &Principal,
+        recipients: Vec<(String, Destination)>,
+        method: Method,
+        obj: &CalendarObject,
+    ) -> crate::Result<()> {
+        if recipients.is_empty() {
             return Ok(());
         }
-        let body = message(from, &remote, method, obj, mailer.hostname());
+        let to: Vec<String> = recipients.iter().map(|(a, _)| a.clone()).collect();
+        let body = message(from, &to, method, obj, mailer.hostname());
         let envelope = Envelope {
             sender: from.address(),
-            recipients: remote
-                .iter()
-                .map(|a| EnvelopeRecipient {
-                    address: a.clone(),
-                    destination: Destination::Remote,
-                    orcpt: None,
-                    notify: 0,
-                })
+            recipients: recipients
+                .into_iter()
+                .map(|(address, destination)| EnvelopeRecipient { address, destination, orcpt: None, notify: 0 })
                 .collect(),
             ..Envelope::default()
         };

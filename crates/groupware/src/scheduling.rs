@@ -36,6 +36,21 @@ fn scheduled(c: &ICalendarComponentType) -> bool {
     matches!(c, ICalendarComponentType::VEvent | ICalendarComponentType::VTodo)
 }
 
+/// Whether `new` changes what an invitee decides on against their copy `old`: the time, the
+/// recurrence and its exceptions, the title, the place or a cancellation (RFC 5546 §2.1.4's
+/// significant changes, read from the objects: clients do not all raise SEQUENCE for them).
+fn significant_change(old: &CalendarObject, new: &CalendarObject) -> bool {
+    let fields = |o: &CalendarObject| crate::event::EventFields::from_ical(&o.ical.to_string());
+    match (fields(old), fields(new)) {
+        (Some(a), Some(b)) => {
+            (a.start, a.end, a.all_day, a.cancelled) != (b.start, b.end, b.all_day, b.cancelled)
+                || (a.subject, a.location, a.recurrence, a.exceptions)
+                    != (b.subject, b.location, b.recurrence, b.exceptions)
+        }
+        _ => true,
+    }
+}
+
 /// The ORGANIZER of the object's components.
 pub fn organizer(ical: &ICalendar) -> Option<String> {
     ical.components
@@ -244,14 +259,19 @@ impl Groupware {
         // her copy changes her copy only (RFC 5546 §3.2.2: only the organizer updates).
         let org = before.and_then(|b| organizer(&b.ical)).unwrap_or(org);
         if org == me_addr {
-            let mut remote = Vec::new();
+            let (mut remote, mut people) = (Vec::new(), Vec::new());
             for a in attendees(&obj.ical).into_iter().filter(|a| *a != me_addr) {
                 match dir.principal(&a).await.map_err(dir_err)? {
-                    Some(p) => self.deliver_to_attendee(&me, &p, obj).await?,
+                    Some(p) => {
+                        if self.deliver_to_attendee(&me, &p, obj).await? {
+                            people.push(p);
+                        }
+                    }
                     None => remote.push(a),
                 }
             }
             self.send_imip(&me, remote, Method::Request, obj).await?;
+            self.mail_invitation(&me, &people, obj).await?;
         } else if let Some(status) = partstat(&obj.ical, &me_addr) {
             // Only a changed answer is a REPLY (RFC 5546 §3.2.3); other edits stay private.
             if before.is_some_and(|b| partstat(&b.ical, &me_addr).as_ref() == Some(&status)) {
@@ -266,20 +286,25 @@ impl Groupware {
     }
 
     /// Puts the organizer's version into the attendee's calendar, keeping their answer. An
-    /// existing copy is updated only when `organizer` is the organizer recorded on it.
+    /// existing copy is updated only when `organizer` is the organizer recorded on it. True
+    /// when a person's (not a room's or equipment's) copy was made, or changed significantly:
+    /// they are to be told by mail.
     async fn deliver_to_attendee(
         &self,
         organizer: &Principal,
         attendee: &Principal,
         obj: &CalendarObject,
-    ) -> crate::Result<()> {
+    ) -> crate::Result<bool> {
         let addr = attendee.address();
         let existing = self.copy_of(attendee.id, &obj.uid).await?;
         let stored = existing.as_ref().map(|(_, _, o)| o);
         if let Err(why) = crate::acceptance::may_request(&organizer.address(), &addr, obj, stored) {
             tracing::info!(uid = %obj.uid, organizer = %organizer.address(), attendee = %addr, %why, "scheduling: copy not changed");
-            return Ok(());
+            return Ok(false);
         }
+        // Told by mail of a new invitation or of a change they would decide on again; a client
+        // saving the organizer's copy again (an alarm dismissed, a reply recorded) mails nobody.
+        let news = stored.is_none_or(|old| significant_change(old, obj));
         let mut ical = obj.ical.clone();
         let resource = matches!(attendee.kind, PrincipalKind::Room | PrincipalKind::Equipment);
         let status = match &existing {
@@ -297,7 +322,7 @@ impl Groupware {
                 self.write_object(&c, &name, body, Condition::default()).await?;
             }
             None => {
-                let Some(c) = self.default_calendar(attendee.id).await? else { return Ok(()) };
+                let Some(c) = self.default_calendar(attendee.id).await? else { return Ok(false) };
                 self.create_copy(&c, &obj.uid, body).await?;
             }
         }
@@ -306,7 +331,7 @@ impl Groupware {
         } else {
             self.to_inbox(attendee.id, Method::Request, obj, &ical).await;
         }
-        Ok(())
+        Ok(!resource && news)
     }
 
     /// The organizer's copy records `attendee`'s answer (an iTIP REPLY): only when the copy is

@@ -56,6 +56,23 @@ async fn inbox_message(g: &Groupware, account: AccountId, uid: &str) -> Option<S
     Some(String::from_utf8(g.store().blob(item.blob.unwrap()).await.unwrap()).unwrap())
 }
 
+/// The messages in the account's mail INBOX, as raw text (none when it has no INBOX).
+async fn mail_inbox(g: &Groupware, account: AccountId) -> Vec<String> {
+    let messages = g
+        .store()
+        .read(move |r| match r.mailbox_by_role(account, relais_store::MailboxRole::Inbox)? {
+            Some(inbox) => r.mailbox_messages(inbox.id),
+            None => Ok(Vec::new()),
+        })
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    for m in messages {
+        out.push(String::from_utf8(g.store().blob(m.blob.unwrap()).await.unwrap().to_vec()).unwrap());
+    }
+    out
+}
+
 async fn meetings(f: Fresh) {
     let dir = Directory::new(f.store.clone(), AuthConfig::default());
     dir.add_domain("example.com").await.unwrap();
@@ -99,6 +116,16 @@ async fn meetings(f: Fresh) {
     assert!(g.schedule_inbox(room.id, false).await.unwrap().is_none());
     // Alice's inbox has the room's REPLY.
     assert!(inbox_message(&g, alice.id, "m1").await.unwrap().contains("METHOD:REPLY"));
+    // Bob (a person, not the room) also has the invitation by mail in his INBOX, as Exchange
+    // users expect: an iMIP REQUEST from Alice (RFC 6047 §2.4).
+    let [mail] = &mail_inbox(&g, bob.id).await[..] else { panic!("one invitation mail for Bob") };
+    assert!(mail.contains("Subject: Invitation: Planning") && mail.contains("From: <alice@example.com>"), "{mail}");
+    assert!(
+        mail.contains("method=\"REQUEST\"") && mail.contains("METHOD:REQUEST") && mail.contains("UID:m1"),
+        "{mail}"
+    );
+    assert!(mail_inbox(&g, room.id).await.is_empty(), "a room is not mailed");
+    assert!(mail_inbox(&g, alice.id).await.is_empty(), "the organizer is not mailed");
 
     // A second meeting at the same time: the room is taken.
     g.put(
@@ -138,6 +165,17 @@ async fn meetings(f: Fresh) {
     let bobs = copy(&g, bob.id, "m1").await.unwrap();
     assert_eq!(partstat(&bobs.ical, "bob@example.com"), Some(Ps::Accepted));
     assert!(bobs.ical.to_string().contains("20260105T140000Z"));
+    // The update reaches Bob's INBOX too, and applying it kept his answer.
+    assert_eq!(mail_inbox(&g, bob.id).await.len(), 2);
+    // Saved again without a change Bob would decide on (a new description): no mail.
+    let described = String::from_utf8(invite("m1", "20260105T140000Z", &people))
+        .unwrap()
+        .replace("SUMMARY:Planning\r\n", "SUMMARY:Planning\r\nDESCRIPTION:Agenda later\r\n");
+    g.put(&Actor::system(alice_cal.account), &alice_cal, "m1.ics", described.into_bytes(), Condition::default())
+        .await
+        .unwrap();
+    assert!(copy(&g, bob.id, "m1").await.unwrap().ical.to_string().contains("Agenda later"), "his copy follows");
+    assert_eq!(mail_inbox(&g, bob.id).await.len(), 2, "no mail for a description");
 
     // The remote attendee was sent the invitation by iMIP through the queue.
     let queued = g.store().read(|r| r.queued_messages()).await.unwrap();

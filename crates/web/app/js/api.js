@@ -9,6 +9,7 @@ export const CALENDARS = 'urn:ietf:params:jmap:calendars';
 export const CONTACTS = 'urn:ietf:params:jmap:contacts';
 /** Relais's own: the user's password, app passwords and devices. */
 export const SECURITY = 'urn:relais:jmap:security';
+export const PRINCIPALS = 'urn:ietf:params:jmap:principals';
 const CSRF_HEADER = 'X-Relais-CSRF';
 
 /** The session ended (or never was): the page shows the login form. */
@@ -85,8 +86,8 @@ export async function logout() {
  */
 
 /**
- * A JMAP client of the session's mail account (`accountId`) and of its primary calendars and
- * contacts accounts (`accounts`, by capability; absent when the server offers none).
+ * A JMAP client of the session's mail account (`accountId`) and of its primary calendars,
+ * contacts and principals accounts (`accounts`, by capability; absent when the server offers none).
  */
 export class Jmap {
   /**
@@ -184,7 +185,7 @@ export class Jmap {
       credentials: 'same-origin',
       headers: { 'Content-Type': 'application/json', [CSRF_HEADER]: csrf },
       body: JSON.stringify({
-        using: [CORE, MAIL, SUBMISSION, VACATION, CALENDARS, CONTACTS, SECURITY], methodCalls: calls,
+        using: [CORE, MAIL, SUBMISSION, VACATION, CALENDARS, CONTACTS, PRINCIPALS, SECURITY], methodCalls: calls,
       }),
     });
     if (r.status === 401) {

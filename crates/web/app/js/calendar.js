@@ -4,18 +4,22 @@
 // (CalendarEvent/query after/before + CalendarEvent/get with utcStart/utcEnd by result
 // reference; recurrences expanded in occurrences.js), an event form (title, start, end,
 // location, description, calendar) to create, edit and delete (CalendarEvent/set; an empty slot
-// pre-fills it; an edit of a recurring event changes the whole series), and changes made
-// elsewhere shown without reload (EventSource Calendar/CalendarEvent).
+// pre-fills it; an edit of a recurring event changes the whole series) — with attendees, people
+// and rooms, and their answers (meeting.js), or the user's own answer to an invitation
+// (invitation.js) —, and changes made elsewhere shown without reload (EventSource
+// Calendar/CalendarEvent).
 
 import { h } from './dom.js';
 import { strings } from './strings.js';
 import { Unauthorized, CALENDARS } from './api.js';
+import { MeetingFields, answerList } from './meeting.js';
+import { answerButtons } from './invitation.js';
 import { weekStart, monthDays, addDays, occurrences, onDay, localDateTime, inputValue, utcDate, duration }
   from './occurrences.js';
 
 const t = strings.calendar;
 const PROPERTIES = ['id', 'calendarIds', 'title', 'description', 'start', 'timeZone', 'duration',
-  'showWithoutTime', 'utcStart', 'utcEnd', 'recurrenceRule', 'recurrenceRules', 'recurrenceOverrides', 'locations'];
+  'showWithoutTime', 'utcStart', 'utcEnd', 'recurrenceRule', 'recurrenceRules', 'recurrenceOverrides', 'locations', 'uid', 'isOrigin', 'participants'];
 const LIMIT = 500;
 const HOUR_REM = 2.5;
 const FALLBACK_COLOURS = ['#0b57d0', '#188038', '#b06000', '#a142f4', '#c5221f', '#007b83'];
@@ -29,7 +33,8 @@ const FALLBACK_COLOURS = ['#0b57d0', '#188038', '#b06000', '#a142f4', '#c5221f',
  *   utcStart: string, utcEnd: string, locations?: Record<string, { name?: string }> | null,
  *   recurrenceRule?: import('./occurrences.js').RecurrenceRule | null,
  *   recurrenceRules?: import('./occurrences.js').RecurrenceRule[] | null,
- *   recurrenceOverrides?: Record<string, { excluded?: boolean }> | null }} CalendarEvent
+ *   recurrenceOverrides?: Record<string, { excluded?: boolean }> | null, isOrigin?: boolean,
+ *   participants?: Record<string, import('./meeting.js').Participant> | null }} CalendarEvent
  */
 
 /** @param {unknown} e */
@@ -74,6 +79,8 @@ export class CalendarView {
     this.calendarState = null;
     /** @type {string | null} */
     this.eventState = null;
+    /** The user's participant identity (ParticipantIdentity/get): who organizes and answers. @type {{ name: string, email: string } | null} */
+    this.identity = null;
     this.calendarList = h('ul', { class: 'calendars', 'aria-label': t.calendars });
     this.title = h('h2', { class: 'range', 'aria-live': 'polite' });
     this.grid = h('div', { class: 'cal-grid' });
@@ -120,7 +127,13 @@ export class CalendarView {
   }
 
   async loadCalendars() {
-    const r = await this.jmap.call([['Calendar/get', { accountId: this.accountId, ids: null }, 'c']]);
+    const r = await this.jmap.call([['Calendar/get', { accountId: this.accountId, ids: null }, 'c'],
+      ['ParticipantIdentity/get', { accountId: this.accountId }, 'pi']]);
+    /** @type {Array<{ name?: string, calendarAddress?: string, isDefault?: boolean }>} */
+    const identities = r.pi.list ?? [];
+    const identity = identities.find((i) => i.isDefault) ?? identities[0];
+    this.identity = identity?.calendarAddress
+      ? { name: identity.name ?? '', email: identity.calendarAddress.replace(/^mailto:/i, '') } : null;
     /** @type {Calendar[]} */
     const list = r.c.list;
     list.sort((a, b) => Number(b.isDefault) - Number(a.isDefault) || a.sortOrder - b.sortOrder || a.name.localeCompare(b.name));
@@ -333,6 +346,15 @@ export class CalendarView {
       }).catch((x) => { error.textContent = `${t.failed} ${String(x)}`; report(x); });
     };
     const recurring = Boolean(event?.recurrenceRule || event?.recurrenceRules?.length);
+    // Attendees are the organizer's to change; an attendee answers (meeting.js, invitation.js).
+    const organizing = !event || event.isOrigin !== false;
+    const meeting = new MeetingFields(this.jmap, organizing ? this.identity : null, event?.participants, () => {
+      const [from, to] = [new Date(f.from.value), new Date(f.to.value)];
+      return to > from ? { from, to } : null;
+    });
+    f.meeting = meeting;
+    const answering = event && !organizing && this.identity
+      ? answerButtons(this.jmap, event, this.identity.email, () => { this.load().catch(report); }) : null;
     const form = h('form', { class: 'event-form', 'aria-label': event ? t.editEvent : t.newEvent,
       onsubmit: (e) => { e.preventDefault(); run(() => this.save(event, f)); },
       onkeydown: (e) => { if (/** @type {KeyboardEvent} */ (e).key === 'Escape') { close(); } } }, [
@@ -342,6 +364,9 @@ export class CalendarView {
       field(f.from, t.start),
       field(f.to, t.end),
       field(f.where, t.location),
+      answering,
+      event ? answerList(event.participants) : null,
+      meeting.element,
       field(f.text, t.description),
       field(f.calendar, t.calendar),
       error,
@@ -368,6 +393,8 @@ export class CalendarView {
     text.value = event?.description ?? '';
     const current = event ? Object.keys(event.calendarIds)[0] : undefined;
     return {
+      /** @type {MeetingFields | null} */
+      meeting: null,
       title: h('input', { id: 'ev-title', required: true, maxlength: '500', value: event?.title ?? '' }),
       from: h('input', { id: 'ev-start', type: 'datetime-local', required: true, value: inputValue(first) }),
       to: h('input', { id: 'ev-end', type: 'datetime-local', required: true, value: inputValue(last) }),
@@ -399,11 +426,16 @@ export class CalendarView {
       description: f.text.value,
       locations: f.where.value.trim() ? { l1: { '@type': 'Location', name: f.where.value.trim() } } : null,
     };
+    const meeting = f.meeting?.value() ?? { participants: null, schedule: false };
+    if (f.meeting?.me) {
+      Object.assign(props, { participants: meeting.participants, organizerCalendarAddress: meeting.organizer ?? null });
+    }
     const args = event
       ? { update: { [event.id]: props } }
       : { create: { n: { '@type': 'Event', calendarIds: { [f.calendar.value]: true },
         ...Object.fromEntries(Object.entries(props).filter(([, v]) => v !== null && v !== '')) } } };
-    const r = await this.jmap.call([['CalendarEvent/set', { accountId: this.accountId, ...args }, 's']]);
+    const r = await this.jmap.call([['CalendarEvent/set', { accountId: this.accountId, ...args,
+      ...(meeting.schedule ? { sendSchedulingMessages: true } : {}) }, 's']]);
     const refused = r.s.notCreated?.n ?? (event ? r.s.notUpdated?.[event.id] : null);
     return refused ? refused.description ?? refused.type : null;
   }
@@ -414,7 +446,9 @@ export class CalendarView {
    * @returns {Promise<string | null>}
    */
   async destroy(event) {
-    const r = await this.jmap.call([['CalendarEvent/set', { accountId: this.accountId, destroy: [event.id] }, 's']]);
+    // A meeting's attendees are told (a cancel, or the attendee's decline).
+    const schedule = event.participants ? { sendSchedulingMessages: true } : {};
+    const r = await this.jmap.call([['CalendarEvent/set', { accountId: this.accountId, destroy: [event.id], ...schedule }, 's']]);
     const refused = r.s.notDestroyed?.[event.id];
     return refused ? refused.description ?? refused.type : null;
   }

@@ -11,6 +11,7 @@ import { strings } from './strings.js';
 import { parseAddresses, MAX_TEXT } from './draft.js';
 import { AttachmentChips } from './attachments.js';
 import { attachmentsFor } from './files.js';
+import { Directory, attachCompletion } from './people.js';
 
 const t = strings.compose;
 /** How long after the last keystroke the draft is saved. */
@@ -66,6 +67,9 @@ export class Compose {
     this.to = field('to', t.to, draft.to);
     this.cc = field('cc', t.cc, draft.cc);
     this.bcc = field('bcc', t.bcc, draft.bcc);
+    // Recipients completed from the address list and contacts (people.js).
+    const people = new Directory(jmap);
+    [this.to, this.cc, this.bcc].forEach((f) => attachCompletion(f.input, people));
     this.subject = field('subject', t.subject, draft.subject);
     this.body = h('textarea', { name: 'body', id: 'compose-body', 'aria-label': t.body, rows: '16',
       maxlength: String(MAX_TEXT), oninput: () => this.changed() });

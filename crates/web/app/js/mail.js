@@ -11,6 +11,7 @@ import { Unauthorized } from './api.js';
 import { Compose } from './compose.js';
 import { blank, reply, forward, resume } from './draft.js';
 import { searchFilter } from './search.js';
+import { showInvitation } from './invitation.js';
 
 const PAGE = 50;
 const LIST_PROPERTIES = ['id', 'threadId', 'mailboxIds', 'from', 'subject', 'receivedAt', 'preview', 'keywords',
@@ -432,6 +433,8 @@ export class MailView {
     const body = messageBody(this.jmap, email, allowRemote, () => { this.open(email.id, true).catch(report); });
     this.shown = email;
     this.shownText = bodyText(email);
+    // Filled when the message is an invitation (invitation.js).
+    const invitation = h('div', { class: 'invitation-slot' });
     this.actions = h('div', { class: 'actions', role: 'toolbar', 'aria-label': t.reading });
     this.drawActions();
     this.reading.replaceChildren(
@@ -443,8 +446,10 @@ export class MailView {
           h('time', { datetime: email.receivedAt }, [new Date(email.receivedAt).toLocaleString()])]),
         this.actions,
       ]),
+      invitation,
       ...body,
     );
+    showInvitation(this.jmap, email.id, invitation).catch(report);
   }
 
   /** The shown message's buttons: reply, reply all, forward, read, flag, move, delete. */
