@@ -204,7 +204,7 @@ def test_web_client_in_chromium(relais_factory, pixel, tmp_path):
     env = {**os.environ, "NODE_PATH": str(modules), "RELAIS_URL": server.https_url,
            "RELAIS_USER": ANN, "RELAIS_PASSWORD": ANN_PW, "RELAIS_COLLEAGUE": BOB, "RELAIS_SCREENSHOTS": str(shots)}
 
-    def on_step(step):
+    def on_step(step, _words):
         if step == "opened":
             assert b"\\Seen" in imap_flags(server, "INBOX")["Hello over SMTP"]
         elif step == "html-blocked":
@@ -245,19 +245,22 @@ def wait_for(condition, what, timeout=10.0):
         time.sleep(0.05)
 
 
-def drive(script: Path, env: dict, on_step, step_timeout: float) -> list[str]:
-    """Runs a browser script of interop/web (with steps.cjs's handshake): `on_step(name)` checks each
-    step before the script goes on. Returns the steps; the script must end well."""
+def drive(script: Path, env: dict, on_step, step_timeout: float, whole: float | None = None) -> list[str]:
+    """Runs a browser script of interop/web (with steps.cjs's handshake): `on_step(name, words)` checks
+    each step (with the words the script gave with it) before the script goes on. The whole run may
+    take `whole` seconds (four steps' time unless given). Returns the steps; the script must end well."""
     proc = subprocess.Popen(["node", str(script)], env=env, text=True,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    watchdog = threading.Timer(step_timeout * 4, proc.kill)
+    watchdog = threading.Timer(whole or step_timeout * 4, proc.kill)
     watchdog.start()
     steps = []
+    started = time.monotonic()
     try:
         for line in proc.stdout:
             if line.startswith("STEP "):
-                steps.append(line.split()[1])
-                on_step(steps[-1])
+                step, *words = line.split()[1:]
+                steps.append(step)
+                on_step(step, words)
                 proc.stdin.write("ok\n")
                 proc.stdin.flush()
         code = proc.wait(timeout=step_timeout)
@@ -266,4 +269,5 @@ def drive(script: Path, env: dict, on_step, step_timeout: float) -> list[str]:
         proc.kill()
         stderr = proc.stderr.read()
     assert code == 0, f"{script.name} failed after steps {steps}:\n{stderr}"
+    print(f"browser session: {time.monotonic() - started:.1f} s")
     return steps

@@ -137,7 +137,7 @@ def test_web_attachments_in_chromium(relais_factory, tmp_path):
            "RELAIS_SCREENSHOTS": str(shots), "RELAIS_DOWNLOADS": str(downloads), "RELAIS_FILES": str(files),
            "RELAIS_DROPPED": DROPPED["dropped.csv"].decode()}
 
-    def on_step(step):
+    def on_step(step, _words):
         if step == "downloaded":
             assert (downloads / "report.pdf").read_bytes() == REPORT
             assert (downloads / "hostile.html").read_bytes() == HOSTILE

@@ -37,8 +37,6 @@ import imaplib
 import os
 import smtplib
 import ssl
-import subprocess
-import threading
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -51,7 +49,7 @@ import requests
 import urllib3
 import vobject
 
-from test_web import node_modules
+from test_web import drive, node_modules
 
 pytestmark = pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
 urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
@@ -255,30 +253,9 @@ def test_calendar_and_contacts_in_chromium(relais_factory, tmp_path):
     env = {**os.environ, "NODE_PATH": str(modules), "RELAIS_URL": server.https_url,
            "RELAIS_USER": ANN, "RELAIS_PASSWORD": ANN_PW, "RELAIS_SCREENSHOTS": str(shots),
            "RELAIS_COLLEAGUE": BOB, "RELAIS_COLLEAGUE_PASSWORD": BOB_PW}
-    proc = subprocess.Popen(["node", str(SCRIPT)], env=env, text=True,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    watchdog = threading.Timer(STEP_TIMEOUT * 8, proc.kill)
-    watchdog.start()
-    steps = []
-    started = time.monotonic()
-    try:
-        for line in proc.stdout:
-            if not line.startswith("STEP "):
-                continue
-            step, *words = line.split()[1:]
-            steps.append(step)
-            check(server, step, words)
-            proc.stdin.write("ok\n")
-            proc.stdin.flush()
-        code = proc.wait(timeout=STEP_TIMEOUT)
-    finally:
-        watchdog.cancel()
-        proc.kill()
-        stderr = proc.stderr.read()
-    assert code == 0, f"groupware.cjs failed after steps {steps}:\n{stderr}"
+    steps = drive(SCRIPT, env, lambda step, words: check(server, step, words), STEP_TIMEOUT, STEP_TIMEOUT * 8)
     assert steps == ["event-created", "event-pushed", "event-edited", "event-deleted",
                      "contact-created", "contact-pushed", "contact-searched", "contact-deleted",
                      "vacation-on", "vacation-off", "meeting-created", "meeting-tentative", "meeting-accepted"]
     assert {p.name for p in shots.iterdir()} >= {"calendar-week.png", "calendar-month.png", "contact.png", "settings.png",
                                                  "compose-completion.png", "meeting-form.png", "invitation.png", "meeting.png"}
-    print(f"browser session: {time.monotonic() - started:.1f} s")

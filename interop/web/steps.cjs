@@ -33,4 +33,44 @@ async function screenshot(page, name) {
   }
 }
 
-module.exports = { step, check, screenshot };
+/** Fills the sign-in form and waits for the Mail tab. */
+async function signIn(page, user, password) {
+  await page.getByLabel('Email address', { exact: true }).fill(user);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('tab', { name: 'Mail' }).waitFor();
+}
+
+/**
+ * Runs `body(page, errors)` in Debian's headless Chromium signed in at RELAIS_URL as RELAIS_USER
+ * (password RELAIS_PASSWORD), then fails on any page error or, once signed in, console error
+ * (`body` may take out those it expects); exits 0 or 1 as the test expects.
+ */
+function browse(body, { timezoneId = 'Europe/Berlin', timeout = 15000 } = {}) {
+  const { chromium } = require('playwright-core');
+  const main = async () => {
+    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu'] });
+    try {
+      const context = await browser.newContext({ ignoreHTTPSErrors: true, timezoneId,
+        viewport: { width: 1400, height: 1000 } });
+      const page = await context.newPage();
+      page.setDefaultTimeout(timeout);
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(process.env.RELAIS_URL);
+      await signIn(page, process.env.RELAIS_USER, process.env.RELAIS_PASSWORD);
+      page.on('console', (m) => { if (m.type() === 'error') { errors.push(m.text()); } });
+      await body(page, errors);
+      check(errors.length === 0, `no error in the page: ${errors.join('; ')}`);
+    } finally {
+      await browser.close();
+    }
+  };
+  main().then(() => process.exit(0), (e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
+
+module.exports = { step, check, screenshot, signIn, browse };
