@@ -73,6 +73,8 @@ enum Method {
     EmailSubmissionGet,
     SearchSnippetGet,
     IdentityGet,
+    IdentityChanges,
+    IdentitySet,
     EmailSubmissionSet,
     VacationResponseGet,
     VacationResponseSet,
@@ -107,7 +109,7 @@ enum Method {
 }
 
 /// The dispatch table: name, method, the capability `using` must name.
-const TABLE: [(&str, Method, &str); 53] = [
+const TABLE: [(&str, Method, &str); 55] = [
     ("Core/echo", Method::CoreEcho, CORE),
     ("Blob/copy", Method::BlobCopy, CORE),
     ("Mailbox/get", Method::MailboxGet, MAIL),
@@ -128,6 +130,8 @@ const TABLE: [(&str, Method, &str); 53] = [
     ("EmailSubmission/get", Method::EmailSubmissionGet, SUBMISSION),
     ("SearchSnippet/get", Method::SearchSnippetGet, MAIL),
     ("Identity/get", Method::IdentityGet, SUBMISSION),
+    ("Identity/changes", Method::IdentityChanges, SUBMISSION),
+    ("Identity/set", Method::IdentitySet, SUBMISSION),
     ("EmailSubmission/set", Method::EmailSubmissionSet, SUBMISSION),
     ("VacationResponse/get", Method::VacationResponseGet, VACATION),
     ("VacationResponse/set", Method::VacationResponseSet, VACATION),
@@ -271,6 +275,8 @@ async fn dispatch(
         Method::EmailSubmissionGet => Box::pin(submission::get(ctx, args)).await,
         Method::SearchSnippetGet => Box::pin(search_snippet::get(ctx, args)).await,
         Method::IdentityGet => Box::pin(identity::get(ctx, args)).await,
+        Method::IdentityChanges => Box::pin(identity::changes(ctx, args)).await,
+        Method::IdentitySet => Box::pin(identity::set(ctx, args)).await,
         Method::EmailSubmissionSet => Box::pin(submission::set(ctx, args)).await,
         Method::VacationResponseGet => Box::pin(vacation::get(ctx, args)).await,
         Method::VacationResponseSet => Box::pin(vacation::set(ctx, args)).await,
