@@ -21,6 +21,7 @@ mod email_copy;
 mod email_get;
 mod email_parse;
 mod email_query;
+mod email_query_changes;
 mod email_set;
 mod event_filter;
 mod identity;
@@ -65,6 +66,7 @@ enum Method {
     EmailGet,
     EmailChanges,
     EmailQuery,
+    EmailQueryChanges,
     EmailSet,
     EmailImport,
     EmailCopy,
@@ -125,7 +127,7 @@ const TABLE: [(&str, Method, &str); 55] = [
     ("Email/import", Method::EmailImport, MAIL),
     ("Email/copy", Method::EmailCopy, MAIL),
     ("Email/parse", Method::EmailParse, MAIL),
-    ("Email/queryChanges", Method::QueryChanges, MAIL),
+    ("Email/queryChanges", Method::EmailQueryChanges, MAIL),
     ("Mailbox/queryChanges", Method::QueryChanges, MAIL),
     ("EmailSubmission/get", Method::EmailSubmissionGet, SUBMISSION),
     ("SearchSnippet/get", Method::SearchSnippetGet, MAIL),
@@ -267,7 +269,9 @@ async fn dispatch(
         Method::EmailImport => Box::pin(email_set::import(ctx, args)).await,
         Method::EmailCopy => Box::pin(email_copy::copy(ctx, args)).await,
         Method::EmailParse => Box::pin(email_parse::parse(ctx, args)).await,
-        // Queries are not kept to compare (canCalculateChanges is false): RFC 8620 §5.6.
+        Method::EmailQueryChanges => Box::pin(email_query_changes::query_changes(ctx, args)).await,
+        // Mailbox, Quota and Principal queries are not followed (canCalculateChanges is false):
+        // RFC 8620 §5.6.
         Method::QueryChanges => {
             args.account(ctx).await?;
             Err(MethodError::CannotCalculateChanges)
