@@ -63,6 +63,21 @@ async fn identities(f: Fresh) {
     assert!(c.created.contains(&boss_n) && c.updated.contains(&0), "{c:?}");
     assert!(c.destroyed.contains(&alias_n) || !c.created.contains(&alias_n), "{c:?}");
 
+    // First saves of an own identity at once: one row, none refused.
+    let boss_p = dir.principal("boss@example.com").await.unwrap().unwrap();
+    let saves: Vec<_> = (0..8)
+        .map(|n| {
+            let (m, p, setting) = (m.clone(), boss_p.clone(), named(&format!("B{n}")));
+            tokio::spawn(async move { m.update_identity(&p, IdentityId::Own, &setting).await })
+        })
+        .collect();
+    for s in saves {
+        s.await.unwrap().unwrap();
+    }
+    let boss_account = boss_p.id;
+    let rows = store.read(move |r| r.identities(boss_account)).await.unwrap();
+    assert_eq!(rows.iter().filter(|r| r.own).count(), 1, "{rows:?}");
+
     // Bounded: MAX_IDENTITIES besides the own one.
     for n in 1..MAX_IDENTITIES {
         m.create_identity(&alice, "al@example.com", named(&format!("n{n}"))).await.unwrap();

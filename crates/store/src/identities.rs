@@ -69,6 +69,9 @@ impl WriteTx<'_> {
 
     /// Saves the setting of the account's own identity (change-log id 0).
     pub fn set_own_identity(&mut self, account: AccountId, setting: &str) -> Result<()> {
+        // Lock the account first: two first saves at once would both insert the own row (on
+        // PostgreSQL the second would then break `identities_own`).
+        self.modseq(account)?;
         let changed = self.conn().execute(
             "UPDATE identities SET setting = $2 WHERE account_id = $1 AND own = 1",
             params![account.0, setting],
