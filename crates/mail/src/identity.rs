@@ -179,7 +179,7 @@ fn to_json(setting: &IdentitySetting) -> Result<String, IdentityError> {
 
 /// `local@domain`, one `@`, neither side empty, no space or control character.
 fn address_shaped(email: &str) -> bool {
-    let Some((local, domain)) = email.rsplit_once('@') else { return false };
+    let Some((local, domain)) = email.split_once('@') else { return false };
     !local.is_empty()
         && !domain.is_empty()
         && !domain.contains('@')
