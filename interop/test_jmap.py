@@ -1,6 +1,7 @@
 """JMAP (RFC 8620/8621) with jmapc 0.4 (an independent client) against the real binary over
 HTTPS (issue 15): the session, mailboxes, query/get with threads and result references, keywords,
-a move, upload + import, sending with EmailSubmission and the Sent copy, out-of-office, changes
+a move, upload + import, sending with EmailSubmission and the Sent copy, identities (made for an
+alias, changed, sent with), out-of-office, changes
 after an SMTP delivery, EventSource push woken by an IMAP APPEND, and hostile input answered
 with the standard errors (nothing leaked across accounts).
 
@@ -36,13 +37,15 @@ from jmapc.methods import (
     EmailQuery,
     EmailSet,
     EmailSubmissionSet,
+    IdentityChanges,
     IdentityGet,
+    IdentitySet,
     MailboxGet,
     MailboxQuery,
     MailboxSet,
     ThreadGet,
 )
-from jmapc.models import EmailSubmission
+from jmapc.models import EmailSubmission, Identity
 
 from harness import Relais
 
@@ -54,6 +57,7 @@ urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 DOMAIN = "example.test"
 ANN, ANN_PW = f"ann@{DOMAIN}", "correct horse battery"
 BOB, BOB_PW = f"bob@{DOMAIN}", "another good password"
+SALES = f"sales@{DOMAIN}"
 CORE, MAIL = "urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"
 SUBMISSION, VACATION = "urn:ietf:params:jmap:submission", "urn:ietf:params:jmap:vacationresponse"
 
@@ -65,6 +69,7 @@ def server(tmp_path_factory):
     r.admin("domain", "add", DOMAIN)
     r.admin("user", "add", ANN, "--password", ANN_PW, "--name", "Ann Example")
     r.admin("user", "add", BOB, "--password", BOB_PW)
+    r.admin("alias", "add", SALES, ANN)
     with r:
         yield r
 
@@ -260,6 +265,51 @@ def test_send_with_submission(server, tmp_path):
             break
         time.sleep(0.2)
     assert q[1].response.data[0].mail_from[0].email == ANN
+
+
+def test_identities(server):
+    """RFC 8621 §6: an identity for Ann's alias made, read back and changed, then used to send
+    (the From the identity's address, RFC 8621 §7.5); Bob's address is not Ann's to take."""
+    c = client(server)
+    before = c.request(IdentityGet(ids=[]), raise_errors=True, single_response=True).state
+    made = c.request(IdentitySet(create={
+        "sales": Identity(name="Sales desk", email=SALES, reply_to=None, bcc=None,
+                          text_signature="-- \nSales", html_signature=None, may_delete=True),
+        "bobs": Identity(name="Not Bob", email=BOB, reply_to=None, bcc=None, text_signature=None,
+                         html_signature=None, may_delete=True)}), raise_errors=True, single_response=True)
+    assert made.not_created["bobs"].type == "forbiddenFrom"
+    sales = made.created["sales"]
+    assert (sales.email, sales.name, sales.may_delete) == (SALES, "Sales desk", True)
+    ch = c.request(IdentityChanges(since_state=before), raise_errors=True, single_response=True)
+    assert ch.created == [sales.id]
+    r = c.request(custom("Identity/set", {"accountId": c.account_id, "update": {sales.id: {
+        "htmlSignature": "<p>Sales</p>"}}}, [CORE, SUBMISSION]), raise_errors=True, single_response=True)
+    assert sales.id in r.data["updated"]
+    got = {i.id: i for i in c.request(IdentityGet(), raise_errors=True, single_response=True).data}
+    assert got[sales.id].html_signature == "<p>Sales</p>" and not next(iter(got.values())).may_delete
+    boxes = mailboxes(c)
+    draft = {"mailboxIds": {boxes["drafts"].id: True}, "from": [{"name": "Sales desk", "email": SALES}],
+             "to": [{"name": None, "email": BOB}], "subject": "from the sales desk",
+             "textBody": [{"partId": "t", "type": "text/plain"}], "bodyValues": {"t": {"value": "offer"}}}
+    email_id = c.request(EmailSet(create={"d": draft}), raise_errors=True, single_response=True).created["d"].id
+    own = next(i for i in got.values() if i.email == ANN)
+    sent = c.request(EmailSubmissionSet(create={
+        "wrong": EmailSubmission(identity_id=own.id, email_id=email_id),
+        "right": EmailSubmission(identity_id=sales.id, email_id=email_id)}), raise_errors=True, single_response=True)
+    assert sent.not_created["wrong"].type == "forbiddenFrom"
+    assert sent.created["right"].id
+    bob = client(server, BOB, BOB_PW)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        q = bob.request([EmailQuery(filter=EmailQueryFilterCondition(text="from the sales desk")),
+                         EmailGet(ids=Ref("/ids"), properties=["from"])], raise_errors=True)
+        if q[1].response.data:
+            break
+        time.sleep(0.2)
+    assert q[1].response.data[0].mail_from[0].email == SALES
+    gone = c.request(custom("Identity/set", {"accountId": c.account_id, "destroy": [sales.id, own.id]},
+                            [CORE, SUBMISSION]), raise_errors=True, single_response=True)
+    assert gone.data["destroyed"] == [sales.id] and gone.data["notDestroyed"][own.id]["type"] == "forbidden"
 
 
 def test_vacation(server):

@@ -142,6 +142,9 @@ pub fn from_jscalendar(object: &Map<String, Value>) -> Result<(String, CalendarO
     if !object.get("start").is_some_and(Value::is_string) {
         return Err(Invalid::object("start is required"));
     }
+    if let Some(why) = malformed_participant(&object) {
+        return Err(Invalid::object(why));
+    }
     instance_starts(&mut object);
     // calcard writes the VCALENDAR (VERSION, PRODID) of a Group, and the overridden
     // occurrences as components of their own beside the event.
@@ -160,6 +163,24 @@ pub fn from_jscalendar(object: &Map<String, Value>) -> Result<(String, CalendarO
         return Err(Invalid::object("@type must be Event"));
     }
     Ok((out, parsed))
+}
+
+/// Why a participant cannot be written (RFC 8984 §4.4.6), if one cannot: each is a
+/// Participant object with a calendar address — iCalendar's ATTENDEE is an address (RFC 5545
+/// §3.8.4.1), and calcard, given one without, writes an ATTENDEE with no value (its debug
+/// assertion fails; found by the `jscalendar` fuzz target).
+fn malformed_participant(object: &Map<String, Value>) -> Option<String> {
+    let Some(Value::Object(participants)) = object.get("participants") else { return None };
+    participants.iter().find_map(|(id, p)| {
+        let Value::Object(p) = p else { return Some(format!("participant {id} is not an object")) };
+        if p.get("@type").is_some_and(|t| t.as_str() != Some("Participant")) {
+            return Some(format!("participant {id}: @type must be Participant"));
+        }
+        match p.get("calendarAddress") {
+            Some(Value::String(a)) if !a.is_empty() => None,
+            _ => Some(format!("participant {id} needs a calendarAddress")),
+        }
+    })
 }
 
 /// The text with a VTIMEZONE (RFC 5545 §3.6.5: one for each TZID an object names) for each
@@ -310,10 +331,24 @@ END:VCALENDAR\r\n";
         ] {
             assert!(from_jscalendar(bad.as_object().unwrap()).is_err(), "{bad}");
         }
-        // A participant calcard cannot write is refused or written, never a panic.
+        // A participant calcard cannot write (no calendar address; the earlier drafts' sendTo
+        // only, or the fuzz target's find: a stray @type and no address) is refused, never a
+        // panic nor an ATTENDEE without a value.
         let odd = json!({"@type": "Event", "uid": "o", "start": "2026-12-12T12:00:00",
             "participants": {"p": {"@type": "Participant", "sendTo": {"imip": "mailto:x@y"}}}});
-        let _ = from_jscalendar(odd.as_object().unwrap());
+        assert!(from_jscalendar(odd.as_object().unwrap()).is_err());
+        let found: Value =
+            serde_json::from_str(include_str!("../fuzz/corpus/jscalendar/participant-without-address.json")).unwrap();
+        let e = from_jscalendar(found.as_object().unwrap()).unwrap_err();
+        assert!(e.message.contains("participant p1"), "{}", e.message);
+        for bad in [
+            json!({"p": 7}),
+            json!({"p": {"@type": "Location", "calendarAddress": "mailto:x@y"}}),
+            json!({"p": {"calendarAddress": ""}}),
+        ] {
+            let e = json!({"@type": "Event", "uid": "o", "start": "2026-12-12T12:00:00", "participants": bad});
+            assert!(from_jscalendar(e.as_object().unwrap()).is_err(), "{e}");
+        }
         // A rule past the limits is refused as over CalDAV.
         let huge = json!({"@type": "Event", "uid": "h", "start": "2026-12-12T12:00:00",
             "recurrenceRules": [{"@type": "RecurrenceRule", "frequency": "yearly",

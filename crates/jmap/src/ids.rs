@@ -77,8 +77,18 @@ pub fn participant_identity(a: AccountId) -> String {
     format!("pi{}", a.0)
 }
 
+/// The account's own identity (RFC 8621 §6): `i` and the account's number.
 pub fn identity(a: AccountId) -> String {
     format!("i{}", a.0)
+}
+
+/// Another identity of the account: `is` and its number.
+pub fn stored_identity(n: i64) -> String {
+    format!("is{n}")
+}
+
+pub fn parse_stored_identity(s: &str) -> Option<i64> {
+    number(s.strip_prefix('i')?, 's')
 }
 
 /// A whole blob's id.

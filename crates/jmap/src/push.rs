@@ -27,11 +27,12 @@ use tokio::sync::broadcast;
 use crate::{Jmap, Reply, account, ids};
 
 /// The JMAP type names pushed, with the store's data type each follows.
-const TYPES: [(&str, DataType); 8] = [
+const TYPES: [(&str, DataType); 9] = [
     ("Mailbox", DataType::Mailbox),
     ("Email", DataType::Email),
     ("Thread", DataType::Thread),
     ("VacationResponse", DataType::VacationResponse),
+    ("Identity", DataType::Identity),
     ("AddressBook", DataType::AddressBook),
     ("ContactCard", DataType::Contact),
     ("Calendar", DataType::Calendar),

@@ -862,9 +862,9 @@ async fn websocket_messages(f: Fresh) {
     let email = |v: &Value| v["changed"][&a]["Email"].as_str().unwrap().parse::<u64>().unwrap();
     assert_eq!(missed.len(), 1);
     assert!(email(&missed[0]) > email(&change));
-    assert_eq!(missed[0]["changed"][&a].as_object().unwrap().len(), 8, "every type for dataTypes null, contacts too");
+    assert_eq!(missed[0]["changed"][&a].as_object().unwrap().len(), 9, "every type for dataTypes null, contacts too");
     assert!(
-        ["AddressBook", "ContactCard", "Calendar", "CalendarEvent"]
+        ["AddressBook", "ContactCard", "Calendar", "CalendarEvent", "Identity"]
             .iter()
             .all(|t| missed[0]["changed"][&a].get(t).is_some())
     );
@@ -911,8 +911,8 @@ async fn submission_destroy(f: Fresh) {
 on_both_backends!(submission_destroy_on, submission_destroy);
 
 /// RFC 8621 §4.9 Email/parse of a stored message and of one attached to another (by its part
-/// blob id); queryChanges is cannotCalculateChanges (no query state is kept); submissions are
-/// not kept to be read back.
+/// blob id); queryChanges from the account's first state adds every message, from a state not
+/// ours it is cannotCalculateChanges; submissions are not kept to be read back.
 async fn parse_and_more(f: Fresh) {
     let w = world(&f).await;
     let forwarded = format!(
@@ -965,7 +965,12 @@ Content-Type: multipart/mixed; boundary=z\r\n\r\n--z\r\nContent-Type: text/plain
     assert_eq!(sn["list"][0]["subject"], "<mark>Fwd</mark>");
     assert_eq!(sn["list"][0]["preview"], Value::Null);
     assert_eq!(sn["notFound"], json!(["e999999"]));
+    // From the account's first state, every message is added, in the query's order.
     let q = w.one(&w.ann, "Email/queryChanges", json!({"accountId": a, "sinceQueryState": "1"})).await;
+    let now = w.one(&w.ann, "Email/query", json!({"accountId": a})).await;
+    let added: Vec<Value> = q["added"].as_array().unwrap().iter().map(|x| x["id"].clone()).collect();
+    assert_eq!(Value::Array(added), now["ids"], "{q}");
+    let q = w.one(&w.ann, "Email/queryChanges", json!({"accountId": a, "sinceQueryState": "x1"})).await;
     assert_eq!(q["type"], "cannotCalculateChanges");
     let s = w.one(&w.ann, "EmailSubmission/get", json!({"accountId": a, "ids": ["s1"]})).await;
     assert_eq!((s["list"].clone(), s["notFound"].clone()), (json!([]), json!(["s1"])));

@@ -16,6 +16,7 @@
 //!   RFC 2047-encoded headers included.
 //! - `dsn`: delivery status notifications (RFC 3464).
 //! - `thread`: the thread a message joins, decided when it is stored.
+//! - `identity`: the identities a user sends as (JMAP Identity), within the send-as rules.
 //! - `vacation`: the out-of-office setting and the replies it sends at delivery (RFC 3834).
 //! - `submission`: `Mailer::submit`, the one entry point for a message a user sends (envelope
 //!   and originator checked against send-as / send-on-behalf, Message-ID and Date, delivery and
@@ -28,6 +29,7 @@ pub mod compose;
 pub mod deliver;
 pub mod dsn;
 pub mod headers;
+pub mod identity;
 pub mod mailbox;
 pub mod mbox;
 pub mod outbound;

@@ -35,6 +35,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0021_account_usage.sql"),
     include_str!("../migrations/sqlite/0022_no_full_text.sql"),
     include_str!("../migrations/sqlite/0023_web_sessions.sql"),
+    include_str!("../migrations/sqlite/0024_identities.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
@@ -60,10 +61,11 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0021_account_usage.sql"),
     include_str!("../migrations/postgres/0022_no_full_text.sql"),
     include_str!("../migrations/postgres/0023_web_sessions.sql"),
+    include_str!("../migrations/postgres/0024_identities.sql"),
 ];
 
 /// The schema version this binary writes.
-pub const LATEST: i64 = 23;
+pub const LATEST: i64 = 24;
 
 /// Applies the migrations up to `upto` (at most `LATEST`); one already past it (but not past
 /// `LATEST`) is left as it is. Returns the version the database is at afterwards.

@@ -69,10 +69,12 @@ pub enum DataType {
     Thread = 12,
     /// An account's out-of-office setting (JMAP VacationResponse, its one object).
     VacationResponse = 13,
+    /// An identity the account sends as (JMAP Identity): 0 is the account's own identity.
+    Identity = 14,
 }
 
 impl DataType {
-    pub const ALL: [DataType; 13] = [
+    pub const ALL: [DataType; 14] = [
         DataType::Principal,
         DataType::Mailbox,
         DataType::Email,
@@ -86,6 +88,7 @@ impl DataType {
         DataType::File,
         DataType::Thread,
         DataType::VacationResponse,
+        DataType::Identity,
     ];
 
     pub fn from_i64(v: i64) -> Option<DataType> {

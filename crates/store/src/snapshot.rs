@@ -48,6 +48,7 @@ pub const TABLES: &[&str] = &[
     "devices",
     "device_sync",
     "device_policies",
+    "identities",
 ];
 
 /// Tables deliberately not in a snapshot (see the module's documentation).
@@ -67,8 +68,16 @@ pub const DERIVED: &[&str] = &[
 ];
 
 /// Tables whose ids come from a sequence that must never go back (ids are never reused).
-const SEQUENCED: &[&str] =
-    &["accounts", "collections", "items", "domains", "app_passwords", "queue_messages", "queue_recipients"];
+const SEQUENCED: &[&str] = &[
+    "accounts",
+    "collections",
+    "items",
+    "domains",
+    "app_passwords",
+    "queue_messages",
+    "queue_recipients",
+    "identities",
+];
 
 /// Rows read per statement.
 const CHUNK: i64 = 2_000;
@@ -297,10 +306,14 @@ pub(crate) fn columns_of(conn: &mut dyn Conn, table: &str) -> Result<Vec<String>
     rows.iter().map(|r| r.text(0)).collect()
 }
 
-/// The highest id each sequenced table has given (0: none yet).
+/// The highest id each sequenced table has given (0: none yet); a table of a later schema
+/// version than the store's (`identities` before 24) has none to give.
 fn sequences(conn: &mut dyn Conn) -> Result<Vec<(String, i64)>> {
     let mut out = Vec::new();
     for table in SEQUENCED {
+        if columns_of(conn, table)?.is_empty() {
+            continue;
+        }
         let last = match conn.dialect() {
             Dialect::Sqlite => conn.query_one("SELECT seq FROM sqlite_sequence WHERE name = $1", params![*table])?,
             Dialect::Postgres => conn.query_one(

@@ -199,6 +199,7 @@ impl<'c> WriteTx<'c> {
             "DELETE FROM collections WHERE account_id = $1",
             "DELETE FROM message_threads WHERE account_id = $1",
             "DELETE FROM vacations WHERE account_id = $1",
+            "DELETE FROM identities WHERE account_id = $1",
             "DELETE FROM mailbox_subscriptions WHERE account_id = $1",
             "DELETE FROM vacation_replies WHERE account_id = $1",
             "DELETE FROM changes WHERE account_id = $1",

@@ -43,7 +43,7 @@ pub(crate) async fn changes(
     args: &Args,
     account: &Account,
     data_type: DataType,
-    id_of: fn(i64) -> String,
+    id_of: impl Fn(i64) -> String,
     visible: Option<Vec<i64>>,
 ) -> Result<Value, MethodError> {
     let since = args.str("sinceState")?.ok_or_else(|| MethodError::invalid("sinceState is required"))?;
@@ -54,10 +54,10 @@ pub(crate) async fn changes(
     // One transaction that alone changed more than maxChanges objects cannot be cut.
     let (c, more) = step.ok_or(MethodError::CannotCalculateChanges)?;
     let keep = |ids: Vec<i64>| -> Vec<String> {
-        ids.into_iter().filter(|i| visible.as_ref().is_none_or(|v| v.contains(i))).map(id_of).collect()
+        ids.into_iter().filter(|i| visible.as_ref().is_none_or(|v| v.contains(i))).map(&id_of).collect()
     };
     let (created, updated) = (keep(c.created), keep(c.updated));
-    let destroyed: Vec<String> = c.destroyed.into_iter().map(id_of).collect();
+    let destroyed: Vec<String> = c.destroyed.into_iter().map(&id_of).collect();
     Ok(json!({
         "accountId": ids::account(owner),
         "oldState": since.0.to_string(),

@@ -24,7 +24,7 @@ use crate::ids;
 use crate::methods::changes::state;
 use crate::methods::email::from_jmap;
 use crate::methods::query::{self, limit, page};
-use crate::methods::{Args, Ctx};
+use crate::methods::{Args, Ctx, email_query_changes as query_changes};
 
 /// Deepest operator nesting a filter may have.
 const MAX_FILTER_DEPTH: usize = 16;
@@ -33,8 +33,8 @@ const MAX_FILTER_DEPTH: usize = 16;
 const MAX_ID_RUNS: usize = 4000;
 
 /// One message as the sort sees it.
-struct Row {
-    id: ItemId,
+pub(crate) struct Row {
+    pub id: ItemId,
     thread: i64,
     received_at: i64,
     size: u64,
@@ -46,7 +46,7 @@ struct Row {
 }
 
 #[derive(Debug, Clone)]
-enum Key {
+pub(crate) enum Key {
     ReceivedAt,
     Size,
     From,
@@ -59,19 +59,48 @@ enum Key {
 pub(crate) async fn query(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodError> {
     let account = args.account(ctx).await?;
     let state = state(ctx, account.id).await?;
-    let readable: Vec<CollectionId> = account.readable().map(|c| c.id).collect();
-    let mut t = Translate { ctx, account: &account, readable: &readable, runs: Default::default() };
-    let (scope, query) = match args.get("filter") {
-        None => (readable.clone(), Query::All),
-        Some(f) => t.top(f).await?,
-    };
+    let (scope, query) = translated(ctx, &args, &account).await?;
     let sort = sort_keys(args.get("sort"))?;
     let collapse = args.bool("collapseThreads")?;
-    if let Some(page) = newest(ctx, &args, &account, &state, &scope, &query, &sort, collapse).await? {
-        return Ok(page);
+    let followed = query_changes::followed(&args, collapse);
+    let mut page = match newest(ctx, &args, &account, &state, &scope, &query, &sort, collapse).await? {
+        Some(page) => page,
+        None => {
+            let rows = results(ctx, scope, &query, &sort, collapse).await?;
+            window(ctx, &args, &account, state, &rows)?
+        }
+    };
+    // RFC 8620 §5.6: Email/queryChanges follows this query from its queryState.
+    if let Some(map) = page.as_object_mut() {
+        map.insert("canCalculateChanges".into(), Value::Bool(followed));
     }
+    Ok(page)
+}
+
+/// The filter as the mailboxes to search and the mail domain's query.
+pub(crate) async fn translated(
+    ctx: &Ctx<'_>,
+    args: &Args,
+    account: &Account,
+) -> Result<(Vec<CollectionId>, Query), MethodError> {
+    let readable: Vec<CollectionId> = account.readable().map(|c| c.id).collect();
+    let mut t = Translate { ctx, account, readable: &readable, runs: Default::default() };
+    match args.get("filter") {
+        None => Ok((readable.clone(), Query::All)),
+        Some(f) => t.top(f).await,
+    }
+}
+
+/// Every message the query finds, sorted, one per thread with `collapse`.
+pub(crate) async fn results(
+    ctx: &Ctx<'_>,
+    scope: Vec<CollectionId>,
+    query: &Query,
+    sort: &[(Key, bool)],
+    collapse: bool,
+) -> Result<Vec<Row>, MethodError> {
     let by_summary = sort.iter().any(|(k, _)| matches!(k, Key::From | Key::To | Key::Subject | Key::SentAt));
-    let hits = search(ctx.jmap.store(), &Scope::Mailboxes(scope), &query).await?;
+    let hits = search(ctx.jmap.store(), &Scope::Mailboxes(scope), query).await?;
     let mut seen = HashSet::new();
     let items: Vec<ItemId> = hits.into_iter().map(|h| h.item).filter(|i| seen.insert(*i)).collect();
     let mut rows = ctx
@@ -105,12 +134,12 @@ pub(crate) async fn query(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, Method
             Ok(out)
         })
         .await?;
-    rows.sort_by(|a, b| compare(&sort, a, b));
+    rows.sort_by(|a, b| compare(sort, a, b));
     if collapse {
         let mut threads = HashSet::new();
         rows.retain(|r| threads.insert(r.thread));
     }
-    window(ctx, &args, &account, state, &rows)
+    Ok(rows)
 }
 
 /// What a client opening a mailbox asks (one mailbox, nothing else to match, newest first by
@@ -166,7 +195,7 @@ fn window(ctx: &Ctx<'_>, args: &Args, account: &Account, state: String, rows: &[
     page(ctx, args, account, state, start, ids, rows.len())
 }
 
-fn sort_keys(sort: Option<&Value>) -> Result<Vec<(Key, bool)>, MethodError> {
+pub(crate) fn sort_keys(sort: Option<&Value>) -> Result<Vec<(Key, bool)>, MethodError> {
     let Some(sort) = sort else { return Ok(vec![(Key::ReceivedAt, false)]) };
     let Value::Array(list) = sort else { return Err(MethodError::invalid("sort must be a list")) };
     let mut out = Vec::with_capacity(list.len());

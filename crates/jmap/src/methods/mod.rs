@@ -22,6 +22,7 @@ mod email_copy;
 mod email_get;
 mod email_parse;
 mod email_query;
+mod email_query_changes;
 mod email_set;
 mod event_filter;
 mod identity;
@@ -68,6 +69,7 @@ enum Method {
     EmailGet,
     EmailChanges,
     EmailQuery,
+    EmailQueryChanges,
     EmailSet,
     EmailImport,
     EmailCopy,
@@ -76,6 +78,8 @@ enum Method {
     EmailSubmissionGet,
     SearchSnippetGet,
     IdentityGet,
+    IdentityChanges,
+    IdentitySet,
     EmailSubmissionSet,
     VacationResponseGet,
     VacationResponseSet,
@@ -115,7 +119,7 @@ enum Method {
 }
 
 /// The dispatch table: name, method, the capability `using` must name.
-const TABLE: [(&str, Method, &str); 58] = [
+const TABLE: [(&str, Method, &str); 61] = [
     ("Core/echo", Method::CoreEcho, CORE),
     ("Blob/copy", Method::BlobCopy, CORE),
     ("Mailbox/get", Method::MailboxGet, MAIL),
@@ -131,11 +135,13 @@ const TABLE: [(&str, Method, &str); 58] = [
     ("Email/import", Method::EmailImport, MAIL),
     ("Email/copy", Method::EmailCopy, MAIL),
     ("Email/parse", Method::EmailParse, MAIL),
-    ("Email/queryChanges", Method::QueryChanges, MAIL),
+    ("Email/queryChanges", Method::EmailQueryChanges, MAIL),
     ("Mailbox/queryChanges", Method::QueryChanges, MAIL),
     ("EmailSubmission/get", Method::EmailSubmissionGet, SUBMISSION),
     ("SearchSnippet/get", Method::SearchSnippetGet, MAIL),
     ("Identity/get", Method::IdentityGet, SUBMISSION),
+    ("Identity/changes", Method::IdentityChanges, SUBMISSION),
+    ("Identity/set", Method::IdentitySet, SUBMISSION),
     ("EmailSubmission/set", Method::EmailSubmissionSet, SUBMISSION),
     ("VacationResponse/get", Method::VacationResponseGet, VACATION),
     ("VacationResponse/set", Method::VacationResponseSet, VACATION),
@@ -279,7 +285,9 @@ async fn dispatch(
         Method::EmailImport => Box::pin(email_set::import(ctx, args)).await,
         Method::EmailCopy => Box::pin(email_copy::copy(ctx, args)).await,
         Method::EmailParse => Box::pin(email_parse::parse(ctx, args)).await,
-        // Queries are not kept to compare (canCalculateChanges is false): RFC 8620 §5.6.
+        Method::EmailQueryChanges => Box::pin(email_query_changes::query_changes(ctx, args)).await,
+        // Mailbox, Quota and Principal queries are not followed (canCalculateChanges is false):
+        // RFC 8620 §5.6.
         Method::QueryChanges => {
             args.account(ctx).await?;
             Err(MethodError::CannotCalculateChanges)
@@ -287,6 +295,8 @@ async fn dispatch(
         Method::EmailSubmissionGet => Box::pin(submission::get(ctx, args)).await,
         Method::SearchSnippetGet => Box::pin(search_snippet::get(ctx, args)).await,
         Method::IdentityGet => Box::pin(identity::get(ctx, args)).await,
+        Method::IdentityChanges => Box::pin(identity::changes(ctx, args)).await,
+        Method::IdentitySet => Box::pin(identity::set(ctx, args)).await,
         Method::EmailSubmissionSet => Box::pin(submission::set(ctx, args)).await,
         Method::VacationResponseGet => Box::pin(vacation::get(ctx, args)).await,
         Method::VacationResponseSet => Box::pin(vacation::set(ctx, args)).await,

@@ -1,5 +1,6 @@
 //! EmailSubmission/set (RFC 8621 §7.5): each created submission sends one message of the
-//! account through the mail domain's one entry point for what a user sends
+//! account, with one of its identities (`identity`) whose address must be the message's From
+//! (forbiddenFrom), through the mail domain's one entry point for what a user sends
 //! (`Mailer::submit_message`, or `Mailer::submit` with the client's envelope): sender checks,
 //! Message-ID and Date, Bcc removed, delivery and the queue. Sending is immediate
 //! (`maxDelayedSend` 0), so a submission is final at once and is not kept to be read back.
@@ -11,6 +12,7 @@
 //!   "onSuccessUpdateEmail": {"#k1": {"mailboxIds/m2": null, "mailboxIds/m4": true, "keywords/$draft": null}}}, "0"]
 //! ```
 
+use relais_mail::identity::Identity;
 use relais_mail::{Envelope, EnvelopeRecipient, SubmitError, SubmitOptions};
 use serde_json::{Map, Value, json};
 
@@ -20,7 +22,7 @@ use crate::ids;
 use crate::methods::email::read_seen;
 use crate::methods::email_get::utc_date;
 use crate::methods::set::{Outcome, SetRequest};
-use crate::methods::{Args, Ctx, email_set};
+use crate::methods::{Args, Ctx, email_set, identity};
 
 pub(crate) async fn set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, MethodError> {
     let mut set = SetRequest::read(ctx, &mut args, true).await?;
@@ -98,11 +100,7 @@ async fn submit(
     props: &Map<String, Value>,
     save_sent: bool,
 ) -> Result<(String, String), SetError> {
-    let identity =
-        props.get("identityId").and_then(Value::as_str).ok_or_else(|| SetError::invalid("identityId", "required"))?;
-    if identity != ids::identity(ctx.principal.id) {
-        return Err(SetError::invalid("identityId", "no such identity"));
-    }
+    let identity = identity_named(ctx, props).await?;
     let email = props.get("emailId").and_then(Value::as_str).ok_or_else(|| SetError::invalid("emailId", "required"))?;
     let item = ctx.id(email).and_then(ids::parse_email).ok_or_else(|| SetError::invalid("emailId", "no such email"))?;
     let seen =
@@ -111,6 +109,12 @@ async fn submit(
     let hash = seen.item.blob.clone().ok_or_else(|| SetError::invalid("emailId", "the email has no content"))?;
     let raw =
         ctx.jmap.store().blob(hash).await.map_err(|_| SetError::invalid("emailId", "the email has no content"))?;
+    // RFC 8621 §7.5 forbiddenFrom: the message is sent from the identity's address.
+    let from_identity = relais_mail::submission::originators(&raw)
+        .is_ok_and(|o| o.iter().any(|(field, a)| *field == "From" && a.eq_ignore_ascii_case(&identity.email)));
+    if !from_identity {
+        return Err(SetError::new("forbiddenFrom", "the message's From is not the identity's address"));
+    }
     let options = SubmitOptions { save_sent };
     let mailer = &ctx.jmap.mailer;
     let result = match props.get("envelope") {
@@ -131,6 +135,17 @@ async fn submit(
         }
         Err(e) => Err(refusal(e)),
     }
+}
+
+/// The identity `identityId` names (an id, or `#` and the creation id of an Identity/set
+/// earlier in the request): one of the account's, else invalidProperties.
+async fn identity_named(ctx: &Ctx<'_>, props: &Map<String, Value>) -> Result<Identity, SetError> {
+    let bad = |why: &str| SetError::invalid("identityId", why);
+    let named = props.get("identityId").and_then(Value::as_str).ok_or_else(|| bad("required"))?;
+    let id =
+        ctx.id(named).and_then(|i| identity::parse_id(ctx.principal.id, i)).ok_or_else(|| bad("no such identity"))?;
+    let all = ctx.jmap.mailer.identities(ctx.principal).await?;
+    all.into_iter().find(|i| i.id == id).ok_or_else(|| bad("no such identity"))
 }
 
 /// The client's Envelope (RFC 8621 §7): mailFrom and rcptTo addresses, routed by the domain.
@@ -165,9 +180,10 @@ async fn read_envelope(ctx: &Ctx<'_>, v: &Value) -> Result<Envelope, SetError> {
 
 fn refusal(e: SubmitError) -> SetError {
     match e {
-        SubmitError::EnvelopeSender { .. } | SubmitError::Originator(_) => {
-            SetError::new("forbiddenFrom", "the user may not send from that address")
+        SubmitError::EnvelopeSender { .. } => {
+            SetError::new("forbiddenMailFrom", "the user may not send from the envelope's address")
         }
+        SubmitError::Originator(_) => SetError::new("forbiddenFrom", "the user may not send from that address"),
         SubmitError::NoRecipients => SetError::new("noRecipients", "the message names no recipient"),
         SubmitError::UnknownRecipient(a) => {
             SetError { properties: vec![a], ..SetError::new("invalidRecipients", "unknown recipients") }
