@@ -69,7 +69,7 @@ where
         let (head, len) = match next {
             Err(_) | Ok(Err(Stop::Ended)) => return None,
             Ok(Err(Stop::Refused(e))) => {
-                refuse_head(&mut wire, &e).await;
+                Box::pin(refuse_head(&mut wire, &e)).await;
                 return None;
             }
             Ok(Ok(head)) => head,
@@ -111,18 +111,20 @@ where
     let command = Command::of(&head.method, head.query(), &headers);
     drop(head);
     wire.pending.drain(..len);
-    let authenticated = state.dav.authenticate(&headers, conn.tls, conn.peer.ip()).await;
+    // Every step but the command boxed: the connection's future is as large as its largest
+    // step, and it is what a parked Ping holds.
+    let authenticated = Box::pin(state.dav.authenticate(&headers, conn.tls, conn.peer.ip())).await;
     drop(headers);
     let principal = match authenticated {
         Ok(p) => p,
-        Err(reply) => return stranger(wire, conn, reply, simple).await,
+        Err(reply) => return Box::pin(stranger(wire, conn, reply, simple)).await,
     };
     if simple.expect_continue && simple.length > 0 && wire.send(relais_http1::CONTINUE).await.is_err() {
         return false;
     }
-    let body = match state.bodies.read(Incoming { wire, left: simple.length }, Some(simple.length)).await {
+    let body = match Box::pin(state.bodies.read(Incoming { wire, left: simple.length }, Some(simple.length))).await {
         Ok(body) => body,
-        Err(e) => return body_refused(wire, &e).await,
+        Err(e) => return Box::pin(body_refused(wire, &e)).await,
     };
     wire.settle();
     let run = Box::pin(command.run(state, &principal, &body.bytes));
@@ -134,7 +136,7 @@ where
     drop(body);
     let close = simple.close || *conn.stopping.borrow();
     let headers: Vec<(&str, &str)> = reply.headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    wire.answer(reply.status, &headers, &reply.body, close).await.is_ok() && !close
+    Box::pin(wire.answer(reply.status, &headers, &reply.body, close)).await.is_ok() && !close
 }
 
 /// The request's header fields as the directory reads them (`dav.authenticate`) and the
