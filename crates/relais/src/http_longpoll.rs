@@ -202,8 +202,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     /// Reads until a whole head is pending (at most `max` octets of it), returning it and its
     /// length; the head's octets stay pending until the caller takes them.
     async fn head(&mut self, max: usize) -> Result<(Head, usize), Stop> {
+        // Parsed again only when a line end arrived (a head ends with one, and a bare LF is
+        // refused at once) or the limit is reached: a head sent an octet at a time costs one
+        // parse a line, not one an octet.
+        let mut fresh = !self.pending.is_empty();
         loop {
-            if !self.pending.is_empty() {
+            if fresh {
                 match relais_http1::parse(&self.pending, max) {
                     Ok(Some(head)) => return Ok(head),
                     Ok(None) => {}
@@ -213,10 +217,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
             // parse() refuses a partial head of `max` octets, so there is room for more.
             let room = max.saturating_sub(self.pending.len()).max(1);
             self.pending.reserve(room.min(self.pending.len().max(1024)));
+            let before = self.pending.len();
             match (&mut self.stream).take(room as u64).read_buf(&mut self.pending).await {
                 Ok(0) | Err(_) => return Err(Stop::Ended),
                 Ok(_) => {}
             }
+            fresh = self.pending[before..].contains(&b'\n') || self.pending.len() >= max;
         }
     }
 
@@ -355,5 +361,38 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Rewind<S> {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::Rewind;
+
+    #[tokio::test]
+    async fn a_rewound_connection_reads_what_was_read_then_the_socket() {
+        let (client, server) = tokio::io::duplex(64);
+        let mut rewound = Rewind { prefix: b"GET / HTTP/1.1\r\n".to_vec(), at: 0, inner: server };
+        let mut client = client;
+        client.write_all(b"Host: h\r\n\r\n").await.unwrap();
+        drop(client.shutdown().await);
+        // Read in small pieces, so the prefix is handed out across several reads.
+        let mut got = Vec::new();
+        let mut piece = [0u8; 5];
+        loop {
+            let n = rewound.read(&mut piece).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&piece[..n]);
+        }
+        assert_eq!(got, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+        assert!(rewound.prefix.is_empty() && rewound.prefix.capacity() == 0, "the prefix is given back");
+        // Writes go straight to the socket.
+        rewound.write_all(b"HTTP/1.1 200 OK\r\n").await.unwrap();
+        let mut answer = [0u8; 17];
+        client.read_exact(&mut answer).await.unwrap();
+        assert_eq!(&answer, b"HTTP/1.1 200 OK\r\n");
     }
 }
