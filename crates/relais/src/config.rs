@@ -452,8 +452,9 @@ pub struct Http {
     /// Longest wait for room in that budget before answering 503, milliseconds.
     pub body_budget_wait_ms: u64,
     /// Each connection's read buffer at most (octets, at least 8192): it bounds a request's
-    /// head (request line and headers) and is what a connection parked on a long request (an
-    /// ActiveSync Ping) holds; bodies stream through it whatever their size.
+    /// head (request line and headers; 431 past it) and what a client may pipeline behind an
+    /// ActiveSync command still running; hyper's bodies stream through it whatever their size.
+    /// A connection parked on an ActiveSync Ping holds no read buffer (`http_longpoll`).
     pub read_buffer: usize,
     /// Seconds between pings on a JMAP WebSocket; a peer heard from in none of two intervals
     /// is dropped.

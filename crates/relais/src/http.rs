@@ -6,6 +6,7 @@
 //! read (the connection is closed when one was announced). Then the body is read whole, within
 //! `dav.max_request_body` and the limits of `http_body` (timeouts, spooling to disk, a memory
 //! budget), before a handler sees it; handlers return replies and never touch the connection.
+//! ActiveSync's requests mostly bypass hyper (`http_longpoll`: a parked Ping holds no buffer).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -92,8 +93,10 @@ pub(crate) fn response(reply: relais_dav::Reply) -> Response<Body> {
 /// Bodies up to this size that come with a request answered without reading them are read
 /// and dropped (one read buffer's worth), so the connection stays usable and closing it does
 /// not reset what the client has not read yet; anything larger, or of unknown length, is left
-/// unread and the connection closed.
-const DISCARD_MAX: u64 = 64 * 1024;
+/// unread and the connection closed. Within `DISCARD_WITHIN`, else the same.
+pub(crate) const DISCARD_MAX: u64 = 64 * 1024;
+
+pub(crate) const DISCARD_WITHIN: Duration = Duration::from_secs(2);
 
 /// Answers `reply` to a request whose body is not wanted (a stranger's, an OPTIONS).
 pub(crate) async fn refuse(reply: relais_dav::Reply, body: Incoming, announced: Option<u64>) -> Response<Body> {
@@ -102,7 +105,7 @@ pub(crate) async fn refuse(reply: relais_dav::Reply, body: Incoming, announced: 
         return r;
     }
     let small = announced.is_some_and(|n| n <= DISCARD_MAX);
-    let drained = small && tokio::time::timeout(Duration::from_secs(2), body.collect()).await.is_ok_and(|b| b.is_ok());
+    let drained = small && tokio::time::timeout(DISCARD_WITHIN, body.collect()).await.is_ok_and(|b| b.is_ok());
     if !drained {
         r.headers_mut().insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
     }
@@ -112,17 +115,7 @@ pub(crate) async fn refuse(reply: relais_dav::Reply, body: Incoming, announced: 
 /// What a body that could not be read is answered with; the connection is closed, since
 /// what is left of the body is not read.
 pub(crate) fn body_refused(e: BodyError, unread: bool) -> Response<Body> {
-    let (status, text) = match &e {
-        BodyError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "request body too large"),
-        BodyError::Timeout => (StatusCode::REQUEST_TIMEOUT, "request body not received in time"),
-        BodyError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy; try again"),
-        BodyError::Client(_) => (StatusCode::BAD_REQUEST, "request body could not be read"),
-        BodyError::Spool(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the server log"),
-    };
-    match &e {
-        BodyError::Spool(_) => tracing::warn!(error = %e, "http: body not read"),
-        _ => tracing::debug!(error = %e, "http: body not read"),
-    }
+    let (status, text) = e.answer();
     let mut r = text_response(status, text);
     if matches!(e, BodyError::Busy) {
         r.headers_mut().insert(hyper::header::RETRY_AFTER, HeaderValue::from_static("1"));
@@ -190,9 +183,23 @@ async fn route_whole(
 }
 
 /// Serves one connection until it closes or the server shuts down (then finishes the
-/// request in flight and closes). A connection upgraded to a WebSocket goes on as its session
-/// in this same task: it stays counted against the listener's limits until it ends.
+/// request in flight and closes). ActiveSync's requests are served by `http_longpoll` without
+/// hyper, as long as the connection carries nothing else; the first request that is not one
+/// hands the connection, with what was read of it, to hyper for the rest of its life. A
+/// connection upgraded to a WebSocket goes on as its session in this same task: every
+/// connection stays counted against the listener's limits until it ends.
 pub async fn serve<S>(stream: S, peer: SocketAddr, tls: bool, state: Arc<State>, mut shutdown: Shutdown)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let conn = crate::http_longpoll::Conn { peer, tls, state: &state, stopping: shutdown.signal() };
+    if let Some(stream) = crate::http_longpoll::serve(stream, conn, &mut shutdown).await {
+        Box::pin(serve_hyper(stream, peer, tls, state, shutdown)).await;
+    }
+}
+
+/// Serves a connection with hyper until it closes or the server shuts down.
+async fn serve_hyper<S>(stream: S, peer: SocketAddr, tls: bool, state: Arc<State>, mut shutdown: Shutdown)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {

@@ -5,7 +5,9 @@
 //! `http.spool_threshold` (or of unknown length past it) goes to an unlinked temporary file
 //! as it arrives. A body is held in memory only while its request runs, under one budget of
 //! `http.body_memory_budget` bytes for all requests together; a request that finds the budget
-//! spent waits up to `http.body_budget_wait_ms`, then gets 503.
+//! spent waits up to `http.body_budget_wait_ms`, then gets 503. The same reader serves hyper's
+//! bodies and those of the requests the server frames itself (`http_longpoll`): both are a
+//! [`Chunks`] source.
 
 use std::io::{Read, Seek};
 use std::path::PathBuf;
@@ -45,9 +47,28 @@ pub enum BodyError {
     #[error("too many request bodies in memory; try again")]
     Busy,
     #[error("request body could not be read: {0}")]
-    Client(hyper::Error),
+    Client(Box<dyn std::error::Error + Send + Sync>),
     #[error("request body could not be spooled: {0}")]
     Spool(std::io::Error),
+}
+
+impl BodyError {
+    /// The status and text a request whose body was not read is answered with (503 wants a
+    /// `Retry-After`); the cause goes to the log here, a spool failure as the server's.
+    pub fn answer(&self) -> (hyper::StatusCode, &'static str) {
+        use hyper::StatusCode;
+        match self {
+            BodyError::Spool(_) => tracing::warn!(error = %self, "http: body not read"),
+            _ => tracing::debug!(error = %self, "http: body not read"),
+        }
+        match self {
+            BodyError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "request body too large"),
+            BodyError::Timeout => (StatusCode::REQUEST_TIMEOUT, "request body not received in time"),
+            BodyError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy; try again"),
+            BodyError::Client(_) => (StatusCode::BAD_REQUEST, "request body could not be read"),
+            BodyError::Spool(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the server log"),
+        }
+    }
 }
 
 /// A body in memory and its share of the budget, released when the request is done.
@@ -91,7 +112,7 @@ impl Bodies {
     /// memory up to the spool threshold, then on disk; in memory again, under the budget,
     /// once it is complete. No budget is held while a body arrives, so slow senders cannot
     /// starve the others of it: what they have sent is on disk, or a threshold's worth each.
-    pub async fn read(&self, body: Incoming, announced: Option<u64>) -> Result<Body, BodyError> {
+    pub async fn read<C: Chunks>(&self, body: C, announced: Option<u64>) -> Result<Body, BodyError> {
         let max = self.limits.max;
         if announced.is_some_and(|n| n > max as u64) {
             return Err(BodyError::TooLarge);
@@ -162,27 +183,34 @@ fn read_back(mut file: std::fs::File, len: usize) -> Result<Vec<u8>, BodyError> 
     Ok(out)
 }
 
-/// A body's data frames, each awaited within the idle time and the overall deadline.
-struct Frames {
-    body: Incoming,
+/// Where a body's octets come from, a part at a time; `None` once it is complete.
+pub trait Chunks {
+    fn next_chunk(&mut self) -> impl Future<Output = Result<Option<Bytes>, BodyError>> + Send;
+}
+
+impl Chunks for Incoming {
+    async fn next_chunk(&mut self) -> Result<Option<Bytes>, BodyError> {
+        loop {
+            let Some(frame) = self.frame().await else { return Ok(None) };
+            // Trailers carry nothing a handler reads.
+            if let Ok(data) = frame.map_err(|e| BodyError::Client(e.into()))?.into_data() {
+                return Ok(Some(data));
+            }
+        }
+    }
+}
+
+/// A body's parts, each awaited within the idle time and the overall deadline.
+struct Frames<C> {
+    body: C,
     deadline: Instant,
     idle: Duration,
 }
 
-impl Frames {
+impl<C: Chunks> Frames<C> {
     async fn next(&mut self) -> Result<Option<Bytes>, BodyError> {
-        loop {
-            let by = self.deadline.min(Instant::now() + self.idle);
-            let frame = match timeout_at(by, self.body.frame()).await {
-                Err(_) => return Err(BodyError::Timeout),
-                Ok(None) => return Ok(None),
-                Ok(Some(frame)) => frame.map_err(BodyError::Client)?,
-            };
-            // Trailers carry nothing a handler reads.
-            if let Ok(data) = frame.into_data() {
-                return Ok(Some(data));
-            }
-        }
+        let by = self.deadline.min(Instant::now() + self.idle);
+        timeout_at(by, self.body.next_chunk()).await.map_err(|_| BodyError::Timeout)?
     }
 }
 

@@ -24,6 +24,7 @@ mod http_autodiscover;
 mod http_body;
 mod http_eas;
 mod http_jmap;
+mod http_longpoll;
 mod http_jmap_ws;
 mod http_web;
 mod migrate;

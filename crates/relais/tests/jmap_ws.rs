@@ -103,40 +103,6 @@ async fn get(addr: SocketAddr, path: &str) -> String {
     out
 }
 
-/// One SMTP reply, all its lines (up to the one whose code is followed by a space).
-async fn smtp_reply(s: &mut TcpStream) -> String {
-    let mut got = Vec::new();
-    let mut byte = [0u8; 1];
-    loop {
-        assert_eq!(s.read(&mut byte).await.unwrap(), 1, "the SMTP server closed");
-        got.push(byte[0]);
-        let text = String::from_utf8_lossy(&got);
-        if text.ends_with("\r\n") && text.lines().last().is_some_and(|l| l.as_bytes().get(3) == Some(&b' ')) {
-            return text.into_owned();
-        }
-    }
-}
-
-async fn deliver(addr: SocketAddr, subject: &str) {
-    let mut s = TcpStream::connect(addr).await.unwrap();
-    let data =
-        format!("From: carol@elsewhere.test\r\nTo: ann@example.test\r\nSubject: {subject}\r\n\r\nhello\r\n.\r\n");
-    let script = [
-        "EHLO client.test\r\n",
-        "MAIL FROM:<carol@elsewhere.test>\r\n",
-        "RCPT TO:<ann@example.test>\r\n",
-        "DATA\r\n",
-        &data,
-        "QUIT\r\n",
-    ];
-    smtp_reply(&mut s).await;
-    for line in script {
-        s.write_all(line.as_bytes()).await.unwrap();
-        let reply = smtp_reply(&mut s).await;
-        assert!(reply.starts_with('2') || reply.starts_with('3'), "{line:?}: {reply}");
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_push_and_bounds() {
     let server = server();
@@ -185,7 +151,7 @@ async fn requests_push_and_bounds() {
     // Push: a delivery wakes it with the new Email state; its pushState brings back what a
     // client missed.
     assert!(ask_silently(&mut ws, json!({"@type": "WebSocketPushEnable", "dataTypes": ["Email"]})).await);
-    deliver(server.addr("smtp"), "pushed").await;
+    relais_testkit::deliver(server.addr("smtp"), "carol@elsewhere.test", "ann@example.test", "pushed");
     let change = receive(&mut ws).await;
     assert_eq!(change["@type"], "StateChange");
     let email = change["changed"][&account]["Email"].as_str().unwrap().to_owned();
@@ -193,7 +159,7 @@ async fn requests_push_and_bounds() {
     assert!(change["changed"][&account].get("Mailbox").is_none(), "only the types asked for: {change}");
     let push_state = change["pushState"].as_str().unwrap().to_owned();
     assert!(ask_silently(&mut ws, json!({"@type": "WebSocketPushDisable"})).await);
-    deliver(server.addr("smtp"), "missed").await;
+    relais_testkit::deliver(server.addr("smtp"), "carol@elsewhere.test", "ann@example.test", "missed");
     ws.send(Message::text(
         json!({"@type": "WebSocketPushEnable", "dataTypes": null, "pushState": push_state}).to_string(),
     ))

@@ -206,3 +206,33 @@ impl Drop for Server {
         }
     }
 }
+
+/// Sends one message over plain SMTP to the server listening at `addr` (its `smtp` listener),
+/// from `from` to `to`; panics on any reply that is not 2xx or 3xx. Blocking: it is short.
+pub fn deliver(addr: SocketAddr, from: &str, to: &str, subject: &str) {
+    use std::io::{BufRead, BufReader, Write};
+    let stream = std::net::TcpStream::connect(addr).expect("connect to SMTP");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+    let mut writer = stream;
+    // One reply, all its lines (up to the one whose code is followed by a space).
+    let mut reply = || {
+        let mut text = String::new();
+        loop {
+            let mut line = String::new();
+            assert!(reader.read_line(&mut line).expect("SMTP reply") > 0, "the SMTP server closed");
+            text.push_str(&line);
+            if line.as_bytes().get(3) == Some(&b' ') {
+                return text;
+            }
+        }
+    };
+    reply();
+    let data = format!("From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\n\r\nhello\r\n.\r\n");
+    let (mail, rcpt) = (format!("MAIL FROM:<{from}>\r\n"), format!("RCPT TO:<{to}>\r\n"));
+    for line in ["EHLO client.test\r\n", &mail, &rcpt, "DATA\r\n", &data, "QUIT\r\n"] {
+        writer.write_all(line.as_bytes()).expect("SMTP write");
+        let answer = reply();
+        assert!(answer.starts_with('2') || answer.starts_with('3'), "{line:?}: {answer}");
+    }
+}
