@@ -8,7 +8,7 @@
 
 use std::net::IpAddr;
 
-use relais_store::{AppPassword, Device, PrincipalKind};
+use relais_store::{AccountId, AppPassword, Device, PrincipalKind};
 
 use crate::access::Actor;
 use crate::{AuthError, Credentials, Directory, DirectoryError, password};
@@ -36,6 +36,13 @@ impl From<relais_store::Error> for SelfServiceError {
     }
 }
 
+/// The account's password confirmed once (`Directory::confirm_password`), for the operations of
+/// one request that need it: each takes this instead of verifying the password again.
+#[derive(Debug)]
+pub struct Confirmed {
+    account: AccountId,
+}
+
 /// What a device wipe erases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WipeScope {
@@ -53,7 +60,7 @@ impl Directory {
         actor: &Actor,
         current: &str,
         remote: Option<IpAddr>,
-    ) -> Result<(), SelfServiceError> {
+    ) -> Result<Confirmed, SelfServiceError> {
         let me = self
             .principal_by_id(actor.principal)
             .await?
@@ -65,7 +72,16 @@ impl Directory {
             // An address that is also another's alias cannot confirm for this account.
             return Err(AuthError::Failed.into());
         }
-        Ok(())
+        Ok(Confirmed { account: me.id })
+    }
+
+    /// `proof` is the actor's own confirmation.
+    fn confirmed_for(actor: &Actor, proof: &Confirmed) -> Result<(), SelfServiceError> {
+        if proof.account == actor.principal {
+            Ok(())
+        } else {
+            Err(SelfServiceError::Refused("the password confirmed is another account's".into()))
+        }
     }
 
     /// Changes the actor's password: `current` confirmed first; the new one at least
@@ -101,16 +117,15 @@ impl Directory {
         Ok(self.store.read(move |r| r.app_passwords(id)).await?)
     }
 
-    /// Creates an app password named `name` for the actor, `current` confirmed first; returns
-    /// the password, shown once (only its hash is kept).
+    /// Creates an app password named `name` for the actor, its password confirmed; returns the
+    /// password, shown once (only its hash is kept).
     pub async fn add_own_app_password(
         &self,
         actor: &Actor,
         name: &str,
-        current: &str,
-        remote: Option<IpAddr>,
+        proof: &Confirmed,
     ) -> Result<String, SelfServiceError> {
-        self.confirm_password(actor, current, remote).await?;
+        Self::confirmed_for(actor, proof)?;
         match self.add_app_password_of(actor.principal, name).await {
             Err(DirectoryError::Invalid(why)) => Err(SelfServiceError::Refused(why)),
             Err(DirectoryError::Store(relais_store::Error::AlreadyExists(_))) => {
@@ -130,30 +145,28 @@ impl Directory {
         }
     }
 
-    /// Asks the actor's device `device_id` to wipe itself at its next request, `current`
-    /// confirmed first; false when the account has no such device.
+    /// Asks the actor's device `device_id` to wipe itself at its next request, its password
+    /// confirmed; false when the account has no such device.
     pub async fn wipe_own_device(
         &self,
         actor: &Actor,
         device_id: &str,
         scope: WipeScope,
-        current: &str,
-        remote: Option<IpAddr>,
+        proof: &Confirmed,
     ) -> Result<bool, SelfServiceError> {
-        self.confirm_password(actor, current, remote).await?;
+        Self::confirmed_for(actor, proof)?;
         Ok(self.request_wipe(actor, actor.principal, device_id, scope == WipeScope::Account).await?)
     }
 
-    /// Forgets the actor's device `device_id` (a wiped one may then sync again), `current`
-    /// confirmed first; false when the account has no such device.
+    /// Forgets the actor's device `device_id` (a wiped one may then sync again), its password
+    /// confirmed; false when the account has no such device.
     pub async fn remove_own_device(
         &self,
         actor: &Actor,
         device_id: &str,
-        current: &str,
-        remote: Option<IpAddr>,
+        proof: &Confirmed,
     ) -> Result<bool, SelfServiceError> {
-        self.confirm_password(actor, current, remote).await?;
+        Self::confirmed_for(actor, proof)?;
         Ok(self.remove_device(actor, actor.principal, device_id).await?)
     }
 

@@ -108,15 +108,21 @@ impl Bodies {
         }
     }
 
+    /// Whether a body of `announced` octets is past the size limit (refused unread, before a
+    /// `100 Continue` asks the client to send it).
+    pub fn too_large(&self, announced: u64) -> bool {
+        announced > self.limits.max as u64
+    }
+
     /// Reads `body`, of `announced` length if the client said so, within the limits: in
     /// memory up to the spool threshold, then on disk; in memory again, under the budget,
     /// once it is complete. No budget is held while a body arrives, so slow senders cannot
     /// starve the others of it: what they have sent is on disk, or a threshold's worth each.
     pub async fn read<C: Chunks>(&self, body: C, announced: Option<u64>) -> Result<Body, BodyError> {
-        let max = self.limits.max;
-        if announced.is_some_and(|n| n > max as u64) {
+        if announced.is_some_and(|n| self.too_large(n)) {
             return Err(BodyError::TooLarge);
         }
+        let max = self.limits.max;
         let threshold = self.limits.spool_threshold;
         let mut reader = Frames { body, deadline: Instant::now() + self.limits.total, idle: self.limits.idle };
         let mut head: Vec<u8> = Vec::with_capacity(announced.map_or(0, |n| n.min(threshold as u64) as usize));

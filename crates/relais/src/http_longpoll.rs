@@ -119,6 +119,11 @@ where
         Ok(p) => p,
         Err(reply) => return Box::pin(stranger(wire, conn, reply, simple)).await,
     };
+    // Past the size limit the body is refused before the client is asked to send it: sent
+    // after a 100 Continue, it would arrive at a closing connection and could reset the 413.
+    if state.bodies.too_large(simple.length) {
+        return Box::pin(body_refused(wire, &BodyError::TooLarge)).await;
+    }
     if simple.expect_continue && simple.length > 0 && wire.send(relais_http1::CONTINUE).await.is_err() {
         return false;
     }
@@ -207,6 +212,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
         // parse a line, not one an octet.
         let mut fresh = !self.pending.is_empty();
         loop {
+            // Empty lines before a request line are ignored (RFC 9112 §2.2), dropped as they come:
+            // kept, each line end would parse them all again (quadratic in what a stranger sends).
+            let blank = self.pending.chunks(2).take_while(|c| *c == b"\r\n").count();
+            self.pending.drain(..blank * 2);
             if fresh {
                 match relais_http1::parse(&self.pending, max) {
                     Ok(Some(head)) => return Ok(head),

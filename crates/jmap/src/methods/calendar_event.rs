@@ -230,8 +230,13 @@ pub(crate) async fn query(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, Method
 /// of a calendar (its grants too) it is cannotCalculateChanges.
 pub(crate) async fn query_changes(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodError> {
     let account = calendars_account(ctx, &args).await?;
-    let touched = query::touched(ctx, &args, &account, (DataType::Event, DataType::Calendar)).await?;
-    let rows = results(ctx, &args, &account).await?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    query::changes_answer(&args, &account, touched, &ids, |i| ids::event(ItemId(i)))
+    for _ in 0..query::SETTLE_TRIES {
+        let touched = query::touched(ctx, &args, &account, (DataType::Event, DataType::Calendar)).await?;
+        let rows = results(ctx, &args, &account).await?;
+        if query::settled(ctx, &account, &touched).await? {
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            return query::changes_answer(&args, &account, touched, &ids, |i| ids::event(ItemId(i)));
+        }
+    }
+    Err(MethodError::CannotCalculateChanges)
 }

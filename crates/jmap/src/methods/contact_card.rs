@@ -206,8 +206,13 @@ pub(crate) async fn query(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, Method
 /// change of an address book (its grants too) it is cannotCalculateChanges.
 pub(crate) async fn query_changes(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodError> {
     let account = contacts_account(ctx, &args).await?;
-    let touched = query::touched(ctx, &args, &account, (DataType::Contact, DataType::AddressBook)).await?;
-    let rows = results(ctx, &args, &account).await?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.card.id.0).collect();
-    query::changes_answer(&args, &account, touched, &ids, |i| ids::card(ItemId(i)))
+    for _ in 0..query::SETTLE_TRIES {
+        let touched = query::touched(ctx, &args, &account, (DataType::Contact, DataType::AddressBook)).await?;
+        let rows = results(ctx, &args, &account).await?;
+        if query::settled(ctx, &account, &touched).await? {
+            let ids: Vec<i64> = rows.iter().map(|r| r.card.id.0).collect();
+            return query::changes_answer(&args, &account, touched, &ids, |i| ids::card(ItemId(i)));
+        }
+    }
+    Err(MethodError::CannotCalculateChanges)
 }

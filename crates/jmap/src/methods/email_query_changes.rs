@@ -81,10 +81,17 @@ pub(crate) async fn query_changes(ctx: &mut Ctx<'_>, args: Args) -> Result<Value
         return Err(MethodError::CannotCalculateChanges);
     }
     let sort = sort_keys(args.get("sort"))?;
-    let touched = query::touched(ctx, &args, &account, (DataType::Email, DataType::Mailbox)).await?;
-    let (scope, q) = translated(ctx, &args, &account).await?;
-    let rows = results(ctx, scope, &q, &sort, false).await?;
-    let found: Vec<i64> = rows.iter().map(|r| r.id.0).collect();
+    let (touched, found) = 'settled: {
+        for _ in 0..query::SETTLE_TRIES {
+            let touched = query::touched(ctx, &args, &account, (DataType::Email, DataType::Mailbox)).await?;
+            let (scope, q) = translated(ctx, &args, &account).await?;
+            let rows = results(ctx, scope, &q, &sort, false).await?;
+            if query::settled(ctx, &account, &touched).await? {
+                break 'settled (touched, rows.iter().map(|r| r.id.0).collect::<Vec<i64>>());
+            }
+        }
+        return Err(MethodError::CannotCalculateChanges);
+    };
     let mut out = query::changes_answer(&args, &account, touched, &found, |i| ids::email(ItemId(i)))?;
     let immutable = !sort.iter().any(|(k, _)| matches!(k, Key::HasKeyword(_)))
         && !args.get("filter").is_some_and(|f| any_condition(f, 0, &|k| !IMMUTABLE.contains(&k)));

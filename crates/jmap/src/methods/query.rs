@@ -104,6 +104,11 @@ pub(crate) async fn touched(
 ) -> Result<Touched, MethodError> {
     let since = args.str("sinceQueryState")?.ok_or_else(|| MethodError::invalid("sinceQueryState is required"))?;
     let since = parse_state(since).ok_or(MethodError::CannotCalculateChanges)?;
+    if !account.personal {
+        // The owner's change log names objects of collections not shared with the user: their
+        // ids (and how many changed) are not this user's to learn.
+        return Err(MethodError::CannotCalculateChanges);
+    }
     let owner = account.id;
     let (log, collections_changed) = ctx
         .jmap
@@ -122,6 +127,19 @@ pub(crate) async fn touched(
         return Err(MethodError::CannotCalculateChanges);
     }
     Ok(Touched { since, until: log.until, ids })
+}
+
+/// How many times a `/queryChanges` reads the change log and the results again when a commit
+/// came between the two, before it answers cannotCalculateChanges.
+pub(crate) const SETTLE_TRIES: usize = 3;
+
+/// Whether nothing was committed to the account since `touched` was read, so the results read
+/// after it hold no change it does not name: the indexes of `added` must be those of
+/// `newQueryState` (RFC 8620 §5.6), and a message changed in between would shift them.
+pub(crate) async fn settled(ctx: &Ctx<'_>, account: &Account, touched: &Touched) -> Result<bool, MethodError> {
+    let owner = account.id;
+    let now = ctx.jmap.store().read(move |r| r.account_modseq(owner)).await?;
+    Ok(now == touched.until)
 }
 
 /// The `/queryChanges` answer (RFC 8620 §5.6): every object touched is removed, and those of

@@ -23,14 +23,14 @@
 //!                      "create": {"k1": {"name": "Thunderbird"}}}, "0"]
 //! ```
 
-use relais_directory::self_service::{SelfServiceError, WipeScope};
+use relais_directory::self_service::{Confirmed, SelfServiceError, WipeScope};
 use relais_directory::{AppPassword, AuthError};
 use relais_store::{Device, Wipe};
 use serde_json::{Map, Value, json};
 
 use crate::error::{MethodError, SetError};
 use crate::ids;
-use crate::methods::set::{Outcome, object_arg};
+use crate::methods::set::{Outcome, SetRequest};
 use crate::methods::{Args, Ctx};
 
 const APP_PREFIX: &str = "P";
@@ -71,11 +71,22 @@ fn refusal(e: SelfServiceError) -> MethodError {
     }
 }
 
-/// The call's `currentPassword`, checked (once per call).
-async fn confirm(ctx: &Ctx<'_>, args: &Args) -> Result<String, MethodError> {
+/// The call's `currentPassword`, checked once for the whole call.
+async fn confirm(ctx: &Ctx<'_>, args: &Args) -> Result<Confirmed, MethodError> {
     let current = args.str("currentPassword")?.ok_or_else(|| MethodError::invalid("currentPassword is required"))?;
-    ctx.jmap.mailer.directory().confirm_password(&ctx.actor, current, ctx.remote).await.map_err(refusal)?;
-    Ok(current.to_owned())
+    ctx.jmap.mailer.directory().confirm_password(&ctx.actor, current, ctx.remote).await.map_err(refusal)
+}
+
+/// An object's failure after others of the call were done: its SetError, not a method error
+/// (which would say nothing was done, and lose an app password shown only once).
+fn object_failure(e: SelfServiceError) -> SetError {
+    match e {
+        SelfServiceError::Refused(why) => SetError::forbidden(why),
+        e => {
+            tracing::warn!(error = %e, "jmap: self-service failed");
+            SetError::new("serverFail", "the server failed; see its log")
+        }
+    }
 }
 
 pub(crate) async fn change_password(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodError> {
@@ -128,33 +139,11 @@ pub(crate) async fn app_get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, Meth
     Ok(get_answer(account.id, state, list.iter().map(app_json).collect(), wanted))
 }
 
-/// The common part of both `/set`s: account, state check, the three lists within bounds.
-struct SetArgs {
-    account: relais_store::AccountId,
-    create: Vec<(String, Map<String, Value>)>,
-    update: Vec<(String, Map<String, Value>)>,
-    destroy: Vec<String>,
-}
-
-async fn set_args(ctx: &Ctx<'_>, args: &mut Args, state: &str) -> Result<SetArgs, MethodError> {
-    let account = args.own_account(ctx).await?.id;
-    if let Some(expected) = args.str("ifInState")?
-        && expected != state
-    {
-        return Err(MethodError::StateMismatch);
-    }
-    let (create, update) = (object_arg(args, "create")?, object_arg(args, "update")?);
-    let destroy = args.strings("destroy")?.unwrap_or_default();
-    if create.len() + update.len() + destroy.len() > ctx.jmap.config.max_objects_in_set {
-        return Err(MethodError::RequestTooLarge);
-    }
-    Ok(SetArgs { account, create, update, destroy })
-}
-
 pub(crate) async fn app_set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, MethodError> {
+    let account = args.own_account(ctx).await?;
     let (_, old) = apps(ctx).await?;
-    let s = set_args(ctx, &mut args, &old).await?;
-    let current = if s.create.is_empty() { String::new() } else { confirm(ctx, &args).await? };
+    let s = SetRequest::read_in(ctx, &mut args, account, old)?;
+    let proof = if s.create.is_empty() { None } else { Some(confirm(ctx, &args).await?) };
     let dir = ctx.jmap.mailer.directory().clone();
     let mut r = Outcome::default();
     for (cid, object) in &s.create {
@@ -162,16 +151,17 @@ pub(crate) async fn app_set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, 
             (_, Some(k)) => Err(SetError::invalid(k, "only a name is given")),
             (Some(Value::String(n)), None) => {
                 let name = n.trim();
-                match dir.add_own_app_password(&ctx.actor, name, &current, ctx.remote).await {
+                let proof = proof.as_ref().ok_or(MethodError::ServerFail)?;
+                match dir.add_own_app_password(&ctx.actor, name, proof).await {
                     Ok(password) => {
-                        let listed = dir.own_app_passwords(&ctx.actor).await.map_err(refusal)?;
+                        let listed = dir.own_app_passwords(&ctx.actor).await.unwrap_or_default();
                         let found = listed.iter().find(|a| a.name == name);
                         let mut v = found.map_or(json!({ "id": id_of(APP_PREFIX, name) }), app_json);
                         v["password"] = Value::String(password);
                         Ok(v)
                     }
                     Err(SelfServiceError::Refused(why)) => Err(SetError::invalid("name", why)),
-                    Err(e) => return Err(refusal(e)),
+                    Err(e) => Err(object_failure(e)),
                 }
             }
             _ => Err(SetError::invalid("name", "a name is required")),
@@ -182,14 +172,23 @@ pub(crate) async fn app_set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, 
         r.updated(id.clone(), Err(SetError::forbidden("an app password is made or revoked, never changed")));
     }
     for id in &s.destroy {
-        let found = match name_of(APP_PREFIX, id) {
-            Some(name) => dir.revoke_own_app_password(&ctx.actor, &name).await.map_err(refusal)?,
-            None => false,
+        let revoked = match name_of(APP_PREFIX, id) {
+            Some(name) => dir.revoke_own_app_password(&ctx.actor, &name).await.map_err(object_failure),
+            None => Ok(false),
         };
-        r.destroyed(id.clone(), if found { Ok(()) } else { Err(SetError::not_found()) });
+        r.destroyed(id.clone(), found(revoked));
     }
     let (_, new) = apps(ctx).await?;
-    Ok(r.answer(s.account, &old, &new))
+    Ok(r.answer(s.account.id, &s.old_state, &new))
+}
+
+/// An update's or destroy's outcome: done, not found, or its failure.
+fn found(done: Result<bool, SetError>) -> Result<(), SetError> {
+    match done {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(SetError::not_found()),
+        Err(e) => Err(e),
+    }
 }
 
 fn info(d: &Device, key: &str) -> Value {
@@ -233,16 +232,17 @@ pub(crate) async fn device_get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, M
 }
 
 pub(crate) async fn device_set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, MethodError> {
+    let account = args.own_account(ctx).await?;
     let (_, old) = devices(ctx).await?;
-    let s = set_args(ctx, &mut args, &old).await?;
+    let s = SetRequest::read_in(ctx, &mut args, account, old)?;
     let changes = !s.update.is_empty() || !s.destroy.is_empty();
-    let current = if changes { confirm(ctx, &args).await? } else { String::new() };
+    let proof = if changes { Some(confirm(ctx, &args).await?) } else { None };
     let dir = ctx.jmap.mailer.directory().clone();
     let mut r = Outcome::default();
     for (cid, _) in &s.create {
         r.created(ctx, cid.clone(), Err(SetError::forbidden("a device registers itself when it first syncs")));
     }
-    let outcome = |found: bool| if found { Ok(()) } else { Err(SetError::not_found()) };
+    let proof = proof.as_ref();
     for (id, patch) in &s.update {
         let scope = match (patch.len(), patch.get("wipe").and_then(Value::as_str)) {
             (1, Some("device")) => WipeScope::Device,
@@ -253,21 +253,23 @@ pub(crate) async fn device_set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Valu
                 continue;
             }
         };
-        let found = match name_of(DEVICE_PREFIX, id) {
-            Some(device) => {
-                dir.wipe_own_device(&ctx.actor, &device, scope, &current, ctx.remote).await.map_err(refusal)?
+        let wiped = match (name_of(DEVICE_PREFIX, id), proof) {
+            (Some(device), Some(proof)) => {
+                dir.wipe_own_device(&ctx.actor, &device, scope, proof).await.map_err(object_failure)
             }
-            None => false,
+            _ => Ok(false),
         };
-        r.updated(id.clone(), outcome(found));
+        r.updated(id.clone(), found(wiped));
     }
     for id in &s.destroy {
-        let found = match name_of(DEVICE_PREFIX, id) {
-            Some(device) => dir.remove_own_device(&ctx.actor, &device, &current, ctx.remote).await.map_err(refusal)?,
-            None => false,
+        let removed = match (name_of(DEVICE_PREFIX, id), proof) {
+            (Some(device), Some(proof)) => {
+                dir.remove_own_device(&ctx.actor, &device, proof).await.map_err(object_failure)
+            }
+            _ => Ok(false),
         };
-        r.destroyed(id.clone(), outcome(found));
+        r.destroyed(id.clone(), found(removed));
     }
     let (_, new) = devices(ctx).await?;
-    Ok(r.answer(s.account, &old, &new))
+    Ok(r.answer(s.account.id, &s.old_state, &new))
 }

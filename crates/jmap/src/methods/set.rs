@@ -31,6 +31,11 @@ impl SetRequest {
     pub async fn read(ctx: &Ctx<'_>, args: &mut Args, own: bool) -> Result<SetRequest, MethodError> {
         let account = if own { args.own_account(ctx).await? } else { args.account(ctx).await? };
         let old_state = state(ctx, account.id).await?;
+        SetRequest::read_in(ctx, args, account, old_state)
+    }
+
+    /// `read` for a type whose state is its own (`security`'s digests), not the account's.
+    pub fn read_in(ctx: &Ctx<'_>, args: &mut Args, account: Account, old_state: String) -> Result<SetRequest, MethodError> {
         if let Some(expected) = args.str("ifInState")?
             && expected != old_state
         {

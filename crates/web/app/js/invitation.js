@@ -132,7 +132,7 @@ async function calendarPart(jmap, emailId) {
   if (!part) {
     return null;
   }
-  const url = `/jmap/download/${encodeURIComponent(jmap.accountId)}/${encodeURIComponent(part.blobId)}/invite.ics?type=text/plain`;
+  const url = jmap.downloadUrl(part.blobId, 'invite.ics', 'text/plain');
   const got = await fetch(url, { credentials: 'same-origin' });
   return got.ok ? got.text() : null;
 }

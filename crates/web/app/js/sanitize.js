@@ -68,10 +68,13 @@ export function sanitize(html, allowRemote, inline = () => null) {
   const clean = { nodes: /** @type {Node[]} */ ([]), styles: /** @type {string[]} */ ([]), remote: false,
     cids: /** @type {Set<string>} */ (new Set()) };
   for (const style of doc.querySelectorAll('style')) {
-    if (cssFetches(style.textContent ?? '')) {
-      clean.remote = true;
+    // A sheet that fetches is kept only once remote content is allowed: the frame's policy lets
+    // it load our own origin's images (inline cid: parts), so `url(/…)` would reach the server.
+    const fetches = cssFetches(style.textContent ?? '');
+    clean.remote ||= fetches;
+    if (!fetches || allowRemote) {
+      clean.styles.push(style.textContent ?? '');
     }
-    clean.styles.push(style.textContent ?? '');
     style.remove();
   }
   cleanChildren(doc.body, clean, allowRemote, inline);
