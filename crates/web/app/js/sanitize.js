@@ -68,13 +68,13 @@ export function sanitize(html, allowRemote, inline = () => null) {
   const clean = { nodes: /** @type {Node[]} */ ([]), styles: /** @type {string[]} */ ([]), remote: false,
     cids: /** @type {Set<string>} */ (new Set()) };
   for (const style of doc.querySelectorAll('style')) {
-    // A sheet that fetches is kept only once remote content is allowed: the frame's policy lets
-    // it load our own origin's images (inline cid: parts), so `url(/…)` would reach the server.
-    const fetches = cssFetches(style.textContent ?? '');
-    clean.remote ||= fetches;
-    if (!fetches || allowRemote) {
-      clean.styles.push(style.textContent ?? '');
+    // A sheet that fetches is kept: the frame's policy blocks remote fetches until they are
+    // allowed; what it can still reach is our own origin's images (inline cid: parts), by GET,
+    // which changes nothing on the server and shows the message nothing back.
+    if (cssFetches(style.textContent ?? '')) {
+      clean.remote = true;
     }
+    clean.styles.push(style.textContent ?? '');
     style.remove();
   }
   cleanChildren(doc.body, clean, allowRemote, inline);
