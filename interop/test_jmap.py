@@ -282,9 +282,9 @@ def test_identities(server):
     assert (sales.email, sales.name, sales.may_delete) == (SALES, "Sales desk", True)
     ch = c.request(IdentityChanges(since_state=before), raise_errors=True, single_response=True)
     assert ch.created == [sales.id]
-    r = c.request(custom("Identity/set", {"accountId": c.account_id, "update": {sales.id: {
-        "htmlSignature": "<p>Sales</p>"}}}, [CORE, SUBMISSION]), raise_errors=True, single_response=True)
-    assert sales.id in r.data["updated"]
+    r = c.request(IdentitySet(update={sales.id: {"htmlSignature": "<p>Sales</p>"}}), raise_errors=True,
+                  single_response=True)
+    assert sales.id in r.updated
     got = {i.id: i for i in c.request(IdentityGet(), raise_errors=True, single_response=True).data}
     assert got[sales.id].html_signature == "<p>Sales</p>" and not next(iter(got.values())).may_delete
     boxes = mailboxes(c)
@@ -307,9 +307,8 @@ def test_identities(server):
             break
         time.sleep(0.2)
     assert q[1].response.data[0].mail_from[0].email == SALES
-    gone = c.request(custom("Identity/set", {"accountId": c.account_id, "destroy": [sales.id, own.id]},
-                            [CORE, SUBMISSION]), raise_errors=True, single_response=True)
-    assert gone.data["destroyed"] == [sales.id] and gone.data["notDestroyed"][own.id]["type"] == "forbidden"
+    gone = c.request(IdentitySet(destroy=[sales.id, own.id]), raise_errors=True, single_response=True)
+    assert gone.destroyed == [sales.id] and gone.not_destroyed[own.id].type == "forbidden"
 
 
 def test_vacation(server):
