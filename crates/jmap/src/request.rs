@@ -109,6 +109,11 @@ pub fn resolve_references(arguments: &mut Map<String, Value>, made: &[Made]) -> 
     let referenced: Vec<String> = arguments.keys().filter(|k| k.starts_with('#')).cloned().collect();
     for key in referenced {
         let plain = &key[1..];
+        // `##a` would resolve into an argument `#a`, which reads as a reference again (and
+        // could replace one the request gave): no argument name begins with `#`.
+        if plain.starts_with('#') {
+            return Err(MethodError::invalid(format!("{key}: an argument name cannot begin with #")));
+        }
         if arguments.contains_key(plain) {
             return Err(MethodError::invalid(format!("both {plain} and {key} given")));
         }
@@ -227,5 +232,9 @@ mod tests {
         let mut both =
             json!({"ids":[],"#ids":{"resultOf":"t0","name":"Email/query","path":"/ids"}}).as_object().unwrap().clone();
         assert_eq!(resolve_references(&mut both, &made).unwrap_err().kind(), "invalidArguments");
+        // The fuzz target's find: `##ids` resolved into `#ids`, an argument read as a reference.
+        let mut twice =
+            json!({"##ids":{"resultOf":"t0","name":"Email/query","path":"/ids"}}).as_object().unwrap().clone();
+        assert_eq!(resolve_references(&mut twice, &made).unwrap_err().kind(), "invalidArguments");
     }
 }
