@@ -13,9 +13,8 @@
 'use strict';
 
 const { chromium } = require('playwright-core');
-const { step, check, screenshot } = require('./steps.cjs');
+const { step, check, screenshot, signedInPage } = require('./steps.cjs');
 
-const url = process.env.RELAIS_URL;
 const user = process.env.RELAIS_USER;
 const password = process.env.RELAIS_PASSWORD;
 const colleague = process.env.RELAIS_COLLEAGUE;
@@ -172,25 +171,9 @@ async function settings(page) {
   await step('vacation-off');
 }
 
-/**
- * A new browser context (in Europe/Berlin) signed in as `who`; `errors` collects the page's
- * errors and, once signed in, its console errors.
- */
-async function signIn(browser, who, secret) {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, timezoneId: 'Europe/Berlin',
-    viewport: { width: 1400, height: 1000 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(TIMEOUT);
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(url);
-  await page.getByLabel('Email address', { exact: true }).fill(who);
-  await page.getByLabel('Password', { exact: true }).fill(secret);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('tab', { name: 'Mail' }).waitFor();
-  // Signed in (the page's /web/session before it is a 401): from here, no console error either.
-  page.on('console', (m) => { if (m.type() === 'error') { errors.push(m.text()); } });
-  return { context, page, errors };
+/** A new browser context (in Europe/Berlin) signed in as `who` (steps.cjs's `signedInPage`). */
+function signIn(browser, who, secret) {
+  return signedInPage(browser, who, secret, { timeout: TIMEOUT });
 }
 
 /** Compose completes the colleague's address from the global address list (Escape, Down, Enter). */

@@ -42,25 +42,36 @@ async function signIn(page, user, password) {
 }
 
 /**
+ * A new browser context signed in as `who`: its page, and `errors` gathering the page's errors
+ * and, once signed in, its console errors.
+ */
+async function signedInPage(browser, who, secret, { timezoneId = 'Europe/Berlin', timeout = 15000 } = {}) {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, timezoneId,
+    viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(timeout);
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(process.env.RELAIS_URL);
+  await signIn(page, who, secret);
+  // Signed in (the page's /web/session before it is a 401): from here, no console error either.
+  page.on('console', (m) => { if (m.type() === 'error') { errors.push(m.text()); } });
+  return { context, page, errors };
+}
+
+/**
  * Runs `body(page, errors)` in Debian's headless Chromium signed in at RELAIS_URL as RELAIS_USER
  * (password RELAIS_PASSWORD), then fails on any page error or, once signed in, console error
  * (`body` may take out those it expects); exits 0 or 1 as the test expects.
  */
-function browse(body, { timezoneId = 'Europe/Berlin', timeout = 15000 } = {}) {
+function browse(body, options = {}) {
   const { chromium } = require('playwright-core');
   const main = async () => {
     const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
       args: ['--no-sandbox', '--disable-gpu'] });
     try {
-      const context = await browser.newContext({ ignoreHTTPSErrors: true, timezoneId,
-        viewport: { width: 1400, height: 1000 } });
-      const page = await context.newPage();
-      page.setDefaultTimeout(timeout);
-      const errors = [];
-      page.on('pageerror', (e) => errors.push(String(e)));
-      await page.goto(process.env.RELAIS_URL);
-      await signIn(page, process.env.RELAIS_USER, process.env.RELAIS_PASSWORD);
-      page.on('console', (m) => { if (m.type() === 'error') { errors.push(m.text()); } });
+      const { page, errors } =
+        await signedInPage(browser, process.env.RELAIS_USER, process.env.RELAIS_PASSWORD, options);
       await body(page, errors);
       check(errors.length === 0, `no error in the page: ${errors.join('; ')}`);
     } finally {
@@ -73,4 +84,4 @@ function browse(body, { timezoneId = 'Europe/Berlin', timeout = 15000 } = {}) {
   });
 }
 
-module.exports = { step, check, screenshot, signIn, browse };
+module.exports = { step, check, screenshot, signIn, signedInPage, browse };
