@@ -6,10 +6,44 @@
 /// The interim answer to `Expect: 100-continue` (RFC 9110 §15.2.1).
 pub const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 
-/// The head of an answer of `length` octets of body: `status`, then `headers`, then
-/// `content-length`, `connection: close` when `close`, and `date` (RFC 9110 §6.6.1, an
-/// IMF-fixdate the caller gives).
-pub fn answer_head(status: u16, headers: &[(&str, &str)], length: usize, close: bool, date: &str) -> Vec<u8> {
+/// How an answer's body is framed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Length {
+    /// This many octets follow the head.
+    Known(usize),
+    /// A stream of unknown length (an EventSource): chunked (RFC 9112 §7.1), each piece sent
+    /// as [`chunk`] writes it and the end as [`LAST_CHUNK`].
+    Chunked,
+}
+
+impl From<usize> for Length {
+    fn from(n: usize) -> Length {
+        Length::Known(n)
+    }
+}
+
+/// The end of a chunked body, with no trailer fields.
+pub const LAST_CHUNK: &[u8] = b"0\r\n\r\n";
+
+/// One piece of a chunked body (`data` not empty: an empty chunk would end the body).
+pub fn chunk(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + 12);
+    out.extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
+    out.extend_from_slice(data);
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// The head of an answer: `status`, then `headers`, then the framing (`content-length`, or
+/// `transfer-encoding: chunked`), `connection: close` when `close`, and `date` (RFC 9110
+/// §6.6.1, an IMF-fixdate the caller gives).
+pub fn answer_head(
+    status: u16,
+    headers: &[(&str, &str)],
+    length: impl Into<Length>,
+    close: bool,
+    date: &str,
+) -> Vec<u8> {
     let status = if (200..=999).contains(&status) { status } else { 500 };
     let mut out = Vec::with_capacity(128 + headers.iter().map(|(n, v)| n.len() + v.len() + 4).sum::<usize>());
     out.extend_from_slice(format!("HTTP/1.1 {status} {}\r\n", reason(status)).as_bytes());
@@ -22,7 +56,10 @@ pub fn answer_head(status: u16, headers: &[(&str, &str)], length: usize, close: 
             out.extend_from_slice(part);
         }
     }
-    out.extend_from_slice(format!("content-length: {length}\r\n").as_bytes());
+    match length.into() {
+        Length::Known(n) => out.extend_from_slice(format!("content-length: {n}\r\n").as_bytes()),
+        Length::Chunked => out.extend_from_slice(b"transfer-encoding: chunked\r\n"),
+    }
     if close {
         out.extend_from_slice(b"connection: close\r\n");
     }

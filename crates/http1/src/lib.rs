@@ -1,5 +1,6 @@
-//! HTTP/1.1 framing for the requests the server answers without hyper — ActiveSync's long polls,
-//! whose connections would otherwise keep hyper's read and write buffers (16 KiB) while parked.
+//! HTTP/1.1 framing for the requests the server answers without hyper — ActiveSync's long polls
+//! and JMAP's EventSource streams, whose connections would otherwise keep hyper's read and write
+//! buffers (16 KiB) while they wait.
 //! Pure: bytes in, decisions and bytes out; the connection loop is the binary's
 //! (`crates/relais/src/http_longpoll.rs`).
 //!
@@ -12,7 +13,7 @@
 pub mod answer;
 pub mod head;
 
-pub use answer::{CONTINUE, answer_head, reason};
+pub use answer::{CONTINUE, LAST_CHUNK, Length, answer_head, chunk, reason};
 pub use head::{Head, HeadError, Simple, parse};
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Heads as clients send them, and as attackers do.
 
-use super::answer::answer_head;
+use super::answer::{LAST_CHUNK, Length, answer_head, chunk};
 use super::head::{Framing, Head, HeadError, Simple, parse};
 
 const MAX: usize = 8192;
@@ -131,4 +131,17 @@ fn answer_heads_own_their_framing() {
     assert_eq!(out, "HTTP/1.1 449 Retry With\r\ncontent-length: 0\r\ndate: d\r\n\r\n");
     // An interim or impossible status is never sent as the final one.
     assert!(answer_head(101, &[], 0, false, "d").starts_with(b"HTTP/1.1 500 "));
+}
+
+#[test]
+fn a_stream_is_chunked() {
+    let headers = [("content-type", "text/event-stream"), ("Content-Length", "5")];
+    let out = String::from_utf8(answer_head(200, &headers, Length::Chunked, false, "d")).unwrap();
+    assert_eq!(
+        out,
+        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\ndate: d\r\n\r\n"
+    );
+    assert_eq!(chunk(b"event: ping\n\n"), b"d\r\nevent: ping\n\n\r\n");
+    assert_eq!(chunk(&[b'x'; 300])[..5], *b"12c\r\n");
+    assert_eq!(LAST_CHUNK, b"0\r\n\r\n");
 }

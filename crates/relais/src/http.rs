@@ -6,7 +6,8 @@
 //! read (the connection is closed when one was announced). Then the body is read whole, within
 //! `dav.max_request_body` and the limits of `http_body` (timeouts, spooling to disk, a memory
 //! budget), before a handler sees it; handlers return replies and never touch the connection.
-//! ActiveSync's requests mostly bypass hyper (`http_longpoll`: a parked Ping holds no buffer).
+//! ActiveSync's requests and JMAP's EventSource streams mostly bypass hyper (`http_longpoll`: a
+//! parked Ping or a waiting stream holds no buffer).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;

@@ -1,14 +1,16 @@
-//! ActiveSync's requests framed by the server itself, without hyper: a Ping parks for up to an
-//! hour, and a hyper connection holds an 8 KiB read buffer and an 8 KiB write buffer all that
-//! time — more than the rest of the parked device. Here a connection parked on a command holds
+//! ActiveSync's requests and JMAP's EventSource streams framed by the server itself, without
+//! hyper: a Ping parks for up to an hour and an EventSource lasts as long as its client, and a
+//! hyper connection holds an 8 KiB read buffer and an 8 KiB write buffer all that time — more
+//! than the rest of the waiting client. Here a connection parked on a command holds
 //! its socket, the octets a client pipelined meanwhile (none, usually), and the command's own
 //! future: the request head is parsed, what the command reads of it copied out and the head
 //! dropped, the body read and its buffer given to the command, and nothing is allocated for
 //! the answer until it is written.
 //!
 //! Every connection of the HTTP listeners starts here. A request this layer serves is
-//! `OPTIONS` or `POST` on `/Microsoft-Server-ActiveSync` in HTTP/1.1, with a Content-Length or
-//! no body, no upgrade and no expectation but `100-continue` (`relais_http1::Head::simple`);
+//! `OPTIONS` or `POST` on `/Microsoft-Server-ActiveSync`, or a `GET /jmap/eventsource` without
+//! a body (answered chunked: [`events`]), in HTTP/1.1, with a Content-Length or no body, no
+//! upgrade and no expectation but `100-continue` (`relais_http1::Head::simple`);
 //! the first request that is anything else hands the connection to hyper (`http::serve`), the
 //! octets already read replayed by [`Rewind`], for the rest of its life. A head that is
 //! malformed or ambiguous (`relais_http1::head`: the smuggling shapes) is answered 400, one
@@ -74,10 +76,13 @@ where
             }
             Ok(Ok(head)) => head,
         };
-        let Some(simple) = head.simple().filter(|_| ours(&head)) else {
+        let Some((simple, route)) = head.simple().and_then(|simple| Some((simple, Route::of(&head, simple)?))) else {
             return Some(Rewind { prefix: std::mem::take(&mut wire.pending), at: 0, inner: wire.stream });
         };
-        let keep = exchange(&mut wire, &conn, head, len, simple).await;
+        let keep = match route {
+            Route::ActiveSync => exchange(&mut wire, &conn, head, len, simple).await,
+            Route::EventSource => events(&mut wire, &conn, head, len, simple).await,
+        };
         if !keep || *conn.stopping.borrow() {
             let _ = wire.stream.shutdown().await;
             return None;
@@ -85,9 +90,24 @@ where
     }
 }
 
-/// The requests this layer serves (with a [`Simple`] head).
-fn ours(head: &Head) -> bool {
-    matches!(head.method.as_str(), "POST" | "OPTIONS") && crate::http_eas::is_path(head.path())
+/// The requests this layer serves.
+#[derive(Clone, Copy)]
+enum Route {
+    /// `OPTIONS` or `POST` on ActiveSync's path.
+    ActiveSync,
+    /// `GET /jmap/eventsource` without a body.
+    EventSource,
+}
+
+impl Route {
+    /// The route of a request with a [`Simple`] head, if this layer serves it.
+    fn of(head: &Head, simple: Simple) -> Option<Route> {
+        match (head.method.as_str(), head.path()) {
+            ("POST" | "OPTIONS", path) if crate::http_eas::is_path(path) => Some(Route::ActiveSync),
+            ("GET", "/jmap/eventsource") if simple.length == 0 => Some(Route::EventSource),
+            _ => None,
+        }
+    }
 }
 
 /// A request whose head was refused: 400 or 431, and the connection closed.
@@ -142,6 +162,93 @@ where
     let close = simple.close || *conn.stopping.borrow();
     let headers: Vec<(&str, &str)> = reply.headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
     Box::pin(wire.answer(reply.status, &headers, &reply.body, close)).await.is_ok() && !close
+}
+
+/// A JMAP EventSource (RFC 8620 §7.3; `http_jmap` has the same for a connection hyper
+/// serves): authenticated as every JMAP request (HTTP Basic or the web session, whose cookie
+/// and origin `http_web::authenticate` checks), then a chunked `text/event-stream` answer that
+/// lasts until the client goes, the login no longer stands (checked before each event), the
+/// server stops, or — `closeafter=state` — the first state is sent (then the body ends and the
+/// connection can carry another request). While it waits it holds the socket and the feed, no
+/// buffer.
+async fn events<S>(wire: &mut Wire<S>, conn: &Conn<'_>, head: Head, len: usize, simple: Simple) -> bool
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    let state = conn.state;
+    let request = hyper::Request::builder().method(hyper::Method::GET).uri(head.target.as_str()).body(());
+    let Ok(request) = request else {
+        let _ = wire.answer(400, &[], b"malformed request target", true).await;
+        return false;
+    };
+    let (mut parts, ()) = request.into_parts();
+    parts.headers = header_map(&head);
+    let query = head.query().unwrap_or_default().to_owned();
+    drop(head);
+    wire.pending.drain(..len);
+    let principal = match Box::pin(crate::http_web::authenticate(state, &parts, conn.tls, conn.peer)).await {
+        Ok(p) => p,
+        Err(reply) => return Box::pin(stranger(wire, conn, reply, simple)).await,
+    };
+    let standing = Box::pin(crate::http_web::Standing::of(state, &parts, conn.tls, &principal)).await;
+    drop(parts);
+    let mut standing = match standing {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "jmap: credentials not read");
+            let text: &[(&str, &str)] = &[("content-type", "text/plain; charset=utf-8")];
+            return Box::pin(wire.answer(500, text, b"internal error", simple.close)).await.is_ok() && !simple.close;
+        }
+    };
+    let mut source = match Box::pin(state.jmap.event_source(&principal, &query)).await {
+        Ok(source) => source,
+        Err(r) => {
+            let mut headers: Vec<(&str, &str)> = vec![("content-type", r.content_type)];
+            headers.extend(r.headers.iter().map(|(n, v)| (*n, v.as_str())));
+            return Box::pin(wire.answer(r.status, &headers, &r.body, simple.close)).await.is_ok() && !simple.close;
+        }
+    };
+    drop((principal, query));
+    let headers = [("content-type", "text/event-stream"), ("cache-control", "no-cache")];
+    let date = httpdate::fmt_http_date(SystemTime::now());
+    let head = relais_http1::answer_head(200, &headers, relais_http1::Length::Chunked, simple.close, &date);
+    if wire.send(&head).await.is_err() {
+        return false;
+    }
+    drop((head, date));
+    wire.settle();
+    let (mut stopping, max) = (conn.stopping.clone(), state.config.http.read_buffer.max(8192));
+    loop {
+        let mut octets = [0u8; 64];
+        let next = tokio::select! {
+            event = source.next() => Next::Event(event),
+            read = wire.stream.read(&mut octets), if wire.pending.len() < max => Next::Read(read),
+            () = crate::http_jmap::stopped(&mut stopping) => Next::Stopping,
+        };
+        match next {
+            // Each event only while the login stands.
+            Next::Event(Some(event)) if Box::pin(standing.holds(state)).await => {
+                if wire.send(&relais_http1::chunk(&event)).await.is_err() {
+                    return false;
+                }
+            }
+            // closeafter=state: the answer ends, the connection goes on.
+            Next::Event(None) => return wire.send(relais_http1::LAST_CHUNK).await.is_ok() && !simple.close,
+            Next::Event(Some(_)) | Next::Stopping => {
+                let _ = wire.send(relais_http1::LAST_CHUNK).await;
+                return false;
+            }
+            Next::Read(Ok(0) | Err(_)) => return false,
+            Next::Read(Ok(n)) => wire.pending.extend_from_slice(&octets[..n]),
+        }
+    }
+}
+
+/// What an EventSource waited for.
+enum Next {
+    Event(Option<Vec<u8>>),
+    Read(io::Result<usize>),
+    Stopping,
 }
 
 /// The request's header fields as the directory reads them (`dav.authenticate`) and the

@@ -1,7 +1,8 @@
-//! ActiveSync's own HTTP/1.1 layer (`http_longpoll`) on the real binary and real sockets:
-//! hostile heads refused and the connection closed, pipelined ActiveSync requests answered in
-//! order and a DAV request after them handed to hyper on the same connection, `Expect:
-//! 100-continue`, a stranger's body, a parked Ping whose client leaves, and shutdown.
+//! The server's own HTTP/1.1 layer for long polls (`http_longpoll`) on the real binary and real
+//! sockets: hostile heads refused and the connection closed, pipelined ActiveSync requests
+//! answered in order and a DAV request after them handed to hyper on the same connection,
+//! `Expect: 100-continue`, a stranger's body, a parked Ping whose client leaves, shutdown, and
+//! JMAP EventSource streams (chunked; `closeafter=state` ends the body, not the connection).
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -97,6 +98,23 @@ impl Client {
         }
         let body = self.buf.drain(..len).collect();
         Some(Answer { status, headers, body })
+    }
+
+    /// The next chunk of a chunked body as text; `None` at its last chunk.
+    async fn chunk(&mut self) -> Option<String> {
+        let line = loop {
+            if let Some(i) = self.buf.windows(2).position(|w| w == b"\r\n") {
+                break i;
+            }
+            assert!(self.fill().await, "the stream ended without its last chunk");
+        };
+        let size = usize::from_str_radix(std::str::from_utf8(&self.buf[..line]).unwrap(), 16).unwrap();
+        while self.buf.len() < line + 2 + size + 2 {
+            assert!(self.fill().await, "a chunk was cut short");
+        }
+        let whole: Vec<u8> = self.buf.drain(..line + 2 + size + 2).collect();
+        assert_eq!(&whole[line + 2 + size..], b"\r\n");
+        (size > 0).then(|| String::from_utf8(whole[line + 2..line + 2 + size].to_vec()).unwrap())
     }
 
     /// True if the server closes the connection (after any answers still unread).
@@ -345,4 +363,39 @@ async fn shutdown_finishes_the_request_in_flight_and_closes_idle_connections() {
     assert!(a.status == 200 && a.closes());
     assert!(busy.closed().await);
     assert!(stopped.await.unwrap().success());
+}
+
+/// A JMAP EventSource through the same layer: refused as any JMAP request (a stranger 401, a
+/// query without `ping` 400, the connection kept), then a chunked `text/event-stream` — the
+/// states first, a `state` event per change; with `closeafter=state` the body ends after the
+/// first change and the next request on the connection goes to hyper.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_source_streams_chunks_and_closeafter_state_ends_only_the_body() {
+    let server = server("");
+    let get = |query: &str, auth: &str| format!("GET /jmap/eventsource?{query} HTTP/1.1\r\nHost: x\r\n{auth}\r\n");
+    let mut c = Client::open(server.addr("http")).await;
+    c.send(get("types=*&closeafter=no&ping=0", "").as_bytes()).await;
+    assert_eq!(c.answer().await.unwrap().status, 401);
+    c.send(get("types=*&closeafter=no", AUTH).as_bytes()).await;
+    assert_eq!(c.answer().await.unwrap().status, 400);
+    c.send(get("types=Email&closeafter=no&ping=0", AUTH).as_bytes()).await;
+    let a = c.answer().await.unwrap();
+    assert_eq!(a.status, 200);
+    assert_eq!((a.header("transfer-encoding"), a.header("content-type")), (Some("chunked"), Some("text/event-stream")));
+    let first = c.chunk().await.unwrap();
+    assert!(first.starts_with("event: state\n") && first.contains("\"Email\""), "{first}");
+
+    let mut once = Client::open(server.addr("http")).await;
+    once.send(get("types=Email&closeafter=state&ping=0", AUTH).as_bytes()).await;
+    assert_eq!(once.answer().await.unwrap().status, 200);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    relais_testkit::deliver(server.addr("smtp"), "carol@elsewhere.test", "kim@example.test", "hi");
+    for stream in [&mut c, &mut once] {
+        let event = stream.chunk().await.unwrap();
+        assert!(event.starts_with("event: state\n") && event.contains("\"Email\""), "{event}");
+    }
+    assert_eq!(once.chunk().await, None, "closeafter=state ends the body after the first change");
+    once.send(format!("GET /jmap/session HTTP/1.1\r\nHost: x\r\n{AUTH}\r\n").as_bytes()).await;
+    let session = once.answer().await.unwrap();
+    assert_eq!(session.status, 200, "{}", String::from_utf8_lossy(&session.body));
 }
