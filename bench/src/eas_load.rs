@@ -262,7 +262,7 @@ mod ping {
         let after = rss_kib(a.pid)?;
         let (per, per_anon) = after.per(before, parked);
         println!(
-            "server RSS {:.1} → {:.1} MiB (anonymous {:.1} → {:.1}): {per:.1} KiB per parked device, \
+            "server PSS {:.1} → {:.1} MiB (anonymous {:.1} → {:.1}): {per:.1} KiB per parked device, \
              {per_anon:.1} of it anonymous",
             before.all as f64 / 1024.0,
             after.all as f64 / 1024.0,

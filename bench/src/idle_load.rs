@@ -135,7 +135,7 @@ async fn login(addr: SocketAddr, user: &str, password: &str) -> Result<Duration>
 async fn main() -> Result<()> {
     let a = args()?;
     let before = rss_kib(a.pid)?;
-    println!("server RSS before: {:.1} MiB", before as f64 / 1024.0);
+    println!("server PSS before: {:.1} MiB", before as f64 / 1024.0);
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     let mut held = Vec::with_capacity(a.count);
@@ -179,7 +179,7 @@ async fn main() -> Result<()> {
     }
     let slowest = logins.iter().max().copied().unwrap_or_default();
     println!(
-        "held {} idle connections; server RSS {:.1} MiB ({:.1} KiB per connection over the start)",
+        "held {} idle connections; server PSS {:.1} MiB ({:.1} KiB per connection over the start)",
         held.len(),
         rss as f64 / 1024.0,
         rss.saturating_sub(before) as f64 / held.len().max(1) as f64

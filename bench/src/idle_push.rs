@@ -162,7 +162,7 @@ async fn hold(a: &Args) -> Result<()> {
     let (overall, _) = after.per(before, idle);
     let (per, per_anon) = after.per(middle, a.count - half);
     println!(
-        "server RSS {:.1} → {:.1} → {:.1} MiB (anonymous {:.1} → {:.1} → {:.1}): {overall:.1} KiB per \
+        "server PSS {:.1} → {:.1} → {:.1} MiB (anonymous {:.1} → {:.1} → {:.1}): {overall:.1} KiB per \
          idle session over the start, {per:.1} KiB per session of the second half \
          (anonymous_kib_per_session={per_anon:.1})",
         before.all as f64 / 1024.0,

@@ -286,7 +286,7 @@ mod push {
         let after = rss_kib(a.pid)?;
         let (per, per_anon) = after.per(before, opened);
         println!(
-            "server RSS {:.1} → {:.1} MiB (anonymous {:.1} → {:.1}): {per:.1} KiB per connection, {per_anon:.1} of it anonymous",
+            "server PSS {:.1} → {:.1} MiB (anonymous {:.1} → {:.1}): {per:.1} KiB per connection, {per_anon:.1} of it anonymous",
             before.all as f64 / 1024.0,
             after.all as f64 / 1024.0,
             before.anon as f64 / 1024.0,
