@@ -96,6 +96,13 @@ impl DateTime {
     }
 }
 
+/// Unix time `t` as RFC 3339 in UTC, to the second (`2026-12-06T20:45:00Z`): JMAP's UTCDate,
+/// DAV:creationdate, the CLI's times.
+pub fn rfc3339_utc(t: i64) -> String {
+    let f = DateTime::from_unix(t);
+    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", f.year, f.month, f.day, f.hour, f.minute, f.second)
+}
+
 /// Unix time of a valid date and time of day in UTC.
 pub fn unix_time(year: i64, month: i64, day: i64, seconds_of_day: i64) -> i64 {
     days_from_civil(year, month, day).saturating_mul(SECONDS_PER_DAY).saturating_add(seconds_of_day)

@@ -199,7 +199,8 @@ impl Dav {
     }
 
     /// Who sends a request, from its headers alone: the listener calls this before it reads a
-    /// body, so a stranger's body is never read (HTTP Basic, RFC 7617).
+    /// body, so a stranger's body is never read (HTTP Basic, RFC 7617, or an API token as a
+    /// bearer token, RFC 6750).
     pub async fn authenticate(
         &self,
         headers: &HeaderMap,
@@ -216,11 +217,22 @@ impl Dav {
         if !relais_sasl::plaintext_allowed(tls, self.config.plaintext_auth_on_loopback, remote) {
             return Err(Reply::text(StatusCode::FORBIDDEN, "log in over HTTPS"));
         }
-        let (username, password) = relais_sasl::basic(value).ok_or_else(challenge)?;
-        let creds = Credentials { username, password, remote: Some(remote) };
-        match self.directory.authenticate(&creds).await {
+        // An API token (RFC 6750) is refused with its own challenge (§3.1), not Basic's.
+        let (login, failed) = match relais_sasl::bearer(value) {
+            Some(token) => (
+                self.directory.authenticate_bearer(token, Some(remote)).await,
+                Reply::text(StatusCode::UNAUTHORIZED, "invalid token")
+                    .header(header::WWW_AUTHENTICATE, "Bearer realm=\"Relais\", error=\"invalid_token\""),
+            ),
+            None => {
+                let (username, password) = relais_sasl::basic(value).ok_or_else(challenge)?;
+                let creds = Credentials { username, password, remote: Some(remote) };
+                (self.directory.authenticate(&creds).await, challenge())
+            }
+        };
+        match login {
             Ok(p) => Ok(p),
-            Err(AuthError::Failed) => Err(challenge()),
+            Err(AuthError::Failed) => Err(failed),
             Err(AuthError::Throttled { retry_after }) => {
                 Err(Reply::text(StatusCode::TOO_MANY_REQUESTS, "too many failed logins")
                     .header(header::RETRY_AFTER, &retry_after.as_secs().max(1).to_string()))

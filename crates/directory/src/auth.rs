@@ -22,7 +22,7 @@ use rand::Rng;
 use sha2::{Digest, Sha256};
 
 use crate::gate::{GateConfig, Gates};
-use crate::throttle::{Throttle, ThrottleConfig};
+use crate::throttle::{Attempt, Throttle, ThrottleConfig};
 use crate::{Address, AuthError, Directory, Principal, password};
 
 #[derive(Debug, Clone)]
@@ -247,6 +247,12 @@ impl Authenticator {
         }
         let key = self.cache_key(p, &hashes, password);
         Ok(Candidates { hashes, legacy, key: Some(key) })
+    }
+
+    /// Reserves a failure for a login that is not a password's (a bearer token): counted by
+    /// address and under `account`, as [`Throttle::reserve`].
+    pub(crate) fn reserve(&self, remote: Option<IpAddr>, account: &str) -> Result<Attempt<'_>, Duration> {
+        self.throttle.reserve(remote, account)
     }
 
     pub fn verifications(&self) -> u64 {

@@ -87,5 +87,6 @@ fn current_secrets(r: &mut relais_store::ReadTx<'_>, id: AccountId) -> relais_st
     let Some(p) = r.principal(id)? else { return Ok(None) };
     let mut secrets: Vec<String> = p.secret.into_iter().collect();
     secrets.extend(r.app_passwords(id)?.into_iter().map(|a| format!("app password {} of {}", a.name, a.created)));
+    secrets.extend(r.api_tokens(id)?.into_iter().map(|t| format!("API token {} of {}", t.id, t.created)));
     Ok(Some(secrets))
 }

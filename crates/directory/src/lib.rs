@@ -15,6 +15,7 @@
 
 pub mod access;
 mod address;
+pub mod api_tokens;
 mod auth;
 mod credential;
 pub mod devices;

@@ -1,14 +1,14 @@
 //! What a user manages of its own account (the web client's Settings, through JMAP's
-//! `urn:relais:jmap:security`): its password, its app passwords and its devices. Everything
+//! `urn:relais:jmap:security`): its password, its app passwords, its API tokens and its devices. Everything
 //! here acts on the actor's own account and nobody else's; each change that could lock the
 //! user out or open the account to someone else (a new password, a new app password, a
-//! device wiped or forgotten) first re-confirms the account's password — not an app
+//! device wiped or forgotten, a new API token) first re-confirms the account's password — not an app
 //! password, which a phone or a desktop client holds — through the same throttling as a login.
 //! Revoking an app password needs only the session: it can take access away, never give it.
 
 use std::net::IpAddr;
 
-use relais_store::{AccountId, AppPassword, Device, PrincipalKind};
+use relais_store::{AccountId, ApiToken, AppPassword, Device, PrincipalKind};
 
 use crate::access::Actor;
 use crate::{AuthError, Credentials, Directory, DirectoryError, password};
@@ -139,6 +139,42 @@ impl Directory {
     pub async fn revoke_own_app_password(&self, actor: &Actor, name: &str) -> Result<bool, SelfServiceError> {
         let (id, name) = (actor.principal, name.to_owned());
         match self.store.write(move |tx| tx.revoke_app_password(id, &name)).await {
+            Ok(()) => Ok(true),
+            Err(relais_store::Error::NotFound(_)) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The actor's API tokens.
+    pub async fn own_api_tokens(&self, actor: &Actor) -> Result<Vec<ApiToken>, SelfServiceError> {
+        let id = actor.principal;
+        Ok(self.store.read(move |r| r.api_tokens(id)).await?)
+    }
+
+    /// Creates an API token named `name` for the actor, expiring after `days` or never, its
+    /// password confirmed; returns the token, shown once (only its hash is kept), and its record.
+    pub async fn add_own_api_token(
+        &self,
+        actor: &Actor,
+        name: &str,
+        days: Option<u32>,
+        proof: &Confirmed,
+    ) -> Result<(String, ApiToken), SelfServiceError> {
+        Self::confirmed_for(actor, proof)?;
+        match self.add_api_token_of(actor.principal, name, days).await {
+            Err(DirectoryError::Invalid(why)) => Err(SelfServiceError::Refused(why)),
+            Err(DirectoryError::Store(relais_store::Error::AlreadyExists(_))) => {
+                Err(SelfServiceError::Refused(format!("an API token named {:?} exists already", name.trim())))
+            }
+            Err(DirectoryError::Store(relais_store::Error::Limit(why))) => Err(SelfServiceError::Refused(why)),
+            other => Ok(other?),
+        }
+    }
+
+    /// Revokes the actor's API token `id`; false when there was none.
+    pub async fn revoke_own_api_token(&self, actor: &Actor, id: &str) -> Result<bool, SelfServiceError> {
+        let (principal, id) = (actor.principal, id.to_owned());
+        match self.store.write(move |tx| tx.revoke_api_token(principal, &id)).await {
             Ok(()) => Ok(true),
             Err(relais_store::Error::NotFound(_)) => Ok(false),
             Err(e) => Err(e.into()),

@@ -159,3 +159,70 @@ on_both_backends!(devices_on, devices_wiped_and_forgotten);
 fn hex_of(s: &str) -> String {
     s.bytes().map(|b| format!("{b:02x}")).collect()
 }
+
+/// API tokens: made only with the account's password (the token shown once, then never; its
+/// expiry as asked; bounded names and days), a bearer login while it stands, the account's
+/// sessions' credentials moved by it (`CredentialWatch`), revoked without the password, and
+/// neither another account's tokens nor a token of a shape not ours taken.
+async fn api_tokens(f: Fresh) {
+    let w = world(&f).await;
+    let bearer = |t: &str| {
+        let (dir, t) = (w.dir.clone(), t.to_owned());
+        async move { dir.authenticate_bearer(&t, None).await.map(|p| p.id) }
+    };
+    let make = |current: &str, object: Value| json!({ "accountId": acc(&w.ann), "currentPassword": current, "create": { "k": object } });
+    assert_eq!(w.one(&w.ann, "ApiToken/set", make("nope", json!({ "name": "ci" }))).await["error"], "forbidden");
+    let made = w.one(&w.ann, "ApiToken/set", make("pw", json!({ "name": " ci ", "days": 30 }))).await;
+    let created = made["created"]["k"].clone();
+    let token = created["token"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("rlt_") && token.len() == 68, "{token}");
+    assert_eq!(created["name"], "ci");
+    let (made_at, expires) = (created["created"].as_str().unwrap(), created["expires"].as_str().unwrap());
+    assert!(expires > made_at, "{created}");
+    let watch = w.dir.watch_credential(&w.ann).await.unwrap();
+    assert_eq!(bearer(&token).await.unwrap(), w.ann.id);
+    // Refused: names (again, empty, too long), days (0, too many, not a number), other properties.
+    for (object, field) in [
+        (json!({ "name": "ci" }), "name"),
+        (json!({ "name": " " }), "name"),
+        (json!({ "name": "x".repeat(65) }), "name"),
+        (json!({ "name": "a", "days": 0 }), "days"),
+        (json!({ "name": "a", "days": 3651 }), "days"),
+        (json!({ "name": "a", "days": "7" }), "days"),
+        (json!({ "name": "a", "scope": "all" }), "scope"),
+    ] {
+        let r = w.one(&w.ann, "ApiToken/set", make("pw", object.clone())).await;
+        assert_eq!(r["notCreated"]["k"]["type"], "invalidProperties", "{object}: {r}");
+        assert_eq!(r["notCreated"]["k"]["properties"], json!([field]), "{object}: {r}");
+    }
+    // A token without expiry; /get shows both, never a token or its hash.
+    let forever = w.one(&w.ann, "ApiToken/set", make("pw", json!({ "name": "backup", "days": null }))).await;
+    assert!(forever["created"]["k"]["expires"].is_null(), "{forever}");
+    let got = w.one(&w.ann, "ApiToken/get", json!({ "accountId": acc(&w.ann) })).await;
+    let list = got["list"].as_array().unwrap();
+    assert_eq!(list.iter().map(|t| t["name"].as_str().unwrap()).collect::<Vec<_>>(), ["backup", "ci"]);
+    assert!(!got.to_string().contains(&token[4..]) && list.iter().all(|t| t.get("token").is_none()), "{got}");
+    assert!(list.iter().any(|t| t["lastUsed"].is_string()), "the login was recorded: {got}");
+    // Nobody else's: bob sees none of ann's and cannot revoke them.
+    let bobs = w.one(&w.bob, "ApiToken/get", json!({ "accountId": acc(&w.bob) })).await;
+    assert_eq!(bobs["list"], json!([]));
+    let theft = w.one(&w.bob, "ApiToken/set", json!({ "accountId": acc(&w.bob), "destroy": [created["id"]] })).await;
+    assert_eq!(theft["notDestroyed"][created["id"].as_str().unwrap()]["type"], "notFound", "{theft}");
+    // Shapes not ours, and a token one digit off, are refused.
+    let mut off = token.clone();
+    off.replace_range(67.., if token.ends_with('0') { "1" } else { "0" });
+    for bad in [off.as_str(), "rlt_", &token.to_uppercase(), "pw"] {
+        assert!(bearer(bad).await.is_err(), "{bad}");
+    }
+    // Revoked without the password: it logs in no more, and sessions' credentials moved.
+    let id = created["id"].clone();
+    let gone = w.one(&w.ann, "ApiToken/set", json!({ "accountId": acc(&w.ann), "destroy": [id] })).await;
+    assert_eq!(gone["destroyed"], json!([id]), "{gone}");
+    assert!(bearer(&token).await.is_err());
+    let mut watch = watch;
+    assert!(!watch.still_valid(&w.dir).await.unwrap(), "a session that held the token's account ends");
+    // The administrator's way (`relais admin api-token add`), by address.
+    let (admin_token, _) = w.dir.add_api_token("bob@example.com", "cli", Some(1)).await.unwrap();
+    assert_eq!(bearer(&admin_token).await.unwrap(), w.bob.id);
+}
+on_both_backends!(api_tokens_on, api_tokens);

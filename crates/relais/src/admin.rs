@@ -38,6 +38,9 @@ pub enum AdminCommand {
     /// Named, revocable passwords for devices and apps.
     #[command(subcommand, name = "app-password")]
     AppPassword(AppPasswordCommand),
+    /// Bearer tokens (`Authorization: Bearer`) for scripts and API clients.
+    #[command(subcommand, name = "api-token")]
+    ApiToken(ApiTokenCommand),
     /// Check credentials as a client would (throttling included).
     #[command(subcommand)]
     Auth(AuthCommand),
@@ -277,6 +280,26 @@ pub enum AppPasswordCommand {
 }
 
 #[derive(Subcommand)]
+pub enum ApiTokenCommand {
+    /// Create one; the token is printed once, on the last line.
+    Add {
+        address: String,
+        name: String,
+        /// Days until it expires (1 to 3650); without it, it lasts until revoked.
+        #[arg(long)]
+        days: Option<u32>,
+    },
+    List {
+        address: String,
+    },
+    /// Revoke one by the id `list` shows.
+    Revoke {
+        address: String,
+        id: String,
+    },
+}
+
+#[derive(Subcommand)]
 pub enum AuthCommand {
     Check {
         address: String,
@@ -305,6 +328,7 @@ pub async fn run(data: &Path, config: &Config, command: AdminCommand) -> Result<
         AdminCommand::Room(c) => resource(&dir, PrincipalKind::Room, c).await,
         AdminCommand::Equipment(c) => resource(&dir, PrincipalKind::Equipment, c).await,
         AdminCommand::AppPassword(c) => app_password(&dir, c).await,
+        AdminCommand::ApiToken(c) => api_token(&dir, c).await,
         AdminCommand::Queue(c) => crate::admin_mail::run(dir.store(), c).await,
         AdminCommand::Mail(c) => crate::admin_mail::mail(&dir, c).await,
         AdminCommand::Export(a) => crate::admin_export::export(&dir, a).await,
@@ -519,6 +543,34 @@ async fn app_password(dir: &Directory, c: AppPasswordCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+async fn api_token(dir: &Directory, c: ApiTokenCommand) -> Result<()> {
+    match c {
+        ApiTokenCommand::Add { address, name, days } => {
+            let (token, t) = dir.add_api_token(&address, &name, days).await?;
+            let until = t.expires.map_or("never expires".to_owned(), |e| format!("expires {}", civil(e)));
+            println!("API token {:?} ({}) for {address}, {until} (shown once):", t.name, t.id);
+            println!("{token}");
+        }
+        ApiTokenCommand::List { address } => {
+            for t in dir.api_tokens(&address).await? {
+                let until = t.expires.map_or("never expires".to_owned(), |e| format!("expires {}", civil(e)));
+                let used = t.last_used.map_or("never used".to_owned(), |u| format!("last used {}", civil(u)));
+                println!("{}  {:?}  created {}, {until}, {used}", t.id, t.name, civil(t.created));
+            }
+        }
+        ApiTokenCommand::Revoke { address, id } => {
+            dir.revoke_api_token(&address, &id).await?;
+            println!("revoked API token {id} of {address}");
+        }
+    }
+    Ok(())
+}
+
+/// Unix seconds as an RFC 3339 UTC time.
+fn civil(secs: i64) -> String {
+    relais_civil::rfc3339_utc(secs)
 }
 
 async fn list(dir: &Directory, kind: PrincipalKind, domain: Option<&str>) -> Result<()> {

@@ -113,6 +113,20 @@ pub fn basic(authorization: &str) -> Option<(String, String)> {
     Some((user.to_owned(), password.to_owned()))
 }
 
+/// The token of an `Authorization: Bearer …` value (RFC 6750 §2.1): the scheme in any case,
+/// then one `b64token` (letters, digits, `-._~+/`, trailing `=`). `None` for another scheme or
+/// a malformed value.
+pub fn bearer(authorization: &str) -> Option<&str> {
+    let (scheme, token) = authorization.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("Bearer") {
+        return None;
+    }
+    let token = token.trim();
+    let body = token.trim_end_matches('=');
+    let ok = !body.is_empty() && body.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b));
+    ok.then_some(token)
+}
+
 /// Whether a password may be received on this connection: over TLS, or in plain text from a
 /// loopback address when the configuration allows it (tests and local tools). DESIGN.md: every
 /// protocol asks this one function.

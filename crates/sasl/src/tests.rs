@@ -85,6 +85,24 @@ fn http_basic() {
 }
 
 #[test]
+fn http_bearer() {
+    for (value, want) in [
+        ("Bearer rlt_00ff", Some("rlt_00ff")),
+        ("bearer  abc-._~+/== ", Some("abc-._~+/==")),
+        ("Bearer", None),
+        ("Bearer ", None),
+        ("Bearer ===", None),
+        ("Bearer a b", None),
+        ("Bearer a=b", None),
+        ("Bearer é", None),
+        ("Basic YWxpY2U6cHc=", None),
+        ("", None),
+    ] {
+        assert_eq!(bearer(value), want, "{value:?}");
+    }
+}
+
+#[test]
 fn when_a_password_may_cross() {
     let ip = |s: &str| s.parse::<IpAddr>().unwrap();
     for (tls, loopback_ok, peer, want) in [

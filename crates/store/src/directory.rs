@@ -227,7 +227,7 @@ impl ReadTx<'_> {
 impl WriteTx<'_> {
     /// Serialises directory writes (PostgreSQL row lock on the directory's account), so two
     /// writers cannot both pass a uniqueness check; taken before any other account.
-    fn lock_directory(&mut self) -> Result<()> {
+    pub(crate) fn lock_directory(&mut self) -> Result<()> {
         self.modseq(AccountId::DIRECTORY).map(|_| ())
     }
 
@@ -337,6 +337,7 @@ impl WriteTx<'_> {
             "DELETE FROM aliases WHERE principal_id = $1",
             "DELETE FROM group_members WHERE group_id = $1 OR member_id = $1",
             "DELETE FROM app_passwords WHERE principal_id = $1",
+            "DELETE FROM api_tokens WHERE principal_id = $1",
             "DELETE FROM web_sessions WHERE account_id = $1",
             "DELETE FROM delegates WHERE principal_id = $1 OR delegate_id = $1",
             "UPDATE domains SET catchall_id = NULL WHERE catchall_id = $1",

@@ -15,6 +15,7 @@
 //!   and concurrent writes share one commit (group commit, `writer.rs`);
 //! - database work runs only on blocking threads, never on the async executor's.
 
+mod api_tokens;
 mod blob;
 mod devices;
 mod directory;
@@ -50,6 +51,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use api_tokens::{ApiToken, api_token_id};
 pub use blob::BlobStore;
 pub use devices::{Device, SyncState, Wipe};
 pub use directory::{AppPassword, Domain, NewPrincipal, Principal, PrincipalKind, Role};

@@ -49,6 +49,7 @@ pub const TABLES: &[&str] = &[
     "device_sync",
     "device_policies",
     "identities",
+    "api_tokens",
 ];
 
 /// Tables deliberately not in a snapshot (see the module's documentation).

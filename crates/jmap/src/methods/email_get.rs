@@ -166,8 +166,7 @@ pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodEr
 
 /// RFC 8620 §1.4 UTCDate.
 pub(crate) fn utc_date(unix: i64) -> String {
-    let t = relais_civil::DateTime::from_unix(unix);
-    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", t.year, t.month, t.day, t.hour, t.minute, t.second)
+    relais_civil::rfc3339_utc(unix)
 }
 
 /// RFC 8621 §4.1.2.3 EmailAddress list.

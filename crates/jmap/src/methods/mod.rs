@@ -114,12 +114,14 @@ enum Method {
     PasswordChange,
     AppPasswordGet,
     AppPasswordSet,
+    ApiTokenGet,
+    ApiTokenSet,
     DeviceGet,
     DeviceSet,
 }
 
 /// The dispatch table: name, method, the capability `using` must name.
-const TABLE: [(&str, Method, &str); 60] = [
+const TABLE: [(&str, Method, &str); 62] = [
     ("Core/echo", Method::CoreEcho, CORE),
     ("Blob/copy", Method::BlobCopy, CORE),
     ("Mailbox/get", Method::MailboxGet, MAIL),
@@ -178,6 +180,8 @@ const TABLE: [(&str, Method, &str); 60] = [
     ("Password/change", Method::PasswordChange, SECURITY),
     ("AppPassword/get", Method::AppPasswordGet, SECURITY),
     ("AppPassword/set", Method::AppPasswordSet, SECURITY),
+    ("ApiToken/get", Method::ApiTokenGet, SECURITY),
+    ("ApiToken/set", Method::ApiTokenSet, SECURITY),
     ("Device/get", Method::DeviceGet, SECURITY),
     ("Device/set", Method::DeviceSet, SECURITY),
 ];
@@ -331,6 +335,8 @@ async fn dispatch(
         Method::PasswordChange => Box::pin(security::change_password(ctx, args)).await,
         Method::AppPasswordGet => Box::pin(security::app_get(ctx, args)).await,
         Method::AppPasswordSet => Box::pin(security::app_set(ctx, args)).await,
+        Method::ApiTokenGet => Box::pin(security::token_get(ctx, args)).await,
+        Method::ApiTokenSet => Box::pin(security::token_set(ctx, args)).await,
         Method::DeviceGet => Box::pin(security::device_get(ctx, args)).await,
         Method::DeviceSet => Box::pin(security::device_set(ctx, args)).await,
     }

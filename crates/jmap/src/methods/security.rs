@@ -7,12 +7,15 @@
 //! - `AppPassword/get` (`id`, `name`, `created`, `lastUsed`; never a hash) and `AppPassword/set`
 //!   (create `{name}` → the object with its `password`, shown this once; destroy revokes; no
 //!   update).
+//! - `ApiToken/get` (`id`, `name`, `created`, `expires`, `lastUsed`) and `ApiToken/set` (create
+//!   `{name, days?}` → the object with its `token`, shown this once — a bearer token for
+//!   `Authorization: Bearer`; destroy revokes; no update).
 //! - `Device/get` (ActiveSync devices: `id`, `deviceId`, `deviceType`, `model`, `friendlyName`,
 //!   `os`, `userAgent`, `firstSeen`, `lastSeen`, `provisioned`, `wipe`: none, requested,
 //!   accountRequested, wiped, accountWiped) and `Device/set` (update `{wipe: "device" |
 //!   "account"}`; destroy forgets the device).
 //!
-//! Creating an app password, wiping and forgetting a device take the account's password in
+//! Creating an app password or an API token, wiping and forgetting a device take the account's password in
 //! the call's `currentPassword` (not an app password: a client holding one cannot make more
 //! or free a wiped phone), checked once per call and counted as a login from the client's
 //! address; a wrong one fails the whole call (`forbidden`). The states are digests of the
@@ -25,6 +28,7 @@
 
 use relais_directory::self_service::{Confirmed, SelfServiceError, WipeScope};
 use relais_directory::{AppPassword, AuthError};
+use relais_store::ApiToken;
 use relais_store::{Device, Wipe};
 use serde_json::{Map, Value, json};
 
@@ -179,6 +183,87 @@ pub(crate) async fn app_set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, 
         r.destroyed(id.clone(), found(revoked));
     }
     let (_, new) = apps(ctx).await?;
+    Ok(r.answer(s.account.id, &s.old_state, &new))
+}
+
+fn token_json(t: &ApiToken) -> Value {
+    json!({
+        "id": t.id,
+        "name": t.name,
+        "created": crate::methods::email_get::utc_date(t.created),
+        "expires": t.expires.map(crate::methods::email_get::utc_date),
+        "lastUsed": t.last_used.map(crate::methods::email_get::utc_date),
+    })
+}
+
+async fn tokens(ctx: &Ctx<'_>) -> Result<(Vec<ApiToken>, String), MethodError> {
+    let list = ctx.jmap.mailer.directory().own_api_tokens(&ctx.actor).await.map_err(refusal)?;
+    let state = digest(list.iter().map(|t| format!("{}:{}", t.id, t.created)));
+    Ok((list, state))
+}
+
+pub(crate) async fn token_get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodError> {
+    let account = args.own_account(ctx).await?;
+    let wanted = args.get_ids(ctx)?;
+    let (list, state) = tokens(ctx).await?;
+    Ok(get_answer(account.id, state, list.iter().map(token_json).collect(), wanted))
+}
+
+/// An `ApiToken/set` create's `name` and `days` (a whole number, or absent or null: no expiry).
+fn token_args(object: &Map<String, Value>) -> Result<(&str, Option<u32>), SetError> {
+    if let Some(k) = object.keys().find(|k| !matches!(k.as_str(), "name" | "days")) {
+        return Err(SetError::invalid(k, "only a name and days are given"));
+    }
+    let Some(Value::String(name)) = object.get("name") else {
+        return Err(SetError::invalid("name", "a name is required"));
+    };
+    let days = match object.get("days") {
+        None | Some(Value::Null) => None,
+        Some(d) => Some(
+            d.as_u64()
+                .and_then(|d| u32::try_from(d).ok())
+                .filter(|d| (1..=relais_directory::api_tokens::MAX_DAYS).contains(d))
+                .ok_or_else(|| {
+                    SetError::invalid("days", format!("1 to {} days", relais_directory::api_tokens::MAX_DAYS))
+                })?,
+        ),
+    };
+    Ok((name.trim(), days))
+}
+
+pub(crate) async fn token_set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, MethodError> {
+    let account = args.own_account(ctx).await?;
+    let (_, old) = tokens(ctx).await?;
+    let s = SetRequest::read_in(ctx, &mut args, account, old)?;
+    let proof = if s.create.is_empty() { None } else { Some(confirm(ctx, &args).await?) };
+    let dir = ctx.jmap.mailer.directory().clone();
+    let mut r = Outcome::default();
+    for (cid, object) in &s.create {
+        let made = match token_args(object) {
+            Err(e) => Err(e),
+            Ok((name, days)) => {
+                let proof = proof.as_ref().ok_or(MethodError::ServerFail)?;
+                match dir.add_own_api_token(&ctx.actor, name, days, proof).await {
+                    Ok((token, record)) => {
+                        let mut v = token_json(&record);
+                        v["token"] = Value::String(token);
+                        Ok(v)
+                    }
+                    Err(SelfServiceError::Refused(why)) => Err(SetError::invalid("name", why)),
+                    Err(e) => Err(object_failure(e)),
+                }
+            }
+        };
+        r.created(ctx, cid.clone(), made);
+    }
+    for (id, _) in &s.update {
+        r.updated(id.clone(), Err(SetError::forbidden("an API token is made or revoked, never changed")));
+    }
+    for id in &s.destroy {
+        let revoked = dir.revoke_own_api_token(&ctx.actor, id).await.map_err(object_failure);
+        r.destroyed(id.clone(), found(revoked));
+    }
+    let (_, new) = tokens(ctx).await?;
     Ok(r.answer(s.account.id, &s.old_state, &new))
 }
 

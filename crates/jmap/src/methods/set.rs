@@ -35,7 +35,12 @@ impl SetRequest {
     }
 
     /// `read` for a type whose state is its own (`security`'s digests), not the account's.
-    pub fn read_in(ctx: &Ctx<'_>, args: &mut Args, account: Account, old_state: String) -> Result<SetRequest, MethodError> {
+    pub fn read_in(
+        ctx: &Ctx<'_>,
+        args: &mut Args,
+        account: Account,
+        old_state: String,
+    ) -> Result<SetRequest, MethodError> {
         if let Some(expected) = args.str("ifInState")?
             && expected != old_state
         {
