@@ -184,9 +184,44 @@ pub(crate) async fn set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, Meth
     out.response(ctx, &set).await
 }
 
+/// What an update of a calendar (or a task list) does to its stored properties: those the
+/// patch names take their values from `p` (its `edits`); `None` when it names none.
+pub(crate) fn props_edit(
+    patch: &Map<String, Value>,
+    p: CollectionProps,
+) -> Option<impl FnOnce(&mut CollectionProps) + Send + 'static> {
+    const STORED: [&str; 6] = ["name", "description", "color", "sortOrder", "isVisible", "timeZone"];
+    if !STORED.iter().any(|k| patch.contains_key(*k)) {
+        return None;
+    }
+    let given = |k: &str| patch.contains_key(k);
+    let (set_description, set_color, set_order) = (given("description"), given("color"), given("sortOrder"));
+    let (set_visible, set_zone) = (given("isVisible"), given("timeZone"));
+    Some(move |props: &mut CollectionProps| {
+        if p.display_name.is_some() {
+            props.display_name = p.display_name;
+        }
+        if set_description {
+            props.description = p.description;
+        }
+        if set_color {
+            props.color = p.color;
+        }
+        if set_order {
+            props.order = p.order;
+        }
+        if set_visible {
+            props.hidden = p.hidden;
+        }
+        if set_zone {
+            props.timezone = p.timezone;
+        }
+    })
+}
+
 /// The properties a client may give, with their values checked (§4: id, isDefault and
 /// myRights are the server's; what Relais does not keep may be given only as it shows it).
-fn edits(props: &Map<String, Value>, creating: bool) -> Result<CollectionProps, SetError> {
+pub(crate) fn edits(props: &Map<String, Value>, creating: bool) -> Result<CollectionProps, SetError> {
     for (k, v) in props {
         match (k.as_str(), v) {
             ("name" | "description" | "color" | "sortOrder" | "isSubscribed" | "isVisible", _)
@@ -277,32 +312,8 @@ async fn update_one(ctx: &Ctx<'_>, all: &[Calendar], id: &str, patch: &Map<Strin
     let sharing = share_with::requested(ctx, Kind::Calendar, c.collection.account, patch).await?;
     share_with::check_may_share(&sharing, c.rights)?;
     let gw = &ctx.jmap.groupware;
-    if ["name", "description", "color", "sortOrder", "isVisible", "timeZone"].iter().any(|k| patch.contains_key(*k)) {
-        let given = |k: &str| patch.contains_key(k);
-        let (set_description, set_color, set_order, set_visible) =
-            (given("description"), given("color"), given("sortOrder"), given("isVisible"));
-        let set_zone = given("timeZone");
-        gw.edit_calendar(&ctx.actor, c.collection.id, move |props| {
-            if p.display_name.is_some() {
-                props.display_name = p.display_name;
-            }
-            if set_description {
-                props.description = p.description;
-            }
-            if set_color {
-                props.color = p.color;
-            }
-            if set_order {
-                props.order = p.order;
-            }
-            if set_visible {
-                props.hidden = p.hidden;
-            }
-            if set_zone {
-                props.timezone = p.timezone;
-            }
-        })
-        .await?;
+    if let Some(edit) = props_edit(patch, p) {
+        gw.edit_calendar(&ctx.actor, c.collection.id, edit).await?;
     }
     if let Some(Value::Bool(on)) = patch.get("isSubscribed") {
         gw.subscribe_calendar(&ctx.actor, c.collection.id, *on).await?;
