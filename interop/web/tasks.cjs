@@ -60,7 +60,8 @@ browse(async (page) => {
   check(JSON.stringify(await titles(page)) === JSON.stringify(['Overdue report', 'Pay the invoice', 'Plan the summer']),
     `sorted by due: ${await titles(page)}`);
   check(await entry(page, 'Overdue report').evaluate((el) => el.classList.contains('overdue')), 'overdue marked');
-  check((await entry(page, 'Overdue report').locator('.task-due').textContent()).startsWith('Overdue'), 'overdue said in words');
+  const overdue = await entry(page, 'Overdue report').locator('.task-due').textContent();
+  check(overdue.startsWith('Overdue') && overdue.includes('10:00'), `overdue said in words, in Berlin time: ${overdue}`);
   check(!(await entry(page, 'Pay the invoice').evaluate((el) => el.classList.contains('overdue'))), 'a future task is not');
   await screenshot(page, 'tasks');
   await step('task-pushed');

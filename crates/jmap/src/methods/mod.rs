@@ -3,7 +3,8 @@
 //! `contact_filter`, `contact_set`; calendars: `calendar`, `calendar_event` with
 //! `event_filter`, `calendar_event_set`, `participant_identity`; tasks: `task_list`, `task`
 //! with `task_filter`, `task_set`; sharing: `principal`, and
-//! `share_with` for the types that have `shareWith`; Relais's own `security`: password, app
+//! `share_with` for the types that have `shareWith`, `collections` for what calendars' and task
+//! lists' methods share; Relais's own `security`: password, app
 //! passwords, devices). Calls run in order; each one's `#` arguments are
 //! resolved against the responses before it; an error answers that call only.
 
@@ -15,6 +16,7 @@ mod calendar;
 mod calendar_event;
 mod calendar_event_set;
 mod changes;
+mod collections;
 mod contact_card;
 mod contact_filter;
 mod contact_set;

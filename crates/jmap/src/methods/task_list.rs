@@ -19,11 +19,10 @@ use serde_json::{Map, Value, json};
 use crate::account::Account;
 use crate::error::{MethodError, SetError};
 use crate::ids;
-use crate::methods::args::wanted;
 use crate::methods::calendar::{edits as calendar_edits, props_edit};
-use crate::methods::changes::{changes as log_changes, state};
+use crate::methods::collections::{self, Shelf};
 use crate::methods::set::{Outcome, SetRequest};
-use crate::methods::share_with::{self, Kind, SHARE_WITH};
+use crate::methods::share_with::{self, Kind};
 use crate::methods::{Args, Ctx};
 
 const PROPERTIES: [&str; 13] = [
@@ -77,34 +76,24 @@ pub(crate) async fn task_lists(ctx: &Ctx<'_>, account: &Account) -> Result<Vec<T
     Ok(ctx.jmap.groupware.task_lists(&ctx.actor, account.id).await?)
 }
 
+/// TaskList as `collections` shows it.
+const SHELF: Shelf = Shelf {
+    kind: Kind::Calendar,
+    data_type: DataType::TaskList,
+    properties: &PROPERTIES,
+    id: ids::task_list,
+    parse: ids::parse_task_list,
+    json: task_list_json,
+};
+
 pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodError> {
     let account = tasks_account(ctx, &args).await?;
-    let ids = args.get_ids(ctx)?;
-    let properties = args.properties(&PROPERTIES)?;
-    let state = state(ctx, account.id).await?;
     let all = task_lists(ctx, &account).await?;
-    let mut not_found = Vec::new();
-    let mut chosen: Vec<&TaskList> = Vec::new();
-    match ids {
-        None => chosen.extend(all.iter()),
-        Some(ids) => {
-            for id in ids {
-                match ids::parse_task_list(&id).and_then(|i| all.iter().find(|c| c.collection.id == i)) {
-                    Some(c) => chosen.push(c),
-                    None => not_found.push(Value::String(id)),
-                }
-            }
-        }
-    }
-    let wanted_sharing = wanted(&properties, &PROPERTIES, SHARE_WITH);
-    let ids = chosen.iter().map(|c| c.collection.id).collect();
-    let shared = share_with::of_collections(ctx, Kind::Calendar, ids, wanted_sharing).await?;
-    let list: Vec<Value> = chosen.iter().zip(shared).map(|(c, s)| task_list_json(c, s, &properties)).collect();
-    Ok(json!({ "accountId": ids::account(account.id), "state": state, "list": list, "notFound": not_found }))
+    collections::get(ctx, &args, (&account, &SHELF), all).await
 }
 
-fn task_list_json(c: &TaskList, share_with: Value, properties: &Option<Vec<String>>) -> Value {
-    let all = [
+fn task_list_json(c: &TaskList, share_with: Value) -> Vec<(&'static str, Value)> {
+    vec![
         ("id", json!(ids::task_list(c.collection.id))),
         ("role", if c.is_default() { json!("inbox") } else { Value::Null }),
         ("name", json!(c.name())),
@@ -119,26 +108,14 @@ fn task_list_json(c: &TaskList, share_with: Value, properties: &Option<Vec<Strin
         ("shareWith", share_with),
         // §2: CalendarRights, mapped onto the access service's rights as a calendar's are.
         ("myRights", share_with::rights_json(Kind::Calendar, c.rights)),
-    ];
-    let mut out = Map::new();
-    for (name, v) in all {
-        if name == "id" || wanted(properties, &PROPERTIES, name) {
-            out.insert(name.into(), v);
-        }
-    }
-    Value::Object(out)
+    ]
 }
 
 pub(crate) async fn changes(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodError> {
     let account = tasks_account(ctx, &args).await?;
     // A task-list collection of journals only is one JMAP does not show.
-    let visible = Some(task_lists(ctx, &account).await?.iter().map(|c| c.collection.id.0).collect());
-    let id_of = |i| ids::task_list(CollectionId(i));
-    let mut v = log_changes(ctx, &args, &account, DataType::TaskList, id_of, visible).await?;
-    if let Some(map) = v.as_object_mut() {
-        map.insert("updatedProperties".into(), Value::Null);
-    }
-    Ok(v)
+    let visible = task_lists(ctx, &account).await?;
+    collections::changes(ctx, &args, (&account, &SHELF), &visible).await
 }
 
 pub(crate) async fn set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, MethodError> {
@@ -150,7 +127,7 @@ pub(crate) async fn set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, Meth
     let mut out = Outcome::default();
     for (cid, props) in std::mem::take(&mut set.create) {
         let made = match create_one(ctx, &set.account, &props).await {
-            Ok(id) => made(ctx, &set.account, id, &props).await,
+            Ok(id) => collections::made(ctx, &SHELF, task_lists(ctx, &set.account).await, (id, &props)).await,
             Err(e) => Err(e),
         };
         out.created(ctx, cid, made);
@@ -201,28 +178,8 @@ async fn create_one(ctx: &Ctx<'_>, account: &Account, props: &Map<String, Value>
     Ok(c.id)
 }
 
-/// What a create answers (RFC 8620 §5.3): the id and every property the client left to the
-/// server.
-async fn made(
-    ctx: &Ctx<'_>,
-    account: &Account,
-    id: CollectionId,
-    given: &Map<String, Value>,
-) -> Result<Value, SetError> {
-    let fail = |_| SetError::new("serverFail", "see the server log");
-    let all = task_lists(ctx, account).await.map_err(fail)?;
-    let c = all.iter().find(|c| c.collection.id == id).ok_or_else(SetError::not_found)?;
-    let shared = share_with::of_collections(ctx, Kind::Calendar, vec![id], true).await.map_err(fail)?;
-    let mut v = task_list_json(c, shared.into_iter().next().unwrap_or(Value::Null), &None);
-    if let Some(m) = v.as_object_mut() {
-        m.retain(|k, _| !given.contains_key(k));
-    }
-    Ok(v)
-}
-
 pub(crate) fn find<'c>(ctx: &Ctx<'_>, all: &'c [TaskList], id: &str) -> Result<&'c TaskList, SetError> {
-    let c = ctx.id(id).and_then(ids::parse_task_list).ok_or_else(SetError::not_found)?;
-    all.iter().find(|x| x.collection.id == c).ok_or_else(SetError::not_found)
+    collections::find(ctx, &SHELF, all, id)
 }
 
 async fn update_one(ctx: &Ctx<'_>, all: &[TaskList], id: &str, patch: &Map<String, Value>) -> Result<(), SetError> {

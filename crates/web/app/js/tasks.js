@@ -103,7 +103,8 @@ export function taskProperties(form, zone) {
 }
 
 /**
- * How a due moment reads: the day (and time when it has one) in the user's locale.
+ * How a due moment reads: the day (and the time, in the browser's zone, when it has one) in
+ * the user's locale; a day without a time is that day wherever the user is.
  * @param {Task} task
  * @param {string} [locale]
  */
@@ -113,8 +114,8 @@ export function dueLabel(task, locale) {
     return '';
   }
   const [y, m, d] = date.split('-').map(Number);
-  const [hh, mm] = (time || '00:00').split(':').map(Number);
-  const at = new Date(y, m - 1, d, hh, mm);
+  const instant = time && task.utcDue ? Date.parse(task.utcDue) : NaN;
+  const at = Number.isFinite(instant) ? new Date(instant) : new Date(y, m - 1, d);
   const day = at.toLocaleDateString(locale, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' });
   return time ? `${day} ${at.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' })}` : day;
 }
