@@ -1,9 +1,11 @@
-//! An event as JSCalendar (RFC 8984) and back, for JMAP Calendars (draft-ietf-jmap-calendars
-//! §5) and any other client of whole JSON events: calcard's conversion (draft-ietf-calext-
-//! jscalendar-icalendar), which keeps what has no JSCalendar property in `iCalendar` and the
-//! overridden occurrences in `recurrenceOverrides`, so an event read and written back keeps
-//! what its writer stored. The stored form stays the iCalendar object, checked as any object
-//! written over CalDAV is (one UID, no METHOD, recurrence within the limits).
+//! An event or a task as JSCalendar (RFC 8984) and back, for JMAP Calendars
+//! (draft-ietf-jmap-calendars §5), JMAP for Task Lists (draft-ietf-jmap-tasks §3) and any
+//! other client of whole JSON objects: calcard's conversion (draft-ietf-calext-jscalendar-
+//! icalendar: VEVENT ↔ Event, VTODO ↔ Task), which keeps what has no JSCalendar property in
+//! `iCalendar` and the overridden occurrences in `recurrenceOverrides`, so an object read and
+//! written back keeps what its writer stored. The stored form stays the iCalendar object,
+//! checked as any object written over CalDAV is (one UID, no METHOD, recurrence within the
+//! limits).
 
 use calcard::icalendar::ICalendar;
 use std::str::FromStr;
@@ -13,6 +15,7 @@ use calcard::jscalendar::{JSCalendar, JSCalendarProperty};
 use serde_json::{Map, Value, json};
 
 use crate::event::EventFields;
+use crate::task::TaskFields;
 use crate::{CalendarObject, ComponentKind, Invalid};
 
 /// Properties of a JMAP CalendarEvent that are the server's or the request's, not the event's
@@ -20,6 +23,10 @@ use crate::{CalendarObject, ComponentKind, Invalid};
 /// iTIP `method` is never stored, RFC 4791 §4.1).
 pub const SERVER_SET: [&str; 8] =
     ["id", "calendarIds", "isDraft", "isOrigin", "utcStart", "utcEnd", "method", "blobId"];
+
+/// Properties of a JMAP Task that are the server's or the request's, not the task's
+/// (draft-ietf-jmap-tasks §3: id, taskListId, isDraft, utcStart, utcDue).
+pub const TASK_SERVER_SET: [&str; 7] = ["id", "taskListId", "isDraft", "utcStart", "utcDue", "method", "blobId"];
 
 /// The PRODID of the iCalendar objects written from JSCalendar (RFC 5545 §3.7.3).
 pub const PRODID: &str = "-//Relais//JMAP Calendars//EN";
@@ -43,6 +50,11 @@ const SHAPES: &[(&str, Shape)] = &[
     ("descriptionContentType", Shape::String),
     ("start", Shape::String),
     ("duration", Shape::String),
+    ("due", Shape::String),
+    ("estimatedDuration", Shape::String),
+    ("progress", Shape::String),
+    ("progressUpdated", Shape::String),
+    ("percentComplete", Shape::Number),
     ("timeZone", Shape::String),
     ("status", Shape::String),
     ("freeBusyStatus", Shape::String),
@@ -127,20 +139,44 @@ pub fn from_jscalendar(object: &Map<String, Value>) -> Result<(String, CalendarO
     for k in SERVER_SET {
         object.remove(k);
     }
+    if !object.get("start").is_some_and(Value::is_string) {
+        return Err(Invalid::object("start is required"));
+    }
+    convert(object, ComponentKind::Event)
+}
+
+/// A JSCalendar Task object (RFC 8984 §5.2) as the iCalendar VTODO to store, checked as
+/// `from_jscalendar` checks an event; a task needs no start nor due.
+pub fn from_jstask(object: &Map<String, Value>) -> Result<(String, CalendarObject), Invalid> {
+    let mut object = object.clone();
+    for k in TASK_SERVER_SET {
+        object.remove(k);
+    }
+    convert(object, ComponentKind::Todo)
+}
+
+/// The JSCalendar type of a component kind converted here.
+fn type_name(kind: ComponentKind) -> &'static str {
+    if kind == ComponentKind::Todo { "Task" } else { "Event" }
+}
+
+/// The object, without the JMAP properties, as iCalendar text holding one `kind`.
+fn convert(mut object: Map<String, Value>, kind: ComponentKind) -> Result<(String, CalendarObject), Invalid> {
     if let Some(k) = unknown_property(&object) {
         return Err(Invalid::object(format!("unknown property {k}")));
     }
     if let Some(k) = mistyped_property(&object) {
         return Err(Invalid::object(format!("{k} has the wrong type")));
     }
-    if object.get("@type").and_then(Value::as_str) != Some("Event") {
-        return Err(Invalid::object("@type must be Event"));
+    let wanted = type_name(kind);
+    if object.get("@type").and_then(Value::as_str) != Some(wanted) {
+        return Err(Invalid::object(format!("@type must be {wanted}")));
     }
     if !object.get("uid").is_some_and(|u| u.as_str().is_some_and(|s| !s.is_empty() && s.len() <= 1024)) {
         return Err(Invalid::object("uid is required"));
     }
-    if !object.get("start").is_some_and(Value::is_string) {
-        return Err(Invalid::object("start is required"));
+    if let Some(k) = malformed_time(&object) {
+        return Err(Invalid::object(format!("{k} is not a date-time or duration of RFC 8984 §1.4")));
     }
     if let Some(why) = malformed_participant(&object) {
         return Err(Invalid::object(why));
@@ -151,18 +187,38 @@ pub fn from_jscalendar(object: &Map<String, Value>) -> Result<(String, CalendarO
     let group = json!({ "@type": "Group", "prodId": PRODID, "entries": [Value::Object(object)] });
     let text = group.to_string();
     if text.len() > MAX_EVENT_JSON {
-        return Err(Invalid::data("the event is too large"));
+        return Err(Invalid::data(format!("the {} is too large", wanted.to_lowercase())));
     }
     let out = std::panic::catch_unwind(|| icalendar_of(&text)).unwrap_or_else(|_| {
         // calcard checks its own invariants with debug assertions, which odd input can trip.
-        Err(Invalid::data("the event cannot be written as iCalendar"))
+        Err(Invalid::data("the object cannot be written as iCalendar"))
     })?;
     let out = with_zones(out);
     let parsed = CalendarObject::parse(&out)?;
-    if parsed.kind != ComponentKind::Event {
-        return Err(Invalid::object("@type must be Event"));
+    if parsed.kind != kind {
+        return Err(Invalid::object(format!("@type must be {wanted}")));
     }
     Ok((out, parsed))
+}
+
+/// The first of the object's date-times (RFC 8984 §1.4.4 LocalDateTime: start, due;
+/// §1.4.3 UTCDateTime: progressUpdated, created, updated) or durations (§1.4.6: duration,
+/// estimatedDuration) that is not one: calcard would drop it without a word, and a task's
+/// due date lost is worse than refused.
+pub fn malformed_time(object: &Map<String, Value>) -> Option<&'static str> {
+    const LOCAL: [&str; 2] = ["start", "due"];
+    const UTC: [&str; 3] = ["progressUpdated", "created", "updated"];
+    const DURATIONS: [&str; 2] = ["duration", "estimatedDuration"];
+    let text = |k: &str| object.get(k).and_then(Value::as_str);
+    if let Some(k) = LOCAL.into_iter().find(|k| text(k).is_some_and(|v| local_date_time(v).is_none())) {
+        return Some(k);
+    }
+    let utc =
+        |v: &str| v.strip_suffix('Z').is_some_and(|l| local_date_time(l.split('.').next().unwrap_or(l)).is_some());
+    if let Some(k) = UTC.into_iter().find(|k| text(k).is_some_and(|v| !utc(v))) {
+        return Some(k);
+    }
+    DURATIONS.into_iter().find(|k| text(k).is_some_and(|v| crate::event::duration(v).is_none_or(|d| d < 0)))
 }
 
 /// Why a participant cannot be written (RFC 8984 §4.4.6), if one cannot: each is a
@@ -200,7 +256,10 @@ fn with_zones(text: String) -> String {
         }
     }
     let defined = |z: &str| unfolded.lines().any(|l| l.strip_prefix("TZID:") == Some(z));
-    let start = EventFields::from_ical(&text).map_or_else(relais_store::now, |f| f.start);
+    let start = EventFields::from_ical(&text)
+        .map(|f| f.start)
+        .or_else(|| TaskFields::from_ical(&text).and_then(|t| t.start.or(t.due)).map(|d| d.utc))
+        .unwrap_or_else(relais_store::now);
     let year = relais_civil::DateTime::from_unix(start).year;
     let mut zones = String::new();
     for z in named.iter().filter(|z| !defined(z)) {
@@ -211,7 +270,7 @@ fn with_zones(text: String) -> String {
             }
         }
     }
-    match text.find("BEGIN:VEVENT") {
+    match text.find("BEGIN:VEVENT").or_else(|| text.find("BEGIN:VTODO")) {
         Some(at) if !zones.is_empty() => format!("{}{zones}{}", &text[..at], &text[at..]),
         _ => text,
     }
@@ -220,20 +279,28 @@ fn with_zones(text: String) -> String {
 /// The UTC instant (Unix seconds) of a recurrence id — a LocalDateTime key of
 /// `recurrenceOverrides` (RFC 8984 §4.3.5) — in the event's `timeZone` (floating: as UTC).
 pub fn recurrence_id_utc(event: &Map<String, Value>, recurrence_id: &str) -> Option<i64> {
-    let b = recurrence_id.as_bytes();
+    let local = local_date_time(recurrence_id)?;
+    let zone = event.get("timeZone").and_then(Value::as_str).and_then(crate::timezone::zone);
+    Some(zone.map_or(local, |z| crate::timezone::utc_of_local(&z, local)))
+}
+
+/// A LocalDateTime (RFC 8984 §1.4.4, `2026-12-11T10:00:00`) as Unix seconds as if it were
+/// UTC; `None` when it is not one.
+pub fn local_date_time(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
     let shaped = b.len() == 19 && b[4] == b'-' && b[7] == b'-' && b[10] == b'T' && b[13] == b':' && b[16] == b':';
     if !shaped {
         return None;
     }
-    let n = |r: std::ops::Range<usize>| recurrence_id.get(r).and_then(|t| t.parse::<i64>().ok());
+    let n = |r: std::ops::Range<usize>| {
+        s.get(r).filter(|t| t.bytes().all(|c| c.is_ascii_digit())).and_then(|t| t.parse::<i64>().ok())
+    };
     let (y, mo, d) = (n(0..4)?, n(5..7)?, n(8..10)?);
     let (h, mi, se) = (n(11..13)?, n(14..16)?, n(17..19)?);
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
         return None;
     }
-    let local = relais_civil::days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se;
-    let zone = event.get("timeZone").and_then(Value::as_str).and_then(crate::timezone::zone);
-    Some(zone.map_or(local, |z| crate::timezone::utc_of_local(&z, local)))
+    Some(relais_civil::days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se)
 }
 
 /// RFC 8984 §4.3.5: an override patches the event, so an occurrence it does not move starts

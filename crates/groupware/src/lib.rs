@@ -5,8 +5,9 @@
 //! - `recurrence`: the bounds every expansion keeps (instances, candidates per period, rules).
 //! - `vcard`: address object resources (RFC 6352 §5.1), vCard 3.0/4.0.
 //! - `reach`: collections of whole objects as JMAP sees them (what an actor reaches, whole
-//!   objects, collections made, changed, subscribed and deleted); `address_book` and
-//!   `calendar` say which address books and cards, calendars and events count;
+//!   objects, collections made, changed, subscribed and deleted); `address_book`,
+//!   `calendar` and `task_list` say which address books and cards, calendars and events, task
+//!   lists and tasks count;
 //!   `jscontact`: a card as JSContact (RFC 9553) and back; `jscalendar`: an event as
 //!   JSCalendar (RFC 8984) and back.
 //! - `contact`, `event`, `task`, `note`: a contact, event, task or note (a VJOURNAL in a
@@ -49,6 +50,7 @@ pub mod rrule;
 pub mod scheduling;
 pub mod sync;
 pub mod task;
+pub mod task_list;
 pub mod timezone;
 pub mod vcard;
 

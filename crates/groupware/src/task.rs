@@ -91,6 +91,25 @@ fn date_line(name: &str, d: &TaskDate) -> Line {
     }
 }
 
+/// A task's JSCalendar progress (RFC 8984 §5.2.5), read from its VTODO as calcard converts
+/// STATUS (RFC 5545 §3.8.1.11; FAILED is draft-ietf-calext-jscalendar-icalendar's); without
+/// a STATUS it is completed when `from_ical` reads it complete, else needs-action (§5.2.5's
+/// default). `None` when the object holds no task.
+pub fn progress(text: &str) -> Option<&'static str> {
+    let root = Component::parse(text)?;
+    let t = root.master("VTODO")?;
+    let status = t.first("STATUS").map(|s| s.value.trim().to_ascii_uppercase());
+    Some(match status.as_deref() {
+        Some("IN-PROCESS") => "in-process",
+        Some("COMPLETED") => "completed",
+        Some("FAILED") => "failed",
+        Some("CANCELLED") => "cancelled",
+        Some(_) => "needs-action",
+        None if TaskFields::from_ical(text).is_some_and(|f| f.complete) => "completed",
+        None => "needs-action",
+    })
+}
+
 impl TaskFields {
     /// The fields of a stored iCalendar object's task; `None` when it holds none.
     pub fn from_ical(text: &str) -> Option<TaskFields> {
@@ -292,5 +311,26 @@ END:VTODO\r\nEND:VCALENDAR\r\n";
         assert!(text2.contains("STATUS:COMPLETED") && text2.contains("COMPLETED:20261208T000000Z"), "{text2}");
         assert_eq!(TaskFields::from_ical(&text2).as_ref(), Some(&done), "{text2}");
         assert_eq!(text2.matches("TRIGGER").count(), 1);
+    }
+
+    #[test]
+    fn progress_as_jscalendar_reads_it() {
+        let with = |lines: &str| TODO.replace("X-KEPT:1\r\n", lines);
+        let table = [
+            ("", Some("needs-action")),
+            ("STATUS:IN-PROCESS\r\n", Some("in-process")),
+            ("STATUS:completed\r\n", Some("completed")),
+            ("STATUS:FAILED\r\n", Some("failed")),
+            ("STATUS:CANCELLED\r\n", Some("cancelled")),
+            ("STATUS:NEEDS-ACTION\r\n", Some("needs-action")),
+            ("STATUS:X-ODD\r\n", Some("needs-action")),
+            ("PERCENT-COMPLETE:100\r\n", Some("completed")),
+            ("COMPLETED:20261201T000000Z\r\n", Some("completed")),
+        ];
+        for (lines, want) in table {
+            assert_eq!(progress(&with(lines)), want, "{lines}");
+        }
+        assert_eq!(progress(&TODO.replace("VTODO", "VJOURNAL")), None);
+        assert_eq!(progress("not iCalendar"), None);
     }
 }

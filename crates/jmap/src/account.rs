@@ -1,9 +1,10 @@
 //! JMAP accounts (RFC 8620 §1.6.2) from the access service: the principal's own account, and
 //! each account that shares a mailbox with it (`relais_mail::mailbox::Folders`, whose rights
 //! come from `relais_directory::access`), an address book
-//! (`relais_groupware::address_book::sharing_accounts`) or a calendar
-//! (`relais_groupware::calendar::sharing_accounts`), from the same access service. In a shared
-//! account only the shared mailboxes, address books and calendars, and what is in them, exist
+//! (`relais_groupware::address_book::sharing_accounts`), a calendar
+//! (`relais_groupware::calendar::sharing_accounts`) or a task list
+//! (`relais_groupware::task_list::sharing_accounts`), from the same access service. In a shared
+//! account only the shared mailboxes, address books, calendars and task lists, and what is in them, exist
 //! for the actor; everything else is not found, never forbidden, so nothing leaks about what
 //! is not shared.
 
@@ -28,6 +29,10 @@ pub struct Account {
     pub calendars: bool,
     /// The actor may change something in one of them.
     pub writes_calendars: bool,
+    /// The actor sees task lists in it (always in its own).
+    pub tasks: bool,
+    /// The actor may change something in one of them.
+    pub writes_tasks: bool,
 }
 
 /// Rights any of which makes an account writable for the actor.
@@ -39,6 +44,7 @@ impl Account {
         !self.personal
             && !self.writes_contacts
             && !self.writes_calendars
+            && !self.writes_tasks
             && !self.mailboxes.iter().any(|f| WRITING.iter().any(|w| f.rights.contains(*w)))
     }
 
@@ -50,6 +56,14 @@ impl Account {
     pub fn readable(&self) -> impl Iterator<Item = &Collection> {
         self.mailboxes.iter().filter(|f| f.may(Rights::READ_ITEMS)).map(|f| &f.collection)
     }
+}
+
+/// The groupware collections a shared account may be reached through.
+#[derive(Clone, Copy)]
+enum Shelf {
+    Contacts,
+    Calendars,
+    Tasks,
 }
 
 /// Every account the actor reaches: its own first, then the sharing ones by id.
@@ -67,6 +81,8 @@ pub fn accounts(r: &mut ReadTx<'_>, actor: &Actor) -> relais_store::Result<Vec<A
         writes_contacts: true,
         calendars: true,
         writes_calendars: true,
+        tasks: true,
+        writes_tasks: true,
     });
     for f in folders.list {
         let owner = f.collection.account;
@@ -84,15 +100,17 @@ pub fn accounts(r: &mut ReadTx<'_>, actor: &Actor) -> relais_store::Result<Vec<A
                     writes_contacts: false,
                     calendars: false,
                     writes_calendars: false,
+                    tasks: false,
+                    writes_tasks: false,
                 });
             }
         }
     }
     let books = relais_groupware::address_book::sharing_accounts(r, actor)?;
     let calendars = relais_groupware::calendar::sharing_accounts(r, actor)?;
-    for (owner, writes, is_book) in
-        books.into_iter().map(|(o, w)| (o, w, true)).chain(calendars.into_iter().map(|(o, w)| (o, w, false)))
-    {
+    let lists = relais_groupware::task_list::sharing_accounts(r, actor)?;
+    let shelves = [(books, Shelf::Contacts), (calendars, Shelf::Calendars), (lists, Shelf::Tasks)];
+    for (owner, writes, shelf) in shelves.into_iter().flat_map(|(l, s)| l.into_iter().map(move |(o, w)| (o, w, s))) {
         let a = match out.iter().position(|a| a.id == owner) {
             Some(i) => &mut out[i],
             None => {
@@ -106,15 +124,17 @@ pub fn accounts(r: &mut ReadTx<'_>, actor: &Actor) -> relais_store::Result<Vec<A
                     writes_contacts: false,
                     calendars: false,
                     writes_calendars: false,
+                    tasks: false,
+                    writes_tasks: false,
                 });
                 let last = out.len() - 1;
                 &mut out[last]
             }
         };
-        if is_book {
-            (a.contacts, a.writes_contacts) = (true, writes);
-        } else {
-            (a.calendars, a.writes_calendars) = (true, writes);
+        match shelf {
+            Shelf::Contacts => (a.contacts, a.writes_contacts) = (true, writes),
+            Shelf::Calendars => (a.calendars, a.writes_calendars) = (true, writes),
+            Shelf::Tasks => (a.tasks, a.writes_tasks) = (true, writes),
         }
     }
     if let Some((_, shared)) = out.split_first_mut() {

@@ -72,6 +72,24 @@ pub fn parse_event(s: &str) -> Option<ItemId> {
     number(s.strip_prefix('e')?, 'v').map(ItemId)
 }
 
+/// A task list (JMAP for Task Lists §2): `tl` and the collection's number.
+pub fn task_list(c: CollectionId) -> String {
+    format!("tl{}", c.0)
+}
+
+pub fn parse_task_list(s: &str) -> Option<CollectionId> {
+    number(s.strip_prefix('t')?, 'l').map(CollectionId)
+}
+
+/// A task (JMAP for Task Lists §3): `tk` and the item's number.
+pub fn task(i: ItemId) -> String {
+    format!("tk{}", i.0)
+}
+
+pub fn parse_task(s: &str) -> Option<ItemId> {
+    number(s.strip_prefix('t')?, 'k').map(ItemId)
+}
+
 /// The principal's participant identity (JMAP Calendars §3): `pi` and the account's number.
 pub fn participant_identity(a: AccountId) -> String {
     format!("pi{}", a.0)
@@ -151,5 +169,11 @@ mod tests {
         for bad in ["ca4", "cl4", "c4", "cal", "e5", "v5", "ev"] {
             assert_eq!((parse_calendar(bad), parse_event(bad)), (None, None), "{bad}");
         }
+        assert_eq!(parse_task_list(&task_list(CollectionId(6))), Some(CollectionId(6)));
+        assert_eq!(parse_task(&task(ItemId(7))), Some(ItemId(7)));
+        for bad in ["t6", "l6", "tk", "tl", "tl-1", "tkk7", "cal6", "ev7"] {
+            assert_eq!((parse_task_list(bad), parse_task(bad)), (None, None), "{bad}");
+        }
+        assert_eq!(parse_thread("tl6"), None, "no thread id");
     }
 }

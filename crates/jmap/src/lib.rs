@@ -1,5 +1,5 @@
 //! JMAP (RFC 8620 core, RFC 8621 mail, RFC 9610 contacts, RFC 9670 sharing, the JMAP Calendars
-//! draft) on the domain layer. A request
+//! and Task Lists drafts) on the domain layer. A request
 //! arrives authenticated (the binary's `http_jmap` checked HTTP Basic over TLS or loopback,
 //! with the directory's throttling, and read the body within the HTTP limits); this crate
 //! parses the JSON, calls the mail, groupware and directory domains with the acting principal,
@@ -48,6 +48,8 @@ pub const WEBSOCKET: &str = "urn:ietf:params:jmap:websocket";
 pub const CONTACTS: &str = "urn:ietf:params:jmap:contacts";
 /// JMAP Calendars (draft-ietf-jmap-calendars).
 pub const CALENDARS: &str = "urn:ietf:params:jmap:calendars";
+/// JMAP for Task Lists (draft-ietf-jmap-tasks).
+pub const TASKS: &str = "urn:ietf:params:jmap:tasks";
 /// RFC 9670 §2: principals, and who owns each account.
 pub const PRINCIPALS: &str = "urn:ietf:params:jmap:principals";
 pub const PRINCIPALS_OWNER: &str = "urn:ietf:params:jmap:principals:owner";
@@ -56,8 +58,8 @@ pub const PRINCIPALS_OWNER: &str = "urn:ietf:params:jmap:principals:owner";
 pub const SECURITY: &str = "urn:relais:jmap:security";
 
 /// The capabilities offered, in the session's order (the session adds [`WEBSOCKET`]).
-pub const CAPABILITIES: [&str; 10] =
-    [CORE, MAIL, SUBMISSION, VACATION, QUOTA, CONTACTS, CALENDARS, PRINCIPALS, PRINCIPALS_OWNER, SECURITY];
+pub const CAPABILITIES: [&str; 11] =
+    [CORE, MAIL, SUBMISSION, VACATION, QUOTA, CONTACTS, CALENDARS, TASKS, PRINCIPALS, PRINCIPALS_OWNER, SECURITY];
 
 /// The limits announced in the session (RFC 8620 §2 `urn:ietf:params:jmap:core`) and enforced.
 #[derive(Debug, Clone)]

@@ -27,7 +27,7 @@ use tokio::sync::broadcast;
 use crate::{Jmap, Reply, account, ids};
 
 /// The JMAP type names pushed, with the store's data type each follows.
-const TYPES: [(&str, DataType); 9] = [
+const TYPES: [(&str, DataType); 11] = [
     ("Mailbox", DataType::Mailbox),
     ("Email", DataType::Email),
     ("Thread", DataType::Thread),
@@ -37,6 +37,8 @@ const TYPES: [(&str, DataType); 9] = [
     ("ContactCard", DataType::Contact),
     ("Calendar", DataType::Calendar),
     ("CalendarEvent", DataType::Event),
+    ("TaskList", DataType::TaskList),
+    ("Task", DataType::Task),
 ];
 
 /// The data types of a list of type names, every pushed one for `None`; names of types not

@@ -88,6 +88,7 @@ pub(crate) fn account_json(a: &Account, me: AccountId) -> Value {
     caps.insert(QUOTA.into(), json!({}));
     crate::methods::contacts_capability(a, &mut caps);
     crate::methods::calendars_capability(a, &mut caps);
+    crate::methods::tasks_capability(a, &mut caps);
     crate::methods::principals_capabilities(a, me, &mut caps);
     json!({
         "name": a.name,

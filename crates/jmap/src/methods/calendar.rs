@@ -20,8 +20,7 @@ use crate::account::Account;
 use crate::error::{MethodError, SetError};
 use crate::ids;
 use crate::methods::address_book::{sort_order_of, text};
-use crate::methods::args::wanted;
-use crate::methods::changes::{changes as log_changes, state};
+use crate::methods::collections::{self, Shelf};
 use crate::methods::set::{Outcome, SetRequest};
 use crate::methods::share_with::{self, Kind, SHARE_WITH};
 use crate::methods::{Args, Ctx};
@@ -81,35 +80,24 @@ pub(crate) async fn calendars(ctx: &Ctx<'_>, account: &Account) -> Result<Vec<Ca
     Ok(ctx.jmap.groupware.calendars(&ctx.actor, account.id).await?)
 }
 
+/// Calendar as `collections` shows it.
+const SHELF: Shelf = Shelf {
+    kind: Kind::Calendar,
+    data_type: DataType::Calendar,
+    properties: &PROPERTIES,
+    id: ids::calendar,
+    parse: ids::parse_calendar,
+    json: calendar_json,
+};
+
 pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodError> {
     let account = calendars_account(ctx, &args).await?;
-    let ids = args.get_ids(ctx)?;
-    let properties = args.properties(&PROPERTIES)?;
-    let state = state(ctx, account.id).await?;
     let all = calendars(ctx, &account).await?;
-    let mut not_found = Vec::new();
-    let chosen: Vec<&Calendar> = match ids {
-        None => all.iter().collect(),
-        Some(ids) => {
-            let mut out = Vec::new();
-            for id in ids {
-                match ids::parse_calendar(&id).and_then(|i| all.iter().find(|c| c.collection.id == i)) {
-                    Some(c) => out.push(c),
-                    None => not_found.push(Value::String(id)),
-                }
-            }
-            out
-        }
-    };
-    let wanted = wanted(&properties, &PROPERTIES, SHARE_WITH);
-    let ids = chosen.iter().map(|c| c.collection.id).collect();
-    let shared = share_with::of_collections(ctx, Kind::Calendar, ids, wanted).await?;
-    let list: Vec<Value> = chosen.iter().zip(shared).map(|(c, s)| calendar_json(c, s, &properties)).collect();
-    Ok(json!({ "accountId": ids::account(account.id), "state": state, "list": list, "notFound": not_found }))
+    collections::get(ctx, &args, (&account, &SHELF), all).await
 }
 
-fn calendar_json(c: &Calendar, share_with: Value, properties: &Option<Vec<String>>) -> Value {
-    let all = [
+fn calendar_json(c: &Calendar, share_with: Value) -> Vec<(&'static str, Value)> {
+    vec![
         ("id", json!(ids::calendar(c.collection.id))),
         ("name", json!(c.name())),
         ("description", json!(c.props.description)),
@@ -128,26 +116,14 @@ fn calendar_json(c: &Calendar, share_with: Value, properties: &Option<Vec<String
         // mapping is `share_with::Kind::Calendar`'s): reading free/busy or events, writing
         // them (the rights `Groupware::put` and `delete` check), sharing, deleting.
         ("myRights", share_with::rights_json(Kind::Calendar, c.rights)),
-    ];
-    let mut out = Map::new();
-    for (name, v) in all {
-        if name == "id" || wanted(properties, &PROPERTIES, name) {
-            out.insert(name.into(), v);
-        }
-    }
-    Value::Object(out)
+    ]
 }
 
 pub(crate) async fn changes(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodError> {
     let account = calendars_account(ctx, &args).await?;
     // The scheduling inbox and notes collections are calendar collections JMAP does not show.
-    let visible = Some(calendars(ctx, &account).await?.iter().map(|c| c.collection.id.0).collect());
-    let id_of = |i| ids::calendar(CollectionId(i));
-    let mut v = log_changes(ctx, &args, &account, DataType::Calendar, id_of, visible).await?;
-    if let Some(map) = v.as_object_mut() {
-        map.insert("updatedProperties".into(), Value::Null);
-    }
-    Ok(v)
+    let visible = calendars(ctx, &account).await?;
+    collections::changes(ctx, &args, (&account, &SHELF), &visible).await
 }
 
 pub(crate) async fn set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, MethodError> {
@@ -167,7 +143,7 @@ pub(crate) async fn set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, Meth
     let mut out = Outcome::default();
     for (cid, props) in std::mem::take(&mut set.create) {
         let made = match create_one(ctx, &set.account, &props).await {
-            Ok(id) => made(ctx, &set.account, id, &props).await,
+            Ok(id) => collections::made(ctx, &SHELF, calendars(ctx, &set.account).await, (id, &props)).await,
             Err(e) => Err(e),
         };
         out.created(ctx, cid, made);
@@ -184,9 +160,44 @@ pub(crate) async fn set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, Meth
     out.response(ctx, &set).await
 }
 
+/// What an update of a calendar (or a task list) does to its stored properties: those the
+/// patch names take their values from `p` (its `edits`); `None` when it names none.
+pub(crate) fn props_edit(
+    patch: &Map<String, Value>,
+    p: CollectionProps,
+) -> Option<impl FnOnce(&mut CollectionProps) + Send + 'static> {
+    const STORED: [&str; 6] = ["name", "description", "color", "sortOrder", "isVisible", "timeZone"];
+    if !STORED.iter().any(|k| patch.contains_key(*k)) {
+        return None;
+    }
+    let given = |k: &str| patch.contains_key(k);
+    let (set_description, set_color, set_order) = (given("description"), given("color"), given("sortOrder"));
+    let (set_visible, set_zone) = (given("isVisible"), given("timeZone"));
+    Some(move |props: &mut CollectionProps| {
+        if p.display_name.is_some() {
+            props.display_name = p.display_name;
+        }
+        if set_description {
+            props.description = p.description;
+        }
+        if set_color {
+            props.color = p.color;
+        }
+        if set_order {
+            props.order = p.order;
+        }
+        if set_visible {
+            props.hidden = p.hidden;
+        }
+        if set_zone {
+            props.timezone = p.timezone;
+        }
+    })
+}
+
 /// The properties a client may give, with their values checked (§4: id, isDefault and
 /// myRights are the server's; what Relais does not keep may be given only as it shows it).
-fn edits(props: &Map<String, Value>, creating: bool) -> Result<CollectionProps, SetError> {
+pub(crate) fn edits(props: &Map<String, Value>, creating: bool) -> Result<CollectionProps, SetError> {
     for (k, v) in props {
         match (k.as_str(), v) {
             ("name" | "description" | "color" | "sortOrder" | "isSubscribed" | "isVisible", _)
@@ -245,29 +256,8 @@ async fn create_one(ctx: &Ctx<'_>, account: &Account, props: &Map<String, Value>
     Ok(c.id)
 }
 
-/// What a create answers (RFC 8620 §5.3): the id and every property the client left to the
-/// server.
-async fn made(
-    ctx: &Ctx<'_>,
-    account: &Account,
-    id: CollectionId,
-    given: &Map<String, Value>,
-) -> Result<Value, SetError> {
-    let all = calendars(ctx, account).await.map_err(|_| SetError::new("serverFail", "see the server log"))?;
-    let c = all.iter().find(|c| c.collection.id == id).ok_or_else(SetError::not_found)?;
-    let shared = share_with::of_collections(ctx, Kind::Calendar, vec![c.collection.id], true)
-        .await
-        .map_err(|_| SetError::new("serverFail", "see the server log"))?;
-    let mut v = calendar_json(c, shared.into_iter().next().unwrap_or(Value::Null), &None);
-    if let Some(m) = v.as_object_mut() {
-        m.retain(|k, _| !given.contains_key(k));
-    }
-    Ok(v)
-}
-
 pub(crate) fn find<'c>(ctx: &Ctx<'_>, all: &'c [Calendar], id: &str) -> Result<&'c Calendar, SetError> {
-    let c = ctx.id(id).and_then(ids::parse_calendar).ok_or_else(SetError::not_found)?;
-    all.iter().find(|x| x.collection.id == c).ok_or_else(SetError::not_found)
+    collections::find(ctx, &SHELF, all, id)
 }
 
 async fn update_one(ctx: &Ctx<'_>, all: &[Calendar], id: &str, patch: &Map<String, Value>) -> Result<(), SetError> {
@@ -277,32 +267,8 @@ async fn update_one(ctx: &Ctx<'_>, all: &[Calendar], id: &str, patch: &Map<Strin
     let sharing = share_with::requested(ctx, Kind::Calendar, c.collection.account, patch).await?;
     share_with::check_may_share(&sharing, c.rights)?;
     let gw = &ctx.jmap.groupware;
-    if ["name", "description", "color", "sortOrder", "isVisible", "timeZone"].iter().any(|k| patch.contains_key(*k)) {
-        let given = |k: &str| patch.contains_key(k);
-        let (set_description, set_color, set_order, set_visible) =
-            (given("description"), given("color"), given("sortOrder"), given("isVisible"));
-        let set_zone = given("timeZone");
-        gw.edit_calendar(&ctx.actor, c.collection.id, move |props| {
-            if p.display_name.is_some() {
-                props.display_name = p.display_name;
-            }
-            if set_description {
-                props.description = p.description;
-            }
-            if set_color {
-                props.color = p.color;
-            }
-            if set_order {
-                props.order = p.order;
-            }
-            if set_visible {
-                props.hidden = p.hidden;
-            }
-            if set_zone {
-                props.timezone = p.timezone;
-            }
-        })
-        .await?;
+    if let Some(edit) = props_edit(patch, p) {
+        gw.edit_calendar(&ctx.actor, c.collection.id, edit).await?;
     }
     if let Some(Value::Bool(on)) = patch.get("isSubscribed") {
         gw.subscribe_calendar(&ctx.actor, c.collection.id, *on).await?;

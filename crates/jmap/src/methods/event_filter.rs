@@ -42,13 +42,18 @@ pub(crate) struct Row {
 }
 
 /// A filter checked, with `#creationId`s of calendars resolved and dates read, ready to be
-/// evaluated off the executor.
-pub(crate) enum Filter {
-    And(Vec<Filter>),
-    Or(Vec<Filter>),
-    Not(Vec<Filter>),
-    Conditions(Vec<Condition>),
+/// evaluated off the executor; its conditions are CalendarEvent's, or another type's
+/// (`task_filter`).
+pub(crate) enum Filter<C = Condition> {
+    And(Vec<Filter<C>>),
+    Or(Vec<Filter<C>>),
+    Not(Vec<Filter<C>>),
+    Conditions(Vec<C>),
 }
+
+/// Reads one FilterCondition's property: its name and value, the request's context for
+/// `#creationId`s.
+pub(crate) type ReadCondition<C> = fn(&Ctx<'_>, &str, &Value) -> Result<C, MethodError>;
 
 pub(crate) enum Condition {
     InCalendars(Vec<String>),
@@ -64,10 +69,25 @@ const MAX_TERMS: usize = 64;
 
 /// Checks a filter's shape and reads it, before anything is read from the store.
 pub(crate) fn read(ctx: &Ctx<'_>, filter: &Value) -> Result<Filter, MethodError> {
-    read_at(ctx, filter, 0, &mut 0)
+    read_with(ctx, filter, condition)
 }
 
-fn read_at(ctx: &Ctx<'_>, filter: &Value, depth: usize, terms: &mut usize) -> Result<Filter, MethodError> {
+/// Checks a filter's shape (RFC 8620 §5.5 FilterOperator, within `MAX_DEPTH` and
+/// `MAX_TERMS`) and reads each condition with `condition`.
+pub(crate) fn read_with<C>(
+    ctx: &Ctx<'_>,
+    filter: &Value,
+    condition: ReadCondition<C>,
+) -> Result<Filter<C>, MethodError> {
+    read_at(ctx, filter, (0, &mut 0), condition)
+}
+
+fn read_at<C>(
+    ctx: &Ctx<'_>,
+    filter: &Value,
+    (depth, terms): (usize, &mut usize),
+    condition: ReadCondition<C>,
+) -> Result<Filter<C>, MethodError> {
     let Value::Object(f) = filter else { return Err(MethodError::invalid("a filter is an object")) };
     if depth > MAX_DEPTH {
         return Err(MethodError::invalid("the filter nests too deep"));
@@ -80,7 +100,8 @@ fn read_at(ctx: &Ctx<'_>, filter: &Value, depth: usize, terms: &mut usize) -> Re
         let Some(Value::Array(list)) = f.get("conditions") else {
             return Err(MethodError::invalid("a FilterOperator has conditions"));
         };
-        let list = list.iter().map(|c| read_at(ctx, c, depth + 1, terms)).collect::<Result<Vec<_>, _>>()?;
+        let list =
+            list.iter().map(|c| read_at(ctx, c, (depth + 1, &mut *terms), condition)).collect::<Result<Vec<_>, _>>()?;
         return match op.as_str() {
             Some("AND") => Ok(Filter::And(list)),
             Some("OR") => Ok(Filter::Or(list)),
@@ -114,27 +135,32 @@ fn condition(ctx: &Ctx<'_>, k: &str, v: &Value) -> Result<Condition, MethodError
     })
 }
 
+/// Whether a filter holds, `conditions` telling whether one FilterCondition's all hold.
+pub(crate) fn holds_with<C>(filter: &Filter<C>, conditions: &impl Fn(&[C]) -> bool) -> bool {
+    match filter {
+        Filter::And(list) => list.iter().all(|f| holds_with(f, conditions)),
+        Filter::Or(list) => list.iter().any(|f| holds_with(f, conditions)),
+        Filter::Not(list) => !list.iter().any(|f| holds_with(f, conditions)),
+        Filter::Conditions(list) => conditions(list),
+    }
+}
+
 /// Whether the event `r` passes `filter`.
 pub(crate) fn matches(filter: &Filter, r: &Row) -> bool {
-    match filter {
-        Filter::And(list) => list.iter().all(|f| matches(f, r)),
-        Filter::Or(list) => list.iter().any(|f| matches(f, r)),
-        Filter::Not(list) => !list.iter().any(|f| matches(f, r)),
-        Filter::Conditions(list) => {
-            // One occurrence must end after every `after` and start before every `before`
-            // (§5.9.1): one range, so the recurrence is expanded once.
-            let (mut start, mut end, mut timed) = (i64::MIN, i64::MAX, false);
-            for c in list {
-                match c {
-                    Condition::After(t) => (start, timed) = (start.max(*t), true),
-                    Condition::Before(t) => (end, timed) = (end.min(*t), true),
-                    other if !holds(other, r) => return false,
-                    _ => {}
-                }
+    holds_with(filter, &|list: &[Condition]| {
+        // One occurrence must end after every `after` and start before every `before`
+        // (§5.9.1): one range, so the recurrence is expanded once.
+        let (mut start, mut end, mut timed) = (i64::MIN, i64::MAX, false);
+        for c in list {
+            match c {
+                Condition::After(t) => (start, timed) = (start.max(*t), true),
+                Condition::Before(t) => (end, timed) = (end.min(*t), true),
+                other if !holds(other, r) => return false,
+                _ => {}
             }
-            !timed || occurs(r, start, end)
         }
-    }
+        !timed || occurs(r, start, end)
+    })
 }
 
 fn holds(c: &Condition, r: &Row) -> bool {

@@ -1,8 +1,10 @@
 //! Method dispatch (RFC 8620 §3.4–3.6): one table of every method with the capability that
 //! enables it, one file per data type (contacts: `address_book`, `contact_card` with
 //! `contact_filter`, `contact_set`; calendars: `calendar`, `calendar_event` with
-//! `event_filter`, `calendar_event_set`, `participant_identity`; sharing: `principal`, and
-//! `share_with` for the types that have `shareWith`; Relais's own `security`: password, app
+//! `event_filter`, `calendar_event_set`, `participant_identity`; tasks: `task_list`, `task`
+//! with `task_filter`, `task_set`; sharing: `principal`, and
+//! `share_with` for the types that have `shareWith`, `collections` for what calendars' and task
+//! lists' methods share; Relais's own `security`: password, app
 //! passwords, devices). Calls run in order; each one's `#` arguments are
 //! resolved against the responses before it; an error answers that call only.
 
@@ -14,6 +16,7 @@ mod calendar;
 mod calendar_event;
 mod calendar_event_set;
 mod changes;
+mod collections;
 mod contact_card;
 mod contact_filter;
 mod contact_set;
@@ -36,6 +39,10 @@ mod security;
 mod set;
 mod share_with;
 mod submission;
+mod task;
+mod task_filter;
+mod task_list;
+mod task_set;
 mod thread;
 mod vacation;
 
@@ -50,10 +57,11 @@ pub(crate) use address_book::account_capability as contacts_capability;
 pub(crate) use args::Args;
 pub(crate) use calendar::account_capability as calendars_capability;
 pub(crate) use principal::account_capabilities as principals_capabilities;
+pub(crate) use task_list::account_capability as tasks_capability;
 
 use crate::error::MethodError;
 use crate::request::{Made, Request, resolve_references};
-use crate::{CALENDARS, CONTACTS, CORE, Jmap, MAIL, PRINCIPALS, QUOTA, SECURITY, SUBMISSION, VACATION};
+use crate::{CALENDARS, CONTACTS, CORE, Jmap, MAIL, PRINCIPALS, QUOTA, SECURITY, SUBMISSION, TASKS, VACATION};
 
 /// Every method served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +114,14 @@ enum Method {
     CalendarEventCopy,
     ParticipantIdentityGet,
     ParticipantIdentityChanges,
+    TaskListGet,
+    TaskListChanges,
+    TaskListSet,
+    TaskGet,
+    TaskChanges,
+    TaskQuery,
+    TaskQueryChanges,
+    TaskSet,
     PrincipalGet,
     PrincipalChanges,
     PrincipalQuery,
@@ -121,7 +137,7 @@ enum Method {
 }
 
 /// The dispatch table: name, method, the capability `using` must name.
-const TABLE: [(&str, Method, &str); 62] = [
+const TABLE: [(&str, Method, &str); 70] = [
     ("Core/echo", Method::CoreEcho, CORE),
     ("Blob/copy", Method::BlobCopy, CORE),
     ("Mailbox/get", Method::MailboxGet, MAIL),
@@ -171,6 +187,14 @@ const TABLE: [(&str, Method, &str); 62] = [
     ("CalendarEvent/copy", Method::CalendarEventCopy, CALENDARS),
     ("ParticipantIdentity/get", Method::ParticipantIdentityGet, CALENDARS),
     ("ParticipantIdentity/changes", Method::ParticipantIdentityChanges, CALENDARS),
+    ("TaskList/get", Method::TaskListGet, TASKS),
+    ("TaskList/changes", Method::TaskListChanges, TASKS),
+    ("TaskList/set", Method::TaskListSet, TASKS),
+    ("Task/get", Method::TaskGet, TASKS),
+    ("Task/changes", Method::TaskChanges, TASKS),
+    ("Task/query", Method::TaskQuery, TASKS),
+    ("Task/queryChanges", Method::TaskQueryChanges, TASKS),
+    ("Task/set", Method::TaskSet, TASKS),
     ("Principal/get", Method::PrincipalGet, PRINCIPALS),
     ("Principal/changes", Method::PrincipalChanges, PRINCIPALS),
     ("Principal/query", Method::PrincipalQuery, PRINCIPALS),
@@ -327,6 +351,14 @@ async fn dispatch(
         Method::CalendarEventCopy => Box::pin(calendar_event_set::copy(ctx, args)).await,
         Method::ParticipantIdentityGet => Box::pin(participant_identity::get(ctx, args)).await,
         Method::ParticipantIdentityChanges => Box::pin(participant_identity::changes(ctx, args)).await,
+        Method::TaskListGet => Box::pin(task_list::get(ctx, args)).await,
+        Method::TaskListChanges => Box::pin(task_list::changes(ctx, args)).await,
+        Method::TaskListSet => Box::pin(task_list::set(ctx, args)).await,
+        Method::TaskGet => Box::pin(task::get(ctx, args)).await,
+        Method::TaskChanges => Box::pin(task::changes(ctx, args)).await,
+        Method::TaskQuery => Box::pin(task::query(ctx, args)).await,
+        Method::TaskQueryChanges => Box::pin(task::query_changes(ctx, args)).await,
+        Method::TaskSet => Box::pin(task_set::set(ctx, args)).await,
         Method::PrincipalGet => Box::pin(principal::get(ctx, args)).await,
         Method::PrincipalChanges => Box::pin(principal::changes(ctx, args)).await,
         Method::PrincipalQuery => Box::pin(principal::query(ctx, args)).await,

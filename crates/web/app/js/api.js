@@ -7,6 +7,7 @@ const SUBMISSION = 'urn:ietf:params:jmap:submission';
 const VACATION = 'urn:ietf:params:jmap:vacationresponse';
 export const CALENDARS = 'urn:ietf:params:jmap:calendars';
 export const CONTACTS = 'urn:ietf:params:jmap:contacts';
+export const TASKS = 'urn:ietf:params:jmap:tasks';
 /** Relais's own: the user's password, app passwords and devices. */
 export const SECURITY = 'urn:relais:jmap:security';
 export const PRINCIPALS = 'urn:ietf:params:jmap:principals';
@@ -185,7 +186,7 @@ export class Jmap {
       credentials: 'same-origin',
       headers: { 'Content-Type': 'application/json', [CSRF_HEADER]: csrf },
       body: JSON.stringify({
-        using: [CORE, MAIL, SUBMISSION, VACATION, CALENDARS, CONTACTS, PRINCIPALS, SECURITY], methodCalls: calls,
+        using: [CORE, MAIL, SUBMISSION, VACATION, CALENDARS, CONTACTS, TASKS, PRINCIPALS, SECURITY], methodCalls: calls,
       }),
     });
     if (r.status === 401) {

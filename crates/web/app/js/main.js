@@ -1,5 +1,5 @@
 // The web client's entry point: the login form without a session, else the application with
-// its four views — Mail, Calendar, Contacts, Settings — switched by a tab list (ARIA tabs: Left/Right,
+// its views — Mail, Calendar, Contacts, Tasks, Settings — switched by a tab list (ARIA tabs: Left/Right,
 // Home/End move between them).
 
 import { h, byId } from './dom.js';
@@ -9,15 +9,16 @@ import { showLogin } from './login.js';
 import { MailView } from './mail.js';
 import { CalendarView } from './calendar.js';
 import { ContactsView } from './contacts.js';
+import { TasksView } from './tasks.js';
 import { SettingsView } from './settings.js';
 
 const root = byId('root');
 /** @type {{ stop(): void } | null} */
 let view = null;
 
-/** @typedef {'mail' | 'calendar' | 'contacts' | 'settings'} ViewName */
+/** @typedef {'mail' | 'calendar' | 'contacts' | 'tasks' | 'settings'} ViewName */
 /** @type {ViewName[]} */
-const VIEWS = ['mail', 'calendar', 'contacts', 'settings'];
+const VIEWS = ['mail', 'calendar', 'contacts', 'tasks', 'settings'];
 
 function signedOut() {
   view?.stop();
@@ -46,7 +47,8 @@ async function open(jmap, content, name) {
   content.className = name;
   const next = name === 'mail' ? new MailView(jmap, content)
     : name === 'calendar' ? new CalendarView(jmap, content)
-      : name === 'contacts' ? new ContactsView(jmap, content) : new SettingsView(jmap, content);
+      : name === 'contacts' ? new ContactsView(jmap, content)
+        : name === 'tasks' ? new TasksView(jmap, content) : new SettingsView(jmap, content);
   view = next;
   await next.start();
 }
