@@ -18,6 +18,8 @@ const PAGE = 50;
 const MARGIN = 6;
 /** The data type a drag of rows carries: their ids as JSON. */
 export const DRAG_TYPE = 'application/x-relais-emails';
+/** Rows kept read past this many, those far from the view are forgotten (read again if scrolled back to). */
+const MAX_KEPT = 3000;
 /** Most ids a drag carries. */
 const MAX_DRAGGED = 5000;
 const LIST_PROPERTIES = ['id', 'threadId', 'mailboxIds', 'from', 'subject', 'receivedAt', 'preview', 'keywords',
@@ -81,6 +83,32 @@ class Results {
     }
     this.total = Number(r.q.total ?? this.total);
     this.queryState = r.q.queryState ?? this.queryState;
+  }
+
+  /**
+   * Forgets the rows far from `first`…`last` once more than MAX_KEPT are held, so that scrolling
+   * through a huge folder holds a bounded number of messages.
+   * @param {number} first
+   * @param {number} last
+   */
+  prune(first, last) {
+    if (this.ids.size <= MAX_KEPT) {
+      return;
+    }
+    const keep = MAX_KEPT / 2;
+    for (const [p, id] of this.ids) {
+      if (p < first - keep || p >= last + keep) {
+        this.ids.delete(p);
+        this.positions.delete(id);
+        this.emails.delete(id);
+      }
+    }
+    const live = new Set([...this.emails.values()].map((e) => e.threadId));
+    for (const thread of this.threads.keys()) {
+      if (!live.has(thread)) {
+        this.threads.delete(thread);
+      }
+    }
   }
 }
 
@@ -156,7 +184,6 @@ export class MessageList {
       return;
     }
     this.results = fresh;
-    this.selection.keep((id) => fresh.positions.has(id) || !old.positions.has(id));
     if (this.shown && fresh.positions.has(this.shown)) {
       this.cursor = fresh.positions.get(this.shown) ?? this.cursor;
     } else {
@@ -258,6 +285,7 @@ export class MessageList {
     }
     this.list.replaceChildren(...rows);
     this.markCursor();
+    r.prune(v.first, v.last);
     const generation = this.generation;
     for (const start of windows(v.first, v.last, (p) => r.ids.has(p), PAGE)) {
       if (!this.pending.has(start)) {

@@ -200,18 +200,6 @@ export class Selection {
       }
     }
   }
-
-  /**
-   * Keeps only the ids still there (after a move or delete, or new results).
-   * @param {(id: string) => boolean} still
-   */
-  keep(still) {
-    for (const id of [...this.ids]) {
-      if (!still(id)) {
-        this.ids.delete(id);
-      }
-    }
-  }
 }
 
 /**
