@@ -450,6 +450,10 @@ export class MailView {
     if (!this.reading.isConnected || e.defaultPrevented || (e.shiftKey && e.key.startsWith('Arrow'))) {
       return;
     }
+    // The compose form's keys are its own, on its buttons too (a letter must not start another).
+    if (this.compose && e.target instanceof Node && this.compose.element.contains(e.target)) {
+      return;
+    }
     const action = actionOf({ key: e.key, ctrlKey: e.ctrlKey, metaKey: e.metaKey, altKey: e.altKey,
       target: /** @type {HTMLElement | null} */ (e.target) });
     if (!action || (this.help.open && action !== 'help')) {
