@@ -2,7 +2,7 @@
 playwright-core (interop/web/e2e.cjs, run with node) against the real binary over HTTPS.
 
 The browser logs in (a wrong password first), finds in the inbox a message delivered here over
-SMTP (with a page of older ones below it, the rest shown by "Load more"), opens it — and IMAP sees
+SMTP (with 50 older ones below it, drawn only when scrolled to), opens it — and IMAP sees
 it \\Seen —, opens an HTML message whose scripts, handlers, `javascript:` links, frames, forms,
 refresh, style sheets and remote images are all inert (their server is asked nothing until the
 user allows images, and then for the image alone), deletes the first message — IMAP finds it in
@@ -41,7 +41,7 @@ ANN, ANN_PW = f"ann@{DOMAIN}", "correct horse battery"
 BOB, BOB_PW = f"bob@{DOMAIN}", "bob's own password"
 SCRIPT = Path(__file__).parent / "web" / "e2e.cjs"
 STEP_TIMEOUT = 60
-# The web client's page of messages (crates/web/app/js/mail.js).
+# Older messages below the first: more than the list draws at once (crates/web/app/js/messagelist.js).
 PAGE = 50
 # A 1×1 transparent GIF.
 GIF = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
@@ -171,15 +171,22 @@ def pixel():
     httpd.shutdown()
 
 
-def test_web_client_in_chromium(relais_factory, pixel, tmp_path):
+def started(relais_factory, users):
+    """A started server with SMTP and IMAP (plain text on loopback) and these (address, password,
+    name) users, and where the npm packages are; the test is skipped without chromium or them."""
     modules = node_modules()
     if modules is None:
         pytest.skip("chromium or the web client's npm packages are not installed (scripts/test installs them)")
     server = relais_factory(listeners=["smtp", "imap"], settings={"imap": {"plaintext_auth_on_loopback": True}})
     server.admin("domain", "add", DOMAIN)
-    server.admin("user", "add", ANN, "--password", ANN_PW, "--name", "Ann Example")
-    server.admin("user", "add", BOB, "--password", BOB_PW, "--name", "Bob")
+    for address, password, name in users:
+        server.admin("user", "add", address, "--password", password, "--name", name)
     server.start()
+    return server, modules
+
+
+def test_web_client_in_chromium(relais_factory, pixel, tmp_path):
+    server, modules = started(relais_factory, [(ANN, ANN_PW, "Ann Example"), (BOB, BOB_PW, "Bob")])
     append_read(server, PAGE)
     deliver(server, "Hello over SMTP", "first body line\r\nsecond line")
     remote = f"http://127.0.0.1:{pixel}"

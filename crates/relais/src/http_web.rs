@@ -229,8 +229,18 @@ pub(crate) async fn answer(state: Arc<State>, req: Request<Incoming>, peer: Sock
         (_, true, "/web/logout") => logout(&state, &parts.headers, tls).await,
         (true, _, _) => match relais_web::asset(path) {
             Some(a) => {
-                let mut r = bytes(StatusCode::OK, a.content_type, Bytes::from_static(a.body));
-                r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(a.cache_control));
+                let accept = parts.headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok());
+                let (body, coding) = a.encoded(accept);
+                let mut r = bytes(StatusCode::OK, a.content_type, Bytes::from_static(body));
+                let h = r.headers_mut();
+                h.insert(header::CACHE_CONTROL, HeaderValue::from_static(a.cache_control));
+                if let Some(coding) = coding {
+                    h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+                }
+                // RFC 9110 §12.5.5: a cache must not give the gzip form to one that did not ask.
+                if a.gzip.is_some() {
+                    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+                }
                 secure(r, relais_web::CSP)
             }
             None => secure(crate::http::text_response(StatusCode::NOT_FOUND, "not found"), relais_web::CSP),

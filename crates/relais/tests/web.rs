@@ -253,6 +253,30 @@ async fn the_page_and_its_assets() {
     assert_eq!(module.header("x-content-type-options"), Some("nosniff"));
     let head = http(addr, &format!("HEAD {}", path.replace("main.js", "api.js")), &[], b"").await;
     assert_eq!(head.status, 200);
+    // Compressed (gzip, made at build time) only for a request that accepts it; the answer says
+    // it varies with Accept-Encoding either way.
+    assert_eq!(module.header("content-encoding"), None);
+    assert_eq!(module.header("vary"), Some("accept-encoding"));
+    for accept in ["gzip, deflate, br", "br;q=1.0, gzip;q=0.5", "*", "x-gzip"] {
+        let packed = http(addr, &format!("GET {path}"), &[("Accept-Encoding", accept)], b"").await;
+        assert_eq!(packed.status, 200);
+        assert_eq!(packed.header("content-encoding"), Some("gzip"), "{accept}");
+        assert_eq!(packed.header("vary"), Some("accept-encoding"));
+        assert_eq!(packed.header("content-type"), Some("text/javascript; charset=utf-8"));
+        assert!(packed.body.len() < module.body.len());
+        let mut unpacked = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&packed.body[..]), &mut unpacked).unwrap();
+        assert_eq!(unpacked, module.body, "{accept}");
+    }
+    for accept in ["gzip;q=0", "gzip;q=0, *", "br, deflate", "identity", "*;q=0"] {
+        let plain = http(addr, &format!("GET {path}"), &[("Accept-Encoding", accept)], b"").await;
+        assert_eq!(plain.header("content-encoding"), None, "{accept}");
+        assert_eq!(plain.body, module.body, "{accept}");
+    }
+    let packed = http(addr, "GET /", &[("Accept-Encoding", "gzip")], b"").await;
+    assert_eq!(packed.header("content-encoding"), Some("gzip"));
+    assert_eq!(packed.header("cache-control"), Some("no-cache"));
+    assert!(packed.header("content-security-policy").is_some());
     for missing in ["/static/0123456789abcdef/js/main.js", &path.replace("main.js", "none.js"), "/web/nothing"] {
         assert_eq!(http(addr, &format!("GET {missing}"), &[], b"").await.status, 404, "{missing}");
     }

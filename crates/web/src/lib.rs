@@ -4,12 +4,15 @@
 //!   at run time. `build.rs` embeds every file; [`asset`] finds one by its URL path. `index.html`
 //!   is served at `/` and never cached; everything else under `/static/{VERSION}/`, where
 //!   [`VERSION`] hashes every file, so it is cached for a year and immutable.
+//!   Each file is also embedded gzip-compressed when that is smaller (compressed by `build.rs`);
+//!   [`Asset::encoded`] picks the bytes a request's `Accept-Encoding` allows ([`encoding`]).
 //! - [`session`]: what a login session is made of (random tokens, kept hashed in the store) and
 //!   its bounds.
 //!
 //! This crate does no I/O and knows no HTTP library: the binary's router (`crates/relais`,
 //! `http_web`) answers with what it returns, and authentication is the directory's.
 
+pub mod encoding;
 pub mod session;
 
 mod assets {
@@ -49,8 +52,22 @@ pub const FRAME: &[u8] =
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Asset {
     pub body: &'static [u8],
+    /// `body` gzip-compressed, when that is smaller.
+    pub gzip: Option<&'static [u8]>,
     pub content_type: &'static str,
     pub cache_control: &'static str,
+}
+
+impl Asset {
+    /// The bytes to send to a request whose `Accept-Encoding` is `accept`, and their
+    /// `Content-Encoding` (`None`: identity). The answer varies with `Accept-Encoding` whenever
+    /// [`Asset::gzip`] is there.
+    pub fn encoded(&self, accept: Option<&str>) -> (&'static [u8], Option<&'static str>) {
+        match self.gzip {
+            Some(gzip) if encoding::accepts_gzip(accept) => (gzip, Some("gzip")),
+            _ => (self.body, None),
+        }
+    }
 }
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -60,11 +77,16 @@ const NO_CACHE: &str = "no-cache";
 /// A file under another version is not found: an old page asking for it must reload.
 pub fn asset(path: &str) -> Option<Asset> {
     if path == "/" || path == "/index.html" {
-        return Some(Asset { body: assets::INDEX, content_type: "text/html; charset=utf-8", cache_control: NO_CACHE });
+        return Some(Asset {
+            body: assets::INDEX,
+            gzip: assets::INDEX_GZIP,
+            content_type: "text/html; charset=utf-8",
+            cache_control: NO_CACHE,
+        });
     }
     let name = path.strip_prefix("/static/")?.strip_prefix(VERSION)?.strip_prefix('/')?;
-    let (_, body) = assets::FILES.iter().find(|(n, _)| *n == name)?;
-    Some(Asset { body, content_type: content_type(name), cache_control: IMMUTABLE })
+    let (_, body, gzip) = assets::FILES.iter().find(|(n, _, _)| *n == name)?;
+    Some(Asset { body, gzip: *gzip, content_type: content_type(name), cache_control: IMMUTABLE })
 }
 
 fn content_type(name: &str) -> &'static str {
@@ -104,6 +126,32 @@ mod tests {
             "/index.htm",
         ] {
             assert_eq!(asset(path), None, "{path}");
+        }
+    }
+
+    #[test]
+    fn assets_gzip_compressed_when_accepted() {
+        use std::io::Read;
+        let main = asset(&format!("/static/{VERSION}/js/main.js")).unwrap();
+        let gzip = main.gzip.expect("JavaScript compresses");
+        assert!(gzip.len() < main.body.len());
+        let mut unpacked = Vec::new();
+        flate2::read::GzDecoder::new(gzip).read_to_end(&mut unpacked).unwrap();
+        assert_eq!(unpacked, main.body);
+        assert_eq!(main.encoded(Some("gzip, deflate, br")), (gzip, Some("gzip")));
+        assert_eq!(main.encoded(Some("gzip;q=0, br")), (main.body, None));
+        assert_eq!(main.encoded(None), (main.body, None));
+        let index = asset("/").unwrap();
+        let mut page = Vec::new();
+        flate2::read::GzDecoder::new(index.gzip.expect("the page compresses")).read_to_end(&mut page).unwrap();
+        assert_eq!(page, index.body);
+        // Every embedded file: its compressed form, when there is one, is itself and smaller.
+        for (name, body, gzip) in assets::FILES {
+            if let Some(gzip) = gzip {
+                let mut unpacked = Vec::new();
+                flate2::read::GzDecoder::new(*gzip).read_to_end(&mut unpacked).unwrap();
+                assert!(unpacked == *body && gzip.len() < body.len(), "{name}");
+            }
         }
     }
 

@@ -1,8 +1,11 @@
-// Mail on JMAP (RFC 8621): folders with unread counts, a folder's messages newest first (pages
-// of PAGE), search in all folders (Email/query from/to/subject/text, received dates,
-// hasAttachment), the reading pane (reading.js; marked read on open), read/unread, flag, move to a folder, delete to Trash, compose, reply, reply
-// all and forward (compose.js), and new mail without reload (EventSource → Email/changes → the
-// list and counts read again).
+// Mail on JMAP (RFC 8621): folders with unread counts, a folder's messages newest first in a
+// list that draws only the rows in view (messagelist.js), with threads collapsed or not (the
+// choice kept in localStorage) and the open message's conversation above it (conversation.js),
+// search in all folders (Email/query from/to/subject/text, received dates, hasAttachment), the
+// reading pane (reading.js; marked read on open), read/unread, flag, move to a folder (or
+// dragged onto it), delete to Trash — of the open message or of every selected one —, compose,
+// reply, reply all and forward (compose.js), keyboard shortcuts (shortcuts.js, `?` lists them),
+// and new mail without reload (EventSource → Email/changes → the list and counts read again).
 
 import { h } from './dom.js';
 import { strings } from './strings.js';
@@ -12,15 +15,20 @@ import { Compose } from './compose.js';
 import { blank, reply, forward, resume } from './draft.js';
 import { searchFilter } from './search.js';
 import { showInvitation } from './invitation.js';
+import { MessageList, DRAG_TYPE, names } from './messagelist.js';
+import { conversation } from './conversation.js';
+import { SHORTCUTS, actionOf } from './shortcuts.js';
 
-const PAGE = 50;
-const LIST_PROPERTIES = ['id', 'threadId', 'mailboxIds', 'from', 'subject', 'receivedAt', 'preview', 'keywords',
-  'hasAttachment'];
+/** Where the threads choice is kept. */
+const THREADS_KEY = 'relais.threads';
+/** Ids one Email/set changes at most (the server's maxObjectsInSet is 500 or more). */
+const SET_CHUNK = 250;
 const BODY_BYTES = 1024 * 1024;
-const READ_PROPERTIES = ['id', 'from', 'to', 'cc', 'bcc', 'replyTo', 'subject', 'sentAt', 'receivedAt',
+const READ_PROPERTIES = ['id', 'threadId', 'from', 'to', 'cc', 'bcc', 'replyTo', 'subject', 'sentAt', 'receivedAt',
   'messageId', 'inReplyTo', 'references', 'keywords', 'mailboxIds', 'textBody', 'htmlBody', 'bodyValues',
   'attachments'];
 const t = strings.mail;
+const l = strings.list;
 
 /**
  * @typedef {import('./api.js').Jmap} Jmap
@@ -28,7 +36,7 @@ const t = strings.mail;
  *   sortOrder: number, unreadEmails: number, totalEmails: number }} Mailbox
  * @typedef {{ name: string | null, email: string }} Address
  * @typedef {{ partId: string, type: string }} BodyPart
- * @typedef {{ id: string, from: Address[] | null, to?: Address[] | null, cc?: Address[] | null,
+ * @typedef {{ id: string, threadId?: string, from: Address[] | null, to?: Address[] | null, cc?: Address[] | null,
  *   bcc?: Address[] | null, replyTo?: Address[] | null, subject: string | null, sentAt?: string | null,
  *   messageId?: string[] | null, inReplyTo?: string[] | null, references?: string[] | null,
  *   receivedAt: string, preview?: string, keywords: Record<string, boolean>,
@@ -50,18 +58,25 @@ function report(e) {
   }
 }
 
-/** @param {Address[] | null | undefined} list */
-function names(list) {
-  return (list ?? []).map((a) => a.name || a.email).join(', ');
+/**
+ * Whether threads are shown collapsed (kept per browser; off until chosen).
+ * @returns {boolean}
+ */
+function threadsOn() {
+  try {
+    return window.localStorage.getItem(THREADS_KEY) === 'on';
+  } catch {
+    return false;
+  }
 }
 
-/** @param {string} iso */
-function when(iso) {
-  const d = new Date(iso);
-  const today = new Date();
-  return d.toDateString() === today.toDateString()
-    ? d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
-    : d.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+/** @param {string[]} ids @returns {string[][]} */
+function chunks(ids) {
+  const out = [];
+  for (let i = 0; i < ids.length; i += SET_CHUNK) {
+    out.push(ids.slice(i, i + SET_CHUNK));
+  }
+  return out;
 }
 
 export class MailView {
@@ -75,13 +90,9 @@ export class MailView {
     this.mailboxes = [];
     /** @type {string | null} */
     this.current = null;
-    /** @type {Email[]} */
-    this.emails = [];
-    this.total = 0;
+    this.list = new MessageList(jmap, { open: (id) => { this.open(id).catch(report); }, selected: () => this.drawBulk() });
     /** @type {string | null} */
     this.selected = null;
-    /** @type {string | null} */
-    this.emailState = null;
     /** The search shown instead of a folder (its words and filter), or null. */
     /** @type {{ text: string, filter: import('./search.js').Filter } | null} */
     this.search = null;
@@ -96,9 +107,13 @@ export class MailView {
     /** The shown message's toolbar. @type {HTMLElement | null} */
     this.actions = null;
     this.folderList = h('ul', { class: 'folders', 'aria-label': t.folders });
-    this.messageList = h('ul', { class: 'messages', role: 'listbox', 'aria-label': t.messages, tabindex: '0',
-      onkeydown: (e) => this.onListKey(/** @type {KeyboardEvent} */ (e)) });
-    this.more = h('button', { type: 'button', class: 'more', hidden: true, onclick: () => this.loadMore() }, [t.loadMore]);
+    this.messageList = this.list.list;
+    this.messageList.addEventListener('keydown', (e) => { this.list.onKey(e); });
+    this.keys = (/** @type {KeyboardEvent} */ e) => this.onKey(e);
+    this.threads = h('input', { type: 'checkbox', id: 'threads', checked: threadsOn(),
+      onchange: () => { this.setThreads(this.threads.checked).catch(report); } });
+    this.bulk = h('div', { class: 'bulk', role: 'toolbar', 'aria-label': l.bulk });
+    this.help = h('dialog', { class: 'shortcuts', 'aria-labelledby': 'shortcuts-title' });
     this.reading = h('article', { class: 'reading', 'aria-label': t.reading, tabindex: '-1' }, [
       h('p', { class: 'placeholder' }, [t.nothingSelected]),
     ]);
@@ -128,10 +143,13 @@ export class MailView {
       onclick: () => this.startCompose(blank()) }, [t.newMessage]);
     root.replaceChildren(
       h('nav', { class: 'pane folders-pane', 'aria-label': t.folders }, [this.newButton, this.folderList]),
-      h('section', { class: 'pane list-pane', 'aria-label': t.messages },
-        [searchForm, this.alert, this.messageList, this.more, this.status]),
+      h('section', { class: 'pane list-pane', 'aria-label': t.messages }, [searchForm,
+        h('div', { class: 'list-tools' }, [h('label', { class: 'check' }, [this.threads, l.threads]), this.bulk]),
+        this.alert, this.list.scroller, this.status]),
       this.reading,
+      this.help,
     );
+    this.drawBulk();
   }
 
   async start() {
@@ -144,8 +162,9 @@ export class MailView {
     if (inbox) {
       await this.openMailbox(inbox.id);
     }
+    document.addEventListener('keydown', this.keys);
     this.source = this.jmap.follow((states) => {
-      if (states.Email && states.Email !== this.emailState) {
+      if (states.Email && states.Email !== this.list.emailState) {
         this.changed().catch(report);
       } else if (states.Mailbox) {
         this.loadMailboxes().catch(report);
@@ -155,6 +174,7 @@ export class MailView {
 
   stop() {
     this.source?.close();
+    document.removeEventListener('keydown', this.keys);
   }
 
   async loadMailboxes() {
@@ -175,7 +195,10 @@ export class MailView {
       return h('li', {}, [
         h('button', { type: 'button', class: 'folder', 'data-id': m.id, 'data-role': m.role ?? '',
           'aria-current': m.id === this.current ? 'true' : null,
-          onclick: () => { this.openMailbox(m.id).catch(report); } },
+          onclick: () => { this.openMailbox(m.id).catch(report); },
+          ondragover: (e) => this.dragOver(/** @type {DragEvent} */ (e), m.id),
+          ondragleave: (e) => /** @type {HTMLElement} */ (e.currentTarget).classList.remove('drop'),
+          ondrop: (e) => this.dropOn(/** @type {DragEvent} */ (e), m.id) },
         [h('span', { class: 'name' }, [m.name]), unread]),
       ]);
     }));
@@ -191,12 +214,33 @@ export class MailView {
     this.searchAttached.checked = false;
     this.clearButton.hidden = true;
     this.selected = null;
-    this.emails = [];
+    this.list.shown = null;
     this.drawFolders();
     if (!this.compose) {
       this.reading.replaceChildren(h('p', { class: 'placeholder' }, [t.nothingSelected]));
     }
-    await this.loadPage(0, true);
+    await this.showList();
+  }
+
+  /** The list of the folder or the search, from the top. */
+  async showList() {
+    const filter = this.search ? this.search.filter : { inMailbox: this.current };
+    await this.list.show({ filter, collapse: this.threads.checked });
+    this.drawStatus();
+    this.drawBulk();
+  }
+
+  /**
+   * Threads collapsed or not: kept for the next time, and the list shown again.
+   * @param {boolean} on
+   */
+  async setThreads(on) {
+    try {
+      window.localStorage.setItem(THREADS_KEY, on ? 'on' : 'off');
+    } catch {
+      // Storage refused (private mode): the choice holds until the page is left.
+    }
+    await this.showList();
   }
 
   /**
@@ -216,8 +260,7 @@ export class MailView {
     this.search = { text: said.filter((w) => w).join(', '), filter };
     this.clearButton.hidden = false;
     this.selected = null;
-    this.emails = [];
-    await this.loadPage(0, true);
+    await this.showList();
   }
 
   async endSearch() {
@@ -226,120 +269,256 @@ export class MailView {
     }
   }
 
-  /**
-   * Reads `limit` messages from `position` of the current folder (Email/query + Email/get in
-   * one request, the ids by result reference).
-   * @param {number} position
-   * @param {boolean} replace
-   * @param {number} [limit]
-   */
-  async loadPage(position, replace, limit = PAGE) {
-    const search = this.search;
-    const mailbox = this.current;
-    const filter = search ? search.filter : { inMailbox: mailbox };
-    const r = await this.jmap.call([
-      ['Email/query', { accountId: this.jmap.accountId, filter,
-        sort: [{ property: 'receivedAt', isAscending: false }], position, limit, calculateTotal: true }, 'q'],
-      ['Email/get', { accountId: this.jmap.accountId, properties: LIST_PROPERTIES,
-        '#ids': { resultOf: 'q', name: 'Email/query', path: '/ids' } }, 'g'],
-    ]);
-    if (mailbox !== this.current || search !== this.search) {
-      return;
-    }
-    /** @type {Email[]} */
-    const got = r.g.list;
-    const order = new Map(/** @type {string[]} */ (r.q.ids).map((id, i) => [id, i]));
-    got.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
-    this.emailState = r.g.state;
-    this.total = r.q.total ?? got.length;
-    this.emails = replace ? got : this.emails.concat(got);
-    this.drawList();
+  /** Under the list: the search's count, or that the folder is empty. */
+  drawStatus() {
+    const total = this.list.total;
+    this.status.textContent = this.search ? t.results(total, this.search.text) : total === 0 ? t.noMessages : '';
   }
 
-  async loadMore() {
-    await this.loadPage(this.emails.length, false);
-  }
-
-  drawList() {
-    this.messageList.replaceChildren(...this.emails.map((e) => {
-      const unread = !e.keywords.$seen;
-      const flagged = Boolean(e.keywords.$flagged);
-      const classes = ['message', unread ? 'unread' : '', flagged ? 'flagged' : '', e.hasAttachment ? 'attached' : '']
-        .filter((c) => c).join(' ');
-      return h('li', { role: 'option', class: classes, 'data-id': e.id,
-        id: `message-${e.id}`,
-        'aria-selected': e.id === this.selected ? 'true' : 'false',
-        onclick: () => { this.open(e.id).catch(report); } }, [
-        h('span', { class: 'from' }, [names(e.from)]),
-        h('time', { datetime: e.receivedAt }, [when(e.receivedAt)]),
-        h('span', { class: 'subject' }, [e.subject || t.noSubject]),
-        h('span', { class: 'preview' }, [e.preview ?? '']),
-        e.hasAttachment ? h('span', { class: 'has-attachment visually-hidden' }, [t.attachedMark]) : null,
-        unread ? h('span', { class: 'visually-hidden' }, [t.unreadMark]) : null,
-        flagged ? h('span', { class: 'visually-hidden' }, [t.flagged]) : null,
-      ]);
-    }));
-    this.more.hidden = this.emails.length >= this.total;
-    this.status.textContent = this.search ? t.results(this.total, this.search.text)
-      : this.emails.length === 0 ? t.noMessages : '';
-    this.markSelected();
-  }
-
-  /** The selected message, for the eye and for assistive technology. */
+  /** The selected messages and the open one, for the eye and for assistive technology. */
   markSelected() {
-    for (const li of this.messageList.children) {
-      li.setAttribute('aria-selected', li.getAttribute('data-id') === this.selected ? 'true' : 'false');
-    }
-    if (this.selected) {
-      this.messageList.setAttribute('aria-activedescendant', `message-${this.selected}`);
-    } else {
-      this.messageList.removeAttribute('aria-activedescendant');
-    }
+    this.list.shown = this.selected;
+    this.list.draw();
   }
 
-  /** @param {KeyboardEvent} e */
-  onListKey(e) {
-    const i = this.emails.findIndex((m) => m.id === this.selected);
-    /** @type {number | null} */
-    let next = null;
-    if (e.key === 'ArrowDown' || e.key === 'j') {
-      next = Math.min(i + 1, this.emails.length - 1);
-    } else if (e.key === 'ArrowUp' || e.key === 'k') {
-      next = Math.max(i - 1, 0);
-    } else if ((e.key === 'Delete' || e.key === '#') && this.selected) {
-      e.preventDefault();
-      this.remove(this.selected).catch((err) => this.failed(err));
+  /**
+   * The toolbar of the selected messages: select all in view, and — when more than the open
+   * message is selected — read, unread, flag, unflag, move and delete them all.
+   */
+  drawBulk() {
+    const chosen = this.list.selection;
+    const all = h('input', { type: 'checkbox', class: 'select-view', 'aria-label': l.selectInView,
+      checked: chosen.size > 0 && this.list.inView().every((id) => chosen.has(id)),
+      onchange: () => this.list.selectInView() });
+    const many = chosen.size > 1 || (chosen.size === 1 && !chosen.has(this.selected ?? ''));
+    if (!many) {
+      this.bulk.replaceChildren(all);
       return;
-    } else if (e.key === 'Enter' && i >= 0) {
-      this.reading.focus();
-    } else if (!e.ctrlKey && !e.metaKey && !e.altKey) {
-      const act = this.shortcut(e.key);
-      if (act) {
-        e.preventDefault();
-        Promise.resolve(act()).catch((err) => this.failed(err));
-        return;
+    }
+    const act = (/** @type {string} */ cls, /** @type {string} */ label, /** @type {() => Promise<void>} */ run) =>
+      h('button', { type: 'button', class: cls, onclick: () => { run().catch((e) => this.failed(e)); } }, [label]);
+    const move = h('select', { class: 'move', 'aria-label': t.moveTo,
+      onchange: () => { this.moveMany(this.list.chosen(), move.value).catch((e) => this.failed(e)); } }, [
+      h('option', { value: '' }, [t.moveTo]),
+      ...this.mailboxes.filter((m) => m.id !== this.current).map((m) => h('option', { value: m.id }, [m.name])),
+    ]);
+    this.bulk.replaceChildren(all, h('span', { class: 'count', role: 'status' }, [l.selected(chosen.size)]),
+      act('bulk-read', l.markRead, () => this.keywordMany('$seen', true)),
+      act('bulk-unread', l.markUnread, () => this.keywordMany('$seen', false)),
+      act('bulk-flag', l.flag, () => this.keywordMany('$flagged', true)),
+      act('bulk-unflag', l.unflag, () => this.keywordMany('$flagged', false)),
+      move,
+      act('bulk-delete', l.delete, () => this.removeMany(this.list.chosen())));
+  }
+
+  /**
+   * Sets or clears a keyword of every chosen message, a request per SET_CHUNK of them.
+   * @param {string} keyword
+   * @param {boolean} on
+   */
+  async keywordMany(keyword, on) {
+    const ids = this.list.chosen();
+    const patch = { [`keywords/${keyword}`]: on ? true : null };
+    for (const part of chunks(ids)) {
+      await this.setEmails({ update: Object.fromEntries(part.map((id) => [id, patch])) });
+    }
+    for (const id of ids) {
+      const e = this.list.results.emails.get(id);
+      if (e) {
+        e.keywords = { ...e.keywords, [keyword]: true };
+        if (!on) {
+          delete e.keywords[keyword];
+        }
+        if (this.shown?.id === id) {
+          this.shown.keywords = e.keywords;
+          this.drawActions();
+        }
       }
     }
-    if (next !== null && next >= 0 && this.emails[next]) {
-      e.preventDefault();
-      this.open(this.emails[next].id).catch(report);
+    this.list.draw();
+    if (keyword === '$seen') {
+      await this.loadMailboxes();
     }
   }
 
   /**
-   * The message list's one-key commands: c compose, / search, and on the open message r reply,
-   * a reply all, f forward, u read/unread, s flag.
-   * @param {string} key
+   * Moves messages to a folder (out of every folder they were in).
+   * @param {string[]} ids
+   * @param {string} target
+   */
+  async moveMany(ids, target) {
+    const to = this.mailboxes.find((m) => m.id === target);
+    if (!to || ids.length === 0) {
+      return;
+    }
+    for (const part of chunks(ids)) {
+      await this.setEmails({ update: Object.fromEntries(part.map((id) => [id, { mailboxIds: { [target]: true } }])) });
+    }
+    await this.left(ids, ids.length === 1 ? t.moved(to.name) : l.movedMany(ids.length, to.name));
+  }
+
+  /**
+   * Moves messages to Trash; those in Trash already are destroyed.
+   * @param {string[]} ids
+   */
+  async removeMany(ids) {
+    const trash = this.mailboxes.find((m) => m.role === 'trash');
+    const inTrash = (/** @type {string} */ id) => {
+      const e = this.shown?.id === id ? this.shown : this.list.results.emails.get(id);
+      return Boolean(trash && (e ? e.mailboxIds[trash.id] : trash.id === this.current));
+    };
+    const destroy = trash ? ids.filter(inTrash) : ids;
+    const move = ids.filter((id) => !destroy.includes(id));
+    for (const part of chunks(destroy)) {
+      await this.setEmails({ destroy: part });
+    }
+    for (const part of chunks(move)) {
+      await this.setEmails({ update: Object.fromEntries(part.map((id) => [id, { mailboxIds: { [trash?.id ?? '']: true } }])) });
+    }
+    await this.left(ids, ids.length === 1 ? t.deleted : l.deletedMany(ids.length));
+  }
+
+  /**
+   * Messages left this list (moved or deleted): the list is read again where it was, the reading
+   * pane says so when it showed one of them, and the counts are read again.
+   * @param {string[]} ids
+   * @param {string} text
+   */
+  async left(ids, text) {
+    const next = this.list.cursor;
+    this.list.selection.clear();
+    if (this.shown && ids.includes(this.shown.id) || this.selected && ids.includes(this.selected)) {
+      this.selected = null;
+      this.shown = null;
+      this.list.shown = null;
+      this.reading.replaceChildren(h('p', { class: 'placeholder', role: 'status' }, [text]));
+    } else {
+      this.status.textContent = text;
+    }
+    await this.list.reread();
+    this.list.cursor = Math.min(next, this.list.total - 1);
+    this.list.draw();
+    this.drawBulk();
+    await this.loadMailboxes();
+    if (this.list.total > 0) {
+      this.messageList.focus();
+    }
+  }
+
+  /**
+   * Rows dragged over a folder: it takes them (not the folder they are in).
+   * @param {DragEvent} e
+   * @param {string} id
+   */
+  dragOver(e, id) {
+    if (id !== this.current && e.dataTransfer?.types.includes(DRAG_TYPE)) {
+      e.preventDefault();
+      e.dataTransfer.dropEffect = 'move';
+      /** @type {HTMLElement} */ (e.currentTarget).classList.add('drop');
+    }
+  }
+
+  /**
+   * Rows dropped on a folder: moved there.
+   * @param {DragEvent} e
+   * @param {string} id
+   */
+  dropOn(e, id) {
+    /** @type {HTMLElement} */ (e.currentTarget).classList.remove('drop');
+    const data = e.dataTransfer?.getData(DRAG_TYPE);
+    if (!data || id === this.current) {
+      return;
+    }
+    e.preventDefault();
+    /** @type {unknown} */
+    let ids = null;
+    try {
+      ids = JSON.parse(data);
+    } catch {
+      return;
+    }
+    if (Array.isArray(ids) && ids.length <= 5000 && ids.every((x) => typeof x === 'string')) {
+      this.moveMany(/** @type {string[]} */ (ids), id).catch((err) => this.failed(err));
+    }
+  }
+
+  /**
+   * A key pressed anywhere in the mail view (shortcuts.js), but in a field.
+   * @param {KeyboardEvent} e
+   */
+  onKey(e) {
+    if (!this.reading.isConnected || e.defaultPrevented || (e.shiftKey && e.key.startsWith('Arrow'))) {
+      return;
+    }
+    // The compose form's keys are its own, on its buttons too (a letter must not start another).
+    if (this.compose && e.target instanceof Node && this.compose.element.contains(e.target)) {
+      return;
+    }
+    const action = actionOf({ key: e.key, ctrlKey: e.ctrlKey, metaKey: e.metaKey, altKey: e.altKey,
+      target: /** @type {HTMLElement | null} */ (e.target) });
+    if (!action || (this.help.open && action !== 'help')) {
+      return;
+    }
+    const run = this.action(action);
+    if (run) {
+      e.preventDefault();
+      Promise.resolve(run()).catch((err) => this.failed(err));
+    }
+  }
+
+  /**
+   * What a shortcut does now, or null when it does nothing (no message open, no identity to
+   * write from).
+   * @param {import('./shortcuts.js').Action} action
    * @returns {(() => Promise<void> | void) | null}
    */
-  shortcut(key) {
-    if (key === '/') {
-      return () => this.searchInput.focus();
+  action(action) {
+    const move = (/** @type {number} */ by) => async () => {
+      const id = await this.list.step(by);
+      if (id) {
+        this.messageList.focus();
+        await this.open(id);
+      }
+    };
+    /** @type {Partial<Record<import('./shortcuts.js').Action, () => Promise<void> | void>>} */
+    const always = {
+      next: move(1),
+      previous: move(-1),
+      search: () => this.searchInput.focus(),
+      help: () => this.showHelp(),
+      select: () => this.list.toggleCursor(),
+      close: () => { this.list.selection.clear(); this.list.draw(); this.drawBulk(); },
+      open: () => {
+        const id = this.list.idAt(this.list.cursor);
+        return id ? this.open(id).then(() => this.reading.focus()) : undefined;
+      },
+    };
+    const now = always[action];
+    if (now) {
+      return now;
     }
-    if (!this.identity && ['c', 'r', 'a', 'f'].includes(key)) {
+    const chosen = this.list.chosen();
+    const many = chosen.length > 1 || (chosen.length === 1 && chosen[0] !== this.shown?.id);
+    if (many && (action === 'delete' || action === 'unread' || action === 'flag')) {
+      const emails = chosen.map((id) => this.list.results.emails.get(id));
+      const every = (/** @type {string} */ k) => emails.every((m) => m?.keywords[k]);
+      return action === 'delete' ? () => this.removeMany(chosen)
+        : action === 'unread' ? () => this.keywordMany('$seen', !every('$seen'))
+          : () => this.keywordMany('$flagged', !every('$flagged'));
+    }
+    return this.shortcut(action);
+  }
+
+  /**
+   * The one-key commands on the open message (r, a, f, u, s, Delete) and c, compose.
+   * @param {import('./shortcuts.js').Action} action
+   * @returns {(() => Promise<void> | void) | null}
+   */
+  shortcut(action) {
+    if (!this.identity && ['compose', 'reply', 'replyAll', 'forward'].includes(action)) {
       return null;
     }
-    if (key === 'c') {
+    if (action === 'compose') {
       return () => this.startCompose(blank());
     }
     const email = this.shown;
@@ -347,15 +526,34 @@ export class MailView {
       return null;
     }
     const me = this.identity?.email ?? '';
-    /** @type {Record<string, () => Promise<void> | void>} */
+    /** @type {Partial<Record<import('./shortcuts.js').Action, () => Promise<void> | void>>} */
     const keys = {
-      r: () => this.startCompose(reply(email, this.shownText, false, me)),
-      a: () => this.startCompose(reply(email, this.shownText, true, me)),
-      f: () => this.startCompose(forward(email, this.shownText)),
-      u: () => this.setKeyword(email, '$seen', !email.keywords.$seen),
-      s: () => this.setKeyword(email, '$flagged', !email.keywords.$flagged),
+      reply: () => this.startCompose(reply(email, this.shownText, false, me)),
+      replyAll: () => this.startCompose(reply(email, this.shownText, true, me)),
+      forward: () => this.startCompose(forward(email, this.shownText)),
+      unread: () => this.setKeyword(email, '$seen', !email.keywords.$seen),
+      flag: () => this.setKeyword(email, '$flagged', !email.keywords.$flagged),
+      delete: () => this.remove(email.id),
     };
-    return keys[key] ?? null;
+    return keys[action] ?? null;
+  }
+
+  /** The shortcuts, listed in a dialog (Escape or its button closes it). */
+  showHelp() {
+    if (this.help.open) {
+      this.help.close();
+      return;
+    }
+    const shown = /** @type {Record<string, string>} */ ({ ArrowDown: '↓', ArrowUp: '↑' });
+    this.help.replaceChildren(
+      h('h2', { id: 'shortcuts-title' }, [l.shortcuts]),
+      h('dl', {}, SHORTCUTS.flatMap(([action, keys]) => [
+        h('dt', {}, keys.flatMap((k, i) => [i > 0 ? ' ' : '', h('kbd', {}, [shown[k] ?? k])])),
+        h('dd', {}, [l.keys[action]]),
+      ])),
+      h('button', { type: 'button', onclick: () => this.help.close() }, [l.close]),
+    );
+    this.help.showModal();
   }
 
   /**
@@ -367,6 +565,7 @@ export class MailView {
     this.alert.textContent = '';
     this.selected = id;
     this.markSelected();
+    this.drawBulk();
     const r = await this.jmap.call([['Email/get', { accountId: this.jmap.accountId, ids: [id],
       properties: READ_PROPERTIES, fetchTextBodyValues: true, fetchHTMLBodyValues: true, maxBodyValueBytes: BODY_BYTES }, 'g']]);
     /** @type {Email | undefined} */
@@ -406,7 +605,7 @@ export class MailView {
    */
   async setKeyword(email, keyword, on) {
     await this.setEmails({ update: { [email.id]: { [`keywords/${keyword}`]: on ? true : null } } });
-    for (const m of [email, this.emails.find((e) => e.id === email.id)]) {
+    for (const m of [email, this.list.results.emails.get(email.id)]) {
       if (m) {
         const keywords = { ...m.keywords, [keyword]: true };
         if (!on) {
@@ -415,7 +614,7 @@ export class MailView {
         m.keywords = keywords;
       }
     }
-    this.drawList();
+    this.list.draw();
     if (this.shown?.id === email.id) {
       this.shown.keywords = email.keywords;
       this.drawActions();
@@ -435,6 +634,8 @@ export class MailView {
     this.shownText = bodyText(email);
     // Filled when the message is an invitation (invitation.js).
     const invitation = h('div', { class: 'invitation-slot' });
+    // Filled with its conversation when threads are on and it has one (conversation.js).
+    const thread = h('div', { class: 'conversation-slot' });
     this.actions = h('div', { class: 'actions', role: 'toolbar', 'aria-label': t.reading });
     this.drawActions();
     this.reading.replaceChildren(
@@ -446,10 +647,15 @@ export class MailView {
           h('time', { datetime: email.receivedAt }, [new Date(email.receivedAt).toLocaleString()])]),
         this.actions,
       ]),
+      thread,
       invitation,
       ...body,
     );
     showInvitation(this.jmap, email.id, invitation).catch(report);
+    if (this.threads.checked && email.threadId) {
+      conversation(this.jmap, email.threadId, email.id, (id) => { this.open(id).catch(report); })
+        .then((list) => { if (list && this.shown === email) { thread.replaceChildren(list); } }, report);
+    }
   }
 
   /** The shown message's buttons: reply, reply all, forward, read, flag, move, delete. */
@@ -519,8 +725,12 @@ export class MailView {
       this.changed().catch(report);
     }, savedId);
     this.compose = compose;
+    // No message selected: the keyboard starts again from the top (j opens the first).
     this.selected = null;
+    this.list.cursor = -1;
+    this.list.selection.clear();
     this.markSelected();
+    this.drawBulk();
     this.reading.replaceChildren(compose.element);
     compose.focus();
   }
@@ -531,27 +741,7 @@ export class MailView {
    * @param {string} target
    */
   async move(id, target) {
-    const to = this.mailboxes.find((m) => m.id === target);
-    if (!to) {
-      return;
-    }
-    await this.setEmails({ update: { [id]: { mailboxIds: { [target]: true } } } });
-    this.gone(id, t.moved(to.name));
-    await this.loadMailboxes();
-  }
-
-  /**
-   * A message left this list (moved or deleted): the list and the reading pane say so.
-   * @param {string} id
-   * @param {string} text
-   */
-  gone(id, text) {
-    this.emails = this.emails.filter((m) => m.id !== id);
-    this.total = Math.max(0, this.total - 1);
-    this.selected = null;
-    this.shown = null;
-    this.reading.replaceChildren(h('p', { class: 'placeholder', role: 'status' }, [text]));
-    this.drawList();
+    await this.moveMany([id], target);
   }
 
   /**
@@ -559,33 +749,24 @@ export class MailView {
    * @param {string} id
    */
   async remove(id) {
-    const trash = this.mailboxes.find((m) => m.role === 'trash');
-    const inTrash = trash && (this.shown?.id === id ? this.shown.mailboxIds[trash.id] : trash.id === this.current);
-    const update = trash && !inTrash
-      ? { update: { [id]: { mailboxIds: { [trash.id]: true } } } }
-      : { destroy: [id] };
-    await this.setEmails(update);
-    const i = this.emails.findIndex((m) => m.id === id);
-    this.gone(id, t.deleted);
-    await this.loadMailboxes();
-    const next = this.emails[Math.min(i, this.emails.length - 1)];
-    if (next) {
-      this.messageList.focus();
-    }
+    await this.removeMany([id]);
   }
 
   /** The account's mail changed (push): asks what changed since our state, then redraws. */
   async changed() {
-    if (this.emailState) {
+    const since = this.list.emailState;
+    if (since) {
       const r = await this.jmap.call([['Email/changes', { accountId: this.jmap.accountId,
-        sinceState: this.emailState }, 'c']]).catch(() => null);
+        sinceState: since }, 'c']]).catch(() => null);
       const c = r?.c;
       if (c && c.created.length + c.updated.length + c.destroyed.length === 0) {
-        this.emailState = c.newState;
+        this.list.emailState = c.newState;
         return;
       }
     }
     await this.loadMailboxes();
-    await this.loadPage(0, true, Math.max(PAGE, this.emails.length));
+    await this.list.reread();
+    this.drawStatus();
+    this.drawBulk();
   }
 }
