@@ -24,7 +24,9 @@ const DRAG_THRESHOLD = 4;
  *   title: string, allDay: boolean }} Item an occurrence as the views show it
  * @typedef {{ chip: (item: Item) => HTMLButtonElement, open: (item: Item | null, start: Date) => void,
  *   move: (item: Item, span: { start: Date, end: Date }) => void, writable: (item: Item) => boolean,
- *   goDay: (day: Date) => void }} Actions what the calendar does for a view
+ *   goDay: (day: Date) => void, hold: (on: boolean) => void }} Actions what the calendar does for a
+ *   view (`hold`: a press on an event began, or ended without a drag — the view is not drawn
+ *   again under the pointer meanwhile)
  */
 
 /** @param {Date} d */
@@ -147,6 +149,7 @@ function enableDrag(column, index, { columns, days, items, act }) {
     /** @type {{ start: Date, end: Date } | null} */
     let result = null;
     chip.setPointerCapture(ev.pointerId);
+    act.hold(true);
     const onMove = (/** @type {PointerEvent} */ e) => {
       if (!dragging && Math.hypot(e.clientX - x0, e.clientY - y0) < DRAG_THRESHOLD) {
         return;
@@ -177,6 +180,7 @@ function enableDrag(column, index, { columns, days, items, act }) {
       chip.removeEventListener('pointerup', onUp);
       chip.removeEventListener('pointercancel', onUp);
       if (!dragging) {
+        act.hold(false);
         return;
       }
       // The click this release makes is the drag's, not a request to open the event.

@@ -89,6 +89,9 @@ export class CalendarView {
     this.source = null;
     /** Each account's states read last. @type {Record<string, { Calendar?: string, CalendarEvent?: string }>} */
     this.states = {};
+    /** An event is pressed or dragged: the view is drawn when it is let go. */
+    this.held = false;
+    this.drawLater = false;
     /** The user's participant identity (ParticipantIdentity/get): who organizes and answers. @type {{ name: string, email: string } | null} */
     this.identity = null;
     this.calendarList = h('div', { class: 'calendar-accounts' });
@@ -257,6 +260,10 @@ export class CalendarView {
   }
 
   draw() {
+    if (this.held) {
+      this.drawLater = true;
+      return;
+    }
     const { days, to } = this.range();
     const last = new Date(to.getTime() - 1);
     const fmt = /** @type {Intl.DateTimeFormatOptions} */ ({ year: 'numeric', month: 'long', day: 'numeric' });
@@ -272,6 +279,7 @@ export class CalendarView {
       move: (i, span) => { this.dragged(i, span).catch((x) => { this.alert.textContent = `${t.failed} ${String(x)}`; report(x); }); },
       writable: (i) => this.writable(i),
       goDay: (day) => { this.anchor = day; this.setMode('day'); },
+      hold: (on) => { this.hold(on); },
     };
     this.grid.dataset.view = this.mode;
     if (this.mode === 'month') {
@@ -280,6 +288,19 @@ export class CalendarView {
       drawAgenda(this.grid, days, items, act);
     } else {
       drawTimeGrid(this.grid, days, items, act);
+    }
+  }
+
+  /**
+   * Holds drawing while an event is pressed or dragged (a push then would pull it from under
+   * the pointer); let go, draws what came meanwhile.
+   * @param {boolean} on
+   */
+  hold(on) {
+    this.held = on;
+    if (!on && this.drawLater) {
+      this.drawLater = false;
+      this.draw();
     }
   }
 
@@ -327,7 +348,19 @@ export class CalendarView {
       };
       const first = h('button', { type: 'button', onclick: () => done('this') }, [t.thisOccurrence]);
       const dialog = h('div', { class: 'scope-dialog', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'scope-q',
-        onkeydown: (e) => { if (/** @type {KeyboardEvent} */ (e).key === 'Escape') { e.stopPropagation(); done(null); } } }, [
+        onkeydown: (ev) => {
+          const e = /** @type {KeyboardEvent} */ (ev);
+          if (e.key === 'Escape') {
+            e.stopPropagation();
+            done(null);
+          } else if (e.key === 'Tab') {
+            // Focus stays in the dialog (it is modal): Tab and Shift+Tab go round its buttons.
+            const buttons = [...dialog.querySelectorAll('button')];
+            const i = buttons.indexOf(/** @type {HTMLButtonElement} */ (document.activeElement));
+            e.preventDefault();
+            buttons[(i + (e.shiftKey ? -1 : 1) + buttons.length) % buttons.length].focus();
+          }
+        } }, [
         h('p', { id: 'scope-q' }, [question]),
         h('div', { class: 'actions' }, [first,
           h('button', { type: 'button', onclick: () => done('all') }, [t.allOccurrences]),
@@ -440,7 +473,7 @@ export class CalendarView {
       const [accountId, calendarId] = f.calendar.value.split('/');
       const rule = repeat ? ruleOf(repeat, span.start) : null;
       const create = { '@type': 'Event', calendarIds: { [calendarId]: true },
-        ...Object.fromEntries(Object.entries(props).filter(([, v]) => v !== null && v !== '')),
+        ...Object.fromEntries(Object.entries(props).filter(([, v]) => v !== null && v !== '' && v !== false)),
         ...(rule ? { recurrenceRule: rule } : {}),
         ...(meetingFields.me && meeting.participants ? { participants: meeting.participants, organizerCalendarAddress: meeting.organizer } : {}) };
       return this.set(accountId, { create: { n: create }, ...scheduling }, 'n');
@@ -491,6 +524,8 @@ export class CalendarView {
    * @param {{ start: Date, end: Date }} span
    */
   async dragged(item, span) {
+    this.held = false;
+    this.drawLater = false;
     const event = item.event;
     const unchanged = span.start.getTime() === item.start.getTime() && span.end.getTime() === item.end.getTime();
     const scope = unchanged ? null : item.recurrenceId ? await this.askScope(t.changeWhich) : 'all';

@@ -112,7 +112,7 @@ export class EventFields {
       h('div', { class: 'field repeat-until' }, [h('label', { for: 'ev-until' }, [t.until]), until]),
       h('div', { class: 'field repeat-count' }, [h('label', { for: 'ev-count' }, [t.count]), count]),
     ]);
-    const element = h('fieldset', { class: 'repeat' }, [h('legend', {}, [t.repeat]),
+    const element = h('fieldset', { class: 'repeat' }, [h('legend', {}, [t.repetition]),
       h('div', { class: 'field' }, [h('label', { for: 'ev-repeat' }, [t.repeat]), frequency]), more]);
     const fields = { element, frequency, interval, days, ends, until, count, dayBox, more };
     queueMicrotask(() => this.showRepeat());
@@ -125,6 +125,11 @@ export class EventFields {
     const f = r.frequency.value;
     r.more.hidden = f === 'none' || f === 'custom';
     r.dayBox.hidden = f !== 'weekly';
+    // Weekly on no day yet: on the start's.
+    const start = this.span()?.start;
+    if (f === 'weekly' && start && !r.days.some((d) => d.checked)) {
+      r.days[start.getDay()].checked = true;
+    }
     /** @type {HTMLElement} */ (r.until.parentElement).hidden = r.ends.value !== 'until';
     /** @type {HTMLElement} */ (r.count.parentElement).hidden = r.ends.value !== 'count';
   }

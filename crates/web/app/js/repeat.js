@@ -56,14 +56,14 @@ export function ruleOf(r, start) {
 }
 
 /**
- * The form's fields for an event's rules: no repeat, or the one rule the form can show; null
- * for one it cannot (kept as it is).
+ * The form's fields for an event's rules: no repeat (on no day yet), or the one rule the form
+ * can show; null for one it cannot (kept as it is).
  * @param {RecurrenceRule[]} rules
  * @param {Date} start
  * @returns {Repeat | null}
  */
 export function repeatOf(rules, start) {
-  const none = { frequency: /** @type {Frequency} */ ('none'), interval: 1, days: [WEEKDAYS[start.getDay()]],
+  const none = { frequency: /** @type {Frequency} */ ('none'), interval: 1, days: /** @type {string[]} */ ([]),
     ends: /** @type {'never'} */ ('never'), until: '', count: 10 };
   if (!rules.length) {
     return none;
@@ -79,7 +79,7 @@ export function repeatOf(rules, start) {
   }
   const until = rule.until ? rule.until.slice(0, 10) : '';
   return { frequency: f, interval: Math.max(1, rule.interval ?? 1),
-    days: f === 'weekly' && rule.byDay?.length ? rule.byDay.map((b) => b.day) : none.days,
+    days: f === 'weekly' ? (rule.byDay?.length ? rule.byDay.map((b) => b.day) : [WEEKDAYS[start.getDay()]]) : none.days,
     ends: rule.count ? 'count' : until ? 'until' : 'never', until, count: rule.count ?? 10 };
 }
 

@@ -138,6 +138,7 @@ export const strings = {
     close: 'Close',
     repeating: 'repeats',
     repeat: 'Repeat',
+    repetition: 'Repetition',
     repeats: { none: 'Does not repeat', daily: 'Daily', weekly: 'Weekly', monthly: 'Monthly', yearly: 'Yearly' },
     customRule: 'As it repeats now (kept)',
     every: 'Every (days, weeks, months or years)',
