@@ -27,6 +27,10 @@ pub const PRODID: &str = "-//Relais//JMAP Calendars//EN";
 /// Most octets of the JSON of one event converted (the request's own bound is larger).
 pub const MAX_EVENT_JSON: usize = 1024 * 1024;
 
+/// Most octets of the series' values repeated in its overriding instances, all together (each
+/// is written whole): an event of 1 MiB with 1,000 overrides is refused, not made 1 GiB.
+pub const MAX_INSTANCES_JSON: usize = 8 * 1024 * 1024;
+
 /// The first top-level property of `object` that JSCalendar (with JMAP Calendars' additions)
 /// does not define and that is no vendor property (RFC 8984 §3.3: a name with a domain
 /// prefix, `example.com:foo`).
@@ -160,7 +164,7 @@ fn patches_of_instances(event: &mut Map<String, Value>) {
 /// written whole), its start the recurrence id unless moved (RFC 5545 wants a DTSTART), and
 /// `updated` — DTSTAMP, which every VEVENT has (RFC 5545 §3.6.1) — now, on the series and on
 /// each instance. calcard writes an overriding component only from what the override says.
-fn instances_whole(object: &mut Map<String, Value>) {
+fn instances_whole(object: &mut Map<String, Value>) -> Result<(), Invalid> {
     let now = Value::String(utc_date_time(relais_store::now()));
     object.insert("updated".into(), now);
     let series: Vec<(String, Value)> = object
@@ -168,7 +172,12 @@ fn instances_whole(object: &mut Map<String, Value>) {
         .filter(|(k, _)| !SERIES_ONLY.contains(&k.as_str()) && !k.contains(':'))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let Some(Value::Object(overrides)) = object.get_mut("recurrenceOverrides") else { return };
+    let Some(Value::Object(overrides)) = object.get_mut("recurrenceOverrides") else { return Ok(()) };
+    let instances = overrides.values().filter(|p| p.get("excluded") != Some(&Value::Bool(true))).count();
+    let each: usize = series.iter().map(|(k, v)| k.len() + v.to_string().len()).sum();
+    if each.saturating_mul(instances) > MAX_INSTANCES_JSON {
+        return Err(Invalid::data("the event is too large"));
+    }
     for (id, patch) in overrides.iter_mut() {
         let Value::Object(p) = patch else { continue };
         if p.get("excluded") == Some(&Value::Bool(true)) {
@@ -185,6 +194,7 @@ fn instances_whole(object: &mut Map<String, Value>) {
             }
         }
     }
+    Ok(())
 }
 
 /// A JSCalendar Event object as the iCalendar text to store, checked as any object written
@@ -213,14 +223,14 @@ pub fn from_jscalendar(object: &Map<String, Value>) -> Result<(String, CalendarO
     if let Some(why) = malformed_participant(&object) {
         return Err(Invalid::object(why));
     }
-    instances_whole(&mut object);
+    if Value::Object(object.clone()).to_string().len() > MAX_EVENT_JSON {
+        return Err(Invalid::data("the event is too large"));
+    }
+    instances_whole(&mut object)?;
     // calcard writes the VCALENDAR (VERSION, PRODID) of a Group, and the overridden
     // occurrences as components of their own beside the event.
     let group = json!({ "@type": "Group", "prodId": PRODID, "entries": [Value::Object(object)] });
     let text = group.to_string();
-    if text.len() > MAX_EVENT_JSON {
-        return Err(Invalid::data("the event is too large"));
-    }
     let out = std::panic::catch_unwind(|| icalendar_of(&text)).unwrap_or_else(|_| {
         // calcard checks its own invariants with debug assertions, which odd input can trip.
         Err(Invalid::data("the event cannot be written as iCalendar"))
@@ -401,6 +411,18 @@ END:VCALENDAR\r\n";
         assert_eq!(text.lines().filter(|l| l.trim_end() == "SUMMARY:Sync (demo)").count(), 1, "{text}");
         let back = to_jscalendar(&CalendarObject::parse(&text).unwrap());
         assert_eq!(back["recurrenceOverrides"], overrides, "read back as the same patches");
+
+        // Hostile: a large series with many overrides is refused before it is repeated in each.
+        let many: Map<String, Value> = (0..2000)
+            .map(|i| (format!("2027-01-01T{:02}:{:02}:00", i / 60 % 24, i % 60), json!({"title": "x"})))
+            .collect();
+        let mut big = series.as_object().unwrap().clone();
+        big.insert("description".into(), json!("d".repeat(8000)));
+        big.insert("recurrenceOverrides".into(), Value::Object(many));
+        let e = from_jscalendar(&big).unwrap_err();
+        assert!(e.message.contains("too large"), "{}", e.message);
+        big.insert("description".into(), json!("d".repeat(2_000_000)));
+        assert!(from_jscalendar(&big).unwrap_err().message.contains("too large"));
     }
 
     #[test]

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { lanes, snap, travel, moved, resized } from '../app/js/layout.js';
 import { occurrences, localDateTime, utcDate, parseDuration } from '../app/js/occurrences.js';
 import { wallTime, instant } from '../app/js/zone.js';
-import { ruleOf, repeatOf, overridePatch, excludePatch, changedFrom, seriesMoved, shiftedRule, wallDelta }
+import { ruleOf, repeatOf, overridePatch, formOverride, excludePatch, changedFrom, seriesMoved, shiftedRule, wallDelta }
   from '../app/js/repeat.js';
 import { viewDays, stepped, weekInfo } from '../app/js/viewrange.js';
 
@@ -218,6 +218,10 @@ test('this occurrence, or all of them', () => {
   assert.deepEqual(overridePatch(withOne, '2026-12-14T09:00:00', { title: 'Later' }),
     { 'recurrenceOverrides/2026-12-14T09:00:00': { start: '2026-12-14T11:00:00', title: 'Later' } }, 'a path, merged');
   assert.deepEqual(excludePatch(withOne, '2026-12-14T09:00:00'), { 'recurrenceOverrides/2026-12-14T09:00:00': { excluded: true } });
+  // The form's keys as the form says (the title set back to the series' is no longer overridden), others kept.
+  const renamed = { recurrenceOverrides: { '2026-12-14T09:00:00': { title: 'Other', start: '2026-12-14T11:00:00', alerts: { a: {} } } } };
+  assert.deepEqual(formOverride(renamed, '2026-12-14T09:00:00', ['title', 'start', 'duration'], { start: '2026-12-14T11:00:00' }),
+    { 'recurrenceOverrides/2026-12-14T09:00:00': { alerts: { a: {} }, start: '2026-12-14T11:00:00' } });
   assert.deepEqual(overridePatch(withOne, 'a/b~c', { excluded: true }), { 'recurrenceOverrides/a~1b~0c': { excluded: true } });
   assert.deepEqual(wallDelta(at(2026, 12, 14, 9), at(2026, 12, 16, 10, 30)), { days: 2, minutes: 90 });
   // All: the series' start moved as the occurrence was, its weekday with it.

@@ -18,7 +18,7 @@ import { Unauthorized, CALENDARS } from './api.js';
 import { MeetingFields, answerList } from './meeting.js';
 import { answerButtons } from './invitation.js';
 import { occurrences, localDateTime, utcDate, duration } from './occurrences.js';
-import { ruleOf, changedFrom, overridePatch, excludePatch, seriesMoved } from './repeat.js';
+import { ruleOf, changedFrom, overridePatch, formOverride, excludePatch, seriesMoved } from './repeat.js';
 import { MODES, viewDays, stepped, weekInfo } from './viewrange.js';
 import { wallTime, browserZone } from './zone.js';
 import { EventFields } from './event-form.js';
@@ -489,7 +489,8 @@ export class CalendarView {
       const { title, description, locations, duration: length } = props;
       const changes = changedFrom(event, { title, description, locations, duration: length });
       const start = wallTime(span.start, zone);
-      const patch = overridePatch(event, item.recurrenceId, { ...changes, ...(start !== item.recurrenceId ? { start } : {}) });
+      const patch = formOverride(event, item.recurrenceId, ['title', 'description', 'locations', 'duration', 'start'],
+        { ...changes, ...(start !== item.recurrenceId ? { start } : {}) });
       return this.set(item.accountId, { update: { [event.id]: patch } }, event.id);
     }
     /** @type {Record<string, unknown>} */

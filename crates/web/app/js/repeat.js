@@ -121,6 +121,21 @@ export function overridePatch(event, recurrenceId, changes, replace = false) {
 }
 
 /**
+ * The override of one occurrence as the event form says it: what the override said of other
+ * properties kept, the form's own (`changes` holds those that differ from the series) as the
+ * form says — one set back to the series' value is no longer overridden.
+ * @param {{ recurrenceOverrides?: Record<string, Override> | null }} event
+ * @param {string} recurrenceId
+ * @param {string[]} formKeys
+ * @param {Override} changes
+ */
+export function formOverride(event, recurrenceId, formKeys, changes) {
+  const old = event.recurrenceOverrides?.[recurrenceId] ?? {};
+  const kept = Object.fromEntries(Object.entries(old).filter(([k]) => !formKeys.includes(k)));
+  return overridePatch(event, recurrenceId, { ...kept, ...changes }, true);
+}
+
+/**
  * The update deleting one occurrence.
  * @param {{ recurrenceOverrides?: Record<string, Override> | null }} event
  * @param {string} recurrenceId
