@@ -7,7 +7,8 @@ The browser shows each view — day (one column), work week (five), week (seven)
 and saves a screenshot of each; the view chosen last (the agenda) is still chosen after a reload.
 It makes an event at 10:00 on the week's first day, drags it one column right and two hours
 down: CalDAV has it on the next day 12:00–13:00 (snapped to the quarter hour); it drags its
-bottom edge half an hour down: 12:00–13:30. It makes a weekly event on Wednesday 09:00, four times (the repeat
+bottom edge half an hour down: 12:00–13:30; Alt+Down twice and Alt+Shift+Up on the focused event
+(the keyboard's drag): 12:30–13:45. It makes a weekly event on Wednesday 09:00, four times (the repeat
 fields): CalDAV has RRULE FREQ=WEEKLY;COUNT=4;BYDAY=WE. It moves the second occurrence to 11:00
 for this occurrence only: the object GET over CalDAV has an overriding VEVENT with that
 RECURRENCE-ID and DTSTART, the series unchanged; it renames all occurrences: the series' SUMMARY
@@ -98,6 +99,8 @@ def check(server, step, words):
         check_event(server, "Drag me", berlin(words[0], 12), berlin(words[0], 13))
     elif step == "resized":
         check_event(server, "Drag me", berlin(words[0], 12), berlin(words[0], 13, 30))
+    elif step == "moved-by-keyboard":
+        check_event(server, "Drag me", berlin(words[0], 12, 30), berlin(words[0], 13, 45))
     elif step == "weekly-created":
         series, overrides = series_and_overrides(stored(server, "Weekly sync"))
         rule = series["RRULE"]
@@ -136,7 +139,7 @@ def test_calendar_views_drag_recurrence_and_sharing_in_chromium(relais_factory, 
     env = {**os.environ, "NODE_PATH": str(modules), "RELAIS_URL": server.https_url,
            "RELAIS_USER": ANN, "RELAIS_PASSWORD": ANN_PW, "RELAIS_SCREENSHOTS": str(shots)}
     steps = drive(SCRIPT, env, lambda step, words: check(server, step, words), STEP_TIMEOUT, STEP_TIMEOUT * 8)
-    assert steps == ["views-shown", "drag-created", "dragged", "resized", "weekly-created", "occurrence-moved",
+    assert steps == ["views-shown", "drag-created", "dragged", "resized", "moved-by-keyboard", "weekly-created", "occurrence-moved",
                      "all-renamed", "occurrence-deleted", "shared-shown"]
     assert {p.name for p in shots.iterdir()} >= {f"calendar-{v}.png" for v in ("day", "workweek", "week", "month", "agenda",
                                                                                   "dragged", "repeat-form", "scope", "shared")}

@@ -1,6 +1,7 @@
 // The web client's calendar end to end in Debian's headless Chromium, driven by playwright-core:
 // each view (day, work week, week, month, agenda; screenshots of each), the view kept across a
-// reload, an event dragged to another day and time and then resized by its bottom edge, a
+// reload, an event dragged to another day and time and then resized by its bottom edge, then
+// moved and resized by Alt and the arrow keys, a
 // weekly event made with a repeat rule, one occurrence moved (this one) and then the series
 // renamed (all), and a colleague's shared calendar beside one's own, read only. Run by
 // interop/test_web_calendar.py, which checks over CalDAV what the page did: this script prints
@@ -113,6 +114,16 @@ async function dragAndResize(page) {
   });
   await screenshot(page, 'calendar-dragged');
   await step('resized', plus(day, 1));
+
+  // The keyboard's way: Alt+Down twice (30 minutes later), Alt+Shift+Up (its end 15 minutes sooner).
+  await events(page, 'Drag me').focus();
+  await page.keyboard.press('Alt+ArrowDown');
+  await page.waitForFunction(() => /(12|00):15/.test(document.activeElement?.getAttribute('aria-label') || ''));
+  await page.keyboard.press('Alt+ArrowDown');
+  await page.waitForFunction(() => /(12|00):30/.test(document.activeElement?.getAttribute('aria-label') || ''));
+  await page.keyboard.press('Alt+Shift+ArrowUp');
+  await page.waitForFunction(() => /(13|01):45/.test(document.activeElement?.getAttribute('aria-label') || ''));
+  await step('moved-by-keyboard', plus(day, 1));
   return day;
 }
 

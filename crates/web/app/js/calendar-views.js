@@ -2,13 +2,13 @@
 // button for each — its chip — and what a click, a drag or a day's heading does): the time grid
 // of the day, work week and week views — all-day events in their own row, timed ones placed by
 // the hour, overlapping ones side by side (layout.js), moved by dragging (to another time or day)
-// and resized by dragging their bottom edge, snapped to 15 minutes, the edit form being the
-// keyboard's way to do the same —, the month's six weeks, and the agenda's list of days.
+// and resized by dragging their bottom edge, snapped to 15 minutes — or by Alt and the arrow
+// keys on a focused event, the edit form being the keyboard's other way —, the month's six weeks, and the agenda's list of days.
 
 import { h } from './dom.js';
 import { strings } from './strings.js';
 import { addDays, onDay } from './occurrences.js';
-import { lanes, travel, moved, resized } from './layout.js';
+import { lanes, travel, moved, resized, SNAP } from './layout.js';
 
 const t = strings.calendar;
 /** Rem per hour of the time grid (its column is 24 of them). */
@@ -118,10 +118,36 @@ function timeColumn(day, items, act) {
     if (act.writable(item)) {
       chip.classList.add('movable');
       chip.append(h('span', { class: 'resize', 'aria-hidden': 'true', 'data-resize': '' }));
+      keyboardMove(chip, item, act);
     }
     column.append(chip);
   });
   return column;
+}
+
+/**
+ * The keyboard's drag: Alt+Up/Down moves a focused event by 15 minutes, Alt+Left/Right by a
+ * day, Alt+Shift+Up/Down moves its end.
+ * @param {HTMLElement} chip
+ * @param {Item} item
+ * @param {Actions} act
+ */
+function keyboardMove(chip, item, act) {
+  chip.setAttribute('aria-keyshortcuts', 'Alt+ArrowUp Alt+ArrowDown Alt+ArrowLeft Alt+ArrowRight Alt+Shift+ArrowUp Alt+Shift+ArrowDown');
+  chip.addEventListener('keydown', (e) => {
+    const step = { ArrowUp: [0, -SNAP], ArrowDown: [0, SNAP], ArrowLeft: [-1, 0], ArrowRight: [1, 0] }[e.key];
+    if (!e.altKey || !step) {
+      return;
+    }
+    e.preventDefault();
+    if (e.shiftKey) {
+      if (step[1]) {
+        act.move(item, resized(item, step[1]));
+      }
+    } else {
+      act.move(item, moved(item, step[0], step[1]));
+    }
+  });
 }
 
 /**

@@ -282,12 +282,18 @@ export class CalendarView {
       hold: (on) => { this.hold(on); },
     };
     this.grid.dataset.view = this.mode;
+    // An event focused (moved by the keyboard, or changed elsewhere meanwhile) keeps the focus.
+    const focused = document.activeElement instanceof HTMLElement && this.grid.contains(document.activeElement)
+      ? document.activeElement.dataset.key : undefined;
     if (this.mode === 'month') {
       drawMonth(this.grid, days, this.anchor.getMonth(), items, act);
     } else if (this.mode === 'agenda') {
       drawAgenda(this.grid, days, items, act);
     } else {
       drawTimeGrid(this.grid, days, items, act);
+    }
+    if (focused) {
+      /** @type {HTMLElement | null} */ (this.grid.querySelector(`[data-key="${CSS.escape(focused)}"]`))?.focus();
     }
   }
 
