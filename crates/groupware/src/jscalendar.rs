@@ -34,6 +34,10 @@ pub const PRODID: &str = "-//Relais//JMAP Calendars//EN";
 /// Most octets of the JSON of one event converted (the request's own bound is larger).
 pub const MAX_EVENT_JSON: usize = 1024 * 1024;
 
+/// Most octets of the series' values repeated in its overriding instances, all together (each
+/// is written whole): an event of 1 MiB with 1,000 overrides is refused, not made 1 GiB.
+pub const MAX_INSTANCES_JSON: usize = 8 * 1024 * 1024;
+
 /// The first top-level property of `object` that JSCalendar (with JMAP Calendars' additions)
 /// does not define and that is no vendor property (RFC 8984 §3.3: a name with a domain
 /// prefix, `example.com:foo`).
@@ -128,7 +132,81 @@ pub fn to_jscalendar(object: &CalendarObject) -> Map<String, Value> {
         }
     };
     m.remove("method");
+    patches_of_instances(&mut m);
     m
+}
+
+/// Properties of a series that an instance does not take from it when written whole: the
+/// series' own (its identity, rules and overrides, RFC 8984 §4.3.5's forbidden patches),
+/// calcard's kept iCalendar properties, and the start, which is the recurrence id's.
+const SERIES_ONLY: [&str; 12] = [
+    "@type",
+    "uid",
+    "start",
+    "recurrenceRule",
+    "recurrenceRules",
+    "excludedRecurrenceRules",
+    "recurrenceOverrides",
+    "recurrenceId",
+    "recurrenceIdTimeZone",
+    "iCalendar",
+    "method",
+    "relatedTo",
+];
+
+/// RFC 8984 §4.3.5: an override is a patch of the series. iCalendar writes an overridden
+/// instance whole (RFC 5545 §3.8.4.4: a component of its own, with the series' SUMMARY,
+/// DURATION… repeated), and calcard reads each of its properties into the override; what is
+/// the series' own value is dropped again here, so that a change of the series (a title for all
+/// occurrences) reaches every instance that did not change it — and an unmoved instance's
+/// start, which is its recurrence id.
+fn patches_of_instances(event: &mut Map<String, Value>) {
+    let Some(Value::Object(mut overrides)) = event.remove("recurrenceOverrides") else { return };
+    for (id, patch) in overrides.iter_mut() {
+        let Value::Object(p) = patch else { continue };
+        p.retain(|k, v| event.get(k) != Some(v));
+        if p.get("start").and_then(Value::as_str) == Some(id.as_str()) && !p.contains_key("timeZone") {
+            p.remove("start");
+        }
+    }
+    event.insert("recurrenceOverrides".into(), Value::Object(overrides));
+}
+
+/// The series' values an override does not patch, put in it (RFC 5545 §3.8.4.4: an instance is
+/// written whole), its start the recurrence id unless moved (RFC 5545 wants a DTSTART), and
+/// `updated` — DTSTAMP, which every VEVENT has (RFC 5545 §3.6.1) — now, on the series and on
+/// each instance. calcard writes an overriding component only from what the override says.
+fn instances_whole(object: &mut Map<String, Value>) -> Result<(), Invalid> {
+    let now = Value::String(utc_date_time(relais_store::now()));
+    object.insert("updated".into(), now);
+    let series: Vec<(String, Value)> = object
+        .iter()
+        .filter(|(k, _)| !SERIES_ONLY.contains(&k.as_str()) && !k.contains(':'))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let Some(Value::Object(overrides)) = object.get_mut("recurrenceOverrides") else { return Ok(()) };
+    let instances = overrides.values().filter(|p| p.get("excluded") != Some(&Value::Bool(true))).count();
+    let each: usize = series.iter().map(|(k, v)| k.len() + v.to_string().len()).sum();
+    if each.saturating_mul(instances) > MAX_INSTANCES_JSON {
+        return Err(Invalid::data("the event is too large"));
+    }
+    for (id, patch) in overrides.iter_mut() {
+        let Value::Object(p) = patch else { continue };
+        if p.get("excluded") == Some(&Value::Bool(true)) {
+            continue;
+        }
+        if !p.contains_key("start") {
+            p.insert("start".into(), Value::String(id.clone()));
+        }
+        for (k, v) in &series {
+            // A patch by path (`locations/l1/name`) changes part of that property: kept as it is.
+            let deeper = format!("{k}/");
+            if !p.contains_key(k) && !p.keys().any(|pk| pk.starts_with(&deeper)) {
+                p.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A JSCalendar Event object as the iCalendar text to store, checked as any object written
@@ -181,14 +259,14 @@ fn convert(mut object: Map<String, Value>, kind: ComponentKind) -> Result<(Strin
     if let Some(why) = malformed_participant(&object) {
         return Err(Invalid::object(why));
     }
-    instance_starts(&mut object);
+    if Value::Object(object.clone()).to_string().len() > MAX_EVENT_JSON {
+        return Err(Invalid::data(format!("the {} is too large", wanted.to_lowercase())));
+    }
+    instances_whole(&mut object)?;
     // calcard writes the VCALENDAR (VERSION, PRODID) of a Group, and the overridden
     // occurrences as components of their own beside the event.
     let group = json!({ "@type": "Group", "prodId": PRODID, "entries": [Value::Object(object)] });
     let text = group.to_string();
-    if text.len() > MAX_EVENT_JSON {
-        return Err(Invalid::data(format!("the {} is too large", wanted.to_lowercase())));
-    }
     let out = std::panic::catch_unwind(|| icalendar_of(&text)).unwrap_or_else(|_| {
         // calcard checks its own invariants with debug assertions, which odd input can trip.
         Err(Invalid::data("the object cannot be written as iCalendar"))
@@ -303,19 +381,9 @@ pub fn local_date_time(s: &str) -> Option<i64> {
     Some(relais_civil::days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se)
 }
 
-/// RFC 8984 §4.3.5: an override patches the event, so an occurrence it does not move starts
-/// at its recurrence id; calcard writes an overriding component only from what the override
-/// says, and RFC 5545 wants a DTSTART in it, so the start is said.
-fn instance_starts(object: &mut Map<String, Value>) {
-    let Some(Value::Object(overrides)) = object.get_mut("recurrenceOverrides") else { return };
-    for (id, patch) in overrides.iter_mut() {
-        if let Value::Object(p) = patch
-            && p.get("excluded") != Some(&Value::Bool(true))
-            && !p.contains_key("start")
-        {
-            p.insert("start".into(), Value::String(id.clone()));
-        }
-    }
+/// RFC 8984 §1.4.4 UTCDateTime: `2026-12-05T10:00:00Z`.
+fn utc_date_time(t: i64) -> String {
+    relais_civil::rfc3339_utc(t)
 }
 
 /// The iCalendar text of a JSCalendar Group's JSON.
@@ -367,6 +435,60 @@ END:VCALENDAR\r\n";
         let again = to_jscalendar(&back);
         let (text, _) = from_jscalendar(&again).unwrap();
         assert_eq!(text.matches("BEGIN:VTIMEZONE").count(), 1, "read and written again: {again:?}\n{text}");
+    }
+
+    /// An occurrence moved by a patch of its start alone is written whole (the series' title,
+    /// duration and location repeated, a DTSTAMP on each VEVENT) and read back as that patch;
+    /// the series renamed then renames it, and not one whose own title differs.
+    #[test]
+    fn overrides_written_whole_and_read_as_patches() {
+        let series = json!({
+            "@type": "Event", "uid": "w-1", "title": "Sync", "start": "2026-12-09T09:00:00",
+            "timeZone": "Europe/Berlin", "duration": "PT30M", "locations": {"l1": {"@type": "Location", "name": "Room 4"}},
+            "recurrenceRule": {"@type": "RecurrenceRule", "frequency": "weekly", "count": 4},
+            "recurrenceOverrides": {
+                "2026-12-16T09:00:00": {"start": "2026-12-16T11:00:00"},
+                "2026-12-23T09:00:00": {"title": "Sync (demo)"},
+                "2026-12-30T09:00:00": {"excluded": true},
+            },
+        });
+        let (text, _) = from_jscalendar(series.as_object().unwrap()).unwrap();
+        assert_eq!(text.matches("BEGIN:VEVENT").count(), 3, "{text}");
+        assert_eq!(text.matches("DTSTAMP:").count(), 3, "a DTSTAMP in each VEVENT: {text}");
+        assert_eq!(text.lines().filter(|l| l.trim_end() == "SUMMARY:Sync").count(), 2, "{text}");
+        assert_eq!(
+            text.lines().filter(|l| l.starts_with("LOCATION") && l.trim_end().ends_with(":Room 4")).count(),
+            3,
+            "{text}"
+        );
+        assert!(text.contains("RECURRENCE-ID;TZID=Europe/Berlin:20261216T090000"), "{text}");
+        assert!(text.contains("DTSTART;TZID=Europe/Berlin:20261216T110000"), "{text}");
+        assert!(text.contains("EXDATE;TZID=Europe/Berlin:20261230T090000"), "{text}");
+
+        let mut js = to_jscalendar(&CalendarObject::parse(&text).unwrap());
+        let overrides = js["recurrenceOverrides"].clone();
+        assert_eq!(overrides["2026-12-16T09:00:00"], json!({"start": "2026-12-16T11:00:00"}), "{overrides}");
+        assert_eq!(overrides["2026-12-23T09:00:00"], json!({"title": "Sync (demo)"}), "{overrides}");
+        assert_eq!(overrides["2026-12-30T09:00:00"], json!({"excluded": true}), "{overrides}");
+
+        js.insert("title".into(), json!("Sync (all)"));
+        let (text, _) = from_jscalendar(&js).unwrap();
+        assert_eq!(text.lines().filter(|l| l.trim_end() == "SUMMARY:Sync (all)").count(), 2, "{text}");
+        assert_eq!(text.lines().filter(|l| l.trim_end() == "SUMMARY:Sync (demo)").count(), 1, "{text}");
+        let back = to_jscalendar(&CalendarObject::parse(&text).unwrap());
+        assert_eq!(back["recurrenceOverrides"], overrides, "read back as the same patches");
+
+        // Hostile: a large series with many overrides is refused before it is repeated in each.
+        let many: Map<String, Value> = (0..2000)
+            .map(|i| (format!("2027-01-01T{:02}:{:02}:00", i / 60 % 24, i % 60), json!({"title": "x"})))
+            .collect();
+        let mut big = series.as_object().unwrap().clone();
+        big.insert("description".into(), json!("d".repeat(8000)));
+        big.insert("recurrenceOverrides".into(), Value::Object(many));
+        let e = from_jscalendar(&big).unwrap_err();
+        assert!(e.message.contains("too large"), "{}", e.message);
+        big.insert("description".into(), json!("d".repeat(2_000_000)));
+        assert!(from_jscalendar(&big).unwrap_err().message.contains("too large"));
     }
 
     #[test]

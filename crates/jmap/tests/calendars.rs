@@ -367,12 +367,37 @@ async fn events(f: Fresh) {
     let overrides = &g["list"][0]["recurrenceOverrides"];
     assert_eq!(overrides["2026-12-14T09:00:00"]["excluded"], true, "{g}");
     assert_eq!(overrides["2026-12-21T09:00:00"]["title"], "Team sync (short)");
+    // An occurrence moved by its start alone is stored whole (as CalDAV GET returns it) and read
+    // back as that patch; the series renamed renames it, not the one with its own title.
+    let moved = json!({"recurrenceOverrides/2026-12-28T09:00:00": {"start": "2026-12-28T11:00:00"}, "title": "Team sync (all)"});
+    let r = w.one(&w.ann, "CalendarEvent/set", json!({"accountId": a, "update": {&weekly: moved}})).await;
+    assert!(updated(&r, &weekly), "{r}");
+    let stored = w.groupware.object_named(&Actor::system(w.ann.id), calendar.id, "dav-weekly-1.ics").await.unwrap();
+    let text = String::from_utf8(stored.unwrap().content).unwrap();
+    let instance = text.split("BEGIN:VEVENT").find(|v| v.contains("RECURRENCE-ID;TZID=Europe/Paris:20261228T090000"));
+    let instance = instance.unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        instance.contains("DTSTART;TZID=Europe/Paris:20261228T110000")
+            && instance.contains("SUMMARY:Team sync (all)")
+            && instance.contains("DTSTAMP:"),
+        "{text}"
+    );
+    let g = w
+        .one(
+            &w.ann,
+            "CalendarEvent/get",
+            json!({"accountId": a, "ids": [&weekly], "properties": ["title", "recurrenceOverrides"]}),
+        )
+        .await;
+    let overrides = &g["list"][0]["recurrenceOverrides"];
+    assert_eq!(overrides["2026-12-28T09:00:00"], json!({"start": "2026-12-28T11:00:00"}), "{g}");
+    assert_eq!(overrides["2026-12-21T09:00:00"]["title"], "Team sync (short)", "{g}");
     // Only the overrides of a window (recurrence ids in UTC: 09:00 in Paris is 08:00Z).
     let window = json!({"accountId": a, "ids": [&weekly], "properties": ["recurrenceOverrides"],
         "recurrenceOverridesAfter": "2026-12-21T08:00:00Z", "recurrenceOverridesBefore": "2027-01-01T00:00:00Z"});
     let g = w.one(&w.ann, "CalendarEvent/get", window).await;
     let keys: Vec<&String> = g["list"][0]["recurrenceOverrides"].as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["2026-12-21T09:00:00"], "{g}");
+    assert_eq!(keys, ["2026-12-21T09:00:00", "2026-12-28T09:00:00"], "{g}");
     let bad = json!({"accountId": a, "ids": [&weekly], "recurrenceOverridesBefore": "soon"});
     assert_eq!(w.one(&w.ann, "CalendarEvent/get", bad).await["type"], "invalidArguments");
 

@@ -50,8 +50,9 @@ test('occurrences within a range', () => {
     ['weekly, count 1', { recurrenceRule: { frequency: 'weekly', count: 1 } }, []],
     ['daily, one excluded', { recurrenceRule: { frequency: 'daily', count: 8 },
       recurrenceOverrides: { '2026-12-08T09:00:00': { excluded: true } } }, ['2026-12-07T09:00:00']],
-    ['monthly: the first only', { recurrenceRule: { frequency: 'monthly' } }, []],
-    ['weekly on two days: the first only', { recurrenceRule: { frequency: 'weekly', byDay: [{ day: 'tu' }, { day: 'th' }] } }, []],
+    ['monthly (the 1st): none in the week', { recurrenceRule: { frequency: 'monthly' } }, []],
+    ['weekly on two days', { recurrenceRule: { frequency: 'weekly', byDay: [{ day: 'tu' }, { day: 'th' }] } },
+      ['2026-12-08T09:00:00', '2026-12-10T09:00:00']],
   ];
   for (const [what, rule, want] of table) {
     assert.deepEqual(starts(occurrences({ ...hour(start), ...rule }, from, to)), want, what);

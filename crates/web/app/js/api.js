@@ -84,6 +84,7 @@ export async function logout() {
  * the largest upload.
  * @typedef {{ uploadUrl: string, downloadUrl: string, maxSizeUpload: number }} Blobs
  * @typedef {{ accountId: string, blobId: string, type: string, size: number }} Uploaded
+ * @typedef {{ name: string, isPersonal: boolean, isReadOnly: boolean, capabilities: string[] }} SessionAccount
  */
 
 /**
@@ -96,11 +97,14 @@ export class Jmap {
    * @param {Record<string, string>} [accounts]
    * @param {Blobs} [blobs]
    * @param {number} [minPasswordLength] what the server asks of a new password
+   * @param {Record<string, SessionAccount>} [sessionAccounts] every account the session reaches
    */
   constructor(accountId, accounts = {}, blobs = { uploadUrl: '', downloadUrl: '', maxSizeUpload: 0 },
-    minPasswordLength = 8) {
+    minPasswordLength = 8, sessionAccounts = {}) {
     this.accountId = accountId;
     this.accounts = accounts;
+    /** The user's accounts and those shared with the user (RFC 8620 §2), by id. */
+    this.sessionAccounts = sessionAccounts;
     this.blobs = blobs;
     this.minPasswordLength = minPasswordLength;
   }
@@ -162,7 +166,8 @@ export class Jmap {
     }
     /** @type {{ primaryAccounts: Record<string, string>, uploadUrl: string, downloadUrl: string,
      *   capabilities: Record<string, { maxSizeUpload?: number }>,
-     *   accounts: Record<string, { accountCapabilities: Record<string, any> }> }} */
+     *   accounts: Record<string, { name?: string, isPersonal?: boolean, isReadOnly?: boolean,
+     *     accountCapabilities: Record<string, any> }> }} */
     const session = await r.json();
     const account = session.primaryAccounts[MAIL];
     if (!account) {
@@ -170,7 +175,9 @@ export class Jmap {
     }
     const security = session.accounts[account]?.accountCapabilities[SECURITY];
     return new Jmap(account, session.primaryAccounts, { uploadUrl: session.uploadUrl, downloadUrl: session.downloadUrl,
-      maxSizeUpload: session.capabilities[CORE]?.maxSizeUpload ?? 0 }, Number(security?.minPasswordLength ?? 8));
+      maxSizeUpload: session.capabilities[CORE]?.maxSizeUpload ?? 0 }, Number(security?.minPasswordLength ?? 8),
+    Object.fromEntries(Object.entries(session.accounts ?? {}).map(([id, a]) => [id, { name: String(a.name ?? id),
+      isPersonal: Boolean(a.isPersonal), isReadOnly: Boolean(a.isReadOnly), capabilities: Object.keys(a.accountCapabilities ?? {}) }])));
   }
 
   /**
@@ -212,19 +219,22 @@ export class Jmap {
 
   /**
    * Follows an account's state changes (RFC 8620 §7.3) of the given types: `onChange` gets the
-   * new states.
-   * @param {(states: Record<string, string>) => void} onChange
+   * new states (and the account's id: several accounts may be named).
+   * @param {(states: Record<string, string>, accountId: string) => void} onChange
    * @param {string[]} [types]
-   * @param {string} [accountId] the mail account unless another is named
+   * @param {string | string[]} [accountId] the mail account unless others are named
    * @returns {EventSource}
    */
   follow(onChange, types = ['Email', 'Mailbox'], accountId = this.accountId) {
     const source = new EventSource(`/jmap/eventsource?types=${types.join(',')}&closeafter=no&ping=60`);
+    const ids = Array.isArray(accountId) ? accountId : [accountId];
     source.addEventListener('state', (e) => {
       const change = JSON.parse(/** @type {MessageEvent} */ (e).data);
-      const states = change.changed?.[accountId];
-      if (states) {
-        onChange(states);
+      for (const id of ids) {
+        const states = change.changed?.[id];
+        if (states) {
+          onChange(states, id);
+        }
       }
     });
     return source;

@@ -1,40 +1,53 @@
-// The calendar on JMAP Calendars (draft-ietf-jmap-calendars): the account's calendars with
-// their colours and a visibility toggle (kept in the page), a week view (hours) and a month view
-// (days) in the browser's time zone, previous/next/today, the visible range's events
-// (CalendarEvent/query after/before + CalendarEvent/get with utcStart/utcEnd by result
-// reference; recurrences expanded in occurrences.js), an event form (title, start, end,
-// location, description, calendar) to create, edit and delete (CalendarEvent/set; an empty slot
-// pre-fills it; an edit of a recurring event changes the whole series) — with attendees, people
-// and rooms, and their answers (meeting.js), or the user's own answer to an invitation
-// (invitation.js) —, and changes made elsewhere shown without reload (EventSource
-// Calendar/CalendarEvent).
+// The calendar on JMAP Calendars (draft-ietf-jmap-calendars): the calendars of the user's
+// account and of the accounts shared with the user (the session's accounts with the calendars
+// capability), with their colours and a visibility toggle; five views — day, work week, week,
+// month, agenda (calendar-views.js, the days from viewrange.js) — in the browser's time zone,
+// with previous/next/today, the view kept in localStorage; the visible range's events
+// (CalendarEvent/query after/before + CalendarEvent/get by result reference, per account;
+// recurrences expanded in occurrences.js); an event form (event-form.js) to create, edit and
+// delete, with a repeat rule (repeat.js), attendees (meeting.js) or the user's own answer
+// (invitation.js); a change to one occurrence of a series asks "this occurrence or all"
+// (this one: a recurrenceOverrides patch, deleting it an excluded override; all: the series);
+// events moved and resized by dragging, saved the same way; a calendar the user may only read
+// shows its events without moving or saving them; and changes made elsewhere shown without
+// reload (EventSource Calendar/CalendarEvent of every account shown).
 
 import { h } from './dom.js';
 import { strings } from './strings.js';
 import { Unauthorized, CALENDARS } from './api.js';
 import { MeetingFields, answerList } from './meeting.js';
 import { answerButtons } from './invitation.js';
-import { weekStart, monthDays, addDays, occurrences, onDay, localDateTime, inputValue, utcDate, duration }
-  from './occurrences.js';
+import { occurrences, localDateTime, utcDate, duration } from './occurrences.js';
+import { ruleOf, changedFrom, overridePatch, formOverride, excludePatch, seriesMoved } from './repeat.js';
+import { MODES, viewDays, stepped, weekInfo } from './viewrange.js';
+import { wallTime, browserZone } from './zone.js';
+import { EventFields } from './event-form.js';
+import { drawTimeGrid, drawMonth, drawAgenda, key, time } from './calendar-views.js';
 
 const t = strings.calendar;
 const PROPERTIES = ['id', 'calendarIds', 'title', 'description', 'start', 'timeZone', 'duration',
   'showWithoutTime', 'utcStart', 'utcEnd', 'recurrenceRule', 'recurrenceRules', 'recurrenceOverrides', 'locations', 'uid', 'isOrigin', 'participants'];
 const LIMIT = 500;
-const HOUR_REM = 2.5;
+/** The most accounts (the user's and those shared) whose calendars are shown. */
+const MAX_ACCOUNTS = 20;
 const FALLBACK_COLOURS = ['#0b57d0', '#188038', '#b06000', '#a142f4', '#c5221f', '#007b83'];
+const STORED_MODE = 'relais.calendar.view';
 
 /**
  * @typedef {import('./api.js').Jmap} Jmap
+ * @typedef {import('./viewrange.js').Mode} Mode
+ * @typedef {import('./calendar-views.js').Item} Item
+ * @typedef {import('./occurrences.js').Override} Override
  * @typedef {{ id: string, name: string, color: string | null, isDefault: boolean, sortOrder: number,
- *   myRights?: { mayWriteAll?: boolean } }} Calendar
+ *   accountId: string, myRights?: { mayWriteAll?: boolean } }} Calendar
  * @typedef {{ id: string, calendarIds: Record<string, boolean>, title: string, description?: string,
  *   start: string, timeZone: string | null, duration?: string, showWithoutTime?: boolean,
  *   utcStart: string, utcEnd: string, locations?: Record<string, { name?: string }> | null,
  *   recurrenceRule?: import('./occurrences.js').RecurrenceRule | null,
  *   recurrenceRules?: import('./occurrences.js').RecurrenceRule[] | null,
- *   recurrenceOverrides?: Record<string, { excluded?: boolean }> | null, isOrigin?: boolean,
+ *   recurrenceOverrides?: Record<string, Override> | null, isOrigin?: boolean,
  *   participants?: Record<string, import('./meeting.js').Participant> | null }} CalendarEvent
+ * @typedef {{ id: string, name: string, mine: boolean }} Account
  */
 
 /** @param {unknown} e */
@@ -46,14 +59,9 @@ function report(e) {
   }
 }
 
-/** @param {CalendarEvent} e */
-function location(e) {
-  return Object.values(e.locations ?? {}).map((l) => l.name ?? '').filter(Boolean).join(', ');
-}
-
-/** @param {Date} d */
-function time(d) {
-  return d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+/** @param {unknown} x */
+function isMode(x) {
+  return MODES.includes(/** @type {Mode} */ (x));
 }
 
 export class CalendarView {
@@ -64,38 +72,41 @@ export class CalendarView {
   constructor(jmap, root) {
     this.jmap = jmap;
     this.accountId = jmap.accounts[CALENDARS] ?? '';
+    /** The user's account first, then those shared with the user. @type {Account[]} */
+    this.accounts = [];
     /** @type {Calendar[]} */
     this.calendars = [];
-    /** Calendars hidden by their toggle. @type {Set<string>} */
+    /** Calendars hidden by their toggle (account/calendar). @type {Set<string>} */
     this.hidden = new Set();
-    /** @type {CalendarEvent[]} */
+    /** @type {Array<CalendarEvent & { accountId: string }>} */
     this.events = [];
-    /** @type {'week' | 'month'} */
-    this.mode = 'week';
+    const stored = globalThis.localStorage?.getItem(STORED_MODE);
+    /** @type {Mode} */
+    this.mode = isMode(stored) ? /** @type {Mode} */ (stored) : 'week';
     this.anchor = new Date();
+    this.week = weekInfo();
     /** @type {EventSource | null} */
     this.source = null;
-    /** @type {string | null} */
-    this.calendarState = null;
-    /** @type {string | null} */
-    this.eventState = null;
+    /** Each account's states read last. @type {Record<string, { Calendar?: string, CalendarEvent?: string }>} */
+    this.states = {};
+    /** An event is pressed or dragged: the view is drawn when it is let go. */
+    this.held = false;
+    this.drawLater = false;
     /** The user's participant identity (ParticipantIdentity/get): who organizes and answers. @type {{ name: string, email: string } | null} */
     this.identity = null;
-    this.calendarList = h('ul', { class: 'calendars', 'aria-label': t.calendars });
+    this.calendarList = h('div', { class: 'calendar-accounts' });
     this.title = h('h2', { class: 'range', 'aria-live': 'polite' });
     this.grid = h('div', { class: 'cal-grid' });
     this.alert = h('p', { class: 'error', role: 'alert' });
     this.form = h('div', { class: 'event-form-pane' });
-    this.modeButtons = {
-      week: h('button', { type: 'button', 'aria-pressed': 'true', onclick: () => this.setMode('week') }, [t.week]),
-      month: h('button', { type: 'button', 'aria-pressed': 'false', onclick: () => this.setMode('month') }, [t.month]),
-    };
+    this.modeButtons = MODES.map((m) => h('button', { type: 'button', 'aria-pressed': String(m === this.mode),
+      'data-mode': m, onclick: () => this.setMode(m) }, [t.modes[m]]));
     const nav = h('div', { class: 'cal-toolbar', role: 'toolbar', 'aria-label': t.navigation }, [
       h('button', { type: 'button', onclick: () => this.move(-1) }, [t.previous]),
       h('button', { type: 'button', onclick: () => { this.anchor = new Date(); this.load().catch(report); } }, [t.today]),
       h('button', { type: 'button', onclick: () => this.move(1) }, [t.next]),
       this.title,
-      h('span', { class: 'modes' }, [this.modeButtons.week, this.modeButtons.month]),
+      h('span', { class: 'modes', role: 'group', 'aria-label': t.views }, this.modeButtons),
       h('button', { type: 'button', class: 'new-event', onclick: () => this.openForm(null, this.defaultStart()) }, [t.newEvent]),
     ]);
     root.replaceChildren(
@@ -110,16 +121,21 @@ export class CalendarView {
       this.alert.textContent = t.unavailable;
       return;
     }
+    const shared = Object.entries(this.jmap.sessionAccounts)
+      .filter(([id, a]) => id !== this.accountId && a.capabilities.includes(CALENDARS))
+      .map(([id, a]) => ({ id, name: a.name, mine: false }));
+    this.accounts = [{ id: this.accountId, name: '', mine: true }, ...shared].slice(0, MAX_ACCOUNTS);
     await this.loadCalendars();
     await this.load();
     // The states read last: a push naming them (the first one on connecting) changes nothing.
-    this.source = this.jmap.follow((states) => {
-      if (states.Calendar && states.Calendar !== this.calendarState) {
+    this.source = this.jmap.follow((states, accountId) => {
+      const known = this.states[accountId] ?? {};
+      if (states.Calendar && states.Calendar !== known.Calendar) {
         this.loadCalendars().then(() => this.load()).catch(report);
-      } else if (states.CalendarEvent && states.CalendarEvent !== this.eventState) {
+      } else if (states.CalendarEvent && states.CalendarEvent !== known.CalendarEvent) {
         this.load().catch(report);
       }
-    }, ['Calendar', 'CalendarEvent'], this.accountId);
+    }, ['Calendar', 'CalendarEvent'], this.accounts.map((a) => a.id));
   }
 
   stop() {
@@ -127,208 +143,253 @@ export class CalendarView {
   }
 
   async loadCalendars() {
-    const r = await this.jmap.call([['Calendar/get', { accountId: this.accountId, ids: null }, 'c'],
+    const r = await this.jmap.call([
+      ...this.accounts.map((a, i) => /** @type {import('./api.js').Invocation} */ (['Calendar/get', { accountId: a.id, ids: null }, `c${i}`])),
       ['ParticipantIdentity/get', { accountId: this.accountId }, 'pi']]);
     /** @type {Array<{ name?: string, calendarAddress?: string, isDefault?: boolean }>} */
     const identities = r.pi.list ?? [];
     const identity = identities.find((i) => i.isDefault) ?? identities[0];
     this.identity = identity?.calendarAddress
       ? { name: identity.name ?? '', email: identity.calendarAddress.replace(/^mailto:/i, '') } : null;
-    /** @type {Calendar[]} */
-    const list = r.c.list;
-    list.sort((a, b) => Number(b.isDefault) - Number(a.isDefault) || a.sortOrder - b.sortOrder || a.name.localeCompare(b.name));
-    this.calendars = list;
-    this.calendarState = r.c.state;
+    this.calendars = this.accounts.flatMap((a, i) => {
+      this.states[a.id] = { ...this.states[a.id], Calendar: r[`c${i}`].state };
+      /** @type {Calendar[]} */
+      const list = r[`c${i}`].list.map((/** @type {Calendar} */ c) => ({ ...c, accountId: a.id }));
+      return list.sort((x, y) => Number(y.isDefault) - Number(x.isDefault) || x.sortOrder - y.sortOrder || x.name.localeCompare(y.name));
+    });
     this.drawCalendars();
   }
 
-  /** @param {string} id */
-  colour(id) {
-    const i = this.calendars.findIndex((c) => c.id === id);
+  /**
+   * @param {string} accountId
+   * @param {string} id
+   */
+  colour(accountId, id) {
+    const i = this.calendars.findIndex((c) => c.accountId === accountId && c.id === id);
     return this.calendars[i]?.color || FALLBACK_COLOURS[Math.max(0, i) % FALLBACK_COLOURS.length];
   }
 
+  /** @param {Item} item */
+  calendarOf(item) {
+    const id = Object.keys(item.event.calendarIds)[0] ?? '';
+    return this.calendars.find((c) => c.accountId === item.accountId && c.id === id);
+  }
+
+  /** @param {Item} item */
+  writable(item) {
+    return this.calendarOf(item)?.myRights?.mayWriteAll !== false;
+  }
+
   drawCalendars() {
-    this.calendarList.replaceChildren(...this.calendars.map((c) => {
-      const box = h('input', { type: 'checkbox', id: `cal-${c.id}`, checked: !this.hidden.has(c.id),
-        onchange: () => {
-          if (box.checked) {
-            this.hidden.delete(c.id);
-          } else {
-            this.hidden.add(c.id);
-          }
-          this.draw();
-        } });
-      const swatch = h('span', { class: 'swatch', 'aria-hidden': 'true' });
-      swatch.style.backgroundColor = this.colour(c.id);
-      return h('li', {}, [box, h('label', { for: `cal-${c.id}` }, [swatch, c.name])]);
+    this.calendarList.replaceChildren(...this.accounts.map((a) => {
+      const mine = this.calendars.filter((c) => c.accountId === a.id);
+      const heading = a.mine ? t.myCalendars : t.sharedBy(a.name);
+      return h('section', { class: 'calendar-account', 'aria-label': heading }, [
+        this.accounts.length > 1 ? h('h3', { class: 'side-subtitle' }, [heading]) : null,
+        h('ul', { class: 'calendars', 'aria-label': heading }, mine.map((c) => this.calendarToggle(c))),
+      ]);
     }));
   }
 
-  /** The first and the day after the last day shown. */
-  range() {
-    if (this.mode === 'week') {
-      const from = weekStart(this.anchor);
-      return { from, to: addDays(from, 7) };
-    }
-    const days = monthDays(this.anchor);
-    return { from: days[0], to: addDays(days[41], 1) };
+  /** @param {Calendar} c */
+  calendarToggle(c) {
+    const k = `${c.accountId}/${c.id}`;
+    const id = `cal-${c.accountId}-${c.id}`.replace(/[^A-Za-z0-9_-]/g, '_');
+    const box = h('input', { type: 'checkbox', id, checked: !this.hidden.has(k),
+      onchange: () => {
+        if (box.checked) {
+          this.hidden.delete(k);
+        } else {
+          this.hidden.add(k);
+        }
+        this.draw();
+      } });
+    const swatch = h('span', { class: 'swatch', 'aria-hidden': 'true' });
+    swatch.style.backgroundColor = this.colour(c.accountId, c.id);
+    const readOnly = c.myRights?.mayWriteAll === false;
+    return h('li', {}, [box, h('label', { for: id }, [swatch, c.name,
+      readOnly ? h('span', { class: 'read-only' }, [` (${t.readOnlyMark})`]) : null])]);
   }
 
-  /** @param {'week' | 'month'} mode */
+  range() {
+    return viewDays(this.mode, this.anchor, this.week);
+  }
+
+  /** @param {Mode} mode */
   setMode(mode) {
     this.mode = mode;
-    this.modeButtons.week.setAttribute('aria-pressed', String(mode === 'week'));
-    this.modeButtons.month.setAttribute('aria-pressed', String(mode === 'month'));
+    try {
+      globalThis.localStorage?.setItem(STORED_MODE, mode);
+    } catch {
+      // Storage refused (private browsing): the view is kept for this page only.
+    }
+    this.modeButtons.forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.mode === mode)));
     this.load().catch(report);
   }
 
   /** @param {number} by */
   move(by) {
-    const a = new Date(this.anchor);
-    if (this.mode === 'week') {
-      a.setDate(a.getDate() + 7 * by);
-    } else {
-      a.setDate(1);
-      a.setMonth(a.getMonth() + by);
-    }
-    this.anchor = a;
+    this.anchor = stepped(this.mode, this.anchor, by);
     this.load().catch(report);
   }
 
   async load() {
     const { from, to } = this.range();
-    const r = await this.jmap.call([
-      ['CalendarEvent/query', { accountId: this.accountId, limit: LIMIT,
-        filter: { after: utcDate(from), before: utcDate(to) } }, 'q'],
-      ['CalendarEvent/get', { accountId: this.accountId, properties: PROPERTIES,
-        '#ids': { resultOf: 'q', name: 'CalendarEvent/query', path: '/ids' } }, 'g'],
-    ]);
-    this.events = r.g.list;
-    this.eventState = r.g.state;
+    const filter = { after: utcDate(from), before: utcDate(to) };
+    const r = await this.jmap.call(this.accounts.flatMap((a, i) => /** @type {import('./api.js').Invocation[]} */ ([
+      ['CalendarEvent/query', { accountId: a.id, limit: LIMIT, filter }, `q${i}`],
+      ['CalendarEvent/get', { accountId: a.id, properties: PROPERTIES,
+        '#ids': { resultOf: `q${i}`, name: 'CalendarEvent/query', path: '/ids' } }, `g${i}`],
+    ])));
+    this.events = this.accounts.flatMap((a, i) => {
+      this.states[a.id] = { ...this.states[a.id], CalendarEvent: r[`g${i}`].state };
+      return r[`g${i}`].list.map((/** @type {CalendarEvent} */ e) => ({ ...e, accountId: a.id }));
+    });
     this.draw();
   }
 
-  /** The visible occurrences of the visible calendars' events. */
-  spans() {
+  /** The visible occurrences of the visible calendars' events. @returns {Item[]} */
+  items() {
     const { from, to } = this.range();
     return this.events
-      .filter((e) => Object.keys(e.calendarIds).some((id) => !this.hidden.has(id)))
-      .flatMap((e) => occurrences(e, from, to).map((span) => ({ event: e, ...span })))
+      .filter((e) => Object.keys(e.calendarIds).some((id) => !this.hidden.has(`${e.accountId}/${id}`)))
+      .flatMap((e) => occurrences(e, from, to).map((span) => ({ event: e, accountId: e.accountId, start: span.start,
+        end: span.end, recurrenceId: e.recurrenceRule || e.recurrenceRules?.length ? span.recurrenceId ?? null : null,
+        title: typeof span.override?.title === 'string' ? span.override.title : e.title, allDay: Boolean(e.showWithoutTime) })))
       .sort((a, b) => a.start.getTime() - b.start.getTime());
   }
 
   draw() {
-    const { from, to } = this.range();
-    const last = addDays(to, -1);
-    const fmt = { year: 'numeric', month: 'long', day: 'numeric' };
-    this.title.textContent = this.mode === 'week'
-      ? `${from.toLocaleDateString(undefined, /** @type {Intl.DateTimeFormatOptions} */ (fmt))} – ${last.toLocaleDateString(undefined, /** @type {Intl.DateTimeFormatOptions} */ (fmt))}`
-      : this.anchor.toLocaleDateString(undefined, { year: 'numeric', month: 'long' });
-    if (this.mode === 'week') {
-      this.drawWeek(from);
+    if (this.held) {
+      this.drawLater = true;
+      return;
+    }
+    const { days, to } = this.range();
+    const last = new Date(to.getTime() - 1);
+    const fmt = /** @type {Intl.DateTimeFormatOptions} */ ({ year: 'numeric', month: 'long', day: 'numeric' });
+    this.title.textContent = this.mode === 'month'
+      ? this.anchor.toLocaleDateString(undefined, { year: 'numeric', month: 'long' })
+      : this.mode === 'day' ? days[0].toLocaleDateString(undefined, { weekday: 'long', ...fmt })
+        : `${days[0].toLocaleDateString(undefined, fmt)} – ${last.toLocaleDateString(undefined, fmt)}`;
+    const items = this.items();
+    /** @type {import('./calendar-views.js').Actions} */
+    const act = {
+      chip: (i) => this.chip(i),
+      open: (i, start) => this.openForm(i, start),
+      move: (i, span) => { this.dragged(i, span).catch((x) => { this.alert.textContent = `${t.failed} ${String(x)}`; report(x); }); },
+      writable: (i) => this.writable(i),
+      goDay: (day) => { this.anchor = day; this.setMode('day'); },
+      hold: (on) => { this.hold(on); },
+    };
+    this.grid.dataset.view = this.mode;
+    // An event focused (moved by the keyboard, or changed elsewhere meanwhile) keeps the focus.
+    const focused = document.activeElement instanceof HTMLElement && this.grid.contains(document.activeElement)
+      ? document.activeElement.dataset.key : undefined;
+    if (this.mode === 'month') {
+      drawMonth(this.grid, days, this.anchor.getMonth(), items, act);
+    } else if (this.mode === 'agenda') {
+      drawAgenda(this.grid, days, items, act);
     } else {
-      this.drawMonth();
+      drawTimeGrid(this.grid, days, items, act);
+    }
+    if (focused) {
+      /** @type {HTMLElement | null} */ (this.grid.querySelector(`[data-key="${CSS.escape(focused)}"]`))?.focus();
     }
   }
 
-  /** @param {Date} from */
-  drawWeek(from) {
-    const spans = this.spans();
-    const hours = h('div', { class: 'hours', 'aria-hidden': 'true' },
-      Array.from({ length: 24 }, (_, i) => h('div', { class: 'hour-label' }, [time(new Date(2000, 0, 1, i))])));
-    const columns = Array.from({ length: 7 }, (_, i) => {
-      const day = addDays(from, i);
-      const column = h('div', { class: 'day-column', role: 'group',
-        'aria-label': day.toLocaleDateString(undefined, { weekday: 'long', month: 'long', day: 'numeric' }),
-        onclick: (ev) => {
-          const e = /** @type {MouseEvent} */ (ev);
-          if (e.target !== column) {
-            return;
-          }
-          const box = column.getBoundingClientRect();
-          const hour = Math.min(23, Math.max(0, Math.floor((e.clientY - box.top) / box.height * 24)));
-          const start = new Date(day);
-          start.setHours(hour);
-          this.openForm(null, start);
-        } });
-      for (const s of spans) {
-        const place = onDay(s, day);
-        if (!place) {
-          continue;
-        }
-        const chip = this.chip(s.event, s.start, s.end);
-        chip.classList.add('timed');
-        chip.style.top = `${place.top / 60 * HOUR_REM}rem`;
-        chip.style.height = `${(place.bottom - place.top) / 60 * HOUR_REM}rem`;
-        column.append(chip);
-      }
-      return h('div', { class: 'day' }, [
-        h('div', { class: 'day-head' }, [day.toLocaleDateString(undefined, { weekday: 'short', day: 'numeric' })]),
-        column,
-      ]);
-    });
-    this.grid.className = 'cal-grid week';
-    this.grid.replaceChildren(h('div', { class: 'day' }, [h('div', { class: 'day-head' }), hours]), ...columns);
-  }
-
-  drawMonth() {
-    const spans = this.spans();
-    const month = this.anchor.getMonth();
-    const cells = monthDays(this.anchor).map((day) => {
-      const list = h('ul', { class: 'day-events' });
-      for (const s of spans.filter((x) => onDay(x, day))) {
-        list.append(h('li', {}, [this.chip(s.event, s.start, s.end)]));
-      }
-      const cell = h('div', { class: `month-day${day.getMonth() === month ? '' : ' other-month'}`, role: 'group',
-        'aria-label': day.toLocaleDateString(undefined, { weekday: 'long', month: 'long', day: 'numeric' }),
-        onclick: (ev) => {
-          const target = /** @type {HTMLElement} */ (ev.target);
-          if (target === cell || target === list || target.classList.contains('day-number')) {
-            const start = new Date(day);
-            start.setHours(9);
-            this.openForm(null, start);
-          }
-        } }, [h('span', { class: 'day-number' }, [String(day.getDate())]), list]);
-      return cell;
-    });
-    this.grid.className = 'cal-grid month';
-    this.grid.replaceChildren(...cells);
+  /**
+   * Holds drawing while an event is pressed or dragged (a push then would pull it from under
+   * the pointer); let go, draws what came meanwhile.
+   * @param {boolean} on
+   */
+  hold(on) {
+    this.held = on;
+    if (!on && this.drawLater) {
+      this.drawLater = false;
+      this.draw();
+    }
   }
 
   /**
-   * An event's button in a view.
-   * @param {CalendarEvent} e
-   * @param {Date} start
-   * @param {Date} end
+   * An occurrence's button in a view.
+   * @param {Item} item
    */
-  chip(e, start, end) {
-    const calendar = Object.keys(e.calendarIds)[0] ?? '';
-    const label = e.showWithoutTime ? e.title : `${time(start)}–${time(end)} ${e.title}`;
-    const chip = h('button', { type: 'button', class: 'event', 'data-event': e.id,
-      onclick: () => this.openForm(e, start) }, [
-      h('span', { class: 'event-time' }, [e.showWithoutTime ? '' : time(start)]),
-      h('span', { class: 'event-title' }, [e.title || t.untitled]),
+  chip(item) {
+    const calendar = this.calendarOf(item);
+    const label = `${item.allDay ? t.allDay : `${time(item.start)}–${time(item.end)}`} ${item.title || t.untitled}`
+      + `${item.recurrenceId ? `, ${t.repeating}` : ''}${calendar ? `, ${calendar.name}` : ''}`;
+    const chip = h('button', { type: 'button', class: 'event', 'data-event': item.event.id, 'data-key': key(item),
+      'aria-label': label, onclick: () => this.openForm(item, item.start) }, [
+      h('span', { class: 'event-time' }, [item.allDay ? '' : time(item.start)]),
+      h('span', { class: 'event-title' }, [item.title || t.untitled]),
+      item.recurrenceId ? h('span', { class: 'event-repeats', 'aria-hidden': 'true' }, ['↻']) : null,
     ]);
-    chip.setAttribute('aria-label', label);
-    chip.style.borderLeftColor = this.colour(calendar);
+    chip.style.borderLeftColor = this.colour(item.accountId, Object.keys(item.event.calendarIds)[0] ?? '');
     return chip;
   }
 
   defaultStart() {
-    const d = this.mode === 'week' && weekStart(new Date()).getTime() !== weekStart(this.anchor).getTime()
-      ? weekStart(this.anchor) : new Date();
-    d.setHours(d.getHours() + 1, 0, 0, 0);
+    const { from, to } = this.range();
+    const now = new Date();
+    const d = now >= from && now < to ? now : new Date(from);
+    d.setHours(now >= from && now < to ? d.getHours() + 1 : 9, 0, 0, 0);
     return d;
   }
 
   /**
-   * The event form: a new event at `start` (an hour long), or `event` to edit.
-   * @param {CalendarEvent | null} event
+   * Asks whether a change is for this occurrence or all of them: 'this', 'all', or null
+   * (cancelled). A dialog in the page, keyboard first: its first button focused, Escape cancels.
+   * @param {string} question
+   * @returns {Promise<'this' | 'all' | null>}
+   */
+  askScope(question) {
+    return new Promise((resolve) => {
+      const back = document.activeElement;
+      const done = (/** @type {'this' | 'all' | null} */ answer) => {
+        dialog.remove();
+        if (back instanceof HTMLElement && back.isConnected) {
+          back.focus();
+        }
+        resolve(answer);
+      };
+      const first = h('button', { type: 'button', onclick: () => done('this') }, [t.thisOccurrence]);
+      const dialog = h('div', { class: 'scope-dialog', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'scope-q',
+        onkeydown: (ev) => {
+          const e = /** @type {KeyboardEvent} */ (ev);
+          if (e.key === 'Escape') {
+            e.stopPropagation();
+            done(null);
+          } else if (e.key === 'Tab') {
+            // Focus stays in the dialog (it is modal): Tab and Shift+Tab go round its buttons.
+            const buttons = [...dialog.querySelectorAll('button')];
+            const i = buttons.indexOf(/** @type {HTMLButtonElement} */ (document.activeElement));
+            e.preventDefault();
+            buttons[(i + (e.shiftKey ? -1 : 1) + buttons.length) % buttons.length].focus();
+          }
+        } }, [
+        h('p', { id: 'scope-q' }, [question]),
+        h('div', { class: 'actions' }, [first,
+          h('button', { type: 'button', onclick: () => done('all') }, [t.allOccurrences]),
+          h('button', { type: 'button', onclick: () => done(null) }, [t.cancel])]),
+      ]);
+      document.body.append(dialog);
+      first.focus();
+    });
+  }
+
+  /**
+   * The event form: a new event at `start` (an hour long), or an occurrence to edit.
+   * @param {Item | null} item
    * @param {Date} start
    */
-  openForm(event, start) {
-    const f = this.fields(event, start);
+  openForm(item, start) {
+    const event = item?.event ?? null;
+    const writable = this.calendars.filter((c) => c.myRights?.mayWriteAll !== false);
+    const current = item ? `${item.accountId}/${Object.keys(item.event.calendarIds)[0]}` : undefined;
+    const f = new EventFields(event, item ?? { start, end: new Date(start.getTime() + 3600e3) },
+      writable.map((c) => ({ key: `${c.accountId}/${c.id}`,
+        name: c.accountId === this.accountId ? c.name : `${c.name} (${this.accounts.find((a) => a.id === c.accountId)?.name ?? ''})` })),
+      current);
     const field = (/** @type {HTMLElement} */ input, /** @type {string} */ label) =>
       h('div', { class: 'field' }, [h('label', { for: input.id }, [label]), input]);
     const error = h('p', { class: 'error', role: 'alert' });
@@ -337,7 +398,7 @@ export class CalendarView {
     const run = (act) => {
       act().then((refused) => {
         if (refused) {
-          error.textContent = `${t.failed} ${refused}`;
+          error.textContent = refused === CANCELLED ? '' : `${t.failed} ${refused}`;
         } else {
           close();
           return this.load();
@@ -345,35 +406,40 @@ export class CalendarView {
         return undefined;
       }).catch((x) => { error.textContent = `${t.failed} ${String(x)}`; report(x); });
     };
-    const recurring = Boolean(event?.recurrenceRule || event?.recurrenceRules?.length);
+    const mayWrite = !item || this.writable(item);
+    const mine = !item || item.accountId === this.accountId;
     // Attendees are the organizer's to change; an attendee answers (meeting.js, invitation.js).
-    const organizing = !event || event.isOrigin !== false;
+    const organizing = mine && mayWrite && (!event || event.isOrigin !== false);
     const meeting = new MeetingFields(this.jmap, organizing ? this.identity : null, event?.participants, () => {
-      const [from, to] = [new Date(f.from.value), new Date(f.to.value)];
-      return to > from ? { from, to } : null;
+      const span = f.span();
+      return span ? { from: span.start, to: span.end } : null;
     });
-    f.meeting = meeting;
-    const answering = event && !organizing && this.identity
+    const answering = event && mine && !organizing && this.identity
       ? answerButtons(this.jmap, event, this.identity.email, () => { this.load().catch(report); }) : null;
+    if (!mayWrite) {
+      f.readOnly();
+    }
     const form = h('form', { class: 'event-form', 'aria-label': event ? t.editEvent : t.newEvent,
-      onsubmit: (e) => { e.preventDefault(); run(() => this.save(event, f)); },
+      onsubmit: (e) => { e.preventDefault(); run(() => this.save(item, f, meeting)); },
       onkeydown: (e) => { if (/** @type {KeyboardEvent} */ (e).key === 'Escape') { close(); } } }, [
       h('h2', {}, [event ? t.editEvent : t.newEvent]),
-      recurring ? h('p', { class: 'notice' }, [t.wholeSeries]) : null,
+      mayWrite ? null : h('p', { class: 'notice' }, [t.readOnly]),
       field(f.title, t.eventTitle),
+      h('div', { class: 'field inline' }, [f.allDay, h('label', { for: f.allDay.id }, [t.allDay])]),
       field(f.from, t.start),
       field(f.to, t.end),
       field(f.where, t.location),
+      f.repeat.element,
       answering,
       event ? answerList(event.participants) : null,
-      meeting.element,
+      mayWrite ? meeting.element : null,
       field(f.text, t.description),
       field(f.calendar, t.calendar),
       error,
       h('div', { class: 'actions' }, [
-        h('button', { type: 'submit', class: 'send' }, [t.save]),
-        event ? h('button', { type: 'button', onclick: () => run(() => this.destroy(event)) }, [t.delete]) : null,
-        h('button', { type: 'button', onclick: close }, [t.cancel]),
+        mayWrite ? h('button', { type: 'submit', class: 'send' }, [t.save]) : null,
+        item && mayWrite ? h('button', { type: 'button', onclick: () => run(() => this.destroy(item)) }, [t.delete]) : null,
+        h('button', { type: 'button', onclick: close }, [mayWrite ? t.cancel : t.close]),
       ]),
     ]);
     this.form.replaceChildren(form);
@@ -381,75 +447,136 @@ export class CalendarView {
   }
 
   /**
-   * The form's inputs, filled from `event` or for a new one at `start`.
-   * @param {CalendarEvent | null} event
-   * @param {Date} start
-   */
-  fields(event, start) {
-    const writable = this.calendars.filter((c) => c.myRights?.mayWriteAll !== false);
-    const first = event ? new Date(event.utcStart) : start;
-    const last = event ? new Date(event.utcEnd) : new Date(start.getTime() + 3600 * 1000);
-    const text = h('textarea', { id: 'ev-description', rows: '4' });
-    text.value = event?.description ?? '';
-    const current = event ? Object.keys(event.calendarIds)[0] : undefined;
-    return {
-      /** @type {MeetingFields | null} */
-      meeting: null,
-      title: h('input', { id: 'ev-title', required: true, maxlength: '500', value: event?.title ?? '' }),
-      from: h('input', { id: 'ev-start', type: 'datetime-local', required: true, value: inputValue(first) }),
-      to: h('input', { id: 'ev-end', type: 'datetime-local', required: true, value: inputValue(last) }),
-      where: h('input', { id: 'ev-location', maxlength: '500', value: event ? location(event) : '' }),
-      text,
-      calendar: h('select', { id: 'ev-calendar', disabled: Boolean(event) },
-        writable.map((c) => h('option', { value: c.id, selected: c.id === current }, [c.name]))),
-    };
-  }
-
-  /**
-   * Creates or updates the event from the form (CalendarEvent/set); the refusal's text, if any.
-   * @param {CalendarEvent | null} event
-   * @param {ReturnType<CalendarView['fields']>} f
+   * Creates or updates the event from the form (CalendarEvent/set): one occurrence or the
+   * series, as the user says. The refusal's text, if any.
+   * @param {Item | null} item
+   * @param {EventFields} f
+   * @param {MeetingFields} meetingFields
    * @returns {Promise<string | null>}
    */
-  async save(event, f) {
-    const startAt = new Date(f.from.value);
-    const endAt = new Date(f.to.value);
-    if (!(endAt > startAt)) {
+  async save(item, f, meetingFields) {
+    const span = f.span();
+    if (!span) {
       return t.endBeforeStart;
     }
+    const event = item?.event ?? null;
+    const zone = event?.timeZone && !event.showWithoutTime ? event.timeZone : browserZone();
+    const allDay = f.allDay.checked;
     const props = {
       title: f.title.value,
-      start: localDateTime(startAt),
-      timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
-      duration: duration(endAt.getTime() - startAt.getTime()),
-      showWithoutTime: false,
+      start: allDay ? localDateTime(span.start) : wallTime(span.start, zone),
+      timeZone: allDay ? null : zone,
+      duration: allDay ? `P${Math.round((span.end.getTime() - span.start.getTime()) / 86400e3)}D`
+        : duration(span.end.getTime() - span.start.getTime()),
+      showWithoutTime: allDay,
       description: f.text.value,
       locations: f.where.value.trim() ? { l1: { '@type': 'Location', name: f.where.value.trim() } } : null,
     };
-    const meeting = f.meeting?.value() ?? { participants: null, schedule: false };
-    if (f.meeting?.me) {
+    const meeting = meetingFields.value() ?? { participants: null, schedule: false };
+    const scheduling = meeting.schedule ? { sendSchedulingMessages: true } : {};
+    const repeat = f.repeatValue();
+    if (!event || !item) {
+      const [accountId, calendarId] = f.calendar.value.split('/');
+      const rule = repeat ? ruleOf(repeat, span.start) : null;
+      const create = { '@type': 'Event', calendarIds: { [calendarId]: true },
+        ...Object.fromEntries(Object.entries(props).filter(([, v]) => v !== null && v !== '' && v !== false)),
+        ...(rule ? { recurrenceRule: rule } : {}),
+        ...(meetingFields.me && meeting.participants ? { participants: meeting.participants, organizerCalendarAddress: meeting.organizer } : {}) };
+      return this.set(accountId, { create: { n: create }, ...scheduling }, 'n');
+    }
+    if (meetingFields.me) {
       Object.assign(props, { participants: meeting.participants, organizerCalendarAddress: meeting.organizer ?? null });
     }
-    const args = event
-      ? { update: { [event.id]: props } }
-      : { create: { n: { '@type': 'Event', calendarIds: { [f.calendar.value]: true },
-        ...Object.fromEntries(Object.entries(props).filter(([, v]) => v !== null && v !== '')) } } };
-    const r = await this.jmap.call([['CalendarEvent/set', { accountId: this.accountId, ...args,
-      ...(meeting.schedule ? { sendSchedulingMessages: true } : {}) }, 's']]);
-    const refused = r.s.notCreated?.n ?? (event ? r.s.notUpdated?.[event.id] : null);
+    const scope = item.recurrenceId && !f.repeatChanged() ? await this.askScope(t.changeWhich) : 'all';
+    if (!scope) {
+      return CANCELLED;
+    }
+    if (scope === 'this' && item.recurrenceId) {
+      const { title, description, locations, duration: length } = props;
+      const changes = changedFrom(event, { title, description, locations, duration: length });
+      const start = wallTime(span.start, zone);
+      const patch = formOverride(event, item.recurrenceId, ['title', 'description', 'locations', 'duration', 'start'],
+        { ...changes, ...(start !== item.recurrenceId ? { start } : {}) });
+      return this.set(item.accountId, { update: { [event.id]: patch } }, event.id);
+    }
+    /** @type {Record<string, unknown>} */
+    const update = { ...props };
+    if (item.recurrenceId) {
+      Object.assign(update, seriesMoved(event, item.start, span.start));
+    }
+    if (repeat && f.repeatChanged()) {
+      const rule = ruleOf(repeat, span.start);
+      update[event.recurrenceRules ? 'recurrenceRules' : 'recurrenceRule'] = event.recurrenceRules ? (rule ? [rule] : null) : rule;
+    }
+    return this.set(item.accountId, { update: { [event.id]: update }, ...scheduling }, event.id);
+  }
+
+  /**
+   * One CalendarEvent/set in an account; the refusal's text of `id` (created or updated), if any.
+   * @param {string} accountId
+   * @param {Record<string, unknown>} args
+   * @param {string} id
+   * @returns {Promise<string | null>}
+   */
+  async set(accountId, args, id) {
+    const r = await this.jmap.call([['CalendarEvent/set', { accountId, ...args }, 's']]);
+    const refused = r.s.notCreated?.[id] ?? r.s.notUpdated?.[id] ?? r.s.notDestroyed?.[id];
     return refused ? refused.description ?? refused.type : null;
   }
 
   /**
-   * Deletes the event (CalendarEvent/set destroy); the refusal's text, if any.
-   * @param {CalendarEvent} event
+   * An occurrence dragged to a new time or end: saved for it or the whole series, as the user
+   * says (a series moved keeps its wall-clock rhythm); cancelled or unchanged, drawn again.
+   * @param {Item} item
+   * @param {{ start: Date, end: Date }} span
+   */
+  async dragged(item, span) {
+    this.held = false;
+    this.drawLater = false;
+    const event = item.event;
+    const unchanged = span.start.getTime() === item.start.getTime() && span.end.getTime() === item.end.getTime();
+    const scope = unchanged ? null : item.recurrenceId ? await this.askScope(t.changeWhich) : 'all';
+    if (!scope) {
+      this.draw();
+      return;
+    }
+    const zone = event.timeZone ?? browserZone();
+    const length = duration(span.end.getTime() - span.start.getTime());
+    /** @type {Record<string, unknown>} */
+    let patch;
+    if (scope === 'this' && item.recurrenceId) {
+      patch = overridePatch(event, item.recurrenceId, { start: wallTime(span.start, zone),
+        ...changedFrom(event, { duration: length }) });
+    } else if (item.recurrenceId) {
+      patch = { ...seriesMoved(event, item.start, span.start), duration: length };
+    } else {
+      patch = { start: wallTime(span.start, zone), duration: length };
+    }
+    const refused = await this.set(item.accountId, { update: { [event.id]: patch } }, event.id);
+    this.alert.textContent = refused ? `${t.failed} ${refused}` : '';
+    await this.load();
+  }
+
+  /**
+   * Deletes the event, or one occurrence of a series (an excluded override), as the user says;
+   * the refusal's text, if any.
+   * @param {Item} item
    * @returns {Promise<string | null>}
    */
-  async destroy(event) {
+  async destroy(item) {
+    const event = item.event;
+    const scope = item.recurrenceId ? await this.askScope(t.deleteWhich) : 'all';
+    if (!scope) {
+      return CANCELLED;
+    }
     // A meeting's attendees are told (a cancel, or the attendee's decline).
     const schedule = event.participants ? { sendSchedulingMessages: true } : {};
-    const r = await this.jmap.call([['CalendarEvent/set', { accountId: this.accountId, destroy: [event.id], ...schedule }, 's']]);
-    const refused = r.s.notDestroyed?.[event.id];
-    return refused ? refused.description ?? refused.type : null;
+    if (scope === 'this' && item.recurrenceId) {
+      return this.set(item.accountId, { update: { [event.id]: excludePatch(event, item.recurrenceId) }, ...schedule }, event.id);
+    }
+    return this.set(item.accountId, { destroy: [event.id], ...schedule }, event.id);
   }
 }
+
+/** What save and destroy answer when the user cancelled: nothing to say. */
+const CANCELLED = '\u0000cancelled';
