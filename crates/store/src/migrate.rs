@@ -36,6 +36,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0022_no_full_text.sql"),
     include_str!("../migrations/sqlite/0023_web_sessions.sql"),
     include_str!("../migrations/sqlite/0024_identities.sql"),
+    include_str!("../migrations/sqlite/0025_submissions_and_share_notifications.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
@@ -62,10 +63,11 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0022_no_full_text.sql"),
     include_str!("../migrations/postgres/0023_web_sessions.sql"),
     include_str!("../migrations/postgres/0024_identities.sql"),
+    include_str!("../migrations/postgres/0025_submissions_and_share_notifications.sql"),
 ];
 
 /// The schema version this binary writes.
-pub const LATEST: i64 = 24;
+pub const LATEST: i64 = 25;
 
 /// Applies the migrations up to `upto` (at most `LATEST`); one already past it (but not past
 /// `LATEST`) is left as it is. Returns the version the database is at afterwards.

@@ -49,6 +49,8 @@ pub const TABLES: &[&str] = &[
     "device_sync",
     "device_policies",
     "identities",
+    "email_submissions",
+    "share_notifications",
 ];
 
 /// Tables deliberately not in a snapshot (see the module's documentation).
@@ -77,6 +79,8 @@ const SEQUENCED: &[&str] = &[
     "queue_messages",
     "queue_recipients",
     "identities",
+    "email_submissions",
+    "share_notifications",
 ];
 
 /// Rows read per statement.

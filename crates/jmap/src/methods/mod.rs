@@ -34,8 +34,10 @@ mod quota;
 mod search_snippet;
 mod security;
 mod set;
+mod share_notification;
 mod share_with;
 mod submission;
+mod submission_get;
 mod thread;
 mod vacation;
 
@@ -76,6 +78,8 @@ enum Method {
     EmailParse,
     QueryChanges,
     EmailSubmissionGet,
+    EmailSubmissionChanges,
+    EmailSubmissionQuery,
     SearchSnippetGet,
     IdentityGet,
     IdentityChanges,
@@ -107,6 +111,10 @@ enum Method {
     ParticipantIdentityGet,
     ParticipantIdentityChanges,
     PrincipalGet,
+    ShareNotificationGet,
+    ShareNotificationChanges,
+    ShareNotificationQuery,
+    ShareNotificationSet,
     PrincipalChanges,
     PrincipalQuery,
     PrincipalSet,
@@ -119,7 +127,7 @@ enum Method {
 }
 
 /// The dispatch table: name, method, the capability `using` must name.
-const TABLE: [(&str, Method, &str); 60] = [
+const TABLE: [(&str, Method, &str); 68] = [
     ("Core/echo", Method::CoreEcho, CORE),
     ("Blob/copy", Method::BlobCopy, CORE),
     ("Mailbox/get", Method::MailboxGet, MAIL),
@@ -138,6 +146,9 @@ const TABLE: [(&str, Method, &str); 60] = [
     ("Email/queryChanges", Method::EmailQueryChanges, MAIL),
     ("Mailbox/queryChanges", Method::QueryChanges, MAIL),
     ("EmailSubmission/get", Method::EmailSubmissionGet, SUBMISSION),
+    ("EmailSubmission/changes", Method::EmailSubmissionChanges, SUBMISSION),
+    ("EmailSubmission/query", Method::EmailSubmissionQuery, SUBMISSION),
+    ("EmailSubmission/queryChanges", Method::QueryChanges, SUBMISSION),
     ("SearchSnippet/get", Method::SearchSnippetGet, MAIL),
     ("Identity/get", Method::IdentityGet, SUBMISSION),
     ("Identity/changes", Method::IdentityChanges, SUBMISSION),
@@ -170,6 +181,11 @@ const TABLE: [(&str, Method, &str); 60] = [
     ("ParticipantIdentity/get", Method::ParticipantIdentityGet, CALENDARS),
     ("ParticipantIdentity/changes", Method::ParticipantIdentityChanges, CALENDARS),
     ("Principal/get", Method::PrincipalGet, PRINCIPALS),
+    ("ShareNotification/get", Method::ShareNotificationGet, PRINCIPALS),
+    ("ShareNotification/changes", Method::ShareNotificationChanges, PRINCIPALS),
+    ("ShareNotification/query", Method::ShareNotificationQuery, PRINCIPALS),
+    ("ShareNotification/set", Method::ShareNotificationSet, PRINCIPALS),
+    ("ShareNotification/queryChanges", Method::QueryChanges, PRINCIPALS),
     ("Principal/changes", Method::PrincipalChanges, PRINCIPALS),
     ("Principal/query", Method::PrincipalQuery, PRINCIPALS),
     ("Principal/queryChanges", Method::QueryChanges, PRINCIPALS),
@@ -292,7 +308,9 @@ async fn dispatch(
             args.account(ctx).await?;
             Err(MethodError::CannotCalculateChanges)
         }
-        Method::EmailSubmissionGet => Box::pin(submission::get(ctx, args)).await,
+        Method::EmailSubmissionGet => Box::pin(submission_get::get(ctx, args)).await,
+        Method::EmailSubmissionChanges => Box::pin(submission_get::changes(ctx, args)).await,
+        Method::EmailSubmissionQuery => Box::pin(submission_get::query(ctx, args)).await,
         Method::SearchSnippetGet => Box::pin(search_snippet::get(ctx, args)).await,
         Method::IdentityGet => Box::pin(identity::get(ctx, args)).await,
         Method::IdentityChanges => Box::pin(identity::changes(ctx, args)).await,
@@ -324,6 +342,10 @@ async fn dispatch(
         Method::ParticipantIdentityGet => Box::pin(participant_identity::get(ctx, args)).await,
         Method::ParticipantIdentityChanges => Box::pin(participant_identity::changes(ctx, args)).await,
         Method::PrincipalGet => Box::pin(principal::get(ctx, args)).await,
+        Method::ShareNotificationGet => Box::pin(share_notification::get(ctx, args)).await,
+        Method::ShareNotificationChanges => Box::pin(share_notification::changes(ctx, args)).await,
+        Method::ShareNotificationQuery => Box::pin(share_notification::query(ctx, args)).await,
+        Method::ShareNotificationSet => Box::pin(share_notification::set(ctx, args)).await,
         Method::PrincipalChanges => Box::pin(principal::changes(ctx, args)).await,
         Method::PrincipalQuery => Box::pin(principal::query(ctx, args)).await,
         Method::PrincipalSet => Box::pin(principal::set(ctx, args)).await,
