@@ -1,7 +1,8 @@
 """JMAP (RFC 8620/8621) with jmapc 0.4 (an independent client) against the real binary over
 HTTPS (issue 15): the session, mailboxes, query/get with threads and result references, keywords,
 a move, upload + import, sending with EmailSubmission and the Sent copy, identities (made for an
-alias, changed, sent with), out-of-office, changes
+alias, changed, sent with), submissions kept (get, query, changes, the queue's delivery status, the
+alias as MAIL FROM at a peer SMTP server) and undone while held (HOLDFOR), out-of-office, changes
 after an SMTP delivery, EventSource push woken by an IMAP APPEND, and hostile input answered
 with the standard errors (nothing leaked across accounts).
 
@@ -36,6 +37,9 @@ from jmapc.methods import (
     EmailGet,
     EmailQuery,
     EmailSet,
+    EmailSubmissionChanges,
+    EmailSubmissionGet,
+    EmailSubmissionQuery,
     EmailSubmissionSet,
     IdentityChanges,
     IdentityGet,
@@ -45,9 +49,17 @@ from jmapc.methods import (
     MailboxSet,
     ThreadGet,
 )
-from jmapc.models import EmailSubmission, Identity
+from jmapc.models import (
+    Address,
+    EmailSubmission,
+    EmailSubmissionQueryFilterCondition,
+    Envelope,
+    Identity,
+    UndoStatus,
+)
 
 from harness import Relais
+from smtp_sink import Sink
 
 pytestmark = pytest.mark.filterwarnings("ignore:Unverified HTTPS request")
 for _var in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
@@ -64,14 +76,18 @@ SUBMISSION, VACATION = "urn:ietf:params:jmap:submission", "urn:ietf:params:jmap:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
+    sink = Sink()  # the outside world: where mail to elsewhere.test goes
     r = Relais(tmp_path_factory.mktemp("jmap") / "data", listeners=["smtp", "imap"],
-               settings={"imap": {"plaintext_auth_on_loopback": True}})
+               settings={"imap": {"plaintext_auth_on_loopback": True}},
+               extra_toml=f'[smtp.routes]\n"elsewhere.test" = "127.0.0.1:{sink.port}"\n')
     r.admin("domain", "add", DOMAIN)
     r.admin("user", "add", ANN, "--password", ANN_PW, "--name", "Ann Example")
     r.admin("user", "add", BOB, "--password", BOB_PW)
     r.admin("alias", "add", SALES, ANN)
+    r.sink = sink
     with r:
         yield r
+    sink.close()
 
 
 def host(server):
@@ -482,3 +498,81 @@ def test_email_and_blob_copy_from_a_shared_mailbox(server):
 
     [[kind, error, _]] = call("Email/copy", {"fromAccountId": bob, "accountId": bob, "create": {}})
     assert kind == "error" and error["type"] == "invalidArguments", error
+
+
+def eventually(predicate, timeout=15):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        got = predicate()
+        if got:
+            return got
+        time.sleep(0.2)
+    return predicate()
+
+
+def test_submissions_kept_alias_envelope_and_undo(server):
+    """RFC 8621 §7: a submission as Ann's alias identity, without an envelope, reaches a peer SMTP
+    server with the alias as MAIL FROM; it is kept, its delivery status follows the queue to yes,
+    /query and /changes find it. Two held with HOLDFOR (RFC 4865): the one cancelled while pending
+    never arrives, the other is released by the queue and then cannot be cancelled."""
+    c = client(server)
+    session = raw_session().get(f"https://{host(server)}/.well-known/jmap", timeout=10).json()
+    caps = session["accounts"][c.account_id]["accountCapabilities"][SUBMISSION]
+    assert caps["maxDelayedSend"] > 0 and "FUTURERELEASE" in caps["submissionExtensions"], caps
+    before = c.request(EmailSubmissionGet(ids=[]), raise_errors=True, single_response=True).state
+    sales = c.request(IdentitySet(create={"s": Identity(name="Sales", email=SALES, reply_to=None, bcc=None,
+                                                        text_signature=None, html_signature=None, may_delete=True)}),
+                      raise_errors=True, single_response=True).created["s"]
+    boxes = mailboxes(c)
+
+    def draft(sender, to, subject):
+        d = {"mailboxIds": {boxes["drafts"].id: True}, "from": [{"name": None, "email": sender}],
+             "to": [{"name": None, "email": to}], "subject": subject,
+             "textBody": [{"partId": "t", "type": "text/plain"}], "bodyValues": {"t": {"value": subject}}}
+        return c.request(EmailSet(create={"d": d}), raise_errors=True, single_response=True).created["d"].id
+
+    outside = "dora@elsewhere.test"
+    email_id = draft(SALES, outside, "an offer from sales")
+    made = c.request(EmailSubmissionSet(create={"s": EmailSubmission(identity_id=sales.id, email_id=email_id)}),
+                     raise_errors=True, single_response=True).created["s"]
+    got = eventually(lambda: [m for m in server.sink.messages if b"an offer from sales" in m[2]])
+    assert got and got[0][0] == SALES and got[0][1] == [outside], got
+
+    def status():
+        s = c.request(EmailSubmissionGet(ids=[made.id]), raise_errors=True, single_response=True).data[0]
+        return s if s.delivery_status[outside].delivered.value == "yes" else None
+    kept = eventually(status)
+    assert kept and kept.identity_id == sales.id and kept.email_id == email_id, kept
+    assert kept.undo_status == UndoStatus.FINAL and kept.envelope.mail_from.email == SALES
+    q = c.request(EmailSubmissionQuery(filter=EmailSubmissionQueryFilterCondition(identity_ids=[sales.id])),
+                  raise_errors=True, single_response=True)
+    assert q.ids == [made.id]
+
+    held = {}
+    for name in ("undone", "released"):
+        envelope = Envelope(mail_from=Address(email=ANN, parameters={"HOLDFOR": "3"}), rcpt_to=[Address(email=BOB)])
+        e = draft(ANN, BOB, f"held then {name}")
+        r = c.request(EmailSubmissionSet(create={"h": EmailSubmission(identity_id=c.request(
+            IdentityGet(ids=None), raise_errors=True, single_response=True).data[0].id, email_id=e, envelope=envelope)}),
+            raise_errors=True, single_response=True)
+        held[name] = r.created["h"].id
+    cancel = c.request(EmailSubmissionSet(update={held["undone"]: {"undoStatus": "canceled"}}), raise_errors=True,
+                       single_response=True)
+    assert held["undone"] in cancel.updated
+    bob = client(server, BOB, BOB_PW)
+
+    def arrived(word):
+        q = bob.request(EmailQuery(filter=EmailQueryFilterCondition(text=word)), raise_errors=True,
+                        single_response=True)
+        return q.ids
+    assert eventually(lambda: arrived("released"), timeout=20), "released by the queue"
+    assert not arrived("undone"), "cancelled while pending"
+    late = c.request(EmailSubmissionSet(update={held["released"]: {"undoStatus": "canceled"}}), raise_errors=True,
+                     single_response=True)
+    assert late.not_updated[held["released"]].type == "cannotUnsend"
+    got = {s.id: s.undo_status for s in c.request(EmailSubmissionGet(ids=list(held.values())), raise_errors=True,
+                                                  single_response=True).data}
+    assert got == {held["undone"]: UndoStatus.CANCELED, held["released"]: UndoStatus.FINAL}
+    ch = c.request(EmailSubmissionChanges(since_state=before), raise_errors=True, single_response=True)
+    assert set(ch.created) >= {made.id, *held.values()}, ch
+    c.request(IdentitySet(destroy=[sales.id]), raise_errors=True, single_response=True)

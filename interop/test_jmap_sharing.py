@@ -4,7 +4,8 @@ default, `[directory] gal_scope`); a mailbox shared with JMAP `shareWith` is see
 over IMAP (LIST, MYRIGHTS) and in their JMAP session, and its ACL is the one IMAP GETACL reads;
 an address book shared with `shareWith` is readable by the colleague over CardDAV and its grant is
 in the DAV:acl its owner reads; so is a calendar, over CalDAV, with the calendars draft's rights; a user without the share right is refused over JMAP (and IMAP),
-and nothing changes. JMAP is spoken with plain HTTP (requests), IMAP with imaplib, CardDAV with
+and nothing changes; a grant made and removed over IMAP tells the grantee by two ShareNotifications
+(RFC 9670 §5). JMAP is spoken with plain HTTP (requests), IMAP with imaplib, CardDAV with
 requests and lxml.
 """
 
@@ -256,3 +257,33 @@ def test_without_the_share_right_sharing_is_refused(server):
     assert ann.getacl("Private")[1] == [f"Private {ANN} lrswipkxtea {BOB} lrs".encode()]
     ann.logout()
     bob_imap.logout()
+
+
+def test_share_notifications_tell_the_grantee(server):
+    """RFC 9670 §5: Ann grants Carol rights on a mailbox over IMAP (SETACL), then takes them away
+    (DELETEACL); Carol's JMAP account holds a ShareNotification for each, from Ann, with the
+    rights before and after; Ann is told nothing; Carol destroys one."""
+    acc, ann_pid = me(server, ANN)
+    carol_acc, _ = me(server, CAROL)
+    start = one(server, CAROL, "ShareNotification/get", {"accountId": carol_acc, "ids": []})["state"]
+    ann = imap_login(server, ANN)
+    assert ann.create("Notices")[0] == "OK"
+    assert ann.setacl("Notices", CAROL, "lr")[0] == "OK"
+    assert ann.deleteacl("Notices", CAROL)[0] == "OK"
+    ann.logout()
+    q = one(server, CAROL, "ShareNotification/query", {"accountId": carol_acc, "filter": {"objectAccountId": acc},
+                                                         "sort": [{"property": "created"}]})
+    got = one(server, CAROL, "ShareNotification/get", {"accountId": carol_acc, "ids": q["ids"]})["list"]
+    notices = [n for n in got if n["name"] == "Notices"]
+    assert len(notices) == 2, got
+    granted, removed = notices
+    assert granted["changedBy"] == {"name": "Ann Example", "email": ANN, "principalId": ann_pid}, granted
+    assert granted["objectType"] == "Mailbox" and granted["objectAccountId"] == acc
+    assert granted["oldRights"] is None and granted["newRights"]["mayReadItems"] is True
+    assert removed["oldRights"]["mayReadItems"] is True and removed["newRights"] is None
+    ch = one(server, CAROL, "ShareNotification/changes", {"accountId": carol_acc, "sinceState": start})
+    assert set(ch["created"]) >= {granted["id"], removed["id"]}, ch
+    assert one(server, ANN, "ShareNotification/query", {"accountId": acc,
+                                                         "filter": {"objectAccountId": acc}})["ids"] == []
+    r = one(server, CAROL, "ShareNotification/set", {"accountId": carol_acc, "destroy": [granted["id"]]})
+    assert r["destroyed"] == [granted["id"]], r

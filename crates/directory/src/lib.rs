@@ -25,6 +25,7 @@ mod password;
 pub mod policy;
 mod provision;
 pub mod self_service;
+pub mod share_notifications;
 pub mod sharing;
 mod throttle;
 mod visibility;

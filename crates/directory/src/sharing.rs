@@ -19,6 +19,7 @@ use relais_store::{AccountId, Collection, CollectionId, Principal, ReadTx, Write
 
 use crate::Directory;
 use crate::access::{Actor, Rights, may_change_sharing, rights_on};
+use crate::share_notifications as notices;
 
 /// Why a sharing operation was refused.
 #[derive(Debug, thiserror::Error)]
@@ -121,8 +122,12 @@ pub fn change_grant(
     if let Err(e) = check_grantee(&mut tx.read(), &c, grantee)? {
         return Ok(Err(e));
     }
-    let next = change.apply(Rights::from_bits(tx.read().grant(c.id, grantee)?));
+    let before = tx.read().grant(c.id, grantee)?;
+    let next = change.apply(Rights::from_bits(before));
+    let told = notices::changed(&[(grantee, before)], &[(grantee, next.bits())]);
+    notices::lock(tx, &c, &told)?;
     tx.set_grant(c.id, grantee, next.bits())?;
+    notices::tell(tx, actor, &c, &told)?;
     Ok(Ok(next))
 }
 
@@ -148,7 +153,10 @@ pub fn replace_grants(
             None => merged.push((*grantee, rights.bits())),
         }
     }
+    let told = notices::changed(&tx.read().grants(c.id)?, &merged);
+    notices::lock(tx, &c, &told)?;
     tx.set_grants(c.id, &merged)?;
+    notices::tell(tx, actor, &c, &told)?;
     Ok(Ok(()))
 }
 
@@ -173,22 +181,31 @@ pub fn change_grants(
             return Ok(Err(e));
         }
     }
-    let mut now = tx.read().grants(c.id)?;
+    let before = tx.read().grants(c.id)?;
+    let mut now = before.clone();
     if others_removed {
-        for (grantee, _) in now.iter().filter(|(g, _)| !changes.iter().any(|(n, _)| n == g)) {
-            tx.set_grant(c.id, *grantee, Rights::NONE.bits())?;
+        for g in now.iter_mut().filter(|(g, _)| !changes.iter().any(|(n, _)| n == g)) {
+            g.1 = Rights::NONE.bits();
         }
     }
     // In order: two changes to one grantee add up.
     for (grantee, change) in changes {
         let held = now.iter().find(|(g, _)| g == grantee).map_or(Rights::NONE, |(_, b)| Rights::from_bits(*b));
         let next = change.apply(held);
-        tx.set_grant(c.id, *grantee, next.bits())?;
         match now.iter_mut().find(|(g, _)| g == grantee) {
             Some(g) => g.1 = next.bits(),
             None => now.push((*grantee, next.bits())),
         }
     }
+    let told = notices::changed(&before, &now);
+    notices::lock(tx, &c, &told)?;
+    // Each grantee named, and each removed, written as before (the collection's state moves).
+    for (grantee, bits) in &now {
+        if changes.iter().any(|(n, _)| n == grantee) || told.iter().any(|(t, _, _)| t == grantee) {
+            tx.set_grant(c.id, *grantee, *bits)?;
+        }
+    }
+    notices::tell(tx, actor, &c, &told)?;
     Ok(Ok(()))
 }
 

@@ -109,6 +109,15 @@ pub fn parse_stored_identity(s: &str) -> Option<i64> {
     number(s.strip_prefix('i')?, 's')
 }
 
+/// A kept email submission (RFC 8621 §7): `s` and its number.
+pub fn submission(n: i64) -> String {
+    format!("s{n}")
+}
+
+pub fn parse_submission(s: &str) -> Option<i64> {
+    number(s, 's')
+}
+
 /// A whole blob's id.
 pub fn blob(hash: &BlobHash) -> String {
     format!("b{hash}")

@@ -27,12 +27,14 @@ use tokio::sync::broadcast;
 use crate::{Jmap, Reply, account, ids};
 
 /// The JMAP type names pushed, with the store's data type each follows.
-const TYPES: [(&str, DataType); 11] = [
+const TYPES: [(&str, DataType); 13] = [
     ("Mailbox", DataType::Mailbox),
     ("Email", DataType::Email),
     ("Thread", DataType::Thread),
     ("VacationResponse", DataType::VacationResponse),
     ("Identity", DataType::Identity),
+    ("EmailSubmission", DataType::EmailSubmission),
+    ("ShareNotification", DataType::ShareNotification),
     ("AddressBook", DataType::AddressBook),
     ("ContactCard", DataType::Contact),
     ("Calendar", DataType::Calendar),
@@ -317,9 +319,11 @@ mod tests {
     fn params() {
         let p = Params::parse("types=*&closeafter=no&ping=300", (5, 600)).unwrap();
         assert_eq!((p.types.len(), p.close_after_state, p.ping), (TYPES.len(), false, 300));
-        // A type not pushed here (RFC 9670's ShareNotification) is left out.
-        let p = Params::parse("types=Email%2CMailbox,ShareNotification&closeafter=state&ping=1", (5, 600)).unwrap();
+        // A type not pushed here (RFC 9425's Quota) is left out.
+        let p = Params::parse("types=Email%2CMailbox,Quota&closeafter=state&ping=1", (5, 600)).unwrap();
         assert_eq!((p.types, p.close_after_state, p.ping), (vec![DataType::Email, DataType::Mailbox], true, 5));
+        let p = Params::parse("types=EmailSubmission,ShareNotification&closeafter=state&ping=1", (5, 600)).unwrap();
+        assert_eq!(p.types, [DataType::EmailSubmission, DataType::ShareNotification]);
         let p = Params::parse("types=Calendar,CalendarEvent&closeafter=state&ping=1", (5, 600)).unwrap();
         assert_eq!(p.types, [DataType::Calendar, DataType::Event]);
         assert_eq!(Params::parse("types=*&closeafter=no&ping=0", (5, 600)).unwrap().ping, 0);

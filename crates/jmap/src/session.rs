@@ -77,7 +77,12 @@ pub(crate) fn account_json(a: &Account, me: AccountId) -> Value {
         }),
     );
     if a.personal {
-        caps.insert(SUBMISSION.into(), json!({ "maxDelayedSend": 0, "submissionExtensions": {} }));
+        // RFC 8621 §1.3.2, RFC 4865: a submission may be held (HOLDFOR / HOLDUNTIL) this long.
+        let delay = relais_mail::email_submission::MAX_DELAYED_SEND;
+        caps.insert(
+            SUBMISSION.into(),
+            json!({ "maxDelayedSend": delay, "submissionExtensions": { "FUTURERELEASE": [delay.to_string()] } }),
+        );
         caps.insert(VACATION.into(), json!({}));
         caps.insert(
             SECURITY.into(),

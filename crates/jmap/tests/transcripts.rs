@@ -862,11 +862,21 @@ async fn websocket_messages(f: Fresh) {
     let email = |v: &Value| v["changed"][&a]["Email"].as_str().unwrap().parse::<u64>().unwrap();
     assert_eq!(missed.len(), 1);
     assert!(email(&missed[0]) > email(&change));
-    assert_eq!(missed[0]["changed"][&a].as_object().unwrap().len(), 11, "every type for dataTypes null, contacts too");
+    assert_eq!(missed[0]["changed"][&a].as_object().unwrap().len(), 13, "every type for dataTypes null, contacts too");
     assert!(
-        ["AddressBook", "ContactCard", "Calendar", "CalendarEvent", "Identity", "TaskList", "Task"]
-            .iter()
-            .all(|t| missed[0]["changed"][&a].get(t).is_some())
+        [
+            "AddressBook",
+            "ContactCard",
+            "Calendar",
+            "CalendarEvent",
+            "Identity",
+            "TaskList",
+            "Task",
+            "EmailSubmission",
+            "ShareNotification",
+        ]
+        .iter()
+        .all(|t| missed[0]["changed"][&a].get(t).is_some())
     );
     // The pushState of now: nothing missed, nothing sent.
     let now = json!({"@type": "WebSocketPushEnable", "pushState": missed[0]["pushState"]});
@@ -912,7 +922,7 @@ on_both_backends!(submission_destroy_on, submission_destroy);
 
 /// RFC 8621 §4.9 Email/parse of a stored message and of one attached to another (by its part
 /// blob id); queryChanges from the account's first state adds every message, from a state not
-/// ours it is cannotCalculateChanges; submissions are not kept to be read back.
+/// ours it is cannotCalculateChanges; a submission never made is notFound.
 async fn parse_and_more(f: Fresh) {
     let w = world(&f).await;
     let forwarded = format!(

@@ -68,6 +68,10 @@ pub enum MailError {
 /// (and its bytes then), and what an out-of-office reply needs to know of it.
 type LocalCopy = ((NewItem, ThreadKey), bool, Arc<[u8]>, Option<crate::vacation::Incoming>);
 
+/// What a delivery's transaction also does, after it stored and queued (see `deliver_with`).
+pub(crate) type AlsoInTx =
+    Box<dyn FnOnce(&mut relais_store::WriteTx<'_>, &Delivered) -> relais_store::Result<()> + Send>;
+
 /// What a delivery stored.
 #[derive(Debug, Clone, Default)]
 pub struct Delivered {
@@ -155,7 +159,18 @@ impl Mailer {
     /// Stores `message` for every local recipient and queues it for the remote ones, in one
     /// transaction; returns once that is durable. Local copies get a Return-Path.
     pub async fn deliver(&self, envelope: &Envelope, message: Vec<u8>) -> Result<Delivered, MailError> {
-        let (delivered, incoming) = self.store_and_queue(envelope, message).await?;
+        self.deliver_with(envelope, message, None).await
+    }
+
+    /// `deliver`, with `also` run in the delivery's transaction once it has stored and queued
+    /// (what a submission keeps of itself commits with it, or neither does).
+    pub(crate) async fn deliver_with(
+        &self,
+        envelope: &Envelope,
+        message: Vec<u8>,
+        also: Option<AlsoInTx>,
+    ) -> Result<Delivered, MailError> {
+        let (delivered, incoming) = self.store_and_queue(envelope, message, also).await?;
         // Out-of-office replies: after the delivery is durable, never holding up its answer;
         // never for a quarantined message (RFC 3834 §2: do not answer probable spam), nor to a
         // sender SMTP could not vouch for (a forged MAIL FROM would make every absent user a
@@ -174,6 +189,7 @@ impl Mailer {
         &self,
         envelope: &Envelope,
         message: Vec<u8>,
+        also: Option<AlsoInTx>,
     ) -> Result<(Delivered, Option<crate::vacation::Incoming>), MailError> {
         let mut local: Vec<AccountId> = Vec::new();
         let mut remote = Vec::new();
@@ -246,6 +262,9 @@ impl Mailer {
                 }
                 if let Some(q) = new_queued {
                     out.queued = Some(tx.enqueue(q)?);
+                }
+                if let Some(also) = also {
+                    also(tx, &out)?;
                 }
                 Ok(out)
             })

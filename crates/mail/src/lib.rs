@@ -28,6 +28,7 @@ pub mod binary;
 pub mod compose;
 pub mod deliver;
 pub mod dsn;
+pub mod email_submission;
 pub mod headers;
 pub mod identity;
 pub mod mailbox;

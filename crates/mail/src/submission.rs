@@ -157,19 +157,44 @@ impl Mailer {
         raw: Vec<u8>,
         options: SubmitOptions,
     ) -> Result<Submitted, SubmitError> {
+        let message = self.checked(actor, &mut envelope, raw).await?;
+        self.send_checked(actor, &envelope, message, options, None).await
+    }
+
+    /// The checks of `submit` and the fields it completes: the envelope sender and the
+    /// originator fields against the actor's rights, Message-ID, Date and a delegate's Sender
+    /// added; the envelope made the actor's. Returns the message to send.
+    pub(crate) async fn checked(
+        &self,
+        actor: &Principal,
+        envelope: &mut Envelope,
+        raw: Vec<u8>,
+    ) -> Result<Vec<u8>, SubmitError> {
         // RFC 6409 §4.2 is the MAIL FROM; a protocol may have checked it already (SMTP at MAIL),
         // the domain decides it anyway.
         let own = envelope.sender.eq_ignore_ascii_case(&actor.address());
         if !own && !self.directory().may_send_as(actor, &envelope.sender).await.map_err(MailError::from)? {
-            return Err(SubmitError::EnvelopeSender { principal: actor.address(), address: envelope.sender });
+            return Err(SubmitError::EnvelopeSender { principal: actor.address(), address: envelope.sender.clone() });
         }
         let sender_field = check_originator(self.directory(), actor, &raw).await?;
-        let message = self.complete_fields(raw, sender_field);
         envelope.principal = Some(actor.id);
         envelope.quarantine = false;
         envelope.auth = SenderAuth::Submitted(actor.id);
+        Ok(self.complete_fields(raw, sender_field))
+    }
+
+    /// Sends a `checked` message: one durable delivery (with `also` in its transaction), then
+    /// the Sent copy if asked.
+    pub(crate) async fn send_checked(
+        &self,
+        actor: &Principal,
+        envelope: &Envelope,
+        message: Vec<u8>,
+        options: SubmitOptions,
+        also: Option<crate::deliver::AlsoInTx>,
+    ) -> Result<Submitted, SubmitError> {
         let copy = options.save_sent.then(|| message.clone());
-        let delivered = self.deliver(&envelope, message).await?;
+        let delivered = self.deliver_with(envelope, message, also).await?;
         let sent = match copy {
             None => SentCopy::NotRequested,
             Some(raw) => match self.save_sent(actor, raw).await {
@@ -193,9 +218,16 @@ impl Mailer {
         raw: Vec<u8>,
         options: SubmitOptions,
     ) -> Result<Submitted, SubmitError> {
+        let envelope = self.header_envelope(&raw, actor.address()).await?;
+        self.submit(actor, envelope, headers::remove_field(raw, "Bcc"), options).await
+    }
+
+    /// The envelope a message's header gives: `sender` as the reverse-path, every To, Cc and
+    /// Bcc address as a recipient, routed (an unknown local one refused).
+    pub async fn header_envelope(&self, raw: &[u8], sender: String) -> Result<Envelope, SubmitError> {
         let mut addresses: Vec<String> = Vec::new();
         for field in ["To", "Cc", "Bcc"] {
-            for list in summary::address_fields(&raw, field) {
+            for list in summary::address_fields(raw, field) {
                 for a in list.iter().filter(|a| a.adl.is_none()) {
                     let (Some(m), Some(h)) = (a.mailbox.as_deref(), a.host.as_deref()) else { continue };
                     if m == MISSING_MAILBOX || h == MISSING_DOMAIN {
@@ -223,8 +255,7 @@ impl Mailer {
                 None => return Err(SubmitError::UnknownRecipient(address)),
             }
         }
-        let envelope = Envelope { sender: actor.address(), recipients, ..Envelope::default() };
-        self.submit(actor, envelope, headers::remove_field(raw, "Bcc"), options).await
+        Ok(Envelope { sender, recipients, ..Envelope::default() })
     }
 
     /// RFC 6409 §8.3 and §8.1: a missing Message-ID and Date are the submission server's to add;

@@ -220,7 +220,7 @@ impl crate::Mailer {
             ..Envelope::default()
         };
         // Not `deliver`: a reply is never answered, and the future must not contain itself.
-        self.store_and_queue(&envelope, message).await?;
+        self.store_and_queue(&envelope, message, None).await?;
         tracing::info!(account = account.0, to = %incoming.sender, "vacation: replied");
         Ok(())
     }

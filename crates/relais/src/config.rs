@@ -262,6 +262,9 @@ pub struct Smtp {
     pub retry_max_secs: u64,
     pub delay_warning_secs: u64,
     pub queue_concurrency: usize,
+    /// Days a sent (or cancelled) JMAP EmailSubmission stays readable before the hourly
+    /// maintenance removes it.
+    pub submission_retention_days: u64,
     pub relay: Option<Relay>,
     /// Per-domain next hops, before MX lookup: `"example.net" = "127.0.0.1:2626"`.
     #[serde(deserialize_with = "routes")]
@@ -293,6 +296,7 @@ impl Default for Smtp {
             retry_max_secs: 4 * 3600,
             delay_warning_secs: 4 * 3600,
             queue_concurrency: 16,
+            submission_retention_days: 7,
             relay: None,
             routes: std::collections::HashMap::new(),
         }

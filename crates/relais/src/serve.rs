@@ -223,7 +223,9 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
             drop(handle);
         });
     }
-    tokio::spawn(maintenance(state.store.clone(), state.web.clone(), control.handle()));
+    let retention =
+        i64::try_from(state.config.smtp.submission_retention_days.saturating_mul(86_400)).unwrap_or(i64::MAX);
+    tokio::spawn(maintenance(state.store.clone(), state.web.clone(), (mailer.clone(), retention), control.handle()));
     {
         let (state, handle) = (state.clone(), control.handle());
         let backend = crate::backup::backend_name(&state.config);
@@ -440,9 +442,15 @@ fn publish(data: &Path, listeners: &[(&'static str, SocketAddr, TcpListener)]) -
     Ok(path)
 }
 
-/// Hourly: trim the change log to its window, collect unreferenced blobs and delete the web
-/// client's ended sessions.
-async fn maintenance(store: Store, web: crate::http_web::Sessions, mut shutdown: Shutdown) {
+/// Hourly: trim the change log to its window, collect unreferenced blobs, delete the web
+/// client's ended sessions, the submissions kept past their retention (seconds) and the share
+/// notifications past theirs.
+async fn maintenance(
+    store: Store,
+    web: crate::http_web::Sessions,
+    (mailer, retention): (relais_mail::Mailer, i64),
+    mut shutdown: Shutdown,
+) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tokio::select! {
@@ -463,6 +471,16 @@ async fn maintenance(store: Store, web: crate::http_web::Sessions, mut shutdown:
             Ok(n) if n > 0 => tracing::info!(sessions = n, "ended web sessions removed"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "web session purge failed"),
+        }
+        match mailer.purge_submissions(retention).await {
+            Ok(n) if n > 0 => tracing::info!(submissions = n, "submissions past their retention removed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "submission purge failed"),
+        }
+        match mailer.directory().purge_share_notifications().await {
+            Ok(n) if n > 0 => tracing::info!(notifications = n, "share notifications past their retention removed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "share notification purge failed"),
         }
     }
 }

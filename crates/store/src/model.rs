@@ -71,10 +71,15 @@ pub enum DataType {
     VacationResponse = 13,
     /// An identity the account sends as (JMAP Identity): 0 is the account's own identity.
     Identity = 14,
+    /// A message the account submitted (JMAP EmailSubmission), kept for a while.
+    EmailSubmission = 15,
+    /// A change of the account's rights on another's collection it was told of (JMAP
+    /// ShareNotification).
+    ShareNotification = 16,
 }
 
 impl DataType {
-    pub const ALL: [DataType; 14] = [
+    pub const ALL: [DataType; 16] = [
         DataType::Principal,
         DataType::Mailbox,
         DataType::Email,
@@ -89,6 +94,8 @@ impl DataType {
         DataType::Thread,
         DataType::VacationResponse,
         DataType::Identity,
+        DataType::EmailSubmission,
+        DataType::ShareNotification,
     ];
 
     pub fn from_i64(v: i64) -> Option<DataType> {

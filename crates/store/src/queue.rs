@@ -145,9 +145,14 @@ impl ReadTx<'_> {
         row.map(|r| Ok((r.text(0)?, r.bytes(1)?))).transpose()
     }
 
-    /// When the next queued recipient falls due (to sleep until then).
+    /// When the next queued recipient, or held submission (`email_submissions`, released by the
+    /// queue's runner), falls due (to sleep until then).
     pub fn next_queue_attempt(&mut self) -> Result<Option<i64>> {
-        let row = self.conn().query_one("SELECT min(next_attempt) FROM queue_recipients WHERE status = 0", &[])?;
+        let row = self.conn().query_one(
+            "SELECT min(t) FROM (SELECT min(next_attempt) AS t FROM queue_recipients WHERE status = 0 \
+             UNION ALL SELECT min(send_at) AS t FROM email_submissions WHERE undo_status = 0) AS due",
+            &[],
+        )?;
         row.map_or(Ok(None), |r| r.opt_int(0))
     }
 }

@@ -50,6 +50,8 @@ pub const TABLES: &[&str] = &[
     "device_policies",
     "identities",
     "api_tokens",
+    "email_submissions",
+    "share_notifications",
 ];
 
 /// Tables deliberately not in a snapshot (see the module's documentation).
@@ -78,6 +80,8 @@ const SEQUENCED: &[&str] = &[
     "queue_messages",
     "queue_recipients",
     "identities",
+    "email_submissions",
+    "share_notifications",
 ];
 
 /// Rows read per statement.

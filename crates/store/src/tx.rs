@@ -182,7 +182,11 @@ impl<'c> WriteTx<'c> {
         let blobs = self
             .conn
             .query("SELECT blob_hash FROM items WHERE account_id = $1 AND blob_hash IS NOT NULL", params![account.0])?;
-        for row in blobs {
+        let held = self.conn.query(
+            "SELECT held_blob FROM email_submissions WHERE account_id = $1 AND held_blob IS NOT NULL",
+            params![account.0],
+        )?;
+        for row in blobs.into_iter().chain(held) {
             let hash = row.text(0)?;
             let hash = BlobHash::parse(&hash).ok_or_else(|| Error::Corrupt(format!("blob hash {hash:?}")))?;
             self.unref_blob(&hash)?;
@@ -200,6 +204,8 @@ impl<'c> WriteTx<'c> {
             "DELETE FROM message_threads WHERE account_id = $1",
             "DELETE FROM vacations WHERE account_id = $1",
             "DELETE FROM identities WHERE account_id = $1",
+            "DELETE FROM email_submissions WHERE account_id = $1",
+            "DELETE FROM share_notifications WHERE account_id = $1",
             "DELETE FROM mailbox_subscriptions WHERE account_id = $1",
             "DELETE FROM vacation_replies WHERE account_id = $1",
             "DELETE FROM changes WHERE account_id = $1",

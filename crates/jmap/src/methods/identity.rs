@@ -27,7 +27,7 @@ use crate::methods::{Args, Ctx};
 const PROPERTIES: [&str; 8] = ["id", "name", "email", "replyTo", "bcc", "textSignature", "htmlSignature", "mayDelete"];
 
 /// The JMAP id of an identity of `account`.
-fn id_of(account: AccountId, id: IdentityId) -> String {
+pub(crate) fn id_of(account: AccountId, id: IdentityId) -> String {
     match id {
         IdentityId::Own => ids::identity(account),
         IdentityId::Stored(n) => ids::stored_identity(n),

@@ -37,8 +37,10 @@ mod quota;
 mod search_snippet;
 mod security;
 mod set;
+mod share_notification;
 mod share_with;
 mod submission;
+mod submission_get;
 mod task;
 mod task_filter;
 mod task_list;
@@ -84,6 +86,8 @@ enum Method {
     EmailParse,
     QueryChanges,
     EmailSubmissionGet,
+    EmailSubmissionChanges,
+    EmailSubmissionQuery,
     SearchSnippetGet,
     IdentityGet,
     IdentityChanges,
@@ -123,6 +127,10 @@ enum Method {
     TaskQueryChanges,
     TaskSet,
     PrincipalGet,
+    ShareNotificationGet,
+    ShareNotificationChanges,
+    ShareNotificationQuery,
+    ShareNotificationSet,
     PrincipalChanges,
     PrincipalQuery,
     PrincipalSet,
@@ -137,7 +145,7 @@ enum Method {
 }
 
 /// The dispatch table: name, method, the capability `using` must name.
-const TABLE: [(&str, Method, &str); 70] = [
+const TABLE: [(&str, Method, &str); 78] = [
     ("Core/echo", Method::CoreEcho, CORE),
     ("Blob/copy", Method::BlobCopy, CORE),
     ("Mailbox/get", Method::MailboxGet, MAIL),
@@ -156,6 +164,9 @@ const TABLE: [(&str, Method, &str); 70] = [
     ("Email/queryChanges", Method::EmailQueryChanges, MAIL),
     ("Mailbox/queryChanges", Method::QueryChanges, MAIL),
     ("EmailSubmission/get", Method::EmailSubmissionGet, SUBMISSION),
+    ("EmailSubmission/changes", Method::EmailSubmissionChanges, SUBMISSION),
+    ("EmailSubmission/query", Method::EmailSubmissionQuery, SUBMISSION),
+    ("EmailSubmission/queryChanges", Method::QueryChanges, SUBMISSION),
     ("SearchSnippet/get", Method::SearchSnippetGet, MAIL),
     ("Identity/get", Method::IdentityGet, SUBMISSION),
     ("Identity/changes", Method::IdentityChanges, SUBMISSION),
@@ -196,6 +207,11 @@ const TABLE: [(&str, Method, &str); 70] = [
     ("Task/queryChanges", Method::TaskQueryChanges, TASKS),
     ("Task/set", Method::TaskSet, TASKS),
     ("Principal/get", Method::PrincipalGet, PRINCIPALS),
+    ("ShareNotification/get", Method::ShareNotificationGet, PRINCIPALS),
+    ("ShareNotification/changes", Method::ShareNotificationChanges, PRINCIPALS),
+    ("ShareNotification/query", Method::ShareNotificationQuery, PRINCIPALS),
+    ("ShareNotification/set", Method::ShareNotificationSet, PRINCIPALS),
+    ("ShareNotification/queryChanges", Method::QueryChanges, PRINCIPALS),
     ("Principal/changes", Method::PrincipalChanges, PRINCIPALS),
     ("Principal/query", Method::PrincipalQuery, PRINCIPALS),
     ("Principal/queryChanges", Method::QueryChanges, PRINCIPALS),
@@ -320,7 +336,9 @@ async fn dispatch(
             args.account(ctx).await?;
             Err(MethodError::CannotCalculateChanges)
         }
-        Method::EmailSubmissionGet => Box::pin(submission::get(ctx, args)).await,
+        Method::EmailSubmissionGet => Box::pin(submission_get::get(ctx, args)).await,
+        Method::EmailSubmissionChanges => Box::pin(submission_get::changes(ctx, args)).await,
+        Method::EmailSubmissionQuery => Box::pin(submission_get::query(ctx, args)).await,
         Method::SearchSnippetGet => Box::pin(search_snippet::get(ctx, args)).await,
         Method::IdentityGet => Box::pin(identity::get(ctx, args)).await,
         Method::IdentityChanges => Box::pin(identity::changes(ctx, args)).await,
@@ -360,6 +378,10 @@ async fn dispatch(
         Method::TaskQueryChanges => Box::pin(task::query_changes(ctx, args)).await,
         Method::TaskSet => Box::pin(task_set::set(ctx, args)).await,
         Method::PrincipalGet => Box::pin(principal::get(ctx, args)).await,
+        Method::ShareNotificationGet => Box::pin(share_notification::get(ctx, args)).await,
+        Method::ShareNotificationChanges => Box::pin(share_notification::changes(ctx, args)).await,
+        Method::ShareNotificationQuery => Box::pin(share_notification::query(ctx, args)).await,
+        Method::ShareNotificationSet => Box::pin(share_notification::set(ctx, args)).await,
         Method::PrincipalChanges => Box::pin(principal::changes(ctx, args)).await,
         Method::PrincipalQuery => Box::pin(principal::query(ctx, args)).await,
         Method::PrincipalSet => Box::pin(principal::set(ctx, args)).await,

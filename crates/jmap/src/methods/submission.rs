@@ -1,27 +1,33 @@
 //! EmailSubmission/set (RFC 8621 §7.5): each created submission sends one message of the
 //! account, with one of its identities (`identity`) whose address must be the message's From
-//! (forbiddenFrom), through the mail domain's one entry point for what a user sends
-//! (`Mailer::submit_message`, or `Mailer::submit` with the client's envelope): sender checks,
-//! Message-ID and Date, Bcc removed, delivery and the queue. Sending is immediate
-//! (`maxDelayedSend` 0), so a submission is final at once and is not kept to be read back.
-//! `onSuccessUpdateEmail` / `onSuccessDestroyEmail` then run as an implicit Email/set; when
-//! the client asks for neither, the server keeps the Sent copy itself.
+//! (forbiddenFrom), through the mail domain's submissions (`Mailer::submit_email`): sender
+//! checks, Message-ID and Date, Bcc removed, delivery and the queue, and the submission kept
+//! (`relais_mail::email_submission`). Without an envelope the reverse-path is the identity's
+//! address (an alias or a send-as address stays one on the wire). An envelope whose mailFrom
+//! has HOLDFOR or HOLDUNTIL (RFC 4865 FUTURERELEASE) is held until then, at most
+//! `maxDelayedSend`: updating its undoStatus to canceled while pending takes it back; once
+//! released it is cannotUnsend. Destroy removes a settled record (a pending one is cancelled
+//! first). `onSuccessUpdateEmail` / `onSuccessDestroyEmail` then run as an implicit Email/set;
+//! when the client asks for neither, the server keeps the Sent copy itself.
 //!
 //! ```text
 //! ["EmailSubmission/set", {"accountId": "a1", "create": {"k1": {"identityId": "i1", "emailId": "e7"}},
 //!   "onSuccessUpdateEmail": {"#k1": {"mailboxIds/m2": null, "mailboxIds/m4": true, "keywords/$draft": null}}}, "0"]
+//! ["EmailSubmission/set", {"accountId": "a1", "update": {"s3": {"undoStatus": "canceled"}}}, "1"]
 //! ```
 
+use relais_mail::email_submission::{MAX_DELAYED_SEND, SubmissionError, SubmissionRequest};
 use relais_mail::identity::Identity;
-use relais_mail::{Envelope, EnvelopeRecipient, SubmitError, SubmitOptions};
+use relais_mail::{Envelope, EnvelopeRecipient, SubmitError};
 use serde_json::{Map, Value, json};
 
 use crate::account::Account;
 use crate::error::{MethodError, SetError};
 use crate::ids;
 use crate::methods::email::read_seen;
-use crate::methods::email_get::utc_date;
+use crate::methods::email_query::utc;
 use crate::methods::set::{Outcome, SetRequest};
+use crate::methods::submission_get::submission_json;
 use crate::methods::{Args, Ctx, email_set, identity};
 
 pub(crate) async fn set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, MethodError> {
@@ -39,22 +45,39 @@ pub(crate) async fn set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, Meth
     for (cid, props) in std::mem::take(&mut set.create) {
         let reference = format!("#{cid}");
         let client_handles = on_update.contains_key(&reference) || on_destroy.contains(&reference);
-        let result = submit(ctx, &account, &props, !client_handles).await.map(|(id, email_id)| {
-            sent.push((cid.clone(), id.clone(), email_id));
-            json!({ "id": id, "undoStatus": "final", "sendAt": utc_date(relais_store::now()) })
+        let result = submit(ctx, &account, &props, !client_handles).await.map(|made| {
+            let v = submission_json(account.id, &made, &None);
+            sent.push((cid.clone(), ids::submission(made.id), ids::email(made.email)));
+            v
         });
         out.created(ctx, cid, result);
     }
-    // Sent at once: nothing is left to change or cancel.
-    for (id, _) in std::mem::take(&mut set.update) {
-        out.updated(id, Err(SetError::new("cannotUnsend", "the message was sent at once and cannot be changed")));
+    for (id, patch) in std::mem::take(&mut set.update) {
+        let result = cancel(ctx, &id, &patch).await;
+        out.updated(id, result);
     }
     for id in std::mem::take(&mut set.destroy) {
-        out.destroyed(id, Err(SetError::not_found()));
+        let result = match ids::parse_submission(&id) {
+            None => Err(SetError::not_found()),
+            Some(n) => ctx.jmap.mailer.destroy_submission(ctx.principal, n).await.map_err(refusal),
+        };
+        out.destroyed(id, result);
     }
     let response = out.response(ctx, &set).await?;
     implicit_email_set(ctx, &account, &sent, on_update, on_destroy).await?;
     Ok(response)
+}
+
+/// RFC 8621 §7.5: the one change a client may make, undoStatus to canceled while pending.
+async fn cancel(ctx: &Ctx<'_>, id: &str, patch: &Map<String, Value>) -> Result<(), SetError> {
+    let n = ids::parse_submission(id).ok_or_else(SetError::not_found)?;
+    if let Some(other) = patch.keys().find(|k| k.as_str() != "undoStatus") {
+        return Err(SetError::invalid(other, "only undoStatus may be changed"));
+    }
+    match patch.get("undoStatus").and_then(Value::as_str) {
+        Some("canceled") => ctx.jmap.mailer.cancel_submission(ctx.principal, n).await.map_err(refusal),
+        _ => Err(SetError::invalid("undoStatus", "may only become canceled")),
+    }
 }
 
 /// RFC 8621 §7.5: the Email/set the client asked for on success, answered after this
@@ -93,13 +116,19 @@ async fn implicit_email_set(
     Ok(())
 }
 
-/// Sends one email; its submission id and the email's id.
+/// Sends (or holds) one email of the account; the submission kept.
 async fn submit(
     ctx: &Ctx<'_>,
     account: &Account,
     props: &Map<String, Value>,
     save_sent: bool,
-) -> Result<(String, String), SetError> {
+) -> Result<relais_mail::email_submission::EmailSubmission, SetError> {
+    // The rest is the server's to set (RFC 8620 §5.3): given, it is refused, unless null.
+    let given =
+        |(k, v): &(&String, &Value)| !v.is_null() && !["identityId", "emailId", "envelope"].contains(&k.as_str());
+    if let Some((k, _)) = props.iter().find(given) {
+        return Err(SetError::invalid(k, "the server sets it"));
+    }
     let identity = identity_named(ctx, props).await?;
     let email = props.get("emailId").and_then(Value::as_str).ok_or_else(|| SetError::invalid("emailId", "required"))?;
     let item = ctx.id(email).and_then(ids::parse_email).ok_or_else(|| SetError::invalid("emailId", "no such email"))?;
@@ -115,26 +144,16 @@ async fn submit(
     if !from_identity {
         return Err(SetError::new("forbiddenFrom", "the message's From is not the identity's address"));
     }
-    let options = SubmitOptions { save_sent };
-    let mailer = &ctx.jmap.mailer;
-    let result = match props.get("envelope") {
-        None | Some(Value::Null) => mailer.submit_message(ctx.principal, raw, options).await,
+    let (envelope, send_at) = match props.get("envelope") {
+        None | Some(Value::Null) => (None, None),
         Some(envelope) => {
-            let envelope = read_envelope(ctx, envelope).await?;
-            let raw = relais_mail::headers::remove_field(raw, "Bcc");
-            mailer.submit(ctx.principal, envelope, raw, options).await
+            let (e, at) = read_envelope(ctx, envelope).await?;
+            (Some(e), at)
         }
     };
-    match result {
-        Ok(done) => {
-            let id = match done.delivered.queued {
-                Some(q) => format!("s{q}"),
-                None => format!("s{}x{}", item.0, relais_store::now()),
-            };
-            Ok((id, ids::email(item)))
-        }
-        Err(e) => Err(refusal(e)),
-    }
+    let thread = seen.item.thread_id.unwrap_or(item.0);
+    let request = SubmissionRequest { identity, email: item, thread, raw, envelope, send_at, save_sent };
+    ctx.jmap.mailer.submit_email(ctx.principal, request).await.map_err(refusal)
 }
 
 /// The identity `identityId` names (an id, or `#` and the creation id of an Identity/set
@@ -148,10 +167,12 @@ async fn identity_named(ctx: &Ctx<'_>, props: &Map<String, Value>) -> Result<Ide
     all.into_iter().find(|i| i.id == id).ok_or_else(|| bad("no such identity"))
 }
 
-/// The client's Envelope (RFC 8621 §7): mailFrom and rcptTo addresses, routed by the domain.
-async fn read_envelope(ctx: &Ctx<'_>, v: &Value) -> Result<Envelope, SetError> {
+/// The client's Envelope (RFC 8621 §7): mailFrom and rcptTo addresses, routed by the domain;
+/// and when mailFrom's HOLDFOR or HOLDUNTIL (RFC 4865) asks, the time to release it.
+async fn read_envelope(ctx: &Ctx<'_>, v: &Value) -> Result<(Envelope, Option<i64>), SetError> {
     let bad = |why: &str| SetError::invalid("envelope", why);
     let from = v.pointer("/mailFrom/email").and_then(Value::as_str).ok_or_else(|| bad("mailFrom needs an email"))?;
+    let send_at = hold(v.pointer("/mailFrom/parameters"))?;
     let Some(Value::Array(list)) = v.get("rcptTo") else { return Err(bad("rcptTo must be a list")) };
     if list.is_empty() {
         return Err(SetError::new("noRecipients", "the envelope names no recipient"));
@@ -159,11 +180,14 @@ async fn read_envelope(ctx: &Ctx<'_>, v: &Value) -> Result<Envelope, SetError> {
     if list.len() > relais_mail::submission::MAX_HEADER_RECIPIENTS {
         return Err(SetError::new("tooManyRecipients", "too many recipients"));
     }
-    let mut recipients = Vec::with_capacity(list.len());
+    let mut recipients: Vec<EnvelopeRecipient> = Vec::with_capacity(list.len());
     let mut invalid = Vec::new();
     for r in list {
         let address = r.get("email").and_then(Value::as_str).ok_or_else(|| bad("each rcptTo needs an email"))?;
         let address = address.trim().to_ascii_lowercase();
+        if recipients.iter().any(|r| r.address == address) {
+            continue;
+        }
         match ctx.jmap.mailer.route(&address).await {
             Ok(Some(destination)) => {
                 recipients.push(EnvelopeRecipient { address, destination, orcpt: None, notify: 0 })
@@ -175,10 +199,48 @@ async fn read_envelope(ctx: &Ctx<'_>, v: &Value) -> Result<Envelope, SetError> {
     if !invalid.is_empty() {
         return Err(SetError { properties: invalid, ..SetError::new("invalidRecipients", "unknown recipients") });
     }
-    Ok(Envelope { sender: from.to_owned(), recipients, ..Envelope::default() })
+    let envelope = Envelope { sender: from.trim().to_ascii_lowercase(), recipients, ..Envelope::default() };
+    Ok((envelope, send_at))
 }
 
-fn refusal(e: SubmitError) -> SetError {
+/// RFC 4865 §3: HOLDFOR (seconds from now) or HOLDUNTIL (an RFC 3339 time), not both, within
+/// `maxDelayedSend`; no other parameter is taken.
+fn hold(parameters: Option<&Value>) -> Result<Option<i64>, SetError> {
+    let bad = |why: &str| SetError::invalid("envelope", why);
+    let Some(parameters) = parameters.filter(|p| !p.is_null()) else { return Ok(None) };
+    let Value::Object(map) = parameters else { return Err(bad("parameters must be an object")) };
+    let mut at = None;
+    for (name, value) in map {
+        let value = value.as_str().ok_or_else(|| bad("a parameter's value is a string"))?;
+        let when = match name.to_ascii_uppercase().as_str() {
+            "HOLDFOR" => {
+                let secs: i64 = value.parse().map_err(|_| bad("HOLDFOR is a number of seconds"))?;
+                relais_store::now() + secs.clamp(0, MAX_DELAYED_SEND + 1)
+            }
+            "HOLDUNTIL" => utc(value).map_err(|_| bad("HOLDUNTIL is a UTC date-time"))?,
+            _ => return Err(bad("the only mailFrom parameters taken are HOLDFOR and HOLDUNTIL")),
+        };
+        if at.replace(when).is_some() {
+            return Err(bad("HOLDFOR and HOLDUNTIL together"));
+        }
+    }
+    Ok(at)
+}
+
+fn refusal(e: SubmissionError) -> SetError {
+    match e {
+        SubmissionError::Submit(e) => submit_refusal(e),
+        SubmissionError::TooLate => {
+            SetError::invalid("envelope", format!("a message is held at most {MAX_DELAYED_SEND} seconds"))
+        }
+        SubmissionError::Full => SetError::new("overQuota", "too many submissions are pending"),
+        SubmissionError::NotFound => SetError::not_found(),
+        SubmissionError::CannotUnsend => SetError::new("cannotUnsend", "the message was released"),
+        SubmissionError::Pending => SetError::forbidden("a pending submission is cancelled before it is destroyed"),
+    }
+}
+
+fn submit_refusal(e: SubmitError) -> SetError {
     match e {
         SubmitError::EnvelopeSender { .. } => {
             SetError::new("forbiddenMailFrom", "the user may not send from the envelope's address")
@@ -191,13 +253,4 @@ fn refusal(e: SubmitError) -> SetError {
         SubmitError::TooManyRecipients(n) => SetError::new("tooManyRecipients", format!("more than {n} recipients")),
         SubmitError::Mail(e) => e.into(),
     }
-}
-
-/// EmailSubmission/get: submissions are sent at once and not kept, so every id is notFound
-/// (RFC 8621 §7.1 lets a server forget final submissions).
-pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodError> {
-    let account = args.own_account(ctx).await?;
-    let not_found = args.get_ids(ctx)?.unwrap_or_default();
-    let state = crate::methods::changes::state(ctx, account.id).await?;
-    Ok(json!({ "accountId": ids::account(account.id), "state": state, "list": [], "notFound": not_found }))
 }
