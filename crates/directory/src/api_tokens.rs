@@ -11,7 +11,7 @@
 use std::net::IpAddr;
 
 use rand::RngCore;
-use relais_store::{AccountId, ApiToken, Principal};
+use relais_store::{AccountId, ApiToken, Principal, api_token_id};
 use sha2::{Digest, Sha256};
 
 use crate::{AuthError, Directory, DirectoryError, Result};
@@ -85,18 +85,31 @@ impl Directory {
         Ok(self.store.write(move |tx| tx.revoke_api_token(p.id, &id)).await?)
     }
 
+    /// When the token `token` expires (Unix seconds), if it is one that does: a stream opened
+    /// with it ends then (the web layer's `Standing`).
+    pub async fn api_token_expiry(&self, token: &str) -> Result<Option<i64>> {
+        if !well_formed(token) {
+            return Ok(None);
+        }
+        let digest = hash(token);
+        Ok(self.store.read(move |r| r.api_token(&digest)).await?.and_then(|t| t.expires))
+    }
+
     /// The login of a bearer token from `remote`: the token's account, if the token exists,
     /// has not expired, and its account can still log in. Throttled as every login (failures
     /// counted by address).
     pub async fn authenticate_bearer(&self, token: &str, remote: Option<IpAddr>) -> Result<Principal, AuthError> {
-        let attempt = self.auth.reserve(remote, "bearer token").map_err(|retry_after| {
+        // Failures are counted by address (the bound on guessing) and per token named, so that
+        // one script with a revoked token does not lock out the others behind the same address.
+        let digest = well_formed(token).then(|| hash(token));
+        let key = digest.as_deref().map_or("bearer token".to_owned(), |d| format!("bearer token {}", api_token_id(d)));
+        let attempt = self.auth.reserve(remote, &key).map_err(|retry_after| {
             tracing::info!(remote = ?remote, "bearer login refused: throttled");
             AuthError::Throttled { retry_after }
         })?;
-        let found = match well_formed(token) {
-            false => None,
-            true => {
-                let digest = hash(token);
+        let found = match digest {
+            None => None,
+            Some(digest) => {
                 let read = self.store.read(move |r| {
                     let Some(t) = r.api_token(&digest)? else { return Ok(None) };
                     Ok(r.principal(t.principal)?.map(|p| (t, p)))

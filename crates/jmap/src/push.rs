@@ -280,14 +280,17 @@ impl EventSource {
             return None;
         }
         if !self.started {
-            self.started = true;
             // The current states first, so a client knows where it stands (not for
-            // closeafter=state, which waits for a change).
+            // closeafter=state, which waits for a change). Started only once they are read: a
+            // caller that cancels this call (the connection's loop does, when the client sends
+            // something) gets them at its next call.
             if !self.params.close_after_state {
                 let current = self.feed.current().await;
+                self.started = true;
                 self.done = current.is_none();
                 return current.map(|c| state_event(&c));
             }
+            self.started = true;
         }
         let change = if self.params.ping > 0 {
             let ping = Duration::from_secs(self.params.ping);

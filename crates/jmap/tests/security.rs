@@ -214,6 +214,15 @@ async fn api_tokens(f: Fresh) {
     for bad in [off.as_str(), "rlt_", &token.to_uppercase(), "pw"] {
         assert!(bearer(bad).await.is_err(), "{bad}");
     }
+    // A token failing again and again from one address is throttled there; another token
+    // from the same address still logs in (failures are counted per token and per address).
+    let from = Some("192.0.2.7".parse().unwrap());
+    for _ in 0..12 {
+        assert!(w.dir.authenticate_bearer(&off, from).await.is_err());
+    }
+    let locked = w.dir.authenticate_bearer(&off, from).await;
+    assert!(matches!(locked, Err(relais_directory::AuthError::Throttled { .. })), "{locked:?}");
+    assert_eq!(w.dir.authenticate_bearer(&token, from).await.unwrap().id, w.ann.id);
     // Revoked without the password: it logs in no more, and sessions' credentials moved.
     let id = created["id"].clone();
     let gone = w.one(&w.ann, "ApiToken/set", json!({ "accountId": acc(&w.ann), "destroy": [id] })).await;

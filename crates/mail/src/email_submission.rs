@@ -333,14 +333,16 @@ impl Mailer {
         let (account, id) = (s.account, s.id);
         let stored: SubmissionEnvelope = from_json(&s.envelope)?;
         let mut delivery: BTreeMap<String, DeliveryStatus> = BTreeMap::new();
-        let actor = self.directory().principal_by_id(account).await?;
+        // An account that can no longer log in (its password removed: a compromised or
+        // disabled user) sends nothing more, held mail included.
+        let actor = self.directory().principal_by_id(account).await?.filter(|p| p.secret.is_some());
         let raw = match &s.held {
             Some(h) => self.store().blob(h.clone()).await.ok(),
             None => None,
         };
         let (Some(actor), Some(raw)) = (actor, raw) else {
             for r in &stored.rcpt_to {
-                delivery.insert(r.email.clone(), status("550 5.1.0 the sender is gone", Delivery::No));
+                delivery.insert(r.email.clone(), status("550 5.1.0 the sender is gone or may not log in", Delivery::No));
             }
             return self.settle_unsent(account, id, &delivery).await;
         };

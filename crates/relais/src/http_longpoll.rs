@@ -228,7 +228,15 @@ where
         match next {
             // Each event only while the login stands.
             Next::Event(Some(event)) if Box::pin(standing.holds(state)).await => {
-                if wire.send(&relais_http1::chunk(&event)).await.is_err() {
+                // A client that stops reading is let go after SEND_WITHIN, or at shutdown.
+                let chunk = relais_http1::chunk(&event);
+                let sent = tokio::select! {
+                    sent = tokio::time::timeout(SEND_WITHIN, wire.send(&chunk)) => {
+                        matches!(sent, Ok(Ok(())))
+                    }
+                    () = crate::http_jmap::stopped(&mut stopping) => false,
+                };
+                if !sent {
                     return false;
                 }
             }
@@ -243,6 +251,9 @@ where
         }
     }
 }
+
+/// How long an EventSource event may take to be written before its client is let go.
+const SEND_WITHIN: Duration = Duration::from_secs(60);
 
 /// What an EventSource waited for.
 enum Next {

@@ -426,12 +426,15 @@ async fn logout(state: &State, headers: &HeaderMap, tls: bool) -> Response<Body>
 /// with the CSRF checks of the module's documentation.
 /// How a long-lived JMAP connection (a WebSocket, an EventSource stream) stands after its
 /// handshake: checked again before each request it runs and each event it sends, so a logout,
-/// a password changed, an app password revoked or the principal removed ends it as it ends an
+/// a password changed, an app password or API token revoked, the API token it was opened with
+/// expiring, or the principal removed ends it as it ends an
 /// IMAP session (`relais_directory::CredentialWatch`), not only the next request.
 pub(crate) struct Standing {
     watch: relais_directory::CredentialWatch,
     /// The cookie's token, when the connection was opened by a web session.
     session: Option<String>,
+    /// When the API token the connection was opened with expires (Unix seconds).
+    until: Option<i64>,
 }
 
 impl Standing {
@@ -443,16 +446,24 @@ impl Standing {
         principal: &Principal,
     ) -> relais_directory::Result<Standing> {
         let headers = &parts.headers;
-        let session = match headers.get(header::AUTHORIZATION) {
+        let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let session = match authorization {
             None => session_cookie(headers, tls).map(str::to_owned),
             Some(_) => None,
         };
-        Ok(Standing { watch: state.directory.watch_credential(principal).await?, session })
+        let until = match authorization.and_then(relais_sasl::bearer) {
+            Some(token) => state.directory.api_token_expiry(token).await?,
+            None => None,
+        };
+        Ok(Standing { watch: state.directory.watch_credential(principal).await?, session, until })
     }
 
     /// Whether the connection may go on (a store read for a web session; for HTTP Basic one
     /// only after the directory changed).
     pub(crate) async fn holds(&mut self, state: &State) -> bool {
+        if self.until.is_some_and(|until| relais_store::now() >= until) {
+            return false;
+        }
         if !self.watch.still_valid(&state.directory).await.unwrap_or(false) {
             return false;
         }

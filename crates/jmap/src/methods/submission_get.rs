@@ -10,6 +10,7 @@
 //! ```
 
 use std::cmp::Ordering;
+use std::collections::HashSet;
 
 use relais_mail::email_submission::{Delivery, EmailSubmission};
 use relais_store::{AccountId, DataType, UndoStatus};
@@ -138,17 +139,20 @@ enum Op {
 }
 
 enum Condition {
-    IdentityIds(Vec<String>),
-    EmailIds(Vec<String>),
-    ThreadIds(Vec<String>),
+    IdentityIds(HashSet<String>),
+    EmailIds(HashSet<String>),
+    ThreadIds(HashSet<String>),
     UndoStatus(String),
     Before(i64),
     After(i64),
 }
 
-fn id_list(k: &str, v: &Value) -> Result<Vec<String>, MethodError> {
-    let bad = || MethodError::invalid(format!("{k} is a list of ids"));
-    let list = v.as_array().ok_or_else(bad)?;
+/// Ids one filter condition may list.
+const MAX_FILTER_IDS: usize = 1_000;
+
+fn id_list(k: &str, v: &Value) -> Result<HashSet<String>, MethodError> {
+    let bad = || MethodError::invalid(format!("{k} is a list of at most {MAX_FILTER_IDS} ids"));
+    let list = v.as_array().filter(|l| l.len() <= MAX_FILTER_IDS).ok_or_else(bad)?;
     list.iter().map(|i| i.as_str().map(str::to_owned).ok_or_else(bad)).collect()
 }
 
