@@ -98,7 +98,14 @@ pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodEr
     };
     let mut list = Vec::with_capacity(chosen.len());
     for n in chosen {
-        let who = ctx.jmap.mailer.directory().principal_by_id(n.what.changed_by).await.map_err(MailError::from)?;
+        // Named only if the user may see who it was (the directory's address-list scope).
+        let who = ctx
+            .jmap
+            .mailer
+            .directory()
+            .visible_principal(ctx.principal, n.what.changed_by)
+            .await
+            .map_err(MailError::from)?;
         list.push(notification_json(n, who.map(|p| (p.display_name.clone(), p.address())), &properties));
     }
     let found: Vec<String> = list.iter().filter_map(|v| v["id"].as_str().map(str::to_owned)).collect();
