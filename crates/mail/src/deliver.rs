@@ -68,9 +68,13 @@ pub enum MailError {
 /// (and its bytes then), and what an out-of-office reply needs to know of it.
 type LocalCopy = ((NewItem, ThreadKey), bool, Arc<[u8]>, Option<crate::vacation::Incoming>);
 
-/// What a delivery's transaction also does, after it stored and queued (see `deliver_with`).
-pub(crate) type AlsoInTx =
-    Box<dyn FnOnce(&mut relais_store::WriteTx<'_>, &Delivered) -> relais_store::Result<()> + Send>;
+/// What a delivery's transaction also does, after it stored and queued (see `deliver_with`),
+/// and the one account it writes: locked with the recipients' accounts, in ascending order
+/// (`WriteTx::modseq`), so that two deliveries crossing each other cannot deadlock.
+pub(crate) struct AlsoInTx {
+    pub account: AccountId,
+    pub run: Box<dyn FnOnce(&mut relais_store::WriteTx<'_>, &Delivered) -> relais_store::Result<()> + Send>,
+}
 
 /// What a delivery stored.
 #[derive(Debug, Clone, Default)]
@@ -245,6 +249,15 @@ impl Mailer {
             .store
             .write(move |tx| {
                 let mut out = Delivered::default();
+                if let Some(also) = &also {
+                    let mut accounts = local.clone();
+                    accounts.push(also.account);
+                    accounts.sort();
+                    accounts.dedup();
+                    for account in accounts {
+                        tx.modseq(account)?;
+                    }
+                }
                 if let Some((item, key)) = local_copy {
                     for account in local {
                         let inbox = tx
@@ -264,7 +277,7 @@ impl Mailer {
                     out.queued = Some(tx.enqueue(q)?);
                 }
                 if let Some(also) = also {
-                    also(tx, &out)?;
+                    (also.run)(tx, &out)?;
                 }
                 Ok(out)
             })

@@ -235,12 +235,13 @@ impl Mailer {
                 new.delivery = to_json(&statuses_at_delivery(&envelope.recipients))?;
                 let made = Arc::new(OnceLock::new());
                 let slot = made.clone();
-                let also: crate::deliver::AlsoInTx = Box::new(move |tx, delivered| {
+                let run = Box::new(move |tx: &mut relais_store::WriteTx<'_>, delivered: &crate::deliver::Delivered| {
                     new.queue = delivered.queued;
                     let id = tx.create_submission(account, new, MAX_SUBMISSIONS)?;
                     let _ = slot.set(id);
                     Ok(())
                 });
+                let also = crate::deliver::AlsoInTx { account, run };
                 let options = SubmitOptions { save_sent: request.save_sent };
                 self.send_checked(actor, &envelope, message, options, Some(also)).await.map_err(|e| match e {
                     SubmitError::Mail(m) => SubmissionError::from(m),
@@ -342,7 +343,8 @@ impl Mailer {
         };
         let (Some(actor), Some(raw)) = (actor, raw) else {
             for r in &stored.rcpt_to {
-                delivery.insert(r.email.clone(), status("550 5.1.0 the sender is gone or may not log in", Delivery::No));
+                delivery
+                    .insert(r.email.clone(), status("550 5.1.0 the sender is gone or may not log in", Delivery::No));
             }
             return self.settle_unsent(account, id, &delivery).await;
         };
@@ -375,13 +377,14 @@ impl Mailer {
         }
         delivery.extend(statuses_at_delivery(&envelope.recipients));
         let delivery = to_json(&delivery)?;
-        let also: crate::deliver::AlsoInTx = Box::new(move |tx, delivered| {
+        let run = Box::new(move |tx: &mut relais_store::WriteTx<'_>, delivered: &crate::deliver::Delivered| {
             if tx.settle_submission(account, id, UndoStatus::Final, delivered.queued, &delivery)? {
                 Ok(())
             } else {
                 Err(relais_store::Error::NotCommitted(CANCELLED.into()))
             }
         });
+        let also = crate::deliver::AlsoInTx { account, run };
         let options = SubmitOptions { save_sent: stored.save_sent };
         match self.send_checked(&actor, &envelope, message, options, Some(also)).await {
             Ok(_) => Ok(true),
