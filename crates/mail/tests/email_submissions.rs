@@ -161,3 +161,35 @@ async fn bounded_and_gone_with_the_account(f: Fresh) {
     assert!(store.read(move |r| r.submissions(account)).await.unwrap().is_empty());
 }
 on_both_backends!(bounded_and_gone_with_the_account_on, bounded_and_gone_with_the_account);
+
+/// Submissions crossing each other (alice → bob while bob → alice, sixteen at once) all go
+/// through: each locks the sender's and the recipients' accounts in one ascending order, so
+/// PostgreSQL never finds two of them waiting on each other.
+async fn crossing_submissions(f: Fresh) {
+    let w = world(&f).await;
+    let bob = w.dir.principal("bob@example.com").await.unwrap().unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let (who, to) =
+            if i % 2 == 0 { (w.alice.clone(), "bob@example.com") } else { (bob.clone(), "alice@example.com") };
+        let m = w.m.clone();
+        let identity = m.identities(&who).await.unwrap().remove(0);
+        let raw = format!("From: {}\r\nTo: {to}\r\nSubject: crossing {i}\r\n\r\nx\r\n", who.address());
+        let r = SubmissionRequest {
+            identity,
+            email: ItemId(1),
+            thread: 1,
+            raw: raw.into_bytes(),
+            envelope: None,
+            send_at: None,
+            save_sent: false,
+        };
+        tasks.push(tokio::spawn(async move { m.submit_email(&who, r).await }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(w.inbox_total(w.bob).await, 8);
+    assert_eq!(w.inbox_total(w.alice.id).await, 8);
+}
+on_both_backends!(crossing_on, crossing_submissions);
