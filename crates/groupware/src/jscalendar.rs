@@ -177,7 +177,7 @@ fn patches_of_instances(event: &mut Map<String, Value>) {
 /// `updated` — DTSTAMP, which every VEVENT has (RFC 5545 §3.6.1) — now, on the series and on
 /// each instance. calcard writes an overriding component only from what the override says.
 fn instances_whole(object: &mut Map<String, Value>) -> Result<(), Invalid> {
-    let now = Value::String(utc_date_time(relais_store::now()));
+    let now = Value::String(relais_civil::rfc3339_utc(relais_store::now()));
     object.insert("updated".into(), now);
     let series: Vec<(String, Value)> = object
         .iter()
@@ -379,11 +379,6 @@ pub fn local_date_time(s: &str) -> Option<i64> {
         return None;
     }
     Some(relais_civil::days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se)
-}
-
-/// RFC 8984 §1.4.4 UTCDateTime: `2026-12-05T10:00:00Z`.
-fn utc_date_time(t: i64) -> String {
-    relais_civil::rfc3339_utc(t)
 }
 
 /// The iCalendar text of a JSCalendar Group's JSON.

@@ -549,15 +549,20 @@ async fn api_token(dir: &Directory, c: ApiTokenCommand) -> Result<()> {
     match c {
         ApiTokenCommand::Add { address, name, days } => {
             let (token, t) = dir.add_api_token(&address, &name, days).await?;
-            let until = t.expires.map_or("never expires".to_owned(), |e| format!("expires {}", civil(e)));
+            let until =
+                t.expires.map_or("never expires".to_owned(), |e| format!("expires {}", relais_civil::rfc3339_utc(e)));
             println!("API token {:?} ({}) for {address}, {until} (shown once):", t.name, t.id);
             println!("{token}");
         }
         ApiTokenCommand::List { address } => {
             for t in dir.api_tokens(&address).await? {
-                let until = t.expires.map_or("never expires".to_owned(), |e| format!("expires {}", civil(e)));
-                let used = t.last_used.map_or("never used".to_owned(), |u| format!("last used {}", civil(u)));
-                println!("{}  {:?}  created {}, {until}, {used}", t.id, t.name, civil(t.created));
+                let until = t
+                    .expires
+                    .map_or("never expires".to_owned(), |e| format!("expires {}", relais_civil::rfc3339_utc(e)));
+                let used = t
+                    .last_used
+                    .map_or("never used".to_owned(), |u| format!("last used {}", relais_civil::rfc3339_utc(u)));
+                println!("{}  {:?}  created {}, {until}, {used}", t.id, t.name, relais_civil::rfc3339_utc(t.created));
             }
         }
         ApiTokenCommand::Revoke { address, id } => {
@@ -566,11 +571,6 @@ async fn api_token(dir: &Directory, c: ApiTokenCommand) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Unix seconds as an RFC 3339 UTC time.
-fn civil(secs: i64) -> String {
-    relais_civil::rfc3339_utc(secs)
 }
 
 async fn list(dir: &Directory, kind: PrincipalKind, domain: Option<&str>) -> Result<()> {
