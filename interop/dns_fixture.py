@@ -43,9 +43,18 @@ class DnsFixture:
     def __init__(self) -> None:
         self.records: dict[str, list] = {}
         resolver = _Zone(self.records)
-        self.udp = DNSServer(resolver, port=0, address="127.0.0.1")
-        self.port = self.udp.server.server_address[1]
-        self.tcp = DNSServer(resolver, port=self.port, address="127.0.0.1", tcp=True)
+        # The UDP port is the kernel's choice; the same number over TCP may already be held (a
+        # client's ephemeral port under a loaded run), so the pair is chosen again until both bind.
+        for attempt in range(50):
+            self.udp = DNSServer(resolver, port=0, address="127.0.0.1")
+            self.port = self.udp.server.server_address[1]
+            try:
+                self.tcp = DNSServer(resolver, port=self.port, address="127.0.0.1", tcp=True)
+                break
+            except OSError:
+                self.udp.server.server_close()
+                if attempt == 49:
+                    raise
         self.udp.start_thread()
         self.tcp.start_thread()
 
