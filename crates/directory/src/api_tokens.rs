@@ -27,7 +27,7 @@ pub const MAX_DAYS: u32 = 3650;
 const TOUCH_EVERY: i64 = 60;
 
 /// The SHA-256 of a token's text, in hex: what the store keeps.
-fn hash(token: &str) -> String {
+pub(crate) fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 

@@ -80,6 +80,23 @@ impl CredentialWatch {
     }
 }
 
+impl Directory {
+    /// A digest (SHA-256, hex) of each of the principal's credentials as they stand — what a
+    /// login that lives on (a JMAP push subscription) keeps to know later that they still
+    /// hold; `None` when the principal is gone.
+    pub async fn credential_digests(&self, id: AccountId) -> Result<Option<Vec<String>>> {
+        let now = self.store.read(move |r| current_secrets(r, id)).await?;
+        Ok(now.map(|list| list.iter().map(|s| crate::api_tokens::hash(s)).collect()))
+    }
+
+    /// Whether every credential `digests` names is still the principal's and it can still log
+    /// in: the rule a session's [`CredentialWatch`] keeps, for a login kept in the store.
+    pub async fn credentials_hold(&self, id: AccountId, digests: &[String]) -> Result<bool> {
+        let Some(now) = self.credential_digests(id).await? else { return Ok(false) };
+        Ok(!now.is_empty() && digests.iter().all(|d| now.contains(d)))
+    }
+}
+
 /// The principal's credentials as they stand: its password's stored hash, and each app password
 /// by name and creation time — not by its hash, which a login may re-hash (an older app password
 /// upgraded to one with a selector) without revoking anything. `None` when it no longer exists.

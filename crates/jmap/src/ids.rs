@@ -118,6 +118,15 @@ pub fn parse_submission(s: &str) -> Option<i64> {
     number(s, 's')
 }
 
+/// A push subscription (RFC 8620 §7.2): `ps` and its number.
+pub fn push_subscription(n: i64) -> String {
+    format!("ps{n}")
+}
+
+pub fn parse_push_subscription(s: &str) -> Option<i64> {
+    number(s.strip_prefix('p')?, 's')
+}
+
 /// A whole blob's id.
 pub fn blob(hash: &BlobHash) -> String {
     format!("b{hash}")

@@ -24,6 +24,7 @@ mod methods;
 pub mod push;
 pub mod request;
 mod session;
+pub mod webpush;
 pub mod websocket;
 
 use std::collections::HashMap;
@@ -77,6 +78,12 @@ pub struct JmapConfig {
     pub max_query_results: usize,
     /// EventSource ping bounds in seconds (RFC 8620 §7.3: the client's value may be raised).
     pub ping_bounds: (u64, u64),
+    /// Push subscriptions (RFC 8620 §7.2) one principal may hold.
+    pub max_push_subscriptions: u32,
+    /// The longest a push subscription lasts, in seconds (a later `expires` is lowered).
+    pub max_push_lifetime: i64,
+    /// Push URLs may be `http:` (tests only; a push service is HTTPS).
+    pub push_allow_http: bool,
 }
 
 impl Default for JmapConfig {
@@ -92,6 +99,9 @@ impl Default for JmapConfig {
             max_changes: 5000,
             max_query_results: 5000,
             ping_bounds: (5, 600),
+            max_push_subscriptions: 20,
+            max_push_lifetime: 7 * 86_400,
+            push_allow_http: false,
         }
     }
 }
@@ -107,6 +117,9 @@ pub struct Jmap {
     /// Requests (API calls and uploads) in progress per account, for the concurrency limits.
     running: Arc<Mutex<HashMap<(AccountId, bool), usize>>>,
     pub(crate) uploads: blob::Uploads,
+    /// Where push subscriptions' messages go out (the binary's HTTP client), and who is told
+    /// when subscriptions change (`webpush`).
+    pub(crate) push_out: webpush::Outlet,
 }
 
 /// What to answer, for the binary to send.
@@ -144,6 +157,24 @@ impl Reply {
     }
 }
 
+/// What a request's login stood on beyond the principal's credentials: the web session
+/// (by its token's SHA-256, hex) or the bearer token it came with. Only a push subscription
+/// (RFC 8620 §7.2: destroyed when the credentials that made it are) reads it.
+#[derive(Clone, Default)]
+pub struct Login {
+    pub web_session: Option<String>,
+    pub bearer: Option<String>,
+}
+
+impl std::fmt::Debug for Login {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Login")
+            .field("web_session", &self.web_session.is_some())
+            .field("bearer", &self.bearer.is_some())
+            .finish()
+    }
+}
+
 /// Where the client reaches us: `https://host[:port]`, as it asked (RFC 8620 §2 wants absolute
 /// URLs in the session, and clients such as jmapc need them).
 #[derive(Debug, Clone)]
@@ -171,7 +202,21 @@ impl Drop for Slot {
 impl Jmap {
     pub fn new(mailer: Mailer, config: JmapConfig) -> Jmap {
         let groupware = Groupware::with_scheduling(mailer.clone());
-        Jmap { mailer, groupware, config: Arc::new(config), running: Arc::default(), uploads: blob::Uploads::default() }
+        Jmap {
+            mailer,
+            groupware,
+            config: Arc::new(config),
+            running: Arc::default(),
+            uploads: blob::Uploads::default(),
+            push_out: webpush::Outlet::default(),
+        }
+    }
+
+    /// Sends push subscriptions' messages through `transport` (without one, a new
+    /// subscription's PushVerification goes nowhere).
+    pub fn with_push_transport(mut self, transport: Arc<dyn webpush::PushTransport>) -> Jmap {
+        self.push_out = webpush::Outlet::new(transport);
+        self
     }
 
     pub fn config(&self) -> &JmapConfig {
@@ -219,6 +264,12 @@ impl Jmap {
     /// `api` for a client at `remote`: what a method that re-confirms the password
     /// (`urn:relais:jmap:security`) counts the attempt against, as a login is counted.
     pub async fn api_from(&self, principal: &Principal, remote: Option<IpAddr>, body: &[u8]) -> Reply {
+        self.api_with(principal, remote, &Login::default(), body).await
+    }
+
+    /// `api_from` with what the request's login stood on (a push subscription made by it
+    /// lives as long as that does, RFC 8620 §7.2).
+    pub async fn api_with(&self, principal: &Principal, remote: Option<IpAddr>, login: &Login, body: &[u8]) -> Reply {
         if body.len() as u64 > self.config.max_size_request {
             return Reply::problem(&Problem::Limit("maxSizeRequest"));
         }
@@ -226,7 +277,7 @@ impl Jmap {
             Ok(r) => r,
             Err(p) => return Reply::problem(&p),
         };
-        match self.execute(principal, remote, request).await {
+        match self.execute(principal, (remote, login), request).await {
             Ok(response) => Reply::json(200, &response),
             Err(p) => Reply::problem(&p),
         }
@@ -238,7 +289,7 @@ impl Jmap {
     pub(crate) async fn execute(
         &self,
         principal: &Principal,
-        remote: Option<IpAddr>,
+        (remote, login): (Option<IpAddr>, &Login),
         request: request::Request,
     ) -> Result<Value, Problem> {
         let Some(_slot) = self.slot(principal.id, false) else {
@@ -248,6 +299,6 @@ impl Jmap {
         if let Some(unknown) = request.using.iter().find(|c| !offered(c)) {
             return Err(Problem::UnknownCapability(unknown.clone()));
         }
-        Ok(methods::run(self, principal, remote, request).await)
+        Ok(methods::run(self, principal, (remote, login), request).await)
     }
 }

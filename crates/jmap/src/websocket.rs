@@ -136,16 +136,24 @@ pub struct WebSocket {
     remote: Option<IpAddr>,
     /// The push feed, while push is enabled.
     feed: Option<StateFeed>,
+    /// What the connection's login stood on (for a push subscription made over it).
+    login: crate::Login,
 }
 
 impl Jmap {
     /// The JMAP side of a WebSocket connection the principal opened.
     pub fn websocket(&self, principal: Principal, remote: Option<IpAddr>) -> WebSocket {
-        WebSocket { jmap: self.clone(), principal, remote, feed: None }
+        WebSocket { jmap: self.clone(), principal, remote, feed: None, login: crate::Login::default() }
     }
 }
 
 impl WebSocket {
+    /// The same, knowing what the connection's login stood on.
+    pub fn with_login(mut self, login: crate::Login) -> WebSocket {
+        self.login = login;
+        self
+    }
+
     /// What to send for one text message, in order: a Response or RequestError for a request
     /// or a refused message; for WebSocketPushEnable, the changes since its pushState if any;
     /// for WebSocketPushDisable, nothing.
@@ -164,7 +172,7 @@ impl WebSocket {
 
     /// The Response (RFC 8887 §4.3.3), or the RequestError.
     async fn request(&self, id: Option<String>, request: Request) -> Value {
-        match self.jmap.execute(&self.principal, self.remote, request).await {
+        match self.jmap.execute(&self.principal, (self.remote, &self.login), request).await {
             Ok(Value::Object(mut response)) => {
                 response.insert("@type".into(), "Response".into());
                 if let Some(id) = id {

@@ -29,6 +29,7 @@ pub struct Config {
     pub dns: Dns,
     pub directory: DirectorySettings,
     pub backup: crate::backup_schedule::Settings,
+    pub jmap: Jmap,
 }
 
 #[derive(Debug, Deserialize)]
@@ -613,6 +614,26 @@ impl GalScope {
     }
 }
 
+/// `[jmap]`: push subscriptions (RFC 8620 §7.2) — where the server may POST.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Jmap {
+    /// Push subscriptions one principal may hold.
+    pub max_push_subscriptions: u32,
+    /// Push to `http:` URLs too (tests; a push service is HTTPS).
+    pub push_allow_http: bool,
+    /// Push to loopback and private addresses too (tests; the default refuses them: SSRF).
+    pub push_allow_private: bool,
+    /// Trust anchors (PEM) for push services' certificates; the system's when unset.
+    pub push_ca_file: Option<PathBuf>,
+}
+
+impl Default for Jmap {
+    fn default() -> Self {
+        Jmap { max_push_subscriptions: 20, push_allow_http: false, push_allow_private: false, push_ca_file: None }
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Dns {
@@ -749,6 +770,11 @@ impl Config {
             && let Err(e) = relais_smtp::queue::client::verifying_config(Some(ca))
         {
             return Err(ConfigError(format!("config key `smtp.relay.ca_file`: {e}")));
+        }
+        if let Some(ca) = self.jmap.push_ca_file.as_deref()
+            && let Err(e) = relais_smtp::queue::client::verifying_config(Some(ca))
+        {
+            return Err(ConfigError(format!("config key `jmap.push_ca_file`: {e}")));
         }
         self.backup.validate().map_err(ConfigError)?;
         if self.tls.cert.is_some() != self.tls.key.is_some() {

@@ -100,7 +100,8 @@ pub(crate) async fn answer(state: Arc<State>, req: Request<Incoming>, conn: Conn
                 Ok(b) => b,
                 Err(e) => return left(body_refused(e, unread)),
             };
-            reply(jmap.api_from(&principal, Some(peer.ip()), &body.bytes).await)
+            let login = crate::http_web::login_of(&parts, tls);
+            reply(jmap.api_with(&principal, Some(peer.ip()), &login, &body.bytes).await)
         }
         (&Method::POST, ["jmap", "upload", account] | ["jmap", "upload", account, ""]) => {
             let account = (*account).to_owned();
@@ -126,7 +127,15 @@ pub(crate) async fn answer(state: Arc<State>, req: Request<Incoming>, conn: Conn
                 }
             };
             if segments[1] == "ws" {
-                return crate::http_jmap_ws::open(&state, &mut parts, (principal, peer), standing, &upgrade, stopping);
+                let login = crate::http_web::login_of(&parts, tls);
+                return crate::http_jmap_ws::open(
+                    &state,
+                    &mut parts,
+                    (principal, peer, login),
+                    standing,
+                    &upgrade,
+                    stopping,
+                );
             }
             match jmap.event_source(&principal, &query).await {
                 Ok(source) => event_stream(state.clone(), standing, source, stopping),

@@ -57,7 +57,7 @@ const JMAP: &str = "jmap";
 pub(crate) fn open(
     state: &Arc<State>,
     parts: &mut hyper::http::request::Parts,
-    (principal, peer): (Principal, std::net::SocketAddr),
+    (principal, peer, login): (Principal, std::net::SocketAddr, relais_jmap::Login),
     standing: Standing,
     upgrade: &Upgrade,
     stopping: tokio::sync::watch::Receiver<bool>,
@@ -70,7 +70,7 @@ pub(crate) fn open(
         // HTTP/1.0, or a connection served without upgrades.
         return text(StatusCode::BAD_REQUEST, "this connection cannot be upgraded").map(Either::Left);
     };
-    let jmap = state.jmap.websocket(principal, Some(peer.ip()));
+    let jmap = state.jmap.websocket(principal, Some(peer.ip())).with_login(login);
     let limits = Limits {
         max_message: usize::try_from(state.jmap.config().max_size_request).unwrap_or(usize::MAX).saturating_add(SLACK),
         ping: Duration::from_secs(state.config.http.websocket_ping_secs.max(1)),

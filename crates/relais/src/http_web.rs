@@ -474,6 +474,21 @@ impl Standing {
     }
 }
 
+/// What a JMAP request's login stood on beyond the principal's credentials: its web session
+/// (by the token's hash) or its bearer token. A push subscription it makes ends with those.
+pub(crate) fn login_of(parts: &hyper::http::request::Parts, tls: bool) -> relais_jmap::Login {
+    let headers = &parts.headers;
+    match headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        Some(authorization) => {
+            relais_jmap::Login { web_session: None, bearer: relais_sasl::bearer(authorization).map(str::to_owned) }
+        }
+        None => relais_jmap::Login {
+            web_session: session_cookie(headers, tls).and_then(relais_web::session::token_hash),
+            bearer: None,
+        },
+    }
+}
+
 pub(crate) async fn authenticate(
     state: &State,
     parts: &hyper::http::request::Parts,

@@ -24,13 +24,15 @@ mod http_autodiscover;
 mod http_body;
 mod http_eas;
 mod http_jmap;
-mod http_longpoll;
 mod http_jmap_ws;
+mod http_longpoll;
 mod http_web;
 mod migrate;
 mod percent;
+mod push_out;
 mod serve;
 mod tls;
+mod webpush;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -192,9 +192,14 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
     let web = crate::http_web::Sessions::new(store.clone(), relais_web::session::SessionConfig::default());
     let jmap_config = relais_jmap::JmapConfig {
         max_size_upload: config.dav.max_request_body as u64,
+        max_push_subscriptions: config.jmap.max_push_subscriptions,
+        push_allow_http: config.jmap.push_allow_http,
         ..relais_jmap::JmapConfig::default()
     };
-    let jmap = relais_jmap::Jmap::new(mailer.clone(), jmap_config);
+    let push_tls = relais_smtp::queue::client::verifying_config(config.jmap.push_ca_file.as_deref())?;
+    let push_transport: Arc<dyn relais_jmap::webpush::PushTransport> =
+        Arc::new(crate::push_out::HttpPush::new(push_tls, config.jmap.push_allow_private));
+    let jmap = relais_jmap::Jmap::new(mailer.clone(), jmap_config).with_push_transport(push_transport.clone());
     let state = Arc::new(State { store, directory, config, smtp, pop3, imap, dav, eas, jmap, web, bodies, services });
     let control = ShutdownControl::new();
     // Listening for SIGTERM/SIGINT before the listeners are published: whoever reads
@@ -232,6 +237,10 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
         tokio::spawn(async move {
             crate::backup_schedule::run(state.store.clone(), backend, &state.config.backup, handle).await;
         });
+    }
+    {
+        let (jmap, store, handle) = (state.jmap.clone(), state.store.clone(), control.handle());
+        tokio::spawn(crate::push_out::run(jmap, store, push_transport, handle));
     }
     first_start_hint(&state).await;
 

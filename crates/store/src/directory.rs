@@ -330,7 +330,8 @@ impl WriteTx<'_> {
         Ok(())
     }
 
-    /// Removes a principal, its aliases, memberships, credentials, web sessions and all its data.
+    /// Removes a principal, its aliases, memberships, credentials, web sessions, push subscriptions
+    /// and all its data.
     pub fn remove_principal(&mut self, id: AccountId) -> Result<()> {
         self.lock_directory()?;
         for sql in [
@@ -339,6 +340,7 @@ impl WriteTx<'_> {
             "DELETE FROM app_passwords WHERE principal_id = $1",
             "DELETE FROM api_tokens WHERE principal_id = $1",
             "DELETE FROM web_sessions WHERE account_id = $1",
+            "DELETE FROM push_subscriptions WHERE account_id = $1",
             "DELETE FROM delegates WHERE principal_id = $1 OR delegate_id = $1",
             "UPDATE domains SET catchall_id = NULL WHERE catchall_id = $1",
         ] {

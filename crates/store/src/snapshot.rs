@@ -68,6 +68,9 @@ pub const DERIVED: &[&str] = &[
     "message_headers",
     // Login sessions of the web client: a restore signs people out.
     "web_sessions",
+    // JMAP push subscriptions stand on logins (RFC 8620 §7.2), and a lease on a node.
+    "push_subscriptions",
+    "leases",
 ];
 
 /// Tables whose ids come from a sequence that must never go back (ids are never reused).

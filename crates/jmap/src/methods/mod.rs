@@ -32,6 +32,7 @@ mod identity;
 mod mailbox;
 mod participant_identity;
 mod principal;
+mod push_subscription;
 mod query;
 mod quota;
 mod search_snippet;
@@ -142,10 +143,12 @@ enum Method {
     ApiTokenSet,
     DeviceGet,
     DeviceSet,
+    PushSubscriptionGet,
+    PushSubscriptionSet,
 }
 
 /// The dispatch table: name, method, the capability `using` must name.
-const TABLE: [(&str, Method, &str); 78] = [
+const TABLE: [(&str, Method, &str); 80] = [
     ("Core/echo", Method::CoreEcho, CORE),
     ("Blob/copy", Method::BlobCopy, CORE),
     ("Mailbox/get", Method::MailboxGet, MAIL),
@@ -224,6 +227,9 @@ const TABLE: [(&str, Method, &str); 78] = [
     ("ApiToken/set", Method::ApiTokenSet, SECURITY),
     ("Device/get", Method::DeviceGet, SECURITY),
     ("Device/set", Method::DeviceSet, SECURITY),
+    // RFC 8620 §7.2: the principal's, not an account's (no accountId).
+    ("PushSubscription/get", Method::PushSubscriptionGet, CORE),
+    ("PushSubscription/set", Method::PushSubscriptionSet, CORE),
 ];
 
 /// One request's context, shared by its calls.
@@ -233,6 +239,8 @@ pub(crate) struct Ctx<'a> {
     pub actor: Actor,
     /// The client's address, when the transport knows it.
     pub remote: Option<IpAddr>,
+    /// What the request's login stood on (push subscriptions live as long as it).
+    pub login: &'a crate::Login,
     /// Creation ids of this request (and the client's `createdIds`) → the ids made.
     pub created: HashMap<String, String>,
     /// Responses a method adds after its own (RFC 8621 §7.5 onSuccessUpdateEmail).
@@ -258,9 +266,14 @@ impl Ctx<'_> {
     }
 }
 
-pub(crate) async fn run(jmap: &Jmap, principal: &Principal, remote: Option<IpAddr>, request: Request) -> Value {
-    let mut ctx =
-        Ctx { jmap, principal, actor: Jmap::actor(principal), remote, created: HashMap::new(), implicit: Vec::new() };
+pub(crate) async fn run(
+    jmap: &Jmap,
+    principal: &Principal,
+    (remote, login): (Option<IpAddr>, &crate::Login),
+    request: Request,
+) -> Value {
+    let actor = Jmap::actor(principal);
+    let mut ctx = Ctx { jmap, principal, actor, remote, login, created: HashMap::new(), implicit: Vec::new() };
     let echo_created = request.created_ids.is_some();
     for (k, v) in request.created_ids.into_iter().flatten() {
         if let Value::String(id) = v {
@@ -393,5 +406,7 @@ async fn dispatch(
         Method::ApiTokenSet => Box::pin(security::token_set(ctx, args)).await,
         Method::DeviceGet => Box::pin(security::device_get(ctx, args)).await,
         Method::DeviceSet => Box::pin(security::device_set(ctx, args)).await,
+        Method::PushSubscriptionGet => Box::pin(push_subscription::get(ctx, args)).await,
+        Method::PushSubscriptionSet => Box::pin(push_subscription::set(ctx, args)).await,
     }
 }

@@ -1,5 +1,5 @@
-//! A small HTTP/1.1 client for the DAV migration (hyper's connection API over a TCP or TLS
-//! stream): Basic authentication, one kept-alive connection to the source's origin, redirects
+//! A small HTTP/1.1 client for the DAV migration and JMAP push (hyper's connection API over a
+//! TCP or TLS stream): Basic authentication, one kept-alive connection to the source's origin, redirects
 //! within that origin followed, response bodies capped, every request under a timeout.
 
 use std::sync::Arc;
@@ -185,23 +185,33 @@ impl HttpClient {
         let tcp = TcpStream::connect((o.host.as_str(), o.port))
             .await
             .map_err(|e| HttpError::Connect(format!("{}:{}", o.host, o.port), e))?;
-        let _ = tcp.set_nodelay(true);
-        let http = |e: hyper::Error| HttpError::Http(e.to_string());
-        if o.tls {
-            let name =
-                rustls::pki_types::ServerName::try_from(o.host.clone()).map_err(|e| HttpError::Tls(e.to_string()))?;
-            let stream = tokio_rustls::TlsConnector::from(self.tls.clone())
-                .connect(name, tcp)
-                .await
-                .map_err(|e| HttpError::Tls(e.to_string()))?;
-            let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(http)?;
-            tokio::spawn(conn);
-            Ok(sender)
-        } else {
-            let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await.map_err(http)?;
-            tokio::spawn(conn);
-            Ok(sender)
-        }
+        handshake(o, tcp, &self.tls).await
+    }
+}
+
+/// HTTP/1.1 on a connected stream to `origin` (TLS first for https, the host's name checked by
+/// `tls`); the connection's task runs until the sender is dropped.
+pub async fn handshake(
+    origin: &Url,
+    tcp: TcpStream,
+    tls: &Arc<rustls::ClientConfig>,
+) -> Result<SendRequest<Full<Bytes>>, HttpError> {
+    let _ = tcp.set_nodelay(true);
+    let http = |e: hyper::Error| HttpError::Http(e.to_string());
+    if origin.tls {
+        let name =
+            rustls::pki_types::ServerName::try_from(origin.host.clone()).map_err(|e| HttpError::Tls(e.to_string()))?;
+        let stream = tokio_rustls::TlsConnector::from(tls.clone())
+            .connect(name, tcp)
+            .await
+            .map_err(|e| HttpError::Tls(e.to_string()))?;
+        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(http)?;
+        tokio::spawn(conn);
+        Ok(sender)
+    } else {
+        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await.map_err(http)?;
+        tokio::spawn(conn);
+        Ok(sender)
     }
 }
 
