@@ -142,8 +142,13 @@ export class Compose {
 
   /** The textarea or the editor, as the switch says. */
   showMode() {
-    this.body.hidden = this.rich.checked;
-    this.editor.element.hidden = !this.rich.checked;
+    const rich = this.rich.checked;
+    this.body.hidden = rich;
+    this.editor.element.hidden = !rich;
+    // The one shown is the message's text; the other has no name while it is hidden.
+    const [shown, other] = rich ? [this.editor.area, this.body] : [this.body, this.editor.area];
+    shown.setAttribute('aria-label', t.body);
+    other.removeAttribute('aria-label');
   }
 
   /**
