@@ -95,6 +95,10 @@ test('the text/plain form of rich text', () => {
     [body(el('script', {}, ['alert(1)']), 'text', el('style', {}, ['p{}'])), 'text'],
     [body('a', el('hr', {}, []), 'b'), 'a\n----\nb'],
     [body('end', el('div', {}, [el('br', {}, [])]), el('div', {}, [el('br', {}, [])])), 'end'],
+    // The signature's separator keeps its space (RFC 3676 §4.3), in a line of its own or before a <br>.
+    [body(el('div', {}, ['text']), el('div', {}, ['-- ']), el('div', {}, ['Ann'])), 'text\n-- \nAnn'],
+    [body(el('div', {}, ['--\u00a0', el('br', {}, []), 'Ann'])), '-- \nAnn'],
+    [body(el('div', {}, ['trailing   ', el('br', {}, []), 'x'])), 'trailing\nx'],
   ];
   for (const [tree, want] of table) {
     assert.equal(htmlToText(tree), want);

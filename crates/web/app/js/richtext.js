@@ -143,6 +143,14 @@ export function cleanHtml(node) {
   return out.join('').slice(0, MAX_OUTPUT);
 }
 
+/**
+ * A line without its trailing spaces, but the signature separator `-- `.
+ * @param {string} line
+ */
+function trimmed(line) {
+  return /^--[ \u00a0]$/.test(line) ? '-- ' : line.replace(/[ ]+$/, '');
+}
+
 /** Lines of text being written: the finished ones and the one open. */
 class Lines {
   constructor() {
@@ -156,9 +164,9 @@ class Lines {
     this.open += this.open ? text : text.replace(/^ +/, '');
   }
 
-  /** Ends the open line, empty or not (a `<br>`). */
+  /** Ends the open line, empty or not (a `<br>`); a signature's `-- ` keeps its space (RFC 3676 §4.3). */
   end() {
-    this.done.push(this.open.replace(/ +$/, ''));
+    this.done.push(trimmed(this.open));
     this.open = '';
   }
 
@@ -171,7 +179,7 @@ class Lines {
 
   /** Every line, the open one with them. @returns {string[]} */
   all() {
-    return this.open ? [...this.done, this.open.replace(/ +$/, '')] : this.done;
+    return this.open ? [...this.done, trimmed(this.open)] : this.done;
   }
 }
 
