@@ -120,8 +120,13 @@ async function replyToHtml(page) {
   await step('replied');
 }
 
-/** HTML pasted into the editor is cleaned before it is in the page. */
-async function paste(page) {
+/**
+ * HTML pasted into the editor is cleaned before it is in the page. Its inert parse (DOMParser)
+ * meets the page's policy, which reports the handlers and inline styles it refuses: those
+ * reports are expected here, and only here.
+ */
+async function paste(page, errors) {
+  const before = errors.length;
   const form = await newMessage(page, 'Pasted');
   await form.getByLabel('Rich text').check();
   const editor = form.getByRole('textbox', { name: 'Message text' });
@@ -139,6 +144,8 @@ async function paste(page) {
   const html = await editor.evaluate((el) => el.getHTML());
   check(!/<img|<script|onerror|onclick|javascript:|style=/i.test(html), `the paste is cleaned: ${html}`);
   check(await page.evaluate(() => window.pwned) === undefined, 'nothing pasted ran');
+  const reports = errors.splice(before);
+  errors.push(...reports.filter((e) => !/Content Security Policy directive '(script|style)-src 'self''/.test(e)));
   await form.getByRole('button', { name: 'Discard' }).click();
   await page.locator('.reading', { hasText: 'Draft discarded.' }).waitFor();
 }
@@ -158,11 +165,11 @@ async function french(page) {
   await step('french');
 }
 
-browse(async (page) => {
+browse(async (page, errors) => {
   await settings(page);
   await richMessage(page);
   await undoSend(page);
   await replyToHtml(page);
-  await paste(page);
+  await paste(page, errors);
   await french(page);
 });

@@ -102,8 +102,6 @@ export class MailView {
     /** @type {Email | null} */
     this.shown = null;
     this.shownText = '';
-    /** Its HTML, cleaned, when it has HTML (for a reply's quote). @type {string | null} */
-    this.shownHtml = null;
     /** @type {Identity | null} */
     this.identity = null;
     /** @type {Compose | null} */
@@ -535,9 +533,9 @@ export class MailView {
     const me = this.identity?.email ?? '';
     /** @type {Partial<Record<import('./shortcuts.js').Action, () => Promise<void> | void>>} */
     const keys = {
-      reply: () => this.startCompose(reply(email, this.shownText, false, me, this.shownHtml)),
-      replyAll: () => this.startCompose(reply(email, this.shownText, true, me, this.shownHtml)),
-      forward: () => this.startCompose(forward(email, this.shownText, this.shownHtml)),
+      reply: () => this.startCompose(reply(email, this.shownText, false, me, this.quotable())),
+      replyAll: () => this.startCompose(reply(email, this.shownText, true, me, this.quotable())),
+      forward: () => this.startCompose(forward(email, this.shownText, this.quotable())),
       unread: () => this.setKeyword(email, '$seen', !email.keywords.$seen),
       flag: () => this.setKeyword(email, '$flagged', !email.keywords.$flagged),
       delete: () => this.remove(email.id),
@@ -639,7 +637,6 @@ export class MailView {
     const body = messageBody(this.jmap, email, allowRemote, () => { this.open(email.id, true).catch(report); });
     this.shown = email;
     this.shownText = bodyText(email);
-    this.shownHtml = bodyHtml(email);
     // Filled when the message is an invitation (invitation.js).
     const invitation = h('div', { class: 'invitation-slot' });
     // Filled with its conversation when threads are on and it has one (conversation.js).
@@ -687,16 +684,21 @@ export class MailView {
     ]);
     const editable = Boolean(email.keywords.$draft);
     this.actions.replaceChildren(
-      ...(editable ? [button('edit', t.edit, () => this.startCompose(resume(email, this.shownText, this.shownHtml), email.id),
+      ...(editable ? [button('edit', t.edit, () => this.startCompose(resume(email, this.shownText, this.quotable()), email.id),
         !this.identity)] : []),
-      button('reply', t.reply, () => this.startCompose(reply(email, this.shownText, false, me, this.shownHtml)), !this.identity),
-      button('reply-all', t.replyAll, () => this.startCompose(reply(email, this.shownText, true, me, this.shownHtml)), !this.identity),
-      button('forward', t.forward, () => this.startCompose(forward(email, this.shownText, this.shownHtml)), !this.identity),
+      button('reply', t.reply, () => this.startCompose(reply(email, this.shownText, false, me, this.quotable())), !this.identity),
+      button('reply-all', t.replyAll, () => this.startCompose(reply(email, this.shownText, true, me, this.quotable())), !this.identity),
+      button('forward', t.forward, () => this.startCompose(forward(email, this.shownText, this.quotable())), !this.identity),
       button('toggle-seen', seen ? t.markUnread : t.markRead, () => this.setKeyword(email, '$seen', !seen)),
       button('toggle-flag', flagged ? t.unflag : t.flag, () => this.setKeyword(email, '$flagged', !flagged)),
       move,
       button('delete', t.delete, () => this.remove(email.id)),
     );
+  }
+
+  /** The shown message's HTML, cleaned, for a reply's or a forward's quote (null without HTML). */
+  quotable() {
+    return this.shown ? bodyHtml(this.shown) : null;
   }
 
   /**
