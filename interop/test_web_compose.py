@@ -47,7 +47,8 @@ def put_html_message(server):
 def parts(msg):
     """The message's text/plain and text/html, decoded."""
     assert msg.get_content_type() == "multipart/alternative", msg.get_content_type()
-    return msg.get_body(("plain",)).get_content(), msg.get_body(("html",)).get_content()
+    text, html = (msg.get_body((kind,)).get_content().replace("\r\n", "\n") for kind in ("plain", "html"))
+    return text, html
 
 
 def check_rich(server):

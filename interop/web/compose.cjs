@@ -166,10 +166,15 @@ async function french(page) {
 }
 
 browse(async (page, errors) => {
-  await settings(page);
-  await richMessage(page);
-  await undoSend(page);
-  await replyToHtml(page);
-  await paste(page, errors);
-  await french(page);
+  try {
+    await settings(page);
+    await richMessage(page);
+    await undoSend(page);
+    await replyToHtml(page);
+    await paste(page, errors);
+    await french(page);
+  } catch (e) {
+    await screenshot(page, 'failed').catch(() => null);
+    throw e;
+  }
 });
