@@ -27,7 +27,7 @@ from test_web import ANN, ANN_PW, BOB, BOB_PW, drive, imap_messages, started, wa
 SCRIPT = Path(__file__).parent / "web" / "compose.cjs"
 STEP_TIMEOUT = 60
 # Seconds the page has the server hold a message (Settings' delay before sending).
-HOLD = 3
+HOLD = 5
 
 
 def put_html_message(server):

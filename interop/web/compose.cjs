@@ -177,4 +177,4 @@ browse(async (page, errors) => {
     await screenshot(page, 'failed').catch(() => null);
     throw e;
   }
-});
+}, { timeout: 30000 });
