@@ -683,12 +683,15 @@ export class MailView {
       ...this.mailboxes.filter((m) => !here.includes(m.id)).map((m) => h('option', { value: m.id }, [m.name])),
     ]);
     const editable = Boolean(email.keywords.$draft);
+    const text = this.shownText;
+    const write = (/** @type {() => import('./draft.js').Draft} */ draft, /** @type {string | null} */ savedId = null) =>
+      () => this.startCompose(draft(), savedId);
     this.actions.replaceChildren(
-      ...(editable ? [button('edit', t.edit, () => this.startCompose(resume(email, this.shownText, this.quotable()), email.id),
+      ...(editable ? [button('edit', t.edit, write(() => resume(email, text, this.quotable()), email.id),
         !this.identity)] : []),
-      button('reply', t.reply, () => this.startCompose(reply(email, this.shownText, false, me, this.quotable())), !this.identity),
-      button('reply-all', t.replyAll, () => this.startCompose(reply(email, this.shownText, true, me, this.quotable())), !this.identity),
-      button('forward', t.forward, () => this.startCompose(forward(email, this.shownText, this.quotable())), !this.identity),
+      button('reply', t.reply, write(() => reply(email, text, false, me, this.quotable())), !this.identity),
+      button('reply-all', t.replyAll, write(() => reply(email, text, true, me, this.quotable())), !this.identity),
+      button('forward', t.forward, write(() => forward(email, text, this.quotable())), !this.identity),
       button('toggle-seen', seen ? t.markUnread : t.markRead, () => this.setKeyword(email, '$seen', !seen)),
       button('toggle-flag', flagged ? t.unflag : t.flag, () => this.setKeyword(email, '$flagged', !flagged)),
       move,
