@@ -10,7 +10,8 @@ with her display name, both forms with her signature. She sends another and take
 Undo: the form opens again with it, and once the delay has long passed Bob has nothing and it is
 in Ann's Drafts. She replies to an HTML message: the reply is rich text quoting the original's
 HTML (its bold kept, its remote image and script not), her signature above the quote. HTML pasted
-into the editor is cleaned before it is in the page (no handler runs). Last, French chosen in
+into the editor is cleaned before it is in the page (no handler runs), and the plain/rich switch
+turns it into its text and text into rich text (a `>` line a quote). Last, French chosen in
 Settings turns the page's strings French. Screenshots of each view go to the test's temporary
 directory.
 

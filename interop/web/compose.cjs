@@ -2,7 +2,8 @@
 // 16): name, signature and the delay before sending set in Settings; a rich-text message (bold
 // by Ctrl+B, a bulleted list from the toolbar) sent and released after the delay; a message sent
 // and taken back with Undo (the form opens again with it); a reply to an HTML message quoting its
-// HTML, the signature above the quote; hostile pasted HTML cleaned; the page in French. Run by
+// HTML, the signature above the quote; hostile pasted HTML cleaned; the plain/rich switch both
+// ways; the page in French. Run by
 // interop/test_web_compose.py, which checks over IMAP what went out (this script prints a step's
 // name when the page has done it and waits for `ok`).
 //
@@ -146,6 +147,14 @@ async function paste(page, errors) {
   check(await page.evaluate(() => window.pwned) === undefined, 'nothing pasted ran');
   const reports = errors.splice(before);
   errors.push(...reports.filter((e) => !/Content Security Policy directive '(script|style)-src 'self''/.test(e)));
+  // The switch: rich text becomes its plain form, and plain text rich again.
+  await form.getByLabel('Rich text').uncheck();
+  const plain = await form.getByLabel('Message text').inputValue();
+  check(plain.startsWith('pasted') && plain.includes('para') && plain.includes('-- \nAnn T.'), `as plain text: ${plain}`);
+  await form.getByLabel('Message text').fill('line one\n> quoted');
+  await form.getByLabel('Rich text').check();
+  await editor.locator('blockquote', { hasText: 'quoted' }).waitFor();
+  check((await editor.innerText()).startsWith('line one'), 'plain text as rich text');
   await form.getByRole('button', { name: 'Discard' }).click();
   await page.locator('.reading', { hasText: 'Draft discarded.' }).waitFor();
 }
