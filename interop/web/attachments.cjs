@@ -11,7 +11,7 @@
 
 const path = require('node:path');
 const { chromium } = require('playwright-core');
-const { step, check, screenshot } = require('./steps.cjs');
+const { step, check, screenshot, sendAtOnce } = require('./steps.cjs');
 
 const env = process.env;
 const url = env.RELAIS_URL;
@@ -25,6 +25,8 @@ function message(page, subject) {
 async function signIn(browser, user, password, problems) {
   const context = await browser.newContext({ ignoreHTTPSErrors: true, acceptDownloads: true, timezoneId: 'UTC',
     viewport: { width: 1400, height: 1000 } });
+  // Sent at once: the test checks delivery right after Send (compose.cjs tests Undo's delay).
+  await sendAtOnce(context);
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);
   page.on('pageerror', (e) => problems.push(`${user}: ${e}`));

@@ -11,7 +11,7 @@
 'use strict';
 
 const { chromium } = require('playwright-core');
-const { step, check, screenshot } = require('./steps.cjs');
+const { step, check, screenshot, sendAtOnce } = require('./steps.cjs');
 
 const url = process.env.RELAIS_URL;
 const user = process.env.RELAIS_USER;
@@ -132,6 +132,8 @@ async function main() {
   });
   try {
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    // Sent at once: the test checks delivery right after Send (compose.cjs tests Undo's delay).
+    await sendAtOnce(context);
     context.setDefaultTimeout(TIMEOUT);
     const page = await context.newPage();
     const problems = [];

@@ -139,6 +139,8 @@ async function settings(page) {
   await page.keyboard.press('End');
   check(await tab.getAttribute('aria-selected') === 'true', 'End moves to Settings');
   const on = page.getByLabel('Send an automatic reply', { exact: true });
+  // Its own Save: Settings has other forms (name and signature, language) with theirs.
+  const oof = page.getByRole('form', { name: 'Out of office' });
   await on.waitFor();
   check(!(await on.isChecked()), 'the reply starts off');
   const [from, until] = [`${await localDay(page, -1)}T09:00`, `${await localDay(page, 7)}T18:00`];
@@ -149,10 +151,10 @@ async function settings(page) {
   await page.getByLabel('Reply text', { exact: true }).fill('Back on Monday.');
   // An end before the start is refused in the form.
   await page.getByLabel('Until', { exact: true }).fill(`${await localDay(page, -2)}T09:00`);
-  await page.getByRole('button', { name: 'Save' }).click();
+  await oof.getByRole('button', { name: 'Save' }).click();
   await page.getByRole('alert').filter({ hasText: 'The end must be after the start.' }).waitFor();
   await page.getByLabel('Until', { exact: true }).fill(until);
-  await page.getByRole('button', { name: 'Save' }).press('Enter');
+  await oof.getByRole('button', { name: 'Save' }).press('Enter');
   await page.getByRole('status').filter({ hasText: 'the automatic reply is on' }).waitFor();
   await screenshot(page, 'settings');
   await step('vacation-on', from, until);
@@ -166,7 +168,7 @@ async function settings(page) {
   check(await page.getByLabel(/^Subject/).inputValue() === 'Away this week', 'the subject kept');
   check(await page.getByLabel('Reply text', { exact: true }).inputValue() === 'Back on Monday.', 'the text kept');
   await on.uncheck();
-  await page.getByRole('button', { name: 'Save' }).click();
+  await oof.getByRole('button', { name: 'Save' }).click();
   await page.getByRole('status').filter({ hasText: 'the automatic reply is off' }).waitFor();
   await step('vacation-off');
 }

@@ -42,6 +42,15 @@ async function signIn(page, user, password) {
 }
 
 /**
+ * Sets the page of `context` to send at once (Settings' delay before sending, which allows Undo,
+ * at 0): for tests that check a message's delivery right after Send. interop/web/compose.cjs
+ * tests the delay and Undo themselves.
+ */
+async function sendAtOnce(context) {
+  await context.addInitScript(() => window.localStorage.setItem('relais.undoSeconds', '0'));
+}
+
+/**
  * A new browser context signed in as `who`: its page, and `errors` gathering the page's errors
  * and, once signed in, its console errors.
  */
@@ -84,4 +93,4 @@ function browse(body, options = {}) {
   });
 }
 
-module.exports = { step, check, screenshot, signIn, signedInPage, browse };
+module.exports = { step, check, screenshot, signIn, signedInPage, browse, sendAtOnce };

@@ -6,7 +6,7 @@
 // keys on a focused event, the edit form being the keyboard's other way —, the month's six weeks, and the agenda's list of days.
 
 import { h } from './dom.js';
-import { strings } from './strings.js';
+import { strings, locale } from './strings.js';
 import { addDays, onDay } from './occurrences.js';
 import { lanes, travel, moved, resized, SNAP } from './layout.js';
 
@@ -31,12 +31,12 @@ const DRAG_THRESHOLD = 4;
 
 /** @param {Date} d */
 export function time(d) {
-  return d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
 }
 
 /** @param {Date} day */
 function dayName(day) {
-  return day.toLocaleDateString(undefined, { weekday: 'long', month: 'long', day: 'numeric' });
+  return day.toLocaleDateString(locale, { weekday: 'long', month: 'long', day: 'numeric' });
 }
 
 /**
@@ -67,7 +67,7 @@ export function drawTimeGrid(grid, days, items, act) {
   const dayParts = days.map((day) => {
     const head = h('button', { type: 'button', class: `day-head${day.toDateString() === today ? ' today' : ''}`,
       'aria-label': dayName(day), onclick: () => act.goDay(day) },
-    [day.toLocaleDateString(undefined, { weekday: 'short', day: 'numeric' })]);
+    [day.toLocaleDateString(locale, { weekday: 'short', day: 'numeric' })]);
     const top = h('ul', { class: 'all-day', 'aria-label': `${t.allDay}, ${dayName(day)}` },
       allDay.filter((i) => covers(i, day)).map((i) => h('li', {}, [act.chip(i)])));
     top.style.minHeight = `${rows * ALL_DAY_REM}rem`;

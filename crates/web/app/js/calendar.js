@@ -13,7 +13,7 @@
 // reload (EventSource Calendar/CalendarEvent of every account shown).
 
 import { h } from './dom.js';
-import { strings } from './strings.js';
+import { strings, locale } from './strings.js';
 import { Unauthorized, CALENDARS } from './api.js';
 import { MeetingFields, answerList } from './meeting.js';
 import { answerButtons } from './invitation.js';
@@ -268,9 +268,9 @@ export class CalendarView {
     const last = new Date(to.getTime() - 1);
     const fmt = /** @type {Intl.DateTimeFormatOptions} */ ({ year: 'numeric', month: 'long', day: 'numeric' });
     this.title.textContent = this.mode === 'month'
-      ? this.anchor.toLocaleDateString(undefined, { year: 'numeric', month: 'long' })
-      : this.mode === 'day' ? days[0].toLocaleDateString(undefined, { weekday: 'long', ...fmt })
-        : `${days[0].toLocaleDateString(undefined, fmt)} – ${last.toLocaleDateString(undefined, fmt)}`;
+      ? this.anchor.toLocaleDateString(locale, { year: 'numeric', month: 'long' })
+      : this.mode === 'day' ? days[0].toLocaleDateString(locale, { weekday: 'long', ...fmt })
+        : `${days[0].toLocaleDateString(locale, fmt)} – ${last.toLocaleDateString(locale, fmt)}`;
     const items = this.items();
     /** @type {import('./calendar-views.js').Actions} */
     const act = {

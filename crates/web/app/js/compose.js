@@ -5,10 +5,19 @@
 // it from Drafts to Sent and clears `$draft`, §7.5). Saves and the send run one at a time.
 // Files are attached by blobId (attachments.js uploads them as they are added); the send waits
 // for the uploads still running.
+//
+// The text is plain (a textarea) or rich (editor.js; the switch converts between the two): rich
+// text goes as multipart/alternative, its HTML cleaned (richtext.js) and the text/plain form
+// derived from it (htmlBody + textBody, §4.6). The signature (the identity's, §6) is put above
+// what a new message, a reply or a forward starts with. With a delay set (undo.js), the
+// submission's envelope asks the server to hold the message (RFC 4865 HOLDFOR) and the form
+// closes as `held`, with what sendbar.js needs to take it back.
 
 import { h } from './dom.js';
-import { strings } from './strings.js';
-import { parseAddresses, MAX_TEXT } from './draft.js';
+import { strings, locale } from './strings.js';
+import { parseAddresses, signedHtml, signedText, MAX_TEXT } from './draft.js';
+import { Editor, cleaned, prefersRich, textOfHtml } from './editor.js';
+import { textToHtml } from './richtext.js';
 import { AttachmentChips } from './attachments.js';
 import { attachmentsFor } from './files.js';
 import { Directory, attachCompletion } from './people.js';
@@ -21,8 +30,12 @@ const SAVE_AFTER_MS = 1500;
  * @typedef {import('./api.js').Jmap} Jmap
  * @typedef {import('./draft.js').Draft} Draft
  * @typedef {import('./draft.js').Address} Address
- * @typedef {{ drafts: string | null, sent: string | null, identity: { id: string, email: string, name: string } }} Where
- * @typedef {'sent' | 'kept' | 'discarded' | 'closed'} Outcome what became of the message
+ * @typedef {{ id: string, email: string, name: string, textSignature?: string | null,
+ *   htmlSignature?: string | null }} Identity
+ * @typedef {{ drafts: string | null, sent: string | null, identity: Identity, hold: number }} Where
+ *   `hold`: seconds the server holds a message sent (0: sent at once)
+ * @typedef {'sent' | 'held' | 'kept' | 'discarded' | 'closed'} Outcome what became of the message
+ * @typedef {import('./sendbar.js').Held} Held
  */
 
 /**
@@ -73,7 +86,12 @@ export class Compose {
     this.subject = field('subject', t.subject, draft.subject);
     this.body = h('textarea', { name: 'body', id: 'compose-body', 'aria-label': t.body, rows: '16',
       maxlength: String(MAX_TEXT), oninput: () => this.changed() });
-    this.body.value = draft.body;
+    this.editor = new Editor('compose-rich', t.body, () => this.changed());
+    this.rich = h('input', { type: 'checkbox', id: 'compose-rich-on', class: 'rich-switch', title: t.richHint,
+      onchange: () => this.setRich(this.rich.checked) });
+    this.fill(draft);
+    /** The message sent and held, once it is (for Undo). @type {Held | null} */
+    this.held = null;
     this.files = new AttachmentChips(jmap, draft.attachments, () => this.changed(),
       (message) => { this.error.textContent = message; });
     this.saved = h('p', { class: 'saved', role: 'status' });
@@ -89,7 +107,9 @@ export class Compose {
         }
       } }, [
       h('h2', {}, [t.title]),
-      this.to.row, this.cc.row, this.bcc.row, this.subject.row, this.body, this.files.element,
+      this.to.row, this.cc.row, this.bcc.row, this.subject.row,
+      h('div', { class: 'field check rich-toggle' }, [this.rich, h('label', { for: 'compose-rich-on' }, [t.richText])]),
+      this.body, this.editor.element, this.files.element,
       h('div', { class: 'actions', role: 'toolbar' }, [
         this.sendButton,
         h('button', { type: 'button', class: 'discard', onclick: () => this.discard() }, [t.discard]),
@@ -100,12 +120,88 @@ export class Compose {
     this.files.dropOn(this.element);
   }
 
+  /**
+   * The body the form starts with: rich when the draft has HTML or the user writes rich text,
+   * signed when it is new, a reply or a forward.
+   * @param {Draft} draft
+   */
+  fill(draft) {
+    const id = this.where.identity;
+    const rich = draft.html !== null || prefersRich();
+    const sign = draft.sign;
+    const textSig = id.textSignature || (id.htmlSignature ? textOfHtml(id.htmlSignature) : '');
+    this.body.value = sign ? signedText(draft.body, textSig) : draft.body;
+    if (rich) {
+      const htmlSig = id.htmlSignature ? cleaned(id.htmlSignature) : textToHtml(id.textSignature ?? '');
+      const html = draft.html ?? textToHtml(draft.body);
+      this.editor.setHtml(sign && (id.htmlSignature || id.textSignature) ? signedHtml(html, htmlSig) : html);
+    }
+    this.rich.checked = rich;
+    this.showMode();
+  }
+
+  /** The textarea or the editor, as the switch says. */
+  showMode() {
+    const rich = this.rich.checked;
+    this.body.hidden = rich;
+    this.editor.element.hidden = !rich;
+    // The one shown is the message's text; the other has no name while it is hidden.
+    const [shown, other] = rich ? [this.editor.area, this.body] : [this.body, this.editor.area];
+    shown.setAttribute('aria-label', t.body);
+    other.removeAttribute('aria-label');
+  }
+
+  /**
+   * Rich text on (the text becomes HTML) or off (the HTML becomes its text).
+   * @param {boolean} on
+   */
+  setRich(on) {
+    if (on) {
+      this.editor.setHtml(textToHtml(this.body.value));
+    } else {
+      this.body.value = this.editor.text();
+    }
+    this.showMode();
+    this.changed();
+  }
+
   /** Puts the cursor where the user writes first. */
   focus() {
-    (this.to.input.value ? this.body : this.to.input).focus();
-    if (this.to.input.value) {
+    if (!this.to.input.value) {
+      this.to.input.focus();
+    } else if (this.rich.checked) {
+      this.editor.focus();
+    } else {
+      this.body.focus();
       this.body.setSelectionRange(0, 0);
     }
+  }
+
+  /** The message's body for Email/set: its text, and its HTML when it is rich. */
+  bodyParts() {
+    if (!this.rich.checked) {
+      return { textBody: [{ partId: 'text', type: 'text/plain' }],
+        bodyValues: { text: { value: this.body.value.slice(0, MAX_TEXT) } } };
+    }
+    const html = this.editor.html();
+    const page = `<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>${html}</body></html>`;
+    return {
+      textBody: [{ partId: 'text', type: 'text/plain' }],
+      htmlBody: [{ partId: 'html', type: 'text/html' }],
+      bodyValues: { text: { value: this.editor.text().slice(0, MAX_TEXT) }, html: { value: page } },
+    };
+  }
+
+  /**
+   * What the form holds as a draft (to open again after an Undo).
+   * @returns {Draft}
+   */
+  snapshot() {
+    const rich = this.rich.checked;
+    return { to: this.to.input.value, cc: this.cc.input.value, bcc: this.bcc.input.value,
+      subject: this.subject.input.value, body: rich ? this.editor.text() : this.body.value,
+      html: rich ? this.editor.html() : null, inReplyTo: this.draft.inReplyTo, references: this.draft.references,
+      answering: this.draft.answering, attachments: this.files.parts(), sign: false };
   }
 
   /** Something was typed: the draft is saved once the typing pauses. */
@@ -144,8 +240,7 @@ export class Compose {
       cc: addresses(this.cc),
       bcc: addresses(this.bcc),
       subject: this.subject.input.value.slice(0, MAX_TEXT),
-      textBody: [{ partId: 'text', type: 'text/plain' }],
-      bodyValues: { text: { value: this.body.value.slice(0, MAX_TEXT) } },
+      ...this.bodyParts(),
     };
     const files = this.files.parts();
     if (files.length) {
@@ -178,7 +273,7 @@ export class Compose {
     }
     this.draftId = created.id;
     this.error.textContent = '';
-    this.saved.textContent = t.saved(new Date().toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' }));
+    this.saved.textContent = t.saved(new Date().toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' }));
   }
 
   /** Checks the recipients; the error shown, or null. */
@@ -226,12 +321,13 @@ export class Compose {
       move[`mailboxIds/${drafts}`] = null;
       move[`mailboxIds/${sent}`] = true;
     }
+    const hold = this.where.hold;
     const r = await this.jmap.call([
       ['Email/set', { accountId: this.jmap.accountId,
         create: { message: this.properties({ $draft: true, $seen: true }, home) },
         ...this.replacing() }, 'e'],
       ['EmailSubmission/set', { accountId: this.jmap.accountId,
-        create: { send: { identityId: identity.id, emailId: '#message' } },
+        create: { send: { identityId: identity.id, emailId: '#message', ...(hold > 0 ? this.envelope(hold) : {}) } },
         onSuccessUpdateEmail: { '#send': move } }, 'u'],
     ]);
     const created = r.e.created?.message;
@@ -254,7 +350,22 @@ export class Compose {
       await this.jmap.call([['Email/set', { accountId: this.jmap.accountId,
         update: { [this.draft.answering]: { 'keywords/$answered': true } } }, 'a']]).catch(() => null);
     }
-    this.finish('sent');
+    if (hold > 0) {
+      this.held = { submissionId: r.u.created.send.id, emailId: created.id, drafts, sent, seconds: hold };
+    }
+    this.finish(hold > 0 ? 'held' : 'sent');
+  }
+
+  /**
+   * The envelope (RFC 8621 §7) of a message held `seconds`: from the identity's address with
+   * RFC 4865's HOLDFOR, to every recipient (Bcc included: the server takes the field out).
+   * @param {number} seconds
+   */
+  envelope(seconds) {
+    const rcptTo = [this.to, this.cc, this.bcc].flatMap((f) => parseAddresses(f.input.value).list)
+      .map((a) => ({ email: a.email, parameters: null }));
+    return { envelope: { mailFrom: { email: this.where.identity.email, parameters: { HOLDFOR: String(seconds) } },
+      rcptTo } };
   }
 
   /** Closes the form; the saved draft stays in Drafts (what was typed since is saved first). */
@@ -287,6 +398,7 @@ export class Compose {
   finish(outcome) {
     if (!this.closed) {
       this.closed = true;
+      this.editor.stop();
       this.files.abort();
       this.onClose(outcome);
     }

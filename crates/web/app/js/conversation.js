@@ -3,7 +3,7 @@
 // Thread/get, and Email/get of its messages by result reference.
 
 import { h } from './dom.js';
-import { strings } from './strings.js';
+import { strings, locale } from './strings.js';
 
 /** Most messages of a thread listed (the newest of them). */
 const MOST = 200;
@@ -39,7 +39,7 @@ export async function conversation(jmap, threadId, shownId, open) {
     return [h('li', {}, [h('button', { type: 'button', class: e.keywords.$seen ? 'in-thread' : 'in-thread unread',
       'aria-current': id === shownId ? 'true' : null, onclick: () => open(id) }, [
       h('span', { class: 'from' }, [who]),
-      h('time', { datetime: e.receivedAt }, [new Date(e.receivedAt).toLocaleString()]),
+      h('time', { datetime: e.receivedAt }, [new Date(e.receivedAt).toLocaleString(locale)]),
       h('span', { class: 'preview' }, [e.preview ?? '']),
     ])])];
   });

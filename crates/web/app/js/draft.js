@@ -1,7 +1,10 @@
 // What a message being written holds, and how a reply, a reply to all and a forward start
-// (RFC 5322 §3.6.4 for In-Reply-To and References); addresses as the user types them. No DOM.
+// (RFC 5322 §3.6.4 for In-Reply-To and References) — the original quoted as text and, when it
+// has HTML (already cleaned by the caller), as HTML too —, the signature above the quote (RFC
+// 3676 §4.3's `-- ` line); addresses as the user types them. No DOM.
 
-import { strings } from './strings.js';
+import { strings, locale } from './strings.js';
+import { escapeHtml, textToHtml } from './richtext.js';
 
 const t = strings.compose;
 /** The most recipients one field takes (the server bounds a message's too). */
@@ -17,14 +20,45 @@ export const MAX_TEXT = 1024 * 1024;
  *   receivedAt: string, messageId?: string[] | null, inReplyTo?: string[] | null,
  *   references?: string[] | null, attachments?: Part[] | null }} Original
  * @typedef {{ to: string, cc: string, bcc: string, subject: string, body: string,
- *   inReplyTo: string[] | null, references: string[] | null, answering: string | null,
- *   attachments: Part[] }} Draft
+ *   html: string | null, inReplyTo: string[] | null, references: string[] | null,
+ *   answering: string | null, attachments: Part[], sign: boolean }} Draft `body` the text, `html`
+ *   the rich form when there is one (clean HTML: richtext.js), `sign` whether the signature is
+ *   still to be added (a new message, a reply, a forward; not a draft resumed)
  */
 
 /** @returns {Draft} */
 export function blank() {
-  return { to: '', cc: '', bcc: '', subject: '', body: '', inReplyTo: null, references: null, answering: null,
-    attachments: [] };
+  return { to: '', cc: '', bcc: '', subject: '', body: '', html: null, inReplyTo: null, references: null,
+    answering: null, attachments: [], sign: true };
+}
+
+/**
+ * The text with the signature above it (after two empty lines to write in), under the `-- `
+ * line (RFC 3676 §4.3); the text as it is when there is no signature.
+ * @param {string} text
+ * @param {string | null | undefined} signature
+ */
+export function signedText(text, signature) {
+  const sig = (signature ?? '').replace(/\r\n?/g, '\n').replace(/^-- ?\n/, '').trimEnd();
+  return sig ? `\n\n-- \n${sig}${text}` : text;
+}
+
+/**
+ * The HTML with the signature (clean HTML) above it, as signedText does for text.
+ * @param {string} html
+ * @param {string | null | undefined} signature
+ */
+export function signedHtml(html, signature) {
+  const sig = (signature ?? '').trim();
+  return sig ? `<div><br></div><div><br></div><div>-- <br>${sig}</div>${html}` : html;
+}
+
+/**
+ * The original's date as the user's language writes it.
+ * @param {Original} original
+ */
+function dateOf(original) {
+  return new Date(original.sentAt ?? original.receivedAt).toLocaleString(locale);
 }
 
 /**
@@ -105,9 +139,20 @@ export function prefixed(prefix, subject) {
  */
 function quoted(original, text) {
   const who = original.from?.[0] ? formatAddress(original.from[0]) : '';
-  const date = new Date(original.sentAt ?? original.receivedAt).toLocaleString();
+  const date = dateOf(original);
   const lines = text.replace(/\r\n/g, '\n').replace(/\n+$/, '').split('\n').map((l) => (l.startsWith('>') ? `>${l}` : `> ${l}`));
   return `\n\n${t.wrote(date, who)}\n${lines.join('\n')}\n`;
+}
+
+/**
+ * The original's HTML quoted under who wrote it and when.
+ * @param {Original} original
+ * @param {string} html clean HTML
+ */
+function quotedHtml(original, html) {
+  const who = original.from?.[0] ? formatAddress(original.from[0]) : '';
+  return `<div><br></div><div><br></div><div>${escapeHtml(t.wrote(dateOf(original), who))}</div>`
+    + `<blockquote type="cite">${html}</blockquote>`;
 }
 
 /**
@@ -131,9 +176,10 @@ function unique(list, skip) {
  * @param {string} text the original's body as text
  * @param {boolean} all
  * @param {string} me the user's address
+ * @param {string | null} [html] the original's HTML, cleaned, when it has HTML
  * @returns {Draft}
  */
-export function reply(original, text, all, me) {
+export function reply(original, text, all, me, html = null) {
   const skip = new Set([me.toLowerCase()]);
   const sender = original.replyTo?.length ? original.replyTo : (original.from ?? []);
   let to = unique(sender, skip);
@@ -154,6 +200,7 @@ export function reply(original, text, all, me) {
     cc: formatAddresses(cc),
     subject: prefixed('Re:', original.subject),
     body: quoted(original, text),
+    html: html === null ? null : quotedHtml(original, html),
     inReplyTo: ids.length ? ids : null,
     references: ids.length ? (original.references ?? []).concat(ids) : null,
     answering: original.id,
@@ -164,19 +211,22 @@ export function reply(original, text, all, me) {
  * A draft saved earlier, to go on with.
  * @param {Original} saved
  * @param {string} text
+ * @param {string | null} [html] its HTML, cleaned, when it has HTML
  * @returns {Draft}
  */
-export function resume(saved, text) {
+export function resume(saved, text, html = null) {
   return {
     to: formatAddresses(saved.to),
     cc: formatAddresses(saved.cc),
     bcc: formatAddresses(saved.bcc),
     subject: saved.subject ?? '',
     body: text,
+    html,
     inReplyTo: saved.inReplyTo?.length ? saved.inReplyTo : null,
     references: saved.inReplyTo?.length ? (saved.references ?? null) : null,
     answering: null,
     attachments: saved.attachments ?? [],
+    sign: false,
   };
 }
 
@@ -184,10 +234,11 @@ export function resume(saved, text) {
  * A forward: the original's headers and text under the user's own words, and its attachments.
  * @param {Original} original
  * @param {string} text
+ * @param {string | null} [html] the original's HTML, cleaned, when it has HTML
  * @returns {Draft}
  */
-export function forward(original, text) {
-  const date = new Date(original.sentAt ?? original.receivedAt).toLocaleString();
+export function forward(original, text, html = null) {
+  const date = dateOf(original);
   const head = [
     t.forwarded,
     `${strings.mail.from}: ${formatAddresses(original.from)}`,
@@ -202,6 +253,7 @@ export function forward(original, text) {
     ...blank(),
     subject: prefixed('Fwd:', original.subject),
     body: `\n\n${head.join('\n')}\n\n${text}`,
+    html: html === null ? null : `<div><br></div><div><br></div>${textToHtml(head.join('\n'))}<div><br></div>${html}`,
     attachments: original.attachments ?? [],
   };
 }

@@ -5,7 +5,7 @@
 // A rule the fields cannot show is kept as it is, and said so.
 
 import { h } from './dom.js';
-import { strings } from './strings.js';
+import { strings, locale } from './strings.js';
 import { inputValue, addDays } from './occurrences.js';
 import { FREQUENCIES, WEEKDAYS, MAX_INTERVAL, MAX_COUNT, repeatOf } from './repeat.js';
 
@@ -27,7 +27,7 @@ function dateValue(d) {
  * @param {number} i
  */
 function weekdayName(i) {
-  return new Date(2023, 0, 1 + i).toLocaleDateString(undefined, { weekday: 'short' });
+  return new Date(2023, 0, 1 + i).toLocaleDateString(locale, { weekday: 'short' });
 }
 
 /** @param {Date} d */

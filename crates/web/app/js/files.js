@@ -36,7 +36,7 @@ export function formatSize(bytes) {
 
 /**
  * The parts for Email/set create's `attachments`: each by its blob, as an attachment (a
- * forwarded message's inline images too, since its HTML is not forwarded).
+ * forwarded message's inline images too: the HTML quoted in a forward keeps no `cid:` image).
  * @param {Part[]} parts
  */
 export function attachmentsFor(parts) {

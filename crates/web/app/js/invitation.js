@@ -7,7 +7,7 @@
 // user's calendar found by the event's UID.
 
 import { h } from './dom.js';
-import { strings } from './strings.js';
+import { strings, locale } from './strings.js';
 import { CALENDARS } from './api.js';
 import { participantId, answerText } from './meeting.js';
 
@@ -113,9 +113,9 @@ function timeOf(e) {
   const to = new Date(e.utcEnd);
   const day = { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' };
   const hm = { hour: '2-digit', minute: '2-digit' };
-  return `${from.toLocaleDateString(undefined, /** @type {Intl.DateTimeFormatOptions} */ (day))}, `
-    + `${from.toLocaleTimeString(undefined, /** @type {Intl.DateTimeFormatOptions} */ (hm))}–`
-    + `${to.toLocaleTimeString(undefined, /** @type {Intl.DateTimeFormatOptions} */ (hm))}`;
+  return `${from.toLocaleDateString(locale, /** @type {Intl.DateTimeFormatOptions} */ (day))}, `
+    + `${from.toLocaleTimeString(locale, /** @type {Intl.DateTimeFormatOptions} */ (hm))}–`
+    + `${to.toLocaleTimeString(locale, /** @type {Intl.DateTimeFormatOptions} */ (hm))}`;
 }
 
 /**

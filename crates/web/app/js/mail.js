@@ -8,10 +8,12 @@
 // and new mail without reload (EventSource → Email/changes → the list and counts read again).
 
 import { h } from './dom.js';
-import { strings } from './strings.js';
-import { messageBody, bodyText } from './reading.js';
+import { strings, locale } from './strings.js';
+import { messageBody, bodyText, bodyHtml } from './reading.js';
 import { Unauthorized } from './api.js';
 import { Compose } from './compose.js';
+import { sendBar } from './sendbar.js';
+import { storedHold } from './undo.js';
 import { blank, reply, forward, resume } from './draft.js';
 import { searchFilter } from './search.js';
 import { showInvitation } from './invitation.js';
@@ -43,7 +45,7 @@ const l = strings.list;
  *   mailboxIds: Record<string, boolean>, textBody?: BodyPart[], htmlBody?: BodyPart[],
  *   bodyValues?: Record<string, { value: string }>, hasAttachment?: boolean,
  *   attachments?: import('./files.js').Part[] | null }} Email
- * @typedef {{ id: string, email: string, name: string }} Identity
+ * @typedef {import('./compose.js').Identity} Identity
  */
 
 /**
@@ -113,6 +115,8 @@ export class MailView {
     this.threads = h('input', { type: 'checkbox', id: 'threads', checked: threadsOn(),
       onchange: () => { this.setThreads(this.threads.checked).catch(report); } });
     this.bulk = h('div', { class: 'bulk', role: 'toolbar', 'aria-label': l.bulk });
+    /** The bars of messages being sent, which Undo takes back (sendbar.js). */
+    this.sending = h('div', { class: 'send-bars' });
     this.help = h('dialog', { class: 'shortcuts', 'aria-labelledby': 'shortcuts-title' });
     this.reading = h('article', { class: 'reading', 'aria-label': t.reading, tabindex: '-1' }, [
       h('p', { class: 'placeholder' }, [t.nothingSelected]),
@@ -148,6 +152,7 @@ export class MailView {
         this.alert, this.list.scroller, this.status]),
       this.reading,
       this.help,
+      this.sending,
     );
     this.drawBulk();
   }
@@ -528,9 +533,9 @@ export class MailView {
     const me = this.identity?.email ?? '';
     /** @type {Partial<Record<import('./shortcuts.js').Action, () => Promise<void> | void>>} */
     const keys = {
-      reply: () => this.startCompose(reply(email, this.shownText, false, me)),
-      replyAll: () => this.startCompose(reply(email, this.shownText, true, me)),
-      forward: () => this.startCompose(forward(email, this.shownText)),
+      reply: () => this.startCompose(reply(email, this.shownText, false, me, this.quotable())),
+      replyAll: () => this.startCompose(reply(email, this.shownText, true, me, this.quotable())),
+      forward: () => this.startCompose(forward(email, this.shownText, this.quotable())),
       unread: () => this.setKeyword(email, '$seen', !email.keywords.$seen),
       flag: () => this.setKeyword(email, '$flagged', !email.keywords.$flagged),
       delete: () => this.remove(email.id),
@@ -644,7 +649,7 @@ export class MailView {
         h('p', {}, [h('span', { class: 'label' }, [t.from, ': ']), names(email.from)]),
         h('p', {}, [h('span', { class: 'label' }, [t.to, ': ']), names(email.to)]),
         h('p', {}, [h('span', { class: 'label' }, [t.date, ': ']),
-          h('time', { datetime: email.receivedAt }, [new Date(email.receivedAt).toLocaleString()])]),
+          h('time', { datetime: email.receivedAt }, [new Date(email.receivedAt).toLocaleString(locale)])]),
         this.actions,
       ]),
       thread,
@@ -678,17 +683,25 @@ export class MailView {
       ...this.mailboxes.filter((m) => !here.includes(m.id)).map((m) => h('option', { value: m.id }, [m.name])),
     ]);
     const editable = Boolean(email.keywords.$draft);
+    const text = this.shownText;
+    const write = (/** @type {() => import('./draft.js').Draft} */ draft, /** @type {string | null} */ savedId = null) =>
+      () => this.startCompose(draft(), savedId);
     this.actions.replaceChildren(
-      ...(editable ? [button('edit', t.edit, () => this.startCompose(resume(email, this.shownText), email.id),
+      ...(editable ? [button('edit', t.edit, write(() => resume(email, text, this.quotable()), email.id),
         !this.identity)] : []),
-      button('reply', t.reply, () => this.startCompose(reply(email, this.shownText, false, me)), !this.identity),
-      button('reply-all', t.replyAll, () => this.startCompose(reply(email, this.shownText, true, me)), !this.identity),
-      button('forward', t.forward, () => this.startCompose(forward(email, this.shownText)), !this.identity),
+      button('reply', t.reply, write(() => reply(email, text, false, me, this.quotable())), !this.identity),
+      button('reply-all', t.replyAll, write(() => reply(email, text, true, me, this.quotable())), !this.identity),
+      button('forward', t.forward, write(() => forward(email, text, this.quotable())), !this.identity),
       button('toggle-seen', seen ? t.markUnread : t.markRead, () => this.setKeyword(email, '$seen', !seen)),
       button('toggle-flag', flagged ? t.unflag : t.flag, () => this.setKeyword(email, '$flagged', !flagged)),
       move,
       button('delete', t.delete, () => this.remove(email.id)),
     );
+  }
+
+  /** The shown message's HTML, cleaned, for a reply's or a forward's quote (null without HTML). */
+  quotable() {
+    return this.shown ? bodyHtml(this.shown) : null;
   }
 
   /**
@@ -712,14 +725,21 @@ export class MailView {
       return;
     }
     this.compose?.close();
-    const compose = new Compose(this.jmap, { drafts, sent, identity: this.identity }, draft, (outcome) => {
+    const hold = storedHold();
+    const compose = new Compose(this.jmap, { drafts, sent, identity: this.identity, hold }, draft, (outcome) => {
       if (this.compose === compose) {
         this.compose = null;
+      }
+      const held = compose.held;
+      if (outcome === 'held' && held) {
+        // Undo: the form again, with the message (back in Drafts) as its saved draft.
+        this.sending.append(sendBar(this.jmap, held, () => this.startCompose(compose.snapshot(), held.emailId)));
       }
       // Still on screen (not replaced by a message or another form): say what became of it.
       if (this.reading.contains(compose.element)) {
         this.shown = null;
-        const said = { sent: t.sent, kept: t.draftKept, discarded: t.discarded, closed: t.nothingSelected }[outcome];
+        const said = { sent: t.sent, held: strings.compose.sending, kept: t.draftKept, discarded: t.discarded,
+          closed: t.nothingSelected }[outcome];
         this.reading.replaceChildren(h('p', { class: 'placeholder', role: 'status' }, [said]));
       }
       this.changed().catch(report);

@@ -3,7 +3,7 @@
 // Home/End move between them).
 
 import { h, byId } from './dom.js';
-import { strings } from './strings.js';
+import { strings, language } from './strings.js';
 import { currentSession, logout, Jmap, Unauthorized } from './api.js';
 import { showLogin } from './login.js';
 import { MailView } from './mail.js';
@@ -12,6 +12,8 @@ import { ContactsView } from './contacts.js';
 import { TasksView } from './tasks.js';
 import { SettingsView } from './settings.js';
 
+// The page's language (strings.js chose it), for assistive technology and hyphenation.
+document.documentElement.lang = language;
 const root = byId('root');
 /** @type {{ stop(): void } | null} */
 let view = null;

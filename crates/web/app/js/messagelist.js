@@ -7,7 +7,7 @@
 // folder, and the rows in view when new mail comes (Email/queryChanges).
 
 import { h } from './dom.js';
-import { strings } from './strings.js';
+import { strings, locale } from './strings.js';
 import { MAX_HEIGHT, layout, scrollTopOf, windows, clickKind, revealBy, Selection, shiftAbove } from './rows.js';
 
 /** Each row's height in pixels (the style sheet's `.message` box matches it). */
@@ -44,8 +44,8 @@ function when(iso) {
   const d = new Date(iso);
   const today = new Date();
   return d.toDateString() === today.toDateString()
-    ? d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
-    : d.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+    ? d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' })
+    : d.toLocaleDateString(locale, { year: 'numeric', month: 'short', day: 'numeric' });
 }
 
 /** What the list holds of one query's results, replaced whole when they are read again. */

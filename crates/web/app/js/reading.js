@@ -9,6 +9,7 @@ import { sanitize } from './sanitize.js';
 import { attachmentList } from './attachments.js';
 import { contentId, inlineImages } from './files.js';
 import { foldQuotes, HTML_QUOTES } from './quotes.js';
+import { cleanHtml } from './richtext.js';
 
 const t = strings.mail;
 
@@ -87,6 +88,22 @@ export function bodyText(email) {
     const value = values[p.partId]?.value ?? '';
     return p.type === 'text/html' ? new DOMParser().parseFromString(value, 'text/html').body.textContent ?? '' : value;
   }).join('\n');
+}
+
+/**
+ * A message's HTML for a reply's or a forward's quote, or null when it has none: sanitised as
+ * for showing it (remote images and unknown `cid:` parts dropped) and cleaned for the editor.
+ * @param {Shown} email
+ * @returns {string | null}
+ */
+export function bodyHtml(email) {
+  const html = (email.htmlBody ?? []).find((p) => p.type === 'text/html');
+  const value = html ? email.bodyValues?.[html.partId]?.value : undefined;
+  if (value === undefined) {
+    return null;
+  }
+  const clean = sanitize(value, false);
+  return cleanHtml(/** @type {any} */ ({ nodeType: 11, childNodes: clean.nodes }));
 }
 
 /**

@@ -6,7 +6,7 @@
 // account's password, which the server checks as a login.
 
 import { h } from './dom.js';
-import { strings } from './strings.js';
+import { strings, locale } from './strings.js';
 import { MethodError, Unauthorized } from './api.js';
 
 const t = strings.security;
@@ -35,7 +35,7 @@ export function failure(e) {
  * @param {string | null} date
  */
 export function when(date) {
-  return date ? new Date(date).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '';
+  return date ? new Date(date).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' }) : '';
 }
 
 /**

@@ -1,13 +1,15 @@
 // Settings: the out-of-office reply on JMAP's VacationResponse (RFC 8621 §8), the singleton of
 // the mail account — on/off, an optional first and end instant (shown and typed in the browser's
 // zone, sent as UTCDate), subject and text. The server keeps no HTML body, so the form has none.
-// Then the password, app passwords and devices (`security.js`).
+// Then the password, app passwords and devices (`security.js`); first the name and signature
+// and this browser's settings — language, Undo's delay, the compose format (`profile.js`).
 
 import { h } from './dom.js';
 import { strings } from './strings.js';
 import { SECURITY, Unauthorized } from './api.js';
 import { appPasswordSection, deviceSection, passwordSection } from './security.js';
 import { inputValue, utcDate } from './occurrences.js';
+import { identitySection, preferencesSection } from './profile.js';
 
 const t = strings.settings;
 const SINGLETON = 'singleton';
@@ -48,10 +50,13 @@ export class SettingsView {
   async start() {
     /** @type {VacationResponse | undefined} */
     let v;
+    /** @type {HTMLElement} */
+    let identity;
     try {
-      const r = await this.jmap.call([['VacationResponse/get',
-        { accountId: this.jmap.accountId, ids: [SINGLETON] }, 'v']]);
+      const [r, section] = await Promise.all([this.jmap.call([['VacationResponse/get',
+        { accountId: this.jmap.accountId, ids: [SINGLETON] }, 'v']]), identitySection(this.jmap)]);
       v = r.v.list[0];
+      identity = section;
     } catch (e) {
       if (e instanceof Unauthorized) {
         throw e;
@@ -63,6 +68,8 @@ export class SettingsView {
     const security = this.jmap.accounts[SECURITY] === this.jmap.accountId;
     this.root.replaceChildren(h('section', { class: 'pane settings-pane', 'aria-label': t.title }, [
       h('h2', {}, [t.title]),
+      identity,
+      preferencesSection(),
       this.form(v ?? { isEnabled: false, fromDate: null, toDate: null, subject: null, textBody: null }),
       security && passwordSection(this.jmap, this.jmap.minPasswordLength),
       security && appPasswordSection(this.jmap),

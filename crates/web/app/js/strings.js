@@ -1,7 +1,11 @@
-// Every string the user reads, in one place (English first; another language is another
-// object of the same shape).
+// Every string the user reads, in one place: English here, each other language a table of the
+// same shape in lang/ (lang/fr.js). The page's language is the one chosen in Settings (kept in
+// localStorage), else the browser's first one we have, else English; a string a table lacks is
+// the English one. Changing the language reloads the page (modules read their strings once).
 
-export const strings = {
+import { fr } from './lang/fr.js';
+
+const en = {
   appName: 'Relais',
   login: {
     title: 'Sign in to Relais',
@@ -82,6 +86,8 @@ export const strings = {
     tooMany: (/** @type {number} */ n) => `more than ${n} recipients`,
     wrote: (/** @type {string} */ date, /** @type {string} */ who) => `On ${date}, ${who} wrote:`,
     forwarded: '---------- Forwarded message ----------',
+    richText: 'Rich text',
+    richHint: 'Write with formatting (sent as HTML with a plain-text copy)',
     errors: {
       forbiddenFrom: 'You may not send from this address.',
       invalidRecipients: 'Unknown recipients:',
@@ -91,6 +97,30 @@ export const strings = {
       tooLarge: 'The message is too large.',
       invalidProperties: 'The message is not valid:',
     },
+  },
+  // The rich-text editor's toolbar (editor.js).
+  editor: {
+    toolbar: 'Formatting',
+    bold: 'Bold',
+    italic: 'Italic',
+    underline: 'Underline',
+    bullets: 'Bulleted list',
+    numbers: 'Numbered list',
+    link: 'Link',
+    linkPrompt: 'Address of the link (https://…, mailto:…)',
+    badLink: 'A link must start with https://, http:// or mailto:.',
+    quote: 'Quote',
+    clear: 'Clear formatting',
+  },
+  // Sending held for a moment so that it can be taken back (undo.js, sendbar.js).
+  undo: {
+    sending: (/** @type {number} */ n) => `Sending in ${n} s…`,
+    undo: 'Undo',
+    undoing: 'Taking the message back…',
+    undone: 'Not sent: the message is back in the compose form.',
+    tooLate: 'Too late: the message was sent.',
+    sent: 'Sent.',
+    failed: 'Could not take the message back:',
   },
   attachments: {
     attach: 'Attach files',
@@ -265,6 +295,20 @@ export const strings = {
     untilBeforeFrom: 'The end must be after the start.',
     failed: 'Not saved:',
     notRead: 'The out-of-office setting could not be read:',
+    identity: 'Name and signature',
+    identityHint: 'Your name is shown to the people you write to. The signature is added to new messages, replies and forwards.',
+    name: 'Display name',
+    textSignature: 'Signature (plain text)',
+    htmlSignature: 'Signature (rich text; empty: the plain one)',
+    identitySaved: 'Saved.',
+    noIdentity: 'This account has no identity to send with.',
+    writing: 'Writing and language',
+    language: 'Language',
+    browserLanguage: 'As the browser (English if not available)',
+    holdSeconds: 'Delay before sending, to allow Undo (seconds; 0: send at once)',
+    format: 'Write new messages as',
+    formats: { plain: 'Plain text', rich: 'Rich text (HTML)' },
+    preferencesSaved: 'Saved.',
   },
   security: {
     password: 'Password',
@@ -335,3 +379,80 @@ export const strings = {
   logout: 'Sign out',
   offline: 'The server could not be reached.',
 };
+
+/** @typedef {typeof en} Strings */
+/**
+ * A table that may lack strings (English is used for those).
+ * @template T
+ * @typedef {{ [K in keyof T]?: T[K] extends (...a: any[]) => any ? T[K] : T[K] extends object ? Partial<T[K]> : T[K] }} Partly
+ */
+
+/** The languages the page speaks: code → its own name and its table. */
+export const LANGUAGES = /** @type {Record<string, { name: string, table: Record<string, unknown> }>} */ ({
+  en: { name: 'English', table: en },
+  fr: { name: 'Français', table: fr },
+});
+/** Where the chosen language is kept. */
+export const LANGUAGE_KEY = 'relais.language';
+
+/**
+ * The language to speak: the one chosen (when we have it), else the first of the browser's we
+ * have (`fr-CA` counts as `fr`), else English.
+ * @param {string | null} chosen
+ * @param {readonly string[]} browser
+ */
+export function chooseLanguage(chosen, browser) {
+  const have = (/** @type {string | null | undefined} */ tag) => {
+    const code = String(tag ?? '').toLowerCase().split('-')[0];
+    return Object.hasOwn(LANGUAGES, code) ? code : null;
+  };
+  return have(chosen) ?? browser.map(have).find((c) => c) ?? 'en';
+}
+
+/**
+ * `table` over `base`: each string the table has, else the base's (one level of sections deep,
+ * as the tables are; a string must be of the base's kind — text for text, function for function).
+ * @template {Record<string, any>} T
+ * @param {T} base
+ * @param {Record<string, any>} table
+ * @returns {T}
+ */
+export function localised(base, table) {
+  /** @type {Record<string, any>} */
+  const out = {};
+  for (const [key, value] of Object.entries(base)) {
+    const own = Object.hasOwn(table, key) ? table[key] : undefined;
+    if (value && typeof value === 'object' && own && typeof own === 'object') {
+      out[key] = localised(value, own);
+    } else {
+      out[key] = typeof own === typeof value ? own : value;
+    }
+  }
+  return /** @type {T} */ (out);
+}
+
+/** The chosen language in this browser, or null (none chosen, or no storage). */
+export function storedLanguage() {
+  try {
+    return globalThis.localStorage?.getItem(LANGUAGE_KEY) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The locale dates and times are written in: the browser's own tag when it is of the language
+ * spoken (`en-GB` keeps its day-month order), else the language's code.
+ * @param {string} language
+ * @param {readonly string[]} browser
+ */
+export function localeFor(language, browser) {
+  return browser.find((tag) => tag.toLowerCase().split('-')[0] === language) ?? language;
+}
+
+const browserLanguages = globalThis.navigator?.languages ?? [];
+/** The page's language, a code of LANGUAGES. */
+export const language = chooseLanguage(storedLanguage(), browserLanguages);
+/** The locale of dates and times (toLocaleString's first argument). */
+export const locale = localeFor(language, browserLanguages);
+export const strings = localised(en, LANGUAGES[language].table);

@@ -6,7 +6,7 @@
 // (EventSource TaskList/Task). The pure helpers are exported for the unit tests.
 
 import { h } from './dom.js';
-import { strings } from './strings.js';
+import { strings, locale } from './strings.js';
 import { Unauthorized, TASKS } from './api.js';
 
 const t = strings.tasks;
@@ -219,7 +219,7 @@ export class TasksView {
       const box = h('input', { type: 'checkbox', id: `done-${task.id}`, 'aria-label': t.markDone(task.title ?? t.untitled),
         onchange: () => { this.toggle(task).catch(report); } });
       box.checked = isDone(task);
-      const label = dueLabel(task);
+      const label = dueLabel(task, locale);
       return h('li', { class: `task-entry${isDone(task) ? ' done' : ''}${overdue ? ' overdue' : ''}`, id: `task-${task.id}` }, [
         box,
         h('button', { type: 'button', class: 'task-title', onclick: () => this.edit(task) }, [task.title || t.untitled]),
