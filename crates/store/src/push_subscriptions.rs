@@ -107,7 +107,7 @@ impl WriteTx<'_> {
     ) -> Result<i64> {
         // The principal's row locked first (PostgreSQL), so that concurrent creations count
         // one after the other.
-        self.conn().execute("UPDATE accounts SET id = id WHERE id = $1", params![account.0])?;
+        self.lock_account(account)?;
         let count = self
             .conn()
             .query_one("SELECT COUNT(*) FROM push_subscriptions WHERE account_id = $1", params![account.0])?

@@ -197,6 +197,9 @@ impl WriteTx<'_> {
         if to == UndoStatus::Pending {
             return Err(Error::Invalid("a submission is settled as final or canceled".into()));
         }
+        // The account first, as every writer of it (a release locks it with the delivery's
+        // accounts before it settles the row): row then account here would deadlock with it.
+        self.lock_account(account)?;
         let Some(before) = self.read().submission(account, id)? else { return Ok(false) };
         // The condition is evaluated again under the row's lock (PostgreSQL): of a release and a
         // cancellation at once, one changes the row and the other finds it settled.

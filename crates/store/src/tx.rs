@@ -108,6 +108,16 @@ impl<'c> WriteTx<'c> {
         Ok(modseq)
     }
 
+    /// Locks the account's row (PostgreSQL) without bumping its modseq, for a write that may
+    /// turn out to change nothing but must be ordered with the account's other writers (which
+    /// lock the account first: see [`WriteTx::modseq`]). SQLite has one writer: nothing to do.
+    pub fn lock_account(&mut self, account: AccountId) -> Result<()> {
+        if self.conn.dialect() == crate::sql::Dialect::Postgres && !self.touched.iter().any(|n| n.account == account) {
+            self.conn.query_one("SELECT id FROM accounts WHERE id = $1 FOR UPDATE", params![account.0])?;
+        }
+        Ok(())
+    }
+
     pub(crate) fn log(&mut self, account: AccountId, change: Change) -> Result<Modseq> {
         let modseq = self.modseq(account)?;
         if let Some(n) = self.touched.iter_mut().find(|n| n.account == account) {
