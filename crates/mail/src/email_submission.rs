@@ -225,8 +225,17 @@ impl Mailer {
                     envelope.recipients.iter().map(|r| (r.address.clone(), status("", Delivery::Unknown))).collect();
                 new.delivery = to_json(&delivery)?;
                 new.undo = UndoStatus::Pending;
-                new.held = Some(self.store().put_blob(message).await?);
-                let id = self.store().write(move |tx| tx.create_submission(account, new, MAX_SUBMISSIONS)).await?;
+                let held = self.store().put_blob(message).await?;
+                let size = held.size;
+                new.held = Some(held);
+                let id = self
+                    .store()
+                    .write(move |tx| {
+                        // What waits here counts for the quota, as it would in a mailbox.
+                        crate::mailbox::append::check_quota(tx, account, size)?;
+                        tx.create_submission(account, new, MAX_SUBMISSIONS)
+                    })
+                    .await?;
                 // The runner sleeps until its next due time: this may be sooner.
                 self.queue_wake().notify_one();
                 id

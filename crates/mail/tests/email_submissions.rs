@@ -198,3 +198,30 @@ async fn crossing_submissions(f: Fresh) {
     assert_eq!(w.inbox_total(w.alice.id).await, 8);
 }
 on_both_backends!(crossing_on, crossing_submissions);
+
+/// A held message counts for the sender's quota while it waits (as it would in a mailbox):
+/// charged when held, refused past the quota, given back when cancelled or released.
+async fn held_counts_for_quota(f: Fresh) {
+    let w = world(&f).await;
+    let usage = |m: Mailer, a: AccountId| async move { m.store().read(move |r| r.usage(a)).await.unwrap() };
+    let before = usage(w.m.clone(), w.alice.id).await;
+    let at = relais_store::now() + 300;
+    let held = w.m.submit_email(&w.alice, w.request("alice@example.com", "bob@example.com", Some(at)).await).await;
+    let held = held.unwrap();
+    let size = usage(w.m.clone(), w.alice.id).await - before;
+    assert!(size > 0, "a held message is charged");
+    // The quota leaves room for less than another one: refused, nothing kept or charged.
+    w.dir.set_quota("alice@example.com", Some(before + size + size / 2)).await.unwrap();
+    let refused = w.m.submit_email(&w.alice, w.request("alice@example.com", "bob@example.com", Some(at)).await).await;
+    assert!(matches!(refused, Err(SubmissionError::Submit(_))), "{refused:?}");
+    assert_eq!(usage(w.m.clone(), w.alice.id).await, before + size);
+    // Cancelled: given back; held again and released: given back too.
+    w.m.cancel_submission(&w.alice, held.id).await.unwrap();
+    assert_eq!(usage(w.m.clone(), w.alice.id).await, before);
+    w.m.submit_email(&w.alice, w.request("alice@example.com", "bob@example.com", Some(at)).await).await.unwrap();
+    assert_eq!(usage(w.m.clone(), w.alice.id).await, before + size);
+    assert_eq!(w.m.release_submissions(at + 1).await.unwrap(), 1);
+    assert_eq!(usage(w.m.clone(), w.alice.id).await, before);
+    assert_eq!(w.inbox_total(w.bob).await, 1);
+}
+on_both_backends!(held_counts_for_quota_on, held_counts_for_quota);

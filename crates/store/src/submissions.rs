@@ -2,8 +2,8 @@
 //! sent which email as which identity, the envelope, when it is or was released, whether it can
 //! still be cancelled (`UndoStatus`) and each recipient's delivery status. The envelope and the
 //! statuses are JSON to the store (relais-mail's `email_submission` gives them meaning). A
-//! pending submission holds its message (`held`, one reference in `blobs.refs`) until it is
-//! released or cancelled. Ids are never reused (`snapshot::SEQUENCED`); every write is one
+//! pending submission holds its message (`held`, one reference in `blobs.refs`, its size charged
+//! to the account's quota) until it is released or cancelled. Ids are never reused (`snapshot::SEQUENCED`); every write is one
 //! change of `DataType::EmailSubmission` in the account's log.
 
 use crate::tx::Change;
@@ -148,6 +148,8 @@ impl WriteTx<'_> {
         }
         if let Some(held) = &new.held {
             self.ref_blob(held)?;
+            // A held message counts for the account's quota until it goes or is cancelled.
+            self.charge(account, i64::try_from(held.size).unwrap_or(i64::MAX))?;
         }
         let now = self.now();
         let row = self.conn().query_one(
@@ -212,6 +214,7 @@ impl WriteTx<'_> {
             return Ok(false);
         }
         if let Some(held) = before.held {
+            self.uncharge_held(account, &held)?;
             self.unref_blob(&held)?;
         }
         self.log(account, Change::object(DataType::EmailSubmission, id, ChangeKind::Updated))?;
@@ -228,10 +231,18 @@ impl WriteTx<'_> {
         let Some(row) = row else { return Ok(false) };
         if let Some(h) = row.opt_text(0)? {
             let hash = BlobHash::parse(&h).ok_or_else(|| Error::Corrupt(format!("blob hash {h:?}")))?;
+            self.uncharge_held(account, &hash)?;
             self.unref_blob(&hash)?;
         }
         self.log(account, Change::object(DataType::EmailSubmission, id, ChangeKind::Destroyed))?;
         Ok(true)
+    }
+
+    /// Takes a held message's size off the account's usage (it was charged when held).
+    fn uncharge_held(&mut self, account: AccountId, held: &BlobHash) -> Result<()> {
+        let size = self.conn().query_one("SELECT size FROM blobs WHERE hash = $1", params![held.as_str()])?;
+        let size = size.map_or(Ok(0), |r| r.int(0))?;
+        self.charge(account, -size)
     }
 
     /// Removes up to `limit` submissions that are no longer pending and were released (or due)

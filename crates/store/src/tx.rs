@@ -386,7 +386,7 @@ impl<'c> WriteTx<'c> {
     }
 
     /// Adds `octets` (negative: takes them away) to what `account` is charged for its quota.
-    fn charge(&mut self, account: AccountId, octets: i64) -> Result<()> {
+    pub(crate) fn charge(&mut self, account: AccountId, octets: i64) -> Result<()> {
         if octets != 0 {
             self.conn.execute(
                 "UPDATE accounts SET used_octets = used_octets + $1 WHERE id = $2",

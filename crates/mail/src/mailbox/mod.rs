@@ -20,7 +20,7 @@
 //! A refusal is typed (`MailError::NoMailbox`, `NoRight`, `Cannot`): a mailbox the actor may not
 //! see is reported as not existing (RFC 4314 §4), one it sees with the rights missing.
 
-mod append;
+pub(crate) mod append;
 mod copy;
 mod delta;
 mod folders;
