@@ -122,6 +122,7 @@ pub fn change_grant(
     if let Err(e) = check_grantee(&mut tx.read(), &c, grantee)? {
         return Ok(Err(e));
     }
+    lock_sharing(tx, &c, &[grantee], false)?;
     let before = tx.read().grant(c.id, grantee)?;
     let next = change.apply(Rights::from_bits(before));
     let told = notices::changed(&[(grantee, before)], &[(grantee, next.bits())]);
@@ -153,6 +154,8 @@ pub fn replace_grants(
             None => merged.push((*grantee, rights.bits())),
         }
     }
+    let named: Vec<AccountId> = merged.iter().map(|(g, _)| *g).collect();
+    lock_sharing(tx, &c, &named, true)?;
     let told = notices::changed(&tx.read().grants(c.id)?, &merged);
     notices::lock(tx, &c, &told)?;
     tx.set_grants(c.id, &merged)?;
@@ -181,6 +184,8 @@ pub fn change_grants(
             return Ok(Err(e));
         }
     }
+    let named: Vec<AccountId> = changes.iter().map(|(g, _)| *g).collect();
+    lock_sharing(tx, &c, &named, others_removed)?;
     let before = tx.read().grants(c.id)?;
     let mut now = before.clone();
     if others_removed {
@@ -207,6 +212,27 @@ pub fn change_grants(
     }
     notices::tell(tx, actor, &c, &told)?;
     Ok(Ok(()))
+}
+
+/// Locks, in ascending order, the accounts a change of the collection's sharing may write —
+/// its owner, the grantees `named` and, when the others are removed, its current grantees —
+/// before the grants it starts from are read. Every such change locks the owner, so on
+/// PostgreSQL (READ COMMITTED) two at once run one after the other and the second reads what
+/// the first wrote (reading before any lock lost the first's change); taking them all in one
+/// ascending pass is the order every writer of several accounts keeps. A grantee added
+/// meanwhile is locked later, when it is told (`notices::lock`).
+fn lock_sharing(tx: &mut WriteTx<'_>, c: &Collection, named: &[AccountId], current: bool) -> relais_store::Result<()> {
+    let mut accounts: Vec<AccountId> = named.to_vec();
+    if current {
+        accounts.extend(tx.read().grants(c.id)?.into_iter().map(|(g, _)| g));
+    }
+    accounts.push(c.account);
+    accounts.sort();
+    accounts.dedup();
+    for a in accounts {
+        tx.modseq(a)?;
+    }
+    Ok(())
 }
 
 /// Who `collection` is shared with (IMAP GETACL, DAV:acl, EWS Permissions).

@@ -186,3 +186,40 @@ async fn grants_at_once(f: Fresh) {
     assert!(w.dir.visible_principal(&alice, bob).await.unwrap().is_some());
 }
 on_both_backends!(grants_together, grants_at_once);
+
+/// Changes of one collection's sharing at once each start from what the others wrote: eight
+/// grantees' rights added at the same time by IMAP SETACL (`change_grant`) and JMAP shareWith
+/// (`change_grants`) all hold at the end, on PostgreSQL too (where the grants were read
+/// before any lock, and a change could be lost).
+async fn sharing_changes_at_once(f: Fresh) {
+    let w = world(&f).await;
+    let inbox = w.inbox.id;
+    let rights =
+        [Rights::LOOKUP, Rights::READ_ITEMS, Rights::KEEP_SEEN, Rights::WRITE_FLAGS, Rights::INSERT, Rights::POST];
+    for round in 0..4 {
+        let mut tasks = Vec::new();
+        for (i, r) in rights.iter().enumerate() {
+            let (dir, alice, grantee, r) =
+                (w.dir.clone(), w.alice.clone(), [w.bob.principal, w.carol.principal][i % 2], *r);
+            tasks.push(tokio::spawn(async move {
+                if (i + round) % 2 == 0 {
+                    dir.change_grant(&alice, inbox, grantee, GrantChange::Add(r)).await.map(|_| ())
+                } else {
+                    dir.change_grants(&alice, inbox, vec![(grantee, GrantChange::Add(r))], false).await
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let want = |parity: usize| {
+            rights.iter().enumerate().filter(|(i, _)| i % 2 == parity).fold(Rights::NONE, |a, (_, r)| a | *r)
+        };
+        assert_eq!(w.dir.my_rights(&w.bob, inbox).await.unwrap(), want(0), "round {round}");
+        assert_eq!(w.dir.my_rights(&w.carol, inbox).await.unwrap(), want(1), "round {round}");
+        for who in [w.bob.principal, w.carol.principal] {
+            w.dir.change_grant(&w.alice, inbox, who, GrantChange::Replace(Rights::NONE)).await.unwrap();
+        }
+    }
+}
+on_both_backends!(changes_at_once, sharing_changes_at_once);
