@@ -7,6 +7,7 @@ import { h } from './dom.js';
 import { strings } from './strings.js';
 import { SECURITY, Unauthorized } from './api.js';
 import { appPasswordSection, deviceSection, passwordSection } from './security.js';
+import { themeSection } from './theme-setting.js';
 import { inputValue, utcDate } from './occurrences.js';
 
 const t = strings.settings;
@@ -63,6 +64,7 @@ export class SettingsView {
     const security = this.jmap.accounts[SECURITY] === this.jmap.accountId;
     this.root.replaceChildren(h('section', { class: 'pane settings-pane', 'aria-label': t.title }, [
       h('h2', {}, [t.title]),
+      themeSection(),
       this.form(v ?? { isEnabled: false, fromDate: null, toDate: null, subject: null, textBody: null }),
       security && passwordSection(this.jmap, this.jmap.minPasswordLength),
       security && appPasswordSection(this.jmap),
