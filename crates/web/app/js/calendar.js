@@ -313,12 +313,14 @@ export class CalendarView {
    */
   chip(item) {
     const calendar = this.calendarOf(item);
-    const label = `${item.allDay ? t.allDay : `${time(item.start)}–${time(item.end)}`} ${item.title || t.untitled}`
+    // The name starts with what the chip shows (WCAG 2.5.3), then the rest.
+    const title = item.title || t.untitled;
+    const label = `${item.allDay ? `${title}, ${t.allDay}` : `${time(item.start)} ${title}, ${strings.fit.until(time(item.end))}`}`
       + `${item.recurrenceId ? `, ${t.repeating}` : ''}${calendar ? `, ${calendar.name}` : ''}`;
     const chip = h('button', { type: 'button', class: 'event', 'data-event': item.event.id, 'data-key': key(item),
       'aria-label': label, onclick: () => this.openForm(item, item.start) }, [
-      h('span', { class: 'event-time' }, [item.allDay ? '' : time(item.start)]),
-      h('span', { class: 'event-title' }, [item.title || t.untitled]),
+      h('span', { class: 'event-time' }, [item.allDay ? '' : time(item.start)]), item.allDay ? '' : ' ',
+      h('span', { class: 'event-title' }, [title]),
       item.recurrenceId ? h('span', { class: 'event-repeats', 'aria-hidden': 'true' }, ['↻']) : null,
     ]);
     chip.style.borderLeftColor = this.colour(item.accountId, Object.keys(item.event.calendarIds)[0] ?? '');

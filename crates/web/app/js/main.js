@@ -134,7 +134,7 @@ async function signedIn(username) {
   root.replaceChildren(
     h('header', { class: 'top', role: 'banner' }, [
       back,
-      h('span', { class: 'brand' }, [strings.appName]),
+      h('h1', { class: 'brand' }, [strings.appName]),
       switcher.list,
       h('span', { class: 'user' }, [username]),
       out,

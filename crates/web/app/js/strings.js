@@ -358,5 +358,6 @@ export const strings = {
     nobody: 'Nobody in the directory matches.',
     unavailable: 'The directory is not available.',
     failed: 'That did not work:',
+    until: (/** @type {string} */ time) => `until ${time}`,
   },
 };
