@@ -109,7 +109,7 @@ async function mail(page, setup) {
   await frame.locator('p', { hasText: 'Readable on white' }).waitFor();
   // The message frame stays light in either theme: mail's HTML is made for white.
   const [scheme, text] = await frame.locator('p', { hasText: 'Readable on white' }).evaluate((p) =>
-    [p.ownerDocument.querySelector('meta[name="color-scheme"]')?.getAttribute('content'), getComputedStyle(p).color]);
+    [getComputedStyle(p.ownerDocument.documentElement).colorScheme, getComputedStyle(p).color]);
   const paper = await page.locator('iframe.html-body').evaluate((f) => getComputedStyle(f).backgroundColor);
   check(scheme === 'light' && text === 'rgb(0, 0, 0)' && paper === 'rgb(255, 255, 255)',
     `the frame is light: ${scheme}, ${text} on ${paper}`);

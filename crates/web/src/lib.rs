@@ -44,11 +44,9 @@ pub fn frame_csp(remote_images: bool) -> &'static str {
     }
 }
 
-/// The (empty) document of the message frame; the page fills its body. It stays light in the
-/// page's dark theme (`color-scheme: light`: a white canvas, black text): mail's HTML is
-/// designed on white, and its own colours would be unreadable on a dark one.
-pub const FRAME: &[u8] = b"<!doctype html><html><head><meta charset=\"utf-8\">\
-<meta name=\"color-scheme\" content=\"light\"><title>message</title></head><body></body></html>";
+/// The (empty) document of the message frame; the page fills its body.
+pub const FRAME: &[u8] =
+    b"<!doctype html><html><head><meta charset=\"utf-8\"><title>message</title></head><body></body></html>";
 
 /// An embedded file and how to send it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
