@@ -8,8 +8,8 @@ a desktop-sized and a phone-sized screen; a serious or critical violation anywhe
 test. The script also checks the themes (the system's by default, Settings' choice over it,
 kept over a reload and there from the first frame; the message frame stays light), the phone
 layout (one pane at a time, Back, touch-sized targets, the calendar's agenda first), and the
-Directory in Contacts: the colleague Bob is listed, found by a search, added to Ann's contacts
-(seen here over CardDAV) and written to. Screenshots of every view in every set-up go to the
+Directory in Contacts: of 63 people it shows 50, then the rest on "Show more"; the colleague Bob
+is listed, found by a search, added to Ann's contacts (seen here over CardDAV) and written to. Screenshots of every view in every set-up go to the
 test's temporary directory.
 
 Skipped without chromium or the npm packages, as interop/test_web.py is.
@@ -35,6 +35,8 @@ BOB_NAME = "Bob Example"
 CAROL = f"carol@{DOMAIN}"
 BERLIN = ZoneInfo("Europe/Berlin")
 SETUPS = ["light", "dark", "phone-light", "phone-dark"]
+# Colleagues beyond the first page of the Directory (crates/web/app/js/gal.js's PAGE, 50).
+MEMBERS = 60
 VIEWS = ["login", "mail-list", "message", "compose", "calendar-week", "calendar-month", "calendar-day",
          "calendar-agenda", "event-form", "contacts", "directory", "tasks", "task-form", "settings"]
 # No style attribute: the sanitiser's inert parse of one is reported by the page's policy (an
@@ -57,16 +59,25 @@ def seed(server):
     assert r.status_code == 201, r.text
 
 
+def add_members(server, tmp_path):
+    """MEMBERS more people in the directory, imported at once (no password: they never sign in)."""
+    csv = tmp_path / "members.csv"
+    csv.write_text("address,name\n" + "".join(f"member{n:03d}@{DOMAIN},Member {n:03d}\n" for n in range(MEMBERS)))
+    server.admin("user", "import", str(csv))
+
+
 def test_web_accessibility_themes_phone(relais_factory, tmp_path):
     server, modules = started(relais_factory, [(ANN, ANN_PW, "Ann Example"), (BOB, BOB_PW, BOB_NAME),
                                                (CAROL, "carol's long password", "Carol Colleague")])
     if not (modules / "axe-core").is_dir():
         pytest.fail(f"axe-core is missing from {modules} (crates/web/package.json; scripts/test installs it)")
     seed(server)
+    add_members(server, tmp_path)
     shots = tmp_path / "screenshots"
     shots.mkdir()
     env = {**os.environ, "NODE_PATH": str(modules), "RELAIS_URL": server.https_url, "RELAIS_USER": ANN,
            "RELAIS_PASSWORD": ANN_PW, "RELAIS_COLLEAGUE": BOB, "RELAIS_COLLEAGUE_NAME": BOB_NAME,
+           "RELAIS_DIRECTORY_SIZE": str(3 + MEMBERS),
            "RELAIS_SCREENSHOTS": str(shots)}
 
     def on_step(step, _words):

@@ -10,12 +10,13 @@
 // theme is applied before the first frame, Settings' Theme overrides the system and is kept
 // over a reload; on a phone one pane shows at a time, Back goes to the one before, targets are
 // touch-sized, nothing scrolls sideways and the calendar opens in its agenda; in Contacts the
-// Directory lists a colleague, a search finds them, "Add to my contacts" makes a card (checked
+// Directory lists its people a page at a time and a colleague among them, a search finds them, "Add to my contacts" makes a card (checked
 // by the test over CardDAV) and "Write to" opens compose to them.
 // Run by interop/test_web_a11y.py, which seeds mail, an event and a card.
 //
 // Environment: RELAIS_URL, RELAIS_USER / RELAIS_PASSWORD, RELAIS_COLLEAGUE (an address in the
-// directory) and RELAIS_COLLEAGUE_NAME, RELAIS_SCREENSHOTS.
+// directory) and RELAIS_COLLEAGUE_NAME, RELAIS_DIRECTORY_SIZE (how many it lists),
+// RELAIS_SCREENSHOTS.
 
 'use strict';
 
@@ -25,6 +26,7 @@ const { step, check, screenshot, signIn, signedInPage, browse } = require('./ste
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const COLLEAGUE = process.env.RELAIS_COLLEAGUE;
 const COLLEAGUE_NAME = process.env.RELAIS_COLLEAGUE_NAME;
+const SIZE = Number(process.env.RELAIS_DIRECTORY_SIZE);
 const DESKTOP = { width: 1400, height: 1000 };
 const PHONE = { width: 390, height: 844 };
 const SETUPS = [
@@ -162,6 +164,15 @@ async function contacts(page, setup, gal) {
   const colleague = page.locator('li.person-entry', { hasText: COLLEAGUE });
   await colleague.waitFor();
   await onePane(page, setup, 'list');
+  if (gal) {
+    // A page at a time: the first 50, then the rest.
+    await page.getByRole('status').filter({ hasText: `50 of ${SIZE}` }).waitFor();
+    check(await page.locator('li.person-entry').count() === 50, 'a page of 50');
+    await page.getByRole('button', { name: 'Show more' }).click();
+    await page.getByRole('status').filter({ hasText: `${SIZE} of ${SIZE}` }).waitFor();
+    check(await page.locator('li.person-entry').count() === SIZE, 'every one after Show more');
+    check(await page.getByRole('button', { name: 'Show more' }).isHidden(), 'nothing more to show');
+  }
   check(await page.locator('li.person-entry', { hasText: 'Grace Hopper' }).count() === 0, 'the directory is not the contacts');
   // A search finds the colleague, and only those matching.
   await page.getByLabel('Search contacts').fill(COLLEAGUE_NAME.split(' ')[0]);
