@@ -70,10 +70,15 @@ async function pane(page) {
   return page.locator('#view').getAttribute('data-pane');
 }
 
+/** On a phone, Back by the keyboard; at the first pane the focus is on it, not lost. */
 async function back(page, setup, to) {
   if (setup.phone) {
-    await page.getByRole('button', { name: 'Back', exact: true }).click();
+    await page.getByRole('button', { name: 'Back', exact: true }).focus();
+    await page.keyboard.press('Enter');
     await page.locator(`#view[data-pane="${to}"]`).waitFor();
+    const focus = await page.evaluate(() => document.activeElement?.closest('[data-pane-name]')?.dataset.paneName
+      ?? document.activeElement?.textContent);
+    check(focus === 'Back' || focus === to, `the focus on Back or in the ${to} pane: ${focus}`);
   }
 }
 

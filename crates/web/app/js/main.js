@@ -115,8 +115,15 @@ async function signedIn(username) {
   } }, [strings.logout]);
   const back = h('button', { type: 'button', class: 'back', hidden: true, onclick: () => view?.panes?.back() },
     [strings.fit.back]);
-  // Back is offered (on a phone only: app.css) when the view's shown pane has one before it.
-  const showBack = () => { back.hidden = !view?.panes?.backTo(); };
+  // Back is offered (on a phone only: phone.css) when the view's shown pane has one before it;
+  // hidden while focused, it hands the focus to the pane shown.
+  const showBack = () => {
+    const focused = document.activeElement === back;
+    back.hidden = !view?.panes?.backTo();
+    if (focused && back.hidden) {
+      view?.panes?.focus();
+    }
+  };
   content.addEventListener(PANE_EVENT, showBack);
   /** @param {ViewName} name */
   const select = (name) => { open(jmap, content, name).then(showBack, failed); };

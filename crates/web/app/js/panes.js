@@ -77,7 +77,8 @@ export class Panes {
   }
 
   /**
-   * Shows a pane; on a phone, the keyboard's focus follows when it was left in a hidden pane.
+   * Shows a pane; on a phone, the keyboard's focus follows when it was left in a pane now
+   * hidden (focus outside the view — the header's Back — stays where it is).
    * @param {Pane} wanted
    */
   show(wanted) {
@@ -87,8 +88,21 @@ export class Panes {
     }
     this.root.dataset.pane = pane;
     this.root.dispatchEvent(new CustomEvent(PANE_EVENT, { bubbles: true }));
-    const el = /** @type {HTMLElement | null} */ (this.root.querySelector(`:scope > [data-pane-name="${pane}"]`));
-    if (el && phoneLayout() && !el.contains(document.activeElement)) {
+    const active = document.activeElement;
+    if (phoneLayout() && active && this.root.contains(active) && !this.shown()?.contains(active)) {
+      this.focus();
+    }
+  }
+
+  /** The element of the pane shown. @returns {HTMLElement | null} */
+  shown() {
+    return this.root.querySelector(`:scope > [data-pane-name="${this.current}"]`);
+  }
+
+  /** Puts the keyboard's focus on the pane shown. */
+  focus() {
+    const el = this.shown();
+    if (el) {
       if (!el.hasAttribute('tabindex')) {
         el.tabIndex = -1;
       }
