@@ -24,6 +24,8 @@ const root = byId('root');
 let view = null;
 
 /** @typedef {'mail' | 'calendar' | 'contacts' | 'tasks' | 'settings'} ViewName */
+/** The view being opened, settled once it has started. @type {Promise<void>} */
+let opened = Promise.resolve();
 /** @type {ViewName[]} */
 const VIEWS = ['mail', 'calendar', 'contacts', 'tasks', 'settings'];
 
@@ -49,20 +51,18 @@ function failed(e) {
  * @param {HTMLElement} content
  * @param {ViewName} name
  */
-async function open(jmap, content, name) {
-  opened = openView(jmap, content, name);
-  await opened;
+function open(jmap, content, name) {
+  opened = started(jmap, content, name);
+  return opened;
 }
 
-/** The view being opened, settled once it has started. @type {Promise<void>} */
-let opened = Promise.resolve();
-
 /**
+ * The view of `name` made in `content` and started.
  * @param {Jmap} jmap
  * @param {HTMLElement} content
  * @param {ViewName} name
  */
-async function openView(jmap, content, name) {
+async function started(jmap, content, name) {
   view?.stop();
   delete content.dataset.pane;
   content.className = name;
