@@ -87,6 +87,8 @@ def test_web_accessibility_themes_phone(relais_factory, tmp_path):
             assert cards[0].fn.value == BOB_NAME, cards[0].serialize()
 
     steps = drive(SCRIPT, env, on_step, STEP_TIMEOUT)
+    # Added a second time from the page: still one card.
+    assert len([c for c in vcards(server) if BOB in [e.value for e in c.contents.get("email", [])]]) == 1
     assert steps == ["gal-added"] + [f"audited-{s}" for s in SETUPS]
     names = {p.name for p in shots.iterdir()}
     missing = {f"{s}-{v}.png" for s in SETUPS for v in VIEWS} - names

@@ -191,6 +191,10 @@ async function contacts(page, setup, gal) {
     await page.getByRole('button', { name: 'Add to my contacts' }).click();
     await page.getByText(`${COLLEAGUE_NAME} is now in your contacts.`).waitFor();
     await step('gal-added');
+    // Added twice, one card: the second time says so.
+    await colleague.click();
+    await page.getByRole('button', { name: 'Add to my contacts' }).click();
+    await page.getByText(`${COLLEAGUE_NAME} is already in your contacts.`).waitFor();
     await page.getByRole('button', { name: 'Write to' }).click();
     await page.getByRole('tab', { name: 'Mail', selected: true }).waitFor();
     const to = page.getByLabel('To', { exact: true });

@@ -114,9 +114,14 @@ export class ContactsView {
    */
   async addPerson(name, email) {
     const who = name || email;
-    const found = await this.jmap.call([['ContactCard/query', { accountId: this.accountId,
-      filter: { email }, limit: 1 }, 'q']]);
-    if ((found.q.ids ?? []).length > 0) {
+    // The `email` filter matches a part of an address: the cards it finds are compared whole.
+    const found = await this.jmap.call([
+      ['ContactCard/query', { accountId: this.accountId, filter: { email }, limit: 50 }, 'q'],
+      ['ContactCard/get', { accountId: this.accountId, properties: ['id', 'emails'],
+        '#ids': { resultOf: 'q', name: 'ContactCard/query', path: '/ids' } }, 'g']]);
+    /** @type {Card[]} */
+    const cards = found.g.list ?? [];
+    if (cards.some((c) => details(c).emails.some((a) => String(a).toLowerCase() === email.toLowerCase()))) {
       return strings.fit.already(who);
     }
     const { given, surname } = splitName(name);
