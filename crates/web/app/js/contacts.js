@@ -1,7 +1,8 @@
-// Contacts on JMAP for Contacts (RFC 9610): the account's cards by name (ContactCard/query,
-// sorted by surname then given name, + ContactCard/get by result reference), a search box
+// Contacts on JMAP for Contacts (RFC 9610): the account's address books, the chosen one's cards
+// by name (ContactCard/query `inAddressBook`, sorted by surname then given name, +
+// ContactCard/get by result reference), a search box
 // (ContactCard/query's `text` filter), a card shown (name, e-mails, phones, organization,
-// addresses, notes), a form to create one in the default address book or edit one (name
+// addresses, notes), a form to create one in the address book shown or edit one (name
 // components, e-mails, phones, organization, note: card.js), delete, and changes made elsewhere
 // shown without reload (EventSource AddressBook/ContactCard). Beside the address books, the
 // organisation's Directory (gal.js), read-only; "Write to" (a card's or a directory entry's)
