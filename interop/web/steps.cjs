@@ -52,11 +52,12 @@ async function sendAtOnce(context) {
 
 /**
  * A new browser context signed in as `who`: its page, and `errors` gathering the page's errors
- * and, once signed in, its console errors.
+ * and, once signed in, its console errors. `viewport`, `colorScheme` (the system's
+ * prefers-color-scheme) and `hasTouch` are the context's.
  */
-async function signedInPage(browser, who, secret, { timezoneId = 'Europe/Berlin', timeout = 15000 } = {}) {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, timezoneId,
-    viewport: { width: 1400, height: 1000 } });
+async function signedInPage(browser, who, secret, { timezoneId = 'Europe/Berlin', timeout = 15000,
+  viewport = { width: 1400, height: 1000 }, colorScheme = 'light', hasTouch = false } = {}) {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, timezoneId, viewport, colorScheme, hasTouch });
   const page = await context.newPage();
   page.setDefaultTimeout(timeout);
   const errors = [];

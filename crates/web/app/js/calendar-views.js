@@ -65,9 +65,11 @@ export function drawTimeGrid(grid, days, items, act) {
   /** @type {HTMLElement[]} */
   const columns = [];
   const dayParts = days.map((day) => {
+    // Named by what it shows and the month (WCAG 2.5.3: the visible text is in the name).
     const head = h('button', { type: 'button', class: `day-head${day.toDateString() === today ? ' today' : ''}`,
-      'aria-label': dayName(day), onclick: () => act.goDay(day) },
-    [day.toLocaleDateString(locale, { weekday: 'short', day: 'numeric' })]);
+      onclick: () => act.goDay(day) },
+    [day.toLocaleDateString(locale, { weekday: 'short', day: 'numeric' }),
+      h('span', { class: 'visually-hidden' }, [` ${day.toLocaleDateString(locale, { month: 'long' })}`])]);
     const top = h('ul', { class: 'all-day', 'aria-label': `${t.allDay}, ${dayName(day)}` },
       allDay.filter((i) => covers(i, day)).map((i) => h('li', {}, [act.chip(i)])));
     top.style.minHeight = `${rows * ALL_DAY_REM}rem`;

@@ -19,7 +19,8 @@ import { MeetingFields, answerList } from './meeting.js';
 import { answerButtons } from './invitation.js';
 import { occurrences, localDateTime, utcDate, duration } from './occurrences.js';
 import { ruleOf, changedFrom, overridePatch, formOverride, excludePatch, seriesMoved } from './repeat.js';
-import { MODES, viewDays, stepped, weekInfo } from './viewrange.js';
+import { MODES, viewDays, stepped, weekInfo, firstMode } from './viewrange.js';
+import { Panes, namePanes, phoneLayout } from './panes.js';
 import { wallTime, browserZone } from './zone.js';
 import { EventFields } from './event-form.js';
 import { drawTimeGrid, drawMonth, drawAgenda, key, time } from './calendar-views.js';
@@ -59,11 +60,6 @@ function report(e) {
   }
 }
 
-/** @param {unknown} x */
-function isMode(x) {
-  return MODES.includes(/** @type {Mode} */ (x));
-}
-
 export class CalendarView {
   /**
    * @param {Jmap} jmap
@@ -82,7 +78,7 @@ export class CalendarView {
     this.events = [];
     const stored = globalThis.localStorage?.getItem(STORED_MODE);
     /** @type {Mode} */
-    this.mode = isMode(stored) ? /** @type {Mode} */ (stored) : 'week';
+    this.mode = firstMode(stored, phoneLayout());
     this.anchor = new Date();
     this.week = weekInfo();
     /** @type {EventSource | null} */
@@ -109,11 +105,12 @@ export class CalendarView {
       h('span', { class: 'modes', role: 'group', 'aria-label': t.views }, this.modeButtons),
       h('button', { type: 'button', class: 'new-event', onclick: () => this.openForm(null, this.defaultStart()) }, [t.newEvent]),
     ]);
-    root.replaceChildren(
-      h('nav', { class: 'pane cal-side', 'aria-label': t.calendars }, [h('h2', { class: 'side-title' }, [t.calendars]), this.calendarList]),
-      h('section', { class: 'cal-main', 'aria-label': t.title }, [nav, this.alert, this.grid]),
-      this.form,
-    );
+    const side = h('nav', { class: 'pane cal-side', 'aria-label': t.calendars }, [h('h2', { class: 'side-title' }, [t.calendars]), this.calendarList]);
+    const main = h('section', { class: 'cal-main', 'aria-label': t.title }, [nav, this.alert, this.grid]);
+    namePanes({ nav: side, list: main, detail: this.form });
+    root.replaceChildren(side, main, this.form);
+    // On a phone: the grid first, an event's form alone (panes.js).
+    this.panes = new Panes(root, 'list');
   }
 
   async start() {
@@ -316,12 +313,14 @@ export class CalendarView {
    */
   chip(item) {
     const calendar = this.calendarOf(item);
-    const label = `${item.allDay ? t.allDay : `${time(item.start)}–${time(item.end)}`} ${item.title || t.untitled}`
+    // The name starts with what the chip shows (WCAG 2.5.3), then the rest.
+    const title = item.title || t.untitled;
+    const label = `${item.allDay ? `${title}, ${t.allDay}` : `${time(item.start)} ${title}, ${strings.fit.until(time(item.end))}`}`
       + `${item.recurrenceId ? `, ${t.repeating}` : ''}${calendar ? `, ${calendar.name}` : ''}`;
     const chip = h('button', { type: 'button', class: 'event', 'data-event': item.event.id, 'data-key': key(item),
       'aria-label': label, onclick: () => this.openForm(item, item.start) }, [
-      h('span', { class: 'event-time' }, [item.allDay ? '' : time(item.start)]),
-      h('span', { class: 'event-title' }, [item.title || t.untitled]),
+      h('span', { class: 'event-time' }, [item.allDay ? '' : time(item.start)]), item.allDay ? '' : ' ',
+      h('span', { class: 'event-title' }, [title]),
       item.recurrenceId ? h('span', { class: 'event-repeats', 'aria-hidden': 'true' }, ['↻']) : null,
     ]);
     chip.style.borderLeftColor = this.colour(item.accountId, Object.keys(item.event.calendarIds)[0] ?? '');
@@ -393,7 +392,7 @@ export class CalendarView {
     const field = (/** @type {HTMLElement} */ input, /** @type {string} */ label) =>
       h('div', { class: 'field' }, [h('label', { for: input.id }, [label]), input]);
     const error = h('p', { class: 'error', role: 'alert' });
-    const close = () => this.form.replaceChildren();
+    const close = () => { this.form.replaceChildren(); this.panes.show('list'); };
     /** @param {() => Promise<string | null>} act */
     const run = (act) => {
       act().then((refused) => {
@@ -442,6 +441,7 @@ export class CalendarView {
         h('button', { type: 'button', onclick: close }, [mayWrite ? t.cancel : t.close]),
       ]),
     ]);
+    this.panes.show('detail');
     this.form.replaceChildren(form);
     f.title.focus();
   }

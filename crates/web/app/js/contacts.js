@@ -1,18 +1,28 @@
-// Contacts on JMAP for Contacts (RFC 9610): the account's cards by name (ContactCard/query,
-// sorted by surname then given name, + ContactCard/get by result reference), a search box
+// Contacts on JMAP for Contacts (RFC 9610): the account's address books, the chosen one's cards
+// by name (ContactCard/query `inAddressBook`, sorted by surname then given name, +
+// ContactCard/get by result reference), a search box
 // (ContactCard/query's `text` filter), a card shown (name, e-mails, phones, organization,
-// addresses, notes), a form to create one in the default address book or edit one (name
+// addresses, notes), a form to create one in the address book shown or edit one (name
 // components, e-mails, phones, organization, note: card.js), delete, and changes made elsewhere
-// shown without reload (EventSource AddressBook/ContactCard).
+// shown without reload (EventSource AddressBook/ContactCard). Beside the address books, the
+// organisation's Directory (gal.js), read-only; "Write to" (a card's or a directory entry's)
+// asks main.js, by WRITE_EVENT, for Mail's compose form. On a phone one pane at a time
+// (panes.js): address books, the list, a card.
 
 import { h } from './dom.js';
 import { strings } from './strings.js';
 import { Unauthorized, CONTACTS } from './api.js';
 import { displayName, component, details, cardProperties, splitList } from './card.js';
+import { Panes, namePanes } from './panes.js';
+import { AddressList, splitName } from './gal.js';
 
 const t = strings.contacts;
 const LIMIT = 500;
 const PROPERTIES = ['id', 'addressBookIds', 'name', 'emails', 'phones', 'organizations', 'addresses', 'notes'];
+/** Said (bubbling) with `{ name, email }` when the user asks to write to someone. */
+export const WRITE_EVENT = 'relais-write';
+/** The Directory's entry among the address books. */
+const DIRECTORY = '';
 
 /**
  * @typedef {import('./api.js').Jmap} Jmap
@@ -50,6 +60,10 @@ export class ContactsView {
     this.cardState = null;
     /** @type {string | null} */
     this.bookState = null;
+    this.root = root;
+    /** The address book shown (its id), or DIRECTORY. */
+    this.book = /** @type {string | null} */ (null);
+    this.bookList = h('ul', { class: 'folders books', 'aria-label': strings.fit.addressBooks });
     this.list = h('ul', { class: 'cards', role: 'listbox', 'aria-label': t.contacts, tabindex: '0',
       onkeydown: (e) => this.onListKey(/** @type {KeyboardEvent} */ (e)) });
     this.detail = h('article', { class: 'reading card-pane', 'aria-label': t.contact, tabindex: '-1' },
@@ -60,19 +74,98 @@ export class ContactsView {
     const search = h('form', { class: 'search', role: 'search', onsubmit: (e) => {
       e.preventDefault();
       this.text = this.searchInput.value.trim();
-      this.load().catch(report);
+      (this.book === DIRECTORY ? this.gal.search(this.text) : this.load()).catch(report);
     } }, [
       h('label', { for: 'contact-search', class: 'visually-hidden' }, [t.search]),
       this.searchInput,
       h('button', { type: 'submit' }, [t.searchButton]),
     ]);
-    root.replaceChildren(
-      h('section', { class: 'pane list-pane', 'aria-label': t.contacts }, [
-        h('button', { type: 'button', class: 'new-message', onclick: () => this.edit(null) }, [t.newContact]),
-        search, this.alert, this.list, this.status,
-      ]),
-      this.detail,
-    );
+    this.more = h('button', { type: 'button', class: 'more', hidden: true,
+      onclick: () => { this.gal.page().catch(report); } }, [strings.fit.more]);
+    this.newButton = h('button', { type: 'button', class: 'new-message', onclick: () => this.edit(null) }, [t.newContact]);
+    this.listPane = h('section', { class: 'pane list-pane contacts-list', 'aria-label': t.contacts }, [
+      this.newButton, search, this.alert, this.list, this.status, this.more,
+    ]);
+    const nav = h('nav', { class: 'pane books-pane', 'aria-label': strings.fit.addressBooks }, [
+      h('h2', { class: 'side-title' }, [strings.fit.addressBooks]), this.bookList]);
+    namePanes({ nav, list: this.listPane, detail: this.detail });
+    root.replaceChildren(nav, this.listPane, this.detail);
+    this.panes = new Panes(root, 'list');
+    this.gal = new AddressList(jmap, { list: this.list, status: this.status, more: this.more, detail: this.detail }, {
+      write: (p) => this.writeTo(p.name, p.email),
+      add: (p) => this.addPerson(p.name, p.email),
+      shown: () => this.panes.show('detail'),
+    });
+  }
+
+  /**
+   * Asks for Mail's compose form to this person (main.js answers WRITE_EVENT).
+   * @param {string} name
+   * @param {string} email
+   */
+  writeTo(name, email) {
+    this.root.dispatchEvent(new CustomEvent(WRITE_EVENT, { bubbles: true, detail: { name, email } }));
+  }
+
+  /**
+   * A directory entry added to the default address book, unless a card has its address.
+   * @param {string} name
+   * @param {string} email
+   * @returns {Promise<string>} what to tell the user
+   */
+  async addPerson(name, email) {
+    const who = name || email;
+    // The `email` filter matches a part of an address: the cards it finds are compared whole.
+    const found = await this.jmap.call([
+      ['ContactCard/query', { accountId: this.accountId, filter: { email }, limit: 50 }, 'q'],
+      ['ContactCard/get', { accountId: this.accountId, properties: ['id', 'emails'],
+        '#ids': { resultOf: 'q', name: 'ContactCard/query', path: '/ids' } }, 'g']]);
+    /** @type {Card[]} */
+    const cards = found.g.list ?? [];
+    if (cards.some((c) => details(c).emails.some((a) => String(a).toLowerCase() === email.toLowerCase()))) {
+      return strings.fit.already(who);
+    }
+    const { given, surname } = splitName(name);
+    const props = cardProperties({ given, surname, emails: [email], phones: [], organization: '', note: '' });
+    const book = this.books.find((b) => b.isDefault) ?? this.books[0];
+    const r = await this.jmap.call([['ContactCard/set', { accountId: this.accountId, create: { n: { '@type': 'Card',
+      version: '1.0', addressBookIds: { [book?.id ?? '']: true },
+      ...Object.fromEntries(Object.entries(props).filter(([, v]) => v !== null)) } } }, 's']]);
+    const refused = r.s.notCreated?.n;
+    if (refused) {
+      throw new Error(refused.description ?? refused.type);
+    }
+    return strings.fit.added(who);
+  }
+
+  /** The address books and the Directory, the one shown marked. */
+  drawBooks() {
+    const entry = (/** @type {string} */ id, /** @type {string} */ name, /** @type {string} */ cls) => h('li', {}, [
+      h('button', { type: 'button', class: `folder ${cls}`, 'aria-current': id === this.book ? 'true' : null,
+        onclick: () => { this.openBook(id).catch(report); } }, [h('span', { class: 'name' }, [name])])]);
+    this.bookList.replaceChildren(...this.books.map((b) => entry(b.id, b.name, 'book')),
+      entry(DIRECTORY, strings.fit.directory, 'directory'));
+  }
+
+  /**
+   * Shows an address book's cards, or the Directory.
+   * @param {string} id
+   */
+  async openBook(id) {
+    this.book = id;
+    this.selected = null;
+    this.gal.selected = null;
+    this.text = '';
+    this.searchInput.value = '';
+    this.drawBooks();
+    this.detail.replaceChildren(h('p', { class: 'placeholder' }, [t.nothingSelected]));
+    const directory = id === DIRECTORY;
+    this.newButton.hidden = directory;
+    this.list.setAttribute('aria-label', directory ? strings.fit.directoryList : t.contacts);
+    this.listPane.setAttribute('aria-label', directory ? strings.fit.directory : t.contacts);
+    this.more.hidden = true;
+    this.panes.show('list');
+    await (directory ? this.gal.search('') : this.load());
   }
 
   async start() {
@@ -81,9 +174,12 @@ export class ContactsView {
       return;
     }
     await this.loadBooks();
-    await this.load();
+    await this.openBook((this.books.find((b) => b.isDefault) ?? this.books[0])?.id ?? DIRECTORY);
     // The states read last: a push naming them (the first one on connecting) changes nothing.
     this.source = this.jmap.follow((states) => {
+      if (this.book === DIRECTORY) {
+        return;
+      }
       if (states.AddressBook && states.AddressBook !== this.bookState) {
         this.loadBooks().then(() => this.load()).catch(report);
       } else if (states.ContactCard && states.ContactCard !== this.cardState) {
@@ -96,6 +192,7 @@ export class ContactsView {
     const r = await this.jmap.call([['AddressBook/get', { accountId: this.accountId, ids: null }, 'b']]);
     this.books = r.b.list;
     this.bookState = r.b.state;
+    this.drawBooks();
   }
 
   stop() {
@@ -103,7 +200,10 @@ export class ContactsView {
   }
 
   async load() {
-    const filter = this.text ? { text: this.text } : null;
+    if (this.book === DIRECTORY) {
+      return;
+    }
+    const filter = { ...(this.book ? { inAddressBook: this.book } : {}), ...(this.text ? { text: this.text } : {}) };
     const r = await this.jmap.call([
       ['ContactCard/query', { accountId: this.accountId, filter, limit: LIMIT,
         sort: [{ property: 'name/surname' }, { property: 'name/given' }] }, 'q'],
@@ -138,6 +238,10 @@ export class ContactsView {
 
   /** @param {KeyboardEvent} e */
   onListKey(e) {
+    if (this.book === DIRECTORY) {
+      this.gal.onKey(e);
+      return;
+    }
     const i = this.cards.findIndex((c) => c.id === this.selected);
     const next = e.key === 'ArrowDown' ? i + 1 : e.key === 'ArrowUp' ? i - 1 : null;
     if (next !== null && this.cards[Math.max(0, next)]) {
@@ -150,6 +254,7 @@ export class ContactsView {
   /** @param {Card} card */
   show(card) {
     this.selected = card.id;
+    this.panes.show('detail');
     for (const li of this.list.querySelectorAll('li.card-entry')) {
       li.setAttribute('aria-selected', String(li.id === `card-${card.id}`));
     }
@@ -165,6 +270,8 @@ export class ContactsView {
     this.detail.replaceChildren(
       h('h2', { class: 'card-title' }, [displayName(card) || t.unnamed]),
       h('div', { class: 'actions' }, [
+        d.emails[0] ? h('button', { type: 'button', class: 'write-to',
+          onclick: () => this.writeTo(displayName(card), d.emails[0]) }, [strings.fit.write]) : '',
         h('button', { type: 'button', onclick: () => this.edit(card) }, [t.edit]),
         h('button', { type: 'button', onclick: () => { this.remove(card).catch(report); } }, [t.delete]),
       ]),
@@ -185,7 +292,8 @@ export class ContactsView {
       return;
     }
     this.selected = null;
-    this.detail.replaceChildren(h('p', { class: 'placeholder' }, [t.deleted]));
+    this.detail.replaceChildren(h('p', { class: 'placeholder', role: 'status' }, [t.deleted]));
+    this.panes.show('list');
     await this.load();
   }
 
@@ -215,7 +323,7 @@ export class ContactsView {
         error.textContent = t.needName;
         return;
       }
-      const book = this.books.find((b) => b.isDefault) ?? this.books[0];
+      const book = this.books.find((b) => b.id === this.book) ?? this.books.find((b) => b.isDefault) ?? this.books[0];
       const args = card
         ? { update: { [card.id]: props } }
         : { create: { n: { '@type': 'Card', version: '1.0', addressBookIds: { [book?.id ?? '']: true },
@@ -238,9 +346,16 @@ export class ContactsView {
       error,
       h('div', { class: 'actions' }, [
         h('button', { type: 'submit', class: 'send' }, [t.save]),
-        h('button', { type: 'button', onclick: () => (card ? this.show(card) : this.detail.replaceChildren()) }, [t.cancel]),
+        h('button', { type: 'button', onclick: () => (card ? this.show(card) : this.closeForm()) }, [t.cancel]),
       ]),
     ]));
+    this.panes.show('detail');
     given.el.focus();
+  }
+
+  /** A new card's form cancelled: nothing shown, the list again on a phone. */
+  closeForm() {
+    this.detail.replaceChildren();
+    this.panes.show('list');
   }
 }

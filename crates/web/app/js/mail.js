@@ -20,6 +20,7 @@ import { showInvitation } from './invitation.js';
 import { MessageList, DRAG_TYPE, names } from './messagelist.js';
 import { conversation } from './conversation.js';
 import { SHORTCUTS, actionOf } from './shortcuts.js';
+import { Panes, namePanes } from './panes.js';
 
 /** Where the threads choice is kept. */
 const THREADS_KEY = 'relais.threads';
@@ -145,15 +146,14 @@ export class MailView {
     ]);
     this.newButton = h('button', { type: 'button', class: 'new-message', disabled: true,
       onclick: () => this.startCompose(blank()) }, [t.newMessage]);
-    root.replaceChildren(
-      h('nav', { class: 'pane folders-pane', 'aria-label': t.folders }, [this.newButton, this.folderList]),
-      h('section', { class: 'pane list-pane', 'aria-label': t.messages }, [searchForm,
-        h('div', { class: 'list-tools' }, [h('label', { class: 'check' }, [this.threads, l.threads]), this.bulk]),
-        this.alert, this.list.scroller, this.status]),
-      this.reading,
-      this.help,
-      this.sending,
-    );
+    const nav = h('nav', { class: 'pane folders-pane', 'aria-label': t.folders }, [this.newButton, this.folderList]);
+    const listPane = h('section', { class: 'pane list-pane', 'aria-label': t.messages }, [searchForm,
+      h('div', { class: 'list-tools' }, [h('label', { class: 'check' }, [this.threads, l.threads]), this.bulk]),
+      this.alert, this.list.scroller, this.status]);
+    namePanes({ nav, list: listPane, detail: this.reading });
+    root.replaceChildren(nav, listPane, this.reading, this.help, this.sending);
+    // On a phone: the folder's list first, a message or the compose form alone (panes.js).
+    this.panes = new Panes(root, 'list');
     this.drawBulk();
   }
 
@@ -221,6 +221,7 @@ export class MailView {
     this.selected = null;
     this.list.shown = null;
     this.drawFolders();
+    this.panes.show('list');
     if (!this.compose) {
       this.reading.replaceChildren(h('p', { class: 'placeholder' }, [t.nothingSelected]));
     }
@@ -397,6 +398,7 @@ export class MailView {
       this.shown = null;
       this.list.shown = null;
       this.reading.replaceChildren(h('p', { class: 'placeholder', role: 'status' }, [text]));
+      this.panes.show('list');
     } else {
       this.status.textContent = text;
     }
@@ -571,6 +573,7 @@ export class MailView {
     this.selected = id;
     this.markSelected();
     this.drawBulk();
+    this.panes.show('detail');
     const r = await this.jmap.call([['Email/get', { accountId: this.jmap.accountId, ids: [id],
       properties: READ_PROPERTIES, fetchTextBodyValues: true, fetchHTMLBodyValues: true, maxBodyValueBytes: BODY_BYTES }, 'g']]);
     /** @type {Email | undefined} */
@@ -741,6 +744,7 @@ export class MailView {
         const said = { sent: t.sent, held: strings.compose.sending, kept: t.draftKept, discarded: t.discarded,
           closed: t.nothingSelected }[outcome];
         this.reading.replaceChildren(h('p', { class: 'placeholder', role: 'status' }, [said]));
+        this.panes.show('list');
       }
       this.changed().catch(report);
     }, savedId);
@@ -751,6 +755,7 @@ export class MailView {
     this.list.selection.clear();
     this.markSelected();
     this.drawBulk();
+    this.panes.show('detail');
     this.reading.replaceChildren(compose.element);
     compose.focus();
   }

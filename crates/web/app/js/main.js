@@ -1,6 +1,8 @@
 // The web client's entry point: the login form without a session, else the application with
 // its views — Mail, Calendar, Contacts, Tasks, Settings — switched by a tab list (ARIA tabs: Left/Right,
-// Home/End move between them).
+// Home/End move between them). The colour theme is applied first (theme.js); on a phone a view
+// shows one pane at a time (panes.js) and the header's Back button goes to the one before;
+// "Write to" in Contacts opens Mail's compose form for that person.
 
 import { h, byId } from './dom.js';
 import { strings, language } from './strings.js';
@@ -8,17 +10,24 @@ import { currentSession, logout, Jmap, Unauthorized } from './api.js';
 import { showLogin } from './login.js';
 import { MailView } from './mail.js';
 import { CalendarView } from './calendar.js';
-import { ContactsView } from './contacts.js';
+import { ContactsView, WRITE_EVENT } from './contacts.js';
 import { TasksView } from './tasks.js';
 import { SettingsView } from './settings.js';
+import { startTheme } from './theme.js';
+import { PANE_EVENT } from './panes.js';
+import { blank, formatAddress } from './draft.js';
+
+startTheme();
 
 // The page's language (strings.js chose it), for assistive technology and hyphenation.
 document.documentElement.lang = language;
 const root = byId('root');
-/** @type {{ stop(): void } | null} */
+/** @type {{ stop(): void, panes?: import('./panes.js').Panes } | null} */
 let view = null;
 
 /** @typedef {'mail' | 'calendar' | 'contacts' | 'tasks' | 'settings'} ViewName */
+/** The view being opened, settled once it has started. @type {Promise<void>} */
+let opened = Promise.resolve();
 /** @type {ViewName[]} */
 const VIEWS = ['mail', 'calendar', 'contacts', 'tasks', 'settings'];
 
@@ -44,8 +53,20 @@ function failed(e) {
  * @param {HTMLElement} content
  * @param {ViewName} name
  */
-async function open(jmap, content, name) {
+function open(jmap, content, name) {
+  opened = started(jmap, content, name);
+  return opened;
+}
+
+/**
+ * The view of `name` made in `content` and started.
+ * @param {Jmap} jmap
+ * @param {HTMLElement} content
+ * @param {ViewName} name
+ */
+async function started(jmap, content, name) {
   view?.stop();
+  delete content.dataset.pane;
   content.className = name;
   const next = name === 'mail' ? new MailView(jmap, content)
     : name === 'calendar' ? new CalendarView(jmap, content)
@@ -56,8 +77,9 @@ async function open(jmap, content, name) {
 }
 
 /**
- * The tab list switching views.
+ * The tab list switching views, and `choose`, which selects one as a click would.
  * @param {(name: ViewName) => void} select
+ * @returns {{ list: HTMLElement, choose: (name: ViewName) => void }}
  */
 function tabs(select) {
   const buttons = VIEWS.map((name, i) => h('button', { type: 'button', role: 'tab', id: `tab-${name}`,
@@ -73,7 +95,7 @@ function tabs(select) {
     byId('view').setAttribute('aria-labelledby', buttons[i].id);
     select(VIEWS[i]);
   };
-  return h('div', { class: 'views', role: 'tablist', 'aria-label': strings.views.label,
+  const list = h('div', { class: 'views', role: 'tablist', 'aria-label': strings.views.label,
     onkeydown: (ev) => {
       const e = /** @type {KeyboardEvent} */ (ev);
       const i = buttons.findIndex((b) => b.getAttribute('aria-selected') === 'true');
@@ -83,6 +105,7 @@ function tabs(select) {
         choose((to + VIEWS.length) % VIEWS.length);
       }
     } }, buttons);
+  return { list, choose: (name) => choose(VIEWS.indexOf(name)) };
 }
 
 /** @param {string} username */
@@ -92,16 +115,43 @@ async function signedIn(username) {
   const out = h('button', { type: 'button', class: 'logout', onclick: () => {
     logout().then(signedOut, failed);
   } }, [strings.logout]);
+  const back = h('button', { type: 'button', class: 'back', hidden: true, onclick: () => view?.panes?.back() },
+    [strings.fit.back]);
+  // Back is offered (on a phone only: phone.css) when the view's shown pane has one before it;
+  // hidden while focused, it hands the focus to the pane shown.
+  const showBack = () => {
+    const focused = document.activeElement === back;
+    back.hidden = !view?.panes?.backTo();
+    if (focused && back.hidden) {
+      view?.panes?.focus();
+    }
+  };
+  content.addEventListener(PANE_EVENT, showBack);
+  /** @param {ViewName} name */
+  const select = (name) => { open(jmap, content, name).then(showBack, failed); };
+  const switcher = tabs(select);
+  content.addEventListener(WRITE_EVENT, (e) => {
+    const to = /** @type {CustomEvent<{ name: string, email: string }>} */ (e).detail;
+    switcher.choose('mail');
+    // The tab's click opened Mail again: compose once it has started (it needs the identity).
+    opened.then(() => {
+      if (view instanceof MailView) {
+        view.startCompose({ ...blank(), to: `${formatAddress({ name: to.name || null, email: to.email })}, ` });
+      }
+    }, failed);
+  });
   root.replaceChildren(
     h('header', { class: 'top', role: 'banner' }, [
-      h('span', { class: 'brand' }, [strings.appName]),
-      tabs((name) => { open(jmap, content, name).catch(failed); }),
+      back,
+      h('h1', { class: 'brand' }, [strings.appName]),
+      switcher.list,
       h('span', { class: 'user' }, [username]),
       out,
     ]),
     h('main', { class: 'app' }, [content]),
   );
   await open(jmap, content, 'mail');
+  showBack();
 }
 
 window.addEventListener('unhandledrejection', (e) => {

@@ -120,7 +120,7 @@ function quotesOf(body) {
 
 /**
  * The sandboxed frame a message's HTML is shown in: no scripts (sandbox and the frame's own
- * policy), same-origin only so that this page can fill it. Its quotes start folded (hidden
+ * policy), same-origin only so that this page can fill it; light in either theme. Its quotes start folded (hidden
  * with an important inline style, which the message's own style sheets cannot undo).
  * @param {import('./sanitize.js').Clean} clean
  * @param {boolean} allowRemote
@@ -157,6 +157,9 @@ function frame(clean, allowRemote, onQuotes) {
     if (!doc) {
       return;
     }
+    // Light whatever the page's theme (a white canvas, black text): mail's HTML is designed on
+    // white. An inline style, so that it adds nothing to the frame's head.
+    doc.documentElement.style.colorScheme = 'light';
     for (const css of clean.styles) {
       const style = doc.createElement('style');
       style.textContent = css;

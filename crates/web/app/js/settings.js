@@ -8,6 +8,7 @@ import { h } from './dom.js';
 import { strings } from './strings.js';
 import { SECURITY, Unauthorized } from './api.js';
 import { appPasswordSection, deviceSection, passwordSection } from './security.js';
+import { themeSection } from './theme-setting.js';
 import { inputValue, utcDate } from './occurrences.js';
 import { identitySection, preferencesSection } from './profile.js';
 
@@ -70,6 +71,7 @@ export class SettingsView {
       h('h2', {}, [t.title]),
       identity,
       preferencesSection(),
+      themeSection(),
       this.form(v ?? { isEnabled: false, fromDate: null, toDate: null, subject: null, textBody: null }),
       security && passwordSection(this.jmap, this.jmap.minPasswordLength),
       security && appPasswordSection(this.jmap),

@@ -378,6 +378,32 @@ const en = {
   },
   logout: 'Sign out',
   offline: 'The server could not be reached.',
+  // Themes, the phone layout and the directory in Contacts (theme.js, panes.js, gal.js).
+  fit: {
+    back: 'Back',
+    theme: 'Theme',
+    themes: { system: 'Same as the device', light: 'Light', dark: 'Dark' },
+    themeNotKept: 'This browser keeps no settings: the theme holds until the page is left.',
+    addressBooks: 'Address books',
+    directory: 'Directory',
+    directoryHint: 'People, groups and rooms of your organisation',
+    directoryList: 'People in the directory',
+    person: 'Person',
+    individual: 'Person',
+    readOnly: 'From the organisation’s directory; only an administrator changes it.',
+    email: 'Email',
+    kind: 'Kind',
+    write: 'Write to',
+    addToContacts: 'Add to my contacts',
+    added: (/** @type {string} */ who) => `${who} is now in your contacts.`,
+    already: (/** @type {string} */ who) => `${who} is already in your contacts.`,
+    more: 'Show more',
+    shown: (/** @type {number} */ n, /** @type {number} */ total) => `${n} of ${total}`,
+    nobody: 'Nobody in the directory matches.',
+    unavailable: 'The directory is not available.',
+    failed: 'That did not work:',
+    until: (/** @type {string} */ time) => `until ${time}`,
+  },
 };
 
 /** @typedef {typeof en} Strings */

@@ -8,6 +8,7 @@
 import { h } from './dom.js';
 import { strings, locale } from './strings.js';
 import { Unauthorized, TASKS } from './api.js';
+import { Panes, namePanes } from './panes.js';
 
 const t = strings.tasks;
 const LIMIT = 500;
@@ -147,14 +148,15 @@ export class TasksView {
       [h('p', { class: 'placeholder' }, [t.nothingSelected])]);
     this.alert = h('p', { class: 'error', role: 'alert' });
     this.status = h('p', { class: 'status', role: 'status' });
-    root.replaceChildren(
-      h('nav', { class: 'pane', 'aria-label': t.lists }, [this.listNav]),
-      h('section', { class: 'pane list-pane', 'aria-label': t.tasks }, [
-        h('button', { type: 'button', class: 'new-message', onclick: () => this.edit(null) }, [t.newTask]),
-        this.alert, this.list, this.status,
-      ]),
-      this.detail,
-    );
+    const nav = h('nav', { class: 'pane', 'aria-label': t.lists }, [this.listNav]);
+    const listPane = h('section', { class: 'pane list-pane', 'aria-label': t.tasks }, [
+      h('button', { type: 'button', class: 'new-message', onclick: () => this.edit(null) }, [t.newTask]),
+      this.alert, this.list, this.status,
+    ]);
+    namePanes({ nav, list: listPane, detail: this.detail });
+    root.replaceChildren(nav, listPane, this.detail);
+    // On a phone: the list's tasks first, a task's form alone (panes.js).
+    this.panes = new Panes(root, 'list');
   }
 
   async start() {
@@ -188,7 +190,7 @@ export class TasksView {
     }
     this.listNav.replaceChildren(...this.lists.map((l) => h('li', {}, [h('button', {
       type: 'button', class: 'folder', 'aria-current': String(l.id === this.listId),
-      onclick: () => { this.listId = l.id; this.loadLists().then(() => this.load()).catch(report); },
+      onclick: () => { this.listId = l.id; this.panes.show('list'); this.loadLists().then(() => this.load()).catch(report); },
     }, [l.name])])));
   }
 
@@ -248,6 +250,7 @@ export class TasksView {
       return;
     }
     this.detail.replaceChildren(h('p', { class: 'placeholder' }, [t.deleted]));
+    this.panes.show('list');
     await this.load();
   }
 
@@ -283,6 +286,7 @@ export class TasksView {
         return;
       }
       this.detail.replaceChildren(h('p', { class: 'placeholder' }, [t.saved]));
+      this.panes.show('list');
       await this.load();
     };
     this.detail.replaceChildren(h('form', { class: 'compose task-form', 'aria-label': task ? t.edit : t.newTask,
@@ -295,9 +299,10 @@ export class TasksView {
       h('div', { class: 'actions' }, [
         h('button', { type: 'submit', class: 'send' }, [t.save]),
         task ? h('button', { type: 'button', onclick: () => { this.remove(task).catch(report); } }, [t.delete]) : '',
-        h('button', { type: 'button', onclick: () => this.detail.replaceChildren() }, [t.cancel]),
+        h('button', { type: 'button', onclick: () => { this.detail.replaceChildren(); this.panes.show('list'); } }, [t.cancel]),
       ]),
     ]));
+    this.panes.show('detail');
     title.focus();
   }
 }

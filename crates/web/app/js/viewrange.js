@@ -77,3 +77,14 @@ export function stepped(mode, anchor, by) {
   }
   return a;
 }
+
+/**
+ * The view the calendar opens in: the one kept from last time, else the agenda on a phone
+ * (seven columns do not fit its width) and the week elsewhere.
+ * @param {unknown} stored
+ * @param {boolean} phone
+ * @returns {Mode}
+ */
+export function firstMode(stored, phone) {
+  return MODES.includes(/** @type {Mode} */ (stored)) ? /** @type {Mode} */ (stored) : phone ? 'agenda' : 'week';
+}
