@@ -132,6 +132,7 @@ enum Method {
     TaskQuery,
     TaskQueryChanges,
     TaskSet,
+    TaskCopy,
     PrincipalGet,
     ShareNotificationGet,
     ShareNotificationChanges,
@@ -151,7 +152,7 @@ enum Method {
 }
 
 /// The dispatch table: name, method, the capability `using` must name.
-const TABLE: [(&str, Method, &str); 83] = [
+const TABLE: [(&str, Method, &str); 84] = [
     ("Core/echo", Method::CoreEcho, CORE),
     ("Blob/copy", Method::BlobCopy, CORE),
     ("Mailbox/get", Method::MailboxGet, MAIL),
@@ -217,6 +218,7 @@ const TABLE: [(&str, Method, &str); 83] = [
     ("Task/query", Method::TaskQuery, TASKS),
     ("Task/queryChanges", Method::TaskQueryChanges, TASKS),
     ("Task/set", Method::TaskSet, TASKS),
+    ("Task/copy", Method::TaskCopy, TASKS),
     ("Principal/get", Method::PrincipalGet, PRINCIPALS),
     ("ShareNotification/get", Method::ShareNotificationGet, PRINCIPALS),
     ("ShareNotification/changes", Method::ShareNotificationChanges, PRINCIPALS),
@@ -395,6 +397,7 @@ async fn dispatch(
         Method::TaskQuery => Box::pin(task::query(ctx, args)).await,
         Method::TaskQueryChanges => Box::pin(task::query_changes(ctx, args)).await,
         Method::TaskSet => Box::pin(task_set::set(ctx, args)).await,
+        Method::TaskCopy => Box::pin(task_set::copy(ctx, args)).await,
         Method::PrincipalGet => Box::pin(principal::get(ctx, args)).await,
         Method::ShareNotificationGet => Box::pin(share_notification::get(ctx, args)).await,
         Method::ShareNotificationChanges => Box::pin(share_notification::changes(ctx, args)).await,
