@@ -78,7 +78,7 @@ impl Written {
 }
 
 /// Parsed content ready to be stored in one collection.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 struct Content {
     uid: String,
     summary: String,
@@ -325,12 +325,17 @@ impl Groupware {
             false => None,
         };
         let blob = self.store.put_blob(body).await?;
+        // The parsed object is for scheduling, not stored: a retry copies the rest only.
+        let mut content = Content { object: None, ..content };
         for _ in 0..NOTICE_ATTEMPTS {
-            let mut content = content.clone();
-            if told {
-                let before = self.before(collection, name).await?;
-                content.notice = Some(Notice { by: by.clone(), before, after: after.clone() });
-            }
+            let content = match told {
+                true => {
+                    let before = self.before(collection, name).await?;
+                    Content { notice: Some(Notice { by: by.clone(), before, after: after.clone() }), ..content.clone() }
+                }
+                // Nothing to tell: one write, never stale.
+                false => std::mem::take(&mut content),
+            };
             let (actor, c, name, blob, cond) =
                 (actor.clone(), collection.clone(), name.to_owned(), blob.clone(), cond.clone());
             let written = self
