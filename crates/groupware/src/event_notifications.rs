@@ -23,6 +23,8 @@ use crate::{CalendarObject, ComponentKind, Error, Groupware, Result};
 
 /// Most notifications an account keeps.
 pub const MAX_EVENT_NOTIFICATIONS: u32 = 500;
+/// Most characters of a comment kept (an iTIP COMMENT is the sender's to make long).
+const MAX_COMMENT_CHARS: usize = 2_000;
 /// Seconds a notification is kept.
 pub const EVENT_NOTIFICATION_RETENTION: i64 = 30 * 86_400;
 /// Notifications removed per transaction by the sweep, and transactions per sweep.
@@ -39,11 +41,33 @@ pub(crate) struct Before {
     pub event: Option<Map<String, Value>>,
 }
 
+/// Who the server writes for when it changes another's calendar (an organizer, an attendee, an
+/// iMIP sender), and what they said with it (the iTIP COMMENT, RFC 5545 §3.8.1.4).
+#[derive(Debug, Clone)]
+pub(crate) struct Told {
+    pub by: ChangedBy,
+    pub comment: Option<String>,
+}
+
+impl Told {
+    /// `by`, with the comment of `obj` (the scheduling message's object) if it has one.
+    pub(crate) fn of(by: ChangedBy, obj: Option<&CalendarObject>) -> Told {
+        Told { by, comment: obj.and_then(comment_of) }
+    }
+}
+
+/// The COMMENT of an object's main component, bounded.
+fn comment_of(obj: &CalendarObject) -> Option<String> {
+    let text =
+        obj.master()?.property(&calcard::icalendar::ICalendarProperty::Comment)?.values.first()?.as_text()?.trim();
+    (!text.is_empty()).then(|| text.chars().take(MAX_COMMENT_CHARS).collect())
+}
+
 /// What a write needs to tell the owner: who (when named by the caller; else the actor), the
 /// event before (None: there was none, or it was no event) and after (None: a destruction).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Notice {
-    pub by: Option<ChangedBy>,
+    pub told: Option<Told>,
     pub before: Option<Before>,
     pub after: Option<Map<String, Value>>,
 }
@@ -51,12 +75,12 @@ pub(crate) struct Notice {
 /// Whether a write by `actor` into `c` (on behalf of `by`, when the server writes for someone)
 /// tells the calendar's owner anything: an event calendar other than the scheduling inbox, and
 /// a writer who is not the owner.
-pub(crate) fn applies(actor: &Actor, c: &Collection, by: Option<&ChangedBy>) -> bool {
+pub(crate) fn applies(actor: &Actor, c: &Collection, told: Option<&Told>) -> bool {
     if c.kind != CollectionKind::Calendar || c.role.as_deref() == Some(crate::scheduling::INBOX_ROLE) {
         return false;
     }
-    match by {
-        Some(by) => by.principal != Some(c.account),
+    match told {
+        Some(t) => t.by.principal != Some(c.account),
         None => actor.credential != Credential::System && actor.principal != c.account,
     }
 }
@@ -120,15 +144,15 @@ pub(crate) fn tell(
         (Some(before), None) => (ChangeKind::Destroyed, before, None),
         (None, None) => return Ok(()),
     };
-    let by = match notice.by {
-        Some(by) => by,
-        None => changed_by(tx, actor)?,
+    let (by, comment) = match notice.told {
+        Some(t) => (t.by, t.comment),
+        None => (changed_by(tx, actor)?, None),
     };
     // A patch that makes the event private names its new privacy at the top.
     let private = private(Some(&event)) || private(patch.as_ref());
     let new = NewEventNotification {
         changed_by: by,
-        comment: None,
+        comment,
         kind,
         event: item,
         calendar: c.id,

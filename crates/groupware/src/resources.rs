@@ -13,12 +13,12 @@
 use relais_directory::{Actor, Credential, Directory, Rights, access};
 use relais_mail::Mailer;
 use relais_store::{
-    AccountId, BlobRef, ChangedBy, Collection, CollectionId, CollectionKind, DataType, Item, ItemId, Modseq,
-    NewCollection, NewItem, Store, WriteTx,
+    AccountId, BlobRef, Collection, CollectionId, CollectionKind, DataType, Item, ItemId, Modseq, NewCollection,
+    NewItem, Store, WriteTx,
 };
 use serde_json::json;
 
-use crate::event_notifications::{self as notices, Before, Notice};
+use crate::event_notifications::{self as notices, Before, Notice, Told};
 use crate::{CalendarObject, CollectionProps, ContactCard, Error, Invalid, Result, etag};
 
 /// Times a write that tells the owner reads the object again when it changed between the read
@@ -263,7 +263,7 @@ impl Groupware {
         self.delete_object(actor, collection, name, cond, None).await
     }
 
-    /// Stores a resource without scheduling anything, as the server; `by`: on whose behalf
+    /// Stores a resource without scheduling anything, as the server; `told`: on whose behalf
     /// (an organizer, an attendee, an iMIP sender), told to the owner (`event_notifications`).
     pub(crate) async fn write_object(
         &self,
@@ -271,10 +271,10 @@ impl Groupware {
         name: &str,
         body: Vec<u8>,
         cond: Condition,
-        by: Option<ChangedBy>,
+        told: Option<Told>,
     ) -> Result<Written> {
         let (content, body) = Self::prepare_off_executor(collection, body).await?;
-        self.store_content((&Actor::system(collection.account), by), collection, name, body, content, cond).await
+        self.store_content((&Actor::system(collection.account), told), collection, name, body, content, cond).await
     }
 
     /// Stores an iTIP message (METHOD and all) in a scheduling inbox as `name`: it has no
@@ -305,11 +305,11 @@ impl Groupware {
         self.store_content((&Actor::system(inbox.account), None), inbox, name, text.into_bytes(), content, cond).await
     }
 
-    /// Stores checked content written by `actor` (on behalf of `by`): its blob, then the item,
+    /// Stores checked content written by `actor` (on behalf of `told`): its blob, then the item,
     /// its occurrences and the owner's notification (`event_notifications`) in one write.
     async fn store_content(
         &self,
-        (actor, by): (&Actor, Option<ChangedBy>),
+        (actor, by): (&Actor, Option<Told>),
         collection: &Collection,
         name: &str,
         body: Vec<u8>,
@@ -331,7 +331,10 @@ impl Groupware {
             let content = match told {
                 true => {
                     let before = self.before(collection, name).await?;
-                    Content { notice: Some(Notice { by: by.clone(), before, after: after.clone() }), ..content.clone() }
+                    Content {
+                        notice: Some(Notice { told: by.clone(), before, after: after.clone() }),
+                        ..content.clone()
+                    }
                 }
                 // Nothing to tell: one write, never stale.
                 false => std::mem::take(&mut content),
@@ -356,7 +359,7 @@ impl Groupware {
     }
 
     /// Deletes a resource by `actor` without scheduling anything (the server's own deletes
-    /// act as the owner, `Actor::system`, on behalf of `by` when someone else asked: an
+    /// act as the owner, `Actor::system`, on behalf of `told` when someone else asked: an
     /// organizer's cancellation, told to the owner as `write_object`'s changes are).
     pub(crate) async fn delete_object(
         &self,
@@ -364,12 +367,12 @@ impl Groupware {
         collection: &Collection,
         name: &str,
         cond: Condition,
-        by: Option<ChangedBy>,
+        by: Option<Told>,
     ) -> Result<()> {
         let told = notices::applies(actor, collection, by.as_ref());
         for _ in 0..NOTICE_ATTEMPTS {
             let notice = match told {
-                true => Some(Notice { by: by.clone(), before: self.before(collection, name).await?, after: None }),
+                true => Some(Notice { told: by.clone(), before: self.before(collection, name).await?, after: None }),
                 false => None,
             };
             let (actor, c, name, cond) = (actor.clone(), collection.clone(), name.to_owned(), cond.clone());
