@@ -434,7 +434,15 @@ impl Groupware {
         };
         let blob = item.blob.clone().ok_or(Error::NotFound)?;
         let body = self.store.blob(blob.clone()).await?;
-        let (content, _) = Self::prepare_off_executor(to, body).await?;
+        // The event as it goes, for an owner told of it arriving or leaving (event_notifications).
+        let event = match notices::applies(actor, from, None) || notices::applies(actor, to, None) {
+            true => {
+                let b = body.clone();
+                tokio::task::spawn_blocking(move || notices::event_of(&b)).await.ok().flatten()
+            }
+            false => None,
+        };
+        let (mut content, _) = Self::prepare_off_executor(to, body).await?;
         let (actor, from, to, to_name) = (actor.clone(), from.clone(), to.clone(), to_name.to_owned());
         self.store
             .write(move |tx| {
@@ -459,9 +467,13 @@ impl Groupware {
                     if let Some(e) = existing {
                         tx.destroy_item(e.id)?;
                     }
+                    if notices::applies(&actor, &to, None) {
+                        content.notice = Some(Notice { told: None, before: None, after: event.clone() });
+                    }
                     let written = store_resource(tx, &actor, &to, &to_name, content, blob_ref, &Condition::default())?;
                     if written.is_ok() && !mode.keep_source {
                         tx.destroy_item(item.id)?;
+                        tell_moved(tx, &actor, &from, &item, event)?;
                     }
                     return Ok(written);
                 }
@@ -471,6 +483,7 @@ impl Groupware {
                 if let Some(conflict) = uid_conflict(tx, to.id, &content.uid, Some(item.id))? {
                     return Ok(Err(conflict));
                 }
+                // Within one account (`move_item` keeps to it) the event itself is unchanged.
                 tx.move_item(item.id, to.id, &to_name)?;
                 let modseq = tx.read().item(item.id)?.modseq;
                 Ok(Ok(Written::Created { etag: etag(modseq) }))
@@ -617,6 +630,22 @@ fn from_kind(item: &Item) -> CollectionKind {
 /// Collections whose names share one DAV home with a collection of `kind`.
 fn siblings(kind: CollectionKind) -> Vec<CollectionKind> {
     if is_calendar(kind) { vec![CollectionKind::Calendar, CollectionKind::TaskList] } else { vec![kind] }
+}
+
+/// Tells the owner of `from` that `item` (the `event`) left it (moved by someone else into a
+/// task list, `event_notifications`).
+fn tell_moved(
+    tx: &mut WriteTx<'_>,
+    actor: &Actor,
+    from: &Collection,
+    item: &Item,
+    event: Option<serde_json::Map<String, serde_json::Value>>,
+) -> relais_store::Result<()> {
+    if notices::applies(actor, from, None) {
+        let before = Some(Before { item: item.id, modseq: item.modseq, event });
+        notices::tell(tx, actor, from, item.id, Notice { told: None, before, after: None })?;
+    }
+    Ok(())
 }
 
 /// Whether the object a notice was read from (`before`) is no longer what is stored.

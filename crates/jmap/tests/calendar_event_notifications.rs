@@ -10,6 +10,7 @@ mod common;
 
 use relais_directory::Directory;
 use relais_directory::access::{Actor, Protocol, Rights};
+use relais_groupware::resources::Transfer;
 use relais_groupware::{Condition, Groupware};
 use relais_jmap::{Jmap, JmapConfig};
 use relais_store::{
@@ -201,8 +202,8 @@ async fn sharee_changes_are_told(f: Fresh) {
 }
 on_both_backends!(sharee_changes_are_told_on, sharee_changes_are_told);
 
-/// A sharee's CalDAV PUT and DELETE tell the owner as JMAP writes do; a sharee who may read
-/// the calendar sees notifications of another's changes, except of a private event.
+/// A sharee's CalDAV PUT, DELETE and COPY tell the owner as JMAP writes do; a sharee who
+/// may read the calendar sees notifications of another's changes, except of a private event.
 async fn any_protocol_and_other_sharees(f: Fresh) {
     let w = world(&f).await;
     let carol = w.dir.add_principal(PrincipalKind::User, "carol@example.com", "Carol", Some("pw"), Role::User).await;
@@ -244,6 +245,18 @@ async fn any_protocol_and_other_sharees(f: Fresh) {
         .await
         .unwrap();
     assert_eq!(w.list(&w.ann, &a).await.len(), 3);
+    // A DAV COPY into Ann's calendar tells her one came; Bob copying hers into his own calendar
+    // is told nothing.
+    let bobs = w.default_calendar(&w.bob).await;
+    let copy = Transfer { keep_source: true, overwrite: false };
+    w.groupware.transfer(&bob, (&calendar, "secret.ics"), (&bobs, "secret.ics"), copy).await.unwrap();
+    let mine = ical("bobs-1", "PUBLIC").into_bytes();
+    w.groupware.put(&bob, &bobs, "mine.ics", mine, Condition::default()).await.unwrap();
+    w.groupware.transfer(&bob, (&bobs, "mine.ics"), (&calendar, "from-bob.ics"), copy).await.unwrap();
+    let list = w.list(&w.ann, &a).await;
+    assert_eq!((list.len(), list[3]["type"].as_str()), (4, Some("created")), "{list:?}");
+    assert_eq!(list[3]["event"]["uid"], "bobs-1", "{list:?}");
+    assert!(w.list(&w.bob, &acc(&w.bob)).await.is_empty());
 }
 on_both_backends!(any_protocol_and_other_sharees_on, any_protocol_and_other_sharees);
 
