@@ -25,6 +25,27 @@ use crate::{CalendarObject, ComponentKind, Error, Groupware, Result};
 pub const MAX_EVENT_NOTIFICATIONS: u32 = 500;
 /// Most characters of a comment kept (an iTIP COMMENT is the sender's to make long).
 const MAX_COMMENT_CHARS: usize = 2_000;
+/// Most octets of the JSON of a notification's event, and of its patch: past it only what
+/// says which event it is and when (`ESSENTIAL`) is kept of the event, and of the patch the
+/// changes of small values, so an account's notifications stay bounded whatever its events
+/// hold (a sharee writing large events cannot make them grow without bound).
+pub const MAX_NOTICE_JSON: usize = 64 * 1024;
+/// What an event too large to be kept whole keeps (RFC 8984 §5.1, §4.1, §4.3, §4.4).
+const ESSENTIAL: [&str; 11] = [
+    "@type",
+    "uid",
+    "title",
+    "start",
+    "duration",
+    "timeZone",
+    "showWithoutTime",
+    "status",
+    "privacy",
+    "recurrenceRule",
+    "recurrenceRules",
+];
+/// Most octets of one value kept of an object too large to be kept whole.
+const MAX_KEPT_VALUE: usize = 1024;
 /// Seconds a notification is kept.
 pub const EVENT_NOTIFICATION_RETENTION: i64 = 30 * 86_400;
 /// Notifications removed per transaction by the sweep, and transactions per sweep.
@@ -157,11 +178,26 @@ pub(crate) fn tell(
         event: item,
         calendar: c.id,
         private,
-        event_json: Value::Object(event).to_string(),
-        patch_json: patch.map(|p| Value::Object(p).to_string()),
+        event_json: bounded(event, Some(&ESSENTIAL)),
+        patch_json: patch.map(|p| bounded(p, None)),
     };
     tx.add_event_notification(c.account, new, MAX_EVENT_NOTIFICATIONS)?;
     Ok(())
+}
+
+/// `object` as JSON within `MAX_NOTICE_JSON`: whole when it fits, else only its members named
+/// by `keep` (every one when None) whose values are small.
+fn bounded(object: Map<String, Value>, keep: Option<&[&str]>) -> String {
+    let whole = Value::Object(object).to_string();
+    if whole.len() <= MAX_NOTICE_JSON {
+        return whole;
+    }
+    let Ok(Value::Object(object)) = serde_json::from_str::<Value>(&whole) else { return "{}".into() };
+    let kept: Map<String, Value> = object
+        .into_iter()
+        .filter(|(k, v)| keep.is_none_or(|keep| keep.contains(&k.as_str())) && v.to_string().len() <= MAX_KEPT_VALUE)
+        .collect();
+    Value::Object(kept).to_string()
 }
 
 /// RFC 8620 §5.3: the PatchObject that makes `new` of `old` — a property set to its new value,
@@ -313,6 +349,18 @@ mod tests {
                    "added": "z"})
         );
         assert!(patch(&new, &new).is_empty());
+    }
+
+    #[test]
+    fn large_events_are_kept_in_part() {
+        let big = "x".repeat(MAX_NOTICE_JSON);
+        let event = map(json!({"@type": "Event", "uid": "u1", "title": "T", "description": big}));
+        let kept: Value = serde_json::from_str(&bounded(event.clone(), Some(&ESSENTIAL))).unwrap();
+        assert_eq!(kept, json!({"@type": "Event", "uid": "u1", "title": "T"}));
+        let patch = map(json!({"title": "U", "description": "x".repeat(MAX_NOTICE_JSON)}));
+        assert_eq!(bounded(patch, None), json!({"title": "U"}).to_string());
+        let small = map(json!({"title": "V", "description": "short"}));
+        assert_eq!(bounded(small.clone(), Some(&ESSENTIAL)), Value::Object(small).to_string(), "whole when it fits");
     }
 
     #[test]
