@@ -18,6 +18,7 @@ use relais_mail::{CalendarMail, Destination, Envelope, EnvelopeRecipient, Submit
 use relais_store::{AccountId, Principal};
 
 use crate::acceptance::{self, Refused};
+use crate::event_notifications::{self as notices, Told};
 use crate::scheduling::{address_of, partstat, set_partstat};
 use crate::{CalendarObject, Condition, Groupware};
 
@@ -272,11 +273,13 @@ impl Groupware {
                         if let Some(s) = partstat(&old.ical, &me_addr) {
                             set_partstat(&mut ical, &me_addr, &s);
                         }
-                        self.write_object(&c, &name, ical.to_string().into_bytes(), Condition::default()).await?;
+                        let by = Some(Told::of(notices::by_address(sender), Some(obj)));
+                        self.write_object(&c, &name, ical.to_string().into_bytes(), Condition::default(), by).await?;
                     }
                     None => {
                         let Some(c) = self.default_calendar(account).await? else { return Ok(Ok(())) };
-                        self.create_copy(&c, &obj.uid, ical.to_string().into_bytes()).await?;
+                        let by = Told::of(notices::by_address(sender), Some(obj));
+                        self.create_copy(&c, &obj.uid, ical.to_string().into_bytes(), by).await?;
                     }
                 }
                 self.to_inbox(account, Method::Request, obj, &obj.ical).await;
@@ -286,7 +289,8 @@ impl Groupware {
                 if let Err(why) = acceptance::may_cancel(sender, &stored, obj) {
                     return Ok(Err(why));
                 }
-                self.delete_object(&relais_directory::Actor::system(c.account), &c, &name, Condition::default())
+                let by = Some(Told::of(notices::by_address(sender), Some(obj)));
+                self.delete_object(&relais_directory::Actor::system(c.account), &c, &name, Condition::default(), by)
                     .await?;
                 self.to_inbox(account, Method::Cancel, obj, &obj.ical).await;
             }
@@ -297,7 +301,7 @@ impl Groupware {
                 }
                 // Only the sender's own answer is taken (RFC 5546 §3.2.3).
                 if let Some(status) = partstat(&obj.ical, sender) {
-                    self.record_reply(&me, &obj.uid, sender, &status).await?;
+                    self.record_reply(&me, &obj.uid, (sender, &status), Some(obj)).await?;
                 }
             }
         }

@@ -17,6 +17,8 @@
 //! - `props`: a collection's protocol properties (display name, colour, time zone, dead ones).
 //! - `files`: the WebDAV file store, folders and files of any content.
 //! - `acceptance`: who may change a scheduled event (organizer, attendee, sender verified).
+//! - `event_notifications`: what an account is told of another's change to an event in its
+//!   calendars (JMAP CalendarEventNotification), written in the change's own transaction.
 //! - `booking`: who may book a room or equipment.
 //! - `resources`: `Groupware`, the one place that writes resources: conditional PUT, DELETE,
 //!   MOVE, COPY, collections; every write is one transaction that also indexes occurrences.
@@ -31,6 +33,7 @@ pub mod booking;
 pub mod calendar;
 pub mod contact;
 pub mod event;
+pub mod event_notifications;
 pub mod files;
 pub mod freebusy;
 pub mod gal;

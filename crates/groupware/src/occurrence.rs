@@ -212,7 +212,8 @@ impl crate::Groupware {
         let Some(text) = answer_occurrence(&copy.ical.to_string(), &me_addr, partstat, start, occurs) else {
             return Ok(());
         };
-        self.write_object(&c, &name, text.clone().into_bytes(), Condition::default()).await?;
+        let by = Some(crate::event_notifications::Told::of(crate::event_notifications::by_principal(&me), None));
+        self.write_object(&c, &name, text.clone().into_bytes(), Condition::default(), by).await?;
         if let Ok(recorded) = CalendarObject::parse(&text) {
             self.to_inbox(organizer.id, Method::Reply, &recorded, &recorded.ical).await;
         }

@@ -18,7 +18,12 @@ use relais_store::{
 };
 use serde_json::json;
 
+use crate::event_notifications::{self as notices, Before, Notice, Told};
 use crate::{CalendarObject, CollectionProps, ContactCard, Error, Invalid, Result, etag};
+
+/// Times a write that tells the owner reads the object again when it changed between the read
+/// and the write (the notification holds the version it replaced).
+const NOTICE_ATTEMPTS: usize = 3;
 
 /// Whether writing or deleting a calendar object tells its other participants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +78,7 @@ impl Written {
 }
 
 /// Parsed content ready to be stored in one collection.
+#[derive(Clone, Default)]
 struct Content {
     uid: String,
     summary: String,
@@ -80,6 +86,8 @@ struct Content {
     instances: Option<(Vec<relais_store::Span>, Option<i64>)>,
     /// The parsed calendar object, for scheduling after the write.
     object: Option<CalendarObject>,
+    /// What the collection's owner is to be told of the write (`event_notifications`).
+    notice: Option<Notice>,
 }
 
 /// The groupware operations on a store.
@@ -132,13 +140,19 @@ impl Groupware {
                     tracing::warn!(uid = %object.uid, "recurrence: indexed up to calendar.max_instances occurrences");
                 }
                 let summary = json!({ "component": object.kind.name() }).to_string();
-                Ok(Content { uid: object.uid.clone(), summary, instances: Some(instances), object: Some(object) })
+                Ok(Content {
+                    uid: object.uid.clone(),
+                    summary,
+                    instances: Some(instances),
+                    object: Some(object),
+                    notice: None,
+                })
             }
             CollectionKind::AddressBook => {
                 let card = ContactCard::parse(text)?;
                 let emails: Vec<&str> = card.emails().collect();
                 let summary = json!({ "fn": card.full_name(), "emails": emails }).to_string();
-                Ok(Content { uid: card.uid, summary, instances: None, object: None })
+                Ok(Content { uid: card.uid, summary, instances: None, object: None, notice: None })
             }
             CollectionKind::Mailbox | CollectionKind::Folder => {
                 Err(Error::Conflict("this collection holds no calendar or address objects".into()))
@@ -183,7 +197,7 @@ impl Groupware {
             Some(obj) => self.copy_of(collection.account, &obj.uid).await.ok().flatten().map(|(_, _, o)| o),
             None => None,
         };
-        let written = self.store_content(actor, collection, name, body, content, cond).await?;
+        let written = self.store_content((actor, None), collection, name, body, content, cond).await?;
         if let Some(obj) = scheduled
             && self.may_schedule_as(collection.account, actor.principal).await
         {
@@ -205,7 +219,7 @@ impl Groupware {
     ) -> Result<Written> {
         refuse_inbox(actor, collection)?;
         let (content, body) = Self::prepare_off_executor(collection, body).await?;
-        self.store_content(actor, collection, name, body, content, cond).await
+        self.store_content((actor, None), collection, name, body, content, cond).await
     }
 
     /// Deletes the resource `name` of `collection` (DAV DELETE) by `actor`, then cancels or
@@ -228,7 +242,7 @@ impl Groupware {
             }
             None => None,
         };
-        self.delete_object(actor, collection, name, cond).await?;
+        self.delete_object(actor, collection, name, cond, None).await?;
         if let Some((account, obj)) = before
             && self.may_schedule_as(account, actor.principal).await
         {
@@ -246,19 +260,21 @@ impl Groupware {
         name: &str,
         cond: Condition,
     ) -> Result<()> {
-        self.delete_object(actor, collection, name, cond).await
+        self.delete_object(actor, collection, name, cond, None).await
     }
 
-    /// Stores a resource without scheduling anything.
+    /// Stores a resource without scheduling anything, as the server; `told`: on whose behalf
+    /// (an organizer, an attendee, an iMIP sender), told to the owner (`event_notifications`).
     pub(crate) async fn write_object(
         &self,
         collection: &Collection,
         name: &str,
         body: Vec<u8>,
         cond: Condition,
+        told: Option<Told>,
     ) -> Result<Written> {
         let (content, body) = Self::prepare_off_executor(collection, body).await?;
-        self.store_content(&Actor::system(collection.account), collection, name, body, content, cond).await
+        self.store_content((&Actor::system(collection.account), told), collection, name, body, content, cond).await
     }
 
     /// Stores an iTIP message (METHOD and all) in a scheduling inbox as `name`: it has no
@@ -285,48 +301,108 @@ impl Groupware {
             None => obj.uid.clone(),
             Some(_) => format!("{} (unapplied {name})", obj.uid),
         };
-        let content = Content { uid, summary: summary.to_string(), instances: None, object: None };
-        self.store_content(&Actor::system(inbox.account), inbox, name, text.into_bytes(), content, cond).await
+        let content = Content { uid, summary: summary.to_string(), instances: None, object: None, notice: None };
+        self.store_content((&Actor::system(inbox.account), None), inbox, name, text.into_bytes(), content, cond).await
     }
 
-    /// Stores checked content: its blob, then the item and its occurrences in one write.
+    /// Stores checked content written by `actor` (on behalf of `told`): its blob, then the item,
+    /// its occurrences and the owner's notification (`event_notifications`) in one write.
     async fn store_content(
         &self,
-        actor: &Actor,
+        (actor, by): (&Actor, Option<Told>),
         collection: &Collection,
         name: &str,
         body: Vec<u8>,
         content: Content,
         cond: Condition,
     ) -> Result<Written> {
+        let told = notices::applies(actor, collection, by.as_ref());
+        let after = match told {
+            true => {
+                let b = body.clone();
+                tokio::task::spawn_blocking(move || notices::event_of(&b)).await.ok().flatten()
+            }
+            false => None,
+        };
         let blob = self.store.put_blob(body).await?;
-        let (actor, c, name) = (actor.clone(), collection.clone(), name.to_owned());
-        self.store.write(move |tx| store_resource(tx, &actor, &c, &name, content, blob, &cond)).await?
+        // The parsed object is for scheduling, not stored: a retry copies the rest only.
+        let mut content = Content { object: None, ..content };
+        for _ in 0..NOTICE_ATTEMPTS {
+            let content = match told {
+                true => {
+                    let before = self.before(collection, name).await?;
+                    Content {
+                        notice: Some(Notice { told: by.clone(), before, after: after.clone() }),
+                        ..content.clone()
+                    }
+                }
+                // Nothing to tell: one write, never stale.
+                false => std::mem::take(&mut content),
+            };
+            let (actor, c, name, blob, cond) =
+                (actor.clone(), collection.clone(), name.to_owned(), blob.clone(), cond.clone());
+            let written = self
+                .store
+                .write(move |tx| {
+                    let existing = tx.read().item_by_name(c.id, &name)?;
+                    if content.notice.as_ref().is_some_and(|n| stale(n.before.as_ref(), existing.as_ref())) {
+                        return Ok(None);
+                    }
+                    store_resource(tx, &actor, &c, &name, content, blob, &cond).map(Some)
+                })
+                .await?;
+            if let Some(written) = written {
+                return written;
+            }
+        }
+        Err(Error::Conflict("the object kept changing while it was written".into()))
     }
 
     /// Deletes a resource by `actor` without scheduling anything (the server's own deletes
-    /// act as the owner, `Actor::system`).
+    /// act as the owner, `Actor::system`, on behalf of `told` when someone else asked: an
+    /// organizer's cancellation, told to the owner as `write_object`'s changes are).
     pub(crate) async fn delete_object(
         &self,
         actor: &Actor,
         collection: &Collection,
         name: &str,
         cond: Condition,
+        by: Option<Told>,
     ) -> Result<()> {
-        let (actor, c, name) = (actor.clone(), collection.clone(), name.to_owned());
-        self.store
-            .write(move |tx| {
-                if let Err(e) = check(tx, &actor, &c, Rights::DELETE_ITEMS | Rights::EXPUNGE)? {
-                    return Ok(Err(e));
-                }
-                let Some(item) = tx.read().item_by_name(c.id, &name)? else { return Ok(Err(Error::NotFound)) };
-                if !cond.holds(Some(item.modseq)) {
-                    return Ok(Err(Error::PreconditionFailed));
-                }
-                tx.destroy_item(item.id)?;
-                Ok(Ok(()))
-            })
-            .await?
+        let told = notices::applies(actor, collection, by.as_ref());
+        for _ in 0..NOTICE_ATTEMPTS {
+            let notice = match told {
+                true => Some(Notice { told: by.clone(), before: self.before(collection, name).await?, after: None }),
+                false => None,
+            };
+            let (actor, c, name, cond) = (actor.clone(), collection.clone(), name.to_owned(), cond.clone());
+            let done = self
+                .store
+                .write(move |tx| {
+                    if let Err(e) = check(tx, &actor, &c, Rights::DELETE_ITEMS | Rights::EXPUNGE)? {
+                        return Ok(Some(Err(e)));
+                    }
+                    let Some(item) = tx.read().item_by_name(c.id, &name)? else {
+                        return Ok(Some(Err(Error::NotFound)));
+                    };
+                    if !cond.holds(Some(item.modseq)) {
+                        return Ok(Some(Err(Error::PreconditionFailed)));
+                    }
+                    if notice.as_ref().is_some_and(|n| stale(n.before.as_ref(), Some(&item))) {
+                        return Ok(None);
+                    }
+                    tx.destroy_item(item.id)?;
+                    if let Some(notice) = notice {
+                        notices::tell(tx, &actor, &c, item.id, notice)?;
+                    }
+                    Ok(Some(Ok(())))
+                })
+                .await?;
+            if let Some(done) = done {
+                return done;
+            }
+        }
+        Err(Error::Conflict("the object kept changing while it was deleted".into()))
     }
 
     /// Moves or copies the resource `from.1` of `from.0` to `to.1` in `to.0` by `actor` (DAV
@@ -358,7 +434,15 @@ impl Groupware {
         };
         let blob = item.blob.clone().ok_or(Error::NotFound)?;
         let body = self.store.blob(blob.clone()).await?;
-        let (content, _) = Self::prepare_off_executor(to, body).await?;
+        // The event as it goes, for an owner told of it arriving or leaving (event_notifications).
+        let event = match notices::applies(actor, from, None) || notices::applies(actor, to, None) {
+            true => {
+                let b = body.clone();
+                tokio::task::spawn_blocking(move || notices::event_of(&b)).await.ok().flatten()
+            }
+            false => None,
+        };
+        let (mut content, _) = Self::prepare_off_executor(to, body).await?;
         let (actor, from, to, to_name) = (actor.clone(), from.clone(), to.clone(), to_name.to_owned());
         self.store
             .write(move |tx| {
@@ -383,9 +467,13 @@ impl Groupware {
                     if let Some(e) = existing {
                         tx.destroy_item(e.id)?;
                     }
+                    if notices::applies(&actor, &to, None) {
+                        content.notice = Some(Notice { told: None, before: None, after: event.clone() });
+                    }
                     let written = store_resource(tx, &actor, &to, &to_name, content, blob_ref, &Condition::default())?;
                     if written.is_ok() && !mode.keep_source {
                         tx.destroy_item(item.id)?;
+                        tell_moved(tx, &actor, &from, &item, event)?;
                     }
                     return Ok(written);
                 }
@@ -395,6 +483,7 @@ impl Groupware {
                 if let Some(conflict) = uid_conflict(tx, to.id, &content.uid, Some(item.id))? {
                     return Ok(Err(conflict));
                 }
+                // Within one account (`move_item` keeps to it) the event itself is unchanged.
                 tx.move_item(item.id, to.id, &to_name)?;
                 let modseq = tx.read().item(item.id)?.modseq;
                 Ok(Ok(Written::Created { etag: etag(modseq) }))
@@ -543,6 +632,27 @@ fn siblings(kind: CollectionKind) -> Vec<CollectionKind> {
     if is_calendar(kind) { vec![CollectionKind::Calendar, CollectionKind::TaskList] } else { vec![kind] }
 }
 
+/// Tells the owner of `from` that `item` (the `event`) left it (moved by someone else into a
+/// task list, `event_notifications`).
+fn tell_moved(
+    tx: &mut WriteTx<'_>,
+    actor: &Actor,
+    from: &Collection,
+    item: &Item,
+    event: Option<serde_json::Map<String, serde_json::Value>>,
+) -> relais_store::Result<()> {
+    if notices::applies(actor, from, None) {
+        let before = Some(Before { item: item.id, modseq: item.modseq, event });
+        notices::tell(tx, actor, from, item.id, Notice { told: None, before, after: None })?;
+    }
+    Ok(())
+}
+
+/// Whether the object a notice was read from (`before`) is no longer what is stored.
+fn stale(before: Option<&Before>, stored: Option<&Item>) -> bool {
+    before.map(|b| (b.item, b.modseq)) != stored.map(|i| (i.id, i.modseq))
+}
+
 fn uid_conflict(
     tx: &mut WriteTx<'_>,
     collection: CollectionId,
@@ -598,6 +708,9 @@ fn store_resource(
     };
     if let Some((spans, until)) = &content.instances {
         tx.set_instances(id, spans, *until)?;
+    }
+    if let Some(notice) = content.notice {
+        notices::tell(tx, actor, c, id, notice)?;
     }
     let etag = etag(tx.read().item(id)?.modseq);
     Ok(Ok(if created { Written::Created { etag } } else { Written::Replaced { etag } }))

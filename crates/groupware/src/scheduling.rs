@@ -19,8 +19,11 @@ use calcard::icalendar::{
     ICalendar, ICalendarComponentType, ICalendarParameter, ICalendarParameterName, ICalendarParameterValue,
     ICalendarParticipationStatus, ICalendarProperty,
 };
-use relais_store::{AccountId, Collection, CollectionKind, Principal, PrincipalKind};
+use relais_store::{AccountId, ChangedBy, Collection, CollectionKind, Principal, PrincipalKind};
 
+use crate::event_notifications::Told;
+
+use crate::event_notifications as notices;
 use crate::imip::Method;
 use crate::{CalendarObject, Condition, Groupware};
 
@@ -198,14 +201,20 @@ impl Groupware {
 
     /// Writes a new scheduled copy into `collection` under a name no resource has — the UID's
     /// own name when it is free — and returns the name. Never replaces a resource: a stranger's
-    /// UID `standup` does not overwrite an unrelated `standup.ics`.
-    pub(crate) async fn create_copy(&self, collection: &Collection, uid: &str, body: Vec<u8>) -> crate::Result<String> {
+    /// UID `standup` does not overwrite an unrelated `standup.ics`. The owner is told by whom.
+    pub(crate) async fn create_copy(
+        &self,
+        collection: &Collection,
+        uid: &str,
+        body: Vec<u8>,
+        told: Told,
+    ) -> crate::Result<String> {
         for attempt in 0..=NAME_ATTEMPTS {
             let name = match attempt {
                 n if n < NAME_ATTEMPTS => copy_name(uid, n),
                 _ => copy_name(&format!("{uid}-{}", relais_mail::headers::new_queue_id()), 0),
             };
-            match self.write_object(collection, &name, body.clone(), only_if_absent()).await {
+            match self.write_object(collection, &name, body.clone(), only_if_absent(), Some(told.clone())).await {
                 Ok(_) => return Ok(name),
                 Err(crate::Error::PreconditionFailed) => continue,
                 Err(e) => return Err(e),
@@ -278,7 +287,7 @@ impl Groupware {
                 return Ok(());
             }
             match dir.principal(&org).await.map_err(dir_err)? {
-                Some(o) => self.record_reply(&o, &obj.uid, &me_addr, &status).await?,
+                Some(o) => self.record_reply(&o, &obj.uid, (&me_addr, &status), None).await?,
                 None => self.send_imip(&me, vec![org], Method::Reply, obj).await?,
             }
         }
@@ -317,17 +326,18 @@ impl Groupware {
         };
         set_partstat(&mut ical, &addr, &status);
         let body = ical.to_string().into_bytes();
+        let by = Told::of(notices::by_principal(organizer), Some(obj));
         match existing {
             Some((c, name, _)) => {
-                self.write_object(&c, &name, body, Condition::default()).await?;
+                self.write_object(&c, &name, body, Condition::default(), Some(by)).await?;
             }
             None => {
                 let Some(c) = self.default_calendar(attendee.id).await? else { return Ok(false) };
-                self.create_copy(&c, &obj.uid, body).await?;
+                self.create_copy(&c, &obj.uid, body, by).await?;
             }
         }
         if resource {
-            self.record_reply(organizer, &obj.uid, &addr, &status).await?;
+            self.record_reply(organizer, &obj.uid, (&addr, &status), None).await?;
         } else {
             self.to_inbox(attendee.id, Method::Request, obj, &ical).await;
         }
@@ -335,13 +345,14 @@ impl Groupware {
     }
 
     /// The organizer's copy records `attendee`'s answer (an iTIP REPLY): only when the copy is
-    /// the organizer's own and names `attendee`, and only that attendee's PARTSTAT.
+    /// the organizer's own and names `attendee`, and only that attendee's PARTSTAT. `reply`:
+    /// the REPLY's object, whose COMMENT the organizer is told.
     pub(crate) async fn record_reply(
         &self,
         organizer: &Principal,
         uid: &str,
-        attendee: &str,
-        status: &ICalendarParticipationStatus,
+        (attendee, status): (&str, &ICalendarParticipationStatus),
+        reply: Option<&CalendarObject>,
     ) -> crate::Result<()> {
         let Some((c, name, mut copy)) = self.copy_of(organizer.id, uid).await? else { return Ok(()) };
         if let Err(why) = crate::acceptance::may_reply(attendee, &organizer.address(), &copy) {
@@ -349,7 +360,8 @@ impl Groupware {
             return Ok(());
         }
         if set_partstat(&mut copy.ical, attendee, status) {
-            self.write_object(&c, &name, copy.ical.to_string().into_bytes(), Condition::default()).await?;
+            let by = Some(Told::of(self.changed_by(attendee).await, reply));
+            self.write_object(&c, &name, copy.ical.to_string().into_bytes(), Condition::default(), by).await?;
             self.to_inbox(organizer.id, Method::Reply, &copy, &copy.ical).await;
         }
         Ok(())
@@ -378,6 +390,7 @@ impl Groupware {
                             &c,
                             &name,
                             Condition::default(),
+                            Some(Told::of(notices::by_principal(&me), Some(obj))),
                         )
                         .await?;
                         if !matches!(p.kind, PrincipalKind::Room | PrincipalKind::Equipment) {
@@ -387,7 +400,8 @@ impl Groupware {
                 }
                 self.send_imip(&me, remote, Method::Cancel, obj).await?;
             } else if let Some(o) = dir.principal(&org).await.map_err(dir_err)? {
-                self.record_reply(&o, &obj.uid, &me_addr, &ICalendarParticipationStatus::Declined).await?;
+                let declined = (me_addr.as_str(), &ICalendarParticipationStatus::Declined);
+                self.record_reply(&o, &obj.uid, declined, None).await?;
             } else {
                 let mut declined = obj.clone();
                 set_partstat(&mut declined.ical, &me_addr, &ICalendarParticipationStatus::Declined);
@@ -399,6 +413,16 @@ impl Groupware {
         if let Err(e) = result {
             tracing::warn!(error = %e, uid = %obj.uid, "scheduling after a delete failed");
         }
+    }
+
+    /// Who `address` is, as a notification names who made a change: the directory's
+    /// principal, or the address alone.
+    pub(crate) async fn changed_by(&self, address: &str) -> ChangedBy {
+        let found = match &self.directory {
+            Some(dir) => dir.principal(address).await.ok().flatten(),
+            None => None,
+        };
+        found.map_or_else(|| notices::by_address(address), |p| notices::by_principal(&p))
     }
 
     /// Who is involved when `owner` writes `obj`: the directory, the writer, and the

@@ -27,7 +27,7 @@ use tokio::sync::broadcast;
 use crate::{Jmap, Reply, account, ids};
 
 /// The JMAP type names pushed, with the store's data type each follows.
-const TYPES: [(&str, DataType); 13] = [
+const TYPES: [(&str, DataType); 14] = [
     ("Mailbox", DataType::Mailbox),
     ("Email", DataType::Email),
     ("Thread", DataType::Thread),
@@ -39,6 +39,7 @@ const TYPES: [(&str, DataType); 13] = [
     ("ContactCard", DataType::Contact),
     ("Calendar", DataType::Calendar),
     ("CalendarEvent", DataType::Event),
+    ("CalendarEventNotification", DataType::CalendarEventNotification),
     ("TaskList", DataType::TaskList),
     ("Task", DataType::Task),
 ];

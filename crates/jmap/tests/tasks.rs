@@ -4,7 +4,7 @@
 //! /queryChanges; a task made over JMAP read as CalDAV and ActiveSync read it (the stored
 //! VTODO) and one written as CalDAV writes it seen over JMAP; a change made meanwhile refused;
 //! hostile input (bad dates, huge strings, another account's ids) refused with the standard
-//! errors; what a sharee sees and may do.
+//! errors; what a sharee sees and may do; Task/copy from a shared list.
 
 mod common;
 
@@ -497,3 +497,70 @@ async fn shared(f: Fresh) {
     assert!(!created.contains(&json!(&secret)), "the private list's tasks are not named: {r}");
 }
 on_both_backends!(shared_on, shared);
+
+/// Task/copy (RFC 8620 §5.4): a task Bob reads in Ann's shared list made in his own account —
+/// uid kept (so not twice in one list), properties given over it, his default list unless one
+/// is named —; the copy is
+/// his, not hers; with onSuccessDestroyOriginal the original goes, which his read-only grant
+/// refuses; an id he cannot read, or copying within one account, is refused.
+async fn copy(f: Fresh) {
+    let w = world(&f).await;
+    let (a, b) = (acc(&w.ann), acc(&w.bob));
+    let list = w.default_list(&w.ann).await;
+    let shown = w.task(&w.ann, &tl(&list), json!({"title": "Water the plants", "priority": 3})).await;
+    let r = w.one(&w.ann, "TaskList/set", json!({"accountId": a, "create": {"p": {"name": "Private"}}})).await;
+    let private = r["created"]["p"]["id"].as_str().unwrap().to_owned();
+    let secret = w.task(&w.ann, &private, json!({"title": "Secret"})).await;
+    let (id, bob, read) = (list.id, w.bob.id, Rights::READ.bits());
+    w.groupware.store().write(move |tx| tx.set_grants(id, &[(bob, read)])).await.unwrap();
+    let bob_list = tl(&w.default_list(&w.bob).await);
+
+    let copy = |create: Value, extra: Value| {
+        let mut args = json!({"fromAccountId": a, "accountId": b, "create": create});
+        for (k, v) in extra.as_object().cloned().unwrap_or_default() {
+            args[k] = v;
+        }
+        w.one(&w.bob, "Task/copy", args)
+    };
+    let r =
+        copy(json!({"x": {"id": &shown, "title": "Water the plants (mine)"}, "y": {"id": &secret}}), json!({})).await;
+    assert_eq!(r["fromAccountId"], json!(&a), "{r}");
+    let made = r["created"]["x"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
+    assert_eq!(r["notCreated"]["y"]["type"], "notFound", "{r}");
+    let g = w.one(&w.bob, "Task/get", json!({"accountId": b, "ids": [&made]})).await;
+    let t = &g["list"][0];
+    assert_eq!(
+        (t["title"].as_str(), t["priority"].as_i64(), t["taskListId"].as_str()),
+        (Some("Water the plants (mine)"), Some(3), Some(bob_list.as_str())),
+        "{g}"
+    );
+    let original = w.one(&w.ann, "Task/get", json!({"accountId": a, "ids": [&shown]})).await;
+    assert_eq!(t["uid"], original["list"][0]["uid"], "the uid is kept");
+    let r = w.one(&w.ann, "Task/get", json!({"accountId": a, "ids": [&made]})).await;
+    assert_eq!(r["notFound"], json!([&made]), "Bob's copy is not Ann's");
+
+    // The same uid again in the same list is refused; in another list of his it is made.
+    let r = copy(json!({"x": {"id": &shown}}), json!({})).await;
+    assert_eq!(r["notCreated"]["x"]["properties"], json!(["uid"]), "{r}");
+    let r = w.one(&w.bob, "TaskList/set", json!({"accountId": b, "create": {"e": {"name": "Elsewhere"}}})).await;
+    let elsewhere = r["created"]["e"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned();
+
+    // onSuccessDestroyOriginal: the implicit Task/set answers after the copy; Bob may not
+    // destroy Ann's task.
+    let body = json!({"using": USING, "methodCalls": [["Task/copy", {"fromAccountId": a, "accountId": b,
+        "create": {"z": {"id": &shown, "taskListId": &elsewhere}}, "onSuccessDestroyOriginal": true}, "c"]]});
+    let reply = w.jmap.api(&w.bob, body.to_string().as_bytes()).await;
+    let v: Value = serde_json::from_slice(&reply.body).unwrap();
+    let calls = v["methodResponses"].as_array().unwrap();
+    assert_eq!(calls.len(), 2, "{v}");
+    assert_eq!((calls[0][0].as_str(), calls[1][0].as_str()), (Some("Task/copy"), Some("Task/set")), "{v}");
+    assert!(calls[0][1]["created"]["z"]["id"].is_string(), "{v}");
+    assert_eq!(calls[1][1]["notDestroyed"][&shown]["type"], "forbidden", "{v}");
+
+    let r =
+        w.one(&w.ann, "Task/copy", json!({"fromAccountId": a, "accountId": a, "create": {"x": {"id": &shown}}})).await;
+    assert_eq!(r["type"], "invalidArguments", "{r}");
+    let r = copy(json!({"x": {"title": "no id"}}), json!({})).await;
+    assert_eq!(r["notCreated"]["x"]["type"], "invalidProperties", "{r}");
+}
+on_both_backends!(copy_on, copy);

@@ -862,13 +862,14 @@ async fn websocket_messages(f: Fresh) {
     let email = |v: &Value| v["changed"][&a]["Email"].as_str().unwrap().parse::<u64>().unwrap();
     assert_eq!(missed.len(), 1);
     assert!(email(&missed[0]) > email(&change));
-    assert_eq!(missed[0]["changed"][&a].as_object().unwrap().len(), 13, "every type for dataTypes null, contacts too");
+    assert_eq!(missed[0]["changed"][&a].as_object().unwrap().len(), 14, "every type for dataTypes null, contacts too");
     assert!(
         [
             "AddressBook",
             "ContactCard",
             "Calendar",
             "CalendarEvent",
+            "CalendarEventNotification",
             "Identity",
             "TaskList",
             "Task",

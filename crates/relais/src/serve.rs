@@ -491,6 +491,13 @@ async fn maintenance(
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "share notification purge failed"),
         }
+        match relais_groupware::Groupware::new(mailer.store().clone()).purge_event_notifications().await {
+            Ok(n) if n > 0 => {
+                tracing::info!(notifications = n, "calendar event notifications past their retention removed")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "calendar event notification purge failed"),
+        }
     }
 }
 

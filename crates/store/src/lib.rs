@@ -16,6 +16,7 @@
 //! - database work runs only on blocking threads, never on the async executor's.
 
 mod api_tokens;
+mod calendar_event_notifications;
 mod blob;
 mod devices;
 mod directory;
@@ -56,6 +57,7 @@ use std::time::Duration;
 
 pub use api_tokens::{ApiToken, api_token_id};
 pub use blob::BlobStore;
+pub use calendar_event_notifications::{ChangedBy, EventNotification, EventNotificationBody, NewEventNotification};
 pub use devices::{Device, SyncState, Wipe};
 pub use directory::{AppPassword, Domain, NewPrincipal, Principal, PrincipalKind, Role};
 pub use error::Error;

@@ -39,6 +39,7 @@ const SQLITE: &[&str] = &[
     include_str!("../migrations/sqlite/0025_api_tokens.sql"),
     include_str!("../migrations/sqlite/0026_submissions_and_share_notifications.sql"),
     include_str!("../migrations/sqlite/0027_push_subscriptions.sql"),
+    include_str!("../migrations/sqlite/0028_calendar_event_notifications.sql"),
 ];
 const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
@@ -68,10 +69,11 @@ const POSTGRES: &[&str] = &[
     include_str!("../migrations/postgres/0025_api_tokens.sql"),
     include_str!("../migrations/postgres/0026_submissions_and_share_notifications.sql"),
     include_str!("../migrations/postgres/0027_push_subscriptions.sql"),
+    include_str!("../migrations/postgres/0028_calendar_event_notifications.sql"),
 ];
 
 /// The schema version this binary writes.
-pub const LATEST: i64 = 27;
+pub const LATEST: i64 = 28;
 
 /// Applies the migrations up to `upto` (at most `LATEST`); one already past it (but not past
 /// `LATEST`) is left as it is. Returns the version the database is at afterwards.

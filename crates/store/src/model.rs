@@ -76,10 +76,13 @@ pub enum DataType {
     /// A change of the account's rights on another's collection it was told of (JMAP
     /// ShareNotification).
     ShareNotification = 16,
+    /// A change someone else made to an event in one of the account's calendars (JMAP
+    /// CalendarEventNotification).
+    CalendarEventNotification = 17,
 }
 
 impl DataType {
-    pub const ALL: [DataType; 16] = [
+    pub const ALL: [DataType; 17] = [
         DataType::Principal,
         DataType::Mailbox,
         DataType::Email,
@@ -96,6 +99,7 @@ impl DataType {
         DataType::Identity,
         DataType::EmailSubmission,
         DataType::ShareNotification,
+        DataType::CalendarEventNotification,
     ];
 
     pub fn from_i64(v: i64) -> Option<DataType> {

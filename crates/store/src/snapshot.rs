@@ -52,6 +52,7 @@ pub const TABLES: &[&str] = &[
     "api_tokens",
     "email_submissions",
     "share_notifications",
+    "calendar_event_notifications",
 ];
 
 /// Tables deliberately not in a snapshot (see the module's documentation).
@@ -85,6 +86,7 @@ const SEQUENCED: &[&str] = &[
     "identities",
     "email_submissions",
     "share_notifications",
+    "calendar_event_notifications",
 ];
 
 /// Rows read per statement.

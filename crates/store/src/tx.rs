@@ -216,6 +216,7 @@ impl<'c> WriteTx<'c> {
             "DELETE FROM identities WHERE account_id = $1",
             "DELETE FROM email_submissions WHERE account_id = $1",
             "DELETE FROM share_notifications WHERE account_id = $1",
+            "DELETE FROM calendar_event_notifications WHERE account_id = $1",
             "DELETE FROM mailbox_subscriptions WHERE account_id = $1",
             "DELETE FROM vacation_replies WHERE account_id = $1",
             "DELETE FROM changes WHERE account_id = $1",

@@ -71,7 +71,7 @@ async fn old_dav_rights_are_rewritten(f: Fresh) {
          DROP TABLE vacations; DROP TABLE vacation_replies; DROP TABLE mailbox_subscriptions; DROP TABLE migration_progress; DROP TABLE migration_messages; DROP TABLE migration_objects; \
          DROP TABLE message_search; DROP TABLE message_text; DROP TABLE message_headers; \
          ALTER TABLE collection_grants DROP COLUMN subscribed; ALTER TABLE collections DROP COLUMN recent_uid; \
-         DROP TABLE devices; DROP TABLE device_sync; DROP TABLE device_policies; DROP INDEX mailbox_messages_received; ALTER TABLE mailbox_messages DROP COLUMN received_at; ALTER TABLE accounts DROP COLUMN used_octets; DROP TABLE web_sessions; DROP TABLE identities; DROP TABLE api_tokens; DROP TABLE email_submissions; DROP TABLE share_notifications; DROP TABLE push_subscriptions; DROP TABLE leases; \
+         DROP TABLE devices; DROP TABLE device_sync; DROP TABLE device_policies; DROP INDEX mailbox_messages_received; ALTER TABLE mailbox_messages DROP COLUMN received_at; ALTER TABLE accounts DROP COLUMN used_octets; DROP TABLE web_sessions; DROP TABLE identities; DROP TABLE api_tokens; DROP TABLE email_submissions; DROP TABLE share_notifications; DROP TABLE push_subscriptions; DROP TABLE leases; DROP TABLE calendar_event_notifications; \
          INSERT INTO collection_grants (collection_id, grantee_id, rights) VALUES ({}, {}, 1), ({}, {}, 3);",
         cal.0, reader.0, cal.0, writer.0
     );

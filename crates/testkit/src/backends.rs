@@ -55,7 +55,7 @@ pub fn raw_batch(config: &StoreConfig, sql: &str) {
     std::thread::spawn(run).join().expect("raw SQL");
 }
 
-/// Undoes migrations 0012 to 0027 on a store of schema 27 (what `raw_batch` runs to make a
+/// Undoes migrations 0012 to 0028 on a store of schema 28 (what `raw_batch` runs to make a
 /// data directory as schema 11 had it): their tables, columns and indexes dropped, their
 /// versions forgotten. A new migration adds its undoing here.
 pub const DOWNGRADE_TO_11: &str = "DELETE FROM schema_version WHERE version >= 12; \
@@ -64,4 +64,5 @@ pub const DOWNGRADE_TO_11: &str = "DELETE FROM schema_version WHERE version >= 1
     ALTER TABLE collections DROP COLUMN recent_uid; DROP TABLE devices; DROP TABLE device_sync; \
     DROP TABLE device_policies; DROP INDEX mailbox_messages_received; \
     ALTER TABLE mailbox_messages DROP COLUMN received_at; ALTER TABLE accounts DROP COLUMN used_octets; \
-    DROP TABLE web_sessions; DROP TABLE identities; DROP TABLE api_tokens; DROP TABLE email_submissions; DROP TABLE share_notifications; DROP TABLE push_subscriptions; DROP TABLE leases;";
+    DROP TABLE web_sessions; DROP TABLE identities; DROP TABLE api_tokens; DROP TABLE email_submissions; DROP TABLE share_notifications; DROP TABLE push_subscriptions; DROP TABLE leases; \
+    DROP TABLE calendar_event_notifications;";

@@ -1,7 +1,7 @@
 //! Method dispatch (RFC 8620 §3.4–3.6): one table of every method with the capability that
 //! enables it, one file per data type (contacts: `address_book`, `contact_card` with
 //! `contact_filter`, `contact_set`; calendars: `calendar`, `calendar_event` with
-//! `event_filter`, `calendar_event_set`, `participant_identity`; tasks: `task_list`, `task`
+//! `event_filter`, `calendar_event_set`, `participant_identity`, `calendar_event_notification`; tasks: `task_list`, `task`
 //! with `task_filter`, `task_set`; sharing: `principal`, and
 //! `share_with` for the types that have `shareWith`, `collections` for what calendars' and task
 //! lists' methods share; Relais's own `security`: password, app
@@ -14,6 +14,7 @@ mod availability;
 mod blob;
 mod calendar;
 mod calendar_event;
+mod calendar_event_notification;
 mod calendar_event_set;
 mod changes;
 mod collections;
@@ -119,6 +120,11 @@ enum Method {
     CalendarEventCopy,
     ParticipantIdentityGet,
     ParticipantIdentityChanges,
+    CalendarEventNotificationGet,
+    CalendarEventNotificationChanges,
+    CalendarEventNotificationSet,
+    CalendarEventNotificationQuery,
+    CalendarEventNotificationQueryChanges,
     TaskListGet,
     TaskListChanges,
     TaskListSet,
@@ -127,6 +133,7 @@ enum Method {
     TaskQuery,
     TaskQueryChanges,
     TaskSet,
+    TaskCopy,
     PrincipalGet,
     ShareNotificationGet,
     ShareNotificationChanges,
@@ -148,7 +155,7 @@ enum Method {
 }
 
 /// The dispatch table: name, method, the capability `using` must name.
-const TABLE: [(&str, Method, &str); 80] = [
+const TABLE: [(&str, Method, &str); 86] = [
     ("Core/echo", Method::CoreEcho, CORE),
     ("Blob/copy", Method::BlobCopy, CORE),
     ("Mailbox/get", Method::MailboxGet, MAIL),
@@ -201,6 +208,11 @@ const TABLE: [(&str, Method, &str); 80] = [
     ("CalendarEvent/copy", Method::CalendarEventCopy, CALENDARS),
     ("ParticipantIdentity/get", Method::ParticipantIdentityGet, CALENDARS),
     ("ParticipantIdentity/changes", Method::ParticipantIdentityChanges, CALENDARS),
+    ("CalendarEventNotification/get", Method::CalendarEventNotificationGet, CALENDARS),
+    ("CalendarEventNotification/changes", Method::CalendarEventNotificationChanges, CALENDARS),
+    ("CalendarEventNotification/set", Method::CalendarEventNotificationSet, CALENDARS),
+    ("CalendarEventNotification/query", Method::CalendarEventNotificationQuery, CALENDARS),
+    ("CalendarEventNotification/queryChanges", Method::CalendarEventNotificationQueryChanges, CALENDARS),
     ("TaskList/get", Method::TaskListGet, TASKS),
     ("TaskList/changes", Method::TaskListChanges, TASKS),
     ("TaskList/set", Method::TaskListSet, TASKS),
@@ -209,6 +221,7 @@ const TABLE: [(&str, Method, &str); 80] = [
     ("Task/query", Method::TaskQuery, TASKS),
     ("Task/queryChanges", Method::TaskQueryChanges, TASKS),
     ("Task/set", Method::TaskSet, TASKS),
+    ("Task/copy", Method::TaskCopy, TASKS),
     ("Principal/get", Method::PrincipalGet, PRINCIPALS),
     ("ShareNotification/get", Method::ShareNotificationGet, PRINCIPALS),
     ("ShareNotification/changes", Method::ShareNotificationChanges, PRINCIPALS),
@@ -382,6 +395,13 @@ async fn dispatch(
         Method::CalendarEventCopy => Box::pin(calendar_event_set::copy(ctx, args)).await,
         Method::ParticipantIdentityGet => Box::pin(participant_identity::get(ctx, args)).await,
         Method::ParticipantIdentityChanges => Box::pin(participant_identity::changes(ctx, args)).await,
+        Method::CalendarEventNotificationGet => Box::pin(calendar_event_notification::get(ctx, args)).await,
+        Method::CalendarEventNotificationChanges => Box::pin(calendar_event_notification::changes(ctx, args)).await,
+        Method::CalendarEventNotificationSet => Box::pin(calendar_event_notification::set(ctx, args)).await,
+        Method::CalendarEventNotificationQuery => Box::pin(calendar_event_notification::query(ctx, args)).await,
+        Method::CalendarEventNotificationQueryChanges => {
+            Box::pin(calendar_event_notification::query_changes(ctx, args)).await
+        }
         Method::TaskListGet => Box::pin(task_list::get(ctx, args)).await,
         Method::TaskListChanges => Box::pin(task_list::changes(ctx, args)).await,
         Method::TaskListSet => Box::pin(task_list::set(ctx, args)).await,
@@ -390,6 +410,7 @@ async fn dispatch(
         Method::TaskQuery => Box::pin(task::query(ctx, args)).await,
         Method::TaskQueryChanges => Box::pin(task::query_changes(ctx, args)).await,
         Method::TaskSet => Box::pin(task_set::set(ctx, args)).await,
+        Method::TaskCopy => Box::pin(task_set::copy(ctx, args)).await,
         Method::PrincipalGet => Box::pin(principal::get(ctx, args)).await,
         Method::ShareNotificationGet => Box::pin(share_notification::get(ctx, args)).await,
         Method::ShareNotificationChanges => Box::pin(share_notification::changes(ctx, args)).await,

@@ -1,11 +1,15 @@
-//! Task/set (draft-ietf-jmap-tasks §3, as CalendarEvent/set of draft-ietf-jmap-calendars
-//! §5.11). A task given as a JSCalendar Task is converted to the iCalendar VTODO that is
+//! Task/set and Task/copy (draft-ietf-jmap-tasks §3, as CalendarEvent/set and /copy of
+//! draft-ietf-jmap-calendars §5.11, §5.12; RFC 8620 §5.4). A task given as a JSCalendar Task is converted to the iCalendar VTODO that is
 //! stored (`relais_groupware::jscalendar::from_jstask`) and written by the groupware domain
 //! with the actor exactly as a CalDAV PUT is — so CalDAV and ActiveSync read the new version at
 //! once: `put_unscheduled` with If-None-Match `*` to create, `change_object` to update (If-Match
 //! on the task's ETag: a change made meanwhile over CalDAV or ActiveSync is never overwritten,
 //! stateMismatch; `transfer` to move it to another list, taskListId), `delete_read` (a CalDAV
 //! DELETE with If-Match) to destroy it. Tasks are not scheduled over JMAP: nobody is told.
+//! /copy reads a task the actor may read in another account and creates it, with the
+//! properties given over it, as /set's create does (its uid kept; its list the one named, or
+//! the target's default); onSuccessDestroyOriginal destroys the original by an implicit
+//! Task/set.
 //!
 //! ```text
 //! ["Task/set", {"accountId": "a1",
@@ -23,7 +27,9 @@ use serde_json::{Map, Value, json};
 use crate::account::Account;
 use crate::error::{MethodError, SetError};
 use crate::ids;
-use crate::methods::set::{Outcome, SetRequest, new_uid, patch};
+use std::collections::BTreeSet;
+
+use crate::methods::set::{Outcome, SetRequest, copy_answer, copy_request, new_uid, patch};
 use crate::methods::task::shown;
 use crate::methods::task_list::{find, task_lists};
 use crate::methods::{Args, Ctx};
@@ -52,6 +58,50 @@ pub(crate) async fn set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, Meth
         out.destroyed(id, done);
     }
     out.response(ctx, &set).await
+}
+
+/// Task/copy (RFC 8620 §5.4): each task named by `id` in fromAccountId made in accountId.
+pub(crate) async fn copy(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, MethodError> {
+    let (from, mut set) = copy_request(ctx, &mut args, |a| a.tasks).await?;
+    let create = std::mem::take(&mut set.create);
+    let mut out = Outcome::default();
+    let mut copied: BTreeSet<String> = BTreeSet::new();
+    for (cid, given) in create {
+        let all = task_lists(ctx, &set.account).await?;
+        let made = copy_one(ctx, &from, (&set.account, &all), &given).await;
+        if made.is_ok()
+            && let Some(source) = given.get("id").and_then(Value::as_str)
+        {
+            copied.insert(source.to_owned());
+        }
+        out.created(ctx, cid, made);
+    }
+    let (response, destroy) = copy_answer(ctx, &args, (&from, &set), out, copied).await?;
+    if let Some(destroy) = destroy {
+        let destroyed = Box::pin(self::set(ctx, destroy)).await;
+        ctx.push_implicit("Task/set", destroyed);
+    }
+    Ok(response)
+}
+
+/// One task of `from` made in `to`: its content, the properties given over it, its list the
+/// one named (else the default, as /set's create).
+async fn copy_one(
+    ctx: &Ctx<'_>,
+    from: &Account,
+    (to, all): (&Account, &[TaskList]),
+    given: &Map<String, Value>,
+) -> Result<Value, SetError> {
+    let source = given.get("id").and_then(Value::as_str).ok_or_else(|| SetError::invalid("id", "id is required"))?;
+    let task = task_of(ctx, from, source).await?;
+    let mut shown = shown(vec![task]).await.map_err(|_| SetError::new("serverFail", "see the log"))?;
+    let mut object = content(&shown.pop().map(|s| s.object).ok_or_else(SetError::not_found)?);
+    for (k, v) in given {
+        if k != "id" {
+            object.insert(k.clone(), v.clone());
+        }
+    }
+    create_one(ctx, to, all, object).await
 }
 
 /// The task list `taskListId` names, one of the account's.
