@@ -24,6 +24,7 @@ mod gate;
 mod password;
 pub mod policy;
 mod provision;
+mod push_subscriptions;
 pub mod self_service;
 pub mod share_notifications;
 pub mod sharing;

@@ -144,7 +144,7 @@ impl Jmap {
     /// Up to `limit` verified, unexpired subscriptions, after the expired ones are removed.
     pub async fn push_subscriptions_live(&self, limit: i64) -> relais_store::Result<Vec<PushSubscription>> {
         let now = relais_store::now();
-        self.store().write(move |tx| tx.purge_push_subscriptions(now)).await?;
+        self.mailer.directory().purge_push_subscriptions(now).await?;
         self.store().read(move |r| r.live_push_subscriptions(now, limit)).await
     }
 
@@ -163,7 +163,7 @@ impl Jmap {
         let holds = self.stamp_holds(s.account, &stamp).await?;
         if !holds {
             let (account, id) = (s.account, s.id);
-            self.store().write(move |tx| tx.destroy_push_subscription(account, id)).await?;
+            self.mailer.directory().remove_push_subscription(account, id).await?;
             tracing::info!(subscription = id, "jmap: push subscription ended with its login");
         }
         Ok(holds)
@@ -204,13 +204,13 @@ impl Jmap {
         let keep = match outcome {
             Delivery::Accepted => {
                 let told = told.unwrap_or_default();
-                self.store().write(move |tx| tx.note_push_outcome(id, Some(&told))).await.map(|_| true)?
+                self.mailer.directory().note_push_outcome(id, Some(told)).await.map(|_| true)?
             }
-            Delivery::Failed => self.store().write(move |tx| tx.note_push_outcome(id, None)).await? < GIVE_UP,
+            Delivery::Failed => self.mailer.directory().note_push_outcome(id, None).await? < GIVE_UP,
             Delivery::Gone => false,
         };
         if !keep {
-            self.store().write(move |tx| tx.destroy_push_subscription(account, id)).await?;
+            self.mailer.directory().remove_push_subscription(account, id).await?;
             tracing::info!(subscription = id, ?outcome, "jmap: push subscription destroyed");
         }
         Ok(keep)

@@ -111,7 +111,7 @@ pub(crate) async fn set(ctx: &mut Ctx<'_>, mut args: Args) -> Result<Value, Meth
         let id = ctx.id(&id).map_or(id.clone(), str::to_owned);
         let principal = ctx.principal.id;
         let gone = match ids::parse_push_subscription(&id) {
-            Some(n) => ctx.jmap.store().write(move |tx| tx.destroy_push_subscription(principal, n)).await?,
+            Some(n) => ctx.jmap.mailer.directory().remove_push_subscription(principal, n).await?,
             None => false,
         };
         if gone {
@@ -162,7 +162,7 @@ async fn create_one(ctx: &Ctx<'_>, object: Map<String, Value>) -> Result<Value, 
     };
     let principal = ctx.principal.id;
     let at_most = ctx.jmap.config.max_push_subscriptions;
-    let id = match ctx.jmap.store().write(move |tx| tx.create_push_subscription(principal, new, at_most)).await {
+    let id = match ctx.jmap.mailer.directory().add_push_subscription(principal, new, at_most).await {
         Ok(id) => id,
         Err(relais_store::Error::Limit(why)) => return Err(SetError::new("overQuota", why)),
         Err(e) => {
@@ -204,7 +204,7 @@ async fn update_one(ctx: &Ctx<'_>, id: &str, patch: Map<String, Value>) -> Resul
             (_, _) => return Err(SetError::invalid(&k, "only verificationCode, expires and types change")),
         }
     }
-    let done = ctx.jmap.store().write(move |tx| tx.update_push_subscription(principal, n, &up)).await;
+    let done = ctx.jmap.mailer.directory().change_push_subscription(principal, n, up).await;
     match done {
         Ok(true) => Ok(if answer.is_empty() { Value::Null } else { Value::Object(answer) }),
         Ok(false) => Err(SetError::not_found()),
