@@ -21,11 +21,12 @@ import { MessageList, DRAG_TYPE, names } from './messagelist.js';
 import { conversation } from './conversation.js';
 import { SHORTCUTS, actionOf } from './shortcuts.js';
 import { Panes, namePanes } from './panes.js';
+import { chunks } from './batches.js';
+import { folderTree } from './folders.js';
+import { isInJunk, reportJunk } from './junk.js';
 
 /** Where the threads choice is kept. */
 const THREADS_KEY = 'relais.threads';
-/** Ids one Email/set changes at most (the server's maxObjectsInSet is 500 or more). */
-const SET_CHUNK = 250;
 const BODY_BYTES = 1024 * 1024;
 const READ_PROPERTIES = ['id', 'threadId', 'from', 'to', 'cc', 'bcc', 'replyTo', 'subject', 'sentAt', 'receivedAt',
   'messageId', 'inReplyTo', 'references', 'keywords', 'mailboxIds', 'textBody', 'htmlBody', 'bodyValues',
@@ -73,15 +74,6 @@ function threadsOn() {
   }
 }
 
-/** @param {string[]} ids @returns {string[][]} */
-function chunks(ids) {
-  const out = [];
-  for (let i = 0; i < ids.length; i += SET_CHUNK) {
-    out.push(ids.slice(i, i + SET_CHUNK));
-  }
-  return out;
-}
-
 export class MailView {
   /**
    * @param {Jmap} jmap
@@ -91,6 +83,8 @@ export class MailView {
     this.jmap = jmap;
     /** @type {Mailbox[]} */
     this.mailboxes = [];
+    /** @type {{ mailbox: Mailbox, depth: number, parent: string | null }[]} */
+    this.tree = [];
     /** @type {string | null} */
     this.current = null;
     this.list = new MessageList(jmap, { open: (id) => { this.open(id).catch(report); }, selected: () => this.drawBulk() });
@@ -184,27 +178,26 @@ export class MailView {
 
   async loadMailboxes() {
     const r = await this.jmap.call([['Mailbox/get', { accountId: this.jmap.accountId, ids: null }, 'm']]);
-    /** @type {Mailbox[]} */
-    const list = r.m.list;
-    list.sort((a, b) => (a.role === 'inbox' ? -1 : b.role === 'inbox' ? 1 : 0)
-      || a.sortOrder - b.sortOrder || a.name.localeCompare(b.name));
-    this.mailboxes = list;
+    // Each folder after its parent (Inbox first), with its depth (folders.js).
+    this.tree = folderTree(/** @type {Mailbox[]} */ (r.m.list));
+    this.mailboxes = this.tree.map((n) => n.mailbox);
     this.drawFolders();
   }
 
   drawFolders() {
-    this.folderList.replaceChildren(...this.mailboxes.map((m) => {
+    this.folderList.replaceChildren(...this.tree.map(({ mailbox: m, depth, parent }) => {
       const unread = m.unreadEmails > 0
         ? h('span', { class: 'count', 'aria-label': t.unread(m.unreadEmails) }, [String(m.unreadEmails)])
         : null;
       return h('li', {}, [
-        h('button', { type: 'button', class: 'folder', 'data-id': m.id, 'data-role': m.role ?? '',
+        h('button', { type: 'button', class: 'folder', 'data-id': m.id, 'data-role': m.role ?? '', 'data-depth': depth,
           'aria-current': m.id === this.current ? 'true' : null,
           onclick: () => { this.openMailbox(m.id).catch(report); },
           ondragover: (e) => this.dragOver(/** @type {DragEvent} */ (e), m.id),
           ondragleave: (e) => /** @type {HTMLElement} */ (e.currentTarget).classList.remove('drop'),
           ondrop: (e) => this.dropOn(/** @type {DragEvent} */ (e), m.id) },
-        [h('span', { class: 'name' }, [m.name]), unread]),
+        [h('span', { class: 'name' }, [m.name]), parent === null ? null
+          : h('span', { class: 'visually-hidden' }, [` ${t.inFolder(parent)}`]), unread]),
       ]);
     }));
   }
@@ -308,12 +301,14 @@ export class MailView {
       h('option', { value: '' }, [t.moveTo]),
       ...this.mailboxes.filter((m) => m.id !== this.current).map((m) => h('option', { value: m.id }, [m.name])),
     ]);
+    const inJunk = this.mailboxes.find((m) => m.id === this.current)?.role === 'junk';
     this.bulk.replaceChildren(all, h('span', { class: 'count', role: 'status' }, [l.selected(chosen.size)]),
       act('bulk-read', l.markRead, () => this.keywordMany('$seen', true)),
       act('bulk-unread', l.markUnread, () => this.keywordMany('$seen', false)),
       act('bulk-flag', l.flag, () => this.keywordMany('$flagged', true)),
       act('bulk-unflag', l.unflag, () => this.keywordMany('$flagged', false)),
       move,
+      act('bulk-junk', inJunk ? t.notJunk : t.junk, () => reportJunk(this, this.list.chosen(), !inJunk, t)),
       act('bulk-delete', l.delete, () => this.removeMany(this.list.chosen())));
   }
 
@@ -698,6 +693,8 @@ export class MailView {
       button('toggle-seen', seen ? t.markUnread : t.markRead, () => this.setKeyword(email, '$seen', !seen)),
       button('toggle-flag', flagged ? t.unflag : t.flag, () => this.setKeyword(email, '$flagged', !flagged)),
       move,
+      isInJunk(this.mailboxes, email.mailboxIds) ? button('not-junk', t.notJunk, () => reportJunk(this, [email.id], false, t))
+        : button('junk', t.junk, () => reportJunk(this, [email.id], true, t)),
       button('delete', t.delete, () => this.remove(email.id)),
     );
   }
