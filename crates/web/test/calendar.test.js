@@ -121,6 +121,19 @@ test('occurrences of every rule the page expands', () => {
     ['daily on weekdays', '2026-12-25T08:00:00', { frequency: 'daily', byDay: ['mo', 'tu', 'we', 'th', 'fr'].map((day) => ({ day })) },
       ['2026-12-25T07:00:00Z', '2026-12-28T07:00:00Z', '2026-12-29T07:00:00Z', '2026-12-30T07:00:00Z', '2026-12-31T07:00:00Z']],
     ['by hour: its first only', '2026-12-02T08:00:00', { frequency: 'daily', byHour: [8, 12] }, ['2026-12-02T07:00:00Z']],
+    ['monthly on the last weekday (bySetPosition)', '2026-10-30T10:00:00',
+      { frequency: 'monthly', byDay: ['mo', 'tu', 'we', 'th', 'fr'].map((day) => ({ day })), bySetPosition: [-1] },
+      ['2026-12-31T09:00:00Z']],
+    ['monthly on the first and second-to-last weekend day', '2026-11-01T10:00:00',
+      { frequency: 'monthly', byDay: [{ day: 'sa' }, { day: 'su' }], bySetPosition: [1, -2] },
+      ['2026-12-05T09:00:00Z', '2026-12-26T09:00:00Z']],
+    ['weekly, the last of Monday and Thursday', '2026-12-03T09:00:00',
+      { frequency: 'weekly', byDay: [{ day: 'mo' }, { day: 'th' }], bySetPosition: [-1], count: 3 },
+      ['2026-12-03T08:00:00Z', '2026-12-10T08:00:00Z', '2026-12-17T08:00:00Z']],
+    ['yearly on the last Sunday of March or October', '2025-10-26T03:00:00',
+      { frequency: 'yearly', byMonth: ['3', '10'], byDay: [{ day: 'su' }], bySetPosition: [-1] }, []],
+    ['a position past the candidates is none', '2026-11-02T09:00:00',
+      { frequency: 'monthly', byDay: [{ day: 'mo' }], bySetPosition: [9] }, []],
   ];
   for (const [what, start, rule, want] of table) {
     assert.deepEqual(utcStarts(occurrences(berlin(start, { recurrenceRule: rule }), from, to)), want, what);

@@ -8,7 +8,8 @@
 // keeps its time across DST changes, and each occurrence's recurrence id is that wall-clock
 // time, the key of `recurrenceOverrides` (§4.3.5): an override excludes its occurrence, or
 // patches it (moved, retimed, renamed), or adds one the rule does not make. The start is always
-// the first occurrence (§4.3.3). Rules past this (byHour, bySetPosition, byWeekNo, several
+// the first occurrence (§4.3.3). bySetPosition picks among a period's days ("the last
+// weekday of the month"). Rules past this (byHour, byMinute, byYearDay, byWeekNo, several
 // rules…) show their first occurrence and their overrides only.
 
 import { instant, wallTime } from './zone.js';
@@ -153,6 +154,17 @@ const civil = {
  * @returns {number[]}
  */
 function periodDays(rule, first, p) {
+  return setPositions(rule, candidateDays(rule, first, p));
+}
+
+/**
+ * The days of period `p` the rule's BY* parts other than bySetPosition allow, in order.
+ * @param {RecurrenceRule} rule
+ * @param {number} first
+ * @param {number} p
+ * @returns {number[]}
+ */
+function candidateDays(rule, first, p) {
   const interval = Math.max(1, Math.min(10000, Math.trunc(rule.interval ?? 1)));
   const start = civil.fields(first);
   const byDay = rule.byDay ?? [];
@@ -174,6 +186,21 @@ function periodDays(rule, first, p) {
   const y = start.y + p * interval;
   const months = (rule.byMonth ?? [String(start.m)]).map(Number).filter((m) => m >= 1 && m <= 12);
   return months.sort((a, b) => a - b).flatMap((m) => monthDaysOf(rule, y, m, start.d));
+}
+
+/**
+ * RFC 5545 §3.3.10 BYSETPOS: of a period's candidates (days here: the page expands no BYHOUR),
+ * those at the positions named — 1 the first, -1 the last —, in order.
+ * @param {RecurrenceRule} rule
+ * @param {number[]} days
+ */
+function setPositions(rule, days) {
+  const positions = (rule.bySetPosition ?? []).filter((n) => Number.isInteger(n) && n !== 0 && Math.abs(n) <= 366);
+  if (positions.length === 0) {
+    return days;
+  }
+  const picked = positions.map((n) => days[n > 0 ? n - 1 : days.length + n]).filter((d) => d !== undefined);
+  return [...new Set(picked)].sort((a, b) => a - b);
 }
 
 /**
@@ -219,7 +246,7 @@ function monthDaysOf(rule, y, m, ownDay) {
  * @param {RecurrenceRule} rule
  */
 function expandable(rule) {
-  const parts = [rule.byHour, rule.byMinute, rule.bySecond, rule.bySetPosition, rule.byYearDay, rule.byWeekNo];
+  const parts = [rule.byHour, rule.byMinute, rule.bySecond, rule.byYearDay, rule.byWeekNo];
   return ['daily', 'weekly', 'monthly', 'yearly'].includes(rule.frequency)
     && (!rule.rscale || rule.rscale === 'gregorian') && parts.every((x) => !x?.length);
 }
