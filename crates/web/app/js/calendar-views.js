@@ -4,11 +4,13 @@
 // the hour, overlapping ones side by side (layout.js), moved by dragging (to another time or day)
 // and resized by dragging their bottom edge, snapped to 15 minutes — or by Alt and the arrow
 // keys on a focused event, the edit form being the keyboard's other way —, the month's six weeks, and the agenda's list of days.
+// All-day events in the week's row, and every event in the month, are moved by days (daydrag.js).
 
 import { h } from './dom.js';
 import { strings, locale } from './strings.js';
 import { addDays, onDay } from './occurrences.js';
 import { lanes, travel, moved, resized, SNAP } from './layout.js';
+import { enableDayDrag, movableByDays } from './daydrag.js';
 
 const t = strings.calendar;
 /** Rem per hour of the time grid (its column is 24 of them). */
@@ -64,6 +66,8 @@ export function drawTimeGrid(grid, days, items, act) {
   const today = new Date().toDateString();
   /** @type {HTMLElement[]} */
   const columns = [];
+  /** @type {HTMLElement[]} */
+  const tops = [];
   const dayParts = days.map((day) => {
     // Named by what it shows and the month (WCAG 2.5.3: the visible text is in the name).
     const head = h('button', { type: 'button', class: `day-head${day.toDateString() === today ? ' today' : ''}`,
@@ -71,13 +75,15 @@ export function drawTimeGrid(grid, days, items, act) {
     [day.toLocaleDateString(locale, { weekday: 'short', day: 'numeric' }),
       h('span', { class: 'visually-hidden' }, [` ${day.toLocaleDateString(locale, { month: 'long' })}`])]);
     const top = h('ul', { class: 'all-day', 'aria-label': `${t.allDay}, ${dayName(day)}` },
-      allDay.filter((i) => covers(i, day)).map((i) => h('li', {}, [act.chip(i)])));
+      allDay.filter((i) => covers(i, day)).map((i) => h('li', {}, [dayChip(i, act)])));
+    tops.push(top);
     top.style.minHeight = `${rows * ALL_DAY_REM}rem`;
     const column = timeColumn(day, timed, act);
     columns.push(column);
     return h('div', { class: 'day' }, [head, top, column]);
   });
   columns.forEach((column, i) => enableDrag(column, i, { columns, days, items: timed, act }));
+  enableDayDrag(tops, days, allDay, act, key);
   const label = h('div', { class: 'all-day-label' }, [t.allDay]);
   label.style.minHeight = `${rows * ALL_DAY_REM}rem`;
   grid.className = 'cal-grid timegrid';
@@ -244,8 +250,11 @@ export function key(item) {
  * @param {Actions} act
  */
 export function drawMonth(grid, days, month, items, act) {
+  /** @type {HTMLElement[]} */
+  const lists = [];
   const cells = days.map((day) => {
-    const list = h('ul', { class: 'day-events' }, items.filter((i) => covers(i, day)).map((i) => h('li', {}, [act.chip(i)])));
+    const list = h('ul', { class: 'day-events' }, items.filter((i) => covers(i, day)).map((i) => h('li', {}, [dayChip(i, act)])));
+    lists.push(list);
     const number = h('button', { type: 'button', class: 'day-number', 'aria-label': dayName(day), onclick: () => act.goDay(day) },
       [String(day.getDate())]);
     const cell = h('div', { class: `month-day${day.getMonth() === month ? '' : ' other-month'}`, role: 'group',
@@ -263,6 +272,19 @@ export function drawMonth(grid, days, month, items, act) {
   grid.className = 'cal-grid month';
   grid.style.gridTemplateColumns = '';
   grid.replaceChildren(...cells);
+  // Dragged to another day (a series' occurrence: the user is asked which, as for any move).
+  enableDayDrag(lists, days, items, act, key, (list) => list.parentElement ?? list);
+}
+
+/**
+ * An event's chip in a list of a day's events, moved by whole days (daydrag.js).
+ * @param {Item} item
+ * @param {Actions} act
+ */
+function dayChip(item, act) {
+  const chip = act.chip(item);
+  movableByDays(chip, item, act);
+  return chip;
 }
 
 /**

@@ -541,16 +541,17 @@ export class CalendarView {
       return;
     }
     const zone = event.timeZone ?? browserZone();
-    const length = duration(span.end.getTime() - span.start.getTime());
+    // An all-day event moves by days and keeps its duration (its days, which a DST change in
+    // between would make 23 or 25 hours if measured).
+    const length = event.showWithoutTime ? {} : { duration: duration(span.end.getTime() - span.start.getTime()) };
     /** @type {Record<string, unknown>} */
     let patch;
     if (scope === 'this' && item.recurrenceId) {
-      patch = overridePatch(event, item.recurrenceId, { start: wallTime(span.start, zone),
-        ...changedFrom(event, { duration: length }) });
+      patch = overridePatch(event, item.recurrenceId, { start: wallTime(span.start, zone), ...changedFrom(event, length) });
     } else if (item.recurrenceId) {
-      patch = { ...seriesMoved(event, item.start, span.start), duration: length };
+      patch = { ...seriesMoved(event, item.start, span.start), ...length };
     } else {
-      patch = { start: wallTime(span.start, zone), duration: length };
+      patch = { start: wallTime(span.start, zone), ...length };
     }
     const refused = await this.set(item.accountId, { update: { [event.id]: patch } }, event.id);
     this.alert.textContent = refused ? `${t.failed} ${refused}` : '';
