@@ -65,6 +65,14 @@ def check_rich(server):
     assert "Rich hello" in imap_messages(server, "Sent", ANN, ANN_PW)
 
 
+def check_colleague_reply(server):
+    """Bob's reply, sent from his own browser, is in Ann's INBOX, answering her message."""
+    _, msg = imap_messages(server, "INBOX", ANN, ANN_PW)["Re: Rich hello"]
+    _, original = imap_messages(server, "INBOX")["Rich hello"]
+    assert msg["In-Reply-To"] == original["Message-ID"], (msg["In-Reply-To"], original["Message-ID"])
+    assert "Thanks, Ann!" in msg.get_body(("plain",)).get_content()
+
+
 def check_undone(server):
     time.sleep(HOLD + 3)
     assert "Never mind" not in imap_messages(server, "INBOX"), "the message taken back was delivered"
@@ -91,10 +99,12 @@ def test_web_compose_in_chromium(relais_factory, tmp_path):
     shots = tmp_path / "screenshots"
     shots.mkdir()
     env = {**os.environ, "NODE_PATH": str(modules), "RELAIS_URL": server.https_url, "RELAIS_USER": ANN,
-           "RELAIS_PASSWORD": ANN_PW, "RELAIS_COLLEAGUE": BOB, "RELAIS_HOLD": str(HOLD),
+           "RELAIS_PASSWORD": ANN_PW, "RELAIS_COLLEAGUE": BOB, "RELAIS_COLLEAGUE_PASSWORD": BOB_PW,
+           "RELAIS_HOLD": str(HOLD),
            "RELAIS_SCREENSHOTS": str(shots)}
-    checks = {"rich-sent": check_rich, "undone": check_undone, "replied": check_reply, "french": lambda _: None}
+    checks = {"rich-sent": check_rich, "colleague-replied": check_colleague_reply, "undone": check_undone,
+              "replied": check_reply, "french": lambda _: None}
     steps = drive(SCRIPT, env, lambda step, _words: checks[step](server), STEP_TIMEOUT, whole=STEP_TIMEOUT * 6)
-    assert steps == ["rich-sent", "undone", "replied", "french"]
+    assert steps == ["rich-sent", "colleague-replied", "undone", "replied", "french"]
     assert {p.name for p in shots.iterdir()} >= {"settings-identity.png", "compose-rich.png", "sending.png",
                                                  "undone.png", "reply-rich.png", "french.png"}

@@ -7,12 +7,13 @@
 // interop/test_web_compose.py, which checks over IMAP what went out (this script prints a step's
 // name when the page has done it and waits for `ok`).
 //
-// Environment: RELAIS_URL, RELAIS_USER / RELAIS_PASSWORD (Ann), RELAIS_COLLEAGUE (Bob),
+// Environment: RELAIS_URL, RELAIS_USER / RELAIS_PASSWORD (Ann), RELAIS_COLLEAGUE and
+// RELAIS_COLLEAGUE_PASSWORD (Bob, who replies from a browser of his own),
 // RELAIS_HOLD (the delay set, in seconds), RELAIS_SCREENSHOTS.
 
 'use strict';
 
-const { step, check, screenshot, browse } = require('./steps.cjs');
+const { step, check, screenshot, browse, signedInPage } = require('./steps.cjs');
 
 const env = process.env;
 const HOLD = Number(env.RELAIS_HOLD);
@@ -122,6 +123,35 @@ async function replyToHtml(page) {
 }
 
 /**
+ * Bob, in a browser of his own, replies to Ann's rich message; Ann's page shows the reply arrive
+ * in her Inbox without a reload (the push).
+ * @param {import('playwright-core').Page} page Ann's
+ */
+async function colleagueReplies(page) {
+  await page.locator('.folder[data-role="inbox"]').click();
+  const browser = page.context().browser();
+  check(browser, 'a browser');
+  const bob = await signedInPage(/** @type {any} */ (browser), env.RELAIS_COLLEAGUE, env.RELAIS_COLLEAGUE_PASSWORD);
+  try {
+    await message(bob.page, 'Rich hello').click();
+    await bob.page.getByRole('button', { name: 'Reply', exact: true }).click();
+    const form = bob.page.getByRole('form', { name: 'New message' });
+    const editor = form.getByRole('textbox', { name: 'Message text' });
+    await editor.focus();
+    await bob.page.keyboard.press('Control+Home');
+    await bob.page.keyboard.type('Thanks, Ann!');
+    await form.getByRole('button', { name: 'Send' }).click();
+    // Bob's own delay before sending (10 s unless he changed it), then the delivery and the push.
+    await message(page, 'Re: Rich hello').waitFor({ timeout: 40000 });
+    check(bob.errors.length === 0, `no error in Bob's page: ${bob.errors.join('; ')}`);
+  } finally {
+    await bob.context.close();
+  }
+  await screenshot(page, 'colleague-replied');
+  await step('colleague-replied');
+}
+
+/**
  * HTML pasted into the editor is cleaned before it is in the page. Its inert parse (DOMParser)
  * meets the page's policy, which reports the handlers and inline styles it refuses: those
  * reports are expected here, and only here.
@@ -178,6 +208,7 @@ browse(async (page, errors) => {
   try {
     await settings(page);
     await richMessage(page);
+    await colleagueReplies(page);
     await undoSend(page);
     await replyToHtml(page);
     await paste(page, errors);
