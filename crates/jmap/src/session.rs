@@ -103,6 +103,14 @@ pub(crate) fn account_json(a: &Account, me: AccountId) -> Value {
     })
 }
 
+/// The session's state alone (what every API response carries as `sessionState`), without
+/// building the session object.
+pub(crate) async fn state(jmap: &Jmap, principal: &Principal) -> Result<String, MethodError> {
+    let actor = Jmap::actor(principal);
+    let list = jmap.store().read(move |r| accounts(r, &actor)).await?;
+    Ok(state_of(&list))
+}
+
 /// The session's state: a hash of what it says of the accounts (FNV-1a, stable across
 /// processes and nodes).
 fn state_of(list: &[Account]) -> String {

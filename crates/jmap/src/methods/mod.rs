@@ -318,10 +318,9 @@ pub(crate) async fn run(
     out
 }
 
+/// The session's state (RFC 8620 §3.4 `sessionState`), computed without the session object.
 async fn session_state(ctx: &Ctx<'_>) -> Result<String, MethodError> {
-    let origin = crate::Origin(String::new());
-    let v = crate::session::session(ctx.jmap, ctx.principal, &origin).await?;
-    Ok(v.get("state").and_then(Value::as_str).unwrap_or_default().to_owned())
+    crate::session::state(ctx.jmap, ctx.principal).await
 }
 
 async fn dispatch(
