@@ -21,6 +21,7 @@ use serde_json::json;
 use tokio::sync::Notify;
 
 use crate::Jmap;
+use crate::error::SetError;
 use crate::push::{StateFeed, types_named};
 
 /// The RFC 8291 keys a client gave (`p256dh`: its P-256 public key, uncompressed;
@@ -224,9 +225,32 @@ pub fn keys_of(s: &PushSubscription) -> Option<Keys> {
     decode_keys(v.get("p256dh")?.as_str()?, v.get("auth")?.as_str()?)
 }
 
+/// The longest push URL taken.
+const MAX_URL: usize = 2048;
+
+/// A push URL (RFC 8620 §7.2: "an absolute URL"): https (http only when configured for tests),
+/// a host, no user information, bounded. Where it points is checked when a push is sent
+/// (the binary refuses non-public addresses). Public for the fuzz target.
+pub fn push_url(u: &str, allow_http: bool) -> Result<String, SetError> {
+    let bad = |why: &str| SetError::invalid("url", why);
+    if u.len() > MAX_URL || u.bytes().any(|b| b <= b' ' || b == 0x7f) {
+        return Err(bad("too long or has spaces or control characters"));
+    }
+    let rest = match u.split_once("://") {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("https") => rest,
+        Some((scheme, rest)) if allow_http && scheme.eq_ignore_ascii_case("http") => rest,
+        _ => return Err(bad("must be an https URL")),
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.is_empty() || authority.contains('@') {
+        return Err(bad("must name a host, without user information"));
+    }
+    Ok(u.to_owned())
+}
+
 /// RFC 8291 §3: a P-256 public key, uncompressed (65 octets), and a 16-octet secret, both
-/// base64url (padding tolerated).
-pub(crate) fn decode_keys(p256dh: &str, auth: &str) -> Option<Keys> {
+/// base64url (padding tolerated). Public for the fuzz target.
+pub fn decode_keys(p256dh: &str, auth: &str) -> Option<Keys> {
     use base64::Engine;
     let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s.trim_end_matches('=')).ok();
     let (p256dh, auth) = (b64(p256dh)?, b64(auth)?);

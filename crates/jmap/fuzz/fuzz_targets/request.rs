@@ -1,6 +1,6 @@
 //! Arbitrary API request bodies into the JMAP Request parser (RFC 8620 §3.3), then each call's
 //! result references resolved against the responses an earlier call could have made, and the
-//! EventSource query and blob ids from the same bytes. Run with
+//! EventSource query, blob ids and a push subscription's URL and keys from the same bytes. Run with
 //! `cargo +nightly fuzz run request fuzz/corpus/request` from crates/jmap.
 //!
 //! Checks beyond "no panic": a parsed request never has more calls than the limit, every
@@ -48,5 +48,14 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         let _ = relais_jmap::push::Params::parse(text, (5, 600));
         let _ = relais_jmap::ids::parse_blob(text);
+        // A push subscription's URL and RFC 8291 keys (PushSubscription/set): an accepted URL
+        // is the input, bounded; keys that decode are a P-256 point and 16 octets.
+        if let Ok(url) = relais_jmap::webpush::push_url(text, true) {
+            assert!(url == text && url.len() <= 2048);
+        }
+        let (a, b) = text.split_once(' ').unwrap_or((text, ""));
+        if let Some(keys) = relais_jmap::webpush::decode_keys(a, b) {
+            assert!(keys.p256dh.len() == 65 && keys.auth.len() == 16);
+        }
     }
 });
