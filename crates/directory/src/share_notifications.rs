@@ -40,7 +40,16 @@ pub(crate) fn changed(before: &[(AccountId, i64)], after: &[(AccountId, i64)]) -
 /// told) locked in ascending order (`WriteTx::modseq`), so that concurrent writers never wait
 /// on each other in a circle.
 pub(crate) fn lock(tx: &mut WriteTx<'_>, c: &Collection, changes: &[RightsChange]) -> relais_store::Result<()> {
-    let mut accounts: Vec<AccountId> = changes.iter().map(|(g, _, _)| *g).collect();
+    lock_ascending(tx, c, changes.iter().map(|(g, _, _)| *g).collect())
+}
+
+/// `accounts` and the collection's owner, each locked once (`WriteTx::modseq`), in ascending
+/// order.
+pub(crate) fn lock_ascending(
+    tx: &mut WriteTx<'_>,
+    c: &Collection,
+    mut accounts: Vec<AccountId>,
+) -> relais_store::Result<()> {
     accounts.push(c.account);
     accounts.sort();
     accounts.dedup();

@@ -226,13 +226,7 @@ fn lock_sharing(tx: &mut WriteTx<'_>, c: &Collection, named: &[AccountId], curre
     if current {
         accounts.extend(tx.read().grants(c.id)?.into_iter().map(|(g, _)| g));
     }
-    accounts.push(c.account);
-    accounts.sort();
-    accounts.dedup();
-    for a in accounts {
-        tx.modseq(a)?;
-    }
-    Ok(())
+    notices::lock_ascending(tx, c, accounts)
 }
 
 /// Who `collection` is shared with (IMAP GETACL, DAV:acl, EWS Permissions).
