@@ -128,28 +128,42 @@ pub(crate) async fn get(ctx: &mut Ctx<'_>, args: Args) -> Result<Value, MethodEr
     let properties = args.properties(&PROPERTIES)?;
     let state = state(ctx, account.id).await?;
     let all = notifications(ctx, &account).await?;
-    let chosen: Vec<&EventNotification> = match &wanted_ids {
+    // The ids asked for as numbers, looked up once each (not a string made per pair).
+    let asked: Option<std::collections::HashSet<i64>> =
+        wanted_ids.as_ref().map(|w| w.iter().filter_map(|i| parse_id(i)).collect());
+    let chosen: Vec<&EventNotification> = match &asked {
         None => all.iter().collect(),
-        Some(w) => all.iter().filter(|n| w.contains(&id_of(n.id))).collect(),
+        Some(w) => all.iter().filter(|n| w.contains(&n.id)).collect(),
     };
     if chosen.len() > ctx.jmap.config.max_objects_in_get {
         return Err(MethodError::RequestTooLarge);
     }
-    let read = bodies(ctx, &account, &chosen, &properties).await?;
+    let read: std::collections::HashMap<i64, Body> =
+        bodies(ctx, &account, &chosen, &properties).await?.into_iter().collect();
+    // Whether the user may see who changed it: one directory read per principal, not per item.
+    let mut seen: std::collections::HashMap<relais_store::AccountId, bool> = std::collections::HashMap::new();
     let mut list = Vec::with_capacity(chosen.len());
-    for n in chosen {
+    for n in &chosen {
         let principal = match n.changed_by.principal {
-            Some(p) => {
-                let dir = ctx.jmap.mailer.directory();
-                dir.visible_principal(ctx.principal, p).await.map_err(MailError::from)?.is_some()
-            }
+            Some(p) => match seen.get(&p) {
+                Some(v) => *v,
+                None => {
+                    let dir = ctx.jmap.mailer.directory();
+                    let v = dir.visible_principal(ctx.principal, p).await.map_err(MailError::from)?.is_some();
+                    seen.insert(p, v);
+                    v
+                }
+            },
             None => false,
         };
-        let body = read.iter().find(|(id, _)| *id == n.id).map(|(_, b)| b);
-        list.push(notification_json(n, body, principal, &properties));
+        list.push(notification_json(n, read.get(&n.id), principal, &properties));
     }
-    let found: Vec<String> = list.iter().filter_map(|v| v["id"].as_str().map(str::to_owned)).collect();
-    let not_found: Vec<String> = wanted_ids.unwrap_or_default().into_iter().filter(|i| !found.contains(i)).collect();
+    let found: std::collections::HashSet<i64> = chosen.iter().map(|n| n.id).collect();
+    let not_found: Vec<String> = wanted_ids
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|i| parse_id(i).is_none_or(|n| !found.contains(&n)))
+        .collect();
     Ok(json!({ "accountId": ids::account(account.id), "state": state, "list": list, "notFound": not_found }))
 }
 
