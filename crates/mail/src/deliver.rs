@@ -90,6 +90,7 @@ pub struct Mailer {
     hostname: Arc<str>,
     queue_lifetime: Duration,
     queue_wake: Arc<tokio::sync::Notify>,
+    pub(crate) index_queue: Arc<crate::indexer::IndexQueue>,
     calendar_sink: Option<tokio::sync::mpsc::UnboundedSender<CalendarMail>>,
 }
 
@@ -117,6 +118,7 @@ impl Mailer {
             hostname: hostname.into(),
             queue_lifetime,
             queue_wake: Arc::new(tokio::sync::Notify::new()),
+            index_queue: Arc::default(),
             calendar_sink: None,
         }
     }
@@ -137,6 +139,11 @@ impl Mailer {
 
     pub fn hostname(&self) -> &str {
         &self.hostname
+    }
+
+    /// What tells the search indexer ([`crate::indexer::run`]) that messages were stored.
+    pub fn index_queue(&self) -> Arc<crate::indexer::IndexQueue> {
+        self.index_queue.clone()
     }
 
     /// Woken whenever something is queued (the SMTP crate's queue runner waits on it).
@@ -285,6 +292,9 @@ impl Mailer {
         if has_remote {
             self.queue_wake.notify_one();
         }
+        if !delivered.items.is_empty() {
+            self.index_queue.added();
+        }
         if let (Some(sink), Some(mut mail)) = (&self.calendar_sink, calendar.take()) {
             mail.items = delivered.items.iter().map(|(_, id)| *id).collect();
             let _ = sink.send(mail);
@@ -298,11 +308,10 @@ impl Mailer {
     async fn prepare_local(&self, envelope: &Envelope, message: Vec<u8>) -> Result<LocalCopy, MailError> {
         let raw = headers::prepend(&[format!("Return-Path: <{}>", envelope.sender)], message);
         let sender = envelope.sender.clone();
-        let (raw, summary, index, incoming) = tokio::task::spawn_blocking(move || {
+        let (raw, summary, incoming) = tokio::task::spawn_blocking(move || {
             let s = summary::summarize(&raw);
-            let index = crate::search::index(&raw, &s);
             let incoming = crate::vacation::incoming(&sender, &raw);
-            (raw, s, index, incoming)
+            (raw, s, incoming)
         })
         .await
         .map_err(|e| relais_store::Error::NotCommitted(format!("message analysis failed: {e}")))?;
@@ -317,7 +326,6 @@ impl Mailer {
             received_at: relais_store::now(),
             thread_id: None,
             summary: json,
-            search: Some(index),
             ..NewItem::default()
         };
         Ok(((item, key), calendar, copy, incoming))

@@ -31,6 +31,7 @@ pub mod dsn;
 pub mod email_submission;
 pub mod headers;
 pub mod identity;
+pub mod indexer;
 pub mod mailbox;
 pub mod mbox;
 pub mod outbound;

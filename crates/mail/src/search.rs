@@ -9,8 +9,9 @@
 //! decomposition, then lower case), as Dovecot folds to decomposed title case, so `CAFÉ` finds
 //! `café` and `cafe` finds `café`.
 //!
-//! A message stored before the index existed (or copied without it) is indexed from its blob
-//! by the first search over its mailbox that needs the index.
+//! A message is indexed after it is stored, by [`crate::indexer`]; a search that needs the
+//! index first indexes whatever its mailboxes still lack (just arrived, restored, or stored
+//! before the index existed), so its answer never depends on how far the indexer has got.
 
 use std::ops::RangeInclusive;
 
@@ -324,28 +325,6 @@ async fn backfill(store: &Store, mailboxes: &[CollectionId]) -> Result<(), MailE
         if missing.is_empty() {
             return Ok(());
         }
-        let mut rows = Vec::with_capacity(missing.len());
-        for (item, hash) in missing {
-            // An unreadable blob gets empty rows rather than failing every later search.
-            let raw = store.blob(hash).await.unwrap_or_else(|e| {
-                tracing::warn!(item = item.0, error = %e, "search index: message content unreadable");
-                Vec::new()
-            });
-            let row = tokio::task::spawn_blocking(move || index(&raw, &summary::summarize(&raw)))
-                .await
-                .map_err(|e| relais_store::Error::NotCommitted(format!("message analysis failed: {e}")))?;
-            rows.push((item, row));
-        }
-        store
-            .write(move |tx| {
-                for (item, row) in rows {
-                    // Expunged meanwhile: nothing to index.
-                    if tx.read().item(item).is_ok() {
-                        tx.index_message(item, &row)?;
-                    }
-                }
-                Ok(())
-            })
-            .await?;
+        crate::indexer::index_batch(store, missing).await?;
     }
 }

@@ -116,16 +116,21 @@ async fn append_then_and_fingerprints(f: Fresh) {
     let raw = b"Message-ID: <one@x>\r\nSubject: one\r\n\r\nbody\r\n".to_vec();
     let one = NewMessage { raw: raw.clone(), keywords: vec![], received_at: Some(1_700_000_000) };
     let account = p.id;
-    m.append_then(&Actor::system(account), inbox.id, vec![one], move |tx, _| tx.set_migration_progress(account, "src", "INBOX", 1, 5))
-        .await
-        .unwrap();
+    m.append_then(&Actor::system(account), inbox.id, vec![one], move |tx, _| {
+        tx.set_migration_progress(account, "src", "INBOX", 1, 5)
+    })
+    .await
+    .unwrap();
     let progress = f.store.read(move |r| r.migration_progress(account, "src", "INBOX")).await.unwrap();
     assert_eq!(progress.map(|p| p.last_uid), Some(5));
 
     dir.set_quota("a@example.com", Some(100)).await.unwrap();
     let big = NewMessage { raw: vec![b'x'; 200], keywords: vec![], received_at: None };
-    let over =
-        m.append_then(&Actor::system(account), inbox.id, vec![big], move |tx, _| tx.set_migration_progress(account, "src", "INBOX", 1, 9)).await;
+    let over = m
+        .append_then(&Actor::system(account), inbox.id, vec![big], move |tx, _| {
+            tx.set_migration_progress(account, "src", "INBOX", 1, 9)
+        })
+        .await;
     assert!(over.is_err(), "{over:?}");
     let progress = f.store.read(move |r| r.migration_progress(account, "src", "INBOX")).await.unwrap();
     assert_eq!(progress.map(|p| p.last_uid), Some(5), "the refused append's step is not kept");

@@ -40,7 +40,9 @@ fn days(y: i64, m: u32, d: u32) -> i64 {
 
 /// The messages longer (or shorter) than `n` octets.
 fn sized(n: usize, larger: bool) -> Vec<u32> {
-    (1..=5u32).filter(|i| (MESSAGES[*i as usize - 1].len() > n) == larger && MESSAGES[*i as usize - 1].len() != n).collect()
+    (1..=5u32)
+        .filter(|i| (MESSAGES[*i as usize - 1].len() > n) == larger && MESSAGES[*i as usize - 1].len() != n)
+        .collect()
 }
 
 fn table() -> Vec<(Query, Vec<u32>)> {

@@ -128,7 +128,10 @@ async fn who_may_send_as_whom(f: Fresh) {
     ];
     let w = world(&f).await;
     for (sender, header, grant, want) in cases {
-        w.dir.grant("boss@example.com", "alice@example.com", relais_directory::Delegation::from_bits(*grant)).await.unwrap();
+        w.dir
+            .grant("boss@example.com", "alice@example.com", relais_directory::Delegation::from_bits(*grant))
+            .await
+            .unwrap();
         let env = envelope(&w.mailer, sender, &["bob@example.com"]).await;
         let raw = format!("{header}\r\nSubject: case\r\n\r\nbody\r\n").into_bytes();
         let got = match w.mailer.submit(&w.alice, env, raw, SubmitOptions::default()).await {

@@ -74,7 +74,9 @@ async fn create(dir: &Directory, row: &Row) -> Result<bool> {
     }
     match &row.secret {
         Secret::Hash(phc) => dir.add_user_hashed(&row.address, &row.name, phc, Role::User).await?,
-        Secret::Password(p) => dir.add_principal(PrincipalKind::User, &row.address, &row.name, Some(p), Role::User).await?,
+        Secret::Password(p) => {
+            dir.add_principal(PrincipalKind::User, &row.address, &row.name, Some(p), Role::User).await?
+        }
         Secret::None => dir.add_principal(PrincipalKind::User, &row.address, &row.name, None, Role::User).await?,
     };
     Ok(true)
@@ -86,8 +88,9 @@ fn parse(text: &str) -> Result<Vec<Row>> {
     let column = |name: &str| header.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
     let address = column("address").context("no \"address\" column in the header")?;
     let (name, password, hash) = (column("name"), column("password"), column("password_hash"));
-    if let Some(unknown) =
-        header.iter().find(|h| !["address", "name", "password", "password_hash"].contains(&h.trim().to_ascii_lowercase().as_str()))
+    if let Some(unknown) = header
+        .iter()
+        .find(|h| !["address", "name", "password", "password_hash"].contains(&h.trim().to_ascii_lowercase().as_str()))
     {
         bail!("unknown column {unknown:?} (known: address, name, password, password_hash)");
     }

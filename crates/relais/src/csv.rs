@@ -64,11 +64,11 @@ mod tests {
         ];
         for (text, want) in cases {
             let got = records(text).unwrap();
-            let got: Vec<(usize, Vec<&str>)> = got.iter().map(|(l, f)| (*l, f.iter().map(String::as_str).collect())).collect();
+            let got: Vec<(usize, Vec<&str>)> =
+                got.iter().map(|(l, f)| (*l, f.iter().map(String::as_str).collect())).collect();
             assert_eq!(&got, want, "{text:?}");
         }
         assert!(records("\"open,1\n").is_err());
         assert!(records("a\"b,1\n").is_err());
     }
-
 }

@@ -30,7 +30,9 @@ pub fn decode(name: &str) -> String {
 mod tests {
     #[test]
     fn decodes_leniently() {
-        for (text, want) in [("a%20b", "a b"), ("R%C3%A9union", "Réunion"), ("100%", "100%"), ("%zz%4", "%zz%4"), ("", "")] {
+        for (text, want) in
+            [("a%20b", "a b"), ("R%C3%A9union", "Réunion"), ("100%", "100%"), ("%zz%4", "%zz%4"), ("", "")]
+        {
             assert_eq!(super::decode(text), want, "{text:?}");
         }
     }

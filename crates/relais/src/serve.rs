@@ -140,6 +140,8 @@ pub async fn run(data: PathBuf, config: Config) -> Result<()> {
     // iMIP: delivered messages with a calendar part go to the groupware layer (RFC 6047).
     let (calendar_mail, mut calendar_inbox) = tokio::sync::mpsc::unbounded_channel();
     let mailer = mailer.with_calendar_sink(calendar_mail);
+    // Search index rows are written behind the mail (relais_mail::indexer).
+    tokio::spawn(relais_mail::indexer::run(store.clone(), mailer.index_queue()));
     let groupware = relais_groupware::Groupware::with_scheduling(mailer.clone());
     {
         let groupware = groupware.clone();

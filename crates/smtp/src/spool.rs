@@ -166,7 +166,10 @@ impl Spool {
         let held = match tokio::time::timeout(self.config.budget_wait, wait).await {
             Ok(permit) => permit.ok(),
             Err(_) => {
-                return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "the message memory budget stayed spent"));
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "the message memory budget stayed spent",
+                ));
             }
         };
         file.flush().await?;

@@ -16,8 +16,8 @@
 //! - database work runs only on blocking threads, never on the async executor's.
 
 mod api_tokens;
-mod calendar_event_notifications;
 mod blob;
+mod calendar_event_notifications;
 mod devices;
 mod directory;
 mod error;
@@ -70,7 +70,7 @@ pub use policies::PolicyScope;
 pub use push_subscriptions::{NewPushSubscription, PushSubscription, PushSubscriptionUpdate};
 pub use queue::{NewQueued, QueueOutcome, QueueStatus, QueuedMessage, QueuedRecipient};
 pub use read::ReadTx;
-pub use search::{Cmp, Filter, Hit, IntColumn, MessageIndex, TextColumn};
+pub use search::{Cmp, Filter, Hit, IntColumn, MessageIndex, TextColumn, Unindexed};
 pub use share_notifications::{NewShareNotification, ShareNotification};
 pub use sqlite::Memory as SqliteMemory;
 pub use submissions::{NewSubmission, StoredSubmission, UndoStatus};

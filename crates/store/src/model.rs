@@ -347,8 +347,6 @@ pub struct NewItem {
     pub summary: String,
     /// The resource name in its collection (events, contacts, tasks); unique per collection.
     pub name: Option<String>,
-    /// A message's search index rows (see `search`), written in the same transaction.
-    pub search: Option<crate::MessageIndex>,
 }
 
 /// One message in one mailbox.

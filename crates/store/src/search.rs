@@ -297,32 +297,59 @@ impl crate::ReadTx<'_> {
             .collect()
     }
 
-    /// Up to `limit` messages of `mailboxes` that have no index rows yet (stored before the
-    /// index existed, or copied without it), with their blobs.
-    pub fn unindexed_messages(
-        &mut self,
-        mailboxes: &[CollectionId],
-        limit: i64,
-    ) -> Result<Vec<(ItemId, crate::BlobHash)>> {
+    /// Up to `limit` messages of `mailboxes` that have no index rows yet (written since the
+    /// indexer last ran, restored, or stored before the index existed).
+    pub fn unindexed_messages(&mut self, mailboxes: &[CollectionId], limit: i64) -> Result<Vec<Unindexed>> {
         let mut out = Vec::new();
         for mailbox in mailboxes {
             let rows = self.conn.query(
-                "SELECT i.id, i.blob_hash FROM mailbox_messages m JOIN items i ON i.id = m.item_id \
+                "SELECT i.id, i.blob_hash, i.summary, i.size FROM mailbox_messages m JOIN items i ON i.id = m.item_id \
                  WHERE m.mailbox_id = $1 AND i.blob_hash IS NOT NULL \
                  AND NOT EXISTS (SELECT 1 FROM message_search s WHERE s.item_id = m.item_id) LIMIT $2",
-                params![mailbox.0, limit],
+                params![mailbox.0, limit - out.len() as i64],
             )?;
-            for r in rows {
-                let hash = r.text(1)?;
-                if let Some(h) = crate::BlobHash::parse(&hash) {
-                    out.push((ItemId(r.int(0)?), h));
-                }
-            }
+            out.extend(rows.iter().filter_map(|r| Unindexed::from_row(r).transpose()).collect::<Result<Vec<_>>>()?);
             if out.len() as i64 >= limit {
                 break;
             }
         }
         Ok(out)
+    }
+
+    /// Up to `limit` messages of any account with no index rows, after item `cursor` in id
+    /// order: the background indexer's walk (new items have higher ids on both backends, so a
+    /// cursor at the last one seen finds every later arrival).
+    pub fn unindexed_after(&mut self, cursor: ItemId, limit: i64) -> Result<Vec<Unindexed>> {
+        let rows = self.conn.query(
+            "SELECT i.id, i.blob_hash, i.summary, i.size FROM items i \
+             WHERE i.id > $1 AND i.data_type = $2 AND i.blob_hash IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM message_search s WHERE s.item_id = i.id) ORDER BY i.id LIMIT $3",
+            params![cursor.0, crate::DataType::Email as i64, limit],
+        )?;
+        rows.iter().filter_map(|r| Unindexed::from_row(r).transpose()).collect()
+    }
+}
+
+/// A message without index rows: its item, content and stored summary (the analysis its
+/// index is built from).
+#[derive(Debug, Clone)]
+pub struct Unindexed {
+    pub item: ItemId,
+    pub blob: crate::BlobHash,
+    pub summary: String,
+    /// The content's size in octets.
+    pub size: u64,
+}
+
+impl Unindexed {
+    fn from_row(r: &crate::sql::Row) -> Result<Option<Unindexed>> {
+        let Some(blob) = crate::BlobHash::parse(&r.text(1)?) else { return Ok(None) };
+        Ok(Some(Unindexed {
+            item: ItemId(r.int(0)?),
+            blob,
+            summary: r.opt_text(2)?.unwrap_or_default(),
+            size: u64::try_from(r.int(3)?).unwrap_or(0),
+        }))
     }
 }
 
@@ -333,9 +360,8 @@ impl crate::WriteTx<'_> {
         self.index_new_message(item, index)
     }
 
-    /// Writes the index rows of a message that has none yet (one just created): no deletes
-    /// first, three statements fewer on APPEND's and delivery's path.
-    pub(crate) fn index_new_message(&mut self, item: ItemId, index: &MessageIndex) -> Result<()> {
+    /// Writes the index rows of a message known to have none: no deletes first.
+    fn index_new_message(&mut self, item: ItemId, index: &MessageIndex) -> Result<()> {
         let conn = self.conn();
         conn.execute(
             "INSERT INTO message_search (item_id, sent_day, subject, from_addr, to_addr, cc_addr, bcc_addr) \
@@ -360,6 +386,45 @@ impl crate::WriteTx<'_> {
                 params![item.0, name.as_str(), value.as_str()],
             )?;
         }
+        Ok(())
+    }
+
+    /// Writes a message's index rows unless it has them already or is gone: the indexer's
+    /// and a search's write, which may race each other for the same message. Whether it wrote.
+    pub fn index_if_missing(&mut self, item: ItemId, index: &MessageIndex) -> Result<bool> {
+        let row = self.conn().query_one(
+            "SELECT EXISTS (SELECT 1 FROM items WHERE id = $1), EXISTS (SELECT 1 FROM message_search WHERE item_id = $1)",
+            params![item.0],
+        )?;
+        let (exists, indexed) = match row {
+            Some(r) => (r.int(0)? != 0, r.int(1)? != 0),
+            None => (false, false),
+        };
+        if !exists || indexed {
+            return Ok(false);
+        }
+        self.index_new_message(item, index)?;
+        Ok(true)
+    }
+
+    /// Gives the copy `to` of a message the index rows of `from` (the same content), if it has
+    /// them: a copy costs three statements, not a second analysis of the message.
+    pub fn copy_message_index(&mut self, from: ItemId, to: ItemId) -> Result<()> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO message_search (item_id, sent_day, subject, from_addr, to_addr, cc_addr, bcc_addr) \
+             SELECT $2, sent_day, subject, from_addr, to_addr, cc_addr, bcc_addr FROM message_search WHERE item_id = $1",
+            params![from.0, to.0],
+        )?;
+        conn.execute(
+            "INSERT INTO message_text (item_id, header_text, body_text) \
+             SELECT $2, header_text, body_text FROM message_text WHERE item_id = $1",
+            params![from.0, to.0],
+        )?;
+        conn.execute(
+            "INSERT INTO message_headers (item_id, name, value) SELECT $2, name, value FROM message_headers WHERE item_id = $1",
+            params![from.0, to.0],
+        )?;
         Ok(())
     }
 

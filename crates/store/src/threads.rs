@@ -4,8 +4,8 @@
 //! the rows, drops them with their message, and logs thread changes (`create_item`,
 //! `destroy_item`), so JMAP Thread/changes and EAS/EWS conversations read one change log.
 
-use crate::{AccountId, ItemId, ReadTx, Result, WriteTx, params};
 use crate::sql::Value;
+use crate::{AccountId, ItemId, ReadTx, Result, WriteTx, params};
 
 /// A thread that a message naming one of the looked-up ids belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -365,9 +365,6 @@ impl<'c> WriteTx<'c> {
         )?;
         let id = ItemId(row.ok_or_else(|| Error::Corrupt("no id returned".into()))?.int(0)?);
         self.charge(account, new.blob.as_ref().map_or(0, |b| b.size as i64))?;
-        if let Some(index) = &new.search {
-            self.index_new_message(id, index)?;
-        }
         self.log(account, Change::object(data_type, id.0, ChangeKind::Created))?;
         if data_type == DataType::Email {
             // Every message is in a thread: the one given, or a new one under its own id.

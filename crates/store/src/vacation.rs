@@ -16,15 +16,12 @@ impl WriteTx<'_> {
     /// Saves the setting and forgets who was answered: a new setting is a new period
     /// (RFC 5230 §4.2 does the same for a changed :handle).
     pub fn set_vacation(&mut self, account: AccountId, setting: &str) -> Result<()> {
-        let changed = self.conn().execute(
-            "UPDATE vacations SET setting = $2 WHERE account_id = $1",
-            params![account.0, setting],
-        )?;
+        let changed = self
+            .conn()
+            .execute("UPDATE vacations SET setting = $2 WHERE account_id = $1", params![account.0, setting])?;
         if changed == 0 {
-            self.conn().execute(
-                "INSERT INTO vacations (account_id, setting) VALUES ($1, $2)",
-                params![account.0, setting],
-            )?;
+            self.conn()
+                .execute("INSERT INTO vacations (account_id, setting) VALUES ($1, $2)", params![account.0, setting])?;
         }
         self.conn().execute("DELETE FROM vacation_replies WHERE account_id = $1", params![account.0])?;
         let kind = if changed == 0 { ChangeKind::Created } else { ChangeKind::Updated };

@@ -69,7 +69,8 @@ impl Mailer {
     {
         let prepared = self.prepare(messages).await?;
         let actor = actor.clone();
-        self.store()
+        let stored = self
+            .store()
             .write(move |tx| {
                 let out = match store_in(tx, &actor, mailbox, prepared)? {
                     Ok(out) => out,
@@ -78,7 +79,9 @@ impl Mailer {
                 then(tx, &out)?;
                 Ok(Ok(out))
             })
-            .await?
+            .await??;
+        self.index_queue.added();
+        Ok(stored)
     }
 
     /// `append` into the mailbox the actor names `name` (as `Folders::resolve` reads a name:
@@ -103,18 +106,23 @@ impl Mailer {
         }
         let prepared = self.prepare(messages).await?;
         let (actor, name) = (actor.clone(), name.to_owned());
-        self.store()
+        let stored = self
+            .store()
             .write(move |tx| {
                 let Some(folder) = Folders::resolve(&mut tx.read(), &actor, &name)? else {
                     return Ok(Ok(None));
                 };
                 Ok(store_in(tx, &actor, folder.collection.id, prepared)?.map(|out| Some((folder, out))))
             })
-            .await?
+            .await??;
+        if stored.is_some() {
+            self.index_queue.added();
+        }
+        Ok(stored)
     }
 
     /// Each message analysed once like a delivery (off the executor), its content put where
-    /// blobs go, ready for `store_in`.
+    /// blobs go, ready for `store_in`. Its search index is written later, by the indexer.
     async fn prepare(&self, messages: Vec<NewMessage>) -> Result<Vec<Prepared>, MailError> {
         let mut prepared = Vec::with_capacity(messages.len());
         for m in messages {
@@ -122,10 +130,9 @@ impl Mailer {
                 return Err(relais_store::Error::Invalid("an empty message cannot be stored".into()).into());
             }
             let raw = m.raw;
-            let (raw, analysed, index) = tokio::task::spawn_blocking(move || {
+            let (raw, analysed) = tokio::task::spawn_blocking(move || {
                 let s = summary::summarize(&raw);
-                let index = crate::search::index(&raw, &s);
-                (raw, s, index)
+                (raw, s)
             })
             .await
             .map_err(|e| relais_store::Error::NotCommitted(format!("message analysis failed: {e}")))?;
@@ -137,7 +144,6 @@ impl Mailer {
                 received_at: m.received_at.unwrap_or_else(relais_store::now),
                 keywords: m.keywords,
                 summary: json,
-                search: Some(index),
                 ..NewItem::default()
             };
             prepared.push(Prepared { item, key, size });

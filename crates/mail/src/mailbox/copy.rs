@@ -33,8 +33,7 @@ pub struct Copied {
     pub uids: Vec<(Uid, Uid)>,
 }
 
-/// A new item ready for the target: the source's content, flags, date and summary, and the
-/// text to index.
+/// A new item ready for the target: the source's content, flags, date and summary.
 type Prepared = Option<(NewItem, ThreadKey)>;
 
 /// Copies or moves `t.messages` in one transaction. A move into the mailbox itself gives each
@@ -90,6 +89,7 @@ fn copy_in(
             let Some((mut copy, key)) = copies.get(i).cloned().flatten() else { continue };
             copy.keywords = settable(std::mem::take(&mut copy.keywords), held);
             let id = thread::create_message(tx, to.account, copy, &key)?;
+            tx.copy_message_index(item, id)?;
             tx.add_to_mailbox(id, target)?
         };
         if t.moving && target != source {
@@ -104,37 +104,36 @@ fn size_of(item: &NewItem) -> u64 {
     item.blob.as_ref().map_or(0, |b| b.size)
 }
 
-/// The new items for copies of `messages`, read before the write (the copy's search index is
-/// built off the executor, as a delivery builds it); `None` for a message gone meanwhile.
+/// The new items for copies of `messages`, read before the write (each copy's search index
+/// rows are the original's, copied in the write); `None` for a message gone meanwhile.
 async fn prepare(store: &Store, messages: &[(Uid, ItemId)]) -> Result<Vec<Prepared>, MailError> {
-    let mut out = Vec::with_capacity(messages.len());
-    for &(_, item) in messages {
-        let it = match store.read(move |r| r.item(item)).await {
-            Ok(it) => it,
-            Err(relais_store::Error::NotFound(_)) => {
-                out.push(None);
-                continue;
+    let ids: Vec<ItemId> = messages.iter().map(|&(_, item)| item).collect();
+    let items = store
+        .read(move |r| {
+            let mut found = Vec::with_capacity(ids.len());
+            for item in ids {
+                found.push(match r.item(item) {
+                    Ok(it) => Some(it),
+                    Err(relais_store::Error::NotFound(_)) => None,
+                    Err(e) => return Err(e),
+                });
             }
-            Err(e) => return Err(e.into()),
-        };
-        let analysed = summary::Summary::from_stored(&it.summary);
-        let key = thread::key(&analysed);
-        let search = match &it.blob {
-            Some(b) => {
-                let raw = store.blob(b.clone()).await?;
-                tokio::task::spawn_blocking(move || crate::search::index(&raw, &analysed)).await.ok()
-            }
-            None => None,
-        };
-        let copy = NewItem {
-            blob: it.blob.clone().map(|hash| BlobRef::existing(hash, it.size)),
-            received_at: it.received_at,
-            keywords: it.keywords,
-            summary: it.summary,
-            search,
-            ..NewItem::default()
-        };
-        out.push(Some((copy, key)));
-    }
-    Ok(out)
+            Ok(found)
+        })
+        .await?;
+    Ok(items
+        .into_iter()
+        .map(|found| {
+            let it = found?;
+            let key = thread::key(&summary::Summary::from_stored(&it.summary));
+            let copy = NewItem {
+                blob: it.blob.clone().map(|hash| BlobRef::existing(hash, it.size)),
+                received_at: it.received_at,
+                keywords: it.keywords,
+                summary: it.summary,
+                ..NewItem::default()
+            };
+            Some((copy, key))
+        })
+        .collect())
 }
