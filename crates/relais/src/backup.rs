@@ -3,12 +3,13 @@
 //! backup of the embedded store restores into PostgreSQL and back.
 //!
 //! ```text
-//! PATH/manifest.json          format, schema version, tables with row counts and SHA-256,
-//!                             id sequences, blob count and size; for an incremental backup
-//!                             the base it was made from (see backup_chain); written last
+//! PATH/manifest.json          format, schema version, tables with row counts, SHA-256,
+//!                             columns and chunks in order, id sequences, blob count and size;
+//!                             for an incremental backup the base it was made from (see
+//!                             backup_chain); written last
 //! PATH/manifest.sha256        the SHA-256 of manifest.json, as `sha256sum` writes it
 //!                             (absent from backups made before it was added)
-//! PATH/tables/pack-000001    each table's rows, one JSON array a line (integers, strings,
+//! PATH/tables/pack-000001     each table's rows, one JSON array a line (integers, strings,
 //! PATH/tables/index.jsonl     null; bytes as {"b64": "…"}), in content-defined chunks: an
 //!                             incremental backup holds only those its chain does not (format
 //!                             4, see backup_table; formats 1 to 3 had a file per table,
