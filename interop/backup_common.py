@@ -1,7 +1,9 @@
 """What test_backup.py and test_backup_damage.py share: Alice's account, the mail seeded into
 it, what an IMAP client holds of it, and a new PostgreSQL database to restore into."""
 
+import hashlib
 import imaplib
+import json
 import os
 import smtplib
 import subprocess
@@ -71,3 +73,56 @@ def mail_state(r, contents=False):
     out["search"] = c.uid("SEARCH", "TEXT", "zebracorn")[1]
     c.logout()
     return out
+
+
+# A backup's tables (format 4): each table's rows in content-defined chunks, in packs under
+# tables/ with an index (`[sha256, pack, offset, length]` a line), listed in order in the
+# manifest's table entries; an incremental backup holds only the chunks its chain does not.
+
+def manifest_of(b):
+    return json.loads((b / "manifest.json").read_text())
+
+
+def chunk_places(b):
+    """The table chunks backup `b` holds itself: name -> (pack file, offset, length)."""
+    out = {}
+    for line in (b / "tables" / "index.jsonl").read_text().splitlines():
+        name, pack, offset, length = json.loads(line)
+        out[name] = (b / "tables" / f"pack-{pack:06}", offset, length)
+    return out
+
+
+def table_chunks(b, table):
+    """The chunks of `table` in backup `b`'s manifest, in order (wherever in its chain each is)."""
+    return next(t for t in manifest_of(b)["tables"] if t["name"] == table)["chunks"]
+
+
+def chunk_bytes(b):
+    """The octets of table chunks backup `b` holds itself."""
+    return sum(length for _, _, length in chunk_places(b).values())
+
+
+def read_chunk(place):
+    pack, offset, length = place
+    with open(pack, "rb") as f:
+        f.seek(offset)
+        return f.read(length)
+
+
+def as_format_3(b):
+    """Rewrites a full backup of format 4 as format 3 wrote it: a file per table,
+    tables/<table>.jsonl, its first line the column names, and its SHA-256 in the manifest."""
+    manifest = manifest_of(b)
+    places = chunk_places(b)
+    for entry in manifest["tables"]:
+        header = json.dumps(entry.pop("columns"), separators=(",", ":")).encode() + b"\n"
+        content = header + b"".join(read_chunk(places[c["sha256"]]) for c in entry.pop("chunks", []))
+        (b / "tables" / f"{entry['name']}.jsonl").write_bytes(content)
+        entry["sha256"] = hashlib.sha256(content).hexdigest()
+    for p in list((b / "tables").glob("pack-*")) + [b / "tables" / "index.jsonl"]:
+        p.unlink()
+    manifest["version"] = 3
+    del manifest["chunked"], manifest["table_chunks"]
+    (b / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    (b / "manifest.sha256").write_text(
+        f"{hashlib.sha256((b / 'manifest.json').read_bytes()).hexdigest()}  manifest.json\n")

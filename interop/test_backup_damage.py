@@ -1,10 +1,11 @@
 """What `relais restore` refuses, with the real binary: a backup damaged in each way a disk, a
-copy or a hand can damage it (a truncated or bit-flipped table file, a bit-flipped or missing
-blob, a manifest whose numbers were changed, a truncated archive), and one made by a newer Relais.
+copy or a hand can damage it (a truncated or bit-flipped table chunk, in the backup or in the
+base of an incremental one, a bit-flipped or missing blob, a manifest whose numbers were
+changed, a truncated archive), and one made by a newer Relais.
 Each is refused with a non-zero exit and a message naming the problem, and nothing is written:
 the same target then takes the intact backup. And what it accepts: a backup made at an older
-schema (a server since upgraded), which is restored at that schema and migrated, and one made
-before backups carried `manifest.sha256`."""
+schema (a server since upgraded), which is restored at that schema and migrated, one made
+before backups carried `manifest.sha256`, and those of the formats before table chunks."""
 
 import hashlib
 import json
@@ -15,7 +16,8 @@ import subprocess
 
 import pytest
 
-from backup_common import USER, imap, mail_state, pg_database, seed_mail
+from backup_common import (USER, as_format_3, chunk_places, imap, mail_state, manifest_of, pg_database, seed_mail,
+                           table_chunks)
 from harness import Relais
 
 SETTINGS = {"imap": {"plaintext_auth_on_loopback": True}}
@@ -39,13 +41,17 @@ def state(r):
 
 @pytest.fixture(scope="module")
 def made(tmp_path_factory):
-    """One small backup, as a directory and as an archive, and what clients saw when it was made."""
+    """One small backup, as a directory and as an archive, and what clients saw when it was made;
+    and an incremental backup on the directory after one more message, `incr`."""
     root = tmp_path_factory.mktemp("damage")
     with Relais(root / "source", listeners=LISTENERS, settings=SETTINGS) as source:
         seed(source)
         before = state(source)
         source.command("backup", str(root / "good"))
         source.command("backup", str(root / "good.tar.gz"))
+        with smtplib.SMTP(*source.addr("smtp")) as s:
+            s.sendmail("x@elsewhere.test", [USER], b"Subject: later\r\n\r\none more\r\n")
+        source.command("backup", "--incremental-from", str(root / "good"), str(root / "incr"))
     return root, before
 
 
@@ -71,15 +77,24 @@ def flip_bit(path, at=None):
     path.write_bytes(bytes(raw))
 
 
+def chunk_of(b, table):
+    """Where the first chunk of `table` is in backup `b`: (pack, offset, length)."""
+    return chunk_places(b)[table_chunks(b, table)[0]["sha256"]]
+
+
 def truncate_table(b):
-    table = b / "tables" / "items.jsonl"
-    table.write_bytes(table.read_bytes()[: table.stat().st_size // 2])
-    return ["damaged", "tables/items.jsonl"]
+    """The table pack cut in the middle of the items table's first chunk."""
+    pack, offset, length = chunk_of(b, "items")
+    with open(pack, "r+b") as f:
+        f.truncate(offset + length // 2)
+    return ["damaged", "tables/items.jsonl chunk 1 of", "shorter than its index says"]
 
 
 def flip_table_bit(b):
-    flip_bit(b / "tables" / "collections.jsonl")
-    return ["damaged", "tables/collections.jsonl", "checksum differs"]
+    pack, offset, length = chunk_of(b, "collections")
+    flip_bit(pack, offset + length // 2)
+    sha = table_chunks(b, "collections")[0]["sha256"]
+    return ["damaged", f"tables/collections.jsonl chunk 1 of 1 ({sha})", "checksum differs"]
 
 
 def index(b):
@@ -131,12 +146,12 @@ def change_version(b):
     manifest = json.loads((b / "manifest.json").read_text())
     manifest["version"] = 7  # a format a later Relais might write
     write_manifest(b, manifest)
-    return ["not a Relais backup of format 1, 2 or 3"]
+    return ["not a Relais backup of format 1, 2, 3 or 4"]
 
 
 def change_version_by_hand(b):
     text = (b / "manifest.json").read_text()
-    (b / "manifest.json").write_text(re.sub(r'"version": 3', '"version": 1', text, count=1))
+    (b / "manifest.json").write_text(re.sub(r'"version": 4', '"version": 1', text, count=1))
     return ["damaged", "manifest.json", "manifest.sha256"]
 
 
@@ -191,6 +206,24 @@ def test_damaged_backup_is_refused(made, relais_factory, tmp_path, damage):
     assert_refused(target, backup, expected, root / "good")
 
 
+def test_damaged_chunk_in_the_base_is_refused(made, relais_factory, tmp_path):
+    """A chunk of the full backup that the incremental one on it names (a table the new
+    message did not change) flipped: the restore of the incremental refuses, naming the table,
+    the chunk and the base backup that holds it."""
+    root, _ = made
+    for name in ("good", "incr"):
+        shutil.copytree(root / name, tmp_path / name)
+    held_by_base = chunk_places(tmp_path / "good")
+    own = chunk_places(tmp_path / "incr")
+    table, sha = next((t["name"], c["sha256"]) for t in manifest_of(tmp_path / "incr")["tables"]
+                      for c in t["chunks"] if c["sha256"] in held_by_base and c["sha256"] not in own)
+    pack, offset, length = held_by_base[sha]
+    flip_bit(pack, offset + length // 2)
+    target = relais_factory("target", listeners=LISTENERS, settings=SETTINGS)
+    expected = ["damaged", f"tables/{table}.jsonl chunk", sha, f"in {tmp_path / 'good'}", "checksum differs"]
+    assert_refused(target, tmp_path / "incr", expected, root / "incr")
+
+
 def test_truncated_archive_is_refused(made, relais_factory, tmp_path):
     root, _ = made
     archive = root / "good.tar.gz"
@@ -227,6 +260,7 @@ ADDED_AFTER_11 = {
 
 
 def as_schema_11(backup):
+    as_format_3(backup)  # what a Relais of schema 11 wrote: a file per table
     manifest = json.loads((backup / "manifest.json").read_text())
     assert manifest["schema"] == 28, "add what the migrations after 28 added to ADDED_AFTER_11"
     for name in ADDED_AFTER_11["tables"]:
@@ -306,8 +340,9 @@ def test_backup_without_manifest_checksum_restores(made, relais_factory, tmp_pat
 
 
 def as_file_per_blob(backup):
-    """Rewrites a packed backup (format 3) as the first format wrote it: a file per blob,
+    """Rewrites a backup as the first format wrote it: a file per table and per blob,
     blobs/ab/<sha256>, format 1, no pack index, no manifest.sha256."""
+    as_format_3(backup)
     blobs = backup / "blobs"
     for name, pack, offset, length in index(backup):
         with open(pack_of(backup, pack), "rb") as f:
@@ -321,6 +356,27 @@ def as_file_per_blob(backup):
     manifest["version"] = 1
     del manifest["packed"]
     (backup / "manifest.json").write_text(json.dumps(manifest, indent=2))
+
+
+def test_backup_of_the_third_format_restores(made, relais_factory, tmp_path):
+    """A backup with a file per table (format 3, before table chunks) restores as before, into
+    both backends, and a damaged table file in one is still named."""
+    root, before = made
+    backup = tmp_path / "third-format"
+    shutil.copytree(root / "good", backup)
+    as_format_3(backup)
+    damaged = tmp_path / "third-format-damaged"
+    shutil.copytree(backup, damaged)
+    flip_bit(damaged / "tables" / "collections.jsonl")
+    target = relais_factory("copy", listeners=LISTENERS, settings=SETTINGS)
+    assert_refused(target, damaged, ["damaged", "tables/collections.jsonl", "checksum differs"], backup)
+    target.start()
+    assert state(target) == before
+    target.stop()
+    pg = relais_factory("pg", listeners=LISTENERS, settings=pg_settings()[0])
+    assert "restore complete" in pg.command("restore", str(backup)).stdout
+    pg.start()
+    assert state(pg) == before
 
 
 def test_backup_of_the_first_format_restores(made, relais_factory, tmp_path):

@@ -3,13 +3,17 @@
 //! backup of the embedded store restores into PostgreSQL and back.
 //!
 //! ```text
-//! PATH/manifest.json          format, schema version, tables with row counts and SHA-256,
-//!                             id sequences, blob count and size; for an incremental backup
-//!                             the base it was made from (see backup_chain); written last
+//! PATH/manifest.json          format, schema version, tables with row counts, SHA-256,
+//!                             columns and chunks in order, id sequences, blob count and size;
+//!                             for an incremental backup the base it was made from (see
+//!                             backup_chain); written last
 //! PATH/manifest.sha256        the SHA-256 of manifest.json, as `sha256sum` writes it
 //!                             (absent from backups made before it was added)
-//! PATH/tables/<table>.jsonl   first line the column names, then one JSON array per row
-//!                             (integers, strings, null; bytes as {"b64": "…"})
+//! PATH/tables/pack-000001     each table's rows, one JSON array a line (integers, strings,
+//! PATH/tables/index.jsonl     null; bytes as {"b64": "…"}), in content-defined chunks: an
+//!                             incremental backup holds only those its chain does not (format
+//!                             4, see backup_table; formats 1 to 3 had a file per table,
+//!                             tables/<table>.jsonl, its first line the column names)
 //! PATH/blobs/pack-000001      the referenced blobs' contents one after another (an
 //!                             incremental backup: those its chain does not hold), a new pack
 //!                             after 1 GiB; see backup_pack
@@ -28,32 +32,33 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
-use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use base64::Engine;
-use relais_store::snapshot::{Row, Value};
-use relais_store::snapshot::{SnapshotSink, TABLES};
+use relais_store::snapshot::{TABLES, Value};
 use relais_store::{BlobHash, ItemId, MessageIndex, Store};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::backup_archive::Archiver;
 use crate::backup_chain::{self, BaseRef};
-use crate::backup_pack::{BlobAt, BlobReader, Paced, PackWriter};
+use crate::backup_pack::{BlobAt, BlobReader};
+use crate::backup_sink::{DirSink, Progress, StopOnDrop};
+use crate::backup_table::{self, TableEntry};
 use crate::config::Config;
 
-const FORMAT: &str = "relais-backup";
+pub(crate) const FORMAT: &str = "relais-backup";
 /// Format 1: a full backup; 2: an incremental one (it has a base); both with a file per blob.
-/// 3: blobs in packs, full or incremental (with a base). Older binaries refuse a format they
-/// do not know rather than restore it without its blobs.
+/// 3: blobs in packs, full or incremental (with a base). 4: tables in chunks too (see
+/// backup_table). Older binaries refuse a format they do not know rather than restore it
+/// without its blobs or tables.
 const VERSION: u32 = 1;
 const VERSION_INCREMENTAL: u32 = 2;
 const VERSION_PACKED: u32 = 3;
+pub(crate) const VERSION_CHUNKED: u32 = 4;
 /// Rows per restore transaction.
 const RESTORE_CHUNK: usize = 1_000;
 /// The schema version of the first Relais that wrote backups: no backup is older. Every table
@@ -63,13 +68,13 @@ const OLDEST_SCHEMA: i64 = 10;
 
 #[derive(Serialize, Deserialize)]
 pub struct Manifest {
-    format: String,
-    version: u32,
-    schema: i64,
+    pub format: String,
+    pub version: u32,
+    pub schema: i64,
     pub created: i64,
-    backend: String,
-    tables: Vec<TableEntry>,
-    sequences: Vec<(String, i64)>,
+    pub backend: String,
+    pub tables: Vec<TableEntry>,
+    pub sequences: Vec<(String, i64)>,
     /// The blobs in this backup's own directory.
     pub blobs: BlobTotals,
     /// Every blob the snapshot references, wherever in the chain it is (incremental only).
@@ -77,19 +82,28 @@ pub struct Manifest {
     pub referenced: Option<BlobTotals>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base: Option<BaseRef>,
-    /// The SHA-256 of blobs/index.jsonl (format 3).
+    /// The SHA-256 of blobs/index.jsonl (formats 3 and 4).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub packed: Option<String>,
+    /// The SHA-256 of tables/index.jsonl (format 4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chunked: Option<String>,
+    /// The table chunks in this backup's own directory (format 4; the others are in its chain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table_chunks: Option<BlobTotals>,
 }
 
 impl Manifest {
     pub fn check_format(&self, dir: &Path) -> Result<()> {
         let consistent = match self.version {
-            VERSION => self.base.is_none() && self.packed.is_none(),
-            VERSION_INCREMENTAL => self.base.is_some() && self.packed.is_none(),
-            VERSION_PACKED => self.packed.is_some(),
+            VERSION => self.base.is_none() && self.packed.is_none() && self.chunked.is_none(),
+            VERSION_INCREMENTAL => self.base.is_some() && self.packed.is_none() && self.chunked.is_none(),
+            VERSION_PACKED => self.packed.is_some() && self.chunked.is_none(),
+            VERSION_CHUNKED => {
+                self.packed.is_some() && self.chunked.is_some() && self.tables.iter().all(|t| t.columns.is_some())
+            }
             _ => bail!(
-                "{} is not a Relais backup of format {VERSION}, {VERSION_INCREMENTAL} or {VERSION_PACKED}",
+                "{} is not a Relais backup of format {VERSION}, {VERSION_INCREMENTAL}, {VERSION_PACKED} or {VERSION_CHUNKED}",
                 dir.display()
             ),
         };
@@ -98,22 +112,16 @@ impl Manifest {
         }
         if !consistent {
             bail!(
-                "{}: manifest.json is damaged (format {} with a base: {}, with a pack index: {})",
+                "{}: manifest.json is damaged (format {} with a base: {}, with a pack index: {}, with table chunks: {})",
                 dir.display(),
                 self.version,
                 self.base.is_some(),
-                self.packed.is_some()
+                self.packed.is_some(),
+                self.chunked.is_some()
             );
         }
         Ok(())
     }
-}
-
-#[derive(Serialize, Deserialize)]
-struct TableEntry {
-    name: String,
-    rows: u64,
-    sha256: String,
 }
 
 #[derive(Serialize, Deserialize, Default, Clone, Copy, Debug)]
@@ -142,8 +150,15 @@ impl Written {
             }
             _ => String::new(),
         };
+        let chunks = match m.table_chunks {
+            Some(written) => {
+                let all: u64 = m.tables.iter().flat_map(|t| &t.chunks).map(|c| c.bytes).sum();
+                format!(" ({} of their {all} octets written here)", written.bytes)
+            }
+            None => String::new(),
+        };
         format!(
-            "backup complete: {} ({} rows in {} tables, {} blobs, {} octets of content{base}, schema {})",
+            "backup complete: {} ({} rows in {} tables{chunks}, {} blobs, {} octets of content{base}, schema {})",
             path.display(),
             rows,
             m.tables.len(),
@@ -163,7 +178,7 @@ pub async fn backup(data: &Path, config: &Config, path: &Path, base: Option<&Pat
 }
 
 /// Writes a backup of `store` to the new directory `path`; with `base`, an incremental one
-/// holding only the blobs that `base` and its chain do not.
+/// holding only the blobs and table chunks that `base` and its chain do not.
 pub async fn write(store: &Store, backend: &str, path: &Path, base: Option<&Path>) -> Result<Written> {
     if path.exists() {
         bail!("{} exists: a backup goes to a new path", path.display());
@@ -174,9 +189,10 @@ pub async fn write(store: &Store, backend: &str, path: &Path, base: Option<&Path
         }
         Some(b) => {
             let links = backup_chain::chain(b).with_context(|| format!("the base backup {}", b.display()))?;
-            (Some(backup_chain::base_ref(b, path)?), backup_chain::blob_names(&links)?)
+            let held = Held { blobs: backup_chain::blob_names(&links)?, chunks: backup_chain::chunk_names(&links)? };
+            (Some(backup_chain::base_ref(b, path)?), held)
         }
-        None => (None, HashSet::new()),
+        None => (None, Held::default()),
     };
     let partial = partial_of(path);
     if partial.exists() {
@@ -189,18 +205,25 @@ pub async fn write(store: &Store, backend: &str, path: &Path, base: Option<&Path
     Ok(Written { manifest, schema })
 }
 
+/// What an incremental backup's chain holds already, by SHA-256: not written again.
+#[derive(Default)]
+pub(crate) struct Held {
+    pub blobs: HashSet<String>,
+    pub chunks: HashSet<String>,
+}
+
 /// Writes a snapshot of `store` as a backup directory at `root` (new), or, with `archive`,
 /// through it: each file goes into the archive as soon as it is complete and leaves `root`,
-/// which then never holds more than a table and a pack.
+/// which then never holds more than a pack of table chunks and a pack of blobs.
 pub(crate) async fn snapshot_into(
     store: &Store,
     backend: &str,
     root: &Path,
-    held: HashSet<String>,
+    held: Held,
     base: Option<BaseRef>,
     archive: Option<Archiver>,
 ) -> Result<(Manifest, i64)> {
-    fs::create_dir_all(root.join("tables"))?;
+    fs::create_dir_all(root.join(backup_table::DIR))?;
     fs::create_dir_all(root.join("blobs"))?;
     let sink = DirSink::new(root.to_owned(), held, archive)?;
     // Dropping this future (the server stopping) stops the snapshot at its next row or blob,
@@ -232,7 +255,7 @@ pub async fn restore(data: &Path, config: &Config, path: &Path) -> Result<()> {
     let links = backup_chain::chain(path)?;
     let manifest = &links[0].manifest;
     check_schema(path, manifest.schema)?;
-    let blobs = verify_chain(path, &links)?;
+    let (blobs, places) = verify_chain(path, &links)?;
     if config.store.backend == crate::config::Backend::Sqlite {
         fs::create_dir_all(data).with_context(|| format!("cannot create {}", data.display()))?;
     }
@@ -253,8 +276,8 @@ pub async fn restore(data: &Path, config: &Config, path: &Path) -> Result<()> {
     store.restore_blobs(batch.contents).await?;
     let mut messages = Vec::new();
     // A backup of an older schema has only the tables that schema had.
-    for table in TABLES.iter().filter(|t| manifest.tables.iter().any(|e| e.name == **t)) {
-        restore_table(&store, path, table, &mut messages, &mut progress).await?;
+    for entry in TABLES.iter().filter_map(|t| manifest.tables.iter().find(|e| e.name == *t)) {
+        restore_table(&store, (path, &places), entry, &mut messages, &mut progress).await?;
     }
     store.restore_sequences(manifest.sequences.clone()).await?;
     let (store, upgraded) = match manifest.schema < relais_store::SCHEMA_VERSION {
@@ -340,12 +363,14 @@ impl BlobBatch {
     }
 }
 
-/// Checks every link of the chain (tables of the newest, blob contents of all) and that every
-/// blob the snapshot references is in one of them; returns where the blobs to restore are, in
-/// the order that reads each pack front to back. Names every damaged file before refusing.
-fn verify_chain(path: &Path, links: &[backup_chain::Link]) -> Result<Vec<Named>> {
+/// Checks every link of the chain (table files and blob contents of all; the newest's table
+/// chunks, wherever in the chain each is) and that every blob the snapshot references is in
+/// one of them; returns where the blobs to restore are, in the order that reads each pack front
+/// to back, and where each table chunk is. Names every damaged file and chunk before refusing.
+fn verify_chain(path: &Path, links: &[backup_chain::Link]) -> Result<(Vec<Named>, backup_table::Places)> {
     let mut damaged = Vec::new();
     let mut held: HashMap<String, BlobAt> = HashMap::new();
+    let mut places = backup_table::Places::new();
     for (i, link) in links.iter().enumerate() {
         let (blobs, problems) = verify(&link.dir, &link.manifest)?;
         let prefix = if i == 0 { String::new() } else { format!("{} (base): ", link.dir.display()) };
@@ -353,10 +378,20 @@ fn verify_chain(path: &Path, links: &[backup_chain::Link]) -> Result<Vec<Named>>
         for (name, file) in blobs {
             held.entry(name).or_insert(file);
         }
+        match backup_table::held(&link.dir, &link.manifest) {
+            Ok(chunks) => chunks.into_iter().for_each(|(name, at)| {
+                places.entry(name).or_insert(at);
+            }),
+            Err(e) => damaged.push(format!("{prefix}{e:#}")),
+        }
     }
+    damaged.extend(backup_table::verify(&links[0].manifest.tables, &places));
     // Missing blobs are named even beside other damage; but a damaged blobs table may not
     // even read, and is reported already.
-    let mut files = match backup_chain::needed_blobs(path) {
+    let blobs_table =
+        links[0].manifest.tables.iter().find(|t| t.name == "blobs").context("the backup has no blobs table");
+    let needed = blobs_table.and_then(|t| backup_table::open(path, t, &places));
+    let mut files = match needed.and_then(|(columns, lines)| backup_chain::needed_blobs(&columns, lines)) {
         Ok(needed) => {
             let (files, missing) = backup_chain::locate(&needed, &held);
             damaged.extend(missing);
@@ -369,7 +404,7 @@ fn verify_chain(path: &Path, links: &[backup_chain::Link]) -> Result<Vec<Named>>
         bail!("the backup is damaged; nothing was restored:\n  {}", damaged.join("\n  "));
     }
     files.sort_unstable_by(|a, b| a.1.cmp(&b.1));
-    Ok(files)
+    Ok((files, places))
 }
 
 /// A blob's name and where it is.
@@ -379,12 +414,12 @@ type Named = (String, BlobAt);
 /// content against its name. Returns the good blobs and what is damaged.
 fn verify(path: &Path, manifest: &Manifest) -> Result<(Vec<Named>, Vec<String>)> {
     let mut damaged = Vec::new();
-    for t in &manifest.tables {
-        let file = path.join("tables").join(format!("{}.jsonl", t.name));
-        match sha256_file(&file) {
+    // Format 4's tables are in chunks, checked by `backup_table::verify`.
+    for t in manifest.tables.iter().filter(|t| t.columns.is_none()) {
+        match sha256_file(&path.join(t.file_name())) {
             Ok(sum) if sum == t.sha256 => {}
-            Ok(_) => damaged.push(format!("tables/{}.jsonl (checksum differs)", t.name)),
-            Err(e) => damaged.push(format!("tables/{}.jsonl ({e})", t.name)),
+            Ok(_) => damaged.push(format!("{} (checksum differs)", t.file_name())),
+            Err(e) => damaged.push(format!("{} ({e})", t.file_name())),
         }
     }
     let mut listed = match backup_chain::blob_files(path, manifest) {
@@ -409,18 +444,17 @@ fn verify(path: &Path, manifest: &Manifest) -> Result<(Vec<Named>, Vec<String>)>
     Ok((blobs, damaged))
 }
 
-/// Writes one table's rows back; notes the messages whose text the index needs.
+/// Writes one table's rows back, from the backup at `path` (its chunks at `places`); notes the
+/// messages whose text the index needs.
 async fn restore_table(
     store: &Store,
-    path: &Path,
-    table: &str,
+    (path, places): (&Path, &backup_table::Places),
+    entry: &TableEntry,
     messages: &mut Vec<(ItemId, String, String)>,
     progress: &mut Progress,
 ) -> Result<()> {
-    let file = path.join("tables").join(format!("{table}.jsonl"));
-    let mut lines = BufReader::new(File::open(&file).with_context(|| format!("{} missing", file.display()))?).lines();
-    let header = lines.next().transpose()?.with_context(|| format!("{} is empty", file.display()))?;
-    let columns: Vec<String> = serde_json::from_str(&header).with_context(|| format!("{} header", file.display()))?;
+    let table = entry.name.as_str();
+    let (columns, lines) = backup_table::open(path, entry, places)?;
     let pick = |name: &str| columns.iter().position(|c| c == name);
     let email = if table == "items" {
         (pick("id"), pick("data_type"), pick("blob_hash"), pick("summary"))
@@ -531,210 +565,6 @@ async fn reindex(
     writing.finish().await
 }
 
-/// Writes a snapshot into the backup directory, hashing each table file as it goes.
-struct DirSink {
-    root: PathBuf,
-    current: Option<TableFile>,
-    tables: Vec<TableEntry>,
-    sequences: Vec<(String, i64)>,
-    blobs: BlobTotals,
-    referenced: BlobTotals,
-    /// Blobs the base chain holds: not written again.
-    held: HashSet<String>,
-    progress: Progress,
-    /// Set when the backup is abandoned: every further call fails.
-    stopped: Arc<AtomicBool>,
-    packs: PackWriter,
-    /// The archive each complete file goes into (and leaves the directory), if any.
-    archive: Option<Archiver>,
-}
-
-/// Stops a snapshot when the future writing it is dropped.
-struct StopOnDrop(Arc<AtomicBool>);
-
-impl Drop for StopOnDrop {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::Relaxed);
-    }
-}
-
-struct TableFile {
-    name: String,
-    out: BufWriter<Paced>,
-    hash: Sha256,
-    rows: u64,
-    /// The line being written (kept to reuse its allocation).
-    line: Vec<u8>,
-}
-
-impl DirSink {
-    fn new(root: PathBuf, held: HashSet<String>, archive: Option<Archiver>) -> Result<DirSink> {
-        let packs = PackWriter::create(&root.join("blobs"), archive.is_none())?;
-        Ok(DirSink {
-            root,
-            current: None,
-            tables: Vec::new(),
-            sequences: Vec::new(),
-            blobs: BlobTotals::default(),
-            referenced: BlobTotals::default(),
-            held,
-            progress: Progress::new("backup", 0),
-            stopped: Arc::new(AtomicBool::new(false)),
-            packs,
-            archive,
-        })
-    }
-
-    /// A file of the backup is complete: into the archive with it, if there is one.
-    fn closed(&mut self, path: &Path) -> std::io::Result<()> {
-        match self.archive.as_mut() {
-            Some(a) => a.add(&self.root, path.strip_prefix(&self.root).unwrap_or(path)),
-            None => Ok(()),
-        }
-    }
-
-    fn check(&self) -> relais_store::Result<()> {
-        match self.stopped.load(Ordering::Relaxed) {
-            true => Err(relais_store::Error::Io(std::io::Error::other("the backup was abandoned"))),
-            false => Ok(()),
-        }
-    }
-
-    fn close_table(&mut self) -> relais_store::Result<()> {
-        if let Some(mut t) = self.current.take() {
-            t.out.flush()?;
-            if self.archive.is_none() {
-                t.out.get_ref().sync_all()?;
-            }
-            self.closed(&self.root.join("tables").join(format!("{}.jsonl", t.name)))?;
-            self.tables.push(TableEntry { name: t.name, rows: t.rows, sha256: hex::encode(t.hash.finalize()) });
-        }
-        Ok(())
-    }
-
-    fn finish(mut self, schema: i64, backend: &str, base: Option<BaseRef>) -> Result<(Manifest, Option<Archiver>)> {
-        self.close_table()?;
-        // Each table file, pack and the index were synced as they were closed; now their names.
-        let (index, closed) = self.packs.finish()?;
-        for path in closed {
-            self.closed(&path)?;
-        }
-        if self.archive.is_none() {
-            sync_dir(&self.root.join("blobs"))?;
-            sync_dir(&self.root.join("tables"))?;
-        }
-        self.progress.done();
-        let manifest = Manifest {
-            format: FORMAT.into(),
-            version: VERSION_PACKED,
-            schema,
-            created: relais_store::now(),
-            backend: backend.into(),
-            tables: self.tables,
-            sequences: self.sequences,
-            blobs: self.blobs,
-            referenced: base.as_ref().map(|_| self.referenced),
-            base,
-            packed: Some(index),
-        };
-        Ok((manifest, self.archive))
-    }
-}
-
-impl SnapshotSink for DirSink {
-    fn table(&mut self, name: &str, columns: &[String]) -> relais_store::Result<()> {
-        self.check()?;
-        self.close_table()?;
-        let file = File::create(self.root.join("tables").join(format!("{name}.jsonl")))?;
-        let out = BufWriter::new(Paced::new(file));
-        let mut t = TableFile { name: name.to_owned(), out, hash: Sha256::new(), rows: 0, line: Vec::new() };
-        serde_json::to_writer(&mut t.line, columns).map_err(io_error)?;
-        write_line(&mut t)?;
-        self.current = Some(t);
-        Ok(())
-    }
-
-    fn rows(&mut self, rows: &[Row]) -> relais_store::Result<()> {
-        self.check()?;
-        let Some(t) = self.current.as_mut() else { return Ok(()) };
-        for row in rows {
-            serde_json::to_writer(&mut t.line, &JsonRow(&row.0)).map_err(io_error)?;
-            write_line(t)?;
-            t.rows += 1;
-        }
-        self.progress.rows(rows.len() as u64);
-        Ok(())
-    }
-
-    fn sequences(&mut self, sequences: &[(String, i64)]) -> relais_store::Result<()> {
-        self.sequences = sequences.to_vec();
-        Ok(())
-    }
-
-    fn blobs_total(&mut self, count: u64, bytes: u64) {
-        self.referenced = BlobTotals { count, bytes };
-        // An incremental backup writes an unknown part of it: no ETA then.
-        self.progress.total = if self.held.is_empty() { bytes } else { 0 };
-    }
-
-    fn wants(&mut self, hash: &BlobHash) -> bool {
-        !self.held.contains(hash.as_str())
-    }
-
-    fn blob(&mut self, hash: &BlobHash, data: &[u8]) -> relais_store::Result<()> {
-        self.check()?;
-        if let Some(pack) = self.packs.add(hash.as_str(), data)? {
-            self.closed(&pack)?;
-        }
-        self.blobs.count += 1;
-        self.blobs.bytes += data.len() as u64;
-        self.progress.blob(data.len() as u64);
-        Ok(())
-    }
-}
-
-/// Writes the line in `t.line` (and a line end) and hashes it; leaves `t.line` empty for the next.
-fn write_line(t: &mut TableFile) -> relais_store::Result<()> {
-    t.line.push(b'\n');
-    t.hash.update(&t.line);
-    t.out.write_all(&t.line)?;
-    t.line.clear();
-    Ok(())
-}
-
-/// A row as a JSON array, serialised from the row's values without copying them (integers,
-/// strings, null; bytes as {"b64": "…"}).
-struct JsonRow<'a>(&'a [Value]);
-
-impl serde::Serialize for JsonRow<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::{SerializeMap, SerializeSeq};
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for v in self.0 {
-            match v {
-                Value::Null => seq.serialize_element(&())?,
-                Value::Int(i) => seq.serialize_element(i)?,
-                Value::Text(t) => seq.serialize_element(t.as_str())?,
-                Value::Bytes(b) => seq.serialize_element(&B64(b))?,
-            }
-        }
-        return seq.end();
-
-        struct B64<'a>(&'a [u8]);
-        impl serde::Serialize for B64<'_> {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-                let mut map = s.serialize_map(Some(1))?;
-                map.serialize_entry("b64", &base64::engine::general_purpose::STANDARD.encode(self.0))?;
-                map.end()
-            }
-        }
-    }
-}
-
-fn io_error(e: serde_json::Error) -> relais_store::Error {
-    relais_store::Error::Io(std::io::Error::other(e))
-}
-
 fn from_json(v: serde_json::Value) -> Result<Value> {
     Ok(match v {
         serde_json::Value::Null => Value::Null,
@@ -746,73 +576,6 @@ fn from_json(v: serde_json::Value) -> Result<Value> {
         }
         other => bail!("unexpected value {other}"),
     })
-}
-
-/// Rows, blobs, octets and rate on a terminal, at most twice a second; silent otherwise.
-struct Progress {
-    what: &'static str,
-    on: bool,
-    started: Instant,
-    shown: Instant,
-    rows: u64,
-    blobs: u64,
-    bytes: u64,
-    total: u64,
-}
-
-impl Progress {
-    fn new(what: &'static str, total: u64) -> Progress {
-        let now = Instant::now();
-        Progress {
-            what,
-            on: std::io::stderr().is_terminal(),
-            started: now,
-            shown: now,
-            rows: 0,
-            blobs: 0,
-            bytes: 0,
-            total,
-        }
-    }
-
-    fn rows(&mut self, n: u64) {
-        self.rows += n;
-        self.show(false);
-    }
-
-    fn blob(&mut self, bytes: u64) {
-        self.blobs += 1;
-        self.bytes += bytes;
-        self.show(false);
-    }
-
-    fn done(&mut self) {
-        self.show(true);
-        if self.on {
-            eprintln!();
-        }
-    }
-
-    fn show(&mut self, force: bool) {
-        if !self.on || (!force && self.shown.elapsed().as_millis() < 500) {
-            return;
-        }
-        self.shown = Instant::now();
-        let secs = self.started.elapsed().as_secs_f64().max(0.001);
-        let rate = self.bytes as f64 / secs;
-        let eta = match (self.total > self.bytes, rate > 0.0) {
-            (true, true) => format!(", ETA {:.0} s", (self.total - self.bytes) as f64 / rate),
-            _ => String::new(),
-        };
-        eprint!(
-            "\r{}: {} rows, {} blobs, {:.1} MiB at {:.1} MiB/s{eta}   ",
-            self.what,
-            self.rows,
-            self.blobs,
-            self.bytes as f64 / 1_048_576.0,
-            rate / 1_048_576.0
-        );
-    }
 }
 
 fn partial_of(path: &Path) -> PathBuf {
@@ -849,7 +612,7 @@ fn write_synced(path: &Path, data: &[u8]) -> Result<()> {
     Ok(())
 }
 
-fn sync_dir(dir: &Path) -> Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir)?.sync_all()?;
     Ok(())
 }

@@ -2,15 +2,14 @@
 //! `backup`) as one gzip-compressed tar file, for copying off the machine in one piece.
 //!
 //! Backup writes into `PATH.tar.gz.partial` as it goes: each file of the backup directory (a
-//! table, a pack of blobs, the index, the manifest last) is made in `PATH.tar.gz.staging`,
+//! pack of table chunks or of blobs, an index, the manifest last) is made in `PATH.tar.gz.staging`,
 //! appended to the archive once complete and removed, so the staging directory never holds
-//! more than one table and one pack (before, the whole backup was written there first, then
+//! more than one pack of each (before, the whole backup was written there first, then
 //! packed: twice the disk and the time). At the end the archive is synced and renamed: an
 //! interrupted backup never leaves a file under the final name. Restore unpacks into a
 //! directory beside the data directory (entries can only land inside it: no absolute paths,
 //! no `..`, no links), restores from it, checksums first, and removes it.
 
-use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -49,7 +48,7 @@ pub async fn backup(data: &Path, config: &Config, path: &Path) -> Result<()> {
         &store,
         crate::backup::backend_name(config),
         &staging,
-        HashSet::new(),
+        crate::backup::Held::default(),
         None,
         Some(archive),
     )

@@ -1,6 +1,7 @@
-//! Incremental backups: `relais backup --incremental-from PREVIOUS PATH` writes the full
-//! metadata snapshot but only the blobs that PREVIOUS and the backups it was made from (its
-//! chain) do not hold, and names PREVIOUS in its manifest:
+//! Incremental backups: `relais backup --incremental-from PREVIOUS PATH` writes only the blobs
+//! and the table chunks (see backup_table) that PREVIOUS and the backups it was made from (its
+//! chain) do not hold — its manifest still lists every table's chunks — and names PREVIOUS in
+//! its manifest:
 //!
 //! ```text
 //! "base": { "path": "relais-2026-12-04", "manifest_sha256": "…" }
@@ -11,7 +12,7 @@
 //! manifest.json, so a base replaced by another backup under the same name is refused. A
 //! restore follows the chain from the newest link to the full backup at its end, verifies
 //! every checksum of every link before writing anything, and takes each blob the snapshot
-//! references from whichever link holds it.
+//! references, and each chunk of its tables, from whichever link holds it.
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
@@ -169,17 +170,21 @@ pub fn blob_files(dir: &Path, manifest: &Manifest) -> Result<Vec<(String, BlobAt
     Ok(out)
 }
 
-/// The blobs a restore of `top` needs: those its `blobs` table references (refs > 0).
-pub fn needed_blobs(top: &Path) -> Result<Vec<String>> {
-    use std::io::BufRead;
-    let file = top.join("tables").join("blobs.jsonl");
-    let mut lines =
-        std::io::BufReader::new(fs::File::open(&file).with_context(|| format!("{} missing", file.display()))?).lines();
-    let header = lines.next().transpose()?.with_context(|| format!("{} is empty", file.display()))?;
-    let columns: Vec<String> = serde_json::from_str(&header).with_context(|| format!("{} header", file.display()))?;
-    let at = |name: &str| {
-        columns.iter().position(|c| c == name).with_context(|| format!("{} has no {name}", file.display()))
-    };
+/// The names (SHA-256) of every table chunk the links hold (format 4; none before it).
+pub fn chunk_names(links: &[Link]) -> Result<HashSet<String>> {
+    let mut names = HashSet::new();
+    for link in links {
+        let listed =
+            crate::backup_table::held(&link.dir, &link.manifest).with_context(|| format!("{}", link.dir.display()))?;
+        names.extend(listed.into_iter().map(|(name, _)| name));
+    }
+    Ok(names)
+}
+
+/// The blobs a restore needs: those the snapshot's `blobs` table (its `columns` and rows)
+/// references (refs > 0).
+pub fn needed_blobs(columns: &[String], lines: impl Iterator<Item = Result<String>>) -> Result<Vec<String>> {
+    let at = |name: &str| columns.iter().position(|c| c == name).with_context(|| format!("tables/blobs has no {name}"));
     let (hash, refs) = (at("hash")?, at("refs")?);
     let mut out = Vec::new();
     for line in lines {

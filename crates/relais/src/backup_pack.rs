@@ -169,17 +169,22 @@ impl PackWriter {
 /// The blobs a packed backup's index lists, by name, once the index matches `sha256` (the
 /// manifest's). Each place is checked only when read (`BlobReader`).
 pub fn read_index(dir: &Path, sha256: &str) -> Result<Vec<(String, BlobAt)>> {
-    let blobs = dir.join("blobs");
-    let file = blobs.join(INDEX);
-    let bytes = fs::read(&file).with_context(|| format!("blobs/{INDEX} cannot be read"))?;
+    read_index_in(dir, "blobs", sha256)
+}
+
+/// `read_index` of the packs in `dir/sub` (`blobs`, or `tables` for a backup's table chunks).
+pub fn read_index_in(dir: &Path, sub: &str, sha256: &str) -> Result<Vec<(String, BlobAt)>> {
+    let packs = dir.join(sub);
+    let file = packs.join(INDEX);
+    let bytes = fs::read(&file).with_context(|| format!("{sub}/{INDEX} cannot be read"))?;
     if hex::encode(Sha256::digest(&bytes)) != sha256 {
-        bail!("blobs/{INDEX} (checksum differs)");
+        bail!("{sub}/{INDEX} (checksum differs)");
     }
     let mut out = Vec::new();
     for line in BufReader::new(&bytes[..]).lines() {
-        let (name, pack, offset, len): (String, u32, u64, u64) =
-            serde_json::from_str(&line?).with_context(|| format!("blobs/{INDEX} has a line that is not a blob's"))?;
-        out.push((name, BlobAt::Packed { pack: blobs.join(pack_name(pack)), offset, len }));
+        let (name, pack, offset, len): (String, u32, u64, u64) = serde_json::from_str(&line?)
+            .with_context(|| format!("{sub}/{INDEX} has a line that is not a pack entry"))?;
+        out.push((name, BlobAt::Packed { pack: packs.join(pack_name(pack)), offset, len }));
     }
     Ok(out)
 }

@@ -16,6 +16,8 @@ mod backup_archive;
 mod backup_chain;
 mod backup_pack;
 mod backup_schedule;
+mod backup_sink;
+mod backup_table;
 mod config;
 mod connections;
 mod csv;
