@@ -86,3 +86,33 @@ async fn indexes_behind(f: Fresh) {
     indexer.abort();
 }
 on_both_backends!(indexes_behind_on, indexes_behind);
+
+/// Searches racing each other (and the indexer) to index the same messages all answer, on
+/// PostgreSQL too, where their transactions run side by side: one writes each message's rows,
+/// the others pass over it.
+async fn racing_searches(f: Fresh) {
+    let dir = Directory::new(f.store.clone(), AuthConfig::default());
+    dir.add_domain("example.com").await.unwrap();
+    let p = dir.add_principal(PrincipalKind::User, "a@example.com", "", Some("pw"), Role::User).await.unwrap();
+    let mailer = Mailer::new(f.store.clone(), dir.clone(), "mail.test", Duration::from_secs(60));
+    let inbox = mailer.mailbox_at(p.id, "INBOX").await.unwrap();
+    let messages = (0..60).map(|i| message(&format!("race {i}"))).collect();
+    mailer.append(&Actor::system(p.id), inbox.id, messages).await.unwrap();
+    let indexer = tokio::spawn(relais_mail::indexer::run(f.store.clone(), mailer.index_queue()));
+    let searches: Vec<_> = (0..6)
+        .map(|_| {
+            let store = f.store.clone();
+            let q = relais_mail::search::Query::Subject("race 1".into());
+            tokio::spawn(async move {
+                relais_mail::search::search(&store, &relais_mail::search::Scope::Mailbox(inbox.id), &q).await
+            })
+        })
+        .collect();
+    for s in searches {
+        // "race 1", "race 10" … "race 19": eleven messages.
+        assert_eq!(s.await.unwrap().unwrap().len(), 11);
+    }
+    until_indexed(&f.store).await;
+    indexer.abort();
+}
+on_both_backends!(racing_searches_on, racing_searches);

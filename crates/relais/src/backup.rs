@@ -34,12 +34,11 @@ use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use base64::Engine;
+use relais_store::Store;
 use relais_store::snapshot::{TABLES, Value};
-use relais_store::{BlobHash, ItemId, MessageIndex, Store};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -274,26 +273,25 @@ pub async fn restore(data: &Path, config: &Config, path: &Path) -> Result<()> {
     }
     writing.finish().await?;
     store.restore_blobs(batch.contents).await?;
-    let mut messages = Vec::new();
     // A backup of an older schema has only the tables that schema had.
     for entry in TABLES.iter().filter_map(|t| manifest.tables.iter().find(|e| e.name == *t)) {
-        restore_table(&store, (path, &places), entry, &mut messages, &mut progress).await?;
+        restore_table(&store, (path, &places), entry, &mut progress).await?;
     }
     store.restore_sequences(manifest.sequences.clone()).await?;
-    let (store, upgraded) = match manifest.schema < relais_store::SCHEMA_VERSION {
-        false => (store, String::new()),
+    drop(store);
+    // The search index is derived (not in a backup): the server's indexer builds it as it
+    // starts (relais_mail::indexer), and a search before it is done indexes what it reads.
+    let upgraded = match manifest.schema < relais_store::SCHEMA_VERSION {
+        false => String::new(),
         true => {
             // Opening it again runs the later migrations on the restored rows, as an upgrade
             // of the server that made the backup would have.
-            drop(store);
-            let store = Store::open(crate::store_config(data, config)).await.with_context(|| {
+            Store::open(crate::store_config(data, config)).await.with_context(|| {
                 format!("the rows are restored, but the upgrade from schema {} failed", manifest.schema)
             })?;
-            (store, format!(", upgraded from schema {} to {}", manifest.schema, relais_store::SCHEMA_VERSION))
+            format!(", upgraded from schema {} to {}", manifest.schema, relais_store::SCHEMA_VERSION)
         }
     };
-    // After the upgrade: the index is the latest schema's.
-    reindex(&store, messages, blobs.into_iter().collect()).await?;
     progress.done();
     let chain =
         if links.len() > 1 { format!(" (an incremental backup on {} others)", links.len() - 1) } else { String::new() };
@@ -444,34 +442,20 @@ fn verify(path: &Path, manifest: &Manifest) -> Result<(Vec<Named>, Vec<String>)>
     Ok((blobs, damaged))
 }
 
-/// Writes one table's rows back, from the backup at `path` (its chunks at `places`); notes the
-/// messages whose text the index needs.
+/// Writes one table's rows back, from the backup at `path` (its chunks at `places`).
 async fn restore_table(
     store: &Store,
     (path, places): (&Path, &backup_table::Places),
     entry: &TableEntry,
-    messages: &mut Vec<(ItemId, String, String)>,
     progress: &mut Progress,
 ) -> Result<()> {
     let table = entry.name.as_str();
     let (columns, lines) = backup_table::open(path, entry, places)?;
-    let pick = |name: &str| columns.iter().position(|c| c == name);
-    let email = if table == "items" {
-        (pick("id"), pick("data_type"), pick("blob_hash"), pick("summary"))
-    } else {
-        Default::default()
-    };
     let mut chunk = Vec::with_capacity(RESTORE_CHUNK);
     let mut writing = InFlight::default();
     for line in lines {
         let values: Vec<serde_json::Value> = serde_json::from_str(&line?)?;
         let row = values.into_iter().map(from_json).collect::<Result<Vec<_>>>()?;
-        if let (Some(id), Some(kind), Some(blob), Some(summary)) = email
-            && let (Some(Value::Int(id)), Some(Value::Int(3)), Some(Value::Text(blob)), Some(Value::Text(summary))) =
-                (row.get(id), row.get(kind), row.get(blob), row.get(summary))
-        {
-            messages.push((ItemId(*id), blob.clone(), summary.clone()));
-        }
         chunk.push(row);
         if chunk.len() == RESTORE_CHUNK {
             progress.rows(chunk.len() as u64);
@@ -507,62 +491,6 @@ impl InFlight {
         }
         Ok(())
     }
-}
-
-/// Builds the search index of the restored messages (derived, so not in a backup), from their
-/// content and summary, as delivery made it: the first search after a restore finds it whole
-/// instead of indexing every message it reads. The contents are read from the backup's packs (`places`, checked
-/// already), not back out of the store just written: reading them from SQLite, one query per
-/// blob through a WAL full of the restore's own writes, was a fifth of a restore's time.
-async fn reindex(
-    store: &Store,
-    messages: Vec<(ItemId, String, String)>,
-    places: HashMap<String, BlobAt>,
-) -> Result<()> {
-    let places = Arc::new(places);
-    let mut reader = Some(BlobReader::default());
-    let mut writing = InFlight::default();
-    for batch in messages.chunks(200) {
-        let batch: Vec<(ItemId, String, String)> = batch.to_vec();
-        let (places, mut blobs) = (places.clone(), reader.take().unwrap_or_default());
-        // A content the backup does not hold (no item should reference one) is read from the store.
-        let (elsewhere, batch): (Vec<_>, Vec<_>) =
-            batch.into_iter().partition(|(_, name, _)| !places.contains_key(name));
-        let elsewhere: Vec<(ItemId, BlobHash, String)> = elsewhere
-            .into_iter()
-            .filter_map(|(id, name, summary)| Some((id, BlobHash::parse(&name)?, summary)))
-            .collect();
-        let stored = store.blobs(elsewhere.iter().map(|(_, hash, _)| hash.clone()).collect()).await?;
-        let (indexes, blobs) = tokio::task::spawn_blocking(move || {
-            let index = |id: ItemId, raw: &[u8], summary: &str| {
-                let summary: relais_mail::summary::Summary = serde_json::from_str(summary).unwrap_or_default();
-                (id, relais_mail::search::index(raw, &summary))
-            };
-            let mut indexes: Vec<(ItemId, MessageIndex)> =
-                elsewhere.iter().zip(&stored).map(|((id, _, summary), raw)| index(*id, raw, summary)).collect();
-            for (id, name, summary) in batch {
-                if let Some(at) = places.get(&name) {
-                    indexes.push(index(id, &blobs.read(at)?, &summary));
-                }
-            }
-            Ok::<_, std::io::Error>((indexes, blobs))
-        })
-        .await??;
-        reader = Some(blobs);
-        let store = store.clone();
-        let write = async move {
-            store
-                .write(move |tx| {
-                    for (id, index) in &indexes {
-                        tx.index_message(*id, index)?;
-                    }
-                    Ok(())
-                })
-                .await
-        };
-        writing.next(write).await?;
-    }
-    writing.finish().await
 }
 
 fn from_json(v: serde_json::Value) -> Result<Value> {

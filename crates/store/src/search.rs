@@ -357,15 +357,16 @@ impl crate::WriteTx<'_> {
     /// Writes (or replaces) a message's index rows. Derived data: no change is logged.
     pub fn index_message(&mut self, item: ItemId, index: &MessageIndex) -> Result<()> {
         self.unindex_message(item)?;
-        self.index_new_message(item, index)
+        self.index_new_message(item, index).map(drop)
     }
 
-    /// Writes the index rows of a message known to have none: no deletes first.
-    fn index_new_message(&mut self, item: ItemId, index: &MessageIndex) -> Result<()> {
+    /// Writes the index rows of a message that has none: no deletes first. When another
+    /// transaction wrote them meanwhile (its row wins the key), nothing; whether it wrote.
+    fn index_new_message(&mut self, item: ItemId, index: &MessageIndex) -> Result<bool> {
         let conn = self.conn();
-        conn.execute(
+        let written = conn.execute(
             "INSERT INTO message_search (item_id, sent_day, subject, from_addr, to_addr, cc_addr, bcc_addr) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (item_id) DO NOTHING",
             params![
                 item.0,
                 index.sent_day,
@@ -376,6 +377,9 @@ impl crate::WriteTx<'_> {
                 index.bcc.clone()
             ],
         )?;
+        if written == 0 {
+            return Ok(false);
+        }
         conn.execute(
             "INSERT INTO message_text (item_id, header_text, body_text) VALUES ($1, $2, $3)",
             params![item.0, index.header_text.clone(), index.body_text.clone()],
@@ -386,25 +390,23 @@ impl crate::WriteTx<'_> {
                 params![item.0, name.as_str(), value.as_str()],
             )?;
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Writes a message's index rows unless it has them already or is gone: the indexer's
     /// and a search's write, which may race each other for the same message. Whether it wrote.
     pub fn index_if_missing(&mut self, item: ItemId, index: &MessageIndex) -> Result<bool> {
-        let row = self.conn().query_one(
-            "SELECT EXISTS (SELECT 1 FROM items WHERE id = $1), EXISTS (SELECT 1 FROM message_search WHERE item_id = $1)",
-            params![item.0],
-        )?;
-        let (exists, indexed) = match row {
-            Some(r) => (r.int(0)? != 0, r.int(1)? != 0),
-            None => (false, false),
+        // On PostgreSQL the item is held (FOR SHARE) until the commit, so an expunge committing
+        // meanwhile cannot leave rows behind (`destroy_item` deletes the item before its rows).
+        let lock = match self.conn().dialect() {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR SHARE",
         };
-        if !exists || indexed {
+        let exists = self.conn().query_one(&format!("SELECT id FROM items WHERE id = $1{lock}"), params![item.0])?;
+        if exists.is_none() {
             return Ok(false);
         }
-        self.index_new_message(item, index)?;
-        Ok(true)
+        self.index_new_message(item, index)
     }
 
     /// Gives the copy `to` of a message the index rows of `from` (the same content), if it has

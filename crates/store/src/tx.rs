@@ -482,8 +482,10 @@ impl<'c> WriteTx<'c> {
         if let Some(h) = &old.blob {
             self.unref_blob(h)?;
         }
-        self.unindex_message(id)?;
+        // The item first: on PostgreSQL an indexer holding it (`index_if_missing`) is waited
+        // for, and the rows it wrote are then seen and deleted.
         self.conn.execute("DELETE FROM items WHERE id = $1", params![id.0])?;
+        self.unindex_message(id)?;
         self.charge(old.account, -(old.size as i64))?;
         self.conn.execute("DELETE FROM item_instances WHERE item_id = $1", params![id.0])?;
         self.log(old.account, Change::object(old.data_type, id.0, ChangeKind::Destroyed))?;
