@@ -20,10 +20,10 @@ use relais_store::{ItemId, MessageIndex, Store, Unindexed};
 use crate::{MailError, summary};
 
 /// Messages per indexing pass's read...
-const BATCH: i64 = 256;
+const BATCH: i64 = 128;
 /// ...and at most this much content per indexing transaction (one message at least), so a
 /// batch of large messages holds the writer no longer than a batch of small ones.
-const BATCH_OCTETS: u64 = 4 << 20;
+const BATCH_OCTETS: u64 = 1 << 20;
 /// The indexer waits until no message has arrived for this long...
 const QUIET: Duration = Duration::from_millis(100);
 /// ...but while mail keeps arriving, it starts after this long, and then takes about a third

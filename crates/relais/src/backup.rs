@@ -60,6 +60,8 @@ const VERSION_PACKED: u32 = 3;
 pub(crate) const VERSION_CHUNKED: u32 = 4;
 /// Rows per restore transaction.
 const RESTORE_CHUNK: usize = 1_000;
+/// Rows per restore write.
+const RESTORE_ROWS: usize = 8_000;
 /// The schema version of the first Relais that wrote backups: no backup is older. Every table
 /// of `TABLES` that a backup of this schema or a later one lacks is one a later migration
 /// added, which the restore passes over and the upgrade after it creates.
@@ -451,13 +453,13 @@ async fn restore_table(
 ) -> Result<()> {
     let table = entry.name.as_str();
     let (columns, lines) = backup_table::open(path, entry, places)?;
-    let mut chunk = Vec::with_capacity(RESTORE_CHUNK);
+    let mut chunk = Vec::with_capacity(RESTORE_ROWS);
     let mut writing = InFlight::default();
     for line in lines {
         let values: Vec<serde_json::Value> = serde_json::from_str(&line?)?;
         let row = values.into_iter().map(from_json).collect::<Result<Vec<_>>>()?;
         chunk.push(row);
-        if chunk.len() == RESTORE_CHUNK {
+        if chunk.len() == RESTORE_ROWS {
             progress.rows(chunk.len() as u64);
             let (store, table, columns, rows) =
                 (store.clone(), table.to_owned(), columns.clone(), std::mem::take(&mut chunk));

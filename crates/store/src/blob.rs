@@ -86,12 +86,18 @@ impl BlobStore {
 
     pub(crate) fn put_row(&self, conn: &mut dyn Conn, data: &[u8]) -> Result<BlobRef> {
         let hash = BlobHash::of(data);
+        self.put_row_hashed(conn, &hash, data.to_vec())?;
+        Ok(BlobRef::existing(hash, data.len() as u64))
+    }
+
+    /// `put_row` of content whose hash the caller computed (off the writer: a restore).
+    pub(crate) fn put_row_hashed(&self, conn: &mut dyn Conn, hash: &BlobHash, data: Vec<u8>) -> Result<()> {
         conn.execute(
             "INSERT INTO blob_data (hash, data, touched) VALUES ($1, $2, $3)
              ON CONFLICT (hash) DO UPDATE SET touched = excluded.touched",
-            crate::params![hash.as_str(), data.to_vec(), crate::now()],
+            crate::params![hash.as_str(), data, crate::now()],
         )?;
-        Ok(BlobRef::existing(hash, data.len() as u64))
+        Ok(())
     }
 
     pub(crate) fn get_row(&self, conn: &mut dyn Conn, hash: &BlobHash) -> Result<Vec<u8>> {

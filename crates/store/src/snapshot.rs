@@ -215,8 +215,12 @@ impl Store {
         let inline = |d: &Vec<u8>| d.len() <= crate::INLINE_BLOB_MAX || blobs.dir().is_none();
         let (rows, files): (Vec<Vec<u8>>, Vec<Vec<u8>>) = contents.into_iter().partition(inline);
         if !rows.is_empty() {
+            // Hashed here, not on the writer thread, which every restore write waits for.
+            let rows: Vec<(BlobHash, Vec<u8>)> =
+                crate::run_blocking(move || Ok(rows.into_iter().map(|d| (BlobHash::of(&d), d)).collect())).await?;
             let blobs = blobs.clone();
-            self.write(move |tx| rows.iter().try_for_each(|d| blobs.put_row(tx.conn(), d).map(|_| ()))).await?;
+            self.write(move |tx| rows.into_iter().try_for_each(|(hash, d)| blobs.put_row_hashed(tx.conn(), &hash, d)))
+                .await?;
         }
         for data in files {
             let blobs = blobs.clone();

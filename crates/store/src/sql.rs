@@ -135,15 +135,19 @@ pub(crate) fn sqlite_placeholders(sql: &str) -> std::borrow::Cow<'_, str> {
     if !sql.contains('$') {
         return std::borrow::Cow::Borrowed(sql);
     }
+    // Copied in runs between placeholders (`$` is ASCII, so every cut is a char boundary):
+    // this runs for every statement on SQLite, restore's row inserts and APPEND's included.
+    let bytes = sql.as_bytes();
     let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+    let mut from = 0;
+    for (at, b) in bytes.iter().enumerate() {
+        if *b == b'$' && bytes.get(at + 1).is_some_and(u8::is_ascii_digit) {
+            out.push_str(&sql[from..at]);
             out.push('?');
-        } else {
-            out.push(c);
+            from = at + 1;
         }
     }
+    out.push_str(&sql[from..]);
     std::borrow::Cow::Owned(out)
 }
 
@@ -158,6 +162,7 @@ mod tests {
             ("SELECT $1, $2", "SELECT ?1, ?2"),
             ("UPDATE t SET a = $12 WHERE b = $3", "UPDATE t SET a = ?12 WHERE b = ?3"),
             ("SELECT '$x'", "SELECT '$x'"),
+            ("SELECT 'é', $10, $", "SELECT 'é', ?10, $"),
         ] {
             assert_eq!(sqlite_placeholders(input), want);
         }
