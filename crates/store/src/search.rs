@@ -354,12 +354,6 @@ impl Unindexed {
 }
 
 impl crate::WriteTx<'_> {
-    /// Writes (or replaces) a message's index rows. Derived data: no change is logged.
-    pub fn index_message(&mut self, item: ItemId, index: &MessageIndex) -> Result<()> {
-        self.unindex_message(item)?;
-        self.index_new_message(item, index).map(drop)
-    }
-
     /// Writes the index rows of a message that has none: no deletes first. When another
     /// transaction wrote them meanwhile (its row wins the key), nothing; whether it wrote.
     fn index_new_message(&mut self, item: ItemId, index: &MessageIndex) -> Result<bool> {

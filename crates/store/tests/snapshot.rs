@@ -281,7 +281,7 @@ async fn older_schema_restores(f: Fresh) {
     // writes go on.
     assert_eq!(store.read(move |r| r.unindexed_messages(&[inbox], 10)).await.unwrap().len(), 1);
     let index = MessageIndex { body_text: "from before the upgrade".into(), ..MessageIndex::default() };
-    store.write(move |tx| tx.index_message(item, &index)).await.unwrap();
+    store.write(move |tx| tx.index_if_missing(item, &index)).await.unwrap();
     let filter = Filter::Contains(TextColumn::Body, "upgrade".into());
     let hits = store.read(move |r| r.search_messages(&[inbox], &filter)).await.unwrap();
     assert_eq!(hits.iter().map(|h| h.item).collect::<Vec<_>>(), [item]);

@@ -5,8 +5,10 @@
 //! to that owner's quota) and then takes the original out. Rights (RFC 4314 §4): `r` on the
 //! source, `i` on the target, and for a move `t` and `e` on the source.
 
+use std::collections::HashMap;
+
 use relais_directory::access::{Actor, Rights};
-use relais_store::{BlobRef, CollectionId, ItemId, NewItem, Store, ThreadKey, Uid, WriteTx};
+use relais_store::{BlobRef, CollectionId, Item, ItemId, NewItem, Store, ThreadKey, Uid, WriteTx};
 
 use super::append::check_quota;
 use super::keywords::present_in;
@@ -108,29 +110,18 @@ fn size_of(item: &NewItem) -> u64 {
 /// rows are the original's, copied in the write); `None` for a message gone meanwhile.
 async fn prepare(store: &Store, messages: &[(Uid, ItemId)]) -> Result<Vec<Prepared>, MailError> {
     let ids: Vec<ItemId> = messages.iter().map(|&(_, item)| item).collect();
-    let items = store
-        .read(move |r| {
-            let mut found = Vec::with_capacity(ids.len());
-            for item in ids {
-                found.push(match r.item(item) {
-                    Ok(it) => Some(it),
-                    Err(relais_store::Error::NotFound(_)) => None,
-                    Err(e) => return Err(e),
-                });
-            }
-            Ok(found)
-        })
-        .await?;
-    Ok(items
-        .into_iter()
-        .map(|found| {
-            let it = found?;
-            let key = thread::key(&summary::Summary::from_stored(&it.summary));
+    let found: HashMap<ItemId, Item> =
+        store.read(move |r| r.items(&ids)).await?.into_iter().map(|i| (i.id, i)).collect();
+    Ok(messages
+        .iter()
+        .map(|(_, item)| {
+            let it = found.get(item)?;
+            let key = thread::key(&summary::Summary::of(it));
             let copy = NewItem {
                 blob: it.blob.clone().map(|hash| BlobRef::existing(hash, it.size)),
                 received_at: it.received_at,
-                keywords: it.keywords,
-                summary: it.summary,
+                keywords: it.keywords.clone(),
+                summary: it.summary.clone(),
                 ..NewItem::default()
             };
             Some((copy, key))
