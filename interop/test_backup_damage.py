@@ -327,6 +327,36 @@ def test_backup_of_an_older_schema_needs_a_new_target(made, relais_factory, tmp_
     assert "restore complete" in target.command("restore", str(root / "good")).stdout, "and it is still empty"
 
 
+def test_an_interrupted_restore_is_never_taken_for_a_store(made, relais_factory):
+    """A restore killed midway (SQLite: written without an fsync per write, made durable at
+    its end) leaves the data directory marked: the server and the admin commands refuse it,
+    saying why, and so does a restore into it."""
+    root, _ = made
+    target = relais_factory("interrupted", listeners=LISTENERS, settings=SETTINGS)
+    argv = [str(target.binary), "restore", "--data", str(target.data_dir), "--config", str(target.config_path),
+            str(root / "good")]
+    marker, db = target.data_dir / "restore-unfinished", target.data_dir / "relais.db"
+    proc = subprocess.Popen(argv, env=target.environ(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        # Killed once it has begun writing the database (before, there is nothing to refuse:
+        # a restore into the directory just goes ahead).
+        while not (marker.exists() and db.exists()) and proc.poll() is None:
+            pass
+        proc.kill()
+    finally:
+        proc.wait()
+    assert marker.exists(), "the restore was killed after it marked the directory"
+    out = target.admin("domain", "list", check=False)
+    assert out.returncode != 0 and "never finished" in out.stderr, out.stderr
+    serve = subprocess.run([str(target.binary), "serve", "--data", str(target.data_dir), "--config",
+                            str(target.config_path)], env=target.environ(), stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=60)
+    assert serve.returncode != 0 and "never finished" in serve.stderr, serve.stderr
+    again = target.command("restore", str(root / "good"), check=False)
+    assert again.returncode != 0 and "never finished" in again.stderr, again.stderr
+
+
 def test_backup_without_manifest_checksum_restores(made, relais_factory, tmp_path):
     """Backups made before manifest.sha256 existed have none; they restore as before."""
     root, before = made

@@ -92,7 +92,8 @@ async fn reply(r: &mut BufReader<tokio::net::tcp::OwnedReadHalf>) -> Result<u16>
 }
 
 /// Each delivered message's time from MAIL to its final 250, in microseconds.
-type Latencies = Arc<std::sync::Mutex<Vec<u64>>>;
+/// Each message's time to its 250 (µs) and when it began (seconds since the Unix epoch).
+type Latencies = Arc<std::sync::Mutex<Vec<(u64, f64)>>>;
 
 async fn worker(a: Arc<Args>, next: Arc<AtomicU64>, done: Arc<AtomicU64>, lat: Latencies) -> Result<()> {
     let stream = TcpStream::connect(&a.addr).await?;
@@ -110,6 +111,7 @@ async fn worker(a: Arc<Args>, next: Arc<AtomicU64>, done: Arc<AtomicU64>, lat: L
         }
         let size = a.size.unwrap_or_else(|| mix_kib(i) * 1024);
         let began = Instant::now();
+        let began_at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
         // RFC 2920: MAIL, RCPT and DATA in one write.
         wr.write_all(format!("MAIL FROM:<load@bench.test>\r\nRCPT TO:<{}>\r\nDATA\r\n", a.to).as_bytes()).await?;
         for expected in [250, 250, 354] {
@@ -124,7 +126,7 @@ async fn worker(a: Arc<Args>, next: Arc<AtomicU64>, done: Arc<AtomicU64>, lat: L
             bail!("message {i}: DATA answered {code}");
         }
         if let Ok(mut l) = lat.lock() {
-            l.push(u64::try_from(began.elapsed().as_micros()).unwrap_or(u64::MAX));
+            l.push((u64::try_from(began.elapsed().as_micros()).unwrap_or(u64::MAX), began_at));
         }
         done.fetch_add(1, Ordering::Relaxed);
     }
@@ -168,7 +170,16 @@ async fn main() -> Result<()> {
     let rate = n as f64 / start.elapsed().as_secs_f64();
     let sizes = a.size.map_or("2-200 KiB mix".to_owned(), |s| format!("{s} bytes"));
     println!("{n} messages ({sizes}) over {} connections in {:.2} s", a.connections, start.elapsed().as_secs_f64());
-    let mut l = lat.lock().map(|l| l.clone()).unwrap_or_default();
+    let l = lat.lock().map(|l| l.clone()).unwrap_or_default();
+    if a.until.is_some() {
+        // When the slow writes happened, to set beside what ran at the time.
+        let slow: Vec<String> =
+            l.iter().filter(|(us, _)| *us >= 100_000).map(|(us, t)| format!("{:.1} ms at {t:.3}", *us as f64 / 1000.0)).collect();
+        if !slow.is_empty() {
+            println!("writes of 100 ms or more: {}", slow.join(", "));
+        }
+    }
+    let mut l: Vec<u64> = l.into_iter().map(|(us, _)| us).collect();
     l.sort_unstable();
     let at = |q: f64| l.get(((l.len() as f64 * q) as usize).min(l.len().saturating_sub(1))).copied().unwrap_or(0);
     let ms = |us: u64| us as f64 / 1000.0;

@@ -261,6 +261,40 @@ pub async fn restore(data: &Path, config: &Config, path: &Path) -> Result<()> {
         fs::create_dir_all(data).with_context(|| format!("cannot create {}", data.display()))?;
     }
     let store = open_target(data, config, manifest.schema).await?;
+    fill_target(store, path, manifest, blobs, places).await.with_context(|| {
+        format!(
+            "the restore stopped: {} is incomplete; restore again into a new data directory or an empty database",
+            target_name(data, config)
+        )
+    })?;
+    Store::finish_bulk_load(restore_config(data, config)).await.context("cannot write the restored store to disk")?;
+    // The search index is derived (not in a backup): the server's indexer builds it as it
+    // starts (relais_mail::indexer), and a search before it is done indexes what it reads.
+    let upgraded = match manifest.schema < relais_store::SCHEMA_VERSION {
+        false => String::new(),
+        true => {
+            // Opening it again runs the later migrations on the restored rows, as an upgrade
+            // of the server that made the backup would have.
+            Store::open(crate::store_config(data, config)).await.with_context(|| {
+                format!("the rows are restored, but the upgrade from schema {} failed", manifest.schema)
+            })?;
+            format!(", upgraded from schema {} to {}", manifest.schema, relais_store::SCHEMA_VERSION)
+        }
+    };
+    let chain =
+        if links.len() > 1 { format!(" (an incremental backup on {} others)", links.len() - 1) } else { String::new() };
+    println!("restore complete: {}{chain} into {}{upgraded}", path.display(), target_name(data, config));
+    Ok(())
+}
+
+/// Writes the blobs, then every table's rows and the id sequences, into the opened target.
+async fn fill_target(
+    store: Store,
+    path: &Path,
+    manifest: &Manifest,
+    blobs: Vec<Named>,
+    places: backup_table::Places,
+) -> Result<()> {
     let mut progress = Progress::new("restore", manifest.referenced.unwrap_or(manifest.blobs).bytes);
     let mut batch = BlobBatch::default();
     let mut reader = BlobReader::default();
@@ -280,24 +314,7 @@ pub async fn restore(data: &Path, config: &Config, path: &Path) -> Result<()> {
         restore_table(&store, (path, &places), entry, &mut progress).await?;
     }
     store.restore_sequences(manifest.sequences.clone()).await?;
-    drop(store);
-    // The search index is derived (not in a backup): the server's indexer builds it as it
-    // starts (relais_mail::indexer), and a search before it is done indexes what it reads.
-    let upgraded = match manifest.schema < relais_store::SCHEMA_VERSION {
-        false => String::new(),
-        true => {
-            // Opening it again runs the later migrations on the restored rows, as an upgrade
-            // of the server that made the backup would have.
-            Store::open(crate::store_config(data, config)).await.with_context(|| {
-                format!("the rows are restored, but the upgrade from schema {} failed", manifest.schema)
-            })?;
-            format!(", upgraded from schema {} to {}", manifest.schema, relais_store::SCHEMA_VERSION)
-        }
-    };
     progress.done();
-    let chain =
-        if links.len() > 1 { format!(" (an incremental backup on {} others)", links.len() - 1) } else { String::new() };
-    println!("restore complete: {}{chain} into {}{upgraded}", path.display(), target_name(data, config));
     Ok(())
 }
 
@@ -327,20 +344,36 @@ fn check_schema(path: &Path, schema: i64) -> Result<()> {
 /// there: an empty store, not already past that version (the later migrations must run on
 /// the restored rows, so a store a newer Relais has set up, empty or not, is refused).
 async fn open_target(data: &Path, config: &Config, schema: i64) -> Result<Store> {
-    let store = Store::open_at_version(crate::store_config(data, config), schema)
-        .await
-        .context("cannot open the target store")?;
-    if !store.is_new().await? {
-        bail!("the target store is not empty: restore goes into a new data directory or an empty database");
+    let sqlite = config.store.backend == crate::config::Backend::Sqlite;
+    // A database already there is checked as it is, before the bulk load marks the directory
+    // as an unfinished restore (which only a finished restore clears).
+    if !sqlite || data.join("relais.db").exists() {
+        let store = Store::open_at_version(crate::store_config(data, config), schema)
+            .await
+            .context("cannot open the target store")?;
+        if !store.is_new().await? {
+            bail!("the target store is not empty: restore goes into a new data directory or an empty database");
+        }
+        let at = store.schema_version().await?;
+        if at != schema {
+            bail!(
+                "the target store is already at schema version {at}, the backup is of {schema}: the migrations \
+                 after {schema} must run on the restored rows; restore into a new data directory or a new database"
+            );
+        }
+        if !sqlite {
+            return Ok(store);
+        }
     }
-    let at = store.schema_version().await?;
-    if at != schema {
-        bail!(
-            "the target store is already at schema version {at}, the backup is of {schema}: the migrations \
-             after {schema} must run on the restored rows; restore into a new data directory or a new database"
-        );
-    }
-    Ok(store)
+    Store::open_at_version(restore_config(data, config), schema).await.context("cannot open the target store")
+}
+
+/// The target store's configuration: on SQLite a bulk load (no WAL, no fsync per write; one
+/// sync at the end, `Store::finish_bulk_load`).
+fn restore_config(data: &Path, config: &Config) -> relais_store::StoreConfig {
+    let mut sc = crate::store_config(data, config);
+    sc.bulk_load = true;
+    sc
 }
 
 /// Blobs restored per transaction: at most `RESTORE_CHUNK` of them and 16 MiB.

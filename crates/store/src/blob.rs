@@ -23,16 +23,32 @@ use crate::{BlobHash, BlobRef, Error, Result};
 #[derive(Clone)]
 pub struct BlobStore {
     dir: Option<Arc<PathBuf>>,
+    /// Files are written without an fsync each: a bulk load (restore) syncs the whole file
+    /// system once at its end (`Store::finish_bulk_load`).
+    defer_sync: bool,
 }
 
 impl BlobStore {
     pub(crate) fn files(dir: PathBuf) -> Result<BlobStore> {
         fs::create_dir_all(dir.join("tmp"))?;
-        Ok(BlobStore { dir: Some(Arc::new(dir)) })
+        Ok(BlobStore { dir: Some(Arc::new(dir)), defer_sync: false })
     }
 
     pub(crate) fn postgres() -> BlobStore {
-        BlobStore { dir: None }
+        BlobStore { dir: None, defer_sync: false }
+    }
+
+    /// The same store, leaving each file's fsync to one sync of the file system at the end.
+    pub(crate) fn deferring_sync(self) -> BlobStore {
+        BlobStore { defer_sync: true, ..self }
+    }
+
+    /// fsyncs `file` or a directory, unless syncs are deferred.
+    fn sync(&self, file: &fs::File) -> Result<()> {
+        if !self.defer_sync {
+            file.sync_all()?;
+        }
+        Ok(())
     }
 
     /// The blob directory, when blobs are files.
@@ -61,18 +77,18 @@ impl BlobStore {
         let tmp = dir.join("tmp").join(format!("{:016x}", rand::thread_rng().r#gen::<u64>()));
         let mut file = fs::File::create(&tmp)?;
         file.write_all(data)?;
-        file.sync_all()?;
+        self.sync(&file)?;
         drop(file);
         let parent = target.parent().ok_or_else(|| Error::Corrupt("blob path".into()))?;
         if !parent.exists() {
             fs::create_dir_all(parent)?;
             // New fan-out directories must be durable in their own parents too.
             for d in [parent.parent(), parent.parent().and_then(Path::parent)].into_iter().flatten() {
-                fs::File::open(d)?.sync_all()?;
+                self.sync(&fs::File::open(d)?)?;
             }
         }
         fs::rename(&tmp, &target)?;
-        fs::File::open(parent)?.sync_all()?;
+        self.sync(&fs::File::open(parent)?)?;
         Ok(BlobRef::existing(hash, size))
     }
 
@@ -212,4 +228,25 @@ fn remove_if_old(path: &Path, cutoff: i64) -> Result<bool> {
     }
     fs::remove_file(&aside)?;
     Ok(true)
+}
+
+/// Writes everything of the file system holding `dir` to disk (syncfs(2) on Linux; sync(2)
+/// elsewhere): after a bulk load wrote its blob files without an fsync each.
+pub(crate) fn sync_file_system(dir: &Path) -> Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let d = fs::File::open(dir)?;
+        // SAFETY: syncfs only reads the descriptor, which `d` keeps open for the call.
+        if unsafe { libc::syncfs(d.as_raw_fd()) } != 0 {
+            return Err(Error::Io(std::io::Error::last_os_error()));
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = dir;
+        // SAFETY: sync takes no arguments and cannot fail.
+        unsafe { libc::sync() };
+    }
+    Ok(())
 }

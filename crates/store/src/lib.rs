@@ -51,7 +51,7 @@ mod vacation;
 mod web_sessions;
 mod writer;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -107,7 +107,17 @@ pub struct StoreConfig {
     pub group_commit_max: usize,
     /// How large an account's collection trees may grow.
     pub limits: CollectionLimits,
+    /// SQLite: the store is opened to be filled by a restore (`sqlite::Journal::Bulk`: no WAL,
+    /// no fsync per commit) and is durable only after `Store::finish_bulk_load`. Opening
+    /// writes `RESTORE_MARKER` into the data directory first; until `finish_bulk_load` removes
+    /// it, the store refuses to open any other way. No effect on PostgreSQL.
+    pub bulk_load: bool,
 }
+
+/// The file in a SQLite data directory while a restore fills it: a store with it was never
+/// finished (the restore stopped or the machine did) and is not opened; it is restored again
+/// into a new directory.
+pub const RESTORE_MARKER: &str = "restore-unfinished";
 
 /// Bounds on an account's collection trees, checked by the store write that creates or
 /// moves a collection, so IMAP CREATE, DAV MKCOL/MKCALENDAR and the file store share them:
@@ -137,8 +147,29 @@ impl StoreConfig {
             sqlite_memory: SqliteMemory::default(),
             group_commit_max: 256,
             limits: CollectionLimits::default(),
+            bulk_load: false,
         }
     }
+}
+
+/// The journal a SQLite store opens with: for a bulk load, after writing `RESTORE_MARKER`
+/// (durably, before the database); otherwise WAL, refused while the marker is there.
+fn bulk_marker(dir: &Path, bulk_load: bool) -> Result<sqlite::Journal> {
+    let marker = dir.join(RESTORE_MARKER);
+    if bulk_load {
+        std::fs::File::create(&marker)?.sync_all()?;
+        std::fs::File::open(dir)?.sync_all()?;
+        return Ok(sqlite::Journal::Bulk);
+    }
+    if marker.exists() {
+        return Err(Error::Invalid(format!(
+            "{} holds a restore that never finished ({} is there): its database is incomplete and \
+             may be damaged; restore the backup again into a new data directory",
+            dir.display(),
+            RESTORE_MARKER
+        )));
+    }
+    Ok(sqlite::Journal::Wal)
 }
 
 /// A handle to the store; cheap to clone.
@@ -194,18 +225,21 @@ impl Store {
         let (pool, writer, blobs) = match &config.backend {
             Backend::Sqlite { dir } => {
                 std::fs::create_dir_all(dir)?;
+                let journal = bulk_marker(dir, config.bulk_load)?;
                 let path = dir.join("relais.db");
-                let mut conn = sqlite::SqliteConn::open(&path, false, config.sqlite_memory)?;
+                let mut conn = sqlite::SqliteConn::open(&path, false, config.sqlite_memory, journal)?;
                 migrate::run(&mut conn, version)?;
-                let pool = Pool::sqlite(path.clone(), config.max_connections, config.sqlite_memory);
+                let pool = Pool::sqlite(path.clone(), config.max_connections, config.sqlite_memory, journal);
                 let writer = writer::Writer::start(
                     conn,
                     path.clone(),
                     notifier.clone(),
                     config.group_commit_max,
                     counters.clone(),
+                    journal,
                 )?;
-                (pool, Some(writer), BlobStore::files(dir.join("blobs"))?)
+                let blobs = BlobStore::files(dir.join("blobs"))?;
+                (pool, Some(writer), if config.bulk_load { blobs.deferring_sync() } else { blobs })
             }
             Backend::Postgres { url } => {
                 let mut conn = pg::PgConn::connect(url)?;
@@ -215,8 +249,43 @@ impl Store {
                 (pool, None, BlobStore::postgres())
             }
         };
-        let watcher = notify::Watcher::start(&config.backend, notifier.clone())?;
+        let journal = if config.bulk_load { sqlite::Journal::Bulk } else { sqlite::Journal::Wal };
+        let watcher = notify::Watcher::start(&config.backend, notifier.clone(), journal)?;
         Ok(Store { inner: Arc::new(Inner { config, pool, writer, blobs, notifier, counters, _watcher: watcher }) })
+    }
+
+    /// Makes a store filled with `bulk_load` durable and an ordinary one (SQLite): once every
+    /// handle to it is dropped, turns the database back to WAL, writes the database file and
+    /// the blob files to disk, then removes `RESTORE_MARKER`. Nothing to do on PostgreSQL.
+    pub async fn finish_bulk_load(config: StoreConfig) -> Result<()> {
+        let Backend::Sqlite { dir } = config.backend else { return Ok(()) };
+        run_blocking(move || {
+            let path = dir.join("relais.db");
+            // The dropped store's threads close their connections as they stop; turning to WAL
+            // needs the database to itself.
+            let deadline = std::time::Instant::now() + Duration::from_secs(30);
+            loop {
+                let mut conn =
+                    sqlite::SqliteConn::open(&path, false, sqlite::Memory::CHECKPOINTS, sqlite::Journal::Wal)?;
+                if conn.journal_mode()?.eq_ignore_ascii_case("wal") {
+                    break;
+                }
+                drop(conn);
+                if std::time::Instant::now() >= deadline {
+                    return Err(Error::Invalid(format!(
+                        "{}: another connection kept the restored database from turning to WAL",
+                        path.display()
+                    )));
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            std::fs::File::open(&path)?.sync_all()?;
+            blob::sync_file_system(&dir)?;
+            std::fs::remove_file(dir.join(RESTORE_MARKER))?;
+            std::fs::File::open(&dir)?.sync_all()?;
+            Ok(())
+        })
+        .await
     }
 
     pub fn config(&self) -> &StoreConfig {
@@ -402,7 +471,7 @@ impl Store {
         let Backend::Sqlite { dir } = &self.inner.config.backend else { return Ok(true) };
         let path = dir.join("relais.db");
         run_blocking(move || {
-            let mut conn = sqlite::SqliteConn::open(&path, false, sqlite::Memory::CHECKPOINTS)?;
+            let mut conn = sqlite::SqliteConn::open(&path, false, sqlite::Memory::CHECKPOINTS, sqlite::Journal::Wal)?;
             // SQLite answers at once, without its busy handler, while another connection holds
             // the checkpointer lock (the checkpoint thread copying the last frames, the writer
             // starting the WAL over): that is tried again until the patience runs out.

@@ -120,7 +120,7 @@ impl Drop for Watcher {
 }
 
 impl Watcher {
-    pub fn start(backend: &Backend, notifier: Notifier) -> Result<Watcher> {
+    pub fn start(backend: &Backend, notifier: Notifier, journal: crate::sqlite::Journal) -> Result<Watcher> {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         match backend.clone() {
@@ -130,6 +130,7 @@ impl Watcher {
                     &dir.join("relais.db"),
                     true,
                     crate::sqlite::Memory { cache_kib: 256, mmap_mib: 0 },
+                    journal,
                 )?;
                 let start = last_seq(&mut conn)?;
                 spawn("relais-store-watch", move || watch_sqlite(conn, start, &notifier, &flag))?;

@@ -36,15 +36,15 @@ impl PooledConn {
 
 #[derive(Clone)]
 enum Opener {
-    /// The database file and each connection's memory.
-    Sqlite(PathBuf, crate::sqlite::Memory),
+    /// The database file, each connection's memory and how it journals.
+    Sqlite(PathBuf, crate::sqlite::Memory, crate::sqlite::Journal),
     Postgres(String),
 }
 
 impl Opener {
     fn open(&self) -> Result<PooledConn> {
         Ok(match self {
-            Opener::Sqlite(path, memory) => PooledConn::Sqlite(SqliteConn::open(path, true, *memory)?),
+            Opener::Sqlite(path, memory, journal) => PooledConn::Sqlite(SqliteConn::open(path, true, *memory, *journal)?),
             Opener::Postgres(url) => PooledConn::Postgres(PgConn::connect(url)?),
         })
     }
@@ -57,8 +57,8 @@ pub(crate) struct Pool {
 }
 
 impl Pool {
-    pub fn sqlite(path: PathBuf, max: usize, memory: crate::sqlite::Memory) -> Pool {
-        Pool::new(Opener::Sqlite(path, memory), max)
+    pub fn sqlite(path: PathBuf, max: usize, memory: crate::sqlite::Memory, journal: crate::sqlite::Journal) -> Pool {
+        Pool::new(Opener::Sqlite(path, memory, journal), max)
     }
 
     pub fn postgres(url: String, max: usize) -> Pool {

@@ -20,7 +20,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The largest the WAL file is left after SQLite starts it over (`journal_size_limit`): a WAL
 /// grown large while a long reader held it (a backup's snapshot) is cut back to this.
-const WAL_KEPT_BYTES: u64 = 64 << 20;
+pub(crate) const WAL_KEPT_BYTES: u64 = 64 << 20;
 
 /// Turns off SQLite's memory statistics before the library initialises: with them on, every
 /// allocation SQLite makes takes one process-wide mutex, and readers on several threads queue
@@ -65,19 +65,41 @@ impl Default for Memory {
     }
 }
 
+/// How a connection journals what it writes. Every connection to one database must use the
+/// same: one opened with `Wal` turns the database file over to WAL for all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Journal {
+    /// WAL with `synchronous = FULL`: a commit is on disk when it returns.
+    #[default]
+    Wal,
+    /// A restore into a new database (`StoreConfig::bulk_load`): the rollback journal in
+    /// memory and no fsync, so each row is written once, into the database file, instead of
+    /// into the WAL and again by a checkpoint, with an fsync per commit. Nothing is durable
+    /// until `Store::finish_bulk_load`; a crash before leaves a file to throw away, which the
+    /// data directory's marker says (see `lib.rs`). A database already in WAL (an empty one a
+    /// server set up) stays in WAL, still without an fsync per commit: leaving WAL needs the
+    /// file to itself, which the store just closed may not have given back yet.
+    Bulk,
+}
+
 impl SqliteConn {
-    /// Opens `path` with the memory `memory` gives each connection.
-    pub fn open(path: &Path, read_only: bool, memory: Memory) -> Result<Self, Error> {
+    /// Opens `path` with the memory `memory` gives each connection, journaling as `journal`.
+    pub fn open(path: &Path, read_only: bool, memory: Memory, journal: Journal) -> Result<Self, Error> {
         configure_library();
         let conn = rusqlite::Connection::open(path)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.set_prepared_statement_cache_capacity(128);
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = FULL;
-             PRAGMA foreign_keys = OFF;
-             PRAGMA temp_store = MEMORY;",
-        )?;
+        match journal {
+            Journal::Wal => conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")?,
+            Journal::Bulk => {
+                let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+                if !mode.eq_ignore_ascii_case("wal") {
+                    conn.execute_batch("PRAGMA journal_mode = MEMORY;")?;
+                }
+                conn.execute_batch("PRAGMA synchronous = OFF;")?;
+            }
+        }
+        conn.execute_batch("PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY;")?;
         conn.execute_batch(&format!("PRAGMA journal_size_limit = {WAL_KEPT_BYTES};"))?;
         conn.execute_batch(&format!("PRAGMA cache_size = -{};", memory.cache_kib.max(64)))?;
         conn.execute_batch(&format!("PRAGMA mmap_size = {};", u64::from(memory.mmap_mib) << 20))?;
@@ -85,6 +107,11 @@ impl SqliteConn {
             conn.execute_batch("PRAGMA query_only = ON;")?;
         }
         Ok(SqliteConn { conn })
+    }
+
+    /// The journal mode the database is in (`wal`, `memory`, `delete`, …).
+    pub fn journal_mode(&mut self) -> Result<String, Error> {
+        Ok(self.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?)
     }
 
     /// SQLite's counter of commits made by *other* connections (cross-process wake-ups).
@@ -204,7 +231,7 @@ mod tests {
         for (memory, mmap) in
             [(Memory { cache_kib: 2048, mmap_mib: 64 }, 64 << 20), (Memory { cache_kib: 2048, mmap_mib: 0 }, 0)]
         {
-            let c = SqliteConn::open(&path, false, memory).unwrap();
+            let c = SqliteConn::open(&path, false, memory, Journal::Wal).unwrap();
             let got: i64 = c.conn.query_row("PRAGMA mmap_size", [], |r| r.get(0)).unwrap();
             assert_eq!(got, mmap);
             let cache: i64 = c.conn.query_row("PRAGMA cache_size", [], |r| r.get(0)).unwrap();

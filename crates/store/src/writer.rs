@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 
 use crate::notify::Notifier;
 use crate::sql::Conn;
-use crate::sqlite::{CheckpointMode, SqliteConn};
+use crate::sqlite::{CheckpointMode, Journal, SqliteConn};
 use crate::tx::WriteTx;
 use crate::{Error, Notification, Result};
 
@@ -59,18 +59,21 @@ impl Writer {
         notifier: Notifier,
         max: usize,
         counters: Arc<Counters>,
+        journal: Journal,
     ) -> Result<Writer> {
-        let checkpoints = SqliteConn::open(&path, false, crate::sqlite::Memory::CHECKPOINTS)?;
         conn.batch("PRAGMA wal_autocheckpoint = 0")?;
         let wal = Arc::new(Wal::default());
         let (wake, woken) = mpsc::sync_channel::<()>(1);
+        // (A bulk load into a new database has no WAL: its checkpoints do nothing.)
+        let checkpoints = SqliteConn::open(&path, false, crate::sqlite::Memory::CHECKPOINTS, journal)?;
         let seen = wal.clone();
         std::thread::Builder::new()
             .name("relais-store-checkpoint".into())
             .spawn(move || checkpoint_loop(checkpoints, &woken, &seen))?;
         let (queue, jobs) = mpsc::channel::<Job>();
         std::thread::Builder::new().name("relais-store-writer".into()).spawn(move || {
-            let mut restarts = Restarts { wal, next_try: Instant::now() };
+            let wal_file = PathBuf::from(format!("{}-wal", path.display()));
+            let mut restarts = Restarts { wal, wal_file, next_try: Instant::now() };
             writer_loop(conn, &jobs, &notifier, max.max(1), &counters, &wake, &mut restarts);
         })?;
         Ok(Writer { queue })
@@ -134,7 +137,25 @@ struct Wal {
 
 struct Restarts {
     wal: Arc<Wal>,
+    /// The WAL file (`relais.db-wal`), whose size sets how much one restart gives back.
+    wal_file: PathBuf,
     next_try: Instant,
+}
+
+/// The most of the WAL file one restart gives back to the file system.
+///
+/// SQLite cuts the WAL file down to `journal_size_limit` in the first commit after a restart,
+/// on the writer's thread. After a backup's reader held the WAL for seconds it had grown by
+/// every write meanwhile, and cutting all of it back at once took 115 ms in that commit
+/// (ftruncate freeing the blocks, with the file system's online discard) — the longest write
+/// stall a client saw beside a backup (bench/backup). A step at a time, the rest goes at the
+/// following restarts.
+const TRIM_STEP: u64 = 16 << 20;
+
+/// The `journal_size_limit` for a restart of a WAL file of `size` octets: at most `TRIM_STEP`
+/// below it, never below what the WAL keeps anyway.
+fn trim_limit(size: u64) -> u64 {
+    size.saturating_sub(TRIM_STEP).max(crate::sqlite::WAL_KEPT_BYTES)
 }
 
 impl Restarts {
@@ -147,6 +168,10 @@ impl Restarts {
             return;
         }
         let Ok(_checkpointing) = self.wal.checkpointing.try_lock() else { return };
+        let size = std::fs::metadata(&self.wal_file).map_or(0, |m| m.len());
+        if let Err(e) = conn.batch(&format!("PRAGMA journal_size_limit = {}", trim_limit(size))) {
+            tracing::warn!(error = %e, "store: cannot set the WAL's size limit");
+        }
         let began = Instant::now();
         let result = conn.checkpoint(CheckpointMode::Restart, RESTART_PATIENCE);
         let took_us = began.elapsed().as_micros() as u64;
@@ -313,5 +338,18 @@ pub(crate) fn run_alone(conn: &mut dyn Conn, job: Job, notifier: &Notifier, coun
                 tracing::error!(error = %e, "store: rollback failed");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sqlite::WAL_KEPT_BYTES;
+
+    #[test]
+    fn a_restart_gives_back_one_step_of_a_large_wal_at_most() {
+        assert_eq!(trim_limit(0), WAL_KEPT_BYTES);
+        assert_eq!(trim_limit(WAL_KEPT_BYTES + TRIM_STEP / 2), WAL_KEPT_BYTES);
+        assert_eq!(trim_limit(900 << 20), (900 << 20) - TRIM_STEP);
     }
 }

@@ -300,3 +300,35 @@ async fn open_at_version_bounds(f: Fresh) {
     }
 }
 on_both_backends!(at_version, open_at_version_bounds);
+
+/// A restore's bulk load (SQLite: no WAL, no fsync per write): until `finish_bulk_load`, the
+/// data directory says it is unfinished and no ordinary open takes it; after it, the store is
+/// in WAL again and holds what was written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_bulk_load_opens_only_once_finished() {
+    let dir = TempDir::new("relais-store");
+    let normal = StoreConfig::new(Backend::Sqlite { dir: dir.path().to_owned() });
+    let bulk = StoreConfig { bulk_load: true, ..normal.clone() };
+    let store = Store::open(bulk.clone()).await.unwrap();
+    fill(&store).await;
+    let (_, written) = store.snapshot(Memory::default()).await.unwrap();
+    drop(store);
+    let marker = dir.path().join(relais_store::RESTORE_MARKER);
+    assert!(marker.exists());
+    let refused = Store::open(normal.clone()).await.err().expect("an unfinished restore is not opened");
+    assert!(refused.to_string().contains(relais_store::RESTORE_MARKER), "{refused}");
+
+    Store::finish_bulk_load(bulk).await.unwrap();
+    assert!(!marker.exists());
+    let db = rusqlite::Connection::open(dir.path().join("relais.db")).unwrap();
+    let mode: String = db.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    assert_eq!(mode, "wal");
+    drop(db);
+    let store = Store::open(normal).await.unwrap();
+    let (_, read) = store.snapshot(Memory::default()).await.unwrap();
+    let (written, read) = (sorted(written), sorted(read));
+    for (a, b) in written.tables.iter().zip(&read.tables) {
+        assert_eq!(a.2, b.2, "rows of {}", a.0);
+    }
+    assert_eq!(written.blobs, read.blobs);
+}
