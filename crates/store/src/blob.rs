@@ -62,8 +62,13 @@ impl BlobStore {
     }
 
     pub(crate) fn put_file(&self, data: &[u8]) -> Result<BlobRef> {
+        self.put_file_hashed(&BlobHash::of(data), data)
+    }
+
+    /// `put_file` of content whose hash the caller computed (a restore checked it already).
+    pub(crate) fn put_file_hashed(&self, hash: &BlobHash, data: &[u8]) -> Result<BlobRef> {
         let dir = self.dir().ok_or_else(|| Error::Invalid("blobs are not files".into()))?;
-        let hash = BlobHash::of(data);
+        let hash = hash.clone();
         let target = Self::path(dir, &hash);
         let size = data.len() as u64;
         // Refresh the time stamp of an existing copy. The collector moves a file aside before

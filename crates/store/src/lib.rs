@@ -229,6 +229,9 @@ impl Store {
                 let path = dir.join("relais.db");
                 let mut conn = sqlite::SqliteConn::open(&path, false, config.sqlite_memory, journal)?;
                 migrate::run(&mut conn, version)?;
+                if config.bulk_load {
+                    sqlite::drop_indexes(&mut conn)?;
+                }
                 let pool = Pool::sqlite(path.clone(), config.max_connections, config.sqlite_memory, journal);
                 let writer = writer::Writer::start(
                     conn,
@@ -255,29 +258,34 @@ impl Store {
     }
 
     /// Makes a store filled with `bulk_load` durable and an ordinary one (SQLite): once every
-    /// handle to it is dropped, turns the database back to WAL, writes the database file and
-    /// the blob files to disk, then removes `RESTORE_MARKER`. Nothing to do on PostgreSQL.
+    /// handle to it is dropped, builds the indexes the load went without, turns the database
+    /// back to WAL, writes the database file and the blob files to disk, then removes
+    /// `RESTORE_MARKER`. Nothing to do on PostgreSQL.
     pub async fn finish_bulk_load(config: StoreConfig) -> Result<()> {
         let Backend::Sqlite { dir } = config.backend else { return Ok(()) };
         run_blocking(move || {
             let path = dir.join("relais.db");
+            let mut conn = sqlite::SqliteConn::open(&path, false, config.sqlite_memory, sqlite::Journal::Bulk)?;
+            sqlite::build_indexes(&mut conn)?;
+            drop(conn);
             // The dropped store's threads close their connections as they stop; turning to WAL
             // needs the database to itself.
+            // SQLite refuses the change at once, without waiting, while one is still open.
             let deadline = std::time::Instant::now() + Duration::from_secs(30);
             loop {
-                let mut conn =
-                    sqlite::SqliteConn::open(&path, false, sqlite::Memory::CHECKPOINTS, sqlite::Journal::Wal)?;
-                if conn.journal_mode()?.eq_ignore_ascii_case("wal") {
-                    break;
+                let turned = sqlite::SqliteConn::open(&path, false, sqlite::Memory::CHECKPOINTS, sqlite::Journal::Wal)
+                    .and_then(|mut conn| conn.journal_mode());
+                match turned {
+                    Ok(mode) if mode.eq_ignore_ascii_case("wal") => break,
+                    Ok(mode) if std::time::Instant::now() >= deadline => {
+                        return Err(Error::Invalid(format!(
+                            "{}: another connection kept the restored database from turning to WAL (still {mode})",
+                            path.display()
+                        )));
+                    }
+                    Err(e) if std::time::Instant::now() >= deadline => return Err(e),
+                    _ => std::thread::sleep(Duration::from_millis(20)),
                 }
-                drop(conn);
-                if std::time::Instant::now() >= deadline {
-                    return Err(Error::Invalid(format!(
-                        "{}: another connection kept the restored database from turning to WAL",
-                        path.display()
-                    )));
-                }
-                std::thread::sleep(Duration::from_millis(20));
             }
             std::fs::File::open(&path)?.sync_all()?;
             blob::sync_file_system(&dir)?;

@@ -124,6 +124,9 @@ impl Watcher {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         match backend.clone() {
+            // A restore's bulk load: nobody else follows it, and a reader every 20 ms would hold
+            // up its commits (in a rollback journal, a commit waits for readers to finish).
+            Backend::Sqlite { .. } if journal == crate::sqlite::Journal::Bulk => {}
             Backend::Sqlite { dir } => {
                 // It reads one small table: a small cache.
                 let mut conn = SqliteConn::open(

@@ -165,12 +165,10 @@ impl Store {
             if table == "accounts" {
                 tx.conn().execute("DELETE FROM accounts WHERE id = 0", params![])?;
             }
-            for row in rows {
-                if row.len() != columns.len() {
-                    return Err(Error::Invalid(format!("a row of {table} has {} values", row.len())));
-                }
-                tx.conn().execute(&sql, &row)?;
+            if let Some(row) = rows.iter().find(|r| r.len() != columns.len()) {
+                return Err(Error::Invalid(format!("a row of {table} has {} values", row.len())));
             }
+            tx.conn().execute_each(&sql, &rows)?;
             Ok(())
         })
         .await
@@ -205,26 +203,25 @@ impl Store {
     /// Stores a blob's content for a store being restored; its reference count comes from the
     /// snapshot's `blobs` rows.
     pub async fn restore_blob(&self, data: Vec<u8>) -> Result<()> {
-        self.restore_blobs(vec![data]).await
+        self.restore_blobs(vec![(BlobHash::of(&data), data)]).await
     }
 
-    /// `restore_blob` for many: those kept in the database in one transaction (one commit for
-    /// thousands of small messages, not one each), the others as files.
-    pub async fn restore_blobs(&self, contents: Vec<Vec<u8>>) -> Result<()> {
+    /// `restore_blob` for many, each with the SHA-256 its content has (a restore checked every
+    /// blob against its name before writing anything; hashing them again here was a third of
+    /// the restore's blob phase): those kept in the database in one transaction (one commit
+    /// for thousands of small messages, not one each), the others as files.
+    pub async fn restore_blobs(&self, contents: Vec<(BlobHash, Vec<u8>)>) -> Result<()> {
         let blobs = self.inner.blobs.clone();
-        let inline = |d: &Vec<u8>| d.len() <= crate::INLINE_BLOB_MAX || blobs.dir().is_none();
-        let (rows, files): (Vec<Vec<u8>>, Vec<Vec<u8>>) = contents.into_iter().partition(inline);
+        let inline = |(_, d): &(BlobHash, Vec<u8>)| d.len() <= crate::INLINE_BLOB_MAX || blobs.dir().is_none();
+        let (rows, files): (Vec<_>, Vec<_>) = contents.into_iter().partition(inline);
         if !rows.is_empty() {
-            // Hashed here, not on the writer thread, which every restore write waits for.
-            let rows: Vec<(BlobHash, Vec<u8>)> =
-                crate::run_blocking(move || Ok(rows.into_iter().map(|d| (BlobHash::of(&d), d)).collect())).await?;
             let blobs = blobs.clone();
             self.write(move |tx| rows.into_iter().try_for_each(|(hash, d)| blobs.put_row_hashed(tx.conn(), &hash, d)))
                 .await?;
         }
-        for data in files {
+        for (hash, data) in files {
             let blobs = blobs.clone();
-            crate::run_blocking(move || blobs.put_file(&data).map(|_| ())).await?;
+            crate::run_blocking(move || blobs.put_file_hashed(&hash, &data).map(|_| ())).await?;
         }
         Ok(())
     }

@@ -122,6 +122,11 @@ pub trait Conn: Send {
     fn query_one(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, Error> {
         Ok(self.query(sql, params)?.into_iter().next())
     }
+
+    /// Runs one statement once per parameter list (a restore's rows); returns the rows changed.
+    fn execute_each(&mut self, sql: &str, each: &[Vec<Value>]) -> Result<u64, Error> {
+        each.iter().try_fold(0, |n, params| Ok(n + self.execute(sql, params)?))
+    }
 }
 
 /// Builds a parameter list: `params![a, b]`.

@@ -22,6 +22,43 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 /// grown large while a long reader held it (a backup's snapshot) is cut back to this.
 pub(crate) const WAL_KEPT_BYTES: u64 = 64 << 20;
 
+/// A bulk load's secondary indexes: dropped before the rows go in and built again after
+/// (`build_indexes`), each by one sort instead of a b-tree insert per row — most of a restore's
+/// writing was in them (items has six, the change log three). Their definitions wait in
+/// `bulk_load_indexes` meanwhile, so whoever finishes the load finds them. The indexes that
+/// keep a UNIQUE or PRIMARY KEY stay: the rows are checked against them as they go in.
+pub(crate) fn drop_indexes(conn: &mut SqliteConn) -> Result<(), Error> {
+    use crate::sql::Conn;
+    conn.batch(
+        "BEGIN IMMEDIATE;
+         CREATE TABLE IF NOT EXISTS bulk_load_indexes (name TEXT NOT NULL, sql TEXT NOT NULL);
+         INSERT INTO bulk_load_indexes (name, sql)
+             SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL;",
+    )?;
+    let names: Vec<String> =
+        conn.query("SELECT name FROM bulk_load_indexes", &[])?.into_iter().filter_map(|r| r.text(0).ok()).collect();
+    for name in names {
+        conn.batch(&format!("DROP INDEX IF EXISTS \"{}\"", name.replace('"', "\"\"")))?;
+    }
+    conn.batch("COMMIT")
+}
+
+/// Builds again the indexes `drop_indexes` set aside (nothing if it did not run).
+pub(crate) fn build_indexes(conn: &mut SqliteConn) -> Result<(), Error> {
+    use crate::sql::Conn;
+    let listed = conn.query_one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'bulk_load_indexes'", &[])?;
+    if listed.is_none() {
+        return Ok(());
+    }
+    conn.batch("BEGIN IMMEDIATE")?;
+    let defs: Vec<String> =
+        conn.query("SELECT sql FROM bulk_load_indexes", &[])?.into_iter().filter_map(|r| r.text(0).ok()).collect();
+    for sql in defs {
+        conn.batch(&sql)?;
+    }
+    conn.batch("DROP TABLE bulk_load_indexes; COMMIT")
+}
+
 /// Turns off SQLite's memory statistics before the library initialises: with them on, every
 /// allocation SQLite makes takes one process-wide mutex, and readers on several threads queue
 /// on it (seen as futex waits under a CalDAV REPORT load).
@@ -150,6 +187,12 @@ impl Conn for SqliteConn {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, Error> {
         let mut stmt = self.conn.prepare_cached(&sqlite_placeholders(sql))?;
         Ok(stmt.execute(rusqlite::params_from_iter(params.iter()))? as u64)
+    }
+
+    fn execute_each(&mut self, sql: &str, each: &[Vec<Value>]) -> Result<u64, Error> {
+        // One rewrite and one cache lookup for all of them.
+        let mut stmt = self.conn.prepare_cached(&sqlite_placeholders(sql))?;
+        each.iter().try_fold(0, |n, params| Ok(n + stmt.execute(rusqlite::params_from_iter(params.iter()))? as u64))
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, Error> {

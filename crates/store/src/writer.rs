@@ -64,12 +64,18 @@ impl Writer {
         conn.batch("PRAGMA wal_autocheckpoint = 0")?;
         let wal = Arc::new(Wal::default());
         let (wake, woken) = mpsc::sync_channel::<()>(1);
-        // (A bulk load into a new database has no WAL: its checkpoints do nothing.)
         let checkpoints = SqliteConn::open(&path, false, crate::sqlite::Memory::CHECKPOINTS, journal)?;
         let seen = wal.clone();
+        // A bulk load into a new database has no WAL to checkpoint, and no fsync until its end:
+        // the thread starts the writeback of what it wrote instead, so that end finds little
+        // left to write.
+        let bulk = match journal {
+            Journal::Bulk => Some(std::fs::File::open(&path)?),
+            Journal::Wal => None,
+        };
         std::thread::Builder::new()
             .name("relais-store-checkpoint".into())
-            .spawn(move || checkpoint_loop(checkpoints, &woken, &seen))?;
+            .spawn(move || checkpoint_loop(checkpoints, &woken, &seen, bulk.as_ref()))?;
         let (queue, jobs) = mpsc::channel::<Job>();
         std::thread::Builder::new().name("relais-store-writer".into()).spawn(move || {
             let wal_file = PathBuf::from(format!("{}-wal", path.display()));
@@ -200,9 +206,14 @@ impl Restarts {
 /// The checkpoint thread: after commits, at most every `CHECKPOINT_EVERY`, a PASSIVE
 /// checkpoint (it waits for no reader or writer and blocks none: what a reader still needs
 /// stays in the WAL for the next one). Ends with the writer.
-fn checkpoint_loop(mut conn: SqliteConn, woken: &mpsc::Receiver<()>, wal: &Wal) {
+fn checkpoint_loop(mut conn: SqliteConn, woken: &mpsc::Receiver<()>, wal: &Wal, bulk: Option<&std::fs::File>) {
     const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
     while woken.recv().is_ok() {
+        if let Some(file) = bulk {
+            start_writeback(file);
+            std::thread::sleep(CHECKPOINT_EVERY);
+            continue;
+        }
         if let Ok(_checkpointing) = wal.checkpointing.lock() {
             let began = Instant::now();
             let result = conn.checkpoint(CheckpointMode::Passive, Duration::ZERO);
@@ -220,6 +231,20 @@ fn checkpoint_loop(mut conn: SqliteConn, woken: &mpsc::Receiver<()>, wal: &Wal) 
         }
         std::thread::sleep(CHECKPOINT_EVERY);
     }
+}
+
+/// Starts writing the file's dirty pages to disk without waiting for them (Linux:
+/// sync_file_range); durability still comes from the fsync at the end of the load.
+fn start_writeback(file: &std::fs::File) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: sync_file_range only reads the descriptor, which `file` keeps open. An error
+        // only means the final fsync writes more.
+        unsafe { libc::sync_file_range(file.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE) };
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = file;
 }
 
 fn commit_batch(conn: &mut SqliteConn, batch: Vec<Job>, notifier: &Notifier, counters: &Counters) {

@@ -323,6 +323,16 @@ async fn a_bulk_load_opens_only_once_finished() {
     let db = rusqlite::Connection::open(dir.path().join("relais.db")).unwrap();
     let mode: String = db.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
     assert_eq!(mode, "wal");
+    // The indexes the load went without are all back, and nothing else is left of it.
+    let fresh = TempDir::new("relais-store");
+    drop(Store::open(StoreConfig::new(Backend::Sqlite { dir: fresh.path().to_owned() })).await.unwrap());
+    let schema = |db: &rusqlite::Connection| -> Vec<(String, String)> {
+        let mut q = db.prepare("SELECT type, name FROM sqlite_master ORDER BY type, name").unwrap();
+        q.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+    };
+    let expected = schema(&rusqlite::Connection::open(fresh.path().join("relais.db")).unwrap());
+    assert!(expected.iter().any(|(t, n)| t == "index" && n == "items_account"));
+    assert_eq!(schema(&db), expected);
     drop(db);
     let store = Store::open(normal).await.unwrap();
     let (_, read) = store.snapshot(Memory::default()).await.unwrap();
