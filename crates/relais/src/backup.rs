@@ -45,7 +45,7 @@ use sha2::{Digest, Sha256};
 use crate::backup_archive::Archiver;
 use crate::backup_chain::{self, BaseRef};
 use crate::backup_pack::{BlobAt, BlobReader};
-use crate::backup_sink::{DirSink, Progress, StopOnDrop};
+use crate::backup_sink::{DirSink, Offloaded, Progress, StopOnDrop};
 use crate::backup_table::{self, TableEntry};
 use crate::config::Config;
 
@@ -230,7 +230,8 @@ pub(crate) async fn snapshot_into(
     // Dropping this future (the server stopping) stops the snapshot at its next row or blob,
     // instead of leaving it to run on its blocking thread; what it wrote stays `.partial`.
     let _stop = StopOnDrop(sink.stopped.clone());
-    let (schema, sink) = store.snapshot(sink).await.context("backup failed")?;
+    let (schema, sink) = store.snapshot(Offloaded::new(sink)?).await.context("backup failed")?;
+    let sink = sink.finish().context("backup failed")?;
     let (manifest, mut archive) = sink.finish(schema, backend, base)?;
     let bytes = serde_json::to_vec_pretty(&manifest)?;
     // manifest.json last: a directory without it is never taken for a backup, and one still
@@ -402,24 +403,38 @@ impl BlobBatch {
 /// one of them; returns where the blobs to restore are, in the order that reads each pack front
 /// to back, and where each table chunk is. Names every damaged file and chunk before refusing.
 fn verify_chain(path: &Path, links: &[backup_chain::Link]) -> Result<(Vec<Named>, backup_table::Places)> {
-    let mut damaged = Vec::new();
-    let mut held: HashMap<String, BlobAt> = HashMap::new();
+    let prefix = |i: usize, link: &backup_chain::Link| match i {
+        0 => String::new(),
+        _ => format!("{} (base): ", link.dir.display()),
+    };
     let mut places = backup_table::Places::new();
+    let mut unlisted = vec![None; links.len()];
     for (i, link) in links.iter().enumerate() {
-        let (blobs, problems) = verify(&link.dir, &link.manifest)?;
-        let prefix = if i == 0 { String::new() } else { format!("{} (base): ", link.dir.display()) };
-        damaged.extend(problems.into_iter().map(|p| format!("{prefix}{p}")));
-        for (name, file) in blobs {
-            held.entry(name).or_insert(file);
-        }
         match backup_table::held(&link.dir, &link.manifest) {
             Ok(chunks) => chunks.into_iter().for_each(|(name, at)| {
                 places.entry(name).or_insert(at);
             }),
-            Err(e) => damaged.push(format!("{prefix}{e:#}")),
+            Err(e) => unlisted[i] = Some(format!("{}{e:#}", prefix(i, link))),
         }
     }
-    damaged.extend(backup_table::verify(&links[0].manifest.tables, &places));
+    // The tables' chunks are checked on a thread of their own while the blobs are.
+    let (checked, table_damage) = std::thread::scope(|scope| {
+        let tables = scope.spawn(|| backup_table::verify(&links[0].manifest.tables, &places));
+        let checked: Vec<_> = links.iter().map(|link| verify(&link.dir, &link.manifest)).collect();
+        let table_damage = tables.join().unwrap_or_else(|_| vec!["tables/ (checking failed)".into()]);
+        (checked, table_damage)
+    });
+    let mut damaged = Vec::new();
+    let mut held: HashMap<String, BlobAt> = HashMap::new();
+    for (i, (link, checked)) in links.iter().zip(checked).enumerate() {
+        let (blobs, problems) = checked?;
+        damaged.extend(problems.into_iter().map(|p| format!("{}{p}", prefix(i, link))));
+        for (name, file) in blobs {
+            held.entry(name).or_insert(file);
+        }
+        damaged.extend(unlisted[i].take());
+    }
+    damaged.extend(table_damage);
     // Missing blobs are named even beside other damage; but a damaged blobs table may not
     // even read, and is reported already.
     let blobs_table =
@@ -509,8 +524,7 @@ async fn restore_table(
     let mut chunk = Vec::with_capacity(RESTORE_ROWS);
     let mut writing = InFlight::default();
     for line in lines {
-        let values: Vec<serde_json::Value> = serde_json::from_str(&line?)?;
-        let row = values.into_iter().map(from_json).collect::<Result<Vec<_>>>()?;
+        let JsonRow(row) = serde_json::from_str(&line?)?;
         chunk.push(row);
         if chunk.len() == RESTORE_ROWS {
             progress.rows(chunk.len() as u64);
@@ -548,17 +562,81 @@ impl InFlight {
     }
 }
 
-fn from_json(v: serde_json::Value) -> Result<Value> {
-    Ok(match v {
-        serde_json::Value::Null => Value::Null,
-        serde_json::Value::Number(n) => Value::Int(n.as_i64().context("a number that is not an integer")?),
-        serde_json::Value::String(s) => Value::Text(s),
-        serde_json::Value::Object(o) => {
-            let b64 = o.get("b64").and_then(|v| v.as_str()).context("an object that is not bytes")?;
-            Value::Bytes(base64::engine::general_purpose::STANDARD.decode(b64)?)
+/// A row of a backup's table read from its JSON line straight into the store's values
+/// (integers, strings, null; bytes as `{"b64": "…"}`), with no JSON tree between: building
+/// one was most of a restore's reading thread, which the store's writer waited on.
+struct JsonRow(Vec<Value>);
+
+impl<'de> serde::Deserialize<'de> for JsonRow {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<JsonRow, D::Error> {
+        struct Values;
+        impl<'de> serde::de::Visitor<'de> for Values {
+            type Value = JsonRow;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a row: an array of values")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<JsonRow, A::Error> {
+                let mut row = Vec::with_capacity(seq.size_hint().unwrap_or(8).min(64));
+                while let Some(JsonValue(v)) = seq.next_element()? {
+                    row.push(v);
+                }
+                Ok(JsonRow(row))
+            }
         }
-        other => bail!("unexpected value {other}"),
-    })
+        d.deserialize_seq(Values)
+    }
+}
+
+/// One value of a row (see `JsonRow`).
+struct JsonValue(Value);
+
+impl<'de> serde::Deserialize<'de> for JsonValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<JsonValue, D::Error> {
+        use serde::de::Error;
+        struct One;
+        impl<'de> serde::de::Visitor<'de> for One {
+            type Value = JsonValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("null, an integer, a string or {\"b64\": …}")
+            }
+            fn visit_unit<E: Error>(self) -> std::result::Result<JsonValue, E> {
+                Ok(JsonValue(Value::Null))
+            }
+            fn visit_none<E: Error>(self) -> std::result::Result<JsonValue, E> {
+                Ok(JsonValue(Value::Null))
+            }
+            fn visit_i64<E: Error>(self, v: i64) -> std::result::Result<JsonValue, E> {
+                Ok(JsonValue(Value::Int(v)))
+            }
+            fn visit_u64<E: Error>(self, v: u64) -> std::result::Result<JsonValue, E> {
+                i64::try_from(v).map(|v| JsonValue(Value::Int(v))).map_err(|_| E::custom("an integer out of range"))
+            }
+            fn visit_f64<E: Error>(self, _: f64) -> std::result::Result<JsonValue, E> {
+                Err(E::custom("a number that is not an integer"))
+            }
+            fn visit_str<E: Error>(self, v: &str) -> std::result::Result<JsonValue, E> {
+                Ok(JsonValue(Value::Text(v.to_owned())))
+            }
+            fn visit_string<E: Error>(self, v: String) -> std::result::Result<JsonValue, E> {
+                Ok(JsonValue(Value::Text(v)))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<JsonValue, A::Error> {
+                let not_bytes = || A::Error::custom("an object that is not bytes");
+                if map.next_key::<String>()?.as_deref() != Some("b64") {
+                    return Err(not_bytes());
+                }
+                let text: String = map.next_value()?;
+                if map.next_key::<String>()?.is_some() {
+                    return Err(not_bytes());
+                }
+                base64::engine::general_purpose::STANDARD
+                    .decode(text)
+                    .map(|b| JsonValue(Value::Bytes(b)))
+                    .map_err(|e| A::Error::custom(format!("bytes that are not base64: {e}")))
+            }
+        }
+        d.deserialize_any(One)
+    }
 }
 
 fn partial_of(path: &Path) -> PathBuf {
@@ -598,4 +676,35 @@ fn write_synced(path: &Path, data: &[u8]) -> Result<()> {
 pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir)?.sync_all()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_reads_back_as_the_values_written() {
+        let JsonRow(row) = serde_json::from_str(r#"[null, -7, 9223372036854775807, "é\n\"x\"", {"b64": "AAH/"}]"#)
+            .expect("a row");
+        let want = vec![
+            Value::Null,
+            Value::Int(-7),
+            Value::Int(i64::MAX),
+            Value::Text("é\n\"x\"".into()),
+            Value::Bytes(vec![0, 1, 255]),
+        ];
+        assert_eq!(row, want);
+        for bad in [
+            r#"[1.5]"#,
+            r#"[9223372036854775808]"#,
+            r#"[true]"#,
+            r#"[[1]]"#,
+            r#"[{"b64": "AA", "x": 1}]"#,
+            r#"[{"hex": "00"}]"#,
+            r#"[{"b64": "not base64!"}]"#,
+            r#"{"a": 1}"#,
+        ] {
+            assert!(serde_json::from_str::<JsonRow>(bad).is_err(), "{bad} was taken");
+        }
+    }
 }

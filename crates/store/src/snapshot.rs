@@ -96,7 +96,8 @@ const CHUNK: i64 = 2_000;
 /// then its `rows` in chunks), `sequences`, then each blob.
 pub trait SnapshotSink: Send {
     fn table(&mut self, name: &str, columns: &[String]) -> Result<()>;
-    fn rows(&mut self, rows: &[Row]) -> Result<()>;
+    /// The next rows of the table (given, so a sink may pass them to another thread).
+    fn rows(&mut self, rows: Vec<Row>) -> Result<()>;
     fn sequences(&mut self, sequences: &[(String, i64)]) -> Result<()>;
     /// How many blobs follow and their total size (for progress).
     fn blobs_total(&mut self, _count: u64, _bytes: u64) {}
@@ -105,7 +106,7 @@ pub trait SnapshotSink: Send {
     fn wants(&mut self, _hash: &BlobHash) -> bool {
         true
     }
-    fn blob(&mut self, hash: &BlobHash, data: &[u8]) -> Result<()>;
+    fn blob(&mut self, hash: BlobHash, data: Vec<u8>) -> Result<()>;
 }
 
 impl Store {
@@ -254,7 +255,7 @@ fn read_snapshot(conn: &mut dyn Conn, blobs: &BlobStore, sink: &mut dyn Snapshot
             Err(Error::NotFound(_)) if blobs.dir().is_some() => blobs.get_file(&hash)?,
             other => other?,
         };
-        sink.blob(&hash, &data)?;
+        sink.blob(hash, data)?;
     }
     Ok(version)
 }
@@ -280,7 +281,7 @@ fn copy_table(conn: &mut dyn Conn, table: &str, columns: &[String], sink: &mut d
                 for row in &mut rows {
                     row.0.remove(0);
                 }
-                sink.rows(&rows)?;
+                sink.rows(rows)?;
             }
         }
         Dialect::Postgres => {
@@ -294,7 +295,7 @@ fn copy_table(conn: &mut dyn Conn, table: &str, columns: &[String], sink: &mut d
                 if rows.is_empty() {
                     break;
                 }
-                sink.rows(&rows)?;
+                sink.rows(rows)?;
             }
             conn.batch(&format!("CLOSE {cursor}"))
         }

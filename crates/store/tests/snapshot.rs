@@ -25,17 +25,17 @@ impl SnapshotSink for Memory {
         self.tables.push((name.to_owned(), columns.to_vec(), Vec::new()));
         Ok(())
     }
-    fn rows(&mut self, rows: &[Row]) -> relais_store::Result<()> {
+    fn rows(&mut self, rows: Vec<Row>) -> relais_store::Result<()> {
         let t = self.tables.last_mut().expect("a table first");
-        t.2.extend(rows.iter().map(|r| r.0.clone()));
+        t.2.extend(rows.into_iter().map(|r| r.0));
         Ok(())
     }
     fn sequences(&mut self, s: &[(String, i64)]) -> relais_store::Result<()> {
         self.sequences = s.to_vec();
         Ok(())
     }
-    fn blob(&mut self, hash: &BlobHash, data: &[u8]) -> relais_store::Result<()> {
-        self.blobs.push((hash.as_str().to_owned(), data.to_vec()));
+    fn blob(&mut self, hash: BlobHash, data: Vec<u8>) -> relais_store::Result<()> {
+        self.blobs.push((hash.as_str().to_owned(), data));
         Ok(())
     }
 }
@@ -177,7 +177,7 @@ impl SnapshotSink for Declining {
     fn table(&mut self, name: &str, columns: &[String]) -> relais_store::Result<()> {
         self.inner.table(name, columns)
     }
-    fn rows(&mut self, rows: &[Row]) -> relais_store::Result<()> {
+    fn rows(&mut self, rows: Vec<Row>) -> relais_store::Result<()> {
         self.inner.rows(rows)
     }
     fn sequences(&mut self, s: &[(String, i64)]) -> relais_store::Result<()> {
@@ -187,7 +187,7 @@ impl SnapshotSink for Declining {
         self.asked += 1;
         !self.held.iter().any(|h| h == hash.as_str())
     }
-    fn blob(&mut self, hash: &BlobHash, data: &[u8]) -> relais_store::Result<()> {
+    fn blob(&mut self, hash: BlobHash, data: Vec<u8>) -> relais_store::Result<()> {
         assert!(!self.held.iter().any(|h| h == hash.as_str()), "a declined blob was given");
         self.inner.blob(hash, data)
     }
