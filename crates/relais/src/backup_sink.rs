@@ -310,6 +310,17 @@ impl Offloaded {
     }
 }
 
+/// A snapshot that failed drops its sink: the writing thread is let finish the parts it has
+/// and waited for, so nothing writes into the backup's `.partial` directory afterwards.
+impl Drop for Offloaded {
+    fn drop(&mut self) {
+        self.to = None;
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
+    }
+}
+
 impl SnapshotSink for Offloaded {
     fn table(&mut self, name: &str, columns: &[String]) -> relais_store::Result<()> {
         self.send(Part::Table(name.to_owned(), columns.to_vec()))
