@@ -13,6 +13,7 @@ import re
 import shutil
 import smtplib
 import subprocess
+import time
 
 import pytest
 
@@ -341,7 +342,8 @@ def test_an_interrupted_restore_is_never_taken_for_a_store(made, relais_factory)
     try:
         # Killed once it has begun writing the database (before, there is nothing to refuse:
         # a restore into the directory just goes ahead).
-        while not (marker.exists() and db.exists()) and proc.poll() is None:
+        deadline = time.monotonic() + 60
+        while not (marker.exists() and db.exists()) and proc.poll() is None and time.monotonic() < deadline:
             pass
         proc.kill()
     finally:

@@ -64,18 +64,20 @@ impl Writer {
         conn.batch("PRAGMA wal_autocheckpoint = 0")?;
         let wal = Arc::new(Wal::default());
         let (wake, woken) = mpsc::sync_channel::<()>(1);
-        let checkpoints = SqliteConn::open(&path, false, crate::sqlite::Memory::CHECKPOINTS, journal)?;
-        let seen = wal.clone();
-        // A bulk load into a new database has no WAL to checkpoint, and no fsync until its end:
-        // the thread starts the writeback of what it wrote instead, so that end finds little
-        // left to write.
-        let bulk = match journal {
-            Journal::Bulk => Some(std::fs::File::open(&path)?),
-            Journal::Wal => None,
+        // A bulk load has no WAL to checkpoint, and no fsync until its end: the thread starts
+        // the writeback of what it wrote instead, so that end finds little left to write.
+        let after_commits: Box<dyn FnOnce() + Send> = match journal {
+            Journal::Wal => {
+                let checkpoints = SqliteConn::open(&path, false, crate::sqlite::Memory::CHECKPOINTS, journal)?;
+                let seen = wal.clone();
+                Box::new(move || checkpoint_loop(checkpoints, &woken, &seen))
+            }
+            Journal::Bulk => {
+                let file = std::fs::File::open(&path)?;
+                Box::new(move || writeback_loop(&file, &woken))
+            }
         };
-        std::thread::Builder::new()
-            .name("relais-store-checkpoint".into())
-            .spawn(move || checkpoint_loop(checkpoints, &woken, &seen, bulk.as_ref()))?;
+        std::thread::Builder::new().name("relais-store-checkpoint".into()).spawn(after_commits)?;
         let (queue, jobs) = mpsc::channel::<Job>();
         std::thread::Builder::new().name("relais-store-writer".into()).spawn(move || {
             let wal_file = PathBuf::from(format!("{}-wal", path.display()));
@@ -203,17 +205,14 @@ impl Restarts {
     }
 }
 
+/// How often the thread after the writer acts at most.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+
 /// The checkpoint thread: after commits, at most every `CHECKPOINT_EVERY`, a PASSIVE
 /// checkpoint (it waits for no reader or writer and blocks none: what a reader still needs
 /// stays in the WAL for the next one). Ends with the writer.
-fn checkpoint_loop(mut conn: SqliteConn, woken: &mpsc::Receiver<()>, wal: &Wal, bulk: Option<&std::fs::File>) {
-    const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+fn checkpoint_loop(mut conn: SqliteConn, woken: &mpsc::Receiver<()>, wal: &Wal) {
     while woken.recv().is_ok() {
-        if let Some(file) = bulk {
-            start_writeback(file);
-            std::thread::sleep(CHECKPOINT_EVERY);
-            continue;
-        }
         if let Ok(_checkpointing) = wal.checkpointing.lock() {
             let began = Instant::now();
             let result = conn.checkpoint(CheckpointMode::Passive, Duration::ZERO);
@@ -229,6 +228,15 @@ fn checkpoint_loop(mut conn: SqliteConn, woken: &mpsc::Receiver<()>, wal: &Wal, 
                 Err(e) => tracing::warn!(error = %e, "store: checkpoint failed"),
             }
         }
+        std::thread::sleep(CHECKPOINT_EVERY);
+    }
+}
+
+/// The bulk load's counterpart of `checkpoint_loop`: after commits, at most every
+/// `CHECKPOINT_EVERY`, starts the database file's writeback. Ends with the writer.
+fn writeback_loop(file: &std::fs::File, woken: &mpsc::Receiver<()>) {
+    while woken.recv().is_ok() {
+        start_writeback(file);
         std::thread::sleep(CHECKPOINT_EVERY);
     }
 }
