@@ -11,8 +11,9 @@
 //! Invariants:
 //! - every committed write bumps each account it touches exactly once (`accounts.modseq`) and
 //!   logs each changed object at that modseq in `changes`;
-//! - nothing is reported done before it is durable: SQLite commits with `synchronous = FULL`,
-//!   and concurrent writes share one commit (group commit, `writer.rs`);
+//! - nothing is reported done before it is durable: concurrent writes share one SQLite commit
+//!   (group commit), and the sync thread fsyncs the WAL before their callers hear of it, while
+//!   the writer already runs the next group (`writer.rs`);
 //! - database work runs only on blocking threads, never on the async executor's.
 
 mod api_tokens;

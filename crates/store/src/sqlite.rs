@@ -1,7 +1,8 @@
 //! The embedded backend's connection: SQLite in WAL mode with `synchronous = FULL`, so a
-//! commit returns only after the WAL is fsynced. One writer connection (see `writer.rs`) and
-//! any number of read-only ones share the file; other processes (the CLI) may write too and
-//! wait on the busy timeout.
+//! commit returns only after the WAL is fsynced — except on the writer's own connection, whose
+//! commits a sync thread makes durable before anyone is answered (`writer.rs`). One writer
+//! connection and any number of read-only ones share the file; other processes (the CLI) may
+//! write too and wait on the busy timeout.
 
 use std::path::Path;
 use std::time::Duration;
