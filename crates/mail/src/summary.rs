@@ -100,6 +100,23 @@ impl Summary {
         Summary::from_stored(&item.summary)
     }
 
+    /// The summary of a stored message with only its envelope decoded: the body structure
+    /// and the preview are skipped, not built (IMAP FETCH ENVELOPE of a whole mailbox).
+    pub fn envelope_of(item: &relais_store::Item) -> Summary {
+        Summary::envelope_from_stored(&item.summary)
+    }
+
+    /// `from_stored` with only the envelope decoded (`envelope_of`).
+    pub fn envelope_from_stored(json: &str) -> Summary {
+        #[derive(Deserialize, Default)]
+        struct EnvelopeOnly {
+            #[serde(default)]
+            envelope: Envelope,
+        }
+        let only: EnvelopeOnly = serde_json::from_str(json).unwrap_or_default();
+        Summary { envelope: only.envelope, ..Summary::default() }
+    }
+
     /// The form `from_stored` reads.
     pub fn to_stored(&self) -> Result<String, relais_store::Error> {
         serde_json::to_string(self).map_err(|e| relais_store::Error::Corrupt(format!("summary encoding: {e}")))

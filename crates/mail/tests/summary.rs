@@ -431,6 +431,10 @@ fn table() {
         for raw in [case.raw.to_vec(), crlf(case.raw)] {
             let summary = summarize(&raw);
             check_invariants(&raw, &summary);
+            // FETCH ENVELOPE decodes the stored form's envelope alone: the same envelope.
+            let stored = summary.to_stored().unwrap();
+            assert_eq!(Summary::envelope_from_stored(&stored).envelope, summary.envelope, "{}", case.name);
+            assert_eq!(Summary::from_stored(&stored), summary, "{}", case.name);
             let ends = if raw.contains(&b'\r') { "CRLF" } else { "LF" };
             for &(path, kind, header, body) in case.parts {
                 let part = summary.structure.section(path).unwrap_or_else(|| panic!("{}: {path:?}", case.name));

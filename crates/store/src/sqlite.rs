@@ -175,7 +175,12 @@ fn value_of(v: ValueRef<'_>) -> Value {
         ValueRef::Integer(i) => Value::Int(i),
         // Only integer columns exist; a real would be a schema bug, keep it visible.
         ValueRef::Real(f) => Value::Text(f.to_string()),
-        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        // Checked as UTF-8 the fast way first (a FETCH reads every message's summary text);
+        // only text that is not valid is replaced, character by character.
+        ValueRef::Text(t) => Value::Text(match std::str::from_utf8(t) {
+            Ok(text) => text.to_owned(),
+            Err(_) => String::from_utf8_lossy(t).into_owned(),
+        }),
         ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
     }
 }

@@ -80,6 +80,9 @@ pub async fn fetch(s: &mut Session, tag: &Tag, f: FetchCommand) {
     let sets_seen =
         view.may(relais_store::share_rights::KEEP_SEEN) && f.attributes.iter().any(FetchAttribute::sets_seen);
     let needs_content = f.attributes.iter().any(needs_content);
+    // Of the summary, only the envelope: the rest is not decoded.
+    let envelope_only =
+        !needs_content && f.attributes.iter().filter(|a| needs_summary(a)).all(|a| *a == FetchAttribute::Envelope);
     let needs_summary = needs_content || f.attributes.iter().any(needs_summary);
     let mut newly_seen = Vec::new();
     // One read for every message's stored row (no query per message); content per message.
@@ -88,7 +91,7 @@ pub async fn fetch(s: &mut Session, tag: &Tag, f: FetchCommand) {
         match s
             .imap
             .store()
-            .read(move |r| Ok(items.into_iter().filter_map(|i| r.item(i).ok()).map(|it| (it.id, it)).collect()))
+            .read(move |r| Ok(r.items(&items)?.into_iter().map(|it| (it.id, it)).collect()))
             .await
         {
             Ok(map) => map,
@@ -109,7 +112,7 @@ pub async fn fetch(s: &mut Session, tag: &Tag, f: FetchCommand) {
                 },
                 _ => Vec::new(),
             };
-            let mut summary = relais_mail::summary::Summary::of(it);
+            let mut summary = if envelope_only { Summary::envelope_of(it) } else { Summary::of(it) };
             if !s.utf8 {
                 convert::downgrade(&mut summary);
             }
