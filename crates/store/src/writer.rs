@@ -401,7 +401,12 @@ struct SyncTarget {
     open: Option<(std::fs::File, (u64, u64))>,
 }
 
-impl SyncTarget {
+/// What makes the committed groups durable (the WAL's fsync; in tests, a stand-in).
+trait MakeDurable {
+    fn sync(&mut self) -> std::io::Result<()>;
+}
+
+impl MakeDurable for SyncTarget {
     fn sync(&mut self) -> std::io::Result<()> {
         use std::os::unix::fs::MetadataExt;
         let now = match std::fs::metadata(&self.wal) {
@@ -422,7 +427,7 @@ impl SyncTarget {
 
 /// The sync thread: takes every group committed so far, fsyncs once, then publishes and answers
 /// them in commit order. Ends with the writer.
-fn sync_loop(mut target: SyncTarget, committed: &mpsc::Receiver<Committed>, notifier: &Notifier, failed: &AtomicBool) {
+fn sync_loop(mut target: impl MakeDurable, committed: &mpsc::Receiver<Committed>, notifier: &Notifier, failed: &AtomicBool) {
     while let Ok(first) = committed.recv() {
         let mut groups = vec![first];
         groups.extend(committed.try_iter());
@@ -511,6 +516,49 @@ pub(crate) fn run_alone(conn: &mut dyn Conn, job: Job, notifier: &Notifier, coun
 mod tests {
     use super::*;
     use crate::sqlite::WAL_KEPT_BYTES;
+
+    /// A stand-in for the WAL's fsync: each sync waits for a go, and fails if told so.
+    struct Gate(mpsc::Receiver<bool>);
+
+    impl MakeDurable for Gate {
+        fn sync(&mut self) -> std::io::Result<()> {
+            match self.0.recv() {
+                Ok(true) => Ok(()),
+                _ => Err(std::io::Error::other("the disk is gone")),
+            }
+        }
+    }
+
+    /// A committed group of one job whose answer goes to `answers`.
+    fn group(answers: &mpsc::Sender<Result<()>>) -> Committed {
+        let answers = answers.clone();
+        vec![(Box::new(move |r: Result<()>| answers.send(r).unwrap()) as Reply, Vec::new())]
+    }
+
+    #[test]
+    fn no_one_is_answered_before_the_sync_and_a_failed_sync_stops_the_writes() {
+        let (go, gate) = mpsc::channel();
+        let (to_sync, synced) = mpsc::channel::<Committed>();
+        let failed = Arc::new(AtomicBool::new(false));
+        let stop = failed.clone();
+        let syncer = std::thread::spawn(move || sync_loop(Gate(gate), &synced, &Notifier::new("t".into()), &stop));
+        let acks = Acks::AfterSync { to_sync, failed };
+        let (answers, answered) = mpsc::channel();
+        acks.committed(group(&answers));
+        // The sync thread waits on its fsync: nothing is answered meanwhile.
+        assert!(answered.recv_timeout(Duration::from_millis(200)).is_err());
+        go.send(true).unwrap();
+        assert!(answered.recv_timeout(Duration::from_secs(10)).unwrap().is_ok());
+        // A failed fsync: the group is refused, and so is every write after it.
+        acks.committed(group(&answers));
+        go.send(false).unwrap();
+        assert!(matches!(answered.recv_timeout(Duration::from_secs(10)).unwrap(), Err(Error::NotCommitted(_))));
+        assert!(acks.failed());
+        acks.committed(group(&answers));
+        assert!(matches!(answered.recv_timeout(Duration::from_secs(10)).unwrap(), Err(Error::NotCommitted(_))));
+        drop(acks);
+        syncer.join().unwrap();
+    }
 
     #[test]
     fn the_sync_follows_the_file_at_the_wal_s_path() {
