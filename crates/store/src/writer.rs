@@ -95,7 +95,7 @@ impl Writer {
             conn.batch("PRAGMA synchronous = NORMAL")?;
             let (to_sync, synced) = mpsc::channel::<Committed>();
             let failed = Arc::new(AtomicBool::new(false));
-            let files = SyncTarget { wal: wal_file.clone(), db: path.clone(), open: None };
+            let files = SyncTarget { wal: wal_file.clone(), open: None };
             let (notes, stop) = (notifier.clone(), failed.clone());
             std::thread::Builder::new()
                 .name("relais-store-sync".into())
@@ -394,10 +394,13 @@ fn abandon_unsynced(done: Committed) {
 }
 
 /// The file whose fsync makes committed groups durable: the WAL, opened again whenever the file
-/// at its path is no longer the one held open; the database file if there is no WAL.
+/// at its path is no longer the one held open.
+///
+/// Never the database file: closing a descriptor of it would drop every POSIX lock this process
+/// holds on it, SQLite's included, and another process (the CLI) could then write beside the
+/// server. SQLite takes no lock on the WAL file itself (WAL locks are on `-shm`).
 struct SyncTarget {
     wal: PathBuf,
-    db: PathBuf,
     open: Option<(std::fs::File, (u64, u64))>,
 }
 
@@ -409,12 +412,10 @@ trait MakeDurable {
 impl MakeDurable for SyncTarget {
     fn sync(&mut self) -> std::io::Result<()> {
         use std::os::unix::fs::MetadataExt;
-        let now = match std::fs::metadata(&self.wal) {
-            Ok(m) => (m.dev(), m.ino()),
-            // No WAL: every commit went into the database file itself.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return std::fs::File::open(&self.db)?.sync_all(),
-            Err(e) => return Err(e),
-        };
+        // While the writer's connection is open in WAL mode the WAL exists; gone, it is an
+        // error like any other (the store then stops taking writes).
+        let m = std::fs::metadata(&self.wal)?;
+        let now = (m.dev(), m.ino());
         let file = match self.open.take() {
             Some((file, id)) if id == now => file,
             _ => std::fs::File::open(&self.wal)?,
@@ -563,11 +564,10 @@ mod tests {
     #[test]
     fn the_sync_follows_the_file_at_the_wal_s_path() {
         let dir = relais_testkit::TempDir::new("relais-sync-target");
-        let (db, wal) = (dir.path().join("x.db"), dir.path().join("x.db-wal"));
-        std::fs::write(&db, b"db").unwrap();
-        let mut target = SyncTarget { wal: wal.clone(), db, open: None };
-        // No WAL: the database file is synced, nothing held open.
-        target.sync().unwrap();
+        let wal = dir.path().join("x.db-wal");
+        let mut target = SyncTarget { wal: wal.clone(), open: None };
+        // No WAL: an error, nothing held open.
+        assert!(target.sync().is_err());
         assert!(target.open.is_none());
         std::fs::write(&wal, b"one").unwrap();
         target.sync().unwrap();
