@@ -267,8 +267,19 @@ impl Store {
         run_blocking(move || {
             let path = dir.join("relais.db");
             let mut conn = sqlite::SqliteConn::open(&path, false, config.sqlite_memory, sqlite::Journal::Bulk)?;
-            sqlite::build_indexes(&mut conn)?;
+            // The index pages go to disk while they are built, as the rows did (see
+            // `writer::writeback_loop`). The thread's descriptor closes after the connection:
+            // closing one drops every POSIX lock this process holds on the file.
+            let file = std::fs::File::open(&path)?;
+            let (building, woken) = std::sync::mpsc::channel::<()>();
+            let writeback = std::thread::Builder::new()
+                .name("relais-store-writeback".into())
+                .spawn(move || writer::writeback_loop(&file, &woken))?;
+            let built = sqlite::build_indexes(&mut conn);
             drop(conn);
+            drop(building);
+            let _ = writeback.join();
+            built?;
             // The dropped store's threads close their connections as they stop; turning to WAL
             // needs the database to itself.
             // SQLite refuses the change at once, without waiting, while one is still open.

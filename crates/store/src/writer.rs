@@ -265,11 +265,29 @@ fn checkpoint_loop(mut conn: SqliteConn, woken: &mpsc::Receiver<()>, wal: &Wal) 
     }
 }
 
-/// The bulk load's counterpart of `checkpoint_loop`: after commits, at most every
-/// `CHECKPOINT_EVERY`, starts the database file's writeback. Ends with the writer.
-fn writeback_loop(file: &std::fs::File, woken: &mpsc::Receiver<()>) {
-    while woken.recv().is_ok() {
+/// How often a bulk load's writeback thread makes what was written so far durable.
+const SYNC_AHEAD_EVERY: Duration = Duration::from_secs(1);
+
+/// The bulk load's counterpart of `checkpoint_loop`: while writes go on (a message on `woken`
+/// for each commit; it ends when its sender is dropped), at most every `CHECKPOINT_EVERY`,
+/// starts the database file's writeback, and every `SYNC_AHEAD_EVERY` waits for it with an
+/// fdatasync — the writer goes on meanwhile. Writing back is not all of what makes a file
+/// durable: on this VM, the first fsync after 800 MB written back without one took 0.7 s (the
+/// disk's own cache flushed), even of another, tiny file; spread over the load, it costs the
+/// writer nothing, and the fsync at the load's end finds almost nothing left.
+pub(crate) fn writeback_loop(file: &std::fs::File, woken: &mpsc::Receiver<()>) {
+    let mut synced = Instant::now();
+    loop {
+        match woken.recv_timeout(CHECKPOINT_EVERY) {
+            Ok(()) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        }
         start_writeback(file);
+        if synced.elapsed() >= SYNC_AHEAD_EVERY {
+            // An error here only means the fsync at the end has more to do (and reports it).
+            let _ = file.sync_data();
+            synced = Instant::now();
+        }
         std::thread::sleep(CHECKPOINT_EVERY);
     }
 }
