@@ -288,7 +288,12 @@ pub async fn restore(data: &Path, config: &Config, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Writes the blobs, then every table's rows and the id sequences, into the opened target.
+/// Writes the blobs, every table's rows and the id sequences into the opened target. Two
+/// threads read the backup — one the blobs, one the tables' rows, decoded — into a short queue,
+/// and the store's writer takes from it one write after another: the writer is the restore's
+/// one resource that cannot be shared, and it never waits for a row to be decoded while there
+/// are blobs to write (the blobs are mostly the writer's work, the rows mostly the reading's).
+/// The rows of a table go in the order the backup has them.
 async fn fill_target(
     store: Store,
     path: &Path,
@@ -297,26 +302,100 @@ async fn fill_target(
     places: backup_table::Places,
 ) -> Result<()> {
     let mut progress = Progress::new("restore", manifest.referenced.unwrap_or(manifest.blobs).bytes);
-    let mut batch = BlobBatch::default();
-    let mut reader = BlobReader::default();
-    let mut writing = InFlight::default();
-    for (name, at) in &blobs {
-        let hash = BlobHash::parse(name).with_context(|| format!("blob {name}: not a SHA-256 name"))?;
-        let content = reader.read(at)?;
-        progress.blob(content.len() as u64);
-        if let Some(full) = batch.add(hash, content) {
-            let store = store.clone();
-            writing.next(async move { store.restore_blobs(full).await }).await?;
+    // A backup of an older schema has only the tables that schema had.
+    let mut tables = Vec::new();
+    for entry in TABLES.iter().filter_map(|t| manifest.tables.iter().find(|e| e.name == *t)) {
+        let (columns, lines) = backup_table::open(path, entry, &places)?;
+        tables.push((entry.name.clone(), columns, lines));
+    }
+    let (queue, mut batches) = tokio::sync::mpsc::channel::<Result<Batch>>(QUEUED);
+    let to_blobs = queue.clone();
+    let readers = [
+        tokio::task::spawn_blocking(move || feed(&to_blobs, read_blobs(blobs, &to_blobs))),
+        tokio::task::spawn_blocking(move || feed(&queue, read_rows(tables, &queue))),
+    ];
+    // Each write waits for the one before: the writer takes them in the order they come.
+    while let Some(batch) = batches.recv().await {
+        match batch? {
+            Batch::Blobs(contents) => {
+                let bytes = contents.iter().map(|(_, d)| d.len() as u64).sum();
+                let count = contents.len() as u64;
+                store.restore_blobs(contents).await?;
+                progress.blobs(count, bytes);
+            }
+            Batch::Rows { table, columns, rows } => {
+                let count = rows.len() as u64;
+                store.restore_rows(table, columns, rows).await?;
+                progress.rows(count);
+            }
         }
     }
-    writing.finish().await?;
-    store.restore_blobs(batch.contents).await?;
-    // A backup of an older schema has only the tables that schema had.
-    for entry in TABLES.iter().filter_map(|t| manifest.tables.iter().find(|e| e.name == *t)) {
-        restore_table(&store, (path, &places), entry, &mut progress).await?;
+    // The queue ends when both threads have: a thread that panicked ended it too, with its
+    // rows unread.
+    for reader in readers {
+        reader.await.context("a restore reading thread failed")?;
     }
     store.restore_sequences(manifest.sequences.clone()).await?;
     progress.done();
+    Ok(())
+}
+
+/// Batches read ahead of the writer: bounds what a restore holds in memory (a blob batch is
+/// at most 16 MiB, a batch of rows `RESTORE_ROWS` rows).
+const QUEUED: usize = 4;
+
+/// What the reading threads hand the writer.
+enum Batch {
+    Blobs(Vec<(BlobHash, Vec<u8>)>),
+    Rows { table: String, columns: Vec<String>, rows: Vec<Vec<Value>> },
+}
+
+/// Queues a reading thread's error, if it stopped on one (a closed queue means the restore
+/// stopped already, and has its own error to tell).
+fn feed(queue: &tokio::sync::mpsc::Sender<Result<Batch>>, read: Result<()>) {
+    if let Err(e) = read {
+        let _ = queue.blocking_send(Err(e));
+    }
+}
+
+/// Reads the blobs, in the order that reads each pack front to back, into batches.
+fn read_blobs(blobs: Vec<Named>, queue: &tokio::sync::mpsc::Sender<Result<Batch>>) -> Result<()> {
+    let (mut batch, mut reader) = (BlobBatch::default(), BlobReader::default());
+    for (name, at) in &blobs {
+        let hash = BlobHash::parse(name).with_context(|| format!("blob {name}: not a SHA-256 name"))?;
+        let content = reader.read(at)?;
+        if let Some(full) = batch.add(hash, content) {
+            queue.blocking_send(Ok(Batch::Blobs(full))).map_err(|_| anyhow::anyhow!("the restore stopped"))?;
+        }
+    }
+    if !batch.contents.is_empty() {
+        queue.blocking_send(Ok(Batch::Blobs(batch.contents))).map_err(|_| anyhow::anyhow!("the restore stopped"))?;
+    }
+    Ok(())
+}
+
+/// Reads and decodes every table's rows, table after table, into batches.
+fn read_rows(
+    tables: Vec<(String, Vec<String>, backup_table::TableLines)>,
+    queue: &tokio::sync::mpsc::Sender<Result<Batch>>,
+) -> Result<()> {
+    let send = |table: &str, columns: &[String], rows: Vec<Vec<Value>>| {
+        let batch = Batch::Rows { table: table.to_owned(), columns: columns.to_vec(), rows };
+        queue.blocking_send(Ok(batch)).map_err(|_| anyhow::anyhow!("the restore stopped"))
+    };
+    for (table, columns, lines) in tables {
+        let mut rows = Vec::with_capacity(RESTORE_ROWS);
+        for line in lines {
+            let JsonRow(row) = serde_json::from_str(&line?).with_context(|| format!("a row of {table}"))?;
+            rows.push(row);
+            if rows.len() == RESTORE_ROWS {
+                send(&table, &columns, std::mem::replace(&mut rows, Vec::with_capacity(RESTORE_ROWS)))?;
+            }
+        }
+        if !rows.is_empty() {
+            send(&table, &columns, rows)?;
+        }
+    }
     Ok(())
 }
 
@@ -510,56 +589,6 @@ fn check_blobs(run: &[Named]) -> (Vec<Named>, Vec<String>) {
         }
     }
     (good, damaged)
-}
-
-/// Writes one table's rows back, from the backup at `path` (its chunks at `places`).
-async fn restore_table(
-    store: &Store,
-    (path, places): (&Path, &backup_table::Places),
-    entry: &TableEntry,
-    progress: &mut Progress,
-) -> Result<()> {
-    let table = entry.name.as_str();
-    let (columns, lines) = backup_table::open(path, entry, places)?;
-    let mut chunk = Vec::with_capacity(RESTORE_ROWS);
-    let mut writing = InFlight::default();
-    for line in lines {
-        let JsonRow(row) = serde_json::from_str(&line?)?;
-        chunk.push(row);
-        if chunk.len() == RESTORE_ROWS {
-            progress.rows(chunk.len() as u64);
-            let (store, table, columns, rows) =
-                (store.clone(), table.to_owned(), columns.clone(), std::mem::take(&mut chunk));
-            writing.next(async move { store.restore_rows(table, columns, rows).await }).await?;
-        }
-    }
-    writing.finish().await?;
-    progress.rows(chunk.len() as u64);
-    store.restore_rows(table.to_owned(), columns, chunk).await?;
-    Ok(())
-}
-
-/// One store write in flight while the caller reads and decodes what the next one writes: the
-/// writer thread and the reading run on two cores instead of taking turns. A write's error
-/// comes back at the next call (or at `finish`), before anything more is written.
-#[derive(Default)]
-struct InFlight(Option<tokio::task::JoinHandle<relais_store::Result<()>>>);
-
-impl InFlight {
-    /// Waits for the write before, then starts `write`.
-    async fn next(&mut self, write: impl Future<Output = relais_store::Result<()>> + Send + 'static) -> Result<()> {
-        self.finish().await?;
-        self.0 = Some(tokio::spawn(write));
-        Ok(())
-    }
-
-    /// Waits for the write in flight, if any.
-    async fn finish(&mut self) -> Result<()> {
-        if let Some(write) = self.0.take() {
-            write.await.context("a restore write stopped")??;
-        }
-        Ok(())
-    }
 }
 
 /// A row of a backup's table read from its JSON line straight into the store's values

@@ -418,6 +418,12 @@ impl Progress {
         self.show(false);
     }
 
+    pub fn blobs(&mut self, count: u64, bytes: u64) {
+        self.blobs += count;
+        self.bytes += bytes;
+        self.show(false);
+    }
+
     pub fn blob(&mut self, bytes: u64) {
         self.blobs += 1;
         self.bytes += bytes;

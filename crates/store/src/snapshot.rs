@@ -162,8 +162,13 @@ impl Store {
         }
         let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
         let sql = format!("INSERT INTO {table} ({}) VALUES ({})", columns.join(", "), placeholders.join(", "));
+        // The snapshot's directory account (id 0) replaces the new store's, in whichever batch
+        // of the table's rows it comes.
+        let id = columns.iter().position(|c| c == "id");
+        let replaces_directory =
+            table == "accounts" && id.is_some_and(|i| rows.iter().any(|r| matches!(r.get(i), Some(Value::Int(0)))));
         self.write(move |tx| {
-            if table == "accounts" {
+            if replaces_directory {
                 tx.conn().execute("DELETE FROM accounts WHERE id = 0", params![])?;
             }
             if let Some(row) = rows.iter().find(|r| r.len() != columns.len()) {

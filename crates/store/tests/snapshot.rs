@@ -93,8 +93,12 @@ async fn round_trip(from: Fresh, to: Fresh) {
         assert_eq!(BlobHash::of(data).as_str(), hash);
         to.store.restore_blob(data.clone()).await.unwrap();
     }
+    // A row per write, as a table larger than one restore write arrives in several: the
+    // directory account (accounts' first row) stays the snapshot's after the writes after it.
     for (name, columns, rows) in &snap.tables {
-        to.store.restore_rows(name.clone(), columns.clone(), rows.clone()).await.unwrap();
+        for row in rows.chunks(1) {
+            to.store.restore_rows(name.clone(), columns.clone(), row.to_vec()).await.unwrap();
+        }
     }
     to.store.restore_sequences(snap.sequences.clone()).await.unwrap();
     assert!(!to.store.is_new().await.unwrap());
