@@ -153,3 +153,27 @@ def test_admin_share_with_a_level(dav):
     assert bob.put(cal(dav, "b.ics"), data=vevent("b")).status_code == 201
     dav.admin("share", ALICE, "calendars/Calendar", BOB, "--level", "None")
     assert bob.get(cal(dav, "a.ics")).status_code == 403
+
+
+def test_move_into_a_shared_calendar_and_back(dav):
+    """A MOVE between two people's calendars (RFC 4918 §9.9): the event leaves the mover's
+    calendar and is the owner's in the shared one; back out needs the right to delete there."""
+    alice, bob = session(ALICE), session(BOB)
+    mine = f"{dav.https_url}/dav/calendars/{BOB}/Calendar/"
+    assert bob.put(mine + "m.ics", data=vevent("m")).status_code == 201
+    move = lambda s, src, dest: s.request("MOVE", src, headers={"Destination": dest, "Overwrite": "F"})
+    assert move(bob, mine + "m.ics", cal(dav, "moved.ics")).status_code == 403
+    dav.admin("share", ALICE, "calendars/Calendar", BOB, "--level", "Author")
+    r = move(bob, mine + "m.ics", cal(dav, "moved.ics"))
+    assert r.status_code == 201, (r.status_code, r.text)
+    assert bob.get(mine + "m.ics").status_code == 404
+    got = alice.get(cal(dav, "moved.ics"))
+    assert got.status_code == 200 and b"UID:m" in got.content
+    # An Author may add to the calendar but not take out of it; an Editor may.
+    assert move(bob, cal(dav, "moved.ics"), mine + "back.ics").status_code == 403
+    assert alice.get(cal(dav, "moved.ics")).status_code == 200
+    dav.admin("share", ALICE, "calendars/Calendar", BOB, "--level", "Editor")
+    r = move(bob, cal(dav, "moved.ics"), mine + "back.ics")
+    assert r.status_code == 201, (r.status_code, r.text)
+    assert alice.get(cal(dav, "moved.ics")).status_code == 404
+    assert bob.get(mine + "back.ics").status_code == 200

@@ -461,8 +461,10 @@ impl Groupware {
                 if existing.as_ref().is_some_and(|e| e.id == item.id) {
                     return Ok(Err(Error::Conflict("source and destination are the same".into())));
                 }
-                if mode.keep_source || to.kind != from_kind(&item) {
-                    // A copy, or a move across kinds (calendar ↔ task list): a new item.
+                if mode.keep_source || to.kind != from_kind(&item) || to.account != item.account {
+                    // A copy, a move across kinds (calendar ↔ task list) or into another
+                    // account's collection (a shared calendar): a new item, in the target's
+                    // account, and the source destroyed — an item belongs to one account.
                     let blob_ref = BlobRef::existing(blob, item.size);
                     if let Some(e) = existing {
                         tx.destroy_item(e.id)?;
@@ -483,7 +485,8 @@ impl Groupware {
                 if let Some(conflict) = uid_conflict(tx, to.id, &content.uid, Some(item.id))? {
                     return Ok(Err(conflict));
                 }
-                // Within one account (`move_item` keeps to it) the event itself is unchanged.
+                // Within one account and kind (`move_item` keeps to them) the event itself is
+                // unchanged.
                 tx.move_item(item.id, to.id, &to_name)?;
                 let modseq = tx.read().item(item.id)?.modseq;
                 Ok(Ok(Written::Created { etag: etag(modseq) }))

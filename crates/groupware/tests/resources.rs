@@ -219,6 +219,42 @@ async fn sync_move_delete(f: Fresh) {
 }
 on_both_backends!(sync_move_delete_on, sync_move_delete);
 
+/// A MOVE into a collection of another account (a calendar shared with the mover) makes the
+/// object that account's, and leaves nothing in the source; the mover needs to insert there
+/// and to delete from the source, as for any move.
+async fn move_into_another_account(f: Fresh) {
+    use relais_directory::{Protocol, Rights};
+    let g = Groupware::new(f.store.clone());
+    let (alice, shared) = calendar(&f, "shared").await;
+    let (bob, mine) = calendar(&f, "mine").await;
+    let me = Actor::new(bob, Protocol::Dav);
+    g.put(&me, &mine, "m.ics", event("m", "20260105T100000Z", ""), Condition::default()).await.unwrap();
+    let go = Transfer { keep_source: false, overwrite: false };
+    let into_shared = g.transfer(&me, (&mine, "m.ics"), (&shared, "m.ics"), go).await;
+    assert!(matches!(into_shared, Err(Error::Forbidden)), "{into_shared:?}");
+    let (c, b) = (shared.id, bob);
+    f.store.write(move |tx| tx.set_grant(c, b, (Rights::READ | Rights::INSERT).bits())).await.unwrap();
+    let written = g.transfer(&me, (&mine, "m.ics"), (&shared, "moved.ics"), go).await.unwrap();
+    assert!(matches!(written, Written::Created { .. }), "{written:?}");
+    let (sid, mid) = (shared.id, mine.id);
+    let there = f.store.read(move |r| r.item_by_name(sid, "moved.ics")).await.unwrap().expect("moved");
+    assert_eq!(there.account, alice);
+    assert!(f.store.read(move |r| r.item_by_name(mid, "m.ics")).await.unwrap().is_none());
+    let found = f.store.read(move |r| r.resources_in_range(sid, 0, 1 << 38)).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert!(f.store.read(move |r| r.resources_in_range(mid, 0, 1 << 38)).await.unwrap().is_empty());
+    // Back out of it: Bob may insert there but not delete.
+    let back = g.transfer(&me, (&shared, "moved.ics"), (&mine, "back.ics"), go).await;
+    assert!(matches!(back, Err(Error::Forbidden)), "{back:?}");
+    let everything = Rights::READ | Rights::INSERT | Rights::DELETE_ITEMS | Rights::EXPUNGE;
+    f.store.write(move |tx| tx.set_grant(c, b, everything.bits())).await.unwrap();
+    g.transfer(&me, (&shared, "moved.ics"), (&mine, "back.ics"), go).await.unwrap();
+    let back = f.store.read(move |r| r.item_by_name(mid, "back.ics")).await.unwrap().expect("moved back");
+    assert_eq!(back.account, bob);
+    assert!(f.store.read(move |r| r.item_by_name(sid, "moved.ics")).await.unwrap().is_none());
+}
+on_both_backends!(move_into_another_account_on, move_into_another_account);
+
 /// Issue 11 item 4: every write takes the actor and checks its rights inside the transaction
 /// (`relais_directory::access::rights_on`): owner, grant (each right on its own), full-access
 /// delegate; the scheduling inbox is the server's.

@@ -160,7 +160,8 @@ pub(crate) async fn transfer(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
         None => return Ok(forbidden()),
     };
     ctx.must_see(&to).await?;
-    if keep_source {
+    // A copy adds to the target account, and so does a move into another account's collection.
+    if keep_source || to.account != from.account {
         ctx.check_quota(to.account, item.size).await?;
     }
     let existed = ctx.item(&to, &to_name).await?.is_some();
