@@ -28,6 +28,8 @@ pub const MAX_SUBMISSIONS: u32 = 1000;
 pub const MAX_DELAYED_SEND: i64 = 7 * 86_400;
 /// Held submissions released per pass.
 const RELEASE_BATCH: i64 = 50;
+/// How long a release that failed is put off before it is tried again.
+const RELEASE_RETRY_SECS: i64 = 300;
 /// Settled submissions removed per transaction by the sweep, and transactions per sweep.
 const PURGE_BATCH: i64 = 500;
 const PURGE_ROUNDS: usize = 100;
@@ -327,11 +329,21 @@ impl Mailer {
         let due = self.store().read(move |r| r.due_submissions(now, RELEASE_BATCH)).await?;
         let mut released = 0;
         for s in due {
-            let id = s.id;
+            let (account, id) = (s.account, s.id);
             match self.release(s).await {
                 Ok(true) => released += 1,
                 Ok(false) => {}
-                Err(e) => tracing::warn!(submission = id, error = %e, "submission: release failed; tried again later"),
+                Err(e) => {
+                    // Put off, not tried again at every tick of the queue: a release that keeps
+                    // failing would otherwise take its place in every batch, and enough of them
+                    // would keep every submission due after them waiting.
+                    let until = now + RELEASE_RETRY_SECS;
+                    tracing::warn!(submission = id, error = %e, until, "submission: release failed; tried again later");
+                    let deferred = self.store().write(move |tx| tx.defer_submission(account, id, until)).await;
+                    if let Err(e) = deferred {
+                        tracing::warn!(submission = id, error = %e, "submission: could not put the release off");
+                    }
+                }
             }
         }
         Ok(released)

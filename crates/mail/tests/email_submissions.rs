@@ -225,3 +225,34 @@ async fn held_counts_for_quota(f: Fresh) {
     assert_eq!(w.inbox_total(w.bob).await, 1);
 }
 on_both_backends!(held_counts_for_quota_on, held_counts_for_quota);
+
+/// A release that fails (here its stored envelope unreadable) is put off, with its `sendAt`
+/// moved and the change logged, instead of being tried again at every tick of the queue; the
+/// submissions due with it still go.
+async fn failed_release_is_put_off(f: Fresh) {
+    let w = world(&f).await;
+    let at = relais_store::now() + 300;
+    let broken = w.m.submit_email(&w.alice, w.request("alice@example.com", "bob@example.com", Some(at)).await).await;
+    let broken = broken.unwrap();
+    let good = w.m.submit_email(&w.alice, w.request("alice@example.com", "bob@example.com", Some(at)).await).await;
+    let good = good.unwrap();
+    relais_testkit::backends::raw_batch(
+        &f.config,
+        &format!("UPDATE email_submissions SET envelope = 'not json' WHERE id = {}", broken.id),
+    );
+    let account = w.alice.id;
+    let since = w.m.store().read(move |r| r.account_modseq(account)).await.unwrap();
+    assert_eq!(w.m.release_submissions(at + 1).await.unwrap(), 1, "the good one goes");
+    assert_eq!(w.inbox_total(w.bob).await, 1);
+    let stored = w.m.store().read(move |r| r.submission(account, broken.id)).await.unwrap().unwrap();
+    assert_eq!(stored.undo, UndoStatus::Pending);
+    assert_eq!(stored.send_at, at + 1 + 300, "put off");
+    let changes = w.m.store().read(move |r| r.changes_since(account, DataType::EmailSubmission, since)).await;
+    let changes = changes.unwrap();
+    assert!(changes.updated.contains(&broken.id) && changes.updated.contains(&good.id), "{changes:?}");
+    // Not tried again before then.
+    let tried_before = w.m.store().read(move |r| r.due_submissions(at + 2, 50)).await.unwrap();
+    assert!(tried_before.is_empty());
+    assert_eq!(w.m.release_submissions(at + 2).await.unwrap(), 0);
+}
+on_both_backends!(failed_release_is_put_off_on, failed_release_is_put_off);

@@ -221,6 +221,23 @@ impl WriteTx<'_> {
         Ok(true)
     }
 
+    /// Puts a pending submission's release off until `until` (its `sendAt`, RFC 8621 §7: when it
+    /// will be released); false if it is no longer pending or is due later already. A release
+    /// that failed is tried again then, and the submissions due after it are not held up.
+    pub fn defer_submission(&mut self, account: AccountId, id: i64, until: i64) -> Result<bool> {
+        self.lock_account(account)?;
+        let changed = self.conn().execute(
+            "UPDATE email_submissions SET send_at = $3 WHERE account_id = $1 AND id = $2 AND undo_status = 0 \
+             AND send_at < $3",
+            params![account.0, id, until],
+        )?;
+        if changed == 0 {
+            return Ok(false);
+        }
+        self.log(account, Change::object(DataType::EmailSubmission, id, ChangeKind::Updated))?;
+        Ok(true)
+    }
+
     /// Removes a submission's record (a pending one's held message loses its reference); false
     /// if the account has no submission `id`.
     pub fn destroy_submission(&mut self, account: AccountId, id: i64) -> Result<bool> {
