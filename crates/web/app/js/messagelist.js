@@ -62,6 +62,11 @@ class Results {
     this.total = 0;
     /** @type {string | null} */
     this.queryState = null;
+    /**
+     * Windows were read at different states of the query (mail came or went between two
+     * reads), or one came back shorter than the total said: places may be wrong until read again.
+     */
+    this.mixed = false;
   }
 
   /**
@@ -81,8 +86,14 @@ class Results {
     for (const th of /** @type {{ id: string, emailIds: string[] }[]} */ (r.t?.list ?? [])) {
       this.threads.set(th.id, th.emailIds.length);
     }
-    this.total = Number(r.q.total ?? this.total);
-    this.queryState = r.q.queryState ?? this.queryState;
+    const total = Number(r.q.total ?? this.total);
+    const state = r.q.queryState ?? this.queryState;
+    const short = ids.length < Math.min(PAGE, Number(r.q.limit ?? PAGE), total - start);
+    if (short || (this.ids.size > ids.length && this.queryState !== null && state !== this.queryState)) {
+      this.mixed = true;
+    }
+    this.total = total;
+    this.queryState = state;
   }
 
   /**
@@ -133,6 +144,10 @@ export class MessageList {
     /** Window starts asked for and not answered yet. @type {Set<number>} */
     this.pending = new Set();
     this.drawing = false;
+    /** A reread of the rows in view is due (`rereadSoon`). */
+    this.rereading = false;
+    /** Rereads in a row that found their results mixed again. */
+    this.mixedRereads = 0;
     /** The state of the account's mail the rows were read at. @type {string | null} */
     this.emailState = null;
     this.list = h('ul', { class: 'messages', role: 'listbox', 'aria-label': t.messages, tabindex: '0',
@@ -184,6 +199,11 @@ export class MessageList {
       return;
     }
     this.results = fresh;
+    if (fresh.mixed) {
+      this.rereadSoon();
+    } else {
+      this.mixedRereads = 0;
+    }
     if (this.shown && fresh.positions.has(this.shown)) {
       this.cursor = fresh.positions.get(this.shown) ?? this.cursor;
     } else {
@@ -193,6 +213,24 @@ export class MessageList {
       this.scroller.scrollTop += scrollTopOf(first, this.metrics()) - scrollTopOf(view.first, this.metrics());
     }
     this.draw();
+  }
+
+  /**
+   * Reads the rows in view again once, soon: the results hold windows of different states of
+   * the query (a push that would have said so may have come before the later window, and found
+   * the state it carried unchanged). Several calls before it runs make one read.
+   */
+  rereadSoon() {
+    // Mail arriving all the time makes every read mixed: a few in a row, then the next push.
+    if (this.rereading || this.mixedRereads >= 3) {
+      return;
+    }
+    this.rereading = true;
+    this.mixedRereads += 1;
+    setTimeout(() => {
+      this.rereading = false;
+      this.reread().catch((e) => console.error(e));
+    }, 0);
   }
 
   /**
@@ -245,6 +283,9 @@ export class MessageList {
       if (generation === this.generation) {
         into.take(start, r);
         this.emailState = r.g.state ?? this.emailState;
+        if (into.mixed && into === this.results) {
+          this.rereadSoon();
+        }
       }
     } finally {
       if (generation === this.generation) {
@@ -289,7 +330,11 @@ export class MessageList {
     const generation = this.generation;
     for (const start of windows(v.first, v.last, (p) => r.ids.has(p), PAGE)) {
       if (!this.pending.has(start)) {
-        this.fetch(start, generation, r).then(() => this.schedule(), (e) => console.error(e));
+        // A window that could not be read is asked for again a moment later, not left a placeholder.
+        this.fetch(start, generation, r).then(() => this.schedule(), (e) => {
+          console.error(e);
+          setTimeout(() => this.schedule(), 1000);
+        });
       }
     }
   }
