@@ -270,11 +270,11 @@ impl Store {
             // The index pages go to disk while they are built, as the rows did (see
             // `writer::writeback_loop`). The thread's descriptor closes after the connection:
             // closing one drops every POSIX lock this process holds on the file.
-            let file = std::fs::File::open(&path)?;
+            let (file, flush) = (std::fs::File::open(&path)?, std::fs::File::open(&dir)?);
             let (building, woken) = std::sync::mpsc::channel::<()>();
             let writeback = std::thread::Builder::new()
                 .name("relais-store-writeback".into())
-                .spawn(move || writer::writeback_loop(&file, &woken))?;
+                .spawn(move || writer::writeback_loop(&file, &flush, &woken))?;
             let built = sqlite::build_indexes(&mut conn);
             drop(conn);
             drop(building);

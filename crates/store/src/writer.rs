@@ -35,7 +35,7 @@
 //! then slept in SQLite's busy handler: 445 ms write stalls.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
@@ -84,7 +84,8 @@ impl Writer {
             }
             Journal::Bulk => {
                 let file = std::fs::File::open(&path)?;
-                Box::new(move || writeback_loop(&file, &woken))
+                let flush = std::fs::File::open(path.parent().unwrap_or(Path::new(".")))?;
+                Box::new(move || writeback_loop(&file, &flush, &woken))
             }
         };
         std::thread::Builder::new().name("relais-store-checkpoint".into()).spawn(after_commits)?;
@@ -265,28 +266,31 @@ fn checkpoint_loop(mut conn: SqliteConn, woken: &mpsc::Receiver<()>, wal: &Wal) 
     }
 }
 
-/// How often a bulk load's writeback thread makes what was written so far durable.
-const SYNC_AHEAD_EVERY: Duration = Duration::from_secs(1);
+/// How often a bulk load's writeback thread has the disk flush what was written back so far.
+const FLUSH_EVERY: Duration = Duration::from_secs(1);
 
-/// The bulk load's counterpart of `checkpoint_loop`: while writes go on (a message on `woken`
-/// for each commit; it ends when its sender is dropped), at most every `CHECKPOINT_EVERY`,
-/// starts the database file's writeback, and every `SYNC_AHEAD_EVERY` waits for it with an
-/// fdatasync — the writer goes on meanwhile. Writing back is not all of what makes a file
-/// durable: on this VM, the first fsync after 800 MB written back without one took 0.7 s (the
-/// disk's own cache flushed), even of another, tiny file; spread over the load, it costs the
-/// writer nothing, and the fsync at the load's end finds almost nothing left.
-pub(crate) fn writeback_loop(file: &std::fs::File, woken: &mpsc::Receiver<()>) {
-    let mut synced = Instant::now();
+/// The bulk load's counterpart of `checkpoint_loop`: until `woken`'s sender is dropped (a
+/// message on it after each commit), every `CHECKPOINT_EVERY` it starts the writeback of the
+/// database file, and every `FLUSH_EVERY` it fsyncs `flush`, the database's directory, which
+/// has the disk flush its own cache — the writer goes on meanwhile. Writing back is not all of
+/// what makes a file durable: on this VM the first fsync after 800 MB written back without one
+/// took 0.7 s, even of another, tiny file (the disk's cache flushed); spread over the load, it
+/// costs the writer nothing, and the fsync at the load's end finds almost nothing left. Not an
+/// fsync of the database file itself: Linux tells a write-back error once to each descriptor
+/// open when it happened, and marks it seen; the fsync at the end, on a descriptor opened
+/// later, must be the one that is told.
+pub(crate) fn writeback_loop(file: &std::fs::File, flush: &std::fs::File, woken: &mpsc::Receiver<()>) {
+    let mut flushed = Instant::now();
     loop {
         match woken.recv_timeout(CHECKPOINT_EVERY) {
             Ok(()) | Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => return,
         }
         start_writeback(file);
-        if synced.elapsed() >= SYNC_AHEAD_EVERY {
-            // An error here only means the fsync at the end has more to do (and reports it).
-            let _ = file.sync_data();
-            synced = Instant::now();
+        if flushed.elapsed() >= FLUSH_EVERY {
+            // Only to have the flush early: the fsyncs at the end say whether the load is on disk.
+            let _ = flush.sync_all();
+            flushed = Instant::now();
         }
         std::thread::sleep(CHECKPOINT_EVERY);
     }
