@@ -7,7 +7,8 @@ cargo build --release -q -p relais -p relais-bench
 BIN=${RELAIS_BIN:-$CARGO_TARGET_DIR/release/relais}
 LOAD=$CARGO_TARGET_DIR/release/smtp-load
 D=$(mktemp -d /var/tmp/relais-bench.XXXXXX)
-trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$D"' EXIT
+# Each step may fail (a script that stopped the server itself): the directory goes in any case.
+trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; rm -rf "$D"' EXIT
 cat > "$D/config.toml" <<TOML
 [server]
 hostname = "bench.test"
