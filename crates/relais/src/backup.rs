@@ -358,6 +358,11 @@ fn feed(queue: &tokio::sync::mpsc::Sender<Result<Batch>>, read: Result<()>) {
     }
 }
 
+/// Hands the writer a batch; an error once the restore has stopped reading the queue.
+fn send(queue: &tokio::sync::mpsc::Sender<Result<Batch>>, batch: Batch) -> Result<()> {
+    queue.blocking_send(Ok(batch)).map_err(|_| anyhow::anyhow!("the restore stopped"))
+}
+
 /// Reads the blobs, in the order that reads each pack front to back, into batches.
 fn read_blobs(blobs: Vec<Named>, queue: &tokio::sync::mpsc::Sender<Result<Batch>>) -> Result<()> {
     let (mut batch, mut reader) = (BlobBatch::default(), BlobReader::default());
@@ -365,11 +370,11 @@ fn read_blobs(blobs: Vec<Named>, queue: &tokio::sync::mpsc::Sender<Result<Batch>
         let hash = BlobHash::parse(name).with_context(|| format!("blob {name}: not a SHA-256 name"))?;
         let content = reader.read(at)?;
         if let Some(full) = batch.add(hash, content) {
-            queue.blocking_send(Ok(Batch::Blobs(full))).map_err(|_| anyhow::anyhow!("the restore stopped"))?;
+            send(queue, Batch::Blobs(full))?;
         }
     }
     if !batch.contents.is_empty() {
-        queue.blocking_send(Ok(Batch::Blobs(batch.contents))).map_err(|_| anyhow::anyhow!("the restore stopped"))?;
+        send(queue, Batch::Blobs(batch.contents))?;
     }
     Ok(())
 }
@@ -379,9 +384,8 @@ fn read_rows(
     tables: Vec<(String, Vec<String>, backup_table::TableLines)>,
     queue: &tokio::sync::mpsc::Sender<Result<Batch>>,
 ) -> Result<()> {
-    let send = |table: &str, columns: &[String], rows: Vec<Vec<Value>>| {
-        let batch = Batch::Rows { table: table.to_owned(), columns: columns.to_vec(), rows };
-        queue.blocking_send(Ok(batch)).map_err(|_| anyhow::anyhow!("the restore stopped"))
+    let rows_of = |table: &str, columns: &[String], rows: Vec<Vec<Value>>| {
+        send(queue, Batch::Rows { table: table.to_owned(), columns: columns.to_vec(), rows })
     };
     for (table, columns, lines) in tables {
         let mut rows = Vec::with_capacity(RESTORE_ROWS);
@@ -389,11 +393,11 @@ fn read_rows(
             let JsonRow(row) = serde_json::from_str(&line?).with_context(|| format!("a row of {table}"))?;
             rows.push(row);
             if rows.len() == RESTORE_ROWS {
-                send(&table, &columns, std::mem::replace(&mut rows, Vec::with_capacity(RESTORE_ROWS)))?;
+                rows_of(&table, &columns, std::mem::replace(&mut rows, Vec::with_capacity(RESTORE_ROWS)))?;
             }
         }
         if !rows.is_empty() {
-            send(&table, &columns, rows)?;
+            rows_of(&table, &columns, rows)?;
         }
     }
     Ok(())

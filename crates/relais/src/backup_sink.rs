@@ -425,9 +425,7 @@ impl Progress {
     }
 
     pub fn blob(&mut self, bytes: u64) {
-        self.blobs += 1;
-        self.bytes += bytes;
-        self.show(false);
+        self.blobs(1, bytes);
     }
 
     pub fn done(&mut self) {
