@@ -4,7 +4,8 @@ Calendar or Tasks code page) and python caldav 3.6 on the other side: an event m
 seen over CalDAV with its recurrence, time zone and attendees; one made over CalDAV reaches the
 phone and the phone's edit keeps what only CalDAV knew; tasks both ways; an attendee's
 MeetingResponse reaches the organizer — a local one's copy, and a remote one by an iMIP REPLY
-when the phone answers the invitation in its Inbox; Ping and GetItemEstimate on a calendar.
+when the phone answers the invitation in its Inbox; Ping and GetItemEstimate on a calendar; an
+account over its quota refused by the phone's Add, JMAP and CalDAV alike.
 
 libwbxml names some tags its own way (Attendee_Email, Recurrence_Type, UTCDueDate): the XML here
 uses its names.
@@ -523,3 +524,60 @@ def test_calendar_folders_made_renamed_and_deleted_from_the_phone(server, tmp_pa
     assert find(change("FolderDelete", f"<ServerId>{made}</ServerId>"), "Status") == "1"
     t = phone.post("FolderSync", f'<FolderSync xmlns="FolderHierarchy:"><SyncKey>{key}</SyncKey></FolderSync>')
     assert find(t, "Changes/Count") == "0", etree_text(t)
+
+
+def test_an_account_over_its_quota_refuses_what_adds_on_every_protocol(server, tmp_path):
+    """The quota is the calendar domain's, held in the write whatever the protocol: over it, a
+    phone's Add is answered Status 9 (MS-ASCMD §2.2.3.177.17: the account may be out of space),
+    a JMAP CalendarEvent/set create is notCreated with overQuota (RFC 8620 §5.3) and a CalDAV PUT
+    507 DAV:quota-not-exceeded (RFC 4331 §6); a smaller replacement still passes, and once the
+    quota is lifted the phone's Add goes in."""
+    user = f"dee@{DOMAIN}"
+    server.admin("user", "add", user, "--password", CAT_PW)
+    dav = requests.Session()
+    dav.verify, dav.trust_env, dav.auth = False, False, (user, CAT_PW)
+
+    def ics(uid, pad):
+        return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//interop//quota//EN\r\nBEGIN:VEVENT\r\n"
+                f"UID:{uid}\r\nDTSTAMP:20261201T080000Z\r\nDTSTART:20270111T090000Z\r\nDURATION:PT1H\r\n"
+                f"SUMMARY:{uid}\r\nDESCRIPTION:{'x' * pad}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+
+    def put(name, body):
+        return dav.put(f"{server.https_url}/dav/calendars/{user}/Calendar/{name}", data=body,
+                       headers={"Content-Type": "text/calendar"}, timeout=30)
+
+    assert put("big.ics", ics("big", 900)).status_code == 201
+    server.admin("user", "quota", user, "1K")  # the account is now over it
+    phone = Phone(server, tmp_path, user, CAT_PW, "DEEQUOTA1")
+    cal = phone.folders()[CALENDAR]
+    key = phone.start(cal)
+    add = ('<Commands><Add><ClientId>q1</ClientId><ApplicationData><cal:Subject>Over</cal:Subject>'
+           '<cal:StartTime>20270112T090000Z</cal:StartTime><cal:EndTime>20270112T100000Z</cal:EndTime>'
+           '</ApplicationData></Add></Commands>')
+    r = phone.sync(cal, key, commands=add)
+    assert r.find("{*}Responses/{*}Add").findtext("{*}Status") == "9", etree_text(r)
+    key = r.findtext("{*}SyncKey")
+
+    jmap = {"using": ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:calendars"]}
+    session = dav.get(f"{server.https_url}/.well-known/jmap", timeout=30).json()
+    account = session["primaryAccounts"]["urn:ietf:params:jmap:calendars"]
+
+    def call(name, args):
+        body = {**jmap, "methodCalls": [[name, {"accountId": account, **args}, "0"]]}
+        answer = dav.post(f"{server.https_url}/jmap/api", json=body, timeout=30)
+        assert answer.status_code == 200, answer.text
+        return answer.json()["methodResponses"][0][1]
+
+    [calendar] = [c["id"] for c in call("Calendar/get", {})["list"] if c["isDefault"]]
+    made = call("CalendarEvent/set", {"create": {"k": {
+        "@type": "Event", "calendarIds": {calendar: True}, "title": "Over", "start": "2027-01-13T09:00:00"}}})
+    assert made["notCreated"]["k"]["type"] == "overQuota", made
+
+    refused = put("more.ics", ics("more", 10))
+    assert refused.status_code == 507 and b"quota-not-exceeded" in refused.content, refused.text
+    assert put("big.ics", ics("big", 100)).status_code == 204, "a smaller replacement passes"
+    assert dav.get(f"{server.https_url}/dav/calendars/{user}/Calendar/more.ics", timeout=30).status_code == 404
+
+    server.admin("user", "quota", user, "none")
+    add = add.replace("q1", "q2")
+    added(phone.sync(cal, key, commands=add))

@@ -104,6 +104,11 @@ pub(crate) fn not_found() -> Reply {
     Reply::text(StatusCode::NOT_FOUND, "not found")
 }
 
+/// RFC 4331 §6: the write would take the owner past its quota (the domain decides it).
+pub(crate) fn over_quota() -> Reply {
+    Reply::precondition(StatusCode::INSUFFICIENT_STORAGE, &QName::dav("quota-not-exceeded"))
+}
+
 pub(crate) fn kinds(home: Home) -> &'static [CollectionKind] {
     match home {
         Home::Calendars => &[CollectionKind::Calendar, CollectionKind::TaskList],
@@ -333,16 +338,6 @@ impl Ctx<'_> {
             let _ = self.quota.set(usage);
         }
         Ok(())
-    }
-
-    /// RFC 4331 §6: 507 DAV:quota-not-exceeded unless `owner` has room for `more` octets.
-    pub async fn check_quota(&self, owner: relais_store::AccountId, more: u64) -> Result<()> {
-        match self.dav.directory.quota(owner).await.map_err(internal)? {
-            Some((used, quota)) if used.saturating_add(more) > quota => {
-                Err(Reply::precondition(StatusCode::INSUFFICIENT_STORAGE, &QName::dav("quota-not-exceeded")))
-            }
-            _ => Ok(()),
-        }
     }
 
     /// The content of a resource.

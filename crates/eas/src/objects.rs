@@ -412,6 +412,8 @@ async fn command(
             // The same UID again (ClientUid, MS-ASCAL §2.2.2.13): an Add whose answer was
             // lost, answered with the object it made.
             Err(GwError::UidConflict { existing }) => Err(Some(existing)),
+            // MS-ASCMD §2.2.3.177.17: 9, the account may be out of space.
+            Err(GwError::OverQuota) => return Some(answer.with_leaf(a::STATUS, "9")),
             Err(e) => {
                 tracing::debug!(error = %e, "eas: object refused");
                 Err(None)
@@ -513,7 +515,8 @@ fn instance_of(cmd: &Element) -> Option<i64> {
 }
 
 /// Writes `text` over the stored `object` through the domain, as of the version the device
-/// changed (If-Match); the Sync status on failure (7: changed meanwhile, 6: refused).
+/// changed (If-Match); the Sync status on failure (7: changed meanwhile, 9: over quota, 6:
+/// refused).
 async fn rewrite(
     ctx: &Ctx<'_>,
     coll: &Collection,
@@ -531,6 +534,7 @@ async fn rewrite(
             Ok(())
         }
         Err(GwError::PreconditionFailed) => Err(7),
+        Err(GwError::OverQuota) => Err(9),
         Err(e) => {
             tracing::debug!(error = %e, "eas: change refused");
             Err(6)

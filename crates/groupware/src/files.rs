@@ -5,7 +5,8 @@
 //! summary). A folder's own properties are its `CollectionProps`.
 //!
 //! Every operation is one store transaction, checks included: a whole tree is copied, moved or
-//! deleted at once or not at all.
+//! deleted at once or not at all. What adds to the account (a new file, a file that grew, a
+//! copy) is held to its quota in that transaction (`WriteTx::check_quota`).
 
 use std::collections::BTreeMap;
 
@@ -127,35 +128,6 @@ impl Groupware {
         Ok(members)
     }
 
-    /// Octets a COPY of `entry` adds to its owner's usage: a file's size, or every file's below a
-    /// folder (when `deep`).
-    pub async fn entry_size(&self, entry: &Entry, deep: bool) -> Result<u64> {
-        let root = match entry {
-            Entry::File(_, item) => return Ok(item.size),
-            Entry::Folder(_) if !deep => return Ok(0),
-            Entry::Folder(c) => c.clone(),
-        };
-        let size = self
-            .store
-            .read(move |r| {
-                let (mut total, mut level) = (0u64, vec![root]);
-                for _ in 0..=MAX_DEPTH {
-                    let mut next = Vec::new();
-                    for f in &level {
-                        total = total.saturating_add(r.items_in(f.id)?.iter().map(|i| i.size).sum());
-                        next.extend(r.child_collections(f.account, CollectionKind::Folder, Some(f.id))?);
-                    }
-                    if next.is_empty() {
-                        break;
-                    }
-                    level = next;
-                }
-                Ok(total)
-            })
-            .await?;
-        Ok(size)
-    }
-
     /// Creates or replaces the file `name` in `folder` (PUT).
     pub async fn put_file(
         &self,
@@ -176,6 +148,10 @@ impl Groupware {
                 let existing = tx.read().item_by_name(folder.id, &name)?;
                 if !cond.holds(existing.as_ref().map(|i| i.modseq)) {
                     return Ok(Err(Error::PreconditionFailed));
+                }
+                let adding = blob.size.saturating_sub(existing.as_ref().map_or(0, |i| i.size));
+                if adding > 0 {
+                    tx.check_quota(folder.account, adding)?;
                 }
                 let now = tx.now();
                 let mut meta =
@@ -285,6 +261,15 @@ impl Groupware {
                     }
                     remove(tx, &old, 0)?;
                 }
+                // A copy adds to the account (after what it replaces was taken out); a move does not.
+                let adding = match (&entry, mode.keep_source) {
+                    (Entry::File(_, item), true) => item.size,
+                    (Entry::Folder(src), true) if mode.deep => tree_size(&mut tx.read(), src)?,
+                    _ => 0,
+                };
+                if adding > 0 {
+                    tx.check_quota(to.account, adding)?;
+                }
                 match (&entry, mode.keep_source) {
                     (Entry::File(_, item), true) => copy_file(tx, item, &to, &name)?,
                     (Entry::File(_, item), false) => tx.move_item(item.id, to.id, &name)?,
@@ -295,6 +280,23 @@ impl Groupware {
             })
             .await?
     }
+}
+
+/// The octets of every file in the tree under `root`.
+fn tree_size(r: &mut ReadTx<'_>, root: &Collection) -> relais_store::Result<u64> {
+    let (mut total, mut level) = (0u64, vec![root.clone()]);
+    for _ in 0..=MAX_DEPTH {
+        let mut next = Vec::new();
+        for f in &level {
+            total = total.saturating_add(r.items_in(f.id)?.iter().map(|i| i.size).sum());
+            next.extend(r.child_collections(f.account, CollectionKind::Folder, Some(f.id))?);
+        }
+        if next.is_empty() {
+            break;
+        }
+        level = next;
+    }
+    Ok(total)
 }
 
 /// What `segments` names under `account`'s root folder; `None` while the account has no root.

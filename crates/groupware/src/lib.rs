@@ -129,6 +129,10 @@ pub enum Error {
     /// A per-account bound (`[store] max_collections`, `max_collection_depth`): HTTP 403.
     #[error("{0}")]
     Limit(String),
+    /// The write would take the owner of its collection past the account's quota (HTTP 507
+    /// DAV:quota-not-exceeded, JMAP overQuota, ActiveSync Sync status 9).
+    #[error("over quota")]
+    OverQuota,
     #[error(transparent)]
     Store(relais_store::Error),
 }
@@ -139,6 +143,7 @@ impl From<relais_store::Error> for Error {
             relais_store::Error::NotFound(_) => Error::NotFound,
             relais_store::Error::AlreadyExists(_) => Error::AlreadyExists,
             relais_store::Error::Limit(text) => Error::Limit(text),
+            relais_store::Error::OverQuota => Error::OverQuota,
             other => Error::Store(other),
         }
     }

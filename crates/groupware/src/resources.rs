@@ -9,6 +9,13 @@
 //! `READ_ITEMS` (+ the delete rights to move), a collection's properties `ADMIN`, deleting it
 //! `DELETE_COLLECTION`; making a collection in an account needs to act for it (its owner or a
 //! full-access delegate). Nobody but the server writes into a scheduling inbox.
+//!
+//! A write that adds to its collection owner's account is held to the account's quota inside
+//! the same transaction, after the rights and preconditions (`WriteTx::check_quota`): a new
+//! resource by its size, a replaced one by what it grew, a copy (or a move into another
+//! account's collection) by the copy's size. Replacing with something no larger, deleting and
+//! moving within an account always pass, so an account over its quota can still be tidied.
+//! The server's own scheduling writes are not held (`Quota::Exempt`).
 
 use relais_directory::{Actor, Credential, Directory, Rights, access};
 use relais_mail::Mailer;
@@ -88,6 +95,20 @@ struct Content {
     object: Option<CalendarObject>,
     /// What the collection's owner is to be told of the write (`event_notifications`).
     notice: Option<Notice>,
+    /// Whether the write is held to the owner's quota.
+    quota: Quota,
+}
+
+/// Whether a write counts against its collection owner's quota. A client's does, and so does
+/// an import's or a migration's (`put` as the system); the server's own scheduling writes (an
+/// invitation, an answer or a cancellation applied to a copy of a meeting, an iTIP message
+/// kept in a scheduling inbox) do not: refusing one would leave the copies of a meeting
+/// disagreeing, and an iMIP message was held to the mail quota when it was delivered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Quota {
+    #[default]
+    Held,
+    Exempt,
 }
 
 /// The groupware operations on a store.
@@ -145,14 +166,14 @@ impl Groupware {
                     summary,
                     instances: Some(instances),
                     object: Some(object),
-                    notice: None,
+                    ..Content::default()
                 })
             }
             CollectionKind::AddressBook => {
                 let card = ContactCard::parse(text)?;
                 let emails: Vec<&str> = card.emails().collect();
                 let summary = json!({ "fn": card.full_name(), "emails": emails }).to_string();
-                Ok(Content { uid: card.uid, summary, instances: None, object: None, notice: None })
+                Ok(Content { uid: card.uid, summary, ..Content::default() })
             }
             CollectionKind::Mailbox | CollectionKind::Folder => {
                 Err(Error::Conflict("this collection holds no calendar or address objects".into()))
@@ -197,7 +218,7 @@ impl Groupware {
             Some(obj) => self.copy_of(collection.account, &obj.uid).await.ok().flatten().map(|(_, _, o)| o),
             None => None,
         };
-        let written = self.store_content((actor, None), collection, name, body, content, cond).await?;
+        let written = self.store_content((actor, None, Quota::Held), collection, name, body, content, cond).await?;
         if let Some(obj) = scheduled
             && self.may_schedule_as(collection.account, actor.principal).await
         {
@@ -219,7 +240,7 @@ impl Groupware {
     ) -> Result<Written> {
         refuse_inbox(actor, collection)?;
         let (content, body) = Self::prepare_off_executor(collection, body).await?;
-        self.store_content((actor, None), collection, name, body, content, cond).await
+        self.store_content((actor, None, Quota::Held), collection, name, body, content, cond).await
     }
 
     /// Deletes the resource `name` of `collection` (DAV DELETE) by `actor`, then cancels or
@@ -274,7 +295,8 @@ impl Groupware {
         told: Option<Told>,
     ) -> Result<Written> {
         let (content, body) = Self::prepare_off_executor(collection, body).await?;
-        self.store_content((&Actor::system(collection.account), told), collection, name, body, content, cond).await
+        let writer = (&Actor::system(collection.account), told, Quota::Exempt);
+        self.store_content(writer, collection, name, body, content, cond).await
     }
 
     /// Stores an iTIP message (METHOD and all) in a scheduling inbox as `name`: it has no
@@ -301,15 +323,17 @@ impl Groupware {
             None => obj.uid.clone(),
             Some(_) => format!("{} (unapplied {name})", obj.uid),
         };
-        let content = Content { uid, summary: summary.to_string(), instances: None, object: None, notice: None };
-        self.store_content((&Actor::system(inbox.account), None), inbox, name, text.into_bytes(), content, cond).await
+        let content = Content { uid, summary: summary.to_string(), ..Content::default() };
+        let writer = (&Actor::system(inbox.account), None, Quota::Exempt);
+        self.store_content(writer, inbox, name, text.into_bytes(), content, cond).await
     }
 
-    /// Stores checked content written by `actor` (on behalf of `told`): its blob, then the item,
-    /// its occurrences and the owner's notification (`event_notifications`) in one write.
+    /// Stores checked content written by `actor` (on behalf of `told`, held to the owner's
+    /// quota or not): its blob, then the item, its occurrences and the owner's notification
+    /// (`event_notifications`) in one write.
     async fn store_content(
         &self,
-        (actor, by): (&Actor, Option<Told>),
+        (actor, by, quota): (&Actor, Option<Told>, Quota),
         collection: &Collection,
         name: &str,
         body: Vec<u8>,
@@ -326,7 +350,7 @@ impl Groupware {
         };
         let blob = self.store.put_blob(body).await?;
         // The parsed object is for scheduling, not stored: a retry copies the rest only.
-        let mut content = Content { object: None, ..content };
+        let mut content = Content { object: None, quota, ..content };
         for _ in 0..NOTICE_ATTEMPTS {
             let content = match told {
                 true => {
@@ -690,6 +714,12 @@ fn store_resource(
     }
     if let Some(conflict) = uid_conflict(tx, c.id, &content.uid, existing.as_ref().map(|i| i.id))? {
         return Ok(Err(conflict));
+    }
+    let adding = blob.size.saturating_sub(existing.as_ref().map_or(0, |i| i.size));
+    if content.quota == Quota::Held && adding > 0 {
+        // Refused by rolling the whole write back: a copy or move may have destroyed the
+        // target it replaces already.
+        tx.check_quota(c.account, adding)?;
     }
     let new = NewItem {
         collection: Some(c.id),

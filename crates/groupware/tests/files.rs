@@ -129,3 +129,47 @@ async fn depth_is_bounded(f: Fresh) {
     assert!(!g.transfer_entry(&Entry::Folder(top), &chain[MAX_DEPTH - 3], "top", moved).await.unwrap());
 }
 on_both_backends!(depth_is_bounded_on, depth_is_bounded);
+
+/// Files are held to the account's quota in the write: a new file, one that grew, a copy of a
+/// file or of a whole tree; a move and a copy of a folder alone add nothing.
+async fn files_are_held_to_the_quota(f: Fresh) {
+    use relais_directory::{AuthConfig, Directory};
+    use relais_store::{PrincipalKind, Role};
+    let dir = Directory::new(f.store.clone(), AuthConfig::default());
+    dir.add_domain("example.com").await.unwrap();
+    let a = dir.add_principal(PrincipalKind::User, "a@example.com", "", Some("pw"), Role::User).await.unwrap().id;
+    let g = Groupware::new(f.store.clone());
+    let root = folder(&g, a, "").await;
+    let usage = || {
+        let store = f.store.clone();
+        async move { store.read(move |r| r.usage(a)).await.unwrap() }
+    };
+    let over = |r: &Result<Written, Error>| matches!(r, Err(Error::OverQuota));
+    dir.set_quota("a@example.com", Some(usage().await + 2_000)).await.unwrap();
+    g.put_file(&root, "a.bin", vec![1; 1_500], None, Condition::default()).await.unwrap();
+    assert!(over(&g.put_file(&root, "b.bin", vec![2; 1_000], None, Condition::default()).await));
+    assert!(content(&g, &f, a, "b.bin").await.is_none());
+    g.put_file(&root, "a.bin", vec![3; 1_800], None, Condition::default()).await.expect("grew within the quota");
+    assert!(over(&g.put_file(&root, "a.bin", vec![3; 2_100], None, Condition::default()).await));
+    let d = g.make_folder(&root, "d", CollectionProps::default()).await.unwrap();
+    let entry = |p: &'static str| {
+        let g = g.clone();
+        async move {
+            match g.file_lookup(a, path(p)).await.unwrap() {
+                Lookup::Found(e) => e,
+                other => panic!("{p}: {other:?}"),
+            }
+        }
+    };
+    let copy = TreeTransfer { keep_source: true, overwrite: false, deep: true };
+    let moved = TreeTransfer { keep_source: false, overwrite: false, deep: true };
+    let refused = g.transfer_entry(&entry("a.bin").await, &d, "a.bin", copy).await;
+    assert!(matches!(refused, Err(Error::OverQuota)), "{refused:?}");
+    g.transfer_entry(&entry("a.bin").await, &d, "a.bin", moved).await.expect("a move adds nothing");
+    let refused = g.transfer_entry(&entry("d").await, &root, "e", copy).await;
+    assert!(matches!(refused, Err(Error::OverQuota)), "{refused:?}");
+    assert!(matches!(g.file_lookup(a, path("e")).await.unwrap(), Lookup::Missing { .. }));
+    let alone = TreeTransfer { deep: false, ..copy };
+    g.transfer_entry(&entry("d").await, &root, "e", alone).await.expect("a folder without its members");
+}
+on_both_backends!(files_are_held_to_the_quota_on, files_are_held_to_the_quota);

@@ -311,3 +311,82 @@ async fn writes_check_the_actor(f: Fresh) {
     g.create_collection(&me, owner, CollectionKind::Calendar, "x", CollectionProps::default()).await.unwrap();
 }
 on_both_backends!(writes_check_the_actor_on, writes_check_the_actor);
+
+/// Every write that adds to an account is held to its quota inside the write: a new object,
+/// a replacement by what it grew, a copy, a move into another account, a sharee's write
+/// (counted against the owner) and an import (the server writing for the account). Replacing
+/// with something no larger, moving within the account and deleting pass over the quota; a
+/// refused write changes nothing, a refused move leaves the source where it was.
+async fn writes_are_held_to_the_owners_quota(f: Fresh) {
+    use relais_directory::{AuthConfig, Directory, Protocol, Rights};
+    use relais_store::{PrincipalKind, Role};
+    let dir = Directory::new(f.store.clone(), AuthConfig::default());
+    dir.add_domain("example.com").await.unwrap();
+    let user = |address: &'static str| {
+        let dir = dir.clone();
+        async move { dir.add_principal(PrincipalKind::User, address, "", Some("pw"), Role::User).await.unwrap().id }
+    };
+    let (ann, bob) = (user("ann@example.com").await, user("bob@example.com").await);
+    let make = |account: AccountId, name: &'static str| {
+        let store = f.store.clone();
+        async move {
+            let new = NewCollection { kind: CollectionKind::Calendar, name: name.into(), parent: None, role: None };
+            store.write(move |tx| tx.create_collection(account, new)).await.unwrap()
+        }
+    };
+    let (work, home, bobs) = (make(ann, "work").await, make(ann, "home").await, make(bob, "bobs").await);
+    let usage = |account: AccountId| {
+        let store = f.store.clone();
+        async move { store.read(move |r| r.usage(account)).await.unwrap() }
+    };
+    let named = |c: &Collection, name: &'static str| {
+        let (store, id) = (f.store.clone(), c.id);
+        async move { store.read(move |r| r.item_by_name(id, name)).await.unwrap() }
+    };
+    let sized = |uid: &str, pad: usize| event(uid, "20260105T100000Z", &format!("DESCRIPTION:{}\r\n", "x".repeat(pad)));
+    let over = |r: Result<Written, Error>| matches!(r, Err(Error::OverQuota));
+    let g = Groupware::new(f.store.clone());
+    let me = Actor::new(ann, Protocol::Dav);
+    let any = Condition::default;
+
+    let base = usage(ann).await;
+    dir.set_quota("ann@example.com", Some(base + 1_000)).await.unwrap();
+    g.put(&me, &work, "a.ics", sized("a", 400), any()).await.unwrap();
+    let used = usage(ann).await;
+    assert!(used > base + 400, "{used}");
+    assert!(over(g.put(&me, &work, "b.ics", sized("b", 400), any()).await));
+    assert!(named(&work, "b.ics").await.is_none() && usage(ann).await == used, "nothing written");
+
+    // Over the quota now: what adds nothing still passes, what adds is refused.
+    dir.set_quota("ann@example.com", Some(base + 10)).await.unwrap();
+    g.put(&me, &work, "a.ics", sized("a", 300), any()).await.expect("a smaller replacement");
+    assert!(over(g.put(&me, &work, "a.ics", sized("a", 500), any()).await), "a larger one");
+    let go = Transfer { keep_source: false, overwrite: false };
+    g.transfer(&me, (&work, "a.ics"), (&home, "a.ics"), go).await.expect("a move within the account");
+    let copy = Transfer { keep_source: true, overwrite: false };
+    assert!(over(g.transfer(&me, (&home, "a.ics"), (&work, "c.ics"), copy).await), "a copy");
+    assert!(named(&work, "c.ics").await.is_none());
+    // A sharee's write counts against the owner, whatever the sharee's own quota; so does
+    // an import (the server writing for the account).
+    let (w, b) = (work.id, bob);
+    f.store.write(move |tx| tx.set_grant(w, b, (Rights::READ | Rights::INSERT).bits())).await.unwrap();
+    assert!(over(g.put(&Actor::new(bob, Protocol::Dav), &work, "s.ics", sized("s", 10), any()).await));
+    assert!(over(g.put(&Actor::system(ann), &work, "i.ics", sized("i", 10), any()).await));
+
+    // A move into another account's calendar adds to that account: refused there, the
+    // source stays.
+    let (into, a) = (bobs.id, ann);
+    f.store.write(move |tx| tx.set_grant(into, a, (Rights::READ | Rights::INSERT).bits())).await.unwrap();
+    dir.set_quota("bob@example.com", Some(usage(bob).await + 10)).await.unwrap();
+    assert!(over(g.transfer(&me, (&home, "a.ics"), (&bobs, "a.ics"), go).await));
+    assert!(named(&home, "a.ics").await.is_some() && named(&bobs, "a.ics").await.is_none());
+    dir.set_quota("bob@example.com", None).await.unwrap();
+    g.transfer(&me, (&home, "a.ics"), (&bobs, "a.ics"), go).await.expect("room in Bob's account");
+    assert_eq!(named(&bobs, "a.ics").await.unwrap().account, bob);
+
+    dir.set_quota("ann@example.com", None).await.unwrap();
+    g.put(&me, &work, "b.ics", sized("b", 400), any()).await.expect("no quota");
+    dir.set_quota("ann@example.com", Some(base)).await.unwrap();
+    g.delete(&me, &work, "b.ics", any()).await.expect("a delete over the quota");
+}
+on_both_backends!(writes_are_held_to_the_owners_quota_on, writes_are_held_to_the_owners_quota);

@@ -7,7 +7,7 @@ use relais_directory::{AuthConfig, Directory};
 use relais_groupware::calcard::icalendar::ICalendarParticipationStatus as Ps;
 use relais_groupware::scheduling::{INBOX_ROLE, partstat};
 use relais_groupware::{CalendarObject, Condition, Groupware};
-use relais_store::{AccountId, Collection, CollectionKind, PrincipalKind, Role};
+use relais_store::{AccountId, Collection, CollectionKind, Principal, PrincipalKind, Role};
 use relais_testkit::backends::Fresh;
 use relais_testkit::on_both_backends;
 
@@ -21,6 +21,23 @@ fn invite(uid: &str, start: &str, attendees: &[(&str, &str)]) -> Vec<u8> {
          DTSTART:{start}\r\nDURATION:PT1H\r\nSUMMARY:Planning\r\nORGANIZER:mailto:alice@example.com\r\n{a}END:VEVENT\r\nEND:VCALENDAR\r\n"
     )
     .into_bytes()
+}
+
+/// A directory with Alice and Bob, and the groupware scheduling between them.
+async fn alice_and_bob(f: &Fresh) -> (Directory, Principal, Principal, Groupware) {
+    let dir = Directory::new(f.store.clone(), AuthConfig::default());
+    dir.add_domain("example.com").await.unwrap();
+    let alice = dir.add_principal(PrincipalKind::User, "alice@example.com", "", Some("pw"), Role::User).await.unwrap();
+    let bob = dir.add_principal(PrincipalKind::User, "bob@example.com", "", Some("pw"), Role::User).await.unwrap();
+    let mailer =
+        relais_mail::Mailer::new(f.store.clone(), dir.clone(), "mail.test", std::time::Duration::from_secs(3600));
+    (dir, alice, bob, Groupware::with_scheduling(mailer))
+}
+
+/// The name of the first resource of `c`.
+async fn first_name(g: &Groupware, c: &Collection) -> String {
+    let id = c.id;
+    g.store().read(move |r| Ok(r.resources(id)?.into_iter().next().unwrap().name)).await.unwrap()
 }
 
 async fn default_calendar(g: &Groupware, account: AccountId) -> Collection {
@@ -140,14 +157,7 @@ async fn meetings(f: Fresh) {
     assert_eq!(partstat(&copy(&g, alice.id, "m2").await.unwrap().ical, "board@example.com"), Some(Ps::Declined));
 
     // Bob accepts in his copy: Alice's copy records it.
-    let name = g
-        .store()
-        .read({
-            let id = bob_cal.id;
-            move |r| Ok(r.resources(id)?.into_iter().next().unwrap().name)
-        })
-        .await
-        .unwrap();
+    let name = first_name(&g, &bob_cal).await;
     let accepted = String::from_utf8(invite(
         "m1",
         "20260105T100000Z",
@@ -265,13 +275,7 @@ on_both_backends!(imip_pending_after_a_crash_on, imip_pending_after_a_crash);
 /// scheduling inbox, nothing queued for the remote one; an attendee's held answer is not
 /// recorded by the organizer.
 async fn held(f: Fresh) {
-    let dir = Directory::new(f.store.clone(), AuthConfig::default());
-    dir.add_domain("example.com").await.unwrap();
-    let alice = dir.add_principal(PrincipalKind::User, "alice@example.com", "", Some("pw"), Role::User).await.unwrap();
-    let bob = dir.add_principal(PrincipalKind::User, "bob@example.com", "", Some("pw"), Role::User).await.unwrap();
-    let mailer =
-        relais_mail::Mailer::new(f.store.clone(), dir.clone(), "mail.test", std::time::Duration::from_secs(3600));
-    let g = Groupware::with_scheduling(mailer);
+    let (_, alice, bob, g) = alice_and_bob(&f).await;
     let alice_cal = default_calendar(&g, alice.id).await;
     let bob_cal = default_calendar(&g, bob.id).await;
     let ann = Actor::system(alice.id);
@@ -298,14 +302,7 @@ async fn held(f: Fresh) {
         .await
         .unwrap();
     assert!(copy(&g, bob.id, "h2").await.is_some());
-    let name = g
-        .store()
-        .read({
-            let id = bob_cal.id;
-            move |r| Ok(r.resources(id)?.into_iter().next().unwrap().name)
-        })
-        .await
-        .unwrap();
+    let name = first_name(&g, &bob_cal).await;
     let accepted = invite("h2", "20260106T100000Z", &[("bob@example.com", "ACCEPTED")]);
     g.put_unscheduled(&Actor::system(bob.id), &bob_cal, &name, accepted, Condition::default()).await.unwrap();
     assert_eq!(partstat(&copy(&g, bob.id, "h2").await.unwrap().ical, "bob@example.com"), Some(Ps::Accepted));
@@ -313,3 +310,29 @@ async fn held(f: Fresh) {
     assert!(inbox_message(&g, alice.id, "h2").await.is_none(), "no REPLY");
 }
 on_both_backends!(held_on, held);
+
+/// The server's scheduling writes are not held to the quota (`resources::Quota::Exempt`): an
+/// attendee over quota still gets the invitation on his calendar and in his scheduling inbox,
+/// and his answer still reaches an organizer over quota. What he writes himself is held.
+async fn scheduling_is_not_held_to_the_quota(f: Fresh) {
+    let (dir, alice, bob, g) = alice_and_bob(&f).await;
+    let alice_cal = default_calendar(&g, alice.id).await;
+    let bob_cal = default_calendar(&g, bob.id).await;
+    dir.set_quota("bob@example.com", Some(1)).await.unwrap();
+    let people = [("bob@example.com", "NEEDS-ACTION")];
+    g.put(&Actor::system(alice.id), &alice_cal, "q1.ics", invite("q1", "20260105T100000Z", &people), Condition::default())
+        .await
+        .unwrap();
+    assert!(copy(&g, bob.id, "q1").await.is_some(), "the invitation reached a calendar over its quota");
+    assert!(inbox_message(&g, bob.id, "q1").await.is_some());
+    // Bob's own new event is refused; his answer goes through, to an organizer over quota too.
+    let bobs = Actor::system(bob.id);
+    let own = g.put(&bobs, &bob_cal, "own.ics", invite("own", "20260107T100000Z", &[]), Condition::default()).await;
+    assert!(matches!(own, Err(relais_groupware::Error::OverQuota)), "{own:?}");
+    dir.set_quota("alice@example.com", Some(1)).await.unwrap();
+    let name = first_name(&g, &bob_cal).await;
+    let accepted = invite("q1", "20260105T100000Z", &[("bob@example.com", "ACCEPTED")]);
+    g.put(&bobs, &bob_cal, &name, accepted, Condition::default()).await.expect("no larger: passes");
+    assert_eq!(partstat(&copy(&g, alice.id, "q1").await.unwrap().ical, "bob@example.com"), Some(Ps::Accepted));
+}
+on_both_backends!(scheduling_is_not_held_to_the_quota_on, scheduling_is_not_held_to_the_quota);

@@ -240,7 +240,7 @@ impl From<relais_groupware::Error> for SetError {
             Error::AlreadyExists => SetError::new("alreadyExists", "an object of that name exists"),
             Error::Conflict(why) => SetError::forbidden(why),
             Error::Limit(why) => SetError::forbidden(why),
-            Error::Store(relais_store::Error::OverQuota) => SetError::new("overQuota", "the account is over its quota"),
+            Error::OverQuota => SetError::new("overQuota", "the account is over its quota"),
             Error::Store(e) => {
                 tracing::warn!(error = %e, "jmap: groupware store failed");
                 SetError::new("serverFail", "the server failed; see its log")

@@ -234,7 +234,7 @@ impl Mailer {
                     .store()
                     .write(move |tx| {
                         // What waits here counts for the quota, as it would in a mailbox.
-                        crate::mailbox::append::check_quota(tx, account, size)?;
+                        tx.check_quota(account, size)?;
                         tx.create_submission(account, new, MAX_SUBMISSIONS)
                     })
                     .await?;

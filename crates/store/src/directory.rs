@@ -318,6 +318,18 @@ impl WriteTx<'_> {
         self.update_principal("UPDATE principals SET quota = $1 WHERE id = $2", params![q, id.0], id)
     }
 
+    /// `OverQuota` when `adding` octets would take `owner` past its quota, read in this
+    /// transaction, so that two writers racing cannot both pass it. Every domain that adds to
+    /// an account (mail, calendars, contacts, files) asks here.
+    pub fn check_quota(&mut self, owner: AccountId, adding: u64) -> Result<()> {
+        if let Some(limit) = self.read().principal(owner)?.and_then(|p| p.quota)
+            && self.read().usage(owner)?.saturating_add(adding) > limit
+        {
+            return Err(Error::OverQuota);
+        }
+        Ok(())
+    }
+
     pub fn set_role(&mut self, id: AccountId, role: Role) -> Result<()> {
         self.update_principal("UPDATE principals SET role = $1 WHERE id = $2", params![role as i64, id.0], id)
     }

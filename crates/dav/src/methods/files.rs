@@ -13,7 +13,7 @@ use relais_groupware::{CollectionProps, Error, Written, etag};
 use relais_store::Principal;
 
 use crate::methods::collection::xml_body;
-use crate::node::not_found;
+use crate::node::{not_found, over_quota};
 use crate::path::{self, Target};
 use crate::props::file_content_type;
 use crate::{Ctx, Reply, Result, internal};
@@ -45,6 +45,7 @@ fn refused(e: Error) -> Reply {
         Error::NotFound => not_found(),
         Error::Conflict(why) => Reply::text(StatusCode::CONFLICT, &why),
         Error::Limit(why) => Reply::text(StatusCode::FORBIDDEN, &why),
+        Error::OverQuota => over_quota(),
         e => internal(e),
     }
 }
@@ -143,7 +144,6 @@ async fn put(ctx: &Ctx<'_>, owner: &Principal, segments: &[String]) -> Result<Re
         // RFC 4918 §9.7.1: no parent collection.
         Lookup::Missing { parent: None } => return Ok(Reply::text(StatusCode::CONFLICT, "the folder does not exist")),
     };
-    ctx.check_quota(owner.id, ctx.req.body.len() as u64).await?;
     let content_type = ctx.req.header(header::CONTENT_TYPE).map(str::to_owned);
     let cond = ctx.condition()?;
     match ctx.dav.groupware.put_file(&folder, name, ctx.req.body.to_vec(), content_type, cond).await {
@@ -245,10 +245,6 @@ async fn transfer(ctx: &Ctx<'_>, owner: &Principal, segments: &[String]) -> Resu
         // RFC 4918 §9.8.5: the destination's parent must exist.
         _ => return Ok(Reply::text(StatusCode::CONFLICT, "the destination folder does not exist")),
     };
-    if keep_source {
-        let size = ctx.dav.groupware.entry_size(&entry, deep).await.map_err(internal)?;
-        ctx.check_quota(owner.id, size).await?;
-    }
     let mode = TreeTransfer { keep_source, overwrite, deep };
     match ctx.dav.groupware.transfer_entry(&entry, &to, to_name, mode).await {
         Ok(true) => Ok(Reply::new(StatusCode::NO_CONTENT)),

@@ -7,7 +7,7 @@ use relais_dav_proto::{QName, parse_destination, parse_overwrite};
 use relais_groupware::resources::Transfer;
 use relais_groupware::{Error, InvalidKind, Written, etag};
 
-use crate::node::{Node, forbidden, not_found};
+use crate::node::{Node, forbidden, not_found, over_quota};
 use crate::path::{self, Home, Target};
 use crate::props::content_type;
 use crate::{Ctx, Reply, Result, internal};
@@ -60,13 +60,13 @@ pub(crate) async fn put(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
         }
         None => return Ok(forbidden()),
     };
-    // Whether the caller may write is the groupware's to decide; a collection it cannot see
-    // at all is refused here, before its quota or size limit could tell it exists.
+    // Whether the caller may write, and whether the owner has room, is the groupware's to
+    // decide; a collection it cannot see at all is refused here, before its size limit could
+    // tell it exists.
     ctx.must_see(&collection).await?;
     if ctx.req.body.len() > ctx.dav.config.max_resource_size {
         return Ok(Reply::precondition(StatusCode::FORBIDDEN, &precondition(*home, "max-resource-size")));
     }
-    ctx.check_quota(collection.account, ctx.req.body.len() as u64).await?;
     let cond = ctx.condition()?;
     // The sharee acts; scheduling in the owner's name follows the owner's send-as grants.
     match ctx.dav.groupware.put(&ctx.actor(), &collection, name, ctx.req.body.to_vec(), cond).await {
@@ -112,6 +112,7 @@ fn refused(home: Home, user: &str, collection: &str, e: Error) -> Reply {
         Error::Forbidden => forbidden(),
         Error::Conflict(why) => Reply::text(StatusCode::CONFLICT, why),
         Error::Limit(why) => Reply::text(StatusCode::FORBIDDEN, why),
+        Error::OverQuota => over_quota(),
         Error::Store(e) => internal(e),
     }
 }
@@ -160,10 +161,6 @@ pub(crate) async fn transfer(ctx: &Ctx<'_>, target: &Target) -> Result<Reply> {
         None => return Ok(forbidden()),
     };
     ctx.must_see(&to).await?;
-    // A copy adds to the target account, and so does a move into another account's collection.
-    if keep_source || to.account != from.account {
-        ctx.check_quota(to.account, item.size).await?;
-    }
     let existed = ctx.item(&to, &to_name).await?.is_some();
     let name = item.name.unwrap_or_default();
     let mode = Transfer { keep_source, overwrite };

@@ -231,7 +231,7 @@ fn store_in(
         Err(refused) => return Ok(Err(refused)),
     };
     let owner = c.account;
-    check_quota(tx, owner, prepared.iter().map(|p| p.size).sum())?;
+    tx.check_quota(owner, prepared.iter().map(|p| p.size).sum())?;
     let mut out = Vec::with_capacity(prepared.len());
     for Prepared { mut item, key, .. } in prepared {
         item.keywords = settable(std::mem::take(&mut item.keywords), held);
@@ -241,17 +241,3 @@ fn store_in(
     Ok(Ok(out))
 }
 
-/// `OverQuota` when `adding` bytes would take `owner` past its quota, read in the transaction
-/// that stores them (parallel appends cannot both pass it).
-pub(crate) fn check_quota(
-    tx: &mut relais_store::WriteTx<'_>,
-    owner: AccountId,
-    adding: u64,
-) -> relais_store::Result<()> {
-    if let Some(limit) = tx.read().principal(owner)?.and_then(|p| p.quota)
-        && tx.read().usage(owner)?.saturating_add(adding) > limit
-    {
-        return Err(relais_store::Error::OverQuota);
-    }
-    Ok(())
-}

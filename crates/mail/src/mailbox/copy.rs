@@ -10,7 +10,6 @@ use std::collections::HashMap;
 use relais_directory::access::{Actor, Rights};
 use relais_store::{BlobRef, CollectionId, Item, ItemId, NewItem, Store, ThreadKey, Uid, WriteTx};
 
-use super::append::check_quota;
 use super::keywords::present_in;
 use super::{Checked, require, settable};
 use crate::{MailError, summary, thread};
@@ -79,7 +78,7 @@ fn copy_in(
         .collect();
     if !t.moving || across {
         let adding = picked.iter().filter_map(|(i, ..)| copies.get(*i)?.as_ref()).map(|(c, _)| size_of(c)).sum();
-        check_quota(tx, to.account, adding)?;
+        tx.check_quota(to.account, adding)?;
     }
     let mut uids = Vec::with_capacity(picked.len());
     for (i, uid, item) in picked {
