@@ -108,7 +108,8 @@ impl Writer {
         let (queue, jobs) = mpsc::channel::<Job>();
         std::thread::Builder::new().name("relais-store-writer".into()).spawn(move || {
             let mut restarts = Restarts { wal, wal_file, next_try: Instant::now() };
-            writer_loop(conn, &jobs, &acks, notifier.origin(), max.max(1), &counters, &wake, &mut restarts);
+            let commits = Commits { acks: &acks, origin: notifier.origin(), counters: &counters };
+            writer_loop(conn, &jobs, &commits, max.max(1), &wake, &mut restarts);
         })?;
         Ok(Writer { queue })
     }
@@ -118,14 +119,21 @@ impl Writer {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Where the writer's committed groups go: answered or handed to the sync thread (`acks`),
+/// their notifications published as `origin`, and counted.
+struct Commits<'a> {
+    acks: &'a Acks,
+    origin: &'a str,
+    counters: &'a Counters,
+}
+
+/// Takes the jobs as they come, up to `max` in a group, until the store closes; the checkpoint
+/// thread is woken after each group.
 fn writer_loop(
     mut conn: SqliteConn,
     jobs: &mpsc::Receiver<Job>,
-    acks: &Acks,
-    origin: &str,
+    commits: &Commits<'_>,
     max: usize,
-    counters: &Counters,
     checkpoint: &mpsc::SyncSender<()>,
     restarts: &mut Restarts,
 ) {
@@ -137,13 +145,13 @@ fn writer_loop(
                 Err(_) => break,
             }
         }
-        if acks.failed() {
+        if commits.acks.failed() {
             for job in batch {
                 fail_unrun(job, &Error::NotCommitted(SYNC_FAILED.into()));
             }
             continue;
         }
-        commit_batch(&mut conn, batch, acks, origin, counters);
+        commit_batch(&mut conn, batch, commits);
         restarts.restart_wal(&mut conn);
         // A wake-up already pending covers this commit too.
         let _ = checkpoint.try_send(());
@@ -310,7 +318,7 @@ fn start_writeback(file: &std::fs::File) {
     let _ = file;
 }
 
-fn commit_batch(conn: &mut SqliteConn, batch: Vec<Job>, acks: &Acks, origin: &str, counters: &Counters) {
+fn commit_batch(conn: &mut SqliteConn, batch: Vec<Job>, &Commits { acks, origin, counters }: &Commits<'_>) {
     let mut done: Vec<(Reply, Vec<Notification>)> = Vec::with_capacity(batch.len());
     for job in batch {
         // SQLite may abandon the whole transaction on an I/O or full-disk error inside a job;
@@ -438,13 +446,16 @@ impl MakeDurable for SyncTarget {
         // error like any other (the store then stops taking writes).
         let m = std::fs::metadata(&self.wal)?;
         let now = (m.dev(), m.ino());
-        let file = match self.open.take() {
-            Some((file, id)) if id == now => file,
-            _ => std::fs::File::open(&self.wal)?,
+        let held = match self.open.take() {
+            Some(same) if same.1 == now => same,
+            // Who the opened file is, read from it: the path may have changed again meanwhile.
+            _ => {
+                let file = std::fs::File::open(&self.wal)?;
+                let m = file.metadata()?;
+                (file, (m.dev(), m.ino()))
+            }
         };
-        let m = file.metadata()?;
-        let held = self.open.insert((file, (m.dev(), m.ino())));
-        held.0.sync_data()
+        self.open.insert(held).0.sync_data()
     }
 }
 
