@@ -10,15 +10,13 @@ import { h } from './dom.js';
 import { strings, locale } from './strings.js';
 import { addDays, onDay } from './occurrences.js';
 import { lanes, travel, moved, resized, SNAP } from './layout.js';
-import { enableDayDrag, movableByDays } from './daydrag.js';
+import { enableDayDrag, followDrag, movableByDays } from './daydrag.js';
 
 const t = strings.calendar;
 /** Rem per hour of the time grid (its column is 24 of them). */
 const HOUR_REM = 2.5;
 /** Rem per event in the all-day row. */
 const ALL_DAY_REM = 1.6;
-/** Pixels a pointer travels before a press becomes a drag. */
-const DRAG_THRESHOLD = 4;
 
 /**
  * @typedef {import('./calendar.js').CalendarEvent} CalendarEvent
@@ -177,58 +175,36 @@ function enableDrag(column, index, { columns, days, items, act }) {
       return;
     }
     const resizing = /** @type {HTMLElement} */ (ev.target).hasAttribute('data-resize');
-    const [x0, y0] = [ev.clientX, ev.clientY];
+    const y0 = ev.clientY;
     const [top0, height0] = [chip.offsetTop, chip.offsetHeight];
-    let dragging = false;
     /** @type {{ start: Date, end: Date } | null} */
     let result = null;
-    chip.setPointerCapture(ev.pointerId);
-    act.hold(true);
-    const onMove = (/** @type {PointerEvent} */ e) => {
-      if (!dragging && Math.hypot(e.clientX - x0, e.clientY - y0) < DRAG_THRESHOLD) {
-        return;
-      }
-      dragging = true;
-      chip.classList.add('dragging');
-      const minutes = travel(e.clientY - y0, column.clientHeight);
-      const perMinute = column.clientHeight / (24 * 60);
-      if (resizing) {
-        result = resized(item, minutes);
-        chip.style.height = `${Math.max(15 * perMinute, height0 + (result.end.getTime() - item.end.getTime()) / 60000 * perMinute)}px`;
-        return;
-      }
-      const to = columns.findIndex((c) => {
-        const box = c.getBoundingClientRect();
-        return e.clientX >= box.left && e.clientX < box.right;
-      });
-      const target = to < 0 ? index : to;
-      const dayShift = Math.round((days[target].getTime() - days[index].getTime()) / 86400e3);
-      result = moved(item, dayShift, minutes);
-      if (chip.parentElement !== columns[target]) {
-        columns[target].append(chip);
-      }
-      chip.style.top = `${top0 + minutes * perMinute}px`;
-    };
-    const onUp = () => {
-      chip.removeEventListener('pointermove', onMove);
-      chip.removeEventListener('pointerup', onUp);
-      chip.removeEventListener('pointercancel', onUp);
-      if (!dragging) {
-        act.hold(false);
-        return;
-      }
-      // The click this release makes is the drag's, not a request to open the event.
-      chip.addEventListener('click', (c) => { c.stopImmediatePropagation(); c.preventDefault(); }, { capture: true, once: true });
-      const changed = result && (result.start.getTime() !== item.start.getTime() || result.end.getTime() !== item.end.getTime());
-      if (result && changed) {
-        act.move(item, result);
-      } else {
-        act.move(item, { start: item.start, end: item.end });
-      }
-    };
-    chip.addEventListener('pointermove', onMove);
-    chip.addEventListener('pointerup', onUp);
-    chip.addEventListener('pointercancel', onUp);
+    followDrag(chip, ev, act, {
+      move: (e) => {
+        const minutes = travel(e.clientY - y0, column.clientHeight);
+        const perMinute = column.clientHeight / (24 * 60);
+        if (resizing) {
+          result = resized(item, minutes);
+          chip.style.height = `${Math.max(15 * perMinute, height0 + (result.end.getTime() - item.end.getTime()) / 60000 * perMinute)}px`;
+          return;
+        }
+        const to = columns.findIndex((c) => {
+          const box = c.getBoundingClientRect();
+          return e.clientX >= box.left && e.clientX < box.right;
+        });
+        const target = to < 0 ? index : to;
+        const dayShift = Math.round((days[target].getTime() - days[index].getTime()) / 86400e3);
+        result = moved(item, dayShift, minutes);
+        if (chip.parentElement !== columns[target]) {
+          columns[target].append(chip);
+        }
+        chip.style.top = `${top0 + minutes * perMinute}px`;
+      },
+      drop: () => {
+        const changed = result && (result.start.getTime() !== item.start.getTime() || result.end.getTime() !== item.end.getTime());
+        act.move(item, result && changed ? result : { start: item.start, end: item.end });
+      },
+    });
   });
 }
 

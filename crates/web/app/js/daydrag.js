@@ -1,7 +1,8 @@
 // Moving whole days: an all-day event dragged along the week's all-day row, or any event dragged
 // from one day of the month to another, keeps its time and length and changes its day; Alt and
 // Left/Right on a focused one do the same by the keyboard. Used by calendar-views.js for the
-// all-day row and the month's cells (timed events in the time grid have their own drag there).
+// all-day row and the month's cells; its time grid's drag (to another time, or a resize) follows
+// the pointer with the same `followDrag`.
 
 import { moved } from './layout.js';
 
@@ -70,41 +71,61 @@ export function enableDayDrag(lists, days, items, act, keyOf, area = (list) => l
     if (!chip || !item || ev.button !== 0) {
       return;
     }
-    const [x0, y0] = [ev.clientX, ev.clientY];
-    let dragging = false;
     let target = index;
-    chip.setPointerCapture(ev.pointerId);
-    act.hold(true);
-    const onMove = (/** @type {PointerEvent} */ e) => {
-      if (!dragging && Math.hypot(e.clientX - x0, e.clientY - y0) < DRAG_THRESHOLD) {
-        return;
-      }
-      dragging = true;
-      chip.classList.add('dragging');
-      const at = dayAt(lists.map((l) => area(l).getBoundingClientRect()), e.clientX, e.clientY);
-      if (at >= 0 && at !== target) {
-        // The day under the pointer is marked; the chip stays where it is until the view is
-        // drawn again (moving it in the document would end its pointer capture).
-        area(lists[target]).classList.remove('drop');
-        target = at;
-        area(lists[at]).classList.toggle('drop', at !== index);
-      }
-    };
-    const onUp = () => {
-      chip.removeEventListener('pointermove', onMove);
-      chip.removeEventListener('pointerup', onUp);
-      chip.removeEventListener('pointercancel', onUp);
-      area(lists[target]).classList.remove('drop');
-      if (!dragging) {
-        act.hold(false);
-        return;
-      }
-      // The click this release makes is the drag's, not a request to open the event.
-      chip.addEventListener('click', (c) => { c.stopImmediatePropagation(); c.preventDefault(); }, { capture: true, once: true });
-      act.move(item, moved(item, daysBetween(days[index], days[target]), 0));
-    };
-    chip.addEventListener('pointermove', onMove);
-    chip.addEventListener('pointerup', onUp);
-    chip.addEventListener('pointercancel', onUp);
+    followDrag(chip, ev, act, {
+      move: (e) => {
+        const at = dayAt(lists.map((l) => area(l).getBoundingClientRect()), e.clientX, e.clientY);
+        if (at >= 0 && at !== target) {
+          // The day under the pointer is marked; the chip stays where it is until the view is
+          // drawn again (moving it in the document would end its pointer capture).
+          area(lists[target]).classList.remove('drop');
+          target = at;
+          area(lists[at]).classList.toggle('drop', at !== index);
+        }
+      },
+      end: () => area(lists[target]).classList.remove('drop'),
+      drop: () => act.move(item, moved(item, daysBetween(days[index], days[target]), 0)),
+    });
   }));
+}
+
+/**
+ * Follows a press on `chip` (the pointer captured, the view held): once the pointer has gone
+ * DRAG_THRESHOLD pixels it is a drag — the chip marked `dragging`, `on.move` told of each move —
+ * and its release calls `on.drop`, the click that release makes being swallowed (it is the
+ * drag's, not a request to open the event); a press that never became a drag lets the view go.
+ * `on.end` runs at every release or cancel, drag or not.
+ * @param {HTMLElement} chip
+ * @param {PointerEvent} ev the press
+ * @param {Actions} act
+ * @param {{ move: (e: PointerEvent) => void, drop: () => void, end?: () => void }} on
+ */
+export function followDrag(chip, ev, act, on) {
+  const [x0, y0] = [ev.clientX, ev.clientY];
+  let dragging = false;
+  chip.setPointerCapture(ev.pointerId);
+  act.hold(true);
+  const onMove = (/** @type {PointerEvent} */ e) => {
+    if (!dragging && Math.hypot(e.clientX - x0, e.clientY - y0) < DRAG_THRESHOLD) {
+      return;
+    }
+    dragging = true;
+    chip.classList.add('dragging');
+    on.move(e);
+  };
+  const onUp = () => {
+    chip.removeEventListener('pointermove', onMove);
+    chip.removeEventListener('pointerup', onUp);
+    chip.removeEventListener('pointercancel', onUp);
+    on.end?.();
+    if (!dragging) {
+      act.hold(false);
+      return;
+    }
+    chip.addEventListener('click', (c) => { c.stopImmediatePropagation(); c.preventDefault(); }, { capture: true, once: true });
+    on.drop();
+  };
+  chip.addEventListener('pointermove', onMove);
+  chip.addEventListener('pointerup', onUp);
+  chip.addEventListener('pointercancel', onUp);
 }
