@@ -137,6 +137,16 @@ impl Groupware {
         content_type: Option<String>,
         cond: Condition,
     ) -> Result<Written> {
+        // Refused before the content is written when it plainly would not fit (the write
+        // decides again): a client over its quota PUTting again and again leaves no blobs.
+        let (id, n, size) = (folder.id, name.to_owned(), body.len() as u64);
+        let account = folder.account;
+        self.store
+            .read(move |r| {
+                let existing = r.item_by_name(id, &n)?;
+                r.check_quota(account, size.saturating_sub(existing.map_or(0, |i| i.size)))
+            })
+            .await?;
         let blob = self.store.put_blob(body).await?;
         let (folder, name) = (folder.clone(), name.to_owned());
         self.store
@@ -149,10 +159,7 @@ impl Groupware {
                 if !cond.holds(existing.as_ref().map(|i| i.modseq)) {
                     return Ok(Err(Error::PreconditionFailed));
                 }
-                let adding = blob.size.saturating_sub(existing.as_ref().map_or(0, |i| i.size));
-                if adding > 0 {
-                    tx.check_quota(folder.account, adding)?;
-                }
+                tx.check_quota(folder.account, blob.size.saturating_sub(existing.as_ref().map_or(0, |i| i.size)))?;
                 let now = tx.now();
                 let mut meta =
                     existing.as_ref().map(FileMeta::of).unwrap_or(FileMeta { created: now, ..Default::default() });
@@ -267,9 +274,7 @@ impl Groupware {
                     (Entry::Folder(src), true) if mode.deep => tree_size(&mut tx.read(), src)?,
                     _ => 0,
                 };
-                if adding > 0 {
-                    tx.check_quota(to.account, adding)?;
-                }
+                tx.check_quota(to.account, adding)?;
                 match (&entry, mode.keep_source) {
                     (Entry::File(_, item), true) => copy_file(tx, item, &to, &name)?,
                     (Entry::File(_, item), false) => tx.move_item(item.id, to.id, &name)?,

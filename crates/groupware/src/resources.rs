@@ -340,6 +340,9 @@ impl Groupware {
         content: Content,
         cond: Condition,
     ) -> Result<Written> {
+        if quota == Quota::Held {
+            self.room_for(actor, collection, name, body.len() as u64).await?;
+        }
         let told = notices::applies(actor, collection, by.as_ref());
         let after = match told {
             true => {
@@ -380,6 +383,25 @@ impl Groupware {
             }
         }
         Err(Error::Conflict("the object kept changing while it was written".into()))
+    }
+
+    /// Refuses a write of `size` octets as `name` in `collection` that plainly would not fit in
+    /// the owner's quota, before its content is written: the write's own transaction decides,
+    /// and this spares the disk the blob of a client over its quota writing again and again.
+    /// Nothing is said to an actor without the right to write there (the write refuses it).
+    async fn room_for(&self, actor: &Actor, collection: &Collection, name: &str, size: u64) -> Result<()> {
+        let (actor, c, name) = (actor.clone(), collection.clone(), name.to_owned());
+        self.store
+            .read(move |r| {
+                let existing = r.item_by_name(c.id, &name)?;
+                let needed = if existing.is_some() { Rights::WRITE_FLAGS } else { Rights::INSERT };
+                if !access::rights_on(r, &actor, &c)?.contains(needed) {
+                    return Ok(());
+                }
+                r.check_quota(c.account, size.saturating_sub(existing.map_or(0, |i| i.size)))
+            })
+            .await?;
+        Ok(())
     }
 
     /// Deletes a resource by `actor` without scheduling anything (the server's own deletes
@@ -716,7 +738,7 @@ fn store_resource(
         return Ok(Err(conflict));
     }
     let adding = blob.size.saturating_sub(existing.as_ref().map_or(0, |i| i.size));
-    if content.quota == Quota::Held && adding > 0 {
+    if content.quota == Quota::Held {
         // Refused by rolling the whole write back: a copy or move may have destroyed the
         // target it replaces already.
         tx.check_quota(c.account, adding)?;

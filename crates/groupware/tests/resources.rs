@@ -384,6 +384,19 @@ async fn writes_are_held_to_the_owners_quota(f: Fresh) {
     g.transfer(&me, (&home, "a.ics"), (&bobs, "a.ics"), go).await.expect("room in Bob's account");
     assert_eq!(named(&bobs, "a.ics").await.unwrap().account, bob);
 
+    // Two writes racing for the room of one: exactly one is stored.
+    dir.set_quota("ann@example.com", None).await.unwrap();
+    for name in ["a.ics", "b.ics"] {
+        let _ = g.delete(&me, &work, name, any()).await;
+    }
+    dir.set_quota("ann@example.com", Some(usage(ann).await + 1_000)).await.unwrap();
+    let (one, two) = tokio::join!(
+        g.put(&me, &work, "r1.ics", sized("r1", 400), any()),
+        g.put(&me, &work, "r2.ics", sized("r2", 400), any())
+    );
+    assert_eq!([&one, &two].iter().filter(|r| r.is_ok()).count(), 1, "{one:?} {two:?}");
+    assert!(over(one) || over(two));
+
     dir.set_quota("ann@example.com", None).await.unwrap();
     g.put(&me, &work, "b.ics", sized("b", 400), any()).await.expect("no quota");
     dir.set_quota("ann@example.com", Some(base)).await.unwrap();

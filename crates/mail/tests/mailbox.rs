@@ -50,6 +50,13 @@ async fn append_and_paths(f: Fresh) {
     let id = inbox.id;
     assert!(f.store.read(move |r| r.mailbox_messages(id)).await.unwrap().is_empty(), "nothing stored");
     m.append(&me, inbox.id, vec![message("fits", 300)]).await.unwrap();
+    // Two appends racing for the room of one: exactly one is stored (on PostgreSQL the
+    // account's row is locked for the check).
+    let room = f.store.read(move |r| r.usage(p.id)).await.unwrap() + 1_000;
+    dir.set_quota("a@example.com", Some(room)).await.unwrap();
+    let (one, two) =
+        tokio::join!(m.append(&me, inbox.id, vec![message("r1", 600)]), m.append(&me, inbox.id, vec![message("r2", 600)]));
+    assert_eq!([&one, &two].iter().filter(|r| r.is_ok()).count(), 1, "{one:?} {two:?}");
 }
 on_both_backends!(append_on, append_and_paths);
 

@@ -126,6 +126,22 @@ impl ReadTx<'_> {
             .transpose()
     }
 
+    /// `OverQuota` when `adding` octets would take `owner` past its quota as this snapshot sees
+    /// it: for refusing early, before content is written; the write decides again
+    /// (`WriteTx::check_quota`). Adding nothing always passes, so an account over its quota
+    /// can still replace something with what is no larger.
+    pub fn check_quota(&mut self, owner: AccountId, adding: u64) -> Result<()> {
+        if adding == 0 {
+            return Ok(());
+        }
+        if let Some(limit) = self.principal(owner)?.and_then(|p| p.quota)
+            && self.usage(owner)?.saturating_add(adding) > limit
+        {
+            return Err(Error::OverQuota);
+        }
+        Ok(())
+    }
+
     pub fn principal(&mut self, id: AccountId) -> Result<Option<Principal>> {
         let sql = format!(
             "SELECT {PRINCIPAL_COLUMNS} FROM principals p JOIN domains d ON d.id = p.domain_id WHERE p.id = $1"
@@ -319,15 +335,15 @@ impl WriteTx<'_> {
     }
 
     /// `OverQuota` when `adding` octets would take `owner` past its quota, read in this
-    /// transaction, so that two writers racing cannot both pass it. Every domain that adds to
-    /// an account (mail, calendars, contacts, files) asks here.
+    /// transaction with the account's row locked (PostgreSQL; SQLite has one writer), so that
+    /// two writers racing cannot both pass it: the second reads the usage the first committed.
+    /// Every domain that adds to an account (mail, calendars, contacts, files) asks here.
     pub fn check_quota(&mut self, owner: AccountId, adding: u64) -> Result<()> {
-        if let Some(limit) = self.read().principal(owner)?.and_then(|p| p.quota)
-            && self.read().usage(owner)?.saturating_add(adding) > limit
-        {
-            return Err(Error::OverQuota);
+        if adding == 0 {
+            return Ok(());
         }
-        Ok(())
+        self.lock_account(owner)?;
+        self.read().check_quota(owner, adding)
     }
 
     pub fn set_role(&mut self, id: AccountId, role: Role) -> Result<()> {
