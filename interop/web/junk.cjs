@@ -22,7 +22,12 @@ browse(async (page) => {
   const order = await page.locator('.folder .name').allTextContents();
   check(order.indexOf('2026') === order.indexOf('Projects') + 1, `the subfolder follows its parent: ${order}`);
   check(await sub.getAttribute('data-depth') === '1' && await projects.getAttribute('data-depth') === '0', 'depths');
-  const [left, subLeft] = await Promise.all([projects, sub].map((f) => f.locator('.name').evaluate((el) => el.getBoundingClientRect().left)));
+  // Both measured in one evaluation: the list may be drawn again between two of them, and a
+  // replaced (detached) element measures 0 (CI once saw "indented: 0 > 0").
+  const [left, subLeft] = await page.evaluate(() => ['Projects', '2026'].map((name) => {
+    const el = [...document.querySelectorAll('.folder .name')].find((n) => n.textContent?.trim() === name);
+    return el ? el.getBoundingClientRect().left : Number.NaN;
+  }));
   check(subLeft > left, `indented: ${subLeft} > ${left}`);
   check((await sub.textContent()).includes('in Projects'), 'the subfolder is named with its parent for a screen reader');
   await screenshot(page, 'folder-tree');
