@@ -16,7 +16,7 @@ use relais_store::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::resources::{Condition, Written};
+use crate::resources::{Condition, Written, growth, room_for};
 use crate::{CollectionProps, Error, Groupware, Result, etag};
 
 /// The role of an account's root folder.
@@ -137,16 +137,7 @@ impl Groupware {
         content_type: Option<String>,
         cond: Condition,
     ) -> Result<Written> {
-        // Refused before the content is written when it plainly would not fit (the write
-        // decides again): a client over its quota PUTting again and again leaves no blobs.
-        let (id, n, size) = (folder.id, name.to_owned(), body.len() as u64);
-        let account = folder.account;
-        self.store
-            .read(move |r| {
-                let existing = r.item_by_name(id, &n)?;
-                r.check_quota(account, size.saturating_sub(existing.map_or(0, |i| i.size)))
-            })
-            .await?;
+        room_for(&self.store, None, folder, name, body.len() as u64).await?;
         let blob = self.store.put_blob(body).await?;
         let (folder, name) = (folder.clone(), name.to_owned());
         self.store
@@ -159,7 +150,7 @@ impl Groupware {
                 if !cond.holds(existing.as_ref().map(|i| i.modseq)) {
                     return Ok(Err(Error::PreconditionFailed));
                 }
-                tx.check_quota(folder.account, blob.size.saturating_sub(existing.as_ref().map_or(0, |i| i.size)))?;
+                tx.check_quota(folder.account, growth(blob.size, existing.as_ref()))?;
                 let now = tx.now();
                 let mut meta =
                     existing.as_ref().map(FileMeta::of).unwrap_or(FileMeta { created: now, ..Default::default() });

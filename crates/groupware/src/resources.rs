@@ -341,7 +341,7 @@ impl Groupware {
         cond: Condition,
     ) -> Result<Written> {
         if quota == Quota::Held {
-            self.room_for(actor, collection, name, body.len() as u64).await?;
+            room_for(&self.store, Some(actor), collection, name, body.len() as u64).await?;
         }
         let told = notices::applies(actor, collection, by.as_ref());
         let after = match told {
@@ -383,25 +383,6 @@ impl Groupware {
             }
         }
         Err(Error::Conflict("the object kept changing while it was written".into()))
-    }
-
-    /// Refuses a write of `size` octets as `name` in `collection` that plainly would not fit in
-    /// the owner's quota, before its content is written: the write's own transaction decides,
-    /// and this spares the disk the blob of a client over its quota writing again and again.
-    /// Nothing is said to an actor without the right to write there (the write refuses it).
-    async fn room_for(&self, actor: &Actor, collection: &Collection, name: &str, size: u64) -> Result<()> {
-        let (actor, c, name) = (actor.clone(), collection.clone(), name.to_owned());
-        self.store
-            .read(move |r| {
-                let existing = r.item_by_name(c.id, &name)?;
-                let needed = if existing.is_some() { Rights::WRITE_FLAGS } else { Rights::INSERT };
-                if !access::rights_on(r, &actor, &c)?.contains(needed) {
-                    return Ok(());
-                }
-                r.check_quota(c.account, size.saturating_sub(existing.map_or(0, |i| i.size)))
-            })
-            .await?;
-        Ok(())
     }
 
     /// Deletes a resource by `actor` without scheduling anything (the server's own deletes
@@ -737,11 +718,10 @@ fn store_resource(
     if let Some(conflict) = uid_conflict(tx, c.id, &content.uid, existing.as_ref().map(|i| i.id))? {
         return Ok(Err(conflict));
     }
-    let adding = blob.size.saturating_sub(existing.as_ref().map_or(0, |i| i.size));
     if content.quota == Quota::Held {
         // Refused by rolling the whole write back: a copy or move may have destroyed the
         // target it replaces already.
-        tx.check_quota(c.account, adding)?;
+        tx.check_quota(c.account, growth(blob.size, existing.as_ref()))?;
     }
     let new = NewItem {
         collection: Some(c.id),
@@ -769,6 +749,37 @@ fn store_resource(
     }
     let etag = etag(tx.read().item(id)?.modseq);
     Ok(Ok(if created { Written::Created { etag } } else { Written::Replaced { etag } }))
+}
+
+/// What writing `size` octets adds to the account: all of it, or what it grew over the item it
+/// replaces.
+pub(crate) fn growth(size: u64, replaced: Option<&Item>) -> u64 {
+    size.saturating_sub(replaced.map_or(0, |i| i.size))
+}
+
+/// Refuses a write of `size` octets as `name` in `c` that plainly would not fit in the owner's
+/// quota, before its content is written: the write's own transaction decides, and this spares
+/// the disk the blob of a client over its quota writing again and again. An account without a
+/// quota costs one read of its principal. Nothing is said to an `actor` without the right to
+/// write there (the write refuses it); `None`: the owner's own file store.
+pub(crate) async fn room_for(store: &Store, actor: Option<&Actor>, c: &Collection, name: &str, size: u64) -> Result<()> {
+    let (actor, c, name) = (actor.cloned(), c.clone(), name.to_owned());
+    store
+        .read(move |r| {
+            if r.principal(c.account)?.and_then(|p| p.quota).is_none() {
+                return Ok(());
+            }
+            let existing = r.item_by_name(c.id, &name)?;
+            let needed = if existing.is_some() { Rights::WRITE_FLAGS } else { Rights::INSERT };
+            if let Some(actor) = &actor
+                && !access::rights_on(r, actor, &c)?.contains(needed)
+            {
+                return Ok(());
+            }
+            r.check_quota(c.account, growth(size, existing.as_ref()))
+        })
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]

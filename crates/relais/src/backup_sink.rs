@@ -218,7 +218,7 @@ impl SnapshotSink for DirSink {
         }
         self.blobs.count += 1;
         self.blobs.bytes += data.len() as u64;
-        self.progress.blob(data.len() as u64);
+        self.progress.blobs(1, data.len() as u64);
         Ok(())
     }
 }
@@ -422,10 +422,6 @@ impl Progress {
         self.blobs += count;
         self.bytes += bytes;
         self.show(false);
-    }
-
-    pub fn blob(&mut self, bytes: u64) {
-        self.blobs(1, bytes);
     }
 
     pub fn done(&mut self) {
